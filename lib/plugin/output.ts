@@ -1,0 +1,65 @@
+import { formatNumber, formatPerfdata } from './perfdata.ts';
+import { State, stateName } from './state.ts';
+import type { Outcome } from './verdict.ts';
+
+export type Format = 'nagios' | 'json';
+
+export const DEFAULT_LONG_OUTPUT_BYTES = 4096;
+
+/**
+ * Text from logs or the cluster may hold '|' (which would start perfdata) and control
+ * characters (which would start new lines or drive a terminal). Both are made harmless.
+ */
+export function sanitize(text: string): string {
+  return text.replace(/\|/g, '\u00a6').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+}
+
+export function render(outcome: Outcome, format: Format, longOutputBytes = DEFAULT_LONG_OUTPUT_BYTES): string {
+  if (format === 'json') return renderJson(outcome) + '\n';
+  const perf = outcome.perfdata.map(formatPerfdata).join(' ');
+  const first = `${outcome.check} ${stateName(outcome.state)} - ${sanitize(outcome.summary)}${perf ? ` | ${perf}` : ''}`;
+  const long = capLines(outcome.details.map(sanitize), longOutputBytes);
+  return [first, ...long].join('\n') + '\n';
+}
+
+/** Keep whole lines within the byte budget, and say how many were cut. */
+function capLines(lines: string[], budget: number): string[] {
+  const size = (line: string) => Buffer.byteLength(line) + 1;
+  if (lines.reduce((n, l) => n + size(l), 0) <= budget) return lines;
+  const markerRoom = 80;
+  const kept: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    if (used + size(line) > budget - markerRoom) break;
+    kept.push(line);
+    used += size(line);
+  }
+  const cut = lines.length - kept.length;
+  kept.push(`... ${cut} more line${cut === 1 ? '' : 's'} cut at ${budget} bytes (--format json shows all)`);
+  return kept;
+}
+
+function renderJson(outcome: Outcome): string {
+  return JSON.stringify({
+    check: outcome.check,
+    state: stateName(outcome.state),
+    code: outcome.state as number,
+    summary: outcome.summary,
+    metrics: outcome.perfdata.map((p) => ({
+      label: p.label,
+      value: Number.isFinite(p.value) ? p.value : null,
+      uom: p.uom ?? '',
+      warn: p.warn?.toString() ?? null,
+      crit: p.crit?.toString() ?? null,
+      min: p.min ?? null,
+      max: p.max ?? null,
+    })),
+    details: outcome.details,
+  });
+}
+
+export function unknownOutcome(check: string, reason: string): Outcome {
+  return { check, state: State.UNKNOWN, summary: reason, perfdata: [], details: [] };
+}
+
+export { formatNumber };

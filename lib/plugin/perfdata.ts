@@ -1,0 +1,42 @@
+import type { Range } from './range.ts';
+
+export type Uom = '' | 's' | 'ms' | 'us' | '%' | 'B' | 'KB' | 'MB' | 'GB' | 'TB' | 'c';
+
+/** One measured value, as it appears in perfdata and in --format json. */
+export interface Metric {
+  label: string;
+  value: number;
+  uom?: Uom;
+  min?: number;
+  max?: number;
+}
+
+export interface Perfdata extends Metric {
+  warn?: Range;
+  crit?: Range;
+}
+
+/** 'label'=value[UOM];[warn];[crit];[min];[max] with trailing empty fields dropped. */
+export function formatPerfdata(p: Perfdata): string {
+  const fields = [
+    formatNumber(p.value) + (p.uom ?? ''),
+    p.warn?.toString() ?? '',
+    p.crit?.toString() ?? '',
+    p.min === undefined ? '' : formatNumber(p.min),
+    p.max === undefined ? '' : formatNumber(p.max),
+  ];
+  while (fields.length > 1 && fields[fields.length - 1] === '') fields.pop();
+  return `${formatLabel(p.label)}=${fields.join(';')}`;
+}
+
+function formatLabel(label: string): string {
+  // '=' ends a label and a lone quote ends a quoted one, so neither may pass through raw.
+  const clean = label.replace(/=/g, '_');
+  return /[\s'|;]/.test(clean) ? `'${clean.replace(/'/g, "''")}'` : clean;
+}
+
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return 'U';
+  if (Number.isInteger(n)) return n.toFixed(0);
+  return String(Math.round(n * 1000) / 1000);
+}

@@ -1,0 +1,122 @@
+import yargs, { type Argv } from 'yargs';
+import { ReasonedError, TimeoutError, UsageError, causeText } from '../errors.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { Deadline } from './deadline.ts';
+import { DEFAULT_LONG_OUTPUT_BYTES, render, unknownOutcome, type Format } from './output.ts';
+import { Range } from './range.ts';
+import type { Outcome } from './verdict.ts';
+
+export const VERSION = '0.1.0';
+
+export interface CommonArgs {
+  warning?: string;
+  critical?: string;
+  timeout: number;
+  verbose: number;
+  format: Format;
+  'max-long-output': number;
+}
+
+export interface RunContext<A> {
+  args: A & CommonArgs;
+  warning?: Range;
+  critical?: Range;
+  deadline: Deadline;
+  log: Logger;
+}
+
+export interface CheckDefinition<A> {
+  /** Upper-case name on the first line, e.g. DQLITE-LOCK. */
+  name: string;
+  /** Executable name, e.g. check_dqlite_lock. */
+  command: string;
+  description: string;
+  defaultWarning?: string;
+  defaultCritical?: string;
+  options: (y: Argv<CommonArgs>) => Argv<A & CommonArgs>;
+  examples?: [string, string][];
+  epilog?: string;
+  run: (ctx: RunContext<A>) => Promise<Outcome>;
+}
+
+/**
+ * The one place that turns any failure into a one-line UNKNOWN reason: what failed, its
+ * cause, and the fix where one is known. Stack traces go to stderr at -vvv, never stdout.
+ */
+export function reasonOf(err: unknown): string {
+  if (err instanceof ReasonedError) {
+    let text = err.message;
+    if (err.cause !== undefined) {
+      const cause = causeText(err.cause);
+      if (cause && !text.includes(cause)) text += `: ${cause}`;
+    }
+    if (err.fix) text += `; fix: ${err.fix}`;
+    return text;
+  }
+  return `internal error: ${causeText(err)} (rerun with -vvv and report it)`;
+}
+
+function emit(text: string, code: number): never {
+  // Writes to pipes and files are synchronous on Linux, so nothing is lost by exiting now.
+  process.stdout.write(text);
+  process.exit(code);
+}
+
+function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs> {
+  const base = yargs(argv)
+    .scriptName(def.command)
+    .help(false)
+    .version(false)
+    .usage(`${def.command} - ${def.description}\n\nUsage: ${def.command} [options]`)
+    .option('warning', { alias: 'w', type: 'string', describe: `warning range for the primary metric${def.defaultWarning ? ` (default ${def.defaultWarning})` : ''}` })
+    .option('critical', { alias: 'c', type: 'string', describe: `critical range for the primary metric${def.defaultCritical ? ` (default ${def.defaultCritical})` : ''}` })
+    .option('timeout', { alias: 't', type: 'number', default: 10, describe: 'whole-run deadline in seconds; past it: UNKNOWN' })
+    .option('verbose', { alias: 'v', type: 'count', describe: 'more detail on stderr (repeatable)' })
+    .option('format', { type: 'string', choices: ['nagios', 'json'] as const, default: 'nagios' as Format, describe: 'output format' })
+    .option('max-long-output', { type: 'number', default: DEFAULT_LONG_OUTPUT_BYTES, describe: 'long output limit in bytes' })
+    .option('help', { alias: 'h', type: 'boolean', describe: 'show this help' })
+    .option('version', { alias: 'V', type: 'boolean', describe: 'show the version' })
+    .strict()
+    .exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err instanceof ReasonedError ? err : new UsageError(msg || causeText(err), { fix: `see ${def.command} --help` });
+    }) as unknown as Argv<CommonArgs>;
+  let y = def.options(base);
+  for (const [cmd, text] of def.examples ?? []) y = y.example(cmd, text);
+  if (def.epilog) y = y.epilog(def.epilog);
+  return y;
+}
+
+export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = process.argv.slice(2)): Promise<never> {
+  let log: Logger = createLogger(0);
+  let deadline: Deadline | undefined;
+  try {
+    const y = parser(def, argv);
+    const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
+    if (args.help) emit((await y.getHelp()) + '\n', 0);
+    if (args.version) emit(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
+    log = createLogger(args.verbose ?? 0);
+    if (!(args.timeout > 0) || !Number.isFinite(args.timeout)) {
+      throw new UsageError(`-t/--timeout must be a positive number of seconds, not '${String(args.timeout)}'`);
+    }
+    const warningText = args.warning ?? def.defaultWarning;
+    const criticalText = args.critical ?? def.defaultCritical;
+    const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning');
+    const critical = criticalText === undefined || criticalText === '' ? undefined : Range.parse(criticalText, '-c/--critical');
+    const format = args.format;
+    deadline = new Deadline(args.timeout, (d) => {
+      log.warn({ activity: d.activity }, 'deadline reached');
+      emit(render(unknownOutcome(def.name, d.reason()), format), 3);
+    });
+    const outcome = await def.run({ args, warning, critical, deadline, log });
+    deadline.cancel();
+    emit(render(outcome, format, args['max-long-output']), outcome.state);
+  } catch (err) {
+    deadline?.cancel();
+    log.error({ err }, 'check failed');
+    const reason = err instanceof TimeoutError || (deadline?.signal.aborted ?? false) ? (deadline?.reason() ?? reasonOf(err)) : reasonOf(err);
+    const format = argv.includes('json') && argv.some((a) => a.startsWith('--format')) ? 'json' : 'nagios';
+    emit(render(unknownOutcome(def.name, reason), format), 3);
+  }
+}

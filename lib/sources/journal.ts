@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { ReasonedError } from '../errors.ts';
+import { forEachLine } from './lines.ts';
+import { isJournalNotice, parseShortUnix, type LogLine } from './logline.ts';
+
+export const DEFAULT_UNITS = ['snap.microk8s.daemon-kubelite.service', 'snap.microk8s.daemon-k8s-dqlite.service'];
+
+export interface JournalQuery {
+  units: string[];
+  /** Entries at or after this time (ms since the epoch). */
+  since: number;
+  /** A PCRE2 pattern journalctl applies to MESSAGE first; the caller still matches exactly. */
+  grep?: string;
+  /** Journal directories (--directory) and files (--file); neither: the system journal. */
+  directories?: string[];
+  files?: string[];
+}
+
+export class JournalError extends ReasonedError {}
+
+const UNIT = /^[A-Za-z0-9:_.@\\-]+$/;
+
+/** Unit names reach journalctl (and, remotely, a shell): only systemd's own characters pass. */
+export function validateUnit(unit: string): string {
+  if (!UNIT.test(unit) || unit.startsWith('-')) throw new JournalError(`invalid unit name '${unit}'`, { fix: 'give a systemd unit name such as snap.microk8s.daemon-kubelite.service' });
+  return unit;
+}
+
+/** The argv (after "journalctl") for a query; fixed shape, values validated, no shell involved. */
+export function journalctlArgs(q: JournalQuery): string[] {
+  const args = ['--no-pager', '--output=short-unix', `--since=@${Math.floor(q.since / 1000)}`];
+  for (const unit of q.units) args.push(`--unit=${validateUnit(unit)}`);
+  for (const dir of q.directories ?? []) args.push(`--directory=${dir}`);
+  for (const file of q.files ?? []) args.push(`--file=${file}`);
+  if (q.grep) args.push(`--grep=${q.grep}`);
+  return args;
+}
+
+const GROUP_FIX = 'add the user running the check to the systemd-journal group (sudo usermod -aG systemd-journal nagios), then restart nrpe';
+
+/**
+ * journalctl says some of its worst news on stderr while exiting 0 with no entries (a user
+ * without journal access sees nothing at all). Such a read must never pass for "no matches".
+ */
+export function journalProblem(stderr: string, exitCode: number | null): JournalError | undefined {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const first = lines.find((l) => !l.startsWith('Hint:')) ?? lines[0] ?? '';
+  if (/insufficient permissions|not seeing messages from other users|Permission denied/i.test(stderr)) {
+    return new JournalError(`cannot read the journal: ${first}`, { fix: GROUP_FIX });
+  }
+  if (/No journal files were found/i.test(stderr)) {
+    return new JournalError('cannot read the journal: no journal files were found', { fix: 'check --journal-dir/--journal-file, or that systemd-journald stores logs on this host' });
+  }
+  if (exitCode !== 0) {
+    return new JournalError(`journalctl failed (exit ${exitCode ?? 'signal'}): ${first || 'no message'}`);
+  }
+  return undefined;
+}
+
+/** Stream the matching entries of the local journal (or given files) to onLine. */
+export async function readJournal(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void): Promise<void> {
+  const args = journalctlArgs(q);
+  const child = spawn('journalctl', args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    signal,
+    env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '', LC_ALL: 'C.UTF-8' },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    if (stderr.length < 8192) stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.name === 'AbortError') reject(signal.reason ?? err);
+      else if (err.code === 'ENOENT') reject(new JournalError('journalctl not found', { cause: err, fix: 'install systemd (journalctl) or read lines with --log-file' }));
+      else reject(new JournalError('cannot run journalctl', { cause: err }));
+    });
+    child.on('close', (code) => resolve(code));
+  });
+  await Promise.all([
+    forEachLine(child.stdout, (raw) => {
+      if (isJournalNotice(raw)) return;
+      const line = parseShortUnix(raw);
+      // A line that does not parse is a continuation of a multi-line message.
+      onLine(line ?? { message: raw.trimStart() });
+    }),
+    exited,
+  ]);
+  const problem = journalProblem(stderr, await exited);
+  if (problem) throw problem;
+}

@@ -1,0 +1,56 @@
+// Shapes of k8s-dqlite (kine) and etcd-client log lines; see shared/design/DOMAIN.md.
+
+const TRY = /\(try: (\d+)\)/g;
+const LOGRUS_LEVEL = /(?:^|\s)level=(\w+)/;
+const ATTEMPT = /"attempt":\s*(\d+)/;
+
+export const RETRY_MARKER = 'retrying of unary invoker failed';
+export const CONN_CLOSING = 'grpc: the client connection is closing';
+
+/** The highest `(try: N)` in a k8s-dqlite error, or undefined when it has none. */
+export function tryCount(message: string): number | undefined {
+  if (!message.includes('(try: ')) return undefined;
+  let max: number | undefined;
+  for (const m of message.matchAll(TRY)) {
+    const n = Number(m[1]);
+    if (max === undefined || n > max) max = n;
+  }
+  return max;
+}
+
+/** logrus level of a k8s-dqlite line (`level=error`), lower-cased, if it has one. */
+export function logrusLevel(message: string): string | undefined {
+  return LOGRUS_LEVEL.exec(message)?.[1]?.toLowerCase();
+}
+
+export interface EtcdRetry {
+  attempt: number;
+  error?: string;
+  method?: string;
+}
+
+/**
+ * The etcd client's zap JSON line `retrying of unary invoker failed`, with or without `method`
+ * and whatever `caller` line; journald may have cut the JSON short, so the attempt is also
+ * found without parsing.
+ */
+export function etcdRetry(message: string): EtcdRetry | undefined {
+  if (!message.includes(RETRY_MARKER)) return undefined;
+  const start = message.indexOf('{');
+  if (start !== -1) {
+    try {
+      const obj = JSON.parse(message.slice(start)) as Record<string, unknown>;
+      if (obj.msg === RETRY_MARKER && typeof obj.attempt === 'number') {
+        return {
+          attempt: obj.attempt,
+          error: typeof obj.error === 'string' ? obj.error : undefined,
+          method: typeof obj.method === 'string' ? obj.method : undefined,
+        };
+      }
+    } catch {
+      // fall through to the pattern
+    }
+  }
+  const m = ATTEMPT.exec(message);
+  return m ? { attempt: Number(m[1]) } : undefined;
+}
