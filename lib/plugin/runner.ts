@@ -62,8 +62,21 @@ function emit(text: string, code: number): never {
   process.exit(code);
 }
 
+/** yargs reads a lone '-' as a positional; `--log-file -` means stdin, so bind it to its option. */
+function bindDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (argv[i + 1] === '-' && /^--?[A-Za-z][\w-]*$/.test(arg)) {
+      out.push(`${arg}=-`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs> {
-  const base = yargs(argv)
+  const base = yargs(bindDashValues(argv))
     .scriptName(def.command)
     .help(false)
     .version(false)

@@ -1,0 +1,164 @@
+import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { at, klog, logrus, LOCK_CREATE, LOCK_TXN } from '../helpers/fixtures.ts';
+import { CONTAINERD, DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
+import { nagiosIds } from '../helpers/users.ts';
+
+const storm = (): Entry[] => {
+  const entries: Entry[] = [];
+  // 14 lock lines inside the last 5 minutes: 9 from k8s-dqlite, 5 from kubelite.
+  for (let i = 0; i < 9; i++) entries.push({ age: 20 + i * 25, service: DQLITE, message: logrus(at(20 + i * 25), 'error', i % 2 ? LOCK_CREATE : LOCK_TXN) });
+  for (let i = 0; i < 5; i++) {
+    const age = 15 + i * 40;
+    entries.push({
+      age,
+      service: KUBELITE,
+      message: klog(at(age), 'E', KUBELITE.pid, 'leaderelection.go:429', 'Failed to update lock optimistically: rpc error: code = Unknown desc = exec (try: 500): database is locked, falling back to slow path'),
+    });
+  }
+  // Older lock lines, outside the window.
+  for (let i = 0; i < 6; i++) entries.push({ age: 600 + i * 60, service: DQLITE, message: logrus(at(600 + i * 60), 'error', LOCK_TXN) });
+  // Lock lines from another unit, which the check must not read.
+  for (let i = 0; i < 4; i++) entries.push({ age: 30 + i, service: CONTAINERD, message: 'level=error msg="failed to write state: database is locked"' });
+  // Ordinary noise.
+  entries.push({ age: 50, service: KUBELITE, message: klog(at(50), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="rook-ceph/rook-ceph-csi-detect-version"') });
+  return entries;
+};
+
+describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', () => {
+  it('counts the lock lines of both units inside the window only', async () => {
+    const file = makeJournal(storm());
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', file, '-w', '10', '-c', '20']);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^DQLITE-LOCK WARNING - 14 'database is locked' lines in the last 5m .*\| locked=14;10;20;0 /);
+    expect(r.perf.locked_per_min).toBe('2.8;;;0');
+    expect(r.stdout).toMatch(/microk8s\.daemon-k8s-dqlite 9/);
+    expect(r.stdout).toMatch(/microk8s\.daemon-kubelite 5/);
+    expect(r.stdout).toMatch(/Do not restart kubelite/);
+  });
+
+  it('uses the contract defaults (5/50): the storm is WARNING, background noise is OK', async () => {
+    const stormy = await runBuilt('check_dqlite_lock', ['--journal-file', makeJournal(storm())]);
+    expect(stormy.code).toBe(1);
+    expect(stormy.perf.locked).toBe('14;5;50;0');
+    const quiet = makeJournal([
+      { age: 100, service: DQLITE, message: logrus(at(100), 'error', LOCK_TXN) },
+      { age: 2000, service: DQLITE, message: logrus(at(2000), 'error', LOCK_TXN) },
+    ]);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', quiet]);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^DQLITE-LOCK OK - 1 'database is locked' line in the last 5m/);
+    expect(r.perf.locked).toBe('1;5;50;0');
+  });
+
+  it('reads a journal directory and a wider --since', async () => {
+    const file = makeJournal(storm());
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dirname(file), '--since', '1h', '-c', '15']);
+    expect(r.code).toBe(2);
+    expect(r.perf.locked).toBe('20;5;15;0');
+  });
+
+  it('judges the lines piped from journalctl into --log-file -', async () => {
+    const file = makeJournal(storm());
+    const units = ['-u', KUBELITE.unit, '-u', DQLITE.unit];
+    const sh = `journalctl --no-pager --file "$1" ${units.join(' ')} --since -5min | "$2" --log-file - -w 10 -c 20`;
+    const r = await runProcess('sh', ['-c', sh, 'sh', file, `${DIST}/check_dqlite_lock`]);
+    expect(r.code).toBe(1);
+    expect(r.perf.locked).toBe('14;10;20;0');
+  });
+
+  it('never lets a | from a log line break the perfdata', async () => {
+    const file = makeJournal([{ age: 10, service: DQLITE, message: logrus(at(10), 'error', 'error in txn: exec (try: 500): database is locked | locked=0;;;') }]);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', file, '-w', '0']);
+    expect(r.code).toBe(1);
+    expect(r.first.split('|')).toHaveLength(2);
+    expect(r.perf.locked).toBe('1;0;50;0');
+    expect(r.stdout).not.toMatch(/locked \| locked/);
+    expect(r.stdout).toMatch(/database is locked \u00a6 locked=0/);
+  });
+
+  it('is UNKNOWN, never OK, for a journal file it cannot open', async () => {
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', '/nonexistent/system.journal']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*journal/);
+  });
+
+  it.skipIf(!nagiosIds())('as the nagios user: UNKNOWN without journal access, a verdict with the group', async () => {
+    const ids = nagiosIds()!;
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-nagios-'));
+    chmodSync(dir, 0o755);
+    const file = makeJournal(storm(), dir);
+    chmodSync(file, 0o640);
+    chownSync(file, 0, ids.journalGid);
+    const denied = await runBuilt('check_dqlite_lock', ['--journal-file', file], { uid: ids.uid, gid: ids.gid });
+    expect(denied.code).toBe(3);
+    expect(denied.first).toMatch(/^DQLITE-LOCK UNKNOWN - cannot read the journal.*systemd-journal/);
+    const local = await runBuilt('check_dqlite_lock', [], { uid: ids.uid, gid: ids.gid });
+    expect(local.code).toBe(3);
+    const allowed = await runBuilt('check_dqlite_lock', ['--journal-file', file], { uid: ids.uid, gid: ids.journalGid });
+    expect(allowed.code).toBe(1);
+    expect(allowed.perf.locked).toBe('14;5;50;0');
+  });
+});
+
+describe('check_dqlite_lock options and failures', () => {
+  it('rejects a bad range with a usage hint and no stack trace', async () => {
+    const r = await runBuilt('check_dqlite_lock', ['-w', 'banana']);
+    expect(r.code).toBe(3);
+    expect(r.first).toBe("DQLITE-LOCK UNKNOWN - -w/--warning 'banana' is not a Nagios range (examples: 10, 10:, ~:10, 10:20, @10:20)");
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects unknown options and bad durations', async () => {
+    for (const args of [['--bogus'], ['--since', 'yesterday'], ['-t', '0'], ['--format', 'xml']]) {
+      const r = await runBuilt('check_dqlite_lock', args);
+      expect(r.code, args.join(' ')).toBe(3);
+      expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - /);
+      expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    }
+  });
+
+  it('answers -h and -V with exit 0', async () => {
+    const help = await runBuilt('check_dqlite_lock', ['-h']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--since/);
+    const version = await runBuilt('check_dqlite_lock', ['-V']);
+    expect(version.code).toBe(0);
+    expect(version.first).toMatch(/^check_dqlite_lock \d+\.\d+\.\d+/);
+  });
+
+  it('times out promptly with UNKNOWN while input is still pending', async () => {
+    const r = await runBuilt('check_dqlite_lock', ['--log-file', '-', '-t', '1'], { keepStdinOpen: true });
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - timed out after 1s/);
+    expect(r.ms).toBeLessThan(5000);
+  });
+
+  it('reads plain syslog lines from a file, skipping those before the window', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-text-'));
+    const fmt = (d: Date) => d.toLocaleString('en-US', { month: 'short' }) + ' ' + String(d.getDate()).padStart(2, '0') + ' ' + d.toTimeString().slice(0, 8);
+    const lines = [
+      `${fmt(at(30))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${logrus(at(30), 'error', LOCK_TXN)}`,
+      `${fmt(at(40))} microk8s.daemon-k8s-dqlite[739]: ${logrus(at(40), 'error', LOCK_TXN)}`,
+      `${fmt(at(3600))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${logrus(at(3600), 'error', LOCK_TXN)}`,
+      '-- No entries --',
+    ];
+    const file = join(dir, 'kine.log');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const r = await runBuilt('check_dqlite_lock', ['--log-file', file, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ check: 'DQLITE-LOCK', state: 'OK', code: 0 });
+    expect(out.metrics.find((m: { label: string }) => m.label === 'locked')).toMatchObject({ value: 2, warn: '5', crit: '50', min: 0 });
+  });
+
+  it('is UNKNOWN for a missing log file', async () => {
+    const r = await runBuilt('check_dqlite_lock', ['--log-file', '/nonexistent/kine.log']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - cannot read log file \/nonexistent\/kine\.log: .*no such file/i);
+  });
+});
+

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
+import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { runBuilt } from '../helpers/run.ts';
+
+const dq = (age: number, level: string, msg: string): Entry => ({ age, service: DQLITE, message: logrus(at(age), level, msg) });
+const kl = (age: number, message: string): Entry => ({ age, service: KUBELITE, message });
+
+const cancelled = [
+  dq(200, 'error', 'error in txn: query (try: 0): context canceled'),
+  dq(190, 'error', 'error while range on /registry/leases/kube-system/kube-scheduler : query (try: 0): context deadline exceeded'),
+  dq(180, 'error', 'error while range on /registry/events/ /registry/events/: count /registry/events/% (try: 0): context canceled'),
+];
+
+describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', () => {
+  it('counts exhausted retry budgets once, where k8s-dqlite logs them', async () => {
+    const file = makeJournal([
+      dq(100, 'error', LOCK_TXN),
+      dq(90, 'error', 'error in txn: update transaction failed for key /registry/leases/kube-system/microk8s.io-hostpath: exec (try: 500): database is locked'),
+      dq(80, 'error', 'error in txn: create transaction failed for key /registry/events/openebs/pvc-3c1d: exec (try: 500): database is locked'),
+      dq(70, 'error', 'error in txn: update transaction failed for key /registry/configmaps/kube-system/x: exec (try: 5): context canceled'),
+      // a debug trace of a retry in flight is not an error
+      dq(60, 'debug', 'EXEC (try: 499) [/registry/leases/kube-system/kube-controller-manager 0 [107 56 115 0 10 31]'),
+      // kubelite echoing the same error to its client is not a second exhaustion
+      kl(79, klog(at(79), 'E', KUBELITE.pid, 'status.go:71', 'apiserver received an error that is not an metav1.Status: rpc error: code = Unknown desc = exec (try: 500): database is locked')),
+      // outside the window
+      dq(900, 'error', LOCK_TXN),
+      ...cancelled,
+    ]);
+    const r = await runBuilt('check_kine_retries', ['--journal-file', file]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^KINE-RETRIES WARNING - 3 k8s-dqlite errors at the full retry budget \(try: 500\) in the last 5m/);
+    expect(r.perf).toMatchObject({ exhausted: '3;2;10;0', max_try: '500;;;0', max_attempt: '0;;;0', conn_closing: '0;;;0', cancelled: '3;;;0' });
+    expect(r.stdout).toMatch(/restart k8s-dqlite FIRST/);
+    expect(r.stdout).toMatch(/snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10/);
+  });
+
+  it('warns on an etcd-client retry storm (attempt >= 80) and on closing connections, with zero exhaustion', async () => {
+    const err = 'rpc error: code = Unavailable desc = error reading from server: EOF';
+    const file = makeJournal([
+      kl(50, etcdRetry(at(50), 0, 'rpc error: code = Unimplemented desc = unknown service etcdserverpb.Maintenance')),
+      kl(40, etcdRetry(at(40), 85, err, '/etcdserverpb.KV/Range')),
+      kl(30, etcdRetry(at(30), 12, 'rpc error: code = Canceled desc = grpc: the client connection is closing', '/etcdserverpb.KV/Txn')),
+      ...cancelled,
+    ]);
+    const r = await runBuilt('check_kine_retries', ['--journal-file', file]);
+    expect(r.code).toBe(1);
+    expect(r.perf).toMatchObject({ exhausted: '0;2;10;0', max_attempt: '85;;;0', conn_closing: '1;;;0' });
+    expect(r.first).toMatch(/etcd-client retry attempt 85 \(>= 80\)/);
+    expect(r.first).toMatch(/1 'client connection is closing'/);
+  });
+
+  it('is OK for cancelled requests alone, and honours --attempt-warning and --budget', async () => {
+    const file = makeJournal([...cancelled, kl(20, etcdRetry(at(20), 85, 'context deadline exceeded', '/etcdserverpb.KV/Range')), dq(10, 'error', 'error in txn: exec (try: 200): database is locked')]);
+    const ok = await runBuilt('check_kine_retries', ['--journal-file', file, '--attempt-warning', '90']);
+    expect(ok.code).toBe(0);
+    expect(ok.perf).toMatchObject({ exhausted: '0;2;10;0', max_try: '200;;;0', cancelled: '3;;;0' });
+    const budget = await runBuilt('check_kine_retries', ['--journal-file', file, '--attempt-warning', '90', '--budget', '200', '-w', '0', '-c', '5']);
+    expect(budget.code).toBe(1);
+    expect(budget.perf.exhausted).toBe('1;0;5;0');
+  });
+
+  it('reads the real sample shapes piped as text: truncated JSON and lines without pid', async () => {
+    const lines = [
+      'Aug 05 17:03:22 k8s02 microk8s.daemon-k8s-dqlite: level=error msg="error in txn: update transaction failed for key /registry/leases/kube-system/kube-controller-manager: exec (try: 500): database is locked"',
+      'error in txn: update transaction failed for key /registry/leases/kube-system/microk8s.io-hostpath: exec (try: 500): database is locked',
+      '{"level":"warn","ts":"2022-01-17T17:53:04.388+0100","logger":"etcd-client","caller":"v3/retry_interceptor.go:62","msg":"retrying of unary invoker failed","target":"etcd-endpoints://0xc000bdf500/#initially=[unix:///var/snap/microk8s/2848/var/kubernetes/backend/kine.sock:12379]","attempt":93,"error":"rpc error: code = Unavailab',
+    ];
+    const r = await runBuilt('check_kine_retries', ['--log-file', '-', '--since', '3650d'], { input: lines.join('\n') + '\n' });
+    expect(r.perf).toMatchObject({ exhausted: '2;2;10;0', max_attempt: '93;;;0' });
+    expect(r.code).toBe(1);
+  });
+});

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const KUBELITE = { unit: 'snap.microk8s.daemon-kubelite.service', ident: 'microk8s.daemon-kubelite', pid: 2348286 };
+export const DQLITE = { unit: 'snap.microk8s.daemon-k8s-dqlite.service', ident: 'microk8s.daemon-k8s-dqlite', pid: 739 };
+export const CONTAINERD = { unit: 'snap.microk8s.daemon-containerd.service', ident: 'microk8s.daemon-containerd', pid: 1201 };
+
+export interface Entry {
+  /** Seconds before the journal is written. */
+  age: number;
+  service: { unit: string; ident: string; pid: number };
+  message: string;
+  host?: string;
+  priority?: number;
+}
+
+const JOURNAL_REMOTE = ['/usr/lib/systemd/systemd-journal-remote', '/lib/systemd/systemd-journal-remote'].find(existsSync);
+
+export const haveJournalRemote = JOURNAL_REMOTE !== undefined;
+
+const BOOT = '3f9d2c4e8a1b4f6d9e0c7b5a2d4f6e8a';
+
+/** Export-format text for the entries, stamped relative to now, oldest first. */
+export function exportText(entries: Entry[], now = Date.now()): string {
+  return [...entries]
+    .sort((a, b) => b.age - a.age)
+    .map((e, i) => {
+      const realtime = (now - e.age * 1000) * 1000 + i;
+      return [
+        `__REALTIME_TIMESTAMP=${realtime}`,
+        `__MONOTONIC_TIMESTAMP=${1_000_000_000 + realtime % 1_000_000_000}`,
+        `_BOOT_ID=${BOOT}`,
+        `_HOSTNAME=${e.host ?? 'k8s02'}`,
+        `_TRANSPORT=stdout`,
+        `PRIORITY=${e.priority ?? 6}`,
+        `SYSLOG_FACILITY=3`,
+        `SYSLOG_IDENTIFIER=${e.service.ident}`,
+        `_PID=${e.service.pid}`,
+        `_COMM=${e.service.ident.includes('kubelite') ? 'kubelite' : 'k8s-dqlite'}`,
+        `_SYSTEMD_UNIT=${e.service.unit}`,
+        `_SYSTEMD_SLICE=system.slice`,
+        `MESSAGE=${e.message}`,
+        '',
+      ].join('\n');
+    })
+    .map((entry) => entry + '\n')
+    .join('');
+}
+
+/** A real journal file, written by systemd-journal-remote from export text. */
+export function makeJournal(entries: Entry[], dir = mkdtempSync(join(tmpdir(), 'mk8s-journal-'))): string {
+  if (!JOURNAL_REMOTE) throw new Error('systemd-journal-remote is not installed (apt-get install systemd-journal-remote)');
+  const src = join(dir, 'entries.export');
+  writeFileSync(src, exportText(entries));
+  const out = join(dir, 'system.journal');
+  execFileSync(JOURNAL_REMOTE, [`--output=${out}`, src], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return out;
+}
