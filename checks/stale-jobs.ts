@@ -1,0 +1,129 @@
+// Runbook, "Prevention" and "Recovery": finished Jobs left in the cluster keep the single dqlite
+// writer busy (job tracking, events); delete them before restarts. The runbook's own
+// `kubectl delete job --field-selector=status.conditions[0].type=Complete` fails on a real API
+// server (Jobs only select on metadata.name, metadata.namespace, status.successful), so Jobs are
+// listed and judged here, and the long output gives a clean-up that works. Nothing is deleted.
+import { BatchV1Api, type ConfigurationOptions, type V1Job, type V1JobList } from '@kubernetes/client-node';
+import { formatDuration, parseDuration } from '../lib/duration.ts';
+import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
+import { jobFinish, ownedByCronJob } from '../lib/k8s/jobs.ts';
+import { dns1123Label } from '../lib/names.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
+import { State } from '../lib/plugin/state.ts';
+import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
+import { forEachListed, type Resource } from '../lib/sources/kube.ts';
+import { plural } from '../lib/text.ts';
+
+interface Args extends KubeArgs {
+  namespace?: string[];
+  'exclude-namespace'?: string[];
+  selector?: string;
+  'min-age': string;
+  'page-size': number;
+}
+
+interface Tally {
+  jobs: number;
+  cron: number;
+  noTtl: number;
+  byNamespace: Map<string, { complete: number; failed: number }>;
+}
+
+const fresh = (): Tally => ({ jobs: 0, cron: 0, noTtl: 0, byNamespace: new Map() });
+
+function tallyJob(t: Tally, job: V1Job, now: number, minAgeSeconds: number): void {
+  t.jobs++;
+  const finish = jobFinish(job);
+  if (!finish?.at || now - finish.at.getTime() < minAgeSeconds * 1000) return;
+  const ns = job.metadata?.namespace ?? '';
+  const entry = t.byNamespace.get(ns) ?? { complete: 0, failed: 0 };
+  if (finish.type === 'Complete') entry.complete++;
+  else entry.failed++;
+  t.byNamespace.set(ns, entry);
+  if (ownedByCronJob(job)) t.cron++;
+  if (job.spec?.ttlSecondsAfterFinished === undefined) t.noTtl++;
+}
+
+const sum = (t: Tally, k: 'complete' | 'failed') => [...t.byNamespace.values()].reduce((n, e) => n + e[k], 0);
+
+function merge(into: Tally, part: Tally): void {
+  into.jobs += part.jobs;
+  into.cron += part.cron;
+  into.noTtl += part.noTtl;
+  for (const [ns, n] of part.byNamespace) {
+    const entry = into.byNamespace.get(ns) ?? { complete: 0, failed: 0 };
+    entry.complete += n.complete;
+    entry.failed += n.failed;
+    into.byNamespace.set(ns, entry);
+  }
+}
+
+export const check: CheckDefinition<Args> = {
+  name: 'STALE-JOBS',
+  command: 'check_stale_jobs',
+  description: 'counts finished (Complete/Failed) Jobs older than --min-age piling up in the cluster',
+  defaultWarning: '50',
+  defaultCritical: '200',
+  options: (y) =>
+    kubeOptions(y)
+      .option('namespace', { alias: 'n', type: 'string', array: true, describe: 'only these namespaces (repeatable)' })
+      .option('exclude-namespace', { type: 'string', array: true, describe: 'skip these namespaces (repeatable)' })
+      .option('selector', { alias: 'l', type: 'string', describe: 'label selector, e.g. app=backup' })
+      .option('min-age', { type: 'string', default: '1h', describe: 'a Job counts once finished this long ago' })
+      .option('page-size', { type: 'number', default: 500, hidden: true }),
+  examples: [['check_stale_jobs --exclude-namespace kube-system -w 100 -c 500', 'finished Jobs outside kube-system']],
+  async run({ args, warning, critical, deadline }) {
+    const minAge = parseDuration(args['min-age'], '--min-age');
+    const only = (args.namespace ?? []).map((n) => dns1123Label(n, '-n/--namespace'));
+    const excluded = (args['exclude-namespace'] ?? []).map((n) => dns1123Label(n, '--exclude-namespace'));
+    const cluster = connect(args, deadline);
+    const batch = cluster.api(BatchV1Api);
+    const now = Date.now();
+    const t = fresh();
+
+    // Each list tallies on its own so that a restart after 410 Expired forgets only its own part.
+    const listInto = async (what: Resource, page: (cont: string | undefined, o: ConfigurationOptions) => Promise<V1JobList>) => {
+      let part = fresh();
+      await forEachListed(what, cluster.policy, page, (job: V1Job) => tallyJob(part, job, now, minAge), () => (part = fresh()));
+      merge(t, part);
+    };
+    const fieldSelector = excluded.map((n) => `metadata.namespace!=${n}`).join(',') || undefined;
+    const common = { labelSelector: args.selector, limit: args['page-size'] };
+    deadline.activity = `listing Jobs from ${cluster.server}`;
+    if (only.length === 0) {
+      await listInto({ verb: 'list', resource: 'jobs', group: 'batch' }, (cont, o) => batch.listJobForAllNamespaces({ ...common, fieldSelector, _continue: cont }, o));
+    }
+    for (const namespace of only) {
+      await listInto({ verb: 'list', resource: 'jobs', group: 'batch', namespace }, (cont, o) => batch.listNamespacedJob({ ...common, namespace, _continue: cont }, o));
+    }
+
+    const complete = sum(t, 'complete');
+    const failed = sum(t, 'failed');
+    const stale = complete + failed;
+    const v = new Verdict(check.name);
+    v.measure({ label: 'stale', value: stale, min: 0 }, new ScalarContext(warning, critical));
+    v.measure({ label: 'complete', value: complete, min: 0 });
+    v.measure({ label: 'failed', value: failed, min: 0 });
+    v.measure({ label: 'jobs', value: t.jobs, min: 0 });
+
+    const age = formatDuration(minAge);
+    const worst = [...t.byNamespace].sort((a, b) => b[1].complete + b[1].failed - (a[1].complete + a[1].failed) || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
+    for (const [ns, n] of worst) v.detail(`${ns}: ${n.complete + n.failed} finished over ${age} ago (${n.complete} Complete, ${n.failed} Failed)`);
+    if (stale > 0) {
+      v.detail(`${plural(t.cron, 'belongs', 'belong')} to CronJobs (successfulJobsHistoryLimit/failedJobsHistoryLimit keep them); ${t.noTtl} ${t.noTtl === 1 ? 'has' : 'have'} no ttlSecondsAfterFinished (never cleaned up).`);
+    }
+    if (v.state !== State.OK) {
+      const ns = worst[0]?.[0] ?? '<namespace>';
+      // Long output may not hold '|' (Nagios reads it as perfdata), so the command has no pipe.
+      const names = `kubectl -n ${ns} get jobs -o go-template='{{range $j := .items}}{{range $j.status.conditions}}{{if and (eq .status "True") (or (eq .type "Complete") (eq .type "Failed"))}}{{$j.metadata.name}} {{end}}{{end}}{{end}}'`;
+      v.detail(
+        `Delete them to cut dqlite's write load, namespace by namespace; list first and keep one-off migration Jobs you need:`,
+        `  ${names}`,
+        `  kubectl -n ${ns} delete job $(${names})`,
+        'For good: set ttlSecondsAfterFinished on Jobs and lower CronJob history limits.',
+      );
+    }
+    const scope = only.length ? `in ${only.join(', ')}` : excluded.length ? `outside ${excluded.join(', ')}` : 'in all namespaces';
+    return v.outcome(`${plural(stale, 'finished Job')} older than ${age} ${scope} (${complete} Complete, ${failed} Failed; ${t.jobs} Jobs in all)`);
+  },
+};

@@ -1,0 +1,226 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ApiException, KubeConfig, Observable, type ConfigurationOptions, type ObservableMiddleware, type RequestContext, type ResponseContext, type V1ListMeta } from '@kubernetes/client-node';
+import { ReasonedError, causeText } from '../errors.ts';
+
+export const MICROK8S_CLIENT_CONFIG = '/var/snap/microk8s/current/credentials/client.config';
+const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+export class KubeError extends ReasonedError {
+  constructor(
+    message: string,
+    options: { cause?: unknown; fix?: string } = {},
+    readonly status?: number,
+  ) {
+    super(message, options);
+  }
+}
+
+export interface KubeTarget {
+  kubeconfig?: string;
+  context?: string;
+}
+
+export interface LoadedConfig {
+  kc: KubeConfig;
+  /** Where it came from, for messages: a path, $KUBECONFIG or "in-cluster". */
+  source: string;
+  server: string;
+}
+
+/**
+ * The CONTRACT's order: --kubeconfig, $KUBECONFIG, the in-cluster service account, MicroK8s'
+ * client.config, ~/.kube/config. A file that exists but cannot be read is an error naming the
+ * fix, not a reason to fall through to the next one.
+ */
+export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const kc = new KubeConfig();
+  let source: string;
+  if (target.kubeconfig) {
+    source = target.kubeconfig;
+    loadFile(kc, target.kubeconfig);
+  } else if (env.KUBECONFIG) {
+    source = `$KUBECONFIG (${env.KUBECONFIG})`;
+    const first = env.KUBECONFIG.split(':').find(Boolean)!;
+    loadFile(kc, first);
+  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) {
+    source = 'in-cluster service account';
+    kc.loadFromCluster();
+  } else if (existsSync(MICROK8S_CLIENT_CONFIG)) {
+    source = MICROK8S_CLIENT_CONFIG;
+    loadFile(kc, MICROK8S_CLIENT_CONFIG);
+  } else if (existsSync(join(homedir(), '.kube', 'config'))) {
+    source = join(homedir(), '.kube', 'config');
+    loadFile(kc, source);
+  } else {
+    throw new KubeError('no kubeconfig found (tried --kubeconfig, $KUBECONFIG, in-cluster, ' + `${MICROK8S_CLIENT_CONFIG}, ~/.kube/config)`, {
+      fix: 'pass --kubeconfig PATH (see nrpe/rbac.yaml for a read-only one)',
+    });
+  }
+  if (target.context) {
+    if (!kc.getContextObject(target.context)) throw new KubeError(`context '${target.context}' is not in ${source}`, { fix: `one of: ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'}` });
+    kc.setCurrentContext(target.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster?.server) throw new KubeError(`${source} names no cluster server for context '${kc.getCurrentContext()}'`, { fix: 'check the kubeconfig, or pick one with --context' });
+  return { kc, source, server: cluster.server };
+}
+
+function loadFile(kc: KubeConfig, path: string): void {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const fix =
+      code === 'EACCES'
+        ? path === MICROK8S_CLIENT_CONFIG
+          ? 'add the user running the check to the microk8s group (sudo usermod -aG microk8s nagios), or pass --kubeconfig'
+          : 'give the user running the check read access to it'
+        : 'check the path given with --kubeconfig or $KUBECONFIG';
+    throw new KubeError(`cannot read kubeconfig ${path}`, { cause: err, fix });
+  }
+  try {
+    kc.loadFromFile(path);
+  } catch (err) {
+    throw new KubeError(`kubeconfig ${path} is not valid`, { cause: err, fix: 'check it with kubectl --kubeconfig ' + path + ' config view' });
+  }
+}
+
+/** What a request asked for, in the words an RBAC rule uses. */
+export interface Resource {
+  verb: 'get' | 'list';
+  resource: string;
+  group: string;
+  namespace?: string;
+}
+
+const describe = (r: Resource) => `${r.verb} ${r.group ? `${r.resource}.${r.group}` : r.resource}${r.namespace ? ` in namespace ${r.namespace}` : ' at cluster scope'}`;
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|DEPTH_ZERO/;
+
+/** Turn whatever a request threw into a KubeError that says what, why and how to fix it. */
+export function kubeError(err: unknown, what: Resource, server: string): KubeError {
+  if (err instanceof KubeError) return err;
+  if (err instanceof ApiException) {
+    const status = statusMessage(err.body);
+    const code = err.code;
+    if (code === 401) return new KubeError(`API server ${server} rejected the credentials (401 Unauthorized)`, { fix: 'renew the token or client certificate in the kubeconfig' }, code);
+    if (code === 403)
+      return new KubeError(`forbidden: cannot ${describe(what)} (403)`, { fix: `grant ${what.verb} on ${what.resource} (apply nrpe/rbac.yaml and use its ServiceAccount)` }, code);
+    if (code === 404) return new KubeError(`not found: ${describe(what)} (404${status ? `: ${status}` : ''})`, { fix: 'check the namespace and that the API server serves this resource' }, code);
+    if (code === 410) return new KubeError(`list of ${what.resource} expired twice while paging (410)`, { fix: 'rerun; the cluster is changing faster than the list can be read' }, code);
+    if (code === 400) return new KubeError(`API server refused the request to ${describe(what)} (400${status ? `: ${status}` : ''})`, {}, code);
+    return new KubeError(`API server ${server} answered ${code} to ${describe(what)}${status ? `: ${status}` : ''}`, { fix: code >= 500 || code === 429 ? 'the API server is overloaded or failing: check kubelite and k8s-dqlite' : undefined }, code);
+  }
+  const cause = deepCause(err);
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (TLS_CODES.test(code)) {
+    return new KubeError(`TLS to ${server} failed: certificate problem (${code})`, { cause, fix: 'check certificate-authority-data and the server address in the kubeconfig' });
+  }
+  if (code || (err instanceof TypeError && err.message === 'fetch failed')) {
+    return new KubeError(`API server ${server} unreachable`, { cause, fix: 'check that kubelite runs (microk8s status) and the server address in the kubeconfig' });
+  }
+  // Not a network failure: a bug, which the runner reports as an internal error.
+  throw err;
+}
+
+function deepCause(err: unknown): unknown {
+  let e = err;
+  for (let i = 0; i < 5 && e instanceof Error && e.cause !== undefined; i++) e = e.cause;
+  if (e instanceof AggregateError && e.errors.length) return e.errors[0];
+  return e;
+}
+
+function statusMessage(body: unknown): string {
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: unknown };
+      return typeof parsed.message === 'string' ? parsed.message : '';
+    } catch {
+      return '';
+    }
+  }
+  if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') return body.message;
+  return '';
+}
+
+/** Per-request options that tie the request to the run's deadline. */
+export function requestOptions(signal: AbortSignal): ConfigurationOptions {
+  // The object-parameter API hands these to the observable API, so the middleware is observable-style.
+  const middleware: ObservableMiddleware = {
+    pre: (ctx: RequestContext) => {
+      ctx.setSignal(signal);
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: (ctx: ResponseContext) => new Observable(Promise.resolve(ctx)),
+  };
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as ConfigurationOptions;
+}
+
+export interface RequestPolicy {
+  signal: AbortSignal;
+  server: string;
+  /** Milliseconds left in the run, for honouring Retry-After. */
+  remainingMs: () => number;
+}
+
+/** One request with one retry on 429/5xx (after Retry-After, if it fits in the deadline). */
+export async function request<T>(what: Resource, policy: RequestPolicy, send: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+  const options = requestOptions(policy.signal);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send(options);
+    } catch (err) {
+      if (policy.signal.aborted) throw policy.signal.reason;
+      const retriable = err instanceof ApiException && (err.code === 429 || err.code >= 500);
+      if (!retriable || attempt > 0) throw kubeError(err, what, policy.server);
+      const after = Number((err as ApiException<unknown>).headers?.['retry-after'] ?? 1);
+      const waitMs = Math.max(0, Number.isFinite(after) ? after * 1000 : 1000);
+      if (waitMs >= policy.remainingMs()) throw kubeError(err, what, policy.server);
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}
+
+export interface ListPage<T> {
+  metadata?: V1ListMeta;
+  items: T[];
+}
+
+/**
+ * Page through a list with limit/continue, handing each item to onItem and dropping the page,
+ * so memory does not grow with the number of objects. A 410 (continue token expired) restarts
+ * the list once from the beginning after onRestart() has reset the caller's tallies.
+ */
+export async function forEachListed<T>(
+  what: Resource,
+  policy: RequestPolicy,
+  fetchPage: (cont: string | undefined, options: ConfigurationOptions) => Promise<ListPage<T>>,
+  onItem: (item: T) => void,
+  onRestart: () => void = () => {},
+): Promise<number> {
+  let restarted = false;
+  let pages = 0;
+  let cont: string | undefined;
+  for (;;) {
+    let page: ListPage<T>;
+    try {
+      page = await request(what, policy, (options) => fetchPage(cont, options));
+    } catch (err) {
+      if (err instanceof KubeError && err.status === 410 && !restarted) {
+        restarted = true;
+        cont = undefined;
+        onRestart();
+        continue;
+      }
+      throw err;
+    }
+    pages++;
+    for (const item of page.items) onItem(item);
+    cont = page.metadata?._continue || undefined;
+    if (!cont) return pages;
+  }
+}
+
+export { causeText };

@@ -1,0 +1,297 @@
+// Fixture objects shaped as a real API server (Kubernetes 1.31+) returns them in list items.
+import { createHash, randomUUID } from 'node:crypto';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const ago = (s: number, now = Date.now()) => iso(now - s * 1000);
+const hash = (text: string, n: number) => createHash('sha1').update(text).digest('hex').slice(0, n);
+// pod-template-hash and pod suffixes use the safe alphabet of rand.SafeEncodeString
+const safe = (text: string, n: number) => [...createHash('sha1').update(text).digest()].slice(0, n).map((b) => 'bcdfghjklmnpqrstvwxz2456789'[b % 27]).join('');
+
+export type JobState = 'complete' | 'failed' | 'running' | 'suspended' | 'failure-target';
+
+export interface JobSpec {
+  namespace: string;
+  name: string;
+  state: JobState;
+  /** Seconds since it finished (or, for running ones, started). */
+  finishedAgo?: number;
+  cronJob?: string;
+  ttl?: number;
+  labels?: Record<string, string>;
+}
+
+export function job(j: JobSpec) {
+  const uid = randomUUID();
+  const finished = j.finishedAgo ?? 7200;
+  const startAgo = finished + 45;
+  const labels: Record<string, string> = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': j.name, 'controller-uid': uid, 'job-name': j.name, ...j.labels };
+  const metadata: Record<string, unknown> = { name: j.name, namespace: j.namespace, uid, generation: 1, creationTimestamp: ago(startAgo + 1), labels };
+  if (j.cronJob) {
+    metadata.annotations = { 'batch.kubernetes.io/cronjob-scheduled-timestamp': ago(startAgo + 1).replace('Z', '+00:00') };
+    metadata.ownerReferences = [{ apiVersion: 'batch/v1', kind: 'CronJob', name: j.cronJob, uid: randomUUID(), controller: true, blockOwnerDeletion: true }];
+  }
+  const spec: Record<string, unknown> = {
+    parallelism: 1,
+    completions: 1,
+    backoffLimit: 6,
+    selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } },
+    template: {
+      metadata: { creationTimestamp: null, labels: { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': j.name, 'controller-uid': uid, 'job-name': j.name } },
+      spec: {
+        containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', 'echo done'], resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' }],
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 30,
+        dnsPolicy: 'ClusterFirst',
+        securityContext: {},
+        schedulerName: 'default-scheduler',
+      },
+    },
+    completionMode: 'NonIndexed',
+    suspend: j.state === 'suspended',
+    podReplacementPolicy: 'TerminatingOrFailed',
+  };
+  if (j.ttl !== undefined) spec.ttlSecondsAfterFinished = j.ttl;
+  const t = ago(finished);
+  let status: Record<string, unknown>;
+  switch (j.state) {
+    case 'complete':
+      status = {
+        conditions: [
+          { type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: t, lastTransitionTime: t },
+          { type: 'Complete', status: 'True', lastProbeTime: t, lastTransitionTime: t },
+        ],
+        startTime: ago(startAgo),
+        completionTime: t,
+        succeeded: 1,
+        terminating: 0,
+        uncountedTerminatedPods: {},
+        ready: 0,
+      };
+      break;
+    case 'failed':
+      status = {
+        conditions: [
+          { type: 'FailureTarget', status: 'True', lastProbeTime: t, lastTransitionTime: t, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+          { type: 'Failed', status: 'True', lastProbeTime: t, lastTransitionTime: t, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+        ],
+        startTime: ago(startAgo),
+        failed: 7,
+        terminating: 0,
+        uncountedTerminatedPods: {},
+        ready: 0,
+      };
+      break;
+    case 'failure-target':
+      status = {
+        conditions: [{ type: 'FailureTarget', status: 'True', lastProbeTime: t, lastTransitionTime: t, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }],
+        startTime: ago(startAgo),
+        failed: 6,
+        terminating: 1,
+        uncountedTerminatedPods: {},
+        ready: 0,
+      };
+      break;
+    case 'running':
+      status = { startTime: ago(finished), active: 1, terminating: 0, uncountedTerminatedPods: {}, ready: 1 };
+      break;
+    case 'suspended':
+      status = { conditions: [{ type: 'Suspended', status: 'True', lastProbeTime: t, lastTransitionTime: t, reason: 'JobSuspended', message: 'Job suspended' }] };
+      break;
+  }
+  return { metadata, spec, status } as unknown as { metadata: { name: string; namespace: string; labels: Record<string, string> } } & Record<string, unknown>;
+}
+
+export interface DeploymentSpec {
+  namespace: string;
+  name: string;
+  replicas?: number;
+  generation?: number;
+  observedGeneration?: number;
+  /** Seconds since the spec was last written (managedFields time of the spec manager). */
+  specChangedAgo?: number;
+  progressDeadlineExceeded?: boolean;
+  managedFields?: boolean;
+}
+
+export function deployment(d: DeploymentSpec) {
+  const uid = randomUUID();
+  const replicas = d.replicas ?? 1;
+  const generation = d.generation ?? 3;
+  const observed = d.observedGeneration ?? generation;
+  const changed = d.specChangedAgo ?? 86400;
+  const rsName = `${d.name}-${safe(d.name + generation, 10)}`;
+  const metadata: Record<string, unknown> = {
+    name: d.name,
+    namespace: d.namespace,
+    uid,
+    generation,
+    creationTimestamp: ago(86400 * 30),
+    labels: { app: d.name },
+    annotations: { 'deployment.kubernetes.io/revision': String(generation) },
+  };
+  if (d.managedFields !== false) {
+    metadata.managedFields = [
+      {
+        manager: 'kubectl-client-side-apply',
+        operation: 'Update',
+        apiVersion: 'apps/v1',
+        time: ago(86400 * 30),
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } },
+      },
+      {
+        manager: 'kubectl',
+        operation: 'Update',
+        apiVersion: 'apps/v1',
+        time: ago(changed),
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:spec': { 'f:replicas': {}, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { 'f:image': {} } } } } } },
+      },
+      {
+        manager: 'kube-controller-manager',
+        operation: 'Update',
+        apiVersion: 'apps/v1',
+        time: ago(Math.max(changed + 5, 60)),
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:metadata': { 'f:annotations': { 'f:deployment.kubernetes.io/revision': {} } }, 'f:status': { 'f:availableReplicas': {}, 'f:observedGeneration': {} } },
+        subresource: 'status',
+      },
+    ];
+  }
+  const progressing = d.progressDeadlineExceeded
+    ? { type: 'Progressing', status: 'False', lastUpdateTime: ago(60), lastTransitionTime: ago(60), reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }
+    : { type: 'Progressing', status: 'True', lastUpdateTime: ago(changed), lastTransitionTime: ago(86400 * 30), reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` };
+  const obj = {
+    metadata,
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: d.name } },
+      template: { metadata: { creationTimestamp: null, labels: { app: d.name } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27', resources: {} }], restartPolicy: 'Always' } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+    },
+    status: {
+      observedGeneration: observed,
+      replicas,
+      updatedReplicas: replicas,
+      readyReplicas: replicas,
+      availableReplicas: replicas,
+      conditions: [
+        { type: 'Available', status: 'True', lastUpdateTime: ago(86400), lastTransitionTime: ago(86400), reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' },
+        progressing,
+      ],
+    },
+  };
+  // Not part of the object the server returns: the name of its current ReplicaSet.
+  return Object.defineProperty(obj, 'rsName', { value: rsName, enumerable: false }) as typeof obj & { rsName: string };
+}
+
+export function replicaSet(dep: ReturnType<typeof deployment>, available: number) {
+  const uid = randomUUID();
+  const d = dep.metadata as { name: string; namespace: string; uid: string; generation: number };
+  const templateHash = dep.rsName.slice(d.name.length + 1);
+  return {
+    metadata: {
+      name: dep.rsName,
+      namespace: d.namespace,
+      uid,
+      generation: 1,
+      creationTimestamp: ago(86400),
+      labels: { app: d.name, 'pod-template-hash': templateHash },
+      annotations: { 'deployment.kubernetes.io/desired-replicas': String(dep.spec.replicas), 'deployment.kubernetes.io/max-replicas': String(dep.spec.replicas + 1), 'deployment.kubernetes.io/revision': String(d.generation) },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.name, uid: d.uid, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: { replicas: dep.spec.replicas, selector: { matchLabels: { app: d.name, 'pod-template-hash': templateHash } }, template: dep.spec.template },
+    status: { replicas: available, fullyLabeledReplicas: available, readyReplicas: available, availableReplicas: available, observedGeneration: 1 },
+  };
+}
+
+export interface PodSpec {
+  namespace: string;
+  name: string;
+  node: string;
+  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  ready?: boolean;
+  ip?: string;
+  ips?: string[];
+  hostNetwork?: boolean;
+  owner?: { kind: string; name: string; uid: string };
+  startedAgo?: number;
+  labels?: Record<string, string>;
+  restarts?: number;
+  containerName?: string;
+}
+
+export function pod(p: PodSpec) {
+  const phase = p.phase ?? 'Running';
+  const ready = p.ready ?? phase === 'Running';
+  const started = p.startedAgo ?? 3600;
+  const ips = p.ips ?? (p.ip ? [p.ip] : []);
+  const hostIP = '10.0.0.11';
+  const podIPs = p.hostNetwork ? [hostIP] : ips;
+  const tr = (cond: boolean) => (cond ? 'True' : 'False');
+  const containerId = `containerd://${hash(p.namespace + p.name, 64).padEnd(64, '0')}`;
+  const metadata: Record<string, unknown> = {
+    name: p.name,
+    namespace: p.namespace,
+    uid: randomUUID(),
+    creationTimestamp: ago(started + 2),
+    labels: p.labels ?? {},
+  };
+  if (!p.hostNetwork && podIPs.length) {
+    metadata.annotations = {
+      'cni.projectcalico.org/containerID': hash(p.name, 64),
+      'cni.projectcalico.org/podIP': `${podIPs[0]}/32`,
+      'cni.projectcalico.org/podIPs': podIPs.map((ip) => `${ip}/${ip.includes(':') ? 128 : 32}`).join(','),
+    };
+  }
+  if (p.owner) metadata.ownerReferences = [{ apiVersion: p.owner.kind === 'Job' ? 'batch/v1' : 'apps/v1', kind: p.owner.kind, name: p.owner.name, uid: p.owner.uid, controller: true, blockOwnerDeletion: true }];
+  const name = p.containerName ?? 'app';
+  return {
+    metadata,
+    spec: {
+      containers: [{ name, image: 'nginx:1.27', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' }],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: 'ClusterFirst',
+      serviceAccountName: 'default',
+      serviceAccount: 'default',
+      nodeName: p.node,
+      securityContext: {},
+      schedulerName: 'default-scheduler',
+      ...(p.hostNetwork ? { hostNetwork: true } : {}),
+      priority: 0,
+      enableServiceLinks: true,
+      preemptionPolicy: 'PreemptLowerPriority',
+    },
+    status: {
+      phase,
+      conditions: [
+        { type: 'PodReadyToStartContainers', status: tr(phase === 'Running'), lastProbeTime: null, lastTransitionTime: ago(started) },
+        { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: ago(started + 1) },
+        { type: 'Ready', status: tr(ready), lastProbeTime: null, lastTransitionTime: ago(started), ...(ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${name}]` }) },
+        { type: 'ContainersReady', status: tr(ready), lastProbeTime: null, lastTransitionTime: ago(started), ...(ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${name}]` }) },
+        { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ago(started + 2) },
+      ],
+      hostIP,
+      hostIPs: [{ ip: hostIP }],
+      ...(podIPs.length ? { podIP: podIPs[0], podIPs: podIPs.map((ip) => ({ ip })) } : {}),
+      startTime: ago(started + 1),
+      containerStatuses: [
+        {
+          name,
+          state: phase === 'Running' ? { running: { startedAt: ago(started) } } : { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, reason: phase === 'Succeeded' ? 'Completed' : 'Error', startedAt: ago(started), finishedAt: ago(started - 5), containerID: containerId } },
+          lastState: {},
+          ready,
+          restartCount: p.restarts ?? 0,
+          image: 'docker.io/library/nginx:1.27',
+          imageID: `docker.io/library/nginx@sha256:${hash('nginx', 64).padEnd(64, '0')}`,
+          containerID: containerId,
+          started: phase === 'Running',
+        },
+      ],
+      qosClass: 'BestEffort',
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// Label and field selectors as the API server parses them (apimachinery labels/fields packages).
+
+export type Labels = Record<string, string> | undefined;
+
+interface Requirement {
+  key: string;
+  op: 'exists' | '!exists' | '=' | '!=' | 'in' | 'notin';
+  values: string[];
+}
+
+export class SelectorError extends Error {}
+
+function splitTop(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim() !== '') parts.push(cur);
+  return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
+
+export function parseLabelSelector(text: string): Requirement[] {
+  const reqs: Requirement[] = [];
+  for (const part of splitTop(text)) {
+    let m: RegExpExecArray | null;
+    if ((m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part))) {
+      reqs.push({ key: m[1]!, op: m[2] as 'in' | 'notin', values: m[3]!.split(',').map((v) => v.trim()).filter(Boolean) });
+    } else if ((m = /^(\S+?)\s*(==|!=|=)\s*(\S*)$/.exec(part))) {
+      reqs.push({ key: m[1]!, op: m[2] === '!=' ? '!=' : '=', values: [m[3]!] });
+    } else if ((m = /^!\s*(\S+)$/.exec(part))) {
+      reqs.push({ key: m[1]!, op: '!exists', values: [] });
+    } else if (KEY.test(part)) {
+      reqs.push({ key: part, op: 'exists', values: [] });
+    } else {
+      throw new SelectorError(`unable to parse requirement: found '${part}', expected: identifier`);
+    }
+  }
+  for (const r of reqs) if (!KEY.test(r.key)) throw new SelectorError(`unable to parse requirement: invalid label key "${r.key}"`);
+  return reqs;
+}
+
+export function matchesLabels(reqs: Requirement[], labels: Labels): boolean {
+  const l = labels ?? {};
+  return reqs.every((r) => {
+    const has = Object.hasOwn(l, r.key);
+    const v = l[r.key];
+    switch (r.op) {
+      case 'exists':
+        return has;
+      case '!exists':
+        return !has;
+      case '=':
+        return has && v === r.values[0];
+      case '!=':
+        return !has || v !== r.values[0];
+      case 'in':
+        return has && r.values.includes(v!);
+      case 'notin':
+        return !has || !r.values.includes(v!);
+    }
+  });
+}
+
+export interface FieldRequirement {
+  field: string;
+  negate: boolean;
+  value: string;
+}
+
+export function parseFieldSelector(text: string): FieldRequirement[] {
+  return text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const m = /^([^=!]+?)\s*(==|!=|=)\s*(.*)$/.exec(part);
+      if (!m) throw new SelectorError(`invalid selector: '${text}'; can't understand '${part}'`);
+      return { field: m[1]!, negate: m[2] === '!=', value: m[3]! };
+    });
+}

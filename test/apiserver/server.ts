@@ -1,0 +1,296 @@
+// A test API server that keeps the real API server's rules for what the checks read: bearer
+// auth, RBAC-style 403s, Status objects, limit/continue paging with remainingItemCount and 410
+// Expired, label selectors and the per-resource field-selector whitelist. HTTPS with its own CA.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.ts';
+import type { Certs } from './certs.ts';
+
+type Obj = { metadata: { name: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string }; [k: string]: unknown };
+type FieldGetter = (o: any) => string;
+
+interface ResourceDef {
+  group: string;
+  version: string;
+  kind: string;
+  namespaced: boolean;
+  fields: Record<string, FieldGetter>;
+  /** How the API server names the type in field-label errors, where it has its own words. */
+  fieldErrorType?: string;
+}
+
+const META: Record<string, FieldGetter> = {
+  'metadata.name': (o) => o.metadata.name,
+  'metadata.namespace': (o) => o.metadata.namespace ?? '',
+};
+
+export const RESOURCES: Record<string, ResourceDef> = {
+  pods: {
+    group: '', version: 'v1', kind: 'Pod', namespaced: true,
+    fields: {
+      ...META,
+      'spec.nodeName': (o) => o.spec?.nodeName ?? '',
+      'spec.restartPolicy': (o) => o.spec?.restartPolicy ?? '',
+      'spec.schedulerName': (o) => o.spec?.schedulerName ?? '',
+      'spec.serviceAccountName': (o) => o.spec?.serviceAccountName ?? '',
+      'spec.hostNetwork': (o) => String(o.spec?.hostNetwork ?? false),
+      'status.phase': (o) => o.status?.phase ?? '',
+      'status.podIP': (o) => o.status?.podIP ?? '',
+      'status.podIPs': (o) => o.status?.podIPs?.[0]?.ip ?? '',
+      'status.nominatedNodeName': (o) => o.status?.nominatedNodeName ?? '',
+    },
+  },
+  nodes: { group: '', version: 'v1', kind: 'Node', namespaced: false, fields: { 'metadata.name': META['metadata.name']!, 'spec.unschedulable': (o) => String(o.spec?.unschedulable ?? false) } },
+  events: {
+    group: '', version: 'v1', kind: 'Event', namespaced: true,
+    fields: {
+      ...META,
+      'involvedObject.kind': (o) => o.involvedObject?.kind ?? '',
+      'involvedObject.namespace': (o) => o.involvedObject?.namespace ?? '',
+      'involvedObject.name': (o) => o.involvedObject?.name ?? '',
+      'involvedObject.uid': (o) => o.involvedObject?.uid ?? '',
+      reason: (o) => o.reason ?? '',
+      type: (o) => o.type ?? '',
+      source: (o) => o.source?.component ?? '',
+    },
+  },
+  jobs: { group: 'batch', version: 'v1', kind: 'Job', namespaced: true, fieldErrorType: 'batchv1.Job', fields: { ...META, 'status.successful': (o) => String(o.status?.succeeded ?? 0) } },
+  cronjobs: { group: 'batch', version: 'v1', kind: 'CronJob', namespaced: true, fields: META },
+  deployments: { group: 'apps', version: 'v1', kind: 'Deployment', namespaced: true, fields: META },
+  replicasets: { group: 'apps', version: 'v1', kind: 'ReplicaSet', namespaced: true, fields: { ...META, 'status.replicas': (o) => String(o.status?.replicas ?? 0) } },
+  statefulsets: { group: 'apps', version: 'v1', kind: 'StatefulSet', namespaced: true, fields: META },
+  daemonsets: { group: 'apps', version: 'v1', kind: 'DaemonSet', namespaced: true, fields: META },
+  leases: { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', namespaced: true, fields: META },
+};
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  user?: string;
+  status: number;
+}
+
+export interface Identity {
+  user: string;
+  /** RBAC: may this user do verb on resource (in namespace)? Default: everything read-only. */
+  can?: (verb: string, resource: string, namespace?: string) => boolean;
+}
+
+export interface Fault {
+  /** Applies to requests whose path contains this, or to every request. */
+  path?: string;
+  status: number;
+  retryAfter?: number;
+  times: number;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  requests: RequestRecord[];
+  /** Delay every response by this many milliseconds. */
+  delayMs: number;
+  faults: Fault[];
+  /** The next request carrying a continue token gets 410 Expired. */
+  expireNextContinue: boolean;
+  add(resource: string, ...objects: object[]): void;
+  clear(resource?: string): void;
+  close(): Promise<void>;
+}
+
+function status(res: ServerResponse, code: number, reason: string, message: string, extra: Record<string, unknown> = {}): void {
+  send(res, code, { kind: 'Status', apiVersion: 'v1', metadata: extra.metadata ?? {}, status: 'Failure', message, reason, ...(extra.details ? { details: extra.details } : {}), code });
+}
+
+function send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Audit-Id': crypto.randomUUID(), ...headers });
+  res.end(text);
+}
+
+const encodeContinue = (rv: number, start: string) => Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64');
+function decodeContinue(token: string): { rv: number; start: string } | undefined {
+  try {
+    const d = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { v?: string; rv?: number; start?: string };
+    return d.v === 'meta.k8s.io/v1' && typeof d.rv === 'number' && typeof d.start === 'string' ? { rv: d.rv, start: d.start } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const keyOf = (o: Obj) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const gr = (d: ResourceDef, resource: string) => (d.group ? `${resource}.${d.group}` : resource);
+
+export async function startApiServer(opts: { certs: Certs; tokens: Record<string, Identity>; host?: string; port?: number }): Promise<ApiServer> {
+  const store = new Map<string, Obj[]>();
+  const sorted = new Map<string, boolean>();
+  let rv = 1000;
+  const requests: RequestRecord[] = [];
+
+  const items = (resource: string): Obj[] => {
+    const list = store.get(resource) ?? [];
+    if (!sorted.get(resource)) {
+      list.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+      sorted.set(resource, true);
+    }
+    return list;
+  };
+
+  const api: ApiServer = {
+    url: '',
+    port: 0,
+    requests,
+    delayMs: 0,
+    faults: [],
+    expireNextContinue: false,
+    add(resource, ...objects) {
+      if (!RESOURCES[resource]) throw new Error(`unknown resource ${resource}`);
+      const list = store.get(resource) ?? [];
+      for (const o of objects as Obj[]) {
+        o.metadata.resourceVersion = String(++rv);
+        list.push(o);
+      }
+      store.set(resource, list);
+      sorted.set(resource, false);
+    },
+    clear(resource) {
+      if (resource) store.delete(resource);
+      else store.clear();
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'https://x');
+    const query = Object.fromEntries(url.searchParams);
+    const record: RequestRecord = { method: req.method ?? '', path: url.pathname, query, status: 0 };
+    requests.push(record);
+    const reply = (fn: () => void) => {
+      const origWriteHead = res.writeHead.bind(res);
+      res.writeHead = ((code: number, ...rest: unknown[]) => {
+        record.status = code;
+        return (origWriteHead as (...a: unknown[]) => ServerResponse)(code, ...rest);
+      }) as typeof res.writeHead;
+      fn();
+    };
+    reply(() => {
+      const auth = req.headers.authorization ?? '';
+      const ident = auth.startsWith('Bearer ') ? opts.tokens[auth.slice(7)] : undefined;
+      if (!ident) return status(res, 401, 'Unauthorized', 'Unauthorized');
+      record.user = ident.user;
+
+      const fault = api.faults.find((f) => f.times > 0 && (!f.path || url.pathname.includes(f.path)));
+      if (fault) {
+        fault.times--;
+        const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
+        const reason = fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError';
+        const body = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: fault.status === 429 ? 'Too many requests, please try again later.' : 'the server is currently unable to handle the request', reason, code: fault.status };
+        return send(res, fault.status, body, headers);
+      }
+
+      const m = /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
+      const def = m ? RESOURCES[m[4]!] : undefined;
+      if (!m || !def || (m[1] ?? '') !== def.group || (m[2] ?? 'v1') !== def.version || (m[3] && !def.namespaced)) {
+        return status(res, 404, 'NotFound', 'the server could not find the requested resource', { details: { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] } });
+      }
+      const resource = m[4]!;
+      const namespace = m[3];
+      const name = m[5];
+      const verb = req.method === 'GET' ? (name ? 'get' : query.watch === 'true' || query.watch === '1' ? 'watch' : 'list') : (req.method ?? '').toLowerCase();
+      if (ident.can && !ident.can(verb, resource, namespace)) {
+        const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
+        return status(res, 403, 'Forbidden', `${gr(def, resource)} is forbidden: User "${ident.user}" cannot ${verb} resource "${resource}" in API group "${def.group}" ${scope}`, {
+          details: { group: def.group, kind: resource, ...(name ? { name } : {}) },
+        });
+      }
+      if (req.method !== 'GET') return status(res, 405, 'MethodNotAllowed', `${req.method} is not supported by this test server, and the checks must never send it`);
+
+      const all = items(resource);
+      if (name) {
+        const found = all.find((o) => o.metadata.name === name && (o.metadata.namespace ?? undefined) === namespace);
+        if (!found) return status(res, 404, 'NotFound', `${gr(def, resource)} "${name}" not found`, { details: { name, group: def.group, kind: resource } });
+        return send(res, 200, { kind: def.kind, apiVersion: def.group ? `${def.group}/${def.version}` : 'v1', ...found });
+      }
+
+      let labelReqs;
+      let fieldReqs;
+      try {
+        labelReqs = parseLabelSelector(query.labelSelector ?? '');
+        fieldReqs = parseFieldSelector(query.fieldSelector ?? '');
+      } catch (err) {
+        return status(res, 400, 'BadRequest', (err as Error).message);
+      }
+      for (const f of fieldReqs) {
+        if (!def.fields[f.field]) {
+          const apiVersion = `${def.group ? `${def.group}/` : ''}${def.version}`;
+          const why = def.fieldErrorType ? `field label "${f.field}" not supported for ${def.fieldErrorType}` : `field label not supported: ${f.field}`;
+          return status(res, 400, 'BadRequest', `Unable to find "${apiVersion}, Resource=${resource}" that match label selector "${query.labelSelector ?? ''}", field selector "${query.fieldSelector ?? ''}": ${why}`);
+        }
+      }
+
+      let start = '';
+      let listRv = rv;
+      if (query.continue) {
+        const tok = decodeContinue(query.continue);
+        if (!tok) return status(res, 400, 'BadRequest', 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+        if (api.expireNextContinue) {
+          api.expireNextContinue = false;
+          return status(
+            res,
+            410,
+            'Expired',
+            'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+            { metadata: { continue: encodeContinue(rv, tok.start) } },
+          );
+        }
+        start = tok.start;
+        listRv = tok.rv;
+      }
+      const limit = query.limit ? Math.max(0, Number(query.limit)) : 0;
+      const out: Obj[] = [];
+      let i = lowerBound(all, start);
+      let next: string | undefined;
+      for (; i < all.length; i++) {
+        const o = all[i]!;
+        if (namespace && o.metadata.namespace !== namespace) continue;
+        if (!matchesLabels(labelReqs, o.metadata.labels)) continue;
+        if (!fieldReqs.every((f) => (def.fields[f.field]!(o) === f.value) !== f.negate)) continue;
+        if (limit && out.length === limit) {
+          next = keyOf(all[i - 1]!) + '\u0000';
+          break;
+        }
+        out.push(o);
+      }
+      const metadata: Record<string, unknown> = { resourceVersion: String(listRv) };
+      if (next !== undefined) {
+        metadata.continue = encodeContinue(listRv, next);
+        // Like the real server: a count of what is left only when no selector filters it.
+        if (!query.labelSelector && !query.fieldSelector && !namespace) metadata.remainingItemCount = all.length - i;
+      }
+      send(res, 200, { kind: `${def.kind}List`, apiVersion: def.group ? `${def.group}/${def.version}` : 'v1', metadata, items: out });
+    });
+  };
+
+  const server: Server = createServer({ key: opts.certs.serverKey, cert: opts.certs.serverCert }, (req, res) => {
+    if (api.delayMs > 0) setTimeout(() => handle(req, res), api.delayMs);
+    else handle(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
+  api.port = (server.address() as AddressInfo).port;
+  const host = opts.host ?? '127.0.0.1';
+  api.url = `https://${host.includes(':') ? `[${host}]` : host}:${api.port}`;
+  return api;
+}
+
+function lowerBound(all: Obj[], start: string): number {
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keyOf(all[mid]!) < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,164 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { job, type JobState } from '../apiserver/objects.ts';
+import { startCluster, TOKENS, type TestCluster } from '../helpers/cluster.ts';
+import { runBuilt } from '../helpers/run.ts';
+import { writeKubeconfig } from '../apiserver/certs.ts';
+
+let c: TestCluster;
+beforeAll(async () => {
+  c = await startCluster();
+});
+afterAll(async () => c?.close());
+beforeEach(() => {
+  c.api.clear();
+  c.api.requests.length = 0;
+  c.api.faults.length = 0;
+  c.api.delayMs = 0;
+  c.api.expireNextContinue = false;
+});
+
+const NAMESPACES = ['ci', 'data', 'ops', 'payments', 'reports', 'web'];
+
+/** 1,234 Jobs in 6 namespaces: 850 finished over an hour ago (700 Complete, 150 Failed), and the rest not stale. */
+function acceptanceJobs() {
+  const jobs: ReturnType<typeof job>[] = [];
+  const add = (n: number, state: JobState, finishedAgo: number, extra: { cron?: boolean; ttl?: number } = {}) => {
+    for (let i = 0; i < n; i++) {
+      const ns = NAMESPACES[(jobs.length * 7 + i) % NAMESPACES.length]!;
+      const name = `${state}-${finishedAgo}-${jobs.length}`;
+      jobs.push(job({ namespace: ns, name, state, finishedAgo: finishedAgo + i, cronJob: extra.cron ? `nightly-${ns}` : undefined, ttl: extra.ttl }));
+    }
+  };
+  add(500, 'complete', 7200, { cron: true });
+  add(200, 'complete', 3 * 86400);
+  add(150, 'failed', 5400);
+  add(100, 'complete', 600); // finished recently
+  add(40, 'failed', 300); // failed recently
+  add(150, 'running', 900);
+  add(44, 'suspended', 4000);
+  add(50, 'failure-target', 7200); // still terminating, not finished
+  return jobs;
+}
+
+const perfNumber = (v: string | undefined) => Number(v?.split(';')[0]);
+
+describe('check_stale_jobs against the test API server', () => {
+  it('counts finished Jobs past --min-age, wherever the terminal condition sits, paging through the list', async () => {
+    const jobs = acceptanceJobs();
+    expect(jobs).toHaveLength(1234);
+    c.api.add('jobs', ...jobs);
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '500', '-c', '1000']);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^STALE-JOBS WARNING - 850 finished Jobs older than 1h in all namespaces \(700 Complete, 150 Failed; 1234 Jobs in all\) \| /);
+    expect(r.perf).toMatchObject({ stale: '850;500;1000;0', complete: '700;;;0', failed: '150;;;0', jobs: '1234;;;0' });
+    expect(r.stdout).toMatch(/500 belong to CronJobs/);
+    expect(r.stdout).toMatch(/850 have no ttlSecondsAfterFinished/);
+    expect(r.stdout).toMatch(/kubectl -n \S+ delete job \$\(kubectl -n \S+ get jobs -o go-template=/);
+    const lists = c.api.requests.filter((q) => q.path === '/apis/batch/v1/jobs');
+    expect(lists.length).toBeGreaterThanOrEqual(3);
+    expect(lists.every((q) => Number(q.query.limit) > 0)).toBe(true);
+    expect(lists.slice(1).every((q) => q.query.continue)).toBe(true);
+    expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
+  });
+
+  it('keeps the defaults 50/200 and honours --min-age, -n, --exclude-namespace and -l', async () => {
+    c.api.add(
+      'jobs',
+      ...Array.from({ length: 30 }, (_, i) => job({ namespace: 'ops', name: `backup-${i}`, state: 'complete', finishedAgo: 7200, labels: { app: 'backup' } })),
+      ...Array.from({ length: 30 }, (_, i) => job({ namespace: 'web', name: `warm-${i}`, state: 'failed', finishedAgo: 1800 })),
+    );
+    const all = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig]);
+    expect(all.code).toBe(0);
+    expect(all.perf.stale).toBe('30;50;200;0');
+    const wide = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '--min-age', '10m']);
+    expect(wide.code).toBe(1);
+    expect(perfNumber(wide.perf.stale)).toBe(60);
+    const onlyWeb = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '--min-age', '10m', '-n', 'web']);
+    expect(perfNumber(onlyWeb.perf.stale)).toBe(30);
+    expect(c.api.requests.some((q) => q.path === '/apis/batch/v1/namespaces/web/jobs')).toBe(true);
+    const notWeb = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '--min-age', '10m', '--exclude-namespace', 'web']);
+    expect(perfNumber(notWeb.perf.stale)).toBe(30);
+    expect(notWeb.first).toMatch(/outside web/);
+    const labelled = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '--min-age', '10m', '-l', 'app in (backup,restore)']);
+    expect(perfNumber(labelled.perf.stale)).toBe(30);
+  });
+
+  it('restarts a list whose continue token expired (410) and counts each Job once', async () => {
+    c.api.add('jobs', ...Array.from({ length: 1200 }, (_, i) => job({ namespace: 'ops', name: `j-${i}`, state: 'complete', finishedAgo: 7200 })));
+    c.api.expireNextContinue = true;
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '2000', '-c', '3000']);
+    expect(r.code).toBe(0);
+    expect(r.perf.stale).toBe('1200;2000;3000;0');
+    expect(c.api.requests.some((q) => q.status === 410)).toBe(true);
+  });
+
+  it('retries once on 429 with Retry-After, and is UNKNOWN when the API keeps failing', async () => {
+    c.api.add('jobs', job({ namespace: 'ops', name: 'a', state: 'complete' }));
+    c.api.faults.push({ status: 429, retryAfter: 1, times: 1 });
+    const once = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig]);
+    expect(once.code).toBe(0);
+    expect(once.perf.stale).toBe('1;50;200;0');
+    c.api.faults.push({ status: 503, times: 5 });
+    const down = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig]);
+    expect(down.code).toBe(3);
+    expect(down.first).toMatch(/^STALE-JOBS UNKNOWN - API server https:\/\/127\.0\.0\.1:\d+ answered 503/);
+  });
+
+  it('403 on Jobs: UNKNOWN naming the missing permission', async () => {
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfigNoJobs]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - forbidden: cannot list jobs\.batch at cluster scope \(403\); fix: grant list on jobs \(apply nrpe\/rbac\.yaml/);
+  });
+
+  it('a wrong token: UNKNOWN, and the token appears nowhere, even at -vvv', async () => {
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfigBadToken, '-vvv']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/rejected the credentials \(401 Unauthorized\)/);
+    expect(r.stdout + r.stderr).not.toContain('WrongToken');
+    const ok = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-vvv']);
+    expect(ok.stdout + ok.stderr).not.toContain(TOKENS.admin);
+  });
+
+  it('a certificate it cannot verify: UNKNOWN naming TLS', async () => {
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfigWrongCa]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - TLS to https:\/\/127\.0\.0\.1:\d+ failed: certificate problem/);
+  });
+
+  it('API down: UNKNOWN within -t, naming the server', async () => {
+    const port = await freePort();
+    const kc = writeKubeconfig(c.dir, `https://127.0.0.1:${port}`, c.certs.ca, TOKENS.admin, 'kubeconfig-down');
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', kc, '-t', '2']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(new RegExp(`^STALE-JOBS UNKNOWN - API server https://127\\.0\\.0\\.1:${port} unreachable: .*ECONNREFUSED`));
+    expect(r.ms).toBeLessThan(2500);
+  });
+
+  it('a 20 s slow API with -t 2: UNKNOWN in under 3.5 s', async () => {
+    c.api.delayMs = 20_000;
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-t', '2']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - timed out after 2s while listing Jobs/);
+    expect(r.ms).toBeLessThan(3500);
+  });
+
+  it('refuses names that are not RFC 1123 and a missing kubeconfig', async () => {
+    const bad = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-n', 'ops;reboot']);
+    expect(bad.code).toBe(3);
+    expect(bad.first).toMatch(/-n\/--namespace 'ops;reboot' is not a valid name/);
+    const missing = await runBuilt('check_stale_jobs', ['--kubeconfig', '/nonexistent/kubeconfig']);
+    expect(missing.code).toBe(3);
+    expect(missing.first).toMatch(/^STALE-JOBS UNKNOWN - cannot read kubeconfig \/nonexistent\/kubeconfig/);
+    expect(c.api.requests).toHaveLength(0);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,44 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCerts, writeKubeconfig, type Certs } from '../apiserver/certs.ts';
+import { startApiServer, type ApiServer, type Identity } from '../apiserver/server.ts';
+
+export const TOKENS = {
+  admin: 'kB9xq2T7mVr4LpZ8sYd3Nw6Hc1Fj5Ga0',
+  nojobs: 'Qe4Rt8Yu2Io6Pa1Sd5Fg9Hj3Kl7Zx0Cv',
+} as const;
+
+export interface TestCluster {
+  api: ApiServer;
+  certs: Certs;
+  dir: string;
+  /** kubeconfig with a token allowed to read everything */
+  kubeconfig: string;
+  /** a token that may not list Jobs */
+  kubeconfigNoJobs: string;
+  kubeconfigBadToken: string;
+  kubeconfigWrongCa: string;
+  close(): Promise<void>;
+}
+
+export async function startCluster(host = '127.0.0.1'): Promise<TestCluster> {
+  const certs = makeCerts([host]);
+  const identities: Record<string, Identity> = {
+    [TOKENS.admin]: { user: 'system:serviceaccount:monitoring:nagios' },
+    [TOKENS.nojobs]: { user: 'system:serviceaccount:monitoring:nagios-limited', can: (_verb, resource) => resource !== 'jobs' },
+  };
+  const api = await startApiServer({ certs, tokens: identities, host });
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-kube-'));
+  const other = makeCerts([host]);
+  return {
+    api,
+    certs,
+    dir,
+    kubeconfig: writeKubeconfig(dir, api.url, certs.ca, TOKENS.admin),
+    kubeconfigNoJobs: writeKubeconfig(dir, api.url, certs.ca, TOKENS.nojobs, 'kubeconfig-nojobs'),
+    kubeconfigBadToken: writeKubeconfig(dir, api.url, certs.ca, 'WrongToken0000000000000000000000x', 'kubeconfig-badtoken'),
+    kubeconfigWrongCa: writeKubeconfig(dir, api.url, other.ca, TOKENS.admin, 'kubeconfig-wrongca'),
+    close: () => api.close(),
+  };
+}
