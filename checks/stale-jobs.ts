@@ -3,7 +3,7 @@
 // `kubectl delete job --field-selector=status.conditions[0].type=Complete` fails on a real API
 // server (Jobs only select on metadata.name, metadata.namespace, status.successful), so Jobs are
 // listed and judged here, and the long output gives a clean-up that works. Nothing is deleted.
-import { BatchV1Api, type ConfigurationOptions, type V1Job, type V1JobList } from '@kubernetes/client-node';
+import { BatchV1Api, type V1Job } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import { jobFinish, ownedByCronJob } from '../lib/k8s/jobs.ts';
@@ -11,7 +11,7 @@ import { dns1123Label } from '../lib/names.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
-import { forEachListed, type Resource } from '../lib/sources/kube.ts';
+import { listAcross } from '../lib/k8s/list.ts';
 import { plural } from '../lib/text.ts';
 
 interface Args extends KubeArgs {
@@ -46,17 +46,6 @@ function tallyJob(t: Tally, job: V1Job, now: number, minAgeSeconds: number): voi
 
 const sum = (t: Tally, k: 'complete' | 'failed') => [...t.byNamespace.values()].reduce((n, e) => n + e[k], 0);
 
-function merge(into: Tally, part: Tally): void {
-  into.jobs += part.jobs;
-  into.cron += part.cron;
-  into.noTtl += part.noTtl;
-  for (const [ns, n] of part.byNamespace) {
-    const entry = into.byNamespace.get(ns) ?? { complete: 0, failed: 0 };
-    entry.complete += n.complete;
-    entry.failed += n.failed;
-    into.byNamespace.set(ns, entry);
-  }
-}
 
 export const check: CheckDefinition<Args> = {
   name: 'STALE-JOBS',
@@ -80,22 +69,14 @@ export const check: CheckDefinition<Args> = {
     const batch = cluster.api(BatchV1Api);
     const now = Date.now();
     const t = fresh();
-
-    // Each list tallies on its own so that a restart after 410 Expired forgets only its own part.
-    const listInto = async (what: Resource, page: (cont: string | undefined, o: ConfigurationOptions) => Promise<V1JobList>) => {
-      let part = fresh();
-      await forEachListed(what, cluster.policy, page, (job: V1Job) => tallyJob(part, job, now, minAge), () => (part = fresh()));
-      merge(t, part);
-    };
     const fieldSelector = excluded.map((n) => `metadata.namespace!=${n}`).join(',') || undefined;
-    const common = { labelSelector: args.selector, limit: args['page-size'] };
     deadline.activity = `listing Jobs from ${cluster.server}`;
-    if (only.length === 0) {
-      await listInto({ verb: 'list', resource: 'jobs', group: 'batch' }, (cont, o) => batch.listJobForAllNamespaces({ ...common, fieldSelector, _continue: cont }, o));
-    }
-    for (const namespace of only) {
-      await listInto({ verb: 'list', resource: 'jobs', group: 'batch', namespace }, (cont, o) => batch.listNamespacedJob({ ...common, namespace, _continue: cont }, o));
-    }
+    await listAcross(
+      { namespaces: only, cluster, pageSize: args['page-size'] },
+      { resource: 'jobs', group: 'batch' },
+      (p, o) => (p.namespace ? batch.listNamespacedJob({ ...p, namespace: p.namespace, labelSelector: args.selector }, o) : batch.listJobForAllNamespaces({ ...p, labelSelector: args.selector, fieldSelector }, o)),
+      (job: V1Job) => tallyJob(t, job, now, minAge),
+    );
 
     const complete = sum(t, 'complete');
     const failed = sum(t, 'failed');

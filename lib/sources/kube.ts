@@ -190,19 +190,21 @@ export interface ListPage<T> {
 
 /**
  * Page through a list with limit/continue, handing each item to onItem and dropping the page,
- * so memory does not grow with the number of objects. A 410 (continue token expired) restarts
- * the list once from the beginning after onRestart() has reset the caller's tallies.
+ * so memory does not grow with the number of objects. When a continue token has expired (410)
+ * the list restarts once from the beginning and skips what was already delivered: the API
+ * server lists in key order (namespace/name), so nothing is counted twice.
  */
-export async function forEachListed<T>(
+export async function forEachListed<T extends { metadata?: { namespace?: string; name?: string } }>(
   what: Resource,
   policy: RequestPolicy,
   fetchPage: (cont: string | undefined, options: ConfigurationOptions) => Promise<ListPage<T>>,
   onItem: (item: T) => void,
-  onRestart: () => void = () => {},
 ): Promise<number> {
   let restarted = false;
   let pages = 0;
   let cont: string | undefined;
+  let last: string | undefined;
+  let skipThrough: string | undefined;
   for (;;) {
     let page: ListPage<T>;
     try {
@@ -211,13 +213,18 @@ export async function forEachListed<T>(
       if (err instanceof KubeError && err.status === 410 && !restarted) {
         restarted = true;
         cont = undefined;
-        onRestart();
+        skipThrough = last;
         continue;
       }
       throw err;
     }
     pages++;
-    for (const item of page.items) onItem(item);
+    for (const item of page.items) {
+      const key = `${item.metadata?.namespace ?? ''}/${item.metadata?.name ?? ''}`;
+      if (skipThrough !== undefined && key <= skipThrough) continue;
+      last = key;
+      onItem(item);
+    }
     cont = page.metadata?._continue || undefined;
     if (!cont) return pages;
   }

@@ -1,0 +1,25 @@
+import type { ConfigurationOptions, V1ListMeta } from '@kubernetes/client-node';
+import type { Cluster } from '../kube-input.ts';
+import { forEachListed } from '../sources/kube.ts';
+
+export interface PageParams {
+  namespace?: string;
+  limit: number;
+  _continue?: string;
+}
+
+export const PAGE_SIZE = 500;
+
+/** List a resource in all namespaces, or in each of the given ones, page by page. */
+export async function listAcross<T extends { metadata?: { namespace?: string; name?: string } }>(
+  opts: { namespaces: string[]; cluster: Cluster; pageSize?: number },
+  what: { resource: string; group: string },
+  page: (params: PageParams, options: ConfigurationOptions) => Promise<{ metadata?: V1ListMeta; items: T[] }>,
+  onItem: (item: T) => void,
+): Promise<void> {
+  const limit = opts.pageSize ?? PAGE_SIZE;
+  const scopes = opts.namespaces.length ? opts.namespaces : [undefined];
+  for (const namespace of scopes) {
+    await forEachListed({ verb: 'list', ...what, namespace }, opts.cluster.policy, (cont, o) => page({ namespace, limit, _continue: cont }, o), onItem);
+  }
+}

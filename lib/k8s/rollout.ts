@@ -1,0 +1,36 @@
+import type { V1Deployment, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
+
+/**
+ * When the spec was last written: the newest managedFields entry on the main resource (not the
+ * status subresource) that owns spec fields. That is when the controller had something new to
+ * observe. Without managedFields (stripped by some tools) the creation time stands in.
+ */
+export function specChangedAt(meta: V1ObjectMeta | undefined): Date | undefined {
+  let newest: Date | undefined;
+  for (const entry of meta?.managedFields ?? []) {
+    if (entry.subresource || !entry.time) continue;
+    const fields = entry.fieldsV1 as Record<string, unknown> | undefined;
+    if (!fields || !('f:spec' in fields)) continue;
+    const t = new Date(entry.time);
+    if (!newest || t > newest) newest = t;
+  }
+  return newest ?? (meta?.creationTimestamp ? new Date(meta.creationTimestamp) : undefined);
+}
+
+/** generation ahead of observedGeneration: the controller has not seen the newest spec. */
+export function generationLag(obj: { metadata?: V1ObjectMeta; status?: { observedGeneration?: number } }): { generation: number; observed: number } | undefined {
+  const generation = obj.metadata?.generation ?? 0;
+  const observed = obj.status?.observedGeneration ?? 0;
+  return generation > observed ? { generation, observed } : undefined;
+}
+
+export function progressDeadlineExceeded(d: V1Deployment): boolean {
+  return (d.status?.conditions ?? []).some((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
+}
+
+/** A pod that really serves: Running, Ready, not being deleted. */
+export function isLiveReady(pod: V1Pod): boolean {
+  if (pod.metadata?.deletionTimestamp) return false;
+  if (pod.status?.phase !== 'Running') return false;
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}

@@ -1,0 +1,42 @@
+// Starts the test API server on its own, for benchmarks and for trying a check by hand:
+//   node test/apiserver/main.ts --jobs 5000 --dir /tmp/api
+// prints one JSON line {url, kubeconfig} and serves until killed.
+import { mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { makeCerts, writeKubeconfig } from './certs.ts';
+import { deployment, job, pod, replicaSet, type JobState } from './objects.ts';
+import { startApiServer } from './server.ts';
+
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '0' },
+    deployments: { type: 'string', default: '0' },
+    dir: { type: 'string', default: '/tmp/mk8s-api' },
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+  },
+});
+const dir = values.dir!;
+mkdirSync(dir, { recursive: true });
+const certs = makeCerts([values.host!]);
+const token = 'bench-token-0123456789abcdefghijklmnop';
+const api = await startApiServer({ certs, tokens: { [token]: { user: 'system:serviceaccount:monitoring:nagios' } }, host: values.host, port: Number(values.port) });
+
+const states: JobState[] = ['complete', 'complete', 'complete', 'failed', 'running'];
+const jobs = Number(values.jobs);
+const batch: object[] = [];
+for (let i = 0; i < jobs; i++) {
+  const state = states[i % states.length]!;
+  batch.push(job({ namespace: `team-${i % 20}`, name: `job-${i}`, state, finishedAgo: i % 3 === 0 ? 600 : 7200, cronJob: i % 2 ? `cron-${i % 20}` : undefined }));
+}
+api.add('jobs', ...batch);
+for (let i = 0; i < Number(values.deployments); i++) {
+  const d = deployment({ namespace: `team-${i % 20}`, name: `app-${i}`, generation: i % 50 === 0 ? 4 : 3, observedGeneration: 3, specChangedAgo: 900 });
+  const rs = replicaSet(d, 1);
+  api.add('deployments', d);
+  api.add('replicasets', rs);
+  api.add('pods', pod({ namespace: d.metadata.namespace as string, name: `${rs.metadata.name}-abcde`, node: 'node1', ip: `10.1.${(i >> 8) & 255}.${i & 255}`, owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid } }));
+}
+const kubeconfig = writeKubeconfig(dir, api.url, certs.ca, token);
+console.log(JSON.stringify({ url: api.url, kubeconfig }));
+process.on('SIGTERM', () => api.close().then(() => process.exit(0)));

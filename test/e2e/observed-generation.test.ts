@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deployment, pod, replicaSet } from '../apiserver/objects.ts';
+import { startCluster, type TestCluster } from '../helpers/cluster.ts';
+import { runBuilt } from '../helpers/run.ts';
+
+let c: TestCluster;
+beforeAll(async () => {
+  c = await startCluster();
+});
+afterAll(async () => c?.close());
+beforeEach(() => {
+  c.api.clear();
+  c.api.requests.length = 0;
+  c.api.expireNextContinue = false;
+});
+
+/** A Deployment with its ReplicaSet and `ready` Ready pods (plus `unready` ones). */
+function workload(ns: string, name: string, opts: { ready?: number; unready?: number; available?: number } & Parameters<typeof deployment>[0] extends infer D ? Partial<D> & { ready?: number; unready?: number; available?: number } : never) {
+  const d = deployment({ namespace: ns, name, replicas: opts.ready ?? 1, ...opts });
+  const rs = replicaSet(d, opts.available ?? opts.ready ?? 1);
+  const owner = { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid };
+  const pods = [
+    ...Array.from({ length: opts.ready ?? 1 }, (_, i) => pod({ namespace: ns, name: `${rs.metadata.name}-r${i}x7k`, node: 'node1', ip: `10.1.12.${10 + i}`, owner })),
+    ...Array.from({ length: opts.unready ?? 0 }, (_, i) => pod({ namespace: ns, name: `${rs.metadata.name}-u${i}q2m`, node: 'node1', ip: `10.1.12.${100 + i}`, ready: false, owner })),
+  ];
+  c.api.add('deployments', d);
+  c.api.add('replicasets', rs);
+  if (pods.length) c.api.add('pods', ...pods);
+  return { d, rs };
+}
+
+describe('check_observed_generation against the test API server', () => {
+  it('names Deployments lagging past --grace, not the one edited seconds ago', async () => {
+    for (let i = 0; i < 5; i++) workload('web', `frontend-${i}`, {});
+    workload('web', 'checkout', { generation: 7, observedGeneration: 6, specChangedAgo: 600 });
+    workload('ops', 'grafana', { generation: 4, observedGeneration: 3, specChangedAgo: 1800 });
+    workload('ops', 'loki', { generation: 9, observedGeneration: 8, specChangedAgo: 5 });
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION WARNING - 2 of 8 Deployments lagging past 2m/);
+    expect(r.perf).toMatchObject({ lagging: '2;0;2;0', phantom: '0;;;0', deployments: '8;;;0' });
+    expect(r.stdout).toMatch(/lagging deployment\/web\/checkout: generation 7 > observed 6 for 10m/);
+    expect(r.stdout).toMatch(/lagging deployment\/ops\/grafana: generation 4 > observed 3 for 30m/);
+    expect(r.stdout).toMatch(/within --grace deployment\/ops\/loki/);
+    expect(r.stdout).toMatch(/restart snap\.microk8s\.daemon-k8s-dqlite on it/);
+    expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
+  });
+
+  it('finds a phantom ReplicaSet: available in status, no Ready pod owning it', async () => {
+    workload('web', 'frontend', { ready: 2 });
+    workload('web', 'api', { ready: 0, unready: 1, available: 1 });
+    workload('data', 'redis', { ready: 0, available: 1 });
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code).toBe(1);
+    expect(r.perf).toMatchObject({ lagging: '0;0;2;0', phantom: '2;;;0' });
+    expect(r.first).toMatch(/2 phantom ReplicaSets/);
+    expect(r.stdout).toMatch(/phantom replicaset\/web\/api-\w+ \(deployment api\): status says 1 available, no Ready pod owns it/);
+    expect(r.stdout).toMatch(/phantom replicaset\/data\/redis-\w+ \(deployment redis\)/);
+    expect(r.stdout).toMatch(/kubectl -n \w+ patch rs \S+ --subresource=status/);
+    expect(r.stdout).not.toMatch(/phantom replicaset\/web\/frontend/);
+  });
+
+  it('is OK on a healthy cluster, CRITICAL past -c, and warns on ProgressDeadlineExceeded', async () => {
+    for (let i = 0; i < 3; i++) workload('web', `svc-${i}`, {});
+    const ok = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(ok.code).toBe(0);
+    expect(ok.first).toMatch(/^OBSERVED-GENERATION OK - 0 of 3 Deployments lagging past 2m \|/);
+    for (let i = 0; i < 3; i++) workload('batch', `lag-${i}`, { generation: 2, observedGeneration: 1, specChangedAgo: 900 });
+    const crit = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig, '--grace', '5m']);
+    expect(crit.code).toBe(2);
+    expect(crit.perf.lagging).toBe('3;0;2;0');
+    workload('web', 'stuck', { progressDeadlineExceeded: true });
+    const ns = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig, '-n', 'web']);
+    expect(ns.code).toBe(1);
+    expect(ns.first).toMatch(/1 Deployment past its progress deadline/);
+    expect(ns.perf.deployments).toBe('4;;;0');
+  });
+
+  it('judges StatefulSets and DaemonSets with --kind', async () => {
+    const sts = deployment({ namespace: 'data', name: 'postgres', generation: 3, observedGeneration: 2, specChangedAgo: 3600 });
+    c.api.add('statefulsets', sts);
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig, '--kind', 'statefulset', '--kind', 'daemonset']);
+    expect(r.code).toBe(1);
+    expect(r.perf).toMatchObject({ lagging: '1;0;2;0', statefulsets: '1;;;0', daemonsets: '0;;;0' });
+    expect(r.stdout).toMatch(/lagging statefulset\/data\/postgres/);
+  });
+});
