@@ -44,6 +44,7 @@ for (const file of checks) {
     outfile: `dist/microk8s-checks/${command}.mjs`,
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     legalComments: 'none',
+    minify: true,
     logLevel: 'warning',
   });
   writeFileSync(`dist/${command}`, launcher(command, name));

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
@@ -53,6 +54,7 @@ export async function scanLogs(args: LogArgs, win: Window, deadline: Deadline, g
     return args['log-file'] === '-' ? 'stdin' : args['log-file'];
   }
   deadline.activity = 'reading the journal';
-  await readJournal({ units: win.units, since: win.since, grep, directories: dirs, files }, deadline.signal, onLine);
+  // One journalctl per core: its --grep is the cost, and the check's own work is small.
+  await readJournal({ units: win.units, since: win.since, grep, directories: dirs, files }, deadline.signal, onLine, Math.min(availableParallelism(), 4));
   return dirs.length || files.length ? [...dirs, ...files].join(', ') : 'journal';
 }

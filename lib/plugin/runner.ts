@@ -56,9 +56,13 @@ export function reasonOf(err: unknown): string {
   return `internal error: ${causeText(err)} (rerun with -vvv and report it)`;
 }
 
+let finalLog: Logger | undefined;
+
 function emit(text: string, code: number): never {
   // Writes to pipes and files are synchronous on Linux, so nothing is lost by exiting now.
   process.stdout.write(text);
+  // The process's own peak memory (children such as journalctl not included), for -vv and benchmarks.
+  finalLog?.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit');
   process.exit(code);
 }
 
@@ -110,6 +114,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
     if (args.help) emit((await y.getHelp()) + '\n', 0);
     if (args.version) emit(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
     log = createLogger(args.verbose ?? 0);
+    finalLog = log;
     if (!(args.timeout > 0) || !Number.isFinite(args.timeout)) {
       throw new UsageError(`-t/--timeout must be a positive number of seconds, not '${String(args.timeout)}'`);
     }

@@ -54,6 +54,16 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(r.perf.locked).toBe('1;5;50;0');
   });
 
+  it('is OK with no lock line at all in the window', async () => {
+    const file = makeJournal([
+      { age: 20, service: KUBELITE, message: klog(at(20), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-29361840"') },
+      { age: 900, service: DQLITE, message: logrus(at(900), 'error', LOCK_TXN) },
+    ]);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', file]);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^DQLITE-LOCK OK - no 'database is locked' in the last 5m \(.*system\.journal\) \| locked=0;5;50;0 /);
+  });
+
   it('reads a journal directory and a wider --since', async () => {
     const file = makeJournal(storm());
     const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dirname(file), '--since', '1h', '-c', '15']);
