@@ -1,0 +1,103 @@
+// Runbook, "If calico-node watch is stale (new pods missing host routes)": after a write storm
+// calico-node's watch goes stale and new pods on a node get no host route; they crash with
+// `connect: no route to host`, or `invalid argument` when their /32 falls into the block's
+// blackhole. Every Running pod here needs a route to its IP through its own cali veth.
+import { hostname } from 'node:os';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { formatDuration, parseDuration } from '../lib/duration.ts';
+import { calicoIface, podReady, restarts } from '../lib/k8s/calico.ts';
+import { listAcross } from '../lib/k8s/list.ts';
+import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
+import { UsageError } from '../lib/errors.ts';
+import { dns1123Subdomain } from '../lib/names.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
+import { State } from '../lib/plugin/state.ts';
+import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
+import { localRunner } from '../lib/sources/command.ts';
+import { readRoutes, type RouteTable } from '../lib/sources/routes.ts';
+import { plural } from '../lib/text.ts';
+
+interface Args extends KubeArgs {
+  node?: string;
+  'min-age': string;
+  'iface-prefix': string;
+}
+
+/** Why a pod IP has no usable route, or undefined when it has one. */
+function routeProblem(table: RouteTable, ip: string, iface: string): string | undefined {
+  const route = table.host(ip);
+  if (!route) {
+    const hole = table.blackholeFor(ip);
+    return hole ? `no route: falls into blackhole ${hole.dst}` : 'no route';
+  }
+  if (route.type === 'blackhole' || route.type === 'unreachable' || route.type === 'prohibit') return `${route.type} route`;
+  if (route.dev !== iface) return `route via ${route.dev ?? route.gateway ?? 'another path'}`;
+  return undefined;
+}
+
+export const check: CheckDefinition<Args> = {
+  name: 'CALICO-ROUTES',
+  command: 'check_calico_routes',
+  description: "checks that every Running pod on this node has a host route through its own calico veth, and that calico-node here is Ready",
+  defaultCritical: '0',
+  options: (y) =>
+    kubeOptions(y)
+      .option('node', { type: 'string', describe: 'node name (default: this host name)' })
+      .option('min-age', { type: 'string', default: '30s', describe: 'ignore pods started more recently (calico is still programming them)' })
+      .option('iface-prefix', { type: 'string', default: 'cali', describe: "calico's veth prefix (FELIX_INTERFACEPREFIX)" }),
+  examples: [['check_calico_routes --node node1', 'pods on node1 against the routes of this host']],
+  async run({ args, warning, critical, deadline }) {
+    const node = dns1123Subdomain(args.node ?? hostname().toLowerCase(), '--node');
+    const minAge = parseDuration(args['min-age'], '--min-age');
+    if (!/^[a-z0-9]{1,8}$/i.test(args['iface-prefix'])) throw new UsageError('--iface-prefix takes 1-8 letters or digits');
+    const cluster = connect(args, deadline);
+    const core = cluster.api(CoreV1Api);
+    const now = Date.now();
+
+    const missing: string[] = [];
+    let counted = 0;
+    const calico: V1Pod[] = [];
+    deadline.activity = `reading pods on ${node} and the routing table`;
+    const [table] = await Promise.all([
+      readRoutes(localRunner, deadline.signal),
+      listAcross({ namespaces: ['kube-system'], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listNamespacedPod({ ...p, namespace: 'kube-system', labelSelector: 'k8s-app=calico-node', fieldSelector: `spec.nodeName=${node}` }, o), (pod: V1Pod) => calico.push(pod)),
+    ]);
+    await listAcross({ namespaces: [], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listPodForAllNamespaces({ ...p, fieldSelector: `spec.nodeName=${node}` }, o), (pod: V1Pod) => {
+      if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
+      const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
+      if (started && now - new Date(started).getTime() < minAge * 1000) return;
+      counted++;
+      const ns = pod.metadata?.namespace ?? '';
+      const name = pod.metadata?.name ?? '';
+      const iface = calicoIface(ns, name, args['iface-prefix']);
+      const ips = pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
+      for (const ip of ips) {
+        const problem = routeProblem(table, ip, iface);
+        if (problem) missing.push(`${ns}/${name} ${ip} (expected dev ${iface}; ${problem})`);
+      }
+    });
+
+    const v = new Verdict(check.name);
+    v.measure({ label: 'missing', value: missing.length, min: 0 }, new ScalarContext(warning, critical));
+    v.measure({ label: 'pods', value: counted, min: 0 });
+    const calicoRestarts = calico.reduce((n, p) => n + restarts(p), 0);
+    v.measure({ label: 'calico_restarts', value: calicoRestarts, uom: 'c', min: 0 });
+    const calicoReady = calico.some(podReady);
+    if (calico.length === 0) v.find(State.CRITICAL, `no calico-node pod on ${node}`);
+    else if (!calicoReady) v.find(State.CRITICAL, `calico-node ${calico[0]!.metadata?.name} on ${node} is not Ready`);
+
+    v.detail(...missing);
+    if (missing.length || !calicoReady) {
+      v.detail(
+        `Restart calico-node on ${node} so it re-lists and reprograms routes (the check never does it):`,
+        `  kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=${node}`,
+        '  wait ~30 s for the new calico-node to program routes, then run this check again.',
+      );
+    }
+    const parts = [`${missing.length} of ${plural(counted, 'Running pod')} on ${node} without a host route through its veth`];
+    parts.push(...v.findings.map((f) => f.text));
+    if (calicoReady) parts.push(`calico-node Ready (${plural(calicoRestarts, 'restart')})`);
+    if (counted > 0 && minAge > 0) parts[0] += ` (older than ${formatDuration(minAge)})`;
+    return v.outcome(parts.join(', '));
+  },
+};

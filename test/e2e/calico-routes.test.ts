@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pod } from '../apiserver/objects.ts';
+import { startCluster, type TestCluster } from '../helpers/cluster.ts';
+import { netnsUnavailable, TestNode } from '../helpers/netns.ts';
+import { DIST, runProcess } from '../helpers/run.ts';
+import { calicoIface } from '../../lib/k8s/calico.ts';
+
+const unavailable = netnsUnavailable();
+if (unavailable) console.warn(`check_calico_routes tests: ${unavailable}`);
+
+describe.skipIf(unavailable)('check_calico_routes inside a network namespace with real kernel routes', () => {
+  let node: TestNode;
+  let c: TestCluster;
+  beforeAll(async () => {
+    node = new TestNode();
+    c = await startCluster(node.hostIp);
+    node.blackhole('10.1.73.64/26');
+  });
+  afterAll(async () => {
+    await c?.close();
+    node?.destroy();
+  });
+  beforeEach(() => {
+    c.api.clear();
+    c.api.requests.length = 0;
+  });
+
+  const calicoNode = (ready = true) => pod({ namespace: 'kube-system', name: 'calico-node-cp8hh', node: 'node1', hostNetwork: true, ready, labels: { 'k8s-app': 'calico-node' }, containerName: 'calico-node', restarts: 2 });
+  const run = (...args: string[]) => runProcess('ip', ['netns', 'exec', node.name, `${DIST}/check_calico_routes`, '--kubeconfig', c.kubeconfig, ...args]);
+  let nextIp = 70;
+  /** A Running pod on node1; with a route through its own veth unless told otherwise. */
+  const workload = (name: string, route: 'own' | 'none' | { via: string } = 'own', extra: Partial<Parameters<typeof pod>[0]> = {}) => {
+    const ip = `10.1.73.${nextIp++}`;
+    const p = pod({ namespace: 'web', name, node: 'node1', ip, ...extra });
+    if (route === 'own') node.podRoute(ip, calicoIface('web', name));
+    else if (route !== 'none') node.podRoute(ip, route.via);
+    c.api.add('pods', p);
+    return { ip, iface: calicoIface('web', name) };
+  };
+
+  it('five Running pods on node1, one without a route: CRITICAL naming the pod and IP; others not counted', async () => {
+    c.api.add('pods', calicoNode());
+    for (let i = 0; i < 4; i++) workload(`frontend-7d4b9c8f6-a${i}x2z`);
+    const lost = workload('checkout-5c6f7d8b9-q2w3e', 'none');
+    workload('node-exporter-x9k2p', 'none', { hostNetwork: true });
+    workload('migrate-29361840-7xk2p', 'none', { phase: 'Succeeded' });
+    workload('api-6b8f9c7d5-zz9xk', 'none', { node: 'node2' });
+    workload('just-started-6b8f9c7d5-k2x9z', 'none', { startedAgo: 3 });
+    const r = await run('--node', 'node1');
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^CALICO-ROUTES CRITICAL - 1 of 5 Running pods on node1 without a host route through its veth/);
+    expect(r.perf).toMatchObject({ missing: '1;;0;0', pods: '5;;;0', calico_restarts: '2c;;;0' });
+    expect(r.stdout).toContain(`web/checkout-5c6f7d8b9-q2w3e ${lost.ip} (expected dev ${lost.iface}; no route: falls into blackhole 10.1.73.64/26)`);
+    expect(r.stdout).toContain('kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=node1');
+    expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
+    expect(c.api.requests.some((q) => q.query.fieldSelector === 'spec.nodeName=node1')).toBe(true);
+  });
+
+  it("a route through another pod's veth counts as missing", async () => {
+    c.api.add('pods', calicoNode());
+    const a = workload('web-a-5c6f7d8b9-aaaaa');
+    const b = workload('web-b-5c6f7d8b9-bbbbb', { via: a.iface });
+    const r = await run('--node', 'node1');
+    expect(r.code).toBe(2);
+    expect(r.perf.missing).toBe('1;;0;0');
+    expect(r.stdout).toContain(`web/web-b-5c6f7d8b9-bbbbb ${b.ip} (expected dev ${b.iface}; route via ${a.iface})`);
+  });
+
+  it('all routes right and calico-node Ready: OK', async () => {
+    c.api.add('pods', calicoNode());
+    for (let i = 0; i < 3; i++) workload(`ok-6b8f9c7d5-${i}abcd`);
+    const r = await run('--node', 'node1');
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^CALICO-ROUTES OK - 0 of 3 Running pods on node1 .*calico-node Ready \(2 restarts\)/);
+  });
+
+  it('calico-node not Ready, or absent: CRITICAL', async () => {
+    workload('ok-6b8f9c7d5-zzzzz');
+    const absent = await run('--node', 'node1');
+    expect(absent.code).toBe(2);
+    expect(absent.first).toMatch(/no calico-node pod on node1/);
+    c.api.add('pods', calicoNode(false));
+    const notReady = await run('--node', 'node1');
+    expect(notReady.code).toBe(2);
+    expect(notReady.first).toMatch(/calico-node calico-node-cp8hh on node1 is not Ready/);
+  });
+
+  it("refuses --node 'node1;reboot' before any request", async () => {
+    const r = await run('--node', 'node1;reboot');
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^CALICO-ROUTES UNKNOWN - --node 'node1;reboot' is not a valid name/);
+    expect(c.api.requests).toHaveLength(0);
+  });
+});
