@@ -22,8 +22,9 @@ test: node_modules
 # microk8s-checks/, so a MicroK8s node needs no Node.js of its own.
 install: build
 	@test -n "$(NODE_RUNTIME)" || { echo "no Node runtime in node_modules (npm ci)"; exit 1; }
-	install -d $(DESTDIR)$(PLUGINDIR)/microk8s-checks/runtime
+	install -d $(DESTDIR)$(PLUGINDIR)/microk8s-checks/runtime $(DESTDIR)$(PLUGINDIR)/microk8s-checks/chunks
 	install -m 0644 dist/microk8s-checks/*.mjs $(DESTDIR)$(PLUGINDIR)/microk8s-checks/
+	install -m 0644 dist/microk8s-checks/chunks/*.mjs $(DESTDIR)$(PLUGINDIR)/microk8s-checks/chunks/
 	install -m 0755 $(NODE_RUNTIME) $(DESTDIR)$(PLUGINDIR)/microk8s-checks/runtime/node
 	install -m 0755 $(addprefix dist/,$(notdir $(wildcard dist/check_*))) $(DESTDIR)$(PLUGINDIR)/
 
@@ -32,4 +33,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(PLUGINDIR)/microk8s-checks
 
 clean:
-	rm -rf dist
+	rm -rf dist .build

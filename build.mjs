@@ -27,26 +27,40 @@ echo "${name} UNKNOWN - no Node.js >= 22 runtime found; fix: reinstall microk8s-
 exit 3
 `;
 
+// One build for all checks: code they share (client-node, ssh2) lands in shared chunks, and what a
+// check loads only on demand (SSH for --host) stays out of its start-up.
+const entries = {};
+rmSync('.build', { recursive: true, force: true });
+mkdirSync('.build', { recursive: true });
+for (const file of checks) {
+  const command = `check_${file.replace(/-/g, '_')}`;
+  writeFileSync(`.build/${command}.ts`, `import { check } from '../checks/${file}.ts';\nimport { runCheck } from '../lib/plugin/runner.ts';\nvoid runCheck(check);\n`);
+  entries[command] = `.build/${command}.ts`;
+}
+await build({
+  entryPoints: entries,
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  outdir: 'dist/microk8s-checks',
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  // CommonJS dependencies (ssh2, pino) expect require and __dirname.
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);",
+  },
+  legalComments: 'none',
+  minify: true,
+  // ssh2's optional native crypto: it falls back to pure JS when the binding is absent.
+  external: ['*.node', 'cpu-features'],
+  logLevel: 'warning',
+});
 for (const file of checks) {
   const command = `check_${file.replace(/-/g, '_')}`;
   const name = /name: '([A-Z0-9-]+)'/.exec(readFileSync(`checks/${file}.ts`, 'utf8'))?.[1] ?? file.toUpperCase();
-  await build({
-    stdin: {
-      contents: `import { check } from './checks/${file}.ts';\nimport { runCheck } from './lib/plugin/runner.ts';\nawait runCheck(check);\n`,
-      resolveDir: '.',
-      sourcefile: `${command}.ts`,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    outfile: `dist/microk8s-checks/${command}.mjs`,
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    legalComments: 'none',
-    minify: true,
-    logLevel: 'warning',
-  });
   writeFileSync(`dist/${command}`, launcher(command, name));
   chmodSync(`dist/${command}`, 0o755);
 }

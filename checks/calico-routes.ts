@@ -13,11 +13,12 @@ import { dns1123Subdomain } from '../lib/names.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
-import { localRunner } from '../lib/sources/command.ts';
+import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
+import { sshOptions, type SshArgs } from '../lib/ssh-input.ts';
 import { readRoutes, type RouteTable } from '../lib/sources/routes.ts';
 import { plural } from '../lib/text.ts';
 
-interface Args extends KubeArgs {
+interface Args extends KubeArgs, SshArgs {
   node?: string;
   'min-age': string;
   'iface-prefix': string;
@@ -41,13 +42,19 @@ export const check: CheckDefinition<Args> = {
   description: "checks that every Running pod on this node has a host route through its own calico veth, and that calico-node here is Ready",
   defaultCritical: '0',
   options: (y) =>
-    kubeOptions(y)
-      .option('node', { type: 'string', describe: 'node name (default: this host name)' })
+    sshOptions(kubeOptions(y), false)
+      .option('node', { type: 'string', describe: 'node name (default: this host name, or the --host name)' })
       .option('min-age', { type: 'string', default: '30s', describe: 'ignore pods started more recently (calico is still programming them)' })
       .option('iface-prefix', { type: 'string', default: 'cali', describe: "calico's veth prefix (FELIX_INTERFACEPREFIX)" }),
-  examples: [['check_calico_routes --node node1', 'pods on node1 against the routes of this host']],
+  examples: [
+    ['check_calico_routes', 'pods on this node against the routes of this host'],
+    ['check_calico_routes --host node2 --ssh-key ~/.ssh/nagios', "pods on node2 against node2's routes, read over SSH"],
+  ],
   async run({ args, warning, critical, deadline }) {
-    const node = dns1123Subdomain(args.node ?? hostname().toLowerCase(), '--node');
+    const remote = args.host ?? [];
+    if (remote.length > 1) throw new UsageError('--host takes one host here: the node whose routes are read');
+    if (remote[0] && !args.node && !/[a-z]/i.test(remote[0])) throw new UsageError(`give --node: the node name of ${remote[0]} cannot be derived from an address`);
+    const node = dns1123Subdomain(args.node ?? (remote[0] ?? hostname()).toLowerCase(), '--node');
     const minAge = parseDuration(args['min-age'], '--min-age');
     if (!/^[a-z0-9]{1,8}$/i.test(args['iface-prefix'])) throw new UsageError('--iface-prefix takes 1-8 letters or digits');
     const cluster = connect(args, deadline);
@@ -58,8 +65,16 @@ export const check: CheckDefinition<Args> = {
     let counted = 0;
     const calico: V1Pod[] = [];
     deadline.activity = `reading pods on ${node} and the routing table`;
+    let runner: CommandRunner = localRunner;
+    let close = () => {};
+    if (remote[0]) {
+      const { openSsh } = await import('../lib/ssh-connect.ts');
+      const conn = await openSsh(remote[0], args, deadline);
+      runner = conn.runner();
+      close = () => conn.close();
+    }
     const [table] = await Promise.all([
-      readRoutes(localRunner, deadline.signal),
+      readRoutes(runner, deadline.signal).finally(close),
       listAcross({ namespaces: ['kube-system'], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listNamespacedPod({ ...p, namespace: 'kube-system', labelSelector: 'k8s-app=calico-node', fieldSelector: `spec.nodeName=${node}` }, o), (pod: V1Pod) => calico.push(pod)),
     ]);
     await listAcross({ namespaces: [], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listPodForAllNamespaces({ ...p, fieldSelector: `spec.nodeName=${node}` }, o), (pod: V1Pod) => {

@@ -3,10 +3,11 @@
 // is the storm that breaks watches. k8s-dqlite logs `error in txn: ... database is locked` and
 // kubelite's controllers log their failed writes, so both journals are read.
 import { formatDuration } from '../lib/duration.ts';
-import { logOptions, scanLogs, windowOf, type LogArgs } from '../lib/log-input.ts';
-import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
-import { State } from '../lib/plugin/state.ts';
+import { judgeSources, logOptions, scanSources, windowOf, type LogArgs, type Window } from '../lib/log-input.ts';
+import type { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
+import { State } from '../lib/plugin/state.ts';
+import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { LogLine } from '../lib/sources/logline.ts';
 import { isoSeconds, plural, shorten } from '../lib/text.ts';
 
@@ -19,6 +20,53 @@ interface Tally {
   newest?: LogLine;
 }
 
+const fresh = (): Tally => ({ locked: 0, lastMinute: 0, bySource: new Map() });
+
+function count(t: Tally, line: LogLine, win: Window): void {
+  if (!line.message.includes(LOCKED)) return;
+  t.locked++;
+  if (line.time === undefined || line.time >= win.now - 60_000) t.lastMinute++;
+  const from = line.ident ?? 'unknown source';
+  t.bySource.set(from, (t.bySource.get(from) ?? 0) + 1);
+  if (!t.newest || (line.time ?? Infinity) >= (t.newest.time ?? -Infinity)) t.newest = line;
+}
+
+function evaluate(t: Tally, win: Window, source: string, warning?: Range, critical?: Range): Outcome {
+  const minutes = win.seconds / 60;
+  const perMin = t.locked / minutes;
+  const v = new Verdict(check.name);
+  v.measure({ label: 'locked', value: t.locked, min: 0 }, new ScalarContext(warning, critical));
+  v.measure({ label: 'locked_per_min', value: perMin, min: 0 });
+  v.measure({ label: 'locked_last_min', value: t.lastMinute, min: 0 });
+  if (t.newest) {
+    v.detail(`by source: ${[...t.bySource].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+    const n = t.newest;
+    v.detail(`newest${n.time ? ` (${isoSeconds(n.time)}${n.host ? ` on ${n.host}` : ''})` : ''}: ${shorten(n.message)}`);
+  }
+  if (v.state !== State.OK) {
+    v.detail(
+      'Do not restart kubelite on any node until this check is OK: every restart floods the single dqlite writer again.',
+      'Cut the write load: delete finished Jobs (check_stale_jobs lists them) and old BackOff events.',
+      'Expect the rate to fall within 2-5 minutes; if it does not, or kine connections broke, see check_kine_retries.',
+    );
+  }
+  const window = formatDuration(win.seconds);
+  const trend = trendOf(t.lastMinute, perMin, minutes);
+  return v.outcome(
+    t.locked === 0
+      ? `no '${LOCKED}' in the last ${window} (${source})`
+      : `${plural(t.locked, `'${LOCKED}' line`)} in the last ${window} (${perMin.toFixed(1)}/min, ${t.lastMinute} in the last minute${trend ? `, ${trend}` : ''})`,
+  );
+}
+
+/** Last minute against the window's mean per minute; needs a few minutes of window to mean anything. */
+function trendOf(lastMinute: number, perMin: number, minutes: number): string {
+  if (minutes < 3 || perMin === 0) return '';
+  if (lastMinute > perMin * 1.25) return 'rising';
+  if (lastMinute < perMin * 0.75) return 'falling';
+  return 'steady';
+}
+
 export const check: CheckDefinition<LogArgs> = {
   name: 'DQLITE-LOCK',
   command: 'check_dqlite_lock',
@@ -28,53 +76,12 @@ export const check: CheckDefinition<LogArgs> = {
   options: (y) => logOptions(y),
   examples: [
     ['check_dqlite_lock', 'the last 5 minutes of the local journal'],
-    ["journalctl -u snap.microk8s.daemon-kubelite.service --since -5min | check_dqlite_lock --log-file -", 'lines you pipe in'],
+    ['journalctl -u snap.microk8s.daemon-kubelite.service --since -5min | check_dqlite_lock --log-file -', 'lines you pipe in'],
+    ['check_dqlite_lock --host node1 --host node2 --ssh-key ~/.ssh/nagios', 'several nodes over SSH'],
   ],
   async run({ args, warning, critical, deadline }) {
     const win = windowOf(args);
-    const tally: Tally = { locked: 0, lastMinute: 0, bySource: new Map() };
-    const source = await scanLogs(args, win, deadline, LOCKED, (line) => {
-      if (!line.message.includes(LOCKED)) return;
-      tally.locked++;
-      if (line.time === undefined || line.time >= win.now - 60_000) tally.lastMinute++;
-      const from = line.ident ?? 'unknown source';
-      tally.bySource.set(from, (tally.bySource.get(from) ?? 0) + 1);
-      if (!tally.newest || (line.time ?? Infinity) >= (tally.newest.time ?? -Infinity)) tally.newest = line;
-    });
-
-    const minutes = win.seconds / 60;
-    const perMin = tally.locked / minutes;
-    const v = new Verdict(check.name);
-    v.measure({ label: 'locked', value: tally.locked, min: 0 }, new ScalarContext(warning, critical));
-    v.measure({ label: 'locked_per_min', value: perMin, min: 0 });
-    v.measure({ label: 'locked_last_min', value: tally.lastMinute, min: 0 });
-
-    const window = formatDuration(win.seconds);
-    const trend = trendOf(tally.lastMinute, perMin, minutes);
-    if (tally.locked > 0) {
-      v.detail(`by source: ${[...tally.bySource].map(([s, n]) => `${s} ${n}`).join(', ')}`);
-      const n = tally.newest!;
-      v.detail(`newest${n.time ? ` (${isoSeconds(n.time)}${n.host ? ` on ${n.host}` : ''})` : ''}: ${shorten(n.message)}`);
-    }
-    if (v.state !== State.OK) {
-      v.detail(
-        'Do not restart kubelite on any node until this check is OK: every restart floods the single dqlite writer again.',
-        'Cut the write load: delete finished Jobs (check_stale_jobs lists them) and old BackOff events.',
-        'Expect the rate to fall within 2-5 minutes; if it does not, or kine connections broke, see check_kine_retries.',
-      );
-    }
-    const summary =
-      tally.locked === 0
-        ? `no '${LOCKED}' in the last ${window} (${source})`
-        : `${plural(tally.locked, `'${LOCKED}' line`)} in the last ${window} (${perMin.toFixed(1)}/min, ${tally.lastMinute} in the last minute${trend ? `, ${trend}` : ''})`;
-    return v.outcome(summary);
+    const results = await scanSources(args, win, deadline, LOCKED, fresh, (t, line) => count(t, line, win));
+    return judgeSources(check.name, results, (t, source) => evaluate(t, win, source, warning, critical));
   },
 };
-
-/** Last minute against the window's mean per minute; needs a few minutes of window to mean anything. */
-function trendOf(lastMinute: number, perMin: number, minutes: number): string {
-  if (minutes < 3 || perMin === 0) return '';
-  if (lastMinute > perMin * 1.25) return 'rising';
-  if (lastMinute < perMin * 0.75) return 'falling';
-  return 'steady';
-}

@@ -2,13 +2,18 @@ import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
+import { combine } from './plugin/combine.ts';
 import type { Deadline } from './plugin/deadline.ts';
+import { unknownOutcome } from './plugin/output.ts';
+import { reasonOf } from './plugin/runner.ts';
+import type { Outcome } from './plugin/verdict.ts';
 import { DEFAULT_UNITS, readJournal } from './sources/journal.ts';
 import { readLogFile } from './sources/logfile.ts';
+import { sshOptions, withCap, type SshArgs } from './ssh-input.ts';
 import type { LogLine } from './sources/logline.ts';
 
 /** Where a log check reads its lines from, and over which window. */
-export interface LogArgs {
+export interface LogArgs extends SshArgs {
   since: string;
   unit?: string[];
   'journal-dir'?: string[];
@@ -16,14 +21,14 @@ export interface LogArgs {
   'log-file'?: string;
 }
 
-export function logOptions<T>(y: Argv<T>, defaultSince = '5m'): Argv<T & LogArgs> {
-  return y
+export function logOptions<T>(y: Argv<T>, defaultSince = '5m'): Argv<T & LogArgs & SshArgs> {
+  return sshOptions(y)
     .option('since', { type: 'string', default: defaultSince, describe: 'window to read: 90s, 5m, 1h' })
     .option('unit', { type: 'string', array: true, describe: `systemd unit to read (repeatable; default ${DEFAULT_UNITS.join(', ')})` })
     .option('journal-dir', { type: 'string', array: true, describe: 'read journal files in this directory (repeatable)' })
     .option('journal-file', { type: 'string', array: true, describe: 'read this journal file (repeatable)' })
     .option('log-file', { type: 'string', describe: "read plain text lines from this file ('-' for stdin) instead of the journal" }) as unknown as Argv<
-    T & LogArgs
+    T & LogArgs & SshArgs
   >;
 }
 
@@ -39,22 +44,67 @@ export function windowOf(args: LogArgs, now = Date.now()): Window {
   return { now, since: now - seconds * 1000, seconds, units: args.unit?.length ? args.unit : DEFAULT_UNITS };
 }
 
+export interface SourceResult<T> {
+  /** The host read over SSH; undefined for the local journal or a log file. */
+  host?: string;
+  /** What was read, for the summary: "journal", a path, "stdin". */
+  source: string;
+  tally?: T;
+  error?: unknown;
+}
+
 /**
- * Feed every line of the chosen source inside the window to onLine. `grep` is a lowercase
- * PCRE2 prefilter journalctl applies first (its smart case makes it case-insensitive): it only
- * saves work, the caller still matches each line exactly.
+ * Read every line of the chosen sources inside the window into one tally per source. `grep` is
+ * a lowercase PCRE2 prefilter journalctl applies first (its smart case makes it
+ * case-insensitive): it only saves work, `count` still matches each line exactly. A local source
+ * that fails throws; with --host each host fails on its own, as an error in its result.
  */
-export async function scanLogs(args: LogArgs, win: Window, deadline: Deadline, grep: string, onLine: (line: LogLine) => void): Promise<string> {
+export async function scanSources<T>(args: LogArgs & SshArgs, win: Window, deadline: Deadline, grep: string, fresh: () => T, count: (tally: T, line: LogLine) => void): Promise<SourceResult<T>[]> {
   const dirs = args['journal-dir'] ?? [];
   const files = args['journal-file'] ?? [];
+  const query = { units: win.units, since: win.since, grep, directories: dirs, files };
+  const where = dirs.length || files.length ? [...dirs, ...files].join(', ') : 'journal';
+  if (args.host?.length) {
+    if (args['log-file'] !== undefined) throw new UsageError('--log-file reads local text; it cannot be combined with --host');
+    deadline.activity = `reading the journal of ${args.host.join(', ')} over SSH`;
+    return withCap(args.host, 8, async (host) => {
+      const tally = fresh();
+      try {
+        // Loaded only with --host: ssh2 would cost every local run start-up time.
+        const { openSsh } = await import('./ssh-connect.ts');
+        const conn = await openSsh(host, args, deadline);
+        try {
+          await readJournal(query, deadline.signal, (line) => count(tally, line), 1, (argv, signal, sink) => conn.exec(argv, signal, sink));
+        } finally {
+          conn.close();
+        }
+        return { host, source: where, tally };
+      } catch (error) {
+        if (deadline.signal.aborted) throw error;
+        return { host, source: where, error };
+      }
+    });
+  }
+  const tally = fresh();
+  const onLine = (line: LogLine) => count(tally, line);
   if (args['log-file'] !== undefined) {
     if (dirs.length || files.length) throw new UsageError('--log-file cannot be combined with --journal-dir/--journal-file');
-    deadline.activity = `reading ${args['log-file'] === '-' ? 'stdin' : args['log-file']}`;
+    const name = args['log-file'] === '-' ? 'stdin' : args['log-file'];
+    deadline.activity = `reading ${name}`;
     await readLogFile(args['log-file'], win.since, win.now, onLine);
-    return args['log-file'] === '-' ? 'stdin' : args['log-file'];
+    return [{ source: name, tally }];
   }
   deadline.activity = 'reading the journal';
   // One journalctl per core: its --grep is the cost, and the check's own work is small.
-  await readJournal({ units: win.units, since: win.since, grep, directories: dirs, files }, deadline.signal, onLine, Math.min(availableParallelism(), 4));
-  return dirs.length || files.length ? [...dirs, ...files].join(', ') : 'journal';
+  await readJournal(query, deadline.signal, onLine, Math.min(availableParallelism(), 4));
+  return [{ source: where, tally }];
+}
+
+/** Judge each source's tally; with --host, combine the hosts (an unreadable host is UNKNOWN). */
+export function judgeSources<T>(check: string, results: SourceResult<T>[], evaluate: (tally: T, source: string) => Outcome): Outcome {
+  if (results.length === 1 && results[0]!.host === undefined) return evaluate(results[0]!.tally!, results[0]!.source);
+  return combine(
+    check,
+    results.map((r) => ({ host: r.host ?? r.source, outcome: r.error !== undefined ? unknownOutcome(check, reasonOf(r.error)) : evaluate(r.tally!, r.source) })),
+  );
 }

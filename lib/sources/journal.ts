@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { PassThrough, type Writable } from 'node:stream';
 import { ReasonedError } from '../errors.ts';
 import { forEachLine } from './lines.ts';
 import { isJournalNotice, parseShortUnix, type LogLine } from './logline.ts';
@@ -68,48 +69,57 @@ export function journalProblem(stderr: string, exitCode: number | null, grepped 
   return undefined;
 }
 
+/** Runs a fixed argv and streams its stdout: locally, or on a remote host (see ssh.ts). */
+export type StreamExec = (argv: string[], signal: AbortSignal, sink: Writable) => Promise<{ code: number | null; stderr: string }>;
+
+export const localExec: StreamExec = (argv, signal, sink) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal,
+      env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '', LC_ALL: 'C.UTF-8' },
+    });
+    let stderr = '';
+    // pipe() keeps backpressure: journalctl waits while the check is behind.
+    child.stdout.pipe(sink, { end: false });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < 8192) stderr += d;
+    });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.name === 'AbortError') reject(signal.reason ?? err);
+      else if (err.code === 'ENOENT') reject(new JournalError(`${argv[0]} not found`, { cause: err, fix: 'install systemd (journalctl) or read lines with --log-file' }));
+      else reject(new JournalError(`cannot run ${argv[0]}`, { cause: err }));
+    });
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+
 /**
- * Stream the matching entries of the local journal (or given files) to onLine. A long window is
- * cut into time slices read by parallel journalctl processes (journalctl's --grep is single
- * threaded and the bulk of the cost); lines then arrive in no particular order.
+ * Stream the matching entries of a journal to onLine. A long window is cut into time slices
+ * read by parallel journalctl processes (journalctl's --grep is single threaded and the bulk of
+ * the cost); lines then arrive in no particular order.
  */
-export async function readJournal(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, slices = 1): Promise<void> {
+export async function readJournal(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, slices = 1, exec: StreamExec = localExec): Promise<void> {
   const end = q.until ?? Date.now();
   const n = Math.max(1, Math.min(slices, Math.floor((end - q.since) / 60_000)));
   const step = (end - q.since) / n;
   const parts = Array.from({ length: n }, (_, i) => ({ ...q, since: q.since + i * step, until: i === n - 1 ? q.until : q.since + (i + 1) * step }));
-  await Promise.all(parts.map((part) => readSlice(part, signal, onLine)));
+  await Promise.all(parts.map((part) => readSlice(part, signal, onLine, exec)));
 }
 
-async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void): Promise<void> {
-  const args = journalctlArgs(q);
-  const child = spawn('journalctl', args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    signal,
-    env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '', LC_ALL: 'C.UTF-8' },
+async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, exec: StreamExec): Promise<void> {
+  const out = new PassThrough();
+  const lines = forEachLine(out, (raw) => {
+    if (isJournalNotice(raw)) return;
+    // A line that does not parse is a continuation of a multi-line message.
+    onLine(parseShortUnix(raw) ?? { message: raw.trimStart() });
   });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => {
-    if (stderr.length < 8192) stderr += d;
-  });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.name === 'AbortError') reject(signal.reason ?? err);
-      else if (err.code === 'ENOENT') reject(new JournalError('journalctl not found', { cause: err, fix: 'install systemd (journalctl) or read lines with --log-file' }));
-      else reject(new JournalError('cannot run journalctl', { cause: err }));
-    });
-    child.on('close', (code) => resolve(code));
-  });
-  await Promise.all([
-    forEachLine(child.stdout, (raw) => {
-      if (isJournalNotice(raw)) return;
-      const line = parseShortUnix(raw);
-      // A line that does not parse is a continuation of a multi-line message.
-      onLine(line ?? { message: raw.trimStart() });
-    }),
-    exited,
-  ]);
-  const problem = journalProblem(stderr, await exited, q.grep !== undefined);
+  let result: { code: number | null; stderr: string };
+  try {
+    result = await exec(['journalctl', ...journalctlArgs(q)], signal, out);
+  } finally {
+    out.end();
+  }
+  await lines;
+  const problem = journalProblem(result.stderr, result.code, q.grep !== undefined);
   if (problem) throw problem;
 }

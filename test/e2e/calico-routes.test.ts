@@ -3,6 +3,7 @@ import { pod } from '../apiserver/objects.ts';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { netnsUnavailable, TestNode } from '../helpers/netns.ts';
 import { DIST, runProcess } from '../helpers/run.ts';
+import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 import { calicoIface } from '../../lib/k8s/calico.ts';
 
 const unavailable = netnsUnavailable();
@@ -83,6 +84,28 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     const notReady = await run('--node', 'node1');
     expect(notReady.code).toBe(2);
     expect(notReady.first).toMatch(/calico-node calico-node-cp8hh on node1 is not Ready/);
+  });
+
+  it.skipIf(sshdUnavailable())('--host reads the routing table of that node over SSH', async () => {
+    const sshd = new TestSshd({ listen: [node.nodeIp], netns: node.name });
+    await sshd.start();
+    try {
+      c.api.add('pods', calicoNode());
+      workload('remote-ok-6b8f9c7d5-aaaaa');
+      const lost = workload('remote-lost-6b8f9c7d5-bbbbb', 'none');
+      const known = sshd.knownHosts([node.nodeIp]);
+      const ssh = ['--host', node.nodeIp, '--node', 'node1', '--ssh-port', String(sshd.port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', known, '--ssh-user', 'root'];
+      // Run from the host, outside the node's namespace: only SSH can see the node's routes.
+      const r = await runProcess(`${DIST}/check_calico_routes`, ['--kubeconfig', c.kubeconfig, ...ssh]);
+      expect(r.code).toBe(2);
+      expect(r.perf).toMatchObject({ missing: '1;;0;0', pods: '2;;;0' });
+      expect(r.stdout).toContain(`${lost.ip} (expected dev ${lost.iface}; no route: falls into blackhole 10.1.73.64/26)`);
+      const noNode = await runProcess(`${DIST}/check_calico_routes`, ['--kubeconfig', c.kubeconfig, ...ssh.filter((a) => a !== '--node' && a !== 'node1')]);
+      expect(noNode.code).toBe(3);
+      expect(noNode.first).toMatch(/give --node/);
+    } finally {
+      sshd.stop();
+    }
   });
 
   it("refuses --node 'node1;reboot' before any request", async () => {

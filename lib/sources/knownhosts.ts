@@ -1,0 +1,66 @@
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ReasonedError } from '../errors.ts';
+
+export interface KnownKey {
+  type: string;
+  /** The raw public key blob. */
+  blob: Buffer;
+}
+
+export class HostKeyError extends ReasonedError {}
+
+/** OpenSSH's name for a host in known_hosts: the bare host for port 22, else [host]:port. */
+export function knownHostsName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/** SHA256:base64 fingerprint, as ssh-keygen -l prints it. */
+export function fingerprint(blob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+function matchesPattern(name: string, pattern: string): boolean {
+  if (pattern.startsWith('|1|')) {
+    const [, , salt, hash] = pattern.split('|');
+    if (!salt || !hash) return false;
+    return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
+  }
+  // Wildcards as OpenSSH allows them in host patterns.
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  return re.test(name);
+}
+
+/**
+ * The keys known_hosts holds for this host (hashed entries included). Revoked keys and
+ * certificate authorities are not trusted as host keys here.
+ */
+export function knownKeys(file: string, host: string, port: number): { keys: KnownKey[]; revoked: KnownKey[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new HostKeyError(`cannot read known hosts file ${file}`, { cause: err, fix: `add the host keys with: ssh-keyscan -p ${port} ${host} >> ${file}` });
+  }
+  const name = knownHostsName(host, port);
+  const keys: KnownKey[] = [];
+  const revoked: KnownKey[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    let fields = line.split(/\s+/);
+    let marker = '';
+    if (fields[0]!.startsWith('@')) {
+      marker = fields[0]!;
+      fields = fields.slice(1);
+    }
+    const [patterns, type, key] = fields;
+    if (!patterns || !type || !key || marker === '@cert-authority') continue;
+    const list = patterns.split(',');
+    const negated = list.some((p) => p.startsWith('!') && matchesPattern(name, p.slice(1)));
+    if (negated || !list.some((p) => !p.startsWith('!') && matchesPattern(name, p))) continue;
+    const entry = { type, blob: Buffer.from(key, 'base64') };
+    (marker === '@revoked' ? revoked : keys).push(entry);
+  }
+  return { keys, revoked };
+}

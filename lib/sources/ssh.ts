@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { ReasonedError } from '../errors.ts';
+import type { CommandRunner } from './command.ts';
+import { fingerprint, HostKeyError, knownKeys } from './knownhosts.ts';
+
+export class SshError extends ReasonedError {}
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  /** Private key file; without it the agent at $SSH_AUTH_SOCK. */
+  key?: string;
+  knownHosts: string;
+}
+
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]+)$/;
+
+export function validateHost(host: string): string {
+  if (!HOST.test(host) || host.length > 253) throw new SshError(`invalid host '${host}'`, { fix: 'give a host name or IP address' });
+  return host;
+}
+
+export function defaultSshTarget(host: string, o: { user?: string; key?: string; port?: number; knownHosts?: string }): SshTarget {
+  return {
+    host: validateHost(host),
+    port: o.port ?? 22,
+    user: o.user ?? userInfo().username,
+    key: o.key,
+    knownHosts: o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
+  };
+}
+
+/** One argument quoted for a POSIX shell: the remote side runs the command through one. */
+export function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export function remoteCommand(argv: string[]): string {
+  return argv.map(shellQuote).join(' ');
+}
+
+/** An open connection whose host key matched known_hosts. */
+export class SshConnection {
+  private constructor(
+    private readonly client: Client,
+    readonly target: SshTarget,
+  ) {}
+
+  static async open(t: SshTarget, signal: AbortSignal, timeoutMs: number): Promise<SshConnection> {
+    const { keys, revoked } = knownKeys(t.knownHosts, t.host, t.port);
+    const addFix = `check the host, then: ssh-keyscan -p ${t.port} ${t.host} >> ${t.knownHosts}`;
+    if (keys.length === 0) throw new HostKeyError(`host key of ${t.host}:${t.port} is unknown (no entry in ${t.knownHosts})`, { fix: addFix });
+    let offered: Buffer | undefined;
+    const config: ConnectConfig = {
+      host: t.host,
+      port: t.port,
+      username: t.user,
+      readyTimeout: Math.max(1, timeoutMs),
+      keepaliveInterval: 0,
+      // Offer only the key types known_hosts holds, as OpenSSH does, so a host with several keys
+      // is not taken for a changed one.
+      algorithms: { serverHostKey: [...new Set(keys.map((k) => k.type))] as never },
+      hostVerifier: (key: Buffer) => {
+        offered = key;
+        return !revoked.some((r) => r.blob.equals(key)) && keys.some((k) => k.blob.equals(key));
+      },
+    };
+    if (t.key) {
+      try {
+        config.privateKey = readFileSync(t.key);
+      } catch (err) {
+        throw new SshError(`cannot read SSH key ${t.key}`, { cause: err, fix: 'give --ssh-key a private key file the check user can read' });
+      }
+    } else if (process.env.SSH_AUTH_SOCK) config.agent = process.env.SSH_AUTH_SOCK;
+    else throw new SshError('no SSH key: give --ssh-key or run an ssh-agent (SSH_AUTH_SOCK)');
+
+    const client = new Client();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        client.end();
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      client.once('ready', () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(new SshConnection(client, t));
+      });
+      client.once('error', (err: Error & { level?: string; code?: string }) => {
+        signal.removeEventListener('abort', onAbort);
+        client.end();
+        const at = `${t.host}:${t.port}`;
+        if (offered && !keys.some((k) => k.blob.equals(offered!))) {
+          reject(new HostKeyError(`host key of ${at} does not match ${t.knownHosts} (offered ${fingerprint(offered)}): it CHANGED, or this is not the host you meant`, { fix: 'verify the key out of band before updating known_hosts' }));
+        } else if (err.level === 'client-authentication') {
+          reject(new SshError(`SSH authentication as ${t.user} to ${at} failed`, { cause: err, fix: `add the check's public key to ~${t.user}/.ssh/authorized_keys on ${t.host}` }));
+        } else if (err.level === 'client-timeout') {
+          reject(new SshError(`SSH to ${at} timed out during connect`, { cause: err }));
+        } else {
+          reject(new SshError(`cannot connect to ${at} over SSH`, { cause: err, fix: 'check the host, --ssh-port and that sshd runs' }));
+        }
+      });
+      client.connect(config);
+    });
+  }
+
+  /** Run a fixed argv remotely, every argument quoted; streams stdout into sink. */
+  exec(argv: string[], signal: AbortSignal, sink: Writable): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(remoteCommand(argv), (err: Error | undefined, stream: ClientChannel) => {
+        if (err) return reject(new SshError(`cannot run ${argv[0]} on ${this.target.host}`, { cause: err }));
+        let stderr = '';
+        let code: number | null = null;
+        const onAbort = () => {
+          stream.close();
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        stream.pipe(sink, { end: false });
+        stream.stderr.on('data', (d: Buffer) => {
+          if (stderr.length < 8192) stderr += d.toString('utf8');
+        });
+        stream.on('exit', (c: number | null) => (code = c));
+        stream.on('close', () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve({ code, stderr });
+        });
+      });
+    });
+  }
+
+  /** A CommandRunner over this connection, for sources that take one (routes). */
+  runner(): CommandRunner {
+    return async (argv, signal) => {
+      const out: Buffer[] = [];
+      const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (out.push(chunk), done()) });
+      const { code, stderr } = await this.exec(argv, signal, sink);
+      if (code !== 0) throw new SshError(`${argv.join(' ')} failed on ${this.target.host} (exit ${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`);
+      return Buffer.concat(out).toString('utf8');
+    };
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}

@@ -1,0 +1,10 @@
+import type { Deadline } from './plugin/deadline.ts';
+import type { SshArgs } from './ssh-input.ts';
+import { defaultSshTarget, SshConnection } from './sources/ssh.ts';
+
+/** Connect to a host named with --host, its key checked against known_hosts, within the deadline. */
+export function openSsh(host: string, args: SshArgs, deadline: Deadline): Promise<SshConnection> {
+  const target = defaultSshTarget(host, { user: args['ssh-user'], key: args['ssh-key'], port: args['ssh-port'], knownHosts: args['ssh-known-hosts'] });
+  return SshConnection.open(target, deadline.signal, deadline.remainingMs());
+}
+

@@ -1,0 +1,32 @@
+import type { Argv } from 'yargs';
+
+export interface SshArgs {
+  host?: string[];
+  'ssh-user'?: string;
+  'ssh-key'?: string;
+  'ssh-port'?: number;
+  'ssh-known-hosts'?: string;
+}
+
+export function sshOptions<T>(y: Argv<T>, repeatable = true): Argv<T & SshArgs> {
+  return y
+    .option('host', { type: 'string', array: true, describe: repeatable ? 'read this host over SSH (repeatable)' : 'read this host over SSH' })
+    .option('ssh-user', { type: 'string', describe: 'SSH user (default: the current user)' })
+    .option('ssh-key', { type: 'string', describe: 'SSH private key (default: the agent at $SSH_AUTH_SOCK)' })
+    .option('ssh-port', { type: 'number', describe: 'SSH port (default 22)' })
+    .option('ssh-known-hosts', { type: 'string', describe: 'known_hosts file that must hold the host keys (default ~/.ssh/known_hosts)' }) as unknown as Argv<T & SshArgs>;
+}
+
+/** Run work for each item with at most `cap` at once, keeping the order of the results. */
+export async function withCap<T, R>(items: T[], cap: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(cap, items.length) }, lane));
+  return results;
+}

@@ -1,0 +1,115 @@
+import { existsSync, mkdtempSync, renameSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
+import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { runBuilt } from '../helpers/run.ts';
+import { silentServer, sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
+
+const unavailable = sshdUnavailable() ?? (haveJournalRemote ? undefined : 'no systemd-journal-remote');
+if (unavailable) console.warn(`SSH tests: ${unavailable}`);
+
+const storm = (): Entry[] => [
+  ...Array.from({ length: 8 }, (_, i) => ({ age: 20 + i * 20, service: DQLITE, message: logrus(at(20 + i * 20), 'error', LOCK_TXN) })),
+  ...Array.from({ length: 4 }, (_, i) => ({ age: 30 + i * 30, service: KUBELITE, message: klog(at(30 + i * 30), 'E', KUBELITE.pid, 'status.go:71', 'apiserver received an error that is not an metav1.Status: rpc error: code = Unknown desc = exec (try: 500): database is locked') })),
+];
+
+describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
+  const sshd = new TestSshd();
+  let journal: string;
+  let known: string;
+  beforeAll(async () => {
+    await sshd.start();
+    journal = makeJournal(storm());
+    known = sshd.knownHosts(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
+  });
+  afterAll(() => sshd.stop());
+  const ssh = (knownHosts = known, key = sshd.clientKey) => ['--ssh-port', String(sshd.port), '--ssh-key', key, '--ssh-known-hosts', knownHosts, '--ssh-user', 'root'];
+
+  it('gives the same state and perfdata as the local run', async () => {
+    const local = await runBuilt('check_dqlite_lock', ['--journal-file', journal]);
+    const remote = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(), '--journal-file', journal]);
+    expect(local.code).toBe(1);
+    expect(remote.code).toBe(local.code);
+    expect(remote.perf).toEqual(local.perf);
+    expect(remote.first).toMatch(/^DQLITE-LOCK WARNING - 127\.0\.0\.1: 12 'database is locked' lines/);
+    const kine = await runBuilt('check_kine_retries', ['--host', '127.0.0.1', ...ssh(), '--journal-file', journal]);
+    expect(kine.perf.exhausted).toBe('8;2;10;0');
+  });
+
+  it('accepts hashed known_hosts entries', async () => {
+    const hashed = sshd.knownHosts(['127.0.0.1'], { hashed: true, name: 'known_hashed' });
+    const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(hashed), '--journal-file', journal]);
+    expect(r.code).toBe(1);
+  });
+
+  it('a changed host key: UNKNOWN naming the host and the offered fingerprint', async () => {
+    const wrong = sshd.knownHosts(['127.0.0.1'], { key: sshd.otherHostKey(), name: 'known_wrong' });
+    const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(wrong), '--journal-file', journal]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: host key of 127\.0\.0\.1:\d+ does not match .* \(offered SHA256:[A-Za-z0-9+/]{43}\): it CHANGED/);
+  });
+
+  it('an unknown host: UNKNOWN with the ssh-keyscan fix, never a silent connect', async () => {
+    const none = sshd.knownHosts(['127.0.0.2'], { name: 'known_other' });
+    const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(none), '--journal-file', journal]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/host key of 127\.0\.0\.1:\d+ is unknown .*fix: .*ssh-keyscan -p \d+ 127\.0\.0\.1/);
+  });
+
+  it('a refused key, a closed port, a failing remote command: UNKNOWN each with its reason', async () => {
+    const refused = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(known, sshd.strangerKey), '--journal-file', journal]);
+    expect(refused.code).toBe(3);
+    expect(refused.first).toMatch(/SSH authentication as root to 127\.0\.0\.1:\d+ failed/);
+    const closed = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.3', ...ssh(), '--journal-file', journal]);
+    expect(closed.code).toBe(3);
+    expect(closed.first).toMatch(/cannot connect to 127\.0\.0\.3:\d+ over SSH: .*ECONNREFUSED/);
+    const failing = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(), '--journal-file', '/nonexistent/system.journal']);
+    expect(failing.code).toBe(3);
+    expect(failing.first).toMatch(/127\.0\.0\.1: .*journal/);
+  });
+
+  it('several hosts: the worst state, a line per host; an unreadable host is UNKNOWN, not OK', async () => {
+    const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', '--host', '127.0.0.2', '--host', '127.0.0.3', ...ssh(), '--journal-file', journal]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - 3 hosts: 2 WARNING, 1 UNKNOWN \(UNKNOWN: 127\.0\.0\.3\)/);
+    expect(r.perf).toMatchObject({ 'locked_127.0.0.1': '12;5;50;0', 'locked_127.0.0.2': '12;5;50;0' });
+    expect(r.stdout).toMatch(/^127\.0\.0\.1: WARNING - 12 'database is locked' lines/m);
+    expect(r.stdout).toMatch(/^127\.0\.0\.3: UNKNOWN - cannot connect/m);
+    const crit = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', '--host', '127.0.0.3', ...ssh(), '--journal-file', journal, '-c', '10']);
+    expect(crit.code).toBe(2);
+    expect(crit.first).toMatch(/2 hosts: 1 CRITICAL, 1 UNKNOWN \(CRITICAL: 127\.0\.0\.1\)/);
+  });
+
+  it('a host slower than -t: UNKNOWN, promptly', async () => {
+    const { port, server } = await silentServer();
+    try {
+      const silentKnown = sshd.knownHosts(['127.0.0.1'], { port, name: 'known_silent' });
+      const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', '--ssh-port', String(port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', silentKnown, '--journal-file', journal, '-t', '2']);
+      expect(r.code).toBe(3);
+      expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*(timed out)/);
+      expect(r.ms).toBeLessThan(3500);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('hostile values reach the remote side as one literal argument, or are refused', async () => {
+    // Were any of these run by the remote shell, it would create the marker files in its cwd, root's home.
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    const mark = `mk8s-pwned-${process.pid}`;
+    const evil = join(dir, `x'; touch ${mark}1; echo '$(touch ${mark}2) \`touch ${mark}3\` "q".journal`);
+    renameSync(makeJournal(storm()), evil);
+    const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(), '--journal-file', evil]);
+    expect(r.code).toBe(1);
+    expect(r.perf.locked).toBe('12;5;50;0');
+    for (const n of [1, 2, 3]) expect(existsSync(join(homedir(), `${mark}${n}`))).toBe(false);
+    const unit = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(), '--unit', 'x; reboot', '--journal-file', journal]);
+    expect(unit.code).toBe(3);
+    expect(unit.first).toMatch(/invalid unit name 'x; reboot'/);
+    const newline = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1\nreboot', ...ssh(), '--journal-file', journal]);
+    expect(newline.code).toBe(3);
+    expect(newline.first).toMatch(/invalid host/);
+  });
+});

@@ -1,0 +1,107 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SSHD = '/usr/sbin/sshd';
+
+export function sshdUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root: the test sshd logs in as root';
+  if (!existsSync(SSHD)) return 'no /usr/sbin/sshd (apt-get install openssh-server)';
+  return undefined;
+}
+
+const keygen = (file: string, type = 'ed25519') => execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'microk8s-checks-test', '-f', file]);
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A real OpenSSH sshd on 127.0.0.1 and 127.0.0.2 with keys made for this run. */
+export class TestSshd {
+  readonly dir = mkdtempSync(join(tmpdir(), 'mk8s-sshd-'));
+  readonly clientKey = join(this.dir, 'client_ed25519');
+  readonly strangerKey = join(this.dir, 'stranger_ed25519');
+  readonly hostKey = join(this.dir, 'host_ed25519');
+  port = 0;
+  private proc?: ChildProcess;
+
+  /** listen: addresses to bind; netns: run inside this network namespace (a test node). */
+  constructor(private readonly opts: { listen?: string[]; netns?: string } = {}) {}
+
+  async start(): Promise<void> {
+    const listen = this.opts.listen ?? ['127.0.0.1', '127.0.0.2'];
+    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    keygen(this.hostKey);
+    keygen(this.clientKey);
+    keygen(this.strangerKey);
+    writeFileSync(join(this.dir, 'authorized_keys'), readFileSync(`${this.clientKey}.pub`), { mode: 0o600 });
+    this.port = await freePort();
+    const config = join(this.dir, 'sshd_config');
+    writeFileSync(
+      config,
+      [
+        `Port ${this.port}`,
+        ...listen.map((a) => `ListenAddress ${a}`),
+        `HostKey ${this.hostKey}`,
+        `PidFile ${join(this.dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${join(this.dir, 'authorized_keys')}`,
+        'StrictModes no',
+        'UsePAM no',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'PermitRootLogin prohibit-password',
+        'PubkeyAuthentication yes',
+        'LogLevel ERROR',
+        '',
+      ].join('\n'),
+    );
+    const argv = [SSHD, '-D', '-e', '-f', config];
+    this.proc = this.opts.netns ? spawn('ip', ['netns', 'exec', this.opts.netns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    for (let i = 0; i < 100; i++) {
+      if (await accepts(this.port, listen[0]!)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('sshd did not start');
+  }
+
+  /** known_hosts naming the given hosts with this sshd's key (or another key), optionally hashed. */
+  knownHosts(hosts: string[], opts: { key?: string; hashed?: boolean; name?: string; port?: number } = {}): string {
+    const pub = readFileSync(`${opts.key ?? this.hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    const file = join(this.dir, opts.name ?? 'known_hosts');
+    writeFileSync(file, hosts.map((h) => `[${h}]:${opts.port ?? this.port} ${pub}\n`).join(''));
+    if (opts.hashed) execFileSync('ssh-keygen', ['-q', '-H', '-f', file], { stdio: 'ignore' });
+    return file;
+  }
+
+  otherHostKey(): string {
+    const file = join(this.dir, 'other_host_ed25519');
+    if (!existsSync(file)) keygen(file);
+    return file;
+  }
+
+  stop(): void {
+    this.proc?.kill();
+  }
+}
+
+function accepts(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, host);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** A TCP server that accepts and never says anything: a host slower than any deadline. */
+export async function silentServer(): Promise<{ port: number; server: Server }> {
+  const server = createServer((sock) => sock.on('error', () => {}));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as { port: number }).port, server };
+}
