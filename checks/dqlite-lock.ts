@@ -11,18 +11,18 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { LogLine } from '../lib/sources/logline.ts';
 import { isoSeconds, plural, shorten } from '../lib/text.ts';
 
-const LOCKED = 'database is locked';
+export const LOCKED = 'database is locked';
 
-interface Tally {
+export interface Tally {
   locked: number;
   lastMinute: number;
   bySource: Map<string, number>;
   newest?: LogLine;
 }
 
-const fresh = (): Tally => ({ locked: 0, lastMinute: 0, bySource: new Map() });
+export const fresh = (): Tally => ({ locked: 0, lastMinute: 0, bySource: new Map() });
 
-function count(t: Tally, line: LogLine, win: Window): void {
+export function count(t: Tally, line: LogLine, win: Window): void {
   if (!line.message.includes(LOCKED)) return;
   t.locked++;
   if (line.time === undefined || line.time >= win.now - 60_000) t.lastMinute++;
@@ -31,7 +31,7 @@ function count(t: Tally, line: LogLine, win: Window): void {
   if (!t.newest || (line.time ?? Infinity) >= (t.newest.time ?? -Infinity)) t.newest = line;
 }
 
-function evaluate(t: Tally, win: Window, source: string, warning?: Range, critical?: Range): Outcome {
+export function evaluate(t: Tally, win: Window, source: string, warning?: Range, critical?: Range): Outcome {
   const minutes = win.seconds / 60;
   const perMin = t.locked / minutes;
   const v = new Verdict(check.name);

@@ -5,19 +5,20 @@
 import { formatDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import { judgeSources, logOptions, scanSources, windowOf, type LogArgs } from '../lib/log-input.ts';
-import type { CheckDefinition, RunContext } from '../lib/plugin/runner.ts';
+import type { Range } from '../lib/plugin/range.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { CONN_CLOSING, etcdRetry, logrusLevel, tryCount } from '../lib/sources/kinelog.ts';
 import type { LogLine } from '../lib/sources/logline.ts';
 import { plural, shorten } from '../lib/text.ts';
 
-interface Args extends LogArgs {
+export interface Args extends LogArgs {
   budget: number;
   'attempt-warning': number;
 }
 
-interface Tally {
+export interface Tally {
   exhausted: number;
   cancelled: number;
   maxTry: number;
@@ -26,9 +27,11 @@ interface Tally {
   sample: string;
 }
 
-const fresh = (): Tally => ({ exhausted: 0, cancelled: 0, maxTry: 0, maxAttempt: 0, closing: 0, sample: '' });
+export const KINE_GREP = 'try: \\d|unary invoker|client connection is closing';
 
-function count(t: Tally, line: LogLine, budget: number): void {
+export const fresh = (): Tally => ({ exhausted: 0, cancelled: 0, maxTry: 0, maxAttempt: 0, closing: 0, sample: '' });
+
+export function count(t: Tally, line: LogLine, budget: number): void {
   const msg = line.message;
   if (msg.includes(CONN_CLOSING)) t.closing++;
   const retry = etcdRetry(msg);
@@ -49,14 +52,21 @@ function count(t: Tally, line: LogLine, budget: number): void {
   } else if (tries === 0 && /context (canceled|deadline exceeded)/.test(msg)) t.cancelled++;
 }
 
-function evaluate(t: Tally, seconds: number, source: string, { args, warning, critical }: RunContext<Args>): Outcome {
+export interface Limits {
+  budget: number;
+  attemptWarning: number;
+  warning?: Range;
+  critical?: Range;
+}
+
+export function evaluate(t: Tally, seconds: number, source: string, { budget, attemptWarning, warning, critical }: Limits): Outcome {
   const v = new Verdict(check.name);
   v.measure({ label: 'exhausted', value: t.exhausted, min: 0 }, new ScalarContext(warning, critical));
   v.measure({ label: 'max_try', value: t.maxTry, min: 0 });
   v.measure({ label: 'max_attempt', value: t.maxAttempt, min: 0 });
   v.measure({ label: 'conn_closing', value: t.closing, min: 0 });
   v.measure({ label: 'cancelled', value: t.cancelled, min: 0 });
-  if (t.maxAttempt >= args['attempt-warning']) v.find(State.WARNING, `etcd-client retry attempt ${t.maxAttempt} (>= ${args['attempt-warning']})`);
+  if (t.maxAttempt >= attemptWarning) v.find(State.WARNING, `etcd-client retry attempt ${t.maxAttempt} (>= ${attemptWarning})`);
   if (t.closing > 0) v.find(State.WARNING, plural(t.closing, "'client connection is closing'"));
 
   if (t.exhausted > 0) v.detail(`newest exhausted: ${shorten(t.sample)}`);
@@ -71,7 +81,7 @@ function evaluate(t: Tally, seconds: number, source: string, { args, warning, cr
   }
   const window = formatDuration(seconds);
   if (t.exhausted === 0 && v.findings.length === 0 && t.maxTry === 0) return v.outcome(`no kine retry exhaustion or etcd-client retry storm in the last ${window} (${source})`);
-  const parts = [`${plural(t.exhausted, 'k8s-dqlite error')} at the full retry budget (try: ${args.budget}) in the last ${window}`];
+  const parts = [`${plural(t.exhausted, 'k8s-dqlite error')} at the full retry budget (try: ${budget}) in the last ${window}`];
   if (t.maxTry > 0 && t.exhausted === 0) parts.push(`max try ${t.maxTry}`);
   parts.push(...v.findings.map((f) => f.text));
   return v.outcome(parts.join(', '));
@@ -88,12 +98,11 @@ export const check: CheckDefinition<Args> = {
       .option('budget', { type: 'number', default: 500, describe: "kine's retry budget: an error at (try: N) >= this used all of it" })
       .option('attempt-warning', { type: 'number', default: 80, describe: 'etcd-client retry attempt that raises WARNING' }),
   examples: [['check_kine_retries --since 10m', 'the last 10 minutes of the local journal']],
-  async run(ctx) {
-    const { args, deadline } = ctx;
+  async run({ args, warning, critical, deadline }) {
     if (!(args.budget > 0) || !(args['attempt-warning'] >= 0)) throw new UsageError('--budget must be positive and --attempt-warning not negative');
     const win = windowOf(args);
-    const grep = 'try: \\d|unary invoker|client connection is closing';
-    const results = await scanSources(args, win, deadline, grep, fresh, (t, line) => count(t, line, args.budget));
-    return judgeSources(check.name, results, (t, source) => evaluate(t, win.seconds, source, ctx));
+    const results = await scanSources(args, win, deadline, KINE_GREP, fresh, (t, line) => count(t, line, args.budget));
+    const limits = { budget: args.budget, attemptWarning: args['attempt-warning'], warning, critical };
+    return judgeSources(check.name, results, (t, source) => evaluate(t, win.seconds, source, limits));
   },
 };

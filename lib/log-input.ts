@@ -21,9 +21,10 @@ export interface LogArgs extends SshArgs {
   'log-file'?: string;
 }
 
-export function logOptions<T>(y: Argv<T>, defaultSince = '5m'): Argv<T & LogArgs & SshArgs> {
-  return sshOptions(y)
-    .option('since', { type: 'string', default: defaultSince, describe: 'window to read: 90s, 5m, 1h' })
+/** The log source options; defaultSince undefined: the check sets its own window (no --since). */
+export function logOptions<T>(y: Argv<T>, defaultSince: string | undefined = '5m'): Argv<T & LogArgs & SshArgs> {
+  const base = defaultSince === undefined ? sshOptions(y) : sshOptions(y).option('since', { type: 'string', default: defaultSince, describe: 'window to read: 90s, 5m, 1h' });
+  return base
     .option('unit', { type: 'string', array: true, describe: `systemd unit to read (repeatable; default ${DEFAULT_UNITS.join(', ')})` })
     .option('journal-dir', { type: 'string', array: true, describe: 'read journal files in this directory (repeatable)' })
     .option('journal-file', { type: 'string', array: true, describe: 'read this journal file (repeatable)' })

@@ -1,5 +1,5 @@
 import yargs, { type Argv } from 'yargs';
-import { ReasonedError, TimeoutError, UsageError, causeText } from '../errors.ts';
+import { ReasonedError, UsageError, causeText } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { Deadline } from './deadline.ts';
 import { DEFAULT_LONG_OUTPUT_BYTES, render, unknownOutcome, type Format } from './output.ts';
@@ -105,36 +105,56 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
   return y;
 }
 
-export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = process.argv.slice(2)): Promise<never> {
-  let log: Logger = createLogger(0);
-  let deadline: Deadline | undefined;
-  try {
-    const y = parser(def, argv);
-    const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
-    if (args.help) emit((await y.getHelp()) + '\n', 0);
-    if (args.version) emit(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
-    log = createLogger(args.verbose ?? 0);
-    finalLog = log;
-    if (!(args.timeout > 0) || !Number.isFinite(args.timeout)) {
-      throw new UsageError(`-t/--timeout must be a positive number of seconds, not '${String(args.timeout)}'`);
-    }
-    const warningText = args.warning ?? def.defaultWarning;
-    const criticalText = args.critical ?? def.defaultCritical;
-    const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning');
-    const critical = criticalText === undefined || criticalText === '' ? undefined : Range.parse(criticalText, '-c/--critical');
-    const format = args.format;
-    deadline = new Deadline(args.timeout, (d) => {
-      log.warn({ activity: d.activity }, 'deadline reached');
-      emit(render(unknownOutcome(def.name, d.reason()), format), 3);
-    });
-    const outcome = await def.run({ args, warning, critical, deadline, log });
-    deadline.cancel();
-    emit(render(outcome, format, args['max-long-output']), outcome.state);
-  } catch (err) {
-    deadline?.cancel();
-    log.error({ err }, 'check failed');
-    const reason = err instanceof TimeoutError || (deadline?.signal.aborted ?? false) ? (deadline?.reason() ?? reasonOf(err)) : reasonOf(err);
-    const format = argv.includes('json') && argv.some((a) => a.startsWith('--format')) ? 'json' : 'nagios';
-    emit(render(unknownOutcome(def.name, reason), format), 3);
+/** What a check needs besides the deadline: its parsed options and threshold ranges. */
+export interface Prepared<A> {
+  args: A & CommonArgs;
+  warning?: Range;
+  critical?: Range;
+}
+
+/** Parse a check's command line; throws UsageError on anything wrong. */
+export function prepare<A>(def: CheckDefinition<A>, argv: string[]): Prepared<A> & { help?: boolean; version?: boolean; y: Argv<A & CommonArgs> } {
+  const y = parser(def, argv);
+  const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
+  if (!(args.timeout > 0) || !Number.isFinite(args.timeout)) {
+    throw new UsageError(`-t/--timeout must be a positive number of seconds, not '${String(args.timeout)}'`);
   }
+  const warningText = args.warning ?? def.defaultWarning;
+  const criticalText = args.critical ?? def.defaultCritical;
+  const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning');
+  const critical = criticalText === undefined || criticalText === '' ? undefined : Range.parse(criticalText, '-c/--critical');
+  return { args, warning, critical, help: args.help, version: args.version, y };
+}
+
+/** Run a prepared check; any failure becomes its UNKNOWN outcome (the one mapping, reasonOf). */
+export async function outcomeOf<A>(def: CheckDefinition<A>, p: Prepared<A>, deadline: Deadline, log: Logger): Promise<Outcome> {
+  try {
+    return await def.run({ ...p, deadline, log });
+  } catch (err) {
+    log.error({ err }, 'check failed');
+    return unknownOutcome(def.name, deadline.signal.aborted ? deadline.reason() : reasonOf(err));
+  }
+}
+
+const requestedFormat = (argv: string[]): Format => (argv.includes('--format=json') || argv.join(' ').includes('--format json') ? 'json' : 'nagios');
+
+export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = process.argv.slice(2)): Promise<never> {
+  let p: ReturnType<typeof prepare<A>>;
+  try {
+    p = prepare(def, argv);
+  } catch (err) {
+    emit(render(unknownOutcome(def.name, reasonOf(err)), requestedFormat(argv)), 3);
+  }
+  if (p.help) emit((await p.y.getHelp()) + '\n', 0);
+  if (p.version) emit(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
+  const log = createLogger(p.args.verbose ?? 0);
+  finalLog = log;
+  const format = p.args.format;
+  const deadline = new Deadline(p.args.timeout, (d) => {
+    log.warn({ activity: d.activity }, 'deadline reached');
+    emit(render(unknownOutcome(def.name, d.reason()), format), 3);
+  });
+  const outcome = await outcomeOf(def, p, deadline, log);
+  deadline.cancel();
+  emit(render(outcome, format, p.args['max-long-output']), outcome.state);
 }

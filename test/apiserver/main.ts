@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { makeCerts, writeKubeconfig } from './certs.ts';
-import { deployment, job, pod, replicaSet, type JobState } from './objects.ts';
+import { deployment, job, lease, node, pod, replicaSet, type JobState } from './objects.ts';
 import { startApiServer } from './server.ts';
 
 const { values } = parseArgs({
@@ -14,6 +14,7 @@ const { values } = parseArgs({
     dir: { type: 'string', default: '/tmp/mk8s-api' },
     port: { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
+    nodes: { type: 'string', default: '0' },
   },
 });
 const dir = values.dir!;
@@ -37,6 +38,8 @@ for (let i = 0; i < Number(values.deployments); i++) {
   api.add('replicasets', rs);
   api.add('pods', pod({ namespace: d.metadata.namespace as string, name: `${rs.metadata.name}-abcde`, node: 'node1', ip: `10.1.${(i >> 8) & 255}.${i & 255}`, owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid } }));
 }
+for (let i = 1; i <= Number(values.nodes); i++) api.add('nodes', node({ name: `k8s0${i}`, ip: `10.0.0.1${i}` }));
+if (Number(values.nodes) > 0) api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
 const kubeconfig = writeKubeconfig(dir, api.url, certs.ca, token);
 console.log(JSON.stringify({ url: api.url, kubeconfig }));
 process.on('SIGTERM', () => api.close().then(() => process.exit(0)));

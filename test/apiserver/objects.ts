@@ -295,3 +295,60 @@ export function pod(p: PodSpec) {
     },
   };
 }
+
+export interface NodeSpec {
+  name: string;
+  ip: string;
+  ready?: boolean;
+  unschedulable?: boolean;
+  taints?: { key: string; value?: string; effect: string }[];
+}
+
+const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+
+export function node(n: NodeSpec) {
+  const ready = n.ready ?? true;
+  const heartbeat = ready ? ago(20) : ago(300);
+  const pressure = (type: string, reason: string, message: string) => ({ type, status: ready ? 'False' : 'Unknown', lastHeartbeatTime: heartbeat, lastTransitionTime: ago(86400), reason: ready ? reason : 'NodeStatusUnknown', message: ready ? message : 'Kubelet stopped posting node status.' });
+  const taints = [...(n.taints ?? [])];
+  if (n.unschedulable) taints.push({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
+  if (!ready) taints.push({ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' });
+  return {
+    metadata: {
+      name: n.name,
+      uid: randomUUID(),
+      creationTimestamp: ago(86400 * 90),
+      labels: { 'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', 'microk8s.io/cluster': 'true', 'node.kubernetes.io/microk8s-controlplane': 'microk8s-controlplane' },
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+    },
+    spec: { ...(n.unschedulable ? { unschedulable: true } : {}), ...(taints.length ? { taints: taints.map((t) => (t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute' ? { ...t, timeAdded: ago(250) } : t)) } : {}) },
+    status: {
+      conditions: [
+        pressure('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        pressure('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        pressure('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        { type: 'Ready', status: ready ? 'True' : 'Unknown', lastHeartbeatTime: heartbeat, lastTransitionTime: ago(ready ? 86400 : 250), reason: ready ? 'KubeletReady' : 'NodeStatusUnknown', message: ready ? 'kubelet is posting ready status' : 'Kubelet stopped posting node status.' },
+      ],
+      addresses: [
+        { type: 'InternalIP', address: n.ip },
+        { type: 'Hostname', address: n.name },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: { machineID: hash(n.name, 32), systemUUID: randomUUID(), bootID: randomUUID(), kernelVersion: '6.8.0-49-generic', osImage: 'Ubuntu 24.04.1 LTS', containerRuntimeVersion: 'containerd://1.7.27', kubeletVersion: 'v1.32.3', kubeProxyVersion: 'v1.32.3', operatingSystem: 'linux', architecture: 'amd64' },
+    },
+  };
+}
+
+export function lease(name: string, holder: string | undefined, opts: { renewedAgo?: number; duration?: number; transitions?: number } = {}) {
+  const now = Date.now();
+  return {
+    metadata: { name, namespace: 'kube-system', uid: randomUUID(), creationTimestamp: ago(86400 * 90) },
+    spec: {
+      ...(holder ? { holderIdentity: `${holder}_${randomUUID()}` } : {}),
+      leaseDurationSeconds: opts.duration ?? 60,
+      acquireTime: microTime(now - 3600_000),
+      renewTime: microTime(now - (opts.renewedAgo ?? 2) * 1000),
+      leaseTransitions: opts.transitions ?? 12,
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployment, job, pod, replicaSet } from '../apiserver/objects.ts';
+import { deployment, job, lease, node, pod, replicaSet } from '../apiserver/objects.ts';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
@@ -64,13 +64,17 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     c.api.add('deployments', d);
     c.api.add('replicasets', rs);
     c.api.add('pods', pod({ namespace: 'web', name: `${rs.metadata.name}-x7k2p`, node: 'node1', ip: '10.1.73.90', owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid } }));
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }), node({ name: 'node2', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'node1'), lease('kube-scheduler', 'node2'));
     chmodSync(c.dir, 0o755);
 
     // The project's own definitions, rendered for this test's paths.
     rendered = COMMANDS.map(({ name, line }) => {
       let l = line.replaceAll('/usr/local/lib/nagios/plugins/', `${plugins}/`).replaceAll('/etc/nagios/microk8s.kubeconfig', c.kubeconfig);
-      if (/check_(dqlite_lock|kine_retries) /.test(l)) l += ` --journal-dir ${dirname(journal)}`;
-      if (l.includes('check_calico_routes')) l += ' --node node1';
+      if (/check_(dqlite_lock|kine_retries|restart_preflight) /.test(l)) l += ` --journal-dir ${dirname(journal)}`;
+      if (/check_(calico_routes|restart_preflight) /.test(l)) l += ' --node node1';
+      // leaseTransitions are remembered per user; keep the test's own state apart.
+      if (l.includes('check_leases ')) l += ` --state-file ${dir}/run/leases.json`;
       return { name, argv: l.split(' ') };
     });
     writeFileSync(join(dir, 'commands.cfg'), rendered.map((r) => `command[${r.name}]=${r.argv.join(' ')}\n`).join(''));
@@ -103,7 +107,9 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     for (const { name, argv } of rendered) {
       const direct = await runProcess(argv[0]!, argv.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
       const polled = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '30', '-c', name]);
-      expect(polled.first, name).toBe(direct.first);
+      // Same first line; only ages measured a moment apart (lease renew ages) may differ.
+      const ageless = (first: string) => first.replace(/_age=[\d.]+s/g, '_age=Ns');
+      expect(ageless(polled.first), name).toBe(ageless(direct.first));
       expect(polled.code, name).toBe(direct.code);
       expect(direct.code, `${name}: ${direct.first}`).not.toBe(3);
     }

@@ -1,0 +1,97 @@
+// Runbook, "Prevention": know which node holds the kcm, scheduler and dqlite leadership before a
+// restart, and restart a non-leader first. An expired lease means no controller-manager or
+// scheduler is leading; leaseTransitions climbing between runs means leadership is churning
+// (each kcm loss of lease exits kubelite on that node).
+import { CoordinationV1Api, CoreV1Api, type V1Lease, type V1Node } from '@kubernetes/client-node';
+import { formatDuration } from '../lib/duration.ts';
+import { holderNode, renewAge } from '../lib/k8s/leases.ts';
+import { listAcross } from '../lib/k8s/list.ts';
+import { internalIps } from '../lib/k8s/nodes.ts';
+import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
+import { State } from '../lib/plugin/state.ts';
+import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
+import { localRunner } from '../lib/sources/command.ts';
+import { DQLITE_BACKEND, DQLITE_BIN, dqliteLeader } from '../lib/sources/dqlite.ts';
+import { request } from '../lib/sources/kube.ts';
+import { defaultStateFile, readState, writeState } from '../lib/state.ts';
+
+export const LEADER_LEASES = ['kube-controller-manager', 'kube-scheduler'] as const;
+
+interface Args extends KubeArgs {
+  'state-file'?: string;
+  'dqlite-bin': string;
+  'dqlite-backend': string;
+}
+
+type Transitions = Record<string, number>;
+
+export const check: CheckDefinition<Args> = {
+  name: 'LEASES',
+  command: 'check_leases',
+  description: 'shows who leads kube-controller-manager, kube-scheduler and dqlite; expired leases are CRITICAL, leadership churn WARNING',
+  options: (y) =>
+    kubeOptions(y)
+      .option('state-file', { type: 'string', describe: 'where leaseTransitions are kept between runs (default ~/.local/state/microk8s-checks/leases-<server>.json)' })
+      .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, asked for the leader when present' })
+      .option('dqlite-backend', { type: 'string', default: DQLITE_BACKEND, describe: 'dqlite backend directory (cluster.crt, cluster.key, cluster.yaml)' }),
+  examples: [['check_leases', 'leaders of kcm, scheduler and dqlite']],
+  async run({ args, warning, critical, deadline }) {
+    const cluster = connect(args, deadline);
+    const coord = cluster.api(CoordinationV1Api);
+    const core = cluster.api(CoreV1Api);
+    const now = Date.now();
+    deadline.activity = `reading leases from ${cluster.server}`;
+    const [leases, leader, nodes] = await Promise.all([
+      Promise.all(LEADER_LEASES.map((name) => request({ verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system' }, cluster.policy, (o) => coord.readNamespacedLease({ name, namespace: 'kube-system' }, o)))),
+      dqliteLeader(localRunner, deadline.signal, args['dqlite-bin'], args['dqlite-backend']),
+      (async () => {
+        const all: V1Node[] = [];
+        await listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (n: V1Node) => all.push(n));
+        return all;
+      })(),
+    ]);
+
+    const v = new Verdict(check.name);
+    const stateFile = args['state-file'] ?? defaultStateFile(`leases-${cluster.server.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`);
+    const before = readState<Transitions>(stateFile);
+    const after: Transitions = {};
+    let oldest = 0;
+    const holders: string[] = [];
+    leases.forEach((lease: V1Lease, i) => {
+      const name = LEADER_LEASES[i]!;
+      const short = name === 'kube-controller-manager' ? 'kcm' : 'scheduler';
+      const age = renewAge(lease, now);
+      const duration = lease.spec?.leaseDurationSeconds ?? 15;
+      const transitions = lease.spec?.leaseTransitions ?? 0;
+      after[name] = transitions;
+      oldest = Math.max(oldest, age ?? Infinity);
+      v.measure({ label: `${short}_renew_age`, value: age ?? NaN, uom: 's', min: 0 });
+      v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
+      const holder = holderNode(lease);
+      holders.push(`${short} ${holder ?? 'none'}`);
+      if (age === undefined || age > duration) v.find(State.CRITICAL, `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: no ${name} is leading`);
+      const grew = before?.[name] !== undefined ? transitions - before[name]! : 0;
+      if (grew > 0) v.find(State.WARNING, `${short} leadership changed ${grew} time${grew === 1 ? '' : 's'} since the last run`);
+      v.detail(`${name}: holder ${lease.spec?.holderIdentity ?? 'none'}, renewed ${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ${duration}s), ${transitions} transitions`);
+    });
+    // The primary metric: the staler of the two leases, for -w/-c if the admin wants them.
+    v.measure({ label: 'renew_age', value: Number.isFinite(oldest) ? oldest : NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
+    try {
+      writeState(stateFile, after);
+    } catch (err) {
+      v.detail(`cannot keep leaseTransitions in ${stateFile} (${(err as Error).message}); churn is not judged`);
+    }
+
+    if (leader) {
+      const host = leader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      const node = nodes.find((n) => internalIps(n).includes(host))?.metadata?.name;
+      holders.push(`dqlite ${node ?? leader}`);
+      v.detail(`dqlite leader: ${leader}${node ? ` (node ${node})` : ''}`);
+    } else {
+      v.detail(`dqlite leader: not asked (no ${args['dqlite-bin']} here; run this check on a MicroK8s node)`);
+    }
+    if (v.findings.length) v.detail('Before restarting kubelite anywhere: wait until leases are held and stable; restart a non-leader first.');
+    return v.outcome([`leaders: ${holders.join(', ')}`, ...v.findings.map((f) => f.text)].join('; '));
+  },
+};

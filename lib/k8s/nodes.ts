@@ -1,0 +1,27 @@
+import type { V1Node, V1Taint } from '@kubernetes/client-node';
+
+export function nodeReady(node: V1Node): boolean {
+  return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+// Taints the node controller and kubectl put on for states counted on their own (NotReady,
+// unreachable, cordoned), so they are not counted again as taints.
+const STATE_TAINTS = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable', 'node.kubernetes.io/unschedulable']);
+
+export const taintText = (t: V1Taint) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+
+/** Taints not allowed by any pattern: "key", "key=value", "key:Effect" or "key=value:Effect". */
+export function unexpectedTaints(node: V1Node, allowed: string[]): V1Taint[] {
+  return (node.spec?.taints ?? []).filter((t) => {
+    if (STATE_TAINTS.has(t.key)) return false;
+    return !allowed.some((a) => {
+      const [kv, effect] = a.split(':');
+      const [key, value] = kv!.split('=');
+      return key === t.key && (value === undefined || value === t.value) && (effect === undefined || effect === t.effect);
+    });
+  });
+}
+
+export function internalIps(node: V1Node): string[] {
+  return (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
+}
