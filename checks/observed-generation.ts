@@ -78,7 +78,8 @@ export const check: CheckDefinition<Args> = {
     };
 
     // ReplicaSets claiming available pods, and the owners of pods that are really Ready.
-    const claims: { rs: V1ReplicaSet; available: number }[] = [];
+    // Only what a phantom needs is kept of each ReplicaSet, so memory stays small on big clusters.
+    const claims: (Phantom & { uid: string })[] = [];
     const readyOwners = new Set<string>();
     deadline.activity = `listing workloads from ${cluster.server}`;
     const lists: Promise<unknown>[] = [];
@@ -92,7 +93,10 @@ export const check: CheckDefinition<Args> = {
           (p, o) => (p.namespace ? apps.listNamespacedReplicaSet({ ...p, namespace: p.namespace }, o) : apps.listReplicaSetForAllNamespaces(p, o)),
           (rs: V1ReplicaSet) => {
             const available = rs.status?.availableReplicas ?? 0;
-            if (available > 0) claims.push({ rs, available });
+            if (available > 0) {
+              const owner = rs.metadata?.ownerReferences?.find((o) => o.controller)?.name ?? '';
+              claims.push({ ref: `${rs.metadata?.namespace}/${rs.metadata?.name}`, owner, available, uid: rs.metadata?.uid ?? '' });
+            }
           },
         ),
         listAcross(
@@ -114,13 +118,7 @@ export const check: CheckDefinition<Args> = {
     }
     await Promise.all(lists);
 
-    const phantoms: Phantom[] = claims
-      .filter(({ rs }) => !readyOwners.has(rs.metadata?.uid ?? ''))
-      .map(({ rs, available }) => ({
-        ref: `${rs.metadata?.namespace}/${rs.metadata?.name}`,
-        owner: rs.metadata?.ownerReferences?.find((o) => o.controller)?.name ?? '',
-        available,
-      }));
+    const phantoms: Phantom[] = claims.filter((c) => !readyOwners.has(c.uid));
 
     const all = [...tallies.values()];
     const lagging = all.flatMap((t) => t.lagging);

@@ -165,6 +165,15 @@ describe('check_dqlite_lock options and failures', () => {
     expect(out.metrics.find((m: { label: string }) => m.label === 'locked')).toMatchObject({ value: 2, warn: '5', crit: '50', min: 0 });
   });
 
+  it('a runtime that dies without a verdict is UNKNOWN with a line, never silence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-runtime-'));
+    const dying = join(dir, 'node');
+    writeFileSync(dying, '#!/bin/sh\nkill -ABRT $$\n', { mode: 0o755 });
+    const r = await runBuilt('check_dqlite_lock', [], { env: { ...process.env, MICROK8S_CHECKS_NODE: dying } });
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - the check's runtime died \(exit 134\)/);
+  });
+
   it('is UNKNOWN for a missing log file', async () => {
     const r = await runBuilt('check_dqlite_lock', ['--log-file', '/nonexistent/kine.log']);
     expect(r.code).toBe(3);
