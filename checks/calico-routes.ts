@@ -9,7 +9,7 @@ import { calicoIface, podReady, restarts } from '../lib/k8s/calico.ts';
 import { listAcross } from '../lib/k8s/list.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import { UsageError } from '../lib/errors.ts';
-import { dns1123Subdomain } from '../lib/names.ts';
+import { nodeName } from '../lib/names.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
@@ -54,7 +54,7 @@ export const check: CheckDefinition<Args> = {
     const remote = args.host ?? [];
     if (remote.length > 1) throw new UsageError('--host takes one host here: the node whose routes are read');
     if (remote[0] && !args.node && !/[a-z]/i.test(remote[0])) throw new UsageError(`give --node: the node name of ${remote[0]} cannot be derived from an address`);
-    const node = dns1123Subdomain(args.node ?? (remote[0] ?? hostname()).toLowerCase(), '--node');
+    const node = nodeName(args.node, remote[0] ?? hostname());
     const minAge = parseDuration(args['min-age'], '--min-age');
     if (!/^[a-z0-9]{1,8}$/i.test(args['iface-prefix'])) throw new UsageError('--iface-prefix takes 1-8 letters or digits');
     const cluster = connect(args, deadline);

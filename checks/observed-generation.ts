@@ -10,7 +10,7 @@ import { dns1123Label } from '../lib/names.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
-import { listAcross } from '../lib/k8s/list.ts';
+import { byScope, listAcross } from '../lib/k8s/list.ts';
 import { plural } from '../lib/text.ts';
 
 const KINDS = ['deployment', 'statefulset', 'daemonset'] as const;
@@ -82,39 +82,27 @@ export const check: CheckDefinition<Args> = {
     const claims: (Phantom & { uid: string })[] = [];
     const readyOwners = new Set<string>();
     deadline.activity = `listing workloads from ${cluster.server}`;
-    const lists: Promise<unknown>[] = [];
     const opts = { namespaces, cluster };
+    const workloads = {
+      deployment: byScope(apps.listNamespacedDeployment.bind(apps), apps.listDeploymentForAllNamespaces.bind(apps)),
+      statefulset: byScope(apps.listNamespacedStatefulSet.bind(apps), apps.listStatefulSetForAllNamespaces.bind(apps)),
+      daemonset: byScope(apps.listNamespacedDaemonSet.bind(apps), apps.listDaemonSetForAllNamespaces.bind(apps)),
+    };
+    const lists: Promise<void>[] = [...kinds].map((kind) => listAcross<V1Deployment | V1StatefulSet | V1DaemonSet>(opts, { resource: `${kind}s`, group: 'apps' }, workloads[kind], tally(kind)));
     if (kinds.has('deployment')) {
       lists.push(
-        listAcross(opts, { resource: 'deployments', group: 'apps' }, (p, o) => (p.namespace ? apps.listNamespacedDeployment({ ...p, namespace: p.namespace }, o) : apps.listDeploymentForAllNamespaces(p, o)), tally('deployment')),
-        listAcross(
-          opts,
-          { resource: 'replicasets', group: 'apps' },
-          (p, o) => (p.namespace ? apps.listNamespacedReplicaSet({ ...p, namespace: p.namespace }, o) : apps.listReplicaSetForAllNamespaces(p, o)),
-          (rs: V1ReplicaSet) => {
-            const available = rs.status?.availableReplicas ?? 0;
-            if (available > 0) {
-              const owner = rs.metadata?.ownerReferences?.find((o) => o.controller)?.name ?? '';
-              claims.push({ ref: `${rs.metadata?.namespace}/${rs.metadata?.name}`, owner, available, uid: rs.metadata?.uid ?? '' });
-            }
-          },
-        ),
-        listAcross(
-          opts,
-          { resource: 'pods', group: '' },
-          (p, o) => (p.namespace ? core.listNamespacedPod({ ...p, namespace: p.namespace, fieldSelector: 'status.phase=Running' }, o) : core.listPodForAllNamespaces({ ...p, fieldSelector: 'status.phase=Running' }, o)),
-          (pod: V1Pod) => {
-            if (!isLiveReady(pod)) return;
-            for (const ref of pod.metadata?.ownerReferences ?? []) if (ref.controller) readyOwners.add(ref.uid);
-          },
-        ),
+        listAcross(opts, { resource: 'replicasets', group: 'apps' }, byScope(apps.listNamespacedReplicaSet.bind(apps), apps.listReplicaSetForAllNamespaces.bind(apps)), (rs: V1ReplicaSet) => {
+          const available = rs.status?.availableReplicas ?? 0;
+          if (available > 0) {
+            const owner = rs.metadata?.ownerReferences?.find((o) => o.controller)?.name ?? '';
+            claims.push({ ref: `${rs.metadata?.namespace}/${rs.metadata?.name}`, owner, available, uid: rs.metadata?.uid ?? '' });
+          }
+        }),
+        listAcross(opts, { resource: 'pods', group: '' }, byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core), { fieldSelector: 'status.phase=Running' }), (pod: V1Pod) => {
+          if (!isLiveReady(pod)) return;
+          for (const ref of pod.metadata?.ownerReferences ?? []) if (ref.controller) readyOwners.add(ref.uid);
+        }),
       );
-    }
-    if (kinds.has('statefulset')) {
-      lists.push(listAcross(opts, { resource: 'statefulsets', group: 'apps' }, (p, o) => (p.namespace ? apps.listNamespacedStatefulSet({ ...p, namespace: p.namespace }, o) : apps.listStatefulSetForAllNamespaces(p, o)), tally('statefulset')));
-    }
-    if (kinds.has('daemonset')) {
-      lists.push(listAcross(opts, { resource: 'daemonsets', group: 'apps' }, (p, o) => (p.namespace ? apps.listNamespacedDaemonSet({ ...p, namespace: p.namespace }, o) : apps.listDaemonSetForAllNamespaces(p, o)), tally('daemonset')));
     }
     await Promise.all(lists);
 

@@ -9,7 +9,7 @@ import { listAcross } from '../lib/k8s/list.ts';
 import { internalIps, nodeReady } from '../lib/k8s/nodes.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import { logOptions, scanSources, windowOf, type LogArgs } from '../lib/log-input.ts';
-import { dns1123Subdomain } from '../lib/names.ts';
+import { nodeName } from '../lib/names.ts';
 import { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { reasonOf } from '../lib/plugin/runner.ts';
@@ -48,7 +48,7 @@ export const check: CheckDefinition<Args> = {
       .option('settle', { type: 'string', default: '10m', describe: 'a kubelite restart this recent anywhere means wait (also the journal window, at least 5m)' }),
   examples: [['check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', 'journals of every node over SSH']],
   async run({ args, critical, deadline }) {
-    const node = dns1123Subdomain(args.node ?? hostname().toLowerCase(), '--node');
+    const node = nodeName(args.node, hostname());
     const settle = parseDuration(args.settle, '--settle');
     const win = windowOf({ ...args, since: `${Math.max(settle, GATE_WINDOW)}s` });
     const gate = { ...win, since: win.now - GATE_WINDOW * 1000, seconds: GATE_WINDOW };

@@ -3,7 +3,7 @@
 // was bound anywhere since the oldest of them arrived, the scheduler itself looks stalled.
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { listAcross } from '../lib/k8s/list.ts';
+import { byScope, listAcross } from '../lib/k8s/list.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import { dns1123Label } from '../lib/names.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
@@ -39,7 +39,7 @@ export const check: CheckDefinition<Args> = {
     let newestBind = 0;
     const newestByNode = new Map<string, number>();
     deadline.activity = `listing pods from ${cluster.server}`;
-    await listAcross({ namespaces, cluster }, { resource: 'pods', group: '' }, (p, o) => (p.namespace ? core.listNamespacedPod({ ...p, namespace: p.namespace }, o) : core.listPodForAllNamespaces(p, o)), (pod: V1Pod) => {
+    await listAcross({ namespaces, cluster }, { resource: 'pods', group: '' }, byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core)), (pod: V1Pod) => {
       const bound = scheduledAt(pod);
       if (bound) {
         const t = new Date(bound).getTime();

@@ -11,7 +11,7 @@ import { dns1123Label } from '../lib/names.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
-import { listAcross } from '../lib/k8s/list.ts';
+import { byScope, listAcross } from '../lib/k8s/list.ts';
 import { plural } from '../lib/text.ts';
 
 interface Args extends KubeArgs {
@@ -74,7 +74,8 @@ export const check: CheckDefinition<Args> = {
     await listAcross(
       { namespaces: only, cluster, pageSize: args['page-size'] },
       { resource: 'jobs', group: 'batch' },
-      (p, o) => (p.namespace ? batch.listNamespacedJob({ ...p, namespace: p.namespace, labelSelector: args.selector }, o) : batch.listJobForAllNamespaces({ ...p, labelSelector: args.selector, fieldSelector }, o)),
+      // Exclusion is a field selector over all namespaces; with -n it has nothing to exclude.
+      byScope(batch.listNamespacedJob.bind(batch), batch.listJobForAllNamespaces.bind(batch), only.length ? { labelSelector: args.selector } : { labelSelector: args.selector, fieldSelector }),
       (job: V1Job) => tallyJob(t, job, now, minAge),
     );
 

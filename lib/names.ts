@@ -14,3 +14,8 @@ export function dns1123Subdomain(value: string, what: string): string {
   if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) throw new UsageError(`${what} '${value}' is not a valid name (RFC 1123: lower-case letters, digits, '-' and '.', at most 253)`);
   return value;
 }
+
+/** The node to judge: the one named, else this host (MicroK8s names nodes by lower-cased host name). */
+export function nodeName(given: string | undefined, fallback: string): string {
+  return dns1123Subdomain(given ?? fallback.toLowerCase(), '--node');
+}

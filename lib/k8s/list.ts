@@ -23,3 +23,12 @@ export async function listAcross<T extends { metadata?: { namespace?: string; na
     await forEachListed({ verb: 'list', ...what, namespace }, opts.cluster.policy, (cont, o) => page({ namespace, limit, _continue: cont }, o), onItem);
   }
 }
+
+/** The page function for listAcross from a namespaced list call and its all-namespaces twin. */
+export function byScope<P extends object, L>(
+  namespaced: (params: PageParams & P & { namespace: string }, options: ConfigurationOptions) => Promise<L>,
+  all: (params: PageParams & P, options: ConfigurationOptions) => Promise<L>,
+  extra: P = {} as P,
+): (params: PageParams, options: ConfigurationOptions) => Promise<L> {
+  return (p, o) => (p.namespace ? namespaced({ ...p, ...extra, namespace: p.namespace }, o) : all({ ...p, ...extra }, o));
+}

@@ -97,6 +97,8 @@ export interface ApiServer {
   expireNextContinue: boolean;
   add(resource: string, ...objects: object[]): void;
   clear(resource?: string): void;
+  /** Forget objects, requests, faults and delays: a clean server for the next test. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -158,6 +160,13 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
     clear(resource) {
       if (resource) store.delete(resource);
       else store.clear();
+    },
+    reset() {
+      store.clear();
+      requests.length = 0;
+      api.faults.length = 0;
+      api.delayMs = 0;
+      api.expireNextContinue = false;
     },
     close: () => new Promise((r) => server.close(() => r())),
   };

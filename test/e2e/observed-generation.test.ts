@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { deployment, pod, replicaSet } from '../apiserver/objects.ts';
-import { startCluster, type TestCluster } from '../helpers/cluster.ts';
+import { useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
 
+const cluster = useCluster();
 let c: TestCluster;
-beforeAll(async () => {
-  c = await startCluster();
-});
-afterAll(async () => c?.close());
 beforeEach(() => {
-  c.api.clear();
-  c.api.requests.length = 0;
-  c.api.expireNextContinue = false;
+  c = cluster();
 });
 
 /** A Deployment with its ReplicaSet and `ready` Ready pods (plus `unready` ones). */

@@ -1,21 +1,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { lease, node, pod } from '../apiserver/objects.ts';
-import { startCluster, type TestCluster } from '../helpers/cluster.ts';
+import { useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
 
+const cluster = useCluster();
 let c: TestCluster;
-beforeAll(async () => {
-  c = await startCluster();
-});
-afterAll(async () => c?.close());
 beforeEach(() => {
-  c.api.clear();
-  c.api.requests.length = 0;
+  c = cluster();
 });
 
 const healthy = () => {

@@ -1,21 +1,14 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { job, type JobState } from '../apiserver/objects.ts';
-import { startCluster, TOKENS, type TestCluster } from '../helpers/cluster.ts';
+import { TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { writeKubeconfig } from '../apiserver/certs.ts';
 
+const cluster = useCluster();
 let c: TestCluster;
-beforeAll(async () => {
-  c = await startCluster();
-});
-afterAll(async () => c?.close());
 beforeEach(() => {
-  c.api.clear();
-  c.api.requests.length = 0;
-  c.api.faults.length = 0;
-  c.api.delayMs = 0;
-  c.api.expireNextContinue = false;
+  c = cluster();
 });
 
 const NAMESPACES = ['ci', 'data', 'ops', 'payments', 'reports', 'web'];

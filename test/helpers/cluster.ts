@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCerts, writeKubeconfig, type Certs } from '../apiserver/certs.ts';
@@ -41,4 +42,15 @@ export async function startCluster(host = '127.0.0.1'): Promise<TestCluster> {
     kubeconfigWrongCa: writeKubeconfig(dir, api.url, other.ca, TOKENS.admin, 'kubeconfig-wrongca'),
     close: () => api.close(),
   };
+}
+
+/** A test cluster for a test file: started once, reset before each test, closed after all. */
+export function useCluster(host?: string): () => TestCluster {
+  let c: TestCluster | undefined;
+  beforeAll(async () => {
+    c = await startCluster(host);
+  });
+  afterAll(async () => c?.close());
+  beforeEach(() => c?.api.reset());
+  return () => c!;
 }
