@@ -26,8 +26,10 @@ export async function readLogFile(path: string, since: number, now: number, onLi
     );
   });
   await opened;
+  let seen = 0;
   try {
     await forEachLine(stream, (raw) => {
+      seen++;
       if (isJournalNotice(raw) || raw === '') return;
       const line = parseTextLine(raw, now);
       if (line.time !== undefined && line.time < since) return;
@@ -35,5 +37,10 @@ export async function readLogFile(path: string, since: number, now: number, onLi
     });
   } catch (err) {
     throw new LogFileError(`cannot read log file ${path === '-' ? '(stdin)' : path}`, { cause: err });
+  }
+  // Silence on a pipe usually means the command before it failed (journalctl without access
+  // prints its complaint on stderr and nothing here); journalctl with no match says so instead.
+  if (path === '-' && seen === 0) {
+    throw new LogFileError('nothing was read from stdin', { fix: 'check the command before the pipe (journalctl prints "-- No entries --" when nothing matches)' });
   }
 }

@@ -174,6 +174,15 @@ describe('check_dqlite_lock options and failures', () => {
     expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - the check's runtime died \(exit 134\)/);
   });
 
+  it('empty stdin is UNKNOWN (the command before the pipe failed); journalctl\'s "-- No entries --" is OK', async () => {
+    const empty = await runBuilt('check_dqlite_lock', ['--log-file', '-'], { input: '' });
+    expect(empty.code).toBe(3);
+    expect(empty.first).toMatch(/^DQLITE-LOCK UNKNOWN - nothing was read from stdin/);
+    const none = await runBuilt('check_dqlite_lock', ['--log-file', '-'], { input: '-- No entries --\n' });
+    expect(none.code).toBe(0);
+    expect(none.perf.locked).toBe('0;5;50;0');
+  });
+
   it('is UNKNOWN for a missing log file', async () => {
     const r = await runBuilt('check_dqlite_lock', ['--log-file', '/nonexistent/kine.log']);
     expect(r.code).toBe(3);
