@@ -70,7 +70,11 @@ async function main(): Promise<void> {
     .help()
     .alias('h', 'help')
     .strict()
-    .exitProcess(true)
+    // A usage error is UNKNOWN (3), like the checks', never a code a CI job reads as WARNING.
+    .fail((msg, err) => {
+      process.stdout.write(`MICROK8S-CHECKS UNKNOWN - ${msg || err?.message}; see microk8s-checks --help\n`);
+      process.exit(3);
+    })
     .parseAsync();
 
   const journal = [...(args['journal-dir'] ?? []).flatMap((d) => ['--journal-dir', d]), ...(args['journal-file'] ?? []).flatMap((f) => ['--journal-file', f])];
