@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { parseDuration } from './duration.ts';
@@ -7,7 +8,7 @@ import type { Deadline } from './plugin/deadline.ts';
 import { unknownOutcome } from './plugin/output.ts';
 import { reasonOf } from './plugin/runner.ts';
 import type { Outcome } from './plugin/verdict.ts';
-import { DEFAULT_UNITS, readJournal } from './sources/journal.ts';
+import { DEFAULT_UNITS, JournalError, readJournal } from './sources/journal.ts';
 import { readLogFile } from './sources/logfile.ts';
 import { sshOptions, withCap, type SshArgs } from './ssh-input.ts';
 import type { LogLine } from './sources/logline.ts';
@@ -94,6 +95,10 @@ export async function scanSources<T>(args: LogArgs & SshArgs, win: Window, deadl
     deadline.activity = `reading ${name}`;
     await readLogFile(args['log-file'], win.since, win.now, onLine);
     return [{ source: name, tally }];
+  }
+  // journalctl says only "No such file or directory"; name the path it means.
+  for (const path of [...dirs, ...files]) {
+    if (!existsSync(path)) throw new JournalError(`cannot read the journal: ${path} does not exist`, { fix: 'check --journal-dir/--journal-file' });
   }
   deadline.activity = 'reading the journal';
   // One journalctl per core: its --grep is the cost, and the check's own work is small.
