@@ -88,7 +88,7 @@ export const check: CheckDefinition<Args> = {
       const ips = pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
       for (const ip of ips) {
         const problem = routeProblem(table, ip, iface);
-        if (problem) missing.push(`${ns}/${name} ${ip} (expected dev ${iface}; ${problem})`);
+        if (problem) missing.push(`${ns}/${name} ${ip} (expected dev ${iface}, ${problem})`);
       }
     });
 

@@ -92,6 +92,6 @@ export const check: CheckDefinition<Args> = {
       v.detail(`dqlite leader: not asked (no ${args['dqlite-bin']} here; run this check on a MicroK8s node)`);
     }
     if (v.findings.length) v.detail('Before restarting kubelite anywhere: wait until leases are held and stable; restart a non-leader first.');
-    return v.outcome([`leaders: ${holders.join(', ')}`, ...v.findings.map((f) => f.text)].join('; '));
+    return v.outcome([`leaders: ${holders.join(', ')}`, ...v.findings.map((f) => f.text)].join(', '));
   },
 };

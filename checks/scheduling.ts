@@ -73,6 +73,6 @@ export const check: CheckDefinition<Args> = {
     }
     const head = `${plural(waiting.length, 'pod')} unscheduled for over ${formatDuration(minAge)}`;
     const bind = newestBind ? `, newest bind ${formatDuration(Math.max(1, bindAge))} ago` : '';
-    return v.outcome([head + bind, ...v.findings.map((f) => f.text)].join('; '));
+    return v.outcome([head + bind, ...v.findings.map((f) => f.text)].join(', '));
   },
 };

@@ -92,7 +92,7 @@ export const check: CheckDefinition<Args> = {
     const worst = [...t.byNamespace].sort((a, b) => b[1].complete + b[1].failed - (a[1].complete + a[1].failed) || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
     for (const [ns, n] of worst) v.detail(`${ns}: ${n.complete + n.failed} finished over ${age} ago (${n.complete} Complete, ${n.failed} Failed)`);
     if (stale > 0) {
-      v.detail(`${plural(t.cron, 'belongs', 'belong')} to CronJobs (successfulJobsHistoryLimit/failedJobsHistoryLimit keep them); ${t.noTtl} ${t.noTtl === 1 ? 'has' : 'have'} no ttlSecondsAfterFinished (never cleaned up).`);
+      v.detail(`${plural(t.cron, 'belongs', 'belong')} to CronJobs (successfulJobsHistoryLimit/failedJobsHistoryLimit keep them). ${t.noTtl} ${t.noTtl === 1 ? 'has' : 'have'} no ttlSecondsAfterFinished (never cleaned up).`);
     }
     if (v.state !== State.OK) {
       const ns = worst[0]?.[0] ?? '<namespace>';
@@ -106,6 +106,6 @@ export const check: CheckDefinition<Args> = {
       );
     }
     const scope = only.length ? `in ${only.join(', ')}` : excluded.length ? `outside ${excluded.join(', ')}` : 'in all namespaces';
-    return v.outcome(`${plural(stale, 'finished Job')} older than ${age} ${scope} (${complete} Complete, ${failed} Failed; ${t.jobs} Jobs in all)`);
+    return v.outcome(`${plural(stale, 'finished Job')} older than ${age} ${scope} (${complete} Complete, ${failed} Failed, of ${t.jobs} Jobs)`);
   },
 };

@@ -50,7 +50,8 @@ export function reasonOf(err: unknown): string {
       const cause = causeText(err.cause);
       if (cause && !text.includes(cause)) text += `: ${cause}`;
     }
-    if (err.fix) text += `; fix: ${err.fix}`;
+    // No ';' here: Nagios turns it into ':' in what it shows.
+    if (err.fix) text += ` (fix: ${err.fix})`;
     return text;
   }
   return `internal error: ${causeText(err)} (rerun with -vvv and report it)`;

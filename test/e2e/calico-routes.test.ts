@@ -51,7 +51,7 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^CALICO-ROUTES CRITICAL - 1 of 5 Running pods on node1 without a host route through its veth/);
     expect(r.perf).toMatchObject({ missing: '1;;0;0', pods: '5;;;0', calico_restarts: '2c;;;0' });
-    expect(r.stdout).toContain(`web/checkout-5c6f7d8b9-q2w3e ${lost.ip} (expected dev ${lost.iface}; no route: falls into blackhole 10.1.73.64/26)`);
+    expect(r.stdout).toContain(`web/checkout-5c6f7d8b9-q2w3e ${lost.ip} (expected dev ${lost.iface}, no route: falls into blackhole 10.1.73.64/26)`);
     expect(r.stdout).toContain('kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=node1');
     expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
     expect(c.api.requests.some((q) => q.query.fieldSelector === 'spec.nodeName=node1')).toBe(true);
@@ -64,7 +64,7 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     const r = await run('--node', 'node1');
     expect(r.code).toBe(2);
     expect(r.perf.missing).toBe('1;;0;0');
-    expect(r.stdout).toContain(`web/web-b-5c6f7d8b9-bbbbb ${b.ip} (expected dev ${b.iface}; route via ${a.iface})`);
+    expect(r.stdout).toContain(`web/web-b-5c6f7d8b9-bbbbb ${b.ip} (expected dev ${b.iface}, route via ${a.iface})`);
   });
 
   it('all routes right and calico-node Ready: OK', async () => {
@@ -99,7 +99,7 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
       const r = await runProcess(`${DIST}/check_calico_routes`, ['--kubeconfig', c.kubeconfig, ...ssh]);
       expect(r.code).toBe(2);
       expect(r.perf).toMatchObject({ missing: '1;;0;0', pods: '2;;;0' });
-      expect(r.stdout).toContain(`${lost.ip} (expected dev ${lost.iface}; no route: falls into blackhole 10.1.73.64/26)`);
+      expect(r.stdout).toContain(`${lost.ip} (expected dev ${lost.iface}, no route: falls into blackhole 10.1.73.64/26)`);
       const noNode = await runProcess(`${DIST}/check_calico_routes`, ['--kubeconfig', c.kubeconfig, ...ssh.filter((a) => a !== '--node' && a !== 'node1')]);
       expect(noNode.code).toBe(3);
       expect(noNode.first).toMatch(/give --node/);

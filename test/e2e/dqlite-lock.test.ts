@@ -93,7 +93,7 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
   it('is UNKNOWN, never OK, for a journal file it cannot open', async () => {
     const r = await runBuilt('check_dqlite_lock', ['--journal-file', '/nonexistent/system.journal']);
     expect(r.code).toBe(3);
-    expect(r.first).toBe('DQLITE-LOCK UNKNOWN - cannot read the journal: /nonexistent/system.journal does not exist; fix: check --journal-dir/--journal-file');
+    expect(r.first).toBe('DQLITE-LOCK UNKNOWN - cannot read the journal: /nonexistent/system.journal does not exist (fix: check --journal-dir/--journal-file)');
   });
 
   it.skipIf(!nagiosIds())('as the nagios user: UNKNOWN without journal access, a verdict with the group', async () => {

@@ -14,6 +14,18 @@ import { nagiosIds } from '../helpers/users.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const NRPE = '/usr/sbin/nrpe';
 const CHECK_NRPE = '/usr/lib/nagios/plugins/check_nrpe';
+const NAGIOS = '/usr/sbin/nagios4';
+
+/** servicestatus blocks of Nagios' status.dat, by service_description. */
+function parseStatus(text: string): Record<string, { state: number; output: string; checked: boolean }> {
+  const out: Record<string, { state: number; output: string; checked: boolean }> = {};
+  for (const block of text.split(/\n(?=\w+ \{)/)) {
+    if (!block.startsWith('servicestatus {')) continue;
+    const field = (k: string) => new RegExp(`^\\s*${k}=(.*)$`, 'm').exec(block)?.[1] ?? '';
+    out[field('service_description')] = { state: Number(field('current_state')), output: field('plugin_output'), checked: field('has_been_checked') === '1' };
+  }
+  return out;
+}
 const CFG = readFileSync(join(ROOT, 'nrpe/microk8s-checks.cfg'), 'utf8');
 const COMMANDS = [...CFG.matchAll(/^command\[([^\]]+)\]=(.*)$/gm)].map((m) => ({ name: m[1]!, line: m[2]! }));
 
@@ -125,6 +137,68 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       c.api.delayMs = 0;
     }
   }, 30_000);
+
+  it.skipIf(!existsSync(NAGIOS))('a real Nagios 4 core with nrpe/nagios examples: one cycle, states in status.dat', async () => {
+    const ng = join(dir, 'nagios');
+    mkdirSync(join(ng, 'checkresults'), { recursive: true });
+    chownSync(ng, ids!.uid, ids!.gid);
+    chownSync(join(ng, 'checkresults'), ids!.uid, ids!.gid);
+    // The project's example, pointed at this test's nrpe port.
+    const examples = readFileSync(join(ROOT, 'nrpe/nagios/microk8s-checks.cfg'), 'utf8').replace('check_nrpe -H $HOSTADDRESS$', `check_nrpe -H $HOSTADDRESS$ -p ${port}`);
+    writeFileSync(join(ng, 'microk8s-checks.cfg'), examples);
+    writeFileSync(join(ng, 'hosts.cfg'), 'define host {\n    use             linux-server\n    host_name       node1\n    address         127.0.0.1\n    hostgroups      microk8s-nodes\n    check_command   return-ok\n}\ndefine command {\n    command_name    return-ok\n    command_line    /bin/true\n}\n');
+    const debian = ['templates', 'timeperiods', 'contacts', 'commands'].map((f) => `cfg_file=/etc/nagios4/objects/${f}.cfg`);
+    writeFileSync(
+      join(ng, 'nagios.cfg'),
+      [
+        ...debian,
+        `cfg_file=${ng}/hosts.cfg`,
+        `cfg_file=${ng}/microk8s-checks.cfg`,
+        `log_file=${ng}/nagios.log`,
+        `status_file=${ng}/status.dat`,
+        'status_update_interval=1',
+        `object_cache_file=${ng}/objects.cache`,
+        `precached_object_file=${ng}/objects.precache`,
+        `temp_file=${ng}/nagios.tmp`,
+        `temp_path=${ng}`,
+        `lock_file=${ng}/nagios.lock`,
+        `check_result_path=${ng}/checkresults`,
+        `state_retention_file=${ng}/retention.dat`,
+        'retain_state_information=0',
+        'check_external_commands=0',
+        'use_syslog=0',
+        'enable_notifications=0',
+        'enable_flap_detection=0',
+        'interval_length=1',
+        'service_inter_check_delay_method=n',
+        'host_inter_check_delay_method=n',
+        'max_service_check_spread=1',
+        'check_result_reaper_frequency=1',
+        '',
+      ].join('\n'),
+    );
+    execFileSync('/usr/sbin/nagios4', ['-v', join(ng, 'nagios.cfg')], { stdio: 'pipe' });
+    const nagios = spawn('/usr/sbin/nagios4', [join(ng, 'nagios.cfg')], { uid: ids!.uid, gid: ids!.gid, stdio: 'ignore' });
+    try {
+      let services: Record<string, { state: number; output: string; checked: boolean }> = {};
+      for (let i = 0; i < 120; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        services = existsSync(join(ng, 'status.dat')) ? parseStatus(readFileSync(join(ng, 'status.dat'), 'utf8')) : {};
+        const all = Object.values(services);
+        if (all.length === COMMANDS.length && all.every((v) => v.checked)) break;
+      }
+      expect(Object.keys(services).sort()).toEqual(COMMANDS.map((c) => c.name.replace('check_microk8s_', 'microk8s-').replace(/_/g, '-').replace('microk8s-kine', 'microk8s-kine')).sort());
+      for (const { name, argv } of rendered) {
+        const service = services[name.replace('check_microk8s_', 'microk8s-').replace(/_/g, '-')]!;
+        const direct = await runProcess(argv[0]!, argv.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
+        expect(service.checked, name).toBe(true);
+        expect(service.state, `${name}: ${service.output}`).toBe(direct.code);
+        expect(service.output.replace(/_age=[\d.]+s/g, ''), name).toBe(direct.first.split(' | ')[0]);
+      }
+    } finally {
+      nagios.kill();
+    }
+  }, 90_000);
 
   it('the installed checks run with no node on PATH at all', async () => {
     const plugins = `${dir}/root/usr/local/lib/nagios/plugins`;

@@ -43,7 +43,7 @@ describe('check_stale_jobs against the test API server', () => {
     c.api.add('jobs', ...jobs);
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '500', '-c', '1000']);
     expect(r.code).toBe(1);
-    expect(r.first).toMatch(/^STALE-JOBS WARNING - 850 finished Jobs older than 1h in all namespaces \(700 Complete, 150 Failed; 1234 Jobs in all\) \| /);
+    expect(r.first).toMatch(/^STALE-JOBS WARNING - 850 finished Jobs older than 1h in all namespaces \(700 Complete, 150 Failed, of 1234 Jobs\) \| /);
     expect(r.perf).toMatchObject({ stale: '850;500;1000;0', complete: '700;;;0', failed: '150;;;0', jobs: '1234;;;0' });
     expect(r.stdout).toMatch(/500 belong to CronJobs/);
     expect(r.stdout).toMatch(/850 have no ttlSecondsAfterFinished/);
@@ -101,7 +101,7 @@ describe('check_stale_jobs against the test API server', () => {
   it('403 on Jobs: UNKNOWN naming the missing permission', async () => {
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfigNoJobs]);
     expect(r.code).toBe(3);
-    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - forbidden: cannot list jobs\.batch at cluster scope \(403\); fix: grant list on jobs \(apply nrpe\/rbac\.yaml/);
+    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - forbidden: cannot list jobs\.batch at cluster scope \(403\) \(fix: grant list on jobs \(apply nrpe\/rbac\.yaml/);
   });
 
   it('a wrong token: UNKNOWN, and the token appears nowhere, even at -vvv', async () => {

@@ -69,7 +69,7 @@ describe('verdict and rendering', () => {
 
   it('words an error with its cause and fix on one line', () => {
     const err = new ReasonedError('cannot read the journal', { cause: new Error('Permission denied'), fix: 'add nagios to systemd-journal' });
-    expect(reasonOf(err)).toBe('cannot read the journal: Permission denied; fix: add nagios to systemd-journal');
+    expect(reasonOf(err)).toBe('cannot read the journal: Permission denied (fix: add nagios to systemd-journal)');
     expect(reasonOf(new TypeError('x is undefined'))).toMatch(/^internal error: x is undefined/);
   });
 });
