@@ -1,4 +1,4 @@
-import { formatNumber, formatPerfdata } from './perfdata.ts';
+import { formatPerfdata } from './perfdata.ts';
 import { State, stateName } from './state.ts';
 import type { Outcome } from './verdict.ts';
 
@@ -62,4 +62,3 @@ export function unknownOutcome(check: string, reason: string): Outcome {
   return { check, state: State.UNKNOWN, summary: reason, perfdata: [], details: [] };
 }
 
-export { formatNumber };

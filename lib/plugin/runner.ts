@@ -35,7 +35,6 @@ export interface CheckDefinition<A> {
   defaultCritical?: string;
   options: (y: Argv<CommonArgs>) => Argv<A & CommonArgs>;
   examples?: [string, string][];
-  epilog?: string;
   run: (ctx: RunContext<A>) => Promise<Outcome>;
 }
 
@@ -102,7 +101,6 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     }) as unknown as Argv<CommonArgs>;
   let y = def.options(base);
   for (const [cmd, text] of def.examples ?? []) y = y.example(cmd, text);
-  if (def.epilog) y = y.epilog(def.epilog);
   return y;
 }
 

@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException, KubeConfig, Observable, type ConfigurationOptions, type ObservableMiddleware, type RequestContext, type ResponseContext, type V1ListMeta } from '@kubernetes/client-node';
-import { ReasonedError, causeText } from '../errors.ts';
+import { ReasonedError } from '../errors.ts';
 
 export const MICROK8S_CLIENT_CONFIG = '/var/snap/microk8s/current/credentials/client.config';
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -230,4 +230,3 @@ export async function forEachListed<T extends { metadata?: { namespace?: string;
   }
 }
 
-export { causeText };
