@@ -17,6 +17,7 @@ import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { sshOptions, type SshArgs } from '../lib/ssh-input.ts';
 import { readRoutes, type RouteTable } from '../lib/sources/routes.ts';
 import { plural } from '../lib/text.ts';
+import type { Wire } from '../lib/sources/kube.ts';
 
 interface Args extends KubeArgs, SshArgs {
   node?: string;
@@ -63,7 +64,7 @@ export const check: CheckDefinition<Args> = {
 
     const missing: string[] = [];
     let counted = 0;
-    const calico: V1Pod[] = [];
+    const calico: Wire<V1Pod>[] = [];
     deadline.activity = `reading pods on ${node} and the routing table`;
     let runner: CommandRunner = localRunner;
     let close = () => {};
@@ -75,9 +76,9 @@ export const check: CheckDefinition<Args> = {
     }
     const [table] = await Promise.all([
       readRoutes(runner, deadline.signal).finally(close),
-      listAcross({ namespaces: ['kube-system'], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listNamespacedPod({ ...p, namespace: 'kube-system', labelSelector: 'k8s-app=calico-node', fieldSelector: `spec.nodeName=${node}` }, o), (pod: V1Pod) => calico.push(pod)),
+      listAcross({ namespaces: ['kube-system'], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listNamespacedPod({ ...p, namespace: 'kube-system', labelSelector: 'k8s-app=calico-node', fieldSelector: `spec.nodeName=${node}` }, o), (pod: Wire<V1Pod>) => calico.push(pod)),
     ]);
-    await listAcross({ namespaces: [], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listPodForAllNamespaces({ ...p, fieldSelector: `spec.nodeName=${node}` }, o), (pod: V1Pod) => {
+    await listAcross({ namespaces: [], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listPodForAllNamespaces({ ...p, fieldSelector: `spec.nodeName=${node}` }, o), (pod: Wire<V1Pod>) => {
       if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
       const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
       if (started && now - new Date(started).getTime() < minAge * 1000) return;

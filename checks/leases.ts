@@ -15,6 +15,7 @@ import { localRunner } from '../lib/sources/command.ts';
 import { DQLITE_BACKEND, DQLITE_BIN, dqliteLeader } from '../lib/sources/dqlite.ts';
 import { request } from '../lib/sources/kube.ts';
 import { defaultStateFile, readState, writeState } from '../lib/state.ts';
+import type { Wire } from '../lib/sources/kube.ts';
 
 export const LEADER_LEASES = ['kube-controller-manager', 'kube-scheduler'] as const;
 
@@ -46,8 +47,8 @@ export const check: CheckDefinition<Args> = {
       Promise.all(LEADER_LEASES.map((name) => request({ verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system' }, cluster.policy, (o) => coord.readNamespacedLease({ name, namespace: 'kube-system' }, o)))),
       dqliteLeader(localRunner, deadline.signal, args['dqlite-bin'], args['dqlite-backend']),
       (async () => {
-        const all: V1Node[] = [];
-        await listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (n: V1Node) => all.push(n));
+        const all: Wire<V1Node>[] = [];
+        await listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (n: Wire<V1Node>) => all.push(n));
         return all;
       })(),
     ]);

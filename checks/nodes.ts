@@ -9,6 +9,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
 import { plural } from '../lib/text.ts';
+import type { Wire } from '../lib/sources/kube.ts';
 
 interface Args extends KubeArgs {
   'allow-taint'?: string[];
@@ -29,7 +30,7 @@ export const check: CheckDefinition<Args> = {
     const tainted: string[] = [];
     let nodes = 0;
     deadline.activity = `listing nodes from ${cluster.server}`;
-    await listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (node: V1Node) => {
+    await listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (node: Wire<V1Node>) => {
       nodes++;
       const name = node.metadata?.name ?? '';
       if (!nodeReady(node)) {

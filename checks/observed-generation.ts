@@ -12,6 +12,7 @@ import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
 import { byScope, listAcross } from '../lib/k8s/list.ts';
 import { plural } from '../lib/text.ts';
+import type { Wire } from '../lib/sources/kube.ts';
 
 const KINDS = ['deployment', 'statefulset', 'daemonset'] as const;
 type Kind = (typeof KINDS)[number];
@@ -64,7 +65,7 @@ export const check: CheckDefinition<Args> = {
       tallies.set(kind, t);
       return judge(kind, t);
     };
-    const judge = (kind: Kind, t: Tally) => (obj: V1Deployment | V1StatefulSet | V1DaemonSet) => {
+    const judge = (kind: Kind, t: Tally) => (obj: Wire<V1Deployment> | Wire<V1StatefulSet> | Wire<V1DaemonSet>) => {
       t.count++;
       const ref = `${kind}/${obj.metadata?.namespace}/${obj.metadata?.name}`;
       const lag = generationLag(obj);
@@ -74,7 +75,7 @@ export const check: CheckDefinition<Args> = {
         const text = `${ref}: generation ${lag.generation} > observed ${lag.observed}${Number.isFinite(age) ? ` for ${formatDuration(Math.max(age, 1))}` : ''}`;
         (age > grace ? t.lagging : t.recent).push(text);
       }
-      if (kind === 'deployment' && progressDeadlineExceeded(obj as V1Deployment)) t.stalled.push(ref);
+      if (kind === 'deployment' && progressDeadlineExceeded(obj as Wire<V1Deployment>)) t.stalled.push(ref);
     };
 
     // ReplicaSets claiming available pods, and the owners of pods that are really Ready.
@@ -91,14 +92,14 @@ export const check: CheckDefinition<Args> = {
     const lists: Promise<void>[] = [...kinds].map((kind) => listAcross<V1Deployment | V1StatefulSet | V1DaemonSet>(opts, { resource: `${kind}s`, group: 'apps' }, workloads[kind], tally(kind)));
     if (kinds.has('deployment')) {
       lists.push(
-        listAcross(opts, { resource: 'replicasets', group: 'apps' }, byScope(apps.listNamespacedReplicaSet.bind(apps), apps.listReplicaSetForAllNamespaces.bind(apps)), (rs: V1ReplicaSet) => {
+        listAcross(opts, { resource: 'replicasets', group: 'apps' }, byScope(apps.listNamespacedReplicaSet.bind(apps), apps.listReplicaSetForAllNamespaces.bind(apps)), (rs: Wire<V1ReplicaSet>) => {
           const available = rs.status?.availableReplicas ?? 0;
           if (available > 0) {
             const owner = rs.metadata?.ownerReferences?.find((o) => o.controller)?.name ?? '';
             claims.push({ ref: `${rs.metadata?.namespace}/${rs.metadata?.name}`, owner, available, uid: rs.metadata?.uid ?? '' });
           }
         }),
-        listAcross(opts, { resource: 'pods', group: '' }, byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core), { fieldSelector: 'status.phase=Running' }), (pod: V1Pod) => {
+        listAcross(opts, { resource: 'pods', group: '' }, byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core), { fieldSelector: 'status.phase=Running' }), (pod: Wire<V1Pod>) => {
           if (!isLiveReady(pod)) return;
           for (const ref of pod.metadata?.ownerReferences ?? []) if (ref.controller) readyOwners.add(ref.uid);
         }),

@@ -22,6 +22,7 @@ import type { LogLine } from '../lib/sources/logline.ts';
 import * as lock from './dqlite-lock.ts';
 import * as kine from './kine-retries.ts';
 import { LEADER_LEASES } from './leases.ts';
+import type { Wire } from '../lib/sources/kube.ts';
 
 interface Args extends KubeArgs, LogArgs {
   node?: string;
@@ -63,12 +64,12 @@ export const check: CheckDefinition<Args> = {
       kine.count(t.kine, line, 500);
     };
     const grep = `${lock.LOCKED}|${kine.KINE_GREP}|starting kubelite|started service for snap application microk8s.daemon-kubelite`;
-    const nodes: V1Node[] = [];
+    const nodes: Wire<V1Node>[] = [];
     const [journals, leases, leader] = await Promise.all([
       scanSources(args, win, deadline, grep, fresh, count),
       Promise.all(LEADER_LEASES.map((name) => request({ verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system' }, cluster.policy, (o) => coord.readNamespacedLease({ name, namespace: 'kube-system' }, o)))),
       dqliteLeader(localRunner, deadline.signal, DQLITE_BIN, DQLITE_BACKEND),
-      listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (n: V1Node) => nodes.push(n)),
+      listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (n: Wire<V1Node>) => nodes.push(n)),
     ]);
 
     const blockers: string[] = [];

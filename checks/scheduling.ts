@@ -10,13 +10,14 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
 import { plural } from '../lib/text.ts';
+import type { Wire } from '../lib/sources/kube.ts';
 
 interface Args extends KubeArgs {
   namespace?: string[];
   'min-age': string;
 }
 
-const scheduledAt = (pod: V1Pod) => pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime;
+const scheduledAt = (pod: Wire<V1Pod>) => pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime;
 
 export const check: CheckDefinition<Args> = {
   name: 'SCHEDULING',
@@ -39,7 +40,7 @@ export const check: CheckDefinition<Args> = {
     let newestBind = 0;
     const newestByNode = new Map<string, number>();
     deadline.activity = `listing pods from ${cluster.server}`;
-    await listAcross({ namespaces, cluster }, { resource: 'pods', group: '' }, byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core)), (pod: V1Pod) => {
+    await listAcross({ namespaces, cluster }, { resource: 'pods', group: '' }, byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core)), (pod: Wire<V1Pod>) => {
       const bound = scheduledAt(pod);
       if (bound) {
         const t = new Date(bound).getTime();

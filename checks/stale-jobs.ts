@@ -13,6 +13,7 @@ import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
 import { byScope, listAcross } from '../lib/k8s/list.ts';
 import { plural } from '../lib/text.ts';
+import type { Wire } from '../lib/sources/kube.ts';
 
 interface Args extends KubeArgs {
   namespace?: string[];
@@ -31,7 +32,7 @@ interface Tally {
 
 const fresh = (): Tally => ({ jobs: 0, cron: 0, noTtl: 0, byNamespace: new Map() });
 
-function tallyJob(t: Tally, job: V1Job, now: number, minAgeSeconds: number): void {
+function tallyJob(t: Tally, job: Wire<V1Job>, now: number, minAgeSeconds: number): void {
   t.jobs++;
   const finish = jobFinish(job);
   if (!finish?.at || now - finish.at.getTime() < minAgeSeconds * 1000) return;
@@ -76,7 +77,7 @@ export const check: CheckDefinition<Args> = {
       { resource: 'jobs', group: 'batch' },
       // Exclusion is a field selector over all namespaces; with -n it has nothing to exclude.
       byScope(batch.listNamespacedJob.bind(batch), batch.listJobForAllNamespaces.bind(batch), only.length ? { labelSelector: args.selector } : { labelSelector: args.selector, fieldSelector }),
-      (job: V1Job) => tallyJob(t, job, now, minAge),
+      (job: Wire<V1Job>) => tallyJob(t, job, now, minAge),
     );
 
     const complete = sum(t, 'complete');

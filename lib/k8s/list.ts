@@ -1,6 +1,6 @@
 import type { ConfigurationOptions, V1ListMeta } from '@kubernetes/client-node';
 import type { Cluster } from '../kube-input.ts';
-import { forEachListed } from '../sources/kube.ts';
+import { forEachListed, type Wire } from '../sources/kube.ts';
 
 export interface PageParams {
   namespace?: string;
@@ -15,7 +15,7 @@ export async function listAcross<T extends { metadata?: { namespace?: string; na
   opts: { namespaces: string[]; cluster: Cluster; pageSize?: number },
   what: { resource: string; group: string },
   page: (params: PageParams, options: ConfigurationOptions) => Promise<{ metadata?: V1ListMeta; items: T[] }>,
-  onItem: (item: T) => void,
+  onItem: (item: Wire<T>) => void,
 ): Promise<void> {
   const limit = opts.pageSize ?? PAGE_SIZE;
   const scopes = opts.namespaces.length ? opts.namespaces : [undefined];

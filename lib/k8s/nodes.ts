@@ -1,6 +1,7 @@
 import type { V1Node, V1Taint } from '@kubernetes/client-node';
+import type { Wire } from '../sources/kube.ts';
 
-export function nodeReady(node: V1Node): boolean {
+export function nodeReady(node: Wire<V1Node>): boolean {
   return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
@@ -8,10 +9,10 @@ export function nodeReady(node: V1Node): boolean {
 // unreachable, cordoned), so they are not counted again as taints.
 const STATE_TAINTS = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable', 'node.kubernetes.io/unschedulable']);
 
-export const taintText = (t: V1Taint) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+export const taintText = (t: Wire<V1Taint>) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
 
 /** Taints not allowed by any pattern: "key", "key=value", "key:Effect" or "key=value:Effect". */
-export function unexpectedTaints(node: V1Node, allowed: string[]): V1Taint[] {
+export function unexpectedTaints(node: Wire<V1Node>, allowed: string[]): Wire<V1Taint>[] {
   return (node.spec?.taints ?? []).filter((t) => {
     if (STATE_TAINTS.has(t.key)) return false;
     return !allowed.some((a) => {
@@ -22,6 +23,6 @@ export function unexpectedTaints(node: V1Node, allowed: string[]): V1Taint[] {
   });
 }
 
-export function internalIps(node: V1Node): string[] {
+export function internalIps(node: Wire<V1Node>): string[] {
   return (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
 }

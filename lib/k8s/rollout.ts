@@ -1,11 +1,12 @@
 import type { V1Deployment, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
+import type { Wire } from '../sources/kube.ts';
 
 /**
  * When the spec was last written: the newest managedFields entry on the main resource (not the
  * status subresource) that owns spec fields. That is when the controller had something new to
  * observe. Without managedFields (stripped by some tools) the creation time stands in.
  */
-export function specChangedAt(meta: V1ObjectMeta | undefined): Date | undefined {
+export function specChangedAt(meta: Wire<V1ObjectMeta> | undefined): Date | undefined {
   let newest: Date | undefined;
   for (const entry of meta?.managedFields ?? []) {
     if (entry.subresource || !entry.time) continue;
@@ -18,18 +19,18 @@ export function specChangedAt(meta: V1ObjectMeta | undefined): Date | undefined 
 }
 
 /** generation ahead of observedGeneration: the controller has not seen the newest spec. */
-export function generationLag(obj: { metadata?: V1ObjectMeta; status?: { observedGeneration?: number } }): { generation: number; observed: number } | undefined {
+export function generationLag(obj: { metadata?: Wire<V1ObjectMeta>; status?: { observedGeneration?: number } }): { generation: number; observed: number } | undefined {
   const generation = obj.metadata?.generation ?? 0;
   const observed = obj.status?.observedGeneration ?? 0;
   return generation > observed ? { generation, observed } : undefined;
 }
 
-export function progressDeadlineExceeded(d: V1Deployment): boolean {
+export function progressDeadlineExceeded(d: Wire<V1Deployment>): boolean {
   return (d.status?.conditions ?? []).some((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
 }
 
 /** A pod that really serves: Running, Ready, not being deleted. */
-export function isLiveReady(pod: V1Pod): boolean {
+export function isLiveReady(pod: Wire<V1Pod>): boolean {
   if (pod.metadata?.deletionTimestamp) return false;
   if (pod.status?.phase !== 'Running') return false;
   return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
