@@ -107,7 +107,7 @@ export function kubeError(err: unknown, what: Resource, server: string): KubeErr
     const code = err.code;
     if (code === 401) return new KubeError(`API server ${server} rejected the credentials (401 Unauthorized)`, { fix: 'renew the token or client certificate in the kubeconfig' }, code);
     if (code === 403)
-      return new KubeError(`forbidden: cannot ${describe(what)} (403)`, { fix: `grant ${what.verb} on ${what.resource} (apply nrpe/rbac.yaml and use its ServiceAccount)` }, code);
+      return new KubeError(`forbidden: cannot ${describe(what)} (403)`, { fix: `grant ${what.verb} on ${what.resource}: apply nrpe/rbac.yaml and use its ServiceAccount` }, code);
     if (code === 404) return new KubeError(`not found: ${describe(what)} (404${status ? `: ${status}` : ''})`, { fix: 'check the namespace and that the API server serves this resource' }, code);
     if (code === 410) return new KubeError(`list of ${what.resource} expired twice while paging (410)`, { fix: 'rerun; the cluster is changing faster than the list can be read' }, code);
     if (code === 400) return new KubeError(`API server refused the request to ${describe(what)} (400${status ? `: ${status}` : ''})`, {}, code);
@@ -153,7 +153,8 @@ export type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[
 
 const passThrough = (ctx: ResponseContext) => new Observable(Promise.resolve(ctx));
 
-function middleware(signal: AbortSignal, post: ObservableMiddleware['post'] = passThrough): ConfigurationOptions {
+/** Per-request options that tie the request to the run's deadline (and, for lists, take the items). */
+export function requestOptions(signal: AbortSignal, post: ObservableMiddleware['post'] = passThrough): ConfigurationOptions {
   // The object-parameter API hands these to the observable API, so the middleware is observable-style.
   const mw: ObservableMiddleware = {
     pre: (ctx: RequestContext) => {
@@ -165,18 +166,13 @@ function middleware(signal: AbortSignal, post: ObservableMiddleware['post'] = pa
   return { middleware: [mw], middlewareMergeStrategy: 'append' } as unknown as ConfigurationOptions;
 }
 
-/** Per-request options that tie the request to the run's deadline. */
-export function requestOptions(signal: AbortSignal): ConfigurationOptions {
-  return middleware(signal);
-}
-
 /**
  * Options for a list request that also take the items out of a successful page, as plain JSON,
  * before client-node turns each into model class instances: that conversion was the largest
  * single cost of a long list. client-node then converts an empty list carrying the metadata.
  */
 function listOptions(signal: AbortSignal, onItems: (items: unknown[]) => void): ConfigurationOptions {
-  return middleware(signal, (ctx) =>
+  return requestOptions(signal, (ctx) =>
     new Observable(
       (async () => {
         if (ctx.httpStatusCode !== 200) return ctx;

@@ -101,7 +101,7 @@ describe('check_stale_jobs against the test API server', () => {
   it('403 on Jobs: UNKNOWN naming the missing permission', async () => {
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfigNoJobs]);
     expect(r.code).toBe(3);
-    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - forbidden: cannot list jobs\.batch at cluster scope \(403\) \(fix: grant list on jobs \(apply nrpe\/rbac\.yaml/);
+    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - forbidden: cannot list jobs\.batch at cluster scope \(403\) \(fix: grant list on jobs: apply nrpe\/rbac\.yaml/);
   });
 
   it('a wrong token: UNKNOWN, and the token appears nowhere, even at -vvv', async () => {
