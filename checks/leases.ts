@@ -2,22 +2,17 @@
 // restart, and restart a non-leader first. An expired lease means no controller-manager or
 // scheduler is leading; leaseTransitions climbing between runs means leadership is churning
 // (each kcm loss of lease exits kubelite on that node).
-import { CoordinationV1Api, CoreV1Api, type V1Lease, type V1Node } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
-import { holderNode, renewAge } from '../lib/k8s/leases.ts';
-import { listAcross } from '../lib/k8s/list.ts';
-import { internalIps } from '../lib/k8s/nodes.ts';
+import { holderNode, LEADER_LEASES, readLeaderLeases, renewAge } from '../lib/k8s/leases.ts';
+import { listNodes, nodeAt } from '../lib/k8s/nodes.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
 import { localRunner } from '../lib/sources/command.ts';
 import { DQLITE_BACKEND, DQLITE_BIN, dqliteLeader } from '../lib/sources/dqlite.ts';
-import { request } from '../lib/sources/kube.ts';
 import { defaultStateFile, readState, writeState } from '../lib/state.ts';
-import type { Wire } from '../lib/sources/kube.ts';
-
-export const LEADER_LEASES = ['kube-controller-manager', 'kube-scheduler'] as const;
 
 interface Args extends KubeArgs {
   'state-file'?: string;
@@ -39,18 +34,12 @@ export const check: CheckDefinition<Args> = {
   examples: [['check_leases', 'leaders of kcm, scheduler and dqlite']],
   async run({ args, warning, critical, deadline }) {
     const cluster = connect(args, deadline);
-    const coord = cluster.api(CoordinationV1Api);
-    const core = cluster.api(CoreV1Api);
     const now = Date.now();
     deadline.activity = `reading leases from ${cluster.server}`;
     const [leases, leader, nodes] = await Promise.all([
-      Promise.all(LEADER_LEASES.map((name) => request({ verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system' }, cluster.policy, (o) => coord.readNamespacedLease({ name, namespace: 'kube-system' }, o)))),
+      readLeaderLeases(cluster),
       dqliteLeader(localRunner, deadline.signal, args['dqlite-bin'], args['dqlite-backend']),
-      (async () => {
-        const all: Wire<V1Node>[] = [];
-        await listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (n: Wire<V1Node>) => all.push(n));
-        return all;
-      })(),
+      listNodes(cluster),
     ]);
 
     const v = new Verdict(check.name);
@@ -85,8 +74,7 @@ export const check: CheckDefinition<Args> = {
     }
 
     if (leader) {
-      const host = leader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-      const node = nodes.find((n) => internalIps(n).includes(host))?.metadata?.name;
+      const node = nodeAt(nodes, leader);
       holders.push(`dqlite ${node ?? leader}`);
       v.detail(`dqlite leader: ${leader}${node ? ` (node ${node})` : ''}`);
     } else {

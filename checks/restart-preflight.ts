@@ -2,11 +2,9 @@
 // on --node: never while dqlite-lock or kine-retries is not OK, while a node is not Ready, or
 // while an earlier restart is still settling; restart a non-leader first.
 import { hostname } from 'node:os';
-import { CoordinationV1Api, CoreV1Api, type V1Node } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { holderNode } from '../lib/k8s/leases.ts';
-import { listAcross } from '../lib/k8s/list.ts';
-import { internalIps, nodeReady } from '../lib/k8s/nodes.ts';
+import { holderNode, LEADER_LEASES, readLeaderLeases } from '../lib/k8s/leases.ts';
+import { listNodes, nodeAt, nodeReady } from '../lib/k8s/nodes.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import { logOptions, scanSources, windowOf, type LogArgs } from '../lib/log-input.ts';
 import { nodeName } from '../lib/names.ts';
@@ -17,12 +15,9 @@ import { State, stateName } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
 import { localRunner } from '../lib/sources/command.ts';
 import { DQLITE_BACKEND, DQLITE_BIN, dqliteLeader } from '../lib/sources/dqlite.ts';
-import { request } from '../lib/sources/kube.ts';
 import type { LogLine } from '../lib/sources/logline.ts';
 import * as lock from './dqlite-lock.ts';
 import * as kine from './kine-retries.ts';
-import { LEADER_LEASES } from './leases.ts';
-import type { Wire } from '../lib/sources/kube.ts';
 
 interface Args extends KubeArgs, LogArgs {
   node?: string;
@@ -54,8 +49,6 @@ export const check: CheckDefinition<Args> = {
     const win = windowOf({ ...args, since: `${Math.max(settle, GATE_WINDOW)}s` });
     const gate = { ...win, since: win.now - GATE_WINDOW * 1000, seconds: GATE_WINDOW };
     const cluster = connect(args, deadline);
-    const core = cluster.api(CoreV1Api);
-    const coord = cluster.api(CoordinationV1Api);
     const fresh = (): Tally => ({ lock: lock.fresh(), kine: kine.fresh(), lastStart: 0 });
     const count = (t: Tally, line: LogLine) => {
       if (STARTS.test(line.message.trim())) t.lastStart = Math.max(t.lastStart, line.time ?? win.now);
@@ -64,12 +57,11 @@ export const check: CheckDefinition<Args> = {
       kine.count(t.kine, line, 500);
     };
     const grep = `${lock.LOCKED}|${kine.KINE_GREP}|starting kubelite|started service for snap application microk8s.daemon-kubelite`;
-    const nodes: Wire<V1Node>[] = [];
-    const [journals, leases, leader] = await Promise.all([
+    const [journals, leases, leader, nodes] = await Promise.all([
       scanSources(args, win, deadline, grep, fresh, count),
-      Promise.all(LEADER_LEASES.map((name) => request({ verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system' }, cluster.policy, (o) => coord.readNamespacedLease({ name, namespace: 'kube-system' }, o)))),
+      readLeaderLeases(cluster),
       dqliteLeader(localRunner, deadline.signal, DQLITE_BIN, DQLITE_BACKEND),
-      listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (n: Wire<V1Node>) => nodes.push(n)),
+      listNodes(cluster),
     ]);
 
     const blockers: string[] = [];
@@ -94,8 +86,7 @@ export const check: CheckDefinition<Args> = {
     leases.forEach((lease, i) => {
       if (holderNode(lease) === node) v.find(State.WARNING, `${node} holds the ${LEADER_LEASES[i]} lease`);
     });
-    const leaderHost = leader?.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    if (leaderHost && nodes.find((n) => n.metadata?.name === node && internalIps(n).includes(leaderHost))) v.find(State.WARNING, `${node} is the dqlite leader`);
+    if (leader && nodeAt(nodes, leader) === node) v.find(State.WARNING, `${node} is the dqlite leader`);
     v.detail(...blockers);
     if (blockers.length) {
       v.detail('Do not restart now: let the cluster absorb the write backlog, fix the above, then ask again.');

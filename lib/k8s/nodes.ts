@@ -1,4 +1,6 @@
-import type { V1Node, V1Taint } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Node, type V1Taint } from '@kubernetes/client-node';
+import type { Cluster } from '../kube-input.ts';
+import { listAcross } from './list.ts';
 import type { Wire } from '../sources/kube.ts';
 
 export function nodeReady(node: Wire<V1Node>): boolean {
@@ -25,4 +27,18 @@ export function unexpectedTaints(node: Wire<V1Node>, allowed: string[]): Wire<V1
 
 export function internalIps(node: Wire<V1Node>): string[] {
   return (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
+}
+
+/** The node whose InternalIP is this address ("10.0.0.11:19001", "[fd00::1]:19001" or bare). */
+export function nodeAt(nodes: Wire<V1Node>[], address: string): string | undefined {
+  const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return nodes.find((n) => internalIps(n).includes(host))?.metadata?.name;
+}
+
+/** Every node (a cluster holds few enough to keep them). */
+export async function listNodes(cluster: Cluster): Promise<Wire<V1Node>[]> {
+  const core = cluster.api(CoreV1Api);
+  const nodes: Wire<V1Node>[] = [];
+  await listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (n: Wire<V1Node>) => nodes.push(n));
+  return nodes;
 }
