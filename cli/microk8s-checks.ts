@@ -12,7 +12,7 @@ import { check as observedGeneration } from '../checks/observed-generation.ts';
 import { check as restartPreflight } from '../checks/restart-preflight.ts';
 import { check as scheduling } from '../checks/scheduling.ts';
 import { check as staleJobs } from '../checks/stale-jobs.ts';
-import { createLogger, type Logger } from '../lib/log.ts';
+import { silentLogger, type Logger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { sanitize, unknownOutcome } from '../lib/plugin/output.ts';
 import { outcomeOf, prepare, reasonOf, VERSION, type CheckDefinition } from '../lib/plugin/runner.ts';
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     if (journal.length || args.node) runs.push(plan(restartPreflight, [...kube, ...node, ...journal]));
   }
 
-  const log = createLogger(0);
+  const log = silentLogger;
   const results: (Outcome | undefined)[] = runs.map(() => undefined);
   const report = (): never => {
     const outcomes = results.map((o, i) => o ?? unknownOutcome(runs[i]!.name, deadline.reason()));

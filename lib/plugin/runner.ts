@@ -146,7 +146,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   }
   if (p.help) emit((await p.y.getHelp()) + '\n', 0);
   if (p.version) emit(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
-  const log = createLogger(p.args.verbose ?? 0);
+  const log = await createLogger(p.args.verbose ?? 0);
   finalLog = log;
   const format = p.args.format;
   const deadline = new Deadline(p.args.timeout, (d) => {

@@ -109,6 +109,8 @@ describe('check_stale_jobs against the test API server', () => {
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/rejected the credentials \(401 Unauthorized\)/);
     expect(r.stdout + r.stderr).not.toContain('WrongToken');
+    // -v loads the logger only when asked: the failure is logged, as JSON, on stderr.
+    expect(r.stderr).toMatch(/^\{"level":50,.*"msg":"check failed"\}$/m);
     const ok = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-vvv']);
     expect(ok.stdout + ok.stderr).not.toContain(TOKENS.admin);
   });
