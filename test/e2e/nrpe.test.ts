@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,5 +207,14 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       expect(r.code, f).toBe(0);
       expect(r.first).toMatch(new RegExp(`^${f} \\d+\\.\\d+\\.\\d+`));
     }
+  });
+
+  it('an installed check reached through a symlink (as distributions link plugins) finds its bundle', async () => {
+    const plugins = `${dir}/root/usr/local/lib/nagios/plugins`;
+    mkdirSync(`${dir}/linked`, { recursive: true });
+    symlinkSync(`${plugins}/check_nodes`, `${dir}/linked/check_nodes`);
+    const r = await runProcess(`${dir}/linked/check_nodes`, ['-V'], { env: { PATH: '/usr/bin:/bin' } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.first).toMatch(/^check_nodes \d+\.\d+\.\d+/);
   });
 });
