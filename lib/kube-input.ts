@@ -27,7 +27,7 @@ export function connect(args: KubeArgs, deadline: Deadline): Cluster {
   return {
     kc,
     server,
-    policy: { signal: deadline.signal, server, remainingMs: () => deadline.remainingMs() },
+    policy: { signal: deadline.signal, server, remainingMs: () => deadline.remainingMs(), connections: {} },
     api: (apiClass) => kc.makeApiClient(apiClass),
   };
 }

@@ -153,12 +153,20 @@ export type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[
 
 const passThrough = (ctx: ResponseContext) => new Observable(Promise.resolve(ctx));
 
-/** Per-request options that tie the request to the run's deadline (and, for lists, take the items). */
-export function requestOptions(signal: AbortSignal, post: ObservableMiddleware['post'] = passThrough): ConfigurationOptions {
+/**
+ * Per-request options that tie the request to the run's deadline (and, for lists, take the items).
+ * client-node gives every request a new connection pool (a TLS handshake per list page); the
+ * first pool is kept in the policy and handed to every later request, so pages and parallel
+ * requests reuse kept-alive connections. Each pool is built from the same kubeconfig.
+ */
+export function requestOptions(policy: RequestPolicy, post: ObservableMiddleware['post'] = passThrough): ConfigurationOptions {
   // The object-parameter API hands these to the observable API, so the middleware is observable-style.
   const mw: ObservableMiddleware = {
     pre: (ctx: RequestContext) => {
-      ctx.setSignal(signal);
+      ctx.setSignal(policy.signal);
+      const pool = policy.connections.pool;
+      if (pool) ctx.setDispatcher(pool);
+      else policy.connections.pool = ctx.getDispatcher();
       return new Observable(Promise.resolve(ctx));
     },
     post,
@@ -171,8 +179,8 @@ export function requestOptions(signal: AbortSignal, post: ObservableMiddleware['
  * before client-node turns each into model class instances: that conversion was the largest
  * single cost of a long list. client-node then converts an empty list carrying the metadata.
  */
-function listOptions(signal: AbortSignal, onItems: (items: unknown[]) => void): ConfigurationOptions {
-  return requestOptions(signal, (ctx) =>
+function listOptions(policy: RequestPolicy, onItems: (items: unknown[]) => void): ConfigurationOptions {
+  return requestOptions(policy, (ctx) =>
     new Observable(
       (async () => {
         if (ctx.httpStatusCode !== 200) return ctx;
@@ -190,10 +198,12 @@ export interface RequestPolicy {
   server: string;
   /** Milliseconds left in the run, for honouring Retry-After. */
   remainingMs: () => number;
+  /** The connection pool every request of this cluster shares, once the first has made it. */
+  connections: { pool?: ReturnType<RequestContext['getDispatcher']> };
 }
 
 /** One request with one retry on 429/5xx (after Retry-After, if it fits in the deadline). */
-export async function request<T>(what: Resource, policy: RequestPolicy, send: (options: ConfigurationOptions) => Promise<T>, options = requestOptions(policy.signal)): Promise<T> {
+export async function request<T>(what: Resource, policy: RequestPolicy, send: (options: ConfigurationOptions) => Promise<T>, options = requestOptions(policy)): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await send(options);
@@ -240,7 +250,7 @@ export async function forEachListed<T extends { metadata?: { namespace?: string;
       onItem(item);
     }
   };
-  const options = listOptions(policy.signal, deliver);
+  const options = listOptions(policy, deliver);
   for (;;) {
     let page: ListPage<T>;
     try {
