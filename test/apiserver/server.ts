@@ -70,6 +70,8 @@ export interface RequestRecord {
   query: Record<string, string>;
   user?: string;
   status: number;
+  /** Which TLS connection carried it (numbered in order of arrival). */
+  connection: number;
 }
 
 export interface Identity {
@@ -130,6 +132,8 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
   const sorted = new Map<string, boolean>();
   let rv = 1000;
   const requests: RequestRecord[] = [];
+  const connections = new WeakMap<object, number>();
+  let connectionCount = 0;
 
   const items = (resource: string): Obj[] => {
     const list = store.get(resource) ?? [];
@@ -174,7 +178,9 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'https://x');
     const query = Object.fromEntries(url.searchParams);
-    const record: RequestRecord = { method: req.method ?? '', path: url.pathname, query, status: 0 };
+    let connection = connections.get(req.socket);
+    if (connection === undefined) connections.set(req.socket, (connection = ++connectionCount));
+    const record: RequestRecord = { method: req.method ?? '', path: url.pathname, query, status: 0, connection };
     requests.push(record);
     const reply = (fn: () => void) => {
       const origWriteHead = res.writeHead.bind(res);
