@@ -8,9 +8,12 @@ export interface Certs {
   ca: string;
   serverKey: string;
   serverCert: string;
+  /** A client certificate for user `nagios` signed by the same CA, as files (MicroK8s' x509 kubeconfigs point at files). */
+  clientCertFile: string;
+  clientKeyFile: string;
 }
 
-/** A fresh CA and a server certificate for the given IPs, made with openssl for this run. */
+/** A fresh CA, a server certificate for the given IPs and a client certificate, made with openssl for this run. */
 export function makeCerts(ips: string[] = ['127.0.0.1']): Certs {
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-certs-'));
   const p = (f: string) => join(dir, f);
@@ -20,12 +23,20 @@ export function makeCerts(ips: string[] = ['127.0.0.1']): Certs {
   ossl('req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=kube-apiserver');
   writeFileSync(p('ext.cnf'), `subjectAltName=${[...ips.map((ip) => `IP:${ip}`), 'DNS:localhost', 'DNS:kubernetes.default.svc'].join(',')}\n`);
   ossl('x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.crt'), '-days', '2', '-extfile', p('ext.cnf'));
-  return { dir, ca: readFileSync(p('ca.crt'), 'utf8'), serverKey: readFileSync(p('server.key'), 'utf8'), serverCert: readFileSync(p('server.crt'), 'utf8') };
+  // As the API server's --client-ca-file reads it: CN is the user name, O a group.
+  ossl('req', ...ec, '-keyout', p('client.key'), '-out', p('client.csr'), '-subj', '/O=monitoring/CN=nagios');
+  writeFileSync(p('client.cnf'), 'extendedKeyUsage=clientAuth\n');
+  ossl('x509', '-req', '-in', p('client.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('client.crt'), '-days', '2', '-extfile', p('client.cnf'));
+  return { dir, clientCertFile: p('client.crt'), clientKeyFile: p('client.key'), ca: readFileSync(p('ca.crt'), 'utf8'), serverKey: readFileSync(p('server.key'), 'utf8'), serverCert: readFileSync(p('server.crt'), 'utf8') };
 }
 
-/** A kubeconfig file as `microk8s config` writes one, with a bearer token user. */
-export function writeKubeconfig(dir: string, server: string, ca: string, token: string, name = 'kubeconfig'): string {
+/**
+ * A kubeconfig file as `microk8s config` writes one, with a bearer token user; or, given
+ * certificate and key files, as MicroK8s' client-x509.config template does.
+ */
+export function writeKubeconfig(dir: string, server: string, ca: string, user: string | { certFile: string; keyFile: string }, name = 'kubeconfig'): string {
   const file = join(dir, name);
+  const credentials = typeof user === 'string' ? `token: ${user}` : `client-certificate: ${user.certFile}\n    client-key: ${user.keyFile}`;
   writeFileSync(
     file,
     `apiVersion: v1
@@ -45,7 +56,7 @@ preferences: {}
 users:
 - name: nagios
   user:
-    token: ${token}
+    ${credentials}
 `,
     { mode: 0o644 },
   );

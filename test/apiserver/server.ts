@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.ts';
 import type { Certs } from './certs.ts';
 
@@ -124,6 +125,13 @@ function decodeContinue(token: string): { rv: number; start: string } | undefine
   }
 }
 
+/** x509 authentication: a certificate the CA signed names the user in its CN (read-only RBAC, as for tokens). */
+function certificateUser(socket: TLSSocket): Identity | undefined {
+  if (!socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' && cn ? { user: cn } : undefined;
+}
+
 const keyOf = (o: Obj) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const gr = (d: ResourceDef, resource: string) => (d.group ? `${resource}.${d.group}` : resource);
 
@@ -192,7 +200,7 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
     };
     reply(() => {
       const auth = req.headers.authorization ?? '';
-      const ident = auth.startsWith('Bearer ') ? opts.tokens[auth.slice(7)] : undefined;
+      const ident = auth ? (auth.startsWith('Bearer ') ? opts.tokens[auth.slice(7)] : undefined) : certificateUser(req.socket as TLSSocket);
       if (!ident) return status(res, 401, 'Unauthorized', 'Unauthorized');
       record.user = ident.user;
 
@@ -291,7 +299,8 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
     });
   };
 
-  const server: Server = createServer({ key: opts.certs.serverKey, cert: opts.certs.serverCert }, (req, res) => {
+  // Client certificates are asked for but optional, and verified against the CA (--client-ca-file).
+  const server: Server = createServer({ key: opts.certs.serverKey, cert: opts.certs.serverCert, ca: opts.certs.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     if (api.delayMs > 0) setTimeout(() => handle(req, res), api.delayMs);
     else handle(req, res);
   });
