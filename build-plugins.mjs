@@ -63,3 +63,32 @@ export const treeShakeClientNode = {
     });
   },
 };
+
+/**
+ * client-node imports undici at its top (fetch, Agent, ProxyAgent) for a transport the checks
+ * replace (lib/sources/kube-transport.ts), and evaluating undici with the built-ins it needs
+ * (http2, zlib, ...) is a third of an API check's start-up. Stand-ins require the real undici on
+ * first use, so it is bundled but only runs if something still calls it.
+ */
+export const deferUndici = {
+  name: 'defer-undici',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, async (args) => {
+      if (!args.importer.includes('/@kubernetes/client-node/') || args.kind !== 'import-statement') return undefined;
+      const real = await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: 'deferred-undici' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'deferred-undici' }, (args) => ({
+      contents: [
+        `let real;`,
+        `const undici = () => (real ??= require(${JSON.stringify(args.path)}));`,
+        `export function fetch(...a) { return undici().fetch(...a); }`,
+        `export class Agent { constructor(...a) { return new (undici().Agent)(...a); } }`,
+        `export class ProxyAgent { constructor(...a) { return new (undici().ProxyAgent)(...a); } }`,
+      ].join('\n'),
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};

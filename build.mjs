@@ -1,7 +1,7 @@
 // Bundles the checks into dist/microk8s-checks.d/ (one module per check plus shared chunks: fast start-up, no node_modules at
 // run time) and writes dist/<command>, a POSIX sh launcher that finds a Node >= 22 runtime.
 import { build } from 'esbuild';
-import { deferHelpLayout, requireBuiltins, treeShakeClientNode } from './build-plugins.mjs';
+import { deferHelpLayout, deferUndici, requireBuiltins, treeShakeClientNode } from './build-plugins.mjs';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 
 const checks = readdirSync('checks')
@@ -81,7 +81,7 @@ await build({
   minify: true,
   // ssh2's optional native crypto: it falls back to pure JS when the binding is absent.
   external: ['*.node', 'cpu-features'],
-  plugins: [requireBuiltins, deferHelpLayout, treeShakeClientNode],
+  plugins: [requireBuiltins, deferHelpLayout, deferUndici, treeShakeClientNode],
   logLevel: 'warning',
 });
 for (const file of checks) {

@@ -1,7 +1,9 @@
 import type { Argv } from 'yargs';
-import type { ApiConstructor, ApiType, KubeConfig } from '@kubernetes/client-node';
+import { createConfiguration, ServerConfiguration, type ApiConstructor, type ApiType, type KubeConfig } from '@kubernetes/client-node';
 import type { Deadline } from './plugin/deadline.ts';
+import { VERSION } from './plugin/runner.ts';
 import { loadKubeConfig, type RequestPolicy } from './sources/kube.ts';
+import { httpsTransport } from './sources/kube-transport.ts';
 
 export interface KubeArgs {
   kubeconfig?: string;
@@ -24,10 +26,12 @@ export interface Cluster {
 /** Load the kubeconfig and tie every request to the run's deadline. */
 export function connect(args: KubeArgs, deadline: Deadline): Cluster {
   const { kc, server } = loadKubeConfig(args);
+  // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
+  const config = createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi: httpsTransport(kc, `microk8s-checks/${VERSION}`) });
   return {
     kc,
     server,
-    policy: { signal: deadline.signal, server, remainingMs: () => deadline.remainingMs(), connections: {} },
-    api: (apiClass) => kc.makeApiClient(apiClass),
+    policy: { signal: deadline.signal, server, remainingMs: () => deadline.remainingMs() },
+    api: (apiClass) => new apiClass(config),
   };
 }

@@ -153,20 +153,12 @@ export type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[
 
 const passThrough = (ctx: ResponseContext) => new Observable(Promise.resolve(ctx));
 
-/**
- * Per-request options that tie the request to the run's deadline (and, for lists, take the items).
- * client-node gives every request a new connection pool (a TLS handshake per list page); the
- * first pool is kept in the policy and handed to every later request, so pages and parallel
- * requests reuse kept-alive connections. Each pool is built from the same kubeconfig.
- */
+/** Per-request options that tie the request to the run's deadline (and, for lists, take the items). */
 export function requestOptions(policy: RequestPolicy, post: ObservableMiddleware['post'] = passThrough): ConfigurationOptions {
   // The object-parameter API hands these to the observable API, so the middleware is observable-style.
   const mw: ObservableMiddleware = {
     pre: (ctx: RequestContext) => {
       ctx.setSignal(policy.signal);
-      const pool = policy.connections.pool;
-      if (pool) ctx.setDispatcher(pool);
-      else policy.connections.pool = ctx.getDispatcher();
       return new Observable(Promise.resolve(ctx));
     },
     post,
@@ -198,8 +190,6 @@ export interface RequestPolicy {
   server: string;
   /** Milliseconds left in the run, for honouring Retry-After. */
   remainingMs: () => number;
-  /** The connection pool every request of this cluster shares, once the first has made it. */
-  connections: { pool?: ReturnType<RequestContext['getDispatcher']> };
 }
 
 /** One request with one retry on 429/5xx (after Retry-After, if it fits in the deadline). */

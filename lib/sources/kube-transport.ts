@@ -1,0 +1,70 @@
+import http from 'node:http';
+import https from 'node:https';
+import { SelfDecodingBody, wrapHttpLibrary, type HttpLibrary, type KubeConfig, type RequestContext, ResponseContext } from '@kubernetes/client-node';
+import { KubeError } from './kube.ts';
+
+/**
+ * How client-node's generated APIs send their requests here: node:https, with the kubeconfig's
+ * credentials, TLS settings and proxy as client-node's own applyToHTTPSOptions gives them.
+ *
+ * client-node's default transport is undici's fetch. Loading undici was a third of an API check's
+ * start-up (it runs every minute on every node), and client-node builds a new connection pool
+ * for every request, so each list page paid a TLS handshake. One keep-alive agent per cluster
+ * reuses the connection across pages and parallel requests.
+ *
+ * No Accept-Encoding: the API server is usually on the same node, and gzip would cost its CPU
+ * (the one under write contention) to save bytes on loopback.
+ */
+export function httpsTransport(kc: KubeConfig, userAgent: string): HttpLibrary {
+  let keepAlive: http.Agent | undefined;
+  return wrapHttpLibrary({
+    async send(ctx: RequestContext): Promise<ResponseContext> {
+      const options: https.RequestOptions = {};
+      // Per request: exec and OIDC credentials may have been renewed since the last one.
+      try {
+        await kc.applyToHTTPSOptions(options);
+      } catch (err) {
+        const user = kc.getCurrentUser()?.name ?? '(none)';
+        throw new KubeError(`cannot load the credentials of kubeconfig user '${user}'`, { cause: err, fix: 'check its client-certificate, client-key or exec entries, and that the check user may read them' });
+      }
+      const url = new URL(ctx.getUrl());
+      const client = url.protocol === 'http:' ? http : https;
+      // The TLS settings travel with each request and are part of the agent's pool key, so one
+      // agent serves them all. A proxy needs client-node's own agent (hpagent, socks).
+      const agent = kc.getCurrentCluster()?.proxyUrl ? options.agent : (keepAlive ??= new client.Agent({ keepAlive: true }));
+      const body = ctx.getBody();
+      if (body !== undefined && typeof body !== 'string') throw new TypeError('only string request bodies are supported');
+      return new Promise((resolve, reject) => {
+        const req = client.request(
+          url,
+          { ...options, agent, method: ctx.getHttpMethod(), headers: { ...options.headers, ...ctx.getHeaders(), 'User-Agent': userAgent }, signal: ctx.getSignal() },
+          (res) => resolve(new ResponseContext(res.statusCode ?? 0, flatHeaders(res.headers), new SelfDecodingBody(readAll(res)))),
+        );
+        req.once('error', reject);
+        req.end(body);
+      });
+    },
+  });
+}
+
+/** Read the body now, so the connection goes back to the agent whether or not anyone asks for it. */
+function readAll(res: http.IncomingMessage): Promise<Buffer> {
+  const done = new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.once('end', () => resolve(Buffer.concat(chunks)));
+    res.once('error', reject);
+    res.once('close', () => {
+      if (!res.complete) reject(Object.assign(new Error('connection closed before the response ended'), { code: 'ECONNRESET' }));
+    });
+  });
+  // A body nobody reads (an error already reported) must not become an unhandled rejection.
+  done.catch(() => undefined);
+  return done;
+}
+
+function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  return out;
+}
