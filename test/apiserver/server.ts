@@ -73,6 +73,7 @@ export interface RequestRecord {
   status: number;
   /** Which TLS connection carried it (numbered in order of arrival). */
   connection: number;
+  userAgent?: string;
 }
 
 export interface Identity {
@@ -188,7 +189,7 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
     const query = Object.fromEntries(url.searchParams);
     let connection = connections.get(req.socket);
     if (connection === undefined) connections.set(req.socket, (connection = ++connectionCount));
-    const record: RequestRecord = { method: req.method ?? '', path: url.pathname, query, status: 0, connection };
+    const record: RequestRecord = { method: req.method ?? '', path: url.pathname, query, status: 0, connection, userAgent: req.headers['user-agent'] };
     requests.push(record);
     const reply = (fn: () => void) => {
       const origWriteHead = res.writeHead.bind(res);

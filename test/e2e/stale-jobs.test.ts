@@ -55,6 +55,8 @@ describe('check_stale_jobs against the test API server', () => {
     // One kept-alive connection carries every page: no TLS handshake per page.
     expect(new Set(lists.map((q) => q.connection)).size).toBe(1);
     expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
+    // The API server's audit log names the check.
+    expect(c.api.requests.every((q) => /^microk8s-checks\/\d+\.\d+\.\d+$/.test(q.userAgent ?? ''))).toBe(true);
   });
 
   it('keeps the defaults 50/200 and honours --min-age, -n, --exclude-namespace and -l', async () => {
