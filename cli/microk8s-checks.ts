@@ -12,6 +12,7 @@ import { check as observedGeneration } from '../checks/observed-generation.ts';
 import { check as restartPreflight } from '../checks/restart-preflight.ts';
 import { check as scheduling } from '../checks/scheduling.ts';
 import { check as staleJobs } from '../checks/stale-jobs.ts';
+import { shareJournalReads } from '../lib/log-input.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { sanitize, unknownOutcome } from '../lib/plugin/output.ts';
@@ -104,6 +105,8 @@ async function main(): Promise<void> {
     process.exit(state);
   };
   const deadline = new Deadline(args.timeout, report);
+  // dqlite-lock, kine-retries and restart-preflight read the same journal: once, together.
+  shareJournalReads(deadline);
   await Promise.all(
     runs.map(async (r, i) => {
       results[i] = await r.start(deadline, log);

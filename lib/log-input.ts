@@ -9,6 +9,7 @@ import { unknownOutcome } from './plugin/output.ts';
 import { reasonOf } from './plugin/runner.ts';
 import type { Outcome } from './plugin/verdict.ts';
 import { DEFAULT_UNITS, JournalError, readJournal } from './sources/journal.ts';
+import { JournalShare } from './sources/journal-share.ts';
 import { readLogFile } from './sources/logfile.ts';
 import { sshOptions, withCap, type SshArgs } from './ssh-input.ts';
 import type { LogLine } from './sources/logline.ts';
@@ -53,6 +54,19 @@ export interface SourceResult<T> {
   source: string;
   tally?: T;
   error?: unknown;
+}
+
+const shares = new WeakMap<Deadline, JournalShare>();
+
+/** One journalctl per core: its --grep is the cost, and the check's own work is small. */
+const journalSlices = () => Math.min(availableParallelism(), 4);
+
+/**
+ * Checks that run under this deadline read the local journal together (see JournalShare):
+ * `microk8s-checks all` asks for it; a check run alone reads on its own.
+ */
+export function shareJournalReads(deadline: Deadline): void {
+  shares.set(deadline, new JournalShare(journalSlices()));
 }
 
 /**
@@ -101,8 +115,8 @@ export async function scanSources<T>(args: LogArgs & SshArgs, win: Window, deadl
     if (!existsSync(path)) throw new JournalError(`cannot read the journal: ${path} does not exist`, { fix: 'check --journal-dir/--journal-file' });
   }
   deadline.activity = 'reading the journal';
-  // One journalctl per core: its --grep is the cost, and the check's own work is small.
-  await readJournal(query, deadline.signal, onLine, Math.min(availableParallelism(), 4));
+  const share = shares.get(deadline);
+  await (share ? share.read(query, deadline.signal, onLine) : readJournal(query, deadline.signal, onLine, journalSlices()));
   return [{ source: where, tally }];
 }
 

@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { lease, node, pod } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
-import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
+import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
 
@@ -138,6 +138,42 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     const colour = await runBuilt('microk8s-checks', [...args, '--color']);
     expect(colour.stdout).toMatch(/\u001b\[31mCRITICAL/);
     // Its speed against the slowest single check is measured by npm run bench (bench/RESULTS.md).
+  });
+
+  it('reads the journal in one pass for its three journal checks, and each answers as it does alone', async () => {
+    healthy();
+    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    const journal = makeJournal([
+      { age: 900, service: KUBELITE, message: 'Starting kubelite' },
+      ...[20, 40, 60, 80, 100, 120].map(lock),
+      // Inside restart-preflight's 10-minute window, outside the 5 minutes of the other two: the
+      // shared pass reads them, and only restart-preflight may see them.
+      ...[420, 440, 460, 480].map(lock),
+      { age: 30, service: KUBELITE, message: etcdRetry(at(30), 85, 'context deadline exceeded', '/etcdserverpb.KV/Txn') },
+    ]);
+    // journalctl as found on PATH, writing down each time it is started.
+    const bin = mkdtempSync(join(tmpdir(), 'mk8s-path-'));
+    const calls = join(bin, 'calls');
+    const real = ['/usr/bin/journalctl', '/bin/journalctl'].find(existsSync)!;
+    writeFileSync(join(bin, 'journalctl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${calls}'\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const all = await runBuilt('microk8s-checks', ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--format', 'json'], { env });
+    const rows = JSON.parse(all.stdout) as { check: string; code: number; summary: string }[];
+    const greps = new Set(readFileSync(calls, 'utf8').trim().split('\n').map((call) => /--grep=(.*)$/.exec(call)?.[1]));
+    expect(greps.size).toBe(1);
+    expect([...greps][0]).toMatch(/database is locked.*try: .*starting kubelite/);
+    const alone: [string, string[]][] = [
+      ['check_dqlite_lock', ['--journal-file', journal]],
+      ['check_kine_retries', ['--journal-file', journal]],
+      ['check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-file', journal]],
+    ];
+    for (const [command, args] of alone) {
+      const r = await runBuilt(command, args);
+      const row = rows.find((x) => r.first.startsWith(`${x.check} `))!;
+      expect(`${row.check} ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][row.code]} - ${row.summary}`).toBe(r.first.split(' | ')[0]);
+      expect(row.code).toBe(r.code);
+    }
+    expect(rows.find((x) => x.check === 'DQLITE-LOCK')!.summary).toMatch(/^6 /);
   });
 
   it('a check that cannot run is UNKNOWN in the table, not a failure of the whole run', async () => {

@@ -1,0 +1,64 @@
+import { readJournal, type JournalQuery } from './journal.ts';
+import type { LogLine } from './logline.ts';
+
+interface Reader {
+  since: number;
+  grep?: string;
+  onLine: (line: LogLine) => void;
+  signal: AbortSignal;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface Batch {
+  query: JournalQuery;
+  readers: Reader[];
+}
+
+/**
+ * Reads of one journal asked for in the same turn of the event loop (as `microk8s-checks all`
+ * starts its checks) become one pass of journalctl: the widest window, the greps joined. Reading
+ * the journal is the journal checks' whole cost, and three checks read the same units. Each reader
+ * still gets only the lines inside its own window, and its grep was only ever a prefilter (every
+ * check matches its lines exactly), so each answer is the one it would have read alone.
+ */
+export class JournalShare {
+  private readonly batches = new Map<string, Batch>();
+
+  constructor(private readonly slices: number) {}
+
+  read(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void): Promise<void> {
+    // journalctl's --grep is case-insensitive only when the whole pattern is lower case: a pattern
+    // with capitals cannot join others without changing what they match.
+    if (q.until !== undefined || (q.grep !== undefined && q.grep !== q.grep.toLowerCase())) return readJournal(q, signal, onLine, this.slices);
+    const key = JSON.stringify([[...q.units].sort(), q.directories ?? [], q.files ?? []]);
+    let batch = this.batches.get(key);
+    if (!batch) {
+      const started = { query: q, readers: [] };
+      this.batches.set(key, (batch = started));
+      setImmediate(() => {
+        this.batches.delete(key);
+        void this.run(started);
+      });
+    }
+    const readers = batch.readers;
+    return new Promise((resolve, reject) => readers.push({ since: q.since, grep: q.grep, onLine, signal, resolve, reject }));
+  }
+
+  private async run({ query, readers }: Batch): Promise<void> {
+    const greps = readers.map((r) => r.grep);
+    const grep = greps.includes(undefined) ? undefined : [...new Set(greps)].map((g) => `(?:${g})`).join('|');
+    const since = Math.min(...readers.map((r) => r.since));
+    const signal = readers.length === 1 ? readers[0]!.signal : AbortSignal.any(readers.map((r) => r.signal));
+    const dispatch = (line: LogLine) => {
+      for (const r of readers) if (line.time === undefined || line.time >= r.since) r.onLine(line);
+    };
+    try {
+      await readJournal({ ...query, since, grep }, signal, dispatch, this.slices);
+    } catch (err) {
+      for (const r of readers) r.reject(err);
+      return;
+    }
+    for (const r of readers) r.resolve();
+  }
+}
