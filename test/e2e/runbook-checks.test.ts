@@ -183,5 +183,11 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     expect(rows.find((x) => x.check === 'CALICO-ROUTES')).toMatchObject({ state: 'UNKNOWN', summary: expect.stringMatching(/--node 'bad;name' is not a valid name/) });
     expect(rows.find((x) => x.check === 'NODES')).toMatchObject({ state: 'OK' });
     expect(r.code).toBe(3);
+    // Its own usage errors are UNKNOWN too, on one line.
+    for (const [argv, said] of [[[], 'say what to run: microk8s-checks all'], [['al'], 'Unknown argument: al'], [['all', 'more'], 'Unknown argument: more'], [['all', '--bogus'], 'Unknown argument: bogus']] as const) {
+      const u = await runBuilt('microk8s-checks', [...argv]);
+      expect(u.code).toBe(3);
+      expect(u.stdout).toBe(`MICROK8S-CHECKS UNKNOWN - ${said}; see microk8s-checks --help\n`);
+    }
   });
 });
