@@ -51,14 +51,14 @@ export const check: CheckDefinition<Args> = {
     ['check_calico_routes', 'pods on this node against the routes of this host'],
     ['check_calico_routes --host node2 --ssh-key ~/.ssh/nagios', "pods on node2 against node2's routes, read over SSH"],
   ],
-  async run({ args, warning, critical, deadline }) {
+  async run({ args, warning, critical, deadline, log }) {
     const remote = args.host ?? [];
     if (remote.length > 1) throw new UsageError('--host takes one host here: the node whose routes are read');
     if (remote[0] && !args.node && !/[a-z]/i.test(remote[0])) throw new UsageError(`give --node: the node name of ${remote[0]} cannot be derived from an address`);
     const node = nodeName(args.node, remote[0] ?? hostname());
     const minAge = parseDuration(args['min-age'], '--min-age');
     if (!/^[a-z0-9]{1,8}$/i.test(args['iface-prefix'])) throw new UsageError('--iface-prefix takes 1-8 letters or digits');
-    const cluster = connect(args, deadline);
+    const cluster = connect(args, deadline, log);
     const core = cluster.api(CoreV1Api);
     const now = Date.now();
 

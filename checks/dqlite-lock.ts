@@ -79,9 +79,9 @@ export const check: CheckDefinition<LogArgs> = {
     ['journalctl -u snap.microk8s.daemon-kubelite.service --since -5min | check_dqlite_lock --log-file -', 'lines you pipe in'],
     ['check_dqlite_lock --host node1 --host node2 --ssh-key ~/.ssh/nagios', 'several nodes over SSH'],
   ],
-  async run({ args, warning, critical, deadline }) {
+  async run({ args, warning, critical, deadline, log }) {
     const win = windowOf(args);
-    const results = await scanSources(args, win, deadline, LOCKED, fresh, (t, line) => count(t, line, win));
+    const results = await scanSources(args, win, deadline, LOCKED, fresh, (t, line) => count(t, line, win), log);
     return judgeSources(check.name, results, (t, source) => evaluate(t, win, source, warning, critical));
   },
 };

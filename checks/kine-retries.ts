@@ -98,10 +98,10 @@ export const check: CheckDefinition<Args> = {
       .option('budget', { type: 'number', default: 500, describe: "kine's retry budget: an error at (try: N) >= this used all of it" })
       .option('attempt-warning', { type: 'number', default: 80, describe: 'etcd-client retry attempt that raises WARNING' }),
   examples: [['check_kine_retries --since 10m', 'the last 10 minutes of the local journal']],
-  async run({ args, warning, critical, deadline }) {
+  async run({ args, warning, critical, deadline, log }) {
     if (!(args.budget > 0) || !(args['attempt-warning'] >= 0)) throw new UsageError('--budget must be positive and --attempt-warning not negative');
     const win = windowOf(args);
-    const results = await scanSources(args, win, deadline, KINE_GREP, fresh, (t, line) => count(t, line, args.budget));
+    const results = await scanSources(args, win, deadline, KINE_GREP, fresh, (t, line) => count(t, line, args.budget), log);
     const limits = { budget: args.budget, attemptWarning: args['attempt-warning'], warning, critical };
     return judgeSources(check.name, results, (t, source) => evaluate(t, win.seconds, source, limits));
   },

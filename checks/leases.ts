@@ -32,8 +32,8 @@ export const check: CheckDefinition<Args> = {
       .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, asked for the leader when present' })
       .option('dqlite-backend', { type: 'string', default: DQLITE_BACKEND, describe: 'dqlite backend directory (cluster.crt, cluster.key, cluster.yaml)' }),
   examples: [['check_leases', 'leaders of kcm, scheduler and dqlite']],
-  async run({ args, warning, critical, deadline }) {
-    const cluster = connect(args, deadline);
+  async run({ args, warning, critical, deadline, log }) {
+    const cluster = connect(args, deadline, log);
     const now = Date.now();
     deadline.activity = `reading leases from ${cluster.server}`;
     const [leases, leader, nodes] = await Promise.all([

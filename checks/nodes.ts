@@ -22,8 +22,8 @@ export const check: CheckDefinition<Args> = {
   defaultCritical: '0',
   options: (y) => kubeOptions(y).option('allow-taint', { type: 'string', array: true, describe: 'taint that is fine: key, key=value, key:Effect (repeatable)' }),
   examples: [['check_nodes --allow-taint node-role.kubernetes.io/control-plane:NoSchedule', 'control-plane taints are expected']],
-  async run({ args, warning, critical, deadline }) {
-    const cluster = connect(args, deadline);
+  async run({ args, warning, critical, deadline, log }) {
+    const cluster = connect(args, deadline, log);
     const core = cluster.api(CoreV1Api);
     const notReady: string[] = [];
     const cordoned: string[] = [];

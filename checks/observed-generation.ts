@@ -50,11 +50,11 @@ export const check: CheckDefinition<Args> = {
       .option('grace', { type: 'string', default: '120s', describe: 'a spec change unobserved this long counts as lagging' })
       .option('kind', { type: 'string', array: true, choices: KINDS, describe: 'workload kinds to judge (repeatable; default deployment)' }),
   examples: [['check_observed_generation --grace 3m', 'Deployments lagging 3 minutes or more, and phantom ReplicaSets']],
-  async run({ args, warning, critical, deadline }) {
+  async run({ args, warning, critical, deadline, log }) {
     const grace = parseDuration(args.grace, '--grace');
     const namespaces = (args.namespace ?? []).map((n) => dns1123Label(n, '-n/--namespace'));
     const kinds = new Set<Kind>(args.kind?.length ? args.kind : ['deployment']);
-    const cluster = connect(args, deadline);
+    const cluster = connect(args, deadline, log);
     const apps = cluster.api(AppsV1Api);
     const core = cluster.api(CoreV1Api);
     const now = Date.now();

@@ -43,12 +43,12 @@ export const check: CheckDefinition<Args> = {
       .option('node', { type: 'string', describe: 'the node you want to restart kubelite on (default: this host name)' })
       .option('settle', { type: 'string', default: '10m', describe: 'a kubelite restart this recent anywhere means wait (also the journal window, at least 5m)' }),
   examples: [['check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', 'journals of every node over SSH']],
-  async run({ args, critical, deadline }) {
+  async run({ args, critical, deadline, log }) {
     const node = nodeName(args.node, hostname());
     const settle = parseDuration(args.settle, '--settle');
     const win = windowOf({ ...args, since: `${Math.max(settle, GATE_WINDOW)}s` });
     const gate = { ...win, since: win.now - GATE_WINDOW * 1000, seconds: GATE_WINDOW };
-    const cluster = connect(args, deadline);
+    const cluster = connect(args, deadline, log);
     const fresh = (): Tally => ({ lock: lock.fresh(), kine: kine.fresh(), lastStart: 0 });
     const count = (t: Tally, line: LogLine) => {
       if (STARTS.test(line.message.trim())) t.lastStart = Math.max(t.lastStart, line.time ?? win.now);
@@ -58,7 +58,7 @@ export const check: CheckDefinition<Args> = {
     };
     const grep = `${lock.LOCKED}|${kine.KINE_GREP}|starting kubelite|started service for snap application microk8s.daemon-kubelite`;
     const [journals, leases, leader, nodes] = await Promise.all([
-      scanSources(args, win, deadline, grep, fresh, count),
+      scanSources(args, win, deadline, grep, fresh, count, log),
       readLeaderLeases(cluster),
       dqliteLeader(localRunner, deadline.signal, DQLITE_BIN, DQLITE_BACKEND),
       listNodes(cluster),

@@ -30,10 +30,10 @@ export const check: CheckDefinition<Args> = {
       .option('namespace', { alias: 'n', type: 'string', array: true, describe: 'only these namespaces (repeatable)' })
       .option('min-age', { type: 'string', default: '5m', describe: 'a pod counts once it has waited this long' }),
   examples: [['check_scheduling --min-age 10m', 'pods unscheduled for 10 minutes or more']],
-  async run({ args, warning, critical, deadline }) {
+  async run({ args, warning, critical, deadline, log }) {
     const minAge = parseDuration(args['min-age'], '--min-age');
     const namespaces = (args.namespace ?? []).map((n) => dns1123Label(n, '-n/--namespace'));
-    const cluster = connect(args, deadline);
+    const cluster = connect(args, deadline, log);
     const core = cluster.api(CoreV1Api);
     const now = Date.now();
     const waiting: { ref: string; since: number; why: string }[] = [];

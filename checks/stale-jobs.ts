@@ -62,11 +62,11 @@ export const check: CheckDefinition<Args> = {
       .option('min-age', { type: 'string', default: '1h', describe: 'a Job counts once finished this long ago' })
       .option('page-size', { type: 'number', default: 500, hidden: true }),
   examples: [['check_stale_jobs --exclude-namespace kube-system -w 100 -c 500', 'finished Jobs outside kube-system']],
-  async run({ args, warning, critical, deadline }) {
+  async run({ args, warning, critical, deadline, log }) {
     const minAge = parseDuration(args['min-age'], '--min-age');
     const only = (args.namespace ?? []).map((n) => dns1123Label(n, '-n/--namespace'));
     const excluded = (args['exclude-namespace'] ?? []).map((n) => dns1123Label(n, '--exclude-namespace'));
-    const cluster = connect(args, deadline);
+    const cluster = connect(args, deadline, log);
     const batch = cluster.api(BatchV1Api);
     const now = Date.now();
     const t = fresh();

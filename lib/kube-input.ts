@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { createConfiguration, ServerConfiguration, type ApiConstructor, type ApiType, type KubeConfig } from '@kubernetes/client-node';
+import { silentLogger, type Logger } from './log.ts';
 import type { Deadline } from './plugin/deadline.ts';
 import { VERSION } from './plugin/runner.ts';
 import { loadKubeConfig, type RequestPolicy } from './sources/kube.ts';
@@ -23,11 +24,11 @@ export interface Cluster {
   api<T extends ApiType>(apiClass: ApiConstructor<T>): T;
 }
 
-/** Load the kubeconfig and tie every request to the run's deadline. */
-export function connect(args: KubeArgs, deadline: Deadline): Cluster {
+/** Load the kubeconfig and tie every request to the run's deadline (and, with -vv, log each). */
+export function connect(args: KubeArgs, deadline: Deadline, log: Logger = silentLogger): Cluster {
   const { kc, server } = loadKubeConfig(args);
   // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
-  const config = createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi: httpsTransport(kc, `microk8s-checks/${VERSION}`) });
+  const config = createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi: httpsTransport(kc, `microk8s-checks/${VERSION}`, log) });
   return {
     kc,
     server,

@@ -3,12 +3,13 @@ import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
+import { silentLogger, type Logger } from './log.ts';
 import { combine } from './plugin/combine.ts';
 import type { Deadline } from './plugin/deadline.ts';
 import { unknownOutcome } from './plugin/output.ts';
 import { reasonOf } from './plugin/runner.ts';
 import type { Outcome } from './plugin/verdict.ts';
-import { DEFAULT_UNITS, JournalError, readJournal } from './sources/journal.ts';
+import { DEFAULT_UNITS, JournalError, localExec, readJournal, type StreamExec } from './sources/journal.ts';
 import { JournalShare } from './sources/journal-share.ts';
 import { readLogFile } from './sources/logfile.ts';
 import { sshOptions, withCap, type SshArgs } from './ssh-input.ts';
@@ -75,7 +76,15 @@ export function shareJournalReads(deadline: Deadline): void {
  * case-insensitive): it only saves work, `count` still matches each line exactly. A local source
  * that fails throws; with --host each host fails on its own, as an error in its result.
  */
-export async function scanSources<T>(args: LogArgs & SshArgs, win: Window, deadline: Deadline, grep: string, fresh: () => T, count: (tally: T, line: LogLine) => void): Promise<SourceResult<T>[]> {
+export async function scanSources<T>(
+  args: LogArgs & SshArgs,
+  win: Window,
+  deadline: Deadline,
+  grep: string,
+  fresh: () => T,
+  count: (tally: T, line: LogLine) => void,
+  log: Logger = silentLogger,
+): Promise<SourceResult<T>[]> {
   const dirs = args['journal-dir'] ?? [];
   const files = args['journal-file'] ?? [];
   const query = { units: win.units, since: win.since, grep, directories: dirs, files };
@@ -90,7 +99,7 @@ export async function scanSources<T>(args: LogArgs & SshArgs, win: Window, deadl
         const { openSsh } = await import('./ssh-connect.ts');
         const conn = await openSsh(host, args, deadline);
         try {
-          await readJournal(query, deadline.signal, (line) => count(tally, line), 1, (argv, signal, sink) => conn.exec(argv, signal, sink));
+          await readJournal(query, deadline.signal, (line) => count(tally, line), 1, logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host));
         } finally {
           conn.close();
         }
@@ -116,8 +125,19 @@ export async function scanSources<T>(args: LogArgs & SshArgs, win: Window, deadl
   }
   deadline.activity = 'reading the journal';
   const share = shares.get(deadline);
-  await (share ? share.read(query, deadline.signal, onLine) : readJournal(query, deadline.signal, onLine, journalSlices()));
+  await (share ? share.read(query, deadline.signal, onLine) : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log)));
   return [{ source: where, tally }];
+}
+
+/** With -vv: each journalctl as it starts (its argv) and ends (exit code, time, stderr's first line). */
+function logged(exec: StreamExec, log: Logger, host?: string): StreamExec {
+  return async (argv, signal, sink) => {
+    const started = performance.now();
+    log.debug({ host, argv }, 'journalctl started');
+    const { code, stderr } = await exec(argv, signal, sink);
+    log.debug({ host, code, ms: Math.round(performance.now() - started), stderr: stderr.trim().split('\n')[0] || undefined }, 'journalctl ended');
+    return { code, stderr };
+  };
 }
 
 /** Judge each source's tally; with --host, combine the hosts (an unreadable host is UNKNOWN). */

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { SelfDecodingBody, wrapHttpLibrary, type HttpLibrary, type KubeConfig, type RequestContext, ResponseContext } from '@kubernetes/client-node';
+import { silentLogger, type Logger } from '../log.ts';
 import { KubeError } from './kube.ts';
 
 /**
@@ -13,9 +14,10 @@ import { KubeError } from './kube.ts';
  * reuses the connection across pages and parallel requests.
  *
  * No Accept-Encoding: the API server is usually on the same node, and gzip would cost its CPU
- * (the one under write contention) to save bytes on loopback.
+ * (the one under write contention) to save bytes on loopback. With -vv each request is logged
+ * (method, path, status, size, time; never a header).
  */
-export function httpsTransport(kc: KubeConfig, userAgent: string): HttpLibrary {
+export function httpsTransport(kc: KubeConfig, userAgent: string, log: Logger = silentLogger): HttpLibrary {
   let keepAlive: http.Agent | undefined;
   return wrapHttpLibrary({
     async send(ctx: RequestContext): Promise<ResponseContext> {
@@ -34,13 +36,23 @@ export function httpsTransport(kc: KubeConfig, userAgent: string): HttpLibrary {
       const agent = kc.getCurrentCluster()?.proxyUrl ? options.agent : (keepAlive ??= new client.Agent({ keepAlive: true }));
       const body = ctx.getBody();
       if (body !== undefined && typeof body !== 'string') throw new TypeError('only string request bodies are supported');
+      const method = ctx.getHttpMethod();
+      const path = url.pathname + url.search;
+      const started = performance.now();
+      const ms = () => Math.round(performance.now() - started);
       return new Promise((resolve, reject) => {
-        const req = client.request(
-          url,
-          { ...options, agent, method: ctx.getHttpMethod(), headers: { ...options.headers, ...ctx.getHeaders(), 'User-Agent': userAgent }, signal: ctx.getSignal() },
-          (res) => resolve(new ResponseContext(res.statusCode ?? 0, flatHeaders(res.headers), new SelfDecodingBody(readAll(res)))),
-        );
-        req.once('error', reject);
+        const req = client.request(url, { ...options, agent, method, headers: { ...options.headers, ...ctx.getHeaders(), 'User-Agent': userAgent }, signal: ctx.getSignal() }, (res) => {
+          const data = readAll(res);
+          data.then(
+            (b) => log.debug({ method, path, status: res.statusCode, bytes: b.length, ms: ms(), reused: req.reusedSocket }, 'API request'),
+            (err: Error) => log.debug({ method, path, status: res.statusCode, ms: ms(), error: err.message }, 'API response cut off'),
+          );
+          resolve(new ResponseContext(res.statusCode ?? 0, flatHeaders(res.headers), new SelfDecodingBody(data)));
+        });
+        req.once('error', (err) => {
+          log.debug({ method, path, ms: ms(), error: err.message }, 'API request failed');
+          reject(err);
+        });
         req.end(body);
       });
     },

@@ -40,6 +40,19 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(r.stdout).toMatch(/Do not restart kubelite/);
   });
 
+  it('-vv logs each journalctl it runs on stderr, and stdout stays plugin output', async () => {
+    const file = makeJournal(storm());
+    const quiet = await runBuilt('check_dqlite_lock', ['--journal-file', file]);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', file, '-vv']);
+    expect(r.stdout).toBe(quiet.stdout);
+    const logged = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; argv?: string[]; code?: number });
+    const started = logged.filter((l) => l.msg === 'journalctl started');
+    expect(started.length).toBeGreaterThan(0);
+    for (const l of started) expect(l.argv).toEqual(expect.arrayContaining(['journalctl', `--file=${file}`, '--unit=snap.microk8s.daemon-k8s-dqlite.service', '--grep=database is locked']));
+    expect(logged.filter((l) => l.msg === 'journalctl ended' && l.code === 0)).toHaveLength(started.length);
+    expect(quiet.stderr).toBe('');
+  });
+
   it('uses the contract defaults (5/50): the storm is WARNING, background noise is OK', async () => {
     const stormy = await runBuilt('check_dqlite_lock', ['--journal-file', makeJournal(storm())]);
     expect(stormy.code).toBe(1);

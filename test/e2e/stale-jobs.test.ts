@@ -102,6 +102,21 @@ describe('check_stale_jobs against the test API server', () => {
     expect(down.first).toMatch(/^STALE-JOBS UNKNOWN - API server https:\/\/127\.0\.0\.1:\d+ answered 503/);
   });
 
+  it('-vv logs each API request (path, status, size, time) on stderr, never a header', async () => {
+    c.api.add('jobs', ...acceptanceJobs());
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-vv']);
+    expect(r.code).toBe(2);
+    const logged = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const requests = logged.filter((l) => l.msg === 'API request');
+    expect(requests).toHaveLength(c.api.requests.length);
+    expect(requests.map((l) => [l.method, l.status])).toEqual(c.api.requests.map((q) => [q.method, q.status]));
+    expect(requests.every((l) => String(l.path).startsWith('/apis/batch/v1/jobs?') && Number(l.bytes) > 0 && Number(l.ms) >= 0)).toBe(true);
+    // Later pages ride the first page's connection.
+    expect(requests.slice(1).every((l) => l.reused === true)).toBe(true);
+    expect(r.stderr).not.toContain(TOKENS.admin);
+    expect(r.stderr.toLowerCase()).not.toContain('authorization');
+  });
+
   it('403 on Jobs: UNKNOWN naming the missing permission', async () => {
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfigNoJobs]);
     expect(r.code).toBe(3);
