@@ -36,26 +36,41 @@ export function httpsTransport(kc: KubeConfig, userAgent: string, log: Logger = 
       const agent = kc.getCurrentCluster()?.proxyUrl ? options.agent : (keepAlive ??= new client.Agent({ keepAlive: true }));
       const body = ctx.getBody();
       if (body !== undefined && typeof body !== 'string') throw new TypeError('only string request bodies are supported');
-      const method = ctx.getHttpMethod();
-      const path = url.pathname + url.search;
-      const started = performance.now();
-      const ms = () => Math.round(performance.now() - started);
-      return new Promise((resolve, reject) => {
-        const req = client.request(url, { ...options, agent, method, headers: { ...options.headers, ...ctx.getHeaders(), 'User-Agent': userAgent }, signal: ctx.getSignal() }, (res) => {
-          const data = readAll(res);
-          data.then(
-            (b) => log.debug({ method, path, status: res.statusCode, bytes: b.length, ms: ms(), reused: req.reusedSocket }, 'API request'),
-            (err: Error) => log.debug({ method, path, status: res.statusCode, ms: ms(), error: err.message }, 'API response cut off'),
-          );
-          resolve(new ResponseContext(res.statusCode ?? 0, flatHeaders(res.headers), new SelfDecodingBody(data)));
-        });
-        req.once('error', (err) => {
-          log.debug({ method, path, ms: ms(), error: err.message }, 'API request failed');
-          reject(err);
-        });
-        req.end(body);
-      });
+      const request: https.RequestOptions = { ...options, agent, method: ctx.getHttpMethod(), headers: { ...options.headers, ...ctx.getHeaders(), 'User-Agent': userAgent }, signal: ctx.getSignal() };
+      return exchange(client, url, request, body, log);
     },
+  });
+}
+
+/**
+ * One request and its response. A server may close an idle kept-alive connection just as the
+ * client sends on it (a kubelite restart closes them all): such a request got no answer, and a
+ * GET, safe to ask twice, is sent once more on a new connection rather than reported as UNKNOWN.
+ */
+function exchange(client: typeof http | typeof https, url: URL, request: https.RequestOptions, body: string | undefined, log: Logger, retried = false): Promise<ResponseContext> {
+  const { method } = request;
+  const path = url.pathname + url.search;
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  return new Promise((resolve, reject) => {
+    const req = client.request(url, request, (res) => {
+      const data = readAll(res);
+      data.then(
+        (b) => log.debug({ method, path, status: res.statusCode, bytes: b.length, ms: ms(), reused: req.reusedSocket }, 'API request'),
+        (err: Error) => log.debug({ method, path, status: res.statusCode, ms: ms(), error: err.message }, 'API response cut off'),
+      );
+      resolve(new ResponseContext(res.statusCode ?? 0, flatHeaders(res.headers), new SelfDecodingBody(data)));
+    });
+    req.once('error', (err: NodeJS.ErrnoException) => {
+      if (req.reusedSocket && err.code === 'ECONNRESET' && method === 'GET' && !retried && !request.signal?.aborted) {
+        log.debug({ method, path, ms: ms() }, 'kept-alive connection closed by the server; asking again on a new one');
+        resolve(exchange(client, url, request, body, log, true));
+        return;
+      }
+      log.debug({ method, path, ms: ms(), error: err.message }, 'API request failed');
+      reject(err);
+    });
+    req.end(body);
   });
 }
 

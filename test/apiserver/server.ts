@@ -99,6 +99,11 @@ export interface ApiServer {
   faults: Fault[];
   /** The next request carrying a continue token gets 410 Expired. */
   expireNextContinue: boolean;
+  /**
+   * Close the next kept-alive connection that brings a second request, without answering: what a
+   * server closing an idle connection does to a client that reused it at that very moment.
+   */
+  closeNextReused: boolean;
   add(resource: string, ...objects: object[]): void;
   clear(resource?: string): void;
   /** Forget objects, requests, faults and delays: a clean server for the next test. */
@@ -160,6 +165,7 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
     delayMs: 0,
     faults: [],
     expireNextContinue: false,
+    closeNextReused: false,
     add(resource, ...objects) {
       if (!RESOURCES[resource]) throw new Error(`unknown resource ${resource}`);
       const list = store.get(resource) ?? [];
@@ -180,6 +186,7 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
       api.faults.length = 0;
       api.delayMs = 0;
       api.expireNextContinue = false;
+      api.closeNextReused = false;
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -189,6 +196,11 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
     const query = Object.fromEntries(url.searchParams);
     let connection = connections.get(req.socket);
     if (connection === undefined) connections.set(req.socket, (connection = ++connectionCount));
+    else if (api.closeNextReused) {
+      api.closeNextReused = false;
+      req.socket.destroy();
+      return;
+    }
     const record: RequestRecord = { method: req.method ?? '', path: url.pathname, query, status: 0, connection, userAgent: req.headers['user-agent'] };
     requests.push(record);
     const reply = (fn: () => void) => {

@@ -81,6 +81,16 @@ describe('check_stale_jobs against the test API server', () => {
     expect(perfNumber(labelled.perf.stale)).toBe(30);
   });
 
+  it('a kept-alive connection the server closes just as it is reused: the page is asked again on a new one', async () => {
+    c.api.add('jobs', ...acceptanceJobs());
+    c.api.closeNextReused = true;
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '500', '-c', '1000']);
+    expect(r.first).toMatch(/^STALE-JOBS WARNING - 850 finished Jobs older than 1h/);
+    expect(r.code).toBe(1);
+    expect(c.api.closeNextReused).toBe(false);
+    expect(new Set(c.api.requests.map((q) => q.connection)).size).toBe(2);
+  });
+
   it('restarts a list whose continue token expired (410) and counts each Job once', async () => {
     c.api.add('jobs', ...Array.from({ length: 1200 }, (_, i) => job({ namespace: 'ops', name: `j-${i}`, state: 'complete', finishedAgo: 7200 })));
     c.api.expireNextContinue = true;
