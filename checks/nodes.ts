@@ -53,7 +53,8 @@ export const check: CheckDefinition<Args> = {
     v.detail(...notReady, ...tainted.map((t) => `tainted ${t}`));
     if (cordoned.length) v.detail(`a restart session left nodes cordoned? when they are Ready: kubectl uncordon ${cordoned.join(' ')}`);
     if (v.state !== State.OK) v.detail('Do not restart kubelite on another node until every node is Ready, uncordoned and untainted.');
-    const head = notReady.length ? `${notReady.length} of ${plural(nodes, 'node')} NotReady: ${notReady.map((n) => n.split(' ')[0]).join(', ')}` : `${plural(nodes, 'node')}, all Ready`;
-    return v.outcome([head, ...v.findings.filter((f) => f.state !== State.UNKNOWN || nodes === 0).map((f) => f.text)].join(', '));
+    // With no node listed there is nothing to call Ready: the finding says it alone.
+    const head = nodes === 0 ? [] : [notReady.length ? `${notReady.length} of ${plural(nodes, 'node')} NotReady: ${notReady.map((n) => n.split(' ')[0]).join(', ')}` : `${plural(nodes, 'node')}, all Ready`];
+    return v.outcome([...head, ...v.findings.map((f) => f.text)].join(', '));
   },
 };

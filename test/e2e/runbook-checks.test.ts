@@ -28,6 +28,12 @@ describe('check_nodes', () => {
     expect(r.first).toMatch(/^NODES OK - 3 nodes, all Ready \| not_ready=0;;0;0;3 nodes=3;;;0 cordoned=0;;;0;3 tainted=0;;;0;3$/);
   });
 
+  it('an API server that lists no nodes: UNKNOWN, saying so', async () => {
+    const r = await runBuilt('check_nodes', kc());
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^NODES UNKNOWN - the API server lists no nodes \| not_ready=0;;0;0;0 nodes=0;;;0 /);
+  });
+
   it('NotReady is CRITICAL; cordoned or tainted is WARNING; allowed taints are fine', async () => {
     c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11', unschedulable: true }), node({ name: 'k8s02', ip: '10.0.0.12', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }), node({ name: 'k8s03', ip: '10.0.0.13' }));
     const warn = await runBuilt('check_nodes', kc());
