@@ -7,6 +7,7 @@ import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { calicoIface, podReady, restarts } from '../lib/k8s/calico.ts';
 import { listAcross } from '../lib/k8s/list.ts';
+import { nodeExists } from '../lib/k8s/nodes.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import { UsageError } from '../lib/errors.ts';
 import { nodeName } from '../lib/names.ts';
@@ -17,7 +18,7 @@ import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { sshOptions, type SshArgs } from '../lib/ssh-input.ts';
 import { readRoutes, type RouteTable } from '../lib/sources/routes.ts';
 import { plural } from '../lib/text.ts';
-import type { Wire } from '../lib/sources/kube.ts';
+import { KubeError, type Wire } from '../lib/sources/kube.ts';
 
 interface Args extends KubeArgs, SshArgs {
   node?: string;
@@ -93,6 +94,11 @@ export const check: CheckDefinition<Args> = {
       }
     });
 
+    // No calico-node there may just mean a mistyped --node (or a host name that is not the node
+    // name): that is no verdict on calico, and must not page anyone as CRITICAL.
+    if (calico.length === 0 && !(await nodeExists(cluster, node))) {
+      throw new KubeError(`no node named '${node}' in the cluster`, { fix: 'give --node as kubectl get nodes names it' });
+    }
     const v = new Verdict(check.name);
     v.measure({ label: 'missing', value: missing.length, min: 0 }, new ScalarContext(warning, critical));
     v.measure({ label: 'pods', value: counted, min: 0 });

@@ -1,7 +1,7 @@
 import { CoreV1Api, type V1Node, type V1Taint } from '@kubernetes/client-node';
 import type { Cluster } from '../kube-input.ts';
 import { listAcross } from './list.ts';
-import type { Wire } from '../sources/kube.ts';
+import { KubeError, request, type Wire } from '../sources/kube.ts';
 
 export function nodeReady(node: Wire<V1Node>): boolean {
   return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -41,4 +41,16 @@ export async function listNodes(cluster: Cluster): Promise<Wire<V1Node>[]> {
   const nodes: Wire<V1Node>[] = [];
   await listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (n: Wire<V1Node>) => nodes.push(n));
   return nodes;
+}
+
+/** Whether the cluster has a node of this name (GET; a 404 is an answer, not a failure). */
+export async function nodeExists(cluster: Cluster, name: string): Promise<boolean> {
+  const core = cluster.api(CoreV1Api);
+  try {
+    await request({ verb: 'get', resource: 'nodes', group: '' }, cluster.policy, (o) => core.readNode({ name }, o));
+    return true;
+  } catch (err) {
+    if (err instanceof KubeError && err.status === 404) return false;
+    throw err;
+  }
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pod } from '../apiserver/objects.ts';
+import { node as k8sNode, pod } from '../apiserver/objects.ts';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { netnsUnavailable, TestNode } from '../helpers/netns.ts';
 import { DIST, runProcess } from '../helpers/run.ts';
@@ -75,11 +75,16 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(r.first).toMatch(/^CALICO-ROUTES OK - 0 of 3 Running pods on node1 .*calico-node Ready \(2 restarts\)/);
   });
 
-  it('calico-node not Ready, or absent: CRITICAL', async () => {
+  it('calico-node not Ready, or absent: CRITICAL; a node the cluster does not have: UNKNOWN', async () => {
+    c.api.add('nodes', k8sNode({ name: 'node1', ip: node.nodeIp }));
     workload('ok-6b8f9c7d5-zzzzz');
     const absent = await run('--node', 'node1');
     expect(absent.code).toBe(2);
     expect(absent.first).toMatch(/no calico-node pod on node1/);
+    // A mistyped --node finds no calico-node either; it must not page as CRITICAL.
+    const typo = await run('--node', 'nodel');
+    expect(typo.code).toBe(3);
+    expect(typo.first).toBe("CALICO-ROUTES UNKNOWN - no node named 'nodel' in the cluster (fix: give --node as kubectl get nodes names it)");
     c.api.add('pods', calicoNode(false));
     const notReady = await run('--node', 'node1');
     expect(notReady.code).toBe(2);
