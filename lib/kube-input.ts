@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { createConfiguration, ServerConfiguration, type ApiConstructor, type ApiType, type KubeConfig } from '@kubernetes/client-node';
+import { createConfiguration, ServerConfiguration, type ApiConstructor, type ApiType } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from './log.ts';
 import type { Deadline } from './plugin/deadline.ts';
 import { VERSION } from './plugin/runner.ts';
@@ -18,7 +18,6 @@ export function kubeOptions<T>(y: Argv<T>): Argv<T & KubeArgs> {
 }
 
 export interface Cluster {
-  kc: KubeConfig;
   server: string;
   policy: RequestPolicy;
   api<T extends ApiType>(apiClass: ApiConstructor<T>): T;
@@ -30,7 +29,6 @@ export function connect(args: KubeArgs, deadline: Deadline, log: Logger = silent
   // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
   const config = createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi: httpsTransport(kc, `microk8s-checks/${VERSION}`, log) });
   return {
-    kc,
     server,
     policy: { signal: deadline.signal, server, remainingMs: () => deadline.remainingMs() },
     api: (apiClass) => new apiClass(config),

@@ -118,7 +118,7 @@ export function kubeError(err: unknown, what: Resource, server: string): KubeErr
   if (TLS_CODES.test(code)) {
     return new KubeError(`TLS to ${server} failed: certificate problem (${code})`, { cause, fix: 'check certificate-authority-data and the server address in the kubeconfig' });
   }
-  if (code || (err instanceof TypeError && err.message === 'fetch failed')) {
+  if (code) {
     return new KubeError(`API server ${server} unreachable`, { cause, fix: 'check that kubelite runs (microk8s status) and the server address in the kubeconfig' });
   }
   // Not a network failure: a bug, which the runner reports as an internal error.
