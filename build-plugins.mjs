@@ -5,27 +5,36 @@ import { builtinModules } from 'node:module';
 import { dirname } from 'node:path';
 
 /**
+ * A plugin that hands `importer`'s imports of `filter` a stand-in module instead: `standIn(path)`
+ * is its source, given the real module's path as a JS string to require() on first use. esbuild
+ * bundles a require()d module behind a lazy initialiser, so the real one runs only when called.
+ */
+function deferImports(name, filter, importer, standIn) {
+  return {
+    name,
+    setup(build) {
+      build.onResolve({ filter }, async (args) => {
+        if (!args.importer.includes(importer)) return undefined;
+        const real = await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir });
+        if (real.errors.length) return { errors: real.errors };
+        return { path: real.path, namespace: name };
+      });
+      build.onLoad({ filter: /.*/, namespace: name }, (args) => ({ contents: standIn(JSON.stringify(args.path)), resolveDir: dirname(args.path), loader: 'js' }));
+    },
+  };
+}
+
+/**
  * yargs needs cliui and string-width only to lay out --help, but evaluating them builds Unicode
  * property regexes and an Intl.Segmenter (about 18 ms). yargs calls both as plain functions, so
- * a stand-in that requires the real module on first call defers that to --help. esbuild bundles a
- * require()d ES module behind a lazy initialiser.
+ * a stand-in that requires the real module on first call defers that to --help.
  */
-export const deferHelpLayout = {
-  name: 'defer-help-layout',
-  setup(build) {
-    build.onResolve({ filter: /^(cliui|string-width)$/ }, async (args) => {
-      if (!args.importer.includes('/node_modules/yargs/')) return undefined;
-      const real = await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir });
-      if (real.errors.length) return { errors: real.errors };
-      return { path: real.path, namespace: 'deferred' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
-      contents: `let real;\nexport default function deferred(...a) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(...a);\n}\n`,
-      resolveDir: dirname(args.path),
-      loader: 'js',
-    }));
-  },
-};
+export const deferHelpLayout = deferImports(
+  'defer-help-layout',
+  /^(cliui|string-width)$/,
+  '/node_modules/yargs/',
+  (real) => `let real;\nexport default function deferred(...a) {\n  real ??= require(${real}).default;\n  return real(...a);\n}\n`,
+);
 
 /**
  * `import http from 'node:http'` makes Node build an ES module facade that reads every export,
@@ -70,25 +79,12 @@ export const treeShakeClientNode = {
  * (http2, zlib, ...) is a third of an API check's start-up. Stand-ins require the real undici on
  * first use, so it is bundled but only runs if something still calls it.
  */
-export const deferUndici = {
-  name: 'defer-undici',
-  setup(build) {
-    build.onResolve({ filter: /^undici$/ }, async (args) => {
-      if (!args.importer.includes('/@kubernetes/client-node/') || args.kind !== 'import-statement') return undefined;
-      const real = await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir });
-      if (real.errors.length) return { errors: real.errors };
-      return { path: real.path, namespace: 'deferred-undici' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'deferred-undici' }, (args) => ({
-      contents: [
-        `let real;`,
-        `const undici = () => (real ??= require(${JSON.stringify(args.path)}));`,
-        `export function fetch(...a) { return undici().fetch(...a); }`,
-        `export class Agent { constructor(...a) { return new (undici().Agent)(...a); } }`,
-        `export class ProxyAgent { constructor(...a) { return new (undici().ProxyAgent)(...a); } }`,
-      ].join('\n'),
-      resolveDir: dirname(args.path),
-      loader: 'js',
-    }));
-  },
-};
+export const deferUndici = deferImports('defer-undici', /^undici$/, '/@kubernetes/client-node/', (real) =>
+  [
+    `let real;`,
+    `const undici = () => (real ??= require(${real}));`,
+    `export function fetch(...a) { return undici().fetch(...a); }`,
+    `export class Agent { constructor(...a) { return new (undici().Agent)(...a); } }`,
+    `export class ProxyAgent { constructor(...a) { return new (undici().ProxyAgent)(...a); } }`,
+  ].join('\n'),
+);
