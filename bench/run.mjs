@@ -189,7 +189,7 @@ let startups;
 const bare = median(Array.from({ length: RUNS }, () => measure(`${NODE} -e 0`).wall));
 
 const commit = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'lib', 'checks', 'build.mjs'], { encoding: 'utf8' }).trim() ? ' (with uncommitted changes)' : '';
+const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'lib', 'checks', 'cli', 'build.mjs', 'build-plugins.mjs', 'package-lock.json'], { encoding: 'utf8' }).trim() ? ' (with uncommitted changes)' : '';
 const md = `# Benchmark results
 
 Measured by \`npm run bench\` (bench/run.mjs) at commit \`${commit}\`${dirty}, ${new Date().toISOString().slice(0, 16)}Z,
