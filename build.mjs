@@ -35,17 +35,27 @@ if [ -z "\${node:-}" ] && command -v node >/dev/null 2>&1; then
   if [ "\${major:-0}" -ge 22 ] 2>/dev/null; then node=node; fi
 fi
 if [ -z "\${node:-}" ]; then
-  echo "${name} UNKNOWN - no Node.js >= 22 runtime found; fix: reinstall microk8s-checks (make install copies its runtime) or set MICROK8S_CHECKS_NODE"
+  echo "${name} UNKNOWN - no Node.js >= 22 runtime found (fix: reinstall microk8s-checks, whose make install copies its runtime, or set MICROK8S_CHECKS_NODE)"
   exit 3
 fi
 # Heap flags: a ceiling with a small young generation makes V8 collect as it goes, so a
 # 50,000-Job list stays near 105 MB instead of 140 MB; every list page is bounded (500 items).
 # A ceiling of 256 MB would cost a full collection during start-up (6 ms); 384 MB does not.
-"$node" --max-old-space-size=384 --max-semi-space-size=4 "$bundle" "$@"
+# In the background so that a poller's SIGTERM (NRPE's on its own timeout) reaches this shell's trap
+# and is passed on at once: the check then stops its own children and says UNKNOWN. stdin is kept
+# on fd 3 first, because sh gives a background command /dev/null as its stdin (--log-file -).
+exec 3<&0
+"$node" --max-old-space-size=384 --max-semi-space-size=4 "$bundle" "$@" 0<&3 3<&- &
+child=$!
+exec 3<&-
+for sig in TERM INT HUP; do trap "stopped=1; kill -$sig $child 2>/dev/null" "$sig"; done
+wait "$child"
 rc=$?
+# A trapped signal ends the first wait early; the second waits for the check to finish.
+if [ -n "\${stopped:-}" ]; then wait "$child"; rc=$?; fi
 # A runtime that died (out of memory, a signal) printed no verdict: say so, as UNKNOWN.
 if [ "$rc" -gt 3 ]; then
-  echo "${name} UNKNOWN - the check's runtime died (exit $rc); fix: rerun with -vvv and report it"
+  echo "${name} UNKNOWN - the check's runtime died (exit $rc) (fix: rerun with -vvv and report it)"
   exit 3
 fi
 exit "$rc"

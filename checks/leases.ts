@@ -44,7 +44,9 @@ export const check: CheckDefinition<Args> = {
 
     const v = new Verdict(check.name);
     const stateFile = args['state-file'] ?? defaultStateFile(`leases-${cluster.server.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`);
-    const before = readState<Transitions>(stateFile);
+    const remembered = readState<Transitions>(stateFile);
+    const before = remembered.value;
+    if (remembered.problem) v.detail(`${remembered.problem}: churn since the last run is not judged this time`);
     const after: Transitions = {};
     let oldest = 0;
     const holders: string[] = [];

@@ -16,7 +16,8 @@ import { shareJournalReads } from '../lib/log-input.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { sanitize, unknownOutcome } from '../lib/plugin/output.ts';
-import { outcomeOf, prepare, reasonOf, VERSION, type CheckDefinition } from '../lib/plugin/runner.ts';
+import { finish } from '../lib/plugin/exit.ts';
+import { checkTimeout, guardProcess, outcomeOf, prepare, reasonOf, VERSION, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State, stateName, worst } from '../lib/plugin/state.ts';
 import type { Outcome } from '../lib/plugin/verdict.ts';
 import { loadKubeConfig } from '../lib/sources/kube.ts';
@@ -79,10 +80,10 @@ async function main(): Promise<void> {
     .strictOptions()
     // A usage error is UNKNOWN (3), like the checks', never a code a CI job reads as WARNING.
     .fail((msg, err) => {
-      process.stdout.write(`MICROK8S-CHECKS UNKNOWN - ${msg || err?.message}; see microk8s-checks --help\n`);
-      process.exit(3);
+      finish(`MICROK8S-CHECKS UNKNOWN - ${msg || err?.message} (fix: see microk8s-checks --help)\n`, 3);
     })
     .parseAsync();
+  const timeout = checkTimeout(args.timeout);
 
   const journal = [...(args['journal-dir'] ?? []).flatMap((d) => ['--journal-dir', d]), ...(args['journal-file'] ?? []).flatMap((f) => ['--journal-file', f])];
   const kube = [...(args.kubeconfig ? ['--kubeconfig', args.kubeconfig] : []), ...(args.context ? ['--context', args.context] : [])];
@@ -105,12 +106,11 @@ async function main(): Promise<void> {
   const report = (): never => {
     const outcomes = results.map((o, i) => o ?? unknownOutcome(runs[i]!.name, deadline.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
-    if (args.format === 'json') process.stdout.write(JSON.stringify(outcomes.map(json)) + '\n');
-    else if (!outcomes.length) process.stdout.write('no check applies on this host: no journalctl and no kubeconfig\n');
-    else process.stdout.write(table(outcomes, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)) + `worst: ${stateName(state)}\n`);
-    process.exit(state);
+    if (args.format === 'json') finish(JSON.stringify(outcomes.map(json)) + '\n', state);
+    if (!outcomes.length) finish('no check applies on this host: no journalctl and no kubeconfig\n', state);
+    finish(table(outcomes, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)) + `worst: ${stateName(state)}\n`, state);
   };
-  const deadline = new Deadline(args.timeout, report);
+  const deadline = new Deadline(timeout, report);
   // dqlite-lock, kine-retries and restart-preflight read the same journal: once, together.
   shareJournalReads(deadline);
   await Promise.all(
@@ -122,7 +122,5 @@ async function main(): Promise<void> {
   report();
 }
 
-main().catch((err: Error) => {
-  process.stdout.write(`MICROK8S-CHECKS UNKNOWN - ${err.message.split('\n')[0]}\n`);
-  process.exit(3);
-});
+guardProcess('MICROK8S-CHECKS', () => 'nagios');
+void main();

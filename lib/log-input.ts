@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { accessSync, constants } from 'node:fs';
+import { availableParallelism, userInfo } from 'node:os';
 import type { Argv } from 'yargs';
 import { parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
@@ -9,7 +9,9 @@ import type { Deadline } from './plugin/deadline.ts';
 import { unknownOutcome } from './plugin/output.ts';
 import { reasonOf } from './plugin/runner.ts';
 import type { Outcome } from './plugin/verdict.ts';
-import { DEFAULT_UNITS, JournalError, localExec, readJournal, type StreamExec } from './sources/journal.ts';
+import { DEFAULT_UNITS, JOURNAL_GROUP_FIX, JournalError, localExec, readJournal, type StreamExec } from './sources/journal.ts';
+import { MAX_LINE_BYTES } from './sources/lines.ts';
+import { plural } from './text.ts';
 import { JournalShare } from './sources/journal-share.ts';
 import { readLogFile } from './sources/logfile.ts';
 import { sshOptions, withCap, type SshArgs } from './ssh-input.ts';
@@ -55,6 +57,8 @@ export interface SourceResult<T> {
   source: string;
   tally?: T;
   error?: unknown;
+  /** Lines longer than the line limit, read by their two ends only. */
+  cut?: number;
 }
 
 const shares = new WeakMap<Deadline, JournalShare>();
@@ -94,16 +98,17 @@ export async function scanSources<T>(
     deadline.activity = `reading the journal of ${args.host.join(', ')} over SSH`;
     return withCap(args.host, 8, async (host) => {
       const tally = fresh();
+      const cut = { n: 0 };
       try {
         // Loaded only with --host: ssh2 would cost every local run start-up time.
         const { openSsh } = await import('./ssh-connect.ts');
         const conn = await openSsh(host, args, deadline);
         try {
-          await readJournal(query, deadline.signal, (line) => count(tally, line), 1, logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host));
+          await readJournal(query, deadline.signal, counting(tally, count, cut), 1, logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host));
         } finally {
           conn.close();
         }
-        return { host, source: where, tally };
+        return { host, source: where, tally, cut: cut.n };
       } catch (error) {
         if (deadline.signal.aborted) throw error;
         return { host, source: where, error };
@@ -111,22 +116,36 @@ export async function scanSources<T>(
     });
   }
   const tally = fresh();
-  const onLine = (line: LogLine) => count(tally, line);
+  const cut = { n: 0 };
+  const onLine = counting(tally, count, cut);
   if (args['log-file'] !== undefined) {
     if (dirs.length || files.length) throw new UsageError('--log-file cannot be combined with --journal-dir/--journal-file');
     const name = args['log-file'] === '-' ? 'stdin' : args['log-file'];
     deadline.activity = `reading ${name}`;
     await readLogFile(args['log-file'], win.since, win.now, onLine);
-    return [{ source: name, tally }];
+    return [{ source: name, tally, cut: cut.n }];
   }
-  // journalctl says only "No such file or directory"; name the path it means.
+  // journalctl says only "No such file or directory" or nothing at all; name the path it means.
   for (const path of [...dirs, ...files]) {
-    if (!existsSync(path)) throw new JournalError(`cannot read the journal: ${path} does not exist`, { fix: 'check --journal-dir/--journal-file' });
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new JournalError(`cannot read the journal: ${path} does not exist`, { fix: 'check --journal-dir/--journal-file' });
+      throw new JournalError(`cannot read the journal: ${path}: permission denied for user ${userInfo().username}`, { fix: JOURNAL_GROUP_FIX });
+    }
   }
   deadline.activity = 'reading the journal';
   const share = shares.get(deadline);
   await (share ? share.read(query, deadline.signal, onLine) : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log)));
-  return [{ source: where, tally }];
+  return [{ source: where, tally, cut: cut.n }];
+}
+
+/** Count a line into the tally, and lines that were too long to read whole. */
+function counting<T>(tally: T, count: (tally: T, line: LogLine) => void, cut: { n: number }): (line: LogLine) => void {
+  return (line) => {
+    if (line.cut) cut.n++;
+    count(tally, line);
+  };
 }
 
 /** With -vv: each journalctl as it starts (its argv) and ends (exit code, time, stderr's first line). */
@@ -142,9 +161,16 @@ function logged(exec: StreamExec, log: Logger, host?: string): StreamExec {
 
 /** Judge each source's tally; with --host, combine the hosts (an unreadable host is UNKNOWN). */
 export function judgeSources<T>(check: string, results: SourceResult<T>[], evaluate: (tally: T, source: string) => Outcome): Outcome {
-  if (results.length === 1 && results[0]!.host === undefined) return evaluate(results[0]!.tally!, results[0]!.source);
+  const judge = (r: SourceResult<T>): Outcome => {
+    if (r.error !== undefined) return unknownOutcome(check, reasonOf(r.error));
+    const outcome = evaluate(r.tally!, r.source);
+    if (!r.cut) return outcome;
+    const half = MAX_LINE_BYTES / 2048;
+    return { ...outcome, details: [`${plural(r.cut, 'line')} longer than ${MAX_LINE_BYTES / 1024} KiB ${r.cut === 1 ? 'was' : 'were'} read by ${r.cut === 1 ? 'its' : 'their'} first and last ${half} KiB only`, ...outcome.details] };
+  };
+  if (results.length === 1 && results[0]!.host === undefined) return judge(results[0]!);
   return combine(
     check,
-    results.map((r) => ({ host: r.host ?? r.source, outcome: r.error !== undefined ? unknownOutcome(check, reasonOf(r.error)) : evaluate(r.tally!, r.source) })),
+    results.map((r) => ({ host: r.host ?? r.source, outcome: judge(r) })),
   );
 }

@@ -2,6 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import { ReasonedError, UsageError, causeText } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { Deadline } from './deadline.ts';
+import { beforeExit, finish } from './exit.ts';
 import { DEFAULT_LONG_OUTPUT_BYTES, render, unknownOutcome, type Format } from './output.ts';
 import { Range } from './range.ts';
 import type { Outcome } from './verdict.ts';
@@ -56,14 +57,33 @@ export function reasonOf(err: unknown): string {
   return `internal error: ${causeText(err)} (rerun with -vvv and report it)`;
 }
 
-let finalLog: Logger | undefined;
+/** The longest -t: an hour is far past any poller's own timeout, and Node's timers overflow at 24.8 days. */
+export const MAX_TIMEOUT_SECONDS = 3600;
 
-function emit(text: string, code: number): never {
-  // Writes to pipes and files are synchronous on Linux, so nothing is lost by exiting now.
-  process.stdout.write(text);
-  // The process's own peak memory (children such as journalctl not included), for -vv and benchmarks.
-  finalLog?.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit');
-  process.exit(code);
+/** A deadline the run can keep: a number of seconds in (0, MAX_TIMEOUT_SECONDS]. */
+export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number {
+  const n = Number(seconds);
+  if (typeof seconds !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMEOUT_SECONDS) {
+    throw new UsageError(`${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not '${String(seconds)}'`);
+  }
+  return n;
+}
+
+/**
+ * Whatever else ends the process ends it as UNKNOWN through finish(): an error nobody caught (a
+ * bug, or a library's stray 'error' event) and the signals a poller or a person sends. Node's own
+ * way out would be exit 1, which Nagios reads as WARNING, and would orphan the run's children.
+ */
+export function guardProcess(name: string, format: () => Format, activity: () => string = () => ''): void {
+  const fail = (err: unknown) => finish(render(unknownOutcome(name, reasonOf(err)), format()), 3);
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      const during = activity();
+      finish(render(unknownOutcome(name, `stopped by ${signal}${during ? ` while ${during}` : ''}`), format()), 3);
+    });
+  }
 }
 
 /** yargs reads a lone '-' as a positional; `--log-file -` means stdin, so bind it to its option. */
@@ -115,9 +135,7 @@ export interface Prepared<A> {
 export function prepare<A>(def: CheckDefinition<A>, argv: string[]): Prepared<A> & { help?: boolean; version?: boolean; y: Argv<A & CommonArgs> } {
   const y = parser(def, argv);
   const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
-  if (!(args.timeout > 0) || !Number.isFinite(args.timeout)) {
-    throw new UsageError(`-t/--timeout must be a positive number of seconds, not '${String(args.timeout)}'`);
-  }
+  checkTimeout(args.timeout);
   const warningText = args.warning ?? def.defaultWarning;
   const criticalText = args.critical ?? def.defaultCritical;
   const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning');
@@ -138,22 +156,26 @@ export async function outcomeOf<A>(def: CheckDefinition<A>, p: Prepared<A>, dead
 const requestedFormat = (argv: string[]): Format => (argv.includes('--format=json') || argv.join(' ').includes('--format json') ? 'json' : 'nagios');
 
 export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = process.argv.slice(2)): Promise<never> {
+  let format = requestedFormat(argv);
+  let deadline: Deadline | undefined;
+  guardProcess(def.name, () => format, () => deadline?.activity ?? '');
   let p: ReturnType<typeof prepare<A>>;
   try {
     p = prepare(def, argv);
   } catch (err) {
-    emit(render(unknownOutcome(def.name, reasonOf(err)), requestedFormat(argv)), 3);
+    finish(render(unknownOutcome(def.name, reasonOf(err)), format), 3);
   }
-  if (p.help) emit((await p.y.getHelp()) + '\n', 0);
-  if (p.version) emit(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
+  if (p.help) finish((await p.y.getHelp()) + '\n', 0);
+  if (p.version) finish(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
+  format = p.args.format;
   const log = await createLogger(p.args.verbose ?? 0);
-  finalLog = log;
-  const format = p.args.format;
-  const deadline = new Deadline(p.args.timeout, (d) => {
+  // The process's own peak memory (children such as journalctl not included), for -vv and benchmarks.
+  beforeExit((code) => log.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit'));
+  deadline = new Deadline(p.args.timeout, (d) => {
     log.warn({ activity: d.activity }, 'deadline reached');
-    emit(render(unknownOutcome(def.name, d.reason()), format), 3);
+    finish(render(unknownOutcome(def.name, d.reason()), format), 3);
   });
   const outcome = await outcomeOf(def, p, deadline, log);
   deadline.cancel();
-  emit(render(outcome, format, p.args['max-long-output']), outcome.state);
+  finish(render(outcome, format, p.args['max-long-output']), outcome.state);
 }

@@ -35,8 +35,7 @@ export function journalctlArgs(q: JournalQuery): string[] {
   // --until is inclusive: stop one microsecond short so adjacent slices neither overlap nor gap.
   if (q.until !== undefined) args.push(`--until=${epoch(q.until * 1000 - 1)}`);
   for (const unit of q.units) args.push(`--unit=${validateUnit(unit)}`);
-  for (const dir of q.directories ?? []) args.push(`--directory=${dir}`);
-  for (const file of q.files ?? []) args.push(`--file=${file}`);
+  args.push(...sourceArgs(q));
   if (q.grep) args.push(`--grep=${q.grep}`);
   return args;
 }
@@ -46,7 +45,7 @@ function epoch(us: number): string {
   return `@${Math.floor(whole / 1e6)}.${String(whole % 1e6).padStart(6, '0')}`;
 }
 
-const GROUP_FIX = 'add the user running the check to the systemd-journal group (sudo usermod -aG systemd-journal nagios), then restart nrpe';
+export const JOURNAL_GROUP_FIX = 'add the user running the check to the systemd-journal group (sudo usermod -aG systemd-journal nagios), then restart nrpe';
 
 /**
  * journalctl says some of its worst news on stderr while exiting 0 with no entries (a user
@@ -56,7 +55,7 @@ export function journalProblem(stderr: string, exitCode: number | null, grepped 
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
   const first = lines.find((l) => !l.startsWith('Hint:')) ?? lines[0] ?? '';
   if (/insufficient permissions|not seeing messages from other users|Permission denied/i.test(stderr)) {
-    return new JournalError(`cannot read the journal: ${first}`, { fix: GROUP_FIX });
+    return new JournalError(`cannot read the journal: ${first}`, { fix: JOURNAL_GROUP_FIX });
   }
   if (/No journal files were found/i.test(stderr)) {
     return new JournalError('cannot read the journal: no journal files were found', { fix: 'check --journal-dir/--journal-file, or that systemd-journald stores logs on this host' });
@@ -94,24 +93,92 @@ export const localExec: StreamExec = (argv, signal, sink) =>
   });
 
 /**
+ * What one journalctl can read: it honours only the last --directory, and refuses --directory
+ * with --file, but reads any number of --file together.
+ */
+function locations(q: JournalQuery): JournalQuery[] {
+  const dirs = q.directories ?? [];
+  const files = q.files ?? [];
+  if (dirs.length + files.length <= 1 || (dirs.length === 0 && files.length > 0)) return [q];
+  return [...dirs.map((d) => ({ ...q, directories: [d], files: [] })), ...(files.length ? [{ ...q, directories: [], files }] : [])];
+}
+
+/**
  * Stream the matching entries of a journal to onLine. A long window is cut into time slices
  * read by parallel journalctl processes (journalctl's --grep is single threaded and the bulk of
- * the cost); lines then arrive in no particular order.
+ * the cost); lines then arrive in no particular order. Journal files or directories given
+ * explicitly that yield no line are checked for being readable at all (see vouchForEmpty).
  */
 export async function readJournal(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, slices = 1, exec: StreamExec = localExec): Promise<void> {
   const end = q.until ?? Date.now();
   const n = Math.max(1, Math.min(slices, Math.floor((end - q.since) / 60_000)));
   const step = (end - q.since) / n;
-  const parts = Array.from({ length: n }, (_, i) => ({ ...q, since: q.since + i * step, until: i === n - 1 ? q.until : q.since + (i + 1) * step }));
-  await Promise.all(parts.map((part) => readSlice(part, signal, onLine, exec)));
+  await Promise.all(
+    locations(q).map(async (loc) => {
+      let seen = 0;
+      const counted = (line: LogLine) => {
+        seen++;
+        onLine(line);
+      };
+      const parts = Array.from({ length: n }, (_, i) => ({ ...loc, since: loc.since + i * step, until: i === n - 1 ? loc.until : loc.since + (i + 1) * step }));
+      await Promise.all(parts.map((part) => readSlice(part, signal, counted, exec)));
+      if (seen === 0 && (loc.directories?.length || loc.files?.length)) await vouchForEmpty(loc, signal, exec);
+    }),
+  );
+}
+
+/** The source options of a query, as journalctl takes them. */
+function sourceArgs(q: JournalQuery): string[] {
+  return [...(q.directories ?? []).map((d) => `--directory=${d}`), ...(q.files ?? []).map((f) => `--file=${f}`)];
+}
+
+async function execText(exec: StreamExec, argv: string[], signal: AbortSignal): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  out.on('data', (c: Buffer) => {
+    // Headers of a directory of journal files; nothing near this.
+    if ((size += c.length) <= 1024 * 1024) chunks.push(c);
+  });
+  const { code, stderr } = await exec(argv, signal, out);
+  out.end();
+  return { code, stdout: Buffer.concat(chunks).toString('utf8'), stderr };
+}
+
+/**
+ * A journal file whose data is damaged reads as "-- No entries --" with exit 0, exactly like a
+ * quiet window, and so does a file that ends before the window. Neither may pass for "nothing
+ * matched": when journal files given explicitly yield no line, this asks journalctl for any
+ * entry at all in the window (no unit, no grep); if there is none, their headers tell a damaged
+ * file (entries recorded in the window, none readable) from one that does not cover the window.
+ */
+async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<void> {
+  const where = [...(q.directories ?? []), ...(q.files ?? [])].join(', ');
+  const since = [`--since=${epoch(q.since * 1000)}`, ...(q.until !== undefined ? [`--until=${epoch(q.until * 1000 - 1)}`] : [])];
+  const any = await execText(exec, ['journalctl', '--no-pager', '--quiet', '--output=short-unix', '--lines=1', ...since, ...sourceArgs(q)], signal);
+  const problem = journalProblem(any.stderr, any.code);
+  if (problem) throw problem;
+  if (any.stdout.split('\n').some((l) => parseShortUnix(l) !== undefined)) return;
+  const header = await execText(exec, ['journalctl', '--no-pager', '--header', ...sourceArgs(q)], signal);
+  const tails = [...header.stdout.matchAll(/^Tail realtime timestamp:.*\(([0-9a-f]+)\)\s*$/gm)].map((m) => parseInt(m[1]!, 16) / 1000);
+  const newest = tails.length ? Math.max(...tails) : undefined;
+  if (newest !== undefined && newest >= q.since) {
+    throw new JournalError(`journal ${where} is damaged: it records entries up to ${new Date(newest).toISOString()}, but none in the window can be read`, {
+      fix: `see journalctl --verify ${sourceArgs(q).join(' ')}`,
+    });
+  }
+  throw new JournalError(`journal ${where} holds no entry in the window${newest !== undefined ? ` (its newest is from ${new Date(newest).toISOString()})` : ''}: nothing to judge`, {
+    fix: 'give a journal that covers the window, or a wider --since',
+  });
 }
 
 async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, exec: StreamExec): Promise<void> {
   const out = new PassThrough();
-  const lines = forEachLine(out, (raw) => {
+  const lines = forEachLine(out, (raw, cut) => {
     if (isJournalNotice(raw)) return;
     // A line that does not parse is a continuation of a multi-line message.
-    onLine(parseShortUnix(raw) ?? { message: raw.trimStart() });
+    const line = parseShortUnix(raw) ?? { message: raw.trimStart() };
+    onLine(cut ? { ...line, cut } : line);
   });
   let result: { code: number | null; stderr: string };
   try {

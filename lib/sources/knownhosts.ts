@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ReasonedError } from '../errors.ts';
+import { FileError, readSmallFile } from '../files.ts';
 
 export interface KnownKey {
   type: string;
@@ -38,9 +38,10 @@ function matchesPattern(name: string, pattern: string): boolean {
 export function knownKeys(file: string, host: string, port: number): { keys: KnownKey[]; revoked: KnownKey[] } {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readSmallFile(file, 'known hosts file').toString('utf8');
   } catch (err) {
-    throw new HostKeyError(`cannot read known hosts file ${file}`, { cause: err, fix: `add the host keys with: ssh-keyscan -p ${port} ${host} >> ${file}` });
+    if (err instanceof FileError && err.missing) throw new HostKeyError(err.message, { fix: `add the host keys with: ssh-keyscan -p ${port} ${host} >> ${file}` });
+    throw err;
   }
   const name = knownHostsName(host, port);
   const keys: KnownKey[] = [];

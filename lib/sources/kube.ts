@@ -1,8 +1,9 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ApiException, KubeConfig, Observable, ResponseContext, type ConfigurationOptions, type ObservableMiddleware, type RequestContext, type V1ListMeta } from '@kubernetes/client-node';
 import { ReasonedError } from '../errors.ts';
+import { checkSmallFile, FileError, readSmallFile } from '../files.ts';
 
 export const MICROK8S_CLIENT_CONFIG = '/var/snap/microk8s/current/credentials/client.config';
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -63,27 +64,48 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     kc.setCurrentContext(target.context);
   }
   const cluster = kc.getCurrentCluster();
+  checkReferencedFiles(kc, source);
   if (!cluster?.server) throw new KubeError(`${source} names no cluster server for context '${kc.getCurrentContext()}'`, { fix: 'check the kubeconfig, or pick one with --context' });
   return { kc, source, server: cluster.server };
 }
 
 function loadFile(kc: KubeConfig, path: string): void {
+  let text: string;
   try {
-    accessSync(path, constants.R_OK);
+    // Read here, bounded and without blocking, rather than by client-node's readFileSync.
+    text = readSmallFile(path, 'kubeconfig').toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const fix =
-      code === 'EACCES'
-        ? path === MICROK8S_CLIENT_CONFIG
-          ? 'add the user running the check to the microk8s group (sudo usermod -aG microk8s nagios), or pass --kubeconfig'
-          : 'give the user running the check read access to it'
-        : 'check the path given with --kubeconfig or $KUBECONFIG';
-    throw new KubeError(`cannot read kubeconfig ${path}`, { cause: err, fix });
+    if (!(err instanceof FileError)) throw err;
+    const fix = /permission denied/.test(err.message) && path === MICROK8S_CLIENT_CONFIG ? 'add the user running the check to the microk8s group (sudo usermod -aG microk8s nagios), or pass --kubeconfig' : err.fix;
+    throw new KubeError(err.message, { fix });
   }
   try {
-    kc.loadFromFile(path);
+    kc.loadFromString(text);
+    // As loadFromFile does: certificate and key paths are relative to the kubeconfig.
+    kc.makePathsAbsolute(dirname(path));
   } catch (err) {
     throw new KubeError(`kubeconfig ${path} is not valid`, { cause: err, fix: 'check it with kubectl --kubeconfig ' + path + ' config view' });
+  }
+}
+
+/**
+ * client-node reads the CA, client certificate and key of the kubeconfig on every request, with a
+ * synchronous read that a FIFO or a device would block for ever: each must be a small file.
+ */
+function checkReferencedFiles(kc: KubeConfig, source: string): void {
+  const user = kc.getCurrentUser();
+  const files: [string | undefined, string][] = [
+    [kc.getCurrentCluster()?.caFile, 'certificate-authority'],
+    [user?.certFile, 'client-certificate'],
+    [user?.keyFile, 'client-key'],
+  ];
+  for (const [file, what] of files) {
+    if (!file) continue;
+    try {
+      checkSmallFile(file, what);
+    } catch (err) {
+      throw err instanceof FileError ? new KubeError(`kubeconfig ${source}: ${err.message}`, { fix: `check the ${what} entry of the kubeconfig` }) : err;
+    }
   }
 }
 

@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ReasonedError } from '../errors.ts';
+import { FileError, openLogStream } from '../files.ts';
 import { forEachLine } from './lines.ts';
 import { isJournalNotice, parseTextLine, type LogLine } from './logline.ts';
 
@@ -12,35 +12,30 @@ export class LogFileError extends ReasonedError {}
  * window, because the user chose what to pipe in.
  */
 export async function readLogFile(path: string, since: number, now: number, onLine: (line: LogLine) => void, stdin: Readable = process.stdin): Promise<void> {
-  const stream: Readable = path === '-' ? stdin : createReadStream(path);
-  const opened = new Promise<void>((resolve, reject) => {
-    if (path === '-') return resolve();
-    stream.once('open', () => resolve());
-    stream.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new LogFileError(`cannot read log file ${path}`, {
-          cause: err,
-          fix: err.code === 'EACCES' ? 'give the user running the check read access to it' : undefined,
-        }),
-      ),
-    );
-  });
-  await opened;
+  let stream: Readable = stdin;
+  let pipe = true;
+  if (path !== '-') {
+    try {
+      ({ stream, pipe } = openLogStream(path, 'log file'));
+    } catch (err) {
+      throw err instanceof FileError ? new LogFileError(err.message, { fix: err.fix }) : err;
+    }
+  }
   let seen = 0;
   try {
-    await forEachLine(stream, (raw) => {
+    await forEachLine(stream, (raw, cut) => {
       seen++;
       if (isJournalNotice(raw) || raw === '') return;
       const line = parseTextLine(raw, now);
       if (line.time !== undefined && line.time < since) return;
-      onLine(line);
+      onLine(cut ? { ...line, cut } : line);
     });
   } catch (err) {
     throw new LogFileError(`cannot read log file ${path === '-' ? '(stdin)' : path}`, { cause: err });
   }
   // Silence on a pipe usually means the command before it failed (journalctl without access
   // prints its complaint on stderr and nothing here); journalctl with no match says so instead.
-  if (path === '-' && seen === 0) {
-    throw new LogFileError('nothing was read from stdin', { fix: 'check the command before the pipe (journalctl prints "-- No entries --" when nothing matches)' });
+  if (pipe && seen === 0) {
+    throw new LogFileError(`nothing was read from ${path === '-' ? 'stdin' : `the pipe ${path}`}`, { fix: 'check the command writing to it (journalctl prints "-- No entries --" when nothing matches)' });
   }
 }

@@ -6,6 +6,8 @@ export interface LogLine {
   /** Syslog identifier, e.g. microk8s.daemon-k8s-dqlite. */
   ident?: string;
   message: string;
+  /** The line was longer than the line limit and only its two ends were kept. */
+  cut?: boolean;
 }
 
 const SHORT_UNIX = /^(\d+(?:\.\d+)?) (\S+) ([^\s[]+)(?:\[\d+\])?: ?(.*)$/s;

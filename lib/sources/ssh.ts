@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { ReasonedError } from '../errors.ts';
+import { readSmallFile } from '../files.ts';
 import type { CommandRunner } from './command.ts';
 import { fingerprint, HostKeyError, knownKeys } from './knownhosts.ts';
 
@@ -71,11 +71,7 @@ export class SshConnection {
       },
     };
     if (t.key) {
-      try {
-        config.privateKey = readFileSync(t.key);
-      } catch (err) {
-        throw new SshError(`cannot read SSH key ${t.key}`, { cause: err, fix: 'give --ssh-key a private key file the check user can read' });
-      }
+      config.privateKey = readSmallFile(t.key, 'SSH key', 64 * 1024);
     } else if (process.env.SSH_AUTH_SOCK) config.agent = process.env.SSH_AUTH_SOCK;
     else throw new SshError('no SSH key: give --ssh-key or run an ssh-agent (SSH_AUTH_SOCK)');
 

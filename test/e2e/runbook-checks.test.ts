@@ -193,7 +193,7 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     for (const [argv, said] of [[[], 'say what to run: microk8s-checks all'], [['al'], 'Unknown argument: al'], [['all', 'more'], 'Unknown argument: more'], [['all', '--bogus'], 'Unknown argument: bogus']] as const) {
       const u = await runBuilt('microk8s-checks', [...argv]);
       expect(u.code).toBe(3);
-      expect(u.stdout).toBe(`MICROK8S-CHECKS UNKNOWN - ${said}; see microk8s-checks --help\n`);
+      expect(u.stdout).toBe(`MICROK8S-CHECKS UNKNOWN - ${said} (fix: see microk8s-checks --help)\n`);
     }
   });
 });

@@ -154,11 +154,11 @@ describe('check_stale_jobs against the test API server', () => {
     expect(byCert.first).toBe(byToken.first);
     expect(c.api.requests.length).toBeGreaterThan(0);
     expect(c.api.requests.every((q) => q.user === 'nagios' && q.status === 200)).toBe(true);
-    // A key file that is not there: UNKNOWN naming the credentials, not an unreachable server.
+    // A key file that is not there: UNKNOWN naming the key and the kubeconfig, not an unreachable server.
     const noKey = writeKubeconfig(c.dir, c.api.url, c.certs.ca, { certFile: c.certs.clientCertFile, keyFile: '/nonexistent/client.key' }, 'kubeconfig-x509-nokey');
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', noKey]);
     expect(r.code).toBe(3);
-    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - cannot load the credentials of kubeconfig user 'nagios': ENOENT.*\/nonexistent\/client\.key/);
+    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - kubeconfig \S+kubeconfig-x509-nokey: cannot read client-key \/nonexistent\/client\.key: no such file \(fix: check the client-key entry/);
   });
 
   it('a certificate it cannot verify: UNKNOWN naming TLS', async () => {

@@ -1,0 +1,41 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+
+/**
+ * Every process a run starts (journalctl, ip, the dqlite CLI, a kubeconfig's credential plugin)
+ * is registered here, so that whatever way the run ends (verdict, deadline, signal, crash) none is
+ * left behind: NRPE runs the checks every minute, and each orphan would pile up.
+ */
+const live = new Set<ChildProcess>();
+
+/**
+ * spawn, with the child in its own process group (so a shell script's own children go too) and
+ * registered until it exits. The caller's AbortSignal still applies.
+ */
+export function spawnTracked(file: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+  const child = spawn(file, args, { ...options, detached: true });
+  if (child.pid !== undefined) {
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+  }
+  // The group leader died on abort; its group may not have.
+  options.signal?.addEventListener('abort', () => killGroup(child), { once: true });
+  return child;
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Kill every process this run started and that still runs, with its process group. */
+export function killChildren(): void {
+  for (const child of live) killGroup(child);
+  live.clear();
+}
+
+/** How many started processes still run (for tests of the registry itself). */
+export const liveChildren = (): number => live.size;

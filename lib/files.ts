@@ -1,0 +1,92 @@
+import { closeSync, constants, createReadStream, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { userInfo } from 'node:os';
+import { ReasonedError } from './errors.ts';
+
+export class FileError extends ReasonedError {
+  /** The file is not there at all (a path to correct, or a file still to create). */
+  missing = false;
+}
+
+/** Files the checks read whole (kubeconfig, keys, known_hosts, state): none is near this. */
+export const MAX_SMALL_FILE = 4 * 1024 * 1024;
+
+const MiB = (n: number) => `${Math.round((n / 1048576) * 10) / 10} MiB`;
+
+function openError(err: unknown, what: string, path: string): FileError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return Object.assign(new FileError(`cannot read ${what} ${path}: no such file`, { fix: `check the path given for the ${what}` }), { missing: true });
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new FileError(`cannot read ${what} ${path}: permission denied for user ${userInfo().username}`, { fix: 'give the user running the check read access to it' });
+  }
+  return new FileError(`cannot open ${what} ${path}`, { cause: err });
+}
+
+/**
+ * Open without ever waiting: O_NONBLOCK makes a FIFO with no writer open at once instead of
+ * holding a thread until -t and past it (a thread blocked in open() also keeps the process from
+ * exiting).
+ */
+function openNow(path: string, what: string): { fd: number; stats: Stats } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    throw openError(err, what, path);
+  }
+  return { fd, stats: fstatSync(fd) };
+}
+
+function notAFile(stats: Stats, what: string, path: string): FileError {
+  const kind = stats.isDirectory() ? 'a directory' : stats.isFIFO() ? 'a pipe' : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : stats.isSocket() ? 'a socket' : 'something else';
+  return new FileError(`cannot read ${what} ${path}: it is ${kind}, not a file`, { fix: `give the ${what} as a regular file` });
+}
+
+const tooLarge = (stats: Stats, max: number, what: string, path: string) =>
+  new FileError(`cannot read ${what} ${path}: it is ${MiB(stats.size)}, more than the ${MiB(max)} such a file may be`, { fix: `check the path given for the ${what}` });
+
+/**
+ * The whole of a small regular file named by an option or a kubeconfig: never a pipe or a device
+ * (/dev/zero would fill memory, a FIFO would block), never more than `max` bytes, read
+ * synchronously because it is small and needed before anything else can start.
+ */
+export function readSmallFile(path: string, what: string, max = MAX_SMALL_FILE): Buffer {
+  const { fd, stats } = openNow(path, what);
+  try {
+    if (!stats.isFile()) throw notAFile(stats, what, path);
+    if (stats.size > max) throw tooLarge(stats, max, what, path);
+    const buf = Buffer.alloc(Math.min(stats.size, max) + 1);
+    let got = 0;
+    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, null)) > 0; ) got += n;
+    if (got > max) throw new FileError(`cannot read ${what} ${path}: it grew past ${MiB(max)} while it was read`);
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A file that must be a small regular file when it is read later (by a library, per request). */
+export function checkSmallFile(path: string, what: string, max = MAX_SMALL_FILE): void {
+  let stats: Stats;
+  try {
+    // stat never blocks on a FIFO, unlike open.
+    stats = statSync(path);
+  } catch (err) {
+    throw openError(err, what, path);
+  }
+  if (!stats.isFile()) throw notAFile(stats, what, path);
+  if (stats.size > max) throw tooLarge(stats, max, what, path);
+}
+
+/**
+ * A stream of a log a user names: a regular file, or a pipe (`<(journalctl ...)`, a FIFO).
+ * Opened without blocking; a FIFO with no writer reads as empty rather than hanging.
+ */
+export function openLogStream(path: string, what: string): { stream: Readable; pipe: boolean } {
+  const { fd, stats } = openNow(path, what);
+  if (stats.isFile()) return { stream: createReadStream(path, { fd }), pipe: false };
+  if (stats.isFIFO() || stats.isSocket()) return { stream: new Socket({ fd, readable: true, writable: false }), pipe: true };
+  closeSync(fd);
+  throw notAFile(stats, what, path);
+}

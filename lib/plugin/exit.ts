@@ -1,0 +1,44 @@
+import { writeSync } from 'node:fs';
+import { killChildren } from '../children.ts';
+
+const WRITE_PATIENCE_MS = 2000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Write all of it to a file descriptor before the process exits. process.stdout on a pipe gives
+ * up at the pipe's 64 KiB when the reader is slower than the writer and process.exit follows, so
+ * the write is done here, synchronously, waiting (at most a few seconds) while the pipe is full.
+ */
+export function writeAll(fd: number, text: string): void {
+  const data = Buffer.from(text);
+  let done = 0;
+  const giveUp = Date.now() + WRITE_PATIENCE_MS;
+  while (done < data.length) {
+    try {
+      done += writeSync(fd, data, done);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EAGAIN' || Date.now() > giveUp) return;
+      Atomics.wait(pause, 0, 0, 2);
+    }
+  }
+}
+
+let onExit: ((code: number) => void) | undefined;
+
+/** Something to do just before exiting, e.g. a last -vv log line. */
+export function beforeExit(fn: (code: number) => void): void {
+  onExit = fn;
+}
+
+/**
+ * The one way a run ends, whatever ended it (a verdict, the deadline, a signal, a crash): the
+ * output goes out whole, no process the run started is left running, and the exit code is the
+ * state's.
+ */
+export function finish(text: string, code: number): never {
+  killChildren();
+  writeAll(1, text);
+  onExit?.(code);
+  process.exit(code);
+}
