@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
+import { apiTime } from '../lib/k8s/time.ts';
 import { calicoIface, podReady, restarts } from '../lib/k8s/calico.ts';
 import { listAcross } from '../lib/k8s/list.ts';
 import { nodeExists } from '../lib/k8s/nodes.ts';
@@ -82,7 +83,8 @@ export const check: CheckDefinition<Args> = {
     await listAcross({ namespaces: [], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listPodForAllNamespaces({ ...p, fieldSelector: `spec.nodeName=${node}` }, o), (pod: Wire<V1Pod>) => {
       if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
       const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
-      if (started && now - new Date(started).getTime() < minAge * 1000) return;
+      const startedAt = apiTime(started, `start time of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
+      if (startedAt !== undefined && now - startedAt < minAge * 1000) return;
       counted++;
       const ns = pod.metadata?.namespace ?? '';
       const name = pod.metadata?.name ?? '';

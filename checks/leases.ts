@@ -4,10 +4,10 @@
 // (each kcm loss of lease exits kubelite on that node).
 import type { V1Lease } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
-import { holderNode, LEADER_LEASES, readLeaderLeases, renewAge } from '../lib/k8s/leases.ts';
+import { holderNode, LEADER_LEASES, leaseLife, readLeaderLeases, type LeaseLife } from '../lib/k8s/leases.ts';
 import { listNodes, nodeAt } from '../lib/k8s/nodes.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
-import type { CheckDefinition } from '../lib/plugin/runner.ts';
+import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
 import { localRunner } from '../lib/sources/command.ts';
@@ -53,16 +53,26 @@ export const check: CheckDefinition<Args> = {
     leases.forEach((lease: V1Lease, i) => {
       const name = LEADER_LEASES[i]!;
       const short = name === 'kube-controller-manager' ? 'kcm' : 'scheduler';
-      const age = renewAge(lease, now);
-      const duration = lease.spec?.leaseDurationSeconds ?? 15;
+      let life: LeaseLife;
+      try {
+        life = leaseLife(lease, now);
+      } catch (err) {
+        // Not a fresh lease, and not an expired one either: this lease cannot be judged.
+        v.find(State.UNKNOWN, `${short} lease cannot be judged: ${reasonOf(err)}`);
+        v.measure({ label: `${short}_renew_age`, value: NaN, uom: 's', min: 0 });
+        v.measure({ label: `${short}_transitions`, value: lease.spec?.leaseTransitions ?? 0, uom: 'c', min: 0 });
+        oldest = NaN;
+        return;
+      }
+      const { age, duration, expired } = life;
       const transitions = lease.spec?.leaseTransitions ?? 0;
       after[name] = transitions;
-      oldest = Math.max(oldest, age ?? Infinity);
+      oldest = Number.isNaN(oldest) ? oldest : Math.max(oldest, age ?? Infinity);
       v.measure({ label: `${short}_renew_age`, value: age ?? NaN, uom: 's', min: 0 });
       v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
       const holder = holderNode(lease);
       holders.push(`${short} ${holder ?? 'none'}`);
-      if (age === undefined || age > duration) v.find(State.CRITICAL, `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: no ${name} is leading`);
+      if (expired) v.find(State.CRITICAL, `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: no ${name} is leading`);
       const grew = before?.[name] !== undefined ? transitions - before[name]! : 0;
       if (grew > 0) v.find(State.WARNING, `${short} leadership changed ${grew} time${grew === 1 ? '' : 's'} since the last run`);
       v.detail(`${name}: holder ${lease.spec?.holderIdentity ?? 'none'}, renewed ${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ${duration}s), ${transitions} transitions`);
@@ -72,7 +82,7 @@ export const check: CheckDefinition<Args> = {
     try {
       writeState(stateFile, after);
     } catch (err) {
-      v.detail(`cannot keep leaseTransitions in ${stateFile} (${(err as Error).message}); churn is not judged`);
+      v.detail(`cannot keep leaseTransitions in ${stateFile} (${(err as Error).message}): churn is not judged next time`);
     }
 
     if (leader) {

@@ -71,7 +71,7 @@ export const check: CheckDefinition<Args> = {
       const lag = generationLag(obj);
       if (lag) {
         const since = specChangedAt(obj.metadata);
-        const age = since ? (now - since.getTime()) / 1000 : Infinity;
+        const age = since !== undefined ? (now - since) / 1000 : Infinity;
         const text = `${ref}: generation ${lag.generation} > observed ${lag.observed}${Number.isFinite(age) ? ` for ${formatDuration(Math.max(age, 1))}` : ''}`;
         (age > grace ? t.lagging : t.recent).push(text);
       }

@@ -3,7 +3,7 @@
 // while an earlier restart is still settling; restart a non-leader first.
 import { hostname } from 'node:os';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { holderNode, LEADER_LEASES, readLeaderLeases } from '../lib/k8s/leases.ts';
+import { holderNode, LEADER_LEASES, leaseLife, readLeaderLeases } from '../lib/k8s/leases.ts';
 import { listNodes, nodeAt, nodeReady } from '../lib/k8s/nodes.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import { logOptions, scanSources, windowOf, type LogArgs } from '../lib/log-input.ts';
@@ -38,6 +38,7 @@ export const check: CheckDefinition<Args> = {
   command: 'check_restart_preflight',
   description: 'go/no-go for restarting kubelite on --node: CRITICAL means do not proceed',
   defaultCritical: '0',
+  gate: true,
   options: (y) =>
     logOptions(kubeOptions(y), undefined)
       .option('node', { type: 'string', describe: 'the node you want to restart kubelite on (default: this host name)' })
@@ -78,6 +79,15 @@ export const check: CheckDefinition<Args> = {
       if (k.state !== State.OK) blockers.push(`${where}kine-retries ${stateName(k.state)}: ${k.summary}`);
       if (t.lastStart && win.now - t.lastStart < settle * 1000) blockers.push(`${where}kubelite restarted ${formatDuration(Math.max(1, (win.now - t.lastStart) / 1000))} ago (settle ${formatDuration(settle)})`);
     }
+    leases.forEach((lease, i) => {
+      const name = LEADER_LEASES[i]!;
+      try {
+        const { age, duration, expired } = leaseLife(lease, win.now);
+        if (expired) blockers.push(`no ${name} is leading (lease ${age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, duration ${duration}s`})`);
+      } catch (err) {
+        blockers.push(`cannot tell who leads ${name} (${reasonOf(err)})`);
+      }
+    });
     for (const n of nodes) if (!nodeReady(n)) blockers.push(`node ${n.metadata?.name} is not Ready`);
     if (!nodes.some((n) => n.metadata?.name === node)) blockers.push(`node ${node} is not in the cluster`);
 

@@ -3,6 +3,7 @@
 // was bound anywhere since the oldest of them arrived, the scheduler itself looks stalled.
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
+import { apiTime } from '../lib/k8s/time.ts';
 import { byScope, listAcross } from '../lib/k8s/list.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import { dns1123Label } from '../lib/names.ts';
@@ -43,14 +44,14 @@ export const check: CheckDefinition<Args> = {
     await listAcross({ namespaces, cluster }, { resource: 'pods', group: '' }, byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core)), (pod: Wire<V1Pod>) => {
       const bound = scheduledAt(pod);
       if (bound) {
-        const t = new Date(bound).getTime();
+        const t = apiTime(bound, `scheduling time of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`)!;
         newestBind = Math.max(newestBind, t);
         const node = pod.spec?.nodeName ?? '';
         newestByNode.set(node, Math.max(newestByNode.get(node) ?? 0, t));
         return;
       }
       if (pod.status?.phase !== 'Pending' || pod.metadata?.deletionTimestamp) return;
-      const created = new Date(pod.metadata?.creationTimestamp ?? now).getTime();
+      const created = apiTime(pod.metadata?.creationTimestamp, `creationTimestamp of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`) ?? now;
       if (now - created < minAge * 1000) return;
       const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
       waiting.push({ ref: `${pod.metadata?.namespace}/${pod.metadata?.name}`, since: created, why: cond?.message ?? cond?.reason ?? 'not scheduled yet' });

@@ -35,7 +35,7 @@ const fresh = (): Tally => ({ jobs: 0, cron: 0, noTtl: 0, byNamespace: new Map()
 function tallyJob(t: Tally, job: Wire<V1Job>, now: number, minAgeSeconds: number): void {
   t.jobs++;
   const finish = jobFinish(job);
-  if (!finish?.at || now - finish.at.getTime() < minAgeSeconds * 1000) return;
+  if (!finish?.at || now - finish.at < minAgeSeconds * 1000) return;
   const ns = job.metadata?.namespace ?? '';
   const entry = t.byNamespace.get(ns) ?? { complete: 0, failed: 0 };
   if (finish.type === 'Complete') entry.complete++;

@@ -15,9 +15,10 @@ import { check as staleJobs } from '../checks/stale-jobs.ts';
 import { shareJournalReads } from '../lib/log-input.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
-import { sanitize, unknownOutcome } from '../lib/plugin/output.ts';
+import { sanitize } from '../lib/plugin/output.ts';
+import { UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
-import { checkTimeout, guardProcess, outcomeOf, prepare, reasonOf, VERSION, type CheckDefinition } from '../lib/plugin/runner.ts';
+import { cannotTell, checkTimeout, guardProcess, outcomeOf, prepare, reasonOf, VERSION, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State, stateName, worst } from '../lib/plugin/state.ts';
 import type { Outcome } from '../lib/plugin/verdict.ts';
 import { loadKubeConfig } from '../lib/sources/kube.ts';
@@ -35,19 +36,19 @@ function table(outcomes: Outcome[], color: boolean): string {
 const json = (o: Outcome) => ({ check: o.check, state: stateName(o.state), code: o.state as number, summary: o.summary, metrics: o.perfdata.map((p) => ({ ...p, warn: p.warn?.toString() ?? null, crit: p.crit?.toString() ?? null })), details: o.details });
 
 interface Run {
-  name: string;
+  def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>;
   start: (deadline: Deadline, log: Logger) => Promise<Outcome>;
 }
 
 /** A check with its command line; a bad option is its own UNKNOWN, not the whole run's. */
 function plan<A>(def: CheckDefinition<A>, argv: string[]): Run {
   return {
-    name: def.name,
+    def,
     start: async (deadline, log) => {
       try {
         return await outcomeOf(def, prepare(def, argv), deadline, log);
       } catch (err) {
-        return unknownOutcome(def.name, reasonOf(err));
+        return cannotTell(def, reasonOf(err), err instanceof UsageError);
       }
     },
   };
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
   const log = silentLogger;
   const results: (Outcome | undefined)[] = runs.map(() => undefined);
   const report = (): never => {
-    const outcomes = results.map((o, i) => o ?? unknownOutcome(runs[i]!.name, deadline.reason()));
+    const outcomes = results.map((o, i) => o ?? cannotTell(runs[i]!.def, deadline.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
     if (args.format === 'json') finish(JSON.stringify(outcomes.map(json)) + '\n', state);
     if (!outcomes.length) finish('no check applies on this host: no journalctl and no kubeconfig\n', state);
@@ -122,5 +123,5 @@ async function main(): Promise<void> {
   report();
 }
 
-guardProcess('MICROK8S-CHECKS', () => 'nagios');
+guardProcess({ name: 'MICROK8S-CHECKS' }, () => 'nagios');
 void main();

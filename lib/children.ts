@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio, type SpawnOptions } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 /**
  * Every process a run starts (journalctl, ip, the dqlite CLI, a kubeconfig's credential plugin)
@@ -8,11 +9,12 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 const live = new Set<ChildProcess>();
 
 /**
- * spawn, with the child in its own process group (so a shell script's own children go too) and
- * registered until it exits. The caller's AbortSignal still applies.
+ * spawn (no stdin; stdout and stderr piped), with the child in its own process group (so a shell
+ * script's own children go too) and registered until it exits. The caller's AbortSignal still
+ * applies, and then kills the group.
  */
-export function spawnTracked(file: string, args: readonly string[], options: SpawnOptions): ChildProcess {
-  const child = spawn(file, args, { ...options, detached: true });
+export function spawnTracked(file: string, args: readonly string[], options: Omit<SpawnOptions, 'stdio' | 'detached'> = {}): ChildProcessByStdio<null, Readable, Readable> {
+  const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (child.pid !== undefined) {
     live.add(child);
     child.once('exit', () => live.delete(child));

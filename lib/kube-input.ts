@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from './log.ts';
 import type { Deadline } from './plugin/deadline.ts';
 import { VERSION } from './plugin/runner.ts';
 import { loadKubeConfig, type RequestPolicy } from './sources/kube.ts';
+import { superviseCredentialPlugins } from './sources/kube-credentials.ts';
 import { httpsTransport } from './sources/kube-transport.ts';
 
 export interface KubeArgs {
@@ -26,8 +27,9 @@ export interface Cluster {
 /** Load the kubeconfig and tie every request to the run's deadline (and, with -vv, log each). */
 export function connect(args: KubeArgs, deadline: Deadline, log: Logger = silentLogger): Cluster {
   const { kc, server } = loadKubeConfig(args);
+  const pluginFailure = superviseCredentialPlugins(kc, deadline.signal);
   // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
-  const config = createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi: httpsTransport(kc, `microk8s-checks/${VERSION}`, log) });
+  const config = createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi: httpsTransport(kc, `microk8s-checks/${VERSION}`, log, pluginFailure) });
   return {
     server,
     policy: { signal: deadline.signal, server, remainingMs: () => deadline.remainingMs() },

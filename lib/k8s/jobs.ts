@@ -1,9 +1,10 @@
 import type { V1Job } from '@kubernetes/client-node';
 import type { Wire } from '../sources/kube.ts';
+import { apiTime } from './time.ts';
 
 export interface Finish {
   type: 'Complete' | 'Failed';
-  at?: Date;
+  at?: number;
 }
 
 /**
@@ -15,13 +16,12 @@ export interface Finish {
 export function jobFinish(job: Wire<V1Job>): Finish | undefined {
   for (const c of job.status?.conditions ?? []) {
     if (c.status !== 'True') continue;
-    if (c.type === 'Complete') return { type: 'Complete', at: toDate(job.status?.completionTime ?? c.lastTransitionTime) };
-    if (c.type === 'Failed') return { type: 'Failed', at: toDate(c.lastTransitionTime) };
+    const of = `Job ${job.metadata?.namespace}/${job.metadata?.name}`;
+    if (c.type === 'Complete') return { type: 'Complete', at: apiTime(job.status?.completionTime ?? c.lastTransitionTime, `completion time of ${of}`) };
+    if (c.type === 'Failed') return { type: 'Failed', at: apiTime(c.lastTransitionTime, `failure time of ${of}`) };
   }
   return undefined;
 }
-
-const toDate = (t: string | undefined) => (t ? new Date(t) : undefined);
 
 export function ownedByCronJob(job: Wire<V1Job>): boolean {
   return (job.metadata?.ownerReferences ?? []).some((o) => o.kind === 'CronJob' && o.controller);

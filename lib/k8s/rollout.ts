@@ -1,21 +1,23 @@
 import type { V1Deployment, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
 import type { Wire } from '../sources/kube.ts';
+import { apiTime } from './time.ts';
 
 /**
  * When the spec was last written: the newest managedFields entry on the main resource (not the
  * status subresource) that owns spec fields. That is when the controller had something new to
  * observe. Without managedFields (stripped by some tools) the creation time stands in.
  */
-export function specChangedAt(meta: Wire<V1ObjectMeta> | undefined): Date | undefined {
-  let newest: Date | undefined;
+export function specChangedAt(meta: Wire<V1ObjectMeta> | undefined): number | undefined {
+  let newest: number | undefined;
+  const of = `${meta?.namespace}/${meta?.name}`;
   for (const entry of meta?.managedFields ?? []) {
     if (entry.subresource || !entry.time) continue;
     const fields = entry.fieldsV1 as Record<string, unknown> | undefined;
     if (!fields || !('f:spec' in fields)) continue;
-    const t = new Date(entry.time);
-    if (!newest || t > newest) newest = t;
+    const t = apiTime(entry.time, `managedFields time of ${of}`)!;
+    if (newest === undefined || t > newest) newest = t;
   }
-  return newest ?? (meta?.creationTimestamp ? new Date(meta.creationTimestamp) : undefined);
+  return newest ?? apiTime(meta?.creationTimestamp, `creationTimestamp of ${of}`);
 }
 
 /** generation ahead of observedGeneration: the controller has not seen the newest spec. */

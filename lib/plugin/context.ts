@@ -10,6 +10,8 @@ export class ScalarContext {
   ) {}
 
   evaluate(metric: Metric): State {
+    // A value that could not be determined is judged by no range: with thresholds set, that is UNKNOWN.
+    if (Number.isNaN(metric.value)) return this.warning || this.critical ? State.UNKNOWN : State.OK;
     if (this.critical?.alerts(metric.value)) return State.CRITICAL;
     if (this.warning?.alerts(metric.value)) return State.WARNING;
     return State.OK;

@@ -19,7 +19,8 @@ export interface Perfdata extends Metric {
 /** 'label'=value[UOM];[warn];[crit];[min];[max] with trailing empty fields dropped. */
 export function formatPerfdata(p: Perfdata): string {
   const fields = [
-    formatNumber(p.value) + (p.uom ?? ''),
+    // An undetermined value is a bare U (guidelines): "Us" would be no value at all.
+    Number.isFinite(p.value) ? formatNumber(p.value) + (p.uom ?? '') : 'U',
     p.warn?.toString() ?? '',
     p.crit?.toString() ?? '',
     p.min === undefined ? '' : formatNumber(p.min),

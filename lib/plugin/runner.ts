@@ -5,6 +5,7 @@ import { Deadline } from './deadline.ts';
 import { beforeExit, finish } from './exit.ts';
 import { DEFAULT_LONG_OUTPUT_BYTES, render, unknownOutcome, type Format } from './output.ts';
 import { Range } from './range.ts';
+import { State } from './state.ts';
 import type { Outcome } from './verdict.ts';
 
 export const VERSION = '0.1.0';
@@ -36,7 +37,22 @@ export interface CheckDefinition<A> {
   defaultCritical?: string;
   options: (y: Argv<CommonArgs>) => Argv<A & CommonArgs>;
   examples?: [string, string][];
+  /**
+   * A gate (a go/no-go before a risky action) answers GO only when it established health: what
+   * would make another check UNKNOWN (a source it cannot read, a deadline) is its NO-GO.
+   */
+  gate?: boolean;
   run: (ctx: RunContext<A>) => Promise<Outcome>;
+}
+
+/**
+ * The outcome of a run that could not reach a verdict. A bad command line stays UNKNOWN for
+ * every check (nothing was looked at); anything else is UNKNOWN, or for a gate a NO-GO (CRITICAL)
+ * that says why it cannot tell.
+ */
+export function cannotTell(def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>, reason: string, usage = false): Outcome {
+  if (!def.gate || usage) return unknownOutcome(def.name, reason);
+  return { ...unknownOutcome(def.name, `NO-GO: cannot establish that the cluster is healthy: ${reason}`), state: State.CRITICAL };
 }
 
 /**
@@ -74,14 +90,17 @@ export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number 
  * bug, or a library's stray 'error' event) and the signals a poller or a person sends. Node's own
  * way out would be exit 1, which Nagios reads as WARNING, and would orphan the run's children.
  */
-export function guardProcess(name: string, format: () => Format, activity: () => string = () => ''): void {
-  const fail = (err: unknown) => finish(render(unknownOutcome(name, reasonOf(err)), format()), 3);
-  process.on('uncaughtException', fail);
-  process.on('unhandledRejection', fail);
+export function guardProcess(def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>, format: () => Format, activity: () => string = () => ''): void {
+  const end = (reason: string) => {
+    const outcome = cannotTell(def, reason);
+    finish(render(outcome, format()), outcome.state);
+  };
+  process.on('uncaughtException', (err) => end(reasonOf(err)));
+  process.on('unhandledRejection', (err) => end(reasonOf(err)));
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => {
       const during = activity();
-      finish(render(unknownOutcome(name, `stopped by ${signal}${during ? ` while ${during}` : ''}`), format()), 3);
+      end(`stopped by ${signal}${during ? ` while ${during}` : ''}`);
     });
   }
 }
@@ -149,7 +168,7 @@ export async function outcomeOf<A>(def: CheckDefinition<A>, p: Prepared<A>, dead
     return await def.run({ ...p, deadline, log });
   } catch (err) {
     log.error({ err }, 'check failed');
-    return unknownOutcome(def.name, deadline.signal.aborted ? deadline.reason() : reasonOf(err));
+    return cannotTell(def, deadline.signal.aborted ? deadline.reason() : reasonOf(err), err instanceof UsageError);
   }
 }
 
@@ -158,12 +177,13 @@ const requestedFormat = (argv: string[]): Format => (argv.includes('--format=jso
 export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = process.argv.slice(2)): Promise<never> {
   let format = requestedFormat(argv);
   let deadline: Deadline | undefined;
-  guardProcess(def.name, () => format, () => deadline?.activity ?? '');
+  guardProcess(def, () => format, () => deadline?.activity ?? '');
   let p: ReturnType<typeof prepare<A>>;
   try {
     p = prepare(def, argv);
   } catch (err) {
-    finish(render(unknownOutcome(def.name, reasonOf(err)), format), 3);
+    const outcome = cannotTell(def, reasonOf(err), err instanceof UsageError);
+    finish(render(outcome, format), outcome.state);
   }
   if (p.help) finish((await p.y.getHelp()) + '\n', 0);
   if (p.version) finish(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
@@ -173,7 +193,8 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   beforeExit((code) => log.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit'));
   deadline = new Deadline(p.args.timeout, (d) => {
     log.warn({ activity: d.activity }, 'deadline reached');
-    finish(render(unknownOutcome(def.name, d.reason()), format), 3);
+    const outcome = cannotTell(def, d.reason());
+    finish(render(outcome, format), outcome.state);
   });
   const outcome = await outcomeOf(def, p, deadline, log);
   deadline.cancel();

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnTracked } from '../children.ts';
 import { ReasonedError } from '../errors.ts';
 
 /** Runs a fixed argv (locally, or on a remote host over SSH) and returns its stdout. */
@@ -12,7 +12,7 @@ const MAX_OUTPUT = 32 * 1024 * 1024;
 export const localRunner: CommandRunner = (argv, signal) =>
   new Promise((resolve, reject) => {
     const [file, ...args] = argv;
-    const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'], signal, env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+    const child = spawnTracked(file!, args, { signal, env: { ...process.env, LC_ALL: 'C.UTF-8' } });
     const out: Buffer[] = [];
     let size = 0;
     let stderr = '';

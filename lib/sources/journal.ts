@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { PassThrough, type Writable } from 'node:stream';
+import { spawnTracked } from '../children.ts';
 import { ReasonedError } from '../errors.ts';
 import { forEachLine } from './lines.ts';
 import { isJournalNotice, parseShortUnix, type LogLine } from './logline.ts';
@@ -73,8 +73,7 @@ export type StreamExec = (argv: string[], signal: AbortSignal, sink: Writable) =
 
 export const localExec: StreamExec = (argv, signal, sink) =>
   new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawnTracked(argv[0]!, argv.slice(1), {
       signal,
       env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '', LC_ALL: 'C.UTF-8' },
     });

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { SelfDecodingBody, wrapHttpLibrary, type HttpLibrary, type KubeConfig, type RequestContext, ResponseContext } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../log.ts';
 import { KubeError } from './kube.ts';
+import type { PluginFailure } from './kube-credentials.ts';
 
 /**
  * How client-node's generated APIs send their requests here: node:https, with the kubeconfig's
@@ -17,7 +18,7 @@ import { KubeError } from './kube.ts';
  * (the one under write contention) to save bytes on loopback. With -vv each request is logged
  * (method, path, status, size, time; never a header).
  */
-export function httpsTransport(kc: KubeConfig, userAgent: string, log: Logger = silentLogger): HttpLibrary {
+export function httpsTransport(kc: KubeConfig, userAgent: string, log: Logger = silentLogger, pluginFailure: () => PluginFailure | undefined = () => undefined): HttpLibrary {
   let keepAlive: http.Agent | undefined;
   return wrapHttpLibrary({
     async send(ctx: RequestContext): Promise<ResponseContext> {
@@ -26,8 +27,13 @@ export function httpsTransport(kc: KubeConfig, userAgent: string, log: Logger = 
       try {
         await kc.applyToHTTPSOptions(options);
       } catch (err) {
-        const user = kc.getCurrentUser()?.name ?? '(none)';
-        throw new KubeError(`cannot load the credentials of kubeconfig user '${user}'`, { cause: err, fix: 'check its client-certificate, client-key or exec entries, and that the check user may read them' });
+        const user = kc.getCurrentUser();
+        const plugin = pluginFailure();
+        const fix = 'run the plugin by hand as the user running the check';
+        // Never the plugin's own words: what it prints on failure may hold a token or a key.
+        if (plugin) throw new KubeError(`credential plugin '${plugin.command}' of kubeconfig user '${user?.name}' failed (${plugin.code === null ? 'it could not be run' : `exit ${plugin.code}`})`, { fix });
+        if (user?.exec) throw new KubeError(`credential plugin of kubeconfig user '${user.name}' gave no usable credential`, { fix });
+        throw new KubeError(`cannot load the credentials of kubeconfig user '${user?.name ?? '(none)'}'`, { cause: err, fix: 'check its client-certificate, client-key or exec entries, and that the check user may read them' });
       }
       const url = new URL(ctx.getUrl());
       const client = url.protocol === 'http:' ? http : https;
@@ -54,7 +60,7 @@ function exchange(client: typeof http | typeof https, url: URL, request: https.R
   const ms = () => Math.round(performance.now() - started);
   return new Promise((resolve, reject) => {
     const req = client.request(url, request, (res) => {
-      const data = readAll(res);
+      const data = readAll(res, url);
       data.then(
         (b) => log.debug({ method, path, status: res.statusCode, bytes: b.length, ms: ms(), reused: req.reusedSocket }, 'API request'),
         (err: Error) => log.debug({ method, path, status: res.statusCode, ms: ms(), error: err.message }, 'API response cut off'),
@@ -74,11 +80,23 @@ function exchange(client: typeof http | typeof https, url: URL, request: https.R
   });
 }
 
+/**
+ * The most one answer may bring. A page is at most 500 objects (PAGE_SIZE), a few MiB even for
+ * large Pods; a server or proxy that sends more without end would take all memory before -t.
+ */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
 /** Read the body now, so the connection goes back to the agent whether or not anyone asks for it. */
-function readAll(res: http.IncomingMessage): Promise<Buffer> {
+function readAll(res: http.IncomingMessage, url: URL): Promise<Buffer> {
   const done = new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_RESPONSE_BYTES) return void chunks.push(chunk);
+      reject(new KubeError(`API server ${url.origin} sent more than ${MAX_RESPONSE_BYTES / 1048576} MiB for ${url.pathname}: stopped reading`, { fix: 'check what answers at the server address in the kubeconfig' }));
+      res.destroy();
+    });
     res.once('end', () => resolve(Buffer.concat(chunks)));
     res.once('error', reject);
     res.once('close', () => {

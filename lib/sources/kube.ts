@@ -173,10 +173,52 @@ function statusMessage(body: unknown): string {
  */
 export type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
 
-const passThrough = (ctx: ResponseContext) => new Observable(Promise.resolve(ctx));
+/** A body read as JSON: the parsed value, or why it is not JSON at all. */
+function parseBody(text: string): { value?: unknown; invalid?: true } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return { invalid: true };
+  }
+}
 
-/** Per-request options that tie the request to the run's deadline (and, for lists, take the items). */
-export function requestOptions(policy: RequestPolicy, post: ObservableMiddleware['post'] = passThrough): ConfigurationOptions {
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * What a 200 answer must be for the checks to trust it: a list (an object whose `items` is an
+ * array, or null for none) or an object with metadata. A proxy's login page, a health endpoint at
+ * a wrong URL or `{}` would otherwise read as an empty list, and an empty list is an OK.
+ */
+function unexpectedBody(ctx: ResponseContext, text: string, what: Resource, server: string, list: boolean): { error?: KubeError; value?: Record<string, unknown> } {
+  const { value, invalid } = parseBody(text);
+  const ok = isObject(value) && (list ? (Array.isArray(value.items) || value.items === null) && (typeof value.kind !== 'string' || value.kind.endsWith('List')) : isObject(value.metadata));
+  if (ok) return { value: value as Record<string, unknown> };
+  const type = ctx.headers['content-type']?.split(';')[0] || 'no content type';
+  const shape = invalid ? 'not JSON' : Array.isArray(value) ? 'a JSON array' : isObject(value) ? `a JSON object that is not ${list ? 'a list' : 'an API object'}` : `a JSON ${value === null ? 'null' : typeof value}`;
+  return {
+    error: new KubeError(`API server ${server} answered ${describe(what)} with ${shape} (${type}, ${text.length} bytes)`, {
+      fix: 'check the server address in the kubeconfig: something other than the Kubernetes API answers there (a proxy, another service)',
+    }),
+  };
+}
+
+/** A post step that lets a 200 through only when its body is what was asked for (unexpectedBody). */
+function checkedBody(what: Resource, server: string, list: boolean, use: (value: Record<string, unknown>) => string | undefined = () => undefined): ObservableMiddleware['post'] {
+  return (ctx) =>
+    new Observable(
+      (async () => {
+        if (ctx.httpStatusCode !== 200) return ctx;
+        const text = await ctx.body.text();
+        const { error, value } = unexpectedBody(ctx, text, what, server, list);
+        if (error) throw error;
+        const rest = use(value!) ?? text;
+        return new ResponseContext(ctx.httpStatusCode, ctx.headers, { text: async () => rest, binary: async () => Buffer.from(rest), stream: () => null });
+      })(),
+    );
+}
+
+/** Per-request options that tie the request to the run's deadline and check what a 200 brings. */
+export function requestOptions(policy: RequestPolicy, what: Resource, post: ObservableMiddleware['post'] = checkedBody(what, policy.server, what.verb === 'list')): ConfigurationOptions {
   // The object-parameter API hands these to the observable API, so the middleware is observable-style.
   const mw: ObservableMiddleware = {
     pre: (ctx: RequestContext) => {
@@ -193,17 +235,14 @@ export function requestOptions(policy: RequestPolicy, post: ObservableMiddleware
  * before client-node turns each into model class instances: that conversion was the largest
  * single cost of a long list. client-node then converts an empty list carrying the metadata.
  */
-function listOptions(policy: RequestPolicy, onItems: (items: unknown[]) => void): ConfigurationOptions {
-  return requestOptions(policy, (ctx) =>
-    new Observable(
-      (async () => {
-        if (ctx.httpStatusCode !== 200) return ctx;
-        const page = JSON.parse(await ctx.body.text()) as { items?: unknown[] };
-        onItems(page.items ?? []);
-        const rest = JSON.stringify({ ...page, items: [] });
-        return new ResponseContext(ctx.httpStatusCode, ctx.headers, { text: async () => rest, binary: async () => Buffer.from(rest), stream: () => null });
-      })(),
-    ),
+function listOptions(policy: RequestPolicy, what: Resource, onItems: (items: unknown[]) => void): ConfigurationOptions {
+  return requestOptions(
+    policy,
+    what,
+    checkedBody(what, policy.server, true, (page) => {
+      onItems((page.items as unknown[] | null) ?? []);
+      return JSON.stringify({ ...page, items: [] });
+    }),
   );
 }
 
@@ -215,7 +254,7 @@ export interface RequestPolicy {
 }
 
 /** One request with one retry on 429/5xx (after Retry-After, if it fits in the deadline). */
-export async function request<T>(what: Resource, policy: RequestPolicy, send: (options: ConfigurationOptions) => Promise<T>, options = requestOptions(policy)): Promise<T> {
+export async function request<T>(what: Resource, policy: RequestPolicy, send: (options: ConfigurationOptions) => Promise<T>, options = requestOptions(policy, what)): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await send(options);
@@ -262,7 +301,8 @@ export async function forEachListed<T extends { metadata?: { namespace?: string;
       onItem(item);
     }
   };
-  const options = listOptions(policy, deliver);
+  const options = listOptions(policy, what, deliver);
+  const tokens = new Set<string>();
   for (;;) {
     let page: ListPage<T>;
     try {
@@ -272,6 +312,8 @@ export async function forEachListed<T extends { metadata?: { namespace?: string;
         restarted = true;
         cont = undefined;
         skipThrough = last;
+        // A new list from the start may be handed the same tokens again.
+        tokens.clear();
         continue;
       }
       throw err;
@@ -279,6 +321,9 @@ export async function forEachListed<T extends { metadata?: { namespace?: string;
     pages++;
     cont = page.metadata?._continue || undefined;
     if (!cont) return pages;
+    // A server (or proxy) that hands out a token it gave before would be listed for ever.
+    if (tokens.has(cont)) throw new KubeError(`API server ${policy.server} repeated a continue token while listing ${what.resource} (page ${pages}): the list would never end`, { fix: 'check what answers at the server address; rerun' });
+    tokens.add(cont);
   }
 }
 
