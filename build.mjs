@@ -41,11 +41,15 @@ fi
 # Heap flags: a ceiling with a small young generation makes V8 collect as it goes, so a
 # 50,000-Job list stays near 105 MB instead of 140 MB; every list page is bounded (500 items).
 # A ceiling of 256 MB would cost a full collection during start-up (6 ms); 384 MB does not.
+# No background compile jobs: Node can deadlock at exit when one waits for a main-thread GC while
+# exit joins its thread (nodejs/node#54918, seen here after a 50 MB log line): the check printed
+# its verdict and never ended, deaf to SIGTERM. Compiling on the main thread costs nothing a
+# short run notices.
 # In the background so that a poller's SIGTERM (NRPE's on its own timeout) reaches this shell's trap
 # and is passed on at once: the check then stops its own children and says UNKNOWN. stdin is kept
 # on fd 3 first, because sh gives a background command /dev/null as its stdin (--log-file -).
 exec 3<&0
-"$node" --max-old-space-size=384 --max-semi-space-size=4 "$bundle" "$@" 0<&3 3<&- &
+"$node" --max-old-space-size=384 --max-semi-space-size=4 --no-concurrent-recompilation --no-concurrent-sparkplug "$bundle" "$@" 0<&3 3<&- &
 child=$!
 exec 3<&-
 for sig in TERM INT HUP; do trap "stopped=1; kill -$sig $child 2>/dev/null" "$sig"; done

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -33,6 +34,21 @@ export function defaultSshTarget(host: string, o: { user?: string; key?: string;
     key: o.key,
     knownHosts: o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
   };
+}
+
+/**
+ * The agent named by SSH_AUTH_SOCK, if it is there: ssh2 reports a dead agent socket as an
+ * 'error' event nobody can listen to, after the connection is made.
+ */
+function agentSocket(path: string): string {
+  let socket = false;
+  try {
+    socket = statSync(path).isSocket();
+  } catch {
+    // Said below.
+  }
+  if (!socket) throw new SshError(`no SSH agent at SSH_AUTH_SOCK=${path}`, { fix: 'give --ssh-key, or start ssh-agent and export its SSH_AUTH_SOCK' });
+  return path;
 }
 
 /** One argument quoted for a POSIX shell: the remote side runs the command through one. */
@@ -72,7 +88,7 @@ export class SshConnection {
     };
     if (t.key) {
       config.privateKey = readSmallFile(t.key, 'SSH key', 64 * 1024);
-    } else if (process.env.SSH_AUTH_SOCK) config.agent = process.env.SSH_AUTH_SOCK;
+    } else if (process.env.SSH_AUTH_SOCK) config.agent = agentSocket(process.env.SSH_AUTH_SOCK);
     else throw new SshError('no SSH key: give --ssh-key or run an ssh-agent (SSH_AUTH_SOCK)');
 
     const client = new Client();

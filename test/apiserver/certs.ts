@@ -34,9 +34,14 @@ export function makeCerts(ips: string[] = ['127.0.0.1']): Certs {
  * A kubeconfig file as `microk8s config` writes one, with a bearer token user; or, given
  * certificate and key files, as MicroK8s' client-x509.config template does.
  */
-export function writeKubeconfig(dir: string, server: string, ca: string, user: string | { certFile: string; keyFile: string }, name = 'kubeconfig'): string {
+export function writeKubeconfig(dir: string, server: string, ca: string, user: string | { certFile: string; keyFile: string } | { exec: string }, name = 'kubeconfig'): string {
   const file = join(dir, name);
-  const credentials = typeof user === 'string' ? `token: ${user}` : `client-certificate: ${user.certFile}\n    client-key: ${user.keyFile}`;
+  const credentials =
+    typeof user === 'string'
+      ? `token: ${user}`
+      : 'exec' in user
+        ? `exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ${user.exec}\n      interactiveMode: Never\n      provideClusterInfo: false`
+        : `client-certificate: ${user.certFile}\n    client-key: ${user.keyFile}`;
   writeFileSync(
     file,
     `apiVersion: v1

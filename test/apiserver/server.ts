@@ -104,6 +104,11 @@ export interface ApiServer {
    * server closing an idle connection does to a client that reused it at that very moment.
    */
   closeNextReused: boolean;
+  /**
+   * Answer in place of the API server when this returns true (after authentication): what a proxy,
+   * a wrong URL or a broken server sends. Requests it answers are recorded as usual.
+   */
+  intercept?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
   add(resource: string, ...objects: object[]): void;
   clear(resource?: string): void;
   /** Forget objects, requests, faults and delays: a clean server for the next test. */
@@ -187,6 +192,7 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
       api.delayMs = 0;
       api.expireNextContinue = false;
       api.closeNextReused = false;
+      api.intercept = undefined;
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -217,6 +223,7 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
       if (!ident) return status(res, 401, 'Unauthorized', 'Unauthorized');
       record.user = ident.user;
 
+      if (api.intercept?.(req, res, url)) return;
       const fault = api.faults.find((f) => f.times > 0 && (!f.path || url.pathname.includes(f.path)));
       if (fault) {
         fault.times--;

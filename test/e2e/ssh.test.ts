@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +94,23 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('a dead agent socket, a FIFO for known_hosts, /dev/zero for the key: UNKNOWN within -t, never a crash', async () => {
+    const noKey = ['--ssh-port', String(sshd.port), '--ssh-known-hosts', known, '--ssh-user', 'root'];
+    const agent = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...noKey, '--journal-file', journal], { env: { ...process.env, SSH_AUTH_SOCK: '/nonexistent.sock' } });
+    expect(agent.code).toBe(3);
+    expect(agent.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: no SSH agent at SSH_AUTH_SOCK=\/nonexistent\.sock \(fix: give --ssh-key/);
+    expect(agent.stderr).toBe('');
+    const fifo = join(mkdtempSync(join(tmpdir(), 'mk8s-fifo-')), 'known_hosts');
+    execFileSync('mkfifo', [fifo]);
+    const hosts = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(fifo), '--journal-file', journal, '-t', '3']);
+    expect(hosts.code).toBe(3);
+    expect(hosts.first).toMatch(/cannot read known hosts file .*known_hosts: it is a pipe, not a file/);
+    const zero = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(known, '/dev/zero'), '--journal-file', journal, '-t', '3']);
+    expect(zero.code).toBe(3);
+    expect(zero.first).toMatch(/cannot read SSH key \/dev\/zero: it is a device, not a file/);
+    for (const r of [hosts, zero]) expect(r.ms).toBeLessThan(4000);
   });
 
   it('hostile values reach the remote side as one literal argument, or are refused', async () => {

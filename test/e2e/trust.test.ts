@@ -1,0 +1,361 @@
+// An OK you can trust: every way a source can fail or lie ends in the right state, or in UNKNOWN
+// (NO-GO for the gate) with its reason, within -t, leaving no process and printing no secret.
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { writeKubeconfig } from '../apiserver/certs.ts';
+import { deployment, job, lease, node } from '../apiserver/objects.ts';
+import { useCluster, type TestCluster } from '../helpers/cluster.ts';
+import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
+import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
+
+const cluster = useCluster();
+let c: TestCluster;
+beforeEach(() => {
+  c = cluster();
+});
+const kc = () => ['--kubeconfig', c.kubeconfig];
+const scratch = () => mkdtempSync(join(tmpdir(), 'mk8s-trust-'));
+
+const healthy = () => {
+  c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }), node({ name: 'k8s03', ip: '10.0.0.13' }));
+  c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
+};
+
+const storm = (): Entry[] => Array.from({ length: 60 }, (_, i) => ({ age: 10 + i * 4, service: DQLITE, message: logrus(at(10 + i * 4), 'error', LOCK_TXN) }));
+const quiet = (): Entry[] => [{ age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-29361840"') }];
+const journalDir = (entries: Entry[]) => {
+  const dir = scratch();
+  makeJournal(entries, dir);
+  return dir;
+};
+
+/** Processes whose command line holds this text, other than the pgrep itself. */
+function running(marker: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+describe.skipIf(!haveJournalRemote)('journals as given', () => {
+  it('reads every --journal-dir, and --journal-dir with --journal-file: a storm in one of them is not OK', async () => {
+    const stormy = journalDir(storm());
+    const calm = journalDir(quiet());
+    const both = await runBuilt('check_dqlite_lock', ['--journal-dir', stormy, '--journal-dir', calm]);
+    expect(both.code).toBe(2);
+    expect(both.first).toMatch(/^DQLITE-LOCK CRITICAL - 60 'database is locked' lines in the last 5m .*\| locked=60;5;50;0/);
+    const reversed = await runBuilt('check_dqlite_lock', ['--journal-dir', calm, '--journal-dir', stormy]);
+    expect(reversed.perf.locked).toBe('60;5;50;0');
+    const mixed = await runBuilt('check_dqlite_lock', ['--journal-dir', calm, '--journal-file', join(stormy, 'system.journal')]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.perf.locked).toBe('60;5;50;0');
+  });
+
+  it('a journal file whose data is damaged is UNKNOWN saying so; one that ends before the window says that', async () => {
+    const dir = journalDir(storm());
+    const file = join(dir, 'system.journal');
+    // Overwrite the data objects (where the MESSAGE= fields are), leaving the header intact.
+    const data = readFileSync(file);
+    const first = data.indexOf('MESSAGE=');
+    const last = data.lastIndexOf('MESSAGE=');
+    data.fill(0xab, first - 64, last + 400);
+    writeFileSync(file, data);
+    const damaged = await runBuilt('check_dqlite_lock', ['--journal-file', file]);
+    expect(damaged.code).toBe(3);
+    expect(damaged.first).toMatch(/^DQLITE-LOCK UNKNOWN - journal .*system\.journal is damaged: it records entries up to \S+, but none in the window can be read \(fix: see journalctl --verify --file=/);
+    const old = join(journalDir([{ age: 3600, service: DQLITE, message: logrus(at(3600), 'error', LOCK_TXN) }]), 'system.journal');
+    const stale = await runBuilt('check_dqlite_lock', ['--journal-file', old]);
+    expect(stale.code).toBe(3);
+    expect(stale.first).toMatch(/^DQLITE-LOCK UNKNOWN - journal \S+ holds no entry in the window \(its newest is from \S+\): nothing to judge/);
+    // A quiet window of a journal that does cover it stays OK.
+    const calm = await runBuilt('check_dqlite_lock', ['--journal-file', join(journalDir(quiet()), 'system.journal')]);
+    expect(calm.code).toBe(0);
+  });
+
+  it('an unreadable journal path is said to be unreadable, not missing', async () => {
+    if (process.getuid?.() === 0) {
+      // root reads everything: check as nobody.
+      const dir = journalDir(quiet());
+      chmodSync(dir, 0o700);
+      const r = await runBuilt('check_dqlite_lock', ['--journal-file', join(dir, 'system.journal')], { uid: 65534, gid: 65534 });
+      expect(r.code).toBe(3);
+      expect(r.first).toMatch(/cannot read the journal: \S+system\.journal: permission denied for user nobody \(fix: add the user running the check to the systemd-journal group/);
+    }
+  });
+});
+
+describe('lines as they come', () => {
+  // journalctl's short format (syslog stamp, local time): "Nov 28 02:10:39".
+  const stamp = (d: Date) => `${d.toString().slice(4, 10)} ${d.toTimeString().slice(0, 8)}`;
+
+  it('a match at the end of a 50 MB line is counted, and the output says the line was cut', async () => {
+    const file = join(scratch(), 'long.log');
+    const head = `${stamp(at(30))} k8s02 microk8s.daemon-k8s-dqlite[739]: time="x" level=error msg="error in txn: `;
+    writeFileSync(file, head + 'x'.repeat(50 * 1024 * 1024) + ' exec (try: 500): database is locked"\n');
+    const r = await runBuilt('check_dqlite_lock', ['--log-file', file]);
+    expect(r.code).toBe(0);
+    expect(r.perf.locked).toBe('1;5;50;0');
+    expect(r.stdout).toMatch(/^by source: microk8s\.daemon-k8s-dqlite 1$/m);
+    expect(r.stdout).toMatch(/^1 line longer than 64 KiB was read by its first and last 32 KiB only$/m);
+  });
+
+  it('CR-only line ends are line ends', async () => {
+    const file = join(scratch(), 'cr.log');
+    writeFileSync(file, Array.from({ length: 10 }, (_, i) => `${stamp(at(20 + i))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${LOCK_TXN}\r`).join(''));
+    const r = await runBuilt('check_dqlite_lock', ['--log-file', file]);
+    expect(r.perf.locked).toBe('10;5;50;0');
+    expect(r.code).toBe(1);
+  });
+});
+
+describe('API answers that are not what was asked for', () => {
+  const body = (text: string, type = 'application/json') => (_req: unknown, res: import('node:http').ServerResponse, url: URL) => {
+    if (!/\/(jobs|deployments|pods)$/.test(url.pathname)) return false;
+    res.writeHead(200, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+    return true;
+  };
+
+  it('a 200 that is not a list is UNKNOWN naming the server, for every list check; items: null is an empty list', async () => {
+    healthy();
+    for (const [text, type, shape] of [
+      ['"hello"', 'application/json', 'a JSON string'],
+      ['[1,2,3]', 'application/json', 'a JSON array'],
+      ['{}', 'application/json', 'a JSON object that is not a list'],
+      ['<html><body>Sign in</body></html>', 'text/html', 'not JSON'],
+    ] as const) {
+      c.api.intercept = body(text, type);
+      for (const [command, name] of [['check_stale_jobs', 'STALE-JOBS'], ['check_observed_generation', 'OBSERVED-GENERATION'], ['check_scheduling', 'SCHEDULING']] as const) {
+        const r = await runBuilt(command, kc());
+        expect(r.code, `${command} on ${text}`).toBe(3);
+        expect(r.first).toContain(`${name} UNKNOWN - API server ${c.api.url} answered list `);
+        expect(r.first).toContain(`with ${shape} (${type}, `);
+      }
+    }
+    c.api.intercept = body('{"kind":"JobList","apiVersion":"batch/v1","metadata":{"resourceVersion":"1"},"items":null}');
+    const empty = await runBuilt('check_stale_jobs', kc());
+    expect(empty.code).toBe(0);
+    expect(empty.perf.jobs).toBe('0;;;0');
+  });
+
+  it('a lease whose renewTime is not a time is UNKNOWN for that lease, never fresh', async () => {
+    healthy();
+    c.api.clear('leases');
+    const bad = lease('kube-controller-manager', 'k8s01');
+    bad.spec.renewTime = 'garbage';
+    c.api.add('leases', bad, lease('kube-scheduler', 'k8s03'));
+    const r = await runBuilt('check_leases', [...kc(), '--state-file', join(scratch(), 'leases.json')]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^LEASES UNKNOWN - .*kcm lease cannot be judged: lease kube-controller-manager spec\.renewTime is 'garbage', which is not a time/);
+    expect(r.perf.kcm_renew_age).toBe('U;;;0');
+    expect(r.perf.renew_age).toBe('U;;;0');
+  });
+
+  it('an answer that never ends stops at the size bound; a repeated continue token stops the list', async () => {
+    let sent = 0;
+    c.api.intercept = (_req, res, url) => {
+      if (!url.pathname.endsWith('/jobs')) return false;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      res.write('{"kind":"JobList","items":[');
+      // Bounded: at most 200 MiB, far past the client's limit, then the server stops by itself.
+      const more = () => {
+        while (sent < 200 && !res.destroyed) {
+          sent++;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+      return true;
+    };
+    const big = await runBuilt('check_stale_jobs', [...kc(), '-t', '20']);
+    expect(big.code).toBe(3);
+    expect(big.first).toMatch(/^STALE-JOBS UNKNOWN - API server \S+ sent more than 64 MiB for \/apis\/batch\/v1\/jobs: stopped reading/);
+    expect(sent).toBeLessThan(200);
+
+    const token = Buffer.from('{"v":"meta.k8s.io/v1","rv":1001,"start":"ci/x\\u0000"}').toString('base64');
+    c.api.intercept = (_req, res, url) => {
+      if (!url.pathname.endsWith('/jobs')) return false;
+      const text = JSON.stringify({ kind: 'JobList', apiVersion: 'batch/v1', metadata: { resourceVersion: '1001', continue: token }, items: [job({ namespace: 'ci', name: 'x', state: 'running' })] });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return true;
+    };
+    c.api.requests.length = 0;
+    const loop = await runBuilt('check_stale_jobs', kc());
+    expect(loop.code).toBe(3);
+    expect(loop.first).toMatch(/^STALE-JOBS UNKNOWN - API server \S+ repeated a continue token while listing jobs \(page 2\): the list would never end/);
+    expect(c.api.requests.filter((q) => q.path.endsWith('/jobs')).length).toBe(2);
+  });
+});
+
+describe('check_restart_preflight is a gate', () => {
+  it('NO-GO when nobody leads kube-controller-manager or kube-scheduler', async () => {
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01', { renewedAgo: 600 }), lease('kube-scheduler', 'k8s01', { renewedAgo: 600 }));
+    const log = join(scratch(), 'quiet.log');
+    writeFileSync(log, 'Nov 28 00:00:00 k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n');
+    const r = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--log-file', log]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: no kube-controller-manager is leading \(lease renewed 10m\d*s? ago, duration 60s\) \(\+1 more\) \| blockers=2;;0;0/);
+    expect(r.stdout).toMatch(/^no kube-scheduler is leading/m);
+  });
+
+  it.skipIf(!haveJournalRemote)('NO-GO (CRITICAL), not UNKNOWN, when it cannot read a journal or reach the API server; a bad option stays UNKNOWN', async () => {
+    healthy();
+    const missing = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-file', '/nonexistent/system.journal']);
+    expect(missing.code).toBe(2);
+    expect(missing.first).toBe('RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: cannot read the journal: /nonexistent/system.journal does not exist (fix: check --journal-dir/--journal-file)');
+    const dir = journalDir(quiet());
+    c.api.delayMs = 5000;
+    const slow = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-dir', dir, '-t', '1']);
+    expect(slow.code).toBe(2);
+    expect(slow.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: timed out after 1s/);
+    c.api.delayMs = 0;
+    const usage = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '-c', 'x']);
+    expect(usage.code).toBe(3);
+    // Every journal dir given is read: a storm in the second one is a blocker.
+    const both = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-dir', dir, '--journal-dir', journalDir(storm())]);
+    expect(both.code).toBe(2);
+    expect(both.first).toMatch(/NO-GO for k8s02: dqlite-lock CRITICAL: 60 'database is locked' lines/);
+  });
+});
+
+describe('files named on the command line', () => {
+  it('/dev/zero or a FIFO as --kubeconfig, a FIFO as --log-file or --state-file: an answer within -t, and the process ends', async () => {
+    healthy();
+    const dir = scratch();
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const args of [['--kubeconfig', '/dev/zero'], ['--kubeconfig', fifo]]) {
+      const r = await runBuilt('check_nodes', [...args, '-t', '3']);
+      expect(r.code).toBe(3);
+      expect(r.first).toMatch(/^NODES UNKNOWN - cannot read kubeconfig \S+: it is a (device|pipe), not a file/);
+      expect(r.ms).toBeLessThan(4000);
+    }
+    // A FIFO nobody writes to yet may still get a writer: it is waited for, up to -t.
+    const log = await runBuilt('check_dqlite_lock', ['--log-file', fifo, '-t', '3']);
+    expect(log.code).toBe(3);
+    expect(log.first).toMatch(/^DQLITE-LOCK UNKNOWN - timed out after 3s while reading \S+fifo$/);
+    expect(log.ms).toBeLessThan(4000);
+    // A writer that comes and goes without a line: nothing read, never an OK.
+    const writer = spawn('/bin/sh', ['-c', 'sleep 0.3; : > "$0"', fifo]);
+    const empty = await runBuilt('check_dqlite_lock', ['--log-file', fifo, '-t', '3']);
+    writer.kill();
+    expect(empty.code).toBe(3);
+    expect(empty.first).toMatch(/^DQLITE-LOCK UNKNOWN - nothing was read from the pipe \S+fifo/);
+    const state = join(dir, 'state-fifo');
+    execFileSync('mkfifo', [state]);
+    const leases = await runBuilt('check_leases', [...kc(), '--state-file', state, '-t', '3']);
+    expect(leases.code).toBe(0);
+    expect(leases.stdout).toMatch(/cannot read state file \S+state-fifo: it is a pipe, not a file: churn since the last run is not judged this time/);
+  });
+
+  it('a damaged state file is said, and the next run judges churn again', async () => {
+    healthy();
+    const state = join(scratch(), 'leases.json');
+    writeFileSync(state, '{"kube-controller-manager": 1');
+    const r = await runBuilt('check_leases', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/state file \S+leases\.json is not what this check writes \(damaged\?\)/);
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual({ 'kube-controller-manager': 12, 'kube-scheduler': 12 });
+  });
+
+  it('-t beyond an hour is refused at once, as a usage error', async () => {
+    const r = await runBuilt('check_nodes', [...kc(), '-t', '3000000']);
+    expect(r.code).toBe(3);
+    expect(r.first).toBe("NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not '3000000'");
+    const all = await runBuilt('microk8s-checks', ['all', ...kc(), '-t', '0']);
+    expect(all.code).toBe(3);
+    expect(all.first).toMatch(/^MICROK8S-CHECKS UNKNOWN - -t\/--timeout must be a number of seconds above 0 and at most 3600, not '0'/);
+  });
+});
+
+describe('credential plugins', () => {
+  const plugin = (dir: string, body: string) => {
+    const file = join(dir, 'cred-plugin');
+    writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    return writeKubeconfig(dir, c.api.url, c.certs.ca, { exec: file }, 'kubeconfig-exec');
+  };
+
+  it('a failing plugin is named with its exit code; what it printed (a token, a key) never reaches the output', async () => {
+    healthy();
+    const secret = 'eyJhbGciOiJSUzI1NiIsImtpZCI6InNlY3JldCJ9.c2VjcmV0';
+    const config = plugin(scratch(), `echo "error: token ${secret} rejected" >&2\necho "-----BEGIN PRIVATE KEY-----" >&2\nexit 7`);
+    const r = await runBuilt('check_nodes', ['--kubeconfig', config]);
+    expect(r.code).toBe(3);
+    expect(r.first).toBe("NODES UNKNOWN - credential plugin 'cred-plugin' of kubeconfig user 'nagios' failed (exit 7) (fix: run the plugin by hand as the user running the check)");
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    expect(r.stdout + r.stderr).not.toContain('PRIVATE KEY');
+  });
+
+  it('a plugin that hangs is stopped with the run, its own children too, by a check and by all', async () => {
+    healthy();
+    const marker = `${process.pid}${Date.now() % 100000}`;
+    const config = plugin(scratch(), `sleep 4${marker}\n:`);
+    const r = await runBuilt('check_nodes', ['--kubeconfig', config, '-t', '2']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^NODES UNKNOWN - timed out after 2s/);
+    const all = await runBuilt('microk8s-checks', ['all', '--kubeconfig', config, '-t', '2', '--format', 'json']);
+    expect(all.code).toBe(3);
+    await new Promise((done) => setTimeout(done, 200));
+    expect(running(`sleep 4${marker}`)).toEqual([]);
+  });
+});
+
+describe('the end of a run', () => {
+  it('SIGTERM to the launcher (a poller giving up) ends the check at once as UNKNOWN, with no process left', async () => {
+    healthy();
+    c.api.delayMs = 20_000;
+    const dir = scratch();
+    const config = join(dir, `kubeconfig-sigterm-${process.pid}`);
+    writeFileSync(config, readFileSync(c.kubeconfig));
+    const child = spawn(`${DIST}/check_nodes`, ['--kubeconfig', config, '-t', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    await new Promise((done) => setTimeout(done, 1500));
+    const sent = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(Date.now() - sent).toBeLessThan(1000);
+    expect(code).toBe(3);
+    expect(stdout).toMatch(/^NODES UNKNOWN - stopped by SIGTERM while /);
+    expect(running(config)).toEqual([]);
+  });
+
+  it('all --format json through a slow pipe: more than 1 MB, whole and valid', async () => {
+    const spec = Array.from({ length: 14_000 }, (_, i) => deployment({ namespace: `team-${i % 40}`, name: `api-gateway-worker-${String(i).padStart(5, '0')}`, generation: 5, observedGeneration: 4, specChangedAgo: 3600 }));
+    c.api.add('deployments', ...spec);
+    healthy();
+    const out = join(scratch(), 'all.json');
+    // The reader starts late, as a loaded jq or ssh would: the writer must wait for it.
+    const r = await runProcess('/bin/sh', ['-c', `"$0" all --kubeconfig "$1" --format json -t 60 | { sleep 1; cat > "$2"; }`, `${DIST}/microk8s-checks`, c.kubeconfig, out]);
+    expect(r.code).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text.length).toBeGreaterThan(1024 * 1024);
+    const rows = JSON.parse(text) as { check: string; details: string[] }[];
+    expect(rows.find((x) => x.check === 'OBSERVED-GENERATION')?.details.filter((d) => d.startsWith('lagging ')).length).toBe(14_000);
+  });
+});
+
+describe('the state file', () => {
+  it('a link planted at the temporary name is not followed: its target is untouched', async () => {
+    const { writeState } = await import('../../lib/state.ts');
+    const dir = scratch();
+    mkdirSync(join(dir, 'state'));
+    const target = join(dir, 'precious');
+    writeFileSync(target, 'keep me');
+    const file = join(dir, 'state', 'leases.json');
+    execFileSync('ln', ['-s', target, `${file}.${process.pid}.tmp`]);
+    expect(() => writeState(file, { a: 1 })).toThrow(/EEXIST/);
+    expect(readFileSync(target, 'utf8')).toBe('keep me');
+    writeState(join(dir, 'state', 'other.json'), { a: 1 });
+    expect(JSON.parse(readFileSync(join(dir, 'state', 'other.json'), 'utf8'))).toEqual({ a: 1 });
+  });
+});
