@@ -43,8 +43,8 @@ fi
 # A ceiling of 256 MB would cost a full collection during start-up (6 ms); 384 MB does not.
 # No background compile jobs: Node can deadlock at exit when one waits for a main-thread GC while
 # exit joins its thread (nodejs/node#54918, seen here after a 50 MB log line): the check printed
-# its verdict and never ended, deaf to SIGTERM. Compiling on the main thread costs nothing a
-# short run notices.
+# its verdict and never ended, deaf to SIGTERM. Compiling on the main thread costs about 5 ms of
+# wall time and no CPU time (README, "Trust").
 # In the background so that a poller's SIGTERM (NRPE's on its own timeout) reaches this shell's trap
 # and is passed on at once: the check then stops its own children and says UNKNOWN. stdin is kept
 # on fd 3 first, because sh gives a background command /dev/null as its stdin (--log-file -).
