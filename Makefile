@@ -28,7 +28,7 @@ install:
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(CHECKS) microk8s-checks)
-	rm -rf $(DESTDIR)$(PLUGINDIR)/microk8s-checks
+	rm -rf $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d
 
 clean:
 	rm -rf dist .build

@@ -78,7 +78,7 @@ export const check: CheckDefinition<Args> = {
     }
     const [table] = await Promise.all([
       readRoutes(runner, deadline.signal).finally(close),
-      listAcross({ namespaces: ['kube-system'], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listNamespacedPod({ ...p, namespace: 'kube-system', labelSelector: 'k8s-app=calico-node', fieldSelector: `spec.nodeName=${node}` }, o), (pod: Wire<V1Pod>) => calico.push(pod)),
+      listAcross({ namespaces: ['kube-system'], cluster, known: true }, { resource: 'pods', group: '' }, (p, o) => core.listNamespacedPod({ ...p, namespace: 'kube-system', labelSelector: 'k8s-app=calico-node', fieldSelector: `spec.nodeName=${node}` }, o), (pod: Wire<V1Pod>) => calico.push(pod)),
     ]);
     await listAcross({ namespaces: [], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listPodForAllNamespaces({ ...p, fieldSelector: `spec.nodeName=${node}` }, o), (pod: Wire<V1Pod>) => {
       if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;

@@ -8,7 +8,7 @@ import type { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import type { LogLine } from '../lib/sources/logline.ts';
+import { weight, type LogLine } from '../lib/sources/logline.ts';
 import { isoSeconds, plural, shorten } from '../lib/text.ts';
 
 export const LOCKED = 'database is locked';
@@ -16,18 +16,22 @@ export const LOCKED = 'database is locked';
 export interface Tally {
   locked: number;
   lastMinute: number;
+  /** Lock lines that carry no time (pasted text): counted as now, but they make no trend. */
+  unstamped: number;
   bySource: Map<string, number>;
   newest?: LogLine;
 }
 
-export const fresh = (): Tally => ({ locked: 0, lastMinute: 0, bySource: new Map() });
+export const fresh = (): Tally => ({ locked: 0, lastMinute: 0, unstamped: 0, bySource: new Map() });
 
 export function count(t: Tally, line: LogLine, win: Window): void {
   if (!line.message.includes(LOCKED)) return;
-  t.locked++;
-  if (line.time === undefined || line.time >= win.now - 60_000) t.lastMinute++;
+  const n = weight(line);
+  t.locked += n;
+  if (line.time === undefined) t.unstamped += n;
+  if (line.time === undefined || line.time >= win.now - 60_000) t.lastMinute += n;
   const from = line.ident ?? 'unknown source';
-  t.bySource.set(from, (t.bySource.get(from) ?? 0) + 1);
+  t.bySource.set(from, (t.bySource.get(from) ?? 0) + n);
   if (!t.newest || (line.time ?? Infinity) >= (t.newest.time ?? -Infinity)) t.newest = line;
 }
 
@@ -51,7 +55,8 @@ export function evaluate(t: Tally, win: Window, source: string, warning?: Range,
     );
   }
   const window = formatDuration(win.seconds);
-  const trend = trendOf(t.lastMinute, perMin, minutes);
+  // Lines without a time all count as the last minute: a trend from them would always rise.
+  const trend = t.unstamped ? `no trend: ${plural(t.unstamped, 'line')} without a time` : trendOf(t.lastMinute, perMin, minutes);
   return v.outcome(
     t.locked === 0
       ? `no '${LOCKED}' in the last ${window} (${source})`

@@ -10,7 +10,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { CONN_CLOSING, etcdRetry, logrusLevel, tryCount } from '../lib/sources/kinelog.ts';
-import type { LogLine } from '../lib/sources/logline.ts';
+import { weight, type LogLine } from '../lib/sources/logline.ts';
 import { plural, shorten } from '../lib/text.ts';
 
 export interface Args extends LogArgs {
@@ -23,19 +23,23 @@ export interface Tally {
   cancelled: number;
   maxTry: number;
   maxAttempt: number;
+  /** etcd-client retry lines seen: without one, no attempt was made at all. */
+  retries: number;
   closing: number;
   sample: string;
 }
 
 export const KINE_GREP = 'try: \\d|unary invoker|client connection is closing';
 
-export const fresh = (): Tally => ({ exhausted: 0, cancelled: 0, maxTry: 0, maxAttempt: 0, closing: 0, sample: '' });
+export const fresh = (): Tally => ({ exhausted: 0, cancelled: 0, maxTry: 0, maxAttempt: 0, retries: 0, closing: 0, sample: '' });
 
 export function count(t: Tally, line: LogLine, budget: number): void {
   const msg = line.message;
-  if (msg.includes(CONN_CLOSING)) t.closing++;
+  const n = weight(line);
+  if (msg.includes(CONN_CLOSING)) t.closing += n;
   const retry = etcdRetry(msg);
   if (retry) {
+    t.retries += n;
     t.maxAttempt = Math.max(t.maxAttempt, retry.attempt);
     return;
   }
@@ -47,9 +51,9 @@ export function count(t: Tally, line: LogLine, budget: number): void {
   if (level === 'debug' || level === 'trace') return;
   t.maxTry = Math.max(t.maxTry, tries);
   if (tries >= budget) {
-    t.exhausted++;
+    t.exhausted += n;
     t.sample = msg;
-  } else if (tries === 0 && /context (canceled|deadline exceeded)/.test(msg)) t.cancelled++;
+  } else if (tries === 0 && /context (canceled|deadline exceeded)/.test(msg)) t.cancelled += n;
 }
 
 export interface Limits {
@@ -66,7 +70,7 @@ export function evaluate(t: Tally, seconds: number, source: string, { budget, at
   v.measure({ label: 'max_attempt', value: t.maxAttempt, min: 0 });
   v.measure({ label: 'conn_closing', value: t.closing, min: 0 });
   v.measure({ label: 'cancelled', value: t.cancelled, min: 0 });
-  if (t.maxAttempt >= attemptWarning) v.find(State.WARNING, `etcd-client retry attempt ${t.maxAttempt} (>= ${attemptWarning})`);
+  if (t.retries > 0 && t.maxAttempt >= attemptWarning) v.find(State.WARNING, `etcd-client retry attempt ${t.maxAttempt} (>= ${attemptWarning})`);
   if (t.closing > 0) v.find(State.WARNING, plural(t.closing, "'client connection is closing'"));
 
   if (t.exhausted > 0) v.detail(`newest exhausted: ${shorten(t.sample)}`);

@@ -40,7 +40,7 @@ export const check: CheckDefinition<Args> = {
   defaultCritical: '0',
   gate: true,
   options: (y) =>
-    logOptions(kubeOptions(y), undefined)
+    logOptions(kubeOptions(y), null)
       .option('node', { type: 'string', describe: 'the node you want to restart kubelite on (default: this host name)' })
       .option('settle', { type: 'string', default: '10m', describe: 'a kubelite restart this recent anywhere means wait (also the journal window, at least 5m)' }),
   examples: [['check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', 'journals of every node over SSH']],

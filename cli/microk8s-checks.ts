@@ -15,7 +15,7 @@ import { check as staleJobs } from '../checks/stale-jobs.ts';
 import { shareJournalReads } from '../lib/log-input.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
-import { sanitize } from '../lib/plugin/output.ts';
+import { summaryText, toJson } from '../lib/plugin/output.ts';
 import { UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import { cannotTell, checkTimeout, guardProcess, outcomeOf, prepare, reasonOf, VERSION, type CheckDefinition } from '../lib/plugin/runner.ts';
@@ -25,15 +25,22 @@ import { loadKubeConfig } from '../lib/sources/kube.ts';
 
 const COLORS: Record<string, string> = { OK: '32', WARNING: '33', CRITICAL: '31', UNKNOWN: '35' };
 
-function table(outcomes: Outcome[], color: boolean): string {
-  const w = Math.max(5, ...outcomes.map((o) => o.check.length));
+/** A check `all` did not run here, and why: said in the table and the JSON, never left out silently. */
+interface Skipped {
+  check: string;
+  why: string;
+}
+
+function table(outcomes: Outcome[], skipped: Skipped[], color: boolean): string {
+  const w = Math.max(5, ...outcomes.map((o) => o.check.length), ...skipped.map((s) => s.check.length));
   const paint = (s: string, state: string) => (color ? `\u001b[${COLORS[state] ?? '0'}m${s}\u001b[0m` : s);
   const lines = [`${'CHECK'.padEnd(w)}  ${'STATE'.padEnd(8)}  SUMMARY`];
-  for (const o of outcomes) lines.push(`${o.check.padEnd(w)}  ${paint(stateName(o.state).padEnd(8), stateName(o.state))}  ${sanitize(o.summary)}`);
+  for (const o of outcomes) lines.push(`${o.check.padEnd(w)}  ${paint(stateName(o.state).padEnd(8), stateName(o.state))}  ${summaryText(o.summary)}`);
+  for (const s of skipped) lines.push(`${s.check.padEnd(w)}  ${'skipped'.padEnd(8)}  ${summaryText(s.why)}`);
   return lines.join('\n') + '\n';
 }
 
-const json = (o: Outcome) => ({ check: o.check, state: stateName(o.state), code: o.state as number, summary: o.summary, metrics: o.perfdata.map((p) => ({ ...p, warn: p.warn?.toString() ?? null, crit: p.crit?.toString() ?? null })), details: o.details });
+const skippedJson = (s: Skipped) => ({ check: s.check, state: 'SKIPPED', code: null, summary: s.why, metrics: [], details: [] });
 
 interface Run {
   def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>;
@@ -74,7 +81,7 @@ async function main(): Promise<void> {
     .option('journal-dir', { type: 'string', array: true })
     .option('journal-file', { type: 'string', array: true })
     .option('color', { type: 'boolean', describe: 'colour the states (default: on a terminal, unless NO_COLOR)' })
-    .version(VERSION)
+    .version(`microk8s-checks ${VERSION}`)
     .alias('V', 'version')
     .help()
     .alias('h', 'help')
@@ -90,33 +97,41 @@ async function main(): Promise<void> {
   const kube = [...(args.kubeconfig ? ['--kubeconfig', args.kubeconfig] : []), ...(args.context ? ['--context', args.context] : [])];
   const node = args.node ? ['--node', args.node] : [];
   const runs: Run[] = [];
-  if (journal.length || ['/usr/bin/journalctl', '/bin/journalctl'].some(existsSync)) runs.push(plan(dqliteLock, journal), plan(kineRetries, journal));
-  let haveApi = true;
+  const skipped: Skipped[] = [];
+  const skip = (defs: { name: string }[], why: string) => skipped.push(...defs.map((d) => ({ check: d.name, why })));
+  const haveJournal = journal.length > 0 || ['/usr/bin/journalctl', '/bin/journalctl'].some(existsSync);
+  if (haveJournal) runs.push(plan(dqliteLock, journal), plan(kineRetries, journal));
+  else skip([dqliteLock, kineRetries], 'no journalctl on this host (read journal files with --journal-dir/--journal-file)');
+  let noApi: string | undefined;
   try {
     loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });
-  } catch {
-    haveApi = false;
+  } catch (err) {
+    noApi = reasonOf(err);
   }
-  if (haveApi) {
+  const apiChecks = [nodes, leases, staleJobs, observedGeneration, scheduling, calicoRoutes];
+  if (noApi === undefined) {
     runs.push(plan(nodes, kube), plan(leases, kube), plan(staleJobs, kube), plan(observedGeneration, kube), plan(scheduling, kube), plan(calicoRoutes, [...kube, ...node]));
     if (journal.length || args.node) runs.push(plan(restartPreflight, [...kube, ...node, ...journal]));
-  }
+    else skip([restartPreflight], 'runs only for a restart being planned: give --node (and journal files or a local journal)');
+  } else skip([...apiChecks, restartPreflight], noApi);
 
   const log = silentLogger;
   const results: (Outcome | undefined)[] = runs.map(() => undefined);
   const report = (): never => {
-    const outcomes = results.map((o, i) => o ?? cannotTell(runs[i]!.def, deadline.reason()));
+    // Each check under its own view of the deadline: a row names what that check waited for.
+    const outcomes = results.map((o, i) => o ?? cannotTell(runs[i]!.def, clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
-    if (args.format === 'json') finish(JSON.stringify(outcomes.map(json)) + '\n', state);
-    if (!outcomes.length) finish('no check applies on this host: no journalctl and no kubeconfig\n', state);
-    finish(table(outcomes, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)) + `worst: ${stateName(state)}\n`, state);
+    if (args.format === 'json') finish(JSON.stringify([...outcomes.map(toJson), ...skipped.map(skippedJson)]) + '\n', state);
+    if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);
+    finish(table(outcomes, skipped, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)) + `worst: ${stateName(state)}\n`, state);
   };
   const deadline = new Deadline(timeout, report);
+  const clocks = runs.map(() => deadline.child());
   // dqlite-lock, kine-retries and restart-preflight read the same journal: once, together.
   shareJournalReads(deadline);
   await Promise.all(
     runs.map(async (r, i) => {
-      results[i] = await r.start(deadline, log);
+      results[i] = await r.start(clocks[i]!, log);
     }),
   );
   deadline.cancel();

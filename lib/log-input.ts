@@ -15,7 +15,8 @@ import { plural } from './text.ts';
 import { JournalShare } from './sources/journal-share.ts';
 import { readLogFile } from './sources/logfile.ts';
 import { sshOptions, withCap, type SshArgs } from './ssh-input.ts';
-import type { LogLine } from './sources/logline.ts';
+import { weight, type LogLine } from './sources/logline.ts';
+import { State, worst } from './plugin/state.ts';
 
 /** Where a log check reads its lines from, and over which window. */
 export interface LogArgs extends SshArgs {
@@ -26,9 +27,9 @@ export interface LogArgs extends SshArgs {
   'log-file'?: string;
 }
 
-/** The log source options; defaultSince undefined: the check sets its own window (no --since). */
-export function logOptions<T>(y: Argv<T>, defaultSince: string | undefined = '5m'): Argv<T & LogArgs & SshArgs> {
-  const base = defaultSince === undefined ? sshOptions(y) : sshOptions(y).option('since', { type: 'string', default: defaultSince, describe: 'window to read: 90s, 5m, 1h' });
+/** The log source options; defaultSince null: the check sets its own window (no --since). */
+export function logOptions<T>(y: Argv<T>, defaultSince: string | null = '5m'): Argv<T & LogArgs & SshArgs> {
+  const base = defaultSince === null ? sshOptions(y) : sshOptions(y).option('since', { type: 'string', default: defaultSince, describe: 'window to read: 90s, 5m, 1h' });
   return base
     .option('unit', { type: 'string', array: true, describe: `systemd unit to read (repeatable; default ${DEFAULT_UNITS.join(', ')})` })
     .option('journal-dir', { type: 'string', array: true, describe: 'read journal files in this directory (repeatable)' })
@@ -59,6 +60,13 @@ export interface SourceResult<T> {
   error?: unknown;
   /** Lines longer than the line limit, read by their two ends only. */
   cut?: number;
+  /** Lines the check looks for whose time stamp could not be read: not counted, never "now". */
+  badStamps?: number;
+}
+
+interface Oddities {
+  cut: number;
+  badStamps: number;
 }
 
 const shares = new WeakMap<Deadline, JournalShare>();
@@ -91,24 +99,24 @@ export async function scanSources<T>(
 ): Promise<SourceResult<T>[]> {
   const dirs = args['journal-dir'] ?? [];
   const files = args['journal-file'] ?? [];
-  const query = { units: win.units, since: win.since, grep, directories: dirs, files };
+  const query = { units: win.units, since: win.since, grep, directories: dirs, files, unitsGiven: Boolean(args.unit?.length) };
   const where = dirs.length || files.length ? [...dirs, ...files].join(', ') : 'journal';
   if (args.host?.length) {
     if (args['log-file'] !== undefined) throw new UsageError('--log-file reads local text; it cannot be combined with --host');
     deadline.activity = `reading the journal of ${args.host.join(', ')} over SSH`;
     return withCap(args.host, 8, async (host) => {
       const tally = fresh();
-      const cut = { n: 0 };
+      const odd: Oddities = { cut: 0, badStamps: 0 };
       try {
         // Loaded only with --host: ssh2 would cost every local run start-up time.
         const { openSsh } = await import('./ssh-connect.ts');
         const conn = await openSsh(host, args, deadline);
         try {
-          await readJournal(query, deadline.signal, counting(tally, count, cut), 1, logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host));
+          await readJournal(query, deadline.signal, counting(tally, count, odd, grep), 1, logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host));
         } finally {
           conn.close();
         }
-        return { host, source: where, tally, cut: cut.n };
+        return { host, source: where, tally, ...odd };
       } catch (error) {
         if (deadline.signal.aborted) throw error;
         return { host, source: where, error };
@@ -116,14 +124,14 @@ export async function scanSources<T>(
     });
   }
   const tally = fresh();
-  const cut = { n: 0 };
-  const onLine = counting(tally, count, cut);
+  const odd: Oddities = { cut: 0, badStamps: 0 };
+  const onLine = counting(tally, count, odd, grep);
   if (args['log-file'] !== undefined) {
     if (dirs.length || files.length) throw new UsageError('--log-file cannot be combined with --journal-dir/--journal-file');
     const name = args['log-file'] === '-' ? 'stdin' : args['log-file'];
     deadline.activity = `reading ${name}`;
     await readLogFile(args['log-file'], win.since, win.now, onLine);
-    return [{ source: name, tally, cut: cut.n }];
+    return [{ source: name, tally, ...odd }];
   }
   // journalctl says only "No such file or directory" or nothing at all; name the path it means.
   for (const path of [...dirs, ...files]) {
@@ -135,15 +143,25 @@ export async function scanSources<T>(
     }
   }
   deadline.activity = 'reading the journal';
-  const share = shares.get(deadline);
+  const share = shares.get(deadline.root);
   await (share ? share.read(query, deadline.signal, onLine) : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log)));
-  return [{ source: where, tally, cut: cut.n }];
+  return [{ source: where, tally, ...odd }];
 }
 
-/** Count a line into the tally, and lines that were too long to read whole. */
-function counting<T>(tally: T, count: (tally: T, line: LogLine) => void, cut: { n: number }): (line: LogLine) => void {
+/**
+ * Count a line into the tally, noting lines too long to read whole. A line whose stamp could not
+ * be read is not counted at all (its time is unknown, and "now" could be hours wrong); if it is
+ * one the check looks for (the grep prefilter, case-insensitive as journalctl applies it), it is
+ * noted so that the verdict cannot be OK.
+ */
+function counting<T>(tally: T, count: (tally: T, line: LogLine) => void, odd: Oddities, grep: string): (line: LogLine) => void {
+  const candidate = new RegExp(grep, 'i');
   return (line) => {
-    if (line.cut) cut.n++;
+    if (line.cut) odd.cut++;
+    if (line.badStamp) {
+      if (candidate.test(line.message)) odd.badStamps += weight(line);
+      return;
+    }
     count(tally, line);
   };
 }
@@ -163,10 +181,21 @@ function logged(exec: StreamExec, log: Logger, host?: string): StreamExec {
 export function judgeSources<T>(check: string, results: SourceResult<T>[], evaluate: (tally: T, source: string) => Outcome): Outcome {
   const judge = (r: SourceResult<T>): Outcome => {
     if (r.error !== undefined) return unknownOutcome(check, reasonOf(r.error));
-    const outcome = evaluate(r.tally!, r.source);
-    if (!r.cut) return outcome;
-    const half = MAX_LINE_BYTES / 2048;
-    return { ...outcome, details: [`${plural(r.cut, 'line')} longer than ${MAX_LINE_BYTES / 1024} KiB ${r.cut === 1 ? 'was' : 'were'} read by ${r.cut === 1 ? 'its' : 'their'} first and last ${half} KiB only`, ...outcome.details] };
+    let outcome = evaluate(r.tally!, r.source);
+    if (r.cut) {
+      const half = MAX_LINE_BYTES / 2048;
+      outcome = { ...outcome, details: [`${plural(r.cut, 'line')} longer than ${MAX_LINE_BYTES / 1024} KiB ${r.cut === 1 ? 'was' : 'were'} read by ${r.cut === 1 ? 'its' : 'their'} first and last ${half} KiB only`, ...outcome.details] };
+    }
+    if (r.badStamps) {
+      const said = `${plural(r.badStamps, 'matching line')} with a time stamp that cannot be read (not counted)`;
+      outcome = {
+        ...outcome,
+        state: worst([outcome.state, State.UNKNOWN]),
+        summary: `${outcome.summary}, ${said}`,
+        details: [...outcome.details, `${said}: give the lines in journalctl's short-unix or short-iso format (journalctl -o short-iso ...), or run with LC_ALL=C`],
+      };
+    }
+    return outcome;
   };
   if (results.length === 1 && results[0]!.host === undefined) return judge(results[0]!);
   return combine(

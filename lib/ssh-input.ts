@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { UsageError } from './errors.ts';
 
 export interface SshArgs {
   host?: string[];
@@ -8,12 +9,17 @@ export interface SshArgs {
   'ssh-known-hosts'?: string;
 }
 
+function sshPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--ssh-port must be a TCP port number, 1 to 65535');
+  return port;
+}
+
 export function sshOptions<T>(y: Argv<T>, repeatable = true): Argv<T & SshArgs> {
   return y
     .option('host', { type: 'string', array: true, describe: repeatable ? 'read this host over SSH (repeatable)' : 'read this host over SSH' })
     .option('ssh-user', { type: 'string', describe: 'SSH user (default: the current user)' })
     .option('ssh-key', { type: 'string', describe: 'SSH private key (default: the agent at $SSH_AUTH_SOCK)' })
-    .option('ssh-port', { type: 'number', describe: 'SSH port (default 22)' })
+    .option('ssh-port', { type: 'number', describe: 'SSH port (default 22)', coerce: sshPort })
     .option('ssh-known-hosts', { type: 'string', describe: 'known_hosts file that must hold the host keys (default ~/.ssh/known_hosts)' }) as unknown as Argv<T & SshArgs>;
 }
 

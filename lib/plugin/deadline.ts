@@ -6,21 +6,40 @@ import { TimeoutError } from '../errors.ts';
  * NRPE's socket timeout would otherwise speak first.
  */
 export class Deadline {
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
+  private readonly controller: AbortController;
+  private readonly timer: NodeJS.Timeout | undefined;
   readonly expiresAt: number;
+  /** The deadline that owns the timer; itself, unless this is a child(). */
+  readonly root: Deadline;
   /** What the run is waiting for, so a timeout can say where it stuck. */
   activity = '';
 
   constructor(
     readonly seconds: number,
     onExpire: (deadline: Deadline) => void,
+    parent?: Deadline,
   ) {
+    if (parent) {
+      this.controller = parent.controller;
+      this.expiresAt = parent.expiresAt;
+      this.root = parent.root;
+      return;
+    }
+    this.controller = new AbortController();
+    this.root = this;
     this.expiresAt = Date.now() + seconds * 1000;
     this.timer = setTimeout(() => {
       this.controller.abort(new TimeoutError(this.reason()));
       onExpire(this);
     }, seconds * 1000);
+  }
+
+  /**
+   * The same deadline with an activity of its own: checks run side by side under one deadline
+   * (`microk8s-checks all`) each say what they were waiting for.
+   */
+  child(): Deadline {
+    return new Deadline(this.seconds, () => undefined, this);
   }
 
   get signal(): AbortSignal {
@@ -36,6 +55,6 @@ export class Deadline {
   }
 
   cancel(): void {
-    clearTimeout(this.timer);
+    clearTimeout(this.root.timer);
   }
 }

@@ -14,10 +14,19 @@ export function sanitize(text: string): string {
   return text.replace(/\|/g, '\u00a6').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
 }
 
+/** The most of a summary the first line shows: a 100 KB option value echoed back must not be a 100 KB line. */
+export const MAX_SUMMARY_CHARS = 1024;
+
+/** The summary as the first line shows it: one line, no perfdata marker, bounded. */
+export function summaryText(summary: string): string {
+  const text = sanitize(summary);
+  return text.length <= MAX_SUMMARY_CHARS ? text : `${text.slice(0, MAX_SUMMARY_CHARS - 3)}...`;
+}
+
 export function render(outcome: Outcome, format: Format, longOutputBytes = DEFAULT_LONG_OUTPUT_BYTES): string {
-  if (format === 'json') return renderJson(outcome) + '\n';
+  if (format === 'json') return JSON.stringify(toJson(outcome)) + '\n';
   const perf = outcome.perfdata.map(formatPerfdata).join(' ');
-  const first = `${outcome.check} ${stateName(outcome.state)} - ${sanitize(outcome.summary)}${perf ? ` | ${perf}` : ''}`;
+  const first = `${outcome.check} ${stateName(outcome.state)} - ${summaryText(outcome.summary)}${perf ? ` | ${perf}` : ''}`;
   const long = capLines(outcome.details.map(sanitize), longOutputBytes);
   return [first, ...long].join('\n') + '\n';
 }
@@ -39,8 +48,9 @@ function capLines(lines: string[], budget: number): string[] {
   return kept;
 }
 
-function renderJson(outcome: Outcome): string {
-  return JSON.stringify({
+/** An outcome as --format json gives it, alone or as an element of `microk8s-checks all`'s array. */
+export function toJson(outcome: Outcome): Record<string, unknown> {
+  return {
     check: outcome.check,
     state: stateName(outcome.state),
     code: outcome.state as number,
@@ -55,7 +65,7 @@ function renderJson(outcome: Outcome): string {
       max: p.max ?? null,
     })),
     details: outcome.details,
-  });
+  };
 }
 
 export function unknownOutcome(check: string, reason: string): Outcome {

@@ -80,7 +80,7 @@ export const MAX_TIMEOUT_SECONDS = 3600;
 export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number {
   const n = Number(seconds);
   if (typeof seconds !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMEOUT_SECONDS) {
-    throw new UsageError(`${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not '${String(seconds)}'`);
+    throw new UsageError(`${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not ${Number.isNaN(n) ? 'a number' : `'${String(seconds)}'`}`);
   }
   return n;
 }
@@ -138,9 +138,17 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     .fail((msg, err) => {
       throw err instanceof ReasonedError ? err : new UsageError(msg || causeText(err), { fix: `see ${def.command} --help` });
     }) as unknown as Argv<CommonArgs>;
-  let y = def.options(base);
-  for (const [cmd, text] of def.examples ?? []) y = y.example(cmd, text);
-  return y;
+  const y0 = def.options(base);
+  // An option that takes a value and is given none (`--kubeconfig` at the end of a line) must not
+  // quietly fall back to its default.
+  const { string, number } = optionKinds(y0);
+  return y0.requiresArg([...string, ...number]);
+}
+
+/** Examples each on its own lines, so a command can be copied whole whatever the terminal's width. */
+function examplesText(def: Pick<CheckDefinition<unknown>, 'examples'>): string {
+  if (!def.examples?.length) return '';
+  return `\nExamples:\n${def.examples.map(([cmd, text]) => `  ${text}:\n    ${cmd}\n`).join('')}`;
 }
 
 /** What a check needs besides the deadline: its parsed options and threshold ranges. */
@@ -155,11 +163,25 @@ export function prepare<A>(def: CheckDefinition<A>, argv: string[]): Prepared<A>
   const y = parser(def, argv);
   const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
   checkTimeout(args.timeout);
+  noEmptyValues(args, optionKinds(y).string);
   const warningText = args.warning ?? def.defaultWarning;
   const criticalText = args.critical ?? def.defaultCritical;
   const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning');
   const critical = criticalText === undefined || criticalText === '' ? undefined : Range.parse(criticalText, '-c/--critical');
   return { args, warning, critical, help: args.help, version: args.version, y };
+}
+
+/** Which options take strings and numbers (yargs keeps this; its typings do not say so). */
+const optionKinds = (y: Argv<unknown>) => (y as unknown as { getOptions(): { string: string[]; number: string[] } }).getOptions();
+
+/** `-w ''` or `--kubeconfig ''` (an unset shell variable) is a mistake, never "use the default". */
+function noEmptyValues(args: object, strings: string[]): void {
+  for (const key of strings) {
+    const value = (args as Record<string, unknown>)[key];
+    if (value === '' || (Array.isArray(value) && value.includes(''))) {
+      throw new UsageError(`${key.length === 1 ? '-' : '--'}${key} was given an empty value`, { fix: 'give it a value, or leave the option out for its default' });
+    }
+  }
 }
 
 /** Run a prepared check; any failure becomes its UNKNOWN outcome (the one mapping, reasonOf). */
@@ -185,7 +207,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
     const outcome = cannotTell(def, reasonOf(err), err instanceof UsageError);
     finish(render(outcome, format), outcome.state);
   }
-  if (p.help) finish((await p.y.getHelp()) + '\n', 0);
+  if (p.help) finish((await p.y.getHelp()) + '\n' + examplesText(def), 0);
   if (p.version) finish(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
   format = p.args.format;
   const log = await createLogger(p.args.verbose ?? 0);

@@ -17,6 +17,8 @@ export interface JournalQuery {
   /** Journal directories (--directory) and files (--file); neither: the system journal. */
   directories?: string[];
   files?: string[];
+  /** The units were named by the user: when nothing matched, make sure each ever logged. */
+  unitsGiven?: boolean;
 }
 
 export class JournalError extends ReasonedError {}
@@ -121,9 +123,28 @@ export async function readJournal(q: JournalQuery, signal: AbortSignal, onLine: 
       };
       const parts = Array.from({ length: n }, (_, i) => ({ ...loc, since: loc.since + i * step, until: i === n - 1 ? loc.until : loc.since + (i + 1) * step }));
       await Promise.all(parts.map((part) => readSlice(part, signal, counted, exec)));
+      if (seen === 0 && loc.unitsGiven) await unitsLogged(loc, signal, exec);
       if (seen === 0 && (loc.directories?.length || loc.files?.length)) await vouchForEmpty(loc, signal, exec);
     }),
   );
+}
+
+/** journalctl's own reading of a unit name: without a type it means a service. */
+const unitName = (unit: string) => (/\.[a-z]+$/.test(unit) ? unit : `${unit}.service`);
+
+/**
+ * A unit named with --unit that never wrote a line to this journal is a typo far more often than
+ * a quiet unit: a quiet window is OK only for units the journal knows.
+ */
+async function unitsLogged(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<void> {
+  const { code, stdout, stderr } = await execText(exec, ['journalctl', '--no-pager', '--field=_SYSTEMD_UNIT', ...sourceArgs(q)], signal);
+  const problem = journalProblem(stderr, code);
+  if (problem) throw problem;
+  const known = new Set(stdout.split('\n').map((l) => l.trim()));
+  const missing = q.units.map(unitName).filter((u) => !known.has(u));
+  if (missing.length) {
+    throw new JournalError(`no entry of unit ${missing.join(', ')} is in the journal at all: not a unit of this host?`, { fix: 'check the name given with --unit (systemctl list-units "snap.microk8s.*")' });
+  }
 }
 
 /** The source options of a query, as journalctl takes them. */

@@ -1,4 +1,4 @@
-// Shapes of k8s-dqlite (kine) and etcd-client log lines; see shared/design/DOMAIN.md.
+// Shapes of k8s-dqlite (kine) and etcd-client log lines, as they appear in MicroK8s journals.
 
 const TRY = /\(try: (\d+)\)/g;
 const LOGRUS_LEVEL = /(?:^|\s)level=(\w+)/;

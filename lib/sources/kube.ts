@@ -63,9 +63,18 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     if (!kc.getContextObject(target.context)) throw new KubeError(`context '${target.context}' is not in ${source}`, { fix: `one of: ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'}` });
     kc.setCurrentContext(target.context);
   }
+  const contexts = kc.getContexts().map((c) => c.name);
+  const pick = `pick one with --context (${contexts.join(', ') || 'it has none'})`;
+  const name = kc.getCurrentContext();
+  const context = name ? kc.getContextObject(name) : null;
+  if (!context) throw new KubeError(name ? `kubeconfig ${source}: its current-context '${name}' is not among its contexts` : `kubeconfig ${source} sets no current-context`, { fix: pick });
+  if (context.user && !kc.getUser(context.user)) throw new KubeError(`kubeconfig ${source}: context '${name}' names user '${context.user}', which it does not define`, { fix: 'add the user, or ' + pick });
   const cluster = kc.getCurrentCluster();
+  if (!cluster?.server) throw new KubeError(`kubeconfig ${source}: context '${name}' names no cluster with a server`, { fix: 'check the kubeconfig, or ' + pick });
+  if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
+    throw new KubeError(`kubeconfig ${source}: server ${cluster.server} is plain http://, and the checks speak only HTTPS to the API server`, { fix: 'give the https:// address (MicroK8s: https://127.0.0.1:16443)' });
+  }
   checkReferencedFiles(kc, source);
-  if (!cluster?.server) throw new KubeError(`${source} names no cluster server for context '${kc.getCurrentContext()}'`, { fix: 'check the kubeconfig, or pick one with --context' });
   return { kc, source, server: cluster.server };
 }
 
@@ -137,6 +146,10 @@ export function kubeError(err: unknown, what: Resource, server: string): KubeErr
   }
   const cause = deepCause(err);
   const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? '';
+  // OpenSSL refusing our own certificate or key happens before anything reaches the server.
+  if (code.startsWith('ERR_OSSL_') || /PEM routines|bad decrypt|key values mismatch/.test((cause as Error | undefined)?.message ?? '')) {
+    return new KubeError(`the client certificate or key of the kubeconfig cannot be used (${code || 'OpenSSL'})`, { cause, fix: 'check its client-certificate and client-key (PEM files of one pair)' });
+  }
   if (TLS_CODES.test(code)) {
     return new KubeError(`TLS to ${server} failed: certificate problem (${code})`, { cause, fix: 'check certificate-authority-data and the server address in the kubeconfig' });
   }

@@ -116,7 +116,13 @@ export class SshConnection {
           reject(new SshError(`cannot connect to ${at} over SSH`, { cause: err, fix: 'check the host, --ssh-port and that sshd runs' }));
         }
       });
-      client.connect(config);
+      try {
+        client.connect(config);
+      } catch (err) {
+        // ssh2 parses the key here, and throws on one it cannot read.
+        signal.removeEventListener('abort', onAbort);
+        reject(new SshError(`cannot use SSH key ${t.key ?? '(agent)'}`, { cause: err, fix: 'give --ssh-key an OpenSSH or PEM private key without a passphrase' }));
+      }
     });
   }
 

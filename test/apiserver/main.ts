@@ -1,6 +1,8 @@
 // Starts the test API server on its own, for benchmarks and for trying a check by hand:
-//   node test/apiserver/main.ts --jobs 5000 --dir /tmp/api
-// prints one JSON line {url, kubeconfig} and serves until killed.
+//   npm run test-api -- --nodes 3 --jobs 5000 --dir /tmp/api
+// (npm puts the project's own Node 24 first on PATH) prints one JSON line {url, kubeconfig} and
+// serves until killed. With --nodes, the leader leases are renewed every 5 s as a live
+// controller-manager and scheduler do, so check_leases stays OK.
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { makeCerts, writeKubeconfig } from './certs.ts';
@@ -39,7 +41,14 @@ for (let i = 0; i < Number(values.deployments); i++) {
   api.add('pods', pod({ namespace: d.metadata.namespace as string, name: `${rs.metadata.name}-abcde`, node: 'node1', ip: `10.1.${(i >> 8) & 255}.${i & 255}`, owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid } }));
 }
 for (let i = 1; i <= Number(values.nodes); i++) api.add('nodes', node({ name: `k8s0${i}`, ip: `10.0.0.1${i}` }));
-if (Number(values.nodes) > 0) api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+const renew = () => {
+  api.clear('leases');
+  api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+};
+if (Number(values.nodes) > 0) {
+  renew();
+  setInterval(renew, 5000);
+}
 const kubeconfig = writeKubeconfig(dir, api.url, certs.ca, token);
 console.log(JSON.stringify({ url: api.url, kubeconfig }));
 process.on('SIGTERM', () => api.close().then(() => process.exit(0)));

@@ -63,6 +63,7 @@ export const RESOURCES: Record<string, ResourceDef> = {
   statefulsets: { group: 'apps', version: 'v1', kind: 'StatefulSet', namespaced: true, fields: META },
   daemonsets: { group: 'apps', version: 'v1', kind: 'DaemonSet', namespaced: true, fields: META },
   leases: { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', namespaced: true, fields: META },
+  namespaces: { group: '', version: 'v1', kind: 'Namespace', namespaced: false, fields: { 'metadata.name': META['metadata.name']!, 'status.phase': (o) => o.status?.phase ?? '' } },
 };
 
 export interface RequestRecord {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,12 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(zero.code).toBe(3);
     expect(zero.first).toMatch(/cannot read SSH key \/dev\/zero: it is a device, not a file/);
     for (const r of [hosts, zero]) expect(r.ms).toBeLessThan(4000);
+    const notKey = join(mkdtempSync(join(tmpdir(), 'mk8s-key-')), 'id_ed25519');
+    writeFileSync(notKey, 'this is not a key\n', { mode: 0o600 });
+    const bad = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(known, notKey), '--journal-file', journal]);
+    expect(bad.code).toBe(3);
+    expect(bad.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: cannot use SSH key \S+id_ed25519: .*\(fix: give --ssh-key an OpenSSH or PEM private key/);
+    expect(bad.first).not.toMatch(/internal error/);
   });
 
   it('hostile values reach the remote side as one literal argument, or are refused', async () => {

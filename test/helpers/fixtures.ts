@@ -1,4 +1,5 @@
-// Log line shapes exactly as MicroK8s components print them (see ../shared/data/real-log-lines.txt).
+// Log line shapes exactly as MicroK8s components print them, taken from real lines quoted in
+// public MicroK8s bug reports (canonical/microk8s issues).
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
