@@ -1,0 +1,222 @@
+// Inputs as people really give them, and messages that point at the cause.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { lease, node } from '../apiserver/objects.ts';
+import { useCluster, type TestCluster } from '../helpers/cluster.ts';
+import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
+import { haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
+import { DIST, runBuilt } from '../helpers/run.ts';
+
+const cluster = useCluster();
+let c: TestCluster;
+beforeEach(() => {
+  c = cluster();
+});
+const kc = () => ['--kubeconfig', c.kubeconfig];
+const scratch = () => mkdtempSync(join(tmpdir(), 'mk8s-inputs-'));
+const healthy = () => {
+  c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+  c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s02'));
+};
+
+const pad = (n: number) => String(n).padStart(2, '0');
+/** journalctl's short format in local time: "Nov 28 02:10:39". */
+const short = (d: Date, month = d.toString().slice(4, 7)) => `${month} ${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+const DQ = 'microk8s.daemon-k8s-dqlite[19886]';
+const KL = 'microk8s.daemon-kubelite[53319]';
+const lock = (ago: number) => logrus(at(ago), 'error', LOCK_TXN);
+
+function stdin(check: string, lines: string[], args: string[] = []) {
+  return runBuilt(check, ['--log-file', '-', ...args], { input: lines.join('\n') + '\n' });
+}
+
+describe('log envelopes', () => {
+  it("rsyslog's 'message repeated 63 times' is 63 more lines", async () => {
+    const r = await stdin('check_dqlite_lock', [`${short(at(40))} k8s02 ${DQ}: ${lock(40)}`, `${short(at(20))} k8s02 ${DQ}: message repeated 63 times: [ ${lock(40)}]`]);
+    expect(r.code).toBe(2);
+    expect(r.perf.locked).toBe('64;5;50;0');
+    const kine = await stdin('check_kine_retries', [`${short(at(40))} k8s02 ${DQ}: ${lock(40)}`, `${short(at(20))} k8s02 ${DQ}: message repeated 63 times: [ ${lock(40)}]`]);
+    expect(kine.perf.exhausted).toBe('64;2;10;0');
+  });
+
+  it("journalctl's other output formats: the stamp and the unit are read", async () => {
+    const old = at(7200);
+    const now = at(30);
+    const iso = (d: Date) => d.toISOString().replace('Z', '+00:00');
+    const cases: [string, string][] = [
+      [`${(old.getTime() / 1000).toFixed(6)} k8s02 ${KL}: E1128 x exec (try: 500): database is locked`, `${(now.getTime() / 1000).toFixed(6)} k8s02 ${KL}: E1128 x exec (try: 500): database is locked`],
+      [`${old.toUTCString().slice(0, 3)} ${iso(old).slice(0, 10)} ${old.toISOString().slice(11, 19)} UTC k8s02 ${KL}: database is locked`, `${now.toUTCString().slice(0, 3)} ${iso(now).slice(0, 10)} ${now.toISOString().slice(11, 19)} UTC k8s02 ${KL}: database is locked`],
+      [`${iso(old).replace(/\.(\d{3})/, '.$1123')} k8s02 ${KL}: database is locked`, `${iso(now).replace(/\.(\d{3})/, '.$1123')} k8s02 ${KL}: database is locked`],
+      [`${short(old)}.123456 k8s02 ${KL}: database is locked`, `${short(now)}.123456 k8s02 ${KL}: database is locked`],
+    ];
+    for (const [stale, fresh] of cases) {
+      const r = await stdin('check_dqlite_lock', [stale, fresh]);
+      expect(r.perf.locked, stale).toBe('1;5;50;0');
+      expect(r.stdout).toMatch(/^by source: microk8s\.daemon-kubelite 1$/m);
+    }
+  });
+
+  it('month names of other locales are read; a stamp nobody can read is never now, and never OK', async () => {
+    const de = await stdin('check_dqlite_lock', [`okt 24 07:54:44 openbench ${DQ}: ${LOCK_TXN}`, `${short(at(30), 'Dez')} k8s02 ${DQ}: ${LOCK_TXN}`]);
+    expect(de.perf.locked).toBe(new Date().getMonth() === 11 ? '1;5;50;0' : '0;5;50;0');
+    const r = await stdin('check_dqlite_lock', [`xyz 24 07:54:44 openbench ${DQ}: ${LOCK_TXN}`, `xyz 24 07:54:45 openbench ${DQ}: level=info msg="ok"`]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - no 'database is locked' in the last 5m \(stdin\), 1 matching line with a time stamp that cannot be read \(not counted\) \| locked=0;5;50;0/);
+  });
+
+  it('a pasted line that lost its stamp keeps its unit; lines without a time make no trend', async () => {
+    const r = await stdin('check_dqlite_lock', Array.from({ length: 12 }, () => `${KL}: E0529 06:08:12.123456 53319 status.go:71] database is locked`), ['--since', '10m']);
+    expect(r.perf.locked).toBe('12;5;50;0');
+    expect(r.first).toMatch(/\(1\.2\/min, 12 in the last minute, no trend: 12 lines without a time\)/);
+    expect(r.stdout).toMatch(/^by source: microk8s\.daemon-kubelite 12$/m);
+  });
+
+  it('an ISO stamp followed by a klog header: no made-up source or host', async () => {
+    const line = `${at(20).toISOString()} E0529 06:08:12.123456 1 status.go:71] apiserver received an error: exec (try: 500): database is locked`;
+    const r = await stdin('check_dqlite_lock', [line]);
+    expect(r.stdout).toMatch(/^by source: unknown source 1$/m);
+    expect(r.stdout).toMatch(/^newest \(\S+\): E0529 06:08:12\.123456 1 status\.go:71\] apiserver received/m);
+  });
+
+  it('--attempt-warning 0 warns only on a retry line that is there', async () => {
+    const r = await stdin('check_kine_retries', [`${short(at(20))} k8s02 ${DQ}: level=info msg="ok"`], ['--attempt-warning', '0']);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('typos read as healthy', () => {
+  it.skipIf(!haveJournalRemote)('--unit that never logged is UNKNOWN naming it; an empty -w is refused', async () => {
+    const file = makeJournal([{ age: 20, service: KUBELITE, message: klog(at(20), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-1"') }]);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', file, '--unit', 'snap.microk8s.daemon-kubelit']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - no entry of unit snap\.microk8s\.daemon-kubelit\.service is in the journal at all/);
+    const ok = await runBuilt('check_dqlite_lock', ['--journal-file', file, '--unit', 'snap.microk8s.daemon-kubelite']);
+    expect(ok.code).toBe(0);
+    const empty = await runBuilt('check_dqlite_lock', ['--journal-file', file, '-w', '']);
+    expect(empty.code).toBe(3);
+    expect(empty.first).toBe('DQLITE-LOCK UNKNOWN - --warning was given an empty value (fix: give it a value, or leave the option out for its default)');
+  });
+
+  it('-n with a namespace that does not exist is UNKNOWN; one that exists but is clean is OK', async () => {
+    c.api.add('namespaces', { metadata: { name: 'web' }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    const r = await runBuilt('check_stale_jobs', [...kc(), '-n', 'wbe']);
+    expect(r.code).toBe(3);
+    expect(r.first).toBe('STALE-JOBS UNKNOWN - namespace wbe does not exist (fix: check the name given with -n/--namespace (kubectl get namespaces))');
+    const ok = await runBuilt('check_stale_jobs', [...kc(), '-n', 'web']);
+    expect(ok.code).toBe(0);
+  });
+});
+
+describe('messages that point at the cause', () => {
+  const variant = (edit: (text: string) => string) => {
+    const file = join(scratch(), 'kubeconfig');
+    writeFileSync(file, edit(readFileSync(c.kubeconfig, 'utf8')));
+    return file;
+  };
+
+  it('kubeconfig mistakes are named as what they are', async () => {
+    healthy();
+    const cases: [string, RegExp][] = [
+      [variant((t) => t.replace('server: https://', 'server: http://')), /server http:\/\/\S+ is plain http:\/\/, and the checks speak only HTTPS/],
+      [variant((t) => t.replace('user: nagios', 'user: nagois')), /context 'microk8s' names user 'nagois', which it does not define/],
+      [variant((t) => t.replace('current-context: microk8s\n', '')), /sets no current-context \(fix: pick one with --context \(microk8s\)\)/],
+      [variant((t) => t.replace(/token: \S+/, `client-certificate: ${c.certs.clientCertFile}\n    client-key: ${c.certs.clientCertFile}`)), /the client certificate or key of the kubeconfig cannot be used/],
+    ];
+    for (const [file, said] of cases) {
+      const r = await runBuilt('check_nodes', ['--kubeconfig', file]);
+      expect(r.code).toBe(3);
+      expect(r.first).toMatch(said);
+      expect(r.first).not.toMatch(/internal error|undefined|check that kubelite runs/);
+    }
+  });
+
+  it('options without a value, bad numbers and negative durations say so in one line', async () => {
+    const cases: [string[], string][] = [
+      [['--kubeconfig'], 'NODES UNKNOWN - Not enough arguments following: kubeconfig (fix: see check_nodes --help)'],
+      [['-t', 'abc'], 'NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not a number'],
+    ];
+    for (const [args, said] of cases) expect((await runBuilt('check_nodes', args)).stdout).toBe(`${said}\n`);
+    expect((await runBuilt('check_dqlite_lock', ['--host', 'h', '--ssh-port', 'abc'])).first).toBe('DQLITE-LOCK UNKNOWN - --ssh-port must be a TCP port number, 1 to 65535 (fix: see check_dqlite_lock --help)');
+    expect((await runBuilt('check_dqlite_lock', ['--since', '-5m'])).first).toMatch(/^DQLITE-LOCK UNKNOWN - --since '-5m' is not a duration/);
+    expect((await runBuilt('check_restart_preflight', [...kc(), '--since', '1h'])).first).toBe('RESTART-PREFLIGHT UNKNOWN - Unknown argument: since (fix: see check_restart_preflight --help)');
+  });
+
+  it('a 100 KB option value does not make a 100 KB first line; a metric with no value is a bare U', async () => {
+    healthy();
+    const r = await runBuilt('check_nodes', [...kc(), '--context', 'x'.repeat(100_000)]);
+    expect(r.code).toBe(3);
+    expect(r.first.length).toBeLessThanOrEqual(1100);
+    // No pod was ever bound: the age of the newest bind is undetermined.
+    const s = await runBuilt('check_scheduling', kc());
+    expect(s.perf.newest_bind_age).toBe('U;;;0');
+  });
+
+  it('the launchers and microk8s-checks speak like the checks: no ; of their own, -V names the tool', async () => {
+    for (const f of readdirSync(DIST).filter((n) => n.startsWith('check_') || n === 'microk8s-checks')) {
+      for (const line of readFileSync(join(DIST, f), 'utf8').split('\n').filter((l) => l.includes('echo "'))) expect(line, f).not.toMatch(/UNKNOWN - [^"]*;/);
+    }
+    expect((await runBuilt('microk8s-checks', ['-V'])).stdout).toMatch(/^microk8s-checks \d+\.\d+\.\d+\n$/);
+    expect((await runBuilt('check_nodes', ['-V'])).stdout).toMatch(/^check_nodes \d+\.\d+\.\d+ \(microk8s-checks\)\n$/);
+  });
+
+  it('-h lays each example on its own lines, whole', async () => {
+    const r = await runBuilt('check_dqlite_lock', ['-h']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('\n  lines you pipe in:\n    journalctl -u snap.microk8s.daemon-kubelite.service --since -5min | check_dqlite_lock --log-file -\n');
+  });
+});
+
+describe('microk8s-checks all', () => {
+  it('under one deadline each row says what that check waited for; JSON as a single check gives it', async () => {
+    healthy();
+    c.api.delayMs = 3000;
+    const r = await runBuilt('microk8s-checks', ['all', ...kc(), '-t', '1', '--format', 'json']);
+    c.api.delayMs = 0;
+    const rows = JSON.parse(r.stdout) as { check: string; summary: string }[];
+    expect(rows.find((x) => x.check === 'STALE-JOBS')?.summary).toMatch(/timed out after 1s while listing Jobs/);
+    expect(rows.find((x) => x.check === 'LEASES')?.summary).toMatch(/timed out after 1s while reading leases/);
+    const ok = await runBuilt('microk8s-checks', ['all', ...kc(), '--format', 'json']);
+    const nodes = (JSON.parse(ok.stdout) as { check: string; metrics: unknown[] }[]).find((x) => x.check === 'NODES')!;
+    const alone = JSON.parse((await runBuilt('check_nodes', [...kc(), '--format', 'json'])).stdout) as { metrics: unknown[] };
+    expect(nodes.metrics).toEqual(alone.metrics);
+    expect(nodes.metrics[0]).toHaveProperty('uom');
+    expect(nodes.metrics[0]).toHaveProperty('max');
+  });
+
+  it('checks it cannot run here are listed with the reason', async () => {
+    const r = await runBuilt('microk8s-checks', ['all', '--kubeconfig', '/nonexistent/kubeconfig']);
+    for (const name of ['NODES', 'LEASES', 'STALE-JOBS', 'OBSERVED-GENERATION', 'SCHEDULING', 'CALICO-ROUTES', 'RESTART-PREFLIGHT']) {
+      expect(r.stdout).toMatch(new RegExp(`^${name} +skipped +cannot read kubeconfig /nonexistent/kubeconfig: no such file`, 'm'));
+    }
+  });
+});
+
+describe('for people trying it', () => {
+  it('npm run test-api serves a cluster whose leader leases stay renewed', async () => {
+    const dir = scratch();
+    const server = spawn('npm', ['run', '-s', 'test-api', '--', '--nodes', '3', '--dir', dir], { cwd: resolve(DIST, '..'), stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    try {
+      const line = await new Promise<string>((done) => server.stdout!.once('data', (d: Buffer) => done(d.toString())));
+      const { kubeconfig } = JSON.parse(line) as { kubeconfig: string };
+      const first = await runBuilt('check_leases', ['--kubeconfig', kubeconfig, '--state-file', join(dir, 's')]);
+      expect(first.code).toBe(0);
+      await new Promise((done) => setTimeout(done, 6500));
+      const later = await runBuilt('check_leases', ['--kubeconfig', kubeconfig, '--state-file', join(dir, 's')]);
+      expect(Number(later.perf.renew_age!.split('s')[0])).toBeLessThan(6);
+    } finally {
+      process.kill(-server.pid!, 'SIGTERM');
+    }
+  });
+
+  it('make uninstall removes everything make install put in', () => {
+    const dest = scratch();
+    const root = resolve(DIST, '..');
+    execFileSync('make', ['-s', 'install', `DESTDIR=${dest}`, 'PLUGINDIR=/plugins'], { cwd: root, stdio: 'ignore' });
+    expect(readdirSync(join(dest, 'plugins'))).toContain('microk8s-checks.d');
+    execFileSync('make', ['-s', 'uninstall', `DESTDIR=${dest}`, 'PLUGINDIR=/plugins'], { cwd: root, stdio: 'ignore' });
+    expect(readdirSync(join(dest, 'plugins'))).toEqual([]);
+  });
+});
