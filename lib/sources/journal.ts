@@ -100,7 +100,7 @@ export const localExec: StreamExec = (argv, signal, sink) =>
 function locations(q: JournalQuery): JournalQuery[] {
   const dirs = q.directories ?? [];
   const files = q.files ?? [];
-  if (dirs.length + files.length <= 1 || (dirs.length === 0 && files.length > 0)) return [q];
+  if (dirs.length === 0 || (dirs.length === 1 && files.length === 0)) return [q];
   return [...dirs.map((d) => ({ ...q, directories: [d], files: [] })), ...(files.length ? [{ ...q, directories: [], files }] : [])];
 }
 
