@@ -9,13 +9,14 @@ import type { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { CONN_CLOSING, etcdRetry, logrusLevel, tryCount } from '../lib/sources/kinelog.ts';
+import { CONN_CLOSING, etcdRetry, isKineSocketFailure, logrusLevel, tryCount } from '../lib/sources/kinelog.ts';
 import { weight, type LogLine } from '../lib/sources/logline.ts';
 import { plural, shorten } from '../lib/text.ts';
 
 export interface Args extends LogArgs {
   budget: number;
   'attempt-warning': number;
+  'socket-error-warning': number;
 }
 
 export interface Tally {
@@ -26,12 +27,17 @@ export interface Tally {
   /** etcd-client retry lines seen: without one, no attempt was made at all. */
   retries: number;
   closing: number;
+  /** kubelite could not reach kine's socket, or lost it. */
+  socketErrors: number;
   sample: string;
 }
 
-export const KINE_GREP = 'try: \\d|unary invoker|client connection is closing';
+export const KINE_GREP = 'try: \\d|unary invoker|client connection is closing|kine\\.sock';
 
-export const fresh = (): Tally => ({ exhausted: 0, cancelled: 0, maxTry: 0, maxAttempt: 0, retries: 0, closing: 0, sample: '' });
+/** The defaults of the rules beyond -w/-c: also what check_restart_preflight judges with. */
+export const defaults = { budget: 500, attemptWarning: 80, socketErrorWarning: 1 };
+
+export const fresh = (): Tally => ({ exhausted: 0, cancelled: 0, maxTry: 0, maxAttempt: 0, retries: 0, closing: 0, socketErrors: 0, sample: '' });
 
 export function count(t: Tally, line: LogLine, budget: number): void {
   const msg = line.message;
@@ -41,6 +47,10 @@ export function count(t: Tally, line: LogLine, budget: number): void {
   if (retry) {
     t.retries += n;
     t.maxAttempt = Math.max(t.maxAttempt, retry.attempt);
+    return;
+  }
+  if (isKineSocketFailure(msg)) {
+    t.socketErrors += n;
     return;
   }
   const tries = tryCount(msg);
@@ -59,19 +69,22 @@ export function count(t: Tally, line: LogLine, budget: number): void {
 export interface Limits {
   budget: number;
   attemptWarning: number;
+  socketErrorWarning: number;
   warning?: Range;
   critical?: Range;
 }
 
-export function evaluate(t: Tally, seconds: number, source: string, { budget, attemptWarning, warning, critical }: Limits): Outcome {
+export function evaluate(t: Tally, seconds: number, source: string, { budget, attemptWarning, socketErrorWarning, warning, critical }: Limits): Outcome {
   const v = new Verdict(check.name);
   v.measure({ label: 'exhausted', value: t.exhausted, min: 0 }, new ScalarContext(warning, critical));
   v.measure({ label: 'max_try', value: t.maxTry, min: 0 });
   v.measure({ label: 'max_attempt', value: t.maxAttempt, min: 0 });
   v.measure({ label: 'conn_closing', value: t.closing, min: 0 });
   v.measure({ label: 'cancelled', value: t.cancelled, min: 0 });
+  v.measure({ label: 'kine_socket_errors', value: t.socketErrors, min: 0 });
   if (t.retries > 0 && t.maxAttempt >= attemptWarning) v.find(State.WARNING, `etcd-client retry attempt ${t.maxAttempt} (>= ${attemptWarning})`);
   if (t.closing > 0) v.find(State.WARNING, plural(t.closing, "'client connection is closing'"));
+  if (t.socketErrors >= socketErrorWarning) v.find(State.WARNING, `${plural(t.socketErrors, 'kine socket failure')} (kine.sock:12379 refused or closed)`);
 
   if (t.exhausted > 0) v.detail(`newest exhausted: ${shorten(t.sample)}`);
   if (t.cancelled > 0) v.detail(`${plural(t.cancelled, 'request')} cancelled by the caller at (try: 0): slow writes, not exhaustion`);
@@ -99,14 +112,15 @@ export const check: CheckDefinition<Args> = {
   defaultCritical: '10',
   options: (y) =>
     logOptions(y)
-      .option('budget', { type: 'number', default: 500, describe: "kine's retry budget: an error at (try: N) >= this used all of it" })
-      .option('attempt-warning', { type: 'number', default: 80, describe: 'etcd-client retry attempt that raises WARNING' }),
+      .option('budget', { type: 'number', default: defaults.budget, describe: "kine's retry budget: an error at (try: N) >= this used all of it" })
+      .option('attempt-warning', { type: 'number', default: defaults.attemptWarning, describe: 'etcd-client retry attempt that raises WARNING' })
+      .option('socket-error-warning', { type: 'number', default: defaults.socketErrorWarning, describe: "kubelite lines failing to reach kine's socket (kine.sock:12379) that raise WARNING" }),
   examples: [['check_kine_retries --since 10m', 'the last 10 minutes of the local journal']],
   async run({ args, warning, critical, deadline, log }) {
-    if (!(args.budget > 0) || !(args['attempt-warning'] >= 0)) throw new UsageError('--budget must be positive and --attempt-warning not negative');
+    if (!(args.budget > 0) || !(args['attempt-warning'] >= 0) || !(args['socket-error-warning'] >= 1)) throw new UsageError('--budget and --socket-error-warning must be at least 1, --attempt-warning not negative');
     const win = windowOf(args);
     const results = await scanSources(args, win, deadline, KINE_GREP, fresh, (t, line) => count(t, line, args.budget), log);
-    const limits = { budget: args.budget, attemptWarning: args['attempt-warning'], warning, critical };
+    const limits = { budget: args.budget, attemptWarning: args['attempt-warning'], socketErrorWarning: args['socket-error-warning'], warning, critical };
     return judgeSources(check.name, results, (t, source) => evaluate(t, win.seconds, source, limits));
   },
 };

@@ -55,7 +55,7 @@ export const check: CheckDefinition<Args> = {
       if (STARTS.test(line.message.trim())) t.lastStart = Math.max(t.lastStart, line.time ?? win.now);
       if (line.time !== undefined && line.time < gate.since) return;
       lock.count(t.lock, line, gate);
-      kine.count(t.kine, line, 500);
+      kine.count(t.kine, line, kine.defaults.budget);
     };
     const grep = `${lock.LOCKED}|${kine.KINE_GREP}|starting kubelite|started service for snap application microk8s.daemon-kubelite`;
     const [journals, leases, leader, nodes] = await Promise.all([
@@ -74,7 +74,7 @@ export const check: CheckDefinition<Args> = {
       }
       const t = j.tally!;
       const l = lock.evaluate(t.lock, gate, j.source, Range.parse(lock.check.defaultWarning!), Range.parse(lock.check.defaultCritical!));
-      const k = kine.evaluate(t.kine, GATE_WINDOW, j.source, { budget: 500, attemptWarning: 80, warning: Range.parse(kine.check.defaultWarning!), critical: Range.parse(kine.check.defaultCritical!) });
+      const k = kine.evaluate(t.kine, GATE_WINDOW, j.source, { ...kine.defaults, warning: Range.parse(kine.check.defaultWarning!), critical: Range.parse(kine.check.defaultCritical!) });
       if (l.state !== State.OK) blockers.push(`${where}dqlite-lock ${stateName(l.state)}: ${l.summary}`);
       if (k.state !== State.OK) blockers.push(`${where}kine-retries ${stateName(k.state)}: ${k.summary}`);
       if (t.lastStart && win.now - t.lastStart < settle * 1000) blockers.push(`${where}kubelite restarted ${formatDuration(Math.max(1, (win.now - t.lastStart) / 1000))} ago (settle ${formatDuration(settle)})`);

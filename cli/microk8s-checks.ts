@@ -12,6 +12,7 @@ import { check as observedGeneration } from '../checks/observed-generation.ts';
 import { check as restartPreflight } from '../checks/restart-preflight.ts';
 import { check as scheduling } from '../checks/scheduling.ts';
 import { check as staleJobs } from '../checks/stale-jobs.ts';
+import { check as watchCache } from '../checks/watch-cache.ts';
 import { shareJournalReads } from '../lib/log-input.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
@@ -108,9 +109,9 @@ async function main(): Promise<void> {
   } catch (err) {
     noApi = reasonOf(err);
   }
-  const apiChecks = [nodes, leases, staleJobs, observedGeneration, scheduling, calicoRoutes];
+  const apiChecks = [nodes, leases, watchCache, staleJobs, observedGeneration, scheduling, calicoRoutes];
   if (noApi === undefined) {
-    runs.push(plan(nodes, kube), plan(leases, kube), plan(staleJobs, kube), plan(observedGeneration, kube), plan(scheduling, kube), plan(calicoRoutes, [...kube, ...node]));
+    runs.push(plan(nodes, kube), plan(leases, kube), plan(watchCache, kube), plan(staleJobs, kube), plan(observedGeneration, kube), plan(scheduling, kube), plan(calicoRoutes, [...kube, ...node]));
     if (journal.length || args.node) runs.push(plan(restartPreflight, [...kube, ...node, ...journal]));
     else skip([restartPreflight], 'runs only for a restart being planned: give --node (and journal files or a local journal)');
   } else skip([...apiChecks, restartPreflight], noApi);

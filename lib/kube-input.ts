@@ -24,9 +24,15 @@ export interface Cluster {
   api<T extends ApiType>(apiClass: ApiConstructor<T>): T;
 }
 
-/** Load the kubeconfig and tie every request to the run's deadline (and, with -vv, log each). */
-export function connect(args: KubeArgs, deadline: Deadline, log: Logger = silentLogger): Cluster {
-  const { kc, server } = loadKubeConfig(args);
+/**
+ * Load the kubeconfig and tie every request to the run's deadline (and, with -vv, log each).
+ * `otherServer`: the same credentials and CA against another API server of the cluster (each
+ * MicroK8s node runs its own); TLS checks its certificate for the host name in that URL.
+ */
+export function connect(args: KubeArgs, deadline: Deadline, log: Logger = silentLogger, otherServer?: string): Cluster {
+  const loaded = loadKubeConfig(args);
+  const { kc } = loaded;
+  const server = otherServer ?? loaded.server;
   const pluginFailure = superviseCredentialPlugins(kc, deadline.signal);
   // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
   const config = createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi: httpsTransport(kc, `microk8s-checks/${VERSION}`, log, pluginFailure) });

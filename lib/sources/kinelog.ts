@@ -7,6 +7,17 @@ const ATTEMPT = /"attempt":\s*(\d+)/;
 export const RETRY_MARKER = 'retrying of unary invoker failed';
 export const CONN_CLOSING = 'grpc: the client connection is closing';
 
+// kubelite's gRPC client failing to reach kine's socket: `... {Addr: "unix:///var/snap/microk8s/
+// <rev>/var/kubernetes/backend/kine.sock:12379" ...} ... connect: connection refused`, or the
+// runbook's `kine.sock:12379: use of closed network connection`.
+const KINE_SOCKET = /kine\.sock:12379/;
+const SOCKET_FAILURE = /connect: connection refused|use of closed network connection/;
+
+/** A kubelite line saying it could not reach (or lost) kine's socket. */
+export function isKineSocketFailure(message: string): boolean {
+  return KINE_SOCKET.test(message) && SOCKET_FAILURE.test(message);
+}
+
 /** The highest `(try: N)` in a k8s-dqlite error, or undefined when it has none. */
 export function tryCount(message: string): number | undefined {
   if (!message.includes('(try: ')) return undefined;

@@ -299,8 +299,9 @@ export async function forEachListed<T extends { metadata?: { namespace?: string;
   policy: RequestPolicy,
   fetchPage: (cont: string | undefined, options: ConfigurationOptions) => Promise<ListPage<T>>,
   onItem: (item: Wire<T>) => void,
-): Promise<number> {
+): Promise<{ pages: number; resourceVersion?: string }> {
   let restarted = false;
+  let resourceVersion: string | undefined;
   let pages = 0;
   let cont: string | undefined;
   let last: string | undefined;
@@ -332,8 +333,10 @@ export async function forEachListed<T extends { metadata?: { namespace?: string;
       throw err;
     }
     pages++;
+    // The list's revision is the first page's: later pages are read at that same revision.
+    if (pages === 1) resourceVersion = page.metadata?.resourceVersion;
     cont = page.metadata?._continue || undefined;
-    if (!cont) return pages;
+    if (!cont) return { pages, resourceVersion };
     // A server (or proxy) that hands out a token it gave before would be listed for ever.
     if (tokens.has(cont)) throw new KubeError(`API server ${policy.server} repeated a continue token while listing ${what.resource} (page ${pages}): the list would never end`, { fix: 'check what answers at the server address; rerun' });
     tokens.add(cont);

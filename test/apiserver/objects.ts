@@ -352,3 +352,18 @@ export function lease(name: string, holder: string | undefined, opts: { renewedA
     },
   };
 }
+
+/** A node's Lease in kube-node-lease, as its kubelet renews it (every ~10 s, duration 40 s). */
+export function nodeLease(nodeName: string, opts: { renewedAgo?: number; createdAgo?: number } = {}) {
+  const now = Date.now();
+  return {
+    metadata: {
+      name: nodeName,
+      namespace: 'kube-node-lease',
+      uid: randomUUID(),
+      creationTimestamp: ago(opts.createdAgo ?? 86400 * 30),
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: randomUUID() }],
+    },
+    spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: microTime(now - (opts.renewedAgo ?? 3) * 1000) },
+  };
+}

@@ -110,6 +110,21 @@ export interface ApiServer {
    * a wrong URL or a broken server sends. Requests it answers are recorded as usual.
    */
   intercept?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+  /**
+   * The watch cache, as each kube-apiserver keeps one: lists with resourceVersion=0 are served from
+   * it, at its own resourceVersion; it follows storage until freezeCache() (a watch on kine that
+   * broke and never recovered). Lists without resourceVersion read storage.
+   */
+  cache: {
+    /**
+     * Newer API servers serve a list without resourceVersion from the cache once it caught up;
+     * a cache that cannot catch up answers 504 "Too large resource version" or 429. 'storage'
+     * (the default): such lists read storage, as MicroK8s' kube-apiserver does.
+     */
+    consistentReads: 'storage' | '504' | '429';
+  };
+  /** Freeze the watch cache where storage is now; storage moves on without it. */
+  freezeCache(): void;
   add(resource: string, ...objects: object[]): void;
   clear(resource?: string): void;
   /** Forget objects, requests, faults and delays: a clean server for the next test. */
@@ -151,6 +166,10 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
   const store = new Map<string, Obj[]>();
   const sorted = new Map<string, boolean>();
   let rv = 1000;
+  // A frozen watch cache: its own copy of storage and the revision it stopped at. While it is not
+  // frozen it follows storage exactly, so it is storage itself (no copy on every change).
+  let frozen: { objects: Map<string, Obj[]>; rv: number } | undefined;
+  const cacheRv = () => frozen?.rv ?? rv;
   const requests: RequestRecord[] = [];
   const connections = new WeakMap<object, number>();
   let connectionCount = 0;
@@ -172,6 +191,7 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
     faults: [],
     expireNextContinue: false,
     closeNextReused: false,
+    cache: { consistentReads: 'storage' },
     add(resource, ...objects) {
       if (!RESOURCES[resource]) throw new Error(`unknown resource ${resource}`);
       const list = store.get(resource) ?? [];
@@ -185,6 +205,11 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
     clear(resource) {
       if (resource) store.delete(resource);
       else store.clear();
+      // A deletion is a new revision too.
+      rv++;
+    },
+    freezeCache() {
+      frozen = { objects: new Map([...store].map(([k, list]) => [k, structuredClone(list)])), rv };
     },
     reset() {
       store.clear();
@@ -194,6 +219,8 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
       api.expireNextContinue = false;
       api.closeNextReused = false;
       api.intercept = undefined;
+      api.cache = { consistentReads: 'storage' };
+      frozen = undefined;
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -277,8 +304,13 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
         }
       }
 
+      const fromCache = query.resourceVersion === '0';
+      if (!fromCache && !query.continue && frozen && api.cache.consistentReads !== 'storage') {
+        if (api.cache.consistentReads === '504') return status(res, 504, 'Timeout', `Too large resource version: ${rv}, current: ${cacheRv()}`, { details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 } });
+        return status(res, 429, 'TooManyRequests', 'storage is (re)initializing: watch cache is temporarily behind', { details: { retryAfterSeconds: 1 } });
+      }
       let start = '';
-      let listRv = rv;
+      let listRv = fromCache ? cacheRv() : rv;
       if (query.continue) {
         const tok = decodeContinue(query.continue);
         if (!tok) return status(res, 400, 'BadRequest', 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
@@ -295,17 +327,19 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
         start = tok.start;
         listRv = tok.rv;
       }
-      const limit = query.limit ? Math.max(0, Number(query.limit)) : 0;
+      // A list from the watch cache ignores limit (the API server serves it whole).
+      const limit = query.limit && !fromCache ? Math.max(0, Number(query.limit)) : 0;
       const out: Obj[] = [];
-      let i = lowerBound(all, start);
+      const source = fromCache && frozen ? [...(frozen.objects.get(resource) ?? [])].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0)) : all;
+      let i = lowerBound(source, start);
       let next: string | undefined;
-      for (; i < all.length; i++) {
-        const o = all[i]!;
+      for (; i < source.length; i++) {
+        const o = source[i]!;
         if (namespace && o.metadata.namespace !== namespace) continue;
         if (!matchesLabels(labelReqs, o.metadata.labels)) continue;
         if (!fieldReqs.every((f) => (def.fields[f.field]!(o) === f.value) !== f.negate)) continue;
         if (limit && out.length === limit) {
-          next = keyOf(all[i - 1]!) + '\u0000';
+          next = keyOf(source[i - 1]!) + '\u0000';
           break;
         }
         out.push(o);
@@ -314,7 +348,7 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
       if (next !== undefined) {
         metadata.continue = encodeContinue(listRv, next);
         // Like the real server: a count of what is left only when no selector filters it.
-        if (!query.labelSelector && !query.fieldSelector && !namespace) metadata.remainingItemCount = all.length - i;
+        if (!query.labelSelector && !query.fieldSelector && !namespace) metadata.remainingItemCount = source.length - i;
       }
       send(res, 200, { kind: `${def.kind}List`, apiVersion: def.group ? `${def.group}/${def.version}` : 'v1', metadata, items: out });
     });

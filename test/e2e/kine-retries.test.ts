@@ -13,6 +13,21 @@ const cancelled = [
 ];
 
 describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', () => {
+  it("counts kubelite's failures to reach kine's socket, and names the remedy", async () => {
+    const sock = 'unix:///var/snap/microk8s/6787/var/kubernetes/backend/kine.sock:12379';
+    const refused = (age: number) =>
+      kl(age, klog(at(age), 'W', KUBELITE.pid, 'logging.go:59', `[core] [Channel #7 SubChannel #9] grpc: addrConn.createTransport failed to connect to {Addr: "${sock}", ServerName: "kine.sock:12379", }. Err: connection error: desc = "transport: Error while dialing: dial unix ${sock.slice(7)}: connect: connection refused"`));
+    const closed = (age: number) => kl(age, klog(at(age), 'E', KUBELITE.pid, 'watcher.go:150', `watch chan error: rpc error: code = Unavailable desc = error reading from server: read unix @->${sock.slice(7)}: use of closed network connection`));
+    const r = await runBuilt('check_kine_retries', ['--journal-file', makeJournal([refused(40), refused(30), closed(20), dq(10, 'info', 'Kine listening on unix:///var/snap/microk8s/6787/var/kubernetes/backend/kine.sock:12379')])]);
+    expect(r.code).toBe(1);
+    expect(r.perf.kine_socket_errors).toBe('3;;;0');
+    expect(r.first).toMatch(/3 kine socket failures \(kine\.sock:12379 refused or closed\)/);
+    expect(r.stdout).toMatch(/restart k8s-dqlite FIRST/);
+    const none = await runBuilt('check_kine_retries', ['--journal-file', makeJournal([dq(10, 'info', 'Kine listening on unix:///var/snap/microk8s/6787/var/kubernetes/backend/kine.sock:12379')])]);
+    expect(none.code).toBe(0);
+    expect(none.perf.kine_socket_errors).toBe('0;;;0');
+  });
+
   it('counts exhausted retry budgets once, where k8s-dqlite logs them', async () => {
     const file = makeJournal([
       dq(100, 'error', LOCK_TXN),

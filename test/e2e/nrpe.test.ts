@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployment, job, lease, node, pod, replicaSet } from '../apiserver/objects.ts';
+import { deployment, job, lease, node, pod, replicaSet, nodeLease } from '../apiserver/objects.ts';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
@@ -77,7 +77,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     c.api.add('replicasets', rs);
     c.api.add('pods', pod({ namespace: 'web', name: `${rs.metadata.name}-x7k2p`, node: 'node1', ip: '10.1.73.90', owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid } }));
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }), node({ name: 'node2', ip: '10.0.0.12' }));
-    c.api.add('leases', lease('kube-controller-manager', 'node1'), lease('kube-scheduler', 'node2'));
+    c.api.add('leases', lease('kube-controller-manager', 'node1'), lease('kube-scheduler', 'node2'), nodeLease('node1'), nodeLease('node2'));
     chmodSync(c.dir, 0o755);
 
     // The project's own definitions, rendered for this test's paths.
@@ -120,7 +120,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       const direct = await runProcess(argv[0]!, argv.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
       const polled = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '30', '-c', name]);
       // Same first line; only ages measured a moment apart (lease renew ages) may differ.
-      const ageless = (first: string) => first.replace(/_age=[\d.]+s/g, '_age=Ns');
+      const ageless = (first: string) => first.replace(/_(age|time)=[\d.]+s/g, '_$1=Ns');
       expect(ageless(polled.first), name).toBe(ageless(direct.first));
       expect(polled.code, name).toBe(direct.code);
       expect(direct.code, `${name}: ${direct.first}`).not.toBe(3);

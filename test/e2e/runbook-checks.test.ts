@@ -132,7 +132,7 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     const args = ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal];
     const json = await runBuilt('microk8s-checks', [...args, '--format', 'json']);
     const rows = JSON.parse(json.stdout) as { check: string; code: number }[];
-    expect(rows.map((r) => r.check).sort()).toEqual(['CALICO-ROUTES', 'DQLITE-LOCK', 'KINE-RETRIES', 'LEASES', 'NODES', 'OBSERVED-GENERATION', 'RESTART-PREFLIGHT', 'SCHEDULING', 'STALE-JOBS']);
+    expect(rows.map((r) => r.check).sort()).toEqual(['CALICO-ROUTES', 'DQLITE-LOCK', 'KINE-RETRIES', 'LEASES', 'NODES', 'OBSERVED-GENERATION', 'RESTART-PREFLIGHT', 'SCHEDULING', 'STALE-JOBS', 'WATCH-CACHE']);
     // calico-node is absent on k8s02 in this cluster: CRITICAL, and so the worst.
     expect(rows.find((r) => r.check === 'CALICO-ROUTES')!.code).toBe(2);
     expect(json.code).toBe(2);

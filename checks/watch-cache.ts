@@ -1,0 +1,139 @@
+// After the runbook: a write storm or a few seconds without a dqlite leader can break the watch a
+// node's kube-apiserver keeps on kine, for good. Its watch cache then freezes: every list with
+// resourceVersion=0 (kubelet, scheduler, controller-manager, operators) gets the frozen state,
+// while reads that go to storage look normal, so nothing else alerts (16 hours without a new pod).
+// The operator's "RV=0 test", without writing anything: node Leases are renewed about every 10 s;
+// compare each in storage with the same Lease in this API server's cache.
+import { KubeError } from '../lib/sources/kube.ts';
+import { listNodeLeases, NODE_LEASE_NAMESPACE, type LeaseList } from '../lib/k8s/node-leases.ts';
+import { connect, kubeOptions, type Cluster, type KubeArgs } from '../lib/kube-input.ts';
+import { plural } from '../lib/text.ts';
+import { UsageError } from '../lib/errors.ts';
+import { combine } from '../lib/plugin/combine.ts';
+import { unknownOutcome } from '../lib/plugin/output.ts';
+import type { Range } from '../lib/plugin/range.ts';
+import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
+import { State } from '../lib/plugin/state.ts';
+import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
+import { formatDuration } from '../lib/duration.ts';
+import type { Deadline } from '../lib/plugin/deadline.ts';
+
+interface Args extends KubeArgs {
+  server?: string[];
+}
+
+/** What one API server's two reads showed. */
+export interface CacheFacts {
+  storage?: LeaseList;
+  cache?: LeaseList;
+  /** The quorum read was refused because the cache is behind (newer API servers: 504, 429). */
+  behind?: string;
+}
+
+export const defaults = { warning: '30', critical: '120' };
+
+/** How far the cache is behind storage for one lease, in seconds (a lease it lacks: since its creation). */
+function leaseLag(storage: { renewed?: number; created?: number }, cached: { renewed?: number } | undefined): number {
+  const now = storage.renewed ?? storage.created;
+  if (now === undefined) return 0;
+  const seen = cached ? (cached.renewed ?? storage.created ?? now) : (storage.created ?? now);
+  return Math.max(0, (now - seen) / 1000);
+}
+
+const integerRv = (rv: string | undefined) => (rv !== undefined && /^\d+$/.test(rv) ? Number(rv) : undefined);
+
+const RECOVERY = [
+  'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
+  'On that node, non-dqlite-leader nodes first, one at a time:',
+  '  kubectl cordon <node>',
+  '  sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10',
+  '  sudo systemctl restart snap.microk8s.daemon-kubelite.service',
+  '  run this check again (--server https://<node>:16443); uncordon only when it is OK.',
+  'Restarting kubelite alone rebuilds a cache that freezes again while kine\'s feed is broken. This check changes nothing.',
+];
+
+export function evaluate(f: CacheFacts, warning?: Range, critical?: Range): Outcome {
+  const v = new Verdict(check.name);
+  const storage = f.storage;
+  let worst: { name: string; lag: number } | undefined;
+  for (const [name, lease] of storage?.leases ?? []) {
+    const lag = leaseLag(lease, f.cache?.leases.get(name));
+    if (!worst || lag > worst.lag) worst = { name, lag };
+  }
+  const behind = f.behind !== undefined;
+  v.measure({ label: 'cache_lag', value: worst?.lag ?? NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
+  const rvLag = integerRv(storage?.resourceVersion) !== undefined && integerRv(f.cache?.resourceVersion) !== undefined ? integerRv(storage!.resourceVersion)! - integerRv(f.cache!.resourceVersion)! : undefined;
+  if (rvLag !== undefined) v.measure({ label: 'rv_lag', value: rvLag, min: 0 });
+  v.measure({ label: 'leases', value: storage?.leases.size ?? 0, min: 0 });
+  if (storage) v.measure({ label: 'quorum_read_time', value: storage.ms / 1000, uom: 's', min: 0 });
+  if (behind) v.find(State.CRITICAL, `the API server refused a quorum read because its watch cache is behind (${f.behind})`);
+  else if (!storage?.leases.size) v.find(State.UNKNOWN, `no node Lease in ${NODE_LEASE_NAMESPACE} to compare: cannot tell whether the watch cache follows`);
+  if (worst && worst.lag > 0) v.detail(`most behind: node lease ${worst.name}, ${formatDuration(Math.max(1, worst.lag))} behind storage${f.cache?.leases.has(worst.name) ? '' : ' (missing from the cache)'}`);
+  if (rvLag !== undefined) v.detail(`resourceVersion: storage ${storage!.resourceVersion}, cache ${f.cache!.resourceVersion} (${rvLag} behind)`);
+  if (v.state === State.WARNING || v.state === State.CRITICAL) v.detail(...RECOVERY);
+  if (behind) return v.outcome(`watch cache behind: ${v.findings[0]!.text}`);
+  if (!worst) return v.outcome(v.findings[0]?.text ?? 'no node lease');
+  return v.outcome(
+    worst.lag <= 1
+      ? `watch cache follows storage (${storage!.leases.size} node leases, newest renewals seen)`
+      : `watch cache ${formatDuration(worst.lag)} behind storage (node lease ${worst.name}${f.cache?.leases.has(worst.name) ? '' : ', missing from the cache'})`,
+  );
+}
+
+/** A storage read, then a cache read, of one API server's node leases. */
+export async function gather(cluster: Cluster, deadline: Deadline): Promise<CacheFacts> {
+  deadline.activity = `reading node leases from ${cluster.server}`;
+  let storage: LeaseList;
+  try {
+    storage = await listNodeLeases(cluster, 'storage');
+  } catch (err) {
+    if (err instanceof KubeError && (err.status === 504 || err.status === 429)) return { behind: `${err.status}: ${err.message}` };
+    throw err;
+  }
+  return { storage, cache: await listNodeLeases(cluster, 'cache') };
+}
+
+function serverUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--server '${text}' is not a URL (e.g. https://10.0.0.12:16443)`);
+  }
+  if (url.protocol !== 'https:' || url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search) {
+    throw new UsageError(`--server '${text}' must be an https://host:port address of an API server, nothing more`);
+  }
+  return url.origin;
+}
+
+export const check: CheckDefinition<Args> = {
+  name: 'WATCH-CACHE',
+  command: 'check_watch_cache',
+  description: "compares each node Lease in storage with the API server's watch cache: a frozen cache serves every controller stale objects",
+  defaultWarning: defaults.warning,
+  defaultCritical: defaults.critical,
+  options: (y) =>
+    kubeOptions(y).option('server', { type: 'string', array: true, describe: "also check this API server (repeatable; e.g. https://10.0.0.12:16443), with the kubeconfig's credentials and CA" }),
+  examples: [
+    ['check_watch_cache', "this node's own API server (MicroK8s client.config)"],
+    ['check_watch_cache --server https://10.0.0.11:16443 --server https://10.0.0.12:16443', 'every node of the cluster from one place'],
+  ],
+  async run({ args, warning, critical, deadline, log }) {
+    // The kubeconfig's own server, then each --server with the same credentials and CA.
+    const clusters = [undefined, ...(args.server ?? []).map(serverUrl)].map((server) => connect(args, deadline, log, server));
+    deadline.activity = `reading node leases from ${plural(clusters.length, 'API server')}`;
+    const parts = await Promise.all(
+      clusters.map(async (cluster) => {
+        const host = new URL(cluster.server).host;
+        try {
+          return { host, outcome: evaluate(await gather(cluster, deadline.child()), warning, critical) };
+        } catch (err) {
+          // One server that cannot be read is UNKNOWN for that server, never OK, never the others'.
+          if (deadline.signal.aborted) throw err;
+          return { host, outcome: unknownOutcome(check.name, reasonOf(err)) };
+        }
+      }),
+    );
+    return combine(check.name, parts);
+  },
+};

@@ -1,0 +1,48 @@
+import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import type { Cluster } from '../kube-input.ts';
+import { forEachListed, type Wire } from '../sources/kube.ts';
+import { PAGE_SIZE } from './list.ts';
+import { apiTime } from './time.ts';
+
+/** Where each kubelet renews its Lease about every 10 s: a canary that costs no write. */
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+export interface NodeLease {
+  /** spec.renewTime, ms since the epoch; undefined when never renewed. */
+  renewed?: number;
+  /** metadata.creationTimestamp, ms since the epoch. */
+  created?: number;
+}
+
+/** One list of the node leases: by name, with the list's revision and how long it took. */
+export interface LeaseList {
+  leases: Map<string, NodeLease>;
+  resourceVersion?: string;
+  ms: number;
+}
+
+/**
+ * The node leases as storage has them (a quorum read: no resourceVersion, paged), or as this API
+ * server's watch cache has them (resourceVersion=0: served whole from the cache, whatever state it
+ * froze in). The kubelet clients, scheduler and controller-manager all read the second way.
+ */
+export async function listNodeLeases(cluster: Cluster, from: 'storage' | 'cache'): Promise<LeaseList> {
+  const coord = cluster.api(CoordinationV1Api);
+  const leases = new Map<string, NodeLease>();
+  const started = performance.now();
+  const what = { verb: 'list', resource: 'leases', group: 'coordination.k8s.io', namespace: NODE_LEASE_NAMESPACE } as const;
+  const { resourceVersion } = await forEachListed(
+    what,
+    cluster.policy,
+    (cont, o) =>
+      coord.listNamespacedLease(from === 'cache' ? { namespace: NODE_LEASE_NAMESPACE, resourceVersion: '0' } : { namespace: NODE_LEASE_NAMESPACE, limit: PAGE_SIZE, _continue: cont }, o),
+    (lease: Wire<V1Lease>) => {
+      const name = lease.metadata?.name ?? '';
+      leases.set(name, {
+        renewed: apiTime(lease.spec?.renewTime, `renewTime of node lease ${name}`),
+        created: apiTime(lease.metadata?.creationTimestamp, `creationTimestamp of node lease ${name}`),
+      });
+    },
+  );
+  return { leases, resourceVersion, ms: performance.now() - started };
+}

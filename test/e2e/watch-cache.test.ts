@@ -1,0 +1,131 @@
+// check_watch_cache against test API servers whose watch cache follows storage, or froze.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { nodeLease, pod } from '../apiserver/objects.ts';
+import { startApiServer, type ApiServer } from '../apiserver/server.ts';
+import { TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
+import { runBuilt } from '../helpers/run.ts';
+
+const cluster = useCluster();
+let c: TestCluster;
+beforeEach(() => {
+  c = cluster();
+});
+const kc = () => ['--kubeconfig', c.kubeconfig];
+const NODES = ['k8s01', 'k8s02', 'k8s03'];
+const lag = (v: string | undefined) => Number(v?.split(';')[0]?.replace(/s$/, ''));
+
+/** Storage as kubelets keep it: every node lease renewed within the last 10 s. */
+const renewAll = (api: ApiServer, renewedAgo = (i: number) => 2 + i * 3) => {
+  api.clear('leases');
+  api.add('leases', ...NODES.map((n, i) => nodeLease(n, { renewedAgo: renewedAgo(i) })));
+};
+
+/** A cache that froze when the leases were last renewed 5 minutes ago; storage went on renewing. */
+const freezeFiveMinutesAgo = (api: ApiServer) => {
+  renewAll(api, (i) => 300 + i * 3);
+  api.freezeCache();
+  renewAll(api);
+};
+
+describe('check_watch_cache', () => {
+  it('a healthy cache: OK, cache_lag at most 1 s, and nothing but GETs', async () => {
+    renewAll(c.api);
+    const r = await runBuilt('check_watch_cache', kc());
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^WATCH-CACHE OK - 127\.0\.0\.1:\d+: watch cache follows storage \(3 node leases/);
+    expect(lag(r.perf.cache_lag)).toBeLessThanOrEqual(1);
+    expect(r.perf).toMatchObject({ rv_lag: '0;;;0', leases: '3;;;0' });
+    expect(r.perf.quorum_read_time).toMatch(/^[\d.]+s;;;0$/);
+    const reads = c.api.requests.filter((q) => q.path === '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases');
+    expect(reads.map((q) => q.query.resourceVersion)).toEqual([undefined, '0']);
+    expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
+  });
+
+  it('a cache frozen 5 minutes ago: CRITICAL, the server named, cache_lag >= 290, the recovery in the long output', async () => {
+    freezeFiveMinutesAgo(c.api);
+    const r = await runBuilt('check_watch_cache', kc());
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(new RegExp(`^WATCH-CACHE CRITICAL - 127\\.0\\.0\\.1:${c.api.port}: watch cache 4m5\\ds behind storage`));
+    expect(lag(r.perf.cache_lag)).toBeGreaterThanOrEqual(290);
+    expect(r.perf.cache_lag).toMatch(/;30;120;0$/);
+    expect(Number(r.perf.rv_lag?.split(';')[0])).toBeGreaterThan(0);
+    expect(r.stdout).toMatch(/does not heal by itself/);
+    expect(r.stdout).toMatch(/restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n.*restart snap\.microk8s\.daemon-kubelite\.service/);
+    expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
+  });
+
+  it('a lease the cache does not have counts from its creation', async () => {
+    renewAll(c.api);
+    c.api.freezeCache();
+    c.api.add('leases', nodeLease('k8s04', { createdAgo: 200, renewedAgo: 2 }));
+    const r = await runBuilt('check_watch_cache', kc());
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/behind storage \(node lease k8s04, missing from the cache\)/);
+    expect(lag(r.perf.cache_lag)).toBeGreaterThanOrEqual(195);
+  });
+
+  it('newer API servers that refuse a quorum read for a cache behind (504, 429): CRITICAL, not UNKNOWN', async () => {
+    for (const mode of ['504', '429'] as const) {
+      freezeFiveMinutesAgo(c.api);
+      c.api.cache.consistentReads = mode;
+      const r = await runBuilt('check_watch_cache', kc());
+      expect(r.code, mode).toBe(2);
+      expect(r.first).toMatch(new RegExp(`watch cache behind: the API server refused a quorum read because its watch cache is behind \\(${mode}: `));
+      c.api.reset();
+    }
+  });
+
+  it('no node lease at all: UNKNOWN, never OK', async () => {
+    const r = await runBuilt('check_watch_cache', kc());
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/no node Lease in kube-node-lease to compare/);
+  });
+
+  describe('several API servers', () => {
+    let other: ApiServer;
+    beforeAll(async () => {
+      // Another node's API server: the same CA and credentials, as in a MicroK8s cluster.
+      other = await startApiServer({ certs: c.certs, tokens: { [TOKENS.admin]: { user: 'system:serviceaccount:monitoring:nagios' } } });
+    });
+    afterAll(() => other.close());
+    beforeEach(() => other.reset());
+
+    it('one frozen: CRITICAL naming it, metrics per server; one unreachable: UNKNOWN for it', async () => {
+      renewAll(c.api);
+      freezeFiveMinutesAgo(other);
+      const r = await runBuilt('check_watch_cache', [...kc(), '--server', other.url]);
+      expect(r.code).toBe(2);
+      expect(r.first).toMatch(new RegExp(`^WATCH-CACHE CRITICAL - 2 hosts: 1 OK, 1 CRITICAL \\(CRITICAL: 127\\.0\\.0\\.1:${other.port}\\)`));
+      expect(lag(r.perf[`cache_lag_127.0.0.1:${c.api.port}`])).toBeLessThanOrEqual(1);
+      expect(lag(r.perf[`cache_lag_127.0.0.1:${other.port}`])).toBeGreaterThanOrEqual(290);
+      const down = await runBuilt('check_watch_cache', [...kc(), '--server', 'https://127.0.0.1:1']);
+      expect(down.code).toBe(3);
+      expect(down.first).toMatch(/2 hosts: 1 OK, 1 UNKNOWN \(UNKNOWN: 127\.0\.0\.1:1\)/);
+      expect(down.stdout).toMatch(/^127\.0\.0\.1:1: UNKNOWN - API server https:\/\/127\.0\.0\.1:1 unreachable/m);
+    });
+
+    it('--server must be an https address and nothing more', async () => {
+      const r = await runBuilt('check_watch_cache', [...kc(), '--server', 'http://10.0.0.12:16443/api']);
+      expect(r.code).toBe(3);
+      expect(r.first).toBe("WATCH-CACHE UNKNOWN - --server 'http://10.0.0.12:16443/api' must be an https://host:port address of an API server, nothing more");
+    });
+  });
+});
+
+describe('check_scheduling: the age of the newest pod', () => {
+  it('no pod created for 40 minutes is CRITICAL with --newest-pod-critical 30m; 5 minutes is OK; without the options it is perfdata only', async () => {
+    c.api.add('pods', pod({ namespace: 'ops', name: 'backup-29361840-x7k2p', node: 'k8s01', ip: '10.1.12.10', startedAgo: 2400 }));
+    const opts = ['--newest-pod-warning', '15m', '--newest-pod-critical', '30m'];
+    const old = await runBuilt('check_scheduling', [...kc(), ...opts]);
+    expect(old.code).toBe(2);
+    expect(old.first).toMatch(/no pod created for 40m\ds?: is the controller-manager \(or its API server's watch cache\) frozen\?/);
+    expect(old.perf.newest_pod_age).toMatch(/^240\d(\.\d+)?s;900;1800;0$/);
+    const plain = await runBuilt('check_scheduling', kc());
+    expect(plain.code).toBe(0);
+    expect(plain.perf.newest_pod_age).toMatch(/^240\d(\.\d+)?s;;;0$/);
+    c.api.add('pods', pod({ namespace: 'ops', name: 'backup-29361880-m2q9d', node: 'k8s02', ip: '10.1.12.11', startedAgo: 298 }));
+    const fresh = await runBuilt('check_scheduling', [...kc(), ...opts]);
+    expect(fresh.code).toBe(0);
+    expect(Number(fresh.perf.newest_pod_age!.split('s')[0])).toBeLessThan(310);
+  });
+});
