@@ -1,12 +1,12 @@
 // Starts the test API server on its own, for benchmarks and for trying a check by hand:
 //   npm run test-api -- --nodes 3 --jobs 5000 --dir /tmp/api
 // (npm puts the project's own Node 24 first on PATH) prints one JSON line {url, kubeconfig} and
-// serves until killed. With --nodes, the leader leases are renewed every 5 s as a live
-// controller-manager and scheduler do, so check_leases stays OK.
+// serves until killed. With --nodes, the leader leases and the node leases are renewed every 5 s
+// as live controllers and kubelets do, so check_leases and check_watch_cache stay OK.
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { makeCerts, writeKubeconfig } from './certs.ts';
-import { deployment, job, lease, node, pod, replicaSet, type JobState } from './objects.ts';
+import { deployment, job, lease, node, nodeLease, pod, replicaSet, type JobState } from './objects.ts';
 import { startApiServer } from './server.ts';
 
 const { values } = parseArgs({
@@ -41,9 +41,10 @@ for (let i = 0; i < Number(values.deployments); i++) {
   api.add('pods', pod({ namespace: d.metadata.namespace as string, name: `${rs.metadata.name}-abcde`, node: 'node1', ip: `10.1.${(i >> 8) & 255}.${i & 255}`, owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid } }));
 }
 for (let i = 1; i <= Number(values.nodes); i++) api.add('nodes', node({ name: `k8s0${i}`, ip: `10.0.0.1${i}` }));
+const nodeNames = Array.from({ length: Number(values.nodes) }, (_, i) => `k8s0${i + 1}`);
 const renew = () => {
   api.clear('leases');
-  api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+  api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'), ...nodeNames.map((n) => nodeLease(n)));
 };
 if (Number(values.nodes) > 0) {
   renew();
