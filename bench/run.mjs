@@ -167,7 +167,7 @@ let startups;
   try {
     const journal = join(WORK, 'journal-200000');
     const kube = `--kubeconfig ${q(api.kubeconfig)}`;
-    const singles = ['check_dqlite_lock --since 5m', 'check_kine_retries --since 5m', 'check_nodes', 'check_leases', 'check_stale_jobs', 'check_observed_generation', 'check_scheduling', 'check_calico_routes --node node1', 'check_restart_preflight --node node1'].map((c) => {
+    const singles = ['check_dqlite_lock --since 5m', 'check_kine_retries --since 5m', 'check_nodes', 'check_leases', 'check_watch_cache', 'check_stale_jobs', 'check_observed_generation', 'check_scheduling', 'check_calico_routes --node node1', 'check_restart_preflight --node node1'].map((c) => {
       const base = c.split(' ')[0];
       const journalOption = `--journal-dir ${q(journal)}`;
       const sources = base.includes('preflight') ? `${kube} ${journalOption}` : base.includes('dqlite') || base.includes('kine') ? journalOption : kube;

@@ -62,7 +62,9 @@ export function evaluate(f: CacheFacts, warning?: Range, critical?: Range): Outc
   }
   const behind = f.behind !== undefined;
   v.measure({ label: 'cache_lag', value: worst?.lag ?? NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
-  const rvLag = integerRv(storage?.resourceVersion) !== undefined && integerRv(f.cache?.resourceVersion) !== undefined ? integerRv(storage!.resourceVersion)! - integerRv(f.cache!.resourceVersion)! : undefined;
+  const [storageRv, cacheRv] = [integerRv(storage?.resourceVersion), integerRv(f.cache?.resourceVersion)];
+  // The cache is read second: a revision ahead of storage's first read is a cache that follows.
+  const rvLag = storageRv !== undefined && cacheRv !== undefined ? Math.max(0, storageRv - cacheRv) : undefined;
   if (rvLag !== undefined) v.measure({ label: 'rv_lag', value: rvLag, min: 0 });
   v.measure({ label: 'leases', value: storage?.leases.size ?? 0, min: 0 });
   if (storage) v.measure({ label: 'quorum_read_time', value: storage.ms / 1000, uom: 's', min: 0 });

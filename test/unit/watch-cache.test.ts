@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate, type CacheFacts } from '../../checks/watch-cache.ts';
+import { Range } from '../../lib/plugin/range.ts';
+import { formatPerfdata } from '../../lib/plugin/perfdata.ts';
+
+const T = Date.parse('2026-11-28T03:00:00Z');
+const list = (rv: string | undefined, leases: Record<string, { renewed?: number; created?: number }>) => ({ leases: new Map(Object.entries(leases)), resourceVersion: rv, ms: 12 });
+const judge = (f: CacheFacts) => {
+  const o = evaluate(f, Range.parse('30'), Range.parse('120'));
+  return { state: o.state, summary: o.summary, perf: Object.fromEntries(o.perfdata.map((p) => [p.label, formatPerfdata(p).split('=')[1]])) };
+};
+
+describe('watch-cache evaluate', () => {
+  it('judges the lease most behind; a cache read that is newer than storage is no lag', () => {
+    const r = judge({ storage: list('100', { a: { renewed: T }, b: { renewed: T - 5000 } }), cache: list('104', { a: { renewed: T - 45_000 }, b: { renewed: T } }) });
+    expect(r.state).toBe(1);
+    expect(r.summary).toBe('watch cache 45s behind storage (node lease a)');
+    expect(r.perf).toMatchObject({ cache_lag: '45s;30;120;0', rv_lag: '0;;;0', leases: '2;;;0', quorum_read_time: '0.012s;;;0' });
+  });
+
+  it('a lease missing from the cache counts from its creation; a revision that is not an integer gives no rv_lag', () => {
+    const r = judge({ storage: list('etcd-ish', { new: { renewed: T, created: T - 200_000 } }), cache: list('1', {}) });
+    expect(r.state).toBe(2);
+    expect(r.summary).toBe('watch cache 3m20s behind storage (node lease new, missing from the cache)');
+    expect(r.perf.rv_lag).toBeUndefined();
+  });
+
+  it('a lease never renewed in either read is not lag; no lease at all is UNKNOWN; a refused quorum read is CRITICAL', () => {
+    expect(judge({ storage: list('5', { a: { created: T - 60_000 } }), cache: list('5', { a: { created: T - 60_000 } }) }).state).toBe(0);
+    const none = judge({ storage: list('5', {}), cache: list('5', {}) });
+    expect(none.state).toBe(3);
+    expect(none.perf.cache_lag).toBe('U;30;120;0');
+    const refused = judge({ behind: '504: Too large resource version' });
+    expect(refused.state).toBe(2);
+    expect(refused.summary).toMatch(/^watch cache behind: the API server refused a quorum read/);
+  });
+});
