@@ -1,6 +1,6 @@
 // Start-up until the first request: from starting a check's launcher to the moment its first
 // request reaches a source. A local listener stands in for every source: the kubeconfig's server
-// points at it (the TLS ClientHello is the request's first byte), and journalctl and ip on PATH are
+// points at it (the TLS ClientHello is the request's first byte), and journalctl, ip and systemctl on PATH are
 // stand-ins that tell the listener they were started, then exec the real command. Their own bash
 // start-up is counted against the check.
 //
@@ -27,6 +27,8 @@ function argsOf(check, kubeconfig, journalDir) {
       return [...kube, '--node', 'node1'];
     case 'check_restart_preflight':
       return [...kube, ...journal, '--node', 'node1'];
+    case 'check_services':
+      return [];
     default:
       return kube;
   }
@@ -55,7 +57,7 @@ export async function measureStartups({ kubeconfig, journalDir, runs = 11, log =
     writeFileSync(kc, readFileSync(kubeconfig, 'utf8').replace(/server: https:\/\/[^\s]+/g, `server: https://127.0.0.1:${port}`), { mode: 0o600 });
     const bin = join(work, 'bin');
     mkdirSync(bin);
-    for (const cmd of ['journalctl', 'ip']) {
+    for (const cmd of ['journalctl', 'ip', 'systemctl']) {
       const real = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim();
       if (!real) continue;
       writeFileSync(join(bin, cmd), `#!/bin/bash\n{ printf '${cmd}' >/dev/tcp/127.0.0.1/${port}; } 2>/dev/null\nexec ${real} "$@"\n`);

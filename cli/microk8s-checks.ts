@@ -11,6 +11,7 @@ import { check as nodes } from '../checks/nodes.ts';
 import { check as observedGeneration } from '../checks/observed-generation.ts';
 import { check as restartPreflight } from '../checks/restart-preflight.ts';
 import { check as scheduling } from '../checks/scheduling.ts';
+import { check as services } from '../checks/services.ts';
 import { check as staleJobs } from '../checks/stale-jobs.ts';
 import { check as watchCache } from '../checks/watch-cache.ts';
 import { shareJournalReads } from '../lib/log-input.ts';
@@ -103,6 +104,9 @@ async function main(): Promise<void> {
   const haveJournal = journal.length > 0 || ['/usr/bin/journalctl', '/bin/journalctl'].some(existsSync);
   if (haveJournal) runs.push(plan(dqliteLock, journal), plan(kineRetries, journal));
   else skip([dqliteLock, kineRetries], 'no journalctl on this host (read journal files with --journal-dir/--journal-file)');
+  // systemd's own test for "booted with systemd" (sd_booted): without it there are no units to read.
+  if (existsSync('/run/systemd/system')) runs.push(plan(services, []));
+  else skip([services], 'systemd is not running on this host');
   let noApi: string | undefined;
   try {
     loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });

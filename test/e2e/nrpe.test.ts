@@ -80,6 +80,15 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     c.api.add('leases', lease('kube-controller-manager', 'node1'), lease('kube-scheduler', 'node2'), nodeLease('node1'), nodeLease('node2'));
     chmodSync(c.dir, 0o755);
 
+    // No systemd runs here: check_services asks a stand-in systemctl that prints what systemd
+    // prints for three healthy units (started 60 s ago on the monotonic clock).
+    mkdirSync(join(dir, 'bin'));
+    const started = Number(process.hrtime.bigint() / 1000n) - 60_000_000;
+    const units = ['snap.microk8s.daemon-k8s-dqlite.service', 'snap.microk8s.daemon-kubelite.service', 'snap.microk8s.daemon-containerd.service'];
+    const show = units.map((u) => `Result=success\nNRestarts=0\nExecMainStartTimestampMonotonic=${started}\nId=${u}\nLoadState=loaded\nActiveState=active\nSubState=running\nStateChangeTimestampMonotonic=${started}\n`).join('\n');
+    writeFileSync(join(dir, 'bin', 'show.out'), show);
+    writeFileSync(join(dir, 'bin', 'systemctl'), `#!/bin/sh\ncat ${join(dir, 'bin', 'show.out')}\n`, { mode: 0o755 });
+
     // The project's own definitions, rendered for this test's paths.
     rendered = COMMANDS.map(({ name, line }) => {
       let l = line.replaceAll('/usr/local/lib/nagios/plugins/', `${plugins}/`).replaceAll('/etc/nagios/microk8s.kubeconfig', c.kubeconfig);
@@ -87,6 +96,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       if (/check_(calico_routes|restart_preflight) /.test(l)) l += ' --node node1';
       // leaseTransitions are remembered per user; keep the test's own state apart.
       if (l.includes('check_leases ')) l += ` --state-file ${dir}/run/leases.json`;
+      if (l.includes('check_services ')) l = `/usr/bin/env PATH=${dir}/bin:/usr/bin:/bin ${l}`;
       return { name, argv: l.split(' ') };
     });
     writeFileSync(join(dir, 'commands.cfg'), rendered.map((r) => `command[${r.name}]=${r.argv.join(' ')}\n`).join(''));
@@ -120,7 +130,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       const direct = await runProcess(argv[0]!, argv.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
       const polled = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '30', '-c', name]);
       // Same first line; only ages measured a moment apart (lease renew ages) may differ.
-      const ageless = (first: string) => first.replace(/_(age|time)=[\d.]+s/g, '_$1=Ns');
+      const ageless = (first: string) => first.replace(/(_age|_time|uptime_\w+)=[\d.]+s/g, '$1=Ns');
       expect(ageless(polled.first), name).toBe(ageless(direct.first));
       expect(polled.code, name).toBe(direct.code);
       expect(direct.code, `${name}: ${direct.first}`).not.toBe(3);

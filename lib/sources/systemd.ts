@@ -1,0 +1,94 @@
+import { ReasonedError } from '../errors.ts';
+import type { CommandRunner } from './command.ts';
+import { validateUnit } from './journal.ts';
+
+export class SystemdError extends ReasonedError {}
+
+/** A unit as `systemctl show` describes it. Times are CLOCK_MONOTONIC microseconds (0: never). */
+export interface UnitState {
+  id: string;
+  /** loaded, not-found, masked, error ... */
+  load: string;
+  /** active, activating, deactivating, inactive, failed, reloading */
+  active: string;
+  sub: string;
+  /** success, exit-code, signal, core-dump, timeout, start-limit-hit ... */
+  result: string;
+  restarts: number;
+  /** When the main process last started. */
+  startedUs: number;
+  /** When ActiveState last changed. */
+  changedUs: number;
+}
+
+export const UNIT_PROPERTIES = ['Id', 'LoadState', 'ActiveState', 'SubState', 'Result', 'NRestarts', 'ExecMainStartTimestampMonotonic', 'StateChangeTimestampMonotonic'];
+
+/** The argv that reads these units: one read-only `systemctl show`, never a shell. */
+export function showArgv(units: string[]): string[] {
+  return ['systemctl', 'show', '--no-pager', `--property=${UNIT_PROPERTIES.join(',')}`, '--', ...units.map(validateUnit)];
+}
+
+/**
+ * `systemctl show -p ...` prints one block of `Key=Value` lines per unit, in systemd's own order
+ * of properties, blocks separated by an empty line; a unit that does not exist still gets a
+ * block, with LoadState=not-found.
+ */
+export function parseShow(text: string, units: string[]): UnitState[] {
+  const blocks = text
+    .split(/\n\s*\n/)
+    .map((b) => b.trim())
+    .filter(Boolean)
+    .map((b) => new Map(b.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const)));
+  if (blocks.length !== units.length) throw new SystemdError(`systemctl show gave ${blocks.length} answers for ${units.length} units: not what systemctl prints`);
+  return blocks.map((p, i) => {
+    const number = (key: string) => {
+      const v = p.get(key);
+      if (v === undefined || !/^\d+$/.test(v)) throw new SystemdError(`systemctl show gave ${key}=${v ?? '(nothing)'} for ${units[i]}: not a number`);
+      return Number(v);
+    };
+    const word = (key: string) => {
+      const v = p.get(key);
+      if (!v) throw new SystemdError(`systemctl show gave no ${key} for ${units[i]}`);
+      return v;
+    };
+    return {
+      id: word('Id'),
+      load: word('LoadState'),
+      active: word('ActiveState'),
+      sub: word('SubState'),
+      result: word('Result'),
+      restarts: p.get('LoadState') === 'not-found' ? 0 : number('NRestarts'),
+      startedUs: number('ExecMainStartTimestampMonotonic'),
+      changedUs: number('StateChangeTimestampMonotonic'),
+    };
+  });
+}
+
+/** The units' states, and the clock they are measured on, read through a runner (local or SSH). */
+export async function readUnits(run: CommandRunner, units: string[], signal: AbortSignal, monotonicNowUs: () => Promise<number>): Promise<{ units: UnitState[]; nowUs: number }> {
+  let text: string;
+  try {
+    text = await run(showArgv(units), signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw new SystemdError('cannot ask systemd about the units', { cause: err, fix: 'run the check on a host where systemd runs (systemctl show must work for the check user)' });
+  }
+  const [states, nowUs] = [parseShow(text, units), await monotonicNowUs()];
+  return { units: states, nowUs };
+}
+
+/** CLOCK_MONOTONIC now, in microseconds: the clock systemd's *Monotonic stamps are on. */
+export const localMonotonicUs = async (): Promise<number> => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * A remote host's monotonic clock, from /proc/uptime (boot time: the same as the monotonic clock
+ * on a host that never suspends, which servers do not).
+ */
+export function remoteMonotonicUs(run: CommandRunner, signal: AbortSignal): () => Promise<number> {
+  return async () => {
+    const text = await run(['cat', '/proc/uptime'], signal);
+    const seconds = Number(text.trim().split(/\s+/)[0]);
+    if (!Number.isFinite(seconds)) throw new SystemdError(`/proc/uptime says '${text.trim().slice(0, 40)}': not an uptime`);
+    return Math.round(seconds * 1e6);
+  };
+}
