@@ -16,7 +16,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** What each check is given: enough to reach its first request, nothing that answers it. */
-function argsOf(check, kubeconfig, journalDir) {
+function argsOf(check, kubeconfig, journalDir, dqlite) {
   const kube = ['--kubeconfig', kubeconfig];
   const journal = ['--journal-dir', journalDir];
   switch (check) {
@@ -29,6 +29,8 @@ function argsOf(check, kubeconfig, journalDir) {
       return [...kube, ...journal, '--node', 'node1'];
     case 'check_services':
       return [];
+    case 'check_dqlite':
+      return ['--dqlite-bin', dqlite.bin, '--backend-dir', dqlite.backend];
     default:
       return kube;
   }
@@ -63,6 +65,15 @@ export async function measureStartups({ kubeconfig, journalDir, runs = 11, log =
       writeFileSync(join(bin, cmd), `#!/bin/bash\n{ printf '${cmd}' >/dev/tcp/127.0.0.1/${port}; } 2>/dev/null\nexec ${real} "$@"\n`);
       chmodSync(join(bin, cmd), 0o755);
     }
+    // No dqlite CLI here: a stand-in that tells the listener, in a backend directory of one voter.
+    const dqlite = { bin: join(bin, 'dqlite'), backend: join(work, 'backend') };
+    mkdirSync(dqlite.backend);
+    const member = 'Address: 127.0.0.1:19001\nID: 3297041220608546238\nRole: 0\n';
+    writeFileSync(join(dqlite.backend, 'info.yaml'), member);
+    writeFileSync(join(dqlite.backend, 'cluster.yaml'), member.replace(/^/gm, '  ').replace(/^  /, '- '));
+    for (const f of ['cluster.crt', 'cluster.key']) writeFileSync(join(dqlite.backend, f), 'PEM\n');
+    writeFileSync(dqlite.bin, `#!/bin/bash\n{ printf 'dqlite' >/dev/tcp/127.0.0.1/${port}; } 2>/dev/null\necho '2dc171858c3155be|127.0.0.1:19001|voter'\n`);
+    chmodSync(dqlite.bin, 0o755);
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     const rows = [];
     for (const check of readdirSync(join(ROOT, 'dist')).filter((f) => f.startsWith('check_')).sort()) {
@@ -71,7 +82,7 @@ export async function measureStartups({ kubeconfig, journalDir, runs = 11, log =
       for (let i = 0; i < runs + 2; i++) {
         const first = new Promise((ok) => (hit = ok));
         t0 = performance.now();
-        const child = spawn(join(ROOT, 'dist', check), [...argsOf(check, kc, journalDir), '-t', '5'], { env, stdio: 'ignore' });
+        const child = spawn(join(ROOT, 'dist', check), [...argsOf(check, kc, journalDir, dqlite), '-t', '5'], { env, stdio: 'ignore' });
         const exited = new Promise((ok) => child.on('close', ok));
         const r = await Promise.race([first, exited.then(() => undefined)]);
         await exited;

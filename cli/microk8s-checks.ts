@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import yargs from 'yargs';
 import { check as calicoRoutes } from '../checks/calico-routes.ts';
+import { check as dqlite } from '../checks/dqlite.ts';
 import { check as dqliteLock } from '../checks/dqlite-lock.ts';
 import { check as kineRetries } from '../checks/kine-retries.ts';
 import { check as leases } from '../checks/leases.ts';
@@ -23,6 +24,7 @@ import { finish } from '../lib/plugin/exit.ts';
 import { cannotTell, checkTimeout, guardProcess, outcomeOf, prepare, reasonOf, VERSION, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State, stateName, worst } from '../lib/plugin/state.ts';
 import type { Outcome } from '../lib/plugin/verdict.ts';
+import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
 import { loadKubeConfig } from '../lib/sources/kube.ts';
 
 const COLORS: Record<string, string> = { OK: '32', WARNING: '33', CRITICAL: '31', UNKNOWN: '35' };
@@ -107,6 +109,8 @@ async function main(): Promise<void> {
   // systemd's own test for "booted with systemd" (sd_booted): without it there are no units to read.
   if (existsSync('/run/systemd/system')) runs.push(plan(services, []));
   else skip([services], 'systemd is not running on this host');
+  if (existsSync(DQLITE_BACKEND)) runs.push(plan(dqlite, kube));
+  else skip([dqlite], `not a MicroK8s node: no ${DQLITE_BACKEND}`);
   let noApi: string | undefined;
   try {
     loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });

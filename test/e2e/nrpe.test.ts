@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:net';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +54,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
   let nrpe: ChildProcess;
   let port: number;
   let rendered: { name: string; argv: string[] }[];
+  const listeners: Server[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-nrpe-'));
 
   beforeAll(async () => {
@@ -89,6 +91,19 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     writeFileSync(join(dir, 'bin', 'show.out'), show);
     writeFileSync(join(dir, 'bin', 'systemctl'), `#!/bin/sh\ncat ${join(dir, 'bin', 'show.out')}\n`, { mode: 0o755 });
 
+    // No MicroK8s node here: check_dqlite reads a backend directory with one voter (a real
+    // listener) and asks a stand-in dqlite CLI that prints what go-dqlite's shell prints.
+    const voter = createServer((s) => s.destroy());
+    await new Promise<void>((ok) => voter.listen(0, '127.0.0.1', ok));
+    listeners.push(voter);
+    const address = `127.0.0.1:${(voter.address() as { port: number }).port}`;
+    const backend = join(dir, 'backend');
+    mkdirSync(backend);
+    writeFileSync(join(backend, 'cluster.yaml'), `- Address: ${address}\n  ID: 3297041220608546238\n  Role: 0\n`);
+    writeFileSync(join(backend, 'info.yaml'), `Address: ${address}\nID: 3297041220608546238\nRole: 0\n`);
+    for (const f of ['cluster.crt', 'cluster.key']) writeFileSync(join(backend, f), 'PEM\n');
+    writeFileSync(join(dir, 'bin', 'dqlite'), `#!/bin/sh\necho '2dc171858c3155be|${address}|voter'\necho '${address}'\n`, { mode: 0o755 });
+
     // The project's own definitions, rendered for this test's paths.
     rendered = COMMANDS.map(({ name, line }) => {
       let l = line.replaceAll('/usr/local/lib/nagios/plugins/', `${plugins}/`).replaceAll('/etc/nagios/microk8s.kubeconfig', c.kubeconfig);
@@ -97,6 +112,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       // leaseTransitions are remembered per user; keep the test's own state apart.
       if (l.includes('check_leases ')) l += ` --state-file ${dir}/run/leases.json`;
       if (l.includes('check_services ')) l = `/usr/bin/env PATH=${dir}/bin:/usr/bin:/bin ${l}`;
+      if (l.includes('check_dqlite ')) l += ` --dqlite-bin ${dir}/bin/dqlite --backend-dir ${backend}`;
       return { name, argv: l.split(' ') };
     });
     writeFileSync(join(dir, 'commands.cfg'), rendered.map((r) => `command[${r.name}]=${r.argv.join(' ')}\n`).join(''));
@@ -121,6 +137,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
   }, 120_000);
 
   afterAll(async () => {
+    listeners.forEach((s) => s.close());
     nrpe?.kill();
     await c?.close();
   });

@@ -1,0 +1,135 @@
+import { connect as tcpConnect } from 'node:net';
+import { join } from 'node:path';
+import { FileError, readSmallFile } from '../files.ts';
+import type { CommandRunner } from './command.ts';
+import { DqliteError } from './dqlite.ts';
+
+/** dqlite's numbering of roles (not raft's): 0 voter, 1 stand-by, 2 spare. */
+export type DqliteRole = 'voter' | 'stand-by' | 'spare';
+const ROLES: DqliteRole[] = ['voter', 'stand-by', 'spare'];
+
+export interface Member {
+  id: string;
+  address: string;
+  role: DqliteRole;
+}
+
+/** The cluster as the dqlite CLI's leader reports it, or as this node's cluster.yaml last saw it. */
+export interface ClusterView {
+  members: Member[];
+  /** The leader's address; '' when the cluster has none; undefined when not asked. */
+  leader?: string;
+  /** Where the members come from: 'dqlite CLI' or the cluster.yaml path. */
+  from: string;
+  /** Why the CLI could not answer, when the members come from cluster.yaml. */
+  cliProblem?: string;
+}
+
+/** The files a node keeps in its backend directory that name the cluster and this node. */
+export const backendFiles = (backend: string) => ({
+  clusterYaml: join(backend, 'cluster.yaml'),
+  infoYaml: join(backend, 'info.yaml'),
+  crt: join(backend, 'cluster.crt'),
+  key: join(backend, 'cluster.key'),
+});
+
+const NO_LEADER = /no available dqlite leader server found|context deadline exceeded/i;
+
+/**
+ * go-dqlite's node store files: cluster.yaml is a YAML list of {ID, Address, Role}, info.yaml one
+ * such entry (this node). Only those three scalar keys occur; a file that does not parse so is
+ * refused rather than half read.
+ */
+export function parseNodeYaml(text: string, file: string): Member[] {
+  const members: Member[] = [];
+  let current: Partial<Record<'ID' | 'Address' | 'Role', string>> | undefined;
+  const flush = () => {
+    if (!current) return;
+    const role = ROLES[Number(current.Role)];
+    if (!current.Address || current.ID === undefined || role === undefined) throw new DqliteError(`${file} holds an entry without a usable ID, Address and Role`);
+    members.push({ id: current.ID, address: current.Address, role });
+    current = undefined;
+  };
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\s+#.*$/, '').trimEnd();
+    if (!line.trim() || line.trim() === '[]') continue;
+    const m = /^(- )?\s*(ID|Address|Role):\s*"?([^"]*)"?\s*$/.exec(line);
+    if (!m) throw new DqliteError(`${file} is not a dqlite node store (line '${line.trim().slice(0, 60)}')`);
+    if (m[1] || !current) {
+      flush();
+      current = {};
+    }
+    current[m[2] as 'ID' | 'Address' | 'Role'] = m[3]!;
+  }
+  flush();
+  return members;
+}
+
+/** A node store file, read bounded; a file the check may not read says which, and how to allow it. */
+export function readNodeStore(file: string): Member[] {
+  try {
+    return parseNodeYaml(readSmallFile(file, 'dqlite node store').toString('utf8'), file);
+  } catch (err) {
+    if (err instanceof FileError && /permission denied/.test(err.message)) throw backendAccess(err.message);
+    throw err;
+  }
+}
+
+/** The least privilege that lets the check read the backend: read access to four files, no more. */
+export function backendAccess(message: string): DqliteError {
+  return new DqliteError(message, {
+    fix: 'give the check user read access to the backend files only: sudo setfacl -m u:nagios:x <backend> and -m u:nagios:r on cluster.yaml, info.yaml, cluster.crt, cluster.key (again after a snap refresh)',
+  });
+}
+
+/**
+ * Ask the dqlite CLI (k8s database) for `.cluster` and `.leader` in one run: `.cluster` prints
+ * "<hex id>|<address>|<role>" per member, `.leader` the leader's address (nothing without one).
+ * The CLI finds the leader first for both; "no available dqlite leader server found" (or its 2 s
+ * query timeout) means there is none, which is an answer, not a failure of the check.
+ */
+export async function askCluster(run: CommandRunner, signal: AbortSignal, bin: string, backend: string): Promise<{ members: Member[]; leader: string } | { noLeader: string }> {
+  const f = backendFiles(backend);
+  let out: string;
+  try {
+    out = await run([bin, '-s', `file://${f.clusterYaml}`, '-c', f.crt, '-k', f.key, 'k8s', '.cluster;.leader'], signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const text = err instanceof Error ? err.message : String(err);
+    if (NO_LEADER.test(text)) return { noLeader: text.replace(/^.*?Error: /s, '').split('\n')[0]!.trim() };
+    throw new DqliteError('the dqlite CLI did not answer', { cause: err });
+  }
+  const members: Member[] = [];
+  let leader = '';
+  for (const line of out.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const m = /^([0-9a-f]+)\|(\S+)\|(voter|stand-by|spare)$/.exec(line);
+    if (m) members.push({ id: BigInt(`0x${m[1]}`).toString(), address: m[2]!, role: m[3] as DqliteRole });
+    else if (/^\S+:\d+$/.test(line)) leader = line;
+    else throw new DqliteError(`the dqlite CLI printed '${line.slice(0, 60)}', which is neither a member nor an address`);
+  }
+  if (!members.length) throw new DqliteError('the dqlite CLI listed no member');
+  return { members, leader };
+}
+
+/** "10.0.0.11:19001" or "[fd00::1]:19001" as host and port. */
+export function hostPort(address: string): { host: string; port: number } | undefined {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
+  return m ? { host: m[1]!, port: Number(m[2]) } : undefined;
+}
+
+/** Whether a TCP connection to the address opens within timeoutMs (the connection is closed at once). */
+export function probe(address: string, timeoutMs: number, signal: AbortSignal): Promise<{ ok: boolean; why?: string }> {
+  const hp = hostPort(address);
+  if (!hp) return Promise.resolve({ ok: false, why: 'not a host:port address' });
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: hp.host, port: hp.port, signal });
+    const done = (ok: boolean, why?: string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ ok, why });
+    };
+    const timer = setTimeout(() => done(false, `no answer within ${Math.round(timeoutMs / 100) / 10}s`), timeoutMs);
+    socket.once('connect', () => done(true));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(false, err.code ?? err.message));
+  });
+}
