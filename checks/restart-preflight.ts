@@ -13,8 +13,9 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { reasonOf } from '../lib/plugin/runner.ts';
 import { State, stateName } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
-import { localRunner } from '../lib/sources/command.ts';
-import { DQLITE_BACKEND, DQLITE_BIN, dqliteLeader } from '../lib/sources/dqlite.ts';
+import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
+import * as dqlite from './dqlite.ts';
+import * as services from './services.ts';
 import type { LogLine } from '../lib/sources/logline.ts';
 import * as lock from './dqlite-lock.ts';
 import * as kine from './kine-retries.ts';
@@ -22,6 +23,8 @@ import * as kine from './kine-retries.ts';
 interface Args extends KubeArgs, LogArgs {
   node?: string;
   settle: string;
+  'dqlite-bin': string;
+  'backend-dir': string;
 }
 
 interface Tally {
@@ -42,7 +45,9 @@ export const check: CheckDefinition<Args> = {
   options: (y) =>
     logOptions(kubeOptions(y), null)
       .option('node', { type: 'string', describe: 'the node you want to restart kubelite on (default: this host name)' })
-      .option('settle', { type: 'string', default: '10m', describe: 'a kubelite restart this recent anywhere means wait (also the journal window, at least 5m)' }),
+      .option('settle', { type: 'string', default: '10m', describe: 'a kubelite restart this recent anywhere means wait (also the journal window, at least 5m)' })
+      .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, asked for the members and the leader (as check_dqlite)' })
+      .option('backend-dir', { type: 'string', default: DQLITE_BACKEND, describe: 'dqlite backend directory (as check_dqlite)' }),
   examples: [['check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', 'journals of every node over SSH']],
   async run({ args, critical, deadline, log }) {
     const node = nodeName(args.node, hostname());
@@ -58,12 +63,15 @@ export const check: CheckDefinition<Args> = {
       kine.count(t.kine, line, kine.defaults.budget);
     };
     const grep = `${lock.LOCKED}|${kine.KINE_GREP}|starting kubelite|started service for snap application microk8s.daemon-kubelite`;
-    const [journals, leases, leader, nodes] = await Promise.all([
+    // Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true).
+    const [journals, leases, nodes, datastore, units] = await Promise.all([
       scanSources(args, win, deadline, grep, fresh, count, log),
       readLeaderLeases(cluster),
-      dqliteLeader(localRunner, deadline.signal, DQLITE_BIN, DQLITE_BACKEND),
       listNodes(cluster),
+      dqlite.gather(args, deadline.child(), log),
+      services.gatherHosts(args, [services.K8S_DQLITE_UNIT], deadline.child()),
     ]);
+    const leader = datastore.view.leader;
 
     const blockers: string[] = [];
     for (const j of journals) {
@@ -89,6 +97,19 @@ export const check: CheckDefinition<Args> = {
       }
     });
     for (const n of nodes) if (!nodeReady(n)) blockers.push(`node ${n.metadata?.name} is not Ready`);
+    // Quorum at risk, no leader or stale members, as check_dqlite judges them with its defaults.
+    const dq = dqlite.evaluate(datastore, Range.parse(dqlite.check.defaultWarning!));
+    if (dq.state !== State.OK) blockers.push(`dqlite ${stateName(dq.state)}: ${dq.summary}`);
+    // k8s-dqlite crash-looping now (failed, stuck or just restarted): check_services' state rules,
+    // without its thresholds on the lifetime count of restarts.
+    for (const u of units) {
+      const where = u.host ? `${u.host}: ` : '';
+      if (!u.facts) blockers.push(`${where}cannot tell whether k8s-dqlite is crash-looping (${reasonOf(u.error)})`);
+      else {
+        const s = services.evaluate(u.facts, undefined, undefined, parseDuration(services.defaults.minUptime, '--min-uptime'));
+        if (s.state !== State.OK) blockers.push(`${where}${s.summary}`);
+      }
+    }
     if (!nodes.some((n) => n.metadata?.name === node)) blockers.push(`node ${node} is not in the cluster`);
 
     const v = new Verdict(check.name);

@@ -21,7 +21,8 @@ interface Args extends SshArgs {
   'min-uptime': string;
 }
 
-export const SERVICE_UNITS = ['snap.microk8s.daemon-k8s-dqlite.service', 'snap.microk8s.daemon-kubelite.service', 'snap.microk8s.daemon-containerd.service'];
+export const K8S_DQLITE_UNIT = 'snap.microk8s.daemon-k8s-dqlite.service';
+export const SERVICE_UNITS = [K8S_DQLITE_UNIT, 'snap.microk8s.daemon-kubelite.service', 'snap.microk8s.daemon-containerd.service'];
 export const defaults = { warning: '10', critical: '50', minUptime: '2m' };
 
 /** What systemd (and, where readable, the journal) says of the units on one host. */
@@ -60,7 +61,7 @@ export function evaluate(f: ServiceFacts, warning: Range | undefined, critical: 
     if (words) v.detail(`  newest: ${shorten(words)}`);
   }
   if (f.journalProblem) v.detail(`(journal not read: ${f.journalProblem})`);
-  const dqlite = f.units.find((u) => u.id === SERVICE_UNITS[0]);
+  const dqlite = f.units.find((u) => u.id === K8S_DQLITE_UNIT);
   if (v.state !== State.OK && v.state !== State.UNKNOWN) {
     if (dqlite && (dqlite.restarts > 0 || dqlite.active !== 'active')) {
       v.detail(
@@ -120,25 +121,33 @@ export const check: CheckDefinition<Args> = {
   async run({ args, warning, critical, deadline }) {
     const minUptime = parseDuration(args['min-uptime'], '--min-uptime');
     const units = args.unit?.length ? args.unit : SERVICE_UNITS;
-    const judge = (facts: ServiceFacts) => evaluate(facts, warning, critical, minUptime);
-    if (!args.host?.length) {
-      deadline.activity = 'asking systemd about the units';
-      return judge(await gather(units, localRunner, localExec, localMonotonicUs, deadline));
-    }
-    deadline.activity = `asking systemd on ${args.host.join(', ')} over SSH`;
-    const parts = await withCap(args.host, 8, async (host) => {
-      try {
-        return { host, outcome: judge(await gatherOver(host, args, units, deadline)) };
-      } catch (err) {
-        if (deadline.signal.aborted) throw err;
-        return { host, outcome: unknownOutcome(check.name, reasonOf(err)) };
-      }
-    });
-    return combine(check.name, parts);
+    const results = await gatherHosts(args, units, deadline);
+    const judged = results.map((r) => ({ host: r.host ?? '', outcome: r.facts ? evaluate(r.facts, warning, critical, minUptime) : unknownOutcome(check.name, reasonOf(r.error)) }));
+    return args.host?.length ? combine(check.name, judged) : judged[0]!.outcome;
   },
 };
 
-async function gatherOver(host: string, args: Args, units: string[], deadline: Deadline): Promise<ServiceFacts> {
+/**
+ * The units on this host, or on each --host over SSH (one failing host is an error in its own
+ * result; this host failing throws): what check_services and check_restart_preflight both read.
+ */
+export async function gatherHosts(args: SshArgs, units: string[], deadline: Deadline): Promise<{ host?: string; facts?: ServiceFacts; error?: unknown }[]> {
+  if (!args.host?.length) {
+    deadline.activity = 'asking systemd about the units';
+    return [{ facts: await gather(units, localRunner, localExec, localMonotonicUs, deadline) }];
+  }
+  deadline.activity = `asking systemd on ${args.host.join(', ')} over SSH`;
+  return withCap(args.host, 8, async (host) => {
+    try {
+      return { host, facts: await gatherOver(host, args, units, deadline) };
+    } catch (error) {
+      if (deadline.signal.aborted) throw error;
+      return { host, error };
+    }
+  });
+}
+
+async function gatherOver(host: string, args: SshArgs, units: string[], deadline: Deadline): Promise<ServiceFacts> {
   // Loaded only with --host: ssh2 would cost every local run start-up time.
   const { openSsh } = await import('../lib/ssh-connect.ts');
   const conn = await openSsh(host, args, deadline);

@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:net';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
 import { runProcess } from '../helpers/run.ts';
+import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 import { freePort } from '../helpers/sshd.ts';
 import { nagiosIds } from '../helpers/users.ts';
 
@@ -54,7 +54,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
   let nrpe: ChildProcess;
   let port: number;
   let rendered: { name: string; argv: string[] }[];
-  const listeners: Server[] = [];
+  let here: HealthyNode;
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-nrpe-'));
 
   beforeAll(async () => {
@@ -82,27 +82,9 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     c.api.add('leases', lease('kube-controller-manager', 'node1'), lease('kube-scheduler', 'node2'), nodeLease('node1'), nodeLease('node2'));
     chmodSync(c.dir, 0o755);
 
-    // No systemd runs here: check_services asks a stand-in systemctl that prints what systemd
-    // prints for three healthy units (started 60 s ago on the monotonic clock).
-    mkdirSync(join(dir, 'bin'));
-    const started = Number(process.hrtime.bigint() / 1000n) - 60_000_000;
-    const units = ['snap.microk8s.daemon-k8s-dqlite.service', 'snap.microk8s.daemon-kubelite.service', 'snap.microk8s.daemon-containerd.service'];
-    const show = units.map((u) => `Result=success\nNRestarts=0\nExecMainStartTimestampMonotonic=${started}\nId=${u}\nLoadState=loaded\nActiveState=active\nSubState=running\nStateChangeTimestampMonotonic=${started}\n`).join('\n');
-    writeFileSync(join(dir, 'bin', 'show.out'), show);
-    writeFileSync(join(dir, 'bin', 'systemctl'), `#!/bin/sh\ncat ${join(dir, 'bin', 'show.out')}\n`, { mode: 0o755 });
-
-    // No MicroK8s node here: check_dqlite reads a backend directory with one voter (a real
-    // listener) and asks a stand-in dqlite CLI that prints what go-dqlite's shell prints.
-    const voter = createServer((s) => s.destroy());
-    await new Promise<void>((ok) => voter.listen(0, '127.0.0.1', ok));
-    listeners.push(voter);
-    const address = `127.0.0.1:${(voter.address() as { port: number }).port}`;
-    const backend = join(dir, 'backend');
-    mkdirSync(backend);
-    writeFileSync(join(backend, 'cluster.yaml'), `- Address: ${address}\n  ID: 3297041220608546238\n  Role: 0\n`);
-    writeFileSync(join(backend, 'info.yaml'), `Address: ${address}\nID: 3297041220608546238\nRole: 0\n`);
-    for (const f of ['cluster.crt', 'cluster.key']) writeFileSync(join(backend, f), 'PEM\n');
-    writeFileSync(join(dir, 'bin', 'dqlite'), `#!/bin/sh\necho '2dc171858c3155be|${address}|voter'\necho '${address}'\n`, { mode: 0o755 });
+    // Not a MicroK8s node: systemd and the dqlite CLI are stand-ins (test/helpers/standins.ts).
+    here = await healthyNode(join(dir, 'node'));
+    const onNode = `/usr/bin/env PATH=${here.bin}:/usr/bin:/bin`;
 
     // The project's own definitions, rendered for this test's paths.
     rendered = COMMANDS.map(({ name, line }) => {
@@ -111,8 +93,8 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       if (/check_(calico_routes|restart_preflight) /.test(l)) l += ' --node node1';
       // leaseTransitions are remembered per user; keep the test's own state apart.
       if (l.includes('check_leases ')) l += ` --state-file ${dir}/run/leases.json`;
-      if (l.includes('check_services ')) l = `/usr/bin/env PATH=${dir}/bin:/usr/bin:/bin ${l}`;
-      if (l.includes('check_dqlite ')) l += ` --dqlite-bin ${dir}/bin/dqlite --backend-dir ${backend}`;
+      if (/check_(services|restart_preflight) /.test(l)) l = `${onNode} ${l}`;
+      if (/check_(dqlite|restart_preflight) /.test(l)) l += ` ${here.dqliteArgs.join(' ')}`;
       return { name, argv: l.split(' ') };
     });
     writeFileSync(join(dir, 'commands.cfg'), rendered.map((r) => `command[${r.name}]=${r.argv.join(' ')}\n`).join(''));
@@ -137,7 +119,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
   }, 120_000);
 
   afterAll(async () => {
-    listeners.forEach((s) => s.close());
+    here?.close();
     nrpe?.kill();
     await c?.close();
   });

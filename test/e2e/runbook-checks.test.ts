@@ -1,12 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lease, node, pod } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -90,11 +91,23 @@ describe('check_scheduling', () => {
 });
 
 describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
+  // A healthy MicroK8s node under the gate: systemd and the dqlite CLI stand-ins; its one dqlite
+  // voter listens on 127.0.0.1, which is k8s01's InternalIP here.
+  let here: HealthyNode;
+  beforeAll(async () => {
+    here = await healthyNode();
+  });
+  afterAll(() => here.close());
+  const healthy = () => {
+    c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }), node({ name: 'k8s03', ip: '10.0.0.13' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
+  };
+  const preflight = (args: string[]) => runBuilt('check_restart_preflight', [...args, ...here.dqliteArgs], { env: { ...process.env, PATH: here.path } });
   const quiet = (): Entry[] => [{ age: 900, service: KUBELITE, message: 'Starting kubelite' }, { age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-29361840"') }];
 
   it('GO on a healthy cluster, with the sequence', async () => {
     healthy();
-    const r = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-file', makeJournal(quiet())]);
+    const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', makeJournal(quiet())]);
     expect(r.code).toBe(0);
     expect(r.first).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted \| blockers=0;;0;0$/);
     expect(r.stdout).toMatch(/kubectl cordon k8s02/);
@@ -102,7 +115,7 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
 
   it('WARNING when the node holds the kcm lease: restart a non-leader first', async () => {
     healthy();
-    const r = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s01', '--journal-file', makeJournal(quiet())]);
+    const r = await preflight([...kc(), '--node', 'k8s01', '--journal-file', makeJournal(quiet())]);
     expect(r.code).toBe(1);
     expect(r.first).toMatch(/GO with care for k8s01: k8s01 holds the kube-controller-manager lease/);
   });
@@ -110,16 +123,16 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
   it('NO-GO during a lock storm, after a recent kubelite restart, or with a node NotReady', async () => {
     healthy();
     const storm = makeJournal([...quiet(), ...Array.from({ length: 12 }, (_, i) => ({ age: 10 + i * 10, service: DQLITE, message: logrus(at(10 + i * 10), 'error', LOCK_TXN) }))]);
-    const r = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-file', storm]);
+    const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', storm]);
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: dqlite-lock WARNING: 12 'database is locked' lines in the last 5m/);
     expect(r.stdout).toMatch(/kine-retries CRITICAL: 12 k8s-dqlite errors at the full retry budget/);
     const restarted = makeJournal([{ age: 120, service: KUBELITE, message: 'Starting kubelite' }]);
-    const recent = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-file', restarted]);
+    const recent = await preflight([...kc(), '--node', 'k8s02', '--journal-file', restarted]);
     expect(recent.code).toBe(2);
     expect(recent.first).toMatch(/NO-GO for k8s02: kubelite restarted 2m\d*s? ago \(settle 10m\)/);
     c.api.add('nodes', node({ name: 'k8s04', ip: '10.0.0.14', ready: false }));
-    const down = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-file', makeJournal(quiet())]);
+    const down = await preflight([...kc(), '--node', 'k8s02', '--journal-file', makeJournal(quiet())]);
     expect(down.code).toBe(2);
     expect(down.first).toMatch(/NO-GO for k8s02: node k8s04 is not Ready/);
   });

@@ -4,13 +4,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeKubeconfig } from '../apiserver/certs.ts';
 import { deployment, job, lease, node } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
 import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
+import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -196,34 +197,85 @@ describe('API answers that are not what was asked for', () => {
 });
 
 describe('check_restart_preflight is a gate', () => {
+  // A healthy MicroK8s node (systemd and dqlite stand-ins; its dqlite voter on 127.0.0.1, k8s01's IP).
+  let here: HealthyNode;
+  beforeAll(async () => {
+    here = await healthyNode();
+  });
+  afterAll(() => here.close());
+  const preflight = (args: string[], path = here.path) => runBuilt('check_restart_preflight', [...args, ...here.dqliteArgs], { env: { ...process.env, PATH: path } });
+  const nodesHere = () => c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+
   it('NO-GO when nobody leads kube-controller-manager or kube-scheduler', async () => {
-    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    nodesHere();
     c.api.add('leases', lease('kube-controller-manager', 'k8s01', { renewedAgo: 600 }), lease('kube-scheduler', 'k8s01', { renewedAgo: 600 }));
     const log = join(scratch(), 'quiet.log');
     writeFileSync(log, 'Nov 28 00:00:00 k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n');
-    const r = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--log-file', log]);
+    const r = await preflight([...kc(), '--node', 'k8s02', '--log-file', log]);
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: no kube-controller-manager is leading \(lease renewed 10m\d*s? ago, duration 60s\) \(\+1 more\) \| blockers=2;;0;0/);
     expect(r.stdout).toMatch(/^no kube-scheduler is leading/m);
   });
 
   it.skipIf(!haveJournalRemote)('NO-GO (CRITICAL), not UNKNOWN, when it cannot read a journal or reach the API server; a bad option stays UNKNOWN', async () => {
-    healthy();
-    const missing = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-file', '/nonexistent/system.journal']);
+    nodesHere();
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s02'));
+    const missing = await preflight([...kc(), '--node', 'k8s02', '--journal-file', '/nonexistent/system.journal']);
     expect(missing.code).toBe(2);
     expect(missing.first).toBe('RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: cannot read the journal: /nonexistent/system.journal does not exist (fix: check --journal-dir/--journal-file)');
     const dir = journalDir(quiet());
     c.api.delayMs = 5000;
-    const slow = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-dir', dir, '-t', '1']);
+    const slow = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir, '-t', '1']);
     expect(slow.code).toBe(2);
     expect(slow.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: timed out after 1s/);
     c.api.delayMs = 0;
-    const usage = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '-c', 'x']);
+    const usage = await preflight([...kc(), '--node', 'k8s02', '-c', 'x']);
     expect(usage.code).toBe(3);
     // Every journal dir given is read: a storm in the second one is a blocker.
-    const both = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-dir', dir, '--journal-dir', journalDir(storm())]);
+    const both = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir, '--journal-dir', journalDir(storm())]);
     expect(both.code).toBe(2);
     expect(both.first).toMatch(/NO-GO for k8s02: dqlite-lock CRITICAL: 60 'database is locked' lines/);
+  });
+});
+
+describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore', () => {
+  let here: HealthyNode;
+  beforeAll(async () => {
+    here = await healthyNode();
+  });
+  afterAll(() => here.close());
+  const setUp = () => {
+    c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+  };
+  const journal = () => ['--journal-dir', journalDir(quiet())];
+
+  it('GO on a healthy node; NO-GO while k8s-dqlite crash-loops, when a voter is lost, or where systemd and dqlite cannot be read', async () => {
+    setUp();
+    const go = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs], { env: { ...process.env, PATH: here.path } });
+    expect(go.code).toBe(0);
+    // k8s-dqlite restarted 20 s ago, for the 3794th time.
+    const loop = join(scratch(), 'systemctl');
+    const started = Number(process.hrtime.bigint() / 1000n) - 20_000_000;
+    writeFileSync(loop, `#!/bin/sh\nprintf 'Result=success\\nNRestarts=3794\\nExecMainStartTimestampMonotonic=${started}\\nId=snap.microk8s.daemon-k8s-dqlite.service\\nLoadState=loaded\\nActiveState=active\\nSubState=running\\nStateChangeTimestampMonotonic=${started}\\n'\n`, { mode: 0o755 });
+    const crash = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs], { env: { ...process.env, PATH: `${join(loop, '..')}:${process.env.PATH}` } });
+    expect(crash.code).toBe(2);
+    expect(crash.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: k8s_dqlite restarted 2\ds ago \(restart 3794\): restarting now/);
+    // A second voter in cluster.yaml and the CLI's answer, where nothing listens: quorum lost.
+    const backend = here.dqliteArgs[3]!;
+    const store = readFileSync(join(backend, 'cluster.yaml'), 'utf8');
+    const voter = /Address: (\S+)/.exec(store)![1]!;
+    writeFileSync(join(backend, 'cluster.yaml'), `${store}- Address: 127.0.0.1:1\n  ID: 6780373466574862769\n  Role: 0\n`);
+    const cli = join(scratch(), 'dqlite');
+    writeFileSync(cli, `#!/bin/sh\necho '2dc171858c3155be|${voter}|voter'\necho '5e1b6ddbb9d2b5b1|127.0.0.1:1|voter'\necho '${voter}'\n`, { mode: 0o755 });
+    const lost = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), '--dqlite-bin', cli, '--backend-dir', backend], { env: { ...process.env, PATH: here.path } });
+    expect(lost.code).toBe(2);
+    expect(lost.first).toMatch(/NO-GO for k8s02: dqlite CRITICAL: quorum lost: 1 of 2 voters reachable, 2 needed/);
+    writeFileSync(join(backend, 'cluster.yaml'), store);
+    // Not a MicroK8s node, no systemd: nothing established, so NO-GO.
+    const bare = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), '--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', '/nonexistent/backend']);
+    expect(bare.code).toBe(2);
+    expect(bare.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: /);
   });
 });
 
