@@ -2,7 +2,6 @@
 // failed and dqlite lost quorum; clusters keep members of nodes long removed; fewer than three
 // voters means one more failure loses quorum; no leader means no write anywhere. This check reads
 // the dqlite cluster as this node sees it, and changes nothing.
-import { accessSync, constants, existsSync } from 'node:fs';
 import { listNodes, nodeAt } from '../lib/k8s/nodes.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
@@ -10,13 +9,15 @@ import type { Range } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { localRunner } from '../lib/sources/command.ts';
-import { askCluster, backendAccess, backendFiles, probe, readNodeStore, type ClusterView, type Member } from '../lib/sources/dqlite-cluster.ts';
+import { askCluster, backendFiles, localNode, remoteNode, type ClusterView, type Member, type NodeAccess } from '../lib/sources/dqlite-cluster.ts';
 import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
 import { plural } from '../lib/text.ts';
 import type { Logger } from '../lib/log.ts';
+import { combine } from '../lib/plugin/combine.ts';
+import { unknownOutcome } from '../lib/plugin/output.ts';
+import { sshOptions, withCap, type SshArgs } from '../lib/ssh-input.ts';
 
-interface Args extends KubeArgs {
+interface Args extends KubeArgs, SshArgs {
   'dqlite-bin': string;
   'backend-dir': string;
 }
@@ -76,31 +77,29 @@ export function evaluate(f: DqliteFacts, warning?: Range, critical?: Range): Out
   return v.outcome(problems.length ? `${problems.join(', ')} (${head})` : head);
 }
 
-/** Members and leader from the CLI where it answers, else this node's cluster.yaml; then probes and Nodes. */
-export async function gather(args: Args, deadline: Deadline, log: Logger): Promise<DqliteFacts> {
+/**
+ * Members and leader from the CLI where it answers, else the node's cluster.yaml; then the
+ * probes (from that node) and, with a kubeconfig, the Nodes.
+ */
+export async function gather(args: Omit<Args, keyof SshArgs>, deadline: Deadline, log: Logger, node: NodeAccess = localNode): Promise<DqliteFacts> {
   const backend = args['backend-dir'];
   const files = backendFiles(backend);
-  const self = readNodeStore(files.infoYaml)[0]?.address;
+  const self = (await node.readNodeStore(files.infoYaml))[0]?.address;
   let view: ClusterView;
-  if (existsSync(args['dqlite-bin'])) {
-    try {
-      accessSync(files.key, constants.R_OK);
-    } catch {
-      throw backendAccess(`cannot read ${files.key}: permission denied`);
-    }
+  if (await node.cliUsable(args['dqlite-bin'], files.key)) {
     deadline.activity = 'asking the dqlite CLI for the cluster and its leader';
     // The CLI waits for a leader on its own: bound it inside the deadline, so "none answered" is a verdict.
     const bounded = AbortSignal.any([deadline.signal, AbortSignal.timeout(Math.min(CLI_MS, Math.max(500, deadline.remainingMs() - 1500)))]);
     try {
-      const answer = await askCluster(localRunner, bounded, args['dqlite-bin'], backend);
-      view = 'noLeader' in answer ? { members: readNodeStore(files.clusterYaml), leader: '', from: files.clusterYaml, cliProblem: answer.noLeader } : { ...answer, from: 'the dqlite CLI (leader)' };
+      const answer = await askCluster(node.run, bounded, args['dqlite-bin'], backend);
+      view = 'noLeader' in answer ? { members: await node.readNodeStore(files.clusterYaml), leader: '', from: files.clusterYaml, cliProblem: answer.noLeader } : { ...answer, from: 'the dqlite CLI (leader)' };
     } catch (err) {
       if (deadline.signal.aborted) throw err;
       const timedOut = bounded.aborted;
-      view = { members: readNodeStore(files.clusterYaml), leader: timedOut ? '' : undefined, from: files.clusterYaml, cliProblem: timedOut ? `no answer within ${CLI_MS / 1000}s` : reasonOf(err) };
+      view = { members: await node.readNodeStore(files.clusterYaml), leader: timedOut ? '' : undefined, from: files.clusterYaml, cliProblem: timedOut ? `no answer within ${CLI_MS / 1000}s` : reasonOf(err) };
     }
   } else {
-    view = { members: readNodeStore(files.clusterYaml), from: files.clusterYaml, cliProblem: `no ${args['dqlite-bin']}` };
+    view = { members: await node.readNodeStore(files.clusterYaml), from: files.clusterYaml, cliProblem: `no ${args['dqlite-bin']}` };
   }
   deadline.activity = 'probing the dqlite voters';
   const unreachable = new Map<string, string>();
@@ -108,7 +107,7 @@ export async function gather(args: Args, deadline: Deadline, log: Logger): Promi
     view.members
       .filter((m) => m.role === 'voter')
       .map(async (m) => {
-        const r = await probe(m.address, Math.min(PROBE_MS, deadline.remainingMs()), deadline.signal);
+        const r = await node.probe(m.address, Math.min(PROBE_MS, deadline.remainingMs()), deadline.signal);
         if (!r.ok) unreachable.set(m.address, r.why ?? 'refused');
       }),
   );
@@ -136,11 +135,31 @@ export const check: CheckDefinition<Args> = {
   description: 'the dqlite cluster as this node sees it: members, roles, leader, and whether a majority of voters is reachable',
   defaultWarning: '0',
   options: (y) =>
-    kubeOptions(y)
+    sshOptions(kubeOptions(y))
       .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, asked for the members and the leader' })
       .option('backend-dir', { type: 'string', default: DQLITE_BACKEND, describe: 'dqlite backend directory (cluster.yaml, info.yaml, cluster.crt, cluster.key)' }),
-  examples: [['check_dqlite', 'this node: members, leader, quorum; stale members with a kubeconfig']],
+  examples: [
+    ['check_dqlite', 'this node: members, leader, quorum; stale members with a kubeconfig'],
+    ['check_dqlite --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', "other nodes' views over SSH (their probes start there)"],
+  ],
   async run({ args, warning, critical, deadline, log }) {
-    return evaluate(await gather(args, deadline, log), warning, critical);
+    if (!args.host?.length) return evaluate(await gather(args, deadline, log), warning, critical);
+    deadline.activity = `reading the dqlite view of ${args.host.join(', ')} over SSH`;
+    const parts = await withCap(args.host, 8, async (host) => {
+      try {
+        // Loaded only with --host: ssh2 would cost every local run start-up time.
+        const { openSsh } = await import('../lib/ssh-connect.ts');
+        const conn = await openSsh(host, args, deadline);
+        try {
+          return { host, outcome: evaluate(await gather(args, deadline.child(), log, remoteNode(conn.runner(), deadline.signal)), warning, critical) };
+        } finally {
+          conn.close();
+        }
+      } catch (err) {
+        if (deadline.signal.aborted) throw err;
+        return { host, outcome: unknownOutcome(check.name, reasonOf(err)) };
+      }
+    });
+    return combine(check.name, parts);
   },
 };

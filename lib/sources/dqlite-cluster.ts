@@ -1,7 +1,8 @@
+import { accessSync, constants, existsSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { FileError, readSmallFile } from '../files.ts';
-import type { CommandRunner } from './command.ts';
+import { localRunner, type CommandRunner } from './command.ts';
 import { DqliteError } from './dqlite.ts';
 
 /** dqlite's numbering of roles (not raft's): 0 voter, 1 stand-by, 2 spare. */
@@ -65,14 +66,71 @@ export function parseNodeYaml(text: string, file: string): Member[] {
   return members;
 }
 
-/** A node store file, read bounded; a file the check may not read says which, and how to allow it. */
-export function readNodeStore(file: string): Member[] {
-  try {
-    return parseNodeYaml(readSmallFile(file, 'dqlite node store').toString('utf8'), file);
-  } catch (err) {
-    if (err instanceof FileError && /permission denied/.test(err.message)) throw backendAccess(err.message);
-    throw err;
-  }
+/**
+ * What check_dqlite needs of a node: its backend files, its dqlite CLI and its network view.
+ * Locally, or on another node over SSH (then the probes start there: that node's view).
+ */
+export interface NodeAccess {
+  readNodeStore(file: string): Promise<Member[]>;
+  /** The CLI is there and the key it needs is readable; throws naming the key otherwise. */
+  cliUsable(bin: string, key: string): Promise<boolean>;
+  run: CommandRunner;
+  probe(address: string, timeoutMs: number, signal: AbortSignal): Promise<{ ok: boolean; why?: string }>;
+}
+
+/** This node. */
+export const localNode: NodeAccess = {
+  async readNodeStore(file) {
+    try {
+      return parseNodeYaml(readSmallFile(file, 'dqlite node store').toString('utf8'), file);
+    } catch (err) {
+      if (err instanceof FileError && /permission denied/.test(err.message)) throw backendAccess(err.message);
+      throw err;
+    }
+  },
+  async cliUsable(bin, key) {
+    if (!existsSync(bin)) return false;
+    try {
+      accessSync(key, constants.R_OK);
+    } catch {
+      throw backendAccess(`cannot read ${key}: permission denied`);
+    }
+    return true;
+  },
+  run: localRunner,
+  probe,
+};
+
+/**
+ * Another node, through a runner over SSH: files with cat (node stores are small), the CLI as
+ * argv, probes with bash's /dev/tcp under timeout, host and port passed as arguments of the
+ * script, never written into it.
+ */
+export function remoteNode(run: CommandRunner, signal: AbortSignal): NodeAccess {
+  const succeeds = (argv: string[]) => run(argv, signal).then(() => true, () => false);
+  return {
+    async readNodeStore(file) {
+      if (!(await succeeds(['test', '-r', file]))) throw backendAccess(`cannot read ${file} there: permission denied or no such file`);
+      return parseNodeYaml(await run(['cat', '--', file], signal), file);
+    },
+    async cliUsable(bin, key) {
+      if (!(await succeeds(['test', '-x', bin]))) return false;
+      if (!(await succeeds(['test', '-r', key]))) throw backendAccess(`cannot read ${key} there: permission denied`);
+      return true;
+    },
+    run,
+    async probe(address, timeoutMs, probeSignal) {
+      const hp = hostPort(address);
+      if (!hp) return { ok: false, why: 'not a host:port address' };
+      try {
+        await run(['timeout', String(Math.max(1, Math.ceil(timeoutMs / 1000))), 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', hp.host, String(hp.port)], probeSignal);
+        return { ok: true };
+      } catch (err) {
+        if (probeSignal.aborted) throw err;
+        return { ok: false, why: /refused/i.test(String(err)) ? 'ECONNREFUSED' : /exit 124/.test(String(err)) ? 'no answer' : 'cannot connect' };
+      }
+    },
+  };
 }
 
 /** The least privilege that lets the check read the backend: read access to four files, no more. */

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { healthyNode } from '../helpers/standins.ts';
 import { silentServer, sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
 const unavailable = sshdUnavailable() ?? (haveJournalRemote ? undefined : 'no systemd-journal-remote');
@@ -117,6 +118,28 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(bad.code).toBe(3);
     expect(bad.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: cannot use SSH key \S+id_ed25519: .*\(fix: give --ssh-key an OpenSSH or PEM private key/);
     expect(bad.first).not.toMatch(/internal error/);
+  });
+
+  it("check_dqlite --host reads that node's view: the same verdict as a local run, probes made there", async () => {
+    const here = await healthyNode();
+    try {
+      const local = await runBuilt('check_dqlite', here.dqliteArgs, { env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() } });
+      const remote = await runBuilt('check_dqlite', ['--host', '127.0.0.1', ...ssh(), ...here.dqliteArgs], { env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() } });
+      expect(local.code).toBe(0);
+      expect(remote.code).toBe(0);
+      expect(remote.first).toBe(local.first.replace('DQLITE OK - ', 'DQLITE OK - 127.0.0.1: '));
+      // A voter that does not listen, seen from the remote side: WARNING there too.
+      const backend = here.dqliteArgs[3]!;
+      const store = readFileSync(join(backend, 'cluster.yaml'), 'utf8');
+      writeFileSync(join(backend, 'cluster.yaml'), `${store}- Address: 127.0.0.1:1\n  ID: 6780373466574862769\n  Role: 0\n`);
+      const noCli = ['--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', backend];
+      const down = await runBuilt('check_dqlite', ['--host', '127.0.0.1', ...ssh(), ...noCli], { env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() } });
+      expect(down.code).toBe(2);
+      expect(down.first).toMatch(/^DQLITE CRITICAL - 127\.0\.0\.1: quorum lost: 1 of 2 voters reachable, 2 needed/);
+      expect(down.stdout).toMatch(/127\.0\.0\.1:1 \(id 6780373466574862769\): voter, unreachable: ECONNREFUSED/);
+    } finally {
+      here.close();
+    }
   });
 
   it('hostile values reach the remote side as one literal argument, or are refused', async () => {
