@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import yargs from 'yargs';
 import { check as calicoRoutes } from '../checks/calico-routes.ts';
 import { check as dqlite } from '../checks/dqlite.ts';
+import { check as dqliteStorage } from '../checks/dqlite-storage.ts';
 import { check as dqliteLock } from '../checks/dqlite-lock.ts';
 import { check as kineRetries } from '../checks/kine-retries.ts';
 import { check as leases } from '../checks/leases.ts';
@@ -109,8 +110,8 @@ async function main(): Promise<void> {
   // systemd's own test for "booted with systemd" (sd_booted): without it there are no units to read.
   if (existsSync('/run/systemd/system')) runs.push(plan(services, []));
   else skip([services], 'systemd is not running on this host');
-  if (existsSync(DQLITE_BACKEND)) runs.push(plan(dqlite, kube));
-  else skip([dqlite], `not a MicroK8s node: no ${DQLITE_BACKEND}`);
+  if (existsSync(DQLITE_BACKEND)) runs.push(plan(dqlite, kube), plan(dqliteStorage, []));
+  else skip([dqlite, dqliteStorage], `not a MicroK8s node: no ${DQLITE_BACKEND}`);
   let noApi: string | undefined;
   try {
     loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });

@@ -95,6 +95,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       if (l.includes('check_leases ')) l += ` --state-file ${dir}/run/leases.json`;
       if (/check_(services|restart_preflight) /.test(l)) l = `${onNode} ${l}`;
       if (/check_(dqlite|restart_preflight) /.test(l)) l += ` ${here.dqliteArgs.join(' ')}`;
+      if (l.includes('check_dqlite_storage ')) l += ` --backend-dir ${here.dqliteArgs[3]}`;
       return { name, argv: l.split(' ') };
     });
     writeFileSync(join(dir, 'commands.cfg'), rendered.map((r) => `command[${r.name}]=${r.argv.join(' ')}\n`).join(''));
