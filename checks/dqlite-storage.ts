@@ -5,18 +5,17 @@
 // 5 minutes. A full disk under the backend is the other way dqlite dies. This check deletes nothing.
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
-import { combine } from '../lib/plugin/combine.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import { unknownOutcome } from '../lib/plugin/output.ts';
 import { Range } from '../lib/plugin/range.ts';
-import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { localBackend, remoteBackend, snapshotsOf, type BackendAccess, type BackendFile, type FsUsage } from '../lib/sources/backend-dir.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { askFreePages } from '../lib/sources/dqlite-cluster.ts';
 import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
-import { sshOptions, withCap, type SshArgs } from '../lib/ssh-input.ts';
+import { onEachHost } from '../lib/host-fanout.ts';
+import { sshOptions, type SshArgs } from '../lib/ssh-input.ts';
 import { isoSeconds, plural } from '../lib/text.ts';
 
 interface Args extends SshArgs {
@@ -118,22 +117,9 @@ export const check: CheckDefinition<Args> = {
     if (!(args['free-critical'] >= 0 && args['free-warning'] >= args['free-critical'] && args['free-warning'] <= 100)) throw new UsageError('--free-warning and --free-critical are percentages, warning at least critical');
     const limits: StorageLimits = { warning, critical, cadenceSeconds: parseDuration(args['cadence-window'], '--cadence-window'), freeWarning: args['free-warning'], freeCritical: args['free-critical'] };
     if (!args.host?.length) return evaluate(await gather(args, localBackend, localRunner, deadline), limits);
-    const parts = await withCap(args.host, 8, async (host) => {
-      try {
-        // Loaded only with --host: ssh2 would cost every local run start-up time.
-        const { openSsh } = await import('../lib/ssh-connect.ts');
-        const conn = await openSsh(host, args, deadline);
-        try {
-          const run = conn.runner();
-          return { host, outcome: evaluate(await gather(args, remoteBackend(run, deadline.signal), run, deadline.child()), limits) };
-        } finally {
-          conn.close();
-        }
-      } catch (err) {
-        if (deadline.signal.aborted) throw err;
-        return { host, outcome: unknownOutcome(check.name, reasonOf(err)) };
-      }
+    return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) => {
+      const run = conn.runner();
+      return evaluate(await gather(args, remoteBackend(run, clock.signal), run, clock), limits);
     });
-    return combine(check.name, parts);
   },
 };

@@ -13,9 +13,8 @@ import { askCluster, backendFiles, localNode, remoteNode, type ClusterView, type
 import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
 import { plural } from '../lib/text.ts';
 import type { Logger } from '../lib/log.ts';
-import { combine } from '../lib/plugin/combine.ts';
-import { unknownOutcome } from '../lib/plugin/output.ts';
-import { sshOptions, withCap, type SshArgs } from '../lib/ssh-input.ts';
+import { onEachHost } from '../lib/host-fanout.ts';
+import { sshOptions, type SshArgs } from '../lib/ssh-input.ts';
 
 interface Args extends KubeArgs, SshArgs {
   'dqlite-bin': string;
@@ -144,22 +143,6 @@ export const check: CheckDefinition<Args> = {
   ],
   async run({ args, warning, critical, deadline, log }) {
     if (!args.host?.length) return evaluate(await gather(args, deadline, log), warning, critical);
-    deadline.activity = `reading the dqlite view of ${args.host.join(', ')} over SSH`;
-    const parts = await withCap(args.host, 8, async (host) => {
-      try {
-        // Loaded only with --host: ssh2 would cost every local run start-up time.
-        const { openSsh } = await import('../lib/ssh-connect.ts');
-        const conn = await openSsh(host, args, deadline);
-        try {
-          return { host, outcome: evaluate(await gather(args, deadline.child(), log, remoteNode(conn.runner(), deadline.signal)), warning, critical) };
-        } finally {
-          conn.close();
-        }
-      } catch (err) {
-        if (deadline.signal.aborted) throw err;
-        return { host, outcome: unknownOutcome(check.name, reasonOf(err)) };
-      }
-    });
-    return combine(check.name, parts);
+    return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) => evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal)), warning, critical));
   },
 };

@@ -142,6 +142,19 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     }
   });
 
+  it('check_dqlite_storage --host: the same verdict as a local run (find, stat -f, df over SSH)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-backend-'));
+    writeFileSync(join(dir, 'cluster.yaml'), 'x\n');
+    writeFileSync(join(dir, `snapshot-1-12983808-${Date.now() - 60_000}`), Buffer.alloc(3 * 1024 * 1024));
+    const local = await runBuilt('check_dqlite_storage', ['--backend-dir', dir, '--free-warning', '0', '--free-critical', '0']);
+    const remote = await runBuilt('check_dqlite_storage', ['--host', '127.0.0.1', ...ssh(), '--backend-dir', dir, '--free-warning', '0', '--free-critical', '0']);
+    expect(local.code).toBe(0);
+    expect(remote.code).toBe(0);
+    const freeless = (first: string) => first.replace(/[\d.]+% free/, 'N% free').replace(/free_pct=[\d.]+%/, 'free_pct=N%');
+    expect(freeless(remote.first)).toBe(freeless(local.first).replace('DQLITE-STORAGE OK - ', 'DQLITE-STORAGE OK - 127.0.0.1: '));
+    expect(remote.perf.snapshot_size).toBe('3MB;50;150;0');
+  });
+
   it('hostile values reach the remote side as one literal argument, or are refused', async () => {
     // Were any of these run by the remote shell, it would create the marker files in its cwd, root's home.
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
