@@ -61,7 +61,8 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const sizeState = newest ? v.measure(sizeMetric, new ScalarContext(l.warning, l.critical)) : v.measure(sizeMetric);
   if (newest && sizeState !== State.OK) v.find(sizeState, `newest snapshot ${round(newest.size / MB)} MB: each snapshot writes and ships the whole database`);
   v.measure({ label: 'snapshots_per_hour', value: round(perHour), min: 0 });
-  v.measure({ label: 'free_pct', value: round(freePct), uom: '%', min: 0, max: 100 }, new ScalarContext(Range.parse(`${l.freeWarning}:`), Range.parse(`${l.freeCritical}:`)));
+  // The ranges are the free-space rule; the finding only words the state they give.
+  const freeState = v.measure({ label: 'free_pct', value: freePct, uom: '%', min: 0, max: 100 }, new ScalarContext(Range.parse(`${l.freeWarning}:`), Range.parse(`${l.freeCritical}:`)));
   v.measure({ label: 'backend_size', value: round(f.files.reduce((n, x) => n + x.size, 0) / MB), uom: 'MB', min: 0 });
   if (f.freePages) {
     const pct = f.freePages.pages ? (100 * f.freePages.free) / f.freePages.pages : 0;
@@ -70,7 +71,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   }
   // More than one snapshot per 5 minutes.
   if (perHour > 12) v.find(State.WARNING, `${plural(recent.length, 'snapshot')} in the last ${formatDuration(l.cadenceSeconds)} (${round(perHour)}/h, more than one per 5 minutes)`);
-  if (freePct < l.freeWarning) v.find(freePct < l.freeCritical ? State.CRITICAL : State.WARNING, `${f.fs.mount} is ${round(100 - freePct)}% full (${round(f.fs.availBytes / MB)} MB free)`);
+  if (freeState === State.WARNING || freeState === State.CRITICAL) v.find(freeState, `${f.fs.mount} is ${round(100 - freePct)}% full (${round(f.fs.availBytes / MB)} MB free)`);
   if (!newest) v.detail(`no snapshot in ${f.backend} yet`);
   for (const s of snapshots.slice(0, 5)) v.detail(`${s.name}: ${round(s.size / MB)} MB at ${isoSeconds(s.at)}`);
   if (v.state === State.WARNING || v.state === State.CRITICAL) {

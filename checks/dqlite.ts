@@ -2,7 +2,9 @@
 // failed and dqlite lost quorum; clusters keep members of nodes long removed; fewer than three
 // voters means one more failure loses quorum; no leader means no write anywhere. This check reads
 // the dqlite cluster as this node sees it, and changes nothing.
+import type { V1Node } from '@kubernetes/client-node';
 import { listNodes, nodeAt } from '../lib/k8s/nodes.ts';
+import type { Wire } from '../lib/sources/kube.ts';
 import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import type { Range } from '../lib/plugin/range.ts';
@@ -80,7 +82,14 @@ export function evaluate(f: DqliteFacts, warning?: Range, critical?: Range): Out
  * Members and leader from the CLI where it answers, else the node's cluster.yaml; then the
  * probes (from that node) and, with a kubeconfig, the Nodes.
  */
-export async function gather(args: Omit<Args, keyof SshArgs>, deadline: Deadline, log: Logger, node: NodeAccess = localNode): Promise<DqliteFacts> {
+export async function gather(
+  args: Omit<Args, keyof SshArgs>,
+  deadline: Deadline,
+  log: Logger,
+  node: NodeAccess = localNode,
+  /** The Nodes, where the caller lists them anyway (check_restart_preflight): not asked twice. */
+  listed?: Promise<Wire<V1Node>[]>,
+): Promise<DqliteFacts> {
   const backend = args['backend-dir'];
   const files = backendFiles(backend);
   const self = (await node.readNodeStore(files.infoYaml))[0]?.address;
@@ -111,16 +120,18 @@ export async function gather(args: Omit<Args, keyof SshArgs>, deadline: Deadline
       }),
   );
   const facts: DqliteFacts = { view, self, unreachable };
-  let cluster;
-  try {
-    cluster = connect(args, deadline, log);
-  } catch (err) {
-    // A kubeconfig named on the command line must work; none found at all only leaves stale members unjudged.
-    return { ...facts, staleProblem: { why: `no kubeconfig (${reasonOf(err)})`, failed: args.kubeconfig !== undefined } };
+  let nodesListed = listed;
+  if (!nodesListed) {
+    try {
+      nodesListed = listNodes(connect(args, deadline, log));
+    } catch (err) {
+      // A kubeconfig named on the command line must work; none found at all only leaves stale members unjudged.
+      return { ...facts, staleProblem: { why: `no kubeconfig (${reasonOf(err)})`, failed: args.kubeconfig !== undefined } };
+    }
   }
   deadline.activity = 'listing nodes';
   try {
-    const nodes = await listNodes(cluster);
+    const nodes = await nodesListed;
     return { ...facts, stale: view.members.filter((m) => nodeAt(nodes, m.address) === undefined) };
   } catch (err) {
     if (deadline.signal.aborted) throw err;

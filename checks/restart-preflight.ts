@@ -64,11 +64,12 @@ export const check: CheckDefinition<Args> = {
     };
     const grep = `${lock.LOCKED}|${kine.KINE_GREP}|starting kubelite|started service for snap application microk8s.daemon-kubelite`;
     // Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true).
+    const nodesListed = listNodes(cluster);
     const [journals, leases, nodes, datastore, units] = await Promise.all([
       scanSources(args, win, deadline, grep, fresh, count, log),
       readLeaderLeases(cluster),
-      listNodes(cluster),
-      dqlite.gather(args, deadline.child(), log),
+      nodesListed,
+      dqlite.gather(args, deadline.child(), log, undefined, nodesListed),
       services.gatherHosts(args, [services.K8S_DQLITE_UNIT], deadline.child()),
     ]);
     const leader = datastore.view.leader;

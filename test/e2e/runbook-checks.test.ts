@@ -110,6 +110,8 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', makeJournal(quiet())]);
     expect(r.code).toBe(0);
     expect(r.first).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted \| blockers=0;;0;0$/);
+    // The gate and the dqlite view it reads share one list of the Nodes.
+    expect(c.api.requests.filter((q) => q.path === '/api/v1/nodes')).toHaveLength(1);
     expect(r.stdout).toMatch(/kubectl cordon k8s02/);
   });
 
