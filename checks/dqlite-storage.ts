@@ -15,7 +15,7 @@ import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { askFreePages } from '../lib/sources/dqlite-cluster.ts';
 import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
-import { sshOptions, type SshArgs } from '../lib/ssh-input.ts';
+import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { isoSeconds, plural } from '../lib/text.ts';
 
 interface Args extends SshArgs {
@@ -81,7 +81,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
       'This check deletes nothing.',
     );
   }
-  const problems = v.findings.map((x) => x.text);
+  const problems = v.problems();
   const size = newest ? `newest snapshot ${round(newest.size / MB)} MB` : 'no snapshot yet';
   const head = `${size}, ${round(perHour)} snapshots/h, ${round(freePct)}% free on ${f.fs.mount}`;
   return v.outcome(problems.length ? `${problems.join(', ')} (${head})` : head);

@@ -3,9 +3,11 @@
 // voters means one more failure loses quorum; no leader means no write anywhere. This check reads
 // the dqlite cluster as this node sees it, and changes nothing.
 import type { V1Node } from '@kubernetes/client-node';
-import { listNodes, nodeAt } from '../lib/k8s/nodes.ts';
-import type { Wire } from '../lib/sources/kube.ts';
-import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
+import { nodeAt } from '../lib/k8s/nodes.ts';
+import { listNodes } from '../lib/sources/kube/reads.ts';
+import type { Wire } from '../lib/sources/kube/client.ts';
+import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
+import { connect } from '../lib/sources/kube/cluster.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import type { Range } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
@@ -16,7 +18,7 @@ import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
 import { plural } from '../lib/text.ts';
 import type { Logger } from '../lib/log.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
-import { sshOptions, type SshArgs } from '../lib/ssh-input.ts';
+import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 
 interface Args extends KubeArgs, SshArgs {
   'dqlite-bin': string;
@@ -35,6 +37,8 @@ export interface DqliteFacts {
   /** Why stale members were not judged: no kubeconfig (said), or the API failing (UNKNOWN). */
   staleProblem?: { why: string; failed: boolean };
 }
+
+export const defaults = { warning: '0' };
 
 const CLI_MS = 5000;
 const PROBE_MS = 2000;
@@ -73,7 +77,7 @@ export function evaluate(f: DqliteFacts, warning?: Range, critical?: Range): Out
   if (v.state === State.CRITICAL || v.state === State.WARNING) {
     v.detail('Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more node down stops every write. Bring the unreachable voter back first (check_services, its journal, its disk).');
   }
-  const problems = v.findings.map((x) => x.text);
+  const problems = v.problems();
   const head = `${plural(voters.length, 'voter')}${leader ? `, leader ${leader}` : ''}, ${f.unreachable.size} unreachable`;
   return v.outcome(problems.length ? `${problems.join(', ')} (${head})` : head);
 }
@@ -143,7 +147,7 @@ export const check: CheckDefinition<Args> = {
   name: 'DQLITE',
   command: 'check_dqlite',
   description: 'the dqlite cluster as this node sees it: members, roles, leader, and whether a majority of voters is reachable',
-  defaultWarning: '0',
+  defaultWarning: defaults.warning,
   options: (y) =>
     sshOptions(kubeOptions(y))
       .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, asked for the members and the leader' })

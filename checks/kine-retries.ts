@@ -4,13 +4,16 @@
 // k8s-dqlite holds broken connection state, which only its own restart clears.
 import { formatDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
-import { judgeSources, logOptions, scanSources, windowOf, type LogArgs } from '../lib/log-input.ts';
+import { judgeSources } from '../lib/logs/judge.ts';
+import { scanSources } from '../lib/logs/scan.ts';
+import { logOptions, windowOf, type LogArgs } from '../lib/options/log.ts';
 import type { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { CONN_CLOSING, etcdRetry, isKineSocketFailure, logrusLevel, tryCount } from '../lib/sources/kinelog.ts';
-import { weight, type LogLine } from '../lib/sources/logline.ts';
+import { CONN_CLOSING, etcdRetry, isKineSocketFailure, logrusLevel, tryCount } from '../lib/logs/kinelog.ts';
+import { weight, type LogLine } from '../lib/logs/logline.ts';
+import { restartSequence } from '../lib/runbook.ts';
 import { plural, shorten } from '../lib/text.ts';
 
 export interface Args extends LogArgs {
@@ -35,7 +38,7 @@ export interface Tally {
 export const KINE_GREP = 'try: \\d|unary invoker|client connection is closing|kine\\.sock';
 
 /** The defaults of the rules beyond -w/-c: also what check_restart_preflight judges with. */
-export const defaults = { budget: 500, attemptWarning: 80, socketErrorWarning: 1 };
+export const defaults = { warning: '2', critical: '10', budget: 500, attemptWarning: 80, socketErrorWarning: 1 };
 
 export const fresh = (): Tally => ({ exhausted: 0, cancelled: 0, maxTry: 0, maxAttempt: 0, retries: 0, closing: 0, socketErrors: 0, sample: '' });
 
@@ -91,35 +94,31 @@ export function evaluate(t: Tally, seconds: number, source: string, { budget, at
   if (v.state !== State.OK) {
     v.detail(
       'Recovery, one node at a time: restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:',
-      '  ssh <node> sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10',
-      '  kubectl cordon <node>; ssh <node> sudo systemctl restart snap.microk8s.daemon-kubelite.service',
-      '  kubectl wait node/<node> --for=condition=Ready --timeout=120s; kubectl uncordon <node>',
+      ...restartSequence('<node>'),
     );
   }
   const window = formatDuration(seconds);
-  if (t.exhausted === 0 && v.findings.length === 0 && t.maxTry === 0) return v.outcome(`no kine retry exhaustion or etcd-client retry storm in the last ${window} (${source})`);
-  const parts = [`${plural(t.exhausted, 'k8s-dqlite error')} at the full retry budget (try: ${budget}) in the last ${window}`];
-  if (t.maxTry > 0 && t.exhausted === 0) parts.push(`max try ${t.maxTry}`);
-  parts.push(...v.findings.map((f) => f.text));
-  return v.outcome(parts.join(', '));
+  if (t.exhausted === 0 && v.findings.length === 0 && t.maxTry === 0) return v.conclude(`no kine retry exhaustion or etcd-client retry storm in the last ${window} (${source})`);
+  const maxTry = t.maxTry > 0 && t.exhausted === 0 ? `, max try ${t.maxTry}` : '';
+  return v.conclude(`${plural(t.exhausted, 'k8s-dqlite error')} at the full retry budget (try: ${budget}) in the last ${window}${maxTry}`);
 }
 
 export const check: CheckDefinition<Args> = {
   name: 'KINE-RETRIES',
   command: 'check_kine_retries',
   description: 'finds kine retry-budget exhaustion (try: 500) and etcd-client retry storms in the kubelite and k8s-dqlite journals',
-  defaultWarning: '2',
-  defaultCritical: '10',
+  defaultWarning: defaults.warning,
+  defaultCritical: defaults.critical,
   options: (y) =>
     logOptions(y)
       .option('budget', { type: 'number', default: defaults.budget, describe: "kine's retry budget: an error at (try: N) >= this used all of it" })
       .option('attempt-warning', { type: 'number', default: defaults.attemptWarning, describe: 'etcd-client retry attempt that raises WARNING' })
       .option('socket-error-warning', { type: 'number', default: defaults.socketErrorWarning, describe: "kubelite lines failing to reach kine's socket (kine.sock:12379) that raise WARNING" }),
   examples: [['check_kine_retries --since 10m', 'the last 10 minutes of the local journal']],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, ...ctx }) {
     if (!(args.budget > 0) || !(args['attempt-warning'] >= 0) || !(args['socket-error-warning'] >= 1)) throw new UsageError('--budget and --socket-error-warning must be at least 1, --attempt-warning not negative');
     const win = windowOf(args);
-    const results = await scanSources(args, win, deadline, KINE_GREP, fresh, (t, line) => count(t, line, args.budget), log);
+    const results = await scanSources(args, win, ctx, { grep: KINE_GREP, fresh, count: (t, line) => count(t, line, args.budget) });
     const limits = { budget: args.budget, attemptWarning: args['attempt-warning'], socketErrorWarning: args['socket-error-warning'], warning, critical };
     return judgeSources(check.name, results, (t, source) => evaluate(t, win.seconds, source, limits));
   },

@@ -4,15 +4,19 @@
 // (each kcm loss of lease exits kubelite on that node).
 import type { V1Lease } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
-import { holderNode, LEADER_LEASES, leaseLife, readLeaderLeases, type LeaseLife } from '../lib/k8s/leases.ts';
-import { listNodes, nodeAt } from '../lib/k8s/nodes.ts';
-import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
+import { holderNode, LEADER_LEASES, leaseLife, type LeaseLife } from '../lib/k8s/leases.ts';
+import { nodeAt } from '../lib/k8s/nodes.ts';
+import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
+import type { Range } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
-import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
+import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { localRunner } from '../lib/sources/command.ts';
 import { DQLITE_BACKEND, DQLITE_BIN, dqliteLeader } from '../lib/sources/dqlite.ts';
+import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
+import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
 import { defaultStateFile, readState, writeState } from '../lib/state.ts';
+import type { Deadline } from '../lib/plugin/deadline.ts';
 
 interface Args extends KubeArgs {
   'state-file'?: string;
@@ -20,7 +24,75 @@ interface Args extends KubeArgs {
   'dqlite-backend': string;
 }
 
-type Transitions = Record<string, number>;
+/** leaseTransitions by lease name, kept between runs. */
+export type Transitions = Record<string, number>;
+
+export interface LeaseFacts {
+  /** The leader leases, in LEADER_LEASES order. */
+  leases: V1Lease[];
+  /** The dqlite leader's address and its node; undefined leader: no dqlite CLI here to ask. */
+  dqlite?: { leader: string; node?: string };
+  /** leaseTransitions the previous run saw, or why they cannot be known. */
+  before?: Transitions;
+  beforeProblem?: string;
+  /** Why this run's transitions could not be kept for the next. */
+  saveProblem?: string;
+}
+
+const SHORT: Record<(typeof LEADER_LEASES)[number], string> = { 'kube-controller-manager': 'kcm', 'kube-scheduler': 'scheduler' };
+
+/** leaseTransitions as the next run will compare them. */
+export const transitionsOf = (leases: V1Lease[]): Transitions => Object.fromEntries(leases.map((l, i) => [LEADER_LEASES[i]!, l.spec?.leaseTransitions ?? 0]));
+
+export function evaluate(f: LeaseFacts, now: number, warning?: Range, critical?: Range, dqliteBin = DQLITE_BIN): Outcome {
+  const v = new Verdict(check.name);
+  if (f.beforeProblem) v.detail(`${f.beforeProblem}: churn since the last run is not judged this time`);
+  let oldest = 0;
+  const holders: string[] = [];
+  f.leases.forEach((lease, i) => {
+    const name = LEADER_LEASES[i]!;
+    const short = SHORT[name];
+    const transitions = lease.spec?.leaseTransitions ?? 0;
+    let life: LeaseLife;
+    try {
+      life = leaseLife(lease, now);
+    } catch (err) {
+      // Not a fresh lease, and not an expired one either: this lease cannot be judged.
+      v.find(State.UNKNOWN, `${short} lease cannot be judged: ${reasonOf(err)}`);
+      v.measure({ label: `${short}_renew_age`, value: NaN, uom: 's', min: 0 });
+      v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
+      oldest = NaN;
+      return;
+    }
+    const { age, duration, expired } = life;
+    oldest = Math.max(oldest, age ?? Infinity);
+    v.measure({ label: `${short}_renew_age`, value: age ?? NaN, uom: 's', min: 0 });
+    v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
+    holders.push(`${short} ${holderNode(lease) ?? 'none'}`);
+    if (expired) v.find(State.CRITICAL, `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: no ${name} is leading`);
+    const grew = f.before?.[name] !== undefined ? transitions - f.before[name]! : 0;
+    if (grew > 0) v.find(State.WARNING, `${short} leadership changed ${grew} time${grew === 1 ? '' : 's'} since the last run`);
+    v.detail(`${name}: holder ${lease.spec?.holderIdentity ?? 'none'}, renewed ${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ${duration}s), ${transitions} transitions`);
+  });
+  // The primary metric: the staler of the two leases, for -w/-c if the admin wants them.
+  v.measure({ label: 'renew_age', value: Number.isFinite(oldest) ? oldest : NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
+  if (f.saveProblem) v.detail(f.saveProblem);
+  if (f.dqlite) {
+    holders.push(`dqlite ${f.dqlite.node ?? f.dqlite.leader}`);
+    v.detail(`dqlite leader: ${f.dqlite.leader}${f.dqlite.node ? ` (node ${f.dqlite.node})` : ''}`);
+  } else {
+    v.detail(`dqlite leader: not asked (no ${dqliteBin} here; run this check on a MicroK8s node)`);
+  }
+  if (v.findings.length) v.detail('Before restarting kubelite anywhere: wait until leases are held and stable; restart a non-leader first.');
+  return v.conclude(`leaders: ${holders.join(', ')}`);
+}
+
+/** The leases, the dqlite leader (from the CLI on this host) and the nodes to name it by. */
+export async function gather(cluster: Cluster, deadline: Deadline, dqliteBin: string, backend: string): Promise<Pick<LeaseFacts, 'leases' | 'dqlite'>> {
+  deadline.activity = `reading leases from ${cluster.server}`;
+  const [leases, leader, nodes] = await Promise.all([readLeaderLeases(cluster), dqliteLeader(localRunner, deadline.signal, dqliteBin, backend), listNodes(cluster)]);
+  return { leases, dqlite: leader ? { leader, node: nodeAt(nodes, leader) } : undefined };
+}
 
 export const check: CheckDefinition<Args> = {
   name: 'LEASES',
@@ -35,64 +107,15 @@ export const check: CheckDefinition<Args> = {
   async run({ args, warning, critical, deadline, log }) {
     const cluster = connect(args, deadline, log);
     const now = Date.now();
-    deadline.activity = `reading leases from ${cluster.server}`;
-    const [leases, leader, nodes] = await Promise.all([
-      readLeaderLeases(cluster),
-      dqliteLeader(localRunner, deadline.signal, args['dqlite-bin'], args['dqlite-backend']),
-      listNodes(cluster),
-    ]);
-
-    const v = new Verdict(check.name);
+    const seen = await gather(cluster, deadline, args['dqlite-bin'], args['dqlite-backend']);
     const stateFile = args['state-file'] ?? defaultStateFile(`leases-${cluster.server.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`);
     const remembered = readState<Transitions>(stateFile);
-    const before = remembered.value;
-    if (remembered.problem) v.detail(`${remembered.problem}: churn since the last run is not judged this time`);
-    const after: Transitions = {};
-    let oldest = 0;
-    const holders: string[] = [];
-    leases.forEach((lease: V1Lease, i) => {
-      const name = LEADER_LEASES[i]!;
-      const short = name === 'kube-controller-manager' ? 'kcm' : 'scheduler';
-      let life: LeaseLife;
-      try {
-        life = leaseLife(lease, now);
-      } catch (err) {
-        // Not a fresh lease, and not an expired one either: this lease cannot be judged.
-        v.find(State.UNKNOWN, `${short} lease cannot be judged: ${reasonOf(err)}`);
-        v.measure({ label: `${short}_renew_age`, value: NaN, uom: 's', min: 0 });
-        v.measure({ label: `${short}_transitions`, value: lease.spec?.leaseTransitions ?? 0, uom: 'c', min: 0 });
-        oldest = NaN;
-        return;
-      }
-      const { age, duration, expired } = life;
-      const transitions = lease.spec?.leaseTransitions ?? 0;
-      after[name] = transitions;
-      oldest = Number.isNaN(oldest) ? oldest : Math.max(oldest, age ?? Infinity);
-      v.measure({ label: `${short}_renew_age`, value: age ?? NaN, uom: 's', min: 0 });
-      v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
-      const holder = holderNode(lease);
-      holders.push(`${short} ${holder ?? 'none'}`);
-      if (expired) v.find(State.CRITICAL, `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: no ${name} is leading`);
-      const grew = before?.[name] !== undefined ? transitions - before[name]! : 0;
-      if (grew > 0) v.find(State.WARNING, `${short} leadership changed ${grew} time${grew === 1 ? '' : 's'} since the last run`);
-      v.detail(`${name}: holder ${lease.spec?.holderIdentity ?? 'none'}, renewed ${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ${duration}s), ${transitions} transitions`);
-    });
-    // The primary metric: the staler of the two leases, for -w/-c if the admin wants them.
-    v.measure({ label: 'renew_age', value: Number.isFinite(oldest) ? oldest : NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
+    let saveProblem: string | undefined;
     try {
-      writeState(stateFile, after);
+      writeState(stateFile, transitionsOf(seen.leases));
     } catch (err) {
-      v.detail(`cannot keep leaseTransitions in ${stateFile} (${(err as Error).message}): churn is not judged next time`);
+      saveProblem = `cannot keep leaseTransitions in ${stateFile} (${(err as Error).message}): churn is not judged next time`;
     }
-
-    if (leader) {
-      const node = nodeAt(nodes, leader);
-      holders.push(`dqlite ${node ?? leader}`);
-      v.detail(`dqlite leader: ${leader}${node ? ` (node ${node})` : ''}`);
-    } else {
-      v.detail(`dqlite leader: not asked (no ${args['dqlite-bin']} here; run this check on a MicroK8s node)`);
-    }
-    if (v.findings.length) v.detail('Before restarting kubelite anywhere: wait until leases are held and stable; restart a non-leader first.');
-    return v.outcome([`leaders: ${holders.join(', ')}`, ...v.findings.map((f) => f.text)].join(', '));
+    return evaluate({ ...seen, before: remembered.value, beforeProblem: remembered.problem, saveProblem }, now, warning, critical, args['dqlite-bin']);
   },
 };

@@ -1,60 +1,80 @@
 // Runbook, "During a restart session" and "Verification": wait for all nodes Ready with no taints
 // before the next restart. A node NotReady is CRITICAL; a cordoned or tainted one is WARNING (a
 // restart session left half done).
-import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
-import { listAcross } from '../lib/k8s/list.ts';
-import { nodeReady, taintText, unexpectedTaints } from '../lib/k8s/nodes.ts';
-import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
+import type { V1Taint } from '@kubernetes/client-node';
+import { taintText, unexpectedTaints } from '../lib/k8s/nodes.ts';
+import { isReady } from '../lib/k8s/ready.ts';
+import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
+import type { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
-import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
+import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
+import { BETWEEN_RESTARTS } from '../lib/runbook.ts';
+import type { Wire } from '../lib/sources/kube/client.ts';
+import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
+import { listNodes } from '../lib/sources/kube/reads.ts';
 import { plural } from '../lib/text.ts';
-import type { Wire } from '../lib/sources/kube.ts';
 
 interface Args extends KubeArgs {
   'allow-taint'?: string[];
+}
+
+/** What the API server says of one node. */
+export interface NodeFacts {
+  name: string;
+  ready: boolean;
+  /** The Ready condition's reason and message, when it is not True. */
+  why?: string;
+  cordoned: boolean;
+  taints: Wire<V1Taint>[];
+}
+
+export const defaults = { critical: '0' };
+
+export async function gather(cluster: Cluster): Promise<NodeFacts[]> {
+  return (await listNodes(cluster)).map((node) => {
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+    return {
+      name: node.metadata?.name ?? '',
+      ready: isReady(node),
+      why: ready?.reason ? `${ready.reason}${ready.message ? `: ${ready.message}` : ''}` : undefined,
+      cordoned: Boolean(node.spec?.unschedulable),
+      taints: node.spec?.taints ?? [],
+    };
+  });
+}
+
+export function evaluate(nodes: NodeFacts[], allowTaint: string[], warning?: Range, critical?: Range): Outcome {
+  const notReady = nodes.filter((n) => !n.ready);
+  const cordoned = nodes.filter((n) => n.cordoned).map((n) => n.name);
+  const tainted = nodes.map((n) => ({ name: n.name, extra: unexpectedTaints(n.taints, allowTaint) })).filter((n) => n.extra.length);
+  const v = new Verdict(check.name);
+  v.measure({ label: 'not_ready', value: notReady.length, min: 0, max: nodes.length }, new ScalarContext(warning, critical));
+  v.measure({ label: 'nodes', value: nodes.length, min: 0 });
+  v.measure({ label: 'cordoned', value: cordoned.length, min: 0, max: nodes.length });
+  v.measure({ label: 'tainted', value: tainted.length, min: 0, max: nodes.length });
+  if (cordoned.length) v.find(State.WARNING, `cordoned: ${cordoned.join(', ')}`);
+  if (tainted.length) v.find(State.WARNING, `${plural(tainted.length, 'node')} tainted`);
+  if (nodes.length === 0) v.find(State.UNKNOWN, 'the API server lists no nodes');
+  v.detail(...notReady.map((n) => `${n.name} NotReady${n.why ? ` (${n.why})` : ''}`));
+  v.detail(...tainted.map((n) => `tainted ${n.name}: ${n.extra.map(taintText).join(', ')}`));
+  if (cordoned.length) v.detail(`a restart session left nodes cordoned? when they are Ready: kubectl uncordon ${cordoned.join(' ')}`);
+  if (v.state !== State.OK) v.detail(BETWEEN_RESTARTS);
+  // With no node listed there is nothing to call Ready: the finding says it alone.
+  if (nodes.length === 0) return v.conclude();
+  return v.conclude(notReady.length ? `${notReady.length} of ${plural(nodes.length, 'node')} NotReady: ${notReady.map((n) => n.name).join(', ')}` : `${plural(nodes.length, 'node')}, all Ready`);
 }
 
 export const check: CheckDefinition<Args> = {
   name: 'NODES',
   command: 'check_nodes',
   description: 'checks that every node is Ready, none is cordoned and none carries unexpected taints',
-  defaultCritical: '0',
+  defaultCritical: defaults.critical,
   options: (y) => kubeOptions(y).option('allow-taint', { type: 'string', array: true, describe: 'taint that is fine: key, key=value, key:Effect (repeatable)' }),
   examples: [['check_nodes --allow-taint node-role.kubernetes.io/control-plane:NoSchedule', 'control-plane taints are expected']],
   async run({ args, warning, critical, deadline, log }) {
     const cluster = connect(args, deadline, log);
-    const core = cluster.api(CoreV1Api);
-    const notReady: string[] = [];
-    const cordoned: string[] = [];
-    const tainted: string[] = [];
-    let nodes = 0;
     deadline.activity = `listing nodes from ${cluster.server}`;
-    await listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (node: Wire<V1Node>) => {
-      nodes++;
-      const name = node.metadata?.name ?? '';
-      if (!nodeReady(node)) {
-        const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-        notReady.push(`${name} NotReady${ready?.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ''})` : ''}`);
-      }
-      if (node.spec?.unschedulable) cordoned.push(name);
-      const extra = unexpectedTaints(node, args['allow-taint'] ?? []);
-      if (extra.length) tainted.push(`${name}: ${extra.map(taintText).join(', ')}`);
-    });
-
-    const v = new Verdict(check.name);
-    v.measure({ label: 'not_ready', value: notReady.length, min: 0, max: nodes }, new ScalarContext(warning, critical));
-    v.measure({ label: 'nodes', value: nodes, min: 0 });
-    v.measure({ label: 'cordoned', value: cordoned.length, min: 0, max: nodes });
-    v.measure({ label: 'tainted', value: tainted.length, min: 0, max: nodes });
-    if (cordoned.length) v.find(State.WARNING, `cordoned: ${cordoned.join(', ')}`);
-    if (tainted.length) v.find(State.WARNING, `${plural(tainted.length, 'node')} tainted`);
-    if (nodes === 0) v.find(State.UNKNOWN, 'the API server lists no nodes');
-    v.detail(...notReady, ...tainted.map((t) => `tainted ${t}`));
-    if (cordoned.length) v.detail(`a restart session left nodes cordoned? when they are Ready: kubectl uncordon ${cordoned.join(' ')}`);
-    if (v.state !== State.OK) v.detail('Do not restart kubelite on another node until every node is Ready, uncordoned and untainted.');
-    // With no node listed there is nothing to call Ready: the finding says it alone.
-    const head = nodes === 0 ? [] : [notReady.length ? `${notReady.length} of ${plural(nodes, 'node')} NotReady: ${notReady.map((n) => n.split(' ')[0]).join(', ')}` : `${plural(nodes, 'node')}, all Ready`];
-    return v.outcome([...head, ...v.findings.map((f) => f.text)].join(', '));
+    return evaluate(await gather(cluster), args['allow-taint'] ?? [], warning, critical);
   },
 };

@@ -13,7 +13,8 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { localExec, readJournal, type StreamExec } from '../lib/sources/journal.ts';
 import { localMonotonicUs, readUnits, remoteMonotonicUs, type UnitState } from '../lib/sources/systemd.ts';
-import { sshOptions, withCap, type SshArgs } from '../lib/ssh-input.ts';
+import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
+import { forEachHost } from '../lib/sources/ssh/hosts.ts';
 import { plural, shorten } from '../lib/text.ts';
 
 interface Args extends SshArgs {
@@ -71,7 +72,7 @@ export function evaluate(f: ServiceFacts, warning: Range | undefined, critical: 
       );
     } else v.detail('See the unit\'s journal (journalctl -u <unit> -n 50) for why it exits.');
   }
-  const problems = v.findings.filter((x) => x.state !== State.OK).map((x) => x.text);
+  const problems = v.problems();
   if (problems.length) return v.outcome(problems.join(', '));
   const total = found.reduce((n, u) => n + u.restarts, 0);
   return v.outcome(`${plural(found.length, 'unit')} active, ${plural(total, 'restart')} in all${total ? ` (most: ${Math.max(...found.map((u) => u.restarts))})` : ''}`);
@@ -137,24 +138,9 @@ export async function gatherHosts(args: SshArgs, units: string[], deadline: Dead
     return [{ facts: await gather(units, localRunner, localExec, localMonotonicUs, deadline) }];
   }
   deadline.activity = `asking systemd on ${args.host.join(', ')} over SSH`;
-  return withCap(args.host, 8, async (host) => {
-    try {
-      return { host, facts: await gatherOver(host, args, units, deadline) };
-    } catch (error) {
-      if (deadline.signal.aborted) throw error;
-      return { host, error };
-    }
-  });
-}
-
-async function gatherOver(host: string, args: SshArgs, units: string[], deadline: Deadline): Promise<ServiceFacts> {
-  // Loaded only with --host: ssh2 would cost every local run start-up time.
-  const { openSsh } = await import('../lib/ssh-connect.ts');
-  const conn = await openSsh(host, args, deadline);
-  try {
+  const results = await forEachHost({ ...args, host: args.host }, deadline, (conn, _host, d) => {
     const run = conn.runner();
-    return await gather(units, run, (argv, signal, sink) => conn.exec(argv, signal, sink), remoteMonotonicUs(run, deadline.signal), deadline);
-  } finally {
-    conn.close();
-  }
+    return gather(units, run, (argv, signal, sink) => conn.exec(argv, signal, sink), remoteMonotonicUs(run, d.signal), d);
+  });
+  return results.map((r) => ({ host: r.host, facts: r.value, error: r.error }));
 }

@@ -5,34 +5,43 @@
 // listed and judged here, and the long output gives a clean-up that works. Nothing is deleted.
 import { BatchV1Api, type V1Job } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { connect, kubeOptions, type KubeArgs } from '../lib/kube-input.ts';
 import { jobFinish, ownedByCronJob } from '../lib/k8s/jobs.ts';
-import { dns1123Label } from '../lib/names.ts';
+import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
+import type { Deadline } from '../lib/plugin/deadline.ts';
+import type { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
-import { ScalarContext, Verdict } from '../lib/plugin/verdict.ts';
-import { byScope, listAcross } from '../lib/k8s/list.ts';
+import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
+import type { Wire } from '../lib/sources/kube/client.ts';
+import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
+import { byScope, listAcross } from '../lib/sources/kube/list.ts';
 import { plural } from '../lib/text.ts';
-import type { Wire } from '../lib/sources/kube.ts';
 
-interface Args extends KubeArgs {
-  namespace?: string[];
-  'exclude-namespace'?: string[];
+interface Args extends KubeArgs, NamespaceArgs {
   selector?: string;
   'min-age': string;
   'page-size': number;
 }
 
-interface Tally {
+/** Finished Jobs counted as they stream by (only counts are kept: 50,000 Jobs cost no memory). */
+export interface JobTally {
   jobs: number;
   cron: number;
   noTtl: number;
   byNamespace: Map<string, { complete: number; failed: number }>;
 }
 
-const fresh = (): Tally => ({ jobs: 0, cron: 0, noTtl: 0, byNamespace: new Map() });
+/** Which Jobs were listed: for the summary's "in ..." / "outside ...". */
+export interface Scope {
+  only: string[];
+  excluded: string[];
+}
 
-function tallyJob(t: Tally, job: Wire<V1Job>, now: number, minAgeSeconds: number): void {
+export const defaults = { warning: '50', critical: '200', minAge: '1h' };
+
+export const freshTally = (): JobTally => ({ jobs: 0, cron: 0, noTtl: 0, byNamespace: new Map() });
+
+export function tallyJob(t: JobTally, job: Wire<V1Job>, now: number, minAgeSeconds: number): void {
   t.jobs++;
   const finish = jobFinish(job);
   if (!finish?.at || now - finish.at < minAgeSeconds * 1000) return;
@@ -45,68 +54,72 @@ function tallyJob(t: Tally, job: Wire<V1Job>, now: number, minAgeSeconds: number
   if (job.spec?.ttlSecondsAfterFinished === undefined) t.noTtl++;
 }
 
-const sum = (t: Tally, k: 'complete' | 'failed') => [...t.byNamespace.values()].reduce((n, e) => n + e[k], 0);
+const sum = (t: JobTally, k: 'complete' | 'failed') => [...t.byNamespace.values()].reduce((n, e) => n + e[k], 0);
 
+export function evaluate(t: JobTally, minAge: number, scope: Scope, warning?: Range, critical?: Range): Outcome {
+  const complete = sum(t, 'complete');
+  const failed = sum(t, 'failed');
+  const stale = complete + failed;
+  const v = new Verdict(check.name);
+  v.measure({ label: 'stale', value: stale, min: 0 }, new ScalarContext(warning, critical));
+  v.measure({ label: 'complete', value: complete, min: 0 });
+  v.measure({ label: 'failed', value: failed, min: 0 });
+  v.measure({ label: 'jobs', value: t.jobs, min: 0 });
+
+  const age = formatDuration(minAge);
+  const worst = [...t.byNamespace].sort((a, b) => b[1].complete + b[1].failed - (a[1].complete + a[1].failed) || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
+  for (const [ns, n] of worst) v.detail(`${ns}: ${n.complete + n.failed} finished over ${age} ago (${n.complete} Complete, ${n.failed} Failed)`);
+  if (stale > 0) {
+    v.detail(`${plural(t.cron, 'belongs', 'belong')} to CronJobs (successfulJobsHistoryLimit/failedJobsHistoryLimit keep them). ${t.noTtl} ${t.noTtl === 1 ? 'has' : 'have'} no ttlSecondsAfterFinished (never cleaned up).`);
+  }
+  if (v.state !== State.OK) {
+    const ns = worst[0]?.[0] ?? '<namespace>';
+    // Long output may not hold '|' (Nagios reads it as perfdata), so the command has no pipe.
+    const names = `kubectl -n ${ns} get jobs -o go-template='{{range $j := .items}}{{range $j.status.conditions}}{{if and (eq .status "True") (or (eq .type "Complete") (eq .type "Failed"))}}{{$j.metadata.name}} {{end}}{{end}}{{end}}'`;
+    v.detail(
+      `Delete them to cut dqlite's write load, namespace by namespace; list first and keep one-off migration Jobs you need:`,
+      `  ${names}`,
+      `  kubectl -n ${ns} delete job $(${names})`,
+      'For good: set ttlSecondsAfterFinished on Jobs and lower CronJob history limits.',
+    );
+  }
+  const where = scope.only.length ? `in ${scope.only.join(', ')}` : scope.excluded.length ? `outside ${scope.excluded.join(', ')}` : 'in all namespaces';
+  return v.conclude(`${plural(stale, 'finished Job')} older than ${age} ${where} (${complete} Complete, ${failed} Failed, of ${t.jobs} Jobs)`);
+}
+
+/** Stream every Job in scope into a tally. */
+export async function gather(cluster: Cluster, deadline: Deadline, scope: Scope, selector: string | undefined, minAge: number, pageSize?: number): Promise<JobTally> {
+  const batch = cluster.api(BatchV1Api);
+  const now = Date.now();
+  const t = freshTally();
+  const fieldSelector = scope.excluded.map((n) => `metadata.namespace!=${n}`).join(',') || undefined;
+  deadline.activity = `listing Jobs from ${cluster.server}`;
+  await listAcross(
+    { namespaces: scope.only, cluster, pageSize },
+    { resource: 'jobs', group: 'batch' },
+    // Exclusion is a field selector over all namespaces; with -n it has nothing to exclude.
+    byScope(batch.listNamespacedJob.bind(batch), batch.listJobForAllNamespaces.bind(batch), scope.only.length ? { labelSelector: selector } : { labelSelector: selector, fieldSelector }),
+    (job: Wire<V1Job>) => tallyJob(t, job, now, minAge),
+  );
+  return t;
+}
 
 export const check: CheckDefinition<Args> = {
   name: 'STALE-JOBS',
   command: 'check_stale_jobs',
   description: 'counts finished (Complete/Failed) Jobs older than --min-age piling up in the cluster',
-  defaultWarning: '50',
-  defaultCritical: '200',
+  defaultWarning: defaults.warning,
+  defaultCritical: defaults.critical,
   options: (y) =>
-    kubeOptions(y)
-      .option('namespace', { alias: 'n', type: 'string', array: true, describe: 'only these namespaces (repeatable)' })
-      .option('exclude-namespace', { type: 'string', array: true, describe: 'skip these namespaces (repeatable)' })
+    namespaceOptions(kubeOptions(y), true)
       .option('selector', { alias: 'l', type: 'string', describe: 'label selector, e.g. app=backup' })
-      .option('min-age', { type: 'string', default: '1h', describe: 'a Job counts once finished this long ago' })
+      .option('min-age', { type: 'string', default: defaults.minAge, describe: 'a Job counts once finished this long ago' })
       .option('page-size', { type: 'number', default: 500, hidden: true }),
   examples: [['check_stale_jobs --exclude-namespace kube-system -w 100 -c 500', 'finished Jobs outside kube-system']],
   async run({ args, warning, critical, deadline, log }) {
     const minAge = parseDuration(args['min-age'], '--min-age');
-    const only = (args.namespace ?? []).map((n) => dns1123Label(n, '-n/--namespace'));
-    const excluded = (args['exclude-namespace'] ?? []).map((n) => dns1123Label(n, '--exclude-namespace'));
-    const cluster = connect(args, deadline, log);
-    const batch = cluster.api(BatchV1Api);
-    const now = Date.now();
-    const t = fresh();
-    const fieldSelector = excluded.map((n) => `metadata.namespace!=${n}`).join(',') || undefined;
-    deadline.activity = `listing Jobs from ${cluster.server}`;
-    await listAcross(
-      { namespaces: only, cluster, pageSize: args['page-size'] },
-      { resource: 'jobs', group: 'batch' },
-      // Exclusion is a field selector over all namespaces; with -n it has nothing to exclude.
-      byScope(batch.listNamespacedJob.bind(batch), batch.listJobForAllNamespaces.bind(batch), only.length ? { labelSelector: args.selector } : { labelSelector: args.selector, fieldSelector }),
-      (job: Wire<V1Job>) => tallyJob(t, job, now, minAge),
-    );
-
-    const complete = sum(t, 'complete');
-    const failed = sum(t, 'failed');
-    const stale = complete + failed;
-    const v = new Verdict(check.name);
-    v.measure({ label: 'stale', value: stale, min: 0 }, new ScalarContext(warning, critical));
-    v.measure({ label: 'complete', value: complete, min: 0 });
-    v.measure({ label: 'failed', value: failed, min: 0 });
-    v.measure({ label: 'jobs', value: t.jobs, min: 0 });
-
-    const age = formatDuration(minAge);
-    const worst = [...t.byNamespace].sort((a, b) => b[1].complete + b[1].failed - (a[1].complete + a[1].failed) || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
-    for (const [ns, n] of worst) v.detail(`${ns}: ${n.complete + n.failed} finished over ${age} ago (${n.complete} Complete, ${n.failed} Failed)`);
-    if (stale > 0) {
-      v.detail(`${plural(t.cron, 'belongs', 'belong')} to CronJobs (successfulJobsHistoryLimit/failedJobsHistoryLimit keep them). ${t.noTtl} ${t.noTtl === 1 ? 'has' : 'have'} no ttlSecondsAfterFinished (never cleaned up).`);
-    }
-    if (v.state !== State.OK) {
-      const ns = worst[0]?.[0] ?? '<namespace>';
-      // Long output may not hold '|' (Nagios reads it as perfdata), so the command has no pipe.
-      const names = `kubectl -n ${ns} get jobs -o go-template='{{range $j := .items}}{{range $j.status.conditions}}{{if and (eq .status "True") (or (eq .type "Complete") (eq .type "Failed"))}}{{$j.metadata.name}} {{end}}{{end}}{{end}}'`;
-      v.detail(
-        `Delete them to cut dqlite's write load, namespace by namespace; list first and keep one-off migration Jobs you need:`,
-        `  ${names}`,
-        `  kubectl -n ${ns} delete job $(${names})`,
-        'For good: set ttlSecondsAfterFinished on Jobs and lower CronJob history limits.',
-      );
-    }
-    const scope = only.length ? `in ${only.join(', ')}` : excluded.length ? `outside ${excluded.join(', ')}` : 'in all namespaces';
-    return v.outcome(`${plural(stale, 'finished Job')} older than ${age} ${scope} (${complete} Complete, ${failed} Failed, of ${t.jobs} Jobs)`);
+    const scope = namespacesOf(args);
+    const tally = await gather(connect(args, deadline, log), deadline, scope, args.selector, minAge, args['page-size']);
+    return evaluate(tally, minAge, scope, warning, critical);
   },
 };

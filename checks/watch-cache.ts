@@ -4,9 +4,10 @@
 // while reads that go to storage look normal, so nothing else alerts (16 hours without a new pod).
 // The operator's "RV=0 test", without writing anything: node Leases are renewed about every 10 s;
 // compare each in storage with the same Lease in this API server's cache.
-import { KubeError } from '../lib/sources/kube.ts';
-import { listNodeLeases, NODE_LEASE_NAMESPACE, type LeaseList } from '../lib/k8s/node-leases.ts';
-import { connect, kubeOptions, type Cluster, type KubeArgs } from '../lib/kube-input.ts';
+import { KubeError } from '../lib/sources/kube/client.ts';
+import { listNodeLeases, NODE_LEASE_NAMESPACE, type LeaseList } from '../lib/sources/kube/node-leases.ts';
+import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
+import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { plural } from '../lib/text.ts';
 import { UsageError } from '../lib/errors.ts';
 import { combine } from '../lib/plugin/combine.ts';
@@ -16,6 +17,7 @@ import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { formatDuration } from '../lib/duration.ts';
+import { FROZEN_WATCH_CACHE } from '../lib/runbook.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 
 interface Args extends KubeArgs {
@@ -42,16 +44,6 @@ function leaseLag(storage: { renewed?: number; created?: number }, cached: { ren
 
 const integerRv = (rv: string | undefined) => (rv !== undefined && /^\d+$/.test(rv) ? Number(rv) : undefined);
 
-const RECOVERY = [
-  'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
-  'On that node, non-dqlite-leader nodes first, one at a time:',
-  '  kubectl cordon <node>',
-  '  sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10',
-  '  sudo systemctl restart snap.microk8s.daemon-kubelite.service',
-  '  run this check again (--server https://<node>:16443); uncordon only when it is OK.',
-  'Restarting kubelite alone rebuilds a cache that freezes again while kine\'s feed is broken. This check changes nothing.',
-];
-
 export function evaluate(f: CacheFacts, warning?: Range, critical?: Range): Outcome {
   const v = new Verdict(check.name);
   const storage = f.storage;
@@ -72,7 +64,7 @@ export function evaluate(f: CacheFacts, warning?: Range, critical?: Range): Outc
   else if (!storage?.leases.size) v.find(State.UNKNOWN, `no node Lease in ${NODE_LEASE_NAMESPACE} to compare: cannot tell whether the watch cache follows`);
   if (worst && worst.lag > 0) v.detail(`most behind: node lease ${worst.name}, ${formatDuration(Math.max(1, worst.lag))} behind storage${f.cache?.leases.has(worst.name) ? '' : ' (missing from the cache)'}`);
   if (rvLag !== undefined) v.detail(`resourceVersion: storage ${storage!.resourceVersion}, cache ${f.cache!.resourceVersion} (${rvLag} behind)`);
-  if (v.state === State.WARNING || v.state === State.CRITICAL) v.detail(...RECOVERY);
+  if (v.state === State.WARNING || v.state === State.CRITICAL) v.detail(...FROZEN_WATCH_CACHE);
   if (behind) return v.outcome(`watch cache behind: ${v.findings[0]!.text}`);
   if (!worst) return v.outcome(v.findings[0]?.text ?? 'no node lease');
   return v.outcome(

@@ -3,20 +3,7 @@
 // for CI smoke jobs; the exit code is the worst state.
 import { existsSync } from 'node:fs';
 import yargs from 'yargs';
-import { check as calicoRoutes } from '../checks/calico-routes.ts';
-import { check as dqlite } from '../checks/dqlite.ts';
-import { check as dqliteStorage } from '../checks/dqlite-storage.ts';
-import { check as dqliteLock } from '../checks/dqlite-lock.ts';
-import { check as kineRetries } from '../checks/kine-retries.ts';
-import { check as leases } from '../checks/leases.ts';
-import { check as nodes } from '../checks/nodes.ts';
-import { check as observedGeneration } from '../checks/observed-generation.ts';
-import { check as restartPreflight } from '../checks/restart-preflight.ts';
-import { check as scheduling } from '../checks/scheduling.ts';
-import { check as services } from '../checks/services.ts';
-import { check as staleJobs } from '../checks/stale-jobs.ts';
-import { check as watchCache } from '../checks/watch-cache.ts';
-import { shareJournalReads } from '../lib/log-input.ts';
+import { REGISTRY, type Entry, type Needs, type Passes } from '../checks/registry.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { summaryText, toJson } from '../lib/plugin/output.ts';
@@ -25,8 +12,9 @@ import { finish } from '../lib/plugin/exit.ts';
 import { cannotTell, checkTimeout, guardProcess, outcomeOf, prepare, reasonOf, VERSION, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State, stateName, worst } from '../lib/plugin/state.ts';
 import type { Outcome } from '../lib/plugin/verdict.ts';
+import { shareReads, type SharedReads } from '../lib/shared-reads.ts';
 import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
-import { loadKubeConfig } from '../lib/sources/kube.ts';
+import { loadKubeConfig } from '../lib/sources/kube/client.ts';
 
 const COLORS: Record<string, string> = { OK: '32', WARNING: '33', CRITICAL: '31', UNKNOWN: '35' };
 
@@ -49,21 +37,38 @@ const skippedJson = (s: Skipped) => ({ check: s.check, state: 'SKIPPED', code: n
 
 interface Run {
   def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>;
-  start: (deadline: Deadline, log: Logger) => Promise<Outcome>;
+  start: (deadline: Deadline, log: Logger, shared: SharedReads) => Promise<Outcome>;
 }
 
 /** A check with its command line; a bad option is its own UNKNOWN, not the whole run's. */
 function plan<A>(def: CheckDefinition<A>, argv: string[]): Run {
   return {
     def,
-    start: async (deadline, log) => {
+    start: async (deadline, log, shared) => {
       try {
-        return await outcomeOf(def, prepare(def, argv), deadline, log);
+        return await outcomeOf(def, prepare(def, argv), deadline, log, shared);
       } catch (err) {
         return cannotTell(def, reasonOf(err), err instanceof UsageError);
       }
     },
   };
+}
+
+/** Whether a check can run on this host, and why not. */
+function applies(needs: Needs, have: { journal: boolean; restart: boolean; api?: string }): string | undefined {
+  switch (needs) {
+    case 'journal':
+      return have.journal ? undefined : 'no journalctl on this host (read journal files with --journal-dir/--journal-file)';
+    // systemd's own test for "booted with systemd" (sd_booted): without it there are no units to read.
+    case 'systemd':
+      return existsSync('/run/systemd/system') ? undefined : 'systemd is not running on this host';
+    case 'backend':
+      return existsSync(DQLITE_BACKEND) ? undefined : `not a MicroK8s node: no ${DQLITE_BACKEND}`;
+    case 'api':
+      return have.api;
+    case 'restart':
+      return have.api ?? (have.restart ? undefined : 'runs only for a restart being planned: give --node (and journal files or a local journal)');
+  }
 }
 
 async function main(): Promise<void> {
@@ -99,49 +104,52 @@ async function main(): Promise<void> {
   const timeout = checkTimeout(args.timeout);
 
   const journal = [...(args['journal-dir'] ?? []).flatMap((d) => ['--journal-dir', d]), ...(args['journal-file'] ?? []).flatMap((f) => ['--journal-file', f])];
-  const kube = [...(args.kubeconfig ? ['--kubeconfig', args.kubeconfig] : []), ...(args.context ? ['--context', args.context] : [])];
-  const node = args.node ? ['--node', args.node] : [];
-  const runs: Run[] = [];
-  const skipped: Skipped[] = [];
-  const skip = (defs: { name: string }[], why: string) => skipped.push(...defs.map((d) => ({ check: d.name, why })));
-  const haveJournal = journal.length > 0 || ['/usr/bin/journalctl', '/bin/journalctl'].some(existsSync);
-  if (haveJournal) runs.push(plan(dqliteLock, journal), plan(kineRetries, journal));
-  else skip([dqliteLock, kineRetries], 'no journalctl on this host (read journal files with --journal-dir/--journal-file)');
-  // systemd's own test for "booted with systemd" (sd_booted): without it there are no units to read.
-  if (existsSync('/run/systemd/system')) runs.push(plan(services, []));
-  else skip([services], 'systemd is not running on this host');
-  if (existsSync(DQLITE_BACKEND)) runs.push(plan(dqlite, kube), plan(dqliteStorage, []));
-  else skip([dqlite, dqliteStorage], `not a MicroK8s node: no ${DQLITE_BACKEND}`);
-  let noApi: string | undefined;
+  const passed: Record<Passes, string[]> = {
+    journal,
+    kube: [...(args.kubeconfig ? ['--kubeconfig', args.kubeconfig] : []), ...(args.context ? ['--context', args.context] : [])],
+    node: args.node ? ['--node', args.node] : [],
+  };
+  let api: string | undefined;
   try {
     loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });
   } catch (err) {
-    noApi = reasonOf(err);
+    api = reasonOf(err);
   }
-  const apiChecks = [nodes, leases, watchCache, staleJobs, observedGeneration, scheduling, calicoRoutes];
-  if (noApi === undefined) {
-    runs.push(plan(nodes, kube), plan(leases, kube), plan(watchCache, kube), plan(staleJobs, kube), plan(observedGeneration, kube), plan(scheduling, kube), plan(calicoRoutes, [...kube, ...node]));
-    if (journal.length || args.node) runs.push(plan(restartPreflight, [...kube, ...node, ...journal]));
-    else skip([restartPreflight], 'runs only for a restart being planned: give --node (and journal files or a local journal)');
-  } else skip([...apiChecks, restartPreflight], noApi);
+  const have = { journal: journal.length > 0 || ['/usr/bin/journalctl', '/bin/journalctl'].some(existsSync), restart: journal.length > 0 || Boolean(args.node), api };
+  const chosen: Entry[] = [];
+  const skipped: Skipped[] = [];
+  for (const entry of REGISTRY) {
+    const why = applies(entry.needs, have);
+    if (why === undefined) chosen.push(entry);
+    else skipped.push({ check: entry.name, why });
+  }
 
   const log = silentLogger;
-  const results: (Outcome | undefined)[] = runs.map(() => undefined);
+  const results: (Outcome | undefined)[] = chosen.map(() => undefined);
   const report = (): never => {
     // Each check under its own view of the deadline: a row names what that check waited for.
-    const outcomes = results.map((o, i) => o ?? cannotTell(runs[i]!.def, clocks[i]!.reason()));
+    const outcomes = results.map((o, i) => o ?? cannotTell(chosen[i]!, clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
     if (args.format === 'json') finish(JSON.stringify([...outcomes.map(toJson), ...skipped.map(skippedJson)]) + '\n', state);
     if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);
     finish(table(outcomes, skipped, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)) + `worst: ${stateName(state)}\n`, state);
   };
   const deadline = new Deadline(timeout, report);
-  const clocks = runs.map(() => deadline.child());
+  const clocks = chosen.map(() => deadline.child());
   // dqlite-lock, kine-retries and restart-preflight read the same journal: once, together.
-  shareJournalReads(deadline);
+  const shared = shareReads();
+  // Only the checks that run are loaded, all at once; a check starts as soon as its own code is in.
   await Promise.all(
-    runs.map(async (r, i) => {
-      results[i] = await r.start(clocks[i]!, log);
+    chosen.map(async (entry, i) => {
+      clocks[i]!.activity = 'loading the check';
+      let run: Run;
+      try {
+        run = plan((await entry.load()).check, entry.passes.flatMap((p) => passed[p]));
+      } catch (err) {
+        results[i] = cannotTell(entry, reasonOf(err));
+        return;
+      }
+      results[i] = await run.start(clocks[i]!, log, shared);
     }),
   );
   deadline.cancel();

@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Wire } from '../sources/kube.ts';
+import type { Wire } from '../sources/kube/client.ts';
 
 /** Calico names a pod's host-side veth prefix + the first 11 hex digits of sha1("<namespace>.<pod>"). */
 export function calicoIface(namespace: string, pod: string, prefix = 'cali'): string {
   return prefix + createHash('sha1').update(`${namespace}.${pod}`).digest('hex').slice(0, 11);
-}
-
-export function podReady(pod: Wire<V1Pod>): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
 export function restarts(pod: Wire<V1Pod>): number {

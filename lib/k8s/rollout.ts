@@ -1,5 +1,6 @@
 import type { V1Deployment, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
-import type { Wire } from '../sources/kube.ts';
+import type { Wire } from '../sources/kube/client.ts';
+import { isReady } from './ready.ts';
 import { apiTime } from './time.ts';
 
 /**
@@ -35,5 +36,5 @@ export function progressDeadlineExceeded(d: Wire<V1Deployment>): boolean {
 export function isLiveReady(pod: Wire<V1Pod>): boolean {
   if (pod.metadata?.deletionTimestamp) return false;
   if (pod.status?.phase !== 'Running') return false;
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return isReady(pod);
 }

@@ -24,13 +24,6 @@ export function writeAll(fd: number, text: string): void {
   }
 }
 
-let onExit: ((code: number) => void) | undefined;
-
-/** Something to do just before exiting, e.g. a last -vv log line. */
-export function beforeExit(fn: (code: number) => void): void {
-  onExit = fn;
-}
-
 /**
  * The one way a run ends, whatever ended it (a verdict, the deadline, a signal, a crash): the
  * output goes out whole, no process the run started is left running, and the exit code is the
@@ -39,6 +32,5 @@ export function beforeExit(fn: (code: number) => void): void {
 export function finish(text: string, code: number): never {
   killChildren();
   writeAll(1, text);
-  onExit?.(code);
   process.exit(code);
 }

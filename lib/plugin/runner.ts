@@ -1,14 +1,17 @@
 import yargs, { type Argv } from 'yargs';
 import { ReasonedError, UsageError, causeText } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
+import type { SharedReads } from '../shared-reads.ts';
 import { Deadline } from './deadline.ts';
-import { beforeExit, finish } from './exit.ts';
+import { finish } from './exit.ts';
 import { DEFAULT_LONG_OUTPUT_BYTES, render, unknownOutcome, type Format } from './output.ts';
 import { Range } from './range.ts';
 import { State } from './state.ts';
 import type { Outcome } from './verdict.ts';
 
-export const VERSION = '0.1.0';
+import { VERSION } from '../version.ts';
+
+export { VERSION };
 
 export interface CommonArgs {
   warning?: string;
@@ -25,6 +28,8 @@ export interface RunContext<A> {
   critical?: Range;
   deadline: Deadline;
   log: Logger;
+  /** Reads shared with the other checks of the same process (`microk8s-checks all`); none alone. */
+  shared?: SharedReads;
 }
 
 export interface CheckDefinition<A> {
@@ -185,9 +190,9 @@ function noEmptyValues(args: object, strings: string[]): void {
 }
 
 /** Run a prepared check; any failure becomes its UNKNOWN outcome (the one mapping, reasonOf). */
-export async function outcomeOf<A>(def: CheckDefinition<A>, p: Prepared<A>, deadline: Deadline, log: Logger): Promise<Outcome> {
+export async function outcomeOf<A>(def: CheckDefinition<A>, p: Prepared<A>, deadline: Deadline, log: Logger, shared?: SharedReads): Promise<Outcome> {
   try {
-    return await def.run({ ...p, deadline, log });
+    return await def.run({ ...p, deadline, log, shared });
   } catch (err) {
     log.error({ err }, 'check failed');
     return cannotTell(def, deadline.signal.aborted ? deadline.reason() : reasonOf(err), err instanceof UsageError);
@@ -212,7 +217,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   format = p.args.format;
   const log = await createLogger(p.args.verbose ?? 0);
   // The process's own peak memory (children such as journalctl not included), for -vv and benchmarks.
-  beforeExit((code) => log.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit'));
+  process.once('exit', (code) => log.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit'));
   deadline = new Deadline(p.args.timeout, (d) => {
     log.warn({ activity: d.activity }, 'deadline reached');
     const outcome = cannotTell(def, d.reason());

@@ -22,6 +22,11 @@ export function worst(states: Iterable<State>): State {
   return result;
 }
 
+/** Worst first, for wording: the finding that decides the state leads the summary. */
+export function bySeverity(a: State, b: State): number {
+  return SEVERITY[b] - SEVERITY[a];
+}
+
 export function stateName(state: State): string {
   return State[state];
 }

@@ -1,6 +1,6 @@
 import { ScalarContext } from './context.ts';
 import type { Metric, Perfdata } from './perfdata.ts';
-import { State, worst } from './state.ts';
+import { bySeverity, State, worst } from './state.ts';
 
 /** A rule's verdict beyond the thresholds, e.g. "calico-node not Ready". */
 export interface Finding {
@@ -19,8 +19,9 @@ export interface Outcome {
 
 /**
  * Collects metrics (judged by a context or only reported), findings and long-output lines,
- * then yields the Outcome whose state is the worst of them. The check words the summary,
- * knowing the state.
+ * then yields the Outcome whose state is the worst of them. The summary is worded in one place,
+ * conclude(): the check's headline, then its findings worst first (Monitoring::Plugin's message
+ * buckets, nagiosplugin's Summary). outcome() is for the rare summary worded whole by the check.
  */
 export class Verdict {
   private readonly perf: Perfdata[] = [];
@@ -53,6 +54,16 @@ export class Verdict {
 
   get state(): State {
     return worst(this.states);
+  }
+
+  /** Findings' texts, worst first (a stable order: equal states keep the order found). */
+  problems(): string[] {
+    return this.findings.filter((f) => f.state !== State.OK).sort((a, b) => bySeverity(a.state, b.state)).map((f) => f.text);
+  }
+
+  /** The outcome with the summary line: the headline (if any), then every finding, worst first. */
+  conclude(headline?: string): Outcome {
+    return this.outcome([...(headline ? [headline] : []), ...this.problems()].join(', '));
   }
 
   outcome(summary: string): Outcome {

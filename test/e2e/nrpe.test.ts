@@ -1,3 +1,4 @@
+import { REGISTRY } from '../../checks/registry.ts';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,7 @@ const COMMANDS = [...CFG.matchAll(/^command\[([^\]]+)\]=(.*)$/gm)].map((m) => ({
 
 describe('nrpe/ definitions', () => {
   it('define an NRPE command, a Nagios service and an Icinga 2 service for every check', () => {
-    const checks = readdirSync(join(ROOT, 'checks')).map((f) => `check_${f.replace(/\.ts$/, '').replace(/-/g, '_')}`);
+    const checks = REGISTRY.map((e) => e.command);
     const nagios = readFileSync(join(ROOT, 'nrpe/nagios/microk8s-checks.cfg'), 'utf8');
     const icinga = readFileSync(join(ROOT, 'nrpe/icinga2/microk8s-checks.conf'), 'utf8');
     for (const check of checks) {

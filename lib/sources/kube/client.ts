@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ApiException, KubeConfig, Observable, ResponseContext, type ConfigurationOptions, type ObservableMiddleware, type RequestContext, type V1ListMeta } from '@kubernetes/client-node';
-import { ReasonedError } from '../errors.ts';
-import { checkSmallFile, FileError, readSmallFile } from '../files.ts';
+import { ReasonedError } from '../../errors.ts';
+import { checkSmallFile, FileError, readSmallFile } from '../../files.ts';
 
 export const MICROK8S_CLIENT_CONFIG = '/var/snap/microk8s/current/credentials/client.config';
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';

@@ -1,7 +1,7 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { basename } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { spawnTracked } from '../children.ts';
+import { spawnTracked } from '../../children.ts';
 
 /** The last failed run of a kubeconfig's credential plugin: its command and exit code only. */
 export interface PluginFailure {

@@ -1,23 +1,12 @@
-import type { Argv } from 'yargs';
 import { createConfiguration, ServerConfiguration, type ApiConstructor, type ApiType } from '@kubernetes/client-node';
-import { silentLogger, type Logger } from './log.ts';
-import type { Deadline } from './plugin/deadline.ts';
-import { VERSION } from './plugin/runner.ts';
-import { loadKubeConfig, type RequestPolicy } from './sources/kube.ts';
-import { superviseCredentialPlugins } from './sources/kube-credentials.ts';
-import { httpsTransport } from './sources/kube-transport.ts';
+import { silentLogger, type Logger } from '../../log.ts';
+import type { Deadline } from '../../plugin/deadline.ts';
+import { VERSION } from '../../version.ts';
+import { loadKubeConfig, type KubeTarget, type RequestPolicy } from './client.ts';
+import { superviseCredentialPlugins } from './credentials.ts';
+import { httpsTransport } from './transport.ts';
 
-export interface KubeArgs {
-  kubeconfig?: string;
-  context?: string;
-}
-
-export function kubeOptions<T>(y: Argv<T>): Argv<T & KubeArgs> {
-  return y
-    .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default: $KUBECONFIG, in-cluster, MicroK8s client.config, ~/.kube/config)' })
-    .option('context', { type: 'string', describe: 'kubeconfig context to use' }) as unknown as Argv<T & KubeArgs>;
-}
-
+/** One API server of the cluster, reached with the kubeconfig's credentials, within a deadline. */
 export interface Cluster {
   server: string;
   policy: RequestPolicy;
@@ -29,8 +18,8 @@ export interface Cluster {
  * `otherServer`: the same credentials and CA against another API server of the cluster (each
  * MicroK8s node runs its own); TLS checks its certificate for the host name in that URL.
  */
-export function connect(args: KubeArgs, deadline: Deadline, log: Logger = silentLogger, otherServer?: string): Cluster {
-  const loaded = loadKubeConfig(args);
+export function connect(target: KubeTarget, deadline: Deadline, log: Logger = silentLogger, otherServer?: string): Cluster {
+  const loaded = loadKubeConfig(target);
   const { kc } = loaded;
   const server = otherServer ?? loaded.server;
   const pluginFailure = superviseCredentialPlugins(kc, deadline.signal);

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import { SelfDecodingBody, wrapHttpLibrary, type HttpLibrary, type KubeConfig, type RequestContext, ResponseContext } from '@kubernetes/client-node';
-import { silentLogger, type Logger } from '../log.ts';
-import { KubeError } from './kube.ts';
-import type { PluginFailure } from './kube-credentials.ts';
+import { silentLogger, type Logger } from '../../log.ts';
+import { KubeError } from './client.ts';
+import type { PluginFailure } from './credentials.ts';
 
 /**
  * How client-node's generated APIs send their requests here: node:https, with the kubeconfig's

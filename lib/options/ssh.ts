@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../errors.ts';
 
 export interface SshArgs {
   host?: string[];
@@ -21,18 +21,4 @@ export function sshOptions<T>(y: Argv<T>, repeatable = true): Argv<T & SshArgs> 
     .option('ssh-key', { type: 'string', describe: 'SSH private key (default: the agent at $SSH_AUTH_SOCK)' })
     .option('ssh-port', { type: 'number', describe: 'SSH port (default 22)', coerce: sshPort })
     .option('ssh-known-hosts', { type: 'string', describe: 'known_hosts file that must hold the host keys (default ~/.ssh/known_hosts)' }) as unknown as Argv<T & SshArgs>;
-}
-
-/** Run work for each item with at most `cap` at once, keeping the order of the results. */
-export async function withCap<T, R>(items: T[], cap: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(cap, items.length) }, lane));
-  return results;
 }

@@ -1,8 +1,8 @@
 import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
-import type { Cluster } from '../kube-input.ts';
-import { forEachListed, type Wire } from '../sources/kube.ts';
+import type { Cluster } from './cluster.ts';
+import { forEachListed, type Wire } from './client.ts';
 import { PAGE_SIZE } from './list.ts';
-import { apiTime } from './time.ts';
+import { apiTime } from '../../k8s/time.ts';
 
 /** Where each kubelet renews its Lease about every 10 s: a canary that costs no write. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';

@@ -1,7 +1,7 @@
 import type { ConfigurationOptions, V1ListMeta } from '@kubernetes/client-node';
-import type { Cluster } from '../kube-input.ts';
+import type { Cluster } from './cluster.ts';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { forEachListed, KubeError, request, type Wire } from '../sources/kube.ts';
+import { forEachListed, KubeError, request, type Wire } from './client.ts';
 
 export interface PageParams {
   namespace?: string;

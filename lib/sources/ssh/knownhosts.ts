@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { ReasonedError } from '../errors.ts';
-import { FileError, readSmallFile } from '../files.ts';
+import { ReasonedError } from '../../errors.ts';
+import { FileError, readSmallFile } from '../../files.ts';
 
 export interface KnownKey {
   type: string;

@@ -1,6 +1,6 @@
-import type { Deadline } from './plugin/deadline.ts';
-import type { SshArgs } from './ssh-input.ts';
-import { defaultSshTarget, SshConnection } from './sources/ssh.ts';
+import type { Deadline } from '../../plugin/deadline.ts';
+import type { SshArgs } from '../../options/ssh.ts';
+import { defaultSshTarget, SshConnection } from './connection.ts';
 
 /** Connect to a host named with --host, its key checked against known_hosts, within the deadline. */
 export function openSsh(host: string, args: SshArgs, deadline: Deadline): Promise<SshConnection> {

@@ -3,9 +3,9 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import { ReasonedError } from '../errors.ts';
-import { readSmallFile } from '../files.ts';
-import type { CommandRunner } from './command.ts';
+import { ReasonedError } from '../../errors.ts';
+import { readSmallFile } from '../../files.ts';
+import type { CommandRunner } from '../command.ts';
 import { fingerprint, HostKeyError, knownKeys } from './knownhosts.ts';
 
 export class SshError extends ReasonedError {}

@@ -1,0 +1,35 @@
+import { combine } from '../plugin/combine.ts';
+import { unknownOutcome } from '../plugin/output.ts';
+import { reasonOf } from '../plugin/runner.ts';
+import { State, worst } from '../plugin/state.ts';
+import type { Outcome } from '../plugin/verdict.ts';
+import { MAX_LINE_BYTES } from '../sources/lines.ts';
+import { plural } from '../text.ts';
+import type { SourceResult } from './tally.ts';
+
+/** Judge each source's tally; with --host, combine the hosts (an unreadable host is UNKNOWN). */
+export function judgeSources<T>(check: string, results: SourceResult<T>[], evaluate: (tally: T, source: string) => Outcome): Outcome {
+  const judge = (r: SourceResult<T>): Outcome => {
+    if (r.error !== undefined) return unknownOutcome(check, reasonOf(r.error));
+    let outcome = evaluate(r.tally!, r.source);
+    if (r.cut) {
+      const half = MAX_LINE_BYTES / 2048;
+      outcome = { ...outcome, details: [`${plural(r.cut, 'line')} longer than ${MAX_LINE_BYTES / 1024} KiB ${r.cut === 1 ? 'was' : 'were'} read by ${r.cut === 1 ? 'its' : 'their'} first and last ${half} KiB only`, ...outcome.details] };
+    }
+    if (r.badStamps) {
+      const said = `${plural(r.badStamps, 'matching line')} with a time stamp that cannot be read (not counted)`;
+      outcome = {
+        ...outcome,
+        state: worst([outcome.state, State.UNKNOWN]),
+        summary: `${outcome.summary}, ${said}`,
+        details: [...outcome.details, `${said}: give the lines in journalctl's short-unix or short-iso format (journalctl -o short-iso ...), or run with LC_ALL=C`],
+      };
+    }
+    return outcome;
+  };
+  if (results.length === 1 && results[0]!.host === undefined) return judge(results[0]!);
+  return combine(
+    check,
+    results.map((r) => ({ host: r.host ?? r.source, outcome: judge(r) })),
+  );
+}

@@ -1,0 +1,58 @@
+import { accessSync, constants } from 'node:fs';
+import { userInfo } from 'node:os';
+import { UsageError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { LogArgs, Window } from '../options/log.ts';
+import type { Deadline } from '../plugin/deadline.ts';
+import { journalSlices, type SharedReads } from '../shared-reads.ts';
+import { JOURNAL_GROUP_FIX, JournalError, localExec, readJournal } from '../sources/journal.ts';
+import { readLogFile } from '../sources/logfile.ts';
+import { scanHosts } from './hosts.ts';
+import { counting, logged, type Counter, type SourceResult } from './tally.ts';
+
+export type { SourceResult } from './tally.ts';
+
+/** What a scan runs under: the run's deadline and logger, and reads shared with other checks. */
+export interface ScanContext {
+  deadline: Deadline;
+  log: Logger;
+  shared?: SharedReads;
+}
+
+/**
+ * Read every line of the chosen sources inside the window into one tally per source: the local
+ * journal (or journal files), a text file or stdin, or each --host's journal over SSH. journalctl
+ * applies the counter's grep first (its smart case makes it case-insensitive): it only saves
+ * work, the count still matches each line exactly. A local source that fails throws; with --host
+ * each host fails on its own, as an error in its result.
+ */
+export async function scanSources<T>(args: LogArgs, win: Window, { deadline, log, shared }: ScanContext, counter: Counter<T>): Promise<SourceResult<T>[]> {
+  const dirs = args['journal-dir'] ?? [];
+  const files = args['journal-file'] ?? [];
+  const query = { units: win.units, since: win.since, grep: counter.grep, directories: dirs, files, unitsGiven: Boolean(args.unit?.length) };
+  const where = dirs.length || files.length ? [...dirs, ...files].join(', ') : 'journal';
+  if (args.host?.length) {
+    if (args['log-file'] !== undefined) throw new UsageError('--log-file reads local text; it cannot be combined with --host');
+    return scanHosts({ ...args, host: args.host }, query, where, deadline, log, counter);
+  }
+  const { result, onLine } = counting(counter);
+  if (args['log-file'] !== undefined) {
+    if (dirs.length || files.length) throw new UsageError('--log-file cannot be combined with --journal-dir/--journal-file');
+    const name = args['log-file'] === '-' ? 'stdin' : args['log-file'];
+    deadline.activity = `reading ${name}`;
+    await readLogFile(args['log-file'], win.since, win.now, onLine);
+    return [{ source: name, ...result }];
+  }
+  // journalctl says only "No such file or directory" or nothing at all; name the path it means.
+  for (const path of [...dirs, ...files]) {
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new JournalError(`cannot read the journal: ${path} does not exist`, { fix: 'check --journal-dir/--journal-file' });
+      throw new JournalError(`cannot read the journal: ${path}: permission denied for user ${userInfo().username}`, { fix: JOURNAL_GROUP_FIX });
+    }
+  }
+  deadline.activity = 'reading the journal';
+  await (shared?.journal ? shared.journal.read(query, deadline.signal, onLine) : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log)));
+  return [{ source: where, ...result }];
+}

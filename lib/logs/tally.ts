@@ -1,0 +1,56 @@
+import type { Logger } from '../log.ts';
+import type { StreamExec } from '../sources/journal.ts';
+import { weight, type LogLine } from './logline.ts';
+
+/** What one source gave a log check: its tally, or why it could not be read. */
+export interface SourceResult<T> {
+  /** The host read over SSH; undefined for the local journal or a log file. */
+  host?: string;
+  /** What was read, for the summary: "journal", a path, "stdin". */
+  source: string;
+  tally?: T;
+  error?: unknown;
+  /** Lines longer than the line limit, read by their two ends only. */
+  cut?: number;
+  /** Lines the check looks for whose time stamp could not be read: not counted, never "now". */
+  badStamps?: number;
+}
+
+/** How a check counts lines: a fresh tally, a count per line, and journalctl's prefilter. */
+export interface Counter<T> {
+  /** A lowercase PCRE2 prefilter journalctl applies first: it only saves work. */
+  grep: string;
+  fresh: () => T;
+  count: (tally: T, line: LogLine) => void;
+}
+
+/**
+ * A tally and the line handler that fills it, noting lines too long to read whole. A line whose
+ * stamp could not be read is not counted at all (its time is unknown, and "now" could be hours
+ * wrong); if it is one the check looks for (the grep prefilter, case-insensitive as journalctl
+ * applies it), it is noted so that the verdict cannot be OK.
+ */
+export function counting<T>(c: Counter<T>): { result: { tally: T; cut: number; badStamps: number }; onLine: (line: LogLine) => void } {
+  const result = { tally: c.fresh(), cut: 0, badStamps: 0 };
+  const candidate = new RegExp(c.grep, 'i');
+  const onLine = (line: LogLine) => {
+    if (line.cut) result.cut++;
+    if (line.badStamp) {
+      if (candidate.test(line.message)) result.badStamps += weight(line);
+      return;
+    }
+    c.count(result.tally, line);
+  };
+  return { result, onLine };
+}
+
+/** With -vv: each journalctl as it starts (its argv) and ends (exit code, time, stderr's first line). */
+export function logged(exec: StreamExec, log: Logger, host?: string): StreamExec {
+  return async (argv, signal, sink) => {
+    const started = performance.now();
+    log.debug({ host, argv }, 'journalctl started');
+    const { code, stderr } = await exec(argv, signal, sink);
+    log.debug({ host, code, ms: Math.round(performance.now() - started), stderr: stderr.trim().split('\n')[0] || undefined }, 'journalctl ended');
+    return { code, stderr };
+  };
+}

@@ -1,0 +1,37 @@
+import type { Argv } from 'yargs';
+import { parseDuration } from '../duration.ts';
+import { DEFAULT_UNITS } from '../sources/journal.ts';
+import { sshOptions, type SshArgs } from './ssh.ts';
+
+/** Where a log check reads its lines from, and over which window. */
+export interface LogArgs extends SshArgs {
+  since: string;
+  unit?: string[];
+  'journal-dir'?: string[];
+  'journal-file'?: string[];
+  'log-file'?: string;
+}
+
+/** The log source options; defaultSince null: the check sets its own window (no --since). */
+export function logOptions<T>(y: Argv<T>, defaultSince: string | null = '5m'): Argv<T & LogArgs & SshArgs> {
+  const base = defaultSince === null ? sshOptions(y) : sshOptions(y).option('since', { type: 'string', default: defaultSince, describe: 'window to read: 90s, 5m, 1h' });
+  return base
+    .option('unit', { type: 'string', array: true, describe: `systemd unit to read (repeatable; default ${DEFAULT_UNITS.join(', ')})` })
+    .option('journal-dir', { type: 'string', array: true, describe: 'read journal files in this directory (repeatable)' })
+    .option('journal-file', { type: 'string', array: true, describe: 'read this journal file (repeatable)' })
+    .option('log-file', { type: 'string', describe: "read plain text lines from this file ('-' for stdin) instead of the journal" }) as unknown as Argv<
+    T & LogArgs & SshArgs
+  >;
+}
+
+export interface Window {
+  now: number;
+  since: number;
+  seconds: number;
+  units: string[];
+}
+
+export function windowOf(args: LogArgs, now = Date.now()): Window {
+  const seconds = parseDuration(args.since, '--since');
+  return { now, since: now - seconds * 1000, seconds, units: args.unit?.length ? args.unit : DEFAULT_UNITS };
+}

@@ -1,0 +1,47 @@
+// The runbook's advice, written once: every check that tells the reader what to do next takes its
+// lines from here, so two checks never disagree on the order of a recovery. The checks themselves
+// never run any of it.
+
+/** "Stop adding more kubelite restarts": said by every check whose finding a restart would feed. */
+export const HOLD_RESTARTS = 'Do not restart kubelite on any node until this check is OK: every restart floods the single dqlite writer again.';
+
+/** "Delete stale jobs and other high-churn objects", as commands that work on a real API server. */
+export const CUT_WRITE_LOAD = 'Cut the write load: delete finished Jobs (check_stale_jobs lists them) and old BackOff events.';
+
+/**
+ * "Restart k8s-dqlite independently ... before restarting kubelite": k8s-dqlite first clears
+ * kine's broken connection state; kubelite then connects to a clean session. One node at a time.
+ */
+export function restartSequence(node: string): string[] {
+  return [
+    `  ssh ${node} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10`,
+    `  kubectl cordon ${node}`,
+    `  ssh ${node} sudo systemctl restart snap.microk8s.daemon-kubelite.service`,
+    `  kubectl wait node/${node} --for=condition=Ready --timeout=120s; kubectl uncordon ${node}`,
+  ];
+}
+
+/** "If kcm/scheduler watches are stale": the leader's informer cache is stuck; restart it as above. */
+export function staleLeaderCache(lease: 'kube-controller-manager' | 'kube-scheduler'): string[] {
+  const who = lease === 'kube-controller-manager' ? 'kcm' : 'scheduler';
+  return [
+    `Stale ${who} informer cache: find the leader (kubectl -n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity}),`,
+    '  restart snap.microk8s.daemon-k8s-dqlite on it first (that clears kine\'s connection state), then kubelite:',
+    ...restartSequence('<leader-node>'),
+    `  the new leader should ${lease === 'kube-controller-manager' ? 'reconcile' : 'bind pending pods'} within 2 minutes.`,
+  ];
+}
+
+/** "During a restart session": what must hold before the next node. */
+export const BETWEEN_RESTARTS = 'Do not restart kubelite on another node until every node is Ready, uncordoned and untainted.';
+
+/** After the runbook: a frozen watch cache (check_watch_cache) is rebuilt from a clean kine session only. */
+export const FROZEN_WATCH_CACHE = [
+  'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
+  'On that node, non-dqlite-leader nodes first, one at a time:',
+  '  kubectl cordon <node>',
+  '  sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10',
+  '  sudo systemctl restart snap.microk8s.daemon-kubelite.service',
+  '  run this check again (--server https://<node>:16443); uncordon only when it is OK.',
+  'Restarting kubelite alone rebuilds a cache that freezes again while kine\'s feed is broken. This check changes nothing.',
+];

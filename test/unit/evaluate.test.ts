@@ -1,0 +1,281 @@
+// Every check's judging, from plain facts: no API server, journal, sshd or systemd needed. What is
+// asserted is what a user sees: the state, the first line's summary and the perfdata.
+import type { V1Lease, V1Node } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import * as calico from '../../checks/calico-routes.ts';
+import * as dqlite from '../../checks/dqlite.ts';
+import * as lock from '../../checks/dqlite-lock.ts';
+import * as storage from '../../checks/dqlite-storage.ts';
+import * as kine from '../../checks/kine-retries.ts';
+import * as leases from '../../checks/leases.ts';
+import * as nodes from '../../checks/nodes.ts';
+import * as rollout from '../../checks/observed-generation.ts';
+import * as preflight from '../../checks/restart-preflight.ts';
+import * as scheduling from '../../checks/scheduling.ts';
+import * as services from '../../checks/services.ts';
+import * as jobs from '../../checks/stale-jobs.ts';
+import { parseTextLine } from '../../lib/logs/logline.ts';
+import { formatPerfdata } from '../../lib/plugin/perfdata.ts';
+import { Range } from '../../lib/plugin/range.ts';
+import { State } from '../../lib/plugin/state.ts';
+import { ScalarContext, type Outcome } from '../../lib/plugin/verdict.ts';
+import type { Wire } from '../../lib/sources/kube/client.ts';
+import { RouteTable } from '../../lib/sources/routes.ts';
+import { lease, node } from '../apiserver/objects.ts';
+
+const NOW = Date.parse('2026-11-28T03:00:00Z');
+const r = (text: string) => Range.parse(text);
+const perf = (o: Outcome) => Object.fromEntries(o.perfdata.map((p) => [p.label, formatPerfdata(p).split('=')[1]]));
+const asNodes = (list: ReturnType<typeof node>[]) => list as unknown as Wire<V1Node>[];
+
+describe('dqlite-lock', () => {
+  const win = { now: NOW, since: NOW - 300_000, seconds: 300, units: [] };
+  const line = (agoS: number, ident = 'k8s-dqlite') => parseTextLine(`${new Date(NOW - agoS * 1000).toISOString()} node1 ${ident}[812]: time="x" level=error msg="error in txn: database is locked"`, NOW);
+  const tally = (...ages: number[]) => {
+    const t = lock.fresh();
+    for (const a of ages) lock.count(t, line(a), win);
+    return t;
+  };
+
+  it('none is OK and says where it looked', () => {
+    const o = lock.evaluate(tally(), win, 'journal', r(lock.defaults.warning), r(lock.defaults.critical));
+    expect([o.state, o.summary]).toEqual([State.OK, "no 'database is locked' in the last 5m (journal)"]);
+    expect(perf(o)).toMatchObject({ locked: '0;5;50;0', locked_last_min: '0;;;0' });
+  });
+
+  it('a burst in the last minute is WARNING, rising, with the runbook advice', () => {
+    const o = lock.evaluate(tally(10, 20, 30, 40, 50, 55, 200), win, 'journal', r('5'), r('50'));
+    expect(o.state).toBe(State.WARNING);
+    expect(o.summary).toBe("7 'database is locked' lines in the last 5m (1.4/min, 6 in the last minute, rising)");
+    expect(o.details.join('\n')).toMatch(/Do not restart kubelite/);
+  });
+});
+
+describe('kine-retries', () => {
+  const limits = { ...kine.defaults, warning: r(kine.defaults.warning), critical: r(kine.defaults.critical) };
+  const count = (...msgs: string[]) => {
+    const t = kine.fresh();
+    for (const m of msgs) kine.count(t, parseTextLine(`2026-11-28T02:59:00Z node1 k8s-dqlite[812]: ${m}`, NOW), kine.defaults.budget);
+    return t;
+  };
+  const exhausted = 'time="2026-11-28T02:59:00Z" level=error msg="error in txn: exec (try: 500): database is locked"';
+
+  it('nothing is OK', () => {
+    const o = kine.evaluate(count(), 300, 'journal', limits);
+    expect([o.state, o.summary]).toEqual([State.OK, 'no kine retry exhaustion or etcd-client retry storm in the last 5m (journal)']);
+  });
+
+  it('errors at the full budget are counted against -w/-c', () => {
+    const o = kine.evaluate(count(exhausted, exhausted, exhausted), 300, 'journal', limits);
+    expect(o.state).toBe(State.WARNING);
+    expect(o.summary).toMatch(/^3 k8s-dqlite errors at the full retry budget \(try: 500\) in the last 5m/);
+    expect(perf(o).exhausted).toBe('3;2;10;0');
+  });
+});
+
+describe('nodes', () => {
+  const facts = (...specs: Parameters<typeof node>[0][]) => nodes.evaluate(
+    specs.map((s) => node(s)).map((n) => ({ name: n.metadata.name, ready: s(n), cordoned: Boolean(n.spec.unschedulable), taints: n.spec.taints ?? [] })),
+    [],
+    undefined,
+    r('0'),
+  );
+  const s = (n: ReturnType<typeof node>) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+
+  it('all Ready is OK with the node count', () => {
+    const o = facts({ name: 'a', ip: '10.0.0.1' }, { name: 'b', ip: '10.0.0.2' });
+    expect([o.state, o.summary]).toEqual([State.OK, '2 nodes, all Ready']);
+  });
+
+  it('NotReady is CRITICAL and named first; cordoned and tainted follow as findings', () => {
+    const o = facts({ name: 'a', ip: '10.0.0.1', ready: false }, { name: 'b', ip: '10.0.0.2', unschedulable: true }, { name: 'c', ip: '10.0.0.3', taints: [{ key: 'x', effect: 'NoSchedule' }] });
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toBe('1 of 3 nodes NotReady: a, cordoned: b, 1 node tainted');
+  });
+
+  it('no node at all is UNKNOWN, never OK', () => {
+    const o = nodes.evaluate([], [], undefined, r('0'));
+    expect([o.state, o.summary]).toEqual([State.UNKNOWN, 'the API server lists no nodes']);
+  });
+});
+
+describe('leases', () => {
+  const now = Date.now();
+  const pair = (kcm: object, sched: object) => [lease('kube-controller-manager', 'k8s01', kcm), lease('kube-scheduler', 'k8s02', sched)] as unknown as V1Lease[];
+
+  it('held leases are OK and name the leaders', () => {
+    const o = leases.evaluate({ leases: pair({}, {}), dqlite: { leader: '10.0.0.13:19001', node: 'k8s03' } }, now);
+    expect([o.state, o.summary]).toEqual([State.OK, 'leaders: kcm k8s01, scheduler k8s02, dqlite k8s03']);
+  });
+
+  it('an expired lease is CRITICAL; transitions grown since the last run are WARNING', () => {
+    const o = leases.evaluate({ leases: pair({ renewedAgo: 600, duration: 60 }, { transitions: 14 }), before: { 'kube-controller-manager': 12, 'kube-scheduler': 12 } }, now);
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^leaders: kcm k8s01, scheduler k8s02, kcm lease expired \(renewed 10m ago, duration 60s\): no kube-controller-manager is leading, scheduler leadership changed 2 times since the last run$/);
+  });
+});
+
+describe('stale-jobs', () => {
+  const tally = (complete: number, failed: number) => ({ jobs: complete + failed + 5, cron: 1, noTtl: complete, byNamespace: new Map([['batch', { complete, failed }]]) });
+
+  it('few finished Jobs are OK, with the scope in the summary', () => {
+    const o = jobs.evaluate(tally(3, 1), 3600, { only: [], excluded: ['kube-system'] }, r('50'), r('200'));
+    expect([o.state, o.summary]).toEqual([State.OK, '4 finished Jobs older than 1h outside kube-system (3 Complete, 1 Failed, of 9 Jobs)']);
+  });
+
+  it('past -c is CRITICAL and the clean-up names the worst namespace', () => {
+    const o = jobs.evaluate(tally(250, 10), 3600, { only: [], excluded: [] }, r('50'), r('200'));
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.details.join('\n')).toMatch(/kubectl -n batch delete job/);
+    expect(perf(o)).toMatchObject({ stale: '260;50;200;0', complete: '250;;;0', failed: '10;;;0' });
+  });
+});
+
+describe('observed-generation', () => {
+  const facts = (lags: rollout.Lag[], phantoms: rollout.Phantom[] = []): rollout.RolloutFacts => ({ counts: new Map([['deployment', 5]]), lags, stalled: [], phantoms });
+  const lag = (name: string, seconds?: number): rollout.Lag => ({ kind: 'deployment', namespace: 'web', name, generation: 4, observed: 3, seconds });
+
+  it('a lag within --grace is not counted; past it, it is, named in the summary', () => {
+    expect(rollout.evaluate(facts([lag('a', 30)]), 120, r('0'), r('2')).summary).toBe('0 of 5 Deployments lagging past 2m');
+    const o = rollout.evaluate(facts([lag('a', 300), lag('b')]), 120, r('0'), r('2'));
+    expect([o.state, o.summary]).toEqual([State.WARNING, '2 of 5 Deployments lagging past 2m, web/a, web/b']);
+  });
+
+  it('a phantom ReplicaSet is WARNING with the status patch for it', () => {
+    const o = rollout.evaluate(facts([], [{ namespace: 'web', name: 'a-6d4cf56db6', owner: 'a', available: 1 }]), 120, r('0'), r('2'));
+    expect([o.state, o.summary]).toEqual([State.WARNING, '0 of 5 Deployments lagging past 2m, 1 phantom ReplicaSet']);
+    expect(o.details.join('\n')).toMatch(/kubectl -n web patch rs a-6d4cf56db6 --subresource=status/);
+  });
+});
+
+describe('scheduling', () => {
+  const limits = { minAge: 300, namespaces: [], warning: r('0'), critical: r('5'), newestPod: new ScalarContext(r('900'), r('1800')) };
+  const facts = (waiting: { since: number }[], newestBind: number, newestCreated = NOW - 60_000): scheduling.SchedulingFacts => ({
+    now: NOW,
+    waiting: waiting.map((w, i) => ({ ref: `web/p${i}`, since: w.since, why: '0/3 nodes are available' })),
+    newestBind,
+    newestCreated,
+    newestBindByNode: new Map(),
+  });
+
+  it('no pod waiting and recent binds is OK', () => {
+    const o = scheduling.evaluate(facts([], NOW - 30_000), limits);
+    expect([o.state, o.summary]).toEqual([State.OK, '0 pods unscheduled for over 5m, newest bind 30s ago']);
+  });
+
+  it('waiting pods with no bind since the oldest arrived: the scheduler looks stalled (CRITICAL)', () => {
+    const o = scheduling.evaluate(facts([{ since: NOW - 600_000 }], NOW - 900_000), limits);
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^1 pod unscheduled for over 5m, newest bind 15m ago, no pod bound anywhere since the oldest waiting one arrived 10m ago/);
+  });
+
+  it('no pod created for longer than --newest-pod-critical', () => {
+    expect(scheduling.evaluate(facts([], NOW - 30_000, NOW - 3_600_000), limits).state).toBe(State.CRITICAL);
+  });
+});
+
+describe('calico-routes', () => {
+  const table = new RouteTable([{ type: 'blackhole', dst: '10.1.22.0/26' }, { dst: '10.1.22.7', dev: 'cali0c9f8bc5a1b' }]);
+  const facts = (pods: calico.PodOnNode[], ready = true): calico.RouteFacts => ({ node: 'node1', ifacePrefix: 'cali', minAge: 30, pods, calico: [{ name: 'calico-node-cp8hh', ready, restarts: 2 }], table });
+
+  it('a pod whose /32 falls in the blackhole is CRITICAL by default', () => {
+    const o = calico.evaluate(facts([{ namespace: 'web', name: 'api', ips: ['10.1.22.9'] }]), undefined, r('0'));
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toBe('1 of 1 Running pod on node1 without a host route through its veth (older than 30s), calico-node Ready (2 restarts)');
+    expect(o.details[0]).toMatch(/falls into blackhole 10\.1\.22\.0\/26/);
+  });
+
+  it('calico-node not Ready is CRITICAL even with every route in place', () => {
+    const o = calico.evaluate(facts([], false), undefined, r('0'));
+    expect([o.state, o.summary]).toEqual([State.CRITICAL, '0 of 0 Running pods on node1 without a host route through its veth, calico-node calico-node-cp8hh on node1 is not Ready']);
+  });
+});
+
+describe('dqlite', () => {
+  const member = (n: number, role: 'voter' | 'stand-by' | 'spare' = 'voter') => ({ id: `${n}`, address: `10.0.0.1${n}:19001`, role });
+  const facts = (unreachable: string[], stale?: ReturnType<typeof member>[]): dqlite.DqliteFacts => ({
+    view: { members: [member(1), member(2), member(3)], leader: '10.0.0.11:19001', from: 'dqlite CLI' },
+    unreachable: new Map(unreachable.map((a) => [a, 'connection refused'])),
+    stale,
+  });
+
+  it('three reachable voters with a leader is OK', () => {
+    const o = dqlite.evaluate(facts([], []), r(dqlite.defaults.warning));
+    expect([o.state, o.summary]).toEqual([State.OK, '3 voters, leader 10.0.0.11:19001, 0 unreachable']);
+  });
+
+  it('two voters unreachable of three is quorum lost: CRITICAL first', () => {
+    const o = dqlite.evaluate(facts(['10.0.0.12:19001', '10.0.0.13:19001'], []), r('0'));
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^quorum lost: 1 of 3 voters reachable, 2 needed/);
+  });
+});
+
+describe('dqlite-storage', () => {
+  const limits = { warning: r('50'), critical: r('150'), cadenceSeconds: 600, freeWarning: 20, freeCritical: 10 };
+  const MB = 1024 * 1024;
+  const snap = (agoS: number, mb: number) => ({ name: `snapshot-3-${1000 + agoS}-${NOW - agoS * 1000}`, size: mb * MB, mtime: NOW - agoS * 1000 });
+
+  it('a small newest snapshot and free space is OK', () => {
+    const o = storage.evaluate({ backend: '/b', files: [snap(3600, 12)], fs: { mount: '/', totalBytes: 100 * MB, availBytes: 60 * MB }, now: NOW }, limits);
+    expect([o.state, o.summary]).toEqual([State.OK, 'newest snapshot 12 MB, 0 snapshots/h, 60% free on /']);
+  });
+
+  it('a bloated snapshot on a nearly full disk: CRITICAL, both said', () => {
+    const o = storage.evaluate({ backend: '/b', files: [snap(60, 200)], fs: { mount: '/var', totalBytes: 1000 * MB, availBytes: 50 * MB }, now: NOW }, limits);
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^newest snapshot 200 MB: each snapshot writes and ships the whole database, \/var is 95% full/);
+  });
+});
+
+describe('services', () => {
+  const unit = (id: string, o: Partial<{ active: string; restarts: number; upS: number }> = {}) => ({
+    id, load: 'loaded', active: o.active ?? 'active', sub: 'running', result: 'success', restarts: o.restarts ?? 0, startedUs: (10_000 - (o.upS ?? 3600)) * 1e6, changedUs: (10_000 - (o.upS ?? 3600)) * 1e6,
+  });
+  const facts = (...units: ReturnType<typeof unit>[]) => ({ units, nowUs: 10_000 * 1e6, lastWords: new Map<string, string>() });
+
+  it('units up for long with few restarts are OK', () => {
+    const o = services.evaluate(facts(unit(services.K8S_DQLITE_UNIT, { restarts: 1 })), r('10'), r('50'), 120);
+    expect([o.state, o.summary]).toEqual([State.OK, '1 unit active, 1 restart in all (most: 1)']);
+  });
+
+  it('k8s-dqlite just restarted again is WARNING; failed is CRITICAL', () => {
+    expect(services.evaluate(facts(unit(services.K8S_DQLITE_UNIT, { restarts: 3, upS: 20 })), r('10'), r('50'), 120).state).toBe(State.WARNING);
+    const failed = services.evaluate(facts(unit(services.K8S_DQLITE_UNIT, { active: 'failed', restarts: 3794 })), r('10'), r('50'), 120);
+    expect(failed.state).toBe(State.CRITICAL);
+    expect(failed.summary).toMatch(/k8s_dqlite is failed/);
+  });
+});
+
+describe('restart-preflight', () => {
+  const healthy = (): preflight.PreflightFacts => ({
+    now: Date.now(),
+    journals: [{ source: 'journal', tally: { lock: lock.fresh(), kine: kine.fresh(), lastStart: 0 } }],
+    leases: [lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01')] as unknown as V1Lease[],
+    nodes: asNodes([node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }), node({ name: 'k8s03', ip: '10.0.0.13' })]),
+    datastore: { view: { members: [1, 2, 3].map((n) => ({ id: `${n}`, address: `10.0.0.1${n}:19001`, role: 'voter' as const })), leader: '10.0.0.11:19001', from: 'dqlite CLI' }, unreachable: new Map(), stale: [] },
+    units: [{ facts: { units: [], nowUs: 1, lastWords: new Map() } }],
+  });
+
+  it('a healthy cluster, a non-leader node: GO', () => {
+    const o = preflight.evaluate(healthy(), 'k8s02', 600, r('0'));
+    expect([o.state, o.summary]).toEqual([State.OK, 'GO: kubelite on k8s02 may be restarted']);
+  });
+
+  it('the leader node: GO with care (WARNING)', () => {
+    const o = preflight.evaluate(healthy(), 'k8s01', 600, r('0'));
+    expect(o.state).toBe(State.WARNING);
+    expect(o.summary).toBe('GO with care for k8s01: k8s01 holds the kube-controller-manager lease, k8s01 holds the kube-scheduler lease, k8s01 is the dqlite leader');
+  });
+
+  it('a recent kubelite start, a NotReady node or a journal it could not read: NO-GO', () => {
+    const f = healthy();
+    f.journals[0]!.tally!.lastStart = f.now - 60_000;
+    f.nodes[2] = asNodes([node({ name: 'k8s03', ip: '10.0.0.13', ready: false })])[0]!;
+    f.journals.push({ host: 'k8s02', source: 'journal', error: new Error('ssh: connection refused') });
+    const o = preflight.evaluate(f, 'k8s02', 600, r('0'));
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toBe('NO-GO for k8s02: kubelite restarted 1m ago (settle 10m) (+2 more)');
+    expect(o.details.slice(0, 3)).toEqual(['kubelite restarted 1m ago (settle 10m)', expect.stringMatching(/^k8s02: cannot tell \(/), 'node k8s03 is not Ready']);
+  });
+});
