@@ -19,7 +19,11 @@ function deferImports(name, filter, importer, standIn) {
         if (real.errors.length) return { errors: real.errors };
         return { path: real.path, namespace: name };
       });
-      build.onLoad({ filter: /.*/, namespace: name }, (args) => ({ contents: standIn(JSON.stringify(args.path)), resolveDir: dirname(args.path), loader: 'js' }));
+      build.onLoad({ filter: /.*/, namespace: name }, (args) => ({
+        contents: standIn(JSON.stringify(args.path)),
+        resolveDir: dirname(args.path),
+        loader: 'js',
+      }));
     },
   };
 }
@@ -49,7 +53,10 @@ export const requireBuiltins = {
       // The stand-in's own require() stays external: the runtime's module.
       builtins.has(args.path) && args.namespace !== 'builtin' ? { path: args.path, namespace: 'builtin' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -66,7 +73,12 @@ export const treeShakeClientNode = {
     build.onResolve({ filter: /.*/ }, async (args) => {
       if (args.pluginData === 'tree-shake-client-node') return undefined;
       if (!args.path.startsWith('@kubernetes/client-node') && !args.importer.includes('/@kubernetes/client-node/')) return undefined;
-      const real = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'tree-shake-client-node' });
+      const real = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'tree-shake-client-node',
+      });
       if (real.errors.length || real.external || !real.path.includes('/@kubernetes/client-node/')) return undefined;
       return { ...real, sideEffects: false };
     });

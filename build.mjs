@@ -72,7 +72,10 @@ const entries = {};
 rmSync('.build', { recursive: true, force: true });
 mkdirSync('.build', { recursive: true });
 for (const { file, command } of REGISTRY) {
-  writeFileSync(`.build/${command}.ts`, `import { check } from '../checks/${file}.ts';\nimport { runCheck } from '../lib/plugin/runner.ts';\nvoid runCheck(check);\n`);
+  writeFileSync(
+    `.build/${command}.ts`,
+    `import { check } from '../checks/${file}.ts';\nimport { runCheck } from '../lib/plugin/runner.ts';\nvoid runCheck(check);\n`,
+  );
   entries[command] = `.build/${command}.ts`;
 }
 entries['microk8s-checks'] = 'cli/microk8s-checks.ts';

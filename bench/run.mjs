@@ -20,7 +20,12 @@ const JOURNAL_REMOTE = ['/usr/lib/systemd/systemd-journal-remote', '/lib/systemd
 function need() {
   const missing = [];
   if (!JOURNAL_REMOTE) missing.push('systemd-journal-remote');
-  for (const [bin, pkg] of [['/usr/bin/time', 'time'], ['jq', 'jq'], ['kubectl', 'kubectl'], ['journalctl', 'systemd']]) {
+  for (const [bin, pkg] of [
+    ['/usr/bin/time', 'time'],
+    ['jq', 'jq'],
+    ['kubectl', 'kubectl'],
+    ['journalctl', 'systemd'],
+  ]) {
     if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) missing.push(pkg);
   }
   if (missing.length === 0) return;
@@ -61,17 +66,26 @@ function buildJournal(n) {
         const us = t * 1000 + (i % 1000);
         const d = new Date(t);
         const hh = d.toISOString().slice(11, 23);
-        let unit = KUBELITE, ident = 'microk8s.daemon-kubelite', pid = 2348286, msg;
+        let unit = KUBELITE,
+          ident = 'microk8s.daemon-kubelite',
+          pid = 2348286,
+          msg;
         if (i % 200 === 0) {
-          unit = DQLITE; ident = 'microk8s.daemon-k8s-dqlite'; pid = 739;
+          unit = DQLITE;
+          ident = 'microk8s.daemon-k8s-dqlite';
+          pid = 739;
           msg = `time="${d.toISOString().slice(0, 19)}Z" level=error msg="error in txn: update transaction failed for key /registry/leases/kube-system/kube-controller-manager: exec (try: 500): database is locked"`;
         } else if (i % 4 === 1) {
-          unit = 'snap.microk8s.daemon-containerd.service'; ident = 'microk8s.daemon-containerd'; pid = 1201;
+          unit = 'snap.microk8s.daemon-containerd.service';
+          ident = 'microk8s.daemon-containerd';
+          pid = 1201;
           msg = `time="${d.toISOString()}" level=info msg="ImageCreate event name:\\"docker.io/library/nginx:1.27\\""`;
         } else {
           msg = `I1124 ${hh}000 ${pid} replica_set.go:676] "Finished syncing" kind="ReplicaSet" key="web/frontend-${i % 97}-5885496bf5" duration="${(i % 90) + 1}.646528ms"`;
         }
-        ok = child.stdin.write(`__REALTIME_TIMESTAMP=${us}\n__MONOTONIC_TIMESTAMP=${us - now * 1000 + 9e12}\n_BOOT_ID=${boot}\n_HOSTNAME=k8s02\nPRIORITY=6\nSYSLOG_IDENTIFIER=${ident}\n_PID=${pid}\n_SYSTEMD_UNIT=${unit}\nMESSAGE=${msg}\n\n`);
+        ok = child.stdin.write(
+          `__REALTIME_TIMESTAMP=${us}\n__MONOTONIC_TIMESTAMP=${us - now * 1000 + 9e12}\n_BOOT_ID=${boot}\n_HOSTNAME=k8s02\nPRIORITY=6\nSYSLOG_IDENTIFIER=${ident}\n_PID=${pid}\n_SYSTEMD_UNIT=${unit}\nMESSAGE=${msg}\n\n`,
+        );
         i++;
       }
       if (i < n) child.stdin.once('drain', write);
@@ -96,24 +110,32 @@ function measure(cmdline) {
 function compare(name, check, pipeline, sameAnswer) {
   measure(check);
   measure(pipeline);
-  const c = [], p = [];
-  let checkOut = '', pipeOut = '';
+  const c = [],
+    p = [];
+  let checkOut = '',
+    pipeOut = '';
   for (let i = 0; i < RUNS; i++) {
     const a = measure(check);
     const b = measure(pipeline);
-    c.push(a); p.push(b);
-    checkOut = a.stdout; pipeOut = b.stdout;
+    c.push(a);
+    p.push(b);
+    checkOut = a.stdout;
+    pipeOut = b.stdout;
   }
   const row = {
     name,
-    checkWall: median(c.map((x) => x.wall)), pipeWall: median(p.map((x) => x.wall)),
-    checkRss: median(c.map((x) => x.rss)), pipeRss: median(p.map((x) => x.rss)),
+    checkWall: median(c.map((x) => x.wall)),
+    pipeWall: median(p.map((x) => x.wall)),
+    checkRss: median(c.map((x) => x.rss)),
+    pipeRss: median(p.map((x) => x.rss)),
     ownRss: median(c.map((x) => x.ownRss ?? NaN)),
     answer: sameAnswer(checkOut, pipeOut),
   };
   row.wallRatio = row.checkWall / row.pipeWall;
   row.rssRatio = row.checkRss / row.pipeRss;
-  console.log(`${name}: check ${row.checkWall.toFixed(3)} s ${row.checkRss.toFixed(0)} MB (own process ${row.ownRss.toFixed(0)} MB), pipeline ${row.pipeWall.toFixed(3)} s ${row.pipeRss.toFixed(0)} MB, ratio ${row.wallRatio.toFixed(2)}x wall ${row.rssRatio.toFixed(2)}x RSS; ${row.answer}`);
+  console.log(
+    `${name}: check ${row.checkWall.toFixed(3)} s ${row.checkRss.toFixed(0)} MB (own process ${row.ownRss.toFixed(0)} MB), pipeline ${row.pipeWall.toFixed(3)} s ${row.pipeRss.toFixed(0)} MB, ratio ${row.wallRatio.toFixed(2)}x wall ${row.rssRatio.toFixed(2)}x RSS; ${row.answer}`,
+  );
   return row;
 }
 
@@ -122,7 +144,9 @@ const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 async function startApi(jobs) {
   const dir = join(WORK, `api-${jobs}`);
-  const child = spawn(NODE, [join(ROOT, 'test/apiserver/main.ts'), '--jobs', String(jobs), '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(NODE, [join(ROOT, 'test/apiserver/main.ts'), '--jobs', String(jobs), '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise((done) => child.stdout.once('data', (d) => done(String(d))));
   return { child, ...JSON.parse(line) };
 }
@@ -135,24 +159,30 @@ for (const n of [200_000, 1_000_000]) {
   const dir = await buildJournal(n);
   const files = readdirSync(dir).filter((f) => f.endsWith('.journal')).length;
   console.log(`journal of ${n} entries: ${files} files in ${dir}`);
-  rows.push(compare(
-    `check_dqlite_lock, ${n.toLocaleString('en')} entries`,
-    `${ROOT}/dist/check_dqlite_lock --journal-dir ${q(dir)} --since 1h -t 60 -vv`,
-    `journalctl --directory ${q(dir)} -u ${KUBELITE} -u ${DQLITE} --since -1h | grep -c 'database is locked'`,
-    (c, p) => (perf(c, 'locked') === Number(p.trim()) ? `same answer (${p.trim()})` : `ANSWERS DIFFER: check ${perf(c, 'locked')} vs ${p.trim()}`),
-  ));
+  rows.push(
+    compare(
+      `check_dqlite_lock, ${n.toLocaleString('en')} entries`,
+      `${ROOT}/dist/check_dqlite_lock --journal-dir ${q(dir)} --since 1h -t 60 -vv`,
+      `journalctl --directory ${q(dir)} -u ${KUBELITE} -u ${DQLITE} --since -1h | grep -c 'database is locked'`,
+      (c, p) =>
+        perf(c, 'locked') === Number(p.trim()) ? `same answer (${p.trim()})` : `ANSWERS DIFFER: check ${perf(c, 'locked')} vs ${p.trim()}`,
+    ),
+  );
 }
 
 const JQ = `[.items[] | select(any(.status.conditions[]?; (.type=="Complete" or .type=="Failed") and .status=="True")) | select(((.status.completionTime // ([.status.conditions[] | select(.type=="Failed")][0].lastTransitionTime)) | fromdateiso8601) < (now - 3600))] | length`;
 for (const jobs of [5_000, 50_000]) {
   const api = await startApi(jobs);
   try {
-    rows.push(compare(
-      `check_stale_jobs, ${jobs.toLocaleString('en')} Jobs`,
-      `${ROOT}/dist/check_stale_jobs --kubeconfig ${q(api.kubeconfig)} -t 60 -w 10000000 -c 10000000 -vv`,
-      `kubectl --kubeconfig ${q(api.kubeconfig)} get jobs -A -o json | jq ${q(JQ)}`,
-      (c, p) => (perf(c, 'stale') === Number(p.trim()) ? `same answer (${p.trim()})` : `ANSWERS DIFFER: check ${perf(c, 'stale')} vs ${p.trim()}`),
-    ));
+    rows.push(
+      compare(
+        `check_stale_jobs, ${jobs.toLocaleString('en')} Jobs`,
+        `${ROOT}/dist/check_stale_jobs --kubeconfig ${q(api.kubeconfig)} -t 60 -w 10000000 -c 10000000 -vv`,
+        `kubectl --kubeconfig ${q(api.kubeconfig)} get jobs -A -o json | jq ${q(JQ)}`,
+        (c, p) =>
+          perf(c, 'stale') === Number(p.trim()) ? `same answer (${p.trim()})` : `ANSWERS DIFFER: check ${perf(c, 'stale')} vs ${p.trim()}`,
+      ),
+    );
   } finally {
     api.child.kill();
   }
@@ -167,10 +197,25 @@ let startups;
   try {
     const journal = join(WORK, 'journal-200000');
     const kube = `--kubeconfig ${q(api.kubeconfig)}`;
-    const singles = ['check_dqlite_lock --since 5m', 'check_kine_retries --since 5m', 'check_nodes', 'check_leases', 'check_watch_cache', 'check_stale_jobs', 'check_observed_generation', 'check_scheduling', 'check_calico_routes --node node1', 'check_restart_preflight --node node1'].map((c) => {
+    const singles = [
+      'check_dqlite_lock --since 5m',
+      'check_kine_retries --since 5m',
+      'check_nodes',
+      'check_leases',
+      'check_watch_cache',
+      'check_stale_jobs',
+      'check_observed_generation',
+      'check_scheduling',
+      'check_calico_routes --node node1',
+      'check_restart_preflight --node node1',
+    ].map((c) => {
       const base = c.split(' ')[0];
       const journalOption = `--journal-dir ${q(journal)}`;
-      const sources = base.includes('preflight') ? `${kube} ${journalOption}` : base.includes('dqlite') || base.includes('kine') ? journalOption : kube;
+      const sources = base.includes('preflight')
+        ? `${kube} ${journalOption}`
+        : base.includes('dqlite') || base.includes('kine')
+          ? journalOption
+          : kube;
       return `${ROOT}/dist/${c} ${sources} -t 30`;
     });
     const all = `${ROOT}/dist/microk8s-checks all ${kube} --journal-dir ${q(journal)} --node node1 -t 30 --format json`;
@@ -178,7 +223,9 @@ let startups;
     const allWall = median(Array.from({ length: RUNS }, () => measure(all).wall));
     const slowest = Math.max(...singles.map((cmd) => (measure(cmd), median(Array.from({ length: RUNS }, () => measure(cmd).wall)))));
     allRow = { allWall, slowest, ratio: allWall / slowest };
-    console.log(`microk8s-checks all: ${allWall.toFixed(3)} s, slowest single check ${slowest.toFixed(3)} s, ratio ${allRow.ratio.toFixed(2)}x`);
+    console.log(
+      `microk8s-checks all: ${allWall.toFixed(3)} s, slowest single check ${slowest.toFixed(3)} s, ratio ${allRow.ratio.toFixed(2)}x`,
+    );
     // This server's kubeconfig (a real CA and token) is rewritten to point at the stand-in source.
     startups = await measureStartups({ kubeconfig: api.kubeconfig, journalDir: journal, runs: STARTUP_RUNS });
   } finally {
@@ -189,7 +236,13 @@ let startups;
 const bare = median(Array.from({ length: RUNS }, () => measure(`${NODE} -e 0`).wall));
 
 const commit = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'lib', 'checks', 'cli', 'build.mjs', 'build-plugins.mjs', 'package-lock.json'], { encoding: 'utf8' }).trim() ? ' (with uncommitted changes)' : '';
+const dirty = execFileSync(
+  'git',
+  ['-C', ROOT, 'status', '--porcelain', '--', 'lib', 'checks', 'cli', 'build.mjs', 'build-plugins.mjs', 'package-lock.json'],
+  { encoding: 'utf8' },
+).trim()
+  ? ' (with uncommitted changes)'
+  : '';
 const md = `# Benchmark results
 
 Measured by \`npm run bench\` (bench/run.mjs) at commit \`${commit}\`${dirty}, ${new Date().toISOString().slice(0, 16)}Z,
@@ -205,8 +258,14 @@ Pipelines: \`journalctl --directory D -u kubelite -u k8s-dqlite --since -1h | gr
 \`kubectl get jobs -A -o json | jq '<finished over an hour ago> | length'\`.
 
 Peak RSS of the check's own process (the node process; journalctl's mapped journal pages are its own
-and count on both sides): check_dqlite_lock ${rows.filter((r) => r.name.startsWith('check_dqlite_lock')).map((r) => `${r.ownRss.toFixed(0)} MB at ${r.name.split(', ')[1]}`).join(', ')};
-check_stale_jobs ${rows.filter((r) => r.name.startsWith('check_stale_jobs')).map((r) => `${r.ownRss.toFixed(0)} MB at ${r.name.split(', ')[1]}`).join(', ')}.
+and count on both sides): check_dqlite_lock ${rows
+  .filter((r) => r.name.startsWith('check_dqlite_lock'))
+  .map((r) => `${r.ownRss.toFixed(0)} MB at ${r.name.split(', ')[1]}`)
+  .join(', ')};
+check_stale_jobs ${rows
+  .filter((r) => r.name.startsWith('check_stale_jobs'))
+  .map((r) => `${r.ownRss.toFixed(0)} MB at ${r.name.split(', ')[1]}`)
+  .join(', ')}.
 
 \`microk8s-checks all\` (every check at once, 5,000 Jobs, the 200,000-entry journal): ${allRow.allWall.toFixed(3)} s against
 ${allRow.slowest.toFixed(3)} s for the slowest single check run alone: **${allRow.ratio.toFixed(2)}x** (goal below 1.5x).

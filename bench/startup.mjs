@@ -58,7 +58,9 @@ export async function measureStartups({ kubeconfig, journalDir, runs = 11, log =
   const { port } = server.address();
   try {
     const kc = join(work, 'kubeconfig');
-    writeFileSync(kc, readFileSync(kubeconfig, 'utf8').replace(/server: https:\/\/[^\s]+/g, `server: https://127.0.0.1:${port}`), { mode: 0o600 });
+    writeFileSync(kc, readFileSync(kubeconfig, 'utf8').replace(/server: https:\/\/[^\s]+/g, `server: https://127.0.0.1:${port}`), {
+      mode: 0o600,
+    });
     const bin = join(work, 'bin');
     mkdirSync(bin);
     for (const cmd of ['journalctl', 'ip', 'systemctl']) {
@@ -74,11 +76,16 @@ export async function measureStartups({ kubeconfig, journalDir, runs = 11, log =
     writeFileSync(join(dqlite.backend, 'info.yaml'), member);
     writeFileSync(join(dqlite.backend, 'cluster.yaml'), member.replace(/^/gm, '  ').replace(/^  /, '- '));
     for (const f of ['cluster.crt', 'cluster.key']) writeFileSync(join(dqlite.backend, f), 'PEM\n');
-    writeFileSync(dqlite.bin, `#!/bin/bash\n{ printf 'dqlite' >/dev/tcp/127.0.0.1/${port}; } 2>/dev/null\necho '2dc171858c3155be|127.0.0.1:19001|voter'\n`);
+    writeFileSync(
+      dqlite.bin,
+      `#!/bin/bash\n{ printf 'dqlite' >/dev/tcp/127.0.0.1/${port}; } 2>/dev/null\necho '2dc171858c3155be|127.0.0.1:19001|voter'\n`,
+    );
     chmodSync(dqlite.bin, 0o755);
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     const rows = [];
-    for (const check of readdirSync(join(ROOT, 'dist')).filter((f) => f.startsWith('check_')).sort()) {
+    for (const check of readdirSync(join(ROOT, 'dist'))
+      .filter((f) => f.startsWith('check_'))
+      .sort()) {
       const times = [];
       let what = '';
       for (let i = 0; i < runs + 2; i++) {
@@ -88,7 +95,10 @@ export async function measureStartups({ kubeconfig, journalDir, runs = 11, log =
         const exited = new Promise((ok) => child.on('close', ok));
         // A check that reads only local files (check_dqlite_storage) makes no request: its whole run counts.
         const filesOnly = check === 'check_dqlite_storage';
-        const r = await Promise.race([first, exited.then(() => (filesOnly ? { ms: performance.now() - t0, what: 'whole run, local files only' } : undefined))]);
+        const r = await Promise.race([
+          first,
+          exited.then(() => (filesOnly ? { ms: performance.now() - t0, what: 'whole run, local files only' } : undefined)),
+        ]);
         await exited;
         if (!r) throw new Error(`${check} exited without a request`);
         if (i >= 2) times.push(r.ms);
@@ -107,7 +117,9 @@ export async function measureStartups({ kubeconfig, journalDir, runs = 11, log =
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-startup-api-'));
-  const api = spawn(process.execPath, [join(ROOT, 'test/apiserver/main.ts'), '--jobs', '10', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const api = spawn(process.execPath, [join(ROOT, 'test/apiserver/main.ts'), '--jobs', '10', '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const { kubeconfig } = JSON.parse(await new Promise((ok) => api.stdout.once('data', (d) => ok(String(d)))));
     const journalDir = join(dir, 'journal');

@@ -89,7 +89,9 @@ export function evaluate(f: RouteFacts, warning?: Range, critical?: Range): Outc
   const age = f.pods.length > 0 && f.minAge > 0 ? ` (older than ${formatDuration(f.minAge)})` : '';
   // A Ready calico-node is worth saying on an OK line too: it is half of what was checked.
   const calicoNode = calicoReady ? `, calico-node Ready (${plural(calicoRestarts, 'restart')})` : '';
-  return v.conclude(`${missing.length} of ${plural(f.pods.length, 'Running pod')} on ${f.node} without a host route through its veth${age}${calicoNode}`);
+  return v.conclude(
+    `${missing.length} of ${plural(f.pods.length, 'Running pod')} on ${f.node} without a host route through its veth${age}${calicoNode}`,
+  );
 }
 
 /** The routing table (here, or over SSH on --host) and the pods the API server places on the node. */
@@ -110,18 +112,32 @@ export async function gather(cluster: Cluster, deadline: Deadline, args: Args, n
   }
   const [table] = await Promise.all([
     readRoutes(runner, deadline.signal).finally(close),
-    listAcross({ namespaces: ['kube-system'], cluster, known: true }, { resource: 'pods', group: '' }, (p, o) => core.listNamespacedPod({ ...p, namespace: 'kube-system', labelSelector: 'k8s-app=calico-node', fieldSelector: `spec.nodeName=${node}` }, o), (p: Wire<V1Pod>) => {
-      calico.push({ name: p.metadata?.name ?? '', ready: isReady(p), restarts: restarts(p) });
-    }),
+    listAcross(
+      { namespaces: ['kube-system'], cluster, known: true },
+      { resource: 'pods', group: '' },
+      (p, o) =>
+        core.listNamespacedPod(
+          { ...p, namespace: 'kube-system', labelSelector: 'k8s-app=calico-node', fieldSelector: `spec.nodeName=${node}` },
+          o,
+        ),
+      (p: Wire<V1Pod>) => {
+        calico.push({ name: p.metadata?.name ?? '', ready: isReady(p), restarts: restarts(p) });
+      },
+    ),
   ]);
-  await listAcross({ namespaces: [], cluster }, { resource: 'pods', group: '' }, (p, o) => core.listPodForAllNamespaces({ ...p, fieldSelector: `spec.nodeName=${node}` }, o), (pod: Wire<V1Pod>) => {
-    if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
-    const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
-    const startedAt = apiTime(started, `start time of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
-    if (startedAt !== undefined && now - startedAt < minAge * 1000) return;
-    const ips = pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
-    pods.push({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', ips });
-  });
+  await listAcross(
+    { namespaces: [], cluster },
+    { resource: 'pods', group: '' },
+    (p, o) => core.listPodForAllNamespaces({ ...p, fieldSelector: `spec.nodeName=${node}` }, o),
+    (pod: Wire<V1Pod>) => {
+      if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
+      const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
+      const startedAt = apiTime(started, `start time of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
+      if (startedAt !== undefined && now - startedAt < minAge * 1000) return;
+      const ips = pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
+      pods.push({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', ips });
+    },
+  );
   // No calico-node there may just mean a mistyped --node (or a host name that is not the node
   // name): that is no verdict on calico, and must not page anyone as CRITICAL.
   if (calico.length === 0 && !(await nodeExists(cluster, node))) {
@@ -133,12 +149,17 @@ export async function gather(cluster: Cluster, deadline: Deadline, args: Args, n
 export const check: CheckDefinition<Args> = {
   name: 'CALICO-ROUTES',
   command: 'check_calico_routes',
-  description: "checks that every Running pod on this node has a host route through its own calico veth, and that calico-node here is Ready",
+  description:
+    'checks that every Running pod on this node has a host route through its own calico veth, and that calico-node here is Ready',
   defaultCritical: defaults.critical,
   options: (y) =>
     sshOptions(kubeOptions(y), false)
       .option('node', { type: 'string', describe: 'node name (default: this host name, or the --host name)' })
-      .option('min-age', { type: 'string', default: defaults.minAge, describe: 'ignore pods started more recently (calico is still programming them)' })
+      .option('min-age', {
+        type: 'string',
+        default: defaults.minAge,
+        describe: 'ignore pods started more recently (calico is still programming them)',
+      })
       .option('iface-prefix', { type: 'string', default: defaults.ifacePrefix, describe: "calico's veth prefix (FELIX_INTERFACEPREFIX)" }),
   examples: [
     ['check_calico_routes', 'pods on this node against the routes of this host'],
@@ -147,7 +168,8 @@ export const check: CheckDefinition<Args> = {
   async run({ args, warning, critical, deadline, log }) {
     const remote = args.host ?? [];
     if (remote.length > 1) throw new UsageError('--host takes one host here: the node whose routes are read');
-    if (remote[0] && !args.node && !/[a-z]/i.test(remote[0])) throw new UsageError(`give --node: the node name of ${remote[0]} cannot be derived from an address`);
+    if (remote[0] && !args.node && !/[a-z]/i.test(remote[0]))
+      throw new UsageError(`give --node: the node name of ${remote[0]} cannot be derived from an address`);
     const node = nodeName(args.node, remote[0] ?? hostname());
     const minAge = parseDuration(args['min-age'], '--min-age');
     if (!/^[a-z0-9]{1,8}$/i.test(args['iface-prefix'])) throw new UsageError('--iface-prefix takes 1-8 letters or digits');

@@ -13,7 +13,15 @@ import type { Range } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { askCluster, backendFiles, localNode, remoteNode, type ClusterView, type Member, type NodeAccess } from '../lib/sources/dqlite-cluster.ts';
+import {
+  askCluster,
+  backendFiles,
+  localNode,
+  remoteNode,
+  type ClusterView,
+  type Member,
+  type NodeAccess,
+} from '../lib/sources/dqlite-cluster.ts';
 import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
 import { plural } from '../lib/text.ts';
 import type { Logger } from '../lib/log.ts';
@@ -55,17 +63,31 @@ export function evaluate(f: DqliteFacts, warning?: Range, critical?: Range): Out
   v.measure({ label: 'spares', value: members.filter((m) => m.role === 'spare').length, min: 0 });
   v.measure({ label: 'members', value: members.length, min: 0 });
   // Losing quorum is CRITICAL whatever -c says: no write can commit.
-  if (voters.length && reachable < majority) v.find(State.CRITICAL, `quorum lost: ${reachable} of ${voters.length} voters reachable, ${majority} needed`);
-  else if (f.unreachable.size) v.find(State.WARNING, `${plural(f.unreachable.size, 'voter')} unreachable (${[...f.unreachable.keys()].join(', ')}): one more failure loses quorum`);
+  if (voters.length && reachable < majority)
+    v.find(State.CRITICAL, `quorum lost: ${reachable} of ${voters.length} voters reachable, ${majority} needed`);
+  else if (f.unreachable.size)
+    v.find(
+      State.WARNING,
+      `${plural(f.unreachable.size, 'voter')} unreachable (${[...f.unreachable.keys()].join(', ')}): one more failure loses quorum`,
+    );
   if (leader === '') v.find(State.CRITICAL, `no dqlite leader${f.view.cliProblem ? ` (${f.view.cliProblem})` : ''}`);
-  if (members.length >= 3 && voters.length < 3) v.find(State.WARNING, `only ${plural(voters.length, 'voter')} among ${members.length} members: one failure can lose quorum`);
-  if (f.stale?.length) v.find(State.WARNING, `${plural(f.stale.length, 'member')} with no matching node: ${f.stale.map((m) => m.address).join(', ')}`);
+  if (members.length >= 3 && voters.length < 3)
+    v.find(State.WARNING, `only ${plural(voters.length, 'voter')} among ${members.length} members: one failure can lose quorum`);
+  if (f.stale?.length)
+    v.find(State.WARNING, `${plural(f.stale.length, 'member')} with no matching node: ${f.stale.map((m) => m.address).join(', ')}`);
 
   for (const m of members) {
-    const tags = [m.role, m.address === leader ? 'leader' : '', m.address === f.self ? 'this node' : '', f.unreachable.has(m.address) ? `unreachable: ${f.unreachable.get(m.address)}` : ''].filter(Boolean);
+    const tags = [
+      m.role,
+      m.address === leader ? 'leader' : '',
+      m.address === f.self ? 'this node' : '',
+      f.unreachable.has(m.address) ? `unreachable: ${f.unreachable.get(m.address)}` : '',
+    ].filter(Boolean);
     v.detail(`${m.address} (id ${m.id}): ${tags.join(', ')}`);
   }
-  v.detail(`members from ${f.view.from}${f.view.cliProblem && leader === undefined ? ` (the dqlite CLI did not answer: ${f.view.cliProblem})` : ''}`);
+  v.detail(
+    `members from ${f.view.from}${f.view.cliProblem && leader === undefined ? ` (the dqlite CLI did not answer: ${f.view.cliProblem})` : ''}`,
+  );
   if (f.staleProblem?.failed) v.find(State.UNKNOWN, `cannot judge stale members: ${f.staleProblem.why}`);
   else if (f.staleProblem) v.detail(`stale members not judged: ${f.staleProblem.why}`);
   if (f.stale?.length) {
@@ -75,7 +97,9 @@ export function evaluate(f: DqliteFacts, warning?: Range, critical?: Range): Out
     );
   }
   if (v.state === State.CRITICAL || v.state === State.WARNING) {
-    v.detail('Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more node down stops every write. Bring the unreachable voter back first (check_services, its journal, its disk).');
+    v.detail(
+      'Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more node down stops every write. Bring the unreachable voter back first (check_services, its journal, its disk).',
+    );
   }
   const problems = v.problems();
   const head = `${plural(voters.length, 'voter')}${leader ? `, leader ${leader}` : ''}, ${f.unreachable.size} unreachable`;
@@ -104,11 +128,19 @@ export async function gather(
     const bounded = AbortSignal.any([deadline.signal, AbortSignal.timeout(Math.min(CLI_MS, Math.max(500, deadline.remainingMs() - 1500)))]);
     try {
       const answer = await askCluster(node.run, bounded, args['dqlite-bin'], backend);
-      view = 'noLeader' in answer ? { members: await node.readNodeStore(files.clusterYaml), leader: '', from: files.clusterYaml, cliProblem: answer.noLeader } : { ...answer, from: 'the dqlite CLI (leader)' };
+      view =
+        'noLeader' in answer
+          ? { members: await node.readNodeStore(files.clusterYaml), leader: '', from: files.clusterYaml, cliProblem: answer.noLeader }
+          : { ...answer, from: 'the dqlite CLI (leader)' };
     } catch (err) {
       if (deadline.signal.aborted) throw err;
       const timedOut = bounded.aborted;
-      view = { members: await node.readNodeStore(files.clusterYaml), leader: timedOut ? '' : undefined, from: files.clusterYaml, cliProblem: timedOut ? `no answer within ${CLI_MS / 1000}s` : reasonOf(err) };
+      view = {
+        members: await node.readNodeStore(files.clusterYaml),
+        leader: timedOut ? '' : undefined,
+        from: files.clusterYaml,
+        cliProblem: timedOut ? `no answer within ${CLI_MS / 1000}s` : reasonOf(err),
+      };
     }
   } else {
     view = { members: await node.readNodeStore(files.clusterYaml), from: files.clusterYaml, cliProblem: `no ${args['dqlite-bin']}` };
@@ -151,13 +183,19 @@ export const check: CheckDefinition<Args> = {
   options: (y) =>
     sshOptions(kubeOptions(y))
       .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, asked for the members and the leader' })
-      .option('backend-dir', { type: 'string', default: DQLITE_BACKEND, describe: 'dqlite backend directory (cluster.yaml, info.yaml, cluster.crt, cluster.key)' }),
+      .option('backend-dir', {
+        type: 'string',
+        default: DQLITE_BACKEND,
+        describe: 'dqlite backend directory (cluster.yaml, info.yaml, cluster.crt, cluster.key)',
+      }),
   examples: [
     ['check_dqlite', 'this node: members, leader, quorum; stale members with a kubeconfig'],
     ['check_dqlite --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', "other nodes' views over SSH (their probes start there)"],
   ],
   async run({ args, warning, critical, deadline, log }) {
     if (!args.host?.length) return evaluate(await gather(args, deadline, log), warning, critical);
-    return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) => evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal)), warning, critical));
+    return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) =>
+      evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal)), warning, critical),
+    );
   },
 };

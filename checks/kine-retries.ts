@@ -40,7 +40,16 @@ export const KINE_GREP = 'try: \\d|unary invoker|client connection is closing|ki
 /** The defaults of the rules beyond -w/-c: also what check_restart_preflight judges with. */
 export const defaults = { warning: '2', critical: '10', budget: 500, attemptWarning: 80, socketErrorWarning: 1 };
 
-export const fresh = (): Tally => ({ exhausted: 0, cancelled: 0, maxTry: 0, maxAttempt: 0, retries: 0, closing: 0, socketErrors: 0, sample: '' });
+export const fresh = (): Tally => ({
+  exhausted: 0,
+  cancelled: 0,
+  maxTry: 0,
+  maxAttempt: 0,
+  retries: 0,
+  closing: 0,
+  socketErrors: 0,
+  sample: '',
+});
 
 export function count(t: Tally, line: LogLine, budget: number): void {
   const msg = line.message;
@@ -77,7 +86,12 @@ export interface Limits {
   critical?: Range;
 }
 
-export function evaluate(t: Tally, seconds: number, source: string, { budget, attemptWarning, socketErrorWarning, warning, critical }: Limits): Outcome {
+export function evaluate(
+  t: Tally,
+  seconds: number,
+  source: string,
+  { budget, attemptWarning, socketErrorWarning, warning, critical }: Limits,
+): Outcome {
   const v = new Verdict(check.name);
   v.measure({ label: 'exhausted', value: t.exhausted, min: 0 }, new ScalarContext(warning, critical));
   v.measure({ label: 'max_try', value: t.maxTry, min: 0 });
@@ -85,9 +99,11 @@ export function evaluate(t: Tally, seconds: number, source: string, { budget, at
   v.measure({ label: 'conn_closing', value: t.closing, min: 0 });
   v.measure({ label: 'cancelled', value: t.cancelled, min: 0 });
   v.measure({ label: 'kine_socket_errors', value: t.socketErrors, min: 0 });
-  if (t.retries > 0 && t.maxAttempt >= attemptWarning) v.find(State.WARNING, `etcd-client retry attempt ${t.maxAttempt} (>= ${attemptWarning})`);
+  if (t.retries > 0 && t.maxAttempt >= attemptWarning)
+    v.find(State.WARNING, `etcd-client retry attempt ${t.maxAttempt} (>= ${attemptWarning})`);
   if (t.closing > 0) v.find(State.WARNING, plural(t.closing, "'client connection is closing'"));
-  if (t.socketErrors >= socketErrorWarning) v.find(State.WARNING, `${plural(t.socketErrors, 'kine socket failure')} (kine.sock:12379 refused or closed)`);
+  if (t.socketErrors >= socketErrorWarning)
+    v.find(State.WARNING, `${plural(t.socketErrors, 'kine socket failure')} (kine.sock:12379 refused or closed)`);
 
   if (t.exhausted > 0) v.detail(`newest exhausted: ${shorten(t.sample)}`);
   if (t.cancelled > 0) v.detail(`${plural(t.cancelled, 'request')} cancelled by the caller at (try: 0): slow writes, not exhaustion`);
@@ -98,7 +114,8 @@ export function evaluate(t: Tally, seconds: number, source: string, { budget, at
     );
   }
   const window = formatDuration(seconds);
-  if (t.exhausted === 0 && v.findings.length === 0 && t.maxTry === 0) return v.conclude(`no kine retry exhaustion or etcd-client retry storm in the last ${window} (${source})`);
+  if (t.exhausted === 0 && v.findings.length === 0 && t.maxTry === 0)
+    return v.conclude(`no kine retry exhaustion or etcd-client retry storm in the last ${window} (${source})`);
   const maxTry = t.maxTry > 0 && t.exhausted === 0 ? `, max try ${t.maxTry}` : '';
   return v.conclude(`${plural(t.exhausted, 'k8s-dqlite error')} at the full retry budget (try: ${budget}) in the last ${window}${maxTry}`);
 }
@@ -111,15 +128,34 @@ export const check: CheckDefinition<Args> = {
   defaultCritical: defaults.critical,
   options: (y) =>
     logOptions(y)
-      .option('budget', { type: 'number', default: defaults.budget, describe: "kine's retry budget: an error at (try: N) >= this used all of it" })
-      .option('attempt-warning', { type: 'number', default: defaults.attemptWarning, describe: 'etcd-client retry attempt that raises WARNING' })
-      .option('socket-error-warning', { type: 'number', default: defaults.socketErrorWarning, describe: "kubelite lines failing to reach kine's socket (kine.sock:12379) that raise WARNING" }),
+      .option('budget', {
+        type: 'number',
+        default: defaults.budget,
+        describe: "kine's retry budget: an error at (try: N) >= this used all of it",
+      })
+      .option('attempt-warning', {
+        type: 'number',
+        default: defaults.attemptWarning,
+        describe: 'etcd-client retry attempt that raises WARNING',
+      })
+      .option('socket-error-warning', {
+        type: 'number',
+        default: defaults.socketErrorWarning,
+        describe: "kubelite lines failing to reach kine's socket (kine.sock:12379) that raise WARNING",
+      }),
   examples: [['check_kine_retries --since 10m', 'the last 10 minutes of the local journal']],
   async run({ args, warning, critical, ...ctx }) {
-    if (!(args.budget > 0) || !(args['attempt-warning'] >= 0) || !(args['socket-error-warning'] >= 1)) throw new UsageError('--budget and --socket-error-warning must be at least 1, --attempt-warning not negative');
+    if (!(args.budget > 0) || !(args['attempt-warning'] >= 0) || !(args['socket-error-warning'] >= 1))
+      throw new UsageError('--budget and --socket-error-warning must be at least 1, --attempt-warning not negative');
     const win = windowOf(args);
     const results = await scanSources(args, win, ctx, { grep: KINE_GREP, fresh, count: (t, line) => count(t, line, args.budget) });
-    const limits = { budget: args.budget, attemptWarning: args['attempt-warning'], socketErrorWarning: args['socket-error-warning'], warning, critical };
+    const limits = {
+      budget: args.budget,
+      attemptWarning: args['attempt-warning'],
+      socketErrorWarning: args['socket-error-warning'],
+      warning,
+      critical,
+    };
     return judgeSources(check.name, results, (t, source) => evaluate(t, win.seconds, source, limits));
   },
 };

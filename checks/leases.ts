@@ -42,7 +42,8 @@ export interface LeaseFacts {
 const SHORT: Record<(typeof LEADER_LEASES)[number], string> = { 'kube-controller-manager': 'kcm', 'kube-scheduler': 'scheduler' };
 
 /** leaseTransitions as the next run will compare them. */
-export const transitionsOf = (leases: V1Lease[]): Transitions => Object.fromEntries(leases.map((l, i) => [LEADER_LEASES[i]!, l.spec?.leaseTransitions ?? 0]));
+export const transitionsOf = (leases: V1Lease[]): Transitions =>
+  Object.fromEntries(leases.map((l, i) => [LEADER_LEASES[i]!, l.spec?.leaseTransitions ?? 0]));
 
 export function evaluate(f: LeaseFacts, now: number, warning?: Range, critical?: Range, dqliteBin = DQLITE_BIN): Outcome {
   const v = new Verdict(check.name);
@@ -69,10 +70,16 @@ export function evaluate(f: LeaseFacts, now: number, warning?: Range, critical?:
     v.measure({ label: `${short}_renew_age`, value: age ?? NaN, uom: 's', min: 0 });
     v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
     holders.push(`${short} ${holderNode(lease) ?? 'none'}`);
-    if (expired) v.find(State.CRITICAL, `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: no ${name} is leading`);
+    if (expired)
+      v.find(
+        State.CRITICAL,
+        `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: no ${name} is leading`,
+      );
     const grew = f.before?.[name] !== undefined ? transitions - f.before[name]! : 0;
     if (grew > 0) v.find(State.WARNING, `${short} leadership changed ${grew} time${grew === 1 ? '' : 's'} since the last run`);
-    v.detail(`${name}: holder ${lease.spec?.holderIdentity ?? 'none'}, renewed ${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ${duration}s), ${transitions} transitions`);
+    v.detail(
+      `${name}: holder ${lease.spec?.holderIdentity ?? 'none'}, renewed ${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ${duration}s), ${transitions} transitions`,
+    );
   });
   // The primary metric: the staler of the two leases, for -w/-c if the admin wants them.
   v.measure({ label: 'renew_age', value: Number.isFinite(oldest) ? oldest : NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
@@ -83,14 +90,24 @@ export function evaluate(f: LeaseFacts, now: number, warning?: Range, critical?:
   } else {
     v.detail(`dqlite leader: not asked (no ${dqliteBin} here; run this check on a MicroK8s node)`);
   }
-  if (v.findings.length) v.detail('Before restarting kubelite anywhere: wait until leases are held and stable; restart a non-leader first.');
+  if (v.findings.length)
+    v.detail('Before restarting kubelite anywhere: wait until leases are held and stable; restart a non-leader first.');
   return v.conclude(`leaders: ${holders.join(', ')}`);
 }
 
 /** The leases, the dqlite leader (from the CLI on this host) and the nodes to name it by. */
-export async function gather(cluster: Cluster, deadline: Deadline, dqliteBin: string, backend: string): Promise<Pick<LeaseFacts, 'leases' | 'dqlite'>> {
+export async function gather(
+  cluster: Cluster,
+  deadline: Deadline,
+  dqliteBin: string,
+  backend: string,
+): Promise<Pick<LeaseFacts, 'leases' | 'dqlite'>> {
   deadline.activity = `reading leases from ${cluster.server}`;
-  const [leases, leader, nodes] = await Promise.all([readLeaderLeases(cluster), dqliteLeader(localRunner, deadline.signal, dqliteBin, backend), listNodes(cluster)]);
+  const [leases, leader, nodes] = await Promise.all([
+    readLeaderLeases(cluster),
+    dqliteLeader(localRunner, deadline.signal, dqliteBin, backend),
+    listNodes(cluster),
+  ]);
   return { leases, dqlite: leader ? { leader, node: nodeAt(nodes, leader) } : undefined };
 }
 
@@ -100,9 +117,16 @@ export const check: CheckDefinition<Args> = {
   description: 'shows who leads kube-controller-manager, kube-scheduler and dqlite; expired leases are CRITICAL, leadership churn WARNING',
   options: (y) =>
     kubeOptions(y)
-      .option('state-file', { type: 'string', describe: 'where leaseTransitions are kept between runs (default ~/.local/state/microk8s-checks/leases-<server>.json)' })
+      .option('state-file', {
+        type: 'string',
+        describe: 'where leaseTransitions are kept between runs (default ~/.local/state/microk8s-checks/leases-<server>.json)',
+      })
       .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, asked for the leader when present' })
-      .option('dqlite-backend', { type: 'string', default: DQLITE_BACKEND, describe: 'dqlite backend directory (cluster.crt, cluster.key, cluster.yaml)' }),
+      .option('dqlite-backend', {
+        type: 'string',
+        default: DQLITE_BACKEND,
+        describe: 'dqlite backend directory (cluster.crt, cluster.key, cluster.yaml)',
+      }),
   examples: [['check_leases', 'leaders of kcm, scheduler and dqlite']],
   async run({ args, warning, critical, deadline, log }) {
     const cluster = connect(args, deadline, log);
@@ -116,6 +140,12 @@ export const check: CheckDefinition<Args> = {
     } catch (err) {
       saveProblem = `cannot keep leaseTransitions in ${stateFile} (${(err as Error).message}): churn is not judged next time`;
     }
-    return evaluate({ ...seen, before: remembered.value, beforeProblem: remembered.problem, saveProblem }, now, warning, critical, args['dqlite-bin']);
+    return evaluate(
+      { ...seen, before: remembered.value, beforeProblem: remembered.problem, saveProblem },
+      now,
+      warning,
+      critical,
+      args['dqlite-bin'],
+    );
   },
 };

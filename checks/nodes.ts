@@ -62,7 +62,11 @@ export function evaluate(nodes: NodeFacts[], allowTaint: string[], warning?: Ran
   if (v.state !== State.OK) v.detail(BETWEEN_RESTARTS);
   // With no node listed there is nothing to call Ready: the finding says it alone.
   if (nodes.length === 0) return v.conclude();
-  return v.conclude(notReady.length ? `${notReady.length} of ${plural(nodes.length, 'node')} NotReady: ${notReady.map((n) => n.name).join(', ')}` : `${plural(nodes.length, 'node')}, all Ready`);
+  return v.conclude(
+    notReady.length
+      ? `${notReady.length} of ${plural(nodes.length, 'node')} NotReady: ${notReady.map((n) => n.name).join(', ')}`
+      : `${plural(nodes.length, 'node')}, all Ready`,
+  );
 }
 
 export const check: CheckDefinition<Args> = {
@@ -70,7 +74,12 @@ export const check: CheckDefinition<Args> = {
   command: 'check_nodes',
   description: 'checks that every node is Ready, none is cordoned and none carries unexpected taints',
   defaultCritical: defaults.critical,
-  options: (y) => kubeOptions(y).option('allow-taint', { type: 'string', array: true, describe: 'taint that is fine: key, key=value, key:Effect (repeatable)' }),
+  options: (y) =>
+    kubeOptions(y).option('allow-taint', {
+      type: 'string',
+      array: true,
+      describe: 'taint that is fine: key, key=value, key:Effect (repeatable)',
+    }),
   examples: [['check_nodes --allow-taint node-role.kubernetes.io/control-plane:NoSchedule', 'control-plane taints are expected']],
   async run({ args, warning, critical, deadline, log }) {
     const cluster = connect(args, deadline, log);

@@ -2,7 +2,15 @@
 // when kine connections drop, the controller-manager works from a frozen informer cache. Its
 // Deployments stop reconciling (observedGeneration stays behind generation), and ReplicaSets keep
 // reporting pods that no longer exist. Both are read here; nothing is patched or restarted.
-import { AppsV1Api, CoreV1Api, type V1DaemonSet, type V1Deployment, type V1Pod, type V1ReplicaSet, type V1StatefulSet } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  type V1DaemonSet,
+  type V1Deployment,
+  type V1Pod,
+  type V1ReplicaSet,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { generationLag, isLiveReady, progressDeadlineExceeded, specChangedAt } from '../lib/k8s/rollout.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
@@ -69,9 +77,13 @@ export function evaluate(f: RolloutFacts, grace: number, warning?: Range, critic
   if (f.phantoms.length) v.find(State.WARNING, plural(f.phantoms.length, 'phantom ReplicaSet'));
   if (f.stalled.length) v.find(State.WARNING, `${plural(f.stalled.length, 'Deployment')} past its progress deadline`);
 
-  const lagText = (l: Lag) => `${ref(l)}: generation ${l.generation} > observed ${l.observed}${l.seconds !== undefined ? ` for ${formatDuration(Math.max(l.seconds, 1))}` : ''}`;
+  const lagText = (l: Lag) =>
+    `${ref(l)}: generation ${l.generation} > observed ${l.observed}${l.seconds !== undefined ? ` for ${formatDuration(Math.max(l.seconds, 1))}` : ''}`;
   for (const l of lagging) v.detail(`lagging ${lagText(l)}`);
-  for (const p of f.phantoms) v.detail(`phantom replicaset/${p.namespace}/${p.name}${p.owner ? ` (deployment ${p.owner})` : ''}: status says ${p.available} available, no Ready pod owns it`);
+  for (const p of f.phantoms)
+    v.detail(
+      `phantom replicaset/${p.namespace}/${p.name}${p.owner ? ` (deployment ${p.owner})` : ''}: status says ${p.available} available, no Ready pod owns it`,
+    );
   for (const s of f.stalled) v.detail(`ProgressDeadlineExceeded ${ref(s)}`);
   for (const r of recent) v.detail(`within --grace ${lagText(r)}`);
   if (lagging.length) v.detail(...staleLeaderCache('kube-controller-manager'));
@@ -85,8 +97,15 @@ export function evaluate(f: RolloutFacts, grace: number, warning?: Range, critic
   }
   const total = [...f.counts.values()].reduce((n, c) => n + c, 0);
   const onlyDeployments = f.counts.size === 1 && f.counts.has('deployment');
-  const names = lagging.length ? `, ${lagging.slice(0, 3).map((l) => `${l.namespace}/${l.name}`).join(', ')}${lagging.length > 3 ? ', ...' : ''}` : '';
-  return v.conclude(`${lagging.length} of ${plural(total, onlyDeployments ? 'Deployment' : 'workload')} lagging past ${formatDuration(grace)}${names}`);
+  const names = lagging.length
+    ? `, ${lagging
+        .slice(0, 3)
+        .map((l) => `${l.namespace}/${l.name}`)
+        .join(', ')}${lagging.length > 3 ? ', ...' : ''}`
+    : '';
+  return v.conclude(
+    `${lagging.length} of ${plural(total, onlyDeployments ? 'Deployment' : 'workload')} lagging past ${formatDuration(grace)}${names}`,
+  );
 }
 
 /** Workloads of the kinds asked for, with ReplicaSets and Ready pods when Deployments are judged. */
@@ -117,20 +136,38 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
     daemonset: byScope(apps.listNamespacedDaemonSet.bind(apps), apps.listDaemonSetForAllNamespaces.bind(apps)),
   };
   for (const kind of kinds) f.counts.set(kind, 0);
-  const lists: Promise<void>[] = [...kinds].map((kind) => listAcross<V1Deployment | V1StatefulSet | V1DaemonSet>(opts, { resource: `${kind}s`, group: 'apps' }, workloads[kind], judge(kind)));
+  const lists: Promise<void>[] = [...kinds].map((kind) =>
+    listAcross<V1Deployment | V1StatefulSet | V1DaemonSet>(opts, { resource: `${kind}s`, group: 'apps' }, workloads[kind], judge(kind)),
+  );
   if (kinds.has('deployment')) {
     lists.push(
-      listAcross(opts, { resource: 'replicasets', group: 'apps' }, byScope(apps.listNamespacedReplicaSet.bind(apps), apps.listReplicaSetForAllNamespaces.bind(apps)), (rs: Wire<V1ReplicaSet>) => {
-        const available = rs.status?.availableReplicas ?? 0;
-        if (available > 0) {
-          const owner = rs.metadata?.ownerReferences?.find((o) => o.controller)?.name ?? '';
-          claims.push({ namespace: rs.metadata?.namespace ?? '', name: rs.metadata?.name ?? '', owner, available, uid: rs.metadata?.uid ?? '' });
-        }
-      }),
-      listAcross(opts, { resource: 'pods', group: '' }, byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core), { fieldSelector: 'status.phase=Running' }), (pod: Wire<V1Pod>) => {
-        if (!isLiveReady(pod)) return;
-        for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.controller) readyOwners.add(owner.uid);
-      }),
+      listAcross(
+        opts,
+        { resource: 'replicasets', group: 'apps' },
+        byScope(apps.listNamespacedReplicaSet.bind(apps), apps.listReplicaSetForAllNamespaces.bind(apps)),
+        (rs: Wire<V1ReplicaSet>) => {
+          const available = rs.status?.availableReplicas ?? 0;
+          if (available > 0) {
+            const owner = rs.metadata?.ownerReferences?.find((o) => o.controller)?.name ?? '';
+            claims.push({
+              namespace: rs.metadata?.namespace ?? '',
+              name: rs.metadata?.name ?? '',
+              owner,
+              available,
+              uid: rs.metadata?.uid ?? '',
+            });
+          }
+        },
+      ),
+      listAcross(
+        opts,
+        { resource: 'pods', group: '' },
+        byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core), { fieldSelector: 'status.phase=Running' }),
+        (pod: Wire<V1Pod>) => {
+          if (!isLiveReady(pod)) return;
+          for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.controller) readyOwners.add(owner.uid);
+        },
+      ),
     );
   }
   await Promise.all(lists);
@@ -147,7 +184,12 @@ export const check: CheckDefinition<Args> = {
   options: (y) =>
     namespaceOptions(kubeOptions(y))
       .option('grace', { type: 'string', default: defaults.grace, describe: 'a spec change unobserved this long counts as lagging' })
-      .option('kind', { type: 'string', array: true, choices: KINDS, describe: 'workload kinds to judge (repeatable; default deployment)' }),
+      .option('kind', {
+        type: 'string',
+        array: true,
+        choices: KINDS,
+        describe: 'workload kinds to judge (repeatable; default deployment)',
+      }),
   examples: [['check_observed_generation --grace 3m', 'Deployments lagging 3 minutes or more, and phantom ReplicaSets']],
   async run({ args, warning, critical, deadline, log }) {
     const grace = parseDuration(args.grace, '--grace');

@@ -67,15 +67,38 @@ export function blockers(f: PreflightFacts, node: string, settle: number): Parti
       continue;
     }
     const t = j.tally!;
-    parts.push(partOf('dqlite-lock', lock.evaluate(t.lock, gate, j.source, Range.parse(lock.defaults.warning), Range.parse(lock.defaults.critical)), j.host));
-    parts.push(partOf('kine-retries', kine.evaluate(t.kine, GATE_WINDOW, j.source, { ...kine.defaults, warning: Range.parse(kine.defaults.warning), critical: Range.parse(kine.defaults.critical) }), j.host));
-    if (t.lastStart && f.now - t.lastStart < settle * 1000) block(`kubelite restarted ${formatDuration(Math.max(1, (f.now - t.lastStart) / 1000))} ago (settle ${formatDuration(settle)})`, j.host);
+    parts.push(
+      partOf(
+        'dqlite-lock',
+        lock.evaluate(t.lock, gate, j.source, Range.parse(lock.defaults.warning), Range.parse(lock.defaults.critical)),
+        j.host,
+      ),
+    );
+    parts.push(
+      partOf(
+        'kine-retries',
+        kine.evaluate(t.kine, GATE_WINDOW, j.source, {
+          ...kine.defaults,
+          warning: Range.parse(kine.defaults.warning),
+          critical: Range.parse(kine.defaults.critical),
+        }),
+        j.host,
+      ),
+    );
+    if (t.lastStart && f.now - t.lastStart < settle * 1000)
+      block(
+        `kubelite restarted ${formatDuration(Math.max(1, (f.now - t.lastStart) / 1000))} ago (settle ${formatDuration(settle)})`,
+        j.host,
+      );
   }
   f.leases.forEach((lease, i) => {
     const name = LEADER_LEASES[i]!;
     try {
       const { age, duration, expired } = leaseLife(lease, f.now);
-      if (expired) block(`no ${name} is leading (lease ${age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, duration ${duration}s`})`);
+      if (expired)
+        block(
+          `no ${name} is leading (lease ${age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, duration ${duration}s`})`,
+        );
     } catch (err) {
       block(`cannot tell who leads ${name} (${reasonOf(err)})`);
     }
@@ -119,7 +142,9 @@ export function evaluate(f: PreflightFacts, node: string, settle: number, critic
     `  kubectl wait node/${node} --for=condition=Ready --timeout=120s; kubectl uncordon ${node}`,
     '  wait until observedGeneration matches generation (check_observed_generation OK) and this check is OK again before the next node.',
   );
-  return v.findings.length ? v.outcome(`GO with care for ${node}: ${v.problems().join(', ')}`) : v.outcome(`GO: kubelite on ${node} may be restarted`);
+  return v.findings.length
+    ? v.outcome(`GO with care for ${node}: ${v.problems().join(', ')}`)
+    : v.outcome(`GO: kubelite on ${node} may be restarted`);
 }
 
 /** Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true). */
@@ -158,10 +183,23 @@ export const check: CheckDefinition<Args> = {
   options: (y) =>
     logOptions(kubeOptions(y), null)
       .option('node', { type: 'string', describe: 'the node you want to restart kubelite on (default: this host name)' })
-      .option('settle', { type: 'string', default: defaults.settle, describe: 'a kubelite restart this recent anywhere means wait (also the journal window, at least 5m)' })
-      .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, asked for the members and the leader (as check_dqlite)' })
+      .option('settle', {
+        type: 'string',
+        default: defaults.settle,
+        describe: 'a kubelite restart this recent anywhere means wait (also the journal window, at least 5m)',
+      })
+      .option('dqlite-bin', {
+        type: 'string',
+        default: DQLITE_BIN,
+        describe: 'dqlite CLI, asked for the members and the leader (as check_dqlite)',
+      })
       .option('backend-dir', { type: 'string', default: DQLITE_BACKEND, describe: 'dqlite backend directory (as check_dqlite)' }),
-  examples: [['check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', 'journals of every node over SSH']],
+  examples: [
+    [
+      'check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios',
+      'journals of every node over SSH',
+    ],
+  ],
   async run({ args, critical, ...ctx }) {
     const node = nodeName(args.node, hostname());
     const settle = parseDuration(args.settle, '--settle');

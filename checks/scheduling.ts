@@ -43,7 +43,8 @@ export interface Limits {
 
 export const defaults = { warning: '0', critical: '5', minAge: '5m' };
 
-const scheduledAt = (pod: Wire<V1Pod>) => pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime;
+const scheduledAt = (pod: Wire<V1Pod>) =>
+  pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime;
 
 export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
   const { now, waiting, newestBind } = f;
@@ -54,14 +55,23 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
   const podAge = f.newestCreated ? Math.max(0, (now - f.newestCreated) / 1000) : NaN;
   if (v.measure({ label: 'newest_pod_age', value: podAge, uom: 's', min: 0 }, l.newestPod) !== State.OK) {
     if (Number.isNaN(podAge)) v.find(State.UNKNOWN, 'no pod to date the newest creation by');
-    else v.find(State.WARNING, `no pod created ${l.namespaces.length ? `in ${l.namespaces.join(', ')} ` : ''}for ${formatDuration(podAge)}: is the controller-manager (or its API server's watch cache) frozen?`);
+    else
+      v.find(
+        State.WARNING,
+        `no pod created ${l.namespaces.length ? `in ${l.namespaces.join(', ')} ` : ''}for ${formatDuration(podAge)}: is the controller-manager (or its API server's watch cache) frozen?`,
+      );
   }
   const oldestWait = Math.min(...waiting.map((w) => w.since));
   if (waiting.length && newestBind < oldestWait) {
-    v.find(State.CRITICAL, `no pod bound anywhere since the oldest waiting one arrived ${formatDuration((now - oldestWait) / 1000)} ago: the scheduler looks stalled`);
+    v.find(
+      State.CRITICAL,
+      `no pod bound anywhere since the oldest waiting one arrived ${formatDuration((now - oldestWait) / 1000)} ago: the scheduler looks stalled`,
+    );
   }
-  for (const w of [...waiting].sort((a, b) => a.since - b.since).slice(0, 20)) v.detail(`${w.ref} waiting ${formatDuration((now - w.since) / 1000)}: ${w.why}`);
-  for (const [node, t] of [...f.newestBindByNode].sort()) if (node) v.detail(`newest pod on ${node} bound ${formatDuration(Math.max(1, (now - t) / 1000))} ago`);
+  for (const w of [...waiting].sort((a, b) => a.since - b.since).slice(0, 20))
+    v.detail(`${w.ref} waiting ${formatDuration((now - w.since) / 1000)}: ${w.why}`);
+  for (const [node, t] of [...f.newestBindByNode].sort())
+    if (node) v.detail(`newest pod on ${node} bound ${formatDuration(Math.max(1, (now - t) / 1000))} ago`);
   if (v.findings.length) v.detail(...staleLeaderCache('kube-scheduler'));
   const bind = newestBind ? `, newest bind ${formatDuration(Math.max(1, bindAge))} ago` : '';
   return v.conclude(`${plural(waiting.length, 'pod')} unscheduled for over ${formatDuration(l.minAge)}${bind}`);
@@ -72,30 +82,36 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
   const core = cluster.api(CoreV1Api);
   const f: SchedulingFacts = { now: Date.now(), waiting: [], newestBind: 0, newestCreated: 0, newestBindByNode: new Map() };
   deadline.activity = `listing pods from ${cluster.server}`;
-  await listAcross({ namespaces, cluster }, { resource: 'pods', group: '' }, byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core)), (pod: Wire<V1Pod>) => {
-    const ref = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-    const created = apiTime(pod.metadata?.creationTimestamp, `creationTimestamp of pod ${ref}`);
-    f.newestCreated = Math.max(f.newestCreated, created ?? 0);
-    const bound = scheduledAt(pod);
-    if (bound) {
-      const t = apiTime(bound, `scheduling time of pod ${ref}`)!;
-      f.newestBind = Math.max(f.newestBind, t);
-      const node = pod.spec?.nodeName ?? '';
-      f.newestBindByNode.set(node, Math.max(f.newestBindByNode.get(node) ?? 0, t));
-      return;
-    }
-    if (pod.status?.phase !== 'Pending' || pod.metadata?.deletionTimestamp) return;
-    const since = created ?? f.now;
-    if (f.now - since < minAge * 1000) return;
-    const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-    f.waiting.push({ ref, since, why: cond?.message ?? cond?.reason ?? 'not scheduled yet' });
-  });
+  await listAcross(
+    { namespaces, cluster },
+    { resource: 'pods', group: '' },
+    byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core)),
+    (pod: Wire<V1Pod>) => {
+      const ref = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+      const created = apiTime(pod.metadata?.creationTimestamp, `creationTimestamp of pod ${ref}`);
+      f.newestCreated = Math.max(f.newestCreated, created ?? 0);
+      const bound = scheduledAt(pod);
+      if (bound) {
+        const t = apiTime(bound, `scheduling time of pod ${ref}`)!;
+        f.newestBind = Math.max(f.newestBind, t);
+        const node = pod.spec?.nodeName ?? '';
+        f.newestBindByNode.set(node, Math.max(f.newestBindByNode.get(node) ?? 0, t));
+        return;
+      }
+      if (pod.status?.phase !== 'Pending' || pod.metadata?.deletionTimestamp) return;
+      const since = created ?? f.now;
+      if (f.now - since < minAge * 1000) return;
+      const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+      f.waiting.push({ ref, since, why: cond?.message ?? cond?.reason ?? 'not scheduled yet' });
+    },
+  );
   return f;
 }
 
 /** --newest-pod-warning/--newest-pod-critical: durations, judged as seconds. */
 function newestPodContext(args: Args): ScalarContext {
-  const range = (option: 'newest-pod-warning' | 'newest-pod-critical') => (args[option] === undefined ? undefined : Range.parse(String(parseDuration(args[option]!, `--${option}`)), `--${option}`));
+  const range = (option: 'newest-pod-warning' | 'newest-pod-critical') =>
+    args[option] === undefined ? undefined : Range.parse(String(parseDuration(args[option]!, `--${option}`)), `--${option}`);
   return new ScalarContext(range('newest-pod-warning'), range('newest-pod-critical'));
 }
 
@@ -108,11 +124,17 @@ export const check: CheckDefinition<Args> = {
   options: (y) =>
     namespaceOptions(kubeOptions(y))
       .option('min-age', { type: 'string', default: defaults.minAge, describe: 'a pod counts once it has waited this long' })
-      .option('newest-pod-warning', { type: 'string', describe: 'WARNING when no pod was created for this long (e.g. 15m); newest_pod_age is perfdata without it' })
+      .option('newest-pod-warning', {
+        type: 'string',
+        describe: 'WARNING when no pod was created for this long (e.g. 15m); newest_pod_age is perfdata without it',
+      })
       .option('newest-pod-critical', { type: 'string', describe: 'CRITICAL when no pod was created for this long (e.g. 30m)' }),
   examples: [
     ['check_scheduling --min-age 10m', 'pods unscheduled for 10 minutes or more'],
-    ['check_scheduling --newest-pod-warning 15m --newest-pod-critical 30m', 'also: a controller-manager that creates no pod anywhere (per-minute CronJobs)'],
+    [
+      'check_scheduling --newest-pod-warning 15m --newest-pod-critical 30m',
+      'also: a controller-manager that creates no pod anywhere (per-minute CronJobs)',
+    ],
   ],
   async run({ args, warning, critical, deadline, log }) {
     const minAge = parseDuration(args['min-age'], '--min-age');

@@ -37,12 +37,19 @@ export interface ServiceFacts {
 }
 
 /** k8s_dqlite for snap.microk8s.daemon-k8s-dqlite.service: a perfdata label suffix. */
-export const shortName = (unit: string) => unit.replace(/^snap\.microk8s\.daemon-/, '').replace(/\.service$/, '').replace(/[^A-Za-z0-9]+/g, '_');
+export const shortName = (unit: string) =>
+  unit
+    .replace(/^snap\.microk8s\.daemon-/, '')
+    .replace(/\.service$/, '')
+    .replace(/[^A-Za-z0-9]+/g, '_');
 
 export function evaluate(f: ServiceFacts, warning: Range | undefined, critical: Range | undefined, minUptime: number): Outcome {
   const v = new Verdict(check.name);
   const found = f.units.filter((u) => u.load !== 'not-found');
-  v.measure({ label: 'restarts', value: found.length ? Math.max(...found.map((u) => u.restarts)) : NaN, uom: 'c', min: 0 }, new ScalarContext(warning, critical));
+  v.measure(
+    { label: 'restarts', value: found.length ? Math.max(...found.map((u) => u.restarts)) : NaN, uom: 'c', min: 0 },
+    new ScalarContext(warning, critical),
+  );
   for (const u of f.units) {
     const name = shortName(u.id);
     if (u.load === 'not-found') {
@@ -53,11 +60,18 @@ export function evaluate(f: ServiceFacts, warning: Range | undefined, critical: 
     const inState = Math.max(0, (f.nowUs - u.changedUs) / 1e6);
     v.measure({ label: `restarts_${name}`, value: u.restarts, uom: 'c', min: 0 });
     v.measure({ label: `uptime_${name}`, value: up, uom: 's', min: 0 });
-    if (u.active === 'failed' || u.active === 'inactive') v.find(State.CRITICAL, `${name} is ${u.active}${u.result !== 'success' ? ` (${u.result})` : ''}`);
+    if (u.active === 'failed' || u.active === 'inactive')
+      v.find(State.CRITICAL, `${name} is ${u.active}${u.result !== 'success' ? ` (${u.result})` : ''}`);
     else if (u.active === 'activating' || u.active === 'deactivating') {
-      v.find(inState > minUptime ? State.CRITICAL : State.WARNING, `${name} ${u.active} for ${formatDuration(Math.max(1, inState))}${inState > minUptime ? '' : ': restarting now'}`);
-    } else if (u.restarts > 0 && up < minUptime) v.find(State.WARNING, `${name} restarted ${formatDuration(Math.max(1, up))} ago (restart ${u.restarts}): restarting now`);
-    v.detail(`${u.id}: ${u.active} (${u.sub}), ${plural(u.restarts, 'restart')}${Number.isFinite(up) ? `, up ${formatDuration(Math.max(1, up))}` : ''}${u.result !== 'success' ? `, last result ${u.result}` : ''}`);
+      v.find(
+        inState > minUptime ? State.CRITICAL : State.WARNING,
+        `${name} ${u.active} for ${formatDuration(Math.max(1, inState))}${inState > minUptime ? '' : ': restarting now'}`,
+      );
+    } else if (u.restarts > 0 && up < minUptime)
+      v.find(State.WARNING, `${name} restarted ${formatDuration(Math.max(1, up))} ago (restart ${u.restarts}): restarting now`);
+    v.detail(
+      `${u.id}: ${u.active} (${u.sub}), ${plural(u.restarts, 'restart')}${Number.isFinite(up) ? `, up ${formatDuration(Math.max(1, up))}` : ''}${u.result !== 'success' ? `, last result ${u.result}` : ''}`,
+    );
     const words = f.lastWords.get(u.id);
     if (words) v.detail(`  newest: ${shorten(words)}`);
   }
@@ -70,24 +84,36 @@ export function evaluate(f: ServiceFacts, warning: Range | undefined, critical: 
         '  and the backend files (cluster.yaml, info.yaml, cluster.crt/key readable, no half-written segment); its journal says why it exits.',
         'Never restart kubelite on other nodes while k8s-dqlite crash-loops: one more node down loses quorum.',
       );
-    } else v.detail('See the unit\'s journal (journalctl -u <unit> -n 50) for why it exits.');
+    } else v.detail("See the unit's journal (journalctl -u <unit> -n 50) for why it exits.");
   }
   const problems = v.problems();
   if (problems.length) return v.outcome(problems.join(', '));
   const total = found.reduce((n, u) => n + u.restarts, 0);
-  return v.outcome(`${plural(found.length, 'unit')} active, ${plural(total, 'restart')} in all${total ? ` (most: ${Math.max(...found.map((u) => u.restarts))})` : ''}`);
+  return v.outcome(
+    `${plural(found.length, 'unit')} active, ${plural(total, 'restart')} in all${total ? ` (most: ${Math.max(...found.map((u) => u.restarts))})` : ''}`,
+  );
 }
 
 /** The newest restart-counter or fatal line of each unit in the last hour; the journal may be unreadable. */
-async function lastWords(units: string[], exec: StreamExec, signal: AbortSignal): Promise<{ lines: Map<string, string>; problem?: string }> {
+async function lastWords(
+  units: string[],
+  exec: StreamExec,
+  signal: AbortSignal,
+): Promise<{ lines: Map<string, string>; problem?: string }> {
   const lines = new Map<string, { time: number; text: string }>();
   try {
     await Promise.all(
       units.map((unit) =>
-        readJournal({ units: [unit], since: Date.now() - 3600_000, grep: 'restart counter is at|level=fatal' }, signal, (line) => {
-          const t = line.time ?? 0;
-          if ((lines.get(unit)?.time ?? -1) <= t) lines.set(unit, { time: t, text: line.message });
-        }, 1, exec),
+        readJournal(
+          { units: [unit], since: Date.now() - 3600_000, grep: 'restart counter is at|level=fatal' },
+          signal,
+          (line) => {
+            const t = line.time ?? 0;
+            if ((lines.get(unit)?.time ?? -1) <= t) lines.set(unit, { time: t, text: line.message });
+          },
+          1,
+          exec,
+        ),
       ),
     );
   } catch (err) {
@@ -98,7 +124,13 @@ async function lastWords(units: string[], exec: StreamExec, signal: AbortSignal)
 }
 
 /** systemd's view of the units on one host, through its command runner and journal reader. */
-export async function gather(units: string[], run: CommandRunner, exec: StreamExec, monotonicNowUs: () => Promise<number>, deadline: Deadline): Promise<ServiceFacts> {
+export async function gather(
+  units: string[],
+  run: CommandRunner,
+  exec: StreamExec,
+  monotonicNowUs: () => Promise<number>,
+  deadline: Deadline,
+): Promise<ServiceFacts> {
   const { units: states, nowUs } = await readUnits(run, units, deadline.signal, monotonicNowUs);
   const troubled = states.filter((u) => u.load !== 'not-found' && (u.restarts > 0 || u.active !== 'active')).map((u) => u.id);
   const words = troubled.length ? await lastWords(troubled, exec, deadline.signal) : { lines: new Map<string, string>() };
@@ -114,7 +146,11 @@ export const check: CheckDefinition<Args> = {
   options: (y) =>
     sshOptions(y)
       .option('unit', { type: 'string', array: true, describe: `systemd unit to read (repeatable; default ${SERVICE_UNITS.join(', ')})` })
-      .option('min-uptime', { type: 'string', default: defaults.minUptime, describe: 'a unit that restarted more recently than this is restarting now (at least WARNING)' }),
+      .option('min-uptime', {
+        type: 'string',
+        default: defaults.minUptime,
+        describe: 'a unit that restarted more recently than this is restarting now (at least WARNING)',
+      }),
   examples: [
     ['check_services', 'k8s-dqlite, kubelite and containerd on this node'],
     ['check_services --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', 'every node over SSH'],
@@ -123,7 +159,10 @@ export const check: CheckDefinition<Args> = {
     const minUptime = parseDuration(args['min-uptime'], '--min-uptime');
     const units = args.unit?.length ? args.unit : SERVICE_UNITS;
     const results = await gatherHosts(args, units, deadline);
-    const judged = results.map((r) => ({ host: r.host ?? '', outcome: r.facts ? evaluate(r.facts, warning, critical, minUptime) : unknownOutcome(check.name, reasonOf(r.error)) }));
+    const judged = results.map((r) => ({
+      host: r.host ?? '',
+      outcome: r.facts ? evaluate(r.facts, warning, critical, minUptime) : unknownOutcome(check.name, reasonOf(r.error)),
+    }));
     return args.host?.length ? combine(check.name, judged) : judged[0]!.outcome;
   },
 };
@@ -132,7 +171,11 @@ export const check: CheckDefinition<Args> = {
  * The units on this host, or on each --host over SSH (one failing host is an error in its own
  * result; this host failing throws): what check_services and check_restart_preflight both read.
  */
-export async function gatherHosts(args: SshArgs, units: string[], deadline: Deadline): Promise<{ host?: string; facts?: ServiceFacts; error?: unknown }[]> {
+export async function gatherHosts(
+  args: SshArgs,
+  units: string[],
+  deadline: Deadline,
+): Promise<{ host?: string; facts?: ServiceFacts; error?: unknown }[]> {
   if (!args.host?.length) {
     deadline.activity = 'asking systemd about the units';
     return [{ facts: await gather(units, localRunner, localExec, localMonotonicUs, deadline) }];

@@ -67,10 +67,15 @@ export function evaluate(t: JobTally, minAge: number, scope: Scope, warning?: Ra
   v.measure({ label: 'jobs', value: t.jobs, min: 0 });
 
   const age = formatDuration(minAge);
-  const worst = [...t.byNamespace].sort((a, b) => b[1].complete + b[1].failed - (a[1].complete + a[1].failed) || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
-  for (const [ns, n] of worst) v.detail(`${ns}: ${n.complete + n.failed} finished over ${age} ago (${n.complete} Complete, ${n.failed} Failed)`);
+  const worst = [...t.byNamespace]
+    .sort((a, b) => b[1].complete + b[1].failed - (a[1].complete + a[1].failed) || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 5);
+  for (const [ns, n] of worst)
+    v.detail(`${ns}: ${n.complete + n.failed} finished over ${age} ago (${n.complete} Complete, ${n.failed} Failed)`);
   if (stale > 0) {
-    v.detail(`${plural(t.cron, 'belongs', 'belong')} to CronJobs (successfulJobsHistoryLimit/failedJobsHistoryLimit keep them). ${t.noTtl} ${t.noTtl === 1 ? 'has' : 'have'} no ttlSecondsAfterFinished (never cleaned up).`);
+    v.detail(
+      `${plural(t.cron, 'belongs', 'belong')} to CronJobs (successfulJobsHistoryLimit/failedJobsHistoryLimit keep them). ${t.noTtl} ${t.noTtl === 1 ? 'has' : 'have'} no ttlSecondsAfterFinished (never cleaned up).`,
+    );
   }
   if (v.state !== State.OK) {
     const ns = worst[0]?.[0] ?? '<namespace>';
@@ -83,12 +88,25 @@ export function evaluate(t: JobTally, minAge: number, scope: Scope, warning?: Ra
       'For good: set ttlSecondsAfterFinished on Jobs and lower CronJob history limits.',
     );
   }
-  const where = scope.only.length ? `in ${scope.only.join(', ')}` : scope.excluded.length ? `outside ${scope.excluded.join(', ')}` : 'in all namespaces';
-  return v.conclude(`${plural(stale, 'finished Job')} older than ${age} ${where} (${complete} Complete, ${failed} Failed, of ${t.jobs} Jobs)`);
+  const where = scope.only.length
+    ? `in ${scope.only.join(', ')}`
+    : scope.excluded.length
+      ? `outside ${scope.excluded.join(', ')}`
+      : 'in all namespaces';
+  return v.conclude(
+    `${plural(stale, 'finished Job')} older than ${age} ${where} (${complete} Complete, ${failed} Failed, of ${t.jobs} Jobs)`,
+  );
 }
 
 /** Stream every Job in scope into a tally. */
-export async function gather(cluster: Cluster, deadline: Deadline, scope: Scope, selector: string | undefined, minAge: number, pageSize?: number): Promise<JobTally> {
+export async function gather(
+  cluster: Cluster,
+  deadline: Deadline,
+  scope: Scope,
+  selector: string | undefined,
+  minAge: number,
+  pageSize?: number,
+): Promise<JobTally> {
   const batch = cluster.api(BatchV1Api);
   const now = Date.now();
   const t = freshTally();
@@ -98,7 +116,11 @@ export async function gather(cluster: Cluster, deadline: Deadline, scope: Scope,
     { namespaces: scope.only, cluster, pageSize },
     { resource: 'jobs', group: 'batch' },
     // Exclusion is a field selector over all namespaces; with -n it has nothing to exclude.
-    byScope(batch.listNamespacedJob.bind(batch), batch.listJobForAllNamespaces.bind(batch), scope.only.length ? { labelSelector: selector } : { labelSelector: selector, fieldSelector }),
+    byScope(
+      batch.listNamespacedJob.bind(batch),
+      batch.listJobForAllNamespaces.bind(batch),
+      scope.only.length ? { labelSelector: selector } : { labelSelector: selector, fieldSelector },
+    ),
     (job: Wire<V1Job>) => tallyJob(t, job, now, minAge),
   );
   return t;

@@ -61,9 +61,14 @@ export function evaluate(f: CacheFacts, warning?: Range, critical?: Range): Outc
   v.measure({ label: 'leases', value: storage?.leases.size ?? 0, min: 0 });
   if (storage) v.measure({ label: 'quorum_read_time', value: storage.ms / 1000, uom: 's', min: 0 });
   if (behind) v.find(State.CRITICAL, `the API server refused a quorum read because its watch cache is behind (${f.behind})`);
-  else if (!storage?.leases.size) v.find(State.UNKNOWN, `no node Lease in ${NODE_LEASE_NAMESPACE} to compare: cannot tell whether the watch cache follows`);
-  if (worst && worst.lag > 0) v.detail(`most behind: node lease ${worst.name}, ${formatDuration(Math.max(1, worst.lag))} behind storage${f.cache?.leases.has(worst.name) ? '' : ' (missing from the cache)'}`);
-  if (rvLag !== undefined) v.detail(`resourceVersion: storage ${storage!.resourceVersion}, cache ${f.cache!.resourceVersion} (${rvLag} behind)`);
+  else if (!storage?.leases.size)
+    v.find(State.UNKNOWN, `no node Lease in ${NODE_LEASE_NAMESPACE} to compare: cannot tell whether the watch cache follows`);
+  if (worst && worst.lag > 0)
+    v.detail(
+      `most behind: node lease ${worst.name}, ${formatDuration(Math.max(1, worst.lag))} behind storage${f.cache?.leases.has(worst.name) ? '' : ' (missing from the cache)'}`,
+    );
+  if (rvLag !== undefined)
+    v.detail(`resourceVersion: storage ${storage!.resourceVersion}, cache ${f.cache!.resourceVersion} (${rvLag} behind)`);
   if (v.state === State.WARNING || v.state === State.CRITICAL) v.detail(...FROZEN_WATCH_CACHE);
   if (behind) return v.outcome(`watch cache behind: ${v.findings[0]!.text}`);
   if (!worst) return v.outcome(v.findings[0]?.text ?? 'no node lease');
@@ -103,11 +108,16 @@ function serverUrl(text: string): string {
 export const check: CheckDefinition<Args> = {
   name: 'WATCH-CACHE',
   command: 'check_watch_cache',
-  description: "compares each node Lease in storage with the API server's watch cache: a frozen cache serves every controller stale objects",
+  description:
+    "compares each node Lease in storage with the API server's watch cache: a frozen cache serves every controller stale objects",
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
   options: (y) =>
-    kubeOptions(y).option('server', { type: 'string', array: true, describe: "also check this API server (repeatable; e.g. https://10.0.0.12:16443), with the kubeconfig's credentials and CA" }),
+    kubeOptions(y).option('server', {
+      type: 'string',
+      array: true,
+      describe: "also check this API server (repeatable; e.g. https://10.0.0.12:16443), with the kubeconfig's credentials and CA",
+    }),
   examples: [
     ['check_watch_cache', "this node's own API server (MicroK8s client.config)"],
     ['check_watch_cache --server https://10.0.0.11:16443 --server https://10.0.0.12:16443', 'every node of the cluster from one place'],

@@ -9,7 +9,16 @@ import { Deadline } from '../lib/plugin/deadline.ts';
 import { summaryText, toJson } from '../lib/plugin/output.ts';
 import { UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
-import { cannotTell, checkTimeout, guardProcess, outcomeOf, prepare, reasonOf, VERSION, type CheckDefinition } from '../lib/plugin/runner.ts';
+import {
+  cannotTell,
+  checkTimeout,
+  guardProcess,
+  outcomeOf,
+  prepare,
+  reasonOf,
+  VERSION,
+  type CheckDefinition,
+} from '../lib/plugin/runner.ts';
 import { State, stateName, worst } from '../lib/plugin/state.ts';
 import type { Outcome } from '../lib/plugin/verdict.ts';
 import { shareReads, type SharedReads } from '../lib/shared-reads.ts';
@@ -28,7 +37,8 @@ function table(outcomes: Outcome[], skipped: Skipped[], color: boolean): string 
   const w = Math.max(5, ...outcomes.map((o) => o.check.length), ...skipped.map((s) => s.check.length));
   const paint = (s: string, state: string) => (color ? `\u001b[${COLORS[state] ?? '0'}m${s}\u001b[0m` : s);
   const lines = [`${'CHECK'.padEnd(w)}  ${'STATE'.padEnd(8)}  SUMMARY`];
-  for (const o of outcomes) lines.push(`${o.check.padEnd(w)}  ${paint(stateName(o.state).padEnd(8), stateName(o.state))}  ${summaryText(o.summary)}`);
+  for (const o of outcomes)
+    lines.push(`${o.check.padEnd(w)}  ${paint(stateName(o.state).padEnd(8), stateName(o.state))}  ${summaryText(o.summary)}`);
   for (const s of skipped) lines.push(`${s.check.padEnd(w)}  ${'skipped'.padEnd(8)}  ${summaryText(s.why)}`);
   return lines.join('\n') + '\n';
 }
@@ -67,7 +77,9 @@ function applies(needs: Needs, have: { journal: boolean; restart: boolean; api?:
     case 'api':
       return have.api;
     case 'restart':
-      return have.api ?? (have.restart ? undefined : 'runs only for a restart being planned: give --node (and journal files or a local journal)');
+      return (
+        have.api ?? (have.restart ? undefined : 'runs only for a restart being planned: give --node (and journal files or a local journal)')
+      );
   }
 }
 
@@ -103,7 +115,10 @@ async function main(): Promise<void> {
     .parseAsync();
   const timeout = checkTimeout(args.timeout);
 
-  const journal = [...(args['journal-dir'] ?? []).flatMap((d) => ['--journal-dir', d]), ...(args['journal-file'] ?? []).flatMap((f) => ['--journal-file', f])];
+  const journal = [
+    ...(args['journal-dir'] ?? []).flatMap((d) => ['--journal-dir', d]),
+    ...(args['journal-file'] ?? []).flatMap((f) => ['--journal-file', f]),
+  ];
   const passed: Record<Passes, string[]> = {
     journal,
     kube: [...(args.kubeconfig ? ['--kubeconfig', args.kubeconfig] : []), ...(args.context ? ['--context', args.context] : [])],
@@ -115,7 +130,11 @@ async function main(): Promise<void> {
   } catch (err) {
     api = reasonOf(err);
   }
-  const have = { journal: journal.length > 0 || ['/usr/bin/journalctl', '/bin/journalctl'].some(existsSync), restart: journal.length > 0 || Boolean(args.node), api };
+  const have = {
+    journal: journal.length > 0 || ['/usr/bin/journalctl', '/bin/journalctl'].some(existsSync),
+    restart: journal.length > 0 || Boolean(args.node),
+    api,
+  };
   const chosen: Entry[] = [];
   const skipped: Skipped[] = [];
   for (const entry of REGISTRY) {
@@ -132,7 +151,10 @@ async function main(): Promise<void> {
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
     if (args.format === 'json') finish(JSON.stringify([...outcomes.map(toJson), ...skipped.map(skippedJson)]) + '\n', state);
     if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);
-    finish(table(outcomes, skipped, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)) + `worst: ${stateName(state)}\n`, state);
+    finish(
+      table(outcomes, skipped, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)) + `worst: ${stateName(state)}\n`,
+      state,
+    );
   };
   const deadline = new Deadline(timeout, report);
   const clocks = chosen.map(() => deadline.child());
@@ -144,7 +166,10 @@ async function main(): Promise<void> {
       clocks[i]!.activity = 'loading the check';
       let run: Run;
       try {
-        run = plan((await entry.load()).check, entry.passes.flatMap((p) => passed[p]));
+        run = plan(
+          (await entry.load()).check,
+          entry.passes.flatMap((p) => passed[p]),
+        );
       } catch (err) {
         results[i] = cannotTell(entry, reasonOf(err));
         return;

@@ -13,7 +13,11 @@ const live = new Set<ChildProcess>();
  * script's own children go too) and registered until it exits. The caller's AbortSignal still
  * applies, and then kills the group.
  */
-export function spawnTracked(file: string, args: readonly string[], options: Omit<SpawnOptions, 'stdio' | 'detached'> = {}): ChildProcessByStdio<null, Readable, Readable> {
+export function spawnTracked(
+  file: string,
+  args: readonly string[],
+  options: Omit<SpawnOptions, 'stdio' | 'detached'> = {},
+): ChildProcessByStdio<null, Readable, Readable> {
   const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (child.pid !== undefined) {
     live.add(child);

@@ -16,9 +16,14 @@ const MiB = (n: number) => `${Math.round((n / 1048576) * 10) / 10} MiB`;
 
 function openError(err: unknown, what: string, path: string): FileError {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return Object.assign(new FileError(`cannot read ${what} ${path}: no such file`, { fix: `check the path given for the ${what}` }), { missing: true });
+  if (code === 'ENOENT')
+    return Object.assign(new FileError(`cannot read ${what} ${path}: no such file`, { fix: `check the path given for the ${what}` }), {
+      missing: true,
+    });
   if (code === 'EACCES' || code === 'EPERM') {
-    return new FileError(`cannot read ${what} ${path}: permission denied for user ${userInfo().username}`, { fix: 'give the user running the check read access to it' });
+    return new FileError(`cannot read ${what} ${path}: permission denied for user ${userInfo().username}`, {
+      fix: 'give the user running the check read access to it',
+    });
   }
   return new FileError(`cannot open ${what} ${path}`, { cause: err });
 }
@@ -39,12 +44,22 @@ function openNow(path: string, what: string): { fd: number; stats: Stats } {
 }
 
 function notAFile(stats: Stats, what: string, path: string): FileError {
-  const kind = stats.isDirectory() ? 'a directory' : stats.isFIFO() ? 'a pipe' : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : stats.isSocket() ? 'a socket' : 'something else';
+  const kind = stats.isDirectory()
+    ? 'a directory'
+    : stats.isFIFO()
+      ? 'a pipe'
+      : stats.isCharacterDevice() || stats.isBlockDevice()
+        ? 'a device'
+        : stats.isSocket()
+          ? 'a socket'
+          : 'something else';
   return new FileError(`cannot read ${what} ${path}: it is ${kind}, not a file`, { fix: `give the ${what} as a regular file` });
 }
 
 const tooLarge = (stats: Stats, max: number, what: string, path: string) =>
-  new FileError(`cannot read ${what} ${path}: it is ${MiB(stats.size)}, more than the ${MiB(max)} such a file may be`, { fix: `check the path given for the ${what}` });
+  new FileError(`cannot read ${what} ${path}: it is ${MiB(stats.size)}, more than the ${MiB(max)} such a file may be`, {
+    fix: `check the path given for the ${what}`,
+  });
 
 /**
  * The whole of a small regular file named by an option or a kubeconfig: never a pipe or a device

@@ -11,8 +11,16 @@ import { forEachHost } from './sources/ssh/hosts.ts';
  * Judge each --host over its own SSH connection; a host that cannot be read is UNKNOWN for that
  * host, never the others'. The outcomes are combined as for every multi-host check.
  */
-export async function onEachHost(check: string, args: SshArgs & { host: string[] }, deadline: Deadline, judge: (conn: SshConnection, deadline: Deadline) => Promise<Outcome>): Promise<Outcome> {
+export async function onEachHost(
+  check: string,
+  args: SshArgs & { host: string[] },
+  deadline: Deadline,
+  judge: (conn: SshConnection, deadline: Deadline) => Promise<Outcome>,
+): Promise<Outcome> {
   deadline.activity = `reading ${args.host.join(', ')} over SSH`;
   const results = await forEachHost(args, deadline, (conn, _host, d) => judge(conn, d));
-  return combine(check, results.map((r) => ({ host: r.host, outcome: r.value ?? unknownOutcome(check, reasonOf(r.error)) })));
+  return combine(
+    check,
+    results.map((r) => ({ host: r.host, outcome: r.value ?? unknownOutcome(check, reasonOf(r.error)) })),
+  );
 }

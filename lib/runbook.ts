@@ -3,7 +3,8 @@
 // never run any of it.
 
 /** "Stop adding more kubelite restarts": said by every check whose finding a restart would feed. */
-export const HOLD_RESTARTS = 'Do not restart kubelite on any node until this check is OK: every restart floods the single dqlite writer again.';
+export const HOLD_RESTARTS =
+  'Do not restart kubelite on any node until this check is OK: every restart floods the single dqlite writer again.';
 
 /** "Delete stale jobs and other high-churn objects", as commands that work on a real API server. */
 export const CUT_WRITE_LOAD = 'Cut the write load: delete finished Jobs (check_stale_jobs lists them) and old BackOff events.';
@@ -26,7 +27,7 @@ export function staleLeaderCache(lease: 'kube-controller-manager' | 'kube-schedu
   const who = lease === 'kube-controller-manager' ? 'kcm' : 'scheduler';
   return [
     `Stale ${who} informer cache: find the leader (kubectl -n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity}),`,
-    '  restart snap.microk8s.daemon-k8s-dqlite on it first (that clears kine\'s connection state), then kubelite:',
+    "  restart snap.microk8s.daemon-k8s-dqlite on it first (that clears kine's connection state), then kubelite:",
     ...restartSequence('<leader-node>'),
     `  the new leader should ${lease === 'kube-controller-manager' ? 'reconcile' : 'bind pending pods'} within 2 minutes.`,
   ];
@@ -43,5 +44,5 @@ export const FROZEN_WATCH_CACHE = [
   '  sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10',
   '  sudo systemctl restart snap.microk8s.daemon-kubelite.service',
   '  run this check again (--server https://<node>:16443); uncordon only when it is OK.',
-  'Restarting kubelite alone rebuilds a cache that freezes again while kine\'s feed is broken. This check changes nothing.',
+  "Restarting kubelite alone rebuilds a cache that freezes again while kine's feed is broken. This check changes nothing.",
 ];

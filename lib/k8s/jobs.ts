@@ -17,7 +17,8 @@ export function jobFinish(job: Wire<V1Job>): Finish | undefined {
   for (const c of job.status?.conditions ?? []) {
     if (c.status !== 'True') continue;
     const of = `Job ${job.metadata?.namespace}/${job.metadata?.name}`;
-    if (c.type === 'Complete') return { type: 'Complete', at: apiTime(job.status?.completionTime ?? c.lastTransitionTime, `completion time of ${of}`) };
+    if (c.type === 'Complete')
+      return { type: 'Complete', at: apiTime(job.status?.completionTime ?? c.lastTransitionTime, `completion time of ${of}`) };
     if (c.type === 'Failed') return { type: 'Failed', at: apiTime(c.lastTransitionTime, `failure time of ${of}`) };
   }
   return undefined;

@@ -28,4 +28,3 @@ export function nodeAt(nodes: Wire<V1Node>[], address: string): string | undefin
   const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return nodes.find((n) => internalIps(n).includes(host))?.metadata?.name;
 }
-

@@ -22,14 +22,19 @@ export function specChangedAt(meta: Wire<V1ObjectMeta> | undefined): number | un
 }
 
 /** generation ahead of observedGeneration: the controller has not seen the newest spec. */
-export function generationLag(obj: { metadata?: Wire<V1ObjectMeta>; status?: { observedGeneration?: number } }): { generation: number; observed: number } | undefined {
+export function generationLag(obj: {
+  metadata?: Wire<V1ObjectMeta>;
+  status?: { observedGeneration?: number };
+}): { generation: number; observed: number } | undefined {
   const generation = obj.metadata?.generation ?? 0;
   const observed = obj.status?.observedGeneration ?? 0;
   return generation > observed ? { generation, observed } : undefined;
 }
 
 export function progressDeadlineExceeded(d: Wire<V1Deployment>): boolean {
-  return (d.status?.conditions ?? []).some((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
+  return (d.status?.conditions ?? []).some(
+    (c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded',
+  );
 }
 
 /** A pod that really serves: Running, Ready, not being deleted. */

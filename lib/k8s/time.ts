@@ -14,7 +14,9 @@ export function apiTime(value: string | undefined, what: string): number | undef
   if (value === undefined || value === null || value === '') return undefined;
   const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) {
-    throw new ApiTimeError(`${what} is '${value.length > 40 ? `${value.slice(0, 40)}...` : value}', which is not a time`, { fix: 'check what answers at the server address: the API server writes RFC 3339 times' });
+    throw new ApiTimeError(`${what} is '${value.length > 40 ? `${value.slice(0, 40)}...` : value}', which is not a time`, {
+      fix: 'check what answers at the server address: the API server writes RFC 3339 times',
+    });
   }
   return ms;
 }

@@ -6,11 +6,24 @@ import { forEachHost } from '../sources/ssh/hosts.ts';
 import { counting, logged, type Counter, type SourceResult } from './tally.ts';
 
 /** Each --host's journal over SSH, one journalctl per host; a host that fails fails alone. */
-export async function scanHosts<T>(args: LogArgs & { host: string[] }, query: JournalQuery, where: string, deadline: Deadline, log: Logger, c: Counter<T>): Promise<SourceResult<T>[]> {
+export async function scanHosts<T>(
+  args: LogArgs & { host: string[] },
+  query: JournalQuery,
+  where: string,
+  deadline: Deadline,
+  log: Logger,
+  c: Counter<T>,
+): Promise<SourceResult<T>[]> {
   deadline.activity = `reading the journal of ${args.host.join(', ')} over SSH`;
   const results = await forEachHost(args, deadline, async (conn, host, d) => {
     const { result, onLine } = counting(c);
-    await readJournal(query, d.signal, onLine, 1, logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host));
+    await readJournal(
+      query,
+      d.signal,
+      onLine,
+      1,
+      logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host),
+    );
     return result;
   });
   return results.map((r) => (r.value ? { host: r.host, source: where, ...r.value } : { host: r.host, source: where, error: r.error }));

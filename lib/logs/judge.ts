@@ -14,7 +14,13 @@ export function judgeSources<T>(check: string, results: SourceResult<T>[], evalu
     let outcome = evaluate(r.tally!, r.source);
     if (r.cut) {
       const half = MAX_LINE_BYTES / 2048;
-      outcome = { ...outcome, details: [`${plural(r.cut, 'line')} longer than ${MAX_LINE_BYTES / 1024} KiB ${r.cut === 1 ? 'was' : 'were'} read by ${r.cut === 1 ? 'its' : 'their'} first and last ${half} KiB only`, ...outcome.details] };
+      outcome = {
+        ...outcome,
+        details: [
+          `${plural(r.cut, 'line')} longer than ${MAX_LINE_BYTES / 1024} KiB ${r.cut === 1 ? 'was' : 'were'} read by ${r.cut === 1 ? 'its' : 'their'} first and last ${half} KiB only`,
+          ...outcome.details,
+        ],
+      };
     }
     if (r.badStamps) {
       const said = `${plural(r.badStamps, 'matching line')} with a time stamp that cannot be read (not counted)`;
@@ -22,7 +28,10 @@ export function judgeSources<T>(check: string, results: SourceResult<T>[], evalu
         ...outcome,
         state: worst([outcome.state, State.UNKNOWN]),
         summary: `${outcome.summary}, ${said}`,
-        details: [...outcome.details, `${said}: give the lines in journalctl's short-unix or short-iso format (journalctl -o short-iso ...), or run with LC_ALL=C`],
+        details: [
+          ...outcome.details,
+          `${said}: give the lines in journalctl's short-unix or short-iso format (journalctl -o short-iso ...), or run with LC_ALL=C`,
+        ],
       };
     }
     return outcome;

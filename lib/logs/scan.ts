@@ -26,10 +26,22 @@ export interface ScanContext {
  * work, the count still matches each line exactly. A local source that fails throws; with --host
  * each host fails on its own, as an error in its result.
  */
-export async function scanSources<T>(args: LogArgs, win: Window, { deadline, log, shared }: ScanContext, counter: Counter<T>): Promise<SourceResult<T>[]> {
+export async function scanSources<T>(
+  args: LogArgs,
+  win: Window,
+  { deadline, log, shared }: ScanContext,
+  counter: Counter<T>,
+): Promise<SourceResult<T>[]> {
   const dirs = args['journal-dir'] ?? [];
   const files = args['journal-file'] ?? [];
-  const query = { units: win.units, since: win.since, grep: counter.grep, directories: dirs, files, unitsGiven: Boolean(args.unit?.length) };
+  const query = {
+    units: win.units,
+    since: win.since,
+    grep: counter.grep,
+    directories: dirs,
+    files,
+    unitsGiven: Boolean(args.unit?.length),
+  };
   const where = dirs.length || files.length ? [...dirs, ...files].join(', ') : 'journal';
   if (args.host?.length) {
     if (args['log-file'] !== undefined) throw new UsageError('--log-file reads local text; it cannot be combined with --host');
@@ -48,11 +60,16 @@ export async function scanSources<T>(args: LogArgs, win: Window, { deadline, log
     try {
       accessSync(path, constants.R_OK);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new JournalError(`cannot read the journal: ${path} does not exist`, { fix: 'check --journal-dir/--journal-file' });
-      throw new JournalError(`cannot read the journal: ${path}: permission denied for user ${userInfo().username}`, { fix: JOURNAL_GROUP_FIX });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new JournalError(`cannot read the journal: ${path} does not exist`, { fix: 'check --journal-dir/--journal-file' });
+      throw new JournalError(`cannot read the journal: ${path}: permission denied for user ${userInfo().username}`, {
+        fix: JOURNAL_GROUP_FIX,
+      });
     }
   }
   deadline.activity = 'reading the journal';
-  await (shared?.journal ? shared.journal.read(query, deadline.signal, onLine) : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log)));
+  await (shared?.journal
+    ? shared.journal.read(query, deadline.signal, onLine)
+    : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log)));
   return [{ source: where, ...result }];
 }

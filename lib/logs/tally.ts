@@ -50,7 +50,10 @@ export function logged(exec: StreamExec, log: Logger, host?: string): StreamExec
     const started = performance.now();
     log.debug({ host, argv }, 'journalctl started');
     const { code, stderr } = await exec(argv, signal, sink);
-    log.debug({ host, code, ms: Math.round(performance.now() - started), stderr: stderr.trim().split('\n')[0] || undefined }, 'journalctl ended');
+    log.debug(
+      { host, code, ms: Math.round(performance.now() - started), stderr: stderr.trim().split('\n')[0] || undefined },
+      'journalctl ended',
+    );
     return { code, stderr };
   };
 }

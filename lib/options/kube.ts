@@ -8,7 +8,10 @@ export interface KubeArgs {
 
 export function kubeOptions<T>(y: Argv<T>): Argv<T & KubeArgs> {
   return y
-    .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default: $KUBECONFIG, in-cluster, MicroK8s client.config, ~/.kube/config)' })
+    .option('kubeconfig', {
+      type: 'string',
+      describe: 'kubeconfig file (default: $KUBECONFIG, in-cluster, MicroK8s client.config, ~/.kube/config)',
+    })
     .option('context', { type: 'string', describe: 'kubeconfig context to use' }) as unknown as Argv<T & KubeArgs>;
 }
 
@@ -20,7 +23,9 @@ export interface NamespaceArgs {
 /** -n/--namespace (and, where a check can skip some, --exclude-namespace), declared once for every check. */
 export function namespaceOptions<T>(y: Argv<T>, exclude = false): Argv<T & NamespaceArgs> {
   const withNs = y.option('namespace', { alias: 'n', type: 'string', array: true, describe: 'only these namespaces (repeatable)' });
-  return (exclude ? withNs.option('exclude-namespace', { type: 'string', array: true, describe: 'skip these namespaces (repeatable)' }) : withNs) as unknown as Argv<T & NamespaceArgs>;
+  return (exclude
+    ? withNs.option('exclude-namespace', { type: 'string', array: true, describe: 'skip these namespaces (repeatable)' })
+    : withNs) as unknown as Argv<T & NamespaceArgs>;
 }
 
 /** The namespaces asked for, each a valid name (RFC 1123 label), and those to skip. */

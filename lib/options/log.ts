@@ -14,14 +14,18 @@ export interface LogArgs extends SshArgs {
 
 /** The log source options; defaultSince null: the check sets its own window (no --since). */
 export function logOptions<T>(y: Argv<T>, defaultSince: string | null = '5m'): Argv<T & LogArgs & SshArgs> {
-  const base = defaultSince === null ? sshOptions(y) : sshOptions(y).option('since', { type: 'string', default: defaultSince, describe: 'window to read: 90s, 5m, 1h' });
+  const base =
+    defaultSince === null
+      ? sshOptions(y)
+      : sshOptions(y).option('since', { type: 'string', default: defaultSince, describe: 'window to read: 90s, 5m, 1h' });
   return base
     .option('unit', { type: 'string', array: true, describe: `systemd unit to read (repeatable; default ${DEFAULT_UNITS.join(', ')})` })
     .option('journal-dir', { type: 'string', array: true, describe: 'read journal files in this directory (repeatable)' })
     .option('journal-file', { type: 'string', array: true, describe: 'read this journal file (repeatable)' })
-    .option('log-file', { type: 'string', describe: "read plain text lines from this file ('-' for stdin) instead of the journal" }) as unknown as Argv<
-    T & LogArgs & SshArgs
-  >;
+    .option('log-file', {
+      type: 'string',
+      describe: "read plain text lines from this file ('-' for stdin) instead of the journal",
+    }) as unknown as Argv<T & LogArgs & SshArgs>;
 }
 
 export interface Window {

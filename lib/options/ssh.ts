@@ -16,9 +16,16 @@ function sshPort(port: number): number {
 
 export function sshOptions<T>(y: Argv<T>, repeatable = true): Argv<T & SshArgs> {
   return y
-    .option('host', { type: 'string', array: true, describe: repeatable ? 'read this host over SSH (repeatable)' : 'read this host over SSH' })
+    .option('host', {
+      type: 'string',
+      array: true,
+      describe: repeatable ? 'read this host over SSH (repeatable)' : 'read this host over SSH',
+    })
     .option('ssh-user', { type: 'string', describe: 'SSH user (default: the current user)' })
     .option('ssh-key', { type: 'string', describe: 'SSH private key (default: the agent at $SSH_AUTH_SOCK)' })
     .option('ssh-port', { type: 'number', describe: 'SSH port (default 22)', coerce: sshPort })
-    .option('ssh-known-hosts', { type: 'string', describe: 'known_hosts file that must hold the host keys (default ~/.ssh/known_hosts)' }) as unknown as Argv<T & SshArgs>;
+    .option('ssh-known-hosts', {
+      type: 'string',
+      describe: 'known_hosts file that must hold the host keys (default ~/.ssh/known_hosts)',
+    }) as unknown as Argv<T & SshArgs>;
 }

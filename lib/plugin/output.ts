@@ -71,4 +71,3 @@ export function toJson(outcome: Outcome): Record<string, unknown> {
 export function unknownOutcome(check: string, reason: string): Outcome {
   return { check, state: State.UNKNOWN, summary: reason, perfdata: [], details: [] };
 }
-

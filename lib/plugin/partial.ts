@@ -14,7 +14,12 @@ export interface PartialResult {
 }
 
 /** A sub-check's outcome as a part of a larger verdict. */
-export const partOf = (check: string, outcome: Outcome, host?: string): PartialResult => ({ host, check, state: outcome.state, text: outcome.summary });
+export const partOf = (check: string, outcome: Outcome, host?: string): PartialResult => ({
+  host,
+  check,
+  state: outcome.state,
+  text: outcome.summary,
+});
 
 /** "host: check STATE: text", as much of it as the part has. */
 export function partialText(p: PartialResult): string {

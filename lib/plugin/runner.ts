@@ -85,7 +85,9 @@ export const MAX_TIMEOUT_SECONDS = 3600;
 export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number {
   const n = Number(seconds);
   if (typeof seconds !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMEOUT_SECONDS) {
-    throw new UsageError(`${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not ${Number.isNaN(n) ? 'a number' : `'${String(seconds)}'`}`);
+    throw new UsageError(
+      `${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not ${Number.isNaN(n) ? 'a number' : `'${String(seconds)}'`}`,
+    );
   }
   return n;
 }
@@ -95,7 +97,11 @@ export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number 
  * bug, or a library's stray 'error' event) and the signals a poller or a person sends. Node's own
  * way out would be exit 1, which Nagios reads as WARNING, and would orphan the run's children.
  */
-export function guardProcess(def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>, format: () => Format, activity: () => string = () => ''): void {
+export function guardProcess(
+  def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>,
+  format: () => Format,
+  activity: () => string = () => '',
+): void {
   const end = (reason: string) => {
     const outcome = cannotTell(def, reason);
     finish(render(outcome, format()), outcome.state);
@@ -129,8 +135,16 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     .help(false)
     .version(false)
     .usage(`${def.command} - ${def.description}\n\nUsage: ${def.command} [options]`)
-    .option('warning', { alias: 'w', type: 'string', describe: `warning range for the primary metric${def.defaultWarning ? ` (default ${def.defaultWarning})` : ''}` })
-    .option('critical', { alias: 'c', type: 'string', describe: `critical range for the primary metric${def.defaultCritical ? ` (default ${def.defaultCritical})` : ''}` })
+    .option('warning', {
+      alias: 'w',
+      type: 'string',
+      describe: `warning range for the primary metric${def.defaultWarning ? ` (default ${def.defaultWarning})` : ''}`,
+    })
+    .option('critical', {
+      alias: 'c',
+      type: 'string',
+      describe: `critical range for the primary metric${def.defaultCritical ? ` (default ${def.defaultCritical})` : ''}`,
+    })
     .option('timeout', { alias: 't', type: 'number', default: 10, describe: 'whole-run deadline in seconds; past it: UNKNOWN' })
     .option('verbose', { alias: 'v', type: 'count', describe: 'more detail on stderr (repeatable)' })
     .option('format', { type: 'string', choices: ['nagios', 'json'] as const, default: 'nagios' as Format, describe: 'output format' })
@@ -164,7 +178,10 @@ export interface Prepared<A> {
 }
 
 /** Parse a check's command line; throws UsageError on anything wrong. */
-export function prepare<A>(def: CheckDefinition<A>, argv: string[]): Prepared<A> & { help?: boolean; version?: boolean; y: Argv<A & CommonArgs> } {
+export function prepare<A>(
+  def: CheckDefinition<A>,
+  argv: string[],
+): Prepared<A> & { help?: boolean; version?: boolean; y: Argv<A & CommonArgs> } {
   const y = parser(def, argv);
   const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
   checkTimeout(args.timeout);
@@ -184,13 +201,21 @@ function noEmptyValues(args: object, strings: string[]): void {
   for (const key of strings) {
     const value = (args as Record<string, unknown>)[key];
     if (value === '' || (Array.isArray(value) && value.includes(''))) {
-      throw new UsageError(`${key.length === 1 ? '-' : '--'}${key} was given an empty value`, { fix: 'give it a value, or leave the option out for its default' });
+      throw new UsageError(`${key.length === 1 ? '-' : '--'}${key} was given an empty value`, {
+        fix: 'give it a value, or leave the option out for its default',
+      });
     }
   }
 }
 
 /** Run a prepared check; any failure becomes its UNKNOWN outcome (the one mapping, reasonOf). */
-export async function outcomeOf<A>(def: CheckDefinition<A>, p: Prepared<A>, deadline: Deadline, log: Logger, shared?: SharedReads): Promise<Outcome> {
+export async function outcomeOf<A>(
+  def: CheckDefinition<A>,
+  p: Prepared<A>,
+  deadline: Deadline,
+  log: Logger,
+  shared?: SharedReads,
+): Promise<Outcome> {
   try {
     return await def.run({ ...p, deadline, log, shared });
   } catch (err) {
@@ -199,12 +224,17 @@ export async function outcomeOf<A>(def: CheckDefinition<A>, p: Prepared<A>, dead
   }
 }
 
-const requestedFormat = (argv: string[]): Format => (argv.includes('--format=json') || argv.join(' ').includes('--format json') ? 'json' : 'nagios');
+const requestedFormat = (argv: string[]): Format =>
+  argv.includes('--format=json') || argv.join(' ').includes('--format json') ? 'json' : 'nagios';
 
 export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = process.argv.slice(2)): Promise<never> {
   let format = requestedFormat(argv);
   let deadline: Deadline | undefined;
-  guardProcess(def, () => format, () => deadline?.activity ?? '');
+  guardProcess(
+    def,
+    () => format,
+    () => deadline?.activity ?? '',
+  );
   let p: ReturnType<typeof prepare<A>>;
   try {
     p = prepare(def, argv);
@@ -217,7 +247,9 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   format = p.args.format;
   const log = await createLogger(p.args.verbose ?? 0);
   // The process's own peak memory (children such as journalctl not included), for -vv and benchmarks.
-  process.once('exit', (code) => log.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit'));
+  process.once('exit', (code) =>
+    log.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit'),
+  );
   deadline = new Deadline(p.args.timeout, (d) => {
     log.warn({ activity: d.activity }, 'deadline reached');
     const outcome = cannotTell(def, d.reason());

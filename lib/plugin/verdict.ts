@@ -58,7 +58,10 @@ export class Verdict {
 
   /** Findings' texts, worst first (a stable order: equal states keep the order found). */
   problems(): string[] {
-    return this.findings.filter((f) => f.state !== State.OK).sort((a, b) => bySeverity(a.state, b.state)).map((f) => f.text);
+    return this.findings
+      .filter((f) => f.state !== State.OK)
+      .sort((a, b) => bySeverity(a.state, b.state))
+      .map((f) => f.text);
   }
 
   /** The outcome with the summary line: the headline (if any), then every finding, worst first. */

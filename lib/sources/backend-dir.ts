@@ -25,7 +25,9 @@ export interface BackendAccess {
 
 /** The least privilege that lets the check list the backend: read and search on the directory. */
 export function listAccess(message: string): DqliteError {
-  return new DqliteError(message, { fix: 'let the check user list the backend directory only: sudo setfacl -m u:nagios:rx <backend> (again after a snap refresh)' });
+  return new DqliteError(message, {
+    fix: 'let the check user list the backend directory only: sudo setfacl -m u:nagios:rx <backend> (again after a snap refresh)',
+  });
 }
 
 /** The mount point holding a path: the longest mount point that prefixes its real path. */
@@ -49,7 +51,10 @@ export const localBackend: BackendAccess = {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EACCES' || code === 'EPERM') throw listAccess(`cannot list ${dir}: permission denied`);
-      throw new DqliteError(`cannot list ${dir}`, { cause: err, fix: code === 'ENOENT' ? 'check --backend-dir (run the check on a MicroK8s node)' : undefined });
+      throw new DqliteError(`cannot list ${dir}`, {
+        cause: err,
+        fix: code === 'ENOENT' ? 'check --backend-dir (run the check on a MicroK8s node)' : undefined,
+      });
     }
     const files: BackendFile[] = [];
     for (const name of names) {
@@ -91,7 +96,8 @@ export function remoteBackend(run: CommandRunner, signal: AbortSignal): BackendA
     async usage(dir) {
       const st = (await run(['stat', '-f', '-c', '%S %b %a', '--', dir], signal)).trim().split(' ').map(Number);
       const df = (await run(['df', '-P', '--', dir], signal)).trim().split('\n').pop()?.split(/\s+/);
-      if (st.length !== 3 || st.some((n) => !Number.isFinite(n)) || !df?.[5]) throw new DqliteError(`cannot read the filesystem of ${dir} there`);
+      if (st.length !== 3 || st.some((n) => !Number.isFinite(n)) || !df?.[5])
+        throw new DqliteError(`cannot read the filesystem of ${dir} there`);
       return { mount: df.slice(5).join(' '), totalBytes: st[0]! * st[1]!, availBytes: st[0]! * st[2]! };
     },
   };

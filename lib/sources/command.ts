@@ -30,6 +30,11 @@ export const localRunner: CommandRunner = (argv, signal) =>
     child.on('close', (code) => {
       if (code === 0 && size <= MAX_OUTPUT) resolve(Buffer.concat(out).toString('utf8'));
       else if (size > MAX_OUTPUT) reject(new CommandError(`${file} printed more than ${MAX_OUTPUT} bytes`));
-      else reject(new CommandError(`${argv.join(' ')} failed (exit ${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`));
+      else
+        reject(
+          new CommandError(
+            `${argv.join(' ')} failed (exit ${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
+          ),
+        );
     });
   });

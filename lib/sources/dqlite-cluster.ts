@@ -47,7 +47,8 @@ export function parseNodeYaml(text: string, file: string): Member[] {
   const flush = () => {
     if (!current) return;
     const role = ROLES[Number(current.Role)];
-    if (!current.Address || current.ID === undefined || role === undefined) throw new DqliteError(`${file} holds an entry without a usable ID, Address and Role`);
+    if (!current.Address || current.ID === undefined || role === undefined)
+      throw new DqliteError(`${file} holds an entry without a usable ID, Address and Role`);
     members.push({ id: current.ID, address: current.Address, role });
     current = undefined;
   };
@@ -107,7 +108,11 @@ export const localNode: NodeAccess = {
  * script, never written into it.
  */
 export function remoteNode(run: CommandRunner, signal: AbortSignal): NodeAccess {
-  const succeeds = (argv: string[]) => run(argv, signal).then(() => true, () => false);
+  const succeeds = (argv: string[]) =>
+    run(argv, signal).then(
+      () => true,
+      () => false,
+    );
   return {
     async readNodeStore(file) {
       if (!(await succeeds(['test', '-r', file]))) throw backendAccess(`cannot read ${file} there: permission denied or no such file`);
@@ -123,11 +128,17 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal): NodeAccess 
       const hp = hostPort(address);
       if (!hp) return { ok: false, why: 'not a host:port address' };
       try {
-        await run(['timeout', String(Math.max(1, Math.ceil(timeoutMs / 1000))), 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', hp.host, String(hp.port)], probeSignal);
+        await run(
+          ['timeout', String(Math.max(1, Math.ceil(timeoutMs / 1000))), 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', hp.host, String(hp.port)],
+          probeSignal,
+        );
         return { ok: true };
       } catch (err) {
         if (probeSignal.aborted) throw err;
-        return { ok: false, why: /refused/i.test(String(err)) ? 'ECONNREFUSED' : /exit 124/.test(String(err)) ? 'no answer' : 'cannot connect' };
+        return {
+          ok: false,
+          why: /refused/i.test(String(err)) ? 'ECONNREFUSED' : /exit 124/.test(String(err)) ? 'no answer' : 'cannot connect',
+        };
       }
     },
   };
@@ -146,7 +157,12 @@ export function backendAccess(message: string): DqliteError {
  * The CLI finds the leader first for both; "no available dqlite leader server found" (or its 2 s
  * query timeout) means there is none, which is an answer, not a failure of the check.
  */
-export async function askCluster(run: CommandRunner, signal: AbortSignal, bin: string, backend: string): Promise<{ members: Member[]; leader: string } | { noLeader: string }> {
+export async function askCluster(
+  run: CommandRunner,
+  signal: AbortSignal,
+  bin: string,
+  backend: string,
+): Promise<{ members: Member[]; leader: string } | { noLeader: string }> {
   const f = backendFiles(backend);
   let out: string;
   try {
@@ -154,12 +170,21 @@ export async function askCluster(run: CommandRunner, signal: AbortSignal, bin: s
   } catch (err) {
     if (signal.aborted) throw err;
     const text = err instanceof Error ? err.message : String(err);
-    if (NO_LEADER.test(text)) return { noLeader: text.replace(/^.*?Error: /s, '').split('\n')[0]!.trim() };
+    if (NO_LEADER.test(text))
+      return {
+        noLeader: text
+          .replace(/^.*?Error: /s, '')
+          .split('\n')[0]!
+          .trim(),
+      };
     throw new DqliteError('the dqlite CLI did not answer', { cause: err });
   }
   const members: Member[] = [];
   let leader = '';
-  for (const line of out.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const m = /^([0-9a-f]+)\|(\S+)\|(voter|stand-by|spare)$/.exec(line);
     if (m) members.push({ id: BigInt(`0x${m[1]}`).toString(), address: m[2]!, role: m[3] as DqliteRole });
     else if (/^\S+:\d+$/.test(line)) leader = line;
@@ -197,10 +222,32 @@ export function probe(address: string, timeoutMs: number, signal: AbortSignal): 
  * "257710"), and runs anything else without printing, so the pragmas are asked as table-valued
  * functions. Both are reads, inside the CLI's own transaction.
  */
-export async function askFreePages(run: CommandRunner, signal: AbortSignal, bin: string, backend: string): Promise<{ pages: number; free: number }> {
+export async function askFreePages(
+  run: CommandRunner,
+  signal: AbortSignal,
+  bin: string,
+  backend: string,
+): Promise<{ pages: number; free: number }> {
   const f = backendFiles(backend);
-  const out = await run([bin, '-s', `file://${f.clusterYaml}`, '-c', f.crt, '-k', f.key, 'k8s', 'SELECT * FROM pragma_page_count();SELECT * FROM pragma_freelist_count()'], signal);
-  const [pages, free] = out.trim().split('\n').map((l) => l.trim());
-  if (!pages || !free || !/^\d+$/.test(pages) || !/^\d+$/.test(free)) throw new DqliteError(`the dqlite CLI answered '${out.trim().slice(0, 60)}' to page_count and freelist_count: not two counts`);
+  const out = await run(
+    [
+      bin,
+      '-s',
+      `file://${f.clusterYaml}`,
+      '-c',
+      f.crt,
+      '-k',
+      f.key,
+      'k8s',
+      'SELECT * FROM pragma_page_count();SELECT * FROM pragma_freelist_count()',
+    ],
+    signal,
+  );
+  const [pages, free] = out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim());
+  if (!pages || !free || !/^\d+$/.test(pages) || !/^\d+$/.test(free))
+    throw new DqliteError(`the dqlite CLI answered '${out.trim().slice(0, 60)}' to page_count and freelist_count: not two counts`);
   return { pages: Number(pages), free: Number(free) };
 }

@@ -30,7 +30,8 @@ export class JournalShare {
   read(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void): Promise<void> {
     // journalctl's --grep is case-insensitive only when the whole pattern is lower case: a pattern
     // with capitals cannot join others without changing what they match.
-    if (q.until !== undefined || (q.grep !== undefined && q.grep !== q.grep.toLowerCase())) return readJournal(q, signal, onLine, this.slices);
+    if (q.until !== undefined || (q.grep !== undefined && q.grep !== q.grep.toLowerCase()))
+      return readJournal(q, signal, onLine, this.slices);
     const key = JSON.stringify([[...q.units].sort(), q.directories ?? [], q.files ?? []]);
     let batch = this.batches.get(key);
     if (!batch) {

@@ -27,7 +27,10 @@ const UNIT = /^[A-Za-z0-9:_.@\\-]+$/;
 
 /** Unit names reach journalctl (and, remotely, a shell): only systemd's own characters pass. */
 export function validateUnit(unit: string): string {
-  if (!UNIT.test(unit) || unit.startsWith('-')) throw new JournalError(`invalid unit name '${unit}'`, { fix: 'give a systemd unit name such as snap.microk8s.daemon-kubelite.service' });
+  if (!UNIT.test(unit) || unit.startsWith('-'))
+    throw new JournalError(`invalid unit name '${unit}'`, {
+      fix: 'give a systemd unit name such as snap.microk8s.daemon-kubelite.service',
+    });
   return unit;
 }
 
@@ -47,20 +50,26 @@ function epoch(us: number): string {
   return `@${Math.floor(whole / 1e6)}.${String(whole % 1e6).padStart(6, '0')}`;
 }
 
-export const JOURNAL_GROUP_FIX = 'add the user running the check to the systemd-journal group (sudo usermod -aG systemd-journal nagios), then restart nrpe';
+export const JOURNAL_GROUP_FIX =
+  'add the user running the check to the systemd-journal group (sudo usermod -aG systemd-journal nagios), then restart nrpe';
 
 /**
  * journalctl says some of its worst news on stderr while exiting 0 with no entries (a user
  * without journal access sees nothing at all). Such a read must never pass for "no matches".
  */
 export function journalProblem(stderr: string, exitCode: number | null, grepped = false): JournalError | undefined {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const first = lines.find((l) => !l.startsWith('Hint:')) ?? lines[0] ?? '';
   if (/insufficient permissions|not seeing messages from other users|Permission denied/i.test(stderr)) {
     return new JournalError(`cannot read the journal: ${first}`, { fix: JOURNAL_GROUP_FIX });
   }
   if (/No journal files were found/i.test(stderr)) {
-    return new JournalError('cannot read the journal: no journal files were found', { fix: 'check --journal-dir/--journal-file, or that systemd-journald stores logs on this host' });
+    return new JournalError('cannot read the journal: no journal files were found', {
+      fix: 'check --journal-dir/--journal-file, or that systemd-journald stores logs on this host',
+    });
   }
   // Like grep, journalctl --grep exits 1 when nothing matched, saying only "-- No entries --".
   if (exitCode === 1 && grepped && first === '') return undefined;
@@ -87,7 +96,8 @@ export const localExec: StreamExec = (argv, signal, sink) =>
     });
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (err.name === 'AbortError') reject(signal.reason ?? err);
-      else if (err.code === 'ENOENT') reject(new JournalError(`${argv[0]} not found`, { cause: err, fix: 'install systemd (journalctl) or read lines with --log-file' }));
+      else if (err.code === 'ENOENT')
+        reject(new JournalError(`${argv[0]} not found`, { cause: err, fix: 'install systemd (journalctl) or read lines with --log-file' }));
       else reject(new JournalError(`cannot run ${argv[0]}`, { cause: err }));
     });
     child.on('close', (code) => resolve({ code, stderr }));
@@ -110,7 +120,13 @@ function locations(q: JournalQuery): JournalQuery[] {
  * the cost); lines then arrive in no particular order. Journal files or directories given
  * explicitly that yield no line are checked for being readable at all (see vouchForEmpty).
  */
-export async function readJournal(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, slices = 1, exec: StreamExec = localExec): Promise<void> {
+export async function readJournal(
+  q: JournalQuery,
+  signal: AbortSignal,
+  onLine: (line: LogLine) => void,
+  slices = 1,
+  exec: StreamExec = localExec,
+): Promise<void> {
   const end = q.until ?? Date.now();
   const n = Math.max(1, Math.min(slices, Math.floor((end - q.since) / 60_000)));
   const step = (end - q.since) / n;
@@ -121,7 +137,11 @@ export async function readJournal(q: JournalQuery, signal: AbortSignal, onLine: 
         seen++;
         onLine(line);
       };
-      const parts = Array.from({ length: n }, (_, i) => ({ ...loc, since: loc.since + i * step, until: i === n - 1 ? loc.until : loc.since + (i + 1) * step }));
+      const parts = Array.from({ length: n }, (_, i) => ({
+        ...loc,
+        since: loc.since + i * step,
+        until: i === n - 1 ? loc.until : loc.since + (i + 1) * step,
+      }));
       await Promise.all(parts.map((part) => readSlice(part, signal, counted, exec)));
       if (seen === 0 && loc.unitsGiven) await unitsLogged(loc, signal, exec);
       if (seen === 0 && (loc.directories?.length || loc.files?.length)) await vouchForEmpty(loc, signal, exec);
@@ -143,7 +163,9 @@ async function unitsLogged(q: JournalQuery, signal: AbortSignal, exec: StreamExe
   const known = new Set(stdout.split('\n').map((l) => l.trim()));
   const missing = q.units.map(unitName).filter((u) => !known.has(u));
   if (missing.length) {
-    throw new JournalError(`no entry of unit ${missing.join(', ')} is in the journal at all: not a unit of this host?`, { fix: 'check the name given with --unit (systemctl list-units "snap.microk8s.*")' });
+    throw new JournalError(`no entry of unit ${missing.join(', ')} is in the journal at all: not a unit of this host?`, {
+      fix: 'check the name given with --unit (systemctl list-units "snap.microk8s.*")',
+    });
   }
 }
 
@@ -152,7 +174,11 @@ function sourceArgs(q: JournalQuery): string[] {
   return [...(q.directories ?? []).map((d) => `--directory=${d}`), ...(q.files ?? []).map((f) => `--file=${f}`)];
 }
 
-async function execText(exec: StreamExec, argv: string[], signal: AbortSignal): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function execText(
+  exec: StreamExec,
+  argv: string[],
+  signal: AbortSignal,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   let size = 0;
@@ -175,7 +201,11 @@ async function execText(exec: StreamExec, argv: string[], signal: AbortSignal): 
 async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<void> {
   const where = [...(q.directories ?? []), ...(q.files ?? [])].join(', ');
   const since = [`--since=${epoch(q.since * 1000)}`, ...(q.until !== undefined ? [`--until=${epoch(q.until * 1000 - 1)}`] : [])];
-  const any = await execText(exec, ['journalctl', '--no-pager', '--quiet', '--output=short-unix', '--lines=1', ...since, ...sourceArgs(q)], signal);
+  const any = await execText(
+    exec,
+    ['journalctl', '--no-pager', '--quiet', '--output=short-unix', '--lines=1', ...since, ...sourceArgs(q)],
+    signal,
+  );
   const problem = journalProblem(any.stderr, any.code);
   if (problem) throw problem;
   if (any.stdout.split('\n').some((l) => parseShortUnix(l) !== undefined)) return;
@@ -183,13 +213,19 @@ async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamE
   const tails = [...header.stdout.matchAll(/^Tail realtime timestamp:.*\(([0-9a-f]+)\)\s*$/gm)].map((m) => parseInt(m[1]!, 16) / 1000);
   const newest = tails.length ? Math.max(...tails) : undefined;
   if (newest !== undefined && newest >= q.since) {
-    throw new JournalError(`journal ${where} is damaged: it records entries up to ${new Date(newest).toISOString()}, but none in the window can be read`, {
-      fix: `see journalctl --verify ${sourceArgs(q).join(' ')}`,
-    });
+    throw new JournalError(
+      `journal ${where} is damaged: it records entries up to ${new Date(newest).toISOString()}, but none in the window can be read`,
+      {
+        fix: `see journalctl --verify ${sourceArgs(q).join(' ')}`,
+      },
+    );
   }
-  throw new JournalError(`journal ${where} holds no entry in the window${newest !== undefined ? ` (its newest is from ${new Date(newest).toISOString()})` : ''}: nothing to judge`, {
-    fix: 'give a journal that covers the window, or a wider --since',
-  });
+  throw new JournalError(
+    `journal ${where} holds no entry in the window${newest !== undefined ? ` (its newest is from ${new Date(newest).toISOString()})` : ''}: nothing to judge`,
+    {
+      fix: 'give a journal that covers the window, or a wider --since',
+    },
+  );
 }
 
 async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, exec: StreamExec): Promise<void> {

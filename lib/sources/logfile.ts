@@ -11,7 +11,13 @@ export class LogFileError extends ReasonedError {}
  * Lines stamped before `since` are skipped; lines without a stamp are taken as inside the
  * window, because the user chose what to pipe in.
  */
-export async function readLogFile(path: string, since: number, now: number, onLine: (line: LogLine) => void, stdin: Readable = process.stdin): Promise<void> {
+export async function readLogFile(
+  path: string,
+  since: number,
+  now: number,
+  onLine: (line: LogLine) => void,
+  stdin: Readable = process.stdin,
+): Promise<void> {
   let stream: Readable = stdin;
   let pipe = true;
   if (path !== '-') {
@@ -36,6 +42,8 @@ export async function readLogFile(path: string, since: number, now: number, onLi
   // Silence on a pipe usually means the command before it failed (journalctl without access
   // prints its complaint on stderr and nothing here); journalctl with no match says so instead.
   if (pipe && seen === 0) {
-    throw new LogFileError(`nothing was read from ${path === '-' ? 'stdin' : `the pipe ${path}`}`, { fix: 'check the command writing to it (journalctl prints "-- No entries --" when nothing matches)' });
+    throw new LogFileError(`nothing was read from ${path === '-' ? 'stdin' : `the pipe ${path}`}`, {
+      fix: 'check the command writing to it (journalctl prints "-- No entries --" when nothing matches)',
+    });
   }
 }

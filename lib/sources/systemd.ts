@@ -21,7 +21,16 @@ export interface UnitState {
   changedUs: number;
 }
 
-export const UNIT_PROPERTIES = ['Id', 'LoadState', 'ActiveState', 'SubState', 'Result', 'NRestarts', 'ExecMainStartTimestampMonotonic', 'StateChangeTimestampMonotonic'];
+export const UNIT_PROPERTIES = [
+  'Id',
+  'LoadState',
+  'ActiveState',
+  'SubState',
+  'Result',
+  'NRestarts',
+  'ExecMainStartTimestampMonotonic',
+  'StateChangeTimestampMonotonic',
+];
 
 /** The argv that reads these units: one read-only `systemctl show`, never a shell. */
 export function showArgv(units: string[]): string[] {
@@ -39,11 +48,13 @@ export function parseShow(text: string, units: string[]): UnitState[] {
     .map((b) => b.trim())
     .filter(Boolean)
     .map((b) => new Map(b.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const)));
-  if (blocks.length !== units.length) throw new SystemdError(`systemctl show gave ${blocks.length} answers for ${units.length} units: not what systemctl prints`);
+  if (blocks.length !== units.length)
+    throw new SystemdError(`systemctl show gave ${blocks.length} answers for ${units.length} units: not what systemctl prints`);
   return blocks.map((p, i) => {
     const number = (key: string) => {
       const v = p.get(key);
-      if (v === undefined || !/^\d+$/.test(v)) throw new SystemdError(`systemctl show gave ${key}=${v ?? '(nothing)'} for ${units[i]}: not a number`);
+      if (v === undefined || !/^\d+$/.test(v))
+        throw new SystemdError(`systemctl show gave ${key}=${v ?? '(nothing)'} for ${units[i]}: not a number`);
       return Number(v);
     };
     const word = (key: string) => {
@@ -65,13 +76,21 @@ export function parseShow(text: string, units: string[]): UnitState[] {
 }
 
 /** The units' states, and the clock they are measured on, read through a runner (local or SSH). */
-export async function readUnits(run: CommandRunner, units: string[], signal: AbortSignal, monotonicNowUs: () => Promise<number>): Promise<{ units: UnitState[]; nowUs: number }> {
+export async function readUnits(
+  run: CommandRunner,
+  units: string[],
+  signal: AbortSignal,
+  monotonicNowUs: () => Promise<number>,
+): Promise<{ units: UnitState[]; nowUs: number }> {
   let text: string;
   try {
     text = await run(showArgv(units), signal);
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new SystemdError('cannot ask systemd about the units', { cause: err, fix: 'run the check on a host where systemd runs (systemctl show must work for the check user)' });
+    throw new SystemdError('cannot ask systemd about the units', {
+      cause: err,
+      fix: 'run the check on a host where systemd runs (systemctl show must work for the check user)',
+    });
   }
   const [states, nowUs] = [parseShow(text, units), await monotonicNowUs()];
   return { units: states, nowUs };

@@ -21,20 +21,68 @@ export function makeCerts(ips: string[] = ['127.0.0.1']): Certs {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   ossl('req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '2', '-subj', '/CN=microk8s-checks-test-ca');
   ossl('req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=kube-apiserver');
-  writeFileSync(p('ext.cnf'), `subjectAltName=${[...ips.map((ip) => `IP:${ip}`), 'DNS:localhost', 'DNS:kubernetes.default.svc'].join(',')}\n`);
-  ossl('x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.crt'), '-days', '2', '-extfile', p('ext.cnf'));
+  writeFileSync(
+    p('ext.cnf'),
+    `subjectAltName=${[...ips.map((ip) => `IP:${ip}`), 'DNS:localhost', 'DNS:kubernetes.default.svc'].join(',')}\n`,
+  );
+  ossl(
+    'x509',
+    '-req',
+    '-in',
+    p('server.csr'),
+    '-CA',
+    p('ca.crt'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('server.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    p('ext.cnf'),
+  );
   // As the API server's --client-ca-file reads it: CN is the user name, O a group.
   ossl('req', ...ec, '-keyout', p('client.key'), '-out', p('client.csr'), '-subj', '/O=monitoring/CN=nagios');
   writeFileSync(p('client.cnf'), 'extendedKeyUsage=clientAuth\n');
-  ossl('x509', '-req', '-in', p('client.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('client.crt'), '-days', '2', '-extfile', p('client.cnf'));
-  return { dir, clientCertFile: p('client.crt'), clientKeyFile: p('client.key'), ca: readFileSync(p('ca.crt'), 'utf8'), serverKey: readFileSync(p('server.key'), 'utf8'), serverCert: readFileSync(p('server.crt'), 'utf8') };
+  ossl(
+    'x509',
+    '-req',
+    '-in',
+    p('client.csr'),
+    '-CA',
+    p('ca.crt'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('client.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    p('client.cnf'),
+  );
+  return {
+    dir,
+    clientCertFile: p('client.crt'),
+    clientKeyFile: p('client.key'),
+    ca: readFileSync(p('ca.crt'), 'utf8'),
+    serverKey: readFileSync(p('server.key'), 'utf8'),
+    serverCert: readFileSync(p('server.crt'), 'utf8'),
+  };
 }
 
 /**
  * A kubeconfig file as `microk8s config` writes one, with a bearer token user; or, given
  * certificate and key files, as MicroK8s' client-x509.config template does.
  */
-export function writeKubeconfig(dir: string, server: string, ca: string, user: string | { certFile: string; keyFile: string } | { exec: string }, name = 'kubeconfig'): string {
+export function writeKubeconfig(
+  dir: string,
+  server: string,
+  ca: string,
+  user: string | { certFile: string; keyFile: string } | { exec: string },
+  name = 'kubeconfig',
+): string {
   const file = join(dir, name);
   const credentials =
     typeof user === 'string'

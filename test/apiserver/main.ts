@@ -23,22 +23,50 @@ const dir = values.dir!;
 mkdirSync(dir, { recursive: true });
 const certs = makeCerts([values.host!]);
 const token = 'bench-token-0123456789abcdefghijklmnop';
-const api = await startApiServer({ certs, tokens: { [token]: { user: 'system:serviceaccount:monitoring:nagios' } }, host: values.host, port: Number(values.port) });
+const api = await startApiServer({
+  certs,
+  tokens: { [token]: { user: 'system:serviceaccount:monitoring:nagios' } },
+  host: values.host,
+  port: Number(values.port),
+});
 
 const states: JobState[] = ['complete', 'complete', 'complete', 'failed', 'running'];
 const jobs = Number(values.jobs);
 const batch: object[] = [];
 for (let i = 0; i < jobs; i++) {
   const state = states[i % states.length]!;
-  batch.push(job({ namespace: `team-${i % 20}`, name: `job-${i}`, state, finishedAgo: i % 3 === 0 ? 600 : 7200, cronJob: i % 2 ? `cron-${i % 20}` : undefined }));
+  batch.push(
+    job({
+      namespace: `team-${i % 20}`,
+      name: `job-${i}`,
+      state,
+      finishedAgo: i % 3 === 0 ? 600 : 7200,
+      cronJob: i % 2 ? `cron-${i % 20}` : undefined,
+    }),
+  );
 }
 api.add('jobs', ...batch);
 for (let i = 0; i < Number(values.deployments); i++) {
-  const d = deployment({ namespace: `team-${i % 20}`, name: `app-${i}`, generation: i % 50 === 0 ? 4 : 3, observedGeneration: 3, specChangedAgo: 900 });
+  const d = deployment({
+    namespace: `team-${i % 20}`,
+    name: `app-${i}`,
+    generation: i % 50 === 0 ? 4 : 3,
+    observedGeneration: 3,
+    specChangedAgo: 900,
+  });
   const rs = replicaSet(d, 1);
   api.add('deployments', d);
   api.add('replicasets', rs);
-  api.add('pods', pod({ namespace: d.metadata.namespace as string, name: `${rs.metadata.name}-abcde`, node: 'node1', ip: `10.1.${(i >> 8) & 255}.${i & 255}`, owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid } }));
+  api.add(
+    'pods',
+    pod({
+      namespace: d.metadata.namespace as string,
+      name: `${rs.metadata.name}-abcde`,
+      node: 'node1',
+      ip: `10.1.${(i >> 8) & 255}.${i & 255}`,
+      owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid },
+    }),
+  );
 }
 for (let i = 1; i <= Number(values.nodes); i++) api.add('nodes', node({ name: `k8s0${i}`, ip: `10.0.0.1${i}` }));
 const nodeNames = Array.from({ length: Number(values.nodes) }, (_, i) => `k8s0${i + 1}`);

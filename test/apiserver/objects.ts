@@ -5,7 +5,11 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 const ago = (s: number, now = Date.now()) => iso(now - s * 1000);
 const hash = (text: string, n: number) => createHash('sha1').update(text).digest('hex').slice(0, n);
 // pod-template-hash and pod suffixes use the safe alphabet of rand.SafeEncodeString
-const safe = (text: string, n: number) => [...createHash('sha1').update(text).digest()].slice(0, n).map((b) => 'bcdfghjklmnpqrstvwxz2456789'[b % 27]).join('');
+const safe = (text: string, n: number) =>
+  [...createHash('sha1').update(text).digest()]
+    .slice(0, n)
+    .map((b) => 'bcdfghjklmnpqrstvwxz2456789'[b % 27])
+    .join('');
 
 export type JobState = 'complete' | 'failed' | 'running' | 'suspended' | 'failure-target';
 
@@ -24,11 +28,26 @@ export function job(j: JobSpec) {
   const uid = randomUUID();
   const finished = j.finishedAgo ?? 7200;
   const startAgo = finished + 45;
-  const labels: Record<string, string> = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': j.name, 'controller-uid': uid, 'job-name': j.name, ...j.labels };
-  const metadata: Record<string, unknown> = { name: j.name, namespace: j.namespace, uid, generation: 1, creationTimestamp: ago(startAgo + 1), labels };
+  const labels: Record<string, string> = {
+    'batch.kubernetes.io/controller-uid': uid,
+    'batch.kubernetes.io/job-name': j.name,
+    'controller-uid': uid,
+    'job-name': j.name,
+    ...j.labels,
+  };
+  const metadata: Record<string, unknown> = {
+    name: j.name,
+    namespace: j.namespace,
+    uid,
+    generation: 1,
+    creationTimestamp: ago(startAgo + 1),
+    labels,
+  };
   if (j.cronJob) {
     metadata.annotations = { 'batch.kubernetes.io/cronjob-scheduled-timestamp': ago(startAgo + 1).replace('Z', '+00:00') };
-    metadata.ownerReferences = [{ apiVersion: 'batch/v1', kind: 'CronJob', name: j.cronJob, uid: randomUUID(), controller: true, blockOwnerDeletion: true }];
+    metadata.ownerReferences = [
+      { apiVersion: 'batch/v1', kind: 'CronJob', name: j.cronJob, uid: randomUUID(), controller: true, blockOwnerDeletion: true },
+    ];
   }
   const spec: Record<string, unknown> = {
     parallelism: 1,
@@ -36,9 +55,27 @@ export function job(j: JobSpec) {
     backoffLimit: 6,
     selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } },
     template: {
-      metadata: { creationTimestamp: null, labels: { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': j.name, 'controller-uid': uid, 'job-name': j.name } },
+      metadata: {
+        creationTimestamp: null,
+        labels: {
+          'batch.kubernetes.io/controller-uid': uid,
+          'batch.kubernetes.io/job-name': j.name,
+          'controller-uid': uid,
+          'job-name': j.name,
+        },
+      },
       spec: {
-        containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', 'echo done'], resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' }],
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox:1.36',
+            command: ['sh', '-c', 'echo done'],
+            resources: {},
+            terminationMessagePath: '/dev/termination-log',
+            terminationMessagePolicy: 'File',
+            imagePullPolicy: 'IfNotPresent',
+          },
+        ],
         restartPolicy: 'Never',
         terminationGracePeriodSeconds: 30,
         dnsPolicy: 'ClusterFirst',
@@ -71,8 +108,22 @@ export function job(j: JobSpec) {
     case 'failed':
       status = {
         conditions: [
-          { type: 'FailureTarget', status: 'True', lastProbeTime: t, lastTransitionTime: t, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
-          { type: 'Failed', status: 'True', lastProbeTime: t, lastTransitionTime: t, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+          {
+            type: 'FailureTarget',
+            status: 'True',
+            lastProbeTime: t,
+            lastTransitionTime: t,
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+          },
+          {
+            type: 'Failed',
+            status: 'True',
+            lastProbeTime: t,
+            lastTransitionTime: t,
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+          },
         ],
         startTime: ago(startAgo),
         failed: 7,
@@ -83,7 +134,16 @@ export function job(j: JobSpec) {
       break;
     case 'failure-target':
       status = {
-        conditions: [{ type: 'FailureTarget', status: 'True', lastProbeTime: t, lastTransitionTime: t, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }],
+        conditions: [
+          {
+            type: 'FailureTarget',
+            status: 'True',
+            lastProbeTime: t,
+            lastTransitionTime: t,
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+          },
+        ],
         startTime: ago(startAgo),
         failed: 6,
         terminating: 1,
@@ -95,10 +155,16 @@ export function job(j: JobSpec) {
       status = { startTime: ago(finished), active: 1, terminating: 0, uncountedTerminatedPods: {}, ready: 1 };
       break;
     case 'suspended':
-      status = { conditions: [{ type: 'Suspended', status: 'True', lastProbeTime: t, lastTransitionTime: t, reason: 'JobSuspended', message: 'Job suspended' }] };
+      status = {
+        conditions: [
+          { type: 'Suspended', status: 'True', lastProbeTime: t, lastTransitionTime: t, reason: 'JobSuspended', message: 'Job suspended' },
+        ],
+      };
       break;
   }
-  return { metadata, spec, status } as unknown as { metadata: { name: string; namespace: string; labels: Record<string, string> } } & Record<string, unknown>;
+  return { metadata, spec, status } as unknown as {
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+  } & Record<string, unknown>;
 }
 
 export interface DeploymentSpec {
@@ -145,7 +211,9 @@ export function deployment(d: DeploymentSpec) {
         apiVersion: 'apps/v1',
         time: ago(changed),
         fieldsType: 'FieldsV1',
-        fieldsV1: { 'f:spec': { 'f:replicas': {}, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { 'f:image': {} } } } } } },
+        fieldsV1: {
+          'f:spec': { 'f:replicas': {}, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { 'f:image': {} } } } } },
+        },
       },
       {
         manager: 'kube-controller-manager',
@@ -153,20 +221,40 @@ export function deployment(d: DeploymentSpec) {
         apiVersion: 'apps/v1',
         time: ago(Math.max(changed + 5, 60)),
         fieldsType: 'FieldsV1',
-        fieldsV1: { 'f:metadata': { 'f:annotations': { 'f:deployment.kubernetes.io/revision': {} } }, 'f:status': { 'f:availableReplicas': {}, 'f:observedGeneration': {} } },
+        fieldsV1: {
+          'f:metadata': { 'f:annotations': { 'f:deployment.kubernetes.io/revision': {} } },
+          'f:status': { 'f:availableReplicas': {}, 'f:observedGeneration': {} },
+        },
         subresource: 'status',
       },
     ];
   }
   const progressing = d.progressDeadlineExceeded
-    ? { type: 'Progressing', status: 'False', lastUpdateTime: ago(60), lastTransitionTime: ago(60), reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }
-    : { type: 'Progressing', status: 'True', lastUpdateTime: ago(changed), lastTransitionTime: ago(86400 * 30), reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` };
+    ? {
+        type: 'Progressing',
+        status: 'False',
+        lastUpdateTime: ago(60),
+        lastTransitionTime: ago(60),
+        reason: 'ProgressDeadlineExceeded',
+        message: `ReplicaSet "${rsName}" has timed out progressing.`,
+      }
+    : {
+        type: 'Progressing',
+        status: 'True',
+        lastUpdateTime: ago(changed),
+        lastTransitionTime: ago(86400 * 30),
+        reason: 'NewReplicaSetAvailable',
+        message: `ReplicaSet "${rsName}" has successfully progressed.`,
+      };
   const obj = {
     metadata,
     spec: {
       replicas,
       selector: { matchLabels: { app: d.name } },
-      template: { metadata: { creationTimestamp: null, labels: { app: d.name } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27', resources: {} }], restartPolicy: 'Always' } },
+      template: {
+        metadata: { creationTimestamp: null, labels: { app: d.name } },
+        spec: { containers: [{ name: 'app', image: 'nginx:1.27', resources: {} }], restartPolicy: 'Always' },
+      },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
       revisionHistoryLimit: 10,
       progressDeadlineSeconds: 600,
@@ -178,7 +266,14 @@ export function deployment(d: DeploymentSpec) {
       readyReplicas: replicas,
       availableReplicas: replicas,
       conditions: [
-        { type: 'Available', status: 'True', lastUpdateTime: ago(86400), lastTransitionTime: ago(86400), reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' },
+        {
+          type: 'Available',
+          status: 'True',
+          lastUpdateTime: ago(86400),
+          lastTransitionTime: ago(86400),
+          reason: 'MinimumReplicasAvailable',
+          message: 'Deployment has minimum availability.',
+        },
         progressing,
       ],
     },
@@ -199,11 +294,27 @@ export function replicaSet(dep: ReturnType<typeof deployment>, available: number
       generation: 1,
       creationTimestamp: ago(86400),
       labels: { app: d.name, 'pod-template-hash': templateHash },
-      annotations: { 'deployment.kubernetes.io/desired-replicas': String(dep.spec.replicas), 'deployment.kubernetes.io/max-replicas': String(dep.spec.replicas + 1), 'deployment.kubernetes.io/revision': String(d.generation) },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.name, uid: d.uid, controller: true, blockOwnerDeletion: true }],
+      annotations: {
+        'deployment.kubernetes.io/desired-replicas': String(dep.spec.replicas),
+        'deployment.kubernetes.io/max-replicas': String(dep.spec.replicas + 1),
+        'deployment.kubernetes.io/revision': String(d.generation),
+      },
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: d.name, uid: d.uid, controller: true, blockOwnerDeletion: true },
+      ],
     },
-    spec: { replicas: dep.spec.replicas, selector: { matchLabels: { app: d.name, 'pod-template-hash': templateHash } }, template: dep.spec.template },
-    status: { replicas: available, fullyLabeledReplicas: available, readyReplicas: available, availableReplicas: available, observedGeneration: 1 },
+    spec: {
+      replicas: dep.spec.replicas,
+      selector: { matchLabels: { app: d.name, 'pod-template-hash': templateHash } },
+      template: dep.spec.template,
+    },
+    status: {
+      replicas: available,
+      fullyLabeledReplicas: available,
+      readyReplicas: available,
+      availableReplicas: available,
+      observedGeneration: 1,
+    },
   };
 }
 
@@ -246,12 +357,31 @@ export function pod(p: PodSpec) {
       'cni.projectcalico.org/podIPs': podIPs.map((ip) => `${ip}/${ip.includes(':') ? 128 : 32}`).join(','),
     };
   }
-  if (p.owner) metadata.ownerReferences = [{ apiVersion: p.owner.kind === 'Job' ? 'batch/v1' : 'apps/v1', kind: p.owner.kind, name: p.owner.name, uid: p.owner.uid, controller: true, blockOwnerDeletion: true }];
+  if (p.owner)
+    metadata.ownerReferences = [
+      {
+        apiVersion: p.owner.kind === 'Job' ? 'batch/v1' : 'apps/v1',
+        kind: p.owner.kind,
+        name: p.owner.name,
+        uid: p.owner.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
   const name = p.containerName ?? 'app';
   return {
     metadata,
     spec: {
-      containers: [{ name, image: 'nginx:1.27', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' }],
+      containers: [
+        {
+          name,
+          image: 'nginx:1.27',
+          resources: {},
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+          imagePullPolicy: 'IfNotPresent',
+        },
+      ],
       restartPolicy: 'Always',
       terminationGracePeriodSeconds: 30,
       dnsPolicy: 'ClusterFirst',
@@ -270,8 +400,20 @@ export function pod(p: PodSpec) {
       conditions: [
         { type: 'PodReadyToStartContainers', status: tr(phase === 'Running'), lastProbeTime: null, lastTransitionTime: ago(started) },
         { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: ago(started + 1) },
-        { type: 'Ready', status: tr(ready), lastProbeTime: null, lastTransitionTime: ago(started), ...(ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${name}]` }) },
-        { type: 'ContainersReady', status: tr(ready), lastProbeTime: null, lastTransitionTime: ago(started), ...(ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${name}]` }) },
+        {
+          type: 'Ready',
+          status: tr(ready),
+          lastProbeTime: null,
+          lastTransitionTime: ago(started),
+          ...(ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${name}]` }),
+        },
+        {
+          type: 'ContainersReady',
+          status: tr(ready),
+          lastProbeTime: null,
+          lastTransitionTime: ago(started),
+          ...(ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${name}]` }),
+        },
         { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ago(started + 2) },
       ],
       hostIP,
@@ -281,7 +423,18 @@ export function pod(p: PodSpec) {
       containerStatuses: [
         {
           name,
-          state: phase === 'Running' ? { running: { startedAt: ago(started) } } : { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, reason: phase === 'Succeeded' ? 'Completed' : 'Error', startedAt: ago(started), finishedAt: ago(started - 5), containerID: containerId } },
+          state:
+            phase === 'Running'
+              ? { running: { startedAt: ago(started) } }
+              : {
+                  terminated: {
+                    exitCode: phase === 'Succeeded' ? 0 : 1,
+                    reason: phase === 'Succeeded' ? 'Completed' : 'Error',
+                    startedAt: ago(started),
+                    finishedAt: ago(started - 5),
+                    containerID: containerId,
+                  },
+                },
           lastState: {},
           ready,
           restartCount: p.restarts ?? 0,
@@ -309,37 +462,87 @@ const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z
 export function node(n: NodeSpec) {
   const ready = n.ready ?? true;
   const heartbeat = ready ? ago(20) : ago(300);
-  const pressure = (type: string, reason: string, message: string) => ({ type, status: ready ? 'False' : 'Unknown', lastHeartbeatTime: heartbeat, lastTransitionTime: ago(86400), reason: ready ? reason : 'NodeStatusUnknown', message: ready ? message : 'Kubelet stopped posting node status.' });
+  const pressure = (type: string, reason: string, message: string) => ({
+    type,
+    status: ready ? 'False' : 'Unknown',
+    lastHeartbeatTime: heartbeat,
+    lastTransitionTime: ago(86400),
+    reason: ready ? reason : 'NodeStatusUnknown',
+    message: ready ? message : 'Kubelet stopped posting node status.',
+  });
   const taints = [...(n.taints ?? [])];
   if (n.unschedulable) taints.push({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
-  if (!ready) taints.push({ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' });
+  if (!ready)
+    taints.push(
+      { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' },
+    );
   return {
     metadata: {
       name: n.name,
       uid: randomUUID(),
       creationTimestamp: ago(86400 * 90),
-      labels: { 'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', 'microk8s.io/cluster': 'true', 'node.kubernetes.io/microk8s-controlplane': 'microk8s-controlplane' },
+      labels: {
+        'beta.kubernetes.io/arch': 'amd64',
+        'beta.kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'kubernetes.io/hostname': n.name,
+        'kubernetes.io/os': 'linux',
+        'microk8s.io/cluster': 'true',
+        'node.kubernetes.io/microk8s-controlplane': 'microk8s-controlplane',
+      },
       annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
     },
-    spec: { ...(n.unschedulable ? { unschedulable: true } : {}), ...(taints.length ? { taints: taints.map((t) => (t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute' ? { ...t, timeAdded: ago(250) } : t)) } : {}) },
+    spec: {
+      ...(n.unschedulable ? { unschedulable: true } : {}),
+      ...(taints.length
+        ? {
+            taints: taints.map((t) =>
+              t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute' ? { ...t, timeAdded: ago(250) } : t,
+            ),
+          }
+        : {}),
+    },
     status: {
       conditions: [
         pressure('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
         pressure('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
         pressure('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-        { type: 'Ready', status: ready ? 'True' : 'Unknown', lastHeartbeatTime: heartbeat, lastTransitionTime: ago(ready ? 86400 : 250), reason: ready ? 'KubeletReady' : 'NodeStatusUnknown', message: ready ? 'kubelet is posting ready status' : 'Kubelet stopped posting node status.' },
+        {
+          type: 'Ready',
+          status: ready ? 'True' : 'Unknown',
+          lastHeartbeatTime: heartbeat,
+          lastTransitionTime: ago(ready ? 86400 : 250),
+          reason: ready ? 'KubeletReady' : 'NodeStatusUnknown',
+          message: ready ? 'kubelet is posting ready status' : 'Kubelet stopped posting node status.',
+        },
       ],
       addresses: [
         { type: 'InternalIP', address: n.ip },
         { type: 'Hostname', address: n.name },
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
-      nodeInfo: { machineID: hash(n.name, 32), systemUUID: randomUUID(), bootID: randomUUID(), kernelVersion: '6.8.0-49-generic', osImage: 'Ubuntu 24.04.1 LTS', containerRuntimeVersion: 'containerd://1.7.27', kubeletVersion: 'v1.32.3', kubeProxyVersion: 'v1.32.3', operatingSystem: 'linux', architecture: 'amd64' },
+      nodeInfo: {
+        machineID: hash(n.name, 32),
+        systemUUID: randomUUID(),
+        bootID: randomUUID(),
+        kernelVersion: '6.8.0-49-generic',
+        osImage: 'Ubuntu 24.04.1 LTS',
+        containerRuntimeVersion: 'containerd://1.7.27',
+        kubeletVersion: 'v1.32.3',
+        kubeProxyVersion: 'v1.32.3',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
     },
   };
 }
 
-export function lease(name: string, holder: string | undefined, opts: { renewedAgo?: number; duration?: number; transitions?: number } = {}) {
+export function lease(
+  name: string,
+  holder: string | undefined,
+  opts: { renewedAgo?: number; duration?: number; transitions?: number } = {},
+) {
   const now = Date.now();
   return {
     metadata: { name, namespace: 'kube-system', uid: randomUUID(), creationTimestamp: ago(86400 * 90) },

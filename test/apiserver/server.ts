@@ -8,7 +8,10 @@ import type { TLSSocket } from 'node:tls';
 import { matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.ts';
 import type { Certs } from './certs.ts';
 
-type Obj = { metadata: { name: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string }; [k: string]: unknown };
+type Obj = {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string };
+  [k: string]: unknown;
+};
 type FieldGetter = (o: any) => string;
 
 interface ResourceDef {
@@ -28,7 +31,10 @@ const META: Record<string, FieldGetter> = {
 
 export const RESOURCES: Record<string, ResourceDef> = {
   pods: {
-    group: '', version: 'v1', kind: 'Pod', namespaced: true,
+    group: '',
+    version: 'v1',
+    kind: 'Pod',
+    namespaced: true,
     fields: {
       ...META,
       'spec.nodeName': (o) => o.spec?.nodeName ?? '',
@@ -42,9 +48,18 @@ export const RESOURCES: Record<string, ResourceDef> = {
       'status.nominatedNodeName': (o) => o.status?.nominatedNodeName ?? '',
     },
   },
-  nodes: { group: '', version: 'v1', kind: 'Node', namespaced: false, fields: { 'metadata.name': META['metadata.name']!, 'spec.unschedulable': (o) => String(o.spec?.unschedulable ?? false) } },
+  nodes: {
+    group: '',
+    version: 'v1',
+    kind: 'Node',
+    namespaced: false,
+    fields: { 'metadata.name': META['metadata.name']!, 'spec.unschedulable': (o) => String(o.spec?.unschedulable ?? false) },
+  },
   events: {
-    group: '', version: 'v1', kind: 'Event', namespaced: true,
+    group: '',
+    version: 'v1',
+    kind: 'Event',
+    namespaced: true,
     fields: {
       ...META,
       'involvedObject.kind': (o) => o.involvedObject?.kind ?? '',
@@ -56,14 +71,33 @@ export const RESOURCES: Record<string, ResourceDef> = {
       source: (o) => o.source?.component ?? '',
     },
   },
-  jobs: { group: 'batch', version: 'v1', kind: 'Job', namespaced: true, fieldErrorType: 'batchv1.Job', fields: { ...META, 'status.successful': (o) => String(o.status?.succeeded ?? 0) } },
+  jobs: {
+    group: 'batch',
+    version: 'v1',
+    kind: 'Job',
+    namespaced: true,
+    fieldErrorType: 'batchv1.Job',
+    fields: { ...META, 'status.successful': (o) => String(o.status?.succeeded ?? 0) },
+  },
   cronjobs: { group: 'batch', version: 'v1', kind: 'CronJob', namespaced: true, fields: META },
   deployments: { group: 'apps', version: 'v1', kind: 'Deployment', namespaced: true, fields: META },
-  replicasets: { group: 'apps', version: 'v1', kind: 'ReplicaSet', namespaced: true, fields: { ...META, 'status.replicas': (o) => String(o.status?.replicas ?? 0) } },
+  replicasets: {
+    group: 'apps',
+    version: 'v1',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    fields: { ...META, 'status.replicas': (o) => String(o.status?.replicas ?? 0) },
+  },
   statefulsets: { group: 'apps', version: 'v1', kind: 'StatefulSet', namespaced: true, fields: META },
   daemonsets: { group: 'apps', version: 'v1', kind: 'DaemonSet', namespaced: true, fields: META },
   leases: { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', namespaced: true, fields: META },
-  namespaces: { group: '', version: 'v1', kind: 'Namespace', namespaced: false, fields: { 'metadata.name': META['metadata.name']!, 'status.phase': (o) => o.status?.phase ?? '' } },
+  namespaces: {
+    group: '',
+    version: 'v1',
+    kind: 'Namespace',
+    namespaced: false,
+    fields: { 'metadata.name': META['metadata.name']!, 'status.phase': (o) => o.status?.phase ?? '' },
+  },
 };
 
 export interface RequestRecord {
@@ -133,12 +167,26 @@ export interface ApiServer {
 }
 
 function status(res: ServerResponse, code: number, reason: string, message: string, extra: Record<string, unknown> = {}): void {
-  send(res, code, { kind: 'Status', apiVersion: 'v1', metadata: extra.metadata ?? {}, status: 'Failure', message, reason, ...(extra.details ? { details: extra.details } : {}), code });
+  send(res, code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: extra.metadata ?? {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(extra.details ? { details: extra.details } : {}),
+    code,
+  });
 }
 
 function send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Audit-Id': crypto.randomUUID(), ...headers });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Audit-Id': crypto.randomUUID(),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -162,7 +210,12 @@ function certificateUser(socket: TLSSocket): Identity | undefined {
 const keyOf = (o: Obj) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const gr = (d: ResourceDef, resource: string) => (d.group ? `${resource}.${d.group}` : resource);
 
-export async function startApiServer(opts: { certs: Certs; tokens: Record<string, Identity>; host?: string; port?: number }): Promise<ApiServer> {
+export async function startApiServer(opts: {
+  certs: Certs;
+  tokens: Record<string, Identity>;
+  host?: string;
+  port?: number;
+}): Promise<ApiServer> {
   const store = new Map<string, Obj[]>();
   const sorted = new Map<string, boolean>();
   let rv = 1000;
@@ -235,7 +288,14 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
       req.socket.destroy();
       return;
     }
-    const record: RequestRecord = { method: req.method ?? '', path: url.pathname, query, status: 0, connection, userAgent: req.headers['user-agent'] };
+    const record: RequestRecord = {
+      method: req.method ?? '',
+      path: url.pathname,
+      query,
+      status: 0,
+      connection,
+      userAgent: req.headers['user-agent'],
+    };
     requests.push(record);
     const reply = (fn: () => void) => {
       const origWriteHead = res.writeHead.bind(res);
@@ -257,7 +317,16 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
         fault.times--;
         const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
         const reason = fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError';
-        const body = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: fault.status === 429 ? 'Too many requests, please try again later.' : 'the server is currently unable to handle the request', reason, code: fault.status };
+        const body = {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message:
+            fault.status === 429 ? 'Too many requests, please try again later.' : 'the server is currently unable to handle the request',
+          reason,
+          code: fault.status,
+        };
         return send(res, fault.status, body, headers);
       }
 
@@ -267,24 +336,48 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
       const m = /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
       const def = m ? RESOURCES[m[4]!] : undefined;
       if (!m || !def || (m[1] ?? '') !== def.group || (m[2] ?? 'v1') !== def.version || (m[3] && !def.namespaced)) {
-        return status(res, 404, 'NotFound', 'the server could not find the requested resource', { details: { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] } });
+        return status(res, 404, 'NotFound', 'the server could not find the requested resource', {
+          details: { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] },
+        });
       }
       const resource = m[4]!;
       const namespace = m[3];
       const name = m[5];
-      const verb = req.method === 'GET' ? (name ? 'get' : query.watch === 'true' || query.watch === '1' ? 'watch' : 'list') : (req.method ?? '').toLowerCase();
+      const verb =
+        req.method === 'GET'
+          ? name
+            ? 'get'
+            : query.watch === 'true' || query.watch === '1'
+              ? 'watch'
+              : 'list'
+          : (req.method ?? '').toLowerCase();
       if (ident.can && !ident.can(verb, resource, namespace)) {
         const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
-        return status(res, 403, 'Forbidden', `${gr(def, resource)} is forbidden: User "${ident.user}" cannot ${verb} resource "${resource}" in API group "${def.group}" ${scope}`, {
-          details: { group: def.group, kind: resource, ...(name ? { name } : {}) },
-        });
+        return status(
+          res,
+          403,
+          'Forbidden',
+          `${gr(def, resource)} is forbidden: User "${ident.user}" cannot ${verb} resource "${resource}" in API group "${def.group}" ${scope}`,
+          {
+            details: { group: def.group, kind: resource, ...(name ? { name } : {}) },
+          },
+        );
       }
-      if (req.method !== 'GET') return status(res, 405, 'MethodNotAllowed', `${req.method} is not supported by this test server, and the checks must never send it`);
+      if (req.method !== 'GET')
+        return status(
+          res,
+          405,
+          'MethodNotAllowed',
+          `${req.method} is not supported by this test server, and the checks must never send it`,
+        );
 
       const all = items(resource);
       if (name) {
         const found = all.find((o) => o.metadata.name === name && (o.metadata.namespace ?? undefined) === namespace);
-        if (!found) return status(res, 404, 'NotFound', `${gr(def, resource)} "${name}" not found`, { details: { name, group: def.group, kind: resource } });
+        if (!found)
+          return status(res, 404, 'NotFound', `${gr(def, resource)} "${name}" not found`, {
+            details: { name, group: def.group, kind: resource },
+          });
         return send(res, 200, { kind: def.kind, apiVersion: def.group ? `${def.group}/${def.version}` : 'v1', ...found });
       }
 
@@ -299,21 +392,39 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
       for (const f of fieldReqs) {
         if (!def.fields[f.field]) {
           const apiVersion = `${def.group ? `${def.group}/` : ''}${def.version}`;
-          const why = def.fieldErrorType ? `field label "${f.field}" not supported for ${def.fieldErrorType}` : `field label not supported: ${f.field}`;
-          return status(res, 400, 'BadRequest', `Unable to find "${apiVersion}, Resource=${resource}" that match label selector "${query.labelSelector ?? ''}", field selector "${query.fieldSelector ?? ''}": ${why}`);
+          const why = def.fieldErrorType
+            ? `field label "${f.field}" not supported for ${def.fieldErrorType}`
+            : `field label not supported: ${f.field}`;
+          return status(
+            res,
+            400,
+            'BadRequest',
+            `Unable to find "${apiVersion}, Resource=${resource}" that match label selector "${query.labelSelector ?? ''}", field selector "${query.fieldSelector ?? ''}": ${why}`,
+          );
         }
       }
 
       const fromCache = query.resourceVersion === '0';
       if (!fromCache && !query.continue && frozen && api.cache.consistentReads !== 'storage') {
-        if (api.cache.consistentReads === '504') return status(res, 504, 'Timeout', `Too large resource version: ${rv}, current: ${cacheRv()}`, { details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 } });
-        return status(res, 429, 'TooManyRequests', 'storage is (re)initializing: watch cache is temporarily behind', { details: { retryAfterSeconds: 1 } });
+        if (api.cache.consistentReads === '504')
+          return status(res, 504, 'Timeout', `Too large resource version: ${rv}, current: ${cacheRv()}`, {
+            details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+          });
+        return status(res, 429, 'TooManyRequests', 'storage is (re)initializing: watch cache is temporarily behind', {
+          details: { retryAfterSeconds: 1 },
+        });
       }
       let start = '';
       let listRv = fromCache ? cacheRv() : rv;
       if (query.continue) {
         const tok = decodeContinue(query.continue);
-        if (!tok) return status(res, 400, 'BadRequest', 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+        if (!tok)
+          return status(
+            res,
+            400,
+            'BadRequest',
+            'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+          );
         if (api.expireNextContinue) {
           api.expireNextContinue = false;
           return status(
@@ -330,7 +441,10 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
       // A list from the watch cache ignores limit (the API server serves it whole).
       const limit = query.limit && !fromCache ? Math.max(0, Number(query.limit)) : 0;
       const out: Obj[] = [];
-      const source = fromCache && frozen ? [...(frozen.objects.get(resource) ?? [])].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0)) : all;
+      const source =
+        fromCache && frozen
+          ? [...(frozen.objects.get(resource) ?? [])].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0))
+          : all;
       let i = lowerBound(source, start);
       let next: string | undefined;
       for (; i < source.length; i++) {
@@ -355,10 +469,13 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
   };
 
   // Client certificates are asked for but optional, and verified against the CA (--client-ca-file).
-  const server: Server = createServer({ key: opts.certs.serverKey, cert: opts.certs.serverCert, ca: opts.certs.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {
-    if (api.delayMs > 0) setTimeout(() => handle(req, res), api.delayMs);
-    else handle(req, res);
-  });
+  const server: Server = createServer(
+    { key: opts.certs.serverKey, cert: opts.certs.serverCert, ca: opts.certs.ca, requestCert: true, rejectUnauthorized: false },
+    (req, res) => {
+      if (api.delayMs > 0) setTimeout(() => handle(req, res), api.delayMs);
+      else handle(req, res);
+    },
+  );
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
   api.port = (server.address() as AddressInfo).port;
   const host = opts.host ?? '127.0.0.1';
@@ -366,23 +483,69 @@ export async function startApiServer(opts: { certs: Certs; tokens: Record<string
   return api;
 }
 
-const SHORT_NAMES: Record<string, string[]> = { pods: ['po'], nodes: ['no'], events: ['ev'], deployments: ['deploy'], replicasets: ['rs'], statefulsets: ['sts'], daemonsets: ['ds'], cronjobs: ['cj'] };
+const SHORT_NAMES: Record<string, string[]> = {
+  pods: ['po'],
+  nodes: ['no'],
+  events: ['ev'],
+  deployments: ['deploy'],
+  replicasets: ['rs'],
+  statefulsets: ['sts'],
+  daemonsets: ['ds'],
+  cronjobs: ['cj'],
+};
 
 /** Discovery documents, so kubectl (the admin's tool the benchmarks compare with) can find resources. */
 function discovery(path: string, url: string): unknown {
-  const groups = [...new Set(Object.values(RESOURCES).map((d) => d.group).filter(Boolean))];
+  const groups = [
+    ...new Set(
+      Object.values(RESOURCES)
+        .map((d) => d.group)
+        .filter(Boolean),
+    ),
+  ];
   const gv = (g: string) => `${g}/v1`;
-  if (path === '/version') return { major: '1', minor: '32', gitVersion: 'v1.32.3', gitCommit: '32cc146f75aad04beaaa245a7157eb35063a9f99', gitTreeState: 'clean', buildDate: '2025-03-11T19:52:21Z', goVersion: 'go1.23.6', compiler: 'gc', platform: 'linux/amd64' };
-  if (path === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: url.replace('https://', '') }] };
+  if (path === '/version')
+    return {
+      major: '1',
+      minor: '32',
+      gitVersion: 'v1.32.3',
+      gitCommit: '32cc146f75aad04beaaa245a7157eb35063a9f99',
+      gitTreeState: 'clean',
+      buildDate: '2025-03-11T19:52:21Z',
+      goVersion: 'go1.23.6',
+      compiler: 'gc',
+      platform: 'linux/amd64',
+    };
+  if (path === '/api')
+    return {
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: url.replace('https://', '') }],
+    };
   if (path === '/apis') {
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((g) => ({ name: g, versions: [{ groupVersion: gv(g), version: 'v1' }], preferredVersion: { groupVersion: gv(g), version: 'v1' } })) };
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: groups.map((g) => ({
+        name: g,
+        versions: [{ groupVersion: gv(g), version: 'v1' }],
+        preferredVersion: { groupVersion: gv(g), version: 'v1' },
+      })),
+    };
   }
   const m = /^\/(?:api\/v1|apis\/([^/]+)\/v1)$/.exec(path);
   if (!m || (m[1] && !groups.includes(m[1]))) return undefined;
   const group = m[1] ?? '';
   const resources = Object.entries(RESOURCES)
     .filter(([, d]) => d.group === group)
-    .map(([name, d]) => ({ name, singularName: d.kind.toLowerCase(), namespaced: d.namespaced, kind: d.kind, verbs: ['get', 'list', 'watch'], ...(SHORT_NAMES[name] ? { shortNames: SHORT_NAMES[name] } : {}) }));
+    .map(([name, d]) => ({
+      name,
+      singularName: d.kind.toLowerCase(),
+      namespaced: d.namespaced,
+      kind: d.kind,
+      verbs: ['get', 'list', 'watch'],
+      ...(SHORT_NAMES[name] ? { shortNames: SHORT_NAMES[name] } : {}),
+    }));
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? gv(group) : 'v1', resources };
 }
 

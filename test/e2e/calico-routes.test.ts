@@ -26,8 +26,19 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     c.api.requests.length = 0;
   });
 
-  const calicoNode = (ready = true) => pod({ namespace: 'kube-system', name: 'calico-node-cp8hh', node: 'node1', hostNetwork: true, ready, labels: { 'k8s-app': 'calico-node' }, containerName: 'calico-node', restarts: 2 });
-  const run = (...args: string[]) => runProcess('ip', ['netns', 'exec', node.name, `${DIST}/check_calico_routes`, '--kubeconfig', c.kubeconfig, ...args]);
+  const calicoNode = (ready = true) =>
+    pod({
+      namespace: 'kube-system',
+      name: 'calico-node-cp8hh',
+      node: 'node1',
+      hostNetwork: true,
+      ready,
+      labels: { 'k8s-app': 'calico-node' },
+      containerName: 'calico-node',
+      restarts: 2,
+    });
+  const run = (...args: string[]) =>
+    runProcess('ip', ['netns', 'exec', node.name, `${DIST}/check_calico_routes`, '--kubeconfig', c.kubeconfig, ...args]);
   let nextIp = 70;
   /** A Running pod on node1; with a route through its own veth unless told otherwise. */
   const workload = (name: string, route: 'own' | 'none' | { via: string } = 'own', extra: Partial<Parameters<typeof pod>[0]> = {}) => {
@@ -51,7 +62,9 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^CALICO-ROUTES CRITICAL - 1 of 5 Running pods on node1 without a host route through its veth/);
     expect(r.perf).toMatchObject({ missing: '1;;0;0', pods: '5;;;0', calico_restarts: '2c;;;0' });
-    expect(r.stdout).toContain(`web/checkout-5c6f7d8b9-q2w3e ${lost.ip} (expected dev ${lost.iface}, no route: falls into blackhole 10.1.73.64/26)`);
+    expect(r.stdout).toContain(
+      `web/checkout-5c6f7d8b9-q2w3e ${lost.ip} (expected dev ${lost.iface}, no route: falls into blackhole 10.1.73.64/26)`,
+    );
     expect(r.stdout).toContain('kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=node1');
     expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
     expect(c.api.requests.some((q) => q.query.fieldSelector === 'spec.nodeName=node1')).toBe(true);
@@ -84,7 +97,9 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     // A mistyped --node finds no calico-node either; it must not page as CRITICAL.
     const typo = await run('--node', 'nodel');
     expect(typo.code).toBe(3);
-    expect(typo.first).toBe("CALICO-ROUTES UNKNOWN - no node named 'nodel' in the cluster (fix: give --node as kubectl get nodes names it)");
+    expect(typo.first).toBe(
+      "CALICO-ROUTES UNKNOWN - no node named 'nodel' in the cluster (fix: give --node as kubectl get nodes names it)",
+    );
     c.api.add('pods', calicoNode(false));
     const notReady = await run('--node', 'node1');
     expect(notReady.code).toBe(2);
@@ -99,13 +114,30 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
       workload('remote-ok-6b8f9c7d5-aaaaa');
       const lost = workload('remote-lost-6b8f9c7d5-bbbbb', 'none');
       const known = sshd.knownHosts([node.nodeIp]);
-      const ssh = ['--host', node.nodeIp, '--node', 'node1', '--ssh-port', String(sshd.port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', known, '--ssh-user', 'root'];
+      const ssh = [
+        '--host',
+        node.nodeIp,
+        '--node',
+        'node1',
+        '--ssh-port',
+        String(sshd.port),
+        '--ssh-key',
+        sshd.clientKey,
+        '--ssh-known-hosts',
+        known,
+        '--ssh-user',
+        'root',
+      ];
       // Run from the host, outside the node's namespace: only SSH can see the node's routes.
       const r = await runProcess(`${DIST}/check_calico_routes`, ['--kubeconfig', c.kubeconfig, ...ssh]);
       expect(r.code).toBe(2);
       expect(r.perf).toMatchObject({ missing: '1;;0;0', pods: '2;;;0' });
       expect(r.stdout).toContain(`${lost.ip} (expected dev ${lost.iface}, no route: falls into blackhole 10.1.73.64/26)`);
-      const noNode = await runProcess(`${DIST}/check_calico_routes`, ['--kubeconfig', c.kubeconfig, ...ssh.filter((a) => a !== '--node' && a !== 'node1')]);
+      const noNode = await runProcess(`${DIST}/check_calico_routes`, [
+        '--kubeconfig',
+        c.kubeconfig,
+        ...ssh.filter((a) => a !== '--node' && a !== 'node1'),
+      ]);
       expect(noNode.code).toBe(3);
       expect(noNode.first).toMatch(/give --node/);
     } finally {

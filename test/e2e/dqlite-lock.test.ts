@@ -10,21 +10,33 @@ import { nagiosIds } from '../helpers/users.ts';
 const storm = (): Entry[] => {
   const entries: Entry[] = [];
   // 14 lock lines inside the last 5 minutes: 9 from k8s-dqlite, 5 from kubelite.
-  for (let i = 0; i < 9; i++) entries.push({ age: 20 + i * 25, service: DQLITE, message: logrus(at(20 + i * 25), 'error', i % 2 ? LOCK_CREATE : LOCK_TXN) });
+  for (let i = 0; i < 9; i++)
+    entries.push({ age: 20 + i * 25, service: DQLITE, message: logrus(at(20 + i * 25), 'error', i % 2 ? LOCK_CREATE : LOCK_TXN) });
   for (let i = 0; i < 5; i++) {
     const age = 15 + i * 40;
     entries.push({
       age,
       service: KUBELITE,
-      message: klog(at(age), 'E', KUBELITE.pid, 'leaderelection.go:429', 'Failed to update lock optimistically: rpc error: code = Unknown desc = exec (try: 500): database is locked, falling back to slow path'),
+      message: klog(
+        at(age),
+        'E',
+        KUBELITE.pid,
+        'leaderelection.go:429',
+        'Failed to update lock optimistically: rpc error: code = Unknown desc = exec (try: 500): database is locked, falling back to slow path',
+      ),
     });
   }
   // Older lock lines, outside the window.
   for (let i = 0; i < 6; i++) entries.push({ age: 600 + i * 60, service: DQLITE, message: logrus(at(600 + i * 60), 'error', LOCK_TXN) });
   // Lock lines from another unit, which the check must not read.
-  for (let i = 0; i < 4; i++) entries.push({ age: 30 + i, service: CONTAINERD, message: 'level=error msg="failed to write state: database is locked"' });
+  for (let i = 0; i < 4; i++)
+    entries.push({ age: 30 + i, service: CONTAINERD, message: 'level=error msg="failed to write state: database is locked"' });
   // Ordinary noise.
-  entries.push({ age: 50, service: KUBELITE, message: klog(at(50), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="rook-ceph/rook-ceph-csi-detect-version"') });
+  entries.push({
+    age: 50,
+    service: KUBELITE,
+    message: klog(at(50), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="rook-ceph/rook-ceph-csi-detect-version"'),
+  });
   return entries;
 };
 
@@ -45,10 +57,21 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     const quiet = await runBuilt('check_dqlite_lock', ['--journal-file', file]);
     const r = await runBuilt('check_dqlite_lock', ['--journal-file', file, '-vv']);
     expect(r.stdout).toBe(quiet.stdout);
-    const logged = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; argv?: string[]; code?: number });
+    const logged = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; argv?: string[]; code?: number });
     const started = logged.filter((l) => l.msg === 'journalctl started');
     expect(started.length).toBeGreaterThan(0);
-    for (const l of started) expect(l.argv).toEqual(expect.arrayContaining(['journalctl', `--file=${file}`, '--unit=snap.microk8s.daemon-k8s-dqlite.service', '--grep=database is locked']));
+    for (const l of started)
+      expect(l.argv).toEqual(
+        expect.arrayContaining([
+          'journalctl',
+          `--file=${file}`,
+          '--unit=snap.microk8s.daemon-k8s-dqlite.service',
+          '--grep=database is locked',
+        ]),
+      );
     expect(logged.filter((l) => l.msg === 'journalctl ended' && l.code === 0)).toHaveLength(started.length);
     expect(quiet.stderr).toBe('');
   });
@@ -69,7 +92,11 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
 
   it('is OK with no lock line at all in the window', async () => {
     const file = makeJournal([
-      { age: 20, service: KUBELITE, message: klog(at(20), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-29361840"') },
+      {
+        age: 20,
+        service: KUBELITE,
+        message: klog(at(20), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-29361840"'),
+      },
       { age: 900, service: DQLITE, message: logrus(at(900), 'error', LOCK_TXN) },
     ]);
     const r = await runBuilt('check_dqlite_lock', ['--journal-file', file]);
@@ -94,7 +121,9 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
   });
 
   it('never lets a | from a log line break the perfdata', async () => {
-    const file = makeJournal([{ age: 10, service: DQLITE, message: logrus(at(10), 'error', 'error in txn: exec (try: 500): database is locked | locked=0;;;') }]);
+    const file = makeJournal([
+      { age: 10, service: DQLITE, message: logrus(at(10), 'error', 'error in txn: exec (try: 500): database is locked | locked=0;;;') },
+    ]);
     const r = await runBuilt('check_dqlite_lock', ['--journal-file', file, '-w', '0']);
     expect(r.code).toBe(1);
     expect(r.first.split('|')).toHaveLength(2);
@@ -106,7 +135,9 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
   it('is UNKNOWN, never OK, for a journal file it cannot open', async () => {
     const r = await runBuilt('check_dqlite_lock', ['--journal-file', '/nonexistent/system.journal']);
     expect(r.code).toBe(3);
-    expect(r.first).toBe('DQLITE-LOCK UNKNOWN - cannot read the journal: /nonexistent/system.journal does not exist (fix: check --journal-dir/--journal-file)');
+    expect(r.first).toBe(
+      'DQLITE-LOCK UNKNOWN - cannot read the journal: /nonexistent/system.journal does not exist (fix: check --journal-dir/--journal-file)',
+    );
   });
 
   it.skipIf(!nagiosIds())('as the nagios user: UNKNOWN without journal access, a verdict with the group', async () => {
@@ -162,7 +193,8 @@ describe('check_dqlite_lock options and failures', () => {
 
   it('reads plain syslog lines from a file, skipping those before the window', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-text-'));
-    const fmt = (d: Date) => d.toLocaleString('en-US', { month: 'short' }) + ' ' + String(d.getDate()).padStart(2, '0') + ' ' + d.toTimeString().slice(0, 8);
+    const fmt = (d: Date) =>
+      d.toLocaleString('en-US', { month: 'short' }) + ' ' + String(d.getDate()).padStart(2, '0') + ' ' + d.toTimeString().slice(0, 8);
     const lines = [
       `${fmt(at(30))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${logrus(at(30), 'error', LOCK_TXN)}`,
       `${fmt(at(40))} microk8s.daemon-k8s-dqlite[739]: ${logrus(at(40), 'error', LOCK_TXN)}`,
@@ -202,4 +234,3 @@ describe('check_dqlite_lock options and failures', () => {
     expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - cannot read log file \/nonexistent\/kine\.log: .*no such file/i);
   });
 });
-

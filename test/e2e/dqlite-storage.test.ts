@@ -22,7 +22,8 @@ function sparse(path: string, bytes: number, mtimeMs = Date.now()): void {
 function backend(snapshots: { mb: number; agoSeconds: number }[], dir = scratch()): string {
   sparse(join(dir, '0000000012981761-0000000012982784'), 8 * MB);
   sparse(join(dir, 'open-1'), 8 * MB);
-  for (const f of ['cluster.yaml', 'info.yaml', 'cluster.crt', 'cluster.key', 'metadata1', 'metadata2', 'failure-domain']) writeFileSync(join(dir, f), 'x\n');
+  for (const f of ['cluster.yaml', 'info.yaml', 'cluster.crt', 'cluster.key', 'metadata1', 'metadata2', 'failure-domain'])
+    writeFileSync(join(dir, f), 'x\n');
   let index = 12982784;
   for (const s of snapshots) {
     const at = Date.now() - s.agoSeconds * 1000;
@@ -33,11 +34,17 @@ function backend(snapshots: { mb: number; agoSeconds: number }[], dir = scratch(
   return dir;
 }
 
-const state = (dir: string) => readdirSync(dir).map((n) => `${n} ${statSync(join(dir, n)).size} ${statSync(join(dir, n)).mtimeMs}`).sort();
+const state = (dir: string) =>
+  readdirSync(dir)
+    .map((n) => `${n} ${statSync(join(dir, n)).size} ${statSync(join(dir, n)).mtimeMs}`)
+    .sort();
 
 describe('check_dqlite_storage', () => {
   it('newest snapshot 237 MB: CRITICAL; 12.7 MB: OK; the directory is left as it was', async () => {
-    const bloated = backend([{ mb: 230, agoSeconds: 1500 }, { mb: 237, agoSeconds: 300 }]);
+    const bloated = backend([
+      { mb: 230, agoSeconds: 1500 },
+      { mb: 237, agoSeconds: 300 },
+    ]);
     const before = state(bloated);
     const r = await runBuilt('check_dqlite_storage', ['--backend-dir', bloated]);
     expect(r.code).toBe(2);
@@ -47,11 +54,20 @@ describe('check_dqlite_storage', () => {
     expect(state(bloated)).toEqual(before);
     const healthy = await runBuilt('check_dqlite_storage', ['--backend-dir', backend([{ mb: 12.7, agoSeconds: 900 }])]);
     expect(healthy.code).toBe(0);
-    expect(healthy.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot 12\.7 MB, 0 snapshots\/h, [\d.]+% free on \S+ \| snapshot_size=12\.7MB;50;150;0 snapshots_per_hour=0;;;0 free_pct=[\d.]+%;20:;10:;0;100 backend_size=28\.7MB;;;0$/);
+    expect(healthy.first).toMatch(
+      /^DQLITE-STORAGE OK - newest snapshot 12\.7 MB, 0 snapshots\/h, [\d.]+% free on \S+ \| snapshot_size=12\.7MB;50;150;0 snapshots_per_hour=0;;;0 free_pct=[\d.]+%;20:;10:;0;100 backend_size=28\.7MB;;;0$/,
+    );
   });
 
   it('three snapshots in the last 6 minutes: WARNING', async () => {
-    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', backend([{ mb: 12, agoSeconds: 350 }, { mb: 12, agoSeconds: 200 }, { mb: 12, agoSeconds: 40 }])]);
+    const r = await runBuilt('check_dqlite_storage', [
+      '--backend-dir',
+      backend([
+        { mb: 12, agoSeconds: 350 },
+        { mb: 12, agoSeconds: 200 },
+        { mb: 12, agoSeconds: 40 },
+      ]),
+    ]);
     expect(r.code).toBe(1);
     expect(r.first).toMatch(/3 snapshots in the last 10m \(18\/h, more than one per 5 minutes\)/);
     expect(r.perf.snapshots_per_hour).toBe('18;;;0');
@@ -61,9 +77,15 @@ describe('check_dqlite_storage', () => {
     if (process.getuid?.() !== 0) return;
     const dir = backend([{ mb: 12, agoSeconds: 60 }]);
     execFileSync('chmod', ['700', dir]);
-    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir], { uid: 65534, gid: 65534, env: { PATH: '/usr/bin:/bin', HOME: tmpdir() } });
+    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir], {
+      uid: 65534,
+      gid: 65534,
+      env: { PATH: '/usr/bin:/bin', HOME: tmpdir() },
+    });
     expect(r.code).toBe(3);
-    expect(r.first).toBe(`DQLITE-STORAGE UNKNOWN - cannot list ${dir}: permission denied (fix: let the check user list the backend directory only: sudo setfacl -m u:nagios:rx <backend> (again after a snap refresh))`);
+    expect(r.first).toBe(
+      `DQLITE-STORAGE UNKNOWN - cannot list ${dir}: permission denied (fix: let the check user list the backend directory only: sudo setfacl -m u:nagios:rx <backend> (again after a snap refresh))`,
+    );
   });
 
   it('--freelist asks the dqlite CLI for the free pages (read-only SELECTs); 96% free is WARNING', async () => {
@@ -75,7 +97,9 @@ describe('check_dqlite_storage', () => {
     expect(r.code).toBe(1);
     expect(r.first).toMatch(/^DQLITE-STORAGE WARNING - 95\.9% of the database is free pages \(257710 of 268790\)/);
     expect(r.perf.freelist_pct).toBe('95.9%;~:50;;0;100');
-    expect(execFileSync('cat', [log], { encoding: 'utf8' })).toBe(`-s file://${dir}/cluster.yaml -c ${dir}/cluster.crt -k ${dir}/cluster.key k8s SELECT * FROM pragma_page_count();SELECT * FROM pragma_freelist_count()\n`);
+    expect(execFileSync('cat', [log], { encoding: 'utf8' })).toBe(
+      `-s file://${dir}/cluster.yaml -c ${dir}/cluster.crt -k ${dir}/cluster.key k8s SELECT * FROM pragma_page_count();SELECT * FROM pragma_freelist_count()\n`,
+    );
   });
 
   describe.skipIf(process.getuid?.() !== 0)('on a real small filesystem', () => {

@@ -50,13 +50,17 @@ function backend(members: { address: string; role: Role }[], leader: string | nu
   writeFileSync(join(dir, 'cli.out'), out);
   const cli = join(dir, 'dqlite');
   const log = join(dir, 'argv.log');
-  const fail = leader === null ? 'echo "Error: no available dqlite leader server found" >&2\necho "Usage:" >&2\necho "  dqlite -s <servers> <database> [command] [flags]" >&2\nexit 1\n' : '';
+  const fail =
+    leader === null
+      ? 'echo "Error: no available dqlite leader server found" >&2\necho "Usage:" >&2\necho "  dqlite -s <servers> <database> [command] [flags]" >&2\nexit 1\n'
+      : '';
   writeFileSync(cli, `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\n${fail}cat "${join(dir, 'cli.out')}"\n`, { mode: 0o755 });
   return { dir, cli, log, args: ['--dqlite-bin', cli, '--backend-dir', dir] };
 }
 
 const HOME = mkdtempSync(join(tmpdir(), 'mk8s-home-'));
-const run = (args: string[], opts: Parameters<typeof runBuilt>[2] = {}) => runBuilt('check_dqlite', args, { env: { ...process.env, HOME, KUBECONFIG: '' }, ...opts });
+const run = (args: string[], opts: Parameters<typeof runBuilt>[2] = {}) =>
+  runBuilt('check_dqlite', args, { env: { ...process.env, HOME, KUBECONFIG: '' }, ...opts });
 
 describe('check_dqlite', () => {
   let up: Voter[];
@@ -65,30 +69,50 @@ describe('check_dqlite', () => {
   });
 
   it('three voters, all reachable, a leader: OK; the CLI was only asked .cluster and .leader', async () => {
-    const b = backend(up.map((v) => ({ address: v.address, role: 'voter' })), up[1]!.address);
+    const b = backend(
+      up.map((v) => ({ address: v.address, role: 'voter' })),
+      up[1]!.address,
+    );
     const r = await run(b.args);
     expect(r.code).toBe(0);
-    expect(r.first).toBe(`DQLITE OK - 3 voters, leader ${up[1]!.address}, 0 unreachable | unreachable_voters=0;0;;0;3 voters=3;;;0 standbys=0;;;0 spares=0;;;0 members=3;;;0`);
+    expect(r.first).toBe(
+      `DQLITE OK - 3 voters, leader ${up[1]!.address}, 0 unreachable | unreachable_voters=0;0;;0;3 voters=3;;;0 standbys=0;;;0 spares=0;;;0 members=3;;;0`,
+    );
     expect(r.stdout).toMatch(new RegExp(`^${up[0]!.address.replace(/\./g, '\\.')} \\(id 3297041220608546238\\): voter, this node$`, 'm'));
     expect(r.stdout).toMatch(/stale members not judged: no kubeconfig/);
-    expect(readFileSync(b.log, 'utf8')).toBe(`-s file://${b.dir}/cluster.yaml -c ${b.dir}/cluster.crt -k ${b.dir}/cluster.key k8s .cluster;.leader\n`);
+    expect(readFileSync(b.log, 'utf8')).toBe(
+      `-s file://${b.dir}/cluster.yaml -c ${b.dir}/cluster.crt -k ${b.dir}/cluster.key k8s .cluster;.leader\n`,
+    );
   });
 
   it('one voter down: WARNING naming it; two of three: CRITICAL quorum lost', async () => {
     const down = await closed('127.0.0.3');
-    const one = await run(backend([up[0]!, up[1]!, down].map((v) => ({ address: v.address, role: 'voter' })), up[0]!.address).args);
+    const one = await run(
+      backend(
+        [up[0]!, up[1]!, down].map((v) => ({ address: v.address, role: 'voter' })),
+        up[0]!.address,
+      ).args,
+    );
     expect(one.code).toBe(1);
     expect(one.first).toMatch(new RegExp(`^DQLITE WARNING - 1 voter unreachable \\(${down.address}\\): one more failure loses quorum`));
     expect(one.stdout).toMatch(/unreachable: ECONNREFUSED/);
     const down2 = await closed('127.0.0.2');
-    const two = await run(backend([up[0]!, down2, down].map((v) => ({ address: v.address, role: 'voter' })), up[0]!.address).args);
+    const two = await run(
+      backend(
+        [up[0]!, down2, down].map((v) => ({ address: v.address, role: 'voter' })),
+        up[0]!.address,
+      ).args,
+    );
     expect(two.code).toBe(2);
     expect(two.first).toMatch(/^DQLITE CRITICAL - quorum lost: 1 of 3 voters reachable, 2 needed/);
     expect(two.perf.unreachable_voters).toBe('2;0;;0;3');
   });
 
   it('no leader: CRITICAL, the members still read from cluster.yaml', async () => {
-    const b = backend(up.map((v) => ({ address: v.address, role: 'voter' })), null);
+    const b = backend(
+      up.map((v) => ({ address: v.address, role: 'voter' })),
+      null,
+    );
     const r = await run(b.args);
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^DQLITE CRITICAL - no dqlite leader \(no available dqlite leader server found\) \(3 voters, 0 unreachable\)/);
@@ -98,7 +122,12 @@ describe('check_dqlite', () => {
   it('five members with two voters: WARNING', async () => {
     const roles: Role[] = ['voter', 'voter', 'stand-by', 'spare', 'spare'];
     const all = [...up, await listen('127.0.0.4'), await listen('127.0.0.5')];
-    const r = await run(backend(all.map((v, i) => ({ address: v.address, role: roles[i]! })), up[0]!.address).args);
+    const r = await run(
+      backend(
+        all.map((v, i) => ({ address: v.address, role: roles[i]! })),
+        up[0]!.address,
+      ).args,
+    );
     expect(r.code).toBe(1);
     expect(r.first).toMatch(/only 2 voters among 5 members: one failure can lose quorum/);
     expect(r.perf).toMatchObject({ voters: '2;;;0', standbys: '1;;;0', spares: '2;;;0', members: '5;;;0' });
@@ -106,7 +135,10 @@ describe('check_dqlite', () => {
 
   it('a member with no matching Node: WARNING naming it (with a kubeconfig)', async () => {
     c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '127.0.0.2' }));
-    const b = backend(up.map((v) => ({ address: v.address, role: 'voter' })), up[0]!.address);
+    const b = backend(
+      up.map((v) => ({ address: v.address, role: 'voter' })),
+      up[0]!.address,
+    );
     const r = await run([...b.args, '--kubeconfig', c.kubeconfig]);
     expect(r.code).toBe(1);
     expect(r.first).toMatch(new RegExp(`^DQLITE WARNING - 1 member with no matching node: ${up[2]!.address}`));
@@ -115,13 +147,24 @@ describe('check_dqlite', () => {
   });
 
   it.skipIf(process.getuid?.() !== 0)('an unreadable cluster.key: UNKNOWN naming it, with the least-privilege fix', async () => {
-    const b = backend(up.map((v) => ({ address: v.address, role: 'voter' })), up[0]!.address);
+    const b = backend(
+      up.map((v) => ({ address: v.address, role: 'voter' })),
+      up[0]!.address,
+    );
     chmodSync(b.dir, 0o755);
     for (const f of ['cluster.yaml', 'info.yaml', 'cluster.crt']) chmodSync(join(b.dir, f), 0o644);
     chownSync(join(b.dir, 'cluster.key'), 0, 0);
     mkdirSync(join(HOME, 'nobody'), { recursive: true });
-    const r = await runBuilt('check_dqlite', b.args, { uid: 65534, gid: 65534, env: { PATH: '/usr/bin:/bin', HOME: join(HOME, 'nobody') } });
+    const r = await runBuilt('check_dqlite', b.args, {
+      uid: 65534,
+      gid: 65534,
+      env: { PATH: '/usr/bin:/bin', HOME: join(HOME, 'nobody') },
+    });
     expect(r.code).toBe(3);
-    expect(r.first).toMatch(new RegExp(`^DQLITE UNKNOWN - cannot read ${b.dir.replace(/[.]/g, '\\.')}/cluster\\.key: permission denied \\(fix: give the check user read access to the backend files only: sudo setfacl`));
+    expect(r.first).toMatch(
+      new RegExp(
+        `^DQLITE UNKNOWN - cannot read ${b.dir.replace(/[.]/g, '\\.')}/cluster\\.key: permission denied \\(fix: give the check user read access to the backend files only: sudo setfacl`,
+      ),
+    );
   });
 });

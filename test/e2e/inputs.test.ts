@@ -24,7 +24,8 @@ const healthy = () => {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** journalctl's short format in local time: "Nov 28 02:10:39". */
-const short = (d: Date, month = d.toString().slice(4, 7)) => `${month} ${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+const short = (d: Date, month = d.toString().slice(4, 7)) =>
+  `${month} ${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 const DQ = 'microk8s.daemon-k8s-dqlite[19886]';
 const KL = 'microk8s.daemon-kubelite[53319]';
 const lock = (ago: number) => logrus(at(ago), 'error', LOCK_TXN);
@@ -35,10 +36,16 @@ function stdin(check: string, lines: string[], args: string[] = []) {
 
 describe('log envelopes', () => {
   it("rsyslog's 'message repeated 63 times' is 63 more lines", async () => {
-    const r = await stdin('check_dqlite_lock', [`${short(at(40))} k8s02 ${DQ}: ${lock(40)}`, `${short(at(20))} k8s02 ${DQ}: message repeated 63 times: [ ${lock(40)}]`]);
+    const r = await stdin('check_dqlite_lock', [
+      `${short(at(40))} k8s02 ${DQ}: ${lock(40)}`,
+      `${short(at(20))} k8s02 ${DQ}: message repeated 63 times: [ ${lock(40)}]`,
+    ]);
     expect(r.code).toBe(2);
     expect(r.perf.locked).toBe('64;5;50;0');
-    const kine = await stdin('check_kine_retries', [`${short(at(40))} k8s02 ${DQ}: ${lock(40)}`, `${short(at(20))} k8s02 ${DQ}: message repeated 63 times: [ ${lock(40)}]`]);
+    const kine = await stdin('check_kine_retries', [
+      `${short(at(40))} k8s02 ${DQ}: ${lock(40)}`,
+      `${short(at(20))} k8s02 ${DQ}: message repeated 63 times: [ ${lock(40)}]`,
+    ]);
     expect(kine.perf.exhausted).toBe('64;2;10;0');
   });
 
@@ -47,9 +54,18 @@ describe('log envelopes', () => {
     const now = at(30);
     const iso = (d: Date) => d.toISOString().replace('Z', '+00:00');
     const cases: [string, string][] = [
-      [`${(old.getTime() / 1000).toFixed(6)} k8s02 ${KL}: E1128 x exec (try: 500): database is locked`, `${(now.getTime() / 1000).toFixed(6)} k8s02 ${KL}: E1128 x exec (try: 500): database is locked`],
-      [`${old.toUTCString().slice(0, 3)} ${iso(old).slice(0, 10)} ${old.toISOString().slice(11, 19)} UTC k8s02 ${KL}: database is locked`, `${now.toUTCString().slice(0, 3)} ${iso(now).slice(0, 10)} ${now.toISOString().slice(11, 19)} UTC k8s02 ${KL}: database is locked`],
-      [`${iso(old).replace(/\.(\d{3})/, '.$1123')} k8s02 ${KL}: database is locked`, `${iso(now).replace(/\.(\d{3})/, '.$1123')} k8s02 ${KL}: database is locked`],
+      [
+        `${(old.getTime() / 1000).toFixed(6)} k8s02 ${KL}: E1128 x exec (try: 500): database is locked`,
+        `${(now.getTime() / 1000).toFixed(6)} k8s02 ${KL}: E1128 x exec (try: 500): database is locked`,
+      ],
+      [
+        `${old.toUTCString().slice(0, 3)} ${iso(old).slice(0, 10)} ${old.toISOString().slice(11, 19)} UTC k8s02 ${KL}: database is locked`,
+        `${now.toUTCString().slice(0, 3)} ${iso(now).slice(0, 10)} ${now.toISOString().slice(11, 19)} UTC k8s02 ${KL}: database is locked`,
+      ],
+      [
+        `${iso(old).replace(/\.(\d{3})/, '.$1123')} k8s02 ${KL}: database is locked`,
+        `${iso(now).replace(/\.(\d{3})/, '.$1123')} k8s02 ${KL}: database is locked`,
+      ],
       [`${short(old)}.123456 k8s02 ${KL}: database is locked`, `${short(now)}.123456 k8s02 ${KL}: database is locked`],
     ];
     for (const [stale, fresh] of cases) {
@@ -60,15 +76,27 @@ describe('log envelopes', () => {
   });
 
   it('month names of other locales are read; a stamp nobody can read is never now, and never OK', async () => {
-    const de = await stdin('check_dqlite_lock', [`okt 24 07:54:44 openbench ${DQ}: ${LOCK_TXN}`, `${short(at(30), 'Dez')} k8s02 ${DQ}: ${LOCK_TXN}`]);
+    const de = await stdin('check_dqlite_lock', [
+      `okt 24 07:54:44 openbench ${DQ}: ${LOCK_TXN}`,
+      `${short(at(30), 'Dez')} k8s02 ${DQ}: ${LOCK_TXN}`,
+    ]);
     expect(de.perf.locked).toBe(new Date().getMonth() === 11 ? '1;5;50;0' : '0;5;50;0');
-    const r = await stdin('check_dqlite_lock', [`xyz 24 07:54:44 openbench ${DQ}: ${LOCK_TXN}`, `xyz 24 07:54:45 openbench ${DQ}: level=info msg="ok"`]);
+    const r = await stdin('check_dqlite_lock', [
+      `xyz 24 07:54:44 openbench ${DQ}: ${LOCK_TXN}`,
+      `xyz 24 07:54:45 openbench ${DQ}: level=info msg="ok"`,
+    ]);
     expect(r.code).toBe(3);
-    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - no 'database is locked' in the last 5m \(stdin\), 1 matching line with a time stamp that cannot be read \(not counted\) \| locked=0;5;50;0/);
+    expect(r.first).toMatch(
+      /^DQLITE-LOCK UNKNOWN - no 'database is locked' in the last 5m \(stdin\), 1 matching line with a time stamp that cannot be read \(not counted\) \| locked=0;5;50;0/,
+    );
   });
 
   it('a pasted line that lost its stamp keeps its unit; lines without a time make no trend', async () => {
-    const r = await stdin('check_dqlite_lock', Array.from({ length: 12 }, () => `${KL}: E0529 06:08:12.123456 53319 status.go:71] database is locked`), ['--since', '10m']);
+    const r = await stdin(
+      'check_dqlite_lock',
+      Array.from({ length: 12 }, () => `${KL}: E0529 06:08:12.123456 53319 status.go:71] database is locked`),
+      ['--since', '10m'],
+    );
     expect(r.perf.locked).toBe('12;5;50;0');
     expect(r.first).toMatch(/\(1\.2\/min, 12 in the last minute, no trend: 12 lines without a time\)/);
     expect(r.stdout).toMatch(/^by source: microk8s\.daemon-kubelite 12$/m);
@@ -89,7 +117,13 @@ describe('log envelopes', () => {
 
 describe('typos read as healthy', () => {
   it.skipIf(!haveJournalRemote)('--unit that never logged is UNKNOWN naming it; an empty -w is refused', async () => {
-    const file = makeJournal([{ age: 20, service: KUBELITE, message: klog(at(20), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-1"') }]);
+    const file = makeJournal([
+      {
+        age: 20,
+        service: KUBELITE,
+        message: klog(at(20), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-1"'),
+      },
+    ]);
     const r = await runBuilt('check_dqlite_lock', ['--journal-file', file, '--unit', 'snap.microk8s.daemon-kubelit']);
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - no entry of unit snap\.microk8s\.daemon-kubelit\.service is in the journal at all/);
@@ -97,14 +131,18 @@ describe('typos read as healthy', () => {
     expect(ok.code).toBe(0);
     const empty = await runBuilt('check_dqlite_lock', ['--journal-file', file, '-w', '']);
     expect(empty.code).toBe(3);
-    expect(empty.first).toBe('DQLITE-LOCK UNKNOWN - --warning was given an empty value (fix: give it a value, or leave the option out for its default)');
+    expect(empty.first).toBe(
+      'DQLITE-LOCK UNKNOWN - --warning was given an empty value (fix: give it a value, or leave the option out for its default)',
+    );
   });
 
   it('-n with a namespace that does not exist is UNKNOWN; one that exists but is clean is OK', async () => {
     c.api.add('namespaces', { metadata: { name: 'web' }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
     const r = await runBuilt('check_stale_jobs', [...kc(), '-n', 'wbe']);
     expect(r.code).toBe(3);
-    expect(r.first).toBe('STALE-JOBS UNKNOWN - namespace wbe does not exist (fix: check the name given with -n/--namespace (kubectl get namespaces))');
+    expect(r.first).toBe(
+      'STALE-JOBS UNKNOWN - namespace wbe does not exist (fix: check the name given with -n/--namespace (kubectl get namespaces))',
+    );
     const ok = await runBuilt('check_stale_jobs', [...kc(), '-n', 'web']);
     expect(ok.code).toBe(0);
   });
@@ -120,10 +158,19 @@ describe('messages that point at the cause', () => {
   it('kubeconfig mistakes are named as what they are', async () => {
     healthy();
     const cases: [string, RegExp][] = [
-      [variant((t) => t.replace('server: https://', 'server: http://')), /server http:\/\/\S+ is plain http:\/\/, and the checks speak only HTTPS/],
+      [
+        variant((t) => t.replace('server: https://', 'server: http://')),
+        /server http:\/\/\S+ is plain http:\/\/, and the checks speak only HTTPS/,
+      ],
       [variant((t) => t.replace('user: nagios', 'user: nagois')), /context 'microk8s' names user 'nagois', which it does not define/],
-      [variant((t) => t.replace('current-context: microk8s\n', '')), /sets no current-context \(fix: pick one with --context \(microk8s\)\)/],
-      [variant((t) => t.replace(/token: \S+/, `client-certificate: ${c.certs.clientCertFile}\n    client-key: ${c.certs.clientCertFile}`)), /the client certificate or key of the kubeconfig cannot be used/],
+      [
+        variant((t) => t.replace('current-context: microk8s\n', '')),
+        /sets no current-context \(fix: pick one with --context \(microk8s\)\)/,
+      ],
+      [
+        variant((t) => t.replace(/token: \S+/, `client-certificate: ${c.certs.clientCertFile}\n    client-key: ${c.certs.clientCertFile}`)),
+        /the client certificate or key of the kubeconfig cannot be used/,
+      ],
     ];
     for (const [file, said] of cases) {
       const r = await runBuilt('check_nodes', ['--kubeconfig', file]);
@@ -139,9 +186,15 @@ describe('messages that point at the cause', () => {
       [['-t', 'abc'], 'NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not a number'],
     ];
     for (const [args, said] of cases) expect((await runBuilt('check_nodes', args)).stdout).toBe(`${said}\n`);
-    expect((await runBuilt('check_dqlite_lock', ['--host', 'h', '--ssh-port', 'abc'])).first).toBe('DQLITE-LOCK UNKNOWN - --ssh-port must be a TCP port number, 1 to 65535 (fix: see check_dqlite_lock --help)');
-    expect((await runBuilt('check_dqlite_lock', ['--since', '-5m'])).first).toMatch(/^DQLITE-LOCK UNKNOWN - --since '-5m' is not a duration/);
-    expect((await runBuilt('check_restart_preflight', [...kc(), '--since', '1h'])).first).toBe('RESTART-PREFLIGHT UNKNOWN - Unknown argument: since (fix: see check_restart_preflight --help)');
+    expect((await runBuilt('check_dqlite_lock', ['--host', 'h', '--ssh-port', 'abc'])).first).toBe(
+      'DQLITE-LOCK UNKNOWN - --ssh-port must be a TCP port number, 1 to 65535 (fix: see check_dqlite_lock --help)',
+    );
+    expect((await runBuilt('check_dqlite_lock', ['--since', '-5m'])).first).toMatch(
+      /^DQLITE-LOCK UNKNOWN - --since '-5m' is not a duration/,
+    );
+    expect((await runBuilt('check_restart_preflight', [...kc(), '--since', '1h'])).first).toBe(
+      'RESTART-PREFLIGHT UNKNOWN - Unknown argument: since (fix: see check_restart_preflight --help)',
+    );
   });
 
   it('a 100 KB option value does not make a 100 KB first line; a metric with no value is a bare U', async () => {
@@ -156,7 +209,10 @@ describe('messages that point at the cause', () => {
 
   it('the launchers and microk8s-checks speak like the checks: no ; of their own, -V names the tool', async () => {
     for (const f of readdirSync(DIST).filter((n) => n.startsWith('check_') || n === 'microk8s-checks')) {
-      for (const line of readFileSync(join(DIST, f), 'utf8').split('\n').filter((l) => l.includes('echo "'))) expect(line, f).not.toMatch(/UNKNOWN - [^"]*;/);
+      for (const line of readFileSync(join(DIST, f), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('echo "')))
+        expect(line, f).not.toMatch(/UNKNOWN - [^"]*;/);
     }
     expect((await runBuilt('microk8s-checks', ['-V'])).stdout).toMatch(/^microk8s-checks \d+\.\d+\.\d+\n$/);
     expect((await runBuilt('check_nodes', ['-V'])).stdout).toMatch(/^check_nodes \d+\.\d+\.\d+ \(microk8s-checks\)\n$/);
@@ -165,7 +221,9 @@ describe('messages that point at the cause', () => {
   it('-h lays each example on its own lines, whole', async () => {
     const r = await runBuilt('check_dqlite_lock', ['-h']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('\n  lines you pipe in:\n    journalctl -u snap.microk8s.daemon-kubelite.service --since -5min | check_dqlite_lock --log-file -\n');
+    expect(r.stdout).toContain(
+      '\n  lines you pipe in:\n    journalctl -u snap.microk8s.daemon-kubelite.service --since -5min | check_dqlite_lock --log-file -\n',
+    );
   });
 });
 
@@ -197,7 +255,11 @@ describe('microk8s-checks all', () => {
 describe('for people trying it', () => {
   it('npm run test-api serves a cluster whose leader leases stay renewed', async () => {
     const dir = scratch();
-    const server = spawn('npm', ['run', '-s', 'test-api', '--', '--nodes', '3', '--dir', dir], { cwd: resolve(DIST, '..'), stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const server = spawn('npm', ['run', '-s', 'test-api', '--', '--nodes', '3', '--dir', dir], {
+      cwd: resolve(DIST, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
     try {
       const line = await new Promise<string>((done) => server.stdout!.once('data', (d: Buffer) => done(d.toString())));
       const { kubeconfig } = JSON.parse(line) as { kubeconfig: string };

@@ -16,14 +16,44 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
   it("counts kubelite's failures to reach kine's socket, and names the remedy", async () => {
     const sock = 'unix:///var/snap/microk8s/6787/var/kubernetes/backend/kine.sock:12379';
     const refused = (age: number) =>
-      kl(age, klog(at(age), 'W', KUBELITE.pid, 'logging.go:59', `[core] [Channel #7 SubChannel #9] grpc: addrConn.createTransport failed to connect to {Addr: "${sock}", ServerName: "kine.sock:12379", }. Err: connection error: desc = "transport: Error while dialing: dial unix ${sock.slice(7)}: connect: connection refused"`));
-    const closed = (age: number) => kl(age, klog(at(age), 'E', KUBELITE.pid, 'watcher.go:150', `watch chan error: rpc error: code = Unavailable desc = error reading from server: read unix @->${sock.slice(7)}: use of closed network connection`));
-    const r = await runBuilt('check_kine_retries', ['--journal-file', makeJournal([refused(40), refused(30), closed(20), dq(10, 'info', 'Kine listening on unix:///var/snap/microk8s/6787/var/kubernetes/backend/kine.sock:12379')])]);
+      kl(
+        age,
+        klog(
+          at(age),
+          'W',
+          KUBELITE.pid,
+          'logging.go:59',
+          `[core] [Channel #7 SubChannel #9] grpc: addrConn.createTransport failed to connect to {Addr: "${sock}", ServerName: "kine.sock:12379", }. Err: connection error: desc = "transport: Error while dialing: dial unix ${sock.slice(7)}: connect: connection refused"`,
+        ),
+      );
+    const closed = (age: number) =>
+      kl(
+        age,
+        klog(
+          at(age),
+          'E',
+          KUBELITE.pid,
+          'watcher.go:150',
+          `watch chan error: rpc error: code = Unavailable desc = error reading from server: read unix @->${sock.slice(7)}: use of closed network connection`,
+        ),
+      );
+    const r = await runBuilt('check_kine_retries', [
+      '--journal-file',
+      makeJournal([
+        refused(40),
+        refused(30),
+        closed(20),
+        dq(10, 'info', 'Kine listening on unix:///var/snap/microk8s/6787/var/kubernetes/backend/kine.sock:12379'),
+      ]),
+    ]);
     expect(r.code).toBe(1);
     expect(r.perf.kine_socket_errors).toBe('3;;;0');
     expect(r.first).toMatch(/3 kine socket failures \(kine\.sock:12379 refused or closed\)/);
     expect(r.stdout).toMatch(/restart k8s-dqlite FIRST/);
-    const none = await runBuilt('check_kine_retries', ['--journal-file', makeJournal([dq(10, 'info', 'Kine listening on unix:///var/snap/microk8s/6787/var/kubernetes/backend/kine.sock:12379')])]);
+    const none = await runBuilt('check_kine_retries', [
+      '--journal-file',
+      makeJournal([dq(10, 'info', 'Kine listening on unix:///var/snap/microk8s/6787/var/kubernetes/backend/kine.sock:12379')]),
+    ]);
     expect(none.code).toBe(0);
     expect(none.perf.kine_socket_errors).toBe('0;;;0');
   });
@@ -31,13 +61,34 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
   it('counts exhausted retry budgets once, where k8s-dqlite logs them', async () => {
     const file = makeJournal([
       dq(100, 'error', LOCK_TXN),
-      dq(90, 'error', 'error in txn: update transaction failed for key /registry/leases/kube-system/microk8s.io-hostpath: exec (try: 500): database is locked'),
-      dq(80, 'error', 'error in txn: create transaction failed for key /registry/events/openebs/pvc-3c1d: exec (try: 500): database is locked'),
-      dq(70, 'error', 'error in txn: update transaction failed for key /registry/configmaps/kube-system/x: exec (try: 5): context canceled'),
+      dq(
+        90,
+        'error',
+        'error in txn: update transaction failed for key /registry/leases/kube-system/microk8s.io-hostpath: exec (try: 500): database is locked',
+      ),
+      dq(
+        80,
+        'error',
+        'error in txn: create transaction failed for key /registry/events/openebs/pvc-3c1d: exec (try: 500): database is locked',
+      ),
+      dq(
+        70,
+        'error',
+        'error in txn: update transaction failed for key /registry/configmaps/kube-system/x: exec (try: 5): context canceled',
+      ),
       // a debug trace of a retry in flight is not an error
       dq(60, 'debug', 'EXEC (try: 499) [/registry/leases/kube-system/kube-controller-manager 0 [107 56 115 0 10 31]'),
       // kubelite echoing the same error to its client is not a second exhaustion
-      kl(79, klog(at(79), 'E', KUBELITE.pid, 'status.go:71', 'apiserver received an error that is not an metav1.Status: rpc error: code = Unknown desc = exec (try: 500): database is locked')),
+      kl(
+        79,
+        klog(
+          at(79),
+          'E',
+          KUBELITE.pid,
+          'status.go:71',
+          'apiserver received an error that is not an metav1.Status: rpc error: code = Unknown desc = exec (try: 500): database is locked',
+        ),
+      ),
       // outside the window
       dq(900, 'error', LOCK_TXN),
       ...cancelled,
@@ -45,7 +96,13 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
     const r = await runBuilt('check_kine_retries', ['--journal-file', file]);
     expect(r.code).toBe(1);
     expect(r.first).toMatch(/^KINE-RETRIES WARNING - 3 k8s-dqlite errors at the full retry budget \(try: 500\) in the last 5m/);
-    expect(r.perf).toMatchObject({ exhausted: '3;2;10;0', max_try: '500;;;0', max_attempt: '0;;;0', conn_closing: '0;;;0', cancelled: '3;;;0' });
+    expect(r.perf).toMatchObject({
+      exhausted: '3;2;10;0',
+      max_try: '500;;;0',
+      max_attempt: '0;;;0',
+      conn_closing: '0;;;0',
+      cancelled: '3;;;0',
+    });
     expect(r.stdout).toMatch(/restart k8s-dqlite FIRST/);
     expect(r.stdout).toMatch(/snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10/);
   });
@@ -66,11 +123,26 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
   });
 
   it('is OK for cancelled requests alone, and honours --attempt-warning and --budget', async () => {
-    const file = makeJournal([...cancelled, kl(20, etcdRetry(at(20), 85, 'context deadline exceeded', '/etcdserverpb.KV/Range')), dq(10, 'error', 'error in txn: exec (try: 200): database is locked')]);
+    const file = makeJournal([
+      ...cancelled,
+      kl(20, etcdRetry(at(20), 85, 'context deadline exceeded', '/etcdserverpb.KV/Range')),
+      dq(10, 'error', 'error in txn: exec (try: 200): database is locked'),
+    ]);
     const ok = await runBuilt('check_kine_retries', ['--journal-file', file, '--attempt-warning', '90']);
     expect(ok.code).toBe(0);
     expect(ok.perf).toMatchObject({ exhausted: '0;2;10;0', max_try: '200;;;0', cancelled: '3;;;0' });
-    const budget = await runBuilt('check_kine_retries', ['--journal-file', file, '--attempt-warning', '90', '--budget', '200', '-w', '0', '-c', '5']);
+    const budget = await runBuilt('check_kine_retries', [
+      '--journal-file',
+      file,
+      '--attempt-warning',
+      '90',
+      '--budget',
+      '200',
+      '-w',
+      '0',
+      '-c',
+      '5',
+    ]);
     expect(budget.code).toBe(1);
     expect(budget.perf.exhausted).toBe('1;0;5;0');
   });

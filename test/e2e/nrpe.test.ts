@@ -24,7 +24,11 @@ function parseStatus(text: string): Record<string, { state: number; output: stri
   for (const block of text.split(/\n(?=\w+ \{)/)) {
     if (!block.startsWith('servicestatus {')) continue;
     const field = (k: string) => new RegExp(`^\\s*${k}=(.*)$`, 'm').exec(block)?.[1] ?? '';
-    out[field('service_description')] = { state: Number(field('current_state')), output: field('plugin_output'), checked: field('has_been_checked') === '1' };
+    out[field('service_description')] = {
+      state: Number(field('current_state')),
+      output: field('plugin_output'),
+      checked: field('has_been_checked') === '1',
+    };
   }
   return out;
 }
@@ -47,7 +51,13 @@ describe('nrpe/ definitions', () => {
 });
 
 const ids = nagiosIds();
-const unavailable = !ids ? 'needs root and the nagios user (apt-get install nagios-nrpe-server)' : !existsSync(NRPE) || !existsSync(CHECK_NRPE) ? 'needs nrpe and check_nrpe (nagios-nrpe-server, nagios-nrpe-plugin)' : !haveJournalRemote ? 'needs systemd-journal-remote' : undefined;
+const unavailable = !ids
+  ? 'needs root and the nagios user (apt-get install nagios-nrpe-server)'
+  : !existsSync(NRPE) || !existsSync(CHECK_NRPE)
+    ? 'needs nrpe and check_nrpe (nagios-nrpe-server, nagios-nrpe-plugin)'
+    : !haveJournalRemote
+      ? 'needs systemd-journal-remote'
+      : undefined;
 if (unavailable) console.warn(`NRPE tests: ${unavailable}`);
 
 describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () => {
@@ -73,14 +83,32 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     chownSync(journal, 0, ids!.journalGid);
     chmodSync(journal, 0o640);
     c = await startCluster();
-    c.api.add('jobs', ...Array.from({ length: 60 }, (_, i) => job({ namespace: 'ops', name: `backup-${i}`, state: 'complete', finishedAgo: 7200 })));
+    c.api.add(
+      'jobs',
+      ...Array.from({ length: 60 }, (_, i) => job({ namespace: 'ops', name: `backup-${i}`, state: 'complete', finishedAgo: 7200 })),
+    );
     const d = deployment({ namespace: 'web', name: 'frontend', generation: 5, observedGeneration: 4, specChangedAgo: 900 });
     const rs = replicaSet(d, 1);
     c.api.add('deployments', d);
     c.api.add('replicasets', rs);
-    c.api.add('pods', pod({ namespace: 'web', name: `${rs.metadata.name}-x7k2p`, node: 'node1', ip: '10.1.73.90', owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid } }));
+    c.api.add(
+      'pods',
+      pod({
+        namespace: 'web',
+        name: `${rs.metadata.name}-x7k2p`,
+        node: 'node1',
+        ip: '10.1.73.90',
+        owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid },
+      }),
+    );
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }), node({ name: 'node2', ip: '10.0.0.12' }));
-    c.api.add('leases', lease('kube-controller-manager', 'node1'), lease('kube-scheduler', 'node2'), nodeLease('node1'), nodeLease('node2'));
+    c.api.add(
+      'leases',
+      lease('kube-controller-manager', 'node1'),
+      lease('kube-scheduler', 'node2'),
+      nodeLease('node1'),
+      nodeLease('node2'),
+    );
     chmodSync(c.dir, 0o755);
 
     // Not a MicroK8s node: systemd and the dqlite CLI are stand-ins (test/helpers/standins.ts).
@@ -106,7 +134,19 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     chownSync(run, ids!.uid, ids!.gid);
     writeFileSync(
       join(dir, 'nrpe.cfg'),
-      [`server_port=${port}`, 'server_address=127.0.0.1', 'allowed_hosts=127.0.0.1', `pid_file=${run}/nrpe.pid`, `log_file=${run}/nrpe.log`, 'dont_blame_nrpe=0', 'command_timeout=60', 'connection_timeout=300', 'debug=0', `include=${dir}/commands.cfg`, ''].join('\n'),
+      [
+        `server_port=${port}`,
+        'server_address=127.0.0.1',
+        'allowed_hosts=127.0.0.1',
+        `pid_file=${run}/nrpe.pid`,
+        `log_file=${run}/nrpe.log`,
+        'dont_blame_nrpe=0',
+        'command_timeout=60',
+        'connection_timeout=300',
+        'debug=0',
+        `include=${dir}/commands.cfg`,
+        '',
+      ].join('\n'),
     );
     chmodSync(join(dir, 'nrpe.cfg'), 0o644);
     chmodSync(join(dir, 'commands.cfg'), 0o644);
@@ -138,7 +178,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     }
   }, 60_000);
 
-  it('a slow API answers with the plugin\'s own UNKNOWN, not CHECK_NRPE: Socket timeout', async () => {
+  it("a slow API answers with the plugin's own UNKNOWN, not CHECK_NRPE: Socket timeout", async () => {
     c.api.delayMs = 20_000;
     try {
       const r = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-c', 'check_microk8s_stale_jobs']);
@@ -150,67 +190,81 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
   }, 30_000);
 
   if (!unavailable && !existsSync(NAGIOS)) console.warn(`Nagios 4 core test: no ${NAGIOS} here (apt-get install nagios4-core); skipped`);
-  it.skipIf(!existsSync(NAGIOS))('a real Nagios 4 core with nrpe/nagios examples: one cycle, states in status.dat', async () => {
-    const ng = join(dir, 'nagios');
-    mkdirSync(join(ng, 'checkresults'), { recursive: true });
-    chownSync(ng, ids!.uid, ids!.gid);
-    chownSync(join(ng, 'checkresults'), ids!.uid, ids!.gid);
-    // The project's example, pointed at this test's nrpe port.
-    const examples = readFileSync(join(ROOT, 'nrpe/nagios/microk8s-checks.cfg'), 'utf8').replace('check_nrpe -H $HOSTADDRESS$', `check_nrpe -H $HOSTADDRESS$ -p ${port}`);
-    writeFileSync(join(ng, 'microk8s-checks.cfg'), examples);
-    writeFileSync(join(ng, 'hosts.cfg'), 'define host {\n    use             linux-server\n    host_name       node1\n    address         127.0.0.1\n    hostgroups      microk8s-nodes\n    check_command   return-ok\n}\ndefine command {\n    command_name    return-ok\n    command_line    /bin/true\n}\n');
-    const debian = ['templates', 'timeperiods', 'contacts', 'commands'].map((f) => `cfg_file=/etc/nagios4/objects/${f}.cfg`);
-    writeFileSync(
-      join(ng, 'nagios.cfg'),
-      [
-        ...debian,
-        `cfg_file=${ng}/hosts.cfg`,
-        `cfg_file=${ng}/microk8s-checks.cfg`,
-        `log_file=${ng}/nagios.log`,
-        `status_file=${ng}/status.dat`,
-        'status_update_interval=1',
-        `object_cache_file=${ng}/objects.cache`,
-        `precached_object_file=${ng}/objects.precache`,
-        `temp_file=${ng}/nagios.tmp`,
-        `temp_path=${ng}`,
-        `lock_file=${ng}/nagios.lock`,
-        `check_result_path=${ng}/checkresults`,
-        `state_retention_file=${ng}/retention.dat`,
-        'retain_state_information=0',
-        'check_external_commands=0',
-        'use_syslog=0',
-        'enable_notifications=0',
-        'enable_flap_detection=0',
-        'interval_length=1',
-        'service_inter_check_delay_method=n',
-        'host_inter_check_delay_method=n',
-        'max_service_check_spread=1',
-        'check_result_reaper_frequency=1',
-        '',
-      ].join('\n'),
-    );
-    execFileSync('/usr/sbin/nagios4', ['-v', join(ng, 'nagios.cfg')], { stdio: 'pipe' });
-    const nagios = spawn('/usr/sbin/nagios4', [join(ng, 'nagios.cfg')], { uid: ids!.uid, gid: ids!.gid, stdio: 'ignore' });
-    try {
-      let services: Record<string, { state: number; output: string; checked: boolean }> = {};
-      for (let i = 0; i < 120; i++) {
-        await new Promise((r) => setTimeout(r, 500));
-        services = existsSync(join(ng, 'status.dat')) ? parseStatus(readFileSync(join(ng, 'status.dat'), 'utf8')) : {};
-        const all = Object.values(services);
-        if (all.length === COMMANDS.length && all.every((v) => v.checked)) break;
+  it.skipIf(!existsSync(NAGIOS))(
+    'a real Nagios 4 core with nrpe/nagios examples: one cycle, states in status.dat',
+    async () => {
+      const ng = join(dir, 'nagios');
+      mkdirSync(join(ng, 'checkresults'), { recursive: true });
+      chownSync(ng, ids!.uid, ids!.gid);
+      chownSync(join(ng, 'checkresults'), ids!.uid, ids!.gid);
+      // The project's example, pointed at this test's nrpe port.
+      const examples = readFileSync(join(ROOT, 'nrpe/nagios/microk8s-checks.cfg'), 'utf8').replace(
+        'check_nrpe -H $HOSTADDRESS$',
+        `check_nrpe -H $HOSTADDRESS$ -p ${port}`,
+      );
+      writeFileSync(join(ng, 'microk8s-checks.cfg'), examples);
+      writeFileSync(
+        join(ng, 'hosts.cfg'),
+        'define host {\n    use             linux-server\n    host_name       node1\n    address         127.0.0.1\n    hostgroups      microk8s-nodes\n    check_command   return-ok\n}\ndefine command {\n    command_name    return-ok\n    command_line    /bin/true\n}\n',
+      );
+      const debian = ['templates', 'timeperiods', 'contacts', 'commands'].map((f) => `cfg_file=/etc/nagios4/objects/${f}.cfg`);
+      writeFileSync(
+        join(ng, 'nagios.cfg'),
+        [
+          ...debian,
+          `cfg_file=${ng}/hosts.cfg`,
+          `cfg_file=${ng}/microk8s-checks.cfg`,
+          `log_file=${ng}/nagios.log`,
+          `status_file=${ng}/status.dat`,
+          'status_update_interval=1',
+          `object_cache_file=${ng}/objects.cache`,
+          `precached_object_file=${ng}/objects.precache`,
+          `temp_file=${ng}/nagios.tmp`,
+          `temp_path=${ng}`,
+          `lock_file=${ng}/nagios.lock`,
+          `check_result_path=${ng}/checkresults`,
+          `state_retention_file=${ng}/retention.dat`,
+          'retain_state_information=0',
+          'check_external_commands=0',
+          'use_syslog=0',
+          'enable_notifications=0',
+          'enable_flap_detection=0',
+          'interval_length=1',
+          'service_inter_check_delay_method=n',
+          'host_inter_check_delay_method=n',
+          'max_service_check_spread=1',
+          'check_result_reaper_frequency=1',
+          '',
+        ].join('\n'),
+      );
+      execFileSync('/usr/sbin/nagios4', ['-v', join(ng, 'nagios.cfg')], { stdio: 'pipe' });
+      const nagios = spawn('/usr/sbin/nagios4', [join(ng, 'nagios.cfg')], { uid: ids!.uid, gid: ids!.gid, stdio: 'ignore' });
+      try {
+        let services: Record<string, { state: number; output: string; checked: boolean }> = {};
+        for (let i = 0; i < 120; i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          services = existsSync(join(ng, 'status.dat')) ? parseStatus(readFileSync(join(ng, 'status.dat'), 'utf8')) : {};
+          const all = Object.values(services);
+          if (all.length === COMMANDS.length && all.every((v) => v.checked)) break;
+        }
+        expect(Object.keys(services).sort()).toEqual(
+          COMMANDS.map((c) =>
+            c.name.replace('check_microk8s_', 'microk8s-').replace(/_/g, '-').replace('microk8s-kine', 'microk8s-kine'),
+          ).sort(),
+        );
+        for (const { name, argv } of rendered) {
+          const service = services[name.replace('check_microk8s_', 'microk8s-').replace(/_/g, '-')]!;
+          const direct = await runProcess(argv[0]!, argv.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
+          expect(service.checked, name).toBe(true);
+          expect(service.state, `${name}: ${service.output}`).toBe(direct.code);
+          expect(service.output.replace(/_age=[\d.]+s/g, ''), name).toBe(direct.first.split(' | ')[0]);
+        }
+      } finally {
+        nagios.kill();
       }
-      expect(Object.keys(services).sort()).toEqual(COMMANDS.map((c) => c.name.replace('check_microk8s_', 'microk8s-').replace(/_/g, '-').replace('microk8s-kine', 'microk8s-kine')).sort());
-      for (const { name, argv } of rendered) {
-        const service = services[name.replace('check_microk8s_', 'microk8s-').replace(/_/g, '-')]!;
-        const direct = await runProcess(argv[0]!, argv.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
-        expect(service.checked, name).toBe(true);
-        expect(service.state, `${name}: ${service.output}`).toBe(direct.code);
-        expect(service.output.replace(/_age=[\d.]+s/g, ''), name).toBe(direct.first.split(' | ')[0]);
-      }
-    } finally {
-      nagios.kill();
-    }
-  }, 90_000);
+    },
+    90_000,
+  );
 
   it('the installed checks run with no node on PATH at all', async () => {
     const plugins = `${dir}/root/usr/local/lib/nagios/plugins`;

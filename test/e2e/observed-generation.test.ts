@@ -10,13 +10,23 @@ beforeEach(() => {
 });
 
 /** A Deployment with its ReplicaSet and `ready` Ready pods (plus `unready` ones). */
-function workload(ns: string, name: string, opts: { ready?: number; unready?: number; available?: number } & Parameters<typeof deployment>[0] extends infer D ? Partial<D> & { ready?: number; unready?: number; available?: number } : never) {
+function workload(
+  ns: string,
+  name: string,
+  opts: { ready?: number; unready?: number; available?: number } & Parameters<typeof deployment>[0] extends infer D
+    ? Partial<D> & { ready?: number; unready?: number; available?: number }
+    : never,
+) {
   const d = deployment({ namespace: ns, name, replicas: opts.ready ?? 1, ...opts });
   const rs = replicaSet(d, opts.available ?? opts.ready ?? 1);
   const owner = { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid };
   const pods = [
-    ...Array.from({ length: opts.ready ?? 1 }, (_, i) => pod({ namespace: ns, name: `${rs.metadata.name}-r${i}x7k`, node: 'node1', ip: `10.1.12.${10 + i}`, owner })),
-    ...Array.from({ length: opts.unready ?? 0 }, (_, i) => pod({ namespace: ns, name: `${rs.metadata.name}-u${i}q2m`, node: 'node1', ip: `10.1.12.${100 + i}`, ready: false, owner })),
+    ...Array.from({ length: opts.ready ?? 1 }, (_, i) =>
+      pod({ namespace: ns, name: `${rs.metadata.name}-r${i}x7k`, node: 'node1', ip: `10.1.12.${10 + i}`, owner }),
+    ),
+    ...Array.from({ length: opts.unready ?? 0 }, (_, i) =>
+      pod({ namespace: ns, name: `${rs.metadata.name}-u${i}q2m`, node: 'node1', ip: `10.1.12.${100 + i}`, ready: false, owner }),
+    ),
   ];
   c.api.add('deployments', d);
   c.api.add('replicasets', rs);

@@ -16,7 +16,12 @@ beforeEach(() => {
 });
 
 const healthy = () => {
-  c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }), node({ name: 'k8s03', ip: '10.0.0.13' }));
+  c.api.add(
+    'nodes',
+    node({ name: 'k8s01', ip: '10.0.0.11' }),
+    node({ name: 'k8s02', ip: '10.0.0.12' }),
+    node({ name: 'k8s03', ip: '10.0.0.13' }),
+  );
   c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
 };
 const kc = () => ['--kubeconfig', c.kubeconfig];
@@ -36,7 +41,12 @@ describe('check_nodes', () => {
   });
 
   it('NotReady is CRITICAL; cordoned or tainted is WARNING; allowed taints are fine', async () => {
-    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11', unschedulable: true }), node({ name: 'k8s02', ip: '10.0.0.12', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }), node({ name: 'k8s03', ip: '10.0.0.13' }));
+    c.api.add(
+      'nodes',
+      node({ name: 'k8s01', ip: '10.0.0.11', unschedulable: true }),
+      node({ name: 'k8s02', ip: '10.0.0.12', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }),
+      node({ name: 'k8s03', ip: '10.0.0.13' }),
+    );
     const warn = await runBuilt('check_nodes', kc());
     expect(warn.code).toBe(1);
     expect(warn.perf).toMatchObject({ cordoned: '1;;;0;3', tainted: '1;;;0;3' });
@@ -63,7 +73,11 @@ describe('check_leases', () => {
     expect(first.perf).toMatchObject({ kcm_transitions: '12c;;;0', scheduler_transitions: '12c;;;0' });
     expect(first.stdout).toMatch(/dqlite leader: not asked/);
     c.api.clear('leases');
-    c.api.add('leases', lease('kube-controller-manager', 'k8s02', { transitions: 14 }), lease('kube-scheduler', 'k8s03', { renewedAgo: 300 }));
+    c.api.add(
+      'leases',
+      lease('kube-controller-manager', 'k8s02', { transitions: 14 }),
+      lease('kube-scheduler', 'k8s03', { renewedAgo: 300 }),
+    );
     const second = await runBuilt('check_leases', [...kc(), '--state-file', state]);
     expect(second.code).toBe(2);
     expect(second.first).toMatch(/scheduler lease expired \(renewed 5m\d*s? ago, duration 60s\): no kube-scheduler is leading/);
@@ -80,7 +94,18 @@ describe('check_scheduling', () => {
     expect(ok.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 1h\d*m? ago/);
     const pending = pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-bbbbb', node: '', phase: 'Pending', startedAgo: 600 });
     Reflect.deleteProperty(pending.spec, 'nodeName');
-    pending.status.conditions = [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: at(600).toISOString().replace(/\.\d{3}Z$/, 'Z'), reason: 'Unschedulable', message: '0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/unreachable: }.' } as never];
+    pending.status.conditions = [
+      {
+        type: 'PodScheduled',
+        status: 'False',
+        lastProbeTime: null,
+        lastTransitionTime: at(600)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z'),
+        reason: 'Unschedulable',
+        message: '0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/unreachable: }.',
+      } as never,
+    ];
     c.api.add('pods', pending);
     const stalled = await runBuilt('check_scheduling', kc());
     expect(stalled.code).toBe(2);
@@ -99,11 +124,24 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
   });
   afterAll(() => here.close());
   const healthy = () => {
-    c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }), node({ name: 'k8s03', ip: '10.0.0.13' }));
+    c.api.add(
+      'nodes',
+      node({ name: 'k8s01', ip: '127.0.0.1' }),
+      node({ name: 'k8s02', ip: '10.0.0.12' }),
+      node({ name: 'k8s03', ip: '10.0.0.13' }),
+    );
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
   };
-  const preflight = (args: string[]) => runBuilt('check_restart_preflight', [...args, ...here.dqliteArgs], { env: { ...process.env, PATH: here.path } });
-  const quiet = (): Entry[] => [{ age: 900, service: KUBELITE, message: 'Starting kubelite' }, { age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-29361840"') }];
+  const preflight = (args: string[]) =>
+    runBuilt('check_restart_preflight', [...args, ...here.dqliteArgs], { env: { ...process.env, PATH: here.path } });
+  const quiet = (): Entry[] => [
+    { age: 900, service: KUBELITE, message: 'Starting kubelite' },
+    {
+      age: 30,
+      service: KUBELITE,
+      message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-29361840"'),
+    },
+  ];
 
   it('GO on a healthy cluster, with the sequence', async () => {
     healthy();
@@ -124,10 +162,15 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
 
   it('NO-GO during a lock storm, after a recent kubelite restart, or with a node NotReady', async () => {
     healthy();
-    const storm = makeJournal([...quiet(), ...Array.from({ length: 12 }, (_, i) => ({ age: 10 + i * 10, service: DQLITE, message: logrus(at(10 + i * 10), 'error', LOCK_TXN) }))]);
+    const storm = makeJournal([
+      ...quiet(),
+      ...Array.from({ length: 12 }, (_, i) => ({ age: 10 + i * 10, service: DQLITE, message: logrus(at(10 + i * 10), 'error', LOCK_TXN) })),
+    ]);
     const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', storm]);
     expect(r.code).toBe(2);
-    expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: dqlite-lock WARNING: 12 'database is locked' lines in the last 5m/);
+    expect(r.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: dqlite-lock WARNING: 12 'database is locked' lines in the last 5m/,
+    );
     expect(r.stdout).toMatch(/kine-retries CRITICAL: 12 k8s-dqlite errors at the full retry budget/);
     const restarted = makeJournal([{ age: 120, service: KUBELITE, message: 'Starting kubelite' }]);
     const recent = await preflight([...kc(), '--node', 'k8s02', '--journal-file', restarted]);
@@ -148,7 +191,18 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     const json = await runBuilt('microk8s-checks', [...args, '--format', 'json']);
     const rows = JSON.parse(json.stdout) as { check: string; code: number }[];
     const ran = rows.filter((r) => (r as { state?: string }).state !== 'SKIPPED');
-    expect(ran.map((r) => r.check).sort()).toEqual(['CALICO-ROUTES', 'DQLITE-LOCK', 'KINE-RETRIES', 'LEASES', 'NODES', 'OBSERVED-GENERATION', 'RESTART-PREFLIGHT', 'SCHEDULING', 'STALE-JOBS', 'WATCH-CACHE']);
+    expect(ran.map((r) => r.check).sort()).toEqual([
+      'CALICO-ROUTES',
+      'DQLITE-LOCK',
+      'KINE-RETRIES',
+      'LEASES',
+      'NODES',
+      'OBSERVED-GENERATION',
+      'RESTART-PREFLIGHT',
+      'SCHEDULING',
+      'STALE-JOBS',
+      'WATCH-CACHE',
+    ]);
     // Where systemd runs, check_services runs too; elsewhere it is listed as skipped, with why.
     expect(rows.map((r) => r.check)).toContain('SERVICES');
     // calico-node is absent on k8s02 in this cluster: CRITICAL, and so the worst.
@@ -181,9 +235,16 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     const real = ['/usr/bin/journalctl', '/bin/journalctl'].find(existsSync)!;
     writeFileSync(join(bin, 'journalctl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${calls}'\nexec ${real} "$@"\n`, { mode: 0o755 });
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
-    const all = await runBuilt('microk8s-checks', ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--format', 'json'], { env });
+    const all = await runBuilt('microk8s-checks', ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--format', 'json'], {
+      env,
+    });
     const rows = JSON.parse(all.stdout) as { check: string; code: number; summary: string }[];
-    const greps = new Set(readFileSync(calls, 'utf8').trim().split('\n').map((call) => /--grep=(.*)$/.exec(call)?.[1]));
+    const greps = new Set(
+      readFileSync(calls, 'utf8')
+        .trim()
+        .split('\n')
+        .map((call) => /--grep=(.*)$/.exec(call)?.[1]),
+    );
     expect(greps.size).toBe(1);
     expect([...greps][0]).toMatch(/database is locked.*try: .*starting kubelite/);
     const alone: [string, string[]][] = [
@@ -204,11 +265,19 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     healthy();
     const r = await runBuilt('microk8s-checks', ['all', ...kc(), '--node', 'bad;name', '--format', 'json']);
     const rows = JSON.parse(r.stdout) as { check: string; state: string; summary: string }[];
-    expect(rows.find((x) => x.check === 'CALICO-ROUTES')).toMatchObject({ state: 'UNKNOWN', summary: expect.stringMatching(/--node 'bad;name' is not a valid name/) });
+    expect(rows.find((x) => x.check === 'CALICO-ROUTES')).toMatchObject({
+      state: 'UNKNOWN',
+      summary: expect.stringMatching(/--node 'bad;name' is not a valid name/),
+    });
     expect(rows.find((x) => x.check === 'NODES')).toMatchObject({ state: 'OK' });
     expect(r.code).toBe(3);
     // Its own usage errors are UNKNOWN too, on one line.
-    for (const [argv, said] of [[[], 'say what to run: microk8s-checks all'], [['al'], 'Unknown argument: al'], [['all', 'more'], 'Unknown argument: more'], [['all', '--bogus'], 'Unknown argument: bogus']] as const) {
+    for (const [argv, said] of [
+      [[], 'say what to run: microk8s-checks all'],
+      [['al'], 'Unknown argument: al'],
+      [['all', 'more'], 'Unknown argument: more'],
+      [['all', '--bogus'], 'Unknown argument: bogus'],
+    ] as const) {
       const u = await runBuilt('microk8s-checks', [...argv]);
       expect(u.code).toBe(3);
       expect(u.stdout).toBe(`MICROK8S-CHECKS UNKNOWN - ${said} (fix: see microk8s-checks --help)\n`);

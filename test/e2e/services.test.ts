@@ -23,7 +23,16 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 function block(u: Unit): string {
   if (u.notFound) {
-    return ['Result=success', 'NRestarts=0', 'ExecMainStartTimestampMonotonic=0', `Id=${u.id}`, 'LoadState=not-found', 'ActiveState=inactive', 'SubState=dead', 'StateChangeTimestampMonotonic=0'].join('\n');
+    return [
+      'Result=success',
+      'NRestarts=0',
+      'ExecMainStartTimestampMonotonic=0',
+      `Id=${u.id}`,
+      'LoadState=not-found',
+      'ActiveState=inactive',
+      'SubState=dead',
+      'StateChangeTimestampMonotonic=0',
+    ].join('\n');
   }
   // Short durations: the monotonic clock starts at boot, and a test machine may have booted minutes ago.
   const since = monotonicUs() - (u.upFor ?? 90) * 1e6;
@@ -64,14 +73,20 @@ describe('check_services', () => {
   it('all units active with no restart: OK, and one read-only systemctl show', async () => {
     const r = await run([{ id: DQ }, { id: KL }, { id: CT }]);
     expect(r.code).toBe(0);
-    expect(r.first).toMatch(/^SERVICES OK - 3 units active, 0 restarts in all \| restarts=0c;10;50;0 restarts_k8s_dqlite=0c;;;0 uptime_k8s_dqlite=9\d(\.\d+)?s;;;0 /);
-    expect(r.argv).toEqual([`show --no-pager --property=Id,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainStartTimestampMonotonic,StateChangeTimestampMonotonic -- ${DQ} ${KL} ${CT}`]);
+    expect(r.first).toMatch(
+      /^SERVICES OK - 3 units active, 0 restarts in all \| restarts=0c;10;50;0 restarts_k8s_dqlite=0c;;;0 uptime_k8s_dqlite=9\d(\.\d+)?s;;;0 /,
+    );
+    expect(r.argv).toEqual([
+      `show --no-pager --property=Id,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainStartTimestampMonotonic,StateChangeTimestampMonotonic -- ${DQ} ${KL} ${CT}`,
+    ]);
   });
 
   it('k8s-dqlite at NRestarts=3794, up 20 s: CRITICAL naming it, with what to do and not to do', async () => {
     const r = await run([{ id: DQ, restarts: 3794, upFor: 20 }, { id: KL }, { id: CT }]);
     expect(r.code).toBe(2);
-    expect(r.first).toMatch(/^SERVICES CRITICAL - k8s_dqlite restarted 2\ds ago \(restart 3794\): restarting now \| restarts=3794c;10;50;0 restarts_k8s_dqlite=3794c;;;0 uptime_k8s_dqlite=2\d(\.\d+)?s;;;0/);
+    expect(r.first).toMatch(
+      /^SERVICES CRITICAL - k8s_dqlite restarted 2\ds ago \(restart 3794\): restarting now \| restarts=3794c;10;50;0 restarts_k8s_dqlite=3794c;;;0 uptime_k8s_dqlite=2\d(\.\d+)?s;;;0/,
+    );
     expect(r.stdout).toMatch(/^snap\.microk8s\.daemon-k8s-dqlite\.service: active \(running\), 3794 restarts, up 2\ds$/m);
     expect(r.stdout).toMatch(/Never restart kubelite on other nodes while k8s-dqlite crash-loops/);
   });
@@ -80,7 +95,10 @@ describe('check_services', () => {
     const failed = await run([{ id: DQ }, { id: KL, active: 'failed', sub: 'failed', result: 'exit-code', restarts: 5 }, { id: CT }]);
     expect(failed.code).toBe(2);
     expect(failed.first).toMatch(/^SERVICES CRITICAL - kubelite is failed \(exit-code\)/);
-    const stuck = await run([{ id: DQ, active: 'activating', sub: 'auto-restart', restarts: 2, upFor: 50 }, { id: KL }, { id: CT }], ['--min-uptime', '30s']);
+    const stuck = await run(
+      [{ id: DQ, active: 'activating', sub: 'auto-restart', restarts: 2, upFor: 50 }, { id: KL }, { id: CT }],
+      ['--min-uptime', '30s'],
+    );
     expect(stuck.code).toBe(2);
     expect(stuck.first).toMatch(/k8s_dqlite activating for 5\ds(,|$| \|)/);
     const now = await run([{ id: DQ, active: 'activating', sub: 'auto-restart', restarts: 2, upFor: 5 }, { id: KL }, { id: CT }]);
@@ -89,7 +107,10 @@ describe('check_services', () => {
   });
 
   it('a unit that does not exist is UNKNOWN naming it; a bad unit name never reaches systemctl', async () => {
-    const r = await run([{ id: 'snap.microk8s.daemon-k8s-dqlit.service', notFound: true }], ['--unit', 'snap.microk8s.daemon-k8s-dqlit.service']);
+    const r = await run(
+      [{ id: 'snap.microk8s.daemon-k8s-dqlit.service', notFound: true }],
+      ['--unit', 'snap.microk8s.daemon-k8s-dqlit.service'],
+    );
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/^SERVICES UNKNOWN - unit snap\.microk8s\.daemon-k8s-dqlit\.service does not exist on this host/);
     const { path } = standIn([]);
@@ -100,7 +121,11 @@ describe('check_services', () => {
 
   it('no systemd here, or an answer that is not what systemctl prints: UNKNOWN with the reason', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-systemctl-'));
-    writeFileSync(join(dir, 'systemctl'), '#!/bin/sh\necho "System has not been booted with systemd as init system (PID 1). Can\'t operate." >&2\necho "Failed to connect to bus: Host is down" >&2\nexit 1\n', { mode: 0o755 });
+    writeFileSync(
+      join(dir, 'systemctl'),
+      '#!/bin/sh\necho "System has not been booted with systemd as init system (PID 1). Can\'t operate." >&2\necho "Failed to connect to bus: Host is down" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
     const down = await runBuilt('check_services', [], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
     expect(down.code).toBe(3);
     expect(down.first).toMatch(/^SERVICES UNKNOWN - cannot ask systemd about the units: .*System has not been booted with systemd/);

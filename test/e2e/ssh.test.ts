@@ -14,7 +14,17 @@ if (unavailable) console.warn(`SSH tests: ${unavailable}`);
 
 const storm = (): Entry[] => [
   ...Array.from({ length: 8 }, (_, i) => ({ age: 20 + i * 20, service: DQLITE, message: logrus(at(20 + i * 20), 'error', LOCK_TXN) })),
-  ...Array.from({ length: 4 }, (_, i) => ({ age: 30 + i * 30, service: KUBELITE, message: klog(at(30 + i * 30), 'E', KUBELITE.pid, 'status.go:71', 'apiserver received an error that is not an metav1.Status: rpc error: code = Unknown desc = exec (try: 500): database is locked') })),
+  ...Array.from({ length: 4 }, (_, i) => ({
+    age: 30 + i * 30,
+    service: KUBELITE,
+    message: klog(
+      at(30 + i * 30),
+      'E',
+      KUBELITE.pid,
+      'status.go:71',
+      'apiserver received an error that is not an metav1.Status: rpc error: code = Unknown desc = exec (try: 500): database is locked',
+    ),
+  })),
 ];
 
 describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
@@ -27,7 +37,16 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     known = sshd.knownHosts(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
   });
   afterAll(() => sshd.stop());
-  const ssh = (knownHosts = known, key = sshd.clientKey) => ['--ssh-port', String(sshd.port), '--ssh-key', key, '--ssh-known-hosts', knownHosts, '--ssh-user', 'root'];
+  const ssh = (knownHosts = known, key = sshd.clientKey) => [
+    '--ssh-port',
+    String(sshd.port),
+    '--ssh-key',
+    key,
+    '--ssh-known-hosts',
+    knownHosts,
+    '--ssh-user',
+    'root',
+  ];
 
   it('gives the same state and perfdata as the local run', async () => {
     const local = await runBuilt('check_dqlite_lock', ['--journal-file', journal]);
@@ -50,7 +69,9 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     const wrong = sshd.knownHosts(['127.0.0.1'], { key: sshd.otherHostKey(), name: 'known_wrong' });
     const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(wrong), '--journal-file', journal]);
     expect(r.code).toBe(3);
-    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: host key of 127\.0\.0\.1:\d+ does not match .* \(offered SHA256:[A-Za-z0-9+/]{43}\): it CHANGED/);
+    expect(r.first).toMatch(
+      /^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: host key of 127\.0\.0\.1:\d+ does not match .* \(offered SHA256:[A-Za-z0-9+/]{43}\): it CHANGED/,
+    );
   });
 
   it('an unknown host: UNKNOWN with the ssh-keyscan fix, never a silent connect', async () => {
@@ -61,7 +82,13 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
   });
 
   it('a refused key, a closed port, a failing remote command: UNKNOWN each with its reason', async () => {
-    const refused = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(known, sshd.strangerKey), '--journal-file', journal]);
+    const refused = await runBuilt('check_dqlite_lock', [
+      '--host',
+      '127.0.0.1',
+      ...ssh(known, sshd.strangerKey),
+      '--journal-file',
+      journal,
+    ]);
     expect(refused.code).toBe(3);
     expect(refused.first).toMatch(/SSH authentication as root to 127\.0\.0\.1:\d+ failed/);
     const closed = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.3', ...ssh(), '--journal-file', journal]);
@@ -73,13 +100,33 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
   });
 
   it('several hosts: the worst state, a line per host; an unreadable host is UNKNOWN, not OK', async () => {
-    const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', '--host', '127.0.0.2', '--host', '127.0.0.3', ...ssh(), '--journal-file', journal]);
+    const r = await runBuilt('check_dqlite_lock', [
+      '--host',
+      '127.0.0.1',
+      '--host',
+      '127.0.0.2',
+      '--host',
+      '127.0.0.3',
+      ...ssh(),
+      '--journal-file',
+      journal,
+    ]);
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - 3 hosts: 2 WARNING, 1 UNKNOWN \(UNKNOWN: 127\.0\.0\.3\)/);
     expect(r.perf).toMatchObject({ 'locked_127.0.0.1': '12;5;50;0', 'locked_127.0.0.2': '12;5;50;0' });
     expect(r.stdout).toMatch(/^127\.0\.0\.1: WARNING - 12 'database is locked' lines/m);
     expect(r.stdout).toMatch(/^127\.0\.0\.3: UNKNOWN - cannot connect/m);
-    const crit = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', '--host', '127.0.0.3', ...ssh(), '--journal-file', journal, '-c', '10']);
+    const crit = await runBuilt('check_dqlite_lock', [
+      '--host',
+      '127.0.0.1',
+      '--host',
+      '127.0.0.3',
+      ...ssh(),
+      '--journal-file',
+      journal,
+      '-c',
+      '10',
+    ]);
     expect(crit.code).toBe(2);
     expect(crit.first).toMatch(/2 hosts: 1 CRITICAL, 1 UNKNOWN \(CRITICAL: 127\.0\.0\.1\)/);
   });
@@ -88,7 +135,20 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     const { port, server } = await silentServer();
     try {
       const silentKnown = sshd.knownHosts(['127.0.0.1'], { port, name: 'known_silent' });
-      const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', '--ssh-port', String(port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', silentKnown, '--journal-file', journal, '-t', '2']);
+      const r = await runBuilt('check_dqlite_lock', [
+        '--host',
+        '127.0.0.1',
+        '--ssh-port',
+        String(port),
+        '--ssh-key',
+        sshd.clientKey,
+        '--ssh-known-hosts',
+        silentKnown,
+        '--journal-file',
+        journal,
+        '-t',
+        '2',
+      ]);
       expect(r.code).toBe(3);
       expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*(timed out)/);
       expect(r.ms).toBeLessThan(3500);
@@ -99,16 +159,28 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
 
   it('a dead agent socket, a FIFO for known_hosts, /dev/zero for the key: UNKNOWN within -t, never a crash', async () => {
     const noKey = ['--ssh-port', String(sshd.port), '--ssh-known-hosts', known, '--ssh-user', 'root'];
-    const agent = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...noKey, '--journal-file', journal], { env: { ...process.env, SSH_AUTH_SOCK: '/nonexistent.sock' } });
+    const agent = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...noKey, '--journal-file', journal], {
+      env: { ...process.env, SSH_AUTH_SOCK: '/nonexistent.sock' },
+    });
     expect(agent.code).toBe(3);
-    expect(agent.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: no SSH agent at SSH_AUTH_SOCK=\/nonexistent\.sock \(fix: give --ssh-key/);
+    expect(agent.first).toMatch(
+      /^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: no SSH agent at SSH_AUTH_SOCK=\/nonexistent\.sock \(fix: give --ssh-key/,
+    );
     expect(agent.stderr).toBe('');
     const fifo = join(mkdtempSync(join(tmpdir(), 'mk8s-fifo-')), 'known_hosts');
     execFileSync('mkfifo', [fifo]);
     const hosts = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(fifo), '--journal-file', journal, '-t', '3']);
     expect(hosts.code).toBe(3);
     expect(hosts.first).toMatch(/cannot read known hosts file .*known_hosts: it is a pipe, not a file/);
-    const zero = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(known, '/dev/zero'), '--journal-file', journal, '-t', '3']);
+    const zero = await runBuilt('check_dqlite_lock', [
+      '--host',
+      '127.0.0.1',
+      ...ssh(known, '/dev/zero'),
+      '--journal-file',
+      journal,
+      '-t',
+      '3',
+    ]);
     expect(zero.code).toBe(3);
     expect(zero.first).toMatch(/cannot read SSH key \/dev\/zero: it is a device, not a file/);
     for (const r of [hosts, zero]) expect(r.ms).toBeLessThan(4000);
@@ -116,7 +188,9 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     writeFileSync(notKey, 'this is not a key\n', { mode: 0o600 });
     const bad = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(known, notKey), '--journal-file', journal]);
     expect(bad.code).toBe(3);
-    expect(bad.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: cannot use SSH key \S+id_ed25519: .*\(fix: give --ssh-key an OpenSSH or PEM private key/);
+    expect(bad.first).toMatch(
+      /^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: cannot use SSH key \S+id_ed25519: .*\(fix: give --ssh-key an OpenSSH or PEM private key/,
+    );
     expect(bad.first).not.toMatch(/internal error/);
   });
 
@@ -124,7 +198,9 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     const here = await healthyNode();
     try {
       const local = await runBuilt('check_dqlite', here.dqliteArgs, { env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() } });
-      const remote = await runBuilt('check_dqlite', ['--host', '127.0.0.1', ...ssh(), ...here.dqliteArgs], { env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() } });
+      const remote = await runBuilt('check_dqlite', ['--host', '127.0.0.1', ...ssh(), ...here.dqliteArgs], {
+        env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() },
+      });
       expect(local.code).toBe(0);
       expect(remote.code).toBe(0);
       expect(remote.first).toBe(local.first.replace('DQLITE OK - ', 'DQLITE OK - 127.0.0.1: '));
@@ -133,7 +209,9 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       const store = readFileSync(join(backend, 'cluster.yaml'), 'utf8');
       writeFileSync(join(backend, 'cluster.yaml'), `${store}- Address: 127.0.0.1:1\n  ID: 6780373466574862769\n  Role: 0\n`);
       const noCli = ['--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', backend];
-      const down = await runBuilt('check_dqlite', ['--host', '127.0.0.1', ...ssh(), ...noCli], { env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() } });
+      const down = await runBuilt('check_dqlite', ['--host', '127.0.0.1', ...ssh(), ...noCli], {
+        env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() },
+      });
       expect(down.code).toBe(2);
       expect(down.first).toMatch(/^DQLITE CRITICAL - 127\.0\.0\.1: quorum lost: 1 of 2 voters reachable, 2 needed/);
       expect(down.stdout).toMatch(/127\.0\.0\.1:1 \(id 6780373466574862769\): voter, unreachable: ECONNREFUSED/);
@@ -147,7 +225,17 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     writeFileSync(join(dir, 'cluster.yaml'), 'x\n');
     writeFileSync(join(dir, `snapshot-1-12983808-${Date.now() - 60_000}`), Buffer.alloc(3 * 1024 * 1024));
     const local = await runBuilt('check_dqlite_storage', ['--backend-dir', dir, '--free-warning', '0', '--free-critical', '0']);
-    const remote = await runBuilt('check_dqlite_storage', ['--host', '127.0.0.1', ...ssh(), '--backend-dir', dir, '--free-warning', '0', '--free-critical', '0']);
+    const remote = await runBuilt('check_dqlite_storage', [
+      '--host',
+      '127.0.0.1',
+      ...ssh(),
+      '--backend-dir',
+      dir,
+      '--free-warning',
+      '0',
+      '--free-critical',
+      '0',
+    ]);
     expect(local.code).toBe(0);
     expect(remote.code).toBe(0);
     const freeless = (first: string) => first.replace(/[\d.]+% free/, 'N% free').replace(/free_pct=[\d.]+%/, 'free_pct=N%');

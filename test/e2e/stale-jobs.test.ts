@@ -20,7 +20,16 @@ function acceptanceJobs() {
     for (let i = 0; i < n; i++) {
       const ns = NAMESPACES[(jobs.length * 7 + i) % NAMESPACES.length]!;
       const name = `${state}-${finishedAgo}-${jobs.length}`;
-      jobs.push(job({ namespace: ns, name, state, finishedAgo: finishedAgo + i, cronJob: extra.cron ? `nightly-${ns}` : undefined, ttl: extra.ttl }));
+      jobs.push(
+        job({
+          namespace: ns,
+          name,
+          state,
+          finishedAgo: finishedAgo + i,
+          cronJob: extra.cron ? `nightly-${ns}` : undefined,
+          ttl: extra.ttl,
+        }),
+      );
     }
   };
   add(500, 'complete', 7200, { cron: true });
@@ -43,7 +52,9 @@ describe('check_stale_jobs against the test API server', () => {
     c.api.add('jobs', ...jobs);
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '500', '-c', '1000']);
     expect(r.code).toBe(1);
-    expect(r.first).toMatch(/^STALE-JOBS WARNING - 850 finished Jobs older than 1h in all namespaces \(700 Complete, 150 Failed, of 1234 Jobs\) \| /);
+    expect(r.first).toMatch(
+      /^STALE-JOBS WARNING - 850 finished Jobs older than 1h in all namespaces \(700 Complete, 150 Failed, of 1234 Jobs\) \| /,
+    );
     expect(r.perf).toMatchObject({ stale: '850;500;1000;0', complete: '700;;;0', failed: '150;;;0', jobs: '1234;;;0' });
     expect(r.stdout).toMatch(/500 belong to CronJobs/);
     expect(r.stdout).toMatch(/850 have no ttlSecondsAfterFinished/);
@@ -62,7 +73,9 @@ describe('check_stale_jobs against the test API server', () => {
   it('keeps the defaults 50/200 and honours --min-age, -n, --exclude-namespace and -l', async () => {
     c.api.add(
       'jobs',
-      ...Array.from({ length: 30 }, (_, i) => job({ namespace: 'ops', name: `backup-${i}`, state: 'complete', finishedAgo: 7200, labels: { app: 'backup' } })),
+      ...Array.from({ length: 30 }, (_, i) =>
+        job({ namespace: 'ops', name: `backup-${i}`, state: 'complete', finishedAgo: 7200, labels: { app: 'backup' } }),
+      ),
       ...Array.from({ length: 30 }, (_, i) => job({ namespace: 'web', name: `warm-${i}`, state: 'failed', finishedAgo: 1800 })),
     );
     const all = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig]);
@@ -77,7 +90,14 @@ describe('check_stale_jobs against the test API server', () => {
     const notWeb = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '--min-age', '10m', '--exclude-namespace', 'web']);
     expect(perfNumber(notWeb.perf.stale)).toBe(30);
     expect(notWeb.first).toMatch(/outside web/);
-    const labelled = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '--min-age', '10m', '-l', 'app in (backup,restore)']);
+    const labelled = await runBuilt('check_stale_jobs', [
+      '--kubeconfig',
+      c.kubeconfig,
+      '--min-age',
+      '10m',
+      '-l',
+      'app in (backup,restore)',
+    ]);
     expect(perfNumber(labelled.perf.stale)).toBe(30);
   });
 
@@ -92,7 +112,10 @@ describe('check_stale_jobs against the test API server', () => {
   });
 
   it('restarts a list whose continue token expired (410) and counts each Job once', async () => {
-    c.api.add('jobs', ...Array.from({ length: 1200 }, (_, i) => job({ namespace: 'ops', name: `j-${i}`, state: 'complete', finishedAgo: 7200 })));
+    c.api.add(
+      'jobs',
+      ...Array.from({ length: 1200 }, (_, i) => job({ namespace: 'ops', name: `j-${i}`, state: 'complete', finishedAgo: 7200 })),
+    );
     c.api.expireNextContinue = true;
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '2000', '-c', '3000']);
     expect(r.code).toBe(0);
@@ -116,7 +139,10 @@ describe('check_stale_jobs against the test API server', () => {
     c.api.add('jobs', ...acceptanceJobs());
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-vv']);
     expect(r.code).toBe(2);
-    const logged = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logged = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const requests = logged.filter((l) => l.msg === 'API request');
     expect(requests).toHaveLength(c.api.requests.length);
     expect(requests.map((l) => [l.method, l.status])).toEqual(c.api.requests.map((q) => [q.method, q.status]));
@@ -130,7 +156,9 @@ describe('check_stale_jobs against the test API server', () => {
   it('403 on Jobs: UNKNOWN naming the missing permission', async () => {
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfigNoJobs]);
     expect(r.code).toBe(3);
-    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - forbidden: cannot list jobs\.batch at cluster scope \(403\) \(fix: grant list on jobs: apply nrpe\/rbac\.yaml/);
+    expect(r.first).toMatch(
+      /^STALE-JOBS UNKNOWN - forbidden: cannot list jobs\.batch at cluster scope \(403\) \(fix: grant list on jobs: apply nrpe\/rbac\.yaml/,
+    );
   });
 
   it('a wrong token: UNKNOWN, and the token appears nowhere, even at -vvv', async () => {
@@ -146,7 +174,13 @@ describe('check_stale_jobs against the test API server', () => {
 
   it('a kubeconfig with a client certificate and key files (MicroK8s x509 style): the same answer, as that user', async () => {
     c.api.add('jobs', ...acceptanceJobs());
-    const x509 = writeKubeconfig(c.dir, c.api.url, c.certs.ca, { certFile: c.certs.clientCertFile, keyFile: c.certs.clientKeyFile }, 'kubeconfig-x509');
+    const x509 = writeKubeconfig(
+      c.dir,
+      c.api.url,
+      c.certs.ca,
+      { certFile: c.certs.clientCertFile, keyFile: c.certs.clientKeyFile },
+      'kubeconfig-x509',
+    );
     const byToken = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig]);
     c.api.requests.length = 0;
     const byCert = await runBuilt('check_stale_jobs', ['--kubeconfig', x509]);
@@ -155,10 +189,18 @@ describe('check_stale_jobs against the test API server', () => {
     expect(c.api.requests.length).toBeGreaterThan(0);
     expect(c.api.requests.every((q) => q.user === 'nagios' && q.status === 200)).toBe(true);
     // A key file that is not there: UNKNOWN naming the key and the kubeconfig, not an unreachable server.
-    const noKey = writeKubeconfig(c.dir, c.api.url, c.certs.ca, { certFile: c.certs.clientCertFile, keyFile: '/nonexistent/client.key' }, 'kubeconfig-x509-nokey');
+    const noKey = writeKubeconfig(
+      c.dir,
+      c.api.url,
+      c.certs.ca,
+      { certFile: c.certs.clientCertFile, keyFile: '/nonexistent/client.key' },
+      'kubeconfig-x509-nokey',
+    );
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', noKey]);
     expect(r.code).toBe(3);
-    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - kubeconfig \S+kubeconfig-x509-nokey: cannot read client-key \/nonexistent\/client\.key: no such file \(fix: check the client-key entry/);
+    expect(r.first).toMatch(
+      /^STALE-JOBS UNKNOWN - kubeconfig \S+kubeconfig-x509-nokey: cannot read client-key \/nonexistent\/client\.key: no such file \(fix: check the client-key entry/,
+    );
   });
 
   it('a certificate it cannot verify: UNKNOWN naming TLS', async () => {

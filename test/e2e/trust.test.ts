@@ -22,12 +22,24 @@ const kc = () => ['--kubeconfig', c.kubeconfig];
 const scratch = () => mkdtempSync(join(tmpdir(), 'mk8s-trust-'));
 
 const healthy = () => {
-  c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }), node({ name: 'k8s03', ip: '10.0.0.13' }));
+  c.api.add(
+    'nodes',
+    node({ name: 'k8s01', ip: '10.0.0.11' }),
+    node({ name: 'k8s02', ip: '10.0.0.12' }),
+    node({ name: 'k8s03', ip: '10.0.0.13' }),
+  );
   c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
 };
 
-const storm = (): Entry[] => Array.from({ length: 60 }, (_, i) => ({ age: 10 + i * 4, service: DQLITE, message: logrus(at(10 + i * 4), 'error', LOCK_TXN) }));
-const quiet = (): Entry[] => [{ age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-29361840"') }];
+const storm = (): Entry[] =>
+  Array.from({ length: 60 }, (_, i) => ({ age: 10 + i * 4, service: DQLITE, message: logrus(at(10 + i * 4), 'error', LOCK_TXN) }));
+const quiet = (): Entry[] => [
+  {
+    age: 30,
+    service: KUBELITE,
+    message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-29361840"'),
+  },
+];
 const journalDir = (entries: Entry[]) => {
   const dir = scratch();
   makeJournal(entries, dir);
@@ -68,11 +80,15 @@ describe.skipIf(!haveJournalRemote)('journals as given', () => {
     writeFileSync(file, data);
     const damaged = await runBuilt('check_dqlite_lock', ['--journal-file', file]);
     expect(damaged.code).toBe(3);
-    expect(damaged.first).toMatch(/^DQLITE-LOCK UNKNOWN - journal .*system\.journal is damaged: it records entries up to \S+, but none in the window can be read \(fix: see journalctl --verify --file=/);
+    expect(damaged.first).toMatch(
+      /^DQLITE-LOCK UNKNOWN - journal .*system\.journal is damaged: it records entries up to \S+, but none in the window can be read \(fix: see journalctl --verify --file=/,
+    );
     const old = join(journalDir([{ age: 3600, service: DQLITE, message: logrus(at(3600), 'error', LOCK_TXN) }]), 'system.journal');
     const stale = await runBuilt('check_dqlite_lock', ['--journal-file', old]);
     expect(stale.code).toBe(3);
-    expect(stale.first).toMatch(/^DQLITE-LOCK UNKNOWN - journal \S+ holds no entry in the window \(its newest is from \S+\): nothing to judge/);
+    expect(stale.first).toMatch(
+      /^DQLITE-LOCK UNKNOWN - journal \S+ holds no entry in the window \(its newest is from \S+\): nothing to judge/,
+    );
     // A quiet window of a journal that does cover it stays OK.
     const calm = await runBuilt('check_dqlite_lock', ['--journal-file', join(journalDir(quiet()), 'system.journal')]);
     expect(calm.code).toBe(0);
@@ -85,7 +101,9 @@ describe.skipIf(!haveJournalRemote)('journals as given', () => {
       chmodSync(dir, 0o700);
       const r = await runBuilt('check_dqlite_lock', ['--journal-file', join(dir, 'system.journal')], { uid: 65534, gid: 65534 });
       expect(r.code).toBe(3);
-      expect(r.first).toMatch(/cannot read the journal: \S+system\.journal: permission denied for user nobody \(fix: add the user running the check to the systemd-journal group/);
+      expect(r.first).toMatch(
+        /cannot read the journal: \S+system\.journal: permission denied for user nobody \(fix: add the user running the check to the systemd-journal group/,
+      );
     }
   });
 });
@@ -107,7 +125,10 @@ describe('lines as they come', () => {
 
   it('CR-only line ends are line ends', async () => {
     const file = join(scratch(), 'cr.log');
-    writeFileSync(file, Array.from({ length: 10 }, (_, i) => `${stamp(at(20 + i))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${LOCK_TXN}\r`).join(''));
+    writeFileSync(
+      file,
+      Array.from({ length: 10 }, (_, i) => `${stamp(at(20 + i))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${LOCK_TXN}\r`).join(''),
+    );
     const r = await runBuilt('check_dqlite_lock', ['--log-file', file]);
     expect(r.perf.locked).toBe('10;5;50;0');
     expect(r.code).toBe(1);
@@ -115,12 +136,14 @@ describe('lines as they come', () => {
 });
 
 describe('API answers that are not what was asked for', () => {
-  const body = (text: string, type = 'application/json') => (_req: unknown, res: import('node:http').ServerResponse, url: URL) => {
-    if (!/\/(jobs|deployments|pods)$/.test(url.pathname)) return false;
-    res.writeHead(200, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
-    res.end(text);
-    return true;
-  };
+  const body =
+    (text: string, type = 'application/json') =>
+    (_req: unknown, res: import('node:http').ServerResponse, url: URL) => {
+      if (!/\/(jobs|deployments|pods)$/.test(url.pathname)) return false;
+      res.writeHead(200, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return true;
+    };
 
   it('a 200 that is not a list is UNKNOWN naming the server, for every list check; items: null is an empty list', async () => {
     healthy();
@@ -131,7 +154,11 @@ describe('API answers that are not what was asked for', () => {
       ['<html><body>Sign in</body></html>', 'text/html', 'not JSON'],
     ] as const) {
       c.api.intercept = body(text, type);
-      for (const [command, name] of [['check_stale_jobs', 'STALE-JOBS'], ['check_observed_generation', 'OBSERVED-GENERATION'], ['check_scheduling', 'SCHEDULING']] as const) {
+      for (const [command, name] of [
+        ['check_stale_jobs', 'STALE-JOBS'],
+        ['check_observed_generation', 'OBSERVED-GENERATION'],
+        ['check_scheduling', 'SCHEDULING'],
+      ] as const) {
         const r = await runBuilt(command, kc());
         expect(r.code, `${command} on ${text}`).toBe(3);
         expect(r.first).toContain(`${name} UNKNOWN - API server ${c.api.url} answered list `);
@@ -152,7 +179,9 @@ describe('API answers that are not what was asked for', () => {
     c.api.add('leases', bad, lease('kube-scheduler', 'k8s03'));
     const r = await runBuilt('check_leases', [...kc(), '--state-file', join(scratch(), 'leases.json')]);
     expect(r.code).toBe(3);
-    expect(r.first).toMatch(/^LEASES UNKNOWN - .*kcm lease cannot be judged: lease kube-controller-manager spec\.renewTime is 'garbage', which is not a time/);
+    expect(r.first).toMatch(
+      /^LEASES UNKNOWN - .*kcm lease cannot be judged: lease kube-controller-manager spec\.renewTime is 'garbage', which is not a time/,
+    );
     expect(r.perf.kcm_renew_age).toBe('U;;;0');
     expect(r.perf.renew_age).toBe('U;;;0');
   });
@@ -183,7 +212,12 @@ describe('API answers that are not what was asked for', () => {
     const token = Buffer.from('{"v":"meta.k8s.io/v1","rv":1001,"start":"ci/x\\u0000"}').toString('base64');
     c.api.intercept = (_req, res, url) => {
       if (!url.pathname.endsWith('/jobs')) return false;
-      const text = JSON.stringify({ kind: 'JobList', apiVersion: 'batch/v1', metadata: { resourceVersion: '1001', continue: token }, items: [job({ namespace: 'ci', name: 'x', state: 'running' })] });
+      const text = JSON.stringify({
+        kind: 'JobList',
+        apiVersion: 'batch/v1',
+        metadata: { resourceVersion: '1001', continue: token },
+        items: [job({ namespace: 'ci', name: 'x', state: 'running' })],
+      });
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
       return true;
@@ -191,7 +225,9 @@ describe('API answers that are not what was asked for', () => {
     c.api.requests.length = 0;
     const loop = await runBuilt('check_stale_jobs', kc());
     expect(loop.code).toBe(3);
-    expect(loop.first).toMatch(/^STALE-JOBS UNKNOWN - API server \S+ repeated a continue token while listing jobs \(page 2\): the list would never end/);
+    expect(loop.first).toMatch(
+      /^STALE-JOBS UNKNOWN - API server \S+ repeated a continue token while listing jobs \(page 2\): the list would never end/,
+    );
     expect(c.api.requests.filter((q) => q.path.endsWith('/jobs')).length).toBe(2);
   });
 });
@@ -203,39 +239,51 @@ describe('check_restart_preflight is a gate', () => {
     here = await healthyNode();
   });
   afterAll(() => here.close());
-  const preflight = (args: string[], path = here.path) => runBuilt('check_restart_preflight', [...args, ...here.dqliteArgs], { env: { ...process.env, PATH: path } });
+  const preflight = (args: string[], path = here.path) =>
+    runBuilt('check_restart_preflight', [...args, ...here.dqliteArgs], { env: { ...process.env, PATH: path } });
   const nodesHere = () => c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
 
   it('NO-GO when nobody leads kube-controller-manager or kube-scheduler', async () => {
     nodesHere();
-    c.api.add('leases', lease('kube-controller-manager', 'k8s01', { renewedAgo: 600 }), lease('kube-scheduler', 'k8s01', { renewedAgo: 600 }));
+    c.api.add(
+      'leases',
+      lease('kube-controller-manager', 'k8s01', { renewedAgo: 600 }),
+      lease('kube-scheduler', 'k8s01', { renewedAgo: 600 }),
+    );
     const log = join(scratch(), 'quiet.log');
     writeFileSync(log, 'Nov 28 00:00:00 k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n');
     const r = await preflight([...kc(), '--node', 'k8s02', '--log-file', log]);
     expect(r.code).toBe(2);
-    expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: no kube-controller-manager is leading \(lease renewed 10m\d*s? ago, duration 60s\) \(\+1 more\) \| blockers=2;;0;0/);
+    expect(r.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: no kube-controller-manager is leading \(lease renewed 10m\d*s? ago, duration 60s\) \(\+1 more\) \| blockers=2;;0;0/,
+    );
     expect(r.stdout).toMatch(/^no kube-scheduler is leading/m);
   });
 
-  it.skipIf(!haveJournalRemote)('NO-GO (CRITICAL), not UNKNOWN, when it cannot read a journal or reach the API server; a bad option stays UNKNOWN', async () => {
-    nodesHere();
-    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s02'));
-    const missing = await preflight([...kc(), '--node', 'k8s02', '--journal-file', '/nonexistent/system.journal']);
-    expect(missing.code).toBe(2);
-    expect(missing.first).toBe('RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: cannot read the journal: /nonexistent/system.journal does not exist (fix: check --journal-dir/--journal-file)');
-    const dir = journalDir(quiet());
-    c.api.delayMs = 5000;
-    const slow = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir, '-t', '1']);
-    expect(slow.code).toBe(2);
-    expect(slow.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: timed out after 1s/);
-    c.api.delayMs = 0;
-    const usage = await preflight([...kc(), '--node', 'k8s02', '-c', 'x']);
-    expect(usage.code).toBe(3);
-    // Every journal dir given is read: a storm in the second one is a blocker.
-    const both = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir, '--journal-dir', journalDir(storm())]);
-    expect(both.code).toBe(2);
-    expect(both.first).toMatch(/NO-GO for k8s02: dqlite-lock CRITICAL: 60 'database is locked' lines/);
-  });
+  it.skipIf(!haveJournalRemote)(
+    'NO-GO (CRITICAL), not UNKNOWN, when it cannot read a journal or reach the API server; a bad option stays UNKNOWN',
+    async () => {
+      nodesHere();
+      c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s02'));
+      const missing = await preflight([...kc(), '--node', 'k8s02', '--journal-file', '/nonexistent/system.journal']);
+      expect(missing.code).toBe(2);
+      expect(missing.first).toBe(
+        'RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: cannot read the journal: /nonexistent/system.journal does not exist (fix: check --journal-dir/--journal-file)',
+      );
+      const dir = journalDir(quiet());
+      c.api.delayMs = 5000;
+      const slow = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir, '-t', '1']);
+      expect(slow.code).toBe(2);
+      expect(slow.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: timed out after 1s/);
+      c.api.delayMs = 0;
+      const usage = await preflight([...kc(), '--node', 'k8s02', '-c', 'x']);
+      expect(usage.code).toBe(3);
+      // Every journal dir given is read: a storm in the second one is a blocker.
+      const both = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir, '--journal-dir', journalDir(storm())]);
+      expect(both.code).toBe(2);
+      expect(both.first).toMatch(/NO-GO for k8s02: dqlite-lock CRITICAL: 60 'database is locked' lines/);
+    },
+  );
 });
 
 describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore', () => {
@@ -252,28 +300,53 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
 
   it('GO on a healthy node; NO-GO while k8s-dqlite crash-loops, when a voter is lost, or where systemd and dqlite cannot be read', async () => {
     setUp();
-    const go = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs], { env: { ...process.env, PATH: here.path } });
+    const go = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs], {
+      env: { ...process.env, PATH: here.path },
+    });
     expect(go.code).toBe(0);
     // k8s-dqlite restarted 20 s ago, for the 3794th time.
     const loop = join(scratch(), 'systemctl');
     const started = Number(process.hrtime.bigint() / 1000n) - 20_000_000;
-    writeFileSync(loop, `#!/bin/sh\nprintf 'Result=success\\nNRestarts=3794\\nExecMainStartTimestampMonotonic=${started}\\nId=snap.microk8s.daemon-k8s-dqlite.service\\nLoadState=loaded\\nActiveState=active\\nSubState=running\\nStateChangeTimestampMonotonic=${started}\\n'\n`, { mode: 0o755 });
-    const crash = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs], { env: { ...process.env, PATH: `${join(loop, '..')}:${process.env.PATH}` } });
+    writeFileSync(
+      loop,
+      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=3794\\nExecMainStartTimestampMonotonic=${started}\\nId=snap.microk8s.daemon-k8s-dqlite.service\\nLoadState=loaded\\nActiveState=active\\nSubState=running\\nStateChangeTimestampMonotonic=${started}\\n'\n`,
+      { mode: 0o755 },
+    );
+    const crash = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs], {
+      env: { ...process.env, PATH: `${join(loop, '..')}:${process.env.PATH}` },
+    });
     expect(crash.code).toBe(2);
-    expect(crash.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: k8s_dqlite restarted 2\ds ago \(restart 3794\): restarting now/);
+    expect(crash.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: k8s_dqlite restarted 2\ds ago \(restart 3794\): restarting now/,
+    );
     // A second voter in cluster.yaml and the CLI's answer, where nothing listens: quorum lost.
     const backend = here.dqliteArgs[3]!;
     const store = readFileSync(join(backend, 'cluster.yaml'), 'utf8');
     const voter = /Address: (\S+)/.exec(store)![1]!;
     writeFileSync(join(backend, 'cluster.yaml'), `${store}- Address: 127.0.0.1:1\n  ID: 6780373466574862769\n  Role: 0\n`);
     const cli = join(scratch(), 'dqlite');
-    writeFileSync(cli, `#!/bin/sh\necho '2dc171858c3155be|${voter}|voter'\necho '5e1b6ddbb9d2b5b1|127.0.0.1:1|voter'\necho '${voter}'\n`, { mode: 0o755 });
-    const lost = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), '--dqlite-bin', cli, '--backend-dir', backend], { env: { ...process.env, PATH: here.path } });
+    writeFileSync(cli, `#!/bin/sh\necho '2dc171858c3155be|${voter}|voter'\necho '5e1b6ddbb9d2b5b1|127.0.0.1:1|voter'\necho '${voter}'\n`, {
+      mode: 0o755,
+    });
+    const lost = await runBuilt(
+      'check_restart_preflight',
+      [...kc(), '--node', 'k8s02', ...journal(), '--dqlite-bin', cli, '--backend-dir', backend],
+      { env: { ...process.env, PATH: here.path } },
+    );
     expect(lost.code).toBe(2);
     expect(lost.first).toMatch(/NO-GO for k8s02: dqlite CRITICAL: quorum lost: 1 of 2 voters reachable, 2 needed/);
     writeFileSync(join(backend, 'cluster.yaml'), store);
     // Not a MicroK8s node, no systemd: nothing established, so NO-GO.
-    const bare = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), '--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', '/nonexistent/backend']);
+    const bare = await runBuilt('check_restart_preflight', [
+      ...kc(),
+      '--node',
+      'k8s02',
+      ...journal(),
+      '--dqlite-bin',
+      '/nonexistent/dqlite',
+      '--backend-dir',
+      '/nonexistent/backend',
+    ]);
     expect(bare.code).toBe(2);
     expect(bare.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: /);
   });
@@ -285,7 +358,10 @@ describe('files named on the command line', () => {
     const dir = scratch();
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
-    for (const args of [['--kubeconfig', '/dev/zero'], ['--kubeconfig', fifo]]) {
+    for (const args of [
+      ['--kubeconfig', '/dev/zero'],
+      ['--kubeconfig', fifo],
+    ]) {
       const r = await runBuilt('check_nodes', [...args, '-t', '3']);
       expect(r.code).toBe(3);
       expect(r.first).toMatch(/^NODES UNKNOWN - cannot read kubeconfig \S+: it is a (device|pipe), not a file/);
@@ -306,7 +382,9 @@ describe('files named on the command line', () => {
     execFileSync('mkfifo', [state]);
     const leases = await runBuilt('check_leases', [...kc(), '--state-file', state, '-t', '3']);
     expect(leases.code).toBe(0);
-    expect(leases.stdout).toMatch(/cannot read state file \S+state-fifo: it is a pipe, not a file: churn since the last run is not judged this time/);
+    expect(leases.stdout).toMatch(
+      /cannot read state file \S+state-fifo: it is a pipe, not a file: churn since the last run is not judged this time/,
+    );
   });
 
   it('a damaged state file is said, and the next run judges churn again', async () => {
@@ -342,7 +420,9 @@ describe('credential plugins', () => {
     const config = plugin(scratch(), `echo "error: token ${secret} rejected" >&2\necho "-----BEGIN PRIVATE KEY-----" >&2\nexit 7`);
     const r = await runBuilt('check_nodes', ['--kubeconfig', config]);
     expect(r.code).toBe(3);
-    expect(r.first).toBe("NODES UNKNOWN - credential plugin 'cred-plugin' of kubeconfig user 'nagios' failed (exit 7) (fix: run the plugin by hand as the user running the check)");
+    expect(r.first).toBe(
+      "NODES UNKNOWN - credential plugin 'cred-plugin' of kubeconfig user 'nagios' failed (exit 7) (fix: run the plugin by hand as the user running the check)",
+    );
     expect(r.stdout + r.stderr).not.toContain(secret);
     expect(r.stdout + r.stderr).not.toContain('PRIVATE KEY');
   });
@@ -382,12 +462,26 @@ describe('the end of a run', () => {
   });
 
   it('all --format json through a slow pipe: more than 1 MB, whole and valid', async () => {
-    const spec = Array.from({ length: 14_000 }, (_, i) => deployment({ namespace: `team-${i % 40}`, name: `api-gateway-worker-${String(i).padStart(5, '0')}`, generation: 5, observedGeneration: 4, specChangedAgo: 3600 }));
+    const spec = Array.from({ length: 14_000 }, (_, i) =>
+      deployment({
+        namespace: `team-${i % 40}`,
+        name: `api-gateway-worker-${String(i).padStart(5, '0')}`,
+        generation: 5,
+        observedGeneration: 4,
+        specChangedAgo: 3600,
+      }),
+    );
     c.api.add('deployments', ...spec);
     healthy();
     const out = join(scratch(), 'all.json');
     // The reader starts late, as a loaded jq or ssh would: the writer must wait for it.
-    const r = await runProcess('/bin/sh', ['-c', `"$0" all --kubeconfig "$1" --format json -t 60 | { sleep 1; cat > "$2"; }`, `${DIST}/microk8s-checks`, c.kubeconfig, out]);
+    const r = await runProcess('/bin/sh', [
+      '-c',
+      `"$0" all --kubeconfig "$1" --format json -t 60 | { sleep 1; cat > "$2"; }`,
+      `${DIST}/microk8s-checks`,
+      c.kubeconfig,
+      out,
+    ]);
     expect(r.code).toBe(0);
     const text = readFileSync(out, 'utf8');
     expect(text.length).toBeGreaterThan(1024 * 1024);

@@ -50,7 +50,9 @@ describe('check_watch_cache', () => {
     expect(r.perf.cache_lag).toMatch(/;30;120;0$/);
     expect(Number(r.perf.rv_lag?.split(';')[0])).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/does not heal by itself/);
-    expect(r.stdout).toMatch(/restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n.*restart snap\.microk8s\.daemon-kubelite\.service/);
+    expect(r.stdout).toMatch(
+      /restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n.*restart snap\.microk8s\.daemon-kubelite\.service/,
+    );
     expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
   });
 
@@ -70,7 +72,9 @@ describe('check_watch_cache', () => {
       c.api.cache.consistentReads = mode;
       const r = await runBuilt('check_watch_cache', kc());
       expect(r.code, mode).toBe(2);
-      expect(r.first).toMatch(new RegExp(`watch cache behind: the API server refused a quorum read because its watch cache is behind \\(${mode}: `));
+      expect(r.first).toMatch(
+        new RegExp(`watch cache behind: the API server refused a quorum read because its watch cache is behind \\(${mode}: `),
+      );
       c.api.reset();
     }
   });
@@ -95,7 +99,9 @@ describe('check_watch_cache', () => {
       freezeFiveMinutesAgo(other);
       const r = await runBuilt('check_watch_cache', [...kc(), '--server', other.url]);
       expect(r.code).toBe(2);
-      expect(r.first).toMatch(new RegExp(`^WATCH-CACHE CRITICAL - 2 hosts: 1 OK, 1 CRITICAL \\(CRITICAL: 127\\.0\\.0\\.1:${other.port}\\)`));
+      expect(r.first).toMatch(
+        new RegExp(`^WATCH-CACHE CRITICAL - 2 hosts: 1 OK, 1 CRITICAL \\(CRITICAL: 127\\.0\\.0\\.1:${other.port}\\)`),
+      );
       expect(lag(r.perf[`cache_lag_127.0.0.1:${c.api.port}`])).toBeLessThanOrEqual(1);
       expect(lag(r.perf[`cache_lag_127.0.0.1:${other.port}`])).toBeGreaterThanOrEqual(290);
       const down = await runBuilt('check_watch_cache', [...kc(), '--server', 'https://127.0.0.1:1']);
@@ -107,7 +113,9 @@ describe('check_watch_cache', () => {
     it('--server must be an https address and nothing more', async () => {
       const r = await runBuilt('check_watch_cache', [...kc(), '--server', 'http://10.0.0.12:16443/api']);
       expect(r.code).toBe(3);
-      expect(r.first).toBe("WATCH-CACHE UNKNOWN - --server 'http://10.0.0.12:16443/api' must be an https://host:port address of an API server, nothing more");
+      expect(r.first).toBe(
+        "WATCH-CACHE UNKNOWN - --server 'http://10.0.0.12:16443/api' must be an https://host:port address of an API server, nothing more",
+      );
     });
   });
 });

@@ -23,7 +23,10 @@ export function klog(when: Date, severity: 'I' | 'W' | 'E' | 'F', pid: number, f
 export function etcdRetry(when: Date, attempt: number, error: string, method?: string): string {
   const obj: Record<string, unknown> = {
     level: 'warn',
-    ts: when.toISOString().replace('Z', '+0000').replace(/\.(\d{3})\d*/, '.$1'),
+    ts: when
+      .toISOString()
+      .replace('Z', '+0000')
+      .replace(/\.(\d{3})\d*/, '.$1'),
     logger: 'etcd-client',
     caller: method ? 'v3/retry_interceptor.go:65' : 'v3/retry_interceptor.go:62',
     msg: 'retrying of unary invoker failed',
@@ -35,5 +38,7 @@ export function etcdRetry(when: Date, attempt: number, error: string, method?: s
   return JSON.stringify(obj);
 }
 
-export const LOCK_TXN = 'error in txn: update transaction failed for key /registry/leases/kube-system/kube-controller-manager: exec (try: 500): database is locked';
-export const LOCK_CREATE = 'error in txn: create transaction failed for key /registry/events/openebs/pvc-5f3c1a2e.17f9a3c2b1d0e4f5: exec (try: 500): database is locked';
+export const LOCK_TXN =
+  'error in txn: update transaction failed for key /registry/leases/kube-system/kube-controller-manager: exec (try: 500): database is locked';
+export const LOCK_CREATE =
+  'error in txn: create transaction failed for key /registry/events/openebs/pvc-5f3c1a2e.17f9a3c2b1d0e4f5: exec (try: 500): database is locked';

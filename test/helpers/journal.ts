@@ -30,7 +30,7 @@ export function exportText(entries: Entry[], now = Date.now()): string {
       const realtime = (now - e.age * 1000) * 1000 + i;
       return [
         `__REALTIME_TIMESTAMP=${realtime}`,
-        `__MONOTONIC_TIMESTAMP=${1_000_000_000 + realtime % 1_000_000_000}`,
+        `__MONOTONIC_TIMESTAMP=${1_000_000_000 + (realtime % 1_000_000_000)}`,
         `_BOOT_ID=${BOOT}`,
         `_HOSTNAME=${e.host ?? 'k8s02'}`,
         `_TRANSPORT=stdout`,

@@ -26,11 +26,19 @@ export function parsePerf(first: string): Record<string, string> {
 }
 
 /** Run a built executable (dist/<command>) as a user would, and take its output apart. */
-export function runBuilt(command: string, args: string[], opts: SpawnOptions & { input?: string; keepStdinOpen?: boolean } = {}): Promise<Run> {
+export function runBuilt(
+  command: string,
+  args: string[],
+  opts: SpawnOptions & { input?: string; keepStdinOpen?: boolean } = {},
+): Promise<Run> {
   return runProcess(command.includes('/') ? command : `${DIST}/${command}`, args, opts);
 }
 
-export function runProcess(file: string, args: string[], opts: SpawnOptions & { input?: string; keepStdinOpen?: boolean } = {}): Promise<Run> {
+export function runProcess(
+  file: string,
+  args: string[],
+  opts: SpawnOptions & { input?: string; keepStdinOpen?: boolean } = {},
+): Promise<Run> {
   const started = Date.now();
   return new Promise((done, fail) => {
     const child = spawn(file, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -12,7 +12,8 @@ export function sshdUnavailable(): string | undefined {
   return undefined;
 }
 
-const keygen = (file: string, type = 'ed25519') => execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'microk8s-checks-test', '-f', file]);
+const keygen = (file: string, type = 'ed25519') =>
+  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'microk8s-checks-test', '-f', file]);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -63,7 +64,9 @@ export class TestSshd {
       ].join('\n'),
     );
     const argv = [SSHD, '-D', '-e', '-f', config];
-    this.proc = this.opts.netns ? spawn('ip', ['netns', 'exec', this.opts.netns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = this.opts.netns
+      ? spawn('ip', ['netns', 'exec', this.opts.netns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     for (let i = 0; i < 100; i++) {
       if (await accepts(this.port, listen[0]!)) return;
       await new Promise((r) => setTimeout(r, 50));
@@ -73,7 +76,11 @@ export class TestSshd {
 
   /** known_hosts naming the given hosts with this sshd's key (or another key), optionally hashed. */
   knownHosts(hosts: string[], opts: { key?: string; hashed?: boolean; name?: string; port?: number } = {}): string {
-    const pub = readFileSync(`${opts.key ?? this.hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    const pub = readFileSync(`${opts.key ?? this.hostKey}.pub`, 'utf8')
+      .trim()
+      .split(' ')
+      .slice(0, 2)
+      .join(' ');
     const file = join(this.dir, opts.name ?? 'known_hosts');
     writeFileSync(file, hosts.map((h) => `[${h}]:${opts.port ?? this.port} ${pub}\n`).join(''));
     if (opts.hashed) execFileSync('ssh-keygen', ['-q', '-H', '-f', file], { stdio: 'ignore' });

@@ -46,5 +46,10 @@ export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-')
   writeFileSync(join(backend, 'info.yaml'), `Address: ${address}\nID: 3297041220608546238\nRole: 0\n`);
   for (const f of ['cluster.crt', 'cluster.key']) writeFileSync(join(backend, f), 'PEM\n');
   writeFileSync(join(bin, 'dqlite'), `#!/bin/sh\necho '2dc171858c3155be|${address}|voter'\necho '${address}'\n`, { mode: 0o755 });
-  return { dqliteArgs: ['--dqlite-bin', join(bin, 'dqlite'), '--backend-dir', backend], path: `${bin}:${process.env.PATH}`, bin, close: () => voter.close() };
+  return {
+    dqliteArgs: ['--dqlite-bin', join(bin, 'dqlite'), '--backend-dir', backend],
+    path: `${bin}:${process.env.PATH}`,
+    bin,
+    close: () => voter.close(),
+  };
 }

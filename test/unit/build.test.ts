@@ -48,20 +48,30 @@ describe('the build', () => {
     it(`${entry}: keeps undici, the help layout, pino and ssh2 out of start-up, yet bundles them`, () => {
       const loaded = [...startUp(meta, entry)];
       expect(loaded.length, `${entry} is not in the metafile`).toBeGreaterThan(1);
-      for (const [what, path] of deferred) expect(loaded.filter((p) => path.test(p)), `${what} is evaluated at start-up of ${entry}`).toEqual([]);
+      for (const [what, path] of deferred)
+        expect(
+          loaded.filter((p) => path.test(p)),
+          `${what} is evaluated at start-up of ${entry}`,
+        ).toEqual([]);
     });
   }
 
   it('bundles what is deferred (a stand-in that loads nothing would break --help, -v and --host)', () => {
     const all = Object.keys(meta.inputs);
-    for (const [what, path] of deferred) expect(all.some((p) => path.test(p)), what).toBe(true);
+    for (const [what, path] of deferred)
+      expect(
+        all.some((p) => path.test(p)),
+        what,
+      ).toBe(true);
   });
 });
 
 describe('the registry', () => {
   it('lists every check file once, under the command and name its definition has', async () => {
     const { readdirSync } = await import('node:fs');
-    const files = readdirSync('checks').filter((f) => f.endsWith('.ts') && f !== 'registry.ts').map((f) => f.replace(/\.ts$/, ''));
+    const files = readdirSync('checks')
+      .filter((f) => f.endsWith('.ts') && f !== 'registry.ts')
+      .map((f) => f.replace(/\.ts$/, ''));
     expect(REGISTRY.map((e) => e.file).sort()).toEqual(files.sort());
     for (const e of REGISTRY) {
       const { check } = await e.load();
@@ -69,7 +79,7 @@ describe('the registry', () => {
     }
   });
 
-  it('the version is package.json\'s', () => {
+  it("the version is package.json's", () => {
     expect(VERSION).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
   });
 });

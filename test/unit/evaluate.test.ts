@@ -30,7 +30,11 @@ const asNodes = (list: ReturnType<typeof node>[]) => list as unknown as Wire<V1N
 
 describe('dqlite-lock', () => {
   const win = { now: NOW, since: NOW - 300_000, seconds: 300, units: [] };
-  const line = (agoS: number, ident = 'k8s-dqlite') => parseTextLine(`${new Date(NOW - agoS * 1000).toISOString()} node1 ${ident}[812]: time="x" level=error msg="error in txn: database is locked"`, NOW);
+  const line = (agoS: number, ident = 'k8s-dqlite') =>
+    parseTextLine(
+      `${new Date(NOW - agoS * 1000).toISOString()} node1 ${ident}[812]: time="x" level=error msg="error in txn: database is locked"`,
+      NOW,
+    );
   const tally = (...ages: number[]) => {
     const t = lock.fresh();
     for (const a of ages) lock.count(t, line(a), win);
@@ -74,12 +78,15 @@ describe('kine-retries', () => {
 });
 
 describe('nodes', () => {
-  const facts = (...specs: Parameters<typeof node>[0][]) => nodes.evaluate(
-    specs.map((s) => node(s)).map((n) => ({ name: n.metadata.name, ready: s(n), cordoned: Boolean(n.spec.unschedulable), taints: n.spec.taints ?? [] })),
-    [],
-    undefined,
-    r('0'),
-  );
+  const facts = (...specs: Parameters<typeof node>[0][]) =>
+    nodes.evaluate(
+      specs
+        .map((s) => node(s))
+        .map((n) => ({ name: n.metadata.name, ready: s(n), cordoned: Boolean(n.spec.unschedulable), taints: n.spec.taints ?? [] })),
+      [],
+      undefined,
+      r('0'),
+    );
   const s = (n: ReturnType<typeof node>) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 
   it('all Ready is OK with the node count', () => {
@@ -88,7 +95,11 @@ describe('nodes', () => {
   });
 
   it('NotReady is CRITICAL and named first; cordoned and tainted follow as findings', () => {
-    const o = facts({ name: 'a', ip: '10.0.0.1', ready: false }, { name: 'b', ip: '10.0.0.2', unschedulable: true }, { name: 'c', ip: '10.0.0.3', taints: [{ key: 'x', effect: 'NoSchedule' }] });
+    const o = facts(
+      { name: 'a', ip: '10.0.0.1', ready: false },
+      { name: 'b', ip: '10.0.0.2', unschedulable: true },
+      { name: 'c', ip: '10.0.0.3', taints: [{ key: 'x', effect: 'NoSchedule' }] },
+    );
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toBe('1 of 3 nodes NotReady: a, cordoned: b, 1 node tainted');
   });
@@ -101,7 +112,8 @@ describe('nodes', () => {
 
 describe('leases', () => {
   const now = Date.now();
-  const pair = (kcm: object, sched: object) => [lease('kube-controller-manager', 'k8s01', kcm), lease('kube-scheduler', 'k8s02', sched)] as unknown as V1Lease[];
+  const pair = (kcm: object, sched: object) =>
+    [lease('kube-controller-manager', 'k8s01', kcm), lease('kube-scheduler', 'k8s02', sched)] as unknown as V1Lease[];
 
   it('held leases are OK and name the leaders', () => {
     const o = leases.evaluate({ leases: pair({}, {}), dqlite: { leader: '10.0.0.13:19001', node: 'k8s03' } }, now);
@@ -109,14 +121,27 @@ describe('leases', () => {
   });
 
   it('an expired lease is CRITICAL; transitions grown since the last run are WARNING', () => {
-    const o = leases.evaluate({ leases: pair({ renewedAgo: 600, duration: 60 }, { transitions: 14 }), before: { 'kube-controller-manager': 12, 'kube-scheduler': 12 } }, now);
+    const o = leases.evaluate(
+      {
+        leases: pair({ renewedAgo: 600, duration: 60 }, { transitions: 14 }),
+        before: { 'kube-controller-manager': 12, 'kube-scheduler': 12 },
+      },
+      now,
+    );
     expect(o.state).toBe(State.CRITICAL);
-    expect(o.summary).toMatch(/^leaders: kcm k8s01, scheduler k8s02, kcm lease expired \(renewed 10m ago, duration 60s\): no kube-controller-manager is leading, scheduler leadership changed 2 times since the last run$/);
+    expect(o.summary).toMatch(
+      /^leaders: kcm k8s01, scheduler k8s02, kcm lease expired \(renewed 10m ago, duration 60s\): no kube-controller-manager is leading, scheduler leadership changed 2 times since the last run$/,
+    );
   });
 });
 
 describe('stale-jobs', () => {
-  const tally = (complete: number, failed: number) => ({ jobs: complete + failed + 5, cron: 1, noTtl: complete, byNamespace: new Map([['batch', { complete, failed }]]) });
+  const tally = (complete: number, failed: number) => ({
+    jobs: complete + failed + 5,
+    cron: 1,
+    noTtl: complete,
+    byNamespace: new Map([['batch', { complete, failed }]]),
+  });
 
   it('few finished Jobs are OK, with the scope in the summary', () => {
     const o = jobs.evaluate(tally(3, 1), 3600, { only: [], excluded: ['kube-system'] }, r('50'), r('200'));
@@ -132,8 +157,20 @@ describe('stale-jobs', () => {
 });
 
 describe('observed-generation', () => {
-  const facts = (lags: rollout.Lag[], phantoms: rollout.Phantom[] = []): rollout.RolloutFacts => ({ counts: new Map([['deployment', 5]]), lags, stalled: [], phantoms });
-  const lag = (name: string, seconds?: number): rollout.Lag => ({ kind: 'deployment', namespace: 'web', name, generation: 4, observed: 3, seconds });
+  const facts = (lags: rollout.Lag[], phantoms: rollout.Phantom[] = []): rollout.RolloutFacts => ({
+    counts: new Map([['deployment', 5]]),
+    lags,
+    stalled: [],
+    phantoms,
+  });
+  const lag = (name: string, seconds?: number): rollout.Lag => ({
+    kind: 'deployment',
+    namespace: 'web',
+    name,
+    generation: 4,
+    observed: 3,
+    seconds,
+  });
 
   it('a lag within --grace is not counted; past it, it is, named in the summary', () => {
     expect(rollout.evaluate(facts([lag('a', 30)]), 120, r('0'), r('2')).summary).toBe('0 of 5 Deployments lagging past 2m');
@@ -166,7 +203,9 @@ describe('scheduling', () => {
   it('waiting pods with no bind since the oldest arrived: the scheduler looks stalled (CRITICAL)', () => {
     const o = scheduling.evaluate(facts([{ since: NOW - 600_000 }], NOW - 900_000), limits);
     expect(o.state).toBe(State.CRITICAL);
-    expect(o.summary).toMatch(/^1 pod unscheduled for over 5m, newest bind 15m ago, no pod bound anywhere since the oldest waiting one arrived 10m ago/);
+    expect(o.summary).toMatch(
+      /^1 pod unscheduled for over 5m, newest bind 15m ago, no pod bound anywhere since the oldest waiting one arrived 10m ago/,
+    );
   });
 
   it('no pod created for longer than --newest-pod-critical', () => {
@@ -175,19 +214,34 @@ describe('scheduling', () => {
 });
 
 describe('calico-routes', () => {
-  const table = new RouteTable([{ type: 'blackhole', dst: '10.1.22.0/26' }, { dst: '10.1.22.7', dev: 'cali0c9f8bc5a1b' }]);
-  const facts = (pods: calico.PodOnNode[], ready = true): calico.RouteFacts => ({ node: 'node1', ifacePrefix: 'cali', minAge: 30, pods, calico: [{ name: 'calico-node-cp8hh', ready, restarts: 2 }], table });
+  const table = new RouteTable([
+    { type: 'blackhole', dst: '10.1.22.0/26' },
+    { dst: '10.1.22.7', dev: 'cali0c9f8bc5a1b' },
+  ]);
+  const facts = (pods: calico.PodOnNode[], ready = true): calico.RouteFacts => ({
+    node: 'node1',
+    ifacePrefix: 'cali',
+    minAge: 30,
+    pods,
+    calico: [{ name: 'calico-node-cp8hh', ready, restarts: 2 }],
+    table,
+  });
 
   it('a pod whose /32 falls in the blackhole is CRITICAL by default', () => {
     const o = calico.evaluate(facts([{ namespace: 'web', name: 'api', ips: ['10.1.22.9'] }]), undefined, r('0'));
     expect(o.state).toBe(State.CRITICAL);
-    expect(o.summary).toBe('1 of 1 Running pod on node1 without a host route through its veth (older than 30s), calico-node Ready (2 restarts)');
+    expect(o.summary).toBe(
+      '1 of 1 Running pod on node1 without a host route through its veth (older than 30s), calico-node Ready (2 restarts)',
+    );
     expect(o.details[0]).toMatch(/falls into blackhole 10\.1\.22\.0\/26/);
   });
 
   it('calico-node not Ready is CRITICAL even with every route in place', () => {
     const o = calico.evaluate(facts([], false), undefined, r('0'));
-    expect([o.state, o.summary]).toEqual([State.CRITICAL, '0 of 0 Running pods on node1 without a host route through its veth, calico-node calico-node-cp8hh on node1 is not Ready']);
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      '0 of 0 Running pods on node1 without a host route through its veth, calico-node calico-node-cp8hh on node1 is not Ready',
+    ]);
   });
 });
 
@@ -214,15 +268,25 @@ describe('dqlite', () => {
 describe('dqlite-storage', () => {
   const limits = { warning: r('50'), critical: r('150'), cadenceSeconds: 600, freeWarning: 20, freeCritical: 10 };
   const MB = 1024 * 1024;
-  const snap = (agoS: number, mb: number) => ({ name: `snapshot-3-${1000 + agoS}-${NOW - agoS * 1000}`, size: mb * MB, mtime: NOW - agoS * 1000 });
+  const snap = (agoS: number, mb: number) => ({
+    name: `snapshot-3-${1000 + agoS}-${NOW - agoS * 1000}`,
+    size: mb * MB,
+    mtime: NOW - agoS * 1000,
+  });
 
   it('a small newest snapshot and free space is OK', () => {
-    const o = storage.evaluate({ backend: '/b', files: [snap(3600, 12)], fs: { mount: '/', totalBytes: 100 * MB, availBytes: 60 * MB }, now: NOW }, limits);
+    const o = storage.evaluate(
+      { backend: '/b', files: [snap(3600, 12)], fs: { mount: '/', totalBytes: 100 * MB, availBytes: 60 * MB }, now: NOW },
+      limits,
+    );
     expect([o.state, o.summary]).toEqual([State.OK, 'newest snapshot 12 MB, 0 snapshots/h, 60% free on /']);
   });
 
   it('a bloated snapshot on a nearly full disk: CRITICAL, both said', () => {
-    const o = storage.evaluate({ backend: '/b', files: [snap(60, 200)], fs: { mount: '/var', totalBytes: 1000 * MB, availBytes: 50 * MB }, now: NOW }, limits);
+    const o = storage.evaluate(
+      { backend: '/b', files: [snap(60, 200)], fs: { mount: '/var', totalBytes: 1000 * MB, availBytes: 50 * MB }, now: NOW },
+      limits,
+    );
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toMatch(/^newest snapshot 200 MB: each snapshot writes and ships the whole database, \/var is 95% full/);
   });
@@ -230,7 +294,14 @@ describe('dqlite-storage', () => {
 
 describe('services', () => {
   const unit = (id: string, o: Partial<{ active: string; restarts: number; upS: number }> = {}) => ({
-    id, load: 'loaded', active: o.active ?? 'active', sub: 'running', result: 'success', restarts: o.restarts ?? 0, startedUs: (10_000 - (o.upS ?? 3600)) * 1e6, changedUs: (10_000 - (o.upS ?? 3600)) * 1e6,
+    id,
+    load: 'loaded',
+    active: o.active ?? 'active',
+    sub: 'running',
+    result: 'success',
+    restarts: o.restarts ?? 0,
+    startedUs: (10_000 - (o.upS ?? 3600)) * 1e6,
+    changedUs: (10_000 - (o.upS ?? 3600)) * 1e6,
   });
   const facts = (...units: ReturnType<typeof unit>[]) => ({ units, nowUs: 10_000 * 1e6, lastWords: new Map<string, string>() });
 
@@ -240,7 +311,9 @@ describe('services', () => {
   });
 
   it('k8s-dqlite just restarted again is WARNING; failed is CRITICAL', () => {
-    expect(services.evaluate(facts(unit(services.K8S_DQLITE_UNIT, { restarts: 3, upS: 20 })), r('10'), r('50'), 120).state).toBe(State.WARNING);
+    expect(services.evaluate(facts(unit(services.K8S_DQLITE_UNIT, { restarts: 3, upS: 20 })), r('10'), r('50'), 120).state).toBe(
+      State.WARNING,
+    );
     const failed = services.evaluate(facts(unit(services.K8S_DQLITE_UNIT, { active: 'failed', restarts: 3794 })), r('10'), r('50'), 120);
     expect(failed.state).toBe(State.CRITICAL);
     expect(failed.summary).toMatch(/k8s_dqlite is failed/);
@@ -252,8 +325,20 @@ describe('restart-preflight', () => {
     now: Date.now(),
     journals: [{ source: 'journal', tally: { lock: lock.fresh(), kine: kine.fresh(), lastStart: 0 } }],
     leases: [lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01')] as unknown as V1Lease[],
-    nodes: asNodes([node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }), node({ name: 'k8s03', ip: '10.0.0.13' })]),
-    datastore: { view: { members: [1, 2, 3].map((n) => ({ id: `${n}`, address: `10.0.0.1${n}:19001`, role: 'voter' as const })), leader: '10.0.0.11:19001', from: 'dqlite CLI' }, unreachable: new Map(), stale: [] },
+    nodes: asNodes([
+      node({ name: 'k8s01', ip: '10.0.0.11' }),
+      node({ name: 'k8s02', ip: '10.0.0.12' }),
+      node({ name: 'k8s03', ip: '10.0.0.13' }),
+    ]),
+    datastore: {
+      view: {
+        members: [1, 2, 3].map((n) => ({ id: `${n}`, address: `10.0.0.1${n}:19001`, role: 'voter' as const })),
+        leader: '10.0.0.11:19001',
+        from: 'dqlite CLI',
+      },
+      unreachable: new Map(),
+      stale: [],
+    },
     units: [{ facts: { units: [], nowUs: 1, lastWords: new Map() } }],
   });
 
@@ -265,7 +350,9 @@ describe('restart-preflight', () => {
   it('the leader node: GO with care (WARNING)', () => {
     const o = preflight.evaluate(healthy(), 'k8s01', 600, r('0'));
     expect(o.state).toBe(State.WARNING);
-    expect(o.summary).toBe('GO with care for k8s01: k8s01 holds the kube-controller-manager lease, k8s01 holds the kube-scheduler lease, k8s01 is the dqlite leader');
+    expect(o.summary).toBe(
+      'GO with care for k8s01: k8s01 holds the kube-controller-manager lease, k8s01 holds the kube-scheduler lease, k8s01 is the dqlite leader',
+    );
   });
 
   it('a recent kubelite start, a NotReady node or a journal it could not read: NO-GO', () => {
@@ -276,6 +363,10 @@ describe('restart-preflight', () => {
     const o = preflight.evaluate(f, 'k8s02', 600, r('0'));
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toBe('NO-GO for k8s02: kubelite restarted 1m ago (settle 10m) (+2 more)');
-    expect(o.details.slice(0, 3)).toEqual(['kubelite restarted 1m ago (settle 10m)', expect.stringMatching(/^k8s02: cannot tell \(/), 'node k8s03 is not Ready']);
+    expect(o.details.slice(0, 3)).toEqual([
+      'kubelite restarted 1m ago (settle 10m)',
+      expect.stringMatching(/^k8s02: cannot tell \(/),
+      'node k8s03 is not Ready',
+    ]);
   });
 });

@@ -9,7 +9,9 @@ import { ReasonedError } from '../../lib/errors.ts';
 
 describe('perfdata', () => {
   it('formats value, UOM, thresholds, min and max, dropping empty tail fields', () => {
-    expect(formatPerfdata({ label: 'locked', value: 14, warn: Range.parse('10'), crit: Range.parse('20'), min: 0 })).toBe('locked=14;10;20;0');
+    expect(formatPerfdata({ label: 'locked', value: 14, warn: Range.parse('10'), crit: Range.parse('20'), min: 0 })).toBe(
+      'locked=14;10;20;0',
+    );
     expect(formatPerfdata({ label: 'rate', value: 2.8, min: 0 })).toBe('rate=2.8;;;0');
     expect(formatPerfdata({ label: 'age', value: 1.23456, uom: 's', max: 60 })).toBe('age=1.235s;;;;60');
     expect(formatPerfdata({ label: 'plain', value: 3 })).toBe('plain=3');
@@ -68,7 +70,10 @@ describe('verdict and rendering', () => {
   });
 
   it('words an error with its cause and fix on one line', () => {
-    const err = new ReasonedError('cannot read the journal', { cause: new Error('Permission denied'), fix: 'add nagios to systemd-journal' });
+    const err = new ReasonedError('cannot read the journal', {
+      cause: new Error('Permission denied'),
+      fix: 'add nagios to systemd-journal',
+    });
     expect(reasonOf(err)).toBe('cannot read the journal: Permission denied (fix: add nagios to systemd-journal)');
     expect(reasonOf(new TypeError('x is undefined'))).toMatch(/^internal error: x is undefined/);
   });

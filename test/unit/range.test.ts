@@ -6,13 +6,32 @@ const alerts = (range: string, value: number) => Range.parse(range).alerts(value
 
 describe('Nagios ranges (plugin guidelines)', () => {
   it.each([
-    ['10', -1, true], ['10', 0, false], ['10', 10, false], ['10', 10.5, true],
-    ['10:', 9.99, true], ['10:', 10, false], ['10:', 1e9, false],
-    ['~:10', -1e9, false], ['~:10', 10, false], ['~:10', 11, true],
-    ['10:20', 9, true], ['10:20', 10, false], ['10:20', 20, false], ['10:20', 21, true],
-    ['@10:20', 9, false], ['@10:20', 10, true], ['@10:20', 20, true], ['@10:20', 21, false],
-    ['-5:-1', -3, false], ['-5:-1', 0, true], ['0.5:1.5', 0.4, true], ['0.5:1.5', 1.5, false],
-    ['@0', 0, true], ['@0', 1, false], ['0', 0, false], ['0', 1, true],
+    ['10', -1, true],
+    ['10', 0, false],
+    ['10', 10, false],
+    ['10', 10.5, true],
+    ['10:', 9.99, true],
+    ['10:', 10, false],
+    ['10:', 1e9, false],
+    ['~:10', -1e9, false],
+    ['~:10', 10, false],
+    ['~:10', 11, true],
+    ['10:20', 9, true],
+    ['10:20', 10, false],
+    ['10:20', 20, false],
+    ['10:20', 21, true],
+    ['@10:20', 9, false],
+    ['@10:20', 10, true],
+    ['@10:20', 20, true],
+    ['@10:20', 21, false],
+    ['-5:-1', -3, false],
+    ['-5:-1', 0, true],
+    ['0.5:1.5', 0.4, true],
+    ['0.5:1.5', 1.5, false],
+    ['@0', 0, true],
+    ['@0', 1, false],
+    ['0', 0, false],
+    ['0', 1, true],
   ] as const)('%s alerts on %d: %s', (range, value, expected) => {
     expect(alerts(range, value)).toBe(expected);
   });
@@ -23,12 +42,17 @@ describe('Nagios ranges (plugin guidelines)', () => {
 
   it('@start:end alerts exactly where start:end does not', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: -3000, max: 3000 }), (start, width, v) => {
-        const plain = Range.parse(`${start}:${start + width}`);
-        const inside = Range.parse(`@${start}:${start + width}`);
-        expect(plain.alerts(v)).toBe(!inside.alerts(v));
-        expect(plain.alerts(v)).toBe(v < start || v > start + width);
-      }),
+      fc.property(
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: -3000, max: 3000 }),
+        (start, width, v) => {
+          const plain = Range.parse(`${start}:${start + width}`);
+          const inside = Range.parse(`@${start}:${start + width}`);
+          expect(plain.alerts(v)).toBe(!inside.alerts(v));
+          expect(plain.alerts(v)).toBe(v < start || v > start + width);
+        },
+      ),
     );
   });
 

@@ -4,15 +4,26 @@ import { Range } from '../../lib/plugin/range.ts';
 import { formatPerfdata } from '../../lib/plugin/perfdata.ts';
 
 const T = Date.parse('2026-11-28T03:00:00Z');
-const list = (rv: string | undefined, leases: Record<string, { renewed?: number; created?: number }>) => ({ leases: new Map(Object.entries(leases)), resourceVersion: rv, ms: 12 });
+const list = (rv: string | undefined, leases: Record<string, { renewed?: number; created?: number }>) => ({
+  leases: new Map(Object.entries(leases)),
+  resourceVersion: rv,
+  ms: 12,
+});
 const judge = (f: CacheFacts) => {
   const o = evaluate(f, Range.parse('30'), Range.parse('120'));
-  return { state: o.state, summary: o.summary, perf: Object.fromEntries(o.perfdata.map((p) => [p.label, formatPerfdata(p).split('=')[1]])) };
+  return {
+    state: o.state,
+    summary: o.summary,
+    perf: Object.fromEntries(o.perfdata.map((p) => [p.label, formatPerfdata(p).split('=')[1]])),
+  };
 };
 
 describe('watch-cache evaluate', () => {
   it('judges the lease most behind; a cache read that is newer than storage is no lag', () => {
-    const r = judge({ storage: list('100', { a: { renewed: T }, b: { renewed: T - 5000 } }), cache: list('104', { a: { renewed: T - 45_000 }, b: { renewed: T } }) });
+    const r = judge({
+      storage: list('100', { a: { renewed: T }, b: { renewed: T - 5000 } }),
+      cache: list('104', { a: { renewed: T - 45_000 }, b: { renewed: T } }),
+    });
     expect(r.state).toBe(1);
     expect(r.summary).toBe('watch cache 45s behind storage (node lease a)');
     expect(r.perf).toMatchObject({ cache_lag: '45s;30;120;0', rv_lag: '0;;;0', leases: '2;;;0', quorum_read_time: '0.012s;;;0' });

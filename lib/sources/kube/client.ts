@@ -1,7 +1,16 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ApiException, KubeConfig, Observable, ResponseContext, type ConfigurationOptions, type ObservableMiddleware, type RequestContext, type V1ListMeta } from '@kubernetes/client-node';
+import {
+  ApiException,
+  KubeConfig,
+  Observable,
+  ResponseContext,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+  type RequestContext,
+  type V1ListMeta,
+} from '@kubernetes/client-node';
 import { ReasonedError } from '../../errors.ts';
 import { checkSmallFile, FileError, readSmallFile } from '../../files.ts';
 
@@ -55,24 +64,50 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     source = join(homedir(), '.kube', 'config');
     loadFile(kc, source);
   } else {
-    throw new KubeError('no kubeconfig found (tried --kubeconfig, $KUBECONFIG, in-cluster, ' + `${MICROK8S_CLIENT_CONFIG}, ~/.kube/config)`, {
-      fix: 'pass --kubeconfig PATH (see nrpe/rbac.yaml for a read-only one)',
-    });
+    throw new KubeError(
+      'no kubeconfig found (tried --kubeconfig, $KUBECONFIG, in-cluster, ' + `${MICROK8S_CLIENT_CONFIG}, ~/.kube/config)`,
+      {
+        fix: 'pass --kubeconfig PATH (see nrpe/rbac.yaml for a read-only one)',
+      },
+    );
   }
   if (target.context) {
-    if (!kc.getContextObject(target.context)) throw new KubeError(`context '${target.context}' is not in ${source}`, { fix: `one of: ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'}` });
+    if (!kc.getContextObject(target.context))
+      throw new KubeError(`context '${target.context}' is not in ${source}`, {
+        fix: `one of: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || '(none)'
+        }`,
+      });
     kc.setCurrentContext(target.context);
   }
   const contexts = kc.getContexts().map((c) => c.name);
   const pick = `pick one with --context (${contexts.join(', ') || 'it has none'})`;
   const name = kc.getCurrentContext();
   const context = name ? kc.getContextObject(name) : null;
-  if (!context) throw new KubeError(name ? `kubeconfig ${source}: its current-context '${name}' is not among its contexts` : `kubeconfig ${source} sets no current-context`, { fix: pick });
-  if (context.user && !kc.getUser(context.user)) throw new KubeError(`kubeconfig ${source}: context '${name}' names user '${context.user}', which it does not define`, { fix: 'add the user, or ' + pick });
+  if (!context)
+    throw new KubeError(
+      name
+        ? `kubeconfig ${source}: its current-context '${name}' is not among its contexts`
+        : `kubeconfig ${source} sets no current-context`,
+      { fix: pick },
+    );
+  if (context.user && !kc.getUser(context.user))
+    throw new KubeError(`kubeconfig ${source}: context '${name}' names user '${context.user}', which it does not define`, {
+      fix: 'add the user, or ' + pick,
+    });
   const cluster = kc.getCurrentCluster();
-  if (!cluster?.server) throw new KubeError(`kubeconfig ${source}: context '${name}' names no cluster with a server`, { fix: 'check the kubeconfig, or ' + pick });
+  if (!cluster?.server)
+    throw new KubeError(`kubeconfig ${source}: context '${name}' names no cluster with a server`, {
+      fix: 'check the kubeconfig, or ' + pick,
+    });
   if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
-    throw new KubeError(`kubeconfig ${source}: server ${cluster.server} is plain http://, and the checks speak only HTTPS to the API server`, { fix: 'give the https:// address (MicroK8s: https://127.0.0.1:16443)' });
+    throw new KubeError(
+      `kubeconfig ${source}: server ${cluster.server} is plain http://, and the checks speak only HTTPS to the API server`,
+      { fix: 'give the https:// address (MicroK8s: https://127.0.0.1:16443)' },
+    );
   }
   checkReferencedFiles(kc, source);
   return { kc, source, server: cluster.server };
@@ -85,7 +120,10 @@ function loadFile(kc: KubeConfig, path: string): void {
     text = readSmallFile(path, 'kubeconfig').toString('utf8');
   } catch (err) {
     if (!(err instanceof FileError)) throw err;
-    const fix = /permission denied/.test(err.message) && path === MICROK8S_CLIENT_CONFIG ? 'add the user running the check to the microk8s group (sudo usermod -aG microk8s nagios), or pass --kubeconfig' : err.fix;
+    const fix =
+      /permission denied/.test(err.message) && path === MICROK8S_CLIENT_CONFIG
+        ? 'add the user running the check to the microk8s group (sudo usermod -aG microk8s nagios), or pass --kubeconfig'
+        : err.fix;
     throw new KubeError(err.message, { fix });
   }
   try {
@@ -93,7 +131,10 @@ function loadFile(kc: KubeConfig, path: string): void {
     // As loadFromFile does: certificate and key paths are relative to the kubeconfig.
     kc.makePathsAbsolute(dirname(path));
   } catch (err) {
-    throw new KubeError(`kubeconfig ${path} is not valid`, { cause: err, fix: 'check it with kubectl --kubeconfig ' + path + ' config view' });
+    throw new KubeError(`kubeconfig ${path} is not valid`, {
+      cause: err,
+      fix: 'check it with kubectl --kubeconfig ' + path + ' config view',
+    });
   }
 }
 
@@ -113,7 +154,9 @@ function checkReferencedFiles(kc: KubeConfig, source: string): void {
     try {
       checkSmallFile(file, what);
     } catch (err) {
-      throw err instanceof FileError ? new KubeError(`kubeconfig ${source}: ${err.message}`, { fix: `check the ${what} entry of the kubeconfig` }) : err;
+      throw err instanceof FileError
+        ? new KubeError(`kubeconfig ${source}: ${err.message}`, { fix: `check the ${what} entry of the kubeconfig` })
+        : err;
     }
   }
 }
@@ -126,7 +169,8 @@ export interface Resource {
   namespace?: string;
 }
 
-const describe = (r: Resource) => `${r.verb} ${r.group ? `${r.resource}.${r.group}` : r.resource}${r.namespace ? ` in namespace ${r.namespace}` : ' at cluster scope'}`;
+const describe = (r: Resource) =>
+  `${r.verb} ${r.group ? `${r.resource}.${r.group}` : r.resource}${r.namespace ? ` in namespace ${r.namespace}` : ' at cluster scope'}`;
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|DEPTH_ZERO/;
 
@@ -136,25 +180,58 @@ export function kubeError(err: unknown, what: Resource, server: string): KubeErr
   if (err instanceof ApiException) {
     const status = statusMessage(err.body);
     const code = err.code;
-    if (code === 401) return new KubeError(`API server ${server} rejected the credentials (401 Unauthorized)`, { fix: 'renew the token or client certificate in the kubeconfig' }, code);
+    if (code === 401)
+      return new KubeError(
+        `API server ${server} rejected the credentials (401 Unauthorized)`,
+        { fix: 'renew the token or client certificate in the kubeconfig' },
+        code,
+      );
     if (code === 403)
-      return new KubeError(`forbidden: cannot ${describe(what)} (403)`, { fix: `grant ${what.verb} on ${what.resource}: apply nrpe/rbac.yaml and use its ServiceAccount` }, code);
-    if (code === 404) return new KubeError(`not found: ${describe(what)} (404${status ? `: ${status}` : ''})`, { fix: 'check the namespace and that the API server serves this resource' }, code);
-    if (code === 410) return new KubeError(`list of ${what.resource} expired twice while paging (410)`, { fix: 'rerun; the cluster is changing faster than the list can be read' }, code);
-    if (code === 400) return new KubeError(`API server refused the request to ${describe(what)} (400${status ? `: ${status}` : ''})`, {}, code);
-    return new KubeError(`API server ${server} answered ${code} to ${describe(what)}${status ? `: ${status}` : ''}`, { fix: code >= 500 || code === 429 ? 'the API server is overloaded or failing: check kubelite and k8s-dqlite' : undefined }, code);
+      return new KubeError(
+        `forbidden: cannot ${describe(what)} (403)`,
+        { fix: `grant ${what.verb} on ${what.resource}: apply nrpe/rbac.yaml and use its ServiceAccount` },
+        code,
+      );
+    if (code === 404)
+      return new KubeError(
+        `not found: ${describe(what)} (404${status ? `: ${status}` : ''})`,
+        { fix: 'check the namespace and that the API server serves this resource' },
+        code,
+      );
+    if (code === 410)
+      return new KubeError(
+        `list of ${what.resource} expired twice while paging (410)`,
+        { fix: 'rerun; the cluster is changing faster than the list can be read' },
+        code,
+      );
+    if (code === 400)
+      return new KubeError(`API server refused the request to ${describe(what)} (400${status ? `: ${status}` : ''})`, {}, code);
+    return new KubeError(
+      `API server ${server} answered ${code} to ${describe(what)}${status ? `: ${status}` : ''}`,
+      { fix: code >= 500 || code === 429 ? 'the API server is overloaded or failing: check kubelite and k8s-dqlite' : undefined },
+      code,
+    );
   }
   const cause = deepCause(err);
   const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? '';
   // OpenSSL refusing our own certificate or key happens before anything reaches the server.
   if (code.startsWith('ERR_OSSL_') || /PEM routines|bad decrypt|key values mismatch/.test((cause as Error | undefined)?.message ?? '')) {
-    return new KubeError(`the client certificate or key of the kubeconfig cannot be used (${code || 'OpenSSL'})`, { cause, fix: 'check its client-certificate and client-key (PEM files of one pair)' });
+    return new KubeError(`the client certificate or key of the kubeconfig cannot be used (${code || 'OpenSSL'})`, {
+      cause,
+      fix: 'check its client-certificate and client-key (PEM files of one pair)',
+    });
   }
   if (TLS_CODES.test(code)) {
-    return new KubeError(`TLS to ${server} failed: certificate problem (${code})`, { cause, fix: 'check certificate-authority-data and the server address in the kubeconfig' });
+    return new KubeError(`TLS to ${server} failed: certificate problem (${code})`, {
+      cause,
+      fix: 'check certificate-authority-data and the server address in the kubeconfig',
+    });
   }
   if (code) {
-    return new KubeError(`API server ${server} unreachable`, { cause, fix: 'check that kubelite runs (microk8s status) and the server address in the kubeconfig' });
+    return new KubeError(`API server ${server} unreachable`, {
+      cause,
+      fix: 'check that kubelite runs (microk8s status) and the server address in the kubeconfig',
+    });
   }
   // Not a network failure: a bug, which the runner reports as an internal error.
   throw err;
@@ -202,12 +279,28 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * array, or null for none) or an object with metadata. A proxy's login page, a health endpoint at
  * a wrong URL or `{}` would otherwise read as an empty list, and an empty list is an OK.
  */
-function unexpectedBody(ctx: ResponseContext, text: string, what: Resource, server: string, list: boolean): { error?: KubeError; value?: Record<string, unknown> } {
+function unexpectedBody(
+  ctx: ResponseContext,
+  text: string,
+  what: Resource,
+  server: string,
+  list: boolean,
+): { error?: KubeError; value?: Record<string, unknown> } {
   const { value, invalid } = parseBody(text);
-  const ok = isObject(value) && (list ? (Array.isArray(value.items) || value.items === null) && (typeof value.kind !== 'string' || value.kind.endsWith('List')) : isObject(value.metadata));
+  const ok =
+    isObject(value) &&
+    (list
+      ? (Array.isArray(value.items) || value.items === null) && (typeof value.kind !== 'string' || value.kind.endsWith('List'))
+      : isObject(value.metadata));
   if (ok) return { value: value as Record<string, unknown> };
   const type = ctx.headers['content-type']?.split(';')[0] || 'no content type';
-  const shape = invalid ? 'not JSON' : Array.isArray(value) ? 'a JSON array' : isObject(value) ? `a JSON object that is not ${list ? 'a list' : 'an API object'}` : `a JSON ${value === null ? 'null' : typeof value}`;
+  const shape = invalid
+    ? 'not JSON'
+    : Array.isArray(value)
+      ? 'a JSON array'
+      : isObject(value)
+        ? `a JSON object that is not ${list ? 'a list' : 'an API object'}`
+        : `a JSON ${value === null ? 'null' : typeof value}`;
   return {
     error: new KubeError(`API server ${server} answered ${describe(what)} with ${shape} (${type}, ${text.length} bytes)`, {
       fix: 'check the server address in the kubeconfig: something other than the Kubernetes API answers there (a proxy, another service)',
@@ -216,7 +309,12 @@ function unexpectedBody(ctx: ResponseContext, text: string, what: Resource, serv
 }
 
 /** A post step that lets a 200 through only when its body is what was asked for (unexpectedBody). */
-function checkedBody(what: Resource, server: string, list: boolean, use: (value: Record<string, unknown>) => string | undefined = () => undefined): ObservableMiddleware['post'] {
+function checkedBody(
+  what: Resource,
+  server: string,
+  list: boolean,
+  use: (value: Record<string, unknown>) => string | undefined = () => undefined,
+): ObservableMiddleware['post'] {
   return (ctx) =>
     new Observable(
       (async () => {
@@ -225,13 +323,21 @@ function checkedBody(what: Resource, server: string, list: boolean, use: (value:
         const { error, value } = unexpectedBody(ctx, text, what, server, list);
         if (error) throw error;
         const rest = use(value!) ?? text;
-        return new ResponseContext(ctx.httpStatusCode, ctx.headers, { text: async () => rest, binary: async () => Buffer.from(rest), stream: () => null });
+        return new ResponseContext(ctx.httpStatusCode, ctx.headers, {
+          text: async () => rest,
+          binary: async () => Buffer.from(rest),
+          stream: () => null,
+        });
       })(),
     );
 }
 
 /** Per-request options that tie the request to the run's deadline and check what a 200 brings. */
-export function requestOptions(policy: RequestPolicy, what: Resource, post: ObservableMiddleware['post'] = checkedBody(what, policy.server, what.verb === 'list')): ConfigurationOptions {
+export function requestOptions(
+  policy: RequestPolicy,
+  what: Resource,
+  post: ObservableMiddleware['post'] = checkedBody(what, policy.server, what.verb === 'list'),
+): ConfigurationOptions {
   // The object-parameter API hands these to the observable API, so the middleware is observable-style.
   const mw: ObservableMiddleware = {
     pre: (ctx: RequestContext) => {
@@ -267,7 +373,12 @@ export interface RequestPolicy {
 }
 
 /** One request with one retry on 429/5xx (after Retry-After, if it fits in the deadline). */
-export async function request<T>(what: Resource, policy: RequestPolicy, send: (options: ConfigurationOptions) => Promise<T>, options = requestOptions(policy, what)): Promise<T> {
+export async function request<T>(
+  what: Resource,
+  policy: RequestPolicy,
+  send: (options: ConfigurationOptions) => Promise<T>,
+  options = requestOptions(policy, what),
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await send(options);
@@ -338,8 +449,11 @@ export async function forEachListed<T extends { metadata?: { namespace?: string;
     cont = page.metadata?._continue || undefined;
     if (!cont) return { pages, resourceVersion };
     // A server (or proxy) that hands out a token it gave before would be listed for ever.
-    if (tokens.has(cont)) throw new KubeError(`API server ${policy.server} repeated a continue token while listing ${what.resource} (page ${pages}): the list would never end`, { fix: 'check what answers at the server address; rerun' });
+    if (tokens.has(cont))
+      throw new KubeError(
+        `API server ${policy.server} repeated a continue token while listing ${what.resource} (page ${pages}): the list would never end`,
+        { fix: 'check what answers at the server address; rerun' },
+      );
     tokens.add(cont);
   }
 }
-

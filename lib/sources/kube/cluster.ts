@@ -24,7 +24,10 @@ export function connect(target: KubeTarget, deadline: Deadline, log: Logger = si
   const server = otherServer ?? loaded.server;
   const pluginFailure = superviseCredentialPlugins(kc, deadline.signal);
   // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
-  const config = createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi: httpsTransport(kc, `microk8s-checks/${VERSION}`, log, pluginFailure) });
+  const config = createConfiguration({
+    baseServer: new ServerConfiguration(server, {}),
+    httpApi: httpsTransport(kc, `microk8s-checks/${VERSION}`, log, pluginFailure),
+  });
   return {
     server,
     policy: { signal: deadline.signal, server, remainingMs: () => deadline.remainingMs() },

@@ -23,10 +23,15 @@ export async function listAcross<T extends { metadata?: { namespace?: string; na
   const scopes = opts.namespaces.length ? opts.namespaces : [undefined];
   for (const namespace of scopes) {
     let items = 0;
-    await forEachListed({ verb: 'list', ...what, namespace }, opts.cluster.policy, (cont, o) => page({ namespace, limit, _continue: cont }, o), (item) => {
-      items++;
-      onItem(item);
-    });
+    await forEachListed(
+      { verb: 'list', ...what, namespace },
+      opts.cluster.policy,
+      (cont, o) => page({ namespace, limit, _continue: cont }, o),
+      (item) => {
+        items++;
+        onItem(item);
+      },
+    );
     if (namespace !== undefined && items === 0 && !opts.known) await namespaceExists(opts.cluster, namespace);
   }
 }
@@ -41,7 +46,12 @@ async function namespaceExists(cluster: Cluster, name: string): Promise<void> {
   try {
     await request({ verb: 'get', resource: 'namespaces', group: '' }, cluster.policy, (o) => core.readNamespace({ name }, o));
   } catch (err) {
-    if (err instanceof KubeError && err.status === 404) throw new KubeError(`namespace ${name} does not exist`, { fix: 'check the name given with -n/--namespace (kubectl get namespaces)' }, 404);
+    if (err instanceof KubeError && err.status === 404)
+      throw new KubeError(
+        `namespace ${name} does not exist`,
+        { fix: 'check the name given with -n/--namespace (kubectl get namespaces)' },
+        404,
+      );
     if (err instanceof KubeError && err.status === 403) return;
     throw err;
   }

@@ -35,7 +35,12 @@ export async function listNodeLeases(cluster: Cluster, from: 'storage' | 'cache'
     what,
     cluster.policy,
     (cont, o) =>
-      coord.listNamespacedLease(from === 'cache' ? { namespace: NODE_LEASE_NAMESPACE, resourceVersion: '0' } : { namespace: NODE_LEASE_NAMESPACE, limit: PAGE_SIZE, _continue: cont }, o),
+      coord.listNamespacedLease(
+        from === 'cache'
+          ? { namespace: NODE_LEASE_NAMESPACE, resourceVersion: '0' }
+          : { namespace: NODE_LEASE_NAMESPACE, limit: PAGE_SIZE, _continue: cont },
+        o,
+      ),
     (lease: Wire<V1Lease>) => {
       const name = lease.metadata?.name ?? '';
       leases.set(name, {

@@ -10,7 +10,12 @@ import { listAcross } from './list.ts';
 export async function listNodes(cluster: Cluster): Promise<Wire<V1Node>[]> {
   const core = cluster.api(CoreV1Api);
   const nodes: Wire<V1Node>[] = [];
-  await listAcross({ namespaces: [], cluster }, { resource: 'nodes', group: '' }, (p, o) => core.listNode(p, o), (n: Wire<V1Node>) => nodes.push(n));
+  await listAcross(
+    { namespaces: [], cluster },
+    { resource: 'nodes', group: '' },
+    (p, o) => core.listNode(p, o),
+    (n: Wire<V1Node>) => nodes.push(n),
+  );
   return nodes;
 }
 
@@ -30,5 +35,7 @@ export async function nodeExists(cluster: Cluster, name: string): Promise<boolea
 export function readLeaderLeases(cluster: Cluster): Promise<V1Lease[]> {
   const coord = cluster.api(CoordinationV1Api);
   const what = { verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system' } as const;
-  return Promise.all(LEADER_LEASES.map((name) => request(what, cluster.policy, (o) => coord.readNamespacedLease({ name, namespace: 'kube-system' }, o))));
+  return Promise.all(
+    LEADER_LEASES.map((name) => request(what, cluster.policy, (o) => coord.readNamespacedLease({ name, namespace: 'kube-system' }, o))),
+  );
 }

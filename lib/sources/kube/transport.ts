@@ -1,6 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
-import { SelfDecodingBody, wrapHttpLibrary, type HttpLibrary, type KubeConfig, type RequestContext, ResponseContext } from '@kubernetes/client-node';
+import {
+  SelfDecodingBody,
+  wrapHttpLibrary,
+  type HttpLibrary,
+  type KubeConfig,
+  type RequestContext,
+  ResponseContext,
+} from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../log.ts';
 import { KubeError } from './client.ts';
 import type { PluginFailure } from './credentials.ts';
@@ -18,7 +25,12 @@ import type { PluginFailure } from './credentials.ts';
  * (the one under write contention) to save bytes on loopback. With -vv each request is logged
  * (method, path, status, size, time; never a header).
  */
-export function httpsTransport(kc: KubeConfig, userAgent: string, log: Logger = silentLogger, pluginFailure: () => PluginFailure | undefined = () => undefined): HttpLibrary {
+export function httpsTransport(
+  kc: KubeConfig,
+  userAgent: string,
+  log: Logger = silentLogger,
+  pluginFailure: () => PluginFailure | undefined = () => undefined,
+): HttpLibrary {
   let keepAlive: http.Agent | undefined;
   return wrapHttpLibrary({
     async send(ctx: RequestContext): Promise<ResponseContext> {
@@ -31,9 +43,16 @@ export function httpsTransport(kc: KubeConfig, userAgent: string, log: Logger = 
         const plugin = pluginFailure();
         const fix = 'run the plugin by hand as the user running the check';
         // Never the plugin's own words: what it prints on failure may hold a token or a key.
-        if (plugin) throw new KubeError(`credential plugin '${plugin.command}' of kubeconfig user '${user?.name}' failed (${plugin.code === null ? 'it could not be run' : `exit ${plugin.code}`})`, { fix });
+        if (plugin)
+          throw new KubeError(
+            `credential plugin '${plugin.command}' of kubeconfig user '${user?.name}' failed (${plugin.code === null ? 'it could not be run' : `exit ${plugin.code}`})`,
+            { fix },
+          );
         if (user?.exec) throw new KubeError(`credential plugin of kubeconfig user '${user.name}' gave no usable credential`, { fix });
-        throw new KubeError(`cannot load the credentials of kubeconfig user '${user?.name ?? '(none)'}'`, { cause: err, fix: 'check its client-certificate, client-key or exec entries, and that the check user may read them' });
+        throw new KubeError(`cannot load the credentials of kubeconfig user '${user?.name ?? '(none)'}'`, {
+          cause: err,
+          fix: 'check its client-certificate, client-key or exec entries, and that the check user may read them',
+        });
       }
       const url = new URL(ctx.getUrl());
       const client = url.protocol === 'http:' ? http : https;
@@ -42,7 +61,13 @@ export function httpsTransport(kc: KubeConfig, userAgent: string, log: Logger = 
       const agent = kc.getCurrentCluster()?.proxyUrl ? options.agent : (keepAlive ??= new client.Agent({ keepAlive: true }));
       const body = ctx.getBody();
       if (body !== undefined && typeof body !== 'string') throw new TypeError('only string request bodies are supported');
-      const request: https.RequestOptions = { ...options, agent, method: ctx.getHttpMethod(), headers: { ...options.headers, ...ctx.getHeaders(), 'User-Agent': userAgent }, signal: ctx.getSignal() };
+      const request: https.RequestOptions = {
+        ...options,
+        agent,
+        method: ctx.getHttpMethod(),
+        headers: { ...options.headers, ...ctx.getHeaders(), 'User-Agent': userAgent },
+        signal: ctx.getSignal(),
+      };
       return exchange(client, url, request, body, log);
     },
   });
@@ -53,7 +78,14 @@ export function httpsTransport(kc: KubeConfig, userAgent: string, log: Logger = 
  * client sends on it (a kubelite restart closes them all): such a request got no answer, and a
  * GET, safe to ask twice, is sent once more on a new connection rather than reported as UNKNOWN.
  */
-function exchange(client: typeof http | typeof https, url: URL, request: https.RequestOptions, body: string | undefined, log: Logger, retried = false): Promise<ResponseContext> {
+function exchange(
+  client: typeof http | typeof https,
+  url: URL,
+  request: https.RequestOptions,
+  body: string | undefined,
+  log: Logger,
+  retried = false,
+): Promise<ResponseContext> {
   const { method } = request;
   const path = url.pathname + url.search;
   const started = performance.now();
@@ -94,7 +126,11 @@ function readAll(res: http.IncomingMessage, url: URL): Promise<Buffer> {
     res.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_RESPONSE_BYTES) return void chunks.push(chunk);
-      reject(new KubeError(`API server ${url.origin} sent more than ${MAX_RESPONSE_BYTES / 1048576} MiB for ${url.pathname}: stopped reading`, { fix: 'check what answers at the server address in the kubeconfig' }));
+      reject(
+        new KubeError(`API server ${url.origin} sent more than ${MAX_RESPONSE_BYTES / 1048576} MiB for ${url.pathname}: stopped reading`, {
+          fix: 'check what answers at the server address in the kubeconfig',
+        }),
+      );
       res.destroy();
     });
     res.once('end', () => resolve(Buffer.concat(chunks)));

@@ -19,7 +19,8 @@ export interface SshTarget {
   knownHosts: string;
 }
 
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]+)$/;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]+)$/;
 
 export function validateHost(host: string): string {
   if (!HOST.test(host) || host.length > 253) throw new SshError(`invalid host '${host}'`, { fix: 'give a host name or IP address' });
@@ -47,7 +48,8 @@ function agentSocket(path: string): string {
   } catch {
     // Said below.
   }
-  if (!socket) throw new SshError(`no SSH agent at SSH_AUTH_SOCK=${path}`, { fix: 'give --ssh-key, or start ssh-agent and export its SSH_AUTH_SOCK' });
+  if (!socket)
+    throw new SshError(`no SSH agent at SSH_AUTH_SOCK=${path}`, { fix: 'give --ssh-key, or start ssh-agent and export its SSH_AUTH_SOCK' });
   return path;
 }
 
@@ -70,7 +72,8 @@ export class SshConnection {
   static async open(t: SshTarget, signal: AbortSignal, timeoutMs: number): Promise<SshConnection> {
     const { keys, revoked } = knownKeys(t.knownHosts, t.host, t.port);
     const addFix = `check the host, then: ssh-keyscan -p ${t.port} ${t.host} >> ${t.knownHosts}`;
-    if (keys.length === 0) throw new HostKeyError(`host key of ${t.host}:${t.port} is unknown (no entry in ${t.knownHosts})`, { fix: addFix });
+    if (keys.length === 0)
+      throw new HostKeyError(`host key of ${t.host}:${t.port} is unknown (no entry in ${t.knownHosts})`, { fix: addFix });
     let offered: Buffer | undefined;
     const config: ConnectConfig = {
       host: t.host,
@@ -107,9 +110,19 @@ export class SshConnection {
         client.end();
         const at = `${t.host}:${t.port}`;
         if (offered && !keys.some((k) => k.blob.equals(offered!))) {
-          reject(new HostKeyError(`host key of ${at} does not match ${t.knownHosts} (offered ${fingerprint(offered)}): it CHANGED, or this is not the host you meant`, { fix: 'verify the key out of band before updating known_hosts' }));
+          reject(
+            new HostKeyError(
+              `host key of ${at} does not match ${t.knownHosts} (offered ${fingerprint(offered)}): it CHANGED, or this is not the host you meant`,
+              { fix: 'verify the key out of band before updating known_hosts' },
+            ),
+          );
         } else if (err.level === 'client-authentication') {
-          reject(new SshError(`SSH authentication as ${t.user} to ${at} failed`, { cause: err, fix: `add the check's public key to ~${t.user}/.ssh/authorized_keys on ${t.host}` }));
+          reject(
+            new SshError(`SSH authentication as ${t.user} to ${at} failed`, {
+              cause: err,
+              fix: `add the check's public key to ~${t.user}/.ssh/authorized_keys on ${t.host}`,
+            }),
+          );
         } else if (err.level === 'client-timeout') {
           reject(new SshError(`SSH to ${at} timed out during connect`, { cause: err }));
         } else {
@@ -121,7 +134,12 @@ export class SshConnection {
       } catch (err) {
         // ssh2 parses the key here, and throws on one it cannot read.
         signal.removeEventListener('abort', onAbort);
-        reject(new SshError(`cannot use SSH key ${t.key ?? '(agent)'}`, { cause: err, fix: 'give --ssh-key an OpenSSH or PEM private key without a passphrase' }));
+        reject(
+          new SshError(`cannot use SSH key ${t.key ?? '(agent)'}`, {
+            cause: err,
+            fix: 'give --ssh-key an OpenSSH or PEM private key without a passphrase',
+          }),
+        );
       }
     });
   }
@@ -157,7 +175,10 @@ export class SshConnection {
       const out: Buffer[] = [];
       const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (out.push(chunk), done()) });
       const { code, stderr } = await this.exec(argv, signal, sink);
-      if (code !== 0) throw new SshError(`${argv.join(' ')} failed on ${this.target.host} (exit ${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`);
+      if (code !== 0)
+        throw new SshError(
+          `${argv.join(' ')} failed on ${this.target.host} (exit ${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
+        );
       return Buffer.concat(out).toString('utf8');
     };
   }

@@ -28,7 +28,11 @@ export async function withCap<T, R>(items: T[], cap: number, work: (item: T) => 
  * view of the deadline. A host that fails fails alone (its error is its result); the deadline
  * running out fails the whole run.
  */
-export function forEachHost<R>(args: SshArgs & { host: string[] }, deadline: Deadline, work: (conn: SshConnection, host: string, deadline: Deadline) => Promise<R>): Promise<HostResult<R>[]> {
+export function forEachHost<R>(
+  args: SshArgs & { host: string[] },
+  deadline: Deadline,
+  work: (conn: SshConnection, host: string, deadline: Deadline) => Promise<R>,
+): Promise<HostResult<R>[]> {
   return withCap(args.host, 8, async (host) => {
     try {
       // Loaded only with --host: ssh2 would cost every local run start-up time.

@@ -27,7 +27,13 @@ function matchesPattern(name: string, pattern: string): boolean {
     return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
   }
   // Wildcards as OpenSSH allows them in host patterns.
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return re.test(name);
 }
 
@@ -40,7 +46,8 @@ export function knownKeys(file: string, host: string, port: number): { keys: Kno
   try {
     text = readSmallFile(file, 'known hosts file').toString('utf8');
   } catch (err) {
-    if (err instanceof FileError && err.missing) throw new HostKeyError(err.message, { fix: `add the host keys with: ssh-keyscan -p ${port} ${host} >> ${file}` });
+    if (err instanceof FileError && err.missing)
+      throw new HostKeyError(err.message, { fix: `add the host keys with: ssh-keyscan -p ${port} ${host} >> ${file}` });
     throw err;
   }
   const name = knownHostsName(host, port);
