@@ -107,7 +107,7 @@ for (const { command, name } of REGISTRY) {
   chmodSync(`dist/${command}`, 0o755);
 }
 // What make install copies; the metafile is what the build guard test reads.
-writeFileSync('dist/CHECKS', REGISTRY.map((e) => e.command).join('\n') + '\n');
+writeFileSync('dist/CHECKS', `${REGISTRY.map((e) => e.command).join('\n')}\n`);
 writeFileSync('.build/meta.json', JSON.stringify(result.metafile));
 writeFileSync('dist/microk8s-checks', launcher('microk8s-checks', 'MICROK8S-CHECKS'));
 chmodSync('dist/microk8s-checks', 0o755);

@@ -74,7 +74,7 @@ export async function measureStartups({ kubeconfig, journalDir, runs = 11, log =
     mkdirSync(dqlite.backend);
     const member = 'Address: 127.0.0.1:19001\nID: 3297041220608546238\nRole: 0\n';
     writeFileSync(join(dqlite.backend, 'info.yaml'), member);
-    writeFileSync(join(dqlite.backend, 'cluster.yaml'), member.replace(/^/gm, '  ').replace(/^  /, '- '));
+    writeFileSync(join(dqlite.backend, 'cluster.yaml'), member.replace(/^/gm, '  ').replace(/^ {2}/, '- '));
     for (const f of ['cluster.crt', 'cluster.key']) writeFileSync(join(dqlite.backend, f), 'PEM\n');
     writeFileSync(
       dqlite.bin,

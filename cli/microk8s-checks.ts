@@ -40,7 +40,7 @@ function table(outcomes: Outcome[], skipped: Skipped[], color: boolean): string 
   for (const o of outcomes)
     lines.push(`${o.check.padEnd(w)}  ${paint(stateName(o.state).padEnd(8), stateName(o.state))}  ${summaryText(o.summary)}`);
   for (const s of skipped) lines.push(`${s.check.padEnd(w)}  ${'skipped'.padEnd(8)}  ${summaryText(s.why)}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 const skippedJson = (s: Skipped) => ({ check: s.check, state: 'SKIPPED', code: null, summary: s.why, metrics: [], details: [] });
@@ -149,10 +149,10 @@ async function main(): Promise<void> {
     // Each check under its own view of the deadline: a row names what that check waited for.
     const outcomes = results.map((o, i) => o ?? cannotTell(chosen[i]!, clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
-    if (args.format === 'json') finish(JSON.stringify([...outcomes.map(toJson), ...skipped.map(skippedJson)]) + '\n', state);
+    if (args.format === 'json') finish(`${JSON.stringify([...outcomes.map(toJson), ...skipped.map(skippedJson)])}\n`, state);
     if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);
     finish(
-      table(outcomes, skipped, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)) + `worst: ${stateName(state)}\n`,
+      `${table(outcomes, skipped, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR))}worst: ${stateName(state)}\n`,
       state,
     );
   };

@@ -73,7 +73,11 @@ export function readSmallFile(path: string, what: string, max = MAX_SMALL_FILE):
     if (stats.size > max) throw tooLarge(stats, max, what, path);
     const buf = Buffer.alloc(Math.min(stats.size, max) + 1);
     let got = 0;
-    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, null)) > 0; ) got += n;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, null);
+      if (n <= 0) break;
+      got += n;
+    }
     if (got > max) throw new FileError(`cannot read ${what} ${path}: it grew past ${MiB(max)} while it was read`);
     return buf.subarray(0, got);
   } finally {

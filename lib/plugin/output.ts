@@ -11,6 +11,7 @@ export const DEFAULT_LONG_OUTPUT_BYTES = 4096;
  * characters (which would start new lines or drive a terminal). Both are made harmless.
  */
 export function sanitize(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must not reach Nagios.
   return text.replace(/\|/g, '\u00a6').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
 }
 
@@ -24,11 +25,11 @@ export function summaryText(summary: string): string {
 }
 
 export function render(outcome: Outcome, format: Format, longOutputBytes = DEFAULT_LONG_OUTPUT_BYTES): string {
-  if (format === 'json') return JSON.stringify(toJson(outcome)) + '\n';
+  if (format === 'json') return `${JSON.stringify(toJson(outcome))}\n`;
   const perf = outcome.perfdata.map(formatPerfdata).join(' ');
   const first = `${outcome.check} ${stateName(outcome.state)} - ${summaryText(outcome.summary)}${perf ? ` | ${perf}` : ''}`;
   const long = capLines(outcome.details.map(sanitize), longOutputBytes);
-  return [first, ...long].join('\n') + '\n';
+  return `${[first, ...long].join('\n')}\n`;
 }
 
 /** Keep whole lines within the byte budget, and say how many were cut. */

@@ -1,4 +1,4 @@
-import { stateName, State } from './state.ts';
+import { stateName, type State } from './state.ts';
 import type { Outcome } from './verdict.ts';
 
 /**

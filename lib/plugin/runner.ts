@@ -242,7 +242,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
     const outcome = cannotTell(def, reasonOf(err), err instanceof UsageError);
     finish(render(outcome, format), outcome.state);
   }
-  if (p.help) finish((await p.y.getHelp()) + '\n' + examplesText(def), 0);
+  if (p.help) finish(`${await p.y.getHelp()}\n${examplesText(def)}`, 0);
   if (p.version) finish(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
   format = p.args.format;
   const log = await createLogger(p.args.verbose ?? 0);

@@ -36,7 +36,8 @@ export class JournalShare {
     let batch = this.batches.get(key);
     if (!batch) {
       const started = { query: q, readers: [] };
-      this.batches.set(key, (batch = started));
+      batch = started;
+      this.batches.set(key, batch);
       setImmediate(() => {
         this.batches.delete(key);
         void this.run(started);

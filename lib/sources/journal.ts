@@ -184,7 +184,8 @@ async function execText(
   let size = 0;
   out.on('data', (c: Buffer) => {
     // Headers of a directory of journal files; nothing near this.
-    if ((size += c.length) <= 1024 * 1024) chunks.push(c);
+    size += c.length;
+    if (size <= 1024 * 1024) chunks.push(c);
   });
   const { code, stderr } = await exec(argv, signal, out);
   out.end();

@@ -31,8 +31,11 @@ const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A
 export function parseLabelSelector(text: string): Requirement[] {
   const reqs: Requirement[] = [];
   for (const part of splitTop(text)) {
-    let m: RegExpExecArray | null;
-    if ((m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part))) {
+    const set = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part);
+    const equality = /^(\S+?)\s*(==|!=|=)\s*(\S*)$/.exec(part);
+    const absent = /^!\s*(\S+)$/.exec(part);
+    if (set) {
+      const m = set;
       reqs.push({
         key: m[1]!,
         op: m[2] as 'in' | 'notin',
@@ -41,10 +44,10 @@ export function parseLabelSelector(text: string): Requirement[] {
           .map((v) => v.trim())
           .filter(Boolean),
       });
-    } else if ((m = /^(\S+?)\s*(==|!=|=)\s*(\S*)$/.exec(part))) {
-      reqs.push({ key: m[1]!, op: m[2] === '!=' ? '!=' : '=', values: [m[3]!] });
-    } else if ((m = /^!\s*(\S+)$/.exec(part))) {
-      reqs.push({ key: m[1]!, op: '!exists', values: [] });
+    } else if (equality) {
+      reqs.push({ key: equality[1]!, op: equality[2] === '!=' ? '!=' : '=', values: [equality[3]!] });
+    } else if (absent) {
+      reqs.push({ key: absent[1]!, op: '!exists', values: [] });
     } else if (KEY.test(part)) {
       reqs.push({ key: part, op: 'exists', values: [] });
     } else {
@@ -73,6 +76,8 @@ export function matchesLabels(reqs: Requirement[], labels: Labels): boolean {
         return has && r.values.includes(v!);
       case 'notin':
         return !has || !r.values.includes(v!);
+      default:
+        return false;
     }
   });
 }

@@ -5,13 +5,14 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.ts';
+import { matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import type { Certs } from './certs.ts';
 
 type Obj = {
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string };
   [k: string]: unknown;
 };
+// biome-ignore lint/suspicious/noExplicitAny: the test server keeps objects as JSON; each getter knows its kind's shape.
 type FieldGetter = (o: any) => string;
 
 interface ResourceDef {
@@ -282,8 +283,10 @@ export async function startApiServer(opts: {
     const url = new URL(req.url ?? '/', 'https://x');
     const query = Object.fromEntries(url.searchParams);
     let connection = connections.get(req.socket);
-    if (connection === undefined) connections.set(req.socket, (connection = ++connectionCount));
-    else if (api.closeNextReused) {
+    if (connection === undefined) {
+      connection = ++connectionCount;
+      connections.set(req.socket, connection);
+    } else if (api.closeNextReused) {
       api.closeNextReused = false;
       req.socket.destroy();
       return;
@@ -381,8 +384,8 @@ export async function startApiServer(opts: {
         return send(res, 200, { kind: def.kind, apiVersion: def.group ? `${def.group}/${def.version}` : 'v1', ...found });
       }
 
-      let labelReqs;
-      let fieldReqs;
+      let labelReqs: ReturnType<typeof parseLabelSelector>;
+      let fieldReqs: ReturnType<typeof parseFieldSelector>;
       try {
         labelReqs = parseLabelSelector(query.labelSelector ?? '');
         fieldReqs = parseFieldSelector(query.fieldSelector ?? '');
@@ -453,7 +456,7 @@ export async function startApiServer(opts: {
         if (!matchesLabels(labelReqs, o.metadata.labels)) continue;
         if (!fieldReqs.every((f) => (def.fields[f.field]!(o) === f.value) !== f.negate)) continue;
         if (limit && out.length === limit) {
-          next = keyOf(source[i - 1]!) + '\u0000';
+          next = `${keyOf(source[i - 1]!)}\u0000`;
           break;
         }
         out.push(o);

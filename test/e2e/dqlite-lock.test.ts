@@ -194,7 +194,7 @@ describe('check_dqlite_lock options and failures', () => {
   it('reads plain syslog lines from a file, skipping those before the window', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-text-'));
     const fmt = (d: Date) =>
-      d.toLocaleString('en-US', { month: 'short' }) + ' ' + String(d.getDate()).padStart(2, '0') + ' ' + d.toTimeString().slice(0, 8);
+      `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, '0')} ${d.toTimeString().slice(0, 8)}`;
     const lines = [
       `${fmt(at(30))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${logrus(at(30), 'error', LOCK_TXN)}`,
       `${fmt(at(40))} microk8s.daemon-k8s-dqlite[739]: ${logrus(at(40), 'error', LOCK_TXN)}`,
@@ -202,7 +202,7 @@ describe('check_dqlite_lock options and failures', () => {
       '-- No entries --',
     ];
     const file = join(dir, 'kine.log');
-    writeFileSync(file, lines.join('\n') + '\n');
+    writeFileSync(file, `${lines.join('\n')}\n`);
     const r = await runBuilt('check_dqlite_lock', ['--log-file', file, '--format', 'json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);

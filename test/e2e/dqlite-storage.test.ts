@@ -27,7 +27,8 @@ function backend(snapshots: { mb: number; agoSeconds: number }[], dir = scratch(
   let index = 12982784;
   for (const s of snapshots) {
     const at = Date.now() - s.agoSeconds * 1000;
-    const name = `snapshot-1-${(index += 1024)}-${at}`;
+    index += 1024;
+    const name = `snapshot-1-${index}-${at}`;
     sparse(join(dir, name), Math.round(s.mb * MB), at);
     writeFileSync(join(dir, `${name}.meta`), 'meta');
   }

@@ -31,7 +31,9 @@ async function listen(host: string): Promise<Voter> {
 }
 /** An address where nothing listens. */
 const closed = async (host: string): Promise<Voter> => ({ address: `${host}:${await freePort()}` });
-afterAll(() => listeners.forEach((s) => s.close()));
+afterAll(() => {
+  for (const s of listeners) s.close();
+});
 
 const ROLE_NUMBER = { voter: 0, 'stand-by': 1, spare: 2 } as const;
 type Role = keyof typeof ROLE_NUMBER;
@@ -46,7 +48,7 @@ function backend(members: { address: string; role: Role }[], leader: string | nu
   writeFileSync(join(dir, 'info.yaml'), yaml(members[0]!, 0, false));
   writeFileSync(join(dir, 'cluster.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
   writeFileSync(join(dir, 'cluster.key'), '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n', { mode: 0o600 });
-  const out = members.map((m, i) => `${ids[i]}|${m.address}|${m.role}`).join('\n') + (leader ? `\n${leader}` : '') + '\n';
+  const out = `${members.map((m, i) => `${ids[i]}|${m.address}|${m.role}`).join('\n') + (leader ? `\n${leader}` : '')}\n`;
   writeFileSync(join(dir, 'cli.out'), out);
   const cli = join(dir, 'dqlite');
   const log = join(dir, 'argv.log');

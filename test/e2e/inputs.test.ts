@@ -31,7 +31,7 @@ const KL = 'microk8s.daemon-kubelite[53319]';
 const lock = (ago: number) => logrus(at(ago), 'error', LOCK_TXN);
 
 function stdin(check: string, lines: string[], args: string[] = []) {
-  return runBuilt(check, ['--log-file', '-', ...args], { input: lines.join('\n') + '\n' });
+  return runBuilt(check, ['--log-file', '-', ...args], { input: `${lines.join('\n')}\n` });
 }
 
 describe('log envelopes', () => {

@@ -153,7 +153,7 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
       'error in txn: update transaction failed for key /registry/leases/kube-system/microk8s.io-hostpath: exec (try: 500): database is locked',
       '{"level":"warn","ts":"2022-01-17T17:53:04.388+0100","logger":"etcd-client","caller":"v3/retry_interceptor.go:62","msg":"retrying of unary invoker failed","target":"etcd-endpoints://0xc000bdf500/#initially=[unix:///var/snap/microk8s/2848/var/kubernetes/backend/kine.sock:12379]","attempt":93,"error":"rpc error: code = Unavailab',
     ];
-    const r = await runBuilt('check_kine_retries', ['--log-file', '-', '--since', '3650d'], { input: lines.join('\n') + '\n' });
+    const r = await runBuilt('check_kine_retries', ['--log-file', '-', '--since', '3650d'], { input: `${lines.join('\n')}\n` });
     expect(r.perf).toMatchObject({ exhausted: '2;2;10;0', max_attempt: '93;;;0' });
     expect(r.code).toBe(1);
   });

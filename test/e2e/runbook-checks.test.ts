@@ -212,8 +212,10 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     expect(text.code).toBe(2);
     expect(text.stdout).toMatch(/^CHECK +STATE +SUMMARY$/m);
     expect(text.stdout).toMatch(/^NODES +OK +3 nodes, all Ready/m);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what is tested.
     expect(text.stdout).not.toMatch(/\u001b\[/);
     const colour = await runBuilt('microk8s-checks', [...args, '--color']);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what is tested.
     expect(colour.stdout).toMatch(/\u001b\[31mCRITICAL/);
     // Its speed against the slowest single check is measured by npm run bench (bench/RESULTS.md).
   });

@@ -53,7 +53,7 @@ function standIn(units: Unit[]): { path: string; log: string } {
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-systemctl-'));
   const out = join(dir, 'show.out');
   const log = join(dir, 'argv.log');
-  writeFileSync(out, units.map(block).join('\n\n') + '\n');
+  writeFileSync(out, `${units.map(block).join('\n\n')}\n`);
   writeFileSync(join(dir, 'systemctl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\ncat "${out}"\n`);
   chmodSync(join(dir, 'systemctl'), 0o755);
   return { path: `${dir}:${process.env.PATH}`, log };

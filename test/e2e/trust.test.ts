@@ -115,7 +115,7 @@ describe('lines as they come', () => {
   it('a match at the end of a 50 MB line is counted, and the output says the line was cut', async () => {
     const file = join(scratch(), 'long.log');
     const head = `${stamp(at(30))} k8s02 microk8s.daemon-k8s-dqlite[739]: time="x" level=error msg="error in txn: `;
-    writeFileSync(file, head + 'x'.repeat(50 * 1024 * 1024) + ' exec (try: 500): database is locked"\n');
+    writeFileSync(file, `${head + 'x'.repeat(50 * 1024 * 1024)} exec (try: 500): database is locked"\n`);
     const r = await runBuilt('check_dqlite_lock', ['--log-file', file]);
     expect(r.code).toBe(0);
     expect(r.perf.locked).toBe('1;5;50;0');

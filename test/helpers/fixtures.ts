@@ -14,7 +14,7 @@ export function logrus(when: Date, level: string, msg: string): string {
 
 /** klog header: E1124 06:10:11.954900 2348286 file.go:71] msg */
 export function klog(when: Date, severity: 'I' | 'W' | 'E' | 'F', pid: number, fileLine: string, msg: string): string {
-  const micros = pad(when.getUTCMilliseconds(), 3) + '000';
+  const micros = `${pad(when.getUTCMilliseconds(), 3)}000`;
   const stamp = `${pad(when.getUTCMonth() + 1)}${pad(when.getUTCDate())} ${pad(when.getUTCHours())}:${pad(when.getUTCMinutes())}:${pad(when.getUTCSeconds())}.${micros}`;
   return `${severity}${stamp} ${String(pid).padStart(7)} ${fileLine}] ${msg}`;
 }

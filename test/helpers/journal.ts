@@ -45,7 +45,7 @@ export function exportText(entries: Entry[], now = Date.now()): string {
         '',
       ].join('\n');
     })
-    .map((entry) => entry + '\n')
+    .map((entry) => `${entry}\n`)
     .join('');
 }
 

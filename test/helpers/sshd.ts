@@ -101,7 +101,10 @@ export class TestSshd {
 function accepts(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(port, host);
-    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }

@@ -64,12 +64,9 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     source = join(homedir(), '.kube', 'config');
     loadFile(kc, source);
   } else {
-    throw new KubeError(
-      'no kubeconfig found (tried --kubeconfig, $KUBECONFIG, in-cluster, ' + `${MICROK8S_CLIENT_CONFIG}, ~/.kube/config)`,
-      {
-        fix: 'pass --kubeconfig PATH (see nrpe/rbac.yaml for a read-only one)',
-      },
-    );
+    throw new KubeError(`no kubeconfig found (tried --kubeconfig, $KUBECONFIG, in-cluster, ${MICROK8S_CLIENT_CONFIG}, ~/.kube/config)`, {
+      fix: 'pass --kubeconfig PATH (see nrpe/rbac.yaml for a read-only one)',
+    });
   }
   if (target.context) {
     if (!kc.getContextObject(target.context))
@@ -96,12 +93,12 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     );
   if (context.user && !kc.getUser(context.user))
     throw new KubeError(`kubeconfig ${source}: context '${name}' names user '${context.user}', which it does not define`, {
-      fix: 'add the user, or ' + pick,
+      fix: `add the user, or ${pick}`,
     });
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server)
     throw new KubeError(`kubeconfig ${source}: context '${name}' names no cluster with a server`, {
-      fix: 'check the kubeconfig, or ' + pick,
+      fix: `check the kubeconfig, or ${pick}`,
     });
   if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
     throw new KubeError(
@@ -133,7 +130,7 @@ function loadFile(kc: KubeConfig, path: string): void {
   } catch (err) {
     throw new KubeError(`kubeconfig ${path} is not valid`, {
       cause: err,
-      fix: 'check it with kubectl --kubeconfig ' + path + ' config view',
+      fix: `check it with kubectl --kubeconfig ${path} config view`,
     });
   }
 }

@@ -58,7 +58,11 @@ export function httpsTransport(
       const client = url.protocol === 'http:' ? http : https;
       // The TLS settings travel with each request and are part of the agent's pool key, so one
       // agent serves them all. A proxy needs client-node's own agent (hpagent, socks).
-      const agent = kc.getCurrentCluster()?.proxyUrl ? options.agent : (keepAlive ??= new client.Agent({ keepAlive: true }));
+      let agent = options.agent;
+      if (!kc.getCurrentCluster()?.proxyUrl) {
+        keepAlive ??= new client.Agent({ keepAlive: true });
+        agent = keepAlive;
+      }
       const body = ctx.getBody();
       if (body !== undefined && typeof body !== 'string') throw new TypeError('only string request bodies are supported');
       const request: https.RequestOptions = {

@@ -173,7 +173,12 @@ export class SshConnection {
   runner(): CommandRunner {
     return async (argv, signal) => {
       const out: Buffer[] = [];
-      const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (out.push(chunk), done()) });
+      const sink = new Writable({
+        write: (chunk: Buffer, _enc, done) => {
+          out.push(chunk);
+          done();
+        },
+      });
       const { code, stderr } = await this.exec(argv, signal, sink);
       if (code !== 0)
         throw new SshError(
