@@ -5,7 +5,7 @@
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 
 /** What a check needs on the host before `all` runs it. */
-export type Needs = 'journal' | 'systemd' | 'backend' | 'api' | 'restart';
+export type Needs = 'journal' | 'systemd' | 'backend' | 'api' | 'certs' | 'restart';
 /** Which of `all`'s options it passes on to the check. */
 export type Passes = 'kube' | 'journal' | 'node';
 
@@ -81,6 +81,24 @@ export const REGISTRY: Entry[] = [
     needs: 'api',
     passes: ['kube'],
     load: () => import('./scheduling.ts'),
+  },
+  {
+    file: 'apiserver',
+    command: 'check_apiserver',
+    name: 'APISERVER',
+    needs: 'api',
+    passes: ['kube'],
+    load: () => import('./apiserver.ts'),
+  },
+  { file: 'certs', command: 'check_certs', name: 'CERTS', needs: 'certs', passes: ['kube'], load: () => import('./certs.ts') },
+  { file: 'cronjobs', command: 'check_cronjobs', name: 'CRONJOBS', needs: 'api', passes: ['kube'], load: () => import('./cronjobs.ts') },
+  {
+    file: 'pod-restarts',
+    command: 'check_pod_restarts',
+    name: 'POD-RESTARTS',
+    needs: 'api',
+    passes: ['kube'],
+    load: () => import('./pod-restarts.ts'),
   },
   {
     file: 'calico-routes',

@@ -6,23 +6,19 @@
 // compare each in storage with the same Lease in this API server's cache.
 import { KubeError } from '../lib/sources/kube/client.ts';
 import { listNodeLeases, NODE_LEASE_NAMESPACE, type LeaseList } from '../lib/sources/kube/node-leases.ts';
-import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
-import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
+import { onEachServer } from '../lib/host-fanout.ts';
+import { kubeOptions, serverOptions, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
+import type { Cluster } from '../lib/sources/kube/cluster.ts';
 import { plural } from '../lib/text.ts';
-import { UsageError } from '../lib/errors.ts';
-import { combine } from '../lib/plugin/combine.ts';
-import { unknownOutcome } from '../lib/plugin/output.ts';
 import type { Range } from '../lib/plugin/range.ts';
-import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { formatDuration } from '../lib/duration.ts';
 import { FROZEN_WATCH_CACHE } from '../lib/runbook.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 
-interface Args extends KubeArgs {
-  server?: string[];
-}
+interface Args extends KubeArgs, ServerArgs {}
 
 /** What one API server's two reads showed. */
 export interface CacheFacts {
@@ -92,19 +88,6 @@ export async function gather(cluster: Cluster, deadline: Deadline): Promise<Cach
   return { storage, cache: await listNodeLeases(cluster, 'cache') };
 }
 
-function serverUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--server '${text}' is not a URL (e.g. https://10.0.0.12:16443)`);
-  }
-  if (url.protocol !== 'https:' || url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search) {
-    throw new UsageError(`--server '${text}' must be an https://host:port address of an API server, nothing more`);
-  }
-  return url.origin;
-}
-
 export const check: CheckDefinition<Args> = {
   name: 'WATCH-CACHE',
   command: 'check_watch_cache',
@@ -112,32 +95,13 @@ export const check: CheckDefinition<Args> = {
     "compares each node Lease in storage with the API server's watch cache: a frozen cache serves every controller stale objects",
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
-  options: (y) =>
-    kubeOptions(y).option('server', {
-      type: 'string',
-      array: true,
-      describe: "also check this API server (repeatable; e.g. https://10.0.0.12:16443), with the kubeconfig's credentials and CA",
-    }),
+  options: (y) => serverOptions(kubeOptions(y)),
   examples: [
     ['check_watch_cache', "this node's own API server (MicroK8s client.config)"],
     ['check_watch_cache --server https://10.0.0.11:16443 --server https://10.0.0.12:16443', 'every node of the cluster from one place'],
   ],
   async run({ args, warning, critical, deadline, log }) {
-    // The kubeconfig's own server, then each --server with the same credentials and CA.
-    const clusters = [undefined, ...(args.server ?? []).map(serverUrl)].map((server) => connect(args, deadline, log, server));
-    deadline.activity = `reading node leases from ${plural(clusters.length, 'API server')}`;
-    const parts = await Promise.all(
-      clusters.map(async (cluster) => {
-        const host = new URL(cluster.server).host;
-        try {
-          return { host, outcome: evaluate(await gather(cluster, deadline.child()), warning, critical) };
-        } catch (err) {
-          // One server that cannot be read is UNKNOWN for that server, never OK, never the others'.
-          if (deadline.signal.aborted) throw err;
-          return { host, outcome: unknownOutcome(check.name, reasonOf(err)) };
-        }
-      }),
-    );
-    return combine(check.name, parts);
+    deadline.activity = `reading node leases from ${plural(1 + (args.server?.length ?? 0), 'API server')}`;
+    return onEachServer(check.name, args, deadline, log, async (cluster, d) => evaluate(await gather(cluster, d), warning, critical));
   },
 };

@@ -22,6 +22,7 @@ import {
 import { State, stateName, worst } from '../lib/plugin/state.ts';
 import type { Outcome } from '../lib/plugin/verdict.ts';
 import { shareReads, type SharedReads } from '../lib/shared-reads.ts';
+import { MICROK8S_CERT_DIR } from '../lib/sources/certs.ts';
 import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
 import { loadKubeConfig } from '../lib/sources/kube/client.ts';
 
@@ -76,6 +77,8 @@ function applies(needs: Needs, have: { journal: boolean; restart: boolean; api?:
       return existsSync(DQLITE_BACKEND) ? undefined : `not a MicroK8s node: no ${DQLITE_BACKEND}`;
     case 'api':
       return have.api;
+    case 'certs':
+      return have.api ?? (existsSync(MICROK8S_CERT_DIR) ? undefined : `not a MicroK8s node: no ${MICROK8S_CERT_DIR}`);
     case 'restart':
       return (
         have.api ?? (have.restart ? undefined : 'runs only for a restart being planned: give --node (and journal files or a local journal)')

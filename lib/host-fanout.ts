@@ -3,7 +3,10 @@ import type { Deadline } from './plugin/deadline.ts';
 import { unknownOutcome } from './plugin/output.ts';
 import { reasonOf } from './plugin/runner.ts';
 import type { Outcome } from './plugin/verdict.ts';
+import type { Logger } from './log.ts';
+import { serverUrls, type KubeArgs, type ServerArgs } from './options/kube.ts';
 import type { SshArgs } from './options/ssh.ts';
+import { connect, type Cluster } from './sources/kube/cluster.ts';
 import type { SshConnection } from './sources/ssh/connection.ts';
 import { forEachHost } from './sources/ssh/hosts.ts';
 
@@ -23,4 +26,31 @@ export async function onEachHost(
     check,
     results.map((r) => ({ host: r.host, outcome: r.value ?? unknownOutcome(check, reasonOf(r.error)) })),
   );
+}
+
+/**
+ * Judge the kubeconfig's API server and each --server, at once, each under its own view of the
+ * deadline; one server that cannot be read is UNKNOWN for that server, never OK, never the
+ * others'. A single server keeps its own outcome, prefixed with its address.
+ */
+export async function onEachServer(
+  check: string,
+  args: KubeArgs & ServerArgs,
+  deadline: Deadline,
+  log: Logger,
+  judge: (cluster: Cluster, deadline: Deadline) => Promise<Outcome>,
+): Promise<Outcome> {
+  const clusters = [undefined, ...serverUrls(args)].map((server) => connect(args, deadline, log, server));
+  const parts = await Promise.all(
+    clusters.map(async (cluster) => {
+      const host = new URL(cluster.server).host;
+      try {
+        return { host, outcome: await judge(cluster, deadline.child()) };
+      } catch (err) {
+        if (deadline.signal.aborted) throw err;
+        return { host, outcome: unknownOutcome(check, reasonOf(err)) };
+      }
+    }),
+  );
+  return combine(check, parts);
 }

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { UsageError } from '../errors.ts';
 import { dns1123Label } from '../names.ts';
 
 export interface KubeArgs {
@@ -34,4 +35,33 @@ export function namespacesOf(args: NamespaceArgs): { only: string[]; excluded: s
     only: (args.namespace ?? []).map((n) => dns1123Label(n, '-n/--namespace')),
     excluded: (args['exclude-namespace'] ?? []).map((n) => dns1123Label(n, '--exclude-namespace')),
   };
+}
+
+export interface ServerArgs {
+  server?: string[];
+}
+
+/** --server: another API server of the cluster (each MicroK8s node runs one), with the kubeconfig's credentials. */
+export function serverOptions<T>(y: Argv<T>): Argv<T & ServerArgs> {
+  return y.option('server', {
+    type: 'string',
+    array: true,
+    describe: "also check this API server (repeatable; e.g. https://10.0.0.12:16443), with the kubeconfig's credentials and CA",
+  }) as unknown as Argv<T & ServerArgs>;
+}
+
+/** Each --server as an https origin; anything more (a path, a query, credentials) is a mistake. */
+export function serverUrls(args: ServerArgs): string[] {
+  return (args.server ?? []).map((text) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new UsageError(`--server '${text}' is not a URL (e.g. https://10.0.0.12:16443)`);
+    }
+    if (url.protocol !== 'https:' || url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search) {
+      throw new UsageError(`--server '${text}' must be an https://host:port address of an API server, nothing more`);
+    }
+    return url.origin;
+  });
 }

@@ -13,13 +13,13 @@ export interface Certs {
   clientKeyFile: string;
 }
 
-/** A fresh CA, a server certificate for the given IPs and a client certificate, made with openssl for this run. */
-export function makeCerts(ips: string[] = ['127.0.0.1']): Certs {
+/** A fresh CA, a server certificate for the given IPs and a client certificate, made with openssl for this run, valid `days`. */
+export function makeCerts(ips: string[] = ['127.0.0.1'], days = 2): Certs {
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-certs-'));
   const p = (f: string) => join(dir, f);
   const ossl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ossl('req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '2', '-subj', '/CN=microk8s-checks-test-ca');
+  ossl('req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', String(days), '-subj', '/CN=microk8s-checks-test-ca');
   ossl('req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=kube-apiserver');
   writeFileSync(
     p('ext.cnf'),
@@ -38,7 +38,7 @@ export function makeCerts(ips: string[] = ['127.0.0.1']): Certs {
     '-out',
     p('server.crt'),
     '-days',
-    '2',
+    String(days),
     '-extfile',
     p('ext.cnf'),
   );
@@ -58,7 +58,7 @@ export function makeCerts(ips: string[] = ['127.0.0.1']): Certs {
     '-out',
     p('client.crt'),
     '-days',
-    '2',
+    String(days),
     '-extfile',
     p('client.cnf'),
   );

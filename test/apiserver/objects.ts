@@ -332,11 +332,15 @@ export interface PodSpec {
   labels?: Record<string, string>;
   restarts?: number;
   containerName?: string;
+  /** The container keeps exiting: waiting in CrashLoopBackOff, not ready. */
+  crashLooping?: boolean;
+  /** How the container's previous run ended (lastState.terminated). */
+  lastExit?: { reason: string; exitCode: number };
 }
 
 export function pod(p: PodSpec) {
   const phase = p.phase ?? 'Running';
-  const ready = p.ready ?? phase === 'Running';
+  const ready = p.ready ?? (phase === 'Running' && !p.crashLooping);
   const started = p.startedAgo ?? 3600;
   const ips = p.ips ?? (p.ip ? [p.ip] : []);
   const hostIP = '10.0.0.11';
@@ -423,8 +427,14 @@ export function pod(p: PodSpec) {
       containerStatuses: [
         {
           name,
-          state:
-            phase === 'Running'
+          state: p.crashLooping
+            ? {
+                waiting: {
+                  reason: 'CrashLoopBackOff',
+                  message: `back-off 5m0s restarting failed container=${name} pod=${p.name}_${p.namespace}(${String(metadata.uid)})`,
+                },
+              }
+            : phase === 'Running'
               ? { running: { startedAt: ago(started) } }
               : {
                   terminated: {
@@ -435,7 +445,17 @@ export function pod(p: PodSpec) {
                     containerID: containerId,
                   },
                 },
-          lastState: {},
+          lastState: p.lastExit
+            ? {
+                terminated: {
+                  exitCode: p.lastExit.exitCode,
+                  reason: p.lastExit.reason,
+                  startedAt: ago(started + 40),
+                  finishedAt: ago(started),
+                  containerID: containerId,
+                },
+              }
+            : {},
           ready,
           restartCount: p.restarts ?? 0,
           image: 'docker.io/library/nginx:1.27',
@@ -568,5 +588,78 @@ export function nodeLease(nodeName: string, opts: { renewedAgo?: number; created
       ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: randomUUID() }],
     },
     spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: microTime(now - (opts.renewedAgo ?? 3) * 1000) },
+  };
+}
+
+export interface CronJobSpec {
+  namespace: string;
+  name: string;
+  schedule: string;
+  timeZone?: string;
+  suspend?: boolean;
+  startingDeadlineSeconds?: number;
+  createdAgo?: number;
+  /** Seconds since the controller last scheduled it; undefined: never. */
+  scheduledAgo?: number;
+  /** Seconds since its last Job succeeded; undefined: never. */
+  succeededAgo?: number;
+  /** Names of Jobs still running. */
+  active?: string[];
+}
+
+/** A CronJob as batch/v1 returns it in list items (Kubernetes 1.32). */
+export function cronJob(c: CronJobSpec) {
+  const uid = randomUUID();
+  const status: Record<string, unknown> = {};
+  if (c.active?.length)
+    status.active = c.active.map((name) => ({
+      kind: 'Job',
+      namespace: c.namespace,
+      name,
+      uid: randomUUID(),
+      apiVersion: 'batch/v1',
+      resourceVersion: '1',
+    }));
+  if (c.scheduledAgo !== undefined) status.lastScheduleTime = ago(c.scheduledAgo);
+  if (c.succeededAgo !== undefined) status.lastSuccessfulTime = ago(c.succeededAgo);
+  return {
+    metadata: { name: c.name, namespace: c.namespace, uid, generation: 1, creationTimestamp: ago(c.createdAgo ?? 86400 * 30) },
+    spec: {
+      schedule: c.schedule,
+      ...(c.timeZone ? { timeZone: c.timeZone } : {}),
+      ...(c.startingDeadlineSeconds !== undefined ? { startingDeadlineSeconds: c.startingDeadlineSeconds } : {}),
+      concurrencyPolicy: 'Forbid',
+      suspend: c.suspend ?? false,
+      jobTemplate: {
+        metadata: { creationTimestamp: null },
+        spec: {
+          backoffLimit: 2,
+          template: {
+            metadata: { creationTimestamp: null },
+            spec: {
+              containers: [
+                {
+                  name: 'backup',
+                  image: 'busybox:1.36',
+                  command: ['sh', '-c', 'date'],
+                  resources: {},
+                  terminationMessagePath: '/dev/termination-log',
+                  terminationMessagePolicy: 'File',
+                  imagePullPolicy: 'IfNotPresent',
+                },
+              ],
+              restartPolicy: 'OnFailure',
+              terminationGracePeriodSeconds: 30,
+              dnsPolicy: 'ClusterFirst',
+              securityContext: {},
+              schedulerName: 'default-scheduler',
+            },
+          },
+        },
+      },
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+    },
+    status,
   };
 }

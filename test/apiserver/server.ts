@@ -158,6 +158,11 @@ export interface ApiServer {
      */
     consistentReads: 'storage' | '504' | '429';
   };
+  /**
+   * Health sub-checks that fail, by name (e.g. 'etcd': kine not answering), with the reason the
+   * API server gives ('reason withheld' unless it is asked by a user allowed more). Empty: ready.
+   */
+  failingChecks: Map<string, string>;
   /** Freeze the watch cache where storage is now; storage moves on without it. */
   freezeCache(): void;
   add(resource: string, ...objects: object[]): void;
@@ -246,6 +251,7 @@ export async function startApiServer(opts: {
     expireNextContinue: false,
     closeNextReused: false,
     cache: { consistentReads: 'storage' },
+    failingChecks: new Map(),
     add(resource, ...objects) {
       if (!RESOURCES[resource]) throw new Error(`unknown resource ${resource}`);
       const list = store.get(resource) ?? [];
@@ -274,6 +280,7 @@ export async function startApiServer(opts: {
       api.closeNextReused = false;
       api.intercept = undefined;
       api.cache = { consistentReads: 'storage' };
+      api.failingChecks = new Map();
       frozen = undefined;
     },
     close: () => new Promise((r) => server.close(() => r())),
@@ -332,6 +339,8 @@ export async function startApiServer(opts: {
         };
         return send(res, fault.status, body, headers);
       }
+
+      if (url.pathname === '/readyz' || url.pathname === '/livez') return health(res, url, api.failingChecks);
 
       const discovered = discovery(url.pathname, api.url);
       if (discovered) return send(res, 200, discovered);
@@ -496,6 +505,57 @@ const SHORT_NAMES: Record<string, string[]> = {
   daemonsets: ['ds'],
   cronjobs: ['cj'],
 };
+
+// The sub-checks a MicroK8s (1.32) kube-apiserver runs for /livez; /readyz adds informer-sync and shutdown.
+const LIVEZ = [
+  'ping',
+  'log',
+  'etcd',
+  'poststarthook/start-apiserver-admission-initializer',
+  'poststarthook/generic-apiserver-start-informers',
+  'poststarthook/priority-and-fairness-config-consumer',
+  'poststarthook/priority-and-fairness-filter',
+  'poststarthook/storage-object-count-tracker-hook',
+  'poststarthook/start-apiextensions-informers',
+  'poststarthook/start-apiextensions-controllers',
+  'poststarthook/crd-informer-synced',
+  'poststarthook/start-system-namespaces-controller',
+  'poststarthook/bootstrap-controller',
+  'poststarthook/rbac/bootstrap-roles',
+  'poststarthook/scheduling/bootstrap-system-priority-classes',
+  'poststarthook/priority-and-fairness-config-producer',
+  'poststarthook/start-cluster-authentication-info-controller',
+  'poststarthook/start-kube-aggregator-informers',
+  'poststarthook/apiservice-registration-controller',
+  'poststarthook/apiservice-status-available-controller',
+  'poststarthook/kube-apiserver-autoregistration',
+  'autoregister-completion',
+  'poststarthook/apiservice-openapi-controller',
+];
+
+/**
+ * /readyz and /livez as kube-apiserver answers them: text, one line per sub-check (verbose) or
+ * just "ok", 200 when all pass and 500 with the failing ones named when not.
+ */
+function health(res: ServerResponse, url: URL, failing: Map<string, string>): void {
+  const endpoint = url.pathname.slice(1);
+  const checks = endpoint === 'readyz' ? [...LIVEZ.slice(0, 3), 'etcd-readiness', 'informer-sync', ...LIVEZ.slice(3), 'shutdown'] : LIVEZ;
+  const failed = checks.filter((c) => failing.has(c) || (c === 'etcd-readiness' && failing.has('etcd')));
+  const lines = checks.map((c) => (failed.includes(c) ? `[-]${c} failed: ${failing.get(c) ?? 'reason withheld'}` : `[+]${c} ok`));
+  const verbose = url.searchParams.has('verbose');
+  const text = failed.length
+    ? `${lines.join('\n')}\n${endpoint} check failed\n`
+    : verbose
+      ? `${lines.join('\n')}\n${endpoint} check passed\n`
+      : 'ok';
+  res.writeHead(failed.length ? 500 : 200, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Length': Buffer.byteLength(text),
+    'Audit-Id': crypto.randomUUID(),
+  });
+  res.end(text);
+}
 
 /** Discovery documents, so kubectl (the admin's tool the benchmarks compare with) can find resources. */
 function discovery(path: string, url: string): unknown {

@@ -50,6 +50,21 @@ describe('nrpe/ definitions', () => {
   });
 });
 
+/**
+ * A first line with the figures that change from one moment to the next masked: ages and
+ * request times (lease renew ages, readyz time, the time since the previous run), the free space
+ * of the disk the tests write to, and what of a fixed journal still falls in "the last minute"
+ * as the clock moves on. Everything else must be the same.
+ */
+const timeless = (first: string) =>
+  first
+    .replace(/(_age|_time|uptime_\w+)=[\d.]+s/g, '$1=Ns')
+    .replace(/\b\d+\.\d{3} s\b/g, 'N s')
+    .replace(/since the previous run \S+ ago/g, 'since the previous run N ago')
+    .replace(/free_pct=[\d.]+%/g, 'free_pct=N%')
+    .replace(/[\d.]+% free on/g, 'N% free on')
+    .replace(/\d+ in the last minute(, (rising|falling|steady))?/g, 'N in the last minute');
+
 const ids = nagiosIds();
 const unavailable = !ids
   ? 'needs root and the nagios user (apt-get install nagios-nrpe-server)'
@@ -115,6 +130,33 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     here = await healthyNode(join(dir, 'node'));
     const onNode = `/usr/bin/env PATH=${here.bin}:/usr/bin:/bin`;
 
+    // A node's certificate directory, readable by the nagios user (the microk8s group on a node).
+    const certDir = join(dir, 'certs');
+    mkdirSync(certDir, { mode: 0o755 });
+    for (const name of ['ca.crt', 'server.crt', 'front-proxy-client.crt']) {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          join(dir, `${name}.key`),
+          '-out',
+          join(certDir, name),
+          '-days',
+          '400',
+          '-subj',
+          `/CN=${name}`,
+        ],
+        { stdio: 'ignore' },
+      );
+    }
+
     // The project's own definitions, rendered for this test's paths.
     rendered = COMMANDS.map(({ name, line }) => {
       let l = line.replaceAll('/usr/local/lib/nagios/plugins/', `${plugins}/`).replaceAll('/etc/nagios/microk8s.kubeconfig', c.kubeconfig);
@@ -122,6 +164,8 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       if (/check_(calico_routes|restart_preflight) /.test(l)) l += ' --node node1';
       // leaseTransitions are remembered per user; keep the test's own state apart.
       if (l.includes('check_leases ')) l += ` --state-file ${dir}/run/leases.json`;
+      if (l.includes('check_pod_restarts ')) l += ` --state-file ${dir}/run/pod-restarts.json`;
+      if (l.includes('check_certs ')) l += ` --cert-dir ${certDir}`;
       if (/check_(services|restart_preflight) /.test(l)) l = `${onNode} ${l}`;
       if (/check_(dqlite|restart_preflight) /.test(l)) l += ` ${here.dqliteArgs.join(' ')}`;
       if (l.includes('check_dqlite_storage ')) l += ` --backend-dir ${here.dqliteArgs[3]}`;
@@ -132,6 +176,11 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     const run = join(dir, 'run');
     mkdirSync(run);
     chownSync(run, ids!.uid, ids!.gid);
+    // check_pod_restarts judges growth from its second run on: its first run is done here.
+    const restarts = rendered.find((r) => r.argv[0]!.endsWith('/check_pod_restarts'))!;
+    // (Not spawnSync: the test API server answers from this very process.)
+    const primed = await runProcess(restarts.argv[0]!, restarts.argv.slice(1), { uid: ids!.uid, gid: ids!.gid });
+    expect(primed.stdout).toMatch(/^POD-RESTARTS OK - .*restarts counted from now on/);
     writeFileSync(
       join(dir, 'nrpe.cfg'),
       [
@@ -170,9 +219,8 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     for (const { name, argv } of rendered) {
       const direct = await runProcess(argv[0]!, argv.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
       const polled = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '30', '-c', name]);
-      // Same first line; only ages measured a moment apart (lease renew ages) may differ.
-      const ageless = (first: string) => first.replace(/(_age|_time|uptime_\w+)=[\d.]+s/g, '$1=Ns');
-      expect(ageless(polled.first), name).toBe(ageless(direct.first));
+      // Same first line; only times measured a moment apart may differ.
+      expect(timeless(polled.first), name).toBe(timeless(direct.first));
       expect(polled.code, name).toBe(direct.code);
       expect(direct.code, `${name}: ${direct.first}`).not.toBe(3);
     }
@@ -257,7 +305,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
           const direct = await runProcess(argv[0]!, argv.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
           expect(service.checked, name).toBe(true);
           expect(service.state, `${name}: ${service.output}`).toBe(direct.code);
-          expect(service.output.replace(/_age=[\d.]+s/g, ''), name).toBe(direct.first.split(' | ')[0]);
+          expect(timeless(service.output), name).toBe(timeless(direct.first.split(' | ')[0]!));
         }
       } finally {
         nagios.kill();

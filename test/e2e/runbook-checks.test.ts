@@ -192,12 +192,15 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     const rows = JSON.parse(json.stdout) as { check: string; code: number }[];
     const ran = rows.filter((r) => (r as { state?: string }).state !== 'SKIPPED');
     expect(ran.map((r) => r.check).sort()).toEqual([
+      'APISERVER',
       'CALICO-ROUTES',
+      'CRONJOBS',
       'DQLITE-LOCK',
       'KINE-RETRIES',
       'LEASES',
       'NODES',
       'OBSERVED-GENERATION',
+      'POD-RESTARTS',
       'RESTART-PREFLIGHT',
       'SCHEDULING',
       'STALE-JOBS',

@@ -23,8 +23,8 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(host = '127.0.0.1'): Promise<TestCluster> {
-  const certs = makeCerts([host]);
+export async function startCluster(host = '127.0.0.1', certDays = 2): Promise<TestCluster> {
+  const certs = makeCerts([host], certDays);
   const identities: Record<string, Identity> = {
     [TOKENS.admin]: { user: 'system:serviceaccount:monitoring:nagios' },
     [TOKENS.nojobs]: { user: 'system:serviceaccount:monitoring:nagios-limited', can: (_verb, resource) => resource !== 'jobs' },

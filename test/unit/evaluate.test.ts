@@ -2,7 +2,11 @@
 // asserted is what a user sees: the state, the first line's summary and the perfdata.
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import * as apiserver from '../../checks/apiserver.ts';
 import * as calico from '../../checks/calico-routes.ts';
+import * as certs from '../../checks/certs.ts';
+import * as cronjobs from '../../checks/cronjobs.ts';
+import * as restarts from '../../checks/pod-restarts.ts';
 import * as dqlite from '../../checks/dqlite.ts';
 import * as lock from '../../checks/dqlite-lock.ts';
 import * as storage from '../../checks/dqlite-storage.ts';
@@ -368,5 +372,144 @@ describe('restart-preflight', () => {
       expect.stringMatching(/^k8s02: cannot tell \(/),
       'node k8s03 is not Ready',
     ]);
+  });
+});
+
+describe('certs', () => {
+  const cert = (where: string, days: number) => ({
+    where,
+    subject: 'CN=x',
+    issuer: 'CN=ca',
+    notAfter: NOW + days * 86_400_000 + 3_600_000,
+  });
+
+  it('the soonest decides, by -w/-c as lower bounds; each certificate is its own metric', () => {
+    const o = certs.evaluate({ now: NOW, certs: [cert('/c/ca.crt', 3000), cert('/c/server.crt', 20)], unreadable: [] }, r('30:'), r('7:'));
+    expect(o.state).toBe(State.WARNING);
+    expect(o.summary).toBe('/c/server.crt expires in 20 days (2 certificates, soonest /c/server.crt in 20 days)');
+    expect(perf(o)).toMatchObject({ min_days: '20;30:;7:', days_ca: '3000', days_server: '20' });
+    expect(o.details).toContain('  renew: sudo microk8s refresh-certs --cert server.crt');
+  });
+
+  it('expired is CRITICAL; an unreadable certificate is UNKNOWN beside it, never dropped', () => {
+    const o = certs.evaluate(
+      { now: NOW, certs: [cert('served by 10.0.0.12:16443', -3)], unreadable: [{ where: '/c/kubelet.crt', why: 'no such file' }] },
+      r('30:'),
+      r('7:'),
+    );
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^served by 10\.0\.0\.12:16443 expired 3 days ago, \/c\/kubelet\.crt: no such file/);
+  });
+
+  it('names the remedy MicroK8s has for each certificate', () => {
+    expect(certs.remedy('/var/snap/microk8s/current/certs/front-proxy-ca.crt')).toMatch(/--cert ca\.crt/);
+    expect(certs.remedy('/x/front-proxy-client.crt')).toMatch(/--cert front-proxy-client\.crt/);
+    expect(certs.remedy('/x/kubelet.crt')).toMatch(/does not renew it/);
+    expect(certs.remedy('/etc/ssl/other.crt')).toBe('renew it where it was issued');
+  });
+});
+
+describe('apiserver', () => {
+  const answer = (status: number, text: string) => ({ status, text, contentType: 'text/plain; charset=utf-8', ms: 12 });
+  const report = (endpoint: string, lines: string[], passed = true) =>
+    `${lines.join('\n')}\n${endpoint} check ${passed ? 'passed' : 'failed'}\n`;
+
+  it('reads the verbose report; anything else is no report', () => {
+    expect(apiserver.parseHealth('readyz', report('readyz', ['[+]ping ok', '[-]etcd failed: reason withheld'], false))).toEqual({
+      passed: false,
+      checks: 2,
+      failed: [{ name: 'etcd', why: 'failed: reason withheld' }],
+    });
+    expect(apiserver.parseHealth('readyz', 'ok')).toBeUndefined();
+    expect(apiserver.parseHealth('livez', report('readyz', ['[+]ping ok']))).toBeUndefined();
+  });
+
+  it('a failing sub-check is CRITICAL; a slow readyz is judged by -w/-c; 403 is UNKNOWN with the RBAC fix', () => {
+    const ok = answer(200, report('readyz', ['[+]ping ok']));
+    const live = answer(200, report('livez', ['[+]ping ok']));
+    expect(apiserver.evaluate({ server: 's', readyz: { ...ok, ms: 2500 }, livez: live }, r('1'), r('5')).state).toBe(State.WARNING);
+    const down = apiserver.evaluate(
+      { server: 's', readyz: answer(500, report('readyz', ['[-]etcd failed: reason withheld'], false)), livez: live },
+      r('1'),
+      r('5'),
+    );
+    expect([down.state, down.summary]).toEqual([State.CRITICAL, 'not ready: [-]etcd failed: reason withheld (readyz 0.012 s)']);
+    const forbidden = apiserver.evaluate({ server: 's', readyz: answer(403, '{}'), livez: live }, r('1'), r('5'));
+    expect(forbidden.state).toBe(State.UNKNOWN);
+    expect(forbidden.summary).toMatch(/nrpe\/rbac\.yaml/);
+  });
+});
+
+describe('cronjobs', () => {
+  const T = Date.parse('2026-11-28T12:40:30Z');
+  const job = (o: Partial<cronjobs.CronJobFacts>): cronjobs.CronJobFacts => ({
+    namespace: 'ops',
+    name: 'j',
+    schedule: '*/5 * * * *',
+    suspended: false,
+    created: T - 86_400_000,
+    active: 0,
+    ...o,
+  });
+
+  it('knows when a schedule last fell due, in its time zone, with the descriptors Kubernetes takes', () => {
+    expect(new Date(cronjobs.lastDue('*/5 * * * *', T, 'UTC')).toISOString()).toBe('2026-11-28T12:40:00.000Z');
+    expect(new Date(cronjobs.lastDue('0 2 * * *', T, 'Europe/Berlin')).toISOString()).toBe('2026-11-28T01:00:00.000Z');
+    expect(new Date(cronjobs.lastDue('@midnight', T, 'UTC')).toISOString()).toBe('2026-11-28T00:00:00.000Z');
+    expect(() => cronjobs.lastDue('0 */5 * * * *', T, 'UTC')).toThrow(/five-field/);
+  });
+
+  it('late past --grace and startingDeadlineSeconds; never scheduled counts from creation; suspended is skipped', () => {
+    const j = cronjobs.judge(
+      [
+        job({ name: 'late', lastSchedule: T - 2400_000 }),
+        job({ name: 'slack', lastSchedule: T - 600_000, startingDeadlineSeconds: 600 }),
+        job({ name: 'new', created: T - 60_000 }),
+        job({ name: 'never', created: T - 3600_000 }),
+        job({ name: 'off', suspended: true, lastSchedule: T - 86_400_000 }),
+      ],
+      T,
+      180,
+      'UTC',
+    );
+    expect(j.late.map((l) => l.job.name)).toEqual(['late', 'never']);
+    expect(j.judged).toBe(4);
+  });
+
+  it('an unreadable schedule is UNKNOWN naming the CronJob', () => {
+    const o = cronjobs.evaluate([job({ name: 'odd', schedule: '61 * * * *', lastSchedule: T })], T, 180, 'UTC', r('0'));
+    expect(o.state).toBe(State.UNKNOWN);
+    expect(o.summary).toMatch(/ops\/odd: cannot read its schedule/);
+  });
+});
+
+describe('pod-restarts', () => {
+  const t = (key: string, n: number, crashLooping = false): restarts.Troubled => ({
+    key,
+    namespace: 'web',
+    pod: key.split('/')[0]!,
+    container: 'app',
+    restarts: n,
+    crashLooping,
+  });
+
+  it('counts pods whose containers restarted since the previous run; a new container counts from zero', () => {
+    const o = restarts.evaluate(
+      {
+        now: NOW,
+        pods: 10,
+        troubled: [t('a/app', 9), t('b/app', 2), t('c/app', 1)],
+        before: { at: NOW - 300_000, counts: { 'a/app': 4, 'b/app': 2 } },
+      },
+      r('0'),
+    );
+    expect([o.state, o.summary]).toEqual([State.WARNING, '2 pods restarted since the previous run 5m ago: web/a, web/c']);
+    expect(perf(o).restarted).toBe('2;0;;0;10');
+  });
+
+  it('the first run judges no growth (U) but still sees CrashLoopBackOff', () => {
+    const o = restarts.evaluate({ now: NOW, pods: 3, troubled: [t('a/app', 30, true)] }, r('0'));
+    expect(o.state).toBe(State.WARNING);
+    expect(perf(o).restarted).toBe('U;;;0;3');
   });
 });

@@ -1,4 +1,11 @@
-import { createConfiguration, ServerConfiguration, type ApiConstructor, type ApiType } from '@kubernetes/client-node';
+import {
+  createConfiguration,
+  ServerConfiguration,
+  type ApiConstructor,
+  type ApiType,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../log.ts';
 import type { Deadline } from '../../plugin/deadline.ts';
 import { VERSION } from '../../version.ts';
@@ -11,6 +18,8 @@ export interface Cluster {
   server: string;
   policy: RequestPolicy;
   api<T extends ApiType>(apiClass: ApiConstructor<T>): T;
+  /** A request outside the generated APIs (/readyz), over the same transport and credentials. */
+  send(ctx: RequestContext): Promise<ResponseContext>;
 }
 
 /**
@@ -24,13 +33,15 @@ export function connect(target: KubeTarget, deadline: Deadline, log: Logger = si
   const server = otherServer ?? loaded.server;
   const pluginFailure = superviseCredentialPlugins(kc, deadline.signal);
   // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
+  const httpApi = httpsTransport(kc, `microk8s-checks/${VERSION}`, log, pluginFailure);
   const config = createConfiguration({
     baseServer: new ServerConfiguration(server, {}),
-    httpApi: httpsTransport(kc, `microk8s-checks/${VERSION}`, log, pluginFailure),
+    httpApi,
   });
   return {
     server,
     policy: { signal: deadline.signal, server, remainingMs: () => deadline.remainingMs() },
     api: (apiClass) => new apiClass(config),
+    send: (ctx) => httpApi.send(ctx).toPromise(),
   };
 }

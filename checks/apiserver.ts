@@ -1,0 +1,115 @@
+// Beside the runbook: each node's kube-apiserver says itself whether it is ready and alive.
+// /readyz?verbose lists its sub-checks; on MicroK8s `etcd` there is kine answering, so
+// `[-]etcd failed` is the datastore down as the API server sees it, and a slow answer is the
+// datastore struggling (readyz runs that check each time). Nothing is changed.
+import { onEachServer } from '../lib/host-fanout.ts';
+import { kubeOptions, serverOptions, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
+import type { Deadline } from '../lib/plugin/deadline.ts';
+import type { Range } from '../lib/plugin/range.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
+import { State } from '../lib/plugin/state.ts';
+import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
+import type { Cluster } from '../lib/sources/kube/cluster.ts';
+import { getRaw, type RawAnswer } from '../lib/sources/kube/raw.ts';
+import { plural } from '../lib/text.ts';
+
+interface Args extends KubeArgs, ServerArgs {}
+
+/** What one API server's two health endpoints answered. */
+export interface HealthFacts {
+  server: string;
+  readyz: RawAnswer;
+  livez: RawAnswer;
+}
+
+/** One endpoint's answer, read as the API server writes it: `[+]name ok`, `[-]name failed: why`, a last line. */
+export interface HealthReport {
+  passed: boolean;
+  checks: number;
+  failed: { name: string; why: string }[];
+}
+
+export const defaults = { warning: '1', critical: '5' };
+
+/** The verbose report, or undefined when the answer is not one (a proxy's page, a wrong URL). */
+export function parseHealth(endpoint: 'readyz' | 'livez', text: string): HealthReport | undefined {
+  const lines = text.trimEnd().split('\n');
+  const verdict = lines.pop()?.trim();
+  if (verdict !== `${endpoint} check passed` && verdict !== `${endpoint} check failed`) return undefined;
+  const report: HealthReport = { passed: verdict.endsWith('passed'), checks: 0, failed: [] };
+  for (const line of lines) {
+    const m = /^\[([+-])\](\S+) (.*)$/.exec(line.trim());
+    if (!m) continue;
+    report.checks++;
+    if (m[1] === '-') report.failed.push({ name: m[2]!, why: m[3]! });
+  }
+  return report;
+}
+
+const RBAC_FIX = 'allow get on the non-resource URLs /readyz and /livez (nrpe/rbac.yaml has it)';
+
+export function evaluate(f: HealthFacts, warning?: Range, critical?: Range): Outcome {
+  const v = new Verdict(check.name);
+  v.measure({ label: 'readyz_time', value: f.readyz.ms / 1000, uom: 's', min: 0 }, new ScalarContext(warning, critical));
+  const judged: Record<'readyz' | 'livez', HealthReport | undefined> = { readyz: undefined, livez: undefined };
+  for (const endpoint of ['readyz', 'livez'] as const) {
+    const answer = f[endpoint];
+    if (answer.status === 401) {
+      v.find(State.UNKNOWN, `/${endpoint}: the credentials were rejected (401)`);
+      continue;
+    }
+    if (answer.status === 403) {
+      v.find(State.UNKNOWN, `/${endpoint}: forbidden (403) (fix: ${RBAC_FIX})`);
+      continue;
+    }
+    const report = parseHealth(endpoint, answer.text);
+    if (!report) {
+      const type = answer.contentType.split(';')[0] || 'no content type';
+      v.find(State.UNKNOWN, `/${endpoint} answered ${answer.status} with ${answer.text.length} bytes of ${type}, not a health report`);
+      continue;
+    }
+    judged[endpoint] = report;
+    // The status code is what the API server decides by; the report only names the cause.
+    if (answer.status !== 200 || !report.passed) {
+      const failed = report.failed.map((x) => `[-]${x.name} ${x.why}`).join(', ') || `HTTP ${answer.status}`;
+      v.find(State.CRITICAL, `${endpoint === 'readyz' ? 'not ready' : 'not live'}: ${failed}`);
+    }
+    v.detail(`/${endpoint}: HTTP ${answer.status}, ${plural(report.checks, 'check')}, ${report.failed.length} failed`);
+    for (const x of report.failed) v.detail(`  [-]${x.name} ${x.why}`);
+  }
+  v.measure({ label: 'failed_checks', value: (judged.readyz?.failed.length ?? 0) + (judged.livez?.failed.length ?? 0), min: 0 });
+  if (judged.readyz?.failed.some((x) => x.name.startsWith('etcd')) || judged.livez?.failed.some((x) => x.name.startsWith('etcd'))) {
+    v.detail(
+      'etcd here is kine on k8s-dqlite: see check_dqlite (quorum, leader), check_services (is k8s-dqlite crash-looping?) and check_dqlite_lock.',
+    );
+  }
+  const time = `readyz ${(f.readyz.ms / 1000).toFixed(3)} s`;
+  const problems = v.problems();
+  if (problems.length) return v.outcome(`${problems.join(', ')} (${time})`);
+  return v.outcome(`ready and live (${time}, ${plural(judged.readyz?.checks ?? 0, 'check')})`);
+}
+
+export async function gather(cluster: Cluster, deadline: Deadline): Promise<HealthFacts> {
+  deadline.activity = `asking ${cluster.server} for /readyz and /livez`;
+  const [readyz, livez] = await Promise.all([getRaw(cluster, '/readyz?verbose'), getRaw(cluster, '/livez?verbose')]);
+  return { server: cluster.server, readyz, livez };
+}
+
+export const check: CheckDefinition<Args> = {
+  name: 'APISERVER',
+  command: 'check_apiserver',
+  description: "asks each API server's /readyz and /livez: a failing sub-check (etcd is kine) is CRITICAL, a slow readyz WARNING",
+  defaultWarning: defaults.warning,
+  defaultCritical: defaults.critical,
+  options: (y) => serverOptions(kubeOptions(y)),
+  examples: [
+    ['check_apiserver', "this node's API server"],
+    [
+      'check_apiserver --server https://10.0.0.12:16443 --server https://10.0.0.13:16443 -w 0.5',
+      'every node, readyz slower than 0.5 s is WARNING',
+    ],
+  ],
+  async run({ args, warning, critical, deadline, log }) {
+    return onEachServer(check.name, args, deadline, log, async (cluster, d) => evaluate(await gather(cluster, d), warning, critical));
+  },
+};

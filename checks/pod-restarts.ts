@@ -1,0 +1,185 @@
+// After the runbook: watches broken by a write storm leave pods crash-looping (calico-node,
+// operators, anything that talks to the API server), and a lifetime restart count says nothing
+// about now. This check keeps each container's restart count between runs and counts the pods
+// whose count grew since the previous run, and those in CrashLoopBackOff now.
+import { createHash } from 'node:crypto';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { formatDuration } from '../lib/duration.ts';
+import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
+import type { Deadline } from '../lib/plugin/deadline.ts';
+import type { Range } from '../lib/plugin/range.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
+import { State } from '../lib/plugin/state.ts';
+import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
+import type { Wire } from '../lib/sources/kube/client.ts';
+import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
+import { byScope, listAcross } from '../lib/sources/kube/list.ts';
+import { defaultStateFile, readState, writeState } from '../lib/state.ts';
+import { plural } from '../lib/text.ts';
+
+interface Args extends KubeArgs, NamespaceArgs {
+  selector?: string;
+  'state-file'?: string;
+}
+
+/** A container that restarted at least once, or waits in CrashLoopBackOff. */
+export interface Troubled {
+  /** pod UID and container name: a pod recreated under the same name starts again from zero. */
+  key: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  restarts: number;
+  crashLooping: boolean;
+  /** Why it last ended (lastState.terminated): reason and exit code. */
+  lastEnd?: { reason?: string; exitCode: number };
+}
+
+/** Restart counts the previous run saw (only containers that had restarted), and when. */
+export interface PreviousCounts {
+  at: number;
+  counts: Record<string, number>;
+}
+
+export interface RestartFacts {
+  now: number;
+  troubled: Troubled[];
+  pods: number;
+  before?: PreviousCounts;
+  /** Why the previous counts are not known (first run, a damaged state file). */
+  beforeProblem?: string;
+  saveProblem?: string;
+}
+
+export const defaults = { warning: '0' };
+
+export function evaluate(f: RestartFacts, warning?: Range, critical?: Range): Outcome {
+  const grew = f.before ? f.troubled.filter((t) => t.restarts > (f.before!.counts[t.key] ?? 0)) : [];
+  const podOf = (t: Troubled) => `${t.namespace}/${t.pod}`;
+  const restartedPods = [...new Set(grew.map(podOf))];
+  const loopingPods = [...new Set(f.troubled.filter((t) => t.crashLooping).map(podOf))];
+  const v = new Verdict(check.name);
+  // A first run has nothing to compare with: the metric is U and not judged (said on the line).
+  const restarted = { label: 'restarted', value: f.before ? restartedPods.length : Number.NaN, min: 0, max: f.pods };
+  if (f.before) v.measure(restarted, new ScalarContext(warning, critical));
+  else v.measure(restarted);
+  v.measure({ label: 'crashlooping', value: loopingPods.length, min: 0, max: f.pods });
+  v.measure({ label: 'pods', value: f.pods, min: 0 });
+  if (loopingPods.length)
+    v.find(
+      State.WARNING,
+      `${plural(loopingPods.length, 'pod')} in CrashLoopBackOff: ${loopingPods.slice(0, 3).join(', ')}${loopingPods.length > 3 ? ', ...' : ''}`,
+    );
+  const since = f.before ? ` since the previous run ${formatDuration(Math.max(1, (f.now - f.before.at) / 1000))} ago` : '';
+  const end = (t: Troubled) => (t.lastEnd ? `, last ended ${t.lastEnd.reason ?? 'without a reason'} (exit ${t.lastEnd.exitCode})` : '');
+  for (const t of grew)
+    v.detail(`${podOf(t)} container ${t.container}: restarts ${f.before!.counts[t.key] ?? 0} -> ${t.restarts}${end(t)}`);
+  for (const t of f.troubled.filter((x) => x.crashLooping && !grew.includes(x)))
+    v.detail(`${podOf(t)} container ${t.container}: CrashLoopBackOff, ${plural(t.restarts, 'restart')}${end(t)}`);
+  if (!f.before) v.detail(`${f.beforeProblem ?? 'first run'}: restart counts recorded now, growth judged from the next run`);
+  if (f.saveProblem) v.detail(f.saveProblem);
+  if (v.state !== State.OK) {
+    v.detail(
+      'Why a container exits: kubectl -n <namespace> logs <pod> -c <container> --previous, and kubectl describe pod.',
+      'Many pods at once, after a kubelite restart or a write storm: their API watches broke; see check_kine_retries and check_watch_cache first.',
+    );
+  }
+  if (!f.before)
+    return v.conclude(
+      `${plural(loopingPods.length, 'pod')} in CrashLoopBackOff of ${plural(f.pods, 'pod')} (restarts counted from now on)`,
+    );
+  const names = restartedPods.length ? `: ${restartedPods.slice(0, 3).join(', ')}${restartedPods.length > 3 ? ', ...' : ''}` : '';
+  return v.conclude(`${plural(restartedPods.length, 'pod')} restarted${since}${names}`);
+}
+
+/** Stream the pods, keeping only containers that ever restarted or wait in CrashLoopBackOff. */
+export async function gather(
+  cluster: Cluster,
+  deadline: Deadline,
+  only: string[],
+  excluded: string[],
+  selector?: string,
+): Promise<Pick<RestartFacts, 'troubled' | 'pods' | 'now'>> {
+  const core = cluster.api(CoreV1Api);
+  const troubled: Troubled[] = [];
+  let pods = 0;
+  const fieldSelector = excluded.map((n) => `metadata.namespace!=${n}`).join(',') || undefined;
+  deadline.activity = `listing pods from ${cluster.server}`;
+  await listAcross(
+    { namespaces: only, cluster },
+    { resource: 'pods', group: '' },
+    byScope(
+      core.listNamespacedPod.bind(core),
+      core.listPodForAllNamespaces.bind(core),
+      only.length ? { labelSelector: selector } : { labelSelector: selector, fieldSelector },
+    ),
+    (pod: Wire<V1Pod>) => {
+      pods++;
+      for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+        const crashLooping = c.state?.waiting?.reason === 'CrashLoopBackOff';
+        if (!crashLooping && !(c.restartCount > 0)) continue;
+        const last = c.lastState?.terminated;
+        troubled.push({
+          key: `${pod.metadata?.uid}/${c.name}`,
+          namespace: pod.metadata?.namespace ?? '',
+          pod: pod.metadata?.name ?? '',
+          container: c.name,
+          restarts: c.restartCount ?? 0,
+          crashLooping,
+          lastEnd: last ? { reason: last.reason, exitCode: last.exitCode } : undefined,
+        });
+      }
+    },
+  );
+  return { troubled, pods, now: Date.now() };
+}
+
+/** One state file per API server and scope: a run over other namespaces must not read these counts. */
+function stateFileOf(args: Args, server: string, only: string[], excluded: string[]): string {
+  if (args['state-file']) return args['state-file'];
+  const scope = createHash('sha1')
+    .update(JSON.stringify([only, excluded, args.selector ?? '']))
+    .digest('hex')
+    .slice(0, 8);
+  return defaultStateFile(`pod-restarts-${server.replace(/[^A-Za-z0-9.-]+/g, '_')}-${scope}.json`);
+}
+
+export const check: CheckDefinition<Args> = {
+  name: 'POD-RESTARTS',
+  command: 'check_pod_restarts',
+  description: 'counts pods whose containers restarted since the previous run, and pods in CrashLoopBackOff now',
+  defaultWarning: defaults.warning,
+  options: (y) =>
+    namespaceOptions(kubeOptions(y), true)
+      .option('selector', { alias: 'l', type: 'string', describe: 'label selector, e.g. k8s-app=calico-node' })
+      .option('state-file', {
+        type: 'string',
+        describe: 'where restart counts are kept between runs (default ~/.local/state/microk8s-checks/pod-restarts-<server>-<scope>.json)',
+      }),
+  examples: [
+    ['check_pod_restarts', 'every pod: restarts since the previous run, CrashLoopBackOff now'],
+    ['check_pod_restarts -n kube-system -w 0 -c 3', 'kube-system only; CRITICAL when more than 3 pods restarted'],
+  ],
+  async run({ args, warning, critical, deadline, log }) {
+    const { only, excluded } = namespacesOf(args);
+    const cluster = connect(args, deadline, log);
+    const seen = await gather(cluster, deadline, only, excluded, args.selector);
+    const file = stateFileOf(args, cluster.server, only, excluded);
+    const remembered = readState<PreviousCounts>(file);
+    const before =
+      remembered.value && typeof remembered.value.at === 'number' && typeof remembered.value.counts === 'object'
+        ? remembered.value
+        : undefined;
+    const beforeProblem = remembered.problem ?? (remembered.value && !before ? `${file} is not what this check writes` : undefined);
+    let saveProblem: string | undefined;
+    try {
+      writeState(file, {
+        at: seen.now,
+        counts: Object.fromEntries(seen.troubled.filter((t) => t.restarts > 0).map((t) => [t.key, t.restarts])),
+      });
+    } catch (err) {
+      saveProblem = `cannot keep restart counts in ${file} (${(err as Error).message}): growth is not judged next time`;
+    }
+    return evaluate({ ...seen, before, beforeProblem, saveProblem }, warning, critical);
+  },
+};

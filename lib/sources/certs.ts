@@ -1,0 +1,93 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { ReasonedError } from '../errors.ts';
+import { readSmallFile } from '../files.ts';
+
+export const MICROK8S_CERT_DIR = '/var/snap/microk8s/current/certs';
+
+export class CertError extends ReasonedError {}
+
+/** One certificate as read: where it came from, whom it names, when it stops being valid. */
+export interface Cert {
+  /** A file path, "served by host:port" or "kubeconfig user <name>". */
+  where: string;
+  subject: string;
+  issuer: string;
+  notAfter: number;
+}
+
+const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Every certificate in a PEM file (a chain has several), or the one a DER file holds. */
+export function parseCerts(data: Buffer, where: string): Cert[] {
+  const text = data.toString('latin1');
+  const blocks = text.match(PEM) ?? [];
+  try {
+    const parsed = blocks.length ? blocks.map((b) => new X509Certificate(b)) : [new X509Certificate(data)];
+    return parsed.map((c) => ({ where, subject: oneLine(c.subject), issuer: oneLine(c.issuer), notAfter: c.validToDate.getTime() }));
+  } catch (err) {
+    throw new CertError(`${where} is not a certificate that can be read`, {
+      cause: err,
+      fix: 'check the file (openssl x509 -noout -enddate -in FILE)',
+    });
+  }
+}
+
+const oneLine = (dn: string) => dn.split('\n').filter(Boolean).join(', ');
+
+/** A certificate file, read bounded (a certificate is a few KiB). */
+export function readCertFile(path: string): Cert[] {
+  return parseCerts(readSmallFile(path, 'certificate', 1024 * 1024), path);
+}
+
+/** The *.crt files of a directory (MicroK8s keeps its certificates and keys side by side; keys are never read). */
+export function certFilesIn(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CertError(code === 'ENOENT' ? `no certificate directory ${dir}` : `cannot read the certificate directory ${dir} (${code})`, {
+      fix: code === 'ENOENT' ? 'run on a MicroK8s node or give --cert-dir' : 'the check user needs the microk8s group',
+    });
+  }
+  return names
+    .filter((n) => n.endsWith('.crt'))
+    .sort()
+    .map((n) => join(dir, n));
+}
+
+/**
+ * The certificate a TLS server presents, from a handshake: nothing is sent, and it is not
+ * verified (this reads its dates, it does not trust it).
+ */
+export function servedCert(origin: string, signal: AbortSignal): Promise<Cert> {
+  const url = new URL(origin);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || 443);
+  const where = `served by ${url.host}`;
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
+    const stop = () => socket.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    socket.once('close', () => signal.removeEventListener('abort', stop));
+    socket.once('secureConnect', () => {
+      const peer = socket.getPeerX509Certificate();
+      socket.destroy();
+      if (!peer) return reject(new CertError(`${url.host} presented no certificate`));
+      resolve({ where, subject: oneLine(peer.subject), issuer: oneLine(peer.issuer), notAfter: peer.validToDate.getTime() });
+    });
+    socket.once('error', (err) => {
+      socket.destroy();
+      reject(
+        signal.aborted
+          ? err
+          : new CertError(`no TLS handshake with ${url.host}`, { cause: err, fix: 'check that kubelite runs there (microk8s status)' }),
+      );
+    });
+  });
+}

@@ -1,0 +1,250 @@
+// check_certs, check_apiserver, check_cronjobs and check_pod_restarts: the built executables
+// against the test API server, with certificates made by openssl for each test.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cronJob, pod } from '../apiserver/objects.ts';
+import { startCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
+import { runBuilt } from '../helpers/run.ts';
+
+/** A self-signed certificate valid for `days`, written as a MicroK8s certificate file would be. */
+function certFile(dir: string, name: string, days: number, cn = name.replace(/\.crt$/, '')): string {
+  const key = join(dir, `${name}.key`);
+  const crt = join(dir, name);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+      '-days',
+      String(days),
+      '-subj',
+      `/CN=${cn}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  return crt;
+}
+
+describe('check_certs', () => {
+  let longLived: TestCluster;
+  beforeAll(async () => {
+    longLived = await startCluster('127.0.0.1', 800);
+  });
+  afterAll(async () => longLived?.close());
+
+  it('every certificate over a year away: OK, with min_days and one metric per certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650, '10.152.183.1');
+    certFile(dir, 'server.crt', 400, '127.0.0.1');
+    certFile(dir, 'front-proxy-client.crt', 400, 'front-proxy-client');
+    const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir]);
+    expect(r.first).toMatch(/^CERTS OK - 4 certificates, soonest \S+ in 39\d days \|/);
+    expect(r.code).toBe(0);
+    expect(r.perf).toMatchObject({ min_days: expect.stringMatching(/^39\d;30:;7:$/), days_ca: '3649' });
+    expect(Object.entries(r.perf).find(([k]) => k.startsWith('days_served_127_0_0_1_'))?.[1]).toMatch(/^79\d$/);
+    expect(r.stdout).toMatch(/served by 127\.0\.0\.1:\d+: CN=kube-apiserver, expires/);
+  });
+
+  it('a server certificate expiring in 5 days: CRITICAL naming it, with the MicroK8s remedy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650);
+    const server = certFile(dir, 'server.crt', 5);
+    const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.first).toContain(`CERTS CRITICAL - ${server} expires in 4 days`);
+    expect(r.stdout).toMatch(/renew: sudo microk8s refresh-certs --cert server\.crt/);
+  });
+
+  it('the certificate the API server serves, 2 days from expiry: CRITICAL naming the server', async () => {
+    const c = await startCluster();
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+      certFile(dir, 'ca.crt', 3650);
+      const r = await runBuilt('check_certs', ['--kubeconfig', c.kubeconfig, '--cert-dir', dir]);
+      expect(r.code).toBe(2);
+      expect(r.first).toMatch(/^CERTS CRITICAL - served by 127\.0\.0\.1:\d+ expires in 1 day/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a file that is not a certificate: UNKNOWN naming it, never OK', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650);
+    writeFileSync(join(dir, 'server.crt'), '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+    const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir]);
+    expect(r.code).toBe(3);
+    expect(r.first).toContain(
+      `CERTS UNKNOWN - ${join(dir, 'server.crt')}: ${join(dir, 'server.crt')} is not a certificate that can be read`,
+    );
+  });
+
+  it('no certificate directory: UNKNOWN saying so', async () => {
+    const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', '/nonexistent/certs']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      /^CERTS UNKNOWN - no certificate directory \/nonexistent\/certs \(fix: run on a MicroK8s node or give --cert-dir\)$/,
+    );
+  });
+});
+
+const cluster = useCluster();
+let c: TestCluster;
+beforeEach(() => {
+  c = cluster();
+});
+const kc = () => ['--kubeconfig', c.kubeconfig];
+
+describe('check_apiserver', () => {
+  it('ready and live: OK with readyz_time', async () => {
+    const r = await runBuilt('check_apiserver', kc());
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(
+      /^APISERVER OK - 127\.0\.0\.1:\d+: ready and live \(readyz 0\.\d{3} s, 26 checks\) \| readyz_time=[\d.]+s;1;5;0 failed_checks=0;;;0$/,
+    );
+    expect(c.api.requests.map((q) => `${q.path}?${Object.keys(q.query).join('&')}`).sort()).toEqual(['/livez?verbose', '/readyz?verbose']);
+  });
+
+  it('[-]etcd failed with 500: CRITICAL naming etcd, and where to look next', async () => {
+    c.api.failingChecks.set('etcd', 'reason withheld');
+    const r = await runBuilt('check_apiserver', kc());
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(
+      /^APISERVER CRITICAL - 127\.0\.0\.1:\d+: not ready: \[-\]etcd failed: reason withheld, \[-\]etcd-readiness failed: reason withheld, not live: \[-\]etcd failed: reason withheld \(readyz/,
+    );
+    expect(r.perf.failed_checks).toBe('3;;;0');
+    expect(r.stdout).toMatch(/etcd here is kine on k8s-dqlite/);
+  });
+
+  it('a proxy page instead of a health report: UNKNOWN, never OK', async () => {
+    c.api.intercept = (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<html><body>Sign in</body></html>');
+      return true;
+    };
+    const r = await runBuilt('check_apiserver', kc());
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/\/readyz answered 200 with 33 bytes of text\/html, not a health report/);
+  });
+});
+
+describe('check_cronjobs', () => {
+  it('a */5 CronJob last scheduled 40 minutes ago: WARNING naming it; 3 minutes ago: OK; suspended: not counted', async () => {
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'ops', name: 'backup', schedule: '*/5 * * * *', scheduledAgo: 2400, succeededAgo: 2390 }),
+      cronJob({ namespace: 'ops', name: 'report', schedule: '*/5 * * * *', scheduledAgo: 180, succeededAgo: 170 }),
+      cronJob({ namespace: 'ops', name: 'paused', schedule: '*/5 * * * *', scheduledAgo: 86400, suspend: true }),
+    );
+    const r = await runBuilt('check_cronjobs', kc());
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^CRONJOBS WARNING - 1 of 2 CronJobs late: ops\/backup \| late=1;0;;0;2 failed_last=0;;;0;2 cronjobs=2;;;0$/);
+    expect(r.stdout).toMatch(/late ops\/backup \(\*\/5 \* \* \* \*\): last scheduled 40m\d*s? ago, a run was due \d+m\d*s? ago/);
+  });
+
+  it('every CronJob late: CRITICAL, the controller-manager looks frozen', async () => {
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'ops', name: 'a', schedule: '*/5 * * * *', scheduledAgo: 3600, succeededAgo: 3590 }),
+      cronJob({ namespace: 'ops', name: 'b', schedule: '0 * * * *', scheduledAgo: 4 * 3600, succeededAgo: 4 * 3600 - 10 }),
+    );
+    const r = await runBuilt('check_cronjobs', kc());
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^CRONJOBS CRITICAL - 2 of 2 CronJobs late: ops\/a, ops\/b, no CronJob was scheduled on time/);
+  });
+
+  it('a last Job that failed: WARNING; one still running: not failed', async () => {
+    // Both scheduled at the latest */5 slot, as the controller does, at least 2 s and at most
+    // 280 s into it (the check runs within the same slot); --grace 1s judges them at once.
+    while (Date.now() % 300_000 < 2000 || Date.now() % 300_000 > 280_000) await new Promise((r) => setTimeout(r, 500));
+    const slot = (Date.now() % 300_000) / 1000;
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'ops', name: 'broken', schedule: '*/5 * * * *', scheduledAgo: slot, succeededAgo: 3600 }),
+      cronJob({
+        namespace: 'ops',
+        name: 'long',
+        schedule: '*/5 * * * *',
+        scheduledAgo: slot,
+        succeededAgo: 3600,
+        active: ['long-29400000'],
+      }),
+    );
+    const r = await runBuilt('check_cronjobs', [...kc(), '--grace', '1s']);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^CRONJOBS WARNING - 0 of 2 CronJobs late, last Job failed: ops\/broken \|/);
+    expect(r.perf.failed_last).toBe('1;;;0;2');
+  });
+
+  it('-n takes one namespace; --exclude-namespace is a field selector the API server accepts', async () => {
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'dev', name: 'x', schedule: '*/5 * * * *', scheduledAgo: 7200 }),
+      cronJob({ namespace: 'ops', name: 'y', schedule: '*/5 * * * *', scheduledAgo: 60 }),
+    );
+    expect((await runBuilt('check_cronjobs', [...kc(), '--exclude-namespace', 'dev'])).code).toBe(0);
+    expect((await runBuilt('check_cronjobs', [...kc(), '-n', 'dev'])).code).toBe(1);
+  });
+});
+
+describe('check_pod_restarts', () => {
+  it('restartCount 4 -> 9 between two runs: WARNING naming the pod, its container and how it last ended', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
+    const p = pod({ namespace: 'web', name: 'api-7d9f8b6c5-x2k4m', node: 'node1', ip: '10.1.22.7', restarts: 4 });
+    const quiet = pod({ namespace: 'web', name: 'quiet', node: 'node1', ip: '10.1.22.8', restarts: 2 });
+    c.api.add('pods', structuredClone(p), structuredClone(quiet));
+    const first = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(first.code).toBe(0);
+    expect(first.first).toMatch(
+      /^POD-RESTARTS OK - 0 pods in CrashLoopBackOff of 2 pods \(restarts counted from now on\) \| restarted=U;;;0;2/,
+    );
+    c.api.clear('pods');
+    const again = structuredClone(p);
+    again.status.containerStatuses[0]!.restartCount = 9;
+    (again.status.containerStatuses[0] as { lastState: unknown }).lastState = {
+      terminated: { exitCode: 137, reason: 'OOMKilled', startedAt: '2026-11-28T03:00:00Z', finishedAt: '2026-11-28T03:01:00Z' },
+    };
+    // The same pods (same UIDs): one container restarted five more times, the other not at all.
+    c.api.add('pods', again, structuredClone(quiet));
+    const second = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(second.code).toBe(1);
+    expect(second.first).toMatch(
+      /^POD-RESTARTS WARNING - 1 pod restarted since the previous run \d+s ago: web\/api-7d9f8b6c5-x2k4m \| restarted=1;0;;0;2/,
+    );
+    expect(second.stdout).toMatch(/web\/api-7d9f8b6c5-x2k4m container app: restarts 4 -> 9, last ended OOMKilled \(exit 137\)/);
+  });
+
+  it('a pod in CrashLoopBackOff: at least WARNING, on the first run too', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
+    c.api.add(
+      'pods',
+      pod({
+        namespace: 'kube-system',
+        name: 'calico-node-cp8hh',
+        node: 'node1',
+        hostNetwork: true,
+        restarts: 31,
+        crashLooping: true,
+        lastExit: { reason: 'Error', exitCode: 1 },
+      }),
+    );
+    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(
+      /^POD-RESTARTS WARNING - 1 pod in CrashLoopBackOff of 1 pod \(restarts counted from now on\), 1 pod in CrashLoopBackOff: kube-system\/calico-node-cp8hh \|/,
+    );
+    expect(r.stdout).toMatch(/kube-system\/calico-node-cp8hh container app: CrashLoopBackOff, 31 restarts, last ended Error \(exit 1\)/);
+  });
+});
