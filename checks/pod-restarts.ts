@@ -160,7 +160,7 @@ export const check: CheckDefinition<Args> = {
     ['check_pod_restarts', 'every pod: restarts since the previous run, CrashLoopBackOff now'],
     ['check_pod_restarts -n kube-system -w 0 -c 3', 'kube-system only; CRITICAL when more than 3 pods restarted'],
   ],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, deadline, log, keepState = writeState }) {
     const { only, excluded } = namespacesOf(args);
     const cluster = connect(args, deadline, log);
     const seen = await gather(cluster, deadline, only, excluded, args.selector);
@@ -173,7 +173,7 @@ export const check: CheckDefinition<Args> = {
     const beforeProblem = remembered.problem ?? (remembered.value && !before ? `${file} is not what this check writes` : undefined);
     let saveProblem: string | undefined;
     try {
-      writeState(file, {
+      keepState(file, {
         at: seen.now,
         counts: Object.fromEntries(seen.troubled.filter((t) => t.restarts > 0).map((t) => [t.key, t.restarts])),
       });

@@ -87,6 +87,11 @@ function applies(needs: Needs, have: { journal: boolean; restart: boolean; api?:
 }
 
 async function main(): Promise<void> {
+  // The launchers' shared NRPE cycle (README, "One poll cycle"): its own small command line.
+  if (process.argv[2] === 'cycle') {
+    const { runCycle } = await import('./cycle.ts');
+    await runCycle(process.argv.slice(3));
+  }
   const args = await yargs(process.argv.slice(2))
     .scriptName('microk8s-checks')
     .usage('microk8s-checks all [options]: run every check that applies on this host, at once')

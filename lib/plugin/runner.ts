@@ -30,6 +30,12 @@ export interface RunContext<A> {
   log: Logger;
   /** Reads shared with the other checks of the same process (`microk8s-checks all`); none alone. */
   shared?: SharedReads;
+  /**
+   * Keep what the next run compares with (check_leases, check_pod_restarts). Alone: written now.
+   * In a shared NRPE cycle: written beside, and made current only when the result is served, so
+   * "since the previous run" means the previous run Nagios saw.
+   */
+  keepState?: (file: string, value: unknown) => void;
 }
 
 export interface CheckDefinition<A> {
@@ -215,9 +221,10 @@ export async function outcomeOf<A>(
   deadline: Deadline,
   log: Logger,
   shared?: SharedReads,
+  keepState?: (file: string, value: unknown) => void,
 ): Promise<Outcome> {
   try {
-    return await def.run({ ...p, deadline, log, shared });
+    return await def.run({ ...p, deadline, log, shared, keepState });
   } catch (err) {
     log.error({ err }, 'check failed');
     return cannotTell(def, deadline.signal.aborted ? deadline.reason() : reasonOf(err), err instanceof UsageError);

@@ -1,6 +1,17 @@
 import { REGISTRY } from '../../checks/registry.ts';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  rmSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +93,13 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
   let rendered: { name: string; argv: string[] }[];
   let here: HealthyNode;
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-nrpe-'));
+  const cache = join(dir, 'cache');
+  const answers = join(cache, 'microk8s-checks', 'cycle', 'results');
+  /** The check run alone, as a person would: its command line without --cycle. */
+  const alone = (argv: string[]) => {
+    const own = argv.filter((a) => !/^--cycle=\d+$/.test(a));
+    return runProcess(own[0]!, own.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
+  };
 
   beforeAll(async () => {
     chmodSync(dir, 0o755);
@@ -179,7 +197,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     // check_pod_restarts judges growth from its second run on: its first run is done here.
     const restarts = rendered.find((r) => r.argv[0]!.endsWith('/check_pod_restarts'))!;
     // (Not spawnSync: the test API server answers from this very process.)
-    const primed = await runProcess(restarts.argv[0]!, restarts.argv.slice(1), { uid: ids!.uid, gid: ids!.gid });
+    const primed = await alone(restarts.argv);
     expect(primed.stdout).toMatch(/^POD-RESTARTS OK - .*restarts counted from now on/);
     writeFileSync(
       join(dir, 'nrpe.cfg'),
@@ -193,6 +211,8 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
         'command_timeout=60',
         'connection_timeout=300',
         'debug=0',
+        // The shared cycle's answers live under the nagios user's cache; here, the test's own.
+        'keep_env_vars=XDG_CACHE_HOME',
         `include=${dir}/commands.cfg`,
         '',
       ].join('\n'),
@@ -200,7 +220,14 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     chmodSync(join(dir, 'nrpe.cfg'), 0o644);
     chmodSync(join(dir, 'commands.cfg'), 0o644);
     // nrpe refuses to run as root: it runs as nagios, with the systemd-journal group.
-    nrpe = spawn(NRPE, ['-c', join(dir, 'nrpe.cfg'), '-f'], { uid: ids!.uid, gid: ids!.journalGid, stdio: 'ignore' });
+    mkdirSync(cache, { mode: 0o700 });
+    chownSync(cache, ids!.uid, ids!.gid);
+    nrpe = spawn(NRPE, ['-c', join(dir, 'nrpe.cfg'), '-f'], {
+      uid: ids!.uid,
+      gid: ids!.journalGid,
+      stdio: 'ignore',
+      env: { ...process.env, XDG_CACHE_HOME: cache },
+    });
     for (let i = 0; i < 100; i++) {
       const probe = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '5']);
       if (probe.code === 0) return;
@@ -215,18 +242,39 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     await c?.close();
   });
 
-  it('every check answers through check_nrpe with the same first line and exit code as a direct run', async () => {
+  it('every check answers through check_nrpe (the shared cycle) with the same first line and exit code as run alone', async () => {
+    expect(rendered.every((r) => r.argv.includes('--cycle=55'))).toBe(true);
     for (const { name, argv } of rendered) {
-      const direct = await runProcess(argv[0]!, argv.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
+      const direct = await alone(argv);
       const polled = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '30', '-c', name]);
       // Same first line; only times measured a moment apart may differ.
       expect(timeless(polled.first), name).toBe(timeless(direct.first));
       expect(polled.code, name).toBe(direct.code);
       expect(direct.code, `${name}: ${direct.first}`).not.toBe(3);
     }
+    // The answers were served from shared runs: one per command line.
+    expect(readdirSync(answers).filter((f) => /^[0-9a-f]{64}$/.test(f))).toHaveLength(rendered.length);
+  }, 90_000);
+
+  it('a shared answer is served while fresh, and never once past its maximum age', async () => {
+    const file = readdirSync(answers)
+      .map((f) => join(answers, f))
+      .find((f) => readFileSync(f, 'utf8').split('\n')[3]!.startsWith('NODES '))!;
+    const now = Math.floor(Date.now() / 1000);
+    const poll = () => runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '30', '-c', 'check_microk8s_nodes']);
+    writeFileSync(file, `${now + 30} 0\n\n\nNODES OK - FROM THE SHARED RUN\n`);
+    expect((await poll()).first).toBe('NODES OK - FROM THE SHARED RUN');
+    for (const expires of [now - 1, now]) {
+      writeFileSync(file, `${expires} 0\n\n\nNODES OK - AN OLD ANSWER\n`);
+      const r = await poll();
+      expect(r.first).toMatch(/^NODES OK - 2 nodes, all Ready \|/);
+      expect(readFileSync(file, 'utf8')).not.toContain('AN OLD ANSWER');
+    }
   }, 60_000);
 
   it("a slow API answers with the plugin's own UNKNOWN, not CHECK_NRPE: Socket timeout", async () => {
+    // No fresh shared answer: this poll makes the shared run, under the slow API.
+    for (const f of readdirSync(answers)) rmSync(join(answers, f), { force: true });
     c.api.delayMs = 20_000;
     try {
       const r = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-c', 'check_microk8s_stale_jobs']);
@@ -234,6 +282,8 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - timed out after 8s while listing Jobs/);
     } finally {
       c.api.delayMs = 0;
+      // Those UNKNOWN answers were true when made; the next tests start a cycle of their own.
+      for (const f of readdirSync(answers)) rmSync(join(answers, f), { force: true });
     }
   }, 30_000);
 
@@ -302,7 +352,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
         );
         for (const { name, argv } of rendered) {
           const service = services[name.replace('check_microk8s_', 'microk8s-').replace(/_/g, '-')]!;
-          const direct = await runProcess(argv[0]!, argv.slice(1), { uid: ids!.uid, gid: ids!.journalGid, env: { PATH: '/usr/bin:/bin' } });
+          const direct = await alone(argv);
           expect(service.checked, name).toBe(true);
           expect(service.state, `${name}: ${service.output}`).toBe(direct.code);
           expect(timeless(service.output), name).toBe(timeless(direct.first.split(' | ')[0]!));

@@ -1,0 +1,131 @@
+// npm run bench:cycle: the CPU one poll cycle costs a node. Every NRPE command of
+// nrpe/microk8s-checks.cfg that `microk8s-checks all` also runs here, against the same inputs
+// (the test API server with 1,000 Jobs, 50 Deployments, 3 nodes; a 20,000-entry journal):
+// run alone one by one, through the shared cycle (--cycle=55, as NRPE runs them), and one `all`.
+// CPU seconds (user + system, children included) from GNU time; medians. Updates bench/RESULTS.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { median } from './startup.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const JOURNAL_REMOTE = ['/usr/lib/systemd/systemd-journal-remote', '/lib/systemd/systemd-journal-remote'].find(existsSync);
+const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+const work = mkdtempSync(join(tmpdir(), 'mk8s-cycle-bench-'));
+
+/** 20,000 entries over the last 10 minutes, as kubelite and k8s-dqlite log them; 1 in 200 a lock error. */
+async function journal() {
+  const dir = join(work, 'journal');
+  mkdirSync(dir);
+  const child = spawn(JOURNAL_REMOTE, [`--output=${join(dir, 'remote.journal')}`, '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const now = Date.now();
+  let text = '';
+  for (let i = 0; i < 20_000; i++) {
+    const t = now - 600_000 + Math.floor((i / 20_000) * 600_000);
+    const d = new Date(t).toISOString();
+    const [unit, ident, msg] =
+      i % 200 === 0
+        ? [
+            'snap.microk8s.daemon-k8s-dqlite.service',
+            'microk8s.daemon-k8s-dqlite',
+            `time="${d.slice(0, 19)}Z" level=error msg="error in txn: exec (try: 3): database is locked"`,
+          ]
+        : [
+            'snap.microk8s.daemon-kubelite.service',
+            'microk8s.daemon-kubelite',
+            `I1128 ${d.slice(11, 23)}000 2348286 replica_set.go:676] "Finished syncing" kind="ReplicaSet" key="web/frontend-${i % 97}-5885496bf5"`,
+          ];
+    text += `__REALTIME_TIMESTAMP=${t * 1000 + (i % 1000)}\n__MONOTONIC_TIMESTAMP=${t * 1000}\n_BOOT_ID=3f9d2c4e8a1b4f6d9e0c7b5a2d4f6e8a\n_HOSTNAME=node1\nPRIORITY=6\nSYSLOG_IDENTIFIER=${ident}\n_PID=739\n_SYSTEMD_UNIT=${unit}\nMESSAGE=${msg}\n\n`;
+  }
+  child.stdin.end(text);
+  await new Promise((done) => child.on('close', done));
+  return dir;
+}
+
+/** CPU seconds of a shell command line and everything it started. */
+function cpu(cmdline, env = process.env) {
+  const out = join(work, 'time.out');
+  spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', out, 'sh', '-c', cmdline], { env, stdio: 'ignore' });
+  const [user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return user + sys;
+}
+
+const journalDir = await journal();
+const server = spawn(
+  process.execPath,
+  [join(ROOT, 'test/apiserver/main.ts'), '--jobs', '1000', '--deployments', '50', '--nodes', '3', '--dir', join(work, 'api')],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+const { kubeconfig } = JSON.parse(await new Promise((done) => server.stdout.once('data', (d) => done(String(d)))));
+try {
+  // The NRPE commands, rendered for these inputs, of the checks `all` runs on this machine.
+  const here = [
+    'dqlite_lock',
+    'kine_retries',
+    'stale_jobs',
+    'observed_generation',
+    'calico_routes',
+    'nodes',
+    'leases',
+    'watch_cache',
+    'scheduling',
+    'restart_preflight',
+    'apiserver',
+    'cronjobs',
+    'pod_restarts',
+  ];
+  const commands = [
+    ...readFileSync(join(ROOT, 'nrpe/microk8s-checks.cfg'), 'utf8').matchAll(/^command\[[^\]]+\]=(\S+\/check_(\w+)) (.*)$/gm),
+  ]
+    .filter((m) => here.includes(m[2]))
+    .map((m) => {
+      let line = `${ROOT}/dist/check_${m[2]} ${m[3].replaceAll('/etc/nagios/microk8s.kubeconfig', q(kubeconfig))}`;
+      if (/^(dqlite_lock|kine_retries|restart_preflight)$/.test(m[2])) line += ` --journal-dir ${q(journalDir)}`;
+      if (/^(calico_routes|restart_preflight)$/.test(m[2])) line += ' --node node1';
+      if (/^(leases|pod_restarts)$/.test(m[2])) line += ` --state-file ${q(join(work, `${m[2]}.json`))}`;
+      return line;
+    });
+  const alone = commands.map((c) => c.replace(' --cycle=55', ''));
+  const env = { ...process.env, XDG_CACHE_HOME: join(work, 'cache') };
+  const answers = join(work, 'cache', 'microk8s-checks', 'cycle', 'results');
+  const all = `${ROOT}/dist/microk8s-checks all --kubeconfig ${q(kubeconfig)} --journal-dir ${q(journalDir)} --node node1 -t 30 --format json`;
+
+  for (const c of [...alone, ...commands]) cpu(c, env); // warm-up: compile caches; every command line known to the cycle
+  const aloneCpu = [];
+  const cycleCpu = [];
+  const allCpu = [];
+  for (let i = 0; i < RUNS; i++) {
+    aloneCpu.push(alone.reduce((n, c) => n + cpu(c), 0));
+    // A new cycle: every answer has expired; the first poll makes the shared run.
+    for (const f of existsSync(answers) ? readdirSync(answers) : []) rmSync(join(answers, f));
+    cycleCpu.push(commands.reduce((n, c) => n + cpu(c, env), 0));
+    allCpu.push(cpu(all));
+  }
+  const row = { commands: commands.length, alone: median(aloneCpu), cycle: median(cycleCpu), all: median(allCpu) };
+  console.log(row);
+  const section = `## Cost of one poll cycle
+
+Measured by \`npm run bench:cycle\` (bench/cycle.mjs), ${new Date().toISOString().slice(0, 16)}Z: the ${row.commands} NRPE commands
+of nrpe/microk8s-checks.cfg that \`microk8s-checks all\` also runs on this machine (check_dqlite, check_dqlite_storage,
+check_services and check_certs need a MicroK8s node), against the test API server (1,000 Jobs, 50 Deployments, 3 nodes)
+and a 20,000-entry journal. CPU seconds (user + system, every process), medians of ${RUNS}.
+
+| | CPU per cycle | against one \`all\` |
+|---|---|---|
+| each command alone, one by one (NRPE without \`--cycle\`) | ${row.alone.toFixed(2)} s | ${(row.alone / row.all).toFixed(2)}x |
+| the NRPE route with \`--cycle=55\` (one shared run, the rest served) | ${row.cycle.toFixed(2)} s | **${(row.cycle / row.all).toFixed(2)}x** |
+| one \`microk8s-checks all\` | ${row.all.toFixed(2)} s | 1x |
+`;
+  const file = join(ROOT, 'bench/RESULTS.md');
+  const old = readFileSync(file, 'utf8');
+  const at = old.indexOf('## Cost of one poll cycle');
+  const rest = at === -1 ? '' : old.slice(at).replace(/^## Cost of one poll cycle[\s\S]*?(?=\n## |$)/, '');
+  writeFileSync(file, `${(at === -1 ? old : old.slice(0, at)).trimEnd()}\n\n${section}${rest}`);
+} finally {
+  server.kill();
+  rmSync(work, { recursive: true, force: true });
+}
