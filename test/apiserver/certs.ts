@@ -115,3 +115,31 @@ users:
   );
   return file;
 }
+
+/** A self-signed certificate valid for `days`, written as a MicroK8s certificate file would be. */
+export function certFile(dir: string, name: string, days: number, cn = name.replace(/\.crt$/, ''), keyDir = dir): string {
+  const key = join(keyDir, `${name}.key`);
+  const crt = join(dir, name);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+      '-days',
+      String(days),
+      '-subj',
+      `/CN=${cn}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  return crt;
+}

@@ -1,41 +1,13 @@
 // check_certs, check_apiserver, check_cronjobs and check_pod_restarts: the built executables
 // against the test API server, with certificates made by openssl for each test.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cronJob, pod } from '../apiserver/objects.ts';
+import { certFile } from '../apiserver/certs.ts';
 import { startCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
-
-/** A self-signed certificate valid for `days`, written as a MicroK8s certificate file would be. */
-function certFile(dir: string, name: string, days: number, cn = name.replace(/\.crt$/, '')): string {
-  const key = join(dir, `${name}.key`);
-  const crt = join(dir, name);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      crt,
-      '-days',
-      String(days),
-      '-subj',
-      `/CN=${cn}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  return crt;
-}
 
 describe('check_certs', () => {
   let longLived: TestCluster;

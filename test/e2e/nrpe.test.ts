@@ -15,6 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certFile } from '../apiserver/certs.ts';
 import { deployment, job, lease, node, pod, replicaSet, nodeLease } from '../apiserver/objects.ts';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
@@ -151,29 +152,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     // A node's certificate directory, readable by the nagios user (the microk8s group on a node).
     const certDir = join(dir, 'certs');
     mkdirSync(certDir, { mode: 0o755 });
-    for (const name of ['ca.crt', 'server.crt', 'front-proxy-client.crt']) {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          join(dir, `${name}.key`),
-          '-out',
-          join(certDir, name),
-          '-days',
-          '400',
-          '-subj',
-          `/CN=${name}`,
-        ],
-        { stdio: 'ignore' },
-      );
-    }
+    for (const name of ['ca.crt', 'server.crt', 'front-proxy-client.crt']) certFile(certDir, name, 400, name, dir);
 
     // The project's own definitions, rendered for this test's paths.
     rendered = COMMANDS.map(({ name, line }) => {
