@@ -55,28 +55,30 @@ const labelOf = (where: string) =>
 export function evaluate(f: CertFacts, warning?: Range, critical?: Range): Outcome {
   const v = new Verdict(check.name);
   const context = new ScalarContext(warning, critical);
-  const days = (c: Cert) => Math.floor((c.notAfter - f.now) / DAY);
-  const byExpiry = [...f.certs].sort((a, b) => a.notAfter - b.notAfter);
+  // Each certificate judged once, by the same ranges as min_days, soonest first.
+  const judged = f.certs.map((c) => {
+    const days = Math.floor((c.notAfter - f.now) / DAY);
+    return { c, days, state: context.evaluate({ label: 'days', value: days }) };
+  });
+  const byExpiry = judged.toSorted((a, b) => a.c.notAfter - b.c.notAfter);
   const soonest = byExpiry[0];
-  v.measure({ label: 'min_days', value: soonest ? days(soonest) : NaN }, context);
+  v.measure({ label: 'min_days', value: soonest ? soonest.days : NaN }, context);
   const labels = new Set<string>();
-  for (const c of f.certs) {
+  for (const { c, days } of judged) {
     const label = labelOf(c.where);
-    if (!labels.has(label)) v.measure({ label, value: days(c) });
+    if (!labels.has(label)) v.measure({ label, value: days });
     labels.add(label);
   }
-  for (const c of byExpiry) {
-    const state = context.evaluate({ label: 'days', value: days(c) });
-    const d = days(c);
+  for (const { c, days: d, state } of byExpiry) {
     if (state !== State.OK) v.find(state, `${c.where} ${d < 0 ? `expired ${plural(-d, 'day')} ago` : `expires in ${plural(d, 'day')}`}`);
   }
   for (const u of f.unreadable) v.find(State.UNKNOWN, `${u.where}: ${u.why}`);
   if (f.certs.length === 0 && f.unreadable.length === 0) v.find(State.UNKNOWN, 'no certificate found to judge');
-  for (const c of byExpiry) {
-    v.detail(`${c.where}: ${c.subject}, expires ${isoSeconds(c.notAfter)} (${plural(days(c), 'day')})`);
-    if (context.evaluate({ label: 'days', value: days(c) }) !== State.OK) v.detail(`  renew: ${remedy(c.where)}`);
+  for (const { c, days, state } of byExpiry) {
+    v.detail(`${c.where}: ${c.subject}, expires ${isoSeconds(c.notAfter)} (${plural(days, 'day')})`);
+    if (state !== State.OK) v.detail(`  renew: ${remedy(c.where)}`);
   }
-  const head = soonest ? `${plural(f.certs.length, 'certificate')}, soonest ${soonest.where} in ${plural(days(soonest), 'day')}` : '';
+  const head = soonest ? `${plural(f.certs.length, 'certificate')}, soonest ${soonest.c.where} in ${plural(soonest.days, 'day')}` : '';
   const problems = v.problems();
   if (problems.length) return v.outcome(`${problems.join(', ')}${head ? ` (${head})` : ''}`);
   return v.outcome(head);

@@ -8,7 +8,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import { apiTime } from '../lib/k8s/time.ts';
-import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
+import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import type { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
@@ -130,12 +130,11 @@ const meta = (c: Wire<V1CronJob>, field: string, value: string | undefined) =>
 export async function gather(cluster: Cluster, deadline: Deadline, only: string[], excluded: string[]): Promise<CronJobFacts[]> {
   const batch = cluster.api(BatchV1Api);
   const facts: CronJobFacts[] = [];
-  const fieldSelector = excluded.map((n) => `metadata.namespace!=${n}`).join(',') || undefined;
   deadline.activity = `listing CronJobs from ${cluster.server}`;
   await listAcross(
     { namespaces: only, cluster },
     { resource: 'cronjobs', group: 'batch' },
-    byScope(batch.listNamespacedCronJob.bind(batch), batch.listCronJobForAllNamespaces.bind(batch), only.length ? {} : { fieldSelector }),
+    byScope(batch.listNamespacedCronJob.bind(batch), batch.listCronJobForAllNamespaces.bind(batch), scopeSelectors({ only, excluded })),
     (c: Wire<V1CronJob>) => {
       facts.push({
         namespace: c.metadata?.namespace ?? '',

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
-import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
+import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import type { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
@@ -103,16 +103,11 @@ export async function gather(
   const core = cluster.api(CoreV1Api);
   const troubled: Troubled[] = [];
   let pods = 0;
-  const fieldSelector = excluded.map((n) => `metadata.namespace!=${n}`).join(',') || undefined;
   deadline.activity = `listing pods from ${cluster.server}`;
   await listAcross(
     { namespaces: only, cluster },
     { resource: 'pods', group: '' },
-    byScope(
-      core.listNamespacedPod.bind(core),
-      core.listPodForAllNamespaces.bind(core),
-      only.length ? { labelSelector: selector } : { labelSelector: selector, fieldSelector },
-    ),
+    byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core), scopeSelectors({ only, excluded }, selector)),
     (pod: Wire<V1Pod>) => {
       pods++;
       for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {

@@ -6,7 +6,7 @@
 import { BatchV1Api, type V1Job } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { jobFinish, ownedByCronJob } from '../lib/k8s/jobs.ts';
-import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
+import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import type { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
@@ -110,17 +110,11 @@ export async function gather(
   const batch = cluster.api(BatchV1Api);
   const now = Date.now();
   const t = freshTally();
-  const fieldSelector = scope.excluded.map((n) => `metadata.namespace!=${n}`).join(',') || undefined;
   deadline.activity = `listing Jobs from ${cluster.server}`;
   await listAcross(
     { namespaces: scope.only, cluster, pageSize },
     { resource: 'jobs', group: 'batch' },
-    // Exclusion is a field selector over all namespaces; with -n it has nothing to exclude.
-    byScope(
-      batch.listNamespacedJob.bind(batch),
-      batch.listJobForAllNamespaces.bind(batch),
-      scope.only.length ? { labelSelector: selector } : { labelSelector: selector, fieldSelector },
-    ),
+    byScope(batch.listNamespacedJob.bind(batch), batch.listJobForAllNamespaces.bind(batch), scopeSelectors(scope, selector)),
     (job: Wire<V1Job>) => tallyJob(t, job, now, minAge),
   );
   return t;

@@ -37,6 +37,19 @@ export function namespacesOf(args: NamespaceArgs): { only: string[]; excluded: s
   };
 }
 
+/**
+ * List options for a scope: the label selector, and the excluded namespaces as a field selector
+ * the API server accepts for every resource. Only over all namespaces: with -n there is nothing
+ * to exclude.
+ */
+export function scopeSelectors(
+  scope: { only: string[]; excluded: string[] },
+  labelSelector?: string,
+): { labelSelector?: string; fieldSelector?: string } {
+  const fieldSelector = scope.excluded.map((n) => `metadata.namespace!=${n}`).join(',') || undefined;
+  return scope.only.length ? { labelSelector } : { labelSelector, fieldSelector };
+}
+
 export interface ServerArgs {
   server?: string[];
 }
