@@ -66,4 +66,18 @@ describe('--cycle', () => {
     });
     expect(r.first).toMatch(/^NODES OK - 1 node, all Ready/);
   });
+
+  it('without a home or XDG_CACHE_HOME it keeps no cache, and makes no directory anywhere', async () => {
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const cwd = mkdtempSync(join(tmpdir(), 'mk8s-nohome-'));
+    try {
+      // As root, a cache under a made-up home could be created; as env -i gives it: PATH only.
+      const r = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig], { cwd, env: { PATH: process.env.PATH! } });
+      expect(r.first).toMatch(/^NODES OK - 1 node, all Ready/);
+      expect(readdirSync(cwd)).toEqual([]);
+      expect(existsSync('/nonexistent')).toBe(false);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
 });
