@@ -213,6 +213,7 @@ function stage(arch, work, log) {
   put(tree, 'DEBIAN/md5sums', sums.join(''));
   copy(tree, join(HERE, 'postinst'), 'DEBIAN/postinst', 0o755);
   copy(tree, join(HERE, 'postrm'), 'DEBIAN/postrm', 0o755);
+  copy(tree, join(HERE, 'triggers'), 'DEBIAN/triggers');
   chmodSync(join(tree, 'DEBIAN'), 0o755);
   // Reproducible: every time stamp is the changelog's.
   for (const { path } of walk(tree)) utimesSync(path, log.epoch, log.epoch);

@@ -33,8 +33,9 @@ export function bundledPackages(root) {
   return [...seen.values()];
 }
 
-const COPYRIGHT_LINE = /^\s*(copyright\b|\(c\))/i;
-const TITLE_LINE = /^\s*\(?(the )?(mit|isc) licen[cs]e( \(mit\))?\)?\s*$/i;
+/** A copyright statement ("Copyright (c) 2016 Jane Doe"), not licence prose ("copyright notice", "COPYRIGHT HOLDERS") nor a template ("{yyyy}"). */
+const COPYRIGHT_LINE = /^\s*copyright\s+(?:\(c\)\s*|©\s*)?(?!notice|licen[cs]e|holders?|owner|and\b|\{|\[)\S/i;
+const TITLE_LINE = /^\s*\(?(the )?(mit|isc) licen[cs]e( \((mit|isc)\))?\)?\s*$/i;
 
 /** Lines as the format wants them in a field: continuation lines start with a space, blank ones are " .". */
 const field = (text) =>
@@ -81,7 +82,7 @@ export function copyright({ nodeLicense, nodeVersion, bundled }) {
           .trim();
         const key = body.replace(/\s+/g, ' ');
         if (!wordings.has(key)) wordings.set(key, { body, names: [] });
-        wordings.get(key).names.push(p.name);
+        if (!wordings.get(key).names.includes(p.name)) wordings.get(key).names.push(p.name);
       }
       const parts = [...wordings.values()].map((w) => `As worded by ${w.names.join(', ')}:\n\n${w.body}`);
       return `License: ${license}\n${field(parts.join('\n\n'))}`;

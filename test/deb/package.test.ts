@@ -246,6 +246,17 @@ describe('the amd64 package, installed, polled through nrpe, upgraded and purged
     );
   }, 120_000);
 
+  it('nrpe installed after the package: its trigger adds the groups then', () => {
+    const ours = ['microk8s', 'systemd-journal'].filter((g) => !groupsBefore.includes(g));
+    for (const group of ours) sh('gpasswd', ['-d', 'nagios', group]);
+    // What installing or upgrading nagios-nrpe-server does to the file trigger on /usr/sbin/nrpe.
+    sh('dpkg-trigger', ['--by-package=nagios-nrpe-server', '--no-await', '/usr/sbin/nrpe']);
+    const out = sh('dpkg', ['--triggers-only', '--pending']);
+    for (const group of ours) expect(out).toContain(`microk8s-checks: added the user nagios to the group ${group}`);
+    expect(groupsOfNagios()).toEqual(expect.arrayContaining(['systemd-journal', 'microk8s']));
+    expect(readFileSync('/var/lib/microk8s-checks/groups-added', 'utf8').split('\n').filter(Boolean).sort()).toEqual(ours);
+  });
+
   it('dpkg --purge leaves nothing behind: the filesystem and the groups are as before', async () => {
     nrpe?.kill();
     nrpe = undefined;
