@@ -20,10 +20,8 @@ lib="$here/microk8s-checks.d"`;
 /** The launcher of `command` (first-line `name`); `libdir`: the bundles' fixed directory, if any. */
 export const launcher = (command, name, libdir) => `#!/bin/sh
 # ${command}: launcher of a microk8s-checks plugin. Runs the bundled check on the first Node.js
-# >= 22 it finds: $MICROK8S_CHECKS_NODE, the runtime installed beside it, the project's own
-# (node_modules), then node on PATH. A MicroK8s node's own node, if any, is usually too old.
-# Only shell built-ins are needed (PATH may be empty); readlink, where present, follows a symlink
-# to the launcher (only then: it costs a process on every run).
+# >= 22 it finds: $MICROK8S_CHECKS_NODE, the runtime installed with it, ${libdir ? '' : 'the project\'s own\n# (node_modules), '}then node on PATH. A MicroK8s node's own node, if any, is usually too old.
+# Only shell built-ins are needed (PATH may be empty)${libdir ? '.' : '; readlink, where present, follows a symlink\n# to the launcher (only then: it costs a process on every run).'}
 ${locate(libdir)}
 bundle="$lib/${command}.mjs"
 # V8's compile cache shortens loading the Kubernetes client on later runs (0.15 s to 0.12 s

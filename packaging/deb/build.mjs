@@ -108,18 +108,15 @@ function depends(node) {
   return `libc6 (>= ${glibc}), libgcc-s1, libstdc++6, passwd`;
 }
 
-function put(tree, path, content, mode = 0o644) {
+/** Writes `path` of the tree (its directories made) with `write(file)`, then gives it `mode`. */
+function place(tree, path, mode, write) {
   const file = join(tree, path);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, content);
+  write(file);
   chmodSync(file, mode);
 }
-function copy(tree, from, path, mode = 0o644) {
-  const file = join(tree, path);
-  mkdirSync(dirname(file), { recursive: true });
-  copyFileSync(from, file);
-  chmodSync(file, mode);
-}
+const put = (tree, path, content, mode = 0o644) => place(tree, path, mode, (file) => writeFileSync(file, content));
+const copy = (tree, from, path, mode = 0o644) => place(tree, path, mode, (file) => copyFileSync(from, file));
 function* walk(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(dir, entry.name);
