@@ -20,7 +20,7 @@ lib="$here/microk8s-checks.d"`;
 /** The launcher of `command` (first-line `name`); `libdir`: the bundles' fixed directory, if any. */
 export const launcher = (command, name, libdir) => `#!/bin/sh
 # ${command}: launcher of a microk8s-checks plugin. Runs the bundled check on the first Node.js
-# >= 22 it finds: $MICROK8S_CHECKS_NODE, the runtime installed with it, ${libdir ? '' : 'the project\'s own\n# (node_modules), '}then node on PATH. A MicroK8s node's own node, if any, is usually too old.
+# >= 22 it finds: $MICROK8S_CHECKS_NODE, the runtime installed with it, ${libdir ? '' : "the project's own\n# (node_modules), "}then node on PATH. A MicroK8s node's own node, if any, is usually too old.
 # Only shell built-ins are needed (PATH may be empty)${libdir ? '.' : '; readlink, where present, follows a symlink\n# to the launcher (only then: it costs a process on every run).'}
 ${locate(libdir)}
 bundle="$lib/${command}.mjs"
