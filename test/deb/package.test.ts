@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { node } from '../apiserver/objects.ts';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
+import { CHECK_NRPE, NRPE, waitForNrpe, writeNrpeConfig } from '../helpers/nrpe.ts';
 import { runProcess } from '../helpers/run.ts';
 import { freePort } from '../helpers/sshd.ts';
 import { nagiosIds } from '../helpers/users.ts';
@@ -32,7 +33,6 @@ const deb = (arch: string) => join(ROOT, 'dist', `microk8s-checks_${VERSION}_${a
 const PLUGINS = '/usr/lib/nagios/plugins';
 const CONFFILE = '/etc/nagios/nrpe.d/microk8s-checks.cfg';
 const KUBECONFIG = '/etc/nagios/microk8s.kubeconfig';
-const CHECK_NRPE = `${PLUGINS}/check_nrpe`;
 const sh = (file: string, args: string[]) => execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const groupsOfNagios = () => sh('id', ['-nG', 'nagios']).trim().split(/\s+/).sort();
 const installed = () => {
@@ -102,7 +102,7 @@ const difference = (a: Set<string>, b: Set<string>) => [...a].filter((p) => !b.h
 const why = (() => {
   if (process.getuid?.() !== 0) return 'needs root (dpkg -i)';
   if (!existsSync(deb('amd64')) || !existsSync(deb('arm64'))) return `needs both packages in dist/: run make deb first`;
-  if (!nagiosIds() || !existsSync('/usr/sbin/nrpe') || !existsSync(CHECK_NRPE)) return 'needs nrpe, check_nrpe and the nagios user';
+  if (!nagiosIds() || !existsSync(NRPE) || !existsSync(CHECK_NRPE)) return 'needs nrpe, check_nrpe and the nagios user';
   if (installed()) return 'microk8s-checks is installed on this machine already: this test would replace it';
   if (existsSync(KUBECONFIG)) return `${KUBECONFIG} exists: this test would replace it`;
   return undefined;
@@ -199,31 +199,14 @@ describe('the amd64 package, installed, polled through nrpe, upgraded and purged
     chownSync(KUBECONFIG, 0, nagiosIds()!.gid);
     chmodSync(KUBECONFIG, 0o640);
     port = await freePort();
-    writeFileSync(
-      join(dir, 'nrpe.cfg'),
-      [
-        `server_port=${port}`,
-        'server_address=127.0.0.1',
-        'allowed_hosts=127.0.0.1',
-        `pid_file=${dir}/nrpe.pid`,
-        'dont_blame_nrpe=0',
-        'command_timeout=60',
-        `include=${CONFFILE}`,
-        '',
-      ].join('\n'),
-    );
-    chmodSync(join(dir, 'nrpe.cfg'), 0o644);
+    writeNrpeConfig(join(dir, 'nrpe.cfg'), port, dir, [`include=${CONFFILE}`]);
     chmodSync(dir, 0o777);
     // As systemd starts nagios-nrpe-server: User=nagios with that user's groups (postinst's).
-    nrpe = spawn('setpriv', ['--reuid=nagios', '--regid=nagios', '--init-groups', '/usr/sbin/nrpe', '-c', join(dir, 'nrpe.cfg'), '-f'], {
+    nrpe = spawn('setpriv', ['--reuid=nagios', '--regid=nagios', '--init-groups', NRPE, '-c', join(dir, 'nrpe.cfg'), '-f'], {
       stdio: 'ignore',
       env: { PATH: '/usr/bin:/bin' },
     });
-    let r = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port)]);
-    for (let i = 0; i < 100 && r.code !== 0; i++) {
-      await new Promise((done) => setTimeout(done, 100));
-      r = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port)]);
-    }
+    await waitForNrpe(port);
     const polled = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '30', '-c', 'check_microk8s_nodes']);
     expect(polled.first).toMatch(/^NODES OK - 2 nodes, all Ready \|/);
     expect(polled.code).toBe(0);

@@ -22,12 +22,11 @@ import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
 import { runProcess } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
+import { CHECK_NRPE, NRPE, waitForNrpe, writeNrpeConfig } from '../helpers/nrpe.ts';
 import { freePort } from '../helpers/sshd.ts';
 import { nagiosIds } from '../helpers/users.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const NRPE = '/usr/sbin/nrpe';
-const CHECK_NRPE = '/usr/lib/nagios/plugins/check_nrpe';
 const NAGIOS = '/usr/sbin/nagios4';
 
 /** servicestatus blocks of Nagios' status.dat, by service_description. */
@@ -178,25 +177,14 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     // (Not spawnSync: the test API server answers from this very process.)
     const primed = await alone(restarts.argv);
     expect(primed.stdout).toMatch(/^POD-RESTARTS OK - .*restarts counted from now on/);
-    writeFileSync(
-      join(dir, 'nrpe.cfg'),
-      [
-        `server_port=${port}`,
-        'server_address=127.0.0.1',
-        'allowed_hosts=127.0.0.1',
-        `pid_file=${run}/nrpe.pid`,
-        `log_file=${run}/nrpe.log`,
-        'dont_blame_nrpe=0',
-        'command_timeout=60',
-        'connection_timeout=300',
-        'debug=0',
-        // The shared cycle's answers live under the nagios user's cache; here, the test's own.
-        'keep_env_vars=XDG_CACHE_HOME',
-        `include=${dir}/commands.cfg`,
-        '',
-      ].join('\n'),
-    );
-    chmodSync(join(dir, 'nrpe.cfg'), 0o644);
+    writeNrpeConfig(join(dir, 'nrpe.cfg'), port, run, [
+      `log_file=${run}/nrpe.log`,
+      'connection_timeout=300',
+      'debug=0',
+      // The shared cycle's answers live under the nagios user's cache; here, the test's own.
+      'keep_env_vars=XDG_CACHE_HOME',
+      `include=${dir}/commands.cfg`,
+    ]);
     chmodSync(join(dir, 'commands.cfg'), 0o644);
     // nrpe refuses to run as root: it runs as nagios, with the systemd-journal group.
     mkdirSync(cache, { mode: 0o700 });
@@ -207,12 +195,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       stdio: 'ignore',
       env: { ...process.env, XDG_CACHE_HOME: cache },
     });
-    for (let i = 0; i < 100; i++) {
-      const probe = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '5']);
-      if (probe.code === 0) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('nrpe did not answer');
+    await waitForNrpe(port);
   }, 120_000);
 
   afterAll(async () => {
