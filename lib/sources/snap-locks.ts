@@ -1,0 +1,71 @@
+// Which MicroK8s services a node runs is decided by lock files under $SNAP_DATA/var/lock, the way
+// MicroK8s' own wrappers and `microk8s inspect` decide it (DOMAIN.md, "dqlite membership" and
+// "Service crash loops"): a worker or an external-etcd node has `no-k8s-dqlite` (k8s-dqlite's
+// wrapper then exits 0, inactive by design), a joined node has `clustered.lock` (no
+// apiserver-kicker), `no-apiserver-proxy` removes the workers' apiserver-proxy, and while
+// `low-memory-guard.lock` exists k8s-dqlite's wrapper exits too. Judging a unit that is not meant
+// to run would raise an alarm on every worker; judging by these files keeps it quiet there.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ReasonedError } from '../errors.ts';
+
+/** $SNAP_DATA of the MicroK8s snap: where its lock files and backend live. */
+export const SNAP_DATA = '/var/snap/microk8s/current';
+
+export const LOCKS = {
+  noDqlite: 'no-k8s-dqlite',
+  clustered: 'clustered.lock',
+  noApiserverProxy: 'no-apiserver-proxy',
+  lowMemoryGuard: 'low-memory-guard.lock',
+} as const;
+
+export type LockName = keyof typeof LOCKS;
+
+/** What the lock directory says of this node. */
+export interface NodeLocks {
+  snapData: string;
+  /** Each lock file, present or not. */
+  has: Record<LockName, boolean>;
+}
+
+export class SnapDataError extends ReasonedError {
+  /** $SNAP_DATA is not there at all: this host is not a MicroK8s node. */
+  notInstalled = false;
+}
+
+/** True when the path exists; false only when it certainly does not (ENOENT/ENOTDIR). */
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    // EACCES and the like: we cannot tell, and guessing "absent" would judge the wrong units.
+    throw new SnapDataError(`cannot tell whether ${path} exists (${code ?? 'error'})`, {
+      cause: err,
+      fix: 'let the check user search $SNAP_DATA/var/lock (it is world-readable on a stock MicroK8s)',
+    });
+  }
+}
+
+/** Reads the lock files of the node whose $SNAP_DATA is given; throws where it cannot tell. */
+export function readLocks(snapData = SNAP_DATA): NodeLocks {
+  if (!exists(snapData)) {
+    throw Object.assign(
+      new SnapDataError(`${snapData} does not exist: this host is not a MicroK8s node`, {
+        fix: 'run the check on a MicroK8s node, or give --snap-data',
+      }),
+      { notInstalled: true },
+    );
+  }
+  const dir = join(snapData, 'var', 'lock');
+  const has = Object.fromEntries(Object.entries(LOCKS).map(([key, file]) => [key, exists(join(dir, file))])) as Record<LockName, boolean>;
+  return { snapData, has };
+}
+
+/** A node that runs no dqlite of its own: a worker, or a control plane on external etcd. */
+export const runsDqlite = (locks: NodeLocks): boolean => !locks.has.noDqlite;
+
+/** A worker: no dqlite and joined to a cluster (`microk8s join --worker`). */
+export const isWorker = (locks: NodeLocks): boolean => locks.has.noDqlite && locks.has.clustered;
