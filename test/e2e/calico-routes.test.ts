@@ -127,6 +127,9 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
         known,
         '--ssh-user',
         'root',
+        // An SSH handshake plus the API on a loaded two-core machine can pass the default 10 s.
+        '-t',
+        '30',
       ];
       // Run from the host, outside the node's namespace: only SSH can see the node's routes.
       const r = await runProcess(`${DIST}/check_calico_routes`, ['--kubeconfig', c.kubeconfig, ...ssh]);

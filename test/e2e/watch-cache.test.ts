@@ -127,10 +127,11 @@ describe('check_scheduling: the age of the newest pod', () => {
     const old = await runBuilt('check_scheduling', [...kc(), ...opts]);
     expect(old.code).toBe(2);
     expect(old.first).toMatch(/no pod created for 40m\ds?: is the controller-manager \(or its API server's watch cache\) frozen\?/);
-    expect(old.perf.newest_pod_age).toMatch(/^240\d(\.\d+)?s;900;1800;0$/);
+    // 40 minutes plus however long the runs took on a loaded machine.
+    expect(old.perf.newest_pod_age).toMatch(/^24[0-5]\d(\.\d+)?s;900;1800;0$/);
     const plain = await runBuilt('check_scheduling', kc());
     expect(plain.code).toBe(0);
-    expect(plain.perf.newest_pod_age).toMatch(/^240\d(\.\d+)?s;;;0$/);
+    expect(plain.perf.newest_pod_age).toMatch(/^24[0-5]\d(\.\d+)?s;;;0$/);
     c.api.add('pods', pod({ namespace: 'ops', name: 'backup-29361880-m2q9d', node: 'k8s02', ip: '10.1.12.11', startedAgo: 298 }));
     const fresh = await runBuilt('check_scheduling', [...kc(), ...opts]);
     expect(fresh.code).toBe(0);
