@@ -1,9 +1,10 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { join } from 'node:path';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, type CommandRunner } from './command.ts';
-import { DqliteError } from './dqlite.ts';
+import { backendFiles, DqliteError } from './dqlite.ts';
+
+export { backendFiles };
 
 /** dqlite's numbering of roles (not raft's): 0 voter, 1 stand-by, 2 spare. */
 export type DqliteRole = 'voter' | 'stand-by' | 'spare';
@@ -25,14 +26,6 @@ export interface ClusterView {
   /** Why the CLI could not answer, when the members come from cluster.yaml. */
   cliProblem?: string;
 }
-
-/** The files a node keeps in its backend directory that name the cluster and this node. */
-export const backendFiles = (backend: string) => ({
-  clusterYaml: join(backend, 'cluster.yaml'),
-  infoYaml: join(backend, 'info.yaml'),
-  crt: join(backend, 'cluster.crt'),
-  key: join(backend, 'cluster.key'),
-});
 
 const NO_LEADER = /no available dqlite leader server found|context deadline exceeded/i;
 

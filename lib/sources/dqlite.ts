@@ -1,11 +1,120 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ReasonedError } from '../errors.ts';
 import type { CommandRunner } from './command.ts';
 
 export const DQLITE_BIN = '/snap/microk8s/current/bin/dqlite';
 export const DQLITE_BACKEND = '/var/snap/microk8s/current/var/kubernetes/backend';
+/** k8s-dqlite's database; dqlite-demo's is `demo`. */
+export const DQLITE_DATABASE = 'k8s';
 
 export class DqliteError extends ReasonedError {}
+
+/** The files a node keeps in its backend directory that name the cluster, this node, and its TLS pair. */
+export const backendFiles = (backend: string) => ({
+  clusterYaml: join(backend, 'cluster.yaml'),
+  infoYaml: join(backend, 'info.yaml'),
+  crt: join(backend, 'cluster.crt'),
+  key: join(backend, 'cluster.key'),
+});
+
+/**
+ * The only commands the checks ever give the dqlite CLI, all reads. They are fixed strings so
+ * that a sudoers rule can allow exactly these command lines (nrpe/sudoers.d/microk8s-checks):
+ * nothing from a log, an API object or an option other than the paths and the database name
+ * ever reaches the CLI.
+ */
+export const DQLITE_COMMANDS = {
+  cluster: '.cluster',
+  leader: '.leader',
+  pageCount: 'SELECT page_count FROM pragma_page_count()',
+  freelistCount: 'SELECT freelist_count FROM pragma_freelist_count()',
+} as const;
+export type DqliteCommand = keyof typeof DQLITE_COMMANDS;
+
+/** How the checks reach a node's dqlite CLI: --dqlite-bin, --backend-dir, --database, --sudo. */
+export interface DqliteCli {
+  bin: string;
+  backend: string;
+  database: string;
+  /** Run the CLI as root through `sudo -n` (the sudoers example allows exactly these lines). */
+  sudo: boolean;
+}
+
+/** What a node's files say about asking its CLI, found without opening the key. */
+export interface CliFiles {
+  bin: boolean;
+  crt: boolean;
+  key: boolean;
+  /** Whether the check's own user could open the key (never opened: access(2) only). */
+  keyReadable: boolean;
+}
+
+/** How to ask the CLI on a node, or why it is not asked. */
+export type CliPlan =
+  | { asked: true; tls: boolean; argv: (command: DqliteCommand) => string[]; note?: string }
+  | { asked: false; why: string; fix?: string };
+
+/**
+ * The one place that decides the CLI's command line. MicroK8s' dqlite speaks TLS with the
+ * backend's cluster.crt/cluster.key; a backend with neither (dqlite-demo, a test cluster) is
+ * asked without TLS, and the long output says so. The key stays root's: without read access
+ * to it (and without --sudo) the CLI is not asked at all, and the caller judges from the node
+ * store files and the network.
+ */
+export function planCli(cli: DqliteCli, files: CliFiles): CliPlan {
+  const f = backendFiles(cli.backend);
+  if (!files.bin) return { asked: false, why: `no dqlite CLI at ${cli.bin}`, fix: 'check --dqlite-bin' };
+  const tls = files.crt || files.key;
+  if (tls && !files.crt) return { asked: false, why: `${f.crt} is missing` };
+  if (tls && !files.key) return { asked: false, why: `${f.key} is missing` };
+  if (tls && !cli.sudo && !files.keyReadable)
+    return {
+      asked: false,
+      why: `no read access to ${f.key}`,
+      fix: 'leave the key root-only and use --sudo with the sudoers example (nrpe/sudoers.d/microk8s-checks)',
+    };
+  const argv = (command: DqliteCommand) => {
+    const line = [
+      cli.bin,
+      '-s',
+      `file://${f.clusterYaml}`,
+      ...(tls ? ['-c', f.crt, '-k', f.key] : []),
+      cli.database,
+      DQLITE_COMMANDS[command],
+    ];
+    return cli.sudo ? ['sudo', '-n', '--', ...line] : line;
+  };
+  return { asked: true, tls, argv, note: tls ? undefined : `asked without TLS: no cluster.crt or cluster.key in ${cli.backend}` };
+}
+
+/** A node's CLI files as this process sees them (stat and access(2); the key is never opened). */
+export function localCliFiles(cli: DqliteCli): CliFiles {
+  const f = backendFiles(cli.backend);
+  let keyReadable = false;
+  try {
+    accessSync(f.key, constants.R_OK);
+    keyReadable = true;
+  } catch {
+    keyReadable = false;
+  }
+  return { bin: existsSync(cli.bin), crt: existsSync(f.crt), key: existsSync(f.key), keyReadable };
+}
+
+/** The same over SSH: `test` as argv on that node, the paths as arguments. */
+export async function remoteCliFiles(cli: DqliteCli, run: CommandRunner, signal: AbortSignal): Promise<CliFiles> {
+  const f = backendFiles(cli.backend);
+  const test = (op: string, path: string) =>
+    run(['test', op, path], signal).then(
+      () => true,
+      (err) => {
+        if (signal.aborted) throw err;
+        return false;
+      },
+    );
+  const [bin, crt, key, keyReadable] = await Promise.all([test('-x', cli.bin), test('-e', f.crt), test('-e', f.key), test('-r', f.key)]);
+  return { bin, crt, key, keyReadable };
+}
 
 /**
  * The dqlite leader's address, asked of the dqlite CLI: neither cluster.yaml nor info.yaml
@@ -17,27 +126,18 @@ export async function dqliteLeader(
   bin = DQLITE_BIN,
   backend = DQLITE_BACKEND,
 ): Promise<string | undefined> {
-  if (!existsSync(bin)) return undefined;
-  const argv = [
-    bin,
-    '-c',
-    `${backend}/cluster.crt`,
-    '-k',
-    `${backend}/cluster.key`,
-    '-s',
-    `file://${backend}/cluster.yaml`,
-    'k8s',
-    '.leader',
-  ];
+  const cli: DqliteCli = { bin, backend, database: DQLITE_DATABASE, sudo: false };
+  const plan = planCli(cli, localCliFiles(cli));
+  if (!plan.asked) {
+    if (plan.why.startsWith('no dqlite CLI')) return undefined;
+    throw new DqliteError(`cannot ask dqlite for its leader: ${plan.why}`, { fix: plan.fix });
+  }
   let out: string;
   try {
-    out = await run(argv, signal);
+    out = await run(plan.argv('leader'), signal);
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new DqliteError('cannot ask dqlite for its leader', {
-      cause: err,
-      fix: `the check user needs read access to ${backend} (microk8s group)`,
-    });
+    throw new DqliteError('cannot ask dqlite for its leader', { cause: err });
   }
   const addr = out.trim().split('\n').pop()?.trim();
   return addr || undefined;
