@@ -112,7 +112,7 @@ export function blockers(f: PreflightFacts, node: string, settle: number): Parti
   for (const u of f.units) {
     if (!u.facts) block(`cannot tell whether k8s-dqlite is crash-looping (${reasonOf(u.error)})`, u.host);
     else {
-      const s = services.evaluate(u.facts, undefined, undefined, minUptime);
+      const s = services.evaluate(u.facts, {}, { minUptime, windowMs: 0 });
       parts.push({ host: u.host, state: s.state, text: s.summary });
     }
   }

@@ -1,7 +1,11 @@
 // After the runbook: k8s-dqlite crash-looped for seven days (3,794 restarts on one node) while
 // systemd kept restarting it and nothing alerted, until a second node failed and dqlite lost
-// quorum. systemd counts every automatic restart (NRestarts): this check reads it, with each
-// unit's state and uptime, for the MicroK8s services.
+// quorum. systemd's NRestarts never decays, so this check keeps a sample per unit between runs
+// and judges restarts per hour; a unit (re)started moments ago is restarting now, whatever its
+// count (apiserver-kicker restarts kubelite with snapctl, which resets NRestarts). Which units
+// apply comes from MicroK8s' lock files, as `microk8s inspect` decides: a worker's k8s-dqlite is
+// inactive by design and no finding.
+import { createHash } from 'node:crypto';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { combine } from '../lib/plugin/combine.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
@@ -13,6 +17,17 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { localExec, readJournal, type StreamExec } from '../lib/sources/journal.ts';
 import { localMonotonicUs, readUnits, remoteMonotonicUs, type UnitState } from '../lib/sources/systemd.ts';
+import {
+  type NodeLocks,
+  type NodeServices,
+  readLocks,
+  readLocksWith,
+  SNAP_DATA,
+  serviceUnit,
+  servicesOf,
+} from '../lib/sources/snap-locks.ts';
+import { type History, historyOf, kept, rateOf, type Sample } from '../lib/restart-history.ts';
+import { defaultStateFile, readState, writeState } from '../lib/state.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { forEachHost } from '../lib/sources/ssh/hosts.ts';
 import { plural, shorten } from '../lib/text.ts';
@@ -20,65 +35,132 @@ import { plural, shorten } from '../lib/text.ts';
 interface Args extends SshArgs {
   unit?: string[];
   'min-uptime': string;
+  window: string;
+  'snap-data': string;
+  'state-file'?: string;
 }
 
-export const K8S_DQLITE_UNIT = 'snap.microk8s.daemon-k8s-dqlite.service';
-export const SERVICE_UNITS = [K8S_DQLITE_UNIT, 'snap.microk8s.daemon-kubelite.service', 'snap.microk8s.daemon-containerd.service'];
-export const defaults = { warning: '10', critical: '50', minUptime: '2m' };
+export const K8S_DQLITE_UNIT = serviceUnit('k8s-dqlite');
+/** Thresholds are restarts per hour: the 7-day loop of the runbook (about 22/h) is CRITICAL, one restart OK. */
+export const defaults = { warning: '3', critical: '10', minUptime: '2m', window: '1h' };
 
 /** What systemd (and, where readable, the journal) says of the units on one host. */
 export interface ServiceFacts {
   units: UnitState[];
   nowUs: number;
+  /** Wall-clock ms of the reading: when the samples were taken. */
+  at: number;
   /** Per unit: its newest "restart counter is at N" or level=fatal line of the last hour. */
   lastWords: Map<string, string>;
   /** Why the journal could not be read, if it could not. */
   journalProblem?: string;
+  /** MicroK8s units this node does not run, with why (from its lock files; none with --unit). */
+  leftOut: NodeServices['leftOut'];
+  /** Why k8s-dqlite is held back on a node meant to run it. */
+  heldBack?: string;
 }
 
-/** k8s_dqlite for snap.microk8s.daemon-k8s-dqlite.service: a perfdata label suffix. */
+/** The samples kept from earlier runs for one host, or why there are none. */
+export interface Memory {
+  history?: History;
+  /** Why earlier samples cannot be used (a damaged or unreadable state file). */
+  problem?: string;
+}
+
+export interface Judgement {
+  warning?: Range;
+  critical?: Range;
+  minUptime: number;
+  windowMs: number;
+}
+
+/** k8s_dqlite for snap.microk8s.daemon-k8s-dqlite.service: a perfdata label suffix (safe characters only). */
 export const shortName = (unit: string) =>
   unit
     .replace(/^snap\.microk8s\.daemon-/, '')
     .replace(/\.service$/, '')
     .replace(/[^A-Za-z0-9]+/g, '_');
 
-export function evaluate(f: ServiceFacts, warning: Range | undefined, critical: Range | undefined, minUptime: number): Outcome {
+/** k8s-dqlite for snap.microk8s.daemon-k8s-dqlite.service: the name people use for it. */
+export const displayName = (unit: string) => unit.replace(/^snap\.microk8s\.daemon-(.+)\.service$/, '$1').replace(/\.service$/, '');
+
+/** The sample this reading adds to a unit's history. */
+export const sampleOf = (f: ServiceFacts, u: UnitState): Sample => [f.at, u.restarts, u.startedUs];
+
+/** Each found unit's samples after this reading: what the next run starts from. */
+export function nextHistory(f: ServiceFacts, memory: Memory, windowMs: number): History {
+  return Object.fromEntries(
+    f.units.filter((u) => u.load !== 'not-found').map((u) => [u.id, kept(memory.history?.[u.id] ?? [], sampleOf(f, u), windowMs)]),
+  );
+}
+
+const perHour = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+
+export function evaluate(f: ServiceFacts, memory: Memory, j: Judgement): Outcome {
   const v = new Verdict(check.name);
   const found = f.units.filter((u) => u.load !== 'not-found');
-  v.measure(
-    { label: 'restarts', value: found.length ? Math.max(...found.map((u) => u.restarts)) : NaN, uom: 'c', min: 0 },
-    new ScalarContext(warning, critical),
-  );
+  const history = nextHistory(f, memory, j.windowMs);
+  const rates = new Map(found.map((u) => [u.id, rateOf(history[u.id]!)]));
+  const measured = [...rates.values()].filter((r) => r !== undefined);
+  const rateContext = new ScalarContext(j.warning, j.critical);
+  const rateMetric = { label: 'restarts_per_hour', value: measured.length ? Math.max(...measured.map((r) => r.perHour)) : NaN, min: 0 };
+  // Without an earlier sample there is no rate: U, and not judged (the long output says so).
+  if (measured.length) v.measure(rateMetric, rateContext);
+  else v.measure(rateContext.perfdata(rateMetric));
+  v.measure({ label: 'restarts', value: found.length ? Math.max(...found.map((u) => u.restarts)) : NaN, uom: 'c', min: 0 });
+  if (f.heldBack) v.find(State.WARNING, `k8s-dqlite held back by ${f.heldBack.split(':')[0]}`);
   for (const u of f.units) {
-    const name = shortName(u.id);
+    const name = displayName(u.id);
+    const label = shortName(u.id);
     if (u.load === 'not-found') {
       v.find(State.UNKNOWN, `unit ${u.id} does not exist on this host`);
       continue;
     }
     const up = u.active === 'active' && u.startedUs > 0 ? Math.max(0, (f.nowUs - u.startedUs) / 1e6) : NaN;
     const inState = Math.max(0, (f.nowUs - u.changedUs) / 1e6);
-    v.measure({ label: `restarts_${name}`, value: u.restarts, uom: 'c', min: 0 });
-    v.measure({ label: `uptime_${name}`, value: up, uom: 's', min: 0 });
+    const rate = rates.get(u.id);
+    v.measure({ label: `restarts_${label}`, value: u.restarts, uom: 'c', min: 0 });
+    v.measure({ label: `restarts_per_hour_${label}`, value: rate?.perHour ?? NaN, min: 0 });
+    v.measure({ label: `uptime_${label}`, value: up, uom: 's', min: 0 });
+    if (rate) {
+      const state = rateContext.evaluate({ label, value: rate.perHour });
+      if (state !== State.OK)
+        v.find(
+          state,
+          `${name} restarted ${plural(rate.restarts, 'time')} in ${formatDuration(Math.max(1, rate.spanMs / 1000))} (${perHour(rate.perHour)}/h)`,
+        );
+    }
     if (u.active === 'failed' || u.active === 'inactive')
       v.find(State.CRITICAL, `${name} is ${u.active}${u.result !== 'success' ? ` (${u.result})` : ''}`);
     else if (u.active === 'activating' || u.active === 'deactivating') {
       v.find(
-        inState > minUptime ? State.CRITICAL : State.WARNING,
-        `${name} ${u.active} for ${formatDuration(Math.max(1, inState))}${inState > minUptime ? '' : ': restarting now'}`,
+        inState > j.minUptime ? State.CRITICAL : State.WARNING,
+        `${name} ${u.active} for ${formatDuration(Math.max(1, inState))}${inState > j.minUptime ? '' : ': restarting now'}`,
       );
-    } else if (u.restarts > 0 && up < minUptime)
-      v.find(State.WARNING, `${name} restarted ${formatDuration(Math.max(1, up))} ago (restart ${u.restarts}): restarting now`);
+    } else if (up < j.minUptime)
+      // NRestarts 0 too: apiserver-kicker restarts kubelite with snapctl, which resets the count.
+      v.find(
+        State.WARNING,
+        `${name} restarted ${formatDuration(Math.max(1, up))} ago${u.restarts > 0 ? ` (NRestarts ${u.restarts}): restarting now` : ' (NRestarts 0: by hand, by apiserver-kicker or at boot)'}`,
+      );
+    const seen = rate ? `; ${plural(rate.restarts, 'restart')} in the last ${formatDuration(Math.max(1, rate.spanMs / 1000))}` : '';
     v.detail(
-      `${u.id}: ${u.active} (${u.sub}), ${plural(u.restarts, 'restart')}${Number.isFinite(up) ? `, up ${formatDuration(Math.max(1, up))}` : ''}${u.result !== 'success' ? `, last result ${u.result}` : ''}`,
+      `${name} (${u.id}): ${u.active} (${u.sub}), NRestarts ${u.restarts}${Number.isFinite(up) ? `, up ${formatDuration(Math.max(1, up))}` : ''}${u.result !== 'success' ? `, last result ${u.result}` : ''}${seen}`,
     );
     const words = f.lastWords.get(u.id);
     if (words) v.detail(`  newest: ${shorten(words)}`);
   }
+  for (const l of f.leftOut) v.detail(`${displayName(l.unit)} left out: ${l.why}`);
+  if (!measured.length && found.length)
+    v.detail(`${memory.problem ?? 'first sample'}: restarts per hour are measured from the next run (NRestarts recorded now)`);
   if (f.journalProblem) v.detail(`(journal not read: ${f.journalProblem})`);
   const dqlite = f.units.find((u) => u.id === K8S_DQLITE_UNIT);
   if (v.state !== State.OK && v.state !== State.UNKNOWN) {
-    if (dqlite && (dqlite.restarts > 0 || dqlite.active !== 'active')) {
+    if (
+      dqlite &&
+      dqlite.load !== 'not-found' &&
+      ((rates.get(dqlite.id)?.restarts ?? 0) > 0 || dqlite.restarts > 0 || dqlite.active !== 'active')
+    ) {
       v.detail(
         'k8s-dqlite restarting: check the dqlite membership and quorum (check_dqlite), the free space under the backend (df /var/snap/microk8s/current/var/kubernetes/backend),',
         '  and the backend files (cluster.yaml, info.yaml, cluster.crt/key readable, no half-written segment); its journal says why it exits.',
@@ -88,9 +170,12 @@ export function evaluate(f: ServiceFacts, warning: Range | undefined, critical: 
   }
   const problems = v.problems();
   if (problems.length) return v.outcome(problems.join(', '));
-  const total = found.reduce((n, u) => n + u.restarts, 0);
+  if (!measured.length) return v.outcome(`${plural(found.length, 'unit')} active, first sample (restarts per hour from the next run)`);
+  const total = measured.reduce((n, r) => n + r.restarts, 0);
+  const span = Math.max(...measured.map((r) => r.spanMs));
+  const restarted = found.filter((u) => (rates.get(u.id)?.restarts ?? 0) > 0).map((u) => displayName(u.id));
   return v.outcome(
-    `${plural(found.length, 'unit')} active, ${plural(total, 'restart')} in all${total ? ` (most: ${Math.max(...found.map((u) => u.restarts))})` : ''}`,
+    `${plural(found.length, 'unit')} active, ${plural(total, 'restart')} in ${formatDuration(Math.max(1, span / 1000))}${restarted.length ? ` (${restarted.join(', ')})` : ''}`,
   );
 }
 
@@ -123,47 +208,127 @@ async function lastWords(
   return { lines: new Map([...lines].map(([u, l]) => [u, l.text])) };
 }
 
+/** The units to read: named by the user, or those MicroK8s' lock files under $SNAP_DATA say this node runs. */
+export type UnitChoice = string[] | { snapData: string };
+
 /** systemd's view of the units on one host, through its command runner and journal reader. */
 export async function gather(
-  units: string[],
+  choice: UnitChoice,
+  locks: () => Promise<NodeLocks>,
   run: CommandRunner,
   exec: StreamExec,
   monotonicNowUs: () => Promise<number>,
   deadline: Deadline,
 ): Promise<ServiceFacts> {
-  const { units: states, nowUs } = await readUnits(run, units, deadline.signal, monotonicNowUs);
+  const node: NodeServices = Array.isArray(choice) ? { units: choice, leftOut: [] } : servicesOf(await locks());
+  const { units: states, nowUs } = await readUnits(run, node.units, deadline.signal, monotonicNowUs);
+  const at = Date.now();
   const troubled = states.filter((u) => u.load !== 'not-found' && (u.restarts > 0 || u.active !== 'active')).map((u) => u.id);
   const words = troubled.length ? await lastWords(troubled, exec, deadline.signal) : { lines: new Map<string, string>() };
-  return { units: states, nowUs, lastWords: words.lines, journalProblem: words.problem };
+  return {
+    units: states,
+    nowUs,
+    at,
+    lastWords: words.lines,
+    journalProblem: words.problem,
+    leftOut: node.leftOut,
+    heldBack: node.heldBack,
+  };
+}
+
+/** The state file: per host ('' for this one), each unit's samples. */
+interface Kept {
+  version: 1;
+  hosts: Record<string, History>;
+}
+
+/** Every host's samples from the state file; anything not as this check writes it is damaged, never fatal. */
+function remembered(file: string): { hosts: Record<string, History>; problem?: string } {
+  const read = readState<Kept>(file);
+  const damaged = `state file ${file} is damaged, starting over`;
+  if (read.problem) return { hosts: {}, problem: `${damaged} (${read.problem})` };
+  if (!read.value) return { hosts: {} };
+  const raw = read.value.hosts;
+  if (read.value.version !== 1 || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { hosts: {}, problem: damaged };
+  const hosts: Record<string, History> = {};
+  for (const [host, value] of Object.entries(raw)) {
+    const history = historyOf(value);
+    if (!history) return { hosts: {}, problem: damaged };
+    hosts[host] = history;
+  }
+  return { hosts };
+}
+
+/** One state file per set of hosts: a run over other hosts must not read (or drop) these samples. */
+function stateFileOf(args: Args): string {
+  if (args['state-file']) return args['state-file'];
+  const scope = createHash('sha1')
+    .update(JSON.stringify([args.host ?? [], args.unit ?? [], args['snap-data']]))
+    .digest('hex')
+    .slice(0, 8);
+  return defaultStateFile(`services-${scope}.json`);
 }
 
 export const check: CheckDefinition<Args> = {
   name: 'SERVICES',
   command: 'check_services',
-  description: 'reads systemd for the MicroK8s services: restarts (NRestarts), state and uptime; a crash loop is WARNING, then CRITICAL',
+  description:
+    'reads systemd for the MicroK8s services this node runs (from its lock files): restarts per hour across runs, state and uptime',
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
   options: (y) =>
     sshOptions(y)
-      .option('unit', { type: 'string', array: true, describe: `systemd unit to read (repeatable; default ${SERVICE_UNITS.join(', ')})` })
+      .option('unit', {
+        type: 'string',
+        array: true,
+        describe: "systemd unit to read (repeatable; default: the MicroK8s services this node's lock files say it runs)",
+      })
+      .option('snap-data', {
+        type: 'string',
+        default: SNAP_DATA,
+        describe: "MicroK8s' $SNAP_DATA, whose var/lock files say which services a node runs",
+      })
       .option('min-uptime', {
         type: 'string',
         default: defaults.minUptime,
-        describe: 'a unit that restarted more recently than this is restarting now (at least WARNING)',
+        describe: 'a unit that (re)started more recently than this is restarting now (at least WARNING)',
+      })
+      .option('window', {
+        type: 'string',
+        default: defaults.window,
+        describe: 'restarts per hour are counted over the samples of this window (rates are never taken over less than an hour)',
+      })
+      .option('state-file', {
+        type: 'string',
+        describe: 'where samples are kept between runs (default ~/.local/state/microk8s-checks/services-<scope>.json)',
       }),
   examples: [
-    ['check_services', 'k8s-dqlite, kubelite and containerd on this node'],
+    ['check_services', 'the MicroK8s services of this node; WARNING above 3 restarts/h, CRITICAL above 10/h'],
     ['check_services --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', 'every node over SSH'],
   ],
-  async run({ args, warning, critical, deadline }) {
+  async run({ args, warning, critical, deadline, keepState = writeState }) {
     const minUptime = parseDuration(args['min-uptime'], '--min-uptime');
-    const units = args.unit?.length ? args.unit : SERVICE_UNITS;
-    const results = await gatherHosts(args, units, deadline);
-    const judged = results.map((r) => ({
-      host: r.host ?? '',
-      outcome: r.facts ? evaluate(r.facts, warning, critical, minUptime) : unknownOutcome(check.name, reasonOf(r.error)),
-    }));
-    return args.host?.length ? combine(check.name, judged) : judged[0]!.outcome;
+    const windowMs = parseDuration(args.window, '--window') * 1000;
+    const choice: UnitChoice = args.unit?.length ? args.unit : { snapData: args['snap-data'] };
+    const results = await gatherHosts(args, choice, deadline);
+    const file = stateFileOf(args);
+    const before = remembered(file);
+    const judgement = { warning, critical, minUptime, windowMs };
+    const after: Kept = { version: 1, hosts: { ...before.hosts } };
+    const judged = results.map((r) => {
+      const key = r.host ?? '';
+      if (!r.facts) return { host: key, outcome: unknownOutcome(check.name, reasonOf(r.error)) };
+      const memory: Memory = { history: before.problem ? undefined : before.hosts[key], problem: before.problem };
+      after.hosts[key] = nextHistory(r.facts, memory, windowMs);
+      return { host: key, outcome: evaluate(r.facts, memory, judgement) };
+    });
+    const outcome = args.host?.length ? combine(check.name, judged) : judged[0]!.outcome;
+    try {
+      keepState(file, after);
+    } catch (err) {
+      outcome.details.push(`cannot keep samples in ${file} (${(err as Error).message}): restarts per hour are not measured next time`);
+    }
+    return outcome;
   },
 };
 
@@ -173,17 +338,20 @@ export const check: CheckDefinition<Args> = {
  */
 export async function gatherHosts(
   args: SshArgs,
-  units: string[],
+  choice: UnitChoice,
   deadline: Deadline,
 ): Promise<{ host?: string; facts?: ServiceFacts; error?: unknown }[]> {
+  const snapData = Array.isArray(choice) ? SNAP_DATA : choice.snapData;
   if (!args.host?.length) {
     deadline.activity = 'asking systemd about the units';
-    return [{ facts: await gather(units, localRunner, localExec, localMonotonicUs, deadline) }];
+    const locks = async () => readLocks(snapData);
+    return [{ facts: await gather(choice, locks, localRunner, localExec, localMonotonicUs, deadline) }];
   }
   deadline.activity = `asking systemd on ${args.host.join(', ')} over SSH`;
   const results = await forEachHost({ ...args, host: args.host }, deadline, (conn, _host, d) => {
     const run = conn.runner();
-    return gather(units, run, (argv, signal, sink) => conn.exec(argv, signal, sink), remoteMonotonicUs(run, d.signal), d);
+    const locks = () => readLocksWith(run, snapData, d.signal);
+    return gather(choice, locks, run, (argv, signal, sink) => conn.exec(argv, signal, sink), remoteMonotonicUs(run, d.signal), d);
   });
   return results.map((r) => ({ host: r.host, facts: r.value, error: r.error }));
 }

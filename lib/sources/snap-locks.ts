@@ -69,3 +69,61 @@ export const runsDqlite = (locks: NodeLocks): boolean => !locks.has.noDqlite;
 
 /** A worker: no dqlite and joined to a cluster (`microk8s join --worker`). */
 export const isWorker = (locks: NodeLocks): boolean => locks.has.noDqlite && locks.has.clustered;
+
+/**
+ * The lock files of a node reached through a command runner (a --host over SSH): one `ls` of its
+ * lock directory. A directory that cannot be listed is an error with ls' reason, never "no locks".
+ */
+export async function readLocksWith(
+  run: (argv: string[], signal: AbortSignal) => Promise<string>,
+  snapData: string,
+  signal: AbortSignal,
+): Promise<NodeLocks> {
+  const dir = join(snapData, 'var', 'lock');
+  let text: string;
+  try {
+    text = await run(['ls', '-1A', '--', dir], signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw new SnapDataError(`cannot list ${dir}`, {
+      cause: err,
+      fix: 'run the check against a MicroK8s node, or give --snap-data (or --unit to name the units yourself)',
+    });
+  }
+  const present = new Set(text.split('\n'));
+  const has = Object.fromEntries(Object.entries(LOCKS).map(([key, file]) => [key, present.has(file)])) as Record<LockName, boolean>;
+  return { snapData, has };
+}
+
+/** A MicroK8s service unit, by the name its snap gives it (daemon-<name>). */
+export const serviceUnit = (name: string): string => `snap.microk8s.daemon-${name}.service`;
+
+/** The units a node runs, and those it does not with why (as `microk8s inspect` chooses them). */
+export interface NodeServices {
+  units: string[];
+  leftOut: { unit: string; why: string }[];
+  /** Set while `low-memory-guard.lock` holds k8s-dqlite back on a node meant to run it. */
+  heldBack?: string;
+}
+
+export function servicesOf(locks: NodeLocks): NodeServices {
+  const units = [serviceUnit('kubelite'), serviceUnit('containerd'), serviceUnit('cluster-agent')];
+  const leftOut: NodeServices['leftOut'] = [];
+  let heldBack: string | undefined;
+  const dqlite = serviceUnit('k8s-dqlite');
+  if (!runsDqlite(locks))
+    leftOut.push({ unit: dqlite, why: `${LOCKS.noDqlite}: ${isWorker(locks) ? 'a worker' : 'external datastore'}, inactive by design` });
+  else if (locks.has.lowMemoryGuard) {
+    heldBack = `${LOCKS.lowMemoryGuard}: MicroK8s holds k8s-dqlite back on this low-memory node until the lock is removed`;
+    leftOut.push({ unit: dqlite, why: heldBack });
+  } else units.unshift(dqlite);
+  const kicker = serviceUnit('apiserver-kicker');
+  if (locks.has.clustered) leftOut.push({ unit: kicker, why: `${LOCKS.clustered}: not run on a clustered node` });
+  else units.push(kicker);
+  if (isWorker(locks)) {
+    const proxy = serviceUnit('apiserver-proxy');
+    if (locks.has.noApiserverProxy) leftOut.push({ unit: proxy, why: `${LOCKS.noApiserverProxy}: turned off on this worker` });
+    else units.push(proxy);
+  }
+  return { units, leftOut, heldBack };
+}

@@ -23,6 +23,7 @@ export interface UnitState {
 
 export const UNIT_PROPERTIES = [
   'Id',
+  'Names',
   'LoadState',
   'ActiveState',
   'SubState',
@@ -32,6 +33,9 @@ export const UNIT_PROPERTIES = [
   'StateChangeTimestampMonotonic',
 ];
 
+/** The name systemctl answers under: a name without a unit type is a service (as systemctl reads it). */
+export const unitId = (unit: string): string => (/\.[a-z]+$/.test(unit) ? unit : `${unit}.service`);
+
 /** The argv that reads these units: one read-only `systemctl show`, never a shell. */
 export function showArgv(units: string[]): string[] {
   return ['systemctl', 'show', '--no-pager', `--property=${UNIT_PROPERTIES.join(',')}`, '--', ...units.map(validateUnit)];
@@ -39,8 +43,10 @@ export function showArgv(units: string[]): string[] {
 
 /**
  * `systemctl show -p ...` prints one block of `Key=Value` lines per unit, in systemd's own order
- * of properties, blocks separated by an empty line; a unit that does not exist still gets a
- * block, with LoadState=not-found.
+ * of properties (not the -p order), blocks separated by an empty line; a unit that does not exist
+ * still gets a block, with LoadState=not-found. Blocks are paired with the units asked by `Id=`
+ * (or, for an alias, `Names=`), never by position: an answer for a unit not asked, or no answer
+ * for one asked, is not what systemctl prints.
  */
 export function parseShow(text: string, units: string[]): UnitState[] {
   const blocks = text
@@ -48,18 +54,24 @@ export function parseShow(text: string, units: string[]): UnitState[] {
     .map((b) => b.trim())
     .filter(Boolean)
     .map((b) => new Map(b.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const)));
-  if (blocks.length !== units.length)
-    throw new SystemdError(`systemctl show gave ${blocks.length} answers for ${units.length} units: not what systemctl prints`);
-  return blocks.map((p, i) => {
+  const answered = (p: Map<string, string>, unit: string) =>
+    p.get('Id') === unitId(unit) || (p.get('Names') ?? '').split(' ').includes(unitId(unit));
+  return units.map((unit) => {
+    const matching = blocks.filter((b) => answered(b, unit));
+    if (matching.length === 0) {
+      const ids = blocks.map((b) => b.get('Id') ?? '(no Id)').join(', ');
+      throw new SystemdError(`systemctl show gave no answer for ${unit} (answers for: ${ids || 'nothing'}): not what systemctl prints`);
+    }
+    const p = matching[0]!;
     const number = (key: string) => {
       const v = p.get(key);
       if (v === undefined || !/^\d+$/.test(v))
-        throw new SystemdError(`systemctl show gave ${key}=${v ?? '(nothing)'} for ${units[i]}: not a number`);
+        throw new SystemdError(`systemctl show gave ${key}=${v ?? '(nothing)'} for ${unit}: not a number`);
       return Number(v);
     };
     const word = (key: string) => {
       const v = p.get(key);
-      if (!v) throw new SystemdError(`systemctl show gave no ${key} for ${units[i]}`);
+      if (!v) throw new SystemdError(`systemctl show gave no ${key} for ${unit}`);
       return v;
     };
     return {
@@ -83,6 +95,8 @@ export async function readUnits(
   monotonicNowUs: () => Promise<number>,
 ): Promise<{ units: UnitState[]; nowUs: number }> {
   let text: string;
+  // One question per unit: systemctl answers a unit named twice once or twice, depending on its version.
+  units = [...new Set(units)];
   try {
     text = await run(showArgv(units), signal);
   } catch (err) {

@@ -17,6 +17,7 @@ import * as rollout from '../../checks/observed-generation.ts';
 import * as preflight from '../../checks/restart-preflight.ts';
 import * as scheduling from '../../checks/scheduling.ts';
 import * as services from '../../checks/services.ts';
+import * as history from '../../lib/restart-history.ts';
 import * as jobs from '../../checks/stale-jobs.ts';
 import { parseTextLine } from '../../lib/logs/logline.ts';
 import { formatPerfdata } from '../../lib/plugin/perfdata.ts';
@@ -307,20 +308,66 @@ describe('services', () => {
     startedUs: (10_000 - (o.upS ?? 3600)) * 1e6,
     changedUs: (10_000 - (o.upS ?? 3600)) * 1e6,
   });
-  const facts = (...units: ReturnType<typeof unit>[]) => ({ units, nowUs: 10_000 * 1e6, lastWords: new Map<string, string>() });
+  const AT = Date.UTC(2026, 11, 4, 12);
+  const facts = (...units: ReturnType<typeof unit>[]): services.ServiceFacts => ({
+    units,
+    nowUs: 10_000 * 1e6,
+    at: AT,
+    lastWords: new Map<string, string>(),
+    leftOut: [],
+  });
+  const judge = { warning: r('3'), critical: r('10'), minUptime: 120, windowMs: 3600_000 };
+  const DQ = services.K8S_DQLITE_UNIT;
 
-  it('units up for long with few restarts are OK', () => {
-    const o = services.evaluate(facts(unit(services.K8S_DQLITE_UNIT, { restarts: 1 })), r('10'), r('50'), 120);
-    expect([o.state, o.summary]).toEqual([State.OK, '1 unit active, 1 restart in all (most: 1)']);
+  it('a first sample judges only what it sees: 12 old restarts, up for long, OK and said to be a first sample', () => {
+    const o = services.evaluate(facts(unit(DQ, { restarts: 12 })), {}, judge);
+    expect([o.state, o.summary]).toEqual([State.OK, '1 unit active, first sample (restarts per hour from the next run)']);
   });
 
-  it('k8s-dqlite just restarted again is WARNING; failed is CRITICAL', () => {
-    expect(services.evaluate(facts(unit(services.K8S_DQLITE_UNIT, { restarts: 3, upS: 20 })), r('10'), r('50'), 120).state).toBe(
-      State.WARNING,
-    );
-    const failed = services.evaluate(facts(unit(services.K8S_DQLITE_UNIT, { active: 'failed', restarts: 3794 })), r('10'), r('50'), 120);
+  it('restarts per hour from the samples: unchanged is OK, 18 more within the window CRITICAL naming k8s-dqlite', () => {
+    const started = (10_000 - 3600) * 1e6;
+    const old = { history: { [DQ]: [[AT - 1800_000, 12, started] as [number, number, number]] } };
+    expect(services.evaluate(facts(unit(DQ, { restarts: 12 })), old, judge).state).toBe(State.OK);
+    const o = services.evaluate(facts(unit(DQ, { restarts: 30 })), old, judge);
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toBe('k8s-dqlite restarted 18 times in 30m (18/h)');
+  });
+
+  it('k8s-dqlite just restarted is WARNING, with NRestarts 0 too; failed is CRITICAL', () => {
+    expect(services.evaluate(facts(unit(DQ, { restarts: 3, upS: 20 })), {}, judge).state).toBe(State.WARNING);
+    expect(services.evaluate(facts(unit(DQ, { restarts: 0, upS: 20 })), {}, judge).state).toBe(State.WARNING);
+    const failed = services.evaluate(facts(unit(DQ, { active: 'failed', restarts: 3794 })), {}, judge);
     expect(failed.state).toBe(State.CRITICAL);
-    expect(failed.summary).toMatch(/k8s_dqlite is failed/);
+    expect(failed.summary).toMatch(/^k8s-dqlite is failed/);
+  });
+});
+
+describe('restart history', () => {
+  it('a count that went down was reset: its new value is growth; a new main process with no count is one restart', () => {
+    expect(history.growth([0, 40, 5], [1, 3, 9])).toBe(3);
+    expect(history.growth([0, 4, 5], [1, 4, 9])).toBe(1);
+    expect(history.growth([0, 4, 5], [1, 4, 5])).toBe(0);
+  });
+  it('one restart between close runs is not extrapolated: at least an hour is the span', () => {
+    expect(
+      history.rateOf([
+        [0, 0, 1],
+        [60_000, 1, 2],
+      ])!.perHour,
+    ).toBe(1);
+    expect(
+      history.rateOf([
+        [0, 0, 1],
+        [7200_000, 44, 2],
+      ])!.perHour,
+    ).toBe(22);
+    expect(history.rateOf([[0, 0, 1]])).toBeUndefined();
+  });
+  it('a damaged history is refused, not half read', () => {
+    expect(history.historyOf({ a: [[1, 2, 3]] })).toEqual({ a: [[1, 2, 3]] });
+    expect(history.historyOf({ a: [[1, null, 3]] })).toBeUndefined();
+    expect(history.historyOf({ a: null })).toBeUndefined();
+    expect(history.historyOf([])).toBeUndefined();
   });
 });
 
@@ -343,7 +390,7 @@ describe('restart-preflight', () => {
       unreachable: new Map(),
       stale: [],
     },
-    units: [{ facts: { units: [], nowUs: 1, lastWords: new Map() } }],
+    units: [{ facts: { units: [], nowUs: 1, at: 0, lastWords: new Map(), leftOut: [] } }],
   });
 
   it('a healthy cluster, a non-leader node: GO', () => {

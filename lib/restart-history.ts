@@ -1,0 +1,66 @@
+// systemd's NRestarts never decays: it only says how often a unit restarted since it was last
+// started by hand (or the host booted). What matters is how often it restarts NOW, so each run
+// keeps a sample per unit (when, NRestarts, when its main process started) and the rate is the
+// growth across the samples of the kept window. A count that went DOWN was reset (a manual
+// restart, a snap refresh, a reboot): its new value is growth. A main process that started anew
+// while the count did not grow (apiserver-kicker restarts kubelite with snapctl, which resets
+// NRestarts) is one restart.
+
+/** One observation of a unit: wall-clock ms, NRestarts, and ExecMainStartTimestampMonotonic (0: none). */
+export type Sample = [at: number, restarts: number, startedUs: number];
+
+/** Samples per unit id, oldest first. */
+export type History = Record<string, Sample[]>;
+
+/** A rate is never extrapolated from less than this: one restart between two close runs is not 60/h. */
+const MIN_SPAN_MS = 3600_000;
+/** Bounded state: a check run every few seconds keeps only this many samples per unit. */
+const MAX_SAMPLES = 240;
+
+/** Restarts between two samples of one unit. */
+export function growth(a: Sample, b: Sample): number {
+  const counted = b[1] >= a[1] ? b[1] - a[1] : b[1];
+  const startedAnew = a[2] > 0 && b[2] > 0 && a[2] !== b[2];
+  return Math.max(counted, startedAnew ? 1 : 0);
+}
+
+/** The samples kept for the next run: those inside the window, or at least the newest older one. */
+export function kept(previous: Sample[], now: Sample, windowMs: number): Sample[] {
+  const older = previous.filter((s) => s[0] < now[0]);
+  const inside = older.filter((s) => s[0] >= now[0] - windowMs);
+  const base = inside.length ? inside : older.slice(-1);
+  return [...base, now].slice(-MAX_SAMPLES);
+}
+
+export interface Rate {
+  /** Restarts seen across the samples. */
+  restarts: number;
+  /** The span they cover, in ms. */
+  spanMs: number;
+  /** Restarts per hour over the span, at least an hour. */
+  perHour: number;
+}
+
+/** The restart rate the samples show; undefined with a single sample (nothing to compare). */
+export function rateOf(samples: Sample[]): Rate | undefined {
+  if (samples.length < 2) return undefined;
+  let restarts = 0;
+  for (let i = 1; i < samples.length; i++) restarts += growth(samples[i - 1]!, samples[i]!);
+  const spanMs = samples[samples.length - 1]![0] - samples[0]![0];
+  return { restarts, spanMs, perHour: (restarts * 3600_000) / Math.max(spanMs, MIN_SPAN_MS) };
+}
+
+/** The history of one host as a state file holds it, or why it cannot be used. */
+export function historyOf(value: unknown): History | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const out: History = {};
+  for (const [unit, samples] of Object.entries(value)) {
+    if (!Array.isArray(samples)) return undefined;
+    const good = samples.every(
+      (s: unknown) => Array.isArray(s) && s.length === 3 && s.every((n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0),
+    );
+    if (!good) return undefined;
+    out[unit] = [...(samples as Sample[])].sort((a, b) => a[0] - b[0]);
+  }
+  return out;
+}
