@@ -1,7 +1,16 @@
-// check_services through a stand-in systemctl on PATH that prints what systemd prints for
-// `systemctl show --property=...` (Key=Value lines in systemd's property order, a block per unit,
-// LoadState=not-found for a unit that does not exist) and records every argv it was given.
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// check_services through a stand-in systemctl on PATH (systemd cannot run here) and a $SNAP_DATA
+// of lock files as MicroK8s leaves them. The stand-in answers `systemctl show` the way systemd does,
+// each format from systemd's source:
+// - one `Key=Value` line per property (src/shared/bus-print-properties.c, bus_print_property_value),
+//   a list such as Names= space-separated;
+// - properties in systemd's order, not the -p order: the Service interface first (src/core/dbus-service.c:
+//   ... Result ... NRestarts, then the ExecMain* status), then the Unit interface (src/core/dbus-unit.c:
+//   Id, Names, ... LoadState, ActiveState, SubState, ... StateChangeTimestampMonotonic);
+// - an empty line before each unit's block after the first (src/systemctl/systemctl-show.c, show_one:
+//   `if (*new_line) printf("\n")`), a block for every unit named, LoadState=not-found for one that
+//   does not exist (its Id is the name asked).
+// It records every argv it is given, and can answer in the reverse order of the units asked.
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,124 +22,270 @@ interface Unit {
   sub?: string;
   result?: string;
   restarts?: number;
-  /** Seconds since the main process started (and since the last state change). */
-  upFor?: number;
-  notFound?: boolean;
+  /** CLOCK_MONOTONIC µs when the main process started (kept across runs unless it restarts). */
+  since: number;
 }
 
 /** CLOCK_MONOTONIC now, in microseconds: what systemd's *TimestampMonotonic values count. */
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
+/** A unit whose main process started upFor seconds ago (short: a test machine may have booted minutes ago). */
+const unit = (id: string, o: Partial<Omit<Unit, 'id' | 'since'>> & { upFor?: number } = {}): Unit => ({
+  id,
+  ...o,
+  since: monotonicUs() - (o.upFor ?? 60) * 1e6,
+});
+
 function block(u: Unit): string {
-  if (u.notFound) {
-    return [
-      'Result=success',
-      'NRestarts=0',
-      'ExecMainStartTimestampMonotonic=0',
-      `Id=${u.id}`,
-      'LoadState=not-found',
-      'ActiveState=inactive',
-      'SubState=dead',
-      'StateChangeTimestampMonotonic=0',
-    ].join('\n');
-  }
-  // Short durations: the monotonic clock starts at boot, and a test machine may have booted minutes ago.
-  const since = monotonicUs() - (u.upFor ?? 90) * 1e6;
   return [
     `Result=${u.result ?? 'success'}`,
     `NRestarts=${u.restarts ?? 0}`,
-    `ExecMainStartTimestampMonotonic=${u.active === 'failed' ? 0 : since}`,
+    `ExecMainStartTimestampMonotonic=${u.active === 'failed' ? 0 : u.since}`,
     `Id=${u.id}`,
+    `Names=${u.id}`,
     'LoadState=loaded',
     `ActiveState=${u.active ?? 'active'}`,
     `SubState=${u.sub ?? 'running'}`,
-    `StateChangeTimestampMonotonic=${since}`,
+    `StateChangeTimestampMonotonic=${u.since}`,
   ].join('\n');
 }
 
-/** A directory holding the stand-in systemctl; its argv log is beside it. */
-function standIn(units: Unit[]): { path: string; log: string } {
+const NOT_FOUND = [
+  'Result=success',
+  'NRestarts=0',
+  'ExecMainStartTimestampMonotonic=0',
+  'Id=%s',
+  'Names=%s',
+  'LoadState=not-found',
+  'ActiveState=inactive',
+  'SubState=dead',
+  'StateChangeTimestampMonotonic=0',
+].join('\\n');
+
+/** A stand-in systemctl knowing these units; its argv log is beside it. set() changes what it knows. */
+function standIn(units: Unit[], order: 'asked' | 'reversed' = 'asked') {
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-systemctl-'));
-  const out = join(dir, 'show.out');
   const log = join(dir, 'argv.log');
-  writeFileSync(out, `${units.map(block).join('\n\n')}\n`);
-  writeFileSync(join(dir, 'systemctl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\ncat "${out}"\n`);
+  mkdirSync(join(dir, 'units'));
+  const set = (us: Unit[]) => {
+    for (const u of us) writeFileSync(join(dir, 'units', u.id), `${block(u)}\n`);
+  };
+  set(units);
+  const collect = order === 'asked' ? 'list="$list $a"' : 'list="$a $list"';
+  writeFileSync(
+    join(dir, 'systemctl'),
+    `#!/bin/sh
+printf '%s\\n' "$*" >> "${log}"
+list=; named=
+for a in "$@"; do
+  if [ -n "$named" ]; then ${collect}; fi
+  [ "$a" = "--" ] && named=1
+done
+first=1
+for a in $list; do
+  [ $first = 1 ] || echo
+  first=0
+  if [ -f "${dir}/units/$a" ]; then cat "${dir}/units/$a"; else printf '${NOT_FOUND}\\n' "$a" "$a"; fi
+done
+`,
+  );
   chmodSync(join(dir, 'systemctl'), 0o755);
-  return { path: `${dir}:${process.env.PATH}`, log };
+  return { path: `${dir}:${process.env.PATH}`, log, set };
 }
 
-const DQ = 'snap.microk8s.daemon-k8s-dqlite.service';
-const KL = 'snap.microk8s.daemon-kubelite.service';
-const CT = 'snap.microk8s.daemon-containerd.service';
+/** $SNAP_DATA with these lock files in var/lock (as `microk8s join --worker` and friends leave them). */
+function snapData(...locks: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-snapdata-'));
+  mkdirSync(join(dir, 'var', 'lock'), { recursive: true });
+  for (const l of locks) writeFileSync(join(dir, 'var', 'lock', l), '');
+  return dir;
+}
 
-async function run(units: Unit[], args: string[] = []) {
-  const { path, log } = standIn(units);
-  const r = await runBuilt('check_services', args, { env: { ...process.env, PATH: path } });
-  return { ...r, argv: readFileSync(log, 'utf8').trim().split('\n') };
+const stateFile = () => join(mkdtempSync(join(tmpdir(), 'mk8s-services-state-')), 'services.json');
+
+const daemon = (name: string) => `snap.microk8s.daemon-${name}.service`;
+const DQ = daemon('k8s-dqlite');
+const KL = daemon('kubelite');
+const CT = daemon('containerd');
+const CA = daemon('cluster-agent');
+const KICK = daemon('apiserver-kicker');
+const PROXY = daemon('apiserver-proxy');
+const PROPS =
+  '--property=Id,Names,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainStartTimestampMonotonic,StateChangeTimestampMonotonic';
+
+/** A control-plane node that is not clustered: k8s-dqlite, kubelite, containerd, cluster-agent, apiserver-kicker. */
+const controlPlane = (o: Partial<Record<string, Partial<Unit> & { upFor?: number }>> = {}) =>
+  [DQ, KL, CT, CA, KICK].map((id) => unit(id, o[id] ?? {}));
+
+async function runWith(stand: ReturnType<typeof standIn>, args: string[], state = stateFile()) {
+  const r = await runBuilt('check_services', ['--min-uptime', '20s', '--state-file', state, ...args], {
+    env: { ...process.env, PATH: stand.path },
+  });
+  let argv: string[] = [];
+  try {
+    argv = readFileSync(stand.log, 'utf8').trim().split('\n');
+  } catch {
+    // systemctl was never asked.
+  }
+  return { ...r, argv };
 }
 
 describe('check_services', () => {
-  it('all units active with no restart: OK, and one read-only systemctl show', async () => {
-    const r = await run([{ id: DQ }, { id: KL }, { id: CT }]);
+  it('a control-plane node: the units its lock files say, one read-only systemctl show; a first sample is OK and says so', async () => {
+    const stand = standIn(controlPlane());
+    const r = await runWith(stand, ['--snap-data', snapData()]);
+    expect(r.argv).toEqual([`show --no-pager ${PROPS} -- ${DQ} ${KL} ${CT} ${CA} ${KICK}`]);
     expect(r.code).toBe(0);
-    expect(r.first).toMatch(
-      /^SERVICES OK - 3 units active, 0 restarts in all \| restarts=0c;10;50;0 restarts_k8s_dqlite=0c;;;0 uptime_k8s_dqlite=9\d(\.\d+)?s;;;0 /,
-    );
-    expect(r.argv).toEqual([
-      `show --no-pager --property=Id,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainStartTimestampMonotonic,StateChangeTimestampMonotonic -- ${DQ} ${KL} ${CT}`,
-    ]);
+    expect(r.first).toMatch(/^SERVICES OK - 5 units active, first sample \(restarts per hour from the next run\) \| /);
+    expect(r.perf.restarts_per_hour).toBe('U;3;10;0');
+    expect(r.perf.restarts_k8s_dqlite).toBe('0c;;;0');
+    expect(r.perf.uptime_k8s_dqlite).toMatch(/^(59|6\d)(\.\d+)?s;;;0$/);
+    expect(r.stdout).toMatch(/^first sample: restarts per hour are measured from the next run/m);
   });
 
-  it('k8s-dqlite at NRestarts=3794, up 20 s: CRITICAL naming it, with what to do and not to do', async () => {
-    const r = await run([{ id: DQ, restarts: 3794, upFor: 20 }, { id: KL }, { id: CT }]);
+  it('a worker: k8s-dqlite (inactive by design) and apiserver-kicker are not judged, apiserver-proxy is; OK, saying why', async () => {
+    const units = [KL, CT, CA, PROXY].map((id) => unit(id));
+    const stand = standIn([...units, unit(DQ, { active: 'inactive', sub: 'dead' })]);
+    const worker = snapData('no-k8s-dqlite', 'clustered.lock');
+    const state = stateFile();
+    const first = await runWith(stand, ['--snap-data', worker], state);
+    expect(first.argv).toEqual([`show --no-pager ${PROPS} -- ${KL} ${CT} ${CA} ${PROXY}`]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^k8s-dqlite left out: no-k8s-dqlite: a worker, inactive by design$/m);
+    expect(first.stdout).toMatch(/^apiserver-kicker left out: clustered\.lock/m);
+    const second = await runWith(stand, ['--snap-data', worker], state);
+    expect(second.code).toBe(0);
+    expect(second.first).toMatch(/^SERVICES OK - 4 units active, 0 restarts in \d+s \| restarts_per_hour=0;3;10;0 /);
+    expect(second.perf.restarts_k8s_dqlite).toBeUndefined();
+    const noProxy = await runWith(standIn(units), ['--snap-data', snapData('no-k8s-dqlite', 'clustered.lock', 'no-apiserver-proxy')]);
+    expect(noProxy.argv).toEqual([`show --no-pager ${PROPS} -- ${KL} ${CT} ${CA}`]);
+    expect(noProxy.code).toBe(0);
+  });
+
+  it('12 old restarts unchanged between runs are OK; 18 new ones within the window CRITICAL naming k8s-dqlite', async () => {
+    const old = controlPlane({ [DQ]: { restarts: 12 } });
+    const stand = standIn(old);
+    const locks = ['--snap-data', snapData()];
+    const state = stateFile();
+    expect((await runWith(stand, locks, state)).code).toBe(0);
+    const same = await runWith(stand, locks, state);
+    expect(same.code).toBe(0);
+    expect(same.first).toMatch(/^SERVICES OK - 5 units active, 0 restarts in \d+s \| restarts_per_hour=0;3;10;0 restarts=12c;;;0 /);
+    stand.set([{ ...old[0]!, restarts: 30 }]);
+    const loop = await runWith(stand, locks, state);
+    expect(loop.code).toBe(2);
+    expect(loop.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite restarted 18 times in \d+s \(18\/h\) \| /);
+    expect(loop.perf.restarts_per_hour).toBe('18;3;10;0');
+    // The absolute count stays in the perfdata.
+    expect(loop.perf.restarts).toBe('30c;;;0');
+    expect(loop.perf.restarts_k8s_dqlite).toBe('30c;;;0');
+    expect(loop.stdout).toMatch(/Never restart kubelite on other nodes while k8s-dqlite crash-loops/);
+  });
+
+  it('a count that went down (reset by a manual restart or refresh) counts its new value', async () => {
+    const before = controlPlane({ [KL]: { restarts: 40 } });
+    const stand = standIn(before);
+    const locks = ['--snap-data', snapData()];
+    const state = stateFile();
+    await runWith(stand, locks, state);
+    stand.set([{ ...before[1]!, restarts: 4 }]);
+    const r = await runWith(stand, locks, state);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^SERVICES WARNING - kubelite restarted 4 times in \d+s \(4\/h\) \| /);
+  });
+
+  it('a kicker-driven restart (NRestarts 0, up a few seconds) is WARNING', async () => {
+    const r = await runWith(standIn(controlPlane({ [KL]: { upFor: 5 } })), ['--snap-data', snapData()]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^SERVICES WARNING - kubelite restarted \ds ago \(NRestarts 0: by hand, by apiserver-kicker or at boot\) \| /);
+    expect(r.perf.restarts_kubelite).toBe('0c;;;0');
+  });
+
+  it('blocks answered out of order are matched by Id: the failed unit is the one named', async () => {
+    const units = controlPlane({ [KL]: { active: 'failed', sub: 'failed', result: 'exit-code', restarts: 5 } });
+    const r = await runWith(standIn(units, 'reversed'), ['--snap-data', snapData()]);
     expect(r.code).toBe(2);
-    expect(r.first).toMatch(
-      /^SERVICES CRITICAL - k8s_dqlite restarted 2\ds ago \(restart 3794\): restarting now \| restarts=3794c;10;50;0 restarts_k8s_dqlite=3794c;;;0 uptime_k8s_dqlite=2\d(\.\d+)?s;;;0/,
-    );
-    expect(r.stdout).toMatch(/^snap\.microk8s\.daemon-k8s-dqlite\.service: active \(running\), 3794 restarts, up 2\ds$/m);
-    expect(r.stdout).toMatch(/Never restart kubelite on other nodes while k8s-dqlite crash-loops/);
+    expect(r.first).toMatch(/^SERVICES CRITICAL - kubelite is failed \(exit-code\) \| /);
+    expect(r.perf.restarts_kubelite).toBe('5c;;;0');
+    expect(r.perf.restarts_k8s_dqlite).toBe('0c;;;0');
   });
 
-  it('a failed unit is CRITICAL; one stuck activating past --min-uptime is CRITICAL, activating just now WARNING', async () => {
-    const failed = await run([{ id: DQ }, { id: KL, active: 'failed', sub: 'failed', result: 'exit-code', restarts: 5 }, { id: CT }]);
-    expect(failed.code).toBe(2);
-    expect(failed.first).toMatch(/^SERVICES CRITICAL - kubelite is failed \(exit-code\)/);
-    const stuck = await run(
-      [{ id: DQ, active: 'activating', sub: 'auto-restart', restarts: 2, upFor: 50 }, { id: KL }, { id: CT }],
-      ['--min-uptime', '30s'],
-    );
+  it('a damaged state file: starting over, said in the long output, never an internal error', async () => {
+    for (const text of ['{"version":1,"hosts":{"":{"x":null}}}', '{"counts":null}', 'not json', '[]']) {
+      const state = stateFile();
+      writeFileSync(state, text);
+      const r = await runWith(standIn(controlPlane()), ['--snap-data', snapData()], state);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/state file .* is damaged, starting over/);
+      expect(r.stdout).not.toMatch(/internal error/);
+      expect(JSON.parse(readFileSync(state, 'utf8')).version).toBe(1);
+    }
+  });
+
+  it('no $SNAP_DATA: UNKNOWN naming why, unless --unit names the units', async () => {
+    const stand = standIn(controlPlane());
+    const none = await runWith(stand, ['--snap-data', '/nonexistent/microk8s']);
+    expect(none.code).toBe(3);
+    expect(none.first).toMatch(/^SERVICES UNKNOWN - \/nonexistent\/microk8s does not exist: this host is not a MicroK8s node/);
+    expect(none.argv).toEqual([]);
+    const named = await runWith(stand, ['--snap-data', '/nonexistent/microk8s', '--unit', KL]);
+    expect(named.code).toBe(0);
+    expect(named.argv).toEqual([`show --no-pager ${PROPS} -- ${KL}`]);
+  });
+
+  it('k8s-dqlite held back by low-memory-guard.lock: WARNING saying so', async () => {
+    const r = await runWith(standIn(controlPlane()), ['--snap-data', snapData('low-memory-guard.lock')]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^SERVICES WARNING - k8s-dqlite held back by low-memory-guard\.lock \| /);
+    expect(r.argv).toEqual([`show --no-pager ${PROPS} -- ${KL} ${CT} ${CA} ${KICK}`]);
+  });
+
+  it('one stuck activating past --min-uptime is CRITICAL, activating just now WARNING', async () => {
+    const stuck = await runWith(standIn(controlPlane({ [DQ]: { active: 'activating', sub: 'auto-restart', restarts: 2, upFor: 50 } })), [
+      '--snap-data',
+      snapData(),
+    ]);
     expect(stuck.code).toBe(2);
-    expect(stuck.first).toMatch(/k8s_dqlite activating for 5\ds(,|$| \|)/);
-    const now = await run([{ id: DQ, active: 'activating', sub: 'auto-restart', restarts: 2, upFor: 5 }, { id: KL }, { id: CT }]);
+    expect(stuck.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite activating for 5\ds \| /);
+    const now = await runWith(standIn(controlPlane({ [DQ]: { active: 'activating', sub: 'auto-restart', restarts: 2, upFor: 5 } })), [
+      '--snap-data',
+      snapData(),
+    ]);
     expect(now.code).toBe(1);
-    expect(now.first).toMatch(/k8s_dqlite activating for \ds: restarting now/);
+    expect(now.first).toMatch(/^SERVICES WARNING - k8s-dqlite activating for \ds: restarting now \| /);
   });
 
   it('a unit that does not exist is UNKNOWN naming it; a bad unit name never reaches systemctl', async () => {
-    const r = await run(
-      [{ id: 'snap.microk8s.daemon-k8s-dqlit.service', notFound: true }],
-      ['--unit', 'snap.microk8s.daemon-k8s-dqlit.service'],
-    );
+    const stand = standIn([]);
+    const r = await runWith(stand, ['--unit', 'snap.microk8s.daemon-k8s-dqlit.service']);
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/^SERVICES UNKNOWN - unit snap\.microk8s\.daemon-k8s-dqlit\.service does not exist on this host/);
-    const { path } = standIn([]);
-    const bad = await runBuilt('check_services', ['--unit', 'x; reboot'], { env: { ...process.env, PATH: path } });
+    const bad = await runWith(standIn([]), ['--unit', 'x; reboot']);
     expect(bad.code).toBe(3);
     expect(bad.first).toMatch(/invalid unit name 'x; reboot'/);
+    expect(bad.argv).toEqual([]);
   });
 
-  it('no systemd here, or an answer that is not what systemctl prints: UNKNOWN with the reason', async () => {
+  it('no systemd here, or an answer for another unit than asked (paired by position it would pass): UNKNOWN with the reason', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-systemctl-'));
     writeFileSync(
       join(dir, 'systemctl'),
       '#!/bin/sh\necho "System has not been booted with systemd as init system (PID 1). Can\'t operate." >&2\necho "Failed to connect to bus: Host is down" >&2\nexit 1\n',
       { mode: 0o755 },
     );
-    const down = await runBuilt('check_services', [], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+    const down = await runBuilt('check_services', ['--snap-data', snapData(), '--state-file', stateFile()], {
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+    });
     expect(down.code).toBe(3);
     expect(down.first).toMatch(/^SERVICES UNKNOWN - cannot ask systemd about the units: .*System has not been booted with systemd/);
-    const short = await run([{ id: DQ }]);
-    expect(short.code).toBe(3);
-    expect(short.first).toMatch(/systemctl show gave 1 answers for 3 units/);
+    const other = join(mkdtempSync(join(tmpdir(), 'mk8s-systemctl-')), 'systemctl');
+    writeFileSync(other, `#!/bin/sh\ncat <<'EOF'\n${block(unit(KL))}\nEOF\n`, { mode: 0o755 });
+    const wrong = await runBuilt('check_services', ['--unit', CT, '--state-file', stateFile()], {
+      env: { ...process.env, PATH: `${join(other, '..')}:${process.env.PATH}` },
+    });
+    expect(wrong.code).toBe(3);
+    expect(wrong.first).toMatch(
+      /^SERVICES UNKNOWN - systemctl show gave no answer for snap\.microk8s\.daemon-containerd\.service \(answers for: snap\.microk8s\.daemon-kubelite\.service\)/,
+    );
   });
 });
