@@ -72,6 +72,7 @@ const timeless = (first: string) =>
     .replace(/(_age|_time|uptime_\w+)=[\d.]+s/g, '$1=Ns')
     .replace(/\b\d+\.\d{3} s\b/g, 'N s')
     .replace(/since the previous run \S+ ago/g, 'since the previous run N ago')
+    .replace(/(\d+ restarts?) in \d[\dhms]*/g, '$1 in N')
     .replace(/free_pct=[\d.]+%/g, 'free_pct=N%')
     .replace(/[\d.]+% free on/g, 'N% free on')
     .replace(/\d+ in the last minute(, (rising|falling|steady))?/g, 'N in the last minute')
@@ -165,6 +166,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       if (l.includes('check_pod_restarts ')) l += ` --state-file ${dir}/run/pod-restarts.json`;
       if (l.includes('check_certs ')) l += ` --cert-dir ${certDir}`;
       if (/check_(services|restart_preflight) /.test(l)) l = `${onNode} ${l}`;
+      if (l.includes('check_services ')) l += ` ${here.servicesArgs.join(' ')} --state-file ${dir}/run/services.json`;
       if (/check_(dqlite|restart_preflight) /.test(l)) l += ` ${here.dqliteArgs.join(' ')}`;
       if (l.includes('check_dqlite_storage ')) l += ` --backend-dir ${here.dqliteArgs[3]}`;
       return { name, argv: l.split(' ') };
@@ -179,6 +181,9 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     // (Not spawnSync: the test API server answers from this very process.)
     const primed = await alone(restarts.argv);
     expect(primed.stdout).toMatch(/^POD-RESTARTS OK - .*restarts counted from now on/);
+    // check_services measures restarts per hour from its second run on, too.
+    const services = await alone(rendered.find((r) => r.argv.some((a) => a.endsWith('/check_services')))!.argv);
+    expect(services.stdout).toMatch(/^SERVICES OK - .*first sample/);
     writeNrpeConfig(join(dir, 'nrpe.cfg'), port, run, [
       `log_file=${run}/nrpe.log`,
       'connection_timeout=300',

@@ -1,6 +1,6 @@
 // Stand-ins for what a MicroK8s node has and this machine does not (systemd, the dqlite CLI and
 // its backend), printing exactly what the real programs print (see services.test.ts and
-// dqlite.test.ts for their formats).
+// dqlite.test.ts for their formats and the sources they are quoted from).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 export interface HealthyNode {
   /** Options for check_dqlite and check_restart_preflight: --dqlite-bin, --backend-dir. */
   dqliteArgs: string[];
+  /** Options for check_services: --snap-data of a single control-plane node. */
+  servicesArgs: string[];
   /** PATH with the stand-in systemctl first. */
   path: string;
   /** The bin directory holding the stand-ins. */
@@ -17,16 +19,20 @@ export interface HealthyNode {
 }
 
 /**
- * A node whose k8s-dqlite, kubelite and containerd run without a restart (systemctl show answers
- * a healthy block for each unit asked, started a minute ago), and whose dqlite cluster is this
- * one voter, listening, and its leader.
+ * A node whose MicroK8s services run without a restart (systemctl show answers a healthy block for
+ * each unit asked, started five minutes ago: past check_services' --min-uptime), whose $SNAP_DATA
+ * is a single control-plane node's (no lock file), and whose dqlite cluster is this one voter,
+ * listening, and its leader.
  */
 export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-'))): Promise<HealthyNode> {
   const bin = join(dir, 'bin');
   const backend = join(dir, 'backend');
   mkdirSync(bin, { recursive: true });
   mkdirSync(backend, { recursive: true });
-  const started = Number(process.hrtime.bigint() / 1000n) - 60_000_000;
+  // CLOCK_MONOTONIC counts from boot: on a machine up less than that, the boot itself.
+  const started = Math.max(1, Number(process.hrtime.bigint() / 1000n) - 300_000_000);
+  const snapData = join(dir, 'snap-data');
+  mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
   writeFileSync(
     join(bin, 'systemctl'),
     [
@@ -48,6 +54,7 @@ export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-')
   writeFileSync(join(bin, 'dqlite'), `#!/bin/sh\necho '2dc171858c3155be|${address}|voter'\necho '${address}'\n`, { mode: 0o755 });
   return {
     dqliteArgs: ['--dqlite-bin', join(bin, 'dqlite'), '--backend-dir', backend],
+    servicesArgs: ['--snap-data', snapData],
     path: `${bin}:${process.env.PATH}`,
     bin,
     close: () => voter.close(),
