@@ -2,7 +2,6 @@
 // operators, anything that talks to the API server), and a lifetime restart count says nothing
 // about now. This check keeps each container's restart count between runs and counts the pods
 // whose count grew since the previous run, and those in CrashLoopBackOff now.
-import { createHash } from 'node:crypto';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
@@ -14,7 +13,7 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Wire } from '../lib/sources/kube/client.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
-import { defaultStateFile, readState, writeState } from '../lib/state.ts';
+import { readState, scopedStateFile, writeState } from '../lib/state.ts';
 import { plural } from '../lib/text.ts';
 
 interface Args extends KubeArgs, NamespaceArgs {
@@ -132,11 +131,7 @@ export async function gather(
 /** One state file per API server and scope: a run over other namespaces must not read these counts. */
 function stateFileOf(args: Args, server: string, only: string[], excluded: string[]): string {
   if (args['state-file']) return args['state-file'];
-  const scope = createHash('sha1')
-    .update(JSON.stringify([only, excluded, args.selector ?? '']))
-    .digest('hex')
-    .slice(0, 8);
-  return defaultStateFile(`pod-restarts-${server.replace(/[^A-Za-z0-9.-]+/g, '_')}-${scope}.json`);
+  return scopedStateFile(`pod-restarts-${server.replace(/[^A-Za-z0-9.-]+/g, '_')}`, [only, excluded, args.selector ?? '']);
 }
 
 export const check: CheckDefinition<Args> = {

@@ -5,7 +5,6 @@
 // count (apiserver-kicker restarts kubelite with snapctl, which resets NRestarts). Which units
 // apply comes from MicroK8s' lock files, as `microk8s inspect` decides: a worker's k8s-dqlite is
 // inactive by design and no finding.
-import { createHash } from 'node:crypto';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { combine } from '../lib/plugin/combine.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
@@ -27,7 +26,7 @@ import {
   servicesOf,
 } from '../lib/sources/snap-locks.ts';
 import { type History, historyOf, kept, rateOf, type Sample } from '../lib/restart-history.ts';
-import { defaultStateFile, readState, writeState } from '../lib/state.ts';
+import { readState, scopedStateFile, writeState } from '../lib/state.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { forEachHost } from '../lib/sources/ssh/hosts.ts';
 import { plural, shorten } from '../lib/text.ts';
@@ -262,11 +261,7 @@ function remembered(file: string): { hosts: Record<string, History>; problem?: s
 /** One state file per set of hosts: a run over other hosts must not read (or drop) these samples. */
 function stateFileOf(args: Args): string {
   if (args['state-file']) return args['state-file'];
-  const scope = createHash('sha1')
-    .update(JSON.stringify([args.host ?? [], args.unit ?? [], args['snap-data']]))
-    .digest('hex')
-    .slice(0, 8);
-  return defaultStateFile(`services-${scope}.json`);
+  return scopedStateFile('services', [args.host ?? [], args.unit ?? [], args['snap-data']]);
 }
 
 export const check: CheckDefinition<Args> = {

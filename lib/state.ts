@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,6 +8,15 @@ import { FileError, readSmallFile } from './files.ts';
 export function defaultStateFile(name: string): string {
   const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
   return join(base, 'microk8s-checks', name);
+}
+
+/**
+ * A state file per scope (what a run looked at: a server, namespaces, hosts, units): runs over
+ * another scope must neither read nor overwrite these values.
+ */
+export function scopedStateFile(prefix: string, scope: unknown): string {
+  const hash = createHash('sha1').update(JSON.stringify(scope)).digest('hex').slice(0, 8);
+  return defaultStateFile(`${prefix}-${hash}.json`);
 }
 
 /** What the previous run left: its value, nothing (a first run), or why it cannot be used. */
