@@ -220,6 +220,27 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     }
   });
 
+  it("check_services --host reads that node's lock files there (ls of var/lock): none is UNKNOWN naming why", async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-services-state-')), 'services.json');
+    const args = ['--host', '127.0.0.1', ...ssh(), '--state-file', state];
+    const none = await runBuilt('check_services', [...args, '--snap-data', '/nonexistent/microk8s']);
+    expect(none.code).toBe(3);
+    expect(none.first).toMatch(
+      /^SERVICES UNKNOWN - 127\.0\.0\.1: cannot list \/nonexistent\/microk8s\/var\/lock: .*No such file or directory/,
+    );
+    // Lock files read there, then systemd asked there: this machine's systemctl, with no systemd running.
+    const here = await healthyNode();
+    try {
+      const read = await runBuilt('check_services', [...args, ...here.servicesArgs]);
+      expect(read.code).toBe(3);
+      expect(read.first).toMatch(
+        /^SERVICES UNKNOWN - 127\.0\.0\.1: cannot ask systemd about the units: .*snap\.microk8s\.daemon-k8s-dqlite\.service/,
+      );
+    } finally {
+      here.close();
+    }
+  });
+
   it('check_dqlite_storage --host: the same verdict as a local run (find, stat -f, df over SSH)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-backend-'));
     writeFileSync(join(dir, 'cluster.yaml'), 'x\n');
