@@ -55,7 +55,7 @@ export interface ServiceFacts {
   journalProblem?: string;
   /** MicroK8s units this node does not run, with why (from its lock files; none with --unit). */
   leftOut: NodeServices['leftOut'];
-  /** Why k8s-dqlite is held back on a node meant to run it. */
+  /** The lock file holding k8s-dqlite back on a node meant to run it. */
   heldBack?: string;
 }
 
@@ -107,7 +107,7 @@ export function evaluate(f: ServiceFacts, memory: Memory, j: Judgement): Outcome
   if (measured.length) v.measure(rateMetric, rateContext);
   else v.measure(rateContext.perfdata(rateMetric));
   v.measure({ label: 'restarts', value: found.length ? Math.max(...found.map((u) => u.restarts)) : NaN, uom: 'c', min: 0 });
-  if (f.heldBack) v.find(State.WARNING, `k8s-dqlite held back by ${f.heldBack.split(':')[0]}`);
+  if (f.heldBack) v.find(State.WARNING, `k8s-dqlite held back by ${f.heldBack}`);
   for (const u of f.units) {
     const name = displayName(u.id);
     const label = shortName(u.id);

@@ -102,7 +102,7 @@ export const serviceUnit = (name: string): string => `snap.microk8s.daemon-${nam
 export interface NodeServices {
   units: string[];
   leftOut: { unit: string; why: string }[];
-  /** Set while `low-memory-guard.lock` holds k8s-dqlite back on a node meant to run it. */
+  /** The lock file holding k8s-dqlite back on a node meant to run it (`low-memory-guard.lock`). */
   heldBack?: string;
 }
 
@@ -114,8 +114,8 @@ export function servicesOf(locks: NodeLocks): NodeServices {
   if (!runsDqlite(locks))
     leftOut.push({ unit: dqlite, why: `${LOCKS.noDqlite}: ${isWorker(locks) ? 'a worker' : 'external datastore'}, inactive by design` });
   else if (locks.has.lowMemoryGuard) {
-    heldBack = `${LOCKS.lowMemoryGuard}: MicroK8s holds k8s-dqlite back on this low-memory node until the lock is removed`;
-    leftOut.push({ unit: dqlite, why: heldBack });
+    heldBack = LOCKS.lowMemoryGuard;
+    leftOut.push({ unit: dqlite, why: `${heldBack}: MicroK8s holds k8s-dqlite back on this low-memory node until the lock is removed` });
   } else units.unshift(dqlite);
   const kicker = serviceUnit('apiserver-kicker');
   if (locks.has.clustered) leftOut.push({ unit: kicker, why: `${LOCKS.clustered}: not run on a clustered node` });
