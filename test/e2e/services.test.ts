@@ -139,7 +139,8 @@ describe('check_services', () => {
     expect(r.first).toMatch(/^SERVICES OK - 5 units active, first sample \(restarts per hour from the next run\) \| /);
     expect(r.perf.restarts_per_hour).toBe('U;3;10;0');
     expect(r.perf.restarts_k8s_dqlite).toBe('0c;;;0');
-    expect(r.perf.uptime_k8s_dqlite).toMatch(/^(59|6\d)(\.\d+)?s;;;0$/);
+    expect(r.perf.uptime_k8s_dqlite).toMatch(/^\d+(\.\d+)?s;;;0$/);
+    expect(Number.parseFloat(r.perf.uptime_k8s_dqlite!)).toBeGreaterThanOrEqual(59);
     expect(r.stdout).toMatch(/^first sample: restarts per hour are measured from the next run/m);
   });
 
@@ -197,7 +198,7 @@ describe('check_services', () => {
   it('a kicker-driven restart (NRestarts 0, up a few seconds) is WARNING', async () => {
     const r = await runWith(standIn(controlPlane({ [KL]: { upFor: 5 } })), ['--snap-data', snapData()]);
     expect(r.code).toBe(1);
-    expect(r.first).toMatch(/^SERVICES WARNING - kubelite restarted \ds ago \(NRestarts 0: by hand, by apiserver-kicker or at boot\) \| /);
+    expect(r.first).toMatch(/^SERVICES WARNING - kubelite restarted \d+s ago \(NRestarts 0: by hand, by apiserver-kicker or at boot\) \| /);
     expect(r.perf.restarts_kubelite).toBe('0c;;;0');
   });
 
@@ -246,13 +247,13 @@ describe('check_services', () => {
       snapData(),
     ]);
     expect(stuck.code).toBe(2);
-    expect(stuck.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite activating for 5\ds \| /);
+    expect(stuck.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite activating for \d+s \| /);
     const now = await runWith(standIn(controlPlane({ [DQ]: { active: 'activating', sub: 'auto-restart', restarts: 2, upFor: 5 } })), [
       '--snap-data',
       snapData(),
     ]);
     expect(now.code).toBe(1);
-    expect(now.first).toMatch(/^SERVICES WARNING - k8s-dqlite activating for \ds: restarting now \| /);
+    expect(now.first).toMatch(/^SERVICES WARNING - k8s-dqlite activating for \d+s: restarting now \| /);
   });
 
   it('a unit that does not exist is UNKNOWN naming it; a bad unit name never reaches systemctl', async () => {
