@@ -222,7 +222,8 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
 
   it("check_services --host reads that node's lock files there (ls of var/lock): none is UNKNOWN naming why", async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'mk8s-services-state-')), 'services.json');
-    const args = ['--host', '127.0.0.1', ...ssh(), '--state-file', state];
+    // -t 30: a loaded machine is slow to open SSH connections.
+    const args = ['--host', '127.0.0.1', ...ssh(), '--state-file', state, '-t', '30'];
     const none = await runBuilt('check_services', [...args, '--snap-data', '/nonexistent/microk8s']);
     expect(none.code).toBe(3);
     expect(none.first).toMatch(
