@@ -11,30 +11,32 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import {
+  isBackend,
   localBackend,
   remoteBackend,
   snapshotsOf,
   type BackendAccess,
   type BackendFile,
   type FsUsage,
+  type Snapshot,
 } from '../lib/sources/backend-dir.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { askFreePages } from '../lib/sources/dqlite-cluster.ts';
-import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
+import { DQLITE_BACKEND, DQLITE_BIN, DqliteError } from '../lib/sources/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
-import { isoSeconds, plural } from '../lib/text.ts';
+import { isoSeconds } from '../lib/text.ts';
 
 interface Args extends SshArgs {
   'backend-dir': string;
   'dqlite-bin': string;
-  'cadence-window': string;
+  'min-interval': string;
   'free-warning': number;
   'free-critical': number;
   freelist: boolean;
 }
 
-export const defaults = { warning: '50', critical: '150', cadenceWindow: '10m', freeWarning: 20, freeCritical: 10, freelistWarning: 50 };
+export const defaults = { warning: '50', critical: '150', minInterval: '5m', freeWarning: 20, freeCritical: 10, freelistWarning: 50 };
 
 /** What the backend directory and its filesystem showed. */
 export interface StorageFacts {
@@ -48,33 +50,72 @@ export interface StorageFacts {
 export interface StorageLimits {
   warning?: Range;
   critical?: Range;
-  cadenceSeconds: number;
+  /** Snapshots closer together than this are frequent: the operator's "more than one per 5 minutes". */
+  minIntervalSeconds: number;
   freeWarning: number;
   freeCritical: number;
 }
 
 const MB = 1024 * 1024;
 const round = (n: number) => Math.round(n * 10) / 10;
+const mb = (bytes: number) => round(bytes / MB);
+
+/**
+ * How often raft snapshots now: the gap between the two newest snapshots' mtimes (raft keeps two,
+ * so two files are all the history there is). Frequent only while it goes on: a burst whose
+ * newest snapshot is older than the limit has stopped.
+ */
+function cadenceOf(snapshots: Snapshot[], now: number, limitSeconds: number) {
+  const [newest, previous] = snapshots;
+  if (!newest || !previous) return { seconds: NaN, frequent: false };
+  const seconds = (newest.mtime - previous.mtime) / 1000;
+  // mtimes that contradict the index order (a copied or touched file) time nothing.
+  if (!(seconds > 0)) return { seconds: NaN, frequent: false, contradicts: `${newest.name} is not newer on disk than ${previous.name}` };
+  const going = now - newest.mtime < limitSeconds * 1000;
+  return { seconds, frequent: seconds < limitSeconds && going, stopped: seconds < limitSeconds && !going };
+}
 
 export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const v = new Verdict(check.name);
-  const snapshots = snapshotsOf(f.files);
+  const { snapshots, ignored } = snapshotsOf(f.files);
   const newest = snapshots[0];
-  const recent = snapshots.filter((s) => s.at >= f.now - l.cadenceSeconds * 1000);
-  const perHour = (recent.length * 3600) / l.cadenceSeconds;
+  const cadence = cadenceOf(snapshots, f.now, l.minIntervalSeconds);
   const freePct = f.fs.totalBytes ? (100 * f.fs.availBytes) / f.fs.totalBytes : NaN;
   // No snapshot yet (a young datastore) is a fact, not a failure to read: perfdata U, no judgement.
-  const sizeMetric = { label: 'snapshot_size', value: newest ? round(newest.size / MB) : NaN, uom: 'MB' as const, min: 0 };
+  const sizeMetric = { label: 'snapshot_size', value: newest ? mb(newest.size) : NaN, uom: 'MB' as const, min: 0 };
   const sizeState = newest ? v.measure(sizeMetric, new ScalarContext(l.warning, l.critical)) : v.measure(sizeMetric);
-  if (newest && sizeState !== State.OK)
-    v.find(sizeState, `newest snapshot ${round(newest.size / MB)} MB: each snapshot writes and ships the whole database`);
-  v.measure({ label: 'snapshots_per_hour', value: round(perHour), min: 0 });
+  v.measure({ label: 'snapshot_interval', value: round(cadence.seconds), uom: 's', min: 0 });
+  v.measure({ label: 'snapshots_per_hour', value: round(3600 / cadence.seconds), min: 0 });
+  const every = `every ${formatDuration(cadence.seconds)}`;
+  // Bloat is size AND cadence: a large snapshot is the database to rebuild; written more than once
+  // per --min-interval it is the storm itself (215-237 MB every ~2 minutes, the API server stalling).
+  if (newest && sizeState !== State.OK) {
+    const storm = cadence.frequent ? `, ${every} (more than one per ${formatDuration(l.minIntervalSeconds)})` : '';
+    v.find(
+      cadence.frequent ? State.CRITICAL : sizeState,
+      `newest snapshot ${mb(newest.size)} MB${storm}: each snapshot writes and ships the whole database`,
+    );
+  }
   // The ranges are the free-space rule; the finding only words the state they give.
   const freeState = v.measure(
     { label: 'free_pct', value: freePct, uom: '%', min: 0, max: 100 },
     new ScalarContext(Range.parse(`${l.freeWarning}:`), Range.parse(`${l.freeCritical}:`)),
   );
-  v.measure({ label: 'backend_size', value: round(f.files.reduce((n, x) => n + x.size, 0) / MB), uom: 'MB', min: 0 });
+  if (freeState === State.WARNING || freeState === State.CRITICAL)
+    v.find(freeState, `${f.fs.mount} is ${round(100 - freePct)}% full (${mb(f.fs.availBytes)} MB free)`);
+  // raft writes the next snapshot whole before it removes the oldest it keeps: without room for
+  // about twice the newest, the next one fails, and dqlite with it.
+  const needed = newest ? 2 * newest.size : 0;
+  v.measure(
+    { label: 'free', value: mb(f.fs.availBytes), uom: 'MB', min: 0 },
+    new ScalarContext(undefined, needed ? Range.parse(`${mb(needed)}:`) : undefined),
+  );
+  if (newest && f.fs.availBytes < needed)
+    v.find(
+      State.CRITICAL,
+      `${mb(f.fs.availBytes)} MB free on ${f.fs.mount}: the next snapshot needs about ${mb(needed)} MB (twice the newest)`,
+    );
+  v.measure({ label: 'backend_size', value: mb(f.files.reduce((n, x) => n + x.size, 0)), uom: 'MB', min: 0 });
   if (f.freePages) {
     const pct = f.freePages.pages ? (100 * f.freePages.free) / f.freePages.pages : 0;
     v.measure(
@@ -86,17 +127,14 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
         State.WARNING,
         `${round(pct)}% of the database is free pages (${f.freePages.free} of ${f.freePages.pages}): every snapshot copies them`,
       );
+    else v.detail(`${f.freePages.free} of ${f.freePages.pages} database pages free`);
   }
-  // More than one snapshot per 5 minutes.
-  if (perHour > 12)
-    v.find(
-      State.WARNING,
-      `${plural(recent.length, 'snapshot')} in the last ${formatDuration(l.cadenceSeconds)} (${round(perHour)}/h, more than one per 5 minutes)`,
-    );
-  if (freeState === State.WARNING || freeState === State.CRITICAL)
-    v.find(freeState, `${f.fs.mount} is ${round(100 - freePct)}% full (${round(f.fs.availBytes / MB)} MB free)`);
   if (!newest) v.detail(`no snapshot in ${f.backend} yet`);
-  for (const s of snapshots.slice(0, 5)) v.detail(`${s.name}: ${round(s.size / MB)} MB at ${isoSeconds(s.at)}`);
+  for (const s of snapshots) v.detail(`${s.name}: ${mb(s.size)} MB, written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`);
+  if (cadence.contradicts) v.detail(`cadence unknown: ${cadence.contradicts}`);
+  if (cadence.stopped)
+    v.detail(`the last snapshots came ${every}, but none for ${formatDuration((f.now - newest!.mtime) / 1000)}: not frequent now`);
+  for (const i of ignored) v.detail(`ignored ${i.name}: ${i.why}`);
   if (v.state === State.WARNING || v.state === State.CRITICAL) {
     v.detail(
       'A bloated database shrinks only by a rebuild: export, a fresh datastore, restore (a planned outage); restoring into the existing datastore shrinks nothing.',
@@ -104,9 +142,14 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
       'This check deletes nothing.',
     );
   }
+  const size = newest ? `newest snapshot ${mb(newest.size)} MB` : 'no snapshot yet';
+  const pace = Number.isFinite(cadence.seconds)
+    ? `${every} (${round(3600 / cadence.seconds)}/h)`
+    : cadence.contradicts
+      ? 'cadence unknown'
+      : newest && 'one snapshot, no cadence yet';
+  const head = [size, pace, `${round(freePct)}% free on ${f.fs.mount}`].filter(Boolean).join(', ');
   const problems = v.problems();
-  const size = newest ? `newest snapshot ${round(newest.size / MB)} MB` : 'no snapshot yet';
-  const head = `${size}, ${round(perHour)} snapshots/h, ${round(freePct)}% free on ${f.fs.mount}`;
   return v.outcome(problems.length ? `${problems.join(', ')} (${head})` : head);
 }
 
@@ -115,6 +158,10 @@ export async function gather(args: Args, access: BackendAccess, run: CommandRunn
   const backend = args['backend-dir'];
   deadline.activity = `reading ${backend}`;
   const [files, fs] = await Promise.all([access.list(backend), access.usage(backend)]);
+  if (!isBackend(files))
+    throw new DqliteError(`${backend} is not a dqlite backend: it holds no cluster.yaml or info.yaml`, {
+      fix: `check --backend-dir (MicroK8s: ${DQLITE_BACKEND}, on a node that runs k8s-dqlite)`,
+    });
   const freePages = args.freelist ? await askFreePages(run, deadline.signal, args['dqlite-bin'], backend) : undefined;
   return { backend, files, fs, now: Date.now(), freePages };
 }
@@ -128,7 +175,11 @@ export const check: CheckDefinition<Args> = {
   options: (y) =>
     sshOptions(y)
       .option('backend-dir', { type: 'string', default: DQLITE_BACKEND, describe: 'dqlite backend directory' })
-      .option('cadence-window', { type: 'string', default: defaults.cadenceWindow, describe: 'window over which snapshots are counted' })
+      .option('min-interval', {
+        type: 'string',
+        default: defaults.minInterval,
+        describe: 'snapshots closer together than this are frequent; a large snapshot written that often is CRITICAL',
+      })
       .option('free-warning', {
         type: 'number',
         default: defaults.freeWarning,
@@ -151,7 +202,7 @@ export const check: CheckDefinition<Args> = {
     const limits: StorageLimits = {
       warning,
       critical,
-      cadenceSeconds: parseDuration(args['cadence-window'], '--cadence-window'),
+      minIntervalSeconds: parseDuration(args['min-interval'], '--min-interval'),
       freeWarning: args['free-warning'],
       freeCritical: args['free-critical'],
     };

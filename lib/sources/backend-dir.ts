@@ -103,27 +103,66 @@ export function remoteBackend(run: CommandRunner, signal: AbortSignal): BackendA
   };
 }
 
+/** The node store files go-dqlite writes into every backend directory, whatever else is there yet. */
+const NODE_STORE = ['cluster.yaml', 'info.yaml'];
+
 /**
- * raft's snapshot files: snapshot-<term>-<index>-<timestamp ms>, each with a .meta beside it.
- * The data file's size is what every snapshot writes and ships to the followers.
+ * Whether a directory is a dqlite backend: one without cluster.yaml and info.yaml (a mistyped
+ * --backend-dir, /etc) would otherwise read as a young datastore with no snapshot yet.
+ */
+export function isBackend(files: BackendFile[]): boolean {
+  return files.some((f) => NODE_STORE.includes(f.name));
+}
+
+/**
+ * A raft snapshot: snapshot-<term>-<index>-<timestamp> holding the data, with a .meta beside it.
+ * The timestamp is uv_now(), milliseconds of the monotonic clock: since BOOT, restarting at every
+ * reboot, never a date, so it neither dates nor orders anything here.
  */
 export interface Snapshot {
   name: string;
   term: number;
   index: number;
-  /** When it was taken: the name's timestamp, else the file's mtime. */
-  at: number;
+  /** When raft finished writing it: the data file's mtime (ms since the epoch). */
+  mtime: number;
+  /** What every snapshot writes to disk and ships to followers. */
   size: number;
 }
 
-const SNAPSHOT = /^snapshot-(\d+)-(\d+)-(\d+)$/;
+/** A snapshot-like file raft would not load, and why. */
+export interface Ignored {
+  name: string;
+  why: string;
+}
 
-export function snapshotsOf(files: BackendFile[]): Snapshot[] {
-  return files
-    .map((f) => {
-      const m = SNAPSHOT.exec(f.name);
-      return m ? { name: f.name, term: Number(m[1]), index: Number(m[2]), at: Number(m[3]) || f.mtime, size: f.size } : undefined;
-    })
-    .filter((s): s is Snapshot => s !== undefined)
-    .sort((a, b) => b.at - a.at);
+const SNAPSHOT = /^snapshot-(\d+)-(\d+)-(\d+)(\.meta)?$/;
+
+/**
+ * The snapshots raft itself would list (src/raft/uv_snapshot.c, UvSnapshotInfoAppendIfMatch): a
+ * snapshot is its .meta with a non-empty data file beside it. raft writes the .meta first, so a
+ * .meta alone (or with an empty data file) is one being written; a data file without its .meta is
+ * an orphan raft removes at its next start. Neither is judged; both are named.
+ * Newest first by index, then term: within one raft log the term never falls as the index grows,
+ * so this is raft's own order (uvSnapshotCompare) for any real set of snapshots.
+ */
+export function snapshotsOf(files: BackendFile[]): { snapshots: Snapshot[]; ignored: Ignored[] } {
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const snapshots: Snapshot[] = [];
+  const ignored: Ignored[] = [];
+  for (const f of files) {
+    const m = SNAPSHOT.exec(f.name);
+    if (!m) continue;
+    if (m[4]) {
+      const data = byName.get(f.name.slice(0, -'.meta'.length));
+      if (!data || data.size === 0) ignored.push({ name: f.name, why: `its data file is ${data ? 'empty' : 'missing'}: being written` });
+      continue;
+    }
+    if (!byName.has(`${f.name}.meta`)) {
+      ignored.push({ name: f.name, why: 'no .meta beside it: an orphan raft removes at its next start' });
+      continue;
+    }
+    if (f.size > 0) snapshots.push({ name: f.name, term: Number(m[1]), index: Number(m[2]), mtime: f.mtime, size: f.size });
+  }
+  snapshots.sort((a, b) => b.index - a.index || b.term - a.term || b.mtime - a.mtime);
+  return { snapshots, ignored };
 }

@@ -1,10 +1,26 @@
-// check_dqlite_storage on real backend directories: snapshot files of real names and sizes
-// (sparse), a real small filesystem (tmpfs) filled to a given use, the stand-in dqlite CLI.
+// check_dqlite_storage on real backend directories: a real dqlite cluster's (dqlite-demo), and
+// fixtures of real names and sizes (sparse), a real small filesystem (tmpfs) filled to a given
+// use, the real v1 dqlite CLI and a stand-in for the v2/v3 one.
 import { execFileSync } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  ftruncateSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isoSeconds } from '../../lib/text.ts';
+import { dqliteUnavailable, startDqlite, type DqliteCluster, type DqliteNode } from '../helpers/dqlite.ts';
 import { runBuilt } from '../helpers/run.ts';
 
 const MB = 1024 * 1024;
@@ -18,7 +34,13 @@ function sparse(path: string, bytes: number, mtimeMs = Date.now()): void {
   utimesSync(path, mtimeMs / 1000, mtimeMs / 1000);
 }
 
-/** A backend as raft leaves it: segments, open-*, snapshots (taken agoSeconds ago) with .meta. */
+/** Milliseconds since boot now: what raft's uv_now() writes into a snapshot's name. */
+const sinceBoot = () => Math.round(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000);
+
+/**
+ * A backend as raft leaves it: segments, open-*, the node store, and snapshots (taken agoSeconds
+ * ago, by mtime) named snapshot-<term>-<index>-<ms since boot> with their .meta.
+ */
 function backend(snapshots: { mb: number; agoSeconds: number }[], dir = scratch()): string {
   sparse(join(dir, '0000000012981761-0000000012982784'), 8 * MB);
   sparse(join(dir, 'open-1'), 8 * MB);
@@ -26,10 +48,9 @@ function backend(snapshots: { mb: number; agoSeconds: number }[], dir = scratch(
     writeFileSync(join(dir, f), 'x\n');
   let index = 12982784;
   for (const s of snapshots) {
-    const at = Date.now() - s.agoSeconds * 1000;
     index += 1024;
-    const name = `snapshot-1-${index}-${at}`;
-    sparse(join(dir, name), Math.round(s.mb * MB), at);
+    const name = `snapshot-1-${index}-${Math.max(1, sinceBoot() - s.agoSeconds * 1000)}`;
+    sparse(join(dir, name), Math.round(s.mb * MB), Date.now() - s.agoSeconds * 1000);
     writeFileSync(join(dir, `${name}.meta`), 'meta');
   }
   return dir;
@@ -51,27 +72,76 @@ describe('check_dqlite_storage', () => {
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^DQLITE-STORAGE CRITICAL - newest snapshot 237 MB: each snapshot writes and ships the whole database/);
     expect(r.perf.snapshot_size).toBe('237MB;50;150;0');
+    expect(r.perf.snapshot_interval).toMatch(/^1200(\.\d)?s;;;0$/);
     expect(r.stdout).toMatch(/restoring into the existing datastore shrinks nothing/);
     expect(state(bloated)).toEqual(before);
     const healthy = await runBuilt('check_dqlite_storage', ['--backend-dir', backend([{ mb: 12.7, agoSeconds: 900 }])]);
     expect(healthy.code).toBe(0);
     expect(healthy.first).toMatch(
-      /^DQLITE-STORAGE OK - newest snapshot 12\.7 MB, 0 snapshots\/h, [\d.]+% free on \S+ \| snapshot_size=12\.7MB;50;150;0 snapshots_per_hour=0;;;0 free_pct=[\d.]+%;20:;10:;0;100 backend_size=28\.7MB;;;0$/,
+      /^DQLITE-STORAGE OK - newest snapshot 12\.7 MB, one snapshot, no cadence yet, [\d.]+% free on \S+ \| snapshot_size=12\.7MB;50;150;0 snapshot_interval=U;;;0 snapshots_per_hour=U;;;0 free_pct=[\d.]+%;20:;10:;0;100 free=[\d.]+MB;;25\.4:;0 backend_size=28\.7MB;;;0$/,
     );
   });
 
-  it('three snapshots in the last 6 minutes: WARNING', async () => {
-    const r = await runBuilt('check_dqlite_storage', [
+  it('60 MB snapshots 2 minutes apart: large AND frequent, CRITICAL; the same an hour apart: WARNING; small and frequent: OK', async () => {
+    const storm = await runBuilt('check_dqlite_storage', [
       '--backend-dir',
       backend([
-        { mb: 12, agoSeconds: 350 },
-        { mb: 12, agoSeconds: 200 },
-        { mb: 12, agoSeconds: 40 },
+        { mb: 60, agoSeconds: 200 },
+        { mb: 60, agoSeconds: 80 },
       ]),
     ]);
-    expect(r.code).toBe(1);
-    expect(r.first).toMatch(/3 snapshots in the last 10m \(18\/h, more than one per 5 minutes\)/);
-    expect(r.perf.snapshots_per_hour).toBe('18;;;0');
+    expect(storm.code).toBe(2);
+    expect(storm.first).toMatch(
+      /^DQLITE-STORAGE CRITICAL - newest snapshot 60 MB, every 2m \(more than one per 5m\): each snapshot writes and ships the whole database \(newest snapshot 60 MB, every 2m \(30\/h\), /,
+    );
+    expect(storm.perf.snapshot_interval).toBe('120s;;;0');
+    expect(storm.perf.snapshots_per_hour).toBe('30;;;0');
+    const rare = backend([
+      { mb: 60, agoSeconds: 3800 },
+      { mb: 60, agoSeconds: 200 },
+    ]);
+    expect((await runBuilt('check_dqlite_storage', ['--backend-dir', rare])).code).toBe(1);
+    expect((await runBuilt('check_dqlite_storage', ['--backend-dir', rare, '--min-interval', '2h'])).code).toBe(2);
+    const small = await runBuilt('check_dqlite_storage', [
+      '--backend-dir',
+      backend([
+        { mb: 2, agoSeconds: 20 },
+        { mb: 2, agoSeconds: 10 },
+      ]),
+    ]);
+    expect(small.code).toBe(0);
+    expect(small.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot 2 MB, every 10s \(360\/h\), /);
+  });
+
+  it('a directory that is not a dqlite backend (no cluster.yaml, no info.yaml): UNKNOWN naming why, not "no snapshot yet"', async () => {
+    for (const dir of ['/etc', scratch()]) {
+      const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
+      expect(r.code, r.first).toBe(3);
+      expect(r.first).toBe(
+        `DQLITE-STORAGE UNKNOWN - ${dir} is not a dqlite backend: it holds no cluster.yaml or info.yaml (fix: check --backend-dir (MicroK8s: /var/snap/microk8s/current/var/kubernetes/backend, on a node that runs k8s-dqlite))`,
+      );
+    }
+    // A young datastore with no snapshot yet is a backend: judged (free space), not refused.
+    const young = scratch();
+    writeFileSync(join(young, 'cluster.yaml'), '- Address: 127.0.0.1:19001\n  ID: 3297041220608546238\n  Role: 0\n');
+    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', young, '--free-warning', '0', '--free-critical', '0']);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - no snapshot yet, /);
+  });
+
+  it('stray snapshot files (no .meta, huge name numbers, empty) hide nothing: the 200 MB snapshot is judged', async () => {
+    const dir = backend([
+      { mb: 190, agoSeconds: 1500 },
+      { mb: 200, agoSeconds: 300 },
+    ]);
+    sparse(join(dir, 'snapshot-1-99999999-99999999999'), 1024);
+    writeFileSync(join(dir, 'snapshot-1-99999998-99999999998.meta'), 'meta');
+    sparse(join(dir, 'snapshot-1-99999998-99999999998'), 0);
+    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^DQLITE-STORAGE CRITICAL - newest snapshot 200 MB/);
+    expect(r.stdout).toMatch(/ignored snapshot-1-99999999-99999999999: no \.meta beside it/);
+    expect(r.stdout).toMatch(/ignored snapshot-1-99999998-99999999998\.meta: its data file is empty: being written/);
   });
 
   it('an unreadable backend directory: UNKNOWN with the least-privilege fix', async () => {
@@ -104,20 +174,27 @@ describe('check_dqlite_storage', () => {
   });
 
   describe.skipIf(process.getuid?.() !== 0)('on a real small filesystem', () => {
-    const mnt = scratch();
-    let mounted = false;
+    const mounts: string[] = [];
     afterAll(() => {
-      if (mounted) execFileSync('umount', [mnt]);
+      for (const m of mounts) execFileSync('umount', [m]);
     });
-
-    it('92% full: CRITICAL naming the mount; 85%: WARNING', async () => {
+    /** A fresh 100 MB tmpfs, or undefined where none can be mounted. */
+    const tmpfs = (): string | undefined => {
+      const mnt = scratch();
       try {
         execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=100m', 'tmpfs', mnt]);
-        mounted = true;
       } catch {
         console.warn('check_dqlite_storage free-space test: cannot mount a tmpfs here; skipped');
-        return;
+        return undefined;
       }
+      mounts.push(mnt);
+      return mnt;
+    };
+    const escaped = (s: string) => s.replace(/[.]/g, '\\.');
+
+    it('92% full: CRITICAL naming the mount; 85%: WARNING', async () => {
+      const mnt = tmpfs();
+      if (!mnt) return;
       const dir = join(mnt, 'backend');
       mkdirSync(dir);
       backend([{ mb: 5, agoSeconds: 900 }], dir);
@@ -125,11 +202,116 @@ describe('check_dqlite_storage', () => {
       execFileSync('fallocate', ['-l', '85M', join(mnt, 'fill')]);
       const warn = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
       expect(warn.code, warn.first).toBe(1);
-      expect(warn.first).toMatch(new RegExp(`^DQLITE-STORAGE WARNING - ${mnt.replace(/[.]/g, '\\.')} is 8\\d(\\.\\d)?% full`));
+      expect(warn.first).toMatch(new RegExp(`^DQLITE-STORAGE WARNING - ${escaped(mnt)} is 8\\d(\\.\\d)?% full`));
       execFileSync('fallocate', ['-l', '92M', join(mnt, 'fill')]);
       const crit = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
       expect(crit.code).toBe(2);
-      expect(crit.first).toMatch(new RegExp(`^DQLITE-STORAGE CRITICAL - ${mnt.replace(/[.]/g, '\\.')} is 9\\d(\\.\\d)?% full`));
+      expect(crit.first).toMatch(new RegExp(`^DQLITE-STORAGE CRITICAL - ${escaped(mnt)} is 9\\d(\\.\\d)?% full`));
     });
+
+    it('35% free, yet less than twice the newest snapshot: CRITICAL, the next snapshot would not fit', async () => {
+      const mnt = tmpfs();
+      if (!mnt) return;
+      const dir = join(mnt, 'backend');
+      mkdirSync(dir);
+      backend([{ mb: 30, agoSeconds: 900 }], dir);
+      execFileSync('fallocate', ['-l', '65M', join(mnt, 'fill')]);
+      const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
+      expect(r.code, r.first).toBe(2);
+      expect(r.first).toMatch(
+        new RegExp(
+          `^DQLITE-STORAGE CRITICAL - 3\\d(\\.\\d)? MB free on ${escaped(mnt)}: the next snapshot needs about 60 MB \\(twice the newest\\)`,
+        ),
+      );
+      expect(r.perf.free).toMatch(/^3\d(\.\d)?MB;;60:;0$/);
+      expect(r.perf.free_pct).toMatch(/^3\d(\.\d+)?%;20:;10:;0;100$/);
+    });
+  });
+});
+
+/** snapshot-<term>-<index>-<ms since boot>, as raft names them. */
+const parts = (name: string) => {
+  const [, term, index] = /^snapshot-(\d+)-(\d+)-\d+$/.exec(name)!;
+  return { term: Number(term), index: Number(index) };
+};
+
+describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage against a real dqlite cluster (dqlite-demo, the v1 CLI)', () => {
+  let cluster: DqliteCluster;
+  let node: DqliteNode;
+  /** The node's two real snapshots, newest (highest index) first, with their mtimes. */
+  let real: { name: string; term: number; index: number; mtime: number; size: number }[];
+
+  beforeAll(async () => {
+    cluster = await startDqlite(3);
+    await cluster.writeUntilSnapshots(2);
+    node = cluster.nodes[0]!;
+    real = cluster
+      .snapshots(node)
+      .map((name) => {
+        const st = statSync(join(node.backend, name));
+        return { name, ...parts(name), mtime: st.mtimeMs, size: st.size };
+      })
+      .sort((a, b) => b.index - a.index);
+  }, 180_000);
+  afterAll(async () => cluster?.stop());
+
+  it('real snapshots are dated by their files, never 1970; the interval is the gap between the two kept ones', async () => {
+    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', node.backend, '--free-warning', '0', '--free-critical', '0']);
+    expect(r.code, r.stdout).toBe(0);
+    const [newest, previous] = real;
+    const gap = (newest!.mtime - previous!.mtime) / 1000;
+    expect(gap).toBeGreaterThan(0);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ MB, every \d+s \([\d.]+\/h\), /);
+    expect(r.perf.snapshot_interval).toBe(`${Math.round(gap * 10) / 10}s;;;0`);
+    expect(r.perf.snapshots_per_hour).toBe(`${Math.round((3600 / gap) * 10) / 10};;;0`);
+    for (const s of real) expect(r.stdout).toContain(`${s.name}: `);
+    for (const s of real) expect(r.stdout).toContain(`written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`);
+    expect(r.stdout).not.toMatch(/1970/);
+  });
+
+  it('the real cadence fires the rule: a snapshot over -w written more than once per 5 minutes is CRITICAL', async () => {
+    const r = await runBuilt('check_dqlite_storage', [
+      '--backend-dir',
+      node.backend,
+      '-w',
+      '0',
+      '--free-warning',
+      '0',
+      '--free-critical',
+      '0',
+    ]);
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(/^DQLITE-STORAGE CRITICAL - newest snapshot [\d.]+ MB, every \d+s \(more than one per 5m\): /);
+  });
+
+  it('after a reboot the name number restarts: the newer snapshot (higher index, smaller number) is the newest', async () => {
+    // Real snapshot files, renamed as a reboot leaves them: the older one taken 3 days after the
+    // previous boot, the newer 4 s after this one; dated only by their mtimes, 2 minutes apart.
+    const dir = scratch();
+    for (const f of ['cluster.yaml', 'info.yaml']) copyFileSync(join(node.backend, f), join(dir, f));
+    const [newer, older] = real;
+    const place = (s: typeof newer, sinceBoot: number, agoSeconds: number, bytes = s!.size) => {
+      const name = `snapshot-${s!.term}-${s!.index}-${sinceBoot}`;
+      copyFileSync(join(node.backend, s!.name), join(dir, name));
+      copyFileSync(join(node.backend, `${s!.name}.meta`), join(dir, `${name}.meta`));
+      truncateSync(join(dir, name), bytes);
+      const at = (Date.now() - agoSeconds * 1000) / 1000;
+      utimesSync(join(dir, name), at, at);
+      return name;
+    };
+    place(older, 3 * 86_400_000, 150);
+    const newest = place(newer, 4000, 30, 60 * MB);
+    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir, '--free-warning', '0', '--free-critical', '0']);
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(/^DQLITE-STORAGE CRITICAL - newest snapshot 60 MB, every 2m \(more than one per 5m\)/);
+    expect(r.perf.snapshot_interval).toBe('120s;;;0');
+    expect(r.stdout).toContain(`${newest}: 60 MB, written ${isoSeconds(statSync(join(dir, newest)).mtimeMs)}`);
+    expect(r.stdout).not.toMatch(/1970/);
+  });
+
+  it('the data directory above the backend is not a backend: UNKNOWN', async () => {
+    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', node.dataDir]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/is not a dqlite backend: it holds no cluster\.yaml or info\.yaml/);
   });
 });
