@@ -21,15 +21,22 @@ import {
   type Snapshot,
 } from '../lib/sources/backend-dir.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
-import { askFreePages } from '../lib/sources/dqlite-cluster.ts';
-import { DQLITE_BACKEND, DQLITE_BIN, DqliteError } from '../lib/sources/dqlite.ts';
+import { askFreePages } from '../lib/sources/dqlite-sql.ts';
+import {
+  DQLITE_BACKEND,
+  DqliteError,
+  localCliFiles,
+  planCli,
+  remoteCliFiles,
+  type CliFiles,
+  type DqliteCli,
+} from '../lib/sources/dqlite.ts';
+import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { isoSeconds } from '../lib/text.ts';
 
-interface Args extends SshArgs {
-  'backend-dir': string;
-  'dqlite-bin': string;
+interface Args extends SshArgs, DqliteArgs {
   'min-interval': string;
   'free-warning': number;
   'free-critical': number;
@@ -45,6 +52,8 @@ export interface StorageFacts {
   fs: FsUsage;
   now: number;
   freePages?: { pages: number; free: number };
+  /** How the CLI was asked, when worth saying (without TLS on a backend with no TLS files). */
+  cliNote?: string;
 }
 
 export interface StorageLimits {
@@ -129,6 +138,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
       );
     else v.detail(`${f.freePages.free} of ${f.freePages.pages} database pages free`);
   }
+  if (f.cliNote) v.detail(`dqlite CLI ${f.cliNote}`);
   if (!newest) v.detail(`no snapshot in ${f.backend} yet`);
   for (const s of snapshots) v.detail(`${s.name}: ${mb(s.size)} MB, written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`);
   if (cadence.contradicts) v.detail(`cadence unknown: ${cadence.contradicts}`);
@@ -154,7 +164,13 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
 }
 
 /** The directory's files and filesystem (and, with --freelist, the free pages through the CLI). */
-export async function gather(args: Args, access: BackendAccess, run: CommandRunner, deadline: Deadline): Promise<StorageFacts> {
+export async function gather(
+  args: Args,
+  access: BackendAccess,
+  cliFiles: (cli: DqliteCli) => Promise<CliFiles>,
+  run: CommandRunner,
+  deadline: Deadline,
+): Promise<StorageFacts> {
   const backend = args['backend-dir'];
   deadline.activity = `reading ${backend}`;
   const [files, fs] = await Promise.all([access.list(backend), access.usage(backend)]);
@@ -162,8 +178,13 @@ export async function gather(args: Args, access: BackendAccess, run: CommandRunn
     throw new DqliteError(`${backend} is not a dqlite backend: it holds no cluster.yaml or info.yaml`, {
       fix: `check --backend-dir (MicroK8s: ${DQLITE_BACKEND}, on a node that runs k8s-dqlite)`,
     });
-  const freePages = args.freelist ? await askFreePages(run, deadline.signal, args['dqlite-bin'], backend) : undefined;
-  return { backend, files, fs, now: Date.now(), freePages };
+  if (!args.freelist) return { backend, files, fs, now: Date.now() };
+  const cli = dqliteCli(args);
+  const plan = planCli(cli, await cliFiles(cli));
+  if (!plan.asked) throw new DqliteError(`--freelist: the dqlite CLI is not asked: ${plan.why}`, { fix: plan.fix });
+  deadline.activity = 'asking the dqlite CLI for the free pages';
+  const freePages = await askFreePages(run, deadline.signal, plan, cli.database);
+  return { backend, files, fs, now: Date.now(), freePages, cliNote: plan.note };
 }
 
 export const check: CheckDefinition<Args> = {
@@ -173,8 +194,7 @@ export const check: CheckDefinition<Args> = {
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
   options: (y) =>
-    sshOptions(y)
-      .option('backend-dir', { type: 'string', default: DQLITE_BACKEND, describe: 'dqlite backend directory' })
+    dqliteOptions(sshOptions(y), 'for --freelist')
       .option('min-interval', {
         type: 'string',
         default: defaults.minInterval,
@@ -189,9 +209,8 @@ export const check: CheckDefinition<Args> = {
       .option('freelist', {
         type: 'boolean',
         default: false,
-        describe: 'also ask the dqlite CLI for the share of free pages (needs cluster.key)',
-      })
-      .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, for --freelist' }),
+        describe: 'also ask the dqlite CLI for the share of free pages (needs what check_dqlite needs to ask it)',
+      }),
   examples: [
     ['check_dqlite_storage', 'snapshots and free space of this node'],
     ['check_dqlite_storage --freelist', 'also the share of free pages in the database'],
@@ -206,10 +225,12 @@ export const check: CheckDefinition<Args> = {
       freeWarning: args['free-warning'],
       freeCritical: args['free-critical'],
     };
-    if (!args.host?.length) return evaluate(await gather(args, localBackend, localRunner, deadline), limits);
+    if (!args.host?.length)
+      return evaluate(await gather(args, localBackend, async (cli) => localCliFiles(cli), localRunner, deadline), limits);
     return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) => {
       const run = conn.runner();
-      return evaluate(await gather(args, remoteBackend(run, clock.signal), run, clock), limits);
+      const cliFiles = (cli: DqliteCli) => remoteCliFiles(cli, run, clock.signal);
+      return evaluate(await gather(args, remoteBackend(run, clock.signal), cliFiles, run, clock), limits);
     });
   },
 };

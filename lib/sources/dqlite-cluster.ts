@@ -209,38 +209,3 @@ export function probe(address: string, timeoutMs: number, signal: AbortSignal): 
     socket.once('error', (err: NodeJS.ErrnoException) => done(false, err.code ?? err.message));
   });
 }
-
-/**
- * The share of free pages in k8s' database: the CLI prints a SELECT's rows ("268790" and
- * "257710"), and runs anything else without printing, so the pragmas are asked as table-valued
- * functions. Both are reads, inside the CLI's own transaction.
- */
-export async function askFreePages(
-  run: CommandRunner,
-  signal: AbortSignal,
-  bin: string,
-  backend: string,
-): Promise<{ pages: number; free: number }> {
-  const f = backendFiles(backend);
-  const out = await run(
-    [
-      bin,
-      '-s',
-      `file://${f.clusterYaml}`,
-      '-c',
-      f.crt,
-      '-k',
-      f.key,
-      'k8s',
-      'SELECT * FROM pragma_page_count();SELECT * FROM pragma_freelist_count()',
-    ],
-    signal,
-  );
-  const [pages, free] = out
-    .trim()
-    .split('\n')
-    .map((l) => l.trim());
-  if (!pages || !free || !/^\d+$/.test(pages) || !/^\d+$/.test(free))
-    throw new DqliteError(`the dqlite CLI answered '${out.trim().slice(0, 60)}' to page_count and freelist_count: not two counts`);
-  return { pages: Number(pages), free: Number(free) };
-}

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoSeconds } from '../../lib/text.ts';
-import { dqliteUnavailable, startDqlite, type DqliteCluster, type DqliteNode } from '../helpers/dqlite.ts';
+import { DQLITE_CLI, dqliteUnavailable, startDqlite, type DqliteCluster, type DqliteNode } from '../helpers/dqlite.ts';
 import { runBuilt } from '../helpers/run.ts';
 
 const MB = 1024 * 1024;
@@ -159,17 +159,63 @@ describe('check_dqlite_storage', () => {
     );
   });
 
-  it('--freelist asks the dqlite CLI for the free pages (read-only SELECTs); 96% free is WARNING', async () => {
-    const dir = backend([{ mb: 12.7, agoSeconds: 900 }]);
+  /**
+   * A stand-in for the v2/v3 dqlite CLI (not packaged here), answering the two pragma SELECTs as
+   * go-dqlite prints them since v2.0.0 ("feat: tab writer", canonical/go-dqlite#314; v3
+   * internal/shell/shell.go processQuery): tabwriter.NewWriter(&sb, 0, 8, 1, '\t', 0), a header
+   * row of the column names, then the rows, each cell written as "%v\t", the whole trimmed of
+   * its last newline and printed with fmt.Println (cmd/dqlite/dqlite.go). With tabs as padding
+   * a cell is padded to the column's width (widest cell + 1, rounded up to 8) in whole tabs:
+   * "page_count" (10) takes one tab, "268790" two.
+   */
+  function v2Cli(pages: string, free: string): { cli: string; log: string } {
     const cli = join(scratch(), 'dqlite');
     const log = `${cli}.log`;
-    writeFileSync(cli, `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\necho 268790\necho 257710\n`, { mode: 0o755 });
+    writeFileSync(
+      cli,
+      [
+        '#!/bin/sh',
+        `printf '%s\\n' "$*" >> "${log}"`,
+        'for last; do :; done',
+        'case "$last" in',
+        `  *pragma_page_count*) printf 'page_count\\t\\n%s\\t\\t\\n' '${pages}' ;;`,
+        `  *pragma_freelist_count*) printf 'freelist_count\\t\\n%s\\t\\t\\n' '${free}' ;;`,
+        '  *) echo "Error: unexpected command" >&2; exit 1 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    return { cli, log };
+  }
+
+  it('--freelist through a v2/v3 CLI (a header row, tab-padded cells): read by column name; 96% free is WARNING', async () => {
+    const dir = backend([{ mb: 12.7, agoSeconds: 900 }]);
+    const { cli, log } = v2Cli('268790', '257710');
     const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir, '--freelist', '--dqlite-bin', cli]);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stdout).toBe(1);
     expect(r.first).toMatch(/^DQLITE-STORAGE WARNING - 95\.9% of the database is free pages \(257710 of 268790\)/);
     expect(r.perf.freelist_pct).toBe('95.9%;~:50;;0;100');
-    expect(execFileSync('cat', [log], { encoding: 'utf8' })).toBe(
-      `-s file://${dir}/cluster.yaml -c ${dir}/cluster.crt -k ${dir}/cluster.key k8s SELECT * FROM pragma_page_count();SELECT * FROM pragma_freelist_count()\n`,
+    // Two read-only SELECTs, each naming its column, with the backend's TLS pair, database k8s.
+    const tls = `-s file://${dir}/cluster.yaml -c ${dir}/cluster.crt -k ${dir}/cluster.key k8s`;
+    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).sort()).toEqual([
+      `${tls} SELECT freelist_count FROM pragma_freelist_count()`,
+      `${tls} SELECT page_count FROM pragma_page_count()`,
+    ]);
+  });
+
+  it('--freelist with an answer that is not a count, or a database that holds nothing: UNKNOWN naming it', async () => {
+    const dir = backend([{ mb: 12.7, agoSeconds: 900 }]);
+    const garbage = await runBuilt('check_dqlite_storage', ['--backend-dir', dir, '--freelist', '--dqlite-bin', v2Cli('<nil>', '0').cli]);
+    expect(garbage.code).toBe(3);
+    expect(garbage.first).toMatch(
+      /^DQLITE-STORAGE UNKNOWN - the dqlite CLI answered 'page_count <nil>' to SELECT page_count FROM pragma_page_count\(\): not one page_count count/,
+    );
+    // The CLI opens (creates) any database it is named: a wrong --database answers 1 page, 0 free.
+    const empty = await runBuilt('check_dqlite_storage', ['--backend-dir', dir, '--freelist', '--dqlite-bin', v2Cli('1', '0').cli]);
+    expect(empty.code).toBe(3);
+    expect(empty.first).toBe(
+      "DQLITE-STORAGE UNKNOWN - database 'k8s' holds no data (page_count 1) (fix: check --database (k8s-dqlite's is k8s))",
     );
   });
 
@@ -307,6 +353,29 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage against
     expect(r.perf.snapshot_interval).toBe('120s;;;0');
     expect(r.stdout).toContain(`${newest}: 60 MB, written ${isoSeconds(statSync(join(dir, newest)).mtimeMs)}`);
     expect(r.stdout).not.toMatch(/1970/);
+  });
+
+  it('--freelist through the real v1 CLI (rows without a header) with --database demo, asked without TLS', async () => {
+    const r = await runBuilt('check_dqlite_storage', [
+      '--backend-dir',
+      node.backend,
+      '--freelist',
+      '--database',
+      'demo',
+      '--dqlite-bin',
+      DQLITE_CLI,
+      '--free-warning',
+      '0',
+      '--free-critical',
+      '0',
+    ]);
+    expect(r.code, r.stdout).toBe(0);
+    const pages = Number(cluster.cli(node, 'SELECT page_count FROM pragma_page_count()'));
+    const free = Number(cluster.cli(node, 'SELECT freelist_count FROM pragma_freelist_count()'));
+    expect(pages).toBeGreaterThan(1);
+    expect(r.stdout).toContain(`${free} of ${pages} database pages free`);
+    expect(r.perf.freelist_pct).toBe(`${Math.round((1000 * free) / pages) / 10}%;~:50;;0;100`);
+    expect(r.stdout).toContain(`dqlite CLI asked without TLS: no cluster.crt or cluster.key in ${node.backend}`);
   });
 
   it('the data directory above the backend is not a backend: UNKNOWN', async () => {
