@@ -74,6 +74,7 @@ const timeless = (first: string) =>
     .replace(/since the previous run \S+ ago/g, 'since the previous run N ago')
     .replace(/(\d+ restarts?) in \d[\dhms]*/g, '$1 in N')
     .replace(/free_pct=[\d.]+%/g, 'free_pct=N%')
+    .replace(/ free=[\d.]+MB/g, ' free=NMB')
     .replace(/[\d.]+% free on/g, 'N% free on')
     .replace(/\d+ in the last minute(, (rising|falling|steady))?/g, 'N in the last minute')
     // An age in words ("newest bind 1h0m ago") moves on between the direct run and Nagios' own.
