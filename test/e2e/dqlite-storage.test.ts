@@ -307,7 +307,7 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage against
     const [newest, previous] = real;
     const gap = (newest!.mtime - previous!.mtime) / 1000;
     expect(gap).toBeGreaterThan(0);
-    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ MB, every \d+s \([\d.]+\/h\), /);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ MB, every [\dhms]+ \([\d.]+\/h\), /);
     expect(r.perf.snapshot_interval).toBe(`${Math.round(gap * 10) / 10}s;;;0`);
     expect(r.perf.snapshots_per_hour).toBe(`${Math.round((3600 / gap) * 10) / 10};;;0`);
     for (const s of real) expect(r.stdout).toContain(`${s.name}: `);
@@ -327,7 +327,7 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage against
       '0',
     ]);
     expect(r.code, r.stdout).toBe(2);
-    expect(r.first).toMatch(/^DQLITE-STORAGE CRITICAL - newest snapshot [\d.]+ MB, every \d+s \(more than one per 5m\): /);
+    expect(r.first).toMatch(/^DQLITE-STORAGE CRITICAL - newest snapshot [\d.]+ MB, every [\dhms]+ \(more than one per 5m\): /);
   });
 
   it('after a reboot the name number restarts: the newer snapshot (higher index, smaller number) is the newest', async () => {
