@@ -188,7 +188,8 @@ function stage(arch, work, log) {
   put(tree, `${DOC}/changelog.gz`, gzipSync(log.text, { level: 9 }));
   put(tree, `${DOC}/README.md.gz`, gzipSync(read('README.md'), { level: 9 }));
   copy(tree, join(ROOT, `nrpe/nagios/${NAME}.cfg`), `${DOC}/examples/nagios/${NAME}.cfg`);
-  copy(tree, join(ROOT, `nrpe/icinga2/${NAME}.conf`), `${DOC}/examples/icinga2/${NAME}.conf`);
+  for (const file of readdirSync(join(ROOT, 'nrpe/icinga2')).sort())
+    copy(tree, join(ROOT, 'nrpe/icinga2', file), `${DOC}/examples/icinga2/${file}`);
   copy(tree, join(ROOT, 'nrpe/rbac.yaml'), `${DOC}/examples/rbac.yaml`);
   copy(tree, join(HERE, 'lintian-overrides'), `/usr/share/lintian/overrides/${NAME}`);
 

@@ -14,7 +14,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import yargs, { type Argv } from 'yargs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommonArgs } from '../../lib/plugin/runner.ts';
 import { certFile } from '../apiserver/certs.ts';
 import { deployment, job, lease, node, pod, replicaSet, nodeLease } from '../apiserver/objects.ts';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
@@ -59,7 +61,38 @@ describe('nrpe/ definitions', () => {
       expect(icinga).toContain(`vars.nrpe_command = "${cmd!.name}"`);
     }
   });
+
+  it('define an Icinga 2 CheckCommand for every check, with every option of the check as an argument, and an agent service', async () => {
+    const conf = readFileSync(join(ROOT, 'nrpe/icinga2/commands.conf'), 'utf8');
+    const services = readFileSync(join(ROOT, 'nrpe/icinga2/agent-services.conf'), 'utf8');
+    for (const entry of REGISTRY) {
+      const command = `microk8s_${entry.command.replace(/^check_/, '')}`;
+      expect(conf, command).toContain(`command = [ PluginDir + "/${entry.command}" ]`);
+      const args = argumentsOf(conf, command);
+      expect(args, command).toEqual(expect.arrayContaining(['-w', '-c', ...(await optionsOf(entry)).map((k) => `--${k}`)]));
+      expect(services).toContain(`check_command = "${command}"`);
+    }
+  });
 });
+
+/** Every option of a check, as its --help lists it (aliases and -h/-V aside). */
+async function optionsOf(entry: (typeof REGISTRY)[number]): Promise<string[]> {
+  const def = (await entry.load()).check;
+  const y = def.options(yargs([]) as unknown as Argv<CommonArgs>) as unknown as {
+    getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> };
+  };
+  const o = y.getOptions();
+  const aliases = new Set(Object.values(o.alias).flat());
+  return Object.keys(o.key).filter((k) => !['help', 'version'].includes(k) && !aliases.has(k));
+}
+
+/** The argument keys of one CheckCommand in commands.conf. */
+function argumentsOf(conf: string, command: string): string[] {
+  const start = conf.indexOf(`object CheckCommand "${command}" {`);
+  if (start === -1) return [];
+  const body = conf.slice(start, conf.indexOf('\n}\n', start));
+  return [...body.matchAll(/^ {4}"(-[^"]+)" = \{/gm)].map((m) => m[1]!);
+}
 
 /**
  * A first line with the figures that change from one moment to the next masked: ages and

@@ -1,0 +1,234 @@
+// The shipped Icinga 2 definitions, loaded by Debian's real icinga2 (2.13): validated as the
+// README lays them out, and one check scheduled by a running Icinga 2 whose GraphiteWriter says
+// what state and perfdata it parsed. Every icinga2 here has its own config, state, cache, log and
+// run directories under a temp dir: /etc/icinga2 and the system service are never touched.
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REGISTRY } from '../../checks/registry.ts';
+import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
+import { DIST } from '../helpers/run.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SHIPPED = join(ROOT, 'nrpe/icinga2');
+const ICINGA2 = ['/usr/sbin/icinga2', '/usr/bin/icinga2'].find(existsSync);
+const unavailable = ICINGA2 ? undefined : 'needs icinga2 (apt-get install icinga2)';
+if (unavailable) console.warn(`Icinga 2 tests: ${unavailable}`);
+
+/** A private Icinga 2 tree: etc/ for the config, var/ for everything it writes. */
+function tree(): { dir: string; etc: string; defines: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-icinga2-'));
+  const etc = join(dir, 'etc');
+  mkdirSync(join(etc, 'zones.d'), { recursive: true });
+  const v = (d: string) => {
+    mkdirSync(join(dir, 'var', d), { recursive: true });
+    return join(dir, 'var', d);
+  };
+  const group = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
+  const defines = Object.entries({
+    ZonesDir: join(etc, 'zones.d'),
+    DataDir: v('lib'),
+    LogDir: v('log'),
+    CacheDir: v('cache'),
+    SpoolDir: v('spool'),
+    InitRunDir: v('run'),
+    RunAsUser: userInfo().username,
+    RunAsGroup: group,
+  }).flatMap(([k, value]) => ['-D', `${k}=${value}`]);
+  return { dir, etc, defines };
+}
+
+function validate(t: ReturnType<typeof tree>): { code: number; out: string } {
+  try {
+    const out = execFileSync(ICINGA2!, ['daemon', '-C', '-c', join(t.etc, 'icinga2.conf'), ...t.defines], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+    return { code: 0, out };
+  } catch (err) {
+    const e = err as { status: number; stdout: string };
+    return { code: e.status, out: e.stdout };
+  }
+}
+
+interface IcingaObject {
+  type: string;
+  name: string;
+  properties: Record<string, unknown>;
+}
+
+/** The objects `icinga2 daemon -C` wrote to its cache (netstrings of JSON, as `icinga2 object list` reads them). */
+function objects(t: ReturnType<typeof tree>): IcingaObject[] {
+  const text = readFileSync(join(t.dir, 'var/cache/icinga2.debug'), 'utf8');
+  const out: IcingaObject[] = [];
+  let i = 0;
+  const bytes = Buffer.from(text);
+  while (i < bytes.length) {
+    const colon = bytes.indexOf(':', i);
+    const len = Number(bytes.subarray(i, colon).toString());
+    out.push(JSON.parse(bytes.subarray(colon + 1, colon + 1 + len).toString()) as IcingaObject);
+    i = colon + 1 + len + 1;
+  }
+  return out;
+}
+
+const mainConf = (nodeName: string, pluginDir: string, extra = '') =>
+  `const PluginDir = ${JSON.stringify(pluginDir)}\nconst NodeName = ${JSON.stringify(nodeName)}\nconst ZoneName = "master"\ninclude <itl>\ninclude <plugins>\n${extra}`;
+
+describe.skipIf(unavailable)('the Icinga 2 definitions in a real Icinga 2', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) execFileSync('rm', ['-rf', d]);
+  });
+
+  /** The README's layout on a config master: zones.conf, the commands in a global zone, hosts and services in the master's. */
+  function masterLayout(): ReturnType<typeof tree> {
+    const t = tree();
+    dirs.push(t.dir);
+    copyFileSync(join(SHIPPED, 'example-zones.conf'), join(t.etc, 'zones.conf'));
+    const zone = (name: string, files: string[]) => {
+      mkdirSync(join(t.etc, 'zones.d', name));
+      for (const f of files) copyFileSync(join(SHIPPED, f), join(t.etc, 'zones.d', name, f));
+    };
+    zone('global-templates', ['commands.conf']);
+    zone('master', ['agent-services.conf', 'example-hosts.conf', 'microk8s-checks.conf']);
+    // A host on the NRPE route beside the agents (the ITL's nrpe command).
+    writeFileSync(
+      join(t.etc, 'zones.d/master/nrpe-host.conf'),
+      'object Host "k8s09" {\n  check_command = "hostalive"\n  address = "10.0.0.19"\n  vars.microk8s = true\n}\n',
+    );
+    writeFileSync(join(t.etc, 'icinga2.conf'), mainConf('icinga-master', '/usr/lib/nagios/plugins', 'include "zones.conf"\n'));
+    return t;
+  }
+
+  it('icinga2 daemon -C accepts the commands, the agent services, the example zones and hosts, and the NRPE route', () => {
+    const t = masterLayout();
+    const r = validate(t);
+    expect(r.code, r.out).toBe(0);
+    const all = objects(t);
+    const services = all.filter((o) => o.type === 'Service').map((o) => o.properties);
+    const on = (host: string) => services.filter((s) => s.host_name === host);
+    // Every check is a CheckCommand, and the node that runs the cluster-wide checks runs every one of them.
+    const commands = new Set(all.filter((o) => o.type === 'CheckCommand').map((o) => o.name));
+    for (const e of REGISTRY) expect(commands).toContain(`microk8s_${e.command.replace(/^check_/, '')}`);
+    expect(
+      on('k8s01')
+        .map((s) => s.check_command)
+        .sort(),
+    ).toEqual(REGISTRY.map((e) => `microk8s_${e.command.replace(/^check_/, '')}`).sort());
+    // Each agent runs its own node's checks; the cluster's API objects are checked once.
+    for (const host of ['k8s01', 'k8s02', 'k8s03']) for (const s of on(host)) expect(s.command_endpoint, String(s.name)).toBe(host);
+    expect(on('k8s02').map((s) => s.check_command)).not.toContain('microk8s_nodes');
+    expect(on('k8s02').map((s) => s.check_command)).toContain('microk8s_dqlite_lock');
+    expect(on('k8s02').length).toBeLessThan(on('k8s01').length);
+    // The NRPE host polls every NRPE command of nrpe/microk8s-checks.cfg.
+    expect(on('k8s09')).toHaveLength(REGISTRY.length);
+    expect(on('k8s09').every((s) => s.check_command === 'nrpe')).toBe(true);
+  });
+
+  it('icinga2 daemon -C fails on a broken definition (so the passing validation means something)', () => {
+    const t = masterLayout();
+    // The syntax error once shipped: an argument dictionary without separators.
+    writeFileSync(
+      join(t.etc, 'zones.d/global-templates/broken.conf'),
+      'object CheckCommand "broken" {\n  command = [ "/bin/true" ]\n  arguments = {\n    "-x" = { value = "$x$" repeat_key = true }\n  }\n}\n',
+    );
+    const r = validate(t);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/syntax error/);
+  });
+
+  it('a running Icinga 2 schedules check_dqlite_lock and parses its state and perfdata', async () => {
+    const t = tree();
+    dirs.push(t.dir);
+    const fmt = (d: Date) =>
+      `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, '0')} ${d.toTimeString().slice(0, 8)}`;
+    const log = join(t.dir, 'kine.log');
+    writeFileSync(
+      log,
+      `${[30, 40, 50].map((age) => `${fmt(at(age))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${logrus(at(age), 'error', LOCK_TXN)}`).join('\n')}\n`,
+    );
+    // Icinga 2's GraphiteWriter sends what it parsed from the plugin's output: one line per value.
+    const lines: string[] = [];
+    const graphite = createServer((socket) => {
+      let buf = '';
+      socket.setEncoding('utf8').on('data', (d: string) => {
+        buf += d;
+        const parts = buf.split('\n');
+        buf = parts.pop()!;
+        lines.push(...parts);
+      });
+    });
+    await new Promise<void>((ok) => graphite.listen(0, '127.0.0.1', ok));
+    const port = (graphite.address() as AddressInfo).port;
+    copyFileSync(join(SHIPPED, 'commands.conf'), join(t.etc, 'commands.conf'));
+    writeFileSync(
+      join(t.etc, 'icinga2.conf'),
+      mainConf(
+        'icinga-test',
+        DIST,
+        `include "commands.conf"
+object CheckerComponent "checker" { }
+object GraphiteWriter "graphite" {
+  host = "127.0.0.1"
+  port = ${port}
+  enable_send_thresholds = true
+  enable_send_metadata = true
+}
+object Host "k8s02" {
+  check_command = "dummy"
+  enable_active_checks = false
+}
+object Service "microk8s-dqlite-lock" {
+  host_name = "k8s02"
+  check_command = "microk8s_dqlite_lock"
+  check_interval = 2s
+  retry_interval = 2s
+  vars.microk8s_dqlite_lock_log_file = ${JSON.stringify(log)}
+  vars.microk8s_dqlite_lock_warning = "2"
+  vars.microk8s_dqlite_lock_critical = "10"
+}
+`,
+      ),
+    );
+    const daemon = spawn(ICINGA2!, ['daemon', '-c', join(t.etc, 'icinga2.conf'), ...t.defines], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    daemon.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
+    daemon.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
+    const prefix = 'icinga2.k8s02.services.microk8s-dqlite-lock.microk8s_dqlite_lock.';
+    const value = (path: string) => lines.find((l) => l.startsWith(`${prefix}${path} `))?.split(' ')[1];
+    try {
+      for (let i = 0; i < 240 && !(value('metadata.state') && value('perfdata.locked.value')); i++) {
+        if (daemon.exitCode !== null) break;
+        await new Promise((ok) => setTimeout(ok, 250));
+      }
+      expect(value('metadata.state'), `${output}\n${lines.join('\n')}`).toBe('1');
+      expect(value('perfdata.locked.value')).toBe('3');
+      expect(value('perfdata.locked.warn')).toBe('2');
+      expect(value('perfdata.locked.crit')).toBe('10');
+      expect(value('perfdata.locked.min')).toBe('0');
+      expect(value('perfdata.locked_last_min.value')).toBe('3');
+    } finally {
+      if (daemon.exitCode === null) {
+        const gone = new Promise((ok) => daemon.once('exit', ok));
+        daemon.kill('SIGTERM');
+        await gone;
+      }
+      graphite.close();
+    }
+    // Icinga 2's own children (its umbrella and process-spawn helper) went with it.
+    const left = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(t.etc);
+        } catch {
+          return false;
+        }
+      });
+    expect(left).toEqual([]);
+  }, 90_000);
+});
