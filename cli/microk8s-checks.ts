@@ -6,7 +6,7 @@ import yargs from 'yargs';
 import { REGISTRY, type Entry, type Needs, type Passes } from '../checks/registry.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
-import { summaryText, toJson } from '../lib/plugin/output.ts';
+import { renderMany, summaryText } from '../lib/plugin/output.ts';
 import { UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import {
@@ -20,19 +20,13 @@ import {
   type CheckDefinition,
 } from '../lib/plugin/runner.ts';
 import { State, stateName, worst } from '../lib/plugin/state.ts';
-import type { Outcome } from '../lib/plugin/verdict.ts';
+import type { Outcome, Skipped } from '../lib/plugin/verdict.ts';
 import { shareReads, type SharedReads } from '../lib/shared-reads.ts';
 import { MICROK8S_CERT_DIR } from '../lib/sources/certs.ts';
 import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
 import { loadKubeConfig } from '../lib/sources/kube/client.ts';
 
 const COLORS: Record<string, string> = { OK: '32', WARNING: '33', CRITICAL: '31', UNKNOWN: '35' };
-
-/** A check `all` did not run here, and why: said in the table and the JSON, never left out silently. */
-interface Skipped {
-  check: string;
-  why: string;
-}
 
 function table(outcomes: Outcome[], skipped: Skipped[], color: boolean): string {
   const w = Math.max(5, ...outcomes.map((o) => o.check.length), ...skipped.map((s) => s.check.length));
@@ -43,8 +37,6 @@ function table(outcomes: Outcome[], skipped: Skipped[], color: boolean): string 
   for (const s of skipped) lines.push(`${s.check.padEnd(w)}  ${'skipped'.padEnd(8)}  ${summaryText(s.why)}`);
   return `${lines.join('\n')}\n`;
 }
-
-const skippedJson = (s: Skipped) => ({ check: s.check, state: 'SKIPPED', code: null, summary: s.why, metrics: [], details: [] });
 
 interface Run {
   def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>;
@@ -104,7 +96,7 @@ async function main(): Promise<void> {
       return true;
     })
     .option('timeout', { alias: 't', type: 'number', default: 10, describe: 'deadline for all checks together, seconds' })
-    .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
+    .option('format', { choices: ['table', 'json', 'openmetrics', 'junit'] as const, default: 'table' as const })
     .option('kubeconfig', { type: 'string' })
     .option('context', { type: 'string' })
     .option('node', { type: 'string', describe: 'node for calico-routes and restart-preflight (default: this host)' })
@@ -157,7 +149,7 @@ async function main(): Promise<void> {
     // Each check under its own view of the deadline: a row names what that check waited for.
     const outcomes = results.map((o, i) => o ?? cannotTell(chosen[i]!, clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
-    if (args.format === 'json') finish(`${JSON.stringify([...outcomes.map(toJson), ...skipped.map(skippedJson)])}\n`, state);
+    if (args.format !== 'table') finish(renderMany(outcomes, skipped, args.format, 'microk8s-checks'), state);
     if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);
     finish(
       `${table(outcomes, skipped, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR))}worst: ${stateName(state)}\n`,

@@ -1,8 +1,12 @@
+import { junit } from './junit.ts';
+import { openMetrics } from './openmetrics.ts';
 import { formatPerfdata } from './perfdata.ts';
 import { State, stateName } from './state.ts';
-import type { Outcome } from './verdict.ts';
+import type { Outcome, Skipped } from './verdict.ts';
 
-export type Format = 'nagios' | 'json';
+/** Every format a check prints; each but nagios also serves `microk8s-checks all` (renderMany). */
+export const FORMATS = ['nagios', 'json', 'openmetrics', 'junit'] as const;
+export type Format = (typeof FORMATS)[number];
 
 export const DEFAULT_LONG_OUTPUT_BYTES = 4096;
 
@@ -24,10 +28,24 @@ export function summaryText(summary: string): string {
   return text.length <= MAX_SUMMARY_CHARS ? text : `${text.slice(0, MAX_SUMMARY_CHARS - 3)}...`;
 }
 
+/** The first line as Nagios shows it, without perfdata: CHECK STATE - summary. */
+export const headline = (outcome: Outcome) => `${outcome.check} ${stateName(outcome.state)} - ${summaryText(outcome.summary)}`;
+
+/** The format a command line asks for, before it is parsed (a usage error is printed in it too). */
+export function requestedFormat(argv: string[]): Format {
+  for (const [i, arg] of argv.entries()) {
+    const value = arg.startsWith('--format=') ? arg.slice('--format='.length) : arg === '--format' ? argv[i + 1] : undefined;
+    const known = FORMATS.find((f) => f === value);
+    if (known) return known;
+  }
+  return 'nagios';
+}
+
 export function render(outcome: Outcome, format: Format, longOutputBytes = DEFAULT_LONG_OUTPUT_BYTES): string {
   if (format === 'json') return `${JSON.stringify(toJson(outcome))}\n`;
+  if (format !== 'nagios') return renderMany([outcome], [], format, outcome.check);
   const perf = outcome.perfdata.map(formatPerfdata).join(' ');
-  const first = `${outcome.check} ${stateName(outcome.state)} - ${summaryText(outcome.summary)}${perf ? ` | ${perf}` : ''}`;
+  const first = `${headline(outcome)}${perf ? ` | ${perf}` : ''}`;
   const long = capLines(outcome.details.map(sanitize), longOutputBytes);
   return `${[first, ...long].join('\n')}\n`;
 }
@@ -48,6 +66,18 @@ function capLines(lines: string[], budget: number): string[] {
   kept.push(`... ${cut} more line${cut === 1 ? '' : 's'} cut at ${budget} bytes (--format json shows all)`);
   return kept;
 }
+
+/**
+ * Outcomes in a format for machines, whole (no long output limit): one check's, or every check of
+ * `microk8s-checks all` with those that did not apply (JSON: always an array). suite names a JUnit report.
+ */
+export function renderMany(outcomes: Outcome[], skipped: Skipped[], format: Exclude<Format, 'nagios'>, suite: string): string {
+  if (format === 'openmetrics') return openMetrics(outcomes, skipped);
+  if (format === 'junit') return junit(outcomes, skipped, { name: suite }, headline);
+  return `${JSON.stringify([...outcomes.map(toJson), ...skipped.map(skippedJson)])}\n`;
+}
+
+const skippedJson = (s: Skipped) => ({ check: s.check, state: 'SKIPPED', code: null, summary: s.why, metrics: [], details: [] });
 
 /** An outcome as --format json gives it, alone or as an element of `microk8s-checks all`'s array. */
 export function toJson(outcome: Outcome): Record<string, unknown> {

@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../log.ts';
 import type { SharedReads } from '../shared-reads.ts';
 import { Deadline } from './deadline.ts';
 import { finish } from './exit.ts';
-import { DEFAULT_LONG_OUTPUT_BYTES, render, unknownOutcome, type Format } from './output.ts';
+import { DEFAULT_LONG_OUTPUT_BYTES, FORMATS, render, requestedFormat, unknownOutcome, type Format } from './output.ts';
 import { Range } from './range.ts';
 import { State } from './state.ts';
 import type { Outcome } from './verdict.ts';
@@ -153,7 +153,7 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     })
     .option('timeout', { alias: 't', type: 'number', default: 10, describe: 'whole-run deadline in seconds; past it: UNKNOWN' })
     .option('verbose', { alias: 'v', type: 'count', describe: 'more detail on stderr (repeatable)' })
-    .option('format', { type: 'string', choices: ['nagios', 'json'] as const, default: 'nagios' as Format, describe: 'output format' })
+    .option('format', { type: 'string', choices: FORMATS, default: 'nagios' as Format, describe: 'output format' })
     .option('max-long-output', { type: 'number', default: DEFAULT_LONG_OUTPUT_BYTES, describe: 'long output limit in bytes' })
     .option('help', { alias: 'h', type: 'boolean', describe: 'show this help' })
     .option('version', { alias: 'V', type: 'boolean', describe: 'show the version' })
@@ -230,9 +230,6 @@ export async function outcomeOf<A>(
     return cannotTell(def, deadline.signal.aborted ? deadline.reason() : reasonOf(err), err instanceof UsageError);
   }
 }
-
-const requestedFormat = (argv: string[]): Format =>
-  argv.includes('--format=json') || argv.join(' ').includes('--format json') ? 'json' : 'nagios';
 
 export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = process.argv.slice(2)): Promise<never> {
   let format = requestedFormat(argv);

@@ -17,6 +17,12 @@ export interface Outcome {
   details: string[];
 }
 
+/** A check that did not run because it does not apply on this host (`microk8s-checks all`), and why. */
+export interface Skipped {
+  check: string;
+  why: string;
+}
+
 /**
  * Collects metrics (judged by a context or only reported), findings and long-output lines,
  * then yields the Outcome whose state is the worst of them. The summary is worded in one place,

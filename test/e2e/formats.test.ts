@@ -1,0 +1,233 @@
+// --format openmetrics and --format junit, for one check and for `microk8s-checks all`, judged by
+// the real readers: promtool (Debian's prometheus) checks the exposition and the alert rules,
+// xmllint (libxml2-utils) the JUnit XML. The same verdicts as --format json, in other clothes.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { job, lease, node } from '../apiserver/objects.ts';
+import { useCluster, type TestCluster } from '../helpers/cluster.ts';
+import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
+import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
+import { runBuilt } from '../helpers/run.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find(existsSync);
+const XMLLINT = ['/usr/bin/xmllint'].find(existsSync);
+if (!PROMTOOL) console.warn('OpenMetrics tests: need promtool (apt-get install prometheus)');
+if (!XMLLINT) console.warn('JUnit tests: need xmllint (apt-get install libxml2-utils)');
+
+/** promtool check metrics on a text: its exit code and what it said (lint problems included). */
+function promtool(text: string): { code: number | null; said: string } {
+  const r = spawnSync(PROMTOOL!, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  return { code: r.status, said: `${r.stdout}${r.stderr}` };
+}
+
+/** xmllint --noout: exit 0 only for well-formed XML. */
+function wellFormed(xml: string): { code: number | null; said: string } {
+  const r = spawnSync(XMLLINT!, ['--noout', '-'], { input: xml, encoding: 'utf8' });
+  return { code: r.status, said: r.stderr };
+}
+
+/** An XPath expression's value in a document, by xmllint (the real parser, not a regex). */
+function xpath(xml: string, expr: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'mk8s-junit-')), 'report.xml');
+  writeFileSync(file, xml);
+  return execFileSync(XMLLINT!, ['--xpath', expr, file], { encoding: 'utf8' }).replace(/\n$/, '');
+}
+
+/** The testcases of a JUnit report. */
+function testcases(xml: string): { name: string; kind: string; message: string; text: string }[] {
+  const file = join(mkdtempSync(join(tmpdir(), 'mk8s-junit-')), 'report.xml');
+  writeFileSync(file, xml);
+  const xpath = (expr: string) => execFileSync(XMLLINT!, ['--xpath', expr, file], { encoding: 'utf8' }).replace(/\n$/, '');
+  const n = Number(xpath('count(/testsuites/testsuite/testcase)'));
+  return Array.from({ length: n }, (_, i) => {
+    const at = `/testsuites/testsuite/testcase[${i + 1}]`;
+    const kind = ['failure', 'error', 'skipped'].find((k) => Number(xpath(`count(${at}/${k})`)) === 1) ?? '';
+    return {
+      name: xpath(`string(${at}/@name)`),
+      kind,
+      message: kind ? xpath(`string(${at}/${kind}/@message)`) : '',
+      text: kind ? xpath(`string(${at}/${kind})`) : '',
+    };
+  });
+}
+
+interface Row {
+  check: string;
+  state: string;
+  code: number | null;
+  summary: string;
+  details: string[];
+}
+
+const cluster = useCluster();
+let c: TestCluster;
+beforeEach(() => {
+  c = cluster();
+});
+const kc = () => ['--kubeconfig', c.kubeconfig];
+
+const healthy = () => {
+  c.api.add(
+    'nodes',
+    node({ name: 'k8s01', ip: '10.0.0.11' }),
+    node({ name: 'k8s02', ip: '10.0.0.12' }),
+    node({ name: 'k8s03', ip: '10.0.0.13' }),
+  );
+  c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
+  return makeJournal([{ age: 30, service: DQLITE, message: 'Serving dqlite on 10.0.0.12:19001' }]);
+};
+
+/** A lock storm: 60 lock lines in 5 minutes, a node NotReady, 300 finished Jobs, an expired lease. */
+const storming = () => {
+  c.api.add(
+    'nodes',
+    node({ name: 'k8s01', ip: '10.0.0.11' }),
+    node({ name: 'k8s02', ip: '10.0.0.12' }),
+    node({ name: 'k8s03', ip: '10.0.0.13', ready: false }),
+  );
+  c.api.add('leases', lease('kube-controller-manager', 'k8s01', { renewedAgo: 300 }), lease('kube-scheduler', 'k8s03'));
+  c.api.add(
+    'jobs',
+    ...Array.from({ length: 300 }, (_, i) => job({ namespace: 'ops', name: `backup-${i}`, state: 'complete', finishedAgo: 7200 })),
+  );
+  return makeJournal(
+    Array.from({ length: 60 }, (_, i) => ({ age: 5 + i * 4, service: DQLITE, message: logrus(at(5 + i * 4), 'error', LOCK_TXN) })),
+  );
+};
+
+const figureless = (text: string) => text.replace(/\d+(\.\d+)?/g, 'N');
+
+const all = async (journal: string, format: string) =>
+  runBuilt('microk8s-checks', ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--format', format]);
+
+/** The samples of an exposition: name{labels} -> value. */
+const samples = (text: string) =>
+  new Map(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => {
+        const i = l.lastIndexOf(' ');
+        return [l.slice(0, i), Number(l.slice(i + 1))] as const;
+      }),
+  );
+
+describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', () => {
+  for (const [name, setup] of [
+    ['a healthy', healthy],
+    ['a storming', storming],
+  ] as const) {
+    it(`all: valid for promtool check metrics on ${name} cluster, with every check's state and the exit code of --format json`, async () => {
+      const journal = setup();
+      const json = await all(journal, 'json');
+      const om = await all(journal, 'openmetrics');
+      expect(om.code).toBe(json.code);
+      const lint = promtool(om.stdout);
+      expect(lint.code, `${lint.said}\n${om.stdout}`).toBe(0);
+      expect(lint.said).toBe('');
+      expect(om.stdout.endsWith('# EOF\n')).toBe(true);
+      const values = samples(om.stdout);
+      const rows = JSON.parse(json.stdout) as Row[];
+      for (const row of rows) {
+        const check = row.check.toLowerCase();
+        if (row.code === null) {
+          expect(values.get(`microk8s_check_skipped{check="${check}"}`), check).toBe(1);
+          expect(values.has(`microk8s_check_state{check="${check}"}`)).toBe(false);
+        } else expect(values.get(`microk8s_check_state{check="${check}"}`), check).toBe(row.code);
+      }
+    });
+  }
+
+  it('perfdata as gauges named by check and label, in base units, with thresholds as their own series', async () => {
+    const journal = storming();
+    const om = await all(journal, 'openmetrics');
+    const values = samples(om.stdout);
+    // DQLITE-LOCK's locked=60;5;50;0: 60 lines, warning outside 0..5, critical outside 0..50.
+    expect(values.get('microk8s_dqlite_lock_locked')).toBe(60);
+    expect(values.get('microk8s_dqlite_lock_locked_threshold{level="warning",bound="high",alert="outside"}')).toBe(5);
+    expect(values.get('microk8s_dqlite_lock_locked_threshold{level="critical",bound="high",alert="outside"}')).toBe(50);
+    expect(values.get('microk8s_stale_jobs_stale')).toBe(300);
+    expect(values.get('microk8s_nodes_not_ready')).toBe(1);
+    // Seconds keep their unit in the name (and the # UNIT line); a lease renewed 300 s ago.
+    expect(om.stdout).toMatch(/^# TYPE microk8s_leases_renew_age_seconds gauge$/m);
+    expect(om.stdout).toMatch(/^# UNIT microk8s_leases_renew_age_seconds seconds$/m);
+    expect(values.get('microk8s_leases_renew_age_seconds')).toBeGreaterThanOrEqual(300);
+  });
+
+  it('one check: its state and perfdata, valid for promtool; a usage error is its UNKNOWN state, in the same format', async () => {
+    const journal = storming();
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', journal, '--format', 'openmetrics']);
+    expect(r.code).toBe(2);
+    expect(promtool(r.stdout)).toEqual({ code: 0, said: '' });
+    expect(samples(r.stdout).get('microk8s_check_state{check="dqlite-lock"}')).toBe(2);
+    const bad = await runBuilt('check_dqlite_lock', ['--bogus', '--format=openmetrics']);
+    expect(bad.code).toBe(3);
+    expect(promtool(bad.stdout)).toEqual({ code: 0, said: '' });
+    expect(samples(bad.stdout).get('microk8s_check_state{check="dqlite-lock"}')).toBe(3);
+  });
+
+  it('the alert rules pass promtool check rules, and their unit tests fire on the states', () => {
+    const rules = join(ROOT, 'prometheus/microk8s-checks.rules.yml');
+    const check = spawnSync(PROMTOOL!, ['check', 'rules', rules], { encoding: 'utf8' });
+    expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+    expect(check.stdout).toMatch(/SUCCESS: \d+ rules found/);
+    const test = spawnSync(PROMTOOL!, ['test', 'rules', join(ROOT, 'prometheus/microk8s-checks.rules.test.yml')], {
+      encoding: 'utf8',
+      cwd: join(ROOT, 'prometheus'),
+    });
+    expect(test.status, `${test.stdout}${test.stderr}`).toBe(0);
+  });
+});
+
+describe.skipIf(!XMLLINT || !haveJournalRemote)('--format junit', () => {
+  it('all: well-formed, one testcase per check; failure for WARNING and CRITICAL, error for UNKNOWN, skipped where it does not apply', async () => {
+    const journal = storming();
+    const json = await all(journal, 'json');
+    const xml = await all(journal, 'junit');
+    expect(xml.code).toBe(json.code);
+    expect(wellFormed(xml.stdout)).toEqual({ code: 0, said: '' });
+    const rows = JSON.parse(json.stdout) as Row[];
+    const cases = testcases(xml.stdout);
+    expect(cases.map((t) => t.name).sort()).toEqual(rows.map((r) => r.check).sort());
+    const kinds: Record<string, string> = { OK: '', WARNING: 'failure', CRITICAL: 'failure', UNKNOWN: 'error', SKIPPED: 'skipped' };
+    for (const row of rows) {
+      const t = cases.find((x) => x.name === row.check)!;
+      expect(t.kind, row.check).toBe(kinds[row.state]);
+      if (t.kind === 'failure' || t.kind === 'error') {
+        // Two runs a moment apart: what the clock moves (ages, "in the last minute") is masked.
+        expect(figureless(t.message)).toBe(figureless(`${row.check} ${row.state} - ${row.summary}`));
+        expect(figureless(t.text)).toBe(figureless(row.details.join('\n')));
+      }
+      if (t.kind === 'skipped') expect(t.message).toBe(row.summary);
+    }
+    // The storm is there to be seen: at least the lock check and the nodes fail.
+    expect(cases.find((t) => t.name === 'DQLITE-LOCK')!.kind).toBe('failure');
+    expect(cases.find((t) => t.name === 'NODES')!.kind).toBe('failure');
+    const count = (attr: string) => Number(xpath(xml.stdout, `string(/testsuites/testsuite/@${attr})`));
+    expect(count('tests')).toBe(rows.length);
+    expect(count('failures')).toBe(cases.filter((t) => t.kind === 'failure').length);
+    expect(count('errors')).toBe(cases.filter((t) => t.kind === 'error').length);
+    expect(count('skipped')).toBe(cases.filter((t) => t.kind === 'skipped').length);
+  });
+
+  it('one check: one testcase; control characters from a log line cannot break the XML', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-junit-'));
+    const log = join(dir, 'kine.log');
+    const stamp = at(20);
+    const month = stamp.toLocaleString('en-US', { month: 'short' });
+    const prefix = `${month} ${String(stamp.getDate()).padStart(2, '0')} ${stamp.toTimeString().slice(0, 8)} k8s02 microk8s.daemon-k8s-dqlite[739]:`;
+    writeFileSync(log, `${prefix} ${logrus(stamp, 'error', `${LOCK_TXN} \u0001\u001b[31m <&> ]]>`)}\n`);
+    const r = await runBuilt('check_dqlite_lock', ['--log-file', log, '-w', '0', '--format', 'junit']);
+    expect(r.code).toBe(1);
+    expect(wellFormed(r.stdout)).toEqual({ code: 0, said: '' });
+    const [t, ...more] = testcases(r.stdout);
+    expect(more).toEqual([]);
+    expect(t).toMatchObject({ name: 'DQLITE-LOCK', kind: 'failure' });
+    expect(t!.message).toMatch(/^DQLITE-LOCK WARNING - 1 'database is locked' line in the last 5m/);
+    expect(t!.text).toContain('<&> ]]>');
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { openMetrics } from '../../lib/plugin/openmetrics.ts';
+import { render } from '../../lib/plugin/output.ts';
+import { Range } from '../../lib/plugin/range.ts';
+import { State } from '../../lib/plugin/state.ts';
+import type { Outcome } from '../../lib/plugin/verdict.ts';
+
+const outcome = (o: Partial<Outcome>): Outcome => ({
+  check: 'DQLITE-STORAGE',
+  state: State.OK,
+  summary: 'fine',
+  perfdata: [],
+  details: [],
+  ...o,
+});
+const lines = (text: string) => text.split('\n').filter((l) => l && !l.startsWith('# HELP'));
+
+describe('--format openmetrics', () => {
+  it('converts Nagios units to base units, named in the metric, thresholds scaled alike', () => {
+    const text = openMetrics([
+      outcome({
+        perfdata: [
+          { label: 'free_pct', value: 12.5, uom: '%', warn: Range.parse('20:'), crit: Range.parse('10:'), min: 0, max: 100 },
+          { label: 'snapshot_size', value: 2, uom: 'MB' },
+          { label: 'read', value: 70, uom: 'ms' },
+          { label: 'restarts_k8s-dqlite', value: 4, uom: 'c' },
+        ],
+      }),
+    ]);
+    expect(lines(text)).toEqual([
+      '# TYPE microk8s_check_state gauge',
+      'microk8s_check_state{check="dqlite-storage"} 0',
+      '# TYPE microk8s_dqlite_storage_free_ratio gauge',
+      '# UNIT microk8s_dqlite_storage_free_ratio ratio',
+      'microk8s_dqlite_storage_free_ratio 0.125',
+      '# TYPE microk8s_dqlite_storage_free_threshold_ratio gauge',
+      '# UNIT microk8s_dqlite_storage_free_threshold_ratio ratio',
+      'microk8s_dqlite_storage_free_threshold_ratio{level="warning",bound="low",alert="outside"} 0.2',
+      'microk8s_dqlite_storage_free_threshold_ratio{level="warning",bound="high",alert="outside"} +Inf',
+      'microk8s_dqlite_storage_free_threshold_ratio{level="critical",bound="low",alert="outside"} 0.1',
+      'microk8s_dqlite_storage_free_threshold_ratio{level="critical",bound="high",alert="outside"} +Inf',
+      '# TYPE microk8s_dqlite_storage_snapshot_size_bytes gauge',
+      '# UNIT microk8s_dqlite_storage_snapshot_size_bytes bytes',
+      'microk8s_dqlite_storage_snapshot_size_bytes 2097152',
+      '# TYPE microk8s_dqlite_storage_read_seconds gauge',
+      '# UNIT microk8s_dqlite_storage_read_seconds seconds',
+      'microk8s_dqlite_storage_read_seconds 0.07',
+      '# TYPE microk8s_dqlite_storage_restarts_k8s_dqlite gauge',
+      'microk8s_dqlite_storage_restarts_k8s_dqlite 4',
+      '# EOF',
+    ]);
+  });
+
+  it('leaves an undetermined value out, marks an inside (@) range, escapes labels, and keeps colliding names apart', () => {
+    const text = openMetrics(
+      [
+        outcome({
+          check: 'A"B\\C',
+          state: State.UNKNOWN,
+          perfdata: [
+            { label: 'age', value: Number.NaN, uom: 's' },
+            { label: 'x.y', value: 1, warn: Range.parse('@5:10') },
+            { label: 'x_y', value: 2 },
+          ],
+        }),
+      ],
+      [{ check: 'SERVICES', why: 'systemd is not running on this host' }],
+    );
+    const l = lines(text);
+    expect(l).toContain('microk8s_check_state{check="a\\"b\\\\c"} 3');
+    expect(l).toContain('microk8s_check_skipped{check="services"} 1');
+    expect(l.some((x) => x.startsWith('microk8s_a_b_c_age'))).toBe(false);
+    expect(l).toContain('microk8s_a_b_c_x_y_threshold{level="warning",bound="low",alert="inside"} 5');
+    expect(l).toContain('microk8s_a_b_c_x_y 1');
+    expect(l).toContain('microk8s_a_b_c_x_y_2 2');
+  });
+
+  it('is what one check prints for --format openmetrics; nagios output is unchanged', () => {
+    const o = outcome({ perfdata: [{ label: 'n', value: 1 }] });
+    expect(render(o, 'openmetrics')).toBe(openMetrics([o]));
+    expect(render(o, 'nagios')).toBe('DQLITE-STORAGE OK - fine | n=1\n');
+  });
+});
