@@ -191,6 +191,8 @@ function stage(arch, work, log) {
   for (const file of readdirSync(join(ROOT, 'nrpe/icinga2')).sort())
     copy(tree, join(ROOT, 'nrpe/icinga2', file), `${DOC}/examples/icinga2/${file}`);
   copy(tree, join(ROOT, 'nrpe/rbac.yaml'), `${DOC}/examples/rbac.yaml`);
+  for (const file of readdirSync(join(ROOT, 'prometheus')).sort())
+    copy(tree, join(ROOT, 'prometheus', file), `${DOC}/examples/prometheus/${file}`);
   copy(tree, join(HERE, 'lintian-overrides'), `/usr/share/lintian/overrides/${NAME}`);
 
   // Control area: md5sums of every file but the conffile (dpkg keeps those itself).
