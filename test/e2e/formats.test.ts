@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { job, lease, node } from '../apiserver/objects.ts';
-import { useCluster, type TestCluster } from '../helpers/cluster.ts';
+import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
@@ -71,13 +71,7 @@ beforeEach(() => {
 const kc = () => ['--kubeconfig', c.kubeconfig];
 
 const healthy = () => {
-  c.api.add(
-    'nodes',
-    node({ name: 'k8s01', ip: '10.0.0.11' }),
-    node({ name: 'k8s02', ip: '10.0.0.12' }),
-    node({ name: 'k8s03', ip: '10.0.0.13' }),
-  );
-  c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
+  addHealthyCluster(c.api);
   return makeJournal([{ age: 30, service: DQLITE, message: 'Serving dqlite on 10.0.0.12:19001' }]);
 };
 

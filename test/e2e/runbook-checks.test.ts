@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lease, node, pod } from '../apiserver/objects.ts';
-import { useCluster, type TestCluster } from '../helpers/cluster.ts';
+import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
@@ -15,15 +15,7 @@ beforeEach(() => {
   c = cluster();
 });
 
-const healthy = () => {
-  c.api.add(
-    'nodes',
-    node({ name: 'k8s01', ip: '10.0.0.11' }),
-    node({ name: 'k8s02', ip: '10.0.0.12' }),
-    node({ name: 'k8s03', ip: '10.0.0.13' }),
-  );
-  c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
-};
+const healthy = () => addHealthyCluster(c.api);
 const kc = () => ['--kubeconfig', c.kubeconfig];
 
 describe('check_nodes', () => {

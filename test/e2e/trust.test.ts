@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeKubeconfig } from '../apiserver/certs.ts';
 import { deployment, job, lease, node } from '../apiserver/objects.ts';
-import { useCluster, type TestCluster } from '../helpers/cluster.ts';
+import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
 import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
@@ -21,15 +21,7 @@ beforeEach(() => {
 const kc = () => ['--kubeconfig', c.kubeconfig];
 const scratch = () => mkdtempSync(join(tmpdir(), 'mk8s-trust-'));
 
-const healthy = () => {
-  c.api.add(
-    'nodes',
-    node({ name: 'k8s01', ip: '10.0.0.11' }),
-    node({ name: 'k8s02', ip: '10.0.0.12' }),
-    node({ name: 'k8s03', ip: '10.0.0.13' }),
-  );
-  c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
-};
+const healthy = () => addHealthyCluster(c.api);
 
 const storm = (): Entry[] =>
   Array.from({ length: 60 }, (_, i) => ({ age: 10 + i * 4, service: DQLITE, message: logrus(at(10 + i * 4), 'error', LOCK_TXN) }));

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCerts, writeKubeconfig, type Certs } from '../apiserver/certs.ts';
+import { lease, node } from '../apiserver/objects.ts';
 import { startApiServer, type ApiServer, type Identity } from '../apiserver/server.ts';
 
 export const TOKENS = {
@@ -53,4 +54,15 @@ export function useCluster(host?: string): () => TestCluster {
   afterAll(async () => c?.close());
   beforeEach(() => c?.api.reset());
   return () => c!;
+}
+
+/** Three Ready nodes and both leader leases held: the healthy cluster the runbook's checks start from. */
+export function addHealthyCluster(api: ApiServer): void {
+  api.add(
+    'nodes',
+    node({ name: 'k8s01', ip: '10.0.0.11' }),
+    node({ name: 'k8s02', ip: '10.0.0.12' }),
+    node({ name: 'k8s03', ip: '10.0.0.13' }),
+  );
+  api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
 }
