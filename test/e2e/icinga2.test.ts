@@ -75,8 +75,9 @@ function objects(t: ReturnType<typeof tree>): IcingaObject[] {
   return out;
 }
 
-const mainConf = (nodeName: string, pluginDir: string, extra = '') =>
-  `const PluginDir = ${JSON.stringify(pluginDir)}\nconst NodeName = ${JSON.stringify(nodeName)}\nconst ZoneName = "master"\ninclude <itl>\ninclude <plugins>\n${extra}`;
+/** icinga2.conf: the constants constants.conf would hold, the ITL, and the rest. */
+const mainConf = (nodeName: string, zoneName: string, pluginDir: string, extra = '') =>
+  `const PluginDir = ${JSON.stringify(pluginDir)}\nconst NodeName = ${JSON.stringify(nodeName)}\nconst ZoneName = ${JSON.stringify(zoneName)}\ninclude <itl>\ninclude <plugins>\n${extra}`;
 
 describe.skipIf(unavailable)('the Icinga 2 definitions in a real Icinga 2', () => {
   const dirs: string[] = [];
@@ -100,7 +101,7 @@ describe.skipIf(unavailable)('the Icinga 2 definitions in a real Icinga 2', () =
       join(t.etc, 'zones.d/master/nrpe-host.conf'),
       'object Host "k8s09" {\n  check_command = "hostalive"\n  address = "10.0.0.19"\n  vars.microk8s = true\n}\n',
     );
-    writeFileSync(join(t.etc, 'icinga2.conf'), mainConf('icinga-master', '/usr/lib/nagios/plugins', 'include "zones.conf"\n'));
+    writeFileSync(join(t.etc, 'icinga2.conf'), mainConf('icinga-master', 'master', '/usr/lib/nagios/plugins', 'include "zones.conf"\n'));
     return t;
   }
 
@@ -127,6 +128,39 @@ describe.skipIf(unavailable)('the Icinga 2 definitions in a real Icinga 2', () =
     // The NRPE host polls every NRPE command of nrpe/microk8s-checks.cfg.
     expect(on('k8s09')).toHaveLength(REGISTRY.length);
     expect(on('k8s09').every((s) => s.check_command === 'nrpe')).toBe(true);
+  });
+
+  it("an agent loads the commands from the global zone its parent synced to it, and knows every check's CheckCommand", () => {
+    const t = tree();
+    dirs.push(t.dir);
+    // Where an agent keeps the config its parent synced (DataDir/api/zones/<zone>/_etc).
+    const synced = join(t.dir, 'var/lib/api/zones/global-templates/_etc');
+    mkdirSync(synced, { recursive: true });
+    copyFileSync(join(SHIPPED, 'commands.conf'), join(synced, 'commands.conf'));
+    // The agent's zones.conf as `icinga2 node wizard` writes it: its parent, itself, the global zone.
+    const zones = `object Endpoint "icinga-master" {
+  host = "10.0.0.1"
+}
+object Zone "master" {
+  endpoints = [ "icinga-master" ]
+}
+object Endpoint "k8s02" { }
+object Zone "k8s02" {
+  endpoints = [ "k8s02" ]
+  parent = "master"
+}
+object Zone "global-templates" {
+  global = true
+}
+`;
+    writeFileSync(join(t.etc, 'icinga2.conf'), mainConf('k8s02', 'k8s02', '/usr/lib/nagios/plugins', zones));
+    const r = validate(t);
+    expect(r.code, r.out).toBe(0);
+    const commands = objects(t).filter((o) => o.type === 'CheckCommand');
+    for (const e of REGISTRY) {
+      const cmd = commands.find((o) => o.name === `microk8s_${e.command.replace(/^check_/, '')}`);
+      expect(cmd?.properties.command, e.command).toEqual([`/usr/lib/nagios/plugins/${e.command}`]);
+    }
   });
 
   it('icinga2 daemon -C fails on a broken definition (so the passing validation means something)', () => {
@@ -169,6 +203,7 @@ describe.skipIf(unavailable)('the Icinga 2 definitions in a real Icinga 2', () =
       join(t.etc, 'icinga2.conf'),
       mainConf(
         'icinga-test',
+        'master',
         DIST,
         `include "commands.conf"
 object CheckerComponent "checker" { }
