@@ -6,7 +6,7 @@ import yargs from 'yargs';
 import { REGISTRY, type Entry, type Needs, type Passes } from '../checks/registry.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
-import { renderMany, summaryText } from '../lib/plugin/output.ts';
+import { renderMany, requestedFormat, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
 import { UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import {
@@ -110,7 +110,11 @@ async function main(): Promise<void> {
     .strictOptions()
     // A usage error is UNKNOWN (3), like the checks', never a code a CI job reads as WARNING.
     .fail((msg, err) => {
-      finish(`MICROK8S-CHECKS UNKNOWN - ${msg || err?.message} (fix: see microk8s-checks --help)\n`, 3);
+      const reason = `${msg || err?.message} (fix: see microk8s-checks --help)`;
+      // In the format asked for: a textfile collector or CI reader gets an UNKNOWN it can read.
+      const format = requestedFormat(process.argv.slice(2));
+      if (format !== 'nagios') finish(renderMany([unknownOutcome('MICROK8S-CHECKS', reason)], [], format, 'microk8s-checks'), 3);
+      finish(`MICROK8S-CHECKS UNKNOWN - ${reason}\n`, 3);
     })
     .parseAsync();
   const timeout = checkTimeout(args.timeout);

@@ -37,21 +37,18 @@ function xpath(xml: string, expr: string): string {
   return execFileSync(XMLLINT!, ['--xpath', expr, file], { encoding: 'utf8' }).replace(/\n$/, '');
 }
 
-/** The testcases of a JUnit report. */
+/** The testcases of a JUnit report: one xmllint run, each testcase's fields joined by a separator. */
 function testcases(xml: string): { name: string; kind: string; message: string; text: string }[] {
-  const file = join(mkdtempSync(join(tmpdir(), 'mk8s-junit-')), 'report.xml');
-  writeFileSync(file, xml);
-  const xpath = (expr: string) => execFileSync(XMLLINT!, ['--xpath', expr, file], { encoding: 'utf8' }).replace(/\n$/, '');
-  const n = Number(xpath('count(/testsuites/testsuite/testcase)'));
+  const n = Number(xpath(xml, 'count(/testsuites/testsuite/testcase)'));
+  const SEP = '@@SEP@@';
+  const verdict = '(failure|error|skipped)';
+  const one = (i: number) =>
+    `concat(/testsuites/testsuite/testcase[${i}]/@name, '${SEP}', name(/testsuites/testsuite/testcase[${i}]/${verdict}), '${SEP}', /testsuites/testsuite/testcase[${i}]/${verdict}/@message, '${SEP}', /testsuites/testsuite/testcase[${i}]/${verdict}, '${SEP}')`;
+  const all = Array.from({ length: n }, (_, i) => one(i + 1)).join(', ');
+  const fields = xpath(xml, n > 1 ? `concat(${all})` : one(1)).split(SEP);
   return Array.from({ length: n }, (_, i) => {
-    const at = `/testsuites/testsuite/testcase[${i + 1}]`;
-    const kind = ['failure', 'error', 'skipped'].find((k) => Number(xpath(`count(${at}/${k})`)) === 1) ?? '';
-    return {
-      name: xpath(`string(${at}/@name)`),
-      kind,
-      message: kind ? xpath(`string(${at}/${kind}/@message)`) : '',
-      text: kind ? xpath(`string(${at}/${kind})`) : '',
-    };
+    const [name, kind, message, text] = fields.slice(i * 4, i * 4 + 4) as [string, string, string, string];
+    return { name, kind, message, text };
   });
 }
 
@@ -110,7 +107,7 @@ const samples = (text: string) =>
       }),
   );
 
-describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', () => {
+describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeout: 90_000 }, () => {
   for (const [name, setup] of [
     ['a healthy', healthy],
     ['a storming', storming],
@@ -164,6 +161,13 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', () => {
     expect(samples(bad.stdout).get('microk8s_check_state{check="dqlite-lock"}')).toBe(3);
   });
 
+  it("all: a usage error is microk8s-checks' own UNKNOWN state, still valid for promtool", async () => {
+    const r = await runBuilt('microk8s-checks', ['all', '--bogus', '--format', 'openmetrics']);
+    expect(r.code).toBe(3);
+    expect(promtool(r.stdout)).toEqual({ code: 0, said: '' });
+    expect(samples(r.stdout).get('microk8s_check_state{check="microk8s-checks"}')).toBe(3);
+  });
+
   it('the alert rules pass promtool check rules, and their unit tests fire on the states', () => {
     const rules = join(ROOT, 'prometheus/microk8s-checks.rules.yml');
     const check = spawnSync(PROMTOOL!, ['check', 'rules', rules], { encoding: 'utf8' });
@@ -177,7 +181,7 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', () => {
   });
 });
 
-describe.skipIf(!XMLLINT || !haveJournalRemote)('--format junit', () => {
+describe.skipIf(!XMLLINT || !haveJournalRemote)('--format junit', { timeout: 90_000 }, () => {
   it('all: well-formed, one testcase per check; failure for WARNING and CRITICAL, error for UNKNOWN, skipped where it does not apply', async () => {
     const journal = storming();
     const json = await all(journal, 'json');
@@ -206,6 +210,15 @@ describe.skipIf(!XMLLINT || !haveJournalRemote)('--format junit', () => {
     expect(count('failures')).toBe(cases.filter((t) => t.kind === 'failure').length);
     expect(count('errors')).toBe(cases.filter((t) => t.kind === 'error').length);
     expect(count('skipped')).toBe(cases.filter((t) => t.kind === 'skipped').length);
+  });
+
+  it('all: a usage error is one testcase in error, saying what was wrong', async () => {
+    const r = await runBuilt('microk8s-checks', ['all', '--bogus', '--format=junit']);
+    expect(r.code).toBe(3);
+    expect(wellFormed(r.stdout)).toEqual({ code: 0, said: '' });
+    expect(testcases(r.stdout)).toMatchObject([
+      { name: 'MICROK8S-CHECKS', kind: 'error', message: expect.stringMatching(/Unknown argument: bogus/) },
+    ]);
   });
 
   it('one check: one testcase; control characters from a log line cannot break the XML', async () => {
