@@ -69,8 +69,9 @@ export function evaluate(f: HealthFacts, warning?: Range, critical?: Range): Out
       continue;
     }
     judged[endpoint] = report;
-    // The status code is what the API server decides by; the report only names the cause.
-    if (answer.status !== 200 || !report.passed) {
+    // Any of the three says it failed: a `[-]` line is a failed sub-check whatever the status code
+    // and the last line claim (a proxy may rewrite the status; kube-apiserver writes `[-]` only for a failure).
+    if (answer.status !== 200 || !report.passed || report.failed.length) {
       const failed = report.failed.map((x) => `[-]${x.name} ${x.why}`).join(', ') || `HTTP ${answer.status}`;
       v.find(State.CRITICAL, `${endpoint === 'readyz' ? 'not ready' : 'not live'}: ${failed}`);
     }

@@ -52,8 +52,18 @@ export interface RestartFacts {
 
 export const defaults = { warning: '0' };
 
+/**
+ * Restarts since the previous count. A count lower than before on the same pod UID and container
+ * was reset (the kubelet recounts from the containers the runtime still has, e.g. after a reboot):
+ * every restart it shows now happened since, so the new value is the growth.
+ */
+export function growth(before: number, now: number): number {
+  return now >= before ? now - before : now;
+}
+
 export function evaluate(f: RestartFacts, warning?: Range, critical?: Range): Outcome {
-  const grew = f.before ? f.troubled.filter((t) => t.restarts > (f.before!.counts[t.key] ?? 0)) : [];
+  const previous = (t: Troubled) => f.before?.counts[t.key] ?? 0;
+  const grew = f.before ? f.troubled.filter((t) => growth(previous(t), t.restarts) > 0) : [];
   const podOf = (t: Troubled) => `${t.namespace}/${t.pod}`;
   const restartedPods = [...new Set(grew.map(podOf))];
   const loopingPods = [...new Set(f.troubled.filter((t) => t.crashLooping).map(podOf))];
@@ -71,8 +81,10 @@ export function evaluate(f: RestartFacts, warning?: Range, critical?: Range): Ou
     );
   const since = f.before ? ` since the previous run ${formatDuration(Math.max(1, (f.now - f.before.at) / 1000))} ago` : '';
   const end = (t: Troubled) => (t.lastEnd ? `, last ended ${t.lastEnd.reason ?? 'without a reason'} (exit ${t.lastEnd.exitCode})` : '');
-  for (const t of grew)
-    v.detail(`${podOf(t)} container ${t.container}: restarts ${f.before!.counts[t.key] ?? 0} -> ${t.restarts}${end(t)}`);
+  for (const t of grew) {
+    const reset = t.restarts < previous(t) ? ` (the count was reset: ${t.restarts} new)` : '';
+    v.detail(`${podOf(t)} container ${t.container}: restarts ${previous(t)} -> ${t.restarts}${reset}${end(t)}`);
+  }
   for (const t of f.troubled.filter((x) => x.crashLooping && !grew.includes(x)))
     v.detail(`${podOf(t)} container ${t.container}: CrashLoopBackOff, ${plural(t.restarts, 'restart')}${end(t)}`);
   if (!f.before) v.detail(`${f.beforeProblem ?? 'first run'}: restart counts recorded now, growth judged from the next run`);

@@ -100,6 +100,21 @@ describe('check_apiserver', () => {
     expect(r.stdout).toMatch(/etcd here is kine on k8s-dqlite/);
   });
 
+  it('200 with a [-] line: that sub-check failed whatever the status code says, CRITICAL', async () => {
+    // What a proxy that rewrites the status, or a broken server, sends: the report still names the failure.
+    c.api.intercept = (_req, res, url) => {
+      if (url.pathname !== '/readyz') return false;
+      const text = '[+]ping ok\n[+]log ok\n[-]etcd failed: reason withheld\n[+]informer-sync ok\nreadyz check passed\n';
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+      res.end(text);
+      return true;
+    };
+    const r = await runBuilt('check_apiserver', kc());
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^APISERVER CRITICAL - 127\.0\.0\.1:\d+: not ready: \[-\]etcd failed: reason withheld \(readyz/);
+    expect(r.perf.failed_checks).toBe('1;;;0');
+  });
+
   it('a proxy page instead of a health report: UNKNOWN, never OK', async () => {
     c.api.intercept = (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/html' });
@@ -196,6 +211,23 @@ describe('check_pod_restarts', () => {
       /^POD-RESTARTS WARNING - 1 pod restarted since the previous run \d+s ago: web\/api-7d9f8b6c5-x2k4m \| restarted=1;0;;0;2/,
     );
     expect(second.stdout).toMatch(/web\/api-7d9f8b6c5-x2k4m container app: restarts 4 -> 9, last ended OOMKilled \(exit 137\)/);
+  });
+
+  it('a restartCount that went down on the same pod UID: the counter was reset, its new value is growth', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
+    const p = pod({ namespace: 'web', name: 'api-7d9f8b6c5-x2k4m', node: 'node1', ip: '10.1.22.7', restarts: 9 });
+    c.api.add('pods', structuredClone(p));
+    expect((await runBuilt('check_pod_restarts', [...kc(), '--state-file', state])).code).toBe(0);
+    c.api.clear('pods');
+    const reset = structuredClone(p);
+    reset.status.containerStatuses[0]!.restartCount = 2;
+    c.api.add('pods', reset);
+    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(
+      /^POD-RESTARTS WARNING - 1 pod restarted since the previous run \d+s ago: web\/api-7d9f8b6c5-x2k4m \| restarted=1;0;;0;1/,
+    );
+    expect(r.stdout).toMatch(/web\/api-7d9f8b6c5-x2k4m container app: restarts 9 -> 2 \(the count was reset: 2 new\)/);
   });
 
   it('a pod in CrashLoopBackOff: at least WARNING, on the first run too', async () => {

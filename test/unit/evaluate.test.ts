@@ -493,6 +493,16 @@ describe('apiserver', () => {
       r('5'),
     );
     expect([down.state, down.summary]).toEqual([State.CRITICAL, 'not ready: [-]etcd failed: reason withheld (readyz 0.012 s)']);
+    // A [-] line is a failed sub-check even in a 200 that says "passed" (a proxy rewriting the status).
+    const contradicted = apiserver.evaluate(
+      { server: 's', readyz: answer(200, report('readyz', ['[+]ping ok', '[-]etcd failed: reason withheld'])), livez: live },
+      r('1'),
+      r('5'),
+    );
+    expect([contradicted.state, contradicted.summary]).toEqual([
+      State.CRITICAL,
+      'not ready: [-]etcd failed: reason withheld (readyz 0.012 s)',
+    ]);
     const forbidden = apiserver.evaluate({ server: 's', readyz: answer(403, '{}'), livez: live }, r('1'), r('5'));
     expect(forbidden.state).toBe(State.UNKNOWN);
     expect(forbidden.summary).toMatch(/nrpe\/rbac\.yaml/);
@@ -564,6 +574,21 @@ describe('pod-restarts', () => {
     );
     expect([o.state, o.summary]).toEqual([State.WARNING, '2 pods restarted since the previous run 5m ago: web/a, web/c']);
     expect(perf(o).restarted).toBe('2;0;;0;10');
+  });
+
+  it('a count that went down on the same UID was reset: its new value is growth, and 0 is none', () => {
+    const o = restarts.evaluate(
+      {
+        now: NOW,
+        pods: 3,
+        troubled: [t('a/app', 3), t('b/app', 5)],
+        before: { at: NOW - 60_000, counts: { 'a/app': 40, 'b/app': 5, 'c/app': 7 } },
+      },
+      r('0'),
+    );
+    expect([o.state, o.summary]).toEqual([State.WARNING, '1 pod restarted since the previous run 1m ago: web/a']);
+    expect(o.details[0]).toBe('web/a container app: restarts 40 -> 3 (the count was reset: 3 new)');
+    expect([restarts.growth(40, 3), restarts.growth(4, 9), restarts.growth(7, 0), restarts.growth(5, 5)]).toEqual([3, 5, 0, 0]);
   });
 
   it('the first run judges no growth (U) but still sees CrashLoopBackOff', () => {
