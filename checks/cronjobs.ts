@@ -4,21 +4,21 @@
 // after its last schedule; its last Job failed when no run is active and the last success is
 // older than the last schedule. Nothing is triggered or deleted.
 import { BatchV1Api, type V1CronJob } from '@kubernetes/client-node';
-import { CronExpressionParser } from 'cron-parser';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
+import { readSchedule, type Schedule } from '../lib/k8s/cron.ts';
 import { apiTime } from '../lib/k8s/time.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import type { Range } from '../lib/plugin/range.ts';
-import type { CheckDefinition } from '../lib/plugin/runner.ts';
+import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { staleLeaderCache } from '../lib/runbook.ts';
 import type { Wire } from '../lib/sources/kube/client.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
-import { plural } from '../lib/text.ts';
+import { isoSeconds, plural } from '../lib/text.ts';
 
 interface Args extends KubeArgs, NamespaceArgs {
   grace: string;
@@ -32,52 +32,61 @@ export interface CronJobFacts {
   schedule: string;
   timeZone?: string;
   suspended: boolean;
+  /** spec.concurrencyPolicy: Allow (the default), Forbid or Replace. */
+  concurrencyPolicy?: string;
   startingDeadlineSeconds?: number;
   created: number;
   lastSchedule?: number;
   lastSuccess?: number;
-  active: number;
+  /** Names of its Jobs still running (status.active). */
+  active: string[];
 }
 
 export const defaults = { warning: '0', grace: '3m' };
 
-// Kubernetes takes these descriptors besides the five fields; cron-parser lacks @midnight.
-const DESCRIPTORS: Record<string, string> = { '@midnight': '0 0 * * *' };
-
-/** When the schedule last fell due at or before `at`, in its time zone; throws on a schedule that cannot be read. */
-export function lastDue(schedule: string, at: number, tz: string): number {
-  const expr = DESCRIPTORS[schedule.trim()] ?? schedule.trim();
-  // Kubernetes' schedules have five fields (or a descriptor); a sixth would be read as seconds here.
-  if (!expr.startsWith('@') && expr.split(/\s+/).length !== 5) throw new Error(`'${schedule}' is not a five-field cron schedule`);
-  return CronExpressionParser.parse(expr, { currentDate: new Date(at + 1), tz })
-    .prev()
-    .getTime();
-}
-
 export interface CronJudgement {
+  /** Each late CronJob with the first run that did not happen. */
   late: { job: CronJobFacts; due: number }[];
+  /** Forbid with a Job running: the controller skips its runs and keeps lastScheduleTime, by design. */
+  busy: CronJobFacts[];
+  /** Busy past a run that fell due meanwhile: its Job runs longer than the schedule's period. */
+  overran: { job: CronJobFacts; due: number }[];
   failed: CronJobFacts[];
   unreadable: { job: CronJobFacts; why: string }[];
+  /** lastScheduleTime ahead of this host's clock by more than --grace: lateness cannot be judged. */
+  ahead: CronJobFacts[];
+  /** Those not suspended. */
   judged: number;
 }
 
-export function judge(jobs: CronJobFacts[], now: number, grace: number, defaultTz: string): CronJudgement {
-  const j: CronJudgement = { late: [], failed: [], unreadable: [], judged: 0 };
+export function judge(jobs: CronJobFacts[], now: number, grace: number, localZone: string): CronJudgement {
+  const j: CronJudgement = { late: [], busy: [], overran: [], failed: [], unreadable: [], ahead: [], judged: 0 };
   for (const job of jobs) {
     if (job.suspended) continue;
     j.judged++;
-    const allowance = (grace + (job.startingDeadlineSeconds ?? 0)) * 1000;
-    let due: number;
+    let schedule: Schedule;
     try {
-      due = lastDue(job.schedule, now - allowance, job.timeZone ?? defaultTz);
+      schedule = readSchedule(job.schedule, job.timeZone, localZone);
     } catch (err) {
-      j.unreadable.push({ job, why: (err as Error).message });
+      j.unreadable.push({ job, why: reasonOf(err) });
       continue;
     }
-    // A run due after the last schedule (or, never scheduled, after its creation) has not happened.
-    if (due > (job.lastSchedule ?? job.created)) j.late.push({ job, due });
+    if (job.lastSchedule !== undefined && job.lastSchedule > now + grace * 1000) {
+      j.ahead.push(job);
+      continue;
+    }
+    // The first run due after the last schedule (or, never scheduled, after its creation), as the
+    // controller counts it; missed once that is past the allowance.
+    const due = schedule.next(job.lastSchedule ?? job.created);
+    const missed = due <= now - (grace + (job.startingDeadlineSeconds ?? 0)) * 1000;
+    if (job.concurrencyPolicy === 'Forbid' && job.active.length > 0) {
+      j.busy.push(job);
+      if (missed) j.overran.push({ job, due });
+      continue;
+    }
+    if (missed) j.late.push({ job, due });
     if (
-      job.active === 0 &&
+      job.active.length === 0 &&
       job.lastSchedule !== undefined &&
       now - job.lastSchedule > grace * 1000 &&
       (job.lastSuccess ?? 0) < job.lastSchedule
@@ -88,39 +97,49 @@ export function judge(jobs: CronJobFacts[], now: number, grace: number, defaultT
   return j;
 }
 
-export function evaluate(jobs: CronJobFacts[], now: number, grace: number, defaultTz: string, warning?: Range, critical?: Range): Outcome {
-  const j = judge(jobs, now, grace, defaultTz);
-  const ref = (c: CronJobFacts) => `${c.namespace}/${c.name}`;
+const ref = (c: CronJobFacts) => `${c.namespace}/${c.name}`;
+const some = (jobs: CronJobFacts[]) => `${jobs.slice(0, 3).map(ref).join(', ')}${jobs.length > 3 ? ', ...' : ''}`;
+const since = (now: number, t: number) => formatDuration(Math.max(1, (now - t) / 1000));
+
+export function evaluate(jobs: CronJobFacts[], now: number, grace: number, localZone: string, warning?: Range, critical?: Range): Outcome {
+  const j = judge(jobs, now, grace, localZone);
   const v = new Verdict(check.name);
   v.measure({ label: 'late', value: j.late.length, min: 0, max: j.judged }, new ScalarContext(warning, critical));
   v.measure({ label: 'failed_last', value: j.failed.length, min: 0, max: j.judged });
   v.measure({ label: 'cronjobs', value: j.judged, min: 0 });
-  if (j.late.length >= 2 && j.late.length === j.judged)
+  v.measure({ label: 'busy', value: j.busy.length, min: 0, max: j.judged });
+  // Only CronJobs the controller should have run speak for it: busy ones wait by design, and
+  // one whose schedule or clock cannot be read says nothing either way.
+  const runnable = j.judged - j.busy.length - j.unreadable.length - j.ahead.length;
+  if (j.late.length >= 2 && j.late.length === runnable)
     v.find(State.CRITICAL, 'no CronJob was scheduled on time: is the controller-manager frozen?');
-  if (j.failed.length)
-    v.find(State.WARNING, `last Job failed: ${j.failed.slice(0, 3).map(ref).join(', ')}${j.failed.length > 3 ? ', ...' : ''}`);
+  if (j.failed.length) v.find(State.WARNING, `last Job failed: ${some(j.failed)}`);
+  if (j.overran.length) v.find(State.WARNING, `Job running longer than its schedule's period: ${some(j.overran.map((o) => o.job))}`);
+  if (j.ahead.length) v.find(State.WARNING, `last scheduled in the future: ${some(j.ahead)}`);
   for (const u of j.unreadable) v.find(State.UNKNOWN, `${ref(u.job)}: cannot read its schedule (${u.why})`);
+  const sched = (c: CronJobFacts) => `${c.schedule}${c.timeZone && !c.schedule.includes('TZ') ? ` ${c.timeZone}` : ''}`;
   for (const { job, due } of j.late) {
-    const last =
-      job.lastSchedule === undefined
-        ? 'never scheduled'
-        : `last scheduled ${formatDuration(Math.max(1, (now - job.lastSchedule) / 1000))} ago`;
+    const last = job.lastSchedule === undefined ? 'never scheduled' : `last scheduled ${since(now, job.lastSchedule)} ago`;
+    v.detail(`late ${ref(job)} (${sched(job)}): ${last}, its next run was due ${since(now, due)} ago`);
+  }
+  for (const { job, due } of j.overran) {
+    const running = job.lastSchedule === undefined ? '' : ` for ${since(now, job.lastSchedule)}`;
     v.detail(
-      `late ${ref(job)} (${job.schedule}${job.timeZone ? ` ${job.timeZone}` : ''}): ${last}, a run was due ${formatDuration(Math.max(1, (now - due) / 1000))} ago`,
+      `busy ${ref(job)} (${sched(job)}): Job ${job.active.join(', ')} running${running}, past the run due ${since(now, due)} ago; concurrencyPolicy Forbid skips runs until it ends: kubectl -n ${job.namespace} describe job ${job.active[0]}`,
     );
   }
+  for (const job of j.ahead)
+    v.detail(
+      `${ref(job)}: lastScheduleTime ${isoSeconds(job.lastSchedule!)} is ${since(job.lastSchedule!, now)} ahead of this host's clock; this host's and the controller-manager's clocks disagree (check NTP on both): lateness not judged`,
+    );
   for (const job of j.failed)
     v.detail(
       `last Job failed ${ref(job)}: kubectl -n ${job.namespace} get jobs --sort-by=.metadata.creationTimestamp, then kubectl describe job`,
     );
   if (j.late.length) v.detail(...staleLeaderCache('kube-controller-manager'));
-  const names = j.late.length
-    ? `: ${j.late
-        .slice(0, 3)
-        .map((l) => ref(l.job))
-        .join(', ')}${j.late.length > 3 ? ', ...' : ''}`
-    : '';
-  return v.conclude(`${j.late.length} of ${plural(j.judged, 'CronJob')} late${names}`);
+  const names = j.late.length ? `: ${some(j.late.map((l) => l.job))}` : '';
+  const busy = j.busy.length ? ` (${j.busy.length} busy)` : '';
+  return v.conclude(`${j.late.length} of ${plural(j.judged, 'CronJob')} late${names}${busy}`);
 }
 
 const meta = (c: Wire<V1CronJob>, field: string, value: string | undefined) =>
@@ -142,11 +161,12 @@ export async function gather(cluster: Cluster, deadline: Deadline, only: string[
         schedule: c.spec?.schedule ?? '',
         timeZone: c.spec?.timeZone,
         suspended: Boolean(c.spec?.suspend),
+        concurrencyPolicy: c.spec?.concurrencyPolicy,
         startingDeadlineSeconds: c.spec?.startingDeadlineSeconds,
         created: meta(c, 'creationTimestamp', c.metadata?.creationTimestamp) ?? 0,
         lastSchedule: meta(c, 'status.lastScheduleTime', c.status?.lastScheduleTime),
         lastSuccess: meta(c, 'status.lastSuccessfulTime', c.status?.lastSuccessfulTime),
-        active: c.status?.active?.length ?? 0,
+        active: (c.status?.active ?? []).map((a) => a.name ?? '?'),
       });
     },
   );

@@ -597,6 +597,8 @@ export interface CronJobSpec {
   schedule: string;
   timeZone?: string;
   suspend?: boolean;
+  /** spec.concurrencyPolicy; the API server defaults it to Allow. */
+  concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
   startingDeadlineSeconds?: number;
   createdAgo?: number;
   /** Seconds since the controller last scheduled it; undefined: never. */
@@ -605,6 +607,14 @@ export interface CronJobSpec {
   succeededAgo?: number;
   /** Names of Jobs still running. */
   active?: string[];
+}
+
+/**
+ * The name the cronjob controller gives the Job of a run: the CronJob's name and the scheduled
+ * time in minutes since the epoch (getJobName in pkg/controller/cronjob/utils.go).
+ */
+export function jobNameOf(cronJobName: string, scheduledAgo: number, now = Date.now()): string {
+  return `${cronJobName}-${Math.floor((now - scheduledAgo * 1000) / 60_000)}`;
 }
 
 /** A CronJob as batch/v1 returns it in list items (Kubernetes 1.32). */
@@ -628,7 +638,7 @@ export function cronJob(c: CronJobSpec) {
       schedule: c.schedule,
       ...(c.timeZone ? { timeZone: c.timeZone } : {}),
       ...(c.startingDeadlineSeconds !== undefined ? { startingDeadlineSeconds: c.startingDeadlineSeconds } : {}),
-      concurrencyPolicy: 'Forbid',
+      concurrencyPolicy: c.concurrencyPolicy ?? 'Allow',
       suspend: c.suspend ?? false,
       jobTemplate: {
         metadata: { creationTimestamp: null },

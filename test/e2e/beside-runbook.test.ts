@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cronJob, pod } from '../apiserver/objects.ts';
+import { cronJob, jobNameOf, pod } from '../apiserver/objects.ts';
 import { certFile } from '../apiserver/certs.ts';
 import { startCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
@@ -137,8 +137,10 @@ describe('check_cronjobs', () => {
     );
     const r = await runBuilt('check_cronjobs', kc());
     expect(r.code).toBe(1);
-    expect(r.first).toMatch(/^CRONJOBS WARNING - 1 of 2 CronJobs late: ops\/backup \| late=1;0;;0;2 failed_last=0;;;0;2 cronjobs=2;;;0$/);
-    expect(r.stdout).toMatch(/late ops\/backup \(\*\/5 \* \* \* \*\): last scheduled 40m\d*s? ago, a run was due \d+m\d*s? ago/);
+    expect(r.first).toMatch(
+      /^CRONJOBS WARNING - 1 of 2 CronJobs late: ops\/backup \| late=1;0;;0;2 failed_last=0;;;0;2 cronjobs=2;;;0 busy=0;;;0;2$/,
+    );
+    expect(r.stdout).toMatch(/late ops\/backup \(\*\/5 \* \* \* \*\): last scheduled 40m\d*s? ago, its next run was due 3\dm\d*s? ago/);
   });
 
   it('every CronJob late: CRITICAL, the controller-manager looks frozen', async () => {
@@ -173,6 +175,87 @@ describe('check_cronjobs', () => {
     expect(r.code).toBe(1);
     expect(r.first).toMatch(/^CRONJOBS WARNING - 0 of 2 CronJobs late, last Job failed: ops\/broken \|/);
     expect(r.perf.failed_last).toBe('1;;;0;2');
+  });
+
+  it('Forbid with its Job still running is busy, not late, and no frozen controller-manager; past its next run the Job is named', async () => {
+    // The controller skips a Forbid run while a Job is active and keeps lastScheduleTime where it
+    // was; the Job started at that time, on a 5-minute slot an hour ago, and still runs.
+    const slot = (Date.now() % 300_000) / 1000 + 3600;
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'ops', name: 'report', schedule: '*/5 * * * *', scheduledAgo: 2400, succeededAgo: 2390 }),
+      cronJob({
+        namespace: 'ops',
+        name: 'backup',
+        schedule: '*/5 * * * *',
+        concurrencyPolicy: 'Forbid',
+        scheduledAgo: slot,
+        succeededAgo: slot + 300,
+        active: [jobNameOf('backup', slot)],
+      }),
+    );
+    const r = await runBuilt('check_cronjobs', kc());
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(
+      /^CRONJOBS WARNING - 1 of 2 CronJobs late: ops\/report \(1 busy\), Job running longer than its schedule's period: ops\/backup \| late=1;0;;0;2 .* busy=1;;;0;2$/,
+    );
+    expect(r.stdout).toMatch(/busy ops\/backup \(\*\/5 \* \* \* \*\): Job backup-\d+ running for 1h\d*m?, past the run due 5\dm\d*s? ago/);
+  });
+
+  it('CRON_TZ= names the zone the schedule is read in, as the controller reads it', async () => {
+    // Daily at the hour, in UTC+1, that was two hours ago in UTC: run on time, next one tomorrow.
+    // Read in UTC (--time-zone, as if the prefix were ignored) a run would have been due an hour ago.
+    const now = Date.now();
+    const ran = Math.floor(now / 3600_000) * 3600_000 - 7200_000;
+    const hour = (new Date(ran).getUTCHours() + 1) % 24;
+    c.api.add(
+      'cronjobs',
+      cronJob({
+        namespace: 'ops',
+        name: 'nightly',
+        schedule: `CRON_TZ=Etc/GMT-1 0 ${hour} * * *`,
+        scheduledAgo: (now - ran) / 1000,
+        succeededAgo: (now - ran) / 1000 - 30,
+      }),
+    );
+    const r = await runBuilt('check_cronjobs', [...kc(), '--time-zone', 'UTC']);
+    expect(r.first).toMatch(/^CRONJOBS OK - 0 of 1 CronJob late \|/);
+    expect(r.code).toBe(0);
+  });
+
+  it('@every counts from the last run, as Kubernetes does', async () => {
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'ops', name: 'sync', schedule: '@every 45m', scheduledAgo: 2400, succeededAgo: 2390 }),
+      cronJob({ namespace: 'ops', name: 'poll', schedule: '@every 5m', scheduledAgo: 2400, succeededAgo: 2390 }),
+    );
+    const r = await runBuilt('check_cronjobs', kc());
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^CRONJOBS WARNING - 1 of 2 CronJobs late: ops\/poll \|/);
+    expect(r.stdout).toMatch(/late ops\/poll \(@every 5m\): last scheduled 40m\d*s? ago, its next run was due 35m\d*s? ago/);
+  });
+
+  it('a lastScheduleTime in the future (clock skew): WARNING saying so, never a silent OK', async () => {
+    c.api.add('cronjobs', cronJob({ namespace: 'ops', name: 'backup', schedule: '*/5 * * * *', scheduledAgo: -7200, succeededAgo: 60 }));
+    const r = await runBuilt('check_cronjobs', kc());
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^CRONJOBS WARNING - 0 of 1 CronJob late, last scheduled in the future: ops\/backup \|/);
+    expect(r.stdout).toMatch(/ops\/backup: lastScheduleTime \S+ is (?:1h59m|2h) ahead of this host's clock/);
+  });
+
+  it('one schedule that cannot be read is UNKNOWN for that one; the others still decide (CRITICAL wins)', async () => {
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'ops', name: 'a', schedule: '*/5 * * * *', scheduledAgo: 3600, succeededAgo: 3590 }),
+      cronJob({ namespace: 'ops', name: 'b', schedule: '0 * * * *', scheduledAgo: 4 * 3600, succeededAgo: 4 * 3600 - 10 }),
+      // Accepted by API servers before they validated zones; no controller can run it.
+      cronJob({ namespace: 'ops', name: 'odd', schedule: 'TZ=Mars/Olympus_Mons 0 * * * *', scheduledAgo: 60 }),
+    );
+    const r = await runBuilt('check_cronjobs', kc());
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(
+      /^CRONJOBS CRITICAL - 2 of 3 CronJobs late: ops\/a, ops\/b, no CronJob was scheduled on time: is the controller-manager frozen\?, ops\/odd: cannot read its schedule \(time zone 'Mars\/Olympus_Mons' is not known here/,
+    );
   });
 
   it('-n takes one namespace; --exclude-namespace is a field selector the API server accepts', async () => {

@@ -1,0 +1,101 @@
+// A CronJob's schedule read the way Kubernetes' cronjob controller reads it: the controller hands
+// the schedule to robfig/cron v3's ParseStandard, prefixed with `TZ=<spec.timeZone> ` unless the
+// schedule already names a zone (then spec.timeZone is ignored and a warning event is raised).
+// ParseStandard takes an optional `TZ=<zone> ` or `CRON_TZ=<zone> ` prefix, five fields, the
+// descriptors @yearly @annually @monthly @weekly @daily @midnight @hourly, and `@every <Go
+// duration>`, whose runs are counted from the last one (the controller passes lastScheduleTime,
+// or the creation time) rather than fixed to the clock.
+import { CronExpressionParser } from 'cron-parser';
+import { ReasonedError } from '../errors.ts';
+
+export class ScheduleError extends ReasonedError {}
+
+/** A schedule as the controller runs it. */
+export interface Schedule {
+  /** The first run due strictly after `t` (ms since the epoch). */
+  next(t: number): number;
+  /** The time zone its fields are read in; undefined for @every, which has none. */
+  zone?: string;
+}
+
+// robfig/cron's descriptors, as five-field expressions (cron-parser lacks @midnight and takes
+// others, @weekdays and the like, that Kubernetes does not).
+const DESCRIPTORS: Record<string, string> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
+// Go's time.ParseDuration units, in milliseconds.
+const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const GO_ELEMENT = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
+
+/** Go's time.ParseDuration ("1h30m", "90s", "1.5h", "0"), in milliseconds; throws on anything else. */
+export function goDuration(text: string): number {
+  const sign = /^[-+]/.test(text) ? text.slice(0, 1) : '';
+  const body = text.slice(sign.length);
+  if (body === '0') return 0;
+  let ms = 0;
+  let at = 0;
+  GO_ELEMENT.lastIndex = 0;
+  for (let m = GO_ELEMENT.exec(body); m; m = GO_ELEMENT.exec(body)) {
+    ms += Number(m[1]) * GO_UNITS[m[2]!]!;
+    at = GO_ELEMENT.lastIndex;
+  }
+  if (!body || at !== body.length) throw new ScheduleError(`'${text}' is not a Go duration (e.g. 5m, 1h30m, 90s)`);
+  return sign === '-' ? -ms : ms;
+}
+
+function checkZone(zone: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    throw new ScheduleError(`time zone '${zone}' is not known here`, { fix: "check the zone name, or this host's tzdata" });
+  }
+  return zone;
+}
+
+/**
+ * The schedule of a CronJob: its spec.schedule, its spec.timeZone, and the zone the
+ * controller-manager runs in (used when neither names one). Throws ScheduleError on a schedule
+ * the controller could not run either.
+ */
+export function readSchedule(schedule: string, timeZone: string | undefined, localZone: string): Schedule {
+  let spec = schedule.trim();
+  let zone = localZone;
+  // As the controller: a schedule that mentions TZ at all is taken as it is, spec.timeZone ignored.
+  if (!schedule.includes('TZ') && timeZone) zone = timeZone;
+  const prefix = /^(?:CRON_)?TZ=(\S+)\s+/.exec(spec);
+  if (prefix) {
+    zone = prefix[1]!;
+    spec = spec.slice(prefix[0].length).trim();
+  } else if (/^(?:CRON_)?TZ=/.test(spec)) {
+    throw new ScheduleError(`'${schedule}' names a time zone and no schedule`);
+  }
+  if (spec.startsWith('@every ')) {
+    // robfig's Every: at least a second, whole seconds; the next run is counted from the last.
+    const delay = Math.max(1000, Math.floor(goDuration(spec.slice(7).trim()) / 1000) * 1000);
+    return { next: (t) => Math.floor(t / 1000) * 1000 + delay };
+  }
+  const fields = spec.startsWith('@') ? DESCRIPTORS[spec] : spec;
+  if (fields === undefined) throw new ScheduleError(`'${spec}' is not a descriptor Kubernetes takes`);
+  // A sixth field would be read as seconds by cron-parser; Kubernetes takes exactly five.
+  if (fields.split(/\s+/).length !== 5) throw new ScheduleError(`'${spec}' is not a five-field cron schedule`);
+  checkZone(zone);
+  try {
+    CronExpressionParser.parse(fields, { tz: zone });
+  } catch (err) {
+    throw new ScheduleError(`'${spec}' is not a cron schedule (${(err as Error).message})`, { cause: err });
+  }
+  return {
+    zone,
+    next: (t) =>
+      CronExpressionParser.parse(fields, { currentDate: new Date(t), tz: zone })
+        .next()
+        .getTime(),
+  };
+}
