@@ -1,21 +1,34 @@
 // Beside the runbook: a MicroK8s cluster stops when its server certificates expire, until
 // `microk8s refresh-certs` is run, and `microk8s inspect` only warns about the CA. This check
-// reads every certificate of the node (the files MicroK8s keeps), the one each API server really
-// serves, and the kubeconfig's client certificate, and says how many days the soonest has left.
-import { basename } from 'node:path';
+// reads every certificate of the node (the files MicroK8s keeps, and dqlite's cluster.crt in the
+// backend, whose expiry stops replication), the one each API server really serves, and the
+// kubeconfig's client certificate, and says how many days the soonest has left.
+import { basename, join } from 'node:path';
 import { kubeOptions, serverOptions, serverUrls, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import type { Range } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { certFilesIn, type Cert, MICROK8S_CERT_DIR, parseCerts, readCertFile, servedCert } from '../lib/sources/certs.ts';
+import {
+  CertError,
+  certFilesIn,
+  type Cert,
+  clusterCertIn,
+  MICROK8S_CERT_DIR,
+  parseCerts,
+  readCertFile,
+  servedCert,
+} from '../lib/sources/certs.ts';
+import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
 import { loadKubeConfig } from '../lib/sources/kube/client.ts';
 import { isoSeconds, plural } from '../lib/text.ts';
 
 interface Args extends KubeArgs, ServerArgs {
   'cert-dir': string;
   cert?: string[];
+  /** Unset: MicroK8s' backend, where a worker has none (not a finding); given: it must be there. */
+  'backend-dir'?: string;
 }
 
 export interface CertFacts {
@@ -23,26 +36,47 @@ export interface CertFacts {
   certs: Cert[];
   /** Certificates that could not be read, each named: never judged as fine. */
   unreadable: { where: string; why: string }[];
+  /** What was left out and why, for the long output. */
+  notes?: string[];
 }
 
 export const defaults = { warning: '30:', critical: '7:' };
 
 const DAY = 86_400_000;
 
-/** What renews a certificate, as MicroK8s names them (`microk8s refresh-certs --cert` takes three). */
+// What `microk8s refresh-certs` really does (MicroK8s' scripts/wrappers/refresh_certs.py and
+// actions/common/utils.sh): --cert takes ca.crt, server.crt and front-proxy-client.crt only.
+// --cert ca.crt deletes ca.crt and csr.conf and runs produce_certs: a new CA (same key), which
+// makes server.crt and front-proxy-client.crt anew, and front-proxy-ca.crt only if it is missing;
+// with x509 client auth it also reissues the component certificates and kubeconfigs. dqlite's
+// backend/cluster.crt is made once by init_cluster and copied to each joining node: nothing renews it.
+const CA_REISSUE = 'sudo microk8s refresh-certs --cert ca.crt (a new CA: every other node must then leave and re-join)';
+const COMPONENT_CERTS = new Set([
+  'kubelet.crt',
+  'client.crt',
+  'proxy.crt',
+  'scheduler.crt',
+  'controller.crt',
+  'apiserver-kubelet-client.crt',
+]);
+
+/** What renews a certificate, as MicroK8s names them, and what else that renews. */
 export function remedy(where: string): string {
   if (where.startsWith('served by ')) return "it is that node's server.crt: sudo microk8s refresh-certs --cert server.crt on it";
   if (where.startsWith('kubeconfig user ')) return 'issue a new client certificate for this kubeconfig user (or use its token)';
-  switch (basename(where)) {
+  const name = basename(where);
+  if (COMPONENT_CERTS.has(name)) return `refresh-certs has no --cert for ${name}: ${CA_REISSUE} reissues it with the others it signs`;
+  switch (name) {
     case 'ca.crt':
+      return `${CA_REISSUE}, which also renews server.crt, front-proxy-client.crt and the component client certificates, not front-proxy-ca.crt`;
     case 'front-proxy-ca.crt':
-      return 'sudo microk8s refresh-certs --cert ca.crt (every other node must then leave and re-join)';
+      return `refresh-certs makes it only when it is missing: move it aside (sudo mv ${where} ${where}.old), then ${CA_REISSUE}. --cert front-proxy-client.crt signs with the old one`;
     case 'server.crt':
-      return 'sudo microk8s refresh-certs --cert server.crt';
+      return 'sudo microk8s refresh-certs --cert server.crt (the same CA, restarts kubelite and cluster-agent)';
     case 'front-proxy-client.crt':
-      return 'sudo microk8s refresh-certs --cert front-proxy-client.crt';
-    case 'kubelet.crt':
-      return 'refresh-certs does not renew it: MicroK8s writes a new kubelet.crt and kubelet.key when both are missing as kubelite starts';
+      return 'sudo microk8s refresh-certs --cert front-proxy-client.crt (signed by front-proxy-ca.crt, restarts kubelite)';
+    case 'cluster.crt':
+      return 'refresh-certs does not renew it: every control-plane node shares this dqlite certificate and its key (a joining node copies them), so a new pair is made once, put in the backend of every control-plane node and k8s-dqlite restarted on all of them. dqlite replication stops when it expires';
     default:
       return 'renew it where it was issued';
   }
@@ -72,12 +106,20 @@ export function evaluate(f: CertFacts, warning?: Range, critical?: Range): Outco
   for (const { c, days: d, state } of byExpiry) {
     if (state !== State.OK) v.find(state, `${c.where} ${d < 0 ? `expired ${plural(-d, 'day')} ago` : `expires in ${plural(d, 'day')}`}`);
   }
+  // Not yet valid is as broken as expired: a peer checking it now rejects it, whatever the days left.
+  const early = f.certs.filter((c) => c.notBefore > f.now);
+  for (const c of early) v.find(State.CRITICAL, `${c.where} not valid until ${isoSeconds(c.notBefore)}`);
   for (const u of f.unreadable) v.find(State.UNKNOWN, `${u.where}: ${u.why}`);
   if (f.certs.length === 0 && f.unreadable.length === 0) v.find(State.UNKNOWN, 'no certificate found to judge');
   for (const { c, days, state } of byExpiry) {
     v.detail(`${c.where}: ${c.subject}, expires ${isoSeconds(c.notAfter)} (${plural(days, 'day')})`);
     if (state !== State.OK) v.detail(`  renew: ${remedy(c.where)}`);
+    if (early.includes(c))
+      v.detail(
+        `  not valid until ${isoSeconds(c.notBefore)}: the clock where it was made runs ahead, or this host's behind (check both, timedatectl)`,
+      );
   }
+  v.detail(...(f.notes ?? []));
   const head = soonest ? `${plural(f.certs.length, 'certificate')}, soonest ${soonest.c.where} in ${plural(soonest.days, 'day')}` : '';
   const problems = v.problems();
   if (problems.length) return v.outcome(`${problems.join(', ')}${head ? ` (${head})` : ''}`);
@@ -97,6 +139,8 @@ export async function gather(args: Args, deadline: Deadline): Promise<CertFacts>
   };
   const files = [...certFilesIn(args['cert-dir']), ...(args.cert ?? [])];
   for (const file of files) read(file, () => readCertFile(file));
+  const notes: string[] = [];
+  read(join(args['backend-dir'] ?? DQLITE_BACKEND, 'cluster.crt'), () => backendCerts(args['backend-dir'], notes));
   const { kc, server } = loadKubeConfig(args);
   const user = kc.getCurrentUser();
   if (user?.certData)
@@ -117,19 +161,37 @@ export async function gather(args: Args, deadline: Deadline): Promise<CertFacts>
     }),
   );
   certs.push(...served.filter((c): c is Cert => c !== undefined));
-  return { now: Date.now(), certs, unreadable };
+  return { now: Date.now(), certs, unreadable, notes };
+}
+
+/**
+ * dqlite's cluster.crt. A worker has no backend: with the default directory that is no finding
+ * (said in the long output); a directory given with --backend-dir must be there.
+ */
+function backendCerts(given: string | undefined, notes: string[]): Cert[] {
+  const backend = given ?? DQLITE_BACKEND;
+  const found = clusterCertIn(backend);
+  if (found) return found;
+  if (given !== undefined) throw new CertError(`no dqlite backend directory ${backend}`, { fix: 'check --backend-dir' });
+  notes.push(`no dqlite backend at ${backend} (a worker node runs no dqlite): cluster.crt not judged`);
+  return [];
 }
 
 export const check: CheckDefinition<Args> = {
   name: 'CERTS',
   command: 'check_certs',
-  description: "days until the node's MicroK8s certificates, each API server's and the kubeconfig's expire (the soonest: min_days)",
+  description:
+    "days until the node's MicroK8s certificates, dqlite's cluster.crt, each API server's and the kubeconfig's expire (the soonest: min_days)",
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
   options: (y) =>
     serverOptions(kubeOptions(y))
       .option('cert-dir', { type: 'string', default: MICROK8S_CERT_DIR, describe: 'directory whose *.crt files are read (keys never are)' })
-      .option('cert', { type: 'string', array: true, describe: 'also this certificate file (PEM or DER; repeatable)' }),
+      .option('cert', { type: 'string', array: true, describe: 'also this certificate file (PEM or DER; repeatable)' })
+      .option('backend-dir', {
+        type: 'string',
+        describe: `dqlite backend directory whose cluster.crt is read (default ${DQLITE_BACKEND}; a worker has none)`,
+      }),
   examples: [
     ['check_certs', "this node's certificates, its API server's and the kubeconfig's"],
     [

@@ -125,12 +125,12 @@ export function evaluate(jobs: CronJobFacts[], now: number, grace: number, local
   for (const { job, due } of j.overran) {
     const running = job.lastSchedule === undefined ? '' : ` for ${since(now, job.lastSchedule)}`;
     v.detail(
-      `busy ${ref(job)} (${sched(job)}): Job ${job.active.join(', ')} running${running}, past the run due ${since(now, due)} ago; concurrencyPolicy Forbid skips runs until it ends: kubectl -n ${job.namespace} describe job ${job.active[0]}`,
+      `busy ${ref(job)} (${sched(job)}): Job ${job.active.join(', ')} running${running}, past the run due ${since(now, due)} ago. concurrencyPolicy Forbid skips runs until it ends: kubectl -n ${job.namespace} describe job ${job.active[0]}`,
     );
   }
   for (const job of j.ahead)
     v.detail(
-      `${ref(job)}: lastScheduleTime ${isoSeconds(job.lastSchedule!)} is ${since(job.lastSchedule!, now)} ahead of this host's clock; this host's and the controller-manager's clocks disagree (check NTP on both): lateness not judged`,
+      `${ref(job)}: lastScheduleTime ${isoSeconds(job.lastSchedule!)} is ${since(job.lastSchedule!, now)} ahead of this host's clock: this host's and the controller-manager's clocks disagree (check NTP on both), lateness not judged`,
     );
   for (const job of j.failed)
     v.detail(

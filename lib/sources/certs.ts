@@ -1,10 +1,10 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ReasonedError } from '../errors.ts';
-import { readSmallFile } from '../files.ts';
+import { FileError, readSmallFile } from '../files.ts';
 
 export const MICROK8S_CERT_DIR = '/var/snap/microk8s/current/certs';
 
@@ -16,6 +16,8 @@ export interface Cert {
   where: string;
   subject: string;
   issuer: string;
+  /** Before this it is not valid either: a peer checking it now rejects it. */
+  notBefore: number;
   notAfter: number;
 }
 
@@ -27,7 +29,13 @@ export function parseCerts(data: Buffer, where: string): Cert[] {
   const blocks = text.match(PEM) ?? [];
   try {
     const parsed = blocks.length ? blocks.map((b) => new X509Certificate(b)) : [new X509Certificate(data)];
-    return parsed.map((c) => ({ where, subject: oneLine(c.subject), issuer: oneLine(c.issuer), notAfter: c.validToDate.getTime() }));
+    return parsed.map((c) => ({
+      where,
+      subject: oneLine(c.subject),
+      issuer: oneLine(c.issuer),
+      notBefore: c.validFromDate.getTime(),
+      notAfter: c.validToDate.getTime(),
+    }));
   } catch (err) {
     throw new CertError(`${where} is not a certificate that can be read`, {
       cause: err,
@@ -61,6 +69,21 @@ export function certFilesIn(dir: string): string[] {
 }
 
 /**
+ * dqlite's cluster certificate in a backend directory (MicroK8s makes it for 10 years; every
+ * control-plane node has the same one). Undefined where the backend directory does not exist at
+ * all: a worker runs no dqlite. A backend without it, or one that cannot be read, throws.
+ */
+export function clusterCertIn(backend: string): Cert[] | undefined {
+  const file = join(backend, 'cluster.crt');
+  try {
+    return readCertFile(file);
+  } catch (err) {
+    if (err instanceof FileError && err.missing && !existsSync(backend)) return undefined;
+    throw err;
+  }
+}
+
+/**
  * The certificate a TLS server presents, from a handshake: nothing is sent, and it is not
  * verified (this reads its dates, it does not trust it).
  */
@@ -79,7 +102,13 @@ export function servedCert(origin: string, signal: AbortSignal): Promise<Cert> {
       const peer = socket.getPeerX509Certificate();
       socket.destroy();
       if (!peer) return reject(new CertError(`${url.host} presented no certificate`));
-      resolve({ where, subject: oneLine(peer.subject), issuer: oneLine(peer.issuer), notAfter: peer.validToDate.getTime() });
+      resolve({
+        where,
+        subject: oneLine(peer.subject),
+        issuer: oneLine(peer.issuer),
+        notBefore: peer.validFromDate.getTime(),
+        notAfter: peer.validToDate.getTime(),
+      });
     });
     socket.once('error', (err) => {
       socket.destroy();

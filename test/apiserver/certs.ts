@@ -143,3 +143,56 @@ export function certFile(dir: string, name: string, days: number, cn = name.repl
   );
   return crt;
 }
+
+/**
+ * A self-signed certificate valid from `notBefore` for `days`. OpenSSL 3.0 has no -not_before for
+ * req or x509; `openssl ca -selfsign` takes -startdate, with a throwaway CA database.
+ */
+export function certFileFrom(dir: string, name: string, notBefore: Date, days: number, cn = name.replace(/\.crt$/, '')): string {
+  const work = mkdtempSync(join(tmpdir(), 'mk8s-ca-'));
+  const p = (f: string) => join(work, f);
+  writeFileSync(p('index.txt'), '');
+  writeFileSync(p('serial'), '01\n');
+  writeFileSync(
+    p('ca.cnf'),
+    `[ca]\ndefault_ca = d\n[d]\ndatabase = ${p('index.txt')}\nserial = ${p('serial')}\nnew_certs_dir = ${work}\ndefault_md = sha256\npolicy = p\nunique_subject = no\n[p]\ncommonName = supplied\n`,
+  );
+  const stamp = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+  const ossl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  ossl(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    p('key'),
+    '-out',
+    p('csr'),
+    '-subj',
+    `/CN=${cn}`,
+  );
+  const crt = join(dir, name);
+  const end = new Date(notBefore.getTime() + days * 86_400_000);
+  ossl(
+    'ca',
+    '-batch',
+    '-config',
+    p('ca.cnf'),
+    '-selfsign',
+    '-keyfile',
+    p('key'),
+    '-in',
+    p('csr'),
+    '-startdate',
+    stamp(notBefore),
+    '-enddate',
+    stamp(end),
+    '-notext',
+    '-out',
+    crt,
+  );
+  return crt;
+}

@@ -1,11 +1,11 @@
 // check_certs, check_apiserver, check_cronjobs and check_pod_restarts: the built executables
 // against the test API server, with certificates made by openssl for each test.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cronJob, jobNameOf, pod } from '../apiserver/objects.ts';
-import { certFile } from '../apiserver/certs.ts';
+import { certFile, certFileFrom } from '../apiserver/certs.ts';
 import { startCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
 
@@ -37,6 +37,57 @@ describe('check_certs', () => {
     expect(r.code).toBe(2);
     expect(r.first).toContain(`CERTS CRITICAL - ${server} expires in 4 days`);
     expect(r.stdout).toMatch(/renew: sudo microk8s refresh-certs --cert server\.crt/);
+  });
+
+  it("dqlite's cluster.crt expiring in 5 days: CRITICAL naming it, with what renews it (refresh-certs does not)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650, '10.152.183.1');
+    const backend = mkdtempSync(join(tmpdir(), 'mk8s-backend-'));
+    // As MicroK8s' init_cluster makes it (CN=k8s), here for 5 days; the key stays beside it, unread.
+    const cluster = certFile(backend, 'cluster.crt', 5, 'k8s');
+    const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir, '--backend-dir', backend]);
+    expect(r.code).toBe(2);
+    expect(r.first).toContain(`CERTS CRITICAL - ${cluster} expires in 4 days (3 certificates, soonest ${cluster} in 4 days) |`);
+    expect(r.perf.days_cluster).toBe('4');
+    expect(r.stdout).toMatch(/renew: refresh-certs does not renew it: every control-plane node shares this dqlite certificate/);
+  });
+
+  it('a certificate not valid yet (notBefore in 2035): CRITICAL, "not valid until"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650, '10.152.183.1');
+    const server = certFileFrom(dir, 'server.crt', new Date('2035-01-01T00:00:00Z'), 365, '127.0.0.1');
+    const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(new RegExp(`^CERTS CRITICAL - ${server} not valid until 2035-01-01T00:00:00Z \\(`));
+    expect(r.stdout).toMatch(/not valid until 2035-01-01T00:00:00Z: the clock where it was made runs ahead/);
+  });
+
+  it('no backend: with the default a worker (said, not judged); a --backend-dir given that is not there: UNKNOWN', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650, '10.152.183.1');
+    const worker = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir]);
+    expect(worker.code).toBe(0);
+    expect(worker.stdout).toMatch(
+      /no dqlite backend at \/var\/snap\/microk8s\/current\/var\/kubernetes\/backend \(a worker node runs no dqlite\): cluster\.crt not judged/,
+    );
+    const given = await runBuilt('check_certs', [
+      '--kubeconfig',
+      longLived.kubeconfig,
+      '--cert-dir',
+      dir,
+      '--backend-dir',
+      '/nonexistent/backend',
+    ]);
+    expect(given.code).toBe(3);
+    expect(given.first).toContain(
+      '/nonexistent/backend/cluster.crt: no dqlite backend directory /nonexistent/backend (fix: check --backend-dir)',
+    );
+    // A backend that is there without its cluster.crt is not a worker: UNKNOWN naming the file.
+    const empty = mkdtempSync(join(tmpdir(), 'mk8s-backend-'));
+    mkdirSync(join(empty, 'snapshots'));
+    const bare = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir, '--backend-dir', empty]);
+    expect(bare.code).toBe(3);
+    expect(bare.first).toContain(`${join(empty, 'cluster.crt')}: cannot read certificate ${join(empty, 'cluster.crt')}: no such file`);
   });
 
   it('the certificate the API server serves, 2 days from expiry: CRITICAL naming the server', async () => {
