@@ -123,9 +123,10 @@ export function evaluate(jobs: CronJobFacts[], now: number, grace: number, local
     v.detail(`late ${ref(job)} (${sched(job)}): ${last}, its next run was due ${since(now, due)} ago`);
   }
   for (const { job, due } of j.overran) {
-    const running = job.lastSchedule === undefined ? '' : ` for ${since(now, job.lastSchedule)}`;
+    // The Job may be one started by hand (kubectl create job --from): how long it ran is not known, when it was last scheduled is.
+    const last = job.lastSchedule === undefined ? 'never scheduled' : `last scheduled ${since(now, job.lastSchedule)} ago`;
     v.detail(
-      `busy ${ref(job)} (${sched(job)}): Job ${job.active.join(', ')} running${running}, past the run due ${since(now, due)} ago. concurrencyPolicy Forbid skips runs until it ends: kubectl -n ${job.namespace} describe job ${job.active[0]}`,
+      `busy ${ref(job)} (${sched(job)}): Job ${job.active.join(', ')} still active, ${last}, a run was due ${since(now, due)} ago. concurrencyPolicy Forbid holds runs back until it ends: kubectl -n ${job.namespace} describe job ${job.active[0]}`,
     );
   }
   for (const job of j.ahead)
