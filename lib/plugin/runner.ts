@@ -1,5 +1,5 @@
 import yargs, { type Argv } from 'yargs';
-import { ReasonedError, UsageError, causeText } from '../errors.ts';
+import { ReasonedError, reasonOf, UsageError, causeText } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import type { SharedReads } from '../shared-reads.ts';
 import { Deadline } from './deadline.ts';
@@ -11,7 +11,7 @@ import type { Outcome } from './verdict.ts';
 
 import { VERSION } from '../version.ts';
 
-export { VERSION };
+export { VERSION, reasonOf };
 
 export interface CommonArgs {
   warning?: string;
@@ -64,24 +64,6 @@ export interface CheckDefinition<A> {
 export function cannotTell(def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>, reason: string, usage = false): Outcome {
   if (!def.gate || usage) return unknownOutcome(def.name, reason);
   return { ...unknownOutcome(def.name, `NO-GO: cannot establish that the cluster is healthy: ${reason}`), state: State.CRITICAL };
-}
-
-/**
- * The one place that turns any failure into a one-line UNKNOWN reason: what failed, its
- * cause, and the fix where one is known. Stack traces go to stderr at -vvv, never stdout.
- */
-export function reasonOf(err: unknown): string {
-  if (err instanceof ReasonedError) {
-    let text = err.message;
-    if (err.cause !== undefined) {
-      const cause = causeText(err.cause);
-      if (cause && !text.includes(cause)) text += `: ${cause}`;
-    }
-    // No ';' here: Nagios turns it into ':' in what it shows.
-    if (err.fix) text += ` (fix: ${err.fix})`;
-    return text;
-  }
-  return `internal error: ${causeText(err)} (rerun with -vvv and report it)`;
 }
 
 /** The longest -t: an hour is far past any poller's own timeout, and Node's timers overflow at 24.8 days. */
