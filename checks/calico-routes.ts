@@ -152,6 +152,7 @@ export const check: CheckDefinition<Args> = {
   description:
     'checks that every Running pod on this node has a host route through its own calico veth, and that calico-node here is Ready',
   defaultCritical: defaults.critical,
+  thresholdUnit: 'missing routes',
   options: (y) =>
     sshOptions(kubeOptions(y), false)
       .option('node', { type: 'string', describe: 'node name (default: this host name, or the --host name)' })

@@ -129,6 +129,7 @@ export const check: CheckDefinition<Args> = {
   description: "days until the node's MicroK8s certificates, each API server's and the kubeconfig's expire (the soonest: min_days)",
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: 'days',
   options: (y) =>
     serverOptions(kubeOptions(y))
       .option('cert-dir', { type: 'string', default: MICROK8S_CERT_DIR, describe: 'directory whose *.crt files are read (keys never are)' })

@@ -139,6 +139,7 @@ export const check: CheckDefinition<Args> = {
   command: 'check_pod_restarts',
   description: 'counts pods whose containers restarted since the previous run, and pods in CrashLoopBackOff now',
   defaultWarning: defaults.warning,
+  thresholdUnit: 'restarted pods',
   options: (y) =>
     namespaceOptions(kubeOptions(y), true)
       .option('selector', { alias: 'l', type: 'string', describe: 'label selector, e.g. k8s-app=calico-node' })

@@ -134,6 +134,7 @@ export const check: CheckDefinition<Args> = {
     "compares each node Lease in storage with the API server's watch cache: a frozen cache serves every controller stale objects",
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: 'seconds',
   options: (y) => serverOptions(kubeOptions(y)),
   examples: [
     ['check_watch_cache', "this node's own API server (MicroK8s client.config)"],
