@@ -100,7 +100,7 @@ export async function gather(cluster: Cluster, deadline: Deadline, args: Args, n
   const now = Date.now();
   const pods: PodOnNode[] = [];
   const calico: RouteFacts['calico'] = [];
-  deadline.activity = `reading pods on ${node} and the routing table`;
+  deadline.activity = `reading pods on ${node} from ${cluster.server} and the routing table`;
   let runner: CommandRunner = localRunner;
   let close = () => {};
   const remote = args.host?.[0];
