@@ -270,7 +270,7 @@ export const check: CheckDefinition<Args> = {
     'reads systemd for the MicroK8s services this node runs (from its lock files): restarts per hour across runs, state and uptime',
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
-  thresholdUnit: 'restarts',
+  thresholdUnit: 'restarts per hour',
   options: (y) =>
     sshOptions(y)
       .option('unit', {
