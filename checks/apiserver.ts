@@ -102,6 +102,7 @@ export const check: CheckDefinition<Args> = {
   description: "asks each API server's /readyz and /livez: a failing sub-check (etcd is kine) is CRITICAL, a slow readyz WARNING",
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: 'seconds',
   options: (y) => serverOptions(kubeOptions(y)),
   examples: [
     ['check_apiserver', "this node's API server"],

@@ -100,7 +100,7 @@ export async function gather(cluster: Cluster, deadline: Deadline, args: Args, n
   const now = Date.now();
   const pods: PodOnNode[] = [];
   const calico: RouteFacts['calico'] = [];
-  deadline.activity = `reading pods on ${node} and the routing table`;
+  deadline.activity = `reading pods on ${node} from ${cluster.server} and the routing table`;
   let runner: CommandRunner = localRunner;
   let close = () => {};
   const remote = args.host?.[0];
@@ -152,6 +152,7 @@ export const check: CheckDefinition<Args> = {
   description:
     'checks that every Running pod on this node has a host route through its own calico veth, and that calico-node here is Ready',
   defaultCritical: defaults.critical,
+  thresholdUnit: 'missing routes',
   options: (y) =>
     sshOptions(kubeOptions(y), false)
       .option('node', { type: 'string', describe: 'node name (default: this host name, or the --host name)' })

@@ -6,6 +6,7 @@
 import { basename, join } from 'node:path';
 import { kubeOptions, serverOptions, serverUrls, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
+import { fanOut } from '../lib/plugin/fanout.ts';
 import type { Range } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
@@ -141,26 +142,28 @@ export async function gather(args: Args, deadline: Deadline): Promise<CertFacts>
   for (const file of files) read(file, () => readCertFile(file));
   const notes: string[] = [];
   read(join(args['backend-dir'] ?? DQLITE_BACKEND, 'cluster.crt'), () => backendCerts(args['backend-dir'], notes));
-  const { kc, server } = loadKubeConfig(args);
-  const user = kc.getCurrentUser();
+  // The files are judged whatever the kubeconfig is: an expired server.crt is never hidden by it.
+  let loaded: ReturnType<typeof loadKubeConfig> | undefined;
+  try {
+    loaded = loadKubeConfig(args);
+  } catch (err) {
+    unreadable.push({ where: 'kubeconfig', why: reasonOf(err) });
+  }
+  const user = loaded?.kc.getCurrentUser();
   if (user?.certData)
     read(`kubeconfig user ${user.name}`, () => parseCerts(Buffer.from(user.certData!, 'base64'), `kubeconfig user ${user.name}`));
   else if (user?.certFile)
     read(`kubeconfig user ${user.name}`, () => readCertFile(user.certFile!).map((c) => ({ ...c, where: `kubeconfig user ${user.name}` })));
-  const servers = [server, ...serverUrls(args)];
+  const servers = [...(loaded ? [loaded.server] : []), ...serverUrls(args)];
   deadline.activity = `reading the certificates of ${plural(servers.length, 'API server')}`;
-  const served = await Promise.all(
-    servers.map(async (s) => {
-      try {
-        return await servedCert(s, deadline.signal);
-      } catch (err) {
-        if (deadline.signal.aborted) throw err;
-        unreadable.push({ where: `served by ${new URL(s).host}`, why: reasonOf(err) });
-        return undefined;
-      }
-    }),
-  );
-  certs.push(...served.filter((c): c is Cert => c !== undefined));
+  const served = await fanOut(servers, deadline, (s, part) => {
+    part.activity = `reading the certificate ${new URL(s).host} serves`;
+    return servedCert(s, part.signal);
+  });
+  for (const r of served) {
+    if (r.ok) certs.push(r.value);
+    else unreadable.push({ where: `served by ${new URL(r.target).host}`, why: reasonOf(r.error) });
+  }
   return { now: Date.now(), certs, unreadable, notes };
 }
 
@@ -184,6 +187,7 @@ export const check: CheckDefinition<Args> = {
     "days until the node's MicroK8s certificates, dqlite's cluster.crt, each API server's and the kubeconfig's expire (the soonest: min_days)",
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: 'days',
   options: (y) =>
     serverOptions(kubeOptions(y))
       .option('cert-dir', { type: 'string', default: MICROK8S_CERT_DIR, describe: 'directory whose *.crt files are read (keys never are)' })

@@ -190,6 +190,7 @@ export const check: CheckDefinition<Args> = {
   command: 'check_cronjobs',
   description: 'finds CronJobs whose schedule says a run was due that did not happen, and CronJobs whose last Job failed',
   defaultWarning: defaults.warning,
+  thresholdUnit: 'late CronJobs',
   options: (y) =>
     namespaceOptions(kubeOptions(y), true)
       .option('grace', {

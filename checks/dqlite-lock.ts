@@ -83,6 +83,7 @@ export const check: CheckDefinition<LogArgs> = {
   description: "counts 'database is locked' (dqlite single-writer contention) in the kubelite and k8s-dqlite journals",
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: "'database is locked' lines",
   options: (y) => logOptions(y),
   examples: [
     ['check_dqlite_lock', 'the last 5 minutes of the local journal'],

@@ -193,6 +193,7 @@ export const check: CheckDefinition<Args> = {
   description: 'the dqlite backend: size and cadence of raft snapshots, free space under it; a bloated database feeds the storms',
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: 'MB',
   options: (y) =>
     dqliteOptions(sshOptions(y), 'for --freelist')
       .option('min-interval', {

@@ -180,6 +180,7 @@ export const check: CheckDefinition<Args> = {
   command: 'check_dqlite',
   description: 'the dqlite cluster as this node sees it: members, roles, leader, and whether a majority of voters is reachable',
   defaultWarning: defaults.warning,
+  thresholdUnit: 'unreachable voters',
   options: (y) =>
     sshOptions(kubeOptions(y))
       .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, asked for the members and the leader' })

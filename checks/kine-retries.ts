@@ -126,6 +126,7 @@ export const check: CheckDefinition<Args> = {
   description: 'finds kine retry-budget exhaustion (try: 500) and etcd-client retry storms in the kubelite and k8s-dqlite journals',
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: 'exhausted retries',
   options: (y) =>
     logOptions(y)
       .option('budget', {

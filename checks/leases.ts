@@ -15,7 +15,7 @@ import { localRunner } from '../lib/sources/command.ts';
 import { DQLITE_BACKEND, DQLITE_BIN, dqliteLeader } from '../lib/sources/dqlite.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
-import { defaultStateFile, readState, writeState } from '../lib/state.ts';
+import { defaultStateFile, isCounts, readState, writeState } from '../lib/state.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 
 interface Args extends KubeArgs {
@@ -133,7 +133,7 @@ export const check: CheckDefinition<Args> = {
     const now = Date.now();
     const seen = await gather(cluster, deadline, args['dqlite-bin'], args['dqlite-backend']);
     const stateFile = args['state-file'] ?? defaultStateFile(`leases-${cluster.server.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`);
-    const remembered = readState<Transitions>(stateFile);
+    const remembered = readState(stateFile, isCounts);
     let saveProblem: string | undefined;
     try {
       keepState(stateFile, transitionsOf(seen.leases));

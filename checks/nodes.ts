@@ -74,6 +74,7 @@ export const check: CheckDefinition<Args> = {
   command: 'check_nodes',
   description: 'checks that every node is Ready, none is cordoned and none carries unexpected taints',
   defaultCritical: defaults.critical,
+  thresholdUnit: 'NotReady nodes',
   options: (y) =>
     kubeOptions(y).option('allow-taint', {
       type: 'string',

@@ -181,6 +181,7 @@ export const check: CheckDefinition<Args> = {
   description: 'finds Deployments whose controller stopped reconciling (observedGeneration < generation) and phantom ReplicaSet status',
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: 'lagging workloads',
   options: (y) =>
     namespaceOptions(kubeOptions(y))
       .option('grace', { type: 'string', default: defaults.grace, describe: 'a spec change unobserved this long counts as lagging' })

@@ -13,7 +13,7 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Wire } from '../lib/sources/kube/client.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
-import { readState, scopedStateFile, writeState } from '../lib/state.ts';
+import { isCounts, readState, scopedStateFile, writeState } from '../lib/state.ts';
 import { plural } from '../lib/text.ts';
 
 interface Args extends KubeArgs, NamespaceArgs {
@@ -151,6 +151,7 @@ export const check: CheckDefinition<Args> = {
   command: 'check_pod_restarts',
   description: 'counts pods whose containers restarted since the previous run, and pods in CrashLoopBackOff now',
   defaultWarning: defaults.warning,
+  thresholdUnit: 'restarted pods',
   options: (y) =>
     namespaceOptions(kubeOptions(y), true)
       .option('selector', { alias: 'l', type: 'string', describe: 'label selector, e.g. k8s-app=calico-node' })
@@ -167,12 +168,12 @@ export const check: CheckDefinition<Args> = {
     const cluster = connect(args, deadline, log);
     const seen = await gather(cluster, deadline, only, excluded, args.selector);
     const file = stateFileOf(args, cluster.server, only, excluded);
-    const remembered = readState<PreviousCounts>(file);
-    const before =
-      remembered.value && typeof remembered.value.at === 'number' && typeof remembered.value.counts === 'object'
-        ? remembered.value
-        : undefined;
-    const beforeProblem = remembered.problem ?? (remembered.value && !before ? `${file} is not what this check writes` : undefined);
+    const remembered = readState(
+      file,
+      (v): v is PreviousCounts => 'at' in v && typeof v.at === 'number' && 'counts' in v && isCounts(v.counts),
+    );
+    const before = remembered.value;
+    const beforeProblem = remembered.problem;
     let saveProblem: string | undefined;
     try {
       keepState(file, {

@@ -121,6 +121,7 @@ export const check: CheckDefinition<Args> = {
   description: 'counts pods left unscheduled past --min-age and tells whether the scheduler still binds pods at all',
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: 'unscheduled pods',
   options: (y) =>
     namespaceOptions(kubeOptions(y))
       .option('min-age', { type: 'string', default: defaults.minAge, describe: 'a pod counts once it has waited this long' })

@@ -6,9 +6,8 @@
 // apply comes from MicroK8s' lock files, as `microk8s inspect` decides: a worker's k8s-dqlite is
 // inactive by design and no finding.
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { combine } from '../lib/plugin/combine.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import { unknownOutcome } from '../lib/plugin/output.ts';
+import { judgeEach, resultOf, type TargetResult } from '../lib/plugin/fanout.ts';
 import type { Range } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
@@ -271,6 +270,7 @@ export const check: CheckDefinition<Args> = {
     'reads systemd for the MicroK8s services this node runs (from its lock files): restarts per hour across runs, state and uptime',
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: 'restarts per hour',
   options: (y) =>
     sshOptions(y)
       .option('unit', {
@@ -310,14 +310,16 @@ export const check: CheckDefinition<Args> = {
     const before = remembered(file);
     const judgement = { warning, critical, minUptime, windowMs };
     const after: Kept = { version: 1, hosts: { ...before.hosts } };
-    const judged = results.map((r) => {
-      const key = r.host ?? '';
-      if (!r.facts) return { host: key, outcome: unknownOutcome(check.name, reasonOf(r.error)) };
-      const memory: Memory = { history: before.problem ? undefined : before.hosts[key], problem: before.problem };
-      after.hosts[key] = nextHistory(r.facts, memory, windowMs);
-      return { host: key, outcome: evaluate(r.facts, memory, judgement) };
-    });
-    const outcome = args.host?.length ? combine(check.name, judged) : judged[0]!.outcome;
+    const outcome = judgeEach(
+      check.name,
+      results.map((r) => resultOf(r.host ?? '', r.facts, r.error)),
+      (facts, key) => {
+        const memory: Memory = { history: before.problem ? undefined : before.hosts[key], problem: before.problem };
+        after.hosts[key] = nextHistory(facts, memory, windowMs);
+        return evaluate(facts, memory, judgement);
+      },
+      !args.host?.length,
+    );
     try {
       keepState(file, after);
     } catch (err) {
@@ -348,5 +350,5 @@ export async function gatherHosts(
     const locks = () => readLocksWith(run, snapData, d.signal);
     return gather(choice, locks, run, (argv, signal, sink) => conn.exec(argv, signal, sink), remoteMonotonicUs(run, d.signal), d);
   });
-  return results.map((r) => ({ host: r.host, facts: r.value, error: r.error }));
+  return results.map((r: TargetResult<ServiceFacts>) => ({ host: r.target, facts: r.value, error: r.error }));
 }

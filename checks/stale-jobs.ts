@@ -126,6 +126,7 @@ export const check: CheckDefinition<Args> = {
   description: 'counts finished (Complete/Failed) Jobs older than --min-age piling up in the cluster',
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: 'stale Jobs',
   options: (y) =>
     namespaceOptions(kubeOptions(y), true)
       .option('selector', { alias: 'l', type: 'string', describe: 'label selector, e.g. app=backup' })

@@ -9,7 +9,6 @@ import { listNodeLeases, NODE_LEASE_NAMESPACE, type LeaseList } from '../lib/sou
 import { onEachServer } from '../lib/host-fanout.ts';
 import { kubeOptions, serverOptions, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
 import type { Cluster } from '../lib/sources/kube/cluster.ts';
-import { plural } from '../lib/text.ts';
 import type { Range } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
@@ -75,6 +74,42 @@ export function evaluate(f: CacheFacts, warning?: Range, critical?: Range): Outc
   );
 }
 
+/**
+ * Whether a refused quorum read is kube-apiserver saying its watch cache is behind, in its own
+ * words (k8s.io/apiserver: storage.NewTooLargeResourceVersionError is a 504 Status, reason
+ * Timeout, "Timeout: Too large resource version: <asked>, current: <cache's>", with the cause
+ * ResourceVersionTooLarge; the cacher that is not ready answers 429 TooManyRequests "storage is
+ * (re)initializing"). A proxy's 504 page or a rate limit's plain 429 says nothing about the cache.
+ */
+export function cacheBehind(err: KubeError): string | undefined {
+  const s = err.answer?.apiStatus;
+  if (!s) return undefined;
+  const tooLarge =
+    s.reason === 'Timeout' && (s.causes.includes('ResourceVersionTooLarge') || s.message.includes('Too large resource version'));
+  const initializing = s.reason === 'TooManyRequests' && s.message.includes('storage is (re)initializing');
+  if ((err.status === 504 && tooLarge) || (err.status === 429 && initializing)) return `${err.status}: ${s.message}`;
+  return undefined;
+}
+
+/** A refused quorum read that is not the cache being behind: who answered, and what. */
+function notTheCache(err: KubeError, server: string): KubeError {
+  const a = err.answer;
+  const who = a?.apiStatus
+    ? `kube-apiserver's Status ${a.apiStatus.reason || 'without a reason'}${a.apiStatus.message ? `: ${a.apiStatus.message}` : ''}`
+    : `${a?.bytes ?? 0} bytes of ${a?.contentType ?? 'no content type'}, not kube-apiserver's Status (a proxy or load balancer in between?)`;
+  return new KubeError(
+    `${server} answered the quorum read of node leases with ${err.status} (${who}): that does not say whether the watch cache is behind`,
+    {
+      fix:
+        err.status === 429
+          ? 'the API server is overloaded or rate-limits this client (API Priority and Fairness): rerun, check kubelite'
+          : 'check what answers at this address, and that kubelite runs there',
+    },
+    err.status,
+    err.answer,
+  );
+}
+
 /** A storage read, then a cache read, of one API server's node leases. */
 export async function gather(cluster: Cluster, deadline: Deadline): Promise<CacheFacts> {
   deadline.activity = `reading node leases from ${cluster.server}`;
@@ -82,7 +117,11 @@ export async function gather(cluster: Cluster, deadline: Deadline): Promise<Cach
   try {
     storage = await listNodeLeases(cluster, 'storage');
   } catch (err) {
-    if (err instanceof KubeError && (err.status === 504 || err.status === 429)) return { behind: `${err.status}: ${err.message}` };
+    if (err instanceof KubeError && (err.status === 504 || err.status === 429)) {
+      const behind = cacheBehind(err);
+      if (behind) return { behind };
+      throw notTheCache(err, cluster.server);
+    }
     throw err;
   }
   return { storage, cache: await listNodeLeases(cluster, 'cache') };
@@ -95,13 +134,13 @@ export const check: CheckDefinition<Args> = {
     "compares each node Lease in storage with the API server's watch cache: a frozen cache serves every controller stale objects",
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
+  thresholdUnit: 'seconds',
   options: (y) => serverOptions(kubeOptions(y)),
   examples: [
     ['check_watch_cache', "this node's own API server (MicroK8s client.config)"],
     ['check_watch_cache --server https://10.0.0.11:16443 --server https://10.0.0.12:16443', 'every node of the cluster from one place'],
   ],
   async run({ args, warning, critical, deadline, log }) {
-    deadline.activity = `reading node leases from ${plural(1 + (args.server?.length ?? 0), 'API server')}`;
     return onEachServer(check.name, args, deadline, log, async (cluster, d) => evaluate(await gather(cluster, d), warning, critical));
   },
 };

@@ -10,8 +10,11 @@ const live = new Set<ChildProcess>();
 
 /**
  * spawn (no stdin; stdout and stderr piped), with the child in its own process group (so a shell
- * script's own children go too) and registered until it exits. The caller's AbortSignal still
- * applies, and then kills the group.
+ * script's own children go too) and registered until it exits. When it exits, whatever it left
+ * running in its group (a credential plugin's `sleep 300 &`, a wrapper's helper) is killed at
+ * once: the run is done with it, and a leftover holding the pipes open would keep the caller
+ * waiting for output that never ends. The caller's AbortSignal still applies, and then kills
+ * the group.
  */
 export function spawnTracked(
   file: string,
@@ -21,7 +24,10 @@ export function spawnTracked(
   const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (child.pid !== undefined) {
     live.add(child);
-    child.once('exit', () => live.delete(child));
+    child.once('exit', () => {
+      live.delete(child);
+      killGroup(child);
+    });
   }
   // The group leader died on abort; its group may not have.
   options.signal?.addEventListener('abort', () => killGroup(child), { once: true });
@@ -43,5 +49,5 @@ export function killChildren(): void {
   live.clear();
 }
 
-/** How many started processes still run (for tests of the registry itself). */
-export const liveChildren = (): number => live.size;
+// However the process ends (finish(), a library's process.exit, the end of the event loop).
+process.once('exit', killChildren);

@@ -5,9 +5,9 @@ const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, min: 60, h: 3
 /** '90s', '5m', '1h', '2d' or bare seconds, to seconds. */
 export function parseDuration(text: string, what: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$/.exec(text);
-  if (!m) throw new UsageError(`${what} '${text}' is not a duration (examples: 90s, 5m, 1h)`);
+  if (!m) throw new UsageError(`${what} takes a duration (seconds, or a number with s, m, h or d: 90s, 5m, 1h), not '${text}'`);
   const seconds = Number(m[1]) * UNIT_SECONDS[m[2] ?? '']!;
-  if (!(seconds > 0)) throw new UsageError(`${what} must be greater than zero`);
+  if (!(seconds > 0)) throw new UsageError(`${what} must be a duration greater than zero, not '${text}'`);
   return seconds;
 }
 

@@ -29,3 +29,21 @@ export function causeText(err: unknown): string {
   }
   return String(err);
 }
+
+/**
+ * The one place that turns any failure into a one-line UNKNOWN reason: what failed, its
+ * cause, and the fix where one is known. Stack traces go to stderr at -vvv, never stdout.
+ */
+export function reasonOf(err: unknown): string {
+  if (err instanceof ReasonedError) {
+    let text = err.message;
+    if (err.cause !== undefined) {
+      const cause = causeText(err.cause);
+      if (cause && !text.includes(cause)) text += `: ${cause}`;
+    }
+    // No ';' here: Nagios turns it into ':' in what it shows.
+    if (err.fix) text += ` (fix: ${err.fix})`;
+    return text;
+  }
+  return `internal error: ${causeText(err)} (rerun with -vvv and report it)`;
+}

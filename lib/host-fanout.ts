@@ -1,11 +1,10 @@
-import { combine } from './plugin/combine.ts';
 import type { Deadline } from './plugin/deadline.ts';
-import { unknownOutcome } from './plugin/output.ts';
-import { reasonOf } from './plugin/runner.ts';
+import { fanOut, judgeEach } from './plugin/fanout.ts';
 import type { Outcome } from './plugin/verdict.ts';
 import type { Logger } from './log.ts';
 import { serverUrls, type KubeArgs, type ServerArgs } from './options/kube.ts';
 import type { SshArgs } from './options/ssh.ts';
+import { loadKubeConfig } from './sources/kube/client.ts';
 import { connect, type Cluster } from './sources/kube/cluster.ts';
 import type { SshConnection } from './sources/ssh/connection.ts';
 import { forEachHost } from './sources/ssh/hosts.ts';
@@ -22,16 +21,14 @@ export async function onEachHost(
 ): Promise<Outcome> {
   deadline.activity = `reading ${args.host.join(', ')} over SSH`;
   const results = await forEachHost(args, deadline, (conn, _host, d) => judge(conn, d));
-  return combine(
-    check,
-    results.map((r) => ({ host: r.host, outcome: r.value ?? unknownOutcome(check, reasonOf(r.error)) })),
-  );
+  return judgeEach(check, results, (outcome) => outcome);
 }
 
 /**
- * Judge the kubeconfig's API server and each --server, at once, each under its own view of the
- * deadline; one server that cannot be read is UNKNOWN for that server, never OK, never the
- * others'. A single server keeps its own outcome, prefixed with its address.
+ * Judge the kubeconfig's API server and each --server, at once, each under its own part of the
+ * deadline; one server that cannot be read (or does not answer in its time) is UNKNOWN for that
+ * server, never OK, never the others'. A single server keeps its own outcome, prefixed with its
+ * address.
  */
 export async function onEachServer(
   check: string,
@@ -40,17 +37,15 @@ export async function onEachServer(
   log: Logger,
   judge: (cluster: Cluster, deadline: Deadline) => Promise<Outcome>,
 ): Promise<Outcome> {
-  const clusters = [undefined, ...serverUrls(args)].map((server) => connect(args, deadline, log, server));
-  const parts = await Promise.all(
-    clusters.map(async (cluster) => {
-      const host = new URL(cluster.server).host;
-      try {
-        return { host, outcome: await judge(cluster, deadline.child()) };
-      } catch (err) {
-        if (deadline.signal.aborted) throw err;
-        return { host, outcome: unknownOutcome(check, reasonOf(err)) };
-      }
-    }),
+  const servers = [loadKubeConfig(args).server, ...serverUrls(args)];
+  deadline.activity = `waiting for ${servers.map((s) => new URL(s).host).join(', ')}`;
+  const results = await fanOut(servers, deadline, (server, part) => {
+    part.activity = `waiting for ${server}`;
+    return judge(connect(args, part, log, server), part);
+  });
+  return judgeEach(
+    check,
+    results.map((r) => ({ ...r, target: new URL(r.target).host })),
+    (outcome) => outcome,
   );
-  return combine(check, parts);
 }

@@ -24,8 +24,19 @@ export type Remembered<T> = { value: T; problem?: undefined } | { value?: undefi
 
 const MAX_STATE = 1024 * 1024;
 
-/** The previous run's state; a missing file is a first run, anything else unusable is said. */
-export function readState<T extends object>(file: string): Remembered<T> {
+/** A record whose every value is a finite number: the shape of the counts the checks keep. */
+export const isCounts = (v: unknown): v is Record<string, number> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((n) => typeof n === 'number' && Number.isFinite(n));
+
+/**
+ * The previous run's state; a missing file is a first run, anything else unusable is said. `fits`
+ * is the shape the check writes (a check that validates deeper itself may leave it out): a file that parses but is not that (`{"counts":null}`, edited by
+ * hand, written by another version) is damaged, and the check starts over, never crashes on it.
+ */
+export function readState<T extends object>(
+  file: string,
+  fits: (value: object) => value is T = (value): value is T => true,
+): Remembered<T> {
   let text: string;
   try {
     text = readSmallFile(file, 'state file', MAX_STATE).toString('utf8');
@@ -35,11 +46,11 @@ export function readState<T extends object>(file: string): Remembered<T> {
   }
   try {
     const value = JSON.parse(text) as unknown;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return { value: value as T };
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && fits(value)) return { value };
   } catch {
     // Said below.
   }
-  return { problem: `state file ${file} is not what this check writes (damaged?); it is replaced by this run's` };
+  return { problem: `state file ${file} is damaged (not what this check writes): starting over, this run's replaces it` };
 }
 
 /**

@@ -26,5 +26,5 @@ export async function scanHosts<T>(
     );
     return result;
   });
-  return results.map((r) => (r.value ? { host: r.host, source: where, ...r.value } : { host: r.host, source: where, error: r.error }));
+  return results.map((r) => (r.ok ? { host: r.target, source: where, ...r.value } : { host: r.target, source: where, error: r.error }));
 }

@@ -1,6 +1,4 @@
-import { combine } from '../plugin/combine.ts';
-import { unknownOutcome } from '../plugin/output.ts';
-import { reasonOf } from '../plugin/runner.ts';
+import { judgeEach, resultOf } from '../plugin/fanout.ts';
 import { State, worst } from '../plugin/state.ts';
 import type { Outcome } from '../plugin/verdict.ts';
 import { MAX_LINE_BYTES } from '../sources/lines.ts';
@@ -10,7 +8,6 @@ import type { SourceResult } from './tally.ts';
 /** Judge each source's tally; with --host, combine the hosts (an unreadable host is UNKNOWN). */
 export function judgeSources<T>(check: string, results: SourceResult<T>[], evaluate: (tally: T, source: string) => Outcome): Outcome {
   const judge = (r: SourceResult<T>): Outcome => {
-    if (r.error !== undefined) return unknownOutcome(check, reasonOf(r.error));
     let outcome = evaluate(r.tally!, r.source);
     if (r.cut) {
       const half = MAX_LINE_BYTES / 2048;
@@ -36,9 +33,10 @@ export function judgeSources<T>(check: string, results: SourceResult<T>[], evalu
     }
     return outcome;
   };
-  if (results.length === 1 && results[0]!.host === undefined) return judge(results[0]!);
-  return combine(
+  return judgeEach(
     check,
-    results.map((r) => ({ host: r.host ?? r.source, outcome: judge(r) })),
+    results.map((r) => resultOf(r.host ?? r.source, r.error === undefined ? r : undefined, r.error)),
+    judge,
+    results.length === 1 && results[0]!.host === undefined,
   );
 }

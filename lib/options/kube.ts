@@ -65,14 +65,21 @@ export function serverOptions<T>(y: Argv<T>): Argv<T & ServerArgs> {
 
 /** Each --server as an https origin; anything more (a path, a query, credentials) is a mistake. */
 export function serverUrls(args: ServerArgs): string[] {
-  return (args.server ?? []).map((text) => {
+  return (args.server ?? []).map((given) => {
+    // Echoed without a user:password@ part: the value is a secret's place, never printed.
+    const text = given.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');
     let url: URL;
     try {
-      url = new URL(text);
+      url = new URL(given);
     } catch {
       throw new UsageError(`--server '${text}' is not a URL (e.g. https://10.0.0.12:16443)`);
     }
-    if (url.protocol !== 'https:' || url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search) {
+    if (url.username || url.password) {
+      throw new UsageError(`--server '${text}' carries a user name or password: give the address only`, {
+        fix: "credentials come from the kubeconfig's user entry",
+      });
+    }
+    if (url.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '') || url.search) {
       throw new UsageError(`--server '${text}' must be an https://host:port address of an API server, nothing more`);
     }
     return url.origin;

@@ -13,13 +13,17 @@ export class Deadline {
   readonly root: Deadline;
   /** What the run is waiting for, so a timeout can say where it stuck. */
   activity = '';
+  private readonly isPart: boolean;
 
   constructor(
     readonly seconds: number,
     onExpire: (deadline: Deadline) => void,
     parent?: Deadline,
+    /** A part() of the parent: its own signal, ending at this time or with the parent. */
+    endsAt?: number,
   ) {
-    if (parent) {
+    this.isPart = endsAt !== undefined;
+    if (parent && endsAt === undefined) {
       this.controller = parent.controller;
       this.expiresAt = parent.expiresAt;
       this.root = parent.root;
@@ -27,11 +31,24 @@ export class Deadline {
     }
     this.controller = new AbortController();
     this.root = this;
-    this.expiresAt = Date.now() + seconds * 1000;
-    this.timer = setTimeout(() => {
-      this.controller.abort(new TimeoutError(this.reason()));
-      onExpire(this);
-    }, seconds * 1000);
+    this.expiresAt = endsAt ?? Date.now() + seconds * 1000;
+    this.timer = setTimeout(
+      () => {
+        this.controller.abort(new TimeoutError(this.reason()));
+        onExpire(this);
+      },
+      Math.max(0, this.expiresAt - Date.now()),
+    );
+    if (parent) {
+      // A part must not keep the process alive, and ends at once when the run's deadline does.
+      this.timer.unref();
+      const stop = () => {
+        clearTimeout(this.timer);
+        this.controller.abort(parent.signal.reason);
+      };
+      if (parent.signal.aborted) stop();
+      else parent.signal.addEventListener('abort', stop, { once: true });
+    }
   }
 
   /**
@@ -40,6 +57,23 @@ export class Deadline {
    */
   child(): Deadline {
     return new Deadline(this.seconds, () => undefined, this);
+  }
+
+  /**
+   * A shorter deadline for one target of a fan-out (a server, a host, a file): it ends before
+   * this one, leaving time to judge what the other targets answered and to print it, so one
+   * slow target is UNKNOWN by its own timeout instead of taking the whole run's verdict with it.
+   */
+  part(): Deadline {
+    const left = this.remainingMs();
+    const reserve = Math.min(1000, Math.max(250, (this.seconds * 1000) / 10), left / 2);
+    const endsAt = Date.now() + left - reserve;
+    return new Deadline(Math.round((left - reserve) / 100) / 10, () => undefined, this, endsAt);
+  }
+
+  /** Stop a part's timer once its target answered. */
+  done(): void {
+    if (this.isPart) clearTimeout(this.timer);
   }
 
   get signal(): AbortSignal {

@@ -1,3 +1,4 @@
+import { parseDuration } from '../duration.ts';
 import { UsageError } from '../errors.ts';
 
 const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$/;
@@ -15,8 +16,9 @@ export class Range {
     readonly text: string,
   ) {}
 
-  static parse(text: string, what = 'range'): Range {
-    const hint = `${what} '${text}' is not a Nagios range (examples: 10, 10:, ~:10, 10:20, @10:20)`;
+  /** `unit`: what the numbers count ("seconds"), said when the text is not a range. */
+  static parse(text: string, what = 'range', unit?: string): Range {
+    const hint = `${what} takes a number${unit ? ` of ${unit}` : ''} or a Nagios range, not '${text}'${durationHint(text, unit)} (examples: 10, 10:, ~:10, 10:20, @10:20)`;
     let body = text.trim();
     const inside = body.startsWith('@');
     if (inside) body = body.slice(1);
@@ -45,6 +47,20 @@ export class Range {
   toString(): string {
     return this.text;
   }
+}
+
+/** '2m' for a range in seconds: what the user most likely meant, in the unit asked for. */
+function durationHint(text: string, unit: string | undefined): string {
+  if (!/^\s*[\d.]+\s*[a-z]+\s*$/.test(text)) return '';
+  let seconds: number;
+  try {
+    seconds = parseDuration(text, 'range');
+  } catch {
+    return '';
+  }
+  if (unit === 'seconds') return ` (${text.trim()} is ${seconds})`;
+  if (unit === 'days' && seconds % 86400 === 0) return ` (${text.trim()} is ${seconds / 86400})`;
+  return '';
 }
 
 function parseNumber(text: string, hint: string): number {

@@ -1,5 +1,5 @@
 import yargs, { type Argv } from 'yargs';
-import { ReasonedError, UsageError, causeText } from '../errors.ts';
+import { ReasonedError, reasonOf, UsageError, causeText } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import type { SharedReads } from '../shared-reads.ts';
 import { Deadline } from './deadline.ts';
@@ -11,7 +11,7 @@ import type { Outcome } from './verdict.ts';
 
 import { VERSION } from '../version.ts';
 
-export { VERSION };
+export { VERSION, reasonOf };
 
 export interface CommonArgs {
   warning?: string;
@@ -46,6 +46,8 @@ export interface CheckDefinition<A> {
   description: string;
   defaultWarning?: string;
   defaultCritical?: string;
+  /** What -w/-c count, for help and errors: "seconds", "days", "lines". */
+  thresholdUnit?: string;
   options: (y: Argv<CommonArgs>) => Argv<A & CommonArgs>;
   examples?: [string, string][];
   /**
@@ -64,24 +66,6 @@ export interface CheckDefinition<A> {
 export function cannotTell(def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>, reason: string, usage = false): Outcome {
   if (!def.gate || usage) return unknownOutcome(def.name, reason);
   return { ...unknownOutcome(def.name, `NO-GO: cannot establish that the cluster is healthy: ${reason}`), state: State.CRITICAL };
-}
-
-/**
- * The one place that turns any failure into a one-line UNKNOWN reason: what failed, its
- * cause, and the fix where one is known. Stack traces go to stderr at -vvv, never stdout.
- */
-export function reasonOf(err: unknown): string {
-  if (err instanceof ReasonedError) {
-    let text = err.message;
-    if (err.cause !== undefined) {
-      const cause = causeText(err.cause);
-      if (cause && !text.includes(cause)) text += `: ${cause}`;
-    }
-    // No ';' here: Nagios turns it into ':' in what it shows.
-    if (err.fix) text += ` (fix: ${err.fix})`;
-    return text;
-  }
-  return `internal error: ${causeText(err)} (rerun with -vvv and report it)`;
 }
 
 /** The longest -t: an hour is far past any poller's own timeout, and Node's timers overflow at 24.8 days. */
@@ -144,12 +128,12 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     .option('warning', {
       alias: 'w',
       type: 'string',
-      describe: `warning range for the primary metric${def.defaultWarning ? ` (default ${def.defaultWarning})` : ''}`,
+      describe: `warning range for the primary metric${unitNote(def)}${def.defaultWarning ? ` (default ${def.defaultWarning})` : ''}`,
     })
     .option('critical', {
       alias: 'c',
       type: 'string',
-      describe: `critical range for the primary metric${def.defaultCritical ? ` (default ${def.defaultCritical})` : ''}`,
+      describe: `critical range for the primary metric${unitNote(def)}${def.defaultCritical ? ` (default ${def.defaultCritical})` : ''}`,
     })
     .option('timeout', { alias: 't', type: 'number', default: 10, describe: 'whole-run deadline in seconds; past it: UNKNOWN' })
     .option('verbose', { alias: 'v', type: 'count', describe: 'more detail on stderr (repeatable)' })
@@ -169,6 +153,8 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
   const { string, number } = optionKinds(y0);
   return y0.requiresArg([...string, ...number]);
 }
+
+const unitNote = (def: Pick<CheckDefinition<unknown>, 'thresholdUnit'>) => (def.thresholdUnit ? `, in ${def.thresholdUnit}` : '');
 
 /** Examples each on its own lines, so a command can be copied whole whatever the terminal's width. */
 function examplesText(def: Pick<CheckDefinition<unknown>, 'examples'>): string {
@@ -190,17 +176,62 @@ export function prepare<A>(
 ): Prepared<A> & { help?: boolean; version?: boolean; y: Argv<A & CommonArgs> } {
   const y = parser(def, argv);
   const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
+  givenOnce(args, optionKinds(y));
   checkTimeout(args.timeout);
   noEmptyValues(args, optionKinds(y).string);
   const warningText = args.warning ?? def.defaultWarning;
   const criticalText = args.critical ?? def.defaultCritical;
-  const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning');
-  const critical = criticalText === undefined || criticalText === '' ? undefined : Range.parse(criticalText, '-c/--critical');
+  const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning', def.thresholdUnit);
+  const critical =
+    criticalText === undefined || criticalText === '' ? undefined : Range.parse(criticalText, '-c/--critical', def.thresholdUnit);
+  if (warning && critical) notInverted(warning, critical, { warning: args.warning === undefined, critical: args.critical === undefined });
   return { args, warning, critical, help: args.help, version: args.version, y };
 }
 
-/** Which options take strings and numbers (yargs keeps this; its typings do not say so). */
-const optionKinds = (y: Argv<unknown>) => (y as unknown as { getOptions(): { string: string[]; number: string[] } }).getOptions();
+/** Which options take strings and numbers, which repeat, and their aliases (yargs keeps this; its typings do not say so). */
+const optionKinds = (y: Argv<unknown>) =>
+  (
+    y as unknown as {
+      getOptions(): { string: string[]; number: string[]; array: string[]; alias: Record<string, string[]> };
+    }
+  ).getOptions();
+
+/**
+ * A value option that does not repeat (-w, --log-file) given twice is a mistake: yargs would hand
+ * over both as a list ("a,b" as a file name, a crash on a range). Options that repeat (--host,
+ * --server, --unit, --journal-file, -n) are declared as lists and take each value.
+ */
+function givenOnce(args: object, kinds: ReturnType<typeof optionKinds>): void {
+  const repeatable = new Set(kinds.array.flatMap((k) => [k, ...(kinds.alias[k] ?? [])]));
+  for (const key of [...kinds.string, ...kinds.number]) {
+    const value = (args as Record<string, unknown>)[key];
+    if (repeatable.has(key) || !Array.isArray(value)) continue;
+    const names = [key, ...(kinds.alias[key] ?? [])].sort((a, b) => a.length - b.length);
+    const flag = names.map((n) => `${n.length === 1 ? '-' : '--'}${n}`).join('/');
+    throw new UsageError(`${flag} was given ${value.length} times: it takes one value`, { fix: 'give it once' });
+  }
+}
+
+/**
+ * Ranges that alert above a bound (`10`, `~:10`: more is worse) or below one (`10:`: less is
+ * worse) where critical is the milder of the two: WARNING could never be reached, and CRITICAL
+ * would come first. Almost always the two values swapped.
+ */
+function notInverted(warning: Range, critical: Range, isDefault: { warning: boolean; critical: boolean }): void {
+  const said = (r: Range, flag: string, dflt: boolean) => `${flag} '${r.text}'${dflt ? ' (the default)' : ''}`;
+  const w = said(warning, '-w', isDefault.warning);
+  const c = said(critical, '-c', isDefault.critical);
+  const upper = (r: Range) => !r.inside && r.start <= 0 && Number.isFinite(r.end);
+  const lower = (r: Range) => !r.inside && r.end === Infinity && Number.isFinite(r.start);
+  if (upper(warning) && upper(critical) && critical.end < warning.end)
+    throw new UsageError(
+      `${c} is below ${w}: more is worse here, so critical must be the larger (e.g. -w ${critical.text} -c ${warning.text})`,
+    );
+  if (lower(warning) && lower(critical) && critical.start > warning.start)
+    throw new UsageError(
+      `${c} is above ${w}: less is worse here, so critical must be the smaller (e.g. -w ${critical.text} -c ${warning.text})`,
+    );
+}
 
 /** `-w ''` or `--kubeconfig ''` (an unset shell variable) is a mistake, never "use the default". */
 function noEmptyValues(args: object, strings: string[]): void {

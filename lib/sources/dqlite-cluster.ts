@@ -187,10 +187,11 @@ export async function askCluster(
   return { members, leader };
 }
 
-/** "10.0.0.11:19001" or "[fd00::1]:19001" as host and port. */
+/** "10.0.0.11:19001" or "[fd00::1]:19001" as host and port; a port outside 1-65535 is no address (net.connect would throw). */
 export function hostPort(address: string): { host: string; port: number } | undefined {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
-  return m ? { host: m[1]!, port: Number(m[2]) } : undefined;
+  const port = Number(m?.[2]);
+  return m && port >= 1 && port <= 65535 ? { host: m[1]!, port } : undefined;
 }
 
 /** Whether a TCP connection to the address opens within timeoutMs (the connection is closed at once). */

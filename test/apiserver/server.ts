@@ -418,13 +418,14 @@ export async function startApiServer(opts: {
 
       const fromCache = query.resourceVersion === '0';
       if (!fromCache && !query.continue && frozen && api.cache.consistentReads !== 'storage') {
+        // Worded as kube-apiserver words them: k8s.io/apiserver/pkg/storage/errors.go
+        // NewTooLargeResourceVersionError (apierrors.NewTimeoutError prefixes "Timeout: "), and the
+        // cacher's errors.NewTooManyRequests("storage is (re)initializing", 1) while it is not ready.
         if (api.cache.consistentReads === '504')
-          return status(res, 504, 'Timeout', `Too large resource version: ${rv}, current: ${cacheRv()}`, {
+          return status(res, 504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${cacheRv()}`, {
             details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
           });
-        return status(res, 429, 'TooManyRequests', 'storage is (re)initializing: watch cache is temporarily behind', {
-          details: { retryAfterSeconds: 1 },
-        });
+        return status(res, 429, 'TooManyRequests', 'storage is (re)initializing', { details: { retryAfterSeconds: 1 } });
       }
       let start = '';
       let listRv = fromCache ? cacheRv() : rv;

@@ -162,7 +162,9 @@ describe('check_dqlite_lock options and failures', () => {
   it('rejects a bad range with a usage hint and no stack trace', async () => {
     const r = await runBuilt('check_dqlite_lock', ['-w', 'banana']);
     expect(r.code).toBe(3);
-    expect(r.first).toBe("DQLITE-LOCK UNKNOWN - -w/--warning 'banana' is not a Nagios range (examples: 10, 10:, ~:10, 10:20, @10:20)");
+    expect(r.first).toBe(
+      "DQLITE-LOCK UNKNOWN - -w/--warning takes a number of 'database is locked' lines or a Nagios range, not 'banana' (examples: 10, 10:, ~:10, 10:20, @10:20)",
+    );
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
   });
 

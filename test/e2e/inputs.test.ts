@@ -190,7 +190,7 @@ describe('messages that point at the cause', () => {
       'DQLITE-LOCK UNKNOWN - --ssh-port must be a TCP port number, 1 to 65535 (fix: see check_dqlite_lock --help)',
     );
     expect((await runBuilt('check_dqlite_lock', ['--since', '-5m'])).first).toMatch(
-      /^DQLITE-LOCK UNKNOWN - --since '-5m' is not a duration/,
+      /^DQLITE-LOCK UNKNOWN - --since takes a duration \(seconds, or a number with s, m, h or d: 90s, 5m, 1h\), not '-5m'$/,
     );
     expect((await runBuilt('check_restart_preflight', [...kc(), '--since', '1h'])).first).toBe(
       'RESTART-PREFLIGHT UNKNOWN - Unknown argument: since (fix: see check_restart_preflight --help)',

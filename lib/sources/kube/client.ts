@@ -17,14 +17,57 @@ import { checkSmallFile, FileError, readSmallFile } from '../../files.ts';
 export const MICROK8S_CLIENT_CONFIG = '/var/snap/microk8s/current/credentials/client.config';
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
+/** What answered an HTTP error: kube-apiserver's own Status object, or something else (a proxy's page). */
+export interface ErrorAnswer {
+  contentType: string;
+  bytes: number;
+  /** The body as kube-apiserver words an error (kind Status), when it is one. */
+  apiStatus?: ApiStatus;
+}
+
+/** A kube-apiserver Status, the parts a check may decide by. */
+export interface ApiStatus {
+  reason: string;
+  message: string;
+  /** details.causes[].reason, e.g. ResourceVersionTooLarge. */
+  causes: string[];
+}
+
 export class KubeError extends ReasonedError {
   constructor(
     message: string,
     options: { cause?: unknown; fix?: string } = {},
     readonly status?: number,
+    readonly answer?: ErrorAnswer,
   ) {
     super(message, options);
   }
+}
+
+/** The Status object in an error body, or undefined when the body is not kube-apiserver's (HTML, plain text). */
+export function apiStatusOf(body: unknown): ApiStatus | undefined {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  if (!isObject(value) || value.kind !== 'Status') return undefined;
+  const details = isObject(value.details) ? value.details : {};
+  const causes = Array.isArray(details.causes) ? details.causes : [];
+  return {
+    reason: typeof value.reason === 'string' ? value.reason : '',
+    message: typeof value.message === 'string' ? value.message : '',
+    causes: causes.flatMap((c) => (isObject(c) && typeof c.reason === 'string' ? [c.reason] : [])),
+  };
+}
+
+function answerOf(err: ApiException<unknown>): ErrorAnswer {
+  const body = err.body;
+  const bytes = typeof body === 'string' ? body.length : JSON.stringify(body ?? '').length;
+  return { contentType: err.headers?.['content-type']?.split(';')[0] || 'no content type', bytes, apiStatus: apiStatusOf(body) };
 }
 
 export interface KubeTarget {
@@ -100,14 +143,15 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     throw new KubeError(`kubeconfig ${source}: context '${name}' names no cluster with a server`, {
       fix: `check the kubeconfig, or ${pick}`,
     });
-  if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
-    throw new KubeError(
-      `kubeconfig ${source}: server ${cluster.server} is plain http://, and the checks speak only HTTPS to the API server`,
-      { fix: 'give the https:// address (MicroK8s: https://127.0.0.1:16443)' },
-    );
+  // A user name or password in the URL is neither shown nor sent: credentials belong in the user entry.
+  const server = withoutUserinfo(cluster.server);
+  if (server.startsWith('http:') && !cluster.skipTLSVerify) {
+    throw new KubeError(`kubeconfig ${source}: server ${server} is plain http://, and the checks speak only HTTPS to the API server`, {
+      fix: 'give the https:// address (MicroK8s: https://127.0.0.1:16443)',
+    });
   }
   checkReferencedFiles(kc, source);
-  return { kc, source, server: cluster.server };
+  return { kc, source, server };
 }
 
 function loadFile(kc: KubeConfig, path: string): void {
@@ -128,11 +172,29 @@ function loadFile(kc: KubeConfig, path: string): void {
     // As loadFromFile does: certificate and key paths are relative to the kubeconfig.
     kc.makePathsAbsolute(dirname(path));
   } catch (err) {
-    throw new KubeError(`kubeconfig ${path} is not valid`, {
-      cause: err,
+    throw new KubeError(`kubeconfig ${path} is not valid: ${yamlProblem(err, text)}`, {
       fix: `check it with kubectl --kubeconfig ${path} config view`,
     });
   }
+}
+
+/**
+ * What is wrong with a kubeconfig, by line number and key only. The YAML parser's own message
+ * quotes the lines around the error, and a kubeconfig's lines are its tokens, passwords and keys:
+ * none of its content may reach the output.
+ */
+export function yamlProblem(err: unknown, text: string): string {
+  const mark = (err as { mark?: { line?: unknown } }).mark;
+  const reason = (err as { reason?: unknown }).reason;
+  if (typeof mark?.line !== 'number') {
+    // client-node's own checks name fields ("users[0].name is missing"), never values; anything else is not repeated.
+    const message = err instanceof Error ? err.message : '';
+    return /^[\w .[\]'-]{1,120}$/.test(message) && !message.includes(':') ? message : 'not a kubeconfig';
+  }
+  const line = text.split(/\r?\n|\r/)[mark.line] ?? '';
+  const key = /^\s*(?:-\s+)?([A-Za-z0-9_.-]{1,64})\s*:/.exec(line)?.[1];
+  const why = typeof reason === 'string' && /^[A-Za-z][A-Za-z ,-]{0,80}$/.test(reason) ? reason : 'not valid YAML';
+  return `${why} at line ${mark.line + 1}${key ? ` (key '${key}')` : ''}`;
 }
 
 /**
@@ -157,6 +219,9 @@ function checkReferencedFiles(kc: KubeConfig, source: string): void {
     }
   }
 }
+
+/** A URL without its user:password@ part, which is a secret wherever it is printed. */
+export const withoutUserinfo = (url: string): string => url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1');
 
 /** What a request asked for, in the words an RBAC rule uses. */
 export interface Resource {
@@ -207,6 +272,7 @@ export function kubeError(err: unknown, what: Resource, server: string): KubeErr
       `API server ${server} answered ${code} to ${describe(what)}${status ? `: ${status}` : ''}`,
       { fix: code >= 500 || code === 429 ? 'the API server is overloaded or failing: check kubelite and k8s-dqlite' : undefined },
       code,
+      answerOf(err),
     );
   }
   const cause = deepCause(err);
