@@ -1,12 +1,13 @@
 // After the runbook: the datastore itself. k8s-dqlite crash-looped for days until a second node
 // failed and dqlite lost quorum; clusters keep members of nodes long removed; fewer than three
-// voters means one more failure loses quorum; no leader means no write anywhere. This check reads
-// the dqlite cluster as this node sees it, and changes nothing.
+// voters means one failure stops every write; no leader means no write anywhere. This check
+// reads the dqlite cluster as this node sees it, and changes nothing.
 import type { V1Node } from '@kubernetes/client-node';
-import { nodeAt } from '../lib/k8s/nodes.ts';
+import { nodeWithAddress } from '../lib/k8s/nodes.ts';
 import { listNodes } from '../lib/sources/kube/reads.ts';
 import type { Wire } from '../lib/sources/kube/client.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
+import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import type { Range } from '../lib/plugin/range.ts';
@@ -14,83 +15,142 @@ import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import {
-  askCluster,
+  askCli,
   backendFiles,
+  distinctMembers,
+  isLoopback,
   localNode,
+  parseClusterAnswer,
   remoteNode,
-  type ClusterView,
+  type CliAnswer,
   type Member,
   type NodeAccess,
 } from '../lib/sources/dqlite-cluster.ts';
-import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
+import { planCli } from '../lib/sources/dqlite.ts';
 import { plural } from '../lib/text.ts';
 import type { Logger } from '../lib/log.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 
-interface Args extends KubeArgs, SshArgs {
-  'dqlite-bin': string;
-  'backend-dir': string;
-}
+interface Args extends KubeArgs, SshArgs, DqliteArgs {}
+
+/** What the dqlite CLI said of the leader, or why it was not asked. */
+export type Leader =
+  | { kind: 'known'; address: string }
+  /** The CLI's own answer: no leader (go-dqlite v2/v3). Quorum is gone. */
+  | { kind: 'none'; text: string }
+  /** It answered `.leader` with nothing. */
+  | { kind: 'empty' }
+  | { kind: 'no-answer'; seconds: number }
+  | { kind: 'failed'; why: string }
+  /** Not asked: no CLI here, or no read access to the key without --sudo. Not a failure by itself. */
+  | { kind: 'not-asked'; why: string; fix?: string };
 
 /** What this node could establish about the dqlite cluster. */
 export interface DqliteFacts {
-  view: ClusterView;
+  /** Members counted once: from the CLI (the leader's view) where it answered, else cluster.yaml. */
+  members: Member[];
+  from: string;
+  /** Rows that repeated an address or ID of another, collapsed into it. */
+  duplicates: number;
   /** This node's own address (info.yaml). */
   self?: string;
-  /** Voters whose address did not accept a TCP connection, with why. */
-  unreachable: Map<string, string>;
-  /** Members whose host is no Node's InternalIP; undefined when they could not be judged. */
-  stale?: Member[];
+  leader: Leader;
+  /** Said in the long output, e.g. "asked without TLS". */
+  notes: string[];
+  /** Every member's TCP probe from this node: ok, or why not. */
+  probes: Map<string, { ok: boolean; why?: string }>;
+  /** The Nodes, for stale members; undefined when they could not be listed (then staleProblem). */
+  nodes?: Wire<V1Node>[];
   /** Why stale members were not judged: no kubeconfig (said), or the API failing (UNKNOWN). */
   staleProblem?: { why: string; failed: boolean };
 }
 
 export const defaults = { warning: '0' };
 
-const CLI_MS = 5000;
 const PROBE_MS = 2000;
+/** Kept back from the CLI's share of -t: the verdict, and the Nodes' answer, still have to come. */
+const RESERVE_MS = 500;
+
+/** A member that answers no TCP connection and matches no address of any Node; never a loopback one, never this node. */
+export function staleMembers(f: DqliteFacts): Member[] | undefined {
+  const nodes = f.nodes;
+  if (!nodes) return undefined;
+  return f.members.filter(
+    (m) =>
+      !isLoopback(m.address) && m.address !== f.self && !f.probes.get(m.address)?.ok && nodeWithAddress(nodes, m.address) === undefined,
+  );
+}
+
+function leaderFindings(v: Verdict, leader: Leader, quorumLost: boolean): void {
+  switch (leader.kind) {
+    case 'none':
+      if (!quorumLost) v.find(State.CRITICAL, `quorum lost: the dqlite CLI found no leader (${leader.text})`);
+      break;
+    case 'empty':
+      v.find(State.WARNING, 'the dqlite CLI named no leader');
+      break;
+    case 'no-answer':
+      v.find(State.WARNING, `the dqlite CLI gave no answer in ${leader.seconds}s: leader unknown`);
+      break;
+    case 'failed':
+      v.find(State.UNKNOWN, `the dqlite CLI failed: ${leader.why}`);
+      break;
+    case 'not-asked':
+      v.detail(`leader not asked: ${leader.why}${leader.fix ? ` (${leader.fix})` : ''}`);
+      break;
+  }
+}
 
 export function evaluate(f: DqliteFacts, warning?: Range, critical?: Range): Outcome {
   const v = new Verdict(check.name);
-  const { members, leader } = f.view;
+  const { members, leader } = f;
   const voters = members.filter((m) => m.role === 'voter');
-  const reachable = voters.length - f.unreachable.size;
+  const unreachable = voters.filter((m) => !f.probes.get(m.address)?.ok);
+  const reachable = voters.length - unreachable.length;
   const majority = Math.floor(voters.length / 2) + 1;
-  v.measure({ label: 'unreachable_voters', value: f.unreachable.size, min: 0, max: voters.length }, new ScalarContext(warning, critical));
+  v.measure({ label: 'unreachable_voters', value: unreachable.length, min: 0, max: voters.length }, new ScalarContext(warning, critical));
   v.measure({ label: 'voters', value: voters.length, min: 0 });
   v.measure({ label: 'standbys', value: members.filter((m) => m.role === 'stand-by').length, min: 0 });
   v.measure({ label: 'spares', value: members.filter((m) => m.role === 'spare').length, min: 0 });
   v.measure({ label: 'members', value: members.length, min: 0 });
+  // Nothing to judge is never OK.
+  if (!members.length) v.find(State.UNKNOWN, `${f.from} lists no member`);
+  else if (!voters.length) v.find(State.UNKNOWN, `no voter among ${plural(members.length, 'member')} (${f.from})`);
   // Losing quorum is CRITICAL whatever -c says: no write can commit.
-  if (voters.length && reachable < majority)
-    v.find(State.CRITICAL, `quorum lost: ${reachable} of ${voters.length} voters reachable, ${majority} needed`);
-  else if (f.unreachable.size)
+  const quorumLost = voters.length > 0 && reachable < majority;
+  if (quorumLost) v.find(State.CRITICAL, `quorum lost: ${reachable} of ${voters.length} voters reachable, ${majority} needed`);
+  else if (unreachable.length)
     v.find(
       State.WARNING,
-      `${plural(f.unreachable.size, 'voter')} unreachable (${[...f.unreachable.keys()].join(', ')}): one more failure loses quorum`,
+      `${plural(unreachable.length, 'voter')} unreachable (${unreachable.map((m) => m.address).join(', ')}): one more failure loses quorum`,
     );
-  if (leader === '') v.find(State.CRITICAL, `no dqlite leader${f.view.cliProblem ? ` (${f.view.cliProblem})` : ''}`);
-  if (members.length >= 3 && voters.length < 3)
-    v.find(State.WARNING, `only ${plural(voters.length, 'voter')} among ${members.length} members: one failure can lose quorum`);
-  if (f.stale?.length)
-    v.find(State.WARNING, `${plural(f.stale.length, 'member')} with no matching node: ${f.stale.map((m) => m.address).join(', ')}`);
+  leaderFindings(v, leader, quorumLost);
+  // go-dqlite keeps one voter below three nodes (app/roles.go): two nodes tolerate no failure.
+  if (members.length >= 2 && voters.length > 0 && voters.length < 3)
+    v.find(
+      State.WARNING,
+      `no fault tolerance: ${plural(voters.length, 'voter')} among ${members.length} members, one failure stops every write`,
+    );
+  const stale = staleMembers(f);
+  if (stale?.length)
+    v.find(State.WARNING, `${plural(stale.length, 'member')} with no matching node: ${stale.map((m) => m.address).join(', ')}`);
 
+  const leaderAddress = leader.kind === 'known' ? leader.address : undefined;
   for (const m of members) {
+    const p = f.probes.get(m.address);
     const tags = [
       m.role,
-      m.address === leader ? 'leader' : '',
-      m.address === f.self ? 'this node' : '',
-      f.unreachable.has(m.address) ? `unreachable: ${f.unreachable.get(m.address)}` : '',
+      m.address === leaderAddress ? 'leader' : '',
+      m.address === f.self || isLoopback(m.address) ? 'this node' : '',
+      p && !p.ok ? `unreachable: ${p.why}` : '',
     ].filter(Boolean);
     v.detail(`${m.address} (id ${m.id}): ${tags.join(', ')}`);
   }
-  v.detail(
-    `members from ${f.view.from}${f.view.cliProblem && leader === undefined ? ` (the dqlite CLI did not answer: ${f.view.cliProblem})` : ''}`,
-  );
+  v.detail(`members from ${f.from}${f.duplicates ? ` (${plural(f.duplicates, 'repeated row')} counted once)` : ''}`, ...f.notes);
   if (f.staleProblem?.failed) v.find(State.UNKNOWN, `cannot judge stale members: ${f.staleProblem.why}`);
   else if (f.staleProblem) v.detail(`stale members not judged: ${f.staleProblem.why}`);
-  if (f.stale?.length) {
+  if (stale?.length) {
     v.detail(
       'Stale members: confirm the node is really gone (kubectl get nodes, microk8s status on it), then remove it: microk8s remove-node <name> --force,',
       '  or for a member no node is left for: /snap/microk8s/current/bin/dqlite -s file://<backend>/cluster.yaml -c <backend>/cluster.crt -k <backend>/cluster.key k8s ".remove <address>". This check removes nothing.',
@@ -102,13 +162,28 @@ export function evaluate(f: DqliteFacts, warning?: Range, critical?: Range): Out
     );
   }
   const problems = v.problems();
-  const head = `${plural(voters.length, 'voter')}${leader ? `, leader ${leader}` : ''}, ${f.unreachable.size} unreachable`;
+  const leaderText =
+    leaderAddress !== undefined ? `leader ${leaderAddress}` : leader.kind === 'not-asked' ? 'leader not asked' : 'leader unknown';
+  const head = `${plural(voters.length, 'voter')}, ${leaderText}, ${unreachable.length} unreachable`;
   return v.outcome(problems.length ? `${problems.join(', ')} (${head})` : head);
 }
 
+/** The leader from the answers to `.cluster` and `.leader`: the CLI's no-leader word first, then a failure, then silence. */
+function leaderOf(answers: CliAnswer[], leaderOut: CliAnswer): Leader {
+  const none = answers.find((a) => a.kind === 'no-leader');
+  if (none) return { kind: 'none', text: none.text };
+  const failed = answers.find((a) => a.kind === 'failed');
+  if (failed) return { kind: 'failed', why: reasonOf(failed.error) };
+  const slow = answers.find((a) => a.kind === 'no-answer');
+  if (slow) return { kind: 'no-answer', seconds: slow.seconds };
+  const address = leaderOut.kind === 'answer' ? (leaderOut.out.trim().split('\n').pop()?.trim() ?? '') : '';
+  return address ? { kind: 'known', address } : { kind: 'empty' };
+}
+
 /**
- * Members and leader from the CLI where it answers, else the node's cluster.yaml; then the
- * probes (from that node) and, with a kubeconfig, the Nodes.
+ * cluster.yaml and info.yaml first (the node's own record), then at once: the CLI's `.cluster`
+ * and `.leader` with the time the deadline can give, a TCP probe of every member from that node,
+ * and with a kubeconfig the Nodes. Members are the CLI's where it answered.
  */
 export async function gather(
   args: Omit<Args, keyof SshArgs>,
@@ -118,61 +193,80 @@ export async function gather(
   /** The Nodes, where the caller lists them anyway (check_restart_preflight): not asked twice. */
   listed?: Promise<Wire<V1Node>[]>,
 ): Promise<DqliteFacts> {
-  const backend = args['backend-dir'];
-  const files = backendFiles(backend);
-  const self = (await node.readNodeStore(files.infoYaml))[0]?.address;
-  let view: ClusterView;
-  if (await node.cliUsable(args['dqlite-bin'], files.key)) {
-    deadline.activity = 'asking the dqlite CLI for the cluster and its leader';
-    // The CLI waits for a leader on its own: bound it inside the deadline, so "none answered" is a verdict.
-    const bounded = AbortSignal.any([deadline.signal, AbortSignal.timeout(Math.min(CLI_MS, Math.max(500, deadline.remainingMs() - 1500)))]);
-    try {
-      const answer = await askCluster(node.run, bounded, args['dqlite-bin'], backend);
-      view =
-        'noLeader' in answer
-          ? { members: await node.readNodeStore(files.clusterYaml), leader: '', from: files.clusterYaml, cliProblem: answer.noLeader }
-          : { ...answer, from: 'the dqlite CLI (leader)' };
-    } catch (err) {
-      if (deadline.signal.aborted) throw err;
-      const timedOut = bounded.aborted;
-      view = {
-        members: await node.readNodeStore(files.clusterYaml),
-        leader: timedOut ? '' : undefined,
-        from: files.clusterYaml,
-        cliProblem: timedOut ? `no answer within ${CLI_MS / 1000}s` : reasonOf(err),
-      };
-    }
-  } else {
-    view = { members: await node.readNodeStore(files.clusterYaml), from: files.clusterYaml, cliProblem: `no ${args['dqlite-bin']}` };
-  }
-  deadline.activity = 'probing the dqlite voters';
-  const unreachable = new Map<string, string>();
-  await Promise.all(
-    view.members
-      .filter((m) => m.role === 'voter')
-      .map(async (m) => {
-        const r = await node.probe(m.address, Math.min(PROBE_MS, deadline.remainingMs()), deadline.signal);
-        if (!r.ok) unreachable.set(m.address, r.why ?? 'refused');
-      }),
-  );
-  const facts: DqliteFacts = { view, self, unreachable };
+  const cli = dqliteCli(args);
+  const files = backendFiles(cli.backend);
+  deadline.activity = `reading ${files.clusterYaml}`;
+  const [info, rows, cliFiles] = await Promise.all([
+    node.readNodeStore(files.infoYaml),
+    node.readNodeStore(files.clusterYaml),
+    node.cliFiles(cli),
+  ]);
+  const plan = planCli(cli, cliFiles);
+  const probes = new Map<string, { ok: boolean; why?: string }>();
+  const probeAll = (members: Member[]) =>
+    Promise.all(
+      members
+        .filter((m) => !probes.has(m.address))
+        .map(async (m) => {
+          probes.set(m.address, { ok: false, why: 'not probed' });
+          probes.set(m.address, await node.probe(m.address, Math.min(PROBE_MS, deadline.remainingMs()), deadline.signal));
+        }),
+    );
   let nodesListed = listed;
+  let staleProblem: DqliteFacts['staleProblem'];
   if (!nodesListed) {
     try {
       nodesListed = listNodes(connect(args, deadline, log));
     } catch (err) {
       // A kubeconfig named on the command line must work; none found at all only leaves stale members unjudged.
-      return { ...facts, staleProblem: { why: `no kubeconfig (${reasonOf(err)})`, failed: args.kubeconfig !== undefined } };
+      staleProblem = { why: `no kubeconfig (${reasonOf(err)})`, failed: args.kubeconfig !== undefined };
     }
   }
-  deadline.activity = 'listing nodes';
-  try {
-    const nodes = await nodesListed;
-    return { ...facts, stale: view.members.filter((m) => nodeAt(nodes, m.address) === undefined) };
-  } catch (err) {
-    if (deadline.signal.aborted) throw err;
-    return { ...facts, staleProblem: { why: reasonOf(err), failed: true } };
+  const nodes = nodesListed?.then(
+    (n) => n,
+    (err) => {
+      if (deadline.signal.aborted) throw err;
+      staleProblem = { why: reasonOf(err), failed: true };
+      return undefined;
+    },
+  );
+  deadline.activity = plan.asked ? 'asking the dqlite CLI for the cluster and its leader, probing the members' : 'probing the members';
+  const budget = deadline.remainingMs() - RESERVE_MS;
+  const [asked] = await Promise.all([
+    plan.asked
+      ? Promise.all((['cluster', 'leader'] as const).map((c) => askCli(node.run, plan.argv(c), budget, deadline.signal)))
+      : undefined,
+    probeAll(rows),
+  ]);
+  let members = rows;
+  let from = files.clusterYaml;
+  let leader: Leader = plan.asked ? { kind: 'empty' } : { kind: 'not-asked', why: plan.why, fix: plan.fix };
+  if (asked) {
+    const [clusterOut, leaderOut] = asked as [CliAnswer, CliAnswer];
+    leader = leaderOf(asked, leaderOut);
+    if (clusterOut.kind === 'answer') {
+      try {
+        members = parseClusterAnswer(clusterOut.out);
+        from = 'the dqlite CLI (the leader)';
+      } catch (err) {
+        leader = { kind: 'failed', why: reasonOf(err) };
+      }
+    }
   }
+  const distinct = distinctMembers(members);
+  deadline.activity = 'probing the members, listing nodes';
+  await probeAll(distinct);
+  return {
+    members: distinct,
+    from,
+    duplicates: members.length - distinct.length,
+    self: info[0]?.address,
+    leader,
+    notes: plan.asked && plan.note ? [plan.note] : [],
+    probes,
+    nodes: await nodes,
+    staleProblem,
+  };
 }
 
 export const check: CheckDefinition<Args> = {
@@ -181,16 +275,10 @@ export const check: CheckDefinition<Args> = {
   description: 'the dqlite cluster as this node sees it: members, roles, leader, and whether a majority of voters is reachable',
   defaultWarning: defaults.warning,
   thresholdUnit: 'unreachable voters',
-  options: (y) =>
-    sshOptions(kubeOptions(y))
-      .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, asked for the members and the leader' })
-      .option('backend-dir', {
-        type: 'string',
-        default: DQLITE_BACKEND,
-        describe: 'dqlite backend directory (cluster.yaml, info.yaml, cluster.crt, cluster.key)',
-      }),
+  options: (y) => dqliteOptions(sshOptions(kubeOptions(y)), 'asked for the members and the leader'),
   examples: [
     ['check_dqlite', 'this node: members, leader, quorum; stale members with a kubeconfig'],
+    ['check_dqlite --sudo', 'the leader asked through sudo (nrpe/sudoers.d/microk8s-checks), the key left root-only'],
     ['check_dqlite --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', "other nodes' views over SSH (their probes start there)"],
   ],
   async run({ args, warning, critical, deadline, log }) {

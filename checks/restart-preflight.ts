@@ -10,6 +10,7 @@ import { isReady } from '../lib/k8s/ready.ts';
 import type { LogLine } from '../lib/logs/logline.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
 import { nodeName } from '../lib/names.ts';
+import { dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { logOptions, windowOf, type LogArgs, type Window } from '../lib/options/log.ts';
 import { partialText, partOf, type PartialResult } from '../lib/plugin/partial.ts';
@@ -17,7 +18,6 @@ import { Range } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
 import type { Wire } from '../lib/sources/kube/client.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
@@ -26,11 +26,9 @@ import * as dqlite from './dqlite.ts';
 import * as kine from './kine-retries.ts';
 import * as services from './services.ts';
 
-interface Args extends KubeArgs, LogArgs {
+interface Args extends KubeArgs, LogArgs, DqliteArgs {
   node?: string;
   settle: string;
-  'dqlite-bin': string;
-  'backend-dir': string;
 }
 
 /** What one journal said: the lock and kine tallies of the last 5 minutes, the newest kubelite start. */
@@ -46,7 +44,8 @@ export interface PreflightFacts {
   /** The leader leases, in LEADER_LEASES order. */
   leases: V1Lease[];
   nodes: Wire<V1Node>[];
-  datastore: dqlite.DqliteFacts;
+  /** The dqlite cluster as check_dqlite reads it, or why it could not be read (a blocker). */
+  datastore: dqlite.DqliteFacts | { error: unknown };
   units: { host?: string; facts?: services.ServiceFacts; error?: unknown }[];
 }
 
@@ -105,7 +104,8 @@ export function blockers(f: PreflightFacts, node: string, settle: number): Parti
   });
   for (const n of f.nodes) if (!isReady(n)) block(`node ${n.metadata?.name} is not Ready`);
   // Quorum at risk, no leader or stale members, as check_dqlite judges them with its defaults.
-  parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, Range.parse(dqlite.defaults.warning))));
+  if ('error' in f.datastore) block(`cannot tell the dqlite cluster's health (${reasonOf(f.datastore.error)})`);
+  else parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, Range.parse(dqlite.defaults.warning))));
   // k8s-dqlite crash-looping now (failed, stuck or just restarted): check_services' state rules,
   // without its thresholds on the lifetime count of restarts.
   const minUptime = parseDuration(services.defaults.minUptime, '--min-uptime');
@@ -127,7 +127,7 @@ export function evaluate(f: PreflightFacts, node: string, settle: number, critic
   f.leases.forEach((lease, i) => {
     if (holderNode(lease) === node) v.find(State.WARNING, `${node} holds the ${LEADER_LEASES[i]} lease`);
   });
-  const leader = f.datastore.view.leader;
+  const leader = 'leader' in f.datastore && f.datastore.leader.kind === 'known' ? f.datastore.leader.address : undefined;
   if (leader && nodeAt(f.nodes, leader) === node) v.find(State.WARNING, `${node} is the dqlite leader`);
   v.detail(...blocking);
   if (blocking.length) {
@@ -168,7 +168,10 @@ export async function gather(args: Args, ctx: ScanContext, settle: number): Prom
     scanSources(args, win, ctx, counter),
     readLeaderLeases(cluster),
     nodesListed,
-    dqlite.gather(args, deadline.child(), log, undefined, nodesListed),
+    dqlite.gather(args, deadline.child(), log, undefined, nodesListed).catch((error: unknown) => {
+      if (deadline.signal.aborted) throw error;
+      return { error };
+    }),
     services.gatherHosts(args, [services.K8S_DQLITE_UNIT], deadline.child()),
   ]);
   return { now: win.now, journals, leases, nodes, datastore, units };
@@ -181,19 +184,13 @@ export const check: CheckDefinition<Args> = {
   defaultCritical: defaults.critical,
   gate: true,
   options: (y) =>
-    logOptions(kubeOptions(y), null)
+    dqliteOptions(logOptions(kubeOptions(y), null), 'asked for the members and the leader (as check_dqlite)')
       .option('node', { type: 'string', describe: 'the node you want to restart kubelite on (default: this host name)' })
       .option('settle', {
         type: 'string',
         default: defaults.settle,
         describe: 'a kubelite restart this recent anywhere means wait (also the journal window, at least 5m)',
-      })
-      .option('dqlite-bin', {
-        type: 'string',
-        default: DQLITE_BIN,
-        describe: 'dqlite CLI, asked for the members and the leader (as check_dqlite)',
-      })
-      .option('backend-dir', { type: 'string', default: DQLITE_BACKEND, describe: 'dqlite backend directory (as check_dqlite)' }),
+      }),
   examples: [
     [
       'check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios',

@@ -28,3 +28,12 @@ export function nodeAt(nodes: Wire<V1Node>[], address: string): string | undefin
   const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return nodes.find((n) => internalIps(n).includes(host))?.metadata?.name;
 }
+
+/**
+ * The node with any address equal to this one's host: a node's dqlite address can be another
+ * NIC's than its InternalIP (MicroK8s' join rewrites --node-ip only where it was set).
+ */
+export function nodeWithAddress(nodes: Wire<V1Node>[], address: string): string | undefined {
+  const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return nodes.find((n) => (n.status?.addresses ?? []).some((a) => a.address === host))?.metadata?.name;
+}

@@ -1,8 +1,7 @@
-import { accessSync, constants, existsSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, type CommandRunner } from './command.ts';
-import { backendFiles, DqliteError } from './dqlite.ts';
+import { backendFiles, type CliFiles, type DqliteCli, DqliteError, localCliFiles, remoteCliFiles } from './dqlite.ts';
 
 export { backendFiles };
 
@@ -16,23 +15,18 @@ export interface Member {
   role: DqliteRole;
 }
 
-/** The cluster as the dqlite CLI's leader reports it, or as this node's cluster.yaml last saw it. */
-export interface ClusterView {
-  members: Member[];
-  /** The leader's address; '' when the cluster has none; undefined when not asked. */
-  leader?: string;
-  /** Where the members come from: 'dqlite CLI' or the cluster.yaml path. */
-  from: string;
-  /** Why the CLI could not answer, when the members come from cluster.yaml. */
-  cliProblem?: string;
+/** "10.0.0.11:19001" or "[fd00::1]:19001" as host and port; undefined for anything else. */
+export function hostPort(address: string): { host: string; port: number } | undefined {
+  const m = /^\[?([^\]\s]+?)\]?:(\d{1,5})$/.exec(address);
+  const port = Number(m?.[2]);
+  return m && port >= 1 && port <= 65535 ? { host: m[1]!, port } : undefined;
 }
-
-const NO_LEADER = /no available dqlite leader server found|context deadline exceeded/i;
 
 /**
  * go-dqlite's node store files: cluster.yaml is a YAML list of {ID, Address, Role}, info.yaml one
- * such entry (this node). Only those three scalar keys occur; a file that does not parse so is
- * refused rather than half read.
+ * such entry (this node). Only those three scalar keys occur (in either order: it differs by
+ * go-dqlite version); a file that does not parse so, or names an address that is no host:port,
+ * is refused rather than half read.
  */
 export function parseNodeYaml(text: string, file: string): Member[] {
   const members: Member[] = [];
@@ -40,8 +34,9 @@ export function parseNodeYaml(text: string, file: string): Member[] {
   const flush = () => {
     if (!current) return;
     const role = ROLES[Number(current.Role)];
-    if (!current.Address || current.ID === undefined || role === undefined)
+    if (!current.Address || current.ID === undefined || !/^\d+$/.test(current.ID) || role === undefined)
       throw new DqliteError(`${file} holds an entry without a usable ID, Address and Role`);
+    if (!hostPort(current.Address)) throw new DqliteError(`${file} names '${current.Address.slice(0, 60)}', which is no host:port address`);
     members.push({ id: current.ID, address: current.Address, role });
     current = undefined;
   };
@@ -61,13 +56,90 @@ export function parseNodeYaml(text: string, file: string): Member[] {
 }
 
 /**
+ * What the CLI printed for `.cluster`: `<id hex>|<address>|<role>` lines in every go-dqlite
+ * version (internal/shell/shell.go processCluster, `%x|%s|%s`), or with `-f json` an indented
+ * list of {"ID": <uint64>, "Address": ..., "Role": 0|1|2}. The ID is read as digits, never as a
+ * JavaScript number (a uint64 does not fit one).
+ */
+export function parseClusterAnswer(out: string): Member[] {
+  const text = out.trim();
+  if (text.startsWith('[')) {
+    const members: Member[] = [];
+    for (const m of text.matchAll(/\{[^}]*\}/g)) {
+      const id = /"ID"\s*:\s*(\d+)/.exec(m[0])?.[1];
+      const address = /"Address"\s*:\s*"([^"]*)"/.exec(m[0])?.[1];
+      const role = ROLES[Number(/"Role"\s*:\s*(\d+)/.exec(m[0])?.[1])];
+      if (!id || !address || !hostPort(address) || !role)
+        throw new DqliteError(`the dqlite CLI printed '${m[0].replace(/\s+/g, ' ').slice(0, 60)}', which is not a member`);
+      members.push({ id, address, role });
+    }
+    return members;
+  }
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const m = /^([0-9a-f]{1,16})\|(\S+)\|(voter|stand-by|spare)$/.exec(line);
+      if (!m || !hostPort(m[2]!)) throw new DqliteError(`the dqlite CLI printed '${line.slice(0, 60)}', which is not a member`);
+      return { id: BigInt(`0x${m[1]}`).toString(), address: m[2]!, role: m[3] as DqliteRole };
+    });
+}
+
+/**
+ * Members counted once: by address (a row repeated in cluster.yaml is one node, not two
+ * voters), then by ID. The first row of a repeated address keeps its role.
+ */
+export function distinctMembers(members: Member[]): Member[] {
+  const seen = new Set<string>();
+  return members.filter((m) => {
+    const keys = [`a:${m.address}`, `i:${m.id}`];
+    if (keys.some((k) => seen.has(k))) return false;
+    for (const k of keys) seen.add(k);
+    return true;
+  });
+}
+
+/** A loopback member is the node it is read on: a single node's own address (127.0.0.1:19001). */
+export function isLoopback(address: string): boolean {
+  const host = hostPort(address)?.host ?? '';
+  return /^127\./.test(host) || host === '::1' || host === 'localhost';
+}
+
+/** What the CLI said to one command. */
+export type CliAnswer =
+  | { kind: 'answer'; out: string }
+  /** The CLI's own word that no leader is there (go-dqlite v2/v3: exit 1). */
+  | { kind: 'no-leader'; text: string }
+  /** It did not answer within the time it was given (v1 blocks for good without a leader). */
+  | { kind: 'no-answer'; seconds: number }
+  | { kind: 'failed'; error: unknown };
+
+// go-dqlite's protocol.ErrNoAvailableLeader ("no available dqlite leader server found"), which
+// cmd/dqlite prints through cobra as "Error: no available dqlite leader server found" and exits 1.
+const NO_LEADER = /no available dqlite leader server found/i;
+
+/** One CLI command within budgetMs (inside the run's signal); every outcome is an answer. */
+export async function askCli(run: CommandRunner, argv: string[], budgetMs: number, signal: AbortSignal): Promise<CliAnswer> {
+  const bounded = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, budgetMs))]);
+  try {
+    return { kind: 'answer', out: await run(argv, bounded) };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    if (bounded.aborted) return { kind: 'no-answer', seconds: Math.round(budgetMs / 100) / 10 };
+    const text = error instanceof Error ? error.message : String(error);
+    if (NO_LEADER.test(text)) return { kind: 'no-leader', text: 'no available dqlite leader server found' };
+    return { kind: 'failed', error };
+  }
+}
+
+/**
  * What check_dqlite needs of a node: its backend files, its dqlite CLI and its network view.
  * Locally, or on another node over SSH (then the probes start there: that node's view).
  */
 export interface NodeAccess {
   readNodeStore(file: string): Promise<Member[]>;
-  /** The CLI is there and the key it needs is readable; throws naming the key otherwise. */
-  cliUsable(bin: string, key: string): Promise<boolean>;
+  cliFiles(cli: DqliteCli): Promise<CliFiles>;
   run: CommandRunner;
   probe(address: string, timeoutMs: number, signal: AbortSignal): Promise<{ ok: boolean; why?: string }>;
 }
@@ -78,18 +150,12 @@ export const localNode: NodeAccess = {
     try {
       return parseNodeYaml(readSmallFile(file, 'dqlite node store').toString('utf8'), file);
     } catch (err) {
-      if (err instanceof FileError && /permission denied/.test(err.message)) throw backendAccess(err.message);
+      if (err instanceof FileError && !err.missing && /permission denied/.test(err.message)) throw backendAccess(err.message);
       throw err;
     }
   },
-  async cliUsable(bin, key) {
-    if (!existsSync(bin)) return false;
-    try {
-      accessSync(key, constants.R_OK);
-    } catch {
-      throw backendAccess(`cannot read ${key}: permission denied`);
-    }
-    return true;
+  async cliFiles(cli) {
+    return localCliFiles(cli);
   },
   run: localRunner,
   probe,
@@ -104,18 +170,19 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal): NodeAccess 
   const succeeds = (argv: string[]) =>
     run(argv, signal).then(
       () => true,
-      () => false,
+      (err) => {
+        if (signal.aborted) throw err;
+        return false;
+      },
     );
   return {
     async readNodeStore(file) {
-      if (!(await succeeds(['test', '-r', file]))) throw backendAccess(`cannot read ${file} there: permission denied or no such file`);
+      if (!(await succeeds(['test', '-e', file])))
+        throw new DqliteError(`cannot read dqlite node store ${file} there: no such file`, { fix: 'check --backend-dir' });
+      if (!(await succeeds(['test', '-r', file]))) throw backendAccess(`cannot read ${file} there: permission denied`);
       return parseNodeYaml(await run(['cat', '--', file], signal), file);
     },
-    async cliUsable(bin, key) {
-      if (!(await succeeds(['test', '-x', bin]))) return false;
-      if (!(await succeeds(['test', '-r', key]))) throw backendAccess(`cannot read ${key} there: permission denied`);
-      return true;
-    },
+    cliFiles: (cli) => remoteCliFiles(cli, run, signal),
     run,
     async probe(address, timeoutMs, probeSignal) {
       const hp = hostPort(address);
@@ -137,61 +204,14 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal): NodeAccess 
   };
 }
 
-/** The least privilege that lets the check read the backend: read access to four files, no more. */
+/**
+ * The node store files are all the check reads of the backend: cluster.yaml and info.yaml name
+ * addresses, no secret. cluster.key stays root's (whoever reads it can write the datastore).
+ */
 export function backendAccess(message: string): DqliteError {
   return new DqliteError(message, {
-    fix: 'give the check user read access to the backend files only: sudo setfacl -m u:nagios:x <backend> and -m u:nagios:r on cluster.yaml, info.yaml, cluster.crt, cluster.key (again after a snap refresh)',
+    fix: 'let the check user read cluster.yaml and info.yaml only: sudo setfacl -m u:nagios:x <backend> and -m u:nagios:r on those two (again after a snap refresh); never cluster.key (for the leader use --sudo)',
   });
-}
-
-/**
- * Ask the dqlite CLI (k8s database) for `.cluster` and `.leader` in one run: `.cluster` prints
- * "<hex id>|<address>|<role>" per member, `.leader` the leader's address (nothing without one).
- * The CLI finds the leader first for both; "no available dqlite leader server found" (or its 2 s
- * query timeout) means there is none, which is an answer, not a failure of the check.
- */
-export async function askCluster(
-  run: CommandRunner,
-  signal: AbortSignal,
-  bin: string,
-  backend: string,
-): Promise<{ members: Member[]; leader: string } | { noLeader: string }> {
-  const f = backendFiles(backend);
-  let out: string;
-  try {
-    out = await run([bin, '-s', `file://${f.clusterYaml}`, '-c', f.crt, '-k', f.key, 'k8s', '.cluster;.leader'], signal);
-  } catch (err) {
-    if (signal.aborted) throw err;
-    const text = err instanceof Error ? err.message : String(err);
-    if (NO_LEADER.test(text))
-      return {
-        noLeader: text
-          .replace(/^.*?Error: /s, '')
-          .split('\n')[0]!
-          .trim(),
-      };
-    throw new DqliteError('the dqlite CLI did not answer', { cause: err });
-  }
-  const members: Member[] = [];
-  let leader = '';
-  for (const line of out
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)) {
-    const m = /^([0-9a-f]+)\|(\S+)\|(voter|stand-by|spare)$/.exec(line);
-    if (m) members.push({ id: BigInt(`0x${m[1]}`).toString(), address: m[2]!, role: m[3] as DqliteRole });
-    else if (/^\S+:\d+$/.test(line)) leader = line;
-    else throw new DqliteError(`the dqlite CLI printed '${line.slice(0, 60)}', which is neither a member nor an address`);
-  }
-  if (!members.length) throw new DqliteError('the dqlite CLI listed no member');
-  return { members, leader };
-}
-
-/** "10.0.0.11:19001" or "[fd00::1]:19001" as host and port; a port outside 1-65535 is no address (net.connect would throw). */
-export function hostPort(address: string): { host: string; port: number } | undefined {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
-  const port = Number(m?.[2]);
-  return m && port >= 1 && port <= 65535 ? { host: m[1]!, port } : undefined;
 }
 
 /** Whether a TCP connection to the address opens within timeoutMs (the connection is closed at once). */
