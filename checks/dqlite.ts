@@ -26,7 +26,7 @@ import {
   type Member,
   type NodeAccess,
 } from '../lib/sources/dqlite-cluster.ts';
-import { planCli } from '../lib/sources/dqlite.ts';
+import { planCli, SUDO_CLI_SECONDS } from '../lib/sources/dqlite.ts';
 import { plural } from '../lib/text.ts';
 import type { Logger } from '../lib/log.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
@@ -142,7 +142,7 @@ export function evaluate(f: DqliteFacts, warning?: Range, critical?: Range): Out
     const tags = [
       m.role,
       m.address === leaderAddress ? 'leader' : '',
-      m.address === f.self || isLoopback(m.address) ? 'this node' : '',
+      m.address === f.self ? 'this node' : '',
       p && !p.ok ? `unreachable: ${p.why}` : '',
     ].filter(Boolean);
     v.detail(`${m.address} (id ${m.id}): ${tags.join(', ')}`);
@@ -231,7 +231,8 @@ export async function gather(
     },
   );
   deadline.activity = plan.asked ? 'asking the dqlite CLI for the cluster and its leader, probing the members' : 'probing the members';
-  const budget = deadline.remainingMs() - RESERVE_MS;
+  // Under sudo, root's timeout ends the CLI at SUDO_CLI_SECONDS: stop waiting before it does.
+  const budget = Math.min(deadline.remainingMs() - RESERVE_MS, cli.sudo ? SUDO_CLI_SECONDS * 1000 - RESERVE_MS : Infinity);
   const [asked] = await Promise.all([
     plan.asked
       ? Promise.all((['cluster', 'leader'] as const).map((c) => askCli(node.run, plan.argv(c), budget, deadline.signal)))

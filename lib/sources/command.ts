@@ -9,10 +9,48 @@ export class CommandError extends ReasonedError {}
 const MAX_OUTPUT = 32 * 1024 * 1024;
 
 /** The local runner: argv straight to execve, never a shell. */
-export const localRunner: CommandRunner = (argv, signal) =>
-  new Promise((resolve, reject) => {
+export const localRunner: CommandRunner = (argv, signal) => runLocal(argv, signal);
+
+/**
+ * The local runner for a command started through sudo: the command runs as root, so this
+ * process cannot kill it, only ask sudo to (sudo relays SIGTERM from outside its own process
+ * group). On abort sudo gets SIGTERM first, and its group SIGKILL only after graceMs; the run
+ * fails when it has closed, so no root process outlives the answer.
+ */
+export const sudoRunner =
+  (graceMs = 300): CommandRunner =>
+  (argv, signal) =>
+    runLocal(argv, signal, graceMs);
+
+function runLocal(argv: string[], signal: AbortSignal, graceMs?: number): Promise<string> {
+  return new Promise((resolve, reject) => {
     const [file, ...args] = argv;
-    const child = spawnTracked(file!, args, { signal, env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+    const env = { ...process.env, LC_ALL: 'C.UTF-8' };
+    const child = spawnTracked(file!, args, graceMs === undefined ? { signal, env } : { env });
+    if (graceMs !== undefined) {
+      // sudo may still be starting the command when asked (under load it takes a while), and
+      // drops a signal that comes too early: ask again until it is gone or the grace is over.
+      const stop = () => {
+        const pid = child.pid;
+        child.kill('SIGTERM');
+        const again = setInterval(() => child.kill('SIGTERM'), 50);
+        const timer = setTimeout(() => {
+          clearInterval(again);
+          try {
+            if (pid !== undefined) process.kill(-pid, 'SIGKILL');
+          } catch {
+            // Already gone.
+          }
+        }, graceMs);
+        child.once('close', () => {
+          clearInterval(again);
+          clearTimeout(timer);
+        });
+      };
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+      child.once('close', () => signal.removeEventListener('abort', stop));
+    }
     const out: Buffer[] = [];
     let size = 0;
     let stderr = '';
@@ -38,3 +76,4 @@ export const localRunner: CommandRunner = (argv, signal) =>
         );
     });
   });
+}

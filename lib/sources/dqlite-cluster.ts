@@ -1,6 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
 import { FileError, readSmallFile } from '../files.ts';
-import { localRunner, type CommandRunner } from './command.ts';
+import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
 import { backendFiles, type CliFiles, type DqliteCli, DqliteError, localCliFiles, remoteCliFiles } from './dqlite.ts';
 
 export { backendFiles };
@@ -141,6 +141,8 @@ export interface NodeAccess {
   readNodeStore(file: string): Promise<Member[]>;
   cliFiles(cli: DqliteCli): Promise<CliFiles>;
   run: CommandRunner;
+  /** The runner for the CLI under sudo (--sudo): root's process is stopped through sudo. */
+  runSudo: CommandRunner;
   probe(address: string, timeoutMs: number, signal: AbortSignal): Promise<{ ok: boolean; why?: string }>;
 }
 
@@ -158,6 +160,7 @@ export const localNode: NodeAccess = {
     return localCliFiles(cli);
   },
   run: localRunner,
+  runSudo: sudoRunner(),
   probe,
 };
 
@@ -184,6 +187,7 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal): NodeAccess 
     },
     cliFiles: (cli) => remoteCliFiles(cli, run, signal),
     run,
+    runSudo: run,
     async probe(address, timeoutMs, probeSignal) {
       const hp = hostPort(address);
       if (!hp) return { ok: false, why: 'not a host:port address' };

@@ -32,6 +32,9 @@ export const DQLITE_COMMANDS = {
 } as const;
 export type DqliteCommand = keyof typeof DQLITE_COMMANDS;
 
+/** The longest a dqlite CLI run as root (--sudo) may live: root's timeout ends it, whatever happens to the check. */
+export const SUDO_CLI_SECONDS = 10;
+
 /** How the checks reach a node's dqlite CLI: --dqlite-bin, --backend-dir, --database, --sudo. */
 export interface DqliteCli {
   bin: string;
@@ -83,7 +86,9 @@ export function planCli(cli: DqliteCli, files: CliFiles): CliPlan {
       cli.database,
       DQLITE_COMMANDS[command],
     ];
-    return cli.sudo ? ['sudo', '-n', '--', ...line] : line;
+    // Root's CLI cannot be killed by the check's user, and sudo can be killed before it passes a
+    // signal on: root's own timeout bounds it (v1 blocks for good without a leader).
+    return cli.sudo ? ['sudo', '-n', '--', '/usr/bin/timeout', '-k', '1', String(SUDO_CLI_SECONDS), ...line] : line;
   };
   return { asked: true, tls, argv, note: tls ? undefined : `asked without TLS: no cluster.crt or cluster.key in ${cli.backend}` };
 }
@@ -141,4 +146,28 @@ export async function dqliteLeader(
   }
   const addr = out.trim().split('\n').pop()?.trim();
   return addr || undefined;
+}
+
+/**
+ * An argument as sudoers reads it in a command line: its special characters escaped. sudo
+ * matches the arguments joined by single spaces, so a space inside one stays a space; a wildcard
+ * or another blank would widen or break the rule, and is refused.
+ */
+function sudoersWord(word: string): string {
+  if (/[\t\n\r*?[\]]| {2}/.test(word)) throw new DqliteError(`'${word}' cannot be written as an exact sudoers argument`);
+  return word.replace(/[\\,:=]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The sudoers rules that let `user` run exactly the checks' dqlite command lines as root, and
+ * nothing else: no wildcard, no other database, no other command (nrpe/sudoers.d/microk8s-checks
+ * is this, for MicroK8s' paths). Each line is the argv planCli builds with --sudo, after sudo's `--`.
+ */
+export function sudoersRules(user: string, cli: Omit<DqliteCli, 'sudo'>, tls = true): string {
+  const plan = planCli({ ...cli, sudo: true }, { bin: true, crt: tls, key: tls, keyReadable: false });
+  if (!plan.asked) throw new DqliteError(plan.why);
+  const lines = (Object.keys(DQLITE_COMMANDS) as DqliteCommand[]).map((c) =>
+    plan.argv(c).slice(['sudo', '-n', '--'].length).map(sudoersWord).join(' '),
+  );
+  return `${user} ALL=(root) NOPASSWD: ${lines.join(', \\\n    ')}\n`;
 }

@@ -1,16 +1,20 @@
-// check_dqlite with a stand-in dqlite CLI that prints what go-dqlite's shell prints (`.cluster`:
-// "<hex id>|<address>|<role>" per member; `.leader`: the address, nothing without one; errors as
-// cobra prints them, exit 1), a backend directory of real node store files, and voters that are
-// real TCP listeners on loopback addresses (or closed ports).
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// check_dqlite against a real dqlite: Debian's go-dqlite runs dqlite-demo nodes (a go-dqlite app,
+// like k8s-dqlite) on loopback addresses, and its v1 `dqlite` CLI is the CLI asked. Nodes are
+// stopped with SIGKILL for real quorum loss. What cannot run here, the v2/v3 CLI and a TLS
+// backend, is a stand-in printing what go-dqlite's source prints (named beside each).
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { node } from '../apiserver/objects.ts';
+import { lease, node } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
+import { DEMO_DATABASE, DQLITE_CLI, type DqliteCluster, type DqliteNode, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { freePort } from '../helpers/sshd.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
+import { DQLITE_BACKEND, DQLITE_BIN, SUDO_CLI_SECONDS, sudoersRules } from '../../lib/sources/dqlite.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -18,155 +22,368 @@ beforeEach(() => {
   c = cluster();
 });
 
-interface Voter {
-  address: string;
-  server?: Server;
-}
-const listeners: Server[] = [];
-async function listen(host: string): Promise<Voter> {
-  const server = createServer((s) => s.destroy());
-  await new Promise<void>((ok) => server.listen(0, host, ok));
-  listeners.push(server);
-  return { address: `${host}:${(server.address() as { port: number }).port}`, server };
-}
-/** An address where nothing listens. */
-const closed = async (host: string): Promise<Voter> => ({ address: `${host}:${await freePort()}` });
-afterAll(() => {
-  for (const s of listeners) s.close();
-});
-
-const ROLE_NUMBER = { voter: 0, 'stand-by': 1, spare: 2 } as const;
-type Role = keyof typeof ROLE_NUMBER;
-const ids = ['2dc171858c3155be', '5e1b6ddbb9d2b5b1', 'a4b4c23b1f21bd60', '6c1e3a09f2ab33c7', '1f0e2d3c4b5a6978'];
-
-/** A backend directory and a stand-in CLI for these members; the first member is this node. */
-function backend(members: { address: string; role: Role }[], leader: string | null) {
-  const dir = mkdtempSync(join(tmpdir(), 'mk8s-dqlite-'));
-  const yaml = (m: { address: string; role: Role }, i: number, list: boolean) =>
-    `${list ? '- ' : ''}Address: ${m.address}\n${list ? '  ' : ''}ID: ${BigInt(`0x${ids[i]}`)}\n${list ? '  ' : ''}Role: ${ROLE_NUMBER[m.role]}\n`;
-  writeFileSync(join(dir, 'cluster.yaml'), members.map((m, i) => yaml(m, i, true)).join(''));
-  writeFileSync(join(dir, 'info.yaml'), yaml(members[0]!, 0, false));
-  writeFileSync(join(dir, 'cluster.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-  writeFileSync(join(dir, 'cluster.key'), '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n', { mode: 0o600 });
-  const out = `${members.map((m, i) => `${ids[i]}|${m.address}|${m.role}`).join('\n') + (leader ? `\n${leader}` : '')}\n`;
-  writeFileSync(join(dir, 'cli.out'), out);
-  const cli = join(dir, 'dqlite');
-  const log = join(dir, 'argv.log');
-  const fail =
-    leader === null
-      ? 'echo "Error: no available dqlite leader server found" >&2\necho "Usage:" >&2\necho "  dqlite -s <servers> <database> [command] [flags]" >&2\nexit 1\n'
-      : '';
-  writeFileSync(cli, `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\n${fail}cat "${join(dir, 'cli.out')}"\n`, { mode: 0o755 });
-  return { dir, cli, log, args: ['--dqlite-bin', cli, '--backend-dir', dir] };
-}
-
 const HOME = mkdtempSync(join(tmpdir(), 'mk8s-home-'));
 const run = (args: string[], opts: Parameters<typeof runBuilt>[2] = {}) =>
   runBuilt('check_dqlite', args, { env: { ...process.env, HOME, KUBECONFIG: '' }, ...opts });
+const on = (n: DqliteNode) => ['--dqlite-bin', DQLITE_CLI, '--backend-dir', n.backend, '--database', DEMO_DATABASE];
+/** -t + 1 s is the promise, counted from the run's start; a loaded machine may take longer to start node. */
+const SLACK_MS = 1500;
+const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-describe('check_dqlite', () => {
+/** Whether a process runs (a zombie left for a parent that is gone does not). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** dqlite CLI processes still running against this backend (none may outlive a run). */
+function cliLeft(backend: string): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv[0] === DQLITE_CLI && argv.some((a) => a.includes(backend)) && running(Number(pid))) pids.push(Number(pid));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite against a real dqlite (dqlite-demo, the v1 CLI)', () => {
+  describe('three nodes', () => {
+    let d: DqliteCluster;
+    beforeAll(async () => {
+      d = await startDqlite(3);
+    }, 60_000);
+    afterAll(() => d?.stop());
+
+    it('healthy: OK; one node killed: WARNING; two: CRITICAL quorum lost within -t + 1 s, also once the v1 CLI blocks', async () => {
+      const leader = d.leader()!;
+      const [a, b] = d.nodes.filter((n) => n !== leader) as [DqliteNode, DqliteNode];
+      // A node's cluster.yaml follows the leader's view late (go-dqlite's app rewrites it on its own
+      // schedule): once the CLI cannot answer it is all there is, so wait for it to show the cluster.
+      const yamlVoters = () => (readFileSync(join(leader.backend, 'cluster.yaml'), 'utf8').match(/Role: 0/g) ?? []).length;
+      await d.until(() => yamlVoters() === 3, 60_000, "the leader's cluster.yaml to list three voters");
+      const ok = await run(on(leader));
+      expect(ok.code).toBe(0);
+      expect(ok.first).toBe(
+        `DQLITE OK - 3 voters, leader ${leader.address}, 0 unreachable | unreachable_voters=0;0;;0;3 voters=3;;;0 standbys=0;;;0 spares=0;;;0 members=3;;;0`,
+      );
+      expect(ok.stdout).toMatch(new RegExp(`^${re(leader.address)} \\(id \\d+\\): voter, leader, this node$`, 'm'));
+      expect(ok.stdout).toMatch(/^members from the dqlite CLI \(the leader\)$/m);
+      expect(ok.stdout).toMatch(/^asked without TLS: no cluster\.crt or cluster\.key in /m);
+
+      await a.stop();
+      const one = await run(on(leader));
+      expect(one.code).toBe(1);
+      expect(one.first).toMatch(new RegExp(`^DQLITE WARNING - 1 voter unreachable \\(${re(a.address)}\\): one more failure loses quorum`));
+      expect(one.stdout).toMatch(/unreachable: ECONNREFUSED/);
+
+      await b.stop();
+      // At once the survivor still names itself leader; the probes decide.
+      const lost = await run([...on(leader), '-t', '4']);
+      expect(lost.code).toBe(2);
+      expect(lost.first).toMatch(/^DQLITE CRITICAL - quorum lost: 1 of 3 voters reachable, 2 needed/);
+      expect(lost.ms).toBeLessThan(SLACK_MS + 5000);
+      // Then the v1 CLI blocks for good on .leader: still CRITICAL within -t + 1 s, the CLI killed.
+      await d.until(() => d.cli(leader, '.leader', 1500) === '', 30_000, 'the v1 CLI to stop answering');
+      const blocked = await run([...on(leader), '-t', '4']);
+      expect(blocked.first).toMatch(
+        /^DQLITE CRITICAL - quorum lost: 1 of 3 voters reachable, 2 needed, the dqlite CLI gave no answer in \d+(\.\d)?s: leader unknown/,
+      );
+      expect(blocked.code).toBe(2);
+      expect(blocked.ms).toBeLessThan(SLACK_MS + 5000);
+      expect(cliLeft(leader.backend)).toEqual([]);
+    }, 90_000);
+  });
+
+  it('two nodes: one voter and a spare, WARNING no fault tolerance', async () => {
+    const d = await startDqlite(2);
+    try {
+      const r = await run(on(d.nodes[0]!));
+      expect(r.code).toBe(1);
+      expect(r.first).toMatch(
+        /^DQLITE WARNING - no fault tolerance: 1 voter among 2 members, one failure stops every write \(1 voter, leader /,
+      );
+      expect(r.perf).toMatchObject({ voters: '1;;;0', spares: '1;;;0', members: '2;;;0' });
+    } finally {
+      await d.stop();
+    }
+  }, 60_000);
+
+  it('one node: OK, its loopback member is this node even where no Node has its address', async () => {
+    const d = await startDqlite(1);
+    try {
+      const only = d.nodes[0]!;
+      c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }));
+      const r = await run([...on(only), '--kubeconfig', c.kubeconfig]);
+      expect(r.code).toBe(0);
+      expect(r.first).toMatch(new RegExp(`^DQLITE OK - 1 voter, leader ${re(only.address)}, 0 unreachable \\|`));
+      expect(r.stdout).not.toMatch(/stale|no matching node/);
+    } finally {
+      await d.stop();
+    }
+  }, 60_000);
+
+  it.skipIf(process.getuid?.() !== 0)(
+    '--sudo through a real sudo: the exact rules answer, another database is refused by sudo (UNKNOWN naming it)',
+    async () => {
+      const d = await startDqlite(1);
+      const user = `mk8sdq${process.pid}`;
+      const dropIn = `/etc/sudoers.d/mk8s-checks-test-${process.pid}`;
+      try {
+        const only = d.nodes[0]!;
+        execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user]);
+        const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
+        // The node store files are readable; dqlite-demo has no TLS pair, so the rules have no -c/-k.
+        for (let dir = only.backend; dir.startsWith(d.dir); dir = join(dir, '..')) chmodSync(dir, 0o755);
+        for (const f of ['cluster.yaml', 'info.yaml']) chmodSync(join(only.backend, f), 0o644);
+        const rules = join(mkdtempSync(join(tmpdir(), 'mk8s-sudoers-')), 'rules');
+        writeFileSync(rules, sudoersRules(user, { bin: DQLITE_CLI, backend: only.backend, database: DEMO_DATABASE }, false));
+        execFileSync('visudo', ['-cf', rules]);
+        execFileSync('install', ['-m', '0440', rules, dropIn]);
+        const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', HOME: '/' };
+        const ok = await runBuilt('check_dqlite', [...on(only), '--sudo'], { uid, gid: uid, env });
+        expect(ok.first).toMatch(new RegExp(`^DQLITE OK - 1 voter, leader ${re(only.address)}, 0 unreachable`));
+        const other = await runBuilt(
+          'check_dqlite',
+          ['--dqlite-bin', DQLITE_CLI, '--backend-dir', only.backend, '--database', 'k8s', '--sudo'],
+          {
+            uid,
+            gid: uid,
+            env,
+          },
+        );
+        expect(other.code).toBe(3);
+        expect(other.first).toMatch(/^DQLITE UNKNOWN - the dqlite CLI failed: .*sudo: a password is required/);
+        // Its only voter gone, the v1 CLI (root's, under sudo) never answers: stopped through sudo all the same.
+        await only.stop();
+        const lost = await runBuilt('check_dqlite', [...on(only), '--sudo', '-t', '3'], { uid, gid: uid, env });
+        expect(lost.first).toMatch(/^DQLITE CRITICAL - quorum lost: 0 of 1 voters reachable, 1 needed/);
+        // Root's timeout ends it at the latest (SUDO_CLI_SECONDS), whatever became of sudo.
+        await d.until(() => cliLeft(only.backend).length === 0, (SUDO_CLI_SECONDS + 2) * 1000, "root's CLI to end");
+      } finally {
+        rmSync(dropIn, { force: true });
+        execFileSync('userdel', [user], { stdio: 'ignore' });
+        await d.stop();
+      }
+    },
+    60_000,
+  );
+});
+
+describe('the sudoers example', () => {
+  it('is what the checks run with --sudo at MicroK8s paths, exactly, and visudo accepts it', () => {
+    const shipped = readFileSync(join(import.meta.dirname, '../../nrpe/sudoers.d/microk8s-checks'), 'utf8');
+    const rules = shipped
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#') && !l.startsWith('Defaults'))
+      .join('\n');
+    expect(`${rules}\n`).toBe(sudoersRules('nagios', { bin: DQLITE_BIN, backend: DQLITE_BACKEND, database: 'k8s' }));
+    expect(rules).not.toMatch(/[*?]/);
+    execFileSync('visudo', ['-cf', join(import.meta.dirname, '../../nrpe/sudoers.d/microk8s-checks')]);
+  });
+});
+
+// Stand-ins for the v2/v3 CLI and a TLS backend. Formats, from go-dqlite's source:
+// cmd/dqlite/dqlite.go runs each `;`-separated command through internal/shell/shell.go, whose
+// processCluster prints `%x|%s|%s` (id, address, role) per member and processLeader the address
+// (nothing without one), the same in v1, v2 and v3; an error is returned from cobra's RunE, which
+// prints `Error: <message>` and the usage to stderr, and main exits 1. v2/v3 give up finding a
+// leader with protocol.ErrNoAvailableLeader: "no available dqlite leader server found".
+describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
+  interface Voter {
+    address: string;
+  }
+  const listeners: Server[] = [];
+  async function listen(host: string): Promise<Voter> {
+    const server = createServer((s) => s.destroy());
+    await new Promise<void>((ok) => server.listen(0, host, ok));
+    listeners.push(server);
+    return { address: `${host}:${(server.address() as { port: number }).port}` };
+  }
+  const closed = async (host: string): Promise<Voter> => ({ address: `${host}:${await freePort()}` });
+  afterAll(() => {
+    for (const s of listeners) s.close();
+  });
+  const ROLE_NUMBER = { voter: 0, 'stand-by': 1, spare: 2 } as const;
+  type Role = keyof typeof ROLE_NUMBER;
+  const ids = ['2dc171858c3155be', '5e1b6ddbb9d2b5b1', 'a4b4c23b1f21bd60', '6c1e3a09f2ab33c7', '1f0e2d3c4b5a6978'];
+  const NO_LEADER =
+    'echo "Error: no available dqlite leader server found" >&2\necho "Usage:" >&2\necho "  dqlite -s <servers> <database> [command] [flags]" >&2\nexit 1\n';
+
+  /** A backend directory with a TLS pair and a stand-in CLI for these members; the first is this node. */
+  function backend(members: { address: string; role: Role }[], leader: string | null, cliScript?: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-dqlite-'));
+    const yaml = (m: { address: string; role: Role }, i: number, list: boolean) =>
+      `${list ? '- ' : ''}Address: ${m.address}\n${list ? '  ' : ''}ID: ${BigInt(`0x${ids[i]}`)}\n${list ? '  ' : ''}Role: ${ROLE_NUMBER[m.role]}\n`;
+    writeFileSync(join(dir, 'cluster.yaml'), members.map((m, i) => yaml(m, i, true)).join(''));
+    writeFileSync(join(dir, 'info.yaml'), yaml(members[0]!, 0, false));
+    writeFileSync(join(dir, 'cluster.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    writeFileSync(join(dir, 'cluster.key'), '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'cluster.out'), `${members.map((m, i) => `${ids[i]}|${m.address}|${m.role}`).join('\n')}\n`);
+    writeFileSync(join(dir, 'leader.out'), leader ? `${leader}\n` : '\n');
+    const cli = join(dir, 'dqlite');
+    const log = join(dir, 'argv.log');
+    const body =
+      cliScript ??
+      (leader === null ? NO_LEADER : `case "$c" in\n.cluster) cat "${dir}/cluster.out" ;;\n.leader) cat "${dir}/leader.out" ;;\nesac\n`);
+    writeFileSync(cli, `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\nfor c; do :; done\n${body}`, { mode: 0o755 });
+    return { dir, cli, log, args: ['--dqlite-bin', cli, '--backend-dir', dir] };
+  }
   let up: Voter[];
   beforeAll(async () => {
     up = [await listen('127.0.0.1'), await listen('127.0.0.2'), await listen('127.0.0.3')];
   });
+  const voters = () => up.map((v) => ({ address: v.address, role: 'voter' as const }));
 
-  it('three voters, all reachable, a leader: OK; the CLI was only asked .cluster and .leader', async () => {
-    const b = backend(
-      up.map((v) => ({ address: v.address, role: 'voter' })),
-      up[1]!.address,
-    );
+  it('three voters and a leader: OK; the CLI was asked .cluster and .leader of k8s with the TLS pair, nothing else', async () => {
+    const b = backend(voters(), up[1]!.address);
     const r = await run(b.args);
     expect(r.code).toBe(0);
-    expect(r.first).toBe(
-      `DQLITE OK - 3 voters, leader ${up[1]!.address}, 0 unreachable | unreachable_voters=0;0;;0;3 voters=3;;;0 standbys=0;;;0 spares=0;;;0 members=3;;;0`,
-    );
-    expect(r.stdout).toMatch(new RegExp(`^${up[0]!.address.replace(/\./g, '\\.')} \\(id 3297041220608546238\\): voter, this node$`, 'm'));
-    expect(r.stdout).toMatch(/stale members not judged: no kubeconfig/);
-    expect(readFileSync(b.log, 'utf8')).toBe(
-      `-s file://${b.dir}/cluster.yaml -c ${b.dir}/cluster.crt -k ${b.dir}/cluster.key k8s .cluster;.leader\n`,
-    );
+    expect(r.first).toMatch(new RegExp(`^DQLITE OK - 3 voters, leader ${re(up[1]!.address)}, 0 unreachable \\|`));
+    const tls = `-s file://${b.dir}/cluster.yaml -c ${b.dir}/cluster.crt -k ${b.dir}/cluster.key k8s`;
+    expect(readFileSync(b.log, 'utf8').split('\n').filter(Boolean).sort()).toEqual([`${tls} .cluster`, `${tls} .leader`]);
+    expect(r.stdout).not.toMatch(/without TLS/);
   });
 
-  it('one voter down: WARNING naming it; two of three: CRITICAL quorum lost', async () => {
-    const down = await closed('127.0.0.3');
-    const one = await run(
-      backend(
-        [up[0]!, up[1]!, down].map((v) => ({ address: v.address, role: 'voter' })),
-        up[0]!.address,
-      ).args,
-    );
-    expect(one.code).toBe(1);
-    expect(one.first).toMatch(new RegExp(`^DQLITE WARNING - 1 voter unreachable \\(${down.address}\\): one more failure loses quorum`));
-    expect(one.stdout).toMatch(/unreachable: ECONNREFUSED/);
-    const down2 = await closed('127.0.0.2');
-    const two = await run(
-      backend(
-        [up[0]!, down2, down].map((v) => ({ address: v.address, role: 'voter' })),
-        up[0]!.address,
-      ).args,
-    );
-    expect(two.code).toBe(2);
-    expect(two.first).toMatch(/^DQLITE CRITICAL - quorum lost: 1 of 3 voters reachable, 2 needed/);
-    expect(two.perf.unreachable_voters).toBe('2;0;;0;3');
-  });
-
-  it('no leader: CRITICAL, the members still read from cluster.yaml', async () => {
-    const b = backend(
-      up.map((v) => ({ address: v.address, role: 'voter' })),
-      null,
-    );
-    const r = await run(b.args);
+  it("the CLI's own no-leader answer: CRITICAL quorum lost, though every voter accepts TCP", async () => {
+    const r = await run(backend(voters(), null).args);
     expect(r.code).toBe(2);
-    expect(r.first).toMatch(/^DQLITE CRITICAL - no dqlite leader \(no available dqlite leader server found\) \(3 voters, 0 unreachable\)/);
+    expect(r.first).toMatch(
+      /^DQLITE CRITICAL - quorum lost: the dqlite CLI found no leader \(no available dqlite leader server found\) \(3 voters, leader unknown, 0 unreachable\)/,
+    );
     expect(r.stdout).toMatch(/members from \S+cluster\.yaml/);
   });
 
-  it('five members with two voters: WARNING', async () => {
-    const roles: Role[] = ['voter', 'voter', 'stand-by', 'spare', 'spare'];
-    const all = [...up, await listen('127.0.0.4'), await listen('127.0.0.5')];
-    const r = await run(
-      backend(
-        all.map((v, i) => ({ address: v.address, role: roles[i]! })),
-        up[0]!.address,
-      ).args,
-    );
+  it('a CLI that answers in 1 s at -t 2 is heard; one that never answers is WARNING "no answer", within -t + 1 s, and killed', async () => {
+    const slow = backend(voters(), up[0]!.address);
+    writeFileSync(slow.cli, readFileSync(slow.cli, 'utf8').replace('for c; do', 'sleep 1\nfor c; do'));
+    const heard = await run([...slow.args, '-t', '2']);
+    expect(heard.first).toMatch(/^DQLITE OK - 3 voters, leader /);
+    const silent = backend(voters(), up[0]!.address, 'echo $$ >> "$(dirname "$0")/pids"\nexec sleep 60\n');
+    const r = await run([...silent.args, '-t', '3']);
     expect(r.code).toBe(1);
-    expect(r.first).toMatch(/only 2 voters among 5 members: one failure can lose quorum/);
-    expect(r.perf).toMatchObject({ voters: '2;;;0', standbys: '1;;;0', spares: '2;;;0', members: '5;;;0' });
+    expect(r.first).toMatch(
+      /^DQLITE WARNING - the dqlite CLI gave no answer in \d+(\.\d)?s: leader unknown \(3 voters, leader unknown, 0 unreachable\)/,
+    );
+    expect(r.ms).toBeLessThan(SLACK_MS + 4000);
+    for (const pid of readFileSync(join(silent.dir, 'pids'), 'utf8').trim().split('\n').map(Number)) expect(running(pid)).toBe(false);
   });
 
-  it('a member with no matching Node: WARNING naming it (with a kubeconfig)', async () => {
-    c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '127.0.0.2' }));
-    const b = backend(
-      up.map((v) => ({ address: v.address, role: 'voter' })),
-      up[0]!.address,
+  it('nothing readable is UNKNOWN naming why: garbage, a failing CLI, an empty cluster.yaml without a CLI', async () => {
+    const garbage = await run(backend(voters(), up[0]!.address, 'echo "<html>504 Gateway Timeout</html>"\n').args);
+    expect(garbage.code).toBe(3);
+    expect(garbage.first).toMatch(
+      /^DQLITE UNKNOWN - the dqlite CLI failed: the dqlite CLI printed '<html>504 Gateway Timeout<\/html>', which is not a member/,
     );
+    const failing = await run(backend(voters(), up[0]!.address, 'echo "Error: open servers store: permission denied" >&2\nexit 1\n').args);
+    expect(failing.code).toBe(3);
+    expect(failing.first).toMatch(/^DQLITE UNKNOWN - the dqlite CLI failed: .*Error: open servers store: permission denied/);
+    const empty = backend(voters(), up[0]!.address);
+    writeFileSync(join(empty.dir, 'cluster.yaml'), '[]\n');
+    const none = await run(['--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', empty.dir]);
+    expect(none.code).toBe(3);
+    expect(none.first).toMatch(/^DQLITE UNKNOWN - \S+cluster\.yaml lists no member/);
+  });
+
+  it('rows repeating one address are one voter: 1 of 2 distinct voters down is quorum lost', async () => {
+    const down = await closed('127.0.0.4');
+    const b = backend([{ address: up[0]!.address, role: 'voter' }], up[0]!.address);
+    writeFileSync(
+      join(b.dir, 'cluster.yaml'),
+      `- Address: ${up[0]!.address}\n  ID: 1\n  Role: 0\n- Address: ${down.address}\n  ID: 2\n  Role: 0\n- ID: 3\n  Address: ${down.address}\n  Role: 0\n`,
+    );
+    const r = await run(['--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', b.dir]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^DQLITE CRITICAL - quorum lost: 1 of 2 voters reachable, 2 needed/);
+    expect(r.stdout).toMatch(/1 repeated row counted once/);
+  });
+
+  it('port 99999 in cluster.yaml, and a missing cluster.yaml or cluster.key, are named as such', async () => {
+    const b = backend(voters(), up[0]!.address);
+    writeFileSync(join(b.dir, 'cluster.yaml'), '- Address: 127.0.0.1:99999\n  ID: 1\n  Role: 0\n');
+    const port = await run(b.args);
+    expect(port.code).toBe(3);
+    expect(port.first).toMatch(/^DQLITE UNKNOWN - \S+cluster\.yaml names '127\.0\.0\.1:99999', which is no host:port address/);
+    rmSync(join(b.dir, 'cluster.yaml'));
+    const gone = await run(b.args);
+    expect(gone.first).toMatch(/^DQLITE UNKNOWN - cannot read dqlite node store \S+cluster\.yaml: no such file/);
+    const k = backend(voters(), up[0]!.address);
+    rmSync(join(k.dir, 'cluster.key'));
+    const key = await run(k.args);
+    expect(key.code).toBe(0);
+    expect(key.first).toMatch(/^DQLITE OK - 3 voters, leader not asked, 0 unreachable/);
+    expect(key.stdout).toMatch(new RegExp(`^leader not asked: ${re(k.dir)}/cluster\\.key is missing$`, 'm'));
+  });
+
+  it('a down loopback member that matches no Node is this node, never stale; a down voter is still named', async () => {
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }));
+    const down = await closed('127.0.0.9');
+    const b = backend([...voters(), { address: down.address, role: 'spare' }], up[0]!.address);
     const r = await run([...b.args, '--kubeconfig', c.kubeconfig]);
-    expect(r.code).toBe(1);
-    expect(r.first).toMatch(new RegExp(`^DQLITE WARNING - 1 member with no matching node: ${up[2]!.address}`));
-    expect(r.stdout).toMatch(/This check removes nothing/);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^DQLITE OK - 3 voters, leader /);
+    expect(r.stdout).toMatch(new RegExp(`^${re(down.address)} \\(id \\d+\\): spare, unreachable: ECONNREFUSED$`, 'm'));
     expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
   });
 
-  it.skipIf(process.getuid?.() !== 0)('an unreadable cluster.key: UNKNOWN naming it, with the least-privilege fix', async () => {
-    const b = backend(
-      up.map((v) => ({ address: v.address, role: 'voter' })),
-      up[0]!.address,
-    );
-    chmodSync(b.dir, 0o755);
-    for (const f of ['cluster.yaml', 'info.yaml', 'cluster.crt']) chmodSync(join(b.dir, f), 0o644);
-    chownSync(join(b.dir, 'cluster.key'), 0, 0);
-    mkdirSync(join(HOME, 'nobody'), { recursive: true });
-    const r = await runBuilt('check_dqlite', b.args, {
-      uid: 65534,
-      gid: 65534,
-      env: { PATH: '/usr/bin:/bin', HOME: join(HOME, 'nobody') },
-    });
-    expect(r.code).toBe(3);
-    expect(r.first).toMatch(
-      new RegExp(
-        `^DQLITE UNKNOWN - cannot read ${b.dir.replace(/[.]/g, '\\.')}/cluster\\.key: permission denied \\(fix: give the check user read access to the backend files only: sudo setfacl`,
-      ),
+  it.skipIf(process.getuid?.() !== 0)(
+    'cluster.key left root-only: members and quorum judged, the leader not asked, the CLI never run, the key never opened',
+    async () => {
+      const b = backend(voters(), up[0]!.address);
+      chmodSync(b.dir, 0o755);
+      for (const f of ['cluster.yaml', 'info.yaml', 'cluster.crt']) chmodSync(join(b.dir, f), 0o644);
+      chownSync(join(b.dir, 'cluster.key'), 0, 0);
+      mkdirSync(join(HOME, 'nobody'), { recursive: true });
+      const r = await runBuilt('check_dqlite', b.args, {
+        uid: 65534,
+        gid: 65534,
+        env: { PATH: '/usr/bin:/bin', HOME: join(HOME, 'nobody') },
+      });
+      expect(r.code).toBe(0);
+      expect(r.first).toMatch(/^DQLITE OK - 3 voters, leader not asked, 0 unreachable \|/);
+      expect(r.stdout).toMatch(
+        new RegExp(`^leader not asked: no read access to ${re(b.dir)}/cluster\\.key \\(leave the key root-only and use --sudo`, 'm'),
+      );
+      expect(() => readFileSync(b.log)).toThrow();
+    },
+  );
+});
+
+describe('check_restart_preflight reads the same dqlite view', () => {
+  let here: HealthyNode;
+  beforeAll(async () => {
+    here = await healthyNode();
+  });
+  afterAll(() => here.close());
+
+  it('NO-GO when the dqlite view has nothing to judge, or cannot be read', async () => {
+    c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    const log = join(mkdtempSync(join(tmpdir(), 'mk8s-gate-')), 'quiet.log');
+    writeFileSync(log, 'Nov 28 00:00:00 k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n');
+    const gate = (dqlite: string[]) =>
+      runBuilt('check_restart_preflight', ['--kubeconfig', c.kubeconfig, '--node', 'k8s02', '--log-file', log, ...dqlite], {
+        env: { ...process.env, PATH: here.path },
+      });
+    const go = await gate(here.dqliteArgs);
+    expect(go.first).toMatch(/^RESTART-PREFLIGHT OK - GO/);
+    const backend = here.dqliteArgs[3]!;
+    const store = readFileSync(join(backend, 'cluster.yaml'), 'utf8');
+    writeFileSync(join(backend, 'cluster.yaml'), '');
+    const empty = await gate(['--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', backend]);
+    writeFileSync(join(backend, 'cluster.yaml'), store);
+    expect(empty.code).toBe(2);
+    expect(empty.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: dqlite UNKNOWN: \S+cluster\.yaml lists no member/);
+    const missing = await gate(['--backend-dir', '/nonexistent/backend']);
+    expect(missing.code).toBe(2);
+    expect(missing.first).toMatch(
+      /NO-GO for k8s02: cannot tell the dqlite cluster's health \(cannot read dqlite node store \/nonexistent\/backend\/\w+\.yaml: no such file/,
     );
   });
 });

@@ -317,9 +317,11 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     const voter = /Address: (\S+)/.exec(store)![1]!;
     writeFileSync(join(backend, 'cluster.yaml'), `${store}- Address: 127.0.0.1:1\n  ID: 6780373466574862769\n  Role: 0\n`);
     const cli = join(scratch(), 'dqlite');
-    writeFileSync(cli, `#!/bin/sh\necho '2dc171858c3155be|${voter}|voter'\necho '5e1b6ddbb9d2b5b1|127.0.0.1:1|voter'\necho '${voter}'\n`, {
-      mode: 0o755,
-    });
+    writeFileSync(
+      cli,
+      `#!/bin/sh\nfor c; do :; done\ncase "$c" in\n.cluster) echo '2dc171858c3155be|${voter}|voter'; echo '5e1b6ddbb9d2b5b1|127.0.0.1:1|voter' ;;\n.leader) echo '${voter}' ;;\nesac\n`,
+      { mode: 0o755 },
+    );
     const lost = await runBuilt(
       'check_restart_preflight',
       [...kc(), '--node', 'k8s02', ...journal(), '--dqlite-bin', cli, '--backend-dir', backend],

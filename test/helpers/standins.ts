@@ -51,7 +51,13 @@ export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-')
   writeFileSync(join(backend, 'cluster.yaml'), `- Address: ${address}\n  ID: 3297041220608546238\n  Role: 0\n`);
   writeFileSync(join(backend, 'info.yaml'), `Address: ${address}\nID: 3297041220608546238\nRole: 0\n`);
   for (const f of ['cluster.crt', 'cluster.key']) writeFileSync(join(backend, f), 'PEM\n');
-  writeFileSync(join(bin, 'dqlite'), `#!/bin/sh\necho '2dc171858c3155be|${address}|voter'\necho '${address}'\n`, { mode: 0o755 });
+  // The last argument is the command: `.cluster` prints the members, `.leader` the leader's address
+  // (go-dqlite internal/shell/shell.go, processCluster and processLeader).
+  writeFileSync(
+    join(bin, 'dqlite'),
+    `#!/bin/sh\nfor c; do :; done\ncase "$c" in\n.cluster) echo '2dc171858c3155be|${address}|voter' ;;\n.leader) echo '${address}' ;;\nesac\n`,
+    { mode: 0o755 },
+  );
   return {
     dqliteArgs: ['--dqlite-bin', join(bin, 'dqlite'), '--backend-dir', backend],
     servicesArgs: ['--snap-data', snapData],

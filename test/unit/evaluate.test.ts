@@ -20,6 +20,7 @@ import * as services from '../../checks/services.ts';
 import * as history from '../../lib/restart-history.ts';
 import * as jobs from '../../checks/stale-jobs.ts';
 import { parseTextLine } from '../../lib/logs/logline.ts';
+import { parseClusterAnswer } from '../../lib/sources/dqlite-cluster.ts';
 import { formatPerfdata } from '../../lib/plugin/perfdata.ts';
 import { Range } from '../../lib/plugin/range.ts';
 import { State } from '../../lib/plugin/state.ts';
@@ -251,6 +252,12 @@ describe('calico-routes', () => {
 });
 
 describe('dqlite', () => {
+  it("reads the CLI's -f json answer (captured from Debian's v1 CLI) with the uint64 ID intact, and the tabular one", () => {
+    const json = '[\n\t{\n\t\t"ID": 3297041220608546238,\n\t\t"Address": "127.77.9.1:19001",\n\t\t"Role": 0\n\t}\n]\n';
+    expect(parseClusterAnswer(json)).toEqual([{ id: '3297041220608546238', address: '127.77.9.1:19001', role: 'voter' }]);
+    expect(parseClusterAnswer('2dc171858c3155be|127.77.9.1:19001|voter\n')).toEqual(parseClusterAnswer(json));
+  });
+
   const member = (n: number, role: 'voter' | 'stand-by' | 'spare' = 'voter') => ({ id: `${n}`, address: `10.0.0.1${n}:19001`, role });
   const facts = (unreachable: string[], over: Partial<dqlite.DqliteFacts> = {}): dqlite.DqliteFacts => {
     const members = over.members ?? [member(1), member(2), member(3)];
