@@ -196,11 +196,10 @@ export async function gather(
   const cli = dqliteCli(args);
   const files = backendFiles(cli.backend);
   deadline.activity = `reading ${files.clusterYaml}`;
-  const [info, rows, cliFiles] = await Promise.all([
-    node.readNodeStore(files.infoYaml),
-    node.readNodeStore(files.clusterYaml),
-    node.cliFiles(cli),
-  ]);
+  // One after another: over SSH each is a channel, and sshd takes only so many at once.
+  const info = await node.readNodeStore(files.infoYaml);
+  const rows = await node.readNodeStore(files.clusterYaml);
+  const cliFiles = await node.cliFiles(cli);
   const plan = planCli(cli, cliFiles);
   const probes = new Map<string, { ok: boolean; why?: string }>();
   const probeAll = (members: Member[]) =>

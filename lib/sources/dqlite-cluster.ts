@@ -180,9 +180,11 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal): NodeAccess 
     );
   return {
     async readNodeStore(file) {
-      if (!(await succeeds(['test', '-e', file])))
-        throw new DqliteError(`cannot read dqlite node store ${file} there: no such file`, { fix: 'check --backend-dir' });
-      if (!(await succeeds(['test', '-r', file]))) throw backendAccess(`cannot read ${file} there: permission denied`);
+      if (!(await succeeds(['test', '-r', file]))) {
+        if (!(await succeeds(['test', '-e', file])))
+          throw new DqliteError(`cannot read dqlite node store ${file} there: no such file`, { fix: 'check --backend-dir' });
+        throw backendAccess(`cannot read ${file} there: permission denied`);
+      }
       return parseNodeYaml(await run(['cat', '--', file], signal), file);
     },
     cliFiles: (cli) => remoteCliFiles(cli, run, signal),

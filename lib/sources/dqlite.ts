@@ -106,18 +106,17 @@ export function localCliFiles(cli: DqliteCli): CliFiles {
   return { bin: existsSync(cli.bin), crt: existsSync(f.crt), key: existsSync(f.key), keyReadable };
 }
 
-/** The same over SSH: `test` as argv on that node, the paths as arguments. */
+/**
+ * The same over SSH, in one channel (sshd takes only so many, and each costs a login under load):
+ * `test` on that node, the paths passed as arguments of the script, never written into it.
+ */
 export async function remoteCliFiles(cli: DqliteCli, run: CommandRunner, signal: AbortSignal): Promise<CliFiles> {
   const f = backendFiles(cli.backend);
-  const test = (op: string, path: string) =>
-    run(['test', op, path], signal).then(
-      () => true,
-      (err) => {
-        if (signal.aborted) throw err;
-        return false;
-      },
-    );
-  const [bin, crt, key, keyReadable] = await Promise.all([test('-x', cli.bin), test('-e', f.crt), test('-e', f.key), test('-r', f.key)]);
+  const script = 'test -x "$1"; echo $?; test -e "$2"; echo $?; test -e "$3"; echo $?; test -r "$3"; echo $?';
+  const codes = (await run(['sh', '-c', script, 'sh', cli.bin, f.crt, f.key], signal)).trim().split('\n');
+  if (codes.length !== 4 || codes.some((c) => !/^\d+$/.test(c)))
+    throw new DqliteError(`cannot test the dqlite CLI's files there (got '${codes.join(' ').slice(0, 40)}')`);
+  const [bin, crt, key, keyReadable] = codes.map((c) => c === '0') as [boolean, boolean, boolean, boolean];
   return { bin, crt, key, keyReadable };
 }
 
