@@ -134,7 +134,9 @@ export async function dqliteLeader(
   const plan = planCli(cli, localCliFiles(cli));
   if (!plan.asked) {
     if (plan.why.startsWith('no dqlite CLI')) return undefined;
-    throw new DqliteError(`cannot ask dqlite for its leader: ${plan.why}`, { fix: plan.fix });
+    throw new DqliteError(`cannot ask dqlite for its leader: ${plan.why}`, {
+      fix: "the key stays root's: check_dqlite --sudo names the leader (nrpe/sudoers.d/microk8s-checks)",
+    });
   }
   let out: string;
   try {
