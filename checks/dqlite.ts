@@ -196,10 +196,7 @@ export async function gather(
   const cli = dqliteCli(args);
   const files = backendFiles(cli.backend);
   deadline.activity = `reading ${files.clusterYaml}`;
-  // One after another: over SSH each is a channel, and sshd takes only so many at once.
-  const info = await node.readNodeStore(files.infoYaml);
-  const rows = await node.readNodeStore(files.clusterYaml);
-  const cliFiles = await node.cliFiles(cli);
+  const { info, rows, cliFiles } = await node.readNode(cli);
   const plan = planCli(cli, cliFiles);
   const probes = new Map<string, { ok: boolean; why?: string }>();
   const probeAll = (members: Member[]) =>
@@ -232,12 +229,15 @@ export async function gather(
   deadline.activity = plan.asked ? 'asking the dqlite CLI for the cluster and its leader, probing the members' : 'probing the members';
   // Under sudo, root's timeout ends the CLI at SUDO_CLI_SECONDS: stop waiting before it does.
   const budget = Math.min(deadline.remainingMs() - RESERVE_MS, cli.sudo ? SUDO_CLI_SECONDS * 1000 - RESERVE_MS : Infinity);
-  const [asked] = await Promise.all([
+  const runCli = cli.sudo ? node.runSudo : node.run;
+  const askAll = () =>
     plan.asked
-      ? Promise.all((['cluster', 'leader'] as const).map((c) => askCli(node.run, plan.argv(c), budget, deadline.signal)))
-      : undefined,
-    probeAll(rows),
-  ]);
+      ? Promise.all((['cluster', 'leader'] as const).map((c) => askCli(runCli, plan.argv(c), budget, deadline.signal)))
+      : undefined;
+  // Locally the probes run beside the CLI, so a CLI that blocks leaves them all their time. Over
+  // SSH each probe is a login of its own, and those started beside the CLI's were seen to time out
+  // on a loaded node: there they follow the CLI.
+  const [asked] = node.probesBesideCli ? await Promise.all([askAll(), probeAll(rows)]) : [await askAll()];
   let members = rows;
   let from = files.clusterYaml;
   let leader: Leader = plan.asked ? { kind: 'empty' } : { kind: 'not-asked', why: plan.why, fix: plan.fix };

@@ -138,58 +138,97 @@ export async function askCli(run: CommandRunner, argv: string[], budgetMs: numbe
  * Locally, or on another node over SSH (then the probes start there: that node's view).
  */
 export interface NodeAccess {
-  readNodeStore(file: string): Promise<Member[]>;
-  cliFiles(cli: DqliteCli): Promise<CliFiles>;
+  /** info.yaml, cluster.yaml and what planCli needs to know of the CLI's files. */
+  readNode(cli: DqliteCli): Promise<{ info: Member[]; rows: Member[]; cliFiles: CliFiles }>;
   run: CommandRunner;
   /** The runner for the CLI under sudo (--sudo): root's process is stopped through sudo. */
   runSudo: CommandRunner;
   probe(address: string, timeoutMs: number, signal: AbortSignal): Promise<{ ok: boolean; why?: string }>;
+  /** Whether probes may run while the CLI is asked (locally), or only after it (over SSH). */
+  probesBesideCli: boolean;
+}
+
+function readLocalNodeStore(file: string): Member[] {
+  try {
+    return parseNodeYaml(readSmallFile(file, 'dqlite node store').toString('utf8'), file);
+  } catch (err) {
+    if (err instanceof FileError && !err.missing && /permission denied/.test(err.message)) throw backendAccess(err.message);
+    throw err;
+  }
 }
 
 /** This node. */
 export const localNode: NodeAccess = {
-  async readNodeStore(file) {
-    try {
-      return parseNodeYaml(readSmallFile(file, 'dqlite node store').toString('utf8'), file);
-    } catch (err) {
-      if (err instanceof FileError && !err.missing && /permission denied/.test(err.message)) throw backendAccess(err.message);
-      throw err;
-    }
-  },
-  async cliFiles(cli) {
-    return localCliFiles(cli);
+  async readNode(cli) {
+    const f = backendFiles(cli.backend);
+    return { info: readLocalNodeStore(f.infoYaml), rows: readLocalNodeStore(f.clusterYaml), cliFiles: localCliFiles(cli) };
   },
   run: localRunner,
   runSudo: sudoRunner(),
   probe,
+  probesBesideCli: true,
 };
 
+// One SSH channel for everything read of the node: each channel is a login there, which under
+// load costs seconds. For each node store, a line `read <bytes>` and its content, or `missing`,
+// or `denied`; then the exit codes of the CLI's file tests. The paths are arguments, never part
+// of the script.
+const READ_NODE = [
+  'for f in "$1" "$2"; do',
+  'if [ -f "$f" ] && [ -r "$f" ]; then printf "read %s\\n" "$(wc -c < "$f")"; cat -- "$f";',
+  'elif [ -e "$f" ] && [ ! -f "$f" ]; then echo notfile; elif [ -e "$f" ]; then echo denied; else echo missing; fi; done',
+  'test -x "$3"; echo $?; test -e "$4"; echo $?; test -e "$5"; echo $?; test -r "$5"; echo $?',
+].join('\n');
+
+/** The answer of READ_NODE, taken apart by the byte counts it gives (a node store is ASCII YAML). */
+function parseReadNode(out: string, stores: string[]): { texts: string[]; codes: string[] } {
+  let rest = Buffer.from(out, 'utf8');
+  const line = () => {
+    const nl = rest.indexOf(10);
+    if (nl < 0) throw new DqliteError('the node answered less than was asked of it');
+    const l = rest.subarray(0, nl).toString('utf8');
+    rest = rest.subarray(nl + 1);
+    return l;
+  };
+  const texts = stores.map((file) => {
+    const head = line();
+    if (head === 'missing')
+      throw new DqliteError(`cannot read dqlite node store ${file} there: no such file`, { fix: 'check --backend-dir' });
+    if (head === 'denied') throw backendAccess(`cannot read ${file} there: permission denied`);
+    if (head === 'notfile') throw new DqliteError(`cannot read dqlite node store ${file} there: it is not a file`);
+    const m = /^read\s+(\d+)$/.exec(head.trim());
+    if (!m || Number(m[1]) > rest.length) throw new DqliteError(`cannot read dqlite node store ${file} there (got '${head.slice(0, 40)}')`);
+    const text = rest.subarray(0, Number(m[1])).toString('utf8');
+    rest = rest.subarray(Number(m[1]));
+    return text;
+  });
+  const codes = rest.toString('utf8').trim().split('\n');
+  if (codes.length !== 4 || codes.some((c) => !/^\d+$/.test(c))) throw new DqliteError("cannot test the dqlite CLI's files there");
+  return { texts, codes };
+}
+
 /**
- * Another node, through a runner over SSH: files with cat (node stores are small), the CLI as
- * argv, probes with bash's /dev/tcp under timeout, host and port passed as arguments of the
+ * Another node, through a runner over SSH: its backend read in one channel (READ_NODE), the CLI
+ * as argv, probes with bash's /dev/tcp under timeout, host and port passed as arguments of the
  * script, never written into it.
  */
 export function remoteNode(run: CommandRunner, signal: AbortSignal): NodeAccess {
-  const succeeds = (argv: string[]) =>
-    run(argv, signal).then(
-      () => true,
-      (err) => {
-        if (signal.aborted) throw err;
-        return false;
-      },
-    );
   return {
-    async readNodeStore(file) {
-      if (!(await succeeds(['test', '-r', file]))) {
-        if (!(await succeeds(['test', '-e', file])))
-          throw new DqliteError(`cannot read dqlite node store ${file} there: no such file`, { fix: 'check --backend-dir' });
-        throw backendAccess(`cannot read ${file} there: permission denied`);
-      }
-      return parseNodeYaml(await run(['cat', '--', file], signal), file);
+    async readNode(cli) {
+      const f = backendFiles(cli.backend);
+      const stores = [f.infoYaml, f.clusterYaml];
+      const out = await run(['sh', '-c', READ_NODE, 'sh', ...stores, cli.bin, f.crt, f.key], signal);
+      const { texts, codes } = parseReadNode(out, stores);
+      const [bin, crt, key, keyReadable] = codes.map((c) => c === '0') as [boolean, boolean, boolean, boolean];
+      return {
+        info: parseNodeYaml(texts[0]!, f.infoYaml),
+        rows: parseNodeYaml(texts[1]!, f.clusterYaml),
+        cliFiles: { bin, crt, key, keyReadable },
+      };
     },
-    cliFiles: (cli) => remoteCliFiles(cli, run, signal),
     run,
     runSudo: run,
+    probesBesideCli: false,
     async probe(address, timeoutMs, probeSignal) {
       const hp = hostPort(address);
       if (!hp) return { ok: false, why: 'not a host:port address' };
