@@ -17,6 +17,131 @@ case $self in */*) here=\${self%/*} ;; *) here=. ;; esac
 lib="$here/microk8s-checks.d"`;
 };
 
+/** The --cycle part of the launcher of `command` (first-line `name`); it sets `--cycle` aside or serves and exits. */
+const cycleSection = (command, name) => `# --cycle SECONDS (README, "One poll cycle"): serve this command's answer from a shared run of
+# every command NRPE asks for, begun less than SECONDS before this call, without starting Node.
+# The option may stand anywhere on the line; it is taken out here, with what the wait needs to
+# know: -t (never wait past it), and whether the command reads stdin (--log-file -), asks for
+# -h/-V, or gives a value this script does not understand. Then the check runs alone, and
+# judges the line itself (a bad --cycle is its usage error).
+max= timeout=10 alone= n=$#
+while [ "$n" -gt 0 ]; do
+  a=$1
+  shift
+  n=$((n - 1))
+  case $a in
+  --cycle=*) max=\${a#--cycle=} && continue ;;
+  --cycle) if [ "$n" -gt 0 ]; then max=$1 && shift && n=$((n - 1)) && continue; fi; alone=1 ;;
+  -t | --timeout) [ "$n" -gt 0 ] && timeout=$1 ;;
+  -t*) timeout=\${a#-t} && timeout=\${timeout#=} ;;
+  --timeout=*) timeout=\${a#--timeout=} ;;
+  -h | --help | -V | --version | - | *=-) alone=1 ;;
+  esac
+  set -- "$@" "$a"
+done
+# Seconds as written (8, 2.5) in hundredths, into $cs; /proc/uptime's figure too.
+centis() {
+  case $1 in '' | . | *[!0-9.]* | *.*.*) return 1 ;; esac
+  cs_i=\${1%%.*} cs_f=\${1#"\${1%%.*}"}
+  cs_f=\${cs_f#.}00
+  cs_f=\${cs_f%"\${cs_f#??}"}
+  cs_i=\${cs_i#"\${cs_i%%[!0]*}"} cs_f=\${cs_f#"\${cs_f%%[!0]*}"}
+  [ "\${#cs_i}" -le 12 ] || return 1
+  cs=$((\${cs_i:-0} * 100 + \${cs_f:-0}))
+}
+# The boot clock: it never steps back (a wall clock set back an hour would keep an old answer
+# fresh for that hour); the boot id tells answers made before a reboot.
+clock() { read -r up _ </proc/uptime && centis "$up"; }
+case $max in
+'') ;;
+[1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9]) [ "$max" -le 3600 ] || alone=bad ;;
+*) alone=bad ;;
+esac
+# Not whole seconds from 1 to 3600: put back as given, for the check to refuse.
+if [ "$alone" = bad ]; then set -- "$@" "--cycle=$max"; fi
+if [ -n "$max" ] && [ -z "$alone" ]; then
+  cycle_dir="$cache_base/microk8s-checks/cycle"
+  if [ -n "$cache_base" ] && centis "$timeout" && t_cs=$cs && clock && asked=$cs &&
+    read -r boot </proc/sys/kernel/random/boot_id && { [ -d "$cycle_dir/claims" ] || mkdir -p -m 700 "$cycle_dir/known" "$cycle_dir/results" "$cycle_dir/claims" 2>/dev/null; } &&
+    [ -O "$cycle_dir" ] && command -v sha256sum >/dev/null 2>&1; then
+    # The command line with what else changes its answer (cli/cycle.ts, ENVIRONMENT): the working
+    # directory (a relative --cert) and the environment a check reads.
+    record() { printf '%s\\0' "PWD=$PWD" "PATH=\${PATH-}" "KUBECONFIG=\${KUBECONFIG-}" "HOME=\${HOME-}" "XDG_STATE_HOME=\${XDG_STATE_HOME-}" "SSH_AUTH_SOCK=\${SSH_AUTH_SOCK-}" "TZ=\${TZ-}" "${command}" "$@"; }
+    key=$(record "$@" | sha256sum) && key=\${key%% *}
+    # Asked for now, with this maximum age: a shared run answers the command lines asked for lately.
+    { printf '%s\\n' "$max" && record "$@"; } >"$cycle_dir/known/$key"
+    answer="$cycle_dir/results/$key"
+    # An answer is served only whole (its last line says so), with an exit code of 0 to 3, made
+    # on this boot, and begun less than SECONDS before this call; it says how old it is.
+    serve() {
+      [ -r "$answer" ] || return 0
+      {
+        IFS=' ' read -r magic a_boot start code format lines && [ "$magic" = microk8s-checks-answer/2 ] && [ "$a_boot" = "$boot" ] || return 0
+        case $start:$lines in *[!0-9:]* | :* | *: | 0?*:* | *:0*) return 0 ;; esac
+        case $code in [0-3]) ;; *) return 0 ;; esac
+        clock && [ "$start" -le "$cs" ] && [ $((asked - start)) -lt $((max * 100)) ] || return 0
+        age=$((cs - start))
+        IFS= read -r pending && IFS= read -r target && IFS= read -r first && [ -n "$first" ] || return 0
+        rest= i=1
+        while [ "$i" -lt "$lines" ]; do
+          IFS= read -r line || return 0
+          rest="$rest$line
+"
+          i=$((i + 1))
+        done
+        IFS= read -r end && [ "$end" = "end $key" ] || return 0
+        trap '' TERM INT HUP
+        # A state kept for the next run (check_leases, check_pod_restarts) counts once it is served.
+        if [ -n "$pending" ] && [ -f "$pending" ]; then mv -f -- "$pending" "$target" 2>/dev/null; fi
+        age="$((age / 100)).$((age % 100 / 10))"
+        case $format in
+        json) printf '{"cycle":{"age_s":%s,"max_age_s":%s},%s\\n%s' "$age" "$max" "\${first#\\{}" "$rest" ;;
+        nagios) printf '%s\\n%s\\n%s' "$first" "answer of the shared poll cycle, $age s old (--cycle $max)" "$rest" ;;
+        *) printf '%s\\n%s' "$first" "$rest" ;;
+        esac
+        exit "$code"
+      } <"$answer"
+    }
+    # A live claim: a shared run is working on this command line, begun at $claimed.
+    claim() {
+      [ -r "$cycle_dir/claims/$key" ] && IFS=' ' read -r c_pid c_boot claimed c_until <"$cycle_dir/claims/$key" && [ "$c_boot" = "$boot" ] &&
+        case $c_pid:$claimed:$c_until in *[!0-9:]* | *::* | :* | *:) false ;; *) clock && [ "$cs" -lt "$c_until" ] && alive "$c_pid" ;; esac
+    }
+    alive() { [ -r "/proc/$1/stat" ] && read -r _ _ p_state _ <"/proc/$1/stat" && [ "$p_state" != Z ]; }
+    serve
+    pid= nap=0.05 naps=0
+    # Stopped while waiting (NRPE's own timeout): say so, and stop the shared run this launcher
+    # started (it gives up its claims, so another launcher's run takes them over).
+    for sig in TERM INT HUP; do trap "[ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null; echo '${name} UNKNOWN - stopped by SIG$sig while waiting for the shared poll cycle (--cycle)'; exit 3" "$sig"; done
+    while :; do
+      if claim; then
+        # Another caller's run, begun too long before this call for its answer to be fresh here.
+        [ $((asked - claimed)) -lt $((max * 100)) ] || break
+      elif [ -z "$pid" ]; then
+        PWD=$PWD "$node" $flags "$lib/microk8s-checks.mjs" cycle --dir "$cycle_dir" --want "$key" --asked "$asked" </dev/null >/dev/null 2>&1 &
+        pid=$!
+      elif ! alive "$pid"; then
+        # The run this launcher started ended without an answer for it (-h, a usage error) and
+        # nobody else works on it: the check runs alone, and says what it says.
+        serve
+        break
+      fi
+      if [ "$naps" -eq 20 ]; then nap=0.1; fi
+      sleep "$nap" 2>/dev/null || sleep 1
+      naps=$((naps + 1))
+      serve
+      clock
+      # The run gives this command its own -t from this launcher's start; a little more for writing it.
+      if [ "$cs" -ge $((asked + t_cs + 50)) ]; then
+        echo "${name} UNKNOWN - no answer from the shared poll cycle within -t $timeout s (fix: see README, One poll cycle, or leave --cycle out)"
+        exit 3
+      fi
+    done
+    trap - TERM INT HUP
+  fi
+fi
+`;
+
 /** The launcher of `command` (first-line `name`); `libdir`: the bundles' fixed directory, if any. */
 export const launcher = (command, name, libdir) => `#!/bin/sh
 # ${command}: launcher of a microk8s-checks plugin. Runs the bundled check on the first Node.js
@@ -59,42 +184,7 @@ fi
 # and is passed on at once: the check then stops its own children and says UNKNOWN. stdin is kept
 # on fd 3 first, because sh gives a background command /dev/null as its stdin (--log-file -).
 flags="--max-old-space-size=384 --max-semi-space-size=4 --no-concurrent-recompilation --no-concurrent-sparkplug"
-# NRPE's command lines start with --cycle=SECONDS (README, "One poll cycle"): one shared run
-# evaluates every command NRPE asked for, and each launcher serves its own answer from it, at
-# most SECONDS old, without starting Node. Never an older one: then this launcher makes the
-# shared run (one at a time, flock) or, failing that, runs its check alone as usual.
-serve() {
-  [ -r "$1" ] || return 0
-  {
-    IFS=' ' read -r expires code && IFS= read -r pending && IFS= read -r target || return 0
-    case $expires:$code in *[!0-9:]* | :* | *:) return 0 ;; esac
-    [ "$(date +%s)" -lt "$expires" ] || return 0
-    # A state kept for the next run (check_leases, check_pod_restarts) counts once it is served.
-    if [ -n "$pending" ] && [ -f "$pending" ]; then mv -f -- "$pending" "$target" 2>/dev/null; fi
-    while IFS= read -r line || [ -n "$line" ]; do printf '%s\\n' "$line"; done
-    exit "$code"
-  } <"$1"
-}
-case \${1:-} in
---cycle=*)
-  max=\${1#--cycle=}
-  shift
-  cycle_dir="$cache_base/microk8s-checks/cycle"
-  case $max in '' | *[!0-9]*) ;; *)
-    if [ -n "$cache_base" ] && { [ -d "$cycle_dir/results" ] || mkdir -p -m 700 "$cycle_dir/known" "$cycle_dir/results" 2>/dev/null; } &&
-      [ -O "$cycle_dir" ] && command -v flock >/dev/null 2>&1 && command -v sha256sum >/dev/null 2>&1; then
-      # The command line with the environment a check reads (cli/cycle.ts, ENVIRONMENT): a shared
-      # run answers only the command lines asked for in its own environment.
-      record() { printf '%s\\0' "PATH=\${PATH-}" "KUBECONFIG=\${KUBECONFIG-}" "HOME=\${HOME-}" "XDG_STATE_HOME=\${XDG_STATE_HOME-}" "SSH_AUTH_SOCK=\${SSH_AUTH_SOCK-}" "TZ=\${TZ-}" "${command}" "$@"; }
-      key=$(record "$@" | sha256sum) && key=\${key%% *}
-      record "$@" >"$cycle_dir/known/$key"
-      serve "$cycle_dir/results/$key"
-      flock -w 20 "$cycle_dir/lock" "$node" $flags "$lib/microk8s-checks.mjs" cycle --dir "$cycle_dir" --max-age "$max" --want "$key" >/dev/null 2>&1 </dev/null
-      serve "$cycle_dir/results/$key"
-    fi ;;
-  esac ;;
-esac
-exec 3<&0
+${command === 'microk8s-checks' ? '' : cycleSection(command, name)}exec 3<&0
 "$node" $flags "$bundle" "$@" 0<&3 3<&- &
 child=$!
 exec 3<&-

@@ -1,9 +1,10 @@
-// `microk8s-checks cycle`: one process evaluates every check command NRPE has been asking for,
-// each with its own command line and its own -t, and leaves each answer for the launchers to
-// serve (README, "One poll cycle"). A launcher started with --cycle=SECONDS runs this when it
-// finds no fresh answer of its own; the next launchers of the cycle then start no Node at all.
+// `microk8s-checks cycle`: one process evaluates the check commands NRPE has been asking for,
+// each with its own command line and its own -t, and publishes each answer the moment that
+// check finishes, for the launchers to serve (README, "One poll cycle"). A launcher started with
+// --cycle SECONDS runs this when it finds no fresh answer and nobody working on one; the next
+// launchers of the cycle then start no Node at all, and each waits only for its own answer.
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { REGISTRY } from '../checks/registry.ts';
 import { UsageError } from '../lib/errors.ts';
@@ -17,69 +18,160 @@ import { shareReads } from '../lib/shared-reads.ts';
 import { writeState } from '../lib/state.ts';
 
 /**
- * What a check reads from its environment (where its commands are found, the default kubeconfig
- * and state files, the SSH agent, the local time zone), recorded first with each command line by
- * the launcher. A shared run answers only command lines asked for in its own environment.
+ * What besides its command line changes a check's answer, recorded first with each command line
+ * by the launcher: the working directory (a relative --cert or --state-file), where its commands
+ * are found, the default kubeconfig and state files, the SSH agent, the local time zone. A run
+ * answers only command lines asked for in its own directory and environment.
  */
-const ENVIRONMENT = ['PATH', 'KUBECONFIG', 'HOME', 'XDG_STATE_HOME', 'SSH_AUTH_SOCK', 'TZ'];
+const ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STATE_HOME', 'SSH_AUTH_SOCK', 'TZ'];
 
-/** A command line NRPE asked for within this long is evaluated by every shared run. */
-const KNOWN_FOR_MS = 3_600_000;
+/** A command line not asked for in this many of its cycles is no longer evaluated. */
+const KNOWN_FOR_CYCLES = 3;
+
+/** The answer file's first word; the launcher serves no other (launcher.mjs, serve). */
+const MAGIC = 'microk8s-checks-answer/2';
+
+/**
+ * The boot clock in hundredths of a second, as the launcher reads it (/proc/uptime): it never
+ * steps back, so a wall clock set back cannot make an old answer look new. With the boot id, an
+ * answer from before a reboot is never taken for a fresh one.
+ */
+export function bootClock(): { boot: string; cs: number } {
+  const [up] = readFileSync('/proc/uptime', 'utf8').split(' ');
+  const [whole, frac = ''] = up!.split('.');
+  return {
+    boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+    cs: Number(whole) * 100 + Number(`${frac}00`.slice(0, 2)),
+  };
+}
 
 interface Known {
   key: string;
   argv: string[];
+  /** The caller's --cycle SECONDS. */
+  maxAge: number;
 }
 
-/** The launchers' record of each command line (its argv, NUL-separated), named by the sha256 of that record. */
+/**
+ * The launchers' record of each command line ("SECONDS\n", then its argv NUL-separated), named by
+ * the sha256 of the argv part. A line not asked for in its last few cycles is dropped, answer too.
+ */
 function knownCommands(dir: string): Known[] {
   const known: Known[] = [];
-  const now = Date.now();
   for (const name of readdirSync(join(dir, 'known'))) {
     const file = join(dir, 'known', name);
     try {
-      if (now - statSync(file).mtimeMs > KNOWN_FOR_MS) {
+      const data = readFileSync(file);
+      const nl = data.indexOf(10);
+      const maxAge = Number(data.subarray(0, nl).toString('latin1'));
+      if (nl < 1 || !Number.isInteger(maxAge) || maxAge < 1 || maxAge > 3600) continue;
+      if (Date.now() - statSync(file).mtimeMs > KNOWN_FOR_CYCLES * maxAge * 1000) {
         unlinkSync(file);
+        rmSync(join(dir, 'results', name), { force: true });
         continue;
       }
-      const record = readFileSync(file);
+      const record = data.subarray(nl + 1);
       const key = createHash('sha256').update(record).digest('hex');
-      // A name that is not its record's hash is not the launcher's; it is never answered.
+      // A name that is not its record's hash is not the launcher's (or is being rewritten): skipped.
       if (key !== name || record.length === 0 || record[record.length - 1] !== 0) continue;
       const fields = record.subarray(0, -1).toString('utf8').split('\0');
       const env = fields.splice(0, ENVIRONMENT.length);
       if (env.some((field, i) => field !== `${ENVIRONMENT[i]}=${process.env[ENVIRONMENT[i]!] ?? ''}`)) continue;
-      known.push({ key, argv: fields });
+      known.push({ key, argv: fields, maxAge });
     } catch {
-      // Gone meanwhile (another cycle removed it): nothing to answer.
+      // Gone meanwhile (another run dropped it): nothing to answer.
     }
   }
   return known;
 }
 
-/**
- * The answer file: "<expires (epoch s)> <exit code>", the pending state to make current when it
- * is served and where (or two empty lines), then the output exactly as the check prints it.
- */
-function writeAnswer(dir: string, key: string, expires: number, code: number, text: string, pending?: { from: string; to: string }): void {
-  const file = join(dir, 'results', key);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
+/** When the answer kept for `key` was begun (boot clock), if it is one of this boot's. */
+function answeredAt(dir: string, key: string, boot: string): number | undefined {
   try {
-    writeSync(fd, `${expires} ${code}\n${pending?.from ?? ''}\n${pending?.to ?? ''}\n${text}`);
-  } finally {
-    closeSync(fd);
+    const [magic, answerBoot, start] = readFileSync(join(dir, 'results', key), 'latin1')
+      .split('\n', 1)[0]!
+      .split(' ');
+    return magic === MAGIC && answerBoot === boot ? Number(start) : undefined;
+  } catch {
+    return undefined;
   }
-  renameSync(tmp, file);
 }
 
-/** The first line's expiry, when the answer is there and fresh. */
-function fresh(dir: string, key: string): boolean {
+/**
+ * Claim a command line for this run: `claims/<key>` made whole, then linked in (link fails where
+ * it exists), so one command line is never evaluated by two runs at once. A claim whose run is
+ * gone or past its own -t is taken over. False: another run works on it.
+ */
+function claim(dir: string, key: string, now: { boot: string; cs: number }, timeoutS: number): boolean {
+  const file = join(dir, 'claims', key);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${process.pid} ${now.boot} ${now.cs} ${now.cs + Math.ceil(timeoutS * 100) + 100}\n`, { mode: 0o600 });
   try {
-    const expires = Number(readFileSync(join(dir, 'results', key), 'utf8').split(' ', 1)[0]);
-    return Date.now() / 1000 < expires;
-  } catch {
+    for (let tries = 0; tries < 2; tries++) {
+      try {
+        linkSync(tmp, file);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 0 || !stale(file, now)) return false;
+        try {
+          unlinkSync(file);
+        } catch {
+          // Taken over by another run meanwhile: the next link says.
+        }
+      }
+    }
     return false;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+function release(dir: string, key: string): void {
+  try {
+    unlinkSync(join(dir, 'claims', key));
+  } catch {
+    // Released already.
+  }
+}
+
+/** A claim of a run that no longer works on it: another boot, past its deadline, its process gone. */
+function stale(file: string, now: { boot: string; cs: number }): boolean {
+  const [pid, boot, , until] = readFileSync(file, 'latin1').trim().split(' ');
+  if (boot !== now.boot || !(Number(until) > now.cs)) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * The answer file: "<magic> <boot id> <begun, boot clock cs> <exit code> <format> <lines>", the
+ * pending state to make current when it is served and where (or two empty lines), the output
+ * exactly as the check prints it, and "end <key>": a file cut short is never served.
+ */
+function writeAnswer(dir: string, key: string, head: string, text: string, pending?: { from: string; to: string }): void {
+  const file = join(dir, 'results', key);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const body = text.endsWith('\n') ? text : `${text}\n`;
+  const lines = body.split('\n').length - 1;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    try {
+      // writeFileSync writes until all is out, and throws on a full disk.
+      writeFileSync(fd, `${head} ${lines}\n${pending?.from ?? ''}\n${pending?.to ?? ''}\n${body}end ${key}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Never made.
+    }
+    throw err;
   }
 }
 
@@ -91,30 +183,40 @@ export async function runCycle(argv: string[]): Promise<never> {
     return value;
   };
   const dir = opt('--dir');
-  const maxAge = Number(opt('--max-age'));
-  if (!Number.isInteger(maxAge) || maxAge < 1 || maxAge > 3600) throw new UsageError('--max-age must be whole seconds, 1 to 3600');
   const want = argv.includes('--want') ? opt('--want') : undefined;
-  // Another launcher's shared run, finished while this one waited for the lock, answered already.
-  if (want && fresh(dir, want)) finish('', 0);
-  mkdirSync(join(dir, 'results'), { recursive: true, mode: 0o700 });
+  // When the launcher waiting for `want` was called (boot clock): its -t runs from then.
+  const asked = want === undefined ? undefined : Number(opt('--asked'));
+  const claimed = new Set<string>();
+  // Stopped (the launcher that started this run was): the claims not answered are given up, so
+  // the launchers waiting for them start a run of their own.
+  process.on('exit', () => {
+    for (const key of claimed) release(dir, key);
+  });
 
-  // An answer is as old as the moment its run began: it expires max-age seconds after that.
-  const expires = Math.floor(Date.now() / 1000) + maxAge;
   const shared = shareReads();
   const byCommand = new Map(REGISTRY.map((e) => [e.command, e]));
-  const runs = knownCommands(dir).map(async ({ key, argv: [command, ...args] }) => {
+  const runs = knownCommands(dir).map(async ({ key, argv: [command, ...args], maxAge }) => {
     const entry = byCommand.get(basename(command ?? ''));
     if (!entry) return;
+    const now = bootClock();
+    // The caller's own command line unless answered meanwhile, and every other one whose answer is
+    // gone, from another boot, or past half its maximum age: the next polls of the minute are served.
+    const at = answeredAt(dir, key, now.boot);
+    if (at !== undefined && at <= now.cs && now.cs - at < maxAge * (key === want ? 100 : 50)) return;
     const { check } = await entry.load().catch(() => ({ check: undefined }));
     if (!check) return;
     let prepared: ReturnType<typeof prepare>;
     try {
       prepared = prepare(check, args);
     } catch {
-      // A command line that is a usage error, --help or -V is answered by the check itself.
+      // A command line that is a usage error is answered by the check itself.
       return;
     }
     if (prepared.help || prepared.version) return;
+    const begun = bootClock();
+    const spentMs = key === want && asked !== undefined && asked <= begun.cs ? (begun.cs - asked) * 10 : 0;
+    if (!claim(dir, key, begun, prepared.args.timeout - spentMs / 1000)) return;
+    claimed.add(key);
     let pending: { from: string; to: string } | undefined;
     const keepState = (file: string, value: unknown) => {
       if (file.includes('\n')) throw new Error('a state file name with a line break cannot be kept in a shared run');
@@ -123,7 +225,8 @@ export async function runCycle(argv: string[]): Promise<never> {
     };
     // Each command under its own -t, as it would run alone; past it, its own UNKNOWN.
     const outcome = await new Promise<Outcome>((resolve) => {
-      const deadline = new Deadline(prepared.args.timeout, (d) => resolve(cannotTell(check, d.reason())));
+      const endsAt = Date.now() + prepared.args.timeout * 1000 - spentMs;
+      const deadline = new Deadline(prepared.args.timeout, (d) => resolve(cannotTell(check, d.reason())), undefined, endsAt);
       outcomeOf(check, prepared, deadline, silentLogger, shared, keepState).then(
         (o) => {
           deadline.cancel();
@@ -133,9 +236,14 @@ export async function runCycle(argv: string[]): Promise<never> {
       );
     });
     try {
-      writeAnswer(dir, key, expires, outcome.state, render(outcome, prepared.args.format, prepared.args['max-long-output']), pending);
+      const format = prepared.args.format;
+      const head = `${MAGIC} ${begun.boot} ${begun.cs} ${outcome.state} ${format}`;
+      writeAnswer(dir, key, head, render(outcome, format, prepared.args['max-long-output']), pending);
     } catch {
       // An answer that cannot be written is simply not there: that launcher runs its check itself.
+    } finally {
+      claimed.delete(key);
+      release(dir, key);
     }
   });
   await Promise.all(runs);

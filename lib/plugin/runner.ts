@@ -20,6 +20,8 @@ export interface CommonArgs {
   verbose: number;
   format: Format;
   'max-long-output': number;
+  /** Served by the launcher from the shared poll cycle (README, "One poll cycle"); run directly, checked and ignored. */
+  cycle?: number;
 }
 
 export interface RunContext<A> {
@@ -82,6 +84,20 @@ export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number 
   return n;
 }
 
+/** The longest --cycle: an hour, like -t. */
+export const MAX_CYCLE_SECONDS = 3600;
+
+/** --cycle SECONDS: whole seconds from 1 to an hour (the launcher serves nothing else). */
+export function checkCycle(seconds: unknown): number {
+  const n = Number(seconds);
+  if (typeof seconds !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_CYCLE_SECONDS) {
+    throw new UsageError(
+      `--cycle must be whole seconds from 1 to ${MAX_CYCLE_SECONDS}, not ${Number.isNaN(n) ? 'a number' : `'${String(seconds)}'`}`,
+    );
+  }
+  return n;
+}
+
 /**
  * Whatever else ends the process ends it as UNKNOWN through finish(): an error nobody caught (a
  * bug, or a library's stray 'error' event) and the signals a poller or a person sends. Node's own
@@ -139,9 +155,15 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     .option('verbose', { alias: 'v', type: 'count', describe: 'more detail on stderr (repeatable)' })
     .option('format', { type: 'string', choices: FORMATS, default: 'nagios' as Format, describe: 'output format' })
     .option('max-long-output', { type: 'number', default: DEFAULT_LONG_OUTPUT_BYTES, describe: 'long output limit in bytes' })
+    .option('cycle', {
+      type: 'number',
+      describe: `serve the answer of a shared poll cycle begun less than this many seconds (1-${MAX_CYCLE_SECONDS}) before, as NRPE's command lines do (README, "One poll cycle"); without the launcher the check runs alone`,
+    })
     .option('help', { alias: 'h', type: 'boolean', describe: 'show this help' })
     .option('version', { alias: 'V', type: 'boolean', describe: 'show the version' })
     .strict()
+    // Unknown-option messages name the option as written, never also its camelCase twin.
+    .parserConfiguration({ 'camel-case-expansion': false })
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
@@ -178,6 +200,7 @@ export function prepare<A>(
   const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
   givenOnce(args, optionKinds(y));
   checkTimeout(args.timeout);
+  if (args.cycle !== undefined) checkCycle(args.cycle);
   noEmptyValues(args, optionKinds(y).string);
   const warningText = args.warning ?? def.defaultWarning;
   const criticalText = args.critical ?? def.defaultCritical;
