@@ -1,13 +1,11 @@
 // Every check of the suite, once. The build (one bundle and launcher per entry), `microk8s-checks
-// all` (which checks apply on a host, with which options), `make install` and the nrpe/
-// completeness test all read this list. Plain data and lazy imports, so that the build can read
-// it without loading a check, and `all` loads only the checks it runs.
+// all` (which checks apply on a host; each check's own options say what it is passed), `make
+// install` and the nrpe/ completeness test all read this list. Plain data and lazy imports, so
+// that the build can read it without loading a check.
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 
 /** What a check needs on the host before `all` runs it. */
 export type Needs = 'journal' | 'systemd' | 'backend' | 'api' | 'certs' | 'restart';
-/** Which of `all`'s options it passes on to the check. */
-export type Passes = 'kube' | 'journal' | 'node';
 
 export interface Entry {
   /** checks/<file>.ts */
@@ -16,7 +14,6 @@ export interface Entry {
   /** The check's name on its first line (kept equal to its definition by a unit test). */
   name: string;
   needs: Needs;
-  passes: Passes[];
   // biome-ignore lint/suspicious/noExplicitAny: each check has its own option types; the registry only starts them.
   load: () => Promise<{ check: CheckDefinition<any> }>;
 }
@@ -27,7 +24,6 @@ export const REGISTRY: Entry[] = [
     command: 'check_dqlite_lock',
     name: 'DQLITE-LOCK',
     needs: 'journal',
-    passes: ['journal'],
     load: () => import('./dqlite-lock.ts'),
   },
   {
@@ -35,27 +31,24 @@ export const REGISTRY: Entry[] = [
     command: 'check_kine_retries',
     name: 'KINE-RETRIES',
     needs: 'journal',
-    passes: ['journal'],
     load: () => import('./kine-retries.ts'),
   },
-  { file: 'services', command: 'check_services', name: 'SERVICES', needs: 'systemd', passes: [], load: () => import('./services.ts') },
-  { file: 'dqlite', command: 'check_dqlite', name: 'DQLITE', needs: 'backend', passes: ['kube'], load: () => import('./dqlite.ts') },
+  { file: 'services', command: 'check_services', name: 'SERVICES', needs: 'systemd', load: () => import('./services.ts') },
+  { file: 'dqlite', command: 'check_dqlite', name: 'DQLITE', needs: 'backend', load: () => import('./dqlite.ts') },
   {
     file: 'dqlite-storage',
     command: 'check_dqlite_storage',
     name: 'DQLITE-STORAGE',
     needs: 'backend',
-    passes: [],
     load: () => import('./dqlite-storage.ts'),
   },
-  { file: 'nodes', command: 'check_nodes', name: 'NODES', needs: 'api', passes: ['kube'], load: () => import('./nodes.ts') },
-  { file: 'leases', command: 'check_leases', name: 'LEASES', needs: 'api', passes: ['kube'], load: () => import('./leases.ts') },
+  { file: 'nodes', command: 'check_nodes', name: 'NODES', needs: 'api', load: () => import('./nodes.ts') },
+  { file: 'leases', command: 'check_leases', name: 'LEASES', needs: 'api', load: () => import('./leases.ts') },
   {
     file: 'watch-cache',
     command: 'check_watch_cache',
     name: 'WATCH-CACHE',
     needs: 'api',
-    passes: ['kube'],
     load: () => import('./watch-cache.ts'),
   },
   {
@@ -63,7 +56,6 @@ export const REGISTRY: Entry[] = [
     command: 'check_stale_jobs',
     name: 'STALE-JOBS',
     needs: 'api',
-    passes: ['kube'],
     load: () => import('./stale-jobs.ts'),
   },
   {
@@ -71,7 +63,6 @@ export const REGISTRY: Entry[] = [
     command: 'check_observed_generation',
     name: 'OBSERVED-GENERATION',
     needs: 'api',
-    passes: ['kube'],
     load: () => import('./observed-generation.ts'),
   },
   {
@@ -79,7 +70,6 @@ export const REGISTRY: Entry[] = [
     command: 'check_scheduling',
     name: 'SCHEDULING',
     needs: 'api',
-    passes: ['kube'],
     load: () => import('./scheduling.ts'),
   },
   {
@@ -87,17 +77,15 @@ export const REGISTRY: Entry[] = [
     command: 'check_apiserver',
     name: 'APISERVER',
     needs: 'api',
-    passes: ['kube'],
     load: () => import('./apiserver.ts'),
   },
-  { file: 'certs', command: 'check_certs', name: 'CERTS', needs: 'certs', passes: ['kube'], load: () => import('./certs.ts') },
-  { file: 'cronjobs', command: 'check_cronjobs', name: 'CRONJOBS', needs: 'api', passes: ['kube'], load: () => import('./cronjobs.ts') },
+  { file: 'certs', command: 'check_certs', name: 'CERTS', needs: 'certs', load: () => import('./certs.ts') },
+  { file: 'cronjobs', command: 'check_cronjobs', name: 'CRONJOBS', needs: 'api', load: () => import('./cronjobs.ts') },
   {
     file: 'pod-restarts',
     command: 'check_pod_restarts',
     name: 'POD-RESTARTS',
     needs: 'api',
-    passes: ['kube'],
     load: () => import('./pod-restarts.ts'),
   },
   {
@@ -105,7 +93,6 @@ export const REGISTRY: Entry[] = [
     command: 'check_calico_routes',
     name: 'CALICO-ROUTES',
     needs: 'api',
-    passes: ['kube', 'node'],
     load: () => import('./calico-routes.ts'),
   },
   {
@@ -113,7 +100,6 @@ export const REGISTRY: Entry[] = [
     command: 'check_restart_preflight',
     name: 'RESTART-PREFLIGHT',
     needs: 'restart',
-    passes: ['kube', 'node', 'journal'],
     load: () => import('./restart-preflight.ts'),
   },
 ];

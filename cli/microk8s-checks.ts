@@ -3,15 +3,17 @@
 // for CI smoke jobs; the exit code is the worst state.
 import { existsSync } from 'node:fs';
 import yargs from 'yargs';
-import { REGISTRY, type Entry, type Needs, type Passes } from '../checks/registry.ts';
+import { REGISTRY, type Entry, type Needs } from '../checks/registry.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
-import { renderMany, requestedFormat, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
+import { type Format, renderMany, requestedFormat, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
 import { UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import {
   cannotTell,
   checkTimeout,
+  type DeclaredOption,
+  declaredOptions,
   guardProcess,
   outcomeOf,
   prepare,
@@ -25,6 +27,7 @@ import { shareReads, type SharedReads } from '../lib/shared-reads.ts';
 import { MICROK8S_CERT_DIR } from '../lib/sources/certs.ts';
 import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
 import { loadKubeConfig } from '../lib/sources/kube/client.ts';
+import { isWorker, readLocks, runsDqlite, SNAP_DATA } from '../lib/sources/snap-locks.ts';
 
 const COLORS: Record<string, string> = { OK: '32', WARNING: '33', CRITICAL: '31', UNKNOWN: '35' };
 
@@ -57,25 +60,127 @@ function plan<A>(def: CheckDefinition<A>, argv: string[]): Run {
   };
 }
 
+/** What `all` found on this host, and the inputs it was given. */
+interface Host {
+  journal: boolean;
+  restart: boolean;
+  /** Why no kubeconfig can be used, if so. */
+  api?: string;
+  /** Why this host is no MicroK8s node whose own inputs a check may read, if so. */
+  notNode?: string;
+  /** Why this node runs no dqlite of its own (a worker, or external etcd), if so. */
+  noDqlite?: string;
+  /** The options given to `all`. */
+  given: Set<string>;
+}
+
 /** Whether a check can run on this host, and why not. */
-function applies(needs: Needs, have: { journal: boolean; restart: boolean; api?: string }): string | undefined {
+function applies(needs: Needs, have: Host): string | undefined {
+  // A check that judges this node's own inputs, where they are not this node's: unless it was
+  // pointed at them (over SSH with --host, or a directory given), it is left out, saying why.
+  const own = (pointed: string[], why: string | undefined) => (pointed.some((o) => have.given.has(o)) ? undefined : why);
   switch (needs) {
     case 'journal':
       return have.journal ? undefined : 'no journalctl on this host (read journal files with --journal-dir/--journal-file)';
     // systemd's own test for "booted with systemd" (sd_booted): without it there are no units to read.
     case 'systemd':
-      return existsSync('/run/systemd/system') ? undefined : 'systemd is not running on this host';
+      return (
+        own(['host'], have.notNode) ??
+        (existsSync('/run/systemd/system') || have.given.has('host') ? undefined : 'systemd is not running on this host')
+      );
     case 'backend':
-      return existsSync(DQLITE_BACKEND) ? undefined : `not a MicroK8s node: no ${DQLITE_BACKEND}`;
+      return (
+        own(['host', 'backend-dir'], have.notNode ?? have.noDqlite) ??
+        (existsSync(DQLITE_BACKEND) || have.given.has('host') || have.given.has('backend-dir')
+          ? undefined
+          : `not a MicroK8s node: no ${DQLITE_BACKEND}`)
+      );
     case 'api':
       return have.api;
     case 'certs':
-      return have.api ?? (existsSync(MICROK8S_CERT_DIR) ? undefined : `not a MicroK8s node: no ${MICROK8S_CERT_DIR}`);
+      return (
+        have.api ??
+        own(['cert-dir'], have.notNode ?? (have.noDqlite && `${have.noDqlite}: its certificates are the control plane's`)) ??
+        (existsSync(MICROK8S_CERT_DIR) || have.given.has('cert-dir') ? undefined : `not a MicroK8s node: no ${MICROK8S_CERT_DIR}`)
+      );
     case 'restart':
       return (
-        have.api ?? (have.restart ? undefined : 'runs only for a restart being planned: give --node (and journal files or a local journal)')
+        have.api ??
+        (have.restart ? undefined : 'runs only for a restart being planned: give --node (and journal files or a local journal)') ??
+        own(['host'], have.notNode ?? have.noDqlite)
       );
   }
+}
+
+/** This host as a MicroK8s node, from its lock files (lib/sources/snap-locks.ts). */
+function node(snapData: string): { notNode?: string; noDqlite?: string } {
+  try {
+    const locks = readLocks(snapData);
+    if (isWorker(locks)) return { noDqlite: 'this node is a MicroK8s worker (no dqlite of its own)' };
+    if (!runsDqlite(locks)) return { noDqlite: 'this node runs no dqlite of its own (no-k8s-dqlite: external etcd)' };
+    return {};
+  } catch (err) {
+    return { notNode: reasonOf(err) };
+  }
+}
+
+/**
+ * The options `all` passes on: every option a check declares (checks/*.ts, its `options`), so a
+ * check's new input is `all`'s too, except those that tune one check's own judgement (thresholds,
+ * windows, what counts, its memory): each check keeps its own default under `all`, and a value
+ * meant for one would mislead another option of the same name (--min-age of stale-jobs is not
+ * calico-routes'; two checks must never share one --state-file).
+ */
+const OWN_JUDGEMENT = new Set([
+  'since',
+  'settle',
+  'min-age',
+  'min-uptime',
+  'grace',
+  'cadence-window',
+  'free-warning',
+  'free-critical',
+  'freelist',
+  'attempt-warning',
+  'socket-error-warning',
+  'budget',
+  'page-size',
+  'iface-prefix',
+  'kind',
+  'selector',
+  'newest-pod-warning',
+  'newest-pod-critical',
+  'allow-taint',
+  'time-zone',
+  'state-file',
+]);
+
+/** Each option `all` passes on, with the checks that take it. */
+function passedOptions(defs: { command: string; options: DeclaredOption[] }[]): Map<string, DeclaredOption & { commands: string[] }> {
+  const passed = new Map<string, DeclaredOption & { commands: string[] }>();
+  for (const { command, options } of defs) {
+    for (const o of options) {
+      if (OWN_JUDGEMENT.has(o.key)) continue;
+      const seen = passed.get(o.key);
+      if (seen) seen.commands.push(command);
+      else passed.set(o.key, { ...o, commands: [command] });
+    }
+  }
+  return passed;
+}
+
+/** A check's share of `all`'s command line: each given option the check itself declares. */
+function argvFor(declared: DeclaredOption[], given: Record<string, unknown>): string[] {
+  const argv: string[] = [];
+  for (const { key } of declared) {
+    const value = given[key];
+    if (value === undefined || OWN_JUDGEMENT.has(key)) continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      // --key=value: a value that looks like an option (or '-', stdin) stays the option's.
+      argv.push(typeof v === 'boolean' ? `--${v ? '' : 'no-'}${key}` : `--${key}=${String(v)}`);
+    }
+  }
+  return argv;
 }
 
 async function main(): Promise<void> {
@@ -84,7 +189,18 @@ async function main(): Promise<void> {
     const { runCycle } = await import('./cycle.ts');
     await runCycle(process.argv.slice(3));
   }
-  const args = await yargs(process.argv.slice(2))
+  // Every check's own options, from its definition: all the checks are loaded (they start at once).
+  const defs = await Promise.all(
+    REGISTRY.map(async (entry) => {
+      const check = await entry.load().then(
+        (m) => m.check,
+        (err: unknown) => err,
+      );
+      return { entry, check, options: check instanceof Error || !check ? [] : declaredOptions(check as CheckDefinition<unknown>) };
+    }),
+  );
+  const passed = passedOptions(defs.map((d) => ({ command: d.entry.file, options: d.options })));
+  let y = yargs(process.argv.slice(2))
     .scriptName('microk8s-checks')
     .usage('microk8s-checks all [options]: run every check that applies on this host, at once')
     // The one command is checked by hand: a yargs .command() renders the whole help text on every
@@ -97,17 +213,28 @@ async function main(): Promise<void> {
     })
     .option('timeout', { alias: 't', type: 'number', default: 10, describe: 'deadline for all checks together, seconds' })
     .option('format', { choices: ['table', 'json', 'openmetrics', 'junit'] as const, default: 'table' as const })
-    .option('kubeconfig', { type: 'string' })
-    .option('context', { type: 'string' })
-    .option('node', { type: 'string', describe: 'node for calico-routes and restart-preflight (default: this host)' })
-    .option('journal-dir', { type: 'string', array: true })
-    .option('journal-file', { type: 'string', array: true })
     .option('color', { type: 'boolean', describe: 'colour the states (default: on a terminal, unless NO_COLOR)' })
+    .option('snap-data', {
+      type: 'string',
+      describe: `$SNAP_DATA of this node's MicroK8s (default ${SNAP_DATA}): its lock files say whether this host is a node, and a worker`,
+    });
+  for (const o of passed.values()) {
+    const takes = o.commands.length === defs.length ? 'every check' : `for ${o.commands.join(', ')}`;
+    y = y.option(o.key, {
+      alias: o.aliases,
+      type: o.type,
+      array: o.array,
+      describe: `${o.describe}${o.describe ? ' ' : ''}(${takes})`,
+    });
+  }
+  const args = (await y
     .version(`microk8s-checks ${VERSION}`)
     .alias('V', 'version')
     .help()
     .alias('h', 'help')
     .strictOptions()
+    // An unknown option is named as written, never also as its camelCase twin.
+    .parserConfiguration({ 'camel-case-expansion': false })
     // A usage error is UNKNOWN (3), like the checks', never a code a CI job reads as WARNING.
     .fail((msg, err) => {
       const reason = `${msg || err?.message} (fix: see microk8s-checks --help)`;
@@ -116,34 +243,30 @@ async function main(): Promise<void> {
       if (format !== 'nagios') finish(renderMany([unknownOutcome('MICROK8S-CHECKS', reason)], [], format, 'microk8s-checks'), 3);
       finish(`MICROK8S-CHECKS UNKNOWN - ${reason}\n`, 3);
     })
-    .parseAsync();
+    .parseAsync()) as Record<string, unknown> & { timeout: number; format: 'table' | Exclude<Format, 'nagios'>; color?: boolean; 'snap-data'?: string };
   const timeout = checkTimeout(args.timeout);
+  const given = new Set(Object.keys(args).filter((k) => args[k] !== undefined && (passed.has(k) || k === 'snap-data')));
+  const text = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
 
-  const journal = [
-    ...(args['journal-dir'] ?? []).flatMap((d) => ['--journal-dir', d]),
-    ...(args['journal-file'] ?? []).flatMap((f) => ['--journal-file', f]),
-  ];
-  const passed: Record<Passes, string[]> = {
-    journal,
-    kube: [...(args.kubeconfig ? ['--kubeconfig', args.kubeconfig] : []), ...(args.context ? ['--context', args.context] : [])],
-    node: args.node ? ['--node', args.node] : [],
-  };
   let api: string | undefined;
   try {
-    loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });
+    loadKubeConfig({ kubeconfig: text('kubeconfig'), context: text('context') });
   } catch (err) {
     api = reasonOf(err);
   }
-  const have = {
-    journal: journal.length > 0 || ['/usr/bin/journalctl', '/bin/journalctl'].some(existsSync),
-    restart: journal.length > 0 || Boolean(args.node),
+  const journalInput = ['journal-dir', 'journal-file', 'log-file', 'host'].some((k) => given.has(k));
+  const have: Host = {
+    journal: journalInput || ['/usr/bin/journalctl', '/bin/journalctl'].some(existsSync),
+    restart: journalInput || given.has('node'),
     api,
+    ...node(args['snap-data'] ?? SNAP_DATA),
+    given,
   };
-  const chosen: Entry[] = [];
+  const chosen: { entry: Entry; argv: string[] }[] = [];
   const skipped: Skipped[] = [];
-  for (const entry of REGISTRY) {
+  for (const { entry, options } of defs) {
     const why = applies(entry.needs, have);
-    if (why === undefined) chosen.push(entry);
+    if (why === undefined) chosen.push({ entry, argv: argvFor(options, args) });
     else skipped.push({ check: entry.name, why });
   }
 
@@ -151,7 +274,7 @@ async function main(): Promise<void> {
   const results: (Outcome | undefined)[] = chosen.map(() => undefined);
   const report = (): never => {
     // Each check under its own view of the deadline: a row names what that check waited for.
-    const outcomes = results.map((o, i) => o ?? cannotTell(chosen[i]!, clocks[i]!.reason()));
+    const outcomes = results.map((o, i) => o ?? cannotTell(chosen[i]!.entry, clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
     if (args.format !== 'table') finish(renderMany(outcomes, skipped, args.format, 'microk8s-checks'), state);
     if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);
@@ -166,14 +289,11 @@ async function main(): Promise<void> {
   const shared = shareReads();
   // Only the checks that run are loaded, all at once; a check starts as soon as its own code is in.
   await Promise.all(
-    chosen.map(async (entry, i) => {
+    chosen.map(async ({ entry, argv }, i) => {
       clocks[i]!.activity = 'loading the check';
       let run: Run;
       try {
-        run = plan(
-          (await entry.load()).check,
-          entry.passes.flatMap((p) => passed[p]),
-        );
+        run = plan((await entry.load()).check, argv);
       } catch (err) {
         results[i] = cannotTell(entry, reasonOf(err));
         return;

@@ -211,6 +211,44 @@ export function prepare<A>(
   return { args, warning, critical, help: args.help, version: args.version, y };
 }
 
+/** An option a check declares of its own (the common ones, -w/-c/-t/..., are not among them). */
+export interface DeclaredOption {
+  key: string;
+  aliases: string[];
+  type: 'string' | 'number' | 'boolean';
+  array: boolean;
+  describe: string;
+}
+
+/** The options a check declares, as its own definition says (what `microk8s-checks all` passes on). */
+export function declaredOptions(def: Pick<CheckDefinition<unknown>, 'options'>): DeclaredOption[] {
+  const y = def.options(yargs([]) as unknown as Argv<CommonArgs>) as unknown as Argv<unknown> & {
+    getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
+  };
+  const o = (y as unknown as { getOptions(): YargsOptions }).getOptions();
+  const descriptions = y.getInternalMethods().getUsageInstance().getDescriptions();
+  const aliasOf = new Set(Object.values(o.alias).flat());
+  return Object.keys(o.key)
+    .filter((key) => !aliasOf.has(key) && key !== 'help' && key !== 'version')
+    .map((key) => ({
+      key,
+      aliases: o.alias[key] ?? [],
+      type: o.number.includes(key) ? 'number' : o.boolean.includes(key) ? 'boolean' : 'string',
+      array: o.array.includes(key),
+      describe: descriptions[key] ?? '',
+    }));
+}
+
+interface YargsOptions {
+  key: Record<string, boolean>;
+  alias: Record<string, string[]>;
+  string: string[];
+  number: string[];
+  boolean: string[];
+  array: string[];
+}
+
+
 /** Which options take strings and numbers, which repeat, and their aliases (yargs keeps this; its typings do not say so). */
 const optionKinds = (y: Argv<unknown>) =>
   (

@@ -1,14 +1,21 @@
 // The shared NRPE cycle (--cycle=SECONDS), run directly: answers served from one shared run, and
 // "since the previous run" meaning the previous answer served, whatever shared runs came between.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { certFile } from '../apiserver/certs.ts';
 import { node, pod } from '../apiserver/objects.ts';
 import { type TestCluster, useCluster } from '../helpers/cluster.ts';
+import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
+import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
 
 const cluster = useCluster();
+/** n 'database is locked' lines of k8s-dqlite, as a plain log (--log-file). */
+const lockLines = (n: number) => Array.from({ length: n }, (_, i) => `${logrus(at(10 + i), 'error', LOCK_TXN)}\n`).join('');
 let c: TestCluster;
 beforeEach(() => {
   c = cluster();
@@ -31,7 +38,8 @@ describe('--cycle', () => {
     };
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
     const podRestarts = () => runBuilt('check_pod_restarts', ['--cycle=55', '--kubeconfig', c.kubeconfig, '--state-file', state], { env });
-    const nodes = () => runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig], { env });
+    // --cycle anywhere on the line, with its value apart.
+    const nodes = () => runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, '--cycle', '55'], { env });
 
     restarts(4);
     expect((await podRestarts()).first).toMatch(/restarts counted from now on/);
@@ -53,10 +61,67 @@ describe('--cycle', () => {
     expect(r.first).toMatch(/^POD-RESTARTS WARNING - 1 pod restarted since the previous run \S+ ago: web\/api \|/);
     expect(r.stdout).toMatch(/restarts 4 -> 9/);
 
-    // Served from the shared run: a second poll within the maximum age starts no check at all.
+    // Served from the shared run: a second poll within the maximum age starts no check at all,
+    // and says how old the answer is, in the long output and in JSON.
     const requests = c.api.requests.length;
-    expect((await podRestarts()).first).toBe(r.first);
+    const served = await podRestarts();
+    expect(served.first).toBe(r.first);
+    expect(served.stdout.split('\n')[1]).toMatch(/^answer of the shared poll cycle, \d+\.\d s old \(--cycle 55\)$/);
     expect(c.api.requests.length).toBe(requests);
+    const json = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '--format', 'json'], { env });
+    await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '--format', 'json'], { env });
+    expect(JSON.parse(json.stdout)).toMatchObject({ check: 'NODES', code: 0, cycle: { age_s: expect.any(Number), max_age_s: 55 } });
+  });
+
+  it('an answer is served only to a caller for whom it is fresh: --cycle=1 never gets one older than 1 s', async () => {
+    const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-cycle-')) };
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    expect((await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig], { env })).first).toMatch(/^NODES OK - 1 node,/);
+    c.api.add('nodes', node({ name: 'node2', ip: '10.0.0.12' }));
+    // Still fresh for a 55 s caller...
+    expect((await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig], { env })).first).toMatch(/^NODES OK - 1 node,/);
+    await new Promise((r) => setTimeout(r, 1100));
+    // ...never for a 1 s one.
+    const r = await runBuilt('check_nodes', ['--cycle=1', '--kubeconfig', c.kubeconfig], { env });
+    expect(r.first).toMatch(/^NODES OK - 2 nodes,/);
+    expect(Number(/, (\d+\.\d) s old/.exec(r.stdout)?.[1])).toBeLessThan(1);
+  });
+
+  it('--cycle is an option like the others: in -h, and a bad value is refused', async () => {
+    const help = await runBuilt('check_nodes', ['-h', '--cycle', '55']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--cycle +serve the answer of a shared poll cycle/);
+    for (const bad of [['--cycle=abc'], ['--cycle', '0'], ['--cycle=1.5'], ['--cycle=3601'], ['--cycle']]) {
+      const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, ...bad]);
+      expect(r.code, bad.join(' ')).toBe(3);
+      expect(r.first, bad.join(' ')).toMatch(/^NODES UNKNOWN - .*cycle/);
+    }
+  });
+
+  it('the key covers the working directory: the same relative file in two directories answers each for its own', async () => {
+    const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-cycle-')) };
+    const top = mkdtempSync(join(tmpdir(), 'mk8s-cwd-'));
+    const [a, b] = ['a', 'b'].map((d) => join(top, d));
+    mkdirSync(a!);
+    mkdirSync(b!);
+    // Relative, like --cert node.crt: "node.log" is another file in each directory.
+    writeFileSync(join(a!, 'node.log'), lockLines(7));
+    writeFileSync(join(b!, 'node.log'), lockLines(2));
+    const poll = (cwd: string) => runBuilt('check_dqlite_lock', ['--cycle', '55', '--log-file', 'node.log'], { cwd, env });
+    expect((await poll(b!)).perf.locked).toMatch(/^2;/);
+    expect((await poll(a!)).perf.locked).toMatch(/^7;/);
+    // Each then served its own answer.
+    const again = await poll(b!);
+    expect(again.perf.locked).toMatch(/^2;/);
+    expect(again.stdout).toMatch(/answer of the shared poll cycle/);
+  });
+
+  it('a command reading stdin (--log-file -) never uses the cycle: it reads its pipe', async () => {
+    const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-cycle-')) };
+    for (const n of [3, 7]) {
+      const r = await runBuilt('check_dqlite_lock', ['--cycle=55', '--log-file', '-'], { env, input: lockLines(n) });
+      expect(r.perf.locked).toMatch(new RegExp(`^${n};`));
+    }
   });
 
   it('without a cache directory it can use, the check runs alone as usual', async () => {
@@ -79,5 +144,125 @@ describe('--cycle', () => {
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
+  });
+});
+
+/** An API server that accepts connections and never answers: a hung check line. */
+describe('--cycle with one hung command line', () => {
+  let hung: Server;
+  const sockets: Socket[] = [];
+  let hungConfig: string;
+  beforeAll(async () => {
+    hung = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+  });
+  afterAll(() => {
+    for (const s of sockets) s.destroy();
+    hung.close();
+  });
+  beforeEach(() => {
+    const port = (hung.address() as { port: number }).port;
+    hungConfig = join(mkdtempSync(join(tmpdir(), 'mk8s-hung-')), 'kubeconfig');
+    writeFileSync(hungConfig, readFileSync(c.kubeconfig, 'utf8').replace(/server: \S+/, `server: https://127.0.0.1:${port}`));
+  });
+
+  /** The processes still running with this cache directory in their command line. */
+  const running = (dir: string) =>
+    readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
+        } catch {
+          return false;
+        }
+      });
+
+  it.skipIf(!haveJournalRemote)(
+    'every other command answers within its own -t, the journal check at once; the hung one says UNKNOWN in its -t',
+    async () => {
+      const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+      const env = { ...process.env, XDG_CACHE_HOME: cache };
+      const results = join(cache, 'microk8s-checks', 'cycle', 'results');
+      c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+      const journal = makeJournal([10, 20, 30].map((age) => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) })));
+      const lock = () => runBuilt('check_dqlite_lock', ['--cycle=55', '--journal-file', journal, '-t', '8'], { env });
+      const nodes = () => runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '8'], { env });
+      // Known to the cycle: both lines, answered once.
+      expect((await lock()).perf.locked).toMatch(/^3;/);
+      expect((await nodes()).first).toMatch(/^NODES OK/);
+      for (const f of readdirSync(results)) rmSync(join(results, f));
+      // The hung line starts a shared run that evaluates the other two as well.
+      const api = runBuilt('check_apiserver', ['--cycle=55', '--kubeconfig', hungConfig, '-t', '6'], { env });
+      await new Promise((r) => setTimeout(r, 1500));
+      const l = await lock();
+      const n = await nodes();
+      expect(l.perf.locked).toMatch(/^3;/);
+      expect(n.first).toMatch(/^NODES OK/);
+      // Far within their -t, not after the hung line's 6 s (0.5 s here; loose for a loaded machine).
+      expect(l.ms).toBeLessThan(3000);
+      expect(n.ms).toBeLessThan(3000);
+      // Their answers gone meanwhile, while the hung line is still being waited for: another run.
+      for (const f of readdirSync(results)) rmSync(join(results, f));
+      const again = await lock();
+      expect(again.perf.locked).toMatch(/^3;/);
+      expect(again.ms).toBeLessThan(3000);
+      const hungAnswer = await api;
+      expect(hungAnswer.code).toBe(3);
+      expect(hungAnswer.first).toMatch(/^APISERVER UNKNOWN - timed out after 6s/);
+      expect(hungAnswer.ms).toBeLessThan(7000);
+    },
+    60_000,
+  );
+
+  it('a launcher stopped by SIGTERM while it waits says UNKNOWN and leaves nothing running', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+    const child = spawn(join(import.meta.dirname, '../../dist/check_apiserver'), ['--cycle', '55', '--kubeconfig', hungConfig, '-t', '8'], {
+      env: { ...process.env, XDG_CACHE_HOME: cache },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(running(cache).length).toBeGreaterThan(0);
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(3);
+    expect(out).toBe('APISERVER UNKNOWN - stopped by SIGTERM while waiting for the shared poll cycle (--cycle)\n');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(running(cache)).toEqual([]);
+    expect(readdirSync(join(cache, 'microk8s-checks', 'cycle', 'claims'))).toEqual([]);
+  }, 30_000);
+});
+
+describe('--cycle answers that are not whole', () => {
+  it('a cut answer file, or one with an exit code that is no state, is never served: the check runs', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+    const env = { ...process.env, XDG_CACHE_HOME: cache };
+    const results = join(cache, 'microk8s-checks', 'cycle', 'results');
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const nodes = () => runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig], { env });
+    await nodes();
+    const [key] = readdirSync(results);
+    const whole = readFileSync(join(results, key!), 'utf8');
+    const [head, ...rest] = whole.split('\n');
+    const fields = head!.split(' ');
+    const forged = (code: string, body: string[]) => `${[...fields.slice(0, 3), code, ...fields.slice(4)].join(' ')}\n${body.join('\n')}`;
+    const text = rest.join('\n').replace(/NODES OK - [^|]*/, 'NODES OK - FORGED ');
+    for (const bad of [
+      // Cut inside the perfdata, as a full disk leaves it.
+      forged('0', [text.slice(0, text.indexOf('|') + 8)]),
+      // Whole but without its last line.
+      forged('0', [text.slice(0, text.lastIndexOf('end '))]),
+      forged('7', [text]),
+    ]) {
+      writeFileSync(join(results, key!), bad);
+      const r = await nodes();
+      expect(r.first).toMatch(/^NODES OK - 1 node, all Ready \|/);
+      expect(r.code).toBe(0);
+    }
+    // The same file whole is served (the forgery is only refused for what is cut).
+    writeFileSync(join(results, key!), forged('0', [text]));
+    expect((await nodes()).first).toMatch(/^NODES OK - FORGED/);
   });
 });
