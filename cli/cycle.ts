@@ -195,7 +195,15 @@ export async function runCycle(argv: string[]): Promise<never> {
 
   const shared = shareReads();
   const byCommand = new Map(REGISTRY.map((e) => [e.command, e]));
-  const runs = knownCommands(dir).map(async ({ key, argv: [command, ...args], maxAge }) => {
+  /** Evaluates one command line; `started` is told once its check is under way, or will not be. */
+  const evaluate = async ({ key, argv: [command, ...args], maxAge }: Known, started = () => {}): Promise<void> => {
+    try {
+      await evaluateOne(key, command, args, maxAge, started);
+    } finally {
+      started();
+    }
+  };
+  const evaluateOne = async (key: string, command: string | undefined, args: string[], maxAge: number, started: () => void) => {
     const entry = byCommand.get(basename(command ?? ''));
     if (!entry) return;
     const now = bootClock();
@@ -225,8 +233,8 @@ export async function runCycle(argv: string[]): Promise<never> {
     };
     // Each command under its own -t, as it would run alone; past it, its own UNKNOWN.
     const outcome = await new Promise<Outcome>((resolve) => {
-      const endsAt = Date.now() + prepared.args.timeout * 1000 - spentMs;
-      const deadline = new Deadline(prepared.args.timeout, (d) => resolve(cannotTell(check, d.reason())), undefined, endsAt);
+      started();
+      const deadline = new Deadline(prepared.args.timeout, (d) => resolve(cannotTell(check, d.reason())), undefined, spentMs);
       outcomeOf(check, prepared, deadline, silentLogger, shared, keepState).then(
         (o) => {
           deadline.cancel();
@@ -245,7 +253,17 @@ export async function runCycle(argv: string[]): Promise<never> {
       claimed.delete(key);
       release(dir, key);
     }
+  };
+  // The waiting caller's own first, its check under way before the others load (on a busy node,
+  // loading every check would otherwise eat into its -t); then the rest, side by side.
+  const known = knownCommands(dir);
+  const own = known.find((k) => k.key === want);
+  let under = () => {};
+  const underWay = new Promise<void>((r) => {
+    under = r;
   });
-  await Promise.all(runs);
+  const first = own ? evaluate(own, under) : Promise.resolve();
+  if (own) await underWay;
+  await Promise.all([first, ...known.filter((k) => k !== own).map((k) => evaluate(k))]);
   finish('', 0);
 }

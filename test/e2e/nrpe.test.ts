@@ -263,12 +263,16 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     const file = readdirSync(answers)
       .map((f) => join(answers, f))
       .find((f) => readFileSync(f, 'utf8').split('\n')[3]!.startsWith('NODES '))!;
-    const now = Math.floor(Date.now() / 1000);
+    const [magic, boot] = readFileSync(file, 'utf8').split(' ');
+    const key = file.slice(file.lastIndexOf('/') + 1);
+    // Begun `age` seconds ago on the boot clock (the launcher's, /proc/uptime).
+    const begun = (age: number) => Math.round(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100) - age * 100;
+    const answer = (age: number, text: string) => `${magic} ${boot} ${begun(age)} 0 nagios 1\n\n\n${text}\nend ${key}\n`;
     const poll = () => runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '30', '-c', 'check_microk8s_nodes']);
-    writeFileSync(file, `${now + 30} 0\n\n\nNODES OK - FROM THE SHARED RUN\n`);
+    writeFileSync(file, answer(25, 'NODES OK - FROM THE SHARED RUN'));
     expect((await poll()).first).toBe('NODES OK - FROM THE SHARED RUN');
-    for (const expires of [now - 1, now]) {
-      writeFileSync(file, `${expires} 0\n\n\nNODES OK - AN OLD ANSWER\n`);
+    for (const age of [55, 56]) {
+      writeFileSync(file, answer(age, 'NODES OK - AN OLD ANSWER'));
       const r = await poll();
       expect(r.first).toMatch(/^NODES OK - 2 nodes, all Ready \|/);
       expect(readFileSync(file, 'utf8')).not.toContain('AN OLD ANSWER');

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +17,13 @@ beforeEach(() => {
 
 const healthy = () => addHealthyCluster(c.api);
 const kc = () => ['--kubeconfig', c.kubeconfig];
+/** $SNAP_DATA of a MicroK8s node, as far as `all` looks at it: its lock files (DOMAIN.md, "dqlite membership"). */
+const snapData = (...locks: string[]) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-snap-'));
+  mkdirSync(join(dir, 'var', 'lock'), { recursive: true });
+  for (const lock of locks) writeFileSync(join(dir, 'var', 'lock', lock), '');
+  return dir;
+};
 
 describe('check_nodes', () => {
   it('OK when every node is Ready, uncordoned and untainted', async () => {
@@ -179,7 +186,8 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
   it('runs every applicable check concurrently, prints a table and exits with the worst state; JSON for CI', async () => {
     healthy();
     const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
-    const args = ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal];
+    // This host as a control-plane node (it is not one: the gate's dqlite view would be left out).
+    const args = ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--snap-data', snapData()];
     const json = await runBuilt('microk8s-checks', [...args, '--format', 'json']);
     const rows = JSON.parse(json.stdout) as { check: string; code: number }[];
     const ran = rows.filter((r) => (r as { state?: string }).state !== 'SKIPPED');
@@ -232,9 +240,11 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     const real = ['/usr/bin/journalctl', '/bin/journalctl'].find(existsSync)!;
     writeFileSync(join(bin, 'journalctl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${calls}'\nexec ${real} "$@"\n`, { mode: 0o755 });
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
-    const all = await runBuilt('microk8s-checks', ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--format', 'json'], {
-      env,
-    });
+    const all = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--snap-data', snapData(), '--format', 'json'],
+      { env },
+    );
     const rows = JSON.parse(all.stdout) as { check: string; code: number; summary: string }[];
     const greps = new Set(
       readFileSync(calls, 'utf8')
@@ -256,6 +266,64 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
       expect(row.code).toBe(r.code);
     }
     expect(rows.find((x) => x.check === 'DQLITE-LOCK')!.summary).toMatch(/^6 /);
+  });
+
+  it("fits the host: this node's own checks are left out, saying why, where it is no MicroK8s node or a worker", async () => {
+    healthy();
+    const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
+    const rows = async (...more: string[]) => {
+      const r = await runBuilt('microk8s-checks', [
+        'all',
+        ...kc(),
+        '--node',
+        'k8s02',
+        '--journal-file',
+        journal,
+        ...more,
+        '--format',
+        'json',
+      ]);
+      return Object.fromEntries((JSON.parse(r.stdout) as { check: string; state: string; summary: string }[]).map((x) => [x.check, x]));
+    };
+    // Not a node (a CI runner, a laptop): no gate, no dqlite, no services, no certificates of its own.
+    const laptop = await rows('--snap-data', '/nonexistent/snap');
+    for (const check of ['RESTART-PREFLIGHT', 'DQLITE', 'DQLITE-STORAGE', 'SERVICES', 'CERTS']) {
+      expect(laptop[check], check).toMatchObject({ state: 'SKIPPED', summary: expect.stringMatching(/this host is not a MicroK8s node/) });
+    }
+    expect(laptop.NODES).toMatchObject({ state: 'OK' });
+    expect(laptop['DQLITE-LOCK']).toMatchObject({ state: 'OK' });
+    // Given a certificate directory, check_certs runs with it.
+    const certs = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    const withCerts = await rows('--snap-data', '/nonexistent/snap', '--cert-dir', certs);
+    expect(withCerts.CERTS!.state).not.toBe('SKIPPED');
+    expect(withCerts.CERTS!.summary).toContain(certs);
+    // A worker runs no dqlite: the gate and the dqlite checks are left out there.
+    const worker = await rows('--snap-data', snapData('no-k8s-dqlite', 'clustered.lock'));
+    for (const check of ['RESTART-PREFLIGHT', 'DQLITE', 'DQLITE-STORAGE']) {
+      expect(worker[check], check).toMatchObject({ state: 'SKIPPED', summary: expect.stringMatching(/worker/) });
+    }
+    expect(worker['RESTART-PREFLIGHT']).toBeDefined();
+  });
+
+  it('takes every option its checks take, each described in -h; an unknown one is named as written', async () => {
+    const help = await runBuilt('microk8s-checks', ['all', '-h']);
+    for (const option of [
+      '--backend-dir',
+      '--dqlite-bin',
+      '--cert-dir',
+      '--snap-data',
+      '--log-file',
+      '--host',
+      '--ssh-key',
+      '--unit',
+      '--server',
+      '--exclude-namespace',
+      '-n, --namespace',
+    ]) {
+      expect(help.stdout, option).toMatch(new RegExp(`^ +${option} +\\S`, 'm'));
+    }
+    const u = await runBuilt('microk8s-checks', ['all', '--cert-dirr', '/x']);
+    expect(u.stdout).toBe('MICROK8S-CHECKS UNKNOWN - Unknown argument: cert-dirr (fix: see microk8s-checks --help)\n');
   });
 
   it('a check that cannot run is UNKNOWN in the table, not a failure of the whole run', async () => {
