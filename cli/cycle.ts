@@ -64,12 +64,14 @@ function knownCommands(dir: string): Known[] {
       const data = readFileSync(file);
       const nl = data.indexOf(10);
       const maxAge = Number(data.subarray(0, nl).toString('latin1'));
-      if (nl < 1 || !Number.isInteger(maxAge) || maxAge < 1 || maxAge > 3600) continue;
-      if (Date.now() - statSync(file).mtimeMs > KNOWN_FOR_CYCLES * maxAge * 1000) {
+      const valid = nl >= 1 && Number.isInteger(maxAge) && maxAge >= 1 && maxAge <= 3600;
+      // Not asked for in its last few cycles; not the launcher's record at all (an older version's), an hour.
+      if (Date.now() - statSync(file).mtimeMs > (valid ? KNOWN_FOR_CYCLES * maxAge : 3600) * 1000) {
         unlinkSync(file);
         rmSync(join(dir, 'results', name), { force: true });
         continue;
       }
+      if (!valid) continue;
       const record = data.subarray(nl + 1);
       const key = createHash('sha256').update(record).digest('hex');
       // A name that is not its record's hash is not the launcher's (or is being rewritten): skipped.
