@@ -209,7 +209,8 @@ describe('--cycle with one hung command line', () => {
       const hungAnswer = await api;
       expect(hungAnswer.code).toBe(3);
       expect(hungAnswer.first).toMatch(/^APISERVER UNKNOWN - timed out after 6s/);
-      expect(hungAnswer.ms).toBeLessThan(7000);
+      // Within -t + 1 s, and a little for starting processes on a loaded machine.
+    expect(hungAnswer.ms).toBeLessThan(8500);
     },
     60_000,
   );
