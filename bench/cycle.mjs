@@ -54,12 +54,14 @@ async function journal() {
 const SUBREAPER = [
   'import ctypes, os, subprocess, sys',
   'ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)',
+  // What a wrapper (a pyenv shim) spent before this interpreter ran is not the command's.
+  't0 = os.times()',
   'subprocess.call(["sh", "-c", sys.argv[1]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)',
   'while True:',
   '    try: os.wait()',
   '    except ChildProcessError: break',
   't = os.times()',
-  'print(t.children_user + t.children_system)',
+  'print(t.children_user + t.children_system - t0.children_user - t0.children_system)',
 ].join('\n');
 function cpu(cmdline, env = process.env) {
   const r = spawnSync('python3', ['-c', SUBREAPER, cmdline], { env, encoding: 'utf8' });
