@@ -245,6 +245,12 @@ async function main(): Promise<void> {
     })
     .parseAsync()) as Record<string, unknown> & { timeout: number; format: 'table' | Exclude<Format, 'nagios'>; color?: boolean; 'snap-data'?: string };
   const timeout = checkTimeout(args.timeout);
+  // Three checks read the log side by side; a pipe gives each line to one of them only.
+  if (args['log-file'] === '-')
+    finish(
+      'MICROK8S-CHECKS UNKNOWN - all cannot read --log-file - (stdin): its log checks would share one pipe (fix: save the lines to a file and give --log-file FILE)\n',
+      3,
+    );
   const given = new Set(Object.keys(args).filter((k) => args[k] !== undefined && (passed.has(k) || k === 'snap-data')));
   const text = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
 

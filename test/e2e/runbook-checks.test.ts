@@ -322,6 +322,9 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     ]) {
       expect(help.stdout, option).toMatch(new RegExp(`^ +${option} +\\S`, 'm'));
     }
+    const stdin = await runBuilt('microk8s-checks', ['all', '--log-file', '-'], { input: 'a line\n' });
+    expect(stdin.code).toBe(3);
+    expect(stdin.first).toMatch(/^MICROK8S-CHECKS UNKNOWN - all cannot read --log-file - \(stdin\)/);
     const u = await runBuilt('microk8s-checks', ['all', '--cert-dirr', '/x']);
     expect(u.stdout).toBe('MICROK8S-CHECKS UNKNOWN - Unknown argument: cert-dirr (fix: see microk8s-checks --help)\n');
   });
