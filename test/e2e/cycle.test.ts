@@ -210,7 +210,7 @@ describe('--cycle with one hung command line', () => {
       expect(hungAnswer.code).toBe(3);
       expect(hungAnswer.first).toMatch(/^APISERVER UNKNOWN - timed out after 6s/);
       // Within -t + 1 s, and a little for starting processes on a loaded machine.
-    expect(hungAnswer.ms).toBeLessThan(8500);
+      expect(hungAnswer.ms).toBeLessThan(8500);
     },
     60_000,
   );
