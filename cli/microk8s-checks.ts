@@ -10,6 +10,7 @@ import { type Format, renderMany, requestedFormat, summaryText, unknownOutcome }
 import { UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import {
+  bindDashValues,
   cannotTell,
   checkTimeout,
   type DeclaredOption,
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
     }),
   );
   const passed = passedOptions(defs.map((d) => ({ command: d.entry.file, options: d.options })));
-  let y = yargs(process.argv.slice(2))
+  let y = yargs(bindDashValues(process.argv.slice(2)))
     .scriptName('microk8s-checks')
     .usage('microk8s-checks all [options]: run every check that applies on this host, at once')
     // The one command is checked by hand: a yargs .command() renders the whole help text on every

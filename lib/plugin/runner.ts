@@ -123,7 +123,7 @@ export function guardProcess(
 }
 
 /** yargs reads a lone '-' as a positional; `--log-file -` means stdin, so bind it to its option. */
-function bindDashValues(argv: string[]): string[] {
+export function bindDashValues(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;

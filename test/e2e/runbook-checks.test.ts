@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { certFile } from '../apiserver/certs.ts';
 import { lease, node, pod } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
@@ -283,7 +284,8 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
         '--format',
         'json',
       ]);
-      return Object.fromEntries((JSON.parse(r.stdout) as { check: string; state: string; summary: string }[]).map((x) => [x.check, x]));
+      type Row = { check: string; state: string; summary: string; metrics: { label: string }[] };
+      return Object.fromEntries((JSON.parse(r.stdout) as Row[]).map((x) => [x.check, x]));
     };
     // Not a node (a CI runner, a laptop): no gate, no dqlite, no services, no certificates of its own.
     const laptop = await rows('--snap-data', '/nonexistent/snap');
@@ -294,9 +296,10 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     expect(laptop['DQLITE-LOCK']).toMatchObject({ state: 'OK' });
     // Given a certificate directory, check_certs runs with it.
     const certs = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(certs, 'ca.crt', 3650);
     const withCerts = await rows('--snap-data', '/nonexistent/snap', '--cert-dir', certs);
     expect(withCerts.CERTS!.state).not.toBe('SKIPPED');
-    expect(withCerts.CERTS!.summary).toContain(certs);
+    expect(withCerts.CERTS!.metrics.map((m) => m.label)).toContain('days_ca');
     // A worker runs no dqlite: the gate and the dqlite checks are left out there.
     const worker = await rows('--snap-data', snapData('no-k8s-dqlite', 'clustered.lock'));
     for (const check of ['RESTART-PREFLIGHT', 'DQLITE', 'DQLITE-STORAGE']) {
