@@ -108,6 +108,16 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
         case $c_pid:$claimed:$c_until in *[!0-9:]* | *::* | :* | *:) false ;; *) clock && [ "$cs" -lt "$c_until" ] && alive "$c_pid" ;; esac
     }
     alive() { [ -r "/proc/$1/stat" ] && read -r _ _ p_state _ <"/proc/$1/stat" && [ "$p_state" != Z ]; }
+    # Another launcher is starting a run that has not yet claimed its command lines. A marker
+    # whose launcher is gone or older than 5 s is stale: removed, and the next turn starts a run.
+    starting() {
+      [ -r "$cycle_dir/starting" ] && IFS=' ' read -r s_pid s_boot s_at <"$cycle_dir/starting" || return 1
+      case $s_pid:$s_at in *[!0-9:]* | :* | *:) ;; *)
+        if [ "$s_boot" = "$boot" ] && clock && [ $((cs - s_at)) -lt 500 ] && alive "$s_pid"; then return 0; fi ;;
+      esac
+      rm -f -- "$cycle_dir/starting"
+      return 1
+    }
     serve
     pid= nap=0.05 naps=0
     # Stopped while waiting (NRPE's own timeout): say so, and stop the shared run this launcher
@@ -117,14 +127,21 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
       if claim; then
         # Another caller's run, begun too long before this call for its answer to be fresh here.
         [ $((asked - claimed)) -lt $((max * 100)) ] || break
-      elif [ -z "$pid" ]; then
-        PWD=$PWD "$node" $flags "$lib/microk8s-checks.mjs" cycle --dir "$cycle_dir" --want "$key" --asked "$asked" </dev/null >/dev/null 2>&1 &
-        pid=$!
-      elif ! alive "$pid"; then
+      elif [ -n "$pid" ]; then
         # The run this launcher started ended without an answer for it (-h, a usage error) and
         # nobody else works on it: the check runs alone, and says what it says.
-        serve
-        break
+        if ! alive "$pid"; then
+          serve
+          break
+        fi
+      elif starting; then
+        # Another launcher's run, still claiming what it will evaluate: wait.
+        :
+      elif (set -C && printf '%s %s %s\\n' "$$" "$boot" "$cs" >"$cycle_dir/starting") 2>/dev/null; then
+        # One launcher at a time starts a run (the file made only where it is not): when NRPE polls
+        # every service at once, one Node process starts, not one per service.
+        PWD=$PWD "$node" $flags "$lib/microk8s-checks.mjs" cycle --dir "$cycle_dir" --want "$key" --asked "$asked" --starter </dev/null >/dev/null 2>&1 &
+        pid=$!
       fi
       if [ "$naps" -eq 20 ]; then nap=0.1; fi
       sleep "$nap" 2>/dev/null || sleep 1

@@ -12,7 +12,7 @@ import { silentLogger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import { render } from '../lib/plugin/output.ts';
-import { cannotTell, outcomeOf, prepare, reasonOf } from '../lib/plugin/runner.ts';
+import { type CheckDefinition, cannotTell, outcomeOf, prepare, reasonOf } from '../lib/plugin/runner.ts';
 import type { Outcome } from '../lib/plugin/verdict.ts';
 import { shareReads } from '../lib/shared-reads.ts';
 import { writeState } from '../lib/state.ts';
@@ -197,35 +197,31 @@ export async function runCycle(argv: string[]): Promise<never> {
 
   const shared = shareReads();
   const byCommand = new Map(REGISTRY.map((e) => [e.command, e]));
-  /** Evaluates one command line; `started` is told once its check is under way, or will not be. */
-  const evaluate = async ({ key, argv: [command, ...args], maxAge }: Known, started = () => {}): Promise<void> => {
-    try {
-      await evaluateOne(key, command, args, maxAge, started);
-    } finally {
-      started();
-    }
-  };
-  const evaluateOne = async (key: string, command: string | undefined, args: string[], maxAge: number, started: () => void) => {
+  // biome-ignore lint/suspicious/noExplicitAny: each check has its own option types; the cycle only runs them.
+  type Check = CheckDefinition<any>;
+  /** A command line this run will evaluate: its check loaded, its command line parsed. */
+  const ready = async ({ key, argv: [command, ...args], maxAge }: Known) => {
     const entry = byCommand.get(basename(command ?? ''));
-    if (!entry) return;
+    if (!entry) return undefined;
     const now = bootClock();
     // The caller's own command line unless answered meanwhile, and every other one whose answer is
     // gone, from another boot, or past half its maximum age: the next polls of the minute are served.
     const at = answeredAt(dir, key, now.boot);
-    if (at !== undefined && at <= now.cs && now.cs - at < maxAge * (key === want ? 100 : 50)) return;
-    const { check } = await entry.load().catch(() => ({ check: undefined }));
-    if (!check) return;
-    let prepared: ReturnType<typeof prepare>;
+    if (at !== undefined && at <= now.cs && now.cs - at < maxAge * (key === want ? 100 : 50)) return undefined;
+    const { check } = await entry.load().catch(() => ({ check: undefined as Check | undefined }));
+    if (!check) return undefined;
     try {
-      prepared = prepare(check, args);
+      const prepared = prepare(check as Check, args);
+      return prepared.help || prepared.version ? undefined : { key, check: check as Check, prepared };
     } catch {
       // A command line that is a usage error is answered by the check itself.
-      return;
+      return undefined;
     }
-    if (prepared.help || prepared.version) return;
+  };
+  const evaluate = async ({ key, check, prepared }: { key: string; check: Check; prepared: ReturnType<typeof prepare> }) => {
     const begun = bootClock();
     const spentMs = key === want && asked !== undefined && asked <= begun.cs ? (begun.cs - asked) * 10 : 0;
-    if (!claim(dir, key, begun, prepared.args.timeout - spentMs / 1000)) return;
+    if (!claim(dir, key, begun, prepared.args.timeout - spentMs / 1000)) return undefined;
     claimed.add(key);
     let pending: { from: string; to: string } | undefined;
     const keepState = (file: string, value: unknown) => {
@@ -234,38 +230,41 @@ export async function runCycle(argv: string[]): Promise<never> {
       pending = { from: `${file}.pending`, to: file };
     };
     // Each command under its own -t, as it would run alone; past it, its own UNKNOWN.
-    const outcome = await new Promise<Outcome>((resolve) => {
-      started();
-      const deadline = new Deadline(prepared.args.timeout, (d) => resolve(cannotTell(check, d.reason())), undefined, spentMs);
-      outcomeOf(check, prepared, deadline, silentLogger, shared, keepState).then(
-        (o) => {
-          deadline.cancel();
-          resolve(o);
-        },
-        (err) => resolve(cannotTell(check, reasonOf(err))),
-      );
-    });
-    try {
-      const format = prepared.args.format;
-      const head = `${MAGIC} ${begun.boot} ${begun.cs} ${outcome.state} ${format}`;
-      writeAnswer(dir, key, head, render(outcome, format, prepared.args['max-long-output']), pending);
-    } catch {
-      // An answer that cannot be written is simply not there: that launcher runs its check itself.
-    } finally {
-      claimed.delete(key);
-      release(dir, key);
-    }
+    return async () => {
+      const outcome = await new Promise<Outcome>((resolve) => {
+        const deadline = new Deadline(prepared.args.timeout, (d) => resolve(cannotTell(check, d.reason())), undefined, spentMs);
+        outcomeOf(check, prepared, deadline, silentLogger, shared, keepState).then(
+          (o) => {
+            deadline.cancel();
+            resolve(o);
+          },
+          (err) => resolve(cannotTell(check, reasonOf(err))),
+        );
+      });
+      try {
+        const format = prepared.args.format;
+        const head = `${MAGIC} ${begun.boot} ${begun.cs} ${outcome.state} ${format}`;
+        writeAnswer(dir, key, head, render(outcome, format, prepared.args['max-long-output']), pending);
+      } catch {
+        // An answer that cannot be written is simply not there: that launcher runs its check itself.
+      } finally {
+        claimed.delete(key);
+        release(dir, key);
+      }
+    };
   };
-  // The waiting caller's own first, its check under way before the others load (on a busy node,
-  // loading every check would otherwise eat into its -t); then the rest, side by side.
-  const known = knownCommands(dir);
-  const own = known.find((k) => k.key === want);
-  let under = () => {};
-  const underWay = new Promise<void>((r) => {
-    under = r;
-  });
-  const first = own ? evaluate(own, under) : Promise.resolve();
-  if (own) await underWay;
-  await Promise.all([first, ...known.filter((k) => k !== own).map((k) => evaluate(k))]);
+  // Every check loaded and its line parsed first, then all claimed at once (the caller's own
+  // first), so a launcher that comes meanwhile finds its line claimed and waits; then all start
+  // in one go, so that the journal checks read the journal together, in one pass.
+  const candidates = (await Promise.all(knownCommands(dir).map(ready))).filter((c) => c !== undefined);
+  candidates.sort((x, y) => Number(y.key === want) - Number(x.key === want));
+  const runs = [];
+  for (const c of candidates) {
+    const run = await evaluate(c);
+    if (run) runs.push(run);
+  }
+  // This run was the one starting (launcher.mjs): the next launchers may start their own now.
+  if (argv.includes('--starter')) rmSync(join(dir, 'starting'), { force: true });
+  await Promise.all(runs.map((run) => run()));
   finish('', 0);
 }
