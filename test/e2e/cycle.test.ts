@@ -52,6 +52,8 @@ describe('--cycle', () => {
     restarts(6);
     expireAll();
     await nodes();
+    // Published as each check ends: check_pod_restarts' answer comes after check_nodes' own.
+    for (let i = 0; i < 100 && readdirSync(answers).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
     expect(readdirSync(answers)).toHaveLength(2);
     expireAll();
     restarts(9);
