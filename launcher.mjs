@@ -109,11 +109,12 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
     }
     alive() { [ -r "/proc/$1/stat" ] && read -r _ _ p_state _ <"/proc/$1/stat" && [ "$p_state" != Z ]; }
     # Another launcher is starting a run that has not yet claimed its command lines. A marker
-    # whose launcher is gone or older than 5 s is stale: removed, and the next turn starts a run.
+    # whose launcher is gone or older than this launcher's -t is stale: removed, and the next turn
+    # starts a run (on a busy node a second run would only slow the first).
     starting() {
       [ -r "$cycle_dir/starting" ] && IFS=' ' read -r s_pid s_boot s_at <"$cycle_dir/starting" || return 1
       case $s_pid:$s_at in *[!0-9:]* | :* | *:) ;; *)
-        if [ "$s_boot" = "$boot" ] && clock && [ $((cs - s_at)) -lt 500 ] && alive "$s_pid"; then return 0; fi ;;
+        if [ "$s_boot" = "$boot" ] && clock && [ $((cs - s_at)) -lt "$t_cs" ] && alive "$s_pid"; then return 0; fi ;;
       esac
       rm -f -- "$cycle_dir/starting"
       return 1

@@ -50,6 +50,8 @@ interface Known {
   argv: string[];
   /** The caller's --cycle SECONDS. */
   maxAge: number;
+  /** When its launcher last asked (the record's mtime, ms since the epoch). */
+  askedMs: number;
 }
 
 /**
@@ -66,7 +68,8 @@ function knownCommands(dir: string): Known[] {
       const maxAge = Number(data.subarray(0, nl).toString('latin1'));
       const valid = nl >= 1 && Number.isInteger(maxAge) && maxAge >= 1 && maxAge <= 3600;
       // Not asked for in its last few cycles; not the launcher's record at all (an older version's), an hour.
-      if (Date.now() - statSync(file).mtimeMs > (valid ? KNOWN_FOR_CYCLES * maxAge : 3600) * 1000) {
+      const askedMs = statSync(file).mtimeMs;
+      if (Date.now() - askedMs > (valid ? KNOWN_FOR_CYCLES * maxAge : 3600) * 1000) {
         unlinkSync(file);
         rmSync(join(dir, 'results', name), { force: true });
         continue;
@@ -79,7 +82,7 @@ function knownCommands(dir: string): Known[] {
       const fields = record.subarray(0, -1).toString('utf8').split('\0');
       const env = fields.splice(0, ENVIRONMENT.length);
       if (env.some((field, i) => field !== `${ENVIRONMENT[i]}=${process.env[ENVIRONMENT[i]!] ?? ''}`)) continue;
-      known.push({ key, argv: fields, maxAge });
+      known.push({ key, argv: fields, maxAge, askedMs });
     } catch {
       // Gone meanwhile (another run dropped it): nothing to answer.
     }
@@ -200,7 +203,7 @@ export async function runCycle(argv: string[]): Promise<never> {
   // biome-ignore lint/suspicious/noExplicitAny: each check has its own option types; the cycle only runs them.
   type Check = CheckDefinition<any>;
   /** A command line this run will evaluate: its check loaded, its command line parsed. */
-  const ready = async ({ key, argv: [command, ...args], maxAge }: Known) => {
+  const ready = async ({ key, argv: [command, ...args], maxAge, askedMs }: Known) => {
     const entry = byCommand.get(basename(command ?? ''));
     if (!entry) return undefined;
     const now = bootClock();
@@ -212,15 +215,24 @@ export async function runCycle(argv: string[]): Promise<never> {
     if (!check) return undefined;
     try {
       const prepared = prepare(check as Check, args);
-      return prepared.help || prepared.version ? undefined : { key, check: check as Check, prepared };
+      // Its launcher may be waiting for it now: asked lately, with no answer fresh for it then.
+      const askedCs = now.cs - Math.round((Date.now() - askedMs) / 10);
+      const waiting = now.cs - askedCs < prepared.args.timeout * 100 && (at === undefined || askedCs - at >= maxAge * 100);
+      return prepared.help || prepared.version
+        ? undefined
+        : { key, check: check as Check, prepared, askedMs: waiting ? askedMs : undefined };
     } catch {
       // A command line that is a usage error is answered by the check itself.
       return undefined;
     }
   };
-  const evaluate = async ({ key, check, prepared }: { key: string; check: Check; prepared: ReturnType<typeof prepare> }) => {
+  const evaluate = async (c: { key: string; check: Check; prepared: ReturnType<typeof prepare>; askedMs?: number }) => {
+    const { key, check, prepared } = c;
     const begun = bootClock();
-    const spentMs = key === want && asked !== undefined && asked <= begun.cs ? (begun.cs - asked) * 10 : 0;
+    // What of its -t a launcher waiting for this line has spent already: the caller's from the
+    // boot clock; another's from when it recorded its line (a launcher waiting meanwhile), if lately.
+    const sinceAsked = key === want && asked !== undefined ? (begun.cs - asked) * 10 : c.askedMs === undefined ? 0 : Date.now() - c.askedMs;
+    const spentMs = Math.min(Math.max(0, sinceAsked), prepared.args.timeout * 1000);
     if (!claim(dir, key, begun, prepared.args.timeout - spentMs / 1000)) return undefined;
     claimed.add(key);
     let pending: { from: string; to: string } | undefined;
