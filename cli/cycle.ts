@@ -244,7 +244,8 @@ export async function runCycle(argv: string[]): Promise<never> {
     // Each command under its own -t, as it would run alone; past it, its own UNKNOWN.
     return async () => {
       const outcome = await new Promise<Outcome>((resolve) => {
-        const deadline = new Deadline(prepared.args.timeout, (d) => resolve(cannotTell(check, d.reason())), undefined, spentMs);
+        const endsAt = Date.now() + prepared.args.timeout * 1000 - spentMs;
+        const deadline = new Deadline(prepared.args.timeout, (d) => resolve(cannotTell(check, d.reason())), undefined, endsAt);
         outcomeOf(check, prepared, deadline, silentLogger, shared, keepState).then(
           (o) => {
             deadline.cancel();

@@ -244,7 +244,12 @@ async function main(): Promise<void> {
       if (format !== 'nagios') finish(renderMany([unknownOutcome('MICROK8S-CHECKS', reason)], [], format, 'microk8s-checks'), 3);
       finish(`MICROK8S-CHECKS UNKNOWN - ${reason}\n`, 3);
     })
-    .parseAsync()) as Record<string, unknown> & { timeout: number; format: 'table' | Exclude<Format, 'nagios'>; color?: boolean; 'snap-data'?: string };
+    .parseAsync()) as Record<string, unknown> & {
+    timeout: number;
+    format: 'table' | Exclude<Format, 'nagios'>;
+    color?: boolean;
+    'snap-data'?: string;
+  };
   const timeout = checkTimeout(args.timeout);
   // Three checks read the log side by side; a pipe gives each line to one of them only.
   if (args['log-file'] === '-')

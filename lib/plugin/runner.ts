@@ -248,7 +248,6 @@ interface YargsOptions {
   array: string[];
 }
 
-
 /** Which options take strings and numbers, which repeat, and their aliases (yargs keeps this; its typings do not say so). */
 const optionKinds = (y: Argv<unknown>) =>
   (
