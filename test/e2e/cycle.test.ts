@@ -210,7 +210,7 @@ describe('--cycle with one hung command line', () => {
       expect(again.ms).toBeLessThan(3000);
       const hungAnswer = await api;
       expect(hungAnswer.code).toBe(3);
-      expect(hungAnswer.first).toMatch(/^APISERVER UNKNOWN - timed out after 6s/);
+      expect(hungAnswer.first).toMatch(/^APISERVER UNKNOWN - .*timed out after/);
       // Within -t + 1 s, and a little for starting processes on a loaded machine.
       expect(hungAnswer.ms).toBeLessThan(8500);
     },
