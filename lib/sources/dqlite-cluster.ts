@@ -121,7 +121,8 @@ const NO_LEADER = /no available dqlite leader server found/i;
 
 /** One CLI command within budgetMs (inside the run's signal); every outcome is an answer. */
 export async function askCli(run: CommandRunner, argv: string[], budgetMs: number, signal: AbortSignal): Promise<CliAnswer> {
-  const bounded = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, budgetMs))]);
+  // AbortSignal.timeout takes whole milliseconds; a deadline's remainder is fractional.
+  const bounded = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, Math.floor(budgetMs)))]);
   try {
     return { kind: 'answer', out: await run(argv, bounded) };
   } catch (error) {
