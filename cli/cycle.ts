@@ -4,10 +4,11 @@
 // --cycle SECONDS runs this when it finds no fresh answer and nobody working on one; the next
 // launchers of the cycle then start no Node at all, and each waits only for its own answer.
 import { createHash } from 'node:crypto';
-import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { REGISTRY } from '../checks/registry.ts';
 import { UsageError } from '../lib/errors.ts';
+import { writeFileAtomic } from '../lib/files.ts';
 import { silentLogger } from '../lib/log.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { finish } from '../lib/plugin/exit.ts';
@@ -157,27 +158,9 @@ function stale(file: string, now: { boot: string; cs: number }): boolean {
  * exactly as the check prints it, and "end <key>": a file cut short is never served.
  */
 function writeAnswer(dir: string, key: string, head: string, text: string, pending?: { from: string; to: string }): void {
-  const file = join(dir, 'results', key);
-  const tmp = `${file}.${process.pid}.tmp`;
   const body = text.endsWith('\n') ? text : `${text}\n`;
   const lines = body.split('\n').length - 1;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    try {
-      // writeFileSync writes until all is out, and throws on a full disk.
-      writeFileSync(fd, `${head} ${lines}\n${pending?.from ?? ''}\n${pending?.to ?? ''}\n${body}end ${key}\n`);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Never made.
-    }
-    throw err;
-  }
+  writeFileAtomic(join(dir, 'results', key), `${head} ${lines}\n${pending?.from ?? ''}\n${pending?.to ?? ''}\n${body}end ${key}\n`);
 }
 
 export async function runCycle(argv: string[]): Promise<never> {

@@ -1,4 +1,16 @@
-import { closeSync, constants, createReadStream, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  fstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { userInfo } from 'node:os';
@@ -108,4 +120,30 @@ export function openLogStream(path: string, what: string): { stream: Readable; p
   if (stats.isFIFO() || stats.isSocket()) return { stream: new Socket({ fd, readable: true, writable: false }), pipe: true };
   closeSync(fd);
   throw notAFile(stats, what, path);
+}
+
+/**
+ * Write a whole file atomically (rename), so a process killed mid-write, or a full disk, never
+ * leaves half a file for a reader. The temporary file is created new (O_EXCL, O_NOFOLLOW): a link
+ * planted at its name is not followed, and the write fails instead of overwriting what it points
+ * to. writeFileSync writes until all is out, and throws on a short write.
+ */
+export function writeFileAtomic(file: string, data: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    try {
+      writeFileSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Never made, or gone already.
+    }
+    throw err;
+  }
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { FileError, readSmallFile } from './files.ts';
+import { FileError, readSmallFile, writeFileAtomic } from './files.ts';
 
 /** Where a check keeps what it must remember between runs (per user, never world-writable). */
 export function defaultStateFile(name: string): string {
@@ -53,28 +53,8 @@ export function readState<T extends object>(
   return { problem: `state file ${file} is damaged (not what this check writes): starting over, this run's replaces it` };
 }
 
-/**
- * Write atomically (rename), so a check killed mid-write never leaves half a file. The temporary
- * file is created new (O_EXCL, O_NOFOLLOW): a link planted at its name is not followed, and the
- * write fails instead of overwriting what it points to.
- */
+/** Written whole or not at all (lib/files.ts, writeFileAtomic). */
 export function writeState(file: string, value: unknown): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    try {
-      writeSync(fd, JSON.stringify(value));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Gone already.
-    }
-    throw err;
-  }
+  writeFileAtomic(file, JSON.stringify(value));
 }

@@ -1,7 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
-import { backendFiles, type CliFiles, type DqliteCli, DqliteError, localCliFiles, remoteCliFiles } from './dqlite.ts';
+import { backendFiles, type CliFiles, type DqliteCli, DqliteError, localCliFiles } from './dqlite.ts';
 
 export { backendFiles };
 
