@@ -11,8 +11,8 @@ import type { Range } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { localRunner } from '../lib/sources/command.ts';
-import { DQLITE_BACKEND, DQLITE_BIN, dqliteLeader } from '../lib/sources/dqlite.ts';
+import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
+import { askLeader } from '../lib/sources/dqlite-cluster.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
 import { defaultStateFile, isCounts, readState, writeState } from '../lib/state.ts';
@@ -30,8 +30,8 @@ export type Transitions = Record<string, number>;
 export interface LeaseFacts {
   /** The leader leases, in LEADER_LEASES order. */
   leases: V1Lease[];
-  /** The dqlite leader's address and its node; undefined leader: no dqlite CLI here to ask. */
-  dqlite?: { leader: string; node?: string };
+  /** The dqlite leader's address and its node, or why it is not known; undefined: no dqlite CLI here. */
+  dqlite?: { leader: string; node?: string } | { unknown: string };
   /** leaseTransitions the previous run saw, or why they cannot be known. */
   before?: Transitions;
   beforeProblem?: string;
@@ -84,7 +84,11 @@ export function evaluate(f: LeaseFacts, now: number, warning?: Range, critical?:
   // The primary metric: the staler of the two leases, for -w/-c if the admin wants them.
   v.measure({ label: 'renew_age', value: Number.isFinite(oldest) ? oldest : NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
   if (f.saveProblem) v.detail(f.saveProblem);
-  if (f.dqlite) {
+  if (f.dqlite && 'unknown' in f.dqlite) {
+    // check_dqlite judges the datastore; here the leader is only named, so not knowing it is said.
+    holders.push('dqlite unknown');
+    v.detail(`dqlite leader: ${f.dqlite.unknown} (check_dqlite judges the datastore)`);
+  } else if (f.dqlite) {
     holders.push(`dqlite ${f.dqlite.node ?? f.dqlite.leader}`);
     v.detail(`dqlite leader: ${f.dqlite.leader}${f.dqlite.node ? ` (node ${f.dqlite.node})` : ''}`);
   } else {
@@ -94,6 +98,8 @@ export function evaluate(f: LeaseFacts, now: number, warning?: Range, critical?:
     v.detail('Before restarting kubelite anywhere: wait until leases are held and stable; restart a non-leader first.');
   return v.conclude(`leaders: ${holders.join(', ')}`);
 }
+
+const CLI_RESERVE_MS = 500;
 
 /** The leases, the dqlite leader (from the CLI on this host) and the nodes to name it by. */
 export async function gather(
@@ -105,10 +111,13 @@ export async function gather(
   deadline.activity = `reading leases from ${cluster.server}`;
   const [leases, leader, nodes] = await Promise.all([
     readLeaderLeases(cluster),
-    dqliteLeader(localRunner, deadline.signal, dqliteBin, backend),
+    // What the deadline leaves, less the time to judge and print: a blocking CLI costs no verdict.
+    askLeader(dqliteBin, backend, deadline.remainingMs() - CLI_RESERVE_MS, deadline.signal),
     listNodes(cluster),
   ]);
-  return { leases, dqlite: leader ? { leader, node: nodeAt(nodes, leader) } : undefined };
+  if (leader.kind === 'no-cli') return { leases };
+  if (leader.kind === 'unknown') return { leases, dqlite: { unknown: leader.why } };
+  return { leases, dqlite: { leader: leader.address, node: nodeAt(nodes, leader.address) } };
 }
 
 export const check: CheckDefinition<Args> = {

@@ -1,7 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
-import { backendFiles, type CliFiles, type DqliteCli, DqliteError, localCliFiles } from './dqlite.ts';
+import { backendFiles, type CliFiles, DQLITE_DATABASE, type DqliteCli, DqliteError, localCliFiles, planCli } from './dqlite.ts';
 
 export { backendFiles };
 
@@ -275,4 +275,31 @@ export function probe(address: string, timeoutMs: number, signal: AbortSignal): 
     socket.once('connect', () => done(true));
     socket.once('error', (err: NodeJS.ErrnoException) => done(false, err.code ?? err.message));
   });
+}
+
+/** What this host's CLI says of the dqlite leader, for a check that only reports it. */
+export type LeaderAnswer = { kind: 'leader'; address: string } | { kind: 'no-cli' } | { kind: 'unknown'; why: string };
+
+/**
+ * The dqlite leader's address, asked of this host's CLI within budgetMs: neither cluster.yaml nor
+ * info.yaml records it. The v1 CLI blocks for good once quorum is gone, and the key stays root's:
+ * neither may cost a check that only names the leader its own verdict, so both are answers.
+ */
+export async function askLeader(bin: string, backend: string, budgetMs: number, signal: AbortSignal): Promise<LeaderAnswer> {
+  const cli: DqliteCli = { bin, backend, database: DQLITE_DATABASE, sudo: false };
+  const plan = planCli(cli, localCliFiles(cli));
+  if (!plan.asked) return plan.why.startsWith('no dqlite CLI') ? { kind: 'no-cli' } : { kind: 'unknown', why: `not asked: ${plan.why}` };
+  const answer = await askCli(localRunner, plan.argv('leader'), budgetMs, signal);
+  switch (answer.kind) {
+    case 'answer': {
+      const address = answer.out.trim().split('\n').pop()?.trim();
+      return address ? { kind: 'leader', address } : { kind: 'unknown', why: 'the dqlite CLI named no leader' };
+    }
+    case 'no-leader':
+      return { kind: 'unknown', why: answer.text };
+    case 'no-answer':
+      return { kind: 'unknown', why: `no answer from the dqlite CLI in ${answer.seconds} s` };
+    case 'failed':
+      throw new DqliteError('cannot ask dqlite for its leader', { cause: answer.error });
+  }
 }

@@ -121,35 +121,6 @@ export async function remoteCliFiles(cli: DqliteCli, run: CommandRunner, signal:
 }
 
 /**
- * The dqlite leader's address, asked of the dqlite CLI: neither cluster.yaml nor info.yaml
- * records it. undefined when this host has no dqlite CLI (not a MicroK8s node).
- */
-export async function dqliteLeader(
-  run: CommandRunner,
-  signal: AbortSignal,
-  bin = DQLITE_BIN,
-  backend = DQLITE_BACKEND,
-): Promise<string | undefined> {
-  const cli: DqliteCli = { bin, backend, database: DQLITE_DATABASE, sudo: false };
-  const plan = planCli(cli, localCliFiles(cli));
-  if (!plan.asked) {
-    if (plan.why.startsWith('no dqlite CLI')) return undefined;
-    throw new DqliteError(`cannot ask dqlite for its leader: ${plan.why}`, {
-      fix: "the key stays root's: check_dqlite --sudo names the leader (nrpe/sudoers.d/microk8s-checks)",
-    });
-  }
-  let out: string;
-  try {
-    out = await run(plan.argv('leader'), signal);
-  } catch (err) {
-    if (signal.aborted) throw err;
-    throw new DqliteError('cannot ask dqlite for its leader', { cause: err });
-  }
-  const addr = out.trim().split('\n').pop()?.trim();
-  return addr || undefined;
-}
-
-/**
  * An argument as sudoers reads it in a command line: its special characters escaped. sudo
  * matches the arguments joined by single spaces, so a space inside one stays a space; a wildcard
  * or another blank would widen or break the rule, and is refused.

@@ -7,6 +7,7 @@ import { lease, node, pod } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { DQLITE_CLI, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 
@@ -83,6 +84,42 @@ describe('check_leases', () => {
     expect(second.first).toMatch(/scheduler lease expired \(renewed 5m\d*s? ago, duration 60s\): no kube-scheduler is leading/);
     expect(second.first).toMatch(/kcm leadership changed 2 times since the last run/);
   });
+});
+
+describe('check_leases beside a real dqlite', () => {
+  // The v1 CLI (Debian's go-dqlite) blocks for good on .leader once quorum is gone (DOMAIN.md,
+  // "Finding the leader"): the leases are judged all the same, within -t, and the leader is named
+  // when the CLI answers.
+  it.skipIf(dqliteUnavailable())(
+    'names the dqlite leader; with quorum lost the blocked CLI costs no verdict',
+    async () => {
+      healthy();
+      const dq = await startDqlite(3);
+      try {
+        const backend = dq.nodes[0]!.backend;
+        const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
+        const args = [...kc(), '--state-file', state, '--dqlite-bin', DQLITE_CLI, '--dqlite-backend', backend, '-t', '6'];
+        const up = await runBuilt('check_leases', args);
+        expect(up.code).toBe(0);
+        expect(up.stdout).toContain(`dqlite leader: ${dq.leader()!.address}`);
+        await dq.nodes[1]!.stop();
+        await dq.nodes[2]!.stop();
+        // Until the survivor's own election timeout it still names itself: wait until the CLI blocks.
+        await dq.until(() => dq.cli(dq.nodes[0]!, '.leader', 2000) === '', 30_000, 'the CLI to find no leader');
+        c.api.clear('leases');
+        c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03', { renewedAgo: 300 }));
+        const lost = await runBuilt('check_leases', args);
+        expect(lost.code).toBe(2);
+        expect(lost.first).toMatch(/^LEASES CRITICAL - .*no kube-scheduler is leading/);
+        expect(lost.first).toContain('dqlite unknown');
+        expect(lost.stdout).toMatch(/dqlite leader: no answer from the dqlite CLI in \d+(\.\d)? s/);
+        expect(lost.ms).toBeLessThan(6000 + 3000);
+      } finally {
+        await dq.stop();
+      }
+    },
+    90_000,
+  );
 });
 
 describe('check_scheduling', () => {
