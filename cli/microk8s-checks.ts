@@ -260,11 +260,15 @@ async function main(): Promise<void> {
   const given = new Set(Object.keys(args).filter((k) => args[k] !== undefined && (passed.has(k) || k === 'snap-data')));
   const text = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
 
+  // No kubeconfig to be found is a host without API access: its API checks are left out. One
+  // asked for (--kubeconfig, --context, $KUBECONFIG) that cannot be used is each API check's
+  // UNKNOWN: left out, they would vanish from the worst state and let a typo read as OK.
   let api: string | undefined;
+  const asked = text('kubeconfig') !== undefined || text('context') !== undefined || Boolean(process.env.KUBECONFIG);
   try {
     loadKubeConfig({ kubeconfig: text('kubeconfig'), context: text('context') });
   } catch (err) {
-    api = reasonOf(err);
+    if (!asked) api = reasonOf(err);
   }
   const journalInput = ['journal-dir', 'journal-file', 'log-file', 'host'].some((k) => given.has(k));
   const have: Host = {

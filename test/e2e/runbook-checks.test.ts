@@ -345,6 +345,19 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     expect(worker['RESTART-PREFLIGHT']).toBeDefined();
   });
 
+  it('a kubeconfig asked for that cannot be read makes each API check UNKNOWN, never a skipped row beside an OK', async () => {
+    const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
+    const args = ['all', '--snap-data', '/nonexistent/snap', '--journal-file', journal];
+    const typo = await runBuilt('microk8s-checks', [...args, '--kubeconfig', '/nonexistent/kubeconfig', '--format', 'json']);
+    type Row = { check: string; state: string; summary: string };
+    const rows = Object.fromEntries((JSON.parse(typo.stdout) as Row[]).map((x) => [x.check, x]));
+    expect(rows['DQLITE-LOCK']).toMatchObject({ state: 'OK' });
+    for (const check of ['NODES', 'LEASES', 'STALE-JOBS', 'CRONJOBS']) {
+      expect(rows[check], check).toMatchObject({ state: 'UNKNOWN', summary: expect.stringMatching(/\/nonexistent\/kubeconfig/) });
+    }
+    expect(typo.code).toBe(3);
+  });
+
   it('takes every option its checks take, each described in -h; an unknown one is named as written', async () => {
     const help = await runBuilt('microk8s-checks', ['all', '-h']);
     for (const option of [
