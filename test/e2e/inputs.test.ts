@@ -244,11 +244,18 @@ describe('microk8s-checks all', () => {
     expect(nodes.metrics[0]).toHaveProperty('max');
   });
 
-  it('checks it cannot run here are listed with the reason', async () => {
-    const r = await runBuilt('microk8s-checks', ['all', '--kubeconfig', '/nonexistent/kubeconfig']);
+  it('checks it cannot run here are listed with the reason; a kubeconfig asked for is judged, not skipped', async () => {
+    // A host with no kubeconfig anywhere (no $KUBECONFIG, an empty home, no MicroK8s here).
+    const { KUBECONFIG: _, ...env } = process.env;
+    const none = await runBuilt('microk8s-checks', ['all'], { env: { ...env, HOME: scratch() } });
     for (const name of ['NODES', 'LEASES', 'STALE-JOBS', 'OBSERVED-GENERATION', 'SCHEDULING', 'CALICO-ROUTES', 'RESTART-PREFLIGHT']) {
-      expect(r.stdout).toMatch(new RegExp(`^${name} +skipped +cannot read kubeconfig /nonexistent/kubeconfig: no such file`, 'm'));
+      expect(none.stdout).toMatch(new RegExp(`^${name} +skipped +no kubeconfig found \\(tried --kubeconfig`, 'm'));
     }
+    const typo = await runBuilt('microk8s-checks', ['all', '--kubeconfig', '/nonexistent/kubeconfig']);
+    for (const name of ['NODES', 'LEASES', 'STALE-JOBS', 'OBSERVED-GENERATION', 'SCHEDULING', 'CALICO-ROUTES']) {
+      expect(typo.stdout).toMatch(new RegExp(`^${name} +UNKNOWN +cannot read kubeconfig /nonexistent/kubeconfig: no such file`, 'm'));
+    }
+    expect(typo.code).toBe(3);
   });
 });
 
