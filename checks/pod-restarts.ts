@@ -15,6 +15,7 @@ import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
 import { isCounts, readState, scopedStateFile, writeState } from '../lib/state.ts';
 import { plural } from '../lib/text.ts';
+import { counterGrowth } from '../lib/restart-history.ts';
 
 interface Args extends KubeArgs, NamespaceArgs {
   selector?: string;
@@ -57,9 +58,7 @@ export const defaults = { warning: '0' };
  * was reset (the kubelet recounts from the containers the runtime still has, e.g. after a reboot):
  * every restart it shows now happened since, so the new value is the growth.
  */
-export function growth(before: number, now: number): number {
-  return now >= before ? now - before : now;
-}
+export const growth = counterGrowth;
 
 export function evaluate(f: RestartFacts, warning?: Range, critical?: Range): Outcome {
   const previous = (t: Troubled) => f.before?.counts[t.key] ?? 0;

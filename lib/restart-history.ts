@@ -17,9 +17,15 @@ const MIN_SPAN_MS = 3600_000;
 /** Bounded state: a check run every few seconds keeps only this many samples per unit. */
 const MAX_SAMPLES = 240;
 
+/**
+ * Growth of a counter that only a reset lowers (systemd's NRestarts, a container's restartCount):
+ * once it was reset, every count it shows happened since, so its new value is the growth.
+ */
+export const counterGrowth = (before: number, now: number): number => (now >= before ? now - before : now);
+
 /** Restarts between two samples of one unit. */
 export function growth(a: Sample, b: Sample): number {
-  const counted = b[1] >= a[1] ? b[1] - a[1] : b[1];
+  const counted = counterGrowth(a[1], b[1]);
   const startedAnew = a[2] > 0 && b[2] > 0 && a[2] !== b[2];
   return Math.max(counted, startedAnew ? 1 : 0);
 }
