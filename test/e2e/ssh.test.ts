@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { DQLITE_CLI, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { healthyNode } from '../helpers/standins.ts';
 import { silentServer, sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
@@ -271,6 +272,53 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(freeless(remote.first)).toBe(freeless(local.first).replace('DQLITE-STORAGE OK - ', 'DQLITE-STORAGE OK - 127.0.0.1: '));
     expect(remote.perf.snapshot_size).toBe('3MB;50;150;0');
   });
+
+  it.skipIf(dqliteUnavailable())(
+    'check_dqlite_storage --freelist --host: the real v1 CLI asked there, the same free pages as locally',
+    async () => {
+      const cluster = await startDqlite(1);
+      try {
+        const node = cluster.nodes[0]!;
+        cluster.cli(node, 'CREATE TABLE IF NOT EXISTS t (v TEXT)');
+        const args = ['--backend-dir', node.backend, '--freelist', '--database', 'demo', '--dqlite-bin', DQLITE_CLI];
+        const quiet = ['--free-warning', '0', '--free-critical', '0', '-t', '30'];
+        const local = await runBuilt('check_dqlite_storage', [...args, ...quiet]);
+        // A CLI that refuses to answer in this process's environment: only the SSH session's may ask it.
+        const wrapper = join(mkdtempSync(join(tmpdir(), 'mk8s-remote-cli-')), 'dqlite');
+        writeFileSync(
+          wrapper,
+          `#!/bin/sh\n[ -z "$MK8S_NOT_HERE" ] || { echo 'asked on the wrong side' >&2; exit 1; }\nexec ${DQLITE_CLI} "$@"\n`,
+          {
+            mode: 0o755,
+          },
+        );
+        const there = [...args.slice(0, -1), wrapper];
+        const remote = await runBuilt('check_dqlite_storage', ['--host', '127.0.0.1', ...ssh(), ...there, ...quiet], {
+          env: { ...process.env, MK8S_NOT_HERE: '1' },
+        });
+        expect(local.code, local.stdout).toBe(0);
+        expect(remote.code, remote.stdout).toBe(0);
+        const pages = Number(cluster.cli(node, 'SELECT page_count FROM pragma_page_count()'));
+        const free = Number(cluster.cli(node, 'SELECT freelist_count FROM pragma_freelist_count()'));
+        expect(pages).toBeGreaterThan(1);
+        expect(remote.stdout).toContain(`${free} of ${pages} database pages free`);
+        expect(remote.perf.freelist_pct).toBe(local.perf.freelist_pct);
+        // The CLI named on the command line is the remote host's: one that is not there is UNKNOWN, not a local answer.
+        const missing = await runBuilt('check_dqlite_storage', [
+          '--host',
+          '127.0.0.1',
+          ...ssh(),
+          ...args.slice(0, -1),
+          '/nonexistent/dqlite',
+          ...quiet,
+        ]);
+        expect(missing.code, missing.stdout).toBe(3);
+        expect(missing.first).toMatch(/^DQLITE-STORAGE UNKNOWN - 127\.0\.0\.1: .*\/nonexistent\/dqlite/);
+      } finally {
+        await cluster.stop();
+      }
+    },
+  );
 
   it('hostile values reach the remote side as one literal argument, or are refused', async () => {
     // Were any of these run by the remote shell, it would create the marker files in its cwd, root's home.
