@@ -1,5 +1,5 @@
 // The POSIX sh launcher of every check: finds a Node >= 22 runtime, serves a shared cycle's answer
-// (README, "One poll cycle"), and runs the check's bundle with its heap flags.
+// (docs/poll-cycle.md), and runs the check's bundle with its heap flags.
 
 /**
  * Where the bundles are. From source (`make install`, dist/) they sit beside the launcher in
@@ -18,7 +18,7 @@ lib="$here/microk8s-checks.d"`;
 };
 
 /** The --cycle part of the launcher of `command` (first-line `name`); it sets `--cycle` aside or serves and exits. */
-const cycleSection = (command, name) => `# --cycle SECONDS (README, "One poll cycle"): serve this command's answer from a shared run of
+const cycleSection = (command, name) => `# --cycle SECONDS (docs/poll-cycle.md): serve this command's answer from a shared run of
 # every command NRPE asks for, begun less than SECONDS before this call, without starting Node.
 # The option may stand anywhere on the line; it is taken out here, with what the wait needs to
 # know: -t (never wait past it), and whether the command reads stdin (--log-file -), asks for
@@ -152,7 +152,7 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
       # The run gives this command its own -t from this launcher's start; on a busy node its answer
       # (its own UNKNOWN, at worst) may come a little after: waited for up to -t + 0.9 s.
       if [ "$cs" -ge $((asked + t_cs + 90)) ]; then
-        echo "${name} UNKNOWN - no answer from the shared poll cycle within -t $timeout s (fix: see README, One poll cycle, or leave --cycle out)"
+        echo "${name} UNKNOWN - no answer from the shared poll cycle within -t $timeout s (fix: see docs/poll-cycle.md, or leave --cycle out)"
         exit 3
       fi
     done
@@ -198,7 +198,7 @@ fi
 # No background compile jobs: Node can deadlock at exit when one waits for a main-thread GC while
 # exit joins its thread (nodejs/node#54918, seen here after a 50 MB log line): the check printed
 # its verdict and never ended, deaf to SIGTERM. Compiling on the main thread costs about 5 ms of
-# wall time and no CPU time (README, "Trust").
+# wall time and no CPU time (docs/trust.md).
 # In the background so that a poller's SIGTERM (NRPE's on its own timeout) reaches this shell's trap
 # and is passed on at once: the check then stops its own children and says UNKNOWN. stdin is kept
 # on fd 3 first, because sh gives a background command /dev/null as its stdin (--log-file -).

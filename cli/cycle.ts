@@ -1,6 +1,6 @@
 // `microk8s-checks cycle`: one process evaluates the check commands NRPE has been asking for,
 // each with its own command line and its own -t, and publishes each answer the moment that
-// check finishes, for the launchers to serve (README, "One poll cycle"). A launcher started with
+// check finishes, for the launchers to serve (docs/poll-cycle.md). A launcher started with
 // --cycle SECONDS runs this when it finds no fresh answer and nobody working on one; the next
 // launchers of the cycle then start no Node at all, and each waits only for its own answer.
 import { createHash } from 'node:crypto';

@@ -185,7 +185,7 @@ function argvFor(declared: DeclaredOption[], given: Record<string, unknown>): st
 }
 
 async function main(): Promise<void> {
-  // The launchers' shared NRPE cycle (README, "One poll cycle"): its own small command line.
+  // The launchers' shared NRPE cycle (docs/poll-cycle.md): its own small command line.
   if (process.argv[2] === 'cycle') {
     const { runCycle } = await import('./cycle.ts');
     await runCycle(process.argv.slice(3));

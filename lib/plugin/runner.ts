@@ -20,7 +20,7 @@ export interface CommonArgs {
   verbose: number;
   format: Format;
   'max-long-output': number;
-  /** Served by the launcher from the shared poll cycle (README, "One poll cycle"); run directly, checked and ignored. */
+  /** Served by the launcher from the shared poll cycle (docs/poll-cycle.md); run directly, checked and ignored. */
   cycle?: number;
 }
 
@@ -157,7 +157,7 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     .option('max-long-output', { type: 'number', default: DEFAULT_LONG_OUTPUT_BYTES, describe: 'long output limit in bytes' })
     .option('cycle', {
       type: 'number',
-      describe: `serve the answer of a shared poll cycle begun less than this many seconds (1-${MAX_CYCLE_SECONDS}) before, as NRPE's command lines do (README, "One poll cycle"); without the launcher the check runs alone`,
+      describe: `serve the answer of a shared poll cycle begun less than this many seconds (1-${MAX_CYCLE_SECONDS}) before, as NRPE's command lines do (docs/poll-cycle.md); without the launcher the check runs alone`,
     })
     .option('help', { alias: 'h', type: 'boolean', describe: 'show this help' })
     .option('version', { alias: 'V', type: 'boolean', describe: 'show the version' })

@@ -187,6 +187,9 @@ function stage(arch, work, log) {
   put(tree, `${DOC}/copyright`, copyright({ nodeLicense: rt.license, nodeVersion: rt.version, bundled: bundledPackages(ROOT) }));
   put(tree, `${DOC}/changelog.gz`, gzipSync(log.text, { level: 9 }));
   put(tree, `${DOC}/README.md.gz`, gzipSync(read('README.md'), { level: 9 }));
+  // docs/ beside it (README is its front door and links into it), compressed as README is.
+  const docs = readdirSync(join(ROOT, 'docs'), { recursive: true }).filter((f) => f.endsWith('.md'));
+  for (const file of docs.sort()) put(tree, `${DOC}/docs/${file}.gz`, gzipSync(read(join('docs', file)), { level: 9 }));
   copy(tree, join(ROOT, `nrpe/nagios/${NAME}.cfg`), `${DOC}/examples/nagios/${NAME}.cfg`);
   for (const file of readdirSync(join(ROOT, 'nrpe/icinga2')).sort())
     copy(tree, join(ROOT, 'nrpe/icinga2', file), `${DOC}/examples/icinga2/${file}`);

@@ -1,5 +1,5 @@
 // The shipped Icinga 2 definitions, loaded by Debian's real icinga2 (2.13): validated as the
-// README lays them out, and one check scheduled by a running Icinga 2 whose GraphiteWriter says
+// docs/icinga2.md lays them out, and one check scheduled by a running Icinga 2 whose GraphiteWriter says
 // what state and perfdata it parsed. Every icinga2 here has its own config, state, cache, log and
 // run directories under a temp dir: /etc/icinga2 and the system service are never touched.
 import { execFileSync, spawn } from 'node:child_process';
@@ -85,7 +85,7 @@ describe.skipIf(unavailable)('the Icinga 2 definitions in a real Icinga 2', () =
     for (const d of dirs) execFileSync('rm', ['-rf', d]);
   });
 
-  /** The README's layout on a config master: zones.conf, the commands in a global zone, hosts and services in the master's. */
+  /** The layout of docs/icinga2.md on a config master: zones.conf, the commands in a global zone, hosts and services in the master's. */
   function masterLayout(): ReturnType<typeof tree> {
     const t = tree();
     dirs.push(t.dir);
