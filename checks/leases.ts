@@ -6,22 +6,21 @@ import type { V1Lease } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
 import { holderNode, LEADER_LEASES, leaseLife, type LeaseLife } from '../lib/k8s/leases.ts';
 import { nodeAt } from '../lib/k8s/nodes.ts';
+import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import type { Range } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { DQLITE_BACKEND, DQLITE_BIN } from '../lib/sources/dqlite.ts';
+import { type DqliteCli, DQLITE_BIN } from '../lib/sources/dqlite.ts';
 import { askLeader } from '../lib/sources/dqlite-cluster.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
 import { defaultStateFile, isCounts, readState, writeState } from '../lib/state.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 
-interface Args extends KubeArgs {
+interface Args extends KubeArgs, DqliteArgs {
   'state-file'?: string;
-  'dqlite-bin': string;
-  'dqlite-backend': string;
 }
 
 /** leaseTransitions by lease name, kept between runs. */
@@ -102,17 +101,12 @@ export function evaluate(f: LeaseFacts, now: number, warning?: Range, critical?:
 const CLI_RESERVE_MS = 500;
 
 /** The leases, the dqlite leader (from the CLI on this host) and the nodes to name it by. */
-export async function gather(
-  cluster: Cluster,
-  deadline: Deadline,
-  dqliteBin: string,
-  backend: string,
-): Promise<Pick<LeaseFacts, 'leases' | 'dqlite'>> {
+export async function gather(cluster: Cluster, deadline: Deadline, cli: DqliteCli): Promise<Pick<LeaseFacts, 'leases' | 'dqlite'>> {
   deadline.activity = `reading leases from ${cluster.server}`;
   const [leases, leader, nodes] = await Promise.all([
     readLeaderLeases(cluster),
     // What the deadline leaves, less the time to judge and print: a blocking CLI costs no verdict.
-    askLeader(dqliteBin, backend, deadline.remainingMs() - CLI_RESERVE_MS, deadline.signal),
+    askLeader(cli, deadline.remainingMs() - CLI_RESERVE_MS, deadline.signal),
     listNodes(cluster),
   ]);
   if (leader.kind === 'no-cli') return { leases };
@@ -125,22 +119,15 @@ export const check: CheckDefinition<Args> = {
   command: 'check_leases',
   description: 'shows who leads kube-controller-manager, kube-scheduler and dqlite; expired leases are CRITICAL, leadership churn WARNING',
   options: (y) =>
-    kubeOptions(y)
-      .option('state-file', {
-        type: 'string',
-        describe: 'where leaseTransitions are kept between runs (default ~/.local/state/microk8s-checks/leases-<server>.json)',
-      })
-      .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: 'dqlite CLI, asked for the leader when present' })
-      .option('dqlite-backend', {
-        type: 'string',
-        default: DQLITE_BACKEND,
-        describe: 'dqlite backend directory (cluster.crt, cluster.key, cluster.yaml)',
-      }),
+    dqliteOptions(kubeOptions(y), 'asked for the leader when present', 'dqlite-backend').option('state-file', {
+      type: 'string',
+      describe: 'where leaseTransitions are kept between runs (default ~/.local/state/microk8s-checks/leases-<server>.json)',
+    }),
   examples: [['check_leases', 'leaders of kcm, scheduler and dqlite']],
   async run({ args, warning, critical, deadline, log, keepState = writeState }) {
     const cluster = connect(args, deadline, log);
     const now = Date.now();
-    const seen = await gather(cluster, deadline, args['dqlite-bin'], args['dqlite-backend']);
+    const seen = await gather(cluster, deadline, dqliteCli(args));
     const stateFile = args['state-file'] ?? defaultStateFile(`leases-${cluster.server.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`);
     const remembered = readState(stateFile, isCounts);
     let saveProblem: string | undefined;

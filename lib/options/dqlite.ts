@@ -20,13 +20,17 @@ function databaseName(name: string): string {
   return name;
 }
 
-/** cliUse: what this check asks the CLI for, for --dqlite-bin's help. */
-export function dqliteOptions<T>(y: Argv<T>, cliUse: string): Argv<T & DqliteArgs> {
+/**
+ * cliUse: what this check asks the CLI for, for --dqlite-bin's help. oldBackendName: the name this
+ * check gave --backend-dir before every dqlite check shared it, still taken (deprecated).
+ */
+export function dqliteOptions<T>(y: Argv<T>, cliUse: string, oldBackendName?: string): Argv<T & DqliteArgs> {
   return y
     .option('backend-dir', {
       type: 'string',
       default: DQLITE_BACKEND,
-      describe: 'dqlite backend directory (cluster.yaml, info.yaml, cluster.crt, cluster.key)',
+      ...(oldBackendName ? { alias: oldBackendName } : {}),
+      describe: `dqlite backend directory (cluster.yaml, info.yaml, cluster.crt, cluster.key)${oldBackendName ? `; --${oldBackendName} is its old name, deprecated` : ''}`,
     })
     .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: `dqlite CLI, ${cliUse}` })
     .option('database', {

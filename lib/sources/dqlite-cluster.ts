@@ -1,7 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
-import { backendFiles, type CliFiles, DQLITE_DATABASE, type DqliteCli, DqliteError, localCliFiles, planCli } from './dqlite.ts';
+import { backendFiles, type CliFiles, type DqliteCli, DqliteError, localCliFiles, planCli, SUDO_CLI_SECONDS } from './dqlite.ts';
 
 export { backendFiles };
 
@@ -277,6 +277,9 @@ export function probe(address: string, timeoutMs: number, signal: AbortSignal): 
   });
 }
 
+/** What a CLI under sudo is not waited for at the end of root's own timeout. */
+const SUDO_RESERVE_MS = 500;
+
 /** What this host's CLI says of the dqlite leader, for a check that only reports it. */
 export type LeaderAnswer = { kind: 'leader'; address: string } | { kind: 'no-cli' } | { kind: 'unknown'; why: string };
 
@@ -285,11 +288,12 @@ export type LeaderAnswer = { kind: 'leader'; address: string } | { kind: 'no-cli
  * info.yaml records it. The v1 CLI blocks for good once quorum is gone, and the key stays root's:
  * neither may cost a check that only names the leader its own verdict, so both are answers.
  */
-export async function askLeader(bin: string, backend: string, budgetMs: number, signal: AbortSignal): Promise<LeaderAnswer> {
-  const cli: DqliteCli = { bin, backend, database: DQLITE_DATABASE, sudo: false };
+export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortSignal): Promise<LeaderAnswer> {
   const plan = planCli(cli, localCliFiles(cli));
   if (!plan.asked) return plan.why.startsWith('no dqlite CLI') ? { kind: 'no-cli' } : { kind: 'unknown', why: `not asked: ${plan.why}` };
-  const answer = await askCli(localRunner, plan.argv('leader'), budgetMs, signal);
+  // Under sudo, root's timeout ends the CLI at SUDO_CLI_SECONDS: stop waiting before it does.
+  const budget = cli.sudo ? Math.min(budgetMs, SUDO_CLI_SECONDS * 1000 - SUDO_RESERVE_MS) : budgetMs;
+  const answer = await askCli(cli.sudo ? sudoRunner() : localRunner, plan.argv('leader'), budget, signal);
   switch (answer.kind) {
     case 'answer': {
       const address = answer.out.trim().split('\n').pop()?.trim();

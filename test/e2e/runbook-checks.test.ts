@@ -98,8 +98,9 @@ describe('check_leases beside a real dqlite', () => {
       try {
         const backend = dq.nodes[0]!.backend;
         const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
-        const args = [...kc(), '--state-file', state, '--dqlite-bin', DQLITE_CLI, '--dqlite-backend', backend, '-t', '6'];
-        const up = await runBuilt('check_leases', args);
+        // --dqlite-backend: check_leases' old name for --backend-dir, still taken.
+        const args = (dir = '--backend-dir') => [...kc(), '--state-file', state, '--dqlite-bin', DQLITE_CLI, dir, backend, '-t', '6'];
+        const up = await runBuilt('check_leases', args());
         expect(up.code).toBe(0);
         expect(up.stdout).toContain(`dqlite leader: ${dq.leader()!.address}`);
         await dq.nodes[1]!.stop();
@@ -108,7 +109,7 @@ describe('check_leases beside a real dqlite', () => {
         await dq.until(() => dq.cli(dq.nodes[0]!, '.leader', 2000) === '', 30_000, 'the CLI to find no leader');
         c.api.clear('leases');
         c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03', { renewedAgo: 300 }));
-        const lost = await runBuilt('check_leases', args);
+        const lost = await runBuilt('check_leases', args('--dqlite-backend'));
         expect(lost.code).toBe(2);
         expect(lost.first).toMatch(/^LEASES CRITICAL - .*no kube-scheduler is leading/);
         expect(lost.first).toContain('dqlite unknown');
