@@ -10,6 +10,7 @@ import { isReady } from '../lib/k8s/ready.ts';
 import type { LogLine } from '../lib/logs/logline.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
 import { nodeName } from '../lib/names.ts';
+import { restartSequence } from '../lib/runbook.ts';
 import { dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { logOptions, windowOf, type LogArgs, type Window } from '../lib/options/log.ts';
@@ -137,9 +138,7 @@ export function evaluate(f: PreflightFacts, node: string, settle: number, critic
   if (v.findings.length) v.detail('Restart a non-leader node first where possible; leadership moves when this node restarts.');
   v.detail(
     `Sequence (serial: 1, one node at a time):`,
-    `  kubectl cordon ${node}`,
-    `  ssh ${node} sudo systemctl restart snap.microk8s.daemon-kubelite.service`,
-    `  kubectl wait node/${node} --for=condition=Ready --timeout=120s; kubectl uncordon ${node}`,
+    ...restartSequence(node, { dqliteFirst: false }),
     '  wait until observedGeneration matches generation (check_observed_generation OK) and this check is OK again before the next node.',
   );
   return v.findings.length

@@ -9,16 +9,25 @@ export const HOLD_RESTARTS =
 /** "Delete stale jobs and other high-churn objects", as commands that work on a real API server. */
 export const CUT_WRITE_LOAD = 'Cut the write load: delete finished Jobs (check_stale_jobs lists them) and old BackOff events.';
 
-/**
- * "Restart k8s-dqlite independently ... before restarting kubelite": k8s-dqlite first clears
- * kine's broken connection state; kubelite then connects to a clean session. One node at a time.
- */
-export function restartSequence(node: string): string[] {
+/** How one node's restart ends: by default when it is Ready again, uncordoned. */
+export interface RestartSteps {
+  /**
+   * "Restart k8s-dqlite independently ... before restarting kubelite": k8s-dqlite first clears
+   * kine's broken connection state, so kubelite then connects to a clean session. Without it, a
+   * plain kubelite restart (the gate's).
+   */
+  dqliteFirst?: boolean;
+  /** The last step instead of waiting for Ready and uncordoning at once. */
+  finally?: string;
+}
+
+/** The runbook's restart of one node, in its order; the one place every check's advice takes it from. */
+export function restartSequence(node: string, { dqliteFirst = true, finally: last }: RestartSteps = {}): string[] {
   return [
-    `  ssh ${node} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10`,
+    ...(dqliteFirst ? [`  ssh ${node} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10`] : []),
     `  kubectl cordon ${node}`,
     `  ssh ${node} sudo systemctl restart snap.microk8s.daemon-kubelite.service`,
-    `  kubectl wait node/${node} --for=condition=Ready --timeout=120s; kubectl uncordon ${node}`,
+    `  ${last ?? `kubectl wait node/${node} --for=condition=Ready --timeout=120s; kubectl uncordon ${node}`}`,
   ];
 }
 
@@ -40,9 +49,8 @@ export const BETWEEN_RESTARTS = 'Do not restart kubelite on another node until e
 export const FROZEN_WATCH_CACHE = [
   'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
   'On that node, non-dqlite-leader nodes first, one at a time:',
-  '  kubectl cordon <node>',
-  '  sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10',
-  '  sudo systemctl restart snap.microk8s.daemon-kubelite.service',
-  '  run this check again (--server https://<node>:16443); uncordon only when it is OK.',
+  ...restartSequence('<node>', {
+    finally: 'run this check again (--server https://<node>:16443); kubectl uncordon <node> only when it is OK.',
+  }),
   "Restarting kubelite alone rebuilds a cache that freezes again while kine's feed is broken. This check changes nothing.",
 ];

@@ -51,7 +51,8 @@ describe('check_watch_cache', () => {
     expect(Number(r.perf.rv_lag?.split(';')[0])).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/does not heal by itself/);
     expect(r.stdout).toMatch(
-      /restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n.*restart snap\.microk8s\.daemon-kubelite\.service/,
+      // The runbook's order, as every check gives it: k8s-dqlite, 10 s, cordon, kubelite, uncordon only when OK.
+      /restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n.*kubectl cordon <node>\n.*restart snap\.microk8s\.daemon-kubelite\.service\n.*kubectl uncordon <node> only when it is OK/,
     );
     expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
   });
