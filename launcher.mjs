@@ -1,5 +1,10 @@
 // The POSIX sh launcher of every check: finds a Node >= 22 runtime, serves a shared cycle's answer
 // (docs/poll-cycle.md), and runs the check's bundle with its heap flags.
+// The cycle's protocol, shared with cli/cycle.ts (plain data; Node strips its types).
+import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT } from './lib/cycle-protocol.ts';
+
+/** The environment recorded with a command line, as printf's words: "NAME=${NAME-}" each. */
+const environmentWords = CYCLE_ENVIRONMENT.map((name) => `"${name}=\${${name}-}"`).join(' ');
 
 /**
  * Where the bundles are. From source (`make install`, dist/) they sit beside the launcher in
@@ -64,9 +69,9 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
   if [ -n "$cache_base" ] && centis "$timeout" && t_cs=$cs && clock && asked=$cs &&
     read -r boot </proc/sys/kernel/random/boot_id && { [ -d "$cycle_dir/claims" ] || mkdir -p -m 700 "$cycle_dir/known" "$cycle_dir/results" "$cycle_dir/claims" 2>/dev/null; } &&
     [ -O "$cycle_dir" ] && command -v sha256sum >/dev/null 2>&1; then
-    # The command line with what else changes its answer (cli/cycle.ts, ENVIRONMENT): the working
+    # The command line with what else changes its answer (lib/cycle-protocol.ts): the working
     # directory (a relative --cert) and the environment a check reads.
-    record() { printf '%s\\0' "PWD=$PWD" "PATH=\${PATH-}" "KUBECONFIG=\${KUBECONFIG-}" "HOME=\${HOME-}" "XDG_STATE_HOME=\${XDG_STATE_HOME-}" "SSH_AUTH_SOCK=\${SSH_AUTH_SOCK-}" "TZ=\${TZ-}" "${command}" "$@"; }
+    record() { printf '%s\\0' ${environmentWords} "${command}" "$@"; }
     key=$(record "$@" | sha256sum) && key=\${key%% *}
     # Asked for now, with this maximum age: a shared run answers the command lines asked for lately.
     { printf '%s\\n' "$max" && record "$@"; } >"$cycle_dir/known/$key"
@@ -76,7 +81,7 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
     serve() {
       [ -r "$answer" ] || return 0
       {
-        IFS=' ' read -r magic a_boot start code format lines && [ "$magic" = microk8s-checks-answer/2 ] && [ "$a_boot" = "$boot" ] || return 0
+        IFS=' ' read -r magic a_boot start code format lines && [ "$magic" = ${ANSWER_MAGIC} ] && [ "$a_boot" = "$boot" ] || return 0
         case $start:$lines in *[!0-9:]* | :* | *: | 0?*:* | *:0*) return 0 ;; esac
         case $code in [0-3]) ;; *) return 0 ;; esac
         clock && [ "$start" -le "$cs" ] && [ $((asked - start)) -lt $((max * 100)) ] || return 0
@@ -89,7 +94,7 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
 "
           i=$((i + 1))
         done
-        IFS= read -r end && [ "$end" = "end $key" ] || return 0
+        IFS= read -r end && [ "$end" = "${ANSWER_END} $key" ] || return 0
         trap '' TERM INT HUP
         # A state kept for the next run (check_leases, check_pod_restarts) counts once it is served.
         if [ -n "$pending" ] && [ -f "$pending" ]; then mv -f -- "$pending" "$target" 2>/dev/null; fi

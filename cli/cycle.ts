@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { linkSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { REGISTRY } from '../checks/registry.ts';
+import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT } from '../lib/cycle-protocol.ts';
 import { UsageError } from '../lib/errors.ts';
 import { writeFileAtomic } from '../lib/files.ts';
 import { silentLogger } from '../lib/log.ts';
@@ -18,19 +19,8 @@ import type { Outcome } from '../lib/plugin/verdict.ts';
 import { shareReads } from '../lib/shared-reads.ts';
 import { writeState } from '../lib/state.ts';
 
-/**
- * What besides its command line changes a check's answer, recorded first with each command line
- * by the launcher: the working directory (a relative --cert or --state-file), where its commands
- * are found, the default kubeconfig and state files, the SSH agent, the local time zone. A run
- * answers only command lines asked for in its own directory and environment.
- */
-const ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STATE_HOME', 'SSH_AUTH_SOCK', 'TZ'];
-
 /** A command line not asked for in this many of its cycles is no longer evaluated. */
 const KNOWN_FOR_CYCLES = 3;
-
-/** The answer file's first word; the launcher serves no other (launcher.mjs, serve). */
-const MAGIC = 'microk8s-checks-answer/2';
 
 /**
  * The boot clock in hundredths of a second, as the launcher reads it (/proc/uptime): it never
@@ -81,8 +71,8 @@ function knownCommands(dir: string): Known[] {
       // A name that is not its record's hash is not the launcher's (or is being rewritten): skipped.
       if (key !== name || record.length === 0 || record[record.length - 1] !== 0) continue;
       const fields = record.subarray(0, -1).toString('utf8').split('\0');
-      const env = fields.splice(0, ENVIRONMENT.length);
-      if (env.some((field, i) => field !== `${ENVIRONMENT[i]}=${process.env[ENVIRONMENT[i]!] ?? ''}`)) continue;
+      const env = fields.splice(0, CYCLE_ENVIRONMENT.length);
+      if (env.some((field, i) => field !== `${CYCLE_ENVIRONMENT[i]}=${process.env[CYCLE_ENVIRONMENT[i]!] ?? ''}`)) continue;
       known.push({ key, argv: fields, maxAge, askedMs });
     } catch {
       // Gone meanwhile (another run dropped it): nothing to answer.
@@ -97,7 +87,7 @@ function answeredAt(dir: string, key: string, boot: string): number | undefined 
     const [magic, answerBoot, start] = readFileSync(join(dir, 'results', key), 'latin1')
       .split('\n', 1)[0]!
       .split(' ');
-    return magic === MAGIC && answerBoot === boot ? Number(start) : undefined;
+    return magic === ANSWER_MAGIC && answerBoot === boot ? Number(start) : undefined;
   } catch {
     return undefined;
   }
@@ -152,15 +142,14 @@ function stale(file: string, now: { boot: string; cs: number }): boolean {
   }
 }
 
-/**
- * The answer file: "<magic> <boot id> <begun, boot clock cs> <exit code> <format> <lines>", the
- * pending state to make current when it is served and where (or two empty lines), the output
- * exactly as the check prints it, and "end <key>": a file cut short is never served.
- */
+/** The answer file (lib/cycle-protocol.ts): the output exactly as the check prints it, whole. */
 function writeAnswer(dir: string, key: string, head: string, text: string, pending?: { from: string; to: string }): void {
   const body = text.endsWith('\n') ? text : `${text}\n`;
   const lines = body.split('\n').length - 1;
-  writeFileAtomic(join(dir, 'results', key), `${head} ${lines}\n${pending?.from ?? ''}\n${pending?.to ?? ''}\n${body}end ${key}\n`);
+  writeFileAtomic(
+    join(dir, 'results', key),
+    `${head} ${lines}\n${pending?.from ?? ''}\n${pending?.to ?? ''}\n${body}${ANSWER_END} ${key}\n`,
+  );
 }
 
 export async function runCycle(argv: string[]): Promise<never> {
@@ -239,7 +228,7 @@ export async function runCycle(argv: string[]): Promise<never> {
       });
       try {
         const format = prepared.args.format;
-        const head = `${MAGIC} ${begun.boot} ${begun.cs} ${outcome.state} ${format}`;
+        const head = `${ANSWER_MAGIC} ${begun.boot} ${begun.cs} ${outcome.state} ${format}`;
         writeAnswer(dir, key, head, render(outcome, format, prepared.args['max-long-output']), pending);
       } catch {
         // An answer that cannot be written is simply not there: that launcher runs its check itself.

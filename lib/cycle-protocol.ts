@@ -1,0 +1,19 @@
+// The shared poll cycle's protocol between the launcher's shell and `microk8s-checks cycle`
+// (docs/poll-cycle.md): launcher.mjs writes its shell from these, cli/cycle.ts reads and
+// writes by them, so the two cannot drift apart. Plain data, no imports: the build loads it.
+
+/**
+ * What besides its command line changes a check's answer, recorded first with each command line
+ * by the launcher, in this order: the working directory (a relative --cert or --state-file), where
+ * its commands are found, the default kubeconfig and state files, the SSH agent, the local time
+ * zone. A run answers only command lines asked for in its own directory and environment.
+ */
+export const CYCLE_ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STATE_HOME', 'SSH_AUTH_SOCK', 'TZ'];
+
+/**
+ * An answer file: a head line "<ANSWER_MAGIC> <boot id> <begun, boot clock cs> <exit code> <format>
+ * <lines>", the pending state file and where it goes (or two empty lines), the output, and
+ * "<ANSWER_END> <key>" last: a file cut short is never served. The launcher serves no other magic.
+ */
+export const ANSWER_MAGIC = 'microk8s-checks-answer/2';
+export const ANSWER_END = 'end';
