@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, type CacheFacts } from '../../checks/watch-cache.ts';
-import { Range } from '../../lib/plugin/range.ts';
-import { formatPerfdata } from '../../lib/plugin/perfdata.ts';
+import { evaluate, type CacheFacts } from '../../../checks/watch-cache.ts';
+import { Range } from '../../../lib/plugin/range.ts';
+import { formatPerfdata } from '../../../lib/plugin/perfdata.ts';
 
 const T = Date.parse('2026-11-28T03:00:00Z');
 const list = (rv: string | undefined, leases: Record<string, { renewed?: number; created?: number }>) => ({

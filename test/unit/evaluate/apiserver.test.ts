@@ -1,0 +1,47 @@
+// The check's judging from plain facts (no API server, journal, sshd or systemd needed): what is
+// asserted is what a user sees, the state, the first line's summary and the perfdata.
+import { describe, expect, it } from 'vitest';
+import * as apiserver from '../../../checks/apiserver.ts';
+import { State } from '../../../lib/plugin/state.ts';
+import { r } from './helpers.ts';
+
+describe('apiserver', () => {
+  const answer = (status: number, text: string) => ({ status, text, contentType: 'text/plain; charset=utf-8', ms: 12 });
+  const report = (endpoint: string, lines: string[], passed = true) =>
+    `${lines.join('\n')}\n${endpoint} check ${passed ? 'passed' : 'failed'}\n`;
+
+  it('reads the verbose report; anything else is no report', () => {
+    expect(apiserver.parseHealth('readyz', report('readyz', ['[+]ping ok', '[-]etcd failed: reason withheld'], false))).toEqual({
+      passed: false,
+      checks: 2,
+      failed: [{ name: 'etcd', why: 'failed: reason withheld' }],
+    });
+    expect(apiserver.parseHealth('readyz', 'ok')).toBeUndefined();
+    expect(apiserver.parseHealth('livez', report('readyz', ['[+]ping ok']))).toBeUndefined();
+  });
+
+  it('a failing sub-check is CRITICAL; a slow readyz is judged by -w/-c; 403 is UNKNOWN with the RBAC fix', () => {
+    const ok = answer(200, report('readyz', ['[+]ping ok']));
+    const live = answer(200, report('livez', ['[+]ping ok']));
+    expect(apiserver.evaluate({ server: 's', readyz: { ...ok, ms: 2500 }, livez: live }, r('1'), r('5')).state).toBe(State.WARNING);
+    const down = apiserver.evaluate(
+      { server: 's', readyz: answer(500, report('readyz', ['[-]etcd failed: reason withheld'], false)), livez: live },
+      r('1'),
+      r('5'),
+    );
+    expect([down.state, down.summary]).toEqual([State.CRITICAL, 'not ready: [-]etcd failed: reason withheld (readyz 0.012 s)']);
+    // A [-] line is a failed sub-check even in a 200 that says "passed" (a proxy rewriting the status).
+    const contradicted = apiserver.evaluate(
+      { server: 's', readyz: answer(200, report('readyz', ['[+]ping ok', '[-]etcd failed: reason withheld'])), livez: live },
+      r('1'),
+      r('5'),
+    );
+    expect([contradicted.state, contradicted.summary]).toEqual([
+      State.CRITICAL,
+      'not ready: [-]etcd failed: reason withheld (readyz 0.012 s)',
+    ]);
+    const forbidden = apiserver.evaluate({ server: 's', readyz: answer(403, '{}'), livez: live }, r('1'), r('5'));
+    expect(forbidden.state).toBe(State.UNKNOWN);
+    expect(forbidden.summary).toMatch(/nrpe\/rbac\.yaml/);
+  });
+});

@@ -1,0 +1,39 @@
+// The check's judging from plain facts (no API server, journal, sshd or systemd needed): what is
+// asserted is what a user sees, the state, the first line's summary and the perfdata.
+import { describe, expect, it } from 'vitest';
+import * as calico from '../../../checks/calico-routes.ts';
+import { State } from '../../../lib/plugin/state.ts';
+import { RouteTable } from '../../../lib/sources/routes.ts';
+import { r } from './helpers.ts';
+
+describe('calico-routes', () => {
+  const table = new RouteTable([
+    { type: 'blackhole', dst: '10.1.22.0/26' },
+    { dst: '10.1.22.7', dev: 'cali0c9f8bc5a1b' },
+  ]);
+  const facts = (pods: calico.PodOnNode[], ready = true): calico.RouteFacts => ({
+    node: 'node1',
+    ifacePrefix: 'cali',
+    minAge: 30,
+    pods,
+    calico: [{ name: 'calico-node-cp8hh', ready, restarts: 2 }],
+    table,
+  });
+
+  it('a pod whose /32 falls in the blackhole is CRITICAL by default', () => {
+    const o = calico.evaluate(facts([{ namespace: 'web', name: 'api', ips: ['10.1.22.9'] }]), undefined, r('0'));
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toBe(
+      '1 of 1 Running pod on node1 without a host route through its veth (older than 30s), calico-node Ready (2 restarts)',
+    );
+    expect(o.details[0]).toMatch(/falls into blackhole 10\.1\.22\.0\/26/);
+  });
+
+  it('calico-node not Ready is CRITICAL even with every route in place', () => {
+    const o = calico.evaluate(facts([], false), undefined, r('0'));
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      '0 of 0 Running pods on node1 without a host route through its veth, calico-node calico-node-cp8hh on node1 is not Ready',
+    ]);
+  });
+});

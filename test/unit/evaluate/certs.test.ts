@@ -1,0 +1,61 @@
+// The check's judging from plain facts (no API server, journal, sshd or systemd needed): what is
+// asserted is what a user sees, the state, the first line's summary and the perfdata.
+import { describe, expect, it } from 'vitest';
+import * as certs from '../../../checks/certs.ts';
+import { State } from '../../../lib/plugin/state.ts';
+import { NOW, r, perf } from './helpers.ts';
+
+describe('certs', () => {
+  const cert = (where: string, days: number) => ({
+    where,
+    subject: 'CN=x',
+    issuer: 'CN=ca',
+    notBefore: NOW - 86_400_000,
+    notAfter: NOW + days * 86_400_000 + 3_600_000,
+  });
+
+  it('the soonest decides, by -w/-c as lower bounds; each certificate is its own metric', () => {
+    const o = certs.evaluate({ now: NOW, certs: [cert('/c/ca.crt', 3000), cert('/c/server.crt', 20)], unreadable: [] }, r('30:'), r('7:'));
+    expect(o.state).toBe(State.WARNING);
+    expect(o.summary).toBe('/c/server.crt expires in 20 days (2 certificates, soonest /c/server.crt in 20 days)');
+    expect(perf(o)).toMatchObject({ min_days: '20;30:;7:', days_ca: '3000', days_server: '20' });
+    expect(o.details).toContain(
+      '  renew: sudo microk8s refresh-certs --cert server.crt (the same CA, restarts kubelite and cluster-agent)',
+    );
+  });
+
+  it('expired is CRITICAL; an unreadable certificate is UNKNOWN beside it, never dropped', () => {
+    const o = certs.evaluate(
+      { now: NOW, certs: [cert('served by 10.0.0.12:16443', -3)], unreadable: [{ where: '/c/kubelet.crt', why: 'no such file' }] },
+      r('30:'),
+      r('7:'),
+    );
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^served by 10\.0\.0\.12:16443 expired 3 days ago, \/c\/kubelet\.crt: no such file/);
+  });
+
+  it('a certificate not valid yet is CRITICAL however many days it has left', () => {
+    const early = { ...cert('/b/cluster.crt', 3650), notBefore: Date.parse('2035-01-01T00:00:00Z') };
+    const o = certs.evaluate({ now: NOW, certs: [cert('/c/ca.crt', 3000), early], unreadable: [] }, r('30:'), r('7:'));
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toBe('/b/cluster.crt not valid until 2035-01-01T00:00:00Z (2 certificates, soonest /c/ca.crt in 3000 days)');
+  });
+
+  it('names what refresh-certs really renews for each certificate', () => {
+    const front = '/var/snap/microk8s/current/certs/front-proxy-ca.crt';
+    expect(certs.remedy(front)).toBe(
+      `refresh-certs makes it only when it is missing: move it aside (sudo mv ${front} ${front}.old), then sudo microk8s refresh-certs --cert ca.crt (a new CA: every other node must then leave and re-join). --cert front-proxy-client.crt signs with the old one`,
+    );
+    expect(certs.remedy('/x/ca.crt')).toMatch(
+      /--cert ca\.crt .*which also renews server\.crt, front-proxy-client\.crt and the component client certificates, not front-proxy-ca\.crt$/,
+    );
+    expect(certs.remedy('/x/front-proxy-client.crt')).toMatch(/--cert front-proxy-client\.crt/);
+    expect(certs.remedy('/x/kubelet.crt')).toMatch(
+      /^refresh-certs has no --cert for kubelet\.crt: sudo microk8s refresh-certs --cert ca\.crt/,
+    );
+    expect(certs.remedy('/var/snap/microk8s/current/var/kubernetes/backend/cluster.crt')).toMatch(
+      /^refresh-certs does not renew it: every control-plane node shares this dqlite certificate/,
+    );
+    expect(certs.remedy('/etc/ssl/other.crt')).toBe('renew it where it was issued');
+  });
+});

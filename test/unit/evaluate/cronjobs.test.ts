@@ -1,0 +1,108 @@
+// The check's judging from plain facts (no API server, journal, sshd or systemd needed): what is
+// asserted is what a user sees, the state, the first line's summary and the perfdata.
+import { describe, expect, it } from 'vitest';
+import * as cronjobs from '../../../checks/cronjobs.ts';
+import { State } from '../../../lib/plugin/state.ts';
+import { r, perf } from './helpers.ts';
+
+describe('cronjobs', () => {
+  const T = Date.parse('2026-11-28T12:40:30Z');
+  const job = (o: Partial<cronjobs.CronJobFacts>): cronjobs.CronJobFacts => ({
+    namespace: 'ops',
+    name: 'j',
+    schedule: '*/5 * * * *',
+    suspended: false,
+    created: T - 86_400_000,
+    active: [],
+    ...o,
+  });
+
+  it('late past --grace and startingDeadlineSeconds; never scheduled counts from creation; suspended is skipped', () => {
+    const j = cronjobs.judge(
+      [
+        job({ name: 'late', lastSchedule: T - 2400_000 }),
+        job({ name: 'slack', lastSchedule: T - 600_000, startingDeadlineSeconds: 600 }),
+        job({ name: 'new', created: T - 60_000 }),
+        job({ name: 'never', created: T - 3600_000 }),
+        job({ name: 'off', suspended: true, lastSchedule: T - 86_400_000 }),
+      ],
+      T,
+      180,
+      'UTC',
+    );
+    expect(j.late.map((l) => l.job.name)).toEqual(['late', 'never']);
+    expect(j.judged).toBe(4);
+  });
+
+  it('Forbid with a Job running is busy, not late; past its next run it is named; busy ones are no frozen controller', () => {
+    const busy = { concurrencyPolicy: 'Forbid', active: ['backup-29406720'] };
+    const o = cronjobs.evaluate(
+      [
+        job({ name: 'late', lastSchedule: T - 2400_000, lastSuccess: T - 2390_000 }),
+        job({ name: 'backup', schedule: '0 * * * *', lastSchedule: T - 2 * 3600_000 - 2430_000, ...busy }),
+        job({ name: 'fresh', schedule: '0 * * * *', lastSchedule: T - 2430_000, ...busy }),
+      ],
+      T,
+      180,
+      'UTC',
+      r('0'),
+    );
+    expect([o.state, o.summary]).toEqual([
+      State.WARNING,
+      "1 of 3 CronJobs late: ops/late (2 busy), Job running longer than its schedule's period: ops/backup",
+    ]);
+    expect(perf(o)).toMatchObject({ late: '1;0;;0;3', busy: '2;;;0;3' });
+    expect(o.details).toContain(
+      'busy ops/backup (0 * * * *): Job backup-29406720 still active, last scheduled 2h40m ago, a run was due 1h40m ago. concurrencyPolicy Forbid holds runs back until it ends: kubectl -n ops describe job backup-29406720',
+    );
+    // Allow (the default) with a Job running is judged as any other.
+    expect(cronjobs.judge([job({ lastSchedule: T - 2400_000, active: ['j-1'] })], T, 180, 'UTC').late).toHaveLength(1);
+  });
+
+  it('reads CRON_TZ=/TZ= prefixes and @every as Kubernetes does', () => {
+    const j = cronjobs.judge(
+      [
+        // 03:00 in Tokyo is 18:00 UTC the day before: last run 2026-11-27T18:00Z, next tomorrow.
+        job({ name: 'tokyo', schedule: 'CRON_TZ=Asia/Tokyo 0 3 * * *', lastSchedule: Date.parse('2026-11-27T18:00:00Z') }),
+        job({ name: 'every45', schedule: '@every 45m', lastSchedule: T - 2400_000 }),
+        job({ name: 'every30', schedule: '@every 30m', lastSchedule: T - 2400_000 }),
+      ],
+      T,
+      180,
+      'UTC',
+    );
+    expect(j.late.map((l) => l.job.name)).toEqual(['every30']);
+    expect(j.late[0]!.due).toBe(T - 600_000);
+    expect(j.unreadable).toEqual([]);
+  });
+
+  it('a lastScheduleTime ahead of this clock is said, WARNING, and not judged late', () => {
+    const o = cronjobs.evaluate([job({ name: 'skewed', lastSchedule: T + 7200_000 })], T, 180, 'UTC', r('0'));
+    expect([o.state, o.summary]).toEqual([State.WARNING, '0 of 1 CronJob late, last scheduled in the future: ops/skewed']);
+    expect(o.details[0]).toMatch(/^ops\/skewed: lastScheduleTime 2026-11-28T14:40:30Z is 2h ahead of this host's clock/);
+  });
+
+  it('one unreadable schedule is UNKNOWN for that one only: the others still decide, CRITICAL wins', () => {
+    const o = cronjobs.evaluate(
+      [
+        job({ name: 'a', lastSchedule: T - 3600_000 }),
+        job({ name: 'b', lastSchedule: T - 7200_000 }),
+        job({ name: 'odd', schedule: 'TZ=Mars/Olympus_Mons 0 * * * *', lastSchedule: T }),
+      ],
+      T,
+      180,
+      'UTC',
+      r('0'),
+    );
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(
+      /^2 of 3 CronJobs late: ops\/a, ops\/b, no CronJob was scheduled on time.*, ops\/odd: cannot read its schedule/,
+    );
+  });
+
+  it('an unreadable schedule is UNKNOWN naming the CronJob', () => {
+    const o = cronjobs.evaluate([job({ name: 'odd', schedule: '61 * * * *', lastSchedule: T })], T, 180, 'UTC', r('0'));
+    expect(o.state).toBe(State.UNKNOWN);
+    expect(o.summary).toMatch(/ops\/odd: cannot read its schedule/);
+  });
+});

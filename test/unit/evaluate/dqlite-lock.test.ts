@@ -1,0 +1,34 @@
+// The check's judging from plain facts (no API server, journal, sshd or systemd needed): what is
+// asserted is what a user sees, the state, the first line's summary and the perfdata.
+import { describe, expect, it } from 'vitest';
+import * as lock from '../../../checks/dqlite-lock.ts';
+import { parseTextLine } from '../../../lib/logs/logline.ts';
+import { State } from '../../../lib/plugin/state.ts';
+import { NOW, r, perf } from './helpers.ts';
+
+describe('dqlite-lock', () => {
+  const win = { now: NOW, since: NOW - 300_000, seconds: 300, units: [] };
+  const line = (agoS: number, ident = 'k8s-dqlite') =>
+    parseTextLine(
+      `${new Date(NOW - agoS * 1000).toISOString()} node1 ${ident}[812]: time="x" level=error msg="error in txn: database is locked"`,
+      NOW,
+    );
+  const tally = (...ages: number[]) => {
+    const t = lock.fresh();
+    for (const a of ages) lock.count(t, line(a), win);
+    return t;
+  };
+
+  it('none is OK and says where it looked', () => {
+    const o = lock.evaluate(tally(), win, 'journal', r(lock.defaults.warning), r(lock.defaults.critical));
+    expect([o.state, o.summary]).toEqual([State.OK, "no 'database is locked' in the last 5m (journal)"]);
+    expect(perf(o)).toMatchObject({ locked: '0;5;50;0', locked_last_min: '0;;;0' });
+  });
+
+  it('a burst in the last minute is WARNING, rising, with the runbook advice', () => {
+    const o = lock.evaluate(tally(10, 20, 30, 40, 50, 55, 200), win, 'journal', r('5'), r('50'));
+    expect(o.state).toBe(State.WARNING);
+    expect(o.summary).toBe("7 'database is locked' lines in the last 5m (1.4/min, 6 in the last minute, rising)");
+    expect(o.details.join('\n')).toMatch(/Do not restart kubelite/);
+  });
+});

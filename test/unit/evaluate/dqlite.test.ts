@@ -1,0 +1,88 @@
+// The check's judging from plain facts (no API server, journal, sshd or systemd needed): what is
+// asserted is what a user sees, the state, the first line's summary and the perfdata.
+import { describe, expect, it } from 'vitest';
+import * as dqlite from '../../../checks/dqlite.ts';
+import { parseClusterAnswer } from '../../../lib/sources/dqlite-cluster.ts';
+import { State } from '../../../lib/plugin/state.ts';
+import { node } from '../../apiserver/objects.ts';
+import { r, asNodes } from './helpers.ts';
+
+describe('dqlite', () => {
+  it("reads the CLI's -f json answer (captured from Debian's v1 CLI) with the uint64 ID intact, and the tabular one", () => {
+    const json = '[\n\t{\n\t\t"ID": 3297041220608546238,\n\t\t"Address": "127.77.9.1:19001",\n\t\t"Role": 0\n\t}\n]\n';
+    expect(parseClusterAnswer(json)).toEqual([{ id: '3297041220608546238', address: '127.77.9.1:19001', role: 'voter' }]);
+    expect(parseClusterAnswer('2dc171858c3155be|127.77.9.1:19001|voter\n')).toEqual(parseClusterAnswer(json));
+  });
+
+  const member = (n: number, role: 'voter' | 'stand-by' | 'spare' = 'voter') => ({ id: `${n}`, address: `10.0.0.1${n}:19001`, role });
+  const facts = (unreachable: string[], over: Partial<dqlite.DqliteFacts> = {}): dqlite.DqliteFacts => {
+    const members = over.members ?? [member(1), member(2), member(3)];
+    return {
+      members,
+      from: 'the dqlite CLI (the leader)',
+      duplicates: 0,
+      self: '10.0.0.11:19001',
+      leader: { kind: 'known', address: '10.0.0.11:19001' },
+      notes: [],
+      probes: new Map(members.map((m) => [m.address, unreachable.includes(m.address) ? { ok: false, why: 'ECONNREFUSED' } : { ok: true }])),
+      ...over,
+    };
+  };
+  const judge = (f: dqlite.DqliteFacts) => dqlite.evaluate(f, r(dqlite.defaults.warning));
+
+  it('three reachable voters with a leader is OK', () => {
+    const o = judge(facts([]));
+    expect([o.state, o.summary]).toEqual([State.OK, '3 voters, leader 10.0.0.11:19001, 0 unreachable']);
+  });
+
+  it('two voters unreachable of three is quorum lost: CRITICAL first', () => {
+    const o = dqlite.evaluate(facts(['10.0.0.12:19001', '10.0.0.13:19001']), r('0'));
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^quorum lost: 1 of 3 voters reachable, 2 needed/);
+  });
+
+  it('nothing to judge is UNKNOWN: no member, no voter', () => {
+    expect(judge(facts([], { members: [], from: '/b/cluster.yaml' }))).toMatchObject({
+      state: State.UNKNOWN,
+      summary: expect.stringMatching(/^\/b\/cluster\.yaml lists no member/),
+    });
+    expect(judge(facts([], { members: [member(1, 'spare'), member(2, 'spare')] }))).toMatchObject({
+      state: State.UNKNOWN,
+      summary: expect.stringMatching(/^no voter among 2 members/),
+    });
+  });
+
+  it('the leader not asked (no key access) is no failure by itself; a CLI that failed is UNKNOWN', () => {
+    const o = judge(facts([], { leader: { kind: 'not-asked', why: 'no read access to /b/cluster.key' } }));
+    expect([o.state, o.summary]).toEqual([State.OK, '3 voters, leader not asked, 0 unreachable']);
+    expect(o.details).toContain('leader not asked: no read access to /b/cluster.key');
+    expect(judge(facts([], { leader: { kind: 'failed', why: 'sudo: a password is required' } })).state).toBe(State.UNKNOWN);
+  });
+
+  it("a CLI with no answer in time is WARNING, leader unknown; the CLI's own no-leader answer is quorum lost", () => {
+    const slow = judge(facts([], { leader: { kind: 'no-answer', seconds: 9.2 } }));
+    expect([slow.state, slow.summary]).toEqual([
+      State.WARNING,
+      'the dqlite CLI gave no answer in 9.2s: leader unknown (3 voters, leader unknown, 0 unreachable)',
+    ]);
+    const none = judge(facts([], { leader: { kind: 'none', text: 'no available dqlite leader server found' } }));
+    expect(none.state).toBe(State.CRITICAL);
+    expect(none.summary).toMatch(/^quorum lost: the dqlite CLI found no leader/);
+  });
+
+  it('a member is stale only when it matches no Node address and does not answer; loopback members are this node', () => {
+    const nodes = asNodes([node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' })]);
+    expect(judge(facts([], { nodes })).state).toBe(State.OK);
+    const gone = judge(facts(['10.0.0.13:19001'], { nodes }));
+    expect(gone.summary).toMatch(/1 member with no matching node: 10\.0\.0\.13:19001/);
+    const single = { id: '1', address: '127.0.0.1:19001', role: 'voter' as const };
+    const o = judge(facts([], { members: [single], self: '127.0.0.1:19001', leader: { kind: 'known', address: single.address }, nodes }));
+    expect([o.state, o.summary]).toEqual([State.OK, '1 voter, leader 127.0.0.1:19001, 0 unreachable']);
+  });
+
+  it('fewer than three voters with two or more members: WARNING, no fault tolerance', () => {
+    const o = judge(facts([], { members: [member(1), member(2, 'spare')] }));
+    expect(o.state).toBe(State.WARNING);
+    expect(o.summary).toMatch(/^no fault tolerance: 1 voter among 2 members, one failure stops every write/);
+  });
+});

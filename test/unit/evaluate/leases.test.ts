@@ -1,0 +1,32 @@
+// The check's judging from plain facts (no API server, journal, sshd or systemd needed): what is
+// asserted is what a user sees, the state, the first line's summary and the perfdata.
+import type { V1Lease } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import * as leases from '../../../checks/leases.ts';
+import { State } from '../../../lib/plugin/state.ts';
+import { lease } from '../../apiserver/objects.ts';
+
+describe('leases', () => {
+  const now = Date.now();
+  const pair = (kcm: object, sched: object) =>
+    [lease('kube-controller-manager', 'k8s01', kcm), lease('kube-scheduler', 'k8s02', sched)] as unknown as V1Lease[];
+
+  it('held leases are OK and name the leaders', () => {
+    const o = leases.evaluate({ leases: pair({}, {}), dqlite: { leader: '10.0.0.13:19001', node: 'k8s03' } }, now);
+    expect([o.state, o.summary]).toEqual([State.OK, 'leaders: kcm k8s01, scheduler k8s02, dqlite k8s03']);
+  });
+
+  it('an expired lease is CRITICAL; transitions grown since the last run are WARNING', () => {
+    const o = leases.evaluate(
+      {
+        leases: pair({ renewedAgo: 600, duration: 60 }, { transitions: 14 }),
+        before: { 'kube-controller-manager': 12, 'kube-scheduler': 12 },
+      },
+      now,
+    );
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(
+      /^leaders: kcm k8s01, scheduler k8s02, kcm lease expired \(renewed 10m ago, duration 60s\): no kube-controller-manager is leading, scheduler leadership changed 2 times since the last run$/,
+    );
+  });
+});

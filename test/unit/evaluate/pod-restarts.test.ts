@@ -1,0 +1,52 @@
+// The check's judging from plain facts (no API server, journal, sshd or systemd needed): what is
+// asserted is what a user sees, the state, the first line's summary and the perfdata.
+import { describe, expect, it } from 'vitest';
+import * as restarts from '../../../checks/pod-restarts.ts';
+import { State } from '../../../lib/plugin/state.ts';
+import { NOW, r, perf } from './helpers.ts';
+
+describe('pod-restarts', () => {
+  const t = (key: string, n: number, crashLooping = false): restarts.Troubled => ({
+    key,
+    namespace: 'web',
+    pod: key.split('/')[0]!,
+    container: 'app',
+    restarts: n,
+    crashLooping,
+  });
+
+  it('counts pods whose containers restarted since the previous run; a new container counts from zero', () => {
+    const o = restarts.evaluate(
+      {
+        now: NOW,
+        pods: 10,
+        troubled: [t('a/app', 9), t('b/app', 2), t('c/app', 1)],
+        before: { at: NOW - 300_000, counts: { 'a/app': 4, 'b/app': 2 } },
+      },
+      r('0'),
+    );
+    expect([o.state, o.summary]).toEqual([State.WARNING, '2 pods restarted since the previous run 5m ago: web/a, web/c']);
+    expect(perf(o).restarted).toBe('2;0;;0;10');
+  });
+
+  it('a count that went down on the same UID was reset: its new value is growth, and 0 is none', () => {
+    const o = restarts.evaluate(
+      {
+        now: NOW,
+        pods: 3,
+        troubled: [t('a/app', 3), t('b/app', 5)],
+        before: { at: NOW - 60_000, counts: { 'a/app': 40, 'b/app': 5, 'c/app': 7 } },
+      },
+      r('0'),
+    );
+    expect([o.state, o.summary]).toEqual([State.WARNING, '1 pod restarted since the previous run 1m ago: web/a']);
+    expect(o.details[0]).toBe('web/a container app: restarts 40 -> 3 (the count was reset: 3 new)');
+    expect([restarts.growth(40, 3), restarts.growth(4, 9), restarts.growth(7, 0), restarts.growth(5, 5)]).toEqual([3, 5, 0, 0]);
+  });
+
+  it('the first run judges no growth (U) but still sees CrashLoopBackOff', () => {
+    const o = restarts.evaluate({ now: NOW, pods: 3, troubled: [t('a/app', 30, true)] }, r('0'));
+    expect(o.state).toBe(State.WARNING);
+    expect(perf(o).restarted).toBe('U;;;0;3');
+  });
+});

@@ -1,0 +1,60 @@
+// The check's judging from plain facts (no API server, journal, sshd or systemd needed): what is
+// asserted is what a user sees, the state, the first line's summary and the perfdata.
+import type { V1Lease } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import * as lock from '../../../checks/dqlite-lock.ts';
+import * as kine from '../../../checks/kine-retries.ts';
+import * as preflight from '../../../checks/restart-preflight.ts';
+import { State } from '../../../lib/plugin/state.ts';
+import { lease, node } from '../../apiserver/objects.ts';
+import { r, asNodes } from './helpers.ts';
+
+describe('restart-preflight', () => {
+  const healthy = (): preflight.PreflightFacts => ({
+    now: Date.now(),
+    journals: [{ source: 'journal', tally: { lock: lock.fresh(), kine: kine.fresh(), lastStart: 0 } }],
+    leases: [lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01')] as unknown as V1Lease[],
+    nodes: asNodes([
+      node({ name: 'k8s01', ip: '10.0.0.11' }),
+      node({ name: 'k8s02', ip: '10.0.0.12' }),
+      node({ name: 'k8s03', ip: '10.0.0.13' }),
+    ]),
+    datastore: {
+      members: [1, 2, 3].map((n) => ({ id: `${n}`, address: `10.0.0.1${n}:19001`, role: 'voter' as const })),
+      from: 'the dqlite CLI (the leader)',
+      duplicates: 0,
+      leader: { kind: 'known', address: '10.0.0.11:19001' },
+      notes: [],
+      probes: new Map([1, 2, 3].map((n) => [`10.0.0.1${n}:19001`, { ok: true }])),
+    },
+    units: [{ facts: { units: [], nowUs: 1, at: 0, lastWords: new Map(), leftOut: [] } }],
+  });
+
+  it('a healthy cluster, a non-leader node: GO', () => {
+    const o = preflight.evaluate(healthy(), 'k8s02', 600, r('0'));
+    expect([o.state, o.summary]).toEqual([State.OK, 'GO: kubelite on k8s02 may be restarted']);
+  });
+
+  it('the leader node: GO with care (WARNING)', () => {
+    const o = preflight.evaluate(healthy(), 'k8s01', 600, r('0'));
+    expect(o.state).toBe(State.WARNING);
+    expect(o.summary).toBe(
+      'GO with care for k8s01: k8s01 holds the kube-controller-manager lease, k8s01 holds the kube-scheduler lease, k8s01 is the dqlite leader',
+    );
+  });
+
+  it('a recent kubelite start, a NotReady node or a journal it could not read: NO-GO', () => {
+    const f = healthy();
+    f.journals[0]!.tally!.lastStart = f.now - 60_000;
+    f.nodes[2] = asNodes([node({ name: 'k8s03', ip: '10.0.0.13', ready: false })])[0]!;
+    f.journals.push({ host: 'k8s02', source: 'journal', error: new Error('ssh: connection refused') });
+    const o = preflight.evaluate(f, 'k8s02', 600, r('0'));
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toBe('NO-GO for k8s02: kubelite restarted 1m ago (settle 10m) (+2 more)');
+    expect(o.details.slice(0, 3)).toEqual([
+      'kubelite restarted 1m ago (settle 10m)',
+      expect.stringMatching(/^k8s02: cannot tell \(/),
+      'node k8s03 is not Ready',
+    ]);
+  });
+});

@@ -1,0 +1,27 @@
+// The check's judging from plain facts (no API server, journal, sshd or systemd needed): what is
+// asserted is what a user sees, the state, the first line's summary and the perfdata.
+import { describe, expect, it } from 'vitest';
+import * as jobs from '../../../checks/stale-jobs.ts';
+import { State } from '../../../lib/plugin/state.ts';
+import { r, perf } from './helpers.ts';
+
+describe('stale-jobs', () => {
+  const tally = (complete: number, failed: number) => ({
+    jobs: complete + failed + 5,
+    cron: 1,
+    noTtl: complete,
+    byNamespace: new Map([['batch', { complete, failed }]]),
+  });
+
+  it('few finished Jobs are OK, with the scope in the summary', () => {
+    const o = jobs.evaluate(tally(3, 1), 3600, { only: [], excluded: ['kube-system'] }, r('50'), r('200'));
+    expect([o.state, o.summary]).toEqual([State.OK, '4 finished Jobs older than 1h outside kube-system (3 Complete, 1 Failed, of 9 Jobs)']);
+  });
+
+  it('past -c is CRITICAL and the clean-up names the worst namespace', () => {
+    const o = jobs.evaluate(tally(250, 10), 3600, { only: [], excluded: [] }, r('50'), r('200'));
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.details.join('\n')).toMatch(/kubectl -n batch delete job/);
+    expect(perf(o)).toMatchObject({ stale: '260;50;200;0', complete: '250;;;0', failed: '10;;;0' });
+  });
+});
