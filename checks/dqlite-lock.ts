@@ -6,7 +6,7 @@ import { formatDuration } from '../lib/duration.ts';
 import { judgeSources } from '../lib/logs/judge.ts';
 import { scanSources } from '../lib/logs/scan.ts';
 import { logOptions, windowOf, type LogArgs, type Window } from '../lib/options/log.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { Range, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -26,6 +26,15 @@ export interface Tally {
 }
 
 export const defaults = { warning: '5', critical: '50' };
+/** The defaults parsed: what check_restart_preflight judges with. */
+export const defaultLimits: Thresholds = { warning: Range.parse(defaults.warning), critical: Range.parse(defaults.critical) };
+
+/** One source's tally over a window of `seconds`. */
+export interface LockFacts {
+  tally: Tally;
+  seconds: number;
+  source: string;
+}
 
 export const fresh = (): Tally => ({ locked: 0, lastMinute: 0, unstamped: 0, bySource: new Map() });
 
@@ -40,8 +49,8 @@ export function count(t: Tally, line: LogLine, win: Window): void {
   if (!t.newest || (line.time ?? Infinity) >= (t.newest.time ?? -Infinity)) t.newest = line;
 }
 
-export function evaluate(t: Tally, win: Window, source: string, warning?: Range, critical?: Range): Outcome {
-  const minutes = win.seconds / 60;
+export function evaluate({ tally: t, seconds, source }: LockFacts, { warning, critical }: Thresholds): Outcome {
+  const minutes = seconds / 60;
   const perMin = t.locked / minutes;
   const v = new Verdict(check.name);
   v.measure({ label: 'locked', value: t.locked, min: 0 }, new ScalarContext(warning, critical));
@@ -59,7 +68,7 @@ export function evaluate(t: Tally, win: Window, source: string, warning?: Range,
       'Expect the rate to fall within 2-5 minutes; if it does not, or kine connections broke, see check_kine_retries.',
     );
   }
-  const window = formatDuration(win.seconds);
+  const window = formatDuration(seconds);
   // Lines without a time all count as the last minute: a trend from them would always rise.
   const trend = t.unstamped ? `no trend: ${plural(t.unstamped, 'line')} without a time` : trendOf(t.lastMinute, perMin, minutes);
   return v.outcome(
@@ -93,6 +102,6 @@ export const check: CheckDefinition<LogArgs> = {
   async run({ args, warning, critical, ...ctx }) {
     const win = windowOf(args);
     const results = await scanSources(args, win, ctx, { grep: LOCKED, fresh, count: (t, line) => count(t, line, win) });
-    return judgeSources(check.name, results, (t, source) => evaluate(t, win, source, warning, critical));
+    return judgeSources(check.name, results, (tally, source) => evaluate({ tally, seconds: win.seconds, source }, { warning, critical }));
   },
 };

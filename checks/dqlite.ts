@@ -10,7 +10,7 @@ import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { Range, type Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -67,6 +67,8 @@ export interface DqliteFacts {
 }
 
 export const defaults = { warning: '0' };
+/** The defaults parsed: what check_restart_preflight judges with. */
+export const defaultLimits: Thresholds = { warning: Range.parse(defaults.warning) };
 
 const PROBE_MS = 2000;
 /** Kept back from the CLI's share of -t: the verdict, and the Nodes' answer, still have to come. */
@@ -102,7 +104,7 @@ function leaderFindings(v: Verdict, leader: Leader, quorumLost: boolean): void {
   }
 }
 
-export function evaluate(f: DqliteFacts, warning?: Range, critical?: Range): Outcome {
+export function evaluate(f: DqliteFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);
   const { members, leader } = f;
   const voters = members.filter((m) => m.role === 'voter');
@@ -282,9 +284,9 @@ export const check: CheckDefinition<Args> = {
     ['check_dqlite --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', "other nodes' views over SSH (their probes start there)"],
   ],
   async run({ args, warning, critical, deadline, log }) {
-    if (!args.host?.length) return evaluate(await gather(args, deadline, log), warning, critical);
+    if (!args.host?.length) return evaluate(await gather(args, deadline, log), { warning, critical });
     return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) =>
-      evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal)), warning, critical),
+      evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal)), { warning, critical }),
     );
   },
 };

@@ -7,7 +7,7 @@ import { UsageError } from '../lib/errors.ts';
 import { judgeSources } from '../lib/logs/judge.ts';
 import { scanSources } from '../lib/logs/scan.ts';
 import { logOptions, windowOf, type LogArgs } from '../lib/options/log.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { Range, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -78,18 +78,30 @@ export function count(t: Tally, line: LogLine, budget: number): void {
   } else if (tries === 0 && /context (canceled|deadline exceeded)/.test(msg)) t.cancelled += n;
 }
 
-export interface Limits {
+export interface Limits extends Thresholds {
   budget: number;
   attemptWarning: number;
   socketErrorWarning: number;
-  warning?: Range;
-  critical?: Range;
+}
+
+/** The defaults parsed: what check_restart_preflight judges with. */
+export const defaultLimits: Limits = {
+  budget: defaults.budget,
+  attemptWarning: defaults.attemptWarning,
+  socketErrorWarning: defaults.socketErrorWarning,
+  warning: Range.parse(defaults.warning),
+  critical: Range.parse(defaults.critical),
+};
+
+/** One source's tally over a window of `seconds`. */
+export interface KineFacts {
+  tally: Tally;
+  seconds: number;
+  source: string;
 }
 
 export function evaluate(
-  t: Tally,
-  seconds: number,
-  source: string,
+  { tally: t, seconds, source }: KineFacts,
   { budget, attemptWarning, socketErrorWarning, warning, critical }: Limits,
 ): Outcome {
   const v = new Verdict(check.name);
@@ -157,6 +169,6 @@ export const check: CheckDefinition<Args> = {
       warning,
       critical,
     };
-    return judgeSources(check.name, results, (t, source) => evaluate(t, win.seconds, source, limits));
+    return judgeSources(check.name, results, (tally, source) => evaluate({ tally, seconds: win.seconds, source }, limits));
   },
 };

@@ -13,9 +13,9 @@ import { nodeName } from '../lib/names.ts';
 import { restartSequence } from '../lib/runbook.ts';
 import { dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
-import { logOptions, windowOf, type LogArgs, type Window } from '../lib/options/log.ts';
+import { logOptions, windowOver, type LogArgs } from '../lib/options/log.ts';
 import { partialText, partOf, type PartialResult } from '../lib/plugin/partial.ts';
-import { Range } from '../lib/plugin/range.ts';
+import type { Range } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -41,6 +41,8 @@ export interface Tally {
 
 export interface PreflightFacts {
   now: number;
+  /** The node the restart is asked for. */
+  node: string;
   journals: SourceResult<Tally>[];
   /** The leader leases, in LEADER_LEASES order. */
   leases: V1Lease[];
@@ -56,38 +58,29 @@ const STARTS = /^Starting kubelite$|^Started Service for snap application microk
 /** dqlite-lock and kine-retries are judged over the last 5 minutes, as they are run by default. */
 const GATE_WINDOW = 300;
 
+/** The gate's own limits: -c on the count of blockers, and how long a kubelite restart settles. */
+export interface Limits {
+  critical?: Range;
+  settleMs: number;
+}
+
 /** Everything that blocks a restart, each as the part of the cluster that judged it. */
-export function blockers(f: PreflightFacts, node: string, settle: number): PartialResult[] {
+export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
   const parts: PartialResult[] = [];
   const block = (text: string, host?: string) => parts.push({ host, state: State.CRITICAL, text });
-  const gate: Window = { now: f.now, since: f.now - GATE_WINDOW * 1000, seconds: GATE_WINDOW, units: [] };
   for (const j of f.journals) {
     if (j.error !== undefined) {
       block(`cannot tell (${reasonOf(j.error)})`, j.host);
       continue;
     }
     const t = j.tally!;
-    parts.push(
-      partOf(
-        'dqlite-lock',
-        lock.evaluate(t.lock, gate, j.source, Range.parse(lock.defaults.warning), Range.parse(lock.defaults.critical)),
-        j.host,
-      ),
-    );
-    parts.push(
-      partOf(
-        'kine-retries',
-        kine.evaluate(t.kine, GATE_WINDOW, j.source, {
-          ...kine.defaults,
-          warning: Range.parse(kine.defaults.warning),
-          critical: Range.parse(kine.defaults.critical),
-        }),
-        j.host,
-      ),
-    );
-    if (t.lastStart && f.now - t.lastStart < settle * 1000)
+    // dqlite-lock and kine-retries as they judge by default, over the window they read by default.
+    const over = { seconds: GATE_WINDOW, source: j.source };
+    parts.push(partOf('dqlite-lock', lock.evaluate({ ...over, tally: t.lock }, lock.defaultLimits), j.host));
+    parts.push(partOf('kine-retries', kine.evaluate({ ...over, tally: t.kine }, kine.defaultLimits), j.host));
+    if (t.lastStart && f.now - t.lastStart < settleMs)
       block(
-        `kubelite restarted ${formatDuration(Math.max(1, (f.now - t.lastStart) / 1000))} ago (settle ${formatDuration(settle)})`,
+        `kubelite restarted ${formatDuration(Math.max(1, (f.now - t.lastStart) / 1000))} ago (settle ${formatDuration(settleMs / 1000)})`,
         j.host,
       );
   }
@@ -106,23 +99,23 @@ export function blockers(f: PreflightFacts, node: string, settle: number): Parti
   for (const n of f.nodes) if (!isReady(n)) block(`node ${n.metadata?.name} is not Ready`);
   // Quorum at risk, no leader or stale members, as check_dqlite judges them with its defaults.
   if ('error' in f.datastore) block(`cannot tell the dqlite cluster's health (${reasonOf(f.datastore.error)})`);
-  else parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, Range.parse(dqlite.defaults.warning))));
-  // k8s-dqlite crash-looping now (failed, stuck or just restarted): check_services' state rules,
-  // without its thresholds on the lifetime count of restarts.
-  const minUptime = parseDuration(services.defaults.minUptime, '--min-uptime');
+  else parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, dqlite.defaultLimits)));
+  // k8s-dqlite crash-looping now (failed, stuck or just restarted): check_services' state rules.
+  // No samples from earlier runs, so no rate: its thresholds on restarts per hour do not apply.
   for (const u of f.units) {
     if (!u.facts) block(`cannot tell whether k8s-dqlite is crash-looping (${reasonOf(u.error)})`, u.host);
     else {
-      const s = services.evaluate(u.facts, {}, { minUptime, windowMs: 0 });
+      const s = services.evaluate(u.facts, services.defaultLimits);
       parts.push({ host: u.host, state: s.state, text: s.summary });
     }
   }
-  if (!f.nodes.some((n) => n.metadata?.name === node)) block(`node ${node} is not in the cluster`);
+  if (!f.nodes.some((n) => n.metadata?.name === f.node)) block(`node ${f.node} is not in the cluster`);
   return parts.filter((p) => p.state !== State.OK);
 }
 
-export function evaluate(f: PreflightFacts, node: string, settle: number, critical?: Range): Outcome {
-  const blocking = blockers(f, node, settle).map(partialText);
+export function evaluate(f: PreflightFacts, { critical, settleMs }: Limits): Outcome {
+  const node = f.node;
+  const blocking = blockers(f, settleMs).map(partialText);
   const v = new Verdict(check.name);
   v.measure({ label: 'blockers', value: blocking.length, min: 0 }, new ScalarContext(undefined, critical));
   f.leases.forEach((lease, i) => {
@@ -147,9 +140,9 @@ export function evaluate(f: PreflightFacts, node: string, settle: number, critic
 }
 
 /** Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true). */
-export async function gather(args: Args, ctx: ScanContext, settle: number): Promise<PreflightFacts> {
+export async function gather(args: Args, ctx: ScanContext, settleMs: number): Promise<Omit<PreflightFacts, 'node'>> {
   const { deadline, log } = ctx;
-  const win = windowOf({ ...args, since: `${Math.max(settle, GATE_WINDOW)}s` });
+  const win = windowOver(Math.max(settleMs / 1000, GATE_WINDOW), args.unit);
   const gateSince = win.now - GATE_WINDOW * 1000;
   const counter = {
     grep: `${lock.LOCKED}|${kine.KINE_GREP}|starting kubelite|started service for snap application microk8s.daemon-kubelite`,
@@ -157,7 +150,7 @@ export async function gather(args: Args, ctx: ScanContext, settle: number): Prom
     count: (t: Tally, line: LogLine) => {
       if (STARTS.test(line.message.trim())) t.lastStart = Math.max(t.lastStart, line.time ?? win.now);
       if (line.time !== undefined && line.time < gateSince) return;
-      lock.count(t.lock, line, { ...win, since: gateSince, seconds: GATE_WINDOW });
+      lock.count(t.lock, line, win);
       kine.count(t.kine, line, kine.defaults.budget);
     },
   };
@@ -198,7 +191,7 @@ export const check: CheckDefinition<Args> = {
   ],
   async run({ args, critical, ...ctx }) {
     const node = nodeName(args.node, hostname());
-    const settle = parseDuration(args.settle, '--settle');
-    return evaluate(await gather(args, ctx, settle), node, settle, critical);
+    const settleMs = parseDuration(args.settle, '--settle') * 1000;
+    return evaluate({ ...(await gather(args, ctx, settleMs)), node }, { critical, settleMs });
   },
 };

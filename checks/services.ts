@@ -8,7 +8,7 @@
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { judgeEach, resultOf, type TargetResult } from '../lib/plugin/fanout.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { Range, type Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -56,6 +56,8 @@ export interface ServiceFacts {
   leftOut: NodeServices['leftOut'];
   /** The lock file holding k8s-dqlite back on a node meant to run it. */
   heldBack?: string;
+  /** The samples kept from earlier runs for this host; none: no rate yet. */
+  memory?: Memory;
 }
 
 /** The samples kept from earlier runs for one host, or why there are none. */
@@ -65,12 +67,21 @@ export interface Memory {
   problem?: string;
 }
 
-export interface Judgement {
-  warning?: Range;
-  critical?: Range;
-  minUptime: number;
+/** -w/-c on restarts per hour, and the durations in ms. */
+export interface Limits extends Thresholds {
+  /** A unit (re)started more recently than this is restarting now. */
+  minUptimeMs: number;
+  /** Restarts per hour are counted over the samples of this window. */
   windowMs: number;
 }
+
+/** The defaults parsed: what check_restart_preflight judges with. */
+export const defaultLimits: Limits = {
+  warning: Range.parse(defaults.warning),
+  critical: Range.parse(defaults.critical),
+  minUptimeMs: parseDuration(defaults.minUptime, '--min-uptime') * 1000,
+  windowMs: parseDuration(defaults.window, '--window') * 1000,
+};
 
 /** k8s_dqlite for snap.microk8s.daemon-k8s-dqlite.service: a perfdata label suffix (safe characters only). */
 export const shortName = (unit: string) =>
@@ -94,8 +105,9 @@ export function nextHistory(f: ServiceFacts, memory: Memory, windowMs: number): 
 
 const perHour = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
-export function evaluate(f: ServiceFacts, memory: Memory, j: Judgement): Outcome {
+export function evaluate(f: ServiceFacts, j: Limits): Outcome {
   const v = new Verdict(check.name);
+  const memory = f.memory ?? {};
   const found = f.units.filter((u) => u.load !== 'not-found');
   const history = nextHistory(f, memory, j.windowMs);
   const rates = new Map(found.map((u) => [u.id, rateOf(history[u.id]!)]));
@@ -132,10 +144,10 @@ export function evaluate(f: ServiceFacts, memory: Memory, j: Judgement): Outcome
       v.find(State.CRITICAL, `${name} is ${u.active}${u.result !== 'success' ? ` (${u.result})` : ''}`);
     else if (u.active === 'activating' || u.active === 'deactivating') {
       v.find(
-        inState > j.minUptime ? State.CRITICAL : State.WARNING,
-        `${name} ${u.active} for ${formatDuration(Math.max(1, inState))}${inState > j.minUptime ? '' : ': restarting now'}`,
+        inState * 1000 > j.minUptimeMs ? State.CRITICAL : State.WARNING,
+        `${name} ${u.active} for ${formatDuration(Math.max(1, inState))}${inState * 1000 > j.minUptimeMs ? '' : ': restarting now'}`,
       );
-    } else if (up < j.minUptime)
+    } else if (up * 1000 < j.minUptimeMs)
       // NRestarts 0 too: apiserver-kicker restarts kubelite with snapctl, which resets the count.
       v.find(
         State.WARNING,
@@ -302,21 +314,24 @@ export const check: CheckDefinition<Args> = {
     ['check_services --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', 'every node over SSH'],
   ],
   async run({ args, warning, critical, deadline, keepState = writeState }) {
-    const minUptime = parseDuration(args['min-uptime'], '--min-uptime');
-    const windowMs = parseDuration(args.window, '--window') * 1000;
+    const limits: Limits = {
+      warning,
+      critical,
+      minUptimeMs: parseDuration(args['min-uptime'], '--min-uptime') * 1000,
+      windowMs: parseDuration(args.window, '--window') * 1000,
+    };
     const choice: UnitChoice = args.unit?.length ? args.unit : { snapData: args['snap-data'] };
     const results = await gatherHosts(args, choice, deadline);
     const file = stateFileOf(args);
     const before = remembered(file);
-    const judgement = { warning, critical, minUptime, windowMs };
     const after: Kept = { version: 1, hosts: { ...before.hosts } };
     const outcome = judgeEach(
       check.name,
       results.map((r) => resultOf(r.host ?? '', r.facts, r.error)),
       (facts, key) => {
         const memory: Memory = { history: before.problem ? undefined : before.hosts[key], problem: before.problem };
-        after.hosts[key] = nextHistory(facts, memory, windowMs);
-        return evaluate(facts, memory, judgement);
+        after.hosts[key] = nextHistory(facts, memory, limits.windowMs);
+        return evaluate({ ...facts, memory }, limits);
       },
       !args.host?.length,
     );

@@ -35,7 +35,10 @@ export interface Window {
   units: string[];
 }
 
-export function windowOf(args: LogArgs, now = Date.now()): Window {
-  const seconds = parseDuration(args.since, '--since');
-  return { now, since: now - seconds * 1000, seconds, units: args.unit?.length ? args.unit : DEFAULT_UNITS };
+/** The window --since and --unit ask for. */
+export const windowOf = (args: LogArgs, now = Date.now()): Window => windowOver(parseDuration(args.since, '--since'), args.unit, now);
+
+/** The last `seconds` of the units (default DEFAULT_UNITS): for a check that sets its own window. */
+export function windowOver(seconds: number, unit?: string[], now = Date.now()): Window {
+  return { now, since: now - seconds * 1000, seconds, units: unit?.length ? unit : DEFAULT_UNITS };
 }

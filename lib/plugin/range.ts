@@ -67,3 +67,9 @@ function parseNumber(text: string, hint: string): number {
   if (!NUMBER.test(text)) throw new UsageError(hint);
   return Number(text);
 }
+
+/** -w/-c of a check's primary metric, parsed: what every check's limits start from. */
+export interface Thresholds {
+  warning?: Range;
+  critical?: Range;
+}

@@ -20,13 +20,16 @@ describe('dqlite-lock', () => {
   };
 
   it('none is OK and says where it looked', () => {
-    const o = lock.evaluate(tally(), win, 'journal', r(lock.defaults.warning), r(lock.defaults.critical));
+    const o = lock.evaluate({ tally: tally(), seconds: 300, source: 'journal' }, lock.defaultLimits);
     expect([o.state, o.summary]).toEqual([State.OK, "no 'database is locked' in the last 5m (journal)"]);
     expect(perf(o)).toMatchObject({ locked: '0;5;50;0', locked_last_min: '0;;;0' });
   });
 
   it('a burst in the last minute is WARNING, rising, with the runbook advice', () => {
-    const o = lock.evaluate(tally(10, 20, 30, 40, 50, 55, 200), win, 'journal', r('5'), r('50'));
+    const o = lock.evaluate(
+      { tally: tally(10, 20, 30, 40, 50, 55, 200), seconds: 300, source: 'journal' },
+      { warning: r('5'), critical: r('50') },
+    );
     expect(o.state).toBe(State.WARNING);
     expect(o.summary).toBe("7 'database is locked' lines in the last 5m (1.4/min, 6 in the last minute, rising)");
     expect(o.details.join('\n')).toMatch(/Do not restart kubelite/);

@@ -28,7 +28,7 @@ describe('dqlite', () => {
       ...over,
     };
   };
-  const judge = (f: dqlite.DqliteFacts) => dqlite.evaluate(f, r(dqlite.defaults.warning));
+  const judge = (f: dqlite.DqliteFacts) => dqlite.evaluate(f, dqlite.defaultLimits);
 
   it('three reachable voters with a leader is OK', () => {
     const o = judge(facts([]));
@@ -36,7 +36,7 @@ describe('dqlite', () => {
   });
 
   it('two voters unreachable of three is quorum lost: CRITICAL first', () => {
-    const o = dqlite.evaluate(facts(['10.0.0.12:19001', '10.0.0.13:19001']), r('0'));
+    const o = dqlite.evaluate(facts(['10.0.0.12:19001', '10.0.0.13:19001']), { warning: r('0') });
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toMatch(/^quorum lost: 1 of 3 voters reachable, 2 needed/);
   });

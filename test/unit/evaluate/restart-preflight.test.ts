@@ -12,6 +12,7 @@ import { r, asNodes } from './helpers.ts';
 describe('restart-preflight', () => {
   const healthy = (): preflight.PreflightFacts => ({
     now: Date.now(),
+    node: 'k8s02',
     journals: [{ source: 'journal', tally: { lock: lock.fresh(), kine: kine.fresh(), lastStart: 0 } }],
     leases: [lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01')] as unknown as V1Lease[],
     nodes: asNodes([
@@ -31,12 +32,12 @@ describe('restart-preflight', () => {
   });
 
   it('a healthy cluster, a non-leader node: GO', () => {
-    const o = preflight.evaluate(healthy(), 'k8s02', 600, r('0'));
+    const o = preflight.evaluate(healthy(), { critical: r('0'), settleMs: 600_000 });
     expect([o.state, o.summary]).toEqual([State.OK, 'GO: kubelite on k8s02 may be restarted']);
   });
 
   it('the leader node: GO with care (WARNING)', () => {
-    const o = preflight.evaluate(healthy(), 'k8s01', 600, r('0'));
+    const o = preflight.evaluate({ ...healthy(), node: 'k8s01' }, { critical: r('0'), settleMs: 600_000 });
     expect(o.state).toBe(State.WARNING);
     expect(o.summary).toBe(
       'GO with care for k8s01: k8s01 holds the kube-controller-manager lease, k8s01 holds the kube-scheduler lease, k8s01 is the dqlite leader',
@@ -48,7 +49,7 @@ describe('restart-preflight', () => {
     f.journals[0]!.tally!.lastStart = f.now - 60_000;
     f.nodes[2] = asNodes([node({ name: 'k8s03', ip: '10.0.0.13', ready: false })])[0]!;
     f.journals.push({ host: 'k8s02', source: 'journal', error: new Error('ssh: connection refused') });
-    const o = preflight.evaluate(f, 'k8s02', 600, r('0'));
+    const o = preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toBe('NO-GO for k8s02: kubelite restarted 1m ago (settle 10m) (+2 more)');
     expect(o.details.slice(0, 3)).toEqual([

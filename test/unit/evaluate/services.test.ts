@@ -24,27 +24,27 @@ describe('services', () => {
     lastWords: new Map<string, string>(),
     leftOut: [],
   });
-  const judge = { warning: r('3'), critical: r('10'), minUptime: 120, windowMs: 3600_000 };
+  const judge: services.Limits = { warning: r('3'), critical: r('10'), minUptimeMs: 120_000, windowMs: 3600_000 };
   const DQ = services.K8S_DQLITE_UNIT;
 
   it('a first sample judges only what it sees: 12 old restarts, up for long, OK and said to be a first sample', () => {
-    const o = services.evaluate(facts(unit(DQ, { restarts: 12 })), {}, judge);
+    const o = services.evaluate(facts(unit(DQ, { restarts: 12 })), judge);
     expect([o.state, o.summary]).toEqual([State.OK, '1 unit active, first sample (restarts per hour from the next run)']);
   });
 
   it('restarts per hour from the samples: unchanged is OK, 18 more within the window CRITICAL naming k8s-dqlite', () => {
     const started = (10_000 - 3600) * 1e6;
     const old = { history: { [DQ]: [[AT - 1800_000, 12, started] as [number, number, number]] } };
-    expect(services.evaluate(facts(unit(DQ, { restarts: 12 })), old, judge).state).toBe(State.OK);
-    const o = services.evaluate(facts(unit(DQ, { restarts: 30 })), old, judge);
+    expect(services.evaluate({ ...facts(unit(DQ, { restarts: 12 })), memory: old }, judge).state).toBe(State.OK);
+    const o = services.evaluate({ ...facts(unit(DQ, { restarts: 30 })), memory: old }, judge);
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toBe('k8s-dqlite restarted 18 times in 30m (18/h)');
   });
 
   it('k8s-dqlite just restarted is WARNING, with NRestarts 0 too; failed is CRITICAL', () => {
-    expect(services.evaluate(facts(unit(DQ, { restarts: 3, upS: 20 })), {}, judge).state).toBe(State.WARNING);
-    expect(services.evaluate(facts(unit(DQ, { restarts: 0, upS: 20 })), {}, judge).state).toBe(State.WARNING);
-    const failed = services.evaluate(facts(unit(DQ, { active: 'failed', restarts: 3794 })), {}, judge);
+    expect(services.evaluate(facts(unit(DQ, { restarts: 3, upS: 20 })), judge).state).toBe(State.WARNING);
+    expect(services.evaluate(facts(unit(DQ, { restarts: 0, upS: 20 })), judge).state).toBe(State.WARNING);
+    const failed = services.evaluate(facts(unit(DQ, { active: 'failed', restarts: 3794 })), judge);
     expect(failed.state).toBe(State.CRITICAL);
     expect(failed.summary).toMatch(/^k8s-dqlite is failed/);
   });
