@@ -5,7 +5,7 @@
 import { onEachServer } from '../lib/host-fanout.ts';
 import { kubeOptions, serverOptions, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -30,6 +30,8 @@ export interface HealthReport {
 }
 
 export const defaults = { warning: '1', critical: '5' };
+/** The defaults parsed, as -w/-c judge when not given. */
+export const defaultLimits = thresholdsOf(defaults);
 
 /** The verbose report, or undefined when the answer is not one (a proxy's page, a wrong URL). */
 export function parseHealth(endpoint: 'readyz' | 'livez', text: string): HealthReport | undefined {
@@ -48,7 +50,7 @@ export function parseHealth(endpoint: 'readyz' | 'livez', text: string): HealthR
 
 const RBAC_FIX = 'allow get on the non-resource URLs /readyz and /livez (nrpe/rbac.yaml has it)';
 
-export function evaluate(f: HealthFacts, warning?: Range, critical?: Range): Outcome {
+export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);
   v.measure({ label: 'readyz_time', value: f.readyz.ms / 1000, uom: 's', min: 0 }, new ScalarContext(warning, critical));
   const judged: Record<'readyz' | 'livez', HealthReport | undefined> = { readyz: undefined, livez: undefined };
@@ -112,6 +114,6 @@ export const check: CheckDefinition<Args> = {
     ],
   ],
   async run({ args, warning, critical, deadline, log }) {
-    return onEachServer(check.name, args, deadline, log, async (cluster, d) => evaluate(await gather(cluster, d), warning, critical));
+    return onEachServer(check.name, args, deadline, log, async (cluster, d) => evaluate(await gather(cluster, d), { warning, critical }));
   },
 };

@@ -17,7 +17,7 @@ import { nodeName } from '../lib/names.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
@@ -60,8 +60,10 @@ export interface RouteFacts {
 }
 
 export const defaults = { critical: '0', minAge: '30s', ifacePrefix: 'cali' };
+/** The defaults parsed, as -w/-c judge when not given. */
+export const defaultLimits = thresholdsOf(defaults);
 
-export function evaluate(f: RouteFacts, warning?: Range, critical?: Range): Outcome {
+export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outcome {
   const missing: string[] = [];
   for (const pod of f.pods) {
     const iface = calicoIface(pod.namespace, pod.name, f.ifacePrefix);
@@ -174,6 +176,6 @@ export const check: CheckDefinition<Args> = {
     const node = nodeName(args.node, remote[0] ?? hostname());
     const minAge = parseDuration(args['min-age'], '--min-age');
     if (!/^[a-z0-9]{1,8}$/i.test(args['iface-prefix'])) throw new UsageError('--iface-prefix takes 1-8 letters or digits');
-    return evaluate(await gather(connect(args, deadline, log), deadline, args, node, minAge), warning, critical);
+    return evaluate(await gather(connect(args, deadline, log), deadline, args, node, minAge), { warning, critical });
   },
 };

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { kubeOptions, serverOptions, serverUrls, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { fanOut } from '../lib/plugin/fanout.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -42,6 +42,8 @@ export interface CertFacts {
 }
 
 export const defaults = { warning: '30:', critical: '7:' };
+/** The defaults parsed, as -w/-c judge when not given. */
+export const defaultLimits = thresholdsOf(defaults);
 
 const DAY = 86_400_000;
 
@@ -87,7 +89,7 @@ export function remedy(where: string): string {
 const labelOf = (where: string) =>
   `days_${(where.startsWith('served by ') ? `served_${where.slice(10)}` : where.startsWith('kubeconfig user ') ? 'client' : basename(where).replace(/\.crt$/, '')).replace(/[^A-Za-z0-9]+/g, '_')}`;
 
-export function evaluate(f: CertFacts, warning?: Range, critical?: Range): Outcome {
+export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);
   const context = new ScalarContext(warning, critical);
   // Each certificate judged once, by the same ranges as min_days, soonest first.
@@ -204,6 +206,6 @@ export const check: CheckDefinition<Args> = {
     ],
   ],
   async run({ args, warning, critical, deadline }) {
-    return evaluate(await gather(args, deadline), warning, critical);
+    return evaluate(await gather(args, deadline), { warning, critical });
   },
 };

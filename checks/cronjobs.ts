@@ -10,7 +10,7 @@ import { readSchedule, type Schedule } from '../lib/k8s/cron.ts';
 import { apiTime } from '../lib/k8s/time.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -43,6 +43,20 @@ export interface CronJobFacts {
 }
 
 export const defaults = { warning: '0', grace: '3m' };
+
+/** -w/-c on late CronJobs, and the slack a due run has (--grace). */
+export interface Limits extends Thresholds {
+  graceMs: number;
+}
+/** The defaults parsed, as the options judge when not given. */
+export const defaultLimits: Limits = { ...thresholdsOf(defaults), graceMs: parseDuration(defaults.grace, '--grace') * 1000 };
+
+/** The CronJobs read at `now`, with the zone of schedules that name none. */
+export interface CronFacts {
+  jobs: CronJobFacts[];
+  now: number;
+  localZone: string;
+}
 
 export interface CronJudgement {
   /** Each late CronJob with the first run that did not happen. */
@@ -101,8 +115,8 @@ const ref = (c: CronJobFacts) => `${c.namespace}/${c.name}`;
 const some = (jobs: CronJobFacts[]) => `${jobs.slice(0, 3).map(ref).join(', ')}${jobs.length > 3 ? ', ...' : ''}`;
 const since = (now: number, t: number) => formatDuration(Math.max(1, (now - t) / 1000));
 
-export function evaluate(jobs: CronJobFacts[], now: number, grace: number, localZone: string, warning?: Range, critical?: Range): Outcome {
-  const j = judge(jobs, now, grace, localZone);
+export function evaluate({ jobs, now, localZone }: CronFacts, { graceMs, warning, critical }: Limits): Outcome {
+  const j = judge(jobs, now, graceMs / 1000, localZone);
   const v = new Verdict(check.name);
   v.measure({ label: 'late', value: j.late.length, min: 0, max: j.judged }, new ScalarContext(warning, critical));
   v.measure({ label: 'failed_last', value: j.failed.length, min: 0, max: j.judged });
@@ -207,10 +221,10 @@ export const check: CheckDefinition<Args> = {
     ['check_cronjobs --exclude-namespace dev --grace 10m', 'not dev; ten minutes of slack'],
   ],
   async run({ args, warning, critical, deadline, log }) {
-    const grace = parseDuration(args.grace, '--grace');
+    const graceMs = parseDuration(args.grace, '--grace') * 1000;
     const tz = localTimeZone(args['time-zone']);
     const { only, excluded } = namespacesOf(args);
     const jobs = await gather(connect(args, deadline, log), deadline, only, excluded);
-    return evaluate(jobs, Date.now(), grace, tz, warning, critical);
+    return evaluate({ jobs, now: Date.now(), localZone: tz }, { graceMs, warning, critical });
   },
 };

@@ -6,7 +6,7 @@ import { formatDuration } from '../lib/duration.ts';
 import { judgeSources } from '../lib/logs/judge.ts';
 import { scanSources } from '../lib/logs/scan.ts';
 import { logOptions, windowOf, type LogArgs, type Window } from '../lib/options/log.ts';
-import { Range, type Thresholds } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -27,7 +27,7 @@ export interface Tally {
 
 export const defaults = { warning: '5', critical: '50' };
 /** The defaults parsed: what check_restart_preflight judges with. */
-export const defaultLimits: Thresholds = { warning: Range.parse(defaults.warning), critical: Range.parse(defaults.critical) };
+export const defaultLimits = thresholdsOf(defaults);
 
 /** One source's tally over a window of `seconds`. */
 export interface LockFacts {

@@ -6,7 +6,7 @@
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import { Range } from '../lib/plugin/range.ts';
+import { Range, thresholdsOf } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -64,6 +64,14 @@ export interface StorageLimits {
   freeWarning: number;
   freeCritical: number;
 }
+
+/** The defaults parsed, as the options judge when not given. */
+export const defaultLimits: StorageLimits = {
+  ...thresholdsOf(defaults),
+  minIntervalSeconds: parseDuration(defaults.minInterval, '--min-interval'),
+  freeWarning: defaults.freeWarning,
+  freeCritical: defaults.freeCritical,
+};
 
 const MB = 1024 * 1024;
 const round = (n: number) => Math.round(n * 10) / 10;

@@ -10,7 +10,7 @@ import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import { Range, type Thresholds } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -68,7 +68,7 @@ export interface DqliteFacts {
 
 export const defaults = { warning: '0' };
 /** The defaults parsed: what check_restart_preflight judges with. */
-export const defaultLimits: Thresholds = { warning: Range.parse(defaults.warning) };
+export const defaultLimits = thresholdsOf(defaults);
 
 const PROBE_MS = 2000;
 /** Kept back from the CLI's share of -t: the verdict, and the Nodes' answer, still have to come. */

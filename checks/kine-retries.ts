@@ -7,7 +7,7 @@ import { UsageError } from '../lib/errors.ts';
 import { judgeSources } from '../lib/logs/judge.ts';
 import { scanSources } from '../lib/logs/scan.ts';
 import { logOptions, windowOf, type LogArgs } from '../lib/options/log.ts';
-import { Range, type Thresholds } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -89,8 +89,7 @@ export const defaultLimits: Limits = {
   budget: defaults.budget,
   attemptWarning: defaults.attemptWarning,
   socketErrorWarning: defaults.socketErrorWarning,
-  warning: Range.parse(defaults.warning),
-  critical: Range.parse(defaults.critical),
+  ...thresholdsOf(defaults),
 };
 
 /** One source's tally over a window of `seconds`. */

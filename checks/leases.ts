@@ -8,7 +8,7 @@ import { holderNode, LEADER_LEASES, leaseLife, type LeaseLife } from '../lib/k8s
 import { nodeAt } from '../lib/k8s/nodes.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import type { Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -27,6 +27,10 @@ interface Args extends KubeArgs, DqliteArgs {
 export type Transitions = Record<string, number>;
 
 export interface LeaseFacts {
+  /** When the leases were read. */
+  now: number;
+  /** The dqlite CLI asked (or looked for) on this host. */
+  dqliteBin?: string;
   /** The leader leases, in LEADER_LEASES order. */
   leases: V1Lease[];
   /** The dqlite leader's address and its node, or why it is not known; undefined: no dqlite CLI here. */
@@ -44,7 +48,11 @@ const SHORT: Record<(typeof LEADER_LEASES)[number], string> = { 'kube-controller
 export const transitionsOf = (leases: V1Lease[]): Transitions =>
   Object.fromEntries(leases.map((l, i) => [LEADER_LEASES[i]!, l.spec?.leaseTransitions ?? 0]));
 
-export function evaluate(f: LeaseFacts, now: number, warning?: Range, critical?: Range, dqliteBin = DQLITE_BIN): Outcome {
+/** No default limits: -w/-c on the staler lease's renew age apply only when given. */
+export const defaultLimits: Thresholds = {};
+
+export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outcome {
+  const { now, dqliteBin = DQLITE_BIN } = f;
   const v = new Verdict(check.name);
   if (f.beforeProblem) v.detail(`${f.beforeProblem}: churn since the last run is not judged this time`);
   let oldest = 0;
@@ -137,11 +145,8 @@ export const check: CheckDefinition<Args> = {
       saveProblem = `cannot keep leaseTransitions in ${stateFile} (${(err as Error).message}): churn is not judged next time`;
     }
     return evaluate(
-      { ...seen, before: remembered.value, beforeProblem: remembered.problem, saveProblem },
-      now,
-      warning,
-      critical,
-      args['dqlite-bin'],
+      { ...seen, now, dqliteBin: args['dqlite-bin'], before: remembered.value, beforeProblem: remembered.problem, saveProblem },
+      { warning, critical },
     );
   },
 };

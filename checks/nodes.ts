@@ -5,7 +5,7 @@ import type { V1Taint } from '@kubernetes/client-node';
 import { taintText, unexpectedTaints } from '../lib/k8s/nodes.ts';
 import { isReady } from '../lib/k8s/ready.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -31,6 +31,13 @@ export interface NodeFacts {
 
 export const defaults = { critical: '0' };
 
+/** -w/-c on NotReady nodes, and the taints that are fine (--allow-taint). */
+export interface Limits extends Thresholds {
+  allowTaint: string[];
+}
+/** The defaults parsed, as -w/-c and --allow-taint judge when not given. */
+export const defaultLimits: Limits = { ...thresholdsOf(defaults), allowTaint: [] };
+
 export async function gather(cluster: Cluster): Promise<NodeFacts[]> {
   return (await listNodes(cluster)).map((node) => {
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
@@ -44,7 +51,7 @@ export async function gather(cluster: Cluster): Promise<NodeFacts[]> {
   });
 }
 
-export function evaluate(nodes: NodeFacts[], allowTaint: string[], warning?: Range, critical?: Range): Outcome {
+export function evaluate(nodes: NodeFacts[], { allowTaint, warning, critical }: Limits): Outcome {
   const notReady = nodes.filter((n) => !n.ready);
   const cordoned = nodes.filter((n) => n.cordoned).map((n) => n.name);
   const tainted = nodes.map((n) => ({ name: n.name, extra: unexpectedTaints(n.taints, allowTaint) })).filter((n) => n.extra.length);
@@ -85,6 +92,6 @@ export const check: CheckDefinition<Args> = {
   async run({ args, warning, critical, deadline, log }) {
     const cluster = connect(args, deadline, log);
     deadline.activity = `listing nodes from ${cluster.server}`;
-    return evaluate(await gather(cluster), args['allow-taint'] ?? [], warning, critical);
+    return evaluate(await gather(cluster), { allowTaint: args['allow-taint'] ?? [], warning, critical });
   },
 };

@@ -15,7 +15,7 @@ import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { generationLag, isLiveReady, progressDeadlineExceeded, specChangedAt } from '../lib/k8s/rollout.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -64,9 +64,17 @@ export interface RolloutFacts {
 
 export const defaults = { warning: '0', critical: '2', grace: '120s' };
 
+/** -w/-c on lagging workloads, and how long a spec change may go unobserved. */
+export interface Limits extends Thresholds {
+  graceMs: number;
+}
+/** The defaults parsed, as the options judge when not given. */
+export const defaultLimits: Limits = { ...thresholdsOf(defaults), graceMs: parseDuration(defaults.grace, '--grace') * 1000 };
+
 const ref = (w: Workload) => `${w.kind}/${w.namespace}/${w.name}`;
 
-export function evaluate(f: RolloutFacts, grace: number, warning?: Range, critical?: Range): Outcome {
+export function evaluate(f: RolloutFacts, { graceMs, warning, critical }: Limits): Outcome {
+  const grace = graceMs / 1000;
   // Unknown age counts as long ago: a controller that never caught up is lagging.
   const lagging = f.lags.filter((l) => (l.seconds ?? Infinity) > grace);
   const recent = f.lags.filter((l) => !lagging.includes(l));
@@ -193,9 +201,9 @@ export const check: CheckDefinition<Args> = {
       }),
   examples: [['check_observed_generation --grace 3m', 'Deployments lagging 3 minutes or more, and phantom ReplicaSets']],
   async run({ args, warning, critical, deadline, log }) {
-    const grace = parseDuration(args.grace, '--grace');
     const { only } = namespacesOf(args);
     const kinds = new Set<Kind>(args.kind?.length ? args.kind : ['deployment']);
-    return evaluate(await gather(connect(args, deadline, log), deadline, only, kinds), grace, warning, critical);
+    const graceMs = parseDuration(args.grace, '--grace') * 1000;
+    return evaluate(await gather(connect(args, deadline, log), deadline, only, kinds), { graceMs, warning, critical });
   },
 };

@@ -6,7 +6,7 @@ import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -52,6 +52,8 @@ export interface RestartFacts {
 }
 
 export const defaults = { warning: '0' };
+/** The defaults parsed, as -w/-c judge when not given. */
+export const defaultLimits = thresholdsOf(defaults);
 
 /**
  * Restarts since the previous count. A count lower than before on the same pod UID and container
@@ -60,7 +62,7 @@ export const defaults = { warning: '0' };
  */
 export const growth = counterGrowth;
 
-export function evaluate(f: RestartFacts, warning?: Range, critical?: Range): Outcome {
+export function evaluate(f: RestartFacts, { warning, critical }: Thresholds): Outcome {
   const previous = (t: Troubled) => f.before?.counts[t.key] ?? 0;
   const grew = f.before ? f.troubled.filter((t) => growth(previous(t), t.restarts) > 0) : [];
   const podOf = (t: Troubled) => `${t.namespace}/${t.pod}`;
@@ -182,6 +184,6 @@ export const check: CheckDefinition<Args> = {
     } catch (err) {
       saveProblem = `cannot keep restart counts in ${file} (${(err as Error).message}): growth is not judged next time`;
     }
-    return evaluate({ ...seen, before, beforeProblem, saveProblem }, warning, critical);
+    return evaluate({ ...seen, before, beforeProblem, saveProblem }, { warning, critical });
   },
 };

@@ -15,7 +15,7 @@ import { dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { logOptions, windowOver, type LogArgs } from '../lib/options/log.ts';
 import { partialText, partOf, type PartialResult } from '../lib/plugin/partial.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { type Range, thresholdsOf } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -63,6 +63,12 @@ export interface Limits {
   critical?: Range;
   settleMs: number;
 }
+
+/** The defaults parsed, as -c and --settle judge when not given. */
+export const defaultLimits: Limits = {
+  critical: thresholdsOf(defaults).critical,
+  settleMs: parseDuration(defaults.settle, '--settle') * 1000,
+};
 
 /** Everything that blocks a restart, each as the part of the cluster that judged it. */
 export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {

@@ -6,7 +6,7 @@ import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { apiTime } from '../lib/k8s/time.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import { Range } from '../lib/plugin/range.ts';
+import { Range, thresholdsOf } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -42,6 +42,13 @@ export interface Limits {
 }
 
 export const defaults = { warning: '0', critical: '5', minAge: '5m' };
+/** The defaults parsed, as the options judge when not given: every namespace, no limit on the newest pod's age. */
+export const defaultLimits: Limits = {
+  ...thresholdsOf(defaults),
+  minAge: parseDuration(defaults.minAge, '--min-age'),
+  namespaces: [],
+  newestPod: new ScalarContext(),
+};
 
 const scheduledAt = (pod: Wire<V1Pod>) =>
   pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime;

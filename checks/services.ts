@@ -8,7 +8,7 @@
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { judgeEach, resultOf, type TargetResult } from '../lib/plugin/fanout.ts';
-import { Range, type Thresholds } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -77,8 +77,7 @@ export interface Limits extends Thresholds {
 
 /** The defaults parsed: what check_restart_preflight judges with. */
 export const defaultLimits: Limits = {
-  warning: Range.parse(defaults.warning),
-  critical: Range.parse(defaults.critical),
+  ...thresholdsOf(defaults),
   minUptimeMs: parseDuration(defaults.minUptime, '--min-uptime') * 1000,
   windowMs: parseDuration(defaults.window, '--window') * 1000,
 };

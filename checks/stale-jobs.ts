@@ -8,7 +8,7 @@ import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { jobFinish, ownedByCronJob } from '../lib/k8s/jobs.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -39,6 +39,19 @@ export interface Scope {
 
 export const defaults = { warning: '50', critical: '200', minAge: '1h' };
 
+/** -w/-c on stale Jobs, and how long ago a Job finished to count. */
+export interface Limits extends Thresholds {
+  minAgeMs: number;
+}
+/** The defaults parsed, as the options judge when not given. */
+export const defaultLimits: Limits = { ...thresholdsOf(defaults), minAgeMs: parseDuration(defaults.minAge, '--min-age') * 1000 };
+
+/** The Jobs in scope, tallied. */
+export interface StaleFacts {
+  tally: JobTally;
+  scope: Scope;
+}
+
 export const freshTally = (): JobTally => ({ jobs: 0, cron: 0, noTtl: 0, byNamespace: new Map() });
 
 export function tallyJob(t: JobTally, job: Wire<V1Job>, now: number, minAgeSeconds: number): void {
@@ -56,7 +69,8 @@ export function tallyJob(t: JobTally, job: Wire<V1Job>, now: number, minAgeSecon
 
 const sum = (t: JobTally, k: 'complete' | 'failed') => [...t.byNamespace.values()].reduce((n, e) => n + e[k], 0);
 
-export function evaluate(t: JobTally, minAge: number, scope: Scope, warning?: Range, critical?: Range): Outcome {
+export function evaluate({ tally: t, scope }: StaleFacts, { minAgeMs, warning, critical }: Limits): Outcome {
+  const minAge = minAgeMs / 1000;
   const complete = sum(t, 'complete');
   const failed = sum(t, 'failed');
   const stale = complete + failed;
@@ -137,6 +151,6 @@ export const check: CheckDefinition<Args> = {
     const minAge = parseDuration(args['min-age'], '--min-age');
     const scope = namespacesOf(args);
     const tally = await gather(connect(args, deadline, log), deadline, scope, args.selector, minAge, args['page-size']);
-    return evaluate(tally, minAge, scope, warning, critical);
+    return evaluate({ tally, scope }, { minAgeMs: minAge * 1000, warning, critical });
   },
 };

@@ -9,7 +9,7 @@ import { listNodeLeases, NODE_LEASE_NAMESPACE, type LeaseList } from '../lib/sou
 import { onEachServer } from '../lib/host-fanout.ts';
 import { kubeOptions, serverOptions, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
 import type { Cluster } from '../lib/sources/kube/cluster.ts';
-import type { Range } from '../lib/plugin/range.ts';
+import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -28,6 +28,8 @@ export interface CacheFacts {
 }
 
 export const defaults = { warning: '30', critical: '120' };
+/** The defaults parsed, as -w/-c judge when not given. */
+export const defaultLimits = thresholdsOf(defaults);
 
 /** How far the cache is behind storage for one lease, in seconds (a lease it lacks: since its creation). */
 function leaseLag(storage: { renewed?: number; created?: number }, cached: { renewed?: number } | undefined): number {
@@ -39,7 +41,7 @@ function leaseLag(storage: { renewed?: number; created?: number }, cached: { ren
 
 const integerRv = (rv: string | undefined) => (rv !== undefined && /^\d+$/.test(rv) ? Number(rv) : undefined);
 
-export function evaluate(f: CacheFacts, warning?: Range, critical?: Range): Outcome {
+export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);
   const storage = f.storage;
   let worst: { name: string; lag: number } | undefined;
@@ -141,6 +143,6 @@ export const check: CheckDefinition<Args> = {
     ['check_watch_cache --server https://10.0.0.11:16443 --server https://10.0.0.12:16443', 'every node of the cluster from one place'],
   ],
   async run({ args, warning, critical, deadline, log }) {
-    return onEachServer(check.name, args, deadline, log, async (cluster, d) => evaluate(await gather(cluster, d), warning, critical));
+    return onEachServer(check.name, args, deadline, log, async (cluster, d) => evaluate(await gather(cluster, d), { warning, critical }));
   },
 };

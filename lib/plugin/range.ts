@@ -73,3 +73,11 @@ export interface Thresholds {
   warning?: Range;
   critical?: Range;
 }
+
+/** A check's default -w/-c, parsed once: the start of its exported default limits. */
+export function thresholdsOf(defaults: { warning?: string; critical?: string }): Thresholds {
+  return {
+    warning: defaults.warning === undefined ? undefined : Range.parse(defaults.warning),
+    critical: defaults.critical === undefined ? undefined : Range.parse(defaults.critical),
+  };
+}

@@ -23,24 +23,24 @@ describe('apiserver', () => {
   it('a failing sub-check is CRITICAL; a slow readyz is judged by -w/-c; 403 is UNKNOWN with the RBAC fix', () => {
     const ok = answer(200, report('readyz', ['[+]ping ok']));
     const live = answer(200, report('livez', ['[+]ping ok']));
-    expect(apiserver.evaluate({ server: 's', readyz: { ...ok, ms: 2500 }, livez: live }, r('1'), r('5')).state).toBe(State.WARNING);
+    expect(apiserver.evaluate({ server: 's', readyz: { ...ok, ms: 2500 }, livez: live }, { warning: r('1'), critical: r('5') }).state).toBe(
+      State.WARNING,
+    );
     const down = apiserver.evaluate(
       { server: 's', readyz: answer(500, report('readyz', ['[-]etcd failed: reason withheld'], false)), livez: live },
-      r('1'),
-      r('5'),
+      { warning: r('1'), critical: r('5') },
     );
     expect([down.state, down.summary]).toEqual([State.CRITICAL, 'not ready: [-]etcd failed: reason withheld (readyz 0.012 s)']);
     // A [-] line is a failed sub-check even in a 200 that says "passed" (a proxy rewriting the status).
     const contradicted = apiserver.evaluate(
       { server: 's', readyz: answer(200, report('readyz', ['[+]ping ok', '[-]etcd failed: reason withheld'])), livez: live },
-      r('1'),
-      r('5'),
+      { warning: r('1'), critical: r('5') },
     );
     expect([contradicted.state, contradicted.summary]).toEqual([
       State.CRITICAL,
       'not ready: [-]etcd failed: reason withheld (readyz 0.012 s)',
     ]);
-    const forbidden = apiserver.evaluate({ server: 's', readyz: answer(403, '{}'), livez: live }, r('1'), r('5'));
+    const forbidden = apiserver.evaluate({ server: 's', readyz: answer(403, '{}'), livez: live }, { warning: r('1'), critical: r('5') });
     expect(forbidden.state).toBe(State.UNKNOWN);
     expect(forbidden.summary).toMatch(/nrpe\/rbac\.yaml/);
   });

@@ -21,7 +21,7 @@ describe('calico-routes', () => {
   });
 
   it('a pod whose /32 falls in the blackhole is CRITICAL by default', () => {
-    const o = calico.evaluate(facts([{ namespace: 'web', name: 'api', ips: ['10.1.22.9'] }]), undefined, r('0'));
+    const o = calico.evaluate(facts([{ namespace: 'web', name: 'api', ips: ['10.1.22.9'] }]), { critical: r('0') });
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toBe(
       '1 of 1 Running pod on node1 without a host route through its veth (older than 30s), calico-node Ready (2 restarts)',
@@ -30,7 +30,7 @@ describe('calico-routes', () => {
   });
 
   it('calico-node not Ready is CRITICAL even with every route in place', () => {
-    const o = calico.evaluate(facts([], false), undefined, r('0'));
+    const o = calico.evaluate(facts([], false), { critical: r('0') });
     expect([o.state, o.summary]).toEqual([
       State.CRITICAL,
       '0 of 0 Running pods on node1 without a host route through its veth, calico-node calico-node-cp8hh on node1 is not Ready',

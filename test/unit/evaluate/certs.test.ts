@@ -15,7 +15,10 @@ describe('certs', () => {
   });
 
   it('the soonest decides, by -w/-c as lower bounds; each certificate is its own metric', () => {
-    const o = certs.evaluate({ now: NOW, certs: [cert('/c/ca.crt', 3000), cert('/c/server.crt', 20)], unreadable: [] }, r('30:'), r('7:'));
+    const o = certs.evaluate(
+      { now: NOW, certs: [cert('/c/ca.crt', 3000), cert('/c/server.crt', 20)], unreadable: [] },
+      { warning: r('30:'), critical: r('7:') },
+    );
     expect(o.state).toBe(State.WARNING);
     expect(o.summary).toBe('/c/server.crt expires in 20 days (2 certificates, soonest /c/server.crt in 20 days)');
     expect(perf(o)).toMatchObject({ min_days: '20;30:;7:', days_ca: '3000', days_server: '20' });
@@ -27,8 +30,7 @@ describe('certs', () => {
   it('expired is CRITICAL; an unreadable certificate is UNKNOWN beside it, never dropped', () => {
     const o = certs.evaluate(
       { now: NOW, certs: [cert('served by 10.0.0.12:16443', -3)], unreadable: [{ where: '/c/kubelet.crt', why: 'no such file' }] },
-      r('30:'),
-      r('7:'),
+      { warning: r('30:'), critical: r('7:') },
     );
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toMatch(/^served by 10\.0\.0\.12:16443 expired 3 days ago, \/c\/kubelet\.crt: no such file/);
@@ -36,7 +38,10 @@ describe('certs', () => {
 
   it('a certificate not valid yet is CRITICAL however many days it has left', () => {
     const early = { ...cert('/b/cluster.crt', 3650), notBefore: Date.parse('2035-01-01T00:00:00Z') };
-    const o = certs.evaluate({ now: NOW, certs: [cert('/c/ca.crt', 3000), early], unreadable: [] }, r('30:'), r('7:'));
+    const o = certs.evaluate(
+      { now: NOW, certs: [cert('/c/ca.crt', 3000), early], unreadable: [] },
+      { warning: r('30:'), critical: r('7:') },
+    );
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toBe('/b/cluster.crt not valid until 2035-01-01T00:00:00Z (2 certificates, soonest /c/ca.crt in 3000 days)');
   });

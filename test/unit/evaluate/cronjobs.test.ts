@@ -37,15 +37,16 @@ describe('cronjobs', () => {
   it('Forbid with a Job running is busy, not late; past its next run it is named; busy ones are no frozen controller', () => {
     const busy = { concurrencyPolicy: 'Forbid', active: ['backup-29406720'] };
     const o = cronjobs.evaluate(
-      [
-        job({ name: 'late', lastSchedule: T - 2400_000, lastSuccess: T - 2390_000 }),
-        job({ name: 'backup', schedule: '0 * * * *', lastSchedule: T - 2 * 3600_000 - 2430_000, ...busy }),
-        job({ name: 'fresh', schedule: '0 * * * *', lastSchedule: T - 2430_000, ...busy }),
-      ],
-      T,
-      180,
-      'UTC',
-      r('0'),
+      {
+        jobs: [
+          job({ name: 'late', lastSchedule: T - 2400_000, lastSuccess: T - 2390_000 }),
+          job({ name: 'backup', schedule: '0 * * * *', lastSchedule: T - 2 * 3600_000 - 2430_000, ...busy }),
+          job({ name: 'fresh', schedule: '0 * * * *', lastSchedule: T - 2430_000, ...busy }),
+        ],
+        now: T,
+        localZone: 'UTC',
+      },
+      { graceMs: 180_000, warning: r('0') },
     );
     expect([o.state, o.summary]).toEqual([
       State.WARNING,
@@ -77,22 +78,26 @@ describe('cronjobs', () => {
   });
 
   it('a lastScheduleTime ahead of this clock is said, WARNING, and not judged late', () => {
-    const o = cronjobs.evaluate([job({ name: 'skewed', lastSchedule: T + 7200_000 })], T, 180, 'UTC', r('0'));
+    const o = cronjobs.evaluate(
+      { jobs: [job({ name: 'skewed', lastSchedule: T + 7200_000 })], now: T, localZone: 'UTC' },
+      { graceMs: 180_000, warning: r('0') },
+    );
     expect([o.state, o.summary]).toEqual([State.WARNING, '0 of 1 CronJob late, last scheduled in the future: ops/skewed']);
     expect(o.details[0]).toMatch(/^ops\/skewed: lastScheduleTime 2026-11-28T14:40:30Z is 2h ahead of this host's clock/);
   });
 
   it('one unreadable schedule is UNKNOWN for that one only: the others still decide, CRITICAL wins', () => {
     const o = cronjobs.evaluate(
-      [
-        job({ name: 'a', lastSchedule: T - 3600_000 }),
-        job({ name: 'b', lastSchedule: T - 7200_000 }),
-        job({ name: 'odd', schedule: 'TZ=Mars/Olympus_Mons 0 * * * *', lastSchedule: T }),
-      ],
-      T,
-      180,
-      'UTC',
-      r('0'),
+      {
+        jobs: [
+          job({ name: 'a', lastSchedule: T - 3600_000 }),
+          job({ name: 'b', lastSchedule: T - 7200_000 }),
+          job({ name: 'odd', schedule: 'TZ=Mars/Olympus_Mons 0 * * * *', lastSchedule: T }),
+        ],
+        now: T,
+        localZone: 'UTC',
+      },
+      { graceMs: 180_000, warning: r('0') },
     );
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toMatch(
@@ -101,7 +106,10 @@ describe('cronjobs', () => {
   });
 
   it('an unreadable schedule is UNKNOWN naming the CronJob', () => {
-    const o = cronjobs.evaluate([job({ name: 'odd', schedule: '61 * * * *', lastSchedule: T })], T, 180, 'UTC', r('0'));
+    const o = cronjobs.evaluate(
+      { jobs: [job({ name: 'odd', schedule: '61 * * * *', lastSchedule: T })], now: T, localZone: 'UTC' },
+      { graceMs: 180_000, warning: r('0') },
+    );
     expect(o.state).toBe(State.UNKNOWN);
     expect(o.summary).toMatch(/ops\/odd: cannot read its schedule/);
   });

@@ -12,17 +12,18 @@ describe('leases', () => {
     [lease('kube-controller-manager', 'k8s01', kcm), lease('kube-scheduler', 'k8s02', sched)] as unknown as V1Lease[];
 
   it('held leases are OK and name the leaders', () => {
-    const o = leases.evaluate({ leases: pair({}, {}), dqlite: { leader: '10.0.0.13:19001', node: 'k8s03' } }, now);
+    const o = leases.evaluate({ now, leases: pair({}, {}), dqlite: { leader: '10.0.0.13:19001', node: 'k8s03' } }, {});
     expect([o.state, o.summary]).toEqual([State.OK, 'leaders: kcm k8s01, scheduler k8s02, dqlite k8s03']);
   });
 
   it('an expired lease is CRITICAL; transitions grown since the last run are WARNING', () => {
     const o = leases.evaluate(
       {
+        now,
         leases: pair({ renewedAgo: 600, duration: 60 }, { transitions: 14 }),
         before: { 'kube-controller-manager': 12, 'kube-scheduler': 12 },
       },
-      now,
+      {},
     );
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toMatch(

@@ -12,9 +12,7 @@ describe('nodes', () => {
       specs
         .map((s) => node(s))
         .map((n) => ({ name: n.metadata.name, ready: s(n), cordoned: Boolean(n.spec.unschedulable), taints: n.spec.taints ?? [] })),
-      [],
-      undefined,
-      r('0'),
+      { allowTaint: [], critical: r('0') },
     );
   const s = (n: ReturnType<typeof node>) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 
@@ -34,7 +32,7 @@ describe('nodes', () => {
   });
 
   it('no node at all is UNKNOWN, never OK', () => {
-    const o = nodes.evaluate([], [], undefined, r('0'));
+    const o = nodes.evaluate([], { allowTaint: [], critical: r('0') });
     expect([o.state, o.summary]).toEqual([State.UNKNOWN, 'the API server lists no nodes']);
   });
 });

@@ -22,13 +22,19 @@ describe('observed-generation', () => {
   });
 
   it('a lag within --grace is not counted; past it, it is, named in the summary', () => {
-    expect(rollout.evaluate(facts([lag('a', 30)]), 120, r('0'), r('2')).summary).toBe('0 of 5 Deployments lagging past 2m');
-    const o = rollout.evaluate(facts([lag('a', 300), lag('b')]), 120, r('0'), r('2'));
+    expect(rollout.evaluate(facts([lag('a', 30)]), { graceMs: 120_000, warning: r('0'), critical: r('2') }).summary).toBe(
+      '0 of 5 Deployments lagging past 2m',
+    );
+    const o = rollout.evaluate(facts([lag('a', 300), lag('b')]), { graceMs: 120_000, warning: r('0'), critical: r('2') });
     expect([o.state, o.summary]).toEqual([State.WARNING, '2 of 5 Deployments lagging past 2m, web/a, web/b']);
   });
 
   it('a phantom ReplicaSet is WARNING with the status patch for it', () => {
-    const o = rollout.evaluate(facts([], [{ namespace: 'web', name: 'a-6d4cf56db6', owner: 'a', available: 1 }]), 120, r('0'), r('2'));
+    const o = rollout.evaluate(facts([], [{ namespace: 'web', name: 'a-6d4cf56db6', owner: 'a', available: 1 }]), {
+      graceMs: 120_000,
+      warning: r('0'),
+      critical: r('2'),
+    });
     expect([o.state, o.summary]).toEqual([State.WARNING, '0 of 5 Deployments lagging past 2m, 1 phantom ReplicaSet']);
     expect(o.details.join('\n')).toMatch(/kubectl -n web patch rs a-6d4cf56db6 --subresource=status/);
   });

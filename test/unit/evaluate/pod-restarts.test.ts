@@ -23,7 +23,7 @@ describe('pod-restarts', () => {
         troubled: [t('a/app', 9), t('b/app', 2), t('c/app', 1)],
         before: { at: NOW - 300_000, counts: { 'a/app': 4, 'b/app': 2 } },
       },
-      r('0'),
+      { warning: r('0') },
     );
     expect([o.state, o.summary]).toEqual([State.WARNING, '2 pods restarted since the previous run 5m ago: web/a, web/c']);
     expect(perf(o).restarted).toBe('2;0;;0;10');
@@ -37,7 +37,7 @@ describe('pod-restarts', () => {
         troubled: [t('a/app', 3), t('b/app', 5)],
         before: { at: NOW - 60_000, counts: { 'a/app': 40, 'b/app': 5, 'c/app': 7 } },
       },
-      r('0'),
+      { warning: r('0') },
     );
     expect([o.state, o.summary]).toEqual([State.WARNING, '1 pod restarted since the previous run 1m ago: web/a']);
     expect(o.details[0]).toBe('web/a container app: restarts 40 -> 3 (the count was reset: 3 new)');
@@ -45,7 +45,7 @@ describe('pod-restarts', () => {
   });
 
   it('the first run judges no growth (U) but still sees CrashLoopBackOff', () => {
-    const o = restarts.evaluate({ now: NOW, pods: 3, troubled: [t('a/app', 30, true)] }, r('0'));
+    const o = restarts.evaluate({ now: NOW, pods: 3, troubled: [t('a/app', 30, true)] }, { warning: r('0') });
     expect(o.state).toBe(State.WARNING);
     expect(perf(o).restarted).toBe('U;;;0;3');
   });

@@ -14,12 +14,18 @@ describe('stale-jobs', () => {
   });
 
   it('few finished Jobs are OK, with the scope in the summary', () => {
-    const o = jobs.evaluate(tally(3, 1), 3600, { only: [], excluded: ['kube-system'] }, r('50'), r('200'));
+    const o = jobs.evaluate(
+      { tally: tally(3, 1), scope: { only: [], excluded: ['kube-system'] } },
+      { minAgeMs: 3600_000, warning: r('50'), critical: r('200') },
+    );
     expect([o.state, o.summary]).toEqual([State.OK, '4 finished Jobs older than 1h outside kube-system (3 Complete, 1 Failed, of 9 Jobs)']);
   });
 
   it('past -c is CRITICAL and the clean-up names the worst namespace', () => {
-    const o = jobs.evaluate(tally(250, 10), 3600, { only: [], excluded: [] }, r('50'), r('200'));
+    const o = jobs.evaluate(
+      { tally: tally(250, 10), scope: { only: [], excluded: [] } },
+      { minAgeMs: 3600_000, warning: r('50'), critical: r('200') },
+    );
     expect(o.state).toBe(State.CRITICAL);
     expect(o.details.join('\n')).toMatch(/kubectl -n batch delete job/);
     expect(perf(o)).toMatchObject({ stale: '260;50;200;0', complete: '250;;;0', failed: '10;;;0' });

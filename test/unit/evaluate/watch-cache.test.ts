@@ -10,7 +10,7 @@ const list = (rv: string | undefined, leases: Record<string, { renewed?: number;
   ms: 12,
 });
 const judge = (f: CacheFacts) => {
-  const o = evaluate(f, Range.parse('30'), Range.parse('120'));
+  const o = evaluate(f, { warning: Range.parse('30'), critical: Range.parse('120') });
   return {
     state: o.state,
     summary: o.summary,
