@@ -87,9 +87,7 @@ export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Out
     );
   }
   const time = `readyz ${(f.readyz.ms / 1000).toFixed(3)} s`;
-  const problems = v.problems();
-  if (problems.length) return v.outcome(`${problems.join(', ')} (${time})`);
-  return v.outcome(`ready and live (${time}, ${plural(judged.readyz?.checks ?? 0, 'check')})`);
+  return v.conclude(time, { problems: 'before', whenClear: `ready and live (${time}, ${plural(judged.readyz?.checks ?? 0, 'check')})` });
 }
 
 export async function gather(cluster: Cluster, deadline: Deadline): Promise<HealthFacts> {

@@ -124,9 +124,7 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
   }
   v.detail(...(f.notes ?? []));
   const head = soonest ? `${plural(f.certs.length, 'certificate')}, soonest ${soonest.c.where} in ${plural(soonest.days, 'day')}` : '';
-  const problems = v.problems();
-  if (problems.length) return v.outcome(`${problems.join(', ')}${head ? ` (${head})` : ''}`);
-  return v.outcome(head);
+  return v.conclude(head, { problems: 'before' });
 }
 
 /** Every certificate: the node's files, those given, each API server's, the kubeconfig's own. */

@@ -71,7 +71,7 @@ export function evaluate({ tally: t, seconds, source }: LockFacts, { warning, cr
   const window = formatDuration(seconds);
   // Lines without a time all count as the last minute: a trend from them would always rise.
   const trend = t.unstamped ? `no trend: ${plural(t.unstamped, 'line')} without a time` : trendOf(t.lastMinute, perMin, minutes);
-  return v.outcome(
+  return v.conclude(
     t.locked === 0
       ? `no '${LOCKED}' in the last ${window} (${source})`
       : `${plural(t.locked, `'${LOCKED}' line`)} in the last ${window} (${perMin.toFixed(1)}/min, ${t.lastMinute} in the last minute${trend ? `, ${trend}` : ''})`,

@@ -167,8 +167,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
       ? 'cadence unknown'
       : newest && 'one snapshot, no cadence yet';
   const head = [size, pace, `${round(freePct)}% free on ${f.fs.mount}`].filter(Boolean).join(', ');
-  const problems = v.problems();
-  return v.outcome(problems.length ? `${problems.join(', ')} (${head})` : head);
+  return v.conclude(head, { problems: 'before' });
 }
 
 /** The directory's files and filesystem (and, with --freelist, the free pages through the CLI). */

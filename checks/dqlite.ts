@@ -163,11 +163,10 @@ export function evaluate(f: DqliteFacts, { warning, critical }: Thresholds): Out
       'Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more node down stops every write. Bring the unreachable voter back first (check_services, its journal, its disk).',
     );
   }
-  const problems = v.problems();
   const leaderText =
     leaderAddress !== undefined ? `leader ${leaderAddress}` : leader.kind === 'not-asked' ? 'leader not asked' : 'leader unknown';
   const head = `${plural(voters.length, 'voter')}, ${leaderText}, ${unreachable.length} unreachable`;
-  return v.outcome(problems.length ? `${problems.join(', ')} (${head})` : head);
+  return v.conclude(head, { problems: 'before' });
 }
 
 /** The leader from the answers to `.cluster` and `.leader`: the CLI's no-leader word first, then a failure, then silence. */

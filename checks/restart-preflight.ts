@@ -140,9 +140,7 @@ export function evaluate(f: PreflightFacts, { critical, settleMs }: Limits): Out
     ...restartSequence(node, { dqliteFirst: false }),
     '  wait until observedGeneration matches generation (check_observed_generation OK) and this check is OK again before the next node.',
   );
-  return v.findings.length
-    ? v.outcome(`GO with care for ${node}: ${v.problems().join(', ')}`)
-    : v.outcome(`GO: kubelite on ${node} may be restarted`);
+  return v.conclude(`GO with care for ${node}`, { problems: 'named', whenClear: `GO: kubelite on ${node} may be restarted` });
 }
 
 /** Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true). */

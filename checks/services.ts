@@ -177,14 +177,15 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
       );
     } else v.detail("See the unit's journal (journalctl -u <unit> -n 50) for why it exits.");
   }
-  const problems = v.problems();
-  if (problems.length) return v.outcome(problems.join(', '));
-  if (!measured.length) return v.outcome(`${plural(found.length, 'unit')} active, first sample (restarts per hour from the next run)`);
+  const instead = { problems: 'instead' } as const;
+  if (!measured.length)
+    return v.conclude(`${plural(found.length, 'unit')} active, first sample (restarts per hour from the next run)`, instead);
   const total = measured.reduce((n, r) => n + r.restarts, 0);
   const span = Math.max(...measured.map((r) => r.spanMs));
   const restarted = found.filter((u) => (rates.get(u.id)?.restarts ?? 0) > 0).map((u) => displayName(u.id));
-  return v.outcome(
+  return v.conclude(
     `${plural(found.length, 'unit')} active, ${plural(total, 'restart')} in ${formatDuration(Math.max(1, span / 1000))}${restarted.length ? ` (${restarted.join(', ')})` : ''}`,
+    instead,
   );
 }
 

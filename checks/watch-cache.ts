@@ -67,9 +67,9 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
   if (rvLag !== undefined)
     v.detail(`resourceVersion: storage ${storage!.resourceVersion}, cache ${f.cache!.resourceVersion} (${rvLag} behind)`);
   if (v.state === State.WARNING || v.state === State.CRITICAL) v.detail(...FROZEN_WATCH_CACHE);
-  if (behind) return v.outcome(`watch cache behind: ${v.findings[0]!.text}`);
-  if (!worst) return v.outcome(v.findings[0]?.text ?? 'no node lease');
-  return v.outcome(
+  if (behind) return v.conclude('watch cache behind', { problems: 'named' });
+  if (!worst) return v.conclude('no node lease', { problems: 'instead' });
+  return v.conclude(
     worst.lag <= 1
       ? `watch cache follows storage (${storage!.leases.size} node leases, newest renewals seen)`
       : `watch cache ${formatDuration(worst.lag)} behind storage (node lease ${worst.name}${f.cache?.leases.has(worst.name) ? '' : ', missing from the cache'})`,

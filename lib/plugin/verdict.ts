@@ -24,10 +24,43 @@ export interface Skipped {
 }
 
 /**
+ * Where a check's findings go on its summary line, beside its headline (findings worst first,
+ * joined by ", "):
+ * - after: the headline, then the findings ("leaders: kcm k8s01, ..., kcm lease expired");
+ * - before: the findings, then the headline in parentheses ("quorum lost: ... (3 voters, ...)");
+ * - instead: the findings alone, the headline only when there is none;
+ * - named: the headline names what the findings are of ("GO with care for k8s01: ...").
+ */
+export type SummaryMode = 'after' | 'before' | 'instead' | 'named';
+
+export interface SummaryRule {
+  problems?: SummaryMode;
+  /** The headline when nothing was found (default: the same headline). */
+  whenClear?: string;
+}
+
+/** The summary line of a headline and findings (worst first) by one rule. */
+export function summaryOf(headline: string, problems: string[], { problems: mode = 'after', whenClear }: SummaryRule = {}): string {
+  if (!problems.length) return whenClear ?? headline;
+  const found = problems.join(', ');
+  switch (mode) {
+    case 'after':
+      return headline ? `${headline}, ${found}` : found;
+    case 'before':
+      return headline ? `${found} (${headline})` : found;
+    case 'instead':
+      return found;
+    case 'named':
+      return headline ? `${headline}: ${found}` : found;
+  }
+}
+
+/**
  * Collects metrics (judged by a context or only reported), findings and long-output lines,
  * then yields the Outcome whose state is the worst of them. The summary is worded in one place,
- * conclude(): the check's headline, then its findings worst first (Monitoring::Plugin's message
- * buckets, nagiosplugin's Summary). outcome() is for the rare summary worded whole by the check.
+ * conclude(): the check's headline and its findings worst first, by one rule (summaryOf; as
+ * Monitoring::Plugin's message buckets, nagiosplugin's Summary). outcome() is for a check with
+ * no metric or finding behind its summary (the gate's NO-GO, worded from other checks' parts).
  */
 export class Verdict {
   private readonly perf: Perfdata[] = [];
@@ -70,9 +103,9 @@ export class Verdict {
       .map((f) => f.text);
   }
 
-  /** The outcome with the summary line: the headline (if any), then every finding, worst first. */
-  conclude(headline?: string): Outcome {
-    return this.outcome([...(headline ? [headline] : []), ...this.problems()].join(', '));
+  /** The outcome with the summary line: the headline and every finding, worst first, by `rule`. */
+  conclude(headline = '', rule?: SummaryRule): Outcome {
+    return this.outcome(summaryOf(headline, this.problems(), rule));
   }
 
   outcome(summary: string): Outcome {
