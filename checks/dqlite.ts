@@ -28,7 +28,7 @@ import {
 } from '../lib/sources/dqlite-cluster.ts';
 import { planCli, SUDO_CLI_SECONDS } from '../lib/sources/dqlite.ts';
 import { plural } from '../lib/text.ts';
-import type { Logger } from '../lib/log.ts';
+import type { Logger } from '../lib/logger.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 

@@ -16,7 +16,7 @@ import { type DqliteCli, DQLITE_BIN } from '../lib/sources/dqlite.ts';
 import { askLeader } from '../lib/sources/dqlite-cluster.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
-import { defaultStateFile, isCounts, readState, writeState } from '../lib/state.ts';
+import { defaultStateFile, isCounts, readState, writeState } from '../lib/state-file.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 
 interface Args extends KubeArgs, DqliteArgs {

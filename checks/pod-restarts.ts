@@ -13,7 +13,7 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Wire } from '../lib/sources/kube/client.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
-import { isCounts, readState, scopedStateFile, writeState } from '../lib/state.ts';
+import { isCounts, readState, scopedStateFile, writeState } from '../lib/state-file.ts';
 import { plural } from '../lib/text.ts';
 import { counterGrowth } from '../lib/restart-history.ts';
 

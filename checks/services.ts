@@ -25,7 +25,7 @@ import {
   servicesOf,
 } from '../lib/sources/snap-locks.ts';
 import { type History, historyOf, kept, rateOf, type Sample } from '../lib/restart-history.ts';
-import { readState, scopedStateFile, writeState } from '../lib/state.ts';
+import { readState, scopedStateFile, writeState } from '../lib/state-file.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { forEachHost } from '../lib/sources/ssh/hosts.ts';
 import { plural, shorten } from '../lib/text.ts';

@@ -10,14 +10,14 @@ import { REGISTRY } from '../checks/registry.ts';
 import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT } from '../lib/cycle-protocol.ts';
 import { UsageError } from '../lib/errors.ts';
 import { writeFileAtomic } from '../lib/files.ts';
-import { silentLogger } from '../lib/log.ts';
+import { silentLogger } from '../lib/logger.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import { render } from '../lib/plugin/output.ts';
 import { type CheckDefinition, cannotTell, outcomeOf, prepare, reasonOf } from '../lib/plugin/runner.ts';
 import type { Outcome } from '../lib/plugin/verdict.ts';
 import { shareReads } from '../lib/shared-reads.ts';
-import { writeState } from '../lib/state.ts';
+import { writeState } from '../lib/state-file.ts';
 
 /** A command line not asked for in this many of its cycles is no longer evaluated. */
 const KNOWN_FOR_CYCLES = 3;

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import yargs from 'yargs';
 import { REGISTRY, type Entry, type Needs } from '../checks/registry.ts';
-import { silentLogger, type Logger } from '../lib/log.ts';
+import { silentLogger, type Logger } from '../lib/logger.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { type Format, renderMany, requestedFormat, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
 import { UsageError } from '../lib/errors.ts';

@@ -1,7 +1,7 @@
 import type { Deadline } from './plugin/deadline.ts';
 import { fanOut, judgeEach } from './plugin/fanout.ts';
 import type { Outcome } from './plugin/verdict.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from './logger.ts';
 import { serverUrls, type KubeArgs, type ServerArgs } from './options/kube.ts';
 import type { SshArgs } from './options/ssh.ts';
 import { loadKubeConfig } from './sources/kube/client.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '../log.ts';
+import type { Logger } from '../logger.ts';
 import type { LogArgs } from '../options/log.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import { readJournal, type JournalQuery } from '../sources/journal.ts';

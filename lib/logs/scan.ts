@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { userInfo } from 'node:os';
 import { UsageError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../logger.ts';
 import type { LogArgs, Window } from '../options/log.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import { journalSlices, type SharedReads } from '../shared-reads.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '../log.ts';
+import type { Logger } from '../logger.ts';
 import type { StreamExec } from '../sources/journal.ts';
 import { weight, type LogLine } from './logline.ts';
 

@@ -1,6 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { ReasonedError, reasonOf, UsageError, causeText } from '../errors.ts';
-import { createLogger, type Logger } from '../log.ts';
+import { createLogger, type Logger } from '../logger.ts';
 import type { SharedReads } from '../shared-reads.ts';
 import { Deadline } from './deadline.ts';
 import { finish } from './exit.ts';

@@ -486,7 +486,7 @@ describe('the end of a run', () => {
 
 describe('the state file', () => {
   it('a link planted at the temporary name is not followed: its target is untouched', async () => {
-    const { writeState } = await import('../../lib/state.ts');
+    const { writeState } = await import('../../lib/state-file.ts');
     const dir = scratch();
     mkdirSync(join(dir, 'state'));
     const target = join(dir, 'precious');

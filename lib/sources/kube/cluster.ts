@@ -6,7 +6,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
-import { silentLogger, type Logger } from '../../log.ts';
+import { silentLogger, type Logger } from '../../logger.ts';
 import type { Deadline } from '../../plugin/deadline.ts';
 import { VERSION } from '../../version.ts';
 import { loadKubeConfig, type KubeTarget, type RequestPolicy } from './client.ts';

@@ -8,7 +8,7 @@ import {
   type RequestContext,
   ResponseContext,
 } from '@kubernetes/client-node';
-import { silentLogger, type Logger } from '../../log.ts';
+import { silentLogger, type Logger } from '../../logger.ts';
 import { KubeError } from './client.ts';
 import type { PluginFailure } from './credentials.ts';
 
