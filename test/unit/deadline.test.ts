@@ -1,0 +1,55 @@
+// The run's deadline (-t) and its parts (lib/plugin/deadline.ts): what ends when, and what a
+// timeout says. Timings are loose: the machine is shared.
+import { describe, expect, it } from 'vitest';
+import { Deadline } from '../../lib/plugin/deadline.ts';
+
+describe('Deadline', () => {
+  it('expires once, aborting its signal with a reason that says what the run was waiting for', async () => {
+    const expired: string[] = [];
+    const d = new Deadline(0.05, (x) => expired.push(x.reason()));
+    d.activity = 'listing nodes';
+    await new Promise((r) => setTimeout(r, 300));
+    expect(d.signal.aborted).toBe(true);
+    expect(expired).toEqual(['timed out after 0.05s while listing nodes']);
+    expect(String(d.signal.reason)).toContain('timed out after 0.05s while listing nodes');
+    expect(d.remainingMs()).toBe(0);
+  });
+
+  it('a child shares the signal and the end, with an activity of its own; cancel stops the timer', async () => {
+    let expired = 0;
+    const d = new Deadline(0.05, () => expired++);
+    const c = d.child();
+    c.activity = 'reading leases';
+    expect(c.signal).toBe(d.signal);
+    expect(c.expiresAt).toBe(d.expiresAt);
+    expect(c.reason()).toBe('timed out after 0.05s while reading leases');
+    c.cancel();
+    await new Promise((r) => setTimeout(r, 200));
+    expect([expired, d.signal.aborted]).toEqual([0, false]);
+  });
+
+  it('a part ends before its run, leaving time to judge the others, and ends at once with the run', async () => {
+    const d = new Deadline(10, () => undefined);
+    const p = d.part();
+    expect(p.expiresAt).toBeLessThan(d.expiresAt);
+    expect(d.expiresAt - p.expiresAt).toBeGreaterThanOrEqual(900);
+    expect(p.signal).not.toBe(d.signal);
+    const q = d.part();
+    q.done();
+    d.cancel();
+
+    const short = new Deadline(0.2, () => undefined);
+    const part = short.part();
+    await new Promise((r) => setTimeout(r, 500));
+    expect([part.signal.aborted, short.signal.aborted]).toEqual([true, true]);
+  });
+
+  it("a part's own end does not end the run", async () => {
+    const d = new Deadline(1, () => undefined);
+    const p = d.part();
+    await new Promise((r) => setTimeout(r, 900));
+    expect(p.signal.aborted).toBe(true);
+    expect(d.signal.aborted).toBe(false);
+    d.cancel();
+  });
+});
