@@ -21,6 +21,7 @@ import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Wire } from '../lib/sources/kube/client.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
+import { readUnitHosts } from '../lib/sources/units.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
 import * as lock from './dqlite-lock.ts';
 import * as dqlite from './dqlite.ts';
@@ -168,7 +169,7 @@ export async function gather(args: Args, ctx: ScanContext, settleMs: number): Pr
       if (deadline.signal.aborted) throw error;
       return { error };
     }),
-    services.gatherHosts(args, [services.K8S_DQLITE_UNIT], deadline.child()),
+    readUnitHosts(args, [services.K8S_DQLITE_UNIT], deadline.child()),
   ]);
   return { now: win.now, journals, leases, nodes, datastore, units };
 }

@@ -6,28 +6,18 @@
 // apply comes from MicroK8s' lock files, as `microk8s inspect` decides: a worker's k8s-dqlite is
 // inactive by design and no finding.
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import type { Deadline } from '../lib/plugin/deadline.ts';
-import { judgeEach, resultOf, type TargetResult } from '../lib/plugin/fanout.ts';
+import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
+import { judgeEach, resultOf } from '../lib/plugin/fanout.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
-import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
-import { localExec, readJournal, type StreamExec } from '../lib/sources/journal.ts';
-import { localMonotonicUs, readUnits, remoteMonotonicUs, type UnitState } from '../lib/sources/systemd.ts';
-import {
-  type NodeLocks,
-  type NodeServices,
-  readLocks,
-  readLocksWith,
-  SNAP_DATA,
-  serviceUnit,
-  servicesOf,
-} from '../lib/sources/snap-locks.ts';
-import { type History, historyOf, kept, rateOf, type Sample } from '../lib/restart-history.ts';
-import { readState, scopedStateFile, writeState } from '../lib/state-file.ts';
-import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
-import { forEachHost } from '../lib/sources/ssh/hosts.ts';
+import { type History, kept, rateOf, type Sample } from '../lib/restart-history.ts';
+import { type KeptHistories, readHistories } from '../lib/restart-history-file.ts';
+import { displayName, SNAP_DATA, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
+import type { UnitState } from '../lib/sources/systemd.ts';
+import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
+import { scopedStateFile, writeState } from '../lib/state-file.ts';
 import { plural, shorten } from '../lib/text.ts';
 
 interface Args extends SshArgs {
@@ -42,23 +32,8 @@ export const K8S_DQLITE_UNIT = serviceUnit('k8s-dqlite');
 /** Thresholds are restarts per hour: the 7-day loop of the runbook (about 22/h) is CRITICAL, one restart OK. */
 export const defaults = { warning: '3', critical: '10', minUptime: '2m', window: '1h' };
 
-/** What systemd (and, where readable, the journal) says of the units on one host. */
-export interface ServiceFacts {
-  units: UnitState[];
-  nowUs: number;
-  /** Wall-clock ms of the reading: when the samples were taken. */
-  at: number;
-  /** Per unit: its newest "restart counter is at N" or level=fatal line of the last hour. */
-  lastWords: Map<string, string>;
-  /** Why the journal could not be read, if it could not. */
-  journalProblem?: string;
-  /** MicroK8s units this node does not run, with why (from its lock files; none with --unit). */
-  leftOut: NodeServices['leftOut'];
-  /** The lock file holding k8s-dqlite back on a node meant to run it. */
-  heldBack?: string;
-  /** The samples kept from earlier runs for this host; none: no rate yet. */
-  memory?: Memory;
-}
+/** What systemd said of one host's units, with the samples kept from earlier runs there (none: no rate yet). */
+export type ServiceFacts = UnitFacts & { memory?: Memory };
 
 /** The samples kept from earlier runs for one host, or why there are none. */
 export interface Memory {
@@ -82,17 +57,6 @@ export const defaultLimits: Limits = {
   windowMs: parseDuration(defaults.window, '--window') * 1000,
 };
 
-/** k8s_dqlite for snap.microk8s.daemon-k8s-dqlite.service: a perfdata label suffix (safe characters only). */
-export const shortName = (unit: string) =>
-  unit
-    .replace(/^snap\.microk8s\.daemon-/, '')
-    .replace(/\.service$/, '')
-    .replace(/[^A-Za-z0-9]+/g, '_');
-
-/** k8s-dqlite for snap.microk8s.daemon-k8s-dqlite.service: the name people use for it. */
-export const displayName = (unit: string) => unit.replace(/^snap\.microk8s\.daemon-(.+)\.service$/, '$1').replace(/\.service$/, '');
-
-/** The sample this reading adds to a unit's history. */
 export const sampleOf = (f: ServiceFacts, u: UnitState): Sample => [f.at, u.restarts, u.startedUs];
 
 /** Each found unit's samples after this reading: what the next run starts from. */
@@ -189,86 +153,6 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
   );
 }
 
-/** The newest restart-counter or fatal line of each unit in the last hour; the journal may be unreadable. */
-async function lastWords(
-  units: string[],
-  exec: StreamExec,
-  signal: AbortSignal,
-): Promise<{ lines: Map<string, string>; problem?: string }> {
-  const lines = new Map<string, { time: number; text: string }>();
-  try {
-    await Promise.all(
-      units.map((unit) =>
-        readJournal(
-          { units: [unit], since: Date.now() - 3600_000, grep: 'restart counter is at|level=fatal' },
-          signal,
-          (line) => {
-            const t = line.time ?? 0;
-            if ((lines.get(unit)?.time ?? -1) <= t) lines.set(unit, { time: t, text: line.message });
-          },
-          1,
-          exec,
-        ),
-      ),
-    );
-  } catch (err) {
-    if (signal.aborted) throw err;
-    return { lines: new Map(), problem: reasonOf(err) };
-  }
-  return { lines: new Map([...lines].map(([u, l]) => [u, l.text])) };
-}
-
-/** The units to read: named by the user, or those MicroK8s' lock files under $SNAP_DATA say this node runs. */
-export type UnitChoice = string[] | { snapData: string };
-
-/** systemd's view of the units on one host, through its command runner and journal reader. */
-export async function gather(
-  choice: UnitChoice,
-  locks: () => Promise<NodeLocks>,
-  run: CommandRunner,
-  exec: StreamExec,
-  monotonicNowUs: () => Promise<number>,
-  deadline: Deadline,
-): Promise<ServiceFacts> {
-  const node: NodeServices = Array.isArray(choice) ? { units: choice, leftOut: [] } : servicesOf(await locks());
-  const { units: states, nowUs } = await readUnits(run, node.units, deadline.signal, monotonicNowUs);
-  const at = Date.now();
-  const troubled = states.filter((u) => u.load !== 'not-found' && (u.restarts > 0 || u.active !== 'active')).map((u) => u.id);
-  const words = troubled.length ? await lastWords(troubled, exec, deadline.signal) : { lines: new Map<string, string>() };
-  return {
-    units: states,
-    nowUs,
-    at,
-    lastWords: words.lines,
-    journalProblem: words.problem,
-    leftOut: node.leftOut,
-    heldBack: node.heldBack,
-  };
-}
-
-/** The state file: per host ('' for this one), each unit's samples. */
-interface Kept {
-  version: 1;
-  hosts: Record<string, History>;
-}
-
-/** Every host's samples from the state file; anything not as this check writes it is damaged, never fatal. */
-function remembered(file: string): { hosts: Record<string, History>; problem?: string } {
-  const read = readState<Kept>(file);
-  const damaged = `state file ${file} is damaged, starting over`;
-  if (read.problem) return { hosts: {}, problem: `${damaged} (${read.problem})` };
-  if (!read.value) return { hosts: {} };
-  const raw = read.value.hosts;
-  if (read.value.version !== 1 || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { hosts: {}, problem: damaged };
-  const hosts: Record<string, History> = {};
-  for (const [host, value] of Object.entries(raw)) {
-    const history = historyOf(value);
-    if (!history) return { hosts: {}, problem: damaged };
-    hosts[host] = history;
-  }
-  return { hosts };
-}
-
 /** One state file per set of hosts: a run over other hosts must not read (or drop) these samples. */
 function stateFileOf(args: Args): string {
   if (args['state-file']) return args['state-file'];
@@ -321,10 +205,10 @@ export const check: CheckDefinition<Args> = {
       windowMs: parseDuration(args.window, '--window') * 1000,
     };
     const choice: UnitChoice = args.unit?.length ? args.unit : { snapData: args['snap-data'] };
-    const results = await gatherHosts(args, choice, deadline);
+    const results = await readUnitHosts(args, choice, deadline);
     const file = stateFileOf(args);
-    const before = remembered(file);
-    const after: Kept = { version: 1, hosts: { ...before.hosts } };
+    const before = readHistories(file);
+    const after: KeptHistories = { version: 1, hosts: { ...before.hosts } };
     const outcome = judgeEach(
       check.name,
       results.map((r) => resultOf(r.host ?? '', r.facts, r.error)),
@@ -343,27 +227,3 @@ export const check: CheckDefinition<Args> = {
     return outcome;
   },
 };
-
-/**
- * The units on this host, or on each --host over SSH (one failing host is an error in its own
- * result; this host failing throws): what check_services and check_restart_preflight both read.
- */
-export async function gatherHosts(
-  args: SshArgs,
-  choice: UnitChoice,
-  deadline: Deadline,
-): Promise<{ host?: string; facts?: ServiceFacts; error?: unknown }[]> {
-  const snapData = Array.isArray(choice) ? SNAP_DATA : choice.snapData;
-  if (!args.host?.length) {
-    deadline.activity = 'asking systemd about the units';
-    const locks = async () => readLocks(snapData);
-    return [{ facts: await gather(choice, locks, localRunner, localExec, localMonotonicUs, deadline) }];
-  }
-  deadline.activity = `asking systemd on ${args.host.join(', ')} over SSH`;
-  const results = await forEachHost({ ...args, host: args.host }, deadline, (conn, _host, d) => {
-    const run = conn.runner();
-    const locks = () => readLocksWith(run, snapData, d.signal);
-    return gather(choice, locks, run, (argv, signal, sink) => conn.exec(argv, signal, sink), remoteMonotonicUs(run, d.signal), d);
-  });
-  return results.map((r: TargetResult<ServiceFacts>) => ({ host: r.target, facts: r.value, error: r.error }));
-}

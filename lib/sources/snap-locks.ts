@@ -98,6 +98,18 @@ export async function readLocksWith(
 /** A MicroK8s service unit, by the name its snap gives it (daemon-<name>). */
 export const serviceUnit = (name: string): string => `snap.microk8s.daemon-${name}.service`;
 
+/** k8s_dqlite for snap.microk8s.daemon-k8s-dqlite.service: a perfdata label suffix (safe characters only). */
+export const shortName = (unit: string) =>
+  unit
+    .replace(/^snap\.microk8s\.daemon-/, '')
+    .replace(/\.service$/, '')
+    .replace(/[^A-Za-z0-9]+/g, '_');
+
+/** k8s-dqlite for snap.microk8s.daemon-k8s-dqlite.service: the name people use for it. */
+export const displayName = (unit: string) => unit.replace(/^snap\.microk8s\.daemon-(.+)\.service$/, '$1').replace(/\.service$/, '');
+
+/** The sample this reading adds to a unit's history. */
+
 /** The units a node runs, and those it does not with why (as `microk8s inspect` chooses them). */
 export interface NodeServices {
   units: string[];

@@ -1,0 +1,32 @@
+// What a troubled unit last said in its journal: why it exits, for the long output.
+import { reasonOf } from '../errors.ts';
+import { readJournal, type StreamExec } from './journal.ts';
+
+/** The newest restart-counter or fatal line of each unit in the last hour; the journal may be unreadable. */
+export async function lastWords(
+  units: string[],
+  exec: StreamExec,
+  signal: AbortSignal,
+): Promise<{ lines: Map<string, string>; problem?: string }> {
+  const lines = new Map<string, { time: number; text: string }>();
+  try {
+    await Promise.all(
+      units.map((unit) =>
+        readJournal(
+          { units: [unit], since: Date.now() - 3600_000, grep: 'restart counter is at|level=fatal' },
+          signal,
+          (line) => {
+            const t = line.time ?? 0;
+            if ((lines.get(unit)?.time ?? -1) <= t) lines.set(unit, { time: t, text: line.message });
+          },
+          1,
+          exec,
+        ),
+      ),
+    );
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return { lines: new Map(), problem: reasonOf(err) };
+  }
+  return { lines: new Map([...lines].map(([u, l]) => [u, l.text])) };
+}

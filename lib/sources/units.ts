@@ -1,0 +1,79 @@
+// What systemd says of the MicroK8s units on a host (and, for a troubled one, its journal): the
+// units chosen by the node's lock files as `microk8s inspect` does, or named by the user.
+import type { Deadline } from '../plugin/deadline.ts';
+import type { TargetResult } from '../plugin/fanout.ts';
+import type { SshArgs } from '../options/ssh.ts';
+import { localRunner, type CommandRunner } from './command.ts';
+import { localExec, type StreamExec } from './journal.ts';
+import { type NodeLocks, type NodeServices, readLocks, readLocksWith, SNAP_DATA, servicesOf } from './snap-locks.ts';
+import { forEachHost } from './ssh/hosts.ts';
+import { localMonotonicUs, readUnits, remoteMonotonicUs, type UnitState } from './systemd.ts';
+import { lastWords } from './unit-journal.ts';
+
+/** What systemd (and, where readable, the journal) says of the units on one host. */
+export interface UnitFacts {
+  units: UnitState[];
+  nowUs: number;
+  /** Wall-clock ms of the reading: when the samples were taken. */
+  at: number;
+  /** Per unit: its newest "restart counter is at N" or level=fatal line of the last hour. */
+  lastWords: Map<string, string>;
+  /** Why the journal could not be read, if it could not. */
+  journalProblem?: string;
+  /** MicroK8s units this node does not run, with why (from its lock files; none with --unit). */
+  leftOut: NodeServices['leftOut'];
+  /** The lock file holding k8s-dqlite back on a node meant to run it. */
+  heldBack?: string;
+}
+
+/** The units to read: named by the user, or those MicroK8s' lock files under $SNAP_DATA say this node runs. */
+export type UnitChoice = string[] | { snapData: string };
+
+/** systemd's view of the units on one host, through its command runner and journal reader. */
+export async function readUnitFacts(
+  choice: UnitChoice,
+  locks: () => Promise<NodeLocks>,
+  run: CommandRunner,
+  exec: StreamExec,
+  monotonicNowUs: () => Promise<number>,
+  deadline: Deadline,
+): Promise<UnitFacts> {
+  const node: NodeServices = Array.isArray(choice) ? { units: choice, leftOut: [] } : servicesOf(await locks());
+  const { units: states, nowUs } = await readUnits(run, node.units, deadline.signal, monotonicNowUs);
+  const at = Date.now();
+  const troubled = states.filter((u) => u.load !== 'not-found' && (u.restarts > 0 || u.active !== 'active')).map((u) => u.id);
+  const words = troubled.length ? await lastWords(troubled, exec, deadline.signal) : { lines: new Map<string, string>() };
+  return {
+    units: states,
+    nowUs,
+    at,
+    lastWords: words.lines,
+    journalProblem: words.problem,
+    leftOut: node.leftOut,
+    heldBack: node.heldBack,
+  };
+}
+
+/**
+ * The units on this host, or on each --host over SSH (one failing host is an error in its own
+ * result; this host failing throws): what check_services and check_restart_preflight both read.
+ */
+export async function readUnitHosts(
+  args: SshArgs,
+  choice: UnitChoice,
+  deadline: Deadline,
+): Promise<{ host?: string; facts?: UnitFacts; error?: unknown }[]> {
+  const snapData = Array.isArray(choice) ? SNAP_DATA : choice.snapData;
+  if (!args.host?.length) {
+    deadline.activity = 'asking systemd about the units';
+    const locks = async () => readLocks(snapData);
+    return [{ facts: await readUnitFacts(choice, locks, localRunner, localExec, localMonotonicUs, deadline) }];
+  }
+  deadline.activity = `asking systemd on ${args.host.join(', ')} over SSH`;
+  const results = await forEachHost({ ...args, host: args.host }, deadline, (conn, _host, d) => {
+    const run = conn.runner();
+    const locks = () => readLocksWith(run, snapData, d.signal);
+    return readUnitFacts(choice, locks, run, (argv, signal, sink) => conn.exec(argv, signal, sink), remoteMonotonicUs(run, d.signal), d);
+  });
+  return results.map((r: TargetResult<UnitFacts>) => ({ host: r.target, facts: r.value, error: r.error }));
+}
