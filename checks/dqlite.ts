@@ -14,19 +14,8 @@ import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import {
-  askCli,
-  backendFiles,
-  distinctMembers,
-  isLoopback,
-  localNode,
-  parseClusterAnswer,
-  remoteNode,
-  type CliAnswer,
-  type Member,
-  type NodeAccess,
-} from '../lib/sources/dqlite-cluster.ts';
-import { planCli, SUDO_CLI_SECONDS } from '../lib/sources/dqlite.ts';
+import { backendFiles, isLoopback, localNode, type Member, type NodeAccess, remoteNode } from '../lib/sources/dqlite-cluster.ts';
+import { askCluster, type ClusterView, type Leader, readStore } from '../lib/sources/dqlite-view.ts';
 import { plural } from '../lib/text.ts';
 import type { Logger } from '../lib/logger.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
@@ -34,32 +23,8 @@ import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 
 interface Args extends KubeArgs, SshArgs, DqliteArgs {}
 
-/** What the dqlite CLI said of the leader, or why it was not asked. */
-export type Leader =
-  | { kind: 'known'; address: string }
-  /** The CLI's own answer: no leader (go-dqlite v2/v3). Quorum is gone. */
-  | { kind: 'none'; text: string }
-  /** It answered `.leader` with nothing. */
-  | { kind: 'empty' }
-  | { kind: 'no-answer'; seconds: number }
-  | { kind: 'failed'; why: string }
-  /** Not asked: no CLI here, or no read access to the key without --sudo. Not a failure by itself. */
-  | { kind: 'not-asked'; why: string; fix?: string };
-
-/** What this node could establish about the dqlite cluster. */
-export interface DqliteFacts {
-  /** Members counted once: from the CLI (the leader's view) where it answered, else cluster.yaml. */
-  members: Member[];
-  from: string;
-  /** Rows that repeated an address or ID of another, collapsed into it. */
-  duplicates: number;
-  /** This node's own address (info.yaml). */
-  self?: string;
-  leader: Leader;
-  /** Said in the long output, e.g. "asked without TLS". */
-  notes: string[];
-  /** Every member's TCP probe from this node: ok, or why not. */
-  probes: Map<string, { ok: boolean; why?: string }>;
+/** What this node could establish about the dqlite cluster, and the Nodes to judge stale members by. */
+export interface DqliteFacts extends ClusterView {
   /** The Nodes, for stale members; undefined when they could not be listed (then staleProblem). */
   nodes?: Wire<V1Node>[];
   /** Why stale members were not judged: no kubeconfig (said), or the API failing (UNKNOWN). */
@@ -69,10 +34,6 @@ export interface DqliteFacts {
 export const defaults = { warning: '0' };
 /** The defaults parsed: what check_restart_preflight judges with. */
 export const defaultLimits = thresholdsOf(defaults);
-
-const PROBE_MS = 2000;
-/** Kept back from the CLI's share of -t: the verdict, and the Nodes' answer, still have to come. */
-const RESERVE_MS = 500;
 
 /** A member that answers no TCP connection and matches no address of any Node; never a loopback one, never this node. */
 export function staleMembers(f: DqliteFacts): Member[] | undefined {
@@ -169,18 +130,6 @@ export function evaluate(f: DqliteFacts, { warning, critical }: Thresholds): Out
   return v.conclude(head, { problems: 'before' });
 }
 
-/** The leader from the answers to `.cluster` and `.leader`: the CLI's no-leader word first, then a failure, then silence. */
-function leaderOf(answers: CliAnswer[], leaderOut: CliAnswer): Leader {
-  const none = answers.find((a) => a.kind === 'no-leader');
-  if (none) return { kind: 'none', text: none.text };
-  const failed = answers.find((a) => a.kind === 'failed');
-  if (failed) return { kind: 'failed', why: reasonOf(failed.error) };
-  const slow = answers.find((a) => a.kind === 'no-answer');
-  if (slow) return { kind: 'no-answer', seconds: slow.seconds };
-  const address = leaderOut.kind === 'answer' ? (leaderOut.out.trim().split('\n').pop()?.trim() ?? '') : '';
-  return address ? { kind: 'known', address } : { kind: 'empty' };
-}
-
 /**
  * cluster.yaml and info.yaml first (the node's own record), then at once: the CLI's `.cluster`
  * and `.leader` with the time the deadline can give, a TCP probe of every member from that node,
@@ -194,21 +143,8 @@ export async function gather(
   /** The Nodes, where the caller lists them anyway (check_restart_preflight): not asked twice. */
   listed?: Promise<Wire<V1Node>[]>,
 ): Promise<DqliteFacts> {
-  const cli = dqliteCli(args);
-  const files = backendFiles(cli.backend);
-  deadline.activity = `reading ${files.clusterYaml}`;
-  const { info, rows, cliFiles } = await node.readNode(cli);
-  const plan = planCli(cli, cliFiles);
-  const probes = new Map<string, { ok: boolean; why?: string }>();
-  const probeAll = (members: Member[]) =>
-    Promise.all(
-      members
-        .filter((m) => !probes.has(m.address))
-        .map(async (m) => {
-          probes.set(m.address, { ok: false, why: 'not probed' });
-          probes.set(m.address, await node.probe(m.address, Math.min(PROBE_MS, deadline.remainingMs()), deadline.signal));
-        }),
-    );
+  deadline.activity = `reading ${backendFiles(args['backend-dir']).clusterYaml}`;
+  const store = await readStore(node, dqliteCli(args));
   let nodesListed = listed;
   let staleProblem: DqliteFacts['staleProblem'];
   if (!nodesListed) {
@@ -227,47 +163,9 @@ export async function gather(
       return undefined;
     },
   );
-  deadline.activity = plan.asked ? 'asking the dqlite CLI for the cluster and its leader, probing the members' : 'probing the members';
-  // Under sudo, root's timeout ends the CLI at SUDO_CLI_SECONDS: stop waiting before it does.
-  const budget = Math.min(deadline.remainingMs() - RESERVE_MS, cli.sudo ? SUDO_CLI_SECONDS * 1000 - RESERVE_MS : Infinity);
-  const runCli = cli.sudo ? node.runSudo : node.run;
-  const askAll = () =>
-    plan.asked
-      ? Promise.all((['cluster', 'leader'] as const).map((c) => askCli(runCli, plan.argv(c), budget, deadline.signal)))
-      : undefined;
-  // Locally the probes run beside the CLI, so a CLI that blocks leaves them all their time. Over
-  // SSH each probe is a login of its own, and those started beside the CLI's were seen to time out
-  // on a loaded node: there they follow the CLI.
-  const [asked] = node.probesBesideCli ? await Promise.all([askAll(), probeAll(rows)]) : [await askAll()];
-  let members = rows;
-  let from = files.clusterYaml;
-  let leader: Leader = plan.asked ? { kind: 'empty' } : { kind: 'not-asked', why: plan.why, fix: plan.fix };
-  if (asked) {
-    const [clusterOut, leaderOut] = asked as [CliAnswer, CliAnswer];
-    leader = leaderOf(asked, leaderOut);
-    if (clusterOut.kind === 'answer') {
-      try {
-        members = parseClusterAnswer(clusterOut.out);
-        from = 'the dqlite CLI (the leader)';
-      } catch (err) {
-        leader = { kind: 'failed', why: reasonOf(err) };
-      }
-    }
-  }
-  const distinct = distinctMembers(members);
-  deadline.activity = 'probing the members, listing nodes';
-  await probeAll(distinct);
-  return {
-    members: distinct,
-    from,
-    duplicates: members.length - distinct.length,
-    self: info[0]?.address,
-    leader,
-    notes: plan.asked && plan.note ? [plan.note] : [],
-    probes,
-    nodes: await nodes,
-    staleProblem,
-  };
+  const view = await askCluster(node, store, deadline);
+  if (nodes) deadline.activity = 'listing nodes';
+  return { ...view, nodes: await nodes, staleProblem };
 }
 
 export const check: CheckDefinition<Args> = {
