@@ -21,7 +21,8 @@ import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Wire } from '../lib/sources/kube/client.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
-import { readUnitHosts } from '../lib/sources/units.ts';
+import { SNAP_DATA } from '../lib/sources/snap-locks.ts';
+import { readUnitHosts, type UnitChoice } from '../lib/sources/units.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
 import * as lock from './dqlite-lock.ts';
 import * as dqlite from './dqlite.ts';
@@ -31,6 +32,7 @@ import * as services from './services.ts';
 interface Args extends KubeArgs, LogArgs, DqliteArgs {
   node?: string;
   settle: string;
+  'snap-data'?: string;
 }
 
 /** What one journal said: the lock and kine tallies of the last 5 minutes, the newest kubelite start. */
@@ -131,6 +133,8 @@ export function evaluate(f: PreflightFacts, { critical, settleMs }: Limits): Out
   const leader = 'leader' in f.datastore && f.datastore.leader.kind === 'known' ? f.datastore.leader.address : undefined;
   if (leader && nodeAt(f.nodes, leader) === node) v.find(State.WARNING, `${node} is the dqlite leader`);
   v.detail(...blocking);
+  // Not judged, and said: a worker's k8s-dqlite (inactive by design), one held back by a lock file.
+  for (const u of f.units) for (const l of u.facts?.leftOut ?? []) v.detail(`${u.host ? `${u.host}: ` : ''}k8s-dqlite left out: ${l.why}`);
   if (blocking.length) {
     v.detail('Do not restart now: let the cluster absorb the write backlog, fix the above, then ask again.');
     return v.outcome(`NO-GO for ${node}: ${blocking[0]}${blocking.length > 1 ? ` (+${blocking.length - 1} more)` : ''}`);
@@ -143,6 +147,16 @@ export function evaluate(f: PreflightFacts, { critical, settleMs }: Limits): Out
   );
   return v.conclude(`GO with care for ${node}`, { problems: 'named', whenClear: `GO: kubelite on ${node} may be restarted` });
 }
+
+/**
+ * k8s-dqlite where the node's lock files say it runs (a worker's is inactive by design, and said);
+ * where there is no $SNAP_DATA at all, asked for all the same (not found there: no GO).
+ */
+const dqliteUnit = (given?: string): UnitChoice => ({
+  snapData: given ?? SNAP_DATA,
+  only: [services.K8S_DQLITE_UNIT],
+  fallback: given === undefined ? [services.K8S_DQLITE_UNIT] : undefined,
+});
 
 /** Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true). */
 export async function gather(args: Args, ctx: ScanContext, settleMs: number): Promise<Omit<PreflightFacts, 'node'>> {
@@ -169,7 +183,7 @@ export async function gather(args: Args, ctx: ScanContext, settleMs: number): Pr
       if (deadline.signal.aborted) throw error;
       return { error };
     }),
-    readUnitHosts(args, [services.K8S_DQLITE_UNIT], deadline.child()),
+    readUnitHosts(args, dqliteUnit(args['snap-data']), deadline.child()),
   ]);
   return { now: win.now, journals, leases, nodes, datastore, units };
 }
@@ -187,6 +201,10 @@ export const check: CheckDefinition<Args> = {
         type: 'string',
         default: defaults.settle,
         describe: 'a kubelite restart this recent anywhere means wait (also the journal window, at least 5m)',
+      })
+      .option('snap-data', {
+        type: 'string',
+        describe: `MicroK8s' $SNAP_DATA, whose var/lock files say whether a node runs k8s-dqlite (default ${SNAP_DATA})`,
       }),
   examples: [
     [

@@ -5,7 +5,16 @@ import type { TargetResult } from '../plugin/fanout.ts';
 import type { SshArgs } from '../options/ssh.ts';
 import { localRunner, type CommandRunner } from './command.ts';
 import { localExec, type StreamExec } from './journal.ts';
-import { type NodeLocks, type NodeServices, readLocks, readLocksWith, SNAP_DATA, servicesOf } from './snap-locks.ts';
+import {
+  type NodeLocks,
+  type NodeServices,
+  readLocks,
+  readLocksWith,
+  SNAP_DATA,
+  SnapDataError,
+  serviceUnit,
+  servicesOf,
+} from './snap-locks.ts';
 import { forEachHost } from './ssh/hosts.ts';
 import { localMonotonicUs, readUnits, remoteMonotonicUs, type UnitState } from './systemd.ts';
 import { lastWords } from './unit-journal.ts';
@@ -26,8 +35,31 @@ export interface UnitFacts {
   heldBack?: string;
 }
 
-/** The units to read: named by the user, or those MicroK8s' lock files under $SNAP_DATA say this node runs. */
-export type UnitChoice = string[] | { snapData: string };
+/**
+ * The units to read: named by the user, or those MicroK8s' lock files under $SNAP_DATA say this
+ * node runs; `only`: of those, these alone (the others are not asked, nor said to be left out).
+ * `fallback`: the units to ask for where there is no $SNAP_DATA at all (not a snap install).
+ */
+export type UnitChoice = string[] | { snapData: string; only?: string[]; fallback?: string[] };
+
+/** Which units the choice comes to on a node, and those left out with why. */
+async function chosenUnits(choice: UnitChoice, locks: () => Promise<NodeLocks>): Promise<NodeServices> {
+  if (Array.isArray(choice)) return { units: choice, leftOut: [] };
+  let node: NodeServices;
+  try {
+    node = servicesOf(await locks());
+  } catch (err) {
+    if (choice.fallback && err instanceof SnapDataError && err.notInstalled) return { units: choice.fallback, leftOut: [] };
+    throw err;
+  }
+  if (!choice.only) return node;
+  const only = new Set(choice.only);
+  return {
+    units: node.units.filter((u) => only.has(u)),
+    leftOut: node.leftOut.filter((l) => only.has(l.unit)),
+    heldBack: only.has(serviceUnit('k8s-dqlite')) ? node.heldBack : undefined,
+  };
+}
 
 /** systemd's view of the units on one host, through its command runner and journal reader. */
 export async function readUnitFacts(
@@ -38,8 +70,11 @@ export async function readUnitFacts(
   monotonicNowUs: () => Promise<number>,
   deadline: Deadline,
 ): Promise<UnitFacts> {
-  const node: NodeServices = Array.isArray(choice) ? { units: choice, leftOut: [] } : servicesOf(await locks());
-  const { units: states, nowUs } = await readUnits(run, node.units, deadline.signal, monotonicNowUs);
+  const node = await chosenUnits(choice, locks);
+  // None to ask (a worker's k8s-dqlite alone was asked for): systemctl show without a unit describes systemd itself.
+  const { units: states, nowUs } = node.units.length
+    ? await readUnits(run, node.units, deadline.signal, monotonicNowUs)
+    : { units: [], nowUs: await monotonicNowUs() };
   const at = Date.now();
   const troubled = states.filter((u) => u.load !== 'not-found' && (u.restarts > 0 || u.active !== 'active')).map((u) => u.id);
   const words = troubled.length ? await lastWords(troubled, exec, deadline.signal) : { lines: new Map<string, string>() };

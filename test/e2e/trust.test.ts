@@ -344,6 +344,40 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     expect(bare.code).toBe(2);
     expect(bare.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: /);
   });
+
+  // MicroK8s' lock files say which services a node runs (DOMAIN.md, "Service crash loops"): a
+  // worker has no-k8s-dqlite and clustered.lock, and its k8s-dqlite wrapper exits 0 at once, so
+  // systemd shows the unit inactive (dead) for good. That is no crash loop and no blocker there.
+  it('on a worker, k8s-dqlite inactive by design is no blocker and is said; on a control plane it is NO-GO', async () => {
+    setUp();
+    const dir = scratch();
+    const snapData = (...locks: string[]) => {
+      const d = mkdtempSync(join(dir, 'snap-data-'));
+      mkdirSync(join(d, 'var', 'lock'), { recursive: true });
+      for (const l of locks) writeFileSync(join(d, 'var', 'lock', l), '');
+      return d;
+    };
+    // systemctl show for a unit whose main process exited 0 and stays dead (the stand-in's format
+    // as in services.test.ts: the properties in systemctl's own order, one block per unit).
+    const started = Math.max(1, Number(process.hrtime.bigint() / 1000n) - 3600_000_000);
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'systemctl'),
+      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=0\\nExecMainStartTimestampMonotonic=0\\nId=snap.microk8s.daemon-k8s-dqlite.service\\nLoadState=loaded\\nActiveState=inactive\\nSubState=dead\\nStateChangeTimestampMonotonic=${started}\\n'\n`,
+      { mode: 0o755 },
+    );
+    const gate = (data: string) =>
+      runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs, '--snap-data', data], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
+    const worker = await gate(snapData('no-k8s-dqlite', 'clustered.lock'));
+    expect(worker.first).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted/);
+    expect(worker.stdout).toContain('k8s-dqlite left out: no-k8s-dqlite: a worker, inactive by design');
+    const control = await gate(snapData('clustered.lock'));
+    expect(control.code).toBe(2);
+    expect(control.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: k8s-dqlite is inactive/);
+  });
 });
 
 describe('files named on the command line', () => {
