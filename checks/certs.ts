@@ -21,7 +21,8 @@ import {
   readCertFile,
   servedCert,
 } from '../lib/sources/certs.ts';
-import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
+import { BACKEND_IN_SNAP_DATA, DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
+import { isWorker, LOCKS, type NodeLocks, readLocks, runsDqlite, SNAP_DATA } from '../lib/sources/snap-locks.ts';
 import { loadKubeConfig } from '../lib/sources/kube/client.ts';
 import { isoSeconds, plural } from '../lib/text.ts';
 
@@ -30,6 +31,8 @@ interface Args extends KubeArgs, ServerArgs {
   cert?: string[];
   /** Unset: MicroK8s' backend, where a worker has none (not a finding); given: it must be there. */
   'backend-dir'?: string;
+  /** Whose lock files say whether this node runs dqlite, and whose backend is the default. */
+  'snap-data': string;
 }
 
 export interface CertFacts {
@@ -141,7 +144,8 @@ export async function gather(args: Args, deadline: Deadline): Promise<CertFacts>
   const files = [...certFilesIn(args['cert-dir']), ...(args.cert ?? [])];
   for (const file of files) read(file, () => readCertFile(file));
   const notes: string[] = [];
-  read(join(args['backend-dir'] ?? DQLITE_BACKEND, 'cluster.crt'), () => backendCerts(args['backend-dir'], notes));
+  const backend = args['backend-dir'] ?? join(args['snap-data'], BACKEND_IN_SNAP_DATA);
+  read(join(backend, 'cluster.crt'), () => backendCerts(backend, args['backend-dir'] !== undefined, args['snap-data'], notes));
   // The files are judged whatever the kubeconfig is: an expired server.crt is never hidden by it.
   let loaded: ReturnType<typeof loadKubeConfig> | undefined;
   try {
@@ -168,16 +172,37 @@ export async function gather(args: Args, deadline: Deadline): Promise<CertFacts>
 }
 
 /**
- * dqlite's cluster.crt. A worker has no backend: with the default directory that is no finding
- * (said in the long output); a directory given with --backend-dir must be there.
+ * dqlite's cluster.crt. A directory given with --backend-dir is judged, and must be there. The
+ * default one is judged where the node runs dqlite: a worker (its lock files say no-k8s-dqlite)
+ * runs none of its own, so a cluster.crt left from before it joined is in use nowhere; a node
+ * with no backend at all is no finding either. Both are said in the long output. Lock files that
+ * cannot be read leave the certificate judged: an alarm for an unused one is the safer mistake.
  */
-function backendCerts(given: string | undefined, notes: string[]): Cert[] {
-  const backend = given ?? DQLITE_BACKEND;
+function backendCerts(backend: string, given: boolean, snapData: string, notes: string[]): Cert[] {
+  if (!given) {
+    const locks = nodeLocks(snapData);
+    if (locks && !runsDqlite(locks)) {
+      const why = `${LOCKS.noDqlite}: ${isWorker(locks) ? 'a worker' : 'external datastore'}`;
+      notes.push(
+        `${join(backend, 'cluster.crt')} not judged: this node runs no dqlite of its own (${why}), so its cluster.crt is in use nowhere`,
+      );
+      return [];
+    }
+  }
   const found = clusterCertIn(backend);
   if (found) return found;
-  if (given !== undefined) throw new CertError(`no dqlite backend directory ${backend}`, { fix: 'check --backend-dir' });
+  if (given) throw new CertError(`no dqlite backend directory ${backend}`, { fix: 'check --backend-dir' });
   notes.push(`no dqlite backend at ${backend} (a worker node runs no dqlite): cluster.crt not judged`);
   return [];
+}
+
+/** The node's lock files, or undefined where they cannot be read (no $SNAP_DATA, no access). */
+function nodeLocks(snapData: string): NodeLocks | undefined {
+  try {
+    return readLocks(snapData);
+  } catch {
+    return undefined;
+  }
 }
 
 export const check: CheckDefinition<Args> = {
@@ -194,7 +219,12 @@ export const check: CheckDefinition<Args> = {
       .option('cert', { type: 'string', array: true, describe: 'also this certificate file (PEM or DER; repeatable)' })
       .option('backend-dir', {
         type: 'string',
-        describe: `dqlite backend directory whose cluster.crt is read (default ${DQLITE_BACKEND}; a worker has none)`,
+        describe: `dqlite backend directory whose cluster.crt is read (default ${DQLITE_BACKEND}; a worker's is not read)`,
+      })
+      .option('snap-data', {
+        type: 'string',
+        default: SNAP_DATA,
+        describe: "MicroK8s' $SNAP_DATA: its var/lock files say whether this node runs dqlite; the default backend is in it",
       }),
   examples: [
     ['check_certs', "this node's certificates, its API server's and the kubeconfig's"],

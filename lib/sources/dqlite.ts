@@ -2,9 +2,12 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReasonedError } from '../errors.ts';
 import type { CommandRunner } from './command.ts';
+import { SNAP_DATA } from './snap-locks.ts';
 
 export const DQLITE_BIN = '/snap/microk8s/current/bin/dqlite';
-export const DQLITE_BACKEND = '/var/snap/microk8s/current/var/kubernetes/backend';
+/** Where MicroK8s keeps a node's dqlite backend, under its $SNAP_DATA. */
+export const BACKEND_IN_SNAP_DATA = 'var/kubernetes/backend';
+export const DQLITE_BACKEND = join(SNAP_DATA, BACKEND_IN_SNAP_DATA);
 /** k8s-dqlite's database; dqlite-demo's is `demo`. */
 export const DQLITE_DATABASE = 'k8s';
 

@@ -90,6 +90,33 @@ describe('check_certs', () => {
     expect(bare.first).toContain(`${join(empty, 'cluster.crt')}: cannot read certificate ${join(empty, 'cluster.crt')}: no such file`);
   });
 
+  // A worker (no-k8s-dqlite and clustered.lock in $SNAP_DATA/var/lock) runs no dqlite of its own:
+  // a cluster.crt left in its backend from before it joined is in use nowhere (DOMAIN.md).
+  it("a worker's leftover cluster.crt is not judged, and said; the same file on a control plane is", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650, '10.152.183.1');
+    const node = (...locks: string[]) => {
+      const snapData = mkdtempSync(join(tmpdir(), 'mk8s-snap-data-'));
+      mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
+      for (const l of locks) writeFileSync(join(snapData, 'var', 'lock', l), '');
+      const backend = join(snapData, 'var', 'kubernetes', 'backend');
+      mkdirSync(backend, { recursive: true });
+      return { snapData, cluster: certFile(backend, 'cluster.crt', 5, 'k8s') };
+    };
+    const certs = (snapData: string) =>
+      runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir, '--snap-data', snapData]);
+    const worker = node('no-k8s-dqlite', 'clustered.lock');
+    const w = await certs(worker.snapData);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toContain(
+      `${worker.cluster} not judged: this node runs no dqlite of its own (no-k8s-dqlite: a worker), so its cluster.crt is in use nowhere`,
+    );
+    const control = node('clustered.lock');
+    const c = await certs(control.snapData);
+    expect(c.code).toBe(2);
+    expect(c.first).toContain(`CERTS CRITICAL - ${control.cluster} expires in 4 days`);
+  });
+
   it('the certificate the API server serves, 2 days from expiry: CRITICAL naming the server', async () => {
     const c = await startCluster();
     try {
