@@ -22,7 +22,8 @@ import {
   servedCert,
 } from '../lib/sources/certs.ts';
 import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
-import { loadKubeConfig } from '../lib/sources/kube/client.ts';
+import type { LoadedConfig } from '../lib/sources/kube/client.ts';
+import { KubeSetup } from '../lib/sources/kube/setup.ts';
 import { isoSeconds, plural } from '../lib/text.ts';
 
 interface Args extends KubeArgs, ServerArgs {
@@ -128,7 +129,7 @@ export function evaluate(f: CertFacts, warning?: Range, critical?: Range): Outco
 }
 
 /** Every certificate: the node's files, those given, each API server's, the kubeconfig's own. */
-export async function gather(args: Args, deadline: Deadline): Promise<CertFacts> {
+export async function gather(args: Args, deadline: Deadline, setup = new KubeSetup()): Promise<CertFacts> {
   const certs: Cert[] = [];
   const unreadable: CertFacts['unreadable'] = [];
   const read = (where: string, get: () => Cert[]) => {
@@ -143,9 +144,9 @@ export async function gather(args: Args, deadline: Deadline): Promise<CertFacts>
   const notes: string[] = [];
   read(join(args['backend-dir'] ?? DQLITE_BACKEND, 'cluster.crt'), () => backendCerts(args['backend-dir'], notes));
   // The files are judged whatever the kubeconfig is: an expired server.crt is never hidden by it.
-  let loaded: ReturnType<typeof loadKubeConfig> | undefined;
+  let loaded: LoadedConfig | undefined;
   try {
-    loaded = loadKubeConfig(args);
+    loaded = setup.config(args);
   } catch (err) {
     unreadable.push({ where: 'kubeconfig', why: reasonOf(err) });
   }
@@ -203,7 +204,7 @@ export const check: CheckDefinition<Args> = {
       'also what the other nodes serve; WARNING 60 days ahead',
     ],
   ],
-  async run({ args, warning, critical, deadline }) {
-    return evaluate(await gather(args, deadline), warning, critical);
+  async run({ args, warning, critical, deadline, shared }) {
+    return evaluate(await gather(args, deadline, shared?.kube?.setup), warning, critical);
   },
 };

@@ -206,11 +206,11 @@ export const check: CheckDefinition<Args> = {
     ['check_cronjobs', 'every CronJob that is not suspended'],
     ['check_cronjobs --exclude-namespace dev --grace 10m', 'not dev; ten minutes of slack'],
   ],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, deadline, log, shared }) {
     const grace = parseDuration(args.grace, '--grace');
     const tz = localTimeZone(args['time-zone']);
     const { only, excluded } = namespacesOf(args);
-    const jobs = await gather(connect(args, deadline, log), deadline, only, excluded);
+    const jobs = await gather(connect(args, deadline, log, { share: shared?.kube }), deadline, only, excluded);
     return evaluate(jobs, Date.now(), grace, tz, warning, critical);
   },
 };

@@ -137,8 +137,8 @@ export const check: CheckDefinition<Args> = {
         describe: 'dqlite backend directory (cluster.crt, cluster.key, cluster.yaml)',
       }),
   examples: [['check_leases', 'leaders of kcm, scheduler and dqlite']],
-  async run({ args, warning, critical, deadline, log, keepState = writeState }) {
-    const cluster = connect(args, deadline, log);
+  async run({ args, warning, critical, deadline, log, shared, keepState = writeState }) {
+    const cluster = connect(args, deadline, log, { share: shared?.kube });
     const now = Date.now();
     const seen = await gather(cluster, deadline, args['dqlite-bin'], args['dqlite-backend']);
     const stateFile = args['state-file'] ?? defaultStateFile(`leases-${cluster.server.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`);

@@ -82,8 +82,8 @@ export const check: CheckDefinition<Args> = {
       describe: 'taint that is fine: key, key=value, key:Effect (repeatable)',
     }),
   examples: [['check_nodes --allow-taint node-role.kubernetes.io/control-plane:NoSchedule', 'control-plane taints are expected']],
-  async run({ args, warning, critical, deadline, log }) {
-    const cluster = connect(args, deadline, log);
+  async run({ args, warning, critical, deadline, log, shared }) {
+    const cluster = connect(args, deadline, log, { share: shared?.kube });
     deadline.activity = `listing nodes from ${cluster.server}`;
     return evaluate(await gather(cluster), args['allow-taint'] ?? [], warning, critical);
   },

@@ -2,15 +2,7 @@
 // when kine connections drop, the controller-manager works from a frozen informer cache. Its
 // Deployments stop reconciling (observedGeneration stays behind generation), and ReplicaSets keep
 // reporting pods that no longer exist. Both are read here; nothing is patched or restarted.
-import {
-  AppsV1Api,
-  CoreV1Api,
-  type V1DaemonSet,
-  type V1Deployment,
-  type V1Pod,
-  type V1ReplicaSet,
-  type V1StatefulSet,
-} from '@kubernetes/client-node';
+import { AppsV1Api, type V1DaemonSet, type V1Deployment, type V1Pod, type V1ReplicaSet, type V1StatefulSet } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { generationLag, isLiveReady, progressDeadlineExceeded, specChangedAt } from '../lib/k8s/rollout.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
@@ -23,6 +15,7 @@ import { staleLeaderCache } from '../lib/runbook.ts';
 import type { Wire } from '../lib/sources/kube/client.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
+import { listPods } from '../lib/sources/kube/reads.ts';
 import { plural } from '../lib/text.ts';
 
 export const KINDS = ['deployment', 'statefulset', 'daemonset'] as const;
@@ -111,7 +104,6 @@ export function evaluate(f: RolloutFacts, grace: number, warning?: Range, critic
 /** Workloads of the kinds asked for, with ReplicaSets and Ready pods when Deployments are judged. */
 export async function gather(cluster: Cluster, deadline: Deadline, namespaces: string[], kinds: Set<Kind>): Promise<RolloutFacts> {
   const apps = cluster.api(AppsV1Api);
-  const core = cluster.api(CoreV1Api);
   const now = Date.now();
   const f: RolloutFacts = { counts: new Map(), lags: [], stalled: [], phantoms: [] };
   const judge = (kind: Kind) => (obj: Wire<V1Deployment> | Wire<V1StatefulSet> | Wire<V1DaemonSet>) => {
@@ -159,15 +151,10 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
           }
         },
       ),
-      listAcross(
-        opts,
-        { resource: 'pods', group: '' },
-        byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core), { fieldSelector: 'status.phase=Running' }),
-        (pod: Wire<V1Pod>) => {
-          if (!isLiveReady(pod)) return;
-          for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.controller) readyOwners.add(owner.uid);
-        },
-      ),
+      listPods(cluster, { namespaces, fieldSelector: 'status.phase=Running' }, (pod: Wire<V1Pod>) => {
+        if (!isLiveReady(pod)) return;
+        for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.controller) readyOwners.add(owner.uid);
+      }),
     );
   }
   await Promise.all(lists);
@@ -192,10 +179,10 @@ export const check: CheckDefinition<Args> = {
         describe: 'workload kinds to judge (repeatable; default deployment)',
       }),
   examples: [['check_observed_generation --grace 3m', 'Deployments lagging 3 minutes or more, and phantom ReplicaSets']],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, deadline, log, shared }) {
     const grace = parseDuration(args.grace, '--grace');
     const { only } = namespacesOf(args);
     const kinds = new Set<Kind>(args.kind?.length ? args.kind : ['deployment']);
-    return evaluate(await gather(connect(args, deadline, log), deadline, only, kinds), grace, warning, critical);
+    return evaluate(await gather(connect(args, deadline, log, { share: shared?.kube }), deadline, only, kinds), grace, warning, critical);
   },
 };

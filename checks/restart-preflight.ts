@@ -149,7 +149,7 @@ export function evaluate(f: PreflightFacts, node: string, settle: number, critic
 
 /** Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true). */
 export async function gather(args: Args, ctx: ScanContext, settle: number): Promise<PreflightFacts> {
-  const { deadline, log } = ctx;
+  const { deadline, log, shared } = ctx;
   const win = windowOf({ ...args, since: `${Math.max(settle, GATE_WINDOW)}s` });
   const gateSince = win.now - GATE_WINDOW * 1000;
   const counter = {
@@ -162,7 +162,7 @@ export async function gather(args: Args, ctx: ScanContext, settle: number): Prom
       kine.count(t.kine, line, kine.defaults.budget);
     },
   };
-  const cluster = connect(args, deadline, log);
+  const cluster = connect(args, deadline, log, { share: shared?.kube });
   const nodesListed = listNodes(cluster);
   const [journals, leases, nodes, datastore, units] = await Promise.all([
     scanSources(args, win, ctx, counter),

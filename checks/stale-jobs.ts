@@ -133,10 +133,17 @@ export const check: CheckDefinition<Args> = {
       .option('min-age', { type: 'string', default: defaults.minAge, describe: 'a Job counts once finished this long ago' })
       .option('page-size', { type: 'number', default: 500, hidden: true }),
   examples: [['check_stale_jobs --exclude-namespace kube-system -w 100 -c 500', 'finished Jobs outside kube-system']],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, deadline, log, shared }) {
     const minAge = parseDuration(args['min-age'], '--min-age');
     const scope = namespacesOf(args);
-    const tally = await gather(connect(args, deadline, log), deadline, scope, args.selector, minAge, args['page-size']);
+    const tally = await gather(
+      connect(args, deadline, log, { share: shared?.kube }),
+      deadline,
+      scope,
+      args.selector,
+      minAge,
+      args['page-size'],
+    );
     return evaluate(tally, minAge, scope, warning, critical);
   },
 };

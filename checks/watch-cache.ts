@@ -140,7 +140,14 @@ export const check: CheckDefinition<Args> = {
     ['check_watch_cache', "this node's own API server (MicroK8s client.config)"],
     ['check_watch_cache --server https://10.0.0.11:16443 --server https://10.0.0.12:16443', 'every node of the cluster from one place'],
   ],
-  async run({ args, warning, critical, deadline, log }) {
-    return onEachServer(check.name, args, deadline, log, async (cluster, d) => evaluate(await gather(cluster, d), warning, critical));
+  async run({ args, warning, critical, deadline, log, shared }) {
+    return onEachServer(
+      check.name,
+      args,
+      deadline,
+      log,
+      async (cluster, d) => evaluate(await gather(cluster, d), warning, critical),
+      shared?.kube,
+    );
   },
 };
