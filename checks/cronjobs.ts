@@ -208,9 +208,11 @@ export const check: CheckDefinition<Args> = {
   ],
   async run({ args, warning, critical, deadline, log, shared }) {
     const grace = parseDuration(args.grace, '--grace');
-    const tz = localTimeZone(args['time-zone']);
     const { only, excluded } = namespacesOf(args);
-    const jobs = await gather(connect(args, deadline, log, { share: shared?.kube }), deadline, only, excluded);
-    return evaluate(jobs, Date.now(), grace, tz, warning, critical);
+    const listed = gather(connect(args, deadline, log, { share: shared?.kube }), deadline, only, excluded);
+    // The local zone (ICU's time zone data) is looked up while the first page is on its way, not before it leaves.
+    listed.catch(() => undefined);
+    const tz = localTimeZone(args['time-zone']);
+    return evaluate(await listed, Date.now(), grace, tz, warning, critical);
   },
 };
