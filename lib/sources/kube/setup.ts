@@ -12,7 +12,15 @@ export interface Route {
   key: string;
   httpApi: HttpLibrary;
   configuration: Configuration;
+  /**
+   * For the requests a check times (/readyz): connections of their own, so that the time measured
+   * is the server's answer, never a wait for a connection another check's list holds.
+   */
+  timedApi: HttpLibrary;
 }
+
+/** How many connections the checks of a shared run keep to one API server at most. */
+export const SHARED_CONNECTIONS = 4;
 
 /**
  * What a run sets up once to speak to the API servers: each kubeconfig (per --kubeconfig and
@@ -28,10 +36,12 @@ export class KubeSetup {
   /**
    * `signal`: how long a kubeconfig's credential plugin may run (the run's deadline); without one
    * it runs until it ends or the process does (every child is killed then, lib/children.ts).
+   * `maxSockets`: the connections to one API server at most (a check alone opens what it needs).
    */
   constructor(
     private readonly log: Logger = silentLogger,
     private readonly signal: AbortSignal = new AbortController().signal,
+    private readonly maxSockets = Infinity,
   ) {}
 
   /** The kubeconfig of a target, loaded once; the same error each time when it cannot be used. */
@@ -58,12 +68,15 @@ export class KubeSetup {
     let route = this.routes.get(key);
     if (!route) {
       // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
-      const httpApi = httpsTransport(loaded.kc, `microk8s-checks/${VERSION}`, this.log, this.pluginFailure(loaded));
+      const transport = (maxSockets: number) =>
+        httpsTransport(loaded.kc, `microk8s-checks/${VERSION}`, this.log, this.pluginFailure(loaded), maxSockets);
+      const httpApi = transport(this.maxSockets);
       route = {
         server,
         key,
         httpApi,
         configuration: createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi }),
+        timedApi: transport(Infinity),
       };
       this.routes.set(key, route);
     }

@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '../../log.ts';
 import { selectorFilter, type Selectable, type Selectors } from '../../k8s/selectors.ts';
 import type { Cluster } from './cluster.ts';
-import { KubeSetup } from './setup.ts';
+import { KubeSetup, SHARED_CONNECTIONS } from './setup.ts';
 
 /** A list as a check asks for it: in all namespaces (none given) or in each given one, with its selectors. */
 export interface ListAsk extends Selectors {
@@ -114,7 +114,7 @@ export class KubeShare {
   private readonly memo = new Map<string, Memo>();
 
   constructor(log: Logger = silentLogger) {
-    this.setup = new KubeSetup(log);
+    this.setup = new KubeSetup(log, undefined, SHARED_CONNECTIONS);
   }
 
   /** A list, shared with the asks of the same resource and namespaces made in the same turn. */
