@@ -22,7 +22,8 @@ import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { readRoutes, type RouteTable } from '../lib/sources/routes.ts';
 import { plural } from '../lib/text.ts';
-import { KubeError, type Wire } from '../lib/sources/kube/client.ts';
+import { KubeError } from '../lib/sources/kube/errors.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 
 interface Args extends KubeArgs, SshArgs {
   node?: string;

@@ -22,7 +22,7 @@ import {
   servedCert,
 } from '../lib/sources/certs.ts';
 import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
-import type { LoadedConfig } from '../lib/sources/kube/client.ts';
+import type { LoadedConfig } from '../lib/sources/kube/config.ts';
 import { KubeSetup } from '../lib/sources/kube/setup.ts';
 import { isoSeconds, plural } from '../lib/text.ts';
 

@@ -5,7 +5,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { nodeWithAddress } from '../lib/k8s/nodes.ts';
 import { listNodes } from '../lib/sources/kube/reads.ts';
-import type { Wire } from '../lib/sources/kube/client.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';

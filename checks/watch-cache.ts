@@ -4,7 +4,7 @@
 // while reads that go to storage look normal, so nothing else alerts (16 hours without a new pod).
 // The operator's "RV=0 test", without writing anything: node Leases are renewed about every 10 s;
 // compare each in storage with the same Lease in this API server's cache.
-import { KubeError } from '../lib/sources/kube/client.ts';
+import { KubeError } from '../lib/sources/kube/errors.ts';
 import { listNodeLeases, NODE_LEASE_NAMESPACE, type LeaseList } from '../lib/sources/kube/node-leases.ts';
 import { onEachServer } from '../lib/host-fanout.ts';
 import { kubeOptions, serverOptions, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';

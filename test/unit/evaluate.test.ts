@@ -25,7 +25,7 @@ import { formatPerfdata } from '../../lib/plugin/perfdata.ts';
 import { Range } from '../../lib/plugin/range.ts';
 import { State } from '../../lib/plugin/state.ts';
 import { ScalarContext, type Outcome } from '../../lib/plugin/verdict.ts';
-import type { Wire } from '../../lib/sources/kube/client.ts';
+import type { Wire } from '../../lib/k8s/wire.ts';
 import { RouteTable } from '../../lib/sources/routes.ts';
 import { lease, node } from '../apiserver/objects.ts';
 

@@ -1,10 +1,10 @@
 import type { ApiConstructor, ApiType, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../log.ts';
 import type { Deadline } from '../../plugin/deadline.ts';
-import type { RequestPolicy } from './client.ts';
+import type { RequestPolicy } from './request.ts';
 import { KubeSetup } from './setup.ts';
 import type { KubeShare } from './share.ts';
-import type { KubeTarget } from './client.ts';
+import type { KubeTarget } from './config.ts';
 
 /** One API server of the cluster, reached with the kubeconfig's credentials, within a deadline. */
 export interface Cluster {

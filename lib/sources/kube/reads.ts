@@ -1,7 +1,9 @@
 import { CoordinationV1Api, CoreV1Api, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { LEADER_LEASES } from '../../k8s/leases.ts';
 import type { Selectors } from '../../k8s/selectors.ts';
-import { KubeError, request, type Wire } from './client.ts';
+import { KubeError } from './errors.ts';
+import { request } from './request.ts';
+import type { Wire } from '../../k8s/wire.ts';
 import type { Cluster } from './cluster.ts';
 import { byScope, listAcross } from './list.ts';
 import type { ListAsk } from './share.ts';

@@ -1,7 +1,7 @@
 import { createConfiguration, ServerConfiguration, type Configuration, type HttpLibrary } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../log.ts';
 import { VERSION } from '../../version.ts';
-import { loadKubeConfig, type KubeTarget, type LoadedConfig } from './client.ts';
+import { loadKubeConfig, type KubeTarget, type LoadedConfig } from './config.ts';
 import { superviseCredentialPlugins } from './credentials.ts';
 import { httpsTransport } from './transport.ts';
 

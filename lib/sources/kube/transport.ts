@@ -9,7 +9,7 @@ import {
   ResponseContext,
 } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../log.ts';
-import { KubeError } from './client.ts';
+import { KubeError } from './errors.ts';
 import type { PluginFailure } from './credentials.ts';
 
 /**
