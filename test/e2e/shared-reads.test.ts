@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deployment, pod, replicaSet } from '../apiserver/objects.ts';
+import { deployment, pod, replicaSet, unschedulablePod } from '../apiserver/objects.ts';
 import type { RequestRecord } from '../apiserver/server.ts';
 import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
@@ -48,22 +48,7 @@ function populate(extraPods = 0): void {
     }),
     pod({ namespace: 'web', name: 'api-0', node: 'k8s01', ip: '10.1.23.4', restarts: 3, crashLooping: true }),
   );
-  // Unschedulable, as the scheduler leaves a pod no node can take.
-  const pending = pod({ namespace: 'web', name: 'batch-pending', node: '', phase: 'Pending', startedAgo: 600 });
-  Reflect.deleteProperty(pending.spec, 'nodeName');
-  pending.status.conditions = [
-    {
-      type: 'PodScheduled',
-      status: 'False',
-      lastProbeTime: null,
-      lastTransitionTime: at(600)
-        .toISOString()
-        .replace(/\.\d{3}Z$/, 'Z'),
-      reason: 'Unschedulable',
-      message: '0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/unreachable: }.',
-    } as never,
-  ];
-  c.api.add('pods', pending);
+  c.api.add('pods', unschedulablePod('web', 'batch-pending', 600));
   for (let i = 0; i < extraPods; i++)
     c.api.add('pods', pod({ namespace: `team-${i % 5}`, name: `web-${i}`, node: 'k8s03', ip: `10.1.${i >> 8}.${i & 255}` }));
 }
