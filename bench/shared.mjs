@@ -31,7 +31,8 @@ const SUBREAPER = [
   '    try: os.wait()',
   '    except ChildProcessError: break',
   't = os.times()',
-  'print(time.monotonic() - w0, t.children_user + t.children_system - t0.children_user - t0.children_system, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)',
+  'cpu = t.children_user + t.children_system - t0.children_user - t0.children_system',
+  'print(time.monotonic() - w0, cpu, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)',
 ].join('\n');
 
 async function measure(cmdline, log, env = process.env) {
@@ -87,7 +88,9 @@ async function journal(dir) {
             'microk8s.daemon-kubelite',
             `I1128 ${d.slice(11, 23)}000 2348286 replica_set.go:676] "Finished syncing" kind="ReplicaSet"`,
           ];
-    text += `__REALTIME_TIMESTAMP=${t * 1000 + (i % 1000)}\n__MONOTONIC_TIMESTAMP=${t * 1000}\n_BOOT_ID=3f9d2c4e8a1b4f6d9e0c7b5a2d4f6e8a\n_HOSTNAME=k8s01\nPRIORITY=6\nSYSLOG_IDENTIFIER=${ident}\n_PID=739\n_SYSTEMD_UNIT=${unit}\nMESSAGE=${msg}\n\n`;
+    const stamps = `__REALTIME_TIMESTAMP=${t * 1000 + (i % 1000)}\n__MONOTONIC_TIMESTAMP=${t * 1000}\n`;
+    const who = `_BOOT_ID=3f9d2c4e8a1b4f6d9e0c7b5a2d4f6e8a\n_HOSTNAME=k8s01\nPRIORITY=6\nSYSLOG_IDENTIFIER=${ident}\n_PID=739\n`;
+    text += `${stamps}${who}_SYSTEMD_UNIT=${unit}\nMESSAGE=${msg}\n\n`;
   }
   child.stdin.end(text);
   await new Promise((done) => child.on('close', done));
@@ -190,8 +193,9 @@ export async function benchShared() {
   rmSync(work, { recursive: true, force: true });
 
   const mb = (b) => (b / 1e6).toFixed(2);
+  const s3 = (x) => `${x.toFixed(3)} s`;
   const cells = (m) =>
-    `${m.requests} | ${m.lists} | ${mb(m.bytes)} MB | ${m.connections} | ${m.wall.toFixed(3)} s | ${m.cpu.toFixed(3)} s | ${m.rss.toFixed(0)} MB`;
+    [m.requests, m.lists, `${mb(m.bytes)} MB`, m.connections, s3(m.wall), s3(m.cpu), `${m.rss.toFixed(0)} MB`].join(' | ');
   const table = (r) =>
     [
       '| run | requests | list requests | MB from the API server | TLS connections | wall | CPU | peak RSS |',
@@ -203,8 +207,11 @@ export async function benchShared() {
   const ratios = (r) =>
     `\`all\`: ${(r.all.wall / r.slowestWall).toFixed(2)}x the slowest single check's wall (${r.slowestWallCheck}), ` +
     `${(r.all.cpu / r.slowestCpu).toFixed(2)}x its CPU (${r.slowestCpuCheck}); ` +
-    `${(r.all.bytes / r.onePodList).toFixed(2)}x one pod list's bytes; pods listed ${r.all.podLists}x, Nodes ${r.all.nodeLists}x, leader-lease GETs ${r.all.leaseGets}. ` +
-    `One shared cycle: ${(r.cycle.bytes / r.onePodList).toFixed(2)}x one pod list's bytes, pods listed ${r.cycle.podLists}x, Nodes ${r.cycle.nodeLists}x, leader-lease GETs ${r.cycle.leaseGets}; its CPU ${(r.cycle.cpu / r.all.cpu).toFixed(2)}x one \`all\`.`;
+    `${(r.all.bytes / r.onePodList).toFixed(2)}x one pod list's bytes; ` +
+    `pods listed ${r.all.podLists}x, Nodes ${r.all.nodeLists}x, leader-lease GETs ${r.all.leaseGets}. ` +
+    `One shared cycle: ${(r.cycle.bytes / r.onePodList).toFixed(2)}x one pod list's bytes, ` +
+    `pods listed ${r.cycle.podLists}x, Nodes ${r.cycle.nodeLists}x, leader-lease GETs ${r.cycle.leaseGets}; ` +
+    `its CPU ${(r.cycle.cpu / r.all.cpu).toFixed(2)}x one \`all\`.`;
   const commit = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
   const section = `## One read per resource: \`all\` and one shared cycle against the checks alone
 

@@ -3,8 +3,9 @@
 // (npm puts the project's own Node 24 first on PATH) prints one JSON line {url, kubeconfig} and
 // serves until killed. --pods N adds N pods over the nodes (and a calico-node pod on each node);
 // --log FILE appends each request as a JSON line (method, path, query, status, connection,
-// bytes), for the benchmarks to count requests, TLS connections and bytes. With --nodes, the leader leases and the node leases are renewed every 5 s
-// as live controllers and kubelets do, so check_leases and check_watch_cache stay OK.
+// bytes), for the benchmarks to count requests, TLS connections and bytes. With --nodes, the
+// leader leases and the node leases are renewed every 5 s as live controllers and kubelets do, so
+// check_leases and check_watch_cache stay OK.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { makeCerts, writeKubeconfig } from './certs.ts';
