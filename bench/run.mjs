@@ -5,6 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { benchShared } from './shared.mjs';
 import { measureStartups, median } from './startup.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -296,3 +297,5 @@ client-node modules no check reaches, and pino without \`-v\`.
 `;
 writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), md);
 console.log('wrote bench/RESULTS.md');
+// all and one shared cycle against the checks alone: requests, bytes, connections (#29).
+await benchShared();

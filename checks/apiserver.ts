@@ -111,7 +111,14 @@ export const check: CheckDefinition<Args> = {
       'every node, readyz slower than 0.5 s is WARNING',
     ],
   ],
-  async run({ args, warning, critical, deadline, log }) {
-    return onEachServer(check.name, args, deadline, log, async (cluster, d) => evaluate(await gather(cluster, d), { warning, critical }));
+  async run({ args, warning, critical, deadline, log, shared }) {
+    return onEachServer(
+      check.name,
+      args,
+      deadline,
+      log,
+      async (cluster, d) => evaluate(await gather(cluster, d), { warning, critical }),
+      shared?.kube,
+    );
   },
 };

@@ -3,13 +3,12 @@
 // `connect: no route to host`, or `invalid argument` when their /32 falls into the block's
 // blackhole. Every Running pod here needs a route to its IP through its own cali veth.
 import { hostname } from 'node:os';
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { apiTime } from '../lib/k8s/time.ts';
 import { calicoIface, restarts } from '../lib/k8s/calico.ts';
 import { isReady } from '../lib/k8s/ready.ts';
-import { listAcross } from '../lib/sources/kube/list.ts';
-import { nodeExists } from '../lib/sources/kube/reads.ts';
+import { listPods, nodeExists } from '../lib/sources/kube/reads.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { UsageError } from '../lib/errors.ts';
@@ -23,7 +22,8 @@ import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { readRoutes, type RouteTable } from '../lib/sources/routes.ts';
 import { plural } from '../lib/text.ts';
-import { KubeError, type Wire } from '../lib/sources/kube/client.ts';
+import { KubeError } from '../lib/sources/kube/errors.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 
 interface Args extends KubeArgs, SshArgs {
   node?: string;
@@ -96,9 +96,11 @@ export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outc
   );
 }
 
-/** The routing table (here, or over SSH on --host) and the pods the API server places on the node. */
+/**
+ * The routing table (here, or over SSH on --host) and the pods the API server places on the node:
+ * one list, of which calico-node is the pod in kube-system labelled k8s-app=calico-node.
+ */
 export async function gather(cluster: Cluster, deadline: Deadline, args: Args, node: string, minAge: number): Promise<RouteFacts> {
-  const core = cluster.api(CoreV1Api);
   const now = Date.now();
   const pods: PodOnNode[] = [];
   const calico: RouteFacts['calico'] = [];
@@ -114,32 +116,17 @@ export async function gather(cluster: Cluster, deadline: Deadline, args: Args, n
   }
   const [table] = await Promise.all([
     readRoutes(runner, deadline.signal).finally(close),
-    listAcross(
-      { namespaces: ['kube-system'], cluster, known: true },
-      { resource: 'pods', group: '' },
-      (p, o) =>
-        core.listNamespacedPod(
-          { ...p, namespace: 'kube-system', labelSelector: 'k8s-app=calico-node', fieldSelector: `spec.nodeName=${node}` },
-          o,
-        ),
-      (p: Wire<V1Pod>) => {
-        calico.push({ name: p.metadata?.name ?? '', ready: isReady(p), restarts: restarts(p) });
-      },
-    ),
-  ]);
-  await listAcross(
-    { namespaces: [], cluster },
-    { resource: 'pods', group: '' },
-    (p, o) => core.listPodForAllNamespaces({ ...p, fieldSelector: `spec.nodeName=${node}` }, o),
-    (pod: Wire<V1Pod>) => {
+    listPods(cluster, { namespaces: [], fieldSelector: `spec.nodeName=${node}` }, (pod: Wire<V1Pod>) => {
+      if (pod.metadata?.namespace === 'kube-system' && pod.metadata.labels?.['k8s-app'] === 'calico-node')
+        calico.push({ name: pod.metadata.name ?? '', ready: isReady(pod), restarts: restarts(pod) });
       if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
       const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
       const startedAt = apiTime(started, `start time of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
       if (startedAt !== undefined && now - startedAt < minAge * 1000) return;
       const ips = pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
       pods.push({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', ips });
-    },
-  );
+    }),
+  ]);
   // No calico-node there may just mean a mistyped --node (or a host name that is not the node
   // name): that is no verdict on calico, and must not page anyone as CRITICAL.
   if (calico.length === 0 && !(await nodeExists(cluster, node))) {
@@ -168,7 +155,7 @@ export const check: CheckDefinition<Args> = {
     ['check_calico_routes', 'pods on this node against the routes of this host'],
     ['check_calico_routes --host node2 --ssh-key ~/.ssh/nagios', "pods on node2 against node2's routes, read over SSH"],
   ],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, deadline, log, shared }) {
     const remote = args.host ?? [];
     if (remote.length > 1) throw new UsageError('--host takes one host here: the node whose routes are read');
     if (remote[0] && !args.node && !/[a-z]/i.test(remote[0]))
@@ -176,6 +163,9 @@ export const check: CheckDefinition<Args> = {
     const node = nodeName(args.node, remote[0] ?? hostname());
     const minAge = parseDuration(args['min-age'], '--min-age');
     if (!/^[a-z0-9]{1,8}$/i.test(args['iface-prefix'])) throw new UsageError('--iface-prefix takes 1-8 letters or digits');
-    return evaluate(await gather(connect(args, deadline, log), deadline, args, node, minAge), { warning, critical });
+    return evaluate(await gather(connect(args, deadline, log, { share: shared?.kube }), deadline, args, node, minAge), {
+      warning,
+      critical,
+    });
   },
 };

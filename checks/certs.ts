@@ -23,7 +23,8 @@ import {
 } from '../lib/sources/certs.ts';
 import { BACKEND_IN_SNAP_DATA, DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
 import { isWorker, LOCKS, type NodeLocks, readLocks, runsDqlite, SNAP_DATA } from '../lib/sources/snap-locks.ts';
-import { loadKubeConfig } from '../lib/sources/kube/client.ts';
+import type { LoadedConfig } from '../lib/sources/kube/config.ts';
+import { KubeSetup } from '../lib/sources/kube/setup.ts';
 import { isoSeconds, plural } from '../lib/text.ts';
 
 interface Args extends KubeArgs, ServerArgs {
@@ -131,7 +132,7 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
 }
 
 /** Every certificate: the node's files, those given, each API server's, the kubeconfig's own. */
-export async function gather(args: Args, deadline: Deadline): Promise<CertFacts> {
+export async function gather(args: Args, deadline: Deadline, setup = new KubeSetup()): Promise<CertFacts> {
   const certs: Cert[] = [];
   const unreadable: CertFacts['unreadable'] = [];
   const read = (where: string, get: () => Cert[]) => {
@@ -147,9 +148,9 @@ export async function gather(args: Args, deadline: Deadline): Promise<CertFacts>
   const backend = args['backend-dir'] ?? join(args['snap-data'], BACKEND_IN_SNAP_DATA);
   read(join(backend, 'cluster.crt'), () => backendCerts(backend, args['backend-dir'] !== undefined, args['snap-data'], notes));
   // The files are judged whatever the kubeconfig is: an expired server.crt is never hidden by it.
-  let loaded: ReturnType<typeof loadKubeConfig> | undefined;
+  let loaded: LoadedConfig | undefined;
   try {
-    loaded = loadKubeConfig(args);
+    loaded = setup.config(args);
   } catch (err) {
     unreadable.push({ where: 'kubeconfig', why: reasonOf(err) });
   }
@@ -233,7 +234,7 @@ export const check: CheckDefinition<Args> = {
       'also what the other nodes serve; WARNING 60 days ahead',
     ],
   ],
-  async run({ args, warning, critical, deadline }) {
-    return evaluate(await gather(args, deadline), { warning, critical });
+  async run({ args, warning, critical, deadline, shared }) {
+    return evaluate(await gather(args, deadline, shared?.kube?.setup), { warning, critical });
   },
 };

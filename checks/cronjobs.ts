@@ -15,7 +15,7 @@ import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { staleLeaderCache } from '../lib/runbook.ts';
-import type { Wire } from '../lib/sources/kube/client.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
 import { isoSeconds, plural } from '../lib/text.ts';
@@ -220,11 +220,13 @@ export const check: CheckDefinition<Args> = {
     ['check_cronjobs', 'every CronJob that is not suspended'],
     ['check_cronjobs --exclude-namespace dev --grace 10m', 'not dev; ten minutes of slack'],
   ],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, deadline, log, shared }) {
     const graceMs = parseDuration(args.grace, '--grace') * 1000;
-    const tz = localTimeZone(args['time-zone']);
     const { only, excluded } = namespacesOf(args);
-    const jobs = await gather(connect(args, deadline, log), deadline, only, excluded);
-    return evaluate({ jobs, now: Date.now(), localZone: tz }, { graceMs, warning, critical });
+    const listed = gather(connect(args, deadline, log, { share: shared?.kube }), deadline, only, excluded);
+    // The local zone (ICU's time zone data) is looked up while the first page is on its way, not before it leaves.
+    listed.catch(() => undefined);
+    const tz = localTimeZone(args['time-zone']);
+    return evaluate({ jobs: await listed, now: Date.now(), localZone: tz }, { graceMs, warning, critical });
   },
 };

@@ -5,10 +5,11 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { nodeWithAddress } from '../lib/k8s/nodes.ts';
 import { listNodes } from '../lib/sources/kube/reads.ts';
-import type { Wire } from '../lib/sources/kube/client.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
+import type { KubeShare } from '../lib/sources/kube/share.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
@@ -142,6 +143,8 @@ export async function gather(
   node: NodeAccess = localNode,
   /** The Nodes, where the caller lists them anyway (check_restart_preflight): not asked twice. */
   listed?: Promise<Wire<V1Node>[]>,
+  /** The run's shared reads (`all`, the poll cycle): the Nodes listed once for every check. */
+  share?: KubeShare,
 ): Promise<DqliteFacts> {
   deadline.activity = `reading ${backendFiles(args['backend-dir']).clusterYaml}`;
   const store = await readStore(node, dqliteCli(args));
@@ -149,7 +152,7 @@ export async function gather(
   let staleProblem: DqliteFacts['staleProblem'];
   if (!nodesListed) {
     try {
-      nodesListed = listNodes(connect(args, deadline, log));
+      nodesListed = listNodes(connect(args, deadline, log, { share }));
     } catch (err) {
       // A kubeconfig named on the command line must work; none found at all only leaves stale members unjudged.
       staleProblem = { why: `no kubeconfig (${reasonOf(err)})`, failed: args.kubeconfig !== undefined };
@@ -180,10 +183,11 @@ export const check: CheckDefinition<Args> = {
     ['check_dqlite --sudo', 'the leader asked through sudo (nrpe/sudoers.d/microk8s-checks), the key left root-only'],
     ['check_dqlite --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', "other nodes' views over SSH (their probes start there)"],
   ],
-  async run({ args, warning, critical, deadline, log }) {
-    if (!args.host?.length) return evaluate(await gather(args, deadline, log), { warning, critical });
+  async run({ args, warning, critical, deadline, log, shared }) {
+    const limits = { warning, critical };
+    if (!args.host?.length) return evaluate(await gather(args, deadline, log, localNode, undefined, shared?.kube), limits);
     return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) =>
-      evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal)), { warning, critical }),
+      evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal), undefined, shared?.kube), limits),
     );
   },
 };

@@ -132,8 +132,8 @@ export const check: CheckDefinition<Args> = {
       describe: 'where leaseTransitions are kept between runs (default ~/.local/state/microk8s-checks/leases-<server>.json)',
     }),
   examples: [['check_leases', 'leaders of kcm, scheduler and dqlite']],
-  async run({ args, warning, critical, deadline, log, keepState = writeState }) {
-    const cluster = connect(args, deadline, log);
+  async run({ args, warning, critical, deadline, log, shared, keepState = writeState }) {
+    const cluster = connect(args, deadline, log, { share: shared?.kube });
     const now = Date.now();
     const seen = await gather(cluster, deadline, dqliteCli(args));
     const stateFile = args['state-file'] ?? defaultStateFile(`leases-${cluster.server.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`);

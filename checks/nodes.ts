@@ -10,7 +10,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { BETWEEN_RESTARTS } from '../lib/runbook.ts';
-import type { Wire } from '../lib/sources/kube/client.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listNodes } from '../lib/sources/kube/reads.ts';
 import { plural } from '../lib/text.ts';
@@ -89,8 +89,8 @@ export const check: CheckDefinition<Args> = {
       describe: 'taint that is fine: key, key=value, key:Effect (repeatable)',
     }),
   examples: [['check_nodes --allow-taint node-role.kubernetes.io/control-plane:NoSchedule', 'control-plane taints are expected']],
-  async run({ args, warning, critical, deadline, log }) {
-    const cluster = connect(args, deadline, log);
+  async run({ args, warning, critical, deadline, log, shared }) {
+    const cluster = connect(args, deadline, log, { share: shared?.kube });
     deadline.activity = `listing nodes from ${cluster.server}`;
     return evaluate(await gather(cluster), { allowTaint: args['allow-taint'] ?? [], warning, critical });
   },

@@ -2,15 +2,7 @@
 // when kine connections drop, the controller-manager works from a frozen informer cache. Its
 // Deployments stop reconciling (observedGeneration stays behind generation), and ReplicaSets keep
 // reporting pods that no longer exist. Both are read here; nothing is patched or restarted.
-import {
-  AppsV1Api,
-  CoreV1Api,
-  type V1DaemonSet,
-  type V1Deployment,
-  type V1Pod,
-  type V1ReplicaSet,
-  type V1StatefulSet,
-} from '@kubernetes/client-node';
+import { AppsV1Api, type V1DaemonSet, type V1Deployment, type V1Pod, type V1ReplicaSet, type V1StatefulSet } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { generationLag, isLiveReady, progressDeadlineExceeded, specChangedAt } from '../lib/k8s/rollout.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
@@ -20,9 +12,10 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { staleLeaderCache } from '../lib/runbook.ts';
-import type { Wire } from '../lib/sources/kube/client.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
+import { listPods } from '../lib/sources/kube/reads.ts';
 import { plural } from '../lib/text.ts';
 
 export const KINDS = ['deployment', 'statefulset', 'daemonset'] as const;
@@ -119,7 +112,6 @@ export function evaluate(f: RolloutFacts, { graceMs, warning, critical }: Limits
 /** Workloads of the kinds asked for, with ReplicaSets and Ready pods when Deployments are judged. */
 export async function gather(cluster: Cluster, deadline: Deadline, namespaces: string[], kinds: Set<Kind>): Promise<RolloutFacts> {
   const apps = cluster.api(AppsV1Api);
-  const core = cluster.api(CoreV1Api);
   const now = Date.now();
   const f: RolloutFacts = { counts: new Map(), lags: [], stalled: [], phantoms: [] };
   const judge = (kind: Kind) => (obj: Wire<V1Deployment> | Wire<V1StatefulSet> | Wire<V1DaemonSet>) => {
@@ -167,15 +159,10 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
           }
         },
       ),
-      listAcross(
-        opts,
-        { resource: 'pods', group: '' },
-        byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core), { fieldSelector: 'status.phase=Running' }),
-        (pod: Wire<V1Pod>) => {
-          if (!isLiveReady(pod)) return;
-          for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.controller) readyOwners.add(owner.uid);
-        },
-      ),
+      listPods(cluster, { namespaces, fieldSelector: 'status.phase=Running' }, (pod: Wire<V1Pod>) => {
+        if (!isLiveReady(pod)) return;
+        for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.controller) readyOwners.add(owner.uid);
+      }),
     );
   }
   await Promise.all(lists);
@@ -200,10 +187,11 @@ export const check: CheckDefinition<Args> = {
         describe: 'workload kinds to judge (repeatable; default deployment)',
       }),
   examples: [['check_observed_generation --grace 3m', 'Deployments lagging 3 minutes or more, and phantom ReplicaSets']],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, deadline, log, shared }) {
     const { only } = namespacesOf(args);
     const kinds = new Set<Kind>(args.kind?.length ? args.kind : ['deployment']);
     const graceMs = parseDuration(args.grace, '--grace') * 1000;
-    return evaluate(await gather(connect(args, deadline, log), deadline, only, kinds), { graceMs, warning, critical });
+    const cluster = connect(args, deadline, log, { share: shared?.kube });
+    return evaluate(await gather(cluster, deadline, only, kinds), { graceMs, warning, critical });
   },
 };

@@ -2,7 +2,7 @@
 // operators, anything that talks to the API server), and a lifetime restart count says nothing
 // about now. This check keeps each container's restart count between runs and counts the pods
 // whose count grew since the previous run, and those in CrashLoopBackOff now.
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
@@ -10,9 +10,9 @@ import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import type { Wire } from '../lib/sources/kube/client.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
-import { byScope, listAcross } from '../lib/sources/kube/list.ts';
+import { listPods } from '../lib/sources/kube/reads.ts';
 import { isCounts, readState, scopedStateFile, writeState } from '../lib/state-file.ts';
 import { plural } from '../lib/text.ts';
 import { counterGrowth } from '../lib/restart-history.ts';
@@ -112,32 +112,26 @@ export async function gather(
   excluded: string[],
   selector?: string,
 ): Promise<Pick<RestartFacts, 'troubled' | 'pods' | 'now'>> {
-  const core = cluster.api(CoreV1Api);
   const troubled: Troubled[] = [];
   let pods = 0;
   deadline.activity = `listing pods from ${cluster.server}`;
-  await listAcross(
-    { namespaces: only, cluster },
-    { resource: 'pods', group: '' },
-    byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core), scopeSelectors({ only, excluded }, selector)),
-    (pod: Wire<V1Pod>) => {
-      pods++;
-      for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
-        const crashLooping = c.state?.waiting?.reason === 'CrashLoopBackOff';
-        if (!crashLooping && !(c.restartCount > 0)) continue;
-        const last = c.lastState?.terminated;
-        troubled.push({
-          key: `${pod.metadata?.uid}/${c.name}`,
-          namespace: pod.metadata?.namespace ?? '',
-          pod: pod.metadata?.name ?? '',
-          container: c.name,
-          restarts: c.restartCount ?? 0,
-          crashLooping,
-          lastEnd: last ? { reason: last.reason, exitCode: last.exitCode } : undefined,
-        });
-      }
-    },
-  );
+  await listPods(cluster, { namespaces: only, ...scopeSelectors({ only, excluded }, selector) }, (pod: Wire<V1Pod>) => {
+    pods++;
+    for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+      const crashLooping = c.state?.waiting?.reason === 'CrashLoopBackOff';
+      if (!crashLooping && !(c.restartCount > 0)) continue;
+      const last = c.lastState?.terminated;
+      troubled.push({
+        key: `${pod.metadata?.uid}/${c.name}`,
+        namespace: pod.metadata?.namespace ?? '',
+        pod: pod.metadata?.name ?? '',
+        container: c.name,
+        restarts: c.restartCount ?? 0,
+        crashLooping,
+        lastEnd: last ? { reason: last.reason, exitCode: last.exitCode } : undefined,
+      });
+    }
+  });
   return { troubled, pods, now: Date.now() };
 }
 
@@ -164,9 +158,9 @@ export const check: CheckDefinition<Args> = {
     ['check_pod_restarts', 'every pod: restarts since the previous run, CrashLoopBackOff now'],
     ['check_pod_restarts -n kube-system -w 0 -c 3', 'kube-system only; CRITICAL when more than 3 pods restarted'],
   ],
-  async run({ args, warning, critical, deadline, log, keepState = writeState }) {
+  async run({ args, warning, critical, deadline, log, shared, keepState = writeState }) {
     const { only, excluded } = namespacesOf(args);
-    const cluster = connect(args, deadline, log);
+    const cluster = connect(args, deadline, log, { share: shared?.kube });
     const seen = await gather(cluster, deadline, only, excluded, args.selector);
     const file = stateFileOf(args, cluster.server, only, excluded);
     const remembered = readState(

@@ -19,7 +19,7 @@ import { type Range, thresholdsOf } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import type { Wire } from '../lib/sources/kube/client.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import { SNAP_DATA } from '../lib/sources/snap-locks.ts';
 import { readUnitHosts, type UnitChoice } from '../lib/sources/units.ts';
@@ -160,7 +160,7 @@ const dqliteUnit = (given?: string): UnitChoice => ({
 
 /** Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true). */
 export async function gather(args: Args, ctx: ScanContext, settleMs: number): Promise<Omit<PreflightFacts, 'node'>> {
-  const { deadline, log } = ctx;
+  const { deadline, log, shared } = ctx;
   const win = windowOver(Math.max(settleMs / 1000, GATE_WINDOW), args.unit);
   const gateSince = win.now - GATE_WINDOW * 1000;
   const counter = {
@@ -173,7 +173,7 @@ export async function gather(args: Args, ctx: ScanContext, settleMs: number): Pr
       kine.count(t.kine, line, kine.defaults.budget);
     },
   };
-  const cluster = connect(args, deadline, log);
+  const cluster = connect(args, deadline, log, { share: shared?.kube });
   const nodesListed = listNodes(cluster);
   const [journals, leases, nodes, datastore, units] = await Promise.all([
     scanSources(args, win, ctx, counter),

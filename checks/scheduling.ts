@@ -1,7 +1,7 @@
 // Runbook, "Symptom": with a stale informer cache the scheduler stops binding pods and "new pods
 // fail to schedule". Pods Pending without PodScheduled=True past --min-age are counted; when none
 // was bound anywhere since the oldest of them arrived, the scheduler itself looks stalled.
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { apiTime } from '../lib/k8s/time.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
@@ -11,9 +11,9 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { staleLeaderCache } from '../lib/runbook.ts';
-import type { Wire } from '../lib/sources/kube/client.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
-import { byScope, listAcross } from '../lib/sources/kube/list.ts';
+import { listPods } from '../lib/sources/kube/reads.ts';
 import { plural } from '../lib/text.ts';
 
 interface Args extends KubeArgs, NamespaceArgs {
@@ -86,32 +86,26 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
 
 /** One pass over the pods: the newest creation and binding, and the pods left waiting. */
 export async function gather(cluster: Cluster, deadline: Deadline, namespaces: string[], minAge: number): Promise<SchedulingFacts> {
-  const core = cluster.api(CoreV1Api);
   const f: SchedulingFacts = { now: Date.now(), waiting: [], newestBind: 0, newestCreated: 0, newestBindByNode: new Map() };
   deadline.activity = `listing pods from ${cluster.server}`;
-  await listAcross(
-    { namespaces, cluster },
-    { resource: 'pods', group: '' },
-    byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core)),
-    (pod: Wire<V1Pod>) => {
-      const ref = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-      const created = apiTime(pod.metadata?.creationTimestamp, `creationTimestamp of pod ${ref}`);
-      f.newestCreated = Math.max(f.newestCreated, created ?? 0);
-      const bound = scheduledAt(pod);
-      if (bound) {
-        const t = apiTime(bound, `scheduling time of pod ${ref}`)!;
-        f.newestBind = Math.max(f.newestBind, t);
-        const node = pod.spec?.nodeName ?? '';
-        f.newestBindByNode.set(node, Math.max(f.newestBindByNode.get(node) ?? 0, t));
-        return;
-      }
-      if (pod.status?.phase !== 'Pending' || pod.metadata?.deletionTimestamp) return;
-      const since = created ?? f.now;
-      if (f.now - since < minAge * 1000) return;
-      const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-      f.waiting.push({ ref, since, why: cond?.message ?? cond?.reason ?? 'not scheduled yet' });
-    },
-  );
+  await listPods(cluster, { namespaces }, (pod: Wire<V1Pod>) => {
+    const ref = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+    const created = apiTime(pod.metadata?.creationTimestamp, `creationTimestamp of pod ${ref}`);
+    f.newestCreated = Math.max(f.newestCreated, created ?? 0);
+    const bound = scheduledAt(pod);
+    if (bound) {
+      const t = apiTime(bound, `scheduling time of pod ${ref}`)!;
+      f.newestBind = Math.max(f.newestBind, t);
+      const node = pod.spec?.nodeName ?? '';
+      f.newestBindByNode.set(node, Math.max(f.newestBindByNode.get(node) ?? 0, t));
+      return;
+    }
+    if (pod.status?.phase !== 'Pending' || pod.metadata?.deletionTimestamp) return;
+    const since = created ?? f.now;
+    if (f.now - since < minAge * 1000) return;
+    const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    f.waiting.push({ ref, since, why: cond?.message ?? cond?.reason ?? 'not scheduled yet' });
+  });
   return f;
 }
 
@@ -144,11 +138,11 @@ export const check: CheckDefinition<Args> = {
       'also: a controller-manager that creates no pod anywhere (per-minute CronJobs)',
     ],
   ],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, deadline, log, shared }) {
     const minAge = parseDuration(args['min-age'], '--min-age');
     const newestPod = newestPodContext(args);
     const { only } = namespacesOf(args);
-    const facts = await gather(connect(args, deadline, log), deadline, only, minAge);
+    const facts = await gather(connect(args, deadline, log, { share: shared?.kube }), deadline, only, minAge);
     return evaluate(facts, { minAge, namespaces: only, warning, critical, newestPod });
   },
 };

@@ -12,7 +12,7 @@ import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import type { Wire } from '../lib/sources/kube/client.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
 import { plural } from '../lib/text.ts';
@@ -147,10 +147,11 @@ export const check: CheckDefinition<Args> = {
       .option('min-age', { type: 'string', default: defaults.minAge, describe: 'a Job counts once finished this long ago' })
       .option('page-size', { type: 'number', default: 500, hidden: true }),
   examples: [['check_stale_jobs --exclude-namespace kube-system -w 100 -c 500', 'finished Jobs outside kube-system']],
-  async run({ args, warning, critical, deadline, log }) {
+  async run({ args, warning, critical, deadline, log, shared }) {
     const minAge = parseDuration(args['min-age'], '--min-age');
     const scope = namespacesOf(args);
-    const tally = await gather(connect(args, deadline, log), deadline, scope, args.selector, minAge, args['page-size']);
+    const cluster = connect(args, deadline, log, { share: shared?.kube });
+    const tally = await gather(cluster, deadline, scope, args.selector, minAge, args['page-size']);
     return evaluate({ tally, scope }, { minAgeMs: minAge * 1000, warning, critical });
   },
 };

@@ -4,7 +4,7 @@
 // while reads that go to storage look normal, so nothing else alerts (16 hours without a new pod).
 // The operator's "RV=0 test", without writing anything: node Leases are renewed about every 10 s;
 // compare each in storage with the same Lease in this API server's cache.
-import { KubeError } from '../lib/sources/kube/client.ts';
+import { KubeError } from '../lib/sources/kube/errors.ts';
 import { listNodeLeases, NODE_LEASE_NAMESPACE, type LeaseList } from '../lib/sources/kube/node-leases.ts';
 import { onEachServer } from '../lib/host-fanout.ts';
 import { kubeOptions, serverOptions, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
@@ -142,7 +142,14 @@ export const check: CheckDefinition<Args> = {
     ['check_watch_cache', "this node's own API server (MicroK8s client.config)"],
     ['check_watch_cache --server https://10.0.0.11:16443 --server https://10.0.0.12:16443', 'every node of the cluster from one place'],
   ],
-  async run({ args, warning, critical, deadline, log }) {
-    return onEachServer(check.name, args, deadline, log, async (cluster, d) => evaluate(await gather(cluster, d), { warning, critical }));
+  async run({ args, warning, critical, deadline, log, shared }) {
+    return onEachServer(
+      check.name,
+      args,
+      deadline,
+      log,
+      async (cluster, d) => evaluate(await gather(cluster, d), { warning, critical }),
+      shared?.kube,
+    );
   },
 };

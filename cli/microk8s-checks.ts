@@ -27,7 +27,6 @@ import type { Outcome, Skipped } from '../lib/plugin/verdict.ts';
 import { shareReads, type SharedReads } from '../lib/shared-reads.ts';
 import { MICROK8S_CERT_DIR } from '../lib/sources/certs.ts';
 import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
-import { loadKubeConfig } from '../lib/sources/kube/client.ts';
 import { isWorker, readLocks, runsDqlite, SNAP_DATA } from '../lib/sources/snap-locks.ts';
 
 const COLORS: Record<string, string> = { OK: '32', WARNING: '33', CRITICAL: '31', UNKNOWN: '35' };
@@ -265,8 +264,10 @@ async function main(): Promise<void> {
   // UNKNOWN: left out, they would vanish from the worst state and let a typo read as OK.
   let api: string | undefined;
   const asked = text('kubeconfig') !== undefined || text('context') !== undefined || Boolean(process.env.KUBECONFIG);
+  // What the checks read alike is read once: the journal, the kubeconfig, the Pods, Nodes and leases.
+  const shared = shareReads();
   try {
-    loadKubeConfig({ kubeconfig: text('kubeconfig'), context: text('context') });
+    shared.kube?.setup.config({ kubeconfig: text('kubeconfig'), context: text('context') });
   } catch (err) {
     if (!asked) api = reasonOf(err);
   }
@@ -278,11 +279,11 @@ async function main(): Promise<void> {
     ...node(args['snap-data'] ?? SNAP_DATA),
     given,
   };
-  const chosen: { entry: Entry; argv: string[] }[] = [];
+  const chosen: { entry: Entry; check: unknown; argv: string[] }[] = [];
   const skipped: Skipped[] = [];
-  for (const { entry, options } of defs) {
+  for (const { entry, check, options } of defs) {
     const why = applies(entry.needs, have);
-    if (why === undefined) chosen.push({ entry, argv: argvFor(options, args) });
+    if (why === undefined) chosen.push({ entry, check, argv: argvFor(options, args) });
     else skipped.push({ check: entry.name, why });
   }
 
@@ -301,20 +302,16 @@ async function main(): Promise<void> {
   };
   const deadline = new Deadline(timeout, report);
   const clocks = chosen.map(() => deadline.child());
-  // dqlite-lock, kine-retries and restart-preflight read the same journal: once, together.
-  const shared = shareReads();
-  // Only the checks that run are loaded, all at once; a check starts as soon as its own code is in.
+  // Every check starts in this one turn (each was loaded above), so that what several read alike
+  // is asked for together and read once: the journal (dqlite-lock, kine-retries, restart-preflight),
+  // the Pods, the Nodes and the leader leases (lib/shared-reads.ts).
   await Promise.all(
-    chosen.map(async ({ entry, argv }, i) => {
-      clocks[i]!.activity = 'loading the check';
-      let run: Run;
-      try {
-        run = plan((await entry.load()).check, argv);
-      } catch (err) {
-        results[i] = cannotTell(entry, reasonOf(err));
+    chosen.map(async ({ entry, check, argv }, i) => {
+      if (!check || check instanceof Error) {
+        results[i] = cannotTell(entry, check ? reasonOf(check) : 'the check could not be loaded');
         return;
       }
-      results[i] = await run.start(clocks[i]!, log, shared);
+      results[i] = await plan(check as CheckDefinition<unknown>, argv).start(clocks[i]!, log, shared);
     }),
   );
   deadline.cancel();

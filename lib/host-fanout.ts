@@ -4,8 +4,9 @@ import type { Outcome } from './plugin/verdict.ts';
 import type { Logger } from './logger.ts';
 import { serverUrls, type KubeArgs, type ServerArgs } from './options/kube.ts';
 import type { SshArgs } from './options/ssh.ts';
-import { loadKubeConfig } from './sources/kube/client.ts';
 import { connect, type Cluster } from './sources/kube/cluster.ts';
+import { KubeSetup } from './sources/kube/setup.ts';
+import type { KubeShare } from './sources/kube/share.ts';
 import type { SshConnection } from './sources/ssh/connection.ts';
 import { forEachHost } from './sources/ssh/hosts.ts';
 
@@ -28,7 +29,7 @@ export async function onEachHost(
  * Judge the kubeconfig's API server and each --server, at once, each under its own part of the
  * deadline; one server that cannot be read (or does not answer in its time) is UNKNOWN for that
  * server, never OK, never the others'. A single server keeps its own outcome, prefixed with its
- * address.
+ * address. The kubeconfig is loaded once for them all (or once for the run, with `share`).
  */
 export async function onEachServer(
   check: string,
@@ -36,12 +37,14 @@ export async function onEachServer(
   deadline: Deadline,
   log: Logger,
   judge: (cluster: Cluster, deadline: Deadline) => Promise<Outcome>,
+  share?: KubeShare,
 ): Promise<Outcome> {
-  const servers = [loadKubeConfig(args).server, ...serverUrls(args)];
+  const setup = share?.setup ?? new KubeSetup(log, deadline.signal);
+  const servers = [setup.config(args).server, ...serverUrls(args)];
   deadline.activity = `waiting for ${servers.map((s) => new URL(s).host).join(', ')}`;
   const results = await fanOut(servers, deadline, (server, part) => {
     part.activity = `waiting for ${server}`;
-    return judge(connect(args, part, log, server), part);
+    return judge(connect(args, part, log, { server, setup, share }), part);
   });
   return judgeEach(
     check,

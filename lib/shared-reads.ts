@@ -1,15 +1,22 @@
 import { availableParallelism } from 'node:os';
 import { JournalShare } from './sources/journal-share.ts';
+import { KubeShare } from './sources/kube/share.ts';
 
 /**
- * Reads that checks run together in one process share (`microk8s-checks all`): passed to each
- * check in its run context. A check run alone gets none and reads on its own.
+ * Reads that checks run together in one process share (`microk8s-checks all`, the shared poll
+ * cycle): passed to each check in its run context. A check run alone gets none and reads on its own.
  */
 export interface SharedReads {
   journal?: JournalShare;
+  /** The Kubernetes set-up (kubeconfig, connections) and the reads of Pods, Nodes and leader leases. */
+  kube?: KubeShare;
 }
 
 /** One journalctl per core: its --grep is the cost, and the check's own work is small. */
 export const journalSlices = () => Math.min(availableParallelism(), 4);
 
-export const shareReads = (): SharedReads => ({ journal: new JournalShare(journalSlices()) });
+/**
+ * A kubeconfig's credential plugin then runs until it ends or the process does (the process kills
+ * every child as it exits, lib/children.ts): it serves every check of the run, whatever its deadline.
+ */
+export const shareReads = (): SharedReads => ({ journal: new JournalShare(journalSlices()), kube: new KubeShare() });

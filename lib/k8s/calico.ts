@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Wire } from '../sources/kube/client.ts';
+import type { Wire } from './wire.ts';
 
 /** Calico names a pod's host-side veth prefix + the first 11 hex digits of sha1("<namespace>.<pod>"). */
 export function calicoIface(namespace: string, pod: string, prefix = 'cali'): string {

@@ -59,12 +59,32 @@ function checkZone(zone: string): string {
   return zone;
 }
 
+// Read schedules, by schedule, zone and local zone: a cluster's CronJobs share a few schedules, and
+// reading one (cron-parser, the zone's ICU data) costs far more than judging a CronJob by it.
+const read = new Map<string, Schedule | ScheduleError>();
+
 /**
  * The schedule of a CronJob: its spec.schedule, its spec.timeZone, and the zone the
  * controller-manager runs in (used when neither names one). Throws ScheduleError on a schedule
- * the controller could not run either.
+ * the controller could not run either. Each is read once and kept.
  */
 export function readSchedule(schedule: string, timeZone: string | undefined, localZone: string): Schedule {
+  const key = JSON.stringify([schedule, timeZone ?? null, localZone]);
+  let kept = read.get(key);
+  if (!kept) {
+    try {
+      kept = parseSchedule(schedule, timeZone, localZone);
+    } catch (err) {
+      if (!(err instanceof ScheduleError)) throw err;
+      kept = err;
+    }
+    read.set(key, kept);
+  }
+  if (kept instanceof ScheduleError) throw kept;
+  return kept;
+}
+
+function parseSchedule(schedule: string, timeZone: string | undefined, localZone: string): Schedule {
   let spec = schedule.trim();
   let zone = localZone;
   // As the controller: a schedule that mentions TZ at all is taken as it is, spec.timeZone ignored.
@@ -86,16 +106,18 @@ export function readSchedule(schedule: string, timeZone: string | undefined, loc
   // A sixth field would be read as seconds by cron-parser; Kubernetes takes exactly five.
   if (fields.split(/\s+/).length !== 5) throw new ScheduleError(`'${spec}' is not a five-field cron schedule`);
   checkZone(zone);
+  let expression: ReturnType<typeof CronExpressionParser.parse>;
   try {
-    CronExpressionParser.parse(fields, { tz: zone });
+    expression = CronExpressionParser.parse(fields, { tz: zone });
   } catch (err) {
     throw new ScheduleError(`'${spec}' is not a cron schedule (${(err as Error).message})`, { cause: err });
   }
+  // One parsed expression, moved to each time asked about (next() is synchronous: no one else moves it meanwhile).
   return {
     zone,
-    next: (t) =>
-      CronExpressionParser.parse(fields, { currentDate: new Date(t), tz: zone })
-        .next()
-        .getTime(),
+    next: (t) => {
+      expression.reset(new Date(t));
+      return expression.next().getTime();
+    },
   };
 }

@@ -1,5 +1,5 @@
 import type { V1Job } from '@kubernetes/client-node';
-import type { Wire } from '../sources/kube/client.ts';
+import type { Wire } from './wire.ts';
 import { apiTime } from './time.ts';
 
 export interface Finish {

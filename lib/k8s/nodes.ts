@@ -1,5 +1,5 @@
 import type { V1Node, V1Taint } from '@kubernetes/client-node';
-import type { Wire } from '../sources/kube/client.ts';
+import type { Wire } from './wire.ts';
 
 // Taints the node controller and kubectl put on for states counted on their own (NotReady,
 // unreachable, cordoned), so they are not counted again as taints.

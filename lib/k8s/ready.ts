@@ -1,5 +1,5 @@
 import type { V1NodeCondition, V1PodCondition } from '@kubernetes/client-node';
-import type { Wire } from '../sources/kube/client.ts';
+import type { Wire } from './wire.ts';
 
 /**
  * Ready as the kubelet and the node controller say it, for pods and nodes alike: a Ready

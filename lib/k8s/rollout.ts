@@ -1,5 +1,5 @@
 import type { V1Deployment, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
-import type { Wire } from '../sources/kube/client.ts';
+import type { Wire } from './wire.ts';
 import { isReady } from './ready.ts';
 import { apiTime } from './time.ts';
 

@@ -1,9 +1,12 @@
 // Starts the test API server on its own, for benchmarks and for trying a check by hand:
 //   npm run test-api -- --nodes 3 --jobs 5000 --dir /tmp/api
 // (npm puts the project's own Node 24 first on PATH) prints one JSON line {url, kubeconfig} and
-// serves until killed. With --nodes, the leader leases and the node leases are renewed every 5 s
-// as live controllers and kubelets do, so check_leases and check_watch_cache stay OK.
-import { mkdirSync } from 'node:fs';
+// serves until killed. --pods N adds N pods over the nodes (and a calico-node pod on each node);
+// --log FILE appends each request as a JSON line (method, path, query, status, connection,
+// bytes), for the benchmarks to count requests, TLS connections and bytes. With --nodes, the
+// leader leases and the node leases are renewed every 5 s as live controllers and kubelets do, so
+// check_leases and check_watch_cache stay OK.
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { makeCerts, writeKubeconfig } from './certs.ts';
 import { deployment, job, lease, node, nodeLease, pod, replicaSet, type JobState } from './objects.ts';
@@ -17,6 +20,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
     nodes: { type: 'string', default: '0' },
+    pods: { type: 'string', default: '0' },
+    log: { type: 'string' },
   },
 });
 const dir = values.dir!;
@@ -70,6 +75,29 @@ for (let i = 0; i < Number(values.deployments); i++) {
 }
 for (let i = 1; i <= Number(values.nodes); i++) api.add('nodes', node({ name: `k8s0${i}`, ip: `10.0.0.1${i}` }));
 const nodeNames = Array.from({ length: Number(values.nodes) }, (_, i) => `k8s0${i + 1}`);
+// Pods as a busy cluster has them: most Running, 1 in 50 Pending (unscheduled), 1 in 20 restarted.
+const pods = Number(values.pods);
+const podNodes = nodeNames.length ? nodeNames : ['node1'];
+const podBatch: object[] = [];
+for (const n of podNodes)
+  podBatch.push(
+    pod({ namespace: 'kube-system', name: `calico-node-${n}`, node: n, hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
+  );
+for (let i = 0; i < pods; i++) {
+  const pending = i % 50 === 7;
+  podBatch.push(
+    pod({
+      namespace: `team-${i % 20}`,
+      name: `web-${i}`,
+      node: pending ? '' : podNodes[i % podNodes.length]!,
+      phase: pending ? 'Pending' : 'Running',
+      ip: pending ? undefined : `10.1.${(i >> 8) & 255}.${i & 255}`,
+      restarts: i % 20 === 3 ? 2 : 0,
+      labels: { app: `web-${i % 40}` },
+    }),
+  );
+}
+api.add('pods', ...podBatch);
 const renew = () => {
   api.clear('leases');
   api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'), ...nodeNames.map((n) => nodeLease(n)));
@@ -77,6 +105,10 @@ const renew = () => {
 if (Number(values.nodes) > 0) {
   renew();
   setInterval(renew, 5000);
+}
+if (values.log) {
+  const log = values.log;
+  api.onResponse = (r) => appendFileSync(log, `${JSON.stringify(r)}\n`);
 }
 const kubeconfig = writeKubeconfig(dir, api.url, certs.ca, token);
 console.log(JSON.stringify({ url: api.url, kubeconfig }));

@@ -469,6 +469,26 @@ export function pod(p: PodSpec) {
   };
 }
 
+/**
+ * A pod the scheduler could not place, as kube-scheduler leaves it: Pending, no nodeName,
+ * PodScheduled False with reason Unschedulable and its message.
+ */
+export function unschedulablePod(namespace: string, name: string, waitingFor: number) {
+  const p = pod({ namespace, name, node: '', phase: 'Pending', startedAgo: waitingFor });
+  Reflect.deleteProperty(p.spec, 'nodeName');
+  p.status.conditions = [
+    {
+      type: 'PodScheduled',
+      status: 'False',
+      lastProbeTime: null,
+      lastTransitionTime: ago(waitingFor),
+      reason: 'Unschedulable',
+      message: '0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/unreachable: }.',
+    } as never,
+  ];
+  return p;
+}
+
 export interface NodeSpec {
   name: string;
   ip: string;

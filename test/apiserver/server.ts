@@ -110,6 +110,8 @@ export interface RequestRecord {
   /** Which TLS connection carried it (numbered in order of arrival). */
   connection: number;
   userAgent?: string;
+  /** Bytes of the response body (what the benchmarks count as pulled from the API server). */
+  bytes: number;
 }
 
 export interface Identity {
@@ -145,6 +147,8 @@ export interface ApiServer {
    * a wrong URL or a broken server sends. Requests it answers are recorded as usual.
    */
   intercept?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+  /** Told of each request once its response is sent (the benchmarks log them). */
+  onResponse?: (record: RequestRecord) => void;
   /**
    * The watch cache, as each kube-apiserver keeps one: lists with resourceVersion=0 are served from
    * it, at its own resourceVersion; it follows storage until freezeCache() (a watch on kine that
@@ -305,8 +309,15 @@ export async function startApiServer(opts: {
       status: 0,
       connection,
       userAgent: req.headers['user-agent'],
+      bytes: 0,
     };
     requests.push(record);
+    const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+    res.end = ((...a: unknown[]) => {
+      if (typeof a[0] === 'string' || a[0] instanceof Uint8Array) record.bytes += Buffer.byteLength(a[0]);
+      return end(...a);
+    }) as typeof res.end;
+    res.once('finish', () => api.onResponse?.(record));
     const reply = (fn: () => void) => {
       const origWriteHead = res.writeHead.bind(res);
       res.writeHead = ((code: number, ...rest: unknown[]) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { certFile } from '../apiserver/certs.ts';
-import { lease, node, pod } from '../apiserver/objects.ts';
+import { lease, node, pod, unschedulablePod } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
@@ -130,21 +130,7 @@ describe('check_scheduling', () => {
     const ok = await runBuilt('check_scheduling', kc());
     expect(ok.code).toBe(0);
     expect(ok.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 1h\d*m? ago/);
-    const pending = pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-bbbbb', node: '', phase: 'Pending', startedAgo: 600 });
-    Reflect.deleteProperty(pending.spec, 'nodeName');
-    pending.status.conditions = [
-      {
-        type: 'PodScheduled',
-        status: 'False',
-        lastProbeTime: null,
-        lastTransitionTime: at(600)
-          .toISOString()
-          .replace(/\.\d{3}Z$/, 'Z'),
-        reason: 'Unschedulable',
-        message: '0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/unreachable: }.',
-      } as never,
-    ];
-    c.api.add('pods', pending);
+    c.api.add('pods', unschedulablePod('web', 'frontend-6b8f9c7d5-bbbbb', 600));
     const stalled = await runBuilt('check_scheduling', kc());
     expect(stalled.code).toBe(2);
     expect(stalled.perf.unscheduled).toBe('1;0;5;0');

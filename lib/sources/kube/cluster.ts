@@ -1,47 +1,46 @@
-import {
-  createConfiguration,
-  ServerConfiguration,
-  type ApiConstructor,
-  type ApiType,
-  type RequestContext,
-  type ResponseContext,
-} from '@kubernetes/client-node';
+import type { ApiConstructor, ApiType, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../logger.ts';
 import type { Deadline } from '../../plugin/deadline.ts';
-import { VERSION } from '../../version.ts';
-import { loadKubeConfig, type KubeTarget, type RequestPolicy } from './client.ts';
-import { superviseCredentialPlugins } from './credentials.ts';
-import { httpsTransport } from './transport.ts';
+import type { RequestPolicy } from './request.ts';
+import { KubeSetup } from './setup.ts';
+import type { KubeShare } from './share.ts';
+import type { KubeTarget } from './config.ts';
 
 /** One API server of the cluster, reached with the kubeconfig's credentials, within a deadline. */
 export interface Cluster {
   server: string;
+  /** Which kubeconfig, context and server (KubeSetup): what a shared read is shared by. */
+  key: string;
   policy: RequestPolicy;
   api<T extends ApiType>(apiClass: ApiConstructor<T>): T;
-  /** A request outside the generated APIs (/readyz), over the same transport and credentials. */
+  /** A request outside the generated APIs (/readyz), timed by the check: on a connection of its own, same credentials. */
   send(ctx: RequestContext): Promise<ResponseContext>;
+  /** The reads shared with the other checks of the run (lib/sources/kube/share.ts); none alone. */
+  share?: KubeShare;
 }
 
-/**
- * Load the kubeconfig and tie every request to the run's deadline (and, with -vv, log each).
- * `otherServer`: the same credentials and CA against another API server of the cluster (each
- * MicroK8s node runs its own); TLS checks its certificate for the host name in that URL.
- */
-export function connect(target: KubeTarget, deadline: Deadline, log: Logger = silentLogger, otherServer?: string): Cluster {
-  const loaded = loadKubeConfig(target);
-  const { kc } = loaded;
-  const server = otherServer ?? loaded.server;
-  const pluginFailure = superviseCredentialPlugins(kc, deadline.signal);
-  // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
-  const httpApi = httpsTransport(kc, `microk8s-checks/${VERSION}`, log, pluginFailure);
-  const config = createConfiguration({
-    baseServer: new ServerConfiguration(server, {}),
-    httpApi,
-  });
+export interface ConnectOptions {
+  /**
+   * Another API server of the cluster (each MicroK8s node runs its own), with the kubeconfig's
+   * credentials and CA; TLS checks its certificate for the host name in that URL.
+   */
+  server?: string;
+  /** The run's set-up, when several servers or checks use it (a check alone needs none). */
+  setup?: KubeSetup;
+  /** Reads shared with the other checks of the run, and its set-up. */
+  share?: KubeShare;
+}
+
+/** Load the kubeconfig (once per run) and tie every request to this deadline (and, with -vv, log each). */
+export function connect(target: KubeTarget, deadline: Deadline, log: Logger = silentLogger, opts: ConnectOptions = {}): Cluster {
+  const setup = opts.share?.setup ?? opts.setup ?? new KubeSetup(log, deadline.signal);
+  const route = setup.route(target, opts.server);
   return {
-    server,
-    policy: { signal: deadline.signal, server, remainingMs: () => deadline.remainingMs() },
-    api: (apiClass) => new apiClass(config),
-    send: (ctx) => httpApi.send(ctx).toPromise(),
+    server: route.server,
+    key: route.key,
+    policy: { signal: deadline.signal, server: route.server, remainingMs: () => deadline.remainingMs() },
+    api: (apiClass) => new apiClass(route.configuration),
+    send: (ctx) => route.timedApi.send(ctx).toPromise(),
+    share: opts.share,
   };
 }

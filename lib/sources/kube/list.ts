@@ -1,7 +1,10 @@
 import type { ConfigurationOptions, V1ListMeta } from '@kubernetes/client-node';
 import type { Cluster } from './cluster.ts';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { forEachListed, KubeError, request, type Wire } from './client.ts';
+import { forEachListed } from './paging.ts';
+import { KubeError } from './errors.ts';
+import { request } from './request.ts';
+import type { Wire } from '../../k8s/wire.ts';
 
 export interface PageParams {
   namespace?: string;

@@ -1,6 +1,7 @@
 import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { Cluster } from './cluster.ts';
-import { forEachListed, type Wire } from './client.ts';
+import { forEachListed } from './paging.ts';
+import type { Wire } from '../../k8s/wire.ts';
 import { PAGE_SIZE } from './list.ts';
 import { apiTime } from '../../k8s/time.ts';
 

@@ -1,5 +1,5 @@
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
-import { KubeError, kubeError } from './client.ts';
+import { KubeError, kubeError } from './errors.ts';
 import type { Cluster } from './cluster.ts';
 
 /** What a non-resource path (/readyz, /livez) answered: any status is an answer, not an error. */

@@ -1,13 +1,42 @@
-import { CoordinationV1Api, CoreV1Api, type V1Lease, type V1Node } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { LEADER_LEASES } from '../../k8s/leases.ts';
-import { KubeError, request, type Wire } from './client.ts';
+import type { Selectors } from '../../k8s/selectors.ts';
+import { KubeError } from './errors.ts';
+import { request } from './request.ts';
+import type { Wire } from '../../k8s/wire.ts';
 import type { Cluster } from './cluster.ts';
-import { listAcross } from './list.ts';
+import { byScope, listAcross } from './list.ts';
+import type { ListAsk } from './share.ts';
 
-// Small reads several checks share; what the objects mean is in lib/k8s/.
+// Reads several checks share (within `all` and the shared poll cycle, once: lib/sources/kube/share.ts);
+// what the objects mean is in lib/k8s/.
 
-/** Every node (a cluster holds few enough to keep them). */
-export async function listNodes(cluster: Cluster): Promise<Wire<V1Node>[]> {
+/** Which pods: in all namespaces (none given) or in each given one, with selectors for the API server. */
+export interface PodScope extends Selectors {
+  namespaces: string[];
+}
+
+function listPodsAlone(cluster: Cluster, ask: ListAsk, onItem: (pod: Wire<V1Pod>) => void): Promise<void> {
+  const core = cluster.api(CoreV1Api);
+  const selectors = { labelSelector: ask.labelSelector, fieldSelector: ask.fieldSelector };
+  return listAcross(
+    { namespaces: ask.namespaces, cluster },
+    { resource: 'pods', group: '' },
+    byScope(core.listNamespacedPod.bind(core), core.listPodForAllNamespaces.bind(core), selectors),
+    onItem,
+  );
+}
+
+/**
+ * The pods in scope, page by page. Alone with the selectors sent to the API server; in a shared
+ * run, one list for every check that asks in the same turn, each handed the pods its selectors select.
+ */
+export function listPods(cluster: Cluster, scope: PodScope, onItem: (pod: Wire<V1Pod>) => void): Promise<void> {
+  const ask: ListAsk = { resource: 'pods', ...scope };
+  return cluster.share ? cluster.share.list(cluster, ask, onItem, listPodsAlone) : listPodsAlone(cluster, ask, onItem);
+}
+
+async function listNodesAlone(cluster: Cluster): Promise<Wire<V1Node>[]> {
   const core = cluster.api(CoreV1Api);
   const nodes: Wire<V1Node>[] = [];
   await listAcross(
@@ -17,6 +46,11 @@ export async function listNodes(cluster: Cluster): Promise<Wire<V1Node>[]> {
     (n: Wire<V1Node>) => nodes.push(n),
   );
   return nodes;
+}
+
+/** Every node (a cluster holds few enough to keep them); in a shared run, listed once for all. */
+export function listNodes(cluster: Cluster): Promise<Wire<V1Node>[]> {
+  return cluster.share ? cluster.share.once(cluster, 'nodes', listNodesAlone) : listNodesAlone(cluster);
 }
 
 /** Whether the cluster has a node of this name (GET; a 404 is an answer, not a failure). */
@@ -31,11 +65,15 @@ export async function nodeExists(cluster: Cluster, name: string): Promise<boolea
   }
 }
 
-/** Both leader leases, in LEADER_LEASES order (GET, bounded by the run's deadline). */
-export function readLeaderLeases(cluster: Cluster): Promise<V1Lease[]> {
+function readLeaderLeasesAlone(cluster: Cluster): Promise<V1Lease[]> {
   const coord = cluster.api(CoordinationV1Api);
   const what = { verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system' } as const;
   return Promise.all(
     LEADER_LEASES.map((name) => request(what, cluster.policy, (o) => coord.readNamespacedLease({ name, namespace: 'kube-system' }, o))),
   );
+}
+
+/** Both leader leases, in LEADER_LEASES order (GET, bounded by the run's deadline); in a shared run, read once for all. */
+export function readLeaderLeases(cluster: Cluster): Promise<V1Lease[]> {
+  return cluster.share ? cluster.share.once(cluster, 'leader-leases', readLeaderLeasesAlone) : readLeaderLeasesAlone(cluster);
 }

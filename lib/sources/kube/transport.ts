@@ -9,7 +9,7 @@ import {
   ResponseContext,
 } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../logger.ts';
-import { KubeError } from './client.ts';
+import { KubeError } from './errors.ts';
 import type { PluginFailure } from './credentials.ts';
 
 /**
@@ -23,13 +23,15 @@ import type { PluginFailure } from './credentials.ts';
  *
  * No Accept-Encoding: the API server is usually on the same node, and gzip would cost its CPU
  * (the one under write contention) to save bytes on loopback. With -vv each request is logged
- * (method, path, status, size, time; never a header).
+ * (method, path, status, size, time; never a header). `maxSockets` bounds the connections
+ * (and TLS handshakes) open at once; more requests wait for one to be free.
  */
 export function httpsTransport(
   kc: KubeConfig,
   userAgent: string,
   log: Logger = silentLogger,
   pluginFailure: () => PluginFailure | undefined = () => undefined,
+  maxSockets = Infinity,
 ): HttpLibrary {
   let keepAlive: http.Agent | undefined;
   return wrapHttpLibrary({
@@ -60,7 +62,7 @@ export function httpsTransport(
       // agent serves them all. A proxy needs client-node's own agent (hpagent, socks).
       let agent = options.agent;
       if (!kc.getCurrentCluster()?.proxyUrl) {
-        keepAlive ??= new client.Agent({ keepAlive: true });
+        keepAlive ??= new client.Agent({ keepAlive: true, maxSockets });
         agent = keepAlive;
       }
       const body = ctx.getBody();

@@ -3,7 +3,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import { formatPerfdata } from '../../../lib/plugin/perfdata.ts';
 import { Range } from '../../../lib/plugin/range.ts';
 import type { Outcome } from '../../../lib/plugin/verdict.ts';
-import type { Wire } from '../../../lib/sources/kube/client.ts';
+import type { Wire } from '../../../lib/k8s/wire.ts';
 import type { node } from '../../apiserver/objects.ts';
 
 export const NOW = Date.parse('2026-11-28T03:00:00Z');

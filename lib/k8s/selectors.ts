@@ -1,0 +1,84 @@
+// Label and field selectors as kube-apiserver applies them to a list, for a list read once and
+// handed to several checks that each asked with their own: only the forms judged here exactly.
+// Label selectors: equality-based requirements (`k=v`, `k==v`, `k!=v`) and existence (`k`,
+// `!k`), joined by commas (k8s.io/apimachinery/pkg/labels, Parse); a missing label is "not
+// equal". Field selectors: `f=v`, `f==v`, `f!=v` on the fields every resource offers
+// (metadata.name, metadata.namespace) and those of Pods this project asks by (spec.nodeName,
+// status.phase: k8s.io/kubernetes/pkg/registry/core/pod, ToSelectableFields); a field not set
+// is the empty string.
+
+export interface Selectors {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** An object as far as selectors look at it. */
+export interface Selectable {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  spec?: { nodeName?: string };
+  status?: { phase?: string };
+}
+
+type Test = (o: Selectable) => boolean;
+
+const FIELDS: Record<string, (o: Selectable) => string> = {
+  'metadata.name': (o) => o.metadata?.name ?? '',
+  'metadata.namespace': (o) => o.metadata?.namespace ?? '',
+  'spec.nodeName': (o) => o.spec?.nodeName ?? '',
+  'status.phase': (o) => o.status?.phase ?? '',
+};
+
+const LABEL_KEY = /^(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(?:[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+// Values as this project writes them (names, phases): a backslash escape would need the server's unescaping.
+const FIELD_VALUE = /^[A-Za-z0-9._-]*$/;
+const EQUALITY = /^([^!=\s]+)\s*(==|=|!=)\s*(.*)$/;
+
+function labelTest(term: string): Test | undefined {
+  const t = term.trim();
+  const eq = EQUALITY.exec(t);
+  if (eq) {
+    const [, key, op, raw] = eq;
+    const value = raw!.trim();
+    if (!LABEL_KEY.test(key!) || !LABEL_VALUE.test(value)) return undefined;
+    return op === '!=' ? (o) => o.metadata?.labels?.[key!] !== value : (o) => o.metadata?.labels?.[key!] === value;
+  }
+  const absent = t.startsWith('!');
+  const key = absent ? t.slice(1).trim() : t;
+  if (!LABEL_KEY.test(key)) return undefined;
+  return absent ? (o) => o.metadata?.labels?.[key] === undefined : (o) => o.metadata?.labels?.[key] !== undefined;
+}
+
+function fieldTest(term: string): Test | undefined {
+  const eq = EQUALITY.exec(term.trim());
+  if (!eq) return undefined;
+  const field = FIELDS[eq[1]!];
+  const value = eq[3]!.trim();
+  if (!field || !FIELD_VALUE.test(value)) return undefined;
+  return eq[2] === '!=' ? (o) => field(o) !== value : (o) => field(o) === value;
+}
+
+function all(selector: string | undefined, test: (term: string) => Test | undefined): Test[] | undefined {
+  if (selector === undefined || selector.trim() === '') return [];
+  // Set-based requirements (`k in (a,b)`) carry commas of their own: not judged here.
+  if (/[()]/.test(selector)) return undefined;
+  const tests: Test[] = [];
+  for (const term of selector.split(',')) {
+    const t = test(term);
+    if (!t) return undefined;
+    tests.push(t);
+  }
+  return tests;
+}
+
+/**
+ * Whether an object is one the API server would list for these selectors; undefined when the
+ * selectors use a form not judged here (the asker then reads on its own, selectors sent).
+ */
+export function selectorFilter(s: Selectors): ((o: Selectable) => boolean) | undefined {
+  const labels = all(s.labelSelector, labelTest);
+  const fields = all(s.fieldSelector, fieldTest);
+  if (!labels || !fields) return undefined;
+  const tests = [...labels, ...fields];
+  return (o) => tests.every((t) => t(o));
+}

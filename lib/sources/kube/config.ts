@@ -1,0 +1,162 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { checkSmallFile, FileError, readSmallFile } from '../../files.ts';
+import { KubeError } from './errors.ts';
+
+export const MICROK8S_CLIENT_CONFIG = '/var/snap/microk8s/current/credentials/client.config';
+const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+export interface KubeTarget {
+  kubeconfig?: string;
+  context?: string;
+}
+
+export interface LoadedConfig {
+  kc: KubeConfig;
+  /** Where it came from, for messages: a path, $KUBECONFIG or "in-cluster". */
+  source: string;
+  server: string;
+}
+
+/**
+ * The CONTRACT's order: --kubeconfig, $KUBECONFIG, the in-cluster service account, MicroK8s'
+ * client.config, ~/.kube/config. A file that exists but cannot be read is an error naming the
+ * fix, not a reason to fall through to the next one.
+ */
+export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const kc = new KubeConfig();
+  let source: string;
+  if (target.kubeconfig) {
+    source = target.kubeconfig;
+    loadFile(kc, target.kubeconfig);
+  } else if (env.KUBECONFIG) {
+    source = `$KUBECONFIG (${env.KUBECONFIG})`;
+    const first = env.KUBECONFIG.split(':').find(Boolean)!;
+    loadFile(kc, first);
+  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) {
+    source = 'in-cluster service account';
+    kc.loadFromCluster();
+  } else if (existsSync(MICROK8S_CLIENT_CONFIG)) {
+    source = MICROK8S_CLIENT_CONFIG;
+    loadFile(kc, MICROK8S_CLIENT_CONFIG);
+  } else if (existsSync(join(homedir(), '.kube', 'config'))) {
+    source = join(homedir(), '.kube', 'config');
+    loadFile(kc, source);
+  } else {
+    throw new KubeError(`no kubeconfig found (tried --kubeconfig, $KUBECONFIG, in-cluster, ${MICROK8S_CLIENT_CONFIG}, ~/.kube/config)`, {
+      fix: 'pass --kubeconfig PATH (see nrpe/rbac.yaml for a read-only one)',
+    });
+  }
+  if (target.context) {
+    if (!kc.getContextObject(target.context))
+      throw new KubeError(`context '${target.context}' is not in ${source}`, {
+        fix: `one of: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || '(none)'
+        }`,
+      });
+    kc.setCurrentContext(target.context);
+  }
+  const contexts = kc.getContexts().map((c) => c.name);
+  const pick = `pick one with --context (${contexts.join(', ') || 'it has none'})`;
+  const name = kc.getCurrentContext();
+  const context = name ? kc.getContextObject(name) : null;
+  if (!context)
+    throw new KubeError(
+      name
+        ? `kubeconfig ${source}: its current-context '${name}' is not among its contexts`
+        : `kubeconfig ${source} sets no current-context`,
+      { fix: pick },
+    );
+  if (context.user && !kc.getUser(context.user))
+    throw new KubeError(`kubeconfig ${source}: context '${name}' names user '${context.user}', which it does not define`, {
+      fix: `add the user, or ${pick}`,
+    });
+  const cluster = kc.getCurrentCluster();
+  if (!cluster?.server)
+    throw new KubeError(`kubeconfig ${source}: context '${name}' names no cluster with a server`, {
+      fix: `check the kubeconfig, or ${pick}`,
+    });
+  // A user name or password in the URL is neither shown nor sent: credentials belong in the user entry.
+  const server = withoutUserinfo(cluster.server);
+  if (server.startsWith('http:') && !cluster.skipTLSVerify) {
+    throw new KubeError(`kubeconfig ${source}: server ${server} is plain http://, and the checks speak only HTTPS to the API server`, {
+      fix: 'give the https:// address (MicroK8s: https://127.0.0.1:16443)',
+    });
+  }
+  checkReferencedFiles(kc, source);
+  return { kc, source, server };
+}
+
+function loadFile(kc: KubeConfig, path: string): void {
+  let text: string;
+  try {
+    // Read here, bounded and without blocking, rather than by client-node's readFileSync.
+    text = readSmallFile(path, 'kubeconfig').toString('utf8');
+  } catch (err) {
+    if (!(err instanceof FileError)) throw err;
+    const fix =
+      /permission denied/.test(err.message) && path === MICROK8S_CLIENT_CONFIG
+        ? 'add the user running the check to the microk8s group (sudo usermod -aG microk8s nagios), or pass --kubeconfig'
+        : err.fix;
+    throw new KubeError(err.message, { fix });
+  }
+  try {
+    kc.loadFromString(text);
+    // As loadFromFile does: certificate and key paths are relative to the kubeconfig.
+    kc.makePathsAbsolute(dirname(path));
+  } catch (err) {
+    throw new KubeError(`kubeconfig ${path} is not valid: ${yamlProblem(err, text)}`, {
+      fix: `check it with kubectl --kubeconfig ${path} config view`,
+    });
+  }
+}
+
+/**
+ * What is wrong with a kubeconfig, by line number and key only. The YAML parser's own message
+ * quotes the lines around the error, and a kubeconfig's lines are its tokens, passwords and keys:
+ * none of its content may reach the output.
+ */
+export function yamlProblem(err: unknown, text: string): string {
+  const mark = (err as { mark?: { line?: unknown } }).mark;
+  const reason = (err as { reason?: unknown }).reason;
+  if (typeof mark?.line !== 'number') {
+    // client-node's own checks name fields ("users[0].name is missing"), never values; anything else is not repeated.
+    const message = err instanceof Error ? err.message : '';
+    return /^[\w .[\]'-]{1,120}$/.test(message) && !message.includes(':') ? message : 'not a kubeconfig';
+  }
+  const line = text.split(/\r?\n|\r/)[mark.line] ?? '';
+  const key = /^\s*(?:-\s+)?([A-Za-z0-9_.-]{1,64})\s*:/.exec(line)?.[1];
+  const why = typeof reason === 'string' && /^[A-Za-z][A-Za-z ,-]{0,80}$/.test(reason) ? reason : 'not valid YAML';
+  return `${why} at line ${mark.line + 1}${key ? ` (key '${key}')` : ''}`;
+}
+
+/**
+ * client-node reads the CA, client certificate and key of the kubeconfig on every request, with a
+ * synchronous read that a FIFO or a device would block for ever: each must be a small file.
+ */
+function checkReferencedFiles(kc: KubeConfig, source: string): void {
+  const user = kc.getCurrentUser();
+  const files: [string | undefined, string][] = [
+    [kc.getCurrentCluster()?.caFile, 'certificate-authority'],
+    [user?.certFile, 'client-certificate'],
+    [user?.keyFile, 'client-key'],
+  ];
+  for (const [file, what] of files) {
+    if (!file) continue;
+    try {
+      checkSmallFile(file, what);
+    } catch (err) {
+      throw err instanceof FileError
+        ? new KubeError(`kubeconfig ${source}: ${err.message}`, { fix: `check the ${what} entry of the kubeconfig` })
+        : err;
+    }
+  }
+}
+
+/** A URL without its user:password@ part, which is a secret wherever it is printed. */
+export const withoutUserinfo = (url: string): string => url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1');

@@ -1,0 +1,157 @@
+import { ApiException } from '@kubernetes/client-node';
+import { ReasonedError } from '../../errors.ts';
+
+// What the API server (or whatever answers in its place) said when a request failed, and the one
+// place that turns a failed request into a KubeError saying what, why and how to fix it.
+
+/** What answered an HTTP error: kube-apiserver's own Status object, or something else (a proxy's page). */
+export interface ErrorAnswer {
+  contentType: string;
+  bytes: number;
+  /** The body as kube-apiserver words an error (kind Status), when it is one. */
+  apiStatus?: ApiStatus;
+}
+
+/** A kube-apiserver Status, the parts a check may decide by. */
+export interface ApiStatus {
+  reason: string;
+  message: string;
+  /** details.causes[].reason, e.g. ResourceVersionTooLarge. */
+  causes: string[];
+}
+
+export class KubeError extends ReasonedError {
+  constructor(
+    message: string,
+    options: { cause?: unknown; fix?: string } = {},
+    readonly status?: number,
+    readonly answer?: ErrorAnswer,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The Status object in an error body, or undefined when the body is not kube-apiserver's (HTML, plain text). */
+export function apiStatusOf(body: unknown): ApiStatus | undefined {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  if (!isObject(value) || value.kind !== 'Status') return undefined;
+  const details = isObject(value.details) ? value.details : {};
+  const causes = Array.isArray(details.causes) ? details.causes : [];
+  return {
+    reason: typeof value.reason === 'string' ? value.reason : '',
+    message: typeof value.message === 'string' ? value.message : '',
+    causes: causes.flatMap((c) => (isObject(c) && typeof c.reason === 'string' ? [c.reason] : [])),
+  };
+}
+
+function answerOf(err: ApiException<unknown>): ErrorAnswer {
+  const body = err.body;
+  const bytes = typeof body === 'string' ? body.length : JSON.stringify(body ?? '').length;
+  return { contentType: err.headers?.['content-type']?.split(';')[0] || 'no content type', bytes, apiStatus: apiStatusOf(body) };
+}
+
+/** What a request asked for, in the words an RBAC rule uses. */
+export interface Resource {
+  verb: 'get' | 'list';
+  resource: string;
+  group: string;
+  namespace?: string;
+}
+
+export const describe = (r: Resource) =>
+  `${r.verb} ${r.group ? `${r.resource}.${r.group}` : r.resource}${r.namespace ? ` in namespace ${r.namespace}` : ' at cluster scope'}`;
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|DEPTH_ZERO/;
+
+/** Turn whatever a request threw into a KubeError that says what, why and how to fix it. */
+export function kubeError(err: unknown, what: Resource, server: string): KubeError {
+  if (err instanceof KubeError) return err;
+  if (err instanceof ApiException) {
+    const status = statusMessage(err.body);
+    const code = err.code;
+    if (code === 401)
+      return new KubeError(
+        `API server ${server} rejected the credentials (401 Unauthorized)`,
+        { fix: 'renew the token or client certificate in the kubeconfig' },
+        code,
+      );
+    if (code === 403)
+      return new KubeError(
+        `forbidden: cannot ${describe(what)} (403)`,
+        { fix: `grant ${what.verb} on ${what.resource}: apply nrpe/rbac.yaml and use its ServiceAccount` },
+        code,
+      );
+    if (code === 404)
+      return new KubeError(
+        `not found: ${describe(what)} (404${status ? `: ${status}` : ''})`,
+        { fix: 'check the namespace and that the API server serves this resource' },
+        code,
+      );
+    if (code === 410)
+      return new KubeError(
+        `list of ${what.resource} expired twice while paging (410)`,
+        { fix: 'rerun; the cluster is changing faster than the list can be read' },
+        code,
+      );
+    if (code === 400)
+      return new KubeError(`API server refused the request to ${describe(what)} (400${status ? `: ${status}` : ''})`, {}, code);
+    return new KubeError(
+      `API server ${server} answered ${code} to ${describe(what)}${status ? `: ${status}` : ''}`,
+      { fix: code >= 500 || code === 429 ? 'the API server is overloaded or failing: check kubelite and k8s-dqlite' : undefined },
+      code,
+      answerOf(err),
+    );
+  }
+  const cause = deepCause(err);
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? '';
+  // OpenSSL refusing our own certificate or key happens before anything reaches the server.
+  if (code.startsWith('ERR_OSSL_') || /PEM routines|bad decrypt|key values mismatch/.test((cause as Error | undefined)?.message ?? '')) {
+    return new KubeError(`the client certificate or key of the kubeconfig cannot be used (${code || 'OpenSSL'})`, {
+      cause,
+      fix: 'check its client-certificate and client-key (PEM files of one pair)',
+    });
+  }
+  if (TLS_CODES.test(code)) {
+    return new KubeError(`TLS to ${server} failed: certificate problem (${code})`, {
+      cause,
+      fix: 'check certificate-authority-data and the server address in the kubeconfig',
+    });
+  }
+  if (code) {
+    return new KubeError(`API server ${server} unreachable`, {
+      cause,
+      fix: 'check that kubelite runs (microk8s status) and the server address in the kubeconfig',
+    });
+  }
+  // Not a network failure: a bug, which the runner reports as an internal error.
+  throw err;
+}
+
+function deepCause(err: unknown): unknown {
+  let e = err;
+  for (let i = 0; i < 5 && e instanceof Error && e.cause !== undefined; i++) e = e.cause;
+  if (e instanceof AggregateError && e.errors.length) return e.errors[0];
+  return e;
+}
+
+function statusMessage(body: unknown): string {
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: unknown };
+      return typeof parsed.message === 'string' ? parsed.message : '';
+    } catch {
+      return '';
+    }
+  }
+  if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') return body.message;
+  return '';
+}
+
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,0 +1,141 @@
+import {
+  ApiException,
+  Observable,
+  ResponseContext,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+  type RequestContext,
+} from '@kubernetes/client-node';
+import { describe, isObject, KubeError, kubeError, type Resource } from './errors.ts';
+
+// One request to the API server: tied to the run's deadline, its 200 checked for being what was
+// asked for, retried once when the server is overloaded.
+
+/** A body read as JSON: the parsed value, or why it is not JSON at all. */
+function parseBody(text: string): { value?: unknown; invalid?: true } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return { invalid: true };
+  }
+}
+
+/**
+ * What a 200 answer must be for the checks to trust it: a list (an object whose `items` is an
+ * array, or null for none) or an object with metadata. A proxy's login page, a health endpoint at
+ * a wrong URL or `{}` would otherwise read as an empty list, and an empty list is an OK.
+ */
+function unexpectedBody(
+  ctx: ResponseContext,
+  text: string,
+  what: Resource,
+  server: string,
+  list: boolean,
+): { error?: KubeError; value?: Record<string, unknown> } {
+  const { value, invalid } = parseBody(text);
+  const ok =
+    isObject(value) &&
+    (list
+      ? (Array.isArray(value.items) || value.items === null) && (typeof value.kind !== 'string' || value.kind.endsWith('List'))
+      : isObject(value.metadata));
+  if (ok) return { value: value as Record<string, unknown> };
+  const type = ctx.headers['content-type']?.split(';')[0] || 'no content type';
+  const shape = invalid
+    ? 'not JSON'
+    : Array.isArray(value)
+      ? 'a JSON array'
+      : isObject(value)
+        ? `a JSON object that is not ${list ? 'a list' : 'an API object'}`
+        : `a JSON ${value === null ? 'null' : typeof value}`;
+  return {
+    error: new KubeError(`API server ${server} answered ${describe(what)} with ${shape} (${type}, ${text.length} bytes)`, {
+      fix: 'check the server address in the kubeconfig: something other than the Kubernetes API answers there (a proxy, another service)',
+    }),
+  };
+}
+
+/** A post step that lets a 200 through only when its body is what was asked for (unexpectedBody). */
+function checkedBody(
+  what: Resource,
+  server: string,
+  list: boolean,
+  use: (value: Record<string, unknown>) => string | undefined = () => undefined,
+): ObservableMiddleware['post'] {
+  return (ctx) =>
+    new Observable(
+      (async () => {
+        if (ctx.httpStatusCode !== 200) return ctx;
+        const text = await ctx.body.text();
+        const { error, value } = unexpectedBody(ctx, text, what, server, list);
+        if (error) throw error;
+        const rest = use(value!) ?? text;
+        return new ResponseContext(ctx.httpStatusCode, ctx.headers, {
+          text: async () => rest,
+          binary: async () => Buffer.from(rest),
+          stream: () => null,
+        });
+      })(),
+    );
+}
+
+/** Per-request options that tie the request to the run's deadline and check what a 200 brings. */
+export function requestOptions(
+  policy: RequestPolicy,
+  what: Resource,
+  post: ObservableMiddleware['post'] = checkedBody(what, policy.server, what.verb === 'list'),
+): ConfigurationOptions {
+  // The object-parameter API hands these to the observable API, so the middleware is observable-style.
+  const mw: ObservableMiddleware = {
+    pre: (ctx: RequestContext) => {
+      ctx.setSignal(policy.signal);
+      return new Observable(Promise.resolve(ctx));
+    },
+    post,
+  };
+  return { middleware: [mw], middlewareMergeStrategy: 'append' } as unknown as ConfigurationOptions;
+}
+
+/**
+ * Options for a list request that also take the items out of a successful page, as plain JSON,
+ * before client-node turns each into model class instances: that conversion was the largest
+ * single cost of a long list. client-node then converts an empty list carrying the metadata.
+ */
+export function listOptions(policy: RequestPolicy, what: Resource, onItems: (items: unknown[]) => void): ConfigurationOptions {
+  return requestOptions(
+    policy,
+    what,
+    checkedBody(what, policy.server, true, (page) => {
+      onItems((page.items as unknown[] | null) ?? []);
+      return JSON.stringify({ ...page, items: [] });
+    }),
+  );
+}
+
+export interface RequestPolicy {
+  signal: AbortSignal;
+  server: string;
+  /** Milliseconds left in the run, for honouring Retry-After. */
+  remainingMs: () => number;
+}
+
+/** One request with one retry on 429/5xx (after Retry-After, if it fits in the deadline). */
+export async function request<T>(
+  what: Resource,
+  policy: RequestPolicy,
+  send: (options: ConfigurationOptions) => Promise<T>,
+  options = requestOptions(policy, what),
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send(options);
+    } catch (err) {
+      if (policy.signal.aborted) throw policy.signal.reason;
+      const retriable = err instanceof ApiException && (err.code === 429 || err.code >= 500);
+      if (!retriable || attempt > 0) throw kubeError(err, what, policy.server);
+      const after = Number((err as ApiException<unknown>).headers?.['retry-after'] ?? 1);
+      const waitMs = Math.max(0, Number.isFinite(after) ? after * 1000 : 1000);
+      if (waitMs >= policy.remainingMs()) throw kubeError(err, what, policy.server);
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}

@@ -1,0 +1,208 @@
+// `microk8s-checks all` and the shared poll cycle read each thing once (#29): the Pods, the Nodes
+// and each leader Lease, counted from the test API server's own request log, over a few kept-alive
+// TLS connections; each check still answers as it does alone, and a list that fails part-way is
+// each of its checks' UNKNOWN, never a partial list judged as whole.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { deployment, pod, replicaSet, unschedulablePod } from '../apiserver/objects.ts';
+import type { RequestRecord } from '../apiserver/server.ts';
+import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
+import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
+import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
+import { runBuilt } from '../helpers/run.ts';
+
+const cluster = useCluster();
+let c: TestCluster;
+beforeEach(() => {
+  c = cluster();
+});
+
+const kc = () => ['--kubeconfig', c.kubeconfig];
+/** A fresh home for what checks keep between runs (restart counts, lease transitions). */
+const freshState = () => ({ ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-state-')) });
+/** $SNAP_DATA of a control-plane node, as far as `all` looks at it (its lock directory). */
+const controlPlane = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-snap-'));
+  mkdirSync(join(dir, 'var', 'lock'), { recursive: true });
+  return dir;
+};
+
+/** A healthy cluster with pods each pod-reading check has something to say about. */
+function populate(extraPods = 0): void {
+  addHealthyCluster(c.api);
+  const d = deployment({ namespace: 'web', name: 'frontend', generation: 3, observedGeneration: 3, specChangedAgo: 900 });
+  const rs = replicaSet(d, 1);
+  c.api.add('deployments', d);
+  c.api.add('replicasets', rs);
+  c.api.add(
+    'pods',
+    pod({ namespace: 'kube-system', name: 'calico-node-x7k2p', node: 'k8s02', hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
+    pod({
+      namespace: 'web',
+      name: `${rs.metadata.name}-abcde`,
+      node: 'k8s02',
+      ip: '10.1.22.7',
+      owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid },
+    }),
+    pod({ namespace: 'web', name: 'api-0', node: 'k8s01', ip: '10.1.23.4', restarts: 3, crashLooping: true }),
+  );
+  c.api.add('pods', unschedulablePod('web', 'batch-pending', 600));
+  for (let i = 0; i < extraPods; i++)
+    c.api.add('pods', pod({ namespace: `team-${i % 5}`, name: `web-${i}`, node: 'k8s03', ip: `10.1.${i >> 8}.${i & 255}` }));
+}
+
+const isPath = (r: RequestRecord, re: RegExp) => re.test(r.path) && r.query.continue === undefined;
+const count = (requests: RequestRecord[], re: RegExp) => requests.filter((r) => isPath(r, re)).length;
+const PODS = /^\/api\/v1\/(namespaces\/[^/]+\/)?pods$/;
+const NODES = /^\/api\/v1\/nodes$/;
+const KCM = /\/namespaces\/kube-system\/leases\/kube-controller-manager$/;
+const SCHEDULER = /\/namespaces\/kube-system\/leases\/kube-scheduler$/;
+
+interface Row {
+  check: string;
+  code: number;
+  summary: string;
+}
+const line = (r: Row) => `${r.check} ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][r.code]} - ${r.summary}`;
+/** Durations that grew by the seconds between two runs are the same answer. */
+const sameAnswer = (text: string) => text.replace(/(\d+[hms])+/g, '<duration>');
+
+describe.skipIf(!haveJournalRemote)('all: each thing read once', () => {
+  it('lists the Pods once, the Nodes once, GETs each leader lease once, over a few connections; each check answers as alone', async () => {
+    populate();
+    const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
+    const all = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--snap-data', controlPlane(), '--format', 'json'],
+      { env: freshState() },
+    );
+    const rows = JSON.parse(all.stdout) as Row[];
+    const ran = rows.filter((r) => (r as { state?: string }).state !== 'SKIPPED').map((r) => r.check);
+    // The checks that read these (check_restart_preflight reads the Nodes and leases too).
+    expect(ran).toEqual(expect.arrayContaining(['SCHEDULING', 'POD-RESTARTS', 'OBSERVED-GENERATION', 'CALICO-ROUTES']));
+    expect(ran).toEqual(expect.arrayContaining(['NODES', 'LEASES', 'RESTART-PREFLIGHT']));
+    const requests = [...c.api.requests];
+    expect(count(requests, PODS)).toBe(1);
+    expect(count(requests, NODES)).toBe(1);
+    expect(count(requests, KCM)).toBe(1);
+    expect(count(requests, SCHEDULER)).toBe(1);
+    // One unfiltered list serves the checks that each asked with their own selectors.
+    expect(requests.find((r) => isPath(r, PODS))!.query).not.toHaveProperty('fieldSelector');
+    // A few kept-alive connections (4 for reads, 2 for check_apiserver's timed probes), not one per request.
+    const connections = new Set(requests.map((r) => r.connection)).size;
+    expect(connections).toBeLessThanOrEqual(6);
+    expect(connections).toBeLessThan(requests.length);
+
+    const alone: [string, string[]][] = [
+      ['check_scheduling', kc()],
+      ['check_pod_restarts', kc()],
+      ['check_observed_generation', kc()],
+      ['check_calico_routes', [...kc(), '--node', 'k8s02']],
+      ['check_nodes', kc()],
+      ['check_leases', kc()],
+    ];
+    for (const [command, args] of alone) {
+      const r = await runBuilt(command, args, { env: freshState() });
+      const row = rows.find((x) => r.first.startsWith(`${x.check} `));
+      expect(row, command).toBeDefined();
+      expect(sameAnswer(line(row!)), command).toBe(sameAnswer(r.first.split(' | ')[0]!));
+      expect(row!.code, command).toBe(r.code);
+    }
+    // Not all OK: the filters each check applied to the one list found what they look for.
+    const by = Object.fromEntries(rows.map((r) => [r.check, r]));
+    expect(by.SCHEDULING!.summary).toMatch(/^1 pod unscheduled/);
+    expect(by['POD-RESTARTS']!.summary).toMatch(/^1 pod in CrashLoopBackOff of 4 pods/);
+    expect(by['CALICO-ROUTES']!.summary).toMatch(/of 1 Running pod on k8s02.*calico-node Ready/);
+  });
+
+  it('a pod list that fails part-way is UNKNOWN for each check that shares it, never judged on the pages read', async () => {
+    // Two pages: the second fails (500, and 500 again when asked once more).
+    populate(600);
+    c.api.intercept = (_req, res, url) => {
+      if (!PODS.test(url.pathname) || !url.searchParams.has('continue')) return false;
+      const body = JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'etcdserver: request timed out',
+        reason: 'InternalError',
+        code: 500,
+      });
+      res.writeHead(500, { 'Content-Type': 'application/json', 'Retry-After': '0' });
+      res.end(body);
+      return true;
+    };
+    const r = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), '--node', 'k8s02', '--snap-data', '/nonexistent/snap', '--format', 'json'],
+      {
+        env: freshState(),
+      },
+    );
+    const by = Object.fromEntries((JSON.parse(r.stdout) as Row[]).map((x) => [x.check, x]));
+    for (const check of ['SCHEDULING', 'POD-RESTARTS', 'OBSERVED-GENERATION', 'CALICO-ROUTES']) {
+      expect(by[check], check).toMatchObject({
+        code: 3,
+        summary: expect.stringMatching(/answered 500 to list pods.*etcdserver: request timed out/),
+      });
+    }
+    expect(by.NODES).toMatchObject({ code: 0 });
+    expect(count(c.api.requests, PODS)).toBe(1);
+    expect(r.code).toBe(3);
+  });
+});
+
+describe('a check alone reads only its own', () => {
+  it('each pod-reading check sends its own selectors, and reads nothing another check needs', async () => {
+    populate();
+    const podLists = async (command: string, args: string[]) => {
+      c.api.requests.length = 0;
+      await runBuilt(command, [...kc(), ...args], { env: freshState() });
+      return c.api.requests.filter((r) => isPath(r, PODS)).map((r) => r.query);
+    };
+    expect(await podLists('check_calico_routes', ['--node', 'k8s02'])).toEqual([{ fieldSelector: 'spec.nodeName=k8s02', limit: '500' }]);
+    expect(await podLists('check_observed_generation', [])).toEqual([{ fieldSelector: 'status.phase=Running', limit: '500' }]);
+    expect(await podLists('check_pod_restarts', ['--exclude-namespace', 'kube-system'])).toEqual([
+      { fieldSelector: 'metadata.namespace!=kube-system', limit: '500' },
+    ]);
+    expect(await podLists('check_scheduling', [])).toEqual([{ limit: '500' }]);
+    expect(await podLists('check_nodes', [])).toEqual([]);
+  });
+});
+
+describe('the shared poll cycle: each thing read once', () => {
+  it('one shared run of the pod, node and lease checks lists the Pods once, the Nodes once, each lease once', async () => {
+    populate();
+    const home = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+    const env = { ...freshState(), XDG_CACHE_HOME: join(home, 'cache') };
+    const answers = join(home, 'cache', 'microk8s-checks', 'cycle', 'results');
+    const lines: [string, string[]][] = [
+      ['check_scheduling', []],
+      ['check_pod_restarts', []],
+      ['check_observed_generation', []],
+      ['check_nodes', []],
+      ['check_leases', []],
+    ];
+    const poll = ([command, args]: [string, string[]]) => runBuilt(command, ['--cycle=55', ...kc(), ...args], { env });
+    // Every line known to the cycle, as after a minute of NRPE polls.
+    for (const l of lines) await poll(l);
+    for (let i = 0; i < 100 && readdirSync(answers).length < lines.length; i++) await new Promise((r) => setTimeout(r, 100));
+    // A new cycle: every answer expired; the first poll makes the one shared run.
+    for (const f of readdirSync(answers)) rmSync(join(answers, f));
+    c.api.requests.length = 0;
+    const first = await poll(lines[3]!);
+    expect(first.first).toMatch(/^NODES OK - 3 nodes, all Ready/);
+    for (let i = 0; i < 100 && readdirSync(answers).length < lines.length; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(readdirSync(answers)).toHaveLength(lines.length);
+    expect(count(c.api.requests, PODS)).toBe(1);
+    expect(count(c.api.requests, NODES)).toBe(1);
+    expect(count(c.api.requests, KCM)).toBe(1);
+    expect(count(c.api.requests, SCHEDULER)).toBe(1);
+    // Each served answer is the check's own.
+    const served = await poll(lines[0]!);
+    expect(served.first).toMatch(/^SCHEDULING \w+ - 1 pod unscheduled for over 5m/);
+  });
+});
