@@ -11,6 +11,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmdirSync,
   rmSync,
@@ -265,6 +266,14 @@ describe('the arm64 package', () => {
     } finally {
       rmSync(x, { recursive: true, force: true });
     }
+  });
+
+  it.skipIf(!existsSync(file))('ships README and every docs/ file beside it, gzipped as Debian wants', () => {
+    const contents = sh('dpkg-deb', ['--contents', file]);
+    const docs = readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md'));
+    expect(docs).toContain('checks/dqlite.md');
+    for (const f of ['README.md', ...docs.map((d) => `docs/${d}`)])
+      expect(contents).toContain(` ./usr/share/doc/microk8s-checks/${f}.gz\n`);
   });
 
   // qemu-user-static with the arm64 C and C++ libraries (libc6-arm64-cross, libstdc++6-arm64-cross)
