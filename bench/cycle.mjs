@@ -36,9 +36,13 @@ async function journal() {
         : [
             'snap.microk8s.daemon-kubelite.service',
             'microk8s.daemon-kubelite',
-            `I1128 ${d.slice(11, 23)}000 2348286 replica_set.go:676] "Finished syncing" kind="ReplicaSet" key="web/frontend-${i % 97}-5885496bf5"`,
+            `I1128 ${d.slice(11, 23)}000 2348286 replica_set.go:676] "Finished syncing" ` +
+              `kind="ReplicaSet" key="web/frontend-${i % 97}-5885496bf5"`,
           ];
-    text += `__REALTIME_TIMESTAMP=${t * 1000 + (i % 1000)}\n__MONOTONIC_TIMESTAMP=${t * 1000}\n_BOOT_ID=3f9d2c4e8a1b4f6d9e0c7b5a2d4f6e8a\n_HOSTNAME=node1\nPRIORITY=6\nSYSLOG_IDENTIFIER=${ident}\n_PID=739\n_SYSTEMD_UNIT=${unit}\nMESSAGE=${msg}\n\n`;
+    text +=
+      `__REALTIME_TIMESTAMP=${t * 1000 + (i % 1000)}\n__MONOTONIC_TIMESTAMP=${t * 1000}\n` +
+      `_BOOT_ID=3f9d2c4e8a1b4f6d9e0c7b5a2d4f6e8a\n_HOSTNAME=node1\nPRIORITY=6\n` +
+      `SYSLOG_IDENTIFIER=${ident}\n_PID=739\n_SYSTEMD_UNIT=${unit}\nMESSAGE=${msg}\n\n`;
   }
   child.stdin.end(text);
   await new Promise((done) => child.on('close', done));
@@ -108,7 +112,8 @@ try {
   const alone = commands.map((c) => c.replace(' --cycle=55', ''));
   const env = { ...process.env, XDG_CACHE_HOME: join(work, 'cache') };
   const answers = join(work, 'cache', 'microk8s-checks', 'cycle', 'results');
-  const all = `${ROOT}/dist/microk8s-checks all --kubeconfig ${q(kubeconfig)} --journal-dir ${q(journalDir)} --node node1 -t 30 --format json`;
+  const all =
+    `${ROOT}/dist/microk8s-checks all --kubeconfig ${q(kubeconfig)} --journal-dir ` + `${q(journalDir)} --node node1 -t 30 --format json`;
 
   for (const c of [...alone, ...commands]) cpu(c, env); // warm-up: compile caches; every command line known to the cycle
   const aloneCpu = [];
@@ -127,7 +132,8 @@ try {
   }
   const row = { commands: commands.length, alone: median(aloneCpu), cycle: median(cycleCpu), all: median(allCpu) };
   console.log(row);
-  const section = `## Cost of one poll cycle
+  const section =
+    `## Cost of one poll cycle
 
 Measured by \`npm run bench:cycle\` (bench/cycle.mjs), ${new Date().toISOString().slice(0, 16)}Z: the ${row.commands} NRPE commands
 of nrpe/microk8s-checks.cfg that \`microk8s-checks all\` also runs on this machine (check_dqlite, check_dqlite_storage,
@@ -137,7 +143,8 @@ and a 20,000-entry journal. CPU seconds (user + system, every process), medians 
 | | CPU per cycle | against one \`all\` |
 |---|---|---|
 | each command alone, one by one (NRPE without \`--cycle\`) | ${row.alone.toFixed(2)} s | ${(row.alone / row.all).toFixed(2)}x |
-| the NRPE route with \`--cycle=55\` (one shared run, the rest served) | ${row.cycle.toFixed(2)} s | **${(row.cycle / row.all).toFixed(2)}x** |
+| the NRPE route with \`--cycle=55\` (one shared run, the rest served) | ` +
+    `${row.cycle.toFixed(2)} s | **${(row.cycle / row.all).toFixed(2)}x** |
 | one \`microk8s-checks all\` | ${row.all.toFixed(2)} s | 1x |
 `;
   const file = join(ROOT, 'bench/RESULTS.md');

@@ -75,17 +75,24 @@ function buildJournal(n) {
           unit = DQLITE;
           ident = 'microk8s.daemon-k8s-dqlite';
           pid = 739;
-          msg = `time="${d.toISOString().slice(0, 19)}Z" level=error msg="error in txn: update transaction failed for key /registry/leases/kube-system/kube-controller-manager: exec (try: 500): database is locked"`;
+          msg =
+            `time="${d.toISOString().slice(0, 19)}Z" level=error msg="error in txn: update ` +
+            `transaction failed for key /registry/leases/kube-system/kube-controller-manager: exec ` +
+            `(try: 500): database is locked"`;
         } else if (i % 4 === 1) {
           unit = 'snap.microk8s.daemon-containerd.service';
           ident = 'microk8s.daemon-containerd';
           pid = 1201;
           msg = `time="${d.toISOString()}" level=info msg="ImageCreate event name:\\"docker.io/library/nginx:1.27\\""`;
         } else {
-          msg = `I1124 ${hh}000 ${pid} replica_set.go:676] "Finished syncing" kind="ReplicaSet" key="web/frontend-${i % 97}-5885496bf5" duration="${(i % 90) + 1}.646528ms"`;
+          msg =
+            `I1124 ${hh}000 ${pid} replica_set.go:676] "Finished syncing" kind="ReplicaSet" ` +
+            `key="web/frontend-${i % 97}-5885496bf5" duration="${(i % 90) + 1}.646528ms"`;
         }
         ok = child.stdin.write(
-          `__REALTIME_TIMESTAMP=${us}\n__MONOTONIC_TIMESTAMP=${us - now * 1000 + 9e12}\n_BOOT_ID=${boot}\n_HOSTNAME=k8s02\nPRIORITY=6\nSYSLOG_IDENTIFIER=${ident}\n_PID=${pid}\n_SYSTEMD_UNIT=${unit}\nMESSAGE=${msg}\n\n`,
+          `__REALTIME_TIMESTAMP=${us}\n__MONOTONIC_TIMESTAMP=${us - now * 1000 + 9e12}\n` +
+            `_BOOT_ID=${boot}\n_HOSTNAME=k8s02\nPRIORITY=6\nSYSLOG_IDENTIFIER=${ident}\n_PID=${pid}\n` +
+            `_SYSTEMD_UNIT=${unit}\nMESSAGE=${msg}\n\n`,
         );
         i++;
       }
@@ -135,7 +142,10 @@ function compare(name, check, pipeline, sameAnswer) {
   row.wallRatio = row.checkWall / row.pipeWall;
   row.rssRatio = row.checkRss / row.pipeRss;
   console.log(
-    `${name}: check ${row.checkWall.toFixed(3)} s ${row.checkRss.toFixed(0)} MB (own process ${row.ownRss.toFixed(0)} MB), pipeline ${row.pipeWall.toFixed(3)} s ${row.pipeRss.toFixed(0)} MB, ratio ${row.wallRatio.toFixed(2)}x wall ${row.rssRatio.toFixed(2)}x RSS; ${row.answer}`,
+    `${name}: check ${row.checkWall.toFixed(3)} s ${row.checkRss.toFixed(0)} MB (own process ` +
+      `${row.ownRss.toFixed(0)} MB), pipeline ${row.pipeWall.toFixed(3)} s ` +
+      `${row.pipeRss.toFixed(0)} MB, ratio ${row.wallRatio.toFixed(2)}x wall ` +
+      `${row.rssRatio.toFixed(2)}x RSS; ${row.answer}`,
   );
   return row;
 }
@@ -171,7 +181,11 @@ for (const n of [200_000, 1_000_000]) {
   );
 }
 
-const JQ = `[.items[] | select(any(.status.conditions[]?; (.type=="Complete" or .type=="Failed") and .status=="True")) | select(((.status.completionTime // ([.status.conditions[] | select(.type=="Failed")][0].lastTransitionTime)) | fromdateiso8601) < (now - 3600))] | length`;
+const JQ =
+  `[.items[] | select(any(.status.conditions[]?; (.type=="Complete" or .type=="Failed") and ` +
+  `.status=="True")) | select(((.status.completionTime // ([.status.conditions[] | ` +
+  `select(.type=="Failed")][0].lastTransitionTime)) | fromdateiso8601) < (now - 3600))] | ` +
+  `length`;
 for (const jobs of [5_000, 50_000]) {
   const api = await startApi(jobs);
   try {
@@ -249,6 +263,10 @@ const dirty = execFileSync(
 ).trim()
   ? ' (with uncommitted changes)'
   : '';
+/** One scenario's row of the results table. */
+const tableRow = (r) =>
+  `| ${r.name} | ${r.checkWall.toFixed(3)} s | ${r.pipeWall.toFixed(3)} s | **${r.wallRatio.toFixed(2)}x** | ` +
+  `${r.checkRss.toFixed(0)} MB / ${r.pipeRss.toFixed(0)} MB | ${r.ownRss.toFixed(0)} MB | ${r.answer} |`;
 const md = `# Benchmark results
 
 Measured by \`npm run bench\` (bench/run.mjs) at commit \`${commit}\`${dirty}, ${new Date().toISOString().slice(0, 16)}Z,
@@ -258,7 +276,7 @@ below 1 the check is faster or smaller.
 
 | scenario | check | admin's pipeline | wall ratio | peak RSS, largest process: check side / pipeline | the check's own process | answer |
 |---|---|---|---|---|---|---|
-${rows.map((r) => `| ${r.name} | ${r.checkWall.toFixed(3)} s | ${r.pipeWall.toFixed(3)} s | **${r.wallRatio.toFixed(2)}x** | ${r.checkRss.toFixed(0)} MB / ${r.pipeRss.toFixed(0)} MB | ${r.ownRss.toFixed(0)} MB | ${r.answer} |`).join('\n')}
+${rows.map(tableRow).join('\n')}
 
 Pipelines: \`journalctl --directory D -u kubelite -u k8s-dqlite --since -1h | grep -c 'database is locked'\`;
 \`kubectl get jobs -A -o json | jq '<finished over an hour ago> | length'\`.

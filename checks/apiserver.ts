@@ -83,7 +83,8 @@ export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Out
   v.measure({ label: 'failed_checks', value: (judged.readyz?.failed.length ?? 0) + (judged.livez?.failed.length ?? 0), min: 0 });
   if (judged.readyz?.failed.some((x) => x.name.startsWith('etcd')) || judged.livez?.failed.some((x) => x.name.startsWith('etcd'))) {
     v.detail(
-      'etcd here is kine on k8s-dqlite: see check_dqlite (quorum, leader), check_services (is k8s-dqlite crash-looping?) and check_dqlite_lock.',
+      'etcd here is kine on k8s-dqlite: see check_dqlite (quorum, leader), check_services (is ' +
+        'k8s-dqlite crash-looping?) and check_dqlite_lock.',
     );
   }
   const time = `readyz ${(f.readyz.ms / 1000).toFixed(3)} s`;

@@ -75,23 +75,40 @@ export function remedy(where: string): string {
   if (COMPONENT_CERTS.has(name)) return `refresh-certs has no --cert for ${name}: ${CA_REISSUE} reissues it with the others it signs`;
   switch (name) {
     case 'ca.crt':
-      return `${CA_REISSUE}, which also renews server.crt, front-proxy-client.crt and the component client certificates, not front-proxy-ca.crt`;
+      return (
+        `${CA_REISSUE}, which also renews server.crt, front-proxy-client.crt and the component ` +
+        `client certificates, not front-proxy-ca.crt`
+      );
     case 'front-proxy-ca.crt':
-      return `refresh-certs makes it only when it is missing: move it aside (sudo mv ${where} ${where}.old), then ${CA_REISSUE}. --cert front-proxy-client.crt signs with the old one`;
+      return (
+        `refresh-certs makes it only when it is missing: move it aside (sudo mv ${where} ` +
+        `${where}.old), then ${CA_REISSUE}. --cert front-proxy-client.crt signs with the old one`
+      );
     case 'server.crt':
       return 'sudo microk8s refresh-certs --cert server.crt (the same CA, restarts kubelite and cluster-agent)';
     case 'front-proxy-client.crt':
       return 'sudo microk8s refresh-certs --cert front-proxy-client.crt (signed by front-proxy-ca.crt, restarts kubelite)';
     case 'cluster.crt':
-      return 'refresh-certs does not renew it: every control-plane node shares this dqlite certificate and its key (a joining node copies them), so a new pair is made once, put in the backend of every control-plane node and k8s-dqlite restarted on all of them. dqlite replication stops when it expires';
+      return (
+        'refresh-certs does not renew it: every control-plane node shares this dqlite certificate ' +
+        'and its key (a joining node copies them), so a new pair is made once, put in the backend ' +
+        'of every control-plane node and k8s-dqlite restarted on all of them. dqlite replication ' +
+        'stops when it expires'
+      );
     default:
       return 'renew it where it was issued';
   }
 }
 
 /** A perfdata label for a certificate: the file's name, or the server it was served by. */
-const labelOf = (where: string) =>
-  `days_${(where.startsWith('served by ') ? `served_${where.slice(10)}` : where.startsWith('kubeconfig user ') ? 'client' : basename(where).replace(/\.crt$/, '')).replace(/[^A-Za-z0-9]+/g, '_')}`;
+function labelOf(where: string): string {
+  const name = where.startsWith('served by ')
+    ? `served_${where.slice(10)}`
+    : where.startsWith('kubeconfig user ')
+      ? 'client'
+      : basename(where).replace(/\.crt$/, '');
+  return `days_${name.replace(/[^A-Za-z0-9]+/g, '_')}`;
+}
 
 export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);
@@ -123,7 +140,8 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
     if (state !== State.OK) v.detail(`  renew: ${remedy(c.where)}`);
     if (early.includes(c))
       v.detail(
-        `  not valid until ${isoSeconds(c.notBefore)}: the clock where it was made runs ahead, or this host's behind (check both, timedatectl)`,
+        `  not valid until ${isoSeconds(c.notBefore)}: the clock where it was made runs ahead, or ` +
+          `this host's behind (check both, timedatectl)`,
       );
   }
   v.detail(...(f.notes ?? []));
@@ -210,7 +228,8 @@ export const check: CheckDefinition<Args> = {
   name: 'CERTS',
   command: 'check_certs',
   description:
-    "days until the node's MicroK8s certificates, dqlite's cluster.crt, each API server's and the kubeconfig's expire (the soonest: min_days)",
+    "days until the node's MicroK8s certificates, dqlite's cluster.crt, each API server's and " +
+    "the kubeconfig's expire (the soonest: min_days)",
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
   thresholdUnit: 'days',

@@ -140,12 +140,16 @@ export function evaluate({ jobs, now, localZone }: CronFacts, { graceMs, warning
     // The Job may be one started by hand (kubectl create job --from): how long it ran is not known, when it was last scheduled is.
     const last = job.lastSchedule === undefined ? 'never scheduled' : `last scheduled ${since(now, job.lastSchedule)} ago`;
     v.detail(
-      `busy ${ref(job)} (${sched(job)}): Job ${job.active.join(', ')} still active, ${last}, a run was due ${since(now, due)} ago. concurrencyPolicy Forbid holds runs back until it ends: kubectl -n ${job.namespace} describe job ${job.active[0]}`,
+      `busy ${ref(job)} (${sched(job)}): Job ${job.active.join(', ')} still active, ${last}, a ` +
+        `run was due ${since(now, due)} ago. concurrencyPolicy Forbid holds runs back until it ` +
+        `ends: kubectl -n ${job.namespace} describe job ${job.active[0]}`,
     );
   }
   for (const job of j.ahead)
     v.detail(
-      `${ref(job)}: lastScheduleTime ${isoSeconds(job.lastSchedule!)} is ${since(job.lastSchedule!, now)} ahead of this host's clock: this host's and the controller-manager's clocks disagree (check NTP on both), lateness not judged`,
+      `${ref(job)}: lastScheduleTime ${isoSeconds(job.lastSchedule!)} is ` +
+        `${since(job.lastSchedule!, now)} ahead of this host's clock: this host's and the ` +
+        `controller-manager's clocks disagree (check NTP on both), lateness not judged`,
     );
   for (const job of j.failed)
     v.detail(

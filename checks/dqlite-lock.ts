@@ -74,7 +74,8 @@ export function evaluate({ tally: t, seconds, source }: LockFacts, { warning, cr
   return v.conclude(
     t.locked === 0
       ? `no '${LOCKED}' in the last ${window} (${source})`
-      : `${plural(t.locked, `'${LOCKED}' line`)} in the last ${window} (${perMin.toFixed(1)}/min, ${t.lastMinute} in the last minute${trend ? `, ${trend}` : ''})`,
+      : `${plural(t.locked, `'${LOCKED}' line`)} in the last ${window} (${perMin.toFixed(1)}/min, ` +
+          `${t.lastMinute} in the last minute${trend ? `, ${trend}` : ''})`,
   );
 }
 

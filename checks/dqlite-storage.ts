@@ -155,8 +155,10 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   for (const i of ignored) v.detail(`ignored ${i.name}: ${i.why}`);
   if (v.state === State.WARNING || v.state === State.CRITICAL) {
     v.detail(
-      'A bloated database shrinks only by a rebuild: export, a fresh datastore, restore (a planned outage); restoring into the existing datastore shrinks nothing.',
-      'Meanwhile cut write churn: finished Jobs (check_stale_jobs), old events; free disk space under the backend before dqlite fails on it.',
+      'A bloated database shrinks only by a rebuild: export, a fresh datastore, restore (a ' +
+        'planned outage); restoring into the existing datastore shrinks nothing.',
+      'Meanwhile cut write churn: finished Jobs (check_stale_jobs), old events; free disk space ' +
+        'under the backend before dqlite fails on it.',
       'This check deletes nothing.',
     );
   }

@@ -116,13 +116,18 @@ export function evaluate(f: DqliteFacts, { warning, critical }: Thresholds): Out
   else if (f.staleProblem) v.detail(`stale members not judged: ${f.staleProblem.why}`);
   if (stale?.length) {
     v.detail(
-      'Stale members: confirm the node is really gone (kubectl get nodes, microk8s status on it), then remove it: microk8s remove-node <name> --force,',
-      '  or for a member no node is left for: /snap/microk8s/current/bin/dqlite -s file://<backend>/cluster.yaml -c <backend>/cluster.crt -k <backend>/cluster.key k8s ".remove <address>". This check removes nothing.',
+      'Stale members: confirm the node is really gone (kubectl get nodes, microk8s status on ' +
+        'it), then remove it: microk8s remove-node <name> --force,',
+      '  or for a member no node is left for: /snap/microk8s/current/bin/dqlite -s ' +
+        'file://<backend>/cluster.yaml -c <backend>/cluster.crt -k <backend>/cluster.key k8s ' +
+        '".remove <address>". This check removes nothing.',
     );
   }
   if (v.state === State.CRITICAL || v.state === State.WARNING) {
     v.detail(
-      'Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more node down stops every write. Bring the unreachable voter back first (check_services, its journal, its disk).',
+      'Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more ' +
+        'node down stops every write. Bring the unreachable voter back first (check_services, its ' +
+        'journal, its disk).',
     );
   }
   const leaderText =

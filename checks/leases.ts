@@ -80,12 +80,15 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
     if (expired)
       v.find(
         State.CRITICAL,
-        `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: no ${name} is leading`,
+        `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: ` +
+          `no ${name} is leading`,
       );
     const grew = f.before?.[name] !== undefined ? transitions - f.before[name]! : 0;
     if (grew > 0) v.find(State.WARNING, `${short} leadership changed ${grew} time${grew === 1 ? '' : 's'} since the last run`);
     v.detail(
-      `${name}: holder ${lease.spec?.holderIdentity ?? 'none'}, renewed ${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ${duration}s), ${transitions} transitions`,
+      `${name}: holder ${lease.spec?.holderIdentity ?? 'none'}, renewed ` +
+        `${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ` +
+        `${duration}s), ${transitions} transitions`,
     );
   });
   // The primary metric: the staler of the two leases, for -w/-c if the admin wants them.

@@ -79,11 +79,13 @@ export function evaluate(f: RolloutFacts, { graceMs, warning, critical }: Limits
   if (f.stalled.length) v.find(State.WARNING, `${plural(f.stalled.length, 'Deployment')} past its progress deadline`);
 
   const lagText = (l: Lag) =>
-    `${ref(l)}: generation ${l.generation} > observed ${l.observed}${l.seconds !== undefined ? ` for ${formatDuration(Math.max(l.seconds, 1))}` : ''}`;
+    `${ref(l)}: generation ${l.generation} > observed ` +
+    `${l.observed}${l.seconds !== undefined ? ` for ${formatDuration(Math.max(l.seconds, 1))}` : ''}`;
   for (const l of lagging) v.detail(`lagging ${lagText(l)}`);
   for (const p of f.phantoms)
     v.detail(
-      `phantom replicaset/${p.namespace}/${p.name}${p.owner ? ` (deployment ${p.owner})` : ''}: status says ${p.available} available, no Ready pod owns it`,
+      `phantom replicaset/${p.namespace}/${p.name}${p.owner ? ` (deployment ${p.owner})` : ''}: ` +
+        `status says ${p.available} available, no Ready pod owns it`,
     );
   for (const s of f.stalled) v.detail(`ProgressDeadlineExceeded ${ref(s)}`);
   for (const r of recent) v.detail(`within --grace ${lagText(r)}`);
@@ -91,7 +93,9 @@ export function evaluate(f: RolloutFacts, { graceMs, warning, critical }: Limits
   const p = f.phantoms[0];
   if (p) {
     v.detail(
-      `Phantom status: patch it, e.g. kubectl -n ${p.namespace} patch rs ${p.name} --subresource=status --type=merge -p '{"status":{"replicas":0,"readyReplicas":0,"availableReplicas":0}}'`,
+      `Phantom status: patch it, e.g. kubectl -n ${p.namespace} patch rs ${p.name} ` +
+        `--subresource=status --type=merge -p '{"status":{"replicas":0,"readyReplicas":0,` +
+        `"availableReplicas":0}}'`,
       `  if observedGeneration still does not advance: kubectl -n ${p.namespace} rollout restart deployment ${p.owner || '<name>'}`,
       "  (if ArgoCD selfHeal reverts the restart annotation, restart the kcm leader's kubelite instead).",
     );

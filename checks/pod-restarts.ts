@@ -78,7 +78,8 @@ export function evaluate(f: RestartFacts, { warning, critical }: Thresholds): Ou
   if (loopingPods.length)
     v.find(
       State.WARNING,
-      `${plural(loopingPods.length, 'pod')} in CrashLoopBackOff: ${loopingPods.slice(0, 3).join(', ')}${loopingPods.length > 3 ? ', ...' : ''}`,
+      `${plural(loopingPods.length, 'pod')} in CrashLoopBackOff: ` +
+        `${loopingPods.slice(0, 3).join(', ')}${loopingPods.length > 3 ? ', ...' : ''}`,
     );
   const since = f.before ? ` since the previous run ${formatDuration(Math.max(1, (f.now - f.before.at) / 1000))} ago` : '';
   const end = (t: Troubled) => (t.lastEnd ? `, last ended ${t.lastEnd.reason ?? 'without a reason'} (exit ${t.lastEnd.exitCode})` : '');
@@ -93,7 +94,8 @@ export function evaluate(f: RestartFacts, { warning, critical }: Thresholds): Ou
   if (v.state !== State.OK) {
     v.detail(
       'Why a container exits: kubectl -n <namespace> logs <pod> -c <container> --previous, and kubectl describe pod.',
-      'Many pods at once, after a kubelite restart or a write storm: their API watches broke; see check_kine_retries and check_watch_cache first.',
+      'Many pods at once, after a kubelite restart or a write storm: their API watches broke; ' +
+        'see check_kine_retries and check_watch_cache first.',
     );
   }
   if (!f.before)

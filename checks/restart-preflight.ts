@@ -99,7 +99,8 @@ export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
       const { age, duration, expired } = leaseLife(lease, f.now);
       if (expired)
         block(
-          `no ${name} is leading (lease ${age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, duration ${duration}s`})`,
+          `no ${name} is leading (lease ` +
+            `${age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, duration ${duration}s`})`,
         );
     } catch (err) {
       block(`cannot tell who leads ${name} (${reasonOf(err)})`);

@@ -65,14 +65,17 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
     else
       v.find(
         State.WARNING,
-        `no pod created ${l.namespaces.length ? `in ${l.namespaces.join(', ')} ` : ''}for ${formatDuration(podAge)}: is the controller-manager (or its API server's watch cache) frozen?`,
+        `no pod created ${l.namespaces.length ? `in ${l.namespaces.join(', ')} ` : ''}for ` +
+          `${formatDuration(podAge)}: is the controller-manager (or its API server's watch cache) ` +
+          `frozen?`,
       );
   }
   const oldestWait = Math.min(...waiting.map((w) => w.since));
   if (waiting.length && newestBind < oldestWait) {
     v.find(
       State.CRITICAL,
-      `no pod bound anywhere since the oldest waiting one arrived ${formatDuration((now - oldestWait) / 1000)} ago: the scheduler looks stalled`,
+      `no pod bound anywhere since the oldest waiting one arrived ` +
+        `${formatDuration((now - oldestWait) / 1000)} ago: the scheduler looks stalled`,
     );
   }
   for (const w of [...waiting].sort((a, b) => a.since - b.since).slice(0, 20))

@@ -100,7 +100,8 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
       if (state !== State.OK)
         v.find(
           state,
-          `${name} restarted ${plural(rate.restarts, 'time')} in ${formatDuration(Math.max(1, rate.spanMs / 1000))} (${perHour(rate.perHour)}/h)`,
+          `${name} restarted ${plural(rate.restarts, 'time')} in ` +
+            `${formatDuration(Math.max(1, rate.spanMs / 1000))} (${perHour(rate.perHour)}/h)`,
         );
     }
     if (u.active === 'failed' || u.active === 'inactive')
@@ -114,11 +115,14 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
       // NRestarts 0 too: apiserver-kicker restarts kubelite with snapctl, which resets the count.
       v.find(
         State.WARNING,
-        `${name} restarted ${formatDuration(Math.max(1, up))} ago${u.restarts > 0 ? ` (NRestarts ${u.restarts}): restarting now` : ' (NRestarts 0: by hand, by apiserver-kicker or at boot)'}`,
+        `${name} restarted ${formatDuration(Math.max(1, up))} ` +
+          `ago${u.restarts > 0 ? ` (NRestarts ${u.restarts}): restarting now` : ' (NRestarts 0: by hand, by apiserver-kicker or at boot)'}`,
       );
     const seen = rate ? `; ${plural(rate.restarts, 'restart')} in the last ${formatDuration(Math.max(1, rate.spanMs / 1000))}` : '';
     v.detail(
-      `${name} (${u.id}): ${u.active} (${u.sub}), NRestarts ${u.restarts}${Number.isFinite(up) ? `, up ${formatDuration(Math.max(1, up))}` : ''}${u.result !== 'success' ? `, last result ${u.result}` : ''}${seen}`,
+      `${name} (${u.id}): ${u.active} (${u.sub}), NRestarts ${u.restarts}` +
+        `${Number.isFinite(up) ? `, up ${formatDuration(Math.max(1, up))}` : ''}` +
+        `${u.result !== 'success' ? `, last result ${u.result}` : ''}${seen}`,
     );
     const words = f.lastWords.get(u.id);
     if (words) v.detail(`  newest: ${shorten(words)}`);
@@ -135,8 +139,10 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
       ((rates.get(dqlite.id)?.restarts ?? 0) > 0 || dqlite.restarts > 0 || dqlite.active !== 'active')
     ) {
       v.detail(
-        'k8s-dqlite restarting: check the dqlite membership and quorum (check_dqlite), the free space under the backend (df /var/snap/microk8s/current/var/kubernetes/backend),',
-        '  and the backend files (cluster.yaml, info.yaml, cluster.crt/key readable, no half-written segment); its journal says why it exits.',
+        'k8s-dqlite restarting: check the dqlite membership and quorum (check_dqlite), the free ' +
+          'space under the backend (df /var/snap/microk8s/current/var/kubernetes/backend),',
+        '  and the backend files (cluster.yaml, info.yaml, cluster.crt/key readable, no ' +
+          'half-written segment); its journal says why it exits.',
         'Never restart kubelite on other nodes while k8s-dqlite crash-loops: one more node down loses quorum.',
       );
     } else v.detail("See the unit's journal (journalctl -u <unit> -n 50) for why it exits.");
@@ -148,7 +154,8 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
   const span = Math.max(...measured.map((r) => r.spanMs));
   const restarted = found.filter((u) => (rates.get(u.id)?.restarts ?? 0) > 0).map((u) => displayName(u.id));
   return v.conclude(
-    `${plural(found.length, 'unit')} active, ${plural(total, 'restart')} in ${formatDuration(Math.max(1, span / 1000))}${restarted.length ? ` (${restarted.join(', ')})` : ''}`,
+    `${plural(found.length, 'unit')} active, ${plural(total, 'restart')} in ` +
+      `${formatDuration(Math.max(1, span / 1000))}${restarted.length ? ` (${restarted.join(', ')})` : ''}`,
     instead,
   );
 }

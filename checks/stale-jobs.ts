@@ -88,13 +88,18 @@ export function evaluate({ tally: t, scope }: StaleFacts, { minAgeMs, warning, c
     v.detail(`${ns}: ${n.complete + n.failed} finished over ${age} ago (${n.complete} Complete, ${n.failed} Failed)`);
   if (stale > 0) {
     v.detail(
-      `${plural(t.cron, 'belongs', 'belong')} to CronJobs (successfulJobsHistoryLimit/failedJobsHistoryLimit keep them). ${t.noTtl} ${t.noTtl === 1 ? 'has' : 'have'} no ttlSecondsAfterFinished (never cleaned up).`,
+      `${plural(t.cron, 'belongs', 'belong')} to CronJobs ` +
+        `(successfulJobsHistoryLimit/failedJobsHistoryLimit keep them). ${t.noTtl} ` +
+        `${t.noTtl === 1 ? 'has' : 'have'} no ttlSecondsAfterFinished (never cleaned up).`,
     );
   }
   if (v.state !== State.OK) {
     const ns = worst[0]?.[0] ?? '<namespace>';
     // Long output may not hold '|' (Nagios reads it as perfdata), so the command has no pipe.
-    const names = `kubectl -n ${ns} get jobs -o go-template='{{range $j := .items}}{{range $j.status.conditions}}{{if and (eq .status "True") (or (eq .type "Complete") (eq .type "Failed"))}}{{$j.metadata.name}} {{end}}{{end}}{{end}}'`;
+    const names =
+      `kubectl -n ${ns} get jobs -o go-template='{{range $j := .items}}{{range ` +
+      `$j.status.conditions}}{{if and (eq .status "True") (or (eq .type "Complete") (eq .type ` +
+      `"Failed"))}}{{$j.metadata.name}} {{end}}{{end}}{{end}}'`;
     v.detail(
       `Delete them to cut dqlite's write load, namespace by namespace; list first and keep one-off migration Jobs you need:`,
       `  ${names}`,

@@ -62,7 +62,8 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
     v.find(State.UNKNOWN, `no node Lease in ${NODE_LEASE_NAMESPACE} to compare: cannot tell whether the watch cache follows`);
   if (worst && worst.lag > 0)
     v.detail(
-      `most behind: node lease ${worst.name}, ${formatDuration(Math.max(1, worst.lag))} behind storage${f.cache?.leases.has(worst.name) ? '' : ' (missing from the cache)'}`,
+      `most behind: node lease ${worst.name}, ${formatDuration(Math.max(1, worst.lag))} behind ` +
+        `storage${f.cache?.leases.has(worst.name) ? '' : ' (missing from the cache)'}`,
     );
   if (rvLag !== undefined)
     v.detail(`resourceVersion: storage ${storage!.resourceVersion}, cache ${f.cache!.resourceVersion} (${rvLag} behind)`);
@@ -72,7 +73,8 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
   return v.conclude(
     worst.lag <= 1
       ? `watch cache follows storage (${storage!.leases.size} node leases, newest renewals seen)`
-      : `watch cache ${formatDuration(worst.lag)} behind storage (node lease ${worst.name}${f.cache?.leases.has(worst.name) ? '' : ', missing from the cache'})`,
+      : `watch cache ${formatDuration(worst.lag)} behind storage (node lease ` +
+          `${worst.name}${f.cache?.leases.has(worst.name) ? '' : ', missing from the cache'})`,
   );
 }
 
@@ -98,7 +100,8 @@ function notTheCache(err: KubeError, server: string): KubeError {
   const a = err.answer;
   const who = a?.apiStatus
     ? `kube-apiserver's Status ${a.apiStatus.reason || 'without a reason'}${a.apiStatus.message ? `: ${a.apiStatus.message}` : ''}`
-    : `${a?.bytes ?? 0} bytes of ${a?.contentType ?? 'no content type'}, not kube-apiserver's Status (a proxy or load balancer in between?)`;
+    : `${a?.bytes ?? 0} bytes of ${a?.contentType ?? 'no content type'}, not kube-apiserver's ` +
+      `Status (a proxy or load balancer in between?)`;
   return new KubeError(
     `${server} answered the quorum read of node leases with ${err.status} (${who}): that does not say whether the watch cache is behind`,
     {

@@ -253,7 +253,8 @@ async function main(): Promise<void> {
   // Three checks read the log side by side; a pipe gives each line to one of them only.
   if (args['log-file'] === '-')
     finish(
-      'MICROK8S-CHECKS UNKNOWN - all cannot read --log-file - (stdin): its log checks would share one pipe (fix: save the lines to a file and give --log-file FILE)\n',
+      'MICROK8S-CHECKS UNKNOWN - all cannot read --log-file - (stdin): its log checks would ' +
+        'share one pipe (fix: save the lines to a file and give --log-file FILE)\n',
       3,
     );
   const given = new Set(Object.keys(args).filter((k) => args[k] !== undefined && (passed.has(k) || k === 'snap-data')));

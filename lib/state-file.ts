@@ -30,8 +30,9 @@ export const isCounts = (v: unknown): v is Record<string, number> =>
 
 /**
  * The previous run's state; a missing file is a first run, anything else unusable is said. `fits`
- * is the shape the check writes (a check that validates deeper itself may leave it out): a file that parses but is not that (`{"counts":null}`, edited by
- * hand, written by another version) is damaged, and the check starts over, never crashes on it.
+ * is the shape the check writes (a check that validates deeper itself may leave it out): a file
+ * that parses but is not that (`{"counts":null}`, edited by hand, written by another version) is
+ * damaged, and the check starts over, never crashes on it.
  */
 export function readState<T extends object>(
   file: string,

@@ -14,7 +14,9 @@ export function judgeSources<T>(check: string, results: SourceResult<T>[], evalu
       outcome = {
         ...outcome,
         details: [
-          `${plural(r.cut, 'line')} longer than ${MAX_LINE_BYTES / 1024} KiB ${r.cut === 1 ? 'was' : 'were'} read by ${r.cut === 1 ? 'its' : 'their'} first and last ${half} KiB only`,
+          `${plural(r.cut, 'line')} longer than ${MAX_LINE_BYTES / 1024} KiB ` +
+            `${r.cut === 1 ? 'was' : 'were'} read by ${r.cut === 1 ? 'its' : 'their'} first and last ` +
+            `${half} KiB only`,
           ...outcome.details,
         ],
       };

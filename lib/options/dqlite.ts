@@ -30,7 +30,9 @@ export function dqliteOptions<T>(y: Argv<T>, cliUse: string, oldBackendName?: st
       type: 'string',
       default: DQLITE_BACKEND,
       ...(oldBackendName ? { alias: oldBackendName } : {}),
-      describe: `dqlite backend directory (cluster.yaml, info.yaml, cluster.crt, cluster.key)${oldBackendName ? `; --${oldBackendName} is its old name, deprecated` : ''}`,
+      describe:
+        `dqlite backend directory (cluster.yaml, info.yaml, cluster.crt, ` +
+        `cluster.key)${oldBackendName ? `; --${oldBackendName} is its old name, deprecated` : ''}`,
     })
     .option('dqlite-bin', { type: 'string', default: DQLITE_BIN, describe: `dqlite CLI, ${cliUse}` })
     .option('database', {

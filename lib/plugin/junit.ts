@@ -34,7 +34,10 @@ function testcase(o: Outcome, firstLine: (o: Outcome) => string): string {
   const long = o.details.join('\n');
   const kind = o.state === State.UNKNOWN ? 'error' : o.state === State.OK ? undefined : 'failure';
   const verdict = kind ? `\n      <${kind} type="${stateName(o.state)}" message="${attr(first)}">${text(long)}</${kind}>` : '';
-  return `    <testcase classname="${CLASSNAME}" name="${attr(o.check)}">${verdict}\n      <system-out>${text(out)}</system-out>\n    </testcase>`;
+  return (
+    `    <testcase classname="${CLASSNAME}" name="${attr(o.check)}">${verdict}\n      ` +
+    `<system-out>${text(out)}</system-out>\n    </testcase>`
+  );
 }
 
 /**

@@ -18,7 +18,9 @@ export class Range {
 
   /** `unit`: what the numbers count ("seconds"), said when the text is not a range. */
   static parse(text: string, what = 'range', unit?: string): Range {
-    const hint = `${what} takes a number${unit ? ` of ${unit}` : ''} or a Nagios range, not '${text}'${durationHint(text, unit)} (examples: 10, 10:, ~:10, 10:20, @10:20)`;
+    const hint =
+      `${what} takes a number${unit ? ` of ${unit}` : ''} or a Nagios range, not ` +
+      `'${text}'${durationHint(text, unit)} (examples: 10, 10:, ~:10, 10:20, @10:20)`;
     let body = text.trim();
     const inside = body.startsWith('@');
     if (inside) body = body.slice(1);

@@ -78,7 +78,8 @@ export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number 
   const n = Number(seconds);
   if (typeof seconds !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMEOUT_SECONDS) {
     throw new UsageError(
-      `${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not ${Number.isNaN(n) ? 'a number' : `'${String(seconds)}'`}`,
+      `${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not ` +
+        `${Number.isNaN(n) ? 'a number' : `'${String(seconds)}'`}`,
     );
   }
   return n;
@@ -157,7 +158,10 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     .option('max-long-output', { type: 'number', default: DEFAULT_LONG_OUTPUT_BYTES, describe: 'long output limit in bytes' })
     .option('cycle', {
       type: 'number',
-      describe: `serve the answer of a shared poll cycle begun less than this many seconds (1-${MAX_CYCLE_SECONDS}) before, as NRPE's command lines do (docs/poll-cycle.md); without the launcher the check runs alone`,
+      describe:
+        `serve the answer of a shared poll cycle begun less than this many seconds ` +
+        `(1-${MAX_CYCLE_SECONDS}) before, as NRPE's command lines do (docs/poll-cycle.md); without ` +
+        `the launcher the check runs alone`,
     })
     .option('help', { alias: 'h', type: 'boolean', describe: 'show this help' })
     .option('version', { alias: 'V', type: 'boolean', describe: 'show the version' })

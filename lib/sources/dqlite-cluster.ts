@@ -256,7 +256,10 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal): NodeAccess 
  */
 export function backendAccess(message: string): DqliteError {
   return new DqliteError(message, {
-    fix: 'let the check user read cluster.yaml and info.yaml only: sudo setfacl -m u:nagios:x <backend> and -m u:nagios:r on those two (again after a snap refresh); never cluster.key (for the leader use --sudo)',
+    fix:
+      'let the check user read cluster.yaml and info.yaml only: sudo setfacl -m u:nagios:x ' +
+      '<backend> and -m u:nagios:r on those two (again after a snap refresh); never cluster.key ' +
+      '(for the leader use --sudo)',
   });
 }
 

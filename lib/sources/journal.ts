@@ -222,7 +222,9 @@ async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamE
     );
   }
   throw new JournalError(
-    `journal ${where} holds no entry in the window${newest !== undefined ? ` (its newest is from ${new Date(newest).toISOString()})` : ''}: nothing to judge`,
+    `journal ${where} holds no entry in the ` +
+      `window${newest !== undefined ? ` (its newest is from ${new Date(newest).toISOString()})` : ''}: ` +
+      `nothing to judge`,
     {
       fix: 'give a journal that covers the window, or a wider --since',
     },

@@ -33,7 +33,10 @@ export function bundledPackages(root) {
   return [...seen.values()];
 }
 
-/** A copyright statement ("Copyright (c) 2016 Jane Doe"), not licence prose ("copyright notice", "COPYRIGHT HOLDERS") nor a template ("{yyyy}"). */
+/**
+ * A copyright statement ("Copyright (c) 2016 Jane Doe"), not licence prose ("copyright notice",
+ * "COPYRIGHT HOLDERS") nor a template ("{yyyy}").
+ */
 const COPYRIGHT_LINE = /^\s*copyright\s+(?:\(c\)\s*|©\s*)?(?!notice|licen[cs]e|holders?|owner|and\b|\{|\[)\S/i;
 const TITLE_LINE = /^\s*\(?(the )?(mit|isc) licen[cs]e( \((mit|isc)\))?\)?\s*$/i;
 

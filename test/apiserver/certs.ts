@@ -88,7 +88,8 @@ export function writeKubeconfig(
     typeof user === 'string'
       ? `token: ${user}`
       : 'exec' in user
-        ? `exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ${user.exec}\n      interactiveMode: Never\n      provideClusterInfo: false`
+        ? `exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ${user.exec}\n  ` +
+          `    interactiveMode: Never\n      provideClusterInfo: false`
         : `client-certificate: ${user.certFile}\n    client-key: ${user.keyFile}`;
   writeFileSync(
     file,
@@ -155,7 +156,9 @@ export function certFileFrom(dir: string, name: string, notBefore: Date, days: n
   writeFileSync(p('serial'), '01\n');
   writeFileSync(
     p('ca.cnf'),
-    `[ca]\ndefault_ca = d\n[d]\ndatabase = ${p('index.txt')}\nserial = ${p('serial')}\nnew_certs_dir = ${work}\ndefault_md = sha256\npolicy = p\nunique_subject = no\n[p]\ncommonName = supplied\n`,
+    `[ca]\ndefault_ca = d\n[d]\ndatabase = ${p('index.txt')}\nserial = ${p('serial')}\n` +
+      `new_certs_dir = ${work}\ndefault_md = sha256\npolicy = p\nunique_subject = no\n[p]\n` +
+      `commonName = supplied\n`,
   );
   const stamp = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
   const ossl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });

@@ -380,7 +380,8 @@ export async function startApiServer(opts: {
           res,
           403,
           'Forbidden',
-          `${gr(def, resource)} is forbidden: User "${ident.user}" cannot ${verb} resource "${resource}" in API group "${def.group}" ${scope}`,
+          `${gr(def, resource)} is forbidden: User "${ident.user}" cannot ${verb} resource ` +
+            `"${resource}" in API group "${def.group}" ${scope}`,
           {
             details: { group: def.group, kind: resource, ...(name ? { name } : {}) },
           },
@@ -422,7 +423,8 @@ export async function startApiServer(opts: {
             res,
             400,
             'BadRequest',
-            `Unable to find "${apiVersion}, Resource=${resource}" that match label selector "${query.labelSelector ?? ''}", field selector "${query.fieldSelector ?? ''}": ${why}`,
+            `Unable to find "${apiVersion}, Resource=${resource}" that match label selector ` +
+              `"${query.labelSelector ?? ''}", field selector "${query.fieldSelector ?? ''}": ${why}`,
           );
         }
       }
@@ -455,7 +457,11 @@ export async function startApiServer(opts: {
             res,
             410,
             'Expired',
-            'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+            'The provided continue parameter is too old to display a consistent list result. You can ' +
+              'start a new list without the continue parameter, or use the continue token in this ' +
+              'response to retrieve the remainder of the results. Continuing with the provided token ' +
+              'results in an inconsistent list - objects that were created, modified, or deleted between ' +
+              'the time the first chunk was returned and now may show up in the list.',
             { metadata: { continue: encodeContinue(rv, tok.start) } },
           );
         }

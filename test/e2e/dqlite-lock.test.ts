@@ -22,7 +22,8 @@ const storm = (): Entry[] => {
         'E',
         KUBELITE.pid,
         'leaderelection.go:429',
-        'Failed to update lock optimistically: rpc error: code = Unknown desc = exec (try: 500): database is locked, falling back to slow path',
+        'Failed to update lock optimistically: rpc error: code = Unknown desc = exec (try: 500): ' +
+          'database is locked, falling back to slow path',
       ),
     });
   }
@@ -163,7 +164,8 @@ describe('check_dqlite_lock options and failures', () => {
     const r = await runBuilt('check_dqlite_lock', ['-w', 'banana']);
     expect(r.code).toBe(3);
     expect(r.first).toBe(
-      "DQLITE-LOCK UNKNOWN - -w/--warning takes a number of 'database is locked' lines or a Nagios range, not 'banana' (examples: 10, 10:, ~:10, 10:20, @10:20)",
+      "DQLITE-LOCK UNKNOWN - -w/--warning takes a number of 'database is locked' lines or a " +
+        "Nagios range, not 'banana' (examples: 10, 10:, ~:10, 10:20, @10:20)",
     );
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
   });

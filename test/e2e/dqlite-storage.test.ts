@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoSeconds } from '../../lib/text.ts';
 import { DQLITE_CLI, dqliteUnavailable, startDqlite, type DqliteCluster, type DqliteNode } from '../helpers/dqlite.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { pattern } from '../helpers/pattern.ts';
 
 const MB = 1024 * 1024;
 const scratch = () => mkdtempSync(join(tmpdir(), 'mk8s-backend-'));
@@ -78,7 +79,12 @@ describe('check_dqlite_storage', () => {
     const healthy = await runBuilt('check_dqlite_storage', ['--backend-dir', backend([{ mb: 12.7, agoSeconds: 900 }])]);
     expect(healthy.code).toBe(0);
     expect(healthy.first).toMatch(
-      /^DQLITE-STORAGE OK - newest snapshot 12\.7 MB, one snapshot, no cadence yet, [\d.]+% free on \S+ \| snapshot_size=12\.7MB;50;150;0 snapshot_interval=U;;;0 snapshots_per_hour=U;;;0 free_pct=[\d.]+%;20:;10:;0;100 free=[\d.]+MB;;25\.4:;0 backend_size=28\.7MB;;;0$/,
+      pattern(
+        /^DQLITE-STORAGE OK - newest snapshot 12\.7 MB, one snapshot, no cadence yet, [\d.]+% /,
+        /free on \S+ \| snapshot_size=12\.7MB;50;150;0 snapshot_interval=U;;;0 /,
+        /snapshots_per_hour=U;;;0 free_pct=[\d.]+%;20:;10:;0;100 free=[\d.]+MB;;25\.4:;0 /,
+        /backend_size=28\.7MB;;;0$/,
+      ),
     );
   });
 
@@ -92,7 +98,11 @@ describe('check_dqlite_storage', () => {
     ]);
     expect(storm.code).toBe(2);
     expect(storm.first).toMatch(
-      /^DQLITE-STORAGE CRITICAL - newest snapshot 60 MB, every 2m \(more than one per 5m\): each snapshot writes and ships the whole database \(newest snapshot 60 MB, every 2m \(30\/h\), /,
+      pattern(
+        /^DQLITE-STORAGE CRITICAL - newest snapshot 60 MB, every 2m \(more than one per 5m\): /,
+        /each snapshot writes and ships the whole database \(newest snapshot 60 MB, every /,
+        /2m \(30\/h\), /,
+      ),
     );
     expect(storm.perf.snapshot_interval).toBe('120s;;;0');
     expect(storm.perf.snapshots_per_hour).toBe('30;;;0');
@@ -118,7 +128,9 @@ describe('check_dqlite_storage', () => {
       const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
       expect(r.code, r.first).toBe(3);
       expect(r.first).toBe(
-        `DQLITE-STORAGE UNKNOWN - ${dir} is not a dqlite backend: it holds no cluster.yaml or info.yaml (fix: check --backend-dir (MicroK8s: /var/snap/microk8s/current/var/kubernetes/backend, on a node that runs k8s-dqlite))`,
+        `DQLITE-STORAGE UNKNOWN - ${dir} is not a dqlite backend: it holds no cluster.yaml or ` +
+          `info.yaml (fix: check --backend-dir (MicroK8s: ` +
+          `/var/snap/microk8s/current/var/kubernetes/backend, on a node that runs k8s-dqlite))`,
       );
     }
     // A young datastore with no snapshot yet is a backend: judged (free space), not refused.
@@ -155,7 +167,9 @@ describe('check_dqlite_storage', () => {
     });
     expect(r.code).toBe(3);
     expect(r.first).toBe(
-      `DQLITE-STORAGE UNKNOWN - cannot list ${dir}: permission denied (fix: let the check user list the backend directory only: sudo setfacl -m u:nagios:rx <backend> (again after a snap refresh))`,
+      `DQLITE-STORAGE UNKNOWN - cannot list ${dir}: permission denied (fix: let the check user ` +
+        `list the backend directory only: sudo setfacl -m u:nagios:rx <backend> (again after a ` +
+        `snap refresh))`,
     );
   });
 
@@ -209,7 +223,10 @@ describe('check_dqlite_storage', () => {
     const garbage = await runBuilt('check_dqlite_storage', ['--backend-dir', dir, '--freelist', '--dqlite-bin', v2Cli('<nil>', '0').cli]);
     expect(garbage.code).toBe(3);
     expect(garbage.first).toMatch(
-      /^DQLITE-STORAGE UNKNOWN - the dqlite CLI answered 'page_count <nil>' to SELECT page_count FROM pragma_page_count\(\): not one page_count count/,
+      pattern(
+        /^DQLITE-STORAGE UNKNOWN - the dqlite CLI answered 'page_count <nil>' to SELECT /,
+        /page_count FROM pragma_page_count\(\): not one page_count count/,
+      ),
     );
     // The CLI opens (creates) any database it is named: a wrong --database answers 1 page, 0 free.
     const empty = await runBuilt('check_dqlite_storage', ['--backend-dir', dir, '--freelist', '--dqlite-bin', v2Cli('1', '0').cli]);

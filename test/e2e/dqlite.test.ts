@@ -15,6 +15,7 @@ import { freePort } from '../helpers/sshd.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 import { DQLITE_BACKEND, DQLITE_BIN, SUDO_CLI_SECONDS, sudoersRules } from '../../lib/sources/dqlite.ts';
+import { pattern } from '../helpers/pattern.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -71,7 +72,8 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite against a real 
       const ok = await run(on(leader));
       expect(ok.code).toBe(0);
       expect(ok.first).toBe(
-        `DQLITE OK - 3 voters, leader ${leader.address}, 0 unreachable | unreachable_voters=0;0;;0;3 voters=3;;;0 standbys=0;;;0 spares=0;;;0 members=3;;;0`,
+        `DQLITE OK - 3 voters, leader ${leader.address}, 0 unreachable | ` +
+          `unreachable_voters=0;0;;0;3 voters=3;;;0 standbys=0;;;0 spares=0;;;0 members=3;;;0`,
       );
       expect(ok.stdout).toMatch(new RegExp(`^${re(leader.address)} \\(id \\d+\\): voter, leader, this node$`, 'm'));
       expect(ok.stdout).toMatch(/^members from the dqlite CLI \(the leader\)$/m);
@@ -214,13 +216,15 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
   type Role = keyof typeof ROLE_NUMBER;
   const ids = ['2dc171858c3155be', '5e1b6ddbb9d2b5b1', 'a4b4c23b1f21bd60', '6c1e3a09f2ab33c7', '1f0e2d3c4b5a6978'];
   const NO_LEADER =
-    'echo "Error: no available dqlite leader server found" >&2\necho "Usage:" >&2\necho "  dqlite -s <servers> <database> [command] [flags]" >&2\nexit 1\n';
+    'echo "Error: no available dqlite leader server found" >&2\necho "Usage:" >&2\necho "  ' +
+    'dqlite -s <servers> <database> [command] [flags]" >&2\nexit 1\n';
 
   /** A backend directory with a TLS pair and a stand-in CLI for these members; the first is this node. */
   function backend(members: { address: string; role: Role }[], leader: string | null, cliScript?: string) {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-dqlite-'));
     const yaml = (m: { address: string; role: Role }, i: number, list: boolean) =>
-      `${list ? '- ' : ''}Address: ${m.address}\n${list ? '  ' : ''}ID: ${BigInt(`0x${ids[i]}`)}\n${list ? '  ' : ''}Role: ${ROLE_NUMBER[m.role]}\n`;
+      `${list ? '- ' : ''}Address: ${m.address}\n${list ? '  ' : ''}ID: ` +
+      `${BigInt(`0x${ids[i]}`)}\n${list ? '  ' : ''}Role: ${ROLE_NUMBER[m.role]}\n`;
     writeFileSync(join(dir, 'cluster.yaml'), members.map((m, i) => yaml(m, i, true)).join(''));
     writeFileSync(join(dir, 'info.yaml'), yaml(members[0]!, 0, false));
     writeFileSync(join(dir, 'cluster.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
@@ -255,7 +259,10 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     const r = await run(backend(voters(), null).args);
     expect(r.code).toBe(2);
     expect(r.first).toMatch(
-      /^DQLITE CRITICAL - quorum lost: the dqlite CLI found no leader \(no available dqlite leader server found\) \(3 voters, leader unknown, 0 unreachable\)/,
+      pattern(
+        /^DQLITE CRITICAL - quorum lost: the dqlite CLI found no leader \(no available dqlite /,
+        /leader server found\) \(3 voters, leader unknown, 0 unreachable\)/,
+      ),
     );
     expect(r.stdout).toMatch(/members from \S+cluster\.yaml/);
   });
@@ -296,7 +303,8 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     const b = backend([{ address: up[0]!.address, role: 'voter' }], up[0]!.address);
     writeFileSync(
       join(b.dir, 'cluster.yaml'),
-      `- Address: ${up[0]!.address}\n  ID: 1\n  Role: 0\n- Address: ${down.address}\n  ID: 2\n  Role: 0\n- ID: 3\n  Address: ${down.address}\n  Role: 0\n`,
+      `- Address: ${up[0]!.address}\n  ID: 1\n  Role: 0\n- Address: ${down.address}\n  ID: 2\n  ` +
+        `Role: 0\n- ID: 3\n  Address: ${down.address}\n  Role: 0\n`,
     );
     const r = await run(['--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', b.dir]);
     expect(r.code).toBe(2);
@@ -383,7 +391,10 @@ describe('check_restart_preflight reads the same dqlite view', () => {
     const missing = await gate(['--backend-dir', '/nonexistent/backend']);
     expect(missing.code).toBe(2);
     expect(missing.first).toMatch(
-      /NO-GO for k8s02: cannot tell the dqlite cluster's health \(cannot read dqlite node store \/nonexistent\/backend\/\w+\.yaml: no such file/,
+      pattern(
+        /NO-GO for k8s02: cannot tell the dqlite cluster's health \(cannot read dqlite node /,
+        /store \/nonexistent\/backend\/\w+\.yaml: no such file/,
+      ),
     );
   });
 });

@@ -43,7 +43,10 @@ function testcases(xml: string): { name: string; kind: string; message: string; 
   const SEP = '@@SEP@@';
   const verdict = '*[self::failure or self::error or self::skipped]';
   const one = (i: number) =>
-    `concat(/testsuites/testsuite/testcase[${i}]/@name, '${SEP}', name(/testsuites/testsuite/testcase[${i}]/${verdict}), '${SEP}', /testsuites/testsuite/testcase[${i}]/${verdict}/@message, '${SEP}', /testsuites/testsuite/testcase[${i}]/${verdict}, '${SEP}')`;
+    `concat(/testsuites/testsuite/testcase[${i}]/@name, '${SEP}', ` +
+    `name(/testsuites/testsuite/testcase[${i}]/${verdict}), '${SEP}', ` +
+    `/testsuites/testsuite/testcase[${i}]/${verdict}/@message, '${SEP}', ` +
+    `/testsuites/testsuite/testcase[${i}]/${verdict}, '${SEP}')`;
   const all = Array.from({ length: n }, (_, i) => one(i + 1)).join(', ');
   const fields = xpath(xml, n > 1 ? `concat(${all})` : one(1)).split(SEP);
   return Array.from({ length: n }, (_, i) => {
@@ -113,7 +116,7 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
     ['a healthy', healthy],
     ['a storming', storming],
   ] as const) {
-    it(`all: valid for promtool check metrics on ${name} cluster, with every check's state and the exit code of --format json`, async () => {
+    it(`all: valid for promtool check metrics on ${name} cluster, with each check's state and --format json's exit code`, async () => {
       const journal = setup();
       const json = await all(journal, 'json');
       const om = await all(journal, 'openmetrics');
@@ -195,7 +198,7 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
 });
 
 describe.skipIf(!XMLLINT || !haveJournalRemote)('--format junit', { timeout: 90_000 }, () => {
-  it('all: well-formed, one testcase per check; failure for WARNING and CRITICAL, error for UNKNOWN, skipped where it does not apply', async () => {
+  it('all: well-formed, a testcase per check; failure for WARNING and CRITICAL, error for UNKNOWN, skipped if not applying', async () => {
     const journal = storming();
     const json = await all(journal, 'json');
     const xml = await all(journal, 'junit');
@@ -245,7 +248,9 @@ describe.skipIf(!XMLLINT || !haveJournalRemote)('--format junit', { timeout: 90_
     const log = join(dir, 'kine.log');
     const stamp = at(20);
     const month = stamp.toLocaleString('en-US', { month: 'short' });
-    const prefix = `${month} ${String(stamp.getDate()).padStart(2, '0')} ${stamp.toTimeString().slice(0, 8)} k8s02 microk8s.daemon-k8s-dqlite[739]:`;
+    const prefix =
+      `${month} ${String(stamp.getDate()).padStart(2, '0')} ${stamp.toTimeString().slice(0, 8)} ` +
+      `k8s02 microk8s.daemon-k8s-dqlite[739]:`;
     writeFileSync(log, `${prefix} ${logrus(stamp, 'error', `${LOCK_TXN} \u0001\u001b[31m <&> ]]>`)}\n`);
     const r = await runBuilt('check_dqlite_lock', ['--log-file', log, '-w', '0', '--format', 'junit']);
     expect(r.code).toBe(1);

@@ -77,7 +77,9 @@ function objects(t: ReturnType<typeof tree>): IcingaObject[] {
 
 /** icinga2.conf: the constants constants.conf would hold, the ITL, and the rest. */
 const mainConf = (nodeName: string, zoneName: string, pluginDir: string, extra = '') =>
-  `const PluginDir = ${JSON.stringify(pluginDir)}\nconst NodeName = ${JSON.stringify(nodeName)}\nconst ZoneName = ${JSON.stringify(zoneName)}\ninclude <itl>\ninclude <plugins>\n${extra}`;
+  `const PluginDir = ${JSON.stringify(pluginDir)}\nconst NodeName = ` +
+  `${JSON.stringify(nodeName)}\nconst ZoneName = ${JSON.stringify(zoneName)}\ninclude <itl>\n` +
+  `include <plugins>\n${extra}`;
 
 describe.skipIf(unavailable)('the Icinga 2 definitions in a real Icinga 2', () => {
   const dirs: string[] = [];
@@ -168,7 +170,8 @@ object Zone "global-templates" {
     // The syntax error once shipped: an argument dictionary without separators.
     writeFileSync(
       join(t.etc, 'zones.d/global-templates/broken.conf'),
-      'object CheckCommand "broken" {\n  command = [ "/bin/true" ]\n  arguments = {\n    "-x" = { value = "$x$" repeat_key = true }\n  }\n}\n',
+      'object CheckCommand "broken" {\n  command = [ "/bin/true" ]\n  arguments = {\n    "-x" = ' +
+        '{ value = "$x$" repeat_key = true }\n  }\n}\n',
     );
     const r = validate(t);
     expect(r.code).not.toBe(0);
@@ -181,10 +184,8 @@ object Zone "global-templates" {
     const fmt = (d: Date) =>
       `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, '0')} ${d.toTimeString().slice(0, 8)}`;
     const log = join(t.dir, 'kine.log');
-    writeFileSync(
-      log,
-      `${[30, 40, 50].map((age) => `${fmt(at(age))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${logrus(at(age), 'error', LOCK_TXN)}`).join('\n')}\n`,
-    );
+    const line = (age: number) => `${fmt(at(age))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${logrus(at(age), 'error', LOCK_TXN)}`;
+    writeFileSync(log, `${[30, 40, 50].map(line).join('\n')}\n`);
     // Icinga 2's GraphiteWriter sends what it parsed from the plugin's output: one line per value.
     const lines: string[] = [];
     const graphite = createServer((socket) => {

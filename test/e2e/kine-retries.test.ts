@@ -23,7 +23,9 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
           'W',
           KUBELITE.pid,
           'logging.go:59',
-          `[core] [Channel #7 SubChannel #9] grpc: addrConn.createTransport failed to connect to {Addr: "${sock}", ServerName: "kine.sock:12379", }. Err: connection error: desc = "transport: Error while dialing: dial unix ${sock.slice(7)}: connect: connection refused"`,
+          `[core] [Channel #7 SubChannel #9] grpc: addrConn.createTransport failed to connect to ` +
+            `{Addr: "${sock}", ServerName: "kine.sock:12379", }. Err: connection error: desc = ` +
+            `"transport: Error while dialing: dial unix ${sock.slice(7)}: connect: connection refused"`,
         ),
       );
     const closed = (age: number) =>
@@ -34,7 +36,8 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
           'E',
           KUBELITE.pid,
           'watcher.go:150',
-          `watch chan error: rpc error: code = Unavailable desc = error reading from server: read unix @->${sock.slice(7)}: use of closed network connection`,
+          `watch chan error: rpc error: code = Unavailable desc = error reading from server: read ` +
+            `unix @->${sock.slice(7)}: use of closed network connection`,
         ),
       );
     const r = await runBuilt('check_kine_retries', [
@@ -64,7 +67,8 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
       dq(
         90,
         'error',
-        'error in txn: update transaction failed for key /registry/leases/kube-system/microk8s.io-hostpath: exec (try: 500): database is locked',
+        'error in txn: update transaction failed for key ' +
+          '/registry/leases/kube-system/microk8s.io-hostpath: exec (try: 500): database is locked',
       ),
       dq(
         80,
@@ -149,9 +153,15 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
 
   it('reads the real sample shapes piped as text: truncated JSON and lines without pid', async () => {
     const lines = [
-      'Aug 05 17:03:22 k8s02 microk8s.daemon-k8s-dqlite: level=error msg="error in txn: update transaction failed for key /registry/leases/kube-system/kube-controller-manager: exec (try: 500): database is locked"',
-      'error in txn: update transaction failed for key /registry/leases/kube-system/microk8s.io-hostpath: exec (try: 500): database is locked',
-      '{"level":"warn","ts":"2022-01-17T17:53:04.388+0100","logger":"etcd-client","caller":"v3/retry_interceptor.go:62","msg":"retrying of unary invoker failed","target":"etcd-endpoints://0xc000bdf500/#initially=[unix:///var/snap/microk8s/2848/var/kubernetes/backend/kine.sock:12379]","attempt":93,"error":"rpc error: code = Unavailab',
+      'Aug 05 17:03:22 k8s02 microk8s.daemon-k8s-dqlite: level=error msg="error in txn: update ' +
+        'transaction failed for key /registry/leases/kube-system/kube-controller-manager: exec ' +
+        '(try: 500): database is locked"',
+      'error in txn: update transaction failed for key ' +
+        '/registry/leases/kube-system/microk8s.io-hostpath: exec (try: 500): database is locked',
+      '{"level":"warn","ts":"2022-01-17T17:53:04.388+0100","logger":"etcd-client",' +
+        '"caller":"v3/retry_interceptor.go:62","msg":"retrying of unary invoker failed",' +
+        '"target":"etcd-endpoints://0xc000bdf500/#initially=[unix:///var/snap/microk8s/2848/var/kubernetes/backend/kine.sock:12379]",' +
+        '"attempt":93,"error":"rpc error: code = Unavailab',
     ];
     const r = await runBuilt('check_kine_retries', ['--log-file', '-', '--since', '3650d'], { input: `${lines.join('\n')}\n` });
     expect(r.perf).toMatchObject({ exhausted: '2;2;10;0', max_attempt: '93;;;0' });

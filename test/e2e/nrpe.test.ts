@@ -319,7 +319,9 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       writeFileSync(join(ng, 'microk8s-checks.cfg'), examples);
       writeFileSync(
         join(ng, 'hosts.cfg'),
-        'define host {\n    use             linux-server\n    host_name       node1\n    address         127.0.0.1\n    hostgroups      microk8s-nodes\n    check_command   return-ok\n}\ndefine command {\n    command_name    return-ok\n    command_line    /bin/true\n}\n',
+        'define host {\n    use             linux-server\n    host_name       node1\n    address  ' +
+          '       127.0.0.1\n    hostgroups      microk8s-nodes\n    check_command   return-ok\n}\n' +
+          'define command {\n    command_name    return-ok\n    command_line    /bin/true\n}\n',
       );
       const debian = ['templates', 'timeperiods', 'contacts', 'commands'].map((f) => `cfg_file=/etc/nagios4/objects/${f}.cfg`);
       writeFileSync(

@@ -12,6 +12,7 @@ import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
 import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
+import { pattern } from '../helpers/pattern.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -73,7 +74,10 @@ describe.skipIf(!haveJournalRemote)('journals as given', () => {
     const damaged = await runBuilt('check_dqlite_lock', ['--journal-file', file]);
     expect(damaged.code).toBe(3);
     expect(damaged.first).toMatch(
-      /^DQLITE-LOCK UNKNOWN - journal .*system\.journal is damaged: it records entries up to \S+, but none in the window can be read \(fix: see journalctl --verify --file=/,
+      pattern(
+        /^DQLITE-LOCK UNKNOWN - journal .*system\.journal is damaged: it records entries up /,
+        /to \S+, but none in the window can be read \(fix: see journalctl --verify --file=/,
+      ),
     );
     const old = join(journalDir([{ age: 3600, service: DQLITE, message: logrus(at(3600), 'error', LOCK_TXN) }]), 'system.journal');
     const stale = await runBuilt('check_dqlite_lock', ['--journal-file', old]);
@@ -94,7 +98,10 @@ describe.skipIf(!haveJournalRemote)('journals as given', () => {
       const r = await runBuilt('check_dqlite_lock', ['--journal-file', join(dir, 'system.journal')], { uid: 65534, gid: 65534 });
       expect(r.code).toBe(3);
       expect(r.first).toMatch(
-        /cannot read the journal: \S+system\.journal: permission denied for user nobody \(fix: add the user running the check to the systemd-journal group/,
+        pattern(
+          /cannot read the journal: \S+system\.journal: permission denied for user nobody \(fix: /,
+          /add the user running the check to the systemd-journal group/,
+        ),
       );
     }
   });
@@ -247,7 +254,10 @@ describe('check_restart_preflight is a gate', () => {
     const r = await preflight([...kc(), '--node', 'k8s02', '--log-file', log]);
     expect(r.code).toBe(2);
     expect(r.first).toMatch(
-      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: no kube-controller-manager is leading \(lease renewed 10m\d*s? ago, duration 60s\) \(\+1 more\) \| blockers=2;;0;0/,
+      pattern(
+        /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: no kube-controller-manager is /,
+        /leading \(lease renewed 10m\d*s? ago, duration 60s\) \(\+1 more\) \| blockers=2;;0;0/,
+      ),
     );
     expect(r.stdout).toMatch(/^no kube-scheduler is leading/m);
   });
@@ -260,7 +270,9 @@ describe('check_restart_preflight is a gate', () => {
       const missing = await preflight([...kc(), '--node', 'k8s02', '--journal-file', '/nonexistent/system.journal']);
       expect(missing.code).toBe(2);
       expect(missing.first).toBe(
-        'RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: cannot read the journal: /nonexistent/system.journal does not exist (fix: check --journal-dir/--journal-file)',
+        'RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: cannot ' +
+          'read the journal: /nonexistent/system.journal does not exist (fix: check ' +
+          '--journal-dir/--journal-file)',
       );
       const dir = journalDir(quiet());
       c.api.delayMs = 5000;
@@ -290,7 +302,7 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
   };
   const journal = () => ['--journal-dir', journalDir(quiet())];
 
-  it('GO on a healthy node; NO-GO while k8s-dqlite crash-loops, when a voter is lost, or where systemd and dqlite cannot be read', async () => {
+  it('GO on a healthy node; NO-GO while k8s-dqlite crash-loops, a voter is lost, or systemd and dqlite cannot be read', async () => {
     setUp();
     const go = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs], {
       env: { ...process.env, PATH: here.path },
@@ -301,7 +313,10 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     const started = Number(process.hrtime.bigint() / 1000n) - 20_000_000;
     writeFileSync(
       loop,
-      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=3794\\nExecMainStartTimestampMonotonic=${started}\\nId=snap.microk8s.daemon-k8s-dqlite.service\\nLoadState=loaded\\nActiveState=active\\nSubState=running\\nStateChangeTimestampMonotonic=${started}\\n'\n`,
+      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=3794\\n` +
+        `ExecMainStartTimestampMonotonic=${started}\\nId=snap.microk8s.daemon-k8s-dqlite.service\\n` +
+        `LoadState=loaded\\nActiveState=active\\nSubState=running\\n` +
+        `StateChangeTimestampMonotonic=${started}\\n'\n`,
       { mode: 0o755 },
     );
     const crash = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs], {
@@ -319,7 +334,9 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     const cli = join(scratch(), 'dqlite');
     writeFileSync(
       cli,
-      `#!/bin/sh\nfor c; do :; done\ncase "$c" in\n.cluster) echo '2dc171858c3155be|${voter}|voter'; echo '5e1b6ddbb9d2b5b1|127.0.0.1:1|voter' ;;\n.leader) echo '${voter}' ;;\nesac\n`,
+      `#!/bin/sh\nfor c; do :; done\ncase "$c" in\n.cluster) echo ` +
+        `'2dc171858c3155be|${voter}|voter'; echo '5e1b6ddbb9d2b5b1|127.0.0.1:1|voter' ;;\n.leader) ` +
+        `echo '${voter}' ;;\nesac\n`,
       { mode: 0o755 },
     );
     const lost = await runBuilt(
@@ -364,7 +381,9 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     mkdirSync(bin);
     writeFileSync(
       join(bin, 'systemctl'),
-      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=0\\nExecMainStartTimestampMonotonic=0\\nId=snap.microk8s.daemon-k8s-dqlite.service\\nLoadState=loaded\\nActiveState=inactive\\nSubState=dead\\nStateChangeTimestampMonotonic=${started}\\n'\n`,
+      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=0\\nExecMainStartTimestampMonotonic=0\\n` +
+        `Id=snap.microk8s.daemon-k8s-dqlite.service\\nLoadState=loaded\\nActiveState=inactive\\n` +
+        `SubState=dead\\nStateChangeTimestampMonotonic=${started}\\n'\n`,
       { mode: 0o755 },
     );
     const gate = (data: string) =>
@@ -449,7 +468,8 @@ describe('credential plugins', () => {
     const r = await runBuilt('check_nodes', ['--kubeconfig', config]);
     expect(r.code).toBe(3);
     expect(r.first).toBe(
-      "NODES UNKNOWN - credential plugin 'cred-plugin' of kubeconfig user 'nagios' failed (exit 7) (fix: run the plugin by hand as the user running the check)",
+      "NODES UNKNOWN - credential plugin 'cred-plugin' of kubeconfig user 'nagios' failed (exit " +
+        '7) (fix: run the plugin by hand as the user running the check)',
     );
     expect(r.stdout + r.stderr).not.toContain(secret);
     expect(r.stdout + r.stderr).not.toContain('PRIVATE KEY');

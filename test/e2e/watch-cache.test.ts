@@ -4,6 +4,7 @@ import { nodeLease, pod } from '../apiserver/objects.ts';
 import { startApiServer, type ApiServer } from '../apiserver/server.ts';
 import { TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { pattern } from '../helpers/pattern.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -52,7 +53,11 @@ describe('check_watch_cache', () => {
     expect(r.stdout).toMatch(/does not heal by itself/);
     expect(r.stdout).toMatch(
       // The runbook's order, as every check gives it: k8s-dqlite, 10 s, cordon, kubelite, uncordon only when OK.
-      /restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n.*kubectl cordon <node>\n.*restart snap\.microk8s\.daemon-kubelite\.service\n.*kubectl uncordon <node> only when it is OK/,
+      pattern(
+        /restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n.*kubectl cordon /,
+        /<node>\n.*restart snap\.microk8s\.daemon-kubelite\.service\n.*kubectl uncordon <node> /,
+        /only when it is OK/,
+      ),
     );
     expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
   });
@@ -122,7 +127,7 @@ describe('check_watch_cache', () => {
 });
 
 describe('check_scheduling: the age of the newest pod', () => {
-  it('no pod created for 40 minutes is CRITICAL with --newest-pod-critical 30m; 5 minutes is OK; without the options it is perfdata only', async () => {
+  it('no pod created for 40m: CRITICAL with --newest-pod-critical 30m; 5m is OK; without the options it is perfdata only', async () => {
     c.api.add('pods', pod({ namespace: 'ops', name: 'backup-29361840-x7k2p', node: 'k8s01', ip: '10.1.12.10', startedAgo: 2400 }));
     const opts = ['--newest-pod-warning', '15m', '--newest-pod-critical', '30m'];
     const old = await runBuilt('check_scheduling', [...kc(), ...opts]);

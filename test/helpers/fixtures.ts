@@ -15,7 +15,9 @@ export function logrus(when: Date, level: string, msg: string): string {
 /** klog header: E1124 06:10:11.954900 2348286 file.go:71] msg */
 export function klog(when: Date, severity: 'I' | 'W' | 'E' | 'F', pid: number, fileLine: string, msg: string): string {
   const micros = `${pad(when.getUTCMilliseconds(), 3)}000`;
-  const stamp = `${pad(when.getUTCMonth() + 1)}${pad(when.getUTCDate())} ${pad(when.getUTCHours())}:${pad(when.getUTCMinutes())}:${pad(when.getUTCSeconds())}.${micros}`;
+  const stamp =
+    `${pad(when.getUTCMonth() + 1)}${pad(when.getUTCDate())} ` +
+    `${pad(when.getUTCHours())}:${pad(when.getUTCMinutes())}:${pad(when.getUTCSeconds())}.${micros}`;
   return `${severity}${stamp} ${String(pid).padStart(7)} ${fileLine}] ${msg}`;
 }
 
@@ -39,6 +41,9 @@ export function etcdRetry(when: Date, attempt: number, error: string, method?: s
 }
 
 export const LOCK_TXN =
-  'error in txn: update transaction failed for key /registry/leases/kube-system/kube-controller-manager: exec (try: 500): database is locked';
+  'error in txn: update transaction failed for key ' +
+  '/registry/leases/kube-system/kube-controller-manager: exec (try: 500): database is locked';
 export const LOCK_CREATE =
-  'error in txn: create transaction failed for key /registry/events/openebs/pvc-5f3c1a2e.17f9a3c2b1d0e4f5: exec (try: 500): database is locked';
+  'error in txn: create transaction failed for key ' +
+  '/registry/events/openebs/pvc-5f3c1a2e.17f9a3c2b1d0e4f5: exec (try: 500): database is ' +
+  'locked';

@@ -39,7 +39,9 @@ export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-')
       '#!/bin/sh',
       'units=; for a in "$@"; do [ -n "$units" ] && printf "%s\\n" "$a"; [ "$a" = "--" ] && units=1; done | {',
       'first=1; while read -r u; do [ $first = 1 ] || echo; first=0',
-      `printf 'Result=success\\nNRestarts=0\\nExecMainStartTimestampMonotonic=${started}\\nId=%s\\nLoadState=loaded\\nActiveState=active\\nSubState=running\\nStateChangeTimestampMonotonic=${started}\\n' "$u"`,
+      `printf 'Result=success\\nNRestarts=0\\nExecMainStartTimestampMonotonic=${started}\\n` +
+        `Id=%s\\nLoadState=loaded\\nActiveState=active\\nSubState=running\\n` +
+        `StateChangeTimestampMonotonic=${started}\\n' "$u"`,
       'done; }',
       '',
     ].join('\n'),
@@ -55,7 +57,8 @@ export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-')
   // (go-dqlite internal/shell/shell.go, processCluster and processLeader).
   writeFileSync(
     join(bin, 'dqlite'),
-    `#!/bin/sh\nfor c; do :; done\ncase "$c" in\n.cluster) echo '2dc171858c3155be|${address}|voter' ;;\n.leader) echo '${address}' ;;\nesac\n`,
+    `#!/bin/sh\nfor c; do :; done\ncase "$c" in\n.cluster) echo ` +
+      `'2dc171858c3155be|${address}|voter' ;;\n.leader) echo '${address}' ;;\nesac\n`,
     { mode: 0o755 },
   );
   return {

@@ -47,7 +47,8 @@ export function httpsTransport(
         // Never the plugin's own words: what it prints on failure may hold a token or a key.
         if (plugin)
           throw new KubeError(
-            `credential plugin '${plugin.command}' of kubeconfig user '${user?.name}' failed (${plugin.code === null ? 'it could not be run' : `exit ${plugin.code}`})`,
+            `credential plugin '${plugin.command}' of kubeconfig user '${user?.name}' failed ` +
+              `(${plugin.code === null ? 'it could not be run' : `exit ${plugin.code}`})`,
             { fix },
           );
         if (user?.exec) throw new KubeError(`credential plugin of kubeconfig user '${user.name}' gave no usable credential`, { fix });

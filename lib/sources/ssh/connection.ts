@@ -112,7 +112,8 @@ export class SshConnection {
         if (offered && !keys.some((k) => k.blob.equals(offered!))) {
           reject(
             new HostKeyError(
-              `host key of ${at} does not match ${t.knownHosts} (offered ${fingerprint(offered)}): it CHANGED, or this is not the host you meant`,
+              `host key of ${at} does not match ${t.knownHosts} (offered ${fingerprint(offered)}): it ` +
+                `CHANGED, or this is not the host you meant`,
               { fix: 'verify the key out of band before updating known_hosts' },
             ),
           );
@@ -182,7 +183,8 @@ export class SshConnection {
       const { code, stderr } = await this.exec(argv, signal, sink);
       if (code !== 0)
         throw new SshError(
-          `${argv.join(' ')} failed on ${this.target.host} (exit ${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
+          `${argv.join(' ')} failed on ${this.target.host} (exit ` +
+            `${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
         );
       return Buffer.concat(out).toString('utf8');
     };

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as certs from '../../../checks/certs.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { NOW, r, perf } from './helpers.ts';
+import { pattern } from '../../helpers/pattern.ts';
 
 describe('certs', () => {
   const cert = (where: string, days: number) => ({
@@ -49,10 +50,15 @@ describe('certs', () => {
   it('names what refresh-certs really renews for each certificate', () => {
     const front = '/var/snap/microk8s/current/certs/front-proxy-ca.crt';
     expect(certs.remedy(front)).toBe(
-      `refresh-certs makes it only when it is missing: move it aside (sudo mv ${front} ${front}.old), then sudo microk8s refresh-certs --cert ca.crt (a new CA: every other node must then leave and re-join). --cert front-proxy-client.crt signs with the old one`,
+      `refresh-certs makes it only when it is missing: move it aside (sudo mv ${front} ` +
+        `${front}.old), then sudo microk8s refresh-certs --cert ca.crt (a new CA: every other node ` +
+        `must then leave and re-join). --cert front-proxy-client.crt signs with the old one`,
     );
     expect(certs.remedy('/x/ca.crt')).toMatch(
-      /--cert ca\.crt .*which also renews server\.crt, front-proxy-client\.crt and the component client certificates, not front-proxy-ca\.crt$/,
+      pattern(
+        /--cert ca\.crt .*which also renews server\.crt, front-proxy-client\.crt and the /,
+        /component client certificates, not front-proxy-ca\.crt$/,
+      ),
     );
     expect(certs.remedy('/x/front-proxy-client.crt')).toMatch(/--cert front-proxy-client\.crt/);
     expect(certs.remedy('/x/kubelet.crt')).toMatch(

@@ -54,7 +54,9 @@ describe('cronjobs', () => {
     ]);
     expect(perf(o)).toMatchObject({ late: '1;0;;0;3', busy: '2;;;0;3' });
     expect(o.details).toContain(
-      'busy ops/backup (0 * * * *): Job backup-29406720 still active, last scheduled 2h40m ago, a run was due 1h40m ago. concurrencyPolicy Forbid holds runs back until it ends: kubectl -n ops describe job backup-29406720',
+      'busy ops/backup (0 * * * *): Job backup-29406720 still active, last scheduled 2h40m ago, ' +
+        'a run was due 1h40m ago. concurrencyPolicy Forbid holds runs back until it ends: kubectl ' +
+        '-n ops describe job backup-29406720',
     );
     // Allow (the default) with a Job running is judged as any other.
     expect(cronjobs.judge([job({ lastSchedule: T - 2400_000, active: ['j-1'] })], T, 180, 'UTC').late).toHaveLength(1);

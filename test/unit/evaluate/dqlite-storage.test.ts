@@ -33,7 +33,8 @@ describe('dqlite-storage', () => {
     const storm = at([...snap(200, 60), ...snap(80, 60)]);
     expect([storm.state, storm.summary]).toEqual([
       State.CRITICAL,
-      'newest snapshot 60 MB, every 2m (more than one per 5m): each snapshot writes and ships the whole database (newest snapshot 60 MB, every 2m (30/h), 60% free on /)',
+      'newest snapshot 60 MB, every 2m (more than one per 5m): each snapshot writes and ships ' +
+        'the whole database (newest snapshot 60 MB, every 2m (30/h), 60% free on /)',
     ]);
     expect(at([...snap(3800, 60), ...snap(200, 60)]).state).toBe(State.WARNING);
     expect(at([...snap(200, 2), ...snap(80, 2)]).state).toBe(State.OK);

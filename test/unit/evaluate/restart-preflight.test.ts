@@ -40,7 +40,8 @@ describe('restart-preflight', () => {
     const o = preflight.evaluate({ ...healthy(), node: 'k8s01' }, { critical: r('0'), settleMs: 600_000 });
     expect(o.state).toBe(State.WARNING);
     expect(o.summary).toBe(
-      'GO with care for k8s01: k8s01 holds the kube-controller-manager lease, k8s01 holds the kube-scheduler lease, k8s01 is the dqlite leader',
+      'GO with care for k8s01: k8s01 holds the kube-controller-manager lease, k8s01 holds the ' +
+        'kube-scheduler lease, k8s01 is the dqlite leader',
     );
   });
 
