@@ -112,14 +112,8 @@ export const check: CheckDefinition<Args> = {
       'every node, readyz slower than 0.5 s is WARNING',
     ],
   ],
-  async run({ args, warning, critical, deadline, log, shared }) {
-    return onEachServer(
-      check.name,
-      args,
-      deadline,
-      log,
-      async (cluster, d) => evaluate(await gather(cluster, d), { warning, critical }),
-      shared?.kube,
-    );
+  async run(ctx) {
+    const limits = { warning: ctx.warning, critical: ctx.critical };
+    return onEachServer(check.name, ctx, async (cluster, d) => evaluate(await gather(cluster, d), limits));
   },
 };

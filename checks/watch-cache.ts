@@ -145,14 +145,8 @@ export const check: CheckDefinition<Args> = {
     ['check_watch_cache', "this node's own API server (MicroK8s client.config)"],
     ['check_watch_cache --server https://10.0.0.11:16443 --server https://10.0.0.12:16443', 'every node of the cluster from one place'],
   ],
-  async run({ args, warning, critical, deadline, log, shared }) {
-    return onEachServer(
-      check.name,
-      args,
-      deadline,
-      log,
-      async (cluster, d) => evaluate(await gather(cluster, d), { warning, critical }),
-      shared?.kube,
-    );
+  async run(ctx) {
+    const limits = { warning: ctx.warning, critical: ctx.critical };
+    return onEachServer(check.name, ctx, async (cluster, d) => evaluate(await gather(cluster, d), limits));
   },
 };

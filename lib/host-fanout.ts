@@ -25,6 +25,15 @@ export async function onEachHost(
   return judgeEach(check, results, (outcome) => outcome);
 }
 
+/** What a check judging each API server is run with (its run context, as far as this needs it). */
+export interface ServerRun {
+  args: KubeArgs & ServerArgs;
+  deadline: Deadline;
+  log: Logger;
+  /** The run's shared reads (`all`, the poll cycle): the kubeconfig and connections set up once. */
+  shared?: { kube?: KubeShare };
+}
+
 /**
  * Judge the kubeconfig's API server and each --server, at once, each under its own part of the
  * deadline; one server that cannot be read (or does not answer in its time) is UNKNOWN for that
@@ -33,12 +42,10 @@ export async function onEachHost(
  */
 export async function onEachServer(
   check: string,
-  args: KubeArgs & ServerArgs,
-  deadline: Deadline,
-  log: Logger,
+  { args, deadline, log, shared }: ServerRun,
   judge: (cluster: Cluster, deadline: Deadline) => Promise<Outcome>,
-  share?: KubeShare,
 ): Promise<Outcome> {
+  const share = shared?.kube;
   const setup = share?.setup ?? new KubeSetup(log, deadline.signal);
   const servers = [setup.config(args).server, ...serverUrls(args)];
   deadline.activity = `waiting for ${servers.map((s) => new URL(s).host).join(', ')}`;
