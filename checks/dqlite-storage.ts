@@ -116,7 +116,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   // The ranges are the free-space rule; the finding only words the state they give.
   const freeState = v.measure(
     { label: 'free_pct', value: freePct, uom: '%', min: 0, max: 100 },
-    new ScalarContext(Range.parse(`${l.freeWarning}:`), Range.parse(`${l.freeCritical}:`)),
+    new ScalarContext(Range.below(l.freeWarning), Range.below(l.freeCritical)),
   );
   if (freeState === State.WARNING || freeState === State.CRITICAL)
     v.find(freeState, `${f.fs.mount} is ${round(100 - freePct)}% full (${mb(f.fs.availBytes)} MB free)`);
@@ -125,7 +125,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const needed = newest ? 2 * newest.size : 0;
   v.measure(
     { label: 'free', value: mb(f.fs.availBytes), uom: 'MB', min: 0 },
-    new ScalarContext(undefined, needed ? Range.parse(`${mb(needed)}:`) : undefined),
+    new ScalarContext(undefined, needed ? Range.below(mb(needed)) : undefined),
   );
   if (newest && f.fs.availBytes < needed)
     v.find(
@@ -137,7 +137,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     const pct = f.freePages.pages ? (100 * f.freePages.free) / f.freePages.pages : 0;
     v.measure(
       { label: 'freelist_pct', value: round(pct), uom: '%', min: 0, max: 100 },
-      new ScalarContext(Range.parse(`~:${defaults.freelistWarning}`)),
+      new ScalarContext(Range.above(defaults.freelistWarning)),
     );
     if (pct >= defaults.freelistWarning)
       v.find(

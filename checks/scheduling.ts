@@ -115,7 +115,7 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
 /** --newest-pod-warning/--newest-pod-critical: durations, judged as seconds. */
 function newestPodContext(args: Args): ScalarContext {
   const range = (option: 'newest-pod-warning' | 'newest-pod-critical') =>
-    args[option] === undefined ? undefined : Range.parse(String(parseDuration(args[option]!, `--${option}`)), `--${option}`);
+    args[option] === undefined ? undefined : Range.above(parseDuration(args[option]!, `--${option}`), { fromZero: true });
   return new ScalarContext(range('newest-pod-warning'), range('newest-pod-critical'));
 }
 

@@ -40,6 +40,16 @@ export class Range {
     return new Range(start, end, inside, text.trim());
   }
 
+  /** Alert below `min` (the range `min:`), built from a number a check computed, never from text. */
+  static below(min: number): Range {
+    return new Range(min, Infinity, false, `${min}:`);
+  }
+
+  /** Alert above `max` (the range `~:max`, or `max` where nothing below zero can happen). */
+  static above(max: number, { fromZero = false } = {}): Range {
+    return new Range(fromZero ? 0 : -Infinity, max, false, fromZero ? `${max}` : `~:${max}`);
+  }
+
   /** True when the value must raise an alert. */
   alerts(value: number): boolean {
     const within = value >= this.start && value <= this.end;

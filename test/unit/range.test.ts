@@ -60,4 +60,17 @@ describe('Nagios ranges (plugin guidelines)', () => {
     expect(String(Range.parse('~:10'))).toBe('~:10');
     expect(String(Range.parse('@10:20'))).toBe('@10:20');
   });
+
+  it('a range built from a computed number judges and reads as the same range written by hand', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: -20_000, max: 20_000 }), (n, v) => {
+        expect(Range.below(n).alerts(v)).toBe(Range.parse(`${n}:`).alerts(v));
+        expect(String(Range.below(n))).toBe(`${n}:`);
+        expect(Range.above(n).alerts(v)).toBe(Range.parse(`~:${n}`).alerts(v));
+        expect(String(Range.above(n))).toBe(`~:${n}`);
+        expect(Range.above(n, { fromZero: true }).alerts(v)).toBe(Range.parse(`${n}`).alerts(v));
+        expect(String(Range.above(n, { fromZero: true }))).toBe(`${n}`);
+      }),
+    );
+  });
 });
