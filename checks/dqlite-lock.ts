@@ -10,7 +10,7 @@ import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { weight, type LogLine } from '../lib/logs/logline.ts';
+import { weight, type LogLine } from '../lib/sources/logline.ts';
 import { CUT_WRITE_LOAD, HOLD_RESTARTS } from '../lib/runbook.ts';
 import { isoSeconds, plural, shorten } from '../lib/text.ts';
 

@@ -12,7 +12,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { CONN_CLOSING, etcdRetry, isKineSocketFailure, logrusLevel, tryCount } from '../lib/logs/kinelog.ts';
-import { weight, type LogLine } from '../lib/logs/logline.ts';
+import { weight, type LogLine } from '../lib/sources/logline.ts';
 import { restartSequence } from '../lib/runbook.ts';
 import { plural, shorten } from '../lib/text.ts';
 

@@ -7,7 +7,7 @@ import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { holderNode, LEADER_LEASES, leaseLife } from '../lib/k8s/leases.ts';
 import { nodeAt } from '../lib/k8s/nodes.ts';
 import { isReady } from '../lib/k8s/ready.ts';
-import type { LogLine } from '../lib/logs/logline.ts';
+import type { LogLine } from '../lib/sources/logline.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
 import { nodeName } from '../lib/names.ts';
 import { restartSequence } from '../lib/runbook.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.ts';
 import type { StreamExec } from '../sources/journal.ts';
-import { weight, type LogLine } from './logline.ts';
+import { weight, type LogLine } from '../sources/logline.ts';
 
 /** What one source gave a log check: its tally, or why it could not be read. */
 export interface SourceResult<T> {

@@ -1,5 +1,5 @@
 import { readJournal, type JournalQuery } from './journal.ts';
-import type { LogLine } from '../logs/logline.ts';
+import type { LogLine } from './logline.ts';
 
 interface Reader {
   since: number;

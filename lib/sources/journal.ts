@@ -2,7 +2,7 @@ import { PassThrough, type Writable } from 'node:stream';
 import { spawnTracked } from '../children.ts';
 import { ReasonedError } from '../errors.ts';
 import { forEachLine } from './lines.ts';
-import { isJournalNotice, parseShortUnix, type LogLine } from '../logs/logline.ts';
+import { isJournalNotice, parseShortUnix, type LogLine } from './logline.ts';
 
 export const DEFAULT_UNITS = ['snap.microk8s.daemon-kubelite.service', 'snap.microk8s.daemon-k8s-dqlite.service'];
 

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { ReasonedError } from '../errors.ts';
 import { FileError, openLogStream } from '../files.ts';
 import { forEachLine } from './lines.ts';
-import { isJournalNotice, parseTextLine, type LogLine } from '../logs/logline.ts';
+import { isJournalNotice, parseTextLine, type LogLine } from './logline.ts';
 
 export class LogFileError extends ReasonedError {}
 

@@ -2,7 +2,7 @@
 // asserted is what a user sees, the state, the first line's summary and the perfdata.
 import { describe, expect, it } from 'vitest';
 import * as kine from '../../../checks/kine-retries.ts';
-import { parseTextLine } from '../../../lib/logs/logline.ts';
+import { parseTextLine } from '../../../lib/sources/logline.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { NOW, perf } from './helpers.ts';
 
