@@ -161,7 +161,8 @@ and a 20,000-entry journal. CPU seconds (user + system, every process), medians 
 | one \`microk8s-checks all\` | ${row.all.toFixed(2)} s | 1x |
 
 Of the \`--cycle\` route (medians of each part): the first poll, its launcher and the shared run it
-starts ${part.first.toFixed(2)} s; \`check_apiserver\`, which runs alone, ${part.apiserver.toFixed(2)} s; the other ${row.commands - 2} launchers, served
+starts ${part.first.toFixed(2)} s; \`check_apiserver\`, which runs alone, ${part.apiserver.toFixed(2)} s;
+the other ${row.commands - 2} launchers, served
 an answer, ${part.served.toFixed(2)} s. Load average (1, 5, 15 min) ${la(load[0])} at the start, ${la(load[1])} at the end
 (the machine has ${availableParallelism()} cores).
 `;

@@ -21,6 +21,7 @@ export interface DemoInputs {
   notes: string[];
 }
 
+const STORM = 'a dqlite write storm and its fallout; --calm for a quiet cluster';
 const DIST = resolve(import.meta.dirname, '../../dist');
 const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
@@ -81,7 +82,7 @@ export function allLine(d: DemoInputs): string {
 export function instructions(d: DemoInputs): string {
   const each = lines(d);
   const out = [
-    `microk8s-checks demo (${d.storm ? 'a dqlite write storm and its fallout; --calm for a quiet cluster' : 'calm: no storm'}), files in ${d.dir}`,
+    `microk8s-checks demo (${d.storm ? STORM : 'calm: no storm'}), files in ${d.dir}`,
     `  API server: the test API server (test/apiserver/) at ${d.kubeconfig}`,
     `  journal: ${d.journalDir}, real journal files (systemd-journal-remote), a new one every 15 s`,
     ...d.notes.map((n) => `  ${n}`),

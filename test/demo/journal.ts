@@ -14,7 +14,8 @@ export const TICK_S = 15;
 const KEEP_MS = 30 * 60_000;
 
 const LOCK_ENDPOINTS =
-  'error in txn: update transaction failed for key /registry/endpoints/openebs/openebs-localpv-provisioner: exec (try: 500): database is locked';
+  'error in txn: update transaction failed for key /registry/endpoints/openebs/openebs-localpv-provisioner: ' +
+  'exec (try: 500): database is locked';
 const CANCELED = 'error in txn: query (try: 0): context canceled';
 const CLOSING = 'rpc error: code = Canceled desc = grpc: the client connection is closing';
 

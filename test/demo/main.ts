@@ -62,7 +62,8 @@ try {
     dqliteArgs = { bin: DQLITE_CLI, backend: here.backend, database: DEMO_DATABASE };
     nodes = cluster.nodes.map((n, i) => ({ name: `k8s0${i + 1}`, ip: n.address.split(':')[0]! }));
     notes.push(
-      `dqlite: three dqlite-demo nodes (Debian's go-dqlite) at ${cluster.nodes.map((n) => n.address).join(', ')}, asked with its v1 CLI without TLS (dqlite-demo has none)`,
+      `dqlite: three dqlite-demo nodes (Debian's go-dqlite) at ${cluster.nodes.map((n) => n.address).join(', ')}, ` +
+        'asked with its v1 CLI without TLS (dqlite-demo has none)',
     );
   } else {
     const standIn = await healthyNode(join(dir, 'dqlite-stand-in'));
@@ -75,7 +76,8 @@ try {
       { name: 'k8s03', ip: '10.0.0.13' },
     ];
     notes.push(
-      `dqlite: ${missing}; a stand-in CLI answers for one voter instead (test/helpers/standins.ts), check_dqlite_storage has no segments to read`,
+      `dqlite: ${missing}; a stand-in CLI answers for one voter instead (test/helpers/standins.ts), ` +
+        'check_dqlite_storage has no segments to read',
     );
   }
 
