@@ -6,7 +6,7 @@
 // Updates bench/RESULTS.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { median } from './startup.mjs';
 
@@ -119,6 +119,11 @@ try {
   const aloneCpu = [];
   const cycleCpu = [];
   const allCpu = [];
+  // Where a cycle's CPU goes: the first poll (its launcher and the shared run it starts, which
+  // evaluates every other command line too), check_apiserver (never shared: docs/poll-cycle.md),
+  // and the launchers served an answer.
+  const parts = { first: [], apiserver: [], served: [] };
+  const load = [loadavg()];
   for (let i = 0; i < RUNS; i++) {
     aloneCpu.push(alone.reduce((n, c) => n + cpu(c), 0));
     // As NRPE polls: every command line was asked for in the previous minute (a shared run drops
@@ -127,10 +132,18 @@ try {
     for (const c of commands) cpu(c, env);
     // ...and a new cycle: every answer has expired; the first poll makes the shared run.
     for (const f of existsSync(answers) ? readdirSync(answers) : []) rmSync(join(answers, f));
-    cycleCpu.push(commands.reduce((n, c) => n + cpu(c, env), 0));
+    const each = commands.map((c) => cpu(c, env));
+    cycleCpu.push(each.reduce((n, x) => n + x, 0));
+    const own = commands.findIndex((c) => !c.includes(' --cycle='));
+    parts.first.push(each[0]);
+    parts.apiserver.push(own === -1 ? 0 : each[own]);
+    parts.served.push(each.reduce((n, x, j) => (j === 0 || j === own ? n : n + x), 0));
     allCpu.push(cpu(all));
   }
+  load.push(loadavg());
   const row = { commands: commands.length, alone: median(aloneCpu), cycle: median(cycleCpu), all: median(allCpu) };
+  const part = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, median(v)]));
+  const la = (l) => l.map((x) => x.toFixed(2)).join(', ');
   console.log(row);
   const section =
     `## Cost of one poll cycle
@@ -146,6 +159,12 @@ and a 20,000-entry journal. CPU seconds (user + system, every process), medians 
 | the NRPE route with \`--cycle=55\` (one shared run, the rest served) | ` +
     `${row.cycle.toFixed(2)} s | **${(row.cycle / row.all).toFixed(2)}x** |
 | one \`microk8s-checks all\` | ${row.all.toFixed(2)} s | 1x |
+
+Of the \`--cycle\` route (medians of each part): the first poll, its launcher and the shared run it
+starts ${part.first.toFixed(2)} s; \`check_apiserver\`, which runs alone, ${part.apiserver.toFixed(2)} s;
+the other ${row.commands - 2} launchers, served
+an answer, ${part.served.toFixed(2)} s. Load average (1, 5, 15 min) ${la(load[0])} at the start, ${la(load[1])} at the end
+(the machine has ${availableParallelism()} cores).
 `;
   const file = join(ROOT, 'bench/RESULTS.md');
   const old = readFileSync(file, 'utf8');

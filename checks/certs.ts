@@ -3,6 +3,7 @@
 // reads every certificate of the node (the files MicroK8s keeps, and dqlite's cluster.crt in the
 // backend, whose expiry stops replication), the one each API server really serves, and the
 // kubeconfig's client certificate, and says how many days the soonest has left.
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { kubeOptions, serverOptions, serverUrls, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
@@ -21,7 +22,7 @@ import {
   readCertFile,
   servedCert,
 } from '../lib/sources/certs.ts';
-import { BACKEND_IN_SNAP_DATA, DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
+import { BACKEND_IN_SNAP_DATA, backendFiles, DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
 import { isWorker, LOCKS, type NodeLocks, readLocks, runsDqlite, SNAP_DATA } from '../lib/sources/snap-locks.ts';
 import type { LoadedConfig } from '../lib/sources/kube/config.ts';
 import { KubeSetup } from '../lib/sources/kube/setup.ts';
@@ -207,6 +208,13 @@ function backendCerts(backend: string, given: boolean, snapData: string, notes: 
       );
       return [];
     }
+  }
+  // A dqlite without TLS (dqlite-demo, a test cluster) keeps neither half of the pair: nothing of
+  // it can expire. The CLI's rule (lib/sources/dqlite.ts, planCli); one half alone stays UNKNOWN.
+  const f = backendFiles(backend);
+  if (existsSync(f.clusterYaml) && !existsSync(f.crt) && !existsSync(f.key)) {
+    notes.push(`dqlite without TLS: no cluster.crt or cluster.key in ${backend}, no dqlite certificate to judge`);
+    return [];
   }
   const found = clusterCertIn(backend);
   if (found) return found;

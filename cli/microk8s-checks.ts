@@ -82,11 +82,15 @@ function applies(needs: Needs, have: Host): string | undefined {
   switch (needs) {
     case 'journal':
       return have.journal ? undefined : 'no journalctl on this host (read journal files with --journal-dir/--journal-file)';
-    // systemd's own test for "booted with systemd" (sd_booted): without it there are no units to read.
+    // systemd's own test for "booted with systemd" (sd_booted): without it there are no units to
+    // read, unless units were named (--unit): asked for, they are judged, and a systemctl that
+    // cannot answer is check_services' UNKNOWN, as a kubeconfig asked for is the API checks'.
     case 'systemd':
       return (
         own(['host'], have.notNode) ??
-        (existsSync('/run/systemd/system') || have.given.has('host') ? undefined : 'systemd is not running on this host')
+        (existsSync('/run/systemd/system') || have.given.has('host') || have.given.has('unit')
+          ? undefined
+          : 'systemd is not running on this host (name units with --unit to judge them all the same)')
       );
     case 'backend':
       return (

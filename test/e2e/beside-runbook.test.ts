@@ -92,6 +92,16 @@ describe('check_certs', () => {
     const bare = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir, '--backend-dir', empty]);
     expect(bare.code).toBe(3);
     expect(bare.first).toContain(`${join(empty, 'cluster.crt')}: cannot read certificate ${join(empty, 'cluster.crt')}: no such file`);
+    // A dqlite backend (cluster.yaml) without either half of the TLS pair: a dqlite without TLS, as
+    // check_dqlite asks it; no certificate of it to judge, said. Half a pair is still UNKNOWN.
+    writeFileSync(join(empty, 'cluster.yaml'), '- Address: 127.0.0.1:19001\n  ID: 3297041220608546238\n  Role: 0\n');
+    const plain = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir, '--backend-dir', empty]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain(`dqlite without TLS: no cluster.crt or cluster.key in ${empty}, no dqlite certificate to judge`);
+    writeFileSync(join(empty, 'cluster.key'), '');
+    const half = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir, '--backend-dir', empty]);
+    expect(half.code).toBe(3);
+    expect(half.first).toContain(`${join(empty, 'cluster.crt')}: cannot read certificate`);
   });
 
   // A worker (no-k8s-dqlite and clustered.lock in $SNAP_DATA/var/lock) runs no dqlite of its own:

@@ -1,98 +1,13 @@
-// check_services through a stand-in systemctl on PATH (systemd cannot run here) and a $SNAP_DATA
-// of lock files as MicroK8s leaves them. The stand-in answers `systemctl show` the way systemd does,
-// each format from systemd's source:
-// - one `Key=Value` line per property (src/shared/bus-print-properties.c, bus_print_property_value),
-//   a list such as Names= space-separated;
-// - properties in systemd's order, not the -p order: the Service interface first (src/core/dbus-service.c:
-//   ... Result ... NRestarts, then the ExecMain* status), then the Unit interface (src/core/dbus-unit.c:
-//   Id, Names, ... LoadState, ActiveState, SubState, ... StateChangeTimestampMonotonic);
-// - an empty line before each unit's block after the first (src/systemctl/systemctl-show.c, show_one:
-//   `if (*new_line) printf("\n")`), a block for every unit named, LoadState=not-found for one that
-//   does not exist (its Id is the name asked).
-// It records every argv it is given, and can answer in the reverse order of the units asked.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// check_services through a stand-in systemctl on PATH (systemd cannot run here: test/helpers/standins.ts,
+// systemctlStandIn, whose formats are quoted from systemd's source) and a $SNAP_DATA of lock files as
+// MicroK8s leaves them.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBuilt } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
-
-interface Unit {
-  id: string;
-  active?: string;
-  sub?: string;
-  result?: string;
-  restarts?: number;
-  /** CLOCK_MONOTONIC µs when the main process started (kept across runs unless it restarts). */
-  since: number;
-}
-
-/** CLOCK_MONOTONIC now, in microseconds: what systemd's *TimestampMonotonic values count. */
-const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
-
-/** A unit whose main process started upFor seconds ago (short: a test machine may have booted minutes ago). */
-const unit = (id: string, o: Partial<Omit<Unit, 'id' | 'since'>> & { upFor?: number } = {}): Unit => ({
-  id,
-  ...o,
-  since: monotonicUs() - (o.upFor ?? 60) * 1e6,
-});
-
-function block(u: Unit): string {
-  return [
-    `Result=${u.result ?? 'success'}`,
-    `NRestarts=${u.restarts ?? 0}`,
-    `ExecMainStartTimestampMonotonic=${u.active === 'failed' ? 0 : u.since}`,
-    `Id=${u.id}`,
-    `Names=${u.id}`,
-    'LoadState=loaded',
-    `ActiveState=${u.active ?? 'active'}`,
-    `SubState=${u.sub ?? 'running'}`,
-    `StateChangeTimestampMonotonic=${u.since}`,
-  ].join('\n');
-}
-
-const NOT_FOUND = [
-  'Result=success',
-  'NRestarts=0',
-  'ExecMainStartTimestampMonotonic=0',
-  'Id=%s',
-  'Names=%s',
-  'LoadState=not-found',
-  'ActiveState=inactive',
-  'SubState=dead',
-  'StateChangeTimestampMonotonic=0',
-].join('\\n');
-
-/** A stand-in systemctl knowing these units; its argv log is beside it. set() changes what it knows. */
-function standIn(units: Unit[], order: 'asked' | 'reversed' = 'asked') {
-  const dir = mkdtempSync(join(tmpdir(), 'mk8s-systemctl-'));
-  const log = join(dir, 'argv.log');
-  mkdirSync(join(dir, 'units'));
-  const set = (us: Unit[]) => {
-    for (const u of us) writeFileSync(join(dir, 'units', u.id), `${block(u)}\n`);
-  };
-  set(units);
-  const collect = order === 'asked' ? 'list="$list $a"' : 'list="$a $list"';
-  writeFileSync(
-    join(dir, 'systemctl'),
-    `#!/bin/sh
-printf '%s\\n' "$*" >> "${log}"
-list=; named=
-for a in "$@"; do
-  if [ -n "$named" ]; then ${collect}; fi
-  [ "$a" = "--" ] && named=1
-done
-first=1
-for a in $list; do
-  [ $first = 1 ] || echo
-  first=0
-  if [ -f "${dir}/units/$a" ]; then cat "${dir}/units/$a"; else printf '${NOT_FOUND}\\n' "$a" "$a"; fi
-done
-`,
-  );
-  chmodSync(join(dir, 'systemctl'), 0o755);
-  return { path: `${dir}:${process.env.PATH}`, log, set };
-}
+import { showBlock, systemctlStandIn as standIn, unit, type Unit } from '../helpers/standins.ts';
 
 /** $SNAP_DATA with these lock files in var/lock (as `microk8s join --worker` and friends leave them). */
 function snapData(...locks: string[]): string {
@@ -282,7 +197,7 @@ describe('check_services', () => {
     expect(down.code).toBe(3);
     expect(down.first).toMatch(/^SERVICES UNKNOWN - cannot ask systemd about the units: .*System has not been booted with systemd/);
     const other = join(mkdtempSync(join(tmpdir(), 'mk8s-systemctl-')), 'systemctl');
-    writeFileSync(other, `#!/bin/sh\ncat <<'EOF'\n${block(unit(KL))}\nEOF\n`, { mode: 0o755 });
+    writeFileSync(other, `#!/bin/sh\ncat <<'EOF'\n${showBlock(unit(KL))}\nEOF\n`, { mode: 0o755 });
     const wrong = await runBuilt('check_services', ['--unit', CT, '--state-file', stateFile()], {
       env: { ...process.env, PATH: `${join(other, '..')}:${process.env.PATH}` },
     });

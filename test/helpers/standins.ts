@@ -1,7 +1,7 @@
 // Stand-ins for what a MicroK8s node has and this machine does not (systemd, the dqlite CLI and
 // its backend), printing exactly what the real programs print (see services.test.ts and
 // dqlite.test.ts for their formats and the sources they are quoted from).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,4 +68,108 @@ export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-')
     bin,
     close: () => voter.close(),
   };
+}
+
+// A stand-in systemctl that answers `systemctl show` for the units it knows the way systemd does,
+// each format from systemd's source:
+// - one `Key=Value` line per property (src/shared/bus-print-properties.c, bus_print_property_value),
+//   a list such as Names= space-separated;
+// - properties in systemd's order, not the -p order: the Service interface first (src/core/dbus-service.c:
+//   ... Result ... NRestarts, then the ExecMain* status), then the Unit interface (src/core/dbus-unit.c:
+//   Id, Names, ... LoadState, ActiveState, SubState, ... StateChangeTimestampMonotonic);
+// - an empty line before each unit's block after the first (src/systemctl/systemctl-show.c, show_one:
+//   `if (*new_line) printf("\n")`), a block for every unit named, LoadState=not-found for one that
+//   does not exist (its Id is the name asked).
+// It records every argv it is given, and can answer in the reverse order of the units asked.
+
+export interface Unit {
+  id: string;
+  active?: string;
+  sub?: string;
+  result?: string;
+  restarts?: number;
+  /** CLOCK_MONOTONIC µs when the main process started (kept across runs unless it restarts). */
+  since: number;
+}
+
+/** CLOCK_MONOTONIC now, in microseconds: what systemd's *TimestampMonotonic values count. */
+export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** A unit whose main process started upFor seconds ago (short: a test machine may have booted minutes ago). */
+export const unit = (id: string, o: Partial<Omit<Unit, 'id' | 'since'>> & { upFor?: number } = {}): Unit => ({
+  id,
+  ...o,
+  since: monotonicUs() - (o.upFor ?? 60) * 1e6,
+});
+
+/** The block `systemctl show` prints for one unit. */
+export function showBlock(u: Unit): string {
+  return [
+    `Result=${u.result ?? 'success'}`,
+    `NRestarts=${u.restarts ?? 0}`,
+    `ExecMainStartTimestampMonotonic=${u.active === 'failed' ? 0 : u.since}`,
+    `Id=${u.id}`,
+    `Names=${u.id}`,
+    'LoadState=loaded',
+    `ActiveState=${u.active ?? 'active'}`,
+    `SubState=${u.sub ?? 'running'}`,
+    `StateChangeTimestampMonotonic=${u.since}`,
+  ].join('\n');
+}
+
+const NOT_FOUND = [
+  'Result=success',
+  'NRestarts=0',
+  'ExecMainStartTimestampMonotonic=0',
+  'Id=%s',
+  'Names=%s',
+  'LoadState=not-found',
+  'ActiveState=inactive',
+  'SubState=dead',
+  'StateChangeTimestampMonotonic=0',
+].join('\\n');
+
+export interface SystemctlStandIn {
+  /** PATH with the stand-in first. */
+  path: string;
+  /** The directory holding `systemctl`. */
+  dir: string;
+  /** Every argv it was given, one line each. */
+  log: string;
+  /** Changes what it knows of these units (others stay as they were). */
+  set(units: Unit[]): void;
+}
+
+/** A stand-in systemctl knowing these units, in `dir` (default: a new temporary directory). */
+export function systemctlStandIn(
+  units: Unit[],
+  order: 'asked' | 'reversed' = 'asked',
+  dir = mkdtempSync(join(tmpdir(), 'mk8s-systemctl-')),
+): SystemctlStandIn {
+  const log = join(dir, 'argv.log');
+  mkdirSync(join(dir, 'units'), { recursive: true });
+  const set = (us: Unit[]) => {
+    for (const u of us) writeFileSync(join(dir, 'units', u.id), `${showBlock(u)}\n`);
+  };
+  set(units);
+  const collect = order === 'asked' ? 'list="$list $a"' : 'list="$a $list"';
+  writeFileSync(
+    join(dir, 'systemctl'),
+    `#!/bin/sh
+printf '%s\\n' "$*" >> "${log}"
+list=; named=
+for a in "$@"; do
+  if [ -n "$named" ]; then ${collect}; fi
+  [ "$a" = "--" ] && named=1
+done
+first=1
+for a in $list; do
+  [ $first = 1 ] || echo
+  first=0
+  if [ -f "${dir}/units/$a" ]; then cat "${dir}/units/$a"; else printf '${NOT_FOUND}\\n' "$a" "$a"; fi
+done
+`,
+  );
+  chmodSync(join(dir, 'systemctl'), 0o755);
+  return { path: `${dir}:${process.env.PATH}`, dir, log, set };
 }
