@@ -5,49 +5,16 @@
 // CPU seconds (user + system, every process started, the background shared run too); medians.
 // Updates bench/RESULTS.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { benchJournal } from './journal.mjs';
 import { median } from './startup.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const JOURNAL_REMOTE = ['/usr/lib/systemd/systemd-journal-remote', '/lib/systemd/systemd-journal-remote'].find(existsSync);
 const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 const work = mkdtempSync(join(tmpdir(), 'mk8s-cycle-bench-'));
-
-/** 20,000 entries over the last 10 minutes, as kubelite and k8s-dqlite log them; 1 in 200 a lock error. */
-async function journal() {
-  const dir = join(work, 'journal');
-  mkdirSync(dir);
-  const child = spawn(JOURNAL_REMOTE, [`--output=${join(dir, 'remote.journal')}`, '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
-  const now = Date.now();
-  let text = '';
-  for (let i = 0; i < 20_000; i++) {
-    const t = now - 600_000 + Math.floor((i / 20_000) * 600_000);
-    const d = new Date(t).toISOString();
-    const [unit, ident, msg] =
-      i % 200 === 0
-        ? [
-            'snap.microk8s.daemon-k8s-dqlite.service',
-            'microk8s.daemon-k8s-dqlite',
-            `time="${d.slice(0, 19)}Z" level=error msg="error in txn: exec (try: 3): database is locked"`,
-          ]
-        : [
-            'snap.microk8s.daemon-kubelite.service',
-            'microk8s.daemon-kubelite',
-            `I1128 ${d.slice(11, 23)}000 2348286 replica_set.go:676] "Finished syncing" ` +
-              `kind="ReplicaSet" key="web/frontend-${i % 97}-5885496bf5"`,
-          ];
-    text +=
-      `__REALTIME_TIMESTAMP=${t * 1000 + (i % 1000)}\n__MONOTONIC_TIMESTAMP=${t * 1000}\n` +
-      `_BOOT_ID=3f9d2c4e8a1b4f6d9e0c7b5a2d4f6e8a\n_HOSTNAME=node1\nPRIORITY=6\n` +
-      `SYSLOG_IDENTIFIER=${ident}\n_PID=739\n_SYSTEMD_UNIT=${unit}\nMESSAGE=${msg}\n\n`;
-  }
-  child.stdin.end(text);
-  await new Promise((done) => child.on('close', done));
-  return dir;
-}
 
 /**
  * CPU seconds of a shell command line and everything it started, the shared run too: a launcher
@@ -72,7 +39,7 @@ function cpu(cmdline, env = process.env) {
   return Number(r.stdout.trim());
 }
 
-const journalDir = await journal();
+const journalDir = await benchJournal(join(work, 'journal'), 'node1');
 const server = spawn(
   process.execPath,
   [join(ROOT, 'test/apiserver/main.ts'), '--jobs', '1000', '--deployments', '50', '--nodes', '3', '--dir', join(work, 'api')],

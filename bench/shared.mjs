@@ -9,11 +9,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { benchJournal } from './journal.mjs';
 import { median } from './startup.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const JOURNAL_REMOTE = ['/usr/lib/systemd/systemd-journal-remote', '/lib/systemd/systemd-journal-remote'].find(existsSync);
 const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
@@ -67,40 +67,10 @@ async function measure(cmdline, log, env = process.env) {
 
 const med = (rows) => Object.fromEntries(Object.keys(rows[0]).map((k) => [k, median(rows.map((r) => r[k]))]));
 
-/** 20,000 journal entries over the last 10 minutes, as kubelite and k8s-dqlite log them; 1 in 200 a lock error. */
-async function journal(dir) {
-  mkdirSync(dir, { recursive: true });
-  const child = spawn(JOURNAL_REMOTE, [`--output=${join(dir, 'remote.journal')}`, '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
-  const now = Date.now();
-  let text = '';
-  for (let i = 0; i < 20_000; i++) {
-    const t = now - 600_000 + Math.floor((i / 20_000) * 600_000);
-    const d = new Date(t).toISOString();
-    const [unit, ident, msg] =
-      i % 200 === 0
-        ? [
-            'snap.microk8s.daemon-k8s-dqlite.service',
-            'microk8s.daemon-k8s-dqlite',
-            `time="${d.slice(0, 19)}Z" level=error msg="error in txn: exec (try: 3): database is locked"`,
-          ]
-        : [
-            'snap.microk8s.daemon-kubelite.service',
-            'microk8s.daemon-kubelite',
-            `I1128 ${d.slice(11, 23)}000 2348286 replica_set.go:676] "Finished syncing" kind="ReplicaSet"`,
-          ];
-    const stamps = `__REALTIME_TIMESTAMP=${t * 1000 + (i % 1000)}\n__MONOTONIC_TIMESTAMP=${t * 1000}\n`;
-    const who = `_BOOT_ID=3f9d2c4e8a1b4f6d9e0c7b5a2d4f6e8a\n_HOSTNAME=k8s01\nPRIORITY=6\nSYSLOG_IDENTIFIER=${ident}\n_PID=739\n`;
-    text += `${stamps}${who}_SYSTEMD_UNIT=${unit}\nMESSAGE=${msg}\n\n`;
-  }
-  child.stdin.end(text);
-  await new Promise((done) => child.on('close', done));
-  return dir;
-}
-
 export async function benchShared() {
   const work = mkdtempSync(join(tmpdir(), 'mk8s-shared-bench-'));
   const log = join(work, 'requests.log');
-  const journalDir = await journal(join(work, 'journal'));
+  const journalDir = await benchJournal(join(work, 'journal'), 'k8s01');
   // A control-plane node's $SNAP_DATA as `all` looks at it (its lock directory), so the gate runs too.
   const snap = join(work, 'snap');
   mkdirSync(join(snap, 'var', 'lock'), { recursive: true });
