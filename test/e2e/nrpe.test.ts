@@ -134,6 +134,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
   let port: number;
   let rendered: { name: string; argv: string[] }[];
   let here: HealthyNode;
+  let renewing: NodeJS.Timeout | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-nrpe-'));
   const cache = join(dir, 'cache');
   const answers = join(cache, 'microk8s-checks', 'cycle', 'results');
@@ -177,13 +178,20 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       }),
     );
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }), node({ name: 'node2', ip: '10.0.0.12' }));
-    c.api.add(
-      'leases',
-      lease('kube-controller-manager', 'node1'),
-      lease('kube-scheduler', 'node2'),
-      nodeLease('node1'),
-      nodeLease('node2'),
-    );
+    // Renewed every 5 s as live controllers and kubelets do: on a loaded machine this file runs
+    // past a lease's 60 s, and a lease gone stale between two runs is a different cluster.
+    const renew = () => {
+      c.api.clear('leases');
+      c.api.add(
+        'leases',
+        lease('kube-controller-manager', 'node1'),
+        lease('kube-scheduler', 'node2'),
+        nodeLease('node1'),
+        nodeLease('node2'),
+      );
+    };
+    renew();
+    renewing = setInterval(renew, 5000);
     chmodSync(c.dir, 0o755);
 
     // Not a MicroK8s node: systemd and the dqlite CLI are stand-ins (test/helpers/standins.ts).
@@ -245,6 +253,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
   }, 120_000);
 
   afterAll(async () => {
+    clearInterval(renewing);
     here?.close();
     nrpe?.kill();
     await c?.close();
