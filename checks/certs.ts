@@ -3,7 +3,6 @@
 // reads every certificate of the node (the files MicroK8s keeps, and dqlite's cluster.crt in the
 // backend, whose expiry stops replication), the one each API server really serves, and the
 // kubeconfig's client certificate, and says how many days the soonest has left.
-import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { kubeOptions, serverOptions, serverUrls, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
@@ -12,18 +11,11 @@ import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import {
-  CertError,
-  certFilesIn,
-  type Cert,
-  clusterCertIn,
-  MICROK8S_CERT_DIR,
-  parseCerts,
-  readCertFile,
-  servedCert,
-} from '../lib/sources/certs.ts';
-import { BACKEND_IN_SNAP_DATA, backendFiles, DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
-import { isWorker, LOCKS, type NodeLocks, readLocks, runsDqlite, SNAP_DATA } from '../lib/sources/snap-locks.ts';
+import { remedy } from '../lib/refresh-certs.ts';
+import { certFilesIn, type Cert, kubeconfigUserCerts, MICROK8S_CERT_DIR, readCertFile, servedCert } from '../lib/sources/certs.ts';
+import { backendCerts } from '../lib/sources/dqlite-cert.ts';
+import { BACKEND_IN_SNAP_DATA, DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
+import { SNAP_DATA } from '../lib/sources/snap-locks.ts';
 import type { LoadedConfig } from '../lib/sources/kube/config.ts';
 import { KubeSetup } from '../lib/sources/kube/setup.ts';
 import { isoSeconds, plural } from '../lib/text.ts';
@@ -51,55 +43,6 @@ export const defaults = { warning: '30:', critical: '7:' };
 export const defaultLimits = thresholdsOf(defaults);
 
 const DAY = 86_400_000;
-
-// What `microk8s refresh-certs` really does (MicroK8s' scripts/wrappers/refresh_certs.py and
-// actions/common/utils.sh): --cert takes ca.crt, server.crt and front-proxy-client.crt only.
-// --cert ca.crt deletes ca.crt and csr.conf and runs produce_certs: a new CA (same key), which
-// makes server.crt and front-proxy-client.crt anew, and front-proxy-ca.crt only if it is missing;
-// with x509 client auth it also reissues the component certificates and kubeconfigs. dqlite's
-// backend/cluster.crt is made once by init_cluster and copied to each joining node: nothing renews it.
-const CA_REISSUE = 'sudo microk8s refresh-certs --cert ca.crt (a new CA: every other node must then leave and re-join)';
-const COMPONENT_CERTS = new Set([
-  'kubelet.crt',
-  'client.crt',
-  'proxy.crt',
-  'scheduler.crt',
-  'controller.crt',
-  'apiserver-kubelet-client.crt',
-]);
-
-/** What renews a certificate, as MicroK8s names them, and what else that renews. */
-export function remedy(where: string): string {
-  if (where.startsWith('served by ')) return "it is that node's server.crt: sudo microk8s refresh-certs --cert server.crt on it";
-  if (where.startsWith('kubeconfig user ')) return 'issue a new client certificate for this kubeconfig user (or use its token)';
-  const name = basename(where);
-  if (COMPONENT_CERTS.has(name)) return `refresh-certs has no --cert for ${name}: ${CA_REISSUE} reissues it with the others it signs`;
-  switch (name) {
-    case 'ca.crt':
-      return (
-        `${CA_REISSUE}, which also renews server.crt, front-proxy-client.crt and the component ` +
-        `client certificates, not front-proxy-ca.crt`
-      );
-    case 'front-proxy-ca.crt':
-      return (
-        `refresh-certs makes it only when it is missing: move it aside (sudo mv ${where} ` +
-        `${where}.old), then ${CA_REISSUE}. --cert front-proxy-client.crt signs with the old one`
-      );
-    case 'server.crt':
-      return 'sudo microk8s refresh-certs --cert server.crt (the same CA, restarts kubelite and cluster-agent)';
-    case 'front-proxy-client.crt':
-      return 'sudo microk8s refresh-certs --cert front-proxy-client.crt (signed by front-proxy-ca.crt, restarts kubelite)';
-    case 'cluster.crt':
-      return (
-        'refresh-certs does not renew it: every control-plane node shares this dqlite certificate ' +
-        'and its key (a joining node copies them), so a new pair is made once, put in the backend ' +
-        'of every control-plane node and k8s-dqlite restarted on all of them. dqlite replication ' +
-        'stops when it expires'
-      );
-    default:
-      return 'renew it where it was issued';
-  }
-}
 
 /** A perfdata label for a certificate: the file's name, or the server it was served by. */
 function labelOf(where: string): string {
@@ -174,10 +117,7 @@ export async function gather(args: Args, deadline: Deadline, setup = new KubeSet
     unreadable.push({ where: 'kubeconfig', why: reasonOf(err) });
   }
   const user = loaded?.kc.getCurrentUser();
-  if (user?.certData)
-    read(`kubeconfig user ${user.name}`, () => parseCerts(Buffer.from(user.certData!, 'base64'), `kubeconfig user ${user.name}`));
-  else if (user?.certFile)
-    read(`kubeconfig user ${user.name}`, () => readCertFile(user.certFile!).map((c) => ({ ...c, where: `kubeconfig user ${user.name}` })));
+  if (user) read(`kubeconfig user ${user.name}`, () => kubeconfigUserCerts(user));
   const servers = [...(loaded ? [loaded.server] : []), ...serverUrls(args)];
   deadline.activity = `reading the certificates of ${plural(servers.length, 'API server')}`;
   const served = await fanOut(servers, deadline, (s, part) => {
@@ -189,47 +129,6 @@ export async function gather(args: Args, deadline: Deadline, setup = new KubeSet
     else unreadable.push({ where: `served by ${new URL(r.target).host}`, why: reasonOf(r.error) });
   }
   return { now: Date.now(), certs, unreadable, notes };
-}
-
-/**
- * dqlite's cluster.crt. A directory given with --backend-dir is judged, and must be there. The
- * default one is judged where the node runs dqlite: a worker (its lock files say no-k8s-dqlite)
- * runs none of its own, so a cluster.crt left from before it joined is in use nowhere; a node
- * with no backend at all is no finding either. Both are said in the long output. Lock files that
- * cannot be read leave the certificate judged: an alarm for an unused one is the safer mistake.
- */
-function backendCerts(backend: string, given: boolean, snapData: string, notes: string[]): Cert[] {
-  if (!given) {
-    const locks = nodeLocks(snapData);
-    if (locks && !runsDqlite(locks)) {
-      const why = `${LOCKS.noDqlite}: ${isWorker(locks) ? 'a worker' : 'external datastore'}`;
-      notes.push(
-        `${join(backend, 'cluster.crt')} not judged: this node runs no dqlite of its own (${why}), so its cluster.crt is in use nowhere`,
-      );
-      return [];
-    }
-  }
-  // A dqlite without TLS (dqlite-demo, a test cluster) keeps neither half of the pair: nothing of
-  // it can expire. The CLI's rule (lib/sources/dqlite.ts, planCli); one half alone stays UNKNOWN.
-  const f = backendFiles(backend);
-  if (existsSync(f.clusterYaml) && !existsSync(f.crt) && !existsSync(f.key)) {
-    notes.push(`dqlite without TLS: no cluster.crt or cluster.key in ${backend}, no dqlite certificate to judge`);
-    return [];
-  }
-  const found = clusterCertIn(backend);
-  if (found) return found;
-  if (given) throw new CertError(`no dqlite backend directory ${backend}`, { fix: 'check --backend-dir' });
-  notes.push(`no dqlite backend at ${backend} (a worker node runs no dqlite): cluster.crt not judged`);
-  return [];
-}
-
-/** The node's lock files, or undefined where they cannot be read (no $SNAP_DATA, no access). */
-function nodeLocks(snapData: string): NodeLocks | undefined {
-  try {
-    return readLocks(snapData);
-  } catch {
-    return undefined;
-  }
 }
 
 export const check: CheckDefinition<Args> = {

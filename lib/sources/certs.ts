@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { User } from '@kubernetes/client-node';
 import { ReasonedError } from '../errors.ts';
 import { FileError, readSmallFile } from '../files.ts';
 
@@ -49,6 +50,13 @@ const oneLine = (dn: string) => dn.split('\n').filter(Boolean).join(', ');
 /** A certificate file, read bounded (a certificate is a few KiB). */
 export function readCertFile(path: string): Cert[] {
   return parseCerts(readSmallFile(path, 'certificate', 1024 * 1024), path);
+}
+
+/** The client certificate a kubeconfig user carries, inline or as a file; a token user has none. */
+export function kubeconfigUserCerts(user: User): Cert[] {
+  const where = `kubeconfig user ${user.name}`;
+  if (user.certData) return parseCerts(Buffer.from(user.certData, 'base64'), where);
+  return user.certFile ? readCertFile(user.certFile).map((c) => ({ ...c, where })) : [];
 }
 
 /** The *.crt files of a directory (MicroK8s keeps its certificates and keys side by side; keys are never read). */

@@ -2,6 +2,7 @@
 // asserted is what a user sees, the state, the first line's summary and the perfdata.
 import { describe, expect, it } from 'vitest';
 import * as certs from '../../../checks/certs.ts';
+import { remedy } from '../../../lib/refresh-certs.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { NOW, r, perf } from './helpers.ts';
 import { pattern } from '../../helpers/pattern.ts';
@@ -49,24 +50,22 @@ describe('certs', () => {
 
   it('names what refresh-certs really renews for each certificate', () => {
     const front = '/var/snap/microk8s/current/certs/front-proxy-ca.crt';
-    expect(certs.remedy(front)).toBe(
+    expect(remedy(front)).toBe(
       `refresh-certs makes it only when it is missing: move it aside (sudo mv ${front} ` +
         `${front}.old), then sudo microk8s refresh-certs --cert ca.crt (a new CA: every other node ` +
         `must then leave and re-join). --cert front-proxy-client.crt signs with the old one`,
     );
-    expect(certs.remedy('/x/ca.crt')).toMatch(
+    expect(remedy('/x/ca.crt')).toMatch(
       pattern(
         /--cert ca\.crt .*which also renews server\.crt, front-proxy-client\.crt and the /,
         /component client certificates, not front-proxy-ca\.crt$/,
       ),
     );
-    expect(certs.remedy('/x/front-proxy-client.crt')).toMatch(/--cert front-proxy-client\.crt/);
-    expect(certs.remedy('/x/kubelet.crt')).toMatch(
-      /^refresh-certs has no --cert for kubelet\.crt: sudo microk8s refresh-certs --cert ca\.crt/,
-    );
-    expect(certs.remedy('/var/snap/microk8s/current/var/kubernetes/backend/cluster.crt')).toMatch(
+    expect(remedy('/x/front-proxy-client.crt')).toMatch(/--cert front-proxy-client\.crt/);
+    expect(remedy('/x/kubelet.crt')).toMatch(/^refresh-certs has no --cert for kubelet\.crt: sudo microk8s refresh-certs --cert ca\.crt/);
+    expect(remedy('/var/snap/microk8s/current/var/kubernetes/backend/cluster.crt')).toMatch(
       /^refresh-certs does not renew it: every control-plane node shares this dqlite certificate/,
     );
-    expect(certs.remedy('/etc/ssl/other.crt')).toBe('renew it where it was issued');
+    expect(remedy('/etc/ssl/other.crt')).toBe('renew it where it was issued');
   });
 });
