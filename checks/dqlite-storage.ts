@@ -11,29 +11,22 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import {
-  isBackend,
   localBackend,
+  readBackendDir,
   remoteBackend,
   snapshotsOf,
   type BackendAccess,
   type BackendFile,
   type FsUsage,
-  type Snapshot,
 } from '../lib/sources/backend-dir.ts';
+import { cadenceOf } from '../lib/sources/snapshot-cadence.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { askFreePages } from '../lib/sources/dqlite-sql.ts';
-import {
-  DQLITE_BACKEND,
-  DqliteError,
-  localCliFiles,
-  planCli,
-  remoteCliFiles,
-  type CliFiles,
-  type DqliteCli,
-} from '../lib/sources/dqlite.ts';
+import { DqliteError, localCliFiles, planCli, remoteCliFiles, type CliFiles, type DqliteCli } from '../lib/sources/dqlite.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
+import { SHRINK_DATABASE } from '../lib/runbook.ts';
 import { isoSeconds } from '../lib/text.ts';
 
 interface Args extends SshArgs, DqliteArgs {
@@ -76,21 +69,6 @@ export const defaultLimits: StorageLimits = {
 const MB = 1024 * 1024;
 const round = (n: number) => Math.round(n * 10) / 10;
 const mb = (bytes: number) => round(bytes / MB);
-
-/**
- * How often raft snapshots now: the gap between the two newest snapshots' mtimes (raft keeps two,
- * so two files are all the history there is). Frequent only while it goes on: a burst whose
- * newest snapshot is older than the limit has stopped.
- */
-function cadenceOf(snapshots: Snapshot[], now: number, limitSeconds: number) {
-  const [newest, previous] = snapshots;
-  if (!newest || !previous) return { seconds: NaN, frequent: false };
-  const seconds = (newest.mtime - previous.mtime) / 1000;
-  // mtimes that contradict the index order (a copied or touched file) time nothing.
-  if (!(seconds > 0)) return { seconds: NaN, frequent: false, contradicts: `${newest.name} is not newer on disk than ${previous.name}` };
-  const going = now - newest.mtime < limitSeconds * 1000;
-  return { seconds, frequent: seconds < limitSeconds && going, stopped: seconds < limitSeconds && !going };
-}
 
 export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const v = new Verdict(check.name);
@@ -154,13 +132,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     v.detail(`the last snapshots came ${every}, but none for ${formatDuration((f.now - newest!.mtime) / 1000)}: not frequent now`);
   for (const i of ignored) v.detail(`ignored ${i.name}: ${i.why}`);
   if (v.state === State.WARNING || v.state === State.CRITICAL) {
-    v.detail(
-      'A bloated database shrinks only by a rebuild: export, a fresh datastore, restore (a ' +
-        'planned outage); restoring into the existing datastore shrinks nothing.',
-      'Meanwhile cut write churn: finished Jobs (check_stale_jobs), old events; free disk space ' +
-        'under the backend before dqlite fails on it.',
-      'This check deletes nothing.',
-    );
+    v.detail(...SHRINK_DATABASE, 'This check deletes nothing.');
   }
   const size = newest ? `newest snapshot ${mb(newest.size)} MB` : 'no snapshot yet';
   const pace = Number.isFinite(cadence.seconds)
@@ -182,11 +154,7 @@ export async function gather(
 ): Promise<StorageFacts> {
   const backend = args['backend-dir'];
   deadline.activity = `reading ${backend}`;
-  const [files, fs] = await Promise.all([access.list(backend), access.usage(backend)]);
-  if (!isBackend(files))
-    throw new DqliteError(`${backend} is not a dqlite backend: it holds no cluster.yaml or info.yaml`, {
-      fix: `check --backend-dir (MicroK8s: ${DQLITE_BACKEND}, on a node that runs k8s-dqlite)`,
-    });
+  const { files, fs } = await readBackendDir(access, backend);
   if (!args.freelist) return { backend, files, fs, now: Date.now() };
   const cli = dqliteCli(args);
   const plan = planCli(cli, await cliFiles(cli));

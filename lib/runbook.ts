@@ -54,3 +54,11 @@ export const FROZEN_WATCH_CACHE = [
   }),
   "Restarting kubelite alone rebuilds a cache that freezes again while kine's feed is broken. This check changes nothing.",
 ];
+
+/** "Rebuild the datastore": what shrinks a bloated dqlite database, and what to do meanwhile. */
+export const SHRINK_DATABASE = [
+  'A bloated database shrinks only by a rebuild: export, a fresh datastore, restore (a ' +
+    'planned outage); restoring into the existing datastore shrinks nothing.',
+  'Meanwhile cut write churn: finished Jobs (check_stale_jobs), old events; free disk space ' +
+    'under the backend before dqlite fails on it.',
+];

@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandRunner } from './command.ts';
-import { DqliteError } from './dqlite.ts';
+import { DQLITE_BACKEND, DqliteError } from './dqlite.ts';
 
 /** A file of the backend directory: name, size in bytes, modification time (ms since the epoch). */
 export interface BackendFile {
@@ -165,4 +165,17 @@ export function snapshotsOf(files: BackendFile[]): { snapshots: Snapshot[]; igno
   }
   snapshots.sort((a, b) => b.index - a.index || b.term - a.term || b.mtime - a.mtime);
   return { snapshots, ignored };
+}
+
+/**
+ * A backend directory's files and the filesystem under it, refusing a directory that is no
+ * backend (a mistyped --backend-dir would otherwise read as a young datastore).
+ */
+export async function readBackendDir(access: BackendAccess, backend: string): Promise<{ files: BackendFile[]; fs: FsUsage }> {
+  const [files, fs] = await Promise.all([access.list(backend), access.usage(backend)]);
+  if (!isBackend(files))
+    throw new DqliteError(`${backend} is not a dqlite backend: it holds no cluster.yaml or info.yaml`, {
+      fix: `check --backend-dir (MicroK8s: ${DQLITE_BACKEND}, on a node that runs k8s-dqlite)`,
+    });
+  return { files, fs };
 }
