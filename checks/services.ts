@@ -13,7 +13,8 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { type History, kept, rateOf, type Sample } from '../lib/restart-history.ts';
-import { type KeptHistories, readHistories } from '../lib/restart-history-file.ts';
+import { historiesFor, type Memory } from '../lib/restart-history-file.ts';
+import { DQLITE_CRASHLOOP } from '../lib/runbook.ts';
 import { displayName, SNAP_DATA, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
 import type { UnitState } from '../lib/sources/systemd.ts';
 import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
@@ -34,13 +35,6 @@ export const defaults = { warning: '3', critical: '10', minUptime: '2m', window:
 
 /** What systemd said of one host's units, with the samples kept from earlier runs there (none: no rate yet). */
 export type ServiceFacts = UnitFacts & { memory?: Memory };
-
-/** The samples kept from earlier runs for one host, or why there are none. */
-export interface Memory {
-  history?: History;
-  /** Why earlier samples cannot be used (a damaged or unreadable state file). */
-  problem?: string;
-}
 
 /** -w/-c on restarts per hour, and the durations in ms. */
 export interface Limits extends Thresholds {
@@ -138,13 +132,7 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
       dqlite.load !== 'not-found' &&
       ((rates.get(dqlite.id)?.restarts ?? 0) > 0 || dqlite.restarts > 0 || dqlite.active !== 'active')
     ) {
-      v.detail(
-        'k8s-dqlite restarting: check the dqlite membership and quorum (check_dqlite), the free ' +
-          'space under the backend (df /var/snap/microk8s/current/var/kubernetes/backend),',
-        '  and the backend files (cluster.yaml, info.yaml, cluster.crt/key readable, no ' +
-          'half-written segment); its journal says why it exits.',
-        'Never restart kubelite on other nodes while k8s-dqlite crash-loops: one more node down loses quorum.',
-      );
+      v.detail(...DQLITE_CRASHLOOP);
     } else v.detail("See the unit's journal (journalctl -u <unit> -n 50) for why it exits.");
   }
   const instead = { problems: 'instead' } as const;
@@ -214,20 +202,19 @@ export const check: CheckDefinition<Args> = {
     const choice: UnitChoice = args.unit?.length ? args.unit : { snapData: args['snap-data'] };
     const results = await readUnitHosts(args, choice, deadline);
     const file = stateFileOf(args);
-    const before = readHistories(file);
-    const after: KeptHistories = { version: 1, hosts: { ...before.hosts } };
+    const histories = historiesFor(file);
     const outcome = judgeEach(
       check.name,
       results.map((r) => resultOf(r.host ?? '', r.facts, r.error)),
       (facts, key) => {
-        const memory: Memory = { history: before.problem ? undefined : before.hosts[key], problem: before.problem };
-        after.hosts[key] = nextHistory(facts, memory, limits.windowMs);
+        const memory = histories.memoryOf(key);
+        histories.keep(key, nextHistory(facts, memory, limits.windowMs));
         return evaluate({ ...facts, memory }, limits);
       },
       !args.host?.length,
     );
     try {
-      keepState(file, after);
+      keepState(file, histories.after);
     } catch (err) {
       outcome.details.push(`cannot keep samples in ${file} (${(err as Error).message}): restarts per hour are not measured next time`);
     }

@@ -25,3 +25,26 @@ export function readHistories(file: string): { hosts: Record<string, History>; p
   }
   return { hosts };
 }
+
+/** The samples kept from earlier runs for one host, or why there are none. */
+export interface Memory {
+  history?: History;
+  /** Why earlier samples cannot be used (a damaged or unreadable state file). */
+  problem?: string;
+}
+
+/**
+ * One run's samples: each host's memory from the file as it was, and the file's next content.
+ * Hosts not read this run keep their samples: a host that is down for a run is not forgotten.
+ */
+export function historiesFor(file: string) {
+  const before = readHistories(file);
+  const after: KeptHistories = { version: 1, hosts: { ...before.hosts } };
+  return {
+    memoryOf: (host: string): Memory => ({ history: before.problem ? undefined : before.hosts[host], problem: before.problem }),
+    keep: (host: string, history: History) => {
+      after.hosts[host] = history;
+    },
+    after,
+  };
+}
