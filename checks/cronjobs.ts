@@ -6,12 +6,11 @@
 import { BatchV1Api, type V1CronJob } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
-import { readSchedule, type Schedule } from '../lib/k8s/cron.ts';
-import { apiTime } from '../lib/k8s/time.ts';
+import { type CronJobFacts, cronJobOf, cronJobRuns } from '../lib/k8s/cronjob.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
-import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { staleLeaderCache } from '../lib/runbook.ts';
@@ -23,23 +22,6 @@ import { isoSeconds, plural } from '../lib/text.ts';
 interface Args extends KubeArgs, NamespaceArgs {
   grace: string;
   'time-zone'?: string;
-}
-
-/** What one CronJob's spec and status say, times in ms since the epoch. */
-export interface CronJobFacts {
-  namespace: string;
-  name: string;
-  schedule: string;
-  timeZone?: string;
-  suspended: boolean;
-  /** spec.concurrencyPolicy: Allow (the default), Forbid or Replace. */
-  concurrencyPolicy?: string;
-  startingDeadlineSeconds?: number;
-  created: number;
-  lastSchedule?: number;
-  lastSuccess?: number;
-  /** Names of its Jobs still running (status.active). */
-  active: string[];
 }
 
 export const defaults = { warning: '0', grace: '3m' };
@@ -58,65 +40,12 @@ export interface CronFacts {
   localZone: string;
 }
 
-export interface CronJudgement {
-  /** Each late CronJob with the first run that did not happen. */
-  late: { job: CronJobFacts; due: number }[];
-  /** Forbid with a Job running: the controller skips its runs and keeps lastScheduleTime, by design. */
-  busy: CronJobFacts[];
-  /** Busy past a run that fell due meanwhile: its Job runs longer than the schedule's period. */
-  overran: { job: CronJobFacts; due: number }[];
-  failed: CronJobFacts[];
-  unreadable: { job: CronJobFacts; why: string }[];
-  /** lastScheduleTime ahead of this host's clock by more than --grace: lateness cannot be judged. */
-  ahead: CronJobFacts[];
-  /** Those not suspended. */
-  judged: number;
-}
-
-export function judge(jobs: CronJobFacts[], now: number, grace: number, localZone: string): CronJudgement {
-  const j: CronJudgement = { late: [], busy: [], overran: [], failed: [], unreadable: [], ahead: [], judged: 0 };
-  for (const job of jobs) {
-    if (job.suspended) continue;
-    j.judged++;
-    let schedule: Schedule;
-    try {
-      schedule = readSchedule(job.schedule, job.timeZone, localZone);
-    } catch (err) {
-      j.unreadable.push({ job, why: reasonOf(err) });
-      continue;
-    }
-    if (job.lastSchedule !== undefined && job.lastSchedule > now + grace * 1000) {
-      j.ahead.push(job);
-      continue;
-    }
-    // The first run due after the last schedule (or, never scheduled, after its creation), as the
-    // controller counts it; missed once that is past the allowance.
-    const due = schedule.next(job.lastSchedule ?? job.created);
-    const missed = due <= now - (grace + (job.startingDeadlineSeconds ?? 0)) * 1000;
-    if (job.concurrencyPolicy === 'Forbid' && job.active.length > 0) {
-      j.busy.push(job);
-      if (missed) j.overran.push({ job, due });
-      continue;
-    }
-    if (missed) j.late.push({ job, due });
-    if (
-      job.active.length === 0 &&
-      job.lastSchedule !== undefined &&
-      now - job.lastSchedule > grace * 1000 &&
-      (job.lastSuccess ?? 0) < job.lastSchedule
-    ) {
-      j.failed.push(job);
-    }
-  }
-  return j;
-}
-
 const ref = (c: CronJobFacts) => `${c.namespace}/${c.name}`;
 const some = (jobs: CronJobFacts[]) => `${jobs.slice(0, 3).map(ref).join(', ')}${jobs.length > 3 ? ', ...' : ''}`;
 const since = (now: number, t: number) => formatDuration(Math.max(1, (now - t) / 1000));
 
 export function evaluate({ jobs, now, localZone }: CronFacts, { graceMs, warning, critical }: Limits): Outcome {
-  const j = judge(jobs, now, graceMs / 1000, localZone);
+  const j = cronJobRuns(jobs, now, graceMs / 1000, localZone);
   const v = new Verdict(check.name);
   v.measure({ label: 'late', value: j.late.length, min: 0, max: j.judged }, new ScalarContext(warning, critical));
   v.measure({ label: 'failed_last', value: j.failed.length, min: 0, max: j.judged });
@@ -161,9 +90,6 @@ export function evaluate({ jobs, now, localZone }: CronFacts, { graceMs, warning
   return v.conclude(`${j.late.length} of ${plural(j.judged, 'CronJob')} late${names}${busy}`);
 }
 
-const meta = (c: Wire<V1CronJob>, field: string, value: string | undefined) =>
-  apiTime(value, `${field} of CronJob ${c.metadata?.namespace}/${c.metadata?.name}`);
-
 /** Every CronJob in scope, as the facts the judgement needs (CronJobs are few; they are kept). */
 export async function gather(cluster: Cluster, deadline: Deadline, only: string[], excluded: string[]): Promise<CronJobFacts[]> {
   const batch = cluster.api(BatchV1Api);
@@ -174,19 +100,7 @@ export async function gather(cluster: Cluster, deadline: Deadline, only: string[
     { resource: 'cronjobs', group: 'batch' },
     byScope(batch.listNamespacedCronJob.bind(batch), batch.listCronJobForAllNamespaces.bind(batch), scopeSelectors({ only, excluded })),
     (c: Wire<V1CronJob>) => {
-      facts.push({
-        namespace: c.metadata?.namespace ?? '',
-        name: c.metadata?.name ?? '',
-        schedule: c.spec?.schedule ?? '',
-        timeZone: c.spec?.timeZone,
-        suspended: Boolean(c.spec?.suspend),
-        concurrencyPolicy: c.spec?.concurrencyPolicy,
-        startingDeadlineSeconds: c.spec?.startingDeadlineSeconds,
-        created: meta(c, 'creationTimestamp', c.metadata?.creationTimestamp) ?? 0,
-        lastSchedule: meta(c, 'status.lastScheduleTime', c.status?.lastScheduleTime),
-        lastSuccess: meta(c, 'status.lastSuccessfulTime', c.status?.lastSuccessfulTime),
-        active: (c.status?.active ?? []).map((a) => a.name ?? '?'),
-      });
+      facts.push(cronJobOf(c));
     },
   );
   return facts;

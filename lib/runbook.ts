@@ -62,3 +62,12 @@ export const SHRINK_DATABASE = [
   'Meanwhile cut write churn: finished Jobs (check_stale_jobs), old events; free disk space ' +
     'under the backend before dqlite fails on it.',
 ];
+
+/** "If k8s-dqlite crash-loops": what to look at before anything else is restarted. */
+export const DQLITE_CRASHLOOP = [
+  'k8s-dqlite restarting: check the dqlite membership and quorum (check_dqlite), the free ' +
+    'space under the backend (df /var/snap/microk8s/current/var/kubernetes/backend),',
+  '  and the backend files (cluster.yaml, info.yaml, cluster.crt/key readable, no ' +
+    'half-written segment); its journal says why it exits.',
+  'Never restart kubelite on other nodes while k8s-dqlite crash-loops: one more node down loses quorum.',
+];

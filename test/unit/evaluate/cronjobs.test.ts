@@ -2,12 +2,13 @@
 // asserted is what a user sees, the state, the first line's summary and the perfdata.
 import { describe, expect, it } from 'vitest';
 import * as cronjobs from '../../../checks/cronjobs.ts';
+import { type CronJobFacts, cronJobRuns } from '../../../lib/k8s/cronjob.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { r, perf } from './helpers.ts';
 
 describe('cronjobs', () => {
   const T = Date.parse('2026-11-28T12:40:30Z');
-  const job = (o: Partial<cronjobs.CronJobFacts>): cronjobs.CronJobFacts => ({
+  const job = (o: Partial<CronJobFacts>): CronJobFacts => ({
     namespace: 'ops',
     name: 'j',
     schedule: '*/5 * * * *',
@@ -18,7 +19,7 @@ describe('cronjobs', () => {
   });
 
   it('late past --grace and startingDeadlineSeconds; never scheduled counts from creation; suspended is skipped', () => {
-    const j = cronjobs.judge(
+    const j = cronJobRuns(
       [
         job({ name: 'late', lastSchedule: T - 2400_000 }),
         job({ name: 'slack', lastSchedule: T - 600_000, startingDeadlineSeconds: 600 }),
@@ -59,11 +60,11 @@ describe('cronjobs', () => {
         '-n ops describe job backup-29406720',
     );
     // Allow (the default) with a Job running is judged as any other.
-    expect(cronjobs.judge([job({ lastSchedule: T - 2400_000, active: ['j-1'] })], T, 180, 'UTC').late).toHaveLength(1);
+    expect(cronJobRuns([job({ lastSchedule: T - 2400_000, active: ['j-1'] })], T, 180, 'UTC').late).toHaveLength(1);
   });
 
   it('reads CRON_TZ=/TZ= prefixes and @every as Kubernetes does', () => {
-    const j = cronjobs.judge(
+    const j = cronJobRuns(
       [
         // 03:00 in Tokyo is 18:00 UTC the day before: last run 2026-11-27T18:00Z, next tomorrow.
         job({ name: 'tokyo', schedule: 'CRON_TZ=Asia/Tokyo 0 3 * * *', lastSchedule: Date.parse('2026-11-27T18:00:00Z') }),

@@ -1,0 +1,99 @@
+// What a CronJob's spec and status say, and what the cronjob controller should have done with
+// it by now: which runs fell due and did not happen, which wait by design (Forbid with a Job
+// running), which last Job failed. Checks word and weigh this; the controller's rules live here.
+import type { V1CronJob } from '@kubernetes/client-node';
+import { reasonOf } from '../errors.ts';
+import { readSchedule, type Schedule } from './cron.ts';
+import { apiTime } from './time.ts';
+import type { Wire } from './wire.ts';
+
+/** What one CronJob's spec and status say, times in ms since the epoch. */
+export interface CronJobFacts {
+  namespace: string;
+  name: string;
+  schedule: string;
+  timeZone?: string;
+  suspended: boolean;
+  /** spec.concurrencyPolicy: Allow (the default), Forbid or Replace. */
+  concurrencyPolicy?: string;
+  startingDeadlineSeconds?: number;
+  created: number;
+  lastSchedule?: number;
+  lastSuccess?: number;
+  /** Names of its Jobs still running (status.active). */
+  active: string[];
+}
+
+const meta = (c: Wire<V1CronJob>, field: string, value: string | undefined) =>
+  apiTime(value, `${field} of CronJob ${c.metadata?.namespace}/${c.metadata?.name}`);
+
+/** One CronJob as read from the API, times in ms since the epoch. */
+export function cronJobOf(c: Wire<V1CronJob>): CronJobFacts {
+  return {
+    namespace: c.metadata?.namespace ?? '',
+    name: c.metadata?.name ?? '',
+    schedule: c.spec?.schedule ?? '',
+    timeZone: c.spec?.timeZone,
+    suspended: Boolean(c.spec?.suspend),
+    concurrencyPolicy: c.spec?.concurrencyPolicy,
+    startingDeadlineSeconds: c.spec?.startingDeadlineSeconds,
+    created: meta(c, 'creationTimestamp', c.metadata?.creationTimestamp) ?? 0,
+    lastSchedule: meta(c, 'status.lastScheduleTime', c.status?.lastScheduleTime),
+    lastSuccess: meta(c, 'status.lastSuccessfulTime', c.status?.lastSuccessfulTime),
+    active: (c.status?.active ?? []).map((a) => a.name ?? '?'),
+  };
+}
+
+export interface CronJudgement {
+  /** Each late CronJob with the first run that did not happen. */
+  late: { job: CronJobFacts; due: number }[];
+  /** Forbid with a Job running: the controller skips its runs and keeps lastScheduleTime, by design. */
+  busy: CronJobFacts[];
+  /** Busy past a run that fell due meanwhile: its Job runs longer than the schedule's period. */
+  overran: { job: CronJobFacts; due: number }[];
+  failed: CronJobFacts[];
+  unreadable: { job: CronJobFacts; why: string }[];
+  /** lastScheduleTime ahead of this host's clock by more than --grace: lateness cannot be judged. */
+  ahead: CronJobFacts[];
+  /** Those not suspended. */
+  judged: number;
+}
+
+/** Each CronJob measured against its schedule at `now`, allowing `grace` seconds. */
+export function cronJobRuns(jobs: CronJobFacts[], now: number, grace: number, localZone: string): CronJudgement {
+  const j: CronJudgement = { late: [], busy: [], overran: [], failed: [], unreadable: [], ahead: [], judged: 0 };
+  for (const job of jobs) {
+    if (job.suspended) continue;
+    j.judged++;
+    let schedule: Schedule;
+    try {
+      schedule = readSchedule(job.schedule, job.timeZone, localZone);
+    } catch (err) {
+      j.unreadable.push({ job, why: reasonOf(err) });
+      continue;
+    }
+    if (job.lastSchedule !== undefined && job.lastSchedule > now + grace * 1000) {
+      j.ahead.push(job);
+      continue;
+    }
+    // The first run due after the last schedule (or, never scheduled, after its creation), as the
+    // controller counts it; missed once that is past the allowance.
+    const due = schedule.next(job.lastSchedule ?? job.created);
+    const missed = due <= now - (grace + (job.startingDeadlineSeconds ?? 0)) * 1000;
+    if (job.concurrencyPolicy === 'Forbid' && job.active.length > 0) {
+      j.busy.push(job);
+      if (missed) j.overran.push({ job, due });
+      continue;
+    }
+    if (missed) j.late.push({ job, due });
+    if (
+      job.active.length === 0 &&
+      job.lastSchedule !== undefined &&
+      now - job.lastSchedule > grace * 1000 &&
+      (job.lastSuccess ?? 0) < job.lastSchedule
+    ) {
+      j.failed.push(job);
+    }
+  }
+  return j;
+}
