@@ -4,14 +4,15 @@
 // reporting pods that no longer exist. Both are read here; nothing is patched or restarted.
 import { AppsV1Api, type V1DaemonSet, type V1Deployment, type V1Pod, type V1ReplicaSet, type V1StatefulSet } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { generationLag, isLiveReady, progressDeadlineExceeded, specChangedAt } from '../lib/k8s/rollout.ts';
+import { type Phantom, PhantomFinder } from '../lib/k8s/phantoms.ts';
+import { generationLag, progressDeadlineExceeded, specChangedAt } from '../lib/k8s/rollout.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { staleLeaderCache } from '../lib/runbook.ts';
+import { phantomStatusFix, staleLeaderCache } from '../lib/runbook.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
@@ -38,14 +39,6 @@ export interface Lag extends Workload {
   observed: number;
   /** Seconds since the spec changed; undefined when no time says. */
   seconds?: number;
-}
-
-/** A ReplicaSet claiming available pods that no Ready pod of its own backs. */
-export interface Phantom {
-  namespace: string;
-  name: string;
-  owner: string;
-  available: number;
 }
 
 export interface RolloutFacts {
@@ -91,15 +84,7 @@ export function evaluate(f: RolloutFacts, { graceMs, warning, critical }: Limits
   for (const r of recent) v.detail(`within --grace ${lagText(r)}`);
   if (lagging.length) v.detail(...staleLeaderCache('kube-controller-manager'));
   const p = f.phantoms[0];
-  if (p) {
-    v.detail(
-      `Phantom status: patch it, e.g. kubectl -n ${p.namespace} patch rs ${p.name} ` +
-        `--subresource=status --type=merge -p '{"status":{"replicas":0,"readyReplicas":0,` +
-        `"availableReplicas":0}}'`,
-      `  if observedGeneration still does not advance: kubectl -n ${p.namespace} rollout restart deployment ${p.owner || '<name>'}`,
-      "  (if ArgoCD selfHeal reverts the restart annotation, restart the kcm leader's kubelite instead).",
-    );
-  }
+  if (p) v.detail(...phantomStatusFix(p.namespace, p.name, p.owner));
   const total = [...f.counts.values()].reduce((n, c) => n + c, 0);
   const onlyDeployments = f.counts.size === 1 && f.counts.has('deployment');
   const names = lagging.length
@@ -128,10 +113,7 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
     }
     if (kind === 'deployment' && progressDeadlineExceeded(obj as Wire<V1Deployment>)) f.stalled.push(w);
   };
-  // ReplicaSets claiming available pods, and the owners of pods that are really Ready. Only what
-  // a phantom needs is kept of each ReplicaSet, so memory stays small on big clusters.
-  const claims: (Phantom & { uid: string })[] = [];
-  const readyOwners = new Set<string>();
+  const phantoms = new PhantomFinder();
   deadline.activity = `listing workloads from ${cluster.server}`;
   const opts = { namespaces, cluster };
   const workloads = {
@@ -149,28 +131,13 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
         opts,
         { resource: 'replicasets', group: 'apps' },
         byScope(apps.listNamespacedReplicaSet.bind(apps), apps.listReplicaSetForAllNamespaces.bind(apps)),
-        (rs: Wire<V1ReplicaSet>) => {
-          const available = rs.status?.availableReplicas ?? 0;
-          if (available > 0) {
-            const owner = rs.metadata?.ownerReferences?.find((o) => o.controller)?.name ?? '';
-            claims.push({
-              namespace: rs.metadata?.namespace ?? '',
-              name: rs.metadata?.name ?? '',
-              owner,
-              available,
-              uid: rs.metadata?.uid ?? '',
-            });
-          }
-        },
+        (rs: Wire<V1ReplicaSet>) => phantoms.replicaSet(rs),
       ),
-      listPods(cluster, { namespaces, fieldSelector: 'status.phase=Running' }, (pod: Wire<V1Pod>) => {
-        if (!isLiveReady(pod)) return;
-        for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.controller) readyOwners.add(owner.uid);
-      }),
+      listPods(cluster, { namespaces, fieldSelector: 'status.phase=Running' }, (pod: Wire<V1Pod>) => phantoms.pod(pod)),
     );
   }
   await Promise.all(lists);
-  f.phantoms = claims.filter((c) => !readyOwners.has(c.uid)).map(({ uid: _, ...p }) => p);
+  f.phantoms = phantoms.phantoms();
   return f;
 }
 

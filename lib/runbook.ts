@@ -71,3 +71,14 @@ export const DQLITE_CRASHLOOP = [
     'half-written segment); its journal says why it exits.',
   'Never restart kubelite on other nodes while k8s-dqlite crash-loops: one more node down loses quorum.',
 ];
+
+/** "If a Deployment is stuck (phantom RS status)": clear the stale status, then restart the rollout. */
+export function phantomStatusFix(namespace: string, replicaSet: string, deployment: string): string[] {
+  return [
+    `Phantom status: patch it, e.g. kubectl -n ${namespace} patch rs ${replicaSet} ` +
+      `--subresource=status --type=merge -p '{"status":{"replicas":0,"readyReplicas":0,` +
+      `"availableReplicas":0}}'`,
+    `  if observedGeneration still does not advance: kubectl -n ${namespace} rollout restart deployment ${deployment || '<name>'}`,
+    "  (if ArgoCD selfHeal reverts the restart annotation, restart the kcm leader's kubelite instead).",
+  ];
+}

@@ -2,11 +2,12 @@
 // asserted is what a user sees, the state, the first line's summary and the perfdata.
 import { describe, expect, it } from 'vitest';
 import * as rollout from '../../../checks/observed-generation.ts';
+import type { Phantom } from '../../../lib/k8s/phantoms.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { r } from './helpers.ts';
 
 describe('observed-generation', () => {
-  const facts = (lags: rollout.Lag[], phantoms: rollout.Phantom[] = []): rollout.RolloutFacts => ({
+  const facts = (lags: rollout.Lag[], phantoms: Phantom[] = []): rollout.RolloutFacts => ({
     counts: new Map([['deployment', 5]]),
     lags,
     stalled: [],
