@@ -17,6 +17,7 @@ import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { backendFiles, isLoopback, localNode, type Member, type NodeAccess, remoteNode } from '../lib/sources/dqlite-cluster.ts';
 import { askCluster, type ClusterView, type Leader, readStore } from '../lib/sources/dqlite-view.ts';
+import { QUORUM_AT_RISK, REMOVE_STALE_MEMBER } from '../lib/runbook.ts';
 import { plural } from '../lib/text.ts';
 import type { Logger } from '../lib/logger.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
@@ -114,22 +115,8 @@ export function evaluate(f: DqliteFacts, { warning, critical }: Thresholds): Out
   v.detail(`members from ${f.from}${f.duplicates ? ` (${plural(f.duplicates, 'repeated row')} counted once)` : ''}`, ...f.notes);
   if (f.staleProblem?.failed) v.find(State.UNKNOWN, `cannot judge stale members: ${f.staleProblem.why}`);
   else if (f.staleProblem) v.detail(`stale members not judged: ${f.staleProblem.why}`);
-  if (stale?.length) {
-    v.detail(
-      'Stale members: confirm the node is really gone (kubectl get nodes, microk8s status on ' +
-        'it), then remove it: microk8s remove-node <name> --force,',
-      '  or for a member no node is left for: /snap/microk8s/current/bin/dqlite -s ' +
-        'file://<backend>/cluster.yaml -c <backend>/cluster.crt -k <backend>/cluster.key k8s ' +
-        '".remove <address>". This check removes nothing.',
-    );
-  }
-  if (v.state === State.CRITICAL || v.state === State.WARNING) {
-    v.detail(
-      'Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more ' +
-        'node down stops every write. Bring the unreachable voter back first (check_services, its ' +
-        'journal, its disk).',
-    );
-  }
+  if (stale?.length) v.detail(...REMOVE_STALE_MEMBER);
+  if (v.state === State.CRITICAL || v.state === State.WARNING) v.detail(QUORUM_AT_RISK);
   const leaderText =
     leaderAddress !== undefined ? `leader ${leaderAddress}` : leader.kind === 'not-asked' ? 'leader not asked' : 'leader unknown';
   const head = `${plural(voters.length, 'voter')}, ${leaderText}, ${unreachable.length} unreachable`;

@@ -82,3 +82,18 @@ export function phantomStatusFix(namespace: string, replicaSet: string, deployme
     "  (if ArgoCD selfHeal reverts the restart annotation, restart the kcm leader's kubelite instead).",
   ];
 }
+
+/** Removing a dqlite member whose node is gone: confirm first, then the MicroK8s way, else the CLI's. */
+export const REMOVE_STALE_MEMBER = [
+  'Stale members: confirm the node is really gone (kubectl get nodes, microk8s status on ' +
+    'it), then remove it: microk8s remove-node <name> --force,',
+  '  or for a member no node is left for: /snap/microk8s/current/bin/dqlite -s ' +
+    'file://<backend>/cluster.yaml -c <backend>/cluster.crt -k <backend>/cluster.key k8s ' +
+    '".remove <address>". This check removes nothing.',
+];
+
+/** While dqlite's quorum is at risk, no restart elsewhere: the voter comes back first. */
+export const QUORUM_AT_RISK =
+  'Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more ' +
+  'node down stops every write. Bring the unreachable voter back first (check_services, its ' +
+  'journal, its disk).';
