@@ -8,9 +8,10 @@ import { holderNode, LEADER_LEASES, leaseLife } from '../lib/k8s/leases.ts';
 import { nodeAt } from '../lib/k8s/nodes.ts';
 import { isReady } from '../lib/k8s/ready.ts';
 import type { LogLine } from '../lib/sources/logline.ts';
+import { isKubeliteStart, KUBELITE_START_GREP } from '../lib/logs/kubelite-start.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
 import { nodeName } from '../lib/names.ts';
-import { restartSequence } from '../lib/runbook.ts';
+import { gatedRestart, NON_LEADER_FIRST, NOT_NOW } from '../lib/runbook.ts';
 import { dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { logOptions, windowOver, type LogArgs } from '../lib/options/log.ts';
@@ -57,7 +58,6 @@ export interface PreflightFacts {
 
 export const defaults = { critical: '0', settle: '10m' };
 
-const STARTS = /^Starting kubelite$|^Started Service for snap application microk8s\.daemon-kubelite\.?$/;
 /** dqlite-lock and kine-retries are judged over the last 5 minutes, as they are run by default. */
 const GATE_WINDOW = 300;
 
@@ -137,15 +137,11 @@ export function evaluate(f: PreflightFacts, { critical, settleMs }: Limits): Out
   // Not judged, and said: a worker's k8s-dqlite (inactive by design), one held back by a lock file.
   for (const u of f.units) for (const l of u.facts?.leftOut ?? []) v.detail(`${u.host ? `${u.host}: ` : ''}k8s-dqlite left out: ${l.why}`);
   if (blocking.length) {
-    v.detail('Do not restart now: let the cluster absorb the write backlog, fix the above, then ask again.');
+    v.detail(NOT_NOW);
     return v.outcome(`NO-GO for ${node}: ${blocking[0]}${blocking.length > 1 ? ` (+${blocking.length - 1} more)` : ''}`);
   }
-  if (v.findings.length) v.detail('Restart a non-leader node first where possible; leadership moves when this node restarts.');
-  v.detail(
-    `Sequence (serial: 1, one node at a time):`,
-    ...restartSequence(node, { dqliteFirst: false }),
-    '  wait until observedGeneration matches generation (check_observed_generation OK) and this check is OK again before the next node.',
-  );
+  if (v.findings.length) v.detail(NON_LEADER_FIRST);
+  v.detail(...gatedRestart(node));
   return v.conclude(`GO with care for ${node}`, { problems: 'named', whenClear: `GO: kubelite on ${node} may be restarted` });
 }
 
@@ -165,10 +161,10 @@ export async function gather(args: Args, ctx: ScanContext, settleMs: number): Pr
   const win = windowOver(Math.max(settleMs / 1000, GATE_WINDOW), args.unit);
   const gateSince = win.now - GATE_WINDOW * 1000;
   const counter = {
-    grep: `${lock.LOCKED}|${kine.KINE_GREP}|starting kubelite|started service for snap application microk8s.daemon-kubelite`,
+    grep: `${lock.LOCKED}|${kine.KINE_GREP}|${KUBELITE_START_GREP}`,
     fresh: (): Tally => ({ lock: lock.fresh(), kine: kine.fresh(), lastStart: 0 }),
     count: (t: Tally, line: LogLine) => {
-      if (STARTS.test(line.message.trim())) t.lastStart = Math.max(t.lastStart, line.time ?? win.now);
+      if (isKubeliteStart(line.message)) t.lastStart = Math.max(t.lastStart, line.time ?? win.now);
       if (line.time !== undefined && line.time < gateSince) return;
       lock.count(t.lock, line, win);
       kine.count(t.kine, line, kine.defaults.budget);

@@ -97,3 +97,18 @@ export const QUORUM_AT_RISK =
   'Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more ' +
   'node down stops every write. Bring the unreachable voter back first (check_services, its ' +
   'journal, its disk).';
+
+/** The gate's NO-GO: what to do instead of restarting. */
+export const NOT_NOW = 'Do not restart now: let the cluster absorb the write backlog, fix the above, then ask again.';
+
+/** "Restart a non-leader first": said where the node asked for leads something. */
+export const NON_LEADER_FIRST = 'Restart a non-leader node first where possible; leadership moves when this node restarts.';
+
+/** The gate's GO: one node's kubelite restart, then what must be OK before the next node. */
+export function gatedRestart(node: string): string[] {
+  return [
+    `Sequence (serial: 1, one node at a time):`,
+    ...restartSequence(node, { dqliteFirst: false }),
+    '  wait until observedGeneration matches generation (check_observed_generation OK) and this check is OK again before the next node.',
+  ];
+}
