@@ -12,11 +12,10 @@ import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { type History, kept, rateOf, type Sample } from '../lib/restart-history.ts';
+import { nextHistory, rateOf } from '../lib/restart-history.ts';
 import { historiesFor, type Memory } from '../lib/restart-history-file.ts';
 import { DQLITE_CRASHLOOP } from '../lib/runbook.ts';
 import { displayName, SNAP_DATA, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
-import type { UnitState } from '../lib/sources/systemd.ts';
 import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
 import { scopedStateFile, writeState } from '../lib/state-file.ts';
 import { plural, shorten } from '../lib/text.ts';
@@ -51,22 +50,13 @@ export const defaultLimits: Limits = {
   windowMs: parseDuration(defaults.window, '--window') * 1000,
 };
 
-export const sampleOf = (f: ServiceFacts, u: UnitState): Sample => [f.at, u.restarts, u.startedUs];
-
-/** Each found unit's samples after this reading: what the next run starts from. */
-export function nextHistory(f: ServiceFacts, memory: Memory, windowMs: number): History {
-  return Object.fromEntries(
-    f.units.filter((u) => u.load !== 'not-found').map((u) => [u.id, kept(memory.history?.[u.id] ?? [], sampleOf(f, u), windowMs)]),
-  );
-}
-
 const perHour = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
 export function evaluate(f: ServiceFacts, j: Limits): Outcome {
   const v = new Verdict(check.name);
   const memory = f.memory ?? {};
   const found = f.units.filter((u) => u.load !== 'not-found');
-  const history = nextHistory(f, memory, j.windowMs);
+  const history = nextHistory(f, memory.history, j.windowMs);
   const rates = new Map(found.map((u) => [u.id, rateOf(history[u.id]!)]));
   const measured = [...rates.values()].filter((r) => r !== undefined);
   const rateContext = new ScalarContext(j.warning, j.critical);
@@ -208,7 +198,7 @@ export const check: CheckDefinition<Args> = {
       results.map((r) => resultOf(r.host ?? '', r.facts, r.error)),
       (facts, key) => {
         const memory = histories.memoryOf(key);
-        histories.keep(key, nextHistory(facts, memory, limits.windowMs));
+        histories.keep(key, nextHistory(facts, memory.history, limits.windowMs));
         return evaluate({ ...facts, memory }, limits);
       },
       !args.host?.length,

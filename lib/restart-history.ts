@@ -6,6 +6,8 @@
 // while the count did not grow (apiserver-kicker restarts kubelite with snapctl, which resets
 // NRestarts) is one restart.
 
+import type { UnitFacts } from './sources/units.ts';
+
 /** One observation of a unit: wall-clock ms, NRestarts, and ExecMainStartTimestampMonotonic (0: none). */
 export type Sample = [at: number, restarts: number, startedUs: number];
 
@@ -28,6 +30,12 @@ export function growth(a: Sample, b: Sample): number {
   const counted = counterGrowth(a[1], b[1]);
   const startedAnew = a[2] > 0 && b[2] > 0 && a[2] !== b[2];
   return Math.max(counted, startedAnew ? 1 : 0);
+}
+
+/** Each found unit's samples after a reading (when, NRestarts, main start): what the next run starts from. */
+export function nextHistory(reading: Pick<UnitFacts, 'at' | 'units'>, previous: History | undefined, windowMs: number): History {
+  const found = reading.units.filter((u) => u.load !== 'not-found');
+  return Object.fromEntries(found.map((u) => [u.id, kept(previous?.[u.id] ?? [], [reading.at, u.restarts, u.startedUs], windowMs)]));
 }
 
 /** The samples kept for the next run: those inside the window, or at least the newest older one. */
