@@ -100,3 +100,25 @@ export const deferUndici = deferImports('defer-undici', /^undici$/, '/@kubernete
     `export class ProxyAgent { constructor(...a) { return new (undici().ProxyAgent)(...a); } }`,
   ].join('\n'),
 );
+
+/**
+ * Every yargs() call guesses a version for --version: it lists the working directory and each one
+ * above it until it finds a package.json, and parses that file (the bundle is not under
+ * node_modules, so yargs starts from the working directory). Every parser here sets its own
+ * version, so the guess is never shown, yet `all` makes two parsers per check: 27 directory walks,
+ * 40-50 ms of its CPU in the bench, and far more run from a large directory (/tmp, a home). Its
+ * one other use, pkgConf(), is not called. The stand-in finds nothing: yargs then guesses
+ * 'unknown' without touching the disk.
+ */
+export const noPackageLookup = {
+  name: 'no-package-lookup',
+  setup(build) {
+    build.onResolve({ filter: /^escalade\/sync$/ }, (args) =>
+      args.importer.includes('/node_modules/yargs/') ? { path: args.path, namespace: 'no-package-lookup' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'no-package-lookup' }, () => ({
+      contents: 'export default function findNothing() {\n  return undefined;\n}\n',
+      loader: 'js',
+    }));
+  },
+};

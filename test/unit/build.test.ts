@@ -64,6 +64,13 @@ describe('the build', () => {
         what,
       ).toBe(true);
   });
+
+  it("bundles no package.json lookup for yargs' version guess (escalade): every parser sets its own version", () => {
+    // Were the stand-in (build-plugins.mjs, noPackageLookup) to stop matching, every yargs() call
+    // would list the working directory and each one above it again.
+    expect(Object.keys(meta.inputs).filter((p) => /^node_modules\/escalade\//.test(p))).toEqual([]);
+    expect(Object.keys(meta.inputs).some((p) => p.startsWith('no-package-lookup:'))).toBe(true);
+  });
 });
 
 describe('the registry', () => {
