@@ -12,12 +12,11 @@ import { finish } from '../lib/plugin/exit.ts';
 import {
   bindDashValues,
   cannotTell,
+  checkParser,
   checkTimeout,
   type DeclaredOption,
-  declaredOptions,
   guardProcess,
   outcomeOf,
-  prepare,
   reasonOf,
   VERSION,
   type CheckDefinition,
@@ -47,12 +46,12 @@ interface Run {
 }
 
 /** A check with its command line; a bad option is its own UNKNOWN, not the whole run's. */
-function plan<A>(def: CheckDefinition<A>, argv: string[]): Run {
+function plan<A>(def: CheckDefinition<A>, parse: ReturnType<typeof checkParser<A>>, argv: string[]): Run {
   return {
     def,
     start: async (deadline, log, shared) => {
       try {
-        return await outcomeOf(def, prepare(def, argv), deadline, log, shared);
+        return await outcomeOf(def, parse.prepare(argv), deadline, log, shared);
       } catch (err) {
         return cannotTell(def, reasonOf(err), err instanceof UsageError);
       }
@@ -200,7 +199,9 @@ async function main(): Promise<void> {
         (m) => m.check,
         (err: unknown) => err,
       );
-      return { entry, check, options: check instanceof Error || !check ? [] : declaredOptions(check as CheckDefinition<unknown>) };
+      // One parser per check: its options for `all`'s own list now, its share of the line later.
+      const parse = check instanceof Error || !check ? undefined : checkParser(check as CheckDefinition<unknown>);
+      return { entry, check, parse, options: parse?.options ?? [] };
     }),
   );
   const passed = passedOptions(defs.map((d) => ({ command: d.entry.file, options: d.options })));
@@ -284,11 +285,11 @@ async function main(): Promise<void> {
     ...node(args['snap-data'] ?? SNAP_DATA),
     given,
   };
-  const chosen: { entry: Entry; check: unknown; argv: string[] }[] = [];
+  const chosen: { entry: Entry; check: unknown; parse?: ReturnType<typeof checkParser>; argv: string[] }[] = [];
   const skipped: Skipped[] = [];
-  for (const { entry, check, options } of defs) {
+  for (const { entry, check, parse, options } of defs) {
     const why = applies(entry.needs, have);
-    if (why === undefined) chosen.push({ entry, check, argv: argvFor(options, args) });
+    if (why === undefined) chosen.push({ entry, check, parse, argv: argvFor(options, args) });
     else skipped.push({ check: entry.name, why });
   }
 
@@ -311,12 +312,12 @@ async function main(): Promise<void> {
   // is asked for together and read once: the journal (dqlite-lock, kine-retries, restart-preflight),
   // the Pods, the Nodes and the leader leases (lib/shared-reads.ts).
   await Promise.all(
-    chosen.map(async ({ entry, check, argv }, i) => {
-      if (!check || check instanceof Error) {
+    chosen.map(async ({ entry, check, parse, argv }, i) => {
+      if (!check || check instanceof Error || !parse) {
         results[i] = cannotTell(entry, check ? reasonOf(check) : 'the check could not be loaded');
         return;
       }
-      results[i] = await plan(check as CheckDefinition<unknown>, argv).start(clocks[i]!, log, shared);
+      results[i] = await plan(check as CheckDefinition<unknown>, parse, argv).start(clocks[i]!, log, shared);
     }),
   );
   deadline.cancel();

@@ -136,7 +136,8 @@ export function bindDashValues(argv: string[]): string[] {
   return out;
 }
 
-function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs> {
+/** A check's parser, and the keys of the options every check takes (the others are its own). */
+function parser<A>(def: CheckDefinition<A>, argv: string[]): { y: Argv<A & CommonArgs>; common: Set<string> } {
   const base = yargs(bindDashValues(argv))
     .scriptName(def.command)
     .help(false)
@@ -173,11 +174,12 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     .fail((msg, err) => {
       throw err instanceof ReasonedError ? err : new UsageError(msg || causeText(err), { fix: `see ${def.command} --help` });
     }) as unknown as Argv<CommonArgs>;
+  const common = new Set(Object.keys(optionsOf(base).key));
   const y0 = def.options(base);
   // An option that takes a value and is given none (`--kubeconfig` at the end of a line) must not
   // quietly fall back to its default.
   const { string, number } = optionKinds(y0);
-  return y0.requiresArg([...string, ...number]);
+  return { y: y0.requiresArg([...string, ...number]), common };
 }
 
 const unitNote = (def: Pick<CheckDefinition<unknown>, 'thresholdUnit'>) => (def.thresholdUnit ? `, in ${def.thresholdUnit}` : '');
@@ -195,13 +197,26 @@ export interface Prepared<A> {
   critical?: Range;
 }
 
+type Parsed<A> = Prepared<A> & { help?: boolean; version?: boolean; y: Argv<A & CommonArgs> };
+
 /** Parse a check's command line; throws UsageError on anything wrong. */
-export function prepare<A>(
-  def: CheckDefinition<A>,
-  argv: string[],
-): Prepared<A> & { help?: boolean; version?: boolean; y: Argv<A & CommonArgs> } {
-  const y = parser(def, argv);
-  const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
+export function prepare<A>(def: CheckDefinition<A>, argv: string[]): Parsed<A> {
+  return parse(def, parser(def, argv).y);
+}
+
+/**
+ * A check's parser built once, for `microk8s-checks all`: the options the check declares (what
+ * `all` passes on), then its share of the command line parsed by the same parser. Building a
+ * parser is most of what parsing costs, and `all` would otherwise build each check's twice.
+ */
+export function checkParser<A>(def: CheckDefinition<A>): { options: DeclaredOption[]; prepare(argv: string[]): Parsed<A> } {
+  const { y, common } = parser(def, []);
+  return { options: ownOptions(y, common), prepare: (argv) => parse(def, y, bindDashValues(argv)) };
+}
+
+function parse<A>(def: CheckDefinition<A>, y: Argv<A & CommonArgs>, argv?: string[]): Parsed<A> {
+  const parsed = argv === undefined ? y.parseSync() : y.parseSync(argv);
+  const args = parsed as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
   givenOnce(args, optionKinds(y));
   checkTimeout(args.timeout);
   if (args.cycle !== undefined) checkCycle(args.cycle);
@@ -225,15 +240,20 @@ export interface DeclaredOption {
 }
 
 /** The options a check declares, as its own definition says (what `microk8s-checks all` passes on). */
-export function declaredOptions(def: Pick<CheckDefinition<unknown>, 'options'>): DeclaredOption[] {
-  const y = def.options(yargs([]) as unknown as Argv<CommonArgs>) as unknown as Argv<unknown> & {
+export function declaredOptions<A>(def: CheckDefinition<A>): DeclaredOption[] {
+  const { y, common } = parser(def, []);
+  return ownOptions(y, common);
+}
+
+function ownOptions(parsing: Argv<unknown>, common: Set<string>): DeclaredOption[] {
+  const y = parsing as unknown as Argv<unknown> & {
     getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
   };
-  const o = (y as unknown as { getOptions(): YargsOptions }).getOptions();
+  const o = optionsOf(y);
   const descriptions = y.getInternalMethods().getUsageInstance().getDescriptions();
   const aliasOf = new Set(Object.values(o.alias).flat());
   return Object.keys(o.key)
-    .filter((key) => !aliasOf.has(key) && key !== 'help' && key !== 'version')
+    .filter((key) => !aliasOf.has(key) && !common.has(key))
     .map((key) => ({
       key,
       aliases: o.alias[key] ?? [],
@@ -253,12 +273,8 @@ interface YargsOptions {
 }
 
 /** Which options take strings and numbers, which repeat, and their aliases (yargs keeps this; its typings do not say so). */
-const optionKinds = (y: Argv<unknown>) =>
-  (
-    y as unknown as {
-      getOptions(): { string: string[]; number: string[]; array: string[]; alias: Record<string, string[]> };
-    }
-  ).getOptions();
+const optionsOf = (y: Argv<unknown>) => (y as unknown as { getOptions(): YargsOptions }).getOptions();
+const optionKinds = optionsOf;
 
 /**
  * A value option that does not repeat (-w, --log-file) given twice is a mistake: yargs would hand
