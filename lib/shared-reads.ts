@@ -16,7 +16,14 @@ export interface SharedReads {
 export const journalSlices = () => Math.min(availableParallelism(), 4);
 
 /**
+ * Beside the other checks of a shared run, one core fewer: their API reads and parsing keep a core
+ * busy, so a slice more would only wait for it, and each journalctl costs its own start and index
+ * walk (on 2 cores, 2 slices cost 0.03 s more CPU than 1 for the same lines, bench/RESULTS.md).
+ */
+const sharedJournalSlices = () => Math.max(1, Math.min(availableParallelism() - 1, 4));
+
+/**
  * A kubeconfig's credential plugin then runs until it ends or the process does (the process kills
  * every child as it exits, lib/children.ts): it serves every check of the run, whatever its deadline.
  */
-export const shareReads = (): SharedReads => ({ journal: new JournalShare(journalSlices()), kube: new KubeShare() });
+export const shareReads = (): SharedReads => ({ journal: new JournalShare(sharedJournalSlices()), kube: new KubeShare() });
