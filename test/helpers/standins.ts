@@ -99,7 +99,7 @@ export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 export const unit = (id: string, o: Partial<Omit<Unit, 'id' | 'since'>> & { upFor?: number } = {}): Unit => ({
   id,
   ...o,
-  since: monotonicUs() - (o.upFor ?? 60) * 1e6,
+  since: monotonicUs() - Math.round((o.upFor ?? 60) * 1e6),
 });
 
 /** The block `systemctl show` prints for one unit. */
