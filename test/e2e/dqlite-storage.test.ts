@@ -62,6 +62,10 @@ const state = (dir: string) =>
     .map((n) => `${n} ${statSync(join(dir, n)).size} ${statSync(join(dir, n)).mtimeMs}`)
     .sort();
 
+// Where the host's own free space is not what a test judges: this machine's disk may be fuller
+// than the default -w/-c for free space, and a test must not depend on it.
+const ANY_DISK = ['--free-warning', '0', '--free-critical', '0'];
+
 describe('check_dqlite_storage', () => {
   it('newest snapshot 237 MB: CRITICAL; 12.7 MB: OK; the directory is left as it was', async () => {
     const bloated = backend([
@@ -69,13 +73,14 @@ describe('check_dqlite_storage', () => {
       { mb: 237, agoSeconds: 300 },
     ]);
     const before = state(bloated);
-    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', bloated]);
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', bloated]);
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^DQLITE-STORAGE CRITICAL - newest snapshot 237 MB: each snapshot writes and ships the whole database/);
     expect(r.perf.snapshot_size).toBe('237MB;50;150;0');
     expect(r.perf.snapshot_interval).toMatch(/^1200(\.\d)?s;;;0$/);
     expect(r.stdout).toMatch(/restoring into the existing datastore shrinks nothing/);
     expect(state(bloated)).toEqual(before);
+    // The defaults themselves, free space included: this one run reads the host's disk as it is.
     const healthy = await runBuilt('check_dqlite_storage', ['--backend-dir', backend([{ mb: 12.7, agoSeconds: 900 }])]);
     expect(healthy.code).toBe(0);
     expect(healthy.first).toMatch(
@@ -90,6 +95,7 @@ describe('check_dqlite_storage', () => {
 
   it('60 MB snapshots 2 minutes apart: large AND frequent, CRITICAL; the same an hour apart: WARNING; small and frequent: OK', async () => {
     const storm = await runBuilt('check_dqlite_storage', [
+      ...ANY_DISK,
       '--backend-dir',
       backend([
         { mb: 60, agoSeconds: 200 },
@@ -110,9 +116,10 @@ describe('check_dqlite_storage', () => {
       { mb: 60, agoSeconds: 3800 },
       { mb: 60, agoSeconds: 200 },
     ]);
-    expect((await runBuilt('check_dqlite_storage', ['--backend-dir', rare])).code).toBe(1);
-    expect((await runBuilt('check_dqlite_storage', ['--backend-dir', rare, '--min-interval', '2h'])).code).toBe(2);
+    expect((await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', rare])).code).toBe(1);
+    expect((await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', rare, '--min-interval', '2h'])).code).toBe(2);
     const small = await runBuilt('check_dqlite_storage', [
+      ...ANY_DISK,
       '--backend-dir',
       backend([
         { mb: 2, agoSeconds: 20 },
@@ -125,7 +132,7 @@ describe('check_dqlite_storage', () => {
 
   it('a directory that is not a dqlite backend (no cluster.yaml, no info.yaml): UNKNOWN naming why, not "no snapshot yet"', async () => {
     for (const dir of ['/etc', scratch()]) {
-      const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
+      const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
       expect(r.code, r.first).toBe(3);
       expect(r.first).toBe(
         `DQLITE-STORAGE UNKNOWN - ${dir} is not a dqlite backend: it holds no cluster.yaml or ` +
@@ -149,7 +156,7 @@ describe('check_dqlite_storage', () => {
     sparse(join(dir, 'snapshot-1-99999999-99999999999'), 1024);
     writeFileSync(join(dir, 'snapshot-1-99999998-99999999998.meta'), 'meta');
     sparse(join(dir, 'snapshot-1-99999998-99999999998'), 0);
-    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^DQLITE-STORAGE CRITICAL - newest snapshot 200 MB/);
     expect(r.stdout).toMatch(/ignored snapshot-1-99999999-99999999999: no \.meta beside it/);
@@ -160,7 +167,7 @@ describe('check_dqlite_storage', () => {
     if (process.getuid?.() !== 0) return;
     const dir = backend([{ mb: 12, agoSeconds: 60 }]);
     execFileSync('chmod', ['700', dir]);
-    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir], {
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir], {
       uid: 65534,
       gid: 65534,
       env: { PATH: '/usr/bin:/bin', HOME: tmpdir() },
@@ -206,7 +213,7 @@ describe('check_dqlite_storage', () => {
   it('--freelist through a v2/v3 CLI (a header row, tab-padded cells): read by column name; 96% free is WARNING', async () => {
     const dir = backend([{ mb: 12.7, agoSeconds: 900 }]);
     const { cli, log } = v2Cli('268790', '257710');
-    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', dir, '--freelist', '--dqlite-bin', cli]);
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir, '--freelist', '--dqlite-bin', cli]);
     expect(r.code, r.stdout).toBe(1);
     expect(r.first).toMatch(/^DQLITE-STORAGE WARNING - 95\.9% of the database is free pages \(257710 of 268790\)/);
     expect(r.perf.freelist_pct).toBe('95.9%;~:50;;0;100');
@@ -220,7 +227,14 @@ describe('check_dqlite_storage', () => {
 
   it('--freelist with an answer that is not a count, or a database that holds nothing: UNKNOWN naming it', async () => {
     const dir = backend([{ mb: 12.7, agoSeconds: 900 }]);
-    const garbage = await runBuilt('check_dqlite_storage', ['--backend-dir', dir, '--freelist', '--dqlite-bin', v2Cli('<nil>', '0').cli]);
+    const garbage = await runBuilt('check_dqlite_storage', [
+      ...ANY_DISK,
+      '--backend-dir',
+      dir,
+      '--freelist',
+      '--dqlite-bin',
+      v2Cli('<nil>', '0').cli,
+    ]);
     expect(garbage.code).toBe(3);
     expect(garbage.first).toMatch(
       pattern(
@@ -229,7 +243,14 @@ describe('check_dqlite_storage', () => {
       ),
     );
     // The CLI opens (creates) any database it is named: a wrong --database answers 1 page, 0 free.
-    const empty = await runBuilt('check_dqlite_storage', ['--backend-dir', dir, '--freelist', '--dqlite-bin', v2Cli('1', '0').cli]);
+    const empty = await runBuilt('check_dqlite_storage', [
+      ...ANY_DISK,
+      '--backend-dir',
+      dir,
+      '--freelist',
+      '--dqlite-bin',
+      v2Cli('1', '0').cli,
+    ]);
     expect(empty.code).toBe(3);
     expect(empty.first).toBe(
       "DQLITE-STORAGE UNKNOWN - database 'k8s' holds no data (page_count 1) (fix: check --database (k8s-dqlite's is k8s))",
