@@ -117,31 +117,16 @@ users:
   return file;
 }
 
+/** `openssl req` arguments for a new unencrypted P-256 key, followed by the key's path. */
+const NEW_EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout'];
+
 /** A self-signed certificate valid for `days`, written as a MicroK8s certificate file would be. */
 export function certFile(dir: string, name: string, days: number, cn = name.replace(/\.crt$/, ''), keyDir = dir): string {
   const key = join(keyDir, `${name}.key`);
   const crt = join(dir, name);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      crt,
-      '-days',
-      String(days),
-      '-subj',
-      `/CN=${cn}`,
-    ],
-    { stdio: 'ignore' },
-  );
+  execFileSync('openssl', ['req', '-x509', ...NEW_EC_KEY, key, '-out', crt, '-days', String(days), '-subj', `/CN=${cn}`], {
+    stdio: 'ignore',
+  });
   return crt;
 }
 
@@ -162,21 +147,7 @@ export function certFileFrom(dir: string, name: string, notBefore: Date, days: n
   );
   const stamp = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
   const ossl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  ossl(
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    p('key'),
-    '-out',
-    p('csr'),
-    '-subj',
-    `/CN=${cn}`,
-  );
+  ossl('req', '-new', ...NEW_EC_KEY, p('key'), '-out', p('csr'), '-subj', `/CN=${cn}`);
   const crt = join(dir, name);
   const end = new Date(notBefore.getTime() + days * 86_400_000);
   ossl(
