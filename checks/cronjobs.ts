@@ -7,6 +7,7 @@ import { BatchV1Api, type V1CronJob } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import { type CronJobFacts, cronJobOf, cronJobRuns } from '../lib/k8s/cronjob.ts';
+import { hostTimeZone, knownZone } from '../lib/k8s/time-zone.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
@@ -108,13 +109,9 @@ export async function gather(cluster: Cluster, deadline: Deadline, only: string[
 
 /** The controller-manager reads a schedule without timeZone in its own local time: on a node, this host's. */
 function localTimeZone(given: string | undefined): string {
-  const tz = given ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-  } catch {
-    throw new UsageError(`--time-zone '${tz}' is not an IANA time zone (e.g. Europe/Berlin, UTC)`);
-  }
-  return tz;
+  if (given === undefined) return hostTimeZone();
+  if (!knownZone(given)) throw new UsageError(`--time-zone '${given}' is not an IANA time zone (e.g. Europe/Berlin, UTC)`);
+  return given;
 }
 
 export const check: CheckDefinition<Args> = {
@@ -142,7 +139,7 @@ export const check: CheckDefinition<Args> = {
     const graceMs = parseDuration(args.grace, '--grace') * 1000;
     const { only, excluded } = namespacesOf(args);
     const listed = gather(connect(args, deadline, log, { share: shared?.kube }), deadline, only, excluded);
-    // The local zone (ICU's time zone data) is looked up while the first page is on its way, not before it leaves.
+    // A zone given is checked (ICU's zone data, unless UTC) while the first page is on its way, not before it leaves.
     listed.catch(() => undefined);
     const tz = localTimeZone(args['time-zone']);
     return evaluate({ jobs: await listed, now: Date.now(), localZone: tz }, { graceMs, warning, critical });

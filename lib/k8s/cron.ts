@@ -7,6 +7,7 @@
 // or the creation time) rather than fixed to the clock.
 import { CronExpressionParser } from 'cron-parser';
 import { ReasonedError } from '../errors.ts';
+import { isUtc, knownZone } from './time-zone.ts';
 
 export class ScheduleError extends ReasonedError {}
 
@@ -51,11 +52,8 @@ export function goDuration(text: string): number {
 }
 
 function checkZone(zone: string): string {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-  } catch {
+  if (!knownZone(zone))
     throw new ScheduleError(`time zone '${zone}' is not known here`, { fix: "check the zone name, or this host's tzdata" });
-  }
   return zone;
 }
 
@@ -108,7 +106,7 @@ function parseSchedule(schedule: string, timeZone: string | undefined, localZone
   checkZone(zone);
   let expression: ReturnType<typeof CronExpressionParser.parse>;
   try {
-    expression = CronExpressionParser.parse(fields, { tz: zone });
+    expression = CronExpressionParser.parse(fields, { tz: isUtc(zone) ? 'UTC' : zone });
   } catch (err) {
     throw new ScheduleError(`'${spec}' is not a cron schedule (${(err as Error).message})`, { cause: err });
   }

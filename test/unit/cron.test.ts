@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { goDuration, readSchedule } from '../../lib/k8s/cron.ts';
+import { hostTimeZone, knownZone } from '../../lib/k8s/time-zone.ts';
 
 const T = Date.parse('2026-11-28T12:40:30Z');
 const next = (schedule: string, t = T, timeZone?: string, local = 'UTC') =>
@@ -41,5 +45,33 @@ describe('schedules as the cronjob controller reads them (robfig/cron v3 ParseSt
     ]);
     expect(goDuration('250ms')).toBe(250);
     for (const bad of ['', '5', 'm', '1d', '5m ', '1h-2m']) expect(() => goDuration(bad)).toThrow(/not a Go duration/);
+  });
+});
+
+describe("time zones looked up as ICU would, without ICU's data where it is not needed", () => {
+  it("UTC's other names (tzdata's backward links) read schedules as UTC; an unknown zone is still refused", () => {
+    for (const zone of ['Etc/UTC', 'Etc/Universal', 'Zulu', 'GMT', 'Etc/GMT-0'])
+      expect(next('0 2 * * *', T, zone)).toBe('2026-11-29T02:00:00.000Z');
+    expect(next('0 2 * * *', T, undefined, 'Etc/UTC')).toBe('2026-11-29T02:00:00.000Z');
+    expect(knownZone('Etc/UTC')).toBe(true);
+    expect(knownZone('Europe/Berlin')).toBe(true);
+    expect(knownZone('Etc/UTC/Moon')).toBe(false);
+  });
+
+  it("this host's zone is where /etc/localtime links to in the zoneinfo tree; TZ set or no link asks ICU", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-tz-'));
+    try {
+      const link = join(dir, 'localtime');
+      symlinkSync('/usr/share/zoneinfo/America/Argentina/Buenos_Aires', link);
+      expect(hostTimeZone({}, link)).toBe('America/Argentina/Buenos_Aires');
+      const icu = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      expect(hostTimeZone({ TZ: 'Asia/Tokyo' }, link)).toBe(icu);
+      const copy = join(dir, 'copy');
+      writeFileSync(copy, 'TZif');
+      expect(hostTimeZone({}, copy)).toBe(icu);
+      expect(hostTimeZone({}, join(dir, 'none'))).toBe(icu);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
