@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 // Exact versions in package.json: these plugins match on dependencies' file paths and import
 // names, which a minor release may move (test/unit/build.test.ts fails then, instead of start-up
 // silently growing).
-import { deferHelpLayout, deferUndici, noPackageLookup, requireBuiltins, treeShakeClientNode } from './build-plugins.mjs';
+import { deferHelpLayout, deferUndici, noArgsert, noPackageLookup, requireBuiltins, treeShakeClientNode } from './build-plugins.mjs';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { launcher } from './launcher.mjs';
 // The one list of checks (plain data; Node strips its types, and no check is loaded here).
@@ -54,7 +54,7 @@ const common = {
   minify: true,
   // ssh2's optional native crypto: it falls back to pure JS when the binding is absent.
   external: ['*.node', 'cpu-features'],
-  plugins: [requireBuiltins, deferHelpLayout, deferUndici, treeShakeClientNode, noPackageLookup],
+  plugins: [requireBuiltins, deferHelpLayout, deferUndici, treeShakeClientNode, noPackageLookup, noArgsert],
   logLevel: 'warning',
 };
 const shared = await build({

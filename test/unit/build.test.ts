@@ -71,6 +71,13 @@ describe('the build', () => {
     expect(Object.keys(meta.inputs).filter((p) => /^node_modules\/escalade\//.test(p))).toEqual([]);
     expect(Object.keys(meta.inputs).some((p) => p.startsWith('no-package-lookup:'))).toBe(true);
   });
+
+  it("bundles no run-time check of yargs' own API calls (argsert): the checks' calls are type-checked", () => {
+    // Were the stand-in (build-plugins.mjs, noArgsert) to stop matching, every .option() call
+    // would parse a signature string again.
+    expect(Object.keys(meta.inputs).filter((p) => /^node_modules\/yargs\/build\/lib\/argsert\.js$/.test(p))).toEqual([]);
+    expect(Object.keys(meta.inputs).some((p) => p.startsWith('no-argsert:'))).toBe(true);
+  });
 });
 
 describe('the registry', () => {
