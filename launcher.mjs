@@ -70,12 +70,22 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
     read -r boot </proc/sys/kernel/random/boot_id &&
     { [ -d "$cycle_dir/claims" ] || mkdir -p -m 700 "$cycle_dir/known" "$cycle_dir/results" "$cycle_dir/claims" 2>/dev/null; } &&
     [ -O "$cycle_dir" ] && command -v sha256sum >/dev/null 2>&1; then
-    # The command line with what else changes its answer (lib/cycle-protocol.ts): the working
-    # directory (a relative --cert) and the environment a check reads.
-    record() { printf '%s\\0' ${environmentWords} "${command}" "$@"; }
-    key=$(record "$@" | sha256sum) && key=\${key%% *}
-    # Asked for now, with this maximum age: a shared run answers the command lines asked for lately.
-    { printf '%s\\n' "$max" && record "$@"; } >"$cycle_dir/known/$key"
+    # Asked for now, with this maximum age: a shared run answers the command lines asked for
+    # lately. The record: SECONDS, then the command line with what else changes its answer
+    # (lib/cycle-protocol.ts: the working directory, a relative --cert; the environment a check
+    # reads), then its key, the sha256 of the command line part. Each launcher writes its own
+    # (named by its process id) and hashes it in place: read past the first line, sha256sum reads
+    # the rest from the same open file, one process (a pipeline of a shell function costs three).
+    # The key is written last, once the record is whole: a run never takes a record cut short.
+    asked_file="$cycle_dir/known/$$"
+    { printf '%s\\n' "$max" && printf '%s\\0' ${environmentWords} "${command}" "$@"; } >"$asked_file" &&
+      { IFS= read -r _ && key=$(sha256sum) && key=\${key%% *}; } <"$asked_file" &&
+      [ "\${#key}" -eq 64 ] && case $key in *[!0-9a-f]*) false ;; esac &&
+      printf '%s\\n' "$key" >>"$asked_file" || alone=1
+  else
+    alone=1
+  fi
+  if [ -z "$alone" ]; then
     answer="$cycle_dir/results/$key"
     # An answer is served only whole (its last line says so), with an exit code of 0 to 3, made
     # on this boot, and begun less than SECONDS before this call; it says how old it is.
@@ -127,13 +137,18 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
       return 1
     }
     serve
-    pid= nap=0.05 naps=0
+    pid= w= told= nap=0.05 naps=0
     # Stopped while waiting (NRPE's own timeout): say so, and stop the shared run this launcher
     # started (it gives up its claims, so another launcher's run takes them over).
     for sig in TERM INT HUP; do
       cycle_stop="echo '${name} UNKNOWN - stopped by SIG$sig while waiting for the shared poll cycle (--cycle)'; exit 3"
-      trap "[ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null; $cycle_stop" "$sig"
+      trap "[ -n \\"\\$w\\" ] && kill \\"\\$w\\" 2>/dev/null; [ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null; $cycle_stop" "$sig"
     done
+    # The run this launcher starts wakes it (SIGUSR1) the moment its answer is published, or as it
+    # ends without one; its ending (SIGCHLD) wakes it too. Waiting on the run then costs one
+    # process, not one sleep every 50 ms.
+    trap 'told=1' USR1
+    trap ':' CHLD
     while :; do
       if claim; then
         # Another caller's run, begun too long before this call for its answer to be fresh here.
@@ -152,12 +167,28 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
         # One launcher at a time starts a run (the file made only where it is not): when NRPE polls
         # every service at once, one Node process starts, not one per service.
         PWD=$PWD "$node" $flags "$lib/microk8s-checks.mjs" cycle --dir "$cycle_dir" --want "$key" --asked "$asked" \\
-          --starter </dev/null >/dev/null 2>&1 &
+          --starter --notify "$$" </dev/null >/dev/null 2>&1 &
         pid=$!
       fi
-      if [ "$naps" -eq 20 ]; then nap=0.1; fi
-      sleep "$nap" 2>/dev/null || sleep 1
-      naps=$((naps + 1))
+      clock
+      left=$((asked + t_cs + 90 - cs))
+      if [ -n "$pid" ] && alive "$pid"; then
+        # Asleep until woken, or -t + 0.9 s, at most 2 s at a time: a wake-up that came between
+        # the test of $told and the wait is then late by no more than that.
+        [ "$left" -le 200 ] || left=200
+        if [ "$left" -gt 0 ]; then
+          sleep "$((left / 100)).$((left / 10 % 10))$((left % 10))" 2>/dev/null &
+          w=$!
+          [ -n "$told" ] || wait "$w"
+          kill "$w" 2>/dev/null
+          w= told=
+        fi
+      else
+        # Another run's (or none yet): looked for every 50 ms, then every 0.1 s.
+        if [ "$naps" -eq 20 ]; then nap=0.1; fi
+        sleep "$nap" 2>/dev/null || sleep 1
+        naps=$((naps + 1))
+      fi
       serve
       clock
       # The run gives this command its own -t from this launcher's start; on a busy node its answer
@@ -168,7 +199,9 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
         exit 3
       fi
     done
-    trap - TERM INT HUP
+    # The run this launcher started may still wake it once it runs alone: ignored from here.
+    trap - TERM INT HUP CHLD
+    trap '' USR1
   fi
 fi
 `;

@@ -43,42 +43,66 @@ interface Known {
   maxAge: number;
   /** When its launcher last asked (the record's mtime, ms since the epoch). */
   askedMs: number;
+  /** Asked for in this run's directory and environment (a run answers only those). */
+  here: boolean;
 }
 
+/** A record of the launcher: "SECONDS\n", the command line NUL-separated, then its key and "\n". */
+const RECORD = /^([1-9]\d{0,3})\n(.*\0)([0-9a-f]{64})\n$/s;
+
 /**
- * The launchers' record of each command line ("SECONDS\n", then its argv NUL-separated), named by
- * the sha256 of the argv part. A line not asked for in its last few cycles is dropped, answer too.
+ * The launchers' records of the command lines asked for (launcher.mjs): one file per launcher,
+ * named by its process id, holding "SECONDS\n", its argv NUL-separated, and last the sha256 of the
+ * argv part (written once the rest is whole). The newest record of each command line counts; a
+ * line not asked for in its last few cycles is dropped, answer too.
  */
 function knownCommands(dir: string): Known[] {
-  const known: Known[] = [];
+  const newest = new Map<string, Known>();
+  const files = new Map<string, string[]>();
   for (const name of readdirSync(join(dir, 'known'))) {
     const file = join(dir, 'known', name);
     try {
-      const data = readFileSync(file);
-      const nl = data.indexOf(10);
-      const maxAge = Number(data.subarray(0, nl).toString('latin1'));
-      const valid = nl >= 1 && Number.isInteger(maxAge) && maxAge >= 1 && maxAge <= 3600;
-      // Not asked for in its last few cycles; not the launcher's record at all (an older version's), an hour.
+      const m = RECORD.exec(readFileSync(file, 'latin1'));
+      const maxAge = Number(m?.[1]);
+      const record = Buffer.from(m?.[2] ?? '', 'latin1');
+      // Not the launcher's whole record (being written, an older version's): left for an hour.
       const askedMs = statSync(file).mtimeMs;
-      if (Date.now() - askedMs > (valid ? KNOWN_FOR_CYCLES * maxAge : 3600) * 1000) {
-        unlinkSync(file);
-        rmSync(join(dir, 'results', name), { force: true });
+      if (!m || maxAge > 3600 || createHash('sha256').update(record).digest('hex') !== m[3]) {
+        if (Date.now() - askedMs > 3600_000) unlinkSync(file);
         continue;
       }
-      if (!valid) continue;
-      const record = data.subarray(nl + 1);
-      const key = createHash('sha256').update(record).digest('hex');
-      // A name that is not its record's hash is not the launcher's (or is being rewritten): skipped.
-      if (key !== name || record.length === 0 || record[record.length - 1] !== 0) continue;
+      const key = m[3]!;
+      files.set(key, [...(files.get(key) ?? []), file]);
+      const kept = newest.get(key);
+      if (kept && kept.askedMs >= askedMs) continue;
       const fields = record.subarray(0, -1).toString('utf8').split('\0');
       const env = fields.splice(0, CYCLE_ENVIRONMENT.length);
-      if (env.some((field, i) => field !== `${CYCLE_ENVIRONMENT[i]}=${process.env[CYCLE_ENVIRONMENT[i]!] ?? ''}`)) continue;
-      known.push({ key, argv: fields, maxAge, askedMs });
+      const here = env.every((field, i) => field === `${CYCLE_ENVIRONMENT[i]}=${process.env[CYCLE_ENVIRONMENT[i]!] ?? ''}`);
+      newest.set(key, { key, argv: fields, maxAge, askedMs, here });
     } catch {
       // Gone meanwhile (another run dropped it): nothing to answer.
     }
   }
+  const known: Known[] = [];
+  for (const k of newest.values()) {
+    // Only the newest record of a line says anything; a line not asked for in its last few cycles goes.
+    const stale = Date.now() - k.askedMs > KNOWN_FOR_CYCLES * k.maxAge * 1000;
+    for (const file of files.get(k.key)!) {
+      if (stale || statMs(file) < k.askedMs) rmSync(file, { force: true });
+    }
+    if (stale) rmSync(join(dir, 'results', k.key), { force: true });
+    else if (k.here) known.push(k);
+  }
   return known;
+}
+
+/** A file's mtime, or Infinity when it is gone (nothing to remove). */
+function statMs(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 /** When the answer kept for `key` was begun (boot clock), if it is one of this boot's. */
@@ -164,10 +188,25 @@ export async function runCycle(argv: string[]): Promise<never> {
   // When the launcher waiting for `want` was called (boot clock): its -t runs from then.
   const asked = want === undefined ? undefined : Number(opt('--asked'));
   const claimed = new Set<string>();
+  // The launcher that started this run sleeps until woken (launcher.mjs): once its answer is
+  // published, or as this run ends without one. Only while it is still this process's parent: a
+  // process id freed by a launcher gone meanwhile may be anyone's now.
+  const notify = argv.includes('--notify') ? Number(opt('--notify')) : undefined;
+  let woken = false;
+  const wake = () => {
+    if (woken || notify === undefined || !(notify > 1) || process.ppid !== notify) return;
+    woken = true;
+    try {
+      process.kill(notify, 'SIGUSR1');
+    } catch {
+      // Gone: nobody to wake.
+    }
+  };
   // Stopped (the launcher that started this run was): the claims not answered are given up, so
   // the launchers waiting for them start a run of their own.
   process.on('exit', () => {
     for (const key of claimed) release(dir, key);
+    wake();
   });
 
   const shared = shareReads();
@@ -235,6 +274,7 @@ export async function runCycle(argv: string[]): Promise<never> {
       } finally {
         claimed.delete(key);
         release(dir, key);
+        if (key === want) wake();
       }
     };
   };
