@@ -10,7 +10,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Cluster } from '../lib/sources/kube/cluster.ts';
-import { getRaw, type RawAnswer } from '../lib/sources/kube/raw.ts';
+import { getRawEach, type RawAnswer } from '../lib/sources/kube/raw.ts';
 import { plural } from '../lib/text.ts';
 
 interface Args extends KubeArgs, ServerArgs {}
@@ -93,8 +93,8 @@ export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Out
 
 export async function gather(cluster: Cluster, deadline: Deadline): Promise<HealthFacts> {
   deadline.activity = `asking ${cluster.server} for /readyz and /livez`;
-  const [readyz, livez] = await Promise.all([getRaw(cluster, '/readyz?verbose'), getRaw(cluster, '/livez?verbose')]);
-  return { server: cluster.server, readyz, livez };
+  const [readyz, livez] = await getRawEach(cluster, ['/readyz?verbose', '/livez?verbose']);
+  return { server: cluster.server, readyz: readyz!, livez: livez! };
 }
 
 export const check: CheckDefinition<Args> = {
