@@ -167,6 +167,11 @@ export interface ApiServer {
    * API server gives ('reason withheld' unless it is asked by a user allowed more). Empty: ready.
    */
   failingChecks: Map<string, string>;
+  /**
+   * /readyz or /livez (the endpoint's name) answers only once this resolves: readyz runs the etcd
+   * check (kine) each time, so a struggling datastore makes it slow. Unset: at once.
+   */
+  healthGate?: (endpoint: string) => Promise<void>;
   /** Freeze the watch cache where storage is now; storage moves on without it. */
   freezeCache(): void;
   add(resource: string, ...objects: object[]): void;
@@ -285,6 +290,7 @@ export async function startApiServer(opts: {
       api.intercept = undefined;
       api.cache = { consistentReads: 'storage' };
       api.failingChecks = new Map();
+      api.healthGate = undefined;
       frozen = undefined;
     },
     close: () => new Promise((r) => server.close(() => r())),
@@ -351,7 +357,11 @@ export async function startApiServer(opts: {
         return send(res, fault.status, body, headers);
       }
 
-      if (url.pathname === '/readyz' || url.pathname === '/livez') return health(res, url, api.failingChecks);
+      if (url.pathname === '/readyz' || url.pathname === '/livez') {
+        const failing = api.failingChecks;
+        if (!api.healthGate) return health(res, url, failing);
+        return void api.healthGate(url.pathname.slice(1)).then(() => health(res, url, failing));
+      }
 
       const discovered = discovery(url.pathname, api.url);
       if (discovered) return send(res, 200, discovered);
