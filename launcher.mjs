@@ -180,7 +180,9 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
           sleep "$((left / 100)).$((left / 10 % 10))$((left % 10))" 2>/dev/null &
           w=$!
           [ -n "$told" ] || wait "$w"
+          # Reaped here: its SIGCHLD must not cut the next wait short.
           kill "$w" 2>/dev/null
+          wait "$w" 2>/dev/null
           w= told=
         fi
       else
