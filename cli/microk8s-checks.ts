@@ -217,7 +217,11 @@ async function main(): Promise<void> {
       return true;
     })
     .option('timeout', { alias: 't', type: 'number', default: 10, describe: 'deadline for all checks together, seconds' })
-    .option('format', { choices: ['table', 'json', 'openmetrics', 'junit'] as const, default: 'table' as const })
+    .option('format', {
+      choices: ['table', 'json', 'openmetrics', 'junit'] as const,
+      default: 'table' as const,
+      describe: 'output format: a table for a person; json, openmetrics or junit (one result per check) for a machine',
+    })
     .option('color', { type: 'boolean', describe: 'colour the states (default: on a terminal, unless NO_COLOR)' })
     .option('snap-data', {
       type: 'string',

@@ -350,6 +350,9 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
   it('takes every option its checks take, each described in -h; an unknown one is named as written', async () => {
     const help = await runBuilt('microk8s-checks', ['all', '-h']);
     for (const option of [
+      '-t, --timeout',
+      '--format',
+      '--color',
       '--backend-dir',
       '--dqlite-bin',
       '--cert-dir',
