@@ -142,7 +142,8 @@ if [ -n "$max" ] && [ -z "$alone" ]; then
     # started (it gives up its claims, so another launcher's run takes them over).
     for sig in TERM INT HUP; do
       cycle_stop="echo '${name} UNKNOWN - stopped by SIG$sig while waiting for the shared poll cycle (--cycle)'; exit 3"
-      trap "[ -n \\"\\$w\\" ] && kill \\"\\$w\\" 2>/dev/null; [ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null; $cycle_stop" "$sig"
+      cycle_kill="[ -n \\"\\$w\\" ] && kill \\"\\$w\\" 2>/dev/null; [ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null"
+      trap "$cycle_kill; $cycle_stop" "$sig"
     done
     # The run this launcher starts wakes it (SIGUSR1) the moment its answer is published, or as it
     # ends without one; its ending (SIGCHLD) wakes it too. Waiting on the run then costs one
