@@ -57,6 +57,11 @@ export interface CheckDefinition<A> {
    * would make another check UNKNOWN (a source it cannot read, a deadline) is its NO-GO.
    */
   gate?: boolean;
+  /**
+   * What it judges is how long its source takes to answer (check_apiserver's readyz): in a run
+   * shared with other checks it starts first, alone, and they after it (lib/plugin/head-start.ts).
+   */
+  timed?: boolean;
   run: (ctx: RunContext<A>) => Promise<Outcome>;
 }
 

@@ -23,7 +23,6 @@ function clusterOf(share: KubeShare) {
       throw new Error('not used');
     },
     send: () => Promise.reject(new Error('not used')),
-    directOptions: () => Promise.reject(new Error('not used')),
     share,
   };
   return { cluster, deadline };

@@ -1,4 +1,3 @@
-import type { RequestOptions } from 'node:https';
 import type { ApiConstructor, ApiType, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../logger.ts';
 import type { Deadline } from '../../plugin/deadline.ts';
@@ -16,8 +15,6 @@ export interface Cluster {
   api<T extends ApiType>(apiClass: ApiConstructor<T>): T;
   /** A request outside the generated APIs (/readyz), timed by the check: on a connection of its own, same credentials. */
   send(ctx: RequestContext): Promise<ResponseContext>;
-  /** The credentials and TLS settings for a request sent from a thread of its own; none through a proxy. */
-  directOptions(): Promise<RequestOptions | undefined>;
   /** The reads shared with the other checks of the run (lib/sources/kube/share.ts); none alone. */
   share?: KubeShare;
 }
@@ -44,7 +41,6 @@ export function connect(target: KubeTarget, deadline: Deadline, log: Logger = si
     policy: { signal: deadline.signal, server: route.server, remainingMs: () => deadline.remainingMs() },
     api: (apiClass) => new apiClass(route.configuration),
     send: (ctx) => route.timedApi.send(ctx).toPromise(),
-    directOptions: () => route.directOptions(),
     share: opts.share,
   };
 }

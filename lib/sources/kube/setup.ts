@@ -1,9 +1,9 @@
-import type { RequestOptions } from 'node:https';
 import { createConfiguration, ServerConfiguration, type Configuration, type HttpLibrary } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../logger.ts';
+import { VERSION } from '../../version.ts';
 import { loadKubeConfig, type KubeTarget, type LoadedConfig } from './config.ts';
 import { superviseCredentialPlugins } from './credentials.ts';
-import { credentialOptions, httpsTransport, USER_AGENT } from './transport.ts';
+import { httpsTransport } from './transport.ts';
 
 /** The way to one API server: client-node's configuration over one keep-alive transport. */
 export interface Route {
@@ -17,12 +17,6 @@ export interface Route {
    * is the server's answer, never a wait for a connection another check's list holds.
    */
   timedApi: HttpLibrary;
-  /**
-   * The request options of the kubeconfig's credentials and TLS settings, resolved now (a token
-   * renewed), for a request sent from elsewhere (a thread of its own); undefined where the
-   * cluster is reached through a proxy, whose agent cannot leave this thread.
-   */
-  directOptions(): Promise<RequestOptions | undefined>;
 }
 
 /** How many connections the checks of a shared run keep to one API server at most. */
@@ -74,7 +68,8 @@ export class KubeSetup {
     let route = this.routes.get(key);
     if (!route) {
       // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
-      const transport = (maxSockets: number) => httpsTransport(loaded.kc, USER_AGENT, this.log, this.pluginFailure(loaded), maxSockets);
+      const transport = (maxSockets: number) =>
+        httpsTransport(loaded.kc, `microk8s-checks/${VERSION}`, this.log, this.pluginFailure(loaded), maxSockets);
       const httpApi = transport(this.maxSockets);
       route = {
         server,
@@ -82,11 +77,6 @@ export class KubeSetup {
         httpApi,
         configuration: createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi }),
         timedApi: transport(Infinity),
-        directOptions: async () => {
-          if (loaded.kc.getCurrentCluster()?.proxyUrl) return undefined;
-          const { agent: _, ...options } = await credentialOptions(loaded.kc, this.pluginFailure(loaded));
-          return options;
-        },
       };
       this.routes.set(key, route);
     }

@@ -9,12 +9,8 @@ import {
   ResponseContext,
 } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../logger.ts';
-import { VERSION } from '../../version.ts';
 import { KubeError } from './errors.ts';
 import type { PluginFailure } from './credentials.ts';
-
-/** How the checks name themselves to the API server. */
-export const USER_AGENT = `microk8s-checks/${VERSION}`;
 
 /**
  * How client-node's generated APIs send their requests here: node:https, with the kubeconfig's
@@ -40,8 +36,27 @@ export function httpsTransport(
   let keepAlive: http.Agent | undefined;
   return wrapHttpLibrary({
     async send(ctx: RequestContext): Promise<ResponseContext> {
+      const options: https.RequestOptions = {};
       // Per request: exec and OIDC credentials may have been renewed since the last one.
-      const options = await credentialOptions(kc, pluginFailure);
+      try {
+        await kc.applyToHTTPSOptions(options);
+      } catch (err) {
+        const user = kc.getCurrentUser();
+        const plugin = pluginFailure();
+        const fix = 'run the plugin by hand as the user running the check';
+        // Never the plugin's own words: what it prints on failure may hold a token or a key.
+        if (plugin)
+          throw new KubeError(
+            `credential plugin '${plugin.command}' of kubeconfig user '${user?.name}' failed ` +
+              `(${plugin.code === null ? 'it could not be run' : `exit ${plugin.code}`})`,
+            { fix },
+          );
+        if (user?.exec) throw new KubeError(`credential plugin of kubeconfig user '${user.name}' gave no usable credential`, { fix });
+        throw new KubeError(`cannot load the credentials of kubeconfig user '${user?.name ?? '(none)'}'`, {
+          cause: err,
+          fix: 'check its client-certificate, client-key or exec entries, and that the check user may read them',
+        });
+      }
       const url = new URL(ctx.getUrl());
       const client = url.protocol === 'http:' ? http : https;
       // The TLS settings travel with each request and are part of the agent's pool key, so one
@@ -63,37 +78,6 @@ export function httpsTransport(
       return exchange(client, url, request, body, log);
     },
   });
-}
-
-/**
- * The request options of the kubeconfig's credentials, TLS settings and proxy, as client-node's
- * own applyToHTTPSOptions gives them (its agent included); a credential that cannot be had is a
- * KubeError that never quotes a credential plugin's own words (they may hold a token or a key).
- */
-export async function credentialOptions(
-  kc: KubeConfig,
-  pluginFailure: () => PluginFailure | undefined = () => undefined,
-): Promise<https.RequestOptions> {
-  const options: https.RequestOptions = {};
-  try {
-    await kc.applyToHTTPSOptions(options);
-  } catch (err) {
-    const user = kc.getCurrentUser();
-    const plugin = pluginFailure();
-    const fix = 'run the plugin by hand as the user running the check';
-    if (plugin)
-      throw new KubeError(
-        `credential plugin '${plugin.command}' of kubeconfig user '${user?.name}' failed ` +
-          `(${plugin.code === null ? 'it could not be run' : `exit ${plugin.code}`})`,
-        { fix },
-      );
-    if (user?.exec) throw new KubeError(`credential plugin of kubeconfig user '${user.name}' gave no usable credential`, { fix });
-    throw new KubeError(`cannot load the credentials of kubeconfig user '${user?.name ?? '(none)'}'`, {
-      cause: err,
-      fix: 'check its client-certificate, client-key or exec entries, and that the check user may read them',
-    });
-  }
-  return options;
 }
 
 /**

@@ -44,4 +44,15 @@ describe('apiserver', () => {
     expect(forbidden.state).toBe(State.UNKNOWN);
     expect(forbidden.summary).toMatch(/nrpe\/rbac\.yaml/);
   });
+
+  it('in a shared run, a readyz that outlasted the head start says how long the process was held up meanwhile', () => {
+    const ok = answer(200, report('readyz', ['[+]ping ok']));
+    const live = answer(200, report('livez', ['[+]ping ok']));
+    const limits = { warning: r('1'), critical: r('5') };
+    const held = apiserver.evaluate({ server: 's', readyz: { ...ok, ms: 1200 }, livez: live, busyMs: 380 }, limits);
+    expect(held.state).toBe(State.WARNING);
+    expect(held.details.join('\n')).toMatch(/this process was held up for up to 380 ms meanwhile \(their work, or waiting for a CPU\)/);
+    for (const busyMs of [undefined, 20])
+      expect(apiserver.evaluate({ server: 's', readyz: ok, livez: live, busyMs }, limits).details.join('\n')).not.toMatch(/held up/);
+  });
 });
