@@ -26,8 +26,8 @@ for (const { file, command } of REGISTRY) {
   entries[command] = `.build/${command}.ts`;
 }
 entries['microk8s-checks'] = 'cli/microk8s-checks.ts';
-// check_apiserver never runs in the shared poll cycle (docs/poll-cycle.md): NRPE starts it
-// alone every poll. esbuild gives an entry every chunk holding a module of a file it imports,
+// check_apiserver run alone (NRPE without --cycle, by hand; in a shared run it is one module of
+// microk8s-checks' bundle). esbuild gives an entry every chunk holding a module of a file it imports,
 // used or not (chunks follow files, not the parts used), so through client-node's index it would
 // load the 2 MB chunk of generated APIs the other checks call and it never does. Bundled on its
 // own it loads half as much: 0.48 against 0.35 CPU-s a run, measured (bench/RESULTS.md).
