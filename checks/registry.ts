@@ -4,8 +4,11 @@
 // that the build can read it without loading a check.
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 
-/** What a check needs on the host before `all` runs it. */
-export type Needs = 'journal' | 'systemd' | 'backend' | 'api' | 'certs' | 'restart';
+/**
+ * What a check needs on the host before `all` runs it. 'routes': the API and this node's own
+ * routing table (check_calico_routes reads the table of the host it runs on, or --host's).
+ */
+export type Needs = 'journal' | 'systemd' | 'backend' | 'api' | 'routes' | 'certs' | 'restart';
 
 export interface Entry {
   /** checks/<file>.ts */
@@ -92,7 +95,7 @@ export const REGISTRY: Entry[] = [
     file: 'calico-routes',
     command: 'check_calico_routes',
     name: 'CALICO-ROUTES',
-    needs: 'api',
+    needs: 'routes',
     load: () => import('./calico-routes.ts'),
   },
   {

@@ -101,6 +101,13 @@ function applies(needs: Needs, have: Host): string | undefined {
       );
     case 'api':
       return have.api;
+    // The routes read are this host's (or --host's over SSH), judged as --node's, as the check
+    // does alone: on a host that is no node they are no node's, and every pod would lack a route.
+    case 'routes':
+      return (
+        have.api ??
+        own(['host'], have.notNode && `this host's routing table is no node's (give --host for the node's, over SSH): ${have.notNode}`)
+      );
     case 'certs':
       return (
         have.api ??

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { certFile } from '../apiserver/certs.ts';
-import { lease, node, pod, unschedulablePod } from '../apiserver/objects.ts';
+import { lease, node, nodeLease, pod, unschedulablePod } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
@@ -297,6 +297,12 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
 
   it("fits the host: this node's own checks are left out, saying why, where it is no MicroK8s node or a worker", async () => {
     healthy();
+    // A healthy k8s02: calico-node Ready and a Running pod, whose route only k8s02's table has.
+    c.api.add(
+      'pods',
+      pod({ namespace: 'kube-system', name: 'calico-node-x7k2p', node: 'k8s02', hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
+      pod({ namespace: 'web', name: 'frontend-7d4b9c-abcde', node: 'k8s02', ip: '10.1.22.7' }),
+    );
     const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
     const rows = async (...more: string[]) => {
       const r = await runBuilt('microk8s-checks', [
@@ -315,9 +321,11 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     };
     // Not a node (a CI runner, a laptop): no gate, no dqlite, no services, no certificates of its own.
     const laptop = await rows('--snap-data', '/nonexistent/snap');
-    for (const check of ['RESTART-PREFLIGHT', 'DQLITE', 'DQLITE-STORAGE', 'SERVICES', 'CERTS']) {
+    for (const check of ['RESTART-PREFLIGHT', 'DQLITE', 'DQLITE-STORAGE', 'SERVICES', 'CERTS', 'CALICO-ROUTES']) {
       expect(laptop[check], check).toMatchObject({ state: 'SKIPPED', summary: expect.stringMatching(/this host is not a MicroK8s node/) });
     }
+    // This host's routing table is not k8s02's: judged by it, k8s02's pod would lack its route.
+    expect(laptop['CALICO-ROUTES']!.summary).toMatch(/^this host's routing table is no node's \(give --host/);
     expect(laptop.NODES).toMatchObject({ state: 'OK' });
     expect(laptop['DQLITE-LOCK']).toMatchObject({ state: 'OK' });
     // Given a certificate directory, check_certs runs with it.
@@ -331,7 +339,41 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     for (const check of ['RESTART-PREFLIGHT', 'DQLITE', 'DQLITE-STORAGE']) {
       expect(worker[check], check).toMatchObject({ state: 'SKIPPED', summary: expect.stringMatching(/worker/) });
     }
+    // A worker's routes are its own: its pods are judged by them, as check_calico_routes alone does.
+    expect(worker['CALICO-ROUTES']).toMatchObject({
+      state: 'CRITICAL',
+      summary: expect.stringMatching(/^1 of 1 Running pod on k8s02 without/),
+    });
     expect(worker['RESTART-PREFLIGHT']).toBeDefined();
+  });
+
+  it("on a host that is no MicroK8s node, no CRITICAL from judging the pods of --node by this host's routes", async () => {
+    healthy();
+    c.api.add(
+      'pods',
+      pod({ namespace: 'kube-system', name: 'calico-node-cp8hh', node: 'k8s01', hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
+      pod({ namespace: 'web', name: 'checkout-5c6f7d8b9-q2w3e', node: 'k8s01', ip: '10.1.73.74' }),
+    );
+    // A quiet journal: every other row is OK, so the exit code is calico-routes' doing or not.
+    c.api.add('leases', nodeLease('k8s01'));
+    const journal = makeJournal([
+      {
+        age: 30,
+        service: KUBELITE,
+        message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-29361840"'),
+      },
+    ]);
+    const args = ['all', ...kc(), '--node', 'k8s01', '--journal-file', journal, '--snap-data', '/nonexistent/snap'];
+    const laptop = await runBuilt('microk8s-checks', args);
+    const row = laptop.stdout.split('\n').find((l) => l.startsWith('CALICO-ROUTES '));
+    expect(row).toMatch(/^CALICO-ROUTES +skipped +this host's routing table is no node's \(give --host for the node's, over SSH\): /);
+    expect(row).toMatch(/: \/nonexistent\/snap does not exist: this host is not a MicroK8s node/);
+    expect(laptop.code).toBe(0);
+    expect(laptop.first).toMatch(/^CHECK +STATE +SUMMARY$/);
+    // Alone, it is told this host is k8s01, and judges by this host's routes: that is the check's word.
+    const alone = await runBuilt('check_calico_routes', [...kc(), '--node', 'k8s01']);
+    expect(alone.code).toBe(2);
+    expect(alone.first).toMatch(/^CALICO-ROUTES CRITICAL - 1 of 1 Running pod on k8s01 without a host route/);
   });
 
   it('a kubeconfig asked for that cannot be read makes each API check UNKNOWN, never a skipped row beside an OK', async () => {
@@ -376,7 +418,7 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
 
   it('a check that cannot run is UNKNOWN in the table, not a failure of the whole run', async () => {
     healthy();
-    const r = await runBuilt('microk8s-checks', ['all', ...kc(), '--node', 'bad;name', '--format', 'json']);
+    const r = await runBuilt('microk8s-checks', ['all', ...kc(), '--node', 'bad;name', '--snap-data', snapData(), '--format', 'json']);
     const rows = JSON.parse(r.stdout) as { check: string; state: string; summary: string }[];
     expect(rows.find((x) => x.check === 'CALICO-ROUTES')).toMatchObject({
       state: 'UNKNOWN',
