@@ -21,7 +21,7 @@ export interface CommonArgs {
   format: Format;
   'max-long-output': number;
   /** Served by the launcher from the shared poll cycle (docs/poll-cycle.md); run directly, checked and ignored. */
-  cycle?: number;
+  cycle?: string;
 }
 
 export interface RunContext<A> {
@@ -93,15 +93,19 @@ export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number 
 /** The longest --cycle: an hour, like -t. */
 export const MAX_CYCLE_SECONDS = 3600;
 
-/** --cycle SECONDS: whole seconds from 1 to an hour (the launcher serves nothing else). */
+/**
+ * --cycle SECONDS: whole seconds from 1 to an hour, written plainly, as the launcher's own test
+ * (launcher.mjs). As a number option yargs took 055, 0x10 and 1e3, which the launcher does not
+ * serve: the check then ran alone without a word.
+ */
 export function checkCycle(seconds: unknown): number {
-  const n = Number(seconds);
-  if (typeof seconds !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_CYCLE_SECONDS) {
-    throw new UsageError(
-      `--cycle must be whole seconds from 1 to ${MAX_CYCLE_SECONDS}, not ${Number.isNaN(n) ? 'a number' : `'${String(seconds)}'`}`,
-    );
+  const text = String(seconds);
+  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > MAX_CYCLE_SECONDS) {
+    throw new UsageError(`--cycle must be whole seconds from 1 to ${MAX_CYCLE_SECONDS}, not '${text}'`, {
+      fix: 'give it as digits, e.g. --cycle 50',
+    });
   }
-  return n;
+  return Number(text);
 }
 
 /**
@@ -163,7 +167,8 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): { y: Argv<A & Commo
     .option('format', { type: 'string', choices: FORMATS, default: 'nagios' as Format, describe: 'output format' })
     .option('max-long-output', { type: 'number', default: DEFAULT_LONG_OUTPUT_BYTES, describe: 'long output limit in bytes' })
     .option('cycle', {
-      type: 'number',
+      // A string: digits are judged as written (checkCycle), never as yargs reads a number.
+      type: 'string',
       describe:
         `serve the answer of a shared poll cycle begun less than this many seconds ` +
         `(1-${MAX_CYCLE_SECONDS}) before, as NRPE's command lines do (docs/poll-cycle.md); without ` +

@@ -10,7 +10,7 @@ import { node, pod } from '../apiserver/objects.ts';
 import { type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
-import { runBuilt } from '../helpers/run.ts';
+import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
 
 const cluster = useCluster();
 /** n 'database is locked' lines of k8s-dqlite, as a plain log (--log-file). */
@@ -97,6 +97,32 @@ describe('--cycle', () => {
       expect(r.code, bad.join(' ')).toBe(3);
       expect(r.first, bad.join(' ')).toMatch(/^NODES UNKNOWN - .*cycle/);
     }
+  });
+
+  it('--cycle takes plain digits: 055, 0x10 or 1e3 is refused as written, never run alone without a word', async () => {
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-cycle-')) };
+    // yargs' number type read these as 55, 16 and 1000; the launcher serves none of them.
+    for (const [bad, shown] of [
+      [['--cycle=055'], '055'],
+      [['--cycle', '0x10'], '0x10'],
+      [['--cycle=1e3'], '1e3'],
+    ] as const) {
+      const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, ...bad], { env });
+      expect(r.code, bad.join(' ')).toBe(3);
+      expect(r.first, bad.join(' ')).toBe(
+        `NODES UNKNOWN - --cycle must be whole seconds from 1 to 3600, not '${shown}' (fix: give it as digits, e.g. --cycle 50)`,
+      );
+    }
+    // The bundle run without its launcher judges the value alike.
+    const bundle = await runProcess(process.execPath, [
+      join(DIST, 'microk8s-checks.d', 'check_nodes.mjs'),
+      '--cycle=0x10',
+      '--kubeconfig',
+      c.kubeconfig,
+    ]);
+    expect(bundle.code).toBe(3);
+    expect(bundle.first).toMatch(/^NODES UNKNOWN - --cycle must be whole seconds from 1 to 3600, not '0x10'/);
   });
 
   it('the key covers the working directory: the same relative file in two directories answers each for its own', async () => {
