@@ -28,15 +28,28 @@ const cycleSection = (command, name) => `# --cycle SECONDS (docs/poll-cycle.md):
 # The option may stand anywhere on the line; it is taken out here, with what the wait needs to
 # know: -t (never wait past it), and whether the command reads stdin (--log-file -), asks for
 # -h/-V, or gives a value this script does not understand. Then the check runs alone, and
-# judges the line itself (a bad --cycle is its usage error).
-max= timeout=10 alone= n=$#
+# judges the line itself (a bad --cycle, or one given twice, is its usage error).
+max= cycles=0 timeout=10 alone= n=$#
 while [ "$n" -gt 0 ]; do
   a=$1
   shift
   n=$((n - 1))
   case $a in
-  --cycle=*) max=\${a#--cycle=} && continue ;;
-  --cycle) if [ "$n" -gt 0 ]; then max=$1 && shift && n=$((n - 1)) && continue; fi; alone=1 ;;
+  --cycle=* | --cycle)
+    if [ "$a" = --cycle ]; then
+      # Last on the line, without its value: the check says so.
+      if [ "$n" -eq 0 ]; then alone=1 && set -- "$@" "$a" && continue; fi
+      a=--cycle=$1 && shift && n=$((n - 1))
+    fi
+    cycles=$((cycles + 1))
+    # Given twice: both put back, for the check to refuse as it refuses -t twice.
+    case $cycles in
+    1) max=\${a#--cycle=} ;;
+    2) set -- "$@" "--cycle=$max" "$a" ;;
+    *) set -- "$@" "$a" ;;
+    esac
+    continue
+    ;;
   -t | --timeout) [ "$n" -gt 0 ] && timeout=$1 ;;
   -t*) timeout=\${a#-t} && timeout=\${timeout#=} ;;
   --timeout=*) timeout=\${a#--timeout=} ;;
@@ -57,18 +70,25 @@ centis() {
 # The boot clock: it never steps back (a wall clock set back an hour would keep an old answer
 # fresh for that hour); the boot id tells answers made before a reboot.
 clock() { read -r up _ </proc/uptime && centis "$up"; }
-case $max in
-'') ;;
-[1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9]) [ "$max" -le 3600 ] || alone=bad ;;
-*) alone=bad ;;
+case $cycles:$max in
+0:*) ;;
+1:[1-9] | 1:[1-9][0-9] | 1:[1-9][0-9][0-9] | 1:[1-9][0-9][0-9][0-9]) [ "$max" -le 3600 ] || alone=bad ;;
+1:*) alone=bad ;;
+*) alone=1 ;;
 esac
-# Not whole seconds from 1 to 3600: put back as given, for the check to refuse.
+# Not whole seconds from 1 to 3600 (empty too): put back as given, for the check to refuse.
 if [ "$alone" = bad ]; then set -- "$@" "--cycle=$max"; fi
-if [ -n "$max" ] && [ -z "$alone" ]; then
+if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
   cycle_dir="$cache_base/microk8s-checks/cycle"
+  # Every directory the wait writes in, each made where missing. mkdir -m sets the mode of the
+  # directories named only (-p makes the others with the umask's): each is named, all 700.
+  dirs_ok() {
+    [ -d "$cycle_dir/known" ] && [ -d "$cycle_dir/results" ] && [ -d "$cycle_dir/claims" ] ||
+      mkdir -p -m 700 "$cache_base/microk8s-checks" "$cycle_dir" "$cycle_dir/known" "$cycle_dir/results" "$cycle_dir/claims" 2>/dev/null
+  }
   if [ -n "$cache_base" ] && centis "$timeout" && t_cs=$cs && clock && asked=$cs &&
     read -r boot </proc/sys/kernel/random/boot_id &&
-    { [ -d "$cycle_dir/claims" ] || mkdir -p -m 700 "$cycle_dir/known" "$cycle_dir/results" "$cycle_dir/claims" 2>/dev/null; } &&
+    dirs_ok &&
     [ -O "$cycle_dir" ] && command -v sha256sum >/dev/null 2>&1; then
     # Asked for now, with this maximum age: a shared run answers the command lines asked for
     # lately. The record: SECONDS, then the command line with what else changes its answer

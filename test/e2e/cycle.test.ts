@@ -1,7 +1,7 @@
 // The shared NRPE cycle (--cycle=SECONDS), run directly: answers served from one shared run, and
 // "since the previous run" meaning the previous answer served, whatever shared runs came between.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +123,48 @@ describe('--cycle', () => {
     ]);
     expect(bundle.code).toBe(3);
     expect(bundle.first).toMatch(/^NODES UNKNOWN - --cycle must be whole seconds from 1 to 3600, not '0x10'/);
+  });
+
+  it('--cycle empty or given twice is put back by the launcher, for the check to refuse', async () => {
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-cycle-')) };
+    for (const empty of [['--cycle='], ['--cycle', '']]) {
+      const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, ...empty], { env });
+      expect(r.code, empty.join(' ')).toBe(3);
+      expect(r.first, empty.join(' ')).toMatch(/^NODES UNKNOWN - --cycle must be whole seconds from 1 to 3600, not ''/);
+    }
+    // Given twice, as -t twice: refused, whichever the launcher would have kept.
+    for (const twice of [
+      ['--cycle=5', '--cycle=10'],
+      ['--cycle', '55', '-t', '8', '--cycle=55'],
+    ]) {
+      const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, ...twice], { env });
+      expect(r.code, twice.join(' ')).toBe(3);
+      expect(r.first, twice.join(' ')).toMatch(/^NODES UNKNOWN - --cycle was given 2 times: it takes one value/);
+    }
+  });
+
+  it('the cache directories are made 700 where any is missing, with nothing on stderr', async () => {
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+    const env = { ...process.env, XDG_CACHE_HOME: cache };
+    const cycle = join(cache, 'microk8s-checks', 'cycle');
+    const poll = () => runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig], { env });
+    const first = await poll();
+    expect(first.first).toMatch(/^NODES OK - 1 node, all Ready/);
+    for (const dir of [join(cache, 'microk8s-checks'), cycle, ...['known', 'results', 'claims'].map((d) => join(cycle, d))]) {
+      expect((statSync(dir).mode & 0o777).toString(8), dir).toBe('700');
+    }
+    // claims/ left, known/ and results/ gone (a cleaner, a half-restored backup): made again.
+    rmSync(join(cycle, 'known'), { recursive: true });
+    rmSync(join(cycle, 'results'), { recursive: true });
+    const again = await poll();
+    expect(again.stderr).toBe('');
+    expect(again.first).toMatch(/^NODES OK - 1 node, all Ready/);
+    expect(existsSync(join(cycle, 'starting'))).toBe(false);
+    const served = await poll();
+    expect(served.stderr).toBe('');
+    expect(served.stdout.split('\n')[1]).toMatch(/^answer of the shared poll cycle, \d+\.\d s old \(--cycle 55\)$/);
   });
 
   it('the key covers the working directory: the same relative file in two directories answers each for its own', async () => {
