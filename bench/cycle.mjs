@@ -5,10 +5,11 @@
 // CPU seconds (user + system, every process started, the background shared run too); medians.
 // Updates bench/RESULTS.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchJournal } from './journal.mjs';
+import { writeResults } from './results.mjs';
 import { median } from './startup.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -150,7 +151,7 @@ an answer, ${part.served.toFixed(2)} s. Load average (1, 5, 15 min) ${la(load[0]
   const old = readFileSync(file, 'utf8');
   const at = old.indexOf('## Cost of one poll cycle');
   const rest = at === -1 ? '' : old.slice(at).replace(/^## Cost of one poll cycle[\s\S]*?(?=\n## |$)/, '');
-  writeFileSync(file, `${(at === -1 ? old : old.slice(0, at)).trimEnd()}\n\n${section}${rest}`);
+  writeResults(`${(at === -1 ? old : old.slice(0, at)).trimEnd()}\n\n${section}${rest}`);
 } finally {
   server.kill();
   rmSync(work, { recursive: true, force: true });

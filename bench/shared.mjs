@@ -6,10 +6,11 @@
 // a child subreaper; one warm-up, then BENCH_RUNS runs alternating, medians. Writes its section
 // of bench/RESULTS.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchJournal } from './journal.mjs';
+import { writeResults } from './results.mjs';
 import { median } from './startup.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -198,7 +199,7 @@ ${scenarios.map((r) => `### ${r.pods.toLocaleString('en')} pods\n\n${table(r)}\n
   const title = '## One read per resource';
   const at = old.indexOf(title);
   const rest = at === -1 ? '' : old.slice(at).replace(/^## One read per resource[\s\S]*?(?=\n## |$)/, '');
-  writeFileSync(file, `${(at === -1 ? old : old.slice(0, at)).trimEnd()}\n\n${section}${rest}`);
+  writeResults(`${(at === -1 ? old : old.slice(0, at)).trimEnd()}\n\n${section}${rest}`);
   console.log('wrote bench/RESULTS.md');
 }
 
