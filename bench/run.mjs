@@ -5,7 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { writeResults } from './results.mjs';
+import { RESULTS, writeResults } from './results.mjs';
 import { benchShared } from './shared.mjs';
 import { measureStartups, median } from './startup.mjs';
 
@@ -314,7 +314,10 @@ zlib, ...) had been a third of the start-up. The build also keeps out what a che
 (build-plugins.mjs): yargs' help layout, Node's own undici behind node:http's ES module facade,
 client-node modules no check reaches, and pino without \`-v\`.
 `;
-writeResults(md);
+// The sections the other benchmarks write (## headings: bench:cycle, bench:shared) are kept.
+const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+const kept = old.includes('\n## ') ? old.slice(old.indexOf('\n## ')) : '';
+writeResults(`${md.trimEnd()}\n${kept}`);
 console.log('wrote bench/RESULTS.md');
 // all and one shared cycle against the checks alone: requests, bytes, connections (#29).
 await benchShared();
