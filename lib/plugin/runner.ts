@@ -249,12 +249,6 @@ export interface DeclaredOption {
   describe: string;
 }
 
-/** The options a check declares, as its own definition says (what `microk8s-checks all` passes on). */
-export function declaredOptions<A>(def: CheckDefinition<A>): DeclaredOption[] {
-  const { y, common } = parser(def, []);
-  return ownOptions(y, common);
-}
-
 function ownOptions(parsing: Argv<unknown>, common: Set<string>): DeclaredOption[] {
   const y = parsing as unknown as Argv<unknown> & {
     getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
