@@ -13,11 +13,14 @@ import { timedFirst } from '../lib/plugin/head-start.ts';
 import {
   bindDashValues,
   cannotTell,
-  checkParser,
   checkTimeout,
+  declared,
   type DeclaredOption,
   guardProcess,
+  type OptionSpec,
+  optionSpecs,
   outcomeOf,
+  prepareGiven,
   reasonOf,
   VERSION,
   type CheckDefinition,
@@ -46,13 +49,13 @@ interface Run {
   start: (deadline: Deadline, log: Logger, shared: SharedReads) => Promise<Outcome>;
 }
 
-/** A check with its command line; a bad option is its own UNKNOWN, not the whole run's. */
-function plan<A>(def: CheckDefinition<A>, parse: ReturnType<typeof checkParser<A>>, argv: string[]): Run {
+/** A check with its share of the command line; a bad option is its own UNKNOWN, not the whole run's. */
+function plan<A>(def: CheckDefinition<A>, specs: OptionSpec[], given: Record<string, unknown>): Run {
   return {
     def,
     start: async (deadline, log, shared) => {
       try {
-        return await outcomeOf(def, parse.prepare(argv), deadline, log, shared);
+        return await outcomeOf(def, prepareGiven(def, specs, given), deadline, log, shared);
       } catch (err) {
         return cannotTell(def, reasonOf(err), err instanceof UsageError);
       }
@@ -180,18 +183,14 @@ function passedOptions(defs: { command: string; options: DeclaredOption[] }[]): 
   return passed;
 }
 
-/** A check's share of `all`'s command line: each given option the check itself declares. */
-function argvFor(declared: DeclaredOption[], given: Record<string, unknown>): string[] {
-  const argv: string[] = [];
-  for (const { key } of declared) {
-    const value = given[key];
-    if (value === undefined || OWN_JUDGEMENT.has(key)) continue;
-    for (const v of Array.isArray(value) ? value : [value]) {
-      // --key=value: a value that looks like an option (or '-', stdin) stays the option's.
-      argv.push(typeof v === 'boolean' ? `--${v ? '' : 'no-'}${key}` : `--${key}=${String(v)}`);
-    }
-  }
-  return argv;
+/**
+ * A check's share of `all`'s command line: each given option the check itself declares, as
+ * `all`'s parser read it (with the type every check that takes it declares, test/unit/options.test.ts).
+ */
+function givenFor(specs: OptionSpec[], args: Record<string, unknown>): Record<string, unknown> {
+  const given: Record<string, unknown> = {};
+  for (const { key } of specs) if (args[key] !== undefined && !OWN_JUDGEMENT.has(key)) given[key] = args[key];
+  return given;
 }
 
 async function main(): Promise<void> {
@@ -207,9 +206,9 @@ async function main(): Promise<void> {
         (m) => m.check,
         (err: unknown) => err,
       );
-      // One parser per check: its options for `all`'s own list now, its share of the line later.
-      const parse = check instanceof Error || !check ? undefined : checkParser(check as CheckDefinition<unknown>);
-      return { entry, check, parse, options: parse?.options ?? [] };
+      // Its options, for `all`'s own parser now and its share of the line later.
+      const specs = check instanceof Error || !check ? undefined : optionSpecs(check as CheckDefinition<unknown>);
+      return { entry, check, specs, options: declared(specs ?? []) };
     }),
   );
   const passed = passedOptions(defs.map((d) => ({ command: d.entry.file, options: d.options })));
@@ -297,11 +296,11 @@ async function main(): Promise<void> {
     ...node(args['snap-data'] ?? SNAP_DATA),
     given,
   };
-  const chosen: { entry: Entry; check: unknown; parse?: ReturnType<typeof checkParser>; argv: string[] }[] = [];
+  const chosen: { entry: Entry; check: unknown; specs?: OptionSpec[]; given: Record<string, unknown> }[] = [];
   const skipped: Skipped[] = [];
-  for (const { entry, check, parse, options } of defs) {
+  for (const { entry, check, specs } of defs) {
     const why = applies(entry.needs, have);
-    if (why === undefined) chosen.push({ entry, check, parse, argv: argvFor(options, args) });
+    if (why === undefined) chosen.push({ entry, check, specs, given: givenFor(specs ?? [], args) });
     else skipped.push({ check: entry.name, why });
   }
 
@@ -329,12 +328,12 @@ async function main(): Promise<void> {
     chosen.map((_, i) => i),
     isTimed,
     async (i) => {
-      const { entry, check, parse, argv } = chosen[i]!;
-      if (!check || check instanceof Error || !parse) {
+      const { entry, check, specs, given } = chosen[i]!;
+      if (!check || check instanceof Error || !specs) {
         results[i] = cannotTell(entry, check ? reasonOf(check) : 'the check could not be loaded');
         return;
       }
-      results[i] = await plan(check as CheckDefinition<unknown>, parse, argv).start(clocks[i]!, log, shared);
+      results[i] = await plan(check as CheckDefinition<unknown>, specs, given).start(clocks[i]!, log, shared);
     },
   );
   deadline.cancel();

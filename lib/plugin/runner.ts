@@ -145,8 +145,11 @@ export function bindDashValues(argv: string[]): string[] {
   return out;
 }
 
-/** A check's parser, and the keys of the options every check takes (the others are its own). */
-function parser<A>(def: CheckDefinition<A>, argv: string[]): { y: Argv<A & CommonArgs>; common: Set<string> } {
+/** What every check's common options default to (its parser's, and `all`'s share of the line). */
+const COMMON_DEFAULTS = { timeout: 10, verbose: 0, format: 'nagios' as Format, 'max-long-output': DEFAULT_LONG_OUTPUT_BYTES };
+
+/** A check's parser. */
+function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs> {
   const base = yargs(bindDashValues(argv))
     .scriptName(def.command)
     .help(false)
@@ -162,10 +165,15 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): { y: Argv<A & Commo
       type: 'string',
       describe: `critical range for the primary metric${unitNote(def)}${def.defaultCritical ? ` (default ${def.defaultCritical})` : ''}`,
     })
-    .option('timeout', { alias: 't', type: 'number', default: 10, describe: 'whole-run deadline in seconds; past it: UNKNOWN' })
+    .option('timeout', {
+      alias: 't',
+      type: 'number',
+      default: COMMON_DEFAULTS.timeout,
+      describe: 'whole-run deadline in seconds; past it: UNKNOWN',
+    })
     .option('verbose', { alias: 'v', type: 'count', describe: 'more detail on stderr (repeatable)' })
-    .option('format', { type: 'string', choices: FORMATS, default: 'nagios' as Format, describe: 'output format' })
-    .option('max-long-output', { type: 'number', default: DEFAULT_LONG_OUTPUT_BYTES, describe: 'long output limit in bytes' })
+    .option('format', { type: 'string', choices: FORMATS, default: COMMON_DEFAULTS.format, describe: 'output format' })
+    .option('max-long-output', { type: 'number', default: COMMON_DEFAULTS['max-long-output'], describe: 'long output limit in bytes' })
     .option('cycle', {
       // A string: digits are judged as written (checkCycle), never as yargs reads a number.
       type: 'string',
@@ -184,12 +192,11 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): { y: Argv<A & Commo
     .fail((msg, err) => {
       throw err instanceof ReasonedError ? err : new UsageError(msg || causeText(err), { fix: `see ${def.command} --help` });
     }) as unknown as Argv<CommonArgs>;
-  const common = new Set(Object.keys(optionsOf(base).key));
   const y0 = def.options(base);
   // An option that takes a value and is given none (`--kubeconfig` at the end of a line) must not
   // quietly fall back to its default.
   const { string, number } = optionKinds(y0);
-  return { y: y0.requiresArg([...string, ...number]), common };
+  return y0.requiresArg([...string, ...number]);
 }
 
 const unitNote = (def: Pick<CheckDefinition<unknown>, 'thresholdUnit'>) => (def.thresholdUnit ? `, in ${def.thresholdUnit}` : '');
@@ -211,33 +218,40 @@ type Parsed<A> = Prepared<A> & { help?: boolean; version?: boolean; y: Argv<A & 
 
 /** Parse a check's command line; throws UsageError on anything wrong. */
 export function prepare<A>(def: CheckDefinition<A>, argv: string[]): Parsed<A> {
-  return parse(def, parser(def, argv).y);
+  return parse(def, parser(def, argv));
 }
 
 /**
- * A check's parser built once, for `microk8s-checks all`: the options the check declares (what
- * `all` passes on), then its share of the command line parsed by the same parser. Building a
- * parser is most of what parsing costs, and `all` would otherwise build each check's twice.
+ * An option as a check declares it: the settings its `options` gives yargs. Checks call nothing
+ * but .option() there, which optionSpecs relies on (test/unit/options.test.ts).
  */
-export function checkParser<A>(def: CheckDefinition<A>): { options: DeclaredOption[]; prepare(argv: string[]): Parsed<A> } {
-  const { y, common } = parser(def, []);
-  return { options: ownOptions(y, common), prepare: (argv) => parse(def, y, bindDashValues(argv)) };
+export interface OptionSpec {
+  key: string;
+  type?: 'string' | 'number' | 'boolean';
+  alias?: string | readonly string[];
+  array?: boolean;
+  default?: unknown;
+  choices?: readonly unknown[];
+  coerce?: (value: never) => unknown;
+  describe?: string;
+  hidden?: boolean;
 }
 
-function parse<A>(def: CheckDefinition<A>, y: Argv<A & CommonArgs>, argv?: string[]): Parsed<A> {
-  const parsed = argv === undefined ? y.parseSync() : y.parseSync(argv);
-  const args = parsed as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
-  givenOnce(args, optionKinds(y));
-  checkTimeout(args.timeout);
-  if (args.cycle !== undefined) checkCycle(args.cycle);
-  noEmptyValues(args, optionKinds(y).string);
-  const warningText = args.warning ?? def.defaultWarning;
-  const criticalText = args.critical ?? def.defaultCritical;
-  const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning', def.thresholdUnit);
-  const critical =
-    criticalText === undefined || criticalText === '' ? undefined : Range.parse(criticalText, '-c/--critical', def.thresholdUnit);
-  if (warning && critical) notInverted(warning, critical, { warning: args.warning === undefined, critical: args.critical === undefined });
-  return { args, warning, critical, help: args.help, version: args.version, y };
+/**
+ * The options a check declares, read from its definition without building a parser. `all` reads
+ * its command line once and hands each check its share (prepareGiven): a yargs parser built and
+ * run per check cost it about 55 ms of CPU for 17 checks, its largest cost after the reads.
+ */
+export function optionSpecs(def: Pick<CheckDefinition<unknown>, 'options'>): OptionSpec[] {
+  const specs: OptionSpec[] = [];
+  const recorder = {
+    option(key: string, settings: Omit<OptionSpec, 'key'>) {
+      specs.push({ key, ...settings });
+      return recorder;
+    },
+  };
+  def.options(recorder as unknown as Argv<CommonArgs>);
+  return specs;
 }
 
 /** An option a check declares of its own (the common ones, -w/-c/-t/..., are not among them). */
@@ -249,22 +263,66 @@ export interface DeclaredOption {
   describe: string;
 }
 
-function ownOptions(parsing: Argv<unknown>, common: Set<string>): DeclaredOption[] {
-  const y = parsing as unknown as Argv<unknown> & {
-    getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
+export const declared = (specs: OptionSpec[]): DeclaredOption[] =>
+  specs.map((s) => ({ key: s.key, aliases: aliasesOf(s), type: s.type ?? 'string', array: s.array === true, describe: s.describe ?? '' }));
+
+const aliasesOf = (s: OptionSpec): string[] => (s.alias === undefined ? [] : typeof s.alias === 'string' ? [s.alias] : [...s.alias]);
+
+/**
+ * A check's arguments in `all`: the values given for its own options, as `all`'s one parser read
+ * them (each with the type this check declares), else their defaults; then judged as the check's
+ * own parser judges a command line (coerce, choices, one value, none empty, its default
+ * thresholds): the arguments its parser makes of `--key=value` for each given
+ * (test/unit/options.test.ts compares the two).
+ */
+export function prepareGiven<A>(def: CheckDefinition<A>, specs: OptionSpec[], given: Record<string, unknown>): Prepared<A> {
+  const args: Record<string, unknown> = { ...COMMON_DEFAULTS };
+  const help = { fix: `see ${def.command} --help` };
+  for (const s of specs) {
+    let value = given[s.key] ?? s.default;
+    if (value !== undefined && s.coerce) {
+      try {
+        value = s.coerce(value as never);
+      } catch (err) {
+        // As the check's parser says it: yargs hands on a coerce error's message alone.
+        throw new UsageError(err instanceof Error ? err.message : String(err), help);
+      }
+    }
+    if (value === undefined) continue;
+    const wrong = s.choices && [value].flat().find((v) => !s.choices!.includes(v));
+    if (wrong !== undefined) throw new UsageError(`--${s.key} must be one of ${s.choices!.join(', ')}, not '${String(wrong)}'`, help);
+    for (const name of [s.key, ...aliasesOf(s)]) args[name] = value;
+  }
+  const keys = (test: (s: OptionSpec) => boolean) => specs.filter(test).map((s) => s.key);
+  const kinds: YargsOptions = {
+    key: Object.fromEntries(specs.map((s) => [s.key, true])),
+    alias: Object.fromEntries(specs.map((s) => [s.key, aliasesOf(s)])),
+    string: keys((s) => (s.type ?? 'string') === 'string'),
+    number: keys((s) => s.type === 'number'),
+    boolean: keys((s) => s.type === 'boolean'),
+    array: keys((s) => s.array === true),
   };
-  const o = optionsOf(y);
-  const descriptions = y.getInternalMethods().getUsageInstance().getDescriptions();
-  const aliasOf = new Set(Object.values(o.alias).flat());
-  return Object.keys(o.key)
-    .filter((key) => !aliasOf.has(key) && !common.has(key))
-    .map((key) => ({
-      key,
-      aliases: o.alias[key] ?? [],
-      type: o.number.includes(key) ? 'number' : o.boolean.includes(key) ? 'boolean' : 'string',
-      array: o.array.includes(key),
-      describe: descriptions[key] ?? '',
-    }));
+  return judged(def, args as A & CommonArgs, kinds);
+}
+
+function parse<A>(def: CheckDefinition<A>, y: Argv<A & CommonArgs>): Parsed<A> {
+  const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
+  return { ...judged(def, args, optionKinds(y)), help: args.help, version: args.version, y };
+}
+
+/** What a check's arguments must be beyond their types, and its threshold ranges. */
+function judged<A>(def: CheckDefinition<A>, args: A & CommonArgs, kinds: YargsOptions): Prepared<A> {
+  givenOnce(args, kinds);
+  checkTimeout(args.timeout);
+  if (args.cycle !== undefined) checkCycle(args.cycle);
+  noEmptyValues(args, kinds.string);
+  const warningText = args.warning ?? def.defaultWarning;
+  const criticalText = args.critical ?? def.defaultCritical;
+  const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning', def.thresholdUnit);
+  const critical =
+    criticalText === undefined || criticalText === '' ? undefined : Range.parse(criticalText, '-c/--critical', def.thresholdUnit);
+  if (warning && critical) notInverted(warning, critical, { warning: args.warning === undefined, critical: args.critical === undefined });
+  return { args, warning, critical };
 }
 
 interface YargsOptions {
@@ -277,8 +335,7 @@ interface YargsOptions {
 }
 
 /** Which options take strings and numbers, which repeat, and their aliases (yargs keeps this; its typings do not say so). */
-const optionsOf = (y: Argv<unknown>) => (y as unknown as { getOptions(): YargsOptions }).getOptions();
-const optionKinds = optionsOf;
+const optionKinds = (y: Argv<unknown>) => (y as unknown as { getOptions(): YargsOptions }).getOptions();
 
 /**
  * A value option that does not repeat (-w, --log-file) given twice is a mistake: yargs would hand

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../checks/registry.ts';
-import { checkParser } from '../../lib/plugin/runner.ts';
+import { declared, optionSpecs } from '../../lib/plugin/runner.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -58,8 +58,8 @@ describe('README and docs/', () => {
         .map((l) => l.target)
         .filter((t) => t.startsWith('docs/') && t !== file);
       const text = [file, ...shared].map(read).join('\n');
-      const undocumented = checkParser((await entry.load()).check)
-        .options.map((option) => [option.key, ...option.aliases].map((n) => (n.length === 1 ? `-${n}` : `--${n}`)))
+      const undocumented = declared(optionSpecs((await entry.load()).check))
+        .map((option) => [option.key, ...option.aliases].map((n) => (n.length === 1 ? `-${n}` : `--${n}`)))
         .filter((names) => !names.some((n) => new RegExp(`${n}(?![\\w-])`).test(text)))
         .map((names) => names.join('/'));
       missing.push(...undocumented.map((o) => `${entry.command} ${o} (not in ${[file, ...shared].join(', ')})`));

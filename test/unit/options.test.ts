@@ -1,0 +1,84 @@
+// `microk8s-checks all` reads its command line once and hands each check its share without
+// building the check's parser (lib/plugin/runner.ts, prepareGiven). What a check gets there must
+// be what its own parser makes of the same options written out (`--key=value` for each), the way
+// `all` passed them before: the same arguments, or the same usage error.
+import { describe, expect, it } from 'vitest';
+import { REGISTRY } from '../../checks/registry.ts';
+import { type CheckDefinition, type OptionSpec, optionSpecs, prepare, prepareGiven, reasonOf } from '../../lib/plugin/runner.ts';
+
+type Check = CheckDefinition<unknown>;
+
+/** The options as `all` wrote them out for a check's parser. */
+const written = (given: Record<string, unknown>): string[] =>
+  Object.entries(given).flatMap(([key, value]) =>
+    [value].flat().map((v) => (typeof v === 'boolean' ? `--${v ? '' : 'no-'}${key}` : `--${key}=${String(v)}`)),
+  );
+
+// Keys only a parser has: positionals, the script, help/version and the common options' aliases.
+const PARSER_ONLY = ['_', '$0', 'help', 'h', 'version', 'V', 't', 'v', 'w', 'c'];
+
+function outcome(run: () => { args: object; warning?: unknown; critical?: unknown }) {
+  try {
+    const p = run();
+    const args = Object.fromEntries(Object.entries(p.args).filter(([k, v]) => !PARSER_ONLY.includes(k) && v !== undefined));
+    return { args, warning: p.warning, critical: p.critical };
+  } catch (err) {
+    return { error: reasonOf(err) };
+  }
+}
+
+/**
+ * Values of each kind a user may give `all`, the awkward ones too, as `all`'s parser hands them
+ * on: a list for a repeatable option, and for any other given twice.
+ */
+function samples(s: OptionSpec): unknown[] {
+  const one = s.choices
+    ? [s.choices[0], 'not-a-choice']
+    : s.type === 'number'
+      ? [2222, 0, -1, Number.NaN]
+      : s.type === 'boolean'
+        ? [true, false]
+        : ['node-1', '', '-', '/tmp/a b'];
+  if (s.array) return [...one.map((v) => [v]), [one[0], one[1]]];
+  return s.type === 'boolean' ? one : [...one, [one[0], one[0]]];
+}
+
+const checks = await Promise.all(REGISTRY.map(async (e) => ({ entry: e, check: (await e.load()).check as Check })));
+
+describe("a check's share of `all`'s command line", () => {
+  it.each(checks.map((c) => [c.entry.command, c.check] as const))('%s: its options read without a parser', (_, check) => {
+    // Checks declare options with .option() only: anything else would throw here.
+    const specs = optionSpecs(check);
+    expect(specs.length).toBeGreaterThan(0);
+    expect(specs.every((s) => ['string', 'number', 'boolean'].includes(s.type ?? ''))).toBe(true);
+  });
+
+  it.each(checks.map((c) => [c.entry.command, c.check] as const))('%s: the same arguments as its own parser makes', (_, check) => {
+    const specs = optionSpecs(check);
+    const cases: Record<string, unknown>[] = [{}];
+    for (const s of specs) for (const v of samples(s)) cases.push({ [s.key]: v });
+    for (const given of cases) {
+      const direct = outcome(() => prepareGiven(check, specs, given));
+      const parsed = outcome(() => prepare(check, written(given)));
+      const line = `${check.command} ${written(given).join(' ')}`;
+      // Refused alike; yargs words an empty value in a list and a value not among the choices its own way.
+      if (parsed.error?.startsWith('Not enough arguments following')) expect(direct.error, line).toMatch(/ was given an empty value /);
+      else if (parsed.error?.startsWith('Invalid values:')) expect(direct.error, line).toMatch(/ must be one of .*, not 'not-a-choice'/);
+      else expect(direct, line).toEqual(parsed);
+    }
+  });
+
+  it('is read with one type: every check that takes an option declares it alike', () => {
+    const seen = new Map<string, { command: string; type?: string; array: boolean }>();
+    const differ: string[] = [];
+    for (const { check } of checks) {
+      for (const s of optionSpecs(check)) {
+        const first = seen.get(s.key);
+        const mine = { command: check.command, type: s.type, array: s.array === true };
+        if (!first) seen.set(s.key, mine);
+        else if (first.type !== mine.type || first.array !== mine.array) differ.push(`--${s.key}: ${first.command} and ${check.command}`);
+      }
+    }
+    expect(differ).toEqual([]);
+  });
+});
