@@ -7,6 +7,7 @@ import { BatchV1Api, type V1CronJob } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import { type CronJobFacts, cronJobOf, cronJobRuns } from '../lib/k8s/cronjob.ts';
+import { loadScheduleReader } from '../lib/k8s/cron.ts';
 import { hostTimeZone, knownZone } from '../lib/k8s/time-zone.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
@@ -142,6 +143,8 @@ export const check: CheckDefinition<Args> = {
     // A zone given is checked (ICU's zone data, unless UTC) while the first page is on its way, not before it leaves.
     listed.catch(() => undefined);
     const tz = localTimeZone(args['time-zone']);
-    return evaluate({ jobs: await listed, now: Date.now(), localZone: tz }, { graceMs, warning, critical });
+    const jobs = await listed;
+    if (jobs.length) await loadScheduleReader();
+    return evaluate({ jobs, now: Date.now(), localZone: tz }, { graceMs, warning, critical });
   },
 };

@@ -42,10 +42,11 @@ describe('the build', () => {
     ["yargs' help layout (cliui, string-width)", /^node_modules\/(cliui|string-width|wrap-ansi)\//],
     ['pino', /^node_modules\/pino\//],
     ['ssh2', /^node_modules\/ssh2\//],
+    ['cron-parser and luxon', /^node_modules\/(cron-parser|luxon)\//],
   ] as const;
 
   for (const entry of [...REGISTRY.map((e) => `.build/${e.command}.ts`), 'cli/microk8s-checks.ts']) {
-    it(`${entry}: keeps undici, the help layout, pino and ssh2 out of start-up, yet bundles them`, () => {
+    it(`${entry}: keeps undici, the help layout, pino, ssh2 and cron-parser out of start-up, yet bundles them`, () => {
       const loaded = [...startUp(meta, entry)];
       expect(loaded.length, `${entry} is not in the metafile`).toBeGreaterThan(1);
       for (const [what, path] of deferred)

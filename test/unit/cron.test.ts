@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { goDuration, readSchedule } from '../../lib/k8s/cron.ts';
+import { goDuration, loadScheduleReader, readSchedule } from '../../lib/k8s/cron.ts';
+
+// As check_cronjobs does once it has CronJobs to judge.
+await loadScheduleReader();
 import { hostTimeZone, knownZone } from '../../lib/k8s/time-zone.ts';
 
 const T = Date.parse('2026-11-28T12:40:30Z');

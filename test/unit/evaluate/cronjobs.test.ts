@@ -2,9 +2,13 @@
 // asserted is what a user sees, the state, the first line's summary and the perfdata.
 import { describe, expect, it } from 'vitest';
 import * as cronjobs from '../../../checks/cronjobs.ts';
+import { loadScheduleReader } from '../../../lib/k8s/cron.ts';
 import { type CronJobFacts, cronJobRuns } from '../../../lib/k8s/cronjob.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { r, perf } from './helpers.ts';
+
+// As check_cronjobs does once it has CronJobs to judge.
+await loadScheduleReader();
 
 describe('cronjobs', () => {
   const T = Date.parse('2026-11-28T12:40:30Z');
