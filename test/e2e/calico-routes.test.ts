@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { node as k8sNode, pod } from '../apiserver/objects.ts';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
@@ -39,6 +43,16 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     });
   const run = (...args: string[]) =>
     runProcess('ip', ['netns', 'exec', node.name, `${DIST}/check_calico_routes`, '--kubeconfig', c.kubeconfig, ...args]);
+  const realIp = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
+  const checkLine = () => [`${DIST}/check_calico_routes`, '--kubeconfig', c.kubeconfig, '--node', 'node1'];
+  /** The check in the node, with a stand-in for ip (this sh script) first on PATH. */
+  const runWithIp = (script: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ip-'));
+    writeFileSync(join(dir, 'ip'), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+    return runProcess(realIp, ['netns', 'exec', node.name, ...checkLine()], {
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+    });
+  };
   let nextIp = 70;
   /** A Running pod on node1; with a route through its own veth unless told otherwise. */
   const workload = (name: string, route: 'own' | 'none' | { via: string } = 'own', extra: Partial<Parameters<typeof pod>[0]> = {}) => {
@@ -68,6 +82,82 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(r.stdout).toContain('kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=node1');
     expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
     expect(c.api.requests.some((q) => q.query.fieldSelector === 'spec.nodeName=node1')).toBe(true);
+  });
+
+  it('routes of other tables are not the main table\'s: calico\'s WireGuard table "1" and the local table', async () => {
+    c.api.add('pods', calicoNode());
+    workload('web-ok-5c6f7d8b9-okkkk');
+    // Each of these has a route through its own veth, but not in the main table, where calico puts
+    // a local pod's route (its WireGuard table "1" holds other nodes' pods): no sign of the pod's.
+    const wireguard = workload('web-wg-5c6f7d8b9-wgggg', 'none');
+    node.podRoute(wireguard.ip, wireguard.iface, '1');
+    const local = workload('web-local-5c6f7d8b9-lcccc', 'none');
+    node.podRoute(local.ip, local.iface, 'local');
+    // A main-table route through the wrong veth stays what the check judges, whatever table 1 says.
+    const other = workload('web-other-5c6f7d8b9-otttt', { via: wireguard.iface });
+    node.podRoute(other.ip, other.iface, '1');
+    const r = await run('--node', 'node1');
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^CALICO-ROUTES CRITICAL - 3 of 4 Running pods on node1 without a host route through its veth/);
+    expect(r.perf).toMatchObject({ missing: '3;;0;0', pods: '4;;;0' });
+    const hole = 'no route: falls into blackhole 10.1.73.64/26';
+    expect(r.stdout).toContain(`web/web-wg-5c6f7d8b9-wgggg ${wireguard.ip} (expected dev ${wireguard.iface}, ${hole})`);
+    expect(r.stdout).toContain(`web/web-local-5c6f7d8b9-lcccc ${local.ip} (expected dev ${local.iface}, ${hole})`);
+    expect(r.stdout).toContain(`web/web-other-5c6f7d8b9-otttt ${other.ip} (expected dev ${other.iface}, route via ${wireguard.iface})`);
+  });
+
+  it('dual-stack pods: IPv4 and IPv6 routes judged from one run of ip', async () => {
+    c.api.add('pods', calicoNode());
+    node.blackhole('fd00:10:1:73::40/122');
+    let n = 0;
+    /** A pod with an IPv4 and an IPv6 address; routes for the families named. */
+    const dual = (name: string, routed: ('v4' | 'v6')[]) => {
+      const v4 = `10.1.73.${nextIp++}`;
+      const hex = (0x40 + n++).toString(16);
+      // Written out in full, as a pod's status may: ip prints it compressed (fd00:10:1:73::4x).
+      const v6 = `fd00:10:1:73:0:0:0:${hex}`;
+      const iface = calicoIface('web', name);
+      if (routed.includes('v4')) node.podRoute(v4, iface);
+      if (routed.includes('v6')) node.podRoute(v6, iface);
+      c.api.add('pods', pod({ namespace: 'web', name, node: 'node1', ips: [v4, v6] }));
+      return { v4, v6, iface };
+    };
+    dual('dual-ok-6b8f9c7d5-aaaaa', ['v4', 'v6']);
+    const noV6 = dual('dual-nov6-6b8f9c7d5-bbbbb', ['v4']);
+    const noV4 = dual('dual-nov4-6b8f9c7d5-ccccc', ['v6']);
+    // A stand-in for ip first on PATH that logs each run, then runs the real one.
+    const log = join(mkdtempSync(join(tmpdir(), 'ip-log-')), 'runs');
+    const r = await runWithIp(`echo "$*" >> '${log}'\nexec '${realIp}' "$@"`);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^CALICO-ROUTES CRITICAL - 2 of 3 Running pods on node1 without a host route through its veth/);
+    expect(r.perf).toMatchObject({ missing: '2;;0;0', pods: '3;;;0' });
+    expect(r.stdout).toContain(
+      `web/dual-nov6-6b8f9c7d5-bbbbb ${noV6.v6} (expected dev ${noV6.iface}, no route: falls into blackhole fd00:10:1:73::40/122)`,
+    );
+    expect(r.stdout).toContain(
+      `web/dual-nov4-6b8f9c7d5-ccccc ${noV4.v4} (expected dev ${noV4.iface}, no route: falls into blackhole 10.1.73.64/26)`,
+    );
+    expect(r.stdout).not.toContain('dual-ok');
+    // Each run of ip forks the whole check process: both families come from one.
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('no ip, or an ip without JSON output: UNKNOWN saying so', async () => {
+    c.api.add('pods', calicoNode());
+    workload('web-ok-5c6f7d8b9-nnnnn');
+    const none = await runProcess(realIp, ['netns', 'exec', node.name, ...checkLine()], {
+      env: { ...process.env, PATH: '/nonexistent' },
+    });
+    expect(none.code).toBe(3);
+    expect(none.first).toMatch(
+      /^CALICO-ROUTES UNKNOWN - cannot read the routing table\b.*\(fix: install iproute2 \(ip\) with JSON output\)$/,
+    );
+    // An iproute2 from before JSON output prints its plain text: here the real one without -j.
+    const text = await runWithIp(`shift\nexec '${realIp}' "$@"`);
+    expect(text.code).toBe(3);
+    expect(text.first).toMatch(
+      /^CALICO-ROUTES UNKNOWN - ip -j route show table all printed no JSON\b.*\(fix: use iproute2 4\.14 or newer\)$/,
+    );
   });
 
   it("a route through another pod's veth counts as missing", async () => {

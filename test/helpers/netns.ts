@@ -37,13 +37,18 @@ export class TestNode {
     ip('-n', this.name, 'link', 'set', 'lo', 'up');
   }
 
-  /** A calico-style pod veth inside the node, and the pod's host route through it. */
-  podRoute(podIp: string, iface: string): void {
+  /**
+   * A calico-style pod veth inside the node, and the pod's host route through it: in the main
+   * table, or in another (calico's WireGuard table is "1"; "local" makes it a local route there).
+   */
+  podRoute(podIp: string, iface: string, table = 'main'): void {
     if (!this.hasLink(iface)) {
       ip('-n', this.name, 'link', 'add', iface, 'type', 'veth', 'peer', 'name', `pod${this.peers++}`);
       ip('-n', this.name, 'link', 'set', iface, 'up');
     }
-    ip('-n', this.name, podIp.includes(':') ? '-6' : '-4', 'route', 'add', podIp, 'dev', iface, 'scope', 'link');
+    const family = podIp.includes(':') ? '-6' : '-4';
+    if (table === 'local') ip('-n', this.name, family, 'route', 'add', 'local', podIp, 'dev', iface, 'table', 'local');
+    else ip('-n', this.name, family, 'route', 'add', podIp, 'dev', iface, 'scope', 'link', 'table', table);
   }
 
   blackhole(cidr: string): void {
