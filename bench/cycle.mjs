@@ -16,6 +16,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 const work = mkdtempSync(join(tmpdir(), 'mk8s-cycle-bench-'));
+// The checks' default state files (`all`'s) in the work directory, not the user's ~/.local/state.
+process.env.XDG_STATE_HOME = join(work, 'state');
 
 /**
  * CPU seconds of a shell command line and everything it started, the shared run too: a launcher

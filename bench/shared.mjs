@@ -70,6 +70,9 @@ const med = (rows) => Object.fromEntries(Object.keys(rows[0]).map((k) => [k, med
 
 export async function benchShared() {
   const work = mkdtempSync(join(tmpdir(), 'mk8s-shared-bench-'));
+  // The checks' default state files (`all`'s check_leases and check_pod_restarts) in the work
+  // directory, not the user's ~/.local/state: each test API server has a port, so a file, of its own.
+  process.env.XDG_STATE_HOME = join(work, 'state');
   const log = join(work, 'requests.log');
   const journalDir = await benchJournal(join(work, 'journal'), 'k8s01');
   // A control-plane node's $SNAP_DATA as `all` looks at it (its lock directory), so the gate runs too.

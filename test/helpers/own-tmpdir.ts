@@ -7,14 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 
-const before = process.env.TMPDIR;
+const before = { TMPDIR: process.env.TMPDIR, XDG_STATE_HOME: process.env.XDG_STATE_HOME };
 const dir = mkdtempSync(join(tmpdir(), 'mk8s-test-'));
 // As /tmp itself: tests make files there for other users too (nagios, under nrpe).
 chmodSync(dir, 0o1777);
 process.env.TMPDIR = dir;
+// The checks' default state files (check_leases, check_pod_restarts, check_services: one per
+// API server, and each test server has a port of its own) too: they were left in the user's
+// ~/.local/state, some 50 an hour of testing. A test that names its own keeps it.
+process.env.XDG_STATE_HOME = join(dir, 'state');
 
 afterAll(() => {
-  if (before === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = before;
+  for (const [key, value] of Object.entries(before)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
   rmSync(dir, { recursive: true, force: true });
 });
