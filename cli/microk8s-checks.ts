@@ -249,8 +249,9 @@ async function main(): Promise<void> {
     .help()
     .alias('h', 'help')
     .strictOptions()
-    // An unknown option is named as written, never also as its camelCase twin.
-    .parserConfiguration({ 'camel-case-expansion': false })
+    // An unknown option is named as written, never also as its camelCase twin; `--host.x` is
+    // unknown too, never an object handed to the checks (as each check's own parser).
+    .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false })
     // A usage error is UNKNOWN (3), like the checks', never a code a CI job reads as WARNING.
     .fail((msg, err) => {
       const reason = `${msg || err?.message} (fix: see microk8s-checks --help)`;

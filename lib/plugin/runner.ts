@@ -185,8 +185,9 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     .option('help', { alias: 'h', type: 'boolean', describe: 'show this help' })
     .option('version', { alias: 'V', type: 'boolean', describe: 'show the version' })
     .strict()
-    // Unknown-option messages name the option as written, never also its camelCase twin.
-    .parserConfiguration({ 'camel-case-expansion': false })
+    // Unknown-option messages name the option as written, never also its camelCase twin. No dot
+    // notation: `--host.x y` would make --host an object, read as no host (the local journal).
+    .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false })
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {

@@ -266,6 +266,17 @@ describe('microk8s-checks all', () => {
   });
 });
 
+describe('options written oddly are refused, never read as no option', () => {
+  it('--host.x: no dot notation, an unknown option alone and in all (an object for --host read this host instead)', async () => {
+    const alone = await runBuilt('check_dqlite_lock', ['--host.x', 'node1']);
+    expect(alone.code).toBe(3);
+    expect(alone.first).toBe('DQLITE-LOCK UNKNOWN - Unknown argument: host.x (fix: see check_dqlite_lock --help)');
+    const all = await runBuilt('microk8s-checks', ['all', ...kc(), '--namespace.a', 'web']);
+    expect(all.code).toBe(3);
+    expect(all.first).toBe('MICROK8S-CHECKS UNKNOWN - Unknown argument: namespace.a (fix: see microk8s-checks --help)');
+  });
+});
+
 describe('for people trying it', () => {
   it('npm run test-api serves a cluster whose leader leases stay renewed', async () => {
     const dir = scratch();
