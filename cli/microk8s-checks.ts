@@ -281,7 +281,8 @@ async function main(): Promise<void> {
   // asked for (--kubeconfig, --context, $KUBECONFIG) that cannot be used is each API check's
   // UNKNOWN: left out, they would vanish from the worst state and let a typo read as OK.
   let api: string | undefined;
-  const asked = text('kubeconfig') !== undefined || text('context') !== undefined || Boolean(process.env.KUBECONFIG);
+  // Asked for however it was given: given twice, or as --no-kubeconfig, each API check says so.
+  const asked = args.kubeconfig !== undefined || args.context !== undefined || Boolean(process.env.KUBECONFIG);
   // What the checks read alike is read once: the journal, the kubeconfig, the Pods, Nodes and leases.
   const shared = shareReads();
   try {

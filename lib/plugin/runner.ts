@@ -313,6 +313,7 @@ function parse<A>(def: CheckDefinition<A>, y: Argv<A & CommonArgs>): Parsed<A> {
 
 /** What a check's arguments must be beyond their types, and its threshold ranges. */
 function judged<A>(def: CheckDefinition<A>, args: A & CommonArgs, kinds: YargsOptions): Prepared<A> {
+  noNegatedValues(args, kinds.string);
   givenOnce(args, kinds);
   checkTimeout(args.timeout);
   if (args.cycle !== undefined) checkCycle(args.cycle);
@@ -373,6 +374,20 @@ function notInverted(warning: Range, critical: Range, isDefault: { warning: bool
     throw new UsageError(
       `${c} is above ${w}: less is worse here, so critical must be the smaller (e.g. -w ${critical.text} -c ${warning.text})`,
     );
+}
+
+/**
+ * yargs reads `--no-host` as --host false, for any option (a number option as 0): a string option
+ * given so would be read as a host named "false", or crash the check. It takes a value; leaving it
+ * out is its default.
+ */
+function noNegatedValues(args: object, strings: string[]): void {
+  for (const key of strings) {
+    const value = (args as Record<string, unknown>)[key];
+    if (typeof value === 'boolean' || (Array.isArray(value) && value.some((v) => typeof v === 'boolean'))) {
+      throw new UsageError(`--no-${key} is not an option: --${key} takes a value`, { fix: `leave --${key} out for its default` });
+    }
+  }
 }
 
 /** `-w ''` or `--kubeconfig ''` (an unset shell variable) is a mistake, never "use the default". */

@@ -267,6 +267,9 @@ describe('microk8s-checks all', () => {
 });
 
 describe('options written oddly are refused, never read as no option', () => {
+  const rowOf = (stdout: string, check: string) =>
+    (JSON.parse(stdout) as { check: string; summary: string }[]).find((x) => x.check === check);
+
   it('--host.x: no dot notation, an unknown option alone and in all (an object for --host read this host instead)', async () => {
     const alone = await runBuilt('check_dqlite_lock', ['--host.x', 'node1']);
     expect(alone.code).toBe(3);
@@ -274,6 +277,22 @@ describe('options written oddly are refused, never read as no option', () => {
     const all = await runBuilt('microk8s-checks', ['all', ...kc(), '--namespace.a', 'web']);
     expect(all.code).toBe(3);
     expect(all.first).toBe('MICROK8S-CHECKS UNKNOWN - Unknown argument: namespace.a (fix: see microk8s-checks --help)');
+  });
+
+  it('--no-host, --no-namespace, --no-kubeconfig: a value option negated is UNKNOWN saying so, alone and in all', async () => {
+    healthy();
+    const said = (o: string) => `--no-${o} is not an option: --${o} takes a value (fix: leave --${o} out for its default)`;
+    // Read as --host false: a host named "false", or for check_calico_routes an internal error.
+    const routes = await runBuilt('check_calico_routes', [...kc(), '--no-host']);
+    expect(routes.code).toBe(3);
+    expect(routes.first).toBe(`CALICO-ROUTES UNKNOWN - ${said('host')}`);
+    const all = await runBuilt('microk8s-checks', ['all', ...kc(), '--no-namespace', '--format', 'json']);
+    expect(rowOf(all.stdout, 'STALE-JOBS')?.summary).toBe(said('namespace'));
+    // Asked for a kubeconfig, however oddly: judged by each API check, never skipped as none found.
+    const { KUBECONFIG: _, ...env } = process.env;
+    const none = await runBuilt('microk8s-checks', ['all', '--no-kubeconfig', '--format', 'json'], { env: { ...env, HOME: scratch() } });
+    expect(rowOf(none.stdout, 'NODES')?.summary).toBe(said('kubeconfig'));
+    expect(none.code).toBe(3);
   });
 });
 

@@ -39,8 +39,11 @@ function samples(s: OptionSpec): unknown[] {
       : s.type === 'boolean'
         ? [true, false]
         : ['node-1', '', '-', '/tmp/a b'];
-  if (s.array) return [...one.map((v) => [v]), [one[0], one[1]]];
-  return s.type === 'boolean' ? one : [...one, [one[0], one[0]]];
+  // --no-<option> of a string option: yargs reads false, in `all`'s parser as in the check's own
+  // (a number option reads 0, sampled already).
+  const negated = !s.choices && (s.type ?? 'string') === 'string' ? [false] : [];
+  if (s.array) return [...[...one, ...negated].map((v) => [v]), [one[0], one[1]]];
+  return s.type === 'boolean' ? one : [...one, [one[0], one[0]], ...negated];
 }
 
 const checks = await Promise.all(REGISTRY.map(async (e) => ({ entry: e, check: (await e.load()).check as Check })));
