@@ -390,11 +390,15 @@ function noNegatedValues(args: object, strings: string[]): void {
   }
 }
 
-/** `-w ''` or `--kubeconfig ''` (an unset shell variable) is a mistake, never "use the default". */
+/**
+ * `-w ''` or `--kubeconfig ''` (an unset shell variable) is a mistake, never "use the default";
+ * so is a list option with no value at all (`microk8s-checks all --host` at the end of the line:
+ * `all`'s parser hands on an empty list, which would read this host instead).
+ */
 function noEmptyValues(args: object, strings: string[]): void {
   for (const key of strings) {
     const value = (args as Record<string, unknown>)[key];
-    if (value === '' || (Array.isArray(value) && value.includes(''))) {
+    if (value === '' || (Array.isArray(value) && (value.length === 0 || value.includes('')))) {
       throw new UsageError(`${key.length === 1 ? '-' : '--'}${key} was given an empty value`, {
         fix: 'give it a value, or leave the option out for its default',
       });

@@ -294,6 +294,14 @@ describe('options written oddly are refused, never read as no option', () => {
     expect(rowOf(none.stdout, 'NODES')?.summary).toBe(said('kubeconfig'));
     expect(none.code).toBe(3);
   });
+
+  it('all --host with no value (an unset variable at the end of the line) is UNKNOWN, never this host read instead', async () => {
+    healthy();
+    const r = await runBuilt('microk8s-checks', ['all', ...kc(), '--format', 'json', '--host']);
+    expect(r.code).toBe(3);
+    const empty = '--host was given an empty value (fix: give it a value, or leave the option out for its default)';
+    for (const check of ['DQLITE-LOCK', 'KINE-RETRIES', 'CALICO-ROUTES']) expect(rowOf(r.stdout, check)?.summary, check).toBe(empty);
+  });
 });
 
 describe('for people trying it', () => {
