@@ -6,7 +6,7 @@ import yargs from 'yargs';
 import { REGISTRY, type Entry, type Needs } from '../checks/registry.ts';
 import { silentLogger, type Logger } from '../lib/logger.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
-import { type Format, renderMany, requestedFormat, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
+import { type Format, headline, renderMany, requestedFormat, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
 import { UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import { timedFirst } from '../lib/plugin/head-start.ts';
@@ -254,11 +254,12 @@ async function main(): Promise<void> {
     .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false })
     // A usage error is UNKNOWN (3), like the checks', never a code a CI job reads as WARNING.
     .fail((msg, err) => {
-      const reason = `${msg || err?.message} (fix: see microk8s-checks --help)`;
+      const outcome = unknownOutcome('MICROK8S-CHECKS', `${msg || err?.message} (fix: see microk8s-checks --help)`);
       // In the format asked for: a textfile collector or CI reader gets an UNKNOWN it can read.
       const format = requestedFormat(process.argv.slice(2));
-      if (format !== 'nagios') finish(renderMany([unknownOutcome('MICROK8S-CHECKS', reason)], [], format, 'microk8s-checks'), 3);
-      finish(`MICROK8S-CHECKS UNKNOWN - ${reason}\n`, 3);
+      if (format !== 'nagios') finish(renderMany([outcome], [], format, 'microk8s-checks'), 3);
+      // One line, as a check's: yargs' "Invalid values:" runs over three lines.
+      finish(`${headline(outcome)}\n`, 3);
     })
     .parseAsync()) as Record<string, unknown> & {
     timeout: number;

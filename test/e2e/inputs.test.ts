@@ -295,6 +295,18 @@ describe('options written oddly are refused, never read as no option', () => {
     expect(none.code).toBe(3);
   });
 
+  it("all's own usage errors are one line, as a check's: --format not among its choices, a 100 KB unknown option", async () => {
+    const choice = await runBuilt('microk8s-checks', ['all', '--format', 'nagios']);
+    expect(choice.code).toBe(3);
+    expect(choice.stdout).toMatch(
+      /^MICROK8S-CHECKS UNKNOWN - Invalid values: +Argument: format, Given: "nagios", Choices: "table", .*"junit" \(fix: .*\)\n$/,
+    );
+    const long = await runBuilt('microk8s-checks', ['all', `--${'x'.repeat(100_000)}`]);
+    expect(long.code).toBe(3);
+    expect(long.stdout).toMatch(/^MICROK8S-CHECKS UNKNOWN - Unknown argument: x+\.\.\.\n$/);
+    expect(long.stdout.length).toBeLessThanOrEqual(1100);
+  });
+
   it('all --host with no value (an unset variable at the end of the line) is UNKNOWN, never this host read instead', async () => {
     healthy();
     const r = await runBuilt('microk8s-checks', ['all', ...kc(), '--format', 'json', '--host']);
