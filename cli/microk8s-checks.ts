@@ -243,7 +243,12 @@ async function main(): Promise<void> {
       describe: `${o.describe}${o.describe ? ' ' : ''}(${takes})`,
     });
   }
+  // Given no value (`-t` at the end of the line, an unset variable), an option of `all`'s own or a
+  // number must not fall back to its default: yargs hands on nothing for it. A text or list option
+  // is handed on empty, each check's UNKNOWN.
+  const numbers = [...passed.values()].filter((o) => o.type === 'number').map((o) => o.key);
   const args = (await y
+    .requiresArg(['timeout', 'format', 'snap-data', ...numbers])
     .version(`microk8s-checks ${VERSION}`)
     .alias('V', 'version')
     .help()
@@ -268,6 +273,9 @@ async function main(): Promise<void> {
     'snap-data'?: string;
   };
   const timeout = checkTimeout(args.timeout);
+  // An unset variable: read as "no MicroK8s here", every check of this node's own would be left out.
+  if (args['snap-data'] === '')
+    throw new UsageError('--snap-data was given an empty value', { fix: 'give it a value, or leave the option out for its default' });
   // Three checks read the log side by side; a pipe gives each line to one of them only.
   if (args['log-file'] === '-')
     finish(

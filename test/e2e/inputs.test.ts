@@ -307,6 +307,27 @@ describe('options written oddly are refused, never read as no option', () => {
     expect(long.stdout.length).toBeLessThanOrEqual(1100);
   });
 
+  it("all's own options and number options given no value, or --snap-data an empty one, are refused, never their defaults", async () => {
+    for (const [option, name] of [
+      ['-t', 't'],
+      ['--format', 'format'],
+      ['--ssh-port', 'ssh-port'],
+      ['--snap-data', 'snap-data'],
+    ]) {
+      const r = await runBuilt('microk8s-checks', ['all', ...kc(), option!]);
+      expect(r.code, option).toBe(3);
+      expect(r.stdout, option).toBe(
+        `MICROK8S-CHECKS UNKNOWN - Not enough arguments following: ${name} (fix: see microk8s-checks --help)\n`,
+      );
+    }
+    // Read as a directory that does not exist, every check of this node's own inputs was left out.
+    const empty = await runBuilt('microk8s-checks', ['all', ...kc(), '--snap-data', '']);
+    expect(empty.code).toBe(3);
+    expect(empty.stdout).toBe(
+      'MICROK8S-CHECKS UNKNOWN - --snap-data was given an empty value (fix: give it a value, or leave the option out for its default)\n',
+    );
+  });
+
   it('all --host with no value (an unset variable at the end of the line) is UNKNOWN, never this host read instead', async () => {
     healthy();
     const r = await runBuilt('microk8s-checks', ['all', ...kc(), '--format', 'json', '--host']);
