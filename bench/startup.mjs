@@ -27,12 +27,17 @@ function argsOf(check, kubeconfig, journalDir, dqlite) {
       return [...kube, '--node', 'node1'];
     case 'check_restart_preflight':
       return [...kube, ...journal, '--node', 'node1'];
+    // No MicroK8s lock files here to say which units: one named, for systemctl (the stand-in) to be asked.
     case 'check_services':
-      return [];
+      return ['--unit', 'snap.microk8s.daemon-kubelite.service'];
     case 'check_dqlite':
       return ['--dqlite-bin', dqlite.bin, '--backend-dir', dqlite.backend];
     case 'check_dqlite_storage':
       return ['--backend-dir', dqlite.backend];
+    // No MicroK8s certificate directory here: an empty one, so that its first request is the
+    // API server's own certificate (a TLS handshake with the listener).
+    case 'check_certs':
+      return [...kube, '--cert-dir', dqlite.certs];
     default:
       return kube;
   }
@@ -70,8 +75,9 @@ export async function measureStartups({ kubeconfig, journalDir, runs = 11, log =
       chmodSync(join(bin, cmd), 0o755);
     }
     // No dqlite CLI here: a stand-in that tells the listener, in a backend directory of one voter.
-    const dqlite = { bin: join(bin, 'dqlite'), backend: join(work, 'backend') };
+    const dqlite = { bin: join(bin, 'dqlite'), backend: join(work, 'backend'), certs: join(work, 'certs') };
     mkdirSync(dqlite.backend);
+    mkdirSync(dqlite.certs);
     const member = 'Address: 127.0.0.1:19001\nID: 3297041220608546238\nRole: 0\n';
     writeFileSync(join(dqlite.backend, 'info.yaml'), member);
     writeFileSync(join(dqlite.backend, 'cluster.yaml'), member.replace(/^/gm, '  ').replace(/^ {2}/, '- '));
