@@ -15,9 +15,8 @@ let parser: typeof CronExpressionParser | undefined;
 
 /**
  * cron-parser, and the date library it brings (luxon, 100 KB), loaded once CronJobs are there to
- * be judged: loaded with the check it was 15-25 ms of CPU before the first request left, in
- * check_cronjobs and in every `all`, on clusters without a CronJob too. Five-field schedules need
- * it loaded first (readSchedule).
+ * be judged, after the list, never before the first request leaves (check_cronjobs and every
+ * `all`, on clusters without a CronJob too). Five-field schedules need it loaded first (readSchedule).
  */
 export async function loadScheduleReader(): Promise<void> {
   if (parser) return;
