@@ -193,6 +193,18 @@ function givenFor(specs: OptionSpec[], args: Record<string, unknown>): Record<st
   return given;
 }
 
+/**
+ * A usage error of the whole run: UNKNOWN (3), like a check's, never a code a CI job reads as
+ * WARNING; in the format asked for, so that a textfile collector or a CI reader gets an UNKNOWN
+ * it can read; as Nagios text one line, as a check's (yargs' "Invalid values:" runs over three).
+ */
+function usageError(reason: string): never {
+  const outcome = unknownOutcome('MICROK8S-CHECKS', reason);
+  const format = requestedFormat(process.argv.slice(2));
+  if (format !== 'nagios') finish(renderMany([outcome], [], format, 'microk8s-checks'), 3);
+  finish(`${headline(outcome)}\n`, 3);
+}
+
 async function main(): Promise<void> {
   // The launchers' shared NRPE cycle (docs/poll-cycle.md): its own small command line.
   if (process.argv[2] === 'cycle') {
@@ -257,31 +269,26 @@ async function main(): Promise<void> {
     // An unknown option is named as written, never also as its camelCase twin; `--host.x` is
     // unknown too, never an object handed to the checks (as each check's own parser).
     .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false })
-    // A usage error is UNKNOWN (3), like the checks', never a code a CI job reads as WARNING.
-    .fail((msg, err) => {
-      const outcome = unknownOutcome('MICROK8S-CHECKS', `${msg || err?.message} (fix: see microk8s-checks --help)`);
-      // In the format asked for: a textfile collector or CI reader gets an UNKNOWN it can read.
-      const format = requestedFormat(process.argv.slice(2));
-      if (format !== 'nagios') finish(renderMany([outcome], [], format, 'microk8s-checks'), 3);
-      // One line, as a check's: yargs' "Invalid values:" runs over three lines.
-      finish(`${headline(outcome)}\n`, 3);
-    })
+    .fail((msg, err) => usageError(`${msg || err?.message} (fix: see microk8s-checks --help)`))
     .parseAsync()) as Record<string, unknown> & {
     timeout: number;
     format: 'table' | Exclude<Format, 'nagios'>;
     color?: boolean;
     'snap-data'?: string;
   };
-  const timeout = checkTimeout(args.timeout);
+  let timeout: number;
+  try {
+    timeout = checkTimeout(args.timeout);
+  } catch (err) {
+    usageError(reasonOf(err));
+  }
   // An unset variable: read as "no MicroK8s here", every check of this node's own would be left out.
   if (args['snap-data'] === '')
-    throw new UsageError('--snap-data was given an empty value', { fix: 'give it a value, or leave the option out for its default' });
+    usageError('--snap-data was given an empty value (fix: give it a value, or leave the option out for its default)');
   // Three checks read the log side by side; a pipe gives each line to one of them only.
   if (args['log-file'] === '-')
-    finish(
-      'MICROK8S-CHECKS UNKNOWN - all cannot read --log-file - (stdin): its log checks would ' +
-        'share one pipe (fix: save the lines to a file and give --log-file FILE)\n',
-      3,
+    usageError(
+      'all cannot read --log-file - (stdin): its log checks would share one pipe (fix: save the lines to a file and give --log-file FILE)',
     );
   const given = new Set(Object.keys(args).filter((k) => args[k] !== undefined && (passed.has(k) || k === 'snap-data')));
   const text = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);

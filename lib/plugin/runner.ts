@@ -80,6 +80,9 @@ export const MAX_TIMEOUT_SECONDS = 3600;
 
 /** A deadline the run can keep: a number of seconds in (0, MAX_TIMEOUT_SECONDS]. */
 export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number {
+  // `microk8s-checks all -t 5 -t 6`: its parser hands on both, where a check's refuses them (givenOnce).
+  if (Array.isArray(seconds))
+    throw new UsageError(`${option} was given ${seconds.length} times: it takes one value`, { fix: 'give it once' });
   const n = Number(seconds);
   if (typeof seconds !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMEOUT_SECONDS) {
     throw new UsageError(

@@ -328,6 +328,26 @@ describe('options written oddly are refused, never read as no option', () => {
     );
   });
 
+  it("all's usage errors after its parser (-t, --log-file -) come in the format asked for; -t twice is named so", async () => {
+    const json = await runBuilt('microk8s-checks', ['all', '--format', 'json', '-t', 'abc']);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({
+        check: 'MICROK8S-CHECKS',
+        state: 'UNKNOWN',
+        summary: expect.stringMatching(/^-t\/--timeout must be a number/),
+      }),
+    ]);
+    const junit = await runBuilt('microk8s-checks', ['all', '--format', 'junit', '--log-file', '-']);
+    expect(junit.code).toBe(3);
+    expect(junit.stdout).toMatch(
+      /^<\?xml .*<error type="UNKNOWN" message="MICROK8S-CHECKS UNKNOWN - all cannot read --log-file - \(stdin\)/s,
+    );
+    const twice = await runBuilt('microk8s-checks', ['all', '-t', '5', '-t', '6']);
+    expect(twice.code).toBe(3);
+    expect(twice.stdout).toBe('MICROK8S-CHECKS UNKNOWN - -t/--timeout was given 2 times: it takes one value (fix: give it once)\n');
+  });
+
   it('all --host with no value (an unset variable at the end of the line) is UNKNOWN, never this host read instead', async () => {
     healthy();
     const r = await runBuilt('microk8s-checks', ['all', ...kc(), '--format', 'json', '--host']);
