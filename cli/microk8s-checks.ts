@@ -194,15 +194,18 @@ function givenFor(specs: OptionSpec[], args: Record<string, unknown>): Record<st
 }
 
 /**
- * A usage error of the whole run: UNKNOWN (3), like a check's, never a code a CI job reads as
- * WARNING; in the format asked for, so that a textfile collector or a CI reader gets an UNKNOWN
- * it can read; as Nagios text one line, as a check's (yargs' "Invalid values:" runs over three).
+ * The whole run's one outcome (a usage error, a signal, a bug), in the format asked for, so that a
+ * textfile collector or a CI reader gets an UNKNOWN it can read; as Nagios text one line, as a
+ * check's (yargs' "Invalid values:" runs over three).
  */
-function usageError(reason: string): never {
-  const outcome = unknownOutcome('MICROK8S-CHECKS', reason);
+function shown(outcome: Outcome): string {
   const format = requestedFormat(process.argv.slice(2));
-  if (format !== 'nagios') finish(renderMany([outcome], [], format, 'microk8s-checks'), 3);
-  finish(`${headline(outcome)}\n`, 3);
+  return format === 'nagios' ? `${headline(outcome)}\n` : renderMany([outcome], [], format, 'microk8s-checks');
+}
+
+/** A usage error of the whole run: UNKNOWN (3), like a check's, never a code a CI job reads as WARNING. */
+function usageError(reason: string): never {
+  finish(shown(unknownOutcome('MICROK8S-CHECKS', reason)), 3);
 }
 
 async function main(): Promise<void> {
@@ -358,5 +361,5 @@ async function main(): Promise<void> {
   report();
 }
 
-guardProcess({ name: 'MICROK8S-CHECKS' }, () => 'nagios');
+guardProcess({ name: 'MICROK8S-CHECKS' }, shown);
 void main();

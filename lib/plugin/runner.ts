@@ -118,12 +118,12 @@ export function checkCycle(seconds: unknown): number {
  */
 export function guardProcess(
   def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>,
-  format: () => Format,
+  show: (outcome: Outcome) => string,
   activity: () => string = () => '',
 ): void {
   const end = (reason: string) => {
     const outcome = cannotTell(def, reason);
-    finish(render(outcome, format()), outcome.state);
+    finish(show(outcome), outcome.state);
   };
   process.on('uncaughtException', (err) => end(reasonOf(err)));
   process.on('unhandledRejection', (err) => end(reasonOf(err)));
@@ -431,7 +431,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   let deadline: Deadline | undefined;
   guardProcess(
     def,
-    () => format,
+    (outcome) => render(outcome, format),
     () => deadline?.activity ?? '',
   );
   let p: ReturnType<typeof prepare<A>>;
