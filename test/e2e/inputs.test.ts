@@ -372,7 +372,10 @@ describe('for people trying it', () => {
       expect(first.code).toBe(0);
       await new Promise((done) => setTimeout(done, 6500));
       const later = await runBuilt('check_leases', ['--kubeconfig', kubeconfig, '--state-file', join(dir, 's')]);
-      expect(Number(later.perf.renew_age!.split('s')[0])).toBeLessThan(6);
+      // Renewed meanwhile (every 5 s): younger than a lease left alone since the first read would
+      // be. Not a fixed bound: on a loaded machine a renewal comes late, and a frozen one never.
+      const age = (r: typeof first) => Number(r.perf.renew_age!.split('s')[0]);
+      expect(age(later)).toBeLessThan(age(first) + 6.5);
     } finally {
       process.kill(-server.pid!, 'SIGTERM');
     }
