@@ -20,6 +20,7 @@ import {
   type OptionSpec,
   optionSpecs,
   outcomeOf,
+  PARSER_CONFIGURATION,
   prepareGiven,
   reasonOf,
   VERSION,
@@ -269,9 +270,7 @@ async function main(): Promise<void> {
     .help()
     .alias('h', 'help')
     .strictOptions()
-    // An unknown option is named as written, never also as its camelCase twin; `--host.x` is
-    // unknown too, never an object handed to the checks (as each check's own parser).
-    .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false })
+    .parserConfiguration(PARSER_CONFIGURATION)
     .fail((msg, err) => usageError(`${msg || err?.message} (fix: see microk8s-checks --help)`))
     .parseAsync()) as Record<string, unknown> & {
     timeout: number;

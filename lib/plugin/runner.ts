@@ -81,8 +81,7 @@ export const MAX_TIMEOUT_SECONDS = 3600;
 /** A deadline the run can keep: a number of seconds in (0, MAX_TIMEOUT_SECONDS]. */
 export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number {
   // `microk8s-checks all -t 5 -t 6`: its parser hands on both, where a check's refuses them (givenOnce).
-  if (Array.isArray(seconds))
-    throw new UsageError(`${option} was given ${seconds.length} times: it takes one value`, { fix: 'give it once' });
+  if (Array.isArray(seconds)) throw givenTimes(option, seconds.length);
   const n = Number(seconds);
   if (typeof seconds !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMEOUT_SECONDS) {
     throw new UsageError(
@@ -148,6 +147,14 @@ export function bindDashValues(argv: string[]): string[] {
   return out;
 }
 
+/**
+ * How a check's parser and `all`'s read a command line alike (`all` hands each check the values
+ * its own parser read): unknown-option messages name the option as written, never also its
+ * camelCase twin; no dot notation, where `--host.x y` would make --host an object, read as no
+ * host (this host's journal).
+ */
+export const PARSER_CONFIGURATION = { 'camel-case-expansion': false, 'dot-notation': false } as const;
+
 /** What every check's common options default to (its parser's, and `all`'s share of the line). */
 const COMMON_DEFAULTS = { timeout: 10, verbose: 0, format: 'nagios' as Format, 'max-long-output': DEFAULT_LONG_OUTPUT_BYTES };
 
@@ -188,9 +195,7 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     .option('help', { alias: 'h', type: 'boolean', describe: 'show this help' })
     .option('version', { alias: 'V', type: 'boolean', describe: 'show the version' })
     .strict()
-    // Unknown-option messages name the option as written, never also its camelCase twin. No dot
-    // notation: `--host.x y` would make --host an object, read as no host (the local journal).
-    .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false })
+    .parserConfiguration(PARSER_CONFIGURATION)
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
@@ -354,9 +359,12 @@ function givenOnce(args: object, kinds: ReturnType<typeof optionKinds>): void {
     if (repeatable.has(key) || !Array.isArray(value)) continue;
     const names = [key, ...(kinds.alias[key] ?? [])].sort((a, b) => a.length - b.length);
     const flag = names.map((n) => `${n.length === 1 ? '-' : '--'}${n}`).join('/');
-    throw new UsageError(`${flag} was given ${value.length} times: it takes one value`, { fix: 'give it once' });
+    throw givenTimes(flag, value.length);
   }
 }
+
+const givenTimes = (flag: string, times: number) =>
+  new UsageError(`${flag} was given ${times} times: it takes one value`, { fix: 'give it once' });
 
 /**
  * Ranges that alert above a bound (`10`, `~:10`: more is worse) or below one (`10:`: less is
