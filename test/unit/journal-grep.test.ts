@@ -1,0 +1,25 @@
+// What journalctl is asked to match when the journal checks of one run share a pass: each
+// alternative once (the gate's grep holds dqlite-lock's and kine-retries'); a pattern whose
+// alternatives cannot be told apart safely is kept whole. (What the joined pattern matches in a
+// real journal: test/e2e/journal-share.test.ts.)
+import { describe, expect, it } from 'vitest';
+import { KINE_GREP } from '../../checks/kine-retries.ts';
+import { LOCKED } from '../../checks/dqlite-lock.ts';
+import { KUBELITE_START_GREP } from '../../lib/logs/kubelite-start.ts';
+import { joinGreps } from '../../lib/sources/journal-share.ts';
+
+describe('joinGreps', () => {
+  it("names each of the journal checks' alternatives once", () => {
+    const joined = joinGreps([LOCKED, KINE_GREP, `${LOCKED}|${KINE_GREP}|${KUBELITE_START_GREP}`]);
+    expect(joined).toBe(`${LOCKED}|${KINE_GREP}|${KUBELITE_START_GREP}`);
+  });
+  it('splits at a | only outside classes and escapes', () => {
+    expect(joinGreps(['a[|]b|c', 'x\\|y', '[]|]w|c', '[^]|]v'])).toBe('a[|]b|c|x\\|y|[]|]w|[^]|]v');
+  });
+  it('keeps whole a pattern with a group, an inline option, \\Q or a POSIX class', () => {
+    for (const g of ['(?:p|q)r', '(?s)a|b', '\\Qa|b\\E', '[[:digit:]]|x', '\\c|x']) expect(joinGreps([g, 'other'])).toBe(`(?:${g})|other`);
+  });
+  it('keeps whole a pattern with an empty alternative (it matches every message)', () => {
+    expect(joinGreps(['a|', 'b'])).toBe('(?:a|)|b');
+  });
+});
