@@ -17,6 +17,7 @@ import {
   declared,
   type DeclaredOption,
   guardProcess,
+  noEmptyNumbers,
   type OptionSpec,
   optionSpecs,
   outcomeOf,
@@ -280,6 +281,7 @@ async function main(): Promise<void> {
   };
   let timeout: number;
   try {
+    noEmptyNumbers(process.argv.slice(2), y);
     timeout = checkTimeout(args.timeout);
   } catch (err) {
     usageError(reasonOf(err));

@@ -12,9 +12,11 @@ export interface DqliteArgs {
 
 /**
  * A database name goes to the CLI as its own argument; one that starts with '-' would be read
- * as a flag, so only plain names are taken.
+ * as a flag, so only plain names are taken. Given twice, both come here as a list: left to the
+ * parser's one wording for that (givenOnce).
  */
-function databaseName(name: string): string {
+function databaseName(name: string | string[]): string | string[] {
+  if (Array.isArray(name)) return name;
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name))
     throw new UsageError(`--database must be a plain database name (letters, digits, '_', '.', '-'), not '${name.slice(0, 40)}'`);
   return name;

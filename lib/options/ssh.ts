@@ -9,7 +9,9 @@ export interface SshArgs {
   'ssh-known-hosts'?: string;
 }
 
-function sshPort(port: number): number {
+/** Given twice, both values come here as a list: left to the parser's one wording for that (givenOnce). */
+function sshPort(port: number | number[]): number | number[] {
+  if (Array.isArray(port)) return port;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--ssh-port must be a TCP port number, 1 to 65535');
   return port;
 }

@@ -151,9 +151,11 @@ export function bindDashValues(argv: string[]): string[] {
  * How a check's parser and `all`'s read a command line alike (`all` hands each check the values
  * its own parser read): unknown-option messages name the option as written, never also its
  * camelCase twin; no dot notation, where `--host.x y` would make --host an object, read as no
- * host (this host's journal).
+ * host (this host's journal); a repeatable option takes one value each time it is given, as its
+ * help says, never every word after it (`microk8s-checks -n web all` read `all` as a namespace
+ * and found no command; `--unit a b` judged a unit b).
  */
-export const PARSER_CONFIGURATION = { 'camel-case-expansion': false, 'dot-notation': false } as const;
+export const PARSER_CONFIGURATION = { 'camel-case-expansion': false, 'dot-notation': false, 'greedy-arrays': false } as const;
 
 /** What every check's common options default to (its parser's, and `all`'s share of the line). */
 const COMMON_DEFAULTS = { timeout: 10, verbose: 0, format: 'nagios' as Format, 'max-long-output': DEFAULT_LONG_OUTPUT_BYTES };
@@ -227,7 +229,9 @@ type Parsed<A> = Prepared<A> & { help?: boolean; version?: boolean; y: Argv<A & 
 
 /** Parse a check's command line; throws UsageError on anything wrong. */
 export function prepare<A>(def: CheckDefinition<A>, argv: string[]): Parsed<A> {
-  return parse(def, parser(def, argv));
+  const y = parser(def, argv);
+  noEmptyNumbers(argv, y);
+  return parse(def, y);
 }
 
 /**
@@ -357,9 +361,31 @@ function givenOnce(args: object, kinds: ReturnType<typeof optionKinds>): void {
   for (const key of [...kinds.string, ...kinds.number]) {
     const value = (args as Record<string, unknown>)[key];
     if (repeatable.has(key) || !Array.isArray(value)) continue;
-    const names = [key, ...(kinds.alias[key] ?? [])].sort((a, b) => a.length - b.length);
-    const flag = names.map((n) => `${n.length === 1 ? '-' : '--'}${n}`).join('/');
-    throw givenTimes(flag, value.length);
+    throw givenTimes(flagOf(key, kinds), value.length);
+  }
+}
+
+/** An option with all its names, as the messages about it name it: `-t/--timeout`. */
+function flagOf(key: string, kinds: YargsOptions): string {
+  const names = [key, ...(kinds.alias[key] ?? [])].sort((a, b) => a.length - b.length);
+  return names.map((n) => `${n.length === 1 ? '-' : '--'}${n}`).join('/');
+}
+
+/**
+ * yargs reads a number option given an empty value (`-t ''`, `--attempt-warning=`: an unset shell
+ * variable) as 0: a message then named a '0' nobody wrote, or a threshold of 0 was judged. Only
+ * the command line as written still says what was given. `all` asks it of its own parser too.
+ */
+export function noEmptyNumbers(argv: string[], y: Argv<unknown>): void {
+  const kinds = optionKinds(y);
+  // Its names, aliases too (yargs lists `t` beside `timeout`).
+  const numbers = new Set(kinds.number);
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    const [, long, short, attached] = /^(?:--([^=]+)|-([^-=]))(?:=(.*))?$/s.exec(argv[i]!) ?? [];
+    const name = long ?? short ?? '';
+    if (!numbers.has(name) || (attached ?? argv[i + 1])?.trim() !== '') continue;
+    const key = Object.keys(kinds.alias).find((k) => kinds.alias[k]!.includes(name)) ?? name;
+    throw emptyValue(flagOf(key, kinds));
   }
 }
 
@@ -410,12 +436,13 @@ function noEmptyValues(args: object, strings: string[]): void {
   for (const key of strings) {
     const value = (args as Record<string, unknown>)[key];
     if (value === '' || (Array.isArray(value) && (value.length === 0 || value.includes('')))) {
-      throw new UsageError(`${key.length === 1 ? '-' : '--'}${key} was given an empty value`, {
-        fix: 'give it a value, or leave the option out for its default',
-      });
+      throw emptyValue(`${key.length === 1 ? '-' : '--'}${key}`);
     }
   }
 }
+
+const emptyValue = (flag: string) =>
+  new UsageError(`${flag} was given an empty value`, { fix: 'give it a value, or leave the option out for its default' });
 
 /** Run a prepared check; any failure becomes its UNKNOWN outcome (the one mapping, reasonOf). */
 export async function outcomeOf<A>(

@@ -266,10 +266,11 @@ describe('microk8s-checks all', () => {
   });
 });
 
-describe('options written oddly are refused, never read as no option', () => {
-  const rowOf = (stdout: string, check: string) =>
-    (JSON.parse(stdout) as { check: string; summary: string }[]).find((x) => x.check === check);
+/** A check's row of `all --format json`. */
+const rowOf = (stdout: string, check: string) =>
+  (JSON.parse(stdout) as { check: string; state: string; summary: string }[]).find((x) => x.check === check);
 
+describe('options written oddly are refused, never read as no option', () => {
   it('--host.x: no dot notation, an unknown option alone and in all (an object for --host read this host instead)', async () => {
     const alone = await runBuilt('check_dqlite_lock', ['--host.x', 'node1']);
     expect(alone.code).toBe(3);
@@ -354,6 +355,69 @@ describe('options written oddly are refused, never read as no option', () => {
     expect(r.code).toBe(3);
     const empty = '--host was given an empty value (fix: give it a value, or leave the option out for its default)';
     for (const check of ['DQLITE-LOCK', 'KINE-RETRIES', 'CALICO-ROUTES']) expect(rowOf(r.stdout, check)?.summary, check).toBe(empty);
+  });
+});
+
+describe('options where and how often people give them', () => {
+  const empty = 'was given an empty value (fix: give it a value, or leave the option out for its default)';
+
+  it('an option before `all` (`-n web all`) is read as after it; a word after a list option is no value of it', async () => {
+    healthy();
+    // A list option took every word after it: `all` became a second namespace, and no command was left.
+    const before = await runBuilt('microk8s-checks', ['-n', 'wbe', 'all', ...kc(), '--format', 'json']);
+    const after = await runBuilt('microk8s-checks', ['all', ...kc(), '--format', 'json', '-n', 'wbe']);
+    expect(before.code).toBe(3);
+    expect(rowOf(before.stdout, 'STALE-JOBS')?.summary).toMatch(/^namespace wbe does not exist /);
+    for (const check of ['STALE-JOBS', 'OBSERVED-GENERATION', 'SCHEDULING', 'CRONJOBS', 'POD-RESTARTS'])
+      expect(rowOf(before.stdout, check), check).toEqual(rowOf(after.stdout, check));
+    const unit = ['--unit', 'snap.microk8s.daemon-kubelite', 'all'];
+    for (const args of [unit, ['-t', '5', 'all'], ['--format', 'json', 'all']]) {
+      const r = await runBuilt('microk8s-checks', [...args, ...kc(), '--snap-data', '/nonexistent/snap']);
+      expect(r.first, args.join(' ')).not.toMatch(/MICROK8S-CHECKS UNKNOWN/);
+    }
+    // One value each time it is given (the --help says "repeatable"): a stray word is named, never a host or a unit.
+    const extra = await runBuilt('microk8s-checks', ['all', ...kc(), '--host', '127.0.0.2', 'k8s03']);
+    expect(extra.code).toBe(3);
+    expect(extra.stdout).toBe('MICROK8S-CHECKS UNKNOWN - Unknown argument: k8s03 (fix: see microk8s-checks --help)\n');
+    const units = await runBuilt('check_services', ['--unit', 'snap.microk8s.daemon-kubelite', 'snap.microk8s.daemon-k8s-dqlite']);
+    expect(units.code).toBe(3);
+    expect(units.first).toBe('SERVICES UNKNOWN - Unknown argument: snap.microk8s.daemon-k8s-dqlite (fix: see check_services --help)');
+  });
+
+  it("a number option given an empty value (an unset variable) says so, never '0', alone and in all", async () => {
+    const alone = await runBuilt('check_nodes', [...kc(), '-t', '']);
+    expect(alone.code).toBe(3);
+    expect(alone.first).toBe(`NODES UNKNOWN - -t/--timeout ${empty}`);
+    expect((await runBuilt('check_nodes', [...kc(), '--timeout='])).first).toBe(`NODES UNKNOWN - -t/--timeout ${empty}`);
+    // Read as 0: a WARNING on any retry line.
+    const threshold = await runBuilt('check_kine_retries', ['--log-file', '/dev/null', '--attempt-warning', '']);
+    expect(threshold.code).toBe(3);
+    expect(threshold.first).toBe(`KINE-RETRIES UNKNOWN - --attempt-warning ${empty}`);
+    const port = await runBuilt('check_dqlite_lock', ['--host', 'h', '--ssh-port', '']);
+    expect(port.first).toBe(`DQLITE-LOCK UNKNOWN - --ssh-port ${empty}`);
+    for (const [args, flag] of [
+      [['-t', ''], '-t/--timeout'],
+      [['--ssh-port', ''], '--ssh-port'],
+    ] as const) {
+      const all = await runBuilt('microk8s-checks', ['all', ...kc(), ...args]);
+      expect(all.code, flag).toBe(3);
+      expect(all.stdout, flag).toBe(`MICROK8S-CHECKS UNKNOWN - ${flag} ${empty}\n`);
+    }
+  });
+
+  it('--ssh-port and --database given twice are named so, as -t is, alone and in all', async () => {
+    const twice = (flag: string) => `${flag} was given 2 times: it takes one value (fix: give it once)`;
+    const ports = ['--host', 'h', '--ssh-port', '22', '--ssh-port', '2222'];
+    const port = await runBuilt('check_dqlite_lock', ports);
+    expect(port.code).toBe(3);
+    expect(port.first).toBe(`DQLITE-LOCK UNKNOWN - ${twice('--ssh-port')}`);
+    const db = await runBuilt('check_dqlite_storage', ['--database', 'k8s', '--database', 'k8s']);
+    expect(db.code).toBe(3);
+    expect(db.first).toBe(`DQLITE-STORAGE UNKNOWN - ${twice('--database')}`);
+    const all = await runBuilt('microk8s-checks', ['all', ...kc(), ...ports, '--format', 'json']);
+    expect(all.code).toBe(3);
+    for (const check of ['DQLITE-LOCK', 'KINE-RETRIES', 'CALICO-ROUTES'])
+      expect(rowOf(all.stdout, check)?.summary, check).toBe(twice('--ssh-port'));
   });
 });
 

@@ -71,6 +71,36 @@ describe("a check's share of `all`'s command line", () => {
     }
   });
 
+  // A check's own rule for a value (--ssh-port's range, --database's plain name) sees both values
+  // of an option given twice as a list: the one wording for that comes first, in both parsers.
+  it.each(checks.map((c) => [c.entry.command, c.check] as const))('%s: a value option given twice is named so', (_, check) => {
+    const specs = optionSpecs(check);
+    for (const s of specs.filter((s) => !s.array && s.type !== 'boolean')) {
+      const v = s.choices?.[0] ?? (s.type === 'number' ? 22 : s.key === 'database' ? 'k8s' : 'node-1');
+      const said = /^-\S+ was given 2 times: it takes one value/;
+      expect(outcome(() => prepare(check, written({ [s.key]: [v, v] }))).error, s.key).toMatch(said);
+      expect(outcome(() => prepareGiven(check, specs, { [s.key]: [v, v] })).error, s.key).toMatch(said);
+    }
+  });
+
+  // Read as 0 by yargs, it was judged as 0 (a threshold) or refused as a '0' nobody wrote.
+  it.each(checks.map((c) => [c.entry.command, c.check] as const))('%s: a number option given empty says so', (_, check) => {
+    const numbers = optionSpecs(check)
+      .filter((s) => s.type === 'number')
+      .map((s) => s.key);
+    for (const key of [...numbers, 'timeout', 'max-long-output']) {
+      for (const argv of [[`--${key}`, ''], [`--${key}=`]])
+        expect(outcome(() => prepare(check, argv)).error, argv.join(' ')).toMatch(new RegExp(`^(-t/)?--${key} was given an empty value `));
+    }
+  });
+
+  // One value each time a repeatable option is given: the next word is no value of it.
+  it.each(checks.map((c) => [c.entry.command, c.check] as const))('%s: a repeatable option takes one word', (_, check) => {
+    for (const s of optionSpecs(check).filter((s) => s.array && !s.choices)) {
+      expect(outcome(() => prepare(check, [`--${s.key}`, 'a', 'b'])).error, s.key).toMatch(/^Unknown argument: b /);
+    }
+  });
+
   it('is read with one type: every check that takes an option declares it alike', () => {
     const seen = new Map<string, { command: string; type?: string; array: boolean }>();
     const differ: string[] = [];
