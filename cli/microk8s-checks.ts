@@ -154,6 +154,8 @@ const OWN_JUDGEMENT = new Set([
   'min-uptime',
   'grace',
   'cadence-window',
+  'window',
+  'min-interval',
   'free-warning',
   'free-critical',
   'freelist',

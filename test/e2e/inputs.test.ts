@@ -419,6 +419,15 @@ describe('options where and how often people give them', () => {
     for (const check of ['DQLITE-LOCK', 'KINE-RETRIES', 'CALICO-ROUTES'])
       expect(rowOf(all.stdout, check)?.summary, check).toBe(twice('--ssh-port'));
   });
+
+  it("all leaves a check's own windows to it: --min-interval and --window are unknown to all, as --since is", async () => {
+    for (const option of ['--min-interval', '--window', '--since']) {
+      const r = await runBuilt('microk8s-checks', ['all', ...kc(), option, '2h']);
+      expect(r.code, option).toBe(3);
+      expect(r.stdout, option).toBe(`MICROK8S-CHECKS UNKNOWN - Unknown argument: ${option.slice(2)} (fix: see microk8s-checks --help)\n`);
+    }
+    expect((await runBuilt('microk8s-checks', ['all', '-h'])).stdout).not.toMatch(/--min-interval|--window/);
+  });
 });
 
 describe('for people trying it', () => {
