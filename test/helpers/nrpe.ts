@@ -1,5 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { runProcess } from './run.ts';
+import { until } from './wait.ts';
 
 export const NRPE = '/usr/sbin/nrpe';
 export const CHECK_NRPE = '/usr/lib/nagios/plugins/check_nrpe';
@@ -14,12 +15,19 @@ export function writeNrpeConfig(file: string, port: number, runDir: string, line
   chmodSync(file, 0o644);
 }
 
-/** Until nrpe on `port` answers check_nrpe's version query; throws if it never does (10 s). */
-export async function waitForNrpe(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const probe = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '5']);
-    if (probe.code === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nrpe on port ${port} did not answer`);
+/**
+ * Until nrpe on `port` answers check_nrpe's version query. A daemon just started on a loaded
+ * machine may take a while to listen: the bound is generous, and the error says what was awaited.
+ */
+export async function waitForNrpe(port: number, timeoutMs = 60_000): Promise<void> {
+  let last = 'no answer yet';
+  await until(
+    () => `nrpe on 127.0.0.1:${port} to answer check_nrpe's version query (last: ${last})`,
+    async () => {
+      const probe = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '5']);
+      last = `exit ${probe.code}, ${probe.first || probe.stderr.trim() || 'nothing printed'}`;
+      return probe.code === 0 ? true : undefined;
+    },
+    { timeoutMs },
+  );
 }
