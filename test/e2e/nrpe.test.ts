@@ -211,12 +211,12 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
   };
 
   /**
-   * The journal checks' fixture, stamped relative to now: written before the comparisons, and again
-   * before the Nagios core's, as a loaded machine can reach that one minutes later. Every line is
-   * within a minute of the writing, so none leaves the 5-minute windows (--since 5m, the gate's
-   * own) for four minutes: a line leaving between a shared run and the run alone after it gave
-   * "5 'database is locked' lines" against "4". Written aside and renamed over the old journal,
-   * so a reader sees one whole journal or the other.
+   * The journal checks' fixture, stamped relative to now: written afresh before each comparison (a
+   * loaded machine reaches the later ones minutes after beforeAll). Every line is within a minute
+   * of the writing, so none leaves the 5-minute windows (--since 5m, the gate's own) for four
+   * minutes: a line leaving between a shared run and the run alone after it gave "5 'database is
+   * locked' lines" against "4". Written aside and renamed over the old journal, so a reader sees
+   * one whole journal or the other.
    */
   const writeJournal = () => {
     const aside = mkdtempSync(join(dir, 'journal-'));
@@ -331,6 +331,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
     async () => {
       // Every command shares the cycle (check_apiserver's readyz is timed on a thread of its own there).
       expect(rendered.filter((r) => !r.argv.includes('--cycle=55')).map((r) => r.name)).toEqual([]);
+      writeJournal();
       for (const { name, argv } of rendered) {
         const direct = await alone(argv);
         const polled = await runProcess(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(port), '-t', '30', '-c', name]);
@@ -485,7 +486,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       }
     },
     // The cycle, then seventeen checks alone, each within its -t.
-    (ROOM.cycle + 17 * ROOM.check) * 1000,
+    (ROOM.cycle + COMMANDS.length * ROOM.check) * 1000,
   );
 
   it('the installed checks run with no node on PATH at all', async () => {
