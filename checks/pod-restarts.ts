@@ -98,10 +98,12 @@ export function evaluate(f: RestartFacts, { warning, critical }: Thresholds): Ou
         'see check_kine_retries and check_watch_cache first.',
     );
   }
+  // First run: the crash-looping pods are the finding (named once), what is not judged yet after.
   if (!f.before)
-    return v.conclude(
-      `${plural(loopingPods.length, 'pod')} in CrashLoopBackOff of ${plural(f.pods, 'pod')} (restarts counted from now on)`,
-    );
+    return v.conclude(`${plural(f.pods, 'pod')}, restarts counted from now on`, {
+      problems: 'before',
+      whenClear: `0 pods in CrashLoopBackOff of ${plural(f.pods, 'pod')} (restarts counted from now on)`,
+    });
   const names = restartedPods.length ? `: ${restartedPods.slice(0, 3).join(', ')}${restartedPods.length > 3 ? ', ...' : ''}` : '';
   return v.conclude(`${plural(restartedPods.length, 'pod')} restarted${since}${names}`);
 }
