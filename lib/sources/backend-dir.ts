@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandRunner } from './command.ts';
-import { DQLITE_BACKEND, DqliteError } from './dqlite.ts';
+import { DQLITE_BACKEND, DqliteError, MISSING_BACKEND_FIX } from './dqlite.ts';
 
 /** A file of the backend directory: name, size in bytes, modification time (ms since the epoch). */
 export interface BackendFile {
@@ -53,7 +53,7 @@ export const localBackend: BackendAccess = {
       if (code === 'EACCES' || code === 'EPERM') throw listAccess(`cannot list ${dir}: permission denied`);
       throw new DqliteError(`cannot list ${dir}`, {
         cause: err,
-        fix: code === 'ENOENT' ? 'check --backend-dir (run the check on a MicroK8s node)' : undefined,
+        fix: code === 'ENOENT' ? MISSING_BACKEND_FIX : undefined,
       });
     }
     const files: BackendFile[] = [];

@@ -1,7 +1,16 @@
 import { connect as tcpConnect } from 'node:net';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
-import { backendFiles, type CliFiles, type DqliteCli, DqliteError, localCliFiles, planCli, SUDO_CLI_SECONDS } from './dqlite.ts';
+import {
+  backendFiles,
+  type CliFiles,
+  type DqliteCli,
+  DqliteError,
+  localCliFiles,
+  MISSING_BACKEND_FIX,
+  planCli,
+  SUDO_CLI_SECONDS,
+} from './dqlite.ts';
 
 export { backendFiles };
 
@@ -154,6 +163,8 @@ function readLocalNodeStore(file: string): Member[] {
     return parseNodeYaml(readSmallFile(file, 'dqlite node store').toString('utf8'), file);
   } catch (err) {
     if (err instanceof FileError && !err.missing && /permission denied/.test(err.message)) throw backendAccess(err.message);
+    // Not "the path given": with no --backend-dir the path is the default, which the user never wrote.
+    if (err instanceof FileError && err.missing) throw new DqliteError(err.message, { cause: err, fix: MISSING_BACKEND_FIX });
     throw err;
   }
 }

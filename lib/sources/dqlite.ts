@@ -13,6 +13,9 @@ export const DQLITE_DATABASE = 'k8s';
 
 export class DqliteError extends ReasonedError {}
 
+/** A backend directory or node store that is not there: the path comes from --backend-dir or its default. */
+export const MISSING_BACKEND_FIX = 'check --backend-dir (run the check on a MicroK8s node)';
+
 /** The files a node keeps in its backend directory that name the cluster, this node, and its TLS pair. */
 export const backendFiles = (backend: string) => ({
   clusterYaml: join(backend, 'cluster.yaml'),

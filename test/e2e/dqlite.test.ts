@@ -320,7 +320,13 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(port.first).toMatch(/^DQLITE UNKNOWN - \S+cluster\.yaml names '127\.0\.0\.1:99999', which is no host:port address/);
     rmSync(join(b.dir, 'cluster.yaml'));
     const gone = await run(b.args);
-    expect(gone.first).toMatch(/^DQLITE UNKNOWN - cannot read dqlite node store \S+cluster\.yaml: no such file/);
+    // The fix names the option that sets the path (the user may have given none: the default).
+    expect(gone.first).toMatch(
+      pattern(
+        /^DQLITE UNKNOWN - cannot read dqlite node store \S+cluster\.yaml: no such file /,
+        /\(fix: check --backend-dir \(run the check on a MicroK8s node\)\)$/,
+      ),
+    );
     const k = backend(voters(), up[0]!.address);
     rmSync(join(k.dir, 'cluster.key'));
     const key = await run(k.args);
