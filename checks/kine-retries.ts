@@ -112,7 +112,7 @@ export function evaluate(
   v.measure({ label: 'kine_socket_errors', value: t.socketErrors, min: 0 });
   if (t.retries > 0 && t.maxAttempt >= attemptWarning)
     v.find(State.WARNING, `etcd-client retry attempt ${t.maxAttempt} (>= ${attemptWarning})`);
-  if (t.closing > 0) v.find(State.WARNING, plural(t.closing, "'client connection is closing'"));
+  if (t.closing > 0) v.find(State.WARNING, plural(t.closing, "'client connection is closing' line"));
   if (t.socketErrors >= socketErrorWarning)
     v.find(State.WARNING, `${plural(t.socketErrors, 'kine socket failure')} (kine.sock:12379 refused or closed)`);
 
