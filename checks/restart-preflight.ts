@@ -11,7 +11,7 @@ import type { LogLine } from '../lib/sources/logline.ts';
 import { isKubeliteStart, KUBELITE_START_GREP } from '../lib/logs/kubelite-start.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
 import { nodeName } from '../lib/names.ts';
-import { gatedRestart, NON_LEADER_FIRST, NOT_NOW } from '../lib/runbook.ts';
+import { gatedRestart, NON_LEADER_FIRST, NOT_NOW, NOT_NOW_STORM } from '../lib/runbook.ts';
 import { dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { logOptions, windowOver, type LogArgs } from '../lib/options/log.ts';
@@ -73,6 +73,9 @@ export const defaultLimits: Limits = {
   settleMs: parseDuration(defaults.settle, '--settle') * 1000,
 };
 
+/** The journal checks the gate judges: either not OK is a write storm whose backlog must drain. */
+const STORM_CHECKS = ['dqlite-lock', 'kine-retries'] as const;
+
 /** Everything that blocks a restart, each as the part of the cluster that judged it. */
 export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
   const parts: PartialResult[] = [];
@@ -85,8 +88,8 @@ export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
     const t = j.tally!;
     // dqlite-lock and kine-retries as they judge by default, over the window they read by default.
     const over = { seconds: GATE_WINDOW, source: j.source };
-    parts.push(partOf('dqlite-lock', lock.evaluate({ ...over, tally: t.lock }, lock.defaultLimits), j.host));
-    parts.push(partOf('kine-retries', kine.evaluate({ ...over, tally: t.kine }, kine.defaultLimits), j.host));
+    parts.push(partOf(STORM_CHECKS[0], lock.evaluate({ ...over, tally: t.lock }, lock.defaultLimits), j.host));
+    parts.push(partOf(STORM_CHECKS[1], kine.evaluate({ ...over, tally: t.kine }, kine.defaultLimits), j.host));
     if (t.lastStart && f.now - t.lastStart < settleMs)
       block(
         `kubelite restarted ${formatDuration(Math.max(1, (f.now - t.lastStart) / 1000))} ago (settle ${formatDuration(settleMs / 1000)})`,
@@ -125,7 +128,9 @@ export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
 
 export function evaluate(f: PreflightFacts, { critical, settleMs }: Limits): Outcome {
   const node = f.node;
-  const blocking = blockers(f, settleMs).map(partialText);
+  const parts = blockers(f, settleMs);
+  const blocking = parts.map(partialText);
+  const storm = parts.some((p) => p.state !== State.UNKNOWN && (STORM_CHECKS as readonly (string | undefined)[]).includes(p.check));
   const v = new Verdict(check.name);
   v.measure({ label: 'blockers', value: blocking.length, min: 0 }, new ScalarContext(undefined, critical));
   f.leases.forEach((lease, i) => {
@@ -137,7 +142,7 @@ export function evaluate(f: PreflightFacts, { critical, settleMs }: Limits): Out
   // Not judged, and said: a worker's k8s-dqlite (inactive by design), one held back by a lock file.
   for (const u of f.units) for (const l of u.facts?.leftOut ?? []) v.detail(`${u.host ? `${u.host}: ` : ''}k8s-dqlite left out: ${l.why}`);
   if (blocking.length) {
-    v.detail(NOT_NOW);
+    v.detail(storm ? NOT_NOW_STORM : NOT_NOW);
     return v.outcome(`NO-GO for ${node}: ${blocking[0]}${blocking.length > 1 ? ` (+${blocking.length - 1} more)` : ''}`);
   }
   if (v.findings.length) v.detail(NON_LEADER_FIRST);

@@ -99,7 +99,9 @@ export const QUORUM_AT_RISK =
   'journal, its disk).';
 
 /** The gate's NO-GO: what to do instead of restarting. */
-export const NOT_NOW = 'Do not restart now: let the cluster absorb the write backlog, fix the above, then ask again.';
+export const NOT_NOW = 'Do not restart now: fix the above, then ask again.';
+/** The gate's NO-GO while the journals show a write storm: its backlog must drain first. */
+export const NOT_NOW_STORM = 'Do not restart now: let the cluster absorb the write backlog, fix the above, then ask again.';
 
 /** "Restart a non-leader first": said where the node asked for leads something. */
 export const NON_LEADER_FIRST = 'Restart a non-leader node first where possible; leadership moves when this node restarts.';

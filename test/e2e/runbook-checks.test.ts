@@ -198,6 +198,7 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
       /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: dqlite-lock WARNING: 12 'database is locked' lines in the last 5m/,
     );
     expect(r.stdout).toMatch(/kine-retries CRITICAL: 12 k8s-dqlite errors at the full retry budget/);
+    expect(r.stdout).toMatch(/^Do not restart now: let the cluster absorb the write backlog, fix the above, then ask again\.$/m);
     const restarted = makeJournal([{ age: 120, service: KUBELITE, message: 'Starting kubelite' }]);
     const recent = await preflight([...kc(), '--node', 'k8s02', '--journal-file', restarted]);
     expect(recent.code).toBe(2);
@@ -206,6 +207,9 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     const down = await preflight([...kc(), '--node', 'k8s02', '--journal-file', makeJournal(quiet())]);
     expect(down.code).toBe(2);
     expect(down.first).toMatch(/NO-GO for k8s02: node k8s04 is not Ready/);
+    // No storm in sight: what to do next is the blocker's own fix, not waiting for a write backlog.
+    expect(down.stdout).toMatch(/^Do not restart now: fix the above, then ask again\.$/m);
+    expect(down.stdout).not.toMatch(/backlog/);
   });
 });
 
