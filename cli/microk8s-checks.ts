@@ -173,6 +173,28 @@ const OWN_JUDGEMENT = new Set([
   'state-file',
 ]);
 
+/** Every check's thresholds: common to all of them, and each one's own. */
+const THRESHOLDS = ['w', 'warning', 'c', 'critical'];
+
+/**
+ * The first option of a check's own judgement on the command line (OWN_JUDGEMENT, or -w/-c),
+ * as written, with the checks that take it: given to `all` it is no typo, and the user is told
+ * whose it is and to run that check alone, not only that `all` does not know it.
+ */
+function ownJudgementGiven(argv: string[], defs: { command: string; file: string; options: DeclaredOption[] }[]) {
+  for (const token of argv) {
+    if (token === '--') break;
+    const m = /^--?([^=\s]+)/.exec(token);
+    if (!m) continue;
+    const name = m[1]!;
+    const flag = `${token.startsWith('--') ? '--' : '-'}${name}`;
+    if (THRESHOLDS.includes(name)) return { flag, whose: 'every check', first: defs[0]!.command };
+    const takers = defs.filter((d) => d.options.some((o) => OWN_JUDGEMENT.has(o.key) && (o.key === name || o.aliases.includes(name))));
+    if (takers.length) return { flag, whose: takers.map((d) => d.file).join(', '), first: takers[0]!.command };
+  }
+  return undefined;
+}
+
 /** Each option `all` passes on, with the checks that take it. */
 function passedOptions(defs: { command: string; options: DeclaredOption[] }[]): Map<string, DeclaredOption & { commands: string[] }> {
   const passed = new Map<string, DeclaredOption & { commands: string[] }>();
@@ -274,7 +296,18 @@ async function main(): Promise<void> {
     .alias('h', 'help')
     .strictOptions()
     .parserConfiguration(PARSER_CONFIGURATION)
-    .fail((msg, err) => usageError(`${msg || err?.message} (fix: see microk8s-checks --help)`))
+    .fail((msg, err) => {
+      const own = ownJudgementGiven(
+        process.argv.slice(2),
+        defs.map((d) => ({ command: d.entry.command, file: d.entry.file, options: d.options })),
+      );
+      if (own)
+        usageError(
+          `${own.flag} is a check's own judgement (${own.whose}), which all leaves at each check's default ` +
+            `(fix: to change it, run that check alone: ${own.first} ${own.flag} ...)`,
+        );
+      usageError(`${msg || err?.message} (fix: see microk8s-checks --help)`);
+    })
     .parseAsync()) as Record<string, unknown> & {
     timeout: number;
     format: 'table' | Exclude<Format, 'nagios'>;
