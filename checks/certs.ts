@@ -4,7 +4,7 @@
 // backend, whose expiry stops replication), the one each API server really serves, and the
 // kubeconfig's client certificate, and says how many days the soonest has left.
 import { basename, join } from 'node:path';
-import { kubeOptions, serverOptions, serverUrls, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
+import { apiServers, kubeOptions, serverOptions, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { fanOut } from '../lib/plugin/fanout.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
@@ -118,7 +118,7 @@ export async function gather(args: Args, deadline: Deadline, setup = new KubeSet
   }
   const user = loaded?.kc.getCurrentUser();
   if (user) read(`kubeconfig user ${user.name}`, () => kubeconfigUserCerts(user));
-  const servers = [...(loaded ? [loaded.server] : []), ...serverUrls(args)];
+  const servers = apiServers(loaded?.server, args);
   deadline.activity = `reading the certificates of ${plural(servers.length, 'API server')}`;
   const served = await fanOut(servers, deadline, (s, part) => {
     part.activity = `reading the certificate ${new URL(s).host} serves`;

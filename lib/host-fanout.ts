@@ -2,7 +2,7 @@ import type { Deadline } from './plugin/deadline.ts';
 import { fanOut, judgeEach } from './plugin/fanout.ts';
 import type { Outcome } from './plugin/verdict.ts';
 import type { Logger } from './logger.ts';
-import { serverUrls, type KubeArgs, type ServerArgs } from './options/kube.ts';
+import { apiServers, type KubeArgs, type ServerArgs } from './options/kube.ts';
 import type { SshArgs } from './options/ssh.ts';
 import { connect, type Cluster } from './sources/kube/cluster.ts';
 import { KubeSetup } from './sources/kube/setup.ts';
@@ -47,7 +47,7 @@ export async function onEachServer(
 ): Promise<Outcome> {
   const share = shared?.kube;
   const setup = share?.setup ?? new KubeSetup(log, deadline.signal);
-  const servers = [setup.config(args).server, ...serverUrls(args)];
+  const servers = apiServers(setup.config(args).server, args);
   deadline.activity = `waiting for ${servers.map((s) => new URL(s).host).join(', ')}`;
   const results = await fanOut(servers, deadline, (server, part) => {
     part.activity = `waiting for ${server}`;

@@ -63,6 +63,28 @@ export function serverOptions<T>(y: Argv<T>): Argv<T & ServerArgs> {
   }) as unknown as Argv<T & ServerArgs>;
 }
 
+/**
+ * The kubeconfig's server, then each --server not among them yet: run centrally with one --server
+ * per node, the kubeconfig's own node comes twice, and judged twice it would be counted twice
+ * and repeat its perfdata labels.
+ */
+export function apiServers(kubeconfigServer: string | undefined, args: ServerArgs): string[] {
+  const servers = kubeconfigServer === undefined ? [] : [kubeconfigServer];
+  const seen = new Set(servers.map(originOf));
+  for (const server of serverUrls(args)) {
+    if (seen.has(server)) continue;
+    seen.add(server);
+    servers.push(server);
+  }
+  return servers;
+}
+
+/** A server URL as --server gives it (an origin), where it has no path of its own. */
+function originOf(server: string): string {
+  const url = new URL(server);
+  return url.pathname === '/' || url.pathname === '' ? url.origin : server;
+}
+
 /** Each --server as an https origin; anything more (a path, a query, credentials) is a mistake. */
 export function serverUrls(args: ServerArgs): string[] {
   return (args.server ?? []).map((given) => {

@@ -116,6 +116,23 @@ describe('check_watch_cache', () => {
       expect(down.stdout).toMatch(/^127\.0\.0\.1:1: UNKNOWN - API server https:\/\/127\.0\.0\.1:1 unreachable/m);
     });
 
+    it("the kubeconfig's own server given again with --server (one --server per node, run centrally) is judged once", async () => {
+      renewAll(c.api);
+      renewAll(other);
+      const r = await runBuilt('check_watch_cache', [...kc(), '--server', c.api.url, '--server', other.url, '--server', `${other.url}/`]);
+      expect(r.code).toBe(0);
+      expect(r.first).toMatch(/^WATCH-CACHE OK - 2 hosts: 2 OK \|/);
+      // Each label once: a label given twice is one graph fed two series.
+      const labels = r.first
+        .split(' | ')[1]!
+        .split(' ')
+        .map((p) => p.split('=')[0]);
+      expect(labels.filter((l) => l === `cache_lag_127.0.0.1:${c.api.port}`)).toHaveLength(1);
+      expect(new Set(labels).size).toBe(labels.length);
+      const api = await runBuilt('check_apiserver', [...kc(), '--server', c.api.url]);
+      expect(api.first).toMatch(/^APISERVER OK - 127\.0\.0\.1:\d+: ready and live/);
+    });
+
     it('--server must be an https address and nothing more', async () => {
       const r = await runBuilt('check_watch_cache', [...kc(), '--server', 'http://10.0.0.12:16443/api']);
       expect(r.code).toBe(3);
