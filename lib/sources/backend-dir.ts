@@ -51,10 +51,9 @@ export const localBackend: BackendAccess = {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EACCES' || code === 'EPERM') throw listAccess(`cannot list ${dir}: permission denied`);
-      throw new DqliteError(`cannot list ${dir}`, {
-        cause: err,
-        fix: code === 'ENOENT' ? MISSING_BACKEND_FIX : undefined,
-      });
+      // Said in words: Node's own message would repeat the path after 'ENOENT: ... scandir'.
+      if (code === 'ENOENT') throw new DqliteError(`cannot list ${dir}: no such directory`, { fix: MISSING_BACKEND_FIX });
+      throw new DqliteError(`cannot list ${dir}`, { cause: err });
     }
     const files: BackendFile[] = [];
     for (const name of names) {

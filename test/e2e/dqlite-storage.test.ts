@@ -183,6 +183,16 @@ describe('check_dqlite_storage', () => {
     );
   });
 
+  it('no backend directory at all (not a MicroK8s node, a mistyped --backend-dir): UNKNOWN saying so in words', async () => {
+    const dir = join(scratch(), 'backend');
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
+    expect(r.code).toBe(3);
+    // Not Node's "ENOENT: no such file or directory, scandir '...'", the path said twice.
+    expect(r.first).toBe(
+      `DQLITE-STORAGE UNKNOWN - cannot list ${dir}: no such directory (fix: check --backend-dir (run the check on a MicroK8s node))`,
+    );
+  });
+
   /**
    * A stand-in for the v2/v3 dqlite CLI (not packaged here), answering the two pragma SELECTs as
    * go-dqlite prints them since v2.0.0 ("feat: tab writer", canonical/go-dqlite#314; v3
