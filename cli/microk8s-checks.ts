@@ -273,9 +273,13 @@ async function main(): Promise<void> {
     .option('color', { type: 'boolean', describe: 'colour the states (default: on a terminal, unless NO_COLOR)' })
     .option('snap-data', {
       type: 'string',
-      describe: `$SNAP_DATA of this node's MicroK8s (default ${SNAP_DATA}): its lock files say whether this host is a node, and a worker`,
+      describe:
+        `MicroK8s' $SNAP_DATA (default ${SNAP_DATA}): its lock files say whether this host is a MicroK8s node, and a worker, ` +
+        `so which checks apply (also for ${passed.get('snap-data')?.commands.join(', ')})`,
     });
   for (const o of passed.values()) {
+    // Declared above as all's own: what it decides here is more than what each check reads in it.
+    if (o.key === 'snap-data') continue;
     const takes = o.commands.length === defs.length ? 'every check' : `for ${o.commands.join(', ')}`;
     y = y.option(o.key, {
       alias: o.aliases,

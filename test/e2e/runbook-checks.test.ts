@@ -413,6 +413,10 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     ]) {
       expect(help.stdout, option).toMatch(new RegExp(`^ +${option} +\\S`, 'm'));
     }
+    // --snap-data decides which checks fit this host (a node, a worker, no node): -h says so.
+    const snap = help.stdout.slice(help.stdout.indexOf('--snap-data'), help.stdout.indexOf('--host')).replace(/\s+/g, ' ');
+    expect(snap).toMatch(/whether this host is a MicroK8s node, and a worker/);
+    expect(snap).toMatch(/default \/var\/snap\/microk8s\/current/);
     const stdin = await runBuilt('microk8s-checks', ['all', '--log-file', '-'], { input: 'a line\n' });
     expect(stdin.code).toBe(3);
     expect(stdin.first).toMatch(/^MICROK8S-CHECKS UNKNOWN - all cannot read --log-file - \(stdin\)/);
