@@ -128,6 +128,8 @@ export async function gather(cluster: Cluster, deadline: Deadline, cli: DqliteCl
 export const check: CheckDefinition<Args> = {
   name: 'LEASES',
   command: 'check_leases',
+  // -w/-c judge renew_age, the staler lease's (no default).
+  thresholdUnit: 'seconds',
   description: 'shows who leads kube-controller-manager, kube-scheduler and dqlite; expired leases are CRITICAL, leadership churn WARNING',
   options: (y) =>
     dqliteOptions(kubeOptions(y), 'asked for the leader when present', 'dqlite-backend').option('state-file', {

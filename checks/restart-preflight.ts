@@ -195,6 +195,7 @@ export const check: CheckDefinition<Args> = {
   command: 'check_restart_preflight',
   description: 'go/no-go for restarting kubelite on --node: CRITICAL means do not proceed',
   defaultCritical: defaults.critical,
+  thresholdUnit: 'blockers',
   gate: true,
   options: (y) =>
     dqliteOptions(logOptions(kubeOptions(y), null), 'asked for the members and the leader (as check_dqlite)')

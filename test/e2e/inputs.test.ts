@@ -445,6 +445,27 @@ describe('options where and how often people give them', () => {
     );
     expect((await runBuilt('microk8s-checks', ['all', '-h'])).stdout).not.toMatch(/--min-interval|--window/);
   });
+
+  it('every check says what its thresholds count, in -h and when a range is not one', async () => {
+    const cases: [string, string, string, string][] = [
+      ['check_leases', '-w', '2m', "LEASES UNKNOWN - -w/--warning takes a number of seconds or a Nagios range, not '2m' (2m is 120)"],
+      [
+        'check_restart_preflight',
+        '-c',
+        'x',
+        "RESTART-PREFLIGHT UNKNOWN - -c/--critical takes a number of blockers or a Nagios range, not 'x'",
+      ],
+    ];
+    for (const [command, option, value, said] of cases) {
+      const r = await runBuilt(command, [option, value]);
+      expect(r.code, command).toBe(3);
+      expect(r.first, command).toBe(`${said} (examples: 10, 10:, ~:10, 10:20, @10:20)`);
+    }
+    for (const command of readdirSync(DIST).filter((f) => f.startsWith('check_'))) {
+      const help = (await runBuilt(command, ['-h'])).stdout.replace(/\s+/g, ' ');
+      expect(help, command).toMatch(/-w, --warning warning range for the primary metric, in \S/);
+    }
+  });
 });
 
 describe('for people trying it', () => {
