@@ -11,6 +11,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Cluster } from '../lib/sources/kube/cluster.ts';
+import { RBAC_YAML } from '../lib/sources/kube/errors.ts';
 import { getRaw, type RawAnswer } from '../lib/sources/kube/raw.ts';
 import { plural } from '../lib/text.ts';
 
@@ -57,7 +58,7 @@ export function parseHealth(endpoint: 'readyz' | 'livez', text: string): HealthR
   return report;
 }
 
-const RBAC_FIX = 'allow get on the non-resource URLs /readyz and /livez (nrpe/rbac.yaml has it)';
+const RBAC_FIX = `allow get on the non-resource URLs /readyz and /livez (${RBAC_YAML} has it)`;
 
 export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);

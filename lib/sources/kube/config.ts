@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { checkSmallFile, FileError, readSmallFile } from '../../files.ts';
-import { KubeError } from './errors.ts';
+import { KubeError, RBAC_YAML } from './errors.ts';
 
 export const MICROK8S_CLIENT_CONFIG = '/var/snap/microk8s/current/credentials/client.config';
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -46,7 +46,7 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     loadFile(kc, source);
   } else {
     throw new KubeError(`no kubeconfig found (tried --kubeconfig, $KUBECONFIG, in-cluster, ${MICROK8S_CLIENT_CONFIG}, ~/.kube/config)`, {
-      fix: 'pass --kubeconfig PATH (see nrpe/rbac.yaml for a read-only one)',
+      fix: `pass --kubeconfig PATH (a read-only one: ${RBAC_YAML})`,
     });
   }
   if (target.context) {
