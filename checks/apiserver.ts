@@ -58,7 +58,7 @@ export function parseHealth(endpoint: 'readyz' | 'livez', text: string): HealthR
   return report;
 }
 
-const RBAC_FIX = `allow get on the non-resource URLs /readyz and /livez (${RBAC_YAML} has it)`;
+const RBAC_FIX = `allow get on the non-resource URLs /readyz and /livez, as ${RBAC_YAML} does`;
 
 export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);

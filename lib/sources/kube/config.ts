@@ -46,7 +46,7 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     loadFile(kc, source);
   } else {
     throw new KubeError(`no kubeconfig found (tried --kubeconfig, $KUBECONFIG, in-cluster, ${MICROK8S_CLIENT_CONFIG}, ~/.kube/config)`, {
-      fix: `pass --kubeconfig PATH (a read-only one: ${RBAC_YAML})`,
+      fix: `pass --kubeconfig PATH; for a read-only one apply ${RBAC_YAML}`,
     });
   }
   if (target.context) {

@@ -5,7 +5,7 @@ import { ReasonedError } from '../../errors.ts';
  * The read-only ServiceAccount the fixes point to, where a user has it: in the source tree, or
  * installed by the package (the fix is read on a node, where there is no source tree).
  */
-export const RBAC_YAML = 'rbac.yaml (nrpe/ in the source, /usr/share/doc/microk8s-checks/examples/ from the package)';
+export const RBAC_YAML = '/usr/share/doc/microk8s-checks/examples/rbac.yaml or nrpe/rbac.yaml of the source';
 
 // What the API server (or whatever answers in its place) said when a request failed, and the one
 // place that turns a failed request into a KubeError saying what, why and how to fix it.
@@ -91,7 +91,7 @@ export function kubeError(err: unknown, what: Resource, server: string): KubeErr
     if (code === 403)
       return new KubeError(
         `forbidden: cannot ${describe(what)} (403)`,
-        { fix: `grant ${what.verb} on ${what.resource}: apply ${RBAC_YAML} and use its ServiceAccount` },
+        { fix: `grant ${what.verb} on ${what.resource}: apply ${RBAC_YAML}, and use its ServiceAccount` },
         code,
       );
     if (code === 404)
