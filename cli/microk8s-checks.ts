@@ -18,6 +18,7 @@ import {
   type DeclaredOption,
   guardProcess,
   noEmptyNumbers,
+  optionWord,
   type OptionSpec,
   optionSpecs,
   outcomeOf,
@@ -184,10 +185,9 @@ const THRESHOLDS = ['w', 'warning', 'c', 'critical'];
 function ownJudgementGiven(argv: string[], defs: { command: string; file: string; options: DeclaredOption[] }[]) {
   for (const token of argv) {
     if (token === '--') break;
-    const m = /^--?([^=\s]+)/.exec(token);
-    if (!m) continue;
-    const name = m[1]!;
-    const flag = `${token.startsWith('--') ? '--' : '-'}${name}`;
+    const word = optionWord(token);
+    if (!word) continue;
+    const { name, flag } = word;
     if (THRESHOLDS.includes(name)) return { flag, whose: 'every check', first: defs[0]!.command };
     const takers = defs.filter((d) => d.options.some((o) => OWN_JUDGEMENT.has(o.key) && (o.key === name || o.aliases.includes(name))));
     if (takers.length) return { flag, whose: takers.map((d) => d.file).join(', '), first: takers[0]!.command };

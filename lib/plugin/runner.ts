@@ -381,12 +381,22 @@ export function noEmptyNumbers(argv: string[], y: Argv<unknown>): void {
   // Its names, aliases too (yargs lists `t` beside `timeout`).
   const numbers = new Set(kinds.number);
   for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
-    const [, long, short, attached] = /^(?:--([^=]+)|-([^-=]))(?:=(.*))?$/s.exec(argv[i]!) ?? [];
-    const name = long ?? short ?? '';
-    if (!numbers.has(name) || (attached ?? argv[i + 1])?.trim() !== '') continue;
-    const key = Object.keys(kinds.alias).find((k) => kinds.alias[k]!.includes(name)) ?? name;
+    const word = optionWord(argv[i]!);
+    if (!word || !numbers.has(word.name) || (word.attached ?? argv[i + 1])?.trim() !== '') continue;
+    const key = Object.keys(kinds.alias).find((k) => kinds.alias[k]!.includes(word.name)) ?? word.name;
     throw emptyValue(flagOf(key, kinds));
   }
+}
+
+/**
+ * A word of a command line that names an option, as written (`--since=5m`, `-t`): its name, the
+ * flag as typed, the value attached with `=`. Undefined for a value or a bundle of short flags.
+ */
+export function optionWord(word: string): { name: string; flag: string; attached?: string } | undefined {
+  const m = /^(?:--([^=]+)|-([^-=]))(?:=(.*))?$/s.exec(word);
+  if (!m) return undefined;
+  const name = (m[1] ?? m[2])!;
+  return { name, flag: `${m[1] !== undefined ? '--' : '-'}${name}`, attached: m[3] };
 }
 
 const givenTimes = (flag: string, times: number) =>
