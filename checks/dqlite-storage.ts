@@ -97,7 +97,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     new ScalarContext(Range.below(l.freeWarning), Range.below(l.freeCritical)),
   );
   if (freeState === State.WARNING || freeState === State.CRITICAL)
-    v.find(freeState, `${f.fs.mount} is ${round(100 - freePct)}% full (${mb(f.fs.availBytes)} MB free)`);
+    v.find(freeState, `only ${round(freePct)}% free on ${f.fs.mount} (${mb(f.fs.availBytes)} MB)`);
   // raft writes the next snapshot whole before it removes the oldest it keeps: without room for
   // about twice the newest, the next one fails, and dqlite with it.
   const needed = newest ? 2 * newest.size : 0;

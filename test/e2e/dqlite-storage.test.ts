@@ -289,7 +289,7 @@ describe('check_dqlite_storage', () => {
     };
     const escaped = (s: string) => s.replace(/[.]/g, '\\.');
 
-    it('92% full: CRITICAL naming the mount; 85%: WARNING', async () => {
+    it('8% free: CRITICAL naming the mount; 15%: WARNING', async () => {
       const mnt = tmpfs();
       if (!mnt) return;
       const dir = join(mnt, 'backend');
@@ -299,11 +299,11 @@ describe('check_dqlite_storage', () => {
       execFileSync('fallocate', ['-l', '85M', join(mnt, 'fill')]);
       const warn = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
       expect(warn.code, warn.first).toBe(1);
-      expect(warn.first).toMatch(new RegExp(`^DQLITE-STORAGE WARNING - ${escaped(mnt)} is 8\\d(\\.\\d)?% full`));
+      expect(warn.first).toMatch(new RegExp(`^DQLITE-STORAGE WARNING - only 1\\d(\\.\\d)?% free on ${escaped(mnt)} \\(`));
       execFileSync('fallocate', ['-l', '92M', join(mnt, 'fill')]);
       const crit = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
       expect(crit.code).toBe(2);
-      expect(crit.first).toMatch(new RegExp(`^DQLITE-STORAGE CRITICAL - ${escaped(mnt)} is 9\\d(\\.\\d)?% full`));
+      expect(crit.first).toMatch(new RegExp(`^DQLITE-STORAGE CRITICAL - only \\d(\\.\\d)?% free on ${escaped(mnt)} \\(`));
     });
 
     it('35% free, yet less than twice the newest snapshot: CRITICAL, the next snapshot would not fit', async () => {

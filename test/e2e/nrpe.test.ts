@@ -145,7 +145,7 @@ const timeless = (first: string) =>
     .replace(/free_pct=[\d.]+%/g, 'free_pct=N%')
     .replace(/ free=[\d.]+MB/g, ' free=NMB')
     .replace(/[\d.]+% free on/g, 'N% free on')
-    .replace(/ is [\d.]+% full \([\d.]+ MB free\)/g, ' is N% full (N MB free)')
+    .replace(/only [\d.]+% free on (\S+) \([\d.]+ MB\)/g, 'only N% free on $1 (N MB)')
     .replace(/\d+ in the last minute(, (rising|falling|steady))?/g, 'N in the last minute')
     // An age in words ("newest bind 1h0m ago") moves on between the direct run and Nagios' own.
     .replace(/\b(\d+[dhms])+ ago\b/g, 'N ago')
