@@ -28,6 +28,7 @@ import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 import { CHECK_NRPE, NRPE, waitForNrpe, writeNrpeConfig } from '../helpers/nrpe.ts';
 import { freePort } from '../helpers/sshd.ts';
 import { nagiosIds } from '../helpers/users.ts';
+import { PLACEMENT, servicesOf } from '../helpers/placement.ts';
 import { until } from '../helpers/wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -108,6 +109,106 @@ describe('nrpe/ definitions', () => {
       expect(args, command).toEqual(expect.arrayContaining(['-w', '-c', ...(await optionsOf(entry)).map((k) => `--${k}`)]));
       expect(services).toContain(`check_command = "${command}"`);
     }
+  });
+});
+
+const NAGIOS_EXAMPLE = readFileSync(join(ROOT, 'nrpe/nagios/microk8s-checks.cfg'), 'utf8');
+
+/** A Nagios host in the example's hostgroups (always-up: no host check is run). */
+const nagiosHost = (name: string, address: string, hostgroups: string[]) =>
+  `define host {\n    use             linux-server\n    host_name       ${name}\n    address         ${address}\n` +
+  `    hostgroups      ${hostgroups.join(',')}\n    check_command   return-ok\n}\n`;
+const RETURN_OK = 'define command {\n    command_name    return-ok\n    command_line    /bin/true\n}\n';
+
+/**
+ * A nagios.cfg of Debian's object templates and `files`, with everything the core writes under
+ * `dir`: the one place both Nagios tests take their main config from.
+ */
+const nagiosMainConfig = (dir: string, files: string[], extra: string[] = []) =>
+  [
+    ...['templates', 'timeperiods', 'contacts', 'commands'].map((f) => `cfg_file=/etc/nagios4/objects/${f}.cfg`),
+    ...files.map((f) => `cfg_file=${f}`),
+    `log_file=${dir}/nagios.log`,
+    `status_file=${dir}/status.dat`,
+    `object_cache_file=${dir}/objects.cache`,
+    `precached_object_file=${dir}/objects.precache`,
+    `temp_file=${dir}/nagios.tmp`,
+    `temp_path=${dir}`,
+    `lock_file=${dir}/nagios.lock`,
+    `check_result_path=${dir}/checkresults`,
+    `state_retention_file=${dir}/retention.dat`,
+    'retain_state_information=0',
+    'check_external_commands=0',
+    'use_syslog=0',
+    'enable_notifications=0',
+    'enable_flap_detection=0',
+    ...extra,
+    '',
+  ].join('\n');
+
+/** `nagios4 -v -p`: the example verified by the real core, and the services it gave each host (its precached objects). */
+function nagiosServices(hosts: string): { ok: boolean; out: string; byHost: Record<string, string[]> } {
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-nagios-'));
+  mkdirSync(join(dir, 'checkresults'));
+  // The core reads its config, and writes the precache, as nagios (nagios_user), even under -v.
+  chmodSync(dir, 0o755);
+  const nagios = nagiosIds();
+  if (nagios) for (const d of [dir, join(dir, 'checkresults')]) chownSync(d, nagios.uid, nagios.gid);
+  writeFileSync(join(dir, 'microk8s-checks.cfg'), NAGIOS_EXAMPLE);
+  writeFileSync(join(dir, 'hosts.cfg'), hosts + RETURN_OK);
+  const cfg = join(dir, 'nagios.cfg');
+  writeFileSync(cfg, nagiosMainConfig(dir, [join(dir, 'hosts.cfg'), join(dir, 'microk8s-checks.cfg')]));
+  try {
+    const out = execFileSync(NAGIOS, ['-v', '-p', cfg], { encoding: 'utf8', stdio: 'pipe' });
+    const byHost: Record<string, string[]> = {};
+    for (const block of readFileSync(join(dir, 'objects.precache'), 'utf8').split(/\n(?=define )/)) {
+      if (!block.startsWith('define service {')) continue;
+      const field = (k: string) => new RegExp(`^\\s*${k}\\s+(.*)$`, 'm').exec(block)?.[1] ?? '';
+      const host = field('host_name');
+      byHost[host] = [...(byHost[host] ?? []), field('service_description')];
+    }
+    for (const list of Object.values(byHost)) list.sort();
+    return { ok: true, out, byHost };
+  } catch (err) {
+    return { ok: false, out: String((err as { stdout?: string }).stdout ?? err), byHost: {} };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (!existsSync(NAGIOS)) console.warn(`Nagios 4 example tests: no ${NAGIOS} here (apt-get install nagios4-core); skipped`);
+describe.skipIf(!existsSync(NAGIOS))('the Nagios 4 example, verified by the real core (nagios4 -v)', () => {
+  it('gives a worker only the checks that apply there, control-plane nodes theirs, and the cluster checks to one node', () => {
+    const r = nagiosServices(
+      nagiosHost('k8s01', '10.0.0.11', ['microk8s-nodes', 'microk8s-cluster-checks']) +
+        nagiosHost('k8s02', '10.0.0.12', ['microk8s-nodes']) +
+        nagiosHost('k8s04', '10.0.0.14', ['microk8s-nodes', 'microk8s-workers']),
+    );
+    expect(r.ok, r.out).toBe(true);
+    // Nothing for an admin to wonder about in the example's own objects.
+    expect(r.out).not.toMatch(/^Warning: Service/m);
+    // Every check has a place, and every service of the example is in the table.
+    expect(Object.keys(PLACEMENT).sort()).toEqual(COMMANDS.map((c) => serviceOf(c.name)).sort());
+    expect(r.byHost.k8s01).toEqual(servicesOf('control plane with the cluster checks'));
+    expect(r.byHost.k8s02).toEqual(servicesOf('control plane'));
+    // No dqlite, no kube-apiserver of its own: no service there that could only be UNKNOWN or a standing NO-GO.
+    expect(r.byHost.k8s04).toEqual(servicesOf('worker'));
+    expect(r.byHost.k8s04).not.toContain('microk8s-dqlite');
+  });
+
+  it('verifies for a cluster with no worker too (the workers hostgroup left empty)', () => {
+    const r = nagiosServices(
+      nagiosHost('k8s01', '10.0.0.11', ['microk8s-nodes', 'microk8s-cluster-checks']) +
+        nagiosHost('k8s02', '10.0.0.12', ['microk8s-nodes']),
+    );
+    expect(r.ok, r.out).toBe(true);
+    expect(r.byHost.k8s02).toEqual(servicesOf('control plane'));
+  });
+
+  it('fails on a host in a hostgroup the example does not define (so a passing verification means something)', () => {
+    const r = nagiosServices(nagiosHost('k8s04', '10.0.0.14', ['microk8s-nodes', 'microk8s-wrokers']));
+    expect(r.ok).toBe(false);
+    expect(r.out).toMatch(/microk8s-wrokers/);
   });
 });
 
@@ -405,53 +506,34 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
       writeJournal();
       const own = await startNrpe(join(ng, 'nrpe'), join(ng, 'cache'), roomy);
       // The project's example, pointed at this test's nrpe port, with check_nrpe's -t as roomy.
-      const example = readFileSync(join(ROOT, 'nrpe/nagios/microk8s-checks.cfg'), 'utf8');
+      const example = NAGIOS_EXAMPLE;
       const checkNrpe = 'check_nrpe -H $HOSTADDRESS$ -t 10 ';
       expect(example).toContain(checkNrpe);
       writeFileSync(
         join(ng, 'microk8s-checks.cfg'),
         example.replace(checkNrpe, `check_nrpe -H $HOSTADDRESS$ -p ${own.port} -t ${ROOM.checkNrpe} `),
       );
-      writeFileSync(
-        join(ng, 'hosts.cfg'),
-        'define host {\n    use             linux-server\n    host_name       node1\n    address  ' +
-          '       127.0.0.1\n    hostgroups      microk8s-nodes\n    check_command   return-ok\n}\n' +
-          'define command {\n    command_name    return-ok\n    command_line    /bin/true\n}\n',
-      );
-      const debian = ['templates', 'timeperiods', 'contacts', 'commands'].map((f) => `cfg_file=/etc/nagios4/objects/${f}.cfg`);
+      // One node with every service: a control-plane node that also runs the cluster checks.
+      writeFileSync(join(ng, 'hosts.cfg'), nagiosHost('node1', '127.0.0.1', ['microk8s-nodes', 'microk8s-cluster-checks']) + RETURN_OK);
       writeFileSync(
         join(ng, 'nagios.cfg'),
-        [
-          ...debian,
-          `cfg_file=${ng}/hosts.cfg`,
-          `cfg_file=${ng}/microk8s-checks.cfg`,
-          `log_file=${ng}/nagios.log`,
-          `status_file=${ng}/status.dat`,
-          'status_update_interval=1',
-          `object_cache_file=${ng}/objects.cache`,
-          `precached_object_file=${ng}/objects.precache`,
-          `temp_file=${ng}/nagios.tmp`,
-          `temp_path=${ng}`,
-          `lock_file=${ng}/nagios.lock`,
-          `check_result_path=${ng}/checkresults`,
-          `state_retention_file=${ng}/retention.dat`,
-          'retain_state_information=0',
-          'check_external_commands=0',
-          'use_syslog=0',
-          'enable_notifications=0',
-          'enable_flap_detection=0',
-          // One cycle: every service checked at once at start-up, and next 10 minutes on (the
-          // shortest check_interval, 1, in units of 600 s). With 1 s units the core polled every
-          // service again each second or few, a few dozen processes a second on a machine
-          // already short of CPU, and started new shared runs while the test ran the checks alone.
-          'interval_length=600',
-          'service_inter_check_delay_method=n',
-          'host_inter_check_delay_method=n',
-          'max_service_check_spread=1',
-          'check_result_reaper_frequency=1',
-          `service_check_timeout=${ROOM.nagios}`,
-          '',
-        ].join('\n'),
+        nagiosMainConfig(
+          ng,
+          [`${ng}/hosts.cfg`, `${ng}/microk8s-checks.cfg`],
+          [
+            'status_update_interval=1',
+            // One cycle: every service checked at once at start-up, and next 10 minutes on (the
+            // shortest check_interval, 1, in units of 600 s). With 1 s units the core polled every
+            // service again each second or few, a few dozen processes a second on a machine
+            // already short of CPU, and started new shared runs while the test ran the checks alone.
+            'interval_length=600',
+            'service_inter_check_delay_method=n',
+            'host_inter_check_delay_method=n',
+            'max_service_check_spread=1',
+            'check_result_reaper_frequency=1',
+            `service_check_timeout=${ROOM.nagios}`,
+          ],
+        ),
       );
       execFileSync('/usr/sbin/nagios4', ['-v', join(ng, 'nagios.cfg')], { stdio: 'pipe' });
       const nagios = spawn('/usr/sbin/nagios4', [join(ng, 'nagios.cfg')], { uid: ids!.uid, gid: ids!.gid, stdio: 'ignore' });
