@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../checks/registry.ts';
 import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
+import { servicesOf } from '../helpers/placement.ts';
 import { DIST } from '../helpers/run.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -98,10 +99,16 @@ describe.skipIf(unavailable)('the Icinga 2 definitions in a real Icinga 2', () =
     };
     zone('global-templates', ['commands.conf']);
     zone('master', ['agent-services.conf', 'example-hosts.conf', 'microk8s-checks.conf']);
-    // A host on the NRPE route beside the agents (the ITL's nrpe command).
+    // Hosts on the NRPE route beside the agents (the ITL's nrpe command): a control-plane node with
+    // the cluster checks, a worker, a control-plane node.
+    const nrpeHost = (name: string, address: string, vars: string[]) =>
+      `object Host "${name}" {\n  check_command = "hostalive"\n  address = "${address}"\n  vars.microk8s = true\n` +
+      `${vars.map((v) => `  vars.${v} = true\n`).join('')}}\n`;
     writeFileSync(
       join(t.etc, 'zones.d/master/nrpe-host.conf'),
-      'object Host "k8s09" {\n  check_command = "hostalive"\n  address = "10.0.0.19"\n  vars.microk8s = true\n}\n',
+      nrpeHost('k8s09', '10.0.0.19', ['microk8s_cluster_checks']) +
+        nrpeHost('k8s10', '10.0.0.20', ['microk8s_worker']) +
+        nrpeHost('k8s11', '10.0.0.21', []),
     );
     writeFileSync(join(t.etc, 'icinga2.conf'), mainConf('icinga-master', 'master', '/usr/lib/nagios/plugins', 'include "zones.conf"\n'));
     return t;
@@ -123,13 +130,22 @@ describe.skipIf(unavailable)('the Icinga 2 definitions in a real Icinga 2', () =
         .sort(),
     ).toEqual(REGISTRY.map((e) => `microk8s_${e.command.replace(/^check_/, '')}`).sort());
     // Each agent runs its own node's checks; the cluster's API objects are checked once.
-    for (const host of ['k8s01', 'k8s02', 'k8s03']) for (const s of on(host)) expect(s.command_endpoint, String(s.name)).toBe(host);
-    expect(on('k8s02').map((s) => s.check_command)).not.toContain('microk8s_nodes');
-    expect(on('k8s02').map((s) => s.check_command)).toContain('microk8s_dqlite_lock');
-    expect(on('k8s02').length).toBeLessThan(on('k8s01').length);
-    // The NRPE host polls every NRPE command of nrpe/microk8s-checks.cfg.
+    for (const host of ['k8s01', 'k8s02', 'k8s03', 'k8s04'])
+      for (const s of on(host)) expect(s.command_endpoint, String(s.name)).toBe(host);
+    const names = (host: string) =>
+      on(host)
+        .map((s) => String(s.name))
+        .sort();
+    expect(names('k8s01')).toEqual(servicesOf('control plane with the cluster checks'));
+    expect(names('k8s02')).toEqual(servicesOf('control plane'));
+    // The example's worker: no dqlite, no API server of its own, so none of their checks.
+    expect(names('k8s04')).toEqual(servicesOf('worker'));
+    // The NRPE route places them alike; its cluster-checks host polls every NRPE command of nrpe/microk8s-checks.cfg.
+    expect(names('k8s09')).toEqual(servicesOf('control plane with the cluster checks'));
     expect(on('k8s09')).toHaveLength(REGISTRY.length);
     expect(on('k8s09').every((s) => s.check_command === 'nrpe')).toBe(true);
+    expect(names('k8s10')).toEqual(servicesOf('worker'));
+    expect(names('k8s11')).toEqual(servicesOf('control plane'));
   });
 
   it("an agent loads the commands from the global zone its parent synced to it, and knows every check's CheckCommand", () => {
