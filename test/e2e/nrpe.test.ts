@@ -191,7 +191,7 @@ describe.skipIf(!existsSync(NAGIOS))('the Nagios 4 example, verified by the real
     expect(Object.keys(PLACEMENT).sort()).toEqual(COMMANDS.map((c) => serviceOf(c.name)).sort());
     expect(r.byHost.k8s01).toEqual(servicesOf('control plane with the cluster checks'));
     expect(r.byHost.k8s02).toEqual(servicesOf('control plane'));
-    // No dqlite, no kube-apiserver of its own: no service there that could only be UNKNOWN or a standing NO-GO.
+    // No dqlite, no kube-apiserver of its own: none of their services (UNKNOWN or NO-GO for good there).
     expect(r.byHost.k8s04).toEqual(servicesOf('worker'));
     expect(r.byHost.k8s04).not.toContain('microk8s-dqlite');
   });

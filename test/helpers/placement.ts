@@ -1,5 +1,5 @@
 // Which nodes of a MicroK8s cluster the shipped Nagios and Icinga 2 examples give each service
-// (README, "Which node runs what"; docs/nrpe.md). One table for both, so the examples cannot drift
+// (docs/nrpe.md, "Which node runs what"). One table for both, so the examples cannot drift
 // apart, and every check must have a place in it.
 
 /** Every node; control-plane nodes only (never a `microk8s join --worker` node); one node per cluster. */
