@@ -167,8 +167,8 @@ ${description([
     'leases, certificates and Calico routes. Each check says what to do next and never changes the cluster.',
   `${checks.length} checks in ${PLUGINDIR} (${checks.join(', ')}) and microk8s-checks, which runs them all at once. ` +
     `They run on the Node.js runtime the package brings in ${LIBDIR}: a node needs no Node.js of its own.`,
-  `NRPE command definitions are installed in ${CONFFILE}; Nagios and Icinga 2 examples and a read-only RBAC manifest ` +
-    `in ${DOC}/examples.`,
+  `NRPE command definitions are installed in ${CONFFILE}; Nagios and Icinga 2 examples, a read-only RBAC manifest ` +
+    `and a sudoers example for the dqlite CLI (not active) in ${DOC}/examples.`,
 ])}
 `;
 }
@@ -194,6 +194,8 @@ function stage(arch, work, log) {
   for (const file of readdirSync(join(ROOT, 'nrpe/icinga2')).sort())
     copy(tree, join(ROOT, 'nrpe/icinga2', file), `${DOC}/examples/icinga2/${file}`);
   copy(tree, join(ROOT, 'nrpe/rbac.yaml'), `${DOC}/examples/rbac.yaml`);
+  // An example only: sudo reads /etc/sudoers.d, never this copy; the admin installs it, or not (--sudo).
+  copy(tree, join(ROOT, 'nrpe/sudoers.d', NAME), `${DOC}/examples/sudoers.d/${NAME}`);
   for (const file of readdirSync(join(ROOT, 'prometheus')).sort())
     copy(tree, join(ROOT, 'prometheus', file), `${DOC}/examples/prometheus/${file}`);
   copy(tree, join(HERE, 'lintian-overrides'), `/usr/share/lintian/overrides/${NAME}`);

@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { node } from '../apiserver/objects.ts';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
@@ -184,6 +184,19 @@ describe('the amd64 package, installed, polled through nrpe, upgraded and purged
     }
     expect(groupsOfNagios()).toEqual(expect.arrayContaining(['systemd-journal', 'microk8s']));
   }, 120_000);
+
+  it('puts every file of nrpe/ but the NRPE commands in examples/, as it is there; the sudoers example is no more than that', () => {
+    const examples = '/usr/share/doc/microk8s-checks/examples';
+    const shipped = readdirSync(join(ROOT, 'nrpe'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(join(ROOT, 'nrpe'), join(e.parentPath, e.name)))
+      .filter((f) => f !== 'microk8s-checks.cfg');
+    expect(shipped).toContain(join('sudoers.d', 'microk8s-checks'));
+    for (const f of shipped) expect(readFileSync(join(examples, f), 'utf8'), f).toBe(readFileSync(join(ROOT, 'nrpe', f), 'utf8'));
+    // sudo accepts it as it is, and reads it only where the admin installs it: the package puts nothing in /etc/sudoers.d.
+    execFileSync('visudo', ['-cf', join(examples, 'sudoers.d/microk8s-checks')], { stdio: 'pipe' });
+    expect(sh('dpkg', ['-L', 'microk8s-checks'])).not.toMatch(/^\/etc\/sudoers/m);
+  });
 
   it('the installed check_dqlite_lock answers -V, and judges a journal from its own runtime', async () => {
     const v = await runProcess(`${PLUGINS}/check_dqlite_lock`, ['-V'], { env: { PATH: '/usr/bin:/bin' } });
