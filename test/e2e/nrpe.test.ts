@@ -205,6 +205,14 @@ describe.skipIf(!existsSync(NAGIOS))('the Nagios 4 example, verified by the real
     expect(r.byHost.k8s02).toEqual(servicesOf('control plane'));
   });
 
+  it('says nothing when no node is given the cluster checks, and none has them (why the example and docs/nrpe.md warn)', () => {
+    const r = nagiosServices(nagiosHost('k8s01', '10.0.0.11', ['microk8s-nodes']) + nagiosHost('k8s02', '10.0.0.12', ['microk8s-nodes']));
+    expect(r.ok, r.out).toBe(true);
+    expect(r.out).toMatch(/Total Errors: +0/);
+    expect(Object.values(r.byHost).flat()).not.toContain('microk8s-nodes');
+    expect(r.byHost.k8s01).toEqual(servicesOf('control plane'));
+  });
+
   it('fails on a host in a hostgroup the example does not define (so a passing verification means something)', () => {
     const r = nagiosServices(nagiosHost('k8s04', '10.0.0.14', ['microk8s-nodes', 'microk8s-wrokers']));
     expect(r.ok).toBe(false);
