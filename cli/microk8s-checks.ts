@@ -366,11 +366,17 @@ async function main(): Promise<void> {
   }
 
   const log = silentLogger;
+  // A check as loaded (its definition says whether it is a gate, whose unfinished run is its
+  // NO-GO), else its registry entry.
+  const definition = (i: number): Pick<CheckDefinition<unknown>, 'name' | 'gate'> => {
+    const { entry, check } = chosen[i]!;
+    return check && !(check instanceof Error) ? (check as CheckDefinition<unknown>) : entry;
+  };
   const results: (Outcome | undefined)[] = chosen.map(() => undefined);
   const report = (): never => {
     // Each check under its own view of the deadline: a row names what that check waited for when
     // -t was reached or a signal stopped the run (Deadline.reason); the checks done keep theirs.
-    const outcomes = results.map((o, i) => o ?? cannotTell(chosen[i]!.entry, clocks[i]!.reason()));
+    const outcomes = results.map((o, i) => o ?? cannotTell(definition(i), clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
     if (args.format !== 'table') finish(renderMany(outcomes, skipped, args.format, 'microk8s-checks'), state);
     if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);

@@ -15,6 +15,7 @@ import { at, klog, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { pattern } from '../helpers/pattern.ts';
 import { DIST, runBuilt } from '../helpers/run.ts';
+import { healthyNode } from '../helpers/standins.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -108,9 +109,9 @@ async function settled(launcher: number, waiting: () => boolean): Promise<void> 
  * `microk8s-checks all` through its launcher, stopped by `signal` once settled: once its hung
  * source (`hung`: how often it was asked, or how many of its processes run) was asked afresh.
  */
-async function stopped(args: string[], signal: NodeJS.Signals, hung: () => number) {
+async function stopped(args: string[], signal: NodeJS.Signals, hung: () => number, env = process.env) {
   const before = hung();
-  const child = spawn(`${DIST}/microk8s-checks`, ['all', ...args, '-t', '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(`${DIST}/microk8s-checks`, ['all', ...args, '-t', '60'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   const closed = new Promise<number | null>((done) => child.on('close', done));
@@ -129,6 +130,19 @@ interface Row {
   state: string;
   code: number | null;
   summary: string;
+}
+
+/**
+ * A kubeconfig whose credential plugin never answers (its `sleep` runs on): every API read of the
+ * run waits. `sleeping`: how many of its sleeps run.
+ */
+function hungPlugin() {
+  const dir = scratch();
+  const marker = `sleep 6${process.pid}${Date.now() % 100000}`;
+  const plugin = join(dir, 'cred-plugin');
+  writeFileSync(plugin, `#!/bin/sh\n${marker}\n:\n`, { mode: 0o755 });
+  const config = writeKubeconfig(dir, c.api.url, c.certs.ca, { exec: plugin }, 'kubeconfig-exec');
+  return { config, sleeping: () => running(marker).length };
 }
 
 /** Processes whose command line holds this text. */
@@ -207,16 +221,8 @@ describe.skipIf(!haveJournalRemote)('all stopped by a signal keeps what was judg
 
   it('a hung credential plugin: the journal checks keep their CRITICAL, the API checks were stopped, no process is left', async () => {
     healthy();
-    const dir = scratch();
-    const marker = `${process.pid}${Date.now() % 100000}`;
-    const plugin = join(dir, 'cred-plugin');
-    writeFileSync(plugin, `#!/bin/sh\nsleep 6${marker}\n:\n`, { mode: 0o755 });
-    const config = writeKubeconfig(dir, c.api.url, c.certs.ca, { exec: plugin }, 'kubeconfig-exec');
-    const r = await stopped(
-      ['--kubeconfig', config, '--journal-file', stormJournal(), '--format', 'json'],
-      'SIGTERM',
-      () => running(`sleep 6${marker}`).length,
-    );
+    const { config, sleeping } = hungPlugin();
+    const r = await stopped(['--kubeconfig', config, '--journal-file', stormJournal(), '--format', 'json'], 'SIGTERM', sleeping);
     const rows = JSON.parse(r.stdout) as Row[];
     expect(rows.find((x) => x.check === 'DQLITE-LOCK')).toMatchObject({ state: 'CRITICAL', code: 2 });
     expect(rows.find((x) => x.check === 'KINE-RETRIES')?.state).toBe('CRITICAL');
@@ -228,7 +234,32 @@ describe.skipIf(!haveJournalRemote)('all stopped by a signal keeps what was judg
     expect(r.code).toBe(2);
     expect(r.ms).toBeLessThan(PROMPT_MS);
     await new Promise((done) => setTimeout(done, 200));
-    expect(running(`sleep 6${marker}`)).toEqual([]);
+    expect(sleeping()).toBe(0);
+  });
+
+  it('the gate (restart-preflight) stopped or timed out in all is its NO-GO, CRITICAL, as when it runs alone', async () => {
+    healthy();
+    const node = await healthyNode();
+    try {
+      const { config, sleeping } = hungPlugin();
+      const env = { ...process.env, PATH: node.path };
+      const args = ['--kubeconfig', config, '--journal-file', quietJournal(), '--node', 'k8s02', ...node.servicesArgs, ...node.dqliteArgs];
+      const gate = (stdout: string) => (JSON.parse(stdout) as Row[]).find((x) => x.check === 'RESTART-PREFLIGHT');
+      const r = await stopped([...args, '--format', 'json'], 'SIGTERM', sleeping, env);
+      expect(gate(r.stdout)).toMatchObject({
+        state: 'CRITICAL',
+        summary: expect.stringMatching(/^NO-GO: cannot establish that the cluster is healthy: stopped by SIGTERM while /),
+      });
+      expect(r.code).toBe(2);
+      const t = await runBuilt('microk8s-checks', ['all', ...args, '--format', 'json', '-t', '3'], { env });
+      expect(gate(t.stdout)).toMatchObject({
+        state: 'CRITICAL',
+        summary: expect.stringMatching(/^NO-GO: cannot establish that the cluster is healthy: timed out after 3s while /),
+      });
+      expect(t.code).toBe(2);
+    } finally {
+      node.close();
+    }
   });
 
   it('-t reached is each check\'s own too: the finished rows stay, the hung one is "timed out after"', async () => {
