@@ -2,18 +2,18 @@
 // presses Ctrl-C): what was judged stays judged. Every check that finished keeps its row and state,
 // every check still running is UNKNOWN "stopped by SIGTERM while <what it waited for>", the worst
 // state is the exit code, in every --format, and no process the run started is left behind.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { writeKubeconfig } from '../apiserver/certs.ts';
 import { nodeLease, pod } from '../apiserver/objects.ts';
 import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, klog, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { pattern } from '../helpers/pattern.ts';
+import { processesWith } from '../helpers/processes.ts';
 import { DIST, runBuilt } from '../helpers/run.ts';
 import { healthyNode } from '../helpers/standins.ts';
 
@@ -142,16 +142,7 @@ function hungPlugin() {
   const plugin = join(dir, 'cred-plugin');
   writeFileSync(plugin, `#!/bin/sh\n${marker}\n:\n`, { mode: 0o755 });
   const config = writeKubeconfig(dir, c.api.url, c.certs.ca, { exec: plugin }, 'kubeconfig-exec');
-  return { config, sleeping: () => running(marker).length };
-}
-
-/** Processes whose command line holds this text. */
-function running(marker: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-af', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
+  return { config, sleeping: () => processesWith(marker).length };
 }
 
 describe.skipIf(!haveJournalRemote)('all stopped by a signal keeps what was judged', { timeout: 90_000 }, () => {
@@ -285,73 +276,4 @@ describe.skipIf(!haveJournalRemote)('all stopped by a signal keeps what was judg
     });
     expect(r.code).toBe(2);
   });
-});
-
-describe('the shared poll cycle (--cycle) stopped by a signal', () => {
-  /** An API server that accepts the connection and never says a word: check_apiserver hangs on it. */
-  let hung: Server;
-  const held: Socket[] = [];
-  beforeAll(async () => {
-    hung = createServer((s) => held.push(s));
-    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
-  });
-  afterAll(() => {
-    for (const s of held) s.destroy();
-    hung.close();
-  });
-
-  /** The processes still running with this text in their command line. */
-  const runningWith = (text: string) =>
-    readdirSync('/proc')
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
-        } catch {
-          return false;
-        }
-      });
-
-  it("a launcher waiting on the stopped run's work gets its own answer, from a run of its own, never the stop", async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
-    const env = { ...process.env, XDG_CACHE_HOME: cache };
-    const cycle = join(cache, 'microk8s-checks', 'cycle');
-    const hungConfig = join(scratch(), 'kubeconfig');
-    const port = (hung.address() as { port: number }).port;
-    writeFileSync(hungConfig, readFileSync(c.kubeconfig, 'utf8').replace(/server: \S+/, `server: https://127.0.0.1:${port}`));
-    addHealthyCluster(c.api);
-    const nodes = () => runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '10'], { env });
-    // check_nodes' line known to the cycle, its answer gone: the next shared run evaluates it too.
-    expect((await nodes()).first).toMatch(/^NODES OK/);
-    for (const f of readdirSync(join(cycle, 'results'))) rmSync(join(cycle, 'results', f));
-    c.api.delayMs = 2500;
-    // The hung line starts the shared run (its launcher is the one NRPE gives up on).
-    const starter = spawn(`${DIST}/check_apiserver`, ['--cycle=55', '--kubeconfig', hungConfig, '-t', '20'], {
-      env,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let out = '';
-    starter.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const starterClosed = new Promise((r) => starter.on('close', r));
-    const giveUp = Date.now() + 20_000;
-    while (readdirSync(join(cycle, 'claims')).filter((f) => !f.endsWith('.tmp')).length < 2 && Date.now() < giveUp)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(readdirSync(join(cycle, 'claims')).filter((f) => !f.endsWith('.tmp'))).toHaveLength(2);
-    const run = `--notify\0${starter.pid}\0`;
-    expect(runningWith(run)).toHaveLength(1);
-    // check_nodes' launcher comes while the shared run works on its line, and waits for it.
-    const waiter = nodes();
-    await new Promise((r) => setTimeout(r, 700));
-    starter.kill('SIGTERM');
-    expect(await starterClosed).toBe(3);
-    expect(out).toBe('APISERVER UNKNOWN - stopped by SIGTERM while waiting for the shared poll cycle (--cycle)\n');
-    const served = await waiter;
-    expect(served.code).toBe(0);
-    expect(served.first).toMatch(/^NODES OK - 3 nodes, all Ready/);
-    expect(served.stdout).not.toContain('stopped by');
-    // The stopped run is gone. The waiter's own run evaluates the hung line again, for its next
-    // poll (every line asked for lately is); it is this test's to end.
-    expect(runningWith(run)).toEqual([]);
-    for (const pid of runningWith(cache)) process.kill(Number(pid), 'SIGTERM');
-  }, 60_000);
 });
