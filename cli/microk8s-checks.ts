@@ -220,9 +220,9 @@ function givenFor(specs: OptionSpec[], args: Record<string, unknown>): Record<st
 }
 
 /**
- * The whole run's one outcome (a usage error, a signal, a bug), in the format asked for, so that a
- * textfile collector or a CI reader gets an UNKNOWN it can read; as Nagios text one line, as a
- * check's (yargs' "Invalid values:" runs over three).
+ * The whole run's one outcome (a usage error, a bug, a signal before any check started), in the
+ * format asked for, so that a textfile collector or a CI reader gets an UNKNOWN it can read; as
+ * Nagios text one line, as a check's (yargs' "Invalid values:" runs over three).
  */
 function shown(outcome: Outcome): string {
   const format = requestedFormat(process.argv.slice(2));
@@ -366,10 +366,17 @@ async function main(): Promise<void> {
   }
 
   const log = silentLogger;
+  // A check as loaded (its definition says whether it is a gate, whose unfinished run is its
+  // NO-GO), else its registry entry.
+  const definition = (i: number): Pick<CheckDefinition<unknown>, 'name' | 'gate'> => {
+    const { entry, check } = chosen[i]!;
+    return check && !(check instanceof Error) ? (check as CheckDefinition<unknown>) : entry;
+  };
   const results: (Outcome | undefined)[] = chosen.map(() => undefined);
   const report = (): never => {
-    // Each check under its own view of the deadline: a row names what that check waited for.
-    const outcomes = results.map((o, i) => o ?? cannotTell(chosen[i]!.entry, clocks[i]!.reason()));
+    // Each check under its own view of the deadline: a row names what that check waited for when
+    // -t was reached or a signal stopped the run (Deadline.reason); the checks done keep theirs.
+    const outcomes = results.map((o, i) => o ?? cannotTell(definition(i), clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
     if (args.format !== 'table') finish(renderMany(outcomes, skipped, args.format, 'microk8s-checks'), state);
     if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);
@@ -380,6 +387,8 @@ async function main(): Promise<void> {
   };
   const deadline = new Deadline(timeout, report);
   const clocks = chosen.map(() => deadline.child());
+  // From here a signal (NRPE's own timeout, Ctrl-C) ends the run as -t would (guardProcess).
+  running = deadline;
   // Every check starts in one turn (each was loaded above), so that what several read alike is
   // asked for together and read once: the journal (dqlite-lock, kine-retries, restart-preflight),
   // the Pods, the Nodes and the leader leases (lib/shared-reads.ts). A timed check (check_apiserver)
@@ -401,5 +410,7 @@ async function main(): Promise<void> {
   report();
 }
 
-guardProcess({ name: 'MICROK8S-CHECKS' }, shown);
+/** The checks' deadline, once they start. */
+let running: Deadline | undefined;
+guardProcess({ name: 'MICROK8S-CHECKS' }, shown, () => running);
 void main();

@@ -1,9 +1,10 @@
-import { TimeoutError } from '../errors.ts';
+import { ReasonedError, TimeoutError } from '../errors.ts';
 
 /**
  * The whole run's deadline (-t). Its signal is handed to every child process and request so
  * they are cancelled together; onExpire reports and exits without waiting for them, because
- * NRPE's socket timeout would otherwise speak first.
+ * NRPE's socket timeout would otherwise speak first. A signal (SIGTERM from NRPE's own timeout,
+ * Ctrl-C) ends the run the same way, early: stop().
  */
 export class Deadline {
   private readonly controller: AbortController;
@@ -14,10 +15,12 @@ export class Deadline {
   /** What the run is waiting for, so a timeout can say where it stuck. */
   activity = '';
   private readonly isPart: boolean;
+  /** The signal that stopped the run early (stop()), if one did: said instead of the timeout. */
+  private stopSignal: string | undefined;
 
   constructor(
     readonly seconds: number,
-    onExpire: (deadline: Deadline) => void,
+    private readonly onExpire: (deadline: Deadline) => void,
     parent?: Deadline,
     /** A part() of the parent: its own signal, ending at this time or with the parent. */
     endsAt?: number,
@@ -84,8 +87,29 @@ export class Deadline {
     return Math.max(0, this.expiresAt - Date.now());
   }
 
+  /** The signal that stopped the run, if one did. */
+  get stoppedBy(): string | undefined {
+    return this.root.stopSignal;
+  }
+
+  /** Why the run ends unanswered, with what it was waiting for: its timeout, or the signal that stopped it. */
   reason(): string {
-    return `timed out after ${this.seconds}s${this.activity ? ` while ${this.activity}` : ''}`;
+    const during = this.activity ? ` while ${this.activity}` : '';
+    const stopped = this.stoppedBy;
+    return stopped ? `stopped by ${stopped}${during}` : `timed out after ${this.seconds}s${during}`;
+  }
+
+  /**
+   * End the run now, as its deadline would, because of `signal` (a poller's own timeout, Ctrl-C):
+   * what it waits for is cancelled, and onExpire reports what was judged and what each check of
+   * the run was still waiting for (reason() names the signal).
+   */
+  stop(signal: string): void {
+    const root = this.root;
+    root.stopSignal = signal;
+    clearTimeout(root.timer);
+    root.controller.abort(new ReasonedError(root.reason()));
+    root.onExpire(root);
   }
 
   cancel(): void {

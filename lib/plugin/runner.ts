@@ -114,11 +114,13 @@ export function checkCycle(seconds: unknown): number {
  * Whatever else ends the process ends it as UNKNOWN through finish(): an error nobody caught (a
  * bug, or a library's stray 'error' event) and the signals a poller or a person sends. Node's own
  * way out would be exit 1, which Nagios reads as WARNING, and would orphan the run's children.
+ * A signal that comes once the run's deadline is set (`running`) ends it as that deadline would
+ * (Deadline.stop): what was judged is reported, and what was still waited for says so.
  */
 export function guardProcess(
   def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>,
   show: (outcome: Outcome) => string,
-  activity: () => string = () => '',
+  running: () => Deadline | undefined = () => undefined,
 ): void {
   const end = (reason: string) => {
     const outcome = cannotTell(def, reason);
@@ -128,8 +130,8 @@ export function guardProcess(
   process.on('unhandledRejection', (err) => end(reasonOf(err)));
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      const during = activity();
-      end(`stopped by ${signal}${during ? ` while ${during}` : ''}`);
+      running()?.stop(signal);
+      end(`stopped by ${signal}`);
     });
   }
 }
@@ -477,7 +479,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   guardProcess(
     def,
     (outcome) => render(outcome, format),
-    () => deadline?.activity ?? '',
+    () => deadline,
   );
   let p: ReturnType<typeof prepare<A>>;
   try {
@@ -495,7 +497,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
     log.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit'),
   );
   deadline = new Deadline(p.args.timeout, (d) => {
-    log.warn({ activity: d.activity }, 'deadline reached');
+    log.warn({ activity: d.activity }, d.stoppedBy ? `stopped by ${d.stoppedBy}` : 'deadline reached');
     const outcome = cannotTell(def, d.reason());
     finish(render(outcome, format), outcome.state);
   });

@@ -7,10 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { node, pod } from '../apiserver/objects.ts';
-import { type TestCluster, useCluster } from '../helpers/cluster.ts';
+import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
+import { processesWith } from '../helpers/processes.ts';
 import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
+import { until } from '../helpers/wait.ts';
 
 const cluster = useCluster();
 /** n 'database is locked' lines of k8s-dqlite, as a plain log (--log-file). */
@@ -235,18 +237,6 @@ describe('--cycle with one hung command line', () => {
     writeFileSync(hungConfig, readFileSync(c.kubeconfig, 'utf8').replace(/server: \S+/, `server: https://127.0.0.1:${port}`));
   });
 
-  /** The processes still running with this cache directory in their command line. */
-  const running = (dir: string) =>
-    readdirSync('/proc')
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
-        } catch {
-          return false;
-        }
-      });
-
   it.skipIf(!haveJournalRemote)(
     'every other command answers within its own -t, the journal check at once; the hung one says UNKNOWN in its -t',
     async () => {
@@ -294,15 +284,57 @@ describe('--cycle with one hung command line', () => {
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     await new Promise((r) => setTimeout(r, 1500));
-    expect(running(cache).length).toBeGreaterThan(0);
+    expect(processesWith(cache).length).toBeGreaterThan(0);
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.on('close', r));
     expect(code).toBe(3);
     expect(out).toBe('APISERVER UNKNOWN - stopped by SIGTERM while waiting for the shared poll cycle (--cycle)\n');
     await new Promise((r) => setTimeout(r, 500));
-    expect(running(cache)).toEqual([]);
+    expect(processesWith(cache)).toEqual([]);
     expect(readdirSync(join(cache, 'microk8s-checks', 'cycle', 'claims'))).toEqual([]);
   }, 30_000);
+
+  it("a launcher waiting on a stopped shared run's work gets its own answer, from a run of its own, never the stop", async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+    const env = { ...process.env, XDG_CACHE_HOME: cache };
+    const cycle = join(cache, 'microk8s-checks', 'cycle');
+    addHealthyCluster(c.api);
+    const nodes = () => runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '10'], { env });
+    // check_nodes' line known to the cycle, its answer gone: the next shared run evaluates it too.
+    expect((await nodes()).first).toMatch(/^NODES OK/);
+    for (const f of readdirSync(join(cycle, 'results'))) rmSync(join(cycle, 'results', f));
+    c.api.delayMs = 2500;
+    // The hung line starts the shared run (its launcher is the one NRPE gives up on).
+    const starter = spawn(`${DIST}/check_apiserver`, ['--cycle=55', '--kubeconfig', hungConfig, '-t', '20'], {
+      env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    starter.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const starterClosed = new Promise((r) => starter.on('close', r));
+    const claims = () => readdirSync(join(cycle, 'claims')).filter((f) => !f.endsWith('.tmp'));
+    await until(
+      () => `both lines claimed by the shared run (claims: ${claims().join(', ')})`,
+      () => (claims().length === 2 ? true : undefined),
+      { timeoutMs: 20_000, intervalMs: 50 },
+    );
+    const run = `--notify ${starter.pid} `;
+    expect(processesWith(run)).toHaveLength(1);
+    // check_nodes' launcher comes while the shared run works on its line, and waits for it.
+    const waiter = nodes();
+    await new Promise((r) => setTimeout(r, 700));
+    starter.kill('SIGTERM');
+    expect(await starterClosed).toBe(3);
+    expect(out).toBe('APISERVER UNKNOWN - stopped by SIGTERM while waiting for the shared poll cycle (--cycle)\n');
+    const served = await waiter;
+    expect(served.code).toBe(0);
+    expect(served.first).toMatch(/^NODES OK - 3 nodes, all Ready/);
+    expect(served.stdout).not.toContain('stopped by');
+    // The stopped run is gone. The waiter's own run evaluates the hung line again, for its next
+    // poll (every line asked for lately is); it is this test's to end.
+    expect(processesWith(run)).toEqual([]);
+    for (const pid of processesWith(cache)) process.kill(Number(pid), 'SIGTERM');
+  }, 60_000);
 });
 
 describe('--cycle answers that are not whole', () => {

@@ -28,6 +28,17 @@ describe('Deadline', () => {
     expect([expired, d.signal.aborted]).toEqual([0, false]);
   });
 
+  it('stop (a signal) ends the run at once, as its timeout would, each child saying what it waited for', () => {
+    const ended: string[] = [];
+    const d = new Deadline(10, (x) => ended.push(...[x, ...children].map((c) => c.reason())));
+    const children = [d.child(), d.child()];
+    children[0]!.activity = 'reading leases';
+    d.stop('SIGTERM');
+    expect(ended).toEqual(['stopped by SIGTERM', 'stopped by SIGTERM while reading leases', 'stopped by SIGTERM']);
+    expect(d.signal.aborted).toBe(true);
+    expect(children[1]!.stoppedBy).toBe('SIGTERM');
+  });
+
   it('a part ends before its run, leaving time to judge the others, and ends at once with the run', async () => {
     const d = new Deadline(10, () => undefined);
     const p = d.part();
