@@ -17,6 +17,7 @@ import { userInfo } from 'node:os';
 import { ReasonedError } from './errors.ts';
 
 export class FileError extends ReasonedError {
+  override readonly name = 'FileError';
   /** The file is not there at all (a path to correct, or a file still to create). */
   missing = false;
 }

@@ -1,6 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { ReasonedError, reasonOf, UsageError, causeText } from '../errors.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { createLogger, silentLogger, type Logger } from '../logger.ts';
 import type { SharedReads } from '../shared-reads.ts';
 import { Deadline } from './deadline.ts';
 import { finish } from './exit.ts';
@@ -119,13 +119,19 @@ export function guardProcess(
   def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>,
   show: (outcome: Outcome) => string,
   activity: () => string = () => '',
+  log: () => Logger = () => silentLogger,
 ): void {
   const end = (reason: string) => {
     const outcome = cannotTell(def, reason);
     finish(show(outcome), outcome.state);
   };
-  process.on('uncaughtException', (err) => end(reasonOf(err)));
-  process.on('unhandledRejection', (err) => end(reasonOf(err)));
+  // Logged as any failure is (lib/logger.ts: no stack), so that -vvv has something to report.
+  const crashed = (err: unknown) => {
+    log().error({ err }, 'uncaught error');
+    end(reasonOf(err));
+  };
+  process.on('uncaughtException', crashed);
+  process.on('unhandledRejection', crashed);
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => {
       const during = activity();
@@ -474,10 +480,12 @@ export async function outcomeOf<A>(
 export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = process.argv.slice(2)): Promise<never> {
   let format = requestedFormat(argv);
   let deadline: Deadline | undefined;
+  let log = silentLogger;
   guardProcess(
     def,
     (outcome) => render(outcome, format),
     () => deadline?.activity ?? '',
+    () => log,
   );
   let p: ReturnType<typeof prepare<A>>;
   try {
@@ -489,7 +497,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   if (p.help) finish(`${await p.y.getHelp()}\n${examplesText(def)}`, 0);
   if (p.version) finish(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
   format = p.args.format;
-  const log = await createLogger(p.args.verbose ?? 0);
+  log = await createLogger(p.args.verbose ?? 0);
   // The process's own peak memory (children such as journalctl not included), for -vv and benchmarks.
   process.once('exit', (code) =>
     log.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit'),

@@ -21,7 +21,9 @@ export interface JournalQuery {
   unitsGiven?: boolean;
 }
 
-export class JournalError extends ReasonedError {}
+export class JournalError extends ReasonedError {
+  override readonly name = 'JournalError';
+}
 
 const UNIT = /^[A-Za-z0-9:_.@\\-]+$/;
 
