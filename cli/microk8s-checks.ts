@@ -195,6 +195,22 @@ function ownJudgementGiven(argv: string[], defs: { command: string; file: string
   return undefined;
 }
 
+/**
+ * No command, where the word `all` was there as the value of an option written before it
+ * (`microk8s-checks -n all`, `--host all`): the option is named, not only that the command is
+ * missing, which would send the user looking for a command they did write.
+ */
+function eatenCommand(argv: string[]): UsageError | undefined {
+  for (let i = 1; i < argv.length && argv[i - 1] !== '--'; i++) {
+    const word = optionWord(argv[i - 1]!);
+    if (argv[i] !== 'all' || !word || word.attached !== undefined) continue;
+    return new UsageError(`no command: ${word.flag} took 'all' as its value`, {
+      fix: `give the command first, then the option with its value: microk8s-checks all ${word.flag} VALUE`,
+    });
+  }
+  return undefined;
+}
+
 /** Each option `all` passes on, with the checks that take it. */
 function passedOptions(defs: { command: string; options: DeclaredOption[] }[]): Map<string, DeclaredOption & { commands: string[] }> {
   const passed = new Map<string, DeclaredOption & { commands: string[] }>();
@@ -260,7 +276,7 @@ async function main(): Promise<void> {
     // run (its cache), and laying out help costs 20 ms of Unicode tables.
     .check((a) => {
       const [what, ...extra] = a._.map(String);
-      if (what === undefined) throw new Error('say what to run: microk8s-checks all');
+      if (what === undefined) throw eatenCommand(process.argv.slice(2)) ?? new Error('say what to run: microk8s-checks all');
       if (what !== 'all' || extra.length) throw new Error(`Unknown argument: ${what !== 'all' ? what : extra[0]}`);
       return true;
     })
@@ -301,6 +317,7 @@ async function main(): Promise<void> {
     .strictOptions()
     .parserConfiguration(PARSER_CONFIGURATION)
     .fail((msg, err) => {
+      if (err instanceof UsageError) usageError(reasonOf(err));
       const own = ownJudgementGiven(
         process.argv.slice(2),
         defs.map((d) => ({ command: d.entry.command, file: d.entry.file, options: d.options })),
