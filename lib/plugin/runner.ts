@@ -92,6 +92,14 @@ export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number 
   return n;
 }
 
+/** --max-long-output: whole bytes, 0 (no long output) or more; yargs hands on 'abc' as NaN. */
+function checkLongOutput(bytes: number): void {
+  if (Number.isInteger(bytes) && bytes >= 0) return;
+  throw new UsageError(
+    `--max-long-output must be a whole number of bytes, 0 or more, not ${Number.isNaN(bytes) ? 'a number' : `'${String(bytes)}'`}`,
+  );
+}
+
 /** The longest --cycle: an hour, like -t. */
 export const MAX_CYCLE_SECONDS = 3600;
 
@@ -325,7 +333,14 @@ export function prepareGiven<A>(def: CheckDefinition<A>, specs: OptionSpec[], gi
 }
 
 function parse<A>(def: CheckDefinition<A>, y: Argv<A & CommonArgs>): Parsed<A> {
-  const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
+  const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean; _?: unknown[] };
+  // strict() names a stray word, but not one after `--`: `-- --kubeconfig K` was quietly no kubeconfig.
+  const [after] = args._ ?? [];
+  if (after !== undefined) {
+    throw new UsageError(`'${String(after)}' comes after '--', which ends the options: a check takes no other arguments`, {
+      fix: "leave '--' out",
+    });
+  }
   return { ...judged(def, args, optionKinds(y)), help: args.help, version: args.version, y };
 }
 
@@ -334,6 +349,7 @@ function judged<A>(def: CheckDefinition<A>, args: A & CommonArgs, kinds: YargsOp
   noNegatedValues(args, kinds.string);
   givenOnce(args, kinds);
   checkTimeout(args.timeout);
+  checkLongOutput(args['max-long-output']);
   if (args.cycle !== undefined) checkCycle(args.cycle);
   noEmptyValues(args, kinds.string);
   const warningText = args.warning ?? def.defaultWarning;

@@ -1,5 +1,8 @@
 // Command lines as a hurried or hostile user writes them: each is one UNKNOWN line that says what
 // was wrong and points at it, exit 3, nothing looked at.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBuilt } from '../helpers/run.ts';
 
@@ -21,5 +24,38 @@ describe('all, its command eaten by an option', () => {
     // Nothing eaten: no command at all is still said plainly.
     const none = await runBuilt('microk8s-checks', ['-t', '5']);
     expect(none.stdout).toBe('MICROK8S-CHECKS UNKNOWN - say what to run: microk8s-checks all (fix: see microk8s-checks --help)\n');
+  });
+});
+
+describe("a check's command line", () => {
+  it("words after '--' are refused, never ignored: `-- --kubeconfig K` read no kubeconfig and said none was given", async () => {
+    for (const args of [
+      ['--', '--kubeconfig', '/tmp/kubeconfig'],
+      ['-t', '5', '--', '-w', '5'],
+    ]) {
+      const r = await runBuilt('check_nodes', args);
+      expect(r.code, args.join(' ')).toBe(3);
+      expect(r.stdout, args.join(' ')).toBe(
+        `NODES UNKNOWN - '${args[args.indexOf('--') + 1]}' comes after '--', which ends the options: ` +
+          `a check takes no other arguments (fix: leave '--' out)\n`,
+      );
+    }
+  });
+
+  it('--max-long-output takes whole bytes, 0 or more: never "cut at NaN bytes"', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'mk8s-hostile-')), 'kubelite.log');
+    writeFileSync(log, '');
+    for (const [value, said] of [
+      ['abc', 'a number'],
+      ['-1', "'-1'"],
+      ['1.5', "'1.5'"],
+    ]) {
+      const r = await runBuilt('check_dqlite_lock', ['--log-file', log, '--max-long-output', value!]);
+      expect(r.code, value).toBe(3);
+      expect(r.stdout, value).toBe(`DQLITE-LOCK UNKNOWN - --max-long-output must be a whole number of bytes, 0 or more, not ${said}\n`);
+    }
+    const none = await runBuilt('check_dqlite_lock', ['--log-file', log, '--max-long-output', '0']);
+    expect(none.code).toBe(0);
+    expect(none.first).toMatch(/^DQLITE-LOCK OK - /);
   });
 });
