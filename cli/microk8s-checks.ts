@@ -66,6 +66,10 @@ function plan<A>(def: CheckDefinition<A>, specs: OptionSpec[], given: Record<str
   };
 }
 
+/** A check's definition, where it loaded. */
+const loaded = (c: { check: unknown }): CheckDefinition<unknown> | undefined =>
+  c.check && !(c.check instanceof Error) ? (c.check as CheckDefinition<unknown>) : undefined;
+
 /** What `all` found on this host, and the inputs it was given. */
 interface Host {
   journal: boolean;
@@ -386,7 +390,8 @@ async function main(): Promise<void> {
   const results: (Outcome | undefined)[] = chosen.map(() => undefined);
   const report = (): never => {
     // Each check under its own view of the deadline: a row names what that check waited for.
-    const outcomes = results.map((o, i) => o ?? cannotTell(chosen[i]!.entry, clocks[i]!.reason()));
+    // As the check itself: a gate (restart-preflight) still waiting is a NO-GO, never UNKNOWN.
+    const outcomes = results.map((o, i) => o ?? cannotTell(loaded(chosen[i]!) ?? chosen[i]!.entry, clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
     if (args.format !== 'table') finish(renderMany(outcomes, skipped, args.format, 'microk8s-checks'), state);
     if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);
@@ -401,7 +406,7 @@ async function main(): Promise<void> {
   // asked for together and read once: the journal (dqlite-lock, kine-retries, restart-preflight),
   // the Pods, the Nodes and the leader leases (lib/shared-reads.ts). A timed check (check_apiserver)
   // starts first, alone, so that their work does not count in its time (lib/plugin/head-start.ts).
-  const isTimed = (i: number) => (chosen[i]!.check as CheckDefinition<unknown> | undefined)?.timed === true;
+  const isTimed = (i: number) => loaded(chosen[i]!)?.timed === true;
   await timedFirst(
     chosen.map((_, i) => i),
     isTimed,

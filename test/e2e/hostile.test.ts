@@ -3,8 +3,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { createServer, type Socket } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeCerts, writeKubeconfig } from '../apiserver/certs.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { healthyNode } from '../helpers/standins.ts';
 
 describe('all, its command eaten by an option', () => {
   it('`-n all`, `--host all`, `-t all`: the option that took `all` is named, and the fix puts the command first', async () => {
@@ -57,5 +60,52 @@ describe("a check's command line", () => {
     const none = await runBuilt('check_dqlite_lock', ['--log-file', log, '--max-long-output', '0']);
     expect(none.code).toBe(0);
     expect(none.first).toMatch(/^DQLITE-LOCK OK - /);
+  });
+});
+
+describe('the gate under all', () => {
+  // An API server that accepts the connection and never says a word: the run reaches its deadline.
+  const held: Socket[] = [];
+  const stall = createServer((socket) => held.push(socket));
+  afterAll(() => {
+    for (const socket of held) socket.destroy();
+    stall.close();
+  });
+
+  it("all's deadline makes restart-preflight's row NO-GO (CRITICAL), as its own run does, never UNKNOWN", async () => {
+    await new Promise<void>((done) => stall.listen(0, '127.0.0.1', done));
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    const url = `https://127.0.0.1:${(stall.address() as { port: number }).port}`;
+    const kubeconfig = writeKubeconfig(dir, url, makeCerts().ca, 'kB9xq2T7mVr4LpZ8sYd3Nw6Hc1Fj5Ga0');
+    const log = join(dir, 'kubelite.log');
+    writeFileSync(log, '');
+    const here = await healthyNode();
+    try {
+      const common = [
+        '--kubeconfig',
+        kubeconfig,
+        '--node',
+        'k8s02',
+        '--log-file',
+        log,
+        ...here.dqliteArgs,
+        ...here.servicesArgs,
+        '-t',
+        '2',
+      ];
+      const env = { ...process.env, PATH: here.path };
+      const alone = await runBuilt('check_restart_preflight', common, { env });
+      expect(alone.code).toBe(2);
+      expect(alone.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: timed out after 2s/);
+      const all = await runBuilt('microk8s-checks', ['all', ...common, '--format', 'json'], { env });
+      const row = (JSON.parse(all.stdout) as { check: string; state: string; summary: string }[]).find(
+        (x) => x.check === 'RESTART-PREFLIGHT',
+      );
+      expect(row?.state).toBe('CRITICAL');
+      expect(row?.summary).toMatch(/^NO-GO: cannot establish that the cluster is healthy: timed out after 2s/);
+      expect(all.code).toBe(2);
+    } finally {
+      here.close();
+    }
   });
 });
