@@ -109,3 +109,34 @@ describe('the gate under all', () => {
     }
   });
 });
+
+describe('journal paths of the wrong kind', () => {
+  it('a --journal-dir that is a file, a --journal-file that is a directory, empty or no journal: named, with what to give', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    const empty = join(dir, 'empty.journal');
+    writeFileSync(empty, '');
+    const text = join(dir, 'kubelite.log');
+    writeFileSync(text, 'Nov 28 00:00:00 k8s01 microk8s.daemon-kubelite[1]: I1128 ok\n');
+    const cases: [string[], string][] = [
+      [
+        ['--journal-dir', text],
+        `--journal-dir ${text} is not a directory (fix: give the directory holding the .journal files, or a file with --journal-file)`,
+      ],
+      [['--journal-file', dir], `--journal-file ${dir} is a directory (fix: give it with --journal-dir, or name a .journal file in it)`],
+      [
+        ['--journal-file', empty],
+        `--journal-file ${empty} is empty, not a journal file (fix: give a .journal file written by systemd-journald)`,
+      ],
+      [
+        ['--journal-file', text],
+        `--journal-file ${text} is not a journal file (it does not start with systemd's LPKSHHRH) ` +
+          '(fix: give a .journal file written by systemd-journald, or read text lines with --log-file)',
+      ],
+    ];
+    for (const [args, said] of cases) {
+      const r = await runBuilt('check_dqlite_lock', args);
+      expect(r.code, args.join(' ')).toBe(3);
+      expect(r.stdout, args.join(' ')).toBe(`DQLITE-LOCK UNKNOWN - cannot read the journal: ${said}\n`);
+    }
+  });
+});
