@@ -1,13 +1,14 @@
 // Command lines as a hurried or hostile user writes them: each is one UNKNOWN line that says what
 // was wrong and points at it, exit 3, nothing looked at.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeCerts, writeKubeconfig } from '../apiserver/certs.ts';
 import { runBuilt } from '../helpers/run.ts';
-import { healthyNode } from '../helpers/standins.ts';
+import { healthyNode, systemctlStandIn, unit } from '../helpers/standins.ts';
 
 describe('all, its command eaten by an option', () => {
   it('`-n all`, `--host all`, `-t all`: the option that took `all` is named, and the fix puts the command first', async () => {
@@ -137,6 +138,35 @@ describe('journal paths of the wrong kind', () => {
       const r = await runBuilt('check_dqlite_lock', args);
       expect(r.code, args.join(' ')).toBe(3);
       expect(r.stdout, args.join(' ')).toBe(`DQLITE-LOCK UNKNOWN - cannot read the journal: ${said}\n`);
+    }
+  });
+});
+
+describe('a state file that is no file', () => {
+  it('a FIFO or a device as --state-file is left as it is, never replaced by a file (as root, /dev/null was)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    const snapData = join(dir, 'snap-data');
+    mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
+    const daemons = ['k8s-dqlite', 'kubelite', 'containerd', 'cluster-agent', 'apiserver-kicker'];
+    const stand = systemctlStandIn(daemons.map((d) => unit(`snap.microk8s.daemon-${d}.service`, { upFor: 600 })));
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const targets: [string, (path: string) => boolean][] = [[fifo, (p) => statSync(p).isFIFO()]];
+    // A copy of /dev/null's device node: what `--state-file /dev/null` run as root would have replaced.
+    if (process.getuid?.() === 0) {
+      const device = join(dir, 'null');
+      execFileSync('mknod', ['-m', '666', device, 'c', '1', '3']);
+      targets.push([device, (p) => statSync(p).isCharacterDevice()]);
+    }
+    for (const [target, unchanged] of targets) {
+      const r = await runBuilt('check_services', ['--snap-data', snapData, '--state-file', target, '-t', '5'], {
+        env: { ...process.env, PATH: stand.path },
+      });
+      expect(r.code, target).toBe(0);
+      expect(r.stdout, target).toMatch(
+        new RegExp(`cannot keep samples in ${target} \\(it is a (pipe|device), not a file: left as it is\\)`),
+      );
+      expect(unchanged(target), target).toBe(true);
     }
   });
 });
