@@ -64,6 +64,18 @@ describe("a check's command line", () => {
   });
 });
 
+describe('durations past any use', () => {
+  it('--since 100000000d is refused as a usage error, not handed to journalctl as a time before 1970', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    writeFileSync(join(dir, 'kubelite.log'), '');
+    for (const since of ['100000000d', `${'9'.repeat(400)}s`]) {
+      const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir, '--since', since]);
+      expect(r.code, since).toBe(3);
+      expect(r.stdout, since).toBe(`DQLITE-LOCK UNKNOWN - --since must be a duration of at most 3650d (ten years), not '${since}'\n`);
+    }
+  });
+});
+
 describe('the gate under all', () => {
   // An API server that accepts the connection and never says a word: the run reaches its deadline.
   const held: Socket[] = [];
