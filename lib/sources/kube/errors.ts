@@ -27,7 +27,6 @@ export interface ApiStatus {
 }
 
 export class KubeError extends ReasonedError {
-  override readonly name = 'KubeError';
   constructor(
     message: string,
     options: { cause?: unknown; fix?: string } = {},
