@@ -66,6 +66,10 @@ function plan<A>(def: CheckDefinition<A>, specs: OptionSpec[], given: Record<str
   };
 }
 
+/** A check's definition, where it loaded. */
+const loaded = (c: { check: unknown }): CheckDefinition<unknown> | undefined =>
+  c.check && !(c.check instanceof Error) ? (c.check as CheckDefinition<unknown>) : undefined;
+
 /** What `all` found on this host, and the inputs it was given. */
 interface Host {
   journal: boolean;
@@ -195,6 +199,22 @@ function ownJudgementGiven(argv: string[], defs: { command: string; file: string
   return undefined;
 }
 
+/**
+ * No command, where the word `all` was there as the value of an option written before it
+ * (`microk8s-checks -n all`, `--host all`): the option is named, not only that the command is
+ * missing, which would send the user looking for a command they did write.
+ */
+function eatenCommand(argv: string[]): UsageError | undefined {
+  for (let i = 1; i < argv.length && argv[i - 1] !== '--'; i++) {
+    const word = optionWord(argv[i - 1]!);
+    if (argv[i] !== 'all' || !word || word.attached !== undefined) continue;
+    return new UsageError(`no command: ${word.flag} took 'all' as its value`, {
+      fix: `give the command first, then the option with its value: microk8s-checks all ${word.flag} VALUE`,
+    });
+  }
+  return undefined;
+}
+
 /** Each option `all` passes on, with the checks that take it. */
 function passedOptions(defs: { command: string; options: DeclaredOption[] }[]): Map<string, DeclaredOption & { commands: string[] }> {
   const passed = new Map<string, DeclaredOption & { commands: string[] }>();
@@ -260,7 +280,7 @@ async function main(): Promise<void> {
     // run (its cache), and laying out help costs 20 ms of Unicode tables.
     .check((a) => {
       const [what, ...extra] = a._.map(String);
-      if (what === undefined) throw new Error('say what to run: microk8s-checks all');
+      if (what === undefined) throw eatenCommand(process.argv.slice(2)) ?? new Error('say what to run: microk8s-checks all');
       if (what !== 'all' || extra.length) throw new Error(`Unknown argument: ${what !== 'all' ? what : extra[0]}`);
       return true;
     })
@@ -301,6 +321,7 @@ async function main(): Promise<void> {
     .strictOptions()
     .parserConfiguration(PARSER_CONFIGURATION)
     .fail((msg, err) => {
+      if (err instanceof UsageError) usageError(reasonOf(err));
       const own = ownJudgementGiven(
         process.argv.slice(2),
         defs.map((d) => ({ command: d.entry.command, file: d.entry.file, options: d.options })),
@@ -366,17 +387,12 @@ async function main(): Promise<void> {
   }
 
   const log = silentLogger;
-  // A check as loaded (its definition says whether it is a gate, whose unfinished run is its
-  // NO-GO), else its registry entry.
-  const definition = (i: number): Pick<CheckDefinition<unknown>, 'name' | 'gate'> => {
-    const { entry, check } = chosen[i]!;
-    return check && !(check instanceof Error) ? (check as CheckDefinition<unknown>) : entry;
-  };
   const results: (Outcome | undefined)[] = chosen.map(() => undefined);
   const report = (): never => {
     // Each check under its own view of the deadline: a row names what that check waited for when
     // -t was reached or a signal stopped the run (Deadline.reason); the checks done keep theirs.
-    const outcomes = results.map((o, i) => o ?? cannotTell(definition(i), clocks[i]!.reason()));
+    // As the check itself: a gate (restart-preflight) still waiting is a NO-GO, never UNKNOWN.
+    const outcomes = results.map((o, i) => o ?? cannotTell(loaded(chosen[i]!) ?? chosen[i]!.entry, clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
     if (args.format !== 'table') finish(renderMany(outcomes, skipped, args.format, 'microk8s-checks'), state);
     if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);
@@ -393,7 +409,7 @@ async function main(): Promise<void> {
   // asked for together and read once: the journal (dqlite-lock, kine-retries, restart-preflight),
   // the Pods, the Nodes and the leader leases (lib/shared-reads.ts). A timed check (check_apiserver)
   // starts first, alone, so that their work does not count in its time (lib/plugin/head-start.ts).
-  const isTimed = (i: number) => (chosen[i]!.check as CheckDefinition<unknown> | undefined)?.timed === true;
+  const isTimed = (i: number) => loaded(chosen[i]!)?.timed === true;
   await timedFirst(
     chosen.map((_, i) => i),
     isTimed,

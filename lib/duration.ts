@@ -2,12 +2,17 @@ import { UsageError } from './errors.ts';
 
 const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, min: 60, h: 3600, d: 86400 };
 
+const MAX_DURATION_DAYS = 3650;
+
 /** '90s', '5m', '1h', '2d' or bare seconds, to seconds. */
 export function parseDuration(text: string, what: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$/.exec(text);
   if (!m) throw new UsageError(`${what} takes a duration (seconds, or a number with s, m, h or d: 90s, 5m, 1h), not '${text}'`);
   const seconds = Number(m[1]) * UNIT_SECONDS[m[2] ?? '']!;
   if (!(seconds > 0)) throw new UsageError(`${what} must be a duration greater than zero, not '${text}'`);
+  // Past this a window reaches before 1970, which journalctl cannot parse; no check needs more.
+  if (seconds > MAX_DURATION_DAYS * 86400)
+    throw new UsageError(`${what} must be a duration of at most ${MAX_DURATION_DAYS}d (ten years), not '${text}'`);
   return seconds;
 }
 

@@ -4,20 +4,25 @@
  * UNKNOWN, so neither side needs to know about the other.
  */
 export class ReasonedError extends Error {
+  // Each subclass names itself as written: the build minifies class names, and -v logs show this one.
+  override readonly name: string = 'ReasonedError';
   readonly fix: string | undefined;
 
   constructor(message: string, options: { cause?: unknown; fix?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.fix = options.fix;
   }
 }
 
 /** A bad option or argument: the user must change the command line. */
-export class UsageError extends ReasonedError {}
+export class UsageError extends ReasonedError {
+  override readonly name = 'UsageError';
+}
 
 /** The run's deadline passed. */
-export class TimeoutError extends ReasonedError {}
+export class TimeoutError extends ReasonedError {
+  override readonly name = 'TimeoutError';
+}
 
 /** The innermost useful words of an error chain, for a one-line reason. */
 export function causeText(err: unknown): string {
@@ -32,7 +37,8 @@ export function causeText(err: unknown): string {
 
 /**
  * The one place that turns any failure into a one-line UNKNOWN reason: what failed, its
- * cause, and the fix where one is known. Stack traces go to stderr at -vvv, never stdout.
+ * cause, and the fix where one is known. With -v the logs show the whole cause chain (lib/logger.ts),
+ * never a stack.
  */
 export function reasonOf(err: unknown): string {
   if (err instanceof ReasonedError) {

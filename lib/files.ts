@@ -3,6 +3,7 @@ import {
   constants,
   createReadStream,
   fstatSync,
+  lstatSync,
   openSync,
   readSync,
   renameSync,
@@ -17,6 +18,7 @@ import { userInfo } from 'node:os';
 import { ReasonedError } from './errors.ts';
 
 export class FileError extends ReasonedError {
+  override readonly name = 'FileError';
   /** The file is not there at all (a path to correct, or a file still to create). */
   missing = false;
 }
@@ -55,8 +57,8 @@ function openNow(path: string, what: string): { fd: number; stats: Stats } {
   return { fd, stats: fstatSync(fd) };
 }
 
-function notAFile(stats: Stats, what: string, path: string): FileError {
-  const kind = stats.isDirectory()
+const kindOf = (stats: Stats) =>
+  stats.isDirectory()
     ? 'a directory'
     : stats.isFIFO()
       ? 'a pipe'
@@ -65,7 +67,9 @@ function notAFile(stats: Stats, what: string, path: string): FileError {
         : stats.isSocket()
           ? 'a socket'
           : 'something else';
-  return new FileError(`cannot read ${what} ${path}: it is ${kind}, not a file`, { fix: `give the ${what} as a regular file` });
+
+function notAFile(stats: Stats, what: string, path: string): FileError {
+  return new FileError(`cannot read ${what} ${path}: it is ${kindOf(stats)}, not a file`, { fix: `give the ${what} as a regular file` });
 }
 
 const tooLarge = (stats: Stats, max: number, what: string, path: string) =>
@@ -129,6 +133,15 @@ export function openLogStream(path: string, what: string): { stream: Readable; p
  * to. writeFileSync writes until all is out, and throws on a short write.
  */
 export function writeFileAtomic(file: string, data: string): void {
+  // The rename would replace whatever is there: run as root, `--state-file /dev/null` replaced the
+  // device with a file. Only a file (or a link, which is replaced, not followed) gives way.
+  let there: Stats | undefined;
+  try {
+    there = lstatSync(file);
+  } catch {
+    // Not there yet.
+  }
+  if (there && !there.isFile() && !there.isSymbolicLink()) throw new FileError(`it is ${kindOf(there)}, not a file: left as it is`);
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {

@@ -9,7 +9,9 @@ import type { CronExpressionParser } from 'cron-parser';
 import { ReasonedError } from '../errors.ts';
 import { isUtc, knownZone } from './time-zone.ts';
 
-export class ScheduleError extends ReasonedError {}
+export class ScheduleError extends ReasonedError {
+  override readonly name = 'ScheduleError';
+}
 
 let parser: typeof CronExpressionParser | undefined;
 

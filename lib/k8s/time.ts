@@ -1,6 +1,8 @@
 import { ReasonedError } from '../errors.ts';
 
-export class ApiTimeError extends ReasonedError {}
+export class ApiTimeError extends ReasonedError {
+  override readonly name = 'ApiTimeError';
+}
 
 // metav1.Time and MicroTime as the API server writes them (RFC 3339, optional fraction).
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i;

@@ -1,13 +1,12 @@
-import { accessSync, constants } from 'node:fs';
-import { userInfo } from 'node:os';
 import { UsageError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { LogArgs, Window } from '../options/log.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import { journalSlices, type SharedReads } from '../shared-reads.ts';
-import { JOURNAL_GROUP_FIX, JournalError, localExec, readJournal } from '../sources/journal.ts';
+import { localExec, readJournal } from '../sources/journal.ts';
 import { readLogFile } from '../sources/logfile.ts';
 import { scanHosts } from './hosts.ts';
+import { checkJournalPaths } from './journal-paths.ts';
 import { counting, logged, type Counter, type SourceResult } from './tally.ts';
 
 export type { SourceResult } from './tally.ts';
@@ -55,18 +54,7 @@ export async function scanSources<T>(
     await readLogFile(args['log-file'], win.since, win.now, onLine);
     return [{ source: name, ...result }];
   }
-  // journalctl says only "No such file or directory" or nothing at all; name the path it means.
-  for (const path of [...dirs, ...files]) {
-    try {
-      accessSync(path, constants.R_OK);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new JournalError(`cannot read the journal: ${path} does not exist`, { fix: 'check --journal-dir/--journal-file' });
-      throw new JournalError(`cannot read the journal: ${path}: permission denied for user ${userInfo().username}`, {
-        fix: JOURNAL_GROUP_FIX,
-      });
-    }
-  }
+  checkJournalPaths(dirs, files);
   deadline.activity = 'reading the journal';
   await (shared?.journal
     ? shared.journal.read(query, deadline.signal, onLine)

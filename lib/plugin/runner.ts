@@ -1,6 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { ReasonedError, reasonOf, UsageError, causeText } from '../errors.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { createLogger, silentLogger, type Logger } from '../logger.ts';
 import type { SharedReads } from '../shared-reads.ts';
 import { Deadline } from './deadline.ts';
 import { finish } from './exit.ts';
@@ -92,6 +92,14 @@ export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number 
   return n;
 }
 
+/** --max-long-output: whole bytes, 0 (no long output) or more; yargs hands on 'abc' as NaN. */
+function checkLongOutput(bytes: number): void {
+  if (Number.isInteger(bytes) && bytes >= 0) return;
+  throw new UsageError(
+    `--max-long-output must be a whole number of bytes, 0 or more, not ${Number.isNaN(bytes) ? 'a number' : `'${String(bytes)}'`}`,
+  );
+}
+
 /** The longest --cycle: an hour, like -t. */
 export const MAX_CYCLE_SECONDS = 3600;
 
@@ -121,13 +129,19 @@ export function guardProcess(
   def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>,
   show: (outcome: Outcome) => string,
   running: () => Deadline | undefined = () => undefined,
+  log: () => Logger = () => silentLogger,
 ): void {
   const end = (reason: string) => {
     const outcome = cannotTell(def, reason);
     finish(show(outcome), outcome.state);
   };
-  process.on('uncaughtException', (err) => end(reasonOf(err)));
-  process.on('unhandledRejection', (err) => end(reasonOf(err)));
+  // Logged as any failure is (lib/logger.ts: no stack), so that -vvv has something to report.
+  const crashed = (err: unknown) => {
+    log().error({ err }, 'uncaught error');
+    end(reasonOf(err));
+  };
+  process.on('uncaughtException', crashed);
+  process.on('unhandledRejection', crashed);
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => {
       running()?.stop(signal);
@@ -321,7 +335,14 @@ export function prepareGiven<A>(def: CheckDefinition<A>, specs: OptionSpec[], gi
 }
 
 function parse<A>(def: CheckDefinition<A>, y: Argv<A & CommonArgs>): Parsed<A> {
-  const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean };
+  const args = y.parseSync() as unknown as A & CommonArgs & { help?: boolean; version?: boolean; _?: unknown[] };
+  // strict() names a stray word, but not one after `--`: `-- --kubeconfig K` was quietly no kubeconfig.
+  const [after] = args._ ?? [];
+  if (after !== undefined) {
+    throw new UsageError(`'${String(after)}' comes after '--', which ends the options: a check takes no other arguments`, {
+      fix: "leave '--' out",
+    });
+  }
   return { ...judged(def, args, optionKinds(y)), help: args.help, version: args.version, y };
 }
 
@@ -330,6 +351,7 @@ function judged<A>(def: CheckDefinition<A>, args: A & CommonArgs, kinds: YargsOp
   noNegatedValues(args, kinds.string);
   givenOnce(args, kinds);
   checkTimeout(args.timeout);
+  checkLongOutput(args['max-long-output']);
   if (args.cycle !== undefined) checkCycle(args.cycle);
   noEmptyValues(args, kinds.string);
   const warningText = args.warning ?? def.defaultWarning;
@@ -476,10 +498,12 @@ export async function outcomeOf<A>(
 export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = process.argv.slice(2)): Promise<never> {
   let format = requestedFormat(argv);
   let deadline: Deadline | undefined;
+  let log = silentLogger;
   guardProcess(
     def,
     (outcome) => render(outcome, format),
     () => deadline,
+    () => log,
   );
   let p: ReturnType<typeof prepare<A>>;
   try {
@@ -491,7 +515,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   if (p.help) finish(`${await p.y.getHelp()}\n${examplesText(def)}`, 0);
   if (p.version) finish(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
   format = p.args.format;
-  const log = await createLogger(p.args.verbose ?? 0);
+  log = await createLogger(p.args.verbose ?? 0);
   // The process's own peak memory (children such as journalctl not included), for -vv and benchmarks.
   process.once('exit', (code) =>
     log.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit'),

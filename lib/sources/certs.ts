@@ -9,7 +9,9 @@ import { FileError, readSmallFile } from '../files.ts';
 
 export const MICROK8S_CERT_DIR = '/var/snap/microk8s/current/certs';
 
-export class CertError extends ReasonedError {}
+export class CertError extends ReasonedError {
+  override readonly name = 'CertError';
+}
 
 /** One certificate as read: where it came from, whom it names, when it stops being valid. */
 export interface Cert {

@@ -4,7 +4,9 @@ import { ReasonedError } from '../errors.ts';
 /** Runs a fixed argv (locally, or on a remote host over SSH) and returns its stdout. */
 export type CommandRunner = (argv: string[], signal: AbortSignal) => Promise<string>;
 
-export class CommandError extends ReasonedError {}
+export class CommandError extends ReasonedError {
+  override readonly name = 'CommandError';
+}
 
 const MAX_OUTPUT = 32 * 1024 * 1024;
 

@@ -11,7 +11,9 @@ export const DQLITE_BACKEND = join(SNAP_DATA, BACKEND_IN_SNAP_DATA);
 /** k8s-dqlite's database; dqlite-demo's is `demo`. */
 export const DQLITE_DATABASE = 'k8s';
 
-export class DqliteError extends ReasonedError {}
+export class DqliteError extends ReasonedError {
+  override readonly name = 'DqliteError';
+}
 
 /** A backend directory or node store that is not there: the path comes from --backend-dir or its default. */
 export const MISSING_BACKEND_FIX = 'check --backend-dir (run the check on a MicroK8s node)';

@@ -21,7 +21,9 @@ export interface JournalQuery {
   unitsGiven?: boolean;
 }
 
-export class JournalError extends ReasonedError {}
+export class JournalError extends ReasonedError {
+  override readonly name = 'JournalError';
+}
 
 const UNIT = /^[A-Za-z0-9:_.@\\-]+$/;
 
@@ -57,7 +59,11 @@ export const JOURNAL_GROUP_FIX =
  * journalctl says some of its worst news on stderr while exiting 0 with no entries (a user
  * without journal access sees nothing at all). Such a read must never pass for "no matches".
  */
-export function journalProblem(stderr: string, exitCode: number | null, grepped = false): JournalError | undefined {
+export function journalProblem(
+  stderr: string,
+  exitCode: number | null,
+  q: Pick<JournalQuery, 'directories' | 'files' | 'grep'>,
+): JournalError | undefined {
   const lines = stderr
     .split('\n')
     .map((l) => l.trim())
@@ -67,12 +73,17 @@ export function journalProblem(stderr: string, exitCode: number | null, grepped 
     return new JournalError(`cannot read the journal: ${first}`, { fix: JOURNAL_GROUP_FIX });
   }
   if (/No journal files were found/i.test(stderr)) {
-    return new JournalError('cannot read the journal: no journal files were found', {
-      fix: 'check --journal-dir/--journal-file, or that systemd-journald stores logs on this host',
+    // Journals named by the user are theirs to correct; the host's own journal is journald's to
+    // keep (check_services, which reads nothing else, takes no --journal-dir).
+    const named = [...(q.directories ?? []), ...(q.files ?? [])];
+    return new JournalError(`cannot read the journal: no journal files were found${named.length ? ` in ${named.join(', ')}` : ''}`, {
+      fix: named.length
+        ? 'check --journal-dir/--journal-file'
+        : 'check that systemd-journald runs and keeps a journal on this host: Storage= in /etc/systemd/journald.conf, not none',
     });
   }
   // Like grep, journalctl --grep exits 1 when nothing matched, saying only "-- No entries --".
-  if (exitCode === 1 && grepped && first === '') return undefined;
+  if (exitCode === 1 && q.grep !== undefined && first === '') return undefined;
   if (exitCode !== 0) {
     return new JournalError(`journalctl failed (exit ${exitCode ?? 'signal'}): ${first || 'no message'}`);
   }
@@ -158,7 +169,7 @@ const unitName = (unit: string) => (/\.[a-z]+$/.test(unit) ? unit : `${unit}.ser
  */
 async function unitsLogged(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<void> {
   const { code, stdout, stderr } = await execText(exec, ['journalctl', '--no-pager', '--field=_SYSTEMD_UNIT', ...sourceArgs(q)], signal);
-  const problem = journalProblem(stderr, code);
+  const problem = journalProblem(stderr, code, { ...q, grep: undefined });
   if (problem) throw problem;
   const known = new Set(stdout.split('\n').map((l) => l.trim()));
   const missing = q.units.map(unitName).filter((u) => !known.has(u));
@@ -207,7 +218,7 @@ async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamE
     ['journalctl', '--no-pager', '--quiet', '--output=short-unix', '--lines=1', ...since, ...sourceArgs(q)],
     signal,
   );
-  const problem = journalProblem(any.stderr, any.code);
+  const problem = journalProblem(any.stderr, any.code, { ...q, grep: undefined });
   if (problem) throw problem;
   if (any.stdout.split('\n').some((l) => parseShortUnix(l) !== undefined)) return;
   const header = await execText(exec, ['journalctl', '--no-pager', '--header', ...sourceArgs(q)], signal);
@@ -246,6 +257,6 @@ async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: Lo
     out.end();
   }
   await lines;
-  const problem = journalProblem(result.stderr, result.code, q.grep !== undefined);
+  const problem = journalProblem(result.stderr, result.code, q);
   if (problem) throw problem;
 }

@@ -4,7 +4,9 @@ import { FileError, openLogStream } from '../files.ts';
 import { forEachLine } from './lines.ts';
 import { isJournalNotice, parseTextLine, type LogLine } from './logline.ts';
 
-export class LogFileError extends ReasonedError {}
+export class LogFileError extends ReasonedError {
+  override readonly name = 'LogFileError';
+}
 
 /**
  * Plain text log lines from a file or stdin ('-'), e.g. `journalctl ... | check --log-file -`.

@@ -11,7 +11,9 @@ export interface Route {
   table?: string;
 }
 
-export class RouteError extends ReasonedError {}
+export class RouteError extends ReasonedError {
+  override readonly name = 'RouteError';
+}
 
 /** Canonical text of an IP address, so 'fd00:0::5' and 'fd00::5' compare equal. */
 export function canonicalIp(ip: string): string {

@@ -29,6 +29,7 @@ export interface NodeLocks {
 }
 
 export class SnapDataError extends ReasonedError {
+  override readonly name = 'SnapDataError';
   /** $SNAP_DATA is not there at all: this host is not a MicroK8s node. */
   notInstalled = false;
 }

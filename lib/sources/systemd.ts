@@ -2,7 +2,9 @@ import { ReasonedError } from '../errors.ts';
 import type { CommandRunner } from './command.ts';
 import { validateUnit } from './journal.ts';
 
-export class SystemdError extends ReasonedError {}
+export class SystemdError extends ReasonedError {
+  override readonly name = 'SystemdError';
+}
 
 /** A unit as `systemctl show` describes it. Times are CLOCK_MONOTONIC microseconds (0: never). */
 export interface UnitState {

@@ -183,6 +183,19 @@ describe('check_services', () => {
     expect(bad.argv).toEqual([]);
   });
 
+  it('a troubled unit on a host that keeps no journal: the fix is for the host, never an option check_services lacks', async () => {
+    const stand = standIn(controlPlane({ [DQ]: { active: 'failed', sub: 'failed', result: 'exit-code', restarts: 4 } }));
+    // The real journalctl, reading an empty directory: what it says on a host whose journald keeps
+    // no journal (Storage=none, or journald not running), "No journal files were found." on stderr.
+    const empty = mkdtempSync(join(tmpdir(), 'mk8s-nojournal-'));
+    writeFileSync(join(stand.dir, 'journalctl'), `#!/bin/sh\nexec /usr/bin/journalctl --directory='${empty}' "$@"\n`, { mode: 0o755 });
+    const r = await runWith(stand, ['--snap-data', snapData()]);
+    expect(r.code).toBe(2);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('(journal not read: '));
+    expect(line).toMatch(/no journal files were found \(fix: .*systemd-journald.*journald\.conf/);
+    expect(line).not.toMatch(/--journal-(dir|file)|--log-file/);
+  });
+
   it('no systemd here, or an answer for another unit than asked (paired by position it would pass): UNKNOWN with the reason', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-systemctl-'));
     writeFileSync(

@@ -27,6 +27,7 @@ export interface ApiStatus {
 }
 
 export class KubeError extends ReasonedError {
+  override readonly name = 'KubeError';
   constructor(
     message: string,
     options: { cause?: unknown; fix?: string } = {},

@@ -8,7 +8,9 @@ import { readSmallFile } from '../../files.ts';
 import type { CommandRunner } from '../command.ts';
 import { fingerprint, HostKeyError, knownKeys } from './knownhosts.ts';
 
-export class SshError extends ReasonedError {}
+export class SshError extends ReasonedError {
+  override readonly name = 'SshError';
+}
 
 export interface SshTarget {
   host: string;

@@ -8,7 +8,9 @@ export interface KnownKey {
   blob: Buffer;
 }
 
-export class HostKeyError extends ReasonedError {}
+export class HostKeyError extends ReasonedError {
+  override readonly name = 'HostKeyError';
+}
 
 /** OpenSSH's name for a host in known_hosts: the bare host for port 22, else [host]:port. */
 export function knownHostsName(host: string, port: number): string {

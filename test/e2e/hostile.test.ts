@@ -1,0 +1,184 @@
+// Command lines as a hurried or hostile user writes them: each is one UNKNOWN line that says what
+// was wrong and points at it, exit 3, nothing looked at.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type Socket } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeCerts, writeKubeconfig } from '../apiserver/certs.ts';
+import { runBuilt } from '../helpers/run.ts';
+import { healthyNode, systemctlStandIn, unit } from '../helpers/standins.ts';
+
+describe('all, its command eaten by an option', () => {
+  it('`-n all`, `--host all`, `-t all`: the option that took `all` is named, and the fix puts the command first', async () => {
+    for (const [flag, value] of [
+      ['-n', 'all'],
+      ['--host', 'all'],
+      ['--kubeconfig', 'all'],
+      ['-t', 'all'],
+    ] as const) {
+      const r = await runBuilt('microk8s-checks', [flag, value, '--snap-data', '/nonexistent/snap']);
+      expect(r.code, flag).toBe(3);
+      expect(r.stdout, flag).toBe(
+        `MICROK8S-CHECKS UNKNOWN - no command: ${flag} took 'all' as its value ` +
+          `(fix: give the command first, then the option with its value: microk8s-checks all ${flag} VALUE)\n`,
+      );
+    }
+    // Nothing eaten: no command at all is still said plainly.
+    const none = await runBuilt('microk8s-checks', ['-t', '5']);
+    expect(none.stdout).toBe('MICROK8S-CHECKS UNKNOWN - say what to run: microk8s-checks all (fix: see microk8s-checks --help)\n');
+  });
+});
+
+describe("a check's command line", () => {
+  it("words after '--' are refused, never ignored: `-- --kubeconfig K` read no kubeconfig and said none was given", async () => {
+    for (const args of [
+      ['--', '--kubeconfig', '/tmp/kubeconfig'],
+      ['-t', '5', '--', '-w', '5'],
+    ]) {
+      const r = await runBuilt('check_nodes', args);
+      expect(r.code, args.join(' ')).toBe(3);
+      expect(r.stdout, args.join(' ')).toBe(
+        `NODES UNKNOWN - '${args[args.indexOf('--') + 1]}' comes after '--', which ends the options: ` +
+          `a check takes no other arguments (fix: leave '--' out)\n`,
+      );
+    }
+  });
+
+  it('--max-long-output takes whole bytes, 0 or more: never "cut at NaN bytes"', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'mk8s-hostile-')), 'kubelite.log');
+    writeFileSync(log, '');
+    for (const [value, said] of [
+      ['abc', 'a number'],
+      ['-1', "'-1'"],
+      ['1.5', "'1.5'"],
+    ]) {
+      const r = await runBuilt('check_dqlite_lock', ['--log-file', log, '--max-long-output', value!]);
+      expect(r.code, value).toBe(3);
+      expect(r.stdout, value).toBe(`DQLITE-LOCK UNKNOWN - --max-long-output must be a whole number of bytes, 0 or more, not ${said}\n`);
+    }
+    const none = await runBuilt('check_dqlite_lock', ['--log-file', log, '--max-long-output', '0']);
+    expect(none.code).toBe(0);
+    expect(none.first).toMatch(/^DQLITE-LOCK OK - /);
+  });
+});
+
+describe('durations past any use', () => {
+  it('--since 100000000d is refused as a usage error, not handed to journalctl as a time before 1970', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    writeFileSync(join(dir, 'kubelite.log'), '');
+    for (const since of ['100000000d', `${'9'.repeat(400)}s`]) {
+      const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir, '--since', since]);
+      expect(r.code, since).toBe(3);
+      expect(r.stdout, since).toBe(`DQLITE-LOCK UNKNOWN - --since must be a duration of at most 3650d (ten years), not '${since}'\n`);
+    }
+  });
+});
+
+describe('the gate under all', () => {
+  // An API server that accepts the connection and never says a word: the run reaches its deadline.
+  const held: Socket[] = [];
+  const stall = createServer((socket) => held.push(socket));
+  afterAll(() => {
+    for (const socket of held) socket.destroy();
+    stall.close();
+  });
+
+  it("all's deadline makes restart-preflight's row NO-GO (CRITICAL), as its own run does, never UNKNOWN", async () => {
+    await new Promise<void>((done) => stall.listen(0, '127.0.0.1', done));
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    const url = `https://127.0.0.1:${(stall.address() as { port: number }).port}`;
+    const kubeconfig = writeKubeconfig(dir, url, makeCerts().ca, 'kB9xq2T7mVr4LpZ8sYd3Nw6Hc1Fj5Ga0');
+    const log = join(dir, 'kubelite.log');
+    writeFileSync(log, '');
+    const here = await healthyNode();
+    try {
+      const common = [
+        '--kubeconfig',
+        kubeconfig,
+        '--node',
+        'k8s02',
+        '--log-file',
+        log,
+        ...here.dqliteArgs,
+        ...here.servicesArgs,
+        '-t',
+        '2',
+      ];
+      const env = { ...process.env, PATH: here.path };
+      const alone = await runBuilt('check_restart_preflight', common, { env });
+      expect(alone.code).toBe(2);
+      expect(alone.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: timed out after 2s/);
+      const all = await runBuilt('microk8s-checks', ['all', ...common, '--format', 'json'], { env });
+      const row = (JSON.parse(all.stdout) as { check: string; state: string; summary: string }[]).find(
+        (x) => x.check === 'RESTART-PREFLIGHT',
+      );
+      expect(row?.state).toBe('CRITICAL');
+      expect(row?.summary).toMatch(/^NO-GO: cannot establish that the cluster is healthy: timed out after 2s/);
+      expect(all.code).toBe(2);
+    } finally {
+      here.close();
+    }
+  });
+});
+
+describe('journal paths of the wrong kind', () => {
+  it('a --journal-dir that is a file, a --journal-file that is a directory, empty or no journal: named, with what to give', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    const empty = join(dir, 'empty.journal');
+    writeFileSync(empty, '');
+    const text = join(dir, 'kubelite.log');
+    writeFileSync(text, 'Nov 28 00:00:00 k8s01 microk8s.daemon-kubelite[1]: I1128 ok\n');
+    const cases: [string[], string][] = [
+      [
+        ['--journal-dir', text],
+        `--journal-dir ${text} is not a directory (fix: give the directory holding the .journal files, or a file with --journal-file)`,
+      ],
+      [['--journal-file', dir], `--journal-file ${dir} is a directory (fix: give it with --journal-dir, or name a .journal file in it)`],
+      [
+        ['--journal-file', empty],
+        `--journal-file ${empty} is empty, not a journal file (fix: give a .journal file written by systemd-journald)`,
+      ],
+      [
+        ['--journal-file', text],
+        `--journal-file ${text} is not a journal file (it does not start with systemd's LPKSHHRH) ` +
+          '(fix: give a .journal file written by systemd-journald, or read text lines with --log-file)',
+      ],
+    ];
+    for (const [args, said] of cases) {
+      const r = await runBuilt('check_dqlite_lock', args);
+      expect(r.code, args.join(' ')).toBe(3);
+      expect(r.stdout, args.join(' ')).toBe(`DQLITE-LOCK UNKNOWN - cannot read the journal: ${said}\n`);
+    }
+  });
+});
+
+describe('a state file that is no file', () => {
+  it('a FIFO or a device as --state-file is left as it is, never replaced by a file (as root, /dev/null was)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    const snapData = join(dir, 'snap-data');
+    mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
+    const daemons = ['k8s-dqlite', 'kubelite', 'containerd', 'cluster-agent', 'apiserver-kicker'];
+    const stand = systemctlStandIn(daemons.map((d) => unit(`snap.microk8s.daemon-${d}.service`, { upFor: 600 })));
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const targets: [string, (path: string) => boolean][] = [[fifo, (p) => statSync(p).isFIFO()]];
+    // A copy of /dev/null's device node: what `--state-file /dev/null` run as root would have replaced.
+    if (process.getuid?.() === 0) {
+      const device = join(dir, 'null');
+      execFileSync('mknod', ['-m', '666', device, 'c', '1', '3']);
+      targets.push([device, (p) => statSync(p).isCharacterDevice()]);
+    }
+    for (const [target, unchanged] of targets) {
+      const r = await runBuilt('check_services', ['--snap-data', snapData, '--state-file', target, '-t', '5'], {
+        env: { ...process.env, PATH: stand.path },
+      });
+      expect(r.code, target).toBe(0);
+      expect(r.stdout, target).toMatch(
+        new RegExp(`cannot keep samples in ${target} \\(it is a (pipe|device), not a file: left as it is\\)`),
+      );
+      expect(unchanged(target), target).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,103 @@
+// -v, -vv and -vvv are for a person debugging a check at 3 a.m.: what failed, of what kind, why
+// (the cause chain) and how to fix it, as JSON lines on stderr. Never a stack trace (minified
+// chunk paths help nobody and tell a reader where the code is) and never a secret.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { writeKubeconfig } from '../apiserver/certs.ts';
+import { TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
+import { runBuilt, type Run } from '../helpers/run.ts';
+
+const cluster = useCluster();
+let c: TestCluster;
+beforeEach(() => {
+  c = cluster();
+});
+const scratch = () => mkdtempSync(join(tmpdir(), 'mk8s-verbose-'));
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+interface LogLine {
+  level: number;
+  msg: string;
+  err?: { type?: unknown; message?: unknown; fix?: unknown; causes?: unknown; stack?: unknown };
+}
+
+/** What a run said, checked for what must never be in it; its log lines, each parsed. */
+function clean(r: Run, secret: string): LogLine[] {
+  for (const text of [r.stdout, r.stderr]) {
+    // A stack frame as V8 writes it, on a line of its own or inside a JSON string:
+    // "    at fn (file:///...:3:974)", "    at async Promise.all (index 4)".
+    expect(text).not.toMatch(/^\s+at \S/m);
+    expect(text).not.toContain('    at ');
+    expect(text).not.toMatch(/"stack"|\.mjs:\d+:\d+/);
+    expect(text).not.toContain(secret);
+  }
+  // The plugin output: one UNKNOWN (or the gate's NO-GO) line first, stderr only JSON lines.
+  expect(r.first).toMatch(/^[A-Z-]+ (UNKNOWN - |CRITICAL - NO-GO: )\S/);
+  return r.stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/** The log line of the failure, at every level of -v. */
+function failure(lines: LogLine[]): NonNullable<LogLine['err']> {
+  const line = lines.find((l) => l.msg === 'check failed');
+  expect(line?.err).toBeDefined();
+  return line!.err!;
+}
+
+describe('-v never prints a stack trace or a secret, and still says what failed and why', () => {
+  it('a kubeconfig pointing to a closed port: the error by kind, its fix and its cause, at -v and -vvv', async () => {
+    const port = await closedPort();
+    const kubeconfig = writeKubeconfig(scratch(), `https://127.0.0.1:${port}`, c.certs.ca, TOKENS.admin);
+    for (const v of ['-v', '-vvv']) {
+      const r = await runBuilt('check_nodes', ['--kubeconfig', kubeconfig, v]);
+      expect(r.code).toBe(3);
+      const err = failure(clean(r, TOKENS.admin));
+      // Its class's name as written, never the build's minified one ('Ee').
+      expect(err.type).toMatch(/^[A-Z][A-Za-z]+Error$/);
+      expect(err.message).toBe(`API server https://127.0.0.1:${port} unreachable`);
+      expect(err.fix).toMatch(/kubelite/);
+      expect(err.causes).toEqual([expect.stringMatching(/^Error: connect ECONNREFUSED 127\.0\.0\.1:\d+/)]);
+    }
+  });
+
+  it('a token the API server refuses: no token in the logs at -vvv, where every request is logged', async () => {
+    const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfigBadToken, '-vvv']);
+    expect(r.code).toBe(3);
+    const lines = clean(r, 'WrongToken0000000000000000000000x');
+    expect(lines.some((l) => l.msg === 'API request')).toBe(true);
+    expect(failure(lines).type).toMatch(/^[A-Z][A-Za-z]+Error$/);
+  });
+
+  it('a journal directory that is a file: the error by kind and message, at -v and -vv', async () => {
+    const file = join(scratch(), 'not-a-dir');
+    writeFileSync(file, '');
+    for (const v of ['-v', '-vv']) {
+      const r = await runBuilt('check_dqlite_lock', ['--journal-dir', file, v]);
+      expect(r.code).toBe(3);
+      const err = failure(clean(r, TOKENS.admin));
+      expect(err.type).toBe('JournalError');
+      expect(err.message).toMatch(/--journal-dir \S+not-a-dir is not a directory/);
+    }
+  });
+
+  it('the gate that cannot reach the API server says NO-GO, with no stack in its logs', async () => {
+    const port = await closedPort();
+    const kubeconfig = writeKubeconfig(scratch(), `https://127.0.0.1:${port}`, c.certs.ca, TOKENS.admin);
+    const r = await runBuilt('check_restart_preflight', ['--kubeconfig', kubeconfig, '--node', 'k8s01', '-vvv']);
+    expect(r.code).toBe(2);
+    expect(failure(clean(r, TOKENS.admin)).type).toMatch(/^[A-Z][A-Za-z]+Error$/);
+  });
+});
