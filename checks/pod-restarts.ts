@@ -89,7 +89,10 @@ export function evaluate(f: RestartFacts, { warning, critical }: Thresholds): Ou
   }
   for (const t of f.troubled.filter((x) => x.crashLooping && !grew.includes(x)))
     v.detail(`${podOf(t)} container ${t.container}: CrashLoopBackOff, ${plural(t.restarts, 'restart')}${end(t)}`);
-  if (!f.before) v.detail(`${f.beforeProblem ?? 'first run'}: restart counts recorded now, growth judged from the next run`);
+  // Without a state file it could write, the next run has nothing to compare with either (saveProblem says why).
+  if (!f.before && !f.saveProblem)
+    v.detail(`${f.beforeProblem ?? 'first run'}: restart counts recorded now, growth judged from the next run`);
+  if (!f.before && f.saveProblem) v.detail(`${f.beforeProblem ?? 'first run'}: growth not judged`);
   if (f.saveProblem) v.detail(f.saveProblem);
   if (v.state !== State.OK) {
     v.detail(
@@ -99,10 +102,11 @@ export function evaluate(f: RestartFacts, { warning, critical }: Thresholds): Ou
     );
   }
   // First run: the crash-looping pods are the finding (named once), what is not judged yet after.
+  const counting = f.saveProblem ? 'restart counts cannot be kept' : 'restarts counted from now on';
   if (!f.before)
-    return v.conclude(`${plural(f.pods, 'pod')}, restarts counted from now on`, {
+    return v.conclude(`${plural(f.pods, 'pod')}, ${counting}`, {
       problems: 'before',
-      whenClear: `0 pods in CrashLoopBackOff of ${plural(f.pods, 'pod')} (restarts counted from now on)`,
+      whenClear: `0 pods in CrashLoopBackOff of ${plural(f.pods, 'pod')} (${counting})`,
     });
   const names = restartedPods.length ? `: ${restartedPods.slice(0, 3).join(', ')}${restartedPods.length > 3 ? ', ...' : ''}` : '';
   return v.conclude(`${plural(restartedPods.length, 'pod')} restarted${since}${names}`);

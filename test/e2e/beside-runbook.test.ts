@@ -421,6 +421,20 @@ describe('check_pod_restarts', () => {
     expect(r.stdout).toMatch(/web\/api-7d9f8b6c5-x2k4m container app: restarts 9 -> 2 \(the count was reset: 2 new\)/);
   });
 
+  it('a state file it cannot write: the first run says growth is not judged, not that it will be', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-state-'));
+    // Under a regular file: no directory can be made there, for root either.
+    writeFileSync(join(dir, 'plain'), '');
+    const state = join(dir, 'plain', 'restarts.json');
+    c.api.add('pods', pod({ namespace: 'web', name: 'api-7d9f8b6c5-x2k4m', node: 'node1', ip: '10.1.22.7', restarts: 4 }));
+    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^POD-RESTARTS OK - 0 pods in CrashLoopBackOff of 1 pod \(restart counts cannot be kept\) \|/);
+    expect(r.stdout).toMatch(/: growth not judged$/m);
+    expect(r.stdout).toMatch(/cannot keep restart counts in .*: growth is not judged next time/);
+    expect(r.stdout).not.toMatch(/growth judged from the next run/);
+  });
+
   it('a pod in CrashLoopBackOff: at least WARNING, on the first run too', async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
     c.api.add(
