@@ -160,6 +160,24 @@ describe('messages that point at the cause', () => {
     return file;
   };
 
+  it("a user's tokenFile (kubectl's key, relative to the kubeconfig) is read and sent as the token", async () => {
+    healthy();
+    const text = readFileSync(c.kubeconfig, 'utf8');
+    const token = /token: (\S+)/.exec(text)![1]!;
+    const dir = scratch();
+    writeFileSync(join(dir, 'kubeconfig'), text.replace(/token: \S+/, 'tokenFile: secrets/token'));
+    execFileSync('mkdir', [join(dir, 'secrets')]);
+    writeFileSync(join(dir, 'secrets', 'token'), `${token}\n`);
+    const r = await runBuilt('check_nodes', ['--kubeconfig', join(dir, 'kubeconfig')]);
+    expect(r.first).toMatch(/^NODES OK - 2 nodes, all Ready/);
+    // A token file that is not there: named, never a 401 blaming the token.
+    writeFileSync(join(dir, 'kubeconfig'), text.replace(/token: \S+/, 'tokenFile: secrets/missing'));
+    const missing = await runBuilt('check_nodes', ['--kubeconfig', join(dir, 'kubeconfig')]);
+    expect(missing.code).toBe(3);
+    expect(missing.first).toMatch(/token file .*secrets\/missing.*\(fix: check the tokenFile entry of the kubeconfig\)$/);
+    expect(missing.stdout).not.toContain(token);
+  });
+
   it('kubeconfig mistakes are named as what they are', async () => {
     healthy();
     const cases: [string, RegExp][] = [

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { load as loadYaml } from 'js-yaml';
 import { checkSmallFile, FileError, readSmallFile } from '../../files.ts';
 import { KubeError, RBAC_YAML } from './errors.ts';
 
@@ -28,22 +29,24 @@ export interface LoadedConfig {
 export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const kc = new KubeConfig();
   let source: string;
+  // The file read, for what client-node leaves out of it (useTokenFile).
+  let file: { path: string; text: string } | undefined;
+  const read = (path: string) => (file = { path, text: loadFile(kc, path) });
   if (target.kubeconfig) {
     source = target.kubeconfig;
-    loadFile(kc, target.kubeconfig);
+    read(target.kubeconfig);
   } else if (env.KUBECONFIG) {
     source = `$KUBECONFIG (${env.KUBECONFIG})`;
-    const first = env.KUBECONFIG.split(':').find(Boolean)!;
-    loadFile(kc, first);
+    read(env.KUBECONFIG.split(':').find(Boolean)!);
   } else if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) {
     source = 'in-cluster service account';
     kc.loadFromCluster();
   } else if (existsSync(MICROK8S_CLIENT_CONFIG)) {
     source = MICROK8S_CLIENT_CONFIG;
-    loadFile(kc, MICROK8S_CLIENT_CONFIG);
+    read(MICROK8S_CLIENT_CONFIG);
   } else if (existsSync(join(homedir(), '.kube', 'config'))) {
     source = join(homedir(), '.kube', 'config');
-    loadFile(kc, source);
+    read(source);
   } else {
     throw new KubeError(`no kubeconfig found (tried --kubeconfig, $KUBECONFIG, in-cluster, ${MICROK8S_CLIENT_CONFIG}, ~/.kube/config)`, {
       fix: `pass --kubeconfig PATH; for a read-only one apply ${RBAC_YAML}`,
@@ -89,10 +92,11 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     });
   }
   checkReferencedFiles(kc, source);
+  if (file) useTokenFile(kc, file.text, file.path, source);
   return { kc, source, server };
 }
 
-function loadFile(kc: KubeConfig, path: string): void {
+function loadFile(kc: KubeConfig, path: string): string {
   let text: string;
   try {
     // Read here, bounded and without blocking, rather than by client-node's readFileSync.
@@ -114,6 +118,32 @@ function loadFile(kc: KubeConfig, path: string): void {
       fix: `check it with kubectl --kubeconfig ${path} config view`,
     });
   }
+  return text;
+}
+
+const TOKEN_FILE_FIX = 'check the tokenFile entry of the kubeconfig';
+
+/**
+ * A user's `tokenFile` (kubectl's name for it): client-node looks for `token-file` instead, and
+ * would send every request without the token (a 401 that blames the token). Read here, bounded
+ * like every file a kubeconfig names, relative to the kubeconfig as kubectl reads it.
+ */
+function useTokenFile(kc: KubeConfig, text: string, path: string, source: string): void {
+  const user = kc.getCurrentUser();
+  if (!user || user.token || !text.includes('tokenFile')) return;
+  const users = (loadYaml(text) as { users?: { name?: unknown; user?: { tokenFile?: unknown } }[] } | null)?.users;
+  const file = Array.isArray(users) ? users.find((u) => u?.name === user.name)?.user?.tokenFile : undefined;
+  if (typeof file !== 'string' || !file) return;
+  let token: string;
+  try {
+    token = readSmallFile(resolve(dirname(path), file), 'token file')
+      .toString('utf8')
+      .trim();
+  } catch (err) {
+    throw err instanceof FileError ? new KubeError(`kubeconfig ${source}: ${err.message}`, { fix: TOKEN_FILE_FIX }) : err;
+  }
+  if (!token) throw new KubeError(`kubeconfig ${source}: its token file ${file} is empty`, { fix: TOKEN_FILE_FIX });
+  kc.users = kc.users.map((u) => (u.name === user.name ? { ...u, token } : u));
 }
 
 /**
