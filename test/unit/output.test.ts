@@ -77,4 +77,20 @@ describe('verdict and rendering', () => {
     expect(reasonOf(err)).toBe('cannot read the journal: Permission denied (fix: add nagios to systemd-journal)');
     expect(reasonOf(new TypeError('x is undefined'))).toMatch(/^internal error: x is undefined/);
   });
+
+  it("drops Node's hint to run it with --use-system-ca: a flag the user cannot give, and a ';' Nagios would mangle", () => {
+    // The text as Node 24 appends it to an unverifiable chain (its binary's string, two spaces and all).
+    const tls = Object.assign(
+      new Error('unable to get local issuer certificate; if the root CA is installed locally, try running Node.js with  --use-system-ca'),
+      { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' },
+    );
+    const err = new ReasonedError('TLS to https://10.0.0.11:16443 failed: certificate problem (UNABLE_TO_GET_ISSUER_CERT_LOCALLY)', {
+      cause: tls,
+      fix: 'check certificate-authority-data',
+    });
+    expect(reasonOf(err)).toBe(
+      'TLS to https://10.0.0.11:16443 failed: certificate problem (UNABLE_TO_GET_ISSUER_CERT_LOCALLY): ' +
+        'unable to get local issuer certificate (fix: check certificate-authority-data)',
+    );
+  });
 });
