@@ -248,10 +248,11 @@ bundle="$lib/${command}.mjs"
 # here); it is kept per user, never in a shared directory. Only where it can be written: Node
 # spins for as long as it is let when the cache's directory cannot be made (a cache under /proc).
 # The cache directory as XDG says: $XDG_CACHE_HOME if absolute, else ~/.cache. Without a home
-# (env -i, some cron jobs) there is none, and nothing is made in a made-up place.
+# (env -i, some cron jobs), or with one that does not exist (a system account's /nonexistent,
+# which root could create), there is none, and nothing is made in a made-up place.
 case \${XDG_CACHE_HOME:-} in
 /*) cache_base=$XDG_CACHE_HOME ;;
-*) case \${HOME:-} in /?*) cache_base=$HOME/.cache ;; *) cache_base= ;; esac ;;
+*) case \${HOME:-} in /?*) if [ -d "$HOME" ]; then cache_base=$HOME/.cache; else cache_base=; fi ;; *) cache_base= ;; esac ;;
 esac
 if [ -z "\${NODE_COMPILE_CACHE:-}" ] && [ -n "$cache_base" ] &&
   { [ -d "$cache_base/microk8s-checks" ] || mkdir -p -m 700 "$cache_base/microk8s-checks" 2>/dev/null; } &&

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FileError, readSmallFile, writeFileAtomic } from './files.ts';
@@ -56,6 +56,10 @@ export function readState<T extends object>(
 
 /** Written whole or not at all (lib/files.ts, writeFileAtomic). */
 export function writeState(file: string, value: unknown): void {
+  // A home that does not exist (a system account's /nonexistent) is not made here, by root least of all.
+  const home = homedir();
+  if (!process.env.XDG_STATE_HOME && file.startsWith(`${home}/`) && !existsSync(home))
+    throw new FileError(`home directory ${home} does not exist`, { fix: 'give --state-file PATH, or set XDG_STATE_HOME' });
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileAtomic(file, JSON.stringify(value));
 }

@@ -1,6 +1,6 @@
 // check_certs, check_apiserver, check_cronjobs and check_pod_restarts: the built executables
 // against the test API server, with certificates made by openssl for each test.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -433,6 +433,16 @@ describe('check_pod_restarts', () => {
     expect(r.stdout).toMatch(/: growth not judged$/m);
     expect(r.stdout).toMatch(/cannot keep restart counts in .*: growth is not judged next time/);
     expect(r.stdout).not.toMatch(/growth judged from the next run/);
+  });
+
+  it('a home that does not exist is not made to keep the state in (root could): said, not judged next time', async () => {
+    const home = join(mkdtempSync(join(tmpdir(), 'mk8s-home-')), 'nonexistent');
+    c.api.add('pods', pod({ namespace: 'web', name: 'api-7d9f8b6c5-x2k4m', node: 'node1', ip: '10.1.22.7', restarts: 4 }));
+    const { XDG_STATE_HOME: _, XDG_CACHE_HOME: __, ...env } = process.env;
+    const r = await runBuilt('check_pod_restarts', kc(), { env: { ...env, HOME: home } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`cannot keep restart counts in .*\\(home directory ${home} does not exist\\)`));
+    expect(existsSync(home)).toBe(false);
   });
 
   it('a pod in CrashLoopBackOff: at least WARNING, on the first run too', async () => {
