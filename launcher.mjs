@@ -244,6 +244,10 @@ export function launcher(command, name, libdir) {
 # Only shell built-ins are needed (PATH may be empty)${readlink}
 ${locate(libdir)}
 bundle="$lib/${command}.mjs"
+# A current directory removed meanwhile (a shell left in a deleted directory, a cron job's)
+# would make Node die while loading, with a stack and exit 1, which Nagios reads as WARNING: the
+# check runs from / instead (a relative path given to it can then not be found, and says so).
+[ -n "\${PWD:-}" ] && cd -- "$PWD" 2>/dev/null || cd /
 # V8's compile cache shortens loading the Kubernetes client on later runs (0.15 s to 0.12 s
 # here); it is kept per user, never in a shared directory. Only where it can be written: Node
 # spins for as long as it is let when the cache's directory cannot be made (a cache under /proc).

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeCerts, writeKubeconfig } from '../apiserver/certs.ts';
-import { runBuilt } from '../helpers/run.ts';
+import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
 import { healthyNode, systemctlStandIn, unit } from '../helpers/standins.ts';
 
 describe('all, its command eaten by an option', () => {
@@ -180,5 +180,22 @@ describe('a state file that is no file', () => {
       );
       expect(unchanged(target), target).toBe(true);
     }
+  });
+});
+
+describe('a current directory that was removed', () => {
+  it('the check runs from / instead of dying while loading with a stack and exit 1 (Nagios: WARNING)', async () => {
+    const gone = mkdtempSync(join(tmpdir(), 'mk8s-gone-'));
+    // A shell left in a directory removed under it, as a terminal or a cron job can be.
+    const r = await runProcess(
+      'sh',
+      ['-c', 'cd "$1" && rmdir "$1" && shift && exec "$@"', 'sh', gone, `${DIST}/check_dqlite_lock`, '--log-file', '-'],
+      {
+        input: '',
+      },
+    );
+    expect(r.first).toMatch(/^DQLITE-LOCK (OK|UNKNOWN) - /);
+    expect(r.code).not.toBe(1);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/^\s+at /m);
   });
 });
