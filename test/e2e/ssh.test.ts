@@ -194,9 +194,16 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     const bad = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(known, notKey), '--journal-file', journal]);
     expect(bad.code).toBe(3);
     expect(bad.first).toMatch(
-      /^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: cannot use SSH key \S+id_ed25519: .*\(fix: give --ssh-key an OpenSSH or PEM private key/,
+      /^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: cannot use SSH key \S+id_ed25519: .*\(fix: give --ssh-key a private key without a passphrase/,
     );
     expect(bad.first).not.toMatch(/internal error/);
+    // A key as openssl writes it (PKCS#8), which ssh2 does not read: the fix says so and how to convert a copy.
+    const pkcs8 = join(mkdtempSync(join(tmpdir(), 'mk8s-key-')), 'id_ed25519');
+    execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', pkcs8]);
+    const p8 = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(known, pkcs8), '--journal-file', journal]);
+    expect(p8.code).toBe(3);
+    expect(p8.first).toMatch(/cannot use SSH key \S+: .*as ssh-keygen writes it: a PKCS#8 "BEGIN PRIVATE KEY" file is not read, /);
+    expect(p8.first).toMatch(/ssh-keygen -p -N "" -f COPY rewrites a copy of it\)$/);
   });
 
   it("check_dqlite --host reads that node's view: the same verdict as a local run, probes made there", async () => {

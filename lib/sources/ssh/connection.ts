@@ -140,7 +140,9 @@ export class SshConnection {
         reject(
           new SshError(`cannot use SSH key ${t.key ?? '(agent)'}`, {
             cause: err,
-            fix: 'give --ssh-key an OpenSSH or PEM private key without a passphrase',
+            fix:
+              'give --ssh-key a private key without a passphrase, as ssh-keygen writes it: a PKCS#8 "BEGIN PRIVATE KEY" ' +
+              'file is not read, ssh-keygen -p -N "" -f COPY rewrites a copy of it',
           }),
         );
       }
