@@ -58,7 +58,7 @@ export function readState<T extends object>(
 export function writeState(file: string, value: unknown): void {
   // A home that does not exist (a system account's /nonexistent) is not made here, by root least of all.
   const home = homedir();
-  if (!process.env.XDG_STATE_HOME && file.startsWith(`${home}/`) && !existsSync(home))
+  if (!process.env.XDG_STATE_HOME && file.startsWith(join(home, '/')) && !existsSync(home))
     throw new FileError(`home directory ${home} does not exist`, { fix: 'give --state-file PATH, or set XDG_STATE_HOME' });
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileAtomic(file, JSON.stringify(value));

@@ -439,10 +439,13 @@ describe('check_pod_restarts', () => {
     const home = join(mkdtempSync(join(tmpdir(), 'mk8s-home-')), 'nonexistent');
     c.api.add('pods', pod({ namespace: 'web', name: 'api-7d9f8b6c5-x2k4m', node: 'node1', ip: '10.1.22.7', restarts: 4 }));
     const { XDG_STATE_HOME: _, XDG_CACHE_HOME: __, ...env } = process.env;
-    const r = await runBuilt('check_pod_restarts', kc(), { env: { ...env, HOME: home } });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`cannot keep restart counts in .*\\(home directory ${home} does not exist\\)`));
-    expect(existsSync(home)).toBe(false);
+    // Written with a trailing slash too (HOME=/nonexistent/): the state file's path is normalized, the home as given is not.
+    for (const given of [home, `${home}/`]) {
+      const r = await runBuilt('check_pod_restarts', kc(), { env: { ...env, HOME: given } });
+      expect(r.code, given).toBe(0);
+      expect(r.stdout, given).toMatch(new RegExp(`cannot keep restart counts in .*\\(home directory ${given} does not exist\\)`));
+      expect(existsSync(home), given).toBe(false);
+    }
   });
 
   it('a pod in CrashLoopBackOff: at least WARNING, on the first run too', async () => {
