@@ -7,8 +7,12 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 /**
  * What a check needs on the host before `all` runs it. 'routes': the API and this node's own
  * routing table (check_calico_routes reads the table of the host it runs on, or --host's).
+ * 'dqlite-journal': a journal with k8s-dqlite's lines, so a node that runs dqlite (on a worker
+ * check_kine_retries could never leave OK). 'apiserver': the API server of this node, which a
+ * worker does not run (its 127.0.0.1:16443 is apiserver-proxy, forwarding to one control-plane
+ * node or another).
  */
-export type Needs = 'journal' | 'systemd' | 'backend' | 'api' | 'routes' | 'certs' | 'restart';
+export type Needs = 'journal' | 'dqlite-journal' | 'systemd' | 'backend' | 'api' | 'apiserver' | 'routes' | 'certs' | 'restart';
 
 export interface Entry {
   /** checks/<file>.ts */
@@ -33,7 +37,7 @@ export const REGISTRY: Entry[] = [
     file: 'kine-retries',
     command: 'check_kine_retries',
     name: 'KINE-RETRIES',
-    needs: 'journal',
+    needs: 'dqlite-journal',
     load: () => import('./kine-retries.ts'),
   },
   { file: 'services', command: 'check_services', name: 'SERVICES', needs: 'systemd', load: () => import('./services.ts') },
@@ -51,7 +55,7 @@ export const REGISTRY: Entry[] = [
     file: 'watch-cache',
     command: 'check_watch_cache',
     name: 'WATCH-CACHE',
-    needs: 'api',
+    needs: 'apiserver',
     load: () => import('./watch-cache.ts'),
   },
   {
@@ -79,7 +83,7 @@ export const REGISTRY: Entry[] = [
     file: 'apiserver',
     command: 'check_apiserver',
     name: 'APISERVER',
-    needs: 'api',
+    needs: 'apiserver',
     load: () => import('./apiserver.ts'),
   },
   { file: 'certs', command: 'check_certs', name: 'CERTS', needs: 'certs', load: () => import('./certs.ts') },

@@ -80,6 +80,8 @@ interface Host {
   notNode?: string;
   /** Why this node runs no dqlite of its own (a worker, or external etcd), if so. */
   noDqlite?: string;
+  /** Why this node runs no API server of its own (a worker), if so. */
+  worker?: string;
   /** The options given to `all`. */
   given: Set<string>;
 }
@@ -92,6 +94,11 @@ function applies(needs: Needs, have: Host): string | undefined {
   switch (needs) {
     case 'journal':
       return have.journal ? undefined : 'no journalctl on this host (read journal files with --journal-dir/--journal-file)';
+    case 'dqlite-journal':
+      return (
+        applies('journal', have) ??
+        own(['host', 'journal-dir', 'journal-file', 'log-file'], have.noDqlite && `${have.noDqlite}: no k8s-dqlite journal to read here`)
+      );
     // systemd's own test for "booted with systemd" (sd_booted): without it there are no units to
     // read, unless units were named (--unit): asked for, they are judged, and a systemctl that
     // cannot answer is check_services' UNKNOWN, as a kubeconfig asked for is the API checks'.
@@ -111,6 +118,16 @@ function applies(needs: Needs, have: Host): string | undefined {
       );
     case 'api':
       return have.api;
+    case 'apiserver':
+      return (
+        have.api ??
+        own(
+          ['server'],
+          have.worker &&
+            `${have.worker}: its API server address is apiserver-proxy, which forwards to one control-plane node or another ` +
+              '(judge the API server on the control-plane nodes, or give --server)',
+        )
+      );
     // The routes read are this host's (or --host's over SSH), judged as --node's, as the check
     // does alone: on a host that is no node they are no node's, and every pod would lack a route.
     case 'routes':
@@ -134,10 +151,11 @@ function applies(needs: Needs, have: Host): string | undefined {
 }
 
 /** This host as a MicroK8s node, from its lock files (lib/sources/snap-locks.ts). */
-function node(snapData: string): { notNode?: string; noDqlite?: string } {
+function node(snapData: string): { notNode?: string; noDqlite?: string; worker?: string } {
   try {
     const locks = readLocks(snapData);
-    if (isWorker(locks)) return { noDqlite: 'this node is a MicroK8s worker (no dqlite of its own)' };
+    if (isWorker(locks))
+      return { noDqlite: 'this node is a MicroK8s worker (no dqlite of its own)', worker: 'this node is a MicroK8s worker' };
     if (!runsDqlite(locks)) return { noDqlite: 'this node runs no dqlite of its own (no-k8s-dqlite: external etcd)' };
     return {};
   } catch (err) {

@@ -343,6 +343,17 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     for (const check of ['RESTART-PREFLIGHT', 'DQLITE', 'DQLITE-STORAGE']) {
       expect(worker[check], check).toMatchObject({ state: 'SKIPPED', summary: expect.stringMatching(/worker/) });
     }
+    // Its 127.0.0.1:16443 is apiserver-proxy, forwarding to one control-plane node or another:
+    // no API server of its own to time or to compare with storage, unless one is named.
+    for (const check of ['APISERVER', 'WATCH-CACHE']) {
+      expect(worker[check], check).toMatchObject({ state: 'SKIPPED', summary: expect.stringMatching(/worker: .*apiserver-proxy/) });
+    }
+    const named = await rows('--snap-data', snapData('no-k8s-dqlite', 'clustered.lock'), '--server', c.api.url);
+    expect(named.APISERVER!.state).not.toBe('SKIPPED');
+    // A journal given is read (kine-retries too); the worker's own journal holds no k8s-dqlite line.
+    expect(worker['KINE-RETRIES']!.state).not.toBe('SKIPPED');
+    const own = await runBuilt('microk8s-checks', ['all', ...kc(), '--snap-data', snapData('no-k8s-dqlite', 'clustered.lock')]);
+    expect(own.stdout).toMatch(/^KINE-RETRIES +skipped +this node is a MicroK8s worker \(no dqlite of its own\): no k8s-dqlite journal/m);
     // A worker's routes are its own: its pods are judged by them, as check_calico_routes alone does.
     expect(worker['CALICO-ROUTES']).toMatchObject({
       state: 'CRITICAL',
