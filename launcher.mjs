@@ -247,7 +247,9 @@ bundle="$lib/${command}.mjs"
 # A current directory removed meanwhile (a shell left in a deleted directory, a cron job's)
 # would make Node die while loading, with a stack and exit 1, which Nagios reads as WARNING: the
 # check runs from / instead (a relative path given to it can then not be found, and says so).
-[ -n "\${PWD:-}" ] && cd -- "$PWD" 2>/dev/null || cd /
+# Only then: a directory the user cannot enter (sudo -u nagios from /root) stays, so a relative
+# path is never read from / instead.
+[ -n "\${PWD:-}" ] && [ -d "$PWD" ] || cd /
 # V8's compile cache shortens loading the Kubernetes client on later runs (0.15 s to 0.12 s
 # here); it is kept per user, never in a shared directory. Only where it can be written: Node
 # spins for as long as it is let when the cache's directory cannot be made (a cache under /proc).

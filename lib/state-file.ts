@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { FileError, readSmallFile, writeFileAtomic } from './files.ts';
 
 /** Where a check keeps what it must remember between runs (per user, never world-writable). */
 export function defaultStateFile(name: string): string {
-  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  // A relative XDG_STATE_HOME is to be ignored (XDG Base Directory), as the launcher ignores a relative XDG_CACHE_HOME.
+  const xdg = process.env.XDG_STATE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'state');
   return join(base, 'microk8s-checks', name);
 }
 
@@ -58,7 +60,7 @@ export function readState<T extends object>(
 export function writeState(file: string, value: unknown): void {
   // A home that does not exist (a system account's /nonexistent) is not made here, by root least of all.
   const home = homedir();
-  if (!process.env.XDG_STATE_HOME && file.startsWith(join(home, '/')) && !existsSync(home))
+  if (file.startsWith(join(home, '/')) && !existsSync(home))
     throw new FileError(`home directory ${home} does not exist`, { fix: 'give --state-file PATH, or set XDG_STATE_HOME' });
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileAtomic(file, JSON.stringify(value));

@@ -448,6 +448,16 @@ describe('check_pod_restarts', () => {
     }
   });
 
+  it('a relative XDG_STATE_HOME is ignored, as XDG says: the state goes under the home, not the current directory', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mk8s-home-'));
+    const cwd = mkdtempSync(join(tmpdir(), 'mk8s-cwd-'));
+    c.api.add('pods', pod({ namespace: 'web', name: 'api-7d9f8b6c5-x2k4m', node: 'node1', ip: '10.1.22.7', restarts: 4 }));
+    const r = await runBuilt('check_pod_restarts', kc(), { cwd, env: { ...process.env, HOME: home, XDG_STATE_HOME: 'state' } });
+    expect(r.code).toBe(0);
+    expect(existsSync(join(cwd, 'state'))).toBe(false);
+    expect(existsSync(join(home, '.local', 'state', 'microk8s-checks'))).toBe(true);
+  });
+
   it('a pod in CrashLoopBackOff: at least WARNING, on the first run too', async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
     c.api.add(

@@ -123,7 +123,7 @@ async function stopped(args: string[], signal: NodeJS.Signals, hung: () => numbe
 }
 
 /** Well within the 10 s NRPE waits by default, loose enough for a loaded machine. */
-const PROMPT_MS = 2000;
+const PROMPT_MS = 5000;
 
 interface Row {
   check: string;

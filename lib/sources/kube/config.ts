@@ -122,6 +122,8 @@ function loadFile(kc: KubeConfig, path: string): string {
 }
 
 const TOKEN_FILE_FIX = 'check the tokenFile entry of the kubeconfig';
+/** A bearer token is a few KiB at most; a larger file would only be refused by the server, as a reset. */
+const MAX_TOKEN_FILE = 64 * 1024;
 
 /**
  * A user's `tokenFile` (kubectl's name for it): client-node looks for `token-file` instead, and
@@ -136,7 +138,7 @@ function useTokenFile(kc: KubeConfig, text: string, path: string, source: string
   if (typeof file !== 'string' || !file) return;
   let token: string;
   try {
-    token = readSmallFile(resolve(dirname(path), file), 'token file')
+    token = readSmallFile(resolve(dirname(path), file), 'token file', MAX_TOKEN_FILE)
       .toString('utf8')
       .trim();
   } catch (err) {
