@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import yargs from 'yargs';
 import { REGISTRY, type Entry, type Needs } from '../checks/registry.ts';
-import { silentLogger, type Logger } from '../lib/logger.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { type Format, headline, renderMany, requestedFormat, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
 import { UsageError } from '../lib/errors.ts';
@@ -309,6 +309,7 @@ async function main(): Promise<void> {
       describe: 'output format: a table for a person; json, openmetrics or junit (one result per check) for a machine',
     })
     .option('color', { type: 'boolean', describe: 'colour the states (default: on a terminal, unless NO_COLOR)' })
+    .option('verbose', { alias: 'v', type: 'count', describe: "each check's diagnostics on stderr, each line naming it (repeatable)" })
     .option('snap-data', {
       type: 'string',
       describe:
@@ -404,7 +405,8 @@ async function main(): Promise<void> {
     else skipped.push({ check: entry.name, why });
   }
 
-  const log = silentLogger;
+  // -v: each check logs as it does alone, its lines naming it (they interleave on stderr).
+  const logs = await Promise.all(chosen.map(({ entry }) => createLogger(Number(args.verbose ?? 0), { check: entry.name })));
   const results: (Outcome | undefined)[] = chosen.map(() => undefined);
   const report = (): never => {
     // Each check under its own view of the deadline: a row names what that check waited for when
@@ -437,7 +439,7 @@ async function main(): Promise<void> {
         results[i] = cannotTell(entry, check ? reasonOf(check) : 'the check could not be loaded');
         return;
       }
-      results[i] = await plan(check as CheckDefinition<unknown>, specs, given).start(clocks[i]!, log, shared);
+      results[i] = await plan(check as CheckDefinition<unknown>, specs, given).start(clocks[i]!, logs[i]!, shared);
     },
   );
   deadline.cancel();

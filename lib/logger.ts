@@ -58,10 +58,10 @@ function withErrorRecords(fields: Record<string, unknown>): Record<string, unkno
 
 /**
  * Diagnostics for humans debugging a check: structured, on stderr only, so stdout stays plugin
- * output alone. Silent unless -v is given. Credentials are redacted at every level; errors are
+ * output alone. Silent unless -v is given; `fields` go on every line. Credentials are redacted at every level; errors are
  * shown by errorRecord, whatever their field's name.
  */
-export async function createLogger(verbosity: number): Promise<Logger> {
+export async function createLogger(verbosity: number, fields?: Record<string, string>): Promise<Logger> {
   if (verbosity <= 0) return silentLogger;
   // A CommonJS module imported on demand arrives as its default export.
   const pino = (await import('pino')).default;
@@ -70,7 +70,8 @@ export async function createLogger(verbosity: number): Promise<Logger> {
   const logger: Logger = pino(
     {
       level: verbosity === 1 ? 'info' : verbosity === 2 ? 'debug' : 'trace',
-      base: undefined,
+      // No pid or hostname; `fields` on every line (in `microk8s-checks all`, the check's name).
+      base: fields,
       formatters: { log: withErrorRecords },
       // pino's own serializer of `err` would put the stack back.
       serializers: { err: (record: unknown) => record },

@@ -101,3 +101,28 @@ describe('-v never prints a stack trace or a secret, and still says what failed 
     expect(failure(clean(r, TOKENS.admin)).type).toMatch(/^[A-Z][A-Za-z]+Error$/);
   });
 });
+
+describe('microk8s-checks all -v', () => {
+  it("logs each check's failure as it would alone, each line naming its check, never a stack or a secret", async () => {
+    const port = await closedPort();
+    const kubeconfig = writeKubeconfig(scratch(), `https://127.0.0.1:${port}`, c.certs.ca, TOKENS.admin);
+    const r = await runBuilt('microk8s-checks', ['all', '-v', '--kubeconfig', kubeconfig, '--snap-data', '/nonexistent/snap', '-t', '5']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^NODES +UNKNOWN +API server https:\/\/127\.0\.0\.1:\d+ unreachable/m);
+    for (const text of [r.stdout, r.stderr]) {
+      expect(text).not.toContain('    at ');
+      expect(text).not.toMatch(/"stack"|\.mjs:\d+:\d+/);
+      expect(text).not.toContain(TOKENS.admin);
+    }
+    const lines = r.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { check?: string; msg: string; err?: { type?: string; message?: string } });
+    expect(lines.every((l) => typeof l.check === 'string')).toBe(true);
+    const nodes = lines.find((l) => l.check === 'NODES' && l.msg === 'check failed');
+    expect(nodes?.err).toMatchObject({ type: 'KubeError', message: expect.stringMatching(/unreachable/) });
+    // Without -v, nothing on stderr.
+    const quiet = await runBuilt('microk8s-checks', ['all', '--kubeconfig', kubeconfig, '--snap-data', '/nonexistent/snap', '-t', '5']);
+    expect(quiet.stderr).toBe('');
+  });
+});
