@@ -154,8 +154,8 @@ function applies(needs: Needs, have: Host): string | undefined {
 function node(snapData: string): { notNode?: string; noDqlite?: string; worker?: string } {
   try {
     const locks = readLocks(snapData);
-    if (isWorker(locks))
-      return { noDqlite: 'this node is a MicroK8s worker (no dqlite of its own)', worker: 'this node is a MicroK8s worker' };
+    const worker = 'this node is a MicroK8s worker';
+    if (isWorker(locks)) return { noDqlite: `${worker} (no dqlite of its own)`, worker };
     if (!runsDqlite(locks)) return { noDqlite: 'this node runs no dqlite of its own (no-k8s-dqlite: external etcd)' };
     return {};
   } catch (err) {

@@ -58,8 +58,8 @@ function withErrorRecords(fields: Record<string, unknown>): Record<string, unkno
 
 /**
  * Diagnostics for humans debugging a check: structured, on stderr only, so stdout stays plugin
- * output alone. Silent unless -v is given; `fields` go on every line. Credentials are redacted at every level; errors are
- * shown by errorRecord, whatever their field's name.
+ * output alone. Silent unless -v is given; `fields` go on every line. Credentials are redacted
+ * at every level; errors are shown by errorRecord, whatever their field's name.
  */
 export async function createLogger(verbosity: number, fields?: Record<string, string>): Promise<Logger> {
   if (verbosity <= 0) return silentLogger;
