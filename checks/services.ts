@@ -17,7 +17,7 @@ import { historiesFor, type Memory } from '../lib/restart-history-file.ts';
 import { DQLITE_CRASHLOOP } from '../lib/runbook.ts';
 import { displayName, SNAP_DATA, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
 import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
-import { scopedStateFile, writeState } from '../lib/state-file.ts';
+import { keepOrSay, scopedStateFile, writeState } from '../lib/state-file.ts';
 import { plural, shorten } from '../lib/text.ts';
 
 interface Args extends SshArgs {
@@ -32,8 +32,11 @@ export const K8S_DQLITE_UNIT = serviceUnit('k8s-dqlite');
 /** Thresholds are restarts per hour: the 7-day loop of the runbook (about 22/h) is CRITICAL, one restart OK. */
 export const defaults = { warning: '3', critical: '10', minUptime: '2m', window: '1h' };
 
-/** What systemd said of one host's units, with the samples kept from earlier runs there (none: no rate yet). */
-export type ServiceFacts = UnitFacts & { memory?: Memory };
+/**
+ * What systemd said of one host's units, with the samples kept from earlier runs there (none: no
+ * rate yet), and why this run's samples could not be kept for the next (no rate ever, then).
+ */
+export type ServiceFacts = UnitFacts & { memory?: Memory; saveProblem?: string };
 
 /** -w/-c on restarts per hour, and the durations in ms. */
 export interface Limits extends Thresholds {
@@ -66,6 +69,9 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
   else v.measure(rateContext.perfdata(rateMetric));
   v.measure({ label: 'restarts', value: found.length ? Math.max(...found.map((u) => u.restarts)) : NaN, uom: 'c', min: 0 });
   if (f.heldBack) v.find(State.WARNING, `k8s-dqlite held back by ${f.heldBack}`);
+  // Samples that cannot be kept: every run is a first sample, and a crash loop slower than
+  // --min-uptime is never seen. An OK would promise what is not judged.
+  if (f.saveProblem) v.find(State.UNKNOWN, f.saveProblem);
   for (const u of f.units) {
     const name = displayName(u.id);
     const label = shortName(u.id);
@@ -112,7 +118,8 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
     if (words) v.detail(`  newest: ${shorten(words)}`);
   }
   for (const l of f.leftOut) v.detail(`${displayName(l.unit)} left out: ${l.why}`);
-  if (!measured.length && found.length)
+  // Where this run's samples cannot be kept, the next run will not measure either: the finding says so, once.
+  if (!measured.length && found.length && !f.saveProblem)
     v.detail(`${memory.problem ?? 'first sample'}: restarts per hour are measured from the next run (NRestarts recorded now)`);
   if (f.journalProblem) v.detail(`(journal not read: ${f.journalProblem})`);
   const dqlite = f.units.find((u) => u.id === K8S_DQLITE_UNIT);
@@ -193,21 +200,15 @@ export const check: CheckDefinition<Args> = {
     const results = await readUnitHosts(args, choice, deadline);
     const file = stateFileOf(args);
     const histories = historiesFor(file);
-    const outcome = judgeEach(
+    // Kept before judging: a sample that cannot be kept is this run's finding, not a note after it.
+    for (const r of results)
+      if (r.facts) histories.keep(r.host ?? '', nextHistory(r.facts, histories.memoryOf(r.host ?? '').history, limits.windowMs));
+    const saveProblem = keepOrSay(keepState, file, histories.after, 'restart counts', 'restarts per hour not measured');
+    return judgeEach(
       check.name,
       results.map((r) => resultOf(r.host ?? '', r.facts, r.error)),
-      (facts, key) => {
-        const memory = histories.memoryOf(key);
-        histories.keep(key, nextHistory(facts, memory.history, limits.windowMs));
-        return evaluate({ ...facts, memory }, limits);
-      },
+      (facts, key) => evaluate({ ...facts, memory: histories.memoryOf(key), saveProblem }, limits),
       !args.host?.length,
     );
-    try {
-      keepState(file, histories.after);
-    } catch (err) {
-      outcome.details.push(`cannot keep samples in ${file} (${(err as Error).message}): restarts per hour are not measured next time`);
-    }
-    return outcome;
   },
 };

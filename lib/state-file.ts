@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
+import { causeText, ReasonedError } from './errors.ts';
 import { FileError, readSmallFile, writeFileAtomic } from './files.ts';
 
 /** Where a check keeps what it must remember between runs (per user, never world-writable). */
@@ -62,6 +63,51 @@ export function writeState(file: string, value: unknown): void {
   const home = homedir();
   if (file.startsWith(join(home, '/')) && !existsSync(home))
     throw new FileError(`home directory ${home} does not exist`, { fix: 'give --state-file PATH, or set XDG_STATE_HOME' });
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    // Node says EEXIST of a file where a directory of the path should be, naming only that part.
+    const { code, path } = err as NodeJS.ErrnoException;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new FileError(`${path ?? dirname(file)} is not a directory`, { cause: err });
+    throw err;
+  }
   writeFileAtomic(file, JSON.stringify(value));
+}
+
+/** Why a write failed, without Node's errno prefix and the path said already. */
+const WRITE_FAILURES: Record<string, string> = {
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'it is a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+};
+
+/**
+ * Keep a check's state for its next run. When it cannot be kept, the one line that says so: what
+ * (`restart counts`), where and why, what the check cannot judge because of it, and the fix. A
+ * check that loses its state loses what it claims to judge across runs: it says this line as its
+ * UNKNOWN finding on every run, never an OK that will never judge it.
+ */
+export function keepOrSay(
+  keep: (file: string, value: unknown) => void,
+  file: string,
+  value: unknown,
+  what: string,
+  costs: string,
+): string | undefined {
+  try {
+    keep(file, value);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? `permission denied for user ${userInfo().username}`
+        : code && WRITE_FAILURES[code]
+          ? WRITE_FAILURES[code]
+          : causeText(err);
+    const fix = err instanceof ReasonedError && err.fix ? err.fix : 'give --state-file a file this user can write';
+    return `${what} cannot be kept in ${file} (${why}): ${costs} (fix: ${fix})`;
+  }
 }

@@ -139,6 +139,32 @@ describe('check_services', () => {
     }
   });
 
+  it('a state file it cannot keep: UNKNOWN on every run, saying so once; never that rates come from the next run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-services-state-'));
+    // Under a regular file no directory can be made, for root either; a directory is left as it is.
+    writeFileSync(join(dir, 'plain'), '');
+    const why = { [join(dir, 'plain', 'services.json')]: `${join(dir, 'plain')} is not a directory`, [dir]: 'it is a directory' };
+    for (const [state, cause] of Object.entries(why)) {
+      for (const run of ['first', 'second']) {
+        const r = await runWith(standIn(controlPlane()), ['--snap-data', snapData()], state);
+        expect(r.code, `${state} ${run}`).toBe(3);
+        expect(r.first, `${state} ${run}`).toMatch(
+          new RegExp(
+            `^SERVICES UNKNOWN - restart counts cannot be kept in ${state} \\(${cause}.*\\): restarts per hour not measured \\(fix: `,
+          ),
+        );
+        expect(r.perf.restarts_per_hour, `${state} ${run}`).toBe('U;3;10;0');
+        expect(r.stdout, `${state} ${run}`).not.toMatch(/from the next run|starting over|internal error/);
+        expect(r.stdout.match(/cannot be kept/g), `${state} ${run}`).toHaveLength(1);
+      }
+    }
+    // What it does judge still counts: a failed unit is CRITICAL beside it.
+    const failed = controlPlane({ [KL]: { active: 'failed', sub: 'failed', result: 'exit-code' } });
+    const r = await runWith(standIn(failed), ['--snap-data', snapData()], dir);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^SERVICES CRITICAL - kubelite is failed \(exit-code\), restart counts cannot be kept in /);
+  });
+
   it('no $SNAP_DATA: UNKNOWN naming why, unless --unit names the units', async () => {
     const stand = standIn(controlPlane());
     const none = await runWith(stand, ['--snap-data', '/nonexistent/microk8s']);
