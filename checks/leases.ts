@@ -16,7 +16,7 @@ import { type DqliteCli, DQLITE_BIN } from '../lib/sources/dqlite.ts';
 import { askLeader } from '../lib/sources/dqlite-cluster.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
-import { defaultStateFile, isCounts, readState, writeState } from '../lib/state-file.ts';
+import { defaultStateFile, isCounts, keepOrSay, readState, writeState } from '../lib/state-file.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 
 interface Args extends KubeArgs, DqliteArgs {
@@ -54,7 +54,8 @@ export const defaultLimits: Thresholds = {};
 export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outcome {
   const { now, dqliteBin = DQLITE_BIN } = f;
   const v = new Verdict(check.name);
-  if (f.beforeProblem) v.detail(`${f.beforeProblem}: churn since the last run is not judged this time`);
+  // Where nothing can be kept either, the finding below says it once.
+  if (f.beforeProblem && !f.saveProblem) v.detail(`${f.beforeProblem}: churn since the last run is not judged this time`);
   let oldest = 0;
   const holders: string[] = [];
   f.leases.forEach((lease, i) => {
@@ -93,7 +94,8 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
   });
   // The primary metric: the staler of the two leases, for -w/-c if the admin wants them.
   v.measure({ label: 'renew_age', value: Number.isFinite(oldest) ? oldest : NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
-  if (f.saveProblem) v.detail(f.saveProblem);
+  // Counts that cannot be kept: churn is never judged. An OK would promise it was: UNKNOWN, every run.
+  if (f.saveProblem) v.find(State.UNKNOWN, f.saveProblem);
   if (f.dqlite && 'unknown' in f.dqlite) {
     // check_dqlite judges the datastore; here the leader is only named, so not knowing it is said.
     holders.push('dqlite unknown');
@@ -143,12 +145,7 @@ export const check: CheckDefinition<Args> = {
     const seen = await gather(cluster, deadline, dqliteCli(args));
     const stateFile = args['state-file'] ?? defaultStateFile(`leases-${cluster.server.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`);
     const remembered = readState(stateFile, isCounts);
-    let saveProblem: string | undefined;
-    try {
-      keepState(stateFile, transitionsOf(seen.leases));
-    } catch (err) {
-      saveProblem = `cannot keep leaseTransitions in ${stateFile} (${(err as Error).message}): churn is not judged next time`;
-    }
+    const saveProblem = keepOrSay(keepState, stateFile, transitionsOf(seen.leases), 'leaseTransitions', 'leadership churn not judged');
     return evaluate(
       { ...seen, now, dqliteBin: args['dqlite-bin'], before: remembered.value, beforeProblem: remembered.problem, saveProblem },
       { warning, critical },

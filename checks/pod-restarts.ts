@@ -13,7 +13,7 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listPods } from '../lib/sources/kube/reads.ts';
-import { isCounts, readState, scopedStateFile, writeState } from '../lib/state-file.ts';
+import { isCounts, keepOrSay, readState, scopedStateFile, writeState } from '../lib/state-file.ts';
 import { plural } from '../lib/text.ts';
 import { counterGrowth } from '../lib/restart-history.ts';
 
@@ -89,11 +89,10 @@ export function evaluate(f: RestartFacts, { warning, critical }: Thresholds): Ou
   }
   for (const t of f.troubled.filter((x) => x.crashLooping && !grew.includes(x)))
     v.detail(`${podOf(t)} container ${t.container}: CrashLoopBackOff, ${plural(t.restarts, 'restart')}${end(t)}`);
-  // Without a state file it could write, the next run has nothing to compare with either (saveProblem says why).
-  if (!f.before && !f.saveProblem)
-    v.detail(`${f.beforeProblem ?? 'first run'}: restart counts recorded now, growth judged from the next run`);
-  if (!f.before && f.saveProblem) v.detail(`${f.beforeProblem ?? 'first run'}: growth not judged`);
-  if (f.saveProblem) v.detail(f.saveProblem);
+  // Counts that cannot be kept: no run ever has a previous one to compare with (or always the same
+  // old one), so growth is never judged. An OK would promise it was: UNKNOWN, said once, every run.
+  if (f.saveProblem) v.find(State.UNKNOWN, f.saveProblem);
+  else if (!f.before) v.detail(`${f.beforeProblem ?? 'first run'}: restart counts recorded now, growth judged from the next run`);
   if (v.state !== State.OK) {
     v.detail(
       'Why a container exits: kubectl -n <namespace> logs <pod> -c <container> --previous, and kubectl describe pod.',
@@ -102,11 +101,10 @@ export function evaluate(f: RestartFacts, { warning, critical }: Thresholds): Ou
     );
   }
   // First run: the crash-looping pods are the finding (named once), what is not judged yet after.
-  const counting = f.saveProblem ? 'restart counts cannot be kept' : 'restarts counted from now on';
   if (!f.before)
-    return v.conclude(`${plural(f.pods, 'pod')}, ${counting}`, {
+    return v.conclude(f.saveProblem ? plural(f.pods, 'pod') : `${plural(f.pods, 'pod')}, restarts counted from now on`, {
       problems: 'before',
-      whenClear: `0 pods in CrashLoopBackOff of ${plural(f.pods, 'pod')} (${counting})`,
+      whenClear: `0 pods in CrashLoopBackOff of ${plural(f.pods, 'pod')} (restarts counted from now on)`,
     });
   const names = restartedPods.length ? `: ${restartedPods.slice(0, 3).join(', ')}${restartedPods.length > 3 ? ', ...' : ''}` : '';
   return v.conclude(`${plural(restartedPods.length, 'pod')} restarted${since}${names}`);
@@ -177,15 +175,14 @@ export const check: CheckDefinition<Args> = {
     );
     const before = remembered.value;
     const beforeProblem = remembered.problem;
-    let saveProblem: string | undefined;
-    try {
-      keepState(file, {
-        at: seen.now,
-        counts: Object.fromEntries(seen.troubled.filter((t) => t.restarts > 0).map((t) => [t.key, t.restarts])),
-      });
-    } catch (err) {
-      saveProblem = `cannot keep restart counts in ${file} (${(err as Error).message}): growth is not judged next time`;
-    }
+    const counts = Object.fromEntries(seen.troubled.filter((t) => t.restarts > 0).map((t) => [t.key, t.restarts]));
+    const saveProblem = keepOrSay(
+      keepState,
+      file,
+      { at: seen.now, counts },
+      'restart counts',
+      'restarts since the previous run not judged',
+    );
     return evaluate({ ...seen, before, beforeProblem, saveProblem }, { warning, critical });
   },
 };

@@ -421,18 +421,31 @@ describe('check_pod_restarts', () => {
     expect(r.stdout).toMatch(/web\/api-7d9f8b6c5-x2k4m container app: restarts 9 -> 2 \(the count was reset: 2 new\)/);
   });
 
-  it('a state file it cannot write: the first run says growth is not judged, not that it will be', async () => {
+  it('a state file it cannot write: UNKNOWN on every run, saying so once, never that growth is judged from the next run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-state-'));
     // Under a regular file: no directory can be made there, for root either.
     writeFileSync(join(dir, 'plain'), '');
     const state = join(dir, 'plain', 'restarts.json');
     c.api.add('pods', pod({ namespace: 'web', name: 'api-7d9f8b6c5-x2k4m', node: 'node1', ip: '10.1.22.7', restarts: 4 }));
-    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
-    expect(r.code).toBe(0);
-    expect(r.first).toMatch(/^POD-RESTARTS OK - 0 pods in CrashLoopBackOff of 1 pod \(restart counts cannot be kept\) \|/);
-    expect(r.stdout).toMatch(/: growth not judged$/m);
-    expect(r.stdout).toMatch(/cannot keep restart counts in .*: growth is not judged next time/);
-    expect(r.stdout).not.toMatch(/growth judged from the next run/);
+    for (const run of ['first', 'second']) {
+      const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+      expect(r.code, run).toBe(3);
+      expect(r.first, run).toMatch(
+        pattern(
+          /^POD-RESTARTS UNKNOWN - restart counts cannot be kept in \S+\/plain\/restarts\.json \(\S+\/plain is not a directory\): /,
+          /restarts since the previous run not judged \(fix: give --state-file a file this user can write\) \(1 pod\) \| restarted=U/,
+        ),
+      );
+      expect(r.stdout.match(/cannot be kept/g), run).toHaveLength(1);
+      expect(r.stdout, run).not.toMatch(/from the next run|counted from now on/);
+    }
+    // A pod in CrashLoopBackOff is still named beside it.
+    c.api.add('pods', pod({ namespace: 'web', name: 'db-0', node: 'node1', ip: '10.1.22.8', restarts: 7, crashLooping: true }));
+    const looping = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(looping.code).toBe(3);
+    expect(looping.first).toMatch(
+      /^POD-RESTARTS UNKNOWN - restart counts cannot be kept in .*, 1 pod in CrashLoopBackOff: web\/db-0 \(2 pods\)/,
+    );
   });
 
   it('a home that does not exist is not made to keep the state in (root could): said, not judged next time', async () => {
@@ -442,8 +455,13 @@ describe('check_pod_restarts', () => {
     // Written with a trailing slash too (HOME=/nonexistent/): the state file's path is normalized, the home as given is not.
     for (const given of [home, `${home}/`]) {
       const r = await runBuilt('check_pod_restarts', kc(), { env: { ...env, HOME: given } });
-      expect(r.code, given).toBe(0);
-      expect(r.stdout, given).toMatch(new RegExp(`cannot keep restart counts in .*\\(home directory ${given} does not exist\\)`));
+      expect(r.code, given).toBe(3);
+      expect(r.first, given).toMatch(
+        new RegExp(
+          `^POD-RESTARTS UNKNOWN - restart counts cannot be kept in .*\\(home directory ${given} does not exist\\): .*` +
+            '\\(fix: give --state-file PATH, or set XDG_STATE_HOME\\)',
+        ),
+      );
       expect(existsSync(home), given).toBe(false);
     }
   });

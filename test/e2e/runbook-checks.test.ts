@@ -86,6 +86,30 @@ describe('check_leases', () => {
   });
 });
 
+describe('check_leases without a state file it can write', () => {
+  it('UNKNOWN on every run, saying churn is not judged; an expired lease is still CRITICAL', async () => {
+    healthy();
+    // A directory given as the state file: left as it is, for root too.
+    const state = mkdtempSync(join(tmpdir(), 'mk8s-state-'));
+    for (const run of ['first', 'second']) {
+      const r = await runBuilt('check_leases', [...kc(), '--state-file', state]);
+      expect(r.code, run).toBe(3);
+      expect(r.first, run).toMatch(
+        new RegExp(
+          `^LEASES UNKNOWN - leaders: kcm k8s01, scheduler k8s03, leaseTransitions cannot be kept in ${state} ` +
+            '\\(it is a directory, not a file: left as it is\\): leadership churn not judged \\(fix: ',
+        ),
+      );
+      expect(r.stdout.match(/cannot be kept/g), run).toHaveLength(1);
+    }
+    c.api.clear('leases');
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03', { renewedAgo: 300 }));
+    const expired = await runBuilt('check_leases', [...kc(), '--state-file', state]);
+    expect(expired.code).toBe(2);
+    expect(expired.first).toMatch(/scheduler lease expired .*, leaseTransitions cannot be kept in /);
+  });
+});
+
 describe('check_leases beside a real dqlite', () => {
   // The v1 CLI (Debian's go-dqlite) blocks for good on .leader once quorum is gone (DOMAIN.md,
   // "Finding the leader"): the leases are judged all the same, within -t, and the leader is named
