@@ -61,8 +61,20 @@ export function readLocks(snapData = SNAP_DATA): NodeLocks {
     );
   }
   const dir = join(snapData, 'var', 'lock');
+  // MicroK8s' install hook makes it: without it every lock would read as absent and the units of a
+  // control plane be guessed (a worker's k8s-dqlite judged), where `ls` of it over SSH fails.
+  if (!isDirectory(dir)) {
+    throw new SnapDataError(`${dir} is not a directory: ${snapData} is not MicroK8s' $SNAP_DATA`, {
+      fix: `give --snap-data MicroK8s' $SNAP_DATA (${SNAP_DATA})`,
+    });
+  }
   const has = Object.fromEntries(Object.entries(LOCKS).map(([key, file]) => [key, exists(join(dir, file))])) as Record<LockName, boolean>;
   return { snapData, has };
+}
+
+/** A directory; false when it is something else or certainly absent (exists() throws where it cannot tell). */
+function isDirectory(path: string): boolean {
+  return exists(path) && statSync(path).isDirectory();
 }
 
 /** A node that runs no dqlite of its own: a worker, or a control plane on external etcd. */

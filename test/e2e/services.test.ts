@@ -176,6 +176,21 @@ describe('check_services', () => {
     expect(named.argv).toEqual([`show --no-pager ${PROPS} -- ${KL}`]);
   });
 
+  it('a --snap-data that is no $SNAP_DATA (a file, a directory without var/lock): UNKNOWN, never a guess of the units', async () => {
+    const notSnap = mkdtempSync(join(tmpdir(), 'mk8s-notsnap-'));
+    writeFileSync(join(notSnap, 'file'), '');
+    // Over SSH, `ls -1A` of its var/lock fails there alike (test/e2e/ssh.test.ts).
+    for (const given of [notSnap, join(notSnap, 'file')]) {
+      const stand = standIn(controlPlane());
+      const r = await runWith(stand, ['--snap-data', given]);
+      expect(r.code, given).toBe(3);
+      expect(r.first, given).toMatch(
+        new RegExp(`^SERVICES UNKNOWN - ${given}/var/lock is not a directory: ${given} is not MicroK8s' \\$SNAP_DATA \\(fix: `),
+      );
+      expect(r.argv, given).toEqual([]);
+    }
+  });
+
   it('k8s-dqlite held back by low-memory-guard.lock: WARNING saying so', async () => {
     const r = await runWith(standIn(controlPlane()), ['--snap-data', snapData('low-memory-guard.lock')]);
     expect(r.code).toBe(1);
