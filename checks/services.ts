@@ -15,7 +15,7 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { nextHistory, rateOf } from '../lib/restart-history.ts';
 import { historiesFor, type Memory } from '../lib/restart-history-file.ts';
 import { DQLITE_CRASHLOOP } from '../lib/runbook.ts';
-import { displayName, SNAP_DATA, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
+import { displayName, MICROK8S_SERVICES, SNAP_DATA, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
 import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
 import { keepOrSay, scopedStateFile, writeState } from '../lib/state-file.ts';
 import { plural, shorten } from '../lib/text.ts';
@@ -76,7 +76,10 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
     const name = displayName(u.id);
     const label = shortName(u.id);
     if (u.load === 'not-found') {
-      v.find(State.UNKNOWN, `unit ${u.id} does not exist on this host`);
+      // `--unit kubelite`: the name the long output and people use, not the snap's unit.
+      const bare = u.id.replace(/\.service$/, '');
+      const fix = MICROK8S_SERVICES.includes(bare) ? ` (fix: MicroK8s' ${bare} is --unit ${serviceUnit(bare)})` : '';
+      v.find(State.UNKNOWN, `unit ${u.id} does not exist on this host${fix}`);
       continue;
     }
     const up = u.active === 'active' && u.startedUs > 0 ? Math.max(0, (f.nowUs - u.startedUs) / 1e6) : NaN;

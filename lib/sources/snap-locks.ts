@@ -108,6 +108,16 @@ export async function readLocksWith(
   return { snapData, has };
 }
 
+/** The services of MicroK8s this check family judges, as people name them (servicesOf chooses among them). */
+export const MICROK8S_SERVICES: readonly string[] = [
+  'k8s-dqlite',
+  'kubelite',
+  'containerd',
+  'cluster-agent',
+  'apiserver-kicker',
+  'apiserver-proxy',
+];
+
 /** A MicroK8s service unit, by the name its snap gives it (daemon-<name>). */
 export const serviceUnit = (name: string): string => `snap.microk8s.daemon-${name}.service`;
 

@@ -218,6 +218,16 @@ describe('check_services', () => {
     const r = await runWith(stand, ['--unit', 'snap.microk8s.daemon-k8s-dqlit.service']);
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/^SERVICES UNKNOWN - unit snap\.microk8s\.daemon-k8s-dqlit\.service does not exist on this host/);
+    // A MicroK8s service by the name people say (as the long output writes it): its unit's name is the fix.
+    const said = await runWith(standIn([]), ['--unit', 'kubelite', '--unit', 'nginx']);
+    expect(said.code).toBe(3);
+    expect(said.first).toMatch(
+      pattern(
+        /^SERVICES UNKNOWN - unit kubelite\.service does not exist on this host /,
+        /\(fix: MicroK8s' kubelite is --unit snap\.microk8s\.daemon-kubelite\.service\), /,
+        /unit nginx\.service does not exist on this host \| /,
+      ),
+    );
     const bad = await runWith(standIn([]), ['--unit', 'x; reboot']);
     expect(bad.code).toBe(3);
     expect(bad.first).toMatch(/invalid unit name 'x; reboot'/);

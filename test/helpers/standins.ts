@@ -79,7 +79,8 @@ export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-')
 //   Id, Names, ... LoadState, ActiveState, SubState, ... StateChangeTimestampMonotonic);
 // - an empty line before each unit's block after the first (src/systemctl/systemctl-show.c, show_one:
 //   `if (*new_line) printf("\n")`), a block for every unit named, LoadState=not-found for one that
-//   does not exist (its Id is the name asked).
+//   does not exist (its Id is the name asked, mangled as show() mangles every name: one without a
+//   unit type gets `.service`, src/basic/unit-name.c, unit_name_mangle_with_suffix).
 // It records every argv it is given, and can answer in the reverse order of the units asked.
 
 export interface Unit {
@@ -166,7 +167,8 @@ first=1
 for a in $list; do
   [ $first = 1 ] || echo
   first=0
-  if [ -f "${dir}/units/$a" ]; then cat "${dir}/units/$a"; else printf '${NOT_FOUND}\\n' "$a" "$a"; fi
+  case "$a" in *.*) id=$a ;; *) id=$a.service ;; esac
+  if [ -f "${dir}/units/$a" ]; then cat "${dir}/units/$a"; else printf '${NOT_FOUND}\\n' "$id" "$id"; fi
 done
 `,
   );
