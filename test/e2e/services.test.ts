@@ -1,12 +1,13 @@
 // check_services through a stand-in systemctl on PATH (systemd cannot run here: test/helpers/standins.ts,
 // systemctlStandIn, whose formats are quoted from systemd's source) and a $SNAP_DATA of lock files as
 // MicroK8s leaves them.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBuilt } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
+import { nagiosIds } from '../helpers/users.ts';
 import { showBlock, systemctlStandIn as standIn, unit, type Unit } from '../helpers/standins.ts';
 
 /** $SNAP_DATA with these lock files in var/lock (as `microk8s join --worker` and friends leave them). */
@@ -174,6 +175,28 @@ describe('check_services', () => {
     const named = await runWith(stand, ['--snap-data', '/nonexistent/microk8s', '--unit', KL]);
     expect(named.code).toBe(0);
     expect(named.argv).toEqual([`show --no-pager ${PROPS} -- ${KL}`]);
+  });
+
+  it.skipIf(!nagiosIds())('as the nagios user, a state file in a directory it cannot write: UNKNOWN naming the user', async () => {
+    const ids = nagiosIds()!;
+    const stand = standIn(controlPlane());
+    const locks = snapData();
+    for (const d of [stand.dir, locks, join(locks, 'var'), join(locks, 'var', 'lock')]) chmodSync(d, 0o755);
+    // root's, as /var/lib/nagios would be had someone made it so: nagios reads it, and writes nothing there.
+    const readOnly = mkdtempSync(join(tmpdir(), 'mk8s-services-ro-'));
+    chmodSync(readOnly, 0o755);
+    const state = join(readOnly, 'services.json');
+    for (const run of ['first', 'second']) {
+      const r = await runBuilt('check_services', ['--snap-data', locks, '--state-file', state], {
+        env: { ...process.env, PATH: stand.path },
+        uid: ids.uid,
+        gid: ids.gid,
+      });
+      expect(r.code, run).toBe(3);
+      expect(r.first, run).toMatch(
+        new RegExp(`^SERVICES UNKNOWN - restart counts cannot be kept in ${state} \\(permission denied for user nagios\\): `),
+      );
+    }
   });
 
   it('a --snap-data that is no $SNAP_DATA (a file, a directory without var/lock): UNKNOWN, never a guess of the units', async () => {
