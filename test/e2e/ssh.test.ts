@@ -172,6 +172,14 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       /^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: no SSH agent at SSH_AUTH_SOCK=\/nonexistent\.sock \(fix: give --ssh-key/,
     );
     expect(agent.stderr).toBe('');
+    // No agent at all (as under nrpe): the same fix, in the same place as every other reason's.
+    const { SSH_AUTH_SOCK: _, ...noAgentEnv } = process.env;
+    const noAgent = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...noKey, '--journal-file', journal], { env: noAgentEnv });
+    expect(noAgent.code).toBe(3);
+    expect(noAgent.first).toBe(
+      'DQLITE-LOCK UNKNOWN - 127.0.0.1: no SSH key and no SSH agent (SSH_AUTH_SOCK is not set) ' +
+        '(fix: give --ssh-key, or start ssh-agent and export its SSH_AUTH_SOCK)',
+    );
     const fifo = join(mkdtempSync(join(tmpdir(), 'mk8s-fifo-')), 'known_hosts');
     execFileSync('mkfifo', [fifo]);
     const hosts = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(fifo), '--journal-file', journal, '-t', '3']);

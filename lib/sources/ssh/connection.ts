@@ -39,6 +39,8 @@ export function defaultSshTarget(host: string, o: { user?: string; key?: string;
   };
 }
 
+const AGENT_FIX = 'give --ssh-key, or start ssh-agent and export its SSH_AUTH_SOCK';
+
 /**
  * The agent named by SSH_AUTH_SOCK, if it is there: ssh2 reports a dead agent socket as an
  * 'error' event nobody can listen to, after the connection is made.
@@ -50,8 +52,7 @@ function agentSocket(path: string): string {
   } catch {
     // Said below.
   }
-  if (!socket)
-    throw new SshError(`no SSH agent at SSH_AUTH_SOCK=${path}`, { fix: 'give --ssh-key, or start ssh-agent and export its SSH_AUTH_SOCK' });
+  if (!socket) throw new SshError(`no SSH agent at SSH_AUTH_SOCK=${path}`, { fix: AGENT_FIX });
   return path;
 }
 
@@ -94,7 +95,7 @@ export class SshConnection {
     if (t.key) {
       config.privateKey = readSmallFile(t.key, 'SSH key', 64 * 1024);
     } else if (process.env.SSH_AUTH_SOCK) config.agent = agentSocket(process.env.SSH_AUTH_SOCK);
-    else throw new SshError('no SSH key: give --ssh-key or run an ssh-agent (SSH_AUTH_SOCK)');
+    else throw new SshError('no SSH key and no SSH agent (SSH_AUTH_SOCK is not set)', { fix: AGENT_FIX });
 
     const client = new Client();
     return new Promise((resolve, reject) => {
