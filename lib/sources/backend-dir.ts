@@ -53,6 +53,7 @@ export const localBackend: BackendAccess = {
       if (code === 'EACCES' || code === 'EPERM') throw listAccess(`cannot list ${dir}: permission denied`);
       // Said in words: Node's own message would repeat the path after 'ENOENT: ... scandir'.
       if (code === 'ENOENT') throw new DqliteError(`cannot list ${dir}: no such directory`, { fix: MISSING_BACKEND_FIX });
+      if (code === 'ENOTDIR') throw new DqliteError(`cannot list ${dir}: it is a file, not a directory`, { fix: MISSING_BACKEND_FIX });
       throw new DqliteError(`cannot list ${dir}`, { cause: err });
     }
     const files: BackendFile[] = [];

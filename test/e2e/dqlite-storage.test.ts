@@ -191,6 +191,15 @@ describe('check_dqlite_storage', () => {
     expect(r.first).toBe(
       `DQLITE-STORAGE UNKNOWN - cannot list ${dir}: no such directory (fix: check --backend-dir (run the check on a MicroK8s node))`,
     );
+    // A file given as the directory (a path to a file in it, a database): in words too, not ENOTDIR and scandir.
+    const file = join(scratch(), 'cluster.yaml');
+    writeFileSync(file, '');
+    const notDir = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', file]);
+    expect(notDir.code).toBe(3);
+    expect(notDir.first).toBe(
+      `DQLITE-STORAGE UNKNOWN - cannot list ${file}: it is a file, not a directory ` +
+        '(fix: check --backend-dir (run the check on a MicroK8s node))',
+    );
   });
 
   /**
