@@ -68,8 +68,15 @@ export function certFilesIn(dir: string): string[] {
     names = readdirSync(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CertError(code === 'ENOENT' ? `no certificate directory ${dir}` : `cannot read the certificate directory ${dir} (${code})`, {
-      fix: code === 'ENOENT' ? 'run on a MicroK8s node or give --cert-dir' : 'the check user needs the microk8s group',
+    if (code === 'ENOENT') throw new CertError(`no certificate directory ${dir}`, { fix: 'run on a MicroK8s node or give --cert-dir' });
+    if (code === 'ENOTDIR')
+      throw new CertError(`certificate directory ${dir} is a file, not a directory`, {
+        fix: 'give --cert-dir the directory, --cert a file',
+      });
+    // Only a denial is the group's to fix; anything else is said with its cause.
+    throw new CertError(`cannot read the certificate directory ${dir} (${code})`, {
+      cause: err,
+      fix: code === 'EACCES' || code === 'EPERM' ? 'the check user needs the microk8s group' : undefined,
     });
   }
   return names

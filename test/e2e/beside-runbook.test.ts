@@ -161,6 +161,13 @@ describe('check_certs', () => {
     expect(r.first).toMatch(
       /^CERTS UNKNOWN - no certificate directory \/nonexistent\/certs \(fix: run on a MicroK8s node or give --cert-dir\)$/,
     );
+    // A certificate given where its directory goes: said so, never blamed on the microk8s group.
+    const file = certFile(mkdtempSync(join(tmpdir(), 'mk8s-certdir-')), 'server.crt', 300, '10.0.0.11');
+    const notDir = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', file]);
+    expect(notDir.code).toBe(3);
+    expect(notDir.first).toBe(
+      `CERTS UNKNOWN - certificate directory ${file} is a file, not a directory (fix: give --cert-dir the directory, --cert a file)`,
+    );
   });
 });
 
