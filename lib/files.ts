@@ -34,6 +34,12 @@ function openError(err: unknown, what: string, path: string): FileError {
     return Object.assign(new FileError(`cannot read ${what} ${path}: no such file`, { fix: `check the path given for the ${what}` }), {
       missing: true,
     });
+  // The path goes through a file (--backend-dir given a file): nothing is there, as with ENOENT.
+  if (code === 'ENOTDIR')
+    return Object.assign(
+      new FileError(`cannot read ${what} ${path}: a directory of its path is a file`, { fix: `check the path given for the ${what}` }),
+      { missing: true },
+    );
   if (code === 'EACCES' || code === 'EPERM') {
     return new FileError(`cannot read ${what} ${path}: permission denied for user ${userInfo().username}`, {
       fix: 'give the user running the check read access to it',

@@ -154,6 +154,32 @@ describe('journal paths of the wrong kind', () => {
   });
 });
 
+describe('a file where a directory goes', () => {
+  it('a --backend-dir or a --kubeconfig through a file: named in words, with the fix, never ENOTDIR and the path twice', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mk8s-hostile-')), 'plain');
+    writeFileSync(file, '');
+    const cases: [string, string[], string][] = [
+      [
+        'check_dqlite',
+        ['--backend-dir', file],
+        `DQLITE UNKNOWN - cannot read dqlite node store ${file}/info.yaml: a directory of its path is a file ` +
+          '(fix: check --backend-dir (run the check on a MicroK8s node))',
+      ],
+      [
+        'check_nodes',
+        ['--kubeconfig', join(file, 'kubeconfig')],
+        `NODES UNKNOWN - cannot read kubeconfig ${file}/kubeconfig: a directory of its path is a file ` +
+          '(fix: check the path given for the kubeconfig)',
+      ],
+    ];
+    for (const [command, args, said] of cases) {
+      const r = await runBuilt(command, args);
+      expect(r.code, command).toBe(3);
+      expect(r.stdout, command).toBe(`${said}\n`);
+    }
+  });
+});
+
 describe('a state file that is no file', () => {
   it('a FIFO or a device as --state-file is left as it is, never replaced by a file (as root, /dev/null was)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
