@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { Logger } from './logger.ts';
 import { JournalShare } from './sources/journal-share.ts';
 import { KubeShare } from './sources/kube/share.ts';
 
@@ -26,4 +27,4 @@ const sharedJournalSlices = () => Math.max(1, Math.min(availableParallelism() - 
  * A kubeconfig's credential plugin then runs until it ends or the process does (the process kills
  * every child as it exits, lib/children.ts): it serves every check of the run, whatever its deadline.
  */
-export const shareReads = (): SharedReads => ({ journal: new JournalShare(sharedJournalSlices()), kube: new KubeShare() });
+export const shareReads = (log?: Logger): SharedReads => ({ journal: new JournalShare(sharedJournalSlices()), kube: new KubeShare(log) });
