@@ -1,7 +1,10 @@
 // npm run bench:shared (also run by npm run bench): what `microk8s-checks all` and one shared poll
 // cycle cost the API server and this node, beside each check run alone (#29). The test API server
 // holds 1,000 Jobs, 50 Deployments, 3 nodes and 300 or 10,000 pods, and logs every request
-// (--log): requests, list requests, bytes it sent, TLS connections. Wall and CPU seconds (user +
+// (--log): requests, list requests, bytes it sent, TLS connections. This host plays a control-plane
+// node, where `all` runs (docs/nrpe.md): a real dqlite cluster of three dqlite-demo nodes asked
+// with the v1 CLI, and the tests' stand-in systemctl (this machine runs no systemd), so the
+// datastore checks run and the gate judges every source, as on a node. Wall and CPU seconds (user +
 // system, every process, the cycle's background run too) and peak RSS (the largest process), from
 // a child subreaper; one warm-up, then BENCH_RUNS runs alternating, medians. Writes its section
 // of bench/RESULTS.md.
@@ -9,6 +12,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEMO_DATABASE, DQLITE_CLI, startDqlite } from '../test/helpers/dqlite.ts';
+import { healthyNode } from '../test/helpers/standins.ts';
 import { benchJournal } from './journal.mjs';
 import { writeResults } from './results.mjs';
 import { median } from './startup.mjs';
@@ -77,6 +82,10 @@ export async function benchShared() {
   // A control-plane node's $SNAP_DATA as `all` looks at it (its lock directory), so the gate runs too.
   const snap = join(work, 'snap');
   mkdirSync(join(snap, 'var', 'lock'), { recursive: true });
+  const dqlite = await startDqlite(3);
+  const systemd = await healthyNode(join(work, 'node'));
+  process.env.PATH = systemd.path;
+  const ds = `--dqlite-bin ${q(DQLITE_CLI)} --backend-dir ${q(dqlite.nodes[0].backend)} --database ${DEMO_DATABASE}`;
   const load = loadavg()
     .map((l) => l.toFixed(2))
     .join(', ');
@@ -115,7 +124,9 @@ export async function benchShared() {
         check_dqlite_lock: `check_dqlite_lock ${jd}`,
         check_kine_retries: `check_kine_retries ${jd}`,
         check_nodes: `check_nodes ${kube}`,
-        check_leases: `check_leases ${kube} ${state('leases')}`,
+        check_dqlite: `check_dqlite ${kube} ${ds}`,
+        check_dqlite_storage: `check_dqlite_storage ${ds}`,
+        check_leases: `check_leases ${kube} ${ds} ${state('leases')}`,
         check_watch_cache: `check_watch_cache ${kube}`,
         check_stale_jobs: `check_stale_jobs ${kube}`,
         check_observed_generation: `check_observed_generation ${kube}`,
@@ -124,10 +135,10 @@ export async function benchShared() {
         check_cronjobs: `check_cronjobs ${kube}`,
         check_pod_restarts: `check_pod_restarts ${kube} ${state('pod_restarts')}`,
         check_calico_routes: `check_calico_routes ${kube} --node k8s01`,
-        check_restart_preflight: `check_restart_preflight ${kube} ${jd} --node k8s01`,
+        check_restart_preflight: `check_restart_preflight ${kube} ${jd} ${ds} --node k8s01`,
       };
       const line = (c) => `${ROOT}/dist/${c} -t 60`;
-      const all = `${ROOT}/dist/microk8s-checks all ${kube} ${jd} --node k8s01 --snap-data ${q(snap)} -t 60 --format json`;
+      const all = `${ROOT}/dist/microk8s-checks all ${kube} ${jd} ${ds} --node k8s01 --snap-data ${q(snap)} -t 60 --format json`;
       // The same checks through the shared poll cycle, as NRPE's command lines run them.
       const env = { ...process.env, XDG_CACHE_HOME: join(work, `cache-${pods}`) };
       const answers = join(work, `cache-${pods}`, 'microk8s-checks', 'cycle', 'results');
@@ -167,6 +178,8 @@ export async function benchShared() {
       server.kill();
     }
   }
+  systemd.close();
+  await dqlite.stop();
   rmSync(work, { recursive: true, force: true });
 
   const mb = (b) => (b / 1e6).toFixed(2);
@@ -194,8 +207,9 @@ export async function benchShared() {
 
 Measured by \`npm run bench:shared\` (bench/shared.mjs) at \`${commit}\`, ${new Date().toISOString().slice(0, 16)}Z, on ${cpus().length} x
 ${cpus()[0]?.model ?? 'unknown CPU'}, load average at the start ${load}. The test API server with 1,000 Jobs, 50 Deployments, 3 nodes and
-the pods below, a 20,000-entry journal; requests, list requests, bytes and TLS connections from the server's own
-request log; wall and CPU (user + system, every process), peak RSS of the largest process; medians of ${RUNS} runs after a warm-up.
+the pods below, a 20,000-entry journal, this host as a control-plane node (a real dqlite cluster of three
+dqlite-demo nodes asked with the v1 CLI, the tests' stand-in systemctl); requests, list requests, bytes and TLS
+connections from the server's own request log; wall and CPU (user + system, every process), peak RSS of the largest process; medians of ${RUNS} runs after a warm-up.
 Goals (#29): \`all\` within 1.3x the slowest single check in wall and CPU; at 300 pods at most 14 requests, each resource
 listed once; at 10,000 pods at most 1.3x one pod list's bytes (check_scheduling's list, unfiltered).
 

@@ -15,7 +15,15 @@ import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { backendFiles, isLoopback, localNode, type Member, type NodeAccess, remoteNode } from '../lib/sources/dqlite-cluster.ts';
+import {
+  backendFiles,
+  isLoopback,
+  localAccess,
+  localNode,
+  type Member,
+  type NodeAccess,
+  remoteNode,
+} from '../lib/sources/dqlite-cluster.ts';
 import { askCluster, type ClusterView, type Leader, readStore } from '../lib/sources/dqlite-view.ts';
 import { QUORUM_AT_RISK, REMOVE_STALE_MEMBER } from '../lib/runbook.ts';
 import { plural } from '../lib/text.ts';
@@ -177,7 +185,8 @@ export const check: CheckDefinition<Args> = {
   ],
   async run({ args, warning, critical, deadline, log, shared }) {
     const limits = { warning, critical };
-    if (!args.host?.length) return evaluate(await gather(args, deadline, log, localNode, undefined, shared?.kube), limits);
+    if (!args.host?.length)
+      return evaluate(await gather(args, deadline, log, localAccess(shared?.commands), undefined, shared?.kube), limits);
     return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) =>
       evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal), undefined, shared?.kube), limits),
     );

@@ -14,6 +14,7 @@ import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { type DqliteCli, DQLITE_BIN } from '../lib/sources/dqlite.ts';
 import { askLeader } from '../lib/sources/dqlite-cluster.ts';
+import type { CommandShare } from '../lib/sources/command-share.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
 import { defaultStateFile, isCounts, keepOrSay, readState, writeState } from '../lib/state-file.ts';
@@ -114,12 +115,18 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
 const CLI_RESERVE_MS = 500;
 
 /** The leases, the dqlite leader (from the CLI on this host) and the nodes to name it by. */
-export async function gather(cluster: Cluster, deadline: Deadline, cli: DqliteCli): Promise<Pick<LeaseFacts, 'leases' | 'dqlite'>> {
+export async function gather(
+  cluster: Cluster,
+  deadline: Deadline,
+  cli: DqliteCli,
+  /** The run's shared CLI answers (`all`, the poll cycle): the leader asked once for every check. */
+  share?: CommandShare,
+): Promise<Pick<LeaseFacts, 'leases' | 'dqlite'>> {
   deadline.activity = `reading leases from ${cluster.server}`;
   const [leases, leader, nodes] = await Promise.all([
     readLeaderLeases(cluster),
     // What the deadline leaves, less the time to judge and print: a blocking CLI costs no verdict.
-    askLeader(cli, deadline.remainingMs() - CLI_RESERVE_MS, deadline.signal),
+    askLeader(cli, deadline.remainingMs() - CLI_RESERVE_MS, deadline.signal, share),
     listNodes(cluster),
   ]);
   if (leader.kind === 'no-cli') return { leases };
@@ -142,7 +149,7 @@ export const check: CheckDefinition<Args> = {
   async run({ args, warning, critical, deadline, log, shared, keepState = writeState }) {
     const cluster = connect(args, deadline, log, { share: shared?.kube });
     const now = Date.now();
-    const seen = await gather(cluster, deadline, dqliteCli(args));
+    const seen = await gather(cluster, deadline, dqliteCli(args), shared?.commands);
     const stateFile = args['state-file'] ?? defaultStateFile(`leases-${cluster.server.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`);
     const remembered = readState(stateFile, isCounts);
     const saveProblem = keepOrSay(keepState, stateFile, transitionsOf(seen.leases), 'leaseTransitions', 'leadership churn not judged');

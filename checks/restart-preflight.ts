@@ -27,6 +27,7 @@ import { readUnitHosts, type UnitChoice } from '../lib/sources/units.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
 import * as lock from './dqlite-lock.ts';
 import * as dqlite from './dqlite.ts';
+import { localAccess } from '../lib/sources/dqlite-cluster.ts';
 import * as kine from './kine-retries.ts';
 import * as services from './services.ts';
 
@@ -181,7 +182,7 @@ export async function gather(args: Args, ctx: ScanContext, settleMs: number): Pr
     scanSources(args, win, ctx, counter),
     readLeaderLeases(cluster),
     nodesListed,
-    dqlite.gather(args, deadline.child(), log, undefined, nodesListed).catch((error: unknown) => {
+    dqlite.gather(args, deadline.child(), log, localAccess(shared?.commands), nodesListed).catch((error: unknown) => {
       if (deadline.signal.aborted) throw error;
       return { error };
     }),

@@ -383,7 +383,8 @@ async function main(): Promise<void> {
   // Asked for however it was given: given twice, or as --no-kubeconfig, each API check says so.
   const asked = args.kubeconfig !== undefined || args.context !== undefined || Boolean(process.env.KUBECONFIG);
   // What the checks read alike is read once: the journal, the kubeconfig, the Pods, Nodes and leases.
-  const shared = shareReads();
+  // Its requests serve several checks: with -vv they are logged once, as the shared reads'.
+  const shared = shareReads(await createLogger(Number(args.verbose ?? 0), { check: 'shared reads' }));
   try {
     shared.kube?.setup.config({ kubeconfig: text('kubeconfig'), context: text('context') });
   } catch (err) {

@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import type { Logger } from './logger.ts';
+import { CommandShare } from './sources/command-share.ts';
 import { JournalShare } from './sources/journal-share.ts';
 import { KubeShare } from './sources/kube/share.ts';
 
@@ -10,6 +12,8 @@ export interface SharedReads {
   journal?: JournalShare;
   /** The Kubernetes set-up (kubeconfig, connections) and the reads of Pods, Nodes and leader leases. */
   kube?: KubeShare;
+  /** The dqlite CLI's answers (`.cluster`, `.leader`) on this host, asked once. */
+  commands?: CommandShare;
 }
 
 /** One journalctl per core: its --grep is the cost, and the check's own work is small. */
@@ -26,4 +30,8 @@ const sharedJournalSlices = () => Math.max(1, Math.min(availableParallelism() - 
  * A kubeconfig's credential plugin then runs until it ends or the process does (the process kills
  * every child as it exits, lib/children.ts): it serves every check of the run, whatever its deadline.
  */
-export const shareReads = (): SharedReads => ({ journal: new JournalShare(sharedJournalSlices()), kube: new KubeShare() });
+export const shareReads = (log?: Logger): SharedReads => ({
+  journal: new JournalShare(sharedJournalSlices()),
+  kube: new KubeShare(log),
+  commands: new CommandShare(),
+});

@@ -1,6 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
+import type { CommandShare } from './command-share.ts';
 import {
   backendFiles,
   type CliFiles,
@@ -181,6 +182,10 @@ export const localNode: NodeAccess = {
   probesBesideCli: true,
 };
 
+/** This host, its CLI's answers shared with the other checks of a shared run (each asks the dqlite leader). */
+export const localAccess = (share?: CommandShare): NodeAccess =>
+  share ? { ...localNode, run: share.runner(localNode.run, 'run'), runSudo: share.runner(localNode.runSudo, 'sudo') } : localNode;
+
 // One SSH channel for everything read of the node: each channel is a login there, which under
 // load costs seconds. For each node store, a line `read <bytes>` and its content, or `missing`,
 // or `denied`; then the exit codes of the CLI's file tests. The paths are arguments, never part
@@ -302,12 +307,13 @@ export type LeaderAnswer = { kind: 'leader'; address: string } | { kind: 'no-cli
  * info.yaml records it. The v1 CLI blocks for good once quorum is gone, and the key stays root's:
  * neither may cost a check that only names the leader its own verdict, so both are answers.
  */
-export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortSignal): Promise<LeaderAnswer> {
+export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortSignal, share?: CommandShare): Promise<LeaderAnswer> {
   const plan = planCli(cli, localCliFiles(cli));
   if (!plan.asked) return plan.why.startsWith('no dqlite CLI') ? { kind: 'no-cli' } : { kind: 'unknown', why: `not asked: ${plan.why}` };
   // Under sudo, root's timeout ends the CLI at SUDO_CLI_SECONDS: stop waiting before it does.
   const budget = cli.sudo ? Math.min(budgetMs, SUDO_CLI_SECONDS * 1000 - SUDO_RESERVE_MS) : budgetMs;
-  const answer = await askCli(cli.sudo ? sudoRunner() : localRunner, plan.argv('leader'), budget, signal);
+  const node = localAccess(share);
+  const answer = await askCli(cli.sudo ? node.runSudo : node.run, plan.argv('leader'), budget, signal);
   switch (answer.kind) {
     case 'answer': {
       const address = answer.out.trim().split('\n').pop()?.trim();

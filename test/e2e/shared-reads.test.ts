@@ -2,16 +2,18 @@
 // and each leader Lease, counted from the test API server's own request log, over a few kept-alive
 // TLS connections; each check still answers as it does alone, and a list that fails part-way is
 // each of its checks' UNKNOWN, never a partial list judged as whole.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_DATABASE, DQLITE_CLI, type DqliteCluster, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { deployment, pod, replicaSet, unschedulablePod } from '../apiserver/objects.ts';
 import type { RequestRecord } from '../apiserver/server.ts';
 import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { healthyNode } from '../helpers/standins.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -64,6 +66,7 @@ interface Row {
   check: string;
   code: number;
   summary: string;
+  details: string[];
 }
 const line = (r: Row) => `${r.check} ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][r.code]} - ${r.summary}`;
 /** Durations that grew by the seconds between two runs are the same answer. */
@@ -90,9 +93,10 @@ describe.skipIf(!haveJournalRemote)('all: each thing read once', () => {
     expect(count(requests, SCHEDULER)).toBe(1);
     // One unfiltered list serves the checks that each asked with their own selectors.
     expect(requests.find((r) => isPath(r, PODS))!.query).not.toHaveProperty('fieldSelector');
-    // A few kept-alive connections (4 for reads, 2 for check_apiserver's timed probes), not one per request.
+    // A few kept-alive connections, not one per request: check_apiserver's timed probes go first
+    // and the other checks reuse their two (4 in all, so 4 TLS handshakes with the API server).
     const connections = new Set(requests.map((r) => r.connection)).size;
-    expect(connections).toBeLessThanOrEqual(6);
+    expect(connections).toBeLessThanOrEqual(4);
     expect(connections).toBeLessThan(requests.length);
 
     const alone: [string, string[]][] = [
@@ -155,6 +159,47 @@ describe.skipIf(!haveJournalRemote)('all: each thing read once', () => {
     expect(count(c.api.requests, PODS)).toBe(1);
     expect(r.code).toBe(3);
   });
+});
+
+describe.skipIf(dqliteUnavailable() !== undefined)('all on a control-plane node: the dqlite CLI asked once', () => {
+  let d: DqliteCluster;
+  beforeAll(async () => {
+    d = await startDqlite(1);
+  }, 60_000);
+  afterAll(() => d?.stop());
+
+  it('check_dqlite, check_leases and the gate each ask the leader: the CLI is run once for .cluster and once for .leader', async () => {
+    addHealthyCluster(c.api);
+    const node = d.nodes[0]!;
+    // The real v1 CLI, each run written down first.
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-cli-'));
+    const asked = join(dir, 'asked');
+    const cli = join(dir, 'dqlite');
+    writeFileSync(cli, `#!/bin/sh\nfor c; do :; done\necho "$c" >> '${asked}'\nexec ${DQLITE_CLI} "$@"\n`, { mode: 0o755 });
+    const dqlite = ['--dqlite-bin', cli, '--backend-dir', node.backend, '--database', DEMO_DATABASE];
+    const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
+    // systemd's answers for the gate (this machine runs none): it judges the datastore whole.
+    const systemd = await healthyNode();
+    const env = { ...freshState(), PATH: systemd.path };
+    const all = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), ...dqlite, '--node', 'k8s01', '--journal-file', journal, '--snap-data', controlPlane(), '--format', 'json'],
+      { env },
+    );
+    systemd.close();
+    const by = Object.fromEntries((JSON.parse(all.stdout) as Row[]).map((r) => [r.check, r]));
+    // Each still answers as alone: the leader known to all three.
+    expect(by.DQLITE!.summary).toBe(`1 voter, leader ${node.address}, 0 unreachable`);
+    expect(by.LEASES!.summary).toMatch(new RegExp(`dqlite ${node.address.replace(/\./g, '\\.')}$`));
+    // The gate established health, the datastore's from the same answers: a GO.
+    expect(by['RESTART-PREFLIGHT']!.summary).toMatch(/^GO (with care )?for k8s01/);
+    expect(by['RESTART-PREFLIGHT']!.details.join('\n')).not.toMatch(/dqlite cluster's health|systemd|leader unknown/);
+    expect(readFileSync(asked, 'utf8').split('\n').filter(Boolean).sort()).toEqual(['.cluster', '.leader']);
+    // Alone, each asks its own.
+    writeFileSync(asked, '');
+    await runBuilt('check_leases', [...kc(), ...dqlite], { env: freshState() });
+    expect(readFileSync(asked, 'utf8')).toBe('.leader\n');
+  }, 60_000);
 });
 
 describe('a check alone reads only its own', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { writeKubeconfig } from '../apiserver/certs.ts';
-import { TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
+import { addHealthyCluster, TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { runBuilt, type Run } from '../helpers/run.ts';
 
 const cluster = useCluster();
@@ -125,4 +125,21 @@ describe('microk8s-checks all -v', () => {
     const quiet = await runBuilt('microk8s-checks', ['all', '--kubeconfig', kubeconfig, '--snap-data', '/nonexistent/snap', '-t', '5']);
     expect(quiet.stderr).toBe('');
   });
+
+  it('-vv logs every API request, as a check alone does: the shared reads once, under their own name, never a token', async () => {
+    addHealthyCluster(c.api);
+    const args = ['all', '-vv', '--kubeconfig', c.kubeconfig, '--snap-data', '/nonexistent/snap', '-t', '20'];
+    const r = await runBuilt('microk8s-checks', args);
+    expect(r.stderr).not.toContain(TOKENS.admin);
+    const requests = r.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { check?: string; msg: string; method?: string; path?: string; status?: number })
+      .filter((l) => l.msg === 'API request');
+    // Every request the server was sent is in the log, once (its own request log counts them).
+    expect(requests.length).toBe(c.api.requests.length);
+    expect(requests.every((l) => l.check === 'shared reads' && l.method === 'GET' && typeof l.status === 'number')).toBe(true);
+    expect(requests.filter((l) => /^\/api\/v1\/pods\?/.test(l.path ?? ''))).toHaveLength(1);
+    expect(requests.some((l) => l.path?.startsWith('/readyz'))).toBe(true);
+  }, 60_000);
 });

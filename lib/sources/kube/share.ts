@@ -2,6 +2,7 @@ import { silentLogger, type Logger } from '../../logger.ts';
 import { selectorFilter, type Selectable, type Selectors } from '../../k8s/selectors.ts';
 import type { Cluster } from './cluster.ts';
 import { KubeSetup, SHARED_CONNECTIONS } from './setup.ts';
+import { Fan, Kept, type Waiter } from '../fan.ts';
 
 /** A list as a check asks for it: in all namespaces (none given) or in each given one, with its selectors. */
 export interface ListAsk extends Selectors {
@@ -12,74 +13,23 @@ export interface ListAsk extends Selectors {
 /** How a list is read for one asker, through a cluster (and its deadline), with the ask's selectors. */
 export type ListRead<T extends Selectable> = (cluster: Cluster, ask: ListAsk, onItem: (item: T) => void) => Promise<void>;
 
-interface Waiter {
+/** An asker of a shared read: its route and deadline are its cluster's. */
+interface ClusterWaiter extends Waiter {
   cluster: Cluster;
-  resolve: () => void;
-  reject: (err: unknown) => void;
 }
 
 /**
- * One read done for several checks. It runs while any of them still waits: each leaves it at its
- * own deadline (rejected with its own deadline's reason) without cutting it short for the
- * others, and when none is left it is cancelled. It fails for all of them alike.
+ * The cluster to read through for a fan's askers: their route (they share its key), under a
+ * deadline that lasts while anyone waits; a Retry-After is honoured if it fits in the longest one left.
  */
-class Fan {
-  private readonly controller = new AbortController();
-  private readonly waiting = new Map<Waiter, () => void>();
-
-  add(w: Waiter): void {
-    const { signal } = w.cluster.policy;
-    if (signal.aborted) {
-      w.reject(signal.reason);
-      return;
-    }
-    const onAbort = () => this.leave(w, signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    this.waiting.set(w, () => signal.removeEventListener('abort', onAbort));
-  }
-
-  has(w: Waiter): boolean {
-    return this.waiting.has(w);
-  }
-
-  /** No one waits (any more): nothing to read for. */
-  get deserted(): boolean {
-    return this.waiting.size === 0;
-  }
-
-  /** One waiter gives up (its deadline, or its own handling of an item failed). */
-  leave(w: Waiter, err: unknown): void {
-    const stop = this.waiting.get(w);
-    if (!stop) return;
-    stop();
-    this.waiting.delete(w);
-    w.reject(err);
-    if (this.waiting.size === 0) this.controller.abort(err);
-  }
-
-  /**
-   * The cluster to read through: the waiters' route (they share its key), under a deadline that
-   * lasts while anyone waits; a Retry-After is honoured if it fits in the longest one left.
-   */
-  cluster(): Cluster {
-    const first = this.waiting.keys().next().value!.cluster;
-    const remainingMs = () => Math.max(0, ...[...this.waiting.keys()].map((w) => w.cluster.policy.remainingMs()));
-    return { ...first, share: undefined, policy: { signal: this.controller.signal, server: first.server, remainingMs } };
-  }
-
-  /** The read ended: each waiter still there gets its end, the error if it failed. */
-  end(error?: { error: unknown }): void {
-    for (const [w, stop] of this.waiting) {
-      stop();
-      if (error) w.reject(error.error);
-      else w.resolve();
-    }
-    this.waiting.clear();
-  }
+function fanCluster(fan: Fan<ClusterWaiter>): Cluster {
+  const first = fan.waiters()[0]!.cluster;
+  const remainingMs = () => Math.max(0, ...fan.waiters().map((w) => w.cluster.policy.remainingMs()));
+  return { ...first, share: undefined, policy: { signal: fan.signal, server: first.server, remainingMs } };
 }
 
 interface Asker<T extends Selectable> {
-  waiter: Waiter;
+  waiter: ClusterWaiter;
   ask: ListAsk;
   onItem: (item: T) => void;
 }
@@ -88,8 +38,6 @@ interface Batch<T extends Selectable> {
   askers: Asker<T>[];
   read: ListRead<T>;
 }
-
-type Memo = { fan: Fan; outcome?: { value: unknown } | { error: unknown } };
 
 /**
  * The Kubernetes reads the checks of one run share (`microk8s-checks all`, the shared poll cycle),
@@ -111,7 +59,7 @@ export class KubeShare {
   readonly setup: KubeSetup;
   // Of one resource each (the key says which), so of one item type.
   private readonly batches = new Map<string, unknown>();
-  private readonly memo = new Map<string, Memo>();
+  private readonly kept = new Kept();
 
   constructor(log: Logger = silentLogger) {
     this.setup = new KubeSetup(log, undefined, SHARED_CONNECTIONS);
@@ -131,7 +79,9 @@ export class KubeShare {
       });
     }
     const askers = batch.askers;
-    return new Promise((resolve, reject) => askers.push({ waiter: { cluster, resolve, reject }, ask, onItem }));
+    return new Promise((resolve, reject) =>
+      askers.push({ waiter: { cluster, signal: cluster.policy.signal, resolve, reject }, ask, onItem }),
+    );
   }
 
   private run<T extends Selectable>({ askers, read }: Batch<T>): void {
@@ -143,7 +93,7 @@ export class KubeShare {
     // Selectors every asker gives alike are the server's to apply; the others each asker's own.
     const same = (k: keyof Selectors) => (shared.every((a) => a.ask[k] === shared[0]!.ask[k]) ? shared[0]!.ask[k] : undefined);
     const ask: ListAsk = { ...shared[0]!.ask, labelSelector: same('labelSelector'), fieldSelector: same('fieldSelector') };
-    const fan = new Fan();
+    const fan = new Fan<ClusterWaiter>();
     for (const a of shared) fan.add(a.waiter);
     const dispatch = (item: T) => {
       for (const a of shared) {
@@ -157,7 +107,7 @@ export class KubeShare {
       }
     };
     if (fan.deserted) return;
-    read(fan.cluster(), ask, dispatch).then(
+    read(fanCluster(fan), ask, dispatch).then(
       () => fan.end(),
       (error: unknown) => fan.end({ error }),
     );
@@ -168,29 +118,8 @@ export class KubeShare {
    * waits for any more when it ends (all their deadlines passed) is not kept.
    */
   once<T>(cluster: Cluster, what: string, read: (cluster: Cluster) => Promise<T>): Promise<T> {
-    const key = JSON.stringify([cluster.key, what]);
-    const found = this.memo.get(key);
-    if (found?.outcome) return 'value' in found.outcome ? Promise.resolve(found.outcome.value as T) : Promise.reject(found.outcome.error);
-    // A read everyone left is being cancelled: this check starts its own.
-    const kept = found && !found.fan.deserted ? found : undefined;
-    const memo: Memo = kept ?? { fan: new Fan() };
-    const answer = new Promise<T>((resolve, reject) =>
-      memo.fan.add({ cluster, resolve: () => resolve((memo.outcome as { value: T }).value), reject }),
+    return this.kept.get<T, ClusterWaiter>(JSON.stringify([cluster.key, what]), { cluster, signal: cluster.policy.signal }, (fan) =>
+      read(fanCluster(fan)),
     );
-    if (!kept && !memo.fan.deserted) {
-      this.memo.set(key, memo);
-      read(memo.fan.cluster()).then(
-        (value) => {
-          memo.outcome = { value };
-          memo.fan.end();
-        },
-        (error: unknown) => {
-          if (!memo.fan.deserted) memo.outcome = { error };
-          else if (this.memo.get(key) === memo) this.memo.delete(key);
-          memo.fan.end({ error });
-        },
-      );
-    }
-    return answer;
   }
 }
