@@ -209,7 +209,8 @@ Measured by \`npm run bench:shared\` (bench/shared.mjs) at \`${commit}\`, ${new 
 ${cpus()[0]?.model ?? 'unknown CPU'}, load average at the start ${load}. The test API server with 1,000 Jobs, 50 Deployments, 3 nodes and
 the pods below, a 20,000-entry journal, this host as a control-plane node (a real dqlite cluster of three
 dqlite-demo nodes asked with the v1 CLI, the tests' stand-in systemctl); requests, list requests, bytes and TLS
-connections from the server's own request log; wall and CPU (user + system, every process), peak RSS of the largest process; medians of ${RUNS} runs after a warm-up.
+connections from the server's own request log; wall and CPU (user + system, every process), peak RSS of the largest
+process; medians of ${RUNS} runs after a warm-up.
 Goals (#29): \`all\` within 1.3x the slowest single check in wall and CPU; at 300 pods at most 14 requests, each resource
 listed once; at 10,000 pods at most 1.3x one pod list's bytes (check_scheduling's list, unfiltered).
 
