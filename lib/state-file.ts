@@ -74,6 +74,15 @@ export function writeState(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value));
 }
 
+/** The user's name, or its uid where the passwd database has none (a container's arbitrary uid). */
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
+
 /** Why a write failed, without Node's errno prefix and the path said already. */
 const WRITE_FAILURES: Record<string, string> = {
   ENOTDIR: 'a part of the path is not a directory',
@@ -103,7 +112,7 @@ export function keepOrSay(
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === 'EACCES' || code === 'EPERM'
-        ? `permission denied for user ${userInfo().username}`
+        ? `permission denied for user ${userName()}`
         : code && WRITE_FAILURES[code]
           ? WRITE_FAILURES[code]
           : causeText(err);

@@ -199,6 +199,24 @@ describe('check_services', () => {
     }
   });
 
+  it('run by a uid the passwd database does not know (a container): the state file problem names the uid', async () => {
+    const stand = standIn(controlPlane());
+    const locks = snapData();
+    for (const d of [stand.dir, locks, join(locks, 'var'), join(locks, 'var', 'lock')]) chmodSync(d, 0o755);
+    const readOnly = mkdtempSync(join(tmpdir(), 'mk8s-services-ro-'));
+    chmodSync(readOnly, 0o755);
+    const state = join(readOnly, 'services.json');
+    const r = await runBuilt('check_services', ['--snap-data', locks, '--state-file', state], {
+      env: { ...process.env, PATH: stand.path, HOME: '/nonexistent' },
+      uid: 54321,
+      gid: 54321,
+    });
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      new RegExp(`^SERVICES UNKNOWN - restart counts cannot be kept in ${state} \\(permission denied for user uid 54321\\): `),
+    );
+  });
+
   it('a --snap-data that is no $SNAP_DATA (a file, a directory without var/lock): UNKNOWN, never a guess of the units', async () => {
     const notSnap = mkdtempSync(join(tmpdir(), 'mk8s-notsnap-'));
     writeFileSync(join(notSnap, 'file'), '');
