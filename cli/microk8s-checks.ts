@@ -233,6 +233,22 @@ function eatenCommand(argv: string[]): UsageError | undefined {
   return undefined;
 }
 
+/**
+ * A first word that is no command: a check's name is its own command (`check_nodes`), the one a
+ * person at 3 a.m. most likely meant; anything else, what this command runs.
+ */
+function unknownCommand(word: string): UsageError {
+  const short = word.length > 40 ? `${word.slice(0, 40)}...` : word;
+  const check = REGISTRY.find((e) => [e.command, e.file, e.name].some((n) => n.toLowerCase() === word.toLowerCase()));
+  if (check)
+    return new UsageError(`${check.command} is a command of its own, not one of microk8s-checks'`, {
+      fix: `run ${check.command} itself; microk8s-checks all runs every check that applies here`,
+    });
+  return new UsageError(`unknown command '${short}': microk8s-checks runs all`, {
+    fix: `microk8s-checks all runs every check that applies here; one check runs as its own command (${REGISTRY[0]!.command}, ...)`,
+  });
+}
+
 /** Each option `all` passes on, with the checks that take it. */
 function passedOptions(defs: { command: string; options: DeclaredOption[] }[]): Map<string, DeclaredOption & { commands: string[] }> {
   const passed = new Map<string, DeclaredOption & { commands: string[] }>();
@@ -299,7 +315,8 @@ async function main(): Promise<void> {
     .check((a) => {
       const [what, ...extra] = a._.map(String);
       if (what === undefined) throw eatenCommand(process.argv.slice(2)) ?? new Error('say what to run: microk8s-checks all');
-      if (what !== 'all' || extra.length) throw new Error(`Unknown argument: ${what !== 'all' ? what : extra[0]}`);
+      if (what !== 'all') throw unknownCommand(what);
+      if (extra.length) throw new Error(`Unknown argument: ${extra[0]}`);
       return true;
     })
     .option('timeout', { alias: 't', type: 'number', default: 10, describe: 'deadline for all checks together, seconds' })

@@ -190,6 +190,8 @@ describe('messages that point at the cause', () => {
         variant((t) => t.replace('current-context: microk8s\n', '')),
         /sets no current-context \(fix: pick one with --context \(microk8s\)\)/,
       ],
+      // Another file given by mistake loads as YAML all the same: said as such, not as a missing current-context.
+      ['/etc/passwd', /^NODES UNKNOWN - \/etc\/passwd defines no context and no cluster: no kubeconfig, or an empty one \(fix: /],
       [
         variant((t) => t.replace(/token: \S+/, `client-certificate: ${c.certs.clientCertFile}\n    client-key: ${c.certs.clientCertFile}`)),
         /the client certificate or key of the kubeconfig cannot be used/,
@@ -312,6 +314,20 @@ describe('options written oddly are refused, never read as no option', () => {
     const none = await runBuilt('microk8s-checks', ['all', '--no-kubeconfig', '--format', 'json'], { env: { ...env, HOME: scratch() } });
     expect(rowOf(none.stdout, 'NODES')?.summary).toBe(said('kubeconfig'));
     expect(none.code).toBe(3);
+  });
+
+  it('a first word that is no command: a check named is its own command, anything else is said with what runs', async () => {
+    for (const word of ['check_nodes', 'nodes', 'NODES']) {
+      const r = await runBuilt('microk8s-checks', [word]);
+      expect(r.code, word).toBe(3);
+      expect(r.stdout, word).toBe(
+        "MICROK8S-CHECKS UNKNOWN - check_nodes is a command of its own, not one of microk8s-checks' " +
+          '(fix: run check_nodes itself; microk8s-checks all runs every check that applies here)\n',
+      );
+    }
+    const typo = await runBuilt('microk8s-checks', ['al', '--format', 'json']);
+    expect(typo.code).toBe(3);
+    expect(JSON.parse(typo.stdout)[0].summary).toMatch(/^unknown command 'al': microk8s-checks runs all \(fix: microk8s-checks all runs /);
   });
 
   it("all's own usage errors are one line, as a check's: --format not among its choices, a 100 KB unknown option", async () => {

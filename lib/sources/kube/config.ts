@@ -65,6 +65,11 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     kc.setCurrentContext(target.context);
   }
   const contexts = kc.getContexts().map((c) => c.name);
+  // Any YAML loads (a string, a list): a file with neither a context nor a cluster is some other file.
+  if (!contexts.length && !kc.getClusters().length)
+    throw new KubeError(`${source} defines no context and no cluster: no kubeconfig, or an empty one`, {
+      fix: `pass --kubeconfig a kubeconfig (MicroK8s: ${MICROK8S_CLIENT_CONFIG}, or the output of microk8s config)`,
+    });
   const pick = `pick one with --context (${contexts.join(', ') || 'it has none'})`;
   const name = kc.getCurrentContext();
   const context = name ? kc.getContextObject(name) : null;
