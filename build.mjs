@@ -57,18 +57,46 @@ const common = {
   plugins: [requireBuiltins, deferHelpLayout, deferUndici, treeShakeClientNode, noPackageLookup, noArgsert],
   logLevel: 'warning',
 };
+// Each bundle is `run-<command>.mjs`; what the launcher runs is `<command>.mjs`, a stub beside it
+// (loadGuard below).
+const bundleOf = (name) => `run-${name}`;
 const shared = await build({
   ...common,
-  entryPoints: Object.fromEntries(Object.entries(entries).filter(([name]) => !ALONE.includes(name))),
+  entryPoints: Object.fromEntries(
+    Object.entries(entries)
+      .filter(([name]) => !ALONE.includes(name))
+      .map(([name, entry]) => [bundleOf(name), entry]),
+  ),
   splitting: true,
 });
-const alone = await Promise.all(ALONE.map((name) => build({ ...common, entryPoints: { [name]: entries[name] }, splitting: false })));
+const alone = await Promise.all(
+  ALONE.map((name) => build({ ...common, entryPoints: { [bundleOf(name)]: entries[name] }, splitting: false })),
+);
 // One metafile for the build guard: every module of every bundle (a module's imports are the same in each).
 const metafile = { inputs: {}, outputs: {} };
 for (const r of [shared, ...alone]) {
   Object.assign(metafile.inputs, r.metafile.inputs);
   Object.assign(metafile.outputs, r.metafile.outputs);
 }
+/**
+ * The module the launcher runs: it imports nothing statically, so that a bundle that cannot be
+ * loaded (a chunk missing, or files of two versions mixed by an interrupted upgrade) is the
+ * check's UNKNOWN with the reason, not Node's stack trace and exit 1, which Nagios reads as
+ * WARNING. Once the check's own guard is up (lib/plugin/runner.ts, guardProcess) it takes this one off.
+ */
+const loadGuard = (command, name) => `// ${command}: loads its bundle (${bundleOf(command)}.mjs); see build.mjs, loadGuard.
+const FIX = 'reinstall microk8s-checks: its files are incomplete or of two versions';
+const guard = (err) => {
+  const why = String(err?.message ?? err).split('\\n')[0];
+  const said = why.replace(/[\\u0000-\\u001f\\u007f]/g, ' ').replaceAll('|', '\\u00a6').slice(0, 300);
+  process.stdout.write(\`${name} UNKNOWN - cannot load ${command}: \${said} (fix: \${FIX})\\n\`, () => process.exit(3));
+};
+process.on('uncaughtException', guard);
+globalThis[Symbol.for('microk8s-checks.load-guard')] = guard;
+import('./${bundleOf(command)}.mjs').catch(guard);
+`;
+for (const { command, name } of [...REGISTRY, { command: 'microk8s-checks', name: 'MICROK8S-CHECKS' }])
+  writeFileSync(`dist/microk8s-checks.d/${command}.mjs`, loadGuard(command, name));
 for (const { command, name } of REGISTRY) {
   writeFileSync(`dist/${command}`, launcher(command, name));
   chmodSync(`dist/${command}`, 0o755);

@@ -454,7 +454,12 @@ async function main(): Promise<void> {
     async (i) => {
       const { entry, check, specs, given } = chosen[i]!;
       if (!check || check instanceof Error || !specs) {
-        results[i] = cannotTell(entry, check ? reasonOf(check) : 'the check could not be loaded');
+        // Its bundle's files missing or of another version (an interrupted upgrade), as its launcher says it alone (build.mjs).
+        const why = check instanceof Error ? check.message.split('\n')[0] : 'no check in its module';
+        results[i] = cannotTell(
+          entry,
+          `cannot load ${entry.command}: ${why} (fix: reinstall microk8s-checks: its files are incomplete or of two versions)`,
+        );
         return;
       }
       results[i] = await plan(check as CheckDefinition<unknown>, specs, given).start(clocks[i]!, logs[i]!, shared);

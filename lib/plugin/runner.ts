@@ -140,6 +140,9 @@ export function guardProcess(
     log().error({ err }, 'uncaught error');
     end(reasonOf(err));
   };
+  // The launcher's stub guarded the loading (build.mjs, loadGuard): from here this guard says it.
+  const loading = (globalThis as Record<symbol, unknown>)[Symbol.for('microk8s-checks.load-guard')];
+  if (typeof loading === 'function') process.off('uncaughtException', loading as (err: Error) => void);
   process.on('uncaughtException', crashed);
   process.on('unhandledRejection', crashed);
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
