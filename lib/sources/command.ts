@@ -6,6 +6,8 @@ export type CommandRunner = (argv: string[], signal: AbortSignal) => Promise<str
 
 export class CommandError extends ReasonedError {
   override readonly name = 'CommandError';
+  /** The status the command exited with, where it exited (not killed by a signal). */
+  exitCode?: number;
 }
 
 const MAX_OUTPUT = 32 * 1024 * 1024;
@@ -72,8 +74,11 @@ function runLocal(argv: string[], signal: AbortSignal, graceMs?: number): Promis
       else if (size > MAX_OUTPUT) reject(new CommandError(`${file} printed more than ${MAX_OUTPUT} bytes`));
       else
         reject(
-          new CommandError(
-            `${argv.join(' ')} failed (exit ${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
+          Object.assign(
+            new CommandError(
+              `${argv.join(' ')} failed (exit ${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
+            ),
+            { exitCode: code ?? undefined },
           ),
         );
     });

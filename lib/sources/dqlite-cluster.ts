@@ -7,6 +7,7 @@ import {
   type CliFiles,
   type DqliteCli,
   DqliteError,
+  endedByRootTimeout,
   localCliFiles,
   MISSING_BACKEND_FIX,
   planCli,
@@ -138,6 +139,9 @@ export async function askCli(run: CommandRunner, argv: string[], budgetMs: numbe
   } catch (error) {
     if (signal.aborted) throw error;
     if (bounded.aborted) return { kind: 'no-answer', seconds: Math.round(budgetMs / 100) / 10 };
+    // Alone the budget ends before root's timeout does; in a shared run (command-share.ts) a check
+    // that joined the CLI's run later still waits when root's timeout ends it: no answer all the same.
+    if (endedByRootTimeout(argv, error)) return { kind: 'no-answer', seconds: SUDO_CLI_SECONDS };
     const text = error instanceof Error ? error.message : String(error);
     if (NO_LEADER.test(text)) return { kind: 'no-leader', text: 'no available dqlite leader server found' };
     return { kind: 'failed', error };

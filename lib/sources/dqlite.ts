@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReasonedError } from '../errors.ts';
-import type { CommandRunner } from './command.ts';
+import { CommandError, type CommandRunner } from './command.ts';
 import { SNAP_DATA } from './snap-locks.ts';
 
 export const DQLITE_BIN = '/snap/microk8s/current/bin/dqlite';
@@ -42,6 +42,15 @@ export type DqliteCommand = keyof typeof DQLITE_COMMANDS;
 
 /** The longest a dqlite CLI run as root (--sudo) may live: root's timeout ends it, whatever happens to the check. */
 export const SUDO_CLI_SECONDS = 10;
+
+const ROOT_TIMEOUT = '/usr/bin/timeout';
+
+/**
+ * Root's timeout ended the CLI (--sudo): coreutils' timeout exits 124 when it stopped the command
+ * with its signal, 128+9 when it had to KILL it (-k).
+ */
+export const endedByRootTimeout = (argv: readonly string[], err: unknown): boolean =>
+  argv.includes(ROOT_TIMEOUT) && err instanceof CommandError && (err.exitCode === 124 || err.exitCode === 137);
 
 /** How the checks reach a node's dqlite CLI: --dqlite-bin, --backend-dir, --database, --sudo. */
 export interface DqliteCli {
@@ -96,7 +105,7 @@ export function planCli(cli: DqliteCli, files: CliFiles): CliPlan {
     ];
     // Root's CLI cannot be killed by the check's user, and sudo can be killed before it passes a
     // signal on: root's own timeout bounds it (v1 blocks for good without a leader).
-    return cli.sudo ? ['sudo', '-n', '--', '/usr/bin/timeout', '-k', '1', String(SUDO_CLI_SECONDS), ...line] : line;
+    return cli.sudo ? ['sudo', '-n', '--', ROOT_TIMEOUT, '-k', '1', String(SUDO_CLI_SECONDS), ...line] : line;
   };
   return { asked: true, tls, argv, note: tls ? undefined : `asked without TLS: no cluster.crt or cluster.key in ${cli.backend}` };
 }

@@ -171,6 +171,13 @@ describe('a file where a directory goes', () => {
         `NODES UNKNOWN - cannot read kubeconfig ${file}/kubeconfig: a directory of its path is a file ` +
           '(fix: check the path given for the kubeconfig)',
       ],
+      [
+        // ssh-keyscan's `>>` cannot make a file there: the path is the fix, not the host keys.
+        'check_dqlite_lock',
+        ['--host', '127.0.0.1', '--ssh-port', '1', '--ssh-key', file, '--ssh-known-hosts', join(file, 'known_hosts'), '-t', '5'],
+        `DQLITE-LOCK UNKNOWN - 127.0.0.1: cannot read known hosts file ${file}/known_hosts: a directory of its path is a file ` +
+          '(fix: check the path given for the known hosts file)',
+      ],
     ];
     for (const [command, args, said] of cases) {
       const r = await runBuilt(command, args);

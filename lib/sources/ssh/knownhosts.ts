@@ -1,4 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ReasonedError } from '../../errors.ts';
 import { FileError, readSmallFile } from '../../files.ts';
 
@@ -39,6 +41,15 @@ function matchesPattern(name: string, pattern: string): boolean {
   return re.test(name);
 }
 
+/** A path through a file (its directory is one, or under one): ssh-keyscan's `>>` cannot make it, the path is wrong. */
+function throughFile(file: string): boolean {
+  try {
+    return !statSync(dirname(file)).isDirectory();
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOTDIR';
+  }
+}
+
 /**
  * The keys known_hosts holds for this host (hashed entries included). Revoked keys and
  * certificate authorities are not trusted as host keys here.
@@ -48,7 +59,7 @@ export function knownKeys(file: string, host: string, port: number): { keys: Kno
   try {
     text = readSmallFile(file, 'known hosts file').toString('utf8');
   } catch (err) {
-    if (err instanceof FileError && err.missing)
+    if (err instanceof FileError && err.missing && !throughFile(file))
       throw new HostKeyError(err.message, { fix: `add the host keys with: ssh-keyscan -p ${port} ${host} >> ${file}` });
     throw err;
   }
