@@ -13,7 +13,7 @@ export interface Cluster {
   key: string;
   policy: RequestPolicy;
   api<T extends ApiType>(apiClass: ApiConstructor<T>): T;
-  /** A request outside the generated APIs (/readyz), with the same credentials and connections. */
+  /** A request outside the generated APIs (/readyz), timed by the check: on a connection of its own, same credentials. */
   send(ctx: RequestContext): Promise<ResponseContext>;
   /** The reads shared with the other checks of the run (lib/sources/kube/share.ts); none alone. */
   share?: KubeShare;
@@ -40,7 +40,7 @@ export function connect(target: KubeTarget, deadline: Deadline, log: Logger = si
     key: route.key,
     policy: { signal: deadline.signal, server: route.server, remainingMs: () => deadline.remainingMs() },
     api: (apiClass) => new apiClass(route.configuration),
-    send: (ctx) => route.httpApi.send(ctx).toPromise(),
+    send: (ctx) => route.timedApi.send(ctx).toPromise(),
     share: opts.share,
   };
 }

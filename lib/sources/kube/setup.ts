@@ -12,6 +12,13 @@ export interface Route {
   key: string;
   httpApi: HttpLibrary;
   configuration: Configuration;
+  /**
+   * For the requests a check times (/readyz): connections of their own, so that the time measured
+   * is the server's answer, never a wait for a connection another check's list holds. Not the
+   * run's pool, even though check_apiserver starts first: a shared cycle may run several of its
+   * command lines against one server, two requests each, and the later ones waited for the pool.
+   */
+  timedApi: HttpLibrary;
 }
 
 /** How many connections the checks of a shared run keep to one API server at most. */
@@ -63,16 +70,15 @@ export class KubeSetup {
     let route = this.routes.get(key);
     if (!route) {
       // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
-      // A check that times its requests (check_apiserver's readyz) uses this pool too: in a
-      // shared run it starts first, alone (lib/plugin/head-start.ts), so it never waits for a
-      // connection another check holds, and the others then reuse its connections instead of
-      // making two more TLS handshakes with the API server.
-      const httpApi = httpsTransport(loaded.kc, `microk8s-checks/${VERSION}`, this.log, this.pluginFailure(loaded), this.maxSockets);
+      const transport = (maxSockets: number) =>
+        httpsTransport(loaded.kc, `microk8s-checks/${VERSION}`, this.log, this.pluginFailure(loaded), maxSockets);
+      const httpApi = transport(this.maxSockets);
       route = {
         server,
         key,
         httpApi,
         configuration: createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi }),
+        timedApi: transport(Infinity),
       };
       this.routes.set(key, route);
     }
