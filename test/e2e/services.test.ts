@@ -177,15 +177,22 @@ describe('check_services', () => {
     expect(named.argv).toEqual([`show --no-pager ${PROPS} -- ${KL}`]);
   });
 
-  it.skipIf(!nagiosIds())('as the nagios user, a state file in a directory it cannot write: UNKNOWN naming the user', async () => {
-    const ids = nagiosIds()!;
+  /**
+   * A node another user can read (the stand-in systemctl, $SNAP_DATA), and a state file in a
+   * directory of root's, as /var/lib/nagios would be had someone made it so: readable, not writable.
+   */
+  const readOnlyState = () => {
     const stand = standIn(controlPlane());
     const locks = snapData();
     for (const d of [stand.dir, locks, join(locks, 'var'), join(locks, 'var', 'lock')]) chmodSync(d, 0o755);
-    // root's, as /var/lib/nagios would be had someone made it so: nagios reads it, and writes nothing there.
     const readOnly = mkdtempSync(join(tmpdir(), 'mk8s-services-ro-'));
     chmodSync(readOnly, 0o755);
-    const state = join(readOnly, 'services.json');
+    return { stand, locks, state: join(readOnly, 'services.json') };
+  };
+
+  it.skipIf(!nagiosIds())('as the nagios user, a state file in a directory it cannot write: UNKNOWN naming the user', async () => {
+    const ids = nagiosIds()!;
+    const { stand, locks, state } = readOnlyState();
     for (const run of ['first', 'second']) {
       const r = await runBuilt('check_services', ['--snap-data', locks, '--state-file', state], {
         env: { ...process.env, PATH: stand.path },
@@ -200,12 +207,7 @@ describe('check_services', () => {
   });
 
   it('run by a uid the passwd database does not know (a container): the state file problem names the uid', async () => {
-    const stand = standIn(controlPlane());
-    const locks = snapData();
-    for (const d of [stand.dir, locks, join(locks, 'var'), join(locks, 'var', 'lock')]) chmodSync(d, 0o755);
-    const readOnly = mkdtempSync(join(tmpdir(), 'mk8s-services-ro-'));
-    chmodSync(readOnly, 0o755);
-    const state = join(readOnly, 'services.json');
+    const { stand, locks, state } = readOnlyState();
     const r = await runBuilt('check_services', ['--snap-data', locks, '--state-file', state], {
       env: { ...process.env, PATH: stand.path, HOME: '/nonexistent' },
       uid: 54321,
