@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { certFile, writeKubeconfig } from '../apiserver/certs.ts';
 import { node, nodeLease } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
-import { DIST, runBuilt, type Run } from '../helpers/run.ts';
+import { DIST, inTime, runBuilt } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
 
 const cluster = useCluster();
@@ -20,10 +20,6 @@ beforeEach(() => {
 });
 const kc = () => ['--kubeconfig', c.kubeconfig];
 const scratch = () => mkdtempSync(join(tmpdir(), 'mk8s-trust2-'));
-
-/** The run ended within -t + 1 s; process start-up on a loaded CI machine is allowed on top. */
-const STARTUP_MS = 2000;
-const inTime = (r: Run, t: number) => expect(r.ms).toBeLessThan((t + 1) * 1000 + STARTUP_MS);
 
 /** Processes whose command line holds this text, other than the pgrep itself. */
 function running(marker: string): string[] {

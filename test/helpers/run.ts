@@ -1,5 +1,6 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { resolve } from 'node:path';
+import { expect } from 'vitest';
 
 export const DIST = resolve(import.meta.dirname, '../../dist');
 
@@ -24,6 +25,10 @@ export function parsePerf(first: string): Record<string, string> {
   }
   return perf;
 }
+
+/** The run ended within -t + 1 s; process start-up on a loaded CI machine is allowed on top. */
+export const STARTUP_MS = 2000;
+export const inTime = (r: Run, t: number) => expect(r.ms).toBeLessThan((t + 1) * 1000 + STARTUP_MS);
 
 /** Run a built executable (dist/<command>) as a user would, and take its output apart. */
 export function runBuilt(
