@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { launcher } from './launcher.mjs';
 // The one list of checks (plain data; Node strips its types, and no check is loaded here).
 import { REGISTRY } from './checks/registry.ts';
+import { REINSTALL_FIX } from './lib/errors.ts';
 
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist/microk8s-checks.d', { recursive: true });
@@ -85,7 +86,7 @@ for (const r of [shared, ...alone]) {
  * WARNING. Once the check's own guard is up (lib/plugin/runner.ts, guardProcess) it takes this one off.
  */
 const loadGuard = (command, name) => `// ${command}: loads its bundle (${bundleOf(command)}.mjs); see build.mjs, loadGuard.
-const FIX = 'reinstall microk8s-checks: its files are incomplete or of two versions';
+const FIX = ${JSON.stringify(REINSTALL_FIX)};
 const guard = (err) => {
   const why = String(err?.message ?? err).split('\\n')[0];
   const said = why.replace(/[\\u0000-\\u001f\\u007f]/g, ' ').replaceAll('|', '\\u00a6').slice(0, 300);

@@ -7,7 +7,7 @@ import { REGISTRY, type Entry, type Needs } from '../checks/registry.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { type Format, headline, renderMany, requestedFormat, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
-import { UsageError } from '../lib/errors.ts';
+import { REINSTALL_FIX, UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import { timedFirst } from '../lib/plugin/head-start.ts';
 import {
@@ -456,10 +456,7 @@ async function main(): Promise<void> {
       if (!check || check instanceof Error || !specs) {
         // Its bundle's files missing or of another version (an interrupted upgrade), as its launcher says it alone (build.mjs).
         const why = check instanceof Error ? check.message.split('\n')[0] : 'no check in its module';
-        results[i] = cannotTell(
-          entry,
-          `cannot load ${entry.command}: ${why} (fix: reinstall microk8s-checks: its files are incomplete or of two versions)`,
-        );
+        results[i] = cannotTell(entry, `cannot load ${entry.command}: ${why} (fix: ${REINSTALL_FIX})`);
         return;
       }
       results[i] = await plan(check as CheckDefinition<unknown>, specs, given).start(clocks[i]!, logs[i]!, shared);

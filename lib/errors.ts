@@ -3,6 +3,9 @@
  * fix it (fix). Sources throw these; the plugin runner is the one place that turns them into
  * UNKNOWN, so neither side needs to know about the other.
  */
+/** The fix when a check's own files cannot be loaded: said by the launcher's stub (build.mjs) and by `all`. */
+export const REINSTALL_FIX = 'reinstall microk8s-checks: its files are incomplete or of two versions';
+
 export class ReasonedError extends Error {
   // Each subclass names itself as written: the build minifies class names, and -v logs show this one.
   override readonly name: string = 'ReasonedError';
