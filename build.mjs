@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 // silently growing).
 import { deferHelpLayout, deferUndici, noArgsert, noPackageLookup, requireBuiltins, treeShakeClientNode } from './build-plugins.mjs';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { launcher } from './launcher.mjs';
+import { buildId, launcher } from './launcher.mjs';
 // The one list of checks (plain data; Node strips its types, and no check is loaded here).
 import { REGISTRY } from './checks/registry.ts';
 import { REINSTALL_FIX } from './lib/errors.ts';
@@ -98,13 +98,14 @@ import('./${bundleOf(command)}.mjs').catch(guard);
 `;
 for (const { command, name } of [...REGISTRY, { command: 'microk8s-checks', name: 'MICROK8S-CHECKS' }])
   writeFileSync(`dist/microk8s-checks.d/${command}.mjs`, loadGuard(command, name));
+const id = buildId('dist/microk8s-checks.d');
 for (const { command, name } of REGISTRY) {
-  writeFileSync(`dist/${command}`, launcher(command, name));
+  writeFileSync(`dist/${command}`, launcher(command, name, id));
   chmodSync(`dist/${command}`, 0o755);
 }
 // What make install copies; the metafile is what the build guard test reads.
 writeFileSync('dist/CHECKS', `${REGISTRY.map((e) => e.command).join('\n')}\n`);
 writeFileSync('.build/meta.json', JSON.stringify(metafile));
-writeFileSync('dist/microk8s-checks', launcher('microk8s-checks', 'MICROK8S-CHECKS'));
+writeFileSync('dist/microk8s-checks', launcher('microk8s-checks', 'MICROK8S-CHECKS', id));
 chmodSync('dist/microk8s-checks', 0o755);
 console.log(`built ${REGISTRY.length} checks and microk8s-checks into dist/`);

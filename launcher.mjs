@@ -1,6 +1,9 @@
 // The POSIX sh launcher of every check: finds a Node >= 22 runtime, serves a shared cycle's answer
 // (docs/poll-cycle.md), and runs the check's bundle with its heap flags.
 // The cycle's protocol, shared with cli/cycle.ts (plain data; Node strips its types).
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT } from './lib/cycle-protocol.ts';
 
 /** The environment recorded with a command line, as printf's words: "NAME=${NAME-}" each. */
@@ -229,8 +232,29 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
 fi
 `;
 
-/** The launcher of `command` (first-line `name`); `libdir`: the bundles' fixed directory, if any. */
-export function launcher(command, name, libdir) {
+/**
+ * What names a build: a hash of every file of its bundle directory (microk8s-checks.d), so the same
+ * sources built twice are one build, and any change is another.
+ */
+export function buildId(bundleDir) {
+  const hash = createHash('sha256');
+  const walk = (dir, rel) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path, `${rel}${entry.name}/`);
+      else hash.update(`${rel}${entry.name}\0`).update(readFileSync(path)).update('\0');
+    }
+  };
+  walk(bundleDir, '');
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The launcher of `command` (first-line `name`); `build`: buildId of the bundles it runs (its
+ * compile cache's name); `libdir`: the bundles' fixed directory, if any.
+ */
+export function launcher(command, name, build, libdir) {
+  if (!/^[0-9a-f]{16}$/.test(build)) throw new Error(`not a build id: ${build}`);
   // From source, the project's own node_modules hold a runtime too, and a symlink is followed.
   const ownNode = libdir ? '' : "the project's own\n# (node_modules), ";
   const readlink = libdir
@@ -260,11 +284,23 @@ case \${XDG_CACHE_HOME:-} in
 /*) cache_base=$XDG_CACHE_HOME ;;
 *) case \${HOME:-} in /?*) if [ -d "$HOME" ]; then cache_base=$HOME/.cache; else cache_base=; fi ;; *) cache_base= ;; esac ;;
 esac
+# One directory per build: a build's chunks are named by their content, so an earlier build's
+# entries are never read again. The first run of a new build removes them (and those of the
+# layout before, Node's v<version>-... directories right under microk8s-checks/), or each
+# upgrade would leave a few MB behind for good. Only the run that made the directory removes.
 if [ -z "\${NODE_COMPILE_CACHE:-}" ] && [ -n "$cache_base" ] &&
   { [ -d "$cache_base/microk8s-checks" ] || mkdir -p -m 700 "$cache_base/microk8s-checks" 2>/dev/null; } &&
   [ -w "$cache_base/microk8s-checks" ]; then
-  NODE_COMPILE_CACHE="$cache_base/microk8s-checks"
-  export NODE_COMPILE_CACHE
+  v8_cache="$cache_base/microk8s-checks/compile-${build}"
+  if [ ! -d "$v8_cache" ] && mkdir -m 700 "$v8_cache" 2>/dev/null && command -v rm >/dev/null 2>&1; then
+    for old in "$cache_base/microk8s-checks"/compile-* "$cache_base/microk8s-checks"/v[0-9]*-*-*; do
+      if [ "$old" != "$v8_cache" ] && [ -d "$old" ] && [ ! -L "$old" ]; then rm -rf -- "$old" 2>/dev/null; fi
+    done
+  fi
+  if [ -d "$v8_cache" ]; then
+    NODE_COMPILE_CACHE=$v8_cache
+    export NODE_COMPILE_CACHE
+  fi
 fi
 for n in "\${MICROK8S_CHECKS_NODE:-}" "$lib/runtime/node"${ownNodes}; do
   if [ -n "$n" ] && [ -x "$n" ]; then node=$n; break; fi

@@ -19,7 +19,7 @@ import {
 import { dirname, join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { REGISTRY } from '../../checks/registry.ts';
-import { launcher } from '../../launcher.mjs';
+import { buildId, launcher } from '../../launcher.mjs';
 import { bundledPackages, copyright } from './copyright.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -178,8 +178,9 @@ function stage(arch, work, log) {
   rmSync(tree, { recursive: true, force: true });
   const rt = runtime(arch, work);
   const dist = join(ROOT, 'dist', `${NAME}.d`);
-  for (const { command, name } of REGISTRY) put(tree, `${PLUGINDIR}/${command}`, launcher(command, name, LIBDIR), 0o755);
-  put(tree, `${PLUGINDIR}/${NAME}`, launcher(NAME, 'MICROK8S-CHECKS', LIBDIR), 0o755);
+  const build = buildId(dist);
+  for (const { command, name } of REGISTRY) put(tree, `${PLUGINDIR}/${command}`, launcher(command, name, build, LIBDIR), 0o755);
+  put(tree, `${PLUGINDIR}/${NAME}`, launcher(NAME, 'MICROK8S-CHECKS', build, LIBDIR), 0o755);
   for (const f of readdirSync(dist).filter((f) => f.endsWith('.mjs'))) copy(tree, join(dist, f), `${LIBDIR}/${f}`);
   for (const f of readdirSync(join(dist, 'chunks'))) copy(tree, join(dist, 'chunks', f), `${LIBDIR}/chunks/${f}`);
   copy(tree, rt.node, `${LIBDIR}/runtime/node`, 0o755);
