@@ -292,7 +292,8 @@ if [ -z "\${NODE_COMPILE_CACHE:-}" ] && [ -n "$cache_base" ] &&
   { [ -d "$cache_base/microk8s-checks" ] || mkdir -p -m 700 "$cache_base/microk8s-checks" 2>/dev/null; } &&
   [ -w "$cache_base/microk8s-checks" ]; then
   v8_cache="$cache_base/microk8s-checks/compile-${build}"
-  if [ ! -d "$v8_cache" ] && mkdir -m 700 "$v8_cache" 2>/dev/null && command -v rm >/dev/null 2>&1; then
+  # Without rm (PATH empty) the directory is not made either, or no later run would clean up.
+  if [ ! -d "$v8_cache" ] && command -v rm >/dev/null 2>&1 && mkdir -m 700 "$v8_cache" 2>/dev/null; then
     for old in "$cache_base/microk8s-checks"/compile-* "$cache_base/microk8s-checks"/v[0-9]*-*-*; do
       if [ "$old" != "$v8_cache" ] && [ -d "$old" ] && [ ! -L "$old" ]; then rm -rf -- "$old" 2>/dev/null; fi
     done
