@@ -27,6 +27,7 @@ import {
   reasonOf,
   VERSION,
   type CheckDefinition,
+  usageWording,
 } from '../lib/plugin/runner.ts';
 import { State, stateName, worst } from '../lib/plugin/state.ts';
 import type { Outcome, Skipped } from '../lib/plugin/verdict.ts';
@@ -367,7 +368,7 @@ async function main(): Promise<void> {
           `${own.flag} is a check's own judgement (${own.whose}), which all leaves at each check's default ` +
             `(fix: to change it, run that check alone: ${own.first} ${own.flag} ...)`,
         );
-      usageError(`${msg || err?.message} (fix: see microk8s-checks --help)`);
+      usageError(`${msg ? usageWording(msg, y) : err?.message} (fix: see microk8s-checks --help)`);
     })
     .parseAsync()) as Record<string, unknown> & {
     timeout: number;

@@ -220,7 +220,8 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
-      throw err instanceof ReasonedError ? err : new UsageError(msg || causeText(err), { fix: `see ${def.command} --help` });
+      if (err instanceof ReasonedError) throw err;
+      throw new UsageError(msg ? usageWording(msg, base) : causeText(err), { fix: `see ${def.command} --help` });
     }) as unknown as Argv<CommonArgs>;
   const y0 = def.options(base);
   // An option that takes a value and is given none (`--kubeconfig` at the end of a line) must not
@@ -390,6 +391,32 @@ function givenOnce(args: object, kinds: ReturnType<typeof optionKinds>): void {
     if (repeatable.has(key) || !Array.isArray(value)) continue;
     throw givenTimes(flagOf(key, kinds), value.length);
   }
+}
+
+/**
+ * yargs' own words for a value missing at the end of the line or not among the choices, in the
+ * suite's (as `all` words the same mistakes, prepareGiven): `-t/--timeout needs a value` for
+ * "Not enough arguments following: t", `--format must be one of nagios, json, not 'xml'` for its
+ * "Invalid values:" (three lines, the value in JSON). Anything else as yargs says it.
+ */
+export function usageWording(message: string, y: Argv<unknown>): string {
+  const kinds = optionKinds(y);
+  const canonical = (name: string) => Object.keys(kinds.alias).find((k) => k === name || kinds.alias[k]!.includes(name)) ?? name;
+  const missing = /^Not enough arguments following: (\S+)$/.exec(message);
+  if (missing) return `${flagOf(canonical(missing[1]!), kinds)} needs a value`;
+  const invalid = /^Invalid values:\s+Argument: (\S+), Given: (.*), Choices: (.*)$/m.exec(message);
+  if (!invalid) return message;
+  const unquoted = (json: string) => {
+    try {
+      return String(JSON.parse(json));
+    } catch {
+      return json;
+    }
+  };
+  const flag = flagOf(canonical(invalid[1]!), kinds);
+  const given = unquoted(invalid[2]!);
+  if (given === '') return `${flag} was given an empty value`;
+  return `${flag} must be one of ${invalid[3]!.split(', ').map(unquoted).join(', ')}, not '${given}'`;
 }
 
 /** An option with all its names, as the messages about it name it: `-t/--timeout`. */
