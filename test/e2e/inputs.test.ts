@@ -209,7 +209,10 @@ describe('messages that point at the cause', () => {
     const cases: [string[], string][] = [
       [['--kubeconfig'], 'NODES UNKNOWN - --kubeconfig needs a value (fix: see check_nodes --help)'],
       [['-t'], 'NODES UNKNOWN - -t/--timeout needs a value (fix: see check_nodes --help)'],
-      [['--format', 'xml'], "NODES UNKNOWN - --format must be one of nagios, json, openmetrics, junit, not 'xml' (fix: see check_nodes --help)"],
+      [
+        ['--format', 'xml'],
+        "NODES UNKNOWN - --format must be one of nagios, json, openmetrics, junit, not 'xml' (fix: see check_nodes --help)",
+      ],
       [['-t', 'abc'], 'NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not a number'],
     ];
     for (const [args, said] of cases) expect((await runBuilt('check_nodes', args)).stdout).toBe(`${said}\n`);
