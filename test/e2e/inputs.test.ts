@@ -356,9 +356,7 @@ describe('options written oddly are refused, never read as no option', () => {
     ]) {
       const r = await runBuilt('microk8s-checks', ['all', ...kc(), option!]);
       expect(r.code, option).toBe(3);
-      expect(r.stdout, option).toBe(
-        `MICROK8S-CHECKS UNKNOWN - ${name} needs a value (fix: see microk8s-checks --help)\n`,
-      );
+      expect(r.stdout, option).toBe(`MICROK8S-CHECKS UNKNOWN - ${name} needs a value (fix: see microk8s-checks --help)\n`);
     }
     // Read as a directory that does not exist, every check of this node's own inputs was left out.
     const empty = await runBuilt('microk8s-checks', ['all', ...kc(), '--snap-data', '']);
