@@ -172,6 +172,12 @@ export async function benchShared() {
       row.slowestCpu = Math.max(...s.map((x) => x.cpu));
       row.slowestWallCheck = Object.keys(row.singles).find((k) => row.singles[k].wall === row.slowestWall);
       row.slowestCpuCheck = Object.keys(row.singles).find((k) => row.singles[k].cpu === row.slowestCpu);
+      // Run by run, each `all` against the slowest single check of the same pass: how far the
+      // median's ratio can be read (the same code varies by a tenth or two from one pass to the next here).
+      const paired = (key) =>
+        runs.all.map((a, i) => a[key] / Math.max(...Object.values(runs.singles).map((v) => v[i][key]))).sort((x, y) => x - y);
+      row.pairedWall = paired('wall');
+      row.pairedCpu = paired('cpu');
       console.log(JSON.stringify(row));
       scenarios.push(row);
     } finally {
@@ -194,9 +200,13 @@ export async function benchShared() {
       `| **one shared cycle** (the same command lines with \`--cycle=55\`, polled one after another) | ${cells(r.cycle)} |`,
       ...Object.entries(r.singles).map(([k, m]) => `| ${k} alone | ${cells(m)} |`),
     ].join('\n');
+  const spread = (xs) => `${xs[0].toFixed(2)}-${xs[xs.length - 1].toFixed(2)}x`;
   const ratios = (r) =>
     `\`all\`: ${(r.all.wall / r.slowestWall).toFixed(2)}x the slowest single check's wall (${r.slowestWallCheck}), ` +
     `${(r.all.cpu / r.slowestCpu).toFixed(2)}x its CPU (${r.slowestCpuCheck}); ` +
+    `run by run (each run's \`all\` against that pass's slowest single check) ${spread(r.pairedWall)} the wall and ` +
+    `${spread(r.pairedCpu)} the CPU, within 1.3x in ${r.pairedWall.filter((x) => x <= 1.3).length} and ` +
+    `${r.pairedCpu.filter((x) => x <= 1.3).length} of ${r.pairedCpu.length} runs; ` +
     `${(r.all.bytes / r.onePodList).toFixed(2)}x one pod list's bytes; ` +
     `pods listed ${r.all.podLists}x, Nodes ${r.all.nodeLists}x, leader-lease GETs ${r.all.leaseGets}. ` +
     `One shared cycle: ${(r.cycle.bytes / r.onePodList).toFixed(2)}x one pod list's bytes, ` +
