@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { causeText, ReasonedError } from './errors.ts';
@@ -57,20 +57,36 @@ export function readState<T extends object>(
   return { problem: `state file ${file} is damaged (not what this check writes): starting over, this run's replaces it` };
 }
 
+/**
+ * mkdir -p, one directory at a time from the top, each mode 700: Node's own recursive mkdir walks
+ * back on ENOENT and forward on EEXIST, so where a directory that exists cannot hold one (procfs:
+ * XDG_STATE_HOME=/proc) it spins on the main thread for good, deaf to -t and to SIGTERM. Here each
+ * directory is tried once and an ENOENT is final.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let d = dir;
+  for (; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  if (!statSync(d).isDirectory()) throw new FileError(`${d} is not a directory`);
+  for (const m of missing) {
+    try {
+      mkdirSync(m, { mode: 0o700 });
+    } catch (err) {
+      const { code } = err as NodeJS.ErrnoException;
+      // EEXIST: made meanwhile by another run, what was wanted. ENOENT: its parent is there, yet holds none.
+      if (code === 'ENOENT') throw new FileError(`no directory can be made in ${dirname(m)}`, { cause: err });
+      if (code !== 'EEXIST') throw err;
+    }
+  }
+}
+
 /** Written whole or not at all (lib/files.ts, writeFileAtomic). */
 export function writeState(file: string, value: unknown): void {
   // A home that does not exist (a system account's /nonexistent) is not made here, by root least of all.
   const home = homedir();
   if (file.startsWith(join(home, '/')) && !existsSync(home))
     throw new FileError(`home directory ${home} does not exist`, { fix: 'give --state-file PATH, or set XDG_STATE_HOME' });
-  try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  } catch (err) {
-    // Node says EEXIST of a file where a directory of the path should be, naming only that part.
-    const { code, path } = err as NodeJS.ErrnoException;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new FileError(`${path ?? dirname(file)} is not a directory`, { cause: err });
-    throw err;
-  }
+  makeDirs(dirname(file));
   writeFileAtomic(file, JSON.stringify(value));
 }
 

@@ -1,13 +1,13 @@
 // Command lines as a hurried or hostile user writes them: each is one UNKNOWN line that says what
 // was wrong and points at it, exit 3, nothing looked at.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeCerts, writeKubeconfig } from '../apiserver/certs.ts';
-import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
+import { DIST, runBuilt, runProcess, STARTUP_MS } from '../helpers/run.ts';
 import { healthyNode, systemctlStandIn, unit } from '../helpers/standins.ts';
 
 describe('all, its command eaten by an option', () => {
@@ -232,5 +232,33 @@ describe('a current directory that was removed', () => {
     expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - /);
     expect(r.code).not.toBe(1);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('a state directory that cannot hold one', () => {
+  it('--state-file under /proc (mkdir says ENOENT under a parent that exists) is UNKNOWN within -t, never a loop past it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    const snapData = join(dir, 'snap-data');
+    mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
+    const daemons = ['k8s-dqlite', 'kubelite', 'containerd', 'cluster-agent', 'apiserver-kicker'];
+    const stand = systemctlStandIn(daemons.map((d) => unit(`snap.microk8s.daemon-${d}.service`, { upFor: 600 })));
+    // Node's recursive mkdir walks back on ENOENT and forward on EEXIST: under procfs (or with
+    // XDG_STATE_HOME=/proc) it spun on the main thread for good, deaf to -t and to SIGTERM.
+    const state = '/proc/microk8s-checks-test/services.json';
+    const started = Date.now();
+    // Its own process group, so that a check stuck for good is killed with its launcher by the group's id.
+    const child = spawn(`${DIST}/check_services`, ['--snap-data', snapData, '--state-file', state, '-t', '3'], {
+      env: { ...process.env, PATH: stand.path },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    const stuck = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 20_000);
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    clearTimeout(stuck);
+    expect(code).toBe(3);
+    expect(stdout).toMatch(/^SERVICES UNKNOWN - restart counts cannot be kept in \/proc\/microk8s-checks-test\/services\.json \(/);
+    expect(Date.now() - started).toBeLessThan(4000 + STARTUP_MS);
   });
 });
