@@ -22,6 +22,9 @@ export function sshOptions<T>(y: Argv<T>, repeatable = true): Argv<T & SshArgs> 
       type: 'string',
       array: true,
       describe: repeatable ? 'read this host over SSH (repeatable)' : 'read this host over SSH',
+      // A host given twice (a copied line, $HOSTADDRESS$ and its name written out) is read once, as a
+      // --server is: read twice it made two verdicts of one host and every perfdata label twice.
+      coerce: (hosts: string[]) => [...new Set(hosts)],
     })
     .option('ssh-user', { type: 'string', describe: 'SSH user (default: the current user)' })
     .option('ssh-key', { type: 'string', describe: 'SSH private key (default: the agent at $SSH_AUTH_SOCK)' })

@@ -136,6 +136,14 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(crit.first).toMatch(/2 hosts: 1 CRITICAL, 1 UNKNOWN \(CRITICAL: 127\.0\.0\.1\)/);
   });
 
+  it('a host given twice is read once, as a --server given twice: one verdict, no perfdata label twice', async () => {
+    const once = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(), '--journal-file', journal]);
+    const twice = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', '--host', '127.0.0.1', ...ssh(), '--journal-file', journal]);
+    expect(twice.code).toBe(1);
+    // Read twice it was `2 hosts: 2 WARNING (WARNING: 127.0.0.1, 127.0.0.1) | locked_127.0.0.1=... locked_127.0.0.1=...`.
+    expect(twice.first).toBe(once.first);
+  });
+
   it('a host slower than -t: UNKNOWN, promptly', async () => {
     const { port, server } = await silentServer();
     try {
