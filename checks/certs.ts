@@ -65,12 +65,14 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
   const byExpiry = judged.toSorted((a, b) => a.c.notAfter - b.c.notAfter);
   const soonest = byExpiry[0];
   v.measure({ label: 'min_days', value: soonest ? soonest.days : NaN }, context);
-  const labels = new Set<string>();
+  // One metric per label, the soonest of its certificates: a chain (server.crt with its
+  // intermediate), or a --cert of the same name as a file of the directory.
+  const soonestOf = new Map<string, number>();
   for (const { c, days } of judged) {
     const label = labelOf(c.where);
-    if (!labels.has(label)) v.measure({ label, value: days });
-    labels.add(label);
+    soonestOf.set(label, Math.min(days, soonestOf.get(label) ?? days));
   }
+  for (const [label, days] of soonestOf) v.measure({ label, value: days });
   for (const { c, days: d, state } of byExpiry) {
     if (state !== State.OK) v.find(state, `${c.where} ${d < 0 ? `expired ${plural(-d, 'day')} ago` : `expires in ${plural(d, 'day')}`}`);
   }

@@ -1,6 +1,6 @@
 // check_certs, check_apiserver, check_cronjobs and check_pod_restarts: the built executables
 // against the test API server, with certificates made by openssl for each test.
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -51,6 +51,28 @@ describe('check_certs', () => {
     expect(r.first).toContain(`CERTS CRITICAL - ${cluster} expires in 4 days (3 certificates, soonest ${cluster} in 4 days) |`);
     expect(r.perf.days_cluster).toBe('4');
     expect(r.stdout).toMatch(/renew: refresh-certs does not renew it: every control-plane node shares this dqlite certificate/);
+  });
+
+  it("a file's metric is its soonest certificate: a chain whose second one expires, a --cert of the same name", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    const parts = mkdtempSync(join(tmpdir(), 'mk8s-certparts-'));
+    certFile(dir, 'ca.crt', 3650, '10.152.183.1');
+    // server.crt as a chain: the server's own certificate first, then an intermediate CA that expires.
+    const leaf = readFileSync(certFile(parts, 'leaf.crt', 400, '127.0.0.1'), 'utf8');
+    const intermediate = readFileSync(certFile(parts, 'intermediate.crt', 5, 'intermediate-ca'), 'utf8');
+    writeFileSync(join(dir, 'server.crt'), `${leaf}${intermediate}`);
+    const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.perf.min_days).toBe('4;30:;7:');
+    // It was the first certificate's 399: a graph or an alert on days_server never saw the 4.
+    expect(r.perf.days_server).toBe('4');
+    // Another server.crt, given with --cert: the label is one, its value the sooner of the two.
+    const other = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    const soon = certFile(other, 'front-proxy-client.crt', 2, 'front-proxy-client');
+    const more = ['--cert', soon, '--kubeconfig', longLived.kubeconfig, '--cert-dir', dir];
+    certFile(dir, 'front-proxy-client.crt', 400, 'front-proxy-client');
+    const both = await runBuilt('check_certs', more);
+    expect(both.perf.days_front_proxy_client).toBe('1');
   });
 
   it('a certificate not valid yet (notBefore in 2035): CRITICAL, "not valid until"', async () => {
