@@ -187,13 +187,19 @@ describe('a file where a directory goes', () => {
   });
 });
 
+/** A control-plane node's $SNAP_DATA (no lock files) and its five units up for 10 minutes, for check_services. */
+function controlPlaneNode() {
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+  const snapData = join(dir, 'snap-data');
+  mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
+  const daemons = ['k8s-dqlite', 'kubelite', 'containerd', 'cluster-agent', 'apiserver-kicker'];
+  const stand = systemctlStandIn(daemons.map((d) => unit(`snap.microk8s.daemon-${d}.service`, { upFor: 600 })));
+  return { dir, snapData, stand };
+}
+
 describe('a state file that is no file', () => {
   it('a FIFO or a device as --state-file is left as it is, never replaced by a file (as root, /dev/null was)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
-    const snapData = join(dir, 'snap-data');
-    mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
-    const daemons = ['k8s-dqlite', 'kubelite', 'containerd', 'cluster-agent', 'apiserver-kicker'];
-    const stand = systemctlStandIn(daemons.map((d) => unit(`snap.microk8s.daemon-${d}.service`, { upFor: 600 })));
+    const { dir, snapData, stand } = controlPlaneNode();
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
     const targets: [string, (path: string) => boolean][] = [[fifo, (p) => statSync(p).isFIFO()]];
@@ -237,11 +243,7 @@ describe('a current directory that was removed', () => {
 
 describe('a state directory that cannot hold one', () => {
   it('--state-file under /proc (mkdir says ENOENT under a parent that exists) is UNKNOWN within -t, never a loop past it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
-    const snapData = join(dir, 'snap-data');
-    mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
-    const daemons = ['k8s-dqlite', 'kubelite', 'containerd', 'cluster-agent', 'apiserver-kicker'];
-    const stand = systemctlStandIn(daemons.map((d) => unit(`snap.microk8s.daemon-${d}.service`, { upFor: 600 })));
+    const { snapData, stand } = controlPlaneNode();
     // Node's recursive mkdir walks back on ENOENT and forward on EEXIST: under procfs (or with
     // XDG_STATE_HOME=/proc) it spun on the main thread for good, deaf to -t and to SIGTERM.
     const state = '/proc/microk8s-checks-test/services.json';
