@@ -325,8 +325,10 @@ fi
 # In the background so that a poller's SIGTERM (NRPE's on its own timeout) reaches this shell's trap
 # and is passed on at once: the check then stops its own children and says UNKNOWN. stdin is kept
 # on fd 3 first, because sh gives a background command /dev/null as its stdin (--log-file -).
+# A closed stdin (a cron line's <&-) made that redirection fail, and sh exit 2 with no line, which
+# Nagios reads as CRITICAL: then /dev/null, as Node gives itself for a closed fd 0.
 flags="--max-old-space-size=384 --max-semi-space-size=4 --no-concurrent-recompilation --no-concurrent-sparkplug"
-${command === 'microk8s-checks' ? '' : cycleSection(command, name)}exec 3<&0
+${command === 'microk8s-checks' ? '' : cycleSection(command, name)}{ command exec 3<&0; } 2>/dev/null || exec 3</dev/null
 "$node" $flags "$bundle" "$@" 0<&3 3<&- &
 child=$!
 exec 3<&-

@@ -508,6 +508,18 @@ describe('the end of a run', () => {
     expect(running(config)).toEqual([]);
   });
 
+  it("started with stdin closed (a cron line's <&-), a check and all answer as ever, never exit 2 with no line", async () => {
+    healthy();
+    const closed = (command: string, ...args: string[]) => runProcess('sh', ['-c', '"$0" "$@" <&-', `${DIST}/${command}`, ...args]);
+    const alone = await closed('check_nodes', '--kubeconfig', c.kubeconfig);
+    expect(alone.stderr).toBe('');
+    expect(alone.code).toBe(0);
+    expect(alone.first).toMatch(/^NODES OK - /);
+    const all = await closed('microk8s-checks', 'all', '--kubeconfig', c.kubeconfig, '--format', 'json');
+    expect(all.stderr).toBe('');
+    expect(JSON.parse(all.stdout).find((x: { check: string }) => x.check === 'NODES').state).toBe('OK');
+  });
+
   it('all --format json through a slow pipe: more than 1 MB, whole and valid', async () => {
     const spec = Array.from({ length: 14_000 }, (_, i) =>
       deployment({
