@@ -185,6 +185,26 @@ describe('API answers that are not what was asked for', () => {
     expect(r.perf.renew_age).toBe('U;;;0');
   });
 
+  it('an answer cut off mid-way is UNKNOWN saying so, with or without Content-Length: never "unreachable"', async () => {
+    healthy();
+    for (const length of [true, false]) {
+      c.api.intercept = (_req, res, url) => {
+        if (!url.pathname.endsWith('/jobs')) return false;
+        const half = '{"kind":"JobList","apiVersion":"batch/v1","metadata":{},"items":[{"metadata":{"name":"x"';
+        res.writeHead(200, { 'Content-Type': 'application/json', ...(length ? { 'Content-Length': 100_000 } : {}) });
+        res.write(half);
+        // The answer begun, then the connection ends: a proxy's idle timeout, a kubelite restart.
+        setTimeout(() => res.socket?.destroy(), 50);
+        return true;
+      };
+      const r = await runBuilt('check_stale_jobs', kc());
+      expect(r.code, `Content-Length ${length}`).toBe(3);
+      expect(r.first).toMatch(
+        /^STALE-JOBS UNKNOWN - API server https:\/\/127\.0\.0\.1:\d+ cut off its answer to \/apis\/batch\/v1\/jobs after 8\d bytes \(fix: run the check again/,
+      );
+    }
+  });
+
   it('an answer that never ends stops at the size bound; a repeated continue token stops the list', async () => {
     let sent = 0;
     c.api.intercept = (_req, res, url) => {

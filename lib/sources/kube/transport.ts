@@ -99,7 +99,7 @@ function exchange(
   const ms = () => Math.round(performance.now() - started);
   return new Promise((resolve, reject) => {
     const req = client.request(url, request, (res) => {
-      const data = readAll(res, url);
+      const data = readAll(res, url, request.signal);
       data.then(
         (b) => log.debug({ method, path, status: res.statusCode, bytes: b.length, ms: ms(), reused: req.reusedSocket }, 'API request'),
         (err: Error) => log.debug({ method, path, status: res.statusCode, ms: ms(), error: err.message }, 'API response cut off'),
@@ -126,10 +126,21 @@ function exchange(
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** Read the body now, so the connection goes back to the agent whether or not anyone asks for it. */
-function readAll(res: http.IncomingMessage, url: URL): Promise<Buffer> {
+function readAll(res: http.IncomingMessage, url: URL, signal: AbortSignal | undefined): Promise<Buffer> {
   const done = new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // The server answered, then the connection ended mid-answer: said so, not "unreachable" (the
+    // run's own deadline or signal, which ends it too, says its own words). Node's own word for it,
+    // "aborted", adds nothing: -vvv logs it ('API response cut off').
+    const cut = (cause?: Error) =>
+      reject(
+        signal?.aborted
+          ? (cause ?? new Error('aborted'))
+          : new KubeError(`API server ${url.origin} cut off its answer to ${url.pathname} after ${size} bytes`, {
+              fix: 'run the check again; if it repeats, check kubelite (microk8s status) and any proxy between this host and the API server',
+            }),
+      );
     res.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_RESPONSE_BYTES) return void chunks.push(chunk);
@@ -141,9 +152,9 @@ function readAll(res: http.IncomingMessage, url: URL): Promise<Buffer> {
       res.destroy();
     });
     res.once('end', () => resolve(Buffer.concat(chunks)));
-    res.once('error', reject);
+    res.once('error', cut);
     res.once('close', () => {
-      if (!res.complete) reject(Object.assign(new Error('connection closed before the response ended'), { code: 'ECONNRESET' }));
+      if (!res.complete) cut();
     });
   });
   // A body nobody reads (an error already reported) must not become an unhandled rejection.
