@@ -138,7 +138,7 @@ function readAll(res: http.IncomingMessage, url: URL, signal: AbortSignal | unde
         signal?.aborted
           ? (cause ?? new Error('aborted'))
           : new KubeError(`API server ${url.origin} cut off its answer to ${url.pathname} after ${size} bytes`, {
-              fix: 'run the check again; if it repeats, check kubelite (microk8s status) and any proxy between this host and the API server',
+              fix: 'run the check again; if it repeats, check kubelite (microk8s status) and any proxy between here and the API server',
             }),
       );
     res.on('data', (chunk: Buffer) => {
