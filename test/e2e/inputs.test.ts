@@ -76,6 +76,32 @@ describe('log envelopes', () => {
     }
   });
 
+  it("stamps without a zone are the host's local time, as journalctl printed them there (a node in New York)", async () => {
+    const zone = 'America/New_York';
+    const when = at(30);
+    const part = (options: Intl.DateTimeFormatOptions) =>
+      Object.fromEntries(
+        new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', ...options })
+          .formatToParts(when)
+          .map((p) => [p.type, p.value]),
+      );
+    const t = part({ hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const clock = `${t.hour}:${t.minute}:${t.second}`;
+    const d = part({ weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', timeZoneName: 'short' });
+    const lines = [
+      // journalctl -o short: "Dec 05 04:10:39", the host's wall clock, no zone.
+      `${part({ month: 'short' }).month} ${d.day} ${clock} k8s02 ${DQ}: ${lock(30)}`,
+      // journalctl -o short-full: "Sat 2026-12-05 04:10:39 EST", the zone as the host abbreviates it.
+      `${d.weekday} ${d.year}-${d.month}-${d.day} ${clock} ${d.timeZoneName} k8s02 ${DQ}: ${lock(30)}`,
+    ];
+    const r = await runBuilt('check_dqlite_lock', ['--log-file', '-'], {
+      input: `${lines.join('\n')}\n`,
+      env: { ...process.env, TZ: zone },
+    });
+    expect(r.perf.locked).toBe('2;5;50;0');
+    expect(r.perf.locked_last_min).toBe('2;;;0');
+  });
+
   it('month names of other locales are read; a stamp nobody can read is never now, and never OK', async () => {
     const de = await stdin('check_dqlite_lock', [
       `okt 24 07:54:44 openbench ${DQ}: ${LOCK_TXN}`,
