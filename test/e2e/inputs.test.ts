@@ -102,6 +102,30 @@ describe('log envelopes', () => {
     expect(r.perf.locked_last_min).toBe('2;;;0');
   });
 
+  it("every month as journalctl -o short prints it under each locale the parser names (glibc's abmon)", async () => {
+    // %b of glibc's locale sources (localedata/locales/<locale>, LC_TIME abmon), as in
+    // /usr/share/i18n/locales on Debian and Ubuntu: what journalctl's short stamps hold under that LC_TIME.
+    const abmon: Record<string, string[]> = {
+      de_DE: ['Jan', 'Feb', 'Mär', 'Apr', 'Mai', 'Jun', 'Jul', 'Aug', 'Sep', 'Okt', 'Nov', 'Dez'],
+      sv_SE: ['jan', 'feb', 'mar', 'apr', 'maj', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'],
+      fr_FR: ['janv.', 'févr.', 'mars', 'avril', 'mai', 'juin', 'juil.', 'août', 'sept.', 'oct.', 'nov.', 'déc.'],
+      es_ES: ['ene', 'feb', 'mar', 'abr', 'may', 'jun', 'jul', 'ago', 'sep', 'oct', 'nov', 'dic'],
+      it_IT: ['gen', 'feb', 'mar', 'apr', 'mag', 'giu', 'lug', 'ago', 'set', 'ott', 'nov', 'dic'],
+      nl_NL: ['jan', 'feb', 'mrt', 'apr', 'mei', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'],
+      pt_PT: ['jan', 'fev', 'mar', 'abr', 'mai', 'jun', 'jul', 'ago', 'set', 'out', 'nov', 'dez'],
+      da_DK: ['jan', 'feb', 'mar', 'apr', 'maj', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'],
+      nb_NO: ['jan.', 'feb.', 'mars', 'april', 'mai', 'juni', 'juli', 'aug.', 'sep.', 'okt.', 'nov.', 'des.'],
+      pl_PL: ['sty', 'lut', 'mar', 'kwi', 'maj', 'cze', 'lip', 'sie', 'wrz', 'paź', 'lis', 'gru'],
+      ru_RU: ['янв', 'фев', 'мар', 'апр', 'мая', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек'],
+      uk_UA: ['січ', 'лют', 'бер', 'кві', 'тра', 'чер', 'лип', 'сер', 'вер', 'жов', 'лис', 'гру'],
+    };
+    // The 15th of each month at noon: within the last year, whichever month it is now.
+    const lines = Object.values(abmon).flatMap((months) => months.map((month) => `${month} 15 12:00:00 k8s02 ${DQ}: ${LOCK_TXN}`));
+    const r = await stdin('check_dqlite_lock', lines, ['--since', '400d']);
+    expect(r.first).toMatch(/^DQLITE-LOCK CRITICAL - 144 'database is locked' lines in the last 400d /);
+    expect(r.perf.locked).toBe('144;5;50;0');
+  });
+
   it('month names of other locales are read; a stamp nobody can read is never now, and never OK', async () => {
     const de = await stdin('check_dqlite_lock', [
       `okt 24 07:54:44 openbench ${DQ}: ${LOCK_TXN}`,
