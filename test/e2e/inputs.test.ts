@@ -102,6 +102,22 @@ describe('log envelopes', () => {
     expect(r.perf.locked_last_min).toBe('2;;;0');
   });
 
+  it('short-iso stamps carry their offset: it decides, not the zone of the host reading them', async () => {
+    /** The wall clock at `offsetMin` from UTC, as journalctl -o short-iso(-precise) prints it on such a host. */
+    const iso = (d: Date, offsetMin: number, colon: boolean, micros = '') => {
+      const wall = new Date(d.getTime() + offsetMin * 60_000).toISOString().slice(0, 19);
+      const abs = Math.abs(offsetMin);
+      const zone = `${offsetMin < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}${colon ? ':' : ''}${pad(abs % 60)}`;
+      return `${wall}${micros}${zone}`;
+    };
+    const lines = [`${iso(at(30), -300, false)} k8s02 ${DQ}: ${lock(30)}`, `${iso(at(20), 330, true, '.123456')} k8s02 ${DQ}: ${lock(20)}`];
+    const r = await runBuilt('check_dqlite_lock', ['--log-file', '-'], {
+      input: `${lines.join('\n')}\n`,
+      env: { ...process.env, TZ: 'UTC' },
+    });
+    expect(r.perf.locked).toBe('2;5;50;0');
+  });
+
   it("every month as journalctl -o short prints it under each locale the parser names (glibc's abmon)", async () => {
     // %b of glibc's locale sources (localedata/locales/<locale>, LC_TIME abmon), as in
     // /usr/share/i18n/locales on Debian and Ubuntu: what journalctl's short stamps hold under that LC_TIME.
