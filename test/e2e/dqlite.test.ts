@@ -346,6 +346,12 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
   });
 
+  it('`.leader` answered with nothing (processLeader prints no address without a leader): WARNING, never OK', async () => {
+    const r = await run(backend(voters(), '').args);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^DQLITE WARNING - the dqlite CLI named no leader \(3 voters, leader unknown, 0 unreachable\) \|/);
+  });
+
   it('without a CLI, roles come from cluster.yaml by number: 0 voter, 1 stand-by, 2 spare', async () => {
     const others = [await closed('127.0.0.5'), await closed('127.0.0.6'), await closed('127.0.0.7')];
     const roles: Role[] = ['stand-by', 'stand-by', 'spare'];
