@@ -33,15 +33,16 @@ const BARE_IDENT = /^([A-Za-z][\w.@-]*)\[\d+\]: ?(.*)$/s;
 const REPEATED = /^message repeated (\d+) times?: \[ ?(.*?) ?\]$/s;
 
 // Month abbreviations as journalctl prints them under the common locales (C, de, fr, es, it,
-// nl, pt, sv, da, no, pl, ru, uk), lower case, without a trailing dot.
+// nl, pt, sv, da, no, pl, ru, uk: glibc's abmon, some a whole word, as fr 'avril' and nb 'juni'),
+// lower case, without a trailing dot.
 const MONTH_NAMES: string[][] = [
   ['jan', 'ene', 'gen', 'janv', 'sty', 'янв', 'січ'],
   ['feb', 'fév', 'févr', 'fev', 'lut', 'фев', 'лют'],
   ['mar', 'mär', 'mars', 'mrt', 'мар', 'бер'],
-  ['apr', 'avr', 'abr', 'kwi', 'апр', 'кві'],
+  ['apr', 'avr', 'avril', 'april', 'abr', 'kwi', 'апр', 'кві'],
   ['may', 'mai', 'mag', 'mei', 'maj', 'мая', 'май', 'тра'],
-  ['jun', 'juin', 'giu', 'cze', 'июн', 'чер'],
-  ['jul', 'juil', 'lug', 'lip', 'июл', 'лип'],
+  ['jun', 'juni', 'juin', 'giu', 'cze', 'июн', 'чер'],
+  ['jul', 'juli', 'juil', 'lug', 'lip', 'июл', 'лип'],
   ['aug', 'août', 'ago', 'sie', 'авг', 'сер'],
   ['sep', 'sept', 'set', 'wrz', 'сен', 'вер'],
   ['oct', 'okt', 'ott', 'out', 'paź', 'окт', 'жов'],

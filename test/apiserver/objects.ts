@@ -11,7 +11,7 @@ const safe = (text: string, n: number) =>
     .map((b) => 'bcdfghjklmnpqrstvwxz2456789'[b % 27])
     .join('');
 
-export type JobState = 'complete' | 'failed' | 'running' | 'suspended' | 'failure-target';
+export type JobState = 'complete' | 'failed' | 'running' | 'suspended' | 'failure-target' | 'success-criteria';
 
 export interface JobSpec {
   namespace: string;
@@ -146,6 +146,17 @@ export function job(j: JobSpec) {
         ],
         startTime: ago(startAgo),
         failed: 6,
+        terminating: 1,
+        uncountedTerminatedPods: {},
+        ready: 0,
+      };
+      break;
+    case 'success-criteria':
+      // Succeeded, its pods still terminating: the controller adds Complete (and completionTime) after.
+      status = {
+        conditions: [{ type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: t, lastTransitionTime: t }],
+        startTime: ago(startAgo),
+        succeeded: 1,
         terminating: 1,
         uncountedTerminatedPods: {},
         ready: 0,

@@ -214,7 +214,7 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
   });
   const ROLE_NUMBER = { voter: 0, 'stand-by': 1, spare: 2 } as const;
   type Role = keyof typeof ROLE_NUMBER;
-  const ids = ['2dc171858c3155be', '5e1b6ddbb9d2b5b1', 'a4b4c23b1f21bd60', '6c1e3a09f2ab33c7', '1f0e2d3c4b5a6978'];
+  const ids = ['2dc171858c3155be', '5e1b6ddbb9d2b5b1', 'a4b4c23b1f21bd60', '6c1e3a09f2ab33c7', '1f0e2d3c4b5a6978', '7d2e4f6a8b0c1e3f'];
   const NO_LEADER =
     'echo "Error: no available dqlite leader server found" >&2\necho "Usage:" >&2\necho "  ' +
     'dqlite -s <servers> <database> [command] [flags]" >&2\nexit 1\n';
@@ -344,6 +344,22 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(r.first).toMatch(/^DQLITE OK - 3 voters, leader /);
     expect(r.stdout).toMatch(new RegExp(`^${re(down.address)} \\(id \\d+\\): spare, unreachable: ECONNREFUSED$`, 'm'));
     expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
+  });
+
+  it('`.leader` answered with nothing (processLeader prints no address without a leader): WARNING, never OK', async () => {
+    const r = await run(backend(voters(), '').args);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^DQLITE WARNING - the dqlite CLI named no leader \(3 voters, leader unknown, 0 unreachable\) \|/);
+  });
+
+  it('without a CLI, roles come from cluster.yaml by number: 0 voter, 1 stand-by, 2 spare', async () => {
+    const others = [await closed('127.0.0.5'), await closed('127.0.0.6'), await closed('127.0.0.7')];
+    const roles: Role[] = ['stand-by', 'stand-by', 'spare'];
+    const b = backend([...voters(), ...others.map((o, i) => ({ address: o.address, role: roles[i]! }))], up[0]!.address);
+    const r = await run(['--dqlite-bin', join(b.dir, 'no-such-cli'), '--backend-dir', b.dir]);
+    expect(r.code).toBe(0);
+    expect(r.perf).toMatchObject({ voters: '3;;;0', standbys: '2;;;0', spares: '1;;;0', members: '6;;;0' });
+    expect(r.stdout).toMatch(new RegExp(`^${re(others[2]!.address)} \\(id \\d+\\): spare, unreachable`, 'm'));
   });
 
   it.skipIf(process.getuid?.() !== 0)(

@@ -76,6 +76,72 @@ describe('log envelopes', () => {
     }
   });
 
+  it("stamps without a zone are the host's local time, as journalctl printed them there (a node in New York)", async () => {
+    const zone = 'America/New_York';
+    const when = at(30);
+    const part = (options: Intl.DateTimeFormatOptions) =>
+      Object.fromEntries(
+        new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', ...options })
+          .formatToParts(when)
+          .map((p) => [p.type, p.value]),
+      );
+    const t = part({ hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const clock = `${t.hour}:${t.minute}:${t.second}`;
+    const d = part({ weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', timeZoneName: 'short' });
+    const lines = [
+      // journalctl -o short: "Dec 05 04:10:39", the host's wall clock, no zone.
+      `${part({ month: 'short' }).month} ${d.day} ${clock} k8s02 ${DQ}: ${lock(30)}`,
+      // journalctl -o short-full: "Sat 2026-12-05 04:10:39 EST", the zone as the host abbreviates it.
+      `${d.weekday} ${d.year}-${d.month}-${d.day} ${clock} ${d.timeZoneName} k8s02 ${DQ}: ${lock(30)}`,
+    ];
+    const r = await runBuilt('check_dqlite_lock', ['--log-file', '-'], {
+      input: `${lines.join('\n')}\n`,
+      env: { ...process.env, TZ: zone },
+    });
+    expect(r.perf.locked).toBe('2;5;50;0');
+    expect(r.perf.locked_last_min).toBe('2;;;0');
+  });
+
+  it('short-iso stamps carry their offset: it decides, not the zone of the host reading them', async () => {
+    /** The wall clock at `offsetMin` from UTC, as journalctl -o short-iso(-precise) prints it on such a host. */
+    const iso = (d: Date, offsetMin: number, colon: boolean, micros = '') => {
+      const wall = new Date(d.getTime() + offsetMin * 60_000).toISOString().slice(0, 19);
+      const abs = Math.abs(offsetMin);
+      const zone = `${offsetMin < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}${colon ? ':' : ''}${pad(abs % 60)}`;
+      return `${wall}${micros}${zone}`;
+    };
+    const lines = [`${iso(at(30), -300, false)} k8s02 ${DQ}: ${lock(30)}`, `${iso(at(20), 330, true, '.123456')} k8s02 ${DQ}: ${lock(20)}`];
+    const r = await runBuilt('check_dqlite_lock', ['--log-file', '-'], {
+      input: `${lines.join('\n')}\n`,
+      env: { ...process.env, TZ: 'UTC' },
+    });
+    expect(r.perf.locked).toBe('2;5;50;0');
+  });
+
+  it("every month as journalctl -o short prints it under each locale the parser names (glibc's abmon)", async () => {
+    // %b of glibc's locale sources (localedata/locales/<locale>, LC_TIME abmon), as in
+    // /usr/share/i18n/locales on Debian and Ubuntu: what journalctl's short stamps hold under that LC_TIME.
+    const abmon: Record<string, string[]> = {
+      de_DE: ['Jan', 'Feb', 'Mär', 'Apr', 'Mai', 'Jun', 'Jul', 'Aug', 'Sep', 'Okt', 'Nov', 'Dez'],
+      sv_SE: ['jan', 'feb', 'mar', 'apr', 'maj', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'],
+      fr_FR: ['janv.', 'févr.', 'mars', 'avril', 'mai', 'juin', 'juil.', 'août', 'sept.', 'oct.', 'nov.', 'déc.'],
+      es_ES: ['ene', 'feb', 'mar', 'abr', 'may', 'jun', 'jul', 'ago', 'sep', 'oct', 'nov', 'dic'],
+      it_IT: ['gen', 'feb', 'mar', 'apr', 'mag', 'giu', 'lug', 'ago', 'set', 'ott', 'nov', 'dic'],
+      nl_NL: ['jan', 'feb', 'mrt', 'apr', 'mei', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'],
+      pt_PT: ['jan', 'fev', 'mar', 'abr', 'mai', 'jun', 'jul', 'ago', 'set', 'out', 'nov', 'dez'],
+      da_DK: ['jan', 'feb', 'mar', 'apr', 'maj', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'],
+      nb_NO: ['jan.', 'feb.', 'mars', 'april', 'mai', 'juni', 'juli', 'aug.', 'sep.', 'okt.', 'nov.', 'des.'],
+      pl_PL: ['sty', 'lut', 'mar', 'kwi', 'maj', 'cze', 'lip', 'sie', 'wrz', 'paź', 'lis', 'gru'],
+      ru_RU: ['янв', 'фев', 'мар', 'апр', 'мая', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек'],
+      uk_UA: ['січ', 'лют', 'бер', 'кві', 'тра', 'чер', 'лип', 'сер', 'вер', 'жов', 'лис', 'гру'],
+    };
+    // The 15th of each month at noon: within the last year, whichever month it is now.
+    const lines = Object.values(abmon).flatMap((months) => months.map((month) => `${month} 15 12:00:00 k8s02 ${DQ}: ${LOCK_TXN}`));
+    const r = await stdin('check_dqlite_lock', lines, ['--since', '400d']);
+    expect(r.first).toMatch(/^DQLITE-LOCK CRITICAL - 144 'database is locked' lines in the last 400d /);
+    expect(r.perf.locked).toBe('144;5;50;0');
+  });
+
   it('month names of other locales are read; a stamp nobody can read is never now, and never OK', async () => {
     const de = await stdin('check_dqlite_lock', [
       `okt 24 07:54:44 openbench ${DQ}: ${LOCK_TXN}`,

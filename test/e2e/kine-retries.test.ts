@@ -153,6 +153,17 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
     expect(budget.perf.exhausted).toBe('1;0;5;0');
   });
 
+  it('debug traces of retries in flight (k8s-dqlite at debug level) are no errors: OK, max_try 0', async () => {
+    // canonical/microk8s#5153: with debug on in args/k8s-dqlite every try is traced as `EXEC (try: N)`;
+    // only an error line (level=error) says a retry budget was spent.
+    const trace = (age: number, n: number) =>
+      dq(age, 'debug', `EXEC (try: ${n}) [/registry/leases/kube-system/kube-controller-manager 0 [107 56 115 0 10 31]`);
+    const r = await runBuilt('check_kine_retries', ['--journal-file', makeJournal([trace(40, 0), trace(30, 250), trace(20, 499)])]);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^KINE-RETRIES OK - no kine retry exhaustion or etcd-client retry storm in the last 5m /);
+    expect(r.perf).toMatchObject({ exhausted: '0;2;10;0', max_try: '0;;;0' });
+  });
+
   it('reads the real sample shapes piped as text: truncated JSON and lines without pid', async () => {
     const lines = [
       'Aug 05 17:03:22 k8s02 microk8s.daemon-k8s-dqlite: level=error msg="error in txn: update ' +

@@ -6,7 +6,7 @@ import { certFile } from '../apiserver/certs.ts';
 import { lease, node, nodeLease, pod, unschedulablePod } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
-import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { bySystemd, DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
 import { DQLITE_CLI, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
@@ -234,6 +234,20 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     // No storm in sight: what to do next is the blocker's own fix, not waiting for a write backlog.
     expect(down.stdout).toMatch(/^Do not restart now: fix the above, then ask again\.$/m);
     expect(down.stdout).not.toMatch(/backlog/);
+  });
+
+  it("systemd's own restart of kubelite (a crash loop: no 'Starting kubelite' of its own) is a restart: NO-GO", async () => {
+    healthy();
+    // As in canonical/microk8s#2324: systemd[1] writes these under UNIT=, and -u shows them.
+    const looped = makeJournal([
+      ...quiet(),
+      bySystemd(125, KUBELITE, 'snap.microk8s.daemon-kubelite.service: Main process exited, code=exited, status=255/EXCEPTION'),
+      bySystemd(121, KUBELITE, 'snap.microk8s.daemon-kubelite.service: Scheduled restart job, restart counter is at 124.'),
+      bySystemd(120, KUBELITE, 'Started Service for snap application microk8s.daemon-kubelite.'),
+    ]);
+    const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', looped]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/NO-GO for k8s02: kubelite restarted 2m\d*s? ago \(settle 10m\)/);
   });
 });
 

@@ -80,6 +80,20 @@ describe('check_services', () => {
     expect(noProxy.code).toBe(0);
   });
 
+  it('a joined control-plane node (clustered.lock alone) runs k8s-dqlite: a failed one is CRITICAL; the kicker is left out', async () => {
+    const stand = standIn([unit(DQ, { active: 'failed', sub: 'failed', result: 'exit-code' }), ...[KL, CT, CA].map((id) => unit(id))]);
+    const r = await runWith(stand, ['--snap-data', snapData('clustered.lock')]);
+    expect(r.argv).toEqual([`show --no-pager ${PROPS} -- ${DQ} ${KL} ${CT} ${CA}`]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite is failed \(exit-code\)/);
+    expect(r.stdout).toMatch(/^apiserver-kicker left out: clustered\.lock/m);
+    // External etcd: no-k8s-dqlite without clustered.lock, k8s-dqlite inactive by design.
+    const etcd = standIn([unit(DQ, { active: 'inactive', sub: 'dead' }), ...[KL, CT, CA, KICK].map((id) => unit(id))]);
+    const external = await runWith(etcd, ['--snap-data', snapData('no-k8s-dqlite')]);
+    expect(external.code).toBe(0);
+    expect(external.stdout).toMatch(/^k8s-dqlite left out: no-k8s-dqlite: external datastore, inactive by design$/m);
+  });
+
   it('12 old restarts unchanged between runs are OK; 18 new ones within the window CRITICAL naming k8s-dqlite', async () => {
     const old = controlPlane({ [DQ]: { restarts: 12 } });
     const stand = standIn(old);

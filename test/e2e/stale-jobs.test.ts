@@ -102,6 +102,16 @@ describe('check_stale_jobs against the test API server', () => {
     expect(perfNumber(labelled.perf.stale)).toBe(30);
   });
 
+  it('SuccessCriteriaMet alone (pods still terminating) is not finished; Complete beside it is', async () => {
+    c.api.add(
+      'jobs',
+      job({ namespace: 'ops', name: 'backup-29361840', state: 'success-criteria', finishedAgo: 7200 }),
+      job({ namespace: 'ops', name: 'backup-29361780', state: 'complete', finishedAgo: 7200 }),
+    );
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '0']);
+    expect(r.first).toMatch(/^STALE-JOBS WARNING - 1 finished Job older than 1h in all namespaces \(1 Complete, 0 Failed, of 2 Jobs\) \| /);
+  });
+
   it('a kept-alive connection the server closes just as it is reused: the page is asked again on a new one', async () => {
     c.api.add('jobs', ...acceptanceJobs());
     c.api.closeNextReused = true;

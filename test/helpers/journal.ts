@@ -14,7 +14,21 @@ export interface Entry {
   message: string;
   host?: string;
   priority?: number;
+  /** Fields of the entry beyond (or instead of) those the service gives it. */
+  fields?: Record<string, string>;
 }
+
+/**
+ * systemd (PID 1) writing about a unit: `journalctl -u <unit>` shows it through UNIT= with _PID=1
+ * (systemd src/shared/logs-show.c, add_matches_for_unit), as `systemd[1]: ...`.
+ */
+export const SYSTEMD = { unit: 'init.scope', ident: 'systemd', pid: 1 };
+export const bySystemd = (age: number, unit: { unit: string }, message: string): Entry => ({
+  age,
+  service: SYSTEMD,
+  message,
+  fields: { _COMM: 'systemd', _TRANSPORT: 'journal', _SYSTEMD_SLICE: '-.slice', UNIT: unit.unit },
+});
 
 const JOURNAL_REMOTE = ['/usr/lib/systemd/systemd-journal-remote', '/lib/systemd/systemd-journal-remote'].find(existsSync);
 
@@ -28,22 +42,23 @@ export function exportText(entries: Entry[], now = Date.now()): string {
     .sort((a, b) => b.age - a.age)
     .map((e, i) => {
       const realtime = (now - e.age * 1000) * 1000 + i;
-      return [
-        `__REALTIME_TIMESTAMP=${realtime}`,
-        `__MONOTONIC_TIMESTAMP=${1_000_000_000 + (realtime % 1_000_000_000)}`,
-        `_BOOT_ID=${BOOT}`,
-        `_HOSTNAME=${e.host ?? 'k8s02'}`,
-        `_TRANSPORT=stdout`,
-        `PRIORITY=${e.priority ?? 6}`,
-        `SYSLOG_FACILITY=3`,
-        `SYSLOG_IDENTIFIER=${e.service.ident}`,
-        `_PID=${e.service.pid}`,
-        `_COMM=${e.service.ident.includes('kubelite') ? 'kubelite' : 'k8s-dqlite'}`,
-        `_SYSTEMD_UNIT=${e.service.unit}`,
-        `_SYSTEMD_SLICE=system.slice`,
-        `MESSAGE=${e.message}`,
-        '',
-      ].join('\n');
+      const fields: Record<string, string | number> = {
+        __REALTIME_TIMESTAMP: realtime,
+        __MONOTONIC_TIMESTAMP: 1_000_000_000 + (realtime % 1_000_000_000),
+        _BOOT_ID: BOOT,
+        _HOSTNAME: e.host ?? 'k8s02',
+        _TRANSPORT: 'stdout',
+        PRIORITY: e.priority ?? 6,
+        SYSLOG_FACILITY: 3,
+        SYSLOG_IDENTIFIER: e.service.ident,
+        _PID: e.service.pid,
+        _COMM: e.service.ident.includes('kubelite') ? 'kubelite' : 'k8s-dqlite',
+        _SYSTEMD_UNIT: e.service.unit,
+        _SYSTEMD_SLICE: 'system.slice',
+        ...e.fields,
+        MESSAGE: e.message,
+      };
+      return [...Object.entries(fields).map(([k, v]) => `${k}=${v}`), ''].join('\n');
     })
     .map((entry) => `${entry}\n`)
     .join('');

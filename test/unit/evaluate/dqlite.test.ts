@@ -80,6 +80,16 @@ describe('dqlite', () => {
     expect([o.state, o.summary]).toEqual([State.OK, '1 voter, leader 127.0.0.1:19001, 0 unreachable']);
   });
 
+  it("a down member at a Node's address other than its InternalIP is that node's (multi-NIC), never stale", () => {
+    // dqlite on one NIC, kubelet's InternalIP on the other (join.py rewrites --node-ip only where it was set).
+    const k8s03 = node({ name: 'k8s03', ip: '10.0.0.13' });
+    k8s03.status.addresses.push({ type: 'ExternalIP', address: '10.0.0.23' });
+    const nodes = asNodes([node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }), k8s03]);
+    const spare = { id: '4', address: '10.0.0.23:19001', role: 'spare' as const };
+    const o = judge(facts([spare.address], { members: [member(1), member(2), member(3), spare], nodes }));
+    expect([o.state, o.summary]).toEqual([State.OK, '3 voters, leader 10.0.0.11:19001, 0 unreachable']);
+  });
+
   it('fewer than three voters with two or more members: WARNING, no fault tolerance', () => {
     const o = judge(facts([], { members: [member(1), member(2, 'spare')] }));
     expect(o.state).toBe(State.WARNING);
