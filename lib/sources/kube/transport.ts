@@ -136,7 +136,7 @@ function readAll(res: http.IncomingMessage, url: URL, signal: AbortSignal | unde
     const cut = (cause?: Error) =>
       reject(
         signal?.aborted
-          ? (cause ?? new Error('aborted'))
+          ? (cause ?? Object.assign(new Error('connection closed before the response ended'), { code: 'ECONNRESET' }))
           : new KubeError(`API server ${url.origin} cut off its answer to ${url.pathname} after ${size} bytes`, {
               fix: 'run the check again; if it repeats, check kubelite (microk8s status) and any proxy between here and the API server',
             }),
