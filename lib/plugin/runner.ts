@@ -401,9 +401,8 @@ function givenOnce(args: object, kinds: ReturnType<typeof optionKinds>): void {
  */
 export function usageWording(message: string, y: Argv<unknown>): string {
   const kinds = optionKinds(y);
-  const canonical = (name: string) => Object.keys(kinds.alias).find((k) => k === name || kinds.alias[k]!.includes(name)) ?? name;
   const missing = /^Not enough arguments following: (\S+)$/.exec(message);
-  if (missing) return `${flagOf(canonical(missing[1]!), kinds)} needs a value`;
+  if (missing) return `${flagOf(keyOf(missing[1]!, kinds), kinds)} needs a value`;
   const invalid = /^Invalid values:\s+Argument: (\S+), Given: (.*), Choices: (.*)$/m.exec(message);
   if (!invalid) return message;
   const unquoted = (json: string) => {
@@ -413,11 +412,15 @@ export function usageWording(message: string, y: Argv<unknown>): string {
       return json;
     }
   };
-  const flag = flagOf(canonical(invalid[1]!), kinds);
+  const flag = flagOf(keyOf(invalid[1]!, kinds), kinds);
   const given = unquoted(invalid[2]!);
   if (given === '') return `${flag} was given an empty value`;
   return `${flag} must be one of ${invalid[3]!.split(', ').map(unquoted).join(', ')}, not '${given}'`;
 }
+
+/** The option a name given on the command line (`t`, an alias) belongs to. */
+const keyOf = (name: string, kinds: YargsOptions) =>
+  Object.keys(kinds.alias).find((k) => k === name || kinds.alias[k]!.includes(name)) ?? name;
 
 /** An option with all its names, as the messages about it name it: `-t/--timeout`. */
 function flagOf(key: string, kinds: YargsOptions): string {
@@ -437,8 +440,7 @@ export function noEmptyNumbers(argv: string[], y: Argv<unknown>): void {
   for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
     const word = optionWord(argv[i]!);
     if (!word || !numbers.has(word.name) || (word.attached ?? argv[i + 1])?.trim() !== '') continue;
-    const key = Object.keys(kinds.alias).find((k) => kinds.alias[k]!.includes(word.name)) ?? word.name;
-    throw emptyValue(flagOf(key, kinds));
+    throw emptyValue(flagOf(keyOf(word.name, kinds), kinds));
   }
 }
 
