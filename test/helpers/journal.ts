@@ -35,6 +35,12 @@ const JOURNAL_REMOTE = ['/usr/lib/systemd/systemd-journal-remote', '/lib/systemd
 export const haveJournalRemote = JOURNAL_REMOTE !== undefined;
 
 const BOOT = '3f9d2c4e8a1b4f6d9e0c7b5a2d4f6e8a';
+/**
+ * When that boot began, µs since 1970 (2017-07-14): long before any stamp written. journalctl
+ * orders one boot's entries by their monotonic stamp, in every file of a directory, so it must
+ * grow with the wall clock: counted from one boot, never wrapping.
+ */
+const BOOT_REALTIME_US = 1_500_000_000_000_000;
 
 /** Export-format text for the entries, stamped relative to now, oldest first. */
 export function exportText(entries: Entry[], now = Date.now()): string {
@@ -44,7 +50,7 @@ export function exportText(entries: Entry[], now = Date.now()): string {
       const realtime = (now - e.age * 1000) * 1000 + i;
       const fields: Record<string, string | number> = {
         __REALTIME_TIMESTAMP: realtime,
-        __MONOTONIC_TIMESTAMP: 1_000_000_000 + (realtime % 1_000_000_000),
+        __MONOTONIC_TIMESTAMP: realtime - BOOT_REALTIME_US,
         _BOOT_ID: BOOT,
         _HOSTNAME: e.host ?? 'k8s02',
         _TRANSPORT: 'stdout',
