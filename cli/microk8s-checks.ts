@@ -87,19 +87,20 @@ interface Host {
   given: Set<string>;
 }
 
+/** The options that point a journal check at lines other than this host's own MicroK8s units. */
+const LINES = ['host', 'journal-dir', 'journal-file', 'log-file', 'unit'];
+
 /** Whether a check can run on this host, and why not. */
 function applies(needs: Needs, have: Host): string | undefined {
   // A check that judges this node's own inputs, where they are not this node's: unless it was
   // pointed at them (over SSH with --host, or a directory given), it is left out, saying why.
   const own = (pointed: string[], why: string | undefined) => (pointed.some((o) => have.given.has(o)) ? undefined : why);
   switch (needs) {
+    // A host that is no node has no MicroK8s lines in its journal: a quiet OK there would be about nothing.
     case 'journal':
-      return have.journal ? undefined : 'no journalctl on this host (read journal files with --journal-dir/--journal-file)';
+      return have.journal ? own(LINES, have.notNode) : 'no journalctl on this host (read journal files with --journal-dir/--journal-file)';
     case 'dqlite-journal':
-      return (
-        applies('journal', have) ??
-        own(['host', 'journal-dir', 'journal-file', 'log-file'], have.noDqlite && `${have.noDqlite}: no k8s-dqlite journal to read here`)
-      );
+      return applies('journal', have) ?? own(LINES, have.noDqlite && `${have.noDqlite}: no k8s-dqlite journal to read here`);
     // systemd's own test for "booted with systemd" (sd_booted): without it there are no units to
     // read, unless units were named (--unit): asked for, they are judged, and a systemctl that
     // cannot answer is check_services' UNKNOWN, as a kubeconfig asked for is the API checks'.

@@ -39,7 +39,7 @@ export async function scanSources<T>(
     grep: counter.grep,
     directories: dirs,
     files,
-    unitsGiven: Boolean(args.unit?.length),
+    logged: args.unit?.length ? ('each' as const) : ('any' as const),
   };
   const where = dirs.length || files.length ? [...dirs, ...files].join(', ') : 'journal';
   if (args.host?.length) {

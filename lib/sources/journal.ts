@@ -17,8 +17,11 @@ export interface JournalQuery {
   /** Journal directories (--directory) and files (--file); neither: the system journal. */
   directories?: string[];
   files?: string[];
-  /** The units were named by the user: when nothing matched, make sure each ever logged. */
-  unitsGiven?: boolean;
+  /**
+   * When nothing matched, make sure the units ever logged here: `each` of those the user named, or
+   * `any` of the defaults (a journal without them is no MicroK8s node's). Neither: not asked.
+   */
+  logged?: 'each' | 'any';
 }
 
 export class JournalError extends ReasonedError {
@@ -154,8 +157,9 @@ export async function readJournal(
         until: i === n - 1 ? loc.until : loc.since + (i + 1) * step,
       }));
       await Promise.all(parts.map((part) => readSlice(part, signal, counted, exec)));
-      if (seen === 0 && loc.unitsGiven) await unitsLogged(loc, signal, exec);
+      if (seen === 0 && loc.logged === 'each') await unitsLogged(loc, signal, exec, 'each');
       if (seen === 0 && (loc.directories?.length || loc.files?.length)) await vouchForEmpty(loc, signal, exec);
+      if (seen === 0 && loc.logged === 'any') await unitsLogged(loc, signal, exec, 'any');
     }),
   );
 }
@@ -165,17 +169,26 @@ const unitName = (unit: string) => (/\.[a-z]+$/.test(unit) ? unit : `${unit}.ser
 
 /**
  * A unit named with --unit that never wrote a line to this journal is a typo far more often than
- * a quiet unit: a quiet window is OK only for units the journal knows.
+ * a quiet unit: a quiet window is OK only for units the journal knows (`each`). Of the units read
+ * by default, at least one must be known (`any`: a worker's k8s-dqlite never logs): a journal
+ * without any of them is no MicroK8s node's (a laptop, a CI runner), and its quiet is about nothing.
  */
-async function unitsLogged(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<void> {
+async function unitsLogged(q: JournalQuery, signal: AbortSignal, exec: StreamExec, need: 'each' | 'any'): Promise<void> {
   const { code, stdout, stderr } = await execText(exec, ['journalctl', '--no-pager', '--field=_SYSTEMD_UNIT', ...sourceArgs(q)], signal);
   const problem = journalProblem(stderr, code, { ...q, grep: undefined });
   if (problem) throw problem;
   const known = new Set(stdout.split('\n').map((l) => l.trim()));
   const missing = q.units.map(unitName).filter((u) => !known.has(u));
-  if (missing.length) {
+  if (need === 'each' && missing.length) {
     throw new JournalError(`no entry of unit ${missing.join(', ')} is in the journal at all: not a unit of this host?`, {
       fix: 'check the name given with --unit (systemctl list-units "snap.microk8s.*")',
+    });
+  }
+  if (need === 'any' && missing.length === q.units.length) {
+    const paths = [...(q.directories ?? []), ...(q.files ?? [])];
+    const where = paths.length ? `journal ${paths.join(', ')}` : 'the journal';
+    throw new JournalError(`no entry of ${missing.join(' or ')} is in ${where} at all: not a MicroK8s node?`, {
+      fix: "run it on a MicroK8s node, or read a node's journal (--journal-dir, --journal-file, --host), or name its units with --unit",
     });
   }
 }

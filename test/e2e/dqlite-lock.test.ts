@@ -105,6 +105,27 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(r.first).toMatch(/^DQLITE-LOCK OK - no 'database is locked' in the last 5m \(.*system\.journal\) \| locked=0;5;50;0 /);
   });
 
+  it('is UNKNOWN, not a quiet OK, for a journal without either MicroK8s unit (no node); one of them is enough', async () => {
+    const noise = (age: number) => ({ age, service: CONTAINERD, message: 'level=info msg="loading plugin"' });
+    const none = makeJournal([noise(20), noise(600)]);
+    for (const check of ['check_dqlite_lock', 'check_kine_retries']) {
+      const r = await runBuilt(check, ['--journal-file', none]);
+      expect(r.code, check).toBe(3);
+      const units = 'snap\\.microk8s\\.daemon-kubelite\\.service or snap\\.microk8s\\.daemon-k8s-dqlite\\.service';
+      expect(r.first).toMatch(
+        new RegExp(`UNKNOWN - no entry of ${units} is in journal .*system\\.journal at all: not a MicroK8s node\\? \\(fix: run it on`),
+      );
+    }
+    // A worker's journal: kubelite only (its k8s-dqlite never runs), quiet.
+    const worker = makeJournal([
+      noise(20),
+      { age: 900, service: KUBELITE, message: klog(at(900), 'I', KUBELITE.pid, 'server.go:123', 'Version: v1.32.3') },
+    ]);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', worker]);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^DQLITE-LOCK OK - no 'database is locked' in the last 5m/);
+  });
+
   it('reads a journal directory and a wider --since', async () => {
     const file = makeJournal(storm());
     const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dirname(file), '--since', '1h', '-c', '15']);
