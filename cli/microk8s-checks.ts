@@ -17,7 +17,7 @@ import {
   declared,
   type DeclaredOption,
   guardProcess,
-  noEmptyNumbers,
+  numbersAsTyped,
   optionWord,
   type OptionSpec,
   optionSpecs,
@@ -379,7 +379,7 @@ async function main(): Promise<void> {
   };
   let timeout: number;
   try {
-    noEmptyNumbers(process.argv.slice(2), y);
+    numbersAsTyped(process.argv.slice(2), y);
     timeout = checkTimeout(args.timeout);
   } catch (err) {
     usageError(reasonOf(err));

@@ -250,7 +250,7 @@ type Parsed<A> = Prepared<A> & { help?: boolean; version?: boolean; y: Argv<A & 
 /** Parse a check's command line; throws UsageError on anything wrong. */
 export function prepare<A>(def: CheckDefinition<A>, argv: string[]): Parsed<A> {
   const y = parser(def, argv);
-  noEmptyNumbers(argv, y);
+  numbersAsTyped(argv, y);
   return parse(def, y);
 }
 
@@ -429,18 +429,27 @@ function flagOf(key: string, kinds: YargsOptions): string {
 }
 
 /**
- * yargs reads a number option given an empty value (`-t ''`, `--attempt-warning=`: an unset shell
- * variable) as 0: a message then named a '0' nobody wrote, or a threshold of 0 was judged. Only
- * the command line as written still says what was given. `all` asks it of its own parser too.
+ * A number option's value as written, judged before yargs reads it: given empty (`-t ''`,
+ * `--attempt-warning=`: an unset shell variable) yargs reads 0, and a message then named a '0'
+ * nobody wrote, or a threshold of 0 was judged; given something else (`-t 5s`, `--ssh-port abc`)
+ * it reads NaN, and the message could only say "not a number". Only the command line as written
+ * still says what was given. `all` asks it of its own parser too.
  */
-export function noEmptyNumbers(argv: string[], y: Argv<unknown>): void {
+export function numbersAsTyped(argv: string[], y: Argv<unknown>): void {
   const kinds = optionKinds(y);
   // Its names, aliases too (yargs lists `t` beside `timeout`).
   const numbers = new Set(kinds.number);
   for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
     const word = optionWord(argv[i]!);
-    if (!word || !numbers.has(word.name) || (word.attached ?? argv[i + 1])?.trim() !== '') continue;
-    throw emptyValue(flagOf(keyOf(word.name, kinds), kinds));
+    if (!word || !numbers.has(word.name)) continue;
+    const value = word.attached ?? argv[i + 1];
+    if (value === undefined) continue;
+    const flag = flagOf(keyOf(word.name, kinds), kinds);
+    if (value.trim() === '') throw emptyValue(flag);
+    if (Number.isNaN(Number(value)))
+      throw new UsageError(`${flag} takes a number, not '${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`, {
+        fix: 'write it as a plain number, without a unit (5, not 5s or 5%)',
+      });
   }
 }
 

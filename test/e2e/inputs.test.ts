@@ -279,11 +279,26 @@ describe('messages that point at the cause', () => {
         ['--format', 'xml'],
         "NODES UNKNOWN - --format must be one of nagios, json, openmetrics, junit, not 'xml' (fix: see check_nodes --help)",
       ],
-      [['-t', 'abc'], 'NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not a number'],
+      // The value as typed, never yargs' NaN ("not a number") or its reading of 1e3.
+      [
+        ['-t', '5s'],
+        `NODES UNKNOWN - -t/--timeout takes a number, not '5s' (fix: write it as a plain number, without a unit (5, not 5s or 5%))`,
+      ],
+      [
+        ['--timeout=abc'],
+        `NODES UNKNOWN - -t/--timeout takes a number, not 'abc' (fix: write it as a plain number, without a unit (5, not 5s or 5%))`,
+      ],
+      [['-t', '7200'], `NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not '7200'`],
     ];
     for (const [args, said] of cases) expect((await runBuilt('check_nodes', args)).stdout).toBe(`${said}\n`);
     expect((await runBuilt('check_dqlite_lock', ['--host', 'h', '--ssh-port', 'abc'])).first).toBe(
+      "DQLITE-LOCK UNKNOWN - --ssh-port takes a number, not 'abc' (fix: write it as a plain number, without a unit (5, not 5s or 5%))",
+    );
+    expect((await runBuilt('check_dqlite_lock', ['--host', 'h', '--ssh-port', '70000'])).first).toBe(
       'DQLITE-LOCK UNKNOWN - --ssh-port must be a TCP port number, 1 to 65535 (fix: see check_dqlite_lock --help)',
+    );
+    expect((await runBuilt('check_dqlite_storage', ['--free-warning', '10%'])).first).toMatch(
+      /^DQLITE-STORAGE UNKNOWN - --free-warning takes a number, not '10%' /,
     );
     expect((await runBuilt('check_dqlite_lock', ['--since', '-5m'])).first).toMatch(
       /^DQLITE-LOCK UNKNOWN - --since takes a duration \(seconds, or a number with s, m, h or d: 90s, 5m, 1h\), not '-5m'$/,
@@ -439,7 +454,7 @@ describe('options written oddly are refused, never read as no option', () => {
       expect.objectContaining({
         check: 'MICROK8S-CHECKS',
         state: 'UNKNOWN',
-        summary: expect.stringMatching(/^-t\/--timeout must be a number/),
+        summary: expect.stringMatching(/^-t\/--timeout takes a number, not 'abc'/),
       }),
     ]);
     const junit = await runBuilt('microk8s-checks', ['all', '--format', 'junit', '--log-file', '-']);
