@@ -64,7 +64,8 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
   });
   const byExpiry = judged.toSorted((a, b) => a.c.notAfter - b.c.notAfter);
   const soonest = byExpiry[0];
-  v.measure({ label: 'min_days', value: soonest ? soonest.days : NaN }, context);
+  // Nagios has no UOM for days (the labels say it); OpenMetrics gets seconds, its base unit.
+  v.measure({ label: 'min_days', value: soonest ? soonest.days : NaN, timeUnit: 'd' }, context);
   // One metric per label, the soonest of its certificates: a chain (server.crt with its
   // intermediate), or a --cert of the same name as a file of the directory.
   const soonestOf = new Map<string, number>();
@@ -72,7 +73,7 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
     const label = labelOf(c.where);
     soonestOf.set(label, Math.min(days, soonestOf.get(label) ?? days));
   }
-  for (const [label, days] of soonestOf) v.measure({ label, value: days });
+  for (const [label, days] of soonestOf) v.measure({ label, value: days, timeUnit: 'd' });
   for (const { c, days: d, state } of byExpiry) {
     if (state !== State.OK) v.find(state, `${c.where} ${d < 0 ? `expired ${plural(-d, 'day')} ago` : `expires in ${plural(d, 'day')}`}`);
   }

@@ -1,8 +1,9 @@
 // The journal directories and files named on the command line, judged before journalctl reads
 // them: journalctl names no path when one is of the wrong kind ("Not a directory", or for all its
 // --file at once "Failed to open files: No data available"), nor a missing or unreadable one.
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, readSync, type Stats, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { JOURNAL_GROUP_FIX, JournalError } from '../sources/journal.ts';
 
 /** The first bytes of every journal file (systemd, src/libsystemd/sd-journal/journal-def.h: HEADER_SIGNATURE). */
@@ -19,7 +20,7 @@ export function checkJournalPaths(dirs: string[], files: string[]): void {
       accessSync(path, constants.R_OK);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw problem(`${path} does not exist`, 'check --journal-dir/--journal-file');
-      throw problem(`${path}: permission denied for user ${userInfo().username}`, JOURNAL_GROUP_FIX);
+      throw denied(path);
     }
     const stat = statSync(path);
     if (as === 'dir') {
@@ -50,4 +51,68 @@ function signatureOf(path: string): string {
   } finally {
     closeSync(fd);
   }
+}
+
+const userName = () => {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+};
+
+/** A name from /etc/passwd or /etc/group by id, or the id where it has none. */
+function nameOf(file: '/etc/passwd' | '/etc/group', id: number): string {
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const [name, , n] = line.split(':');
+      if (name && Number(n) === id) return name;
+    }
+  } catch {
+    // No such file here: the number says it still.
+  }
+  return String(id);
+}
+
+/**
+ * Permission denied on a journal path: which directory or file denied it (the first directory
+ * above it that cannot be searched, else the path itself), with its owner and mode. Adding the
+ * user to systemd-journal helps only where that group owns it and its group bits would allow the
+ * access (journald's own /var/log/journal and /run/log/journal); anywhere else the fix is access
+ * to that one path.
+ */
+function denied(path: string) {
+  const user = userName();
+  const full = resolve(path);
+  const above: string[] = [];
+  for (let d = dirname(full); d !== dirname(d); d = dirname(d)) above.unshift(d);
+  const blocked = above.find((d) => {
+    try {
+      accessSync(d, constants.X_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  const culprit = blocked ?? full;
+  let stat: Stats | undefined;
+  try {
+    stat = statSync(culprit);
+  } catch {
+    // Gone or hidden meanwhile: the path is named without its owner.
+  }
+  const dir = blocked !== undefined || stat?.isDirectory();
+  // What is missing: search on a directory above, read (and search, to open its files) on a journal
+  // directory, read on a file.
+  const [verb, acl, need] = blocked ? ['searched', 'x', 'search'] : dir ? ['read', 'rx', 'read'] : ['read', 'r', 'read'];
+  const who = blocked ? culprit : 'it';
+  const owner = stat
+    ? ` (${nameOf('/etc/passwd', stat.uid)}:${nameOf('/etc/group', stat.gid)} ${(stat.mode & 0o7777).toString(8).padStart(4, '0')})`
+    : '';
+  const message = `${path}: permission denied for user ${user}: ${who}${owner} cannot be ${verb}`;
+  // Group bits granting what is missing: r for a file, x to search, both to read a directory.
+  const groupBits = acl === 'x' ? 0o010 : acl === 'rx' ? 0o050 : 0o040;
+  const journalGroup = stat && nameOf('/etc/group', stat.gid) === 'systemd-journal' && (stat.mode & groupBits) === groupBits;
+  if (journalGroup) return problem(message, JOURNAL_GROUP_FIX);
+  return problem(message, `give user ${user} ${need} access to ${culprit}: sudo setfacl -m u:${user}:${acl} ${culprit}`);
 }

@@ -3,16 +3,24 @@
 // text format 0.0.4, which is what the textfile collector and `promtool check metrics` read: only
 // gauges (a counter's family and sample names differ between the two), `# UNIT` (a comment to the
 // older format) and `# EOF` (a comment too).
-import type { Perfdata, Uom } from './perfdata.ts';
+import type { Perfdata, TimeUnit, Uom } from './perfdata.ts';
 import type { Range } from './range.ts';
 import type { Outcome, Skipped } from './verdict.ts';
 
-/** How a Nagios unit becomes a Prometheus base unit: the name's suffix and the factor to it. */
-const UNITS: Record<Uom, { unit: string; factor: number }> = {
+/**
+ * How a Nagios unit (or a time unit Nagios has none for) becomes a Prometheus base unit: the name's
+ * suffix, the factor to it and, where the label names the unit itself (min_days), that word, which
+ * the name drops: promtool's lint reads a unit word anywhere in a name ("use base unit seconds
+ * instead of days").
+ */
+const UNITS: Record<Uom | TimeUnit, { unit: string; factor: number; word?: string }> = {
   '': { unit: '', factor: 1 },
   s: { unit: 'seconds', factor: 1 },
   ms: { unit: 'seconds', factor: 1e-3 },
   us: { unit: 'seconds', factor: 1e-6 },
+  min: { unit: 'seconds', factor: 60, word: 'minutes' },
+  h: { unit: 'seconds', factor: 3600, word: 'hours' },
+  d: { unit: 'seconds', factor: 86_400, word: 'days' },
   '%': { unit: 'ratio', factor: 0.01 },
   B: { unit: 'bytes', factor: 1 },
   // Binary multiples, as the checks compute them (dqlite-storage's MB is 1024 * 1024 bytes).
@@ -52,13 +60,22 @@ interface Family {
   samples: string[];
 }
 
+/** A metric's unit: its time unit where Nagios has no UOM for it, else its UOM. */
+const unitOf = (p: Perfdata) => UNITS[p.timeUnit ?? p.uom ?? ''];
+
 /** The family name of one perfdata metric: microk8s_<check>_<label>[_<unit>]. */
 function metricName(check: string, p: Perfdata): { base: string; unit: string } {
-  const { unit } = UNITS[p.uom ?? ''];
+  const { unit, word } = unitOf(p);
   let label = snake(p.label);
   // free_pct as a ratio is free_ratio, not free_pct_ratio.
   if (unit === 'ratio') label = label.replace(/_?(pct|percent)$/, '') || label;
-  const base = `microk8s_${snake(check)}_${label}`;
+  // min_days in seconds is min_seconds, days_ca is ca_seconds (the word anywhere: a host suffix follows it).
+  if (word)
+    label = label
+      .split('_')
+      .filter((w) => w !== word)
+      .join('_');
+  const base = label ? `microk8s_${snake(check)}_${label}` : `microk8s_${snake(check)}`;
   return { base, unit };
 }
 
@@ -97,13 +114,14 @@ export function openMetrics(outcomes: Outcome[], skipped: Skipped[] = []): strin
   for (const o of outcomes) {
     const taken = new Set<string>();
     for (const p of o.perfdata) {
-      const { factor } = UNITS[p.uom ?? ''];
+      const { factor, word } = unitOf(p);
       let { base, unit } = metricName(o.check, p);
       // Two labels of one check that differ only in what snake case drops must not merge.
       for (let n = 2; taken.has(base) || byName.has(withUnit(base, unit)); n++) base = `${metricName(o.check, p).base}_${n}`;
       taken.add(base);
       const name = withUnit(base, unit);
-      const f = family(name, unit, `${o.check} perfdata '${p.label}'${p.uom ? ` (${p.uom} as ${unit || 'a count'})` : ''}`);
+      const given = word ?? p.uom;
+      const f = family(name, unit, `${o.check} perfdata '${p.label}'${given ? ` (${given} as ${unit || 'a count'})` : ''}`);
       // An undetermined value (Nagios' U) is left out: no sample, not a NaN that compares false.
       if (Number.isFinite(p.value)) f.samples.push(`${name} ${number(p.value * factor)}`);
       const ranges = (['warning', 'critical'] as const).flatMap((level) => {

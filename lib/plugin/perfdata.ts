@@ -1,12 +1,18 @@
 import type { Range } from './range.ts';
 
 export type Uom = '' | 's' | 'ms' | 'us' | '%' | 'B' | 'KB' | 'MB' | 'GB' | 'TB' | 'c';
+export type TimeUnit = 'min' | 'h' | 'd';
 
 /** One measured value, as it appears in perfdata and in --format json. */
 export interface Metric {
   label: string;
   value: number;
   uom?: Uom;
+  /**
+   * A duration in a unit Nagios has no UOM for (days): perfdata and --format json carry the bare
+   * number, its label naming the unit (min_days); --format openmetrics converts it to seconds.
+   */
+  timeUnit?: TimeUnit;
   min?: number;
   max?: number;
 }

@@ -1,7 +1,7 @@
 // `npm run demo` as a user runs it: started, its printed `microk8s-checks all` line run exactly as
 // printed, then stopped with SIGTERM. Every check of the registry must judge something (no UNKNOWN
 // row, none left out), and nothing the demo started may outlive it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { haveJournalRemote } from '../helpers/journal.ts';
 import { runProcess } from '../helpers/run.ts';
 
 const DEMO = resolve(import.meta.dirname, '../demo/main.ts');
+const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find(existsSync);
 
 /** The demo's output up to its last printed line, and the process. */
 async function startDemo(args: string[]): Promise<{ demo: ChildProcess; out: string }> {
@@ -85,6 +86,13 @@ describe.skipIf(!haveJournalRemote)('npm run demo: the checks without a cluster'
         // The storm shows in the journal checks; the calm has none.
         expect(found.find((row) => row.check === 'DQLITE-LOCK')?.state, r.stdout).toBe(journal);
         if (code !== undefined) expect(r.code).toBe(code);
+        // Where every check judges, each one's OpenMetrics passes promtool without a lint problem.
+        if (PROMTOOL) {
+          const om = await runProcess('sh', ['-c', `${allLine} --format openmetrics`]);
+          const lint = spawnSync(PROMTOOL, ['check', 'metrics'], { input: om.stdout, encoding: 'utf8' });
+          expect({ code: lint.status, said: `${lint.stdout}${lint.stderr}` }, om.stdout).toEqual({ code: 0, said: '' });
+          expect(om.stdout).not.toMatch(/^microk8s_check_skipped/m);
+        }
         // Each check's own line as printed runs too, and judges.
         const own = out.split('\n').filter((l) => /\/check_dqlite_storage |\/check_services /.test(l));
         expect(own).toHaveLength(2);

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -177,6 +177,47 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     const allowed = await runBuilt('check_dqlite_lock', ['--journal-file', file], { uid: ids.uid, gid: ids.journalGid });
     expect(allowed.code).toBe(1);
     expect(allowed.perf.locked).toBe('14;5;50;0');
+  });
+
+  it.skipIf(!nagiosIds())("as the nagios user: denied by a directory not journald's, the fix names it, not the group", async () => {
+    const ids = nagiosIds()!;
+    const asNagios = { uid: ids.uid, gid: ids.gid };
+    // A parent only root may search (mkdtemp makes it 0700), the journal directory itself open to all.
+    const parent = mkdtempSync(join(tmpdir(), 'mk8s-rootonly-'));
+    const journal = join(parent, 'journal');
+    mkdirSync(journal, { mode: 0o755 });
+    makeJournal(storm(), journal);
+    const hidden = await runBuilt('check_dqlite_lock', ['--journal-dir', journal], asNagios);
+    expect(hidden.code).toBe(3);
+    expect(hidden.first).toBe(
+      `DQLITE-LOCK UNKNOWN - cannot read the journal: ${journal}: permission denied for user nagios: ` +
+        `${parent} (root:root 0700) cannot be searched (fix: give user nagios search access to ${parent}: ` +
+        `sudo setfacl -m u:nagios:x ${parent})`,
+    );
+    // The journal directory itself root-only: it is named, and what a directory needs to be read.
+    const closed = mkdtempSync(join(tmpdir(), 'mk8s-rootonly-'));
+    chmodSync(closed, 0o700);
+    makeJournal(storm(), closed);
+    const unlisted = await runBuilt('check_dqlite_lock', ['--journal-dir', closed], asNagios);
+    expect(unlisted.first).toBe(
+      `DQLITE-LOCK UNKNOWN - cannot read the journal: ${closed}: permission denied for user nagios: ` +
+        `it (root:root 0700) cannot be read (fix: give user nagios read access to ${closed}: ` +
+        `sudo setfacl -m u:nagios:rx ${closed})`,
+    );
+    // Laid out as journald keeps /var/log/journal (root:systemd-journal, 2750 here): the group is the fix.
+    const real = mkdtempSync(join(tmpdir(), 'mk8s-journalgroup-'));
+    chmodSync(real, 0o755);
+    const machine = join(real, 'machine-id');
+    mkdirSync(machine);
+    chownSync(machine, 0, ids.journalGid);
+    chmodSync(machine, 0o2750);
+    makeJournal(storm(), machine);
+    const grouped = await runBuilt('check_dqlite_lock', ['--journal-dir', machine], asNagios);
+    expect(grouped.first).toBe(
+      `DQLITE-LOCK UNKNOWN - cannot read the journal: ${machine}: permission denied for user nagios: ` +
+        'it (root:systemd-journal 2750) cannot be read (fix: add the user running the check to the systemd-journal group ' +
+        '(sudo usermod -aG systemd-journal nagios), then restart nrpe)',
+    );
   });
 });
 

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { certFile } from '../apiserver/certs.ts';
 import { job, lease, node } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
@@ -96,8 +97,20 @@ const storming = () => {
 // A duration in words drops its zero parts ("5m", a second later "5m1s"): one figure either way.
 const figureless = (text: string) => text.replace(/\b(\d+[dhms])+\b/g, 'N').replace(/\d+(\.\d+)?/g, 'N');
 
+/** A node's certificate directory, made by openssl once: so that `all` runs check_certs, as on every control-plane node. */
+let certs: string | undefined;
+const certDir = () => {
+  if (!certs) {
+    certs = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(certs, 'ca.crt', 3650, '10.152.183.1');
+    certFile(certs, 'server.crt', 365, '127.0.0.1');
+    certFile(certs, 'front-proxy-client.crt', 365, 'front-proxy-client');
+  }
+  return certs;
+};
+
 const all = async (journal: string, format: string) =>
-  runBuilt('microk8s-checks', ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--format', format]);
+  runBuilt('microk8s-checks', ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--cert-dir', certDir(), '--format', format]);
 
 /** The samples of an exposition: name{labels} -> value. */
 const samples = (text: string) =>
@@ -126,6 +139,8 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
       expect(om.stdout.endsWith('# EOF\n')).toBe(true);
       const values = samples(om.stdout);
       const rows = JSON.parse(json.stdout) as Row[];
+      // check_certs runs (it has a certificate directory): its days are no lint problem either.
+      expect(rows.find((r) => r.check === 'CERTS')?.code, json.stdout).not.toBeNull();
       const states = new Map<string, number>();
       for (const [series, value] of values) {
         const m = /^microk8s_check_state\{check="([^"]+)"\}$/.exec(series);
@@ -175,6 +190,19 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
     expect(bad.code).toBe(3);
     expect(promtool(bad.stdout)).toEqual({ code: 0, said: '' });
     expect(samples(bad.stdout).get('microk8s_check_state{check="dqlite-lock"}')).toBe(3);
+  });
+
+  it('check_certs alone: its days as seconds, valid for promtool with no lint problem', async () => {
+    addHealthyCluster(c.api);
+    const r = await runBuilt('check_certs', [...kc(), '--cert-dir', certDir(), '--format', 'openmetrics']);
+    expect(promtool(r.stdout), r.stdout).toEqual({ code: 0, said: '' });
+    const values = samples(r.stdout);
+    // The test API server's certificate is made for 2 days: CRITICAL, below 7 days.
+    expect(values.get('microk8s_check_state{check="certs"}')).toBe(2);
+    expect(values.get('microk8s_certs_min_seconds')).toBe(86_400);
+    expect(values.get('microk8s_certs_min_threshold_seconds{level="critical",bound="low",alert="outside"}')).toBe(7 * 86_400);
+    expect(values.get('microk8s_certs_ca_seconds')).toBe(3649 * 86_400);
+    expect(r.stdout).toMatch(/^# UNIT microk8s_certs_min_seconds seconds$/m);
   });
 
   it("all: a usage error is microk8s-checks' own UNKNOWN state, still valid for promtool", async () => {

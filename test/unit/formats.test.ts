@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as certs from '../../checks/certs.ts';
 import { openMetrics } from '../../lib/plugin/openmetrics.ts';
 import { render } from '../../lib/plugin/output.ts';
 import { Range } from '../../lib/plugin/range.ts';
@@ -73,6 +74,41 @@ describe('--format openmetrics', () => {
     expect(l).toContain('microk8s_a_b_c_x_y_threshold{level="warning",bound="low",alert="inside"} 5');
     expect(l).toContain('microk8s_a_b_c_x_y 1');
     expect(l).toContain('microk8s_a_b_c_x_y_2 2');
+  });
+
+  it("a duration in days (check_certs') is seconds, named without the days; its Nagios perfdata keeps the days", () => {
+    const now = Date.UTC(2026, 0, 1);
+    const cert = (where: string, days: number) => ({
+      where,
+      subject: 'CN=x',
+      issuer: 'CN=ca',
+      notBefore: now - 86_400_000,
+      notAfter: now + days * 86_400_000 + 3_600_000,
+    });
+    const o = certs.evaluate(
+      { now, certs: [cert('/c/ca.crt', 3000), cert('/c/server.crt', 20)], unreadable: [] },
+      { warning: Range.parse('30:'), critical: Range.parse('7:') },
+    );
+    expect(lines(openMetrics([o])).filter((l) => l.includes('microk8s_certs_'))).toEqual([
+      '# TYPE microk8s_certs_min_seconds gauge',
+      '# UNIT microk8s_certs_min_seconds seconds',
+      'microk8s_certs_min_seconds 1728000',
+      '# TYPE microk8s_certs_min_threshold_seconds gauge',
+      '# UNIT microk8s_certs_min_threshold_seconds seconds',
+      'microk8s_certs_min_threshold_seconds{level="warning",bound="low",alert="outside"} 2592000',
+      'microk8s_certs_min_threshold_seconds{level="warning",bound="high",alert="outside"} +Inf',
+      'microk8s_certs_min_threshold_seconds{level="critical",bound="low",alert="outside"} 604800',
+      'microk8s_certs_min_threshold_seconds{level="critical",bound="high",alert="outside"} +Inf',
+      '# TYPE microk8s_certs_ca_seconds gauge',
+      '# UNIT microk8s_certs_ca_seconds seconds',
+      'microk8s_certs_ca_seconds 259200000',
+      '# TYPE microk8s_certs_server_seconds gauge',
+      '# UNIT microk8s_certs_server_seconds seconds',
+      'microk8s_certs_server_seconds 1728000',
+    ]);
+    expect(openMetrics([o])).toContain("# HELP microk8s_certs_min_seconds CERTS perfdata 'min_days' (days as seconds)\n");
+    // Nagios perfdata has no UOM for days: the bare number stays, as before.
+    expect(render(o, 'nagios').split('\n')[0]).toMatch(/\| min_days=20;30:;7: days_ca=3000 days_server=20$/);
   });
 
   it('is what one check prints for --format openmetrics; nagios output is unchanged', () => {
