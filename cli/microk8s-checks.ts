@@ -369,7 +369,7 @@ async function main(): Promise<void> {
           `${own.flag} is a check's own judgement (${own.whose}), which all leaves at each check's default ` +
             `(fix: to change it, run that check alone: ${own.first} ${own.flag} ...)`,
         );
-      usageError(`${msg ? usageWording(msg, y) : err?.message} (fix: see microk8s-checks --help)`);
+      usageError(`${msg ? usageWording(msg, y, process.argv.slice(2)) : err?.message} (fix: see microk8s-checks --help)`);
     })
     .parseAsync()) as Record<string, unknown> & {
     timeout: number;

@@ -10,6 +10,7 @@ import { State } from './state.ts';
 import type { Outcome } from './verdict.ts';
 
 import { VERSION } from '../version.ts';
+import { meant } from '../text.ts';
 
 export { VERSION, reasonOf };
 
@@ -221,7 +222,7 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err instanceof ReasonedError) throw err;
-      throw new UsageError(msg ? usageWording(msg, base) : causeText(err), { fix: `see ${def.command} --help` });
+      throw new UsageError(msg ? usageWording(msg, base, argv) : causeText(err), { fix: `see ${def.command} --help` });
     }) as unknown as Argv<CommonArgs>;
   const y0 = def.options(base);
   // An option that takes a value and is given none (`--kubeconfig` at the end of a line) must not
@@ -399,10 +400,22 @@ function givenOnce(args: object, kinds: ReturnType<typeof optionKinds>): void {
  * "Not enough arguments following: t", `--format must be one of nagios, json, not 'xml'` for its
  * "Invalid values:" (three lines, the value in JSON). Anything else as yargs says it.
  */
-export function usageWording(message: string, y: Argv<unknown>): string {
+export function usageWording(message: string, y: Argv<unknown>, argv: readonly string[]): string {
   const kinds = optionKinds(y);
   const missing = /^Not enough arguments following: (\S+)$/.exec(message);
   if (missing) return `${flagOf(keyOf(missing[1]!, kinds), kinds)} needs a value`;
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (unknown) {
+    // The likeliest option for each unknown word: --sinc is --since misspelt, at 3 a.m. more so.
+    const names = [...Object.keys(kinds.key), ...Object.values(kinds.alias).flat()].filter((n) => n.length > 1);
+    // Only for words written as options (`--sinc`): a stray value (`all more`) is no misspelt option.
+    const written = new Set(argv.map((a) => optionWord(a)?.name));
+    const hints = unknown[1]!.split(', ').flatMap((word) => {
+      const near = written.has(word) ? meant(word, names) : undefined;
+      return near ? [`--${near}`] : [];
+    });
+    return hints.length ? `${message} (did you mean ${hints.join(', ')}?)` : message;
+  }
   const invalid = /^Invalid values:\s+Argument: (\S+), Given: (.*), Choices: (.*)$/m.exec(message);
   if (!invalid) return message;
   const unquoted = (json: string) => {

@@ -303,6 +303,13 @@ describe('messages that point at the cause', () => {
     expect((await runBuilt('check_dqlite_lock', ['--since', '-5m'])).first).toMatch(
       /^DQLITE-LOCK UNKNOWN - --since takes a duration \(seconds, or a number with s, m, h or d: 90s, 5m, 1h\), not '-5m'$/,
     );
+    // A misspelt option names the one it most likely was; a word like none, or like two, nothing.
+    expect((await runBuilt('check_dqlite_lock', ['--sinc', '5m', '--foo'])).first).toBe(
+      'DQLITE-LOCK UNKNOWN - Unknown arguments: sinc, foo (did you mean --since?) (fix: see check_dqlite_lock --help)',
+    );
+    expect((await runBuilt('microk8s-checks', ['all', '--kubeconfg', 'x'])).first).toMatch(
+      /^MICROK8S-CHECKS UNKNOWN - Unknown argument: kubeconfg \(did you mean --kubeconfig\?\)/,
+    );
     expect((await runBuilt('check_restart_preflight', [...kc(), '--since', '1h'])).first).toBe(
       'RESTART-PREFLIGHT UNKNOWN - Unknown argument: since (fix: see check_restart_preflight --help)',
     );
@@ -380,10 +387,12 @@ describe('options written oddly are refused, never read as no option', () => {
   it('--host.x: no dot notation, an unknown option alone and in all (an object for --host read this host instead)', async () => {
     const alone = await runBuilt('check_dqlite_lock', ['--host.x', 'node1']);
     expect(alone.code).toBe(3);
-    expect(alone.first).toBe('DQLITE-LOCK UNKNOWN - Unknown argument: host.x (fix: see check_dqlite_lock --help)');
+    expect(alone.first).toBe('DQLITE-LOCK UNKNOWN - Unknown argument: host.x (did you mean --host?) (fix: see check_dqlite_lock --help)');
     const all = await runBuilt('microk8s-checks', ['all', ...kc(), '--namespace.a', 'web']);
     expect(all.code).toBe(3);
-    expect(all.first).toBe('MICROK8S-CHECKS UNKNOWN - Unknown argument: namespace.a (fix: see microk8s-checks --help)');
+    expect(all.first).toBe(
+      'MICROK8S-CHECKS UNKNOWN - Unknown argument: namespace.a (did you mean --namespace?) (fix: see microk8s-checks --help)',
+    );
   });
 
   it('--no-host, --no-namespace, --no-kubeconfig: a value option negated is UNKNOWN saying so, alone and in all', async () => {

@@ -475,7 +475,9 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     expect(stdin.code).toBe(3);
     expect(stdin.first).toMatch(/^MICROK8S-CHECKS UNKNOWN - all cannot read --log-file - \(stdin\)/);
     const u = await runBuilt('microk8s-checks', ['all', '--cert-dirr', '/x']);
-    expect(u.stdout).toBe('MICROK8S-CHECKS UNKNOWN - Unknown argument: cert-dirr (fix: see microk8s-checks --help)\n');
+    expect(u.stdout).toBe(
+      'MICROK8S-CHECKS UNKNOWN - Unknown argument: cert-dirr (did you mean --cert-dir?) (fix: see microk8s-checks --help)\n',
+    );
   });
 
   it('a check that cannot run is UNKNOWN in the table, not a failure of the whole run', async () => {
