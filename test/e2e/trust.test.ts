@@ -90,6 +90,19 @@ describe.skipIf(!haveJournalRemote)('journals as given', () => {
     expect(calm.code).toBe(0);
   });
 
+  it("a message with a byte journalctl will not print (a control character) is read, never '[24B blob data]'", async () => {
+    // journalctl prints such a message as "[NB blob data]" unless told --all: its --grep matched
+    // it, and the check, which matches each line exactly, counted nothing.
+    const odd = (i: number) => LOCK_TXN.replace('/registry/', i % 2 ? '/registry/\x7f' : '/registry/\u0085');
+    const dir = journalDir(
+      Array.from({ length: 60 }, (_, i) => ({ age: 10 + i * 4, service: DQLITE, message: logrus(at(10 + i * 4), 'error', odd(i)) })),
+    );
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.perf.locked).toBe('60;5;50;0');
+    expect(r.stdout).not.toContain('blob data');
+  });
+
   it('an unreadable journal path is said to be unreadable, not missing', async () => {
     if (process.getuid?.() === 0) {
       // root reads everything: check as nobody.
