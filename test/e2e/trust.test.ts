@@ -596,3 +596,56 @@ describe('the state file', () => {
     expect(JSON.parse(readFileSync(join(dir, 'state', 'other.json'), 'utf8'))).toEqual({ a: 1 });
   });
 });
+
+describe.skipIf(process.getuid?.() !== 0)('a DNS server that never answers', () => {
+  // Node's own lookup (getaddrinfo on libuv's threads) cannot be stopped, and the process waits
+  // for it as it exits: the check printed its UNKNOWN at -t and ended 10 s later (glibc's 5 s,
+  // tried twice), past NRPE's timeout. The check runs in a mount namespace of its own, whose
+  // /etc/resolv.conf names a server on loopback that takes each query and never answers.
+  let dns: import('node:dgram').Socket;
+  let resolv: string;
+  beforeAll(async () => {
+    const { createSocket } = await import('node:dgram');
+    const address = `127.83.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+    dns = createSocket('udp4');
+    dns.on('message', () => {});
+    await new Promise<void>((done) => dns.bind(53, address, done));
+    resolv = join(scratch(), 'resolv.conf');
+    writeFileSync(resolv, `nameserver ${address}\n`);
+  });
+  afterAll(() => dns?.close());
+  const withSilentDns = (command: string, args: string[]) =>
+    runProcess('unshare', [
+      '-m',
+      '/bin/sh',
+      '-c',
+      'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+      resolv,
+      `${DIST}/${command}`,
+      ...args,
+    ]);
+
+  it('a --server and an SSH --host by name: UNKNOWN by name, and the run ends within -t', async () => {
+    const dir = scratch();
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
+    writeFileSync(join(dir, 'known_hosts'), `k8s09.never.test ${readFileSync(join(dir, 'key.pub'), 'utf8')}`);
+    const certs = await withSilentDns('check_certs', [
+      ...kc(),
+      '--server',
+      'https://k8s09.never.test:16443',
+      '--cert-dir',
+      dir,
+      '--backend-dir',
+      join(dir, 'none'),
+      '-t',
+      '2',
+    ]);
+    expect(certs.stdout).toMatch(/^CERTS \w+ - .*served by k8s09\.never\.test:16443: timed out after /);
+    inTime(certs, 2);
+    const ssh = ['--host', 'k8s09.never.test', '--ssh-key', join(dir, 'key'), '--ssh-known-hosts', join(dir, 'known_hosts')];
+    const journal = await withSilentDns('check_dqlite_lock', [...ssh, '-t', '2']);
+    expect(journal.code).toBe(3);
+    expect(journal.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*k8s09\.never\.test.*timed out after /);
+    inTime(journal, 2);
+  });
+});
