@@ -21,7 +21,9 @@ export interface Tally {
   lastMinute: number;
   /** Lock lines that carry no time (pasted text): counted as now, but they make no trend. */
   unstamped: number;
+  /** Lines by source (ident), the first MAX_SOURCES sources seen; later ones only in otherSources. */
   bySource: Map<string, number>;
+  otherSources: number;
   newest?: LogLine;
 }
 
@@ -36,7 +38,14 @@ export interface LockFacts {
   source: string;
 }
 
-export const fresh = (): Tally => ({ locked: 0, lastMinute: 0, unstamped: 0, bySource: new Map() });
+export const fresh = (): Tally => ({ locked: 0, lastMinute: 0, unstamped: 0, bySource: new Map(), otherSources: 0 });
+
+/**
+ * Sources named in the long output. A node has two (k8s-dqlite, kubelite); a log file of
+ * anything may have millions, each of which cost memory for good and made one detail line too
+ * long for the long output to keep anything after it (the runbook advice).
+ */
+const MAX_SOURCES = 20;
 
 export function count(t: Tally, line: LogLine, win: Window): void {
   if (!line.message.includes(LOCKED)) return;
@@ -45,7 +54,9 @@ export function count(t: Tally, line: LogLine, win: Window): void {
   if (line.time === undefined) t.unstamped += n;
   if (line.time === undefined || line.time >= win.now - 60_000) t.lastMinute += n;
   const from = line.ident ?? 'unknown source';
-  t.bySource.set(from, (t.bySource.get(from) ?? 0) + n);
+  const before = t.bySource.get(from);
+  if (before === undefined && t.bySource.size >= MAX_SOURCES) t.otherSources += n;
+  else t.bySource.set(from, (before ?? 0) + n);
   if (!t.newest || (line.time ?? Infinity) >= (t.newest.time ?? -Infinity)) t.newest = line;
 }
 
@@ -57,7 +68,8 @@ export function evaluate({ tally: t, seconds, source }: LockFacts, { warning, cr
   v.measure({ label: 'locked_per_min', value: perMin, min: 0 });
   v.measure({ label: 'locked_last_min', value: t.lastMinute, min: 0 });
   if (t.newest) {
-    v.detail(`by source: ${[...t.bySource].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+    const others = t.otherSources ? [`${plural(t.otherSources, 'line')} from other sources`] : [];
+    v.detail(`by source: ${[...[...t.bySource].map(([s, n]) => `${s} ${n}`), ...others].join(', ')}`);
     const n = t.newest;
     v.detail(`newest${n.time ? ` (${isoSeconds(n.time)}${n.host ? ` on ${n.host}` : ''})` : ''}: ${shorten(n.message)}`);
   }

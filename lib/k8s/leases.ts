@@ -1,5 +1,6 @@
 import type { V1Lease } from '@kubernetes/client-node';
-import { apiTime } from './time.ts';
+import { formatDuration } from '../duration.ts';
+import { ApiTimeError, apiTime } from './time.ts';
 
 /** The leader locks of the controller-manager and the scheduler, in kube-system. */
 export const LEADER_LEASES = ['kube-controller-manager', 'kube-scheduler'] as const;
@@ -20,16 +21,30 @@ export interface LeaseLife {
   expired: boolean;
 }
 
-/** How long ago the lease was renewed, against its duration; throws on a time that is not one. */
+/**
+ * How long ago the lease was renewed, against its duration; throws on a time that is not one.
+ * The holder writes renewTime by its own clock: a renewal ahead of this node's clock by less than
+ * the duration is taken as renewed now (the expiry is then seen late by as much); one further
+ * ahead cannot be judged. A holder whose clock runs an hour ahead would otherwise read as
+ * renewed a moment ago for an hour after it stopped.
+ */
 export function leaseLife(lease: V1Lease, now: number): LeaseLife {
-  const age = renewAge(lease, now);
+  const renewed = renewTime(lease);
   const duration = lease.spec?.leaseDurationSeconds ?? 15;
-  return { age, duration, expired: age === undefined || age > duration };
+  if (renewed === undefined) return { duration, expired: true };
+  const age = (now - renewed.at) / 1000;
+  if (-age > duration)
+    throw new ApiTimeError(
+      `lease ${lease.metadata?.name} spec.${renewed.field} is ${formatDuration(-age)} in the future, more than its duration ` +
+        `(${duration}s): this node's clock and the holder's differ`,
+      { fix: "check time synchronisation (timedatectl) on this node and on the holder's" },
+    );
+  return { age: Math.max(0, age), duration, expired: age > duration };
 }
 
-/** Seconds since the holder last renewed; undefined when it never did; throws on a time that is not one. */
-export function renewAge(lease: V1Lease, now: number): number | undefined {
+/** When the holder last renewed (or acquired) the lease; undefined when it never did; throws on a time that is not one. */
+function renewTime(lease: V1Lease): { at: number; field: string } | undefined {
   const field = lease.spec?.renewTime !== undefined ? 'renewTime' : 'acquireTime';
-  const t = apiTime(lease.spec?.[field] as unknown as string | undefined, `lease ${lease.metadata?.name} spec.${field}`);
-  return t === undefined ? undefined : Math.max(0, (now - t) / 1000);
+  const at = apiTime(lease.spec?.[field] as unknown as string | undefined, `lease ${lease.metadata?.name} spec.${field}`);
+  return at === undefined ? undefined : { at, field };
 }

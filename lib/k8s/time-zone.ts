@@ -38,5 +38,10 @@ export function hostTimeZone(env: NodeJS.ProcessEnv = process.env, localtime = '
       // Not a link (a copy of the zone file), or no file: ICU knows what it falls back to.
     }
   }
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // A TZ the C library cannot read (empty, or a zone the host lacks) is UTC to it and to this
+  // process's Date; ICU names the empty one 'Etc/Unknown', which no zone lookup takes, and the
+  // other none at all.
+  if (env.TZ === '') return 'UTC';
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone as string | undefined;
+  return zone && zone !== 'Etc/Unknown' ? zone : 'UTC';
 }

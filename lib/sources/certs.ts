@@ -4,6 +4,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { User } from '@kubernetes/client-node';
+import { lookup } from '../dns.ts';
 import { ReasonedError } from '../errors.ts';
 import { FileError, readSmallFile } from '../files.ts';
 
@@ -110,7 +111,7 @@ export function servedCert(origin: string, signal: AbortSignal): Promise<Cert> {
   const port = Number(url.port || 443);
   const where = `served by ${url.host}`;
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
+    const socket = tlsConnect({ host, port, lookup, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
     const stop = () => socket.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });

@@ -1,4 +1,5 @@
 import { connect as tcpConnect } from 'node:net';
+import { lookup } from '../dns.ts';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
 import type { CommandShare } from './command-share.ts';
@@ -288,7 +289,7 @@ export function probe(address: string, timeoutMs: number, signal: AbortSignal): 
   const hp = hostPort(address);
   if (!hp) return Promise.resolve({ ok: false, why: 'not a host:port address' });
   return new Promise((resolve) => {
-    const socket = tcpConnect({ host: hp.host, port: hp.port, signal });
+    const socket = tcpConnect({ host: hp.host, port: hp.port, signal, lookup });
     const done = (ok: boolean, why?: string) => {
       clearTimeout(timer);
       socket.destroy();

@@ -41,7 +41,10 @@ export function validateUnit(unit: string): string {
 
 /** The argv (after "journalctl") for a query; fixed shape, values validated, no shell involved. */
 export function journalctlArgs(q: JournalQuery): string[] {
-  const args = ['--no-pager', '--output=short-unix', `--since=${epoch(q.since * 1000)}`];
+  // --all: a message holding a byte journalctl deems unprintable (a control character, one that
+  // is not UTF-8, a CR) is otherwise printed as "[24B blob data]", which --grep matched and no
+  // exact match would count: a storm of such lines read as calm.
+  const args = ['--no-pager', '--all', '--output=short-unix', `--since=${epoch(q.since * 1000)}`];
   // --until is inclusive: stop one microsecond short so adjacent slices neither overlap nor gap.
   if (q.until !== undefined) args.push(`--until=${epoch(q.until * 1000 - 1)}`);
   for (const unit of q.units) args.push(`--unit=${validateUnit(unit)}`);

@@ -268,6 +268,16 @@ describe('check_cronjobs', () => {
     expect(r.stdout).toMatch(/late ops\/backup \(\*\/5 \* \* \* \*\): last scheduled 40m\d*s? ago, its next run was due 3\dm\d*s? ago/);
   });
 
+  it('TZ set empty (UTC, as the C library reads it) or to a zone the host lacks: schedules are read in UTC, never UNKNOWN', async () => {
+    // ICU names an empty TZ 'Etc/Unknown', which no zone lookup takes: every CronJob without a
+    // timeZone of its own was UNKNOWN, "time zone 'Etc/Unknown' is not known here".
+    c.api.add('cronjobs', cronJob({ namespace: 'ops', name: 'backup', schedule: '*/5 * * * *', scheduledAgo: 2400, succeededAgo: 2390 }));
+    for (const TZ of ['', 'Nowhere/Land']) {
+      const r = await runBuilt('check_cronjobs', kc(), { env: { ...process.env, TZ } });
+      expect(r.first, `TZ='${TZ}'`).toMatch(/^CRONJOBS WARNING - 1 of 1 CronJob late: ops\/backup \|/);
+    }
+  });
+
   it('every CronJob late: CRITICAL, the controller-manager looks frozen', async () => {
     c.api.add(
       'cronjobs',

@@ -90,6 +90,19 @@ describe.skipIf(!haveJournalRemote)('journals as given', () => {
     expect(calm.code).toBe(0);
   });
 
+  it("a message with a byte journalctl will not print (a control character) is read, never '[24B blob data]'", async () => {
+    // journalctl prints such a message as "[NB blob data]" unless told --all: its --grep matched
+    // it, and the check, which matches each line exactly, counted nothing.
+    const odd = (i: number) => LOCK_TXN.replace('/registry/', i % 2 ? '/registry/\x7f' : '/registry/\u0085');
+    const dir = journalDir(
+      Array.from({ length: 60 }, (_, i) => ({ age: 10 + i * 4, service: DQLITE, message: logrus(at(10 + i * 4), 'error', odd(i)) })),
+    );
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.perf.locked).toBe('60;5;50;0');
+    expect(r.stdout).not.toContain('blob data');
+  });
+
   it('an unreadable journal path is said to be unreadable, not missing', async () => {
     if (process.getuid?.() === 0) {
       // root reads everything: check as nobody.
@@ -581,5 +594,58 @@ describe('the state file', () => {
     expect(readFileSync(target, 'utf8')).toBe('keep me');
     writeState(join(dir, 'state', 'other.json'), { a: 1 });
     expect(JSON.parse(readFileSync(join(dir, 'state', 'other.json'), 'utf8'))).toEqual({ a: 1 });
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)('a DNS server that never answers', () => {
+  // Node's own lookup (getaddrinfo on libuv's threads) cannot be stopped, and the process waits
+  // for it as it exits: the check printed its UNKNOWN at -t and ended 10 s later (glibc's 5 s,
+  // tried twice), past NRPE's timeout. The check runs in a mount namespace of its own, whose
+  // /etc/resolv.conf names a server on loopback that takes each query and never answers.
+  let dns: import('node:dgram').Socket;
+  let resolv: string;
+  beforeAll(async () => {
+    const { createSocket } = await import('node:dgram');
+    const address = `127.83.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+    dns = createSocket('udp4');
+    dns.on('message', () => {});
+    await new Promise<void>((done) => dns.bind(53, address, done));
+    resolv = join(scratch(), 'resolv.conf');
+    writeFileSync(resolv, `nameserver ${address}\n`);
+  });
+  afterAll(() => dns?.close());
+  const withSilentDns = (command: string, args: string[]) =>
+    runProcess('unshare', [
+      '-m',
+      '/bin/sh',
+      '-c',
+      'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+      resolv,
+      `${DIST}/${command}`,
+      ...args,
+    ]);
+
+  it('a --server and an SSH --host by name: UNKNOWN by name, and the run ends within -t', async () => {
+    const dir = scratch();
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
+    writeFileSync(join(dir, 'known_hosts'), `k8s09.never.test ${readFileSync(join(dir, 'key.pub'), 'utf8')}`);
+    const certs = await withSilentDns('check_certs', [
+      ...kc(),
+      '--server',
+      'https://k8s09.never.test:16443',
+      '--cert-dir',
+      dir,
+      '--backend-dir',
+      join(dir, 'none'),
+      '-t',
+      '2',
+    ]);
+    expect(certs.stdout).toMatch(/^CERTS \w+ - .*served by k8s09\.never\.test:16443: timed out after /);
+    inTime(certs, 2);
+    const ssh = ['--host', 'k8s09.never.test', '--ssh-key', join(dir, 'key'), '--ssh-known-hosts', join(dir, 'known_hosts')];
+    const journal = await withSilentDns('check_dqlite_lock', [...ssh, '-t', '2']);
+    expect(journal.code).toBe(3);
+    expect(journal.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*k8s09\.never\.test.*timed out after /);
+    inTime(journal, 2);
   });
 });

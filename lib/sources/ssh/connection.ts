@@ -1,8 +1,10 @@
 import { statSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { lookup } from '../../dns.ts';
 import { ReasonedError } from '../../errors.ts';
 import { readSmallFile } from '../../files.ts';
 import type { CommandRunner } from '../command.ts';
@@ -133,9 +135,14 @@ export class SshConnection {
           reject(new SshError(`cannot connect to ${at} over SSH`, { cause: err, fix: 'check the host, --ssh-port and that sshd runs' }));
         }
       });
+      // The TCP connection made here, with a lookup the run can stop (lib/dns.ts): ssh2's own
+      // is Node's, which a DNS server that never answers holds past -t.
+      const sock = tcpConnect({ host: t.host, port: t.port, lookup });
+      signal.addEventListener('abort', () => sock.destroy(), { once: true });
       try {
-        client.connect(config);
+        client.connect({ ...config, sock });
       } catch (err) {
+        sock.destroy();
         // ssh2 parses the key here, and throws on one it cannot read.
         signal.removeEventListener('abort', onAbort);
         reject(

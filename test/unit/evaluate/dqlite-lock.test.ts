@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as lock from '../../../checks/dqlite-lock.ts';
 import { parseTextLine } from '../../../lib/sources/logline.ts';
+import { render } from '../../../lib/plugin/output.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { NOW, r, perf } from './helpers.ts';
 
@@ -33,5 +34,17 @@ describe('dqlite-lock', () => {
     expect(o.state).toBe(State.WARNING);
     expect(o.summary).toBe("7 'database is locked' lines in the last 5m (1.4/min, 6 in the last minute, rising)");
     expect(o.details.join('\n')).toMatch(/Do not restart kubelite/);
+  });
+
+  it('lines from a thousand sources: a few are named, the rest summed, and the runbook advice still fits the long output', () => {
+    // Each source named cost memory for good (3 million of them ran the heap out) and made one
+    // detail line so long that the 4 KiB long output kept nothing after it, the advice included.
+    const t = lock.fresh();
+    for (let i = 0; i < 1000; i++) lock.count(t, line(10, `ident${i}`), win);
+    lock.count(t, line(10, 'ident0'), win);
+    const text = render(lock.evaluate({ tally: t, seconds: 300, source: 'x.log' }, lock.defaultLimits), 'nagios');
+    expect(text).toMatch(/^by source: ident0 2, ident1 1, .*, ident19 1, 980 lines from other sources$/m);
+    expect(text).toMatch(/^Do not restart kubelite on any node until this check is OK/m);
+    expect(t.bySource.size).toBeLessThanOrEqual(20);
   });
 });

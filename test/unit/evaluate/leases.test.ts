@@ -6,6 +6,7 @@ import * as leases from '../../../checks/leases.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { lease } from '../../apiserver/objects.ts';
 import { pattern } from '../../helpers/pattern.ts';
+import { perf } from './helpers.ts';
 
 describe('leases', () => {
   const now = Date.now();
@@ -34,5 +35,20 @@ describe('leases', () => {
         /the last run$/,
       ),
     );
+  });
+
+  it("a renewal further in the future than the lease's duration cannot be judged: never 'renewed 1s ago'", () => {
+    // The holder's clock runs ahead of this node's: were it to stop now, its lease would read as
+    // fresh for as long as the clocks differ. Within the duration the lease is judged as renewed now.
+    const o = leases.evaluate({ now, leases: pair({ renewedAgo: -3600, duration: 60 }, { renewedAgo: -30, duration: 60 }) }, {});
+    expect(o.state).toBe(State.UNKNOWN);
+    expect(o.summary).toMatch(
+      pattern(
+        /^leaders: scheduler k8s02, kcm lease cannot be judged: lease kube-controller-manager spec\.renewTime is 1h /,
+        /in the future, more than its duration \(60s\): this node's clock and the holder's differ /,
+        /\(fix: check time synchronisation \(timedatectl\) /,
+      ),
+    );
+    expect(perf(o)).toMatchObject({ kcm_renew_age: 'U;;;0', scheduler_renew_age: '0s;;;0', renew_age: 'U;;;0' });
   });
 });

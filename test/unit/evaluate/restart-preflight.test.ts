@@ -7,6 +7,7 @@ import * as kine from '../../../checks/kine-retries.ts';
 import * as preflight from '../../../checks/restart-preflight.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { lease, node } from '../../apiserver/objects.ts';
+import { pattern } from '../../helpers/pattern.ts';
 import { r, asNodes } from './helpers.ts';
 
 describe('restart-preflight', () => {
@@ -58,5 +59,18 @@ describe('restart-preflight', () => {
       expect.stringMatching(/^k8s02: cannot tell \(/),
       'node k8s03 is not Ready',
     ]);
+  });
+
+  it('a leader lease renewed an hour in the future (clocks that differ) is NO-GO: nobody can tell that it is held', () => {
+    const f = healthy();
+    f.leases[0] = lease('kube-controller-manager', 'k8s01', { renewedAgo: -3600, duration: 60 }) as unknown as V1Lease;
+    const o = preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(
+      pattern(
+        /^NO-GO for k8s02: cannot tell who leads kube-controller-manager \(lease kube-controller-manager /,
+        /spec\.renewTime is 1h in the future/,
+      ),
+    );
   });
 });
