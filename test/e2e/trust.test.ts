@@ -183,6 +183,33 @@ describe('API answers that are not what was asked for', () => {
     expect(empty.perf.jobs).toBe('0;;;0');
   });
 
+  it("a 2xx other than 200, a list of items that are no objects, JSON called another type: never OK, never 'internal error'", async () => {
+    // client-node takes any 2xx for a success: a proxy's 203 with its HTML page was an empty list.
+    const answer = (status: number, text: string, type: string) => (_req: unknown, res: import('node:http').ServerResponse, url: URL) => {
+      if (!url.pathname.endsWith('/jobs')) return false;
+      res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return true;
+    };
+    const empty = '{"kind":"JobList","apiVersion":"batch/v1","metadata":{},"items":[]}';
+    for (const status of [201, 203, 204, 206]) {
+      c.api.intercept = answer(status, status === 204 ? '' : status === 203 ? '<html>Sign in</html>' : empty, 'text/html');
+      const r = await runBuilt('check_stale_jobs', kc());
+      expect(r.first, `${status}`).toMatch(
+        new RegExp(`^STALE-JOBS UNKNOWN - API server \\S+ answered ${status} to list jobs\\.batch at cluster scope, not 200 `),
+      );
+    }
+    for (const items of ['[null]', '[1,2,3]']) {
+      c.api.intercept = answer(200, `{"kind":"JobList","metadata":{},"items":${items}}`, 'application/json');
+      const r = await runBuilt('check_stale_jobs', kc());
+      expect(r.first, items).toMatch(
+        /^STALE-JOBS UNKNOWN - API server \S+ answered list jobs\.batch at cluster scope with a list whose items are not all objects /,
+      );
+    }
+    c.api.intercept = answer(200, empty, 'application/yaml');
+    expect((await runBuilt('check_stale_jobs', kc())).first).toMatch(/^STALE-JOBS OK - 0 finished Jobs /);
+  });
+
   it('a lease whose renewTime is not a time is UNKNOWN for that lease, never fresh', async () => {
     healthy();
     c.api.clear('leases');

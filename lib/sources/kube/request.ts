@@ -20,6 +20,9 @@ function parseBody(text: string): { value?: unknown; invalid?: true } {
   }
 }
 
+const NOT_THE_API =
+  'check the server address in the kubeconfig: something other than the Kubernetes API answers there (a proxy, another service)';
+
 /**
  * What a 200 answer must be for the checks to trust it: a list (an object whose `items` is an
  * array, or null for none) or an object with metadata. A proxy's login page, a health endpoint at
@@ -36,7 +39,8 @@ function unexpectedBody(
   const ok =
     isObject(value) &&
     (list
-      ? (Array.isArray(value.items) || value.items === null) && (typeof value.kind !== 'string' || value.kind.endsWith('List'))
+      ? (value.items === null || (Array.isArray(value.items) && value.items.every(isObject))) &&
+        (typeof value.kind !== 'string' || value.kind.endsWith('List'))
       : isObject(value.metadata));
   if (ok) return { value: value as Record<string, unknown> };
   const type = ctx.headers['content-type']?.split(';')[0] || 'no content type';
@@ -44,12 +48,14 @@ function unexpectedBody(
     ? 'not JSON'
     : Array.isArray(value)
       ? 'a JSON array'
-      : isObject(value)
-        ? `a JSON object that is not ${list ? 'a list' : 'an API object'}`
-        : `a JSON ${value === null ? 'null' : typeof value}`;
+      : isObject(value) && list && Array.isArray(value.items)
+        ? 'a list whose items are not all objects'
+        : isObject(value)
+          ? `a JSON object that is not ${list ? 'a list' : 'an API object'}`
+          : `a JSON ${value === null ? 'null' : typeof value}`;
   return {
     error: new KubeError(`API server ${server} answered ${describe(what)} with ${shape} (${type}, ${text.length} bytes)`, {
-      fix: 'check the server address in the kubeconfig: something other than the Kubernetes API answers there (a proxy, another service)',
+      fix: NOT_THE_API,
     }),
   };
 }
@@ -64,16 +70,27 @@ function checkedBody(
   return (ctx) =>
     new Observable(
       (async () => {
-        if (ctx.httpStatusCode !== 200) return ctx;
+        const status = ctx.httpStatusCode;
+        // client-node takes any 2xx for a success and reads its body whatever it is: a proxy's
+        // 203 with its HTML page was an empty list. The API server answers a GET with 200 only.
+        if (status > 200 && status < 300)
+          throw new KubeError(`API server ${server} answered ${status} to ${describe(what)}, not 200`, { fix: NOT_THE_API });
+        if (status !== 200) return ctx;
         const text = await ctx.body.text();
         const { error, value } = unexpectedBody(ctx, text, what, server, list);
         if (error) throw error;
         const rest = use(value!) ?? text;
-        return new ResponseContext(ctx.httpStatusCode, ctx.headers, {
-          text: async () => rest,
-          binary: async () => Buffer.from(rest),
-          stream: () => null,
-        });
+        // Read as JSON above, whatever its Content-Type said: client-node parses by that and knows
+        // no other (text/plain, application/yaml were internal errors).
+        return new ResponseContext(
+          ctx.httpStatusCode,
+          { ...ctx.headers, 'content-type': 'application/json' },
+          {
+            text: async () => rest,
+            binary: async () => Buffer.from(rest),
+            stream: () => null,
+          },
+        );
       })(),
     );
 }
