@@ -1,3 +1,4 @@
+import { lookup } from '../../dns.ts';
 import http from 'node:http';
 import https from 'node:https';
 import {
@@ -63,7 +64,7 @@ export function httpsTransport(
       // agent serves them all. A proxy needs client-node's own agent (hpagent, socks).
       let agent = options.agent;
       if (!kc.getCurrentCluster()?.proxyUrl) {
-        keepAlive ??= new client.Agent({ keepAlive: true, maxSockets });
+        keepAlive ??= new client.Agent({ keepAlive: true, maxSockets, lookup });
         agent = keepAlive;
       }
       const body = ctx.getBody();
