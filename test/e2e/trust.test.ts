@@ -669,6 +669,10 @@ describe.skipIf(process.getuid?.() !== 0)('a DNS server that never answers', () 
     ]);
     expect(certs.stdout).toMatch(/^CERTS \w+ - .*served by k8s09\.never\.test:16443: timed out after /);
     inTime(certs, 2);
+    // An API server by name (a kubeconfig's, or --server): its connections look it up the same way.
+    const api = await withSilentDns('check_watch_cache', [...kc(), '--server', 'https://k8s09.never.test:16443', '-t', '2']);
+    expect(api.code).toBe(3);
+    inTime(api, 2);
     const ssh = ['--host', 'k8s09.never.test', '--ssh-key', join(dir, 'key'), '--ssh-known-hosts', join(dir, 'known_hosts')];
     const journal = await withSilentDns('check_dqlite_lock', [...ssh, '-t', '2']);
     expect(journal.code).toBe(3);
