@@ -240,6 +240,13 @@ describe('no secret reaches the output', () => {
     expect(slow.first).toContain(`while listing nodes from ${c.api.url}`);
     expect(slow.stdout + slow.stderr).not.toContain(MARK);
     c.api.delayMs = 0;
+    // A query in the address (?access_token=) is no place for a secret either: never shown, even with -vvv.
+    const withQuery = writeKubeconfig(dir, `${c.api.url}/?access_token=${MARK}`, c.certs.ca, readToken(c.kubeconfig), 'kubeconfig-query');
+    const query = await runBuilt('check_nodes', ['--kubeconfig', withQuery, '-vvv']);
+    expect(query.stdout + query.stderr).not.toContain(MARK);
+    // Go (kubectl) reads an upper-case scheme as it is meant: so do the checks.
+    const upper = writeKubeconfig(dir, c.api.url.replace('https://', 'HTTPS://'), c.certs.ca, readToken(c.kubeconfig), 'kubeconfig-upper');
+    expect((await runBuilt('check_nodes', ['--kubeconfig', upper])).first).toMatch(/^NODES OK - /);
     const given = await runBuilt('check_watch_cache', [...kc(), '--server', `https://nagios:${MARK}@127.0.0.1:16443`]);
     expect(given.code).toBe(3);
     expect(given.first).toBe(

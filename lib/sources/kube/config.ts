@@ -89,8 +89,15 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     throw new KubeError(`kubeconfig ${source}: context '${name}' names no cluster with a server`, {
       fix: `check the kubeconfig, or ${pick}`,
     });
-  // A user name or password in the URL is neither shown nor sent: credentials belong in the user entry.
-  const server = withoutUserinfo(cluster.server);
+  // Go's URL parser, kubectl's, reads HTTPS:// as https://; client-node refused it ("define an absolute base url").
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(cluster.server)?.[0];
+  if (scheme && scheme !== scheme.toLowerCase()) {
+    const server = scheme.toLowerCase() + cluster.server.slice(scheme.length);
+    kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server } : c));
+  }
+  // A user name or password in the URL, or a query (?access_token=): never shown. Neither has a
+  // place in a server address (credentials belong in the user entry), and neither is sent.
+  const server = shownServer(kc.getCurrentCluster()!.server);
   if (server.startsWith('http:') && !cluster.skipTLSVerify) {
     throw new KubeError(`kubeconfig ${source}: server ${server} is plain http://, and the checks speak only HTTPS to the API server`, {
       fix: 'give the https:// address (MicroK8s: https://127.0.0.1:16443)',
@@ -197,3 +204,6 @@ function checkReferencedFiles(kc: KubeConfig, source: string): void {
 
 /** A URL without its user:password@ part, which is a secret wherever it is printed. */
 export const withoutUserinfo = (url: string): string => url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1');
+
+/** A server address as the checks print it: without user:password@, a query or a fragment. */
+const shownServer = (url: string): string => withoutUserinfo(url).replace(/[?#].*$/s, '');
