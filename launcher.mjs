@@ -101,10 +101,12 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
     # the rest from the same open file, one process (a pipeline of a shell function costs three).
     # The key is written last, once the record is whole: a run never takes a record cut short.
     asked_file="$cycle_dir/known/$$"
-    { printf '%s\\n' "$max" && printf '%s\\0' ${environmentWords} "${command}" "$@"; } >"$asked_file" &&
+    # A full or read-only cache is said by the run alone (errors to /dev/null first: a failed
+    # redirection reports on the stderr in place when it fails), never as 'printf: I/O error'.
+    { printf '%s\\n' "$max" && printf '%s\\0' ${environmentWords} "${command}" "$@"; } 2>/dev/null >"$asked_file" &&
       { IFS= read -r _ && key=$(sha256sum) && key=\${key%% *}; } <"$asked_file" &&
       [ "\${#key}" -eq 64 ] && case $key in *[!0-9a-f]*) false ;; esac &&
-      printf '%s\\n' "$key" >>"$asked_file" || alone=1
+      printf '%s\\n' "$key" 2>/dev/null >>"$asked_file" || alone=1
   else
     alone=1
   fi

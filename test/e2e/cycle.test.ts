@@ -203,6 +203,31 @@ describe('--cycle', () => {
     expect(r.first).toMatch(/^NODES OK - 1 node, all Ready/);
   });
 
+  it.skipIf(process.getuid?.() !== 0)('on a full cache filesystem the check runs alone, with nothing on stderr', async () => {
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const full = mkdtempSync(join(tmpdir(), 'mk8s-fullcache-'));
+    try {
+      // A 64 KiB tmpfs filled up, in a mount namespace of its own (root only).
+      const script =
+        'mount -t tmpfs -o size=64k tmpfs "$0" && { dd if=/dev/zero of="$0/fill" bs=4k 2>/dev/null; XDG_CACHE_HOME="$0" exec "$@"; }';
+      const r = await runProcess('unshare', [
+        '-m',
+        'sh',
+        '-c',
+        script,
+        full,
+        `${DIST}/check_nodes`,
+        '--cycle=55',
+        '--kubeconfig',
+        c.kubeconfig,
+      ]);
+      expect(r.first).toMatch(/^NODES OK - 1 node, all Ready/);
+      expect(r.stderr).toBe('');
+    } finally {
+      rmSync(full, { recursive: true, force: true });
+    }
+  });
+
   it('without a home or XDG_CACHE_HOME it keeps no cache, and makes no directory anywhere', async () => {
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
     const cwd = mkdtempSync(join(tmpdir(), 'mk8s-nohome-'));
