@@ -125,6 +125,9 @@ function parseSchedule(schedule: string, timeZone: string | undefined, localZone
   try {
     expression = parser.parse(fields, { tz: isUtc(zone) ? 'UTC' : zone });
   } catch (err) {
+    // A day the months named never have (`0 0 31 2 *`, a CronJob kept from running by date):
+    // robfig/cron takes it (each field in its range) and never finds a run, so it never falls due.
+    if (/day of month/i.test((err as Error).message) && inRange(fields)) return { zone, next: () => Infinity };
     throw new ScheduleError(`'${spec}' is not a cron schedule (${(err as Error).message})`, { cause: err });
   }
   // One parsed expression, moved to each time asked about (next() is synchronous: no one else moves it meanwhile).
@@ -135,4 +138,16 @@ function parseSchedule(schedule: string, timeZone: string | undefined, localZone
       return expression.next().getTime();
     },
   };
+}
+
+/**
+ * Whether the day-of-month and month fields hold only plain numbers (lists and ranges of them)
+ * within robfig/cron's ranges, 1-31 and 1-12: such a schedule parses there even when no month
+ * named has the day named.
+ */
+function inRange(fields: string): boolean {
+  const [, , day, month] = fields.split(/\s+/);
+  const within = (field: string, max: number) =>
+    field.split(',').every((part) => /^\d+(-\d+)?$/.test(part) && part.split('-').every((n) => Number(n) >= 1 && Number(n) <= max));
+  return within(day!, 31) && within(month!, 12);
 }

@@ -112,6 +112,28 @@ describe('cronjobs', () => {
     );
   });
 
+  it('a day its months never have (0 0 31 2 *, a CronJob kept from running by date) never falls due: OK, not unreadable', () => {
+    const o = cronjobs.evaluate(
+      {
+        jobs: [
+          job({ name: 'never', schedule: '0 0 31 2 *', created: T - 400 * 86_400_000 }),
+          job({ name: 'never2', schedule: '0 0 30,31 2 *', lastSchedule: T - 400 * 86_400_000, lastSuccess: T - 400 * 86_400_000 }),
+        ],
+        now: T,
+        localZone: 'UTC',
+      },
+      { graceMs: 180_000, warning: r('0') },
+    );
+    expect(o.state).toBe(State.OK);
+    expect(o.summary).toMatch(/^0 of 2 CronJobs late/);
+    // Out of range is still no schedule, as for the controller.
+    const bad = cronjobs.evaluate(
+      { jobs: [job({ name: 'odd', schedule: '0 0 32 2 *', lastSchedule: T })], now: T, localZone: 'UTC' },
+      { graceMs: 180_000, warning: r('0') },
+    );
+    expect(bad.state).toBe(State.UNKNOWN);
+  });
+
   it('an unreadable schedule is UNKNOWN naming the CronJob', () => {
     const o = cronjobs.evaluate(
       { jobs: [job({ name: 'odd', schedule: '61 * * * *', lastSchedule: T })], now: T, localZone: 'UTC' },
