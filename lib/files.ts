@@ -41,7 +41,7 @@ function openError(err: unknown, what: string, path: string): FileError {
       { missing: true },
     );
   if (code === 'EACCES' || code === 'EPERM') {
-    return new FileError(`cannot read ${what} ${path}: permission denied for user ${userInfo().username}`, {
+    return new FileError(`cannot read ${what} ${path}: permission denied for user ${userName()}`, {
       fix: 'give the user running the check read access to it',
     });
   }
@@ -164,5 +164,14 @@ export function writeFileAtomic(file: string, data: string): void {
       // Never made, or gone already.
     }
     throw err;
+  }
+}
+
+/** The user's name, or its uid where the passwd database has none (a container's arbitrary uid). */
+export function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
   }
 }

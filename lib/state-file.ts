@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { homedir, userInfo } from 'node:os';
+import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { causeText, ReasonedError } from './errors.ts';
-import { FileError, readSmallFile, writeFileAtomic } from './files.ts';
+import { FileError, readSmallFile, userName, writeFileAtomic } from './files.ts';
 
 /** Where a check keeps what it must remember between runs (per user, never world-writable). */
 export function defaultStateFile(name: string): string {
@@ -88,15 +88,6 @@ export function writeState(file: string, value: unknown): void {
     throw new FileError(`home directory ${home} does not exist`, { fix: 'give --state-file PATH, or set XDG_STATE_HOME' });
   makeDirs(dirname(file));
   writeFileAtomic(file, JSON.stringify(value));
-}
-
-/** The user's name, or its uid where the passwd database has none (a container's arbitrary uid). */
-function userName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
-  }
 }
 
 /** Why a write failed, without Node's errno prefix and the path said already. */

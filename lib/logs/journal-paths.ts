@@ -2,7 +2,7 @@
 // them: journalctl names no path when one is of the wrong kind ("Not a directory", or for all its
 // --file at once "Failed to open files: No data available"), nor a missing or unreadable one.
 import { accessSync, closeSync, constants, openSync, readFileSync, readSync, type Stats, statSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { userName } from '../files.ts';
 import { dirname, resolve } from 'node:path';
 import { JOURNAL_GROUP_FIX, JournalError } from '../sources/journal.ts';
 
@@ -52,14 +52,6 @@ function signatureOf(path: string): string {
     closeSync(fd);
   }
 }
-
-const userName = () => {
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
-  }
-};
 
 /** A name from /etc/passwd or /etc/group by id, or the id where it has none. */
 function nameOf(file: '/etc/passwd' | '/etc/group', id: number): string {
