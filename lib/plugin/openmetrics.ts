@@ -18,8 +18,6 @@ const UNITS: Record<Uom | TimeUnit, { unit: string; factor: number; word?: strin
   s: { unit: 'seconds', factor: 1 },
   ms: { unit: 'seconds', factor: 1e-3 },
   us: { unit: 'seconds', factor: 1e-6 },
-  min: { unit: 'seconds', factor: 60, word: 'minutes' },
-  h: { unit: 'seconds', factor: 3600, word: 'hours' },
   d: { unit: 'seconds', factor: 86_400, word: 'days' },
   '%': { unit: 'ratio', factor: 0.01 },
   B: { unit: 'bytes', factor: 1 },

@@ -1,7 +1,8 @@
 import type { Range } from './range.ts';
 
 export type Uom = '' | 's' | 'ms' | 'us' | '%' | 'B' | 'KB' | 'MB' | 'GB' | 'TB' | 'c';
-export type TimeUnit = 'min' | 'h' | 'd';
+/** Time units Nagios has no UOM for, as the checks measure them (check_certs' days). */
+export type TimeUnit = 'd';
 
 /** One measured value, as it appears in perfdata and in --format json. */
 export interface Metric {
