@@ -86,8 +86,8 @@ export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number 
   const n = Number(seconds);
   if (typeof seconds !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMEOUT_SECONDS) {
     throw new UsageError(
-      `${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not ` +
-        `${Number.isNaN(n) ? 'a number' : `'${String(seconds)}'`}`,
+      // What is no number at all was refused as typed before (numbersAsTyped).
+      `${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not '${String(seconds)}'`,
     );
   }
   return n;
@@ -96,9 +96,7 @@ export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number 
 /** --max-long-output: whole bytes, 0 (no long output) or more; yargs hands on 'abc' as NaN. */
 function checkLongOutput(bytes: number): void {
   if (Number.isInteger(bytes) && bytes >= 0) return;
-  throw new UsageError(
-    `--max-long-output must be a whole number of bytes, 0 or more, not ${Number.isNaN(bytes) ? 'a number' : `'${String(bytes)}'`}`,
-  );
+  throw new UsageError(`--max-long-output must be a whole number of bytes, 0 or more, not '${String(bytes)}'`);
 }
 
 /** The longest --cycle: an hour, like -t. */

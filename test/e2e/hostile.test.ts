@@ -49,14 +49,13 @@ describe("a check's command line", () => {
   it('--max-long-output takes whole bytes, 0 or more: never "cut at NaN bytes"', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'mk8s-hostile-')), 'kubelite.log');
     writeFileSync(log, '');
-    for (const [value, said] of [
-      ['abc', 'a number'],
-      ['-1', "'-1'"],
-      ['1.5', "'1.5'"],
-    ]) {
-      const r = await runBuilt('check_dqlite_lock', ['--log-file', log, '--max-long-output', value!]);
+    const abc = await runBuilt('check_dqlite_lock', ['--log-file', log, '--max-long-output', 'abc']);
+    expect(abc.code).toBe(3);
+    expect(abc.first).toMatch(/^DQLITE-LOCK UNKNOWN - --max-long-output takes a number, not 'abc' /);
+    for (const value of ['-1', '1.5']) {
+      const r = await runBuilt('check_dqlite_lock', ['--log-file', log, '--max-long-output', value]);
       expect(r.code, value).toBe(3);
-      expect(r.stdout, value).toBe(`DQLITE-LOCK UNKNOWN - --max-long-output must be a whole number of bytes, 0 or more, not ${said}\n`);
+      expect(r.stdout, value).toBe(`DQLITE-LOCK UNKNOWN - --max-long-output must be a whole number of bytes, 0 or more, not '${value}'\n`);
     }
     const none = await runBuilt('check_dqlite_lock', ['--log-file', log, '--max-long-output', '0']);
     expect(none.code).toBe(0);

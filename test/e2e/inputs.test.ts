@@ -279,7 +279,7 @@ describe('messages that point at the cause', () => {
         ['--format', 'xml'],
         "NODES UNKNOWN - --format must be one of nagios, json, openmetrics, junit, not 'xml' (fix: see check_nodes --help)",
       ],
-      // The value as typed, never yargs' NaN ("not a number") or its reading of 1e3.
+      // The value as typed, never yargs' NaN ("not a number").
       [
         ['-t', '5s'],
         `NODES UNKNOWN - -t/--timeout takes a number, not '5s' (fix: write it as a plain number, without a unit (5, not 5s or 5%))`,
