@@ -175,19 +175,40 @@ const unitName = (unit: string) => (/\.[a-z]+$/.test(unit) ? unit : `${unit}.ser
  * a quiet unit: a quiet window is OK only for units the journal knows (`each`). Of the units read
  * by default, at least one must be known (`any`: a worker's k8s-dqlite never logs): a journal
  * without any of them is no MicroK8s node's (a laptop, a CI runner), and its quiet is about nothing.
+ *
+ * Asked as the newest entry of the unit (`--lines=1 _SYSTEMD_UNIT=...`), which journalctl finds
+ * through that value's own index: the list of every unit the journal knows (`--field`) grows with
+ * each SSH login's session-N.scope, to megabytes on a node watched over SSH, and read in part it
+ * lost the node's units.
  */
 async function unitsLogged(q: JournalQuery, signal: AbortSignal, exec: StreamExec, need: 'each' | 'any'): Promise<void> {
-  const { code, stdout, stderr } = await execText(exec, ['journalctl', '--no-pager', '--field=_SYSTEMD_UNIT', ...sourceArgs(q)], signal);
-  const problem = journalProblem(stderr, code, { ...q, grep: undefined });
-  if (problem) throw problem;
-  const known = new Set(stdout.split('\n').map((l) => l.trim()));
-  const missing = q.units.map(unitName).filter((u) => !known.has(u));
+  const units = q.units.map(unitName);
+  // `any`: one journalctl, its matches on one field ORed; `each`: one per unit.
+  const asked = need === 'each' ? units.map((u) => [u]) : [units];
+  const found = await Promise.all(
+    asked.map(async (group) => {
+      // No --quiet: journalctl then says on stderr what it could not read (journalProblem).
+      const argv = [
+        'journalctl',
+        '--no-pager',
+        '--lines=1',
+        '--output=short-unix',
+        ...sourceArgs(q),
+        ...group.map((u) => `_SYSTEMD_UNIT=${u}`),
+      ];
+      const { code, stdout, stderr } = await execText(exec, argv, signal);
+      const problem = journalProblem(stderr, code, { ...q, grep: undefined });
+      if (problem) throw problem;
+      return stdout.split('\n').some((l) => parseShortUnix(l) !== undefined);
+    }),
+  );
+  const missing = need === 'each' ? units.filter((_, i) => !found[i]) : found[0] ? [] : units;
   if (need === 'each' && missing.length) {
     throw new JournalError(`no entry of unit ${missing.join(', ')} is in the journal at all: not a unit of this host?`, {
       fix: 'check the name given with --unit (systemctl list-units "snap.microk8s.*")',
     });
   }
-  if (need === 'any' && missing.length === q.units.length) {
+  if (need === 'any' && missing.length) {
     const paths = [...(q.directories ?? []), ...(q.files ?? [])];
     const where = paths.length ? `journal ${paths.join(', ')}` : 'the journal';
     throw new JournalError(`no entry of ${missing.join(' or ')} is in ${where} at all: not a MicroK8s node?`, {

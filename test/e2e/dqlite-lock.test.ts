@@ -126,6 +126,24 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(r.first).toMatch(/^DQLITE-LOCK OK - no 'database is locked' in the last 5m/);
   });
 
+  it("knows a node's units in a journal of many others (a session scope per SSH login): never 'not a MicroK8s node?'", async () => {
+    // 60,000 session-N.scope units list 1.2 MB of unit names (journalctl -F _SYSTEMD_UNIT), more
+    // than was read of them: kubelite, listed last, read as absent, on a quiet, healthy node.
+    const sessions = Array.from({ length: 60_000 }, (_, i) => ({
+      age: 3000 - i * 0.049,
+      service: { unit: `session-${100_000 + i}.scope`, ident: 'sshd', pid: 1000 + (i % 30_000) },
+      message: 'pam_unix(sshd:session): session closed for user nagios',
+    }));
+    const file = makeJournal([
+      { age: 3600, service: KUBELITE, message: klog(at(3600), 'I', KUBELITE.pid, 'server.go:123', 'Version: v1.32.3') },
+      ...sessions,
+    ]);
+    for (const unit of [[], ['--unit', 'snap.microk8s.daemon-kubelite']]) {
+      const r = await runBuilt('check_dqlite_lock', ['--journal-file', file, ...unit]);
+      expect(r.first, unit.join(' ')).toMatch(/^DQLITE-LOCK OK - no 'database is locked' in the last 5m/);
+    }
+  });
+
   it('reads a journal directory and a wider --since', async () => {
     const file = makeJournal(storm());
     const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dirname(file), '--since', '1h', '-c', '15']);
