@@ -106,5 +106,7 @@ function denied(path: string) {
   const groupBits = acl === 'x' ? 0o010 : acl === 'rx' ? 0o050 : 0o040;
   const journalGroup = stat && nameOf('/etc/group', stat.gid) === 'systemd-journal' && (stat.mode & groupBits) === groupBits;
   if (journalGroup) return problem(message, JOURNAL_GROUP_FIX);
-  return problem(message, `give user ${user} ${need} access to ${culprit}: sudo setfacl -m u:${user}:${acl} ${culprit}`);
+  // setfacl takes a user by name or by number: 'uid 54321' (no passwd entry) is the number.
+  const qualifier = user.startsWith('uid ') ? user.slice(4) : user;
+  return problem(message, `give user ${user} ${need} access to ${culprit}: sudo setfacl -m u:${qualifier}:${acl} ${culprit}`);
 }

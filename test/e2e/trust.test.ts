@@ -116,6 +116,14 @@ describe.skipIf(!haveJournalRemote)('journals as given', () => {
           `${dir} (root:root 0700) cannot be searched (fix: give user nobody search access to ${dir}: ` +
           `sudo setfacl -m u:nobody:x ${dir})`,
       );
+      // A uid the passwd database has no name for (a container's): the command the fix gives
+      // must still run, so it names the uid as setfacl takes it, not as 'uid 54321'.
+      const anon = await runBuilt('check_dqlite_lock', ['--journal-file', join(dir, 'system.journal')], { uid: 54321, gid: 54321 });
+      expect(anon.first).toBe(
+        `DQLITE-LOCK UNKNOWN - cannot read the journal: ${dir}/system.journal: permission denied for user uid 54321: ` +
+          `${dir} (root:root 0700) cannot be searched (fix: give user uid 54321 search access to ${dir}: ` +
+          `sudo setfacl -m u:54321:x ${dir})`,
+      );
     }
   });
 });
