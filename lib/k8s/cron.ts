@@ -141,13 +141,16 @@ function parseSchedule(schedule: string, timeZone: string | undefined, localZone
 }
 
 /**
- * Whether the day-of-month and month fields hold only plain numbers (lists and ranges of them)
- * within robfig/cron's ranges, 1-31 and 1-12: such a schedule parses there even when no month
- * named has the day named.
+ * Whether the day-of-month and month fields are ones robfig/cron takes: days as numbers 1-31
+ * (lists, ranges, steps; not cron-parser's L or W), months as numbers 1-12 or their names
+ * (jan-dec), in lists, ranges and steps. Such a schedule parses there even when no month named
+ * has the day named; cron-parser, which refused it, has read the fields' syntax already.
  */
 function inRange(fields: string): boolean {
   const [, , day, month] = fields.split(/\s+/);
-  const within = (field: string, max: number) =>
-    field.split(',').every((part) => /^\d+(-\d+)?$/.test(part) && part.split('-').every((n) => Number(n) >= 1 && Number(n) <= max));
-  return within(day!, 31) && within(month!, 12);
+  const within = (part: string, max: number, names = false) => {
+    const m = (names ? /^(\d+|[a-z]{3})(?:-(\d+|[a-z]{3}))?(?:\/\d+)?$/i : /^(\d+)(?:-(\d+))?(?:\/\d+)?$/).exec(part);
+    return m !== null && [m[1], m[2]].every((v) => v === undefined || !/^\d/.test(v) || (Number(v) >= 1 && Number(v) <= max));
+  };
+  return day!.split(',').every((p) => within(p, 31)) && month!.split(',').every((p) => within(p, 12, true));
 }
