@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Server } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
@@ -363,5 +364,50 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     const newline = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1\nreboot', ...ssh(), '--journal-file', journal]);
     expect(newline.code).toBe(3);
     expect(newline.first).toMatch(/invalid host/);
+  });
+});
+
+describe('--host: a host that accepts and then stalls', () => {
+  // An SSH server (ssh2's own) whose journalctl prints one line and then waits for good, as one
+  // stuck on a slow disk does on a node in a write storm. OpenSSH's sshd ends such a command only
+  // when asked to (a signal request; it has no terminal to hang up), and never for a root login,
+  // which the test sshd is: this server records what it was asked instead.
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-stall-'));
+  const hostKey = join(dir, 'host_ed25519');
+  const clientKey = join(dir, 'client_ed25519');
+  for (const f of [hostKey, clientKey]) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', f]);
+  const signals: string[] = [];
+  let closed = 0;
+  const server = new Server({ hostKeys: [readFileSync(hostKey)] }, (client) => {
+    client.on('error', () => {});
+    client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
+    client.on('session', (accept) => {
+      const session = accept();
+      session.on('signal', (_ok, _no, info) => signals.push(info.name));
+      session.on('exec', (ok) => {
+        const stream = ok();
+        stream.write('1733400000.000000 k8s01 k8s-dqlite[1]: started\n');
+        stream.on('close', () => closed++);
+      });
+    });
+  });
+  let port = 0;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => server.close());
+
+  it('is UNKNOWN by name within -t, and the command it ran there is killed, not only its channel closed', async () => {
+    const pub = readFileSync(`${hostKey}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+    const known = join(dir, 'known_hosts');
+    writeFileSync(known, `[127.0.0.1]:${port} ${pub}\n`);
+    const ssh = ['--ssh-port', String(port), '--ssh-key', clientKey, '--ssh-known-hosts', known, '--ssh-user', 'nagios'];
+    const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh, '-t', '2']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: timed out after [\d.]+s while reading 127\.0\.0\.1 over SSH/);
+    // The run has ended: what it sent has arrived, or never will.
+    for (let i = 0; i < 40 && closed === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(signals).toEqual(['KILL']);
   });
 });

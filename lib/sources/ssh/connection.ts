@@ -69,6 +69,9 @@ export function remoteCommand(argv: string[]): string {
 
 /** An open connection whose host key matched known_hosts. */
 export class SshConnection {
+  /** The commands running there now: each is ended on the host when the connection is let go. */
+  private readonly running = new Set<ClientChannel>();
+
   private constructor(
     private readonly client: Client,
     readonly target: SshTarget,
@@ -138,7 +141,11 @@ export class SshConnection {
       // The TCP connection made here, with a lookup the run can stop (lib/dns.ts): ssh2's own
       // is Node's, which a DNS server that never answers holds past -t.
       const sock = tcpConnect({ host: t.host, port: t.port, lookup });
-      signal.addEventListener('abort', () => sock.destroy(), { once: true });
+      // Only while connecting: once open, the connection is let go by close(), which first ends
+      // what runs there, and that needs the socket.
+      const drop = () => sock.destroy();
+      signal.addEventListener('abort', drop, { once: true });
+      client.once('ready', () => signal.removeEventListener('abort', drop));
       try {
         client.connect({ ...config, sock });
       } catch (err) {
@@ -164,8 +171,9 @@ export class SshConnection {
         if (err) return reject(new SshError(`cannot run ${argv[0]} on ${this.target.host}`, { cause: err }));
         let stderr = '';
         let code: number | null = null;
+        this.running.add(stream);
         const onAbort = () => {
-          stream.close();
+          this.stop(stream);
           reject(signal.reason);
         };
         signal.addEventListener('abort', onAbort, { once: true });
@@ -175,6 +183,7 @@ export class SshConnection {
         });
         stream.on('exit', (c: number | null) => (code = c));
         stream.on('close', () => {
+          this.running.delete(stream);
           signal.removeEventListener('abort', onAbort);
           resolve({ code, stderr });
         });
@@ -202,7 +211,25 @@ export class SshConnection {
     };
   }
 
+  /**
+   * A command let go is killed there, not only its channel closed: without a terminal sshd sends
+   * it no hangup, and one that is stuck (journalctl on a slow disk) never writes again to meet the
+   * closed pipe, so every poll would leave one more running on a node in trouble. OpenSSH's sshd
+   * kills the command's process group on a signal request (seen with 9.2); it refuses one for a
+   * root login and for a forced command (authorized_keys' command=), which then run on as before.
+   */
+  private stop(stream: ClientChannel): void {
+    this.running.delete(stream);
+    try {
+      stream.signal('KILL');
+    } catch {
+      // The channel is already gone: so is what it ran.
+    }
+    stream.close();
+  }
+
   close(): void {
+    for (const stream of this.running) this.stop(stream);
     this.client.end();
   }
 }
