@@ -104,10 +104,10 @@ export async function gather(cluster: Cluster, deadline: Deadline, args: Args, n
   const now = Date.now();
   const pods: PodOnNode[] = [];
   const calico: RouteFacts['calico'] = [];
-  deadline.activity = `reading pods on ${node} from ${cluster.server} and the routing table`;
+  const remote = args.host?.[0];
+  deadline.activity = `reading pods on ${node} from ${cluster.server} and the routing table${remote ? ` of ${remote} over SSH` : ''}`;
   let runner: CommandRunner = localRunner;
   let close = () => {};
-  const remote = args.host?.[0];
   if (remote) {
     const { openSsh } = await import('../lib/sources/ssh/open.ts');
     const conn = await openSsh(remote, args, deadline);
@@ -115,7 +115,7 @@ export async function gather(cluster: Cluster, deadline: Deadline, args: Args, n
     close = () => conn.close();
   }
   const [table] = await Promise.all([
-    readRoutes(runner, deadline.signal).finally(close),
+    readRoutes(runner, deadline.signal, remote).finally(close),
     listPods(cluster, { namespaces: [], fieldSelector: `spec.nodeName=${node}` }, (pod: Wire<V1Pod>) => {
       if (pod.metadata?.namespace === 'kube-system' && pod.metadata.labels?.['k8s-app'] === 'calico-node')
         calico.push({ name: pod.metadata.name ?? '', ready: isReady(pod), restarts: restarts(pod) });

@@ -1,5 +1,6 @@
 import { ReasonedError } from '../errors.ts';
 import type { CommandRunner } from './command.ts';
+import { shorten } from '../text.ts';
 
 /** One kernel route as `ip -j route show` prints it. */
 export interface Route {
@@ -83,20 +84,31 @@ function ipBits(ip: string): bigint {
  */
 const ROUTE_ARGV = ['ip', '-j', 'route', 'show', 'table', 'all'];
 
-export async function readRoutes(run: CommandRunner, signal: AbortSignal): Promise<RouteTable> {
-  const command = ROUTE_ARGV.join(' ');
+/** This host's routing table, or (host given) the one of --host, read over SSH by `run`. */
+export async function readRoutes(run: CommandRunner, signal: AbortSignal, host?: string): Promise<RouteTable> {
+  const command = `${ROUTE_ARGV.join(' ')}${host ? ` on ${host}` : ''}`;
   let text: string;
   try {
     text = await run(ROUTE_ARGV, signal);
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new RouteError('cannot read the routing table', { cause: err, fix: 'install iproute2 (ip) with JSON output' });
+    throw new RouteError(`cannot read the routing table${host ? ` of ${host}` : ''}`, {
+      cause: err,
+      fix: 'install iproute2 (ip) with JSON output',
+    });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text.trim() || '[]');
   } catch (err) {
-    throw new RouteError(`${command} printed no JSON`, { cause: err, fix: 'use iproute2 4.14 or newer' });
+    // Over SSH most often a login shell's greeting (.bashrc, a ForceCommand) before ip's JSON.
+    const first = shorten(text.trim().split('\n')[0] ?? '', 60);
+    throw new RouteError(`${command} printed no JSON (its first line: '${first}')`, {
+      cause: err,
+      fix: host
+        ? `keep the shell on ${host} quiet for commands run over SSH (.bashrc, a ForceCommand), and iproute2 4.14 or newer there`
+        : 'use iproute2 4.14 or newer',
+    });
   }
   if (!Array.isArray(parsed)) throw new RouteError(`${command} printed no list`);
   return new RouteTable((parsed as Route[]).filter(inMainTable));

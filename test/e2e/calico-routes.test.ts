@@ -236,6 +236,35 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     } finally {
       sshd.stop();
     }
+    // A login that greets before the command (a .bashrc's echo, a ForceCommand): named by host.
+    const script = join(mkdtempSync(join(tmpdir(), 'mk8s-greet-')), 'greet');
+    writeFileSync(script, '#!/bin/sh\necho "Welcome to node1"\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n', { mode: 0o755 });
+    const greeting = new TestSshd({ listen: [node.nodeIp], netns: node.name, forceCommand: script });
+    await greeting.start();
+    try {
+      const args = ['--host', node.nodeIp, '--node', 'node1', '--ssh-port', String(greeting.port), '--ssh-key', greeting.clientKey];
+      const known = greeting.knownHosts([node.nodeIp]);
+      const r = await runProcess(`${DIST}/check_calico_routes`, [
+        '--kubeconfig',
+        c.kubeconfig,
+        ...args,
+        '--ssh-known-hosts',
+        known,
+        '--ssh-user',
+        'root',
+        '-t',
+        '30',
+      ]);
+      expect(r.code).toBe(3);
+      expect(r.first).toMatch(
+        new RegExp(
+          `^CALICO-ROUTES UNKNOWN - ip -j route show table all on ${node.nodeIp.replaceAll('.', '\\.')} printed no JSON ` +
+            `\\(its first line: 'Welcome to node1'\\).*\\(fix: keep the shell on ${node.nodeIp.replaceAll('.', '\\.')} quiet`,
+        ),
+      );
+    } finally {
+      greeting.stop();
+    }
   });
 
   it("refuses --node 'node1;reboot' before any request", async () => {

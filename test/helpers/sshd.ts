@@ -33,8 +33,11 @@ export class TestSshd {
   port = 0;
   private proc?: ChildProcess;
 
-  /** listen: addresses to bind; netns: run inside this network namespace (a test node). */
-  constructor(private readonly opts: { listen?: string[]; netns?: string } = {}) {}
+  /**
+   * listen: addresses to bind; netns: run inside this network namespace (a test node);
+   * forceCommand: sshd's ForceCommand (a login that prints a greeting before the command).
+   */
+  constructor(private readonly opts: { listen?: string[]; netns?: string; forceCommand?: string } = {}) {}
 
   async start(): Promise<void> {
     const listen = this.opts.listen ?? ['127.0.0.1', '127.0.0.2'];
@@ -60,6 +63,7 @@ export class TestSshd {
         'PermitRootLogin prohibit-password',
         'PubkeyAuthentication yes',
         'LogLevel ERROR',
+        ...(this.opts.forceCommand ? [`ForceCommand ${this.opts.forceCommand}`] : []),
         '',
       ].join('\n'),
     );
