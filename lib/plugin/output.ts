@@ -15,8 +15,13 @@ export const DEFAULT_LONG_OUTPUT_BYTES = 4096;
  * characters (which would start new lines or drive a terminal). Both are made harmless.
  */
 export function sanitize(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must not reach Nagios.
-  return text.replace(/\|/g, '\u00a6').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  // Also Unicode's line and paragraph separators (a new line to JavaScript and Python readers of the
+  // output) and its direction overrides and isolates, which reorder text in a web UI.
+  return text.replace(/\|/g, '\u00a6').replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must not reach Nagios.
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g,
+    ' ',
+  );
 }
 
 /** The most of a summary the first line shows: a 100 KB option value echoed back must not be a 100 KB line. */

@@ -43,6 +43,10 @@ describe('verdict and rendering', () => {
     expect(lines[0]).toBe('TEST CRITICAL - one \u00a6 thing | n=1;;0;0');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toBe('sample: a \u00a6 b FAKE OK - injected');
+    // Unicode's own line breaks and direction overrides from a log or an object: harmless too.
+    const u = new Verdict('TEST');
+    u.detail('holder k8s01\u2028FAKE OK\u2029x \u202egnp.exe\u2066y\u2069');
+    expect(render(u.outcome('a\u2028b'), 'nagios')).toBe('TEST OK - a b\nholder k8s01 FAKE OK x  gnp.exe y \n');
   });
 
   it('caps long output at the byte budget with a marker, never cutting the first line', () => {
