@@ -181,6 +181,28 @@ object Zone "global-templates" {
     }
   });
 
+  it('a kubeconfig set on a host reaches its checks: the agent template gives its default only to hosts without one', () => {
+    const t = masterLayout();
+    // docs/icinga2.md: the shared variables are set once on a host. Icinga 2 resolves $microk8s_kubeconfig$
+    // from the service's vars before the host's, so a service variable set by the template would hide the host's.
+    writeFileSync(
+      join(t.etc, 'zones.d/master/own-kubeconfig.conf'),
+      'object Endpoint "k8s05" { }\nobject Zone "k8s05" {\n  endpoints = [ "k8s05" ]\n  parent = "master"\n}\n' +
+        'object Host "k8s05" {\n  import "microk8s-node"\n  address = "10.0.0.15"\n' +
+        '  vars.microk8s_kubeconfig = "/etc/icinga2/k8s05.kubeconfig"\n}\n',
+    );
+    const r = validate(t);
+    expect(r.code, r.out).toBe(0);
+    const services = objects(t)
+      .filter((o) => o.type === 'Service')
+      .map((o) => o.properties as { host_name: string; name: string; vars?: Record<string, unknown> | null });
+    const own = services.filter((s) => s.host_name === 'k8s05');
+    expect(own.length).toBeGreaterThan(0);
+    for (const s of own) expect(s.vars?.microk8s_kubeconfig, s.name).toBeUndefined();
+    for (const s of services.filter((x) => x.host_name === 'k8s02'))
+      expect(s.vars?.microk8s_kubeconfig, s.name).toBe('/etc/nagios/microk8s.kubeconfig');
+  });
+
   it('icinga2 daemon -C fails on a broken definition (so the passing validation means something)', () => {
     const t = masterLayout();
     // The syntax error once shipped: an argument dictionary without separators.
