@@ -110,13 +110,13 @@ export function openMetrics(outcomes: Outcome[], skipped: Skipped[] = []): strin
     for (const s of skipped) f.samples.push(`microk8s_check_skipped{check="${labelValue(checkLabel(s.check))}"} 1`);
   }
   for (const o of outcomes) {
-    const taken = new Set<string>();
     for (const p of o.perfdata) {
       const { factor, word } = unitOf(p);
       let { base, unit } = metricName(o.check, p);
-      // Two labels of one check that differ only in what snake case drops must not merge.
-      for (let n = 2; taken.has(base) || byName.has(withUnit(base, unit)); n++) base = `${metricName(o.check, p).base}_${n}`;
-      taken.add(base);
+      // Two labels that differ only in what snake case drops must not merge into one family (nor a
+      // metric into another's _threshold). Names that differ by their unit do not merge: check_dqlite_storage's
+      // free_pct and free (MB) are free_ratio and free_bytes.
+      for (let n = 2; byName.has(withUnit(base, unit)); n++) base = `${metricName(o.check, p).base}_${n}`;
       const name = withUnit(base, unit);
       const given = word ?? p.uom;
       const f = family(name, unit, `${o.check} perfdata '${p.label}'${given ? ` (${given} as ${unit || 'a count'})` : ''}`);

@@ -76,6 +76,24 @@ describe('--format openmetrics', () => {
     expect(l).toContain('microk8s_a_b_c_x_y_2 2');
   });
 
+  it("check_dqlite_storage's free share and free space are free_ratio and free_bytes: a unit keeps names apart", () => {
+    // Its perfdata: free_pct=99.4%;20:;10:;0;100 free=23954.4MB;;0.2:;0. Both drop to the base "free"; the units keep them apart.
+    const l = lines(
+      openMetrics([
+        outcome({
+          perfdata: [
+            { label: 'free_pct', value: 50, uom: '%', warn: Range.parse('20:'), crit: Range.parse('10:'), min: 0, max: 100 },
+            { label: 'free', value: 2, uom: 'MB', crit: Range.parse('0.5:'), min: 0 },
+          ],
+        }),
+      ]),
+    );
+    expect(l).toContain('microk8s_dqlite_storage_free_ratio 0.5');
+    expect(l).toContain('microk8s_dqlite_storage_free_bytes 2097152');
+    expect(l).toContain('microk8s_dqlite_storage_free_threshold_bytes{level="critical",bound="low",alert="outside"} 524288');
+    expect(l.some((x) => x.includes('free_2'))).toBe(false);
+  });
+
   it("a duration in days (check_certs') is seconds, named without the days; its Nagios perfdata keeps the days", () => {
     const now = Date.UTC(2026, 0, 1);
     const cert = (where: string, days: number) => ({
