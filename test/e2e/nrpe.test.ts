@@ -112,6 +112,35 @@ describe('nrpe/ definitions', () => {
   });
 });
 
+describe('Icinga 2 variables', () => {
+  // docs/icinga2.md: an option that means the same to every check has one variable (the dqlite
+  // CLI's --sudo too: one vars.microk8s_dqlite_sudo on a node whose cluster.key is root-only covers
+  // check_dqlite, check_leases, check_dqlite_storage and the gate); any other is the check's own,
+  // so a variable names one option, and an option given by two checks is one variable or each one's own.
+  it('one variable per shared option, and one option per variable', () => {
+    const conf = readFileSync(join(ROOT, 'nrpe/icinga2/commands.conf'), 'utf8');
+    const uses: { command: string; option: string; variable: string }[] = [];
+    for (const block of conf.split(/^object CheckCommand /m).slice(1)) {
+      const command = /^"(microk8s_\w+)"/.exec(block)![1]!;
+      for (const m of block.matchAll(/^ {4}"(-[^"]+)" = \{\n\s+(?:value|set_if) = "\$(microk8s_\w+)\$"/gm))
+        uses.push({ command, option: m[1]!, variable: m[2]! });
+    }
+    const commandsOf = (variable: string) => new Set(uses.filter((u) => u.variable === variable).map((u) => u.command));
+    const byVariable = new Map<string, Set<string>>();
+    const byOption = new Map<string, Set<string>>();
+    for (const { command, option, variable } of uses) {
+      (byVariable.get(variable) ?? byVariable.set(variable, new Set()).get(variable)!).add(option);
+      // A check's own: its name's prefix and no other check's; else one variable the checks share.
+      const own = commandsOf(variable).size === 1 && variable.startsWith(`${command}_`) ? 'own' : variable;
+      (byOption.get(option) ?? byOption.set(option, new Set()).get(option)!).add(own);
+    }
+    for (const [variable, options] of byVariable) expect([...options], variable).toHaveLength(1);
+    // Shared or each check's own, never a mix (the gate once borrowed check_dqlite's --sudo).
+    for (const [option, kinds] of byOption) if (!['-w', '-c'].includes(option)) expect([...kinds], option).toHaveLength(1);
+    expect(byOption.get('--sudo')).toEqual(new Set(['microk8s_dqlite_sudo']));
+  });
+});
+
 const NAGIOS_EXAMPLE = readFileSync(join(ROOT, 'nrpe/nagios/microk8s-checks.cfg'), 'utf8');
 
 /** A Nagios host in the example's hostgroups (always-up: no host check is run). */
