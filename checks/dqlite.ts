@@ -24,7 +24,7 @@ import {
   type NodeAccess,
   remoteNode,
 } from '../lib/sources/dqlite-cluster.ts';
-import { askCluster, type ClusterView, type Leader, readStore } from '../lib/sources/dqlite-view.ts';
+import { askCluster, type ClusterView, FROM_CLI, type Leader, readStore } from '../lib/sources/dqlite-view.ts';
 import { QUORUM_AT_RISK, REMOVE_STALE_MEMBER } from '../lib/runbook.ts';
 import { plural } from '../lib/text.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -105,6 +105,10 @@ export function evaluate(f: DqliteFacts, { warning, critical }: Thresholds): Out
       State.WARNING,
       `no fault tolerance: ${plural(voters.length, 'voter')} among ${members.length} members, one failure stops every write`,
     );
+  // The leader's member list without this node's own address (info.yaml): the node was removed
+  // (dqlite .remove, remove-node) and its dqlite runs outside the cluster, its kubelite with it.
+  if (f.from === FROM_CLI && f.self && members.length && !members.some((m) => m.address === f.self))
+    v.find(State.WARNING, `this node (${f.self}) is not a member of the dqlite cluster: removed from it?`);
   const stale = staleMembers(f);
   if (stale?.length)
     v.find(State.WARNING, `${plural(stale.length, 'member')} with no matching node: ${stale.map((m) => m.address).join(', ')}`);

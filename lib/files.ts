@@ -12,6 +12,7 @@ import {
   writeFileSync,
   type Stats,
 } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { userInfo } from 'node:os';
@@ -148,7 +149,10 @@ export function writeFileAtomic(file: string, data: string): void {
     // Not there yet.
   }
   if (there && !there.isFile() && !there.isSymbolicLink()) throw new FileError(`it is ${kindOf(there)}, not a file: left as it is`);
-  const tmp = `${file}.${process.pid}.tmp`;
+  // A random part beside the pid: a run killed between open and rename leaves its file behind, and
+  // in a pid namespace (a container, unshare) the next run has the same pid: its exclusive open
+  // failed with EEXIST, and the state was never kept again. Unguessable, a link planted there is never met.
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     try {

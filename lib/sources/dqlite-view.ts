@@ -26,6 +26,9 @@ export type Leader =
   /** Not asked: no CLI here, or no read access to the key without --sudo. Not a failure by itself. */
   | { kind: 'not-asked'; why: string; fix?: string };
 
+/** Where members came from when the CLI answered `.cluster`: the leader's own view. */
+export const FROM_CLI = 'the dqlite CLI (the leader)';
+
 const PROBE_MS = 2000;
 /** Kept back from the CLI's share of -t: the verdict, and the Nodes' answer, still have to come. */
 const RESERVE_MS = 500;
@@ -109,7 +112,7 @@ export async function askCluster(node: NodeAccess, { cli, info, rows, plan }: No
     if (clusterOut.kind === 'answer') {
       try {
         members = parseClusterAnswer(clusterOut.out);
-        from = 'the dqlite CLI (the leader)';
+        from = FROM_CLI;
       } catch (err) {
         leader = { kind: 'failed', why: reasonOf(err) };
       }

@@ -41,6 +41,15 @@ describe('dqlite', () => {
     expect(o.summary).toMatch(/^quorum lost: 1 of 3 voters reachable, 2 needed/);
   });
 
+  it("this node missing from the leader's member list (removed, its dqlite outside the cluster) is WARNING, never OK", () => {
+    // Seen on a real go-dqlite cluster: a 4th member removed with .remove, then started again on its data.
+    const o = judge(facts([], { self: '10.0.0.14:19001' }));
+    expect(o.state).toBe(State.WARNING);
+    expect(o.summary).toMatch(/^this node \(10\.0\.0\.14:19001\) is not a member of the dqlite cluster: removed from it\?/);
+    // Its own cluster.yaml still names it: only the leader's list tells.
+    expect(judge(facts([], { self: '10.0.0.14:19001', from: '/b/cluster.yaml' })).state).toBe(State.OK);
+  });
+
   it('nothing to judge is UNKNOWN: no member, no voter', () => {
     expect(judge(facts([], { members: [], from: '/b/cluster.yaml' }))).toMatchObject({
       state: State.UNKNOWN,
