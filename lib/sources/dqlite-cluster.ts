@@ -40,11 +40,18 @@ export function hostPort(address: string): { host: string; port: number } | unde
  * go-dqlite version); a file that does not parse so, or names an address that is no host:port,
  * is refused rather than half read.
  */
+/** The most members a node store may name. */
+const MAX_MEMBERS = 1000;
+
 export function parseNodeYaml(text: string, file: string): Member[] {
   const members: Member[] = [];
   let current: Partial<Record<'ID' | 'Address' | 'Role', string>> | undefined;
   const flush = () => {
     if (!current) return;
+    // Each member is probed at once, within -t: thousands (a file of something else, or written
+    // in a loop) kept the run busy minutes past it. A MicroK8s cluster has tens of nodes at most.
+    if (members.length >= MAX_MEMBERS)
+      throw new DqliteError(`${file} names more than ${MAX_MEMBERS} members: no dqlite cluster of MicroK8s is that large`);
     const role = ROLES[Number(current.Role)];
     if (!current.Address || current.ID === undefined || !/^\d+$/.test(current.ID) || role === undefined)
       throw new DqliteError(`${file} holds an entry without a usable ID, Address and Role`);
