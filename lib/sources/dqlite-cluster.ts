@@ -41,7 +41,7 @@ export function hostPort(address: string): { host: string; port: number } | unde
  * is refused rather than half read.
  */
 /** The most members a node store may name. */
-const MAX_MEMBERS = 1000;
+const MAX_MEMBERS = 256;
 
 export function parseNodeYaml(text: string, file: string): Member[] {
   const members: Member[] = [];
@@ -49,7 +49,8 @@ export function parseNodeYaml(text: string, file: string): Member[] {
   const flush = () => {
     if (!current) return;
     // Each member is probed at once, within -t: thousands (a file of something else, or written
-    // in a loop) kept the run busy minutes past it. A MicroK8s cluster has tens of nodes at most.
+    // in a loop) kept the run busy minutes past it, and past 1024 open sockets a probe fails as
+    // if its member were down. A MicroK8s cluster has tens of nodes at most.
     if (members.length >= MAX_MEMBERS)
       throw new DqliteError(`${file} names more than ${MAX_MEMBERS} members: no dqlite cluster of MicroK8s is that large`);
     const role = ROLES[Number(current.Role)];

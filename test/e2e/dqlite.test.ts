@@ -298,11 +298,11 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(none.first).toMatch(/^DQLITE UNKNOWN - \S+cluster\.yaml lists no member/);
     // Thousands of members (each would be probed at once): refused, not run for minutes past -t.
     const huge = backend(voters(), up[0]!.address);
-    const rows = Array.from({ length: 1001 }, (_, i) => `- Address: 127.0.${i >> 8}.${i & 255}:19001\n  ID: ${i + 1}\n  Role: 2\n`);
+    const rows = Array.from({ length: 257 }, (_, i) => `- Address: 127.0.${i >> 8}.${i & 255}:19001\n  ID: ${i + 1}\n  Role: 2\n`);
     writeFileSync(join(huge.dir, 'cluster.yaml'), rows.join(''));
     const many = await run(['--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', huge.dir]);
     expect(many.code).toBe(3);
-    expect(many.first).toMatch(/^DQLITE UNKNOWN - \S+cluster\.yaml names more than 1000 members/);
+    expect(many.first).toMatch(/^DQLITE UNKNOWN - \S+cluster\.yaml names more than 256 members/);
   });
 
   it('rows repeating one address are one voter: 1 of 2 distinct voters down is quorum lost', async () => {
