@@ -25,7 +25,7 @@ import {
   remoteNode,
 } from '../lib/sources/dqlite-cluster.ts';
 import { askCluster, type ClusterView, FROM_CLI, type Leader, readStore } from '../lib/sources/dqlite-view.ts';
-import { QUORUM_AT_RISK, REMOVE_STALE_MEMBER } from '../lib/runbook.ts';
+import { QUORUM_AT_RISK, REMOVE_STALE_MEMBER, VOTER_BACK_FIRST } from '../lib/runbook.ts';
 import { plural } from '../lib/text.ts';
 import type { Logger } from '../lib/logger.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
@@ -129,6 +129,8 @@ export function evaluate(f: DqliteFacts, { warning, critical }: Thresholds): Out
   else if (f.staleProblem) v.detail(`stale members not judged: ${f.staleProblem.why}`);
   if (stale?.length) v.detail(...REMOVE_STALE_MEMBER);
   if (v.state === State.CRITICAL || v.state === State.WARNING) v.detail(QUORUM_AT_RISK);
+  // Only where one is: a warning of no fault tolerance, or of this node removed, has none to bring back.
+  if (unreachable.length) v.detail(VOTER_BACK_FIRST);
   const leaderText =
     leaderAddress !== undefined ? `leader ${leaderAddress}` : leader.kind === 'not-asked' ? 'leader not asked' : 'leader unknown';
   const head = `${plural(voters.length, 'voter')}, ${leaderText}, ${unreachable.length} unreachable`;

@@ -94,9 +94,10 @@ export const REMOVE_STALE_MEMBER = [
 
 /** While dqlite's quorum is at risk, no restart elsewhere: the voter comes back first. */
 export const QUORUM_AT_RISK =
-  'Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more ' +
-  'node down stops every write. Bring the unreachable voter back first (check_services, its ' +
-  'journal, its disk).';
+  'Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more ' + 'node down stops every write.';
+
+/** With a voter unreachable: what to do first. */
+export const VOTER_BACK_FIRST = 'Bring the unreachable voter back first (check_services, its journal, its disk).';
 
 /** The gate's NO-GO: what to do instead of restarting. */
 export const NOT_NOW = 'Do not restart now: fix the above, then ask again.';

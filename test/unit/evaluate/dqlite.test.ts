@@ -103,5 +103,8 @@ describe('dqlite', () => {
     const o = judge(facts([], { members: [member(1), member(2, 'spare')] }));
     expect(o.state).toBe(State.WARNING);
     expect(o.summary).toMatch(/^no fault tolerance: 1 voter among 2 members, one failure stops every write/);
+    // Nothing unreachable: no advice to bring an unreachable voter back; with one down, there is.
+    expect(o.details.join('\n')).not.toMatch(/unreachable voter back/);
+    expect(judge(facts(['10.0.0.13:19001'])).details.join('\n')).toMatch(/Bring the unreachable voter back first/);
   });
 });
