@@ -196,6 +196,25 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(notReady.first).toMatch(/calico-node calico-node-cp8hh on node1 is not Ready/);
   });
 
+  /** check_calico_routes' options for node1 read over SSH through this sshd. */
+  const sshLine = (sshd: TestSshd) => [
+    '--host',
+    node.nodeIp,
+    '--node',
+    'node1',
+    '--ssh-port',
+    String(sshd.port),
+    '--ssh-key',
+    sshd.clientKey,
+    '--ssh-known-hosts',
+    sshd.knownHosts([node.nodeIp]),
+    '--ssh-user',
+    'root',
+    // An SSH handshake plus the API on a loaded two-core machine can pass the default 10 s.
+    '-t',
+    '30',
+  ];
+
   it.skipIf(sshdUnavailable())('--host reads the routing table of that node over SSH', async () => {
     const sshd = new TestSshd({ listen: [node.nodeIp], netns: node.name });
     await sshd.start();
@@ -203,24 +222,7 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
       c.api.add('pods', calicoNode());
       workload('remote-ok-6b8f9c7d5-aaaaa');
       const lost = workload('remote-lost-6b8f9c7d5-bbbbb', 'none');
-      const known = sshd.knownHosts([node.nodeIp]);
-      const ssh = [
-        '--host',
-        node.nodeIp,
-        '--node',
-        'node1',
-        '--ssh-port',
-        String(sshd.port),
-        '--ssh-key',
-        sshd.clientKey,
-        '--ssh-known-hosts',
-        known,
-        '--ssh-user',
-        'root',
-        // An SSH handshake plus the API on a loaded two-core machine can pass the default 10 s.
-        '-t',
-        '30',
-      ];
+      const ssh = sshLine(sshd);
       // Run from the host, outside the node's namespace: only SSH can see the node's routes.
       const r = await runProcess(`${DIST}/check_calico_routes`, ['--kubeconfig', c.kubeconfig, ...ssh]);
       expect(r.code).toBe(2);
@@ -242,19 +244,7 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     const greeting = new TestSshd({ listen: [node.nodeIp], netns: node.name, forceCommand: script });
     await greeting.start();
     try {
-      const args = ['--host', node.nodeIp, '--node', 'node1', '--ssh-port', String(greeting.port), '--ssh-key', greeting.clientKey];
-      const known = greeting.knownHosts([node.nodeIp]);
-      const r = await runProcess(`${DIST}/check_calico_routes`, [
-        '--kubeconfig',
-        c.kubeconfig,
-        ...args,
-        '--ssh-known-hosts',
-        known,
-        '--ssh-user',
-        'root',
-        '-t',
-        '30',
-      ]);
+      const r = await runProcess(`${DIST}/check_calico_routes`, ['--kubeconfig', c.kubeconfig, ...sshLine(greeting)]);
       expect(r.code).toBe(3);
       expect(r.first).toMatch(
         new RegExp(
