@@ -5,6 +5,7 @@ import { render } from '../../lib/plugin/output.ts';
 import { Range } from '../../lib/plugin/range.ts';
 import { State } from '../../lib/plugin/state.ts';
 import type { Outcome } from '../../lib/plugin/verdict.ts';
+import { cert, NOW } from './evaluate/helpers.ts';
 
 const outcome = (o: Partial<Outcome>): Outcome => ({
   check: 'DQLITE-STORAGE',
@@ -95,16 +96,8 @@ describe('--format openmetrics', () => {
   });
 
   it("a duration in days (check_certs') is seconds, named without the days; its Nagios perfdata keeps the days", () => {
-    const now = Date.UTC(2026, 0, 1);
-    const cert = (where: string, days: number) => ({
-      where,
-      subject: 'CN=x',
-      issuer: 'CN=ca',
-      notBefore: now - 86_400_000,
-      notAfter: now + days * 86_400_000 + 3_600_000,
-    });
     const o = certs.evaluate(
-      { now, certs: [cert('/c/ca.crt', 3000), cert('/c/server.crt', 20)], unreadable: [] },
+      { now: NOW, certs: [cert('/c/ca.crt', 3000), cert('/c/server.crt', 20)], unreadable: [] },
       { warning: Range.parse('30:'), critical: Range.parse('7:') },
     );
     expect(lines(openMetrics([o])).filter((l) => l.includes('microk8s_certs_'))).toEqual([

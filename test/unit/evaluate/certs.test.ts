@@ -4,18 +4,10 @@ import { describe, expect, it } from 'vitest';
 import * as certs from '../../../checks/certs.ts';
 import { remedy } from '../../../lib/refresh-certs.ts';
 import { State } from '../../../lib/plugin/state.ts';
-import { NOW, r, perf } from './helpers.ts';
+import { cert, NOW, r, perf } from './helpers.ts';
 import { pattern } from '../../helpers/pattern.ts';
 
 describe('certs', () => {
-  const cert = (where: string, days: number) => ({
-    where,
-    subject: 'CN=x',
-    issuer: 'CN=ca',
-    notBefore: NOW - 86_400_000,
-    notAfter: NOW + days * 86_400_000 + 3_600_000,
-  });
-
   it('the soonest decides, by -w/-c as lower bounds; each certificate is its own metric', () => {
     const o = certs.evaluate(
       { now: NOW, certs: [cert('/c/ca.crt', 3000), cert('/c/server.crt', 20)], unreadable: [] },

@@ -10,3 +10,12 @@ export const NOW = Date.parse('2026-11-28T03:00:00Z');
 export const r = (text: string) => Range.parse(text);
 export const perf = (o: Outcome) => Object.fromEntries(o.perfdata.map((p) => [p.label, formatPerfdata(p).split('=')[1]]));
 export const asNodes = (list: ReturnType<typeof node>[]) => list as unknown as Wire<V1Node>[];
+
+/** A certificate as check_certs reads it: valid since a day before NOW, expiring `days` (and an hour) after it. */
+export const cert = (where: string, days: number, now = NOW) => ({
+  where,
+  subject: 'CN=x',
+  issuer: 'CN=ca',
+  notBefore: now - 86_400_000,
+  notAfter: now + days * 86_400_000 + 3_600_000,
+});
