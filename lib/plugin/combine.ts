@@ -3,8 +3,8 @@ import type { Outcome } from './verdict.ts';
 
 /**
  * One outcome from the outcomes of several hosts: the worst state (a CRITICAL host outranks an
- * UNKNOWN one), a summary that counts hosts by state, each host's metrics under its own label
- * suffix, and a long-output line per host followed by that host's details when it is not OK.
+ * UNKNOWN one), a summary that counts hosts by state, each host's metrics marked with its host (a label
+ * suffix in perfdata), and a long-output line per host followed by that host's details when it is not OK.
  * A single host keeps its own outcome, so `--host H` reads exactly as a local run on H.
  */
 export function combine(check: string, parts: { host: string; outcome: Outcome }[]): Outcome {
@@ -26,7 +26,7 @@ export function combine(check: string, parts: { host: string; outcome: Outcome }
     check,
     state,
     summary: `${parts.length} hosts: ${tally}${bad.length ? ` (${stateName(state)}: ${bad.join(', ')})` : ''}`,
-    perfdata: parts.flatMap(({ host, outcome }) => outcome.perfdata.map((p) => ({ ...p, label: `${p.label}_${host}` }))),
+    perfdata: parts.flatMap(({ host, outcome }) => outcome.perfdata.map((p) => ({ ...p, of: [...(p.of ?? []), ['host', host] as const] }))),
     details,
   };
 }

@@ -109,19 +109,27 @@ export function openMetrics(outcomes: Outcome[], skipped: Skipped[] = []): strin
     const f = family('microk8s_check_skipped', '', 'a check that does not apply on this host (microk8s-checks all), so it has no state');
     for (const s of skipped) f.samples.push(`microk8s_check_skipped{check="${labelValue(checkLabel(s.check))}"} 1`);
   }
+  // Which metric each family was made for: one metric's hosts or units share its family, while
+  // two labels that differ only in what snake case drops must not merge into one family (nor a
+  // metric into another's _threshold). Names that differ by their unit do not merge:
+  // check_dqlite_storage's free_pct and free (MB) are free_ratio and free_bytes.
+  const madeFor = new Map<string, string>();
   for (const o of outcomes) {
     for (const p of o.perfdata) {
       const { factor, word } = unitOf(p);
-      let { base, unit } = metricName(o.check, p);
-      // Two labels that differ only in what snake case drops must not merge into one family (nor a
-      // metric into another's _threshold). Names that differ by their unit do not merge: check_dqlite_storage's
-      // free_pct and free (MB) are free_ratio and free_bytes.
-      for (let n = 2; byName.has(withUnit(base, unit)); n++) base = `${metricName(o.check, p).base}_${n}`;
+      const { base: plain, unit } = metricName(o.check, p);
+      const metric = `${o.check}\0${p.label}\0${unit}`;
+      const names = (b: string) => [withUnit(b, unit), withUnit(`${b}_threshold`, unit)];
+      let base = plain;
+      for (let n = 2; names(base).some((x) => (madeFor.get(x) ?? metric) !== metric); n++) base = `${plain}_${n}`;
+      for (const x of names(base)) madeFor.set(x, metric);
       const name = withUnit(base, unit);
       const given = word ?? p.uom;
       const f = family(name, unit, `${o.check} perfdata '${p.label}'${given ? ` (${given} as ${unit || 'a count'})` : ''}`);
+      const of = (p.of ?? []).map(([label, value]) => `${label}="${labelValue(value)}"`);
+      const labels = (more: string[] = []) => (of.length || more.length ? `{${[...of, ...more].join(',')}}` : '');
       // An undetermined value (Nagios' U) is left out: no sample, not a NaN that compares false.
-      if (Number.isFinite(p.value)) f.samples.push(`${name} ${number(p.value * factor)}`);
+      if (Number.isFinite(p.value)) f.samples.push(`${name}${labels()} ${number(p.value * factor)}`);
       const ranges = (['warning', 'critical'] as const).flatMap((level) => {
         const r = level === 'warning' ? p.warn : p.crit;
         return r ? [{ level, ...bounds(r, factor) }] : [];
@@ -131,7 +139,7 @@ export function openMetrics(outcomes: Outcome[], skipped: Skipped[] = []): strin
       const t = family(tname, unit, `the thresholds of ${name}: it is judged when outside (or with alert="inside", inside) low..high`);
       for (const r of ranges)
         for (const bound of ['low', 'high'] as const)
-          t.samples.push(`${tname}{level="${r.level}",bound="${bound}",alert="${r.alert}"} ${number(r[bound])}`);
+          t.samples.push(`${tname}${labels([`level="${r.level}"`, `bound="${bound}"`, `alert="${r.alert}"`])} ${number(r[bound])}`);
     }
   }
   const lines: string[] = [];

@@ -1,6 +1,6 @@
 import { junit } from './junit.ts';
 import { openMetrics } from './openmetrics.ts';
-import { formatPerfdata } from './perfdata.ts';
+import { formatPerfdata, perfLabel } from './perfdata.ts';
 import { State, stateName } from './state.ts';
 import type { Outcome, Skipped } from './verdict.ts';
 
@@ -92,7 +92,7 @@ export function toJson(outcome: Outcome): Record<string, unknown> {
     code: outcome.state as number,
     summary: outcome.summary,
     metrics: outcome.perfdata.map((p) => ({
-      label: p.label,
+      label: perfLabel(p),
       value: Number.isFinite(p.value) ? p.value : null,
       uom: p.uom ?? '',
       warn: p.warn?.toString() ?? null,

@@ -16,7 +16,16 @@ export interface Metric {
   timeUnit?: TimeUnit;
   min?: number;
   max?: number;
+  /**
+   * What the metric is of where one check measures the same on several hosts: Prometheus labels in
+   * --format openmetrics, so one family holds every host; Nagios perfdata and --format json append
+   * the values to the label (readyz_time_10.0.0.12:16443), as they always have.
+   */
+  of?: readonly (readonly [name: string, value: string])[];
 }
+
+/** The label as Nagios perfdata and --format json give it: the label, then what it is of. */
+export const perfLabel = (m: Metric) => [m.label, ...(m.of ?? []).map(([, value]) => value)].join('_');
 
 export interface Perfdata extends Metric {
   warn?: Range;
@@ -34,7 +43,7 @@ export function formatPerfdata(p: Perfdata): string {
     p.max === undefined ? '' : formatNumber(p.max),
   ];
   while (fields.length > 1 && fields[fields.length - 1] === '') fields.pop();
-  return `${formatLabel(p.label)}=${fields.join(';')}`;
+  return `${formatLabel(perfLabel(p))}=${fields.join(';')}`;
 }
 
 function formatLabel(label: string): string {

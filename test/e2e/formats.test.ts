@@ -192,6 +192,28 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
     expect(samples(bad.stdout).get('microk8s_check_state{check="dqlite-lock"}')).toBe(3);
   });
 
+  it('one check on several API servers: one family per metric, the server as a host label; perfdata keeps its suffix', async () => {
+    addHealthyCluster(c.api);
+    const other = `localhost:${c.api.port}`;
+    const r = await runBuilt('check_apiserver', [...kc(), '--server', `https://${other}`, '--format', 'openmetrics']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(promtool(r.stdout), r.stdout).toEqual({ code: 0, said: '' });
+    const values = samples(r.stdout);
+    for (const host of [`127.0.0.1:${c.api.port}`, other]) {
+      expect(values.get(`microk8s_apiserver_readyz_time_seconds{host="${host}"}`), host).toBeGreaterThan(0);
+      expect(values.get(`microk8s_apiserver_failed_checks{host="${host}"}`), host).toBe(0);
+      const high = `microk8s_apiserver_readyz_time_threshold_seconds{host="${host}",level="warning",bound="high",alert="outside"}`;
+      expect(values.get(high), host).toBe(1);
+    }
+    // Before, each server was a family of its own (microk8s_apiserver_readyz_time_127_0_0_1_<port>_seconds).
+    expect(r.stdout.match(/^# TYPE microk8s_apiserver_readyz_time_seconds gauge$/gm)).toHaveLength(1);
+    expect(r.stdout).not.toMatch(/^microk8s_apiserver_\w*(127_0_0_1|localhost)/m);
+    const nagios = await runBuilt('check_apiserver', [...kc(), '--server', `https://${other}`]);
+    expect(nagios.first).toMatch(new RegExp(`\\| readyz_time_127\\.0\\.0\\.1:${c.api.port}=[\\d.]+s;1;5;0 failed_checks_127`));
+    const json = JSON.parse((await runBuilt('check_apiserver', [...kc(), '--server', `https://${other}`, '--format', 'json'])).stdout);
+    expect(json.metrics.map((m: { label: string }) => m.label)).toContain(`readyz_time_${other}`);
+  });
+
   it('check_certs alone: its days as seconds, valid for promtool with no lint problem', async () => {
     addHealthyCluster(c.api);
     const r = await runBuilt('check_certs', [...kc(), '--cert-dir', certDir(), '--format', 'openmetrics']);
