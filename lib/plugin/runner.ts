@@ -457,9 +457,17 @@ export function numbersAsTyped(argv: string[], y: Argv<unknown>): void {
     if (value === undefined) continue;
     const flag = flagOf(keyOf(word.name, kinds), kinds);
     if (value.trim() === '') throw emptyValue(flag);
-    if (Number.isNaN(Number(value)))
-      throw new UsageError(`${flag} takes a number, not '${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`, {
+    const typed = value.length > 40 ? `${value.slice(0, 40)}...` : value;
+    const n = Number(value);
+    if (Number.isNaN(n))
+      throw new UsageError(`${flag} takes a number, not '${typed}'`, {
         fix: 'write it as a plain number, without a unit (5, not 5s or 5%)',
+      });
+    // 1e309 reads as Infinity and 1e-400 as 0: judged after, the message named a value nobody
+    // wrote, and a limit like --budget took Infinity as "never".
+    if (!Number.isFinite(n) || (n === 0 && /[1-9]/.test(value.replace(/e.*$/i, ''))))
+      throw new UsageError(`${flag} takes a number, not '${typed}': it is ${n === 0 ? 'too small to tell from 0' : 'beyond any number'}`, {
+        fix: 'write it as a plain number, e.g. 5',
       });
   }
 }
