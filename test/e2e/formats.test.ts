@@ -192,6 +192,23 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
     expect(samples(bad.stdout).get('microk8s_check_state{check="dqlite-lock"}')).toBe(3);
   });
 
+  // OpenMetrics has no place for free text: the reason of a check not OK, the line Nagios would
+  // show, goes to stderr (a person at the terminal, the journal of a textfile collector's timer).
+  it('one check: why it is not OK on stderr, one line, its output still valid for promtool', async () => {
+    const gone = await runBuilt('check_nodes', ['--kubeconfig', '/nonexistent/kubeconfig', '--format', 'openmetrics']);
+    expect(gone.code).toBe(3);
+    expect(promtool(gone.stdout)).toEqual({ code: 0, said: '' });
+    expect(gone.stderr).toMatch(/^NODES UNKNOWN - \S.*\/nonexistent\/kubeconfig[^\n]*\n$/);
+    const bad = await runBuilt('check_dqlite_lock', ['--bogus', '--format=openmetrics']);
+    expect(bad.stderr).toBe('DQLITE-LOCK UNKNOWN - Unknown argument: bogus (fix: see check_dqlite_lock --help)\n');
+    const storm = await runBuilt('check_dqlite_lock', ['--journal-file', storming(), '--format', 'openmetrics']);
+    expect(storm.stderr).toMatch(/^DQLITE-LOCK CRITICAL - [^\n]+\n$/);
+    // OK says nothing there: a textfile collector's journal holds only what needs a look.
+    const calm = makeJournal([{ age: 30, service: DQLITE, message: 'Serving dqlite on 10.0.0.12:19001' }]);
+    const ok = await runBuilt('check_dqlite_lock', ['--journal-file', calm, '--format', 'openmetrics']);
+    expect([ok.code, ok.stderr]).toEqual([0, '']);
+  });
+
   it('check_certs alone: its days as seconds, valid for promtool with no lint problem', async () => {
     addHealthyCluster(c.api);
     const r = await runBuilt('check_certs', [...kc(), '--cert-dir', certDir(), '--format', 'openmetrics']);
