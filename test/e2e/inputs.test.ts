@@ -271,6 +271,18 @@ describe('messages that point at the cause', () => {
     }
   });
 
+  // getent (lib/dns.ts) exits 2 for a name no resolver knows and for a resolver that does not
+  // answer alike: the message claims neither (Node's "getaddrinfo ENOTFOUND" read as the first).
+  it('a host name that does not resolve: no such name, or no DNS answer, never just "not found"', async () => {
+    const r = await runBuilt('check_nodes', [
+      '--kubeconfig',
+      variant((t) => t.replace(/server: https:\/\/[^:\s]+/, 'server: https://k8s09.invalid')),
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/unreachable: cannot resolve k8s09\.invalid: no such name, or no DNS answer \(fix: /);
+    expect(r.first).not.toMatch(/ENOTFOUND|not found/);
+  });
+
   it('options without a value, bad numbers and negative durations say so in one line', async () => {
     const cases: [string[], string][] = [
       [['--kubeconfig'], 'NODES UNKNOWN - --kubeconfig needs a value (fix: see check_nodes --help)'],
