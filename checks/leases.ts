@@ -17,15 +17,36 @@ import { askLeader } from '../lib/sources/dqlite-cluster.ts';
 import type { CommandShare } from '../lib/sources/command-share.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
-import { defaultStateFile, isCounts, keepOrSay, readState, writeState } from '../lib/state-file.ts';
+import { defaultStateFile, keepOrSay, readState, writeState } from '../lib/state-file.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 
 interface Args extends KubeArgs, DqliteArgs {
   'state-file'?: string;
 }
 
-/** leaseTransitions by lease name, kept between runs. */
-export type Transitions = Record<string, number>;
+/**
+ * What a run keeps of each leader lease for the next, by name: its leaseTransitions and its
+ * metadata.uid. A lease deleted and made again is another object, whose count starts over from 0:
+ * its uid tells it from the one the last run saw. State written before uids were kept holds the
+ * counts alone (readSeen); there a count that went down tells it.
+ */
+export type Seen = Record<string, { transitions: number; uid?: string }>;
+
+const isSeen = (v: unknown): v is { transitions: number; uid?: string } =>
+  typeof v === 'object' &&
+  v !== null &&
+  'transitions' in v &&
+  typeof v.transitions === 'number' &&
+  Number.isFinite(v.transitions) &&
+  (!('uid' in v) || typeof v.uid === 'string');
+
+/** The state file's shape: this version's, or the counts alone of an earlier one. */
+const isKept = (v: object): v is Record<string, number | { transitions: number; uid?: string }> =>
+  !Array.isArray(v) && Object.values(v).every((x) => (typeof x === 'number' && Number.isFinite(x)) || isSeen(x));
+
+/** The previous run's state as this one judges it: a bare count (an earlier version's) has no uid. */
+export const readSeen = (kept: Record<string, number | { transitions: number; uid?: string }>): Seen =>
+  Object.fromEntries(Object.entries(kept).map(([name, x]) => [name, typeof x === 'number' ? { transitions: x } : x]));
 
 export interface LeaseFacts {
   /** When the leases were read. */
@@ -36,8 +57,8 @@ export interface LeaseFacts {
   leases: V1Lease[];
   /** The dqlite leader's address and its node, or why it is not known; undefined: no dqlite CLI here. */
   dqlite?: { leader: string; node?: string } | { unknown: string };
-  /** leaseTransitions the previous run saw, or why they cannot be known. */
-  before?: Transitions;
+  /** The leases as the previous run saw them, or why that cannot be known. */
+  before?: Seen;
   beforeProblem?: string;
   /** Why this run's transitions could not be kept for the next. */
   saveProblem?: string;
@@ -45,9 +66,14 @@ export interface LeaseFacts {
 
 const SHORT: Record<(typeof LEADER_LEASES)[number], string> = { 'kube-controller-manager': 'kcm', 'kube-scheduler': 'scheduler' };
 
-/** leaseTransitions as the next run will compare them. */
-export const transitionsOf = (leases: V1Lease[]): Transitions =>
-  Object.fromEntries(leases.map((l, i) => [LEADER_LEASES[i]!, l.spec?.leaseTransitions ?? 0]));
+/** The leases as the next run will compare them. */
+export const seenOf = (leases: V1Lease[]): Seen =>
+  Object.fromEntries(
+    leases.map((l, i) => [
+      LEADER_LEASES[i]!,
+      { transitions: l.spec?.leaseTransitions ?? 0, ...(l.metadata?.uid ? { uid: l.metadata.uid } : {}) },
+    ]),
+  );
 
 /** No default limits: -w/-c on the staler lease's renew age apply only when given. */
 export const defaultLimits: Thresholds = {};
@@ -85,8 +111,22 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
         `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: ` +
           `no ${name} is leading`,
       );
-    const grew = f.before?.[name] !== undefined ? transitions - f.before[name]! : 0;
-    if (grew > 0) v.find(State.WARNING, `${short} leadership changed ${grew} time${grew === 1 ? '' : 's'} since the last run`);
+    const was = f.before?.[name];
+    const uid = lease.metadata?.uid;
+    // Made again since the last run: its count started over, from 0 as leader election creates it,
+    // so all of it is churn since then; the difference to the old one's would be none, or negative.
+    const remade =
+      was === undefined
+        ? undefined
+        : was.uid !== undefined && uid !== undefined && was.uid !== uid
+          ? `uid ${uid}, was ${was.uid}`
+          : transitions < was.transitions
+            ? `${transitions} transitions, were ${was.transitions}`
+            : undefined;
+    const grew = was === undefined ? 0 : remade ? transitions : transitions - was.transitions;
+    const since = remade ? 'since its lease was recreated' : 'since the last run';
+    if (grew > 0) v.find(State.WARNING, `${short} leadership changed ${grew} time${grew === 1 ? '' : 's'} ${since}`);
+    if (remade) v.detail(`${name}: lease recreated since the last run (${remade}): its transitions count afresh from 0`);
     v.detail(
       `${name}: holder ${lease.spec?.holderIdentity ?? 'none'}, renewed ` +
         `${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ` +
@@ -151,10 +191,11 @@ export const check: CheckDefinition<Args> = {
     const now = Date.now();
     const seen = await gather(cluster, deadline, dqliteCli(args), shared?.commands);
     const stateFile = args['state-file'] ?? defaultStateFile(`leases-${cluster.server.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`);
-    const remembered = readState(stateFile, isCounts);
-    const saveProblem = keepOrSay(keepState, stateFile, transitionsOf(seen.leases), 'leaseTransitions', 'leadership churn not judged');
+    const remembered = readState(stateFile, isKept);
+    const saveProblem = keepOrSay(keepState, stateFile, seenOf(seen.leases), 'leaseTransitions', 'leadership churn not judged');
+    const before = remembered.value && readSeen(remembered.value);
     return evaluate(
-      { ...seen, now, dqliteBin: args['dqlite-bin'], before: remembered.value, beforeProblem: remembered.problem, saveProblem },
+      { ...seen, now, dqliteBin: args['dqlite-bin'], before, beforeProblem: remembered.problem, saveProblem },
       { warning, critical },
     );
   },

@@ -6,7 +6,7 @@ import yargs from 'yargs';
 import { REGISTRY, type Entry, type Needs } from '../checks/registry.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
-import { type Format, headline, renderMany, requestedFormat, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
+import { type Format, headline, reasonsAside, renderMany, requestedFormat, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
 import { REINSTALL_FIX, UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import { timedFirst } from '../lib/plugin/head-start.ts';
@@ -285,9 +285,13 @@ function shown(outcome: Outcome): string {
   return format === 'nagios' ? `${headline(outcome)}\n` : renderMany([outcome], [], format, 'microk8s-checks');
 }
 
+/** Why the whole run could not tell, on stderr where its format has no room for it (reasonsAside). */
+const aside = (outcome: Outcome) => reasonsAside([outcome], requestedFormat(process.argv.slice(2)));
+
 /** A usage error of the whole run: UNKNOWN (3), like a check's, never a code a CI job reads as WARNING. */
 function usageError(reason: string): never {
-  finish(shown(unknownOutcome('MICROK8S-CHECKS', reason)), 3);
+  const outcome = unknownOutcome('MICROK8S-CHECKS', reason);
+  finish(shown(outcome), 3, aside(outcome));
 }
 
 async function main(): Promise<void> {
@@ -434,7 +438,8 @@ async function main(): Promise<void> {
     // As the check itself: a gate (restart-preflight) still waiting is a NO-GO, never UNKNOWN.
     const outcomes = results.map((o, i) => o ?? cannotTell(loaded(chosen[i]!) ?? chosen[i]!.entry, clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
-    if (args.format !== 'table') finish(renderMany(outcomes, skipped, args.format, 'microk8s-checks'), state);
+    if (args.format !== 'table')
+      finish(renderMany(outcomes, skipped, args.format, 'microk8s-checks'), state, reasonsAside(outcomes, args.format));
     if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);
     finish(
       `${table(outcomes, skipped, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR))}worst: ${stateName(state)}\n`,
@@ -470,5 +475,5 @@ async function main(): Promise<void> {
 
 /** The checks' deadline, once they start. */
 let running: Deadline | undefined;
-guardProcess({ name: 'MICROK8S-CHECKS' }, shown, () => running);
+guardProcess({ name: 'MICROK8S-CHECKS' }, shown, () => running, undefined, aside);
 void main();

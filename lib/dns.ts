@@ -42,8 +42,10 @@ export const lookup = ((hostname: string, options: LookupOptions, callback: Look
       seen.add(address);
       found.push({ address, family: f });
     }
-    // getent says 2 for a name that is not known, and for a temporary failure alike.
-    if (found.length === 0) return callback(lookupError(hostname, 'ENOTFOUND'), '');
+    // getent says 2 for a name that is not known, and for a resolver that does not answer alike
+    // (any getaddrinfo failure): the message claims neither, where Node's "ENOTFOUND" read as the first.
+    if (found.length === 0)
+      return callback(lookupError(hostname, 'ENOTFOUND', `cannot resolve ${hostname}: no such name, or no DNS answer`), '');
     answer(callback, options, found);
   });
 }) as LookupFunction;
@@ -59,7 +61,7 @@ function answer(callback: LookupCallback, options: LookupOptions, found: LookupA
   else callback(null, found[0]!.address, found[0]!.family);
 }
 
-/** The error Node's own lookup gives, so that what reports it (`unreachable: ...`) reads the same. */
-function lookupError(hostname: string, code: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), { code, syscall: 'getaddrinfo', hostname });
+/** An error as Node's own lookup gives it (its code, for whatever reads one), in words where given. */
+function lookupError(hostname: string, code: string, words = `getaddrinfo ${code} ${hostname}`): NodeJS.ErrnoException {
+  return Object.assign(new Error(words), { code, syscall: 'getaddrinfo', hostname });
 }

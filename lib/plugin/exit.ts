@@ -27,10 +27,11 @@ export function writeAll(fd: number, text: string): void {
 /**
  * The one way a run ends, whatever ended it (a verdict, the deadline, a signal, a crash): the
  * output goes out whole, no process the run started is left running, and the exit code is the
- * state's.
+ * state's. `aside` goes to stderr: what a format has no room for (lib/plugin/output.ts, reasonsAside).
  */
-export function finish(text: string, code: number): never {
+export function finish(text: string, code: number, aside = ''): never {
   killChildren();
+  if (aside) writeAll(2, aside);
   writeAll(1, text);
   process.exit(code);
 }

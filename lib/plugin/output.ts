@@ -36,6 +36,21 @@ export function summaryText(summary: string): string {
 /** The first line as Nagios shows it, without perfdata: CHECK STATE - summary. */
 export const headline = (outcome: Outcome) => `${outcome.check} ${stateName(outcome.state)} - ${summaryText(outcome.summary)}`;
 
+/**
+ * What goes to stderr beside the output: for OpenMetrics, the first line of each check that is not
+ * OK. Its states are numbers, and the format has no place for free text (a comment other than
+ * HELP, TYPE and UNIT is invalid; a label with the reason would be a new series each time it
+ * changes): without this nobody running it by hand, nor the journal of a textfile collector's
+ * timer, could tell why a check was UNKNOWN. The other formats carry the summary themselves.
+ */
+export function reasonsAside(outcomes: Outcome[], format: string): string {
+  if (format !== 'openmetrics') return '';
+  return outcomes
+    .filter((o) => o.state !== State.OK)
+    .map((o) => `${headline(o)}\n`)
+    .join('');
+}
+
 /** The format a command line asks for, before it is parsed (a usage error is printed in it too). */
 export function requestedFormat(argv: string[]): Format {
   for (const [i, arg] of argv.entries()) {

@@ -4,7 +4,7 @@ import { createLogger, silentLogger, type Logger } from '../logger.ts';
 import type { SharedReads } from '../shared-reads.ts';
 import { Deadline } from './deadline.ts';
 import { finish } from './exit.ts';
-import { DEFAULT_LONG_OUTPUT_BYTES, FORMATS, render, requestedFormat, unknownOutcome, type Format } from './output.ts';
+import { DEFAULT_LONG_OUTPUT_BYTES, FORMATS, reasonsAside, render, requestedFormat, unknownOutcome, type Format } from './output.ts';
 import { Range } from './range.ts';
 import { State } from './state.ts';
 import type { Outcome } from './verdict.ts';
@@ -129,10 +129,11 @@ export function guardProcess(
   show: (outcome: Outcome) => string,
   running: () => Deadline | undefined = () => undefined,
   log: () => Logger = () => silentLogger,
+  aside: (outcome: Outcome) => string = () => '',
 ): void {
   const end = (reason: string) => {
     const outcome = cannotTell(def, reason);
-    finish(show(outcome), outcome.state);
+    finish(show(outcome), outcome.state, aside(outcome));
   };
   // Logged as any failure is (lib/logger.ts: no stack), so that -vvv has something to report.
   const crashed = (err: unknown) => {
@@ -457,9 +458,17 @@ export function numbersAsTyped(argv: string[], y: Argv<unknown>): void {
     if (value === undefined) continue;
     const flag = flagOf(keyOf(word.name, kinds), kinds);
     if (value.trim() === '') throw emptyValue(flag);
-    if (Number.isNaN(Number(value)))
-      throw new UsageError(`${flag} takes a number, not '${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`, {
+    const typed = value.length > 40 ? `${value.slice(0, 40)}...` : value;
+    const n = Number(value);
+    if (Number.isNaN(n))
+      throw new UsageError(`${flag} takes a number, not '${typed}'`, {
         fix: 'write it as a plain number, without a unit (5, not 5s or 5%)',
+      });
+    // 1e309 reads as Infinity and 1e-400 as 0: judged after, the message named a value nobody
+    // wrote, and a limit like --budget took Infinity as "never".
+    if (!Number.isFinite(n) || (n === 0 && /[1-9]/.test(value.replace(/e.*$/i, ''))))
+      throw new UsageError(`${flag} takes a number, not '${typed}': it is ${n === 0 ? 'too small to tell from 0' : 'beyond any number'}`, {
+        fix: 'write it as a plain number, e.g. 5',
       });
   }
 }
@@ -551,18 +560,20 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   let format = requestedFormat(argv);
   let deadline: Deadline | undefined;
   let log = silentLogger;
+  const end: (outcome: Outcome, longOutputBytes?: number) => never = (outcome, longOutputBytes) =>
+    finish(render(outcome, format, longOutputBytes), outcome.state, reasonsAside([outcome], format));
   guardProcess(
     def,
     (outcome) => render(outcome, format),
     () => deadline,
     () => log,
+    (outcome) => reasonsAside([outcome], format),
   );
   let p: ReturnType<typeof prepare<A>>;
   try {
     p = prepare(def, argv);
   } catch (err) {
-    const outcome = cannotTell(def, reasonOf(err), err instanceof UsageError);
-    finish(render(outcome, format), outcome.state);
+    end(cannotTell(def, reasonOf(err), err instanceof UsageError));
   }
   if (p.help) finish(`${await p.y.getHelp()}\n${examplesText(def)}`, 0);
   if (p.version) finish(`${def.command} ${VERSION} (microk8s-checks)\n`, 0);
@@ -574,10 +585,9 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   );
   deadline = new Deadline(p.args.timeout, (d) => {
     log.warn({ activity: d.activity }, d.stoppedBy ? `stopped by ${d.stoppedBy}` : 'deadline reached');
-    const outcome = cannotTell(def, d.reason());
-    finish(render(outcome, format), outcome.state);
+    end(cannotTell(def, d.reason()));
   });
   const outcome = await outcomeOf(def, p, deadline, log);
   deadline.cancel();
-  finish(render(outcome, format, p.args['max-long-output']), outcome.state);
+  end(outcome, p.args['max-long-output']);
 }

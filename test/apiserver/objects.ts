@@ -592,11 +592,12 @@ export function node(n: NodeSpec) {
 export function lease(
   name: string,
   holder: string | undefined,
-  opts: { renewedAgo?: number; duration?: number; transitions?: number } = {},
+  /** uid: the same for every lease of a name unless given, as a lease renewed (not remade) keeps its own. */
+  opts: { renewedAgo?: number; duration?: number; transitions?: number; uid?: string } = {},
 ) {
   const now = Date.now();
   return {
-    metadata: { name, namespace: 'kube-system', uid: randomUUID(), creationTimestamp: ago(86400 * 90) },
+    metadata: { name, namespace: 'kube-system', uid: opts.uid ?? `lease-${name}`, creationTimestamp: ago(86400 * 90) },
     spec: {
       ...(holder ? { holderIdentity: `${holder}_${randomUUID()}` } : {}),
       leaseDurationSeconds: opts.duration ?? 60,

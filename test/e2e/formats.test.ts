@@ -158,6 +158,18 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
       // The exit code is the worst of the states (CRITICAL outranks UNKNOWN).
       const worst = [2, 3, 1, 0].find((code) => [...states.values()].includes(code));
       expect(om.code).toBe(worst);
+      // Why each check is not OK, the line Nagios would show, on stderr: one line each, no other.
+      const NAMES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
+      const said = om.stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => /^(\S+) (WARNING|CRITICAL|UNKNOWN) - \S/.exec(line) ?? line);
+      expect(said.map((m) => (typeof m === 'string' ? m : `${m[1]!.toLowerCase()} ${m[2]}`)).sort()).toEqual(
+        [...states]
+          .filter(([, code]) => code !== 0)
+          .map(([check, code]) => `${check} ${NAMES[code]}`)
+          .sort(),
+      );
       // Two runs a moment apart: the checks whose state no clock or load can move must agree.
       for (const check of ['DQLITE-LOCK', 'NODES', 'STALE-JOBS', 'LEASES'])
         expect(states.get(check.toLowerCase()), check).toBe(rows.find((r) => r.check === check)!.code);
@@ -214,6 +226,23 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
     expect(json.metrics.map((m: { label: string }) => m.label)).toContain(`readyz_time_${other}`);
   });
 
+  // OpenMetrics has no place for free text: the reason of a check not OK, the line Nagios would
+  // show, goes to stderr (a person at the terminal, the journal of a textfile collector's timer).
+  it('one check: why it is not OK on stderr, one line, its output still valid for promtool', async () => {
+    const gone = await runBuilt('check_nodes', ['--kubeconfig', '/nonexistent/kubeconfig', '--format', 'openmetrics']);
+    expect(gone.code).toBe(3);
+    expect(promtool(gone.stdout)).toEqual({ code: 0, said: '' });
+    expect(gone.stderr).toMatch(/^NODES UNKNOWN - \S.*\/nonexistent\/kubeconfig[^\n]*\n$/);
+    const bad = await runBuilt('check_dqlite_lock', ['--bogus', '--format=openmetrics']);
+    expect(bad.stderr).toBe('DQLITE-LOCK UNKNOWN - Unknown argument: bogus (fix: see check_dqlite_lock --help)\n');
+    const storm = await runBuilt('check_dqlite_lock', ['--journal-file', storming(), '--format', 'openmetrics']);
+    expect(storm.stderr).toMatch(/^DQLITE-LOCK CRITICAL - [^\n]+\n$/);
+    // OK says nothing there: a textfile collector's journal holds only what needs a look.
+    const calm = makeJournal([{ age: 30, service: DQLITE, message: 'Serving dqlite on 10.0.0.12:19001' }]);
+    const ok = await runBuilt('check_dqlite_lock', ['--journal-file', calm, '--format', 'openmetrics']);
+    expect([ok.code, ok.stderr]).toEqual([0, '']);
+  });
+
   it('check_certs alone: its days as seconds, valid for promtool with no lint problem', async () => {
     addHealthyCluster(c.api);
     const r = await runBuilt('check_certs', [...kc(), '--cert-dir', certDir(), '--format', 'openmetrics']);
@@ -232,6 +261,7 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
     expect(r.code).toBe(3);
     expect(promtool(r.stdout)).toEqual({ code: 0, said: '' });
     expect(samples(r.stdout).get('microk8s_check_state{check="microk8s-checks"}')).toBe(3);
+    expect(r.stderr).toBe('MICROK8S-CHECKS UNKNOWN - Unknown argument: bogus (fix: see microk8s-checks --help)\n');
   });
 
   it('the alert rules pass promtool check rules, and their unit tests fire on the states', () => {

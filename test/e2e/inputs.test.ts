@@ -271,6 +271,18 @@ describe('messages that point at the cause', () => {
     }
   });
 
+  // getent (lib/dns.ts) exits 2 for a name no resolver knows and for a resolver that does not
+  // answer alike: the message claims neither (Node's "getaddrinfo ENOTFOUND" read as the first).
+  it('a host name that does not resolve: no such name, or no DNS answer, never just "not found"', async () => {
+    const r = await runBuilt('check_nodes', [
+      '--kubeconfig',
+      variant((t) => t.replace(/server: https:\/\/[^:\s]+/, 'server: https://k8s09.invalid')),
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/unreachable: cannot resolve k8s09\.invalid: no such name, or no DNS answer \(fix: /);
+    expect(r.first).not.toMatch(/ENOTFOUND|not found/);
+  });
+
   it('options without a value, bad numbers and negative durations say so in one line', async () => {
     const cases: [string[], string][] = [
       [['--kubeconfig'], 'NODES UNKNOWN - --kubeconfig needs a value (fix: see check_nodes --help)'],
@@ -289,6 +301,20 @@ describe('messages that point at the cause', () => {
         `NODES UNKNOWN - -t/--timeout takes a number, not 'abc' (fix: write it as a plain number, without a unit (5, not 5s or 5%))`,
       ],
       [['-t', '7200'], `NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not '7200'`],
+      // Past what a number holds: as typed, never 'Infinity' or '0'.
+      [
+        ['-t', '1e309'],
+        "NODES UNKNOWN - -t/--timeout takes a number, not '1e309': it is beyond any number (fix: write it as a plain number, e.g. 5)",
+      ],
+      [
+        ['--max-long-output=-1e309'],
+        "NODES UNKNOWN - --max-long-output takes a number, not '-1e309': it is beyond any number (fix: write it as a plain number, e.g. 5)",
+      ],
+      [
+        ['-t', '1e-400'],
+        "NODES UNKNOWN - -t/--timeout takes a number, not '1e-400': it is too small to tell from 0 " +
+          '(fix: write it as a plain number, e.g. 5)',
+      ],
     ];
     for (const [args, said] of cases) expect((await runBuilt('check_nodes', args)).stdout).toBe(`${said}\n`);
     expect((await runBuilt('check_dqlite_lock', ['--host', 'h', '--ssh-port', 'abc'])).first).toBe(
@@ -296,6 +322,16 @@ describe('messages that point at the cause', () => {
     );
     expect((await runBuilt('check_dqlite_lock', ['--host', 'h', '--ssh-port', '70000'])).first).toBe(
       'DQLITE-LOCK UNKNOWN - --ssh-port must be a TCP port number, 1 to 65535 (fix: see check_dqlite_lock --help)',
+    );
+    // A limit given as 1e309 was taken as "never" (Infinity), and the check ran.
+    const never = await runBuilt('check_kine_retries', ['--budget', '1e309']);
+    expect([never.code, never.stdout]).toEqual([
+      3,
+      "KINE-RETRIES UNKNOWN - --budget takes a number, not '1e309': it is beyond any number " +
+        '(fix: write it as a plain number, e.g. 5)\n',
+    ]);
+    expect((await runBuilt('microk8s-checks', ['all', '-t', 'Infinity'])).first).toMatch(
+      /^MICROK8S-CHECKS UNKNOWN - -t\/--timeout takes a number, not 'Infinity': it is beyond any number /,
     );
     expect((await runBuilt('check_dqlite_storage', ['--free-warning', '10%'])).first).toMatch(
       /^DQLITE-STORAGE UNKNOWN - --free-warning takes a number, not '10%' /,

@@ -84,6 +84,27 @@ describe('check_leases', () => {
     expect(second.first).toMatch(/scheduler lease expired \(renewed 5m\d*s? ago, duration 60s\): no kube-scheduler is leading/);
     expect(second.first).toMatch(/kcm leadership changed 2 times since the last run/);
   });
+
+  it('a lease deleted and made again counts its churn afresh and says so, from a state file of counts alone too', async () => {
+    healthy();
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
+    // As an earlier version kept it: counts alone, no uid. The scheduler's count went down (12 to 0).
+    writeFileSync(state, JSON.stringify({ 'kube-controller-manager': 12, 'kube-scheduler': 12 }));
+    c.api.clear('leases');
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03', { transitions: 0, uid: 'b' }));
+    const first = await runBuilt('check_leases', [...kc(), '--state-file', state]);
+    expect(first.first).toMatch(/^LEASES OK - leaders: kcm k8s01, scheduler k8s03 \|/);
+    expect(first.stdout).toMatch(/^kube-scheduler: lease recreated since the last run \(0 transitions, were 12\): /m);
+    // Made again with the same count as before, and changed hands 12 times since: churn, not none.
+    c.api.clear('leases');
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s02', { transitions: 12, uid: 'c' }));
+    const second = await runBuilt('check_leases', [...kc(), '--state-file', state]);
+    expect(second.code).toBe(1);
+    expect(second.first).toMatch(
+      /^LEASES WARNING - leaders: kcm k8s01, scheduler k8s02, scheduler leadership changed 12 times since its lease /,
+    );
+    expect(second.stdout).toMatch(/^kube-scheduler: lease recreated since the last run \(uid c, was b\): /m);
+  });
 });
 
 describe('check_leases without a state file it can write', () => {

@@ -679,6 +679,34 @@ describe.skipIf(process.getuid?.() !== 0)('a DNS server that never answers', () 
       ...args,
     ]);
 
+  it('a resolver that refuses (nothing listens on it) reads as no DNS answer too, not as a name that does not exist', async () => {
+    const refusing = join(scratch(), 'resolv.conf');
+    writeFileSync(refusing, `nameserver 127.84.${1 + Math.floor(Math.random() * 250)}.1\n`);
+    const kubeconfig = join(scratch(), 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      readFileSync(c.kubeconfig, 'utf8').replace(/server: https:\/\/[^\s]+/, 'server: https://k8s09.never.test:16443'),
+    );
+    const r = await runProcess('unshare', [
+      '-m',
+      '/bin/sh',
+      '-c',
+      'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+      refusing,
+      `${DIST}/check_nodes`,
+      '--kubeconfig',
+      kubeconfig,
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      pattern(
+        /^NODES UNKNOWN - API server https:\/\/k8s09\.never\.test:16443 unreachable: /,
+        /cannot resolve k8s09\.never\.test: /,
+        /no such name, or no DNS answer /,
+      ),
+    );
+  });
+
   it('a --server and an SSH --host by name: UNKNOWN by name, and the run ends within -t', async () => {
     const dir = scratch();
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);

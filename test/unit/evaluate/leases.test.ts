@@ -23,7 +23,7 @@ describe('leases', () => {
       {
         now,
         leases: pair({ renewedAgo: 600, duration: 60 }, { transitions: 14 }),
-        before: { 'kube-controller-manager': 12, 'kube-scheduler': 12 },
+        before: { 'kube-controller-manager': { transitions: 12 }, 'kube-scheduler': { transitions: 12 } },
       },
       {},
     );
@@ -34,6 +34,51 @@ describe('leases', () => {
         /60s\): no kube-controller-manager is leading, scheduler leadership changed 2 times since /,
         /the last run$/,
       ),
+    );
+  });
+
+  // A Lease deleted and made again (a new metadata.uid) counts its transitions from 0: against the
+  // old count it read as churn that never was, none where there was some, or a negative one.
+  it('a lease recreated since the last run counts its churn afresh and says so', () => {
+    const o = leases.evaluate(
+      {
+        now,
+        leases: pair({ transitions: 3, uid: 'kcm-new' }, { transitions: 0, uid: 'sched-new' }),
+        before: {
+          'kube-controller-manager': { transitions: 3, uid: 'kcm-old' },
+          'kube-scheduler': { transitions: 12, uid: 'sched-old' },
+        },
+      },
+      {},
+    );
+    // kcm: 3 before and 3 now, but of a new lease: 3 changes of holder since it was made.
+    expect([o.state, o.summary]).toEqual([
+      State.WARNING,
+      'leaders: kcm k8s01, scheduler k8s02, kcm leadership changed 3 times since its lease was recreated',
+    ]);
+    expect(o.details).toEqual(
+      expect.arrayContaining([
+        'kube-scheduler: lease recreated since the last run (uid sched-new, was sched-old): its transitions count afresh from 0',
+      ]),
+    );
+    expect(perf(o)).toMatchObject({ kcm_transitions: '3c;;;0', scheduler_transitions: '0c;;;0' });
+  });
+
+  it("a count that went down is a recreated lease, where the last run's state has no uid: never a negative churn", () => {
+    // The state as the check wrote it before it kept uids: counts only.
+    const o = leases.evaluate(
+      {
+        now,
+        leases: pair({ transitions: 0 }, { transitions: 12 }),
+        before: { 'kube-controller-manager': { transitions: 5 }, 'kube-scheduler': { transitions: 12 } },
+      },
+      {},
+    );
+    expect([o.state, o.summary]).toEqual([State.OK, 'leaders: kcm k8s01, scheduler k8s02']);
+    expect(o.details).toEqual(
+      expect.arrayContaining([
+        'kube-controller-manager: lease recreated since the last run (0 transitions, were 5): its transitions count afresh from 0',
+      ]),
     );
   });
 
