@@ -507,7 +507,10 @@ describe('files named on the command line', () => {
     const r = await runBuilt('check_leases', [...kc(), '--state-file', state]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/state file \S+leases\.json is damaged \(not what this check writes\): starting over/);
-    expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual({ 'kube-controller-manager': 12, 'kube-scheduler': 12 });
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual({
+      'kube-controller-manager': { transitions: 12, uid: 'lease-kube-controller-manager' },
+      'kube-scheduler': { transitions: 12, uid: 'lease-kube-scheduler' },
+    });
   });
 
   it('-t beyond an hour is refused at once, as a usage error', async () => {
