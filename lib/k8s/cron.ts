@@ -140,10 +140,10 @@ function parseSchedule(schedule: string, timeZone: string | undefined, localZone
       // A time the clock skips (02:30 on a spring-forward night) is moved by cron-parser to just
       // after the change; robfig/cron counts whole hours on the clock and steps over it, so the
       // controller never runs it. Such a run, not at a wall-clock time the schedule names, is passed.
-      // Two changes a day at most: three steps find the next real one.
+      // Each minute of the skipped hour (`* 2 * * *`) comes out moved: a day's minutes bound the steps.
       for (let step = 0; ; step++) {
         const run = expression.next();
-        if ((hours.has(run.getHours()) && minutes.has(run.getMinutes())) || step === 3) return run.getTime();
+        if ((hours.has(run.getHours()) && minutes.has(run.getMinutes())) || step === 1440) return run.getTime();
       }
     },
   };

@@ -147,13 +147,14 @@ describe('cronjobs', () => {
         jobs: [
           job({ name: 'nightly', schedule: '30 2 * * *', timeZone: 'Europe/Berlin', ...ran('2027-03-27T01:30:00Z') }),
           job({ name: 'two', schedule: 'CRON_TZ=Europe/Berlin 0 2 * * *', ...ran('2027-03-27T01:00:00Z') }),
+          job({ name: 'quarters', schedule: '*/15 2 * * *', timeZone: 'Europe/Berlin', ...ran('2027-03-27T01:45:00Z') }),
         ],
         now,
         localZone: 'UTC',
       },
       { graceMs: 180_000, warning: r('0') },
     );
-    expect([o.state, o.summary]).toEqual([State.OK, '0 of 2 CronJobs late']);
+    expect([o.state, o.summary]).toEqual([State.OK, '0 of 3 CronJobs late']);
     // The next day's run is judged again.
     const later = cronJobRuns(
       [job({ name: 'nightly', schedule: '30 2 * * *', timeZone: 'Europe/Berlin', lastSchedule: Date.parse('2027-03-27T01:30:00Z') })],
