@@ -125,9 +125,9 @@ export function checkSmallFile(path: string, what: string, max = MAX_SMALL_FILE)
  * A stream of a log a user names: a regular file, or a pipe (`<(journalctl ...)`, a FIFO).
  * Opened without blocking; a FIFO with no writer reads as empty rather than hanging.
  */
-export function openLogStream(path: string, what: string): { stream: Readable; pipe: boolean } {
+export function openLogStream(path: string, what: string): { stream: Readable; pipe: boolean; modified?: number } {
   const { fd, stats } = openNow(path, what);
-  if (stats.isFile()) return { stream: createReadStream(path, { fd }), pipe: false };
+  if (stats.isFile()) return { stream: createReadStream(path, { fd }), pipe: false, modified: stats.mtimeMs };
   if (stats.isFIFO() || stats.isSocket()) return { stream: new Socket({ fd, readable: true, writable: false }), pipe: true };
   closeSync(fd);
   throw notAFile(stats, what, path);

@@ -123,21 +123,40 @@ function parseSchedule(schedule: string, timeZone: string | undefined, localZone
   if (!parser) throw new Error('the schedule reader is not loaded (loadScheduleReader)');
   let expression: ReturnType<typeof CronExpressionParser.parse>;
   try {
-    expression = parser.parse(fields, { tz: isUtc(zone) ? 'UTC' : zone });
+    expression = parser.parse(robfigStars(fields), { tz: isUtc(zone) ? 'UTC' : zone });
   } catch (err) {
     // A day the months named never have (`0 0 31 2 *`, a CronJob kept from running by date):
     // robfig/cron takes it (each field in its range) and never finds a run, so it never falls due.
     if (/day of month/i.test((err as Error).message) && inRange(fields)) return { zone, next: () => Infinity };
     throw new ScheduleError(`'${spec}' is not a cron schedule (${(err as Error).message})`, { cause: err });
   }
+  const hours = new Set<number>(expression.fields.hour.values);
+  const minutes = new Set<number>(expression.fields.minute.values);
   // One parsed expression, moved to each time asked about (next() is synchronous: no one else moves it meanwhile).
   return {
     zone,
     next: (t) => {
       expression.reset(new Date(t));
-      return expression.next().getTime();
+      // A time the clock skips (02:30 on a spring-forward night) is moved by cron-parser to just
+      // after the change; robfig/cron counts whole hours on the clock and steps over it, so the
+      // controller never runs it. Such a run, not at a wall-clock time the schedule names, is passed.
+      // Each minute of the skipped hour (`* 2 * * *`) comes out moved: a day's minutes bound the steps.
+      for (let step = 0; ; step++) {
+        const run = expression.next();
+        if ((hours.has(run.getHours()) && minutes.has(run.getMinutes())) || step === 1440) return run.getTime();
+      }
     },
   };
+}
+
+// The day-of-month and day-of-week fields as robfig/cron reads them: a part `*` or `?`, also with
+// the step 1 (`*/1`), makes the field a star, and a star in either one means both must match
+// (`0 0 */1 * 1`: Mondays only). cron-parser takes `*/1` as a list of every day, and a list in
+// both as either matching (every day): written `*`, it reads the field as robfig/cron does.
+function robfigStars(fields: string): string {
+  const f = fields.split(/\s+/);
+  for (const i of [2, 4]) if (f[i]!.split(',').some((part) => /^[*?](?:\/0*1)?$/.test(part))) f[i] = '*';
+  return f.join(' ');
 }
 
 /**

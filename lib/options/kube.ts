@@ -31,9 +31,11 @@ export function namespaceOptions<T>(y: Argv<T>, exclude = false): Argv<T & Names
 
 /** The namespaces asked for, each a valid name (RFC 1123 label), and those to skip. */
 export function namespacesOf(args: NamespaceArgs): { only: string[]; excluded: string[] } {
+  // Each namespace once: one listed twice (-n web -n web, from two NRPE arguments) was read
+  // twice, and each of its objects counted twice.
   return {
-    only: (args.namespace ?? []).map((n) => dns1123Label(n, '-n/--namespace')),
-    excluded: (args['exclude-namespace'] ?? []).map((n) => dns1123Label(n, '--exclude-namespace')),
+    only: [...new Set((args.namespace ?? []).map((n) => dns1123Label(n, '-n/--namespace')))],
+    excluded: [...new Set((args['exclude-namespace'] ?? []).map((n) => dns1123Label(n, '--exclude-namespace')))],
   };
 }
 

@@ -31,6 +31,12 @@ const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 export function parseCerts(data: Buffer, where: string): Cert[] {
   const text = data.toString('latin1');
   const blocks = text.match(PEM) ?? [];
+  // A chain cut short (a copy on a full disk) ends in a certificate begun and never ended: the
+  // ones before it parse, and the cut one, maybe the soonest to expire, would go unjudged.
+  if (text.split('-----BEGIN CERTIFICATE-----').length - 1 > blocks.length)
+    throw new CertError(`${where} holds a certificate cut short (a BEGIN CERTIFICATE line with no END CERTIFICATE after it)`, {
+      fix: 'check the file (openssl crl2pkcs7 -nocrl -certfile FILE | openssl pkcs7 -print_certs -noout)',
+    });
   try {
     const parsed = blocks.length ? blocks.map((b) => new X509Certificate(b)) : [new X509Certificate(data)];
     return parsed.map((c) => ({

@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
+import { formatDuration } from '../duration.ts';
 import { ReasonedError } from '../errors.ts';
 import { FileError, openLogStream } from '../files.ts';
 import { forEachLine } from './lines.ts';
 import { isJournalNotice, parseTextLine, type LogLine } from './logline.ts';
+import { isoSeconds } from '../text.ts';
 
 export class LogFileError extends ReasonedError {
   override readonly name = 'LogFileError';
@@ -22,20 +24,23 @@ export async function readLogFile(
 ): Promise<void> {
   let stream: Readable = stdin;
   let pipe = true;
+  let modified: number | undefined;
   if (path !== '-') {
     try {
-      ({ stream, pipe } = openLogStream(path, 'log file'));
+      ({ stream, pipe, modified } = openLogStream(path, 'log file'));
     } catch (err) {
       throw err instanceof FileError ? new LogFileError(err.message, { fix: err.fix }) : err;
     }
   }
   let seen = 0;
+  let taken = 0;
   try {
     await forEachLine(stream, (raw, cut) => {
       seen++;
       if (isJournalNotice(raw) || raw === '') return;
       const line = parseTextLine(raw, now);
       if (line.time !== undefined && line.time < since) return;
+      taken++;
       onLine(cut ? { ...line, cut } : line);
     });
   } catch (err) {
@@ -47,5 +52,21 @@ export async function readLogFile(
     throw new LogFileError(`nothing was read from ${path === '-' ? 'stdin' : `the pipe ${path}`}`, {
       fix: 'check the command writing to it (journalctl prints "-- No entries --" when nothing matches)',
     });
+  }
+  // A file is no different: a redirection whose command failed (ssh node journalctl ... > f)
+  // leaves it empty, and one last written before the window (an old log, copied with its time)
+  // holds nothing about the window, however calm it reads. Neither may pass for a quiet window;
+  // a file written during it may (journalctl's "-- No entries --", or lines all older).
+  if (!pipe && seen === 0) {
+    throw new LogFileError(`log file ${path} is empty: nothing to judge`, {
+      fix: 'check the command that wrote it (journalctl prints "-- No entries --" when nothing matches)',
+    });
+  }
+  if (modified !== undefined && taken === 0 && modified < since) {
+    throw new LogFileError(
+      `log file ${path} was last written ${isoSeconds(modified)}, before the window (the last ` +
+        `${formatDuration((now - since) / 1000)}): nothing to judge`,
+      { fix: 'give a log that covers the window, or a wider --since' },
+    );
   }
 }

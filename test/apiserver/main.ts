@@ -7,13 +7,16 @@
 // leader leases and the node leases are renewed every 5 s as live controllers and kubelets do, so
 // check_leases and check_watch_cache stay OK.
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../helpers/script-args.ts';
 import { makeCerts, writeKubeconfig } from './certs.ts';
 import { deployment, job, lease, node, nodeLease, pod, replicaSet, type JobState } from './objects.ts';
 import { startApiServer } from './server.ts';
 
-const { values } = parseArgs({
-  options: {
+const values = scriptArgs(
+  'test-api',
+  'npm run test-api -- [--nodes N] [--pods N] [--jobs N] [--deployments N] [--dir DIR] [--host IP] [--port N] [--log FILE]\n' +
+    '  prints one JSON line {url, kubeconfig} and serves until killed (see test/apiserver/main.ts)',
+  {
     jobs: { type: 'string', default: '0' },
     deployments: { type: 'string', default: '0' },
     dir: { type: 'string', default: '/tmp/mk8s-api' },
@@ -23,7 +26,7 @@ const { values } = parseArgs({
     pods: { type: 'string', default: '0' },
     log: { type: 'string' },
   },
-});
+);
 const dir = values.dir!;
 mkdirSync(dir, { recursive: true });
 const certs = makeCerts([values.host!]);

@@ -7,17 +7,19 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { certFile, makeCerts, writeKubeconfig } from '../apiserver/certs.ts';
 import { startApiServer } from '../apiserver/server.ts';
 import { DEMO_DATABASE, DQLITE_CLI, dqliteUnavailable, startDqlite, type DqliteCluster } from '../helpers/dqlite.ts';
 import { haveJournalRemote } from '../helpers/journal.ts';
+import { scriptArgs } from '../helpers/script-args.ts';
 import { healthyNode, systemctlStandIn, unit, monotonicUs } from '../helpers/standins.ts';
 import { DEMO_NODE, populate, renew, type DemoNodes } from './cluster.ts';
 import { instructions } from './instructions.ts';
 import { DemoJournal, TICK_S } from './journal.ts';
 
-const { values } = parseArgs({ options: { calm: { type: 'boolean', default: false } } });
+const values = scriptArgs('demo', 'npm run demo [-- --calm]\n  --calm  the same cluster without the dqlite write storm', {
+  calm: { type: 'boolean', default: false },
+});
 const storm = !values.calm;
 
 /** Everything to undo, last started first. */

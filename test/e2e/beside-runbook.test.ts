@@ -177,6 +177,21 @@ describe('check_certs', () => {
     );
   });
 
+  it('a chain cut short (a certificate begun and never ended, a copy on a full disk): UNKNOWN, never OK on the part read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650);
+    const leaf = readFileSync(certFile(mkdtempSync(join(tmpdir(), 'mk8s-certdir-')), 'leaf.crt', 300), 'latin1');
+    // The second certificate of the chain, cut in its middle.
+    const second = readFileSync(certFile(mkdtempSync(join(tmpdir(), 'mk8s-certdir-')), 'int.crt', 2), 'latin1');
+    writeFileSync(join(dir, 'server.crt'), `${leaf}${second.slice(0, second.length / 2)}`);
+    const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir]);
+    expect(r.code).toBe(3);
+    expect(r.first).toContain(
+      `CERTS UNKNOWN - ${join(dir, 'server.crt')}: ${join(dir, 'server.crt')} holds a certificate cut short ` +
+        '(a BEGIN CERTIFICATE line with no END CERTIFICATE after it)',
+    );
+  });
+
   it('no certificate directory: UNKNOWN saying so', async () => {
     const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', '/nonexistent/certs']);
     expect(r.code).toBe(3);

@@ -109,3 +109,22 @@ describe.skipIf(!haveJournalRemote)('npm run demo: the checks without a cluster'
     240_000,
   );
 });
+
+describe('the demo and the test API server read their command line as the checks do', () => {
+  const API = resolve(import.meta.dirname, '../apiserver/main.ts');
+  it('-h/--help says how to run them; a mistyped option is one line naming it, never a stack trace', async () => {
+    for (const [script, usage] of [
+      [DEMO, /^usage: npm run demo \[-- --calm\]/],
+      [API, /^usage: npm run test-api -- \[--nodes N\]/],
+    ] as const) {
+      const help = await runProcess(process.execPath, [script, '--help']);
+      expect(help.code, script).toBe(0);
+      expect(help.stdout, script).toMatch(usage);
+      const typo = await runProcess(process.execPath, [script, '--clam']);
+      expect(typo.code, script).toBe(2);
+      expect(typo.stdout, script).toBe('');
+      expect(typo.stderr, script).toMatch(/^[a-z-]+: Unknown option '--clam' \(usage: npm run [a-z-]+ /);
+      expect(typo.stderr.trimEnd().split('\n'), script).toHaveLength(1);
+    }
+  });
+});

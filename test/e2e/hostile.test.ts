@@ -48,7 +48,7 @@ describe("a check's command line", () => {
 
   it('--max-long-output takes whole bytes, 0 or more: never "cut at NaN bytes"', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'mk8s-hostile-')), 'kubelite.log');
-    writeFileSync(log, '');
+    writeFileSync(log, 'Nov 28 00:00:00 k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n');
     const abc = await runBuilt('check_dqlite_lock', ['--log-file', log, '--max-long-output', 'abc']);
     expect(abc.code).toBe(3);
     expect(abc.first).toMatch(/^DQLITE-LOCK UNKNOWN - --max-long-output takes a number, not 'abc' /);
@@ -90,7 +90,7 @@ describe('the gate under all', () => {
     const url = `https://127.0.0.1:${(stall.address() as { port: number }).port}`;
     const kubeconfig = writeKubeconfig(dir, url, makeCerts().ca, 'kB9xq2T7mVr4LpZ8sYd3Nw6Hc1Fj5Ga0');
     const log = join(dir, 'kubelite.log');
-    writeFileSync(log, '');
+    writeFileSync(log, 'Nov 28 00:00:00 k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n');
     const here = await healthyNode();
     try {
       const common = [

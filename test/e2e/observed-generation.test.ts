@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deployment, pod, replicaSet } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
@@ -79,6 +82,26 @@ describe('check_observed_generation against the test API server', () => {
     expect(ns.code).toBe(1);
     expect(ns.first).toMatch(/1 Deployment past its progress deadline/);
     expect(ns.perf.deployments).toBe('4;;;0');
+  });
+
+  it('a namespace given twice is read once: one lagging Deployment is not two', async () => {
+    workload('web', 'checkout', { generation: 7, observedGeneration: 6, specChangedAgo: 600 });
+    workload('web', 'frontend', {});
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig, '-n', 'web', '-n', 'web']);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION WARNING - 1 of 2 Deployments lagging past 2m, web\/checkout \|/);
+    expect(r.perf).toMatchObject({ lagging: '1;0;2;0', deployments: '2;;;0' });
+    const pods = await runBuilt('check_pod_restarts', [
+      '--kubeconfig',
+      c.kubeconfig,
+      '-n',
+      'web',
+      '-n',
+      'web',
+      '--state-file',
+      join(mkdtempSync(join(tmpdir(), 'mk8s-og-')), 'pods.json'),
+    ]);
+    expect(pods.perf.pods).toBe('2;;;0');
   });
 
   it('judges StatefulSets and DaemonSets with --kind', async () => {

@@ -1,7 +1,7 @@
 // An OK you can trust: every way a source can fail or lie ends in the right state, or in UNKNOWN
 // (NO-GO for the gate) with its reason, within -t, leaving no process and printing no secret.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -427,6 +427,42 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     ]);
     expect(bare.code).toBe(2);
     expect(bare.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: /);
+  });
+
+  it('NO-GO on a --log-file that cannot speak for the window: empty, or last written before it (a copy of an old log)', async () => {
+    setUp();
+    const dir = scratch();
+    // journalctl's short format (syslog stamp, local time).
+    const stamp = (d: Date) => `${d.toString().slice(4, 10)} ${d.toTimeString().slice(0, 8)}`;
+    const gate = (log: string) =>
+      runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--log-file', log, ...here.dqliteArgs], {
+        env: { ...process.env, PATH: here.path },
+      });
+    const fresh = join(dir, 'fresh.log');
+    writeFileSync(fresh, `${stamp(at(30))} k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n`);
+    expect((await gate(fresh)).first).toMatch(/^RESTART-PREFLIGHT OK - GO: /);
+    // Yesterday's storm, copied with its time (cp -p, scp -p): nothing in it is about the last 5 minutes.
+    const old = join(dir, 'old.log');
+    writeFileSync(old, `${stamp(at(86_400))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${LOCK_TXN}\n`);
+    const yesterday = new Date(Date.now() - 86_400_000);
+    utimesSync(old, yesterday, yesterday);
+    const stale = await gate(old);
+    expect(stale.code).toBe(2);
+    expect(stale.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: log file \S+old\.log was last written /,
+    );
+    const alone = await runBuilt('check_dqlite_lock', ['--log-file', old]);
+    expect(alone.code).toBe(3);
+    expect(alone.first).toMatch(
+      /^DQLITE-LOCK UNKNOWN - .*log file \S+old\.log was last written \S+, before the window \(the last 5m\): nothing to judge/,
+    );
+    // A redirection whose command failed (ssh node journalctl ... > f) leaves an empty file, as a pipe brings nothing.
+    const empty = join(dir, 'empty.log');
+    writeFileSync(empty, '');
+    expect((await gate(empty)).code).toBe(2);
+    const said = await runBuilt('check_dqlite_lock', ['--log-file', empty]);
+    expect(said.code).toBe(3);
+    expect(said.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*log file \S+empty\.log is empty/);
   });
 
   // MicroK8s' lock files say which services a node runs (DOMAIN.md, "Service crash loops"): a

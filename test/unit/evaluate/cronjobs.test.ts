@@ -21,6 +21,8 @@ describe('cronjobs', () => {
     active: [],
     ...o,
   });
+  // Last scheduled at `iso`, and that run succeeded.
+  const ran = (iso: string) => ({ lastSchedule: Date.parse(iso), lastSuccess: Date.parse(iso) + 60_000 });
 
   it('late past --grace and startingDeadlineSeconds; never scheduled counts from creation; suspended is skipped', () => {
     const j = cronJobRuns(
@@ -135,6 +137,48 @@ describe('cronjobs', () => {
       { graceMs: 180_000, warning: r('0') },
     );
     expect(bad.state).toBe(State.UNKNOWN);
+  });
+
+  it("a run in the hour a clock change skips never comes (robfig/cron's Next steps over it): not late on that day", () => {
+    // Europe/Berlin springs from 02:00 to 03:00 on 2027-03-28: the nightly 02:30 run of that day never falls due.
+    const now = Date.parse('2027-03-28T06:00:00Z');
+    const o = cronjobs.evaluate(
+      {
+        jobs: [
+          job({ name: 'nightly', schedule: '30 2 * * *', timeZone: 'Europe/Berlin', ...ran('2027-03-27T01:30:00Z') }),
+          job({ name: 'two', schedule: 'CRON_TZ=Europe/Berlin 0 2 * * *', ...ran('2027-03-27T01:00:00Z') }),
+          job({ name: 'quarters', schedule: '*/15 2 * * *', timeZone: 'Europe/Berlin', ...ran('2027-03-27T01:45:00Z') }),
+        ],
+        now,
+        localZone: 'UTC',
+      },
+      { graceMs: 180_000, warning: r('0') },
+    );
+    expect([o.state, o.summary]).toEqual([State.OK, '0 of 3 CronJobs late']);
+    // The next day's run is judged again.
+    const later = cronJobRuns(
+      [job({ name: 'nightly', schedule: '30 2 * * *', timeZone: 'Europe/Berlin', lastSchedule: Date.parse('2027-03-27T01:30:00Z') })],
+      Date.parse('2027-03-29T06:00:00Z'),
+      180,
+      'UTC',
+    );
+    expect(later.late.map((l) => new Date(l.due).toISOString())).toEqual(['2027-03-29T00:30:00.000Z']);
+  });
+
+  it('a day of the month written */1 is a star, as robfig/cron reads it: with a weekday, that weekday only', () => {
+    // 2026-11-28 is a Saturday; the Monday-only run was last on the 23rd, the next is due on the 30th.
+    const o = cronjobs.evaluate(
+      {
+        jobs: [
+          job({ name: 'mondays', schedule: '0 0 */1 * 1', ...ran('2026-11-23T00:00:00Z') }),
+          job({ name: 'firsts', schedule: '0 0 1 * ?/1', ...ran('2026-11-01T00:00:00Z') }),
+        ],
+        now: T,
+        localZone: 'UTC',
+      },
+      { graceMs: 180_000, warning: r('0') },
+    );
+    expect([o.state, o.summary]).toEqual([State.OK, '0 of 2 CronJobs late']);
   });
 
   it('an unreadable schedule is UNKNOWN naming the CronJob', () => {
