@@ -140,8 +140,10 @@ function applies(needs: Needs, have: Host): string | undefined {
     case 'certs':
       return (
         have.api ??
-        own(['cert-dir'], have.notNode ?? (have.noDqlite && `${have.noDqlite}: its certificates are the control plane's`)) ??
-        (existsSync(MICROK8S_CERT_DIR) || have.given.has('cert-dir') ? undefined : `not a MicroK8s node: no ${MICROK8S_CERT_DIR}`)
+        own(['cert-dir', 'cert'], have.notNode ?? (have.noDqlite && `${have.noDqlite}: its certificates are the control plane's`)) ??
+        (existsSync(MICROK8S_CERT_DIR) || have.given.has('cert-dir') || have.given.has('cert')
+          ? undefined
+          : `not a MicroK8s node: no ${MICROK8S_CERT_DIR}`)
       );
     case 'restart':
       return (
@@ -170,7 +172,8 @@ function node(snapData: string): { notNode?: string; noDqlite?: string; worker?:
  * check's new input is `all`'s too, except those that tune one check's own judgement (thresholds,
  * windows, what counts, its memory): each check keeps its own default under `all`, and a value
  * meant for one would mislead another option of the same name (--min-age of stale-jobs is not
- * calico-routes'; two checks must never share one --state-file).
+ * calico-routes'; two checks must never share one --state-file). --time-zone is passed on: it
+ * says where the controller-manager runs, a fact about the cluster, not a judgement.
  */
 const OWN_JUDGEMENT = new Set([
   'since',
@@ -194,7 +197,6 @@ const OWN_JUDGEMENT = new Set([
   'newest-pod-warning',
   'newest-pod-critical',
   'allow-taint',
-  'time-zone',
   'state-file',
 ]);
 

@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { lease, node } from '../apiserver/objects.ts';
+import { certFile } from '../apiserver/certs.ts';
+import { cronJob, lease, node } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
@@ -607,6 +608,31 @@ describe('options where and how often people give them', () => {
       'MICROK8S-CHECKS UNKNOWN - Unknown argument: since-x (fix: see microk8s-checks --help)',
     );
     expect((await runBuilt('microk8s-checks', ['all', '-h'])).stdout).not.toMatch(/--min-interval|--window/);
+  });
+
+  it('all passes --time-zone on (where the controller-manager runs), and judges a --cert given on a host that is no node', async () => {
+    // Daily at the hour, in UTC+1, that was two hours ago in UTC: on time there; read in UTC, late.
+    const now = Date.now();
+    const ran = Math.floor(now / 3600_000) * 3600_000 - 7200_000;
+    const hour = (new Date(ran).getUTCHours() + 1) % 24;
+    const ago = (now - ran) / 1000;
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'ops', name: 'nightly', schedule: `0 ${hour} * * *`, scheduledAgo: ago, succeededAgo: ago - 30 }),
+    );
+    const inUtc = await runBuilt('microk8s-checks', ['all', ...kc(), '--format', 'json'], { env: { ...process.env, TZ: 'UTC' } });
+    expect(rowOf(inUtc.stdout, 'CRONJOBS')?.state).not.toBe('OK');
+    const there = await runBuilt('microk8s-checks', ['all', ...kc(), '--time-zone', 'Etc/GMT-1', '--format', 'json'], {
+      env: { ...process.env, TZ: 'UTC' },
+    });
+    expect(rowOf(there.stdout, 'CRONJOBS')?.summary).toBe('0 of 1 CronJob late');
+    // A certificate asked for is judged, never skipped as "not a MicroK8s node" (which let the run end OK).
+    const dir = scratch();
+    const cert = certFile(dir, 'client.crt', 3);
+    const certs = await runBuilt('microk8s-checks', ['all', ...kc(), '--cert', cert, '--cert-dir', dir, '--format', 'json']);
+    expect(rowOf(certs.stdout, 'CERTS')?.state).toBe('CRITICAL');
+    const alone = await runBuilt('microk8s-checks', ['all', ...kc(), '--cert', cert, '--format', 'json']);
+    expect(rowOf(alone.stdout, 'CERTS')?.state).not.toBe('SKIPPED');
   });
 
   it('every check says what its thresholds count, in -h and when a range is not one', async () => {
