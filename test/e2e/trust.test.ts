@@ -218,6 +218,27 @@ describe('API answers that are not what was asked for', () => {
     expect((await runBuilt('check_stale_jobs', kc())).first).toMatch(/^STALE-JOBS OK - 0 finished Jobs /);
   });
 
+  it('a list of another kind than asked (one answer served for every path), or naming none: UNKNOWN, never an empty OK', async () => {
+    healthy();
+    const cases = [
+      ['{"kind":"NodeList","apiVersion":"v1","metadata":{},"items":[]}', 'a NodeList, not a'],
+      ['{"apiVersion":"v1","metadata":{},"items":[]}', 'an object naming no kind, not a'],
+    ] as const;
+    for (const [text, said] of cases) {
+      c.api.intercept = body(text);
+      for (const [command, name, kind] of [
+        ['check_stale_jobs', 'STALE-JOBS', 'JobList'],
+        ['check_observed_generation', 'OBSERVED-GENERATION', 'DeploymentList'],
+        ['check_scheduling', 'SCHEDULING', 'PodList'],
+      ] as const) {
+        const r = await runBuilt(command, kc());
+        expect(r.code, `${command} on ${text}`).toBe(3);
+        expect(r.first).toContain(`${name} UNKNOWN - API server ${c.api.url} answered list `);
+        expect(r.first).toContain(`with ${said} ${kind} (application/json, `);
+      }
+    }
+  });
+
   it('a lease whose renewTime is not a time is UNKNOWN for that lease, never fresh', async () => {
     healthy();
     c.api.clear('leases');

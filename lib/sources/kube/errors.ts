@@ -65,9 +65,32 @@ function answerOf(err: ApiException<unknown>): ErrorAnswer {
 }
 
 /** What a request asked for, in the words an RBAC rule uses. */
+/**
+ * The kind of each resource the checks read. The API server names it in every answer (a list is
+ * its kind's List): an answer naming another was not what was asked for, however well formed
+ * (a proxy or a stand-in answering every path with one NodeList read as no Jobs at all: OK).
+ */
+export const KINDS = {
+  pods: 'Pod',
+  nodes: 'Node',
+  leases: 'Lease',
+  namespaces: 'Namespace',
+  jobs: 'Job',
+  cronjobs: 'CronJob',
+  deployments: 'Deployment',
+  statefulsets: 'StatefulSet',
+  daemonsets: 'DaemonSet',
+  replicasets: 'ReplicaSet',
+} as const;
+export type ResourceName = keyof typeof KINDS;
+
+/** The kind an answer about a resource must name; none for a path that is no resource (/readyz). */
+export const kindOf = (r: Resource): string | undefined => (Object.hasOwn(KINDS, r.resource) ? KINDS[r.resource as ResourceName] : undefined);
+
 export interface Resource {
   verb: 'get' | 'list';
-  resource: string;
+  /** A resource, or a path that is no resource (/readyz, /livez). */
+  resource: ResourceName | `/${string}`;
   group: string;
   namespace?: string;
 }

@@ -2,7 +2,7 @@ import type { ConfigurationOptions, V1ListMeta } from '@kubernetes/client-node';
 import type { Cluster } from './cluster.ts';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { forEachListed } from './paging.ts';
-import { KubeError } from './errors.ts';
+import { KubeError, type ResourceName } from './errors.ts';
 import { request } from './request.ts';
 import type { Wire } from '../../k8s/wire.ts';
 
@@ -18,7 +18,7 @@ export const PAGE_SIZE = 500;
 export async function listAcross<T extends { metadata?: { namespace?: string; name?: string } }>(
   /** known: the check itself names these namespaces (kube-system), not the user's -n. */
   opts: { namespaces: string[]; cluster: Cluster; pageSize?: number; known?: boolean },
-  what: { resource: string; group: string },
+  what: { resource: ResourceName; group: string },
   page: (params: PageParams, options: ConfigurationOptions) => Promise<{ metadata?: V1ListMeta; items: T[] }>,
   onItem: (item: Wire<T>) => void,
 ): Promise<void> {

@@ -19,7 +19,7 @@ const MAX_TEXT = 256 * 1024;
  * the run's deadline. Only the network failing (or the deadline) is an error; 401, 403 and 500
  * are what the server said, for the check to judge.
  */
-export async function getRaw(cluster: Cluster, path: string): Promise<RawAnswer> {
+export async function getRaw(cluster: Cluster, path: `/${string}`): Promise<RawAnswer> {
   const ctx = new RequestContext(`${cluster.server}${path}`, HttpMethod.GET);
   ctx.setHeaderParam('Accept', 'text/plain, application/json');
   ctx.setSignal(cluster.policy.signal);

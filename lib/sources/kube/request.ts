@@ -6,7 +6,7 @@ import {
   type ObservableMiddleware,
   type RequestContext,
 } from '@kubernetes/client-node';
-import { describe, isObject, KubeError, kubeError, type Resource } from './errors.ts';
+import { describe, isObject, kindOf, KubeError, kubeError, type Resource } from './errors.ts';
 
 // One request to the API server: tied to the run's deadline, its 200 checked for being what was
 // asked for, retried once when the server is overloaded.
@@ -25,8 +25,9 @@ const NOT_THE_API =
 
 /**
  * What a 200 answer must be for the checks to trust it: a list (an object whose `items` is an
- * array, or null for none) or an object with metadata. A proxy's login page, a health endpoint at
- * a wrong URL or `{}` would otherwise read as an empty list, and an empty list is an OK.
+ * array, or null for none) or an object with metadata, of the kind asked for, as the API server
+ * names it in every answer. A proxy's login page, a health endpoint at a wrong URL, `{}`, or one
+ * list served for every path would otherwise read as an empty list, and an empty list is an OK.
  */
 function unexpectedBody(
   ctx: ResponseContext,
@@ -36,23 +37,25 @@ function unexpectedBody(
   list: boolean,
 ): { error?: KubeError; value?: Record<string, unknown> } {
   const { value, invalid } = parseBody(text);
-  const ok =
+  const kind = kindOf(what);
+  const wanted = kind && (list ? `${kind}List` : kind);
+  const shaped =
     isObject(value) &&
-    (list
-      ? (value.items === null || (Array.isArray(value.items) && value.items.every(isObject))) &&
-        (typeof value.kind !== 'string' || value.kind.endsWith('List'))
-      : isObject(value.metadata));
-  if (ok) return { value: value as Record<string, unknown> };
+    (list ? value.items === null || (Array.isArray(value.items) && value.items.every(isObject)) : isObject(value.metadata));
+  if (shaped && (!wanted || value.kind === wanted)) return { value: value as Record<string, unknown> };
   const type = ctx.headers['content-type']?.split(';')[0] || 'no content type';
+  const named = isObject(value) && typeof value.kind === 'string' ? `a ${value.kind.slice(0, 60)}` : 'an object naming no kind';
   const shape = invalid
     ? 'not JSON'
-    : Array.isArray(value)
-      ? 'a JSON array'
-      : isObject(value) && list && Array.isArray(value.items)
-        ? 'a list whose items are not all objects'
-        : isObject(value)
-          ? `a JSON object that is not ${list ? 'a list' : 'an API object'}`
-          : `a JSON ${value === null ? 'null' : typeof value}`;
+    : shaped
+      ? `${named}, not a ${wanted}`
+      : Array.isArray(value)
+        ? 'a JSON array'
+        : isObject(value) && list && Array.isArray(value.items)
+          ? 'a list whose items are not all objects'
+          : isObject(value)
+            ? `a JSON object that is not ${list ? 'a list' : 'an API object'}`
+            : `a JSON ${value === null ? 'null' : typeof value}`;
   return {
     error: new KubeError(`API server ${server} answered ${describe(what)} with ${shape} (${type}, ${text.length} bytes)`, {
       fix: NOT_THE_API,

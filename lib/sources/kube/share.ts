@@ -1,12 +1,13 @@
 import { silentLogger, type Logger } from '../../logger.ts';
 import { selectorFilter, type Selectable, type Selectors } from '../../k8s/selectors.ts';
 import type { Cluster } from './cluster.ts';
+import type { ResourceName } from './errors.ts';
 import { KubeSetup, SHARED_CONNECTIONS } from './setup.ts';
 import { Fan, Kept, type Waiter } from '../fan.ts';
 
 /** A list as a check asks for it: in all namespaces (none given) or in each given one, with its selectors. */
 export interface ListAsk extends Selectors {
-  resource: string;
+  resource: ResourceName;
   namespaces: string[];
 }
 
