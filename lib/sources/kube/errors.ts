@@ -85,7 +85,8 @@ export const KINDS = {
 export type ResourceName = keyof typeof KINDS;
 
 /** The kind an answer about a resource must name; none for a path that is no resource (/readyz). */
-export const kindOf = (r: Resource): string | undefined => (Object.hasOwn(KINDS, r.resource) ? KINDS[r.resource as ResourceName] : undefined);
+export const kindOf = (r: Resource): string | undefined =>
+  Object.hasOwn(KINDS, r.resource) ? KINDS[r.resource as ResourceName] : undefined;
 
 export interface Resource {
   verb: 'get' | 'list';
