@@ -194,7 +194,7 @@ export const check: CheckDefinition<Args> = {
     if (!args.host?.length)
       return evaluate(await gather(args, deadline, log, localAccess(shared?.commands), undefined, shared?.kube), limits);
     return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) =>
-      evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal), undefined, shared?.kube), limits),
+      evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal, conn.target.host), undefined, shared?.kube), limits),
     );
   },
 };

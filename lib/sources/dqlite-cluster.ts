@@ -2,6 +2,7 @@ import { connect as tcpConnect } from 'node:net';
 import { lookup } from '../dns.ts';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
+import { SshError } from './ssh/connection.ts';
 import type { CommandShare } from './command-share.ts';
 import {
   backendFiles,
@@ -199,19 +200,46 @@ export const localNode: NodeAccess = {
 export const localAccess = (share?: CommandShare): NodeAccess =>
   share ? { ...localNode, run: share.runner(localNode.run, 'run'), runSudo: share.runner(localNode.runSudo, 'sudo') } : localNode;
 
+/** A command check_dqlite runs on another node, and what for: without it there, the host is UNKNOWN by that name. */
+interface RemoteTool {
+  name: string;
+  what: string;
+  /** The package that brings it. */
+  from: string;
+}
+
+/** Beside sh and its builtins (printf, echo, test): the node store read, then the probes of the members. */
+const REMOTE_TOOLS: RemoteTool[] = [
+  { name: 'wc', what: 'to read the node store', from: 'coreutils' },
+  { name: 'cat', what: 'to read the node store', from: 'coreutils' },
+  { name: 'timeout', what: 'to probe the members', from: 'coreutils' },
+  { name: 'bash', what: 'to probe the members', from: 'bash' },
+];
+const SUDO_TOOL: RemoteTool = { name: 'sudo', what: 'to ask the dqlite CLI as root (--sudo)', from: 'sudo' };
+
 // One SSH channel for everything read of the node: each channel is a login there, which under
-// load costs seconds. For each node store, a line `read <bytes>` and its content, or `missing`,
-// or `denied`; then the exit codes of the CLI's file tests. The paths are arguments, never part
-// of the script.
+// load costs seconds. First `lacks <tool>` for the first tool it does not find, and nothing
+// more: without timeout or bash every probe failed and each member read as down. Then for each
+// node store, a line `read <bytes>` and its content, or `missing`, or `denied`; then the exit
+// codes of the CLI's file tests. The paths and tool names are arguments, never part of the script.
 const READ_NODE = [
-  'for f in "$1" "$2"; do',
+  'info=$1 cluster=$2 bin=$3 crt=$4 key=$5; shift 5',
+  'for c in "$@"; do command -v "$c" >/dev/null 2>&1 || { echo "lacks $c"; exit 0; }; done',
+  'for f in "$info" "$cluster"; do',
   'if [ -f "$f" ] && [ -r "$f" ]; then printf "read %s\\n" "$(wc -c < "$f")"; cat -- "$f";',
   'elif [ -e "$f" ] && [ ! -f "$f" ]; then echo notfile; elif [ -e "$f" ]; then echo denied; else echo missing; fi; done',
-  'test -x "$3"; echo $?; test -e "$4"; echo $?; test -e "$5"; echo $?; test -r "$5"; echo $?',
+  'test -x "$bin"; echo $?; test -e "$crt"; echo $?; test -e "$key"; echo $?; test -r "$key"; echo $?',
 ].join('\n');
 
+/** A tool check_dqlite runs on host is not there (or not in the PATH an SSH command gets). */
+function lacking(host: string, tool: RemoteTool): DqliteError {
+  return new DqliteError(`${host} lacks '${tool.name}', which check_dqlite runs there ${tool.what}`, {
+    fix: `install ${tool.from} on ${host}, in the PATH an SSH command gets there`,
+  });
+}
+
 /** The answer of READ_NODE, taken apart by the byte counts it gives (a node store is ASCII YAML). */
-function parseReadNode(out: string, stores: string[]): { texts: string[]; codes: string[] } {
+function parseReadNode(out: string, stores: string[], host: string, tools: RemoteTool[]): { texts: string[]; codes: string[] } {
   let rest = Buffer.from(out, 'utf8');
   const line = () => {
     const nl = rest.indexOf(10);
@@ -220,6 +248,9 @@ function parseReadNode(out: string, stores: string[]): { texts: string[]; codes:
     rest = rest.subarray(nl + 1);
     return l;
   };
+  const lacks = /^lacks (\S+)\n/.exec(out)?.[1];
+  const tool = tools.find((t) => t.name === lacks);
+  if (tool) throw lacking(host, tool);
   const texts = stores.map((file) => {
     const head = line();
     if (head === 'missing')
@@ -238,17 +269,18 @@ function parseReadNode(out: string, stores: string[]): { texts: string[]; codes:
 }
 
 /**
- * Another node, through a runner over SSH: its backend read in one channel (READ_NODE), the CLI
- * as argv, probes with bash's /dev/tcp under timeout, host and port passed as arguments of the
+ * Another node (host), through a runner over SSH: its backend read in one channel (READ_NODE), the
+ * CLI as argv, probes with bash's /dev/tcp under timeout, host and port passed as arguments of the
  * script, never written into it.
  */
-export function remoteNode(run: CommandRunner, signal: AbortSignal): NodeAccess {
+export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string): NodeAccess {
   return {
     async readNode(cli) {
       const f = backendFiles(cli.backend);
       const stores = [f.infoYaml, f.clusterYaml];
-      const out = await run(['sh', '-c', READ_NODE, 'sh', ...stores, cli.bin, f.crt, f.key], signal);
-      const { texts, codes } = parseReadNode(out, stores);
+      const tools = cli.sudo ? [...REMOTE_TOOLS, SUDO_TOOL] : REMOTE_TOOLS;
+      const out = await run(['sh', '-c', READ_NODE, 'sh', ...stores, cli.bin, f.crt, f.key, ...tools.map((t) => t.name)], signal);
+      const { texts, codes } = parseReadNode(out, stores, host, tools);
       const [bin, crt, key, keyReadable] = codes.map((c) => c === '0') as [boolean, boolean, boolean, boolean];
       return {
         info: parseNodeYaml(texts[0]!, f.infoYaml),
@@ -270,10 +302,13 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal): NodeAccess 
         return { ok: true };
       } catch (err) {
         if (probeSignal.aborted) throw err;
-        return {
-          ok: false,
-          why: /refused/i.test(String(err)) ? 'ECONNREFUSED' : /exit 124/.test(String(err)) ? 'no answer' : 'cannot connect',
-        };
+        const code = err instanceof SshError ? err.exitCode : undefined;
+        // 127: no timeout or no bash there, 126: one that cannot run, 125: timeout itself failed
+        // (bash's failed connect is 1). READ_NODE found both; this one gone since, or a broken
+        // link: the probe did not run, which says nothing of the member.
+        if (code !== undefined && code >= 125 && code <= 127)
+          throw new DqliteError(`cannot probe ${address} from ${host}`, { cause: err, fix: `check timeout and bash on ${host}` });
+        return { ok: false, why: /refused/i.test(String(err)) ? 'ECONNREFUSED' : code === 124 ? 'no answer' : 'cannot connect' };
       }
     },
   };

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server } from 'ssh2';
@@ -245,6 +245,69 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       expect(down.first).toMatch(/^DQLITE CRITICAL - 127\.0\.0\.1: quorum lost: 1 of 2 voters reachable, 2 needed/);
       expect(down.stdout).toMatch(/127\.0\.0\.1:1 \(id 6780373466574862769\): voter, unreachable: ECONNREFUSED/);
     } finally {
+      here.close();
+    }
+  });
+
+  it('check_dqlite --host on a host lacking a tool it runs there: UNKNOWN naming the tool, never a member down', async () => {
+    const here = await healthyNode();
+    // The host's PATH: a directory holding only the tools given.
+    const tools = mkdtempSync(join(tmpdir(), 'mk8s-tools-'));
+    const only = (names: string[]) => {
+      for (const n of readdirSync(tools)) unlinkSync(join(tools, n));
+      for (const n of names)
+        symlinkSync(execFileSync('sh', ['-c', 'command -v "$1"', 'sh', n], { encoding: 'utf8' }).trim(), join(tools, n));
+    };
+    const bare = new TestSshd({ path: tools });
+    await bare.start();
+    try {
+      const known = bare.knownHosts(['127.0.0.1']);
+      const login = ['--ssh-port', String(bare.port), '--ssh-key', bare.clientKey, '--ssh-known-hosts', known, '--ssh-user', 'root'];
+      const run = (...extra: string[]) =>
+        runBuilt('check_dqlite', ['--host', '127.0.0.1', ...login, ...here.dqliteArgs, '-t', '30', ...extra], {
+          env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() },
+        });
+      const all = ['sh', 'cat', 'wc', 'timeout', 'bash'];
+      // What docs/checks/dqlite.md lists, and nothing more: the node read as with every tool.
+      only(all);
+      const ok = await run();
+      expect(ok.code, ok.stdout).toBe(0);
+      expect(ok.first).toMatch(/^DQLITE OK - 127\.0\.0\.1: 1 voter, leader 127\.0\.0\.1:\d+, 0 unreachable/);
+      for (const [missing, fix] of [
+        ['timeout', 'coreutils'],
+        ['bash', 'bash'],
+        ['wc', 'coreutils'],
+        ['cat', 'coreutils'],
+      ] as const) {
+        only(all.filter((n) => n !== missing));
+        const r = await run();
+        // Without timeout or bash every member read as down: 'quorum lost: 0 of 1 voters reachable', CRITICAL.
+        expect(r.code, r.stdout).toBe(3);
+        expect(r.first).toMatch(
+          new RegExp(`^DQLITE UNKNOWN - 127\\.0\\.0\\.1: 127\\.0\\.0\\.1 lacks '${missing}', which check_dqlite runs there `),
+        );
+        expect(r.first).toContain(`(fix: install ${fix} on 127.0.0.1, in the PATH an SSH command gets there)`);
+        expect(r.stdout).not.toMatch(/unreachable|quorum/);
+      }
+      // A bash there that cannot run (its interpreter gone): the probe did not run, which says nothing of the member.
+      only(all.filter((n) => n !== 'bash'));
+      writeFileSync(join(tools, 'bash'), '#!/nonexistent/bash\n', { mode: 0o755 });
+      const broken = await run();
+      expect(broken.code, broken.stdout).toBe(3);
+      expect(broken.first).toMatch(
+        pattern(
+          /^DQLITE UNKNOWN - 127\.0\.0\.1: cannot probe 127\.0\.0\.1:\d+ from 127\.0\.0\.1: /,
+          /timeout 2 bash .*\(exit 127\): timeout: failed to run command/,
+        ),
+      );
+      expect(broken.stdout).not.toMatch(/unreachable|quorum/);
+      // --sudo: the CLI asked through sudo there.
+      only(all);
+      const sudo = await run('--sudo');
+      expect(sudo.code, sudo.stdout).toBe(3);
+      expect(sudo.first).toMatch(/^DQLITE UNKNOWN - 127\.0\.0\.1: 127\.0\.0\.1 lacks 'sudo', which check_dqlite runs there /);
+    } finally {
+      bare.stop();
       here.close();
     }
   });

@@ -35,9 +35,10 @@ export class TestSshd {
 
   /**
    * listen: addresses to bind; netns: run inside this network namespace (a test node);
-   * forceCommand: sshd's ForceCommand (a login that prints a greeting before the command).
+   * forceCommand: sshd's ForceCommand (a login that prints a greeting before the command);
+   * path: the PATH a command is run with there, as on a host that lacks some tools (not with forceCommand).
    */
-  constructor(private readonly opts: { listen?: string[]; netns?: string; forceCommand?: string } = {}) {}
+  constructor(private readonly opts: { listen?: string[]; netns?: string; forceCommand?: string; path?: string } = {}) {}
 
   async start(): Promise<void> {
     const listen = this.opts.listen ?? ['127.0.0.1', '127.0.0.2'];
@@ -48,6 +49,14 @@ export class TestSshd {
     writeFileSync(join(this.dir, 'authorized_keys'), readFileSync(`${this.clientKey}.pub`), { mode: 0o600 });
     this.port = await freePort();
     const config = join(this.dir, 'sshd_config');
+    let forceCommand = this.opts.forceCommand;
+    if (this.opts.path !== undefined) {
+      // The login shell's rc files (root's .bashrc) would set PATH again: the command runs in sh with this one.
+      forceCommand = join(this.dir, 'with-path');
+      writeFileSync(forceCommand, `#!/bin/sh\nPATH='${this.opts.path}'; export PATH\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`, {
+        mode: 0o755,
+      });
+    }
     writeFileSync(
       config,
       [
@@ -63,7 +72,7 @@ export class TestSshd {
         'PermitRootLogin prohibit-password',
         'PubkeyAuthentication yes',
         'LogLevel ERROR',
-        ...(this.opts.forceCommand ? [`ForceCommand ${this.opts.forceCommand}`] : []),
+        ...(forceCommand ? [`ForceCommand ${forceCommand}`] : []),
         '',
       ].join('\n'),
     );

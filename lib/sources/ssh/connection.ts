@@ -12,6 +12,8 @@ import { fingerprint, HostKeyError, knownKeys } from './knownhosts.ts';
 
 export class SshError extends ReasonedError {
   override readonly name = 'SshError';
+  /** The status a remote command exited with, where it exited (not killed by a signal). */
+  exitCode?: number;
 }
 
 export interface SshTarget {
@@ -202,11 +204,14 @@ export class SshConnection {
         },
       });
       const { code, stderr } = await this.exec(argv, signal, sink);
-      if (code !== 0)
-        throw new SshError(
+      if (code !== 0) {
+        const error = new SshError(
           `${argv.join(' ')} failed on ${this.target.host} (exit ` +
             `${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
         );
+        error.exitCode = code ?? undefined;
+        throw error;
+      }
       return Buffer.concat(out).toString('utf8');
     };
   }
