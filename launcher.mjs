@@ -276,6 +276,10 @@ bundle="$lib/${command}.mjs"
 # Only then: a directory the user cannot enter (sudo -u nagios from /root) stays, so a relative
 # path is never read from / instead.
 [ -n "\${PWD:-}" ] && [ -d "$PWD" ] || cd /
+# NODE_OPTIONS is for the caller's own Node work, never this plugin's: a --require that is not
+# there killed the check before its first line (a stack trace, exit 1: WARNING), an --inspect
+# would open a debugger port. The runtime's flags are this launcher's alone (below).
+unset NODE_OPTIONS
 # V8's compile cache shortens loading the Kubernetes client on later runs (0.15 s to 0.12 s
 # here); it is kept per user, never in a shared directory. Only where it can be written: Node
 # spins for as long as it is let when the cache's directory cannot be made (a cache under /proc).

@@ -62,4 +62,17 @@ describe('an installation with a file missing', () => {
     const ok = await runProcess(join(whole, 'check_nodes'), ['--kubeconfig', c.kubeconfig, '-w', '0'], { env });
     expect(ok.first).toMatch(/^NODES OK - 3 nodes, all Ready \| /);
   }, 60_000);
+
+  it("NODE_OPTIONS from the caller's environment never reaches the check's runtime", async () => {
+    // A --require that is not there made Node die before the check's first line: a stack, exit 1 (WARNING).
+    for (const options of ['--require /nonexistent/hook.js', '--no-such-node-flag']) {
+      const r = await runProcess(join(DIST, 'check_nodes'), ['--kubeconfig', c.kubeconfig], { env: { ...env, NODE_OPTIONS: options } });
+      expect([r.code, r.first], options).toEqual([0, expect.stringMatching(/^NODES OK - 3 nodes, all Ready \| /)]);
+      expect(r.stderr, options).toBe('');
+    }
+    const all = await runProcess(join(DIST, 'microk8s-checks'), ['-V'], {
+      env: { ...env, NODE_OPTIONS: '--require /nonexistent/hook.js' },
+    });
+    expect(all.first).toMatch(/^microk8s-checks \S+/);
+  });
 });
