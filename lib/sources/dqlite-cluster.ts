@@ -2,7 +2,7 @@ import { connect as tcpConnect } from 'node:net';
 import { lookup } from '../dns.ts';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
-import { SshError } from './ssh/connection.ts';
+import { SshError } from './ssh/error.ts';
 import type { CommandShare } from './command-share.ts';
 import {
   backendFiles,

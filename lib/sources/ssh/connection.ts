@@ -5,16 +5,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { lookup } from '../../dns.ts';
-import { ReasonedError } from '../../errors.ts';
 import { readSmallFile } from '../../files.ts';
 import type { CommandRunner } from '../command.ts';
+import { SshError } from './error.ts';
 import { fingerprint, HostKeyError, knownKeys } from './knownhosts.ts';
 
-export class SshError extends ReasonedError {
-  override readonly name = 'SshError';
-  /** The status a remote command exited with, where it exited (not killed by a signal). */
-  exitCode?: number;
-}
+export { SshError };
 
 export interface SshTarget {
   host: string;
