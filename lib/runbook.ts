@@ -17,15 +17,23 @@ export interface RestartSteps {
    * plain kubelite restart (the gate's).
    */
   dqliteFirst?: boolean;
+  /**
+   * Cordon before anything restarts: the frozen watch cache's recovery (cordon, restart
+   * k8s-dqlite, then kubelite), where the node's own API serves stale lists all along. The
+   * write-contention runbook cordons just before kubelite.
+   */
+  cordonFirst?: boolean;
   /** The last step instead of waiting for Ready and uncordoning at once. */
   finally?: string;
 }
 
 /** The runbook's restart of one node, in its order; the one place every check's advice takes it from. */
-export function restartSequence(node: string, { dqliteFirst = true, finally: last }: RestartSteps = {}): string[] {
+export function restartSequence(node: string, { dqliteFirst = true, cordonFirst = false, finally: last }: RestartSteps = {}): string[] {
+  const cordon = `  kubectl cordon ${node}`;
   return [
+    ...(cordonFirst ? [cordon] : []),
     ...(dqliteFirst ? [`  ssh ${node} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10`] : []),
-    `  kubectl cordon ${node}`,
+    ...(cordonFirst ? [] : [cordon]),
     `  ssh ${node} sudo systemctl restart snap.microk8s.daemon-kubelite.service`,
     `  ${last ?? `kubectl wait node/${node} --for=condition=Ready --timeout=120s; kubectl uncordon ${node}`}`,
   ];
@@ -50,6 +58,7 @@ export const FROZEN_WATCH_CACHE = [
   'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
   'On that node, non-dqlite-leader nodes first, one at a time:',
   ...restartSequence('<node>', {
+    cordonFirst: true,
     finally: 'run this check again (--server https://<node>:16443); kubectl uncordon <node> only when it is OK.',
   }),
   "Restarting kubelite alone rebuilds a cache that freezes again while kine's feed is broken. This check changes nothing.",

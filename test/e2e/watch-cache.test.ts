@@ -52,10 +52,11 @@ describe('check_watch_cache', () => {
     expect(Number(r.perf.rv_lag?.split(';')[0])).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/does not heal by itself/);
     expect(r.stdout).toMatch(
-      // The runbook's order, as every check gives it: k8s-dqlite, 10 s, cordon, kubelite, uncordon only when OK.
+      // The frozen cache's recovery: cordon first (its lists are stale all along), then k8s-dqlite,
+      // 10 s, kubelite, and uncordon only when OK.
       pattern(
-        /restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n.*kubectl cordon /,
-        /<node>\n.*restart snap\.microk8s\.daemon-kubelite\.service\n.*kubectl uncordon <node> /,
+        /kubectl cordon <node>\n.*restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n/,
+        /.*restart snap\.microk8s\.daemon-kubelite\.service\n.*kubectl uncordon <node> /,
         /only when it is OK/,
       ),
     );
