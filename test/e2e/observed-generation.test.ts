@@ -82,6 +82,18 @@ describe('check_observed_generation against the test API server', () => {
     expect(r.stdout).not.toMatch(/phantom replicaset\/web\/frontend/);
   });
 
+  it('a Ready pod backs only the ReplicaSet whose uid it names: one Deployment in two namespaces has one ReplicaSet name', async () => {
+    // pod-template-hash comes from the template alone: staging/api and prod/api own ReplicaSets of one name.
+    const staging = workload('staging', 'api', { ready: 0, available: 1 });
+    const prod = workload('prod', 'api', { ready: 1 });
+    expect(staging.rs.metadata.name).toBe(prod.rs.metadata.name);
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code).toBe(1);
+    expect(r.perf).toMatchObject({ phantom: '1;;;0' });
+    expect(r.stdout).toMatch(/phantom replicaset\/staging\/api-\w+ \(deployment api\): status says 1 available, no Ready pod owns it/);
+    expect(r.stdout).not.toMatch(/phantom replicaset\/prod\//);
+  });
+
   it('is OK on a healthy cluster, CRITICAL past -c, and warns on ProgressDeadlineExceeded', async () => {
     for (let i = 0; i < 3; i++) workload('web', `svc-${i}`, {});
     const ok = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
