@@ -23,10 +23,13 @@ export function internalIps(node: Wire<V1Node>): string[] {
   return (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
 }
 
-/** The node whose InternalIP is this address ("10.0.0.11:19001", "[fd00::1]:19001" or bare). */
+/**
+ * The node at this address ("10.0.0.11:19001", "[fd00::1]:19001" or bare): the one whose InternalIP
+ * it is, else the one with it among any of its addresses (dqlite on another NIC, see nodeWithAddress).
+ */
 export function nodeAt(nodes: Wire<V1Node>[], address: string): string | undefined {
   const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  return nodes.find((n) => internalIps(n).includes(host))?.metadata?.name;
+  return nodes.find((n) => internalIps(n).includes(host))?.metadata?.name ?? nodeWithAddress(nodes, address);
 }
 
 /**

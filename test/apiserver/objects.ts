@@ -347,6 +347,8 @@ export interface PodSpec {
   crashLooping?: boolean;
   /** How the container's previous run ended (lastState.terminated). */
   lastExit?: { reason: string; exitCode: number };
+  /** Deleted this long ago and still terminating (its grace period of 30 s not yet over). */
+  deletedAgo?: number;
 }
 
 export function pod(p: PodSpec) {
@@ -365,6 +367,11 @@ export function pod(p: PodSpec) {
     creationTimestamp: ago(started + 2),
     labels: p.labels ?? {},
   };
+  if (p.deletedAgo !== undefined) {
+    // As the API server marks a graceful delete: the deadline, not the moment asked, is the stamp.
+    metadata.deletionTimestamp = ago(p.deletedAgo - 30);
+    metadata.deletionGracePeriodSeconds = 30;
+  }
   if (!p.hostNetwork && podIPs.length) {
     metadata.annotations = {
       'cni.projectcalico.org/containerID': hash(p.name, 64),

@@ -170,6 +170,19 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(r.stdout).toContain(`web/web-b-5c6f7d8b9-bbbbb ${b.ip} (expected dev ${b.iface}, route via ${a.iface})`);
   });
 
+  it("--iface-prefix names the veths as FELIX_INTERFACEPREFIX does: a route through tap<hash> is the pod's own only then", async () => {
+    c.api.add('pods', calicoNode());
+    const name = 'web-t-5c6f7d8b9-ttttt';
+    const tap = calicoIface('web', name, 'tap');
+    const { ip, iface } = workload(name, { via: tap });
+    const asFelix = await run('--node', 'node1', '--iface-prefix', 'tap');
+    expect(asFelix.code).toBe(0);
+    expect(asFelix.perf.missing).toBe('0;;0;0');
+    const asDefault = await run('--node', 'node1');
+    expect(asDefault.code).toBe(2);
+    expect(asDefault.stdout).toContain(`web/${name} ${ip} (expected dev ${iface}, route via ${tap})`);
+  });
+
   it('all routes right and calico-node Ready: OK', async () => {
     c.api.add('pods', calicoNode());
     for (let i = 0; i < 3; i++) workload(`ok-6b8f9c7d5-${i}abcd`);

@@ -166,6 +166,25 @@ describe('check_dqlite_storage', () => {
     expect(r.stdout).toMatch(/ignored snapshot-1-99999998-99999999998\.meta: its data file is empty: being written/);
   });
 
+  it('snapshots are ordered by index, never by mtime: an older one touched later is not the newest, and times nothing', async () => {
+    // A backend copied file by file (a restore, a move to another disk) is stamped anew in no order raft knows.
+    const dir = backend([
+      { mb: 200, agoSeconds: 1500 },
+      { mb: 12, agoSeconds: 1200 },
+    ]);
+    const [older, newer] = readdirSync(dir)
+      .filter((n) => /^snapshot-\d+-\d+-\d+$/.test(n))
+      .sort((a, b) => Number(a.split('-')[2]) - Number(b.split('-')[2]));
+    const touched = (Date.now() - 60_000) / 1000;
+    utimesSync(join(dir, older!), touched, touched);
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot 12 MB, cadence unknown, /);
+    expect(r.perf.snapshot_size).toBe('12MB;50;150;0');
+    expect(r.perf.snapshot_interval).toBe('U;;;0');
+    expect(r.stdout).toContain(`cadence unknown: ${newer} is not newer on disk than ${older}`);
+  });
+
   it('an unreadable backend directory: UNKNOWN with the least-privilege fix', async () => {
     if (process.getuid?.() !== 0) return;
     const dir = backend([{ mb: 12, agoSeconds: 60 }]);

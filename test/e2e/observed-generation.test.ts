@@ -68,6 +68,35 @@ describe('check_observed_generation against the test API server', () => {
     expect(r.stdout).not.toMatch(/phantom replicaset\/web\/frontend/);
   });
 
+  it('a Ready pod being deleted backs no claim: a ReplicaSet whose only pod is terminating is a phantom', async () => {
+    // The ReplicaSet controller counts no terminating pod as available (controller.FilterActivePods):
+    // a status still claiming one is a controller working from a frozen cache.
+    workload('web', 'frontend', { ready: 2 });
+    const d = deployment({ namespace: 'web', name: 'cart', replicas: 1 });
+    const rs = replicaSet(d, 1);
+    const owner = { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid };
+    c.api.add('deployments', d);
+    c.api.add('replicasets', rs);
+    c.api.add('pods', pod({ namespace: 'web', name: `${rs.metadata.name}-d0x7k`, node: 'node1', ip: '10.1.12.40', owner, deletedAgo: 10 }));
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code).toBe(1);
+    expect(r.perf).toMatchObject({ lagging: '0;0;2;0', phantom: '1;;;0' });
+    expect(r.stdout).toMatch(/phantom replicaset\/web\/cart-\w+ \(deployment cart\): status says 1 available, no Ready pod owns it/);
+    expect(r.stdout).not.toMatch(/phantom replicaset\/web\/frontend/);
+  });
+
+  it('a Ready pod backs only the ReplicaSet whose uid it names: one Deployment in two namespaces has one ReplicaSet name', async () => {
+    // pod-template-hash comes from the template alone: staging/api and prod/api own ReplicaSets of one name.
+    const staging = workload('staging', 'api', { ready: 0, available: 1 });
+    const prod = workload('prod', 'api', { ready: 1 });
+    expect(staging.rs.metadata.name).toBe(prod.rs.metadata.name);
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code).toBe(1);
+    expect(r.perf).toMatchObject({ phantom: '1;;;0' });
+    expect(r.stdout).toMatch(/phantom replicaset\/staging\/api-\w+ \(deployment api\): status says 1 available, no Ready pod owns it/);
+    expect(r.stdout).not.toMatch(/phantom replicaset\/prod\//);
+  });
+
   it('is OK on a healthy cluster, CRITICAL past -c, and warns on ProgressDeadlineExceeded', async () => {
     for (let i = 0; i < 3; i++) workload('web', `svc-${i}`, {});
     const ok = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);

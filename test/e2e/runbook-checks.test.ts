@@ -107,6 +107,29 @@ describe('check_leases', () => {
   });
 });
 
+describe('check_leases naming the dqlite leader', () => {
+  it("finds the leader's node by any of its addresses: dqlite may listen on a NIC other than the InternalIP", async () => {
+    // join.py rewrites kubelet's --node-ip only where it was set: dqlite can be on the other NIC.
+    const here = await healthyNode();
+    try {
+      const cli = join(mkdtempSync(join(tmpdir(), 'mk8s-cli-')), 'dqlite');
+      writeFileSync(cli, '#!/bin/sh\nfor c; do :; done\n[ "$c" = .leader ] && echo 192.168.7.14:19001\n', { mode: 0o755 });
+      healthy();
+      const k8s04 = node({ name: 'k8s04', ip: '10.0.0.14' });
+      k8s04.status.addresses.push({ type: 'ExternalIP', address: '192.168.7.14' });
+      c.api.add('nodes', k8s04);
+      const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
+      const backend = here.dqliteArgs[here.dqliteArgs.indexOf('--backend-dir') + 1]!;
+      const r = await runBuilt('check_leases', [...kc(), '--state-file', state, '--dqlite-bin', cli, '--backend-dir', backend]);
+      expect(r.code).toBe(0);
+      expect(r.first).toMatch(/^LEASES OK - leaders: kcm k8s01, scheduler k8s03, dqlite k8s04 \|/);
+      expect(r.stdout).toContain('dqlite leader: 192.168.7.14:19001 (node k8s04)');
+    } finally {
+      here.close();
+    }
+  });
+});
+
 describe('check_leases without a state file it can write', () => {
   it('UNKNOWN on every run, saying churn is not judged; an expired lease is still CRITICAL', async () => {
     healthy();

@@ -21,14 +21,17 @@ export function klog(when: Date, severity: 'I' | 'W' | 'E' | 'F', pid: number, f
   return `${severity}${stamp} ${String(pid).padStart(7)} ${fileLine}] ${msg}`;
 }
 
-/** The etcd client's zap JSON retry line, as kube-apiserver inside kubelite prints it. */
+/**
+ * The etcd client's zap JSON retry line, as kube-apiserver inside kubelite prints it: the older
+ * client (no method, retry_interceptor.go:62) stamps local time in ms with an offset
+ * ("2022-01-17T17:53:04.388+0100", canonical/microk8s#2846), the newer one (method,
+ * retry_interceptor.go:65) UTC in µs ("2025-10-08T05:54:14.522054Z", kubernetes/kubernetes#134468).
+ */
 export function etcdRetry(when: Date, attempt: number, error: string, method?: string): string {
+  const iso = when.toISOString();
   const obj: Record<string, unknown> = {
     level: 'warn',
-    ts: when
-      .toISOString()
-      .replace('Z', '+0000')
-      .replace(/\.(\d{3})\d*/, '.$1'),
+    ts: method ? iso.replace(/\.(\d{3})Z$/, '.$1000Z') : iso.replace('Z', '+0000'),
     logger: 'etcd-client',
     caller: method ? 'v3/retry_interceptor.go:65' : 'v3/retry_interceptor.go:62',
     msg: 'retrying of unary invoker failed',

@@ -46,6 +46,26 @@ describe('restart-preflight', () => {
     );
   });
 
+  it("the dqlite leader on a NIC other than its node's InternalIP (multi-NIC) is still that node: GO with care", () => {
+    // join.py rewrites kubelet's --node-ip only where it was set: dqlite can listen on the other NIC.
+    const f = healthy();
+    f.nodes[0]!.status!.addresses!.push({ type: 'ExternalIP', address: '192.168.7.11' });
+    const members = [1, 2, 3].map((n) => ({
+      id: `${n}`,
+      address: `${n === 1 ? '192.168.7.11' : `10.0.0.1${n}`}:19001`,
+      role: 'voter' as const,
+    }));
+    f.datastore = {
+      ...f.datastore,
+      members,
+      leader: { kind: 'known', address: '192.168.7.11:19001' },
+      probes: new Map(members.map((m) => [m.address, { ok: true }])),
+    };
+    f.leases = [lease('kube-controller-manager', 'k8s02'), lease('kube-scheduler', 'k8s02')] as unknown as V1Lease[];
+    const o = preflight.evaluate({ ...f, node: 'k8s01' }, { critical: r('0'), settleMs: 600_000 });
+    expect([o.state, o.summary]).toEqual([State.WARNING, 'GO with care for k8s01: k8s01 is the dqlite leader']);
+  });
+
   it('a recent kubelite start, a NotReady node or a journal it could not read: NO-GO', () => {
     const f = healthy();
     f.journals[0]!.tally!.lastStart = f.now - 60_000;
