@@ -4,6 +4,7 @@ import { ReasonedError } from '../../lib/errors.ts';
 import { describe, expect, it } from 'vitest';
 import { Deadline } from '../../lib/plugin/deadline.ts';
 import { fanOut, judgeEach, resultOf } from '../../lib/plugin/fanout.ts';
+import { perfLabel } from '../../lib/plugin/perfdata.ts';
 import { State } from '../../lib/plugin/state.ts';
 import { Verdict } from '../../lib/plugin/verdict.ts';
 
@@ -70,7 +71,7 @@ describe('judgeEach', () => {
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toBe('2 hosts: 1 CRITICAL, 1 UNKNOWN (CRITICAL: k8s01)');
     expect(o.details).toContain('k8s02: UNKNOWN - ssh: connection refused');
-    expect(o.perfdata.map((p) => p.label)).toEqual(['n_k8s01']);
+    expect(o.perfdata.map(perfLabel)).toEqual(['n_k8s01']);
   });
 
   it("alone, a single result is the check's own outcome; with a named target it says which", () => {

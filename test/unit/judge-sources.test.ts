@@ -4,6 +4,7 @@ import { ReasonedError } from '../../lib/errors.ts';
 import { describe, expect, it } from 'vitest';
 import { judgeSources } from '../../lib/logs/judge.ts';
 import type { SourceResult } from '../../lib/logs/tally.ts';
+import { perfLabel } from '../../lib/plugin/perfdata.ts';
 import { State } from '../../lib/plugin/state.ts';
 import { Verdict } from '../../lib/plugin/verdict.ts';
 
@@ -39,6 +40,6 @@ describe('judgeSources', () => {
     expect(o.summary).toBe('3 hosts: 1 WARNING, 1 UNKNOWN, 1 OK (UNKNOWN: k8s02)');
     expect(o.details).toContain('k8s01: WARNING - 9 lines (journal), 9 locked');
     expect(o.details).toContain('k8s02: UNKNOWN - ssh: handshake failed');
-    expect(o.perfdata.map((p) => p.label)).toEqual(['locked_k8s01', 'locked_k8s03']);
+    expect(o.perfdata.map(perfLabel)).toEqual(['locked_k8s01', 'locked_k8s03']);
   });
 });
