@@ -28,5 +28,6 @@ export function combine(check: string, parts: { host: string; outcome: Outcome }
     summary: `${parts.length} hosts: ${tally}${bad.length ? ` (${stateName(state)}: ${bad.join(', ')})` : ''}`,
     perfdata: parts.flatMap(({ host, outcome }) => outcome.perfdata.map((p) => ({ ...p, of: [...(p.of ?? []), ['host', host] as const] }))),
     details,
+    hosts: parts,
   };
 }

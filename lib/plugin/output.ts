@@ -42,12 +42,19 @@ export const headline = (outcome: Outcome) => `${outcome.check} ${stateName(outc
  * HELP, TYPE and UNIT is invalid; a label with the reason would be a new series each time it
  * changes): without this nobody running it by hand, nor the journal of a textfile collector's
  * timer, could tell why a check was UNKNOWN. The other formats carry the summary themselves.
+ * A check judging several hosts names on its first line the hosts not OK, not why: each one's
+ * own line follows, indented, as in its long output.
  */
 export function reasonsAside(outcomes: Outcome[], format: string): string {
   if (format !== 'openmetrics') return '';
   return outcomes
     .filter((o) => o.state !== State.OK)
-    .map((o) => `${headline(o)}\n`)
+    .flatMap((o) => [
+      `${headline(o)}\n`,
+      ...(o.hosts ?? [])
+        .filter(({ outcome }) => outcome.state !== State.OK)
+        .map(({ host, outcome }) => `  ${host}: ${stateName(outcome.state)} - ${summaryText(outcome.summary)}\n`),
+    ])
     .join('');
 }
 

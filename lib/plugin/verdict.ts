@@ -15,6 +15,8 @@ export interface Outcome {
   summary: string;
   perfdata: Perfdata[];
   details: string[];
+  /** Where one check judged several hosts or servers (combine): each one's own outcome. */
+  hosts?: readonly { host: string; outcome: Outcome }[];
 }
 
 /** A check that did not run because it does not apply on this host (`microk8s-checks all`), and why. */

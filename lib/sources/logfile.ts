@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { formatDuration } from '../duration.ts';
 import { ReasonedError } from '../errors.ts';
@@ -31,6 +32,10 @@ export async function readLogFile(
     } catch (err) {
       throw err instanceof FileError ? new LogFileError(err.message, { fix: err.fix }) : err;
     }
+  } else if (stdin === process.stdin) {
+    // Redirected from a file (`--log-file - < old.log`), stdin is that file: its time says which
+    // window it can speak for, as when it is named. A pipe, a terminal or /dev/null has none.
+    modified = fileTime(0);
   }
   let seen = 0;
   let taken = 0;
@@ -64,9 +69,19 @@ export async function readLogFile(
   }
   if (modified !== undefined && taken === 0 && modified < since) {
     throw new LogFileError(
-      `log file ${path} was last written ${isoSeconds(modified)}, before the window (the last ` +
+      `${path === '-' ? 'stdin (a file)' : `log file ${path}`} was last written ${isoSeconds(modified)}, before the window (the last ` +
         `${formatDuration((now - since) / 1000)}): nothing to judge`,
       { fix: 'give a log that covers the window, or a wider --since' },
     );
+  }
+}
+
+/** When the regular file open as fd was last written; undefined for anything else, or a closed fd. */
+function fileTime(fd: number): number | undefined {
+  try {
+    const stats = fstatSync(fd);
+    return stats.isFile() ? stats.mtimeMs : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -243,6 +243,19 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
     expect([ok.code, ok.stderr]).toEqual([0, '']);
   });
 
+  // Its first line names the host that is not OK, not why (that is in the long output, which
+  // OpenMetrics has no room for either): each such host's own line follows it there.
+  it('one check on several servers: why each one is not OK, on stderr after the check line', async () => {
+    addHealthyCluster(c.api);
+    const r = await runBuilt('check_apiserver', [...kc(), '--server', 'https://127.0.0.1:1', '--format', 'openmetrics']);
+    expect(r.code).toBe(3);
+    expect(promtool(r.stdout)).toEqual({ code: 0, said: '' });
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toBe('APISERVER UNKNOWN - 2 hosts: 1 OK, 1 UNKNOWN (UNKNOWN: 127.0.0.1:1)');
+    expect(lines[1]).toMatch(/^ {2}127\.0\.0\.1:1: UNKNOWN - API server https:\/\/127\.0\.0\.1:1 unreachable: \S/);
+    expect(lines.slice(2)).toEqual(['']);
+  });
+
   it('check_certs alone: its days as seconds, valid for promtool with no lint problem', async () => {
     addHealthyCluster(c.api);
     const r = await runBuilt('check_certs', [...kc(), '--cert-dir', certDir(), '--format', 'openmetrics']);

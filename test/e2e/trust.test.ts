@@ -558,6 +558,24 @@ describe('files named on the command line', () => {
     expect(leases.first).toMatch(/leaseTransitions cannot be kept in \S+state-fifo \(it is a pipe, not a file: left as it is\)/);
   });
 
+  // `--log-file - < F` reads the file F as `--log-file F` does: an old log redirected in holds
+  // nothing about the window either, and read OK where the same file named was UNKNOWN.
+  it('--log-file - with stdin redirected from a file last written before the window: UNKNOWN, as the file named', async () => {
+    const old = join(scratch(), 'old.log');
+    const stamp = (d: Date) => `${d.toString().slice(4, 10)} ${d.toTimeString().slice(0, 8)}`;
+    writeFileSync(old, `${stamp(at(86_400))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${LOCK_TXN}\n`);
+    const yesterday = new Date(Date.now() - 86_400_000);
+    utimesSync(old, yesterday, yesterday);
+    const redirected = await runProcess('/bin/sh', ['-c', 'exec "$0" --log-file - < "$1"', `${DIST}/check_dqlite_lock`, old]);
+    expect(redirected.code).toBe(3);
+    expect(redirected.first).toMatch(
+      /^DQLITE-LOCK UNKNOWN - stdin \(a file\) was last written \S+, before the window \(the last 5m\): nothing to judge/,
+    );
+    // Piped, it has no time of its own: lines older than the window make a quiet window, as ever.
+    const piped = await runBuilt('check_dqlite_lock', ['--log-file', '-'], { input: readFileSync(old, 'utf8') });
+    expect(piped.first).toMatch(/^DQLITE-LOCK OK - /);
+  });
+
   it('a damaged state file is said, and the next run judges churn again', async () => {
     healthy();
     const state = join(scratch(), 'leases.json');

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { perfLabel } from '../../lib/plugin/perfdata.ts';
 import { Deadline } from '../../lib/plugin/deadline.ts';
 import { fanOut, judgeEach, resultOf } from '../../lib/plugin/fanout.ts';
+import { perfLabel } from '../../lib/plugin/perfdata.ts';
 import { State } from '../../lib/plugin/state.ts';
 import { Verdict } from '../../lib/plugin/verdict.ts';
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { perfLabel } from '../../lib/plugin/perfdata.ts';
 import { judgeSources } from '../../lib/logs/judge.ts';
 import type { SourceResult } from '../../lib/logs/tally.ts';
+import { perfLabel } from '../../lib/plugin/perfdata.ts';
 import { State } from '../../lib/plugin/state.ts';
 import { Verdict } from '../../lib/plugin/verdict.ts';
 
