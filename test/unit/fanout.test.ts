@@ -2,7 +2,6 @@
 // the worst-state rule, what a user reads on the first line.
 import { ReasonedError } from '../../lib/errors.ts';
 import { describe, expect, it } from 'vitest';
-import { perfLabel } from '../../lib/plugin/perfdata.ts';
 import { Deadline } from '../../lib/plugin/deadline.ts';
 import { fanOut, judgeEach, resultOf } from '../../lib/plugin/fanout.ts';
 import { perfLabel } from '../../lib/plugin/perfdata.ts';

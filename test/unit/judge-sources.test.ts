@@ -2,7 +2,6 @@
 // said, an unreadable host UNKNOWN beside the others.
 import { ReasonedError } from '../../lib/errors.ts';
 import { describe, expect, it } from 'vitest';
-import { perfLabel } from '../../lib/plugin/perfdata.ts';
 import { judgeSources } from '../../lib/logs/judge.ts';
 import type { SourceResult } from '../../lib/logs/tally.ts';
 import { perfLabel } from '../../lib/plugin/perfdata.ts';
