@@ -137,9 +137,10 @@ function applies(needs: Needs, have: Host): string | undefined {
         have.api ??
         own(['host'], have.notNode && `this host's routing table is no node's (give --host for the node's, over SSH): ${have.notNode}`)
       );
+    // Files pointed at are judged whatever the kubeconfig (check_certs says it as an UNKNOWN part).
     case 'certs':
       return (
-        have.api ??
+        (have.given.has('cert-dir') || have.given.has('cert') ? undefined : have.api) ??
         own(['cert-dir', 'cert'], have.notNode ?? (have.noDqlite && `${have.noDqlite}: its certificates are the control plane's`)) ??
         (existsSync(MICROK8S_CERT_DIR) || have.given.has('cert-dir') || have.given.has('cert')
           ? undefined
@@ -440,9 +441,15 @@ async function main(): Promise<void> {
     // As the check itself: a gate (restart-preflight) still waiting is a NO-GO, never UNKNOWN.
     const outcomes = results.map((o, i) => o ?? cannotTell(loaded(chosen[i]!) ?? chosen[i]!.entry, clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
+    // No check applies: UNKNOWN, said as the run's own line (on stderr beside OpenMetrics, whose samples say only "skipped").
+    const none = unknownOutcome('MICROK8S-CHECKS', 'no check applies on this host');
     if (args.format !== 'table')
-      finish(renderMany(outcomes, skipped, args.format, 'microk8s-checks'), state, reasonsAside(outcomes, args.format));
-    if (!outcomes.length) finish(`MICROK8S-CHECKS UNKNOWN - no check applies on this host\n${table([], skipped, false)}`, state);
+      finish(
+        renderMany(outcomes, skipped, args.format, 'microk8s-checks'),
+        state,
+        reasonsAside(outcomes.length ? outcomes : [none], args.format),
+      );
+    if (!outcomes.length) finish(`${headline(none)}\n${table([], skipped, false)}`, state);
     finish(
       `${table(outcomes, skipped, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR))}worst: ${stateName(state)}\n`,
       state,

@@ -275,6 +275,15 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
     expect(promtool(r.stdout)).toEqual({ code: 0, said: '' });
     expect(samples(r.stdout).get('microk8s_check_state{check="microk8s-checks"}')).toBe(3);
     expect(r.stderr).toBe('MICROK8S-CHECKS UNKNOWN - Unknown argument: bogus (fix: see microk8s-checks --help)\n');
+    // No check applies (no kubeconfig, no node): the samples say only "skipped"; why the run is UNKNOWN goes beside them.
+    const { KUBECONFIG: _, ...env } = process.env;
+    const home = mkdtempSync(join(tmpdir(), 'mk8s-home-'));
+    const none = await runBuilt('microk8s-checks', ['all', '--snap-data', '/nonexistent', '--format', 'openmetrics'], {
+      env: { ...env, HOME: home },
+    });
+    expect(none.code).toBe(3);
+    expect(promtool(none.stdout)).toEqual({ code: 0, said: '' });
+    expect(none.stderr).toBe('MICROK8S-CHECKS UNKNOWN - no check applies on this host\n');
   });
 
   it('the alert rules pass promtool check rules, and their unit tests fire on the states', () => {

@@ -633,6 +633,14 @@ describe('options where and how often people give them', () => {
     expect(rowOf(certs.stdout, 'CERTS')?.state).toBe('CRITICAL');
     const alone = await runBuilt('microk8s-checks', ['all', ...kc(), '--cert', cert, '--format', 'json']);
     expect(rowOf(alone.stdout, 'CERTS')?.state).not.toBe('SKIPPED');
+    // Without any kubeconfig the API checks are skipped, the files pointed at still judged (as check_certs alone).
+    const { KUBECONFIG: _, ...env } = process.env;
+    const bare = await runBuilt('microk8s-checks', ['all', '--cert-dir', dir, '--snap-data', '/nonexistent', '--format', 'json'], {
+      env: { ...env, HOME: scratch() },
+    });
+    expect(rowOf(bare.stdout, 'NODES')?.state).toBe('SKIPPED');
+    expect(rowOf(bare.stdout, 'CERTS')?.state).toBe('CRITICAL');
+    expect(bare.code).toBe(2);
   });
 
   it('every check says what its thresholds count, in -h and when a range is not one', async () => {
