@@ -180,10 +180,19 @@ export class SshConnection {
           if (stderr.length < 8192) stderr += d.toString('utf8');
         });
         stream.on('exit', (c: number | null) => (code = c));
+        // stderr is a stream of its own, which can end after the channel's close: taken before
+        // it ended, a refused connect's "Connection refused" was missing from the reason (seen
+        // under load: a voter refusing TCP read as "cannot connect").
+        const stderrDone = new Promise<void>((done) => {
+          if (stream.stderr.readableEnded) done();
+          else stream.stderr.once('end', done).once('close', done);
+        });
         stream.on('close', () => {
           this.running.delete(stream);
-          signal.removeEventListener('abort', onAbort);
-          resolve({ code, stderr });
+          void stderrDone.then(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve({ code, stderr });
+          });
         });
       });
     });
