@@ -303,12 +303,17 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string
       } catch (err) {
         if (probeSignal.aborted) throw err;
         const code = err instanceof SshError ? err.exitCode : undefined;
-        // 127: no timeout or no bash there, 126: one that cannot run, 125: timeout itself failed
-        // (bash's failed connect is 1). READ_NODE found both; this one gone since, or a broken
-        // link: the probe did not run, which says nothing of the member.
-        if (code !== undefined && code >= 125 && code <= 127)
-          throw new DqliteError(`cannot probe ${address} from ${host}`, { cause: err, fix: `check timeout and bash on ${host}` });
-        return { ok: false, why: /refused/i.test(String(err)) ? 'ECONNREFUSED' : code === 124 ? 'no answer' : 'cannot connect' };
+        // Only the probe's own exit says something of the member: bash's failed connect is 1,
+        // timeout's 124. 127: no timeout or no bash there, 126: one that cannot run, 125: timeout
+        // itself failed (READ_NODE found both; gone since, or a broken link); no exit code at all:
+        // the SSH channel failed (refused by sshd, the connection lost). Then the probe did not run,
+        // and the member is not unreachable for it.
+        if (code === undefined || (code >= 125 && code <= 127))
+          throw new DqliteError(`cannot probe ${address} from ${host}`, {
+            cause: err,
+            fix: code === undefined ? `check SSH to ${host} (its sshd's MaxSessions, the network)` : `check timeout and bash on ${host}`,
+          });
+        return { ok: false, why: code === 124 ? 'no answer' : /refused/i.test(String(err)) ? 'ECONNREFUSED' : 'cannot connect' };
       }
     },
   };

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -308,6 +309,46 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       expect(sudo.first).toMatch(/^DQLITE UNKNOWN - 127\.0\.0\.1: 127\.0\.0\.1 lacks 'sudo', which check_dqlite runs there /);
     } finally {
       bare.stop();
+      here.close();
+    }
+  });
+
+  it('check_dqlite --host: a probe the SSH server would not run (a channel refused) is UNKNOWN, never a member unreachable', async () => {
+    const here = await healthyNode();
+    // Two more voters, both listening: every member is up.
+    const voters = await Promise.all(
+      [0, 1].map(async () => {
+        const server = createServer((socket) => socket.destroy());
+        await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+        return server;
+      }),
+    );
+    const backend = here.dqliteArgs[3]!;
+    const store = readFileSync(join(backend, 'cluster.yaml'), 'utf8');
+    writeFileSync(
+      join(backend, 'cluster.yaml'),
+      store + voters.map((v, i) => `- Address: 127.0.0.1:${(v.address() as AddressInfo).port}\n  ID: ${100 + i}\n  Role: 0\n`).join(''),
+    );
+    // One channel at a time on a connection: the members' probes, made side by side, are refused but one.
+    const narrow = new TestSshd({ maxSessions: 1 });
+    await narrow.start();
+    try {
+      const known = narrow.knownHosts(['127.0.0.1']);
+      const login = ['--ssh-port', String(narrow.port), '--ssh-key', narrow.clientKey, '--ssh-known-hosts', known, '--ssh-user', 'root'];
+      const r = await runBuilt(
+        'check_dqlite',
+        ['--host', '127.0.0.1', ...login, '--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', backend],
+        {
+          env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() },
+        },
+      );
+      expect(r.stdout, r.stdout).not.toMatch(/unreachable: cannot connect|quorum lost|[1-9] unreachable/);
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.first).toMatch(/^DQLITE UNKNOWN - 127\.0\.0\.1: cannot probe 127\.0\.0\.1:\d+ from 127\.0\.0\.1: /);
+      expect(r.first).toMatch(/\(fix: check SSH to 127\.0\.0\.1 \(its sshd's MaxSessions, the network\)\)$/);
+    } finally {
+      narrow.stop();
+      for (const v of voters) v.close();
       here.close();
     }
   });

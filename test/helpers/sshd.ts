@@ -36,9 +36,12 @@ export class TestSshd {
   /**
    * listen: addresses to bind; netns: run inside this network namespace (a test node);
    * forceCommand: sshd's ForceCommand (a login that prints a greeting before the command);
-   * path: the PATH a command is run with there, as on a host that lacks some tools (not with forceCommand).
+   * path: the PATH a command is run with there, as on a host that lacks some tools (not with forceCommand);
+   * maxSessions: sshd's MaxSessions, the channels one connection may have open at once (default 10).
    */
-  constructor(private readonly opts: { listen?: string[]; netns?: string; forceCommand?: string; path?: string } = {}) {}
+  constructor(
+    private readonly opts: { listen?: string[]; netns?: string; forceCommand?: string; path?: string; maxSessions?: number } = {},
+  ) {}
 
   async start(): Promise<void> {
     const listen = this.opts.listen ?? ['127.0.0.1', '127.0.0.2'];
@@ -73,6 +76,7 @@ export class TestSshd {
         'PubkeyAuthentication yes',
         'LogLevel ERROR',
         ...(forceCommand ? [`ForceCommand ${forceCommand}`] : []),
+        ...(this.opts.maxSessions !== undefined ? [`MaxSessions ${this.opts.maxSessions}`] : []),
         '',
       ].join('\n'),
     );
