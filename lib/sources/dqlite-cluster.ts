@@ -171,6 +171,8 @@ export interface NodeAccess {
   probe(address: string, timeoutMs: number, signal: AbortSignal): Promise<{ ok: boolean; why?: string }>;
   /** Whether probes may run while the CLI is asked (locally), or only after it (over SSH). */
   probesBesideCli: boolean;
+  /** How many members are probed at once: over SSH each probe is a channel, which sshd caps (MaxSessions, 10 by default). */
+  probesAtOnce: number;
 }
 
 function readLocalNodeStore(file: string): Member[] {
@@ -194,6 +196,7 @@ export const localNode: NodeAccess = {
   runSudo: sudoRunner(),
   probe,
   probesBesideCli: true,
+  probesAtOnce: Infinity,
 };
 
 /** This host, its CLI's answers shared with the other checks of a shared run (each asks the dqlite leader). */
@@ -291,6 +294,7 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string
     run,
     runSudo: run,
     probesBesideCli: false,
+    probesAtOnce: 6,
     async probe(address, timeoutMs, probeSignal) {
       const hp = hostPort(address);
       if (!hp) return { ok: false, why: 'not a host:port address' };

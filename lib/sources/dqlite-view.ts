@@ -82,15 +82,16 @@ export async function readStore(node: NodeAccess, cli: DqliteCli): Promise<NodeS
 export async function askCluster(node: NodeAccess, { cli, info, rows, plan }: NodeStore, deadline: Deadline): Promise<ClusterView> {
   const files = backendFiles(cli.backend);
   const probes = new Map<string, { ok: boolean; why?: string }>();
-  const probeAll = (members: Member[]) =>
-    Promise.all(
-      members
-        .filter((m) => !probes.has(m.address))
-        .map(async (m) => {
-          probes.set(m.address, { ok: false, why: 'not probed' });
-          probes.set(m.address, await node.probe(m.address, Math.min(PROBE_MS, deadline.remainingMs()), deadline.signal));
-        }),
-    );
+  const probeAll = async (members: Member[]) => {
+    const todo = members.filter((m) => !probes.has(m.address));
+    for (const m of todo) probes.set(m.address, { ok: false, why: 'not probed' });
+    let next = 0;
+    const lane = async () => {
+      for (let m = todo[next++]; m; m = todo[next++])
+        probes.set(m.address, await node.probe(m.address, Math.min(PROBE_MS, deadline.remainingMs()), deadline.signal));
+    };
+    await Promise.all(Array.from({ length: Math.min(todo.length, node.probesAtOnce) }, lane));
+  };
   deadline.activity = plan.asked ? 'asking the dqlite CLI for the cluster and its leader, probing the members' : 'probing the members';
   // Under sudo, root's timeout ends the CLI at SUDO_CLI_SECONDS: stop waiting before it does.
   const budget = Math.min(deadline.remainingMs() - RESERVE_MS, cli.sudo ? SUDO_CLI_SECONDS * 1000 - RESERVE_MS : Infinity);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server } from 'ssh2';
@@ -329,6 +329,35 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       join(backend, 'cluster.yaml'),
       store + voters.map((v, i) => `- Address: 127.0.0.1:${(v.address() as AddressInfo).port}\n  ID: ${100 + i}\n  Role: 0\n`).join(''),
     );
+    // Twelve more members up (spares), more than sshd's default MaxSessions (10): probed a few at a
+    // time over the one connection, every one is reachable (side by side, the ones past 10 were refused).
+    const spares = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const server = createServer((socket) => socket.destroy());
+        await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+        return server;
+      }),
+    );
+    const many = join(mkdtempSync(join(tmpdir(), 'mk8s-backend-')), 'backend');
+    cpSync(backend, many, { recursive: true });
+    writeFileSync(
+      join(many, 'cluster.yaml'),
+      readFileSync(join(backend, 'cluster.yaml'), 'utf8') +
+        spares.map((v, i) => `- Address: 127.0.0.1:${(v.address() as AddressInfo).port}\n  ID: ${200 + i}\n  Role: 2\n`).join(''),
+    );
+    try {
+      const wide = await runBuilt(
+        'check_dqlite',
+        ['--host', '127.0.0.1', ...ssh(), '--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', many],
+        {
+          env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() },
+        },
+      );
+      expect(wide.stdout, wide.stdout).not.toMatch(/cannot probe|unreachable: /);
+      expect(wide.first).toMatch(/^DQLITE OK - 127\.0\.0\.1: 3 voters, leader not asked, 0 unreachable/);
+    } finally {
+      for (const v of spares) v.close();
+    }
     // One channel at a time on a connection: the members' probes, made side by side, are refused but one.
     const narrow = new TestSshd({ maxSessions: 1 });
     await narrow.start();
