@@ -279,10 +279,11 @@ bundle="$lib/${command}.mjs"
 # The caller's own Node settings are for their Node work, never this plugin's: NODE_OPTIONS (a
 # --require that is not there killed the check before its first line, a stack trace and exit 1:
 # WARNING; an --inspect would open a debugger port), and those that change whom it trusts or
-# how it connects (NODE_TLS_REJECT_UNAUTHORIZED=0 trusted any API server, extra CAs, proxies
-# from the environment where the kubeconfig names none) or what it loads. The runtime's flags
-# are this launcher's alone (below).
-unset NODE_OPTIONS NODE_TLS_REJECT_UNAUTHORIZED NODE_EXTRA_CA_CERTS NODE_USE_ENV_PROXY NODE_PATH NODE_ICU_DATA
+# how it connects (NODE_TLS_REJECT_UNAUTHORIZED=0 trusted any API server; proxies from the
+# environment where the kubeconfig names none) or what it loads. The runtime's flags are this
+# launcher's alone (below). Extra CAs stay: they never widen a kubeconfig's own CA, and serve
+# one that has none.
+unset NODE_OPTIONS NODE_TLS_REJECT_UNAUTHORIZED NODE_USE_ENV_PROXY NODE_PATH NODE_ICU_DATA
 # V8's compile cache shortens loading the Kubernetes client on later runs (0.15 s to 0.12 s
 # here); it is kept per user, never in a shared directory. Only where it can be written: Node
 # spins for as long as it is let when the cache's directory cannot be made (a cache under /proc).
