@@ -441,14 +441,13 @@ async function main(): Promise<void> {
     // As the check itself: a gate (restart-preflight) still waiting is a NO-GO, never UNKNOWN.
     const outcomes = results.map((o, i) => o ?? cannotTell(loaded(chosen[i]!) ?? chosen[i]!.entry, clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
-    // No check applies: UNKNOWN, said as the run's own line (on stderr beside OpenMetrics, whose samples say only "skipped").
+    // No check applies: UNKNOWN, the run's own, in every format as its usage errors are (a JSON row,
+    // a JUnit error, OpenMetrics' state of microk8s-checks and its line on stderr), beside the skipped.
     const none = unknownOutcome('MICROK8S-CHECKS', 'no check applies on this host');
-    if (args.format !== 'table')
-      finish(
-        renderMany(outcomes, skipped, args.format, 'microk8s-checks'),
-        state,
-        reasonsAside(outcomes.length ? outcomes : [none], args.format),
-      );
+    if (args.format !== 'table') {
+      const shown = outcomes.length ? outcomes : [none];
+      finish(renderMany(shown, skipped, args.format, 'microk8s-checks'), state, reasonsAside(shown, args.format));
+    }
     if (!outcomes.length) finish(`${headline(none)}\n${table([], skipped, false)}`, state);
     finish(
       `${table(outcomes, skipped, args.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR))}worst: ${stateName(state)}\n`,

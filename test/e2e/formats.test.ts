@@ -283,7 +283,16 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
     });
     expect(none.code).toBe(3);
     expect(promtool(none.stdout)).toEqual({ code: 0, said: '' });
+    expect(samples(none.stdout).get('microk8s_check_state{check="microk8s-checks"}')).toBe(3);
     expect(none.stderr).toBe('MICROK8S-CHECKS UNKNOWN - no check applies on this host\n');
+    // JSON says it as a row of its own, beside the skipped ones (it said only "skipped", exit 3).
+    const json = await runBuilt('microk8s-checks', ['all', '--snap-data', '/nonexistent', '--format', 'json'], {
+      env: { ...env, HOME: home },
+    });
+    expect(json.code).toBe(3);
+    expect((JSON.parse(json.stdout) as Row[]).filter((r) => r.state !== 'SKIPPED')).toEqual([
+      { check: 'MICROK8S-CHECKS', state: 'UNKNOWN', code: 3, summary: 'no check applies on this host', metrics: [], details: [] },
+    ]);
   });
 
   it('the alert rules pass promtool check rules, and their unit tests fire on the states', () => {
