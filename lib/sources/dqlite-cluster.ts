@@ -2,7 +2,6 @@ import { connect as tcpConnect } from 'node:net';
 import { lookup } from '../dns.ts';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
-import { SshError } from './ssh/error.ts';
 import type { CommandShare } from './command-share.ts';
 import {
   backendFiles,
@@ -168,11 +167,16 @@ export interface NodeAccess {
   run: CommandRunner;
   /** The runner for the CLI under sudo (--sudo): root's process is stopped through sudo. */
   runSudo: CommandRunner;
-  probe(address: string, timeoutMs: number, signal: AbortSignal): Promise<{ ok: boolean; why?: string }>;
+  /** A TCP probe of each address from the node, all within timeoutMs: whether it opened, or why not. */
+  probeAll(addresses: string[], timeoutMs: number, signal: AbortSignal): Promise<Map<string, Probe>>;
   /** Whether probes may run while the CLI is asked (locally), or only after it (over SSH). */
   probesBesideCli: boolean;
-  /** How many members are probed at once: over SSH each probe is a channel, which sshd caps (MaxSessions, 10 by default). */
-  probesAtOnce: number;
+}
+
+/** What a TCP probe of a member found. */
+export interface Probe {
+  ok: boolean;
+  why?: string;
 }
 
 function readLocalNodeStore(file: string): Member[] {
@@ -194,9 +198,9 @@ export const localNode: NodeAccess = {
   },
   run: localRunner,
   runSudo: sudoRunner(),
-  probe,
+  probeAll: async (addresses, timeoutMs, signal) =>
+    new Map(await Promise.all(addresses.map(async (a) => [a, await probe(a, timeoutMs, signal)] as const))),
   probesBesideCli: true,
-  probesAtOnce: Infinity,
 };
 
 /** This host, its CLI's answers shared with the other checks of a shared run (each asks the dqlite leader). */
@@ -271,6 +275,21 @@ function parseReadNode(out: string, stores: string[], host: string, tools: Remot
   return { texts, codes };
 }
 
+// Every member probed from the node in one SSH command (a channel each was refused past sshd's
+// MaxSessions, and took a login's time each): `timeout T bash -c 'exec 3<>/dev/tcp/HOST/PORT'`
+// for each pair of arguments, 32 at a time, each answering `<index> <exit> <first line it said>`
+// (its first line only; one short write: lines never mix). Hosts and ports are arguments, never part of the script.
+const PROBE_ALL = [
+  't=$1; shift; i=0',
+  'while [ $# -ge 2 ]; do',
+  '  { said=$(timeout "$t" bash -c \'exec 3<>"/dev/tcp/$0/$1"\' "$1" "$2" 2>&1 >/dev/null); code=$?;',
+  '    IFS= read -r said <<<"$said"; printf \'%s %s %s\\n\' "$i" "$code" "$said"; } &',
+  '  i=$((i + 1)); shift 2',
+  '  if [ $((i % 32)) -eq 0 ]; then wait; fi',
+  'done',
+  'wait',
+].join('\n');
+
 /**
  * Another node (host), through a runner over SSH: its backend read in one channel (READ_NODE), the
  * CLI as argv, probes with bash's /dev/tcp under timeout, host and port passed as arguments of the
@@ -294,31 +313,52 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string
     run,
     runSudo: run,
     probesBesideCli: false,
-    probesAtOnce: 6,
-    async probe(address, timeoutMs, probeSignal) {
-      const hp = hostPort(address);
-      if (!hp) return { ok: false, why: 'not a host:port address' };
+    async probeAll(addresses, timeoutMs, probeSignal) {
+      const found = new Map<string, Probe>();
+      const asked = addresses.flatMap((address) => {
+        const hp = hostPort(address);
+        if (!hp) found.set(address, { ok: false, why: 'not a host:port address' });
+        return hp ? [{ address, ...hp }] : [];
+      });
+      if (!asked.length) return found;
+      const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+      let out: string;
       try {
-        await run(
-          ['timeout', String(Math.max(1, Math.ceil(timeoutMs / 1000))), 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', hp.host, String(hp.port)],
-          probeSignal,
-        );
-        return { ok: true };
+        out = await run(['bash', '-c', PROBE_ALL, 'probe', seconds, ...asked.flatMap((m) => [m.host, String(m.port)])], probeSignal);
       } catch (err) {
         if (probeSignal.aborted) throw err;
-        const code = err instanceof SshError ? err.exitCode : undefined;
-        // Only the probe's own exit says something of the member: bash's failed connect is 1,
-        // timeout's 124. 127: no timeout or no bash there, 126: one that cannot run, 125: timeout
-        // itself failed (READ_NODE found both; gone since, or a broken link); no exit code at all:
-        // the SSH channel failed (refused by sshd, the connection lost). Then the probe did not run,
-        // and the member is not unreachable for it.
-        if (code === undefined || (code >= 125 && code <= 127))
-          throw new DqliteError(`cannot probe ${address} from ${host}`, {
-            cause: err,
-            fix: code === undefined ? `check SSH to ${host} (its sshd's MaxSessions, the network)` : `check timeout and bash on ${host}`,
-          });
-        return { ok: false, why: code === 124 ? 'no answer' : /refused/i.test(String(err)) ? 'ECONNREFUSED' : 'cannot connect' };
+        // No answer at all (the SSH channel refused or lost, bash gone since READ_NODE): the probes
+        // did not run there, which says nothing of the members.
+        throw new DqliteError(`cannot probe the members from ${host}`, {
+          cause: err,
+          fix: `check SSH to ${host} (its sshd's MaxSessions, the network) and bash there`,
+        });
       }
+      const lines = new Map<number, { code: number; said: string }>();
+      for (const line of out.split('\n')) {
+        const m = /^(\d+) (\d+) ?(.*)$/.exec(line);
+        if (m) lines.set(Number(m[1]), { code: Number(m[2]), said: m[3]! });
+      }
+      for (const [i, { address }] of asked.entries()) {
+        const r = lines.get(i);
+        // Only the probe's own exit says something of the member: bash's failed connect is 1,
+        // timeout's 124. 127: no timeout there, 126: one that cannot run, 125: timeout itself
+        // failed; no line: the probe did not end. Then it did not run, and says nothing of the member.
+        if (!r || (r.code >= 125 && r.code <= 127))
+          throw new DqliteError(
+            `cannot probe ${address} from ${host}${r ? `: timeout exit ${r.code}${r.said ? `: ${r.said}` : ''}` : ''}`,
+            {
+              fix: `check timeout and bash on ${host}`,
+            },
+          );
+        found.set(
+          address,
+          r.code === 0
+            ? { ok: true }
+            : { ok: false, why: r.code === 124 ? 'no answer' : /refused/i.test(r.said) ? 'ECONNREFUSED' : 'cannot connect' },
+        );
+      }
+      return found;
     },
   };
 }

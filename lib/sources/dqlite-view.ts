@@ -83,14 +83,10 @@ export async function askCluster(node: NodeAccess, { cli, info, rows, plan }: No
   const files = backendFiles(cli.backend);
   const probes = new Map<string, { ok: boolean; why?: string }>();
   const probeAll = async (members: Member[]) => {
-    const todo = members.filter((m) => !probes.has(m.address));
-    for (const m of todo) probes.set(m.address, { ok: false, why: 'not probed' });
-    let next = 0;
-    const lane = async () => {
-      for (let m = todo[next++]; m; m = todo[next++])
-        probes.set(m.address, await node.probe(m.address, Math.min(PROBE_MS, deadline.remainingMs()), deadline.signal));
-    };
-    await Promise.all(Array.from({ length: Math.min(todo.length, node.probesAtOnce) }, lane));
+    const todo = [...new Set(members.map((m) => m.address).filter((a) => !probes.has(a)))];
+    for (const a of todo) probes.set(a, { ok: false, why: 'not probed' });
+    if (!todo.length) return;
+    for (const [a, found] of await node.probeAll(todo, Math.min(PROBE_MS, deadline.remainingMs()), deadline.signal)) probes.set(a, found);
   };
   deadline.activity = plan.asked ? 'asking the dqlite CLI for the cluster and its leader, probing the members' : 'probing the members';
   // Under sudo, root's timeout ends the CLI at SUDO_CLI_SECONDS: stop waiting before it does.

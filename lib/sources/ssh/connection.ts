@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { lookup } from '../../dns.ts';
+import { ReasonedError } from '../../errors.ts';
 import { readSmallFile } from '../../files.ts';
 import type { CommandRunner } from '../command.ts';
-import { SshError } from './error.ts';
 import { fingerprint, HostKeyError, knownKeys } from './knownhosts.ts';
 
-export { SshError };
+export class SshError extends ReasonedError {
+  override readonly name = 'SshError';
+}
 
 export interface SshTarget {
   host: string;
@@ -209,14 +211,13 @@ export class SshConnection {
         },
       });
       const { code, stderr } = await this.exec(argv, signal, sink);
-      if (code !== 0) {
-        const error = new SshError(
-          `${argv.join(' ')} failed on ${this.target.host} (exit ` +
+      // A script (sh -c, bash -c) is named, not spelled out: the reason stays one readable line.
+      const command = argv.map((a) => (a.includes('\n') ? '<script>' : a)).join(' ');
+      if (code !== 0)
+        throw new SshError(
+          `${command} failed on ${this.target.host} (exit ` +
             `${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
         );
-        error.exitCode = code ?? undefined;
-        throw error;
-      }
       return Buffer.concat(out).toString('utf8');
     };
   }
