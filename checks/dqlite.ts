@@ -156,17 +156,26 @@ export async function gather(
   const store = await readStore(node, dqliteCli(args));
   let nodesListed = listed;
   let staleProblem: DqliteFacts['staleProblem'];
-  if (!nodesListed) {
+  // The Nodes only judge stale members, and without quorum kine stalls and the API server with it:
+  // listing them ends before the run does, so a hung API server leaves the quorum verdict standing.
+  const nodesPart = listed ? undefined : deadline.part();
+  if (nodesPart) {
+    nodesPart.activity = 'listing nodes';
     try {
-      nodesListed = listNodes(connect(args, deadline, log, { share }));
+      nodesListed = listNodes(connect(args, nodesPart, log, { share }));
     } catch (err) {
+      nodesPart.done();
       // A kubeconfig named on the command line must work; none found at all only leaves stale members unjudged.
       staleProblem = { why: `no kubeconfig (${reasonOf(err)})`, failed: args.kubeconfig !== undefined };
     }
   }
   const nodes = nodesListed?.then(
-    (n) => n,
+    (n) => {
+      nodesPart?.done();
+      return n;
+    },
     (err) => {
+      nodesPart?.done();
       if (deadline.signal.aborted) throw err;
       staleProblem = { why: reasonOf(err), failed: true };
       return undefined;

@@ -319,6 +319,20 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(r.stdout).toMatch(/1 repeated row counted once/);
   });
 
+  it('quorum lost, the API server hung (kine stalls with dqlite): CRITICAL quorum lost, the Nodes said unread', async () => {
+    // The NRPE command passes --kubeconfig (stale members); without quorum the API server hangs.
+    const down = [await closed('127.0.0.5'), await closed('127.0.0.6')];
+    const b = backend(
+      [{ address: up[0]!.address, role: 'voter' }, ...down.map((d) => ({ address: d.address, role: 'voter' as const }))],
+      null,
+    );
+    c.api.delayMs = 60_000;
+    const r = await run([...b.args, '--kubeconfig', c.kubeconfig, '-t', '4']);
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(/^DQLITE CRITICAL - quorum lost: 1 of 3 voters reachable, 2 needed/);
+    expect(r.first).toMatch(/cannot judge stale members: timed out after [\d.]+s while listing nodes/);
+  });
+
   it('port 99999 in cluster.yaml, and a missing cluster.yaml or cluster.key, are named as such', async () => {
     const b = backend(voters(), up[0]!.address);
     writeFileSync(join(b.dir, 'cluster.yaml'), '- Address: 127.0.0.1:99999\n  ID: 1\n  Role: 0\n');

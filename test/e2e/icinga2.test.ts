@@ -203,6 +203,18 @@ object Zone "global-templates" {
       expect(s.vars?.microk8s_kubeconfig, s.name).toBe('/etc/nagios/microk8s.kubeconfig');
   });
 
+  it("the NRPE route sets only variables the ITL's nrpe CheckCommand reads (any other does nothing, without a word)", () => {
+    const itl = readFileSync('/usr/share/icinga2/include/command-plugins.conf', 'utf8');
+    const start = itl.indexOf('object CheckCommand "nrpe" {');
+    expect(start).toBeGreaterThan(-1);
+    const nrpe = itl.slice(start, itl.indexOf('\n}\n', start));
+    const read = new Set([...nrpe.matchAll(/\$(nrpe_\w+)\$/g)].map((m) => m[1]!));
+    const route = readFileSync(join(SHIPPED, 'microk8s-checks.conf'), 'utf8');
+    const set = [...new Set([...route.matchAll(/vars\.(nrpe_\w+)/g)].map((m) => m[1]!))];
+    expect(set).toContain('nrpe_command');
+    expect(set.filter((v) => !read.has(v))).toEqual([]);
+  });
+
   it('icinga2 daemon -C fails on a broken definition (so the passing validation means something)', () => {
     const t = masterLayout();
     // The syntax error once shipped: an argument dictionary without separators.

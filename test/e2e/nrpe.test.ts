@@ -99,6 +99,26 @@ describe('nrpe/ definitions', () => {
     }
   });
 
+  it("the Nagios example's comments name the thresholds its NRPE commands pass, no others", () => {
+    const nagios = readFileSync(join(ROOT, 'nrpe/nagios/microk8s-checks.cfg'), 'utf8');
+    let named = 0;
+    // Each service with the comment lines right above it.
+    for (const m of nagios.matchAll(/((?:^#.*\n)+)define service \{\n(?:(?!\}\n).*\n)*?\s+check_command\s+check_nrpe_microk8s!(\w+)\n/gm)) {
+      const comment = m[1]!.replace(/^# ?/gm, '').replace(/\n/g, ' ');
+      const line = COMMANDS.find((c) => c.name === m[2])!.line.split(' ');
+      for (const [word, flag] of [
+        ['WARNING', '-w'],
+        ['CRITICAL', '-c'],
+      ] as const) {
+        const said = new RegExp(`${word} (?:at|above) (\\d+)`).exec(comment)?.[1];
+        if (said === undefined) continue;
+        named++;
+        expect(said, `${m[2]}: ${comment}`).toBe(line[line.indexOf(flag) + 1]);
+      }
+    }
+    expect(named).toBeGreaterThan(0);
+  });
+
   it('define an Icinga 2 CheckCommand for every check, with every option of the check as an argument, and an agent service', async () => {
     const conf = readFileSync(join(ROOT, 'nrpe/icinga2/commands.conf'), 'utf8');
     const services = readFileSync(join(ROOT, 'nrpe/icinga2/agent-services.conf'), 'utf8');
