@@ -167,8 +167,11 @@ export interface NodeAccess {
   run: CommandRunner;
   /** The runner for the CLI under sudo (--sudo): root's process is stopped through sudo. */
   runSudo: CommandRunner;
-  /** A TCP probe of each address from the node, all within timeoutMs: whether it opened, or why not. */
-  probeAll(addresses: string[], timeoutMs: number, signal: AbortSignal): Promise<Map<string, Probe>>;
+  /**
+   * A TCP probe of each address from the node, each within timeoutMs, all within budgetMs (what
+   * is left of -t): whether it opened, or why not.
+   */
+  probeAll(addresses: string[], timeoutMs: number, signal: AbortSignal, budgetMs: number): Promise<Map<string, Probe>>;
   /** Whether probes may run while the CLI is asked (locally), or only after it (over SSH). */
   probesBesideCli: boolean;
 }
@@ -275,17 +278,21 @@ function parseReadNode(out: string, stores: string[], host: string, tools: Remot
   return { texts, codes };
 }
 
-// Every member probed from the node in one SSH command (a channel each was refused past sshd's
+// Every member probed from the node in one SSH command (a command each was refused past sshd's
 // MaxSessions, and took a login's time each): `timeout T bash -c 'exec 3<>/dev/tcp/HOST/PORT'`
-// for each pair of arguments, 32 at a time, each answering `<index> <exit> <first line it said>`
-// (its first line only; one short write: lines never mix). Hosts and ports are arguments, never part of the script.
+// for each pair of arguments, 32 running at once (the next starts as one ends: one that hangs holds
+// up no other), none started past the budget's seconds, so the script never outlives the run by
+// more than T (sshd does not pass a root login's kill on). Each answers `<index> <exit> <first
+// line it said>` in one short write (lines never mix), in the C locale ("Connection refused" as
+// written here); the inner bash's $0 is fixed, so no host name appears in what it says. Hosts and
+// ports are arguments, never part of the script.
 const PROBE_ALL = [
-  't=$1; shift; i=0',
-  'while [ $# -ge 2 ]; do',
-  '  { said=$(timeout "$t" bash -c \'exec 3<>"/dev/tcp/$0/$1"\' "$1" "$2" 2>&1 >/dev/null); code=$?;',
+  't=$1 budget=$2; shift 2; i=0 running=0',
+  'while [ $# -ge 2 ] && { [ "$i" -lt 32 ] || [ "$SECONDS" -lt "$budget" ]; }; do',
+  '  { said=$(LC_ALL=C timeout "$t" bash -c \'exec 3<>"/dev/tcp/$1/$2"\' probe "$1" "$2" 2>&1 >/dev/null); code=$?;',
   '    IFS= read -r said <<<"$said"; printf \'%s %s %s\\n\' "$i" "$code" "$said"; } &',
-  '  i=$((i + 1)); shift 2',
-  '  if [ $((i % 32)) -eq 0 ]; then wait; fi',
+  '  i=$((i + 1)) running=$((running + 1)); shift 2',
+  '  if [ "$running" -ge 32 ]; then wait -n; running=$((running - 1)); fi',
   'done',
   'wait',
 ].join('\n');
@@ -313,7 +320,7 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string
     run,
     runSudo: run,
     probesBesideCli: false,
-    async probeAll(addresses, timeoutMs, probeSignal) {
+    async probeAll(addresses, timeoutMs, probeSignal, budgetMs) {
       const found = new Map<string, Probe>();
       const asked = addresses.flatMap((address) => {
         const hp = hostPort(address);
@@ -321,10 +328,15 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string
         return hp ? [{ address, ...hp }] : [];
       });
       if (!asked.length) return found;
-      const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+      const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+      // Probes start while a whole one still fits in the time left; those never started say nothing (below).
+      const budget = Math.max(0, Math.floor(budgetMs / 1000) - seconds);
       let out: string;
       try {
-        out = await run(['bash', '-c', PROBE_ALL, 'probe', seconds, ...asked.flatMap((m) => [m.host, String(m.port)])], probeSignal);
+        out = await run(
+          ['bash', '-c', PROBE_ALL, 'probe', String(seconds), String(budget), ...asked.flatMap((m) => [m.host, String(m.port)])],
+          probeSignal,
+        );
       } catch (err) {
         if (probeSignal.aborted) throw err;
         // No answer at all (the SSH channel refused or lost, bash gone since READ_NODE): the probes
@@ -343,7 +355,8 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string
         const r = lines.get(i);
         // Only the probe's own exit says something of the member: bash's failed connect is 1,
         // timeout's 124. 127: no timeout there, 126: one that cannot run, 125: timeout itself
-        // failed; no line: the probe did not end. Then it did not run, and says nothing of the member.
+        // failed; no line: the probe was not started within the time left, or did not end. Then it
+        // did not run, and says nothing of the member.
         if (!r || (r.code >= 125 && r.code <= 127))
           throw new DqliteError(
             `cannot probe ${address} from ${host}${r ? `: timeout exit ${r.code}${r.said ? `: ${r.said}` : ''}` : ''}`,
@@ -355,7 +368,7 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string
           address,
           r.code === 0
             ? { ok: true }
-            : { ok: false, why: r.code === 124 ? 'no answer' : /refused/i.test(r.said) ? 'ECONNREFUSED' : 'cannot connect' },
+            : { ok: false, why: r.code === 124 ? 'no answer' : /Connection refused/.test(r.said) ? 'ECONNREFUSED' : 'cannot connect' },
         );
       }
       return found;

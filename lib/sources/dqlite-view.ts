@@ -86,7 +86,8 @@ export async function askCluster(node: NodeAccess, { cli, info, rows, plan }: No
     const todo = [...new Set(members.map((m) => m.address).filter((a) => !probes.has(a)))];
     for (const a of todo) probes.set(a, { ok: false, why: 'not probed' });
     if (!todo.length) return;
-    for (const [a, found] of await node.probeAll(todo, Math.min(PROBE_MS, deadline.remainingMs()), deadline.signal)) probes.set(a, found);
+    const left = deadline.remainingMs();
+    for (const [a, found] of await node.probeAll(todo, Math.min(PROBE_MS, left), deadline.signal, left)) probes.set(a, found);
   };
   deadline.activity = plan.asked ? 'asking the dqlite CLI for the cluster and its leader, probing the members' : 'probing the members';
   // Under sudo, root's timeout ends the CLI at SUDO_CLI_SECONDS: stop waiting before it does.

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { execFileSync, spawn } from 'node:child_process';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -355,6 +355,31 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       );
       expect(wide.stdout, wide.stdout).not.toMatch(/cannot probe|unreachable: /);
       expect(wide.first).toMatch(/^DQLITE OK - 127\.0\.0\.1: 3 voters, leader not asked, 0 unreachable/);
+      // Four spares that hang (connects never answered), one among each 32 of 100 members: each holds
+      // up no other probe, and the verdict comes within -t 7 (they were probed 32 at a time, each 32
+      // waiting for its slowest: UNKNOWN timed out while probing the members).
+      const hung = await hangingListener();
+      const after: (() => void)[] = [];
+      try {
+        // 96 spares up, at addresses of their own on one listener (every 127.x address reaches it).
+        const up = createServer((socket) => socket.destroy());
+        await new Promise<void>((ok) => up.listen(0, '0.0.0.0', ok));
+        after.push(() => up.close());
+        const port = (up.address() as AddressInfo).port;
+        const rows = Array.from({ length: 96 }, (_, i) => `- Address: 127.0.1.${i + 1}:${port}\n  ID: ${400 + i}\n  Role: 2\n`);
+        for (const n of [0, 1, 2, 3]) rows.splice(n * 32, 0, `- Address: 127.0.0.${n + 2}:${hung.port}\n  ID: ${300 + n}\n  Role: 2\n`);
+        writeFileSync(join(many, 'cluster.yaml'), readFileSync(join(backend, 'cluster.yaml'), 'utf8') + rows.join(''));
+        const slow = await runBuilt(
+          'check_dqlite',
+          ['--host', '127.0.0.1', ...ssh(), '--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', many, '-t', '7'],
+          { env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() } },
+        );
+        expect(slow.first, slow.stdout).toMatch(/^DQLITE OK - 127\.0\.0\.1: 3 voters, leader not asked, 0 unreachable/);
+        expect(slow.stdout).toMatch(/127\.0\.0\.2:\d+ \(id 300\): spare, unreachable: no answer/);
+      } finally {
+        hung.close();
+        for (const f of after) f();
+      }
     } finally {
       for (const v of spares) v.close();
     }
@@ -502,6 +527,37 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(newline.first).toMatch(/invalid host/);
   });
 });
+
+/**
+ * A listener on every address whose accept queue is full and never drained (its process blocked):
+ * a connect to it hangs, as to a frozen host, until the prober gives up.
+ */
+async function hangingListener(): Promise<{ port: number; close: () => void }> {
+  const code =
+    "const s = require('node:net').createServer(); s.listen({ port: 0, host: '0.0.0.0', backlog: 1 }, () => {" +
+    ' console.log(s.address().port); setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 100); });';
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = Number(await new Promise<string>((ok) => child.stdout!.once('data', (d) => ok(String(d).trim()))));
+  await new Promise((r) => setTimeout(r, 300));
+  // Fill the queue: these complete and are never accepted; every connect after them hangs.
+  const fillers = await Promise.all(
+    [0, 1, 2, 3].map(
+      () =>
+        new Promise<Socket>((ok) => {
+          const c = connect(port, '127.0.0.1');
+          c.on('error', () => undefined);
+          setTimeout(() => ok(c), 200);
+        }),
+    ),
+  );
+  return {
+    port,
+    close: () => {
+      for (const c of fillers) c.destroy();
+      child.kill('SIGKILL');
+    },
+  };
+}
 
 describe('--host: a host that accepts and then stalls', () => {
   // An SSH server (ssh2's own) whose journalctl prints one line and then waits for good, as one
