@@ -298,7 +298,7 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       expect(broken.first).toMatch(
         pattern(
           /^DQLITE UNKNOWN - 127\.0\.0\.1: cannot probe the members from 127\.0\.0\.1: /,
-          /bash -c <script> probe 2 127\.0\.0\.1 \d+ failed on 127\.0\.0\.1 \(exit 127\): /,
+          /bash -c <script> probe 2 \d+ 127\.0\.0\.1 \d+ failed on 127\.0\.0\.1 \(exit 127\): /,
         ),
       );
       expect(broken.stdout).not.toMatch(/unreachable|quorum/);
