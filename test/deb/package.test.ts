@@ -144,7 +144,12 @@ describe('the amd64 package, installed, polled through nrpe, upgraded and purged
         keepDir = true;
         continue;
       }
-      sh('install', ['-d', '-o', 'nagios', '-g', 'nagios', '-m', '700', dirname(join(home, rel))]);
+      // Each missing parent made nagios' own, as the checks make them (install -d alone left ~/.local root's).
+      const parts = dirname(rel).split('/');
+      for (let k = 1; k <= parts.length; k++) {
+        const d = join(home, ...parts.slice(0, k));
+        if (!existsSync(d)) sh('install', ['-d', '-o', 'nagios', '-g', 'nagios', '-m', '700', d]);
+      }
       sh('mv', [join(aside, String(i)), join(home, rel)]);
     }
   };
