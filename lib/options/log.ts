@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { parseDuration } from '../duration.ts';
+import { UsageError } from '../errors.ts';
 import { DEFAULT_UNITS } from '../sources/journal.ts';
 import { sshOptions, type SshArgs } from './ssh.ts';
 
@@ -35,8 +36,15 @@ export interface Window {
   units: string[];
 }
 
-/** The window --since and --unit ask for. */
-export const windowOf = (args: LogArgs, now = Date.now()): Window => windowOver(parseDuration(args.since, '--since'), args.unit, now);
+/**
+ * The window --since and --unit ask for. A second at least: the journal's stamps and the words
+ * that say the window count seconds ('--since 0.0001s' judged a window said as "the last 0m").
+ */
+export function windowOf(args: LogArgs, now = Date.now()): Window {
+  const seconds = parseDuration(args.since, '--since');
+  if (seconds < 1) throw new UsageError(`--since must be at least 1s, not '${args.since}'`);
+  return windowOver(seconds, args.unit, now);
+}
 
 /** The last `seconds` of the units (default DEFAULT_UNITS): for a check that sets its own window. */
 export function windowOver(seconds: number, unit?: string[], now = Date.now()): Window {

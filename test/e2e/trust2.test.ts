@@ -331,6 +331,9 @@ describe('option mistakes are usage errors that say what is expected', () => {
     );
     const days = await runBuilt('check_certs', ['-w', '1w']);
     expect(days.first).toMatch(/^CERTS UNKNOWN - -w\/--warning takes a number of days or a Nagios range, not '1w'/);
+    // A window below a second was judged and said as "the last 0m".
+    const tiny = await runBuilt('check_dqlite_lock', ['--journal-dir', scratch(), '--since', '0.0001s']);
+    expect([tiny.code, tiny.first]).toEqual([3, "DQLITE-LOCK UNKNOWN - --since must be at least 1s, not '0.0001s'"]);
     const uptime = await runBuilt('check_services', ['--min-uptime', '2 minutes']);
     expect(uptime.first).toBe(
       "SERVICES UNKNOWN - --min-uptime takes a duration (seconds, or a number with s, m, h or d: 90s, 5m, 1h), not '2 minutes'",
