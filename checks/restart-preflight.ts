@@ -113,7 +113,14 @@ export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
   for (const n of f.nodes) if (!isReady(n)) block(`node ${n.metadata?.name} is not Ready`);
   // Quorum at risk, no leader or stale members, as check_dqlite judges them with its defaults.
   if ('error' in f.datastore) block(`cannot tell the dqlite cluster's health (${reasonOf(f.datastore.error)})`);
-  else parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, dqlite.defaultLimits)));
+  else {
+    parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, dqlite.defaultLimits)));
+    // check_dqlite is OK on cluster.yaml and the probes alone when the CLI cannot be asked (none
+    // here, or the key unreadable without --sudo); the gate then knows neither that a leader is
+    // there nor whether --node is it (restart a non-leader first), so it has established nothing.
+    const l = f.datastore.leader;
+    if (l.kind === 'not-asked') block(`cannot tell who leads dqlite (${l.why}${l.fix ? ` (fix: ${l.fix})` : ''})`);
+  }
   // k8s-dqlite crash-looping now (failed, stuck or just restarted): check_services' state rules.
   // No samples from earlier runs, so no rate: its thresholds on restarts per hour do not apply.
   for (const u of f.units) {

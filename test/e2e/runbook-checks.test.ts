@@ -280,6 +280,20 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(down.stdout).not.toMatch(/backlog/);
   });
 
+  it('a dqlite CLI it cannot ask is NO-GO: it cannot tell that a leader is there, nor whether --node is it', async () => {
+    healthy();
+    const backend = here.dqliteArgs[here.dqliteArgs.indexOf('--backend-dir') + 1]!;
+    const r = await runBuilt(
+      'check_restart_preflight',
+      [...kc(), '--node', 'k8s01', '--journal-file', makeJournal(quiet()), '--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', backend],
+      { env: { ...process.env, PATH: here.path } },
+    );
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(
+      /NO-GO for k8s01: cannot tell who leads dqlite \(no dqlite CLI at \/nonexistent\/dqlite \(fix: check --dqlite-bin\)\)/,
+    );
+  });
+
   it("systemd's own restart of kubelite (a crash loop: no 'Starting kubelite' of its own) is a restart: NO-GO", async () => {
     healthy();
     // As in canonical/microk8s#2324: systemd[1] writes these under UNIT=, and -u shows them.
