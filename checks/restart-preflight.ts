@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { holderNode, LEADER_LEASES, leaseLife } from '../lib/k8s/leases.ts';
-import { nodeAt } from '../lib/k8s/nodes.ts';
+import { nodeAt, taintText, unexpectedTaints } from '../lib/k8s/nodes.ts';
 import { isReady } from '../lib/k8s/ready.ts';
 import type { LogLine } from '../lib/sources/logline.ts';
 import { isKubeliteStart, KUBELITE_START_GREP } from '../lib/logs/kubelite-start.ts';
@@ -35,6 +35,7 @@ interface Args extends KubeArgs, LogArgs, DqliteArgs {
   node?: string;
   settle: string;
   'snap-data'?: string;
+  'allow-taint'?: string[];
 }
 
 /** What one journal said: the lock and kine tallies of the last 5 minutes, the newest kubelite start. */
@@ -66,6 +67,8 @@ const GATE_WINDOW = 300;
 export interface Limits {
   critical?: Range;
   settleMs: number;
+  /** Taints that are this cluster's normal state (--allow-taint), as check_nodes takes them. */
+  allowTaint?: string[];
 }
 
 /** The defaults parsed, as -c and --settle judge when not given. */
@@ -78,7 +81,7 @@ export const defaultLimits: Limits = {
 const STORM_CHECKS = ['dqlite-lock', 'kine-retries'] as const;
 
 /** Everything that blocks a restart, each as the part of the cluster that judged it. */
-export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
+export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string[] = []): PartialResult[] {
   const parts: PartialResult[] = [];
   const block = (text: string, host?: string) => parts.push({ host, state: State.CRITICAL, text });
   for (const j of f.journals) {
@@ -111,6 +114,15 @@ export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
     }
   });
   for (const n of f.nodes) if (!isReady(n)) block(`node ${n.metadata?.name} is not Ready`);
+  // "During a restart session": the next restart waits for every node Ready, uncordoned and
+  // untainted. Another node cordoned is an earlier restart not finished; --node's own cordon is
+  // the sequence's first step, so the gate may be asked after it.
+  for (const n of f.nodes) {
+    const name = n.metadata?.name;
+    if (n.spec?.unschedulable && name !== f.node) block(`node ${name} is cordoned (an earlier restart not finished?)`);
+    const extra = unexpectedTaints(n.spec?.taints ?? [], allowTaint);
+    if (extra.length) block(`node ${name} is tainted: ${extra.map(taintText).join(', ')}`);
+  }
   // Quorum at risk, no leader or stale members, as check_dqlite judges them with its defaults.
   if ('error' in f.datastore) block(`cannot tell the dqlite cluster's health (${reasonOf(f.datastore.error)})`);
   else {
@@ -134,9 +146,9 @@ export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
   return parts.filter((p) => p.state !== State.OK);
 }
 
-export function evaluate(f: PreflightFacts, { critical, settleMs }: Limits): Outcome {
+export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: Limits): Outcome {
   const node = f.node;
-  const parts = blockers(f, settleMs);
+  const parts = blockers(f, settleMs, allowTaint);
   const blocking = parts.map(partialText);
   const storm = parts.some((p) => p.state !== State.UNKNOWN && (STORM_CHECKS as readonly (string | undefined)[]).includes(p.check));
   const v = new Verdict(check.name);
@@ -213,6 +225,11 @@ export const check: CheckDefinition<Args> = {
         default: defaults.settle,
         describe: 'a kubelite restart this recent anywhere means wait (also the journal window, at least 5m)',
       })
+      .option('allow-taint', {
+        type: 'string',
+        array: true,
+        describe: "taint that is this cluster's normal state, as check_nodes: key, key=value, key:Effect (repeatable)",
+      })
       .option('snap-data', {
         type: 'string',
         describe: `MicroK8s' $SNAP_DATA, whose var/lock files say whether a node runs k8s-dqlite (default ${SNAP_DATA})`,
@@ -226,6 +243,6 @@ export const check: CheckDefinition<Args> = {
   async run({ args, critical, ...ctx }) {
     const node = nodeName(args.node, hostname());
     const settleMs = parseDuration(args.settle, '--settle') * 1000;
-    return evaluate({ ...(await gather(args, ctx, settleMs)), node }, { critical, settleMs });
+    return evaluate({ ...(await gather(args, ctx, settleMs)), node }, { critical, settleMs, allowTaint: args['allow-taint'] ?? [] });
   },
 };

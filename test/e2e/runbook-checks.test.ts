@@ -294,6 +294,31 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     );
   });
 
+  it('NO-GO while another node is cordoned or any node tainted; --node cordoned itself is GO', async () => {
+    const journal = makeJournal(quiet());
+    healthy();
+    c.api.add('nodes', node({ name: 'k8s04', ip: '10.0.0.14', unschedulable: true }));
+    const cordoned = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(cordoned.code).toBe(2);
+    expect(cordoned.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: node k8s04 is cordoned \(an earlier restart not finished\?\)/,
+    );
+    const itself = await preflight([...kc(), '--node', 'k8s04', '--journal-file', journal]);
+    expect(itself.code).toBe(0);
+    c.api.clear('nodes');
+    c.api.add(
+      'nodes',
+      node({ name: 'k8s01', ip: '127.0.0.1' }),
+      node({ name: 'k8s02', ip: '10.0.0.12' }),
+      node({ name: 'k8s04', ip: '10.0.0.14', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }),
+    );
+    const tainted = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(tainted.code).toBe(2);
+    expect(tainted.first).toMatch(/NO-GO for k8s02: node k8s04 is tainted: dedicated=gpu:NoSchedule/);
+    const allowed = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal, '--allow-taint', 'dedicated=gpu']);
+    expect(allowed.code).toBe(0);
+  });
+
   it("systemd's own restart of kubelite (a crash loop: no 'Starting kubelite' of its own) is a restart: NO-GO", async () => {
     healthy();
     // As in canonical/microk8s#2324: systemd[1] writes these under UNIT=, and -u shows them.
