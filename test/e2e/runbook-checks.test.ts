@@ -319,6 +319,17 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(allowed.code).toBe(0);
   });
 
+  it('-t reached: the NO-GO names the source still unread (a hung API server), not the journal read long before', async () => {
+    healthy();
+    c.api.delayMs = 10_000;
+    const r = await preflight([...kc(), '--node', 'k8s02', '-t', '2', '--journal-file', makeJournal(quiet())]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: timed out after 2s while reading the leader /,
+    );
+    expect(r.first).not.toMatch(/journal/);
+  });
+
   it("systemd's own restart of kubelite (a crash loop: no 'Starting kubelite' of its own) is a restart: NO-GO", async () => {
     healthy();
     // As in canonical/microk8s#2324: systemd[1] writes these under UNIT=, and -u shows them.
