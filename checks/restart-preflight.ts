@@ -163,6 +163,9 @@ export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: 
   // Not judged, and said: a worker's k8s-dqlite (inactive by design), one held back by a lock file.
   for (const u of f.units) for (const l of u.facts?.leftOut ?? []) v.detail(`${u.host ? `${u.host}: ` : ''}k8s-dqlite left out: ${l.why}`);
   if (blocking.length) {
+    // NO-GO is CRITICAL whatever -w/-c say of the count: a range that lets one blocker pass
+    // (-c 5) exited 0, an OK reading "NO-GO", which a wrapper or a pipeline takes for GO.
+    v.find(State.CRITICAL, blocking[0]!);
     v.detail(storm ? NOT_NOW_STORM : NOT_NOW);
     return v.outcome(`NO-GO for ${node}: ${blocking[0]}${blocking.length > 1 ? ` (+${blocking.length - 1} more)` : ''}`);
   }

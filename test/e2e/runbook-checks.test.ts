@@ -330,6 +330,19 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(r.first).not.toMatch(/journal/);
   });
 
+  it('NO-GO is CRITICAL whatever -w/-c say of the count of blockers', async () => {
+    healthy();
+    const restarted = makeJournal([{ age: 60, service: KUBELITE, message: 'Starting kubelite' }]);
+    for (const range of [
+      ['-c', '5'],
+      ['-w', '5', '-c', '5'],
+    ]) {
+      const r = await preflight([...kc(), '--node', 'k8s02', ...range, '--journal-file', restarted]);
+      expect(r.code, range.join(' ')).toBe(2);
+      expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: kubelite restarted 1m\d*s? ago/);
+    }
+  });
+
   it("systemd's own restart of kubelite (a crash loop: no 'Starting kubelite' of its own) is a restart: NO-GO", async () => {
     healthy();
     // As in canonical/microk8s#2324: systemd[1] writes these under UNIT=, and -u shows them.
