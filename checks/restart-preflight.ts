@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { holderNode, LEADER_LEASES, leaseLife } from '../lib/k8s/leases.ts';
-import { nodeAt } from '../lib/k8s/nodes.ts';
+import { nodeAt, taintText, unexpectedTaints } from '../lib/k8s/nodes.ts';
 import { isReady } from '../lib/k8s/ready.ts';
 import type { LogLine } from '../lib/sources/logline.ts';
 import { isKubeliteStart, KUBELITE_START_GREP } from '../lib/logs/kubelite-start.ts';
@@ -21,6 +21,7 @@ import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
+import type { Deadline } from '../lib/plugin/deadline.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import { SNAP_DATA } from '../lib/sources/snap-locks.ts';
 import { readUnitHosts, type UnitChoice } from '../lib/sources/units.ts';
@@ -35,6 +36,7 @@ interface Args extends KubeArgs, LogArgs, DqliteArgs {
   node?: string;
   settle: string;
   'snap-data'?: string;
+  'allow-taint'?: string[];
 }
 
 /** What one journal said: the lock and kine tallies of the last 5 minutes, the newest kubelite start. */
@@ -66,6 +68,8 @@ const GATE_WINDOW = 300;
 export interface Limits {
   critical?: Range;
   settleMs: number;
+  /** Taints that are this cluster's normal state (--allow-taint), as check_nodes takes them. */
+  allowTaint?: string[];
 }
 
 /** The defaults parsed, as -c and --settle judge when not given. */
@@ -78,7 +82,7 @@ export const defaultLimits: Limits = {
 const STORM_CHECKS = ['dqlite-lock', 'kine-retries'] as const;
 
 /** Everything that blocks a restart, each as the part of the cluster that judged it. */
-export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
+export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string[] = []): PartialResult[] {
   const parts: PartialResult[] = [];
   const block = (text: string, host?: string) => parts.push({ host, state: State.CRITICAL, text });
   for (const j of f.journals) {
@@ -111,9 +115,25 @@ export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
     }
   });
   for (const n of f.nodes) if (!isReady(n)) block(`node ${n.metadata?.name} is not Ready`);
+  // "During a restart session": the next restart waits for every node Ready, uncordoned and
+  // untainted. Another node cordoned is an earlier restart not finished; --node's own cordon is
+  // the sequence's first step, so the gate may be asked after it.
+  for (const n of f.nodes) {
+    const name = n.metadata?.name;
+    if (n.spec?.unschedulable && name !== f.node) block(`node ${name} is cordoned (an earlier restart not finished?)`);
+    const extra = unexpectedTaints(n.spec?.taints ?? [], allowTaint);
+    if (extra.length) block(`node ${name} is tainted: ${extra.map(taintText).join(', ')}`);
+  }
   // Quorum at risk, no leader or stale members, as check_dqlite judges them with its defaults.
   if ('error' in f.datastore) block(`cannot tell the dqlite cluster's health (${reasonOf(f.datastore.error)})`);
-  else parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, dqlite.defaultLimits)));
+  else {
+    parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, dqlite.defaultLimits)));
+    // check_dqlite is OK on cluster.yaml and the probes alone when the CLI cannot be asked (none
+    // here, or the key unreadable without --sudo); the gate then knows neither that a leader is
+    // there nor whether --node is it (restart a non-leader first), so it has established nothing.
+    const l = f.datastore.leader;
+    if (l.kind === 'not-asked') block(`cannot tell who leads dqlite (${l.why}${l.fix ? ` (fix: ${l.fix})` : ''})`);
+  }
   // k8s-dqlite crash-looping now (failed, stuck or just restarted): check_services' state rules.
   // No samples from earlier runs, so no rate: its thresholds on restarts per hour do not apply.
   for (const u of f.units) {
@@ -127,9 +147,9 @@ export function blockers(f: PreflightFacts, settleMs: number): PartialResult[] {
   return parts.filter((p) => p.state !== State.OK);
 }
 
-export function evaluate(f: PreflightFacts, { critical, settleMs }: Limits): Outcome {
+export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: Limits): Outcome {
   const node = f.node;
-  const parts = blockers(f, settleMs);
+  const parts = blockers(f, settleMs, allowTaint);
   const blocking = parts.map(partialText);
   const storm = parts.some((p) => p.state !== State.UNKNOWN && (STORM_CHECKS as readonly (string | undefined)[]).includes(p.check));
   const v = new Verdict(check.name);
@@ -143,6 +163,9 @@ export function evaluate(f: PreflightFacts, { critical, settleMs }: Limits): Out
   // Not judged, and said: a worker's k8s-dqlite (inactive by design), one held back by a lock file.
   for (const u of f.units) for (const l of u.facts?.leftOut ?? []) v.detail(`${u.host ? `${u.host}: ` : ''}k8s-dqlite left out: ${l.why}`);
   if (blocking.length) {
+    // NO-GO is CRITICAL whatever -w/-c say of the count: a range that lets one blocker pass
+    // (-c 5) exited 0, an OK reading "NO-GO", which a wrapper or a pipeline takes for GO.
+    v.find(State.CRITICAL, blocking[0]!);
     v.detail(storm ? NOT_NOW_STORM : NOT_NOW);
     return v.outcome(`NO-GO for ${node}: ${blocking[0]}${blocking.length > 1 ? ` (+${blocking.length - 1} more)` : ''}`);
   }
@@ -161,6 +184,29 @@ const dqliteUnit = (given?: string): UnitChoice => ({
   fallback: given === undefined ? [services.K8S_DQLITE_UNIT] : undefined,
 });
 
+/**
+ * Each source read under a child deadline of its own, the run's deadline saying what they are
+ * still waiting for: a timeout names the slow sources, not the last one to start (the journal's
+ * scan, done long before a hung API server or systemctl, was named for them).
+ */
+function waitingFor(deadline: Deadline) {
+  const open = new Set<Deadline>();
+  const say = () => {
+    deadline.activity = [...open].map((d) => d.activity).join('; ');
+  };
+  return <T>(activity: string, read: (d: Deadline) => Promise<T>): Promise<T> => {
+    const d = deadline.child();
+    d.activity = activity;
+    open.add(d);
+    const done = read(d).finally(() => {
+      open.delete(d);
+      say();
+    });
+    say();
+    return done;
+  };
+}
+
 /** Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true). */
 export async function gather(args: Args, ctx: ScanContext, settleMs: number): Promise<Omit<PreflightFacts, 'node'>> {
   const { deadline, log, shared } = ctx;
@@ -178,15 +224,17 @@ export async function gather(args: Args, ctx: ScanContext, settleMs: number): Pr
   };
   const cluster = connect(args, deadline, log, { share: shared?.kube });
   const nodesListed = listNodes(cluster);
-  const [journals, leases, nodes, datastore, units] = await Promise.all([
-    scanSources(args, win, ctx, counter),
-    readLeaderLeases(cluster),
-    nodesListed,
-    dqlite.gather(args, deadline.child(), log, localAccess(shared?.commands), nodesListed).catch((error: unknown) => {
-      if (deadline.signal.aborted) throw error;
-      return { error };
-    }),
-    readUnitHosts(args, dqliteUnit(args['snap-data']), deadline.child()),
+  const reading = waitingFor(deadline);
+  const [journals, [leases, nodes], datastore, units] = await Promise.all([
+    reading('reading the journal', (d) => scanSources(args, win, { ...ctx, deadline: d }, counter)),
+    reading(`reading the leader leases and the nodes from ${cluster.server}`, () => Promise.all([readLeaderLeases(cluster), nodesListed])),
+    reading('reading the dqlite cluster', (d) =>
+      dqlite.gather(args, d, log, localAccess(shared?.commands), nodesListed).catch((error: unknown) => {
+        if (deadline.signal.aborted) throw error;
+        return { error };
+      }),
+    ),
+    reading('asking systemd about k8s-dqlite', (d) => readUnitHosts(args, dqliteUnit(args['snap-data']), d)),
   ]);
   return { now: win.now, journals, leases, nodes, datastore, units };
 }
@@ -206,6 +254,11 @@ export const check: CheckDefinition<Args> = {
         default: defaults.settle,
         describe: 'a kubelite restart this recent anywhere means wait (also the journal window, at least 5m)',
       })
+      .option('allow-taint', {
+        type: 'string',
+        array: true,
+        describe: "taint that is this cluster's normal state, as check_nodes: key, key=value, key:Effect (repeatable)",
+      })
       .option('snap-data', {
         type: 'string',
         describe: `MicroK8s' $SNAP_DATA, whose var/lock files say whether a node runs k8s-dqlite (default ${SNAP_DATA})`,
@@ -219,6 +272,6 @@ export const check: CheckDefinition<Args> = {
   async run({ args, critical, ...ctx }) {
     const node = nodeName(args.node, hostname());
     const settleMs = parseDuration(args.settle, '--settle') * 1000;
-    return evaluate({ ...(await gather(args, ctx, settleMs)), node }, { critical, settleMs });
+    return evaluate({ ...(await gather(args, ctx, settleMs)), node }, { critical, settleMs, allowTaint: args['allow-taint'] ?? [] });
   },
 };

@@ -280,6 +280,69 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(down.stdout).not.toMatch(/backlog/);
   });
 
+  it('a dqlite CLI it cannot ask is NO-GO: it cannot tell that a leader is there, nor whether --node is it', async () => {
+    healthy();
+    const backend = here.dqliteArgs[here.dqliteArgs.indexOf('--backend-dir') + 1]!;
+    const r = await runBuilt(
+      'check_restart_preflight',
+      [...kc(), '--node', 'k8s01', '--journal-file', makeJournal(quiet()), '--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', backend],
+      { env: { ...process.env, PATH: here.path } },
+    );
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(
+      /NO-GO for k8s01: cannot tell who leads dqlite \(no dqlite CLI at \/nonexistent\/dqlite \(fix: check --dqlite-bin\)\)/,
+    );
+  });
+
+  it('NO-GO while another node is cordoned or any node tainted; --node cordoned itself is GO', async () => {
+    const journal = makeJournal(quiet());
+    healthy();
+    c.api.add('nodes', node({ name: 'k8s04', ip: '10.0.0.14', unschedulable: true }));
+    const cordoned = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(cordoned.code).toBe(2);
+    expect(cordoned.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: node k8s04 is cordoned \(an earlier restart not finished\?\)/,
+    );
+    const itself = await preflight([...kc(), '--node', 'k8s04', '--journal-file', journal]);
+    expect(itself.code).toBe(0);
+    c.api.clear('nodes');
+    c.api.add(
+      'nodes',
+      node({ name: 'k8s01', ip: '127.0.0.1' }),
+      node({ name: 'k8s02', ip: '10.0.0.12' }),
+      node({ name: 'k8s04', ip: '10.0.0.14', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }),
+    );
+    const tainted = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(tainted.code).toBe(2);
+    expect(tainted.first).toMatch(/NO-GO for k8s02: node k8s04 is tainted: dedicated=gpu:NoSchedule/);
+    const allowed = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal, '--allow-taint', 'dedicated=gpu']);
+    expect(allowed.code).toBe(0);
+  });
+
+  it('-t reached: the NO-GO names the source still unread (a hung API server), not the journal read long before', async () => {
+    healthy();
+    c.api.delayMs = 10_000;
+    const r = await preflight([...kc(), '--node', 'k8s02', '-t', '2', '--journal-file', makeJournal(quiet())]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: timed out after 2s while reading the leader /,
+    );
+    expect(r.first).not.toMatch(/journal/);
+  });
+
+  it('NO-GO is CRITICAL whatever -w/-c say of the count of blockers', async () => {
+    healthy();
+    const restarted = makeJournal([{ age: 60, service: KUBELITE, message: 'Starting kubelite' }]);
+    for (const range of [
+      ['-c', '5'],
+      ['-w', '5', '-c', '5'],
+    ]) {
+      const r = await preflight([...kc(), '--node', 'k8s02', ...range, '--journal-file', restarted]);
+      expect(r.code, range.join(' ')).toBe(2);
+      expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: kubelite restarted 1m\d*s? ago/);
+    }
+  });
+
   it("systemd's own restart of kubelite (a crash loop: no 'Starting kubelite' of its own) is a restart: NO-GO", async () => {
     healthy();
     // As in canonical/microk8s#2324: systemd[1] writes these under UNIT=, and -u shows them.
