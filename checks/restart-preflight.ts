@@ -126,14 +126,7 @@ export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string
   }
   // Quorum at risk, no leader or stale members, as check_dqlite judges them with its defaults.
   if ('error' in f.datastore) block(`cannot tell the dqlite cluster's health (${reasonOf(f.datastore.error)})`);
-  else {
-    parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, dqlite.defaultLimits)));
-    // check_dqlite is OK on cluster.yaml and the probes alone when the CLI cannot be asked (none
-    // here, or the key unreadable without --sudo); the gate then knows neither that a leader is
-    // there nor whether --node is it (restart a non-leader first), so it has established nothing.
-    const l = f.datastore.leader;
-    if (l.kind === 'not-asked') block(`cannot tell who leads dqlite (${l.why}${l.fix ? ` (fix: ${l.fix})` : ''})`);
-  }
+  else parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, dqlite.defaultLimits)));
   // k8s-dqlite crash-looping now (failed, stuck or just restarted): check_services' state rules.
   // No samples from earlier runs, so no rate: its thresholds on restarts per hour do not apply.
   for (const u of f.units) {
@@ -159,6 +152,13 @@ export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: 
   });
   const leader = 'leader' in f.datastore && f.datastore.leader.kind === 'known' ? f.datastore.leader.address : undefined;
   if (leader && nodeAt(f.nodes, leader) === node) v.find(State.WARNING, `${node} is the dqlite leader`);
+  // The dqlite CLI not asked (none here, or cluster.key unreadable without --sudo): that the
+  // datastore takes writes is established all the same (the leader leases renewed within their
+  // duration are writes through it), but not whether --node leads it, which the runbook weighs as
+  // "a non-leader first where possible": GO with care, saying why, never a plain GO.
+  const notAsked = 'leader' in f.datastore && f.datastore.leader.kind === 'not-asked' ? f.datastore.leader : undefined;
+  if (notAsked)
+    v.find(State.WARNING, `cannot tell whether ${node} leads dqlite (${notAsked.why}${notAsked.fix ? ` (fix: ${notAsked.fix})` : ''})`);
   v.detail(...blocking);
   // Not judged, and said: a worker's k8s-dqlite (inactive by design), one held back by a lock file.
   for (const u of f.units) for (const l of u.facts?.leftOut ?? []) v.detail(`${u.host ? `${u.host}: ` : ''}k8s-dqlite left out: ${l.why}`);
