@@ -173,8 +173,10 @@ function node(snapData: string): { notNode?: string; noDqlite?: string; worker?:
  * check's new input is `all`'s too, except those that tune one check's own judgement (thresholds,
  * windows, what counts, its memory): each check keeps its own default under `all`, and a value
  * meant for one would mislead another option of the same name (--min-age of stale-jobs is not
- * calico-routes'; two checks must never share one --state-file). --time-zone is passed on: it
- * says where the controller-manager runs, a fact about the cluster, not a judgement.
+ * calico-routes'; two checks must never share one --state-file). --time-zone and --allow-taint
+ * are passed on: where the controller-manager runs and which taints are this cluster's normal
+ * state are facts about the cluster, the same to every check that takes them (check_nodes and
+ * the gate), not a judgement.
  */
 const OWN_JUDGEMENT = new Set([
   'since',
@@ -197,7 +199,6 @@ const OWN_JUDGEMENT = new Set([
   'selector',
   'newest-pod-warning',
   'newest-pod-critical',
-  'allow-taint',
   'state-file',
 ]);
 

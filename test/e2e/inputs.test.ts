@@ -626,6 +626,12 @@ describe('options where and how often people give them', () => {
       env: { ...process.env, TZ: 'UTC' },
     });
     expect(rowOf(there.stdout, 'CRONJOBS')?.summary).toBe('0 of 1 CronJob late');
+    // Taints that are this cluster's normal state, one fact for check_nodes and the gate alike.
+    c.api.add('nodes', node({ name: 'k8s09', ip: '10.0.0.19', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }));
+    const tainted = await runBuilt('microk8s-checks', ['all', ...kc(), '--format', 'json']);
+    expect(rowOf(tainted.stdout, 'NODES')?.state).toBe('WARNING');
+    const allowed = await runBuilt('microk8s-checks', ['all', ...kc(), '--allow-taint', 'dedicated', '--format', 'json']);
+    expect(rowOf(allowed.stdout, 'NODES')?.state).toBe('OK');
     // A certificate asked for is judged, never skipped as "not a MicroK8s node" (which let the run end OK).
     const dir = scratch();
     const cert = certFile(dir, 'client.crt', 3);
