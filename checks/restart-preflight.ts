@@ -21,7 +21,6 @@ import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
-import type { Deadline } from '../lib/plugin/deadline.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import { SNAP_DATA } from '../lib/sources/snap-locks.ts';
 import { readUnitHosts, type UnitChoice } from '../lib/sources/units.ts';
@@ -184,29 +183,6 @@ const dqliteUnit = (given?: string): UnitChoice => ({
   fallback: given === undefined ? [services.K8S_DQLITE_UNIT] : undefined,
 });
 
-/**
- * Each source read under a child deadline of its own, the run's deadline saying what they are
- * still waiting for: a timeout names the slow sources, not the last one to start (the journal's
- * scan, done long before a hung API server or systemctl, was named for them).
- */
-function waitingFor(deadline: Deadline) {
-  const open = new Set<Deadline>();
-  const say = () => {
-    deadline.activity = [...open].map((d) => d.activity).join('; ');
-  };
-  return <T>(activity: string, read: (d: Deadline) => Promise<T>): Promise<T> => {
-    const d = deadline.child();
-    d.activity = activity;
-    open.add(d);
-    const done = read(d).finally(() => {
-      open.delete(d);
-      say();
-    });
-    say();
-    return done;
-  };
-}
-
 /** Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true). */
 export async function gather(args: Args, ctx: ScanContext, settleMs: number): Promise<Omit<PreflightFacts, 'node'>> {
   const { deadline, log, shared } = ctx;
@@ -224,17 +200,19 @@ export async function gather(args: Args, ctx: ScanContext, settleMs: number): Pr
   };
   const cluster = connect(args, deadline, log, { share: shared?.kube });
   const nodesListed = listNodes(cluster);
-  const reading = waitingFor(deadline);
+  // Each source under a child of the deadline of its own: a timeout names those still unread.
   const [journals, [leases, nodes], datastore, units] = await Promise.all([
-    reading('reading the journal', (d) => scanSources(args, win, { ...ctx, deadline: d }, counter)),
-    reading(`reading the leader leases and the nodes from ${cluster.server}`, () => Promise.all([readLeaderLeases(cluster), nodesListed])),
-    reading('reading the dqlite cluster', (d) =>
+    deadline.during('reading the journal', (d) => scanSources(args, win, { ...ctx, deadline: d }, counter)),
+    deadline.during(`reading the leader leases and the nodes from ${cluster.server}`, () =>
+      Promise.all([readLeaderLeases(cluster), nodesListed]),
+    ),
+    deadline.during('reading the dqlite cluster', (d) =>
       dqlite.gather(args, d, log, localAccess(shared?.commands), nodesListed).catch((error: unknown) => {
         if (deadline.signal.aborted) throw error;
         return { error };
       }),
     ),
-    reading('asking systemd about k8s-dqlite', (d) => readUnitHosts(args, dqliteUnit(args['snap-data']), d)),
+    deadline.during('asking systemd about k8s-dqlite', (d) => readUnitHosts(args, dqliteUnit(args['snap-data']), d)),
   ]);
   return { now: win.now, journals, leases, nodes, datastore, units };
 }

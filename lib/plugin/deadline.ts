@@ -63,6 +63,32 @@ export class Deadline {
   }
 
   /**
+   * Run `read` under a child() saying `activity`, beside other reads begun the same way: while any
+   * is open, this deadline's activity names every one still open, so a timeout names the slow
+   * sources, not whichever began last (the journal's scan, done long before a hung API server).
+   */
+  async during<T>(activity: string, read: (child: Deadline) => Promise<T>): Promise<T> {
+    const child = this.child();
+    child.activity = activity;
+    this.open.add(child);
+    try {
+      // Said once the read began: its first steps may name what it waits for more closely.
+      const reading = read(child);
+      this.sayOpen();
+      return await reading;
+    } finally {
+      this.open.delete(child);
+      this.sayOpen();
+    }
+  }
+
+  private readonly open = new Set<Deadline>();
+
+  private sayOpen(): void {
+    this.activity = [...this.open].map((d) => d.activity).join('; ');
+  }
+
+  /**
    * A shorter deadline for one target of a fan-out (a server, a host, a file): it ends before
    * this one, leaving time to judge what the other targets answered and to print it, so one
    * slow target is UNKNOWN by its own timeout instead of taking the whole run's verdict with it.
