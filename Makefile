@@ -23,9 +23,10 @@ test:
 install:
 	@test -d dist || $(MAKE) build
 	@test -n "$(NODE_RUNTIME)" || { echo "no Node runtime in node_modules (npm ci)"; exit 1; }
-	install -d $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/runtime $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/chunks
-	install -m 0644 dist/microk8s-checks.d/*.mjs $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/
-	install -m 0644 dist/microk8s-checks.d/chunks/*.mjs $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/chunks/
+	install -d $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/runtime
+	# The layout before one bundle (per-check modules and shared chunks): never loaded again.
+	rm -rf $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/chunks $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/run-*.mjs
+	install -m 0644 dist/microk8s-checks.d/*.mjs dist/microk8s-checks.d/*.cjs $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/
 	install -m 0755 $(NODE_RUNTIME) $(DESTDIR)$(PLUGINDIR)/microk8s-checks.d/runtime/node
 	install -m 0755 $(addprefix dist/,$(CHECKS) microk8s-checks) $(DESTDIR)$(PLUGINDIR)/
 

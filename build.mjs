@@ -1,5 +1,6 @@
-// Bundles the checks into dist/microk8s-checks.d/ (one module per check plus shared chunks: fast start-up, no node_modules at
-// run time) and writes dist/<command>, a POSIX sh launcher (launcher.mjs) that finds a Node >= 22 runtime.
+// Bundles the checks into dist/microk8s-checks.d/ (one script for every command, and a small module per command that
+// runs it: no node_modules at run time) and writes dist/<command>, a POSIX sh launcher (launcher.mjs) that finds a
+// Node >= 22 runtime.
 import { build } from 'esbuild';
 // Exact versions in package.json: these plugins match on dependencies' file paths and import
 // names, which a minor release may move (test/unit/build.test.ts fails then, instead of start-up
@@ -14,78 +15,84 @@ import { REINSTALL_FIX } from './lib/errors.ts';
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist/microk8s-checks.d', { recursive: true });
 
-// One build for all checks: code they share (client-node, ssh2) lands in shared chunks, and what a
-// check loads only on demand (SSH for --host) stays out of its start-up.
-const entries = {};
+// One bundle for every command (cli/suite.ts), CommonJS: each command's stub runs it as a script
+// (loadStub below), whose V8 code cache can be made after a run, with every function that run
+// compiled. Node's own compile cache, for ES modules, holds only what V8 compiles before a module
+// runs, so each run compiled again the functions it called (600 for check_nodes, 1,200 for `all`):
+// a quarter of a check's CPU, measured (bench/RESULTS.md). In the one bundle a command evaluates
+// only its own modules: a module reached by the registry's import() is initialized when loaded.
 rmSync('.build', { recursive: true, force: true });
 mkdirSync('.build', { recursive: true });
-for (const { file, command } of REGISTRY) {
-  writeFileSync(
-    `.build/${command}.ts`,
-    `import { check } from '../checks/${file}.ts';\nimport { runCheck } from '../lib/plugin/runner.ts';\nvoid runCheck(check);\n`,
-  );
-  entries[command] = `.build/${command}.ts`;
-}
-entries['microk8s-checks'] = 'cli/microk8s-checks.ts';
-// check_apiserver run alone (NRPE without --cycle, by hand; in a shared run it is one module of
-// microk8s-checks' bundle). esbuild gives an entry every chunk holding a module of a file it imports,
-// used or not (chunks follow files, not the parts used), so through client-node's index it would
-// load the 2 MB chunk of generated APIs the other checks call and it never does. Bundled on its
-// own it loads half as much: 0.48 against 0.35 CPU-s a run, measured (bench/RESULTS.md).
-const ALONE = ['check_apiserver'];
+const SUITE = 'suite.cjs';
 const common = {
   metafile: true,
   bundle: true,
   platform: 'node',
   target: 'node22',
-  format: 'esm',
-  outdir: 'dist/microk8s-checks.d',
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
-  // CommonJS dependencies (ssh2, pino) expect require and __dirname.
-  banner: {
-    js:
-      "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } " +
-      "from 'node:url'; import { dirname as __dn } from 'node:path'; const require = " +
-      '__cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = ' +
-      '__dn(__filename);',
-  },
+  format: 'cjs',
+  // ASCII only (esbuild keeps µ in a regular expression otherwise): V8 then holds the source in
+  // one byte a character, not two (6 MB of the 3 MB bundle).
+  charset: 'ascii',
   legalComments: 'none',
   minify: true,
   // ssh2's optional native crypto: it falls back to pure JS when the binding is absent.
   external: ['*.node', 'cpu-features'],
   plugins: [requireBuiltins, deferHelpLayout, deferUndici, treeShakeClientNode, noPackageLookup, noArgsert],
+  // The bundle is one function expression, which the stub compiles as a script and calls with
+  // what a CommonJS module has (wrapped here, the source needs no copy with a wrapper at run
+  // time); strict, as the ES modules it is made of are. ES module dependencies (yargs) ask
+  // import.meta.url where they are: the bundle's own file.
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: {
+    js:
+      '(function (exports, require, module, __filename, __dirname) {"use strict";' +
+      'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;',
+  },
+  footer: { js: '})' },
   logLevel: 'warning',
 };
-// Each bundle is `run-<command>.mjs`; what the launcher runs is `<command>.mjs`, a stub beside it
-// (loadGuard below).
-const bundleOf = (name) => `run-${name}`;
-const shared = await build({
-  ...common,
-  entryPoints: Object.fromEntries(
-    Object.entries(entries)
-      .filter(([name]) => !ALONE.includes(name))
-      .map(([name, entry]) => [bundleOf(name), entry]),
-  ),
-  splitting: true,
-});
-const alone = await Promise.all(
-  ALONE.map((name) => build({ ...common, entryPoints: { [bundleOf(name)]: entries[name] }, splitting: false })),
-);
+// check_apiserver run alone (NRPE without --cycle, by hand; in `all` it is one module of the
+// suite) has a bundle of its own: it never lists a resource, and through client-node's index in
+// the suite it would evaluate every generated API and model the other checks use (0.13 against
+// 0.11 CPU-s a run here).
+const ALONE = ['check_apiserver'];
+const bundleOf = (command) => (ALONE.includes(command) ? `${command}.cjs` : SUITE);
+const results = [
+  await build({ ...common, entryPoints: ['cli/suite.ts'], outfile: `dist/microk8s-checks.d/${SUITE}` }),
+  ...(await Promise.all(
+    ALONE.map((command) => {
+      const { file } = REGISTRY.find((e) => e.command === command);
+      writeFileSync(
+        `.build/${command}.ts`,
+        `import { check } from '../checks/${file}.ts';\nimport { runCheck } from '../lib/plugin/runner.ts';\nvoid runCheck(check);\n`,
+      );
+      return build({ ...common, entryPoints: [`.build/${command}.ts`], outfile: `dist/microk8s-checks.d/${bundleOf(command)}` });
+    }),
+  )),
+];
 // One metafile for the build guard: every module of every bundle (a module's imports are the same in each).
 const metafile = { inputs: {}, outputs: {} };
-for (const r of [shared, ...alone]) {
+for (const r of results) {
   Object.assign(metafile.inputs, r.metafile.inputs);
   Object.assign(metafile.outputs, r.metafile.outputs);
 }
 /**
- * The module the launcher runs: it imports nothing statically, so that a bundle that cannot be
- * loaded (a chunk missing, or files of two versions mixed by an interrupted upgrade) is the
- * check's UNKNOWN with the reason, not Node's stack trace and exit 1, which Nagios reads as
- * WARNING. Once the check's own guard is up (lib/plugin/runner.ts, guardProcess) it takes this one off.
+ * The module the launcher runs. It runs the suite's bundle as a script for its command, with the
+ * code cache the launcher names (MICROK8S_CHECKS_CODE_CACHE, a directory of this build in the
+ * user's cache), and after a run that judged (lib/plugin/code-cache.ts) leaves a cache made from
+ * what the run compiled: V8 checks a cache against the source and its own version and flags, and
+ * one it rejects is made anew. Written whole or not at all (a new name, then renamed), by the
+ * user who runs the check, never read from a directory the launcher did not make.
+ * A bundle that cannot be loaded (missing, cut short by an interrupted upgrade) is the check's
+ * UNKNOWN with the reason, not Node's stack trace and exit 1, which Nagios reads as WARNING. Once
+ * the check's own guard is up (lib/plugin/runner.ts, guardProcess) it takes this one off.
  */
-const loadGuard = (command, name) => `// ${command}: loads its bundle (${bundleOf(command)}.mjs); see build.mjs, loadGuard.
+const loadStub = (command, name) => `// ${command}: runs ${bundleOf(command)} for ${command}; see build.mjs, loadStub.
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script, constants } from 'node:vm';
 const FIX = ${JSON.stringify(REINSTALL_FIX)};
 const guard = (err) => {
   const why = String(err?.message ?? err).split('\\n')[0];
@@ -94,10 +101,46 @@ const guard = (err) => {
 };
 process.on('uncaughtException', guard);
 globalThis[Symbol.for('microk8s-checks.load-guard')] = guard;
-import('./${bundleOf(command)}.mjs').catch(guard);
+globalThis[Symbol.for('microk8s-checks.command')] = ${JSON.stringify(command)};
+const suite = join(dirname(fileURLToPath(import.meta.url)), ${JSON.stringify(bundleOf(command))});
+const dir = process.env.MICROK8S_CHECKS_CODE_CACHE;
+const file = dir ? join(dir, ${JSON.stringify(command)}) : undefined;
+let cached;
+try {
+  cached = file ? readFileSync(file) : undefined;
+} catch {}
+// The first byte: 1 when the run that made it judged.
+const madeByJudging = cached?.[0] === 1;
+let script;
+try {
+  // ASCII (the build's charset): as latin1, V8 keeps a large source outside its heap.
+  script = new Script(readFileSync(suite, 'latin1'), {
+    filename: suite,
+    cachedData: cached?.subarray(1),
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+} catch (err) {
+  guard(err);
+}
+if (script) {
+  if (file && (!cached || script.cachedDataRejected || !madeByJudging))
+    process.once('exit', () => {
+      const judged = globalThis[Symbol.for('microk8s-checks.judged')] === true;
+      if (cached && !script.cachedDataRejected && !judged) return;
+      const temp = \`\${file}.\${process.pid}.\${Math.random().toString(36).slice(2)}\`;
+      try {
+        writeFileSync(temp, Buffer.concat([Buffer.of(judged ? 1 : 0), script.createCachedData()]), { mode: 0o600 });
+        renameSync(temp, file);
+      } catch {
+        rmSync(temp, { force: true });
+      }
+    });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(suite), module, suite, dirname(suite));
+}
 `;
 for (const { command, name } of [...REGISTRY, { command: 'microk8s-checks', name: 'MICROK8S-CHECKS' }])
-  writeFileSync(`dist/microk8s-checks.d/${command}.mjs`, loadGuard(command, name));
+  writeFileSync(`dist/microk8s-checks.d/${command}.mjs`, loadStub(command, name));
 const id = buildId('dist/microk8s-checks.d');
 for (const { command, name } of REGISTRY) {
   writeFileSync(`dist/${command}`, launcher(command, name, id));

@@ -49,7 +49,7 @@ const DESCRIPTORS: Record<string, string> = {
 
 // Go's time.ParseDuration units, in milliseconds.
 const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const GO_ELEMENT = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
+const GO_ELEMENT = /(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/gy;
 
 /** Go's time.ParseDuration ("1h30m", "90s", "1.5h", "0"), in milliseconds; throws on anything else. */
 export function goDuration(text: string): number {

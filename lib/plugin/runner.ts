@@ -7,6 +7,7 @@ import { finish } from './exit.ts';
 import { DEFAULT_LONG_OUTPUT_BYTES, FORMATS, reasonsAside, render, requestedFormat, unknownOutcome, type Format } from './output.ts';
 import { Range } from './range.ts';
 import { State } from './state.ts';
+import { markJudged } from './code-cache.ts';
 import type { Outcome } from './verdict.ts';
 
 import { VERSION } from '../version.ts';
@@ -589,5 +590,6 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   });
   const outcome = await outcomeOf(def, p, deadline, log);
   deadline.cancel();
+  if (outcome.state !== State.UNKNOWN) markJudged();
   end(outcome, p.args['max-long-output']);
 }

@@ -181,8 +181,7 @@ function stage(arch, work, log) {
   const build = buildId(dist);
   for (const { command, name } of REGISTRY) put(tree, `${PLUGINDIR}/${command}`, launcher(command, name, build, LIBDIR), 0o755);
   put(tree, `${PLUGINDIR}/${NAME}`, launcher(NAME, 'MICROK8S-CHECKS', build, LIBDIR), 0o755);
-  for (const f of readdirSync(dist).filter((f) => f.endsWith('.mjs'))) copy(tree, join(dist, f), `${LIBDIR}/${f}`);
-  for (const f of readdirSync(join(dist, 'chunks'))) copy(tree, join(dist, 'chunks', f), `${LIBDIR}/chunks/${f}`);
+  for (const f of readdirSync(dist).filter((f) => /\.[cm]js$/.test(f))) copy(tree, join(dist, f), `${LIBDIR}/${f}`);
   copy(tree, rt.node, `${LIBDIR}/runtime/node`, 0o755);
   put(tree, CONFFILE, nrpeConffile());
   put(tree, `${DOC}/copyright`, copyright({ nodeLicense: rt.license, nodeVersion: rt.version, bundled: bundledPackages(ROOT) }));

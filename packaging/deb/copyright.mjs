@@ -98,7 +98,7 @@ Files: *
 Copyright: 2026 microk8s-checks contributors
 License: Apache-2.0
 
-Files: usr/lib/microk8s-checks/*.mjs usr/lib/microk8s-checks/chunks/*
+Files: usr/lib/microk8s-checks/*.mjs usr/lib/microk8s-checks/*.cjs
 Copyright: 2026 microk8s-checks contributors
 ${field(holders.join('\n'))}
 License: Apache-2.0 and ${licenses.filter((l) => l !== 'Apache-2.0').join(' and ')}

@@ -1,7 +1,8 @@
-// V8's compile cache lives in the user's cache directory (nagios' home under NRPE). A build's
-// chunks are named by their content, so the entries of an earlier build are never read again:
-// without cleaning, every upgrade would leave its few MB there for good.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+// V8's code cache lives in the user's cache directory (nagios' home under NRPE): one file per
+// command, made after a run from what it compiled (build.mjs, loadStub). A cache is of one build,
+// so an earlier build's is never read again: without cleaning, every upgrade would leave its few
+// MB there for good. V8 runs what it reads there: only a directory of the user's own is used.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -15,13 +16,17 @@ beforeEach(() => {
   addHealthyCluster(c.api);
 });
 
-/** The compile cache directory the built launchers use, as they name it. */
+/** The code cache directory the built launchers use, as they name it. */
 const thisBuild = () => /\/microk8s-checks\/(compile-[0-9a-f]{16})"/.exec(readFileSync(join(DIST, 'check_nodes'), 'utf8'))?.[1];
 
-describe("V8's compile cache", () => {
+function cacheHome() {
+  const home = mkdtempSync(join(tmpdir(), 'mk8s-cache-'));
+  return { home, ours: join(home, 'microk8s-checks'), env: { ...process.env, XDG_CACHE_HOME: home } };
+}
+
+describe("V8's code cache", () => {
   it("keeps one build's: the first run of a new build removes earlier builds' and nothing else", async () => {
-    const cacheHome = mkdtempSync(join(tmpdir(), 'mk8s-cache-'));
-    const ours = join(cacheHome, 'microk8s-checks');
+    const { ours, env } = cacheHome();
     // An earlier build's cache, one of the layout before (Node's own directory right under ours),
     // the shared cycle's answers, and a symlink someone put there, to a directory of theirs.
     for (const d of ['compile-0123456789abcdef/v24.21.0-x64-964aae3f-0', 'v24.21.0-x64-964aae3f-0', 'cycle/results']) {
@@ -31,7 +36,6 @@ describe("V8's compile cache", () => {
     const theirs = mkdtempSync(join(tmpdir(), 'mk8s-theirs-'));
     writeFileSync(join(theirs, 'keep'), 'x');
     symlinkSync(theirs, join(ours, 'compile-link'));
-    const env = { ...process.env, XDG_CACHE_HOME: cacheHome };
 
     const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
     expect(r.first).toMatch(/^NODES OK/);
@@ -40,13 +44,59 @@ describe("V8's compile cache", () => {
     expect(readdirSync(ours).sort()).toEqual([build, 'compile-link', 'cycle'].sort());
     expect(existsSync(join(ours, 'cycle/results/entry'))).toBe(true);
     expect(readdirSync(theirs)).toEqual(['keep']);
-    // Node wrote this build's entries, and a later run of the same build keeps them.
-    const [node] = readdirSync(join(ours, build!));
-    expect(node).toBeDefined();
-    expect(readdirSync(join(ours, build!, node!)).length).toBeGreaterThan(0);
+    // The run left its command's cache, and a later run of the same build keeps it as it is.
+    expect(readdirSync(join(ours, build!))).toEqual(['check_nodes']);
+    const made = readFileSync(join(ours, build!, 'check_nodes'));
+    expect(made.length).toBeGreaterThan(100_000);
     writeFileSync(join(ours, build!, 'marker'), 'x');
     const again = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
     expect(again.first).toMatch(/^NODES OK/);
     expect(existsSync(join(ours, build!, 'marker'))).toBe(true);
+    expect(readFileSync(join(ours, build!, 'check_nodes')).equals(made)).toBe(true);
+  });
+
+  it('made by a --help or an UNKNOWN run, is made again by the first run that judged', async () => {
+    const { ours, env } = cacheHome();
+    const help = await runBuilt('check_nodes', ['--help'], { env });
+    expect(help.code).toBe(0);
+    const file = join(ours, thisBuild()!, 'check_nodes');
+    const byHelp = readFileSync(file);
+    const unknown = await runBuilt('check_nodes', ['--kubeconfig', '/nonexistent/kubeconfig'], { env });
+    expect(unknown.code).toBe(3);
+    expect(readFileSync(file).equals(byHelp)).toBe(true);
+    const judged = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
+    expect(judged.first).toMatch(/^NODES OK/);
+    const byJudging = readFileSync(file);
+    expect(byJudging.equals(byHelp)).toBe(false);
+    // Kept from then on, whatever the later runs are.
+    await runBuilt('check_nodes', ['--help'], { env });
+    expect(readFileSync(file).equals(byJudging)).toBe(true);
+  });
+
+  it('a cache V8 rejects (damaged, of another build) is no error: the check judges, and the cache is made anew', async () => {
+    const { ours, env } = cacheHome();
+    await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
+    const file = join(ours, thisBuild()!, 'check_nodes');
+    for (const damaged of [Buffer.from('\u0001not a code cache'), Buffer.alloc(0), readFileSync(file).subarray(0, 5000)]) {
+      writeFileSync(file, damaged);
+      const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
+      expect([r.code, r.first, r.stderr]).toEqual([0, expect.stringMatching(/^NODES OK - 3 nodes, all Ready \| /), '']);
+      expect(readFileSync(file).length).toBeGreaterThan(100_000);
+    }
+  });
+
+  it('is not used from a directory that is a symlink: nothing is read or written there', async () => {
+    const { ours, env } = cacheHome();
+    await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
+    const build = join(ours, thisBuild()!);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'mk8s-elsewhere-'));
+    renameSync(join(build, 'check_nodes'), join(elsewhere, 'check_nodes'));
+    writeFileSync(join(elsewhere, 'check_nodes'), 'planted');
+    rmSync(build, { recursive: true });
+    symlinkSync(elsewhere, build);
+    const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
+    expect([r.code, r.first, r.stderr]).toEqual([0, expect.stringMatching(/^NODES OK/), '']);
+    expect(readdirSync(elsewhere)).toEqual(['check_nodes']);
+    expect(readFileSync(join(elsewhere, 'check_nodes'), 'utf8')).toBe('planted');
   });
 });

@@ -39,7 +39,7 @@ function clean(r: Run, secret: string): LogLine[] {
     // "    at fn (file:///...:3:974)", "    at async Promise.all (index 4)".
     expect(text).not.toMatch(/^\s+at \S/m);
     expect(text).not.toContain('    at ');
-    expect(text).not.toMatch(/"stack"|\.mjs:\d+:\d+/);
+    expect(text).not.toMatch(/"stack"|\.[cm]js:\d+:\d+/);
     expect(text).not.toContain(secret);
   }
   // The plugin output: one UNKNOWN (or the gate's NO-GO) line first, stderr only JSON lines.
@@ -111,7 +111,7 @@ describe('microk8s-checks all -v', () => {
     expect(r.stdout).toMatch(/^NODES +UNKNOWN +API server https:\/\/127\.0\.0\.1:\d+ unreachable/m);
     for (const text of [r.stdout, r.stderr]) {
       expect(text).not.toContain('    at ');
-      expect(text).not.toMatch(/"stack"|\.mjs:\d+:\d+/);
+      expect(text).not.toMatch(/"stack"|\.[cm]js:\d+:\d+/);
       expect(text).not.toContain(TOKENS.admin);
     }
     const lines = r.stderr
