@@ -56,7 +56,7 @@ export interface LeaseFacts {
   /** The leader leases, in LEADER_LEASES order. */
   leases: V1Lease[];
   /** The dqlite leader's address and its node, or why it is not known; undefined: no dqlite CLI here. */
-  dqlite?: { leader: string; node?: string } | { unknown: string };
+  dqlite?: { leader: string; node?: string; unnamed?: string } | { unknown: string };
   /** The leases as the previous run saw them, or why that cannot be known. */
   before?: Seen;
   beforeProblem?: string;
@@ -143,7 +143,8 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
     v.detail(`dqlite leader: ${f.dqlite.unknown} (check_dqlite judges the datastore)`);
   } else if (f.dqlite) {
     holders.push(`dqlite ${f.dqlite.node ?? f.dqlite.leader}`);
-    v.detail(`dqlite leader: ${f.dqlite.leader}${f.dqlite.node ? ` (node ${f.dqlite.node})` : ''}`);
+    const named = f.dqlite.node ? ` (node ${f.dqlite.node})` : f.dqlite.unnamed ? ` (its node not named: ${f.dqlite.unnamed})` : '';
+    v.detail(`dqlite leader: ${f.dqlite.leader}${named}`);
   } else {
     v.detail(`dqlite leader: not asked (no ${dqliteBin} here; run this check on a MicroK8s node)`);
   }
@@ -163,15 +164,32 @@ export async function gather(
   share?: CommandShare,
 ): Promise<Pick<LeaseFacts, 'leases' | 'dqlite'>> {
   deadline.activity = `reading leases from ${cluster.server}`;
-  const [leases, leader, nodes] = await Promise.all([
+  // The Nodes only name the dqlite leader's node, as the CLI only names the leader: listed beside
+  // the rest under a part of -t, and not listed (a 500 or 429 on a list under load, a list that
+  // hangs) they leave the leader named by its address, never the leases unjudged (an expired
+  // lease was UNKNOWN for a Node list it did not need).
+  const nodesPart = deadline.part();
+  nodesPart.activity = 'listing nodes';
+  const nodes = listNodes({
+    ...cluster,
+    policy: { ...cluster.policy, signal: nodesPart.signal, remainingMs: () => nodesPart.remainingMs() },
+  })
+    .then(
+      (listed) => ({ listed }),
+      (err: unknown) => ({ why: reasonOf(err) }),
+    )
+    .finally(() => nodesPart.done());
+  const [leases, leader] = await Promise.all([
     readLeaderLeases(cluster),
     // What the deadline leaves, less the time to judge and print: a blocking CLI costs no verdict.
     askLeader(cli, deadline.remainingMs() - CLI_RESERVE_MS, deadline.signal, share),
-    listNodes(cluster),
   ]);
   if (leader.kind === 'no-cli') return { leases };
   if (leader.kind === 'unknown') return { leases, dqlite: { unknown: leader.why } };
-  return { leases, dqlite: { leader: leader.address, node: nodeAt(nodes, leader.address) } };
+  deadline.activity = 'listing nodes';
+  const listing = await nodes;
+  if ('why' in listing) return { leases, dqlite: { leader: leader.address, unnamed: listing.why } };
+  return { leases, dqlite: { leader: leader.address, node: nodeAt(listing.listed, leader.address) } };
 }
 
 export const check: CheckDefinition<Args> = {

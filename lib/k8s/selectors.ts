@@ -2,10 +2,12 @@
 // handed to several checks that each asked with their own: only the forms judged here exactly.
 // Label selectors: equality-based requirements (`k=v`, `k==v`, `k!=v`) and existence (`k`,
 // `!k`), joined by commas (k8s.io/apimachinery/pkg/labels, Parse); a missing label is "not
-// equal". Field selectors: `f=v`, `f==v`, `f!=v` on the fields every resource offers
-// (metadata.name, metadata.namespace) and those of Pods this project asks by (spec.nodeName,
-// status.phase: k8s.io/kubernetes/pkg/registry/core/pod, ToSelectableFields); a field not set
-// is the empty string.
+// equal"; a key or value the API server refuses (k8s.io/apimachinery/pkg/util/validation:
+// a name of at most 63 characters, a DNS subdomain of at most 253 as its prefix, a value of
+// at most 63) is left to it, so that its 400 reaches the asker as it does alone. Field
+// selectors: `f=v`, `f==v`, `f!=v` on the fields every resource offers (metadata.name,
+// metadata.namespace) and those of Pods this project asks by (spec.nodeName, status.phase:
+// k8s.io/kubernetes/pkg/registry/core/pod, ToSelectableFields); a field not set is the empty string.
 
 export interface Selectors {
   labelSelector?: string;
@@ -28,8 +30,23 @@ const FIELDS: Record<string, (o: Selectable) => string> = {
   'status.phase': (o) => o.status?.phase ?? '',
 };
 
-const LABEL_KEY = /^(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^(?:[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+const LABEL_NAME = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** A label key the API server accepts: [prefix/]name (IsQualifiedName). */
+function labelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  if (slash === -1) return LABEL_NAME.test(key);
+  const prefix = key.slice(0, slash);
+  return prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix) && LABEL_NAME.test(key.slice(slash + 1));
+}
+
+/** The object's own label (a label named `constructor` is not the prototype's). */
+const label = (o: Selectable, key: string): string | undefined => {
+  const labels = o.metadata?.labels;
+  return labels && Object.hasOwn(labels, key) ? labels[key] : undefined;
+};
 // Values as this project writes them (names, phases): a backslash escape would need the server's unescaping.
 const FIELD_VALUE = /^[A-Za-z0-9._-]*$/;
 const EQUALITY = /^([^!=\s]+)\s*(==|=|!=)\s*(.*)$/;
@@ -40,13 +57,13 @@ function labelTest(term: string): Test | undefined {
   if (eq) {
     const [, key, op, raw] = eq;
     const value = raw!.trim();
-    if (!LABEL_KEY.test(key!) || !LABEL_VALUE.test(value)) return undefined;
-    return op === '!=' ? (o) => o.metadata?.labels?.[key!] !== value : (o) => o.metadata?.labels?.[key!] === value;
+    if (!labelKey(key!) || !LABEL_VALUE.test(value)) return undefined;
+    return op === '!=' ? (o) => label(o, key!) !== value : (o) => label(o, key!) === value;
   }
   const absent = t.startsWith('!');
   const key = absent ? t.slice(1).trim() : t;
-  if (!LABEL_KEY.test(key)) return undefined;
-  return absent ? (o) => o.metadata?.labels?.[key] === undefined : (o) => o.metadata?.labels?.[key] !== undefined;
+  if (!labelKey(key)) return undefined;
+  return absent ? (o) => label(o, key) === undefined : (o) => label(o, key) !== undefined;
 }
 
 function fieldTest(term: string): Test | undefined {

@@ -27,6 +27,18 @@ function splitTop(text: string): string[] {
 }
 
 const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
+const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A label key as the API server validates it (IsQualifiedName): [DNS subdomain/]name, name at most 63. */
+function qualifiedName(key: string): boolean {
+  const parts = key.split('/');
+  if (parts.length > 2) return false;
+  const name = parts.pop()!;
+  const prefix = parts[0];
+  if (prefix !== undefined && (prefix.length > 253 || !SUBDOMAIN.test(prefix))) return false;
+  return name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
+}
 
 export function parseLabelSelector(text: string): Requirement[] {
   const reqs: Requirement[] = [];
@@ -54,7 +66,19 @@ export function parseLabelSelector(text: string): Requirement[] {
       throw new SelectorError(`unable to parse requirement: found '${part}', expected: identifier`);
     }
   }
-  for (const r of reqs) if (!KEY.test(r.key)) throw new SelectorError(`unable to parse requirement: invalid label key "${r.key}"`);
+  for (const r of reqs) {
+    if (!qualifiedName(r.key)) throw new SelectorError(`unable to parse requirement: invalid label key "${r.key}"`);
+    // As NewRequirement validates each value (IsValidLabelValue): at most 63 characters.
+    r.values.forEach((v, i) => {
+      if (v.length > 63 || !VALUE.test(v))
+        throw new SelectorError(
+          `unable to parse requirement: values[${i}][${r.key}]: Invalid value: "${v}": ` +
+            (v.length > 63
+              ? 'must be no more than 63 characters'
+              : "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'"),
+        );
+    });
+  }
   return reqs;
 }
 

@@ -131,6 +131,42 @@ describe('check_leases naming the dqlite leader', () => {
   });
 });
 
+describe('check_leases when the Nodes cannot be listed', () => {
+  it('an expired lease is CRITICAL all the same; the dqlite leader is named by its address, saying why', async () => {
+    const here = await healthyNode();
+    try {
+      const cli = join(mkdtempSync(join(tmpdir(), 'mk8s-cli-')), 'dqlite');
+      writeFileSync(cli, '#!/bin/sh\nfor c; do :; done\n[ "$c" = .leader ] && echo 10.0.0.12:19001\n', { mode: 0o755 });
+      healthy();
+      c.api.clear('leases');
+      c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03', { renewedAgo: 300 }));
+      const backend = here.dqliteArgs[here.dqliteArgs.indexOf('--backend-dir') + 1]!;
+      const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
+      const args = [...kc(), '--state-file', state, '--backend-dir', backend, '-t', '4'];
+      // A list refused under load (the retry too), then a list that never answers.
+      c.api.faults.push({ path: '/api/v1/nodes', status: 500, times: 2 });
+      const refused = await runBuilt('check_leases', [...args, '--dqlite-bin', cli]);
+      expect(refused.code).toBe(2);
+      expect(refused.first).toMatch(
+        /^LEASES CRITICAL - leaders: kcm k8s01, scheduler k8s03, dqlite 10\.0\.0\.12:19001, scheduler lease expired /,
+      );
+      expect(refused.stdout).toMatch(
+        /^dqlite leader: 10\.0\.0\.12:19001 \(its node not named: API server \S+ answered 500 to list nodes /m,
+      );
+      c.api.intercept = (_req, _res, url) => url.pathname === '/api/v1/nodes';
+      const hung = await runBuilt('check_leases', [...args, '--dqlite-bin', cli]);
+      expect(hung.code).toBe(2);
+      expect(hung.stdout).toMatch(/^dqlite leader: 10\.0\.0\.12:19001 \(its node not named: timed out after \S+ while listing nodes\)$/m);
+      // Without a dqlite CLI the Nodes are not needed at all.
+      const alone = await runBuilt('check_leases', [...args, '--dqlite-bin', join(backend, 'no-such-cli')]);
+      expect(alone.code).toBe(2);
+      expect(alone.first).toMatch(/^LEASES CRITICAL - leaders: kcm k8s01, scheduler k8s03, scheduler lease expired /);
+    } finally {
+      here.close();
+    }
+  });
+});
+
 describe('check_leases without a state file it can write', () => {
   it('UNKNOWN on every run, saying churn is not judged; an expired lease is still CRITICAL', async () => {
     healthy();

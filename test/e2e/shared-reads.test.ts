@@ -253,6 +253,37 @@ describe('the shared poll cycle: each thing read once', () => {
   });
 });
 
+describe('the shared poll cycle: a label selector is judged as the API server judges it', () => {
+  it('a label the prototype has, or a value the API server refuses, answers as the check alone does', async () => {
+    populate();
+    const home = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+    const env = { ...freshState(), XDG_CACHE_HOME: join(home, 'cache') };
+    const answers = join(home, 'cache', 'microk8s-checks', 'cycle', 'results');
+    // `constructor` is a valid label key no pod has; 64 characters is one more than a label value may have.
+    const lines: [string, string[]][] = [
+      ['check_scheduling', []],
+      ['check_pod_restarts', ['-l', 'constructor']],
+      ['check_pod_restarts', ['-l', `app=${'a'.repeat(64)}`]],
+    ];
+    const alone = await runBuilt('check_pod_restarts', [...kc(), ...lines[2]![1]], { env: freshState() });
+    expect(alone.code).toBe(3);
+    expect(alone.first).toMatch(/^POD-RESTARTS UNKNOWN - API server refused the request to list pods .*63 characters/);
+    const poll = ([command, args]: [string, string[]]) => runBuilt(command, ['--cycle=55', ...kc(), ...args], { env });
+    for (const l of lines) await poll(l);
+    for (let i = 0; i < 100 && readdirSync(answers).length < lines.length; i++) await new Promise((r) => setTimeout(r, 100));
+    // A new cycle: one shared run reads the Pods once for all three lines.
+    for (const f of readdirSync(answers)) rmSync(join(answers, f));
+    await poll(lines[0]!);
+    for (let i = 0; i < 100 && readdirSync(answers).length < lines.length; i++) await new Promise((r) => setTimeout(r, 100));
+    const labelled = await poll(lines[1]!);
+    expect(labelled.code).toBe(0);
+    expect(labelled.first).toMatch(/ pods=0;;;0$/);
+    const refused = await poll(lines[2]!);
+    expect(refused.code).toBe(3);
+    expect(refused.first).toBe(alone.first);
+  });
+});
+
 describe('check_apiserver in a shared run', () => {
   /**
    * 500 pods, each with a kubectl last-applied-configuration of about 110 KB (a large inline env):

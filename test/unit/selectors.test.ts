@@ -52,6 +52,9 @@ describe('selectorFilter', () => {
     ['tier', ''],
     ['!tier', ''],
     ['app==web,tier!=back', 'status.phase=Running'],
+    ['constructor', ''],
+    ['!toString', ''],
+    [`app=${'w'.repeat(63)}`, ''],
   ])('labels %j, fields %j: the items the API server lists', (labelSelector, fieldSelector) => {
     const filter = selectorFilter({ labelSelector, fieldSelector });
     expect(filter).toBeDefined();
@@ -60,6 +63,9 @@ describe('selectorFilter', () => {
 
   it('forms it does not judge exactly are left to the API server (the asker reads alone)', () => {
     for (const labelSelector of ['app in (web,api)', 'app notin (web)', 'x>1', 'app=we b'])
+      expect(selectorFilter({ labelSelector }), labelSelector).toBeUndefined();
+    // The API server refuses these (400): a value or name over 63 characters, a prefix that is no DNS subdomain.
+    for (const labelSelector of [`app=${'a'.repeat(64)}`, `${'k'.repeat(64)}=v`, 'a..b/app=web', 'Example.com/app', 'a/b/c'])
       expect(selectorFilter({ labelSelector }), labelSelector).toBeUndefined();
     for (const fieldSelector of ['spec.restartPolicy=Always', 'metadata.name=a\\,b', 'status.podIP=10.1.2.3'])
       expect(selectorFilter({ fieldSelector }), fieldSelector).toBeUndefined();
