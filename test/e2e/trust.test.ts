@@ -317,6 +317,26 @@ describe('API answers that are not what was asked for', () => {
       /^STALE-JOBS UNKNOWN - API server \S+ repeated a continue token while listing jobs \(page 2\): the list would never end/,
     );
     expect(c.api.requests.filter((q) => q.path.endsWith('/jobs')).length).toBe(2);
+
+    // A page that says more items remain but gives no token to ask for them (kube-apiserver sets
+    // remainingItemCount only beside a continue token): the list is cut short, never judged whole.
+    c.api.intercept = (_req, res, url) => {
+      if (!url.pathname.endsWith('/jobs')) return false;
+      const text = JSON.stringify({
+        kind: 'JobList',
+        apiVersion: 'batch/v1',
+        metadata: { resourceVersion: '1001', remainingItemCount: 700 },
+        items: [job({ namespace: 'ci', name: 'x', state: 'running' })],
+      });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return true;
+    };
+    const cut = await runBuilt('check_stale_jobs', kc());
+    expect(cut.code).toBe(3);
+    expect(cut.first).toMatch(
+      /^STALE-JOBS UNKNOWN - API server \S+ said 700 more jobs remain but gave no continue token \(page 1\): the list is cut short/,
+    );
   });
 });
 

@@ -56,6 +56,15 @@ export async function forEachListed<T extends { metadata?: { namespace?: string;
     // The list's revision is the first page's: later pages are read at that same revision.
     if (pages === 1) resourceVersion = page.metadata?.resourceVersion;
     cont = page.metadata?._continue || undefined;
+    // kube-apiserver counts the items left only beside a token to ask for them: a count without
+    // one is a list cut short (a proxy, a broken server), never a whole list to judge.
+    const remaining = page.metadata?.remainingItemCount ?? 0;
+    if (!cont && remaining > 0)
+      throw new KubeError(
+        `API server ${policy.server} said ${remaining} more ${what.resource} remain but gave no continue token ` +
+          `(page ${pages}): the list is cut short`,
+        { fix: 'check what answers at the server address; rerun' },
+      );
     if (!cont) return { pages, resourceVersion };
     // A server (or proxy) that hands out a token it gave before would be listed for ever.
     if (tokens.has(cont))
