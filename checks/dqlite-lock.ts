@@ -5,6 +5,7 @@
 import { formatDuration } from '../lib/duration.ts';
 import { judgeSources } from '../lib/logs/judge.ts';
 import { scanSources } from '../lib/logs/scan.ts';
+import type { Counter } from '../lib/logs/tally.ts';
 import { logOptions, windowOf, type LogArgs, type Window } from '../lib/options/log.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
@@ -46,6 +47,9 @@ export const fresh = (): Tally => ({ locked: 0, lastMinute: 0, unstamped: 0, byS
  * long for the long output to keep anything after it (the runbook advice).
  */
 const MAX_SOURCES = 20;
+
+/** How this check counts a source's lines over `win`: also what the gate counts. */
+export const counter = (win: Window): Counter<Tally> => ({ grep: LOCKED, fresh, count: (t, line) => count(t, line, win) });
 
 export function count(t: Tally, line: LogLine, win: Window): void {
   if (!line.message.includes(LOCKED)) return;
@@ -114,7 +118,7 @@ export const check: CheckDefinition<LogArgs> = {
   ],
   async run({ args, warning, critical, ...ctx }) {
     const win = windowOf(args);
-    const results = await scanSources(args, win, ctx, { grep: LOCKED, fresh, count: (t, line) => count(t, line, win) });
+    const results = await scanSources(args, win, ctx, counter(win));
     return judgeSources(check.name, results, (tally, source) => evaluate({ tally, seconds: win.seconds, source }, { warning, critical }));
   },
 };

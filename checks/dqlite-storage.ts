@@ -12,6 +12,7 @@ import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import {
   localBackend,
+  noRaftData,
   readBackendDir,
   remoteBackend,
   snapshotsOf,
@@ -26,7 +27,7 @@ import { DqliteError, localCliFiles, planCli, remoteCliFiles, type CliFiles, typ
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
-import { SHRINK_DATABASE } from '../lib/runbook.ts';
+import { NO_RAFT_DATA, SHRINK_DATABASE } from '../lib/runbook.ts';
 import { isoSeconds } from '../lib/text.ts';
 
 interface Args extends SshArgs, DqliteArgs {
@@ -72,6 +73,10 @@ const mb = (bytes: number) => round(bytes / MB);
 
 export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const v = new Verdict(check.name);
+  // A member that never held raft data has nothing of the database to judge: said, never read as
+  // a young datastore (free space is still judged below).
+  const none = noRaftData(f.files);
+  if (none) v.find(State.UNKNOWN, `no raft data in ${f.backend}: ${NO_RAFT_DATA[none].why} (fix: ${NO_RAFT_DATA[none].fix})`);
   const { snapshots, ignored } = snapshotsOf(f.files);
   const newest = snapshots[0];
   const cadence = cadenceOf(snapshots, f.now, l.minIntervalSeconds);
@@ -125,7 +130,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     else v.detail(`${f.freePages.free} of ${f.freePages.pages} database pages free`);
   }
   if (f.cliNote) v.detail(`dqlite CLI ${f.cliNote}`);
-  if (!newest) v.detail(`no snapshot in ${f.backend} yet`);
+  if (!newest && !none) v.detail(`no snapshot in ${f.backend} yet`);
   for (const s of snapshots) v.detail(`${s.name}: ${mb(s.size)} MB, written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`);
   if (cadence.contradicts) v.detail(`cadence unknown: ${cadence.contradicts}`);
   if (cadence.stopped)
@@ -134,7 +139,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   if (v.state === State.WARNING || v.state === State.CRITICAL) {
     v.detail(...SHRINK_DATABASE, 'This check deletes nothing.');
   }
-  const size = newest ? `newest snapshot ${mb(newest.size)} MB` : 'no snapshot yet';
+  const size = newest ? `newest snapshot ${mb(newest.size)} MB` : !none && 'no snapshot yet';
   const pace = Number.isFinite(cadence.seconds)
     ? `${every} (${round(3600 / cadence.seconds)}/h)`
     : cadence.contradicts

@@ -6,6 +6,7 @@ import { formatDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import { judgeSources } from '../lib/logs/judge.ts';
 import { scanSources } from '../lib/logs/scan.ts';
+import type { Counter } from '../lib/logs/tally.ts';
 import { logOptions, windowOf, type LogArgs } from '../lib/options/log.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
@@ -50,6 +51,9 @@ export const fresh = (): Tally => ({
   socketErrors: 0,
   sample: '',
 });
+
+/** How this check counts a source's lines against a retry budget: also what the gate counts. */
+export const counter = (budget: number): Counter<Tally> => ({ grep: KINE_GREP, fresh, count: (t, line) => count(t, line, budget) });
 
 export function count(t: Tally, line: LogLine, budget: number): void {
   const msg = line.message;
@@ -160,7 +164,7 @@ export const check: CheckDefinition<Args> = {
     if (!(args.budget > 0) || !(args['attempt-warning'] >= 0) || !(args['socket-error-warning'] >= 1))
       throw new UsageError('--budget and --socket-error-warning must be at least 1, --attempt-warning not negative');
     const win = windowOf(args);
-    const results = await scanSources(args, win, ctx, { grep: KINE_GREP, fresh, count: (t, line) => count(t, line, args.budget) });
+    const results = await scanSources(args, win, ctx, counter(args.budget));
     const limits = {
       budget: args.budget,
       attemptWarning: args['attempt-warning'],

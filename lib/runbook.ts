@@ -124,3 +124,19 @@ export function gatedRestart(node: string): string[] {
     '  wait until observedGeneration matches generation (check_observed_generation OK) and this check is OK again before the next node.',
   ];
 }
+
+/** A dqlite member's backend with no raft data: why nothing of the database can be judged there, and what to do. */
+export const NO_RAFT_DATA = {
+  'not-joined': {
+    why: "this node has not joined the dqlite cluster (go-dqlite's join file is still there: the leader has not added it)",
+    fix:
+      "k8s-dqlite's journal says why (journalctl -u snap.microk8s.daemon-k8s-dqlite); check_dqlite on a member lists the cluster; " +
+      'a join given up: microk8s leave, then microk8s add-node on a member and join again',
+  },
+  'no-copy': {
+    why:
+      'this node keeps no copy of the database to judge (a dqlite spare, which neither votes nor replicates: ' +
+      'the second of two nodes, or one beyond 3 voters and 3 stand-bys)',
+    fix: 'judge the snapshots on a voter (check_dqlite lists the roles); if it lists this node as a voter or stand-by, check --backend-dir',
+  },
+} as const;

@@ -1,5 +1,6 @@
 import type { V1Lease } from '@kubernetes/client-node';
 import { formatDuration } from '../duration.ts';
+import { reasonOf } from '../errors.ts';
 import { ApiTimeError, apiTime } from './time.ts';
 
 /** The leader locks of the controller-manager and the scheduler, in kube-system. */
@@ -40,6 +41,20 @@ export function leaseLife(lease: V1Lease, now: number): LeaseLife {
       { fix: "check time synchronisation (timedatectl) on this node and on the holder's" },
     );
   return { age: Math.max(0, age), duration, expired: age > duration };
+}
+
+/** The leader leases (in LEADER_LEASES order) that nobody holds now, or whose holder cannot be told: why, for each. */
+export function unled(leases: V1Lease[], now: number): string[] {
+  return leases.flatMap((lease, i) => {
+    const name = LEADER_LEASES[i]!;
+    try {
+      const { age, duration, expired } = leaseLife(lease, now);
+      const renewed = age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, duration ${duration}s`;
+      return expired ? [`no ${name} is leading (lease ${renewed})`] : [];
+    } catch (err) {
+      return [`cannot tell who leads ${name} (${reasonOf(err)})`];
+    }
+  });
 }
 
 /** When the holder last renewed (or acquired) the lease; undefined when it never did; throws on a time that is not one. */

@@ -24,6 +24,18 @@ export interface Counter<T> {
   count: (tally: T, line: LogLine) => void;
 }
 
+/** Counters over one read side by side, each its own tally under its key; the prefilter lets through what any looks for. */
+export function sideBySide<T extends object>(counters: { [K in keyof T]: Counter<T[K]> }): Counter<T> {
+  const keys = Object.keys(counters) as (keyof T)[];
+  return {
+    grep: keys.map((k) => counters[k].grep).join('|'),
+    fresh: () => Object.fromEntries(keys.map((k) => [k, counters[k].fresh()])) as T,
+    count: (t, line) => {
+      for (const k of keys) counters[k].count(t[k], line);
+    },
+  };
+}
+
 /**
  * A tally and the line handler that fills it, noting lines too long to read whole. A line whose
  * stamp could not be read is not counted at all (its time is unknown, and "now" could be hours

@@ -88,6 +88,27 @@ export class Deadline {
     this.activity = [...this.open].map((d) => d.activity).join('; ');
   }
 
+  private readonly waits: (() => string | undefined)[] = [];
+
+  /**
+   * Let a source say what this deadline's activity is held up by before it could begin, asked
+   * only when the run ends unanswered: a kubeconfig's credential plugin still running, while no
+   * request has left, is what a timeout then names, not the list it was to make.
+   */
+  heldUpBy(now: () => string | undefined): void {
+    this.waits.push(now);
+  }
+
+  /** What is waited for at this moment: the reads still open, each held up by what its source names. */
+  private waitingFor(): string {
+    if (this.open.size) return [...this.open].map((d) => d.waitingFor()).join('; ');
+    for (const held of this.waits) {
+      const what = held();
+      if (what) return this.activity ? `${what}, before ${this.activity}` : what;
+    }
+    return this.activity;
+  }
+
   /**
    * A shorter deadline for one target of a fan-out (a server, a host, a file): it ends before
    * this one, leaving time to judge what the other targets answered and to print it, so one
@@ -120,7 +141,8 @@ export class Deadline {
 
   /** Why the run ends unanswered, with what it was waiting for: its timeout, or the signal that stopped it. */
   reason(): string {
-    const during = this.activity ? ` while ${this.activity}` : '';
+    const activity = this.waitingFor();
+    const during = activity ? ` while ${activity}` : '';
     const stopped = this.stoppedBy;
     return stopped ? `stopped by ${stopped}${during}` : `timed out after ${this.seconds}s${during}`;
   }

@@ -115,6 +115,25 @@ export function isBackend(files: BackendFile[]): boolean {
 }
 
 /**
+ * raft's own files (dqlite src/raft/uv*.c): metadata1/2, segments (open-N, and closed
+ * <first>-<last> with 16-digit indexes), snapshots. A member gets them from its first term:
+ * a bootstrapped node within a second, a joined one once it becomes a voter or stand-by.
+ */
+const RAFT_FILE = /^(metadata[12]|open-\d+|\d{16}-\d{16}|snapshot-\d+-\d+-\d+(\.meta)?)$/;
+
+/**
+ * Why a backend holds no raft data at all, or undefined where it holds some. go-dqlite (app/app.go)
+ * writes `join` beside the node store of a node that is to join, and removes it only once the
+ * leader has added the node: with it, the node has not joined. Without it, the member holds no
+ * copy of the database: a spare (neither votes nor replicates, app/roles.go: the second node of
+ * two, or one beyond 3 voters and 3 stand-bys), or this is not a running member's backend.
+ */
+export function noRaftData(files: BackendFile[]): 'not-joined' | 'no-copy' | undefined {
+  if (files.some((f) => RAFT_FILE.test(f.name))) return undefined;
+  return files.some((f) => f.name === 'join') ? 'not-joined' : 'no-copy';
+}
+
+/**
  * A raft snapshot: snapshot-<term>-<index>-<timestamp> holding the data, with a .meta beside it.
  * The timestamp is uv_now(), milliseconds of the monotonic clock: since BOOT, restarting at every
  * reboot, never a date, so it neither dates nor orders anything here.

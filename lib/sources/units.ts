@@ -42,6 +42,16 @@ export interface UnitFacts {
  */
 export type UnitChoice = string[] | { snapData: string; only?: string[]; fallback?: string[] };
 
+/**
+ * k8s-dqlite where the node's lock files say it runs (a worker's is inactive by design, and said);
+ * where there is no $SNAP_DATA at all, asked for all the same (not found there: said, never healthy).
+ */
+export const k8sDqliteChoice = (snapData?: string): UnitChoice => ({
+  snapData: snapData ?? SNAP_DATA,
+  only: [serviceUnit('k8s-dqlite')],
+  fallback: snapData === undefined ? [serviceUnit('k8s-dqlite')] : undefined,
+});
+
 /** Which units the choice comes to on a node, and those left out with why. */
 async function chosenUnits(choice: UnitChoice, locks: () => Promise<NodeLocks>): Promise<NodeServices> {
   if (Array.isArray(choice)) return { units: choice, leftOut: [] };

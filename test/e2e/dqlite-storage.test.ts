@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import {
   closeSync,
   copyFileSync,
+  existsSync,
   ftruncateSync,
   mkdirSync,
   mkdtempSync,
@@ -20,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoSeconds } from '../../lib/text.ts';
-import { DQLITE_CLI, dqliteUnavailable, startDqlite, type DqliteCluster, type DqliteNode } from '../helpers/dqlite.ts';
+import { DQLITE_CLI, DqliteCluster, dqliteUnavailable, startDqlite, type DqliteNode } from '../helpers/dqlite.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
 
@@ -143,12 +144,32 @@ describe('check_dqlite_storage', () => {
           `/var/snap/microk8s/current/var/kubernetes/backend, on a node that runs k8s-dqlite))`,
       );
     }
-    // A young datastore with no snapshot yet is a backend: judged (free space), not refused.
+    // A young datastore with no snapshot yet is a backend: judged (free space), not refused. What
+    // makes it one is raft's own files, as a bootstrapped node has them within a second of starting.
     const young = scratch();
     writeFileSync(join(young, 'cluster.yaml'), '- Address: 127.0.0.1:19001\n  ID: 3297041220608546238\n  Role: 0\n');
+    writeFileSync(join(young, 'info.yaml'), 'Address: 127.0.0.1:19001\nID: 3297041220608546238\nRole: 0\n');
+    writeFileSync(join(young, 'metadata1'), 'x');
+    writeFileSync(join(young, '0000000000000001-0000000000000001'), 'x');
+    sparse(join(young, 'open-1'), 8 * MB);
     const r = await runBuilt('check_dqlite_storage', ['--backend-dir', young, '--free-warning', '0', '--free-critical', '0']);
     expect(r.code).toBe(0);
     expect(r.first).toMatch(/^DQLITE-STORAGE OK - no snapshot yet, /);
+  });
+
+  it('the node store alone (no metadata, no segment, no snapshot): UNKNOWN, nothing judged as if it were a young datastore', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'cluster.yaml'), '- Address: 127.0.0.1:19001\n  ID: 3297041220608546238\n  Role: 0\n');
+    writeFileSync(join(dir, 'info.yaml'), 'Address: 127.0.0.1:19001\nID: 3297041220608546238\nRole: 0\n');
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
+    expect(r.code, r.first).toBe(3);
+    expect(
+      r.first.startsWith(`DQLITE-STORAGE UNKNOWN - no raft data in ${dir}: this node keeps no copy of the database to judge`),
+      r.first,
+    ).toBe(true);
+    expect(r.first).not.toMatch(/no snapshot yet/);
+    // Free space is still measured: a full disk under it is still said.
+    expect(r.perf.free_pct).toMatch(/%;0:;0:;0;100$/);
   });
 
   it('stray snapshot files (no .meta, huge name numbers, empty) hide nothing: the 200 MB snapshot is judged', async () => {
@@ -461,5 +482,49 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage against
     const r = await runBuilt('check_dqlite_storage', ['--backend-dir', node.dataDir]);
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/is not a dqlite backend: it holds no cluster\.yaml or info\.yaml/);
+  });
+});
+
+// A dqlite member's backend before it holds any raft data, as go-dqlite leaves it (app/app.go): a
+// node that is joining writes cluster.yaml (the addresses to join), info.yaml and `join`, and only
+// the leader adding it removes `join`; a spare (the second node of two, or any beyond 3 voters and
+// 3 stand-bys: app/roles.go) neither votes nor replicates, so raft writes nothing there at all.
+describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a real dqlite member with no raft data', () => {
+  let cluster: DqliteCluster;
+  let joining: DqliteCluster;
+
+  beforeAll(async () => {
+    cluster = await startDqlite(2);
+    await cluster.write(64);
+    // A node told to join a member that never answers: its join never completes.
+    joining = new DqliteCluster(2);
+    joining.nodes[1]!.start(joining.nodes[0]!.address);
+    await joining.until(() => existsSync(join(joining.nodes[1]!.backend, 'join')), 30_000, 'the join file');
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    await joining?.stop();
+  });
+
+  it('the spare of a 2-node cluster: UNKNOWN, it keeps no copy of the database (not "no snapshot yet", not OK)', async () => {
+    const spare = cluster.nodes[1]!;
+    expect(cluster.members(cluster.nodes[0]!).find((m) => m.address === spare.address)?.role).toBe('spare');
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', spare.backend]);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first.startsWith(`DQLITE-STORAGE UNKNOWN - no raft data in ${spare.backend}: `), r.first).toBe(true);
+    expect(r.first).toContain(': this node keeps no copy of the database to judge (a dqlite spare,');
+    expect(r.first).toMatch(/\(fix: [^)]*check_dqlite/);
+    // The voter beside it has its raft data: judged as before.
+    const voter = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', cluster.nodes[0]!.backend]);
+    expect(voter.code, voter.stdout).toBe(0);
+  });
+
+  it("a node whose join never completed (go-dqlite's join file): UNKNOWN saying it has not joined", async () => {
+    const node = joining.nodes[1]!;
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', node.backend]);
+    expect(r.code, r.stdout).toBe(3);
+    const said = `DQLITE-STORAGE UNKNOWN - no raft data in ${node.backend}: this node has not joined the dqlite cluster`;
+    expect(r.first.startsWith(said), r.first).toBe(true);
+    expect(r.first).toMatch(/\(fix: [^)]*journalctl -u snap\.microk8s\.daemon-k8s-dqlite/);
   });
 });

@@ -644,11 +644,24 @@ describe('credential plugins', () => {
     healthy();
     const marker = `${process.pid}${Date.now() % 100000}`;
     const config = plugin(scratch(), `sleep 4${marker}\n:`);
+    // Its arguments may hold a secret: the timeout names the command's base name only.
+    const secret = 'hunter2-arg';
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/(command: .*\n)/, `$1      args:\n      - --password=${secret}\n`));
     const r = await runBuilt('check_nodes', ['--kubeconfig', config, '-t', '2']);
     expect(r.code).toBe(3);
-    expect(r.first).toMatch(/^NODES UNKNOWN - timed out after 2s/);
+    // No request left: the run waited for the plugin, and says so, not "while listing nodes".
+    expect(r.first).toBe(
+      "NODES UNKNOWN - timed out after 2s while waiting for credential plugin 'cred-plugin' of kubeconfig user 'nagios', " +
+        `before listing nodes from ${c.api.url}`,
+    );
     const all = await runBuilt('microk8s-checks', ['all', '--kubeconfig', config, '-t', '2', '--format', 'json']);
     expect(all.code).toBe(3);
+    const rows = JSON.parse(all.stdout) as { check: string; summary: string }[];
+    for (const check of ['NODES', 'LEASES', 'STALE-JOBS'])
+      expect(rows.find((x) => x.check === check)?.summary, check).toMatch(
+        /^timed out after 2s while waiting for credential plugin 'cred-plugin' of kubeconfig user 'nagios', before /,
+      );
+    expect(r.stdout + r.stderr + all.stdout + all.stderr).not.toContain(secret);
     await new Promise((done) => setTimeout(done, 200));
     expect(running(`sleep 4${marker}`)).toEqual([]);
   });

@@ -53,6 +53,8 @@ export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-')
   writeFileSync(join(backend, 'cluster.yaml'), `- Address: ${address}\n  ID: 3297041220608546238\n  Role: 0\n`);
   writeFileSync(join(backend, 'info.yaml'), `Address: ${address}\nID: 3297041220608546238\nRole: 0\n`);
   for (const f of ['cluster.crt', 'cluster.key']) writeFileSync(join(backend, f), 'PEM\n');
+  // raft's own files, as a bootstrapped voter has them within a second of starting (no snapshot yet).
+  for (const f of ['metadata1', '0000000000000001-0000000000000001', 'open-1']) writeFileSync(join(backend, f), 'raft\n');
   // The last argument is the command: `.cluster` prints the members, `.leader` the leader's address
   // (go-dqlite internal/shell/shell.go, processCluster and processLeader).
   writeFileSync(

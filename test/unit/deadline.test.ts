@@ -39,6 +39,21 @@ describe('Deadline', () => {
     expect(children[1]!.stoppedBy).toBe('SIGTERM');
   });
 
+  it('a read held up before it began (a credential plugin) is named first, beside reads still open', () => {
+    const ended: string[] = [];
+    const d = new Deadline(10, (x) => ended.push(x.reason()));
+    let plugin: string | undefined = "credential plugin 'aws'";
+    void d.during('listing nodes', async (c) => {
+      c.heldUpBy(() => plugin && `waiting for ${plugin}`);
+      await new Promise(() => undefined);
+    });
+    void d.during('reading the journal', () => new Promise(() => undefined));
+    expect(d.reason()).toBe("timed out after 10s while waiting for credential plugin 'aws', before listing nodes; reading the journal");
+    plugin = undefined;
+    d.stop('SIGTERM');
+    expect(ended).toEqual(['stopped by SIGTERM while listing nodes; reading the journal']);
+  });
+
   it('a part ends before its run, leaving time to judge the others, and ends at once with the run', async () => {
     const d = new Deadline(10, () => undefined);
     const p = d.part();

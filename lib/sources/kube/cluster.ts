@@ -35,6 +35,11 @@ export interface ConnectOptions {
 export function connect(target: KubeTarget, deadline: Deadline, log: Logger = silentLogger, opts: ConnectOptions = {}): Cluster {
   const setup = opts.share?.setup ?? opts.setup ?? new KubeSetup(log, deadline.signal);
   const route = setup.route(target, opts.server);
+  // Every request waits for the kubeconfig's credential plugin before it leaves: a timeout names it.
+  deadline.heldUpBy(() => {
+    const plugin = setup.runningPlugin(target);
+    return plugin && `waiting for credential plugin ${plugin}`;
+  });
   return {
     server: route.server,
     key: route.key,

@@ -25,19 +25,35 @@ const isExecAuth = (a: unknown): a is ExecAuthenticator => typeof a === 'object'
  * plugin runs as every other child of the run (killed with the run, or at the deadline), and a
  * failure is remembered as its command and exit code, the only things a message may repeat.
  */
-export function superviseCredentialPlugins(kc: KubeConfig, signal: AbortSignal): () => PluginFailure | undefined {
+export function superviseCredentialPlugins(kc: KubeConfig, signal: AbortSignal): PluginSupervision {
   let failure: PluginFailure | undefined;
+  const running = new Map<ChildProcess, string>();
+  // The run's end kills them (the signal): what ran then is what the run was waiting for, said
+  // after they are gone. Taken before the kill: this listener is older than any child's.
+  let atEnd: string[] = [];
+  signal.addEventListener('abort', () => (atEnd = [...running.values()]), { once: true });
   const authenticators = (kc as unknown as { authenticators?: unknown[] }).authenticators ?? [];
   const spawner: Spawner = (command, args, options) => {
     const child = spawnTracked(command, args, { env: options.env, signal });
+    running.set(child, basename(command));
     child.once('close', (code) => {
+      running.delete(child);
       failure = code === 0 ? undefined : { command: basename(command), code };
     });
     child.once('error', () => {
+      running.delete(child);
       failure = { command: basename(command), code: null };
     });
     return child;
   };
   for (const a of authenticators) if (isExecAuth(a)) a.execFn = spawner;
-  return () => failure;
+  return { failure: () => failure, running: () => (signal.aborted ? atEnd[0] : running.values().next().value) };
+}
+
+/** What a run knows of a kubeconfig's credential plugins: by command base name only (arguments may hold secrets). */
+export interface PluginSupervision {
+  /** The last failed run, if the last run failed. */
+  failure(): PluginFailure | undefined;
+  /** A plugin still running: every request of this kubeconfig waits for it before it leaves. */
+  running(): string | undefined;
 }

@@ -2,7 +2,7 @@ import { createConfiguration, ServerConfiguration, type Configuration, type Http
 import { silentLogger, type Logger } from '../../logger.ts';
 import { VERSION } from '../../version.ts';
 import { loadKubeConfig, type KubeTarget, type LoadedConfig } from './config.ts';
-import { superviseCredentialPlugins } from './credentials.ts';
+import { superviseCredentialPlugins, type PluginSupervision } from './credentials.ts';
 import { httpsTransport } from './transport.ts';
 
 /** The way to one API server: client-node's configuration over one keep-alive transport. */
@@ -71,7 +71,7 @@ export class KubeSetup {
     if (!route) {
       // Credentials are applied by the transport (from the kubeconfig), not by an auth method.
       const transport = (maxSockets: number) =>
-        httpsTransport(loaded.kc, `microk8s-checks/${VERSION}`, this.log, this.pluginFailure(loaded), maxSockets);
+        httpsTransport(loaded.kc, `microk8s-checks/${VERSION}`, this.log, this.plugins(loaded).failure, maxSockets);
       const httpApi = transport(this.maxSockets);
       route = {
         server,
@@ -85,16 +85,23 @@ export class KubeSetup {
     return route;
   }
 
-  private readonly supervised = new WeakMap<LoadedConfig, ReturnType<typeof superviseCredentialPlugins>>();
+  private readonly supervised = new WeakMap<LoadedConfig, PluginSupervision>();
 
   /** One supervision of the kubeconfig's credential plugins, whichever server it is used for. */
-  private pluginFailure(loaded: LoadedConfig): ReturnType<typeof superviseCredentialPlugins> {
-    let failure = this.supervised.get(loaded);
-    if (!failure) {
-      failure = superviseCredentialPlugins(loaded.kc, this.signal);
-      this.supervised.set(loaded, failure);
+  private plugins(loaded: LoadedConfig): PluginSupervision {
+    let supervision = this.supervised.get(loaded);
+    if (!supervision) {
+      supervision = superviseCredentialPlugins(loaded.kc, this.signal);
+      this.supervised.set(loaded, supervision);
     }
-    return failure;
+    return supervision;
+  }
+
+  /** The target's credential plugin still running, as `'<command>' of kubeconfig user '<name>'`; never throws. */
+  runningPlugin(target: KubeTarget): string | undefined {
+    const loaded = this.configs.get(configKey(target))?.loaded;
+    const command = loaded && this.supervised.get(loaded)?.running();
+    return command && `'${command}' of kubeconfig user '${loaded.kc.getCurrentUser()?.name ?? '(none)'}'`;
   }
 }
 
