@@ -80,15 +80,20 @@ for (const r of results) {
  * The module the launcher runs. It runs the suite's bundle as a script for its command, with the
  * code cache the launcher names (MICROK8S_CHECKS_CODE_CACHE, a directory of this build in the
  * user's cache), and after a run that judged (lib/plugin/code-cache.ts) leaves a cache made from
- * what the run compiled: V8 checks a cache against the source and its own version and flags, and
- * one it rejects is made anew. Written whole or not at all (a new name, then renamed), by the
- * user who runs the check, never read from a directory the launcher did not make.
+ * what the run compiled: V8 checks a cache against its own version and flags and the source's
+ * length (not its content), and one it rejects is made anew. Written whole or not at all (a new
+ * name, then renamed), by the user who runs the check, never read from a directory the launcher
+ * did not make. V8 keeps no checksum and runs what a cache holds: it is read only from a file of
+ * the user's own that nobody else may write, and only with the SHA-256 kept before it, of what it
+ * holds and of the bundle file it was made from (bytes damaged on disk crashed every later run;
+ * a cache of a bundle of the same length, left by an upgrade, would run that one's code).
  * A bundle that cannot be loaded (missing, cut short by an interrupted upgrade) is the check's
  * UNKNOWN with the reason, not Node's stack trace and exit 1, which Nagios reads as WARNING. Once
  * the check's own guard is up (lib/plugin/runner.ts, guardProcess) it takes this one off.
  */
 const loadStub = (command, name) => `// ${command}: runs ${bundleOf(command)} for ${command}; see build.mjs, loadStub.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, constants as fs, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,37 +108,68 @@ process.on('uncaughtException', guard);
 globalThis[Symbol.for('microk8s-checks.load-guard')] = guard;
 globalThis[Symbol.for('microk8s-checks.command')] = ${JSON.stringify(command)};
 const suite = join(dirname(fileURLToPath(import.meta.url)), ${JSON.stringify(bundleOf(command))});
-const dir = process.env.MICROK8S_CHECKS_CODE_CACHE;
-const file = dir ? join(dir, ${JSON.stringify(command)}) : undefined;
-let cached;
+let source;
+let made;
 try {
-  cached = file ? readFileSync(file) : undefined;
-} catch {}
-// The first byte: 1 when the run that made it judged.
-const madeByJudging = cached?.[0] === 1;
-let script;
-try {
+  const fd = openSync(suite);
+  const s = fstatSync(fd);
+  // The bundle file, as the cache names it: one replaced by an upgrade is another.
+  made = \`\${s.dev}:\${s.ino}:\${s.size}:\${s.mtimeMs}\`;
   // ASCII (the build's charset): as latin1, V8 keeps a large source outside its heap.
-  script = new Script(readFileSync(suite, 'latin1'), {
-    filename: suite,
-    cachedData: cached?.subarray(1),
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  source = readFileSync(fd, 'latin1');
+  closeSync(fd);
 } catch (err) {
   guard(err);
 }
-if (script) {
-  if (file && (!cached || script.cachedDataRejected || !madeByJudging))
-    process.once('exit', () => {
-      const judged = globalThis[Symbol.for('microk8s-checks.judged')] === true;
-      if (cached && !script.cachedDataRejected && !judged) return;
-      const temp = \`\${file}.\${process.pid}.\${Math.random().toString(36).slice(2)}\`;
-      try {
-        writeFileSync(temp, Buffer.concat([Buffer.of(judged ? 1 : 0), script.createCachedData()]), { mode: 0o600 });
-        renameSync(temp, file);
-      } catch {
-        rmSync(temp, { force: true });
+const dir = process.env.MICROK8S_CHECKS_CODE_CACHE;
+const file = dir ? join(dir, ${JSON.stringify(command)}) : undefined;
+// A cache: 1 when the run that made it judged, else 0; the SHA-256 of that byte, the bundle
+// file's name above and V8's data; V8's data.
+const digest = (judged, data) => createHash('sha256').update(made).update(Buffer.of(judged)).update(data).digest();
+let cached;
+if (file && source !== undefined)
+  try {
+    // Never a FIFO's open that waits, nor a symlink followed.
+    const fd = openSync(file, fs.O_RDONLY | fs.O_NOFOLLOW | fs.O_NONBLOCK);
+    try {
+      const s = fstatSync(fd);
+      if (s.isFile() && s.uid === process.geteuid() && (s.mode & 0o022) === 0) {
+        const b = readFileSync(fd);
+        if (b.length > 33 && b[0] <= 1 && digest(b[0], b.subarray(33)).equals(b.subarray(1, 33)))
+          cached = { judged: b[0] === 1, data: b.subarray(33) };
       }
+    } finally {
+      closeSync(fd);
+    }
+  } catch {}
+let script;
+if (source !== undefined)
+  try {
+    script = new Script(source, {
+      filename: suite,
+      cachedData: cached?.data,
+      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+  } catch (err) {
+    guard(err);
+  }
+if (script) {
+  if (file && (!cached || script.cachedDataRejected || !cached.judged))
+    process.once('exit', () => {
+      // Nothing here may change what the run said or its exit code: a cache not written is none.
+      try {
+        const judged = globalThis[Symbol.for('microk8s-checks.judged')] === true;
+        if (cached && !script.cachedDataRejected && !judged) return;
+        const data = script.createCachedData();
+        const head = judged ? 1 : 0;
+        const temp = \`\${file}.\${process.pid}.\${Math.random().toString(36).slice(2)}\`;
+        try {
+          writeFileSync(temp, Buffer.concat([Buffer.of(head), digest(head, data), data]), { mode: 0o600, flag: 'wx' });
+          renameSync(temp, file);
+        } catch {
+          rmSync(temp, { force: true });
+        }
+      } catch {}
     });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(suite), module, suite, dirname(suite));

