@@ -2,10 +2,11 @@
 // restart, and restart a non-leader first. An expired lease means no controller-manager or
 // scheduler is leading; leaseTransitions climbing between runs means leadership is churning
 // (each kcm loss of lease exits kubelite on that node).
-import type { V1Lease } from '@kubernetes/client-node';
+import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
 import { holderNode, LEADER_LEASES, leaseLife, type LeaseLife } from '../lib/k8s/leases.ts';
 import { nodeAt } from '../lib/k8s/nodes.ts';
+import type { Wire } from '../lib/k8s/wire.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import type { Thresholds } from '../lib/plugin/range.ts';
@@ -13,7 +14,7 @@ import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { type DqliteCli, DQLITE_BIN } from '../lib/sources/dqlite.ts';
-import { askLeader } from '../lib/sources/dqlite-cluster.ts';
+import { askLeader, leaderAskable } from '../lib/sources/dqlite-cluster.ts';
 import type { CommandShare } from '../lib/sources/command-share.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
@@ -167,18 +168,8 @@ export async function gather(
   // The Nodes only name the dqlite leader's node, as the CLI only names the leader: listed beside
   // the rest under a part of -t, and not listed (a 500 or 429 on a list under load, a list that
   // hangs) they leave the leader named by its address, never the leases unjudged (an expired
-  // lease was UNKNOWN for a Node list it did not need).
-  const nodesPart = deadline.part();
-  nodesPart.activity = 'listing nodes';
-  const nodes = listNodes({
-    ...cluster,
-    policy: { ...cluster.policy, signal: nodesPart.signal, remainingMs: () => nodesPart.remainingMs() },
-  })
-    .then(
-      (listed) => ({ listed }),
-      (err: unknown) => ({ why: reasonOf(err) }),
-    )
-    .finally(() => nodesPart.done());
+  // lease was UNKNOWN for a Node list it did not need). With no dqlite CLI here, not listed at all.
+  const nodes = leaderAskable(cli) ? listNodesWithin(cluster, deadline.part()) : undefined;
   const [leases, leader] = await Promise.all([
     readLeaderLeases(cluster),
     // What the deadline leaves, less the time to judge and print: a blocking CLI costs no verdict.
@@ -187,9 +178,20 @@ export async function gather(
   if (leader.kind === 'no-cli') return { leases };
   if (leader.kind === 'unknown') return { leases, dqlite: { unknown: leader.why } };
   deadline.activity = 'listing nodes';
-  const listing = await nodes;
+  const listing = (await nodes) ?? { why: 'no dqlite CLI here' };
   if ('why' in listing) return { leases, dqlite: { leader: leader.address, unnamed: listing.why } };
   return { leases, dqlite: { leader: leader.address, node: nodeAt(listing.listed, leader.address) } };
+}
+
+/** The Nodes under a part of -t: their failure is a reason, never the run's. */
+function listNodesWithin(cluster: Cluster, part: Deadline): Promise<{ listed: Wire<V1Node>[] } | { why: string }> {
+  part.activity = 'listing nodes';
+  return listNodes({ ...cluster, policy: { ...cluster.policy, signal: part.signal, remainingMs: () => part.remainingMs() } })
+    .then(
+      (listed) => ({ listed }),
+      (err: unknown) => ({ why: reasonOf(err) }),
+    )
+    .finally(() => part.done());
 }
 
 export const check: CheckDefinition<Args> = {

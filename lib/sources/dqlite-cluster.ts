@@ -417,6 +417,12 @@ export type LeaderAnswer = { kind: 'leader'; address: string } | { kind: 'no-cli
  * info.yaml records it. The v1 CLI blocks for good once quorum is gone, and the key stays root's:
  * neither may cost a check that only names the leader its own verdict, so both are answers.
  */
+/** Whether askLeader asks a CLI at all: without one on this host there is no leader to name. */
+export function leaderAskable(cli: DqliteCli): boolean {
+  const plan = planCli(cli, localCliFiles(cli));
+  return plan.asked || !plan.why.startsWith('no dqlite CLI');
+}
+
 export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortSignal, share?: CommandShare): Promise<LeaderAnswer> {
   const plan = planCli(cli, localCliFiles(cli));
   if (!plan.asked) return plan.why.startsWith('no dqlite CLI') ? { kind: 'no-cli' } : { kind: 'unknown', why: `not asked: ${plan.why}` };
