@@ -274,6 +274,20 @@ describe('API answers that are not what was asked for', () => {
     }
   });
 
+  it('a connection closed without any answer (TLS accepted, the request read) is said so, not "unreachable"', async () => {
+    healthy();
+    c.api.intercept = (_req, res, url) => {
+      if (!url.pathname.endsWith('/jobs')) return false;
+      // A proxy or an API server going down that took the request and dropped it, every time.
+      res.socket?.destroy();
+      return true;
+    };
+    const r = await runBuilt('check_stale_jobs', kc());
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - API server https:\/\/127\.0\.0\.1:\d+ closed the connection without answering /);
+    expect(r.first).toMatch(/ without answering the request to list jobs\.batch /);
+  });
+
   it('an answer that never ends stops at the size bound; a repeated continue token stops the list', async () => {
     let sent = 0;
     c.api.intercept = (_req, res, url) => {

@@ -155,6 +155,14 @@ export function kubeError(err: unknown, what: Resource, server: string): KubeErr
       fix: 'check certificate-authority-data and the server address in the kubeconfig',
     });
   }
+  // The connection was made and the request sent, then closed with no answer at all: the server
+  // is there (unlike 'unreachable'), and dropped it (going down, a proxy, an overloaded kubelite).
+  if (code === 'ECONNRESET' && (cause as Error).message === 'socket hang up') {
+    return new KubeError(`API server ${server} closed the connection without answering the request to ${describe(what)}`, {
+      cause,
+      fix: 'run the check again; if it repeats, check kubelite (microk8s status) and any proxy between here and the API server',
+    });
+  }
   if (code) {
     return new KubeError(`API server ${server} unreachable`, {
       cause,
