@@ -219,12 +219,29 @@ describe('a check alone reads only its own', () => {
   });
 });
 
+/**
+ * A shared poll cycle of its own (a cache home for these command lines): poll a line, wait for
+ * every line's answer, and expire them all so that the next poll makes a new shared run.
+ */
+function sharedCycle(lines: [string, string[]][]) {
+  const home = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+  const env = { ...freshState(), XDG_CACHE_HOME: join(home, 'cache') };
+  const answers = join(home, 'cache', 'microk8s-checks', 'cycle', 'results');
+  return {
+    answers,
+    poll: ([command, args]: [string, string[]]) => runBuilt(command, ['--cycle=55', ...kc(), ...args], { env }),
+    answered: async () => {
+      for (let i = 0; i < 100 && readdirSync(answers).length < lines.length; i++) await new Promise((r) => setTimeout(r, 100));
+    },
+    expire: () => {
+      for (const f of readdirSync(answers)) rmSync(join(answers, f));
+    },
+  };
+}
+
 describe('the shared poll cycle: each thing read once', () => {
   it('one shared run of the pod, node and lease checks lists the Pods once, the Nodes once, each lease once', async () => {
     populate();
-    const home = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
-    const env = { ...freshState(), XDG_CACHE_HOME: join(home, 'cache') };
-    const answers = join(home, 'cache', 'microk8s-checks', 'cycle', 'results');
     const lines: [string, string[]][] = [
       ['check_scheduling', []],
       ['check_pod_restarts', []],
@@ -232,16 +249,16 @@ describe('the shared poll cycle: each thing read once', () => {
       ['check_nodes', []],
       ['check_leases', []],
     ];
-    const poll = ([command, args]: [string, string[]]) => runBuilt(command, ['--cycle=55', ...kc(), ...args], { env });
+    const { answers, poll, answered, expire } = sharedCycle(lines);
     // Every line known to the cycle, as after a minute of NRPE polls.
     for (const l of lines) await poll(l);
-    for (let i = 0; i < 100 && readdirSync(answers).length < lines.length; i++) await new Promise((r) => setTimeout(r, 100));
+    await answered();
     // A new cycle: every answer expired; the first poll makes the one shared run.
-    for (const f of readdirSync(answers)) rmSync(join(answers, f));
+    expire();
     c.api.requests.length = 0;
     const first = await poll(lines[3]!);
     expect(first.first).toMatch(/^NODES OK - 3 nodes, all Ready/);
-    for (let i = 0; i < 100 && readdirSync(answers).length < lines.length; i++) await new Promise((r) => setTimeout(r, 100));
+    await answered();
     expect(readdirSync(answers)).toHaveLength(lines.length);
     expect(count(c.api.requests, PODS)).toBe(1);
     expect(count(c.api.requests, NODES)).toBe(1);
@@ -256,9 +273,6 @@ describe('the shared poll cycle: each thing read once', () => {
 describe('the shared poll cycle: a label selector is judged as the API server judges it', () => {
   it('a label the prototype has, or a value the API server refuses, answers as the check alone does', async () => {
     populate();
-    const home = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
-    const env = { ...freshState(), XDG_CACHE_HOME: join(home, 'cache') };
-    const answers = join(home, 'cache', 'microk8s-checks', 'cycle', 'results');
     // `constructor` is a valid label key no pod has; 64 characters is one more than a label value may have.
     const lines: [string, string[]][] = [
       ['check_scheduling', []],
@@ -268,13 +282,13 @@ describe('the shared poll cycle: a label selector is judged as the API server ju
     const alone = await runBuilt('check_pod_restarts', [...kc(), ...lines[2]![1]], { env: freshState() });
     expect(alone.code).toBe(3);
     expect(alone.first).toMatch(/^POD-RESTARTS UNKNOWN - API server refused the request to list pods .*63 characters/);
-    const poll = ([command, args]: [string, string[]]) => runBuilt(command, ['--cycle=55', ...kc(), ...args], { env });
+    const { poll, answered, expire } = sharedCycle(lines);
     for (const l of lines) await poll(l);
-    for (let i = 0; i < 100 && readdirSync(answers).length < lines.length; i++) await new Promise((r) => setTimeout(r, 100));
+    await answered();
     // A new cycle: one shared run reads the Pods once for all three lines.
-    for (const f of readdirSync(answers)) rmSync(join(answers, f));
+    expire();
     await poll(lines[0]!);
-    for (let i = 0; i < 100 && readdirSync(answers).length < lines.length; i++) await new Promise((r) => setTimeout(r, 100));
+    await answered();
     const labelled = await poll(lines[1]!);
     expect(labelled.code).toBe(0);
     expect(labelled.first).toMatch(/ pods=0;;;0$/);
