@@ -4,8 +4,8 @@
 // rebuild they were 12.7 MB. The operator's trigger: snapshots over ~50 MB, or more than one per
 // 5 minutes. A full disk under the backend is the other way dqlite dies. This check deletes nothing.
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { UsageError } from '../lib/errors.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
+import { reasonOf, UsageError } from '../lib/errors.ts';
 import { Range, thresholdsOf } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
@@ -23,11 +23,12 @@ import {
 import { cadenceOf } from '../lib/sources/snapshot-cadence.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { askFreePages } from '../lib/sources/dqlite-sql.ts';
+import { type DqliteRole, localNode, type NodeAccess, remoteNode } from '../lib/sources/dqlite-cluster.ts';
 import { DqliteError, localCliFiles, planCli, remoteCliFiles, type CliFiles, type DqliteCli } from '../lib/sources/dqlite.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
-import { NO_RAFT_DATA, SHRINK_DATABASE } from '../lib/runbook.ts';
+import { NO_RAFT_DATA, SHRINK_DATABASE, STALE_SPARE } from '../lib/runbook.ts';
 import { isoSeconds } from '../lib/text.ts';
 
 interface Args extends SshArgs, DqliteArgs {
@@ -48,6 +49,8 @@ export interface StorageFacts {
   freePages?: { pages: number; free: number };
   /** How the CLI was asked, when worth saying (without TLS on a backend with no TLS files). */
   cliNote?: string;
+  /** This node's role as its own cluster.yaml last recorded it, or why that could not be told. */
+  role: { role: DqliteRole } | { unread: string };
 }
 
 export interface StorageLimits {
@@ -77,6 +80,11 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   // a young datastore (free space is still judged below).
   const none = noRaftData(f.files);
   if (none) v.find(State.UNKNOWN, `no raft data in ${f.backend}: ${NO_RAFT_DATA[none].why} (fix: ${NO_RAFT_DATA[none].fix})`);
+  // A voter or stand-by demoted to spare keeps the raft data it had: snapshots no longer written,
+  // of a database that has moved on. Judged as the database, it read OK for good.
+  else if ('role' in f.role && f.role.role === 'spare')
+    v.find(State.UNKNOWN, `${f.backend} is a dqlite spare's: ${STALE_SPARE.why} (fix: ${STALE_SPARE.fix})`);
+  if ('unread' in f.role) v.detail(`this node's dqlite role not read (${f.role.unread}): a spare's stale copy is not told apart`);
   const { snapshots, ignored } = snapshotsOf(f.files);
   const newest = snapshots[0];
   const cadence = cadenceOf(snapshots, f.now, l.minIntervalSeconds);
@@ -149,24 +157,43 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   return v.conclude(head, { problems: 'before' });
 }
 
-/** The directory's files and filesystem (and, with --freelist, the free pages through the CLI). */
+/**
+ * This node's role as its own cluster.yaml records it (refreshed from the leader; info.yaml keeps
+ * the role it joined with). The files are read as check_dqlite reads them; where they cannot be,
+ * the role is not known, and said: the snapshots are still judged (this check needs only to list).
+ */
+async function ownRole(node: NodeAccess, cli: DqliteCli, deadline: Deadline): Promise<StorageFacts['role']> {
+  try {
+    const { info, rows } = await node.readNode(cli);
+    const self = info[0];
+    const row = self && (rows.find((m) => m.id === self.id) ?? rows.find((m) => m.address === self.address));
+    return row ? { role: row.role } : { unread: 'info.yaml names no member of cluster.yaml' };
+  } catch (err) {
+    if (deadline.signal.aborted) throw err;
+    return { unread: reasonOf(err) };
+  }
+}
+
+/** The directory's files and filesystem, this node's role (and, with --freelist, the free pages through the CLI). */
 export async function gather(
   args: Args,
   access: BackendAccess,
   cliFiles: (cli: DqliteCli) => Promise<CliFiles>,
   run: CommandRunner,
   deadline: Deadline,
+  node: NodeAccess = localNode,
 ): Promise<StorageFacts> {
   const backend = args['backend-dir'];
   deadline.activity = `reading ${backend}`;
   const { files, fs } = await readBackendDir(access, backend);
-  if (!args.freelist) return { backend, files, fs, now: Date.now() };
+  const role = await ownRole(node, dqliteCli(args), deadline);
+  if (!args.freelist) return { backend, files, fs, now: Date.now(), role };
   const cli = dqliteCli(args);
   const plan = planCli(cli, await cliFiles(cli));
   if (!plan.asked) throw new DqliteError(`--freelist: the dqlite CLI is not asked: ${plan.why}`, { fix: plan.fix });
   deadline.activity = 'asking the dqlite CLI for the free pages';
   const freePages = await askFreePages(run, deadline.signal, plan, cli.database);
-  return { backend, files, fs, now: Date.now(), freePages, cliNote: plan.note };
+  return { backend, files, fs, now: Date.now(), freePages, cliNote: plan.note, role };
 }
 
 export const check: CheckDefinition<Args> = {
@@ -213,7 +240,10 @@ export const check: CheckDefinition<Args> = {
     return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) => {
       const run = conn.runner();
       const cliFiles = (cli: DqliteCli) => remoteCliFiles(cli, run, clock.signal);
-      return evaluate(await gather(args, remoteBackend(run, clock.signal), cliFiles, run, clock), limits);
+      return evaluate(
+        await gather(args, remoteBackend(run, clock.signal), cliFiles, run, clock, remoteNode(run, clock.signal, conn.target.host)),
+        limits,
+      );
     });
   },
 };

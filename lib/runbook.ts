@@ -140,3 +140,11 @@ export const NO_RAFT_DATA = {
     fix: 'judge the snapshots on a voter (check_dqlite lists the roles); if it lists this node as a voter or stand-by, check --backend-dir',
   },
 } as const;
+
+/** A spare's backend holding raft data: why it is not the database to judge, and what to do. */
+export const STALE_SPARE = {
+  why:
+    'its raft data is a copy left from when it voted or stood by, not replicated since it became a spare ' +
+    '(its cluster.yaml says Role 2: a 3-node cluster down to 2, or a node beyond 3 voters and 3 stand-bys)',
+  fix: 'judge the snapshots on a voter (check_dqlite lists the roles)',
+} as const;

@@ -172,6 +172,36 @@ describe('check_dqlite_storage', () => {
     expect(r.perf.free_pct).toMatch(/%;0:;0:;0;100$/);
   });
 
+  it("a spare's raft data, left from when it voted (its own cluster.yaml says Role 2): UNKNOWN, never judged as the database", async () => {
+    // As go-dqlite leaves a voter demoted to spare (a 3-node cluster down to 2): its segments and
+    // snapshots stay, no longer replicated; its cluster.yaml, refreshed from the leader, names it
+    // a spare, while info.yaml keeps the role it joined with.
+    const dir = backend([
+      { mb: 12, agoSeconds: 7200 },
+      { mb: 12, agoSeconds: 3600 },
+    ]);
+    const store = (role: number) => {
+      writeFileSync(
+        join(dir, 'cluster.yaml'),
+        '- Address: 10.0.0.11:19001\n  ID: 3297041220608546238\n  Role: 0\n' +
+          `- Address: 10.0.0.12:19001\n  ID: 6526067977148479648\n  Role: ${role}\n`,
+      );
+      writeFileSync(join(dir, 'info.yaml'), 'Address: 10.0.0.12:19001\nID: 6526067977148479648\nRole: 0\n');
+    };
+    store(2);
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first.startsWith(`DQLITE-STORAGE UNKNOWN - ${dir} is a dqlite spare's: its raft data is a copy left from `), r.first).toBe(
+      true,
+    );
+    expect(r.first).toMatch(/\(fix: judge the snapshots on a voter/);
+    // The same files, the node a voter: judged as before.
+    store(0);
+    const voter = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
+    expect(voter.code, voter.stdout).toBe(0);
+    expect(voter.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot 12 MB, every 1h /);
+  });
+
   it('stray snapshot files (no .meta, huge name numbers, empty) hide nothing: the 200 MB snapshot is judged', async () => {
     const dir = backend([
       { mb: 190, agoSeconds: 1500 },
@@ -482,6 +512,34 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage against
     const r = await runBuilt('check_dqlite_storage', ['--backend-dir', node.dataDir]);
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/is not a dqlite backend: it holds no cluster\.yaml or info\.yaml/);
+  });
+});
+
+describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a real voter demoted to spare', () => {
+  let cluster: DqliteCluster;
+  let spare: DqliteNode;
+
+  beforeAll(async () => {
+    // A 3-node cluster down to 2 (a node removed): go-dqlite's leader keeps one voter below three
+    // nodes and demotes the other to spare (app/roles.go), whose raft data stays where it was.
+    cluster = await startDqlite(3);
+    await cluster.write(1100);
+    const gone = cluster.nodes[2]!;
+    await gone.stop();
+    cluster.cli(cluster.leader()!, `.remove ${gone.address}`);
+    const first = cluster.nodes[0]!;
+    await cluster.until(() => cluster.members(first).some((m) => m.role === 'spare'), 90_000, 'a spare');
+    spare = cluster.nodes.find((n) => cluster.members(first).find((m) => m.address === n.address)?.role === 'spare')!;
+    // Its own cluster.yaml names it a spare once it is refreshed from the leader.
+    await cluster.until(() => /Role: 2/.test(readFileSync(join(spare.backend, 'cluster.yaml'), 'utf8')), 60_000, 'the node store');
+  }, 180_000);
+  afterAll(async () => cluster?.stop());
+
+  it('its stale snapshots are not the database: UNKNOWN, pointing at a voter', async () => {
+    expect(cluster.snapshots(spare).length).toBeGreaterThan(0);
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', spare.backend]);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toContain(`UNKNOWN - ${spare.backend} is a dqlite spare's: `);
   });
 });
 
