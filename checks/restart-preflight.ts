@@ -23,6 +23,7 @@ import { gatedRestart, NON_LEADER_FIRST, NOT_NOW, NOT_NOW_STORM } from '../lib/r
 import { localAccess } from '../lib/sources/dqlite-cluster.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
+import { DEFAULT_UNITS } from '../lib/sources/journal.ts';
 import { k8sDqliteChoice, readUnitHosts } from '../lib/sources/units.ts';
 import * as lock from './dqlite-lock.ts';
 import * as dqlite from './dqlite.ts';
@@ -136,7 +137,9 @@ export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: 
 /** Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true). */
 export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: number): Promise<Omit<PreflightFacts, 'node'>> {
   const { deadline, log, shared } = ctx;
-  const win = windowOver(Math.max(settleMs / 1000, GATE_WINDOW), args.unit);
+  // What it judges is in kubelite's and k8s-dqlite's lines: always read, whatever --unit adds (a
+  // --unit of other units alone left the storm unread, and the gate said GO).
+  const win = windowOver(Math.max(settleMs / 1000, GATE_WINDOW), [...new Set([...DEFAULT_UNITS, ...(args.unit ?? [])])]);
   const storms = sideBySide<Omit<Tally, 'lastStart'>>({ lock: lock.counter(win), kine: kine.counter(kine.defaults.budget) });
   const counter = withKubeliteStarts(storms, win.now - GATE_WINDOW * 1000, win.now);
   const cluster = connect(args, deadline, log, { share: shared?.kube });

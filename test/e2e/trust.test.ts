@@ -411,6 +411,22 @@ describe('check_restart_preflight is a gate', () => {
       expect(both.first).toMatch(/NO-GO for k8s02: dqlite-lock CRITICAL: 60 'database is locked' lines/);
     },
   );
+
+  it.skipIf(!haveJournalRemote)(
+    "--unit naming other units still judges kubelite's and k8s-dqlite's journal: a storm there is NO-GO, never GO unread",
+    async () => {
+      nodesHere();
+      c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+      const dir = journalDir(storm());
+      for (const unit of ['snap.microk8s.daemon-containerd.service', 'snap.microk8s.daemon-kubelite.service']) {
+        const r = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir, '--unit', unit]);
+        expect([r.code, r.first], unit).toEqual([
+          2,
+          expect.stringMatching(/NO-GO for k8s02: dqlite-lock CRITICAL: 60 'database is locked' lines/),
+        ]);
+      }
+    },
+  );
 });
 
 describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore', () => {
