@@ -12,7 +12,15 @@ import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { remedy } from '../lib/refresh-certs.ts';
-import { certFilesIn, type Cert, kubeconfigUserCerts, MICROK8S_CERT_DIR, readCertFile, servedCert } from '../lib/sources/certs.ts';
+import {
+  CertError,
+  certFilesIn,
+  type Cert,
+  kubeconfigUserCerts,
+  MICROK8S_CERT_DIR,
+  readCertFile,
+  servedCert,
+} from '../lib/sources/certs.ts';
 import { backendCerts } from '../lib/sources/dqlite-cert.ts';
 import { BACKEND_IN_SNAP_DATA, DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
 import { SNAP_DATA } from '../lib/sources/snap-locks.ts';
@@ -107,8 +115,14 @@ export async function gather(args: Args, deadline: Deadline, setup = new KubeSet
       unreadable.push({ where, why: reasonOf(err) });
     }
   };
-  const files = [...certFilesIn(args['cert-dir']), ...(args.cert ?? [])];
-  for (const file of files) read(file, () => readCertFile(file));
+  const inDir = certFilesIn(args['cert-dir']);
+  // A directory without one is not the one asked for (a mistyped --cert-dir, $SNAP_DATA instead of
+  // its certs/): judged on the served certificate alone, its expired server.crt was never seen.
+  if (inDir.length === 0) {
+    const fix = `give --cert-dir the directory MicroK8s keeps them in, ${MICROK8S_CERT_DIR}`;
+    unreadable.push({ where: args['cert-dir'], why: reasonOf(new CertError('no certificate (*.crt) in it', { fix })) });
+  }
+  for (const file of [...inDir, ...(args.cert ?? [])]) read(file, () => readCertFile(file));
   const notes: string[] = [];
   const backend = args['backend-dir'] ?? join(args['snap-data'], BACKEND_IN_SNAP_DATA);
   read(join(backend, 'cluster.crt'), () => backendCerts(backend, args['backend-dir'] !== undefined, args['snap-data'], notes));

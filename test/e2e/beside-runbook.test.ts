@@ -206,6 +206,18 @@ describe('check_certs', () => {
       `CERTS UNKNOWN - certificate directory ${file} is a file, not a directory (fix: give --cert-dir the directory, --cert a file)`,
     );
   });
+
+  it('a certificate directory holding no certificate (a mistyped --cert-dir) is UNKNOWN naming it, the rest still judged', async () => {
+    // $SNAP_DATA itself instead of its certs/: judged on the served certificate alone, it was OK.
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-snapdata-'));
+    writeFileSync(join(dir, 'server.key'), 'not read');
+    const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      new RegExp(`^CERTS UNKNOWN - ${dir}: no certificate \\(\\*\\.crt\\) in it \\(fix: give --cert-dir the directory MicroK8s `),
+    );
+    expect(Object.keys(r.perf).some((k) => k.startsWith('days_served_127_0_0_1_'))).toBe(true);
+  });
 });
 
 const cluster = useCluster();
