@@ -28,7 +28,7 @@ import { DqliteError, localCliFiles, planCli, remoteCliFiles, type CliFiles, typ
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
-import { NO_RAFT_DATA, SHRINK_DATABASE, STALE_SPARE } from '../lib/runbook.ts';
+import { NO_RAFT_DATA, SHRINK_DATABASE, SPARE } from '../lib/runbook.ts';
 import { isoSeconds } from '../lib/text.ts';
 
 interface Args extends SshArgs, DqliteArgs {
@@ -78,14 +78,16 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const v = new Verdict(check.name);
   // A member that never held raft data has nothing of the database to judge: said, never read as
   // a young datastore (free space is still judged below).
-  const none = noRaftData(f.files);
+  // A spare (its own cluster.yaml says Role 2: the second node of two) neither votes nor
+  // replicates: there is no copy of the database here to judge, by design, and a standing UNKNOWN
+  // on a healthy node would say otherwise. Said, free space judged; raft data it kept from when it
+  // voted is of a database that has moved on, never judged as the database (it read OK for good).
+  const spare = 'role' in f.role && f.role.role === 'spare';
+  const none = spare ? undefined : noRaftData(f.files);
   if (none) v.find(State.UNKNOWN, `no raft data in ${f.backend}: ${NO_RAFT_DATA[none].why} (fix: ${NO_RAFT_DATA[none].fix})`);
-  // A voter or stand-by demoted to spare keeps the raft data it had: snapshots no longer written,
-  // of a database that has moved on. Judged as the database, it read OK for good.
-  else if ('role' in f.role && f.role.role === 'spare')
-    v.find(State.UNKNOWN, `${f.backend} is a dqlite spare's: ${STALE_SPARE.why} (fix: ${STALE_SPARE.fix})`);
+  if (spare) v.detail(`${f.backend} is a dqlite spare's (its cluster.yaml says Role 2): ${SPARE.why}`);
   if ('unread' in f.role) v.detail(`this node's dqlite role not read (${f.role.unread}): a spare's stale copy is not told apart`);
-  const { snapshots, ignored } = snapshotsOf(f.files);
+  const { snapshots, ignored } = spare ? { snapshots: [], ignored: [] } : snapshotsOf(f.files);
   const newest = snapshots[0];
   const cadence = cadenceOf(snapshots, f.now, l.minIntervalSeconds);
   const freePct = f.fs.totalBytes ? (100 * f.fs.availBytes) / f.fs.totalBytes : NaN;
@@ -138,7 +140,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     else v.detail(`${f.freePages.free} of ${f.freePages.pages} database pages free`);
   }
   if (f.cliNote) v.detail(`dqlite CLI ${f.cliNote}`);
-  if (!newest && !none) v.detail(`no snapshot in ${f.backend} yet`);
+  if (!newest && !none && !spare) v.detail(`no snapshot in ${f.backend} yet`);
   for (const s of snapshots) v.detail(`${s.name}: ${mb(s.size)} MB, written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`);
   if (cadence.contradicts) v.detail(`cadence unknown: ${cadence.contradicts}`);
   if (cadence.stopped)
@@ -147,7 +149,11 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   if (v.state === State.WARNING || v.state === State.CRITICAL) {
     v.detail(...SHRINK_DATABASE, 'This check deletes nothing.');
   }
-  const size = newest ? `newest snapshot ${mb(newest.size)} MB` : !none && 'no snapshot yet';
+  const size = newest
+    ? `newest snapshot ${mb(newest.size)} MB`
+    : spare
+      ? 'a dqlite spare: no copy of the database here'
+      : !none && 'no snapshot yet';
   const pace = Number.isFinite(cadence.seconds)
     ? `${every} (${round(3600 / cadence.seconds)}/h)`
     : cadence.contradicts

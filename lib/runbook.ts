@@ -135,16 +135,16 @@ export const NO_RAFT_DATA = {
   },
   'no-copy': {
     why:
-      'this node keeps no copy of the database to judge (a dqlite spare, which neither votes nor replicates: ' +
-      'the second of two nodes, or one beyond 3 voters and 3 stand-bys)',
+      'this node keeps no copy of the database to judge, as a dqlite spare, yet its cluster.yaml does not name it one ' +
+      "(not refreshed from the leader yet, or not this node's backend)",
     fix: 'judge the snapshots on a voter (check_dqlite lists the roles); if it lists this node as a voter or stand-by, check --backend-dir',
   },
 } as const;
 
-/** A spare's backend holding raft data: why it is not the database to judge, and what to do. */
-export const STALE_SPARE = {
+/** A spare's backend: why there is no database to judge there, and where it is judged. */
+export const SPARE = {
   why:
-    'its raft data is a copy left from when it voted or stood by, not replicated since it became a spare ' +
-    '(its cluster.yaml says Role 2: a 3-node cluster down to 2, or a node beyond 3 voters and 3 stand-bys)',
-  fix: 'judge the snapshots on a voter (check_dqlite lists the roles)',
+    'a spare neither votes nor replicates, so no copy of the database is kept here to judge (the second node of ' +
+    'two, one beyond 3 voters and 3 stand-bys, or one demoted when a 3-node cluster went down to 2: raft files ' +
+    'left from when it voted are not judged); the snapshots are judged on a voter, and check_dqlite says the roles',
 } as const;

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import {
   closeSync,
   copyFileSync,
+  cpSync,
   existsSync,
   ftruncateSync,
   mkdirSync,
@@ -172,7 +173,7 @@ describe('check_dqlite_storage', () => {
     expect(r.perf.free_pct).toMatch(/%;0:;0:;0;100$/);
   });
 
-  it("a spare's raft data, left from when it voted (its own cluster.yaml says Role 2): UNKNOWN, never judged as the database", async () => {
+  it("a spare's raft data, left from when it voted (its own cluster.yaml says Role 2): never judged as the database", async () => {
     // As go-dqlite leaves a voter demoted to spare (a 3-node cluster down to 2): its segments and
     // snapshots stay, no longer replicated; its cluster.yaml, refreshed from the leader, names it
     // a spare, while info.yaml keeps the role it joined with.
@@ -190,11 +191,13 @@ describe('check_dqlite_storage', () => {
     };
     store(2);
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
-    expect(r.code, r.stdout).toBe(3);
-    expect(r.first.startsWith(`DQLITE-STORAGE UNKNOWN - ${dir} is a dqlite spare's: its raft data is a copy left from `), r.first).toBe(
-      true,
-    );
-    expect(r.first).toMatch(/\(fix: judge the snapshots on a voter/);
+    // OK, saying what it is: a spare has no copy of the database to judge, by design (a standing
+    // UNKNOWN on the healthy second node of two would say otherwise); free space still judged.
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - a dqlite spare: no copy of the database here, [\d.]+% free on /);
+    expect(r.perf.snapshot_size).toBe('U;;;0');
+    expect(r.stdout).toContain(`${dir} is a dqlite spare's (its cluster.yaml says Role 2): a spare neither votes nor replicates`);
+    expect(r.stdout).not.toMatch(/snapshot-\d/);
     // The same files, the node a voter: judged as before.
     store(0);
     const voter = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
@@ -535,11 +538,13 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a re
   }, 180_000);
   afterAll(async () => cluster?.stop());
 
-  it('its stale snapshots are not the database: UNKNOWN, pointing at a voter', async () => {
+  it('its stale snapshots are not the database: OK as a spare, pointing at a voter, never judged', async () => {
     expect(cluster.snapshots(spare).length).toBeGreaterThan(0);
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', spare.backend]);
-    expect(r.code, r.stdout).toBe(3);
-    expect(r.first).toContain(`UNKNOWN - ${spare.backend} is a dqlite spare's: `);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - a dqlite spare: no copy of the database here, /);
+    expect(r.perf.snapshot_size).toBe('U;;;0');
+    expect(r.stdout).toContain(`${spare.backend} is a dqlite spare's (its cluster.yaml says Role 2): `);
   });
 });
 
@@ -564,14 +569,22 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a re
     await joining?.stop();
   });
 
-  it('the spare of a 2-node cluster: UNKNOWN, it keeps no copy of the database (not "no snapshot yet", not OK)', async () => {
+  it('the spare of a 2-node cluster: OK saying it keeps no copy of the database (not "no snapshot yet")', async () => {
     const spare = cluster.nodes[1]!;
     expect(cluster.members(cluster.nodes[0]!).find((m) => m.address === spare.address)?.role).toBe('spare');
+    // Its own cluster.yaml names it a spare once it is refreshed from the leader.
+    await cluster.until(() => /Role: 2/.test(readFileSync(join(spare.backend, 'cluster.yaml'), 'utf8')), 60_000, 'the node store');
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', spare.backend]);
-    expect(r.code, r.stdout).toBe(3);
-    expect(r.first.startsWith(`DQLITE-STORAGE UNKNOWN - no raft data in ${spare.backend}: `), r.first).toBe(true);
-    expect(r.first).toContain(': this node keeps no copy of the database to judge (a dqlite spare,');
-    expect(r.first).toMatch(/\(fix: [^)]*check_dqlite/);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - a dqlite spare: no copy of the database here, /);
+    expect(r.stdout).toMatch(/\(its cluster\.yaml says Role 2\): [^\n]*check_dqlite says the roles/);
+    // Without its role said (the node store naming no spare), the same directory is UNKNOWN: no raft data, nothing judged.
+    const other = join(mkdtempSync(join(tmpdir(), 'mk8s-backend-')), 'backend');
+    cpSync(spare.backend, other, { recursive: true });
+    writeFileSync(join(other, 'cluster.yaml'), readFileSync(join(other, 'cluster.yaml'), 'utf8').replace(/Role: 2/g, 'Role: 0'));
+    const unsaid = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', other]);
+    expect(unsaid.code, unsaid.stdout).toBe(3);
+    expect(unsaid.first).toContain(`UNKNOWN - no raft data in ${other}: this node keeps no copy of the database to judge`);
     // The voter beside it has its raft data: judged as before.
     const voter = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', cluster.nodes[0]!.backend]);
     expect(voter.code, voter.stdout).toBe(0);
