@@ -4,7 +4,7 @@
 // (each kcm loss of lease exits kubelite on that node).
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
-import { holderNode, LEADER_LEASES, leaseLife, type LeaseLife } from '../lib/k8s/leases.ts';
+import { holderNode, LEADER_LEASES, leaseLife, released, type LeaseLife } from '../lib/k8s/leases.ts';
 import { nodeAt } from '../lib/k8s/nodes.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
@@ -112,6 +112,7 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
         `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: ` +
           `no ${name} is leading`,
       );
+    else if (released(lease)) v.find(State.CRITICAL, `${short} lease released (no holder): no ${name} is leading`);
     const was = f.before?.[name];
     const uid = lease.metadata?.uid;
     // Made again since the last run: its count started over, from 0 as leader election creates it,

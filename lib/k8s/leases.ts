@@ -43,6 +43,14 @@ export function leaseLife(lease: V1Lease, now: number): LeaseLife {
   return { age: Math.max(0, age), duration, expired: age > duration };
 }
 
+/**
+ * A lease its leader let go (client-go's ReleaseOnCancel, as kubelite stops): no holder, though
+ * within its duration; the next leader takes it within seconds, and until then nobody leads.
+ */
+export function released(lease: V1Lease): boolean {
+  return !lease.spec?.holderIdentity;
+}
+
 /** The leader leases (in LEADER_LEASES order) that nobody holds now, or whose holder cannot be told: why, for each. */
 export function unled(leases: V1Lease[], now: number): string[] {
   return leases.flatMap((lease, i) => {
@@ -50,7 +58,8 @@ export function unled(leases: V1Lease[], now: number): string[] {
     try {
       const { age, duration, expired } = leaseLife(lease, now);
       const renewed = age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, duration ${duration}s`;
-      return expired ? [`no ${name} is leading (lease ${renewed})`] : [];
+      if (expired) return [`no ${name} is leading (lease ${renewed})`];
+      return released(lease) ? [`no ${name} is leading (lease released: no holder)`] : [];
     } catch (err) {
       return [`cannot tell who leads ${name} (${reasonOf(err)})`];
     }

@@ -87,6 +87,12 @@ describe('check_leases', () => {
     expect(second.code).toBe(2);
     expect(second.first).toMatch(/scheduler lease expired \(renewed 5m\d*s? ago, duration 60s\): no kube-scheduler is leading/);
     expect(second.first).toMatch(/kcm leadership changed 2 times since the last run/);
+    // Let go by its leader (no holder) within its duration: nobody leads, said as an expired lease is.
+    c.api.clear('leases');
+    c.api.add('leases', lease('kube-controller-manager', undefined, { transitions: 14 }), lease('kube-scheduler', 'k8s03'));
+    const released = await runBuilt('check_leases', [...kc(), '--state-file', state]);
+    expect(released.code).toBe(2);
+    expect(released.first).toMatch(/^LEASES CRITICAL - leaders: kcm none, scheduler k8s03, kcm lease released \(no holder\): no kube-/);
   });
 
   it('a lease deleted and made again counts its churn afresh and says so, from a state file of counts alone too', async () => {

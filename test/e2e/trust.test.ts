@@ -383,6 +383,16 @@ describe('check_restart_preflight is a gate', () => {
       ),
     );
     expect(r.stdout).toMatch(/^no kube-scheduler is leading/m);
+    // A lease its leader let go (no holder), though within its duration: nobody leads either.
+    c.api.clear('leases');
+    c.api.add('leases', lease('kube-controller-manager', undefined), lease('kube-scheduler', 'k8s01'));
+    const released = await preflight([...kc(), '--node', 'k8s02', '--log-file', log]);
+    expect([released.code, released.first]).toEqual([
+      2,
+      expect.stringMatching(
+        /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: no kube-controller-manager is leading \(lease released: no holder\)/,
+      ),
+    ]);
   });
 
   it.skipIf(!haveJournalRemote)(
