@@ -13,10 +13,8 @@ import { writeFileAtomic } from '../lib/files.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { finish } from '../lib/plugin/exit.ts';
-import { markJudged } from '../lib/plugin/code-cache.ts';
 import { timedFirst } from '../lib/plugin/head-start.ts';
 import { render } from '../lib/plugin/output.ts';
-import { State } from '../lib/plugin/state.ts';
 import { type CheckDefinition, cannotTell, outcomeOf, prepare, reasonOf } from '../lib/plugin/runner.ts';
 import type { Outcome } from '../lib/plugin/verdict.ts';
 import { shareReads } from '../lib/shared-reads.ts';
@@ -268,7 +266,6 @@ export async function runCycle(argv: string[]): Promise<never> {
           (err) => resolve(cannotTell(check, reasonOf(err))),
         );
       });
-      if (outcome.state !== State.UNKNOWN) markJudged();
       try {
         const format = prepared.args.format;
         const head = `${ANSWER_MAGIC} ${begun.boot} ${begun.cs} ${outcome.state} ${format}`;

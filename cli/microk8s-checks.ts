@@ -10,7 +10,6 @@ import { type Format, headline, reasonsAside, renderMany, requestedFormat, summa
 import { REINSTALL_FIX, UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import { timedFirst } from '../lib/plugin/head-start.ts';
-import { markJudged } from '../lib/plugin/code-cache.ts';
 import {
   bindDashValues,
   cannotTell,
@@ -443,7 +442,6 @@ async function main(): Promise<void> {
     // As the check itself: a gate (restart-preflight) still waiting is a NO-GO, never UNKNOWN.
     const outcomes = results.map((o, i) => o ?? cannotTell(loaded(chosen[i]!) ?? chosen[i]!.entry, clocks[i]!.reason()));
     const state = outcomes.length ? worst(outcomes.map((o) => o.state)) : State.UNKNOWN;
-    if (outcomes.some((o) => o.state !== State.UNKNOWN)) markJudged();
     // No check applies: UNKNOWN, the run's own, in every format as its usage errors are (a JSON row,
     // a JUnit error, OpenMetrics' state of microk8s-checks and its line on stderr), beside the skipped.
     const none = unknownOutcome('MICROK8S-CHECKS', 'no check applies on this host');

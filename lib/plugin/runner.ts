@@ -550,7 +550,10 @@ export async function outcomeOf<A>(
   keepState?: (file: string, value: unknown) => void,
 ): Promise<Outcome> {
   try {
-    return await def.run({ ...p, deadline, log, shared, keepState });
+    const outcome = await def.run({ ...p, deadline, log, shared, keepState });
+    // A verdict of its own: the code this run compiled is worth keeping (lib/plugin/code-cache.ts).
+    if (outcome.state !== State.UNKNOWN) markJudged();
+    return outcome;
   } catch (err) {
     log.error({ err }, 'check failed');
     return cannotTell(def, deadline.signal.aborted ? deadline.reason() : reasonOf(err), err instanceof UsageError);
@@ -590,6 +593,5 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   });
   const outcome = await outcomeOf(def, p, deadline, log);
   deadline.cancel();
-  if (outcome.state !== State.UNKNOWN) markJudged();
   end(outcome, p.args['max-long-output']);
 }
