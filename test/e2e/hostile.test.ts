@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeCerts, writeKubeconfig } from '../apiserver/certs.ts';
 import { DIST, runBuilt, runProcess, STARTUP_MS } from '../helpers/run.ts';
 import { healthyNode, systemctlStandIn, unit } from '../helpers/standins.ts';
+import { RBAC_YAML } from '../../lib/sources/kube/errors.ts';
 
 describe('all, its command eaten by an option', () => {
   it('`-n all`, `--host all`, `-t all`: the option that took `all` is named, and the fix puts the command first', async () => {
@@ -168,7 +169,8 @@ describe('a file where a directory goes', () => {
         'check_nodes',
         ['--kubeconfig', join(file, 'kubeconfig')],
         `NODES UNKNOWN - cannot read kubeconfig ${file}/kubeconfig: a directory of its path is a file ` +
-          '(fix: check the path given for the kubeconfig)',
+          `(fix: check the path given for the kubeconfig; a read-only one for the checks: apply ${RBAC_YAML}, ` +
+          'then make it as docs/api.md says)',
       ],
       [
         // ssh-keyscan's `>>` cannot make a file there: the path is the fix, not the host keys.

@@ -115,10 +115,13 @@ function loadFile(kc: KubeConfig, path: string): string {
     text = readSmallFile(path, 'kubeconfig').toString('utf8');
   } catch (err) {
     if (!(err instanceof FileError)) throw err;
+    // Not there at 3 a.m. is mostly never made: where the read-only one comes from, beside the path.
     const fix =
       /permission denied/.test(err.message) && path === MICROK8S_CLIENT_CONFIG
         ? 'add the user running the check to the microk8s group (sudo usermod -aG microk8s nagios), or pass --kubeconfig'
-        : err.fix;
+        : err.missing
+          ? `${err.fix}; a read-only one for the checks: apply ${RBAC_YAML}, then make it as docs/api.md says`
+          : err.fix;
     throw new KubeError(err.message, { fix });
   }
   try {
