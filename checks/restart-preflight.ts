@@ -139,7 +139,11 @@ export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: numb
   const { deadline, log, shared } = ctx;
   // What it judges is in kubelite's and k8s-dqlite's lines: always read, whatever --unit adds (a
   // --unit of other units alone left the storm unread, and the gate said GO).
-  const win = windowOver(Math.max(settleMs / 1000, GATE_WINDOW), [...new Set([...DEFAULT_UNITS, ...(args.unit ?? [])])]);
+  // A journal that begins inside the window would hide a kubelite start before its first entry.
+  const win = {
+    ...windowOver(Math.max(settleMs / 1000, GATE_WINDOW), [...new Set([...DEFAULT_UNITS, ...(args.unit ?? [])])]),
+    reachBack: true,
+  };
   const storms = sideBySide<Omit<Tally, 'lastStart'>>({ lock: lock.counter(win), kine: kine.counter(kine.defaults.budget) });
   const counter = withKubeliteStarts(storms, win.now - GATE_WINDOW * 1000, win.now);
   const cluster = connect(args, deadline, log, { share: shared?.kube });

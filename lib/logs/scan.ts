@@ -40,6 +40,7 @@ export async function scanSources<T>(
     directories: dirs,
     files,
     logged: args.unit?.length ? ('each' as const) : ('any' as const),
+    reachBack: win.reachBack,
   };
   const where = dirs.length || files.length ? [...dirs, ...files].join(', ') : 'journal';
   if (args.host?.length) {

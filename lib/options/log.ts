@@ -34,6 +34,8 @@ export interface Window {
   since: number;
   seconds: number;
   units: string[];
+  /** A journal must reach back over the window (JournalQuery.reachBack). */
+  reachBack?: boolean;
 }
 
 /**

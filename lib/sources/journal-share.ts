@@ -4,6 +4,7 @@ import type { LogLine } from './logline.ts';
 interface Reader {
   since: number;
   grep?: string;
+  reachBack?: boolean;
   onLine: (line: LogLine) => void;
   signal: AbortSignal;
   resolve: () => void;
@@ -44,19 +45,23 @@ export class JournalShare {
       });
     }
     const readers = batch.readers;
-    return new Promise((resolve, reject) => readers.push({ since: q.since, grep: q.grep, onLine, signal, resolve, reject }));
+    return new Promise((resolve, reject) =>
+      readers.push({ since: q.since, grep: q.grep, reachBack: q.reachBack, onLine, signal, resolve, reject }),
+    );
   }
 
   private async run({ query, readers }: Batch): Promise<void> {
     const greps = readers.map((r) => r.grep);
     const grep = greps.includes(undefined) ? undefined : joinGreps(greps as string[]);
     const since = Math.min(...readers.map((r) => r.since));
+    // The widest window reached back over is every reader's too.
+    const reachBack = readers.some((r) => r.reachBack);
     const signal = readers.length === 1 ? readers[0]!.signal : AbortSignal.any(readers.map((r) => r.signal));
     const dispatch = (line: LogLine) => {
       for (const r of readers) if (line.time === undefined || line.time >= r.since) r.onLine(line);
     };
     try {
-      await readJournal({ ...query, since, grep }, signal, dispatch, this.slices);
+      await readJournal({ ...query, since, grep, reachBack }, signal, dispatch, this.slices);
     } catch (err) {
       for (const r of readers) r.reject(err);
       return;

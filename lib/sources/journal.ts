@@ -22,6 +22,12 @@ export interface JournalQuery {
    * `any` of the defaults (a journal without them is no MicroK8s node's). Neither: not asked.
    */
   logged?: 'each' | 'any';
+  /**
+   * The journal must hold an entry from before `since`: one that begins inside the window (the
+   * active file just after a rotation, a small volatile journal rotated by a log storm) cannot tell
+   * what happened before its first entry, and is not read as if it could.
+   */
+  reachBack?: boolean;
 }
 
 export class JournalError extends ReasonedError {
@@ -159,7 +165,10 @@ export async function readJournal(
         since: loc.since + i * step,
         until: i === n - 1 ? loc.until : loc.since + (i + 1) * step,
       }));
-      await Promise.all(parts.map((part) => readSlice(part, signal, counted, exec)));
+      await Promise.all([
+        ...parts.map((part) => readSlice(part, signal, counted, exec)),
+        ...(loc.reachBack ? [reachesBack(loc, signal, exec)] : []),
+      ]);
       if (seen === 0 && loc.logged === 'each') await unitsLogged(loc, signal, exec, 'each');
       if (seen === 0 && (loc.directories?.length || loc.files?.length)) await vouchForEmpty(loc, signal, exec);
       if (seen === 0 && loc.logged === 'any') await unitsLogged(loc, signal, exec, 'any');
@@ -276,6 +285,37 @@ async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamE
     {
       fix: 'give a journal that covers the window, or a wider --since',
     },
+  );
+}
+
+/**
+ * That the journal holds an entry from before the window: the newest one at or before its start
+ * (`--reverse --lines=1 --until`, which journalctl seeks to; `--lines` with `--until` alone looks
+ * at the journal's end). Any unit: journald drops whole files, oldest first, never entries between.
+ */
+async function reachesBack(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<void> {
+  const before = await execText(
+    exec,
+    [
+      'journalctl',
+      '--no-pager',
+      '--quiet',
+      '--output=short-unix',
+      '--reverse',
+      '--lines=1',
+      `--until=${epoch(q.since * 1000)}`,
+      ...sourceArgs(q),
+    ],
+    signal,
+  );
+  const problem = journalProblem(before.stderr, before.code, { ...q, grep: undefined });
+  if (problem) throw problem;
+  if (before.stdout.split('\n').some((l) => parseShortUnix(l) !== undefined)) return;
+  const where = [...(q.directories ?? []), ...(q.files ?? [])].join(', ') || 'the journal';
+  throw new JournalError(
+    `${where} holds no entry from before ${new Date(q.since).toISOString()}: it does not reach back over the ` +
+      `window, and what happened before its first entry cannot be told`,
+    { fix: 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window' },
   );
 }
 

@@ -423,6 +423,27 @@ describe('check_restart_preflight is a gate', () => {
   );
 
   it.skipIf(!haveJournalRemote)(
+    'a journal that begins inside the window (--settle) is NO-GO: a kubelite start before its first entry could not be seen',
+    async () => {
+      nodesHere();
+      c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+      // The active file just after a rotation, or a small volatile journal a log storm rotated: its
+      // first entry 30 s ago, where the gate must know there was no kubelite start for 10 minutes.
+      const begun = makeJournal(quiet(), scratch(), { anchor: false });
+      const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', begun]);
+      expect(r.code).toBe(2);
+      expect(r.first).toMatch(
+        /^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: \S+ holds no entry from before /,
+      );
+      expect(r.first).toMatch(/: it does not reach back over the window, and what happened before its first entry cannot be told /);
+      // The same entries in a journal that reaches back (journald's start hours before): judged, GO.
+      const whole = makeJournal(quiet(), scratch());
+      const go = await preflight([...kc(), '--node', 'k8s02', '--journal-file', whole]);
+      expect(go.first).toMatch(/^RESTART-PREFLIGHT (OK - GO|WARNING - GO with care)/);
+    },
+  );
+
+  it.skipIf(!haveJournalRemote)(
     "--unit naming other units still judges kubelite's and k8s-dqlite's journal: a storm there is NO-GO, never GO unread",
     async () => {
       nodesHere();

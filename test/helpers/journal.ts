@@ -70,11 +70,28 @@ export function exportText(entries: Entry[], now = Date.now()): string {
     .join('');
 }
 
+/**
+ * A node's journal holds far more than any window: journald starts it at boot and drops whole
+ * files, oldest first. Each journal the tests write begins with journald's own start, six hours
+ * before its oldest entry, as a real one does (check_restart_preflight asks that a journal reach
+ * back over its window); `anchor: false` writes only the entries given.
+ */
+const journalStart = (entries: Entry[]): Entry => ({
+  age: Math.max(0, ...entries.map((e) => e.age)) + 6 * 3600,
+  service: { unit: 'systemd-journald.service', ident: 'systemd-journald', pid: 312 },
+  message: 'Journal started',
+  fields: { _COMM: 'systemd-journald', _TRANSPORT: 'driver' },
+});
+
 /** A real journal file, written by systemd-journal-remote from export text. */
-export function makeJournal(entries: Entry[], dir = mkdtempSync(join(tmpdir(), 'mk8s-journal-'))): string {
+export function makeJournal(
+  entries: Entry[],
+  dir = mkdtempSync(join(tmpdir(), 'mk8s-journal-')),
+  { anchor = true }: { anchor?: boolean } = {},
+): string {
   if (!JOURNAL_REMOTE) throw new Error('systemd-journal-remote is not installed (apt-get install systemd-journal-remote)');
   const src = join(dir, 'entries.export');
-  writeFileSync(src, exportText(entries));
+  writeFileSync(src, exportText(anchor ? [journalStart(entries), ...entries] : entries));
   const out = join(dir, 'system.journal');
   execFileSync(JOURNAL_REMOTE, [`--output=${out}`, src], { stdio: ['ignore', 'ignore', 'pipe'] });
   return out;
