@@ -1,4 +1,4 @@
-import { readJournal, type JournalQuery } from './journal.ts';
+import { assertReachesBack, readJournal, type JournalQuery } from './journal.ts';
 import type { LogLine } from './logline.ts';
 
 interface Reader {
@@ -54,19 +54,34 @@ export class JournalShare {
     const greps = readers.map((r) => r.grep);
     const grep = greps.includes(undefined) ? undefined : joinGreps(greps as string[]);
     const since = Math.min(...readers.map((r) => r.since));
-    // The widest window reached back over is every reader's too.
-    const reachBack = readers.some((r) => r.reachBack);
+    // Whether the journal reaches back over a reader's window is that reader's question alone: a
+    // journal that begins inside the gate's 10 minutes still holds dqlite-lock's 5 whole.
+    const reached = new Map(
+      readers
+        .filter((r) => r.reachBack)
+        .map((r) => [
+          r,
+          assertReachesBack({ ...query, since: r.since }, r.signal).then(
+            () => undefined,
+            (err: unknown) => ({ err }),
+          ),
+        ]),
+    );
     const signal = readers.length === 1 ? readers[0]!.signal : AbortSignal.any(readers.map((r) => r.signal));
     const dispatch = (line: LogLine) => {
       for (const r of readers) if (line.time === undefined || line.time >= r.since) r.onLine(line);
     };
     try {
-      await readJournal({ ...query, since, grep, reachBack }, signal, dispatch, this.slices);
+      await readJournal({ ...query, since, grep, reachBack: false }, signal, dispatch, this.slices);
     } catch (err) {
       for (const r of readers) r.reject(err);
       return;
     }
-    for (const r of readers) r.resolve();
+    for (const r of readers) {
+      const failed = await reached.get(r);
+      if (failed) r.reject(failed.err);
+      else r.resolve();
+    }
   }
 }
 

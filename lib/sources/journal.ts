@@ -288,6 +288,11 @@ async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamE
   );
 }
 
+/** That every journal of the query holds an entry from before its window (JournalQuery.reachBack); throws if one does not. */
+export async function assertReachesBack(q: JournalQuery, signal: AbortSignal, exec: StreamExec = localExec): Promise<void> {
+  await Promise.all(locations(q).map((loc) => reachesBack(loc, signal, exec)));
+}
+
 /**
  * That the journal holds an entry from before the window: the newest one at or before its start
  * (`--reverse --lines=1 --until`, which journalctl seeks to; `--lines` with `--until` alone looks

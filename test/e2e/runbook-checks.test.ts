@@ -491,6 +491,41 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     expect(rows.find((x) => x.check === 'DQLITE-LOCK')!.summary).toMatch(/^6 /);
   });
 
+  it("a journal that begins inside the gate's window, not the others': the gate NO-GO, each other check as alone", async () => {
+    healthy();
+    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    // Its first entry 7 minutes ago: inside restart-preflight's 10, before dqlite-lock's 5.
+    const journal = makeJournal([...[20, 40, 60, 80, 100, 120].map(lock), lock(420)], undefined, { anchor: false });
+    const rows = JSON.parse(
+      (
+        await runBuilt('microk8s-checks', [
+          'all',
+          ...kc(),
+          '--node',
+          'k8s02',
+          '--journal-file',
+          journal,
+          '--snap-data',
+          snapData(),
+          '--format',
+          'json',
+        ])
+      ).stdout,
+    ) as { check: string; code: number; summary: string }[];
+    const row = (check: string) => rows.find((x) => x.check === check)!;
+    // The gate itself, NO-GO here also for want of systemd; its reach-back alone: trust.test.ts.
+    expect(row('RESTART-PREFLIGHT').code).toBe(2);
+    for (const command of ['check_dqlite_lock', 'check_kine_retries']) {
+      const alone = await runBuilt(command, ['--journal-file', journal]);
+      const r = rows.find((x) => alone.first.startsWith(`${x.check} `))!;
+      expect([r.code, `${r.check} ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][r.code]} - ${r.summary}`]).toEqual([
+        alone.code,
+        alone.first.split(' | ')[0],
+      ]);
+    }
+    expect(row('DQLITE-LOCK').summary).toMatch(/^6 /);
+  });
+
   it("fits the host: this node's own checks are left out, saying why, where it is no MicroK8s node or a worker", async () => {
     healthy();
     // A healthy k8s02: calico-node Ready and a Running pod, whose route only k8s02's table has.
