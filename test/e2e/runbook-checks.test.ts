@@ -117,19 +117,24 @@ describe('check_leases', () => {
   });
 });
 
+/** A dqlite CLI that names `leader` for .leader, and the backend directory of a healthy node to ask it with. */
+function leaderCli(here: { dqliteArgs: string[] }, leader: string): { cli: string; backend: string } {
+  const cli = join(mkdtempSync(join(tmpdir(), 'mk8s-cli-')), 'dqlite');
+  writeFileSync(cli, `#!/bin/sh\nfor c; do :; done\n[ "$c" = .leader ] && echo ${leader}\n`, { mode: 0o755 });
+  return { cli, backend: here.dqliteArgs[here.dqliteArgs.indexOf('--backend-dir') + 1]! };
+}
+
 describe('check_leases naming the dqlite leader', () => {
   it("finds the leader's node by any of its addresses: dqlite may listen on a NIC other than the InternalIP", async () => {
     // join.py rewrites kubelet's --node-ip only where it was set: dqlite can be on the other NIC.
     const here = await healthyNode();
     try {
-      const cli = join(mkdtempSync(join(tmpdir(), 'mk8s-cli-')), 'dqlite');
-      writeFileSync(cli, '#!/bin/sh\nfor c; do :; done\n[ "$c" = .leader ] && echo 192.168.7.14:19001\n', { mode: 0o755 });
+      const { cli, backend } = leaderCli(here, '192.168.7.14:19001');
       healthy();
       const k8s04 = node({ name: 'k8s04', ip: '10.0.0.14' });
       k8s04.status.addresses.push({ type: 'ExternalIP', address: '192.168.7.14' });
       c.api.add('nodes', k8s04);
       const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
-      const backend = here.dqliteArgs[here.dqliteArgs.indexOf('--backend-dir') + 1]!;
       const r = await runBuilt('check_leases', [...kc(), '--state-file', state, '--dqlite-bin', cli, '--backend-dir', backend]);
       expect(r.code).toBe(0);
       expect(r.first).toMatch(/^LEASES OK - leaders: kcm k8s01, scheduler k8s03, dqlite k8s04 \|/);
@@ -144,12 +149,10 @@ describe('check_leases when the Nodes cannot be listed', () => {
   it('an expired lease is CRITICAL all the same; the dqlite leader is named by its address, saying why', async () => {
     const here = await healthyNode();
     try {
-      const cli = join(mkdtempSync(join(tmpdir(), 'mk8s-cli-')), 'dqlite');
-      writeFileSync(cli, '#!/bin/sh\nfor c; do :; done\n[ "$c" = .leader ] && echo 10.0.0.12:19001\n', { mode: 0o755 });
+      const { cli, backend } = leaderCli(here, '10.0.0.12:19001');
       healthy();
       c.api.clear('leases');
       c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03', { renewedAgo: 300 }));
-      const backend = here.dqliteArgs[here.dqliteArgs.indexOf('--backend-dir') + 1]!;
       const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
       const args = [...kc(), '--state-file', state, '--backend-dir', backend, '-t', '4'];
       // A list refused under load (the retry too), then a list that never answers.
