@@ -76,12 +76,12 @@ const mb = (bytes: number) => round(bytes / MB);
 
 export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const v = new Verdict(check.name);
-  // A member that never held raft data has nothing of the database to judge: said, never read as
-  // a young datastore (free space is still judged below).
   // A spare (its own cluster.yaml says Role 2: the second node of two) neither votes nor
   // replicates: there is no copy of the database here to judge, by design, and a standing UNKNOWN
   // on a healthy node would say otherwise. Said, free space judged; raft data it kept from when it
   // voted is of a database that has moved on, never judged as the database (it read OK for good).
+  // Any other member that never held raft data has nothing to judge either, and cannot say why it
+  // has none: UNKNOWN, never read as a young datastore (free space is still judged below).
   const spare = 'role' in f.role && f.role.role === 'spare';
   const none = spare ? undefined : noRaftData(f.files);
   if (none) v.find(State.UNKNOWN, `no raft data in ${f.backend}: ${NO_RAFT_DATA[none].why} (fix: ${NO_RAFT_DATA[none].fix})`);
@@ -192,9 +192,9 @@ export async function gather(
   const backend = args['backend-dir'];
   deadline.activity = `reading ${backend}`;
   const { files, fs } = await readBackendDir(access, backend);
-  const role = await ownRole(node, dqliteCli(args), deadline);
-  if (!args.freelist) return { backend, files, fs, now: Date.now(), role };
   const cli = dqliteCli(args);
+  const role = await ownRole(node, cli, deadline);
+  if (!args.freelist) return { backend, files, fs, now: Date.now(), role };
   const plan = planCli(cli, await cliFiles(cli));
   if (!plan.asked) throw new DqliteError(`--freelist: the dqlite CLI is not asked: ${plan.why}`, { fix: plan.fix });
   deadline.activity = 'asking the dqlite CLI for the free pages';

@@ -257,16 +257,9 @@ async function execText(
  * file (entries recorded in the window, none readable) from one that does not cover the window.
  */
 async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<void> {
-  const where = [...(q.directories ?? []), ...(q.files ?? [])].join(', ');
+  const where = journalNames(q);
   const since = [`--since=${epoch(q.since * 1000)}`, ...(q.until !== undefined ? [`--until=${epoch(q.until * 1000 - 1)}`] : [])];
-  const any = await execText(
-    exec,
-    ['journalctl', '--no-pager', '--quiet', '--output=short-unix', '--lines=1', ...since, ...sourceArgs(q)],
-    signal,
-  );
-  const problem = journalProblem(any.stderr, any.code, { ...q, grep: undefined });
-  if (problem) throw problem;
-  if (any.stdout.split('\n').some((l) => parseShortUnix(l) !== undefined)) return;
+  if (await holdsEntry(q, ['--lines=1', ...since], signal, exec)) return;
   const header = await execText(exec, ['journalctl', '--no-pager', '--header', ...sourceArgs(q)], signal);
   const tails = [...header.stdout.matchAll(/^Tail realtime timestamp:.*\(([0-9a-f]+)\)\s*$/gm)].map((m) => parseInt(m[1]!, 16) / 1000);
   const newest = tails.length ? Math.max(...tails) : undefined;
@@ -288,6 +281,20 @@ async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamE
   );
 }
 
+/** The journal files and directories a query names, as a message names them ('' for the system journal). */
+const journalNames = (q: JournalQuery) => [...(q.directories ?? []), ...(q.files ?? [])].join(', ');
+
+/**
+ * Whether the journal of a query holds an entry in `range` (journalctl's own options selecting
+ * it), of any unit and matching nothing: one line asked for, a journal it cannot read thrown.
+ */
+async function holdsEntry(q: JournalQuery, range: string[], signal: AbortSignal, exec: StreamExec): Promise<boolean> {
+  const any = await execText(exec, ['journalctl', '--no-pager', '--quiet', '--output=short-unix', ...range, ...sourceArgs(q)], signal);
+  const problem = journalProblem(any.stderr, any.code, { ...q, grep: undefined });
+  if (problem) throw problem;
+  return any.stdout.split('\n').some((l) => parseShortUnix(l) !== undefined);
+}
+
 /** That every journal of the query holds an entry from before its window (JournalQuery.reachBack); throws if one does not. */
 export async function assertReachesBack(q: JournalQuery, signal: AbortSignal, exec: StreamExec = localExec): Promise<void> {
   await Promise.all(locations(q).map((loc) => reachesBack(loc, signal, exec)));
@@ -299,26 +306,9 @@ export async function assertReachesBack(q: JournalQuery, signal: AbortSignal, ex
  * at the journal's end). Any unit: journald drops whole files, oldest first, never entries between.
  */
 async function reachesBack(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<void> {
-  const before = await execText(
-    exec,
-    [
-      'journalctl',
-      '--no-pager',
-      '--quiet',
-      '--output=short-unix',
-      '--reverse',
-      '--lines=1',
-      `--until=${epoch(q.since * 1000)}`,
-      ...sourceArgs(q),
-    ],
-    signal,
-  );
-  const problem = journalProblem(before.stderr, before.code, { ...q, grep: undefined });
-  if (problem) throw problem;
-  if (before.stdout.split('\n').some((l) => parseShortUnix(l) !== undefined)) return;
-  const where = [...(q.directories ?? []), ...(q.files ?? [])].join(', ') || 'the journal';
+  if (await holdsEntry(q, ['--reverse', '--lines=1', `--until=${epoch(q.since * 1000)}`], signal, exec)) return;
   throw new JournalError(
-    `${where} holds no entry from before ${new Date(q.since).toISOString()}: it does not reach back over the ` +
+    `${journalNames(q) || 'the journal'} holds no entry from before ${new Date(q.since).toISOString()}: it does not reach back over the ` +
       `window, and what happened before its first entry cannot be told`,
     { fix: 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window' },
   );

@@ -5,6 +5,10 @@ import { ReasonedError } from '../../errors.ts';
  * The read-only ServiceAccount the fixes point to, where a user has it: in the source tree, or
  * installed by the package (the fix is read on a node, where there is no source tree).
  */
+/** The fix for an answer lost on the way (cut off, or never given on a connection the server took). */
+export const ANSWER_LOST =
+  'run the check again; if it repeats, check kubelite (microk8s status) and any proxy between here and the API server';
+
 export const RBAC_YAML = '/usr/share/doc/microk8s-checks/examples/rbac.yaml or nrpe/rbac.yaml of the source';
 
 // What the API server (or whatever answers in its place) said when a request failed, and the one
@@ -160,7 +164,7 @@ export function kubeError(err: unknown, what: Resource, server: string): KubeErr
   if (code === 'ECONNRESET' && (cause as Error).message === 'socket hang up') {
     return new KubeError(`API server ${server} closed the connection without answering the request to ${describe(what)}`, {
       cause,
-      fix: 'run the check again; if it repeats, check kubelite (microk8s status) and any proxy between here and the API server',
+      fix: ANSWER_LOST,
     });
   }
   if (code) {

@@ -10,7 +10,7 @@ import {
   ResponseContext,
 } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../logger.ts';
-import { KubeError } from './errors.ts';
+import { ANSWER_LOST, KubeError } from './errors.ts';
 import type { PluginFailure } from './credentials.ts';
 
 /**
@@ -142,7 +142,7 @@ function readAll(res: http.IncomingMessage, url: URL, signal: AbortSignal | unde
         signal?.aborted
           ? (cause ?? Object.assign(new Error('connection closed before the response ended'), { code: 'ECONNRESET' }))
           : new KubeError(`API server ${url.origin} cut off its answer to ${url.pathname} after ${size} bytes`, {
-              fix: 'run the check again; if it repeats, check kubelite (microk8s status) and any proxy between here and the API server',
+              fix: ANSWER_LOST,
             }),
       );
     res.on('data', (chunk: Buffer) => {
