@@ -91,6 +91,14 @@ for (const r of results) {
  * UNKNOWN with the reason, not Node's stack trace and exit 1, which Nagios reads as WARNING. Once
  * the check's own guard is up (lib/plugin/runner.ts, guardProcess) it takes this one off.
  */
+/**
+ * The stub's expression for its command's cache file. The shared poll cycle's run (`microk8s-checks
+ * cycle`) compiles other code than `all`: a cache each, or whichever ran first would leave the
+ * other's out for good.
+ */
+const cacheName = (command) =>
+  command === 'microk8s-checks' ? "process.argv[2] === 'cycle' ? 'microk8s-checks-cycle' : 'microk8s-checks'" : JSON.stringify(command);
+
 const loadStub = (command, name) => `// ${command}: runs ${bundleOf(command)} for ${command}; see build.mjs, loadStub.
 import { createHash } from 'node:crypto';
 import { closeSync, constants as fs, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -122,7 +130,7 @@ try {
   guard(err);
 }
 const dir = process.env.MICROK8S_CHECKS_CODE_CACHE;
-const file = dir ? join(dir, ${JSON.stringify(command)}) : undefined;
+const file = dir ? join(dir, ${cacheName(command)}) : undefined;
 // A cache: 1 when the run that made it judged, else 0; the SHA-256 of that byte, the bundle
 // file's name above and V8's data; V8's data.
 const digest = (judged, data) => createHash('sha256').update(made).update(Buffer.of(judged)).update(data).digest();

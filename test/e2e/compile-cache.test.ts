@@ -112,6 +112,18 @@ describe("V8's code cache", () => {
     expect(cached).toBeGreaterThan(20);
   });
 
+  it("keeps the shared poll cycle's run apart from `all`: each has its own cache", async () => {
+    const { ours, env } = cacheHome();
+    const all = await runBuilt('microk8s-checks', ['all', '--kubeconfig', c.kubeconfig, '--format', 'json'], { env });
+    expect(JSON.parse(all.stdout)).toContainEqual(expect.objectContaining({ check: 'NODES', state: 'OK' }));
+    const polled = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, '--cycle=55'], { env });
+    expect(polled.first).toMatch(/^NODES OK/);
+    const build = join(ours, thisBuild()!);
+    // The shared run writes its cache at its exit, after the poll it answered.
+    for (let i = 0; i < 100 && !existsSync(join(build, 'microk8s-checks-cycle')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(readdirSync(build).sort()).toEqual(['microk8s-checks', 'microk8s-checks-cycle']);
+  });
+
   it('a cache V8 rejects (damaged, of another build) is no error: the check judges, and the cache is made anew', async () => {
     const { ours, env } = cacheHome();
     await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
