@@ -341,14 +341,33 @@ fi
 # Nagios reads as CRITICAL: then /dev/null, as Node gives itself for a closed fd 0.
 flags="--max-old-space-size=384 --max-semi-space-size=4 --no-concurrent-recompilation --no-concurrent-sparkplug"
 ${command === 'microk8s-checks' ? '' : cycleSection(command, name)}{ command exec 3<&0; } 2>/dev/null || exec 3</dev/null
+# The signals, passed on to the check, are trapped before it starts: one that comes before its
+# process id is known is passed on then. Set here, never taken from the environment.
+stopped= child=
+for sig in TERM INT HUP; do
+  trap "stopped=$sig; [ -z \\"\\$child\\" ] || kill -$sig \\"\\$child\\" 2>/dev/null" "$sig"
+done
 "$node" $flags "$bundle" "$@" 0<&3 3<&- &
 child=$!
 exec 3<&-
-for sig in TERM INT HUP; do trap "stopped=1; kill -$sig $child 2>/dev/null" "$sig"; done
+[ -z "$stopped" ] || kill -"$stopped" "$child" 2>/dev/null
 wait "$child"
 rc=$?
-# A trapped signal ends the first wait early; the second waits for the check to finish.
-if [ -n "\${stopped:-}" ]; then wait "$child"; rc=$?; fi
+# A trapped signal ends a wait early (a status above 128): the check is waited for again, for its
+# own status, while it is there (a second wait for one already reaped is bash's 127).
+while [ "$rc" -gt 128 ] && [ -n "$stopped" ] && kill -0 "$child" 2>/dev/null; do
+  wait "$child"
+  rc=$?
+done
+# Stopped before the check could say so: until its own handler is in place (its first tenth of a
+# second), Node dies of the signal, and a Ctrl-C reaches it from the terminal directly. Said here
+# as the check would have said it, not as a runtime that died.
+case $stopped:$rc in
+TERM:143 | INT:130 | HUP:129)
+  echo "${name} UNKNOWN - stopped by SIG$stopped"
+  exit 3
+  ;;
+esac
 # A runtime that died (out of memory, a signal) printed no verdict: say so, as UNKNOWN.
 if [ "$rc" -gt 3 ]; then
   echo "${name} UNKNOWN - the check's runtime died (exit $rc) (fix: rerun with -vvv and report it)"
