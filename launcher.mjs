@@ -163,11 +163,15 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
     }
     serve
     pid= w= told= nap=0.05 naps=0
-    # Stopped while waiting (NRPE's own timeout): say so, and stop the shared run this launcher
-    # started (it gives up its claims, so another launcher's run takes them over).
+    # Stopped while waiting: say so. A poller's SIGTERM (NRPE's own timeout) stops the shared run
+    # this launcher started too (it gives up its claims, so another launcher's run takes them
+    # over): nothing a poller gave up on goes on. A person's SIGINT (Ctrl-C) or SIGHUP (their
+    # terminal gone) ends the wait alone: the run is every poller's, and other launchers may be
+    # waiting for its answers; it ends by itself within their -t, and prints nowhere.
     for sig in TERM INT HUP; do
       cycle_stop="echo '${name} UNKNOWN - stopped by SIG$sig while waiting for the shared poll cycle (--cycle)'; exit 3"
-      cycle_kill="[ -n \\"\\$w\\" ] && kill \\"\\$w\\" 2>/dev/null; [ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null"
+      cycle_kill="[ -n \\"\\$w\\" ] && kill \\"\\$w\\" 2>/dev/null"
+      [ "$sig" != TERM ] || cycle_kill="$cycle_kill; [ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null"
       trap "$cycle_kill; $cycle_stop" "$sig"
     done
     # The run this launcher starts wakes it (SIGUSR1) the moment its answer is published, or as it
@@ -191,8 +195,13 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
         :
       elif (set -C && printf '%s %s %s\\n' "$$" "$boot" "$cs" >"$cycle_dir/starting") 2>/dev/null; then
         # One launcher at a time starts a run (the file made only where it is not): when NRPE polls
-        # every service at once, one Node process starts, not one per service.
-        PWD=$PWD "$node" $flags "$lib/microk8s-checks.mjs" cycle --dir "$cycle_dir" --want "$key" --asked "$asked" \\
+        # every service at once, one Node process starts, not one per service. In a session of its
+        # own (setsid, where there is one): a Ctrl-C at the terminal of a person who ran this
+        # check by hand goes to its whole process group, and would stop the run other launchers
+        # wait for (Node handles SIGINT, though sh starts it ignored); it reaches this launcher alone.
+        own=
+        if command -v setsid >/dev/null 2>&1; then own=setsid; fi
+        PWD=$PWD $own "$node" $flags "$lib/microk8s-checks.mjs" cycle --dir "$cycle_dir" --want "$key" --asked "$asked" \\
           --starter --notify "$$" </dev/null >/dev/null 2>&1 &
         pid=$!
       fi

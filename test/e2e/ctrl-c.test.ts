@@ -2,17 +2,17 @@
 // sends SIGINT to its whole foreground process group at once (the launcher, the check's Node, and
 // whatever else runs in that group), which is what these tests do, to a launcher started as the
 // leader of a group of its own. The engineer expects the check to end at once, UNKNOWN as when a
-// poller stops it (docs/output.md), with nothing left running. Under /bin/sh, and under bash
-// where it is sh.
+// poller stops it (docs/output.md), with nothing left running; with --cycle, the shared run other
+// pollers wait for must go on (docs/poll-cycle.md). Under /bin/sh, and under bash where it is sh.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { writeKubeconfig } from '../apiserver/certs.ts';
 import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { processesWith } from '../helpers/processes.ts';
-import { DIST, runProcess } from '../helpers/run.ts';
+import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
 import { until } from '../helpers/wait.ts';
 
 const cluster = useCluster();
@@ -128,6 +128,52 @@ describe.each(SHELLS)('Ctrl-C under $shell', (sh) => {
       () => `the credential plugin to be gone (still: ${sleeping().join(', ')})`,
       () => (sleeping().length === 0 ? true : undefined),
       { timeoutMs: 5000 },
+    );
+  });
+
+  it('while waiting for a shared poll cycle: the launcher stops, the run goes on and answers the poller waiting', async () => {
+    const cache = scratch();
+    const env = { ...process.env, XDG_CACHE_HOME: cache };
+    const cycle = join(cache, 'microk8s-checks', 'cycle');
+    const line = ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '20'];
+    // The API server answers /readyz only when let: the shared run is at work until then.
+    let answer = () => {};
+    const held = new Promise<void>((r) => (answer = r));
+    let asked = 0;
+    c.api.healthGate = (endpoint) => {
+      if (endpoint === 'readyz') asked++;
+      return held;
+    };
+    const list = (dir: string) => (existsSync(join(cycle, dir)) ? readdirSync(join(cycle, dir)).filter((f) => !f.endsWith('.tmp')) : []);
+    let poller: ReturnType<typeof runBuilt> | undefined;
+    // The engineer's launcher starts the shared run; a poller's (NRPE's, another process group)
+    // then waits for the same command line's answer from it.
+    const r = await pressCtrlC(
+      sh,
+      'check_apiserver',
+      line,
+      () => {
+        if (asked === 0 || list('claims').length !== 1) return false;
+        poller ??= runBuilt('check_apiserver', line, { env });
+        return list('known').length === 2;
+      },
+      env,
+    );
+    expect(r.stdout).toBe('APISERVER UNKNOWN - stopped by SIGINT while waiting for the shared poll cycle (--cycle)\n');
+    expect(r.code).toBe(3);
+    answer();
+    const served = await poller!;
+    // Its verdict (its readyz_time is as long as /readyz was held), never the stop.
+    expect(served.first).toMatch(/^APISERVER (OK|WARNING|CRITICAL) - 127\.0\.0\.1:\d+: /);
+    expect(served.stdout.split('\n')[1]).toMatch(/^answer of the shared poll cycle, /);
+    expect(served.stdout).not.toContain('stopped by');
+    // From the run the engineer's launcher started: no second run asked again.
+    expect(asked).toBe(1);
+    // That run ends by itself once it has answered.
+    await until(
+      () => `the shared run to end (still: ${processesWith(cache).join(', ')})`,
+      () => (processesWith(cache).length === 0 ? true : undefined),
+      { timeoutMs: 10_000 },
     );
   });
 });
