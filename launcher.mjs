@@ -163,11 +163,15 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
     }
     serve
     pid= w= told= nap=0.05 naps=0
-    # Stopped while waiting (NRPE's own timeout): say so, and stop the shared run this launcher
-    # started (it gives up its claims, so another launcher's run takes them over).
+    # Stopped while waiting: say so. A poller's SIGTERM (NRPE's own timeout) stops the shared run
+    # this launcher started too (it gives up its claims, so another launcher's run takes them
+    # over): nothing a poller gave up on goes on. A person's SIGINT (Ctrl-C) or SIGHUP (their
+    # terminal gone) ends the wait alone: the run is every poller's, and other launchers may be
+    # waiting for its answers; it ends by itself within their -t, and prints nowhere.
     for sig in TERM INT HUP; do
       cycle_stop="echo '${name} UNKNOWN - stopped by SIG$sig while waiting for the shared poll cycle (--cycle)'; exit 3"
-      cycle_kill="[ -n \\"\\$w\\" ] && kill \\"\\$w\\" 2>/dev/null; [ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null"
+      cycle_kill="[ -n \\"\\$w\\" ] && kill \\"\\$w\\" 2>/dev/null"
+      [ "$sig" != TERM ] || cycle_kill="$cycle_kill; [ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null"
       trap "$cycle_kill; $cycle_stop" "$sig"
     done
     # The run this launcher starts wakes it (SIGUSR1) the moment its answer is published, or as it
@@ -191,8 +195,13 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
         :
       elif (set -C && printf '%s %s %s\\n' "$$" "$boot" "$cs" >"$cycle_dir/starting") 2>/dev/null; then
         # One launcher at a time starts a run (the file made only where it is not): when NRPE polls
-        # every service at once, one Node process starts, not one per service.
-        PWD=$PWD "$node" $flags "$lib/microk8s-checks.mjs" cycle --dir "$cycle_dir" --want "$key" --asked "$asked" \\
+        # every service at once, one Node process starts, not one per service. In a session of its
+        # own (setsid, where there is one): a Ctrl-C at the terminal of a person who ran this
+        # check by hand goes to its whole process group, and would stop the run other launchers
+        # wait for (Node handles SIGINT, though sh starts it ignored); it reaches this launcher alone.
+        own=
+        if command -v setsid >/dev/null 2>&1; then own=setsid; fi
+        PWD=$PWD $own "$node" $flags "$lib/microk8s-checks.mjs" cycle --dir "$cycle_dir" --want "$key" --asked "$asked" \\
           --starter --notify "$$" </dev/null >/dev/null 2>&1 &
         pid=$!
       fi
@@ -346,14 +355,33 @@ fi
 # Nagios reads as CRITICAL: then /dev/null, as Node gives itself for a closed fd 0.
 flags="--no-concurrent-recompilation --no-concurrent-sparkplug"
 ${command === 'microk8s-checks' ? '' : cycleSection(command, name)}{ command exec 3<&0; } 2>/dev/null || exec 3</dev/null
+# The signals, passed on to the check, are trapped before it starts: one that comes before its
+# process id is known is passed on then. Set here, never taken from the environment.
+stopped= child=
+for sig in TERM INT HUP; do
+  trap "stopped=$sig; [ -z \\"\\$child\\" ] || kill -$sig \\"\\$child\\" 2>/dev/null" "$sig"
+done
 "$node" $flags "$bundle" "$@" 0<&3 3<&- &
 child=$!
 exec 3<&-
-for sig in TERM INT HUP; do trap "stopped=1; kill -$sig $child 2>/dev/null" "$sig"; done
+[ -z "$stopped" ] || kill -"$stopped" "$child" 2>/dev/null
 wait "$child"
 rc=$?
-# A trapped signal ends the first wait early; the second waits for the check to finish.
-if [ -n "\${stopped:-}" ]; then wait "$child"; rc=$?; fi
+# A trapped signal ends a wait early (a status above 128): the check is waited for again, for its
+# own status, while it is there (a second wait for one already reaped is bash's 127).
+while [ "$rc" -gt 128 ] && [ -n "$stopped" ] && kill -0 "$child" 2>/dev/null; do
+  wait "$child"
+  rc=$?
+done
+# Stopped before the check could say so: until its own handler is in place (its first tenth of a
+# second), Node dies of the signal, and a Ctrl-C reaches it from the terminal directly. Said here
+# as the check would have said it, not as a runtime that died.
+case $stopped:$rc in
+TERM:143 | INT:130 | HUP:129)
+  echo "${name} UNKNOWN - stopped by SIG$stopped"
+  exit 3
+  ;;
+esac
 # A runtime that died (out of memory, a signal) printed no verdict: say so, as UNKNOWN.
 if [ "$rc" -gt 3 ]; then
   echo "${name} UNKNOWN - the check's runtime died (exit $rc) (fix: rerun with -vvv and report it)"
