@@ -17,14 +17,14 @@ export async function scanHosts<T>(
   deadline.activity = `reading the journal of ${args.host.join(', ')} over SSH`;
   const results = await forEachHost(args, deadline, async (conn, host, d) => {
     const { result, onLine } = counting(c);
-    await readJournal(
+    const { begins } = await readJournal(
       query,
       d.signal,
       onLine,
       1,
       logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host),
     );
-    return result;
+    return { ...result, begins };
   });
   return results.map((r) => (r.ok ? { host: r.target, source: where, ...r.value } : { host: r.target, source: where, error: r.error }));
 }

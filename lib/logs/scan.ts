@@ -52,13 +52,13 @@ export async function scanSources<T>(
     if (dirs.length || files.length) throw new UsageError('--log-file cannot be combined with --journal-dir/--journal-file');
     const name = args['log-file'] === '-' ? 'stdin' : args['log-file'];
     deadline.activity = `reading ${name}`;
-    await readLogFile(args['log-file'], win.since, win.now, onLine);
-    return [{ source: name, ...result }];
+    const { begins } = await readLogFile(args['log-file'], win.since, win.now, onLine);
+    return [{ source: name, ...result, begins }];
   }
   checkJournalPaths(dirs, files);
   deadline.activity = 'reading the journal';
-  await (shared?.journal
+  const { begins } = await (shared?.journal
     ? shared.journal.read(query, deadline.signal, onLine)
     : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log)));
-  return [{ source: where, ...result }];
+  return [{ source: where, ...result, begins }];
 }

@@ -14,6 +14,8 @@ export interface SourceResult<T> {
   cut?: number;
   /** Lines the check looks for whose time stamp could not be read: not counted, never "now". */
   badStamps?: number;
+  /** The source begins inside the window (its first entry or stamped line, ms since the epoch): it holds only what followed. */
+  begins?: number;
 }
 
 /** How a check counts lines: a fresh tally, a count per line, and journalctl's prefilter. */
