@@ -77,7 +77,7 @@ export function evaluate({ tally: t, source, ...span }: LockFacts, { warning, cr
     const n = t.newest;
     v.detail(`newest${n.time ? ` (${isoSeconds(n.time)}${n.host ? ` on ${n.host}` : ''})` : ''}: ${shorten(n.message)}`);
   }
-  v.detail(...spanDetail(span, source));
+  v.detail(...spanDetail(span));
   if (v.state !== State.OK) {
     v.detail(
       HOLD_RESTARTS,
@@ -86,7 +86,7 @@ export function evaluate({ tally: t, source, ...span }: LockFacts, { warning, cr
     );
   }
   // The span names the source when it begins inside the window: no need to say it twice.
-  const window = spanText(span, source);
+  const window = spanText(span);
   // Lines without a time all count as the last minute: a trend from them would always rise.
   const trend = t.unstamped ? `no trend: ${plural(t.unstamped, 'line')} without a time` : trendOf(t.lastMinute, perMin, minutes);
   return v.conclude(
@@ -121,9 +121,8 @@ export const check: CheckDefinition<LogArgs> = {
   async run({ args, warning, critical, ...ctx }) {
     const win = windowOf(args);
     const results = await scanSources(args, win, ctx, counter(win));
-    const journal = args['log-file'] === undefined;
-    return judgeSources(check.name, results, (tally, source, begins) =>
-      evaluate({ tally, ...spanOf(win, begins, journal), source }, { warning, critical }),
+    return judgeSources(check.name, results, (tally, source, begun) =>
+      evaluate({ tally, ...spanOf(win, begun), source }, { warning, critical }),
     );
   },
 };

@@ -121,7 +121,7 @@ export function evaluate(
 
   if (t.exhausted > 0) v.detail(`newest exhausted: ${shorten(t.sample)}`);
   if (t.cancelled > 0) v.detail(`${plural(t.cancelled, 'request')} cancelled by the caller at (try: 0): slow writes, not exhaustion`);
-  v.detail(...spanDetail(span, source));
+  v.detail(...spanDetail(span));
   if (v.state !== State.OK) {
     v.detail(
       'Recovery, one node at a time: restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:',
@@ -129,7 +129,7 @@ export function evaluate(
     );
   }
   // The span names the source when it begins inside the window: no need to say it twice.
-  const window = spanText(span, source);
+  const window = spanText(span);
   if (t.exhausted === 0 && v.findings.length === 0 && t.maxTry === 0)
     return v.conclude(`no kine retry exhaustion or etcd-client retry storm in ${window}${span.begun ? '' : ` (${source})`}`);
   const maxTry = t.maxTry > 0 && t.exhausted === 0 ? `, max try ${t.maxTry}` : '';
@@ -173,9 +173,6 @@ export const check: CheckDefinition<Args> = {
       warning,
       critical,
     };
-    const journal = args['log-file'] === undefined;
-    return judgeSources(check.name, results, (tally, source, begins) =>
-      evaluate({ tally, ...spanOf(win, begins, journal), source }, limits),
-    );
+    return judgeSources(check.name, results, (tally, source, begun) => evaluate({ tally, ...spanOf(win, begun), source }, limits));
   },
 };

@@ -3,6 +3,7 @@ import { State, worst } from '../plugin/state.ts';
 import type { Outcome } from '../plugin/verdict.ts';
 import { MAX_LINE_BYTES } from '../sources/lines.ts';
 import { plural } from '../text.ts';
+import type { Beginning } from './span.ts';
 import type { SourceResult } from './tally.ts';
 
 /**
@@ -12,10 +13,10 @@ import type { SourceResult } from './tally.ts';
 export function judgeSources<T>(
   check: string,
   results: SourceResult<T>[],
-  evaluate: (tally: T, source: string, begins?: number) => Outcome,
+  evaluate: (tally: T, source: string, begun?: Beginning) => Outcome,
 ): Outcome {
   const judge = (r: SourceResult<T>): Outcome => {
-    let outcome = evaluate(r.tally!, r.source, r.begins);
+    let outcome = evaluate(r.tally!, r.source, r.begun);
     if (r.cut) {
       const half = MAX_LINE_BYTES / 2048;
       outcome = {

@@ -1,6 +1,24 @@
 import { formatDuration } from '../duration.ts';
 import type { Window } from '../options/log.ts';
+import type { JournalSeen } from '../sources/journal.ts';
 import { isoSeconds } from '../text.ts';
+
+/** Where a source begins inside the window: it holds only what followed. */
+export interface Beginning {
+  /** Its first entry or stamped line, ms since the epoch. */
+  at: number;
+  /** What begins there, as the summary names it: "the journal", journal files or a directory, a log file. */
+  what: string;
+  /** The node's own journal (here or over SSH), journal files given, or a log file: each has its own fix. */
+  kind: 'journal' | 'journal files' | 'log file';
+}
+
+/** Where a journal read began, if inside its window. */
+export function journalBeginning(seen: JournalSeen): Beginning | undefined {
+  if (!seen.begins) return undefined;
+  const { at, journal } = seen.begins;
+  return journal ? { at, what: journal, kind: 'journal files' } : { at, what: 'the journal', kind: 'journal' };
+}
 
 /**
  * The part of a window a source's lines were read over: all of it, or from where the source
@@ -10,42 +28,43 @@ import { isoSeconds } from '../text.ts';
 export interface Span {
   /** Seconds read over: what a rate is per. */
   seconds: number;
-  /**
-   * The source begins inside the window: its first entry (ms since the epoch), the window's
-   * seconds, and whether the source is a journal (else a log file).
-   */
-  begun?: { at: number; window: number; journal: boolean };
+  /** The source begins inside the window, whose length (seconds) it keeps. */
+  begun?: Beginning & { window: number };
 }
 
-/** The span of `win` that a source (a journal, or a log file) beginning at `begins` (undefined: before the window) covers. */
-export function spanOf(win: Window, begins: number | undefined, journal: boolean): Span {
-  if (begins === undefined || begins <= win.since) return { seconds: win.seconds };
+/** The span of `win` that a source beginning at `begun` (undefined: before the window) covers. */
+export function spanOf(win: Window, begun?: Beginning): Span {
+  if (begun === undefined || begun.at <= win.since) return { seconds: win.seconds };
   // A second at least, as a window is: a journal begun this instant makes no rate of infinity.
-  return { seconds: Math.max(1, (win.now - begins) / 1000), begun: { at: begins, window: win.seconds, journal } };
+  return { seconds: Math.max(1, (win.now - begun.at) / 1000), begun: { ...begun, window: win.seconds } };
 }
 
 /**
- * "the last 5m", or "the last 2m14s (the journal begins inside the 5m window, at <time>)": the
- * source named, as only that one source's beginning explains the shorter span.
+ * "the last 5m", or "the last 2m14s (the journal begins inside the 5m window, at <time>)": what
+ * begins there named, as only its beginning explains the shorter span.
  */
-export function spanText(span: Span, source: string): string {
+export function spanText(span: Span): string {
   const last = `the last ${formatDuration(span.seconds)}`;
-  if (!span.begun) return last;
-  const what = source === 'journal' ? 'the journal' : source;
-  return `${last} (${what} begins inside the ${formatDuration(span.begun.window)} window, at ${isoSeconds(span.begun.at)})`;
+  const b = span.begun;
+  return b ? `${last} (${b.what} begins inside the ${formatDuration(b.window)} window, at ${isoSeconds(b.at)})` : last;
 }
 
 /** For the long output: what was not seen, and how to see the whole window next time. */
-export function spanDetail(span: Span, source: string): string[] {
-  if (!span.begun) return [];
-  const local = source === 'journal';
+export function spanDetail({ seconds, begun: b }: Span): string[] {
+  if (!b) return [];
   const seen =
-    `${local ? 'The journal' : source} holds nothing from before ${isoSeconds(span.begun.at)}: the counts are of the ` +
-    `${formatDuration(span.seconds)} since, and the whole ${formatDuration(span.begun.window)} window may hold more`;
-  if (!span.begun.journal) return [`${seen} (a file logrotate just started: the rest of the window is in the one before it)`];
-  // A node's own journal loses its oldest files to journald's limits; files given lose those not given.
-  const fix = local
-    ? 'keep the journal persistent (Storage=persistent in journald.conf) with room for more than the window (SystemMaxUse=)'
-    : 'give every journal file of the node (--journal-dir), not the active one alone';
-  return [`${seen} (fix: ${fix})`];
+    `${b.what} holds nothing from before ${isoSeconds(b.at)}: the counts are of the ` +
+    `${formatDuration(seconds)} since, and the whole ${formatDuration(b.window)} window may hold more`;
+  switch (b.kind) {
+    case 'log file':
+      return [`${seen} (a file logrotate just started: the rest of the window is in the one before it)`];
+    case 'journal files':
+      return [`${seen} (fix: give every journal file of the node (--journal-dir), not the active one alone)`];
+    case 'journal':
+      // A node's own journal loses its oldest files to journald's limits.
+      return [
+        `${seen} (fix: keep the journal persistent (Storage=persistent in journald.conf) with room for more than the window ` +
+          '(SystemMaxUse=))',
+      ];
+  }
 }

@@ -37,9 +37,10 @@ export interface JournalQuery {
 export interface JournalSeen {
   /**
    * With reachBack `reported`, a journal that begins inside the window: its first entry (ms since
-   * the epoch); of several journals, the latest to begin (the span all of them cover).
+   * the epoch), and the files or directory it is ('' for the system journal); of several journals,
+   * the latest to begin (the span all of them cover).
    */
-  begins?: number;
+  begins?: { at: number; journal: string };
 }
 
 /** Where one journal of a query begins, if inside the window; see journalBeginnings. */
@@ -350,7 +351,8 @@ export function seenOver(beginnings: JournalBeginning[], since: number, reachBac
       { fix: 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window' },
     );
   }
-  return { begins: Math.max(...inside.map((b) => b.begins)) };
+  const latest = inside.reduce((a, b) => (b.begins > a.begins ? b : a));
+  return { begins: { at: latest.begins, journal: journalNames(latest.journal) } };
 }
 
 /**

@@ -182,6 +182,15 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(whole.stdout).not.toMatch(/begins inside|holds nothing from before/);
   });
 
+  it('of several journal directories, the one that begins inside the window is named, and its span taken', async () => {
+    const lock = (age: number, host: string): Entry => ({ age, host, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    const whole = dirname(makeJournal([lock(100, 'k8s01')]));
+    const begun = dirname(makeJournal([lock(134, 'k8s02'), lock(20, 'k8s02')], undefined, { anchor: false }));
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', whole, '--journal-dir', begun]);
+    expect(r.first).toMatch(/^DQLITE-LOCK OK - 3 'database is locked' lines in the last 2m1\ds \((\S+) begins inside the 5m window, /);
+    expect(/\((\S+) begins inside/.exec(r.first)?.[1]).toBe(begun);
+  });
+
   it('a log file whose first line is inside the window (logrotate just rotated it) names the span it holds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-text-'));
     const fmt = (d: Date) =>
