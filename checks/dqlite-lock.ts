@@ -2,9 +2,9 @@
 // SQLite write lock. A background of a few dozen a day is normal; a burst after a kubelite restart
 // is the storm that breaks watches. k8s-dqlite logs `error in txn: ... database is locked` and
 // kubelite's controllers log their failed writes, so both journals are read.
-import { formatDuration } from '../lib/duration.ts';
 import { judgeSources } from '../lib/logs/judge.ts';
 import { scanSources } from '../lib/logs/scan.ts';
+import { spanDetail, spanOf, spanText, type Span } from '../lib/logs/span.ts';
 import type { Counter } from '../lib/logs/tally.ts';
 import { logOptions, windowOf, type LogArgs, type Window } from '../lib/options/log.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
@@ -32,10 +32,9 @@ export const defaults = { warning: '5', critical: '50' };
 /** The defaults parsed: what check_restart_preflight judges with. */
 export const defaultLimits = thresholdsOf(defaults);
 
-/** One source's tally over a window of `seconds`. */
-export interface LockFacts {
+/** One source's tally over the span of the window it holds. */
+export interface LockFacts extends Span {
   tally: Tally;
-  seconds: number;
   source: string;
 }
 
@@ -64,8 +63,9 @@ export function count(t: Tally, line: LogLine, win: Window): void {
   if (!t.newest || (line.time ?? Infinity) >= (t.newest.time ?? -Infinity)) t.newest = line;
 }
 
-export function evaluate({ tally: t, seconds, source }: LockFacts, { warning, critical }: Thresholds): Outcome {
-  const minutes = seconds / 60;
+export function evaluate({ tally: t, source, ...span }: LockFacts, { warning, critical }: Thresholds): Outcome {
+  // Over the span seen: a journal that begins inside the window holds fewer minutes than it.
+  const minutes = span.seconds / 60;
   const perMin = t.locked / minutes;
   const v = new Verdict(check.name);
   v.measure({ label: 'locked', value: t.locked, min: 0 }, new ScalarContext(warning, critical));
@@ -77,6 +77,7 @@ export function evaluate({ tally: t, seconds, source }: LockFacts, { warning, cr
     const n = t.newest;
     v.detail(`newest${n.time ? ` (${isoSeconds(n.time)}${n.host ? ` on ${n.host}` : ''})` : ''}: ${shorten(n.message)}`);
   }
+  v.detail(...spanDetail(span));
   if (v.state !== State.OK) {
     v.detail(
       HOLD_RESTARTS,
@@ -84,13 +85,14 @@ export function evaluate({ tally: t, seconds, source }: LockFacts, { warning, cr
       'Expect the rate to fall within 2-5 minutes; if it does not, or kine connections broke, see check_kine_retries.',
     );
   }
-  const window = formatDuration(seconds);
+  // The span names the source when it begins inside the window: no need to say it twice.
+  const window = spanText(span);
   // Lines without a time all count as the last minute: a trend from them would always rise.
   const trend = t.unstamped ? `no trend: ${plural(t.unstamped, 'line')} without a time` : trendOf(t.lastMinute, perMin, minutes);
   return v.conclude(
     t.locked === 0
-      ? `no '${LOCKED}' in the last ${window} (${source})`
-      : `${plural(t.locked, `'${LOCKED}' line`)} in the last ${window} (${perMin.toFixed(1)}/min, ` +
+      ? `no '${LOCKED}' in ${window}${span.begun ? '' : ` (${source})`}`
+      : `${plural(t.locked, `'${LOCKED}' line`)} in ${window} (${perMin.toFixed(1)}/min, ` +
           `${t.lastMinute} in the last minute${trend ? `, ${trend}` : ''})`,
   );
 }
@@ -119,6 +121,8 @@ export const check: CheckDefinition<LogArgs> = {
   async run({ args, warning, critical, ...ctx }) {
     const win = windowOf(args);
     const results = await scanSources(args, win, ctx, counter(win));
-    return judgeSources(check.name, results, (tally, source) => evaluate({ tally, seconds: win.seconds, source }, { warning, critical }));
+    return judgeSources(check.name, results, (tally, source, begun) =>
+      evaluate({ tally, ...spanOf(win, begun), source }, { warning, critical }),
+    );
   },
 };

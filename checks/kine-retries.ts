@@ -2,10 +2,10 @@
 // spent its whole retry budget and dropped the connection, breaking watch streams; etcd-client
 // retry storms (attempt 80+) and `grpc: the client connection is closing` in kubelite mean
 // k8s-dqlite holds broken connection state, which only its own restart clears.
-import { formatDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import { judgeSources } from '../lib/logs/judge.ts';
 import { scanSources } from '../lib/logs/scan.ts';
+import { spanDetail, spanOf, spanText, type Span } from '../lib/logs/span.ts';
 import type { Counter } from '../lib/logs/tally.ts';
 import { logOptions, windowOf, type LogArgs } from '../lib/options/log.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
@@ -96,15 +96,14 @@ export const defaultLimits: Limits = {
   ...thresholdsOf(defaults),
 };
 
-/** One source's tally over a window of `seconds`. */
-export interface KineFacts {
+/** One source's tally over the span of the window it holds. */
+export interface KineFacts extends Span {
   tally: Tally;
-  seconds: number;
   source: string;
 }
 
 export function evaluate(
-  { tally: t, seconds, source }: KineFacts,
+  { tally: t, source, ...span }: KineFacts,
   { budget, attemptWarning, socketErrorWarning, warning, critical }: Limits,
 ): Outcome {
   const v = new Verdict(check.name);
@@ -122,17 +121,19 @@ export function evaluate(
 
   if (t.exhausted > 0) v.detail(`newest exhausted: ${shorten(t.sample)}`);
   if (t.cancelled > 0) v.detail(`${plural(t.cancelled, 'request')} cancelled by the caller at (try: 0): slow writes, not exhaustion`);
+  v.detail(...spanDetail(span));
   if (v.state !== State.OK) {
     v.detail(
       'Recovery, one node at a time: restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:',
       ...restartSequence('<node>'),
     );
   }
-  const window = formatDuration(seconds);
+  // The span names the source when it begins inside the window: no need to say it twice.
+  const window = spanText(span);
   if (t.exhausted === 0 && v.findings.length === 0 && t.maxTry === 0)
-    return v.conclude(`no kine retry exhaustion or etcd-client retry storm in the last ${window} (${source})`);
+    return v.conclude(`no kine retry exhaustion or etcd-client retry storm in ${window}${span.begun ? '' : ` (${source})`}`);
   const maxTry = t.maxTry > 0 && t.exhausted === 0 ? `, max try ${t.maxTry}` : '';
-  return v.conclude(`${plural(t.exhausted, 'k8s-dqlite error')} at the full retry budget (try: ${budget}) in the last ${window}${maxTry}`);
+  return v.conclude(`${plural(t.exhausted, 'k8s-dqlite error')} at the full retry budget (try: ${budget}) in ${window}${maxTry}`);
 }
 
 export const check: CheckDefinition<Args> = {
@@ -172,6 +173,6 @@ export const check: CheckDefinition<Args> = {
       warning,
       critical,
     };
-    return judgeSources(check.name, results, (tally, source) => evaluate({ tally, seconds: win.seconds, source }, limits));
+    return judgeSources(check.name, results, (tally, source, begun) => evaluate({ tally, ...spanOf(win, begun), source }, limits));
   },
 };

@@ -142,7 +142,7 @@ export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: numb
   // A journal that begins inside the window would hide a kubelite start before its first entry.
   const win = {
     ...windowOver(Math.max(settleMs / 1000, GATE_WINDOW), [...new Set([...DEFAULT_UNITS, ...(args.unit ?? [])])]),
-    reachBack: true,
+    reachBack: 'required' as const,
   };
   const storms = sideBySide<Omit<Tally, 'lastStart'>>({ lock: lock.counter(win), kine: kine.counter(kine.defaults.budget) });
   const counter = withKubeliteStarts(storms, win.now - GATE_WINDOW * 1000, win.now);

@@ -3,6 +3,7 @@ import type { LogArgs } from '../options/log.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import { readJournal, type JournalQuery } from '../sources/journal.ts';
 import { forEachHost } from '../sources/ssh/hosts.ts';
+import { journalBeginning } from './span.ts';
 import { counting, logged, type Counter, type SourceResult } from './tally.ts';
 
 /** Each --host's journal over SSH, one journalctl per host; a host that fails fails alone. */
@@ -17,14 +18,14 @@ export async function scanHosts<T>(
   deadline.activity = `reading the journal of ${args.host.join(', ')} over SSH`;
   const results = await forEachHost(args, deadline, async (conn, host, d) => {
     const { result, onLine } = counting(c);
-    await readJournal(
+    const seen = await readJournal(
       query,
       d.signal,
       onLine,
       1,
       logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host),
     );
-    return result;
+    return { ...result, begun: journalBeginning(seen) };
   });
   return results.map((r) => (r.ok ? { host: r.target, source: where, ...r.value } : { host: r.target, source: where, error: r.error }));
 }

@@ -3,12 +3,20 @@ import { State, worst } from '../plugin/state.ts';
 import type { Outcome } from '../plugin/verdict.ts';
 import { MAX_LINE_BYTES } from '../sources/lines.ts';
 import { plural } from '../text.ts';
+import type { Beginning } from './span.ts';
 import type { SourceResult } from './tally.ts';
 
-/** Judge each source's tally; with --host, combine the hosts (an unreadable host is UNKNOWN). */
-export function judgeSources<T>(check: string, results: SourceResult<T>[], evaluate: (tally: T, source: string) => Outcome): Outcome {
+/**
+ * Judge each source's tally (and where it begins inside the window, if it does); with --host,
+ * combine the hosts (an unreadable host is UNKNOWN).
+ */
+export function judgeSources<T>(
+  check: string,
+  results: SourceResult<T>[],
+  evaluate: (tally: T, source: string, begun?: Beginning) => Outcome,
+): Outcome {
   const judge = (r: SourceResult<T>): Outcome => {
-    let outcome = evaluate(r.tally!, r.source);
+    let outcome = evaluate(r.tally!, r.source, r.begun);
     if (r.cut) {
       const half = MAX_LINE_BYTES / 2048;
       outcome = {

@@ -6,6 +6,7 @@ import { journalSlices, type SharedReads } from '../shared-reads.ts';
 import { localExec, readJournal } from '../sources/journal.ts';
 import { readLogFile } from '../sources/logfile.ts';
 import { scanHosts } from './hosts.ts';
+import { journalBeginning } from './span.ts';
 import { checkJournalPaths } from './journal-paths.ts';
 import { counting, logged, type Counter, type SourceResult } from './tally.ts';
 
@@ -52,13 +53,13 @@ export async function scanSources<T>(
     if (dirs.length || files.length) throw new UsageError('--log-file cannot be combined with --journal-dir/--journal-file');
     const name = args['log-file'] === '-' ? 'stdin' : args['log-file'];
     deadline.activity = `reading ${name}`;
-    await readLogFile(args['log-file'], win.since, win.now, onLine);
-    return [{ source: name, ...result }];
+    const { begins } = await readLogFile(args['log-file'], win.since, win.now, onLine);
+    return [{ source: name, ...result, begun: begins === undefined ? undefined : { at: begins, what: name, kind: 'log file' } }];
   }
   checkJournalPaths(dirs, files);
   deadline.activity = 'reading the journal';
-  await (shared?.journal
+  const seen = await (shared?.journal
     ? shared.journal.read(query, deadline.signal, onLine)
     : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log)));
-  return [{ source: where, ...result }];
+  return [{ source: where, ...result, begun: journalBeginning(seen) }];
 }

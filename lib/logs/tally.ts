@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.ts';
+import type { Beginning } from './span.ts';
 import type { StreamExec } from '../sources/journal.ts';
 import { weight, type LogLine } from '../sources/logline.ts';
 
@@ -14,6 +15,8 @@ export interface SourceResult<T> {
   cut?: number;
   /** Lines the check looks for whose time stamp could not be read: not counted, never "now". */
   badStamps?: number;
+  /** The source begins inside the window: it holds only what followed. */
+  begun?: Beginning;
 }
 
 /** How a check counts lines: a fresh tally, a count per line, and journalctl's prefilter. */

@@ -34,8 +34,8 @@ export interface Window {
   since: number;
   seconds: number;
   units: string[];
-  /** A journal must reach back over the window (JournalQuery.reachBack). */
-  reachBack?: boolean;
+  /** Whether a journal must reach back over the window, or says where it begins (JournalQuery.reachBack). */
+  reachBack?: 'required' | 'reported';
 }
 
 /**
@@ -45,7 +45,8 @@ export interface Window {
 export function windowOf(args: LogArgs, now = Date.now()): Window {
   const seconds = parseDuration(args.since, '--since');
   if (seconds < 1) throw new UsageError(`--since must be at least 1s, not '${args.since}'`);
-  return windowOver(seconds, args.unit, now);
+  // A check that judges the window --since names in its summary says how much of it a source held.
+  return { ...windowOver(seconds, args.unit, now), reachBack: 'reported' };
 }
 
 /** The last `seconds` of the units (default DEFAULT_UNITS): for a check that sets its own window. */

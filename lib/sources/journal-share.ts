@@ -1,19 +1,56 @@
-import { assertReachesBack, readJournal, type JournalQuery } from './journal.ts';
+import { journalBeginnings, readJournal, seenOver, type JournalBeginning, type JournalQuery, type JournalSeen } from './journal.ts';
 import type { LogLine } from './logline.ts';
 
 interface Reader {
   since: number;
   grep?: string;
-  reachBack?: boolean;
+  reachBack?: JournalQuery['reachBack'];
+  /** Where its journal begins, asked once for every reader of the turn that asks it. */
+  reach?: Reach;
   onLine: (line: LogLine) => void;
   signal: AbortSignal;
-  resolve: () => void;
+  resolve: (seen: JournalSeen) => void;
   reject: (err: unknown) => void;
 }
 
 interface Batch {
   query: JournalQuery;
   readers: Reader[];
+}
+
+/**
+ * Whether one journal reaches back, asked once for the readers of a turn that ask it, whatever
+ * their units and greps: over the widest of their windows. Where it begins then answers each of
+ * them as it would be answered alone: a journal that begins inside the gate's 10 minutes still
+ * holds dqlite-lock's 5 whole, and one that begins inside those 5 begins at the same entry for both.
+ */
+class Reach {
+  private readonly askers: { since: number; signal: AbortSignal }[] = [];
+  private answer?: Promise<{ beginnings: JournalBeginning[] } | { err: unknown }>;
+
+  constructor(private readonly journal: JournalQuery) {}
+
+  /** Whether a reader may still join: not once the question is asked. */
+  get open(): boolean {
+    return this.answer === undefined;
+  }
+
+  join(since: number, signal: AbortSignal): void {
+    this.askers.push({ since, signal });
+  }
+
+  /** Asked at the first need, when the turn's readers have all joined; an error is every asker's. */
+  ask(): Promise<{ beginnings: JournalBeginning[] } | { err: unknown }> {
+    this.answer ??= journalBeginnings(
+      this.journal,
+      Math.min(...this.askers.map((a) => a.since)),
+      AbortSignal.any(this.askers.map((a) => a.signal)),
+    ).then(
+      (beginnings) => ({ beginnings }),
+      (err: unknown) => ({ err }),
+    );
+    return this.answer;
+  }
 }
 
 /**
@@ -25,14 +62,17 @@ interface Batch {
  */
 export class JournalShare {
   private readonly batches = new Map<string, Batch>();
+  /** By journal (directories and files), whatever the units read from it. */
+  private readonly reaches = new Map<string, Reach>();
 
   constructor(private readonly slices: number) {}
 
-  read(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void): Promise<void> {
+  read(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void): Promise<JournalSeen> {
     // journalctl's --grep is case-insensitive only when the whole pattern is lower case: a pattern
     // with capitals cannot join others without changing what they match.
     if (q.until !== undefined || (q.grep !== undefined && q.grep !== q.grep.toLowerCase()))
       return readJournal(q, signal, onLine, this.slices);
+    const journal = JSON.stringify([q.directories ?? [], q.files ?? []]);
     const key = JSON.stringify([[...q.units].sort(), q.directories ?? [], q.files ?? []]);
     let batch = this.batches.get(key);
     if (!batch) {
@@ -44,9 +84,22 @@ export class JournalShare {
         void this.run(started);
       });
     }
+    let reach: Reach | undefined;
+    if (q.reachBack) {
+      reach = this.reaches.get(journal);
+      if (!reach?.open) {
+        const opened = new Reach(q);
+        reach = opened;
+        this.reaches.set(journal, opened);
+        setImmediate(() => {
+          if (this.reaches.get(journal) === opened) this.reaches.delete(journal);
+        });
+      }
+      reach.join(q.since, signal);
+    }
     const readers = batch.readers;
     return new Promise((resolve, reject) =>
-      readers.push({ since: q.since, grep: q.grep, reachBack: q.reachBack, onLine, signal, resolve, reject }),
+      readers.push({ since: q.since, grep: q.grep, reachBack: q.reachBack, reach, onLine, signal, resolve, reject }),
     );
   }
 
@@ -54,33 +107,29 @@ export class JournalShare {
     const greps = readers.map((r) => r.grep);
     const grep = greps.includes(undefined) ? undefined : joinGreps(greps as string[]);
     const since = Math.min(...readers.map((r) => r.since));
-    // Whether the journal reaches back over a reader's window is that reader's question alone: a
-    // journal that begins inside the gate's 10 minutes still holds dqlite-lock's 5 whole.
-    const reached = new Map(
-      readers
-        .filter((r) => r.reachBack)
-        .map((r) => [
-          r,
-          assertReachesBack({ ...query, since: r.since }, r.signal).then(
-            () => undefined,
-            (err: unknown) => ({ err }),
-          ),
-        ]),
-    );
+    // Asked beside the read, not after it.
+    const reached = readers.map((r) => r.reach?.ask());
     const signal = readers.length === 1 ? readers[0]!.signal : AbortSignal.any(readers.map((r) => r.signal));
     const dispatch = (line: LogLine) => {
       for (const r of readers) if (line.time === undefined || line.time >= r.since) r.onLine(line);
     };
     try {
-      await readJournal({ ...query, since, grep, reachBack: false }, signal, dispatch, this.slices);
+      await readJournal({ ...query, since, grep, reachBack: undefined }, signal, dispatch, this.slices);
     } catch (err) {
       for (const r of readers) r.reject(err);
       return;
     }
-    for (const r of readers) {
-      const failed = await reached.get(r);
-      if (failed) r.reject(failed.err);
-      else r.resolve();
+    for (const [i, r] of readers.entries()) {
+      const answer = await reached[i];
+      if (!answer || !r.reachBack) r.resolve({});
+      else if ('err' in answer) r.reject(answer.err);
+      else {
+        try {
+          r.resolve(seenOver(answer.beginnings, r.since, r.reachBack));
+        } catch (err) {
+          r.reject(err);
+        }
+      }
     }
   }
 }

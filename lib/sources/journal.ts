@@ -23,11 +23,32 @@ export interface JournalQuery {
    */
   logged?: 'each' | 'any';
   /**
-   * The journal must hold an entry from before `since`: one that begins inside the window (the
-   * active file just after a rotation, a small volatile journal rotated by a log storm) cannot tell
-   * what happened before its first entry, and is not read as if it could.
+   * Whether the journal reaches back over the window, holding an entry from before `since`: one
+   * that begins inside it (the active file just after a rotation, a small volatile journal rotated
+   * by a log storm, a fresh node) cannot tell what happened before its first entry, and is not read
+   * as if it could. `required`: such a journal throws (a gate cannot judge a restart by part of its
+   * window); `reported`: the read says where it begins (JournalSeen), and the verdict names the span
+   * it saw. Neither: not asked.
    */
-  reachBack?: boolean;
+  reachBack?: 'required' | 'reported';
+}
+
+/** What a read saw of its window. */
+export interface JournalSeen {
+  /**
+   * With reachBack `reported`, a journal that begins inside the window: its first entry (ms since
+   * the epoch), and the files or directory it is ('' for the system journal); of several journals,
+   * the latest to begin (the span all of them cover).
+   */
+  begins?: { at: number; journal: string };
+}
+
+/** Where one journal of a query begins, if inside the window; see journalBeginnings. */
+export interface JournalBeginning {
+  /** The journal, as a query naming it alone. */
+  journal: JournalQuery;
+  /** Its first entry, when it holds none at or before the `since` asked about. */
+  begins?: number;
 }
 
 export class JournalError extends ReasonedError {
@@ -149,12 +170,12 @@ export async function readJournal(
   onLine: (line: LogLine) => void,
   slices = 1,
   exec: StreamExec = localExec,
-): Promise<void> {
+): Promise<JournalSeen> {
   const end = q.until ?? Date.now();
   const n = Math.max(1, Math.min(slices, Math.floor((end - q.since) / 60_000)));
   const step = (end - q.since) / n;
-  await Promise.all(
-    locations(q).map(async (loc) => {
+  const beginnings = await Promise.all(
+    locations(q).map(async (loc): Promise<JournalBeginning> => {
       let seen = 0;
       const counted = (line: LogLine) => {
         seen++;
@@ -165,15 +186,23 @@ export async function readJournal(
         since: loc.since + i * step,
         until: i === n - 1 ? loc.until : loc.since + (i + 1) * step,
       }));
-      await Promise.all([
+      const reach = async (mode: 'required' | 'reported') => {
+        const begins = await beginsAfter(loc, loc.since, signal, exec);
+        // Required: thrown as soon as it is known, which ends the read.
+        seenOver([{ journal: loc, begins }], loc.since, mode);
+        return begins;
+      };
+      const [begins] = await Promise.all([
+        loc.reachBack ? reach(loc.reachBack) : undefined,
         ...parts.map((part) => readSlice(part, signal, counted, exec)),
-        ...(loc.reachBack ? [reachesBack(loc, signal, exec)] : []),
       ]);
       if (seen === 0 && loc.logged === 'each') await unitsLogged(loc, signal, exec, 'each');
       if (seen === 0 && (loc.directories?.length || loc.files?.length)) await vouchForEmpty(loc, signal, exec);
       if (seen === 0 && loc.logged === 'any') await unitsLogged(loc, signal, exec, 'any');
+      return { journal: loc, begins };
     }),
   );
+  return q.reachBack ? seenOver(beginnings, q.since, q.reachBack) : {};
 }
 
 /** journalctl's own reading of a unit name: without a type it means a service. */
@@ -295,23 +324,56 @@ async function holdsEntry(q: JournalQuery, range: string[], signal: AbortSignal,
   return any.stdout.split('\n').some((l) => parseShortUnix(l) !== undefined);
 }
 
-/** That every journal of the query holds an entry from before its window (JournalQuery.reachBack); throws if one does not. */
-export async function assertReachesBack(q: JournalQuery, signal: AbortSignal, exec: StreamExec = localExec): Promise<void> {
-  await Promise.all(locations(q).map((loc) => reachesBack(loc, signal, exec)));
+/**
+ * Where each journal of a query begins, asked over the window from `since`: once for readers of
+ * several windows, the widest (JournalShare), each reader's answer then being seenOver's.
+ */
+export function journalBeginnings(
+  q: JournalQuery,
+  since: number,
+  signal: AbortSignal,
+  exec: StreamExec = localExec,
+): Promise<JournalBeginning[]> {
+  return Promise.all(locations(q).map(async (loc) => ({ journal: loc, begins: await beginsAfter(loc, since, signal, exec) })));
 }
 
 /**
- * That the journal holds an entry from before the window: the newest one at or before its start
- * (`--reverse --lines=1 --until`, which journalctl seeks to; `--lines` with `--until` alone looks
- * at the journal's end). Any unit: journald drops whole files, oldest first, never entries between.
+ * What a reader over the window from `since` makes of where its journals begin: `required`, a
+ * journal that begins inside it throws; `reported`, the latest such beginning is what it saw.
  */
-async function reachesBack(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<void> {
-  if (await holdsEntry(q, ['--reverse', '--lines=1', `--until=${epoch(q.since * 1000)}`], signal, exec)) return;
-  throw new JournalError(
-    `${journalNames(q) || 'the journal'} holds no entry from before ${new Date(q.since).toISOString()}: it does not reach back over the ` +
-      `window, and what happened before its first entry cannot be told`,
-    { fix: 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window' },
-  );
+export function seenOver(beginnings: JournalBeginning[], since: number, reachBack: 'required' | 'reported'): JournalSeen {
+  const inside = beginnings.filter((b): b is Required<JournalBeginning> => b.begins !== undefined && b.begins > since);
+  if (inside.length === 0) return {};
+  if (reachBack === 'required') {
+    throw new JournalError(
+      `${journalNames(inside[0]!.journal) || 'the journal'} holds no entry from before ${new Date(since).toISOString()}: ` +
+        'it does not reach back over the window, and what happened before its first entry cannot be told',
+      { fix: 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window' },
+    );
+  }
+  const latest = inside.reduce((a, b) => (b.begins > a.begins ? b : a));
+  return { begins: { at: latest.begins, journal: journalNames(latest.journal) } };
+}
+
+/**
+ * Where a journal begins, if after `since`; undefined when it holds an entry at or before it: the
+ * newest such one is asked for (`--reverse --lines=1 --until`, which journalctl seeks to; `--lines`
+ * with `--until` alone looks at the journal's end). Any unit: journald drops whole files, oldest
+ * first, never entries between. Only when there is none (a few minutes a day at most, after a
+ * rotation) are the files' headers read for the first entry: one journalctl more, no entry read.
+ */
+async function beginsAfter(q: JournalQuery, since: number, signal: AbortSignal, exec: StreamExec): Promise<number | undefined> {
+  if (await holdsEntry(q, ['--reverse', '--lines=1', `--until=${epoch(since * 1000)}`], signal, exec)) return undefined;
+  const header = await execText(exec, ['journalctl', '--no-pager', '--header', ...sourceArgs(q)], signal);
+  const problem = journalProblem(header.stderr, header.code, { ...q, grep: undefined });
+  if (problem) throw problem;
+  // A file with no entry yet (journald's new active one) says 0.
+  const heads = [...header.stdout.matchAll(/^Head realtime timestamp:.*\(([0-9a-f]+)\)\s*$/gm)]
+    .map((m) => parseInt(m[1]!, 16) / 1000)
+    .filter((t) => t > 0);
+  // Past `since` whatever the headers say: journalctl showed no entry there, and what it cannot
+  // show was not seen. No head at all: nothing written yet, nothing seen before the window's end.
+  return Math.max(heads.length ? Math.min(...heads) : (q.until ?? Date.now()), since + 0.001);
 }
 
 async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, exec: StreamExec): Promise<void> {

@@ -14,7 +14,10 @@ export class LogFileError extends ReasonedError {
 /**
  * Plain text log lines from a file or stdin ('-'), e.g. `journalctl ... | check --log-file -`.
  * Lines stamped before `since` are skipped; lines without a stamp are taken as inside the
- * window, because the user chose what to pipe in.
+ * window, because the user chose what to pipe in. A regular file none of whose stamped lines
+ * predates the window (logrotate's new file, for a few minutes a day) holds only what followed
+ * its first: where it begins is returned. A pipe is taken as the command before it chose it
+ * (`journalctl --since -5min` begins inside the window by design).
  */
 export async function readLogFile(
   path: string,
@@ -22,7 +25,7 @@ export async function readLogFile(
   now: number,
   onLine: (line: LogLine) => void,
   stdin: Readable = process.stdin,
-): Promise<void> {
+): Promise<{ begins?: number }> {
   let stream: Readable = stdin;
   let pipe = true;
   let modified: number | undefined;
@@ -39,11 +42,18 @@ export async function readLogFile(
   }
   let seen = 0;
   let taken = 0;
+  // The earliest stamp, and whether one is at or before the window's start (lines in any order).
+  let earliest = Infinity;
+  let reaches = false;
   try {
     await forEachLine(stream, (raw, cut) => {
       seen++;
       if (isJournalNotice(raw) || raw === '') return;
       const line = parseTextLine(raw, now);
+      if (line.time !== undefined) {
+        earliest = Math.min(earliest, line.time);
+        if (line.time <= since) reaches = true;
+      }
       if (line.time !== undefined && line.time < since) return;
       taken++;
       onLine(cut ? { ...line, cut } : line);
@@ -74,6 +84,7 @@ export async function readLogFile(
       { fix: 'give a log that covers the window, or a wider --since' },
     );
   }
+  return modified !== undefined && !reaches && earliest !== Infinity ? { begins: earliest } : {};
 }
 
 /** When the regular file open as fd was last written; undefined for anything else, or a closed fd. */

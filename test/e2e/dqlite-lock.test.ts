@@ -1,9 +1,10 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { at, klog, logrus, LOCK_CREATE, LOCK_TXN } from '../helpers/fixtures.ts';
 import { CONTAINERD, DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { pattern } from '../helpers/pattern.ts';
 import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
 import { nagiosIds } from '../helpers/users.ts';
 
@@ -62,7 +63,12 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { msg: string; argv?: string[]; code?: number });
-    const started = logged.filter((l) => l.msg === 'journalctl started');
+    // Beside the reads, one question of the file alone: whether it reaches back over the window.
+    const reach = logged.filter((l) => l.msg === 'journalctl started' && l.argv?.includes('--reverse'));
+    expect(reach.map((l) => l.argv!.filter((a) => !a.startsWith('--until=')))).toEqual([
+      ['journalctl', '--no-pager', '--quiet', '--output=short-unix', '--reverse', '--lines=1', `--file=${file}`],
+    ]);
+    const started = logged.filter((l) => l.msg === 'journalctl started' && !l.argv?.includes('--reverse'));
     expect(started.length).toBeGreaterThan(0);
     for (const l of started)
       expect(l.argv).toEqual(
@@ -73,7 +79,7 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
           '--grep=database is locked',
         ]),
       );
-    expect(logged.filter((l) => l.msg === 'journalctl ended' && l.code === 0)).toHaveLength(started.length);
+    expect(logged.filter((l) => l.msg === 'journalctl ended' && l.code === 0)).toHaveLength(started.length + 1);
     expect(quiet.stderr).toBe('');
   });
 
@@ -142,6 +148,73 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
       const r = await runBuilt('check_dqlite_lock', ['--journal-file', file, ...unit]);
       expect(r.first, unit.join(' ')).toMatch(/^DQLITE-LOCK OK - no 'database is locked' in the last 5m/);
     }
+  });
+
+  it('a journal that begins inside the window names the span it saw, never the whole window; the rate is over that span', async () => {
+    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    const version = { age: 134, service: KUBELITE, message: klog(at(134), 'I', KUBELITE.pid, 'server.go:123', 'Version: v1.32.3') };
+    // The active file just after a rotation, a small volatile journal a log storm rotated: its first entry 134 s ago.
+    const begun = makeJournal([version, ...[20, 40, 60, 80, 100, 120].map(lock)], undefined, { anchor: false });
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', begun]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(
+      pattern(
+        /^DQLITE-LOCK WARNING - 6 'database is locked' lines in the last 2m1\ds /,
+        /\(\S+\/system\.journal begins inside the 5m window, at 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ\) \(2\.[67]\/min, /,
+      ),
+    );
+    // The same labels; the rate over the 2m14s seen (6 a 5m window would make 1.2/min).
+    expect(r.perf.locked).toBe('6;5;50;0');
+    expect(r.perf.locked_per_min).toMatch(/^2\.6\d*;;;0$/);
+    expect(r.stdout).toMatch(/holds nothing from before/);
+    // Quiet: OK, and still only what it saw.
+    const quiet = await runBuilt('check_dqlite_lock', [
+      '--journal-file',
+      makeJournal([version, { ...version, age: 10 }], undefined, { anchor: false }),
+    ]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.first).toMatch(
+      /^DQLITE-LOCK OK - no 'database is locked' in the last 2m1\ds \(\S+ begins inside the 5m window, at \S+Z\) \| locked=0;5;50;0 /,
+    );
+    // The same entries after journald's start hours before: the whole window.
+    const whole = await runBuilt('check_dqlite_lock', ['--journal-file', makeJournal([version, ...[20, 40, 60, 80, 100, 120].map(lock)])]);
+    expect(whole.first).toMatch(/^DQLITE-LOCK WARNING - 6 'database is locked' lines in the last 5m \(1\.2\/min, /);
+    expect(whole.stdout).not.toMatch(/begins inside|holds nothing from before/);
+  });
+
+  it('of several journal directories, the one that begins inside the window is named, and its span taken', async () => {
+    const lock = (age: number, host: string): Entry => ({ age, host, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    const whole = dirname(makeJournal([lock(100, 'k8s01')]));
+    const begun = dirname(makeJournal([lock(134, 'k8s02'), lock(20, 'k8s02')], undefined, { anchor: false }));
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', whole, '--journal-dir', begun]);
+    expect(r.first).toMatch(/^DQLITE-LOCK OK - 3 'database is locked' lines in the last 2m1\ds \((\S+) begins inside the 5m window, /);
+    expect(/\((\S+) begins inside/.exec(r.first)?.[1]).toBe(begun);
+  });
+
+  it('a log file whose first line is inside the window (logrotate just rotated it) names the span it holds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-text-'));
+    const fmt = (d: Date) =>
+      `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, '0')} ${d.toTimeString().slice(0, 8)}`;
+    const line = (age: number, msg: string) => `${fmt(at(age))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${logrus(at(age), 'error', msg)}`;
+    const rotated = join(dir, 'syslog');
+    writeFileSync(rotated, `${[line(100, 'starting'), line(40, LOCK_TXN), line(30, LOCK_TXN)].join('\n')}\n`);
+    const r = await runBuilt('check_dqlite_lock', ['--log-file', rotated]);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(
+      new RegExp(
+        `^DQLITE-LOCK OK - 2 'database is locked' lines in the last 10\\ds ` +
+          `\\(${rotated} begins inside the 5m window, at \\S+Z\\) \\(1\\.[12]/min, `,
+      ),
+    );
+    expect(r.perf.locked).toBe('2;5;50;0');
+    // Its first line before the window: the whole window, as before.
+    const older = join(dir, 'syslog.1');
+    writeFileSync(older, `${[line(900, 'starting'), line(40, LOCK_TXN), line(30, LOCK_TXN)].join('\n')}\n`);
+    const whole = await runBuilt('check_dqlite_lock', ['--log-file', older]);
+    expect(whole.first).toMatch(/^DQLITE-LOCK OK - 2 'database is locked' lines in the last 5m \(0\.4\/min, /);
+    // A pipe is judged as given: the command before it chose its lines (journalctl --since).
+    const piped = await runBuilt('check_dqlite_lock', ['--log-file', '-'], { input: readFileSync(rotated, 'utf8') });
+    expect(piped.first).toMatch(/^DQLITE-LOCK OK - 2 'database is locked' lines in the last 5m /);
   });
 
   it('reads a journal directory and a wider --since', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { pattern } from '../helpers/pattern.ts';
 import { runBuilt } from '../helpers/run.ts';
 
 const dq = (age: number, level: string, msg: string): Entry => ({ age, service: DQLITE, message: logrus(at(age), level, msg) });
@@ -162,6 +163,22 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
     expect(r.code).toBe(0);
     expect(r.first).toMatch(/^KINE-RETRIES OK - no kine retry exhaustion or etcd-client retry storm in the last 5m /);
     expect(r.perf).toMatchObject({ exhausted: '0;2;10;0', max_try: '0;;;0' });
+  });
+
+  it('a journal that begins inside the window names the span it saw, never the whole window', async () => {
+    // A fresh node, or the active file just after a rotation: its first entry 250 s ago.
+    const entries = [dq(250, 'info', 'Starting k8s-dqlite'), ...cancelled];
+    const begun = await runBuilt('check_kine_retries', ['--journal-file', makeJournal(entries, undefined, { anchor: false })]);
+    expect(begun.code).toBe(0);
+    expect(begun.first).toMatch(
+      pattern(
+        /^KINE-RETRIES OK - no kine retry exhaustion or etcd-client retry storm in the last 4m1\ds /,
+        /\(\S+\/system\.journal begins inside the 5m window, at 20\d\d-\S+Z\) \| exhausted=0;2;10;0 /,
+      ),
+    );
+    expect(begun.perf.cancelled).toBe('3;;;0');
+    const whole = await runBuilt('check_kine_retries', ['--journal-file', makeJournal(entries)]);
+    expect(whole.first).toMatch(/^KINE-RETRIES OK - no kine retry exhaustion or etcd-client retry storm in the last 5m \(\S+\) \| /);
   });
 
   it('reads the real sample shapes piped as text: truncated JSON and lines without pid', async () => {

@@ -529,6 +529,41 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     expect(row('DQLITE-LOCK').summary).toMatch(/^6 /);
   });
 
+  it('a journal that begins inside every window: dqlite-lock and kine-retries name the span seen, as alone; one reach-back', async () => {
+    healthy();
+    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    // Its first entry 134 s ago: inside the 5 minutes of dqlite-lock and kine-retries, and the gate's 10.
+    const journal = makeJournal([...[20, 40, 60, 80, 100, 120, 134].map(lock)], undefined, { anchor: false });
+    const bin = mkdtempSync(join(tmpdir(), 'mk8s-path-'));
+    const calls = join(bin, 'calls');
+    const real = ['/usr/bin/journalctl', '/bin/journalctl'].find(existsSync)!;
+    writeFileSync(join(bin, 'journalctl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${calls}'\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const all = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--snap-data', snapData(), '--format', 'json'],
+      { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } },
+    );
+    const rows = JSON.parse(all.stdout) as { check: string; code: number; summary: string }[];
+    const started = readFileSync(calls, 'utf8').trim().split('\n');
+    // Asked once for the three readers that ask it (over the widest window); its first entry once.
+    expect(started.filter((call) => call.includes('--reverse --lines=1 --until='))).toHaveLength(1);
+    expect(started.filter((call) => call.includes('--header'))).toHaveLength(1);
+    const row = (check: string) => rows.find((x) => x.check === check)!;
+    expect(row('RESTART-PREFLIGHT').code).toBe(2);
+    for (const command of ['check_dqlite_lock', 'check_kine_retries']) {
+      const alone = await runBuilt(command, ['--journal-file', journal]);
+      const r = rows.find((x) => alone.first.startsWith(`${x.check} `))!;
+      // The span seen grows by the seconds between the two runs, and the rate with it: those masked.
+      const timeless = (text: string) => text.replace(/in the last 2m\d+s/, 'in the last 2mNs').replace(/\(\d+\.\d\/min/, '(N/min');
+      expect([r.code, timeless(`${r.check} ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][r.code]} - ${r.summary}`)]).toEqual([
+        alone.code,
+        timeless(alone.first.split(' | ')[0]!),
+      ]);
+      expect(r.summary).toMatch(/in the last 2m1\ds \(\S+ begins inside the 5m window, at \S+Z\)/);
+    }
+    expect(row('DQLITE-LOCK').summary).toMatch(/^7 /);
+  });
+
   it("fits the host: this node's own checks are left out, saying why, where it is no MicroK8s node or a worker", async () => {
     healthy();
     // A healthy k8s02: calico-node Ready and a Running pod, whose route only k8s02's table has.

@@ -1,0 +1,70 @@
+import { formatDuration } from '../duration.ts';
+import type { Window } from '../options/log.ts';
+import type { JournalSeen } from '../sources/journal.ts';
+import { isoSeconds } from '../text.ts';
+
+/** Where a source begins inside the window: it holds only what followed. */
+export interface Beginning {
+  /** Its first entry or stamped line, ms since the epoch. */
+  at: number;
+  /** What begins there, as the summary names it: "the journal", journal files or a directory, a log file. */
+  what: string;
+  /** The node's own journal (here or over SSH), journal files given, or a log file: each has its own fix. */
+  kind: 'journal' | 'journal files' | 'log file';
+}
+
+/** Where a journal read began, if inside its window. */
+export function journalBeginning(seen: JournalSeen): Beginning | undefined {
+  if (!seen.begins) return undefined;
+  const { at, journal } = seen.begins;
+  return journal ? { at, what: journal, kind: 'journal files' } : { at, what: 'the journal', kind: 'journal' };
+}
+
+/**
+ * The part of a window a source's lines were read over: all of it, or from where the source
+ * begins inside it (a journal rotated or begun there, a log file logrotate just started). A check
+ * says the span it saw, never the window it was asked for: an OK is a promise about what was read.
+ */
+export interface Span {
+  /** Seconds read over: what a rate is per. */
+  seconds: number;
+  /** The source begins inside the window, whose length (seconds) it keeps. */
+  begun?: Beginning & { window: number };
+}
+
+/** The span of `win` that a source beginning at `begun` (undefined: before the window) covers. */
+export function spanOf(win: Window, begun?: Beginning): Span {
+  if (begun === undefined || begun.at <= win.since) return { seconds: win.seconds };
+  // A second at least, as a window is: a journal begun this instant makes no rate of infinity.
+  return { seconds: Math.max(1, (win.now - begun.at) / 1000), begun: { ...begun, window: win.seconds } };
+}
+
+/**
+ * "the last 5m", or "the last 2m14s (the journal begins inside the 5m window, at <time>)": what
+ * begins there named, as only its beginning explains the shorter span.
+ */
+export function spanText(span: Span): string {
+  const last = `the last ${formatDuration(span.seconds)}`;
+  const b = span.begun;
+  return b ? `${last} (${b.what} begins inside the ${formatDuration(b.window)} window, at ${isoSeconds(b.at)})` : last;
+}
+
+/** For the long output: what was not seen, and how to see the whole window next time. */
+export function spanDetail({ seconds, begun: b }: Span): string[] {
+  if (!b) return [];
+  const seen =
+    `${b.what} holds nothing from before ${isoSeconds(b.at)}: the counts are of the ` +
+    `${formatDuration(seconds)} since, and the whole ${formatDuration(b.window)} window may hold more`;
+  switch (b.kind) {
+    case 'log file':
+      return [`${seen} (a file logrotate just started: the rest of the window is in the one before it)`];
+    case 'journal files':
+      return [`${seen} (fix: give every journal file of the node (--journal-dir), not the active one alone)`];
+    case 'journal':
+      // A node's own journal loses its oldest files to journald's limits.
+      return [
+        `${seen} (fix: keep the journal persistent (Storage=persistent in journald.conf) with room for more than the window ` +
+          '(SystemMaxUse=))',
+      ];
+  }
+}
