@@ -286,13 +286,18 @@ function parseReadNode(out: string, stores: string[], host: string, tools: Remot
 // line it said>` in one short write (lines never mix), in the C locale ("Connection refused" as
 // written here); the inner bash's $0 is fixed, so no host name appears in what it says. Hosts and
 // ports are arguments, never part of the script.
+// Past the first 32, a probe starts on a byte from a pipe of the script's own, which each probe
+// puts there as it ends: a count of `wait -n`'s returns was not the probes running, as under
+// `bash -c` (bash 5.2) wait -n never reports a job that ended before it was called, only the next
+// one to end; a start after quick probes then waited for one that hung to time out, 2 s each
+// (UNKNOWN: members not probed within -t). The wait for a byte ends with the budget's seconds.
 const PROBE_ALL = [
-  't=$1 budget=$2; shift 2; i=0 running=0',
-  'while [ $# -ge 2 ] && { [ "$i" -lt 32 ] || [ "$SECONDS" -lt "$budget" ]; }; do',
+  't=$1 budget=$2; shift 2; i=0; exec {ended}<> <(:)',
+  'while [ $# -ge 2 ] && { [ "$i" -lt 32 ] || { [ "$SECONDS" -lt "$budget" ] &&',
+  '  read -r -N 1 -t "$((budget - SECONDS))" -u "$ended" slot && [ "$SECONDS" -lt "$budget" ]; }; }; do',
   '  { said=$(LC_ALL=C timeout "$t" bash -c \'exec 3<>"/dev/tcp/$1/$2"\' probe "$1" "$2" 2>&1 >/dev/null); code=$?;',
-  '    IFS= read -r said <<<"$said"; printf \'%s %s %s\\n\' "$i" "$code" "$said"; } &',
-  '  i=$((i + 1)) running=$((running + 1)); shift 2',
-  '  if [ "$running" -ge 32 ]; then wait -n; running=$((running - 1)); fi',
+  '    printf . >&"$ended"; IFS= read -r said <<<"$said"; printf \'%s %s %s\\n\' "$i" "$code" "$said"; } &',
+  '  i=$((i + 1)); shift 2',
   'done',
   'wait',
 ].join('\n');

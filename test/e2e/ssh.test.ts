@@ -355,28 +355,31 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       );
       expect(wide.stdout, wide.stdout).not.toMatch(/cannot probe|unreachable: /);
       expect(wide.first).toMatch(/^DQLITE OK - 127\.0\.0\.1: 3 voters, leader not asked, 0 unreachable/);
-      // Seven spares that hang (connects never answered), one among each 32 of 199 members: each holds
-      // up no other probe, and the verdict comes within -t 12 (they were probed 32 at a time, each 32
-      // waiting for its slowest: UNKNOWN timed out while probing the members).
+      // 31 spares that hang (connects never answered), one among each 8 of 248 members: each holds up
+      // no other probe, and the verdict comes within -t 12. Once they were probed 32 at a time, each 32
+      // waiting for its slowest (UNKNOWN timed out while probing the members); then each start after
+      // quick probes waited for one that hung to time out, bash's `wait -n` missing the probes that had
+      // ended (UNKNOWN: cannot probe 127.0.1.x from 127.0.0.1).
       const hung = await hangingListener();
       const after: (() => void)[] = [];
       try {
-        // 192 spares up, at addresses of their own on one listener (every 127.x address reaches it).
+        // 217 spares up, at addresses of their own on one listener (every 127.x address reaches it).
         const up = createServer((socket) => socket.destroy());
         await new Promise<void>((ok) => up.listen(0, '0.0.0.0', ok));
         after.push(() => up.close());
         const port = (up.address() as AddressInfo).port;
-        const rows = Array.from({ length: 192 }, (_, i) => `- Address: 127.0.1.${i + 1}:${port}\n  ID: ${400 + i}\n  Role: 2\n`);
-        for (const n of [0, 1, 2, 3, 4, 5, 6])
-          rows.splice(n * 32, 0, `- Address: 127.0.0.${n + 2}:${hung.port}\n  ID: ${300 + n}\n  Role: 2\n`);
+        const rows = Array.from({ length: 217 }, (_, i) => `- Address: 127.0.1.${i + 1}:${port}\n  ID: ${400 + i}\n  Role: 2\n`);
+        for (let n = 0; n < 31; n++) rows.splice(n * 8, 0, `- Address: 127.0.0.${n + 2}:${hung.port}\n  ID: ${300 + n}\n  Role: 2\n`);
         writeFileSync(join(many, 'cluster.yaml'), readFileSync(join(backend, 'cluster.yaml'), 'utf8') + rows.join(''));
-        const slow = await runBuilt(
-          'check_dqlite',
-          ['--host', '127.0.0.1', ...ssh(), '--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', many, '-t', '12'],
-          { env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() } },
-        );
+        const node = ['--host', '127.0.0.1', ...ssh(), '--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', many];
+        const slow = await runBuilt('check_dqlite', [...node, '-t', '12', '--max-long-output', '65536'], {
+          env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() },
+        });
         expect(slow.first, slow.stdout).toMatch(/^DQLITE OK - 127\.0\.0\.1: 3 voters, leader not asked, 0 unreachable/);
         expect(slow.stdout).toMatch(/127\.0\.0\.2:\d+ \(id 300\): spare, unreachable: no answer/);
+        // Those 31, and no other, unanswered (every member's line shown).
+        expect(slow.stdout.match(/^127\.0\.0\.\d+:\d+ \(id 3\d\d\): spare, unreachable: no answer$/gm)).toHaveLength(31);
+        expect(slow.stdout.match(/unreachable: /g)).toHaveLength(31);
       } finally {
         hung.close();
         for (const f of after) f();
