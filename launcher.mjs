@@ -336,12 +336,13 @@ if [ -z "\${node:-}" ]; then
     "(fix: reinstall microk8s-checks, whose make install copies its runtime, or set MICROK8S_CHECKS_NODE)"
   exit 3
 fi
-# No heap flags (--max-old-space-size, --max-semi-space-size, --no-flush-bytecode): V8 takes a
-# code cache only under the flags it was made with, these among them, so with them every run
-# compiled the Node modules a check loads (https, tls, child_process...) from source instead of
-# from Node's cache: 20-40 ms of CPU a run. V8's own sizes cost more memory only on large
-# clusters (peak RSS 108 -> 135 MB for 50,000 Jobs, +5-20 MB at 10,000 pods) and less CPU
-# everywhere (check_stale_jobs 1.44 -> 0.92 s there: fewer full collections); lists are paged.
+# No heap flags (--max-old-space-size, --max-semi-space-size): with a young generation of 4 MB
+# every 500-object list page was promoted whole, and full collections followed one another; with
+# V8's own sizes (quiet, alternating) check_observed_generation at 10,000 pods 0.45 -> 0.30 CPU-s,
+# check_stale_jobs at 50,000 Jobs 1.36 -> 0.84, \`all\` 0.58 -> 0.49, for a peak RSS 9-26 MB higher
+# there (the same at 300 pods); lists are read a page at a time, so memory stays bounded. And V8
+# takes a code cache only under the flags it was made with, these among them: with them each run
+# also compiled the Node modules it loads (https, tls...) anew (2 ms quiet, 20 ms on a busy node).
 # With one or two full collections a run, none lets go of compiled code before the run's own
 # code cache is made at exit (V8 drops a function's code unused over five).
 # No background compile jobs: Node can deadlock at exit when one waits for a main-thread GC while

