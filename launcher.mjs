@@ -131,7 +131,7 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
           i=$((i + 1))
         done
         IFS= read -r end && [ "$end" = "${ANSWER_END} $key" ] || return 0
-        trap '' TERM INT HUP
+        trap '' TERM INT HUP QUIT
         # A state kept for the next run (check_leases, check_pod_restarts) counts once it is served.
         if [ -n "$pending" ] && [ -f "$pending" ]; then mv -f -- "$pending" "$target" 2>/dev/null; fi
         age="$((age / 100)).$((age % 100 / 10))"
@@ -165,10 +165,10 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
     pid= w= told= nap=0.05 naps=0
     # Stopped while waiting: say so. A poller's SIGTERM (NRPE's own timeout) stops the shared run
     # this launcher started too (it gives up its claims, so another launcher's run takes them
-    # over): nothing a poller gave up on goes on. A person's SIGINT (Ctrl-C) or SIGHUP (their
-    # terminal gone) ends the wait alone: the run is every poller's, and other launchers may be
+    # over): nothing a poller gave up on goes on. A person's SIGINT (Ctrl-C), SIGQUIT (Ctrl-\\) or
+    # SIGHUP (their terminal gone) ends the wait alone: the run is every poller's, and other launchers may be
     # waiting for its answers; it ends by itself within their -t, and prints nowhere.
-    for sig in TERM INT HUP; do
+    for sig in TERM INT HUP QUIT; do
       cycle_stop="echo '${name} UNKNOWN - stopped by SIG$sig while waiting for the shared poll cycle (--cycle)'; exit 3"
       cycle_kill="[ -n \\"\\$w\\" ] && kill \\"\\$w\\" 2>/dev/null"
       [ "$sig" != TERM ] || cycle_kill="$cycle_kill; [ -n \\"\\$pid\\" ] && kill -TERM \\"\\$pid\\" 2>/dev/null"
@@ -237,7 +237,7 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
       fi
     done
     # The run this launcher started may still wake it once it runs alone: ignored from here.
-    trap - TERM INT HUP CHLD
+    trap - TERM INT HUP QUIT CHLD
     trap '' USR1
   fi
 fi
@@ -359,7 +359,7 @@ ${command === 'microk8s-checks' ? '' : cycleSection(command, name)}{ command exe
 # The signals, passed on to the check, are trapped before it starts: one that comes before its
 # process id is known is passed on then. Set here, never taken from the environment.
 stopped= child=
-for sig in TERM INT HUP; do
+for sig in TERM INT HUP QUIT; do
   trap "stopped=$sig; [ -z \\"\\$child\\" ] || kill -$sig \\"\\$child\\" 2>/dev/null" "$sig"
 done
 "$node" $flags "$bundle" "$@" 0<&3 3<&- &
@@ -378,7 +378,7 @@ done
 # second), Node dies of the signal, and a Ctrl-C reaches it from the terminal directly. Said here
 # as the check would have said it, not as a runtime that died.
 case $stopped:$rc in
-TERM:143 | INT:130 | HUP:129)
+TERM:143 | INT:130 | HUP:129 | QUIT:131)
   echo "${name} UNKNOWN - stopped by SIG$stopped"
   exit 3
   ;;

@@ -146,7 +146,9 @@ export function guardProcess(
   if (typeof loading === 'function') process.off('uncaughtException', loading as (err: Error) => void);
   process.on('uncaughtException', crashed);
   process.on('unhandledRejection', crashed);
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  // SIGQUIT (Ctrl-\) as well: its default, a core dump, would leave the check's own processes
+  // (each in a session of its own, a credential plugin, journalctl) running after it.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const) {
     process.on(signal, () => {
       running()?.stop(signal);
       end(`stopped by ${signal}`);

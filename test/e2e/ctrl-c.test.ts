@@ -46,6 +46,7 @@ async function pressCtrlC(
   args: string[],
   ready: () => boolean,
   env: NodeJS.ProcessEnv = process.env,
+  signal: NodeJS.Signals = 'SIGINT',
 ): Promise<Interrupted> {
   const [file, before] = sh.argv(command);
   const child: ChildProcess = spawn(file, [...before, ...args], {
@@ -64,7 +65,7 @@ async function pressCtrlC(
     () => (ready() ? true : undefined),
     { timeoutMs: 20_000, intervalMs: 50 },
   );
-  process.kill(-child.pid!, 'SIGINT');
+  process.kill(-child.pid!, signal);
   return { code: await closed, stdout, stderr };
 }
 
@@ -123,6 +124,26 @@ describe.each(SHELLS)('Ctrl-C under $shell', (sh) => {
     expect(r.stdout).toMatch(/^NODES UNKNOWN - stopped by SIGINT while waiting for credential plugin 'cred-plugin'/);
     expect(r.stdout.split('\n')).toHaveLength(2);
     expect(r.stderr).toBe('');
+    expect(r.code).toBe(3);
+    await until(
+      () => `the credential plugin to be gone (still: ${sleeping().join(', ')})`,
+      () => (sleeping().length === 0 ? true : undefined),
+      { timeoutMs: 5000 },
+    );
+  });
+
+  it('Ctrl-\\ (SIGQUIT) is a stop as Ctrl-C is: no core dump left to it, nor the plugin it ran', async () => {
+    addHealthyCluster(c.api);
+    const { config, sleeping } = hungPlugin();
+    const r = await pressCtrlC(
+      sh,
+      'check_nodes',
+      ['--kubeconfig', config, '-t', '30'],
+      () => sleeping().length > 0,
+      process.env,
+      'SIGQUIT',
+    );
+    expect(r.stdout).toMatch(/^NODES UNKNOWN - stopped by SIGQUIT while waiting for credential plugin 'cred-plugin'/);
     expect(r.code).toBe(3);
     await until(
       () => `the credential plugin to be gone (still: ${sleeping().join(', ')})`,
