@@ -9,15 +9,16 @@ export interface Beginning {
   at: number;
   /** What begins there, as the summary names it: "the journal", journal files or a directory, a log file. */
   what: string;
-  /** The node's own journal (here or over SSH), journal files given, or a log file: each has its own fix. */
-  kind: 'journal' | 'journal files' | 'log file';
+  /** The node's own journal (here or over SSH), journal files or a directory given, a log file: each has its own fix. */
+  kind: 'journal' | 'journal files' | 'journal directory' | 'log file';
 }
 
 /** Where a journal read began, if inside its window. */
 export function journalBeginning(seen: JournalSeen): Beginning | undefined {
   if (!seen.begins) return undefined;
-  const { at, journal } = seen.begins;
-  return journal ? { at, what: journal, kind: 'journal files' } : { at, what: 'the journal', kind: 'journal' };
+  const { at, journal, files } = seen.begins;
+  if (!journal) return { at, what: 'the journal', kind: 'journal' };
+  return { at, what: journal, kind: files ? 'journal files' : 'journal directory' };
 }
 
 /**
@@ -60,6 +61,9 @@ export function spanDetail({ seconds, begun: b }: Span): string[] {
       return [`${seen} (a file logrotate just started: the rest of the window is in the one before it)`];
     case 'journal files':
       return [`${seen} (fix: give every journal file of the node (--journal-dir), not the active one alone)`];
+    case 'journal directory':
+      // Every file of the directory was read: the journal written there keeps no more.
+      return [`${seen} (fix: where this journal is written, keep more than the window (SystemMaxUse= in journald.conf))`];
     case 'journal':
       // A node's own journal loses its oldest files to journald's limits.
       return [

@@ -37,10 +37,10 @@ export interface JournalQuery {
 export interface JournalSeen {
   /**
    * With reachBack `reported`, a journal that begins inside the window: its first entry (ms since
-   * the epoch), and the files or directory it is ('' for the system journal); of several journals,
-   * the latest to begin (the span all of them cover).
+   * the epoch), and the files or directory it is ('' for the system journal; `files` when given as
+   * files); of several journals, the latest to begin (the span all of them cover).
    */
-  begins?: { at: number; journal: string };
+  begins?: { at: number; journal: string; files: boolean };
 }
 
 /** Where one journal of a query begins, if inside the window; see journalBeginnings. */
@@ -352,7 +352,7 @@ export function seenOver(beginnings: JournalBeginning[], since: number, reachBac
     );
   }
   const latest = inside.reduce((a, b) => (b.begins > a.begins ? b : a));
-  return { begins: { at: latest.begins, journal: journalNames(latest.journal) } };
+  return { begins: { at: latest.begins, journal: journalNames(latest.journal), files: !!latest.journal.files?.length } };
 }
 
 /**

@@ -166,7 +166,8 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     // The same labels; the rate over the 2m14s seen (6 a 5m window would make 1.2/min).
     expect(r.perf.locked).toBe('6;5;50;0');
     expect(r.perf.locked_per_min).toMatch(/^2\.6\d*;;;0$/);
-    expect(r.stdout).toMatch(/holds nothing from before/);
+    // The active file given alone: its fix is every file of the journal.
+    expect(r.stdout).toMatch(/holds nothing from before .*\(fix: give every journal file of the node \(--journal-dir\)/);
     // Quiet: OK, and still only what it saw.
     const quiet = await runBuilt('check_dqlite_lock', [
       '--journal-file',
@@ -189,6 +190,9 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     const r = await runBuilt('check_dqlite_lock', ['--journal-dir', whole, '--journal-dir', begun]);
     expect(r.first).toMatch(/^DQLITE-LOCK OK - 3 'database is locked' lines in the last 2m1\ds \((\S+) begins inside the 5m window, /);
     expect(/\((\S+) begins inside/.exec(r.first)?.[1]).toBe(begun);
+    // Every file of that directory was read: the fix is where it is written, not --journal-dir again.
+    expect(r.stdout).toMatch(/holds nothing from before .*\(fix: where this journal is written, keep more than the window/);
+    expect(r.stdout).not.toMatch(/give every journal file/);
   });
 
   it('a log file whose first line is inside the window (logrotate just rotated it) names the span it holds', async () => {
