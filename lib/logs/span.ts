@@ -23,7 +23,11 @@ export function journalBeginning(seen: JournalSeen): Beginning | undefined {
   if (!seen.begins) return undefined;
   const { at, journal, from } = seen.begins;
   const earlier = from < at ? { from } : {};
-  return journal ? { at, what: journal, kind: 'journal files', ...earlier } : { at, what: 'the journal', kind: 'journal', ...earlier };
+  if (journal.length === 0) return { at, what: 'the journal', kind: 'journal', ...earlier };
+  // Files given one by one (a volatile journal's dozen): each named, the summary ran past its 1024
+  // characters before it said when they begin; the user knows which they gave.
+  const what = journal.length === 1 ? journal[0]! : `the journal of the ${journal.length} files given`;
+  return { at, what, kind: 'journal files', ...earlier };
 }
 
 /**

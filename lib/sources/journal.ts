@@ -37,12 +37,12 @@ export interface JournalQuery {
 export interface JournalSeen {
   /**
    * With reachBack `reported`, a journal that begins inside the window: its first entry (ms since
-   * the epoch), and the files or directory it is ('' for the system journal); of several journals,
+   * the epoch), and the files or directory it is (none for the system journal); of several journals,
    * the latest to begin (the span all of them cover), and `from`, the earliest moment any of them
    * holds (the window's start when one reaches back over it): what their lines, read together,
    * were read over.
    */
-  begins?: { at: number; journal: string; from: number };
+  begins?: { at: number; journal: string[]; from: number };
 }
 
 /** Where one journal of a query begins, if inside the window; see journalBeginnings. */
@@ -356,7 +356,7 @@ export function seenOver(beginnings: JournalBeginning[], since: number, reachBac
   const latest = inside.reduce((a, b) => (b.begins > a.begins ? b : a));
   // Lines of a journal that reaches back (or began earlier) are counted from there, not from the latest beginning.
   const from = inside.length < beginnings.length ? since : Math.min(...inside.map((b) => b.begins));
-  return { begins: { at: latest.begins, journal: journalNames(latest.journal), from } };
+  return { begins: { at: latest.begins, journal: [...(latest.journal.directories ?? []), ...(latest.journal.files ?? [])], from } };
 }
 
 /**

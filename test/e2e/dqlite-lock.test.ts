@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -204,6 +204,31 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     const both = await runBuilt('check_dqlite_lock', ['--journal-dir', early, '--journal-dir', begun]);
     expect(both.first).toMatch(/^DQLITE-LOCK OK - 4 'database is locked' lines in the last 3m2\ds \((\S+) begins inside the 5m window, /);
     expect(/\((\S+) begins inside/.exec(both.first)?.[1]).toBe(begun);
+  });
+
+  it('journal files that begin inside the window are named briefly: the summary keeps its time and rate within 1024 chars', async () => {
+    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    // A volatile journal a storm rotated, every file given: names as journald's, a hundred characters each.
+    const machine = mkdtempSync(join(tmpdir(), 'mk8s-volatile-'));
+    const files = Array.from({ length: 12 }, (_, i) => {
+      const file = join(machine, `system@0123456789abcdef0123456789abcdef-${String(i).padStart(16, '0')}-0006${i}abcdef01234.journal`);
+      copyFileSync(makeJournal([lock(100 - i * 5)], undefined, { anchor: false }), file);
+      return file;
+    });
+    const r = await runBuilt(
+      'check_dqlite_lock',
+      files.flatMap((f) => ['--journal-file', f]),
+    );
+    expect(r.code).toBe(1);
+    // It read "(/tmp/.../system@...journal, /tmp/.../system@...journal, ..." cut at 1024 characters, before the
+    // time of the beginning and the rate.
+    expect(r.first).toMatch(
+      pattern(
+        /^DQLITE-LOCK WARNING - 12 'database is locked' lines in the last 10\ds /,
+        /\(the journal of the 12 files given begins inside the 5m window, at \S+Z\) \(\d\.\d\/min, \d+ in the last minute\) \| /,
+      ),
+    );
+    expect(r.stdout).toContain('the journal of the 12 files given holds nothing from before ');
   });
 
   it('a log file whose first line is inside the window (logrotate just rotated it) names the span it holds', async () => {
