@@ -1,6 +1,6 @@
 import { formatDuration } from '../duration.ts';
 import type { Window } from '../options/log.ts';
-import type { JournalSeen } from '../sources/journal.ts';
+import { journalLabel, type JournalSeen } from '../sources/journal.ts';
 import { isoSeconds } from '../text.ts';
 
 /** Where a source begins inside the window: it holds only what followed. */
@@ -23,11 +23,7 @@ export function journalBeginning(seen: JournalSeen): Beginning | undefined {
   if (!seen.begins) return undefined;
   const { at, journal, from } = seen.begins;
   const earlier = from < at ? { from } : {};
-  if (journal.length === 0) return { at, what: 'the journal', kind: 'journal', ...earlier };
-  // Files given one by one (a volatile journal's dozen): each named, the summary ran past its 1024
-  // characters before it said when they begin; the user knows which they gave.
-  const what = journal.length === 1 ? journal[0]! : `the journal of the ${journal.length} files given`;
-  return { at, what, kind: 'journal files', ...earlier };
+  return { at, what: journalLabel(journal), kind: journal.length ? 'journal files' : 'journal', ...earlier };
 }
 
 /**
