@@ -1,6 +1,6 @@
 import { formatDuration } from '../duration.ts';
 import type { Window } from '../options/log.ts';
-import type { JournalSeen } from '../sources/journal.ts';
+import { journalLabel, type JournalSeen } from '../sources/journal.ts';
 import { isoSeconds } from '../text.ts';
 
 /** Where a source begins inside the window: it holds only what followed. */
@@ -11,14 +11,20 @@ export interface Beginning {
   what: string;
   /** The node's own journal (here or over SSH), journal files or a directory given, a log file: each has its own fix. */
   kind: 'journal' | 'journal files' | 'journal directory' | 'log file';
+  /**
+   * Where the lines read together with it begin, when earlier (other journals read beside it that
+   * began earlier or reach back over the window): what the counts are of.
+   */
+  from?: number;
 }
 
 /** Where a journal read began, if inside its window. */
 export function journalBeginning(seen: JournalSeen): Beginning | undefined {
   if (!seen.begins) return undefined;
-  const { at, journal, files } = seen.begins;
-  if (!journal) return { at, what: 'the journal', kind: 'journal' };
-  return { at, what: journal, kind: files ? 'journal files' : 'journal directory' };
+  const { at, journal, from, files } = seen.begins;
+  const earlier = from < at ? { from } : {};
+  const kind = journal.length === 0 ? 'journal' : files ? 'journal files' : 'journal directory';
+  return { at, what: journalLabel(journal), kind, ...earlier };
 }
 
 /**
@@ -29,15 +35,24 @@ export function journalBeginning(seen: JournalSeen): Beginning | undefined {
 export interface Span {
   /** Seconds read over: what a rate is per. */
   seconds: number;
-  /** The source begins inside the window, whose length (seconds) it keeps. */
-  begun?: Beginning & { window: number };
+  /**
+   * The source begins inside the window, whose length (seconds) it keeps, and the seconds it
+   * holds itself (fewer than `seconds` where other journals read with it hold more).
+   */
+  begun?: Beginning & { window: number; held: number };
 }
 
-/** The span of `win` that a source beginning at `begun` (undefined: before the window) covers. */
+/**
+ * The span of `win` that a source beginning at `begun` (undefined: before the window) covers: its
+ * lines were read from there, or from where those read with it begin (`from`), if earlier. The
+ * counts include those: a count "in the last 1m" of the lines of another journal from 4 minutes
+ * before would be false.
+ */
 export function spanOf(win: Window, begun?: Beginning): Span {
   if (begun === undefined || begun.at <= win.since) return { seconds: win.seconds };
   // A second at least, as a window is: a journal begun this instant makes no rate of infinity.
-  return { seconds: Math.max(1, (win.now - begun.at) / 1000), begun: { ...begun, window: win.seconds } };
+  const since = (t: number) => Math.max(1, (win.now - Math.max(t, win.since)) / 1000);
+  return { seconds: since(begun.from ?? begun.at), begun: { ...begun, window: win.seconds, held: since(begun.at) } };
 }
 
 /**
@@ -53,9 +68,12 @@ export function spanText(span: Span): string {
 /** For the long output: what was not seen, and how to see the whole window next time. */
 export function spanDetail({ seconds, begun: b }: Span): string[] {
   if (!b) return [];
+  const others = seconds >= b.window ? `the whole ${formatDuration(b.window)} window` : `the last ${formatDuration(seconds)}`;
   const seen =
-    `${b.what} holds nothing from before ${isoSeconds(b.at)}: the counts are of the ` +
-    `${formatDuration(seconds)} since, and the whole ${formatDuration(b.window)} window may hold more`;
+    `${b.what} holds nothing from before ${isoSeconds(b.at)}: ` +
+    (b.held < seconds
+      ? `its lines are of the ${formatDuration(b.held)} since, the other journals' of ${others}, and it may hold more`
+      : `the counts are of the ${formatDuration(seconds)} since, and the whole ${formatDuration(b.window)} window may hold more`);
   switch (b.kind) {
     case 'log file':
       return [`${seen} (a file logrotate just started: the rest of the window is in the one before it)`];

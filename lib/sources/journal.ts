@@ -37,10 +37,12 @@ export interface JournalQuery {
 export interface JournalSeen {
   /**
    * With reachBack `reported`, a journal that begins inside the window: its first entry (ms since
-   * the epoch), and the files or directory it is ('' for the system journal; `files` when given as
-   * files); of several journals, the latest to begin (the span all of them cover).
+   * the epoch), and the files or directory it is (none for the system journal); of several journals,
+   * the latest to begin (the span all of them cover), and `from`, the earliest moment any of them
+   * holds (the window's start when one reaches back over it): what their lines, read together,
+   * were read over; `files` when the one that begins was given as files, not a directory.
    */
-  begins?: { at: number; journal: string; files: boolean };
+  begins?: { at: number; journal: string[]; from: number; files: boolean };
 }
 
 /** Where one journal of a query begins, if inside the window; see journalBeginnings. */
@@ -310,8 +312,21 @@ async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamE
   );
 }
 
+/** The journal files and directories a query names. */
+const journalPaths = (q: JournalQuery) => [...(q.directories ?? []), ...(q.files ?? [])];
+
 /** The journal files and directories a query names, as a message names them ('' for the system journal). */
-const journalNames = (q: JournalQuery) => [...(q.directories ?? []), ...(q.files ?? [])].join(', ');
+const journalNames = (q: JournalQuery) => journalPaths(q).join(', ');
+
+/**
+ * A journal as a summary names it: the system journal, the directory or file given, or several
+ * files by their count. A dozen of journald's names (a volatile journal's every file, given one by
+ * one) filled the first line's 1024 characters before it said what of them.
+ */
+export function journalLabel(paths: string[]): string {
+  if (paths.length === 0) return 'the journal';
+  return paths.length === 1 ? paths[0]! : `the journal of the ${paths.length} files given`;
+}
 
 /**
  * Whether the journal of a query holds an entry in `range` (journalctl's own options selecting
@@ -346,13 +361,15 @@ export function seenOver(beginnings: JournalBeginning[], since: number, reachBac
   if (inside.length === 0) return {};
   if (reachBack === 'required') {
     throw new JournalError(
-      `${journalNames(inside[0]!.journal) || 'the journal'} holds no entry from before ${new Date(since).toISOString()}: ` +
+      `${journalLabel(journalPaths(inside[0]!.journal))} holds no entry from before ${new Date(since).toISOString()}: ` +
         'it does not reach back over the window, and what happened before its first entry cannot be told',
       { fix: 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window' },
     );
   }
   const latest = inside.reduce((a, b) => (b.begins > a.begins ? b : a));
-  return { begins: { at: latest.begins, journal: journalNames(latest.journal), files: !!latest.journal.files?.length } };
+  // Lines of a journal that reaches back (or began earlier) are counted from there, not from the latest beginning.
+  const from = inside.length < beginnings.length ? since : Math.min(...inside.map((b) => b.begins));
+  return { begins: { at: latest.begins, journal: journalPaths(latest.journal), from, files: !!latest.journal.files?.length } };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -183,16 +183,56 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(whole.stdout).not.toMatch(/begins inside|holds nothing from before/);
   });
 
-  it('of several journal directories, the one that begins inside the window is named, and its span taken', async () => {
+  it('of several journal directories, the one that begins inside the window is named; the span is what they were read over', async () => {
     const lock = (age: number, host: string): Entry => ({ age, host, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
-    const whole = dirname(makeJournal([lock(100, 'k8s01')]));
-    const begun = dirname(makeJournal([lock(134, 'k8s02'), lock(20, 'k8s02')], undefined, { anchor: false }));
+    const whole = dirname(makeJournal([lock(250, 'k8s01'), lock(200, 'k8s01')]));
+    const begun = dirname(makeJournal([lock(60, 'k8s02'), lock(20, 'k8s02')], undefined, { anchor: false }));
     const r = await runBuilt('check_dqlite_lock', ['--journal-dir', whole, '--journal-dir', begun]);
-    expect(r.first).toMatch(/^DQLITE-LOCK OK - 3 'database is locked' lines in the last 2m1\ds \((\S+) begins inside the 5m window, /);
+    // The lines of k8s01 from 250 s and 200 s ago count: the span is the whole window, never the
+    // last minute of k8s02 alone (which read "4 lines in the last 1m (4.0/min, 0 in the last minute)").
+    expect(r.first).toMatch(
+      pattern(
+        /^DQLITE-LOCK OK - 4 'database is locked' lines in the last 5m /,
+        /\((\S+) begins inside the 5m window, at \S+Z\) \(0\.8\/min, /,
+      ),
+    );
     expect(/\((\S+) begins inside/.exec(r.first)?.[1]).toBe(begun);
+    expect(r.perf.locked_per_min).toMatch(/^0\.8;;;0$/);
+    expect(r.stdout).toContain(`${begun} holds nothing from before `);
+    expect(r.stdout).toMatch(/its lines are of the (?:1m|6\ds) since, the other journals' of the whole 5m window/);
     // Every file of that directory was read: the fix is where it is written, not --journal-dir again.
     expect(r.stdout).toMatch(/holds nothing from before .*\(fix: where this journal is written, keep more than the window/);
     expect(r.stdout).not.toMatch(/give every journal file/);
+    // Both begin inside the window: the span from the first to begin, the latest named.
+    const early = dirname(makeJournal([lock(200, 'k8s01'), lock(190, 'k8s01')], undefined, { anchor: false }));
+    const both = await runBuilt('check_dqlite_lock', ['--journal-dir', early, '--journal-dir', begun]);
+    expect(both.first).toMatch(/^DQLITE-LOCK OK - 4 'database is locked' lines in the last 3m2\ds \((\S+) begins inside the 5m window, /);
+    expect(/\((\S+) begins inside/.exec(both.first)?.[1]).toBe(begun);
+  });
+
+  it('journal files that begin inside the window are named briefly: the summary keeps its time and rate within 1024 chars', async () => {
+    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    // A volatile journal a storm rotated, every file given: names as journald's, a hundred characters each.
+    const machine = mkdtempSync(join(tmpdir(), 'mk8s-volatile-'));
+    const files = Array.from({ length: 12 }, (_, i) => {
+      const file = join(machine, `system@0123456789abcdef0123456789abcdef-${String(i).padStart(16, '0')}-0006${i}abcdef01234.journal`);
+      copyFileSync(makeJournal([lock(100 - i * 5)], undefined, { anchor: false }), file);
+      return file;
+    });
+    const r = await runBuilt(
+      'check_dqlite_lock',
+      files.flatMap((f) => ['--journal-file', f]),
+    );
+    expect(r.code).toBe(1);
+    // It read "(/tmp/.../system@...journal, /tmp/.../system@...journal, ..." cut at 1024 characters, before the
+    // time of the beginning and the rate.
+    expect(r.first).toMatch(
+      pattern(
+        /^DQLITE-LOCK WARNING - 12 'database is locked' lines in the last 10\ds /,
+        /\(the journal of the 12 files given begins inside the 5m window, at \S+Z\) \(\d\.\d\/min, \d+ in the last minute\) \| /,
+      ),
+    );
+    expect(r.stdout).toContain('the journal of the 12 files given holds nothing from before ');
   });
 
   it('a log file whose first line is inside the window (logrotate just rotated it) names the span it holds', async () => {

@@ -1,7 +1,7 @@
 // An OK you can trust: every way a source can fail or lie ends in the right state, or in UNKNOWN
 // (NO-GO for the gate) with its reason, within -t, leaving no process and printing no secret.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -436,6 +436,22 @@ describe('check_restart_preflight is a gate', () => {
         /^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: \S+ holds no entry from before /,
       );
       expect(r.first).toMatch(/: it does not reach back over the window, and what happened before its first entry cannot be told /);
+      // Every file of a volatile journal given, a dozen of journald's long names: the reason within the
+      // summary's 1024 characters (it was cut inside the list of names, before "holds no entry").
+      const machine = scratch();
+      const files = Array.from({ length: 12 }, (_, i) => {
+        const file = join(machine, `system@0123456789abcdef0123456789abcdef-${String(i).padStart(16, '0')}-0006${i}abcdef01234.journal`);
+        copyFileSync(makeJournal(quiet(), scratch(), { anchor: false }), file);
+        return file;
+      });
+      const many = await preflight([...kc(), '--node', 'k8s02', ...files.flatMap((f) => ['--journal-file', f])]);
+      expect(many.code).toBe(2);
+      expect(many.first).toMatch(
+        pattern(
+          /^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: the journal of the 12 files given /,
+          /holds no entry from before \S+: it does not reach back over the window/,
+        ),
+      );
       // The same entries in a journal that reaches back (journald's start hours before): judged, GO.
       const whole = makeJournal(quiet(), scratch());
       const go = await preflight([...kc(), '--node', 'k8s02', '--journal-file', whole]);
