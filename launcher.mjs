@@ -358,9 +358,9 @@ flags="--no-concurrent-recompilation --no-concurrent-sparkplug"
 ${command === 'microk8s-checks' ? '' : cycleSection(command, name)}{ command exec 3<&0; } 2>/dev/null || exec 3</dev/null
 # The signals, passed on to the check, are trapped before it starts: one that comes before its
 # process id is known is passed on then. Set here, never taken from the environment.
-stopped= child=
+stopped= child= traps=0
 for sig in TERM INT HUP QUIT; do
-  trap "stopped=$sig; [ -z \\"\\$child\\" ] || kill -$sig \\"\\$child\\" 2>/dev/null" "$sig"
+  trap "stopped=$sig traps=\\$((traps + 1)); [ -z \\"\\$child\\" ] || kill -$sig \\"\\$child\\" 2>/dev/null" "$sig"
 done
 "$node" $flags "$bundle" "$@" 0<&3 3<&- &
 child=$!
@@ -369,10 +369,20 @@ exec 3<&-
 wait "$child"
 rc=$?
 # A trapped signal ends a wait early (a status above 128): the check is waited for again, for its
-# own status, while it is there (a second wait for one already reaped is bash's 127).
-while [ "$rc" -gt 128 ] && [ -n "$stopped" ] && kill -0 "$child" 2>/dev/null; do
-  wait "$child"
-  rc=$?
+# own status, until a wait ends with no signal trapped meanwhile. Not "while it is there": the
+# shell may have reaped it as the signal came (a check that answered it at once), and its status,
+# kept for that wait, was then taken for the signal's: a "stopped by" line after the check's own
+# answer (--format json no longer parsed). A wait for one already waited for is bash's 127; dash
+# gives the same status again, so a wait with no trap meanwhile ends the loop.
+while [ "$rc" -gt 128 ] && [ -n "$stopped" ]; do
+  seen=$traps
+  wait "$child" 2>/dev/null
+  r=$?
+  if [ "$traps" = "$seen" ]; then
+    [ "$r" -eq 127 ] || rc=$r
+    break
+  fi
+  rc=$r
 done
 # Stopped before the check could say so: until its own handler is in place (its first tenth of a
 # second), Node dies of the signal, and a Ctrl-C reaches it from the terminal directly. Said here

@@ -137,6 +137,41 @@ describe.each(SHELLS)('Ctrl-C under $shell', (sh) => {
     },
   );
 
+  it("a poller's SIGTERM just as the check answers it: the check's line alone, never the launcher's stop after it", async () => {
+    // A runtime that answers SIGTERM at once, as the check does: the launcher passes the signal
+    // on and its wait is cut short while the check ends. It said "stopped by SIGTERM" after the
+    // check's own answer (7 runs in 8 here), which broke --format json.
+    const dir = scratch();
+    const mark = join(dir, 'running');
+    const runtime = join(dir, 'node');
+    writeFileSync(
+      runtime,
+      `#!/bin/sh\ntrap 'kill $! 2>/dev/null; echo "{\\"check\\":\\"NODES\\",\\"state\\":\\"UNKNOWN\\"}"; exit 3' TERM\n` +
+        `sleep 30 &\n: > '${mark}'\nwait $!\n`,
+      { mode: 0o755 },
+    );
+    for (let i = 0; i < 4; i++) {
+      rmSync(mark, { force: true });
+      const [file, before] = sh.argv('check_nodes');
+      const child = spawn(file, [...before, '--format', 'json'], {
+        ...(sh.argv0 ? { argv0: sh.argv0 } : {}),
+        env: { ...process.env, MICROK8S_CHECKS_NODE: runtime },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      const closed = new Promise<number | null>((done) => child.on('close', done));
+      await until(
+        () => 'the runtime to run',
+        () => (existsSync(mark) ? true : undefined),
+        { timeoutMs: 10_000, intervalMs: 20 },
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      child.kill('SIGTERM');
+      expect([await closed, stdout]).toEqual([3, '{"check":"NODES","state":"UNKNOWN"}\n']);
+    }
+  });
+
   it('while waiting for a shared poll cycle: the launcher stops, the run goes on and answers the poller waiting', async () => {
     const cache = scratch();
     const env = { ...process.env, XDG_CACHE_HOME: cache };
