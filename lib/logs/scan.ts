@@ -4,7 +4,7 @@ import type { LogArgs, Window } from '../options/log.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import { journalSlices, type SharedReads } from '../shared-reads.ts';
 import { localExec, readJournal } from '../sources/journal.ts';
-import { readLogFile } from '../sources/logfile.ts';
+import { LogFileError, readLogFile } from '../sources/logfile.ts';
 import { scanHosts } from './hosts.ts';
 import { journalBeginning } from './span.ts';
 import { checkJournalPaths } from './journal-paths.ts';
@@ -54,6 +54,14 @@ export async function scanSources<T>(
     const name = args['log-file'] === '-' ? 'stdin' : args['log-file'];
     deadline.activity = `reading ${name}`;
     const { begins } = await readLogFile(args['log-file'], win.since, win.now, onLine);
+    // A gate cannot judge by part of its window (a kubelite start before the first line), as for a journal.
+    if (begins !== undefined && win.reachBack === 'required') {
+      throw new LogFileError(
+        `log file ${name} holds no line from before ${new Date(win.since).toISOString()}: it does not reach back over the ` +
+          'window, and what happened before its first line cannot be told',
+        { fix: `give the lines of the whole window: the file logrotate rotated and this one, in order (cat F.1 F | ... --log-file -)` },
+      );
+    }
     return [{ source: name, ...result, begun: begins === undefined ? undefined : { at: begins, what: name, kind: 'log file' } }];
   }
   checkJournalPaths(dirs, files);

@@ -548,7 +548,7 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     expect(bare.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: /);
   });
 
-  it('NO-GO on a --log-file that cannot speak for the window: empty, or last written before it (a copy of an old log)', async () => {
+  it('NO-GO on a --log-file that cannot speak for the window: empty, last written before it (a copy of an old log), or begun inside it', async () => {
     setUp();
     const dir = scratch();
     // journalctl's short format (syslog stamp, local time).
@@ -558,8 +558,26 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
         env: { ...process.env, PATH: here.path },
       });
     const fresh = join(dir, 'fresh.log');
-    writeFileSync(fresh, `${stamp(at(30))} k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n`);
+    const line = (age: number) => `${stamp(at(age))} k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n`;
+    writeFileSync(fresh, line(1200) + line(30));
     expect((await gate(fresh)).first).toMatch(/^RESTART-PREFLIGHT OK - GO: /);
+    // Its first line inside the window (logrotate just started it): a kubelite start before it
+    // would go unseen, as before a journal's first entry.
+    const rotated = join(dir, 'rotated.log');
+    writeFileSync(rotated, line(30));
+    const begun = await gate(rotated);
+    expect([begun.code, begun.first]).toEqual([
+      2,
+      expect.stringMatching(
+        /^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: log file \S+rotated\.log holds no line from before /,
+      ),
+    ]);
+    // A pipe is taken as the command before it chose it: the same lines piped are judged.
+    const piped = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--log-file', '-', ...here.dqliteArgs], {
+      env: { ...process.env, PATH: here.path },
+      input: line(30),
+    });
+    expect(piped.first).toMatch(/^RESTART-PREFLIGHT OK - GO: /);
     // Yesterday's storm, copied with its time (cp -p, scp -p): nothing in it is about the last 5 minutes.
     const old = join(dir, 'old.log');
     writeFileSync(old, `${stamp(at(86_400))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${LOCK_TXN}\n`);
