@@ -411,6 +411,23 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
 });
 
 describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
+  type Row = { check: string; code: number; state: string; summary: string; metrics: { label: string }[] };
+  /** `microk8s-checks all` for k8s02 reading `journal`, with `more`: its JSON rows, by check. */
+  const allRows = async (journal: string, ...more: string[]): Promise<Record<string, Row>> => {
+    const r = await runBuilt('microk8s-checks', [
+      'all',
+      ...kc(),
+      '--node',
+      'k8s02',
+      '--journal-file',
+      journal,
+      ...more,
+      '--format',
+      'json',
+    ]);
+    return Object.fromEntries((JSON.parse(r.stdout) as Row[]).map((x) => [x.check, x]));
+  };
+
   it('runs every applicable check concurrently, prints a table and exits with the worst state; JSON for CI', async () => {
     healthy();
     const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
@@ -499,28 +516,13 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
     // Its first entry 7 minutes ago: inside restart-preflight's 10, before dqlite-lock's 5.
     const journal = makeJournal([...[20, 40, 60, 80, 100, 120].map(lock), lock(420)], undefined, { anchor: false });
-    const rows = JSON.parse(
-      (
-        await runBuilt('microk8s-checks', [
-          'all',
-          ...kc(),
-          '--node',
-          'k8s02',
-          '--journal-file',
-          journal,
-          '--snap-data',
-          snapData(),
-          '--format',
-          'json',
-        ])
-      ).stdout,
-    ) as { check: string; code: number; summary: string }[];
-    const row = (check: string) => rows.find((x) => x.check === check)!;
+    const rows = await allRows(journal, '--snap-data', snapData());
+    const row = (check: string) => rows[check]!;
     // The gate itself, NO-GO here also for want of systemd; its reach-back alone: trust.test.ts.
     expect(row('RESTART-PREFLIGHT').code).toBe(2);
     for (const command of ['check_dqlite_lock', 'check_kine_retries']) {
       const alone = await runBuilt(command, ['--journal-file', journal]);
-      const r = rows.find((x) => alone.first.startsWith(`${x.check} `))!;
+      const r = Object.values(rows).find((x) => alone.first.startsWith(`${x.check} `))!;
       expect([r.code, `${r.check} ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][r.code]} - ${r.summary}`]).toEqual([
         alone.code,
         alone.first.split(' | ')[0],
@@ -573,21 +575,7 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
       pod({ namespace: 'web', name: 'frontend-7d4b9c-abcde', node: 'k8s02', ip: '10.1.22.7' }),
     );
     const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
-    const rows = async (...more: string[]) => {
-      const r = await runBuilt('microk8s-checks', [
-        'all',
-        ...kc(),
-        '--node',
-        'k8s02',
-        '--journal-file',
-        journal,
-        ...more,
-        '--format',
-        'json',
-      ]);
-      type Row = { check: string; state: string; summary: string; metrics: { label: string }[] };
-      return Object.fromEntries((JSON.parse(r.stdout) as Row[]).map((x) => [x.check, x]));
-    };
+    const rows = (...more: string[]) => allRows(journal, ...more);
     // Not a node (a CI runner, a laptop): no gate, no dqlite, no services, no certificates of its own.
     const laptop = await rows('--snap-data', '/nonexistent/snap');
     for (const check of ['RESTART-PREFLIGHT', 'DQLITE', 'DQLITE-STORAGE', 'SERVICES', 'CERTS', 'CALICO-ROUTES']) {
