@@ -1,3 +1,4 @@
+import { skewDetail, skewNote } from '../clock-skew.ts';
 import { judgeEach, resultOf } from '../plugin/fanout.ts';
 import { State, worst } from '../plugin/state.ts';
 import type { Outcome } from '../plugin/verdict.ts';
@@ -8,7 +9,7 @@ import type { SourceResult } from './tally.ts';
 
 /**
  * Judge each source's tally (and where it begins inside the window, if it does); with --host,
- * combine the hosts (an unreadable host is UNKNOWN).
+ * combine the hosts (an unreadable host is UNKNOWN), each host's clock said where it is off ours.
  */
 export function judgeSources<T>(
   check: string,
@@ -40,6 +41,11 @@ export function judgeSources<T>(
           `${said}: give the lines in journalctl's short-unix or short-iso format (journalctl -o short-iso ...), or run with LC_ALL=C`,
         ],
       };
+    }
+    const skew = skewDetail(r.clock, "the window was taken on its clock, and its lines' times are shown on this host's");
+    if (skew) {
+      const note = skewNote(r.clock);
+      outcome = { ...outcome, summary: note ? `${outcome.summary}; ${note}` : outcome.summary, details: [skew, ...outcome.details] };
     }
     return outcome;
   };

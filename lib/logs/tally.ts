@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.ts';
 import type { Beginning } from './span.ts';
 import type { StreamExec } from '../sources/journal.ts';
+import type { RemoteClock } from '../sources/ssh/clock.ts';
 import { weight, type LogLine } from '../sources/logline.ts';
 
 /** What one source gave a log check: its tally, or why it could not be read. */
@@ -17,6 +18,8 @@ export interface SourceResult<T> {
   badStamps?: number;
   /** The source begins inside the window: it holds only what followed. */
   begun?: Beginning;
+  /** The clock of the host read over SSH, against ours: the window was taken on it. */
+  clock?: RemoteClock;
 }
 
 /** How a check counts lines: a fresh tally, a count per line, and journalctl's prefilter. */

@@ -83,15 +83,15 @@ const journalStart = (entries: Entry[]): Entry => ({
   fields: { _COMM: 'systemd-journald', _TRANSPORT: 'driver' },
 });
 
-/** A real journal file, written by systemd-journal-remote from export text. */
+/** A real journal file, written by systemd-journal-remote from export text; `now`: the clock its ages count back from. */
 export function makeJournal(
   entries: Entry[],
   dir = mkdtempSync(join(tmpdir(), 'mk8s-journal-')),
-  { anchor = true }: { anchor?: boolean } = {},
+  { anchor = true, now = Date.now() }: { anchor?: boolean; now?: number } = {},
 ): string {
   if (!JOURNAL_REMOTE) throw new Error('systemd-journal-remote is not installed (apt-get install systemd-journal-remote)');
   const src = join(dir, 'entries.export');
-  writeFileSync(src, exportText(anchor ? [journalStart(entries), ...entries] : entries));
+  writeFileSync(src, exportText(anchor ? [journalStart(entries), ...entries] : entries, now));
   const out = join(dir, 'system.journal');
   execFileSync(JOURNAL_REMOTE, [`--output=${out}`, src], { stdio: ['ignore', 'ignore', 'pipe'] });
   return out;

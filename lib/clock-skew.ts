@@ -1,0 +1,41 @@
+// What a host's clock being off from ours means to a check that reads times there. The window is
+// taken on its clock (lib/sources/ssh/clock.ts), so a skew changes no count; it is still said,
+// as a node whose clock drifts has leases, certificates and log times that disagree with the others.
+import { formatDuration } from './duration.ts';
+import { CLOCK_FIX, ClockError, type RemoteClock, skewWords } from './sources/ssh/clock.ts';
+
+/** Below this a skew is NTP's own spread and the SSH round trip's: not said. */
+export const SKEW_SAID_MS = 1000;
+/**
+ * From this on it is said on the first line too: a minute is the Nagios polling interval and the
+ * span of every "in the last minute" figure, and times shown from that host are a minute off its own.
+ */
+export const SKEW_SUMMARY_MS = 60_000;
+
+/**
+ * The clock of a host whose `window` (seconds) is to be taken on it; one further off than the
+ * window itself is thrown: the stretch of its time that would be read shares nothing with the
+ * window meant, and a clock that far off is stepped back sooner or later, which the stamps
+ * written before the step do not follow.
+ */
+export function windowClock(clock: RemoteClock, windowSeconds: number, what = `${formatDuration(windowSeconds)} window`): RemoteClock {
+  if (Math.abs(clock.skewMs) > windowSeconds * 1000) {
+    throw new ClockError(`${clock.host}'s clock is ${skewWords(clock)}, more than the ${what}: its times cannot be judged`, {
+      fix: CLOCK_FIX,
+    });
+  }
+  return clock;
+}
+
+/** The long output's line on a skew worth saying; undefined for a clock that agrees with ours. */
+export function skewDetail(clock: RemoteClock | undefined, shown: string): string | undefined {
+  if (!clock || Math.abs(clock.skewMs) < SKEW_SAID_MS) return undefined;
+  return `${clock.host}'s clock is ${skewWords(clock)}: ${shown} (fix: ${CLOCK_FIX})`;
+}
+
+/** The first line's word on a skew of a minute or more; undefined below. */
+export function skewNote(clock: RemoteClock | undefined): string | undefined {
+  if (!clock || Math.abs(clock.skewMs) < SKEW_SUMMARY_MS) return undefined;
+  const s = formatDuration(Math.abs(clock.skewMs) / 1000);
+  return `its clock is ${s} ${clock.skewMs > 0 ? 'ahead of' : 'behind'} ours, read on its own`;
+}
