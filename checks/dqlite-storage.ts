@@ -30,6 +30,8 @@ import { onEachHost } from '../lib/host-fanout.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { NO_RAFT_DATA, SHRINK_DATABASE, SPARE } from '../lib/runbook.ts';
 import { isoSeconds } from '../lib/text.ts';
+import { clockBeyond, skewDetail, skewNote } from '../lib/clock-skew.ts';
+import { readRemoteClock, type RemoteClock } from '../lib/sources/ssh/clock.ts';
 
 interface Args extends SshArgs, DqliteArgs {
   'min-interval': string;
@@ -51,6 +53,8 @@ export interface StorageFacts {
   cliNote?: string;
   /** This node's role as its own cluster.yaml last recorded it, or why that could not be told. */
   role: { role: DqliteRole } | { unread: string };
+  /** The clock of the host read over SSH, against ours: its files' mtimes are given on ours. */
+  clock?: RemoteClock;
 }
 
 export interface StorageLimits {
@@ -82,6 +86,11 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   // voted is of a database that has moved on, never judged as the database (it read OK for good).
   // Any other member that never held raft data has nothing to judge either, and cannot say why it
   // has none: UNKNOWN, never read as a young datastore (free space is still judged below).
+  // mtimes are stamped on the host's clock: one further off than --min-interval cannot tell a burst going on.
+  const beyond = f.clock && clockBeyond(f.clock, l.minIntervalSeconds, `${formatDuration(l.minIntervalSeconds)} --min-interval`);
+  if (beyond) v.find(State.UNKNOWN, reasonOf(beyond));
+  const skew = !beyond && skewDetail(f.clock, "snapshot ages were taken on its clock, and their times are shown on this host's");
+  if (skew) v.detail(skew);
   const spare = 'role' in f.role && f.role.role === 'spare';
   const none = spare ? undefined : noRaftData(f.files);
   if (none) v.find(State.UNKNOWN, `no raft data in ${f.backend}: ${NO_RAFT_DATA[none].why} (fix: ${NO_RAFT_DATA[none].fix})`);
@@ -89,7 +98,9 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   if ('unread' in f.role) v.detail(`this node's dqlite role not read (${f.role.unread}): a spare's stale copy is not told apart`);
   const { snapshots, ignored } = spare ? { snapshots: [], ignored: [] } : snapshotsOf(f.files);
   const newest = snapshots[0];
-  const cadence = cadenceOf(snapshots, f.now, l.minIntervalSeconds);
+  const timed = cadenceOf(snapshots, f.now, l.minIntervalSeconds);
+  // Whether the burst goes on is the newest snapshot's age: not told on a clock that far off.
+  const cadence = beyond ? { ...timed, frequent: false, stopped: false } : timed;
   const freePct = f.fs.totalBytes ? (100 * f.fs.availBytes) / f.fs.totalBytes : NaN;
   // No snapshot yet (a young datastore) is a fact, not a failure to read: perfdata U, no judgement.
   const sizeMetric = { label: 'snapshot_size', value: newest ? mb(newest.size) : NaN, uom: 'MB' as const, min: 0 };
@@ -159,7 +170,9 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     : cadence.contradicts
       ? 'cadence unknown'
       : newest && 'one snapshot, no cadence yet';
-  const head = [size, pace, `${round(freePct)}% free on ${f.fs.mount}`].filter(Boolean).join(', ');
+  const head = [size, pace, `${round(freePct)}% free on ${f.fs.mount}`, skewNote(f.clock, 'snapshot ages taken')]
+    .filter(Boolean)
+    .join(', ');
   return v.conclude(head, { problems: 'before' });
 }
 
@@ -243,13 +256,17 @@ export const check: CheckDefinition<Args> = {
     };
     if (!args.host?.length)
       return evaluate(await gather(args, localBackend, async (cli) => localCliFiles(cli), localRunner, deadline), limits);
-    return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) => {
+    return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, part) => {
       const run = conn.runner();
-      const cliFiles = (cli: DqliteCli) => remoteCliFiles(cli, run, clock.signal);
-      return evaluate(
-        await gather(args, remoteBackend(run, clock.signal), cliFiles, run, clock, remoteNode(run, clock.signal, conn.target.host)),
-        limits,
-      );
+      const host = conn.target.host;
+      const cliFiles = (cli: DqliteCli) => remoteCliFiles(cli, run, part.signal);
+      // Its clock read beside the listing, on the same connection: the mtimes are on it.
+      const [clock, facts] = await Promise.all([
+        readRemoteClock(host, run, part.signal),
+        gather(args, remoteBackend(run, part.signal), cliFiles, run, part, remoteNode(run, part.signal, host)),
+      ]);
+      const files = facts.files.map((file) => ({ ...file, mtime: file.mtime - clock.skewMs }));
+      return evaluate({ ...facts, files, clock }, limits);
     });
   },
 };

@@ -13,17 +13,22 @@ export const SKEW_SAID_MS = 1000;
 export const SKEW_SUMMARY_MS = 60_000;
 
 /**
- * The clock of a host whose `window` (seconds) is to be taken on it; one further off than the
- * window itself is thrown: the stretch of its time that would be read shares nothing with the
- * window meant, and a clock that far off is stepped back sooner or later, which the stamps
+ * Why a host's clock cannot be judged against a span of `seconds` of its time (a window), if it
+ * cannot: one further off than the span itself. The stretch of its time read would share nothing
+ * with the one meant, and a clock that far off is stepped back sooner or later, which the stamps
  * written before the step do not follow.
  */
-export function windowClock(clock: RemoteClock, windowSeconds: number, what = `${formatDuration(windowSeconds)} window`): RemoteClock {
-  if (Math.abs(clock.skewMs) > windowSeconds * 1000) {
-    throw new ClockError(`${clock.host}'s clock is ${skewWords(clock)}, more than the ${what}: its times cannot be judged`, {
-      fix: CLOCK_FIX,
-    });
-  }
+export function clockBeyond(clock: RemoteClock, seconds: number, what = `${formatDuration(seconds)} window`): ClockError | undefined {
+  if (Math.abs(clock.skewMs) <= seconds * 1000) return undefined;
+  return new ClockError(`${clock.host}'s clock is ${skewWords(clock)}, more than the ${what}: its times cannot be judged`, {
+    fix: CLOCK_FIX,
+  });
+}
+
+/** The clock of a host whose window (`seconds`) is to be taken on it; one further off is thrown (clockBeyond). */
+export function windowClock(clock: RemoteClock, seconds: number): RemoteClock {
+  const beyond = clockBeyond(clock, seconds);
+  if (beyond) throw beyond;
   return clock;
 }
 
@@ -33,9 +38,9 @@ export function skewDetail(clock: RemoteClock | undefined, shown: string): strin
   return `${clock.host}'s clock is ${skewWords(clock)}: ${shown} (fix: ${CLOCK_FIX})`;
 }
 
-/** The first line's word on a skew of a minute or more; undefined below. */
-export function skewNote(clock: RemoteClock | undefined): string | undefined {
+/** The first line's words on a skew of a minute or more (`taken`: what was taken on its clock); undefined below. */
+export function skewNote(clock: RemoteClock | undefined, taken: string): string | undefined {
   if (!clock || Math.abs(clock.skewMs) < SKEW_SUMMARY_MS) return undefined;
   const s = formatDuration(Math.abs(clock.skewMs) / 1000);
-  return `its clock is ${s} ${clock.skewMs > 0 ? 'ahead of' : 'behind'} ours, read on its own`;
+  return `its clock is ${s} ${clock.skewMs > 0 ? 'ahead of' : 'behind'} ours (${taken} on its clock)`;
 }

@@ -44,8 +44,8 @@ export function judgeSources<T>(
     }
     const skew = skewDetail(r.clock, "the window was taken on its clock, and its lines' times are shown on this host's");
     if (skew) {
-      const note = skewNote(r.clock);
-      outcome = { ...outcome, summary: note ? `${outcome.summary}; ${note}` : outcome.summary, details: [skew, ...outcome.details] };
+      const note = skewNote(r.clock, 'the window taken');
+      outcome = { ...outcome, summary: note ? `${outcome.summary}, ${note}` : outcome.summary, details: [skew, ...outcome.details] };
     }
     return outcome;
   };

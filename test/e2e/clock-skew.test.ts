@@ -2,7 +2,7 @@
 // The remote side's clock is moved by the real libfaketime, applied to every command the test
 // sshd runs (its ForceCommand), and the journal there is stamped on that clock.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +62,7 @@ describe.skipIf(unavailable)('--host with a remote clock that is not ours', () =
         new RegExp(`^127\\.0\\.0\\.1's clock is 2m ${way} this host's \\(±[\\d.]+ s\\): the window was taken on its clock`, 'm'),
       );
       // Two minutes is more than a polling interval: said on the first line too.
-      expect(r.first).toContain(`; its clock is 2m ${way} ours, read on its own |`);
+      expect(r.first).toContain(`, its clock is 2m ${way} ours (the window taken on its clock) |`);
     });
   }
 
@@ -89,5 +89,41 @@ describe.skipIf(unavailable)('--host with a remote clock that is not ours', () =
       /^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: 127\.0\.0\.1's clock is 10m ahead of this host's \(±[\d.]+ s\), more than the 5m window/,
     );
     expect(r.first).toMatch(/\(fix: .*timedatectl.*chrony/);
+  });
+
+  it("check_dqlite_storage: snapshot ages are the host's own; a burst that stopped there is not read as going on", async () => {
+    // Two 60 MB snapshots 2 minutes apart, the newest written 6 minutes ago by the host's clock,
+    // which runs 2 minutes ahead: their mtimes are 4 and 6 minutes before ours.
+    const backend = mkdtempSync(join(dir, 'backend-'));
+    writeFileSync(join(backend, 'cluster.yaml'), 'x\n');
+    const there = skew(120);
+    for (const [name, age] of [
+      ['snapshot-1-12983808-1492552', 480],
+      ['snapshot-1-12990000-1612552', 360],
+    ] as const) {
+      const file = join(backend, name);
+      writeFileSync(file, '');
+      truncateSync(file, 60 * 1024 * 1024);
+      writeFileSync(`${file}.meta`, 'meta');
+      const mtime = (there - age * 1000) / 1000;
+      utimesSync(file, mtime, mtime);
+    }
+    const quiet = ['--free-warning', '0', '--free-critical', '0'];
+    const r = await runBuilt('check_dqlite_storage', [...ssh(), '--backend-dir', backend, ...quiet]);
+    // Read on this host's clock the newest was 4 minutes old: "more than one per 5m", CRITICAL.
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.first).toMatch(/^DQLITE-STORAGE WARNING - 127\.0\.0\.1: newest snapshot 60 MB: each snapshot writes/);
+    expect(r.stdout).toMatch(/^the last snapshots came every 2m, but none for 6m(\d+s)?: not frequent now$/m);
+    expect(r.stdout).toMatch(/^127\.0\.0\.1's clock is 2m ahead of this host's \(±[\d.]+ s\): /m);
+    expect(r.first).toContain(', its clock is 2m ahead of ours (snapshot ages taken on its clock)) |');
+    // Further off than --min-interval: the cadence cannot be judged (UNKNOWN), the rest still is.
+    skew(-600);
+    const far = await runBuilt('check_dqlite_storage', [...ssh(), '--backend-dir', backend, ...quiet]);
+    expect(far.code, far.stdout).toBe(3);
+    expect(far.first).toMatch(/^DQLITE-STORAGE UNKNOWN - 127\.0\.0\.1: 127\.0\.0\.1's clock is 10m behind this host's \(±[\d.]+ s\), /);
+    expect(far.first).toMatch(/, more than the 5m --min-interval: its times cannot be judged \(fix: .*timedatectl/);
+    // Whether a burst goes on is not told on that clock: no CRITICAL from it.
+    expect(far.first).not.toMatch(/more than one per 5m/);
+    expect(far.perf.snapshot_size).toBe('60MB;50;150;0');
   });
 });
