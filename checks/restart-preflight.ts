@@ -3,6 +3,7 @@
 // while an earlier restart is still settling; restart a non-leader first.
 import { hostname } from 'node:os';
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
+import { skewDetail } from '../lib/clock-skew.ts';
 import { parseDuration } from '../lib/duration.ts';
 import { unled } from '../lib/k8s/leases.ts';
 import { restartSession } from '../lib/k8s/restart-session.ts';
@@ -120,6 +121,11 @@ export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: 
   const dqliteLeader = 'leader' in f.datastore ? f.datastore.leader : undefined;
   for (const text of leaderships(node, f.leases, f.nodes, dqliteLeader)) v.find(State.WARNING, text);
   v.detail(...blocking);
+  // A node's clock off ours: its journal was read over a window on its own clock, and said.
+  for (const j of f.journals) {
+    const skew = skewDetail(j.clock, 'its journal was read over the window on its own clock');
+    if (skew) v.detail(skew);
+  }
   // Not judged, and said: a worker's k8s-dqlite (inactive by design), one held back by a lock file.
   for (const u of f.units) for (const l of u.facts?.leftOut ?? []) v.detail(`${u.host ? `${u.host}: ` : ''}k8s-dqlite left out: ${l.why}`);
   if (blocking.length) {

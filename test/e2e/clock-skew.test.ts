@@ -6,9 +6,12 @@ import { existsSync, mkdtempSync, truncateSync, utimesSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
-import { DQLITE, haveJournalRemote, makeJournal, type Entry } from '../helpers/journal.ts';
+import { lease, node } from '../apiserver/objects.ts';
+import { useCluster } from '../helpers/cluster.ts';
+import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
+import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
 const FAKETIME = '/usr/bin/faketime';
@@ -125,5 +128,67 @@ describe.skipIf(unavailable)('--host with a remote clock that is not ours', () =
     // Whether a burst goes on is not told on that clock: no CRITICAL from it.
     expect(far.first).not.toMatch(/more than one per 5m/);
     expect(far.perf.snapshot_size).toBe('60MB;50;150;0');
+  });
+});
+
+describe.skipIf(unavailable)('check_restart_preflight --host with a node whose clock is behind ours', () => {
+  const cluster = useCluster();
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-skew-gate-'));
+  const login = join(dir, 'skewed');
+  const sshd = new TestSshd({ forceCommand: login });
+  let here: HealthyNode;
+  let known: string;
+  beforeAll(async () => {
+    here = await healthyNode();
+    // The node's systemctl is the stand-in's; its clock 2 minutes behind ours.
+    writeFileSync(
+      login,
+      `#!/bin/sh\nPATH='${here.bin}':$PATH; export PATH\nexec ${FAKETIME} -f -120s /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    await sshd.start();
+    known = sshd.knownHosts(['127.0.0.1']);
+  });
+  afterAll(() => {
+    sshd.stop();
+    here.close();
+  });
+
+  it('a kubelite start 9 minutes ago there is NO-GO (settle 10m), not GO for being stamped 11 minutes before our now', async () => {
+    const c = cluster();
+    c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    const there = Date.now() - 120_000;
+    const journal = makeJournal(
+      [
+        { age: 540, service: KUBELITE, message: 'Starting kubelite' },
+        { age: 30, service: KUBELITE, message: klog(at(30, there), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job"') },
+      ],
+      mkdtempSync(join(dir, 'j-')),
+      { now: there },
+    );
+    const ssh = ['--host', '127.0.0.1', '--ssh-port', String(sshd.port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', known];
+    const r = await runBuilt(
+      'check_restart_preflight',
+      [
+        '--kubeconfig',
+        c.kubeconfig,
+        '--node',
+        'k8s02',
+        ...ssh,
+        '--journal-file',
+        journal,
+        '-t',
+        '30',
+        ...here.dqliteArgs,
+        ...here.servicesArgs,
+      ],
+      { env: { ...process.env, PATH: here.path } },
+    );
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: 127\.0\.0\.1: kubelite restarted 9m\d*s? ago \(settle 10m\)/);
+    expect(r.stdout).toMatch(/^127\.0\.0\.1's clock is 2m behind this host's \(±[\d.]+ s\): /m);
   });
 });
