@@ -22,6 +22,8 @@ import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { readRoutes, type RouteTable } from '../lib/sources/routes.ts';
 import { plural } from '../lib/text.ts';
+import { skewDetail, skewNote } from '../lib/clock-skew.ts';
+import { readRemoteClock, type RemoteClock } from '../lib/sources/ssh/clock.ts';
 import { KubeError } from '../lib/sources/kube/errors.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 
@@ -57,6 +59,8 @@ export interface RouteFacts {
   pods: PodOnNode[];
   calico: { name: string; ready: boolean; restarts: number }[];
   table: RouteTable;
+  /** The clock of the node read over SSH (--host), against ours: its pods' ages were taken on it. */
+  clock?: RemoteClock;
 }
 
 export const defaults = { critical: '0', minAge: '30s', ifacePrefix: 'cali' };
@@ -88,11 +92,15 @@ export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outc
       '  wait ~30 s for the new calico-node to program routes, then run this check again.',
     );
   }
+  const skew = skewDetail(f.clock, "its pods' ages were taken on its clock (its kubelet stamps their start)");
+  if (skew) v.detail(skew);
   const age = f.pods.length > 0 && f.minAge > 0 ? ` (older than ${formatDuration(f.minAge)})` : '';
   // A Ready calico-node is worth saying on an OK line too: it is half of what was checked.
   const calicoNode = calicoReady ? `, calico-node Ready (${plural(calicoRestarts, 'restart')})` : '';
+  const note = skewNote(f.clock, 'pod ages taken');
   return v.conclude(
-    `${missing.length} of ${plural(f.pods.length, 'Running pod')} on ${f.node} without a host route through its veth${age}${calicoNode}`,
+    `${missing.length} of ${plural(f.pods.length, 'Running pod')} on ${f.node} without a host route through its veth${age}${calicoNode}` +
+      `${note ? `, ${note}` : ''}`,
   );
 }
 
@@ -101,8 +109,8 @@ export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outc
  * one list, of which calico-node is the pod in kube-system labelled k8s-app=calico-node.
  */
 export async function gather(cluster: Cluster, deadline: Deadline, args: Args, node: string, minAge: number): Promise<RouteFacts> {
-  const now = Date.now();
-  const pods: PodOnNode[] = [];
+  const asked = Date.now();
+  const pods: (PodOnNode & { startedAt?: number })[] = [];
   const calico: RouteFacts['calico'] = [];
   const remote = args.host?.[0];
   deadline.activity = `reading pods on ${node} from ${cluster.server} and the routing table${remote ? ` of ${remote} over SSH` : ''}`;
@@ -114,17 +122,25 @@ export async function gather(cluster: Cluster, deadline: Deadline, args: Args, n
     runner = conn.runner();
     close = () => conn.close();
   }
-  const [table] = await Promise.all([
-    readRoutes(runner, deadline.signal, remote).finally(close),
+  // The node's kubelet stamps a pod's start on the node's clock: read over SSH, that clock is
+  // read beside the routes, on the same connection, and the ages taken on it.
+  const onNode = async () => {
+    const clockRead = remote ? readRemoteClock(remote, runner, deadline.signal) : Promise.resolve(undefined);
+    // The routes' failure, if both fail, is the one said (a login's greeting breaks both).
+    clockRead.catch(() => {});
+    const table = await readRoutes(runner, deadline.signal, remote);
+    return [table, await clockRead] as const;
+  };
+  const [[table, clock]] = await Promise.all([
+    onNode().finally(close),
     listPods(cluster, { namespaces: [], fieldSelector: `spec.nodeName=${node}` }, (pod: Wire<V1Pod>) => {
       if (pod.metadata?.namespace === 'kube-system' && pod.metadata.labels?.['k8s-app'] === 'calico-node')
         calico.push({ name: pod.metadata.name ?? '', ready: isReady(pod), restarts: restarts(pod) });
       if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
       const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
       const startedAt = apiTime(started, `start time of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
-      if (startedAt !== undefined && now - startedAt < minAge * 1000) return;
       const ips = pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
-      pods.push({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', ips });
+      pods.push({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', ips, startedAt });
     }),
   ]);
   // No calico-node there may just mean a mistyped --node (or a host name that is not the node
@@ -132,7 +148,17 @@ export async function gather(cluster: Cluster, deadline: Deadline, args: Args, n
   if (calico.length === 0 && !(await nodeExists(cluster, node))) {
     throw new KubeError(`no node named '${node}' in the cluster`, { fix: 'give --node as kubectl get nodes names it' });
   }
-  return { node, ifacePrefix: args['iface-prefix'], minAge, pods, calico, table };
+  const now = asked + (clock?.skewMs ?? 0);
+  const old = pods.filter((p) => p.startedAt === undefined || now - p.startedAt >= minAge * 1000);
+  return {
+    node,
+    ifacePrefix: args['iface-prefix'],
+    minAge,
+    pods: old.map(({ startedAt: _, ...p }) => p),
+    calico,
+    table,
+    clock,
+  };
 }
 
 export const check: CheckDefinition<Args> = {

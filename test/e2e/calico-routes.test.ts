@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -269,6 +269,33 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
       greeting.stop();
     }
   });
+
+  it.skipIf(sshdUnavailable() || !existsSync('/usr/bin/faketime'))(
+    "--host: pod ages are the node's clock's (its kubelet stamps startTime): one started 5 s ago there is within --min-age",
+    async () => {
+      // The node's clock 2 minutes behind ours, through the real libfaketime on every command there.
+      const script = join(mkdtempSync(join(tmpdir(), 'mk8s-skew-')), 'skewed');
+      writeFileSync(script, '#!/bin/sh\nexec /usr/bin/faketime -f -120s /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n', { mode: 0o755 });
+      const sshd = new TestSshd({ listen: [node.nodeIp], netns: node.name, forceCommand: script });
+      await sshd.start();
+      try {
+        c.api.add('pods', calicoNode());
+        workload('remote-ok-6b8f9c7d5-aaaaa');
+        // Started 5 s ago by the node's clock: 125 s before ours, as its kubelet stamped it.
+        workload('remote-new-6b8f9c7d5-nnnnn', 'none', { startedAgo: 125 });
+        const r = await runProcess(`${DIST}/check_calico_routes`, ['--kubeconfig', c.kubeconfig, ...sshLine(sshd)]);
+        // Judged on our clock it was 2 minutes old, past --min-age: CRITICAL, its route missing.
+        expect(r.code, r.stdout).toBe(0);
+        expect(r.first).toMatch(/^CALICO-ROUTES OK - 0 of 1 Running pod on node1 without a host route through its veth \(older than 30s\)/);
+        expect(r.first).toContain('its clock is 2m behind ours (pod ages taken on its clock) |');
+        expect(r.stdout).toMatch(
+          new RegExp(`^${node.nodeIp.replaceAll('.', '\\.')}'s clock is 2m behind this host's \\(±[\\d.]+ s\\): `, 'm'),
+        );
+      } finally {
+        sshd.stop();
+      }
+    },
+  );
 
   it("refuses --node 'node1;reboot' before any request", async () => {
     const r = await run('--node', 'node1;reboot');

@@ -3,6 +3,7 @@
 // stretch of its time: its clock is read first, in the same connection, and the window moved.
 import { formatDuration } from '../../duration.ts';
 import { ReasonedError } from '../../errors.ts';
+import { shorten } from '../../text.ts';
 import type { CommandRunner } from '../command.ts';
 
 export class ClockError extends ReasonedError {
@@ -40,8 +41,10 @@ export async function readRemoteClock(host: string, run: CommandRunner, signal: 
   const after = Date.now();
   const m = DATE.exec(text);
   if (!m) {
-    throw new ClockError(`cannot read the clock of ${host}: date +%s.%N printed '${text.trim().slice(0, 40)}', not a time`, {
-      fix: `install GNU coreutils' date on ${host}`,
+    // Over SSH most often a login's greeting (.bashrc, a ForceCommand) before date's line.
+    const first = shorten(text.trim().split('\n')[0] ?? '', 60);
+    throw new ClockError(`cannot read the clock of ${host}: date +%s.%N printed '${first}', not a time`, {
+      fix: `keep the shell on ${host} quiet for commands run over SSH (.bashrc, a ForceCommand), and GNU coreutils' date there`,
     });
   }
   const there = Number(m[1]) * 1000 + Number(m[2]) / 1e6;
