@@ -2,7 +2,7 @@
 // The remote side's clock is moved by the real libfaketime, applied to every command the test
 // sshd runs (its ForceCommand), and the journal there is stamped on that clock.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,42 @@ describe.skipIf(unavailable)('--host with a remote clock that is not ours', () =
       /^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: 127\.0\.0\.1's clock is 10m ahead of this host's \(±[\d.]+ s\), more than the 5m window/,
     );
     expect(r.first).toMatch(/\(fix: .*timedatectl.*chrony/);
+  });
+
+  it("a login's greeting before date's line is no clock problem; a host without date is UNKNOWN saying so", async () => {
+    const journal = makeJournal(locks(ages, skew(120)), mkdtempSync(join(dir, 'j-')), { now: Date.now() + 120_000 });
+    const greet = join(dir, 'greet');
+    writeFileSync(greet, `#!/bin/sh\necho "Welcome to node1"\nexec '${login}'\n`, { mode: 0o755 });
+    const greeting = new TestSshd({ forceCommand: greet });
+    // A PATH holding journalctl alone: no date there.
+    const tools = mkdtempSync(join(dir, 'tools-'));
+    symlinkSync(execFileSync('sh', ['-c', 'command -v journalctl'], { encoding: 'utf8' }).trim(), join(tools, 'journalctl'));
+    const bare = new TestSshd({ path: tools });
+    await greeting.start();
+    await bare.start();
+    const via = (d: TestSshd) => ['--host', '127.0.0.1', '--ssh-port', String(d.port), '--ssh-key', d.clientKey];
+    try {
+      const greeted = [...via(greeting), '--ssh-known-hosts', greeting.knownHosts(['127.0.0.1'])];
+      const r = await runBuilt('check_dqlite_lock', [...greeted, '--journal-file', journal]);
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.first).toMatch(
+        /^DQLITE-LOCK OK - 127\.0\.0\.1: 5 'database is locked' lines in the last 5m \(1\.0\/min, 1 in the last minute/,
+      );
+      const none = await runBuilt('check_dqlite_lock', [
+        ...via(bare),
+        '--ssh-known-hosts',
+        bare.knownHosts(['127.0.0.1']),
+        '--journal-file',
+        journal,
+      ]);
+      expect(none.code, none.stdout).toBe(3);
+      expect(none.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: cannot read the clock of 127\.0\.0\.1: /);
+      expect(none.first).toMatch(/: date \+%s\.%N failed on 127\.0\.0\.1 \(exit 127\): .*date.*not found/);
+      expect(none.first).toContain('(fix: check that date (coreutils) runs on 127.0.0.1 over SSH)');
+    } finally {
+      greeting.stop();
+      bare.stop();
+    }
   });
 
   it("check_dqlite_storage: snapshot ages are the host's own; a burst that stopped there is not read as going on", async () => {

@@ -26,7 +26,7 @@ export const CLOCK_FIX =
   'set the clock there right and keep it so: timedatectl status, chronyc tracking (or NTP), timedatectl set-ntp true';
 
 /** `date +%s.%N` as GNU date prints it (seconds, a dot, nanoseconds); a date without %N is not read. */
-const DATE = /^(\d{1,12})\.(\d{9})\n?$/;
+const DATE = /^(\d{1,12})\.(\d{9})$/;
 
 /** The host's clock, read with `date +%s.%N` through its runner, against ours taken around it. */
 export async function readRemoteClock(host: string, run: CommandRunner, signal: AbortSignal): Promise<RemoteClock> {
@@ -39,11 +39,12 @@ export async function readRemoteClock(host: string, run: CommandRunner, signal: 
     throw new ClockError(`cannot read the clock of ${host}`, { cause: err, fix: `check that date (coreutils) runs on ${host} over SSH` });
   }
   const after = Date.now();
-  const m = DATE.exec(text);
+  // Its last line: a login's greeting (.bashrc, a ForceCommand) comes before what the command
+  // prints, and a journal read there never minded one.
+  const last = text.trimEnd().split('\n').pop() ?? '';
+  const m = DATE.exec(last);
   if (!m) {
-    // Over SSH most often a login's greeting (.bashrc, a ForceCommand) before date's line.
-    const first = shorten(text.trim().split('\n')[0] ?? '', 60);
-    throw new ClockError(`cannot read the clock of ${host}: date +%s.%N printed '${first}', not a time`, {
+    throw new ClockError(`cannot read the clock of ${host}: date +%s.%N printed '${shorten(last, 60)}', not a time`, {
       fix: `keep the shell on ${host} quiet for commands run over SSH (.bashrc, a ForceCommand), and GNU coreutils' date there`,
     });
   }
