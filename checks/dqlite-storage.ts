@@ -170,7 +170,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     : cadence.contradicts
       ? 'cadence unknown'
       : newest && 'one snapshot, no cadence yet';
-  const head = [size, pace, `${round(freePct)}% free on ${f.fs.mount}`, skewNote(f.clock, 'snapshot ages taken')]
+  const head = [size, pace, `${round(freePct)}% free on ${f.fs.mount}`, !beyond && skewNote(f.clock, 'snapshot ages taken')]
     .filter(Boolean)
     .join(', ');
   return v.conclude(head, { problems: 'before' });
