@@ -340,11 +340,12 @@ fi
 # every 500-object list page was promoted whole, and full collections followed one another; with
 # V8's own sizes (quiet, alternating) check_observed_generation at 10,000 pods 0.45 -> 0.30 CPU-s,
 # check_stale_jobs at 50,000 Jobs 1.36 -> 0.84, \`all\` 0.58 -> 0.49, for a peak RSS 9-26 MB higher
-# there (the same at 300 pods); lists are read a page at a time, so memory stays bounded. And V8
-# takes a code cache only under the flags it was made with, these among them: with them each run
-# also compiled the Node modules it loads (https, tls...) anew (2 ms quiet, 20 ms on a busy node).
-# With one or two full collections a run, none lets go of compiled code before the run's own
-# code cache is made at exit (V8 drops a function's code unused over five).
+# there (the same at 300 pods); lists are read a page at a time, so memory stays bounded. With
+# one or two full collections a run, none lets go of compiled code before the run's own code cache
+# is made at exit (V8 drops a function's code unused over five). No flag that changes how code is
+# made either (--no-flush-bytecode was one): V8 takes a code cache only under the flags it was
+# made with, and every run compiled the Node modules it loads (https, tls...) anew (2 ms quiet,
+# 20 ms on a busy node). Heap sizes do not count there in the runtime shipped (nodejs/node#60069).
 # No background compile jobs: Node can deadlock at exit when one waits for a main-thread GC while
 # exit joins its thread (nodejs/node#54918, seen here after a 50 MB log line): the check printed
 # its verdict and never ended, deaf to SIGTERM. Compiling on the main thread costs about 5 ms of

@@ -11,6 +11,8 @@ export interface Beginning {
   what: string;
   /** The node's own journal (here or over SSH), journal files or a directory given, a log file: each has its own fix. */
   kind: 'journal' | 'journal files' | 'journal directory' | 'log file';
+  /** Of a journal holding several machines' entries (a central log host's), the machine whose entries begin there. */
+  machine?: string;
   /**
    * Where the lines read together with it begin, when earlier (other journals read beside it that
    * began earlier or reach back over the window): what the counts are of.
@@ -21,10 +23,10 @@ export interface Beginning {
 /** Where a journal read began, if inside its window. */
 export function journalBeginning(seen: JournalSeen): Beginning | undefined {
   if (!seen.begins) return undefined;
-  const { at, journal, from, files } = seen.begins;
+  const { at, journal, from, files, machine } = seen.begins;
   const earlier = from < at ? { from } : {};
   const kind = journal.length === 0 ? 'journal' : files ? 'journal files' : 'journal directory';
-  return { at, what: journalLabel(journal), kind, ...earlier };
+  return { at, what: journalLabel(journal, machine), kind, ...earlier, ...(machine === undefined ? {} : { machine }) };
 }
 
 /**
@@ -72,8 +74,17 @@ export function spanDetail({ seconds, begun: b }: Span): string[] {
   const seen =
     `${b.what} holds nothing from before ${isoSeconds(b.at)}: ` +
     (b.held < seconds
-      ? `its lines are of the ${formatDuration(b.held)} since, the other journals' of ${others}, and it may hold more`
+      ? `its lines are of the ${formatDuration(b.held)} since, the other ${b.machine === undefined ? 'journals' : 'machines'}' of ` +
+        `${others}, and it may hold more`
       : `the counts are of the ${formatDuration(seconds)} since, and the whole ${formatDuration(b.window)} window may hold more`);
+  // One machine's entries among others': it began sending then, or where they are collected kept less of it.
+  if (b.machine !== undefined) {
+    const every = b.kind === 'journal files' ? 'give every journal file of it (--journal-dir); ' : '';
+    return [
+      `${seen} (fix: ${every}where the journals are collected, keep more than the window of every machine (MaxUse= in ` +
+        'journal-remote.conf); a machine that began sending inside the window holds no more)',
+    ];
+  }
   switch (b.kind) {
     case 'log file':
       return [`${seen} (a file logrotate just started: the rest of the window is in the one before it)`];

@@ -40,15 +40,21 @@ export interface JournalSeen {
    * the epoch), and the files or directory it is (none for the system journal); of several journals,
    * the latest to begin (the span all of them cover), and `from`, the earliest moment any of them
    * holds (the window's start when one reaches back over it): what their lines, read together,
-   * were read over; `files` when the one that begins was given as files, not a directory.
+   * were read over; `files` when the one that begins was given as files, not a directory;
+   * `machine`, of a journal holding several machines' entries, the one whose entries begin there.
    */
-  begins?: { at: number; journal: string[]; from: number; files: boolean };
+  begins?: { at: number; journal: string[]; from: number; files: boolean; machine?: string };
 }
 
 /** Where one journal of a query begins, if inside the window; see journalBeginnings. */
 export interface JournalBeginning {
   /** The journal, as a query naming it alone. */
   journal: JournalQuery;
+  /**
+   * Of a journal holding several machines' entries (a central log host's), the machine these are
+   * of: each begins on its own. Named by its _HOSTNAME where that is a plain host name, else its id.
+   */
+  machine?: { id: string; name: string };
   /** Its first entry, when it holds none at or before the `since` asked about. */
   begins?: number;
 }
@@ -177,7 +183,7 @@ export async function readJournal(
   const n = Math.max(1, Math.min(slices, Math.floor((end - q.since) / 60_000)));
   const step = (end - q.since) / n;
   const beginnings = await Promise.all(
-    locations(q).map(async (loc): Promise<JournalBeginning> => {
+    locations(q).map(async (loc): Promise<JournalBeginning[]> => {
       let seen = 0;
       const counted = (line: LogLine) => {
         seen++;
@@ -189,9 +195,9 @@ export async function readJournal(
         until: i === n - 1 ? loc.until : loc.since + (i + 1) * step,
       }));
       const reach = async (mode: 'required' | 'reported') => {
-        const begins = await beginsAfter(loc, loc.since, signal, exec);
+        const begins = await beginningsOf(loc, loc.since, signal, exec);
         // Required: thrown as soon as it is known, which ends the read.
-        seenOver([{ journal: loc, begins }], loc.since, mode);
+        seenOver(begins, loc.since, mode);
         return begins;
       };
       const [begins] = await Promise.all([
@@ -201,10 +207,10 @@ export async function readJournal(
       if (seen === 0 && loc.logged === 'each') await unitsLogged(loc, signal, exec, 'each');
       if (seen === 0 && (loc.directories?.length || loc.files?.length)) await vouchForEmpty(loc, signal, exec);
       if (seen === 0 && loc.logged === 'any') await unitsLogged(loc, signal, exec, 'any');
-      return { journal: loc, begins };
+      return begins ?? [];
     }),
   );
-  return q.reachBack ? seenOver(beginnings, q.since, q.reachBack) : {};
+  return q.reachBack ? seenOver(beginnings.flat(), q.since, q.reachBack) : {};
 }
 
 /** journalctl's own reading of a unit name: without a type it means a service. */
@@ -321,9 +327,11 @@ const journalNames = (q: JournalQuery) => journalPaths(q).join(', ');
 /**
  * A journal as a summary names it: the system journal, the directory or file given, or several
  * files by their count. A dozen of journald's names (a volatile journal's every file, given one by
- * one) filled the first line's 1024 characters before it said what of them.
+ * one) filled the first line's 1024 characters before it said what of them. One machine's entries
+ * in a journal of several: that machine's journal in it.
  */
-export function journalLabel(paths: string[]): string {
+export function journalLabel(paths: string[], machine?: string): string {
+  if (machine !== undefined) return `the journal of ${machine} in ${paths.length === 1 ? paths[0]! : `the ${paths.length} files given`}`;
   if (paths.length === 0) return 'the journal';
   return paths.length === 1 ? paths[0]! : `the journal of the ${paths.length} files given`;
 }
@@ -332,8 +340,18 @@ export function journalLabel(paths: string[]): string {
  * Whether the journal of a query holds an entry in `range` (journalctl's own options selecting
  * it), of any unit and matching nothing: one line asked for, a journal it cannot read thrown.
  */
-async function holdsEntry(q: JournalQuery, range: string[], signal: AbortSignal, exec: StreamExec): Promise<boolean> {
-  const any = await execText(exec, ['journalctl', '--no-pager', '--quiet', '--output=short-unix', ...range, ...sourceArgs(q)], signal);
+async function holdsEntry(
+  q: JournalQuery,
+  range: string[],
+  signal: AbortSignal,
+  exec: StreamExec,
+  matches: string[] = [],
+): Promise<boolean> {
+  const any = await execText(
+    exec,
+    ['journalctl', '--no-pager', '--quiet', '--output=short-unix', ...range, ...sourceArgs(q), ...matches],
+    signal,
+  );
   const problem = journalProblem(any.stderr, any.code, { ...q, grep: undefined });
   if (problem) throw problem;
   return any.stdout.split('\n').some((l) => parseShortUnix(l) !== undefined);
@@ -349,7 +367,7 @@ export function journalBeginnings(
   signal: AbortSignal,
   exec: StreamExec = localExec,
 ): Promise<JournalBeginning[]> {
-  return Promise.all(locations(q).map(async (loc) => ({ journal: loc, begins: await beginsAfter(loc, since, signal, exec) })));
+  return Promise.all(locations(q).map((loc) => beginningsOf(loc, since, signal, exec))).then((b) => b.flat());
 }
 
 /**
@@ -357,19 +375,169 @@ export function journalBeginnings(
  * journal that begins inside it throws; `reported`, the latest such beginning is what it saw.
  */
 export function seenOver(beginnings: JournalBeginning[], since: number, reachBack: 'required' | 'reported'): JournalSeen {
-  const inside = beginnings.filter((b): b is Required<JournalBeginning> => b.begins !== undefined && b.begins > since);
+  const inside = beginnings.filter((b): b is JournalBeginning & { begins: number } => b.begins !== undefined && b.begins > since);
   if (inside.length === 0) return {};
+  const latest = inside.reduce((a, b) => (b.begins > a.begins ? b : a));
   if (reachBack === 'required') {
     throw new JournalError(
-      `${journalLabel(journalPaths(inside[0]!.journal))} holds no entry from before ${new Date(since).toISOString()}: ` +
+      `${journalLabel(journalPaths(latest.journal), latest.machine?.name)} holds no entry from before ${new Date(since).toISOString()}: ` +
         'it does not reach back over the window, and what happened before its first entry cannot be told',
-      { fix: 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window' },
+      {
+        fix: latest.machine
+          ? 'wait until every machine collected there has sent more than the window, and keep more than the window of each ' +
+            '(MaxUse= in journal-remote.conf)'
+          : 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window',
+      },
     );
   }
-  const latest = inside.reduce((a, b) => (b.begins > a.begins ? b : a));
   // Lines of a journal that reaches back (or began earlier) are counted from there, not from the latest beginning.
   const from = inside.length < beginnings.length ? since : Math.min(...inside.map((b) => b.begins));
-  return { begins: { at: latest.begins, journal: journalPaths(latest.journal), from, files: !!latest.journal.files?.length } };
+  const machine = latest.machine ? { machine: latest.machine.name } : {};
+  return { begins: { at: latest.begins, journal: journalPaths(latest.journal), from, files: !!latest.journal.files?.length, ...machine } };
+}
+
+/** journald's form of a machine id (sd_id128: 32 hex digits); anything else in a journal is not passed on. */
+const MACHINE_ID = /^[0-9a-fA-F]{32}$/;
+
+/** A _HOSTNAME plain enough to name a machine by in a summary. */
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Machines asked at once of a journal of several: a central log host's may hold hundreds. */
+const MACHINE_PROBES = 4;
+
+/**
+ * Where one journal's entries begin, machine by machine: a directory systemd-journal-remote writes
+ * on a central log host holds each sending machine's files, and they begin at different times (a
+ * machine added an hour ago, one whose files were rotated away sooner). An entry of one machine
+ * before the window says nothing of another's: each machine's is asked (`_MACHINE_ID=` with the
+ * same question as beginsAfter's), and those that begin inside the window are named by their first
+ * entry's _HOSTNAME. Which machines a journal holds is journalctl's `--field=_MACHINE_ID`, read
+ * from the field's own index (no entry read), asked beside the question of the whole journal,
+ * which is the answer where it holds one machine: one process more, not one more wait. The node's
+ * own journal (no directory or file given, here or over SSH) is one machine's: journalctl reads
+ * only the files of the host's machine id unless told --merge, and is asked as before.
+ */
+async function beginningsOf(q: JournalQuery, since: number, signal: AbortSignal, exec: StreamExec): Promise<JournalBeginning[]> {
+  if (journalPaths(q).length === 0) return [{ journal: q, begins: await beginsAfter(q, since, signal, exec) }];
+  const [machines, begins] = await Promise.all([machinesOf(q, signal, exec), beginsAfter(q, since, signal, exec)]);
+  // Entries with no _MACHINE_ID at all (a hand-made export) are no machine's: the journal's answer stands for them.
+  if (machines.length <= 1) return [{ journal: q, begins }];
+  const odd = machines.find((id) => !MACHINE_ID.test(id));
+  if (odd !== undefined) {
+    throw new JournalError(
+      `journal ${journalNames(q)} holds entries of machine id ${JSON.stringify(odd.slice(0, 40))}, which is not one: ` +
+        "where that machine's entries begin cannot be asked, nor whether they reach back over the window",
+      { fix: 'give the journal files of the other machines (--journal-file), or find what sends entries with that _MACHINE_ID' },
+    );
+  }
+  return eachAtMost(MACHINE_PROBES, machines, async (id) => ({ journal: q, ...(await machineBegins(q, id, since, signal, exec)) }));
+}
+
+/** The _MACHINE_ID values of a journal's entries, as the journal holds them: data, checked before use. */
+async function machinesOf(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<string[]> {
+  const listed = await execText(exec, ['journalctl', '--no-pager', '--field=_MACHINE_ID', ...sourceArgs(q)], signal);
+  const problem = journalProblem(listed.stderr, listed.code, { ...q, grep: undefined });
+  if (problem) throw problem;
+  return listed.stdout.split('\n').filter((l) => l !== '');
+}
+
+/**
+ * Where one machine's entries in a journal begin, if after `since`: the newest of them at or
+ * before it asked as beginsAfter does; if none, its first entry after it (its _HOSTNAME names it).
+ * That is read forward from `since` and stopped at the first entry: the files' headers say where
+ * a file begins, not a machine (a file can hold several, and journal-remote writes its own host's
+ * machine id in each header).
+ */
+async function machineBegins(
+  q: JournalQuery,
+  id: string,
+  since: number,
+  signal: AbortSignal,
+  exec: StreamExec,
+): Promise<Pick<JournalBeginning, 'machine' | 'begins'>> {
+  const match = [`_MACHINE_ID=${id}`];
+  if (await holdsEntry(q, ['--reverse', '--lines=1', `--until=${epoch(since * 1000)}`], signal, exec, match)) {
+    return { machine: { id, name: id }, begins: undefined };
+  }
+  const first = await firstEntry(q, since, match, signal, exec);
+  const name = first?.host !== undefined && HOST_NAME.test(first.host) ? first.host : `machine ${id}`;
+  // None inside the window either (entries only after --until): nothing seen before the window's end.
+  return { machine: { id, name }, begins: Math.max(first?.time ?? q.until ?? Date.now(), since + 0.001) };
+}
+
+/** The first entry at or after `since` (and before q.until) matching `matches`, read as JSON: its time and _HOSTNAME. */
+async function firstEntry(
+  q: JournalQuery,
+  since: number,
+  matches: string[],
+  signal: AbortSignal,
+  exec: StreamExec,
+): Promise<{ time: number; host?: string } | undefined> {
+  const argv = [
+    'journalctl',
+    '--no-pager',
+    '--quiet',
+    '--output=json',
+    '--output-fields=_HOSTNAME',
+    `--since=${epoch(since * 1000)}`,
+    ...(q.until !== undefined ? [`--until=${epoch(q.until * 1000 - 1)}`] : []),
+    ...sourceArgs(q),
+    ...matches,
+  ];
+  let first: { time: number; host?: string } | undefined;
+  const enough = new AbortController();
+  const out = new PassThrough();
+  const lines = forEachLine(out, (raw) => {
+    if (first) return;
+    first = entryOf(raw);
+    // The rest is not needed: journalctl is stopped, here or on the remote host.
+    if (first) enough.abort();
+  });
+  try {
+    const { code, stderr } = await exec(argv, AbortSignal.any([signal, enough.signal]), out);
+    const problem = journalProblem(stderr, code, { ...q, grep: undefined });
+    if (problem) throw problem;
+  } catch (err) {
+    if (!enough.signal.aborted || signal.aborted) throw err;
+  } finally {
+    out.end();
+  }
+  await lines;
+  return first;
+}
+
+/** An entry of journalctl's JSON output: its realtime stamp (µs, a string) and _HOSTNAME if a string. */
+function entryOf(raw: string): { time: number; host?: string } | undefined {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const { __REALTIME_TIMESTAMP: us, _HOSTNAME: host } = entry as Record<string, unknown>;
+  if (typeof us !== 'string' || !/^\d+$/.test(us)) return undefined;
+  return { time: Number(us) / 1000, ...(typeof host === 'string' ? { host } : {}) };
+}
+
+/** fn over each item, at most `limit` at once, in order; the first failure ends it (no new one starts). */
+async function eachAtMost<T, R>(limit: number, items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /**

@@ -89,10 +89,10 @@ describe("V8's code cache", () => {
   });
 
   it("leaves Node's own modules to Node's code cache: no flag of the launcher makes a run compile them again", async () => {
-    // V8 takes a code cache only under the flags it was made with, heap sizes among them (the
-    // V8 of Node 24 counts them; nodejs/node#60069): with --max-old-space-size and
-    // --max-semi-space-size every run compiled the 100-odd Node modules a check loads (https,
-    // tls, child_process...) from source, 2 ms of CPU on a quiet node, 20 ms on a busy one.
+    // V8 takes a code cache only under the flags it was made with: with --no-flush-bytecode among
+    // the launcher's flags every run compiled the 100-odd Node modules a check loads (https, tls,
+    // child_process...) from source, 2 ms of CPU on a quiet node, 20 ms on a busy one. (Heap sizes
+    // do not count there in the Node shipped: nodejs/node#60069.)
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-node-'));
     const report = join(dir, 'usage.json');
     writeFileSync(

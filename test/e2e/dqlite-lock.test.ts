@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { at, klog, logrus, LOCK_CREATE, LOCK_TXN } from '../helpers/fixtures.ts';
-import { CONTAINERD, DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { CONTAINERD, DQLITE, haveJournalRemote, K8S01, K8S03, KUBELITE, makeJournal, on, type Entry } from '../helpers/journal.ts';
 import { pattern } from '../helpers/pattern.ts';
 import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
 import { nagiosIds } from '../helpers/users.ts';
@@ -63,12 +63,15 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { msg: string; argv?: string[]; code?: number });
-    // Beside the reads, one question of the file alone: whether it reaches back over the window.
-    const reach = logged.filter((l) => l.msg === 'journalctl started' && l.argv?.includes('--reverse'));
+    // Beside the reads, two questions of the file alone: whether it reaches back over the window,
+    // and whose entries it holds (one machine's: the first question answers for it).
+    const asked = (l: { argv?: string[] }) => !!l.argv?.some((a) => a === '--reverse' || a.startsWith('--field='));
+    const reach = logged.filter((l) => l.msg === 'journalctl started' && asked(l));
     expect(reach.map((l) => l.argv!.filter((a) => !a.startsWith('--until=')))).toEqual([
+      ['journalctl', '--no-pager', '--field=_MACHINE_ID', `--file=${file}`],
       ['journalctl', '--no-pager', '--quiet', '--output=short-unix', '--reverse', '--lines=1', `--file=${file}`],
     ]);
-    const started = logged.filter((l) => l.msg === 'journalctl started' && !l.argv?.includes('--reverse'));
+    const started = logged.filter((l) => l.msg === 'journalctl started' && !asked(l));
     expect(started.length).toBeGreaterThan(0);
     for (const l of started)
       expect(l.argv).toEqual(
@@ -79,7 +82,7 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
           '--grep=database is locked',
         ]),
       );
-    expect(logged.filter((l) => l.msg === 'journalctl ended' && l.code === 0)).toHaveLength(started.length + 1);
+    expect(logged.filter((l) => l.msg === 'journalctl ended' && l.code === 0)).toHaveLength(started.length + 2);
     expect(quiet.stderr).toBe('');
   });
 
@@ -208,6 +211,67 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     const both = await runBuilt('check_dqlite_lock', ['--journal-dir', early, '--journal-dir', begun]);
     expect(both.first).toMatch(/^DQLITE-LOCK OK - 4 'database is locked' lines in the last 3m2\ds \((\S+) begins inside the 5m window, /);
     expect(/\((\S+) begins inside/.exec(both.first)?.[1]).toBe(begun);
+  });
+
+  it("a central log host's directory is judged per machine: one whose entries begin inside the window is named", async () => {
+    // systemd-journal-remote writes each sending machine's entries to its own files. k8s01's reach
+    // back 20 minutes; k8s03 was added 1m55s ago: what it logged before then was never seen here.
+    const of = (machine: typeof K8S01) => (age: number, message: string) =>
+      on(machine, { age, service: DQLITE, message: logrus(at(age), 'error', message) });
+    const k8s01 = of(K8S01);
+    const k8s03 = of(K8S03);
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
+    const a = makeJournal([k8s01(1200, 'starting'), k8s01(200, LOCK_TXN), k8s01(10, 'ok')], dir, {
+      anchor: false,
+      name: 'remote-k8s01.journal',
+    });
+    const b = makeJournal(
+      [115, 90, 60, 30, 5].map((age) => k8s03(age, LOCK_TXN)),
+      dir,
+      { anchor: false, name: 'remote-k8s03.journal' },
+    );
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    // It said "6 'database is locked' lines in the last 5m (1.2/min, ...)": the whole window, of k8s03 too.
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(
+      pattern(
+        /^DQLITE-LOCK WARNING - 6 'database is locked' lines in the last 5m /,
+        new RegExp(`\\(the journal of k8s03 in ${dir} begins inside the 5m window, at \\S+Z\\) \\(1\\.2/min, `),
+      ),
+    );
+    expect(r.perf.locked).toBe('6;5;50;0');
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^the journal of k8s03 in ${dir} holds nothing from before \\S+Z: its lines are of the (?:11\\ds|2m\\d*s?) since, ` +
+          "the other machines' of the whole 5m window, and it may hold more \\(fix: ",
+        'm',
+      ),
+    );
+    // The two files given: the same question, of each machine.
+    const files = await runBuilt('check_dqlite_lock', ['--journal-file', a, '--journal-file', b]);
+    expect(files.first).toMatch(
+      /^DQLITE-LOCK WARNING - 6 'database is locked' lines in the last 5m \(the journal of k8s03 in the 2 files /,
+    );
+    // Both machines' entries in one file (journal-remote --split-mode=none): the same.
+    const one = makeJournal([k8s01(1200, 'starting'), k8s01(200, LOCK_TXN), ...[115, 90, 60, 30, 5].map((age) => k8s03(age, LOCK_TXN))]);
+    const merged = await runBuilt('check_dqlite_lock', ['--journal-file', one, '-w', '10']);
+    expect(merged.first).toMatch(
+      new RegExp(`^DQLITE-LOCK OK - 6 'database is locked' lines in the last 5m \\(the journal of k8s03 in ${one} begins`),
+    );
+    // k8s03's entries reaching back too: the whole window, nothing named.
+    makeJournal([k8s03(900, 'starting')], dir, { anchor: false, name: 'remote-k8s03@0001.journal' });
+    const whole = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    expect(whole.first).toMatch(/^DQLITE-LOCK WARNING - 6 'database is locked' lines in the last 5m \(1\.2\/min, /);
+    expect(whole.stdout).not.toMatch(/begins inside|holds nothing from before/);
+    // A machine id that is not one (journal-remote keeps what a sender says) is never passed on to journalctl.
+    const odd = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
+    copyFileSync(a, join(odd, 'remote-k8s01.journal'));
+    makeJournal([{ ...k8s03(50, LOCK_TXN), fields: { _MACHINE_ID: 'k8s04' } }], odd, { anchor: false, name: 'remote-k8s04.journal' });
+    const refused = await runBuilt('check_dqlite_lock', ['--journal-dir', odd]);
+    expect(refused.code).toBe(3);
+    expect(refused.first).toMatch(
+      new RegExp(`^DQLITE-LOCK UNKNOWN - journal ${odd} holds entries of machine id "k8s04", which is not one: where that machine's `),
+    );
   });
 
   it('journal files that begin inside the window are named briefly: the summary keeps its time and rate within 1024 chars', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Server } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
-import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { DQLITE, haveJournalRemote, K8S01, K8S03, KUBELITE, makeJournal, on, type Entry } from '../helpers/journal.ts';
 import { DQLITE_CLI, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { healthyNode } from '../helpers/standins.ts';
@@ -61,6 +61,31 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(remote.first).toMatch(/^DQLITE-LOCK WARNING - 127\.0\.0\.1: 12 'database is locked' lines/);
     const kine = await runBuilt('check_kine_retries', ['--host', '127.0.0.1', ...ssh(), '--journal-file', journal]);
     expect(kine.perf.exhausted).toBe('8;2;10;0');
+  });
+
+  it("a central log host's journal directory read over SSH is judged per machine, as locally", async () => {
+    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
+    makeJournal(
+      [1200, 200].map((age) => on(K8S01, lock(age))),
+      dir,
+      { anchor: false, name: 'remote-k8s01.journal' },
+    );
+    makeJournal(
+      [115, 60, 5].map((age) => on(K8S03, lock(age))),
+      dir,
+      { anchor: false, name: 'remote-k8s03.journal' },
+    );
+    const local = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    const remote = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(), '--journal-dir', dir]);
+    expect(remote.code).toBe(0);
+    expect(remote.first).toMatch(
+      new RegExp(
+        `^DQLITE-LOCK OK - 127\\.0\\.0\\.1: 4 'database is locked' lines in the last 5m \\(the journal of k8s03 in ${dir} begins inside `,
+      ),
+    );
+    expect(remote.perf).toEqual(local.perf);
+    expect(remote.stdout).toContain(`the journal of k8s03 in ${dir} holds nothing from before `);
   });
 
   it('accepts hashed known_hosts entries', async () => {

@@ -248,6 +248,20 @@ describe('check_stale_jobs against the test API server', () => {
     expect(skipped.first).toMatch(/^STALE-JOBS OK - /);
   });
 
+  it("a kubeconfig naming no CA trusts what Node trusts: the system's roots, and NODE_EXTRA_CA_CERTS", async () => {
+    // The checks build one TLS context per set of credentials (lib/sources/kube/tls-context.ts):
+    // no CA given must stay Node's own trust, not an empty list of CAs, nor any CA at all.
+    const noCa = join(c.dir, 'kubeconfig-no-ca');
+    writeFileSync(noCa, readFileSync(c.kubeconfig, 'utf8').replace(/^\s*certificate-authority-data: \S+\n/m, ''));
+    expect(readFileSync(noCa, 'utf8')).not.toContain('certificate-authority');
+    const untrusted = await runBuilt('check_stale_jobs', ['--kubeconfig', noCa]);
+    expect(untrusted.first).toMatch(/^STALE-JOBS UNKNOWN - TLS to https:\/\/127\.0\.0\.1:\d+ failed: certificate problem/);
+    const extra = join(c.dir, 'extra-ca.crt');
+    writeFileSync(extra, c.certs.ca);
+    const trusted = await runBuilt('check_stale_jobs', ['--kubeconfig', noCa], { env: { ...process.env, NODE_EXTRA_CA_CERTS: extra } });
+    expect(trusted.first).toMatch(/^STALE-JOBS OK - /);
+  });
+
   it('API down: UNKNOWN within -t, naming the server', async () => {
     const port = await freePort();
     const kc = writeKubeconfig(c.dir, `https://127.0.0.1:${port}`, c.certs.ca, TOKENS.admin, 'kubeconfig-down');

@@ -9,7 +9,7 @@ import { writeKubeconfig } from '../apiserver/certs.ts';
 import { deployment, job, lease, node } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
-import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
+import { DQLITE, haveJournalRemote, K8S01, K8S03, KUBELITE, makeJournal, on, type Entry } from '../helpers/journal.ts';
 import { DIST, inTime, runBuilt, runProcess } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 import { pattern } from '../helpers/pattern.ts';
@@ -455,6 +455,44 @@ describe('check_restart_preflight is a gate', () => {
       // The same entries in a journal that reaches back (journald's start hours before): judged, GO.
       const whole = makeJournal(quiet(), scratch());
       const go = await preflight([...kc(), '--node', 'k8s02', '--journal-file', whole]);
+      expect(go.first).toMatch(/^RESTART-PREFLIGHT (OK - GO|WARNING - GO with care)/);
+    },
+  );
+
+  it.skipIf(!haveJournalRemote)(
+    "a central log host's directory where one machine's entries begin inside the window is NO-GO, that machine named",
+    async () => {
+      nodesHere();
+      c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+      // k8s01's entries reach back 20 minutes; k8s03 began sending 2 minutes ago: a kubelite start of
+      // k8s03's before then was never seen. Any machine's entry before the window made it read as whole: GO.
+      const dir = scratch();
+      const reaching = [{ ...quiet()[0]!, age: 1200 }, ...quiet()];
+      makeJournal(
+        reaching.map((e) => on(K8S01, e)),
+        dir,
+        { anchor: false, name: 'remote-k8s01.journal' },
+      );
+      makeJournal(
+        [{ ...quiet()[0]!, age: 120 }, ...quiet()].map((e) => on(K8S03, e)),
+        dir,
+        { anchor: false, name: 'remote-k8s03.journal' },
+      );
+      const r = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir]);
+      expect(r.code).toBe(2);
+      expect(r.first).toMatch(
+        new RegExp(
+          '^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: ' +
+            `the journal of k8s03 in ${dir} holds no entry from before \\S+: it does not reach back over the window`,
+        ),
+      );
+      // Its entries reaching back too: judged, GO.
+      makeJournal(
+        [{ ...quiet()[0]!, age: 1200 }].map((e) => on(K8S03, e)),
+        dir,
+        { anchor: false, name: 'remote-k8s03@1.journal' },
+      );
+      const go = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir]);
       expect(go.first).toMatch(/^RESTART-PREFLIGHT (OK - GO|WARNING - GO with care)/);
     },
   );

@@ -30,11 +30,24 @@ export const bySystemd = (age: number, unit: { unit: string }, message: string):
   fields: { _COMM: 'systemd', _TRANSPORT: 'journal', _SYSTEMD_SLICE: '-.slice', UNIT: unit.unit },
 });
 
+/** Machines of a central log host's journal (systemd-journal-remote writes each one's entries to its own files). */
+export const K8S01 = { id: '0123456789abcdef0123456789abcdef', host: 'k8s01' };
+export const K8S03 = { id: 'fedcba9876543210fedcba9876543210', host: 'k8s03' };
+
+/** The entry as one of `machine`'s: its machine id, a boot of its own and its host name. */
+export const on = (machine: { id: string; host: string }, e: Entry): Entry => ({
+  ...e,
+  host: machine.host,
+  fields: { ...e.fields, _MACHINE_ID: machine.id, _BOOT_ID: [...machine.id].reverse().join('') },
+});
+
 const JOURNAL_REMOTE = ['/usr/lib/systemd/systemd-journal-remote', '/lib/systemd/systemd-journal-remote'].find(existsSync);
 
 export const haveJournalRemote = JOURNAL_REMOTE !== undefined;
 
 const BOOT = '3f9d2c4e8a1b4f6d9e0c7b5a2d4f6e8a';
+/** The machine every entry is of unless its fields say another: journald stamps each with its host's. */
+const MACHINE = '5e0b8c1d2f3a4b6c8d9e0f1a2b3c4d5e';
 /**
  * When that boot began, µs since 1970 (2017-07-14): long before any stamp written. journalctl
  * orders one boot's entries by their monotonic stamp, in every file of a directory, so it must
@@ -52,6 +65,7 @@ export function exportText(entries: Entry[], now = Date.now()): string {
         __REALTIME_TIMESTAMP: realtime,
         __MONOTONIC_TIMESTAMP: realtime - BOOT_REALTIME_US,
         _BOOT_ID: BOOT,
+        _MACHINE_ID: MACHINE,
         _HOSTNAME: e.host ?? 'k8s02',
         _TRANSPORT: 'stdout',
         PRIORITY: e.priority ?? 6,
@@ -83,16 +97,20 @@ const journalStart = (entries: Entry[]): Entry => ({
   fields: { _COMM: 'systemd-journald', _TRANSPORT: 'driver' },
 });
 
-/** A real journal file, written by systemd-journal-remote from export text; `now`: the clock its ages count back from. */
+/**
+ * A real journal file, written by systemd-journal-remote from export text, named `name` in `dir`
+ * (a central log host's directory holds one per machine: remote-<host>.journal); `now`: the clock
+ * its ages count back from.
+ */
 export function makeJournal(
   entries: Entry[],
   dir = mkdtempSync(join(tmpdir(), 'mk8s-journal-')),
-  { anchor = true, now = Date.now() }: { anchor?: boolean; now?: number } = {},
+  { anchor = true, name = 'system.journal', now = Date.now() }: { anchor?: boolean; name?: string; now?: number } = {},
 ): string {
   if (!JOURNAL_REMOTE) throw new Error('systemd-journal-remote is not installed (apt-get install systemd-journal-remote)');
-  const src = join(dir, 'entries.export');
+  const src = join(dir, `${name}.export`);
   writeFileSync(src, exportText(anchor ? [journalStart(entries), ...entries] : entries, now));
-  const out = join(dir, 'system.journal');
+  const out = join(dir, name);
   execFileSync(JOURNAL_REMOTE, [`--output=${out}`, src], { stdio: ['ignore', 'ignore', 'pipe'] });
   return out;
 }

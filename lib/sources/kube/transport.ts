@@ -1,6 +1,7 @@
 import { lookup } from '../../dns.ts';
 import http from 'node:http';
 import https from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import {
   SelfDecodingBody,
   wrapHttpLibrary,
@@ -12,6 +13,7 @@ import {
 import { silentLogger, type Logger } from '../../logger.ts';
 import { ANSWER_LOST, KubeError } from './errors.ts';
 import type { PluginFailure } from './credentials.ts';
+import { secureContexts } from './tls-context.ts';
 
 /**
  * How client-node's generated APIs send their requests here: node:https, with the kubeconfig's
@@ -72,13 +74,15 @@ export function httpsTransport(
       }
       const body = ctx.getBody();
       if (body !== undefined && typeof body !== 'string') throw new TypeError('only string request bodies are supported');
-      const request: https.RequestOptions = {
+      const request: https.RequestOptions & Pick<ConnectionOptions, 'secureContext'> = {
         ...options,
         agent,
         method: ctx.getHttpMethod(),
         headers: { ...options.headers, ...ctx.getHeaders(), 'User-Agent': userAgent },
         signal: ctx.getSignal(),
       };
+      // Our own pool's connections share one TLS context per set of credentials (a proxy's agent makes its own).
+      if (client === https && keepAlive && agent === keepAlive) request.secureContext = secureContexts.for(options);
       return exchange(client, url, request, body, log);
     },
   });
