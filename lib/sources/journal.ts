@@ -41,9 +41,10 @@ export interface JournalSeen {
    * the latest to begin (the span all of them cover), and `from`, the earliest moment any of them
    * holds (the window's start when one reaches back over it): what their lines, read together,
    * were read over; `files` when the one that begins was given as files, not a directory;
-   * `machine`, of a journal holding several machines' entries, the one whose entries begin there.
+   * `machine`, of a journal holding several machines' entries, the one whose entries begin there;
+   * `more`, how many others begin inside the window too, earlier: they hold less than `from` says.
    */
-  begins?: { at: number; journal: string[]; from: number; files: boolean; machine?: string };
+  begins?: { at: number; journal: string[]; from: number; files: boolean; machine?: string; more?: number };
 }
 
 /** Where one journal of a query begins, if inside the window; see journalBeginnings. */
@@ -398,7 +399,9 @@ export function seenOver(beginnings: JournalBeginning[], since: number, reachBac
   // Lines of a journal that reaches back (or began earlier) are counted from there, not from the latest beginning.
   const from = inside.length < beginnings.length ? since : Math.min(...inside.map((b) => b.begins));
   const machine = latest.machine ? { machine: latest.machine.name } : {};
-  return { begins: { at: latest.begins, journal: journalPaths(latest.journal), from, files: !!latest.journal.files?.length, ...machine } };
+  const more = inside.length > 1 ? { more: inside.length - 1 } : {};
+  const files = !!latest.journal.files?.length;
+  return { begins: { at: latest.begins, journal: journalPaths(latest.journal), from, files, ...machine, ...more } };
 }
 
 /** journald's form of a machine id (sd_id128: 32 hex digits); anything else in a journal is not passed on. */
@@ -432,9 +435,9 @@ const MACHINE_PROBES = 4;
  *
  * Machines cloned from one image without a new /etc/machine-id send entries of one id: k8s01's
  * entries before the window said nothing of k8s03's, begun a minute ago, and the whole window was
- * claimed. Their host names (`--field=_HOSTNAME`, asked beside) tell them apart: a host name not
- * seen reaching back in a machine's answer (the newest entry at or before `since` names its host)
- * is asked the same question. Where every machine has an id of its own and one name, that is none;
+ * claimed. Their host names (`--field=_HOSTNAME`, asked beside) tell them apart: a host name no
+ * machine's answer named (the newest entry at or before `since`, or the first after it, names its
+ * host) is asked the same question. Where every machine has an id of its own and one name, that is none;
  * a host renamed inside the window is named under its new name until its entries reach back.
  */
 async function beginningsOf(q: JournalQuery, since: number, signal: AbortSignal, exec: StreamExec): Promise<JournalBeginning[]> {
@@ -453,11 +456,11 @@ async function beginningsOf(q: JournalQuery, since: number, signal: AbortSignal,
           machineBegins(q, `_MACHINE_ID=${id}`, `machine ${id}`, since, signal, exec),
         )
       : [];
-  const reached = new Set(byId.map((b) => b.reachedBy));
+  const seen = new Set(byId.map((b) => b.host));
   const unseen = askable(
     q,
     'host name',
-    hosts.filter((h) => !reached.has(h)),
+    hosts.filter((h) => !seen.has(h)),
     ASKABLE_HOST,
   );
   const byHost = await eachAtMost(MACHINE_PROBES, unseen, (host) =>
@@ -494,8 +497,8 @@ async function valuesOf(q: JournalQuery, field: string, signal: AbortSignal, exe
 
 /**
  * Where one machine's entries in a journal begin (those `match` selects), if after `since`: the
- * newest of them at or before it asked as beginsAfter does (`reachedBy`: the host it names); if
- * none, its first entry after it (its _HOSTNAME names it, else `name`). That is read forward from
+ * newest of them at or before it asked as beginsAfter does; if none, its first entry after it (its
+ * _HOSTNAME names it, else `name`). `host`: the host the entry found names. That is read forward from
  * `since` and stopped at the first entry: the files' headers say where a file begins, not a
  * machine (a file can hold several, and journal-remote writes its own host's machine id in each header).
  */
@@ -506,13 +509,14 @@ async function machineBegins(
   since: number,
   signal: AbortSignal,
   exec: StreamExec,
-): Promise<Pick<JournalBeginning, 'machine' | 'begins'> & { reachedBy?: string }> {
+): Promise<Pick<JournalBeginning, 'machine' | 'begins'> & { host?: string }> {
   const before = await holdsEntry(q, ['--reverse', '--lines=1', `--until=${epoch(since * 1000)}`], signal, exec, [match]);
-  if (before) return { machine: { id: match, name }, begins: undefined, reachedBy: before.host };
+  if (before) return { machine: { id: match, name }, begins: undefined, host: before.host };
   const first = await firstEntry(q, since, [match], signal, exec);
-  const host = first?.host !== undefined && HOST_NAME.test(first.host) ? first.host : name;
+  const named = first?.host !== undefined && HOST_NAME.test(first.host) ? first.host : name;
   // None inside the window either (entries only after --until): nothing seen before the window's end.
-  return { machine: { id: match, name: host }, begins: Math.max(first?.time ?? q.until ?? Date.now(), since + 0.001) };
+  const begins = Math.max(first?.time ?? q.until ?? Date.now(), since + 0.001);
+  return { machine: { id: match, name: named }, begins, host: first?.host };
 }
 
 /** The first entry at or after `since` (and before q.until) matching `matches`, read as JSON: its time and _HOSTNAME. */

@@ -308,6 +308,27 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(named.first).toMatch(/^DQLITE-LOCK OK - 1 'database is locked' line in the last 5m \(0\.2\/min, /);
   });
 
+  it('of machines of which two begin inside the window, the long output never says the others were read whole', async () => {
+    const lock = (machine: { id: string; host: string }) => (age: number) =>
+      on(machine, { age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
+    makeJournal([1200, 250].map(lock(K8S01)), dir, { anchor: false, name: 'remote-k8s01.journal' });
+    // k8s04 began sending 200 s ago, k8s03 115 s ago: k8s03 is named, k8s04 holds 3m20s of the window.
+    makeJournal([200, 150].map(lock({ id: '4'.repeat(32), host: 'k8s04' })), dir, { anchor: false, name: 'remote-k8s04.journal' });
+    makeJournal([115, 5].map(lock(K8S03)), dir, { anchor: false, name: 'remote-k8s03.journal' });
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    expect(r.first).toMatch(
+      new RegExp(`^DQLITE-LOCK OK - 5 'database is locked' lines in the last 5m \\(the journal of k8s03 in ${dir} begins `),
+    );
+    // It said "the other machines' of the whole 5m window": k8s04's are of 3m20s.
+    expect(r.stdout).toMatch(
+      pattern(
+        /^the journal of k8s03 in \S+ holds nothing from before \S+Z: its lines are of the \S+ since, /m,
+        /the other machines' of the whole 5m window or less \(1 more begins inside it\), and it may hold more \(fix: /,
+      ),
+    );
+  });
+
   it('journal files that begin inside the window are named briefly: the summary keeps its time and rate within 1024 chars', async () => {
     const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
     // A volatile journal a storm rotated, every file given: names as journald's, a hundred characters each.
