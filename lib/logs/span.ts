@@ -18,15 +18,24 @@ export interface Beginning {
    * began earlier or reach back over the window): what the counts are of.
    */
   from?: number;
+  /** How many of those read with it begin inside the window too: their lines are of less than `from`'s span. */
+  more?: number;
 }
 
 /** Where a journal read began, if inside its window. */
 export function journalBeginning(seen: JournalSeen): Beginning | undefined {
   if (!seen.begins) return undefined;
-  const { at, journal, from, files, machine } = seen.begins;
+  const { at, journal, from, files, machine, more } = seen.begins;
   const earlier = from < at ? { from } : {};
   const kind = journal.length === 0 ? 'journal' : files ? 'journal files' : 'journal directory';
-  return { at, what: journalLabel(journal, machine), kind, ...earlier, ...(machine === undefined ? {} : { machine }) };
+  return {
+    at,
+    what: journalLabel(journal, machine),
+    kind,
+    ...earlier,
+    ...(machine === undefined ? {} : { machine }),
+    ...(more === undefined ? {} : { more }),
+  };
 }
 
 /**
@@ -75,7 +84,8 @@ export function spanDetail({ seconds, begun: b }: Span): string[] {
     `${b.what} holds nothing from before ${isoSeconds(b.at)}: ` +
     (b.held < seconds
       ? `its lines are of the ${formatDuration(b.held)} since, the other ${b.machine === undefined ? 'journals' : 'machines'}' of ` +
-        `${others}, and it may hold more`
+        // Only the latest to begin is named: the others that begin inside the window hold less.
+        `${others}${b.more ? ` or less (${b.more} more begin${b.more === 1 ? 's' : ''} inside it)` : ''}, and it may hold more`
       : `the counts are of the ${formatDuration(seconds)} since, and the whole ${formatDuration(b.window)} window may hold more`);
   // One machine's entries among others': it began sending then, or where they are collected kept less of it.
   if (b.machine !== undefined) {

@@ -41,9 +41,10 @@ export interface JournalSeen {
    * the latest to begin (the span all of them cover), and `from`, the earliest moment any of them
    * holds (the window's start when one reaches back over it): what their lines, read together,
    * were read over; `files` when the one that begins was given as files, not a directory;
-   * `machine`, of a journal holding several machines' entries, the one whose entries begin there.
+   * `machine`, of a journal holding several machines' entries, the one whose entries begin there;
+   * `more`, how many others begin inside the window too, earlier: they hold less than `from` says.
    */
-  begins?: { at: number; journal: string[]; from: number; files: boolean; machine?: string };
+  begins?: { at: number; journal: string[]; from: number; files: boolean; machine?: string; more?: number };
 }
 
 /** Where one journal of a query begins, if inside the window; see journalBeginnings. */
@@ -52,7 +53,8 @@ export interface JournalBeginning {
   journal: JournalQuery;
   /**
    * Of a journal holding several machines' entries (a central log host's), the machine these are
-   * of: each begins on its own. Named by its _HOSTNAME where that is a plain host name, else its id.
+   * of: each begins on its own. `id`, the match that selects its entries (`_MACHINE_ID=`, or
+   * `_HOSTNAME=` of machines sharing an id); named by its _HOSTNAME where that is a plain host name, else its id.
    */
   machine?: { id: string; name: string };
   /** Its first entry, when it holds none at or before the `since` asked about. */
@@ -337,8 +339,8 @@ export function journalLabel(paths: string[], machine?: string): string {
 }
 
 /**
- * Whether the journal of a query holds an entry in `range` (journalctl's own options selecting
- * it), of any unit and matching nothing: one line asked for, a journal it cannot read thrown.
+ * The entry the journal of a query holds in `range` (journalctl's own options selecting it), if
+ * any, of any unit and matching nothing: one line asked for, a journal it cannot read thrown.
  */
 async function holdsEntry(
   q: JournalQuery,
@@ -346,7 +348,7 @@ async function holdsEntry(
   signal: AbortSignal,
   exec: StreamExec,
   matches: string[] = [],
-): Promise<boolean> {
+): Promise<LogLine | undefined> {
   const any = await execText(
     exec,
     ['journalctl', '--no-pager', '--quiet', '--output=short-unix', ...range, ...sourceArgs(q), ...matches],
@@ -354,7 +356,11 @@ async function holdsEntry(
   );
   const problem = journalProblem(any.stderr, any.code, { ...q, grep: undefined });
   if (problem) throw problem;
-  return any.stdout.split('\n').some((l) => parseShortUnix(l) !== undefined);
+  for (const l of any.stdout.split('\n')) {
+    const entry = parseShortUnix(l);
+    if (entry) return entry;
+  }
+  return undefined;
 }
 
 /**
@@ -393,7 +399,9 @@ export function seenOver(beginnings: JournalBeginning[], since: number, reachBac
   // Lines of a journal that reaches back (or began earlier) are counted from there, not from the latest beginning.
   const from = inside.length < beginnings.length ? since : Math.min(...inside.map((b) => b.begins));
   const machine = latest.machine ? { machine: latest.machine.name } : {};
-  return { begins: { at: latest.begins, journal: journalPaths(latest.journal), from, files: !!latest.journal.files?.length, ...machine } };
+  const more = inside.length > 1 ? { more: inside.length - 1 } : {};
+  const files = !!latest.journal.files?.length;
+  return { begins: { at: latest.begins, journal: journalPaths(latest.journal), from, files, ...machine, ...more } };
 }
 
 /** journald's form of a machine id (sd_id128: 32 hex digits); anything else in a journal is not passed on. */
@@ -401,6 +409,13 @@ const MACHINE_ID = /^[0-9a-fA-F]{32}$/;
 
 /** A _HOSTNAME plain enough to name a machine by in a summary. */
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * A _HOSTNAME journalctl may be asked about (`_HOSTNAME=`): printable ASCII, no blank (its entry
+ * would not read as one in short-unix), the kernel's 64 bytes at most. Wider than HOST_NAME: a
+ * node's journal keeps the names it had before ("(none)" at boot).
+ */
+const ASKABLE_HOST = /^[\x21-\x7e]{1,64}$/;
 
 /** Machines asked at once of a journal of several: a central log host's may hold hundreds. */
 const MACHINE_PROBES = 4;
@@ -413,56 +428,95 @@ const MACHINE_PROBES = 4;
  * same question as beginsAfter's), and those that begin inside the window are named by their first
  * entry's _HOSTNAME. Which machines a journal holds is journalctl's `--field=_MACHINE_ID`, read
  * from the field's own index (no entry read), asked beside the question of the whole journal,
- * which is the answer where it holds one machine: one process more, not one more wait. The node's
- * own journal (no directory or file given, here or over SSH) is one machine's: journalctl reads
- * only the files of the host's machine id unless told --merge, and is asked as before.
+ * which is the answer where it holds one machine: two processes more with the host names below,
+ * not one more wait. The node's own journal (no directory or file given, here or over SSH) is one
+ * machine's: journalctl reads only the files of the host's machine id unless told --merge, and is
+ * asked as before.
+ *
+ * Machines cloned from one image without a new /etc/machine-id send entries of one id: k8s01's
+ * entries before the window said nothing of k8s03's, begun a minute ago, and the whole window was
+ * claimed. Their host names (`--field=_HOSTNAME`, asked beside) tell them apart: a host name no
+ * machine's answer named (the newest entry at or before `since`, or the first after it, names its
+ * host) is asked the same question. Where every machine has an id of its own and one name, that is none;
+ * a host renamed inside the window is named under its new name until its entries reach back.
  */
 async function beginningsOf(q: JournalQuery, since: number, signal: AbortSignal, exec: StreamExec): Promise<JournalBeginning[]> {
   if (journalPaths(q).length === 0) return [{ journal: q, begins: await beginsAfter(q, since, signal, exec) }];
-  const [machines, begins] = await Promise.all([machinesOf(q, signal, exec), beginsAfter(q, since, signal, exec)]);
-  // Entries with no _MACHINE_ID at all (a hand-made export) are no machine's: the journal's answer stands for them.
-  if (machines.length <= 1) return [{ journal: q, begins }];
-  const odd = machines.find((id) => !MACHINE_ID.test(id));
-  if (odd !== undefined) {
-    throw new JournalError(
-      `journal ${journalNames(q)} holds entries of machine id ${JSON.stringify(odd.slice(0, 40))}, which is not one: ` +
-        "where that machine's entries begin cannot be asked, nor whether they reach back over the window",
-      { fix: 'give the journal files of the other machines (--journal-file), or find what sends entries with that _MACHINE_ID' },
-    );
-  }
-  return eachAtMost(MACHINE_PROBES, machines, async (id) => ({ journal: q, ...(await machineBegins(q, id, since, signal, exec)) }));
+  const [machines, hosts, begins] = await Promise.all([
+    valuesOf(q, '_MACHINE_ID', signal, exec),
+    valuesOf(q, '_HOSTNAME', signal, exec),
+    beginsAfter(q, since, signal, exec),
+  ]);
+  // Entries with no _MACHINE_ID or _HOSTNAME at all (a hand-made export) are no machine's: the journal's answer stands for them.
+  if (machines.length <= 1 && hosts.length <= 1) return [{ journal: q, begins }];
+  // Of one machine id, its host names answer for it.
+  const byId =
+    machines.length > 1
+      ? await eachAtMost(MACHINE_PROBES, askable(q, 'machine id', machines, MACHINE_ID), (id) =>
+          machineBegins(q, `_MACHINE_ID=${id}`, `machine ${id}`, since, signal, exec),
+        )
+      : [];
+  const seen = new Set(byId.map((b) => b.host));
+  const unseen = askable(
+    q,
+    'host name',
+    hosts.filter((h) => !seen.has(h)),
+    ASKABLE_HOST,
+  );
+  const byHost = await eachAtMost(MACHINE_PROBES, unseen, (host) =>
+    machineBegins(q, `_HOSTNAME=${host}`, HOST_NAME.test(host) ? host : JSON.stringify(host), since, signal, exec),
+  );
+  return [...byId, ...byHost].map(({ machine, begins }) => ({ journal: q, machine, begins }));
 }
 
-/** The _MACHINE_ID values of a journal's entries, as the journal holds them: data, checked before use. */
-async function machinesOf(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<string[]> {
-  const listed = await execText(exec, ['journalctl', '--no-pager', '--field=_MACHINE_ID', ...sourceArgs(q)], signal);
+/**
+ * Values of a field a journal's entries hold, to be passed on to journalctl as matches: each must
+ * be of the form given, or where those entries begin cannot be asked, and the journal is not judged.
+ */
+function askable(q: JournalQuery, what: string, values: string[], form: RegExp): string[] {
+  const odd = values.find((v) => !form.test(v));
+  if (odd === undefined) return values;
+  throw new JournalError(
+    `journal ${journalNames(q)} holds entries of ${what} ${JSON.stringify(odd.slice(0, 40))}, which is not one: ` +
+      "where that machine's entries begin cannot be asked, nor whether they reach back over the window",
+    {
+      fix:
+        'give the journal files of the other machines (--journal-file), or find what sends entries with that ' +
+        (what === 'machine id' ? '_MACHINE_ID' : '_HOSTNAME'),
+    },
+  );
+}
+
+/** The values of a field in a journal's entries (`--field`), as the journal holds them: data, checked before use. */
+async function valuesOf(q: JournalQuery, field: string, signal: AbortSignal, exec: StreamExec): Promise<string[]> {
+  const listed = await execText(exec, ['journalctl', '--no-pager', `--field=${field}`, ...sourceArgs(q)], signal);
   const problem = journalProblem(listed.stderr, listed.code, { ...q, grep: undefined });
   if (problem) throw problem;
   return listed.stdout.split('\n').filter((l) => l !== '');
 }
 
 /**
- * Where one machine's entries in a journal begin, if after `since`: the newest of them at or
- * before it asked as beginsAfter does; if none, its first entry after it (its _HOSTNAME names it).
- * That is read forward from `since` and stopped at the first entry: the files' headers say where
- * a file begins, not a machine (a file can hold several, and journal-remote writes its own host's
- * machine id in each header).
+ * Where one machine's entries in a journal begin (those `match` selects), if after `since`: the
+ * newest of them at or before it asked as beginsAfter does; if none, its first entry after it (its
+ * _HOSTNAME names it, else `name`). `host`: the host the entry found names. That is read forward from
+ * `since` and stopped at the first entry: the files' headers say where a file begins, not a
+ * machine (a file can hold several, and journal-remote writes its own host's machine id in each header).
  */
 async function machineBegins(
   q: JournalQuery,
-  id: string,
+  match: string,
+  name: string,
   since: number,
   signal: AbortSignal,
   exec: StreamExec,
-): Promise<Pick<JournalBeginning, 'machine' | 'begins'>> {
-  const match = [`_MACHINE_ID=${id}`];
-  if (await holdsEntry(q, ['--reverse', '--lines=1', `--until=${epoch(since * 1000)}`], signal, exec, match)) {
-    return { machine: { id, name: id }, begins: undefined };
-  }
-  const first = await firstEntry(q, since, match, signal, exec);
-  const name = first?.host !== undefined && HOST_NAME.test(first.host) ? first.host : `machine ${id}`;
+): Promise<Pick<JournalBeginning, 'machine' | 'begins'> & { host?: string }> {
+  const before = await holdsEntry(q, ['--reverse', '--lines=1', `--until=${epoch(since * 1000)}`], signal, exec, [match]);
+  if (before) return { machine: { id: match, name }, begins: undefined, host: before.host };
+  const first = await firstEntry(q, since, [match], signal, exec);
+  const named = first?.host !== undefined && HOST_NAME.test(first.host) ? first.host : name;
   // None inside the window either (entries only after --until): nothing seen before the window's end.
-  return { machine: { id, name }, begins: Math.max(first?.time ?? q.until ?? Date.now(), since + 0.001) };
+  const begins = Math.max(first?.time ?? q.until ?? Date.now(), since + 0.001);
+  return { machine: { id: match, name: named }, begins, host: first?.host };
 }
 
 /** The first entry at or after `since` (and before q.until) matching `matches`, read as JSON: its time and _HOSTNAME. */

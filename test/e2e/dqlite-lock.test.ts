@@ -63,12 +63,13 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { msg: string; argv?: string[]; code?: number });
-    // Beside the reads, two questions of the file alone: whether it reaches back over the window,
-    // and whose entries it holds (one machine's: the first question answers for it).
+    // Beside the reads, three questions of the file alone: whether it reaches back over the window,
+    // and whose entries it holds, by machine id and host name (one machine's: the first answers for it).
     const asked = (l: { argv?: string[] }) => !!l.argv?.some((a) => a === '--reverse' || a.startsWith('--field='));
     const reach = logged.filter((l) => l.msg === 'journalctl started' && asked(l));
     expect(reach.map((l) => l.argv!.filter((a) => !a.startsWith('--until=')))).toEqual([
       ['journalctl', '--no-pager', '--field=_MACHINE_ID', `--file=${file}`],
+      ['journalctl', '--no-pager', '--field=_HOSTNAME', `--file=${file}`],
       ['journalctl', '--no-pager', '--quiet', '--output=short-unix', '--reverse', '--lines=1', `--file=${file}`],
     ]);
     const started = logged.filter((l) => l.msg === 'journalctl started' && !asked(l));
@@ -82,7 +83,7 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
           '--grep=database is locked',
         ]),
       );
-    expect(logged.filter((l) => l.msg === 'journalctl ended' && l.code === 0)).toHaveLength(started.length + 2);
+    expect(logged.filter((l) => l.msg === 'journalctl ended' && l.code === 0)).toHaveLength(started.length + 3);
     expect(quiet.stderr).toBe('');
   });
 
@@ -271,6 +272,60 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(refused.code).toBe(3);
     expect(refused.first).toMatch(
       new RegExp(`^DQLITE-LOCK UNKNOWN - journal ${odd} holds entries of machine id "k8s04", which is not one: where that machine's `),
+    );
+  });
+
+  it('machines cloned from one image (one machine id, two hosts) are told apart by host name: the one begun inside is named', async () => {
+    // A VM template copied with its /etc/machine-id: k8s01 and k8s03 send entries of one machine id.
+    // k8s03 began sending 115 s ago; k8s01's entries reach back 20 minutes.
+    const clone = (host: string) => (age: number) =>
+      on({ id: K8S01.id, host }, { age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
+    makeJournal([1200, 200].map(clone('k8s01')), dir, { anchor: false, name: 'remote-k8s01.journal' });
+    const k8s03 = [115, 60, 5].map(clone('k8s03')).map((e) => ({ ...e, fields: { ...e.fields, _BOOT_ID: K8S03.id } }));
+    makeJournal(k8s03, dir, { anchor: false, name: 'remote-k8s03.journal' });
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    // It said "4 'database is locked' lines in the last 5m (0.8/min, ...)": the whole window, of k8s03 too.
+    expect(r.first).toMatch(
+      new RegExp(`^DQLITE-LOCK OK - 4 'database is locked' lines in the last 5m \\(the journal of k8s03 in ${dir} begins inside the 5m `),
+    );
+    // A third machine, with an id of its own, reaching back beside them: the same.
+    const k8s04 = { id: K8S03.id, host: 'k8s04' };
+    makeJournal(
+      [1200, 30].map((age) => on(k8s04, { age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) })),
+      dir,
+      { anchor: false, name: 'remote-k8s04.journal' },
+    );
+    const three = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    expect(three.first).toMatch(/^DQLITE-LOCK OK - 5 'database is locked' lines in the last 5m \(the journal of k8s03 in /);
+    // k8s03's entries reaching back too: the whole window, nothing named.
+    makeJournal([900].map(clone('k8s03')), dir, { anchor: false, name: 'remote-k8s03@0001.journal' });
+    const whole = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    expect(whole.first).toMatch(/^DQLITE-LOCK OK - 5 'database is locked' lines in the last 5m \(1\.0\/min, /);
+    // One machine under the names it had (none yet at boot, then its own): the whole window, judged.
+    const own = makeJournal([...[86400].map(clone('(none)')), ...[1200, 30].map(clone('k8s01'))], undefined, { anchor: false });
+    const named = await runBuilt('check_dqlite_lock', ['--journal-file', own]);
+    expect(named.first).toMatch(/^DQLITE-LOCK OK - 1 'database is locked' line in the last 5m \(0\.2\/min, /);
+  });
+
+  it('of machines of which two begin inside the window, the long output never says the others were read whole', async () => {
+    const lock = (machine: { id: string; host: string }) => (age: number) =>
+      on(machine, { age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
+    makeJournal([1200, 250].map(lock(K8S01)), dir, { anchor: false, name: 'remote-k8s01.journal' });
+    // k8s04 began sending 200 s ago, k8s03 115 s ago: k8s03 is named, k8s04 holds 3m20s of the window.
+    makeJournal([200, 150].map(lock({ id: '4'.repeat(32), host: 'k8s04' })), dir, { anchor: false, name: 'remote-k8s04.journal' });
+    makeJournal([115, 5].map(lock(K8S03)), dir, { anchor: false, name: 'remote-k8s03.journal' });
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    expect(r.first).toMatch(
+      new RegExp(`^DQLITE-LOCK OK - 5 'database is locked' lines in the last 5m \\(the journal of k8s03 in ${dir} begins `),
+    );
+    // It said "the other machines' of the whole 5m window": k8s04's are of 3m20s.
+    expect(r.stdout).toMatch(
+      pattern(
+        /^the journal of k8s03 in \S+ holds nothing from before \S+Z: its lines are of the \S+ since, /m,
+        /the other machines' of the whole 5m window or less \(1 more begins inside it\), and it may hold more \(fix: /,
+      ),
     );
   });
 

@@ -494,6 +494,24 @@ describe('check_restart_preflight is a gate', () => {
       );
       const go = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir]);
       expect(go.first).toMatch(/^RESTART-PREFLIGHT (OK - GO|WARNING - GO with care)/);
+      // k8s03 cloned from k8s01's image, its machine id with it: told apart by host name, NO-GO (it said GO).
+      const clones = scratch();
+      const clone = { id: K8S01.id, host: 'k8s03' };
+      makeJournal(
+        reaching.map((e) => on(K8S01, e)),
+        clones,
+        { anchor: false, name: 'remote-k8s01.journal' },
+      );
+      makeJournal(
+        [{ ...quiet()[0]!, age: 120 }, ...quiet()].map((e) => on(clone, e)),
+        clones,
+        { anchor: false, name: 'remote-k8s03.journal' },
+      );
+      const cloned = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', clones]);
+      expect(cloned.code).toBe(2);
+      expect(cloned.first).toMatch(
+        new RegExp(`NO-GO: cannot establish that the cluster is healthy: the journal of k8s03 in ${clones} holds no `),
+      );
     },
   );
 
