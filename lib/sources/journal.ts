@@ -391,7 +391,7 @@ export function seenOver(beginnings: JournalBeginning[], since: number, reachBac
       {
         fix: latest.machine
           ? 'wait until every machine collected there has sent more than the window, and keep more than the window of each ' +
-            '(MaxUse= in journal-remote.conf)'
+            '(room under /var/log/journal/remote; MaxUse= in journal-remote.conf from systemd 253)'
           : 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window',
       },
     );
