@@ -91,8 +91,9 @@ export function spanDetail({ seconds, begun: b }: Span): string[] {
   if (b.machine !== undefined) {
     const every = b.kind === 'journal files' ? 'give every journal file of it (--journal-dir); ' : '';
     return [
-      `${seen} (fix: ${every}where the journals are collected, keep more than the window of every machine (room under ` +
-        '/var/log/journal/remote; MaxUse= in journal-remote.conf from systemd 253); a machine that began sending inside the window holds no more)',
+      `${seen} (fix: ${every}where the journals are collected, keep more than the window of every machine ` +
+        '(room under /var/log/journal/remote; MaxUse= in journal-remote.conf from systemd 253); ' +
+        'a machine that began sending inside the window holds no more)',
     ];
   }
   switch (b.kind) {
