@@ -466,18 +466,22 @@ describe('check_restart_preflight is a gate', () => {
       c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
       // k8s01's entries reach back 20 minutes; k8s03 began sending 2 minutes ago: a kubelite start of
       // k8s03's before then was never seen. Any machine's entry before the window made it read as whole: GO.
-      const dir = scratch();
-      const reaching = [{ ...quiet()[0]!, age: 1200 }, ...quiet()];
-      makeJournal(
-        reaching.map((e) => on(K8S01, e)),
-        dir,
-        { anchor: false, name: 'remote-k8s01.journal' },
-      );
-      makeJournal(
-        [{ ...quiet()[0]!, age: 120 }, ...quiet()].map((e) => on(K8S03, e)),
-        dir,
-        { anchor: false, name: 'remote-k8s03.journal' },
-      );
+      // A directory as journal-remote writes it: k8s01's files, and those of `late`, begun 2 minutes ago.
+      const collected = (late: typeof K8S03) => {
+        const dir = scratch();
+        makeJournal(
+          [{ ...quiet()[0]!, age: 1200 }, ...quiet()].map((e) => on(K8S01, e)),
+          dir,
+          { anchor: false, name: 'remote-k8s01.journal' },
+        );
+        makeJournal(
+          [{ ...quiet()[0]!, age: 120 }, ...quiet()].map((e) => on(late, e)),
+          dir,
+          { anchor: false, name: 'remote-k8s03.journal' },
+        );
+        return dir;
+      };
+      const dir = collected(K8S03);
       const r = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir]);
       expect(r.code).toBe(2);
       expect(r.first).toMatch(
@@ -495,18 +499,7 @@ describe('check_restart_preflight is a gate', () => {
       const go = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir]);
       expect(go.first).toMatch(/^RESTART-PREFLIGHT (OK - GO|WARNING - GO with care)/);
       // k8s03 cloned from k8s01's image, its machine id with it: told apart by host name, NO-GO (it said GO).
-      const clones = scratch();
-      const clone = { id: K8S01.id, host: 'k8s03' };
-      makeJournal(
-        reaching.map((e) => on(K8S01, e)),
-        clones,
-        { anchor: false, name: 'remote-k8s01.journal' },
-      );
-      makeJournal(
-        [{ ...quiet()[0]!, age: 120 }, ...quiet()].map((e) => on(clone, e)),
-        clones,
-        { anchor: false, name: 'remote-k8s03.journal' },
-      );
+      const clones = collected({ id: K8S01.id, host: 'k8s03' });
       const cloned = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', clones]);
       expect(cloned.code).toBe(2);
       expect(cloned.first).toMatch(
