@@ -1,4 +1,5 @@
 import { reasonOf } from '../errors.ts';
+import { eachAtMost } from '../lanes.ts';
 import { combine } from './combine.ts';
 import type { Deadline } from './deadline.ts';
 import { unknownOutcome } from './output.ts';
@@ -26,8 +27,6 @@ export async function fanOut<T>(
   work: (target: string, deadline: Deadline) => Promise<T>,
   cap = 8,
 ): Promise<TargetResult<T>[]> {
-  const results: TargetResult<T>[] = new Array(targets.length);
-  let next = 0;
   const one = async (target: string): Promise<TargetResult<T>> => {
     const part = deadline.part();
     part.activity = `waiting for ${target}`;
@@ -47,14 +46,8 @@ export async function fanOut<T>(
       expired.catch(() => undefined);
     }
   };
-  const lane = async () => {
-    while (next < targets.length) {
-      const i = next++;
-      results[i] = await one(targets[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(cap, targets.length) }, lane));
-  return results;
+  // A target's failure is its result: only the run's deadline rejects, and then nothing more starts.
+  return eachAtMost(cap, targets, one);
 }
 
 /**

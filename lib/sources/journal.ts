@@ -1,4 +1,5 @@
 import { PassThrough, type Writable } from 'node:stream';
+import { eachAtMost } from '../lanes.ts';
 import { spawnTracked } from '../children.ts';
 import { ReasonedError } from '../errors.ts';
 import { forEachLine } from './lines.ts';
@@ -572,26 +573,6 @@ function entryOf(raw: string): { time: number; host?: string } | undefined {
   const { __REALTIME_TIMESTAMP: us, _HOSTNAME: host } = entry as Record<string, unknown>;
   if (typeof us !== 'string' || !/^\d+$/.test(us)) return undefined;
   return { time: Number(us) / 1000, ...(typeof host === 'string' ? { host } : {}) };
-}
-
-/** fn over each item, at most `limit` at once, in order; the first failure ends it (no new one starts). */
-async function eachAtMost<T, R>(limit: number, items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**
