@@ -126,7 +126,8 @@ export async function gather(cluster: Cluster, deadline: Deadline, args: Args, n
   // read beside the routes, on the same connection, and the ages taken on it.
   const onNode = async () => {
     const clockRead = remote ? readRemoteClock(remote, runner, deadline.signal) : Promise.resolve(undefined);
-    // The routes' failure, if both fail, is the one said (a login's greeting breaks both).
+    // The routes' failure, if both fail, is the one said: the check's own question (a login's
+    // greeting fails the routes alone, the clock being read past it).
     clockRead.catch(() => {});
     const table = await readRoutes(runner, deadline.signal, remote);
     return [table, await clockRead] as const;

@@ -29,7 +29,9 @@ export async function scanHosts<T>(
     const clock = windowClock(await readRemoteClock(host, conn.runner(), d.signal), seconds);
     const skew = clock.skewMs;
     const { result, onLine } = counting(c);
-    const there = { ...query, since: query.since + skew, until: query.until === undefined ? undefined : query.until + skew };
+    const until = query.until === undefined ? undefined : query.until + skew;
+    // A greeting printed before date's is printed before journalctl's output too.
+    const there = { ...query, since: query.since + skew, until, greeting: clock.greeting };
     const ours = (line: LogLine) => onLine(line.time === undefined ? line : { ...line, time: line.time - skew });
     const seen = await readJournal(
       there,

@@ -32,6 +32,12 @@ export interface JournalQuery {
    * it saw. Neither: not asked.
    */
   reachBack?: 'required' | 'reported';
+  /**
+   * Read over SSH: what the login printed there before date's output (readRemoteClock), a greeting
+   * printed before every command's output; an answer whose every line is a value (valuesOf) has it
+   * taken off.
+   */
+  greeting?: string;
 }
 
 /** What a read saw of its window. */
@@ -449,21 +455,16 @@ async function beginningsOf(q: JournalQuery, since: number, signal: AbortSignal,
     beginsAfter(q, since, signal, exec),
   ]);
   // Entries with no _MACHINE_ID or _HOSTNAME at all (a hand-made export) are no machine's: the journal's answer stands for them.
-  if (machines.length <= 1 && hosts.length <= 1) return [{ journal: q, begins }];
+  if (machines.values.length <= 1 && hosts.values.length <= 1) return [{ journal: q, begins }];
   // Of one machine id, its host names answer for it.
   const byId =
-    machines.length > 1
+    machines.values.length > 1
       ? await eachAtMost(MACHINE_PROBES, askable(q, 'machine id', machines, MACHINE_ID), (id) =>
           machineBegins(q, `_MACHINE_ID=${id}`, `machine ${id}`, since, signal, exec),
         )
       : [];
   const seen = new Set(byId.map((b) => b.host));
-  const unseen = askable(
-    q,
-    'host name',
-    hosts.filter((h) => !seen.has(h)),
-    ASKABLE_HOST,
-  );
+  const unseen = askable(q, 'host name', { ...hosts, values: hosts.values.filter((h) => !seen.has(h)) }, ASKABLE_HOST);
   const byHost = await eachAtMost(MACHINE_PROBES, unseen, (host) =>
     machineBegins(q, `_HOSTNAME=${host}`, HOST_NAME.test(host) ? host : JSON.stringify(host), since, signal, exec),
   );
@@ -473,27 +474,51 @@ async function beginningsOf(q: JournalQuery, since: number, signal: AbortSignal,
 /**
  * Values of a field a journal's entries hold, to be passed on to journalctl as matches: each must
  * be of the form given, or where those entries begin cannot be asked, and the journal is not judged.
+ * An odd one of an answer that may hold a changing login greeting (`greeted`) is said to be probably that.
  */
-function askable(q: JournalQuery, what: string, values: string[], form: RegExp): string[] {
+function askable(q: JournalQuery, what: string, { values, greeted }: FieldValues, form: RegExp): string[] {
   const odd = values.find((v) => !form.test(v));
   if (odd === undefined) return values;
+  const field = what === 'machine id' ? '_MACHINE_ID' : '_HOSTNAME';
+  if (greeted) {
+    throw new JournalError(
+      `journalctl --field=${field} of journal ${journalNames(q)} answered ${JSON.stringify(odd.slice(0, 40))}, which is no ${what}: ` +
+        "probably a login's greeting printed before journalctl's output over SSH, changing from command to command (the one " +
+        "before date's output was another): the journal is not judged",
+      { fix: `keep the shell quiet for commands run over SSH (.bashrc, a ForceCommand), or find what sends entries with that ${field}` },
+    );
+  }
   throw new JournalError(
     `journal ${journalNames(q)} holds entries of ${what} ${JSON.stringify(odd.slice(0, 40))}, which is not one: ` +
       "where that machine's entries begin cannot be asked, nor whether they reach back over the window",
-    {
-      fix:
-        'give the journal files of the other machines (--journal-file), or find what sends entries with that ' +
-        (what === 'machine id' ? '_MACHINE_ID' : '_HOSTNAME'),
-    },
+    { fix: `give the journal files of the other machines (--journal-file), or find what sends entries with that ${field}` },
   );
 }
 
-/** The values of a field in a journal's entries (`--field`), as the journal holds them: data, checked before use. */
-async function valuesOf(q: JournalQuery, field: string, signal: AbortSignal, exec: StreamExec): Promise<string[]> {
+/**
+ * A field's values in a journal; `greeted`: read over SSH where the login greets, from an answer
+ * that did not begin with the greeting printed before date's, which may then be among them.
+ */
+interface FieldValues {
+  values: string[];
+  greeted: boolean;
+}
+
+/**
+ * The values of a field in a journal's entries (`--field`), as the journal holds them: data,
+ * checked before use. Every line of the answer is one, so a login's greeting over SSH would be
+ * read as values: an answer that begins with exactly the one printed before date's output
+ * (q.greeting) has it taken off. Nothing else is: a line that is no value of the field is not
+ * dropped, as it may be one a machine sent (askable).
+ */
+async function valuesOf(q: JournalQuery, field: string, signal: AbortSignal, exec: StreamExec): Promise<FieldValues> {
   const listed = await execText(exec, ['journalctl', '--no-pager', `--field=${field}`, ...sourceArgs(q)], signal);
   const problem = journalProblem(listed.stderr, listed.code, { ...q, grep: undefined });
   if (problem) throw problem;
-  return listed.stdout.split('\n').filter((l) => l !== '');
+  const greeting = q.greeting ?? '';
+  const greeted = !listed.stdout.startsWith(greeting);
+  const values = (greeted ? listed.stdout : listed.stdout.slice(greeting.length)).split('\n').filter((l) => l !== '');
+  return { values, greeted };
 }
 
 /**

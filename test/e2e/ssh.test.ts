@@ -88,6 +88,75 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(remote.stdout).toContain(`the journal of k8s03 in ${dir} holds nothing from before `);
   });
 
+  it("a login that greets before each command: a central log host's journal judged as locally, an odd machine id still not", async () => {
+    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
+    const k8s01 = makeJournal(
+      [1200, 200].map((age) => on(K8S01, lock(age))),
+      dir,
+      { anchor: false, name: 'remote-k8s01.journal' },
+    );
+    makeJournal(
+      [115, 60, 5].map((age) => on(K8S03, lock(age))),
+      dir,
+      { anchor: false, name: 'remote-k8s03.journal' },
+    );
+    // journal-remote keeps the _MACHINE_ID a sender says.
+    const odd = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
+    cpSync(k8s01, join(odd, 'remote-k8s01.journal'));
+    makeJournal([{ ...on(K8S03, lock(50)), fields: { _MACHINE_ID: 'k8s04' } }], odd, { anchor: false, name: 'remote-k8s04.journal' });
+    const scripts = mkdtempSync(join(tmpdir(), 'mk8s-greet-'));
+    const login = (name: string, greeting: string) => {
+      writeFileSync(join(scripts, name), `#!/bin/sh\n${greeting}\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`, { mode: 0o755 });
+      return new TestSshd({ forceCommand: join(scripts, name) });
+    };
+    // A .bashrc's echo, a ForceCommand's banner: the same lines before every command's output.
+    const greeting = login('greet', 'echo "Welcome to node1"; echo');
+    // One with the time in it: another before each command.
+    const changing = login('greet-time', 'echo "Welcome to node1, it is $(date +%s.%N)"');
+    await greeting.start();
+    await changing.start();
+    const via = (d: TestSshd) => [
+      '--host',
+      '127.0.0.1',
+      '--ssh-port',
+      String(d.port),
+      '--ssh-key',
+      d.clientKey,
+      '--ssh-known-hosts',
+      d.knownHosts(['127.0.0.1']),
+    ];
+    try {
+      const local = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+      const greeted = await runBuilt('check_dqlite_lock', [...via(greeting), '--journal-dir', dir]);
+      expect(greeted.code, greeted.stdout).toBe(local.code);
+      // The same first line but the host; the time shown is taken off the host's clock (a few ms either way).
+      const said = (first: string) => first.replace(/^(DQLITE-LOCK \w+ - )127\.0\.0\.1: /, '$1').replace(/at [\d:T-]+Z/, 'at T');
+      expect(said(greeted.first)).toBe(said(local.first));
+      expect(greeted.first).toContain(`(the journal of k8s03 in ${dir} begins inside `);
+      expect(greeted.perf).toEqual(local.perf);
+      // Only the greeting is taken off: a value that is no machine id is still one the journal holds.
+      const refused = await runBuilt('check_dqlite_lock', [...via(greeting), '--journal-dir', odd]);
+      expect(refused.code, refused.stdout).toBe(3);
+      expect(refused.first).toMatch(
+        new RegExp(`^DQLITE-LOCK UNKNOWN - 127\\.0\\.0\\.1: journal ${odd} holds entries of machine id "k8s04", which is not one: where `),
+      );
+      // A greeting that changes cannot be told from the journal's values: UNKNOWN, saying what it probably is.
+      const unsure = await runBuilt('check_dqlite_lock', [...via(changing), '--journal-dir', dir]);
+      expect(unsure.code, unsure.stdout).toBe(3);
+      expect(unsure.first).toMatch(
+        new RegExp(
+          `^DQLITE-LOCK UNKNOWN - 127\\.0\\.0\\.1: journalctl --field=_MACHINE_ID of journal ${dir} answered "Welcome to node1, it is `,
+        ),
+      );
+      expect(unsure.first).toContain("probably a login's greeting printed before journalctl's output over SSH");
+      expect(unsure.first).toContain('(fix: keep the shell quiet for commands run over SSH (.bashrc, a ForceCommand)');
+    } finally {
+      greeting.stop();
+      changing.stop();
+    }
+  });
+
   it('accepts hashed known_hosts entries', async () => {
     const hashed = sshd.knownHosts(['127.0.0.1'], { hashed: true, name: 'known_hashed' });
     const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(hashed), '--journal-file', journal]);

@@ -20,6 +20,12 @@ export interface RemoteClock {
    * this much either way.
    */
   errorMs: number;
+  /**
+   * What the login printed before date's line ('' for none): a greeting (a .bashrc's echo, a
+   * ForceCommand's) comes before every command's output there, and a reader taking each line of
+   * an answer as a value takes it off (journal.ts, valuesOf).
+   */
+  greeting: string;
 }
 
 export const CLOCK_FIX =
@@ -41,7 +47,9 @@ export async function readRemoteClock(host: string, run: CommandRunner, signal: 
   const after = Date.now();
   // Its last line: a login's greeting (.bashrc, a ForceCommand) comes before what the command
   // prints, and a journal read there never minded one.
-  const last = text.trimEnd().split('\n').pop() ?? '';
+  const printed = text.trimEnd();
+  const cut = printed.lastIndexOf('\n') + 1;
+  const last = printed.slice(cut);
   const m = DATE.exec(last);
   if (!m) {
     throw new ClockError(`cannot read the clock of ${host}: date +%s.%N printed '${shorten(last, 60)}', not a time`, {
@@ -49,7 +57,7 @@ export async function readRemoteClock(host: string, run: CommandRunner, signal: 
     });
   }
   const there = Number(m[1]) * 1000 + Number(m[2]) / 1e6;
-  return { host, skewMs: there - (before + after) / 2, errorMs: (after - before) / 2 };
+  return { host, skewMs: there - (before + after) / 2, errorMs: (after - before) / 2, greeting: printed.slice(0, cut) };
 }
 
 /** "2m ahead of", "1.4s behind": a skew as the output words it. */
