@@ -115,7 +115,11 @@ export const check: CheckDefinition<LogArgs> = {
   options: (y) => logOptions(y),
   examples: [
     ['check_dqlite_lock', 'the last 5 minutes of the local journal'],
-    ['journalctl -u snap.microk8s.daemon-kubelite.service --since -5min | check_dqlite_lock --log-file -', 'lines you pipe in'],
+    [
+      'journalctl -u snap.microk8s.daemon-kubelite.service -u snap.microk8s.daemon-k8s-dqlite.service --since -5min | ' +
+        'check_dqlite_lock --log-file -',
+      "lines you pipe in (both units: most lock lines are k8s-dqlite's)",
+    ],
     ['check_dqlite_lock --host node1 --host node2 --ssh-key ~/.ssh/nagios', 'several nodes over SSH'],
   ],
   async run({ args, warning, critical, ...ctx }) {

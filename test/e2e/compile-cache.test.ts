@@ -75,7 +75,7 @@ describe("V8's code cache", () => {
     expect(readFileSync(join(ours, build!, 'check_nodes')).equals(made)).toBe(true);
   });
 
-  it('of two installs run by one user, each keeps its cache: neither removes the other\'s, nor compiles anew at every run', async () => {
+  it("of two installs run by one user, each keeps its cache: neither removes the other's, nor compiles anew at every run", async () => {
     const { ours, env } = cacheHome();
     // A second install of another build: a copy of dist/ whose launchers name another build id.
     const copy = join(mkdtempSync(join(tmpdir(), 'mk8s-second-')), 'dist');

@@ -396,6 +396,17 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(r.perf.locked).toBe('14;10;20;0');
   });
 
+  it("-h's pipe example, run as printed on a node's journal, reads both units: never a quiet OK while k8s-dqlite storms", async () => {
+    const file = makeJournal(storm());
+    const help = await runBuilt('check_dqlite_lock', ['-h']);
+    const example = help.stdout.split('\n').find((l) => /^\s+journalctl .*\| check_dqlite_lock --log-file -$/.test(l));
+    expect(example, help.stdout).toBeDefined();
+    // The node's journal is this file; the check is the one built.
+    const sh = example!.trim().replace(/^journalctl /, 'journalctl --file "$1" ');
+    const r = await runProcess('sh', ['-c', sh, 'sh', file], { env: { ...process.env, PATH: `${DIST}:${process.env.PATH}` } });
+    expect(r.first).toMatch(/^DQLITE-LOCK WARNING - 14 'database is locked' lines/);
+  });
+
   it('never lets a | from a log line break the perfdata', async () => {
     const file = makeJournal([
       { age: 10, service: DQLITE, message: logrus(at(10), 'error', 'error in txn: exec (try: 500): database is locked | locked=0;;;') },

@@ -377,7 +377,8 @@ describe('messages that point at the cause', () => {
     const r = await runBuilt('check_dqlite_lock', ['-h']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      '\n  lines you pipe in:\n    journalctl -u snap.microk8s.daemon-kubelite.service --since -5min | check_dqlite_lock --log-file -\n',
+      "\n  lines you pipe in (both units: most lock lines are k8s-dqlite's):\n    journalctl -u snap.microk8s.daemon-kubelite.service " +
+        '-u snap.microk8s.daemon-k8s-dqlite.service --since -5min | check_dqlite_lock --log-file -\n',
     );
   });
 });
