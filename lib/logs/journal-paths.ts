@@ -1,9 +1,20 @@
 // The journal directories and files named on the command line, judged before journalctl reads
 // them: journalctl names no path when one is of the wrong kind ("Not a directory", or for all its
 // --file at once "Failed to open files: No data available"), nor a missing or unreadable one.
-import { accessSync, closeSync, constants, openSync, readFileSync, readSync, type Stats, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  type Dirent,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
 import { userName } from '../files.ts';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { JOURNAL_GROUP_FIX, JournalError } from '../sources/journal.ts';
 
 /** The first bytes of every journal file (systemd, src/libsystemd/sd-journal/journal-def.h: HEADER_SIGNATURE). */
@@ -29,6 +40,8 @@ export function checkJournalPaths(dirs: string[], files: string[]): void {
           `--journal-dir ${path} is not a directory`,
           'give the directory holding the .journal files, or a file with --journal-file',
         );
+      const closed = unreadableJournal(path, 1);
+      if (closed) throw denied(closed);
       continue;
     }
     if (stat.isDirectory())
@@ -40,6 +53,52 @@ export function checkJournalPaths(dirs: string[], files: string[]): void {
         `--journal-file ${path} is not a journal file (it does not start with systemd's ${SIGNATURE})`,
         `${JOURNAL_FILE_FIX}, or read text lines with --log-file`,
       );
+  }
+}
+
+/** A directory journalctl reads inside a --directory: named by a machine id (sd_id128, plain or as a UUID). */
+const ID128_DIR = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/**
+ * The first journal file in a directory (or a directory journalctl reads in it: journald keeps
+ * its files in one per machine id, and sd-journal enters those alone) the user may not read.
+ * journalctl reads the others and says only that some users cannot see all messages, which
+ * names neither the file nor the right fix.
+ */
+function unreadableJournal(dir: string, depth: number): string | undefined {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    // Listed by journalctl or refused by it, in its own words.
+    return undefined;
+  }
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if ((e.isDirectory() || (e.isSymbolicLink() && isDirectory(path))) && ID128_DIR.test(e.name) && depth > 0) {
+      try {
+        accessSync(path, constants.R_OK | constants.X_OK);
+      } catch {
+        return path;
+      }
+      const inside = unreadableJournal(path, depth - 1);
+      if (inside) return inside;
+    } else if (e.isFile() && /\.journal~?$/.test(e.name)) {
+      try {
+        accessSync(path, constants.R_OK);
+      } catch {
+        return path;
+      }
+    }
+  }
+  return undefined;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

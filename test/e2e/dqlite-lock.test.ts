@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -483,6 +483,42 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
         'it (root:systemd-journal 2750) cannot be read (fix: add the user running the check to the systemd-journal group ' +
         '(sudo usermod -aG systemd-journal nagios), then restart nrpe)',
     );
+  });
+
+  it.skipIf(!nagiosIds())('as the nagios user: a journal file in --journal-dir it may not read is named, with its own fix', async () => {
+    const ids = nagiosIds()!;
+    const asNagios = { uid: ids.uid, gid: ids.gid };
+    // The directory open to all, one of its files root's alone: journalctl read the others and
+    // said only that some users cannot see all messages, and the fix was the group, which changes nothing.
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-onefile-'));
+    chmodSync(dir, 0o755);
+    makeJournal(storm(), dir, { name: 'open.journal' });
+    const closed = makeJournal(storm(), dir, { name: 'closed.journal' });
+    chmodSync(dir, 0o755);
+    for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);
+    chmodSync(closed, 0o600);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir], asNagios);
+    expect(r.code).toBe(3);
+    expect(r.first).toBe(
+      `DQLITE-LOCK UNKNOWN - cannot read the journal: ${closed}: permission denied for user nagios: ` +
+        `it (root:root 0600) cannot be read (fix: give user nagios read access to ${closed}: sudo setfacl -m u:nagios:r ${closed})`,
+    );
+    // journald's layout, a directory per machine id: a file the systemd-journal group may read names the group.
+    const machine = join(dir, '0123456789abcdef0123456789abcdef');
+    rmSync(closed);
+    mkdirSync(machine, { mode: 0o755 });
+    const grouped = makeJournal(storm(), machine, { name: 'system.journal' });
+    chownSync(grouped, 0, ids.journalGid);
+    chmodSync(grouped, 0o640);
+    const g = await runBuilt('check_dqlite_lock', ['--journal-dir', dir], asNagios);
+    expect(g.first).toBe(
+      `DQLITE-LOCK UNKNOWN - cannot read the journal: ${grouped}: permission denied for user nagios: ` +
+        'it (root:systemd-journal 0640) cannot be read (fix: add the user running the check to the systemd-journal group ' +
+        '(sudo usermod -aG systemd-journal nagios), then restart nrpe)',
+    );
+    // With the group, every file is read.
+    const read = await runBuilt('check_dqlite_lock', ['--journal-dir', dir], { uid: ids.uid, gid: ids.journalGid });
+    expect(read.code, read.stdout).toBe(1);
   });
 });
 
