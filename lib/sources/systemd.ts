@@ -1,4 +1,5 @@
 import { ReasonedError } from '../errors.ts';
+import { shorten } from '../text.ts';
 import type { CommandRunner } from './command.ts';
 import { validateUnit } from './journal.ts';
 
@@ -115,6 +116,9 @@ export async function readUnits(
 /** CLOCK_MONOTONIC now, in microseconds: the clock systemd's *Monotonic stamps are on. */
 export const localMonotonicUs = async (): Promise<number> => Number(process.hrtime.bigint() / 1000n);
 
+/** /proc/uptime as the kernel writes it (fs/proc/uptime.c, "%lu.%02lu %lu.%02lu\n"): the boot clock, then idle time. */
+const UPTIME = /^(\d+)\.(\d{2}) \d+\.\d{2}$/;
+
 /**
  * A remote host's monotonic clock, from /proc/uptime (boot time: the same as the monotonic clock
  * on a host that never suspends, which servers do not).
@@ -122,8 +126,14 @@ export const localMonotonicUs = async (): Promise<number> => Number(process.hrti
 export function remoteMonotonicUs(run: CommandRunner, signal: AbortSignal): () => Promise<number> {
   return async () => {
     const text = await run(['cat', '/proc/uptime'], signal);
-    const seconds = Number(text.trim().split(/\s+/)[0]);
-    if (!Number.isFinite(seconds)) throw new SystemdError(`/proc/uptime says '${text.trim().slice(0, 40)}': not an uptime`);
-    return Math.round(seconds * 1e6);
+    // Its last line: a login's greeting (.bashrc, a ForceCommand) comes before what cat prints.
+    const last = text.trimEnd().split('\n').pop() ?? '';
+    const m = UPTIME.exec(last);
+    if (!m)
+      throw new SystemdError(`/proc/uptime says '${shorten(last, 60)}': not an uptime`, {
+        fix: 'keep the shell there quiet for commands run over SSH (.bashrc, a ForceCommand)',
+      });
+    // Printed in hundredths, rounded down.
+    return (Number(m[1]) * 100 + Number(m[2])) * 10_000;
   };
 }
