@@ -16,9 +16,10 @@ import { nextHistory, rateOf } from '../lib/restart-history.ts';
 import { historiesFor, type Memory } from '../lib/restart-history-file.ts';
 import { DQLITE_CRASHLOOP } from '../lib/runbook.ts';
 import { displayName, MICROK8S_SERVICES, SNAP_DATA, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
+import { ageOf } from '../lib/sources/systemd.ts';
 import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
 import { keepOrSay, scopedStateFile, writeState } from '../lib/state-file.ts';
-import { plural, shorten } from '../lib/text.ts';
+import { isoSeconds, plural, shorten } from '../lib/text.ts';
 
 interface Args extends SshArgs {
   unit?: string[];
@@ -82,8 +83,8 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
       v.find(State.UNKNOWN, `unit ${u.id} does not exist on this host${fix}`);
       continue;
     }
-    const up = u.active === 'active' && u.startedUs > 0 ? Math.max(0, (f.nowUs - u.startedUs) / 1e6) : NaN;
-    const inState = Math.max(0, (f.nowUs - u.changedUs) / 1e6);
+    const started = u.active === 'active' && u.startedUs > 0 ? ageOf(f.clock, u.startedUs, u.startedAt) : undefined;
+    const up = started && 'seconds' in started ? started.seconds : NaN;
     const rate = rates.get(u.id);
     v.measure({ label: `restarts_${label}`, value: u.restarts, uom: 'c', min: 0 });
     v.measure({ label: `restarts_per_hour_${label}`, value: rate?.perHour ?? NaN, min: 0 });
@@ -97,14 +98,27 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
             `${formatDuration(Math.max(1, rate.spanMs / 1000))} (${perHour(rate.perHour)}/h)`,
         );
     }
+    // A host whose clocks cannot tell how long ago: neither restarting now nor settled.
+    const untold = (what: string, moment: string, a: { stampedAt: number; clockAt: number }) =>
+      v.find(
+        State.UNKNOWN,
+        `${what} cannot be told: systemd stamped ${moment} at ${isoSeconds(a.stampedAt)}, ` +
+          `after what the clock there reads now (${isoSeconds(a.clockAt)}): set back since?`,
+      );
     if (u.active === 'failed' || u.active === 'inactive')
       v.find(State.CRITICAL, `${name} is ${u.active}${u.result !== 'success' ? ` (${u.result})` : ''}`);
     else if (u.active === 'activating' || u.active === 'deactivating') {
-      v.find(
-        inState * 1000 > j.minUptimeMs ? State.CRITICAL : State.WARNING,
-        `${name} ${u.active} for ${formatDuration(Math.max(1, inState))}${inState * 1000 > j.minUptimeMs ? '' : ': restarting now'}`,
-      );
-    } else if (up * 1000 < j.minUptimeMs)
+      const changed = ageOf(f.clock, u.changedUs, u.changedAt);
+      if ('stampedAt' in changed) untold(`how long ${name} has been ${u.active}`, `the change to ${u.active}`, changed);
+      else {
+        const inState = changed.seconds;
+        v.find(
+          inState * 1000 > j.minUptimeMs ? State.CRITICAL : State.WARNING,
+          `${name} ${u.active} for ${formatDuration(Math.max(1, inState))}${inState * 1000 > j.minUptimeMs ? '' : ': restarting now'}`,
+        );
+      }
+    } else if (started && 'stampedAt' in started) untold(`${name}'s uptime`, 'its start', started);
+    else if (up * 1000 < j.minUptimeMs)
       // NRestarts 0 too: apiserver-kicker restarts kubelite with snapctl, which resets the count.
       v.find(
         State.WARNING,

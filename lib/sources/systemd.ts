@@ -1,12 +1,18 @@
 import { ReasonedError } from '../errors.ts';
+import { shorten } from '../text.ts';
 import type { CommandRunner } from './command.ts';
 import { validateUnit } from './journal.ts';
+import { readRemoteClock } from './ssh/clock.ts';
 
 export class SystemdError extends ReasonedError {
   override readonly name = 'SystemdError';
 }
 
-/** A unit as `systemctl show` describes it. Times are CLOCK_MONOTONIC microseconds (0: never). */
+/**
+ * A unit as `systemctl show` describes it. systemd stamps each moment on two clocks at once
+ * (src/basic/time-util.c, dual_timestamp_get): *Us is CLOCK_MONOTONIC in microseconds, *At the
+ * wall clock in ms, to the second (systemctl prints it so); 0: never.
+ */
 export interface UnitState {
   id: string;
   /** loaded, not-found, masked, error ... */
@@ -19,8 +25,10 @@ export interface UnitState {
   restarts: number;
   /** When the main process last started. */
   startedUs: number;
+  startedAt: number;
   /** When ActiveState last changed. */
   changedUs: number;
+  changedAt: number;
 }
 
 export const UNIT_PROPERTIES = [
@@ -31,16 +39,44 @@ export const UNIT_PROPERTIES = [
   'SubState',
   'Result',
   'NRestarts',
+  'ExecMainStartTimestamp',
   'ExecMainStartTimestampMonotonic',
+  'StateChangeTimestamp',
   'StateChangeTimestampMonotonic',
 ];
 
 /** The name systemctl answers under: a name without a unit type is a service (as systemctl reads it). */
 export const unitId = (unit: string): string => (/\.[a-z]+$/.test(unit) ? unit : `${unit}.service`);
 
-/** The argv that reads these units: one read-only `systemctl show`, never a shell. */
+/**
+ * The argv that reads these units: one read-only `systemctl show`, never a shell. systemctl prints
+ * a wall-clock stamp in the zone it runs in, named by an abbreviation (CET, IST) that says no
+ * offset: run with TZ=UTC, it is UTC. `--timestamp=` came with systemd 247 (NEWS), after Ubuntu
+ * 20.04's 245, which MicroK8s supports.
+ */
 export function showArgv(units: string[]): string[] {
-  return ['systemctl', 'show', '--no-pager', `--property=${UNIT_PROPERTIES.join(',')}`, '--', ...units.map(validateUnit)];
+  return ['env', 'TZ=UTC', 'systemctl', 'show', '--no-pager', `--property=${UNIT_PROPERTIES.join(',')}`, '--', ...units.map(validateUnit)];
+}
+
+/**
+ * A wall-clock stamp as systemd prints it where the zone is UTC (src/basic/time-util.c,
+ * format_timestamp: the weekday in English whatever the locale, strftime(" %Y-%m-%d %H:%M:%S"),
+ * rounded down to the second, then the zone; systemd 252: `Tue 2023-11-14 22:13:20 UTC`), or
+ * nothing where the stamp is unset.
+ */
+const STAMP = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) UTC$/;
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** A stamp's wall-clock ms, 0 for none; undefined: not a time in UTC as systemd writes one. */
+function stampAt(text: string): number | undefined {
+  if (text === '') return 0;
+  const m = STAMP.exec(text);
+  if (!m) return undefined;
+  const [, day, y, mo, d, h, mi, s] = m;
+  const at = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
+  // A time that does not exist (Feb 30, 24:00) is not one systemd printed.
+  if (!Number.isFinite(at) || new Date(at).toISOString() !== `${y}-${mo}-${d}T${h}:${mi}:${s}.000Z`) return undefined;
+  return WEEKDAYS[new Date(at).getUTCDay()] === day ? at : undefined;
 }
 
 /**
@@ -71,11 +107,24 @@ export function parseShow(text: string, units: string[]): UnitState[] {
         throw new SystemdError(`systemctl show gave ${key}=${v ?? '(nothing)'} for ${unit}: not a number`);
       return Number(v);
     };
+    // The two clocks' stamps of one moment are set together, or neither is.
+    const stamp = (key: string) => {
+      const monotonic = number(`${key}Monotonic`);
+      const v = p.get(key);
+      const at = v === undefined ? undefined : stampAt(v);
+      if (at === undefined)
+        throw new SystemdError(`systemctl show gave ${key}=${v ?? '(nothing)'} for ${unit}: not a time in UTC (env TZ=UTC systemctl)`);
+      if ((at === 0) !== (monotonic === 0))
+        throw new SystemdError(`systemctl show gave ${key}=${v} with ${key}Monotonic=${monotonic} for ${unit}: not what systemd prints`);
+      return [monotonic, at] as const;
+    };
     const word = (key: string) => {
       const v = p.get(key);
       if (!v) throw new SystemdError(`systemctl show gave no ${key} for ${unit}`);
       return v;
     };
+    const [startedUs, startedAt] = stamp('ExecMainStartTimestamp');
+    const [changedUs, changedAt] = stamp('StateChangeTimestamp');
     return {
       id: word('Id'),
       load: word('LoadState'),
@@ -83,10 +132,54 @@ export function parseShow(text: string, units: string[]): UnitState[] {
       sub: word('SubState'),
       result: word('Result'),
       restarts: p.get('LoadState') === 'not-found' ? 0 : number('NRestarts'),
-      startedUs: number('ExecMainStartTimestampMonotonic'),
-      changedUs: number('StateChangeTimestampMonotonic'),
+      startedUs,
+      startedAt,
+      changedUs,
+      changedAt,
     };
   });
+}
+
+/**
+ * What a host's unit stamps are measured against. This host: CLOCK_MONOTONIC now, the clock of
+ * the *Monotonic stamps. A host over SSH, whose monotonic clock cannot be read there without root
+ * (/proc/timer_list): its boot clock (/proc/uptime) and its wall clock (date), as they read at one
+ * moment of ours, each known to errorMs either way.
+ */
+export type UnitClock = { on: 'monotonic'; nowUs: number } | { on: 'host'; bootUs: number; wallMs: number; errorMs: number };
+
+/**
+ * How long ago a stamped moment was, in seconds; or, where the host's wall clock reads a time
+ * before the moment's stamp (set back since), both: how long ago is then not told.
+ */
+export type Age = { seconds: number } | { stampedAt: number; clockAt: number };
+
+/**
+ * How long ago a moment systemd stamped (its monotonic µs and wall-clock ms) was, by the clock.
+ *
+ * Over SSH: CLOCK_MONOTONIC stops while the host is suspended, CLOCK_BOOTTIME does not
+ * (clock_gettime(2)), so the boot clock less a monotonic stamp counts as well the time the host
+ * slept before the moment: never less than the truth. The wall clock counts a sleep too (on
+ * resume the kernel adds it to the wall clock and the boot clock, not to the monotonic one:
+ * kernel/time/timekeeping.c, __timekeeping_inject_sleeptime), and is right unless set since.
+ * So: the boot clock's age, unless the wall clock says less time passed (the host slept before
+ * the moment: a laptop, a VM suspended by its cloud, which suspends its guest, as Compute Engine
+ * does with ACPI S3), then the wall clock's, taken at its least (stamped to the second). A wall
+ * clock that says more (set forward since: an RTC-less board at its first NTP sync) is not
+ * taken. A paused KVM guest is not a host that slept: kvmclock stands still for it, all its
+ * clocks alike (QEMU, "kvmclock: clock should count only if vm is running"). Wrong only where
+ * the host both slept before the moment and had its clock set forward since by more than that
+ * sleep; a stamp after the wall clock's now (set back since) is not told.
+ */
+export function ageOf(clock: UnitClock, monotonicUs: number, wallAt: number): Age {
+  if (clock.on === 'monotonic') return { seconds: Math.max(0, (clock.nowUs - monotonicUs) / 1e6) };
+  const boot = (clock.bootUs - monotonicUs) / 1e6;
+  // The stamp is rounded down to the second: the moment was within a second after it.
+  const atMost = (clock.wallMs + clock.errorMs - wallAt) / 1000;
+  const atLeast = (clock.wallMs - clock.errorMs - wallAt - 1000) / 1000;
+  if (atMost < 0) return { stampedAt: wallAt, clockAt: clock.wallMs };
+  if (boot <= atMost + clock.errorMs / 1000) return { seconds: Math.max(0, boot) };
+  return { seconds: Math.max(0, atLeast) };
 }
 
 /** The units' states, and the clock they are measured on, read through a runner (local or SSH). */
@@ -94,8 +187,8 @@ export async function readUnits(
   run: CommandRunner,
   units: string[],
   signal: AbortSignal,
-  monotonicNowUs: () => Promise<number>,
-): Promise<{ units: UnitState[]; nowUs: number }> {
+  clockNow: () => Promise<UnitClock>,
+): Promise<{ units: UnitState[]; clock: UnitClock }> {
   let text: string;
   // One question per unit: systemctl answers a unit named twice once or twice, depending on its version.
   units = [...new Set(units)];
@@ -108,22 +201,44 @@ export async function readUnits(
       fix: 'run the check on a host where systemd runs (systemctl show must work for the check user)',
     });
   }
-  const [states, nowUs] = [parseShow(text, units), await monotonicNowUs()];
-  return { units: states, nowUs };
+  const states = parseShow(text, units);
+  return { units: states, clock: await clockNow() };
 }
 
-/** CLOCK_MONOTONIC now, in microseconds: the clock systemd's *Monotonic stamps are on. */
-export const localMonotonicUs = async (): Promise<number> => Number(process.hrtime.bigint() / 1000n);
+/** This host's CLOCK_MONOTONIC now, the clock systemd's *Monotonic stamps are on. */
+export const localUnitClock = async (): Promise<UnitClock> => ({ on: 'monotonic', nowUs: Number(process.hrtime.bigint() / 1000n) });
 
-/**
- * A remote host's monotonic clock, from /proc/uptime (boot time: the same as the monotonic clock
- * on a host that never suspends, which servers do not).
- */
-export function remoteMonotonicUs(run: CommandRunner, signal: AbortSignal): () => Promise<number> {
+/** /proc/uptime as the kernel writes it (fs/proc/uptime.c, "%lu.%02lu %lu.%02lu\n"): the boot clock, then idle time. */
+const UPTIME = /^(\d+)\.(\d{2}) \d+\.\d{2}$/;
+
+const QUIET_FIX = (host: string) => `keep the shell on ${host} quiet for commands run over SSH (.bashrc, a ForceCommand)`;
+
+/** A host's boot clock in µs, with the moment of ours it was read at and how far either way. */
+async function readBootClock(host: string, run: CommandRunner, signal: AbortSignal) {
+  const before = Date.now();
+  let text: string;
+  try {
+    text = await run(['cat', '/proc/uptime'], signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw new SystemdError(`cannot read the boot clock of ${host}`, { cause: err, fix: `check that /proc is mounted on ${host}` });
+  }
+  const after = Date.now();
+  // Its last line: a login's greeting (.bashrc, a ForceCommand) comes before what cat prints.
+  const last = text.trimEnd().split('\n').pop() ?? '';
+  const m = UPTIME.exec(last);
+  if (!m)
+    throw new SystemdError(`cannot read the boot clock of ${host}: /proc/uptime says '${shorten(last, 60)}', not an uptime`, {
+      fix: QUIET_FIX(host),
+    });
+  // Printed in hundredths, rounded down.
+  return { us: (Number(m[1]) * 100 + Number(m[2])) * 10_000, at: (before + after) / 2, errorMs: (after - before) / 2 + 10 };
+}
+
+/** A host's boot clock and wall clock, read over the same connection after its units. */
+export function hostUnitClock(host: string, run: CommandRunner, signal: AbortSignal): () => Promise<UnitClock> {
   return async () => {
-    const text = await run(['cat', '/proc/uptime'], signal);
-    const seconds = Number(text.trim().split(/\s+/)[0]);
-    if (!Number.isFinite(seconds)) throw new SystemdError(`/proc/uptime says '${text.trim().slice(0, 40)}': not an uptime`);
-    return Math.round(seconds * 1e6);
+    const [wall, boot] = await Promise.all([readRemoteClock(host, run, signal), readBootClock(host, run, signal)]);
+    return { on: 'host', bootUs: boot.us, wallMs: boot.at + wall.skewMs, errorMs: boot.errorMs + wall.errorMs };
   };
 }

@@ -16,13 +16,14 @@ import {
   servicesOf,
 } from './snap-locks.ts';
 import { forEachHost } from './ssh/hosts.ts';
-import { localMonotonicUs, readUnits, remoteMonotonicUs, type UnitState } from './systemd.ts';
+import { hostUnitClock, localUnitClock, readUnits, type UnitClock, type UnitState } from './systemd.ts';
 import { lastWords } from './unit-journal.ts';
 
 /** What systemd (and, where readable, the journal) says of the units on one host. */
 export interface UnitFacts {
   units: UnitState[];
-  nowUs: number;
+  /** The clock the units' stamps are measured against, read after them. */
+  clock: UnitClock;
   /** Wall-clock ms of the reading: when the samples were taken. */
   at: number;
   /** Per unit: its newest "restart counter is at N" or level=fatal line of the last hour. */
@@ -77,20 +78,20 @@ export async function readUnitFacts(
   locks: () => Promise<NodeLocks>,
   run: CommandRunner,
   exec: StreamExec,
-  monotonicNowUs: () => Promise<number>,
+  clockNow: () => Promise<UnitClock>,
   deadline: Deadline,
 ): Promise<UnitFacts> {
   const node = await chosenUnits(choice, locks);
   // None to ask (a worker's k8s-dqlite alone was asked for): systemctl show without a unit describes systemd itself.
-  const { units: states, nowUs } = node.units.length
-    ? await readUnits(run, node.units, deadline.signal, monotonicNowUs)
-    : { units: [], nowUs: await monotonicNowUs() };
+  const { units: states, clock } = node.units.length
+    ? await readUnits(run, node.units, deadline.signal, clockNow)
+    : { units: [], clock: await clockNow() };
   const at = Date.now();
   const troubled = states.filter((u) => u.load !== 'not-found' && (u.restarts > 0 || u.active !== 'active')).map((u) => u.id);
   const words = troubled.length ? await lastWords(troubled, exec, deadline.signal) : { lines: new Map<string, string>() };
   return {
     units: states,
-    nowUs,
+    clock,
     at,
     lastWords: words.lines,
     journalProblem: words.problem,
@@ -112,13 +113,13 @@ export async function readUnitHosts(
   if (!args.host?.length) {
     deadline.activity = 'asking systemd about the units';
     const locks = async () => readLocks(snapData);
-    return [{ facts: await readUnitFacts(choice, locks, localRunner, localExec, localMonotonicUs, deadline) }];
+    return [{ facts: await readUnitFacts(choice, locks, localRunner, localExec, localUnitClock, deadline) }];
   }
   deadline.activity = `asking systemd on ${args.host.join(', ')} over SSH`;
-  const results = await forEachHost({ ...args, host: args.host }, deadline, (conn, _host, d) => {
+  const results = await forEachHost({ ...args, host: args.host }, deadline, (conn, host, d) => {
     const run = conn.runner();
     const locks = () => readLocksWith(run, snapData, d.signal);
-    return readUnitFacts(choice, locks, run, (argv, signal, sink) => conn.exec(argv, signal, sink), remoteMonotonicUs(run, d.signal), d);
+    return readUnitFacts(choice, locks, run, (argv, signal, sink) => conn.exec(argv, signal, sink), hostUnitClock(host, run, d.signal), d);
   });
   return results.map((r: TargetResult<UnitFacts>) => ({ host: r.target, facts: r.value, error: r.error }));
 }

@@ -28,7 +28,8 @@ const CA = daemon('cluster-agent');
 const KICK = daemon('apiserver-kicker');
 const PROXY = daemon('apiserver-proxy');
 const PROPS =
-  '--property=Id,Names,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainStartTimestampMonotonic,StateChangeTimestampMonotonic';
+  '--property=Id,Names,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainStartTimestamp,ExecMainStartTimestampMonotonic,' +
+  'StateChangeTimestamp,StateChangeTimestampMonotonic';
 
 /** A control-plane node that is not clustered: k8s-dqlite, kubelite, containerd, cluster-agent, apiserver-kicker. */
 const controlPlane = (o: Partial<Record<string, Partial<Unit> & { upFor?: number }>> = {}) =>

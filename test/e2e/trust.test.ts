@@ -11,7 +11,7 @@ import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/clus
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, K8S01, K8S03, KUBELITE, makeJournal, on, type Entry } from '../helpers/journal.ts';
 import { DIST, inTime, runBuilt, runProcess } from '../helpers/run.ts';
-import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
+import { healthyNode, type HealthyNode, utcStamp } from '../helpers/standins.ts';
 import { pattern } from '../helpers/pattern.ts';
 
 const cluster = useCluster();
@@ -546,12 +546,13 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     // k8s-dqlite restarted 20 s ago, for the 3794th time.
     const loop = join(scratch(), 'systemctl');
     const started = Number(process.hrtime.bigint() / 1000n) - 20_000_000;
+    const wall = utcStamp(Date.now() - 20_000);
     writeFileSync(
       loop,
-      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=3794\\n` +
+      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=3794\\nExecMainStartTimestamp=${wall}\\n` +
         `ExecMainStartTimestampMonotonic=${started}\\nId=snap.microk8s.daemon-k8s-dqlite.service\\n` +
         `LoadState=loaded\\nActiveState=active\\nSubState=running\\n` +
-        `StateChangeTimestampMonotonic=${started}\\n'\n`,
+        `StateChangeTimestamp=${wall}\\nStateChangeTimestampMonotonic=${started}\\n'\n`,
       { mode: 0o755 },
     );
     const crash = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs], {
@@ -673,9 +674,9 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     mkdirSync(bin);
     writeFileSync(
       join(bin, 'systemctl'),
-      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=0\\nExecMainStartTimestampMonotonic=0\\n` +
+      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=0\\nExecMainStartTimestamp=\\nExecMainStartTimestampMonotonic=0\\n` +
         `Id=snap.microk8s.daemon-k8s-dqlite.service\\nLoadState=loaded\\nActiveState=inactive\\n` +
-        `SubState=dead\\nStateChangeTimestampMonotonic=${started}\\n'\n`,
+        `SubState=dead\\nStateChangeTimestamp=${utcStamp(Date.now() - 3600_000)}\\nStateChangeTimestampMonotonic=${started}\\n'\n`,
       { mode: 0o755 },
     );
     const gate = (data: string) =>

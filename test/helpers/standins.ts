@@ -31,17 +31,20 @@ export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-')
   mkdirSync(backend, { recursive: true });
   // CLOCK_MONOTONIC counts from boot: on a machine up less than that, the boot itself.
   const started = Math.max(1, Number(process.hrtime.bigint() / 1000n) - 300_000_000);
+  // The same moment on the wall clock, printed as systemd prints a realtime stamp (see STAMP below).
+  const wall = Math.floor((Date.now() - (Number(process.hrtime.bigint() / 1000n) - started) / 1000) / 1000);
   const snapData = join(dir, 'snap-data');
   mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
   writeFileSync(
     join(bin, 'systemctl'),
     [
       '#!/bin/sh',
+      `wall=$(${STAMP} @${wall})`,
       'units=; for a in "$@"; do [ -n "$units" ] && printf "%s\\n" "$a"; [ "$a" = "--" ] && units=1; done | {',
       'first=1; while read -r u; do [ $first = 1 ] || echo; first=0',
-      `printf 'Result=success\\nNRestarts=0\\nExecMainStartTimestampMonotonic=${started}\\n` +
+      `printf 'Result=success\\nNRestarts=0\\nExecMainStartTimestamp=%s\\nExecMainStartTimestampMonotonic=${started}\\n` +
         `Id=%s\\nLoadState=loaded\\nActiveState=active\\nSubState=running\\n` +
-        `StateChangeTimestampMonotonic=${started}\\n' "$u"`,
+        `StateChangeTimestamp=%s\\nStateChangeTimestampMonotonic=${started}\\n' "$wall" "$u" "$wall"`,
       'done; }',
       '',
     ].join('\n'),
@@ -77,8 +80,11 @@ export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-')
 // - one `Key=Value` line per property (src/shared/bus-print-properties.c, bus_print_property_value),
 //   a list such as Names= space-separated;
 // - properties in systemd's order, not the -p order: the Service interface first (src/core/dbus-service.c:
-//   ... Result ... NRestarts, then the ExecMain* status), then the Unit interface (src/core/dbus-unit.c:
-//   Id, Names, ... LoadState, ActiveState, SubState, ... StateChangeTimestampMonotonic);
+//   ... Result ... NRestarts, then the ExecMain* status, each dual stamp its realtime property before its
+//   Monotonic one: src/core/dbus-execute.h, BUS_EXEC_STATUS_VTABLE with BUS_PROPERTY_DUAL_TIMESTAMP), then
+//   the Unit interface (src/core/dbus-unit.c: Id, Names, ... LoadState, ActiveState, SubState, ...
+//   StateChangeTimestamp, StateChangeTimestampMonotonic);
+// - a realtime stamp (a *Timestamp property) as STAMP prints it, empty when unset (see STAMP);
 // - an empty line before each unit's block after the first (src/systemctl/systemctl-show.c, show_one:
 //   `if (*new_line) printf("\n")`), a block for every unit named, LoadState=not-found for one that
 //   does not exist (its Id is the name asked, mangled as show() mangles every name: one without a
@@ -93,6 +99,12 @@ export interface Unit {
   restarts?: number;
   /** CLOCK_MONOTONIC µs when the main process started (kept across runs unless it restarts). */
   since: number;
+  /**
+   * The same moment on the wall clock, ms: systemd stamps both at once (src/basic/time-util.c,
+   * dual_timestamp_get). Default: where the wall clock was that long ago, as on a machine that never
+   * slept; a host that slept, or whose clock was set since, has them apart.
+   */
+  wallSince?: number;
 }
 
 /** CLOCK_MONOTONIC now, in microseconds: what systemd's *TimestampMonotonic values count. */
@@ -105,17 +117,50 @@ export const unit = (id: string, o: Partial<Omit<Unit, 'id' | 'since'>> & { upFo
   since: monotonicUs() - Math.round((o.upFor ?? 60) * 1e6),
 });
 
-/** The block `systemctl show` prints for one unit. */
-export function showBlock(u: Unit): string {
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/**
+ * A realtime stamp (ms) as systemd prints it where the zone is UTC, as `env TZ=UTC systemctl show`
+ * has it: src/basic/time-util.c, format_timestamp: the weekday in English whatever the locale, then
+ * strftime(" %Y-%m-%d %H:%M:%S"), rounded down to the second, then the zone's abbreviation;
+ * systemd 252 here: `TZ=UTC systemd-analyze timestamp @1700000000` prints
+ * `Normalized form: Tue 2023-11-14 22:13:20 UTC`. An unset stamp (0) prints empty:
+ * format_timestamp returns NULL and `-p` shows empty properties (src/shared/bus-util.c,
+ * bus_print_property, `if (t || all)` in 245; BUS_PRINT_PROPERTY_SHOW_EMPTY since).
+ */
+export function utcStamp(ms: number): string {
+  if (ms === 0) return '';
+  const d = new Date(Math.floor(ms / 1000) * 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`
+  );
+}
+
+/**
+ * The shell command the stand-ins print a realtime stamp (`@SECONDS`) with, in the zone of their
+ * environment as systemd does (localtime_r and its tm_zone): on a host whose zone is not UTC a
+ * check that does not set TZ=UTC reads `... CET`. English weekdays, as systemd's.
+ */
+const STAMP = "LC_ALL=C date '+%a %Y-%m-%d %H:%M:%S %Z' -d";
+
+const wallOf = (u: Unit) => u.wallSince ?? Math.round(Date.now() - (monotonicUs() - u.since) / 1000);
+
+/** The block `systemctl show` prints for one unit, each realtime stamp written by `stamp`. */
+export function showBlock(u: Unit, stamp: (ms: number) => string = utcStamp): string {
+  const wall = wallOf(u);
   return [
     `Result=${u.result ?? 'success'}`,
     `NRestarts=${u.restarts ?? 0}`,
+    `ExecMainStartTimestamp=${stamp(u.active === 'failed' ? 0 : wall)}`,
     `ExecMainStartTimestampMonotonic=${u.active === 'failed' ? 0 : u.since}`,
     `Id=${u.id}`,
     `Names=${u.id}`,
     'LoadState=loaded',
     `ActiveState=${u.active ?? 'active'}`,
     `SubState=${u.sub ?? 'running'}`,
+    `StateChangeTimestamp=${stamp(wall)}`,
     `StateChangeTimestampMonotonic=${u.since}`,
   ].join('\n');
 }
@@ -123,12 +168,14 @@ export function showBlock(u: Unit): string {
 const NOT_FOUND = [
   'Result=success',
   'NRestarts=0',
+  'ExecMainStartTimestamp=',
   'ExecMainStartTimestampMonotonic=0',
   'Id=%s',
   'Names=%s',
   'LoadState=not-found',
   'ActiveState=inactive',
   'SubState=dead',
+  'StateChangeTimestamp=',
   'StateChangeTimestampMonotonic=0',
 ].join('\\n');
 
@@ -151,8 +198,9 @@ export function systemctlStandIn(
 ): SystemctlStandIn {
   const log = join(dir, 'argv.log');
   mkdirSync(join(dir, 'units'), { recursive: true });
+  // Kept as @SECONDS, printed in the zone systemctl is run in.
   const set = (us: Unit[]) => {
-    for (const u of us) writeFileSync(join(dir, 'units', u.id), `${showBlock(u)}\n`);
+    for (const u of us) writeFileSync(join(dir, 'units', u.id), `${showBlock(u, (ms) => (ms ? `@${Math.floor(ms / 1000)}` : ''))}\n`);
   };
   set(units);
   const collect = order === 'asked' ? 'list="$list $a"' : 'list="$a $list"';
@@ -170,7 +218,14 @@ for a in $list; do
   [ $first = 1 ] || echo
   first=0
   case "$a" in *.*) id=$a ;; *) id=$a.service ;; esac
-  if [ -f "${dir}/units/$a" ]; then cat "${dir}/units/$a"; else printf '${NOT_FOUND}\\n' "$id" "$id"; fi
+  if [ -f "${dir}/units/$a" ]; then
+    while IFS= read -r line; do
+      case "$line" in
+        *Timestamp=@*) printf '%s=%s\\n' "\${line%%=*}" "$(${STAMP} "\${line#*=}")" ;;
+        *) printf '%s\\n' "$line" ;;
+      esac
+    done < "${dir}/units/$a"
+  else printf '${NOT_FOUND}\\n' "$id" "$id"; fi
 done
 `,
   );

@@ -29,7 +29,7 @@ describe('restart-preflight', () => {
       notes: [],
       probes: new Map([1, 2, 3].map((n) => [`10.0.0.1${n}:19001`, { ok: true }])),
     },
-    units: [{ facts: { units: [], nowUs: 1, at: 0, lastWords: new Map(), leftOut: [] } }],
+    units: [{ facts: { units: [], clock: { on: 'monotonic', nowUs: 1 }, at: 0, lastWords: new Map(), leftOut: [] } }],
   });
 
   it('a healthy cluster, a non-leader node: GO', () => {

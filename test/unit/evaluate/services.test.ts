@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import * as services from '../../../checks/services.ts';
 import { State } from '../../../lib/plugin/state.ts';
-import { r } from './helpers.ts';
+import { perf, r } from './helpers.ts';
 
 describe('services', () => {
+  const AT = Date.UTC(2026, 11, 4, 12);
   const unit = (id: string, o: Partial<{ active: string; restarts: number; upS: number }> = {}) => ({
     id,
     load: 'loaded',
@@ -14,12 +15,13 @@ describe('services', () => {
     result: 'success',
     restarts: o.restarts ?? 0,
     startedUs: (10_000 - (o.upS ?? 3600)) * 1e6,
+    startedAt: AT - (o.upS ?? 3600) * 1000,
     changedUs: (10_000 - (o.upS ?? 3600)) * 1e6,
+    changedAt: AT - (o.upS ?? 3600) * 1000,
   });
-  const AT = Date.UTC(2026, 11, 4, 12);
   const facts = (...units: ReturnType<typeof unit>[]): services.ServiceFacts => ({
     units,
-    nowUs: 10_000 * 1e6,
+    clock: { on: 'monotonic', nowUs: 10_000 * 1e6 },
     at: AT,
     lastWords: new Map<string, string>(),
     leftOut: [],
@@ -47,5 +49,27 @@ describe('services', () => {
     const failed = services.evaluate(facts(unit(DQ, { active: 'failed', restarts: 3794 })), judge);
     expect(failed.state).toBe(State.CRITICAL);
     expect(failed.summary).toMatch(/^k8s-dqlite is failed/);
+  });
+
+  // A host read over SSH: its boot clock (which counts a suspend) and its wall clock, as at AT.
+  const host = (sleptS: number) => ({ on: 'host' as const, bootUs: (10_000 + sleptS) * 1e6, wallMs: AT, errorMs: 20 });
+
+  it('over SSH, a host that slept an hour before kubelite restarted 20 s ago: WARNING on the wall clock, not up for an hour', () => {
+    const o = services.evaluate({ ...facts(unit(DQ, { upS: 20 })), clock: host(3600) }, judge);
+    expect(o.state).toBe(State.WARNING);
+    expect(o.summary).toMatch(/^k8s-dqlite restarted 19s ago /);
+    // One that started before it slept is up for the time it slept too.
+    const before = { ...unit(DQ, { upS: 600 }), startedAt: AT - 4200_000 };
+    expect(perf(services.evaluate({ ...facts(before), clock: host(3600) }, judge)).uptime_k8s_dqlite).toBe('4200s;;;0');
+  });
+
+  it('over SSH, a state change stamped after what the wall clock there reads: UNKNOWN, how long activating cannot be told', () => {
+    const stuck = { ...unit(DQ, { active: 'activating', upS: 600 }), changedAt: AT + 600_000 };
+    const o = services.evaluate({ ...facts(stuck), clock: host(0) }, judge);
+    expect(o.state).toBe(State.UNKNOWN);
+    expect(o.summary).toBe(
+      'how long k8s-dqlite has been activating cannot be told: systemd stamped the change to activating at ' +
+        '2026-12-04T12:10:00Z, after what the clock there reads now (2026-12-04T12:00:00Z): set back since?',
+    );
   });
 });

@@ -1,0 +1,141 @@
+// check_services --host: how long ago a unit started, told on that host's own clocks. systemd
+// stamps a start on CLOCK_MONOTONIC, which stops while the host is suspended, and on the wall
+// clock; /proc/uptime counts the boot clock, which does not stop (clock_gettime(2)). A host that
+// slept is a real kernel's boot clock ahead of its monotonic one: the test sshd runs every command
+// in a time namespace whose boot clock is moved (unshare --time --boottime, Linux 5.6; /proc/uptime
+// follows it, fs/proc/uptime.c, timens_add_boottime), the wall clock and CLOCK_MONOTONIC as they
+// are. systemd cannot run here: its answers are the stand-in's (test/helpers/standins.ts), whose
+// wall stamps are printed in the zone it runs in, as systemd prints them.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pattern } from '../helpers/pattern.ts';
+import { runBuilt } from '../helpers/run.ts';
+import { monotonicUs, systemctlStandIn, unit, type Unit } from '../helpers/standins.ts';
+import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
+
+const timeNamespaces = (): string | undefined => {
+  try {
+    execFileSync('unshare', ['--fork', '--time', '--boottime', '1', 'true'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'no time namespaces (unshare --time: Linux 5.6 with CONFIG_TIME_NS, util-linux 2.36)';
+  }
+};
+const unavailable = sshdUnavailable() ?? timeNamespaces();
+if (unavailable) console.warn(`check_services --host clock tests: ${unavailable}`);
+
+const daemon = (name: string) => `snap.microk8s.daemon-${name}.service`;
+const [DQ, KL, CT, CA, KICK] = ['k8s-dqlite', 'kubelite', 'containerd', 'cluster-agent', 'apiserver-kicker'].map(daemon) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
+
+describe.skipIf(unavailable)('check_services --host: uptime on the host its own clocks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-services-ssh-'));
+  const stand = systemctlStandIn([], 'asked', join(dir, 'bin'));
+  const snapData = join(dir, 'snap-data');
+  mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
+  // What the host is like for the next run: its login's greeting, and how long it slept.
+  const hostFile = join(dir, 'host');
+  const host = (o: { greeting?: string; sleptS?: number } = {}) =>
+    writeFileSync(hostFile, `GREETING='${o.greeting ?? ''}'\nSLEPT=${o.sleptS ?? 0}\n`);
+  // A host whose zone is not UTC, the node's systemctl the stand-in.
+  const login = join(dir, 'login');
+  writeFileSync(
+    login,
+    `#!/bin/sh\nPATH='${stand.dir}':$PATH; TZ=Europe/Berlin; export PATH TZ\n. '${hostFile}'\n` +
+      `[ -n "$GREETING" ] && echo "$GREETING"\n` +
+      `exec unshare --fork --time --boottime "$SLEPT" /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`,
+    { mode: 0o755 },
+  );
+  const sshd = new TestSshd({ forceCommand: login });
+  let known: string;
+  beforeAll(async () => {
+    await sshd.start();
+    known = sshd.knownHosts(['127.0.0.1']);
+  });
+  afterAll(() => sshd.stop());
+  const check = () =>
+    runBuilt('check_services', [
+      '--host',
+      '127.0.0.1',
+      '--ssh-port',
+      String(sshd.port),
+      '--ssh-key',
+      sshd.clientKey,
+      '--ssh-known-hosts',
+      known,
+      '--snap-data',
+      snapData,
+      '--state-file',
+      join(mkdtempSync(join(dir, 'state-')), 'services.json'),
+      '-t',
+      '30',
+    ]);
+  /** A unit started `awakeS` seconds of the host's running time ago, and `wallS` seconds ago on its wall clock. */
+  const started = (id: string, awakeS: number, wallS = awakeS): Unit => ({
+    ...unit(id),
+    since: monotonicUs() - awakeS * 1e6,
+    wallSince: Date.now() - wallS * 1000,
+  });
+
+  it("a login's greeting before what the commands print is read past, as the journal checks do", async () => {
+    stand.set([DQ, KL, CT, CA, KICK].map((id) => started(id, 600)));
+    host({ greeting: 'Welcome to node1' });
+    const r = await check();
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^SERVICES OK - 127\.0\.0\.1: 5 units active, first sample \(restarts per hour from the next run\) \| /);
+    expect(Number.parseFloat(r.perf.uptime_kubelite!)).toBeGreaterThanOrEqual(599);
+  });
+
+  it('a host that slept an hour: kubelite restarted since is WARNING, not up for an hour; units from before count the sleep', async () => {
+    // Resumed 5 minutes ago from an hour asleep; kubelite restarted 5 s ago (apiserver-kicker:
+    // NRestarts 0), the others have run since the boot, 15 minutes of running time before now.
+    stand.set([...[DQ, CT, CA, KICK].map((id) => started(id, 900, 900 + 3600)), started(KL, 5)]);
+    host({ sleptS: 3600 });
+    const r = await check();
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.first).toMatch(
+      /^SERVICES WARNING - 127\.0\.0\.1: kubelite restarted \d+s ago \(NRestarts 0: by hand, by apiserver-kicker or at boot\) \| /,
+    );
+    expect(Number.parseFloat(r.perf.uptime_kubelite!)).toBeLessThan(60);
+    // 1h15m: the wall clock's, to the second (and the seconds the run took).
+    expect(Number.parseFloat(r.perf.uptime_k8s_dqlite!)).toBeGreaterThanOrEqual(4498);
+    expect(Number.parseFloat(r.perf.uptime_k8s_dqlite!)).toBeLessThan(4560);
+    expect(r.stdout).toMatch(/^k8s-dqlite \(snap\.microk8s\.daemon-k8s-dqlite\.service\): active \(running\), NRestarts 0, up 1h15m/m);
+  });
+
+  it('a wall clock set back since a unit started: its uptime cannot be told, UNKNOWN saying so, never OK', async () => {
+    // kubelite has run 10 minutes, and systemd stamped its start 10 minutes after what the clock
+    // there reads now: how long ago it started is not told by that clock, nor (had the host slept
+    // before it started) by the boot clock.
+    stand.set([...[DQ, CT, CA, KICK].map((id) => started(id, 900)), started(KL, 600, -600)]);
+    host();
+    const r = await check();
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(
+      pattern(
+        /^SERVICES UNKNOWN - 127\.0\.0\.1: kubelite's uptime cannot be told: systemd stamped its start at [\d-]+T[\d:]+Z, /,
+        /after what the clock there reads now \([\d-]+T[\d:]+Z\): set back since\? \| /,
+      ),
+    );
+    expect(r.perf.uptime_kubelite).toBe('U;;;0');
+    expect(Number.parseFloat(r.perf.uptime_k8s_dqlite!)).toBeGreaterThanOrEqual(899);
+  });
+
+  it('a wall clock set forward since a unit started (an RTC-less board at its first NTP sync): the boot clock, which was not', async () => {
+    // kubelite started 30 s ago, before NTP moved the clock there three days on.
+    stand.set([...[DQ, CT, CA, KICK].map((id) => started(id, 600)), started(KL, 30, 30 + 3 * 86400)]);
+    host();
+    const r = await check();
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.first).toMatch(/^SERVICES WARNING - 127\.0\.0\.1: kubelite restarted \d+s ago /);
+    expect(Number.parseFloat(r.perf.uptime_kubelite!)).toBeLessThan(60);
+  });
+});
