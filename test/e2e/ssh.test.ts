@@ -1,6 +1,17 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server } from 'ssh2';
@@ -180,6 +191,19 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(none), '--journal-file', journal]);
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/host key of 127\.0\.0\.1:\d+ is unknown .*fix: .*ssh-keyscan -p \d+ 127\.0\.0\.1/);
+  });
+
+  it("no known_hosts yet (nagios' home has no ~/.ssh): the fix makes its directory before ssh-keyscan appends", async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mk8s-home-'));
+    const file = join(home, '.ssh', 'known_hosts');
+    const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(file), '--journal-file', journal]);
+    expect(r.code).toBe(3);
+    expect(r.first).toContain(`(fix: check the host's key fingerprint, then add its keys: mkdir -p -m 700 ${home}/.ssh && ssh-keyscan -p `);
+    expect(r.first).toMatch(new RegExp(` 127\\.0\\.0\\.1 >> ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)$`));
+    // With the directory there, ssh-keyscan's `>>` makes the file: no mkdir.
+    mkdirSync(join(home, '.ssh'));
+    const again = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(file), '--journal-file', journal]);
+    expect(again.first).toMatch(/\(fix: check the host's key fingerprint, then add its keys: ssh-keyscan -p \d+ 127\.0\.0\.1 >> /);
   });
 
   it('a refused key, a closed port, a failing remote command: UNKNOWN each with its reason', async () => {

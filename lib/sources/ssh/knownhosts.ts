@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ReasonedError } from '../../errors.ts';
 import { FileError, readSmallFile } from '../../files.ts';
@@ -59,8 +59,14 @@ export function knownKeys(file: string, host: string, port: number): { keys: Kno
   try {
     text = readSmallFile(file, 'known hosts file').toString('utf8');
   } catch (err) {
-    if (err instanceof FileError && err.missing && !throughFile(file))
-      throw new HostKeyError(err.message, { fix: `add the host keys with: ssh-keyscan -p ${port} ${host} >> ${file}` });
+    if (err instanceof FileError && err.missing && !throughFile(file)) {
+      // `>>` makes the file, not its directory (nagios' home has no ~/.ssh at first).
+      const dir = dirname(file);
+      const make = existsSync(dir) ? '' : `mkdir -p -m 700 ${dir} && `;
+      throw new HostKeyError(err.message, {
+        fix: `check the host's key fingerprint, then add its keys: ${make}ssh-keyscan -p ${port} ${host} >> ${file}`,
+      });
+    }
     throw err;
   }
   const name = knownHostsName(host, port);
