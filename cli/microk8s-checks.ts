@@ -347,11 +347,14 @@ async function main(): Promise<void> {
     // Declared above as all's own: what it decides here is more than what each check reads in it.
     if (o.key === 'snap-data') continue;
     const takes = o.commands.length === defs.length ? 'every check' : `for ${o.commands.join(', ')}`;
+    // Its log checks cannot share one stdin: all refuses `--log-file -` (below), so its help does not offer it.
+    const describe =
+      o.key === 'log-file' ? 'read plain text lines from this file instead of the journal (a file: all takes no stdin)' : o.describe;
     y = y.option(o.key, {
       alias: o.aliases,
       type: o.type,
       array: o.array,
-      describe: `${o.describe}${o.describe ? ' ' : ''}(${takes})`,
+      describe: `${describe}${describe ? ' ' : ''}(${takes})`,
     });
   }
   // Given no value (`-t` at the end of the line, an unset variable), an option of `all`'s own or a

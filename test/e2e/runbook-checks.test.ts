@@ -686,6 +686,10 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     const snap = help.stdout.slice(help.stdout.indexOf('--snap-data'), help.stdout.indexOf('--host')).replace(/\s+/g, ' ');
     expect(snap).toMatch(/whether this host is a MicroK8s node, and a worker/);
     expect(snap).toMatch(/default \/var\/snap\/microk8s\/current/);
+    // all refuses --log-file -, and its -h does not offer it as the checks' own -h does.
+    const logFile = help.stdout.slice(help.stdout.indexOf('--log-file'), help.stdout.indexOf('--kubeconfig')).replace(/\s+/g, ' ');
+    expect(logFile).toMatch(/from this file instead of the journal \(a file: all takes no stdin\)/);
+    expect(logFile).not.toMatch(/for stdin/);
     const stdin = await runBuilt('microk8s-checks', ['all', '--log-file', '-'], { input: 'a line\n' });
     expect(stdin.code).toBe(3);
     expect(stdin.first).toMatch(/^MICROK8S-CHECKS UNKNOWN - all cannot read --log-file - \(stdin\)/);
