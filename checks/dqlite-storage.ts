@@ -263,7 +263,7 @@ export const check: CheckDefinition<Args> = {
       // Its clock read beside the listing, on the same connection: the mtimes are on it.
       const [clock, facts] = await Promise.all([
         readRemoteClock(host, run, part.signal),
-        gather(args, remoteBackend(run, part.signal), cliFiles, run, part, remoteNode(run, part.signal, host)),
+        gather(args, remoteBackend(run, part.signal, host), cliFiles, run, part, remoteNode(run, part.signal, host)),
       ]);
       const files = facts.files.map((file) => ({ ...file, mtime: file.mtime - clock.skewMs }));
       return evaluate({ ...facts, files, clock }, limits);

@@ -2,6 +2,7 @@ import { lstatSync, readdirSync, readFileSync, realpathSync, statfsSync } from '
 import { join } from 'node:path';
 import type { CommandRunner } from './command.ts';
 import { DQLITE_BACKEND, DqliteError, MISSING_BACKEND_FIX } from './dqlite.ts';
+import { quietShell } from './ssh/greeting.ts';
 
 /** A file of the backend directory: name, size in bytes, modification time (ms since the epoch). */
 export interface BackendFile {
@@ -73,7 +74,7 @@ export const localBackend: BackendAccess = {
  * Another node over SSH, with GNU find, stat and df as argv (the directory is an argument, never
  * part of a script): names, sizes and times of the files, and the filesystem's blocks.
  */
-export function remoteBackend(run: CommandRunner, signal: AbortSignal): BackendAccess {
+export function remoteBackend(run: CommandRunner, signal: AbortSignal, host: string): BackendAccess {
   return {
     async list(dir) {
       let out: string;
@@ -89,7 +90,8 @@ export function remoteBackend(run: CommandRunner, signal: AbortSignal): BackendA
         .filter(Boolean)
         .map((line) => {
           const m = /^(\d+) (\d+(?:\.\d+)?) (.+)$/.exec(line);
-          if (!m) throw new DqliteError(`find printed '${line.slice(0, 60)}': not a file entry`);
+          // Over SSH a login's greeting before find's lines is the likely one.
+          if (!m) throw new DqliteError(`find printed '${line.slice(0, 60)}': not a file entry`, { fix: quietShell(host) });
           return { name: m[3]!, size: Number(m[1]), mtime: Number(m[2]) * 1000 };
         });
     },

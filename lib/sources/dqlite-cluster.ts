@@ -14,6 +14,7 @@ import {
   planCli,
   SUDO_CLI_SECONDS,
 } from './dqlite.ts';
+import { quietShell } from './ssh/greeting.ts';
 
 export { backendFiles };
 
@@ -268,7 +269,8 @@ function parseReadNode(out: string, stores: string[], host: string, tools: Remot
     if (head === 'denied') throw backendAccess(`cannot read ${file} there: permission denied`);
     if (head === 'notfile') throw new DqliteError(`cannot read dqlite node store ${file} there: it is not a file`);
     const m = /^read\s+(\d+)$/.exec(head.trim());
-    if (!m || Number(m[1]) > rest.length) throw new DqliteError(`cannot read dqlite node store ${file} there (got '${head.slice(0, 40)}')`);
+    if (!m || Number(m[1]) > rest.length)
+      throw new DqliteError(`cannot read dqlite node store ${file} there (got '${head.slice(0, 40)}')`, { fix: quietShell(host) });
     const text = rest.subarray(0, Number(m[1])).toString('utf8');
     rest = rest.subarray(Number(m[1]));
     return text;

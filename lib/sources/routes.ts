@@ -1,6 +1,7 @@
 import { ReasonedError } from '../errors.ts';
 import type { CommandRunner } from './command.ts';
 import { shorten } from '../text.ts';
+import { quietShell } from './ssh/greeting.ts';
 
 /** One kernel route as `ip -j route show` prints it. */
 export interface Route {
@@ -105,9 +106,7 @@ export async function readRoutes(run: CommandRunner, signal: AbortSignal, host?:
     const first = shorten(text.trim().split('\n')[0] ?? '', 60);
     throw new RouteError(`${command} printed no JSON (its first line: '${first}')`, {
       cause: err,
-      fix: host
-        ? `keep the shell on ${host} quiet for commands run over SSH (.bashrc, a ForceCommand), and iproute2 4.14 or newer there`
-        : 'use iproute2 4.14 or newer',
+      fix: host ? `${quietShell(host)}, and iproute2 4.14 or newer there` : 'use iproute2 4.14 or newer',
     });
   }
   if (!Array.isArray(parsed)) throw new RouteError(`${command} printed no list`);

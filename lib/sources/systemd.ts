@@ -3,6 +3,7 @@ import { shorten } from '../text.ts';
 import type { CommandRunner } from './command.ts';
 import { validateUnit } from './journal.ts';
 import { readRemoteClock } from './ssh/clock.ts';
+import { quietShell } from './ssh/greeting.ts';
 
 export class SystemdError extends ReasonedError {
   override readonly name = 'SystemdError';
@@ -211,8 +212,6 @@ export const localUnitClock = async (): Promise<UnitClock> => ({ on: 'monotonic'
 /** /proc/uptime as the kernel writes it (fs/proc/uptime.c, "%lu.%02lu %lu.%02lu\n"): the boot clock, then idle time. */
 const UPTIME = /^(\d+)\.(\d{2}) \d+\.\d{2}$/;
 
-const QUIET_FIX = (host: string) => `keep the shell on ${host} quiet for commands run over SSH (.bashrc, a ForceCommand)`;
-
 /** A host's boot clock in µs, with the moment of ours it was read at and how far either way. */
 async function readBootClock(host: string, run: CommandRunner, signal: AbortSignal) {
   const before = Date.now();
@@ -229,7 +228,7 @@ async function readBootClock(host: string, run: CommandRunner, signal: AbortSign
   const m = UPTIME.exec(last);
   if (!m)
     throw new SystemdError(`cannot read the boot clock of ${host}: /proc/uptime says '${shorten(last, 60)}', not an uptime`, {
-      fix: QUIET_FIX(host),
+      fix: quietShell(host),
     });
   // Printed in hundredths, rounded down.
   return { us: (Number(m[1]) * 100 + Number(m[2])) * 10_000, at: (before + after) / 2, errorMs: (after - before) / 2 + 10 };

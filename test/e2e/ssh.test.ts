@@ -587,6 +587,32 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(remote.perf.snapshot_size).toBe('3MB;50;150;0');
   });
 
+  it("check_dqlite_storage and check_dqlite --host behind a login's greeting: UNKNOWN, saying what they got and the fix", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-backend-'));
+    writeFileSync(join(dir, 'cluster.yaml'), 'x\n');
+    const scripts = mkdtempSync(join(tmpdir(), 'mk8s-greet-'));
+    writeFileSync(join(scripts, 'greet'), '#!/bin/sh\necho "Welcome to node1"\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n', { mode: 0o755 });
+    const greeting = new TestSshd({ forceCommand: join(scripts, 'greet') });
+    await greeting.start();
+    const here = await healthyNode();
+    try {
+      const via = ['--host', '127.0.0.1', '--ssh-port', String(greeting.port), '--ssh-key', greeting.clientKey];
+      const known = ['--ssh-known-hosts', greeting.knownHosts(['127.0.0.1'])];
+      const quiet = '(fix: keep the shell on 127.0.0.1 quiet for commands run over SSH (.bashrc, a ForceCommand))';
+      const storage = await runBuilt('check_dqlite_storage', [...via, ...known, '--backend-dir', dir]);
+      expect(storage.code, storage.stdout).toBe(3);
+      expect(storage.first).toContain(`find printed 'Welcome to node1': not a file entry ${quiet}`);
+      const dqlite = await runBuilt('check_dqlite', [...via, ...known, ...here.dqliteArgs], {
+        env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() },
+      });
+      expect(dqlite.code, dqlite.stdout).toBe(3);
+      expect(dqlite.first).toContain(`(got 'Welcome to node1') ${quiet}`);
+    } finally {
+      greeting.stop();
+      here.close();
+    }
+  });
+
   it.skipIf(dqliteUnavailable())(
     'check_dqlite_storage --freelist --host: the real v1 CLI asked there, the same free pages as locally',
     async () => {

@@ -5,6 +5,7 @@ import { formatDuration } from '../../duration.ts';
 import { ReasonedError } from '../../errors.ts';
 import { shorten } from '../../text.ts';
 import type { CommandRunner } from '../command.ts';
+import { quietShell } from './greeting.ts';
 
 export class ClockError extends ReasonedError {
   override readonly name = 'ClockError';
@@ -53,7 +54,7 @@ export async function readRemoteClock(host: string, run: CommandRunner, signal: 
   const m = DATE.exec(last);
   if (!m) {
     throw new ClockError(`cannot read the clock of ${host}: date +%s.%N printed '${shorten(last, 60)}', not a time`, {
-      fix: `keep the shell on ${host} quiet for commands run over SSH (.bashrc, a ForceCommand), and GNU coreutils' date there`,
+      fix: `${quietShell(host)}, and GNU coreutils' date there`,
     });
   }
   const there = Number(m[1]) * 1000 + Number(m[2]) / 1e6;

@@ -1,0 +1,6 @@
+// A login that prints before the command's output over SSH (a .bashrc's echo, a ForceCommand
+// that greets and then runs the command) puts its lines in front of every answer read there.
+// Readers that cannot tell them from the answer refuse it, and say how to silence the login.
+
+/** The fix for an answer read over SSH that begins with something no command printed. */
+export const quietShell = (host: string): string => `keep the shell on ${host} quiet for commands run over SSH (.bashrc, a ForceCommand)`;
