@@ -360,7 +360,7 @@ function judged<A>(def: CheckDefinition<A>, args: A & CommonArgs, kinds: YargsOp
   checkTimeout(args.timeout);
   checkLongOutput(args['max-long-output']);
   if (args.cycle !== undefined) checkCycle(args.cycle);
-  noEmptyValues(args, kinds.string);
+  noEmptyValues(args, kinds);
   const warningText = args.warning ?? def.defaultWarning;
   const criticalText = args.critical ?? def.defaultCritical;
   const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning', def.thresholdUnit);
@@ -530,11 +530,12 @@ function noNegatedValues(args: object, strings: string[]): void {
  * so is a list option with no value at all (`microk8s-checks all --host` at the end of the line:
  * `all`'s parser hands on an empty list, which would read this host instead).
  */
-function noEmptyValues(args: object, strings: string[]): void {
-  for (const key of strings) {
+function noEmptyValues(args: object, kinds: YargsOptions): void {
+  for (const key of kinds.string) {
     const value = (args as Record<string, unknown>)[key];
     if (value === '' || (Array.isArray(value) && (value.length === 0 || value.includes('')))) {
-      throw emptyValue(`${key.length === 1 ? '-' : '--'}${key}`);
+      // Named with all its names (`-w/--warning`), as every other message about an option names it.
+      throw emptyValue(flagOf(keyOf(key, kinds), kinds));
     }
   }
 }

@@ -204,7 +204,8 @@ describe('typos read as healthy', () => {
     const empty = await runBuilt('check_dqlite_lock', ['--journal-file', file, '-w', '']);
     expect(empty.code).toBe(3);
     expect(empty.first).toBe(
-      'DQLITE-LOCK UNKNOWN - --warning was given an empty value (fix: give it a value, or leave the option out for its default)',
+      // Named as every message about an option names it: with all its names.
+      'DQLITE-LOCK UNKNOWN - -w/--warning was given an empty value (fix: give it a value, or leave the option out for its default)',
     );
   });
 
