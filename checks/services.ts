@@ -16,7 +16,7 @@ import { nextHistory, rateOf } from '../lib/restart-history.ts';
 import { historiesFor, type Memory } from '../lib/restart-history-file.ts';
 import { DQLITE_CRASHLOOP } from '../lib/runbook.ts';
 import { displayName, MICROK8S_SERVICES, SNAP_DATA, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
-import { ageOf } from '../lib/sources/systemd.ts';
+import { type Age, ageOf } from '../lib/sources/systemd.ts';
 import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
 import { keepOrSay, scopedStateFile, writeState } from '../lib/state-file.ts';
 import { isoSeconds, plural, shorten } from '../lib/text.ts';
@@ -99,17 +99,20 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
         );
     }
     // A host whose clocks cannot tell how long ago: neither restarting now nor settled.
-    const untold = (what: string, moment: string, a: { stampedAt: number; clockAt: number }) =>
+    const untold = (what: string, moment: string, a: Exclude<Age, { seconds: number }>) =>
       v.find(
         State.UNKNOWN,
-        `${what} cannot be told: systemd stamped ${moment} at ${isoSeconds(a.stampedAt)}, ` +
-          `after what the clock there reads now (${isoSeconds(a.clockAt)}): set back since?`,
+        'stampedAt' in a
+          ? `${what} cannot be told: systemd stamped ${moment} at ${isoSeconds(a.stampedAt)}, ` +
+              `after what the clock there reads now (${isoSeconds(a.clockAt)}): set back since?`
+          : `${what} cannot be told: /proc/uptime there reads ${a.bootS.toFixed(2)} s, less than systemd's monotonic ` +
+              `stamp of ${moment} (${a.stampS.toFixed(2)} s): not the kernel's boot clock (a container's, from lxcfs?)`,
       );
     if (u.active === 'failed' || u.active === 'inactive')
       v.find(State.CRITICAL, `${name} is ${u.active}${u.result !== 'success' ? ` (${u.result})` : ''}`);
     else if (u.active === 'activating' || u.active === 'deactivating') {
       const changed = ageOf(f.clock, u.changedUs, u.changedAt);
-      if ('stampedAt' in changed) untold(`how long ${name} has been ${u.active}`, `the change to ${u.active}`, changed);
+      if (!('seconds' in changed)) untold(`how long ${name} has been ${u.active}`, `the change to ${u.active}`, changed);
       else {
         const inState = changed.seconds;
         v.find(
@@ -117,7 +120,7 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
           `${name} ${u.active} for ${formatDuration(Math.max(1, inState))}${inState * 1000 > j.minUptimeMs ? '' : ': restarting now'}`,
         );
       }
-    } else if (started && 'stampedAt' in started) untold(`${name}'s uptime`, 'its start', started);
+    } else if (started && !('seconds' in started)) untold(`${name}'s uptime`, 'its start', started);
     else if (up * 1000 < j.minUptimeMs)
       // NRestarts 0 too: apiserver-kicker restarts kubelite with snapctl, which resets the count.
       v.find(

@@ -27,13 +27,15 @@ const problem = (message: string, fix: string) => new JournalError(`cannot read 
 /** Throws a JournalError naming the first --journal-dir or --journal-file that cannot be a journal. */
 export function checkJournalPaths(dirs: string[], files: string[]): void {
   for (const [path, as] of [...dirs.map((d) => [d, 'dir'] as const), ...files.map((f) => [f, 'file'] as const)]) {
+    let stat: Stats;
     try {
-      accessSync(path, constants.R_OK);
+      stat = statSync(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw problem(`${path} does not exist`, 'check --journal-dir/--journal-file');
       throw denied(path);
     }
-    const stat = statSync(path);
+    // Opened only where journalctl would open it: a device given as a file is named below, never opened.
+    if ((stat.isDirectory() || stat.isFile()) && refused(path, stat.isDirectory())) throw denied(path);
     if (as === 'dir') {
       if (!stat.isDirectory())
         throw problem(
@@ -76,22 +78,40 @@ function unreadableJournal(dir: string, depth: number): string | undefined {
   for (const e of entries) {
     const path = join(dir, e.name);
     if ((e.isDirectory() || (e.isSymbolicLink() && isDirectory(path))) && ID128_DIR.test(e.name) && depth > 0) {
-      try {
-        accessSync(path, constants.R_OK | constants.X_OK);
-      } catch {
-        return path;
-      }
+      // Read here; searched where a file in it cannot be opened (denied names the directory then).
+      if (refused(path, true)) return path;
       const inside = unreadableJournal(path, depth - 1);
       if (inside) return inside;
-    } else if (e.isFile() && /\.journal~?$/.test(e.name)) {
-      try {
-        accessSync(path, constants.R_OK);
-      } catch {
-        return path;
-      }
-    }
+    } else if (e.isFile() && /\.journal~?$/.test(e.name) && refused(path, false)) return path;
   }
   return undefined;
+}
+
+/**
+ * Whether opening a path for reading, as journalctl will, is refused. access(2) answers for most
+ * (one call, a directory of thousands of files), but it checks the real ids and drops the
+ * capabilities of a user that is not root: a nagios given CAP_DAC_READ_SEARCH, which journalctl
+ * reads every file with, was refused. So what it refuses is opened to be sure. Only a refusal
+ * counts: a file gone since it was listed (journald renames system.journal when it rotates it,
+ * and deletes the oldest files) was said to be one the user may not read, with a setfacl on a
+ * file that no longer exists; anything else is journalctl's to say.
+ */
+function refused(path: string, directory: boolean): boolean {
+  const denial = (err: unknown) => ['EACCES', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '');
+  try {
+    accessSync(path, constants.R_OK);
+    return false;
+  } catch (err) {
+    if (!denial(err)) return false;
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (directory ? constants.O_DIRECTORY : 0));
+  } catch (err) {
+    return denial(err);
+  }
+  closeSync(fd);
+  return false;
 }
 
 function isDirectory(path: string): boolean {

@@ -151,9 +151,10 @@ export type UnitClock = { on: 'monotonic'; nowUs: number } | { on: 'host'; bootU
 
 /**
  * How long ago a stamped moment was, in seconds; or, where the host's wall clock reads a time
- * before the moment's stamp (set back since), both: how long ago is then not told.
+ * before the moment's stamp (set back since), both; or, where its boot clock reads less than the
+ * moment's monotonic stamp (no kernel's does), both in seconds: how long ago is then not told.
  */
-export type Age = { seconds: number } | { stampedAt: number; clockAt: number };
+export type Age = { seconds: number } | { stampedAt: number; clockAt: number } | { bootS: number; stampS: number };
 
 /**
  * How long ago a moment systemd stamped (its monotonic µs and wall-clock ms) was, by the clock.
@@ -170,7 +171,12 @@ export type Age = { seconds: number } | { stampedAt: number; clockAt: number };
  * taken. A paused KVM guest is not a host that slept: kvmclock stands still for it, all its
  * clocks alike (QEMU, "kvmclock: clock should count only if vm is running"). Wrong only where
  * the host both slept before the moment and had its clock set forward since by more than that
- * sleep; a stamp after the wall clock's now (set back since) is not told.
+ * sleep, or had it set back since (by less than the age: told that much short, never long); a
+ * stamp after the wall clock's now (set back since) is not told. Nor is a moment whose monotonic
+ * stamp is past the boot clock's now: the boot clock never runs behind the monotonic one, so that
+ * /proc/uptime is not the kernel's (lxcfs gives an LXD container its own age there, while systemd
+ * in it stamps the host's monotonic clock), and the boot clock less the stamp came to 0: every
+ * unit "restarted 1s ago".
  */
 export function ageOf(clock: UnitClock, monotonicUs: number, wallAt: number): Age {
   if (clock.on === 'monotonic') return { seconds: Math.max(0, (clock.nowUs - monotonicUs) / 1e6) };
@@ -179,6 +185,7 @@ export function ageOf(clock: UnitClock, monotonicUs: number, wallAt: number): Ag
   const atMost = (clock.wallMs + clock.errorMs - wallAt) / 1000;
   const atLeast = (clock.wallMs - clock.errorMs - wallAt - 1000) / 1000;
   if (atMost < 0) return { stampedAt: wallAt, clockAt: clock.wallMs };
+  if (boot < -clock.errorMs / 1000) return { bootS: clock.bootUs / 1e6, stampS: monotonicUs / 1e6 };
   if (boot <= atMost + clock.errorMs / 1000) return { seconds: Math.max(0, boot) };
   return { seconds: Math.max(0, atLeast) };
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -520,6 +521,41 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     const read = await runBuilt('check_dqlite_lock', ['--journal-dir', dir], { uid: ids.uid, gid: ids.journalGid });
     expect(read.code, read.stdout).toBe(1);
   });
+
+  // nagios given CAP_DAC_READ_SEARCH (an nrpe unit's AmbientCapabilities=), as setpriv gives it:
+  // journalctl opens every file with it, whatever its mode.
+  const withCap = (ids: { uid: number; gid: number }) => [
+    ...['--reuid', String(ids.uid), '--regid', String(ids.gid), '--clear-groups'],
+    ...['--inh-caps', '+dac_read_search', '--ambient-caps', '+dac_read_search'],
+  ];
+  const capable = () => {
+    const ids = nagiosIds();
+    if (!ids) return false;
+    try {
+      execFileSync('setpriv', [...withCap(ids), 'true'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.skipIf(!capable())(
+    'as nagios with CAP_DAC_READ_SEARCH: root-only files and directories are read, as journalctl reads them',
+    async () => {
+      const ids = nagiosIds()!;
+      // A root-only file in an open directory, and a root-only directory.
+      const open = mkdtempSync(join(tmpdir(), 'mk8s-cap-'));
+      chmodSync(open, 0o755);
+      chmodSync(makeJournal(storm(), open), 0o600);
+      const closed = mkdtempSync(join(tmpdir(), 'mk8s-cap-'));
+      chmodSync(makeJournal(storm(), closed), 0o600);
+      chmodSync(closed, 0o700);
+      for (const dir of [open, closed]) {
+        const r = await runProcess('setpriv', [...withCap(ids), `${DIST}/check_dqlite_lock`, '--journal-dir', dir]);
+        expect(r.first, `${dir}: ${r.stdout}`).toMatch(/^DQLITE-LOCK WARNING - 14 'database is locked' lines/);
+      }
+    },
+  );
 });
 
 describe('check_dqlite_lock options and failures', () => {

@@ -7,7 +7,7 @@
 // are. systemd cannot run here: its answers are the stand-in's (test/helpers/standins.ts), whose
 // wall stamps are printed in the zone it runs in, as systemd prints them.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,29 @@ describe.skipIf(unavailable)('check_services --host: uptime on the host its own 
     expect(r.perf.uptime_kubelite).toBe('U;;;0');
     expect(Number.parseFloat(r.perf.uptime_k8s_dqlite!)).toBeGreaterThanOrEqual(899);
   });
+
+  // This machine's own boot clock, to set the host's a minute after its boot (a machine up less is skipped).
+  const uptimeS = () => Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  it.skipIf(uptimeS() < 200)(
+    "a /proc/uptime behind systemd's monotonic stamps (lxcfs, an LXD container's own age): UNKNOWN saying so, not restarted 1s ago",
+    async () => {
+      // The container started a minute ago by /proc/uptime there, its units 50 s ago on the
+      // host's monotonic clock, which systemd in it stamps: the boot clock less the stamp was
+      // below 0, and every unit read as restarted just now.
+      stand.set([DQ, KL, CT, CA, KICK].map((id) => started(id, 50)));
+      host({ sleptS: 60 - Math.floor(uptimeS()) });
+      const r = await check();
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.first).toMatch(
+        pattern(
+          /^SERVICES UNKNOWN - 127\.0\.0\.1: k8s-dqlite's uptime cannot be told: \/proc\/uptime there reads 6\d\.\d\d s, /,
+          /less than systemd's monotonic stamp of its start \(\d+\.\d\d s\): not the kernel's boot clock \(a container's, from lxcfs\?\)/,
+        ),
+      );
+      expect(r.first).not.toMatch(/restarted \d+s ago/);
+      expect(r.perf.uptime_kubelite).toBe('U;;;0');
+    },
+  );
 
   it('a wall clock set forward since a unit started (an RTC-less board at its first NTP sync): the boot clock, which was not', async () => {
     // kubelite started 30 s ago, before NTP moved the clock there three days on.
