@@ -42,6 +42,26 @@ const storm = (): Entry[] => [
   })),
 ];
 
+/**
+ * A central log host's journal-remote directory: k8s01's lock lines reaching back 20 minutes,
+ * k8s03's begun 115 s ago (inside a 5m window).
+ */
+function centralLogHost() {
+  const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
+  const k8s01 = makeJournal(
+    [1200, 200].map((age) => on(K8S01, lock(age))),
+    dir,
+    { anchor: false, name: 'remote-k8s01.journal' },
+  );
+  makeJournal(
+    [115, 60, 5].map((age) => on(K8S03, lock(age))),
+    dir,
+    { anchor: false, name: 'remote-k8s03.journal' },
+  );
+  return { dir, k8s01, lock };
+}
+
 describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
   const sshd = new TestSshd();
   let journal: string;
@@ -75,18 +95,7 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
   });
 
   it("a central log host's journal directory read over SSH is judged per machine, as locally", async () => {
-    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
-    const dir = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
-    makeJournal(
-      [1200, 200].map((age) => on(K8S01, lock(age))),
-      dir,
-      { anchor: false, name: 'remote-k8s01.journal' },
-    );
-    makeJournal(
-      [115, 60, 5].map((age) => on(K8S03, lock(age))),
-      dir,
-      { anchor: false, name: 'remote-k8s03.journal' },
-    );
+    const { dir } = centralLogHost();
     const local = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
     const remote = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(), '--journal-dir', dir]);
     expect(remote.code).toBe(0);
@@ -100,18 +109,7 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
   });
 
   it("a login that greets before each command: a central log host's journal judged as locally, an odd machine id still not", async () => {
-    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
-    const dir = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
-    const k8s01 = makeJournal(
-      [1200, 200].map((age) => on(K8S01, lock(age))),
-      dir,
-      { anchor: false, name: 'remote-k8s01.journal' },
-    );
-    makeJournal(
-      [115, 60, 5].map((age) => on(K8S03, lock(age))),
-      dir,
-      { anchor: false, name: 'remote-k8s03.journal' },
-    );
+    const { dir, k8s01, lock } = centralLogHost();
     // journal-remote keeps the _MACHINE_ID a sender says.
     const odd = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
     cpSync(k8s01, join(odd, 'remote-k8s01.journal'));
