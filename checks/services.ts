@@ -73,6 +73,11 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
   // Samples that cannot be kept: every run is a first sample, and a crash loop slower than
   // --min-uptime is never seen. An OK would promise what is not judged.
   if (f.saveProblem) v.find(State.UNKNOWN, f.saveProblem);
+  // Units are read with their clock (readUnitFacts): where there is a unit there is one.
+  const ageOn = (monotonicUs: number, wallAt: number): Age => {
+    if (!f.clock) throw new Error('units read without their clock');
+    return ageOf(f.clock, monotonicUs, wallAt);
+  };
   for (const u of f.units) {
     const name = displayName(u.id);
     const label = shortName(u.id);
@@ -83,7 +88,7 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
       v.find(State.UNKNOWN, `unit ${u.id} does not exist on this host${fix}`);
       continue;
     }
-    const started = u.active === 'active' && u.startedUs > 0 ? ageOf(f.clock, u.startedUs, u.startedAt) : undefined;
+    const started = u.active === 'active' && u.startedUs > 0 ? ageOn(u.startedUs, u.startedAt) : undefined;
     const up = started && 'seconds' in started ? started.seconds : NaN;
     const rate = rates.get(u.id);
     v.measure({ label: `restarts_${label}`, value: u.restarts, uom: 'c', min: 0 });
@@ -111,7 +116,7 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
     if (u.active === 'failed' || u.active === 'inactive')
       v.find(State.CRITICAL, `${name} is ${u.active}${u.result !== 'success' ? ` (${u.result})` : ''}`);
     else if (u.active === 'activating' || u.active === 'deactivating') {
-      const changed = ageOf(f.clock, u.changedUs, u.changedAt);
+      const changed = ageOn(u.changedUs, u.changedAt);
       if (!('seconds' in changed)) untold(`how long ${name} has been ${u.active}`, `the change to ${u.active}`, changed);
       else {
         const inState = changed.seconds;

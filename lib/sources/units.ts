@@ -22,8 +22,12 @@ import { lastWords } from './unit-journal.ts';
 /** What systemd (and, where readable, the journal) says of the units on one host. */
 export interface UnitFacts {
   units: UnitState[];
-  /** The clock the units' stamps are measured against, read after them. */
-  clock: UnitClock;
+  /**
+   * The clock the units' stamps are measured against, read after them; none where no unit was
+   * asked (a worker's k8s-dqlite for the gate): nothing is timed there, and over SSH its reading
+   * costs two commands more, each one a way to fail.
+   */
+  clock?: UnitClock;
   /** Wall-clock ms of the reading: when the samples were taken. */
   at: number;
   /** Per unit: its newest "restart counter is at N" or level=fatal line of the last hour. */
@@ -83,9 +87,7 @@ export async function readUnitFacts(
 ): Promise<UnitFacts> {
   const node = await chosenUnits(choice, locks);
   // None to ask (a worker's k8s-dqlite alone was asked for): systemctl show without a unit describes systemd itself.
-  const { units: states, clock } = node.units.length
-    ? await readUnits(run, node.units, deadline.signal, clockNow)
-    : { units: [], clock: await clockNow() };
+  const { units: states, clock } = node.units.length ? await readUnits(run, node.units, deadline.signal, clockNow) : { units: [] };
   const at = Date.now();
   const troubled = states.filter((u) => u.load !== 'not-found' && (u.restarts > 0 || u.active !== 'active')).map((u) => u.id);
   const words = troubled.length ? await lastWords(troubled, exec, deadline.signal) : { lines: new Map<string, string>() };

@@ -2,7 +2,7 @@
 // The remote side's clock is moved by the real libfaketime, applied to every command the test
 // sshd runs (its ForceCommand), and the journal there is stamped on that clock.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,10 +178,21 @@ describe.skipIf(unavailable)('check_restart_preflight --host with a node whose c
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-skew-gate-'));
   const login = join(dir, 'skewed');
   const sshd = new TestSshd({ forceCommand: login });
+  // A login that runs what it is given, but refuses /proc/uptime (an allowlist without it).
+  const strict = join(dir, 'strict');
+  const strictSshd = new TestSshd({ forceCommand: strict });
   let here: HealthyNode;
   let known: string;
   beforeAll(async () => {
     here = await healthyNode();
+    writeFileSync(
+      strict,
+      `#!/bin/sh\nPATH='${here.bin}':$PATH; export PATH\n` +
+        `case "$SSH_ORIGINAL_COMMAND" in *proc/uptime*) echo 'not allowed' >&2; exit 1 ;; esac\n` +
+        `exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`,
+      { mode: 0o755 },
+    );
+    await strictSshd.start();
     // The node's systemctl is the stand-in's; its clock 2 minutes behind ours.
     writeFileSync(
       login,
@@ -195,6 +206,7 @@ describe.skipIf(unavailable)('check_restart_preflight --host with a node whose c
   });
   afterAll(() => {
     sshd.stop();
+    strictSshd.stop();
     here.close();
   });
 
@@ -232,5 +244,55 @@ describe.skipIf(unavailable)('check_restart_preflight --host with a node whose c
     expect(r.code, r.stdout).toBe(2);
     expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: 127\.0\.0\.1: kubelite restarted 9m\d*s? ago \(settle 10m\)/);
     expect(r.stdout).toMatch(/^127\.0\.0\.1's clock is 2m behind this host's \(±[\d.]+ s\): /m);
+  });
+
+  it("a worker's k8s-dqlite is asked nothing there, nor are its clocks: a login that refuses /proc/uptime keeps a GO", async () => {
+    const c = cluster();
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    // A worker: no k8s-dqlite there (no-k8s-dqlite), joined to the cluster (clustered.lock).
+    const worker = mkdtempSync(join(dir, 'worker-'));
+    mkdirSync(join(worker, 'var', 'lock'), { recursive: true });
+    for (const lock of ['no-k8s-dqlite', 'clustered.lock']) writeFileSync(join(worker, 'var', 'lock', lock), '');
+    const journal = makeJournal(
+      [
+        { age: 1500, service: KUBELITE, message: 'Starting kubelite' },
+        { age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job"') },
+      ],
+      mkdtempSync(join(dir, 'j-')),
+    );
+    const ssh = [
+      '--host',
+      '127.0.0.1',
+      '--ssh-port',
+      String(strictSshd.port),
+      '--ssh-key',
+      strictSshd.clientKey,
+      '--ssh-known-hosts',
+      strictSshd.knownHosts(['127.0.0.1']),
+    ];
+    const r = await runBuilt(
+      'check_restart_preflight',
+      [
+        '--kubeconfig',
+        c.kubeconfig,
+        '--node',
+        'k8s02',
+        ...ssh,
+        '--journal-file',
+        journal,
+        '--snap-data',
+        worker,
+        '-t',
+        '30',
+        ...here.dqliteArgs,
+      ],
+      { env: { ...process.env, PATH: here.path } },
+    );
+    // Its clocks were read for nothing: a refused /proc/uptime was a blocker, "cannot tell whether k8s-dqlite is crash-looping".
+    expect(r.stdout).not.toMatch(/crash-looping|boot clock/);
+    expect(r.stdout).toMatch(/k8s-dqlite left out: /);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted/);
   });
 });
