@@ -24,8 +24,30 @@ const JOURNAL_FILE_FIX = 'give a .journal file written by systemd-journald';
 
 const problem = (message: string, fix: string) => new JournalError(`cannot read the journal: ${message}`, { fix });
 
+/**
+ * What checkJournalPaths found, by paths, for the rest of the process: in a shared run (`all`, the
+ * poll cycle) the journal checks read one journal, and each asked again, a call per file of a
+ * directory of thousands each time.
+ */
+const judged = new Map<string, JournalError | undefined>();
+
 /** Throws a JournalError naming the first --journal-dir or --journal-file that cannot be a journal. */
 export function checkJournalPaths(dirs: string[], files: string[]): void {
+  const key = JSON.stringify([dirs, files]);
+  if (!judged.has(key)) {
+    try {
+      judgePaths(dirs, files);
+      judged.set(key, undefined);
+    } catch (err) {
+      if (!(err instanceof JournalError)) throw err;
+      judged.set(key, err);
+    }
+  }
+  const found = judged.get(key);
+  if (found) throw found;
+}
+
+function judgePaths(dirs: string[], files: string[]): void {
   for (const [path, as] of [...dirs.map((d) => [d, 'dir'] as const), ...files.map((f) => [f, 'file'] as const)]) {
     let stat: Stats;
     try {
