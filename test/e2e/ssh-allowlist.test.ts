@@ -13,7 +13,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lease, node, pod } from '../apiserver/objects.ts';
 import { useCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
-import { bySystemd, DQLITE, haveJournalRemote, K8S01, K8S03, KUBELITE, makeJournal, on, type Entry } from '../helpers/journal.ts';
+import {
+  bySystemd,
+  DQLITE,
+  haveJournalRemote,
+  K8S01,
+  K8S03,
+  KUBELITE,
+  lockStorm,
+  makeJournal,
+  on,
+  type Entry,
+} from '../helpers/journal.ts';
 import { runBuilt, type Run } from '../helpers/run.ts';
 import { healthyNode, systemctlStandIn, unit, type HealthyNode } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
@@ -140,20 +151,7 @@ if (unavailable) console.warn(`SSH allowlist tests: ${unavailable}`);
 const daemon = (name: string) => `snap.microk8s.daemon-${name}.service`;
 
 /** 'database is locked' lines of k8s-dqlite and kubelite over the last few minutes (as ssh.test.ts). */
-const storm = (): Entry[] => [
-  ...Array.from({ length: 8 }, (_, i) => ({ age: 20 + i * 20, service: DQLITE, message: logrus(at(20 + i * 20), 'error', LOCK_TXN) })),
-  ...Array.from({ length: 4 }, (_, i) => ({
-    age: 30 + i * 30,
-    service: KUBELITE,
-    message: klog(
-      at(30 + i * 30),
-      'E',
-      KUBELITE.pid,
-      'status.go:71',
-      'apiserver received an error that is not an metav1.Status: rpc error: code = Unknown desc = exec (try: 500): database is locked',
-    ),
-  })),
-];
+const storm = lockStorm;
 
 /** kubelite at work, nothing any check looks for. */
 const quiet = (ages: number[]): Entry[] =>

@@ -16,8 +16,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
-import { DQLITE, haveJournalRemote, K8S01, K8S03, KUBELITE, makeJournal, on, type Entry } from '../helpers/journal.ts';
+import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
+import { DQLITE, haveJournalRemote, K8S01, K8S03, lockStorm, makeJournal, on, type Entry } from '../helpers/journal.ts';
 import { DQLITE_CLI, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { healthyNode } from '../helpers/standins.ts';
@@ -27,20 +27,7 @@ import { pattern } from '../helpers/pattern.ts';
 const unavailable = sshdUnavailable() ?? (haveJournalRemote ? undefined : 'no systemd-journal-remote');
 if (unavailable) console.warn(`SSH tests: ${unavailable}`);
 
-const storm = (): Entry[] => [
-  ...Array.from({ length: 8 }, (_, i) => ({ age: 20 + i * 20, service: DQLITE, message: logrus(at(20 + i * 20), 'error', LOCK_TXN) })),
-  ...Array.from({ length: 4 }, (_, i) => ({
-    age: 30 + i * 30,
-    service: KUBELITE,
-    message: klog(
-      at(30 + i * 30),
-      'E',
-      KUBELITE.pid,
-      'status.go:71',
-      'apiserver received an error that is not an metav1.Status: rpc error: code = Unknown desc = exec (try: 500): database is locked',
-    ),
-  })),
-];
+const storm = lockStorm;
 
 /**
  * A central log host's journal-remote directory: k8s01's lock lines reaching back 20 minutes,

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { at, klog, LOCK_TXN, logrus } from './fixtures.ts';
 
 export const KUBELITE = { unit: 'snap.microk8s.daemon-kubelite.service', ident: 'microk8s.daemon-kubelite', pid: 2348286 };
 export const DQLITE = { unit: 'snap.microk8s.daemon-k8s-dqlite.service', ident: 'microk8s.daemon-k8s-dqlite', pid: 739 };
@@ -114,3 +115,22 @@ export function makeJournal(
   execFileSync(JOURNAL_REMOTE, [`--output=${out}`, src], { stdio: ['ignore', 'ignore', 'pipe'] });
   return out;
 }
+
+/**
+ * 'database is locked' lines over the last few minutes, as a storm writes them: k8s-dqlite's
+ * every 20 s (8), kubelite's every 30 s (4): 12 in a 5m window, 3 in the last minute.
+ */
+export const lockStorm = (): Entry[] => [
+  ...Array.from({ length: 8 }, (_, i) => ({ age: 20 + i * 20, service: DQLITE, message: logrus(at(20 + i * 20), 'error', LOCK_TXN) })),
+  ...Array.from({ length: 4 }, (_, i) => ({
+    age: 30 + i * 30,
+    service: KUBELITE,
+    message: klog(
+      at(30 + i * 30),
+      'E',
+      KUBELITE.pid,
+      'status.go:71',
+      'apiserver received an error that is not an metav1.Status: rpc error: code = Unknown desc = exec (try: 500): database is locked',
+    ),
+  })),
+];
