@@ -287,7 +287,9 @@ object Service "microk8s-dqlite-lock" {
     const prefix = 'icinga2.k8s02.services.microk8s-dqlite-lock.microk8s_dqlite_lock.';
     const value = (path: string) => lines.find((l) => l.startsWith(`${prefix}${path} `))?.split(' ')[1];
     try {
-      for (let i = 0; i < 240 && !(value('metadata.state') && value('perfdata.locked.value')); i++) {
+      // Graphite's lines of one result may come in more than one write: every one asserted below is waited for.
+      const arrived = () => ['metadata.state', 'perfdata.locked.value', 'perfdata.locked_last_min.value'].every((p) => value(p));
+      for (let i = 0; i < 240 && !arrived(); i++) {
         if (daemon.exitCode !== null) break;
         await new Promise((ok) => setTimeout(ok, 250));
       }
