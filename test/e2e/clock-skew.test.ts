@@ -209,6 +209,25 @@ describe.skipIf(unavailable)('check_restart_preflight --host with a node whose c
     strictSshd.stop();
     here.close();
   });
+  /** The gate for k8s02, this node read over SSH through `d`, with the node's dqlite and `extra`. */
+  const gate = (kubeconfig: string, d: TestSshd, knownHosts: string, journal: string, extra: string[]) =>
+    runBuilt(
+      'check_restart_preflight',
+      [
+        '--kubeconfig',
+        kubeconfig,
+        '--node',
+        'k8s02',
+        ...['--host', '127.0.0.1', '--ssh-port', String(d.port), '--ssh-key', d.clientKey, '--ssh-known-hosts', knownHosts],
+        '--journal-file',
+        journal,
+        '-t',
+        '30',
+        ...here.dqliteArgs,
+        ...extra,
+      ],
+      { env: { ...process.env, PATH: here.path } },
+    );
 
   it('a kubelite start 9 minutes ago there is NO-GO (settle 10m), not GO for being stamped 11 minutes before our now', async () => {
     const c = cluster();
@@ -223,24 +242,7 @@ describe.skipIf(unavailable)('check_restart_preflight --host with a node whose c
       mkdtempSync(join(dir, 'j-')),
       { now: there },
     );
-    const ssh = ['--host', '127.0.0.1', '--ssh-port', String(sshd.port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', known];
-    const r = await runBuilt(
-      'check_restart_preflight',
-      [
-        '--kubeconfig',
-        c.kubeconfig,
-        '--node',
-        'k8s02',
-        ...ssh,
-        '--journal-file',
-        journal,
-        '-t',
-        '30',
-        ...here.dqliteArgs,
-        ...here.servicesArgs,
-      ],
-      { env: { ...process.env, PATH: here.path } },
-    );
+    const r = await gate(c.kubeconfig, sshd, known, journal, here.servicesArgs);
     expect(r.code, r.stdout).toBe(2);
     expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: 127\.0\.0\.1: kubelite restarted 9m\d*s? ago \(settle 10m\)/);
     expect(r.stdout).toMatch(/^127\.0\.0\.1's clock is 2m behind this host's \(±[\d.]+ s\): /m);
@@ -261,34 +263,7 @@ describe.skipIf(unavailable)('check_restart_preflight --host with a node whose c
       ],
       mkdtempSync(join(dir, 'j-')),
     );
-    const ssh = [
-      '--host',
-      '127.0.0.1',
-      '--ssh-port',
-      String(strictSshd.port),
-      '--ssh-key',
-      strictSshd.clientKey,
-      '--ssh-known-hosts',
-      strictSshd.knownHosts(['127.0.0.1']),
-    ];
-    const r = await runBuilt(
-      'check_restart_preflight',
-      [
-        '--kubeconfig',
-        c.kubeconfig,
-        '--node',
-        'k8s02',
-        ...ssh,
-        '--journal-file',
-        journal,
-        '--snap-data',
-        worker,
-        '-t',
-        '30',
-        ...here.dqliteArgs,
-      ],
-      { env: { ...process.env, PATH: here.path } },
-    );
+    const r = await gate(c.kubeconfig, strictSshd, strictSshd.knownHosts(['127.0.0.1']), journal, ['--snap-data', worker]);
     // Its clocks were read for nothing: a refused /proc/uptime was a blocker, "cannot tell whether k8s-dqlite is crash-looping".
     expect(r.stdout).not.toMatch(/crash-looping|boot clock/);
     expect(r.stdout).toMatch(/k8s-dqlite left out: /);
