@@ -3,7 +3,7 @@ import { shorten } from '../text.ts';
 import type { CommandRunner } from './command.ts';
 import { validateUnit } from './journal.ts';
 import { readRemoteClock } from './ssh/clock.ts';
-import { quietShell } from './ssh/greeting.ts';
+import { lastLine, quietShell } from './ssh/greeting.ts';
 
 export class SystemdError extends ReasonedError {
   override readonly name = 'SystemdError';
@@ -231,7 +231,7 @@ async function readBootClock(host: string, run: CommandRunner, signal: AbortSign
   }
   const after = Date.now();
   // Its last line: a login's greeting (.bashrc, a ForceCommand) comes before what cat prints.
-  const last = text.trimEnd().split('\n').pop() ?? '';
+  const last = lastLine(text).line;
   const m = UPTIME.exec(last);
   if (!m)
     throw new SystemdError(`cannot read the boot clock of ${host}: /proc/uptime says '${shorten(last, 60)}', not an uptime`, {

@@ -5,7 +5,7 @@ import { formatDuration } from '../../duration.ts';
 import { ReasonedError } from '../../errors.ts';
 import { shorten } from '../../text.ts';
 import type { CommandRunner } from '../command.ts';
-import { quietShell } from './greeting.ts';
+import { lastLine, quietShell } from './greeting.ts';
 
 export class ClockError extends ReasonedError {
   override readonly name = 'ClockError';
@@ -48,9 +48,7 @@ export async function readRemoteClock(host: string, run: CommandRunner, signal: 
   const after = Date.now();
   // Its last line: a login's greeting (.bashrc, a ForceCommand) comes before what the command
   // prints, and a journal read there never minded one.
-  const printed = text.trimEnd();
-  const cut = printed.lastIndexOf('\n') + 1;
-  const last = printed.slice(cut);
+  const { line: last, greeting } = lastLine(text);
   const m = DATE.exec(last);
   if (!m) {
     throw new ClockError(`cannot read the clock of ${host}: date +%s.%N printed '${shorten(last, 60)}', not a time`, {
@@ -58,7 +56,7 @@ export async function readRemoteClock(host: string, run: CommandRunner, signal: 
     });
   }
   const there = Number(m[1]) * 1000 + Number(m[2]) / 1e6;
-  return { host, skewMs: there - (before + after) / 2, errorMs: (after - before) / 2, greeting: printed.slice(0, cut) };
+  return { host, skewMs: there - (before + after) / 2, errorMs: (after - before) / 2, greeting };
 }
 
 /** "2m ahead of", "1.4s behind": a skew as the output words it. */
