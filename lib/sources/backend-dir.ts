@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, readFileSync, realpathSync, statfsSync } from '
 import { join } from 'node:path';
 import type { CommandRunner } from './command.ts';
 import { DQLITE_BACKEND, DqliteError, MISSING_BACKEND_FIX } from './dqlite.ts';
-import { quietShell } from './ssh/greeting.ts';
+import { lastLine, quietShell } from './ssh/greeting.ts';
 
 /** A file of the backend directory: name, size in bytes, modification time (ms since the epoch). */
 export interface BackendFile {
@@ -96,7 +96,10 @@ export function remoteBackend(run: CommandRunner, signal: AbortSignal, host: str
         });
     },
     async usage(dir) {
-      const st = (await run(['stat', '-f', '-c', '%S %b %a', '--', dir], signal)).trim().split(' ').map(Number);
+      // One-line answers, each read from its last line: a login's greeting comes before them.
+      const st = lastLine(await run(['stat', '-f', '-c', '%S %b %a', '--', dir], signal))
+        .line.split(' ')
+        .map(Number);
       const df = (await run(['df', '-P', '--', dir], signal)).trim().split('\n').pop()?.split(/\s+/);
       if (st.length !== 3 || st.some((n) => !Number.isFinite(n)) || !df?.[5])
         throw new DqliteError(`cannot read the filesystem of ${dir} there`);
