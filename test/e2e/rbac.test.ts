@@ -92,7 +92,8 @@ describe('nrpe/rbac.yaml', () => {
     ]);
     const refused = api.requests.filter((r) => r.status === 403).map((r) => `${r.method} ${r.path}`);
     expect(refused, runs.map((r) => r.stdout).join('\n')).toEqual([]);
-    for (const r of runs) expect(r.stdout).not.toMatch(/forbidden|403/i);
+    // Whole word: the test API server's random port (127.0.0.1:40337) holds 403 now and then.
+    for (const r of runs) expect(r.stdout).not.toMatch(/forbidden|\b403\b/i);
     const used = new Set(api.requests.map(asked).filter((a) => a !== undefined));
     expect([...granted].sort()).toEqual([...used].sort());
   }, 60_000);
