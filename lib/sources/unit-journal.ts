@@ -2,9 +2,13 @@
 import { reasonOf } from '../errors.ts';
 import { readJournal, type StreamExec } from './journal.ts';
 
-/** The newest restart-counter or fatal line of each unit in the last hour; the journal may be unreadable. */
+/**
+ * The newest restart-counter or fatal line of each unit in the hour before `now` (ms on the clock
+ * the journal is stamped on: the host's); the journal may be unreadable.
+ */
 export async function lastWords(
   units: string[],
+  now: number,
   exec: StreamExec,
   signal: AbortSignal,
 ): Promise<{ lines: Map<string, string>; problem?: string }> {
@@ -13,7 +17,7 @@ export async function lastWords(
     await Promise.all(
       units.map((unit) =>
         readJournal(
-          { units: [unit], since: Date.now() - 3600_000, grep: 'restart counter is at|level=fatal' },
+          { units: [unit], since: now - 3600_000, grep: 'restart counter is at|level=fatal' },
           signal,
           (line) => {
             const t = line.time ?? 0;

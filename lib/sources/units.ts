@@ -90,7 +90,9 @@ export async function readUnitFacts(
   const { units: states, clock } = node.units.length ? await readUnits(run, node.units, deadline.signal, clockNow) : { units: [] };
   const at = Date.now();
   const troubled = states.filter((u) => u.load !== 'not-found' && (u.restarts > 0 || u.active !== 'active')).map((u) => u.id);
-  const words = troubled.length ? await lastWords(troubled, exec, deadline.signal) : { lines: new Map<string, string>() };
+  // The last hour on the host's wall clock, which its journal is stamped on; ours may be hours off.
+  const hostNow = clock?.on === 'host' ? clock.wallMs : at;
+  const words = troubled.length ? await lastWords(troubled, hostNow, exec, deadline.signal) : { lines: new Map<string, string>() };
   return {
     units: states,
     clock,

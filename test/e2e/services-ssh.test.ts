@@ -7,10 +7,11 @@
 // are. systemd cannot run here: its answers are the stand-in's (test/helpers/standins.ts), whose
 // wall stamps are printed in the zone it runs in, as systemd prints them.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bySystemd, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { pattern } from '../helpers/pattern.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { monotonicUs, systemctlStandIn, unit, type Unit } from '../helpers/standins.ts';
@@ -25,6 +26,7 @@ const timeNamespaces = (): string | undefined => {
   }
 };
 const unavailable = sshdUnavailable() ?? timeNamespaces();
+const FAKETIME = '/usr/bin/faketime';
 if (unavailable) console.warn(`check_services --host clock tests: ${unavailable}`);
 
 const daemon = (name: string) => `snap.microk8s.daemon-${name}.service`;
@@ -43,15 +45,24 @@ describe.skipIf(unavailable)('check_services --host: uptime on the host its own 
   mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
   // What the host is like for the next run: its login's greeting, and how long it slept.
   const hostFile = join(dir, 'host');
-  const host = (o: { greeting?: string; sleptS?: number } = {}) =>
-    writeFileSync(hostFile, `GREETING='${o.greeting ?? ''}'\nSLEPT=${o.sleptS ?? 0}\n`);
+  // its wall clock's offset from ours (libfaketime's -f, as '-7200s'), and its journal file.
+  const host = (o: { greeting?: string; sleptS?: number; skew?: string; journal?: string } = {}) =>
+    writeFileSync(
+      hostFile,
+      `GREETING='${o.greeting ?? ''}'\nSLEPT=${o.sleptS ?? 0}\nSKEW='${o.skew ?? ''}'\nJOURNAL='${o.journal ?? ''}'\n`,
+    );
+  // The real journalctl on the host's journal file, where it has one.
+  const journalBin = join(dir, 'journal-bin');
+  mkdirSync(journalBin);
+  writeFileSync(join(journalBin, 'journalctl'), `#!/bin/sh\nexec /usr/bin/journalctl --file="$JOURNAL" "$@"\n`, { mode: 0o755 });
   // A host whose zone is not UTC, the node's systemctl the stand-in.
   const login = join(dir, 'login');
   writeFileSync(
     login,
     `#!/bin/sh\nPATH='${stand.dir}':$PATH; TZ=Europe/Berlin; export PATH TZ\n. '${hostFile}'\n` +
+      `[ -n "$JOURNAL" ] && PATH='${journalBin}':$PATH && export JOURNAL\n` +
       `[ -n "$GREETING" ] && echo "$GREETING"\n` +
-      `exec unshare --fork --time --boottime "$SLEPT" /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`,
+      `exec unshare --fork --time --boottime "$SLEPT" \${SKEW:+${FAKETIME} -f $SKEW} /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`,
     { mode: 0o755 },
   );
   const sshd = new TestSshd({ forceCommand: login });
@@ -110,6 +121,25 @@ describe.skipIf(unavailable)('check_services --host: uptime on the host its own 
     expect(Number.parseFloat(r.perf.uptime_k8s_dqlite!)).toBeLessThan(4560);
     expect(r.stdout).toMatch(/^k8s-dqlite \(snap\.microk8s\.daemon-k8s-dqlite\.service\): active \(running\), NRestarts 0, up 1h15m/m);
   });
+
+  it.skipIf(!existsSync(FAKETIME) || !haveJournalRemote)(
+    "a troubled unit's newest journal line is of the last hour on the host's clock, two hours behind ours",
+    async () => {
+      // kubelite restarting for the 7th time 30 minutes ago by the host's clock: two and a half
+      // hours ago by ours, where the last hour holds nothing.
+      const journal = makeJournal(
+        [bySystemd(1800, KUBELITE, `${KL}: Scheduled restart job, restart counter is at 7.`)],
+        mkdtempSync(join(dir, 'journal-')),
+        { now: Date.now() - 7200_000 },
+      );
+      // Stamped by systemd on the host's wall clock.
+      stand.set([...[DQ, CT, CA, KICK].map((id) => started(id, 900, 900 + 7200)), { ...started(KL, 600, 600 + 7200), restarts: 7 }]);
+      host({ skew: '-7200s', journal });
+      const r = await check();
+      expect(r.stdout).toMatch(/^kubelite \(snap\.microk8s\.daemon-kubelite\.service\): active \(running\), NRestarts 7, up 10m/m);
+      expect(r.stdout).toContain(`  newest: ${KL}: Scheduled restart job, restart counter is at 7.`);
+    },
+  );
 
   it('a wall clock set back since a unit started: its uptime cannot be told, UNKNOWN saying so, never OK', async () => {
     // kubelite has run 10 minutes, and systemd stamped its start 10 minutes after what the clock
