@@ -13,6 +13,7 @@ import {
 import { silentLogger, type Logger } from '../../logger.ts';
 import { ANSWER_LOST, KubeError } from './errors.ts';
 import type { PluginFailure } from './credentials.ts';
+import { CONNECTION_PATIENCE_MS, ConnectionSlots } from './connection-slots.ts';
 import { secureContexts } from './tls-context.ts';
 
 /**
@@ -27,7 +28,8 @@ import { secureContexts } from './tls-context.ts';
  * No Accept-Encoding: the API server is usually on the same node, and gzip would cost its CPU
  * (the one under write contention) to save bytes on loopback. With -vv each request is logged
  * (method, path, status, size, time; never a header). `maxSockets` bounds the connections
- * (and TLS handshakes) open at once; more requests wait for one to be free.
+ * (and TLS handshakes) kept; more requests wait for one to be free, up to `patienceMs`, and then
+ * open one of their own (ConnectionSlots says why).
  */
 export function httpsTransport(
   kc: KubeConfig,
@@ -35,8 +37,11 @@ export function httpsTransport(
   log: Logger = silentLogger,
   pluginFailure: () => PluginFailure | undefined = () => undefined,
   maxSockets = Infinity,
+  patienceMs = CONNECTION_PATIENCE_MS,
 ): HttpLibrary {
   let keepAlive: http.Agent | undefined;
+  let ownWay: http.Agent | undefined;
+  const slots = new ConnectionSlots(maxSockets, patienceMs);
   return wrapHttpLibrary({
     async send(ctx: RequestContext): Promise<ResponseContext> {
       const options: https.RequestOptions = {};
@@ -68,12 +73,19 @@ export function httpsTransport(
       // The TLS settings travel with each request and are part of the agent's pool key, so one
       // agent serves them all. A proxy needs client-node's own agent (hpagent, socks).
       let agent = options.agent;
+      let release: (() => void) | undefined;
       if (!kc.getCurrentCluster()?.proxyUrl) {
         keepAlive ??= new client.Agent({ keepAlive: true, maxSockets, lookup });
-        agent = keepAlive;
+        if (await slots.take(ctx.getSignal())) {
+          agent = keepAlive;
+          release = () => slots.release();
+        } else agent = ownWay ??= new client.Agent({ keepAlive: true, lookup });
       }
       const body = ctx.getBody();
-      if (body !== undefined && typeof body !== 'string') throw new TypeError('only string request bodies are supported');
+      if (body !== undefined && typeof body !== 'string') {
+        release?.();
+        throw new TypeError('only string request bodies are supported');
+      }
       const request: https.RequestOptions & Pick<ConnectionOptions, 'secureContext'> = {
         ...options,
         agent,
@@ -82,8 +94,9 @@ export function httpsTransport(
         signal: ctx.getSignal(),
       };
       // Our own pool's connections share one TLS context per set of credentials (a proxy's agent makes its own).
-      if (client === https && keepAlive && agent === keepAlive) request.secureContext = secureContexts.for(options);
-      return exchange(client, url, request, body, log);
+      if (client === https && agent !== undefined && (agent === keepAlive || agent === ownWay))
+        request.secureContext = secureContexts.for(options);
+      return exchange(client, url, request, body, log, release);
     },
   });
 }
@@ -92,6 +105,7 @@ export function httpsTransport(
  * One request and its response. A server may close an idle kept-alive connection just as the
  * client sends on it (a kubelite restart closes them all): such a request got no answer, and a
  * GET, safe to ask twice, is sent once more on a new connection rather than reported as UNKNOWN.
+ * `settled`: told once, when the answer is read in full or the request failed.
  */
 function exchange(
   client: typeof http | typeof https,
@@ -99,6 +113,7 @@ function exchange(
   request: https.RequestOptions,
   body: string | undefined,
   log: Logger,
+  settled: () => void = () => undefined,
   retried = false,
 ): Promise<ResponseContext> {
   const { method } = request;
@@ -106,8 +121,11 @@ function exchange(
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = client.request(url, request, (res) => {
+      answered = true;
       const data = readAll(res, url, request.signal);
+      data.finally(settled).catch(() => undefined);
       data.then(
         (b) => log.debug({ method, path, status: res.statusCode, bytes: b.length, ms: ms(), reused: req.reusedSocket }, 'API request'),
         (err: Error) => log.debug({ method, path, status: res.statusCode, ms: ms(), error: err.message }, 'API response cut off'),
@@ -117,10 +135,12 @@ function exchange(
     req.once('error', (err: NodeJS.ErrnoException) => {
       if (req.reusedSocket && err.code === 'ECONNRESET' && method === 'GET' && !retried && !request.signal?.aborted) {
         log.debug({ method, path, ms: ms() }, 'kept-alive connection closed by the server; asking again on a new one');
-        resolve(exchange(client, url, request, body, log, true));
+        resolve(exchange(client, url, request, body, log, settled, true));
         return;
       }
       log.debug({ method, path, ms: ms(), error: err.message }, 'API request failed');
+      // Failed after its answer began: that answer's reading settles it (cut off).
+      if (!answered) settled();
       reject(err);
     });
     req.end(body);
