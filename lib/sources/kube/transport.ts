@@ -122,16 +122,23 @@ function exchange(
   const ms = () => Math.round(performance.now() - started);
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = client.request(url, request, (res) => {
-      answered = true;
-      const data = readAll(res, url, request.signal);
-      data.finally(settled).catch(() => undefined);
-      data.then(
-        (b) => log.debug({ method, path, status: res.statusCode, bytes: b.length, ms: ms(), reused: req.reusedSocket }, 'API request'),
-        (err: Error) => log.debug({ method, path, status: res.statusCode, ms: ms(), error: err.message }, 'API response cut off'),
-      );
-      resolve(new ResponseContext(res.statusCode ?? 0, flatHeaders(res.headers), new SelfDecodingBody(data)));
-    });
+    let req: http.ClientRequest;
+    try {
+      req = client.request(url, request, (res) => {
+        answered = true;
+        const data = readAll(res, url, request.signal);
+        data.finally(settled).catch(() => undefined);
+        data.then(
+          (b) => log.debug({ method, path, status: res.statusCode, bytes: b.length, ms: ms(), reused: req.reusedSocket }, 'API request'),
+          (err: Error) => log.debug({ method, path, status: res.statusCode, ms: ms(), error: err.message }, 'API response cut off'),
+        );
+        resolve(new ResponseContext(res.statusCode ?? 0, flatHeaders(res.headers), new SelfDecodingBody(data)));
+      });
+    } catch (err) {
+      // Refused before anything was sent (a header Node will not send, such as a token holding a newline).
+      settled();
+      throw err;
+    }
     req.once('error', (err: NodeJS.ErrnoException) => {
       if (req.reusedSocket && err.code === 'ECONNRESET' && method === 'GET' && !retried && !request.signal?.aborted) {
         log.debug({ method, path, ms: ms() }, 'kept-alive connection closed by the server; asking again on a new one');
