@@ -264,6 +264,11 @@ describe('messages that point at the cause', () => {
         variant((t) => t.replace(/token: \S+/, `client-certificate: ${c.certs.clientCertFile}\n    client-key: ${c.certs.clientCertFile}`)),
         /the client certificate or key of the kubeconfig cannot be used/,
       ],
+      // Two lines where a token goes (a tokenFile of two, an escaped line break): Node sends no such header.
+      [
+        variant((t) => t.replace(/token: (\S+)/, 'token: "$1\\nsecond-line"')),
+        /^NODES UNKNOWN - the token of kubeconfig user 'nagios' holds a character no HTTP header can carry \(a line break\?\) \(fix: /,
+      ],
     ];
     for (const [file, said] of cases) {
       const r = await runBuilt('check_nodes', ['--kubeconfig', file]);

@@ -96,7 +96,15 @@ export function httpsTransport(
       // Our own pool's connections share one TLS context per set of credentials (a proxy's agent makes its own).
       if (client === https && agent !== undefined && (agent === keepAlive || agent === ownWay))
         request.secureContext = secureContexts.for(options);
-      return exchange(client, url, request, body, log, release);
+      return exchange(client, url, request, body, log, release).catch((err: NodeJS.ErrnoException) => {
+        // The one header a kubeconfig writes is Authorization: a token (or a tokenFile, or a
+        // plugin's) holding a line break or another control character, which Node will not send.
+        if (err.code !== 'ERR_INVALID_CHAR') throw err;
+        const user = kc.getCurrentUser()?.name ?? '(none)';
+        throw new KubeError(`the token of kubeconfig user '${user}' holds a character no HTTP header can carry (a line break?)`, {
+          fix: 'check its token, tokenFile or credential plugin: one token, on one line',
+        });
+      });
     },
   });
 }
