@@ -4,11 +4,9 @@
 // slept is a real kernel's boot clock ahead of its monotonic one: the test sshd runs every command
 // in a time namespace whose boot clock is moved (unshare --time --boottime, Linux 5.6; /proc/uptime
 // follows it, fs/proc/uptime.c, timens_add_boottime), its CLOCK_MONOTONIC a day ahead of this
-// machine's (--monotonic: a unit there can have started 15 minutes ago on a machine booted a minute
-// ago, as a CI machine may be, where the stand-in printed 'ExecMainStartTimestampMonotonic=-536544935'),
-// the wall clock as it is. systemd cannot run here: its answers are the stand-in's
+// machine's (HOST_UP_S: a unit there can have started 15 minutes ago on a machine booted a minute
+// ago), the wall clock as it is. systemd cannot run here: its answers are the stand-in's
 // (test/helpers/standins.ts), whose wall stamps are printed in the zone it runs in, as systemd prints them.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,20 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bySystemd, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { pattern } from '../helpers/pattern.ts';
 import { runBuilt } from '../helpers/run.ts';
-import { monotonicUs, systemctlStandIn, unit, type Unit } from '../helpers/standins.ts';
+import { clocksFixed, HOST_UP_S, monotonicUs, onHostClocks, systemctlStandIn, unit, type Unit } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
-const timeNamespaces = (): string | undefined => {
-  try {
-    execFileSync('unshare', ['--fork', '--time', '--monotonic', '1', '--boottime', '1', 'true'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'no time namespaces (unshare --time: Linux 5.6 with CONFIG_TIME_NS, util-linux 2.36)';
-  }
-};
-const unavailable = sshdUnavailable() ?? timeNamespaces();
-/** How long the host has been up beyond this machine's own uptime, in seconds. */
-const HOST_UP_S = 86_400;
+const unavailable = sshdUnavailable() ?? clocksFixed();
 const FAKETIME = '/usr/bin/faketime';
 if (unavailable) console.warn(`check_services --host clock tests: ${unavailable}`);
 
@@ -59,19 +47,14 @@ describe.skipIf(unavailable)('check_services --host: uptime on the host its own 
   const journalBin = join(dir, 'journal-bin');
   mkdirSync(journalBin);
   writeFileSync(join(journalBin, 'journalctl'), `#!/bin/sh\nexec /usr/bin/journalctl --file="$JOURNAL" "$@"\n`, { mode: 0o755 });
-  // A host whose zone is not UTC, the node's systemctl the stand-in. A time namespace's offsets
-  // count from the first one's clocks, not its parent's: added to those these commands run with
-  // (0, unless the tests themselves run in a time namespace, as a machine booted a minute ago is
-  // shown with).
+  // A host whose zone is not UTC, the node's systemctl the stand-in, its clocks the host's.
   const login = join(dir, 'login');
   writeFileSync(
     login,
     `#!/bin/sh\nPATH='${stand.dir}':$PATH; TZ=Europe/Berlin; export PATH TZ\n. '${hostFile}'\n` +
       `[ -n "$JOURNAL" ] && PATH='${journalBin}':$PATH && export JOURNAL\n` +
       `[ -n "$GREETING" ] && echo "$GREETING"\n` +
-      `{ read -r _ MONO _; read -r _ BOOT _; } </proc/self/timens_offsets\n` +
-      `exec unshare --fork --time --monotonic $((MONO + ${HOST_UP_S})) --boottime $((BOOT + ${HOST_UP_S} + SLEPT)) ` +
-      `\${SKEW:+${FAKETIME} -f $SKEW} /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`,
+      onHostClocks('SLEPT', `\${SKEW:+${FAKETIME} -f $SKEW} `),
     { mode: 0o755 },
   );
   const sshd = new TestSshd({ forceCommand: login });
