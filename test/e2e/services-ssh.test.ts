@@ -3,10 +3,10 @@
 // clock; /proc/uptime counts the boot clock, which does not stop (clock_gettime(2)). A host that
 // slept is a real kernel's boot clock ahead of its monotonic one: the test sshd runs every command
 // in a time namespace whose boot clock is moved (unshare --time --boottime, Linux 5.6; /proc/uptime
-// follows it, fs/proc/uptime.c, timens_add_boottime), the wall clock and CLOCK_MONOTONIC as they
-// are. systemd cannot run here: its answers are the stand-in's (test/helpers/standins.ts), whose
-// wall stamps are printed in the zone it runs in, as systemd prints them.
-import { execFileSync } from 'node:child_process';
+// follows it, fs/proc/uptime.c, timens_add_boottime), its CLOCK_MONOTONIC a day ahead of this
+// machine's (HOST_UP_S: a unit there can have started 15 minutes ago on a machine booted a minute
+// ago), the wall clock as it is. systemd cannot run here: its answers are the stand-in's
+// (test/helpers/standins.ts), whose wall stamps are printed in the zone it runs in, as systemd prints them.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,18 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bySystemd, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { pattern } from '../helpers/pattern.ts';
 import { runBuilt } from '../helpers/run.ts';
-import { monotonicUs, systemctlStandIn, unit, type Unit } from '../helpers/standins.ts';
+import { clocksFixed, HOST_UP_S, monotonicUs, onHostClocks, systemctlStandIn, unit, type Unit } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
-const timeNamespaces = (): string | undefined => {
-  try {
-    execFileSync('unshare', ['--fork', '--time', '--boottime', '1', 'true'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'no time namespaces (unshare --time: Linux 5.6 with CONFIG_TIME_NS, util-linux 2.36)';
-  }
-};
-const unavailable = sshdUnavailable() ?? timeNamespaces();
+const unavailable = sshdUnavailable() ?? clocksFixed();
 const FAKETIME = '/usr/bin/faketime';
 if (unavailable) console.warn(`check_services --host clock tests: ${unavailable}`);
 
@@ -55,14 +47,14 @@ describe.skipIf(unavailable)('check_services --host: uptime on the host its own 
   const journalBin = join(dir, 'journal-bin');
   mkdirSync(journalBin);
   writeFileSync(join(journalBin, 'journalctl'), `#!/bin/sh\nexec /usr/bin/journalctl --file="$JOURNAL" "$@"\n`, { mode: 0o755 });
-  // A host whose zone is not UTC, the node's systemctl the stand-in.
+  // A host whose zone is not UTC, the node's systemctl the stand-in, its clocks the host's.
   const login = join(dir, 'login');
   writeFileSync(
     login,
     `#!/bin/sh\nPATH='${stand.dir}':$PATH; TZ=Europe/Berlin; export PATH TZ\n. '${hostFile}'\n` +
       `[ -n "$JOURNAL" ] && PATH='${journalBin}':$PATH && export JOURNAL\n` +
       `[ -n "$GREETING" ] && echo "$GREETING"\n` +
-      `exec unshare --fork --time --boottime "$SLEPT" \${SKEW:+${FAKETIME} -f $SKEW} /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`,
+      onHostClocks('SLEPT', `\${SKEW:+${FAKETIME} -f $SKEW} `),
     { mode: 0o755 },
   );
   const sshd = new TestSshd({ forceCommand: login });
@@ -92,7 +84,7 @@ describe.skipIf(unavailable)('check_services --host: uptime on the host its own 
   /** A unit started `awakeS` seconds of the host's running time ago, and `wallS` seconds ago on its wall clock. */
   const started = (id: string, awakeS: number, wallS = awakeS): Unit => ({
     ...unit(id),
-    since: monotonicUs() - awakeS * 1e6,
+    since: monotonicUs() + (HOST_UP_S - awakeS) * 1e6,
     wallSince: Date.now() - wallS * 1000,
   });
 
@@ -159,28 +151,25 @@ describe.skipIf(unavailable)('check_services --host: uptime on the host its own 
     expect(Number.parseFloat(r.perf.uptime_k8s_dqlite!)).toBeGreaterThanOrEqual(899);
   });
 
-  // This machine's own boot clock, to set the host's a minute after its boot (a machine up less is skipped).
+  // This machine's own boot clock, to set the host's a minute after its boot.
   const uptimeS = () => Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-  it.skipIf(uptimeS() < 200)(
-    "a /proc/uptime behind systemd's monotonic stamps (lxcfs, an LXD container's own age): UNKNOWN saying so, not restarted 1s ago",
-    async () => {
-      // The container started a minute ago by /proc/uptime there, its units 50 s ago on the
-      // host's monotonic clock, which systemd in it stamps: the boot clock less the stamp was
-      // below 0, and every unit read as restarted just now.
-      stand.set([DQ, KL, CT, CA, KICK].map((id) => started(id, 50)));
-      host({ sleptS: 60 - Math.floor(uptimeS()) });
-      const r = await check();
-      expect(r.code, r.stdout).toBe(3);
-      expect(r.first).toMatch(
-        pattern(
-          /^SERVICES UNKNOWN - 127\.0\.0\.1: k8s-dqlite's uptime cannot be told: \/proc\/uptime there reads 6\d\.\d\d s, /,
-          /less than systemd's monotonic stamp of its start \(\d+\.\d\d s\): not the kernel's boot clock \(a container's, from lxcfs\?\)/,
-        ),
-      );
-      expect(r.first).not.toMatch(/restarted \d+s ago/);
-      expect(r.perf.uptime_kubelite).toBe('U;;;0');
-    },
-  );
+  it("a /proc/uptime behind systemd's monotonic stamps (lxcfs: a container's age): UNKNOWN saying so, not restarted 1s ago", async () => {
+    // The container started a minute ago by /proc/uptime there, its units 50 s ago on the
+    // host's monotonic clock, which systemd in it stamps: the boot clock less the stamp was
+    // below 0, and every unit read as restarted just now.
+    stand.set([DQ, KL, CT, CA, KICK].map((id) => started(id, 50)));
+    host({ sleptS: 60 - Math.floor(uptimeS()) - HOST_UP_S });
+    const r = await check();
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(
+      pattern(
+        /^SERVICES UNKNOWN - 127\.0\.0\.1: k8s-dqlite's uptime cannot be told: \/proc\/uptime there reads 6\d\.\d\d s, /,
+        /less than systemd's monotonic stamp of its start \(\d+\.\d\d s\): not the kernel's boot clock \(a container's, from lxcfs\?\)/,
+      ),
+    );
+    expect(r.first).not.toMatch(/restarted \d+s ago/);
+    expect(r.perf.uptime_kubelite).toBe('U;;;0');
+  });
 
   it('a wall clock set forward since a unit started (an RTC-less board at its first NTP sync): the boot clock, which was not', async () => {
     // kubelite started 30 s ago, before NTP moved the clock there three days on.

@@ -26,7 +26,7 @@ import {
   type Entry,
 } from '../helpers/journal.ts';
 import { runBuilt, type Run } from '../helpers/run.ts';
-import { healthyNode, systemctlStandIn, unit, type HealthyNode } from '../helpers/standins.ts';
+import { healthyNode, hostUnit, onHostClocks, systemctlStandIn, type HealthyNode } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
 const DOC = resolve(import.meta.dirname, '../../docs/ssh.md');
@@ -199,7 +199,9 @@ describe.skipIf(unavailable)('every command a check runs over --host is one docs
       login,
       `#!/bin/sh\nPATH='${systemctl.dir}:${here.bin}:${bin}':$PATH; export PATH\n` +
         `f=$(mktemp '${received}/command.XXXXXX') && printf '%s' "$SSH_ORIGINAL_COMMAND" > "$f"\n` +
-        'exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n',
+        // On the clocks of a host up a day: its units can have started an hour ago (hostUnit)
+        // whenever this machine booted.
+        onHostClocks(),
       { mode: 0o755 },
     );
     await sshd.start();
@@ -283,12 +285,12 @@ describe.skipIf(unavailable)('every command a check runs over --host is one docs
 
   it('check_services: the services the lock files name, and units named with --unit, one of them restarting', async () => {
     const all = ['k8s-dqlite', 'kubelite', 'containerd', 'cluster-agent', 'apiserver-kicker'].map(daemon);
-    systemctl.set(all.map((id) => unit(id, { upFor: 600 })));
+    systemctl.set(all.map((id) => hostUnit(id, { upFor: 600 })));
     const state = () => ['--state-file', join(mkdtempSync(join(dir, 'state-')), 'services.json')];
     const services = await over('check_services', [...here.servicesArgs, ...state()]);
     expect(services.first, services.stdout).toMatch(/^SERVICES OK - 127\.0\.0\.1: 5 units active, first sample/);
     // kubelite restarted: its last words are read from the node's journal.
-    systemctl.set([unit(daemon('kubelite'), { upFor: 600, restarts: 2 })]);
+    systemctl.set([hostUnit(daemon('kubelite'), { upFor: 600, restarts: 2 })]);
     ownJournalIs([bySystemd(620, KUBELITE, `${daemon('kubelite')}: Scheduled restart job, restart counter is at 2.`)]);
     const named = await over('check_services', ['--unit', daemon('kubelite'), '--unit', daemon('containerd'), ...state()]);
     expect(named.first, named.stdout).toMatch(/^SERVICES OK - 127\.0\.0\.1: 2 units active, first sample/);
@@ -299,7 +301,7 @@ describe.skipIf(unavailable)('every command a check runs over --host is one docs
     const c = cluster();
     c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
-    systemctl.set([unit(daemon('k8s-dqlite'), { upFor: 3600 })]);
+    systemctl.set([hostUnit(daemon('k8s-dqlite'), { upFor: 3600 })]);
     ownJournalIs(quiet([700, 30]));
     const args = ['--kubeconfig', c.kubeconfig, '--node', 'k8s02', ...here.dqliteArgs, ...here.servicesArgs];
     const r = await over('check_restart_preflight', args, { ...process.env, PATH: here.path });

@@ -1,6 +1,7 @@
 // Stand-ins for what a MicroK8s node has and this machine does not (systemd, the dqlite CLI and
 // its backend), printing exactly what the real programs print (see services.test.ts and
 // dqlite.test.ts for their formats and the sources they are quoted from).
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -115,6 +116,47 @@ export const unit = (id: string, o: Partial<Omit<Unit, 'id' | 'since'>> & { upFo
   id,
   ...o,
   since: monotonicUs() - Math.round((o.upFor ?? 60) * 1e6),
+});
+
+/** Why a time namespace cannot move the clocks a test host's commands run with, if it cannot. */
+export function clocksFixed(): string | undefined {
+  try {
+    execFileSync('unshare', ['--fork', '--time', '--monotonic', '1', '--boottime', '1', 'true'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'no time namespaces (unshare --time: Linux 5.6 with CONFIG_TIME_NS, util-linux 2.36, root)';
+  }
+}
+
+/**
+ * How far the monotonic and boot clocks of a test host reached over SSH run ahead of this
+ * machine's: a host up a day, whose units can have started an hour ago on a machine booted a
+ * minute ago (a CI machine may be: there a unit's start was stamped below 0, "not a number").
+ * 0 where a time namespace cannot move them: the host's clocks are then this machine's.
+ */
+export const HOST_UP_S = clocksFixed() ? 0 : 86_400;
+
+/**
+ * The lines of a test host's login that run its command (`$SSH_ORIGINAL_COMMAND`, `through` what
+ * words come first) on the host's clocks (HOST_UP_S), the boot clock `sleptS` (shell arithmetic)
+ * further on: a host that slept.
+ * A time namespace's offsets count from the first namespace's clocks, not from its parent's: they
+ * are added to those the login runs with (0, unless the tests themselves run in a time namespace).
+ */
+export function onHostClocks(sleptS = '0', through = ''): string {
+  const run = `${through}/bin/sh -c "$SSH_ORIGINAL_COMMAND"`;
+  if (!HOST_UP_S) return `exec ${run}\n`;
+  return (
+    '{ read -r _ MONO _; read -r _ BOOT _; } </proc/self/timens_offsets\n' +
+    `exec unshare --fork --time --monotonic $((MONO + ${HOST_UP_S})) --boottime $((BOOT + ${HOST_UP_S} + ${sleptS})) ${run}\n`
+  );
+}
+
+/** A unit of a test host (onHostClocks) whose main process started upFor seconds of its running time ago. */
+export const hostUnit = (id: string, o: Partial<Omit<Unit, 'id' | 'since'>> & { upFor?: number } = {}): Unit => ({
+  wallSince: Date.now() - (o.upFor ?? 60) * 1000,
+  ...unit(id, o),
+  since: monotonicUs() + Math.round((HOST_UP_S - (o.upFor ?? 60)) * 1e6),
 });
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
