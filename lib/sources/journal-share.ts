@@ -44,7 +44,7 @@ class Reach {
     this.answer ??= journalBeginnings(
       this.journal,
       Math.min(...this.askers.map((a) => a.since)),
-      AbortSignal.any(this.askers.map((a) => a.signal)),
+      whileAnyWaits(this.askers.map((a) => a.signal)),
     ).then(
       (beginnings) => ({ beginnings }),
       (err: unknown) => ({ err }),
@@ -98,9 +98,29 @@ export class JournalShare {
       reach.join(q.since, signal);
     }
     const readers = batch.readers;
-    return new Promise((resolve, reject) =>
-      readers.push({ since: q.since, grep: q.grep, reachBack: q.reachBack, reach, onLine, signal, resolve, reject }),
-    );
+    return new Promise((resolve, reject) => {
+      // Each reader waits as long as its own deadline gives, as alone: the pass runs on for the others.
+      const leave = () => reject(signal.reason);
+      signal.addEventListener('abort', leave, { once: true });
+      const settled = () => signal.removeEventListener('abort', leave);
+      readers.push({
+        since: q.since,
+        grep: q.grep,
+        reachBack: q.reachBack,
+        reach,
+        onLine,
+        signal,
+        resolve: (seen) => {
+          settled();
+          resolve(seen);
+        },
+        reject: (err) => {
+          settled();
+          reject(err);
+        },
+      });
+      if (signal.aborted) leave();
+    });
   }
 
   private async run({ query, readers }: Batch): Promise<void> {
@@ -109,9 +129,9 @@ export class JournalShare {
     const since = Math.min(...readers.map((r) => r.since));
     // Asked beside the read, not after it.
     const reached = readers.map((r) => r.reach?.ask());
-    const signal = readers.length === 1 ? readers[0]!.signal : AbortSignal.any(readers.map((r) => r.signal));
+    const signal = whileAnyWaits(readers.map((r) => r.signal));
     const dispatch = (line: LogLine) => {
-      for (const r of readers) if (line.time === undefined || line.time >= r.since) r.onLine(line);
+      for (const r of readers) if (!r.signal.aborted && (line.time === undefined || line.time >= r.since)) r.onLine(line);
     };
     try {
       await readJournal({ ...query, since, grep, reachBack: undefined }, signal, dispatch, this.slices);
@@ -132,6 +152,22 @@ export class JournalShare {
       }
     }
   }
+}
+
+/**
+ * Aborted once every one of `signals` is: a read done for several readers runs while any of them
+ * still waits for it. Stopped at the first reader's deadline instead (AbortSignal.any), a pass
+ * over a slow journal failed a check of the poll cycle with -t 15 by another's -t 3, "timed out
+ * after 3s", where alone it answered in 5 s.
+ */
+function whileAnyWaits(signals: AbortSignal[]): AbortSignal {
+  const controller = new AbortController();
+  const check = () => {
+    if (signals.every((s) => s.aborted)) controller.abort(signals[0]?.reason);
+  };
+  for (const s of signals) s.addEventListener('abort', check, { once: true });
+  check();
+  return controller.signal;
 }
 
 /**
