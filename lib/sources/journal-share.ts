@@ -1,9 +1,23 @@
-import { journalBeginnings, readJournal, seenOver, type JournalBeginning, type JournalQuery, type JournalSeen } from './journal.ts';
+import { Kept } from './fan.ts';
+import {
+  journalBeginnings,
+  localExec,
+  locations,
+  quietSteps,
+  readJournal,
+  seenOver,
+  type JournalBeginning,
+  type JournalQuery,
+  type JournalSeen,
+} from './journal.ts';
 import type { LogLine } from './logline.ts';
 
 interface Reader {
   since: number;
   grep?: string;
+  /** Whether a line is one its grep lets through, as journalctl would have for it alone. */
+  wants: (line: LogLine) => boolean;
+  logged?: JournalQuery['logged'];
   reachBack?: JournalQuery['reachBack'];
   /** Where its journal begins, asked once for every reader of the turn that asks it. */
   reach?: Reach;
@@ -58,7 +72,10 @@ class Reach {
  * starts its checks) become one pass of journalctl: the widest window, the greps joined. Reading
  * the journal is the journal checks' whole cost, and three checks read the same units. Each reader
  * still gets only the lines inside its own window, and its grep was only ever a prefilter (every
- * check matches its lines exactly), so each answer is the one it would have read alone.
+ * check matches its lines exactly), so each answer is the one it would have read alone. A reader
+ * the pass gave no line of its own is vouched for as alone (quietSteps), over its own window: the
+ * pass's lines from a wider one made a quiet check of a journal file with no entry in its 5
+ * minutes an OK, where alone it is UNKNOWN, nothing to judge.
  */
 export class JournalShare {
   private readonly batches = new Map<string, Batch>();
@@ -106,6 +123,8 @@ export class JournalShare {
       readers.push({
         since: q.since,
         grep: q.grep,
+        wants: wanted(q.grep),
+        logged: q.logged,
         reachBack: q.reachBack,
         reach,
         onLine,
@@ -130,28 +149,64 @@ export class JournalShare {
     // Asked beside the read, not after it.
     const reached = readers.map((r) => r.reach?.ask());
     const signal = whileAnyWaits(readers.map((r) => r.signal));
-    const dispatch = (line: LogLine) => {
-      for (const r of readers) if (!r.signal.aborted && (line.time === undefined || line.time >= r.since)) r.onLine(line);
+    const pass: JournalQuery = { ...query, since, grep, reachBack: undefined };
+    const places = locations(pass);
+    // Which of its journal's locations gave each reader a line of its own (its window, its grep):
+    // alone, a location that gave none is vouched for, and so it is here, over its own window.
+    const heard = readers.map(() => places.map(() => false));
+    const dispatch = (line: LogLine, at: number) => {
+      for (const [i, r] of readers.entries()) {
+        if (r.signal.aborted || (line.time !== undefined && line.time < r.since)) continue;
+        if (!heard[i]![at] && r.wants(line)) heard[i]![at] = true;
+        r.onLine(line);
+      }
     };
     try {
-      await readJournal({ ...query, since, grep, reachBack: undefined }, signal, dispatch, this.slices);
+      await readJournal(pass, signal, dispatch, this.slices, localExec, 'caller');
     } catch (err) {
       for (const r of readers) r.reject(err);
       return;
     }
-    for (const [i, r] of readers.entries()) {
-      const answer = await reached[i];
-      if (!answer || !r.reachBack) r.resolve({});
-      else if ('err' in answer) r.reject(answer.err);
-      else {
+    // Each step once for the readers that need it alike (a unit's entries, whatever the window).
+    const vouched = new Kept();
+    await Promise.all(
+      readers.map(async (r, i) => {
         try {
-          r.resolve(seenOver(answer.beginnings, r.since, r.reachBack));
+          const answer = await reached[i];
+          let own: JournalSeen = {};
+          if (answer && r.reachBack) {
+            if ('err' in answer) throw answer.err;
+            own = seenOver(answer.beginnings, r.since, r.reachBack);
+          }
+          for (const [at, loc] of places.entries()) {
+            if (heard[i]![at]) continue;
+            for (const step of quietSteps({ ...loc, since: r.since, grep: r.grep, logged: r.logged }))
+              await vouched.get(step.key, { signal: r.signal }, (fan) => step.run(fan.signal, localExec));
+          }
+          r.resolve(own);
         } catch (err) {
           r.reject(err);
         }
-      }
-    }
+      }),
+    );
   }
+}
+
+/**
+ * A reader's grep as a test of the lines the pass hands it: journalctl's --grep of a lower case
+ * pattern ignores case (the pass joins only those). A line cut to its two ends may have matched in
+ * the middle, and a pattern JavaScript does not read (PCRE's own syntax) cannot be told here: both
+ * count as matched, as the pass let them through.
+ */
+function wanted(grep: string | undefined): (line: LogLine) => boolean {
+  if (grep === undefined) return () => true;
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(grep, 'i');
+  } catch {
+    return () => true;
+  }
+  return (line) => line.cut === true || pattern.test(line.message);
 }
 
 /**

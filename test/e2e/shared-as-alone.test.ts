@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type TestCluster, useCluster } from '../helpers/cluster.ts';
+import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
@@ -17,11 +17,11 @@ beforeEach(() => {
   c = cluster();
 });
 
-const _kc = () => ['--kubeconfig', c.kubeconfig];
+const kc = () => ['--kubeconfig', c.kubeconfig];
 /** A fresh home for what checks keep between runs (restart counts, lease transitions). */
 const freshState = () => ({ ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-state-')) });
 /** $SNAP_DATA of a control-plane node, as far as `all` looks at it (its lock directory). */
-const _controlPlane = () => {
+const controlPlane = () => {
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-snap-'));
   mkdirSync(join(dir, 'var', 'lock'), { recursive: true });
   return dir;
@@ -32,10 +32,10 @@ interface Row {
   code: number;
   summary: string;
 }
-const _line = (r: Row) => `${r.check} ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][r.code]} - ${r.summary}`;
+const line = (r: Row) => `${r.check} ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][r.code]} - ${r.summary}`;
 /** A first line without its perfdata. */
-const _head = (first: string) => first.split(' | ')[0]!;
-const _rowsOf = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as Row[]).map((r) => [r.check, r]));
+const head = (first: string) => first.split(' | ')[0]!;
+const rowsOf = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as Row[]).map((r) => [r.check, r]));
 
 /**
  * A shared poll cycle of its own (a cache home for these command lines, in `env`): every line is
@@ -72,6 +72,40 @@ function sharedCycle(lines: [string, string[]][], env: NodeJS.ProcessEnv = fresh
 }
 
 describe.skipIf(!haveJournalRemote)('the journal read in one pass', () => {
+  it('a journal check whose window is quiet says so as alone, though the pass over a wider window saw lines', async () => {
+    addHealthyCluster(c.api);
+    // The journal's newest entry is 7 minutes old: inside the gate's 10 minutes, before the 5 of
+    // dqlite-lock and kine-retries, which alone find no entry at all in their window.
+    const journal = makeJournal([{ age: 420, service: DQLITE, message: logrus(at(420), 'error', LOCK_TXN) }]);
+    const all = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), '--node', 'k8s01', '--journal-file', journal, '--snap-data', controlPlane(), '--format', 'json'],
+      { env: freshState() },
+    );
+    const by = rowsOf(all.stdout);
+    for (const command of ['check_dqlite_lock', 'check_kine_retries']) {
+      const alone = await runBuilt(command, ['--journal-file', journal]);
+      expect(alone.first, command).toMatch(/UNKNOWN - journal .* holds no entry in the window/);
+      const row = Object.values(by).find((r) => alone.first.startsWith(`${r.check} `));
+      expect(line(row!), command).toBe(head(alone.first));
+    }
+  });
+
+  it('in the poll cycle, a line with the default --since is answered as alone beside one with --since 1h', async () => {
+    const journal = makeJournal([{ age: 1200, service: DQLITE, message: logrus(at(1200), 'error', LOCK_TXN) }]);
+    const lines: [string, string[]][] = [
+      ['check_dqlite_lock', ['--journal-file', journal]],
+      ['check_dqlite_lock', ['--journal-file', journal, '--since', '1h']],
+    ];
+    const cycle = sharedCycle(lines);
+    await cycle.know();
+    const [narrow, wide] = await cycle.run();
+    expect(head(wide!.first)).toBe(head((await runBuilt(lines[1]![0], lines[1]![1])).first));
+    const alone = await runBuilt(lines[0]![0], lines[0]![1]);
+    expect(alone.first).toMatch(/^DQLITE-LOCK UNKNOWN - journal .* holds no entry in the window/);
+    expect(narrow!.first).toBe(alone.first);
+  });
+
   it("in the poll cycle, a journal check waits for journalctl its own -t, not another line's shorter one", async () => {
     const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
     // journalctl answering its reads 5 s late, as on a node whose disk is busy.
