@@ -155,8 +155,10 @@ export class JournalShare {
     // alone, a location that gave none is vouched for, and so it is here, over its own window.
     const heard = readers.map(() => places.map(() => false));
     const dispatch = (line: LogLine, at: number) => {
+      // A continuation line carries no stamp: it is in the window of the entry it continues.
+      const time = line.time ?? line.entryTime;
       for (const [i, r] of readers.entries()) {
-        if (r.signal.aborted || (line.time !== undefined && line.time < r.since)) continue;
+        if (r.signal.aborted || (time !== undefined && time < r.since)) continue;
         if (!heard[i]![at] && r.wants(line)) heard[i]![at] = true;
         r.onLine(line);
       }

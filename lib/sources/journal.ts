@@ -650,10 +650,14 @@ async function beginsAfter(q: JournalQuery, since: number, signal: AbortSignal, 
 
 async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, exec: StreamExec): Promise<void> {
   const out = new PassThrough();
+  // One journalctl prints an entry's lines together: a continuation line is of the entry before it.
+  let entryTime: number | undefined;
   const lines = forEachLine(out, (raw, cut) => {
     if (isJournalNotice(raw)) return;
+    const entry = parseShortUnix(raw);
+    if (entry) entryTime = entry.time;
     // A line that does not parse is a continuation of a multi-line message.
-    const line = parseShortUnix(raw) ?? { message: raw.trimStart() };
+    const line = entry ?? { message: raw.trimStart(), entryTime };
     onLine(cut ? { ...line, cut } : line);
   });
   let result: { code: number | null; stderr: string };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
-import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
+import { DQLITE, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
 
 const cluster = useCluster();
@@ -126,4 +126,23 @@ describe.skipIf(!haveJournalRemote)('the journal read in one pass', () => {
     expect(alone.first).toMatch(/^KINE-RETRIES OK - 1 k8s-dqlite error at the full retry budget/);
     expect(long!.first).toBe(alone.first);
   }, 60_000);
+
+  it("an entry of several lines before a check's window is none of its lines, though the pass read it for the gate", async () => {
+    addHealthyCluster(c.api);
+    // kubelite's message of several lines 7 minutes ago, inside the gate's 10 minutes only: each of
+    // its lines after the first says 'database is locked', and carries no time of its own.
+    const storm = ['an error of several lines:', ...Array.from({ length: 8 }, (_, i) => `  ${i}: database is locked`)].join('\n');
+    const journal = makeJournal([
+      { age: 420, service: KUBELITE, message: storm },
+      { age: 30, service: DQLITE, message: logrus(at(30), 'info', 'compacted') },
+    ]);
+    const alone = await runBuilt('check_dqlite_lock', ['--journal-file', journal]);
+    expect(alone.first).toMatch(/^DQLITE-LOCK OK - no 'database is locked' in the last 5m/);
+    const all = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), '--node', 'k8s01', '--journal-file', journal, '--snap-data', controlPlane(), '--format', 'json'],
+      { env: freshState() },
+    );
+    expect(line(rowsOf(all.stdout)['DQLITE-LOCK']!)).toBe(head(alone.first));
+  });
 });
