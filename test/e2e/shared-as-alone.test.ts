@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { pod } from '../apiserver/objects.ts';
 import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
@@ -145,4 +146,26 @@ describe.skipIf(!haveJournalRemote)('the journal read in one pass', () => {
     );
     expect(line(rowsOf(all.stdout)['DQLITE-LOCK']!)).toBe(head(alone.first));
   });
+});
+
+describe('the pod list read once', () => {
+  it("a 429 whose Retry-After outlasts one line's -t is that line's answer, as alone, while another line waits for it", async () => {
+    addHealthyCluster(c.api);
+    c.api.add('pods', pod({ namespace: 'web', name: 'api-0', node: 'k8s01', ip: '10.1.23.4' }));
+    const lines: [string, string[]][] = [
+      ['check_scheduling', [...kc(), '-t', '2']],
+      ['check_pod_restarts', [...kc(), '-t', '10']],
+    ];
+    const overloaded = () => c.api.faults.splice(0, c.api.faults.length, { path: '/pods', status: 429, retryAfter: 3, times: 1 });
+    const cycle = sharedCycle(lines);
+    await cycle.know();
+    overloaded();
+    const [short, long] = await cycle.run();
+    overloaded();
+    const alone = await runBuilt(lines[0]![0], lines[0]![1], { env: freshState() });
+    expect(alone.first).toMatch(/^SCHEDULING UNKNOWN - API server \S+ answered 429 to list pods at cluster scope/);
+    expect(short!.first).toBe(alone.first);
+    // The other line waited the 3 s and read the pods.
+    expect(long!.first).toMatch(/^POD-RESTARTS OK - /);
+  }, 60_000);
 });

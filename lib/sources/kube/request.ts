@@ -136,6 +136,11 @@ export interface RequestPolicy {
   server: string;
   /** Milliseconds left in the run, for honouring Retry-After. */
   remainingMs: () => number;
+  /**
+   * Told, before a retry waits waitMs for a Retry-After, the error that asked for it: a read shared
+   * by checks of several deadlines (share.ts) gives it at once to each that cannot wait so long.
+   */
+  retrying?: (error: KubeError, waitMs: number) => void;
 }
 
 /** One request with one retry on 429/5xx (after Retry-After, if it fits in the deadline). */
@@ -154,7 +159,9 @@ export async function request<T>(
       if (!retriable || attempt > 0) throw kubeError(err, what, policy.server);
       const after = Number((err as ApiException<unknown>).headers?.['retry-after'] ?? 1);
       const waitMs = Math.max(0, Number.isFinite(after) ? after * 1000 : 1000);
-      if (waitMs >= policy.remainingMs()) throw kubeError(err, what, policy.server);
+      const error = kubeError(err, what, policy.server);
+      if (waitMs >= policy.remainingMs()) throw error;
+      policy.retrying?.(error, waitMs);
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }
