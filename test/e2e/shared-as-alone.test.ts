@@ -168,4 +168,21 @@ describe('the pod list read once', () => {
     // The other line waited the 3 s and read the pods.
     expect(long!.first).toMatch(/^POD-RESTARTS OK - /);
   }, 60_000);
+
+  it('namespaces given in another order are read in the order each line gives them, as alone', async () => {
+    addHealthyCluster(c.api);
+    // Neither exists: each check alone names the first it gave.
+    const lines: [string, string[]][] = [
+      ['check_scheduling', [...kc(), '-n', 'gone-a', '-n', 'gone-b']],
+      ['check_pod_restarts', [...kc(), '-n', 'gone-b', '-n', 'gone-a']],
+    ];
+    const cycle = sharedCycle(lines);
+    await cycle.know();
+    const served = await cycle.run();
+    for (const [i, [command, args]] of lines.entries()) {
+      const alone = await runBuilt(command, args, { env: freshState() });
+      expect(alone.first, command).toMatch(/UNKNOWN - namespace gone-. does not exist/);
+      expect(served[i]!.first, command).toBe(alone.first);
+    }
+  }, 60_000);
 });

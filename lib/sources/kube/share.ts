@@ -71,9 +71,13 @@ export class KubeShare {
     this.setup = new KubeSetup(log, undefined, SHARED_CONNECTIONS);
   }
 
-  /** A list, shared with the asks of the same resource and namespaces made in the same turn. */
+  /**
+   * A list, shared with the asks of the same resource and namespaces made in the same turn. The
+   * namespaces in the order given: each is listed in turn, so another order is another stream
+   * (`-n b -n a` named b's absence first alone, and a's beside `-n a -n b`).
+   */
   list<T extends Selectable>(cluster: Cluster, ask: ListAsk, onItem: (item: T) => void, read: ListRead<T>): Promise<void> {
-    const key = JSON.stringify([cluster.key, ask.resource, [...ask.namespaces].sort()]);
+    const key = JSON.stringify([cluster.key, ask.resource, ask.namespaces]);
     let batch = this.batches.get(key) as Batch<T> | undefined;
     if (!batch) {
       const started: Batch<T> = { askers: [], read };
