@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { pod } from '../apiserver/objects.ts';
+import { nodeLease, pod } from '../apiserver/objects.ts';
 import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
@@ -183,6 +183,23 @@ describe('the pod list read once', () => {
       const alone = await runBuilt(command, args, { env: freshState() });
       expect(alone.first, command).toMatch(/UNKNOWN - namespace gone-. does not exist/);
       expect(served[i]!.first, command).toBe(alone.first);
+    }
+  }, 60_000);
+
+  it("under a short -t, a request waits for one of the run's kept connections no longer than half its time left", async () => {
+    addHealthyCluster(c.api);
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03'));
+    // Four storage reads hanging past -t hold the run's four kept connections: the watch cache's
+    // requests, begun after them, waited 2 s for one (all a -t of 2 s gives it) and timed out.
+    const hung = /\/(pods|jobs|cronjobs|deployments)$/;
+    c.api.intercept = (_req, _res, url) => hung.test(url.pathname);
+    const all = await runBuilt('microk8s-checks', ['all', ...kc(), '--format', 'json', '-t', '2'], { env: freshState() });
+    const by = rowsOf(all.stdout);
+    for (const command of ['check_watch_cache', 'check_nodes', 'check_leases']) {
+      const alone = await runBuilt(command, [...kc(), '-t', '2'], { env: freshState() });
+      expect(alone.first, command).toMatch(/ OK - /);
+      const row = Object.values(by).find((r) => alone.first.startsWith(`${r.check} `))!;
+      expect(line(row), command).toBe(head(alone.first));
     }
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import {
   type ObservableMiddleware,
   type RequestContext,
 } from '@kubernetes/client-node';
+import { requestEnds } from './connection-slots.ts';
 import { describe, isObject, kindOf, KubeError, kubeError, type Resource } from './errors.ts';
 
 // One request to the API server: tied to the run's deadline, its 200 checked for being what was
@@ -108,6 +109,7 @@ export function requestOptions(
   const mw: ObservableMiddleware = {
     pre: (ctx: RequestContext) => {
       ctx.setSignal(policy.signal);
+      requestEnds.set(ctx, Date.now() + policy.remainingMs());
       return new Observable(Promise.resolve(ctx));
     },
     post,
