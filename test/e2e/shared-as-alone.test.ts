@@ -202,4 +202,19 @@ describe('the pod list read once', () => {
       expect(line(row), command).toBe(head(alone.first));
     }
   }, 60_000);
+
+  it('a label selector with a blank the API server does not take for one (a pasted no-break space) is refused, as alone', async () => {
+    addHealthyCluster(c.api);
+    c.api.add('pods', pod({ namespace: 'web', name: 'api-0', node: 'k8s01', ip: '10.1.23.4', labels: { app: 'web' } }));
+    const lines: [string, string[]][] = [
+      ['check_scheduling', kc()],
+      ['check_pod_restarts', [...kc(), '-l', 'app=web\u00a0']],
+    ];
+    const alone = await runBuilt(lines[1]![0], lines[1]![1], { env: freshState() });
+    expect(alone.first).toMatch(/^POD-RESTARTS UNKNOWN - API server refused the request to list pods at cluster scope \(400: /);
+    const cycle = sharedCycle(lines);
+    await cycle.know();
+    const [, labelled] = await cycle.run();
+    expect(labelled!.first).toBe(alone.first);
+  }, 60_000);
 });
