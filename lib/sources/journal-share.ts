@@ -5,6 +5,7 @@ import {
   locations,
   quietSteps,
   readJournal,
+  type QuietStep,
   seenOver,
   type JournalBeginning,
   type JournalQuery,
@@ -171,6 +172,10 @@ export class JournalShare {
     }
     // Each step once for the readers that need it alike (a unit's entries, whatever the window).
     const vouched = new Kept();
+    const vouch = (step: QuietStep, signal: AbortSignal) => vouched.get(step.key, { signal }, (fan) => step.run(fan.signal, localExec));
+    // An entry in the narrowest quiet window is one in every wider window: asked there first,
+    // the readers of a quiet journal file cost one journalctl, not one each.
+    const narrowest = places.map((_, at) => Math.max(...readers.filter((_r, i) => !heard[i]![at]).map((r) => r.since)));
     await Promise.all(
       readers.map(async (r, i) => {
         try {
@@ -182,8 +187,21 @@ export class JournalShare {
           }
           for (const [at, loc] of places.entries()) {
             if (heard[i]![at]) continue;
-            for (const step of quietSteps({ ...loc, since: r.since, grep: r.grep, logged: r.logged }))
-              await vouched.get(step.key, { signal: r.signal }, (fan) => step.run(fan.signal, localExec));
+            const mine = { ...loc, grep: r.grep, logged: r.logged };
+            const narrow = quietSteps({ ...mine, since: narrowest[at]! }).find((step) => step.window);
+            for (const step of quietSteps({ ...mine, since: r.since })) {
+              if (step.window && narrow && narrowest[at]! > r.since) {
+                const held = await vouch(narrow, r.signal).then(
+                  () => true,
+                  (err: unknown) => {
+                    if (r.signal.aborted) throw err;
+                    return false;
+                  },
+                );
+                if (held) continue;
+              }
+              await vouch(step, r.signal);
+            }
           }
           r.resolve(own);
         } catch (err) {

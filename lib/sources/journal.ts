@@ -226,6 +226,8 @@ export async function readJournal(
 /** One thing made sure of a location that yielded no line; `key` names all it depends on. */
 export interface QuietStep {
   key: string;
+  /** Whether it asks about the window (an entry in it): what holds for a window holds for a wider one. */
+  window?: true;
   run: (signal: AbortSignal, exec: StreamExec) => Promise<void>;
 }
 
@@ -242,6 +244,7 @@ export function quietSteps(loc: JournalQuery): QuietStep[] {
   if (loc.directories?.length || loc.files?.length)
     steps.push({
       key: JSON.stringify(['window', loc.since, loc.until ?? null, where]),
+      window: true,
       run: (signal, exec) => vouchForEmpty(loc, signal, exec),
     });
   if (loc.logged === 'any')

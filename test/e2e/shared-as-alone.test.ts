@@ -2,7 +2,7 @@
 // alone (#29), where what they share is read differently for one of them than it would read
 // alone: a wider window, a shorter -t, a Retry-After that fits one deadline and not another.
 // Each test runs the check alone against the same state and compares the first lines.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -127,6 +127,27 @@ describe.skipIf(!haveJournalRemote)('the journal read in one pass', () => {
     expect(alone.first).toMatch(/^KINE-RETRIES OK - 1 k8s-dqlite error at the full retry budget/);
     expect(long!.first).toBe(alone.first);
   }, 60_000);
+
+  it('a quiet journal file: whether it holds an entry is asked once for the three checks, in the narrowest window', async () => {
+    addHealthyCluster(c.api);
+    const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'info', 'compacted') }]);
+    // journalctl as found on PATH, writing down each time it is started.
+    const bin = mkdtempSync(join(tmpdir(), 'mk8s-path-'));
+    const calls = join(bin, 'calls');
+    writeFileSync(join(bin, 'journalctl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${calls}'\nexec /usr/bin/journalctl "$@"\n`, {
+      mode: 0o755,
+    });
+    const all = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), '--node', 'k8s01', '--journal-file', journal, '--snap-data', controlPlane(), '--format', 'json'],
+      { env: { ...freshState(), PATH: `${bin}:${process.env.PATH}` } },
+    );
+    expect(rowsOf(all.stdout)['DQLITE-LOCK']!.summary).toMatch(/^no 'database is locked' in the last 5m/);
+    const asked = readFileSync(calls, 'utf8')
+      .split('\n')
+      .filter((call) => / --lines=1 --since=/.test(call));
+    expect(asked).toHaveLength(1);
+  });
 
   it("an entry of several lines before a check's window is none of its lines, though the pass read it for the gate", async () => {
     addHealthyCluster(c.api);
