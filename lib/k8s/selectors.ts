@@ -49,34 +49,41 @@ const label = (o: Selectable, key: string): string | undefined => {
 };
 // Values as this project writes them (names, phases): a backslash escape would need the server's unescaping.
 const FIELD_VALUE = /^[A-Za-z0-9._-]*$/;
-const EQUALITY = /^([^!=\s]+)\s*(==|=|!=)\s*(.*)$/;
+// A label selector's blanks are the API server's four (labels.Lexer, isWhitespace): JavaScript's
+// \s and trim() take more (a no-break space, \v, \f, U+FEFF), which the API server keeps in the
+// key or value it then refuses (400), so such a selector must reach it, not be judged here.
+const LABEL_EQUALITY = /^([^!= \t\r\n]+)[ \t\r\n]*(==|=|!=)[ \t\r\n]*(.*)$/;
+const blankTrimmed = (s: string) => s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+// A field selector's terms are taken as written (fields.ParseSelector trims nothing): a blank
+// beside the operator is part of the field or the value.
+const FIELD_EQUALITY = /^([^!=]+)(==|=|!=)(.*)$/;
 
 function labelTest(term: string): Test | undefined {
-  const t = term.trim();
-  const eq = EQUALITY.exec(t);
+  const t = blankTrimmed(term);
+  const eq = LABEL_EQUALITY.exec(t);
   if (eq) {
     const [, key, op, raw] = eq;
-    const value = raw!.trim();
+    const value = blankTrimmed(raw!);
     if (!labelKey(key!) || !LABEL_VALUE.test(value)) return undefined;
     return op === '!=' ? (o) => label(o, key!) !== value : (o) => label(o, key!) === value;
   }
   const absent = t.startsWith('!');
-  const key = absent ? t.slice(1).trim() : t;
+  const key = absent ? blankTrimmed(t.slice(1)) : t;
   if (!labelKey(key)) return undefined;
   return absent ? (o) => label(o, key) === undefined : (o) => label(o, key) !== undefined;
 }
 
 function fieldTest(term: string): Test | undefined {
-  const eq = EQUALITY.exec(term.trim());
+  const eq = FIELD_EQUALITY.exec(term);
   if (!eq) return undefined;
-  const field = FIELDS[eq[1]!];
-  const value = eq[3]!.trim();
+  const field = Object.hasOwn(FIELDS, eq[1]!) ? FIELDS[eq[1]!] : undefined;
+  const value = eq[3]!;
   if (!field || !FIELD_VALUE.test(value)) return undefined;
   return eq[2] === '!=' ? (o) => field(o) !== value : (o) => field(o) === value;
 }
 
 function all(selector: string | undefined, test: (term: string) => Test | undefined): Test[] | undefined {
-  if (selector === undefined || selector.trim() === '') return [];
+  if (selector === undefined || blankTrimmed(selector) === '') return [];
   // Set-based requirements (`k in (a,b)`) carry commas of their own: not judged here.
   if (/[()]/.test(selector)) return undefined;
   const tests: Test[] = [];

@@ -1,9 +1,24 @@
-import { journalBeginnings, readJournal, seenOver, type JournalBeginning, type JournalQuery, type JournalSeen } from './journal.ts';
+import { Kept } from './fan.ts';
+import {
+  journalBeginnings,
+  localExec,
+  locations,
+  quietSteps,
+  readJournal,
+  type QuietStep,
+  seenOver,
+  type JournalBeginning,
+  type JournalQuery,
+  type JournalSeen,
+} from './journal.ts';
 import type { LogLine } from './logline.ts';
 
 interface Reader {
   since: number;
   grep?: string;
+  /** Whether a line is one its grep lets through, as journalctl would have for it alone. */
+  wants: (line: LogLine) => boolean;
+  logged?: JournalQuery['logged'];
   reachBack?: JournalQuery['reachBack'];
   /** Where its journal begins, asked once for every reader of the turn that asks it. */
   reach?: Reach;
@@ -44,7 +59,7 @@ class Reach {
     this.answer ??= journalBeginnings(
       this.journal,
       Math.min(...this.askers.map((a) => a.since)),
-      AbortSignal.any(this.askers.map((a) => a.signal)),
+      whileAnyWaits(this.askers.map((a) => a.signal)),
     ).then(
       (beginnings) => ({ beginnings }),
       (err: unknown) => ({ err }),
@@ -58,7 +73,10 @@ class Reach {
  * starts its checks) become one pass of journalctl: the widest window, the greps joined. Reading
  * the journal is the journal checks' whole cost, and three checks read the same units. Each reader
  * still gets only the lines inside its own window, and its grep was only ever a prefilter (every
- * check matches its lines exactly), so each answer is the one it would have read alone.
+ * check matches its lines exactly), so each answer is the one it would have read alone. A reader
+ * the pass gave no line of its own is vouched for as alone (quietSteps), over its own window: the
+ * pass's lines from a wider one made a quiet check of a journal file with no entry in its 5
+ * minutes an OK, where alone it is UNKNOWN, nothing to judge.
  */
 export class JournalShare {
   private readonly batches = new Map<string, Batch>();
@@ -98,9 +116,31 @@ export class JournalShare {
       reach.join(q.since, signal);
     }
     const readers = batch.readers;
-    return new Promise((resolve, reject) =>
-      readers.push({ since: q.since, grep: q.grep, reachBack: q.reachBack, reach, onLine, signal, resolve, reject }),
-    );
+    return new Promise((resolve, reject) => {
+      // Each reader waits as long as its own deadline gives, as alone: the pass runs on for the others.
+      const leave = () => reject(signal.reason);
+      signal.addEventListener('abort', leave, { once: true });
+      const settled = () => signal.removeEventListener('abort', leave);
+      readers.push({
+        since: q.since,
+        grep: q.grep,
+        wants: wanted(q.grep),
+        logged: q.logged,
+        reachBack: q.reachBack,
+        reach,
+        onLine,
+        signal,
+        resolve: (seen) => {
+          settled();
+          resolve(seen);
+        },
+        reject: (err) => {
+          settled();
+          reject(err);
+        },
+      });
+      if (signal.aborted) leave();
+    });
   }
 
   private async run({ query, readers }: Batch): Promise<void> {
@@ -109,29 +149,100 @@ export class JournalShare {
     const since = Math.min(...readers.map((r) => r.since));
     // Asked beside the read, not after it.
     const reached = readers.map((r) => r.reach?.ask());
-    const signal = readers.length === 1 ? readers[0]!.signal : AbortSignal.any(readers.map((r) => r.signal));
-    const dispatch = (line: LogLine) => {
-      for (const r of readers) if (line.time === undefined || line.time >= r.since) r.onLine(line);
+    const signal = whileAnyWaits(readers.map((r) => r.signal));
+    const pass: JournalQuery = { ...query, since, grep, reachBack: undefined };
+    const places = locations(pass);
+    // Which of its journal's locations gave each reader a line of its own (its window, its grep):
+    // alone, a location that gave none is vouched for, and so it is here, over its own window.
+    const heard = readers.map(() => places.map(() => false));
+    const dispatch = (line: LogLine, at: number) => {
+      // A continuation line carries no stamp: it is in the window of the entry it continues.
+      const time = line.time ?? line.entryTime;
+      for (const [i, r] of readers.entries()) {
+        if (r.signal.aborted || (time !== undefined && time < r.since)) continue;
+        if (!heard[i]![at] && r.wants(line)) heard[i]![at] = true;
+        r.onLine(line);
+      }
     };
     try {
-      await readJournal({ ...query, since, grep, reachBack: undefined }, signal, dispatch, this.slices);
+      await readJournal(pass, signal, dispatch, this.slices, localExec, 'caller');
     } catch (err) {
       for (const r of readers) r.reject(err);
       return;
     }
-    for (const [i, r] of readers.entries()) {
-      const answer = await reached[i];
-      if (!answer || !r.reachBack) r.resolve({});
-      else if ('err' in answer) r.reject(answer.err);
-      else {
+    // Each step once for the readers that need it alike (a unit's entries, whatever the window).
+    const vouched = new Kept();
+    const vouch = (step: QuietStep, signal: AbortSignal) => vouched.get(step.key, { signal }, (fan) => step.run(fan.signal, localExec));
+    // An entry in the narrowest quiet window is one in every wider window: asked there first,
+    // the readers of a quiet journal file cost one journalctl, not one each.
+    const narrowest = places.map((_, at) => Math.max(...readers.filter((_r, i) => !heard[i]![at]).map((r) => r.since)));
+    await Promise.all(
+      readers.map(async (r, i) => {
         try {
-          r.resolve(seenOver(answer.beginnings, r.since, r.reachBack));
+          const answer = await reached[i];
+          let own: JournalSeen = {};
+          if (answer && r.reachBack) {
+            if ('err' in answer) throw answer.err;
+            own = seenOver(answer.beginnings, r.since, r.reachBack);
+          }
+          for (const [at, loc] of places.entries()) {
+            if (heard[i]![at]) continue;
+            const mine = { ...loc, grep: r.grep, logged: r.logged };
+            const narrow = quietSteps({ ...mine, since: narrowest[at]! }).find((step) => step.window);
+            for (const step of quietSteps({ ...mine, since: r.since })) {
+              if (step.window && narrow && narrowest[at]! > r.since) {
+                const held = await vouch(narrow, r.signal).then(
+                  () => true,
+                  (err: unknown) => {
+                    if (r.signal.aborted) throw err;
+                    return false;
+                  },
+                );
+                if (held) continue;
+              }
+              await vouch(step, r.signal);
+            }
+          }
+          r.resolve(own);
         } catch (err) {
           r.reject(err);
         }
-      }
-    }
+      }),
+    );
   }
+}
+
+/**
+ * A reader's grep as a test of the lines the pass hands it: journalctl's --grep of a lower case
+ * pattern ignores case (the pass joins only those). A line cut to its two ends may have matched in
+ * the middle, and a pattern JavaScript does not read (PCRE's own syntax) cannot be told here: both
+ * count as matched, as the pass let them through.
+ */
+function wanted(grep: string | undefined): (line: LogLine) => boolean {
+  if (grep === undefined) return () => true;
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(grep, 'i');
+  } catch {
+    return () => true;
+  }
+  return (line) => line.cut === true || pattern.test(line.message);
+}
+
+/**
+ * Aborted once every one of `signals` is: a read done for several readers runs while any of them
+ * still waits for it. Stopped at the first reader's deadline instead (AbortSignal.any), a pass
+ * over a slow journal failed a check of the poll cycle with -t 15 by another's -t 3, "timed out
+ * after 3s", where alone it answered in 5 s.
+ */
+function whileAnyWaits(signals: AbortSignal[]): AbortSignal {
+  const controller = new AbortController();
+  const check = () => {
+    if (signals.every((s) => s.aborted)) controller.abort(signals[0]?.reason);
+  };
+  for (const s of signals) s.addEventListener('abort', check, { once: true });
+  check();
+  return controller.signal;
 }
 
 /**

@@ -166,9 +166,9 @@ export const localExec: StreamExec = (argv, signal, sink) =>
 
 /**
  * What one journalctl can read: it honours only the last --directory, and refuses --directory
- * with --file, but reads any number of --file together.
+ * with --file, but reads any number of --file together. readJournal reads each of them, in this order.
  */
-function locations(q: JournalQuery): JournalQuery[] {
+export function locations(q: JournalQuery): JournalQuery[] {
   const dirs = q.directories ?? [];
   const files = q.files ?? [];
   if (dirs.length === 0 || (dirs.length === 1 && files.length === 0)) return [q];
@@ -176,27 +176,30 @@ function locations(q: JournalQuery): JournalQuery[] {
 }
 
 /**
- * Stream the matching entries of a journal to onLine. A long window is cut into time slices
- * read by parallel journalctl processes (journalctl's --grep is single threaded and the bulk of
- * the cost); lines then arrive in no particular order. Journal files or directories given
- * explicitly that yield no line are checked for being readable at all (see vouchForEmpty).
+ * Stream the matching entries of a journal to onLine, each with the index of its location (see
+ * locations). A long window is cut into time slices read by parallel journalctl processes
+ * (journalctl's --grep is single threaded and the bulk of the cost); lines then arrive in no
+ * particular order. A location that yields no line is vouched for (quietSteps: its units logged
+ * here, journal files given readable at all); `quiet: 'caller'` leaves that to the caller (a pass
+ * read for several readers vouches for each over its own window and grep).
  */
 export async function readJournal(
   q: JournalQuery,
   signal: AbortSignal,
-  onLine: (line: LogLine) => void,
+  onLine: (line: LogLine, location: number) => void,
   slices = 1,
   exec: StreamExec = localExec,
+  quiet: 'vouch' | 'caller' = 'vouch',
 ): Promise<JournalSeen> {
   const end = q.until ?? Date.now();
   const n = Math.max(1, Math.min(slices, Math.floor((end - q.since) / 60_000)));
   const step = (end - q.since) / n;
   const beginnings = await Promise.all(
-    locations(q).map(async (loc): Promise<JournalBeginning[]> => {
+    locations(q).map(async (loc, at): Promise<JournalBeginning[]> => {
       let seen = 0;
       const counted = (line: LogLine) => {
         seen++;
-        onLine(line);
+        onLine(line, at);
       };
       const parts = Array.from({ length: n }, (_, i) => ({
         ...loc,
@@ -213,13 +216,40 @@ export async function readJournal(
         loc.reachBack ? reach(loc.reachBack) : undefined,
         ...parts.map((part) => readSlice(part, signal, counted, exec)),
       ]);
-      if (seen === 0 && loc.logged === 'each') await unitsLogged(loc, signal, exec, 'each');
-      if (seen === 0 && (loc.directories?.length || loc.files?.length)) await vouchForEmpty(loc, signal, exec);
-      if (seen === 0 && loc.logged === 'any') await unitsLogged(loc, signal, exec, 'any');
+      if (seen === 0 && quiet === 'vouch') for (const step of quietSteps(loc)) await step.run(signal, exec);
       return begins ?? [];
     }),
   );
   return q.reachBack ? seenOver(beginnings.flat(), q.since, q.reachBack) : {};
+}
+
+/** One thing made sure of a location that yielded no line; `key` names all it depends on. */
+export interface QuietStep {
+  key: string;
+  /** Whether it asks about the window (an entry in it): what holds for a window holds for a wider one. */
+  window?: true;
+  run: (signal: AbortSignal, exec: StreamExec) => Promise<void>;
+}
+
+/**
+ * What a location of a query (see locations) that yielded no line is vouched for, in order: that
+ * each unit named logged here (`each`), that journal files given hold an entry in the window (a
+ * damaged file reads as a quiet one: vouchForEmpty), that one of the default units logged here (`any`).
+ */
+export function quietSteps(loc: JournalQuery): QuietStep[] {
+  const where = [loc.directories ?? [], loc.files ?? []];
+  const steps: QuietStep[] = [];
+  if (loc.logged === 'each')
+    steps.push({ key: JSON.stringify(['each', loc.units, where]), run: (signal, exec) => unitsLogged(loc, signal, exec, 'each') });
+  if (loc.directories?.length || loc.files?.length)
+    steps.push({
+      key: JSON.stringify(['window', loc.since, loc.until ?? null, where]),
+      window: true,
+      run: (signal, exec) => vouchForEmpty(loc, signal, exec),
+    });
+  if (loc.logged === 'any')
+    steps.push({ key: JSON.stringify(['any', loc.units, where]), run: (signal, exec) => unitsLogged(loc, signal, exec, 'any') });
+  return steps;
 }
 
 /** journalctl's own reading of a unit name: without a type it means a service. */
@@ -623,10 +653,14 @@ async function beginsAfter(q: JournalQuery, since: number, signal: AbortSignal, 
 
 async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, exec: StreamExec): Promise<void> {
   const out = new PassThrough();
+  // One journalctl prints an entry's lines together: a continuation line is of the entry before it.
+  let entryTime: number | undefined;
   const lines = forEachLine(out, (raw, cut) => {
     if (isJournalNotice(raw)) return;
+    const entry = parseShortUnix(raw);
+    if (entry) entryTime = entry.time;
     // A line that does not parse is a continuation of a multi-line message.
-    const line = parseShortUnix(raw) ?? { message: raw.trimStart() };
+    const line = entry ?? { message: raw.trimStart(), entryTime };
     onLine(cut ? { ...line, cut } : line);
   });
   let result: { code: number | null; stderr: string };

@@ -10,6 +10,9 @@ interface Requirement {
 
 export class SelectorError extends Error {}
 
+/** A label selector's blanks, as the API server's lexer has them (labels.Lexer, isWhitespace): no others. */
+const trimBlanks = (s: string) => s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+
 function splitTop(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
@@ -22,8 +25,8 @@ function splitTop(text: string): string[] {
       cur = '';
     } else cur += ch;
   }
-  if (cur.trim() !== '') parts.push(cur);
-  return parts.map((p) => p.trim()).filter(Boolean);
+  if (trimBlanks(cur) !== '') parts.push(cur);
+  return parts.map(trimBlanks).filter(Boolean);
 }
 
 const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
@@ -43,18 +46,15 @@ function qualifiedName(key: string): boolean {
 export function parseLabelSelector(text: string): Requirement[] {
   const reqs: Requirement[] = [];
   for (const part of splitTop(text)) {
-    const set = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part);
-    const equality = /^(\S+?)\s*(==|!=|=)\s*(\S*)$/.exec(part);
-    const absent = /^!\s*(\S+)$/.exec(part);
+    const set = /^([^ \t\r\n]+)[ \t\r\n]+(in|notin)[ \t\r\n]+\(([^)]*)\)$/.exec(part);
+    const equality = /^([^ \t\r\n]+?)[ \t\r\n]*(==|!=|=)[ \t\r\n]*([^ \t\r\n]*)$/.exec(part);
+    const absent = /^![ \t\r\n]*([^ \t\r\n]+)$/.exec(part);
     if (set) {
       const m = set;
       reqs.push({
         key: m[1]!,
         op: m[2] as 'in' | 'notin',
-        values: m[3]!
-          .split(',')
-          .map((v) => v.trim())
-          .filter(Boolean),
+        values: m[3]!.split(',').map(trimBlanks).filter(Boolean),
       });
     } else if (equality) {
       reqs.push({ key: equality[1]!, op: equality[2] === '!=' ? '!=' : '=', values: [equality[3]!] });
@@ -112,13 +112,13 @@ export interface FieldRequirement {
   value: string;
 }
 
+/** As fields.ParseSelector: terms taken as written (a blank is part of the field or value), empty ones skipped. */
 export function parseFieldSelector(text: string): FieldRequirement[] {
   return text
     .split(',')
-    .map((p) => p.trim())
     .filter(Boolean)
     .map((part) => {
-      const m = /^([^=!]+?)\s*(==|!=|=)\s*(.*)$/.exec(part);
+      const m = /^([^=!]+?)(==|!=|=)(.*)$/.exec(part);
       if (!m) throw new SelectorError(`invalid selector: '${text}'; can't understand '${part}'`);
       return { field: m[1]!, negate: m[2] === '!=', value: m[3]! };
     });

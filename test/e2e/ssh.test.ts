@@ -21,7 +21,7 @@ import { DQLITE, haveJournalRemote, K8S01, K8S03, lockStorm, makeJournal, on, ty
 import { DQLITE_CLI, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { healthyNode } from '../helpers/standins.ts';
-import { silentServer, sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
+import { resettingHost, silentServer, sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 import { pattern } from '../helpers/pattern.ts';
 
 const unavailable = sshdUnavailable() ?? (haveJournalRemote ? undefined : 'no systemd-journal-remote');
@@ -278,6 +278,42 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       expect(r.ms).toBeLessThan(3500);
     } finally {
       server.close();
+    }
+  });
+
+  it('a host that resets the connection before its banner: UNKNOWN in its own row of all, as alone, never an internal error', async () => {
+    // ssh2 reports such a connection twice (the reset, then "Connection lost before handshake"):
+    // the second report, heard by nobody, crashed a run still going on (here: waiting for the
+    // silent 127.0.0.2), as "internal error", and in `all` took every row with it.
+    const host = await resettingHost();
+    try {
+      const via = [
+        ...['--host', '127.0.0.1', '--host', '127.0.0.2', '--ssh-port', String(host.port), '--ssh-key', sshd.clientKey],
+        ...['--ssh-known-hosts', sshd.knownHosts(['127.0.0.1', '127.0.0.2'], { port: host.port, name: 'known_reset' }), '-t', '3'],
+      ];
+      const alone = await runBuilt('check_dqlite_lock', [...via, '--journal-file', journal]);
+      expect(alone.first).toBe('DQLITE-LOCK UNKNOWN - 2 hosts: 2 UNKNOWN (UNKNOWN: 127.0.0.1, 127.0.0.2)');
+      expect(alone.stdout).toMatch(/^127\.0\.0\.1: UNKNOWN - cannot connect to 127\.0\.0\.1:\d+ over SSH: read ECONNRESET/m);
+      const snapData = mkdtempSync(join(tmpdir(), 'mk8s-snap-'));
+      mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
+      const all = await runBuilt('microk8s-checks', [
+        'all',
+        ...via,
+        '--journal-file',
+        journal,
+        '--snap-data',
+        snapData,
+        '--format',
+        'json',
+      ]);
+      const rows = JSON.parse(all.stdout) as { check: string; code: number | null; summary: string }[];
+      expect(rows.map((r) => r.check)).toContain('SERVICES');
+      expect(rows.map((r) => r.check)).not.toContain('MICROK8S-CHECKS');
+      const lock = rows.find((r) => r.check === 'DQLITE-LOCK')!;
+      expect(`DQLITE-LOCK UNKNOWN - ${lock.summary}`).toBe(alone.first);
+      for (const r of rows.filter((x) => x.code !== null)) expect(r.summary, r.check).toMatch(/^2 hosts: /);
+    } finally {
+      host.close();
     }
   });
 

@@ -56,13 +56,13 @@ const MACHINE = '5e0b8c1d2f3a4b6c8d9e0f1a2b3c4d5e';
  */
 const BOOT_REALTIME_US = 1_500_000_000_000_000;
 
-/** Export-format text for the entries, stamped relative to now, oldest first. */
-export function exportText(entries: Entry[], now = Date.now()): string {
+/** The fields of each entry, stamped relative to now, oldest first. */
+function exportFields(entries: Entry[], now: number): Record<string, string | number>[] {
   return [...entries]
     .sort((a, b) => b.age - a.age)
     .map((e, i) => {
       const realtime = (now - e.age * 1000) * 1000 + i;
-      const fields: Record<string, string | number> = {
+      return {
         __REALTIME_TIMESTAMP: realtime,
         __MONOTONIC_TIMESTAMP: realtime - BOOT_REALTIME_US,
         _BOOT_ID: BOOT,
@@ -79,10 +79,34 @@ export function exportText(entries: Entry[], now = Date.now()): string {
         ...e.fields,
         MESSAGE: e.message,
       };
-      return [...Object.entries(fields).map(([k, v]) => `${k}=${v}`), ''].join('\n');
-    })
+    });
+}
+
+/** Export-format text for the entries, stamped relative to now, oldest first. */
+export function exportText(entries: Entry[], now = Date.now()): string {
+  return exportFields(entries, now)
+    .map((fields) => [...Object.entries(fields).map(([k, v]) => `${k}=${v}`), ''].join('\n'))
     .map((entry) => `${entry}\n`)
     .join('');
+}
+
+/**
+ * The export format as systemd-journal-remote reads it: a value holding a line break (a message of
+ * several lines) is written in its binary form, the name, a line break, its length as a 64-bit
+ * little-endian number, then the bytes (systemd's Journal Export Format).
+ */
+function exportBytes(entries: Entry[], now: number): Buffer {
+  const field = (name: string, value: string | number) => {
+    const text = String(value);
+    if (!text.includes('\n')) return Buffer.from(`${name}=${text}\n`);
+    const bytes = Buffer.from(text);
+    const size = Buffer.alloc(8);
+    size.writeBigUInt64LE(BigInt(bytes.length));
+    return Buffer.concat([Buffer.from(`${name}\n`), size, bytes, Buffer.from('\n')]);
+  };
+  return Buffer.concat(
+    exportFields(entries, now).flatMap((fields) => [...Object.entries(fields).map(([k, v]) => field(k, v)), Buffer.from('\n')]),
+  );
 }
 
 /**
@@ -110,7 +134,7 @@ export function makeJournal(
 ): string {
   if (!JOURNAL_REMOTE) throw new Error('systemd-journal-remote is not installed (apt-get install systemd-journal-remote)');
   const src = join(dir, `${name}.export`);
-  writeFileSync(src, exportText(anchor ? [journalStart(entries), ...entries] : entries, now));
+  writeFileSync(src, exportBytes(anchor ? [journalStart(entries), ...entries] : entries, now));
   const out = join(dir, name);
   execFileSync(JOURNAL_REMOTE, [`--output=${out}`, src], { stdio: ['ignore', 'ignore', 'pipe'] });
   return out;

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -131,4 +131,32 @@ export async function silentServer(): Promise<{ port: number; server: Server }> 
   const server = createServer((sock) => sock.on('error', () => {}));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { port: (server.address() as { port: number }).port, server };
+}
+
+/**
+ * On one port, 127.0.0.1 takes each connection and resets it before any SSH banner (what sshd
+ * does to a connection past its MaxStartups, and a firewall or a node going down may do), while
+ * 127.0.0.2 takes it and never says anything: a run with both as --host lives on after the reset.
+ */
+export async function resettingHost(): Promise<{ port: number; close(): void }> {
+  const port = await freePort();
+  const resetting = createServer((sock) => {
+    sock.on('error', () => {});
+    setTimeout(() => sock.resetAndDestroy(), 30);
+  });
+  const held: Socket[] = [];
+  const silent = createServer((sock) => {
+    sock.on('error', () => {});
+    held.push(sock);
+  });
+  await new Promise<void>((r) => resetting.listen(port, '127.0.0.1', r));
+  await new Promise<void>((r) => silent.listen(port, '127.0.0.2', r));
+  return {
+    port,
+    close: () => {
+      for (const s of held) s.destroy();
+      resetting.close();
+      silent.close();
+    },
+  };
 }

@@ -55,6 +55,8 @@ describe('selectorFilter', () => {
     ['constructor', ''],
     ['!toString', ''],
     [`app=${'w'.repeat(63)}`, ''],
+    // The API server's blanks (space, tab, CR, LF) around a label requirement and its operator.
+    [' app = web ,\ttier', ''],
   ])('labels %j, fields %j: the items the API server lists', (labelSelector, fieldSelector) => {
     const filter = selectorFilter({ labelSelector, fieldSelector });
     expect(filter).toBeDefined();
@@ -68,6 +70,13 @@ describe('selectorFilter', () => {
     for (const labelSelector of [`app=${'a'.repeat(64)}`, `${'k'.repeat(64)}=v`, 'a..b/app=web', 'Example.com/app', 'a/b/c'])
       expect(selectorFilter({ labelSelector }), labelSelector).toBeUndefined();
     for (const fieldSelector of ['spec.restartPolicy=Always', 'metadata.name=a\\,b', 'status.podIP=10.1.2.3'])
+      expect(selectorFilter({ fieldSelector }), fieldSelector).toBeUndefined();
+    // Blanks the API server does not take for blanks stay in the key or value it refuses: a
+    // no-break space pasted from a web page, \v, U+FEFF. A field selector's terms are taken as
+    // written (a blank is part of the field), and a field name is never one of Object's.
+    for (const labelSelector of ['app=web\u00a0', '\u00a0app=web', 'app=web,\u00a0tier', 'app=web\v', '\ufeffapp=web', '!\u00a0tier'])
+      expect(selectorFilter({ labelSelector }), JSON.stringify(labelSelector)).toBeUndefined();
+    for (const fieldSelector of ['status.phase = Running', ' status.phase=Running', 'constructor=x'])
       expect(selectorFilter({ fieldSelector }), fieldSelector).toBeUndefined();
   });
 });

@@ -14,6 +14,19 @@
  */
 export const CONNECTION_PATIENCE_MS = 2000;
 
+/**
+ * When each request's run ends (ms since the epoch), by its context (set as it is sent,
+ * request.ts): a request never waits for a kept connection past half its time left, so that a
+ * short -t (`all -t 2`) leaves it time to be answered on a connection of its own.
+ */
+export const requestEnds = new WeakMap<object, number>();
+
+/** How long a request may wait for a kept connection: the patience, at most half its time left. */
+export function patienceFor(ctx: object, patienceMs = CONNECTION_PATIENCE_MS): number {
+  const endsAt = requestEnds.get(ctx);
+  return endsAt === undefined ? patienceMs : Math.min(patienceMs, Math.max(0, (endsAt - Date.now()) / 2));
+}
+
 export class ConnectionSlots {
   private busy = 0;
   private readonly waiting = new Set<() => void>();
@@ -27,7 +40,7 @@ export class ConnectionSlots {
    * True: one of the kept connections is this request's, to give back with release() once its
    * answer is read. False: it waited long enough (or the run is ending), and goes its own way.
    */
-  take(signal?: AbortSignal): Promise<boolean> {
+  take(signal?: AbortSignal, patienceMs = this.patienceMs): Promise<boolean> {
     if (this.busy < this.size) {
       this.busy++;
       return Promise.resolve(true);
@@ -41,7 +54,7 @@ export class ConnectionSlots {
       };
       const handOver = () => settle(true);
       const onAbort = () => settle(false);
-      const timer = setTimeout(() => settle(false), this.patienceMs);
+      const timer = setTimeout(() => settle(false), patienceMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.add(handOver);
     });

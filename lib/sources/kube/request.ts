@@ -6,6 +6,7 @@ import {
   type ObservableMiddleware,
   type RequestContext,
 } from '@kubernetes/client-node';
+import { requestEnds } from './connection-slots.ts';
 import { describe, isObject, kindOf, KubeError, kubeError, type Resource } from './errors.ts';
 
 // One request to the API server: tied to the run's deadline, its 200 checked for being what was
@@ -108,6 +109,7 @@ export function requestOptions(
   const mw: ObservableMiddleware = {
     pre: (ctx: RequestContext) => {
       ctx.setSignal(policy.signal);
+      requestEnds.set(ctx, Date.now() + policy.remainingMs());
       return new Observable(Promise.resolve(ctx));
     },
     post,
@@ -136,6 +138,11 @@ export interface RequestPolicy {
   server: string;
   /** Milliseconds left in the run, for honouring Retry-After. */
   remainingMs: () => number;
+  /**
+   * Told, before a retry waits waitMs for a Retry-After, the error that asked for it: a read shared
+   * by checks of several deadlines (share.ts) gives it at once to each that cannot wait so long.
+   */
+  retrying?: (error: KubeError, waitMs: number) => void;
 }
 
 /** One request with one retry on 429/5xx (after Retry-After, if it fits in the deadline). */
@@ -154,7 +161,9 @@ export async function request<T>(
       if (!retriable || attempt > 0) throw kubeError(err, what, policy.server);
       const after = Number((err as ApiException<unknown>).headers?.['retry-after'] ?? 1);
       const waitMs = Math.max(0, Number.isFinite(after) ? after * 1000 : 1000);
-      if (waitMs >= policy.remainingMs()) throw kubeError(err, what, policy.server);
+      const error = kubeError(err, what, policy.server);
+      if (waitMs >= policy.remainingMs()) throw error;
+      policy.retrying?.(error, waitMs);
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }

@@ -21,12 +21,17 @@ interface ClusterWaiter extends Waiter {
 
 /**
  * The cluster to read through for a fan's askers: their route (they share its key), under a
- * deadline that lasts while anyone waits; a Retry-After is honoured if it fits in the longest one left.
+ * deadline that lasts while anyone waits; a Retry-After is honoured if it fits in the longest one
+ * left, and an asker whose time left it outlasts is given the error at once, as it would be alone
+ * (request.ts), where it waited for the retry and was reported "timed out" instead of the 429.
  */
 function fanCluster(fan: Fan<ClusterWaiter>): Cluster {
   const first = fan.waiters()[0]!.cluster;
   const remainingMs = () => Math.max(0, ...fan.waiters().map((w) => w.cluster.policy.remainingMs()));
-  return { ...first, share: undefined, policy: { signal: fan.signal, server: first.server, remainingMs } };
+  const retrying = (error: unknown, waitMs: number) => {
+    for (const w of fan.waiters()) if (waitMs >= w.cluster.policy.remainingMs()) fan.leave(w, error);
+  };
+  return { ...first, share: undefined, policy: { signal: fan.signal, server: first.server, remainingMs, retrying } };
 }
 
 interface Asker<T extends Selectable> {
@@ -66,9 +71,13 @@ export class KubeShare {
     this.setup = new KubeSetup(log, undefined, SHARED_CONNECTIONS);
   }
 
-  /** A list, shared with the asks of the same resource and namespaces made in the same turn. */
+  /**
+   * A list, shared with the asks of the same resource and namespaces made in the same turn. The
+   * namespaces in the order given: each is listed in turn, so another order is another stream
+   * (`-n b -n a` named b's absence first alone, and a's beside `-n a -n b`).
+   */
   list<T extends Selectable>(cluster: Cluster, ask: ListAsk, onItem: (item: T) => void, read: ListRead<T>): Promise<void> {
-    const key = JSON.stringify([cluster.key, ask.resource, [...ask.namespaces].sort()]);
+    const key = JSON.stringify([cluster.key, ask.resource, ask.namespaces]);
     let batch = this.batches.get(key) as Batch<T> | undefined;
     if (!batch) {
       const started: Batch<T> = { askers: [], read };

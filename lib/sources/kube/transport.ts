@@ -13,7 +13,7 @@ import {
 import { silentLogger, type Logger } from '../../logger.ts';
 import { ANSWER_LOST, KubeError } from './errors.ts';
 import type { PluginFailure } from './credentials.ts';
-import { CONNECTION_PATIENCE_MS, ConnectionSlots } from './connection-slots.ts';
+import { CONNECTION_PATIENCE_MS, ConnectionSlots, patienceFor } from './connection-slots.ts';
 import { secureContexts } from './tls-context.ts';
 
 /**
@@ -76,7 +76,7 @@ export function httpsTransport(
       let release: (() => void) | undefined;
       if (!kc.getCurrentCluster()?.proxyUrl) {
         keepAlive ??= new client.Agent({ keepAlive: true, maxSockets, lookup });
-        if (await slots.take(ctx.getSignal())) {
+        if (await slots.take(ctx.getSignal(), patienceFor(ctx, patienceMs))) {
           agent = keepAlive;
           release = () => slots.release();
         } else agent = ownWay ??= new client.Agent({ keepAlive: true, lookup });

@@ -113,7 +113,10 @@ export class SshConnection {
         signal.removeEventListener('abort', onAbort);
         resolve(new SshConnection(client, t));
       });
-      client.once('error', (err: Error & { level?: string; code?: string }) => {
+      // Every report heard, for the connection's whole life: ssh2 reports a connection reset
+      // before the banner twice (the reset, then "Connection lost before handshake" as the socket
+      // closes), and the second, heard by nobody, crashed a run still going on (`all`: every row).
+      client.on('error', (err: Error & { level?: string; code?: string }) => {
         signal.removeEventListener('abort', onAbort);
         client.end();
         const at = `${t.host}:${t.port}`;
