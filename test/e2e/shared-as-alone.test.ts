@@ -2,7 +2,7 @@
 // alone (#29), where what they share is read differently for one of them than it would read
 // alone: a wider window, a shorter -t, a Retry-After that fits one deadline and not another.
 // Each test runs the check alone against the same state and compares the first lines.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/clus
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { controlPlane, freshState } from '../helpers/shared-run.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -19,14 +20,6 @@ beforeEach(() => {
 });
 
 const kc = () => ['--kubeconfig', c.kubeconfig];
-/** A fresh home for what checks keep between runs (restart counts, lease transitions). */
-const freshState = () => ({ ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-state-')) });
-/** $SNAP_DATA of a control-plane node, as far as `all` looks at it (its lock directory). */
-const controlPlane = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mk8s-snap-'));
-  mkdirSync(join(dir, 'var', 'lock'), { recursive: true });
-  return dir;
-};
 
 interface Row {
   check: string;

@@ -2,7 +2,7 @@
 // and each leader Lease, counted from the test API server's own request log, over a few kept-alive
 // TLS connections; each check still answers as it does alone, and a list that fails part-way is
 // each of its checks' UNKNOWN, never a partial list judged as whole.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/clus
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { controlPlane, freshState } from '../helpers/shared-run.ts';
 import { healthyNode } from '../helpers/standins.ts';
 
 const cluster = useCluster();
@@ -23,14 +24,6 @@ beforeEach(() => {
 });
 
 const kc = () => ['--kubeconfig', c.kubeconfig];
-/** A fresh home for what checks keep between runs (restart counts, lease transitions). */
-const freshState = () => ({ ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-state-')) });
-/** $SNAP_DATA of a control-plane node, as far as `all` looks at it (its lock directory). */
-const controlPlane = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mk8s-snap-'));
-  mkdirSync(join(dir, 'var', 'lock'), { recursive: true });
-  return dir;
-};
 
 /** A healthy cluster with pods each pod-reading check has something to say about. */
 function populate(extraPods = 0): void {
