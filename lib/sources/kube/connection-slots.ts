@@ -1,14 +1,4 @@
 /**
- * The few connections a run of many checks keeps to one API server, and the way past them.
- *
- * Each connection costs a TLS handshake, so `all` and the shared cycle keep a handful and their
- * requests take turns. But a request must not wait long for its turn: during write contention a
- * read from storage can hang for the whole -t, and a handful of those (the Pods, Jobs, CronJobs,
- * Deployments) would hold every connection while the watch cache's or the Nodes' request, answered
- * at once by a check run alone, waited until its own timeout and was reported as hung. A request
- * that waited `patienceMs` opens a connection of its own instead.
- */
-/**
  * How long a request waits for a kept connection: longer than any turn takes in a healthy run
  * (`all` is done in about a second at 10,000 pods), well within the shortest sensible -t.
  */
@@ -27,20 +17,27 @@ export function patienceFor(ctx: object, patienceMs = CONNECTION_PATIENCE_MS): n
   return endsAt === undefined ? patienceMs : Math.min(patienceMs, Math.max(0, (endsAt - Date.now()) / 2));
 }
 
+/**
+ * The few connections a run of many checks keeps to one API server, and the way past them.
+ *
+ * Each connection costs a TLS handshake, so `all` and the shared cycle keep a handful and their
+ * requests take turns. But a request must not wait long for its turn: during write contention a
+ * read from storage can hang for the whole -t, and a handful of those (the Pods, Jobs, CronJobs,
+ * Deployments) would hold every connection while the watch cache's or the Nodes' request, answered
+ * at once by a check run alone, waited until its own timeout and was reported as hung. A request
+ * that waited its patience (patienceFor) opens a connection of its own instead.
+ */
 export class ConnectionSlots {
   private busy = 0;
   private readonly waiting = new Set<() => void>();
 
-  constructor(
-    private readonly size: number,
-    private readonly patienceMs: number,
-  ) {}
+  constructor(private readonly size: number) {}
 
   /**
    * True: one of the kept connections is this request's, to give back with release() once its
-   * answer is read. False: it waited long enough (or the run is ending), and goes its own way.
+   * answer is read. False: it waited `patienceMs` (or the run is ending), and goes its own way.
    */
-  take(signal?: AbortSignal, patienceMs = this.patienceMs): Promise<boolean> {
+  take(signal: AbortSignal | undefined, patienceMs: number): Promise<boolean> {
     if (this.busy < this.size) {
       this.busy++;
       return Promise.resolve(true);

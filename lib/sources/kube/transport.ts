@@ -41,7 +41,7 @@ export function httpsTransport(
 ): HttpLibrary {
   let keepAlive: http.Agent | undefined;
   let ownWay: http.Agent | undefined;
-  const slots = new ConnectionSlots(maxSockets, patienceMs);
+  const slots = new ConnectionSlots(maxSockets);
   return wrapHttpLibrary({
     async send(ctx: RequestContext): Promise<ResponseContext> {
       const options: https.RequestOptions = {};
