@@ -13,7 +13,7 @@ export function secondsOf(words: string): number {
  * The skew said of `host`'s clock ("<host>'s clock is 2m behind this host's (±0.083 s)"), judged
  * against the one its clock has (`seconds`, negative when behind). That clock is read (`date`)
  * at some moment of the reading's round trip, which the ± bounds: on a loaded machine a clock 2
- * minutes behind was read as 119.4 s behind, and said "119s" (1 run in 10 beside a second copy of
+ * minutes behind was read as 119.4 s behind, and said "119s" (1 run in 20 beside a second copy of
  * the test). The size said must be the true one within that bound and the rounding of its words,
  * in the right direction. Returns the words, which the first line says too.
  */
