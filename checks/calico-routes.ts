@@ -24,6 +24,8 @@ import { readRoutes, type RouteTable } from '../lib/sources/routes.ts';
 import { plural } from '../lib/text.ts';
 import { skewDetail, skewNote } from '../lib/clock-skew.ts';
 import { readRemoteClock, type RemoteClock } from '../lib/sources/ssh/clock.ts';
+import { connectTo } from '../lib/sources/ssh/hosts.ts';
+import type { SshShare } from '../lib/sources/ssh/share.ts';
 import { KubeError } from '../lib/sources/kube/errors.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 
@@ -108,7 +110,14 @@ export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outc
  * The routing table (here, or over SSH on --host) and the pods the API server places on the node:
  * one list, of which calico-node is the pod in kube-system labelled k8s-app=calico-node.
  */
-export async function gather(cluster: Cluster, deadline: Deadline, args: Args, node: string, minAge: number): Promise<RouteFacts> {
+export async function gather(
+  cluster: Cluster,
+  deadline: Deadline,
+  args: Args,
+  node: string,
+  minAge: number,
+  ssh?: SshShare,
+): Promise<RouteFacts> {
   const asked = Date.now();
   const pods: (PodOnNode & { startedAt?: number })[] = [];
   const calico: RouteFacts['calico'] = [];
@@ -117,8 +126,7 @@ export async function gather(cluster: Cluster, deadline: Deadline, args: Args, n
   let runner: CommandRunner = localRunner;
   let close = () => {};
   if (remote) {
-    const { openSsh } = await import('../lib/sources/ssh/open.ts');
-    const conn = await openSsh(remote, args, deadline);
+    const conn = await connectTo(remote, args, deadline, ssh);
     runner = conn.runner();
     close = () => conn.close();
   }
@@ -190,7 +198,7 @@ export const check: CheckDefinition<Args> = {
     const node = nodeName(args.node, remote[0] ?? hostname());
     const minAge = parseDuration(args['min-age'], '--min-age');
     if (!/^[a-z0-9]{1,8}$/i.test(args['iface-prefix'])) throw new UsageError('--iface-prefix takes 1-8 letters or digits');
-    return evaluate(await gather(connect(args, deadline, log, { share: shared?.kube }), deadline, args, node, minAge), {
+    return evaluate(await gather(connect(args, deadline, log, { share: shared?.kube }), deadline, args, node, minAge, shared?.ssh), {
       warning,
       critical,
     });

@@ -244,7 +244,7 @@ export const check: CheckDefinition<Args> = {
     ['check_dqlite_storage', 'snapshots and free space of this node'],
     ['check_dqlite_storage --freelist', 'also the share of free pages in the database'],
   ],
-  async run({ args, warning, critical, deadline }) {
+  async run({ args, warning, critical, deadline, shared }) {
     if (!(args['free-critical'] >= 0 && args['free-warning'] >= args['free-critical'] && args['free-warning'] <= 100))
       throw new UsageError('--free-warning and --free-critical are percentages, warning at least critical');
     const limits: StorageLimits = {
@@ -256,17 +256,23 @@ export const check: CheckDefinition<Args> = {
     };
     if (!args.host?.length)
       return evaluate(await gather(args, localBackend, async (cli) => localCliFiles(cli), localRunner, deadline), limits);
-    return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, part) => {
-      const run = conn.runner();
-      const host = conn.target.host;
-      const cliFiles = (cli: DqliteCli) => remoteCliFiles(cli, run, part.signal);
-      // Its clock read beside the listing, on the same connection: the mtimes are on it.
-      const [clock, facts] = await Promise.all([
-        readRemoteClock(host, run, part.signal),
-        gather(args, remoteBackend(run, part.signal, host), cliFiles, run, part, remoteNode(run, part.signal, host)),
-      ]);
-      const files = facts.files.map((file) => ({ ...file, mtime: file.mtime - clock.skewMs }));
-      return evaluate({ ...facts, files, clock }, limits);
-    });
+    return onEachHost(
+      check.name,
+      { ...args, host: args.host },
+      deadline,
+      async (conn, part) => {
+        const run = conn.runner();
+        const host = conn.target.host;
+        const cliFiles = (cli: DqliteCli) => remoteCliFiles(cli, run, part.signal);
+        // Its clock read beside the listing, on the same connection: the mtimes are on it.
+        const [clock, facts] = await Promise.all([
+          readRemoteClock(host, run, part.signal),
+          gather(args, remoteBackend(run, part.signal, host), cliFiles, run, part, remoteNode(run, part.signal, host)),
+        ]);
+        const files = facts.files.map((file) => ({ ...file, mtime: file.mtime - clock.skewMs }));
+        return evaluate({ ...facts, files, clock }, limits);
+      },
+      shared?.ssh,
+    );
   },
 };

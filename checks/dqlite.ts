@@ -202,8 +202,16 @@ export const check: CheckDefinition<Args> = {
     const limits = { warning, critical };
     if (!args.host?.length)
       return evaluate(await gather(args, deadline, log, localAccess(shared?.commands), undefined, shared?.kube), limits);
-    return onEachHost(check.name, { ...args, host: args.host }, deadline, async (conn, clock) =>
-      evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal, conn.target.host), undefined, shared?.kube), limits),
+    return onEachHost(
+      check.name,
+      { ...args, host: args.host },
+      deadline,
+      async (conn, clock) =>
+        evaluate(
+          await gather(args, clock, log, remoteNode(conn.runner(), clock.signal, conn.target.host), undefined, shared?.kube),
+          limits,
+        ),
+      shared?.ssh,
     );
   },
 };

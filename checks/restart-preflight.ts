@@ -166,7 +166,7 @@ export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: numb
         return { error };
       }),
     ),
-    deadline.during('asking systemd about k8s-dqlite', (d) => readUnitHosts(args, k8sDqliteChoice(args['snap-data']), d)),
+    deadline.during('asking systemd about k8s-dqlite', (d) => readUnitHosts(args, k8sDqliteChoice(args['snap-data']), d, shared?.ssh)),
   ]);
   return { now: win.now, journals, leases, nodes, datastore, units };
 }

@@ -214,7 +214,7 @@ export const check: CheckDefinition<Args> = {
     ['check_services', 'the MicroK8s services of this node; WARNING above 3 restarts/h, CRITICAL above 10/h'],
     ['check_services --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', 'every node over SSH'],
   ],
-  async run({ args, warning, critical, deadline, keepState = writeState }) {
+  async run({ args, warning, critical, deadline, shared, keepState = writeState }) {
     const limits: Limits = {
       warning,
       critical,
@@ -222,7 +222,7 @@ export const check: CheckDefinition<Args> = {
       windowMs: parseDuration(args.window, '--window') * 1000,
     };
     const choice: UnitChoice = args.unit?.length ? args.unit : { snapData: args['snap-data'] };
-    const results = await readUnitHosts(args, choice, deadline);
+    const results = await readUnitHosts(args, choice, deadline, shared?.ssh);
     const file = stateFileOf(args);
     const histories = historiesFor(file);
     // Kept before judging: a sample that cannot be kept is this run's finding, not a note after it.

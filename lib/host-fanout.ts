@@ -7,21 +7,23 @@ import type { SshArgs } from './options/ssh.ts';
 import { connect, type Cluster } from './sources/kube/cluster.ts';
 import { KubeSetup } from './sources/kube/setup.ts';
 import type { KubeShare } from './sources/kube/share.ts';
-import type { SshConnection } from './sources/ssh/connection.ts';
+import type { SshSession } from './sources/ssh/connection.ts';
+import type { SshShare } from './sources/ssh/share.ts';
 import { forEachHost } from './sources/ssh/hosts.ts';
 
 /**
- * Judge each --host over its own SSH connection; a host that cannot be read is UNKNOWN for that
- * host, never the others'. The outcomes are combined as for every multi-host check.
+ * Judge each --host over SSH (forEachHost; `share`: the run's connections); a host that cannot be
+ * read is UNKNOWN for that host, never the others'. The outcomes are combined as for every multi-host check.
  */
 export async function onEachHost(
   check: string,
   args: SshArgs & { host: string[] },
   deadline: Deadline,
-  judge: (conn: SshConnection, deadline: Deadline) => Promise<Outcome>,
+  judge: (conn: SshSession, deadline: Deadline) => Promise<Outcome>,
+  share?: SshShare,
 ): Promise<Outcome> {
   deadline.activity = `reading ${args.host.join(', ')} over SSH`;
-  const results = await forEachHost(args, deadline, (conn, _host, d) => judge(conn, d));
+  const results = await forEachHost(args, deadline, (conn, _host, d) => judge(conn, d), share);
   return judgeEach(check, results, (outcome) => outcome);
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from './logger.ts';
 import { CommandShare } from './sources/command-share.ts';
 import { JournalShare } from './sources/journal-share.ts';
 import { KubeShare } from './sources/kube/share.ts';
+import { SshShare } from './sources/ssh/share.ts';
 
 /**
  * Reads that checks run together in one process share (`microk8s-checks all`, the shared poll
@@ -14,6 +15,8 @@ export interface SharedReads {
   kube?: KubeShare;
   /** The dqlite CLI's answers (`.cluster`, `.leader`) on this host, asked once. */
   commands?: CommandShare;
+  /** One SSH connection per --host (and login) for every check of the run. */
+  ssh?: SshShare;
 }
 
 /** One journalctl per core: its --grep is the cost, and the check's own work is small. */
@@ -34,4 +37,5 @@ export const shareReads = (log?: Logger): SharedReads => ({
   journal: new JournalShare(sharedJournalSlices()),
   kube: new KubeShare(log),
   commands: new CommandShare(),
+  ssh: new SshShare(),
 });

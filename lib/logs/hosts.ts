@@ -6,6 +6,7 @@ import { readJournal, type JournalQuery } from '../sources/journal.ts';
 import type { LogLine } from '../sources/logline.ts';
 import { readRemoteClock } from '../sources/ssh/clock.ts';
 import { forEachHost } from '../sources/ssh/hosts.ts';
+import type { SshShare } from '../sources/ssh/share.ts';
 import { journalBeginning } from './span.ts';
 import { counting, logged, type Counter, type SourceResult } from './tally.ts';
 
@@ -20,28 +21,32 @@ export async function scanHosts<T>(
   query: JournalQuery,
   seconds: number,
   where: string,
-  deadline: Deadline,
-  log: Logger,
+  { deadline, log, share }: { deadline: Deadline; log: Logger; share?: SshShare },
   c: Counter<T>,
 ): Promise<SourceResult<T>[]> {
   deadline.activity = `reading the journal of ${args.host.join(', ')} over SSH`;
-  const results = await forEachHost(args, deadline, async (conn, host, d) => {
-    const clock = windowClock(await readRemoteClock(host, conn.runner(), d.signal), seconds);
-    const skew = clock.skewMs;
-    const { result, onLine } = counting(c);
-    const until = query.until === undefined ? undefined : query.until + skew;
-    // A greeting printed before date's is printed before journalctl's output too.
-    const there = { ...query, since: query.since + skew, until, greeting: clock.greeting };
-    const ours = (line: LogLine) => onLine(line.time === undefined ? line : { ...line, time: line.time - skew });
-    const seen = await readJournal(
-      there,
-      d.signal,
-      ours,
-      1,
-      logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host),
-    );
-    const begins = seen.begins && { ...seen.begins, at: seen.begins.at - skew, from: seen.begins.from - skew };
-    return { ...result, begun: journalBeginning({ begins }), clock };
-  });
+  const results = await forEachHost(
+    args,
+    deadline,
+    async (conn, host, d) => {
+      const clock = windowClock(await readRemoteClock(host, conn.runner(), d.signal), seconds);
+      const skew = clock.skewMs;
+      const { result, onLine } = counting(c);
+      const until = query.until === undefined ? undefined : query.until + skew;
+      // A greeting printed before date's is printed before journalctl's output too.
+      const there = { ...query, since: query.since + skew, until, greeting: clock.greeting };
+      const ours = (line: LogLine) => onLine(line.time === undefined ? line : { ...line, time: line.time - skew });
+      const seen = await readJournal(
+        there,
+        d.signal,
+        ours,
+        1,
+        logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host),
+      );
+      const begins = seen.begins && { ...seen.begins, at: seen.begins.at - skew, from: seen.begins.from - skew };
+      return { ...result, begun: journalBeginning({ begins }), clock };
+    },
+    share,
+  );
   return results.map((r) => (r.ok ? { host: r.target, source: where, ...r.value } : { host: r.target, source: where, error: r.error }));
 }

@@ -46,7 +46,7 @@ export async function scanSources<T>(
   const where = dirs.length || files.length ? [...dirs, ...files].join(', ') : 'journal';
   if (args.host?.length) {
     if (args['log-file'] !== undefined) throw new UsageError('--log-file reads local text; it cannot be combined with --host');
-    return scanHosts({ ...args, host: args.host }, query, win.seconds, where, deadline, log, counter);
+    return scanHosts({ ...args, host: args.host }, query, win.seconds, where, { deadline, log, share: shared?.ssh }, counter);
   }
   const { result, onLine } = counting(counter);
   if (args['log-file'] !== undefined) {

@@ -16,6 +16,7 @@ import {
   servicesOf,
 } from './snap-locks.ts';
 import { forEachHost } from './ssh/hosts.ts';
+import type { SshShare } from './ssh/share.ts';
 import { hostUnitClock, localUnitClock, readUnits, type UnitClock, type UnitState } from './systemd.ts';
 import { lastWords } from './unit-journal.ts';
 
@@ -112,6 +113,7 @@ export async function readUnitHosts(
   args: SshArgs,
   choice: UnitChoice,
   deadline: Deadline,
+  share?: SshShare,
 ): Promise<{ host?: string; facts?: UnitFacts; error?: unknown }[]> {
   const snapData = Array.isArray(choice) ? SNAP_DATA : choice.snapData;
   if (!args.host?.length) {
@@ -120,10 +122,22 @@ export async function readUnitHosts(
     return [{ facts: await readUnitFacts(choice, locks, localRunner, localExec, localUnitClock, deadline) }];
   }
   deadline.activity = `asking systemd on ${args.host.join(', ')} over SSH`;
-  const results = await forEachHost({ ...args, host: args.host }, deadline, (conn, host, d) => {
-    const run = conn.runner();
-    const locks = () => readLocksWith(run, snapData, d.signal);
-    return readUnitFacts(choice, locks, run, (argv, signal, sink) => conn.exec(argv, signal, sink), hostUnitClock(host, run, d.signal), d);
-  });
+  const results = await forEachHost(
+    { ...args, host: args.host },
+    deadline,
+    (conn, host, d) => {
+      const run = conn.runner();
+      const locks = () => readLocksWith(run, snapData, d.signal);
+      return readUnitFacts(
+        choice,
+        locks,
+        run,
+        (argv, signal, sink) => conn.exec(argv, signal, sink),
+        hostUnitClock(host, run, d.signal),
+        d,
+      );
+    },
+    share,
+  );
   return results.map((r: TargetResult<UnitFacts>) => ({ host: r.target, facts: r.value, error: r.error }));
 }

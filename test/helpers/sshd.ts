@@ -37,11 +37,29 @@ export class TestSshd {
    * listen: addresses to bind; netns: run inside this network namespace (a test node);
    * forceCommand: sshd's ForceCommand (a login that prints a greeting before the command);
    * path: the PATH a command is run with there, as on a host that lacks some tools (not with forceCommand);
-   * maxSessions: sshd's MaxSessions, the channels one connection may have open at once (default 10).
+   * maxSessions: sshd's MaxSessions, the channels one connection may have open at once (default 10);
+   * logins: sshd logs each connection to a file of its own, counted by connections().
    */
   constructor(
-    private readonly opts: { listen?: string[]; netns?: string; forceCommand?: string; path?: string; maxSessions?: number } = {},
+    private readonly opts: {
+      listen?: string[];
+      netns?: string;
+      forceCommand?: string;
+      path?: string;
+      maxSessions?: number;
+      logins?: boolean;
+    } = {},
   ) {}
+
+  private get logFile(): string {
+    return join(this.dir, 'sshd.log');
+  }
+
+  /** The connections made so far, by the address each was made to (sshd's own log: opts.logins). */
+  connections(): string[] {
+    if (!existsSync(this.logFile)) return [];
+    return [...readFileSync(this.logFile, 'utf8').matchAll(/Connection from \S+ port \d+ on (\S+) port \d+/g)].map((m) => m[1]!);
+  }
 
   async start(): Promise<void> {
     const listen = this.opts.listen ?? ['127.0.0.1', '127.0.0.2'];
@@ -74,13 +92,13 @@ export class TestSshd {
         'KbdInteractiveAuthentication no',
         'PermitRootLogin prohibit-password',
         'PubkeyAuthentication yes',
-        'LogLevel ERROR',
+        `LogLevel ${this.opts.logins ? 'VERBOSE' : 'ERROR'}`,
         ...(forceCommand ? [`ForceCommand ${forceCommand}`] : []),
         ...(this.opts.maxSessions !== undefined ? [`MaxSessions ${this.opts.maxSessions}`] : []),
         '',
       ].join('\n'),
     );
-    const argv = [SSHD, '-D', '-e', '-f', config];
+    const argv = [SSHD, '-D', ...(this.opts.logins ? ['-E', this.logFile] : ['-e']), '-f', config];
     this.proc = this.opts.netns
       ? spawn('ip', ['netns', 'exec', this.opts.netns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -13,7 +13,8 @@ import {
 import { silentLogger, type Logger } from '../../logger.ts';
 import { ANSWER_LOST, KubeError } from './errors.ts';
 import type { PluginFailure } from './credentials.ts';
-import { CONNECTION_PATIENCE_MS, ConnectionSlots, patienceFor } from './connection-slots.ts';
+import { CONNECTION_PATIENCE_MS, ConnectionSlots } from '../slots.ts';
+import { patienceFor } from './connection-slots.ts';
 import { secureContexts } from './tls-context.ts';
 
 /**

@@ -3,6 +3,7 @@ import { connect as tcpConnect } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { lookup } from '../../dns.ts';
 import { ReasonedError } from '../../errors.ts';
@@ -67,8 +68,51 @@ export function remoteCommand(argv: string[]): string {
   return argv.map(shellQuote).join(' ');
 }
 
+/** A channel the host did not open (sshd's MaxSessions, a connection lost): nothing ran there. */
+export class ChannelRefused extends ReasonedError {
+  override readonly name = 'ChannelRefused';
+
+  /** The host said no (a reason code), where a lost connection says nothing. */
+  get byHost(): boolean {
+    return typeof (this.cause as { reason?: unknown } | undefined)?.reason === 'number';
+  }
+}
+
+/** What a check reads a host through: its own connection, or its share of the run's (share.ts). */
+export interface SshSession {
+  readonly target: SshTarget;
+  /** Run a fixed argv remotely, every argument quoted; streams stdout into sink. */
+  exec(argv: string[], signal: AbortSignal, sink: Writable): Promise<{ code: number | null; stderr: string }>;
+  /** A CommandRunner over this session, for sources that take one (routes). */
+  runner(): CommandRunner;
+  /** Let go: what still runs there for this session is ended on the host. */
+  close(): void;
+}
+
+/** A CommandRunner over a session: stdout whole, a non-zero exit an SshError naming the command. */
+export function runnerOver(session: Pick<SshSession, 'exec' | 'target'>): CommandRunner {
+  return async (argv, signal) => {
+    const out: Buffer[] = [];
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        out.push(chunk);
+        done();
+      },
+    });
+    const { code, stderr } = await session.exec(argv, signal, sink);
+    // A script (sh -c, bash -c) is named, not spelled out: the reason stays one readable line.
+    const command = argv.map((a) => (a.includes('\n') ? '<script>' : a)).join(' ');
+    if (code !== 0)
+      throw new SshError(
+        `${command} failed on ${session.target.host} (exit ` +
+          `${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
+      );
+    return Buffer.concat(out).toString('utf8');
+  };
+}
+
 /** An open connection whose host key matched known_hosts. */
-export class SshConnection {
+export class SshConnection implements SshSession {
   /** The commands running there now: each is ended on the host when the connection is let go. */
   private readonly running = new Set<ClientChannel>();
 
@@ -167,62 +211,77 @@ export class SshConnection {
     });
   }
 
-  /** Run a fixed argv remotely, every argument quoted; streams stdout into sink. */
-  exec(argv: string[], signal: AbortSignal, sink: Writable): Promise<{ code: number | null; stderr: string }> {
+  /**
+   * A channel the host refuses is asked for again, a little later each time, until the deadline:
+   * OpenSSH counts a session until it has finished closing it, so with MaxSessions 1 (hardened
+   * hosts) the command after another was refused as often as not, and a check's own commands run
+   * side by side (the clock beside the listing) went past it every time.
+   */
+  async exec(argv: string[], signal: AbortSignal, sink: Writable): Promise<{ code: number | null; stderr: string }> {
+    for (let pauseMs = 25; ; pauseMs = Math.min(pauseMs * 2, 500)) {
+      try {
+        return await this.execFor(this.running, argv, signal, sink);
+      } catch (err) {
+        if (!(err instanceof ChannelRefused && err.byHost)) throw err;
+        await sleep(pauseMs, undefined, { signal }).catch(() => {
+          throw signal.reason;
+        });
+      }
+    }
+  }
+
+  /**
+   * exec() for one of the connection's users (a session of share.ts), its command among `running`,
+   * theirs to end (end()). A channel not opened is ChannelRefused: the command never ran.
+   */
+  execFor(
+    running: Set<ClientChannel>,
+    argv: string[],
+    signal: AbortSignal,
+    sink: Writable,
+  ): Promise<{ code: number | null; stderr: string }> {
     return new Promise((resolve, reject) => {
-      this.client.exec(remoteCommand(argv), (err: Error | undefined, stream: ClientChannel) => {
-        if (err) return reject(new SshError(`cannot run ${argv[0]} on ${this.target.host}`, { cause: err }));
-        let stderr = '';
-        let code: number | null = null;
-        this.running.add(stream);
-        const onAbort = () => {
-          this.stop(stream);
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        stream.pipe(sink, { end: false });
-        stream.stderr.on('data', (d: Buffer) => {
-          if (stderr.length < 8192) stderr += d.toString('utf8');
-        });
-        stream.on('exit', (c: number | null) => (code = c));
-        // stderr is a stream of its own, which can end after the channel's close: taken before
-        // it ended, a refused connect's "Connection refused" was missing from the reason (seen
-        // under load: a voter refusing TCP read as "cannot connect").
-        const stderrDone = new Promise<void>((done) => {
-          if (stream.stderr.readableEnded) done();
-          else stream.stderr.once('end', done).once('close', done);
-        });
-        stream.on('close', () => {
-          this.running.delete(stream);
-          void stderrDone.then(() => {
-            signal.removeEventListener('abort', onAbort);
-            resolve({ code, stderr });
+      const refused = (err: unknown) => reject(new ChannelRefused(`cannot run ${argv[0]} on ${this.target.host}`, { cause: err }));
+      // ssh2 throws on a connection already lost ("Not connected"), and calls back on a refusal.
+      try {
+        this.client.exec(remoteCommand(argv), (err: Error | undefined, stream: ClientChannel) => {
+          if (err) return refused(err);
+          let stderr = '';
+          let code: number | null = null;
+          running.add(stream);
+          const onAbort = () => {
+            this.stop(running, stream);
+            reject(signal.reason);
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
+          stream.pipe(sink, { end: false });
+          stream.stderr.on('data', (d: Buffer) => {
+            if (stderr.length < 8192) stderr += d.toString('utf8');
+          });
+          stream.on('exit', (c: number | null) => (code = c));
+          // stderr is a stream of its own, which can end after the channel's close: taken before
+          // it ended, a refused connect's "Connection refused" was missing from the reason (seen
+          // under load: a voter refusing TCP read as "cannot connect").
+          const stderrDone = new Promise<void>((done) => {
+            if (stream.stderr.readableEnded) done();
+            else stream.stderr.once('end', done).once('close', done);
+          });
+          stream.on('close', () => {
+            running.delete(stream);
+            void stderrDone.then(() => {
+              signal.removeEventListener('abort', onAbort);
+              resolve({ code, stderr });
+            });
           });
         });
-      });
+      } catch (err) {
+        refused(err);
+      }
     });
   }
 
-  /** A CommandRunner over this connection, for sources that take one (routes). */
   runner(): CommandRunner {
-    return async (argv, signal) => {
-      const out: Buffer[] = [];
-      const sink = new Writable({
-        write: (chunk: Buffer, _enc, done) => {
-          out.push(chunk);
-          done();
-        },
-      });
-      const { code, stderr } = await this.exec(argv, signal, sink);
-      // A script (sh -c, bash -c) is named, not spelled out: the reason stays one readable line.
-      const command = argv.map((a) => (a.includes('\n') ? '<script>' : a)).join(' ');
-      if (code !== 0)
-        throw new SshError(
-          `${command} failed on ${this.target.host} (exit ` +
-            `${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
-        );
-      return Buffer.concat(out).toString('utf8');
-    };
+    return runnerOver(this);
   }
 
   /**
@@ -232,8 +291,8 @@ export class SshConnection {
    * kills the command's process group on a signal request (seen with 9.2); it refuses one for a
    * root login and for a forced command (authorized_keys' command=), which then run on as before.
    */
-  private stop(stream: ClientChannel): void {
-    this.running.delete(stream);
+  private stop(running: Set<ClientChannel>, stream: ClientChannel): void {
+    running.delete(stream);
     try {
       stream.signal('KILL');
     } catch {
@@ -242,8 +301,13 @@ export class SshConnection {
     stream.close();
   }
 
+  /** Ends on the host what a user of the connection still runs there; the connection stays. */
+  end(running: Set<ClientChannel>): void {
+    for (const stream of running) this.stop(running, stream);
+  }
+
   close(): void {
-    for (const stream of this.running) this.stop(stream);
+    this.end(this.running);
     this.client.end();
   }
 }
