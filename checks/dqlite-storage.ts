@@ -27,6 +27,7 @@ import { type DqliteRole, localNode, type NodeAccess, remoteNode } from '../lib/
 import { DqliteError, localCliFiles, planCli, remoteCliFiles, type CliFiles, type DqliteCli } from '../lib/sources/dqlite.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
+import { inOrder } from '../lib/in-order.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { NO_RAFT_DATA, SHRINK_DATABASE, SPARE } from '../lib/runbook.ts';
 import { isoSeconds } from '../lib/text.ts';
@@ -204,14 +205,14 @@ export async function gather(
 ): Promise<StorageFacts> {
   const backend = args['backend-dir'];
   deadline.activity = `reading ${backend}`;
-  const { files, fs } = await readBackendDir(access, backend);
+  const { files, fs } = await readBackendDir(access, backend, deadline);
   const cli = dqliteCli(args);
   const role = await ownRole(node, cli, deadline);
   if (!args.freelist) return { backend, files, fs, now: Date.now(), role };
   const plan = planCli(cli, await cliFiles(cli));
   if (!plan.asked) throw new DqliteError(`--freelist: the dqlite CLI is not asked: ${plan.why}`, { fix: plan.fix });
   deadline.activity = 'asking the dqlite CLI for the free pages';
-  const freePages = await askFreePages(run, deadline.signal, plan, cli.database);
+  const freePages = await askFreePages(run, deadline, plan, cli.database);
   return { backend, files, fs, now: Date.now(), freePages, cliNote: plan.note, role };
 }
 
@@ -264,11 +265,15 @@ export const check: CheckDefinition<Args> = {
         const run = conn.runner();
         const host = conn.target.host;
         const cliFiles = (cli: DqliteCli) => remoteCliFiles(cli, run, part.signal);
-        // Its clock read beside the listing, on the same connection: the mtimes are on it.
-        const [clock, facts] = await Promise.all([
-          readRemoteClock(host, run, part.signal),
-          gather(args, remoteBackend(run, part.signal, host), cliFiles, run, part, remoteNode(run, part.signal, host)),
-        ]);
+        // Its clock read beside the listing, on the same connection: the mtimes are on it. Both
+        // failing, the backend's failure is the reason, whichever came first.
+        const [facts, clock] = await inOrder(
+          [
+            gather(args, remoteBackend(run, part.signal, host), cliFiles, run, part, remoteNode(run, part.signal, host)),
+            readRemoteClock(host, run, part.signal),
+          ],
+          part,
+        );
         const files = facts.files.map((file) => ({ ...file, mtime: file.mtime - clock.skewMs }));
         return evaluate({ ...facts, files, clock }, limits);
       },

@@ -8,6 +8,7 @@ import { parseDuration } from '../lib/duration.ts';
 import { unled } from '../lib/k8s/leases.ts';
 import { restartSession } from '../lib/k8s/restart-session.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
+import { inOrder } from '../lib/in-order.ts';
 import { leaderships } from '../lib/leadership.ts';
 import { unsettled, withKubeliteStarts } from '../lib/logs/kubelite-start.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
@@ -155,19 +156,24 @@ export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: numb
   const cluster = connect(args, deadline, log, { share: shared?.kube });
   const nodesListed = listNodes(cluster);
   // Each source under a child of the deadline of its own: a timeout names those still unread.
-  const [journals, [leases, nodes], datastore, units] = await Promise.all([
-    deadline.during('reading the journal', (d) => scanSources(args, win, { ...ctx, deadline: d }, counter)),
-    deadline.during(`reading the leader leases and the nodes from ${cluster.server}`, () =>
-      Promise.all([readLeaderLeases(cluster), nodesListed]),
-    ),
-    deadline.during('reading the dqlite cluster', (d) =>
-      dqlite.gather(args, d, log, localAccess(shared?.commands), nodesListed).catch((error: unknown) => {
-        if (deadline.signal.aborted) throw error;
-        return { error };
-      }),
-    ),
-    deadline.during('asking systemd about k8s-dqlite', (d) => readUnitHosts(args, k8sDqliteChoice(args['snap-data']), d, shared?.ssh)),
-  ]);
+  // Those that cannot be read, the NO-GO says the first in the order the gate's summary names
+  // them (journals, API, dqlite, systemd), never the first to fail: that varied from run to run.
+  const [journals, [leases, nodes], datastore, units] = await inOrder(
+    [
+      deadline.during('reading the journal', (d) => scanSources(args, win, { ...ctx, deadline: d }, counter)),
+      deadline.during(`reading the leader leases and the nodes from ${cluster.server}`, () =>
+        inOrder([readLeaderLeases(cluster), nodesListed], deadline),
+      ),
+      deadline.during('reading the dqlite cluster', (d) =>
+        dqlite.gather(args, d, log, localAccess(shared?.commands), nodesListed).catch((error: unknown) => {
+          if (deadline.signal.aborted) throw error;
+          return { error };
+        }),
+      ),
+      deadline.during('asking systemd about k8s-dqlite', (d) => readUnitHosts(args, k8sDqliteChoice(args['snap-data']), d, shared?.ssh)),
+    ],
+    deadline,
+  );
   return { now: win.now, journals, leases, nodes, datastore, units };
 }
 

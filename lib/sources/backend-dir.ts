@@ -2,6 +2,7 @@ import { lstatSync, readdirSync, readFileSync, realpathSync, statfsSync } from '
 import { join } from 'node:path';
 import type { CommandRunner } from './command.ts';
 import { DQLITE_BACKEND, DqliteError, MISSING_BACKEND_FIX } from './dqlite.ts';
+import { inOrder, type Patience } from '../in-order.ts';
 import { lastLine, quietShell } from './ssh/greeting.ts';
 
 /** A file of the backend directory: name, size in bytes, modification time (ms since the epoch). */
@@ -193,10 +194,15 @@ export function snapshotsOf(files: BackendFile[]): { snapshots: Snapshot[]; igno
 
 /**
  * A backend directory's files and the filesystem under it, refusing a directory that is no
- * backend (a mistyped --backend-dir would otherwise read as a young datastore).
+ * backend (a mistyped --backend-dir would otherwise read as a young datastore). Where both fail
+ * (no such directory there), the listing's failure is the reason: the check's own question.
  */
-export async function readBackendDir(access: BackendAccess, backend: string): Promise<{ files: BackendFile[]; fs: FsUsage }> {
-  const [files, fs] = await Promise.all([access.list(backend), access.usage(backend)]);
+export async function readBackendDir(
+  access: BackendAccess,
+  backend: string,
+  patience: Patience,
+): Promise<{ files: BackendFile[]; fs: FsUsage }> {
+  const [files, fs] = await inOrder([access.list(backend), access.usage(backend)], patience);
   if (!isBackend(files))
     throw new DqliteError(`${backend} is not a dqlite backend: it holds no cluster.yaml or info.yaml`, {
       fix: `check --backend-dir (MicroK8s: ${DQLITE_BACKEND}, on a node that runs k8s-dqlite)`,

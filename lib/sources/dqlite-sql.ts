@@ -1,3 +1,5 @@
+import { inOrder } from '../in-order.ts';
+import type { Deadline } from '../plugin/deadline.ts';
 import type { CommandRunner } from './command.ts';
 import { DQLITE_COMMANDS, DQLITE_DATABASE, DqliteError, type CliPlan } from './dqlite.ts';
 
@@ -40,10 +42,11 @@ export function countIn(out: string, column: string, asked: string): number {
  */
 export async function askFreePages(
   run: CommandRunner,
-  signal: AbortSignal,
+  deadline: Deadline,
   plan: Extract<CliPlan, { asked: true }>,
   database: string,
 ): Promise<{ pages: number; free: number }> {
+  const signal = deadline.signal;
   const ask = async (command: 'pageCount' | 'freelistCount', column: string) => {
     try {
       return countIn(await run(plan.argv(command), signal), column, DQLITE_COMMANDS[command]);
@@ -52,7 +55,8 @@ export async function askFreePages(
       throw new DqliteError(`the dqlite CLI did not answer ${DQLITE_COMMANDS[command]}`, { cause: err });
     }
   };
-  const [pages, free] = await Promise.all([ask('pageCount', 'page_count'), ask('freelistCount', 'freelist_count')]);
+  // Both failing, the reason is page_count's, asked first, whichever answered first.
+  const [pages, free] = await inOrder([ask('pageCount', 'page_count'), ask('freelistCount', 'freelist_count')], deadline);
   if (pages <= 1)
     throw new DqliteError(`database '${database}' holds no data (page_count ${pages})`, {
       fix: `check --database (k8s-dqlite's is ${DQLITE_DATABASE})`,

@@ -1,0 +1,108 @@
+// Reads begun together that both fail: the reason said is the failure of the read first in the
+// check's order (its own question first), never whichever failed sooner. Stand-in commands on
+// the SSH host's PATH fail at once or after a delay, so that the read last in order fails first.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lease, node } from '../apiserver/objects.ts';
+import { useCluster } from '../helpers/cluster.ts';
+import { runBuilt } from '../helpers/run.ts';
+import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
+import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
+
+const unavailable = sshdUnavailable();
+if (unavailable) console.warn(`in-order tests: ${unavailable}`);
+
+describe.skipIf(unavailable)('the reason of reads begun together over SSH', () => {
+  const tools = mkdtempSync(join(tmpdir(), 'mk8s-order-'));
+  // Each stand-in waits the seconds written in <tool>.delay (none: at once), then fails where
+  // <tool>.fails exists, else runs the real tool.
+  for (const [tool, real] of [
+    ['find', '/usr/bin/find'],
+    ['stat', '/usr/bin/stat'],
+    ['date', '/bin/date'],
+  ] as const) {
+    writeFileSync(
+      join(tools, tool),
+      [
+        '#!/bin/sh',
+        `d='${tools}'`,
+        `[ -e "$d/${tool}.delay" ] && sleep "$(cat "$d/${tool}.delay")"`,
+        `[ -e "$d/${tool}.fails" ] && { echo '${tool}: stand-in failure' >&2; exit 1; }`,
+        `exec ${real} "$@"`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+  }
+  const sshd = new TestSshd({ path: `${tools}:/usr/bin:/bin` });
+  let ssh: string[];
+  beforeAll(async () => {
+    await sshd.start();
+    ssh = ['--ssh-port', String(sshd.port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', sshd.knownHosts(['127.0.0.1'])];
+  });
+  afterAll(() => sshd.stop());
+  const missing = join(tools, 'no-backend-here');
+
+  it('check_dqlite_storage --host without the backend: the listing is the reason, though stat -f failed sooner', async () => {
+    setTools({ find: { delay: 0.5 } });
+    const r = await runBuilt('check_dqlite_storage', ['--host', '127.0.0.1', ...ssh, '--backend-dir', missing]);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-STORAGE UNKNOWN - 127\.0\.0\.1: cannot list \S+no-backend-here there: find .* failed/);
+  });
+
+  it('check_dqlite_storage --host: the listing is the reason, though the clock read beside it failed sooner', async () => {
+    setTools({ find: { delay: 0.5 }, stat: { delay: 1 }, date: { fails: true } });
+    const r = await runBuilt('check_dqlite_storage', ['--host', '127.0.0.1', ...ssh, '--backend-dir', missing]);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-STORAGE UNKNOWN - 127\.0\.0\.1: cannot list \S+no-backend-here there: find .* failed/);
+  });
+
+  function setTools(given: Record<string, { delay?: number; fails?: boolean }>) {
+    for (const tool of ['find', 'stat', 'date']) {
+      const b = given[tool] ?? {};
+      rmOr(join(tools, `${tool}.delay`), b.delay === undefined ? undefined : String(b.delay));
+      rmOr(join(tools, `${tool}.fails`), b.fails ? '' : undefined);
+    }
+  }
+});
+
+describe('check_restart_preflight: the NO-GO reason of sources read at once', () => {
+  const cluster = useCluster();
+  let here: HealthyNode;
+  beforeAll(async () => {
+    here = await healthyNode();
+  });
+  afterAll(() => here.close());
+
+  it('a journal that cannot be read is the reason, though the API server refused sooner', async () => {
+    const c = cluster();
+    c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.faults.push({ path: '/leases/', status: 403, times: 100 });
+    // journalctl fails, after the API server's 403 on the leases.
+    const bin = mkdtempSync(join(tmpdir(), 'mk8s-order-bin-'));
+    writeFileSync(join(bin, 'journalctl'), "#!/bin/sh\nsleep 0.5\necho 'journalctl: stand-in failure' >&2\nexit 1\n", { mode: 0o755 });
+    const r = await runBuilt('check_restart_preflight', ['--kubeconfig', c.kubeconfig, '--node', 'k8s02', ...here.dqliteArgs], {
+      env: { ...process.env, PATH: `${bin}:${here.path}` },
+    });
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: .*journal/);
+    expect(r.first).not.toMatch(/403|forbidden/i);
+    // A journal that hangs holds the 403 known meanwhile no longer than half the time left: said before -t, not its timeout.
+    writeFileSync(join(bin, 'journalctl'), '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+    const hung = await runBuilt(
+      'check_restart_preflight',
+      ['--kubeconfig', c.kubeconfig, '--node', 'k8s02', ...here.dqliteArgs, '-t', '6'],
+      { env: { ...process.env, PATH: `${bin}:${here.path}` } },
+    );
+    expect(hung.code, hung.stdout).toBe(2);
+    expect(hung.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: forbidden: .*\(403\)/);
+  });
+});
+
+function rmOr(file: string, content: string | undefined) {
+  if (content === undefined) rmSync(file, { force: true });
+  else writeFileSync(file, content);
+}
