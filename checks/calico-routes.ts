@@ -2,6 +2,7 @@
 // calico-node's watch goes stale and new pods on a node get no host route; they crash with
 // `connect: no route to host`, or `invalid argument` when their /32 falls into the block's
 // blackhole. Every Running pod here needs a route to its IP through its own cali veth.
+import { inOrder } from '../lib/in-order.ts';
 import { hostname } from 'node:os';
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
@@ -140,18 +141,23 @@ export async function gather(
     const table = await readRoutes(runner, deadline.signal, remote);
     return [table, await clockRead] as const;
   };
-  const [[table, clock]] = await Promise.all([
-    onNode().finally(close),
-    listPods(cluster, { namespaces: [], fieldSelector: `spec.nodeName=${node}` }, (pod: Wire<V1Pod>) => {
-      if (pod.metadata?.namespace === 'kube-system' && pod.metadata.labels?.['k8s-app'] === 'calico-node')
-        calico.push({ name: pod.metadata.name ?? '', ready: isReady(pod), restarts: restarts(pod) });
-      if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
-      const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
-      const startedAt = apiTime(started, `start time of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
-      const ips = pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
-      pods.push({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', ips, startedAt });
-    }),
-  ]);
+  // Both failing, the pods' failure is the reason, then the node's, as the activity above names
+  // them: never whichever failed first.
+  const [, [table, clock]] = await inOrder(
+    [
+      listPods(cluster, { namespaces: [], fieldSelector: `spec.nodeName=${node}` }, (pod: Wire<V1Pod>) => {
+        if (pod.metadata?.namespace === 'kube-system' && pod.metadata.labels?.['k8s-app'] === 'calico-node')
+          calico.push({ name: pod.metadata.name ?? '', ready: isReady(pod), restarts: restarts(pod) });
+        if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
+        const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
+        const startedAt = apiTime(started, `start time of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
+        const ips = pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
+        pods.push({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', ips, startedAt });
+      }),
+      onNode().finally(close),
+    ],
+    deadline,
+  );
   // No calico-node there may just mean a mistyped --node (or a host name that is not the node
   // name): that is no verdict on calico, and must not page anyone as CRITICAL.
   if (calico.length === 0 && !(await nodeExists(cluster, node))) {

@@ -2,6 +2,7 @@
 // restart, and restart a non-leader first. An expired lease means no controller-manager or
 // scheduler is leading; leaseTransitions climbing between runs means leadership is churning
 // (each kcm loss of lease exits kubelite on that node).
+import { inOrder } from '../lib/in-order.ts';
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
 import { holderNode, LEADER_LEASES, leaseLife, released, type LeaseLife } from '../lib/k8s/leases.ts';
@@ -171,11 +172,15 @@ export async function gather(
   // hangs) they leave the leader named by its address, never the leases unjudged (an expired
   // lease was UNKNOWN for a Node list it did not need). With no dqlite CLI here, not listed at all.
   const nodes = leaderAskable(cli) ? listNodesWithin(cluster, deadline.part()) : undefined;
-  const [leases, leader] = await Promise.all([
-    readLeaderLeases(cluster),
-    // What the deadline leaves, less the time to judge and print: a blocking CLI costs no verdict.
-    askLeader(cli, deadline.remainingMs() - CLI_RESERVE_MS, deadline.signal, share),
-  ]);
+  // Both failing, the leases' failure is the reason (what the check is asked), whichever came first.
+  const [leases, leader] = await inOrder(
+    [
+      readLeaderLeases(cluster),
+      // What the deadline leaves, less the time to judge and print: a blocking CLI costs no verdict.
+      askLeader(cli, deadline.remainingMs() - CLI_RESERVE_MS, deadline.signal, share),
+    ],
+    deadline,
+  );
   if (leader.kind === 'no-cli') return { leases };
   if (leader.kind === 'unknown') return { leases, dqlite: { unknown: leader.why } };
   deadline.activity = 'listing nodes';

@@ -2,6 +2,7 @@
 // when kine connections drop, the controller-manager works from a frozen informer cache. Its
 // Deployments stop reconciling (observedGeneration stays behind generation), and ReplicaSets keep
 // reporting pods that no longer exist. Both are read here; nothing is patched or restarted.
+import { inOrder } from '../lib/in-order.ts';
 import { AppsV1Api, type V1DaemonSet, type V1Deployment, type V1Pod, type V1ReplicaSet, type V1StatefulSet } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { type Phantom, PhantomFinder } from '../lib/k8s/phantoms.ts';
@@ -136,7 +137,9 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
       listPods(cluster, { namespaces, fieldSelector: 'status.phase=Running' }, (pod: Wire<V1Pod>) => phantoms.pod(pod)),
     );
   }
-  await Promise.all(lists);
+  // Several failing (a Role without replicasets or pods), the reason is that of the first kind
+  // asked about, then ReplicaSets, then pods: never whichever list failed first.
+  await inOrder(lists, deadline);
   f.phantoms = phantoms.phantoms();
   return f;
 }

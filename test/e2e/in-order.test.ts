@@ -102,6 +102,57 @@ describe('check_restart_preflight: the NO-GO reason of sources read at once', ()
   });
 });
 
+describe('API checks: the reason of lists and reads made at once', () => {
+  const cluster = useCluster();
+
+  it("check_observed_generation: the Deployments' list is the reason, though the ReplicaSets' was refused sooner", async () => {
+    const c = cluster();
+    // The Deployments' list refused once more slowly: a 429 retried after its Retry-After, then a 403.
+    c.api.faults.push(
+      { path: '/deployments', status: 429, retryAfter: 1, times: 1 },
+      { path: '/deployments', status: 403, times: 5 },
+      { path: '/replicasets', status: 403, times: 5 },
+    );
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION UNKNOWN - forbidden: cannot list deployments\.apps /);
+  });
+
+  it("check_calico_routes: the pods' list is the reason, though the routing table failed sooner", async () => {
+    const c = cluster();
+    c.api.faults.push({ path: '/pods', status: 429, retryAfter: 1, times: 1 }, { path: '/pods', status: 403, times: 5 });
+    const bin = mkdtempSync(join(tmpdir(), 'mk8s-order-ip-'));
+    writeFileSync(join(bin, 'ip'), "#!/bin/sh\necho 'ip: stand-in failure' >&2\nexit 1\n", { mode: 0o755 });
+    const r = await runBuilt('check_calico_routes', ['--kubeconfig', c.kubeconfig, '--node', 'node1'], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(/^CALICO-ROUTES UNKNOWN - forbidden: cannot list pods /);
+  });
+
+  it('check_leases: the leases are the reason, though the dqlite CLI failed sooner', async () => {
+    const c = cluster();
+    c.api.faults.push({ path: '/leases/', status: 429, retryAfter: 1, times: 1 }, { path: '/leases/', status: 403, times: 5 });
+    const backend = mkdtempSync(join(tmpdir(), 'mk8s-order-backend-'));
+    for (const f of ['cluster.crt', 'cluster.key']) writeFileSync(join(backend, f), 'x\n');
+    const cli = join(backend, 'dqlite');
+    writeFileSync(cli, "#!/bin/sh\necho 'dqlite: stand-in failure' >&2\nexit 1\n", { mode: 0o755 });
+    const state = join(backend, 'leases.json');
+    const r = await runBuilt('check_leases', [
+      '--kubeconfig',
+      c.kubeconfig,
+      '--dqlite-bin',
+      cli,
+      '--backend-dir',
+      backend,
+      '--state-file',
+      state,
+    ]);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(/^LEASES UNKNOWN - forbidden: cannot get leases\.coordination\.k8s\.io /);
+  });
+});
+
 function rmOr(file: string, content: string | undefined) {
   if (content === undefined) rmSync(file, { force: true });
   else writeFileSync(file, content);
