@@ -42,6 +42,8 @@ export async function scanHosts<T>(
         ours,
         1,
         logged((argv, signal, sink) => conn.exec(argv, signal, sink), log, host),
+        'vouch',
+        d,
       );
       const begins = seen.begins && { ...seen.begins, at: seen.begins.at - skew, from: seen.begins.from - skew };
       return { ...result, begun: journalBeginning({ begins }), clock };

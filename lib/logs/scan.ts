@@ -68,6 +68,6 @@ export async function scanSources<T>(
   deadline.activity = 'reading the journal';
   const seen = await (shared?.journal
     ? shared.journal.read(query, deadline.signal, onLine)
-    : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log)));
+    : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log), 'vouch', deadline));
   return [{ source: where, ...result, begun: journalBeginning(seen) }];
 }

@@ -1,4 +1,5 @@
 import { PassThrough, type Writable } from 'node:stream';
+import { inOrder, SIBLINGS_MS, type Patience } from '../in-order.ts';
 import { eachAtMost } from '../lanes.ts';
 import { spawnTracked } from '../children.ts';
 import { ReasonedError } from '../errors.ts';
@@ -190,11 +191,15 @@ export async function readJournal(
   slices = 1,
   exec: StreamExec = localExec,
   quiet: 'vouch' | 'caller' = 'vouch',
+  /** How long a failure waits for the reads before it (inOrder): the run's deadline, where the caller has it. */
+  patience: Patience = SIBLINGS_MS,
 ): Promise<JournalSeen> {
   const end = q.until ?? Date.now();
   const n = Math.max(1, Math.min(slices, Math.floor((end - q.since) / 60_000)));
   const step = (end - q.since) / n;
-  const beginnings = await Promise.all(
+  // Locations failing, the reason is the first's as given (--journal-dir in order, then the
+  // files); within one, where it begins, then its slices in time: never whichever failed first.
+  const beginnings = await inOrder(
     locations(q).map(async (loc, at): Promise<JournalBeginning[]> => {
       let seen = 0;
       const counted = (line: LogLine) => {
@@ -207,18 +212,25 @@ export async function readJournal(
         until: i === n - 1 ? loc.until : loc.since + (i + 1) * step,
       }));
       const reach = async (mode: 'required' | 'reported') => {
-        const begins = await beginningsOf(loc, loc.since, signal, exec);
+        const begins = await beginningsOf(loc, loc.since, signal, exec, patience);
         // Required: thrown as soon as it is known, which ends the read.
         seenOver(begins, loc.since, mode);
         return begins;
       };
-      const [begins] = await Promise.all([
-        loc.reachBack ? reach(loc.reachBack) : undefined,
-        ...parts.map((part) => readSlice(part, signal, counted, exec)),
-      ]);
-      if (seen === 0 && quiet === 'vouch') for (const step of quietSteps(loc)) await step.run(signal, exec);
+      const [begins] = await inOrder(
+        [
+          loc.reachBack ? reach(loc.reachBack) : Promise.resolve(undefined),
+          inOrder(
+            parts.map((part) => readSlice(part, signal, counted, exec)),
+            patience,
+          ),
+        ],
+        patience,
+      );
+      if (seen === 0 && quiet === 'vouch') for (const step of quietSteps(loc)) await step.run(signal, exec, patience);
       return begins ?? [];
     }),
+    patience,
   );
   return q.reachBack ? seenOver(beginnings.flat(), q.since, q.reachBack) : {};
 }
@@ -228,7 +240,7 @@ export interface QuietStep {
   key: string;
   /** Whether it asks about the window (an entry in it): what holds for a window holds for a wider one. */
   window?: true;
-  run: (signal: AbortSignal, exec: StreamExec) => Promise<void>;
+  run: (signal: AbortSignal, exec: StreamExec, patience?: Patience) => Promise<void>;
 }
 
 /**
@@ -240,7 +252,10 @@ export function quietSteps(loc: JournalQuery): QuietStep[] {
   const where = [loc.directories ?? [], loc.files ?? []];
   const steps: QuietStep[] = [];
   if (loc.logged === 'each')
-    steps.push({ key: JSON.stringify(['each', loc.units, where]), run: (signal, exec) => unitsLogged(loc, signal, exec, 'each') });
+    steps.push({
+      key: JSON.stringify(['each', loc.units, where]),
+      run: (signal, exec, patience) => unitsLogged(loc, signal, exec, 'each', patience),
+    });
   if (loc.directories?.length || loc.files?.length)
     steps.push({
       key: JSON.stringify(['window', loc.since, loc.until ?? null, where]),
@@ -266,11 +281,18 @@ const unitName = (unit: string) => (/\.[a-z]+$/.test(unit) ? unit : `${unit}.ser
  * each SSH login's session-N.scope, to megabytes on a node watched over SSH, and read in part it
  * lost the node's units.
  */
-async function unitsLogged(q: JournalQuery, signal: AbortSignal, exec: StreamExec, need: 'each' | 'any'): Promise<void> {
+async function unitsLogged(
+  q: JournalQuery,
+  signal: AbortSignal,
+  exec: StreamExec,
+  need: 'each' | 'any',
+  patience: Patience = SIBLINGS_MS,
+): Promise<void> {
   const units = q.units.map(unitName);
-  // `any`: one journalctl, its matches on one field ORed; `each`: one per unit.
+  // `any`: one journalctl, its matches on one field ORed; `each`: one per unit, the first unit's
+  // failure the reason where several fail.
   const asked = need === 'each' ? units.map((u) => [u]) : [units];
-  const found = await Promise.all(
+  const found = await inOrder(
     asked.map(async (group) => {
       // No --quiet: journalctl then says on stderr what it could not read (journalProblem).
       const argv = [
@@ -286,6 +308,7 @@ async function unitsLogged(q: JournalQuery, signal: AbortSignal, exec: StreamExe
       if (problem) throw problem;
       return stdout.split('\n').some((l) => parseShortUnix(l) !== undefined);
     }),
+    patience,
   );
   const missing = need === 'each' ? units.filter((_, i) => !found[i]) : found[0] ? [] : units;
   if (need === 'each' && missing.length) {
@@ -409,8 +432,12 @@ export function journalBeginnings(
   since: number,
   signal: AbortSignal,
   exec: StreamExec = localExec,
+  patience: Patience = SIBLINGS_MS,
 ): Promise<JournalBeginning[]> {
-  return Promise.all(locations(q).map((loc) => beginningsOf(loc, since, signal, exec))).then((b) => b.flat());
+  return inOrder(
+    locations(q).map((loc) => beginningsOf(loc, since, signal, exec, patience)),
+    patience,
+  ).then((b) => b.flat());
 }
 
 /**
@@ -477,26 +504,38 @@ const MACHINE_PROBES = 4;
  * host) is asked the same question. Where every machine has an id of its own and one name, that is none;
  * a host renamed inside the window is named under its new name until its entries reach back.
  */
-async function beginningsOf(q: JournalQuery, since: number, signal: AbortSignal, exec: StreamExec): Promise<JournalBeginning[]> {
+async function beginningsOf(
+  q: JournalQuery,
+  since: number,
+  signal: AbortSignal,
+  exec: StreamExec,
+  patience: Patience,
+): Promise<JournalBeginning[]> {
   if (journalPaths(q).length === 0) return [{ journal: q, begins: await beginsAfter(q, since, signal, exec) }];
-  const [machines, hosts, begins] = await Promise.all([
-    valuesOf(q, '_MACHINE_ID', signal, exec),
-    valuesOf(q, '_HOSTNAME', signal, exec),
-    beginsAfter(q, since, signal, exec),
-  ]);
+  // Asked in this order, and where several fail, the first's failure is the reason.
+  const [machines, hosts, begins] = await inOrder(
+    [valuesOf(q, '_MACHINE_ID', signal, exec), valuesOf(q, '_HOSTNAME', signal, exec), beginsAfter(q, since, signal, exec)],
+    patience,
+  );
   // Entries with no _MACHINE_ID or _HOSTNAME at all (a hand-made export) are no machine's: the journal's answer stands for them.
   if (machines.values.length <= 1 && hosts.values.length <= 1) return [{ journal: q, begins }];
   // Of one machine id, its host names answer for it.
   const byId =
     machines.values.length > 1
-      ? await eachAtMost(MACHINE_PROBES, askable(q, 'machine id', machines, MACHINE_ID), (id) =>
-          machineBegins(q, `_MACHINE_ID=${id}`, `machine ${id}`, since, signal, exec),
+      ? await eachAtMost(
+          MACHINE_PROBES,
+          askable(q, 'machine id', machines, MACHINE_ID),
+          (id) => machineBegins(q, `_MACHINE_ID=${id}`, `machine ${id}`, since, signal, exec),
+          patience,
         )
       : [];
   const seen = new Set(byId.map((b) => b.host));
   const unseen = askable(q, 'host name', { ...hosts, values: hosts.values.filter((h) => !seen.has(h)) }, ASKABLE_HOST);
-  const byHost = await eachAtMost(MACHINE_PROBES, unseen, (host) =>
-    machineBegins(q, `_HOSTNAME=${host}`, HOST_NAME.test(host) ? host : JSON.stringify(host), since, signal, exec),
+  const byHost = await eachAtMost(
+    MACHINE_PROBES,
+    unseen,
+    (host) => machineBegins(q, `_HOSTNAME=${host}`, HOST_NAME.test(host) ? host : JSON.stringify(host), since, signal, exec),
+    patience,
   );
   return [...byId, ...byHost].map(({ machine, begins }) => ({ journal: q, machine, begins }));
 }

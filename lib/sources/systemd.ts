@@ -1,3 +1,5 @@
+import { inOrder } from '../in-order.ts';
+import type { Deadline } from '../plugin/deadline.ts';
 import { ReasonedError } from '../errors.ts';
 import { shorten } from '../text.ts';
 import type { CommandRunner } from './command.ts';
@@ -241,10 +243,14 @@ async function readBootClock(host: string, run: CommandRunner, signal: AbortSign
   return { us: (Number(m[1]) * 100 + Number(m[2])) * 10_000, at: (before + after) / 2, errorMs: (after - before) / 2 + 10 };
 }
 
-/** A host's boot clock and wall clock, read over the same connection after its units. */
-export function hostUnitClock(host: string, run: CommandRunner, signal: AbortSignal): () => Promise<UnitClock> {
+/**
+ * A host's boot clock and wall clock, read over the same connection after its units. Both
+ * failing, the boot clock's failure is the reason: the units' stamps are on it.
+ */
+export function hostUnitClock(host: string, run: CommandRunner, deadline: Deadline): () => Promise<UnitClock> {
+  const signal = deadline.signal;
   return async () => {
-    const [wall, boot] = await Promise.all([readRemoteClock(host, run, signal), readBootClock(host, run, signal)]);
+    const [boot, wall] = await inOrder([readBootClock(host, run, signal), readRemoteClock(host, run, signal)], deadline);
     return { on: 'host', bootUs: boot.us, wallMs: boot.at + wall.skewMs, errorMs: boot.errorMs + wall.errorMs };
   };
 }

@@ -1,5 +1,7 @@
 // What a troubled unit last said in its journal: why it exits, for the long output.
 import { reasonOf } from '../errors.ts';
+import { inOrder } from '../in-order.ts';
+import type { Deadline } from '../plugin/deadline.ts';
 import { readJournal, type StreamExec } from './journal.ts';
 
 /**
@@ -10,11 +12,13 @@ export async function lastWords(
   units: string[],
   now: number,
   exec: StreamExec,
-  signal: AbortSignal,
+  deadline: Deadline,
 ): Promise<{ lines: Map<string, string>; problem?: string }> {
+  const signal = deadline.signal;
   const lines = new Map<string, { time: number; text: string }>();
   try {
-    await Promise.all(
+    // Several failing, the problem said is the first unit's, whichever failed first.
+    await inOrder(
       units.map((unit) =>
         readJournal(
           { units: [unit], since: now - 3600_000, grep: 'restart counter is at|level=fatal' },
@@ -25,8 +29,11 @@ export async function lastWords(
           },
           1,
           exec,
+          'vouch',
+          deadline,
         ),
       ),
+      deadline,
     );
   } catch (err) {
     if (signal.aborted) throw err;

@@ -93,7 +93,7 @@ export async function readUnitFacts(
   const troubled = states.filter((u) => u.load !== 'not-found' && (u.restarts > 0 || u.active !== 'active')).map((u) => u.id);
   // The last hour on the host's wall clock, which its journal is stamped on; ours may be hours off.
   const hostNow = clock?.on === 'host' ? clock.wallMs : at;
-  const words = troubled.length ? await lastWords(troubled, hostNow, exec, deadline.signal) : { lines: new Map<string, string>() };
+  const words = troubled.length ? await lastWords(troubled, hostNow, exec, deadline) : { lines: new Map<string, string>() };
   return {
     units: states,
     clock,
@@ -128,14 +128,7 @@ export async function readUnitHosts(
     (conn, host, d) => {
       const run = conn.runner();
       const locks = () => readLocksWith(run, snapData, d.signal);
-      return readUnitFacts(
-        choice,
-        locks,
-        run,
-        (argv, signal, sink) => conn.exec(argv, signal, sink),
-        hostUnitClock(host, run, d.signal),
-        d,
-      );
+      return readUnitFacts(choice, locks, run, (argv, signal, sink) => conn.exec(argv, signal, sink), hostUnitClock(host, run, d), d);
     },
     share,
   );

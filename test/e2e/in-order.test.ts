@@ -1,14 +1,14 @@
 // Reads begun together that both fail: the reason said is the failure of the read first in the
 // check's order (its own question first), never whichever failed sooner. Stand-in commands on
 // the SSH host's PATH fail at once or after a delay, so that the read last in order fails first.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lease, node } from '../apiserver/objects.ts';
 import { useCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
-import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
+import { healthyNode, systemctlStandIn, unit, type HealthyNode } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
 const unavailable = sshdUnavailable();
@@ -57,6 +57,56 @@ describe.skipIf(unavailable)('the reason of reads begun together over SSH', () =
     const r = await runBuilt('check_dqlite_storage', ['--host', '127.0.0.1', ...ssh, '--backend-dir', missing]);
     expect(r.code, r.stdout).toBe(3);
     expect(r.first).toMatch(/^DQLITE-STORAGE UNKNOWN - 127\.0\.0\.1: cannot list \S+no-backend-here there: find .* failed/);
+  });
+
+  it("check_services --host: the boot clock's failure is the reason, though the wall clock's came sooner", async () => {
+    setTools({});
+    const stand = systemctlStandIn(
+      ['k8s-dqlite', 'kubelite', 'containerd', 'cluster-agent', 'apiserver-kicker'].map((u) => ({
+        ...unit(`snap.microk8s.daemon-${u}.service`, { upFor: 600 }),
+        wallSince: Date.now() - 600_000,
+      })),
+      'asked',
+      join(tools, 'systemctl-bin'),
+    );
+    const snapData = join(tools, 'snap-data');
+    mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
+    // cat /proc/uptime fails after date +%s.%N has (the stand-in systemctl's own date runs): stand-ins
+    // in a directory of their own, before the others.
+    const catDir = join(tools, 'cat-bin');
+    mkdirSync(catDir, { recursive: true });
+    writeFileSync(
+      join(catDir, 'cat'),
+      '#!/bin/sh\n[ "$1" = /proc/uptime ] && { sleep 0.5; echo \'cat: stand-in failure\' >&2; exit 1; }\nexec /bin/cat "$@"\n',
+      { mode: 0o755 },
+    );
+    writeFileSync(
+      join(catDir, 'date'),
+      '#!/bin/sh\n[ "$1" = +%s.%N ] && { echo \'date: stand-in failure\' >&2; exit 1; }\nexec /bin/date "$@"\n',
+      { mode: 0o755 },
+    );
+    const host = new TestSshd({ path: `${catDir}:${stand.dir}:${tools}:/usr/bin:/bin` });
+    await host.start();
+    try {
+      const r = await runBuilt('check_services', [
+        '--host',
+        '127.0.0.1',
+        '--ssh-port',
+        String(host.port),
+        '--ssh-key',
+        host.clientKey,
+        '--ssh-known-hosts',
+        host.knownHosts(['127.0.0.1']),
+        '--snap-data',
+        snapData,
+        '--state-file',
+        join(tools, 'services.json'),
+      ]);
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.first).toMatch(/^SERVICES UNKNOWN - 127\.0\.0\.1: cannot read the boot clock of 127\.0\.0\.1: .*cat: stand-in failure/);
+    } finally {
+      host.stop();
+    }
   });
 
   function setTools(given: Record<string, { delay?: number; fails?: boolean }>) {
@@ -150,6 +200,81 @@ describe('API checks: the reason of lists and reads made at once', () => {
     ]);
     expect(r.code, r.stdout).toBe(3);
     expect(r.first).toMatch(/^LEASES UNKNOWN - forbidden: cannot get leases\.coordination\.k8s\.io /);
+  });
+});
+
+describe('journal checks: the reason of journals read at once', () => {
+  it("check_dqlite_lock --journal-dir A --journal-dir B: A's failure is the reason, though B's came sooner", async () => {
+    const base = mkdtempSync(join(tmpdir(), 'mk8s-order-journals-'));
+    const [a, b] = [join(base, 'a'), join(base, 'b')];
+    for (const d of [a, b]) mkdirSync(d);
+    const bin = join(base, 'bin');
+    mkdirSync(bin);
+    // journalctl reading A fails after B's has.
+    writeFileSync(
+      join(bin, 'journalctl'),
+      `#!/bin/sh\ncase "$*" in *'${a}'*) sleep 0.5; echo 'A: stand-in failure' >&2;; *) echo 'B: stand-in failure' >&2;; esac\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', a, '--journal-dir', b], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*A: stand-in failure/);
+  });
+
+  it("check_dqlite_lock, a --journal-dir of two machines: the first machine's failure is the reason, the second's sooner", async () => {
+    const base = mkdtempSync(join(tmpdir(), 'mk8s-order-machines-'));
+    const dir = join(base, 'remote');
+    mkdirSync(dir);
+    const bin = join(base, 'bin');
+    mkdirSync(bin);
+    const [m1, m2] = ['1'.repeat(32), '2'.repeat(32)];
+    // A central log host's directory of two machines: where each begins is asked of it, the first's failing after the second's.
+    writeFileSync(
+      join(bin, 'journalctl'),
+      [
+        '#!/bin/sh',
+        'case "$*" in',
+        `  *_MACHINE_ID=${m1}*) sleep 0.5; echo 'machine 1: stand-in failure' >&2; exit 1;;`,
+        `  *_MACHINE_ID=${m2}*) echo 'machine 2: stand-in failure' >&2; exit 1;;`,
+        `  *--field=_MACHINE_ID*) printf '%s\\n' ${m1} ${m2};;`,
+        'esac',
+        'exit 0',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*machine 1: stand-in failure/);
+  });
+
+  it("check_services: of two failed units' journals, the first unit's failure is the one said", async () => {
+    const base = mkdtempSync(join(tmpdir(), 'mk8s-order-units-'));
+    const failed = (u: string) => ({
+      ...unit(`snap.microk8s.daemon-${u}.service`, { active: 'failed', sub: 'failed', result: 'exit-code' }),
+    });
+    const healthy = (u: string) => ({ ...unit(`snap.microk8s.daemon-${u}.service`, { upFor: 600 }), wallSince: Date.now() - 600_000 });
+    const stand = systemctlStandIn(
+      [failed('k8s-dqlite'), failed('kubelite'), ...['containerd', 'cluster-agent', 'apiserver-kicker'].map(healthy)],
+      'asked',
+      join(base, 'bin'),
+    );
+    // k8s-dqlite's journal, asked first, fails after kubelite's.
+    writeFileSync(
+      join(stand.dir, 'journalctl'),
+      '#!/bin/sh\ncase "$*" in *k8s-dqlite*) sleep 0.5; echo \'k8s-dqlite: stand-in failure\' >&2;; ' +
+        "*) echo 'kubelite: stand-in failure' >&2;; esac\nexit 1\n",
+      { mode: 0o755 },
+    );
+    const snapData = join(base, 'snap-data');
+    mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
+    const r = await runBuilt('check_services', ['--snap-data', snapData, '--state-file', join(base, 'services.json')], {
+      env: { ...process.env, PATH: stand.path },
+    });
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.stdout).toMatch(/\(journal not read: .*k8s-dqlite: stand-in failure/);
   });
 });
 
