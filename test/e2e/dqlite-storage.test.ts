@@ -320,6 +320,27 @@ describe('check_dqlite_storage', () => {
     ]);
   });
 
+  it("--freelist, the CLI failing both questions: page_count's failure is the reason, though freelist_count's came sooner", async () => {
+    const dir = backend([{ mb: 12.7, agoSeconds: 900 }]);
+    const cli = join(scratch(), 'dqlite');
+    writeFileSync(
+      cli,
+      [
+        '#!/bin/sh',
+        'for last; do :; done',
+        'case "$last" in',
+        "  *pragma_page_count*) sleep 0.5; echo 'Error: stand-in failure' >&2; exit 1 ;;",
+        "  *) echo 'Error: stand-in failure' >&2; exit 1 ;;",
+        'esac',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir, '--freelist', '--dqlite-bin', cli]);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-STORAGE UNKNOWN - the dqlite CLI did not answer SELECT page_count FROM pragma_page_count\(\)/);
+  });
+
   it('--freelist with an answer that is not a count, or a database that holds nothing: UNKNOWN naming it', async () => {
     const dir = backend([{ mb: 12.7, agoSeconds: 900 }]);
     const garbage = await runBuilt('check_dqlite_storage', [
