@@ -201,6 +201,23 @@ describe('API checks: the reason of lists and reads made at once', () => {
     expect(r.code, r.stdout).toBe(3);
     expect(r.first).toMatch(/^LEASES UNKNOWN - forbidden: cannot get leases\.coordination\.k8s\.io /);
   });
+
+  it("check_leases: the controller-manager's lease is the reason, though the scheduler's was refused sooner", async () => {
+    const c = cluster();
+    c.api.faults.push(
+      { path: '/leases/kube-controller-manager', status: 429, retryAfter: 1, times: 1 },
+      { path: '/leases/kube-controller-manager', status: 404, times: 5 },
+      { path: '/leases/kube-scheduler', status: 403, times: 5 },
+    );
+    const r = await runBuilt('check_leases', [
+      '--kubeconfig',
+      c.kubeconfig,
+      '--state-file',
+      join(tmpdir(), `mk8s-order-${process.pid}.json`),
+    ]);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first, r.stdout).not.toMatch(/403|forbidden/i);
+  });
 });
 
 describe('journal checks: the reason of journals read at once', () => {

@@ -1,6 +1,7 @@
 import { CoordinationV1Api, CoreV1Api, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { LEADER_LEASES } from '../../k8s/leases.ts';
 import type { Selectors } from '../../k8s/selectors.ts';
+import { inOrder } from '../../in-order.ts';
 import { KubeError } from './errors.ts';
 import { request } from './request.ts';
 import type { Wire } from '../../k8s/wire.ts';
@@ -68,8 +69,10 @@ export async function nodeExists(cluster: Cluster, name: string): Promise<boolea
 function readLeaderLeasesAlone(cluster: Cluster): Promise<V1Lease[]> {
   const coord = cluster.api(CoordinationV1Api);
   const what = { verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system' } as const;
-  return Promise.all(
+  // Both failing, the reason is the first lease's every time (lib/in-order.ts).
+  return inOrder(
     LEADER_LEASES.map((name) => request(what, cluster.policy, (o) => coord.readNamespacedLease({ name, namespace: 'kube-system' }, o))),
+    cluster.policy,
   );
 }
 
