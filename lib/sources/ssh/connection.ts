@@ -241,11 +241,20 @@ export class SshConnection implements SshSession {
     sink: Writable,
   ): Promise<{ code: number | null; stderr: string }> {
     return new Promise((resolve, reject) => {
+      // Nothing asked for once its time is up (a session let go: share.ts).
+      if (signal.aborted) return reject(signal.reason);
       const refused = (err: unknown) => reject(new ChannelRefused(`cannot run ${argv[0]} on ${this.target.host}`, { cause: err }));
       // ssh2 throws on a connection already lost ("Not connected"), and calls back on a refusal.
       try {
         this.client.exec(remoteCommand(argv), (err: Error | undefined, stream: ClientChannel) => {
           if (err) return refused(err);
+          // Its time ran out while the host opened the channel: the abort was heard by nobody, and
+          // the command, started now, ran to its end (a hung journalctl, for as long as the shared
+          // connection lasted, holding one of its channels).
+          if (signal.aborted) {
+            this.stop(running, stream);
+            return reject(signal.reason);
+          }
           let stderr = '';
           let code: number | null = null;
           running.add(stream);
