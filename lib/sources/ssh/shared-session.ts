@@ -29,14 +29,20 @@ export class SharedSession implements SshSession {
     // close() ran a command nobody would end (killed by none, the connection kept for others).
     const ends = AbortSignal.any([signal, this.gone.signal]);
     if (!this.closed && (await this.slots.take(ends, patience))) {
+      // Given back as the host has closed the channel, not as the command is answered: one ended
+      // at its deadline (or as its check let go) is still counted there, and the channel given on
+      // meanwhile was refused past MaxSessions (a login of its own for that command).
+      let held = true;
+      const free = () => {
+        if (held) this.slots.release();
+        held = false;
+      };
       try {
-        return await this.conn.execFor(this.running, argv, ends, sink);
+        return await this.conn.execFor(this.running, argv, ends, sink, free);
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         if (this.closed) throw letGo('was done');
         if (!(err instanceof ChannelRefused)) throw err;
-      } finally {
-        this.slots.release();
       }
     }
     if (signal.aborted) throw signal.reason;
