@@ -1,12 +1,13 @@
 // `microk8s-checks all --host` (and the shared poll cycle) reads each host over one SSH connection,
 // where each check alone logs in on its own (lib/sources/ssh/share.ts): against a real OpenSSH
 // sshd, counting the connections it logs.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Deadline } from '../../lib/plugin/deadline.ts';
+import { openSsh } from '../../lib/sources/ssh/open.ts';
 import { SHARED_CHANNELS, SshShare } from '../../lib/sources/ssh/share.ts';
 import { haveJournalRemote, lockStorm, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
@@ -108,6 +109,86 @@ describe.skipIf(unavailable)('`all --host`: one SSH connection per host for ever
     expect(await Promise.race([Promise.all(hung).then(() => 'ended'), Promise.resolve('still running')])).toBe('still running');
     for (const s of [...held, late]) s.close();
     await Promise.allSettled(hung);
+    deadline.cancel();
+  }, 60_000);
+
+  const shareArgs = () => ({
+    'ssh-port': sshd.port,
+    'ssh-key': sshd.clientKey,
+    'ssh-known-hosts': sshd.knownHosts(['127.0.0.1']),
+    'ssh-user': 'root',
+  });
+  const sink = () => new Writable({ write: (_c, _e, done) => done() });
+
+  it.each(['shared', 'own'])(
+    'a command whose time ran out as it was asked for ends then, not when it is done there (%s connection)',
+    async (kind) => {
+      const share = new SshShare();
+      const deadline = new Deadline(25, () => undefined);
+      // Its own: the abort comes as the host opens the channel, the command's request not yet sent.
+      const session =
+        kind === 'shared' ? await share.session('127.0.0.1', shareArgs(), deadline) : await openSsh('127.0.0.1', shareArgs(), deadline);
+      // Its check's deadline passes while the host is still opening the command's channel: the
+      // command was ended with it (killed there), where it ran to its end, holding one of the
+      // connection's channels, a hung journalctl for the whole run.
+      const stop = new AbortController();
+      const asked = session.exec(['sleep', '2'], stop.signal, sink());
+      stop.abort(new Error('timed out while reading'));
+      await expect(asked).rejects.toThrow('timed out while reading');
+      session.close();
+      deadline.cancel();
+    },
+    60_000,
+  );
+
+  it(`a channel is given on once the host has closed it: ${SHARED_CHANNELS} commands ended, as many more run on one login`, async () => {
+    const share = new SshShare();
+    const deadline = new Deadline(25, () => undefined);
+    const before = sshd.connections().length;
+    const sessions = await Promise.all(Array.from({ length: SHARED_CHANNELS }, () => share.session('127.0.0.1', shareArgs(), deadline)));
+    // Every channel held by a command running there (it ends as its channel closes: root's are not killed).
+    const stops = sessions.map(() => new AbortController());
+    const up: Promise<void>[] = [];
+    const ended = sessions.map((s, i) => {
+      let started = () => {};
+      up.push(new Promise<void>((r) => (started = r)));
+      const seen = new Writable({
+        write: (_c, _e, done) => {
+          started();
+          done();
+        },
+      });
+      return s.exec(['sh', '-c', 'echo up; exec cat'], stops[i]!.signal, seen).catch(() => undefined);
+    });
+    await Promise.all(up);
+    // Their checks' deadlines pass together (the shared cycle: other checks go on): each channel
+    // is still counted by the host until it has closed it, and one given on before that was
+    // refused past MaxSessions, its command run over a login of its own.
+    for (const stop of stops) stop.abort(new Error('timed out'));
+    const answers = await Promise.all(sessions.map((s) => s.runner()(['echo', 'answered'], deadline.signal)));
+    expect(answers.map((a) => a.trim())).toEqual(sessions.map(() => 'answered'));
+    expect(sshd.connections().length - before).toBe(1);
+    await Promise.all(ended);
+    for (const s of sessions) s.close();
+    deadline.cancel();
+  }, 60_000);
+
+  it('a command of a check that let go of the host while it waited for a channel never runs there', async () => {
+    const share = new SshShare();
+    const deadline = new Deadline(25, () => undefined);
+    const held = await Promise.all(Array.from({ length: SHARED_CHANNELS }, () => share.session('127.0.0.1', shareArgs(), deadline)));
+    const busy = held.map((s) => s.exec(['sleep', '0.5'], deadline.signal, sink()));
+    const late = await share.session('127.0.0.1', shareArgs(), deadline);
+    const marker = join(sshd.dir, 'late-ran');
+    // Its check is done with the host (another of its reads failed) before a channel is free:
+    // the command it asked for meanwhile is not run for nobody, where it ran when a channel came free.
+    const asked = late.exec(['touch', marker], deadline.signal, sink());
+    late.close();
+    await expect(asked).rejects.toThrow(/let go/);
+    await Promise.all(busy);
+    await held[0]!.exec(['true'], deadline.signal, sink());
+    expect(existsSync(marker)).toBe(false);
+    for (const s of held) s.close();
     deadline.cancel();
   }, 60_000);
 });

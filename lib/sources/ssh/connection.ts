@@ -233,19 +233,42 @@ export class SshConnection implements SshSession {
   /**
    * exec() for one of the connection's users (a session of share.ts), its command among `running`,
    * theirs to end (end()). A channel not opened is ChannelRefused: the command never ran.
+   * `closed` is called once the host no longer counts the channel (OpenSSH's MaxSessions counts one
+   * until it has closed it), or at once when none was opened: a command ended at its deadline is
+   * answered then, its channel still closing.
    */
   execFor(
     running: Set<ClientChannel>,
     argv: string[],
     signal: AbortSignal,
     sink: Writable,
+    closed: () => void = () => undefined,
   ): Promise<{ code: number | null; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const refused = (err: unknown) => reject(new ChannelRefused(`cannot run ${argv[0]} on ${this.target.host}`, { cause: err }));
+      // Nothing asked for once its time is up (a session let go: share.ts).
+      if (signal.aborted) {
+        closed();
+        return reject(signal.reason);
+      }
+      const refused = (err: unknown) => {
+        closed();
+        reject(new ChannelRefused(`cannot run ${argv[0]} on ${this.target.host}`, { cause: err }));
+      };
       // ssh2 throws on a connection already lost ("Not connected"), and calls back on a refusal.
       try {
         this.client.exec(remoteCommand(argv), (err: Error | undefined, stream: ClientChannel) => {
           if (err) return refused(err);
+          stream.once('close', closed);
+          // Its time ran out while the host opened the channel: the abort was heard by nobody, and
+          // the command, started now, ran to its end (a hung journalctl, for as long as the shared
+          // connection lasted, holding one of its channels).
+          if (signal.aborted) {
+            // Read to its end: ssh2 says an unread channel is closed only once it is.
+            stream.resume();
+            stream.stderr.resume();
+            this.stop(running, stream);
+            return reject(signal.reason);
+          }
           let stderr = '';
           let code: number | null = null;
           running.add(stream);

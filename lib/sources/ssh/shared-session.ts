@@ -10,6 +10,8 @@ export class SharedSession implements SshSession {
   private readonly running = new Set<ClientChannel>();
   private own?: Promise<SshConnection>;
   private closed = false;
+  /** Aborted as the session is let go: a command it still waits for a channel for is not run for nobody. */
+  private readonly gone = new AbortController();
 
   constructor(
     private readonly conn: SshConnection,
@@ -22,17 +24,29 @@ export class SharedSession implements SshSession {
 
   async exec(argv: string[], signal: AbortSignal, sink: Writable): Promise<{ code: number | null; stderr: string }> {
     const patience = Math.min(CONNECTION_PATIENCE_MS, this.deadline.remainingMs() / 2);
-    if (!this.closed && (await this.slots.take(signal, patience))) {
+    const letGo = (done = 'ran') => new SshError(`the connection to ${this.target.host} was let go before ${argv[0]} ${done}`);
+    // Ended by its own deadline or by the session's end: a channel handed over, or opened, after
+    // close() ran a command nobody would end (killed by none, the connection kept for others).
+    const ends = AbortSignal.any([signal, this.gone.signal]);
+    if (!this.closed && (await this.slots.take(ends, patience))) {
+      // Given back as the host has closed the channel, not as the command is answered: one ended
+      // at its deadline (or as its check let go) is still counted there, and the channel given on
+      // meanwhile was refused past MaxSessions (a login of its own for that command).
+      let held = true;
+      const free = () => {
+        if (held) this.slots.release();
+        held = false;
+      };
       try {
-        return await this.conn.execFor(this.running, argv, signal, sink);
+        return await this.conn.execFor(this.running, argv, ends, sink, free);
       } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        if (this.closed) throw letGo('was done');
         if (!(err instanceof ChannelRefused)) throw err;
-      } finally {
-        this.slots.release();
       }
     }
     if (signal.aborted) throw signal.reason;
-    if (this.closed) throw new SshError(`the connection to ${this.target.host} was let go before ${argv[0]} ran`);
+    if (this.closed) throw letGo();
     this.own ??= this.openOwn();
     return (await this.own).exec(argv, signal, sink);
   }
@@ -44,6 +58,7 @@ export class SharedSession implements SshSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.gone.abort();
     this.conn.end(this.running);
     this.own?.then(
       (c) => c.close(),
