@@ -68,7 +68,11 @@ export function remoteCommand(argv: string[]): string {
   return argv.map(shellQuote).join(' ');
 }
 
-/** A channel the host did not open (sshd's MaxSessions, a connection lost): nothing ran there. */
+/**
+ * A command that surely never started: the host refused its channel (sshd's MaxSessions), or the
+ * connection was lost before it was asked for. Any other failure to start one (an exec request
+ * refused, the connection lost meanwhile) may have followed its start: an SshError, never run again.
+ */
 export class ChannelRefused extends ReasonedError {
   override readonly name = 'ChannelRefused';
 
@@ -232,7 +236,7 @@ export class SshConnection implements SshSession {
 
   /**
    * exec() for one of the connection's users (a session of share.ts), its command among `running`,
-   * theirs to end (end()). A channel not opened is ChannelRefused: the command never ran.
+   * theirs to end (end()). A command that never started is ChannelRefused.
    * `closed` is called once the host no longer counts the channel (OpenSSH's MaxSessions counts one
    * until it has closed it), or at once when none was opened: a command ended at its deadline is
    * answered then, its channel still closing.
@@ -250,14 +254,16 @@ export class SshConnection implements SshSession {
         closed();
         return reject(signal.reason);
       }
-      const refused = (err: unknown) => {
+      const failed = (err: unknown, neverStarted: boolean) => {
         closed();
-        reject(new ChannelRefused(`cannot run ${argv[0]} on ${this.target.host}`, { cause: err }));
+        const reason = `cannot run ${argv[0]} on ${this.target.host}`;
+        reject(neverStarted ? new ChannelRefused(reason, { cause: err }) : new SshError(reason, { cause: err }));
       };
       // ssh2 throws on a connection already lost ("Not connected"), and calls back on a refusal.
       try {
         this.client.exec(remoteCommand(argv), (err: Error | undefined, stream: ClientChannel) => {
-          if (err) return refused(err);
+          // ssh2 gives a channel the host refused its reason code.
+          if (err) return failed(err, typeof (err as { reason?: unknown }).reason === 'number');
           stream.once('close', closed);
           // Its time ran out while the host opened the channel: the abort was heard by nobody, and
           // the command, started now, ran to its end (a hung journalctl, for as long as the shared
@@ -298,7 +304,7 @@ export class SshConnection implements SshSession {
           });
         });
       } catch (err) {
-        refused(err);
+        failed(err, true);
       }
     });
   }
