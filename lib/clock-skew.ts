@@ -32,15 +32,22 @@ export function windowClock(clock: RemoteClock, seconds: number): RemoteClock {
   return clock;
 }
 
+/**
+ * How far off the clock surely is: its skew less the reading's own error. A reading slow to come
+ * back (a loaded host, channels refused and asked again) made a clock that agrees with ours read
+ * "2.1s ahead (±2.104 s)", said with a fix to apply.
+ */
+const surelyOffMs = (clock: RemoteClock) => Math.abs(clock.skewMs) - clock.errorMs;
+
 /** The long output's line on a skew worth saying; undefined for a clock that agrees with ours. */
 export function skewDetail(clock: RemoteClock | undefined, shown: string): string | undefined {
-  if (!clock || Math.abs(clock.skewMs) < SKEW_SAID_MS) return undefined;
+  if (!clock || surelyOffMs(clock) < SKEW_SAID_MS) return undefined;
   return `${clock.host}'s clock is ${skewWords(clock)}: ${shown} (fix: ${CLOCK_FIX})`;
 }
 
 /** The first line's words on a skew of a minute or more (`taken`: what was taken on its clock); undefined below. */
 export function skewNote(clock: RemoteClock | undefined, taken: string): string | undefined {
-  if (!clock || Math.abs(clock.skewMs) < SKEW_SUMMARY_MS) return undefined;
+  if (!clock || surelyOffMs(clock) < SKEW_SUMMARY_MS) return undefined;
   const s = formatDuration(Math.abs(clock.skewMs) / 1000);
   return `its clock is ${s} ${clock.skewMs > 0 ? 'ahead of' : 'behind'} ours (${taken} on its clock)`;
 }

@@ -2,7 +2,7 @@
 // The remote side's clock is moved by the real libfaketime, applied to every command the test
 // sshd runs (its ForceCommand), and the journal there is stamped on that clock.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,15 @@ describe.skipIf(unavailable)('--host with a remote clock that is not ours', () =
   const offsetFile = join(dir, 'offset');
   // Every command of the session runs under faketime at the offset the test writes.
   const login = join(dir, 'skewed');
-  writeFileSync(login, `#!/bin/sh\nexec ${FAKETIME} -f "$(cat '${offsetFile}')" /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`, { mode: 0o755 });
+  const dateDelay = join(dir, 'date-delay');
+  // date answers after the seconds in date-delay, where that file is: a host slow to read its clock.
+  writeFileSync(
+    login,
+    '#!/bin/sh\n' +
+      `case "$SSH_ORIGINAL_COMMAND" in "'date' "*) [ -e '${dateDelay}' ] && sleep "$(cat '${dateDelay}')";; esac\n` +
+      `exec ${FAKETIME} -f "$(cat '${offsetFile}')" /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`,
+    { mode: 0o755 },
+  );
   const sshd = new TestSshd({ forceCommand: login });
   let known: string;
   beforeAll(async () => {
@@ -86,6 +94,16 @@ describe.skipIf(unavailable)('--host with a remote clock that is not ours', () =
       /^DQLITE-LOCK OK - 127\.0\.0\.1: 5 'database is locked' lines in the last 5m \(1\.0\/min, 1 in the last minute, steady\) \|/,
     );
     expect(agrees.stdout).not.toMatch(/clock/);
+    // A clock read slow to come back: date ran 3 s into a round trip of 3 s and more, so a clock
+    // that agrees reads about 1.5 s ahead, within the reading's own error (±1.5 s and more): not said.
+    writeFileSync(dateDelay, '3');
+    try {
+      const slow = await runBuilt('check_dqlite_lock', [...ssh(), '--journal-file', same]);
+      expect(slow.code, slow.stdout).toBe(0);
+      expect(slow.stdout).not.toMatch(/clock/);
+    } finally {
+      rmSync(dateDelay);
+    }
   });
 
   it('check_dqlite_lock: a clock further off than the window is UNKNOWN, with the fix', async () => {
