@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { LogArgs, Window } from '../options/log.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import { journalSlices, type SharedReads } from '../shared-reads.ts';
+import { SIBLINGS_MS } from '../in-order.ts';
 import { localExec, readJournal } from '../sources/journal.ts';
 import { LogFileError, readLogFile } from '../sources/logfile.ts';
 import { scanHosts } from './hosts.ts';
@@ -66,8 +67,11 @@ export async function scanSources<T>(
   }
   checkJournalPaths(dirs, files);
   deadline.activity = 'reading the journal';
+  // A failure waits for the journal's reads before it SIBLINGS_MS, as the pass of a shared run
+  // does (JournalShare, read for checks of several deadlines): waiting half of -t here, a
+  // --journal-dir failing 2 s after the next one was the reason alone, the next one's in `all`.
   const seen = await (shared?.journal
     ? shared.journal.read(query, deadline.signal, onLine)
-    : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log), 'vouch', deadline));
+    : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log), 'vouch', SIBLINGS_MS));
   return [{ source: where, ...result, begun: journalBeginning(seen) }];
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lease, node } from '../apiserver/objects.ts';
 import { useCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { controlPlane, freshState } from '../helpers/shared-run.ts';
 import { healthyNode, systemctlStandIn, unit, type HealthyNode } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
@@ -238,6 +239,27 @@ describe('journal checks: the reason of journals read at once', () => {
     });
     expect(r.code, r.stdout).toBe(3);
     expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*A: stand-in failure/);
+  });
+
+  it('check_dqlite_lock --journal-dir A --journal-dir B: its row in microk8s-checks all says what it says alone', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'mk8s-order-journals-'));
+    const [a, b] = [join(base, 'a'), join(base, 'b')];
+    for (const d of [a, b]) mkdirSync(d);
+    const bin = join(base, 'bin');
+    mkdirSync(bin);
+    // A's failure comes 2 s after B's: longer than the pass of `all` waits for it, shorter than half of -t.
+    writeFileSync(
+      join(bin, 'journalctl'),
+      `#!/bin/sh\ncase "$*" in *'${a}'*) sleep 2; echo 'A: stand-in failure' >&2;; *) echo 'B: stand-in failure' >&2;; esac\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const env = { ...freshState(), PATH: `${bin}:${process.env.PATH}` };
+    const paths = ['--journal-dir', a, '--journal-dir', b];
+    const alone = await runBuilt('check_dqlite_lock', paths, { env });
+    const all = await runBuilt('microk8s-checks', ['all', ...paths, '--snap-data', controlPlane(), '--format', 'json'], { env });
+    const row = (JSON.parse(all.stdout) as { check: string; code: number; summary: string }[]).find((r) => r.check === 'DQLITE-LOCK');
+    expect(alone.code, alone.stdout).toBe(3);
+    expect(`DQLITE-LOCK UNKNOWN - ${row?.summary}`).toBe(alone.first);
   });
 
   it("check_dqlite_lock, a --journal-dir of two machines: the first machine's failure is the reason, the second's sooner", async () => {
