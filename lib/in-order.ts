@@ -1,6 +1,7 @@
 /**
  * How long reads begun together wait, once one of them failed, for those before it to answer: a
- * number of milliseconds, or a deadline, which gives half the time it has left at that moment.
+ * number of milliseconds, or a deadline, which gives half the time it had left when the failure
+ * was first known (by this inOrder or one nested in it).
  */
 export type Patience = number | { remainingMs(): number };
 
@@ -12,7 +13,21 @@ export type Patience = number | { remainingMs(): number };
  */
 export const SIBLINGS_MS = 1000;
 
-const waitFor = (patience: Patience) => (typeof patience === 'number' ? patience : patience.remainingMs() / 2);
+/**
+ * When the failure an inOrder rejected with was first known, for the inOrder it reaches in turn
+ * (reads of reads: a journal's directories, each its slices): the wait is counted once, from then.
+ * Counted anew at each, a second at each of three depths held a failure known at once past -t 2.
+ */
+const knownSince = new WeakMap<object, number>();
+
+const isObject = (error: unknown): error is object => (typeof error === 'object' && error !== null) || typeof error === 'function';
+
+/** How long is left to wait, at `now`, for a failure known since `since`. */
+const waitFor = (patience: Patience, since: number, now: number) => {
+  const waited = now - since;
+  const budget = typeof patience === 'number' ? patience : (patience.remainingMs() + waited) / 2;
+  return Math.max(0, budget - waited);
+};
 
 /**
  * Reads begun together, still run at once, awaited as one: their values in order, or, where any
@@ -36,22 +51,27 @@ export function inOrder<T extends readonly unknown[]>(
     const state: ('open' | 'done' | 'failed')[] = list.map(() => 'open');
     let timer: NodeJS.Timeout | undefined;
     let ended = false;
-    const firstFailure = () => errors[state.indexOf('failed')];
+    // When the first of the failures was known, here or by an inOrder it came through.
+    let since = Infinity;
+    const fail = (error: unknown) => {
+      ended = true;
+      clearTimeout(timer);
+      if (isObject(error)) knownSince.set(error, Math.min(knownSince.get(error) ?? since, since));
+      reject(error);
+    };
     const decide = () => {
       if (ended) return;
       const first = state.findIndex((s) => s !== 'done');
-      if (first < 0 || state[first] === 'failed') {
+      if (first < 0) {
         ended = true;
         clearTimeout(timer);
-        if (first < 0) resolve(values as unknown as T);
-        else reject(errors[first]);
+        resolve(values as unknown as T);
         return;
       }
+      if (state[first] === 'failed') return fail(errors[first]);
       if (timer === undefined && state.includes('failed')) {
-        timer = setTimeout(() => {
-          ended = true;
-          reject(firstFailure());
-        }, waitFor(patience));
+        const now = Date.now();
+        timer = setTimeout(() => fail(errors[state.indexOf('failed')]), waitFor(patience, since, now));
       }
     };
     list.forEach((read, i) => {
@@ -64,6 +84,7 @@ export function inOrder<T extends readonly unknown[]>(
         (error: unknown) => {
           errors[i] = error;
           state[i] = 'failed';
+          since = Math.min(since, (isObject(error) && knownSince.get(error)) || Date.now());
           decide();
         },
       );

@@ -262,6 +262,33 @@ describe('journal checks: the reason of journals read at once', () => {
     expect(`DQLITE-LOCK UNKNOWN - ${row?.summary}`).toBe(alone.first);
   });
 
+  it('check_dqlite_lock -t 3: a failure held by reads hung at three depths is said before -t, not as its timeout', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'mk8s-order-depths-'));
+    const [a, b] = [join(base, 'a'), join(base, 'b')];
+    for (const d of [a, b]) mkdirSync(d);
+    const bin = join(base, 'bin');
+    mkdirSync(bin);
+    // Every read of A hangs; of B, where it begins and its first time slice hang, its last slice
+    // (no --until) fails: each depth (the directories, B's beginning and slices, the slices) waits.
+    writeFileSync(
+      join(bin, 'journalctl'),
+      [
+        '#!/bin/sh',
+        'grep=; until=; a=',
+        `for x; do case "$x" in *'${a}'*) a=1;; --grep*) grep=1;; --until*) until=1;; esac; done`,
+        '[ -n "$grep" ] && [ -z "$until" ] && [ -z "$a" ] && { echo \'B: stand-in failure\' >&2; exit 1; }',
+        'exec sleep 30',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', a, '--journal-dir', b, '-t', '3'], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*B: stand-in failure/);
+  });
+
   it("check_dqlite_lock, a --journal-dir of two machines: the first machine's failure is the reason, the second's sooner", async () => {
     const base = mkdtempSync(join(tmpdir(), 'mk8s-order-machines-'));
     const dir = join(base, 'remote');
