@@ -222,38 +222,37 @@ describe('API checks: the reason of lists and reads made at once', () => {
 });
 
 describe('journal checks: the reason of journals read at once', () => {
-  it("check_dqlite_lock --journal-dir A --journal-dir B: A's failure is the reason, though B's came sooner", async () => {
-    const base = mkdtempSync(join(tmpdir(), 'mk8s-order-journals-'));
+  /** Two empty journal directories, A and B, and a directory for a stand-in journalctl (`script`, given A's path). */
+  function twoJournals(prefix: string, script: (a: string) => string): { a: string; b: string; path: string } {
+    const base = mkdtempSync(join(tmpdir(), prefix));
     const [a, b] = [join(base, 'a'), join(base, 'b')];
     for (const d of [a, b]) mkdirSync(d);
     const bin = join(base, 'bin');
     mkdirSync(bin);
+    writeFileSync(join(bin, 'journalctl'), script(a), { mode: 0o755 });
+    return { a, b, path: `${bin}:${process.env.PATH}` };
+  }
+
+  it("check_dqlite_lock --journal-dir A --journal-dir B: A's failure is the reason, though B's came sooner", async () => {
     // journalctl reading A fails after B's has.
-    writeFileSync(
-      join(bin, 'journalctl'),
-      `#!/bin/sh\ncase "$*" in *'${a}'*) sleep 0.5; echo 'A: stand-in failure' >&2;; *) echo 'B: stand-in failure' >&2;; esac\nexit 1\n`,
-      { mode: 0o755 },
+    const { a, b, path } = twoJournals(
+      'mk8s-order-journals-',
+      (a) =>
+        `#!/bin/sh\ncase "$*" in *'${a}'*) sleep 0.5; echo 'A: stand-in failure' >&2;; *) echo 'B: stand-in failure' >&2;; esac\nexit 1\n`,
     );
-    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', a, '--journal-dir', b], {
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-    });
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', a, '--journal-dir', b], { env: { ...process.env, PATH: path } });
     expect(r.code, r.stdout).toBe(3);
     expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*A: stand-in failure/);
   });
 
   it('check_dqlite_lock --journal-dir A --journal-dir B: its row in microk8s-checks all says what it says alone', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'mk8s-order-journals-'));
-    const [a, b] = [join(base, 'a'), join(base, 'b')];
-    for (const d of [a, b]) mkdirSync(d);
-    const bin = join(base, 'bin');
-    mkdirSync(bin);
     // A's failure comes 2 s after B's: longer than the pass of `all` waits for it, shorter than half of -t.
-    writeFileSync(
-      join(bin, 'journalctl'),
-      `#!/bin/sh\ncase "$*" in *'${a}'*) sleep 2; echo 'A: stand-in failure' >&2;; *) echo 'B: stand-in failure' >&2;; esac\nexit 1\n`,
-      { mode: 0o755 },
+    const { a, b, path } = twoJournals(
+      'mk8s-order-journals-',
+      (a) =>
+        `#!/bin/sh\ncase "$*" in *'${a}'*) sleep 2; echo 'A: stand-in failure' >&2;; *) echo 'B: stand-in failure' >&2;; esac\nexit 1\n`,
     );
-    const env = { ...freshState(), PATH: `${bin}:${process.env.PATH}` };
+    const env = { ...freshState(), PATH: path };
     const paths = ['--journal-dir', a, '--journal-dir', b];
     const alone = await runBuilt('check_dqlite_lock', paths, { env });
     const all = await runBuilt('microk8s-checks', ['all', ...paths, '--snap-data', controlPlane(), '--format', 'json'], { env });
@@ -263,15 +262,9 @@ describe('journal checks: the reason of journals read at once', () => {
   });
 
   it('check_dqlite_lock -t 3: a failure held by reads hung at three depths is said before -t, not as its timeout', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'mk8s-order-depths-'));
-    const [a, b] = [join(base, 'a'), join(base, 'b')];
-    for (const d of [a, b]) mkdirSync(d);
-    const bin = join(base, 'bin');
-    mkdirSync(bin);
     // Every read of A hangs; of B, where it begins and its first time slice hang, its last slice
     // (no --until) fails: each depth (the directories, B's beginning and slices, the slices) waits.
-    writeFileSync(
-      join(bin, 'journalctl'),
+    const { a, b, path } = twoJournals('mk8s-order-depths-', (a) =>
       [
         '#!/bin/sh',
         'grep=; until=; a=',
@@ -280,10 +273,9 @@ describe('journal checks: the reason of journals read at once', () => {
         'exec sleep 30',
         '',
       ].join('\n'),
-      { mode: 0o755 },
     );
     const r = await runBuilt('check_dqlite_lock', ['--journal-dir', a, '--journal-dir', b, '-t', '3'], {
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      env: { ...process.env, PATH: path },
     });
     expect(r.code, r.stdout).toBe(3);
     expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*B: stand-in failure/);
