@@ -5,6 +5,10 @@
  */
 export const CONNECTION_PATIENCE_MS = 2000;
 
+/** How long one may wait for a kept connection: the patience, at most half its time left (a short -t leaves time for its own). */
+export const patienceWithin = (remainingMs: number, patienceMs = CONNECTION_PATIENCE_MS): number =>
+  Math.min(patienceMs, Math.max(0, remainingMs / 2));
+
 /**
  * The few connections a run of many checks keeps to one API server (or the channels it opens at
  * once on its one SSH connection to a host: ssh/share.ts), and the way past them.

@@ -1,4 +1,4 @@
-import { CONNECTION_PATIENCE_MS } from '../slots.ts';
+import { CONNECTION_PATIENCE_MS, patienceWithin } from '../slots.ts';
 
 /**
  * When each request's run ends (ms since the epoch), by its context (set as it is sent,
@@ -10,5 +10,5 @@ export const requestEnds = new WeakMap<object, number>();
 /** How long a request may wait for a kept connection: the patience, at most half its time left. */
 export function patienceFor(ctx: object, patienceMs = CONNECTION_PATIENCE_MS): number {
   const endsAt = requestEnds.get(ctx);
-  return endsAt === undefined ? patienceMs : Math.min(patienceMs, Math.max(0, (endsAt - Date.now()) / 2));
+  return endsAt === undefined ? patienceMs : patienceWithin(endsAt - Date.now(), patienceMs);
 }

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import type { Deadline } from '../../plugin/deadline.ts';
 import type { CommandRunner } from '../command.ts';
-import { CONNECTION_PATIENCE_MS, type ConnectionSlots } from '../slots.ts';
+import { type ConnectionSlots, patienceWithin } from '../slots.ts';
 import { ChannelRefused, runnerOver, SshError, type SshConnection, type SshSession, type SshTarget } from './connection.ts';
 
 /** One check's share of a connection: its commands, its deadline, and its own connection if it needs one. */
@@ -23,7 +23,7 @@ export class SharedSession implements SshSession {
   ) {}
 
   async exec(argv: string[], signal: AbortSignal, sink: Writable): Promise<{ code: number | null; stderr: string }> {
-    const patience = Math.min(CONNECTION_PATIENCE_MS, this.deadline.remainingMs() / 2);
+    const patience = patienceWithin(this.deadline.remainingMs());
     const letGo = (done = 'ran') => new SshError(`the connection to ${this.target.host} was let go before ${argv[0]} ${done}`);
     // Ended by its own deadline or by the session's end: a channel handed over, or opened, after
     // close() ran a command nobody would end (killed by none, the connection kept for others).
