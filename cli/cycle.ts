@@ -44,6 +44,8 @@ interface Known {
   maxAge: number;
   /** When its launcher last asked (the record's mtime, ms since the epoch). */
   askedMs: number;
+  /** That launcher's process id (its record's name). */
+  launcher: number;
   /** Asked for in this run's directory and environment (a run answers only those). */
   here: boolean;
 }
@@ -79,7 +81,7 @@ function knownCommands(dir: string): Known[] {
       const fields = record.subarray(0, -1).toString('utf8').split('\0');
       const env = fields.splice(0, CYCLE_ENVIRONMENT.length);
       const here = env.every((field, i) => field === `${CYCLE_ENVIRONMENT[i]}=${process.env[CYCLE_ENVIRONMENT[i]!] ?? ''}`);
-      newest.set(key, { key, argv: fields, maxAge, askedMs, here });
+      newest.set(key, { key, argv: fields, maxAge, askedMs, launcher: Number(name), here });
     } catch {
       // Gone meanwhile (another run dropped it): nothing to answer.
     }
@@ -95,6 +97,22 @@ function knownCommands(dir: string): Known[] {
     else if (k.here) known.push(k);
   }
   return known;
+}
+
+/**
+ * Whether the launcher that asked last may still wait for its answer: it runs yet. One already
+ * served (its answer since gone, to a cache cleaner) waits for nothing, and a run that charged its
+ * line the time since that ask would judge it within what is left of a -t nobody counts on any
+ * more, and serve the next polls a timeout. Another user's process of that id (EPERM) may be it.
+ */
+function stillRunning(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 1) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A file's mtime, or Infinity when it is gone (nothing to remove). */
@@ -215,7 +233,7 @@ export async function runCycle(argv: string[]): Promise<never> {
   // biome-ignore lint/suspicious/noExplicitAny: each check has its own option types; the cycle only runs them.
   type Check = CheckDefinition<any>;
   /** A command line this run will evaluate: its check loaded, its command line parsed. */
-  const ready = async ({ key, argv: [command, ...args], maxAge, askedMs }: Known) => {
+  const ready = async ({ key, argv: [command, ...args], maxAge, askedMs, launcher }: Known) => {
     const entry = byCommand.get(basename(command ?? ''));
     if (!entry) return undefined;
     const now = bootClock();
@@ -227,9 +245,10 @@ export async function runCycle(argv: string[]): Promise<never> {
     if (!check) return undefined;
     try {
       const prepared = prepare(check as Check, args);
-      // Its launcher may be waiting for it now: asked lately, with no answer fresh for it then.
+      // Its launcher may be waiting for it now: asked lately, with no answer fresh for it then, and running yet.
       const askedCs = now.cs - Math.round((Date.now() - askedMs) / 10);
-      const waiting = now.cs - askedCs < prepared.args.timeout * 100 && (at === undefined || askedCs - at >= maxAge * 100);
+      const waiting =
+        now.cs - askedCs < prepared.args.timeout * 100 && (at === undefined || askedCs - at >= maxAge * 100) && stillRunning(launcher);
       return prepared.help || prepared.version
         ? undefined
         : { key, check: check as Check, prepared, askedMs: waiting ? askedMs : undefined };
