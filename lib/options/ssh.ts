@@ -24,7 +24,11 @@ export function sshOptions<T>(y: Argv<T>, repeatable = true): Argv<T & SshArgs> 
       describe: repeatable ? 'read this host over SSH (repeatable)' : 'read this host over SSH',
       // A host given twice (a copied line, $HOSTADDRESS$ and its name written out) is read once, as a
       // --server is: read twice it made two verdicts of one host and every perfdata label twice.
-      coerce: (hosts: string[]) => [...new Set(hosts)],
+      // Case-blind, as host names are (k8s01 and K8S01); the first spelling names its row.
+      coerce: (hosts: string[]) => {
+        const seen = new Set<string>();
+        return hosts.filter((h) => !seen.has(h.toLowerCase()) && seen.add(h.toLowerCase()));
+      },
     })
     .option('ssh-user', { type: 'string', describe: 'SSH user (default: the current user)' })
     .option('ssh-key', { type: 'string', describe: 'SSH private key (default: the agent at $SSH_AUTH_SOCK)' })

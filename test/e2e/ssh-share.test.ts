@@ -120,6 +120,19 @@ describe.skipIf(unavailable)('`all --host`: one SSH connection per host for ever
   });
   const sink = () => new Writable({ write: (_c, _e, done) => done() });
 
+  it('one host named in capitals and in small letters is one connection (host names are case-blind, as to ssh)', async () => {
+    const share = new SshShare();
+    const deadline = new Deadline(25, () => undefined);
+    const args = { ...shareArgs(), 'ssh-known-hosts': sshd.knownHosts(['localhost']) };
+    const before = sshd.connections().length;
+    const sessions = [await share.session('localhost', args, deadline), await share.session('LOCALHOST', args, deadline)];
+    const answers = await Promise.all(sessions.map((s) => s.runner()(['echo', 'answered'], deadline.signal)));
+    expect(answers.map((a) => a.trim())).toEqual(['answered', 'answered']);
+    expect(sshd.connections().length - before).toBe(1);
+    for (const s of sessions) s.close();
+    deadline.cancel();
+  }, 60_000);
+
   it.each(['shared', 'own'])(
     'a command whose time ran out as it was asked for ends then, not when it is done there (%s connection)',
     async (kind) => {

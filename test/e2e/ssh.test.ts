@@ -159,6 +159,12 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(r.code).toBe(1);
   });
 
+  it('a host name in capitals is the same host, as to ssh: its hashed known_hosts entry (of the lower-case name) is found', async () => {
+    const hashed = sshd.knownHosts(['localhost'], { hashed: true, name: 'known_hashed_name' });
+    const r = await runBuilt('check_dqlite_lock', ['--host', 'LocalHost', ...ssh(hashed), '--journal-file', journal]);
+    expect(r.code, r.stdout).toBe(1);
+  });
+
   it('a changed host key: UNKNOWN naming the host and the offered fingerprint', async () => {
     const wrong = sshd.knownHosts(['127.0.0.1'], { key: sshd.otherHostKey(), name: 'known_wrong' });
     const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(wrong), '--journal-file', journal]);
@@ -253,6 +259,11 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     // Read twice it was `2 hosts: 2 WARNING (WARNING: 127.0.0.1, 127.0.0.1) | locked_127.0.0.1=... locked_127.0.0.1=...`.
     expect(twice.first).toBe(once.first);
     expect(twice.first.match(/ locked=/g)).toHaveLength(1);
+    // Host names are case-blind: LOCALHOST after localhost is the same host, read once.
+    const names = sshd.knownHosts(['localhost'], { name: 'known_localhost' });
+    const hosts = ['--host', 'localhost', '--host', 'LOCALHOST'];
+    const spelt = await runBuilt('check_dqlite_lock', [...hosts, ...ssh(names), '--journal-file', settled]);
+    expect(spelt.first).toBe(once.first.replace('127.0.0.1:', 'localhost:'));
   });
 
   it('a host slower than -t: UNKNOWN, promptly', async () => {

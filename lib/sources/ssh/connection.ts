@@ -34,7 +34,9 @@ export function validateHost(host: string): string {
 
 export function defaultSshTarget(host: string, o: { user?: string; key?: string; port?: number; knownHosts?: string }): SshTarget {
   return {
-    host: validateHost(host),
+    // As ssh does: a host name is case-blind (DNS), and known_hosts' hashed entries are of the
+    // lower-case name; one host named twice is one connection in a run.
+    host: validateHost(host).toLowerCase(),
     port: o.port ?? 22,
     user: o.user ?? userInfo().username,
     key: o.key,
