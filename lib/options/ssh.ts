@@ -25,9 +25,11 @@ export function sshOptions<T>(y: Argv<T>, repeatable = true): Argv<T & SshArgs> 
       // A host given twice (a copied line, $HOSTADDRESS$ and its name written out) is read once, as a
       // --server is: read twice it made two verdicts of one host and every perfdata label twice.
       // Case-blind, as host names are (k8s01 and K8S01); the first spelling names its row.
-      coerce: (hosts: string[]) => {
-        const seen = new Set<string>();
-        return hosts.filter((h) => !seen.has(h.toLowerCase()) && seen.add(h.toLowerCase()));
+      // (--no-host's false is kept as it is, for the parser to refuse.)
+      coerce: (hosts: unknown[]) => {
+        const seen = new Set<unknown>();
+        const key = (h: unknown) => (typeof h === 'string' ? h.toLowerCase() : h);
+        return hosts.filter((h) => !seen.has(key(h)) && seen.add(key(h)));
       },
     })
     .option('ssh-user', { type: 'string', describe: 'SSH user (default: the current user)' })
