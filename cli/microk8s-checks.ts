@@ -111,12 +111,14 @@ function applies(needs: Needs, have: Host): string | undefined {
           ? undefined
           : 'systemd is not running on this host (name units with --unit to judge them all the same)')
       );
+    // Past own(...), the lock files say this is a control-plane node: what is missing is where its
+    // files are (a --snap-data elsewhere), so the row says what to give, never "not a node".
     case 'backend':
       return (
         own(['host', 'backend-dir'], have.notNode ?? have.noDqlite) ??
         (existsSync(DQLITE_BACKEND) || have.given.has('host') || have.given.has('backend-dir')
           ? undefined
-          : `not a MicroK8s node: no ${DQLITE_BACKEND}`)
+          : `no dqlite backend at ${DQLITE_BACKEND} (give --backend-dir, or --host for a node over SSH)`)
       );
     case 'api':
       return have.api;
@@ -144,7 +146,7 @@ function applies(needs: Needs, have: Host): string | undefined {
         own(['cert-dir', 'cert'], have.notNode ?? (have.noDqlite && `${have.noDqlite}: its certificates are the control plane's`)) ??
         (existsSync(MICROK8S_CERT_DIR) || have.given.has('cert-dir') || have.given.has('cert')
           ? undefined
-          : `not a MicroK8s node: no ${MICROK8S_CERT_DIR}`)
+          : `no MicroK8s certificates at ${MICROK8S_CERT_DIR} (give --cert-dir)`)
       );
     case 'restart':
       return (

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { certFile } from '../apiserver/certs.ts';
+import { MICROK8S_CERT_DIR } from '../../lib/sources/certs.ts';
+import { DQLITE_BACKEND } from '../../lib/sources/dqlite.ts';
 import { lease, node, nodeLease, pod, unschedulablePod } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
@@ -596,6 +598,19 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     const withCerts = await rows('--snap-data', '/nonexistent/snap', '--cert-dir', certs);
     expect(withCerts.CERTS!.state).not.toBe('SKIPPED');
     expect(withCerts.CERTS!.metrics.map((m) => m.label)).toContain('days_ca');
+    // A control-plane node by its lock files, whose dqlite backend is not where MicroK8s keeps it
+    // (no /var/snap/microk8s here): it is a node, and the row says what to give instead.
+    const moved = await rows('--snap-data', snapData());
+    for (const check of ['DQLITE', 'DQLITE-STORAGE']) {
+      expect(moved[check], check).toMatchObject({
+        state: 'SKIPPED',
+        summary: `no dqlite backend at ${DQLITE_BACKEND} (give --backend-dir, or --host for a node over SSH)`,
+      });
+    }
+    expect(moved.CERTS).toMatchObject({
+      state: 'SKIPPED',
+      summary: `no MicroK8s certificates at ${MICROK8S_CERT_DIR} (give --cert-dir)`,
+    });
     // A worker runs no dqlite: the gate and the dqlite checks are left out there.
     const worker = await rows('--snap-data', snapData('no-k8s-dqlite', 'clustered.lock'));
     for (const check of ['RESTART-PREFLIGHT', 'DQLITE', 'DQLITE-STORAGE']) {
