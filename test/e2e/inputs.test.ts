@@ -413,6 +413,10 @@ describe('microk8s-checks all', () => {
     for (const name of ['NODES', 'LEASES', 'STALE-JOBS', 'OBSERVED-GENERATION', 'SCHEDULING', 'CALICO-ROUTES', 'RESTART-PREFLIGHT']) {
       expect(none.stdout).toMatch(new RegExp(`^${name} +skipped +no kubeconfig found \\(tried --kubeconfig`, 'm'));
     }
+    // Alone, the fix says how to make the read-only one, as for a kubeconfig that cannot be read.
+    const alone = await runBuilt('check_nodes', [], { env: { ...env, HOME: scratch() } });
+    expect(alone.first).toMatch(/^NODES UNKNOWN - no kubeconfig found \(tried .*\) \(fix: pass --kubeconfig PATH; /);
+    expect(alone.first).toMatch(/, then make it as docs\/api\.md says\)$/);
     // On a host that is no MicroK8s node calico-routes is left out before its kubeconfig is read.
     const typo = await runBuilt('microk8s-checks', ['all', '--kubeconfig', '/nonexistent/kubeconfig', '--snap-data', '/nonexistent/snap']);
     expect(typo.stdout).toMatch(/^CALICO-ROUTES +skipped +.*this host is not a MicroK8s node/m);

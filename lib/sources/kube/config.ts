@@ -49,7 +49,7 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     read(source);
   } else {
     throw new KubeError(`no kubeconfig found (tried --kubeconfig, $KUBECONFIG, in-cluster, ${MICROK8S_CLIENT_CONFIG}, ~/.kube/config)`, {
-      fix: `pass --kubeconfig PATH; for a read-only one apply ${RBAC_YAML}`,
+      fix: `pass --kubeconfig PATH; for a read-only one apply ${RBAC_YAML}, then make it as docs/api.md says`,
     });
   }
   if (target.context) {
