@@ -62,7 +62,6 @@ const RBAC_FIX = `allow get on the non-resource URLs /readyz and /livez, as ${RB
 
 export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);
-  v.measure({ label: 'readyz_time', value: f.readyz.ms / 1000, uom: 's', min: 0 }, new ScalarContext(warning, critical));
   const judged: Record<'readyz' | 'livez', HealthReport | undefined> = { readyz: undefined, livez: undefined };
   for (const endpoint of ['readyz', 'livez'] as const) {
     const answer = f[endpoint];
@@ -90,7 +89,12 @@ export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Out
     v.detail(`/${endpoint}: HTTP ${answer.status}, ${plural(report.checks, 'check')}, ${report.failed.length} failed`);
     for (const x of report.failed) v.detail(`  [-]${x.name} ${x.why}`);
   }
-  v.measure({ label: 'failed_checks', value: (judged.readyz?.failed.length ?? 0) + (judged.livez?.failed.length ?? 0), min: 0 });
+  // Only what was read: the time of a 401 or of a proxy's page is no readyz's, and a count of
+  // failed checks over an answer not read would graph as 0, a healthy server.
+  const readyzTime = { label: 'readyz_time', value: f.readyz.ms / 1000, uom: 's', min: 0 } as const;
+  if (judged.readyz) v.measure(readyzTime, new ScalarContext(warning, critical));
+  if (judged.readyz && judged.livez)
+    v.measure({ label: 'failed_checks', value: judged.readyz.failed.length + judged.livez.failed.length, min: 0 });
   if (judged.readyz?.failed.some((x) => x.name.startsWith('etcd')) || judged.livez?.failed.some((x) => x.name.startsWith('etcd'))) {
     v.detail(
       'etcd here is kine on k8s-dqlite: see check_dqlite (quorum, leader), check_services (is ' +
@@ -102,7 +106,7 @@ export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Out
       `timed beside the other checks of a shared run (the answers outlasted their head start): this process was ` +
         `held up for up to ${f.busyMs} ms meanwhile (their work, or waiting for a CPU), which may count in readyz_time`,
     );
-  const time = `readyz ${(f.readyz.ms / 1000).toFixed(3)} s`;
+  const time = judged.readyz ? `readyz ${(f.readyz.ms / 1000).toFixed(3)} s` : '';
   return v.conclude(time, { problems: 'before', whenClear: `ready and live (${time}, ${plural(judged.readyz?.checks ?? 0, 'check')})` });
 }
 

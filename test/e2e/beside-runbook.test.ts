@@ -276,6 +276,15 @@ describe('check_apiserver', () => {
     const r = await runBuilt('check_apiserver', kc());
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/\/readyz answered 200 with 33 bytes of text\/html, not a health report/);
+    // Nothing was judged: no count of failed checks (0 on a graph would read healthy), no readyz time.
+    expect(r.first).not.toContain('|');
+  });
+
+  it('credentials rejected: UNKNOWN, with no readyz_time or failed_checks=0 that would graph as a healthy server', async () => {
+    const r = await runBuilt('check_apiserver', ['--kubeconfig', c.kubeconfigBadToken]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^APISERVER UNKNOWN - 127\.0\.0\.1:\d+: \/readyz: the credentials were rejected \(401\)/);
+    expect(r.first).not.toContain('|');
   });
 });
 
