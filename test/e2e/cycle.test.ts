@@ -2,6 +2,7 @@
 // "since the previous run" meaning the previous answer served, whatever shared runs came between.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -386,6 +387,43 @@ describe('--cycle and a line asked for by a launcher already served', () => {
     const next = await nodes();
     expect(next.first).toMatch(/^NODES OK - 3 nodes/);
     expect(next.stdout).not.toMatch(/timed out/);
+  }, 60_000);
+});
+
+describe('--cycle: a read shared by lines of different -t', () => {
+  it("the leader leases: each line waits for the hung first lease within its own -t, and names the second's failure as alone", async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+    const env = { ...process.env, XDG_CACHE_HOME: cache };
+    const results = join(cache, 'microk8s-checks', 'cycle', 'results');
+    addHealthyCluster(c.api);
+    const state = (t: string) => join(cache, `leases-${t}.json`);
+    const leases = (t: string, cycle = true) =>
+      runBuilt('check_leases', [...(cycle ? ['--cycle=55'] : []), '--kubeconfig', c.kubeconfig, '-t', t, '--state-file', state(t)], {
+        env,
+      });
+    expect((await leases('3')).first).toMatch(/^LEASES OK/);
+    expect((await leases('20')).first).toMatch(/^LEASES OK/);
+    for (const f of readdirSync(results)) rmSync(join(results, f));
+    // The controller-manager's lease hangs; the scheduler's is refused at once.
+    const hung: ServerResponse[] = [];
+    c.api.intercept = (_req, res, url) => {
+      if (!url.pathname.endsWith('/leases/kube-controller-manager')) return false;
+      hung.push(res);
+      return true;
+    };
+    c.api.faults.push({ path: '/leases/kube-scheduler', status: 403, times: 100 });
+    try {
+      const alone = await leases('3', false);
+      expect(alone.first).toMatch(/^LEASES UNKNOWN - forbidden: cannot get leases\.coordination\.k8s\.io /);
+      // The -t 20 line starts a shared run, which evaluates the -t 3 one beside it, from one read.
+      const long = leases('20');
+      await new Promise((r) => setTimeout(r, 4500));
+      const short = await leases('3');
+      expect(short.first.split(' | ')[0]).toBe(alone.first.split(' | ')[0]);
+      expect((await long).first).toMatch(/^LEASES UNKNOWN - forbidden: /);
+    } finally {
+      for (const res of hung) res.destroy();
+    }
   }, 60_000);
 });
 
