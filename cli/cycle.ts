@@ -44,8 +44,8 @@ interface Known {
   maxAge: number;
   /** When its launcher last asked (the record's mtime, ms since the epoch). */
   askedMs: number;
-  /** That launcher's process id (its record's name). */
-  launcher: number;
+  /** When each of its launchers still running asked, oldest first: those may be waiting for it. */
+  running: number[];
   /** Asked for in this run's directory and environment (a run answers only those). */
   here: boolean;
 }
@@ -62,6 +62,7 @@ const RECORD = /^([1-9]\d{0,3})\n(.*\0)([0-9a-f]{64})\n$/s;
 function knownCommands(dir: string): Known[] {
   const newest = new Map<string, Known>();
   const files = new Map<string, string[]>();
+  const running = new Map<string, number[]>();
   for (const name of readdirSync(join(dir, 'known'))) {
     const file = join(dir, 'known', name);
     try {
@@ -76,18 +77,22 @@ function knownCommands(dir: string): Known[] {
       }
       const key = m[3]!;
       files.set(key, [...(files.get(key) ?? []), file]);
+      const asks = running.get(key) ?? [];
+      running.set(key, asks);
+      if (stillRunning(Number(name))) asks.push(askedMs);
       const kept = newest.get(key);
       if (kept && kept.askedMs >= askedMs) continue;
       const fields = record.subarray(0, -1).toString('utf8').split('\0');
       const env = fields.splice(0, CYCLE_ENVIRONMENT.length);
       const here = env.every((field, i) => field === `${CYCLE_ENVIRONMENT[i]}=${process.env[CYCLE_ENVIRONMENT[i]!] ?? ''}`);
-      newest.set(key, { key, argv: fields, maxAge, askedMs, launcher: Number(name), here });
+      newest.set(key, { key, argv: fields, maxAge, askedMs, running: asks, here });
     } catch {
       // Gone meanwhile (another run dropped it): nothing to answer.
     }
   }
   const known: Known[] = [];
   for (const k of newest.values()) {
+    k.running.sort((a, b) => a - b);
     // Only the newest record of a line says anything; a line not asked for in its last few cycles goes.
     const stale = Date.now() - k.askedMs > KNOWN_FOR_CYCLES * k.maxAge * 1000;
     for (const file of files.get(k.key)!) {
@@ -100,10 +105,11 @@ function knownCommands(dir: string): Known[] {
 }
 
 /**
- * Whether the launcher that asked last may still wait for its answer: it runs yet. One already
- * served (its answer since gone, to a cache cleaner) waits for nothing, and a run that charged its
- * line the time since that ask would judge it within what is left of a -t nobody counts on any
- * more, and serve the next polls a timeout. Another user's process of that id (EPERM) may be it.
+ * Whether a launcher (its record is named by its process id) may still wait for its answer: it
+ * runs yet. One already served (its answer since gone, to a cache cleaner) waits for nothing, and
+ * a run that charged its line the time since that ask would judge it within what is left of a -t
+ * nobody counts on any more, and serve the next polls a timeout. Another user's process of that
+ * id (EPERM) may be it.
  */
 function stillRunning(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 1) return false;
@@ -233,7 +239,7 @@ export async function runCycle(argv: string[]): Promise<never> {
   // biome-ignore lint/suspicious/noExplicitAny: each check has its own option types; the cycle only runs them.
   type Check = CheckDefinition<any>;
   /** A command line this run will evaluate: its check loaded, its command line parsed. */
-  const ready = async ({ key, argv: [command, ...args], maxAge, askedMs, launcher }: Known) => {
+  const ready = async ({ key, argv: [command, ...args], maxAge, running }: Known) => {
     const entry = byCommand.get(basename(command ?? ''));
     if (!entry) return undefined;
     const now = bootClock();
@@ -245,13 +251,13 @@ export async function runCycle(argv: string[]): Promise<never> {
     if (!check) return undefined;
     try {
       const prepared = prepare(check as Check, args);
-      // Its launcher may be waiting for it now: asked lately, with no answer fresh for it then, and running yet.
-      const askedCs = now.cs - Math.round((Date.now() - askedMs) / 10);
-      const waiting =
-        now.cs - askedCs < prepared.args.timeout * 100 && (at === undefined || askedCs - at >= maxAge * 100) && stillRunning(launcher);
-      return prepared.help || prepared.version
-        ? undefined
-        : { key, check: check as Check, prepared, askedMs: waiting ? askedMs : undefined };
+      // The launchers that may be waiting for it now: running yet, asked within their -t, with no
+      // answer fresh for them then. The one that asked first has the least time left: its -t counts.
+      const waiting = running.find((askedMs) => {
+        const askedCs = now.cs - Math.round((Date.now() - askedMs) / 10);
+        return now.cs - askedCs < prepared.args.timeout * 100 && (at === undefined || askedCs - at >= maxAge * 100);
+      });
+      return prepared.help || prepared.version ? undefined : { key, check: check as Check, prepared, askedMs: waiting };
     } catch {
       // A command line that is a usage error is answered by the check itself.
       return undefined;
