@@ -96,7 +96,8 @@ function knownCommands(dir: string): Known[] {
     // Only the newest record of a line says anything; a line not asked for in its last few cycles goes.
     const stale = Date.now() - k.askedMs > KNOWN_FOR_CYCLES * k.maxAge * 1000;
     for (const file of files.get(k.key)!) {
-      if (stale || statMs(file) < k.askedMs) rmSync(file, { force: true });
+      // An older record stays while its launcher runs: it may be waiting still, and counts.
+      if (stale || (statMs(file) < k.askedMs && !stillRunning(Number(basename(file))))) rmSync(file, { force: true });
     }
     if (stale) rmSync(join(dir, 'results', k.key), { force: true });
     else if (k.here) known.push(k);
