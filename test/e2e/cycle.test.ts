@@ -420,3 +420,64 @@ describe('--cycle answers that are not whole', () => {
     expect((await nodes()).first).toMatch(/^NODES OK - FORGED/);
   });
 });
+
+describe('--cycle and two launchers of one line waiting for a run another launcher starts', () => {
+  let hung: Server;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    hung = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+  });
+  afterAll(() => {
+    for (const s of sockets) s.destroy();
+    hung.close();
+  });
+
+  it('the newer one stopped (Ctrl-C), the one still waiting gets the check\'s own timeout within its -t, not "no answer"', async () => {
+    const port = (hung.address() as { port: number }).port;
+    const home = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+    const hungConfig = join(home, 'kubeconfig');
+    writeFileSync(hungConfig, readFileSync(c.kubeconfig, 'utf8').replace(/server: \S+/, `server: https://127.0.0.1:${port}`));
+    const cache = join(home, 'cache');
+    const cycle = join(cache, 'microk8s-checks', 'cycle');
+    for (const d of ['known', 'results', 'claims']) mkdirSync(join(cycle, d), { recursive: true, mode: 0o700 });
+    const env = { ...process.env, XDG_CACHE_HOME: cache, PWD: home };
+    // Another launcher is starting a shared run (a busy node: its Node takes a while to come up).
+    const [up] = readFileSync('/proc/uptime', 'utf8').split(' ');
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    writeFileSync(join(cycle, 'starting'), `${process.pid} ${boot} ${Math.round(Number(up) * 100)}\n`);
+    const records = () =>
+      readdirSync(join(cycle, 'known')).filter((f) => /\0[0-9a-f]{64}\n$/.test(readFileSync(join(cycle, 'known', f), 'utf8')));
+    const args = ['--cycle=55', '--kubeconfig', hungConfig, '-t', '6'];
+    const older = runBuilt('check_nodes', args, { env, cwd: home });
+    await until(
+      () => 'the first launcher recorded its line',
+      () => (records().length === 1 ? true : undefined),
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+    const begun = Date.now();
+    // The same line asked for again (a person running NRPE's line by hand), who gives up with Ctrl-C.
+    const newer = spawn(`${DIST}/check_nodes`, args, { env, cwd: home, stdio: 'ignore' });
+    await until(
+      () => 'the second launcher recorded its line',
+      () => (records().length === 2 ? true : undefined),
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+    newer.kill('SIGINT');
+    await new Promise((r) => newer.on('close', r));
+    await new Promise((r) => setTimeout(r, Math.max(0, 2500 - (Date.now() - begun))));
+    // The starting run comes up, and evaluates the line both launchers asked for.
+    const run = spawn(process.execPath, [join(DIST, 'microk8s-checks.d', 'microk8s-checks.mjs'), 'cycle', '--dir', cycle, '--starter'], {
+      env,
+      cwd: home,
+      stdio: 'ignore',
+    });
+    try {
+      const r = await older;
+      expect(r.code).toBe(3);
+      expect(r.first).toMatch(/^NODES UNKNOWN - .*timed out after/);
+    } finally {
+      run.kill('SIGTERM');
+    }
+  }, 60_000);
+});
