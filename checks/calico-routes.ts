@@ -3,6 +3,7 @@
 // `connect: no route to host`, or `invalid argument` when their /32 falls into the block's
 // blackhole. Every Running pod here needs a route to its IP through its own cali veth.
 import { inOrder } from '../lib/in-order.ts';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
@@ -199,7 +200,8 @@ export const check: CheckDefinition<Args> = {
   async run({ args, warning, critical, deadline, log, shared }) {
     const remote = args.host ?? [];
     if (remote.length > 1) throw new UsageError('--host takes one host here: the node whose routes are read');
-    if (remote[0] && !args.node && !/[a-z]/i.test(remote[0]))
+    // An IPv6 address has letters too (its hex digits): only a name can be a node's.
+    if (remote[0] && !args.node && (isIP(remote[0]) !== 0 || !/[a-z]/i.test(remote[0])))
       throw new UsageError(`give --node: the node name of ${remote[0]} cannot be derived from an address`);
     const node = nodeName(args.node, remote[0] ?? hostname());
     const minAge = parseDuration(args['min-age'], '--min-age');

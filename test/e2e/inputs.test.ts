@@ -290,6 +290,15 @@ describe('messages that point at the cause', () => {
     expect(r.first).not.toMatch(/ENOTFOUND|not found/);
   });
 
+  it('check_calico_routes --host at an IPv6 address without --node asks for --node, as for an IPv4 one', async () => {
+    // An IPv6 address has letters (its hex digits): it was taken for a host name, and refused as a --node never given.
+    for (const address of ['10.0.0.11', 'fd00::11', '2001:db8::5', 'FE80::1']) {
+      const r = await runBuilt('check_calico_routes', ['--host', address]);
+      expect(r.code, address).toBe(3);
+      expect(r.first, address).toBe(`CALICO-ROUTES UNKNOWN - give --node: the node name of ${address} cannot be derived from an address`);
+    }
+  });
+
   it('options without a value, bad numbers and negative durations say so in one line', async () => {
     const cases: [string[], string][] = [
       [['--kubeconfig'], 'NODES UNKNOWN - --kubeconfig needs a value (fix: see check_nodes --help)'],
