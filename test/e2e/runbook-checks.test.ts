@@ -63,6 +63,32 @@ describe('check_nodes', () => {
     expect(crit.stdout).toMatch(/k8s04 NotReady \(NodeStatusUnknown: Kubelet stopped posting node status\.\)/);
     expect(crit.perf.tainted).toBe('1;;;0;4');
   });
+
+  it('Ready False is NotReady whatever other condition is True: a full disk (DiskPressure True) that stopped the kubelet', async () => {
+    // As the kubelet and the node controller leave such a node: Ready False, DiskPressure True, both their taints.
+    const full = node({ name: 'k8s02', ip: '10.0.0.12' });
+    for (const cond of full.status.conditions) {
+      if (cond.type === 'DiskPressure')
+        Object.assign(cond, { status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' });
+      if (cond.type === 'Ready')
+        Object.assign(cond, {
+          status: 'False',
+          reason: 'KubeletNotReady',
+          message: 'PLEG is not healthy: pleg was last seen active 3m10.254s ago; threshold is 3m0s',
+        });
+    }
+    Object.assign(full.spec, {
+      taints: [
+        { key: 'node.kubernetes.io/disk-pressure', effect: 'NoSchedule' },
+        { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' },
+      ],
+    });
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), full, node({ name: 'k8s03', ip: '10.0.0.13' }));
+    const r = await runBuilt('check_nodes', kc());
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^NODES CRITICAL - 1 of 3 nodes NotReady: k8s02, 1 node tainted \| not_ready=1;;0;0;3 /);
+    expect(r.stdout).toMatch(/k8s02 NotReady \(KubeletNotReady: PLEG is not healthy/);
+  });
 });
 
 describe('check_leases', () => {
