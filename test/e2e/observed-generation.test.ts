@@ -115,6 +115,22 @@ describe('check_observed_generation against the test API server', () => {
     expect(r.stdout).toMatch(/lagging deployment\/web\/checkout: generation 5 > observed 4 for 10m/);
   });
 
+  it('a Deployment the controller never observed (no status yet) lags from generation 1', async () => {
+    // Created 10 minutes ago while the controller-manager's cache was frozen: the API server returns status {}.
+    const d = deployment({ namespace: 'web', name: 'new-api', generation: 1, specChangedAgo: 600 });
+    (d as { status: object }).status = {};
+    // Nothing but its creation wrote it: one spec manager, no controller-manager's status entry.
+    const fields = (d.metadata.managedFields as { time: string; subresource?: string; fieldsV1: object }[]).filter(
+      (f) => !f.subresource && 'f:spec' in f.fieldsV1,
+    );
+    Object.assign(d.metadata, { managedFields: fields, creationTimestamp: fields[0]!.time });
+    c.api.add('deployments', d);
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION WARNING - 1 of 1 Deployment lagging past 2m, web\/new-api \|/);
+    expect(r.stdout).toMatch(/lagging deployment\/web\/new-api: generation 1 > observed 0 for 10m/);
+  });
+
   it('a ReplicaSet claims pods by availableReplicas: replicas 1 with its new pod not Ready yet is no phantom', async () => {
     const d = deployment({ namespace: 'web', name: 'api', replicas: 1 });
     const rs = replicaSet(d, 0);
