@@ -88,6 +88,8 @@ describe('check_nodes', () => {
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^NODES CRITICAL - 1 of 3 nodes NotReady: k8s02, 1 node tainted \| not_ready=1;;0;0;3 /);
     expect(r.stdout).toMatch(/k8s02 NotReady \(KubeletNotReady: PLEG is not healthy/);
+    // not-ready is said as NotReady, never again as a taint.
+    expect(r.stdout).toMatch(/^tainted k8s02: node\.kubernetes\.io\/disk-pressure:NoSchedule$/m);
   });
 });
 
