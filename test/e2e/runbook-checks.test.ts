@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -283,6 +284,26 @@ describe('check_scheduling', () => {
     expect(stalled.perf.unscheduled).toBe('1;0;5;0');
     expect(stalled.first).toMatch(/no pod bound anywhere since the oldest waiting one arrived 10m\d*s? ago: the scheduler looks stalled/);
     expect(stalled.stdout).toMatch(/web\/frontend-6b8f9c7d5-bbbbb waiting 10m\d*s?: 0\/3 nodes are available/);
+  });
+
+  it('a pod being deleted waits for no scheduler: an unbound Job pod kept by its job-tracking finalizer is not counted', async () => {
+    healthy();
+    c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
+    // Its Job deleted 5 minutes ago: the API server marks the unbound pod, the job controller has yet to drop the finalizer.
+    const gone = unschedulablePod('batch', 'reindex-29383920-x7k2q', 900);
+    const deleted = new Date(Date.now() - 300_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    Object.assign(gone.metadata, {
+      deletionTimestamp: deleted,
+      deletionGracePeriodSeconds: 0,
+      finalizers: ['batch.kubernetes.io/job-tracking'],
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'Job', name: 'reindex-29383920', uid: randomUUID(), controller: true, blockOwnerDeletion: true },
+      ],
+    });
+    c.api.add('pods', gone);
+    const r = await runBuilt('check_scheduling', kc());
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 1h\d*m? ago \| unscheduled=0;0;5;0 /);
   });
 });
 
