@@ -402,6 +402,27 @@ describe('check_cronjobs', () => {
     expect(r.code).toBe(0);
   });
 
+  it('spec.timeZone names the zone a schedule without a prefix is read in', async () => {
+    // As above, the zone given in the spec (batch/v1, Kubernetes 1.27+) instead of the schedule: a run on time.
+    const now = Date.now();
+    const ran = Math.floor(now / 3600_000) * 3600_000 - 7200_000;
+    const hour = (new Date(ran).getUTCHours() + 1) % 24;
+    c.api.add(
+      'cronjobs',
+      cronJob({
+        namespace: 'ops',
+        name: 'nightly',
+        schedule: `0 ${hour} * * *`,
+        timeZone: 'Africa/Lagos',
+        scheduledAgo: (now - ran) / 1000,
+        succeededAgo: (now - ran) / 1000 - 30,
+      }),
+    );
+    const r = await runBuilt('check_cronjobs', [...kc(), '--time-zone', 'UTC']);
+    expect(r.first).toMatch(/^CRONJOBS OK - 0 of 1 CronJob late \|/);
+    expect(r.code).toBe(0);
+  });
+
   it('@every counts from the last run, as Kubernetes does', async () => {
     c.api.add(
       'cronjobs',
@@ -549,6 +570,75 @@ describe('check_pod_restarts', () => {
     expect(r.code).toBe(0);
     expect(existsSync(join(cwd, 'state'))).toBe(false);
     expect(existsSync(join(home, '.local', 'state', 'microk8s-checks'))).toBe(true);
+  });
+
+  it('a pod recreated under the same name (a StatefulSet pod) restarted as often as its predecessor: growth, not none', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
+    c.api.add('pods', pod({ namespace: 'data', name: 'db-0', node: 'node1', ip: '10.1.22.30', restarts: 3 }));
+    expect((await runBuilt('check_pod_restarts', [...kc(), '--state-file', state])).code).toBe(0);
+    // Evicted and made again by its StatefulSet (a new UID), it crashed 3 times since.
+    c.api.clear('pods');
+    c.api.add(
+      'pods',
+      pod({ namespace: 'data', name: 'db-0', node: 'node2', ip: '10.1.22.31', restarts: 3, lastExit: { reason: 'Error', exitCode: 1 } }),
+    );
+    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^POD-RESTARTS WARNING - 1 pod restarted since the previous run \d+s ago: data\/db-0 \| restarted=1;0;;0;1/);
+    expect(r.stdout).toMatch(/data\/db-0 container app: restarts 0 -> 3, last ended Error \(exit 1\)/);
+  });
+
+  it('an init container in CrashLoopBackOff (Init:CrashLoopBackOff): WARNING naming the pod and the init container', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
+    const p = pod({ namespace: 'web', name: 'api-7d9f8b6c5-k2x8p', node: 'node1', ip: '10.1.22.32', phase: 'Pending', ready: false });
+    // As the kubelet reports it: the init container waits in back-off, the app container waits to start.
+    const at = p.status.startTime;
+    Object.assign(p.status, {
+      conditions: p.status.conditions.map((x) =>
+        x.type === 'Initialized'
+          ? { ...x, status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [migrate]' }
+          : x.type === 'PodReadyToStartContainers'
+            ? { ...x, status: 'True' }
+            : x,
+      ),
+      initContainerStatuses: [
+        {
+          name: 'migrate',
+          state: {
+            waiting: {
+              reason: 'CrashLoopBackOff',
+              message: `back-off 2m40s restarting failed container=migrate pod=api-7d9f8b6c5-k2x8p_web(${String(p.metadata.uid)})`,
+            },
+          },
+          lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: at, finishedAt: at, containerID: 'containerd://0f3a' } },
+          ready: false,
+          restartCount: 5,
+          image: 'docker.io/library/busybox:1.36',
+          imageID: 'docker.io/library/busybox@sha256:0f3a',
+          containerID: 'containerd://0f3a',
+          started: false,
+        },
+      ],
+      containerStatuses: [
+        {
+          name: 'app',
+          state: { waiting: { reason: 'PodInitializing' } },
+          lastState: {},
+          ready: false,
+          restartCount: 0,
+          image: 'nginx:1.27',
+          imageID: '',
+          started: false,
+        },
+      ],
+    });
+    c.api.add('pods', p);
+    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(
+      /^POD-RESTARTS WARNING - 1 pod in CrashLoopBackOff: web\/api-7d9f8b6c5-k2x8p \(1 pod, restarts counted from now on\) \|/,
+    );
+    expect(r.stdout).toMatch(/web\/api-7d9f8b6c5-k2x8p container migrate: CrashLoopBackOff, 5 restarts, last ended Error \(exit 1\)/);
   });
 
   it('a pod in CrashLoopBackOff: at least WARNING, on the first run too', async () => {

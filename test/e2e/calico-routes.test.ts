@@ -210,6 +210,36 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(notReady.first).toMatch(/calico-node calico-node-cp8hh on node1 is not Ready/);
   });
 
+  it('a pod being deleted is not judged: its veth and route go as its sandbox stops, before the API server forgets it', async () => {
+    c.api.add('pods', calicoNode());
+    workload('web-6b8f9c7d5-keep1');
+    workload('web-6b8f9c7d5-gone1', 'none', { deletedAgo: 10 });
+    const r = await run('--node', 'node1');
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^CALICO-ROUTES OK - 0 of 1 Running pod on node1 without a host route through its veth/);
+  });
+
+  it('calico-node is the kube-system pod labelled k8s-app=calico-node: calico-kube-controllers on the node is not it', async () => {
+    c.api.add('nodes', k8sNode({ name: 'node1', ip: node.nodeIp }));
+    const name = 'calico-kube-controllers-5947598c79-8xq2m';
+    const ip = `10.1.73.${nextIp++}`;
+    node.podRoute(ip, calicoIface('kube-system', name));
+    c.api.add(
+      'pods',
+      pod({
+        namespace: 'kube-system',
+        name,
+        node: 'node1',
+        ip,
+        labels: { 'k8s-app': 'calico-kube-controllers', 'pod-template-hash': '5947598c79' },
+        containerName: 'calico-kube-controllers',
+      }),
+    );
+    const r = await run('--node', 'node1');
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^CALICO-ROUTES CRITICAL - 0 of 1 Running pod on node1 .*, no calico-node pod on node1 \|/);
+  });
+
   /** check_calico_routes' options for node1 read over SSH through this sshd. */
   const sshLine = (sshd: TestSshd) => [
     '--host',

@@ -97,6 +97,54 @@ describe('check_observed_generation against the test API server', () => {
     expect(r.stdout).not.toMatch(/phantom replicaset\/prod\//);
   });
 
+  it('a spec change is dated by the manager that wrote spec fields: an annotation added since does not restart --grace', async () => {
+    // kubectl set image 10 minutes ago (generation 5, never observed), then kubectl annotate 20 s ago: metadata only.
+    const { d } = workload('web', 'checkout', { generation: 5, observedGeneration: 4, specChangedAgo: 600 });
+    const annotated = new Date(Date.now() - 20_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    (d.metadata.managedFields as object[]).push({
+      manager: 'kubectl-annotate',
+      operation: 'Update',
+      apiVersion: 'apps/v1',
+      time: annotated,
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:metadata': { 'f:annotations': { 'f:kubernetes.io/change-cause': {} } } },
+    });
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION WARNING - 1 of 1 Deployment lagging past 2m, web\/checkout \|/);
+    expect(r.stdout).toMatch(/lagging deployment\/web\/checkout: generation 5 > observed 4 for 10m/);
+  });
+
+  it('a Deployment the controller never observed (no status yet) lags from generation 1', async () => {
+    // Created 10 minutes ago while the controller-manager's cache was frozen: the API server returns status {}.
+    const d = deployment({ namespace: 'web', name: 'new-api', generation: 1, specChangedAgo: 600 });
+    (d as { status: object }).status = {};
+    // Nothing but its creation wrote it: one spec manager, no controller-manager's status entry.
+    const fields = (d.metadata.managedFields as { time: string; subresource?: string; fieldsV1: object }[]).filter(
+      (f) => !f.subresource && 'f:spec' in f.fieldsV1,
+    );
+    Object.assign(d.metadata, { managedFields: fields, creationTimestamp: fields[0]!.time });
+    c.api.add('deployments', d);
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION WARNING - 1 of 1 Deployment lagging past 2m, web\/new-api \|/);
+    expect(r.stdout).toMatch(/lagging deployment\/web\/new-api: generation 1 > observed 0 for 10m/);
+  });
+
+  it('a ReplicaSet claims pods by availableReplicas: replicas 1 with its new pod not Ready yet is no phantom', async () => {
+    const d = deployment({ namespace: 'web', name: 'api', replicas: 1 });
+    const rs = replicaSet(d, 0);
+    // As the ReplicaSet controller writes it while its pod waits on a readiness probe: zero counts left out.
+    rs.status = { replicas: 1, fullyLabeledReplicas: 1, observedGeneration: 1 } as typeof rs.status;
+    const owner = { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid };
+    c.api.add('deployments', d);
+    c.api.add('replicasets', rs);
+    c.api.add('pods', pod({ namespace: 'web', name: `${rs.metadata.name}-w8n2c`, node: 'node1', ip: '10.1.12.50', ready: false, owner }));
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION OK - 0 of 1 Deployment lagging past 2m \| lagging=0;0;2;0 phantom=0;;;0 /);
+  });
+
   it('is OK on a healthy cluster, CRITICAL past -c, and warns on ProgressDeadlineExceeded', async () => {
     for (let i = 0; i < 3; i++) workload('web', `svc-${i}`, {});
     const ok = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,34 @@ describe('check_nodes', () => {
     expect(crit.first).toMatch(/^NODES CRITICAL - 1 of 4 nodes NotReady: k8s04/);
     expect(crit.stdout).toMatch(/k8s04 NotReady \(NodeStatusUnknown: Kubelet stopped posting node status\.\)/);
     expect(crit.perf.tainted).toBe('1;;;0;4');
+  });
+
+  it('Ready False is NotReady whatever other condition is True: a full disk (DiskPressure True) that stopped the kubelet', async () => {
+    // As the kubelet and the node controller leave such a node: Ready False, DiskPressure True, both their taints.
+    const full = node({ name: 'k8s02', ip: '10.0.0.12' });
+    for (const cond of full.status.conditions) {
+      if (cond.type === 'DiskPressure')
+        Object.assign(cond, { status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' });
+      if (cond.type === 'Ready')
+        Object.assign(cond, {
+          status: 'False',
+          reason: 'KubeletNotReady',
+          message: 'PLEG is not healthy: pleg was last seen active 3m10.254s ago; threshold is 3m0s',
+        });
+    }
+    Object.assign(full.spec, {
+      taints: [
+        { key: 'node.kubernetes.io/disk-pressure', effect: 'NoSchedule' },
+        { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' },
+      ],
+    });
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), full, node({ name: 'k8s03', ip: '10.0.0.13' }));
+    const r = await runBuilt('check_nodes', kc());
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^NODES CRITICAL - 1 of 3 nodes NotReady: k8s02, 1 node tainted \| not_ready=1;;0;0;3 /);
+    expect(r.stdout).toMatch(/k8s02 NotReady \(KubeletNotReady: PLEG is not healthy/);
+    // not-ready is said as NotReady, never again as a taint.
+    expect(r.stdout).toMatch(/^tainted k8s02: node\.kubernetes\.io\/disk-pressure:NoSchedule$/m);
   });
 });
 
@@ -257,6 +286,26 @@ describe('check_scheduling', () => {
     expect(stalled.perf.unscheduled).toBe('1;0;5;0');
     expect(stalled.first).toMatch(/no pod bound anywhere since the oldest waiting one arrived 10m\d*s? ago: the scheduler looks stalled/);
     expect(stalled.stdout).toMatch(/web\/frontend-6b8f9c7d5-bbbbb waiting 10m\d*s?: 0\/3 nodes are available/);
+  });
+
+  it('a pod being deleted waits for no scheduler: an unbound Job pod kept by its job-tracking finalizer is not counted', async () => {
+    healthy();
+    c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
+    // Its Job deleted 5 minutes ago: the API server marks the unbound pod, the job controller has yet to drop the finalizer.
+    const gone = unschedulablePod('batch', 'reindex-29383920-x7k2q', 900);
+    const deleted = new Date(Date.now() - 300_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    Object.assign(gone.metadata, {
+      deletionTimestamp: deleted,
+      deletionGracePeriodSeconds: 0,
+      finalizers: ['batch.kubernetes.io/job-tracking'],
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'Job', name: 'reindex-29383920', uid: randomUUID(), controller: true, blockOwnerDeletion: true },
+      ],
+    });
+    c.api.add('pods', gone);
+    const r = await runBuilt('check_scheduling', kc());
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 1h\d*m? ago \| unscheduled=0;0;5;0 /);
   });
 });
 

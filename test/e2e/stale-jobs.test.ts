@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -112,6 +113,45 @@ describe('check_stale_jobs against the test API server', () => {
     );
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '0']);
     expect(r.first).toMatch(/^STALE-JOBS WARNING - 1 finished Job older than 1h in all namespaces \(1 Complete, 0 Failed, of 2 Jobs\) \| /);
+  });
+
+  it('a Job finished at its completionTime, not its start: a 3-hour backup done 10 minutes ago is not stale', async () => {
+    const long = job({ namespace: 'ops', name: 'backup-29383920', state: 'complete', finishedAgo: 600 });
+    const started = new Date(Date.now() - (3 * 3600 + 600) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    Object.assign(long.status as object, { startTime: started });
+    Object.assign(long.metadata, { creationTimestamp: started });
+    c.api.add('jobs', long, job({ namespace: 'ops', name: 'backup-29383560', state: 'complete', finishedAgo: 7200 }));
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '0']);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^STALE-JOBS WARNING - 1 finished Job older than 1h in all namespaces \(1 Complete, 0 Failed, of 2 Jobs\) \| /);
+  });
+
+  it('says how many stale Jobs have no ttlSecondsAfterFinished: one with a TTL of a day is still kept, and not counted', async () => {
+    c.api.add(
+      'jobs',
+      job({ namespace: 'ops', name: 'report-1', state: 'complete', finishedAgo: 7200, ttl: 86400 }),
+      job({ namespace: 'ops', name: 'report-2', state: 'failed', finishedAgo: 7200 }),
+    );
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '0']);
+    expect(r.first).toMatch(/^STALE-JOBS WARNING - 2 finished Jobs older than 1h in all namespaces \(1 Complete, 1 Failed, of 2 Jobs\)/);
+    expect(r.stdout).toMatch(/\. 1 has no ttlSecondsAfterFinished \(never cleaned up\)\./);
+  });
+
+  it("counts only Jobs a CronJob controls as the CronJobs': a KEDA ScaledJob's Job is not kept by history limits", async () => {
+    const scaled = job({ namespace: 'queue', name: 'drain-7x2kq', state: 'complete', finishedAgo: 7200 });
+    Object.assign(scaled.metadata, {
+      ownerReferences: [
+        { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', name: 'drain', uid: randomUUID(), controller: true, blockOwnerDeletion: true },
+      ],
+    });
+    c.api.add(
+      'jobs',
+      scaled,
+      job({ namespace: 'ops', name: 'nightly-29383560', state: 'complete', finishedAgo: 7200, cronJob: 'nightly' }),
+    );
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '0']);
+    expect(r.first).toMatch(/^STALE-JOBS WARNING - 2 finished Jobs older than 1h/);
+    expect(r.stdout).toMatch(/^1 belongs to CronJobs \(successfulJobsHistoryLimit/m);
   });
 
   it('a kept-alive connection the server closes just as it is reused: the page is asked again on a new one', async () => {

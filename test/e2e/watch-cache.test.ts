@@ -86,6 +86,34 @@ describe('check_watch_cache', () => {
     }
   });
 
+  it("a 504 that is not the cache behind (kube-apiserver's own request timeout): UNKNOWN naming who answered, never CRITICAL", async () => {
+    renewAll(c.api);
+    // The quorum read times out in kine under a write storm: the API server's Status says nothing of its watch cache.
+    c.api.intercept = (_req, res, url) => {
+      if (!url.pathname.endsWith('/namespaces/kube-node-lease/leases') || url.searchParams.get('resourceVersion') === '0') return false;
+      res.writeHead(504, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'Timeout: request did not complete within requested timeout - context deadline exceeded',
+          reason: 'Timeout',
+          details: {},
+          code: 504,
+        }),
+      );
+      return true;
+    };
+    const r = await runBuilt('check_watch_cache', kc());
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      /^WATCH-CACHE UNKNOWN - .* with 504 \(kube-apiserver's Status Timeout: Timeout: request did not complete within/,
+    );
+    expect(r.first).toMatch(/that does not say whether the watch cache is behind/);
+  });
+
   it('no node lease at all: UNKNOWN, never OK', async () => {
     const r = await runBuilt('check_watch_cache', kc());
     expect(r.code).toBe(3);

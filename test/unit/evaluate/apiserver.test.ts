@@ -45,6 +45,21 @@ describe('apiserver', () => {
     expect(forbidden.summary).toMatch(/nrpe\/rbac\.yaml/);
   });
 
+  it('etcd failing in /readyz alone (livez still passing) points at kine on k8s-dqlite', () => {
+    const readyz = answer(
+      500,
+      report(
+        'readyz',
+        ['[+]ping ok', '[+]log ok', '[-]etcd failed: reason withheld', '[+]informer-sync ok', '[+]poststarthook/start-informers ok'],
+        false,
+      ),
+    );
+    const livez = answer(200, report('livez', ['[+]ping ok', '[+]log ok', '[+]poststarthook/start-informers ok']));
+    const o = apiserver.evaluate({ server: 's', readyz, livez }, { warning: r('1'), critical: r('5') });
+    expect([o.state, o.summary]).toEqual([State.CRITICAL, 'not ready: [-]etcd failed: reason withheld (readyz 0.012 s)']);
+    expect(o.details.join('\n')).toMatch(/^etcd here is kine on k8s-dqlite: see check_dqlite \(quorum, leader\), check_services /m);
+  });
+
   it('in a shared run, a readyz that outlasted the head start says how long the process was held up meanwhile', () => {
     const ok = answer(200, report('readyz', ['[+]ping ok']));
     const live = answer(200, report('livez', ['[+]ping ok']));

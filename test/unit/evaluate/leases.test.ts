@@ -82,6 +82,12 @@ describe('leases', () => {
     );
   });
 
+  it("a lease renewed 20 s ago is held: MicroK8s gives kcm and the scheduler 60 s leases, not client-go's 15 s default", () => {
+    // Renewals slow under dqlite write contention: late, but within the lease's own duration nobody else may lead.
+    const o = leases.evaluate({ now, leases: pair({ renewedAgo: 20, duration: 60 }, { renewedAgo: 25, duration: 60 }) }, {});
+    expect([o.state, o.summary]).toEqual([State.OK, 'leaders: kcm k8s01, scheduler k8s02']);
+  });
+
   it("a renewal further in the future than the lease's duration cannot be judged: never 'renewed 1s ago'", () => {
     // The holder's clock runs ahead of this node's: were it to stop now, its lease would read as
     // fresh for as long as the clocks differ. Within the duration the lease is judged as renewed now.
