@@ -30,6 +30,8 @@ export interface SchedulingFacts {
   newestBind: number;
   newestCreated: number;
   newestBindByNode: Map<string, number>;
+  /** Pending past --min-age, held by scheduling gates: "namespace/name (gate, ...)". */
+  gated: string[];
 }
 
 export interface Limits {
@@ -80,6 +82,10 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
   }
   for (const w of [...waiting].sort((a, b) => a.since - b.since).slice(0, 20))
     v.detail(`${w.ref} waiting ${formatDuration((now - w.since) / 1000)}: ${w.why}`);
+  if (f.gated.length)
+    v.detail(
+      `${plural(f.gated.length, 'pod')} held by scheduling gates (spec.schedulingGates), not counted: ${f.gated.slice(0, 20).join(', ')}`,
+    );
   for (const [node, t] of [...f.newestBindByNode].sort())
     if (node) v.detail(`newest pod on ${node} bound ${formatDuration(Math.max(1, (now - t) / 1000))} ago`);
   if (v.findings.length) v.detail(...staleLeaderCache('kube-scheduler'));
@@ -89,7 +95,7 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
 
 /** One pass over the pods: the newest creation and binding, and the pods left waiting. */
 export async function gather(cluster: Cluster, deadline: Deadline, namespaces: string[], minAge: number): Promise<SchedulingFacts> {
-  const f: SchedulingFacts = { now: Date.now(), waiting: [], newestBind: 0, newestCreated: 0, newestBindByNode: new Map() };
+  const f: SchedulingFacts = { now: Date.now(), waiting: [], newestBind: 0, newestCreated: 0, newestBindByNode: new Map(), gated: [] };
   deadline.activity = `listing pods from ${cluster.server}`;
   await listPods(cluster, { namespaces }, (pod: Wire<V1Pod>) => {
     const ref = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
@@ -106,6 +112,13 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
     if (pod.status?.phase !== 'Pending' || pod.metadata?.deletionTimestamp) return;
     const since = created ?? f.now;
     if (f.now - since < minAge * 1000) return;
+    // Held until a controller (Kueue, say) removes its gates: the scheduler does not look at it
+    // yet, so its wait says nothing of the scheduler (Kubernetes 1.30+, spec.schedulingGates).
+    const gates = pod.spec?.schedulingGates ?? [];
+    if (gates.length) {
+      f.gated.push(`${ref} (${gates.map((g) => g.name).join(', ')})`);
+      return;
+    }
     const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     f.waiting.push({ ref, since, why: cond?.message ?? cond?.reason ?? 'not scheduled yet' });
   });

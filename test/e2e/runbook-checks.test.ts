@@ -307,6 +307,25 @@ describe('check_scheduling', () => {
     expect(r.code).toBe(0);
     expect(r.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 1h\d*m? ago \| unscheduled=0;0;5;0 /);
   });
+
+  it("a pod held by scheduling gates (Kueue's admission) is no scheduler's to bind: not counted, never 'stalled', said", async () => {
+    healthy();
+    c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
+    // As the API server keeps it while spec.schedulingGates is not empty (Kubernetes 1.30+).
+    const gated = unschedulablePod('ml', 'train-resnet-4xk2p', 1200);
+    Object.assign(gated.spec, { schedulingGates: [{ name: 'kueue.x-k8s.io/admission' }] });
+    Object.assign(gated.status.conditions![0]!, {
+      reason: 'SchedulingGated',
+      message: 'Scheduling is blocked due to non-empty scheduling gates',
+    });
+    c.api.add('pods', gated);
+    const r = await runBuilt('check_scheduling', kc());
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 1h\d*m? ago \| unscheduled=0;0;5;0 /);
+    expect(r.stdout).toMatch(
+      /^1 pod held by scheduling gates \(spec\.schedulingGates\), not counted: ml\/train-resnet-4xk2p \(kueue\.x-k8s\.io\/admission\)$/m,
+    );
+  });
 });
 
 describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {

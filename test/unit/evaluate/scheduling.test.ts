@@ -14,6 +14,7 @@ describe('scheduling', () => {
     newestBind,
     newestCreated,
     newestBindByNode: new Map(),
+    gated: [],
   });
 
   it('no pod waiting and recent binds is OK', () => {
