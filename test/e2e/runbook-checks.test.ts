@@ -397,16 +397,24 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
 
   it("systemd's own restart of kubelite (a crash loop: no 'Starting kubelite' of its own) is a restart: NO-GO", async () => {
     healthy();
-    // As in canonical/microk8s#2324: systemd[1] writes these under UNIT=, and -u shows them.
-    const looped = makeJournal([
-      ...quiet(),
-      bySystemd(125, KUBELITE, 'snap.microk8s.daemon-kubelite.service: Main process exited, code=exited, status=255/EXCEPTION'),
-      bySystemd(121, KUBELITE, 'snap.microk8s.daemon-kubelite.service: Scheduled restart job, restart counter is at 124.'),
-      bySystemd(120, KUBELITE, 'Started Service for snap application microk8s.daemon-kubelite.'),
-    ]);
-    const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', looped]);
-    expect(r.code).toBe(2);
-    expect(r.first).toMatch(/NO-GO for k8s02: kubelite restarted 2m\d*s? ago \(settle 10m\)/);
+    // As in canonical/microk8s#2324: systemd[1] writes these under UNIT=, and -u shows them. Its job
+    // line names the unit by its description; newer systemd (StatusUnitFormat=combined, Debian 12's
+    // 252, Ubuntu 24.04's 255) by its name and description, or (StatusUnitFormat=name) its name alone.
+    for (const started of [
+      'Started Service for snap application microk8s.daemon-kubelite.',
+      'Started snap.microk8s.daemon-kubelite.service - Service for snap application microk8s.daemon-kubelite.',
+      'Started snap.microk8s.daemon-kubelite.service.',
+    ]) {
+      const looped = makeJournal([
+        ...quiet(),
+        bySystemd(125, KUBELITE, 'snap.microk8s.daemon-kubelite.service: Main process exited, code=exited, status=255/EXCEPTION'),
+        bySystemd(121, KUBELITE, 'snap.microk8s.daemon-kubelite.service: Scheduled restart job, restart counter is at 124.'),
+        bySystemd(120, KUBELITE, started),
+      ]);
+      const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', looped]);
+      expect(r.code, started).toBe(2);
+      expect(r.first).toMatch(/NO-GO for k8s02: kubelite restarted 2m\d*s? ago \(settle 10m\)/);
+    }
   });
 });
 
