@@ -63,6 +63,10 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
     ]);
     expect(none.code).toBe(0);
     expect(none.perf.kine_socket_errors).toBe('0;;;0');
+    // One is enough by default (--socket-error-warning 1): the runbook's symptom is a single such line.
+    const one = await runBuilt('check_kine_retries', ['--journal-file', makeJournal([closed(20)])]);
+    expect(one.code).toBe(1);
+    expect(one.first).toMatch(/, 1 kine socket failure \(kine\.sock:12379 refused or closed\) \| /);
   });
 
   it('counts exhausted retry budgets once, where k8s-dqlite logs them', async () => {
