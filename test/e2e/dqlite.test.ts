@@ -383,6 +383,14 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(r.first).toMatch(/^DQLITE WARNING - the dqlite CLI named no leader \(3 voters, leader unknown, 0 unreachable\) \|/);
   });
 
+  it('two voters, every member reachable: WARNING, no fault tolerance (a majority of two is both)', async () => {
+    const b = backend([...voters().slice(0, 2), { address: up[2]!.address, role: 'spare' }], up[0]!.address);
+    const r = await run(b.args);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^DQLITE WARNING - no fault tolerance: 2 voters among 3 members, one failure stops every write \(2 voters, /);
+    expect(r.perf).toMatchObject({ unreachable_voters: '0;0;;0;2', voters: '2;;;0', spares: '1;;;0' });
+  });
+
   it("with the CLI, members come from .cluster: roles by word (voter, stand-by, spare), IDs in hex read as cluster.yaml's", async () => {
     const others = [await closed('127.0.0.5'), await closed('127.0.0.6'), await closed('127.0.0.7')];
     const roles: Role[] = ['stand-by', 'stand-by', 'spare'];
