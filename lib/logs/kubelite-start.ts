@@ -1,13 +1,20 @@
-// The lines that say kubelite (re)started: its own "Starting kubelite", and systemd's "Started
-// Service for snap application microk8s.daemon-kubelite" (with or without the final dot, as
-// systemd versions differ). A restart this recent has not settled yet.
+// The lines that say kubelite (re)started: its own "Starting kubelite", and systemd's job line,
+// which names the unit by its description ("Started Service for snap application
+// microk8s.daemon-kubelite", with or without the final dot, as systemd versions differ), or, on newer
+// systemd (StatusUnitFormat=combined: Debian 12's 252, Ubuntu 24.04's 255), by its name and
+// description ("Started snap.microk8s.daemon-kubelite.service - Service for snap application
+// microk8s.daemon-kubelite.") or its name alone (StatusUnitFormat=name). A restart this recent has
+// not settled yet.
 import { formatDuration } from '../duration.ts';
 import type { Counter } from './tally.ts';
 
 /** The journal --grep alternatives that find them (matched case-insensitively, as every --grep of the scan). */
-export const KUBELITE_START_GREP = 'starting kubelite|started service for snap application microk8s.daemon-kubelite';
+export const KUBELITE_START_GREP =
+  'starting kubelite|started service for snap application microk8s.daemon-kubelite|started snap.microk8s.daemon-kubelite.service';
 
-const STARTS = /^Starting kubelite$|^Started Service for snap application microk8s\.daemon-kubelite\.?$/;
+const UNIT = 'snap\\.microk8s\\.daemon-kubelite\\.service';
+const DESCRIPTION = 'Service for snap application microk8s\\.daemon-kubelite';
+const STARTS = new RegExp(`^Starting kubelite$|^Started (?:${UNIT} - )?${DESCRIPTION}\\.?$|^Started ${UNIT}\\.?$`);
 
 /** Whether a log message is one of them. */
 export const isKubeliteStart = (message: string): boolean => STARTS.test(message.trim());

@@ -383,6 +383,25 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(r.first).toMatch(/^DQLITE WARNING - the dqlite CLI named no leader \(3 voters, leader unknown, 0 unreachable\) \|/);
   });
 
+  it('two voters, every member reachable: WARNING, no fault tolerance (a majority of two is both)', async () => {
+    const b = backend([...voters().slice(0, 2), { address: up[2]!.address, role: 'spare' }], up[0]!.address);
+    const r = await run(b.args);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^DQLITE WARNING - no fault tolerance: 2 voters among 3 members, one failure stops every write \(2 voters, /);
+    expect(r.perf).toMatchObject({ unreachable_voters: '0;0;;0;2', voters: '2;;;0', spares: '1;;;0' });
+  });
+
+  it("with the CLI, members come from .cluster: roles by word (voter, stand-by, spare), IDs in hex read as cluster.yaml's", async () => {
+    const others = [await closed('127.0.0.5'), await closed('127.0.0.6'), await closed('127.0.0.7')];
+    const roles: Role[] = ['stand-by', 'stand-by', 'spare'];
+    const b = backend([...voters(), ...others.map((o, i) => ({ address: o.address, role: roles[i]! }))], up[0]!.address);
+    const r = await run(b.args);
+    expect(r.code).toBe(0);
+    expect(r.perf).toMatchObject({ voters: '3;;;0', standbys: '2;;;0', spares: '1;;;0', members: '6;;;0' });
+    expect(r.stdout).toMatch(/^members from the dqlite CLI \(the leader\)$/m);
+    expect(r.stdout).toMatch(new RegExp(`^${re(others[2]!.address)} \\(id ${BigInt(`0x${ids[5]}`)}\\): spare, unreachable`, 'm'));
+  });
+
   it('without a CLI, roles come from cluster.yaml by number: 0 voter, 1 stand-by, 2 spare', async () => {
     const others = [await closed('127.0.0.5'), await closed('127.0.0.6'), await closed('127.0.0.7')];
     const roles: Role[] = ['stand-by', 'stand-by', 'spare'];

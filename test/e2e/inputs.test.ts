@@ -1,6 +1,6 @@
 // Inputs as people really give them, and messages that point at the cause.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { cronJob, lease, node } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
-import { DIST, runBuilt } from '../helpers/run.ts';
+import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
 
 const cluster = useCluster();
@@ -18,6 +18,7 @@ beforeEach(() => {
   c = cluster();
 });
 const kc = () => ['--kubeconfig', c.kubeconfig];
+const FAKETIME = '/usr/bin/faketime';
 const scratch = () => mkdtempSync(join(tmpdir(), 'mk8s-inputs-'));
 const healthy = () => {
   c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
@@ -103,6 +104,21 @@ describe('log envelopes', () => {
     expect(r.perf.locked_last_min).toBe('2;;;0');
   });
 
+  it('short-full stamps in UTC are UTC, whatever the zone of the host reading them', async () => {
+    // journalctl -o short-full on a node kept in UTC ("Sun 2026-12-06 06:08:12 UTC"), the lines read
+    // on a monitoring host in New York and one in Kolkata: one line 30 s old, one two hours old.
+    const full = (d: Date) =>
+      `${d.toUTCString().slice(0, 3)} ${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 19)} UTC k8s02 ${DQ}: ${lock(0)}`;
+    for (const TZ of ['America/New_York', 'Asia/Kolkata']) {
+      const r = await runBuilt('check_dqlite_lock', ['--log-file', '-'], {
+        input: `${full(at(7200))}\n${full(at(30))}\n`,
+        env: { ...process.env, TZ },
+      });
+      expect(r.perf.locked, TZ).toBe('1;5;50;0');
+      expect(r.perf.locked_last_min, TZ).toBe('1;;;0');
+    }
+  });
+
   it('short-iso stamps carry their offset: it decides, not the zone of the host reading them', async () => {
     /** The wall clock at `offsetMin` from UTC, as journalctl -o short-iso(-precise) prints it on such a host. */
     const iso = (d: Date, offsetMin: number, colon: boolean, micros = '') => {
@@ -142,6 +158,22 @@ describe('log envelopes', () => {
     expect(r.first).toMatch(/^DQLITE-LOCK CRITICAL - 144 'database is locked' lines in the last 400d /);
     expect(r.perf.locked).toBe('144;5;50;0');
   });
+
+  it.skipIf(!existsSync(FAKETIME))(
+    "syslog stamps name no year: on New Year's Day, December's lines are last year's, never ahead",
+    async () => {
+      // journalctl -o short (and syslog) on a node in UTC, read 20 s into 2027: one line 10 s old,
+      // one 20 minutes old, outside the window; read as December 2027 it was ahead of now, and counted.
+      const line = (stamp: string, iso: string) => `${stamp} k8s02 ${DQ}: ${logrus(new Date(iso), 'error', LOCK_TXN)}`;
+      const r = await runProcess(FAKETIME, ['2027-01-01 00:00:20', `${DIST}/check_dqlite_lock`, '--log-file', '-'], {
+        input: `${line('Dec 31 23:40:00', '2026-12-31T23:40:00Z')}\n${line('Jan  1 00:00:10', '2027-01-01T00:00:10Z')}\n`,
+        env: { ...process.env, TZ: 'UTC' },
+      });
+      expect(r.code).toBe(0);
+      expect(r.perf.locked).toBe('1;5;50;0');
+      expect(r.perf.locked_last_min).toBe('1;;;0');
+    },
+  );
 
   it('month names of other locales are read; a stamp nobody can read is never now, and never OK', async () => {
     const de = await stdin('check_dqlite_lock', [

@@ -63,6 +63,10 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
     ]);
     expect(none.code).toBe(0);
     expect(none.perf.kine_socket_errors).toBe('0;;;0');
+    // One is enough by default (--socket-error-warning 1): the runbook's symptom is a single such line.
+    const one = await runBuilt('check_kine_retries', ['--journal-file', makeJournal([closed(20)])]);
+    expect(one.code).toBe(1);
+    expect(one.first).toMatch(/, 1 kine socket failure \(kine\.sock:12379 refused or closed\) \| /);
   });
 
   it('counts exhausted retry budgets once, where k8s-dqlite logs them', async () => {
@@ -130,6 +134,17 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
     expect(r.first).toMatch(/etcd-client retry attempt 85 \(>= 80\)/);
     // Counted as lines, as check_dqlite_lock counts its own: never "'...closing's".
     expect(r.first).toMatch(/, 2 'client connection is closing' lines \|/);
+  });
+
+  it('attempt 80 (100 retries 25 ms apart: about 2 s into a storm) is the default WARNING; 79 is not', async () => {
+    const err = 'rpc error: code = Unavailable desc = error reading from server: EOF';
+    const storm = (attempt: number) => makeJournal([kl(30, etcdRetry(at(30), attempt, err, '/etcdserverpb.KV/Range'))]);
+    const at80 = await runBuilt('check_kine_retries', ['--journal-file', storm(80)]);
+    expect(at80.code).toBe(1);
+    expect(at80.first).toMatch(/^KINE-RETRIES WARNING - .*, etcd-client retry attempt 80 \(>= 80\) \| /);
+    const at79 = await runBuilt('check_kine_retries', ['--journal-file', storm(79)]);
+    expect(at79.code).toBe(0);
+    expect(at79.perf.max_attempt).toBe('79;;;0');
   });
 
   it('is OK for cancelled requests alone, and honours --attempt-warning and --budget', async () => {

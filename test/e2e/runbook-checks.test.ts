@@ -399,6 +399,39 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(down.stdout).not.toMatch(/backlog/);
   });
 
+  it('a kubelite start 7 minutes ago, before the 5 minutes storms are judged over, is inside --settle: NO-GO', async () => {
+    healthy();
+    const restarted = makeJournal([...quiet(), { age: 420, service: KUBELITE, message: 'Starting kubelite' }]);
+    const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', restarted]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: kubelite restarted 7m\d*s? ago \(settle 10m\)/);
+  });
+
+  it('a lock storm that ended before the last 5 minutes, kubelite settled: GO, as dqlite-lock and kine-retries judge now', async () => {
+    healthy();
+    const drained = makeJournal([
+      ...quiet(),
+      ...Array.from({ length: 12 }, (_, i) => 330 + i * 10).map((age) => ({
+        age,
+        service: DQLITE,
+        message: logrus(at(age), 'error', LOCK_TXN),
+      })),
+    ]);
+    const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', drained]);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted \| blockers=0;;0;0$/);
+  });
+
+  it('a pasted kubelite start that lost its stamp cannot be dated: taken as now, NO-GO, never GO', async () => {
+    healthy();
+    const r = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--log-file', '-', ...here.dqliteArgs], {
+      env: { ...process.env, PATH: here.path },
+      input: 'microk8s.daemon-kubelite[53319]: Starting kubelite\n',
+    });
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: kubelite restarted 1s ago \(settle 10m\)/);
+  });
+
   it('a dqlite CLI it cannot ask is GO with care, never a plain GO: whether --node leads dqlite is not known', async () => {
     healthy();
     const backend = here.dqliteArgs[here.dqliteArgs.indexOf('--backend-dir') + 1]!;
@@ -467,16 +500,24 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
 
   it("systemd's own restart of kubelite (a crash loop: no 'Starting kubelite' of its own) is a restart: NO-GO", async () => {
     healthy();
-    // As in canonical/microk8s#2324: systemd[1] writes these under UNIT=, and -u shows them.
-    const looped = makeJournal([
-      ...quiet(),
-      bySystemd(125, KUBELITE, 'snap.microk8s.daemon-kubelite.service: Main process exited, code=exited, status=255/EXCEPTION'),
-      bySystemd(121, KUBELITE, 'snap.microk8s.daemon-kubelite.service: Scheduled restart job, restart counter is at 124.'),
-      bySystemd(120, KUBELITE, 'Started Service for snap application microk8s.daemon-kubelite.'),
-    ]);
-    const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', looped]);
-    expect(r.code).toBe(2);
-    expect(r.first).toMatch(/NO-GO for k8s02: kubelite restarted 2m\d*s? ago \(settle 10m\)/);
+    // As in canonical/microk8s#2324: systemd[1] writes these under UNIT=, and -u shows them. Its job
+    // line names the unit by its description; newer systemd (StatusUnitFormat=combined, Debian 12's
+    // 252, Ubuntu 24.04's 255) by its name and description, or (StatusUnitFormat=name) its name alone.
+    for (const started of [
+      'Started Service for snap application microk8s.daemon-kubelite.',
+      'Started snap.microk8s.daemon-kubelite.service - Service for snap application microk8s.daemon-kubelite.',
+      'Started snap.microk8s.daemon-kubelite.service.',
+    ]) {
+      const looped = makeJournal([
+        ...quiet(),
+        bySystemd(125, KUBELITE, 'snap.microk8s.daemon-kubelite.service: Main process exited, code=exited, status=255/EXCEPTION'),
+        bySystemd(121, KUBELITE, 'snap.microk8s.daemon-kubelite.service: Scheduled restart job, restart counter is at 124.'),
+        bySystemd(120, KUBELITE, started),
+      ]);
+      const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', looped]);
+      expect(r.code, started).toBe(2);
+      expect(r.first).toMatch(/NO-GO for k8s02: kubelite restarted 2m\d*s? ago \(settle 10m\)/);
+    }
   });
 });
 

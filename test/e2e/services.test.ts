@@ -95,6 +95,14 @@ describe('check_services', () => {
     expect(external.stdout).toMatch(/^k8s-dqlite left out: no-k8s-dqlite: external datastore, inactive by design$/m);
   });
 
+  it('k8s-dqlite inactive where the lock files say it runs (its wrapper exited 0: nothing restarts it): CRITICAL, never OK', async () => {
+    const stand = standIn(controlPlane({ [DQ]: { active: 'inactive', sub: 'dead' } }));
+    const r = await runWith(stand, ['--snap-data', snapData()]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite is inactive \| /);
+    expect(r.perf.restarts_k8s_dqlite).toBe('0c;;;0');
+  });
+
   it('12 old restarts unchanged between runs are OK; 18 new ones within the window CRITICAL naming k8s-dqlite', async () => {
     const old = controlPlane({ [DQ]: { restarts: 12 } });
     const stand = standIn(old);
