@@ -133,7 +133,11 @@ export function evaluate(
   if (t.exhausted === 0 && v.findings.length === 0 && t.maxTry === 0)
     return v.conclude(`no kine retry exhaustion or etcd-client retry storm in ${window}${span.begun ? '' : ` (${source})`}`);
   const maxTry = t.maxTry > 0 && t.exhausted === 0 ? `, max try ${t.maxTry}` : '';
-  return v.conclude(`${plural(t.exhausted, 'k8s-dqlite error')} at the full retry budget (try: ${budget}) in ${window}${maxTry}`);
+  // With none exhausted, what was found comes first: a summary opening on "0 errors" read as
+  // nothing to see above a WARNING of its own.
+  if (t.exhausted === 0)
+    return v.conclude(`no k8s-dqlite error at the full retry budget, try: ${budget}, in ${window}${maxTry}`, { problems: 'before' });
+  return v.conclude(`${plural(t.exhausted, 'k8s-dqlite error')} at the full retry budget (try: ${budget}) in ${window}`);
 }
 
 export const check: CheckDefinition<Args> = {
