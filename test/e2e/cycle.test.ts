@@ -366,18 +366,26 @@ describe('--cycle with one hung command line', () => {
   }, 60_000);
 });
 
+/** A cache of its own for the cycle, and a way to drop its answers (a cache cleaner). */
+function cycleCache() {
+  const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+  const results = join(cache, 'microk8s-checks', 'cycle', 'results');
+  const forgetAnswers = () => {
+    for (const f of readdirSync(results)) rmSync(join(results, f));
+  };
+  return { cache, env: { ...process.env, XDG_CACHE_HOME: cache }, forgetAnswers };
+}
+
 describe('--cycle and a line asked for by a launcher already served', () => {
   it('its answer gone, a shared run gives the line its whole -t: nobody waits on it, so no time of theirs is spent', async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
-    const env = { ...process.env, XDG_CACHE_HOME: cache };
-    const results = join(cache, 'microk8s-checks', 'cycle', 'results');
+    const { env, forgetAnswers } = cycleCache();
     addHealthyCluster(c.api);
     const nodes = () => runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '4'], { env });
     // Asked for and served: its launcher has ended.
     expect((await nodes()).first).toMatch(/^NODES OK - 3 nodes/);
     // Its answer gone (a cache cleaner) well within that launcher's -t, then another line starts a
     // shared run, which evaluates check_nodes' line too while the API server answers slowly.
-    for (const f of readdirSync(results)) rmSync(join(results, f));
+    forgetAnswers();
     await new Promise((r) => setTimeout(r, 2500));
     c.api.delayMs = 2000;
     const other = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '10'], { env });
@@ -392,9 +400,7 @@ describe('--cycle and a line asked for by a launcher already served', () => {
 
 describe('--cycle: a read shared by lines of different -t', () => {
   it("the leader leases: each line waits for the hung first lease within its own -t, and names the second's failure as alone", async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
-    const env = { ...process.env, XDG_CACHE_HOME: cache };
-    const results = join(cache, 'microk8s-checks', 'cycle', 'results');
+    const { cache, env, forgetAnswers } = cycleCache();
     addHealthyCluster(c.api);
     const state = (t: string) => join(cache, `leases-${t}.json`);
     const leases = (t: string, cycle = true) =>
@@ -403,7 +409,7 @@ describe('--cycle: a read shared by lines of different -t', () => {
       });
     expect((await leases('3')).first).toMatch(/^LEASES OK/);
     expect((await leases('20')).first).toMatch(/^LEASES OK/);
-    for (const f of readdirSync(results)) rmSync(join(results, f));
+    forgetAnswers();
     // The controller-manager's lease hangs; the scheduler's is refused at once.
     const hung: ServerResponse[] = [];
     c.api.intercept = (_req, res, url) => {
