@@ -11,7 +11,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Cluster } from '../lib/sources/kube/cluster.ts';
-import { RBAC_YAML } from '../lib/sources/kube/errors.ts';
+import { CREDENTIALS_FIX, RBAC_YAML } from '../lib/sources/kube/errors.ts';
 import { getRaw, type RawAnswer } from '../lib/sources/kube/raw.ts';
 import { plural } from '../lib/text.ts';
 
@@ -63,16 +63,17 @@ const RBAC_FIX = `allow get on the non-resource URLs /readyz and /livez, as ${RB
 export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);
   const judged: Record<'readyz' | 'livez', HealthReport | undefined> = { readyz: undefined, livez: undefined };
-  for (const endpoint of ['readyz', 'livez'] as const) {
+  const endpoints = ['readyz', 'livez'] as const;
+  // Refused, both usually are alike: said once, with its fix.
+  const refused = (status: number, why: string) => {
+    const which = endpoints.filter((e) => f[e].status === status);
+    if (which.length) v.find(State.UNKNOWN, `${which.map((e) => `/${e}`).join(' and ')}: ${why}`);
+  };
+  refused(401, `the credentials were rejected (401) (fix: ${CREDENTIALS_FIX})`);
+  refused(403, `forbidden (403) (fix: ${RBAC_FIX})`);
+  for (const endpoint of endpoints) {
     const answer = f[endpoint];
-    if (answer.status === 401) {
-      v.find(State.UNKNOWN, `/${endpoint}: the credentials were rejected (401)`);
-      continue;
-    }
-    if (answer.status === 403) {
-      v.find(State.UNKNOWN, `/${endpoint}: forbidden (403) (fix: ${RBAC_FIX})`);
-      continue;
-    }
+    if (answer.status === 401 || answer.status === 403) continue;
     const report = parseHealth(endpoint, answer.text);
     if (!report) {
       const type = answer.contentType.split(';')[0] || 'no content type';

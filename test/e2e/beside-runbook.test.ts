@@ -283,7 +283,9 @@ describe('check_apiserver', () => {
   it('credentials rejected: UNKNOWN, with no readyz_time or failed_checks=0 that would graph as a healthy server', async () => {
     const r = await runBuilt('check_apiserver', ['--kubeconfig', c.kubeconfigBadToken]);
     expect(r.code).toBe(3);
-    expect(r.first).toMatch(/^APISERVER UNKNOWN - 127\.0\.0\.1:\d+: \/readyz: the credentials were rejected \(401\)/);
+    // Both refused alike: said once, with the fix.
+    expect(r.first).toMatch(/^APISERVER UNKNOWN - 127\.0\.0\.1:\d+: \/readyz and \/livez: the credentials were rejected \(401\) \(fix: /);
+    expect(r.first).toMatch(/\(fix: renew the token or client certificate in the kubeconfig\)$/);
     expect(r.first).not.toContain('|');
   });
 });

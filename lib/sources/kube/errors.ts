@@ -105,6 +105,9 @@ export const describe = (r: Resource) =>
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|DEPTH_ZERO/;
 
+/** What to do about credentials an API server rejected (401). */
+export const CREDENTIALS_FIX = 'renew the token or client certificate in the kubeconfig';
+
 /** Turn whatever a request threw into a KubeError that says what, why and how to fix it. */
 export function kubeError(err: unknown, what: Resource, server: string): KubeError {
   if (err instanceof KubeError) return err;
@@ -112,11 +115,7 @@ export function kubeError(err: unknown, what: Resource, server: string): KubeErr
     const status = statusMessage(err.body);
     const code = err.code;
     if (code === 401)
-      return new KubeError(
-        `API server ${server} rejected the credentials (401 Unauthorized)`,
-        { fix: 'renew the token or client certificate in the kubeconfig' },
-        code,
-      );
+      return new KubeError(`API server ${server} rejected the credentials (401 Unauthorized)`, { fix: CREDENTIALS_FIX }, code);
     if (code === 403)
       return new KubeError(
         `forbidden: cannot ${describe(what)} (403)`,
