@@ -256,6 +256,18 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
     expect(lines.slice(2)).toEqual(['']);
   });
 
+  it('--format json and junit carry the reason themselves: nothing on stderr; json keeps the text as it was', async () => {
+    const kubeconfig = '/nonexistent/a|b/kubeconfig';
+    const json = await runBuilt('check_nodes', ['--kubeconfig', kubeconfig, '--format', 'json']);
+    expect([json.code, json.stderr]).toEqual([3, '']);
+    expect(JSON.parse(json.stdout).summary).toContain(kubeconfig);
+    const junit = await runBuilt('check_nodes', ['--kubeconfig', kubeconfig, '--format', 'junit']);
+    expect([junit.code, junit.stderr]).toEqual([3, '']);
+    // Nagios' first line has no '|' but the one before perfdata.
+    const nagios = await runBuilt('check_nodes', ['--kubeconfig', kubeconfig]);
+    expect(nagios.first).toContain('/nonexistent/a\u00a6b/kubeconfig');
+  });
+
   it('check_certs alone: its days as seconds, valid for promtool with no lint problem', async () => {
     addHealthyCluster(c.api);
     const r = await runBuilt('check_certs', [...kc(), '--cert-dir', certDir(), '--format', 'openmetrics']);

@@ -8,6 +8,7 @@ import { createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeCerts, writeKubeconfig } from '../apiserver/certs.ts';
 import { DIST, runBuilt, runProcess, STARTUP_MS } from '../helpers/run.ts';
+import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { healthyNode, systemctlStandIn, unit } from '../helpers/standins.ts';
 import { RBAC_YAML } from '../../lib/sources/kube/errors.ts';
 
@@ -29,6 +30,24 @@ describe('all, its command eaten by an option', () => {
     // Nothing eaten: no command at all is still said plainly.
     const none = await runBuilt('microk8s-checks', ['-t', '5']);
     expect(none.stdout).toBe('MICROK8S-CHECKS UNKNOWN - say what to run: microk8s-checks all (fix: see microk8s-checks --help)\n');
+  });
+});
+
+describe('all as a table', () => {
+  it("a row's summary is one line with no '|', whatever the value it echoes", async () => {
+    const r = await runBuilt('microk8s-checks', ['all', '--kubeconfig', '/nonexistent/a|b\nFAKE OK', '--snap-data', '/nonexistent/snap']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^NODES +UNKNOWN +cannot read kubeconfig \/nonexistent\/a\u00a6b FAKE OK: /m);
+    expect(r.stdout).not.toMatch(/\||^FAKE/m);
+  });
+
+  it("no check applies: the first line is the run's own UNKNOWN, exit 3, the skipped rows after it", async () => {
+    const { KUBECONFIG: _, ...env } = process.env;
+    const none = await runBuilt('microk8s-checks', ['all', '--snap-data', '/nonexistent'], {
+      env: { ...env, HOME: mkdtempSync(join(tmpdir(), 'mk8s-home-')) },
+    });
+    expect([none.code, none.first]).toEqual([3, 'MICROK8S-CHECKS UNKNOWN - no check applies on this host']);
+    expect(none.stdout.split('\n')[1]).toMatch(/^CHECK +STATE +SUMMARY$/);
   });
 });
 
@@ -61,6 +80,34 @@ describe("a check's command line", () => {
     const none = await runBuilt('check_dqlite_lock', ['--log-file', log, '--max-long-output', '0']);
     expect(none.code).toBe(0);
     expect(none.first).toMatch(/^DQLITE-LOCK OK - /);
+  });
+
+  it('--max-long-output is the budget the long output keeps to: 0 leaves only the marker saying how many lines were cut', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'mk8s-hostile-')), 'kine.log');
+    const stamp = at(20);
+    const month = stamp.toLocaleString('en-US', { month: 'short' });
+    const day = String(stamp.getDate()).padStart(2, '0');
+    const prefix = `${month} ${day} ${stamp.toTimeString().slice(0, 8)} k8s02 microk8s.daemon-k8s-dqlite[739]:`;
+    writeFileSync(log, `${prefix} ${logrus(stamp, 'error', LOCK_TXN)}\n`);
+    const whole = await runBuilt('check_dqlite_lock', ['--log-file', log, '-w', '0']);
+    expect(whole.code).toBe(1);
+    expect(whole.stdout.split('\n').length).toBeGreaterThan(3);
+    const none = await runBuilt('check_dqlite_lock', ['--log-file', log, '-w', '0', '--max-long-output', '0']);
+    expect(none.code).toBe(1);
+    expect(none.first).toMatch(/^DQLITE-LOCK WARNING - 1 'database is locked' line .* \| locked=1;0;50;0 /);
+    expect(none.stdout.split('\n').slice(1)).toEqual([expect.stringMatching(/^\.\.\. \d+ more lines? cut at 0 bytes /), '']);
+  });
+
+  it('-t takes up to 3600 seconds, 3600 included', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'mk8s-hostile-')), 'kubelite.log');
+    writeFileSync(log, 'Nov 28 00:00:00 k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n');
+    const most = await runBuilt('check_dqlite_lock', ['--log-file', log, '-t', '3600']);
+    expect([most.code, most.first]).toEqual([0, expect.stringMatching(/^DQLITE-LOCK OK - /)]);
+    const over = await runBuilt('check_dqlite_lock', ['--log-file', log, '-t', '3600.5']);
+    expect([over.code, over.stdout]).toEqual([
+      3,
+      "DQLITE-LOCK UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not '3600.5'\n",
+    ]);
   });
 });
 

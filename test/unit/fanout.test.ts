@@ -4,6 +4,7 @@ import { ReasonedError } from '../../lib/errors.ts';
 import { describe, expect, it } from 'vitest';
 import { Deadline } from '../../lib/plugin/deadline.ts';
 import { fanOut, judgeEach, resultOf } from '../../lib/plugin/fanout.ts';
+import { render } from '../../lib/plugin/output.ts';
 import { perfLabel } from '../../lib/plugin/perfdata.ts';
 import { State } from '../../lib/plugin/state.ts';
 import { Verdict } from '../../lib/plugin/verdict.ts';
@@ -72,6 +73,23 @@ describe('judgeEach', () => {
     expect(o.summary).toBe('2 hosts: 1 CRITICAL, 1 UNKNOWN (CRITICAL: k8s01)');
     expect(o.details).toContain('k8s02: UNKNOWN - ssh: connection refused');
     expect(o.perfdata.map(perfLabel)).toEqual(['n_k8s01']);
+  });
+
+  it('names on the first line only the hosts not OK; the long output has a line per host, details only for those not OK', () => {
+    const detailed = (state: State, target: string) => {
+      const v = new Verdict('X');
+      v.measure({ label: 'n', value: 1 });
+      v.detail(`${target} detail`);
+      if (state !== State.OK) v.find(state, `${target} broken`);
+      return v.conclude(state === State.OK ? 'fine' : '');
+    };
+    const ok = judgeEach('X', [resultOf('k8s01', State.OK, undefined), resultOf('k8s02', State.OK, undefined)], detailed);
+    expect(render(ok, 'nagios')).toBe('X OK - 2 hosts: 2 OK | n_k8s01=1 n_k8s02=1\nk8s01: OK - fine\nk8s02: OK - fine\n');
+    const one = judgeEach('X', [resultOf('k8s01', State.OK, undefined), resultOf('k8s02', State.WARNING, undefined)], detailed);
+    expect(render(one, 'nagios')).toBe(
+      'X WARNING - 2 hosts: 1 OK, 1 WARNING (WARNING: k8s02) | n_k8s01=1 n_k8s02=1\n' +
+        'k8s01: OK - fine\nk8s02: WARNING - k8s02 broken\n  k8s02 detail\n',
+    );
   });
 
   it("alone, a single result is the check's own outcome; with a named target it says which", () => {

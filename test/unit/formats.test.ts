@@ -122,9 +122,28 @@ describe('--format openmetrics', () => {
     expect(render(o, 'nagios').split('\n')[0]).toMatch(/\| min_days=20;30:;7: days_ca=3000 days_server=20$/);
   });
 
+  it('a line break in a label or a host is escaped, never a new line of the exposition', () => {
+    const text = openMetrics([outcome({ perfdata: [{ label: 'up\nx', value: 1, of: [['host', 'k8s"\n01']] }] })]);
+    expect(text).toContain("# HELP microk8s_dqlite_storage_up_x DQLITE-STORAGE perfdata 'up\\nx'\n");
+    expect(text).toContain('microk8s_dqlite_storage_up_x{host="k8s\\"\\n01"} 1\n');
+    expect(text.split('\n').filter((l) => l && !/^(# |microk8s_)/.test(l))).toEqual([]);
+  });
+
   it('is what one check prints for --format openmetrics; nagios output is unchanged', () => {
     const o = outcome({ perfdata: [{ label: 'n', value: 1 }] });
     expect(render(o, 'openmetrics')).toBe(openMetrics([o]));
     expect(render(o, 'nagios')).toBe('DQLITE-STORAGE OK - fine | n=1\n');
+  });
+});
+
+describe('--format junit', () => {
+  it('a WARNING is a failure counted as one; its output holds the first line with perfdata and the long output', () => {
+    const xml = render(
+      outcome({ state: State.WARNING, summary: 'slow', perfdata: [{ label: 'n', value: 7, warn: Range.parse('5') }], details: ['line'] }),
+      'junit',
+    );
+    expect(xml).toMatch(/<testsuite name="DQLITE-STORAGE" tests="1" failures="1" errors="0" skipped="0" /);
+    expect(xml).toContain('<failure type="WARNING" message="DQLITE-STORAGE WARNING - slow">line</failure>');
+    expect(xml).toContain('<system-out>DQLITE-STORAGE WARNING - slow | n=7;5\nline\n</system-out>');
   });
 });

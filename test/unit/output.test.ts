@@ -21,6 +21,24 @@ describe('perfdata', () => {
     expect(formatPerfdata({ label: 'kube system', value: 1 })).toBe("'kube system'=1");
     expect(formatPerfdata({ label: "it's", value: 1 })).toBe("'it''s'=1");
     expect(formatPerfdata({ label: 'a=b', value: 1 })).toBe('a_b=1');
+    // ';' separates a metric's fields and '|' starts perfdata: a label holding either is quoted too.
+    expect(formatPerfdata({ label: 'a;b', value: 1 })).toBe("'a;b'=1");
+    expect(formatPerfdata({ label: 'a|b', value: 1 })).toBe("'a|b'=1");
+  });
+
+  it('writes a threshold as given, without the blanks around it (-w " 5 " from an NRPE argument)', () => {
+    const v = new Verdict('TEST');
+    v.measure({ label: 'n', value: 7 }, new ScalarContext(Range.parse(' 5 '), Range.parse('\t10\t')));
+    expect(render(v.outcome('seven'), 'nagios')).toBe('TEST WARNING - seven | n=7;5;10\n');
+  });
+
+  it('a metric whose value could not be determined is UNKNOWN where it has thresholds, its value a bare U', () => {
+    const judged = new Verdict('TEST');
+    judged.measure({ label: 'age', value: Number.NaN, uom: 's', min: 0 }, new ScalarContext(Range.parse('60'), Range.parse('120')));
+    expect(render(judged.outcome('no age'), 'nagios')).toBe('TEST UNKNOWN - no age | age=U;60;120;0\n');
+    const shown = new Verdict('TEST');
+    shown.measure({ label: 'age', value: Number.NaN, uom: 's' }, new ScalarContext());
+    expect(render(shown.outcome('no age'), 'nagios')).toBe('TEST OK - no age | age=U\n');
   });
 });
 

@@ -32,6 +32,11 @@ describe('Nagios ranges (plugin guidelines)', () => {
     ['@0', 1, false],
     ['0', 0, false],
     ['0', 1, true],
+    // "start and ':' is not required if start=0": an empty start is 0, as nagios-plugins reads it.
+    [':10', -1, true],
+    [':10', 0, false],
+    [':10', 10, false],
+    [':10', 11, true],
   ] as const)('%s alerts on %d: %s', (range, value, expected) => {
     expect(alerts(range, value)).toBe(expected);
   });
