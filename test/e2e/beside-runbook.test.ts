@@ -383,44 +383,28 @@ describe('check_cronjobs', () => {
     );
   });
 
-  it('CRON_TZ= names the zone the schedule is read in, as the controller reads it', async () => {
-    // Daily at the hour, in UTC+1, that was two hours ago in UTC: run on time, next one tomorrow.
-    // Read in UTC (--time-zone, as if the prefix were ignored) a run would have been due an hour ago.
+  /**
+   * A daily CronJob whose run, at the hour in UTC+1, was two hours ago in UTC, on time (the next
+   * one tomorrow): read in UTC (--time-zone, as if its zone were ignored) one was due an hour ago.
+   */
+  const ranInUtcPlusOne = async (zone: (hour: number) => { schedule: string; timeZone?: string }) => {
     const now = Date.now();
     const ran = Math.floor(now / 3600_000) * 3600_000 - 7200_000;
     const hour = (new Date(ran).getUTCHours() + 1) % 24;
-    c.api.add(
-      'cronjobs',
-      cronJob({
-        namespace: 'ops',
-        name: 'nightly',
-        schedule: `CRON_TZ=Etc/GMT-1 0 ${hour} * * *`,
-        scheduledAgo: (now - ran) / 1000,
-        succeededAgo: (now - ran) / 1000 - 30,
-      }),
-    );
-    const r = await runBuilt('check_cronjobs', [...kc(), '--time-zone', 'UTC']);
+    const ago = (now - ran) / 1000;
+    c.api.add('cronjobs', cronJob({ namespace: 'ops', name: 'nightly', ...zone(hour), scheduledAgo: ago, succeededAgo: ago - 30 }));
+    return runBuilt('check_cronjobs', [...kc(), '--time-zone', 'UTC']);
+  };
+
+  it('CRON_TZ= names the zone the schedule is read in, as the controller reads it', async () => {
+    const r = await ranInUtcPlusOne((hour) => ({ schedule: `CRON_TZ=Etc/GMT-1 0 ${hour} * * *` }));
     expect(r.first).toMatch(/^CRONJOBS OK - 0 of 1 CronJob late \|/);
     expect(r.code).toBe(0);
   });
 
   it('spec.timeZone names the zone a schedule without a prefix is read in', async () => {
-    // As above, the zone given in the spec (batch/v1, Kubernetes 1.27+) instead of the schedule: a run on time.
-    const now = Date.now();
-    const ran = Math.floor(now / 3600_000) * 3600_000 - 7200_000;
-    const hour = (new Date(ran).getUTCHours() + 1) % 24;
-    c.api.add(
-      'cronjobs',
-      cronJob({
-        namespace: 'ops',
-        name: 'nightly',
-        schedule: `0 ${hour} * * *`,
-        timeZone: 'Africa/Lagos',
-        scheduledAgo: (now - ran) / 1000,
-        succeededAgo: (now - ran) / 1000 - 30,
-      }),
-    );
-    const r = await runBuilt('check_cronjobs', [...kc(), '--time-zone', 'UTC']);
+    // The zone given in the spec (batch/v1, Kubernetes 1.27+) instead of the schedule.
+    const r = await ranInUtcPlusOne((hour) => ({ schedule: `0 ${hour} * * *`, timeZone: 'Africa/Lagos' }));
     expect(r.first).toMatch(/^CRONJOBS OK - 0 of 1 CronJob late \|/);
     expect(r.code).toBe(0);
   });

@@ -247,11 +247,13 @@ describe('--cycle', () => {
   });
 });
 
-/** An API server that accepts connections and never answers: a hung check line. */
-describe('--cycle with one hung command line', () => {
+/**
+ * An API server that accepts connections and never answers (a hung check line), for the describe
+ * block that calls this: writes, in a directory, the test cluster's kubeconfig pointed at it.
+ */
+function useHungServer(): (dir: string) => string {
   let hung: Server;
   const sockets: Socket[] = [];
-  let hungConfig: string;
   beforeAll(async () => {
     hung = createServer((s) => sockets.push(s));
     await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
@@ -260,10 +262,19 @@ describe('--cycle with one hung command line', () => {
     for (const s of sockets) s.destroy();
     hung.close();
   });
-  beforeEach(() => {
+  return (dir) => {
     const port = (hung.address() as { port: number }).port;
-    hungConfig = join(mkdtempSync(join(tmpdir(), 'mk8s-hung-')), 'kubeconfig');
-    writeFileSync(hungConfig, readFileSync(c.kubeconfig, 'utf8').replace(/server: \S+/, `server: https://127.0.0.1:${port}`));
+    const config = join(dir, 'kubeconfig');
+    writeFileSync(config, readFileSync(c.kubeconfig, 'utf8').replace(/server: \S+/, `server: https://127.0.0.1:${port}`));
+    return config;
+  };
+}
+
+describe('--cycle with one hung command line', () => {
+  const hungKubeconfig = useHungServer();
+  let hungConfig: string;
+  beforeEach(() => {
+    hungConfig = hungKubeconfig(mkdtempSync(join(tmpdir(), 'mk8s-hung-')));
   });
 
   it.skipIf(!haveJournalRemote)(
@@ -466,22 +477,11 @@ describe('--cycle answers that are not whole', () => {
 });
 
 describe('--cycle and two launchers of one line waiting for a run another launcher starts', () => {
-  let hung: Server;
-  const sockets: Socket[] = [];
-  beforeAll(async () => {
-    hung = createServer((s) => sockets.push(s));
-    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
-  });
-  afterAll(() => {
-    for (const s of sockets) s.destroy();
-    hung.close();
-  });
+  const hungKubeconfig = useHungServer();
 
   it('the newer one stopped (Ctrl-C), the one still waiting gets the check\'s own timeout within its -t, not "no answer"', async () => {
-    const port = (hung.address() as { port: number }).port;
     const home = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
-    const hungConfig = join(home, 'kubeconfig');
-    writeFileSync(hungConfig, readFileSync(c.kubeconfig, 'utf8').replace(/server: \S+/, `server: https://127.0.0.1:${port}`));
+    const hungConfig = hungKubeconfig(home);
     const cache = join(home, 'cache');
     const cycle = join(cache, 'microk8s-checks', 'cycle');
     for (const d of ['known', 'results', 'claims']) mkdirSync(join(cycle, d), { recursive: true, mode: 0o700 });
