@@ -3,7 +3,6 @@
 // `connect: no route to host`, or `invalid argument` when their /32 falls into the block's
 // blackhole. Every Running pod here needs a route to its IP through its own cali veth.
 import { inOrder } from '../lib/in-order.ts';
-import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
@@ -14,7 +13,7 @@ import { listPods, nodeExists } from '../lib/sources/kube/reads.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { UsageError } from '../lib/errors.ts';
-import { nodeName } from '../lib/names.ts';
+import { judgedNode } from '../lib/names.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -200,10 +199,7 @@ export const check: CheckDefinition<Args> = {
   async run({ args, warning, critical, deadline, log, shared }) {
     const remote = args.host ?? [];
     if (remote.length > 1) throw new UsageError('--host takes one host here: the node whose routes are read');
-    // An IPv6 address has letters too (its hex digits): only a name can be a node's.
-    if (remote[0] && !args.node && (isIP(remote[0]) !== 0 || !/[a-z]/i.test(remote[0])))
-      throw new UsageError(`give --node: the node name of ${remote[0]} cannot be derived from an address`);
-    const node = nodeName(args.node, remote[0] ?? hostname());
+    const node = judgedNode(args.node, remote, hostname());
     const minAge = parseDuration(args['min-age'], '--min-age');
     if (!/^[a-z0-9]{1,8}$/i.test(args['iface-prefix'])) throw new UsageError('--iface-prefix takes 1-8 letters or digits');
     return evaluate(await gather(connect(args, deadline, log, { share: shared?.kube }), deadline, args, node, minAge, shared?.ssh), {

@@ -13,7 +13,7 @@ import { leaderships } from '../lib/leadership.ts';
 import { unsettled, withKubeliteStarts } from '../lib/logs/kubelite-start.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
 import { sideBySide } from '../lib/logs/tally.ts';
-import { nodeName } from '../lib/names.ts';
+import { judgedNode } from '../lib/names.ts';
 import { windowOver } from '../lib/options/log.ts';
 import { restartOptions, type RestartArgs } from '../lib/options/restart.ts';
 import { partialText, partOf, type PartialResult } from '../lib/plugin/partial.ts';
@@ -192,7 +192,7 @@ export const check: CheckDefinition<RestartArgs> = {
     ],
   ],
   async run({ args, critical, ...ctx }) {
-    const node = nodeName(args.node, hostname());
+    const node = judgedNode(args.node, args.host ?? [], hostname());
     const settleMs = parseDuration(args.settle, '--settle') * 1000;
     return evaluate({ ...(await gather(args, ctx, settleMs)), node }, { critical, settleMs, allowTaint: args['allow-taint'] ?? [] });
   },

@@ -2,6 +2,7 @@
 // process under one deadline (the Kubernetes client loads once), as a table, or as a JSON array
 // for CI smoke jobs; the exit code is the worst state.
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import yargs from 'yargs';
 import { REGISTRY, type Entry, type Needs } from '../checks/registry.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
@@ -31,6 +32,7 @@ import {
 } from '../lib/plugin/runner.ts';
 import { State, stateName, worst } from '../lib/plugin/state.ts';
 import type { Outcome, Skipped } from '../lib/plugin/verdict.ts';
+import { impliedNode } from '../lib/names.ts';
 import { shareReads, type SharedReads } from '../lib/shared-reads.ts';
 import { MICROK8S_CERT_DIR } from '../lib/sources/certs.ts';
 import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
@@ -83,6 +85,10 @@ interface Host {
   noDqlite?: string;
   /** Why this node runs no API server of its own (a worker), if so. */
   worker?: string;
+  /** The hosts read over SSH (--host). */
+  hosts: string[];
+  /** Why no node can be gated without --node (impliedNode), if so. */
+  noGated?: string;
   /** The options given to `all`. */
   given: Set<string>;
 }
@@ -137,6 +143,9 @@ function applies(needs: Needs, have: Host): string | undefined {
     case 'routes':
       return (
         have.api ??
+        (have.hosts.length > 1
+          ? `it reads one node's routing table, and --host names ${have.hosts.length} hosts (run check_calico_routes --host NODE for each)`
+          : undefined) ??
         own(['host'], have.notNode && `this host's routing table is no node's (give --host for the node's, over SSH): ${have.notNode}`)
       );
     // Files pointed at are judged whatever the kubeconfig (check_certs says it as an UNKNOWN part).
@@ -152,9 +161,16 @@ function applies(needs: Needs, have: Host): string | undefined {
       return (
         have.api ??
         (have.restart ? undefined : 'runs only for a restart being planned: give --node (and journal files or a local journal)') ??
+        (have.noGated && `it gates one node's restart: give --node (${have.noGated})`) ??
         own(['host'], have.notNode ?? have.noDqlite)
       );
   }
+}
+
+/** Why --host implies no node for the gate (lib/names.ts), as the gate run alone would say. */
+function whyNoNode(hosts: string[]): string | undefined {
+  const implied = impliedNode(hosts, hostname());
+  return 'why' in implied ? implied.why : undefined;
 }
 
 /** This host as a MicroK8s node, from its lock files (lib/sources/snap-locks.ts). */
@@ -422,11 +438,14 @@ async function main(): Promise<void> {
   } catch (err) {
     if (!asked) api = reasonOf(err);
   }
+  const hosts = Array.isArray(args.host) ? args.host.filter((h): h is string => typeof h === 'string') : [];
   const journalInput = ['journal-dir', 'journal-file', 'log-file', 'host'].some((k) => given.has(k));
   const have: Host = {
     journal: journalInput || ['/usr/bin/journalctl', '/bin/journalctl'].some(existsSync),
     restart: journalInput || given.has('node'),
     api,
+    hosts,
+    noGated: given.has('node') ? undefined : whyNoNode(hosts),
     ...node(args['snap-data'] ?? SNAP_DATA),
     given,
   };

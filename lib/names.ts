@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { UsageError } from './errors.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -20,4 +21,28 @@ export function dns1123Subdomain(value: string, what: string): string {
 /** The node to judge: the one named, else this host (MicroK8s names nodes by lower-cased host name). */
 export function nodeName(given: string | undefined, fallback: string): string {
   return dns1123Subdomain(given ?? fallback.toLowerCase(), '--node');
+}
+
+/**
+ * The node a check judges without --node: this host, read locally or among the --host read over
+ * SSH; else the one --host (MicroK8s names a node by its lower-cased host name). A check run on
+ * the Nagios server with --host k8s02 means k8s02: this host's name there named a node the
+ * cluster does not have. An address names no node, and of several hosts none is the node meant.
+ */
+export function impliedNode(hosts: readonly string[], here: string): { node: string } | { why: string } {
+  const label = (h: string) => h.toLowerCase().split('.')[0];
+  if (!hosts.length || hosts.some((h) => isIP(h) === 0 && label(h) === label(here))) return { node: here.toLowerCase() };
+  if (hosts.length > 1) return { why: `${hosts.length} hosts are read with --host, and this host (${here}) is none of them` };
+  const host = hosts[0]!;
+  // An IPv6 address has letters too (its hex digits): only a name can be a node's.
+  if (isIP(host) !== 0 || !/[a-z]/i.test(host)) return { why: `the node name of ${host} cannot be derived from an address` };
+  return { node: host.toLowerCase() };
+}
+
+/** --node, else the node implied by where the check reads (impliedNode); a usage error where none is. */
+export function judgedNode(given: string | undefined, hosts: readonly string[], here: string): string {
+  if (given !== undefined) return nodeName(given, here);
+  const implied = impliedNode(hosts, here);
+  if ('why' in implied) throw new UsageError(`give --node: ${implied.why}`);
+  return nodeName(implied.node, here);
 }

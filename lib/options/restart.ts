@@ -20,7 +20,10 @@ export type RestartArgs = KubeArgs &
 
 export function restartOptions<T>(y: Argv<T>, settle: string): Argv<T & RestartArgs> {
   return dqliteOptions(logOptions(kubeOptions(y), null), 'asked for the members and the leader (as check_dqlite)')
-    .option('node', { type: 'string', describe: 'the node you want to restart kubelite on (default: this host name)' })
+    .option('node', {
+      type: 'string',
+      describe: 'the node you want to restart kubelite on (default: this host name, or the one --host name)',
+    })
     .option('settle', {
       type: 'string',
       default: settle,

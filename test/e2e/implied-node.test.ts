@@ -1,0 +1,103 @@
+// Which node a check run with --host judges without --node (lib/names.ts): the host it reads, not
+// the host it runs on. On the Nagios server, `all --host k8s02` gated a restart of the Nagios
+// server itself ("NO-GO for nagios: ... not in the cluster"), a CRITICAL on every poll.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lease, node } from '../apiserver/objects.ts';
+import { useCluster } from '../helpers/cluster.ts';
+import { at, klog } from '../helpers/fixtures.ts';
+import { haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
+import { runBuilt } from '../helpers/run.ts';
+import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
+import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
+
+const here = hostname().toLowerCase().split('.')[0];
+const unavailable =
+  sshdUnavailable() ??
+  (haveJournalRemote ? undefined : 'no systemd-journal-remote') ??
+  (here === 'localhost' ? 'this host is named localhost, the name the tests read over SSH' : undefined);
+if (unavailable) console.warn(`implied node tests: ${unavailable}`);
+
+describe.skipIf(unavailable)('--host without --node: the node read is the node judged', () => {
+  const cluster = useCluster();
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-implied-'));
+  let sshd: TestSshd;
+  let standins: HealthyNode;
+  let journal: string;
+  let worker: string;
+  beforeAll(async () => {
+    standins = await healthyNode();
+    // Commands over SSH find the node's systemctl (the stand-in) first, as on a node.
+    sshd = new TestSshd({ path: standins.path });
+    await sshd.start();
+    // A worker's lock files: no k8s-dqlite there, so the gate asks no dqlite of it.
+    worker = join(dir, 'worker');
+    mkdirSync(join(worker, 'var', 'lock'), { recursive: true });
+    for (const lock of ['no-k8s-dqlite', 'clustered.lock']) writeFileSync(join(worker, 'var', 'lock', lock), '');
+    journal = makeJournal(
+      [
+        { age: 1500, service: KUBELITE, message: 'Starting kubelite' },
+        { age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job"') },
+      ],
+      mkdtempSync(join(dir, 'j-')),
+    );
+  });
+  afterAll(() => {
+    sshd.stop();
+    standins.close();
+  });
+
+  const via = (hosts: string[]) => [
+    ...hosts.flatMap((h) => ['--host', h]),
+    ...['--ssh-port', String(sshd.port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', sshd.knownHosts(hosts), '--ssh-user', 'root'],
+  ];
+  const healthy = () => {
+    const c = cluster();
+    // The stand-in dqlite's leader listens on 127.0.0.1: k8s02's address, so that localhost leads nothing.
+    c.api.add('nodes', node({ name: 'localhost', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '127.0.0.1' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s02'), lease('kube-scheduler', 'k8s02'));
+    return c;
+  };
+  const run = (command: string, args: string[]) =>
+    runBuilt(
+      command,
+      [...args, '--kubeconfig', healthy().kubeconfig, '--journal-file', journal, '--snap-data', worker, ...standins.dqliteArgs, '-t', '30'],
+      { env: { ...process.env, PATH: standins.path } },
+    );
+
+  it('check_restart_preflight --host NODE gates NODE: GO for it, where it was NO-GO for this host', async () => {
+    const r = await run('check_restart_preflight', via(['localhost']));
+    expect(r.first).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on localhost may be restarted/);
+    expect(r.code, r.stdout).toBe(0);
+  });
+
+  it('several --host, none of them this host: the gate asks for --node (UNKNOWN), alone; all leaves it and calico-routes out', async () => {
+    const alone = await run('check_restart_preflight', via(['localhost', '127.0.0.1']));
+    expect(alone.code, alone.stdout).toBe(3);
+    expect(alone.first).toBe(
+      `RESTART-PREFLIGHT UNKNOWN - give --node: 2 hosts are read with --host, and this host (${hostname()}) is none of them`,
+    );
+
+    const all = await run('microk8s-checks', ['all', ...via(['localhost', '127.0.0.1']), '--format', 'json']);
+    const rows = new Map((JSON.parse(all.stdout) as { check: string; state: string; summary: string }[]).map((x) => [x.check, x]));
+    expect(rows.get('RESTART-PREFLIGHT')).toMatchObject({
+      state: 'SKIPPED',
+      summary: `it gates one node's restart: give --node (2 hosts are read with --host, and this host (${hostname()}) is none of them)`,
+    });
+    // Alone it refuses a second --host: in all, every poll was UNKNOWN for it.
+    expect(rows.get('CALICO-ROUTES')).toMatchObject({
+      state: 'SKIPPED',
+      summary: expect.stringMatching(/^it reads one node's routing table, /),
+    });
+    expect(rows.get('NODES')?.state).toBe('OK');
+  });
+
+  it('all --host NODE: the gate and calico-routes judge NODE, each as alone', async () => {
+    const all = await run('microk8s-checks', ['all', ...via(['localhost']), '--format', 'json']);
+    const rows = new Map((JSON.parse(all.stdout) as { check: string; summary: string }[]).map((x) => [x.check, x.summary]));
+    expect(rows.get('RESTART-PREFLIGHT')).toMatch(/^GO: kubelite on localhost may be restarted/);
+    expect(rows.get('CALICO-ROUTES')).toMatch(/ on localhost\b/);
+  });
+});
