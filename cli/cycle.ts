@@ -63,6 +63,7 @@ function knownCommands(dir: string): Known[] {
   const newest = new Map<string, Known>();
   const files = new Map<string, string[]>();
   const running = new Map<string, number[]>();
+  const alive = new Set<string>();
   for (const name of readdirSync(join(dir, 'known'))) {
     const file = join(dir, 'known', name);
     try {
@@ -79,7 +80,10 @@ function knownCommands(dir: string): Known[] {
       files.set(key, [...(files.get(key) ?? []), file]);
       const asks = running.get(key) ?? [];
       running.set(key, asks);
-      if (stillRunning(Number(name))) asks.push(askedMs);
+      if (stillRunning(Number(name), askedMs)) {
+        asks.push(askedMs);
+        alive.add(file);
+      }
       const kept = newest.get(key);
       if (kept && kept.askedMs >= askedMs) continue;
       const fields = record.subarray(0, -1).toString('utf8').split('\0');
@@ -97,7 +101,7 @@ function knownCommands(dir: string): Known[] {
     const stale = Date.now() - k.askedMs > KNOWN_FOR_CYCLES * k.maxAge * 1000;
     for (const file of files.get(k.key)!) {
       // An older record stays while its launcher runs: it may be waiting still, and counts.
-      if (stale || (statMs(file) < k.askedMs && !stillRunning(Number(basename(file))))) rmSync(file, { force: true });
+      if (stale || (statMs(file) < k.askedMs && !alive.has(file))) rmSync(file, { force: true });
     }
     if (stale) rmSync(join(dir, 'results', k.key), { force: true });
     else if (k.here) known.push(k);
@@ -110,15 +114,37 @@ function knownCommands(dir: string): Known[] {
  * runs yet. One already served (its answer since gone, to a cache cleaner) waits for nothing, and
  * a run that charged its line the time since that ask would judge it within what is left of a -t
  * nobody counts on any more, and serve the next polls a timeout. Another user's process of that
- * id (EPERM) may be it.
+ * id (EPERM) may be it; a process of that id begun after the record was written is not (the id
+ * reused: a busy node with pid_max 32768 goes round in minutes), nor is a zombie.
  */
-function stillRunning(pid: number): boolean {
+function stillRunning(pid: number, askedMs: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 1) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const seen = startOf(pid);
+  // 1 s for the stamps' grain (the record's mtime, the boot clock's hundredths).
+  return seen === undefined || (seen.state !== 'Z' && seen.startedMs <= askedMs + 1000);
+}
+
+/**
+ * A process's state and when it began (ms since the epoch), from /proc/PID/stat: its start in
+ * clock ticks since boot (USER_HZ, 100 on every Linux architecture /proc speaks for), against the
+ * boot clock now. Undefined where /proc cannot say (another PID namespace's view, a race with its end).
+ */
+function startOf(pid: number): { state: string; startedMs: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name (field 2) may hold spaces and parentheses: the fields after it follow the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    const now = bootClock().cs;
+    if (!fields[0] || !Number.isFinite(ticks)) return undefined;
+    return { state: fields[0], startedMs: Date.now() - (now - ticks) * 10 };
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 // The shared NRPE cycle (--cycle=SECONDS), run directly: answers served from one shared run, and
 // "since the previous run" meaning the previous answer served, whatever shared runs came between.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -384,7 +384,7 @@ function cycleCache() {
   const forgetAnswers = () => {
     for (const f of readdirSync(results)) rmSync(join(results, f));
   };
-  return { cache, env: { ...process.env, XDG_CACHE_HOME: cache }, forgetAnswers };
+  return { cache, env: { ...process.env, XDG_CACHE_HOME: cache }, forgetAnswers, known: join(cache, 'microk8s-checks', 'cycle', 'known') };
 }
 
 describe('--cycle and a line asked for by a launcher already served', () => {
@@ -406,6 +406,31 @@ describe('--cycle and a line asked for by a launcher already served', () => {
     const next = await nodes();
     expect(next.first).toMatch(/^NODES OK - 3 nodes/);
     expect(next.stdout).not.toMatch(/timed out/);
+  }, 60_000);
+
+  it("its launcher's process id taken since by another process (the id reused), the line still gets its whole -t", async () => {
+    const { env, forgetAnswers, known } = cycleCache();
+    addHealthyCluster(c.api);
+    const nodes = () => runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '4'], { env });
+    expect((await nodes()).first).toMatch(/^NODES OK - 3 nodes/);
+    // A process begun after that launcher ended, with its id: the record (named by the id, its
+    // mtime the ask) moved to the later process's id, as the kernel's id going round makes it.
+    await new Promise((r) => setTimeout(r, 1500));
+    const later = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const [record] = readdirSync(known);
+      renameSync(join(known, record!), join(known, String(later.pid)));
+      forgetAnswers();
+      await new Promise((r) => setTimeout(r, 1000));
+      c.api.delayMs = 2000;
+      const other = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '10'], { env });
+      expect(other.first).toMatch(/^NODES OK - 3 nodes/);
+      const next = await nodes();
+      expect(next.first).toMatch(/^NODES OK - 3 nodes/);
+      expect(next.stdout).not.toMatch(/timed out/);
+    } finally {
+      later.kill();
+    }
   }, 60_000);
 });
 
