@@ -24,7 +24,6 @@ const UNITS: Record<Uom | TimeUnit, { unit: string; factor: number; word?: strin
   // Binary multiples, as the checks compute them (dqlite-storage's MB is 1024 * 1024 bytes).
   KB: { unit: 'bytes', factor: 1024 },
   MB: { unit: 'bytes', factor: 1024 ** 2 },
-  GB: { unit: 'bytes', factor: 1024 ** 3 },
   TB: { unit: 'bytes', factor: 1024 ** 4 },
   // A Nagios counter here is a count read from the cluster (restarts, lease transitions): it can
   // reset when its object is recreated, and OpenMetrics and Prometheus' text format name a

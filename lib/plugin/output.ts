@@ -77,7 +77,11 @@ export function render(outcome: Outcome, format: Format, longOutputBytes = DEFAU
   return `${[first, ...long].join('\n')}\n`;
 }
 
-/** Keep whole lines within the byte budget, and say how many were cut. */
+/**
+ * Keep whole lines within the byte budget, and say how many were cut. The marker is long output
+ * too, so it is said only where it fits: `--max-long-output 0` asks for none, and a marker there
+ * was a line nobody asked for (a display or a transport that takes one line got two).
+ */
 function capLines(lines: string[], budget: number): string[] {
   const size = (line: string) => Buffer.byteLength(line) + 1;
   if (lines.reduce((n, l) => n + size(l), 0) <= budget) return lines;
@@ -90,8 +94,8 @@ function capLines(lines: string[], budget: number): string[] {
     used += size(line);
   }
   const cut = lines.length - kept.length;
-  kept.push(`... ${cut} more line${cut === 1 ? '' : 's'} cut at ${budget} bytes (--format json shows all)`);
-  return kept;
+  const marker = `... ${cut} more line${cut === 1 ? '' : 's'} cut at ${budget} bytes (--format json shows all)`;
+  return size(marker) <= budget ? [...kept, marker] : kept;
 }
 
 /**

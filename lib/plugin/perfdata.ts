@@ -1,6 +1,11 @@
 import type { Range } from './range.ts';
 
-export type Uom = '' | 's' | 'ms' | 'us' | '%' | 'B' | 'KB' | 'MB' | 'GB' | 'TB' | 'c';
+/**
+ * The units the plugin guidelines list, no other: their bytes are B, KB, MB and TB, no GB. Icinga 2
+ * reads GB, and pnp4nagios and Nagios::Plugin keep any word as the unit, but a reader written to
+ * the list need not; no check needs GB (dqlite-storage's sizes are MB).
+ */
+export type Uom = '' | 's' | 'ms' | 'us' | '%' | 'B' | 'KB' | 'MB' | 'TB' | 'c';
 /** Time units Nagios has no UOM for, as the checks measure them (check_certs' days). */
 export type TimeUnit = 'd';
 

@@ -207,7 +207,11 @@ function parser<A>(def: CheckDefinition<A>, argv: string[]): Argv<A & CommonArgs
     })
     .option('verbose', { alias: 'v', type: 'count', describe: 'more detail on stderr (repeatable)' })
     .option('format', { type: 'string', choices: FORMATS, default: COMMON_DEFAULTS.format, describe: 'output format' })
-    .option('max-long-output', { type: 'number', default: COMMON_DEFAULTS['max-long-output'], describe: 'long output limit in bytes' })
+    .option('max-long-output', {
+      type: 'number',
+      default: COMMON_DEFAULTS['max-long-output'],
+      describe: 'long output limit in bytes, the marker of lines cut included (0: the first line alone)',
+    })
     .option('cycle', {
       // A string: digits are judged as written (checkCycle), never as yargs reads a number.
       type: 'string',

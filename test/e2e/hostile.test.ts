@@ -82,7 +82,7 @@ describe("a check's command line", () => {
     expect(none.first).toMatch(/^DQLITE-LOCK OK - /);
   });
 
-  it('--max-long-output is the budget the long output keeps to: 0 leaves only the marker saying how many lines were cut', async () => {
+  it('--max-long-output is the budget the long output keeps to, its marker included: 0 leaves the first line alone', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'mk8s-hostile-')), 'kine.log');
     const stamp = at(20);
     const month = stamp.toLocaleString('en-US', { month: 'short' });
@@ -92,10 +92,18 @@ describe("a check's command line", () => {
     const whole = await runBuilt('check_dqlite_lock', ['--log-file', log, '-w', '0']);
     expect(whole.code).toBe(1);
     expect(whole.stdout.split('\n').length).toBeGreaterThan(3);
+    // None asked for: none given, not a marker line saying so (what a one-line display or transport shows second).
     const none = await runBuilt('check_dqlite_lock', ['--log-file', log, '-w', '0', '--max-long-output', '0']);
     expect(none.code).toBe(1);
     expect(none.first).toMatch(/^DQLITE-LOCK WARNING - 1 'database is locked' line .* \| locked=1;0;50;0 /);
-    expect(none.stdout.split('\n').slice(1)).toEqual([expect.stringMatching(/^\.\.\. \d+ more lines? cut at 0 bytes /), '']);
+    expect(none.stdout).toBe(`${none.first}\n`);
+    // Too little room for the marker: the first line alone too; room for it and no line more: the marker alone.
+    const narrow = await runBuilt('check_dqlite_lock', ['--log-file', log, '-w', '0', '--max-long-output', '40']);
+    expect([narrow.code, narrow.stdout]).toEqual([1, `${narrow.first}\n`]);
+    const marker = await runBuilt('check_dqlite_lock', ['--log-file', log, '-w', '0', '--max-long-output', '100']);
+    const long = marker.stdout.split('\n').slice(1);
+    expect([marker.code, long]).toEqual([1, [expect.stringMatching(/^\.\.\. \d+ more lines? cut at 100 bytes /), '']]);
+    expect(Buffer.byteLength(long.join('\n'))).toBeLessThanOrEqual(100);
   });
 
   it('-t takes up to 3600 seconds, 3600 included', async () => {
