@@ -7,15 +7,19 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 /**
  * Write all of it to a file descriptor before the process exits. process.stdout on a pipe gives
  * up at the pipe's 64 KiB when the reader is slower than the writer and process.exit follows, so
- * the write is done here, synchronously, waiting (at most a few seconds) while the pipe is full.
+ * the write is done here, synchronously, waiting while the pipe is full: as long as the reader
+ * takes some of it every few seconds (a reader that reads, however slowly, gets it whole; counted
+ * from the first write, a poller reading in pieces over more than 2 s got the first 64 KiB), and
+ * no longer once it takes nothing (a reader that never reads must not keep the run past its -t).
  */
 export function writeAll(fd: number, text: string): void {
   const data = Buffer.from(text);
   let done = 0;
-  const giveUp = Date.now() + WRITE_PATIENCE_MS;
+  let giveUp = Date.now() + WRITE_PATIENCE_MS;
   while (done < data.length) {
     try {
       done += writeSync(fd, data, done);
+      giveUp = Date.now() + WRITE_PATIENCE_MS;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EAGAIN' || Date.now() > giveUp) return;

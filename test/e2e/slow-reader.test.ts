@@ -64,5 +64,18 @@ describe('a reader slower than the check', () => {
     // The free space in the perfdata may differ between the two runs; nothing else does.
     expect(slow[0]!.split(' | ')[0]).toBe(fast[0]!.split(' | ')[0]);
     expect(slow.slice(1)).toEqual(fast.slice(1));
-  });
+
+    // A reader that takes 16 KiB every 0.7 s: over 5 s in all, longer than writeAll waits for a
+    // reader that takes nothing, but never 2 s without taking some. (GNU head -c reads no more than it prints.)
+    const [paced, pacedCode] = [join(dir, 'paced'), join(dir, 'paced-code')];
+    const reader = 'i=0; while [ $i -lt 8 ]; do sleep 0.7; head -c 16384 >>"$OUT"; i=$((i+1)); done; cat >>"$OUT"';
+    const slowly = await runProcess(
+      '/bin/sh',
+      ['-c', `{ "$@"; echo $? >"$CODE"; } | { ${reader}; }`, 'sh', join(DIST, 'check_dqlite_storage'), ...args],
+      { env: { ...process.env, OUT: paced, CODE: pacedCode } },
+    );
+    expect(slowly.code).toBe(0);
+    expect(readFileSync(pacedCode, 'utf8')).toBe('2\n');
+    expect(readFileSync(paced, 'utf8').split('\n').slice(1)).toEqual(fast.slice(1));
+  }, 30_000);
 });
