@@ -146,6 +146,26 @@ describe('check_leases', () => {
     );
     expect(second.stdout).toMatch(/^kube-scheduler: lease recreated since the last run \(uid c, was b\): /m);
   });
+
+  // MicroK8s' 60 s lease with its 30 s renew deadline: the leader gives the lead up once renewals have
+  // failed that long (kcm exits, taking kubelite down), and nobody may take it before 60 s. It read OK.
+  it('a lease past its renew deadline, not yet expired, is WARNING, with -w/-c on renew_age or without', async () => {
+    healthy();
+    c.api.clear('leases');
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01', { renewedAgo: 40 }), lease('kube-scheduler', 'k8s03'));
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
+    for (const limits of [[], ['-w', '55', '-c', '58']]) {
+      const r = await runBuilt('check_leases', [...kc(), '--state-file', state, ...limits]);
+      expect(r.code).toBe(1);
+      expect(r.first).toMatch(
+        pattern(
+          /^LEASES WARNING - leaders: kcm k8s01, scheduler k8s03, kcm lease not renewed for \d+s \(renew deadline 30s\): /,
+          /its leader is giving it up, nobody can take it before 60s \| /,
+        ),
+      );
+      expect(r.stdout).toMatch(/^A leader whose renewals fail for its renew deadline stops leading \(kcm exits, taking kubelite down\)/m);
+    }
+  });
 });
 
 /** A dqlite CLI that names `leader` for .leader, and the backend directory of a healthy node to ask it with. */
