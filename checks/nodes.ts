@@ -60,7 +60,7 @@ export function evaluate(nodes: NodeFacts[], { allowTaint, warning, critical }: 
   const tainted = nodes
     .map((n) => ({ name: n.name, extra: unexpectedTaints(n.taints, allowTaint, n.pressures) }))
     .filter((n) => n.extra.length);
-  // Each condition with the nodes it is True on, in the kubelet's order: 'DiskPressure: k8s02, k8s03'.
+  // Each condition with the nodes it is True on, in the order met: 'DiskPressure: k8s02, k8s03'.
   const pressed = new Map<string, string[]>();
   for (const n of nodes) for (const p of n.pressures) pressed.set(p.type, [...(pressed.get(p.type) ?? []), n.name]);
   const v = new Verdict(check.name);

@@ -7,9 +7,9 @@ const STATE_TAINTS = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.i
 
 /**
  * The kubelet's conditions (and Calico's NetworkUnavailable) that the node lifecycle controller
- * mirrors, while True, as a NoSchedule taint of its own (its nodeConditionToTaintKeyStatusMap), in
- * the order the kubelet lists them. Such a node is said by its condition, in the kubelet's words;
- * the taint is the controller's echo of it, not an operator's taint, and is not said again.
+ * mirrors, while True, as a NoSchedule taint of its own (its nodeConditionToTaintKeyStatusMap).
+ * Such a node is said by its condition, in the kubelet's words; the taint is the controller's echo
+ * of it, not an operator's taint, and is not said again.
  */
 const CONDITION_TAINTS: ReadonlyMap<string, string> = new Map([
   ['MemoryPressure', 'node.kubernetes.io/memory-pressure'],
