@@ -86,6 +86,7 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
   // Where nothing can be kept either, the finding below says it once.
   if (f.beforeProblem && !f.saveProblem) v.detail(`${f.beforeProblem}: churn since the last run is not judged this time`);
   let oldest = 0;
+  let lateSaid = false;
   const holders: string[] = [];
   f.leases.forEach((lease, i) => {
     const name = LEADER_LEASES[i]!;
@@ -102,7 +103,7 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
       oldest = NaN;
       return;
     }
-    const { age, duration, expired } = life;
+    const { age, duration, expired, late, deadline } = life;
     oldest = Math.max(oldest, age ?? Infinity);
     v.measure({ label: `${short}_renew_age`, value: age ?? NaN, uom: 's', min: 0 });
     v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
@@ -114,6 +115,15 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
           `no ${name} is leading`,
       );
     else if (released(lease)) v.find(State.CRITICAL, `${short} lease released (no holder): no ${name} is leading`);
+    // Whatever -w/-c say of renew_age, as an expired lease is CRITICAL whatever they say.
+    else if (late) {
+      lateSaid = true;
+      v.find(
+        State.WARNING,
+        `${short} lease not renewed for ${formatDuration(age!)} (renew deadline ${deadline}s): its leader is giving it up, ` +
+          `nobody can take it before ${duration}s`,
+      );
+    }
     const was = f.before?.[name];
     const uid = lease.metadata?.uid;
     // Made again since the last run: its count started over, from 0 as leader election creates it,
@@ -135,7 +145,19 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
         `${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ` +
         `${duration}s), ${transitions} transitions`,
     );
+    // Edited args: their renew deadline is not in the Lease, and a guess would name a leader beaten that is not.
+    if (deadline === undefined)
+      v.detail(
+        `${name}: renew deadline not known for a ${duration}s lease (only MicroK8s' 60s/30s and the default 15s/10s are): ` +
+          'judged only once expired; -w/-c on renew_age judge it earlier',
+      );
   });
+  if (lateSaid)
+    v.detail(
+      'A leader whose renewals fail for its renew deadline stops leading (kcm exits, taking kubelite down); no other may take ' +
+        "the lease before it expires. A healthy holder renews every 2s: a late one on a healthy leader is this node's clock " +
+        "ahead of the holder's (timedatectl).",
+    );
   // The primary metric: the staler of the two leases, for -w/-c if the admin wants them.
   v.measure({ label: 'renew_age', value: Number.isFinite(oldest) ? oldest : NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
   // Counts that cannot be kept: churn is never judged. An OK would promise it was: UNKNOWN, every run.
@@ -205,7 +227,9 @@ export const check: CheckDefinition<Args> = {
   command: 'check_leases',
   // -w/-c judge renew_age, the staler lease's (no default).
   thresholdUnit: 'seconds',
-  description: 'shows who leads kube-controller-manager, kube-scheduler and dqlite; expired leases are CRITICAL, leadership churn WARNING',
+  description:
+    'shows who leads kube-controller-manager, kube-scheduler and dqlite; expired leases are CRITICAL, ' +
+    'leases past their renew deadline and leadership churn WARNING',
   options: (y) =>
     dqliteOptions(kubeOptions(y), 'asked for the leader when present', 'dqlite-backend').option('state-file', {
       type: 'string',

@@ -1,8 +1,8 @@
 // Runbook, "During a restart session" and "Verification": wait for all nodes Ready with no taints
 // before the next restart. A node NotReady is CRITICAL; a cordoned or tainted one is WARNING (a
-// restart session left half done).
+// restart session left half done), as is one under the kubelet's pressure, said by its condition.
 import type { V1Taint } from '@kubernetes/client-node';
-import { taintText, unexpectedTaints } from '../lib/k8s/nodes.ts';
+import { type Pressure, pressures, pressureText, taintText, unexpectedTaints } from '../lib/k8s/nodes.ts';
 import { isReady } from '../lib/k8s/ready.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
@@ -26,6 +26,8 @@ export interface NodeFacts {
   /** The Ready condition's reason and message, when it is not True. */
   why?: string;
   cordoned: boolean;
+  /** Its conditions that keep new pods off it (pressure, no network), True now. */
+  pressures: Pressure[];
   taints: Wire<V1Taint>[];
 }
 
@@ -46,6 +48,7 @@ export async function gather(cluster: Cluster): Promise<NodeFacts[]> {
       ready: isReady(node),
       why: ready?.reason ? `${ready.reason}${ready.message ? `: ${ready.message}` : ''}` : undefined,
       cordoned: Boolean(node.spec?.unschedulable),
+      pressures: pressures(node),
       taints: node.spec?.taints ?? [],
     };
   });
@@ -54,16 +57,23 @@ export async function gather(cluster: Cluster): Promise<NodeFacts[]> {
 export function evaluate(nodes: NodeFacts[], { allowTaint, warning, critical }: Limits): Outcome {
   const notReady = nodes.filter((n) => !n.ready);
   const cordoned = nodes.filter((n) => n.cordoned).map((n) => n.name);
-  const tainted = nodes.map((n) => ({ name: n.name, extra: unexpectedTaints(n.taints, allowTaint) })).filter((n) => n.extra.length);
+  const tainted = nodes
+    .map((n) => ({ name: n.name, extra: unexpectedTaints(n.taints, allowTaint, n.pressures) }))
+    .filter((n) => n.extra.length);
+  // Each condition with the nodes it is True on, in the order met: 'DiskPressure: k8s02, k8s03'.
+  const pressed = new Map<string, string[]>();
+  for (const n of nodes) for (const p of n.pressures) pressed.set(p.type, [...(pressed.get(p.type) ?? []), n.name]);
   const v = new Verdict(check.name);
   v.measure({ label: 'not_ready', value: notReady.length, min: 0, max: nodes.length }, new ScalarContext(warning, critical));
   v.measure({ label: 'nodes', value: nodes.length, min: 0 });
   v.measure({ label: 'cordoned', value: cordoned.length, min: 0, max: nodes.length });
   v.measure({ label: 'tainted', value: tainted.length, min: 0, max: nodes.length });
   if (cordoned.length) v.find(State.WARNING, `cordoned: ${cordoned.join(', ')}`);
+  for (const [type, names] of pressed) v.find(State.WARNING, `${type}: ${names.join(', ')}`);
   if (tainted.length) v.find(State.WARNING, `${plural(tainted.length, 'node')} tainted`);
   if (nodes.length === 0) v.find(State.UNKNOWN, 'the API server lists no nodes');
   v.detail(...notReady.map((n) => `${n.name} NotReady${n.why ? ` (${n.why})` : ''}`));
+  v.detail(...nodes.flatMap((n) => n.pressures.map((p) => `${n.name} ${pressureText(p)}`)));
   v.detail(...tainted.map((n) => `tainted ${n.name}: ${n.extra.map(taintText).join(', ')}`));
   if (cordoned.length) v.detail(`a restart session left nodes cordoned? when they are Ready: kubectl uncordon ${cordoned.join(' ')}`);
   if (v.state !== State.OK) v.detail(BETWEEN_RESTARTS);
@@ -79,7 +89,7 @@ export function evaluate(nodes: NodeFacts[], { allowTaint, warning, critical }: 
 export const check: CheckDefinition<Args> = {
   name: 'NODES',
   command: 'check_nodes',
-  description: 'checks that every node is Ready, none is cordoned and none carries unexpected taints',
+  description: 'checks that every node is Ready, none is cordoned or under pressure and none carries unexpected taints',
   defaultCritical: defaults.critical,
   thresholdUnit: 'NotReady nodes',
   options: (y) =>

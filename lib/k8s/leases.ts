@@ -14,12 +14,33 @@ export function holderNode(lease: V1Lease): string | undefined {
   return cut === -1 ? id : id.slice(0, cut);
 }
 
+/**
+ * The renew deadline that goes with a lease's duration, where the pair is known: a Lease holds its
+ * duration, never its holder's renew deadline. MicroK8s runs kcm and the scheduler with 60 s and
+ * 30 s (their args); 15 s and 10 s are the components' own defaults, where those flags were taken
+ * out. Not half the duration: that is MicroK8s' ratio, not the defaults' (10 of 15), and 7.5 s would
+ * call a 15 s lease's leader beaten while it had until 10 s. Any other duration is args someone
+ * edited, whose renew deadline only they say: undefined, and not judged.
+ */
+const RENEW_DEADLINES: ReadonlyMap<number, number> = new Map([
+  [60, 30],
+  [15, 10],
+]);
+
 /** A leader lease as a gate or a check judges it: expired means nobody leads. */
 export interface LeaseLife {
   /** Seconds since the last renewal; undefined when never renewed. */
   age?: number;
   duration: number;
   expired: boolean;
+  /** The holder's renew deadline, where known from the duration (RENEW_DEADLINES). */
+  deadline?: number;
+  /**
+   * Not renewed within the renew deadline, not yet expired: client-go's leader gives the lead up
+   * once its renewals have failed for that long (kcm exits, taking kubelite down), and no other
+   * candidate may take the lease before it expires. Judged on the age as said (whole seconds).
+   */
+  late: boolean;
 }
 
 /**
@@ -32,7 +53,8 @@ export interface LeaseLife {
 export function leaseLife(lease: V1Lease, now: number): LeaseLife {
   const renewed = renewTime(lease);
   const duration = lease.spec?.leaseDurationSeconds ?? 15;
-  if (renewed === undefined) return { duration, expired: true };
+  const deadline = RENEW_DEADLINES.get(duration);
+  if (renewed === undefined) return { duration, deadline, expired: true, late: false };
   const age = (now - renewed.at) / 1000;
   if (-age > duration)
     throw new ApiTimeError(
@@ -40,7 +62,9 @@ export function leaseLife(lease: V1Lease, now: number): LeaseLife {
         `(${duration}s): this node's clock and the holder's differ`,
       { fix: "check time synchronisation (timedatectl) on this node and on the holder's" },
     );
-  return { age: Math.max(0, age), duration, expired: age > duration };
+  const expired = age > duration;
+  const late = !expired && deadline !== undefined && Math.round(age) > deadline;
+  return { age: Math.max(0, age), duration, deadline, expired, late };
 }
 
 /**
@@ -51,15 +75,19 @@ export function released(lease: V1Lease): boolean {
   return !lease.spec?.holderIdentity;
 }
 
-/** The leader leases (in LEADER_LEASES order) that nobody holds now, or whose holder cannot be told: why, for each. */
+/**
+ * The leader leases (in LEADER_LEASES order) that nobody holds now, whose holder is giving them up
+ * (past its renew deadline), or whose holder cannot be told: why, for each.
+ */
 export function unled(leases: V1Lease[], now: number): string[] {
   return leases.flatMap((lease, i) => {
     const name = LEADER_LEASES[i]!;
     try {
-      const { age, duration, expired } = leaseLife(lease, now);
+      const { age, duration, expired, late, deadline } = leaseLife(lease, now);
       const renewed = age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, duration ${duration}s`;
       if (expired) return [`no ${name} is leading (lease ${renewed})`];
-      return released(lease) ? [`no ${name} is leading (lease released: no holder)`] : [];
+      if (released(lease)) return [`no ${name} is leading (lease released: no holder)`];
+      return late ? [`the ${name} leader is giving up its lease (${renewed}, past its ${deadline}s renew deadline)`] : [];
     } catch (err) {
       return [`cannot tell who leads ${name} (${reasonOf(err)})`];
     }

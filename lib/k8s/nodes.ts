@@ -1,16 +1,50 @@
-import type { V1Node, V1Taint } from '@kubernetes/client-node';
+import type { V1Node, V1NodeCondition, V1Taint } from '@kubernetes/client-node';
 import type { Wire } from './wire.ts';
 
 // Taints the node controller and kubectl put on for states counted on their own (NotReady,
 // unreachable, cordoned), so they are not counted again as taints.
 const STATE_TAINTS = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable', 'node.kubernetes.io/unschedulable']);
 
+/**
+ * The kubelet's conditions (and Calico's NetworkUnavailable) that the node lifecycle controller
+ * mirrors, while True, as a NoSchedule taint of its own (its nodeConditionToTaintKeyStatusMap).
+ * Such a node is said by its condition, in the kubelet's words; the taint is the controller's echo
+ * of it, not an operator's taint, and is not said again.
+ */
+const CONDITION_TAINTS: ReadonlyMap<string, string> = new Map([
+  ['MemoryPressure', 'node.kubernetes.io/memory-pressure'],
+  ['DiskPressure', 'node.kubernetes.io/disk-pressure'],
+  ['PIDPressure', 'node.kubernetes.io/pid-pressure'],
+  ['NetworkUnavailable', 'node.kubernetes.io/network-unavailable'],
+]);
+
+/** One of CONDITION_TAINTS' conditions, True on a node. */
+export interface Pressure {
+  type: string;
+  /** Its reason and message, as the kubelet wrote them. */
+  why?: string;
+}
+
+/** The node's conditions that keep new pods off it (CONDITION_TAINTS), those True now. */
+export function pressures(node: Wire<V1Node>): Pressure[] {
+  return (node.status?.conditions ?? [])
+    .filter((c: Wire<V1NodeCondition>) => CONDITION_TAINTS.has(c.type) && c.status === 'True')
+    .map((c) => ({ type: c.type, ...(c.reason ? { why: `${c.reason}${c.message ? `: ${c.message}` : ''}` } : {}) }));
+}
+
+export const pressureText = (p: Pressure) => `${p.type}${p.why ? ` (${p.why})` : ''}`;
+
 export const taintText = (t: Wire<V1Taint>) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
 
-/** Taints not allowed by any pattern: "key", "key=value", "key:Effect" or "key=value:Effect". */
-export function unexpectedTaints(taints: Wire<V1Taint>[], allowed: string[]): Wire<V1Taint>[] {
+/**
+ * Taints not allowed by any pattern: "key", "key=value", "key:Effect" or "key=value:Effect". A
+ * condition's own taint counts only where that condition is not True (said by it): placed by
+ * hand, or not yet lifted, it is a taint like any other.
+ */
+export function unexpectedTaints(taints: Wire<V1Taint>[], allowed: string[], said: Pressure[] = []): Wire<V1Taint>[] {
+  const echoes = new Set(said.map((p) => CONDITION_TAINTS.get(p.type)));
   return taints.filter((t) => {
-    if (STATE_TAINTS.has(t.key)) return false;
+    if (STATE_TAINTS.has(t.key) || echoes.has(t.key)) return false;
     return !allowed.some((a) => {
       const [kv, effect] = a.split(':');
       const [key, value] = kv!.split('=');

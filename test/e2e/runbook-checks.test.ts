@@ -31,6 +31,12 @@ const snapData = (...locks: string[]) => {
   return dir;
 };
 
+/** The node with one of the kubelet's conditions True (MemoryPressure, DiskPressure, PIDPressure), as the kubelet writes it. */
+function pressed(n: ReturnType<typeof node>, type: string, reason: string, message: string) {
+  for (const cond of n.status.conditions) if (cond.type === type) Object.assign(cond, { status: 'True', reason, message });
+  return n;
+}
+
 describe('check_nodes', () => {
   it('OK when every node is Ready, uncordoned and untainted', async () => {
     healthy();
@@ -89,10 +95,41 @@ describe('check_nodes', () => {
     c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), full, node({ name: 'k8s03', ip: '10.0.0.13' }));
     const r = await runBuilt('check_nodes', kc());
     expect(r.code).toBe(2);
-    expect(r.first).toMatch(/^NODES CRITICAL - 1 of 3 nodes NotReady: k8s02, 1 node tainted \| not_ready=1;;0;0;3 /);
     expect(r.stdout).toMatch(/k8s02 NotReady \(KubeletNotReady: PLEG is not healthy/);
-    // not-ready is said as NotReady, never again as a taint.
-    expect(r.stdout).toMatch(/^tainted k8s02: node\.kubernetes\.io\/disk-pressure:NoSchedule$/m);
+    // not-ready is said as NotReady, disk-pressure as the kubelet's DiskPressure: neither again as a taint.
+    expect(r.first).toMatch(
+      /^NODES CRITICAL - 1 of 3 nodes NotReady: k8s02, DiskPressure: k8s02 \| not_ready=1;;0;0;3 .* tainted=0;;;0;3$/,
+    );
+    expect(r.stdout).toMatch(/^k8s02 DiskPressure \(KubeletHasDiskPressure: kubelet has disk pressure\)$/m);
+    expect(r.stdout).not.toMatch(/^tainted /m);
+  });
+
+  // The node lifecycle controller mirrors MemoryPressure, DiskPressure, PIDPressure and NetworkUnavailable
+  // True as NoSchedule taints of their own. Said as '1 node tainted' (an operator's taint, a restart left
+  // half done?) they hid the kubelet's own finding and its words.
+  it("a Ready node under disk pressure is said once, by the kubelet's condition, not as an operator's taint", async () => {
+    const full = pressed(node({ name: 'k8s02', ip: '10.0.0.12' }), 'DiskPressure', 'KubeletHasDiskPressure', 'kubelet has disk pressure');
+    Object.assign(full.spec, { taints: [{ key: 'node.kubernetes.io/disk-pressure', effect: 'NoSchedule' }] });
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), full, node({ name: 'k8s03', ip: '10.0.0.13' }));
+    const r = await runBuilt('check_nodes', kc());
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(
+      /^NODES WARNING - 3 nodes, all Ready, DiskPressure: k8s02 \| not_ready=0;;0;0;3 nodes=3;;;0 cordoned=0;;;0;3 tainted=0;;;0;3$/,
+    );
+    expect(r.stdout).toMatch(/^k8s02 DiskPressure \(KubeletHasDiskPressure: kubelet has disk pressure\)$/m);
+    expect(r.stdout).not.toMatch(/tainted k8s02/);
+    // --allow-taint is for taints: the kubelet's condition is not silenced by allowing its echo.
+    const allowed = await runBuilt('check_nodes', [...kc(), '--allow-taint', 'node.kubernetes.io/disk-pressure']);
+    expect(allowed.code).toBe(1);
+    // The same taint with no such condition True (placed by hand, or not yet lifted) is a taint, said as one.
+    for (const cond of full.status.conditions)
+      if (cond.type === 'DiskPressure')
+        Object.assign(cond, { status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' });
+    c.api.clear('nodes');
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), full, node({ name: 'k8s03', ip: '10.0.0.13' }));
+    const stale = await runBuilt('check_nodes', kc());
+    expect(stale.first).toMatch(/^NODES WARNING - 3 nodes, all Ready, 1 node tainted \| /);
+    expect(stale.stdout).toMatch(/^tainted k8s02: node\.kubernetes\.io\/disk-pressure:NoSchedule$/m);
   });
 });
 
@@ -145,6 +182,26 @@ describe('check_leases', () => {
       /^LEASES WARNING - leaders: kcm k8s01, scheduler k8s02, scheduler leadership changed 12 times since its lease /,
     );
     expect(second.stdout).toMatch(/^kube-scheduler: lease recreated since the last run \(uid c, was b\): /m);
+  });
+
+  // MicroK8s' 60 s lease with its 30 s renew deadline: the leader gives the lead up once renewals have
+  // failed that long (kcm exits, taking kubelite down), and nobody may take it before 60 s. It read OK.
+  it('a lease past its renew deadline, not yet expired, is WARNING, with -w/-c on renew_age or without', async () => {
+    healthy();
+    c.api.clear('leases');
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01', { renewedAgo: 40 }), lease('kube-scheduler', 'k8s03'));
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
+    for (const limits of [[], ['-w', '55', '-c', '58']]) {
+      const r = await runBuilt('check_leases', [...kc(), '--state-file', state, ...limits]);
+      expect(r.code).toBe(1);
+      expect(r.first).toMatch(
+        pattern(
+          /^LEASES WARNING - leaders: kcm k8s01, scheduler k8s03, kcm lease not renewed for \d+s \(renew deadline 30s\): /,
+          /its leader is giving it up, nobody can take it before 60s \| /,
+        ),
+      );
+      expect(r.stdout).toMatch(/^A leader whose renewals fail for its renew deadline stops leading \(kcm exits, taking kubelite down\)/m);
+    }
   });
 });
 
@@ -472,6 +529,28 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(tainted.first).toMatch(/NO-GO for k8s02: node k8s04 is tainted: dedicated=gpu:NoSchedule/);
     const allowed = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal, '--allow-taint', 'dedicated=gpu']);
     expect(allowed.code).toBe(0);
+  });
+
+  it("NO-GO while a node is under pressure, said by the kubelet's condition, not as the taint mirroring it", async () => {
+    const journal = makeJournal(quiet());
+    const tight = pressed(
+      node({ name: 'k8s04', ip: '10.0.0.14' }),
+      'MemoryPressure',
+      'KubeletHasInsufficientMemory',
+      'kubelet has insufficient memory available',
+    );
+    Object.assign(tight.spec, { taints: [{ key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' }] });
+    healthy();
+    c.api.add('nodes', tight);
+    const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(
+      pattern(
+        /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: node k8s04 has MemoryPressure /,
+        /\(KubeletHasInsufficientMemory: kubelet has insufficient memory available\) \|/,
+      ),
+    );
+    expect(r.stdout).not.toMatch(/is tainted/);
   });
 
   it('-t reached: the NO-GO names the source still unread (a hung API server), not the journal read long before', async () => {

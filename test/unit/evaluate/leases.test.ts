@@ -6,7 +6,7 @@ import * as leases from '../../../checks/leases.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { lease } from '../../apiserver/objects.ts';
 import { pattern } from '../../helpers/pattern.ts';
-import { perf } from './helpers.ts';
+import { perf, r } from './helpers.ts';
 
 describe('leases', () => {
   const now = Date.now();
@@ -101,5 +101,44 @@ describe('leases', () => {
       ),
     );
     expect(perf(o)).toMatchObject({ kcm_renew_age: 'U;;;0', scheduler_renew_age: '0s;;;0', renew_age: 'U;;;0' });
+  });
+
+  // DOMAIN.md: MicroK8s runs kcm and the scheduler with a 60 s lease and a 30 s renew deadline. A
+  // leader whose renewals fail for 30 s stops leading (kcm exits, taking kubelite down); nobody else
+  // may take the lease before 60 s. It read OK for those 30 s.
+  it('a lease not renewed within its renew deadline, not yet expired, is WARNING whatever -w/-c say', () => {
+    const o = leases.evaluate({ now, leases: pair({ renewedAgo: 41, duration: 60 }, { renewedAgo: 2, duration: 60 }) }, {});
+    expect([o.state, o.summary]).toEqual([
+      State.WARNING,
+      'leaders: kcm k8s01, scheduler k8s02, kcm lease not renewed for 41s (renew deadline 30s): its leader is giving it up, ' +
+        'nobody can take it before 60s',
+    ]);
+    expect(perf(o).kcm_renew_age).toMatch(/s;;;0$/);
+    expect(Number.parseFloat(perf(o).kcm_renew_age!)).toBeCloseTo(41, 0);
+    // The user's -w/-c on renew_age add their own judgement; a wider range never hides it.
+    const wide = leases.evaluate({ now, leases: pair({ renewedAgo: 41, duration: 60 }, {}) }, { warning: r('50'), critical: r('55') });
+    expect(wide.state).toBe(State.WARNING);
+  });
+
+  it("client-go's default 15 s lease is judged by its 10 s renew deadline, not by half its duration", () => {
+    const within = leases.evaluate({ now, leases: pair({ renewedAgo: 9, duration: 15 }, { renewedAgo: 9, duration: 15 }) }, {});
+    expect([within.state, within.summary]).toEqual([State.OK, 'leaders: kcm k8s01, scheduler k8s02']);
+    const late = leases.evaluate({ now, leases: pair({ renewedAgo: 2, duration: 15 }, { renewedAgo: 12, duration: 15 }) }, {});
+    expect([late.state, late.summary]).toEqual([
+      State.WARNING,
+      'leaders: kcm k8s01, scheduler k8s02, scheduler lease not renewed for 12s (renew deadline 10s): its leader is giving it ' +
+        'up, nobody can take it before 15s',
+    ]);
+  });
+
+  it('a lease of another duration (edited args) is judged only once expired: its renew deadline is not in the Lease', () => {
+    const o = leases.evaluate({ now, leases: pair({ renewedAgo: 70, duration: 120 }, {}) }, {});
+    expect([o.state, o.summary]).toEqual([State.OK, 'leaders: kcm k8s01, scheduler k8s02']);
+    expect(o.details).toEqual(
+      expect.arrayContaining([
+        "kube-controller-manager: renew deadline not known for a 120s lease (only MicroK8s' 60s/30s and the default 15s/10s " +
+          'are): judged only once expired; -w/-c on renew_age judge it earlier',
+      ]),
+    );
   });
 });

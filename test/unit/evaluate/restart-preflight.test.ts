@@ -93,4 +93,16 @@ describe('restart-preflight', () => {
       ),
     );
   });
+
+  // Its leader stops leading at the 30 s renew deadline (kcm exits, taking kubelite down) and the lease
+  // is nobody else's before 60 s: restarting another node now takes away a candidate to lead next.
+  it('a leader lease past its renew deadline, not yet expired, is NO-GO', () => {
+    const f = healthy();
+    f.leases[1] = lease('kube-scheduler', 'k8s01', { renewedAgo: 41, duration: 60 }) as unknown as V1Lease;
+    const o = preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      'NO-GO for k8s02: the kube-scheduler leader is giving up its lease (renewed 41s ago, duration 60s, past its 30s renew deadline)',
+    ]);
+  });
 });
