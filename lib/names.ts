@@ -64,5 +64,7 @@ export function judgedNode(given: string | undefined, hosts: readonly string[], 
   if (given !== undefined) return nodeName(given, here);
   const implied = impliedNode(hosts, here);
   if ('why' in implied) throw new UsageError(`give --node: ${implied.why}`);
-  return nodeName(implied.node, here);
+  // Named as what the user gave: '--node [fd00::2] is not a valid name' blamed an option never given.
+  const from = implied.node === here.toLowerCase() ? "this host's name" : 'the --host';
+  return dns1123Subdomain(implied.node, `give --node: ${from}`);
 }

@@ -113,3 +113,13 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
     expect(rows.get('CALICO-ROUTES')).toMatch(/ on localhost\b/);
   });
 });
+
+describe('--host naming no valid node name, without --node', () => {
+  it('the usage error names the --host given and asks for --node, never an option not given', async () => {
+    for (const command of ['check_restart_preflight', 'check_calico_routes']) {
+      const r = await runBuilt(command, ['--host', '[fd00::2]', '-t', '5']);
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.first).toMatch(/^[A-Z-]+ UNKNOWN - give --node: the --host '\[fd00::2\]' is not a valid name \(RFC 1123: /);
+    }
+  });
+});
