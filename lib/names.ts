@@ -1,4 +1,5 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { UsageError } from './errors.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -27,11 +28,17 @@ export function nodeName(given: string | undefined, fallback: string): string {
  * The node a check judges without --node: this host, read locally or among the --host read over
  * SSH; else the one --host (MicroK8s names a node by its lower-cased host name). A check run on
  * the Nagios server with --host k8s02 means k8s02: this host's name there named a node the
- * cluster does not have. An address names no node, and of several hosts none is the node meant.
+ * cluster does not have. An address names no node, and of several hosts none is the node meant,
+ * but for this host's own addresses: a node's NRPE line reading every node by address
+ * (--host 10.0.0.11 --host 10.0.0.12 ...) gates that node, as it did before --host implied one.
  */
 export function impliedNode(hosts: readonly string[], here: string): { node: string } | { why: string } {
   const label = (h: string) => h.toLowerCase().split('.')[0];
-  if (!hosts.length || hosts.some((h) => isIP(h) === 0 && label(h) === label(here))) return { node: here.toLowerCase() };
+  const family = (a: string) => (isIP(a) === 6 ? 'ipv6' : 'ipv4');
+  const mine = new BlockList();
+  if (hosts.some((h) => isIP(h) !== 0)) for (const a of ownAddresses()) if (isIP(a)) mine.addAddress(a, family(a));
+  const isHere = (h: string) => (isIP(h) === 0 ? label(h) === label(here) : mine.check(h, family(h)));
+  if (!hosts.length || hosts.some(isHere)) return { node: here.toLowerCase() };
   if (hosts.length > 1) return { why: `${hosts.length} hosts are read with --host, and this host (${here}) is none of them` };
   const host = hosts[0]!;
   // An IPv6 address has letters too (its hex digits): only a name can be a node's.
@@ -39,10 +46,25 @@ export function impliedNode(hosts: readonly string[], here: string): { node: str
   return { node: host.toLowerCase() };
 }
 
+/**
+ * This host's addresses but loopback's: 127.0.0.1 with --ssh-port may be a tunnel to another
+ * node's sshd, and a name is compared by name.
+ */
+function ownAddresses(): string[] {
+  try {
+    return Object.values(networkInterfaces()).flatMap((nics) => (nics ?? []).filter((n) => !n.internal).map((n) => n.address));
+  } catch {
+    // libuv cannot list them (a sandbox without netlink): no address is then known as this host's.
+    return [];
+  }
+}
+
 /** --node, else the node implied by where the check reads (impliedNode); a usage error where none is. */
 export function judgedNode(given: string | undefined, hosts: readonly string[], here: string): string {
   if (given !== undefined) return nodeName(given, here);
   const implied = impliedNode(hosts, here);
   if ('why' in implied) throw new UsageError(`give --node: ${implied.why}`);
-  return nodeName(implied.node, here);
+  // Named as what the user gave: '--node [fd00::2] is not a valid name' blamed an option never given.
+  const from = implied.node === here.toLowerCase() ? "this host's name" : 'the --host';
+  return dns1123Subdomain(implied.node, `give --node: ${from}`);
 }

@@ -2,7 +2,7 @@
 // the host it runs on. On the Nagios server, `all --host k8s02` gated a restart of the Nagios
 // server itself ("NO-GO for nagios: ... not in the cluster"), a CRITICAL on every poll.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lease, node } from '../apiserver/objects.ts';
@@ -73,6 +73,18 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
     expect(r.code, r.stdout).toBe(0);
   });
 
+  it("this host's own address among several --host (a node's NRPE line reading all nodes by address): it gates this host", async () => {
+    const own = Object.values(networkInterfaces())
+      .flat()
+      .find((n) => n && !n.internal && n.family === 'IPv4')?.address;
+    if (!own) return console.warn('no address but loopback: nothing to try');
+    // Known hosts for localhost alone: the own address is refused before any connection to it.
+    const args = [...via(['localhost']).slice(2), '--host', own, '--host', 'localhost'];
+    const r = await run('check_restart_preflight', args);
+    expect(r.first.split(': ')[0]).toBe(`RESTART-PREFLIGHT CRITICAL - NO-GO for ${hostname().toLowerCase()}`);
+    expect(r.code, r.stdout).toBe(2);
+  });
+
   it('several --host, none of them this host: the gate asks for --node (UNKNOWN), alone; all leaves it and calico-routes out', async () => {
     const alone = await run('check_restart_preflight', via(['localhost', '127.0.0.1']));
     expect(alone.code, alone.stdout).toBe(3);
@@ -99,5 +111,15 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
     const rows = new Map((JSON.parse(all.stdout) as { check: string; summary: string }[]).map((x) => [x.check, x.summary]));
     expect(rows.get('RESTART-PREFLIGHT')).toMatch(/^GO: kubelite on localhost may be restarted/);
     expect(rows.get('CALICO-ROUTES')).toMatch(/ on localhost\b/);
+  });
+});
+
+describe('--host naming no valid node name, without --node', () => {
+  it('the usage error names the --host given and asks for --node, never an option not given', async () => {
+    for (const command of ['check_restart_preflight', 'check_calico_routes']) {
+      const r = await runBuilt(command, ['--host', '[fd00::2]', '-t', '5']);
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.first).toMatch(/^[A-Z-]+ UNKNOWN - give --node: the --host '\[fd00::2\]' is not a valid name \(RFC 1123: /);
+    }
   });
 });
