@@ -146,6 +146,8 @@ function applies(needs: Needs, have: Host): string | undefined {
         (have.hosts.length > 1
           ? `it reads one node's routing table, and --host names ${have.hosts.length} hosts (run check_calico_routes --host NODE for each)`
           : undefined) ??
+        // Alone a usage error, here every poll's UNKNOWN: --host as an address ($HOSTADDRESS$) is usual.
+        (have.noGated && `it judges one node's pods: give --node (${have.noGated})`) ??
         own(['host'], have.notNode && `this host's routing table is no node's (give --host for the node's, over SSH): ${have.notNode}`)
       );
     // Files pointed at are judged whatever the kubeconfig (check_certs says it as an UNKNOWN part).

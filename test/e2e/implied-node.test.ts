@@ -29,8 +29,9 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
   let worker: string;
   beforeAll(async () => {
     standins = await healthyNode();
-    // Commands over SSH find the node's systemctl (the stand-in) first, as on a node.
-    sshd = new TestSshd({ path: standins.path });
+    // Commands over SSH find the node's systemctl (the stand-in) first, then a node's own
+    // directories (not this process's PATH: a pyenv shim directory there rewrote itself meanwhile).
+    sshd = new TestSshd({ path: `${standins.bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` });
     await sshd.start();
     // A worker's lock files: no k8s-dqlite there, so the gate asks no dqlite of it.
     worker = join(dir, 'worker');
@@ -104,6 +105,15 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
       summary: expect.stringMatching(/^it reads one node's routing table, /),
     });
     expect(rows.get('NODES')?.state).toBe('OK');
+  });
+
+  it('all --host ADDRESS ($HOSTADDRESS$): the gate and calico-routes, needing a node name, are left out, asking for --node', async () => {
+    const all = await run('microk8s-checks', ['all', ...via(['127.0.0.1']), '--format', 'json']);
+    const rows = new Map((JSON.parse(all.stdout) as { check: string; state: string; summary: string }[]).map((x) => [x.check, x]));
+    const why = 'give --node (the node name of 127.0.0.1 cannot be derived from an address)';
+    expect(rows.get('RESTART-PREFLIGHT')).toMatchObject({ state: 'SKIPPED', summary: `it gates one node's restart: ${why}` });
+    // Alone a usage error; in all, calico-routes' UNKNOWN every poll.
+    expect(rows.get('CALICO-ROUTES')).toMatchObject({ state: 'SKIPPED', summary: `it judges one node's pods: ${why}` });
   });
 
   it('all --host NODE: the gate and calico-routes judge NODE, each as alone', async () => {
