@@ -114,24 +114,26 @@ function knownCommands(dir: string): Known[] {
  * runs yet. One already served (its answer since gone, to a cache cleaner) waits for nothing, and
  * a run that charged its line the time since that ask would judge it within what is left of a -t
  * nobody counts on any more, and serve the next polls a timeout. Another user's process of that
- * id (EPERM) may be it; a process of that id begun after the record was written is not (the id
- * reused: a busy node with pid_max 32768 goes round in minutes), nor is a zombie.
+ * id (EPERM) is not it: the cycle's directory is its user's alone (mode 700), so every launcher
+ * writing there runs as this run does, and under hidepid /proc says nothing of the others. A
+ * process of that id begun after the record was written is not it either (the id reused: a busy
+ * node with pid_max 32768 goes round in minutes), nor is a zombie.
  */
 function stillRunning(pid: number, askedMs: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 1) return false;
   try {
     process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  } catch {
+    return false;
   }
   const seen = startOf(pid);
-  // 1 s for the stamps' grain (the record's mtime, the boot clock's hundredths).
+  // 1 s of slack: the start is in whole ticks, and the boot clock and the wall clock are read apart.
   return seen === undefined || (seen.state !== 'Z' && seen.startedMs <= askedMs + 1000);
 }
 
 /**
  * A process's state and when it began (ms since the epoch), from /proc/PID/stat: its start in
- * clock ticks since boot (USER_HZ, 100 on every Linux architecture /proc speaks for), against the
+ * clock ticks since boot (USER_HZ, 100 on every architecture Node runs on), against the
  * boot clock now. Undefined where /proc cannot say (another PID namespace's view, a race with its end).
  */
 function startOf(pid: number): { state: string; startedMs: number } | undefined {
