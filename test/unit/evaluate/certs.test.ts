@@ -47,6 +47,14 @@ describe('certs', () => {
     expect(o.summary).toMatch(/^\/var\/snap\/microk8s\/current\/certs\/server\.crt not valid until 2026-11-28T04:00:00Z \(/);
   });
 
+  it('hours from expiry is 0 days left, still to come: "expires in 0 days", never "expired"', () => {
+    const hours = { ...cert('/var/snap/microk8s/current/certs/server.crt', 0), notAfter: NOW + 5 * 3_600_000 };
+    const o = certs.evaluate({ now: NOW, certs: [hours], unreadable: [] }, { warning: r('30:'), critical: r('7:') });
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^\/var\/snap\/microk8s\/current\/certs\/server\.crt expires in 0 days \(/);
+    expect(perf(o).min_days).toBe('0;30:;7:');
+  });
+
   it('names what refresh-certs really renews for each certificate', () => {
     const front = '/var/snap/microk8s/current/certs/front-proxy-ca.crt';
     expect(remedy(front)).toBe(
