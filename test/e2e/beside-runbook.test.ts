@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cronJob, jobNameOf, pod } from '../apiserver/objects.ts';
-import { certFile, certFileFrom } from '../apiserver/certs.ts';
+import { certFile, certFileFrom, writeKubeconfig } from '../apiserver/certs.ts';
 import { startCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
@@ -217,6 +217,32 @@ describe('check_certs', () => {
       new RegExp(`^CERTS UNKNOWN - ${dir}: no certificate \\(\\*\\.crt\\) in it \\(fix: give --cert-dir the directory MicroK8s `),
     );
     expect(Object.keys(r.perf).some((k) => k.startsWith('days_served_127_0_0_1_'))).toBe(true);
+  });
+
+  it("the kubeconfig user's client certificate, as a file or inline, 5 days from expiry: CRITICAL naming the user", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650, '10.152.183.1');
+    // As MicroK8s' client-x509.config template points at them: the user's certificate and key files.
+    const own = mkdtempSync(join(tmpdir(), 'mk8s-client-'));
+    const crt = certFile(own, 'client.crt', 5, 'nagios');
+    const server = longLived.api.url;
+    const asFile = writeKubeconfig(own, server, longLived.certs.ca, { certFile: crt, keyFile: `${crt}.key` });
+    const file = await runBuilt('check_certs', ['--kubeconfig', asFile, '--cert-dir', dir]);
+    expect(file.code).toBe(2);
+    expect(file.first).toMatch(/^CERTS CRITICAL - kubeconfig user nagios expires in 4 days \(/);
+    expect(file.perf.days_client).toBe('4');
+    // The same pair inline (client-certificate-data, as an admin.conf carries it).
+    const inline = join(own, 'kubeconfig-inline');
+    writeFileSync(
+      inline,
+      readFileSync(asFile, 'utf8')
+        .replace(/client-certificate: .*/, `client-certificate-data: ${readFileSync(crt).toString('base64')}`)
+        .replace(/client-key: .*/, `client-key-data: ${readFileSync(`${crt}.key`).toString('base64')}`),
+    );
+    const data = await runBuilt('check_certs', ['--kubeconfig', inline, '--cert-dir', dir]);
+    expect(data.code).toBe(2);
+    expect(data.first).toMatch(/^CERTS CRITICAL - kubeconfig user nagios expires in 4 days \(/);
+    expect(data.perf.days_client).toBe('4');
   });
 });
 
