@@ -1,5 +1,6 @@
 // check_certs, check_apiserver, check_cronjobs and check_pod_restarts: the built executables
 // against the test API server, with certificates made by openssl for each test.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -243,6 +244,19 @@ describe('check_certs', () => {
     expect(data.code).toBe(2);
     expect(data.first).toMatch(/^CERTS CRITICAL - kubeconfig user nagios expires in 4 days \(/);
     expect(data.perf.days_client).toBe('4');
+  });
+
+  it('a --cert in DER (openssl -outform DER), 5 days from expiry: CRITICAL naming it, never skipped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650, '10.152.183.1');
+    const other = mkdtempSync(join(tmpdir(), 'mk8s-der-'));
+    const pem = certFile(other, 'registry.crt', 5, 'registry');
+    const der = join(other, 'registry.der');
+    execFileSync('openssl', ['x509', '-in', pem, '-outform', 'DER', '-out', der]);
+    const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir, '--cert', der]);
+    expect(r.code).toBe(2);
+    expect(r.first).toContain(`CERTS CRITICAL - ${der} expires in 4 days`);
+    expect(r.perf.days_registry_der).toBe('4');
   });
 });
 
