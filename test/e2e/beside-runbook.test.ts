@@ -148,6 +148,11 @@ describe('check_certs', () => {
     expect(w.stdout).toContain(
       `${worker.cluster} not judged: this node runs no dqlite of its own (no-k8s-dqlite: a worker), so its cluster.crt is in use nowhere`,
     );
+    // no-k8s-dqlite without clustered.lock: a control plane on an external datastore, said as such.
+    const external = node('no-k8s-dqlite');
+    const e = await certs(external.snapData);
+    expect(e.code).toBe(0);
+    expect(e.stdout).toContain(`${external.cluster} not judged: this node runs no dqlite of its own (no-k8s-dqlite: external datastore)`);
     const control = node('clustered.lock');
     const c = await certs(control.snapData);
     expect(c.code).toBe(2);
