@@ -167,6 +167,8 @@ describe('check_certs', () => {
       const r = await runBuilt('check_certs', ['--kubeconfig', c.kubeconfig, '--cert-dir', dir]);
       expect(r.code).toBe(2);
       expect(r.first).toMatch(/^CERTS CRITICAL - served by 127\.0\.0\.1:\d+ expires in 1 day/);
+      // What a server serves is that node's server.crt: renewed there, with the same CA.
+      expect(r.stdout).toContain("  renew: it is that node's server.crt: sudo microk8s refresh-certs --cert server.crt on it\n");
     } finally {
       await c.close();
     }
