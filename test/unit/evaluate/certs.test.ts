@@ -47,6 +47,13 @@ describe('certs', () => {
     expect(o.summary).toMatch(/^\/var\/snap\/microk8s\/current\/certs\/server\.crt not valid until 2026-11-28T04:00:00Z \(/);
   });
 
+  it('not valid yet with 20 days left (a short-lived --cert) is CRITICAL, not the WARNING its days give', () => {
+    const short = { ...cert('/etc/ssl/registry.crt', 20), notBefore: NOW + 3_600_000 };
+    const o = certs.evaluate({ now: NOW, certs: [short], unreadable: [] }, { warning: r('30:'), critical: r('7:') });
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^\/etc\/ssl\/registry\.crt not valid until 2026-11-28T04:00:00Z, \/etc\/ssl\/registry\.crt expires in 20 /);
+  });
+
   it('hours from expiry is 0 days left, still to come: "expires in 0 days", never "expired"', () => {
     const hours = { ...cert('/var/snap/microk8s/current/certs/server.crt', 0), notAfter: NOW + 5 * 3_600_000 };
     const o = certs.evaluate({ now: NOW, certs: [hours], unreadable: [] }, { warning: r('30:'), critical: r('7:') });
