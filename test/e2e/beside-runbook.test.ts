@@ -1,11 +1,12 @@
 // check_certs, check_apiserver, check_cronjobs and check_pod_restarts: the built executables
 // against the test API server, with certificates made by openssl for each test.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cronJob, jobNameOf, pod } from '../apiserver/objects.ts';
-import { certFile, certFileFrom } from '../apiserver/certs.ts';
+import { certFile, certFileFrom, writeKubeconfig } from '../apiserver/certs.ts';
 import { startCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
@@ -147,6 +148,11 @@ describe('check_certs', () => {
     expect(w.stdout).toContain(
       `${worker.cluster} not judged: this node runs no dqlite of its own (no-k8s-dqlite: a worker), so its cluster.crt is in use nowhere`,
     );
+    // no-k8s-dqlite without clustered.lock: a control plane on an external datastore, said as such.
+    const external = node('no-k8s-dqlite');
+    const e = await certs(external.snapData);
+    expect(e.code).toBe(0);
+    expect(e.stdout).toContain(`${external.cluster} not judged: this node runs no dqlite of its own (no-k8s-dqlite: external datastore)`);
     const control = node('clustered.lock');
     const c = await certs(control.snapData);
     expect(c.code).toBe(2);
@@ -161,6 +167,8 @@ describe('check_certs', () => {
       const r = await runBuilt('check_certs', ['--kubeconfig', c.kubeconfig, '--cert-dir', dir]);
       expect(r.code).toBe(2);
       expect(r.first).toMatch(/^CERTS CRITICAL - served by 127\.0\.0\.1:\d+ expires in 1 day/);
+      // What a server serves is that node's server.crt: renewed there, with the same CA.
+      expect(r.stdout).toContain("  renew: it is that node's server.crt: sudo microk8s refresh-certs --cert server.crt on it\n");
     } finally {
       await c.close();
     }
@@ -217,6 +225,45 @@ describe('check_certs', () => {
       new RegExp(`^CERTS UNKNOWN - ${dir}: no certificate \\(\\*\\.crt\\) in it \\(fix: give --cert-dir the directory MicroK8s `),
     );
     expect(Object.keys(r.perf).some((k) => k.startsWith('days_served_127_0_0_1_'))).toBe(true);
+  });
+
+  it("the kubeconfig user's client certificate, as a file or inline, 5 days from expiry: CRITICAL naming the user", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650, '10.152.183.1');
+    // As MicroK8s' client-x509.config template points at them: the user's certificate and key files.
+    const own = mkdtempSync(join(tmpdir(), 'mk8s-client-'));
+    const crt = certFile(own, 'client.crt', 5, 'nagios');
+    const server = longLived.api.url;
+    const asFile = writeKubeconfig(own, server, longLived.certs.ca, { certFile: crt, keyFile: `${crt}.key` });
+    const file = await runBuilt('check_certs', ['--kubeconfig', asFile, '--cert-dir', dir]);
+    expect(file.code).toBe(2);
+    expect(file.first).toMatch(/^CERTS CRITICAL - kubeconfig user nagios expires in 4 days \(/);
+    expect(file.perf.days_client).toBe('4');
+    // The same pair inline (client-certificate-data, as an admin.conf carries it).
+    const inline = join(own, 'kubeconfig-inline');
+    writeFileSync(
+      inline,
+      readFileSync(asFile, 'utf8')
+        .replace(/client-certificate: .*/, `client-certificate-data: ${readFileSync(crt).toString('base64')}`)
+        .replace(/client-key: .*/, `client-key-data: ${readFileSync(`${crt}.key`).toString('base64')}`),
+    );
+    const data = await runBuilt('check_certs', ['--kubeconfig', inline, '--cert-dir', dir]);
+    expect(data.code).toBe(2);
+    expect(data.first).toMatch(/^CERTS CRITICAL - kubeconfig user nagios expires in 4 days \(/);
+    expect(data.perf.days_client).toBe('4');
+  });
+
+  it('a --cert in DER (openssl -outform DER), 5 days from expiry: CRITICAL naming it, never skipped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650, '10.152.183.1');
+    const other = mkdtempSync(join(tmpdir(), 'mk8s-der-'));
+    const pem = certFile(other, 'registry.crt', 5, 'registry');
+    const der = join(other, 'registry.der');
+    execFileSync('openssl', ['x509', '-in', pem, '-outform', 'DER', '-out', der]);
+    const r = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir, '--cert', der]);
+    expect(r.code).toBe(2);
+    expect(r.first).toContain(`CERTS CRITICAL - ${der} expires in 4 days`);
+    expect(r.perf.days_registry_der).toBe('4');
   });
 });
 

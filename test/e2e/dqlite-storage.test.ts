@@ -203,6 +203,15 @@ describe('check_dqlite_storage', () => {
     const voter = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
     expect(voter.code, voter.stdout).toBe(0);
     expect(voter.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot 12 MB, every 1h /);
+    // An info.yaml naming no member of cluster.yaml (not refreshed yet): the role is not told, and
+    // said; the snapshots are judged as before.
+    writeFileSync(join(dir, 'info.yaml'), 'Address: 10.0.0.13:19001\nID: 1457592935328471324\nRole: 0\n');
+    const unread = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
+    expect(unread.code, unread.stdout).toBe(0);
+    expect(unread.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot 12 MB, every 1h /);
+    expect(unread.stdout).toContain(
+      "this node's dqlite role not read (info.yaml names no member of cluster.yaml): a spare's stale copy is not told apart\n",
+    );
   });
 
   it('stray snapshot files (no .meta, huge name numbers, empty) hide nothing: the 200 MB snapshot is judged', async () => {

@@ -246,4 +246,23 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
     expect(r.perf).toMatchObject({ exhausted: '2;2;10;0', max_attempt: '93;;;0' });
     expect(r.code).toBe(1);
   });
+
+  it("only kine's socket is a kine socket failure: a pod's probe refused in kubelite's log is not", async () => {
+    const kubelite = (second: number) => `May 16 06:11:${second} ubuntu microk8s.daemon-kubelite[6065]: `;
+    const lines = [
+      // canonical/microk8s#4523, as kubelite logged it.
+      `${kubelite(30)}W0516 06:11:30.766110    6065 logging.go:59] [core] [Channel #7 SubChannel #9] grpc: ` +
+        'addrConn.createTransport failed to connect to {Addr: "unix:///var/snap/microk8s/6787/var/kubernetes/backend/kine.sock:12379", ' +
+        'ServerName: "kine.sock:12379", }. Err: connection error: desc = "transport: Error while dialing: dial unix ' +
+        '/var/snap/microk8s/6787/var/kubernetes/backend/kine.sock:12379: connect: connection refused"',
+      // kubelet's prober in the same process: calico-node's readiness refused, nothing to do with kine.
+      `${kubelite(31)}I0516 06:11:31.102334    6065 prober.go:107] "Probe failed" probeType="Readiness" ` +
+        'pod="kube-system/calico-node-cp8hh" podUID="0c1e9a52-5d1c-4c52-9a55-3f1c2f0e8b7d" containerName="calico-node" ' +
+        'probeResult="failure" output="calico/node is not ready: felix is not ready: Get \\"http://localhost:9099/readiness\\": ' +
+        'dial tcp 127.0.0.1:9099: connect: connection refused"',
+    ];
+    const r = await runBuilt('check_kine_retries', ['--log-file', '-', '--since', '3650d'], { input: `${lines.join('\n')}\n` });
+    expect(r.perf.kine_socket_errors).toBe('1;;;0');
+    expect(r.first).toMatch(/^KINE-RETRIES WARNING - 1 kine socket failure \(kine\.sock:12379 refused or closed\)/);
+  });
 });

@@ -40,6 +40,28 @@ describe('certs', () => {
     expect(o.summary).toBe('/b/cluster.crt not valid until 2035-01-01T00:00:00Z (2 certificates, soonest /c/ca.crt in 3000 days)');
   });
 
+  it('not valid for one more hour (made on a clock an hour ahead) is CRITICAL too: any time ahead is rejected', () => {
+    const soon = { ...cert('/var/snap/microk8s/current/certs/server.crt', 365), notBefore: NOW + 3_600_000 };
+    const o = certs.evaluate({ now: NOW, certs: [soon], unreadable: [] }, { warning: r('30:'), critical: r('7:') });
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^\/var\/snap\/microk8s\/current\/certs\/server\.crt not valid until 2026-11-28T04:00:00Z \(/);
+  });
+
+  it('not valid yet with 20 days left (a short-lived --cert) is CRITICAL, not the WARNING its days give', () => {
+    const short = { ...cert('/etc/ssl/registry.crt', 20), notBefore: NOW + 3_600_000 };
+    const o = certs.evaluate({ now: NOW, certs: [short], unreadable: [] }, { warning: r('30:'), critical: r('7:') });
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^\/etc\/ssl\/registry\.crt not valid until 2026-11-28T04:00:00Z, \/etc\/ssl\/registry\.crt expires in 20 /);
+  });
+
+  it('hours from expiry is 0 days left, still to come: "expires in 0 days", never "expired"', () => {
+    const hours = { ...cert('/var/snap/microk8s/current/certs/server.crt', 0), notAfter: NOW + 5 * 3_600_000 };
+    const o = certs.evaluate({ now: NOW, certs: [hours], unreadable: [] }, { warning: r('30:'), critical: r('7:') });
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^\/var\/snap\/microk8s\/current\/certs\/server\.crt expires in 0 days \(/);
+    expect(perf(o).min_days).toBe('0;30:;7:');
+  });
+
   it('names what refresh-certs really renews for each certificate', () => {
     const front = '/var/snap/microk8s/current/certs/front-proxy-ca.crt';
     expect(remedy(front)).toBe(
