@@ -302,8 +302,9 @@ const timeless = (first: string) =>
     .replace(/(\d+ restarts?) in \d[\dhms]*/g, '$1 in N')
     .replace(/free_pct=[\d.]+%/g, 'free_pct=N%')
     .replace(/ free=[\d.]+MB/g, ' free=NMB')
-    .replace(/[\d.]+% free on/g, 'N% free on')
+    // The WARNING's own words first: the figure after "% free on" is gone once the next line has run.
     .replace(/only [\d.]+% free on (\S+) \([\d.]+ MB\)/g, 'only N% free on $1 (N MB)')
+    .replace(/[\d.]+% free on/g, 'N% free on')
     .replace(/\d+ in the last minute(, (rising|falling|steady))?/g, 'N in the last minute')
     // An age in words ("newest bind 1h0m ago") moves on between the direct run and Nagios' own.
     .replace(/\b(\d+[dhms])+ ago\b/g, 'N ago')
