@@ -12,7 +12,7 @@ import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/clus
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
 import { processesWith } from '../helpers/processes.ts';
-import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
+import { DIST, type Run, runBuilt, runProcess } from '../helpers/run.ts';
 import { until } from '../helpers/wait.ts';
 
 const cluster = useCluster();
@@ -388,24 +388,30 @@ function cycleCache() {
 }
 
 describe('--cycle and a line asked for by a launcher already served', () => {
+  /**
+   * Its answer gone (a cache cleaner) `waitMs` after that launcher asked, well within its -t 4,
+   * another line starts a shared run, which evaluates check_nodes' line too while the API server
+   * answers slowly (2 s): the next poll of the line is served that run's answer, judged within its
+   * whole 4 s (not what the ended launcher had left), or the check runs for it.
+   */
+  async function nextPollJudgedWithinItsWholeT(nodes: () => Promise<Run>, env: NodeJS.ProcessEnv, waitMs: number) {
+    await new Promise((r) => setTimeout(r, waitMs));
+    c.api.delayMs = 2000;
+    const other = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '10'], { env });
+    expect(other.first).toMatch(/^NODES OK - 3 nodes/);
+    const next = await nodes();
+    expect(next.first).toMatch(/^NODES OK - 3 nodes/);
+    expect(next.stdout).not.toMatch(/timed out/);
+  }
+
   it('its answer gone, a shared run gives the line its whole -t: nobody waits on it, so no time of theirs is spent', async () => {
     const { env, forgetAnswers } = cycleCache();
     addHealthyCluster(c.api);
     const nodes = () => runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '4'], { env });
     // Asked for and served: its launcher has ended.
     expect((await nodes()).first).toMatch(/^NODES OK - 3 nodes/);
-    // Its answer gone (a cache cleaner) well within that launcher's -t, then another line starts a
-    // shared run, which evaluates check_nodes' line too while the API server answers slowly.
     forgetAnswers();
-    await new Promise((r) => setTimeout(r, 2500));
-    c.api.delayMs = 2000;
-    const other = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '10'], { env });
-    expect(other.first).toMatch(/^NODES OK - 3 nodes/);
-    // The next poll of check_nodes' line is served that run's answer, judged within its whole 4 s
-    // (not the 1.5 s an ended launcher had left), or the check runs for it.
-    const next = await nodes();
-    expect(next.first).toMatch(/^NODES OK - 3 nodes/);
-    expect(next.stdout).not.toMatch(/timed out/);
+    await nextPollJudgedWithinItsWholeT(nodes, env, 2500);
   }, 60_000);
 
   it("its launcher's process id taken since by another process (the id reused), the line still gets its whole -t", async () => {
@@ -421,13 +427,7 @@ describe('--cycle and a line asked for by a launcher already served', () => {
       const [record] = readdirSync(known);
       renameSync(join(known, record!), join(known, String(later.pid)));
       forgetAnswers();
-      await new Promise((r) => setTimeout(r, 1000));
-      c.api.delayMs = 2000;
-      const other = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '10'], { env });
-      expect(other.first).toMatch(/^NODES OK - 3 nodes/);
-      const next = await nodes();
-      expect(next.first).toMatch(/^NODES OK - 3 nodes/);
-      expect(next.stdout).not.toMatch(/timed out/);
+      await nextPollJudgedWithinItsWholeT(nodes, env, 1000);
     } finally {
       later.kill();
     }

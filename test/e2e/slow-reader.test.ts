@@ -49,17 +49,20 @@ describe('a reader slower than the check', () => {
     // A real pipe (the shell's), its reader asleep while the check writes; the check's code kept by the shell.
     // Asleep 1 s: within the 2 s writeAll waits for a full pipe (a reader asleep longer gets the first 64 KiB).
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-slow-reader-'));
-    const [out, code] = [join(dir, 'out'), join(dir, 'code')];
-    const piped = await runProcess(
-      '/bin/sh',
-      ['-c', '{ "$@"; echo $? >"$CODE"; } | { sleep 1; cat >"$OUT"; }', 'sh', join(DIST, 'check_dqlite_storage'), ...args],
-      {
-        env: { ...process.env, OUT: out, CODE: code },
-      },
-    );
-    expect(piped.code).toBe(0);
-    expect(readFileSync(code, 'utf8')).toBe('2\n');
-    const slow = readFileSync(out, 'utf8').split('\n');
+    /** The check's output as `reader` (a shell command reading stdin into $OUT) got it, and the check's exit code. */
+    const through = async (name: string, reader: string) => {
+      const [out, code] = [join(dir, name), join(dir, `${name}-code`)];
+      const piped = await runProcess(
+        '/bin/sh',
+        ['-c', `{ "$@"; echo $? >"$CODE"; } | { ${reader}; }`, 'sh', join(DIST, 'check_dqlite_storage'), ...args],
+        { env: { ...process.env, OUT: out, CODE: code } },
+      );
+      expect(piped.code).toBe(0);
+      return { code: readFileSync(code, 'utf8'), lines: readFileSync(out, 'utf8').split('\n') };
+    };
+    const asleep = await through('asleep', 'sleep 1; cat >"$OUT"');
+    expect(asleep.code).toBe('2\n');
+    const slow = asleep.lines;
     const fast = direct.stdout.split('\n');
     // The free space in the perfdata may differ between the two runs; nothing else does.
     expect(slow[0]!.split(' | ')[0]).toBe(fast[0]!.split(' | ')[0]);
@@ -67,15 +70,8 @@ describe('a reader slower than the check', () => {
 
     // A reader that takes 16 KiB every 0.7 s: over 5 s in all, longer than writeAll waits for a
     // reader that takes nothing, but never 2 s without taking some. (GNU head -c reads no more than it prints.)
-    const [paced, pacedCode] = [join(dir, 'paced'), join(dir, 'paced-code')];
-    const reader = 'i=0; while [ $i -lt 8 ]; do sleep 0.7; head -c 16384 >>"$OUT"; i=$((i+1)); done; cat >>"$OUT"';
-    const slowly = await runProcess(
-      '/bin/sh',
-      ['-c', `{ "$@"; echo $? >"$CODE"; } | { ${reader}; }`, 'sh', join(DIST, 'check_dqlite_storage'), ...args],
-      { env: { ...process.env, OUT: paced, CODE: pacedCode } },
-    );
-    expect(slowly.code).toBe(0);
-    expect(readFileSync(pacedCode, 'utf8')).toBe('2\n');
-    expect(readFileSync(paced, 'utf8').split('\n').slice(1)).toEqual(fast.slice(1));
+    const paced = await through('paced', 'i=0; while [ $i -lt 8 ]; do sleep 0.7; head -c 16384 >>"$OUT"; i=$((i+1)); done; cat >>"$OUT"');
+    expect(paced.code).toBe('2\n');
+    expect(paced.lines.slice(1)).toEqual(fast.slice(1));
   }, 30_000);
 });
