@@ -94,16 +94,17 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
     dirs_ok &&
     [ -O "$cycle_dir" ] && command -v sha256sum >/dev/null 2>&1; then
     # Asked for now, with this maximum age: a shared run answers the command lines asked for
-    # lately. The record: SECONDS, then the command line with what else changes its answer
-    # (lib/cycle-protocol.ts: the working directory, a relative --cert; the environment a check
-    # reads), then its key, the sha256 of the command line part. Each launcher writes its own
+    # lately. The record: SECONDS with the boot id and when it was asked on the boot clock (a run
+    # tells the launchers still waiting by them, whatever the wall clock does), then the command
+    # line with what else changes its answer (lib/cycle-protocol.ts: the working directory, a
+    # relative --cert; the environment a check reads), then its key, the sha256 of the command line part. Each launcher writes its own
     # (named by its process id) and hashes it in place: read past the first line, sha256sum reads
     # the rest from the same open file, one process (a pipeline of a shell function costs three).
     # The key is written last, once the record is whole: a run never takes a record cut short.
     asked_file="$cycle_dir/known/$$"
     # A full or read-only cache is said by the run alone (errors to /dev/null first: a failed
     # redirection reports on the stderr in place when it fails), never as 'printf: I/O error'.
-    { printf '%s\\n' "$max" && printf '%s\\0' ${environmentWords} "${command}" "$@"; } 2>/dev/null >"$asked_file" &&
+    { printf '%s %s %s\\n' "$max" "$boot" "$asked" && printf '%s\\0' ${environmentWords} "${command}" "$@"; } 2>/dev/null >"$asked_file" &&
       { IFS= read -r _ && key=$(sha256sum) && key=\${key%% *}; } <"$asked_file" &&
       [ "\${#key}" -eq 64 ] && case $key in *[!0-9a-f]*) false ;; esac &&
       printf '%s\\n' "$key" 2>/dev/null >>"$asked_file" || alone=1

@@ -44,22 +44,26 @@ interface Known {
   maxAge: number;
   /** When its launcher last asked (the record's mtime, ms since the epoch). */
   askedMs: number;
-  /** When each of its launchers still running asked, oldest first: those may be waiting for it. */
+  /** When each of its launchers still running asked (boot clock), oldest first: those may be waiting for it. */
   running: number[];
   /** Asked for in this run's directory and environment (a run answers only those). */
   here: boolean;
 }
 
-/** A record of the launcher: "SECONDS\n", the command line NUL-separated, then its key and "\n". */
-const RECORD = /^([1-9]\d{0,3})\n(.*\0)([0-9a-f]{64})\n$/s;
+/**
+ * A record of the launcher: "SECONDS BOOT_ID ASKED\n" (ASKED on the boot clock; a launcher of an
+ * older version writes SECONDS alone), the command line NUL-separated, then its key and "\n".
+ */
+const RECORD = /^([1-9]\d{0,3})(?: ([0-9a-f-]{36}) (\d{1,14}))?\n(.*\0)([0-9a-f]{64})\n$/s;
 
 /**
  * The launchers' records of the command lines asked for (launcher.mjs): one file per launcher,
- * named by its process id, holding "SECONDS\n", its argv NUL-separated, and last the sha256 of the
+ * named by its process id, holding "SECONDS BOOT_ID ASKED\n", its argv NUL-separated, and last the sha256 of the
  * argv part (written once the rest is whole). The newest record of each command line counts; a
  * line not asked for in its last few cycles is dropped, answer too.
  */
 function knownCommands(dir: string): Known[] {
+  const now = bootClock();
   const newest = new Map<string, Known>();
   const files = new Map<string, string[]>();
   const running = new Map<string, number[]>();
@@ -69,19 +73,22 @@ function knownCommands(dir: string): Known[] {
     try {
       const m = RECORD.exec(readFileSync(file, 'latin1'));
       const maxAge = Number(m?.[1]);
-      const record = Buffer.from(m?.[2] ?? '', 'latin1');
+      const record = Buffer.from(m?.[4] ?? '', 'latin1');
       // Not the launcher's whole record (being written, an older version's): left for an hour.
       const askedMs = statSync(file).mtimeMs;
-      if (!m || maxAge > 3600 || createHash('sha256').update(record).digest('hex') !== m[3]) {
+      if (!m || maxAge > 3600 || createHash('sha256').update(record).digest('hex') !== m[5]) {
         if (Date.now() - askedMs > 3600_000) unlinkSync(file);
         continue;
       }
-      const key = m[3]!;
+      const key = m[5]!;
       files.set(key, [...(files.get(key) ?? []), file]);
       const asks = running.get(key) ?? [];
       running.set(key, asks);
-      if (stillRunning(Number(name), askedMs)) {
-        asks.push(askedMs);
+      // When it asked on the boot clock: a wall clock stepped since moves the record's mtime, not
+      // this. Of another boot, its launcher is gone; an older launcher's, from the mtime as before.
+      const askedCs = m[2] === undefined ? now.cs - Math.round((Date.now() - askedMs) / 10) : m[2] === now.boot ? Number(m[3]) : undefined;
+      if (askedCs !== undefined && stillRunning(Number(name), askedCs)) {
+        asks.push(askedCs);
         alive.add(file);
       }
       const kept = newest.get(key);
@@ -119,7 +126,7 @@ function knownCommands(dir: string): Known[] {
  * process of that id begun after the record was written is not it either (the id reused: a busy
  * node with pid_max 32768 goes round in minutes), nor is a zombie.
  */
-function stillRunning(pid: number, askedMs: number): boolean {
+function stillRunning(pid: number, askedCs: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 1) return false;
   try {
     process.kill(pid, 0);
@@ -127,24 +134,23 @@ function stillRunning(pid: number, askedMs: number): boolean {
     return false;
   }
   const seen = startOf(pid);
-  // 1 s of slack: the start is in whole ticks, and the boot clock and the wall clock are read apart.
-  return seen === undefined || (seen.state !== 'Z' && seen.startedMs <= askedMs + 1000);
+  // 1 s of slack for a record of an older launcher, its ask taken from the mtime's wall clock.
+  return seen === undefined || (seen.state !== 'Z' && seen.startCs <= askedCs + 100);
 }
 
 /**
- * A process's state and when it began (ms since the epoch), from /proc/PID/stat: its start in
- * clock ticks since boot (USER_HZ, 100 on every architecture Node runs on), against the
- * boot clock now. Undefined where /proc cannot say (another PID namespace's view, a race with its end).
+ * A process's state and when it began on the boot clock, from /proc/PID/stat: its start in clock
+ * ticks since boot (USER_HZ, 100 on every architecture Node runs on: the boot clock's hundredths).
+ * Undefined where /proc cannot say (another PID namespace's view, a race with its end).
  */
-function startOf(pid: number): { state: string; startedMs: number } | undefined {
+function startOf(pid: number): { state: string; startCs: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     // The command name (field 2) may hold spaces and parentheses: the fields after it follow the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[19]);
-    const now = bootClock().cs;
     if (!fields[0] || !Number.isFinite(ticks)) return undefined;
-    return { state: fields[0], startedMs: Date.now() - (now - ticks) * 10 };
+    return { state: fields[0], startCs: ticks };
   } catch {
     return undefined;
   }
@@ -282,22 +288,22 @@ export async function runCycle(argv: string[]): Promise<never> {
       const prepared = prepare(check as Check, args);
       // The launchers that may be waiting for it now: running yet, asked within their -t, with no
       // answer fresh for them then. The one that asked first has the least time left: its -t counts.
-      const waiting = running.find((askedMs) => {
-        const askedCs = now.cs - Math.round((Date.now() - askedMs) / 10);
-        return now.cs - askedCs < prepared.args.timeout * 100 && (at === undefined || askedCs - at >= maxAge * 100);
-      });
-      return prepared.help || prepared.version ? undefined : { key, check: check as Check, prepared, askedMs: waiting };
+      const waiting = running.find(
+        (askedCs) => now.cs - askedCs < prepared.args.timeout * 100 && (at === undefined || askedCs - at >= maxAge * 100),
+      );
+      return prepared.help || prepared.version ? undefined : { key, check: check as Check, prepared, askedCs: waiting };
     } catch {
       // A command line that is a usage error is answered by the check itself.
       return undefined;
     }
   };
-  const evaluate = async (c: { key: string; check: Check; prepared: ReturnType<typeof prepare>; askedMs?: number }) => {
+  const evaluate = async (c: { key: string; check: Check; prepared: ReturnType<typeof prepare>; askedCs?: number }) => {
     const { key, check, prepared } = c;
     const begun = bootClock();
     // What of its -t a launcher waiting for this line has spent already: the caller's from the
     // boot clock; another's from when it recorded its line (a launcher waiting meanwhile), if lately.
-    const sinceAsked = key === want && asked !== undefined ? (begun.cs - asked) * 10 : c.askedMs === undefined ? 0 : Date.now() - c.askedMs;
+    const from = key === want && asked !== undefined ? asked : c.askedCs;
+    const sinceAsked = from === undefined ? 0 : (begun.cs - from) * 10;
     const spentMs = Math.min(Math.max(0, sinceAsked), prepared.args.timeout * 1000);
     if (!claim(dir, key, begun, prepared.args.timeout - spentMs / 1000)) return undefined;
     claimed.add(key);

@@ -1,7 +1,18 @@
 // The shared NRPE cycle (--cycle=SECONDS), run directly: answers served from one shared run, and
 // "since the previous run" meaning the previous answer served, whatever shared runs came between.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -504,43 +515,43 @@ describe('--cycle answers that are not whole', () => {
 describe('--cycle and two launchers of one line waiting for a run another launcher starts', () => {
   const hungKubeconfig = useHungServer();
 
-  it('the newer one stopped (Ctrl-C), the one still waiting gets the check\'s own timeout within its -t, not "no answer"', async () => {
+  /**
+   * check_nodes' line against an API server that never answers (-t 6), in a cache where another
+   * launcher is starting a shared run (a busy node: its Node takes a while to come up): `run()`
+   * then brings that run up, and it evaluates the lines asked for.
+   */
+  function waitingCycle() {
     const home = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
     const hungConfig = hungKubeconfig(home);
     const cache = join(home, 'cache');
     const cycle = join(cache, 'microk8s-checks', 'cycle');
     for (const d of ['known', 'results', 'claims']) mkdirSync(join(cycle, d), { recursive: true, mode: 0o700 });
     const env = { ...process.env, XDG_CACHE_HOME: cache, PWD: home };
-    // Another launcher is starting a shared run (a busy node: its Node takes a while to come up).
     const [up] = readFileSync('/proc/uptime', 'utf8').split(' ');
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     writeFileSync(join(cycle, 'starting'), `${process.pid} ${boot} ${Math.round(Number(up) * 100)}\n`);
     const records = () =>
       readdirSync(join(cycle, 'known')).filter((f) => /\0[0-9a-f]{64}\n$/.test(readFileSync(join(cycle, 'known', f), 'utf8')));
+    const recorded = (n: number) =>
+      until(
+        () => `launcher ${n} recorded its line`,
+        () => (records().length === n ? true : undefined),
+        { timeoutMs: 10_000, intervalMs: 20 },
+      );
     const args = ['--cycle=55', '--kubeconfig', hungConfig, '-t', '6'];
-    const older = runBuilt('check_nodes', args, { env, cwd: home });
-    await until(
-      () => 'the first launcher recorded its line',
-      () => (records().length === 1 ? true : undefined),
-      { timeoutMs: 10_000, intervalMs: 20 },
-    );
-    const begun = Date.now();
-    // The same line asked for again (a person running NRPE's line by hand), who gives up with Ctrl-C.
-    const newer = spawn(`${DIST}/check_nodes`, args, { env, cwd: home, stdio: 'ignore' });
-    await until(
-      () => 'the second launcher recorded its line',
-      () => (records().length === 2 ? true : undefined),
-      { timeoutMs: 10_000, intervalMs: 20 },
-    );
-    newer.kill('SIGINT');
-    await new Promise((r) => newer.on('close', r));
-    await new Promise((r) => setTimeout(r, Math.max(0, 2500 - (Date.now() - begun))));
-    // The starting run comes up, and evaluates the line both launchers asked for.
-    const run = spawn(process.execPath, [join(DIST, 'microk8s-checks.d', 'microk8s-checks.mjs'), 'cycle', '--dir', cycle, '--starter'], {
-      env,
-      cwd: home,
-      stdio: 'ignore',
-    });
+    const launch = () => runBuilt('check_nodes', args, { env, cwd: home });
+    const spawnLauncher = () => spawn(`${DIST}/check_nodes`, args, { env, cwd: home, stdio: 'ignore' });
+    const run = () =>
+      spawn(process.execPath, [join(DIST, 'microk8s-checks.d', 'microk8s-checks.mjs'), 'cycle', '--dir', cycle, '--starter'], {
+        env,
+        cwd: home,
+        stdio: 'ignore',
+      });
+    return { known: join(cycle, 'known'), records, recorded, launch, spawnLauncher, run };
+  }
+
+  /** The launcher still waiting gets the check's own timeout within its -t, not "no answer". */
+  async function ownTimeout(older: Promise<Run>, run: ReturnType<typeof spawn>) {
     try {
       const r = await older;
       expect(r.code).toBe(3);
@@ -548,5 +559,34 @@ describe('--cycle and two launchers of one line waiting for a run another launch
     } finally {
       run.kill('SIGTERM');
     }
+  }
+
+  it('the newer one stopped (Ctrl-C), the one still waiting gets the check\'s own timeout within its -t, not "no answer"', async () => {
+    const c = waitingCycle();
+    const older = c.launch();
+    await c.recorded(1);
+    const begun = Date.now();
+    // The same line asked for again (a person running NRPE's line by hand), who gives up with Ctrl-C.
+    const newer = c.spawnLauncher();
+    await c.recorded(2);
+    newer.kill('SIGINT');
+    await new Promise((r) => newer.on('close', r));
+    await new Promise((r) => setTimeout(r, Math.max(0, 2500 - (Date.now() - begun))));
+    await ownTimeout(older, c.run());
+  }, 60_000);
+
+  it('the wall clock stepped forward while it waits (its record looks older), it still gets its own timeout within its -t', async () => {
+    const c = waitingCycle();
+    const older = c.launch();
+    await c.recorded(1);
+    // An NTP step of 5 s forward (or a VM resumed) seen from the run: the record's mtime 5 s
+    // further back than when it was written. Taken for a process begun after its ask, its
+    // launcher was not waiting, and the line got its whole -t: past the launcher's own.
+    const [record] = c.records();
+    const file = join(c.known, record!);
+    const written = statSync(file).mtimeMs;
+    utimesSync(file, written / 1000 - 5, written / 1000 - 5);
+    await new Promise((r) => setTimeout(r, 2500));
+    await ownTimeout(older, c.run());
   }, 60_000);
 });
