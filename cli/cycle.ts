@@ -64,6 +64,7 @@ const RECORD = /^([1-9]\d{0,3})(?: ([0-9a-f-]{36}) (\d{1,14}))?\n(.*\0)([0-9a-f]
  */
 function knownCommands(dir: string): Known[] {
   const now = bootClock();
+  const skew = startSkew(now);
   const newest = new Map<string, Known>();
   const files = new Map<string, string[]>();
   const running = new Map<string, number[]>();
@@ -87,7 +88,7 @@ function knownCommands(dir: string): Known[] {
       // When it asked on the boot clock: a wall clock stepped since moves the record's mtime, not
       // this. Of another boot, its launcher is gone; an older launcher's, from the mtime as before.
       const askedCs = m[2] === undefined ? now.cs - Math.round((Date.now() - askedMs) / 10) : m[2] === now.boot ? Number(m[3]) : undefined;
-      if (askedCs !== undefined && stillRunning(Number(name), askedCs)) {
+      if (askedCs !== undefined && stillRunning(Number(name), askedCs + skew)) {
         asks.push(askedCs);
         alive.add(file);
       }
@@ -124,9 +125,10 @@ function knownCommands(dir: string): Known[] {
  * id (EPERM) is not it: the cycle's directory is its user's alone (mode 700), so every launcher
  * writing there runs as this run does, and under hidepid /proc says nothing of the others. A
  * process of that id begun after the record was written is not it either (the id reused: a busy
- * node with pid_max 32768 goes round in minutes), nor is a zombie.
+ * node with pid_max 32768 goes round in minutes), nor is a zombie. `askedTicks`: when it asked,
+ * on the clock of /proc/PID/stat's start times.
  */
-function stillRunning(pid: number, askedCs: number): boolean {
+function stillRunning(pid: number, askedTicks: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 1) return false;
   try {
     process.kill(pid, 0);
@@ -135,7 +137,21 @@ function stillRunning(pid: number, askedCs: number): boolean {
   }
   const seen = startOf(pid);
   // 1 s of slack for a record of an older launcher, its ask taken from the mtime's wall clock.
-  return seen === undefined || (seen.state !== 'Z' && seen.startCs <= askedCs + 100);
+  return seen === undefined || (seen.state !== 'Z' && seen.startCs <= askedTicks + 100);
+}
+
+/**
+ * How far the start times of /proc/PID/stat run ahead of /proc/uptime, in hundredths: none where
+ * both are the kernel's boot clock. In a container given an uptime of its own (LXD's lxcfs, a common
+ * home of MicroK8s) the start times stay the host's: every launcher looked begun long after it
+ * asked, judged gone, and a line it waited for got its whole -t, past the launcher's own ("no
+ * answer"). Told by this process: its start there against the boot clock less its age.
+ */
+function startSkew(now: { cs: number }): number {
+  const own = startOf(process.pid);
+  const skew = own === undefined ? 0 : own.startCs - (now.cs - Math.round(process.uptime() * 100));
+  // On one clock, a process's start is never after the boot clock less its age (the grain aside).
+  return skew > 100 ? skew : 0;
 }
 
 /**

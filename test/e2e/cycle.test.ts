@@ -520,14 +520,19 @@ describe('--cycle and two launchers of one line waiting for a run another launch
    * launcher is starting a shared run (a busy node: its Node takes a while to come up): `run()`
    * then brings that run up, and it evaluates the lines asked for.
    */
-  function waitingCycle() {
+  function waitingCycle(uptime = '/proc/uptime') {
     const home = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
     const hungConfig = hungKubeconfig(home);
     const cache = join(home, 'cache');
     const cycle = join(cache, 'microk8s-checks', 'cycle');
     for (const d of ['known', 'results', 'claims']) mkdirSync(join(cycle, d), { recursive: true, mode: 0o700 });
     const env = { ...process.env, XDG_CACHE_HOME: cache, PWD: home };
-    const [up] = readFileSync('/proc/uptime', 'utf8').split(' ');
+    // Another /proc/uptime (a container's): each process started in a mount namespace that has it.
+    const seeing = (file: string, args: string[]): [string, string[]] =>
+      uptime === '/proc/uptime'
+        ? [file, args]
+        : ['unshare', ['-m', 'sh', '-c', 'mount --bind "$0" /proc/uptime && exec "$@"', uptime, file, ...args]];
+    const [up] = readFileSync(uptime, 'utf8').split(' ');
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     writeFileSync(join(cycle, 'starting'), `${process.pid} ${boot} ${Math.round(Number(up) * 100)}\n`);
     const records = () =>
@@ -539,10 +544,10 @@ describe('--cycle and two launchers of one line waiting for a run another launch
         { timeoutMs: 10_000, intervalMs: 20 },
       );
     const args = ['--cycle=55', '--kubeconfig', hungConfig, '-t', '6'];
-    const launch = () => runBuilt('check_nodes', args, { env, cwd: home });
-    const spawnLauncher = () => spawn(`${DIST}/check_nodes`, args, { env, cwd: home, stdio: 'ignore' });
+    const launch = () => runProcess(...seeing(`${DIST}/check_nodes`, args), { env, cwd: home });
+    const spawnLauncher = () => spawn(...seeing(`${DIST}/check_nodes`, args), { env, cwd: home, stdio: 'ignore' });
     const run = () =>
-      spawn(process.execPath, [join(DIST, 'microk8s-checks.d', 'microk8s-checks.mjs'), 'cycle', '--dir', cycle, '--starter'], {
+      spawn(...seeing(process.execPath, [join(DIST, 'microk8s-checks.d', 'microk8s-checks.mjs'), 'cycle', '--dir', cycle, '--starter']), {
         env,
         cwd: home,
         stdio: 'ignore',
@@ -589,4 +594,39 @@ describe('--cycle and two launchers of one line waiting for a run another launch
     await new Promise((r) => setTimeout(r, 2500));
     await ownTimeout(older, c.run());
   }, 60_000);
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "in a container whose /proc/uptime is its own (LXD's lxcfs), the one waiting still gets the check's own timeout within its -t",
+    async () => {
+      const uptime = containerUptime();
+      try {
+        const c = waitingCycle(uptime.file);
+        const older = c.launch();
+        await c.recorded(1);
+        await new Promise((r) => setTimeout(r, 2500));
+        await ownTimeout(older, c.run());
+      } finally {
+        uptime.stop();
+      }
+    },
+    60_000,
+  );
 });
+
+/**
+ * /proc/uptime as lxcfs gives it in an LXD container: the host's boot clock less when the
+ * container began, while /proc/PID/stat's start times stay on the host's. Kept current in place
+ * (one write of one width each time), to be bound over /proc/uptime in a mount namespace.
+ */
+function containerUptime(): { file: string; stop(): void } {
+  const file = join(mkdtempSync(join(tmpdir(), 'mk8s-lxcfs-')), 'uptime');
+  const [host] = readFileSync('/proc/uptime', 'utf8').split(' ');
+  const began = Math.min(300, Math.floor(Number(host) / 2));
+  const update = () => {
+    const [up] = readFileSync('/proc/uptime', 'utf8').split(' ');
+    writeFileSync(file, `${(Number(up) - began).toFixed(2).padStart(12, '0')} 0.00\n`, { flag: existsSync(file) ? 'r+' : 'w' });
+  };
+  update();
+  const timer = setInterval(update, 10);
+  return { file, stop: () => clearInterval(timer) };
+}
