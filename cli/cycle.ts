@@ -318,7 +318,9 @@ export async function runCycle(argv: string[]): Promise<never> {
     const begun = bootClock();
     // What of its -t a launcher waiting for this line has spent already: the caller's from the
     // boot clock; another's from when it recorded its line (a launcher waiting meanwhile), if lately.
-    const from = key === want && asked !== undefined ? asked : c.askedCs;
+    // Of the caller's own line too, the first to ask counts: one that asked before the caller, still
+    // waiting, gave up before an answer timed from the caller's ask ('no answer').
+    const from = key === want && asked !== undefined ? Math.min(asked, c.askedCs ?? asked) : c.askedCs;
     const sinceAsked = from === undefined ? 0 : (begun.cs - from) * 10;
     const spentMs = Math.min(Math.max(0, sinceAsked), prepared.args.timeout * 1000);
     if (!claim(dir, key, begun, prepared.args.timeout - spentMs / 1000)) return undefined;

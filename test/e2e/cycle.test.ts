@@ -552,7 +552,7 @@ describe('--cycle and two launchers of one line waiting for a run another launch
         cwd: home,
         stdio: 'ignore',
       });
-    return { known: join(cycle, 'known'), records, recorded, launch, spawnLauncher, run };
+    return { cycle, known: join(cycle, 'known'), records, recorded, launch, spawnLauncher, run };
   }
 
   /** The launcher still waiting gets the check's own timeout within its -t, not "no answer". */
@@ -593,6 +593,37 @@ describe('--cycle and two launchers of one line waiting for a run another launch
     utimesSync(file, written / 1000 - 5, written / 1000 - 5);
     await new Promise((r) => setTimeout(r, 2500));
     await ownTimeout(older, c.run());
+  }, 60_000);
+
+  it("the same line asked again later starts the run: the one asked first still gets the check's own timeout within its -t", async () => {
+    const c = waitingCycle();
+    const older = c.launch();
+    await c.recorded(1);
+    const [first] = c.records();
+    await new Promise((r) => setTimeout(r, 2500));
+    // The other launcher's run gone, the newer launcher is the one to start a run (the older one,
+    // between two looks, held a moment so that it does not win the race).
+    process.kill(Number(first), 'SIGSTOP');
+    try {
+      const newer = c.launch();
+      await c.recorded(2);
+      rmSync(join(c.cycle, 'starting'));
+      await until(
+        () => 'the run started by the newer launcher claimed the line',
+        () => (readdirSync(join(c.cycle, 'claims')).length > 0 ? true : undefined),
+        { timeoutMs: 10_000, intervalMs: 20 },
+      );
+      process.kill(Number(first), 'SIGCONT');
+      const r = await older;
+      expect(r.first).toMatch(/^NODES UNKNOWN - .*timed out after/);
+      expect((await newer).first).toMatch(/^NODES UNKNOWN - .*timed out after/);
+    } finally {
+      try {
+        process.kill(Number(first), 'SIGCONT');
+      } catch {
+        // Ended already.
+      }
+    }
   }, 60_000);
 
   it.skipIf(process.getuid?.() !== 0)(
