@@ -19,11 +19,6 @@ export function dns1123Subdomain(value: string, what: string): string {
   return value;
 }
 
-/** The node to judge: the one named, else this host (MicroK8s names nodes by lower-cased host name). */
-export function nodeName(given: string | undefined, fallback: string): string {
-  return dns1123Subdomain(given ?? fallback.toLowerCase(), '--node');
-}
-
 /**
  * The node a check judges without --node: this host, read locally or among the --host read over
  * SSH; else the one --host (MicroK8s names a node by its lower-cased host name). A check run on
@@ -61,7 +56,7 @@ function ownAddresses(): string[] {
 
 /** --node, else the node implied by where the check reads (impliedNode); a usage error where none is. */
 export function judgedNode(given: string | undefined, hosts: readonly string[], here: string): string {
-  if (given !== undefined) return nodeName(given, here);
+  if (given !== undefined) return dns1123Subdomain(given, '--node');
   const implied = impliedNode(hosts, here);
   if ('why' in implied) throw new UsageError(`give --node: ${implied.why}`);
   // Named as what the user gave: '--node [fd00::2] is not a valid name' blamed an option never given.
