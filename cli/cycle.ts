@@ -136,7 +136,8 @@ function stillRunning(pid: number, askedTicks: number): boolean {
     return false;
   }
   const seen = startOf(pid);
-  // 1 s of slack for a record of an older launcher, its ask taken from the mtime's wall clock.
+  // 1 s of slack: a record of an older launcher has its ask from the mtime's wall clock, and the
+  // container offset (startSkew) is measured to the hundredth at best.
   return seen === undefined || (seen.state !== 'Z' && seen.startCs <= askedTicks + 100);
 }
 
