@@ -111,11 +111,15 @@ export interface Unit {
 /** CLOCK_MONOTONIC now, in microseconds: what systemd's *TimestampMonotonic values count. */
 export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
-/** A unit whose main process started upFor seconds ago (short: a test machine may have booted minutes ago). */
+/**
+ * A unit whose main process started upFor seconds ago (short: a test machine may have booted minutes
+ * ago). On a machine up for less, since its boot, as systemd would say: it never prints a negative
+ * monotonic stamp, and the checks rightly refuse one ('not a number' failed a test 4 min after boot).
+ */
 export const unit = (id: string, o: Partial<Omit<Unit, 'id' | 'since'>> & { upFor?: number } = {}): Unit => ({
   id,
   ...o,
-  since: monotonicUs() - Math.round((o.upFor ?? 60) * 1e6),
+  since: Math.max(1, monotonicUs() - Math.round((o.upFor ?? 60) * 1e6)),
 });
 
 /** Why a time namespace cannot move the clocks a test host's commands run with, if it cannot. */
