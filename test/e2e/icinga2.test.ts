@@ -336,7 +336,7 @@ ${vars}}
     expect(value('perfdata.locked_last_min.value')).toMatch(/^[0-3]$/);
   }, 90_000);
 
-  it("check_dqlite_storage's sizes reach Icinga 2 as the bytes on disk, thresholds too", async () => {
+  it("check_dqlite_storage's sizes reach Icinga 2 as the bytes on disk, thresholds too; a U value alone is left out", async () => {
     // Icinga 2 reads perfdata units as its docs say (since 2.11: MB is 1000^2 bytes, MiB 1024^2):
     // a size is the same number of bytes in Icinga 2, pnp4nagios and Prometheus only in B.
     const backend = mkdtempSync(join(tmpdir(), 'mk8s-icinga2-backend-'));
@@ -351,14 +351,14 @@ ${vars}}
       writeFileSync(join(backend, name), '');
       truncateSync(join(backend, name), size);
     }
-    const { value, why } = await scheduled(
+    const { value, sent, why } = await scheduled(
       'microk8s-dqlite-storage',
       'microk8s_dqlite_storage',
       `  vars.microk8s_backend_dir = ${JSON.stringify(backend)}
   vars.microk8s_dqlite_storage_free_warning = 0
   vars.microk8s_dqlite_storage_free_critical = 0
 `,
-      ['metadata.state', 'perfdata.snapshot_size.value', 'perfdata.backend_size.value', 'perfdata.free.value'],
+      ['metadata.state', 'perfdata.snapshot_size.value', 'perfdata.backend_size.value', 'perfdata.free.value', 'perfdata.free_pct.value'],
     );
     expect(value('metadata.state'), why).toBe('2');
     expect(value('perfdata.snapshot_size.value'), why).toBe(String(237 * MIB + 12_345));
@@ -368,5 +368,9 @@ ${vars}}
     expect(value('perfdata.snapshot_size.min')).toBe('0');
     expect(value('perfdata.backend_size.value')).toBe(String(Object.values(sizes).reduce((a, b) => a + b, 0)));
     expect(value('perfdata.free.value')).toMatch(/^\d+$/);
+    // One snapshot times no cadence: snapshot_interval=U;;;0 (the guidelines' unknown value). Icinga 2
+    // leaves that value alone out ("Ignoring invalid perfdata"), every other one of the run is written.
+    expect(sent.filter((l) => /\.perfdata\.snapshot(_interval|s_per_hour)\./.test(l))).toEqual([]);
+    expect(value('perfdata.free_pct.value')).toMatch(/^[\d.]+$/);
   }, 90_000);
 });
