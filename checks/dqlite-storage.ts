@@ -75,6 +75,9 @@ export const defaultLimits: StorageLimits = {
   freeCritical: defaults.freeCritical,
 };
 
+// -w/-c and the text a person reads count MB of 1024 * 1024 bytes (as ls -lh and df -h do); the
+// perfdata counts bytes, B: Icinga 2 reads MB as 1000 * 1000 bytes (since 2.11; 1024 * 1024
+// before), so only B is the same number of bytes to every reader (pnp4nagios, Graphite, Prometheus).
 const MB = 1024 * 1024;
 const round = (n: number) => Math.round(n * 10) / 10;
 const mb = (bytes: number) => round(bytes / MB);
@@ -104,8 +107,10 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const cadence = beyond ? { ...timed, frequent: false, stopped: false } : timed;
   const freePct = f.fs.totalBytes ? (100 * f.fs.availBytes) / f.fs.totalBytes : NaN;
   // No snapshot yet (a young datastore) is a fact, not a failure to read: perfdata U, no judgement.
-  const sizeMetric = { label: 'snapshot_size', value: newest ? mb(newest.size) : NaN, uom: 'MB' as const, min: 0 };
-  const sizeState = newest ? v.measure(sizeMetric, new ScalarContext(l.warning, l.critical)) : v.measure(sizeMetric);
+  const sizeMetric = { label: 'snapshot_size', value: newest ? newest.size : NaN, uom: 'B' as const, min: 0 };
+  const sizeState = newest
+    ? v.measure(sizeMetric, new ScalarContext(l.warning?.scaled(MB), l.critical?.scaled(MB)))
+    : v.measure(sizeMetric);
   v.measure({ label: 'snapshot_interval', value: round(cadence.seconds), uom: 's', min: 0 });
   v.measure({ label: 'snapshots_per_hour', value: round(3600 / cadence.seconds), min: 0 });
   const every = `every ${formatDuration(cadence.seconds)}`;
@@ -129,15 +134,15 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   // about twice the newest, the next one fails, and dqlite with it.
   const needed = newest ? 2 * newest.size : 0;
   v.measure(
-    { label: 'free', value: mb(f.fs.availBytes), uom: 'MB', min: 0 },
-    new ScalarContext(undefined, needed ? Range.below(mb(needed)) : undefined),
+    { label: 'free', value: f.fs.availBytes, uom: 'B', min: 0 },
+    new ScalarContext(undefined, needed ? Range.below(needed) : undefined),
   );
   if (newest && f.fs.availBytes < needed)
     v.find(
       State.CRITICAL,
       `${mb(f.fs.availBytes)} MB free on ${f.fs.mount}: the next snapshot needs about ${mb(needed)} MB (twice the newest)`,
     );
-  v.measure({ label: 'backend_size', value: mb(f.files.reduce((n, x) => n + x.size, 0)), uom: 'MB', min: 0 });
+  v.measure({ label: 'backend_size', value: f.files.reduce((n, x) => n + x.size, 0), uom: 'B', min: 0 });
   if (f.freePages) {
     const pct = f.freePages.pages ? (100 * f.freePages.free) / f.freePages.pages : 0;
     v.measure(

@@ -244,6 +244,16 @@ function ownJudgementGiven(argv: string[], defs: { command: string; file: string
 }
 
 /**
+ * Whether --max-long-output is on the command line. Every check takes it, so given to `all` it is
+ * no typo; but `all` has no long output to cut (its table is one summary per check, its other
+ * formats are for machines and whole), so it is refused saying so, never taken and ignored.
+ */
+const longOutputGiven = (argv: string[]) => {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((token) => optionWord(token)?.name === 'max-long-output');
+};
+
+/**
  * No command, where the word `all` was there as the value of an option written before it
  * (`microk8s-checks -n all`, `--host all`): the option is named, not only that the command is
  * missing, which would send the user looking for a command they did write.
@@ -399,6 +409,12 @@ async function main(): Promise<void> {
         usageError(
           `${own.flag} is a check's own judgement (${own.whose}), which all leaves at each check's default ` +
             `(fix: to change it, run that check alone: ${own.first} ${own.flag} ...)`,
+        );
+      if (longOutputGiven(process.argv.slice(2)))
+        usageError(
+          "--max-long-output cuts a check's long output, and all prints none: its table is each check's summary, and " +
+            "--format json, junit and openmetrics keep every check's lines whole (fix: leave it out; to cut a check's long " +
+            `output, run it alone: ${defs[0]!.entry.command} --max-long-output ...)`,
         );
       usageError(`${msg ? usageWording(msg, y, process.argv.slice(2)) : err?.message} (fix: see microk8s-checks --help)`);
     })

@@ -21,10 +21,11 @@ const UNITS: Record<Uom | TimeUnit, { unit: string; factor: number; word?: strin
   d: { unit: 'seconds', factor: 86_400, word: 'days' },
   '%': { unit: 'ratio', factor: 0.01 },
   B: { unit: 'bytes', factor: 1 },
-  // Binary multiples, as the checks compute them (dqlite-storage's MB is 1024 * 1024 bytes).
-  KB: { unit: 'bytes', factor: 1024 },
-  MB: { unit: 'bytes', factor: 1024 ** 2 },
-  TB: { unit: 'bytes', factor: 1024 ** 4 },
+  // A check prints sizes in B (perfdata.ts). KB, MB and TB are read as Icinga 2 reads them (since
+  // 2.11, its developer guidelines): multiples of 1000, as the plugin guidelines' units are SI.
+  KB: { unit: 'bytes', factor: 1000 },
+  MB: { unit: 'bytes', factor: 1000 ** 2 },
+  TB: { unit: 'bytes', factor: 1000 ** 4 },
   // A Nagios counter here is a count read from the cluster (restarts, lease transitions): it can
   // reset when its object is recreated, and OpenMetrics and Prometheus' text format name a
   // counter's samples differently, so it stays a gauge without a unit; increase() reads it.
@@ -111,7 +112,7 @@ export function openMetrics(outcomes: Outcome[], skipped: Skipped[] = []): strin
   // Which metric each family was made for: one metric's hosts or units share its family, while
   // two labels that differ only in what snake case drops must not merge into one family (nor a
   // metric into another's _threshold). Names that differ by their unit do not merge:
-  // check_dqlite_storage's free_pct and free (MB) are free_ratio and free_bytes.
+  // check_dqlite_storage's free_pct and free (B) are free_ratio and free_bytes.
   const madeFor = new Map<string, string>();
   for (const o of outcomes) {
     for (const p of o.perfdata) {

@@ -3,7 +3,8 @@ import type { Range } from './range.ts';
 /**
  * The units the plugin guidelines list, no other: their bytes are B, KB, MB and TB, no GB. Icinga 2
  * reads GB, and pnp4nagios and Nagios::Plugin keep any word as the unit, but a reader written to
- * the list need not; no check needs GB (dqlite-storage's sizes are MB).
+ * the list need not. A size is printed in B: Icinga 2 reads MB as 1000 * 1000 bytes (since 2.11;
+ * 1024 * 1024 before) and pnp4nagios keeps the word, so only B is the same bytes to every reader.
  */
 export type Uom = '' | 's' | 'ms' | 'us' | '%' | 'B' | 'KB' | 'MB' | 'TB' | 'c';
 /** Time units Nagios has no UOM for, as the checks measure them (check_certs' days). */

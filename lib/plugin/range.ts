@@ -50,6 +50,17 @@ export class Range {
     return new Range(fromZero ? 0 : -Infinity, max, false, fromZero ? `${max}` : `~:${max}`);
   }
 
+  /**
+   * The same range in a unit `factor` times smaller: a threshold given in MB, judged and printed
+   * against bytes (`50` MB is `52428800`, `@10:20` is `@10485760:20971520`).
+   */
+  scaled(factor: number): Range {
+    // 15 significant digits: 0.3 MB is 314572.8 bytes, not 314572.80000000005.
+    const [start, end] = [this.start, this.end].map((n) => Number((n * factor).toPrecision(15))) as [number, number];
+    const low = start === -Infinity ? '~:' : start === 0 && end !== Infinity ? '' : `${start}:`;
+    return new Range(start, end, this.inside, `${this.inside ? '@' : ''}${low}${end === Infinity ? '' : end}`);
+  }
+
   /** True when the value must raise an alert. */
   alerts(value: number): boolean {
     const within = value >= this.start && value <= this.end;

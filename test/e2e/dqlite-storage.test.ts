@@ -82,7 +82,8 @@ describe('check_dqlite_storage', () => {
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', bloated]);
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^DQLITE-STORAGE CRITICAL - newest snapshot 237 MB: each snapshot writes and ships the whole database/);
-    expect(r.perf.snapshot_size).toBe('237MB;50;150;0');
+    // Perfdata in bytes, B (every reader's bytes; Icinga 2 reads MB as 1000 * 1000), -w 50 -c 150 MB among them.
+    expect(r.perf.snapshot_size).toBe(`${237 * MB}B;${50 * MB};${150 * MB};0`);
     expect(r.perf.snapshot_interval).toMatch(/^1200(\.\d)?s;;;0$/);
     expect(r.stdout).toMatch(/restoring into the existing datastore shrinks nothing/);
     expect(state(bloated)).toEqual(before);
@@ -99,9 +100,10 @@ describe('check_dqlite_storage', () => {
     expect(healthy.first).toMatch(
       pattern(
         /^DQLITE-STORAGE OK - newest snapshot 12\.7 MB, one snapshot, no cadence yet, [\d.]+% /,
-        /free on \S+ \| snapshot_size=12\.7MB;50;150;0 snapshot_interval=U;;;0 /,
-        /snapshots_per_hour=U;;;0 free_pct=[\d.]+%;20:;10:;0;100 free=[\d.]+MB;;25\.4:;0 /,
-        /backend_size=28\.7MB;;;0$/,
+        new RegExp(`free on \\S+ \\| snapshot_size=${Math.round(12.7 * MB)}B;52428800;157286400;0 snapshot_interval=U;;;0 `),
+        new RegExp(`snapshots_per_hour=U;;;0 free_pct=[\\d.]+%;20:;10:;0;100 free=\\d+B;;${2 * Math.round(12.7 * MB)}:;0 `),
+        // Two 8 MB raft files, seven of 2 bytes, the snapshot and its 4-byte .meta.
+        new RegExp(`backend_size=${16 * MB + 14 + Math.round(12.7 * MB) + 4}B;;;0$`),
       ),
     );
   });
@@ -251,7 +253,7 @@ describe('check_dqlite_storage', () => {
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot 12 MB, cadence unknown, /);
-    expect(r.perf.snapshot_size).toBe('12MB;50;150;0');
+    expect(r.perf.snapshot_size).toBe(`${12 * MB}B;${50 * MB};${150 * MB};0`);
     expect(r.perf.snapshot_interval).toBe('U;;;0');
     expect(r.stdout).toContain(`cadence unknown: ${newer} is not newer on disk than ${older}`);
   });
@@ -440,7 +442,8 @@ describe('check_dqlite_storage', () => {
           `^DQLITE-STORAGE CRITICAL - 3\\d(\\.\\d)? MB free on ${escaped(mnt)}: the next snapshot needs about 60 MB \\(twice the newest\\)`,
         ),
       );
-      expect(r.perf.free).toMatch(/^3\d(\.\d)?MB;;60:;0$/);
+      expect(r.perf.free).toMatch(new RegExp(`^\\d+B;;${60 * MB}:;0$`));
+      expect(Number.parseInt(r.perf.free!, 10) / MB).toSatisfy((free: number) => free >= 30 && free < 40);
       expect(r.perf.free_pct).toMatch(/^3\d(\.\d+)?%;20:;10:;0;100$/);
     });
   });

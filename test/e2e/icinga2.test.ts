@@ -3,10 +3,10 @@
 // what state and perfdata it parsed. Every icinga2 here has its own config, state, cache, log and
 // run directories under a temp dir: /etc/icinga2 and the system service are never touched.
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../checks/registry.ts';
 import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
@@ -18,6 +18,7 @@ const SHIPPED = join(ROOT, 'nrpe/icinga2');
 const ICINGA2 = ['/usr/sbin/icinga2', '/usr/bin/icinga2'].find(existsSync);
 const unavailable = ICINGA2 ? undefined : 'needs icinga2 (apt-get install icinga2)';
 if (unavailable) console.warn(`Icinga 2 tests: ${unavailable}`);
+const MIB = 1024 * 1024;
 
 /** A private Icinga 2 tree: etc/ for the config, var/ for everything it writes. */
 function tree(): { dir: string; etc: string; defines: string[] } {
@@ -228,14 +229,14 @@ object Zone "global-templates" {
     expect(r.out).toMatch(/syntax error/);
   });
 
-  it('a running Icinga 2 schedules check_dqlite_lock and parses its state and perfdata', async () => {
+  /**
+   * A running Icinga 2 scheduling one service of the shipped commands on host k8s02, its
+   * GraphiteWriter's lines read until every path asked for arrived (a result's lines can come in
+   * more than one write): path -> the value Icinga 2 parsed, under the service's prefix.
+   */
+  async function scheduled(service: string, command: string, vars: string, paths: string[]) {
     const t = tree();
     dirs.push(t.dir);
-    const fmt = (d: Date) =>
-      `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, '0')} ${d.toTimeString().slice(0, 8)}`;
-    const log = join(t.dir, 'kine.log');
-    const line = (age: number) => `${fmt(at(age))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${logrus(at(age), 'error', LOCK_TXN)}`;
-    writeFileSync(log, `${[30, 40, 50].map(line).join('\n')}\n`);
     // Icinga 2's GraphiteWriter sends what it parsed from the plugin's output: one line per value.
     const lines: string[] = [];
     const graphite = createServer((socket) => {
@@ -268,15 +269,12 @@ object Host "k8s02" {
   check_command = "dummy"
   enable_active_checks = false
 }
-object Service "microk8s-dqlite-lock" {
+object Service "${service}" {
   host_name = "k8s02"
-  check_command = "microk8s_dqlite_lock"
+  check_command = "${command}"
   check_interval = 2s
   retry_interval = 2s
-  vars.microk8s_dqlite_lock_log_file = ${JSON.stringify(log)}
-  vars.microk8s_dqlite_lock_warning = "2"
-  vars.microk8s_dqlite_lock_critical = "10"
-}
+${vars}}
 `,
       ),
     );
@@ -284,22 +282,13 @@ object Service "microk8s-dqlite-lock" {
     let output = '';
     daemon.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
     daemon.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
-    const prefix = 'icinga2.k8s02.services.microk8s-dqlite-lock.microk8s_dqlite_lock.';
+    const prefix = `icinga2.k8s02.services.${service}.${command}.`;
     const value = (path: string) => lines.find((l) => l.startsWith(`${prefix}${path} `))?.split(' ')[1];
     try {
-      // Graphite's lines of one result may come in more than one write: every one asserted below is waited for.
-      const arrived = () => ['metadata.state', 'perfdata.locked.value', 'perfdata.locked_last_min.value'].every((p) => value(p));
-      for (let i = 0; i < 240 && !arrived(); i++) {
+      for (let i = 0; i < 240 && !paths.every((p) => value(p)); i++) {
         if (daemon.exitCode !== null) break;
         await new Promise((ok) => setTimeout(ok, 250));
       }
-      expect(value('metadata.state'), `${output}\n${lines.join('\n')}`).toBe('1');
-      expect(value('perfdata.locked.value')).toBe('3');
-      expect(value('perfdata.locked.warn')).toBe('2');
-      expect(value('perfdata.locked.crit')).toBe('10');
-      expect(value('perfdata.locked.min')).toBe('0');
-      // How many still fall in the last minute depends on how long the machine took: only that it arrived.
-      expect(value('perfdata.locked_last_min.value')).toMatch(/^[0-3]$/);
     } finally {
       if (daemon.exitCode === null) {
         const gone = new Promise((ok) => daemon.once('exit', ok));
@@ -319,5 +308,69 @@ object Service "microk8s-dqlite-lock" {
         }
       });
     expect(left).toEqual([]);
+    return { value, sent: lines.filter((l) => l.startsWith(prefix)), why: `${output}\n${lines.join('\n')}` };
+  }
+
+  it('a running Icinga 2 schedules check_dqlite_lock and parses its state and perfdata', async () => {
+    const fmt = (d: Date) =>
+      `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, '0')} ${d.toTimeString().slice(0, 8)}`;
+    const log = join(mkdtempSync(join(tmpdir(), 'mk8s-icinga2-log-')), 'kine.log');
+    dirs.push(dirname(log));
+    const line = (age: number) => `${fmt(at(age))} k8s02 microk8s.daemon-k8s-dqlite[739]: ${logrus(at(age), 'error', LOCK_TXN)}`;
+    writeFileSync(log, `${[30, 40, 50].map(line).join('\n')}\n`);
+    const { value, why } = await scheduled(
+      'microk8s-dqlite-lock',
+      'microk8s_dqlite_lock',
+      `  vars.microk8s_dqlite_lock_log_file = ${JSON.stringify(log)}
+  vars.microk8s_dqlite_lock_warning = "2"
+  vars.microk8s_dqlite_lock_critical = "10"
+`,
+      ['metadata.state', 'perfdata.locked.value', 'perfdata.locked_last_min.value'],
+    );
+    expect(value('metadata.state'), why).toBe('1');
+    expect(value('perfdata.locked.value')).toBe('3');
+    expect(value('perfdata.locked.warn')).toBe('2');
+    expect(value('perfdata.locked.crit')).toBe('10');
+    expect(value('perfdata.locked.min')).toBe('0');
+    // How many still fall in the last minute depends on how long the machine took: only that it arrived.
+    expect(value('perfdata.locked_last_min.value')).toMatch(/^[0-3]$/);
+  }, 90_000);
+
+  it("check_dqlite_storage's sizes reach Icinga 2 as the bytes on disk, thresholds too; a U value alone is left out", async () => {
+    // Icinga 2 reads perfdata units as its docs say (since 2.11: MB is 1000^2 bytes, MiB 1024^2):
+    // a size is the same number of bytes in Icinga 2, pnp4nagios and Prometheus only in B.
+    const backend = mkdtempSync(join(tmpdir(), 'mk8s-icinga2-backend-'));
+    dirs.push(backend);
+    const sizes: Record<string, number> = { '0000000012981761-0000000012982784': 8 * MIB, 'open-1': 8 * MIB };
+    for (const f of ['cluster.yaml', 'info.yaml', 'metadata1', 'metadata2']) sizes[f] = 2;
+    const snapshot = 'snapshot-1-12983808-1492552';
+    sizes[snapshot] = 237 * MIB + 12_345;
+    sizes[`${snapshot}.meta`] = 4;
+    // Sparse: a snapshot's bytes are not read, only its size.
+    for (const [name, size] of Object.entries(sizes)) {
+      writeFileSync(join(backend, name), '');
+      truncateSync(join(backend, name), size);
+    }
+    const { value, sent, why } = await scheduled(
+      'microk8s-dqlite-storage',
+      'microk8s_dqlite_storage',
+      `  vars.microk8s_backend_dir = ${JSON.stringify(backend)}
+  vars.microk8s_dqlite_storage_free_warning = 0
+  vars.microk8s_dqlite_storage_free_critical = 0
+`,
+      ['metadata.state', 'perfdata.snapshot_size.value', 'perfdata.backend_size.value', 'perfdata.free.value', 'perfdata.free_pct.value'],
+    );
+    expect(value('metadata.state'), why).toBe('2');
+    expect(value('perfdata.snapshot_size.value'), why).toBe(String(237 * MIB + 12_345));
+    // -w 50 -c 150 are MB of 1024 * 1024 bytes, as the check judges them.
+    expect(value('perfdata.snapshot_size.warn')).toBe(String(50 * MIB));
+    expect(value('perfdata.snapshot_size.crit')).toBe(String(150 * MIB));
+    expect(value('perfdata.snapshot_size.min')).toBe('0');
+    expect(value('perfdata.backend_size.value')).toBe(String(Object.values(sizes).reduce((a, b) => a + b, 0)));
+    expect(value('perfdata.free.value')).toMatch(/^\d+$/);
+    // One snapshot times no cadence: snapshot_interval=U;;;0 (the guidelines' unknown value). Icinga 2
+    // leaves that value alone out ("Ignoring invalid perfdata"), every other one of the run is written.
+    expect(sent.filter((l) => /\.perfdata\.snapshot(_interval|s_per_hour)\./.test(l))).toEqual([]);
+    expect(value('perfdata.free_pct.value')).toMatch(/^[\d.]+$/);
   }, 90_000);
 });

@@ -662,6 +662,21 @@ describe('options where and how often people give them', () => {
     expect((await runBuilt('microk8s-checks', ['all', '-h'])).stdout).not.toMatch(/--min-interval|--window/);
   });
 
+  it("all has no long output to cut: --max-long-output is refused, saying where each check's lines are", async () => {
+    const refusal =
+      "--max-long-output cuts a check's long output, and all prints none: its table is each check's summary, and " +
+      "--format json, junit and openmetrics keep every check's lines whole (fix: leave it out; to cut a check's long " +
+      'output, run it alone: check_dqlite_lock --max-long-output ...)';
+    for (const args of [['--max-long-output', '100'], ['--max-long-output=0']]) {
+      const r = await runBuilt('microk8s-checks', ['all', ...kc(), ...args]);
+      expect(r.code, args[0]).toBe(3);
+      expect(r.stdout, args[0]).toBe(`MICROK8S-CHECKS UNKNOWN - ${refusal}\n`);
+    }
+    const json = await runBuilt('microk8s-checks', ['all', ...kc(), '--max-long-output', '100', '--format', 'json']);
+    expect(json.code).toBe(3);
+    expect(rowOf(json.stdout, 'MICROK8S-CHECKS')?.summary).toBe(refusal);
+  });
+
   it('all passes --time-zone on (where the controller-manager runs), and judges a --cert given on a host that is no node', async () => {
     // Daily at the hour, in UTC+1, that was two hours ago in UTC: on time there; read in UTC, late.
     const now = Date.now();

@@ -301,7 +301,7 @@ const timeless = (first: string) =>
     .replace(/since the previous run \S+ ago/g, 'since the previous run N ago')
     .replace(/(\d+ restarts?) in \d[\dhms]*/g, '$1 in N')
     .replace(/free_pct=[\d.]+%/g, 'free_pct=N%')
-    .replace(/ free=[\d.]+MB/g, ' free=NMB')
+    .replace(/ free=\d+B/g, ' free=NB')
     // The WARNING's own words first: the figure after "% free on" is gone once the next line has run.
     .replace(/only [\d.]+% free on (\S+) \([\d.]+ MB\)/g, 'only N% free on $1 (N MB)')
     .replace(/[\d.]+% free on/g, 'N% free on')

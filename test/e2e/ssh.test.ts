@@ -618,9 +618,9 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       first
         .replace(/[\d.]+% free/, 'N% free')
         .replace(/free_pct=[\d.]+%/, 'free_pct=N%')
-        .replace(/ free=[\d.]+MB/, ' free=NMB');
+        .replace(/ free=\d+B/, ' free=NB');
     expect(freeless(remote.first)).toBe(freeless(local.first).replace('DQLITE-STORAGE OK - ', 'DQLITE-STORAGE OK - 127.0.0.1: '));
-    expect(remote.perf.snapshot_size).toBe('3MB;50;150;0');
+    expect(remote.perf.snapshot_size).toBe(`${3 * 1024 * 1024}B;52428800;157286400;0`);
   });
 
   it("check_dqlite_storage and check_dqlite --host behind a login's greeting: UNKNOWN, saying what they got and the fix", async () => {

@@ -23,7 +23,9 @@ describe('--format openmetrics', () => {
       outcome({
         perfdata: [
           { label: 'free_pct', value: 12.5, uom: '%', warn: Range.parse('20:'), crit: Range.parse('10:'), min: 0, max: 100 },
-          { label: 'snapshot_size', value: 2, uom: 'MB' },
+          { label: 'snapshot_size', value: 2097152, uom: 'B' },
+          // No check prints one (sizes go out in B), but a KB/MB/TB is read as Icinga 2 reads it: 1000-multiples.
+          { label: 'backup_size', value: 2, uom: 'MB' },
           { label: 'read', value: 70, uom: 'ms' },
           { label: 'restarts_k8s-dqlite', value: 4, uom: 'c' },
         ],
@@ -44,6 +46,9 @@ describe('--format openmetrics', () => {
       '# TYPE microk8s_dqlite_storage_snapshot_size_bytes gauge',
       '# UNIT microk8s_dqlite_storage_snapshot_size_bytes bytes',
       'microk8s_dqlite_storage_snapshot_size_bytes 2097152',
+      '# TYPE microk8s_dqlite_storage_backup_size_bytes gauge',
+      '# UNIT microk8s_dqlite_storage_backup_size_bytes bytes',
+      'microk8s_dqlite_storage_backup_size_bytes 2000000',
       '# TYPE microk8s_dqlite_storage_read_seconds gauge',
       '# UNIT microk8s_dqlite_storage_read_seconds seconds',
       'microk8s_dqlite_storage_read_seconds 0.07',
@@ -78,13 +83,13 @@ describe('--format openmetrics', () => {
   });
 
   it("check_dqlite_storage's free share and free space are free_ratio and free_bytes: a unit keeps names apart", () => {
-    // Its perfdata: free_pct=99.4%;20:;10:;0;100 free=23954.4MB;;0.2:;0. Both drop to the base "free"; the units keep them apart.
+    // Its perfdata: free_pct=99.4%;20:;10:;0;100 free=25117947494B;;209716:;0. Both drop to the base "free"; the units keep them apart.
     const l = lines(
       openMetrics([
         outcome({
           perfdata: [
             { label: 'free_pct', value: 50, uom: '%', warn: Range.parse('20:'), crit: Range.parse('10:'), min: 0, max: 100 },
-            { label: 'free', value: 2, uom: 'MB', crit: Range.parse('0.5:'), min: 0 },
+            { label: 'free', value: 2097152, uom: 'B', crit: Range.below(524288), min: 0 },
           ],
         }),
       ]),
