@@ -199,6 +199,10 @@ describe('check_dqlite_storage', () => {
       writeFileSync(join(dir, 'info.yaml'), 'Address: 10.0.0.12:19001\nID: 6526067977148479648\nRole: 0\n');
     };
     store(2);
+    // Its raft wrote nothing since the demotion: a spare's raft takes no entries (a raft file
+    // written after cluster.yaml names it a spare says it was promoted since).
+    const voted = (Date.now() - 3600_000) / 1000;
+    for (const f of ['0000000012981761-0000000012982784', 'open-1', 'metadata1', 'metadata2']) utimesSync(join(dir, f), voted, voted);
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
     // OK, saying what it is: a spare has no copy of the database to judge, by design (a standing
     // UNKNOWN on the healthy second node of two would say otherwise); free space still judged.
