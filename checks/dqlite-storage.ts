@@ -11,6 +11,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import {
+  lastRaftWrite,
   localBackend,
   noRaftData,
   readBackendDir,
@@ -23,8 +24,8 @@ import {
 import { cadenceOf } from '../lib/sources/snapshot-cadence.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { askFreePages } from '../lib/sources/dqlite-sql.ts';
-import { type DqliteRole, localNode, type NodeAccess, remoteNode } from '../lib/sources/dqlite-cluster.ts';
-import { DqliteError, localCliFiles, planCli, remoteCliFiles, type CliFiles, type DqliteCli } from '../lib/sources/dqlite.ts';
+import { type DqliteRole, localNode, type Member, type NodeAccess, parseClusterAnswer, remoteNode } from '../lib/sources/dqlite-cluster.ts';
+import { type CliFiles, type CliPlan, DqliteError, type DqliteCli, localCliFiles, planCli, remoteCliFiles } from '../lib/sources/dqlite.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
 import { inOrder } from '../lib/in-order.ts';
@@ -54,6 +55,11 @@ export interface StorageFacts {
   cliNote?: string;
   /** This node's role as its own cluster.yaml last recorded it, or why that could not be told. */
   role: { role: DqliteRole } | { unread: string };
+  /**
+   * With --freelist (the CLI asked anyway): this node's role as the dqlite leader lists it
+   * (`.cluster`), that it lists no such member, or why it did not answer.
+   */
+  live?: { role: DqliteRole } | { unlisted: true } | { unread: string };
   /** The clock of the host read over SSH, against ours: its files' mtimes are given on ours. */
   clock?: RemoteClock;
 }
@@ -82,24 +88,103 @@ const MB = 1024 * 1024;
 const round = (n: number) => Math.round(n * 10) / 10;
 const mb = (bytes: number) => round(bytes / MB);
 
+/**
+ * go-dqlite's app rewrites cluster.yaml from the leader's list once per round of its run loop
+ * (app/app.go run, "Refresh our node store": every RolesAdjustmentFrequency, 30 s by default,
+ * which k8s-dqlite leaves as it is), whether anything changed or not, and only while the node runs
+ * and finds a leader. A file older than this many seconds (four rounds, slow ones included) is the
+ * word of a node that stopped, or lost the leader, at some moment since: its role is not taken.
+ */
+export const NODE_STORE_FRESH_SECONDS = 120;
+
+/** cluster.yaml's numbering of the roles. */
+const ROLE_NUMBER: Record<DqliteRole, number> = { voter: 0, 'stand-by': 1, spare: 2 };
+
+/** This node's role and where it came from, or why it is not established. */
+type RoleFinding = { role: DqliteRole; source: string; line: string } | { unestablished: string; read: boolean };
+
+/**
+ * The leader's word first (with --freelist the CLI is asked anyway), then cluster.yaml's where
+ * go-dqlite wrote it within its last rounds. The file lags a change of role by up to a round
+ * (roles change after the round's refresh), and for good once the node stops: a spare promoted,
+ * then killed before its next round, kept a file naming it a spare while it held the database
+ * (seen on a real dqlite-demo node). A file naming a spare is therefore not taken where raft wrote
+ * anything after it: a spare's raft takes no entries.
+ */
+function roleOf(f: StorageFacts): RoleFinding {
+  const store = f.files.find((x) => x.name === 'cluster.yaml');
+  const ago = store && `${formatDuration(Math.max(0, (f.now - store.mtime) / 1000))} ago`;
+  const fileSays = 'role' in f.role ? f.role.role : undefined;
+  if (f.live && 'role' in f.live) {
+    const differs = fileSays && fileSays !== f.live.role && ago ? `; its cluster.yaml, rewritten ${ago}, says ${fileSays}` : '';
+    return {
+      role: f.live.role,
+      source: 'the dqlite leader lists it so',
+      line: `this node's dqlite role: ${f.live.role}, as the dqlite leader lists it (.cluster)${differs}`,
+    };
+  }
+  if (f.live && 'unlisted' in f.live)
+    return { unestablished: "the dqlite leader lists no member with this node's ID or address (.cluster)", read: true };
+  if ('unread' in f.role) return { unestablished: f.role.unread, read: false };
+  if (!store || !fileSays) return { unestablished: 'cluster.yaml was not in the listing', read: true };
+  if ((f.now - store.mtime) / 1000 > NODE_STORE_FRESH_SECONDS)
+    return {
+      unestablished:
+        `its cluster.yaml says ${fileSays}, but go-dqlite last rewrote it ${ago}, where it does every 30 s while this ` +
+        'node runs and reaches the leader: k8s-dqlite here is stopped, or has no leader',
+      read: true,
+    };
+  const raft = fileSays === 'spare' ? lastRaftWrite(f.files) : undefined;
+  if (raft && raft.mtime > store.mtime)
+    return {
+      unestablished:
+        `its cluster.yaml says spare, yet raft wrote ${raft.name} ${formatDuration((raft.mtime - store.mtime) / 1000)} after ` +
+        "go-dqlite last rewrote it: a spare's raft takes no entries, so it was promoted since, or its log was closed as it stopped",
+      read: true,
+    };
+  return {
+    role: fileSays,
+    source: `its cluster.yaml says Role ${ROLE_NUMBER[fileSays]}`,
+    line: `this node's dqlite role: ${fileSays}, as its cluster.yaml says (go-dqlite rewrote it ${ago})`,
+  };
+}
+
+/** Why a member with no raft data is not taken for a spare: its role as established, or why it is not. */
+function notSpare(found: RoleFinding): string {
+  if (!('role' in found))
+    return found.read ? `its role is not established (${found.unestablished})` : `its role was not read (${found.unestablished})`;
+  if (found.source.startsWith('the dqlite leader')) return `the dqlite leader lists it as a ${found.role} (is this its backend?)`;
+  return "its cluster.yaml does not name it one (not refreshed from the leader yet, or not this node's backend)";
+}
+
 export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const v = new Verdict(check.name);
-  // A spare (its own cluster.yaml says Role 2: the second node of two) neither votes nor
+  // A spare (the second node of two, one beyond 3 voters and 3 stand-bys) neither votes nor
   // replicates: there is no copy of the database here to judge, by design, and a standing UNKNOWN
   // on a healthy node would say otherwise. Said, free space judged; raft data it kept from when it
   // voted is of a database that has moved on, never judged as the database (it read OK for good).
-  // Any other member that never held raft data has nothing to judge either, and cannot say why it
-  // has none: UNKNOWN, never read as a young datastore (free space is still judged below).
+  // Only a role established (roleOf) makes a spare: a file that cannot be taken leaves the data
+  // judged. Any other member that never held raft data has nothing to judge either, and cannot
+  // say why it has none: UNKNOWN, never read as a young datastore (free space is still judged below).
   // mtimes are stamped on the host's clock: one further off than --min-interval cannot tell a burst going on.
   const beyond = f.clock && clockBeyond(f.clock, l.minIntervalSeconds, `${formatDuration(l.minIntervalSeconds)} --min-interval`);
   if (beyond) v.find(State.UNKNOWN, reasonOf(beyond));
   const skew = !beyond && skewDetail(f.clock, "snapshot ages were taken on its clock, and their times are shown on this host's");
   if (skew) v.detail(skew);
-  const spare = 'role' in f.role && f.role.role === 'spare';
+  const found = roleOf(f);
+  const spare = 'role' in found && found.role === 'spare';
   const none = spare ? undefined : noRaftData(f.files);
-  if (none) v.find(State.UNKNOWN, `no raft data in ${f.backend}: ${NO_RAFT_DATA[none].why} (fix: ${NO_RAFT_DATA[none].fix})`);
-  if (spare) v.detail(`${f.backend} is a dqlite spare's (its cluster.yaml says Role 2): ${SPARE.why}`);
-  if ('unread' in f.role) v.detail(`this node's dqlite role not read (${f.role.unread}): a spare's stale copy is not told apart`);
+  if (none) {
+    const why = none === 'no-copy' ? `${NO_RAFT_DATA[none].why}, yet ${notSpare(found)}` : NO_RAFT_DATA[none].why;
+    v.find(State.UNKNOWN, `no raft data in ${f.backend}: ${why} (fix: ${NO_RAFT_DATA[none].fix})`);
+  }
+  if (spare) v.detail(`${f.backend} is a dqlite spare's (${found.source}): ${SPARE.why}`);
+  if ('role' in found) v.detail(found.line);
+  else
+    v.detail(
+      `this node's dqlite role not ${found.read ? 'established' : 'read'} (${found.unestablished}): a spare's stale copy is not told apart`,
+    );
+  if (f.live && 'unread' in f.live) v.detail(`the dqlite leader was not asked for this node's role (.cluster: ${f.live.unread})`);
   const { snapshots, ignored } = spare ? { snapshots: [], ignored: [] } : snapshotsOf(f.files);
   const newest = snapshots[0];
   const timed = cadenceOf(snapshots, f.now, l.minIntervalSeconds);
@@ -183,16 +268,36 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
 }
 
 /**
- * This node's role as its own cluster.yaml records it (refreshed from the leader; info.yaml keeps
- * the role it joined with). The files are read as check_dqlite reads them; where they cannot be,
- * the role is not known, and said: the snapshots are still judged (this check needs only to list).
+ * This node (info.yaml), and its role as its own cluster.yaml records it (rewritten from the
+ * leader; info.yaml keeps the role it joined with). The files are read as check_dqlite reads them;
+ * where they cannot be, the role is not known, and said: the snapshots are still judged (this
+ * check needs only to list).
  */
-async function ownRole(node: NodeAccess, cli: DqliteCli, deadline: Deadline): Promise<StorageFacts['role']> {
+async function ownRole(node: NodeAccess, cli: DqliteCli, deadline: Deadline): Promise<{ self?: Member; role: StorageFacts['role'] }> {
   try {
     const { info, rows } = await node.readNode(cli);
     const self = info[0];
     const row = self && (rows.find((m) => m.id === self.id) ?? rows.find((m) => m.address === self.address));
-    return row ? { role: row.role } : { unread: 'info.yaml names no member of cluster.yaml' };
+    return { self, role: row ? { role: row.role } : { unread: 'info.yaml names no member of cluster.yaml' } };
+  } catch (err) {
+    if (deadline.signal.aborted) throw err;
+    return { role: { unread: reasonOf(err) } };
+  }
+}
+
+/** This node's role as the dqlite leader lists it (`.cluster`, by ID, then address), or why not told. */
+async function liveRole(
+  run: CommandRunner,
+  deadline: Deadline,
+  plan: Extract<CliPlan, { asked: true }>,
+  self?: Member,
+): Promise<StorageFacts['live']> {
+  if (!self) return { unread: 'info.yaml names no node' };
+  deadline.activity = 'asking the dqlite CLI for the cluster';
+  try {
+    const members = parseClusterAnswer(await run(plan.argv('cluster'), deadline.signal));
+    const row = members.find((m) => m.id === self.id) ?? members.find((m) => m.address === self.address);
+    return row ? { role: row.role } : { unlisted: true };
   } catch (err) {
     if (deadline.signal.aborted) throw err;
     return { unread: reasonOf(err) };
@@ -212,13 +317,14 @@ export async function gather(
   deadline.activity = `reading ${backend}`;
   const { files, fs } = await readBackendDir(access, backend, deadline);
   const cli = dqliteCli(args);
-  const role = await ownRole(node, cli, deadline);
+  const { self, role } = await ownRole(node, cli, deadline);
   if (!args.freelist) return { backend, files, fs, now: Date.now(), role };
   const plan = planCli(cli, await cliFiles(cli));
   if (!plan.asked) throw new DqliteError(`--freelist: the dqlite CLI is not asked: ${plan.why}`, { fix: plan.fix });
   deadline.activity = 'asking the dqlite CLI for the free pages';
   const freePages = await askFreePages(run, deadline, plan, cli.database);
-  return { backend, files, fs, now: Date.now(), freePages, cliNote: plan.note, role };
+  const live = await liveRole(run, deadline, plan, self);
+  return { backend, files, fs, now: Date.now(), freePages, cliNote: plan.note, role, live };
 }
 
 export const check: CheckDefinition<Args> = {

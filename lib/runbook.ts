@@ -134,9 +134,8 @@ export const NO_RAFT_DATA = {
       'a join given up: microk8s leave, then microk8s add-node on a member and join again',
   },
   'no-copy': {
-    why:
-      'this node keeps no copy of the database to judge, as a dqlite spare, yet its cluster.yaml does not name it one ' +
-      "(not refreshed from the leader yet, or not this node's backend)",
+    /** Followed by why this node is not taken for a spare (dqlite-storage.ts). */
+    why: 'this node keeps no copy of the database to judge, as a dqlite spare',
     fix: 'judge the snapshots on a voter (check_dqlite lists the roles); if it lists this node as a voter or stand-by, check --backend-dir',
   },
 } as const;

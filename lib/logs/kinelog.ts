@@ -18,15 +18,20 @@ export function isKineSocketFailure(message: string): boolean {
   return KINE_SOCKET.test(message) && SOCKET_FAILURE.test(message);
 }
 
-/** The highest `(try: N)` in a k8s-dqlite error, or undefined when it has none. */
+/**
+ * The retry count of a k8s-dqlite error: its last `(try: N)`, or undefined when it has none.
+ * k8s-dqlite formats exactly one per error, its retry wrapper's around the SQL driver's own error
+ * (pkg/kine/drivers/generic/generic.go, sqlite/sqlite.go: fmt.Errorf("exec (try: %d): %w", ...)),
+ * which never holds one; what comes before it in the line is the client's key and range end, logged
+ * raw ("error while range on %s %s: %v", pkg/kine/server/server.go; "update transaction failed for
+ * key <key>: ..."), and a key can hold that text too. So the line's own count is the last one,
+ * never the first or the largest.
+ */
 export function tryCount(message: string): number | undefined {
   if (!message.includes('(try: ')) return undefined;
-  let max: number | undefined;
-  for (const m of message.matchAll(TRY)) {
-    const n = Number(m[1]);
-    if (max === undefined || n > max) max = n;
-  }
-  return max;
+  let last: number | undefined;
+  for (const m of message.matchAll(TRY)) last = Number(m[1]);
+  return last;
 }
 
 /** logrus level of a k8s-dqlite line (`level=error`), lower-cased, if it has one. */

@@ -140,6 +140,17 @@ export function noRaftData(files: BackendFile[]): 'not-joined' | 'no-copy' | und
 }
 
 /**
+ * The raft file written last (by mtime), if any. A spare's raft takes no entries: after its
+ * demotion nothing there changes while it runs (seen on real dqlite-demo spares, writes going on);
+ * raft closing its open segment as the node stops is the one write a spare's data gets.
+ */
+export function lastRaftWrite(files: BackendFile[]): BackendFile | undefined {
+  let last: BackendFile | undefined;
+  for (const f of files) if (RAFT_FILE.test(f.name) && (!last || f.mtime > last.mtime)) last = f;
+  return last;
+}
+
+/**
  * A raft snapshot: snapshot-<term>-<index>-<timestamp> holding the data, with a .meta beside it.
  * The timestamp is uv_now(), milliseconds of the monotonic clock: since BOOT, restarting at every
  * reboot, never a date, so it neither dates nor orders anything here.

@@ -26,6 +26,7 @@ import { isoSeconds } from '../../lib/text.ts';
 import { DQLITE_CLI, DqliteCluster, dqliteUnavailable, startDqlite, type DqliteNode } from '../helpers/dqlite.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
+import { parseNodeYaml } from '../../lib/sources/dqlite-cluster.ts';
 
 const MB = 1024 * 1024;
 const scratch = () => mkdtempSync(join(tmpdir(), 'mk8s-backend-'));
@@ -200,6 +201,10 @@ describe('check_dqlite_storage', () => {
       writeFileSync(join(dir, 'info.yaml'), 'Address: 10.0.0.12:19001\nID: 6526067977148479648\nRole: 0\n');
     };
     store(2);
+    // Its raft wrote nothing since the demotion: a spare's raft takes no entries (a raft file
+    // written after cluster.yaml names it a spare says it was promoted since).
+    const voted = (Date.now() - 3600_000) / 1000;
+    for (const f of ['0000000012981761-0000000012982784', 'open-1', 'metadata1', 'metadata2']) utimesSync(join(dir, f), voted, voted);
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
     // OK, saying what it is: a spare has no copy of the database to judge, by design (a standing
     // UNKNOWN on the healthy second node of two would say otherwise); free space still judged.
@@ -574,8 +579,10 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a re
     const first = cluster.nodes[0]!;
     await cluster.until(() => cluster.members(first).some((m) => m.role === 'spare'), 90_000, 'a spare');
     spare = cluster.nodes.find((n) => cluster.members(first).find((m) => m.address === n.address)?.role === 'spare')!;
-    // Its own cluster.yaml names it a spare once it is refreshed from the leader.
-    await cluster.until(() => /Role: 2/.test(readFileSync(join(spare.backend, 'cluster.yaml'), 'utf8')), 60_000, 'the node store');
+    // Its own cluster.yaml names it a spare once go-dqlite rewrites it from the leader after the
+    // demotion (the one it wrote when it joined, before its promotion, named it a spare too).
+    const demotedAt = Date.now();
+    await cluster.until(() => ownFile(spare).role === 'spare' && ownFile(spare).mtime > demotedAt, 60_000, 'the node store');
   }, 180_000);
   afterAll(async () => cluster?.stop());
 
@@ -586,6 +593,136 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a re
     expect(r.first).toMatch(/^DQLITE-STORAGE OK - a dqlite spare: no copy of the database here, /);
     expect(r.perf.snapshot_size).toBe('U;;;0');
     expect(r.stdout).toContain(`${spare.backend} is a dqlite spare's (its cluster.yaml says Role 2): `);
+  });
+});
+
+/** This node's role as its own cluster.yaml says, and when go-dqlite last wrote that file (ms since the epoch). */
+function ownFile(node: DqliteNode): { role?: string; mtime: number } {
+  const file = join(node.backend, 'cluster.yaml');
+  if (!existsSync(file)) return { mtime: 0 };
+  const mtime = statSync(file).mtimeMs;
+  return { role: parseNodeYaml(readFileSync(file, 'utf8'), file).find((m) => m.address === node.address)?.role, mtime };
+}
+
+/** A node's role as the leader lists it (`.cluster`, asked through the first running node). */
+const liveRole = (c: DqliteCluster, node: DqliteNode) =>
+  c.members(c.nodes.find((n) => n.running)!).find((m) => m.address === node.address)?.role;
+
+// go-dqlite's app rewrites a node's cluster.yaml from the leader's list once per round of its run
+// loop (app/app.go run: "Refresh our node store", every RolesAdjustmentFrequency, 30 s by default,
+// which k8s-dqlite and dqlite-demo leave as it is), and only while it runs and finds a leader; the
+// role changes of a round come after its refresh. A node promoted or demoted, then stopped (a
+// crash loop, a powered-off node) before its next round, keeps a cluster.yaml naming the old role.
+describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a real node whose cluster.yaml names a role it left', () => {
+  let promotedCluster: DqliteCluster;
+  let demotedCluster: DqliteCluster;
+  /** A spare promoted to voter, then killed before go-dqlite rewrote its cluster.yaml. */
+  let promoted: DqliteNode;
+  /** A voter killed, then demoted to spare by the leader while down. */
+  let demoted: DqliteNode;
+  const cliArgs = ['--freelist', '--database', 'demo', '--dqlite-bin', DQLITE_CLI];
+
+  async function promote(): Promise<void> {
+    promotedCluster = new DqliteCluster(3);
+    const c = promotedCluster;
+    const [first, second, third] = c.nodes as [DqliteNode, DqliteNode, DqliteNode];
+    first.start();
+    await c.until(() => c.cli(first, '.leader') === first.address, 30_000, 'the first node to lead');
+    // Two nodes: one voter, the other a spare (app/roles.go), its own cluster.yaml saying so.
+    second.start(first.address);
+    await c.until(() => ownFile(second).role === 'spare', 30_000, 'the second node to join as a spare');
+    await c.write(1100);
+    // Started right after the spare's own round, the promotion comes well before its next one.
+    const written = ownFile(second).mtime;
+    await c.until(() => ownFile(second).mtime !== written, 45_000, "the spare's next rewrite of its cluster.yaml");
+    third.start(first.address);
+    const roleOf = (n: DqliteNode) => c.members(first).find((m) => m.address === n.address)?.role;
+    await c.until(() => roleOf(second) === 'voter' && c.snapshots(second).length > 0, 25_000, 'the spare promoted, holding a snapshot');
+    await second.stop('SIGKILL');
+    if (ownFile(second).role !== 'spare') throw new Error('the promoted node rewrote its cluster.yaml before it was killed');
+    promoted = second;
+  }
+
+  async function demote(): Promise<void> {
+    demotedCluster = new DqliteCluster(4);
+    const c = demotedCluster;
+    const [first, second, third, fourth] = c.nodes as [DqliteNode, DqliteNode, DqliteNode, DqliteNode];
+    first.start();
+    await c.until(() => c.cli(first, '.leader') === first.address, 30_000, 'the first node to lead');
+    second.start(first.address);
+    third.start(first.address);
+    await c.until(() => c.members(first).filter((m) => m.role === 'voter').length === 3, 60_000, 'three voters');
+    await c.write(1100);
+    // Killed once its own cluster.yaml names it a voter; a fourth node then takes its vote, and
+    // the leader demotes the dead one to spare (app/roles.go: an offline voter, with enough online).
+    await c.until(() => ownFile(third).role === 'voter', 45_000, "the third node's cluster.yaml to name it a voter");
+    await third.stop('SIGKILL');
+    fourth.start(first.address);
+    await c.until(
+      () => c.members(first).find((m) => m.address === third.address)?.role === 'spare',
+      90_000,
+      'the dead voter demoted to spare',
+    );
+    demoted = third;
+  }
+
+  beforeAll(async () => {
+    await Promise.all([promote(), demote()]);
+  }, 240_000);
+  afterAll(async () => {
+    await promotedCluster?.stop();
+    await demotedCluster?.stop();
+  });
+
+  it('a spare promoted to voter, its cluster.yaml still naming it a spare: its database is judged, never OK as a spare', async () => {
+    expect(liveRole(promotedCluster, promoted)).toBe('voter');
+    expect(ownFile(promoted).role).toBe('spare');
+    // Without the CLI: raft wrote its snapshot after go-dqlite last wrote that cluster.yaml, which
+    // a spare's raft never does (it takes no entries): the file's word is not taken.
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', promoted.backend]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ MB, /);
+    expect(r.perf.snapshot_size).toMatch(/^[\d.]+MB;50;150;0$/);
+    expect(r.stdout).toMatch(
+      pattern(
+        /^this node's dqlite role not established \(its cluster\.yaml says spare, yet raft wrote \S+ [\dhms]+ after /m,
+        /go-dqlite last rewrote it: a spare's raft takes no entries, so it was promoted since, or its log was /,
+        /closed as it stopped\): a spare's stale copy is not told apart$/,
+      ),
+    );
+    // With --freelist the CLI is asked anyway: the leader's word is the role.
+    const live = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', promoted.backend, ...cliArgs]);
+    expect(live.code, live.stdout).toBe(0);
+    expect(live.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ MB, /);
+    expect(live.stdout).toMatch(
+      pattern(
+        /^this node's dqlite role: voter, as the dqlite leader lists it \(\.cluster\); /m,
+        /its cluster\.yaml, rewritten [\dhms]+ ago, says spare$/,
+      ),
+    );
+  });
+
+  it('a voter demoted to spare while down, its cluster.yaml still naming it a voter: with the CLI, OK as a spare', async () => {
+    expect(liveRole(demotedCluster, demoted)).toBe('spare');
+    expect(ownFile(demoted).role).toBe('voter');
+    expect(demotedCluster.snapshots(demoted).length).toBeGreaterThan(0);
+    const live = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', demoted.backend, ...cliArgs]);
+    expect(live.code, live.stdout).toBe(0);
+    expect(live.first).toMatch(/^DQLITE-STORAGE OK - a dqlite spare: no copy of the database here, /);
+    expect(live.perf.snapshot_size).toBe('U;;;0');
+    expect(live.stdout).toContain(`${demoted.backend} is a dqlite spare's (the dqlite leader lists it so): a spare neither votes`);
+    expect(live.stdout).toMatch(
+      pattern(
+        /^this node's dqlite role: spare, as the dqlite leader lists it \(\.cluster\); /m,
+        /its cluster\.yaml, rewritten [\dhms]+ ago, says voter$/,
+      ),
+    );
+    // Without the CLI the file is all there is, and it was rewritten within go-dqlite's last rounds:
+    // taken, and said with its age (the snapshots judged as a voter's).
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', demoted.backend]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ MB, /);
+    expect(r.stdout).toMatch(/^this node's dqlite role: voter, as its cluster\.yaml says \(go-dqlite rewrote it [\dhms]+ ago\)$/m);
   });
 });
 
@@ -629,6 +766,23 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a re
     // The voter beside it has its raft data: judged as before.
     const voter = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', cluster.nodes[0]!.backend]);
     expect(voter.code, voter.stdout).toBe(0);
+  });
+
+  it("the spare's backend, its cluster.yaml not rewritten for 10 minutes (k8s-dqlite stopped there): UNKNOWN, not OK on it", async () => {
+    // go-dqlite rewrites it every 30 s while the node runs and reaches the leader: a file that old
+    // is the word of a node that has since stopped, or lost the leader, and its role is not taken.
+    const spare = cluster.nodes[1]!;
+    const other = join(mkdtempSync(join(tmpdir(), 'mk8s-backend-')), 'backend');
+    cpSync(spare.backend, other, { recursive: true });
+    const written = (Date.now() - 600_000) / 1000;
+    utimesSync(join(other, 'cluster.yaml'), written, written);
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', other]);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toContain(
+      `UNKNOWN - no raft data in ${other}: this node keeps no copy of the database to judge, as a dqlite spare, yet its ` +
+        'role is not established (its cluster.yaml says spare, but go-dqlite last rewrote it 10m ago, where it does every ' +
+        '30 s while this node runs and reaches the leader: k8s-dqlite here is stopped, or has no leader) (fix: ',
+    );
   });
 
   it("a node whose join never completed (go-dqlite's join file): UNKNOWN saying it has not joined", async () => {

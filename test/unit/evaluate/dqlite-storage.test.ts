@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as storage from '../../../checks/dqlite-storage.ts';
 import { State } from '../../../lib/plugin/state.ts';
+import { pattern } from '../../helpers/pattern.ts';
 import { NOW, r } from './helpers.ts';
 
 describe('dqlite-storage', () => {
@@ -44,5 +45,90 @@ describe('dqlite-storage', () => {
     const stopped = at([...snap(3720, 60), ...snap(3600, 60)]);
     expect(stopped.state).toBe(State.WARNING);
     expect(stopped.details).toContain('the last snapshots came every 2m, but none for 1h: not frequent now');
+  });
+
+  describe("this node's role: the leader's word, else cluster.yaml as go-dqlite last rewrote it (every 30 s)", () => {
+    /** A backend whose cluster.yaml go-dqlite wrote storeAgoS ago, with a 12 MB snapshot written snapAgoS ago (none: undefined). */
+    const backend = (storeAgoS: number, snapAgoS?: number) => [
+      ...(snapAgoS === undefined ? [] : snap(snapAgoS, 12).filter((f) => f.name !== 'cluster.yaml')),
+      { name: 'info.yaml', size: 60, mtime: NOW - 86_400_000 },
+      { name: 'cluster.yaml', size: 132, mtime: NOW - storeAgoS * 1000 },
+    ];
+    const at = (files: ReturnType<typeof backend>, role: 'voter' | 'spare', live?: storage.StorageFacts['live']) =>
+      storage.evaluate({ backend: '/b', files, fs: fs(100, 60), now: NOW, role: { role }, live }, limits);
+    const JUDGED = 'newest snapshot 12 MB, one snapshot, no cadence yet, 60% free on /';
+    const SPARE = 'a dqlite spare: no copy of the database here, 60% free on /';
+
+    it('a spare in a file rewritten 20 s ago, after its last raft write (a voter demoted): OK as a spare, saying so', () => {
+      const o = at(backend(20, 3600), 'spare');
+      expect([o.state, o.summary]).toEqual([State.OK, SPARE]);
+      expect(o.details).toContain("this node's dqlite role: spare, as its cluster.yaml says (go-dqlite rewrote it 20s ago)");
+      expect(o.details.some((d) => d.startsWith("/b is a dqlite spare's (its cluster.yaml says Role 2): "))).toBe(true);
+    });
+
+    it('a spare in a file raft wrote after (promoted since), or one 10 minutes old: its data judged, never OK as a spare', () => {
+      const promoted = at(backend(20, 5), 'spare');
+      expect([promoted.state, promoted.summary]).toEqual([State.OK, JUDGED]);
+      expect(promoted.details).toContain(
+        "this node's dqlite role not established (its cluster.yaml says spare, yet raft wrote snapshot-3-999995-1492552 15s " +
+          "after go-dqlite last rewrote it: a spare's raft takes no entries, so it was promoted since, or its log was closed " +
+          "as it stopped): a spare's stale copy is not told apart",
+      );
+      const stale = at(backend(600, 3600), 'spare');
+      expect([stale.state, stale.summary]).toEqual([State.OK, JUDGED]);
+      expect(stale.details).toContain(
+        "this node's dqlite role not established (its cluster.yaml says spare, but go-dqlite last rewrote it 10m ago, " +
+          'where it does every 30 s while this node runs and reaches the leader: k8s-dqlite here is stopped, or has no ' +
+          "leader): a spare's stale copy is not told apart",
+      );
+      // 2 minutes is four of go-dqlite's rounds: the file is still taken; a second more, not.
+      expect(at(backend(120, 3600), 'spare').summary).toBe(SPARE);
+      expect(at(backend(121, 3600), 'spare').summary).toBe(JUDGED);
+    });
+
+    it('a spare in a 10-minute-old file, with no raft data: UNKNOWN, the role not established said as the reason', () => {
+      const o = at(backend(600), 'spare');
+      expect(o.state).toBe(State.UNKNOWN);
+      expect(o.summary).toMatch(
+        pattern(
+          /^no raft data in \/b: this node keeps no copy of the database to judge, as a dqlite spare, yet its role is not /,
+          /established \(its cluster\.yaml says spare, but go-dqlite last rewrote it 10m ago, /,
+        ),
+      );
+      expect(at(backend(20), 'spare').summary).toBe(SPARE);
+    });
+
+    it("the leader's word (--freelist) over the file's, both said; the leader listing no such node leaves it not established", () => {
+      const voter = at(backend(20, 3600), 'spare', { role: 'voter' });
+      expect([voter.state, voter.summary]).toEqual([State.OK, JUDGED]);
+      expect(voter.details).toContain(
+        "this node's dqlite role: voter, as the dqlite leader lists it (.cluster); its cluster.yaml, rewritten 20s ago, says spare",
+      );
+      const spare = at(backend(20, 5), 'voter', { role: 'spare' });
+      expect([spare.state, spare.summary]).toEqual([State.OK, SPARE]);
+      expect(spare.details.some((d) => d.startsWith("/b is a dqlite spare's (the dqlite leader lists it so): "))).toBe(true);
+      expect(spare.details).toContain(
+        "this node's dqlite role: spare, as the dqlite leader lists it (.cluster); its cluster.yaml, rewritten 20s ago, says voter",
+      );
+      const unlisted = at(backend(20, 3600), 'spare', { unlisted: true });
+      expect(unlisted.summary).toBe(JUDGED);
+      expect(unlisted.details).toContain(
+        "this node's dqlite role not established (the dqlite leader lists no member with this node's ID or address " +
+          "(.cluster)): a spare's stale copy is not told apart",
+      );
+      // No answer to .cluster: the file, where it can be taken, and why the leader's word is missing.
+      const unread = at(backend(20, 3600), 'spare', { unread: 'stand-in failure' });
+      expect(unread.summary).toBe(SPARE);
+      expect(unread.details).toContain("the dqlite leader was not asked for this node's role (.cluster: stand-in failure)");
+    });
+
+    it('a voter without raft data: UNKNOWN, saying who names it a voter', () => {
+      const file = at(backend(20), 'voter');
+      expect(file.state).toBe(State.UNKNOWN);
+      expect(file.summary).toMatch(/as a dqlite spare, yet its cluster\.yaml does not name it one \(not refreshed from the leader yet, /);
+      const live = at(backend(20), 'spare', { role: 'voter' });
+      expect(live.state).toBe(State.UNKNOWN);
+      expect(live.summary).toMatch(/as a dqlite spare, yet the dqlite leader lists it as a voter \(is this its backend\?\) \(fix: /);
+    });
   });
 });

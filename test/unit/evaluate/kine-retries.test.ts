@@ -26,4 +26,28 @@ describe('kine-retries', () => {
     expect(o.summary).toMatch(/^3 k8s-dqlite errors at the full retry budget \(try: 500\) in the last 5m/);
     expect(perf(o).exhausted).toBe('3;2;10;0');
   });
+
+  // k8s-dqlite formats one `(try: N)` per error, the retry wrapper's around the SQL driver's own
+  // error (pkg/kine/drivers/generic/generic.go query/executePrepared: fmt.Errorf("query (try: %d):
+  // %w", i, err)), and logs the client's key raw before it (pkg/kine/server/server.go: "error while
+  // range on %s %s: %v", r.Key, r.RangeEnd, err; 1.7's "update transaction failed for key <key>:").
+  // A key holding that text puts one before the line's own: the count is the last, whether the
+  // quoted one is larger or smaller.
+  it("a key quoting '(try: N)' before the line's own count: the wrapper's, the last, is the line's", () => {
+    const quoted = (key: string, tries: string) =>
+      `time="2026-11-28T02:59:00Z" level=error msg="error while range on ${key} : query (try: ${tries}): context canceled"`;
+    const cancelled = kine.evaluate({ tally: count(quoted('/probe (try: 500)', '0')), seconds: 300, source: 'journal' }, limits);
+    expect([cancelled.state, cancelled.summary]).toEqual([
+      State.OK,
+      'no kine retry exhaustion or etcd-client retry storm in the last 5m (journal)',
+    ]);
+    expect(perf(cancelled)).toMatchObject({ exhausted: '0;2;10;0', max_try: '0;;;0', cancelled: '1;;;0' });
+    const spent =
+      'time="2026-11-28T02:59:00Z" level=error msg="error in txn: update transaction failed for key /probe (try: 0): ' +
+      'exec (try: 500): database is locked"';
+    const o = kine.evaluate({ tally: count(spent, spent, spent), seconds: 300, source: 'journal' }, limits);
+    expect(o.state).toBe(State.WARNING);
+    expect(o.summary).toMatch(/^3 k8s-dqlite errors at the full retry budget \(try: 500\) in the last 5m/);
+    expect(perf(o)).toMatchObject({ exhausted: '3;2;10;0', max_try: '500;;;0', cancelled: '0;;;0' });
+  });
 });
