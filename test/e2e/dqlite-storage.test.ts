@@ -682,7 +682,7 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a re
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', promoted.backend]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ MB, /);
-    expect(r.perf.snapshot_size).toMatch(/^[\d.]+MB;50;150;0$/);
+    expect(r.perf.snapshot_size).toMatch(/^\d+B;52428800;157286400;0$/);
     expect(r.stdout).toMatch(
       pattern(
         /^this node's dqlite role not established \(its cluster\.yaml says spare, yet raft wrote \S+ [\dhms]+ after /m,
