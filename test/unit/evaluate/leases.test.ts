@@ -166,6 +166,15 @@ describe('leases', () => {
     );
   });
 
+  it('-w/-c judge renew_age, the staler lease in seconds: 20 s with -w 10 -c 50 is WARNING, with -c 15 CRITICAL', () => {
+    const stale = pair({ renewedAgo: 20, duration: 60 }, { renewedAgo: 2, duration: 60 });
+    const warned = leases.evaluate({ now, leases: stale }, { warning: r('10'), critical: r('50') });
+    expect(warned.state).toBe(State.WARNING);
+    expect(perf(warned).renew_age).toMatch(/s;10;50;0$/);
+    expect(Number.parseFloat(perf(warned).renew_age!)).toBeCloseTo(20, 0);
+    expect(leases.evaluate({ now, leases: stale }, { warning: r('10'), critical: r('15') }).state).toBe(State.CRITICAL);
+  });
+
   it("client-go's default 15 s lease is judged by its 10 s renew deadline, not by half its duration", () => {
     const within = leases.evaluate({ now, leases: pair({ renewedAgo: 9, duration: 15 }, { renewedAgo: 9, duration: 15 }) }, {});
     expect([within.state, within.summary]).toEqual([State.OK, 'leaders: kcm k8s01, scheduler k8s02']);
