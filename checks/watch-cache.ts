@@ -14,6 +14,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { formatDuration } from '../lib/duration.ts';
+import { plural } from '../lib/text.ts';
 import { FROZEN_WATCH_CACHE } from '../lib/runbook.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 
@@ -72,7 +73,7 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
   if (!worst) return v.conclude('no node lease', { problems: 'instead' });
   return v.conclude(
     worst.lag <= 1
-      ? `watch cache follows storage (${storage!.leases.size} node leases, newest renewals seen)`
+      ? `watch cache follows storage (${plural(storage!.leases.size, 'node lease')}, newest renewals seen)`
       : `watch cache ${formatDuration(worst.lag)} behind storage (node lease ` +
           `${worst.name}${f.cache?.leases.has(worst.name) ? '' : ', missing from the cache'})`,
   );

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as apiserver from '../../../checks/apiserver.ts';
 import { State } from '../../../lib/plugin/state.ts';
-import { r } from './helpers.ts';
+import { perf, r } from './helpers.ts';
 
 describe('apiserver', () => {
   const answer = (status: number, text: string) => ({ status, text, contentType: 'text/plain; charset=utf-8', ms: 12 });
@@ -43,6 +43,27 @@ describe('apiserver', () => {
     const forbidden = apiserver.evaluate({ server: 's', readyz: answer(403, '{}'), livez: live }, { warning: r('1'), critical: r('5') });
     expect(forbidden.state).toBe(State.UNKNOWN);
     expect(forbidden.summary).toMatch(/nrpe\/rbac\.yaml/);
+  });
+
+  // Any one of the three says not ready (docs/checks/apiserver.md): the status, the last line, a [-] line.
+  it('a status other than 200, or a last line "check failed", is CRITICAL on its own, with no [-] line', () => {
+    const live = answer(200, report('livez', ['[+]ping ok']));
+    const limits = { warning: r('1'), critical: r('5') };
+    const status = apiserver.evaluate({ server: 's', readyz: answer(503, report('readyz', ['[+]ping ok'])), livez: live }, limits);
+    expect([status.state, status.summary]).toEqual([State.CRITICAL, 'not ready: HTTP 503 (readyz 0.012 s)']);
+    const last = apiserver.evaluate({ server: 's', readyz: answer(200, report('readyz', ['[+]ping ok'], false)), livez: live }, limits);
+    expect([last.state, last.summary]).toEqual([State.CRITICAL, 'not ready: HTTP 200 (readyz 0.012 s)']);
+  });
+
+  it('a /livez that is no health report: UNKNOWN, readyz still timed, and no failed_checks that would count only readyz', () => {
+    const ok = answer(200, report('readyz', ['[+]ping ok']));
+    const page = { status: 200, text: '<html><body>Sign in</body></html>', contentType: 'text/html', ms: 30 };
+    const o = apiserver.evaluate({ server: 's', readyz: ok, livez: page }, { warning: r('1'), critical: r('5') });
+    expect([o.state, o.summary]).toEqual([
+      State.UNKNOWN,
+      '/livez answered 200 with 33 bytes of text/html, not a health report (readyz 0.012 s)',
+    ]);
+    expect(perf(o)).toEqual({ readyz_time: '0.012s;1;5;0' });
   });
 
   it('etcd failing in /readyz alone (livez still passing) points at kine on k8s-dqlite', () => {

@@ -37,6 +37,33 @@ describe('leases', () => {
     );
   });
 
+  it('one change of leader since the last run is churn: WARNING', () => {
+    const o = leases.evaluate(
+      {
+        now,
+        leases: pair({ transitions: 13 }, { transitions: 12 }),
+        before: { 'kube-controller-manager': { transitions: 12 }, 'kube-scheduler': { transitions: 12 } },
+      },
+      {},
+    );
+    expect([o.state, o.summary]).toEqual([
+      State.WARNING,
+      'leaders: kcm k8s01, scheduler k8s02, kcm leadership changed 1 time since the last run',
+    ]);
+  });
+
+  // As client-go's release (ReleaseOnCancel, kubelite stopping) writes it: holderIdentity "" (a
+  // pointer to the empty string, so present), leaseDurationSeconds 1, renewTime now.
+  it('a lease released as client-go writes it (empty holderIdentity, 1 s duration) is CRITICAL', () => {
+    const [kcm, sched] = pair({ renewedAgo: 0.3 }, {});
+    Object.assign(kcm!.spec!, { holderIdentity: '', leaseDurationSeconds: 1 });
+    const o = leases.evaluate({ now, leases: [kcm!, sched!] }, {});
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      'leaders: kcm none, scheduler k8s02, kcm lease released (no holder): no kube-controller-manager is leading',
+    ]);
+  });
+
   // A Lease deleted and made again (a new metadata.uid) counts its transitions from 0: against the
   // old count it read as churn that never was, none where there was some, or a negative one.
   it('a lease recreated since the last run counts its churn afresh and says so', () => {
@@ -118,6 +145,34 @@ describe('leases', () => {
     // The user's -w/-c on renew_age add their own judgement; a wider range never hides it.
     const wide = leases.evaluate({ now, leases: pair({ renewedAgo: 41, duration: 60 }, {}) }, { warning: r('50'), critical: r('55') });
     expect(wide.state).toBe(State.WARNING);
+  });
+
+  // The edges of MicroK8s' 60 s lease and 30 s renew deadline, as the summary says them (whole seconds).
+  it('past its 60 s duration the lease is expired, CRITICAL; 30 s as said is not yet past the 30 s renew deadline', () => {
+    const expired = leases.evaluate({ now, leases: pair({ renewedAgo: 65, duration: 60 }, {}) }, {});
+    expect([expired.state, expired.summary]).toEqual([
+      State.CRITICAL,
+      'leaders: kcm k8s01, scheduler k8s02, kcm lease expired (renewed 65s ago, duration 60s): no kube-controller-manager is leading',
+    ]);
+    const atDeadline = leases.evaluate({ now, leases: pair({ renewedAgo: 30.3, duration: 60 }, {}) }, {});
+    expect([atDeadline.state, atDeadline.summary]).toEqual([State.OK, 'leaders: kcm k8s01, scheduler k8s02']);
+  });
+
+  it("a renewal 90 s ahead of this node's clock, more than the 60 s duration, cannot be judged", () => {
+    const o = leases.evaluate({ now, leases: pair({ renewedAgo: -90, duration: 60 }, {}) }, {});
+    expect(o.state).toBe(State.UNKNOWN);
+    expect(o.summary).toMatch(
+      /^leaders: scheduler k8s02, kcm lease cannot be judged: lease kube-controller-manager spec\.renewTime is 90s in the future/,
+    );
+  });
+
+  it('-w/-c judge renew_age, the staler lease in seconds: 20 s with -w 10 -c 50 is WARNING, with -c 15 CRITICAL', () => {
+    const stale = pair({ renewedAgo: 20, duration: 60 }, { renewedAgo: 2, duration: 60 });
+    const warned = leases.evaluate({ now, leases: stale }, { warning: r('10'), critical: r('50') });
+    expect(warned.state).toBe(State.WARNING);
+    expect(perf(warned).renew_age).toMatch(/s;10;50;0$/);
+    expect(Number.parseFloat(perf(warned).renew_age!)).toBeCloseTo(20, 0);
+    expect(leases.evaluate({ now, leases: stale }, { warning: r('10'), critical: r('15') }).state).toBe(State.CRITICAL);
   });
 
   it("client-go's default 15 s lease is judged by its 10 s renew deadline, not by half its duration", () => {

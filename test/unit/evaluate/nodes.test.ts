@@ -38,9 +38,61 @@ describe('nodes', () => {
     expect(o.summary).toBe('1 of 3 nodes NotReady: a, cordoned: b, 1 node tainted');
   });
 
+  // The restart session's own state: cordoned, then kubelite restarted and the node not back yet.
+  it('a node cordoned and NotReady is NotReady, CRITICAL, not merely cordoned', () => {
+    const o = facts({ name: 'a', ip: '10.0.0.1', ready: false, unschedulable: true }, { name: 'b', ip: '10.0.0.2' });
+    expect([o.state, o.summary]).toEqual([State.CRITICAL, '1 of 2 nodes NotReady: a, cordoned: a']);
+  });
+
+  // docs/checks/nodes.md: `key`, `key=value`, `key:Effect`, `key=value:Effect`; each allows that taint, and no other.
+  it('--allow-taint patterns: each form allows the taint it names and no other', () => {
+    const judge = (allowTaint: string[]) =>
+      nodes.evaluate(
+        [node({ name: 'a', ip: '10.0.0.1', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] })].map((n) => ({
+          name: n.metadata.name,
+          ready: true,
+          cordoned: false,
+          pressures: [],
+          taints: n.spec.taints ?? [],
+        })),
+        { allowTaint, critical: r('0') },
+      );
+    for (const allowed of ['dedicated', 'dedicated=gpu', 'dedicated:NoSchedule', 'dedicated=gpu:NoSchedule']) {
+      const o = judge([allowed]);
+      expect([o.state, o.summary], allowed).toEqual([State.OK, '1 node, all Ready']);
+    }
+    for (const other of ['gpu', 'dedicated=cpu', 'dedicated:NoExecute', 'dedicated=gpu:PreferNoSchedule', 'other=gpu:NoSchedule']) {
+      const o = judge([other]);
+      expect([o.state, o.summary], other).toEqual([State.WARNING, '1 node, all Ready, 1 node tainted']);
+    }
+  });
+
   it('no node at all is UNKNOWN, never OK', () => {
     const o = nodes.evaluate([], { allowTaint: [], critical: r('0') });
     expect([o.state, o.summary]).toEqual([State.UNKNOWN, 'the API server lists no nodes']);
+  });
+
+  it('each of MemoryPressure, DiskPressure, PIDPressure and NetworkUnavailable True is WARNING by name; its taint is not counted', () => {
+    for (const [type, key] of [
+      ['MemoryPressure', 'memory-pressure'],
+      ['DiskPressure', 'disk-pressure'],
+      ['PIDPressure', 'pid-pressure'],
+      ['NetworkUnavailable', 'network-unavailable'],
+    ] as const) {
+      const n = node({ name: 'b', ip: '10.0.0.2', taints: [{ key: `node.kubernetes.io/${key}`, effect: 'NoSchedule' }] });
+      const cond = n.status.conditions.find((c) => c.type === type);
+      if (cond) Object.assign(cond, { status: 'True' });
+      else n.status.conditions.unshift({ ...n.status.conditions[0]!, type, status: 'True' });
+      const o = nodes.evaluate(
+        [{ name: 'b', ready: true, cordoned: false, pressures: pressures(asNodes([n])[0]!), taints: n.spec.taints! }],
+        {
+          allowTaint: [],
+          critical: r('0'),
+        },
+      );
+      expect([o.state, o.summary], type).toEqual([State.WARNING, `1 node, all Ready, ${type}: b`]);
+      expect(o.perfdata.find((p) => p.label === 'tainted')?.value, type).toBe(0);
+    }
   });
 
   // The node lifecycle controller mirrors each as a NoSchedule taint: said once, by the condition, per condition.

@@ -34,6 +34,16 @@ describe('watch-cache evaluate', () => {
     expect(r.state).toBe(2);
     expect(r.summary).toBe('watch cache 3m20s behind storage (node lease new, missing from the cache)');
     expect(r.perf.rv_lag).toBeUndefined();
+    // The node leases in storage, not those the cache has: a frozen cache lacks the newest node's.
+    expect(r.perf.leases).toBe('1;;;0');
+  });
+
+  // The cache is read after storage: a kubelet that renewed between the two reads leaves the cache
+  // ahead. Counted as negative lag, a one-node cluster read cache_lag=-10s, outside -w 30 (0..30).
+  it('a cache read that saw a renewal the storage read had not is no lag: OK, cache_lag 0', () => {
+    const r = judge({ storage: list('100', { a: { renewed: T - 10_000 } }), cache: list('101', { a: { renewed: T } }) });
+    expect([r.state, r.summary]).toEqual([0, 'watch cache follows storage (1 node lease, newest renewals seen)']);
+    expect(r.perf.cache_lag).toBe('0s;30;120;0');
   });
 
   it('a lease never renewed in either read is not lag; no lease at all is UNKNOWN; a refused quorum read is CRITICAL', () => {
