@@ -108,13 +108,16 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
     v.measure({ label: `${short}_renew_age`, value: age ?? NaN, uom: 's', min: 0 });
     v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
     holders.push(`${short} ${holderNode(lease) ?? 'none'}`);
-    if (expired)
+    // Released first: client-go's release writes a 1 s duration, so seconds later it has expired
+    // too, and 'expired' would name a leader that stopped renewing, not one that let go.
+    const gone = released(lease);
+    if (gone) v.find(State.CRITICAL, `${short} lease released (no holder): no ${name} is leading`);
+    else if (expired)
       v.find(
         State.CRITICAL,
         `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: ` +
           `no ${name} is leading`,
       );
-    else if (released(lease)) v.find(State.CRITICAL, `${short} lease released (no holder): no ${name} is leading`);
     // Whatever -w/-c say of renew_age, as an expired lease is CRITICAL whatever they say.
     else if (late) {
       lateSaid = true;
@@ -146,7 +149,7 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
         `${duration}s), ${transitions} transitions`,
     );
     // Edited args: their renew deadline is not in the Lease, and a guess would name a leader beaten that is not.
-    if (deadline === undefined)
+    if (deadline === undefined && !gone)
       v.detail(
         `${name}: renew deadline not known for a ${duration}s lease (only MicroK8s' 60s/30s and the default 15s/10s are): ` +
           'judged only once expired; -w/-c on renew_age judge it earlier',

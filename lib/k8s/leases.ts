@@ -85,8 +85,9 @@ export function unled(leases: V1Lease[], now: number): string[] {
     try {
       const { age, duration, expired, late, deadline } = leaseLife(lease, now);
       const renewed = age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, duration ${duration}s`;
-      if (expired) return [`no ${name} is leading (lease ${renewed})`];
+      // Released first: client-go's release writes a 1 s duration, expired seconds later too.
       if (released(lease)) return [`no ${name} is leading (lease released: no holder)`];
+      if (expired) return [`no ${name} is leading (lease ${renewed})`];
       return late ? [`the ${name} leader is giving up its lease (${renewed}, past its ${deadline}s renew deadline)`] : [];
     } catch (err) {
       return [`cannot tell who leads ${name} (${reasonOf(err)})`];

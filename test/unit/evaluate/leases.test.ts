@@ -4,6 +4,7 @@ import type { V1Lease } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import * as leases from '../../../checks/leases.ts';
 import { State } from '../../../lib/plugin/state.ts';
+import { unled } from '../../../lib/k8s/leases.ts';
 import { lease } from '../../apiserver/objects.ts';
 import { pattern } from '../../helpers/pattern.ts';
 import { perf, r } from './helpers.ts';
@@ -62,6 +63,20 @@ describe('leases', () => {
       State.CRITICAL,
       'leaders: kcm none, scheduler k8s02, kcm lease released (no holder): no kube-controller-manager is leading',
     ]);
+  });
+
+  // A poll comes seconds after the release, past its 1 s: still a release, said as one, with no
+  // word of a renew deadline for a lease nobody renews ('kcm lease expired (renewed 5s ago, duration 1s)').
+  it('a released lease seconds later is said released, not expired, and the gate says the same', () => {
+    const [kcm, sched] = pair({ renewedAgo: 5 }, {});
+    Object.assign(kcm!.spec!, { holderIdentity: '', leaseDurationSeconds: 1 });
+    const o = leases.evaluate({ now, leases: [kcm!, sched!] }, {});
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      'leaders: kcm none, scheduler k8s02, kcm lease released (no holder): no kube-controller-manager is leading',
+    ]);
+    expect(o.details.join('\n')).not.toMatch(/renew deadline not known/);
+    expect(unled([kcm!, sched!], now)).toEqual(['no kube-controller-manager is leading (lease released: no holder)']);
   });
 
   // A Lease deleted and made again (a new metadata.uid) counts its transitions from 0: against the
