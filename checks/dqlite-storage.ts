@@ -89,6 +89,20 @@ const round = (n: number) => Math.round(n * 10) / 10;
 const mb = (bytes: number) => round(bytes / MB);
 
 /**
+ * A snapshot's size in MB as the text says it: one decimal, more where one would put it on the
+ * other side of -w or -c than the bytes judged are (50.04 MB is WARNING at -w 50, where "50 MB"
+ * reads as within it; 150 MB and a byte is "150.000001 MB").
+ */
+function sizeMb(bytes: number, l: StorageLimits): number {
+  const judged = [l.warning, l.critical].flatMap((range) => (range ? [{ range, alerts: range.scaled(MB).alerts(bytes) }] : []));
+  for (let decimals = 1; decimals <= 9; decimals++) {
+    const shown = Math.round((bytes / MB) * 10 ** decimals) / 10 ** decimals;
+    if (judged.every((j) => j.range.alerts(shown) === j.alerts)) return shown;
+  }
+  return bytes / MB;
+}
+
+/**
  * go-dqlite's app rewrites cluster.yaml from the leader's list once per round of its run loop
  * (app/app.go run, "Refresh our node store": every RolesAdjustmentFrequency, 30 s by default,
  * which k8s-dqlite leaves as it is), whether anything changed or not, and only while the node runs
@@ -205,7 +219,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     const storm = cadence.frequent ? `, ${every} (more than one per ${formatDuration(l.minIntervalSeconds)})` : '';
     v.find(
       cadence.frequent ? State.CRITICAL : sizeState,
-      `newest snapshot ${mb(newest.size)} MB${storm}: each snapshot writes and ships the whole database`,
+      `newest snapshot ${sizeMb(newest.size, l)} MB${storm}: each snapshot writes and ships the whole database`,
     );
   }
   // The ranges are the free-space rule; the finding only words the state they give.
@@ -243,7 +257,8 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   }
   if (f.cliNote) v.detail(`dqlite CLI ${f.cliNote}`);
   if (!newest && !none && !spare) v.detail(`no snapshot in ${f.backend} yet`);
-  for (const s of snapshots) v.detail(`${s.name}: ${mb(s.size)} MB, written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`);
+  for (const s of snapshots)
+    v.detail(`${s.name}: ${sizeMb(s.size, l)} MB, written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`);
   if (cadence.contradicts) v.detail(`cadence unknown: ${cadence.contradicts}`);
   if (cadence.stopped)
     v.detail(`the last snapshots came ${every}, but none for ${formatDuration((f.now - newest!.mtime) / 1000)}: not frequent now`);
@@ -252,7 +267,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     v.detail(...SHRINK_DATABASE, 'This check deletes nothing.');
   }
   const size = newest
-    ? `newest snapshot ${mb(newest.size)} MB`
+    ? `newest snapshot ${sizeMb(newest.size, l)} MB`
     : spare
       ? 'a dqlite spare: no copy of the database here'
       : !none && 'no snapshot yet';
