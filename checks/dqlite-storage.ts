@@ -89,17 +89,32 @@ const round = (n: number) => Math.round(n * 10) / 10;
 const mb = (bytes: number) => round(bytes / MB);
 
 /**
- * A snapshot's size in MB as the text says it: one decimal, more where one would put it on the
- * other side of -w or -c than the bytes judged are (50.04 MB is WARNING at -w 50, where "50 MB"
- * reads as within it; 150 MB and a byte is "150.000001 MB").
+ * A judged value as the text says it: one decimal, more where one would put it on the other side
+ * of a range than the value is (50.04 MB is WARNING at -w 50, where "50 MB" reads as within it;
+ * 19.96% free is WARNING below 20%, where "20%" reads as not below it).
  */
-function sizeMb(bytes: number, l: StorageLimits): number {
-  const judged = [l.warning, l.critical].flatMap((range) => (range ? [{ range, alerts: range.scaled(MB).alerts(bytes) }] : []));
+function shown(value: number, judged: { range: Range; alerts: boolean }[]): number {
   for (let decimals = 1; decimals <= 9; decimals++) {
-    const shown = Math.round((bytes / MB) * 10 ** decimals) / 10 ** decimals;
-    if (judged.every((j) => j.range.alerts(shown) === j.alerts)) return shown;
+    const near = Math.round(value * 10 ** decimals) / 10 ** decimals;
+    if (judged.every((j) => j.range.alerts(near) === j.alerts)) return near;
   }
-  return bytes / MB;
+  return value;
+}
+
+/** A snapshot's size in MB as the text says it: -w/-c are MB, its bytes are judged. */
+const sizeMb = (bytes: number, l: StorageLimits) =>
+  shown(
+    bytes / MB,
+    [l.warning, l.critical].flatMap((range) => (range ? [{ range, alerts: range.scaled(MB).alerts(bytes) }] : [])),
+  );
+
+/** Free space and what the next snapshot needs, in MB with the decimals that show the one below the other. */
+function freeBelowNeeded(free: number, needed: number): [number, number] {
+  for (let decimals = 1; decimals <= 9; decimals++) {
+    const [a, b] = [free, needed].map((n) => Math.round((n / MB) * 10 ** decimals) / 10 ** decimals) as [number, number];
+    if (a < b) return [a, b];
+  }
+  return [free / MB, needed / MB];
 }
 
 /**
@@ -223,12 +238,14 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     );
   }
   // The ranges are the free-space rule; the finding only words the state they give.
-  const freeState = v.measure(
-    { label: 'free_pct', value: freePct, uom: '%', min: 0, max: 100 },
-    new ScalarContext(Range.below(l.freeWarning), Range.below(l.freeCritical)),
+  const freeRanges = [Range.below(l.freeWarning), Range.below(l.freeCritical)] as const;
+  const freeState = v.measure({ label: 'free_pct', value: freePct, uom: '%', min: 0, max: 100 }, new ScalarContext(...freeRanges));
+  const pctShown = shown(
+    freePct,
+    freeRanges.map((range) => ({ range, alerts: range.alerts(freePct) })),
   );
   if (freeState === State.WARNING || freeState === State.CRITICAL)
-    v.find(freeState, `only ${round(freePct)}% free on ${f.fs.mount} (${mb(f.fs.availBytes)} MB)`);
+    v.find(freeState, `only ${pctShown}% free on ${f.fs.mount} (${mb(f.fs.availBytes)} MB)`);
   // raft writes the next snapshot whole before it removes the oldest it keeps: without room for
   // about twice the newest, the next one fails, and dqlite with it.
   const needed = newest ? 2 * newest.size : 0;
@@ -236,11 +253,10 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     { label: 'free', value: f.fs.availBytes, uom: 'B', min: 0 },
     new ScalarContext(undefined, needed ? Range.below(needed) : undefined),
   );
-  if (newest && f.fs.availBytes < needed)
-    v.find(
-      State.CRITICAL,
-      `${mb(f.fs.availBytes)} MB free on ${f.fs.mount}: the next snapshot needs about ${mb(needed)} MB (twice the newest)`,
-    );
+  if (newest && f.fs.availBytes < needed) {
+    const [free, next] = freeBelowNeeded(f.fs.availBytes, needed);
+    v.find(State.CRITICAL, `${free} MB free on ${f.fs.mount}: the next snapshot needs about ${next} MB (twice the newest)`);
+  }
   v.measure({ label: 'backend_size', value: f.files.reduce((n, x) => n + x.size, 0), uom: 'B', min: 0 });
   if (f.freePages) {
     const pct = f.freePages.pages ? (100 * f.freePages.free) / f.freePages.pages : 0;
@@ -276,7 +292,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     : cadence.contradicts
       ? 'cadence unknown'
       : newest && 'one snapshot, no cadence yet';
-  const head = [size, pace, `${round(freePct)}% free on ${f.fs.mount}`, !beyond && skewNote(f.clock, 'snapshot ages taken')]
+  const head = [size, pace, `${pctShown}% free on ${f.fs.mount}`, !beyond && skewNote(f.clock, 'snapshot ages taken')]
     .filter(Boolean)
     .join(', ');
   return v.conclude(head, { problems: 'before' });

@@ -79,6 +79,23 @@ describe('dqlite-storage', () => {
     expect(at(Math.round(12.34 * MB)).summary).toMatch(/^newest snapshot 12\.3 MB, /);
   });
 
+  it('free space is printed on the side of --free-warning/-critical, and below twice the newest snapshot, it is judged on', () => {
+    const at = (availBytes: number, snapMb = 1) =>
+      storage.evaluate(
+        { backend: '/b', files: snap(3600, snapMb), fs: { mount: '/', totalBytes: 10_000 * MB, availBytes }, now: NOW, role: VOTER },
+        limits,
+      );
+    // 19.96% is below --free-warning 20: "only 20% free" would read as not below it.
+    const low = at(1996 * MB);
+    expect(low.state).toBe(State.WARNING);
+    expect(low.summary).toBe('only 19.96% free on / (1996 MB) (newest snapshot 1 MB, one snapshot, no cadence yet, 19.96% free on /)');
+    expect(at(2000 * MB).state).toBe(State.OK);
+    // 59.96 MB free is less than the 60 MB the next 30 MB snapshot needs: never "60 MB free ... needs about 60 MB".
+    const full = at(Math.round(59.96 * MB), 30);
+    expect(full.state).toBe(State.CRITICAL);
+    expect(full.summary).toContain('59.96 MB free on /: the next snapshot needs about 60 MB (twice the newest)');
+  });
+
   describe("this node's role: the leader's word, else cluster.yaml as go-dqlite last rewrote it (every 30 s)", () => {
     /** A backend whose cluster.yaml go-dqlite wrote storeAgoS ago, with a 12 MB snapshot written snapAgoS ago (none: undefined). */
     const backend = (storeAgoS: number, snapAgoS?: number) => [
