@@ -324,7 +324,6 @@ async function liveRole(
   self?: Member,
 ): Promise<StorageFacts['live']> {
   if (!self) return { unread: 'info.yaml names no node' };
-  deadline.activity = 'asking the dqlite CLI for the cluster';
   try {
     const members = parseClusterAnswer(await run(plan.argv('cluster'), deadline.signal));
     const row = members.find((m) => m.id === self.id) ?? members.find((m) => m.address === self.address);
@@ -352,9 +351,11 @@ export async function gather(
   if (!args.freelist) return { backend, files, fs, now: Date.now(), role };
   const plan = planCli(cli, await cliFiles(cli));
   if (!plan.asked) throw new DqliteError(`--freelist: the dqlite CLI is not asked: ${plan.why}`, { fix: plan.fix });
-  deadline.activity = 'asking the dqlite CLI for the free pages';
-  const freePages = await askFreePages(run, deadline, plan, cli.database);
-  const live = await liveRole(run, deadline, plan, self);
+  deadline.activity = 'asking the dqlite CLI for the free pages and the cluster';
+  // Asked at once: the v1 CLI dials the voters one at a time (5 s each), so with one powered off
+  // every question takes that long, and one after the other they spent -t 10 before .cluster.
+  // Both failing, the free pages' failure is the reason (liveRole fails only at the deadline).
+  const [freePages, live] = await inOrder([askFreePages(run, deadline, plan, cli.database), liveRole(run, deadline, plan, self)], deadline);
   return { backend, files, fs, now: Date.now(), freePages, cliNote: plan.note, role, live };
 }
 
