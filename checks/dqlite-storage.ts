@@ -89,6 +89,35 @@ const round = (n: number) => Math.round(n * 10) / 10;
 const mb = (bytes: number) => round(bytes / MB);
 
 /**
+ * A judged value as the text says it: one decimal, more where one would put it on the other side
+ * of a range than the value is (50.04 MB is WARNING at -w 50, where "50 MB" reads as within it;
+ * 19.96% free is WARNING below 20%, where "20%" reads as not below it).
+ */
+function shown(value: number, judged: { range: Range; alerts: boolean }[]): number {
+  for (let decimals = 1; decimals <= 9; decimals++) {
+    const near = Math.round(value * 10 ** decimals) / 10 ** decimals;
+    if (judged.every((j) => j.range.alerts(near) === j.alerts)) return near;
+  }
+  return value;
+}
+
+/** A snapshot's size in MB as the text says it: -w/-c are MB, its bytes are judged. */
+const sizeMb = (bytes: number, l: StorageLimits) =>
+  shown(
+    bytes / MB,
+    [l.warning, l.critical].flatMap((range) => (range ? [{ range, alerts: range.scaled(MB).alerts(bytes) }] : [])),
+  );
+
+/** Free space and what the next snapshot needs, in MB with the decimals that show the one below the other. */
+function freeBelowNeeded(free: number, needed: number): [number, number] {
+  for (let decimals = 1; decimals <= 9; decimals++) {
+    const [a, b] = [free, needed].map((n) => Math.round((n / MB) * 10 ** decimals) / 10 ** decimals) as [number, number];
+    if (a < b) return [a, b];
+  }
+  return [free / MB, needed / MB];
+}
+
+/**
  * go-dqlite's app rewrites cluster.yaml from the leader's list once per round of its run loop
  * (app/app.go run, "Refresh our node store": every RolesAdjustmentFrequency, 30 s by default,
  * which k8s-dqlite leaves as it is), whether anything changed or not, and only while the node runs
@@ -205,16 +234,18 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     const storm = cadence.frequent ? `, ${every} (more than one per ${formatDuration(l.minIntervalSeconds)})` : '';
     v.find(
       cadence.frequent ? State.CRITICAL : sizeState,
-      `newest snapshot ${mb(newest.size)} MB${storm}: each snapshot writes and ships the whole database`,
+      `newest snapshot ${sizeMb(newest.size, l)} MB${storm}: each snapshot writes and ships the whole database`,
     );
   }
   // The ranges are the free-space rule; the finding only words the state they give.
-  const freeState = v.measure(
-    { label: 'free_pct', value: freePct, uom: '%', min: 0, max: 100 },
-    new ScalarContext(Range.below(l.freeWarning), Range.below(l.freeCritical)),
+  const freeRanges = [Range.below(l.freeWarning), Range.below(l.freeCritical)] as const;
+  const freeState = v.measure({ label: 'free_pct', value: freePct, uom: '%', min: 0, max: 100 }, new ScalarContext(...freeRanges));
+  const pctShown = shown(
+    freePct,
+    freeRanges.map((range) => ({ range, alerts: range.alerts(freePct) })),
   );
   if (freeState === State.WARNING || freeState === State.CRITICAL)
-    v.find(freeState, `only ${round(freePct)}% free on ${f.fs.mount} (${mb(f.fs.availBytes)} MB)`);
+    v.find(freeState, `only ${pctShown}% free on ${f.fs.mount} (${mb(f.fs.availBytes)} MB)`);
   // raft writes the next snapshot whole before it removes the oldest it keeps: without room for
   // about twice the newest, the next one fails, and dqlite with it.
   const needed = newest ? 2 * newest.size : 0;
@@ -222,11 +253,10 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     { label: 'free', value: f.fs.availBytes, uom: 'B', min: 0 },
     new ScalarContext(undefined, needed ? Range.below(needed) : undefined),
   );
-  if (newest && f.fs.availBytes < needed)
-    v.find(
-      State.CRITICAL,
-      `${mb(f.fs.availBytes)} MB free on ${f.fs.mount}: the next snapshot needs about ${mb(needed)} MB (twice the newest)`,
-    );
+  if (newest && f.fs.availBytes < needed) {
+    const [free, next] = freeBelowNeeded(f.fs.availBytes, needed);
+    v.find(State.CRITICAL, `${free} MB free on ${f.fs.mount}: the next snapshot needs about ${next} MB (twice the newest)`);
+  }
   v.measure({ label: 'backend_size', value: f.files.reduce((n, x) => n + x.size, 0), uom: 'B', min: 0 });
   if (f.freePages) {
     const pct = f.freePages.pages ? (100 * f.freePages.free) / f.freePages.pages : 0;
@@ -243,7 +273,8 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   }
   if (f.cliNote) v.detail(`dqlite CLI ${f.cliNote}`);
   if (!newest && !none && !spare) v.detail(`no snapshot in ${f.backend} yet`);
-  for (const s of snapshots) v.detail(`${s.name}: ${mb(s.size)} MB, written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`);
+  for (const s of snapshots)
+    v.detail(`${s.name}: ${sizeMb(s.size, l)} MB, written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`);
   if (cadence.contradicts) v.detail(`cadence unknown: ${cadence.contradicts}`);
   if (cadence.stopped)
     v.detail(`the last snapshots came ${every}, but none for ${formatDuration((f.now - newest!.mtime) / 1000)}: not frequent now`);
@@ -252,7 +283,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     v.detail(...SHRINK_DATABASE, 'This check deletes nothing.');
   }
   const size = newest
-    ? `newest snapshot ${mb(newest.size)} MB`
+    ? `newest snapshot ${sizeMb(newest.size, l)} MB`
     : spare
       ? 'a dqlite spare: no copy of the database here'
       : !none && 'no snapshot yet';
@@ -261,7 +292,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     : cadence.contradicts
       ? 'cadence unknown'
       : newest && 'one snapshot, no cadence yet';
-  const head = [size, pace, `${round(freePct)}% free on ${f.fs.mount}`, !beyond && skewNote(f.clock, 'snapshot ages taken')]
+  const head = [size, pace, `${pctShown}% free on ${f.fs.mount}`, !beyond && skewNote(f.clock, 'snapshot ages taken')]
     .filter(Boolean)
     .join(', ');
   return v.conclude(head, { problems: 'before' });
@@ -293,7 +324,6 @@ async function liveRole(
   self?: Member,
 ): Promise<StorageFacts['live']> {
   if (!self) return { unread: 'info.yaml names no node' };
-  deadline.activity = 'asking the dqlite CLI for the cluster';
   try {
     const members = parseClusterAnswer(await run(plan.argv('cluster'), deadline.signal));
     const row = members.find((m) => m.id === self.id) ?? members.find((m) => m.address === self.address);
@@ -321,9 +351,11 @@ export async function gather(
   if (!args.freelist) return { backend, files, fs, now: Date.now(), role };
   const plan = planCli(cli, await cliFiles(cli));
   if (!plan.asked) throw new DqliteError(`--freelist: the dqlite CLI is not asked: ${plan.why}`, { fix: plan.fix });
-  deadline.activity = 'asking the dqlite CLI for the free pages';
-  const freePages = await askFreePages(run, deadline, plan, cli.database);
-  const live = await liveRole(run, deadline, plan, self);
+  deadline.activity = 'asking the dqlite CLI for the free pages and the cluster';
+  // Asked at once: the v1 CLI dials the voters one at a time (5 s each), so with one powered off
+  // every question takes that long, and one after the other they spent -t 10 before .cluster.
+  // Both failing, the free pages' failure is the reason (liveRole fails only at the deadline).
+  const [freePages, live] = await inOrder([askFreePages(run, deadline, plan, cli.database), liveRole(run, deadline, plan, self)], deadline);
   return { backend, files, fs, now: Date.now(), freePages, cliNote: plan.note, role, live };
 }
 

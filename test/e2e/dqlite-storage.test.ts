@@ -344,6 +344,36 @@ describe('check_dqlite_storage', () => {
     ]);
   });
 
+  it("--freelist asks the leader for the role beside the two SELECTs, not after them: a slow CLI costs one answer's time", async () => {
+    // The v1 CLI dials the voters one at a time, 5 s each, so one powered-off voter makes every
+    // question take that long: asked one after the other, -t 10 was spent before .cluster answered.
+    const dir = backend([{ mb: 12.7, agoSeconds: 900 }]);
+    const [id, address] = ['6526067977148479648', '10.0.0.12:19001'];
+    writeFileSync(join(dir, 'info.yaml'), `Address: ${address}\nID: ${id}\nRole: 0\n`);
+    writeFileSync(join(dir, 'cluster.yaml'), `- Address: ${address}\n  ID: ${id}\n  Role: 0\n`);
+    const cli = join(scratch(), 'dqlite');
+    writeFileSync(
+      cli,
+      [
+        '#!/bin/sh',
+        'sleep 2.5',
+        'for last; do :; done',
+        'case "$last" in',
+        "  *pragma_page_count*) printf 'page_count\\t\\n1000\\t\\t\\n' ;;",
+        "  *pragma_freelist_count*) printf 'freelist_count\\t\\n10\\t\\t\\n' ;;",
+        `  .cluster) echo '${BigInt(id).toString(16)}|${address}|voter' ;;`,
+        '  *) echo "Error: unexpected command" >&2; exit 1 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '-t', '4', '--backend-dir', dir, '--freelist', '--dqlite-bin', cli]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain("this node's dqlite role: voter, as the dqlite leader lists it (.cluster)");
+    expect(r.stdout).toContain('10 of 1000 database pages free');
+  });
+
   it("--freelist, the CLI failing both questions: page_count's failure is the reason, though freelist_count's came sooner", async () => {
     const dir = backend([{ mb: 12.7, agoSeconds: 900 }]);
     const cli = join(scratch(), 'dqlite');

@@ -47,6 +47,55 @@ describe('dqlite-storage', () => {
     expect(stopped.details).toContain('the last snapshots came every 2m, but none for 1h: not frequent now');
   });
 
+  it('a size judged in bytes is printed with the decimals that put it on the side of -w/-c it is judged on', () => {
+    // One newest snapshot of `bytes`, judged against -w/-c in MB.
+    const at = (bytes: number, warning = '50', critical = '150') => {
+      const files = [...snap(3600, 1), { name: 'info.yaml', size: 60, mtime: NOW - 86_400_000 }];
+      files[0] = { ...files[0]!, size: bytes };
+      return storage.evaluate(
+        { backend: '/b', files, fs: fs(10_000, 6000), now: NOW, role: VOTER },
+        { ...limits, warning: r(warning), critical: r(critical) },
+      );
+    };
+    // 50.04 MB is above -w 50: "50 MB" would read as within it.
+    const over = at(Math.round(50.04 * MB));
+    expect(over.state).toBe(State.WARNING);
+    expect(over.summary).toMatch(/^newest snapshot 50\.04 MB: each snapshot writes/);
+    expect(over.details).toContain(`snapshot-3-996400-1492552: 50.04 MB, written 2026-11-28T02:00:00Z (index 996400, term 3)`);
+    // One byte over 150 MB is CRITICAL, and reads above 150.
+    expect(at(150 * MB + 1).summary).toMatch(/^newest snapshot 150\.000001 MB: /);
+    // Exactly 50 MB is within -w 50: OK, and one decimal says so.
+    expect([at(50 * MB).state, at(50 * MB).summary]).toEqual([
+      State.OK,
+      'newest snapshot 50 MB, one snapshot, no cadence yet, 60% free on /',
+    ]);
+    // Inside ranges too: 9.96 MB is outside @10:20 (OK), not "10 MB"; 20.04 MB outside it too.
+    expect([at(Math.round(9.96 * MB), '@10:20', '~:').state, at(Math.round(9.96 * MB), '@10:20', '~:').summary]).toEqual([
+      State.OK,
+      'newest snapshot 9.96 MB, one snapshot, no cadence yet, 60% free on /',
+    ]);
+    expect(at(Math.round(20.04 * MB), '@10:20', '~:').summary).toMatch(/^newest snapshot 20\.04 MB, /);
+    // Far from a threshold, one decimal as before.
+    expect(at(Math.round(12.34 * MB)).summary).toMatch(/^newest snapshot 12\.3 MB, /);
+  });
+
+  it('free space is printed on the side of --free-warning/-critical, and below twice the newest snapshot, it is judged on', () => {
+    const at = (availBytes: number, snapMb = 1) =>
+      storage.evaluate(
+        { backend: '/b', files: snap(3600, snapMb), fs: { mount: '/', totalBytes: 10_000 * MB, availBytes }, now: NOW, role: VOTER },
+        limits,
+      );
+    // 19.96% is below --free-warning 20: "only 20% free" would read as not below it.
+    const low = at(1996 * MB);
+    expect(low.state).toBe(State.WARNING);
+    expect(low.summary).toBe('only 19.96% free on / (1996 MB) (newest snapshot 1 MB, one snapshot, no cadence yet, 19.96% free on /)');
+    expect(at(2000 * MB).state).toBe(State.OK);
+    // 59.96 MB free is less than the 60 MB the next 30 MB snapshot needs: never "60 MB free ... needs about 60 MB".
+    const full = at(Math.round(59.96 * MB), 30);
+    expect(full.state).toBe(State.CRITICAL);
+    expect(full.summary).toContain('59.96 MB free on /: the next snapshot needs about 60 MB (twice the newest)');
+  });
+
   describe("this node's role: the leader's word, else cluster.yaml as go-dqlite last rewrote it (every 30 s)", () => {
     /** A backend whose cluster.yaml go-dqlite wrote storeAgoS ago, with a 12 MB snapshot written snapAgoS ago (none: undefined). */
     const backend = (storeAgoS: number, snapAgoS?: number) => [
