@@ -260,14 +260,15 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   v.measure({ label: 'backend_size', value: f.files.reduce((n, x) => n + x.size, 0), uom: 'B', min: 0 });
   if (f.freePages) {
     const pct = f.freePages.pages ? (100 * f.freePages.free) / f.freePages.pages : 0;
-    v.measure(
-      { label: 'freelist_pct', value: round(pct), uom: '%', min: 0, max: 100 },
-      new ScalarContext(Range.above(defaults.freelistWarning)),
-    );
-    if (pct >= defaults.freelistWarning)
+    // Mostly free pages: above half, as the perfdata's range says (it cannot say 'half or more').
+    const range = Range.above(defaults.freelistWarning);
+    const alerts = range.alerts(pct);
+    const said = shown(pct, [{ range, alerts }]);
+    v.measure({ label: 'freelist_pct', value: said, uom: '%', min: 0, max: 100 }, new ScalarContext(range));
+    if (alerts)
       v.find(
         State.WARNING,
-        `${round(pct)}% of the database is free pages (${f.freePages.free} of ${f.freePages.pages}): every snapshot copies them`,
+        `${said}% of the database is free pages (${f.freePages.free} of ${f.freePages.pages}): every snapshot copies them`,
       );
     else v.detail(`${f.freePages.free} of ${f.freePages.pages} database pages free`);
   }

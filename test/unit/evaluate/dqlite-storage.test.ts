@@ -47,6 +47,22 @@ describe('dqlite-storage', () => {
     expect(stopped.details).toContain('the last snapshots came every 2m, but none for 1h: not frequent now');
   });
 
+  // freelist_pct's perfdata says WARNING above 50 (~:50; a Nagios range cannot say 50 or more):
+  // the state and the text say the same, half free pages is not 'mostly free'.
+  it('free pages: WARNING above half the database, as the perfdata range says, printed on its side', () => {
+    const at = (free: number, pages = 100_000) =>
+      storage.evaluate(
+        { backend: '/b', files: snap(3600, 12), fs: fs(100, 60), now: NOW, role: VOTER, freePages: { pages, free } },
+        limits,
+      );
+    const half = at(50_000);
+    expect([half.state, half.perfdata.find((p) => p.label === 'freelist_pct')?.value]).toEqual([State.OK, 50]);
+    const more = at(50_040);
+    expect(more.state).toBe(State.WARNING);
+    expect(more.summary).toMatch(/^50\.04% of the database is free pages \(50040 of 100000\)/);
+    expect(more.perfdata.find((p) => p.label === 'freelist_pct')?.value).toBe(50.04);
+  });
+
   it('a size judged in bytes is printed with the decimals that put it on the side of -w/-c it is judged on', () => {
     // One newest snapshot of `bytes`, judged against -w/-c in MB.
     const at = (bytes: number, warning = '50', critical = '150') => {
