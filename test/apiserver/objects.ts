@@ -603,13 +603,28 @@ export function lease(
   opts: { renewedAgo?: number; duration?: number; transitions?: number; uid?: string } = {},
 ) {
   const now = Date.now();
+  const renewed = microTime(now - (opts.renewedAgo ?? 2) * 1000);
+  const metadata = { name, namespace: 'kube-system', uid: opts.uid ?? `lease-${name}`, creationTimestamp: ago(86400 * 90) };
+  // No holder: as client-go's release (ReleaseOnCancel, kubelite stopping) writes it, leaderelection.go
+  // release(): HolderIdentity "" (a pointer, so present), LeaseDurationSeconds 1, RenewTime and AcquireTime now.
+  if (!holder)
+    return {
+      metadata,
+      spec: {
+        holderIdentity: '',
+        leaseDurationSeconds: opts.duration ?? 1,
+        acquireTime: renewed,
+        renewTime: renewed,
+        leaseTransitions: opts.transitions ?? 12,
+      },
+    };
   return {
-    metadata: { name, namespace: 'kube-system', uid: opts.uid ?? `lease-${name}`, creationTimestamp: ago(86400 * 90) },
+    metadata,
     spec: {
-      ...(holder ? { holderIdentity: `${holder}_${randomUUID()}` } : {}),
+      holderIdentity: `${holder}_${randomUUID()}`,
       leaseDurationSeconds: opts.duration ?? 60,
       acquireTime: microTime(now - 3600_000),
-      renewTime: microTime(now - (opts.renewedAgo ?? 2) * 1000),
+      renewTime: renewed,
       leaseTransitions: opts.transitions ?? 12,
     },
   };

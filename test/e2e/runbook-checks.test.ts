@@ -155,7 +155,7 @@ describe('check_leases', () => {
     expect(second.code).toBe(2);
     expect(second.first).toMatch(/scheduler lease expired \(renewed 5m\d*s? ago, duration 60s\): no kube-scheduler is leading/);
     expect(second.first).toMatch(/kcm leadership changed 2 times since the last run/);
-    // Let go by its leader (no holder) within its duration: nobody leads, said as an expired lease is.
+    // Let go by its leader as client-go writes it (no holder, 1 s), polled seconds later: nobody leads, said as released.
     c.api.clear('leases');
     c.api.add('leases', lease('kube-controller-manager', undefined, { transitions: 14 }), lease('kube-scheduler', 'k8s03'));
     const released = await runBuilt('check_leases', [...kc(), '--state-file', state]);

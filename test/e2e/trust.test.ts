@@ -383,7 +383,7 @@ describe('check_restart_preflight is a gate', () => {
       ),
     );
     expect(r.stdout).toMatch(/^no kube-scheduler is leading/m);
-    // A lease its leader let go (no holder), though within its duration: nobody leads either.
+    // A lease its leader let go as client-go writes it (no holder, 1 s), polled seconds later: nobody leads either.
     c.api.clear('leases');
     c.api.add('leases', lease('kube-controller-manager', undefined), lease('kube-scheduler', 'k8s01'));
     const released = await preflight([...kc(), '--node', 'k8s02', '--log-file', log]);
