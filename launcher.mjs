@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT } from './lib/cycle-protocol.ts';
+import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT, NOT_WAITING } from './lib/cycle-protocol.ts';
 
 /** The environment recorded with a command line, as printf's words: "NAME=${NAME-}" each. */
 const environmentWords = CYCLE_ENVIRONMENT.map((name) => `"${name}=\${${name}-}"`).join(' ');
@@ -237,6 +237,15 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
         exit 3
       fi
     done
+    # No longer waiting: the check runs alone, and a run must not count this launcher (its process
+    # runs on) among those waiting for the line, nor judge the line within what is left of this -t
+    # (the line's next pollers were served a timeout). Said in the record: its boot id becomes the
+    # nil one, which no run takes for this boot's (lib/cycle-protocol.ts). Written over in place,
+    # not truncated, with the same bytes but those: a run reading meanwhile finds a whole record,
+    # its boot id this boot's or none. The line stays asked for.
+    if [ "\${#boot}" -eq 36 ] && [ -f "$asked_file" ]; then
+      printf '%s %s %s\\n' "$max" ${NOT_WAITING} "$asked" 2>/dev/null 1<>"$asked_file" || :
+    fi
     # The run this launcher started may still wake it once it runs alone: ignored from here.
     trap - TERM INT HUP QUIT CHLD
     trap '' USR1

@@ -52,7 +52,8 @@ interface Known {
 
 /**
  * A record of the launcher: "SECONDS BOOT_ID ASKED\n" (ASKED on the boot clock; a launcher of an
- * older version writes SECONDS alone), the command line NUL-separated, then its key and "\n".
+ * older version writes SECONDS alone; BOOT_ID is NOT_WAITING once it stopped waiting), the command
+ * line NUL-separated, then its key and "\n".
  */
 const RECORD = /^([1-9]\d{0,3})(?: ([0-9a-f-]{36}) (\d{1,14}))?\n(.*\0)([0-9a-f]{64})\n$/s;
 
@@ -86,7 +87,8 @@ function knownCommands(dir: string): Known[] {
       const asks = running.get(key) ?? [];
       running.set(key, asks);
       // When it asked on the boot clock: a wall clock stepped since moves the record's mtime, not
-      // this. Of another boot, its launcher is gone; an older launcher's, from the mtime as before.
+      // this. Of another boot, its launcher is gone; of none (NOT_WAITING), it stopped waiting and
+      // runs its check alone: neither waits for this run. An older launcher's, from the mtime as before.
       const askedCs = m[2] === undefined ? now.cs - Math.round((Date.now() - askedMs) / 10) : m[2] === now.boot ? Number(m[3]) : undefined;
       if (askedCs !== undefined && stillRunning(Number(name), askedCs + skew)) {
         asks.push(askedCs);

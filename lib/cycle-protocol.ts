@@ -17,3 +17,11 @@ export const CYCLE_ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STAT
  */
 export const ANSWER_MAGIC = 'microk8s-checks-answer/2';
 export const ANSWER_END = 'end';
+
+/**
+ * The boot id a launcher writes over its record's own, in place, when it stops waiting and runs its
+ * check alone (the nil UUID, never a boot's): a run then counts it among the launchers of another
+ * boot, waiting for nothing, and charges its line none of its -t. The record's command line and key
+ * stay: the line is still asked for.
+ */
+export const NOT_WAITING = '00000000-0000-0000-0000-000000000000';

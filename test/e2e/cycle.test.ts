@@ -445,6 +445,42 @@ describe('--cycle and a line asked for by a launcher already served', () => {
   }, 60_000);
 });
 
+describe('--cycle and a launcher that stopped waiting to run its check alone', () => {
+  it('it waits for nothing: the next shared run gives its line its whole -t, and its next poller is not served a timeout', async () => {
+    const { cache, env } = cycleCache();
+    const claims = join(cache, 'microk8s-checks', 'cycle', 'claims');
+    addHealthyCluster(c.api);
+    // --cycle=1: a run begun more than a second before a call is not fresh for it. Every read
+    // takes 4 s of the line's -t 6.
+    c.api.delayMs = 4000;
+    const nodes = () => runBuilt('check_nodes', ['--cycle=1', '--kubeconfig', c.kubeconfig, '-t', '6'], { env });
+    const first = nodes();
+    await until(
+      () => "the first poll's shared run claimed the line",
+      () => (existsSync(claims) && readdirSync(claims).some((f) => !f.endsWith('.tmp')) ? true : undefined),
+      { timeoutMs: 20_000, intervalMs: 20 },
+    );
+    // The next poll comes while that run works on the line, begun too long before it to be fresh
+    // for it: this launcher stops waiting and runs the check alone (4 s).
+    await new Promise((r) => setTimeout(r, 1300));
+    const askedAlone = Date.now();
+    let aloneDone = false;
+    const alone = nodes().finally(() => (aloneDone = true));
+    expect((await first).first).toMatch(/^NODES OK - 3 nodes/);
+    await new Promise((r) => setTimeout(r, Math.max(0, askedAlone + 3200 - Date.now())));
+    // Still running its check alone (it was asked for more than 3 s ago): the poll after it
+    // starts a shared run, which must not charge the line the time since that launcher asked.
+    expect(aloneDone).toBe(false);
+    const next = nodes();
+    const r = await alone;
+    expect(r.first).toMatch(/^NODES OK - 3 nodes/);
+    expect(r.stdout).not.toMatch(/answer of the shared poll cycle/);
+    const n = await next;
+    expect(n.first).toMatch(/^NODES OK - 3 nodes/);
+    expect(n.stdout).toMatch(/answer of the shared poll cycle/);
+  }, 60_000);
+});
+
 describe('--cycle: a read shared by lines of different -t', () => {
   it("the leader leases: each line waits for the hung first lease within its own -t, and names the second's failure as alone", async () => {
     const { cache, env, forgetAnswers } = cycleCache();
