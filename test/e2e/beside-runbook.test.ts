@@ -456,6 +456,38 @@ describe('check_cronjobs', () => {
     expect(r.code).toBe(0);
   });
 
+  it('a --time-zone that is no zone: UNKNOWN naming the option, also when every CronJob names its own zone', async () => {
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'ops', name: 'nightly', schedule: '0 2 * * *', timeZone: 'UTC', scheduledAgo: 60, succeededAgo: 30 }),
+    );
+    const r = await runBuilt('check_cronjobs', [...kc(), '--time-zone', 'Mars/Olympus_Mons']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^CRONJOBS UNKNOWN - --time-zone 'Mars\/Olympus_Mons' is not an IANA time zone \(e\.g\. Europe\/Berlin, UTC\)/);
+  });
+
+  it("startingDeadlineSeconds and creationTimestamp are read: a run its deadline allows is not late, nor a new CronJob's", async () => {
+    c.api.add(
+      'cronjobs',
+      cronJob({
+        namespace: 'ops',
+        name: 'slack',
+        schedule: '*/5 * * * *',
+        startingDeadlineSeconds: 3600,
+        scheduledAgo: 2400,
+        succeededAgo: 2390,
+      }),
+      // Created a minute ago, never scheduled yet: its first run is due within 5 minutes of its creation.
+      cronJob({ namespace: 'ops', name: 'new', schedule: '*/5 * * * *', createdAgo: 60 }),
+      // Created an hour ago and never scheduled: late.
+      cronJob({ namespace: 'ops', name: 'never', schedule: '*/5 * * * *', createdAgo: 3600 }),
+    );
+    const r = await runBuilt('check_cronjobs', kc());
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^CRONJOBS WARNING - 1 of 3 CronJobs late: ops\/never \|/);
+    expect(r.stdout).toMatch(/^late ops\/never \(\*\/5 \* \* \* \*\): never scheduled, its next run was due (?:5\dm\d*s?|1h) ago$/m);
+  });
+
   it('@every counts from the last run, as Kubernetes does', async () => {
     c.api.add(
       'cronjobs',
