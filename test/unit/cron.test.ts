@@ -78,6 +78,13 @@ describe("time zones looked up as ICU would, without ICU's data where it is not 
       writeFileSync(copy, 'TZif');
       expect(hostTimeZone({}, copy)).toBe(icu);
       expect(hostTimeZone({}, join(dir, 'none'))).toBe(icu);
+      // tzdata's posix/ and right/ trees name zones ICU does not take: a schedule read in one would be UNKNOWN.
+      for (const tree of ['posix', 'right']) {
+        const other = join(dir, tree);
+        symlinkSync(`/usr/share/zoneinfo/${tree}/Asia/Tokyo`, other);
+        expect(knownZone(`${tree}/Asia/Tokyo`)).toBe(false);
+        expect(hostTimeZone({}, other)).toBe(icu);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
