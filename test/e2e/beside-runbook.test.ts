@@ -565,6 +565,27 @@ describe('check_pod_restarts', () => {
     expect(second.stdout).toMatch(/web\/api-7d9f8b6c5-x2k4m container app: restarts 4 -> 9, last ended OOMKilled \(exit 137\)/);
   });
 
+  it('a container that restarted once since the previous run (restartCount 0 -> 1): WARNING naming the pod', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
+    const p = pod({ namespace: 'web', name: 'api-7d9f8b6c5-x2k4m', node: 'node1', ip: '10.1.22.7', restarts: 0 });
+    c.api.add('pods', structuredClone(p));
+    expect((await runBuilt('check_pod_restarts', [...kc(), '--state-file', state])).code).toBe(0);
+    c.api.clear('pods');
+    const once = structuredClone(p);
+    once.status.containerStatuses[0]!.restartCount = 1;
+    c.api.add('pods', once);
+    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(
+      /^POD-RESTARTS WARNING - 1 pod restarted since the previous run \d+s ago: web\/api-7d9f8b6c5-x2k4m \| restarted=1;0;;0;1/,
+    );
+    expect(r.stdout).toMatch(/web\/api-7d9f8b6c5-x2k4m container app: restarts 0 -> 1/);
+    // That one restart was kept: the next run, with no new one, is OK.
+    const after = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(after.code).toBe(0);
+    expect(after.first).toMatch(/^POD-RESTARTS OK - 0 pods restarted since the previous run \d+s ago \| restarted=0;0;;0;1/);
+  });
+
   it('a restartCount that went down on the same pod UID: the counter was reset, its new value is growth', async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
     const p = pod({ namespace: 'web', name: 'api-7d9f8b6c5-x2k4m', node: 'node1', ip: '10.1.22.7', restarts: 9 });
