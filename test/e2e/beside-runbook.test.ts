@@ -727,6 +727,21 @@ describe('check_pod_restarts', () => {
     expect(r.stdout).toMatch(/web\/api-7d9f8b6c5-k2x8p container migrate: CrashLoopBackOff, 5 restarts, last ended Error \(exit 1\)/);
   });
 
+  it('containers waiting for another reason (ImagePullBackOff, ContainerCreating) are not in CrashLoopBackOff: OK', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
+    const waiting = (name: string, reason: string) => {
+      const p = pod({ namespace: 'web', name, node: 'node1', ip: '10.1.22.40', phase: 'Pending', ready: false });
+      Object.assign(p.status.containerStatuses[0]!, { state: { waiting: { reason } }, ready: false, started: false });
+      return p;
+    };
+    c.api.add('pods', waiting('api-7d9f8b6c5-p9x2k', 'ImagePullBackOff'), waiting('api-7d9f8b6c5-c3v8n', 'ContainerCreating'));
+    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(
+      /^POD-RESTARTS OK - 0 pods in CrashLoopBackOff of 2 pods \(restarts counted from now on\) \| restarted=U;;;0;2 crashlooping=0;;;0;2/,
+    );
+  });
+
   it('a pod in CrashLoopBackOff: at least WARNING, on the first run too', async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
     c.api.add(
