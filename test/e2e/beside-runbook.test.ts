@@ -456,6 +456,38 @@ describe('check_cronjobs', () => {
     expect(r.code).toBe(0);
   });
 
+  it('a --time-zone that is no zone: UNKNOWN naming the option, also when every CronJob names its own zone', async () => {
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'ops', name: 'nightly', schedule: '0 2 * * *', timeZone: 'UTC', scheduledAgo: 60, succeededAgo: 30 }),
+    );
+    const r = await runBuilt('check_cronjobs', [...kc(), '--time-zone', 'Mars/Olympus_Mons']);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^CRONJOBS UNKNOWN - --time-zone 'Mars\/Olympus_Mons' is not an IANA time zone \(e\.g\. Europe\/Berlin, UTC\)/);
+  });
+
+  it("startingDeadlineSeconds and creationTimestamp are read: a run its deadline allows is not late, nor a new CronJob's", async () => {
+    c.api.add(
+      'cronjobs',
+      cronJob({
+        namespace: 'ops',
+        name: 'slack',
+        schedule: '*/5 * * * *',
+        startingDeadlineSeconds: 3600,
+        scheduledAgo: 2400,
+        succeededAgo: 2390,
+      }),
+      // Created a minute ago, never scheduled yet: its first run is due within 5 minutes of its creation.
+      cronJob({ namespace: 'ops', name: 'new', schedule: '*/5 * * * *', createdAgo: 60 }),
+      // Created an hour ago and never scheduled: late.
+      cronJob({ namespace: 'ops', name: 'never', schedule: '*/5 * * * *', createdAgo: 3600 }),
+    );
+    const r = await runBuilt('check_cronjobs', kc());
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^CRONJOBS WARNING - 1 of 3 CronJobs late: ops\/never \|/);
+    expect(r.stdout).toMatch(/^late ops\/never \(\*\/5 \* \* \* \*\): never scheduled, its next run was due (?:5\dm\d*s?|1h) ago$/m);
+  });
+
   it('@every counts from the last run, as Kubernetes does', async () => {
     c.api.add(
       'cronjobs',
@@ -531,6 +563,27 @@ describe('check_pod_restarts', () => {
       /^POD-RESTARTS WARNING - 1 pod restarted since the previous run \d+s ago: web\/api-7d9f8b6c5-x2k4m \| restarted=1;0;;0;2/,
     );
     expect(second.stdout).toMatch(/web\/api-7d9f8b6c5-x2k4m container app: restarts 4 -> 9, last ended OOMKilled \(exit 137\)/);
+  });
+
+  it('a container that restarted once since the previous run (restartCount 0 -> 1): WARNING naming the pod', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
+    const p = pod({ namespace: 'web', name: 'api-7d9f8b6c5-x2k4m', node: 'node1', ip: '10.1.22.7', restarts: 0 });
+    c.api.add('pods', structuredClone(p));
+    expect((await runBuilt('check_pod_restarts', [...kc(), '--state-file', state])).code).toBe(0);
+    c.api.clear('pods');
+    const once = structuredClone(p);
+    once.status.containerStatuses[0]!.restartCount = 1;
+    c.api.add('pods', once);
+    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(
+      /^POD-RESTARTS WARNING - 1 pod restarted since the previous run \d+s ago: web\/api-7d9f8b6c5-x2k4m \| restarted=1;0;;0;1/,
+    );
+    expect(r.stdout).toMatch(/web\/api-7d9f8b6c5-x2k4m container app: restarts 0 -> 1/);
+    // That one restart was kept: the next run, with no new one, is OK.
+    const after = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(after.code).toBe(0);
+    expect(after.first).toMatch(/^POD-RESTARTS OK - 0 pods restarted since the previous run \d+s ago \| restarted=0;0;;0;1/);
   });
 
   it('a restartCount that went down on the same pod UID: the counter was reset, its new value is growth', async () => {
@@ -672,6 +725,21 @@ describe('check_pod_restarts', () => {
       /^POD-RESTARTS WARNING - 1 pod in CrashLoopBackOff: web\/api-7d9f8b6c5-k2x8p \(1 pod, restarts counted from now on\) \|/,
     );
     expect(r.stdout).toMatch(/web\/api-7d9f8b6c5-k2x8p container migrate: CrashLoopBackOff, 5 restarts, last ended Error \(exit 1\)/);
+  });
+
+  it('containers waiting for another reason (ImagePullBackOff, ContainerCreating) are not in CrashLoopBackOff: OK', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
+    const waiting = (name: string, reason: string) => {
+      const p = pod({ namespace: 'web', name, node: 'node1', ip: '10.1.22.40', phase: 'Pending', ready: false });
+      Object.assign(p.status.containerStatuses[0]!, { state: { waiting: { reason } }, ready: false, started: false });
+      return p;
+    };
+    c.api.add('pods', waiting('api-7d9f8b6c5-p9x2k', 'ImagePullBackOff'), waiting('api-7d9f8b6c5-c3v8n', 'ContainerCreating'));
+    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(
+      /^POD-RESTARTS OK - 0 pods in CrashLoopBackOff of 2 pods \(restarts counted from now on\) \| restarted=U;;;0;2 crashlooping=0;;;0;2/,
+    );
   });
 
   it('a pod in CrashLoopBackOff: at least WARNING, on the first run too', async () => {

@@ -210,6 +210,17 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(notReady.first).toMatch(/calico-node calico-node-cp8hh on node1 is not Ready/);
   });
 
+  it('a pod ages from its startTime: created 10 minutes ago, unschedulable until it started 3 s ago, is within --min-age', async () => {
+    c.api.add('pods', calicoNode());
+    workload('web-6b8f9c7d5-keep2');
+    const waited = pod({ namespace: 'web', name: 'web-6b8f9c7d5-wait2', node: 'node1', ip: `10.1.73.${nextIp++}`, startedAgo: 2 });
+    Object.assign(waited.metadata, { creationTimestamp: new Date(Date.now() - 600_000).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    c.api.add('pods', waited);
+    const r = await run('--node', 'node1');
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^CALICO-ROUTES OK - 0 of 1 Running pod on node1 without a host route through its veth \(older than 30s\)/);
+  });
+
   it('a pod being deleted is not judged: its veth and route go as its sandbox stops, before the API server forgets it', async () => {
     c.api.add('pods', calicoNode());
     workload('web-6b8f9c7d5-keep1');

@@ -115,6 +115,35 @@ describe('check_observed_generation against the test API server', () => {
     expect(r.stdout).toMatch(/lagging deployment\/web\/checkout: generation 5 > observed 4 for 10m/);
   });
 
+  it('a spec is dated by its newest spec write: an image set 20 s ago on a Deployment applied a month ago is within --grace', async () => {
+    // kubectl apply wrote the spec a month ago; kubectl set image 20 s ago (generation 8, not observed yet).
+    const { d } = workload('web', 'checkout', { generation: 8, observedGeneration: 7, specChangedAgo: 30 * 86400 });
+    (d.metadata.managedFields as object[]).push({
+      manager: 'kubectl-set',
+      operation: 'Update',
+      apiVersion: 'apps/v1',
+      time: new Date(Date.now() - 20_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { 'f:image': {} } } } } } },
+    });
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION OK - 0 of 1 Deployment lagging past 2m \| lagging=0;0;2;0/);
+    expect(r.stdout).toMatch(/^within --grace deployment\/web\/checkout: generation 8 > observed 7 for 2\ds$/m);
+  });
+
+  it('without managedFields the creation time dates the spec: a Deployment created 20 s ago is within --grace', async () => {
+    const created = (ago: number) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const fresh = workload('web', 'fresh', { generation: 1, observedGeneration: 0, managedFields: false });
+    Object.assign(fresh.d.metadata, { creationTimestamp: created(20) });
+    const old = workload('web', 'old', { generation: 1, observedGeneration: 0, managedFields: false });
+    Object.assign(old.d.metadata, { creationTimestamp: created(600) });
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION WARNING - 1 of 2 Deployments lagging past 2m, web\/old \|/);
+    expect(r.stdout).toMatch(/^lagging deployment\/web\/old: generation 1 > observed 0 for 10m\d*s?$/m);
+  });
+
   it('a Deployment the controller never observed (no status yet) lags from generation 1', async () => {
     // Created 10 minutes ago while the controller-manager's cache was frozen: the API server returns status {}.
     const d = deployment({ namespace: 'web', name: 'new-api', generation: 1, specChangedAgo: 600 });

@@ -126,6 +126,17 @@ describe('check_stale_jobs against the test API server', () => {
     expect(r.first).toMatch(/^STALE-JOBS WARNING - 1 finished Job older than 1h in all namespaces \(1 Complete, 0 Failed, of 2 Jobs\) \| /);
   });
 
+  it('a failed Job finished at its Failed condition, not its start: a 3-hour run failed 10 minutes ago is not stale', async () => {
+    const long = job({ namespace: 'ops', name: 'backup-29383921', state: 'failed', finishedAgo: 600 });
+    const started = new Date(Date.now() - (3 * 3600 + 600) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    Object.assign(long.status as object, { startTime: started });
+    Object.assign(long.metadata, { creationTimestamp: started });
+    c.api.add('jobs', long, job({ namespace: 'ops', name: 'backup-29383561', state: 'failed', finishedAgo: 7200 }));
+    const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '0']);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^STALE-JOBS WARNING - 1 finished Job older than 1h in all namespaces \(0 Complete, 1 Failed, of 2 Jobs\) \| /);
+  });
+
   it('says how many stale Jobs have no ttlSecondsAfterFinished: one with a TTL of a day is still kept, and not counted', async () => {
     c.api.add(
       'jobs',

@@ -32,6 +32,11 @@ describe('schedules as the cronjob controller reads them (robfig/cron v3 ParseSt
   it("robfig's descriptors; @every counts from the last run, in whole seconds, at least one", () => {
     expect(next('@midnight')).toBe('2026-11-29T00:00:00.000Z');
     expect(next('@hourly')).toBe('2026-11-28T13:00:00.000Z');
+    // 2026-11-28 is a Saturday: @weekly is Sunday midnight; @monthly the 1st; @yearly and @annually January 1st.
+    expect(next('@weekly')).toBe('2026-11-29T00:00:00.000Z');
+    expect(next('@monthly')).toBe('2026-12-01T00:00:00.000Z');
+    expect(next('@yearly')).toBe('2027-01-01T00:00:00.000Z');
+    expect(next('@annually')).toBe('2027-01-01T00:00:00.000Z');
     expect(next('@every 5m')).toBe('2026-11-28T12:45:30.000Z');
     expect(next('@every 1h30m', Date.parse('2026-11-28T12:00:00.750Z'))).toBe('2026-11-28T13:30:00.000Z');
     expect(next('@every 1500ms')).toBe('2026-11-28T12:40:31.000Z');
@@ -73,6 +78,13 @@ describe("time zones looked up as ICU would, without ICU's data where it is not 
       writeFileSync(copy, 'TZif');
       expect(hostTimeZone({}, copy)).toBe(icu);
       expect(hostTimeZone({}, join(dir, 'none'))).toBe(icu);
+      // tzdata's posix/ and right/ trees name zones ICU does not take: a schedule read in one would be UNKNOWN.
+      for (const tree of ['posix', 'right']) {
+        const other = join(dir, tree);
+        symlinkSync(`/usr/share/zoneinfo/${tree}/Asia/Tokyo`, other);
+        expect(knownZone(`${tree}/Asia/Tokyo`)).toBe(false);
+        expect(hostTimeZone({}, other)).toBe(icu);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

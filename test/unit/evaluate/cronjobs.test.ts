@@ -67,6 +67,64 @@ describe('cronjobs', () => {
     );
     // Allow (the default) with a Job running is judged as any other.
     expect(cronJobRuns([job({ lastSchedule: T - 2400_000, active: ['j-1'] })], T, 180, 'UTC').late).toHaveLength(1);
+    // So is Replace: the controller would have replaced the running Job at the run due.
+    const replace = cronjobs.evaluate(
+      { jobs: [job({ lastSchedule: T - 2400_000, concurrencyPolicy: 'Replace', active: ['j-1'] })], now: T, localZone: 'UTC' },
+      { graceMs: 180_000, warning: r('0') },
+    );
+    expect([replace.state, replace.summary]).toEqual([State.WARNING, '1 of 1 CronJob late: ops/j']);
+  });
+
+  it('every CronJob that should have run late is CRITICAL: a busy one and one ahead of this clock do not stand against it', () => {
+    const o = cronjobs.evaluate(
+      {
+        jobs: [
+          job({ name: 'a', lastSchedule: T - 3600_000 }),
+          job({ name: 'b', lastSchedule: T - 7200_000 }),
+          // On time: its hourly Job started at 12:00 and runs, the next run is due at 13:00.
+          job({ name: 'backup', schedule: '0 * * * *', lastSchedule: T - 2430_000, concurrencyPolicy: 'Forbid', active: ['backup-1'] }),
+          job({ name: 'skewed', lastSchedule: T + 7200_000 }),
+        ],
+        now: T,
+        localZone: 'UTC',
+      },
+      { graceMs: 180_000, warning: r('0') },
+    );
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(
+      /^2 of 4 CronJobs late: ops\/a, ops\/b \(1 busy\), no CronJob was scheduled on time: is the controller-manager frozen\?/,
+    );
+  });
+
+  it('--grace defaults to 3m: a */5 run due 4 minutes ago is late, one due 2 minutes ago is not yet', () => {
+    // Last scheduled at 12:30, the next run was due at 12:35.
+    const at = (now: string) =>
+      cronjobs.evaluate(
+        { jobs: [job({ ...ran('2026-11-28T12:30:00Z') })], now: Date.parse(now), localZone: 'UTC' },
+        cronjobs.defaultLimits,
+      );
+    const late = at('2026-11-28T12:39:00Z');
+    expect([late.state, late.summary]).toEqual([State.WARNING, '1 of 1 CronJob late: ops/j']);
+    const within = at('2026-11-28T12:37:00Z');
+    expect([within.state, within.summary]).toEqual([State.OK, '0 of 1 CronJob late']);
+  });
+
+  it('Forbid with no Job running holds nothing back: a run it missed is late, and it is not busy', () => {
+    const o = cronjobs.evaluate(
+      { jobs: [job({ name: 'backup', concurrencyPolicy: 'Forbid', ...ran('2026-11-28T12:00:00Z') })], now: T, localZone: 'UTC' },
+      { graceMs: 180_000, warning: r('0') },
+    );
+    expect([o.state, o.summary]).toEqual([State.WARNING, '1 of 1 CronJob late: ops/backup']);
+    expect(perf(o)).toMatchObject({ late: '1;0;;0;1', busy: '0;;;0;1' });
+  });
+
+  it('a CronJob scheduled whose Job never succeeded (no lastSuccessfulTime), none running: its last Job failed', () => {
+    const o = cronjobs.evaluate(
+      { jobs: [job({ name: 'migrate', lastSchedule: Date.parse('2026-11-28T12:35:00Z') })], now: T, localZone: 'UTC' },
+      { graceMs: 180_000, warning: r('0') },
+    );
+    expect([o.state, o.summary]).toEqual([State.WARNING, '0 of 1 CronJob late, last Job failed: ops/migrate']);
+    expect(perf(o).failed_last).toBe('1;;;0;1');
   });
 
   it('reads CRON_TZ=/TZ= prefixes and @every as Kubernetes does', () => {
@@ -84,6 +142,14 @@ describe('cronjobs', () => {
     expect(j.late.map((l) => l.job.name)).toEqual(['every30']);
     expect(j.late[0]!.due).toBe(T - 600_000);
     expect(j.unreadable).toEqual([]);
+  });
+
+  it('a lastScheduleTime ahead of this clock by less than --grace (clocks a little apart) is judged as any other', () => {
+    const o = cronjobs.evaluate(
+      { jobs: [job({ lastSchedule: T + 30_000, lastSuccess: T + 40_000 })], now: T, localZone: 'UTC' },
+      { graceMs: 180_000, warning: r('0') },
+    );
+    expect([o.state, o.summary]).toEqual([State.OK, '0 of 1 CronJob late']);
   });
 
   it('a lastScheduleTime ahead of this clock is said, WARNING, and not judged late', () => {

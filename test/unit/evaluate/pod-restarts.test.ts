@@ -29,6 +29,24 @@ describe('pod-restarts', () => {
     expect(perf(o).restarted).toBe('2;0;;0;10');
   });
 
+  it('counts pods, not containers: two containers of one pod restarting and crash-looping are one pod each time', () => {
+    const sidecar = (n: number): restarts.Troubled => ({ ...t('a/sidecar', n, true), pod: 'a', container: 'sidecar' });
+    const o = restarts.evaluate(
+      {
+        now: NOW,
+        pods: 4,
+        troubled: [t('a/app', 6, true), sidecar(3)],
+        before: { at: NOW - 300_000, counts: { 'a/app': 5, 'a/sidecar': 2 } },
+      },
+      { warning: r('0'), critical: r('1') },
+    );
+    expect([o.state, o.summary]).toEqual([
+      State.WARNING,
+      '1 pod restarted since the previous run 5m ago: web/a, 1 pod in CrashLoopBackOff: web/a',
+    ]);
+    expect(perf(o)).toMatchObject({ restarted: '1;0;1;0;4', crashlooping: '1;;;0;4' });
+  });
+
   it('a count that went down on the same UID was reset: its new value is growth, and 0 is none', () => {
     const o = restarts.evaluate(
       {

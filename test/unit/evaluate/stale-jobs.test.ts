@@ -30,4 +30,30 @@ describe('stale-jobs', () => {
     expect(o.details.join('\n')).toMatch(/kubectl -n batch delete job/);
     expect(perf(o)).toMatchObject({ stale: '260;50;200;0', complete: '250;;;0', failed: '10;;;0' });
   });
+
+  it('long output lists the namespaces worst first, and the clean-up names the worst', () => {
+    const o = jobs.evaluate(
+      {
+        tally: {
+          jobs: 90,
+          cron: 0,
+          noTtl: 90,
+          byNamespace: new Map([
+            ['a-few', { complete: 2, failed: 0 }],
+            ['ci', { complete: 70, failed: 5 }],
+            ['ops', { complete: 10, failed: 3 }],
+          ]),
+        },
+        scope: { only: [], excluded: [] },
+      },
+      { minAgeMs: 3600_000, warning: r('50'), critical: r('200') },
+    );
+    expect(o.state).toBe(State.WARNING);
+    expect(o.details.slice(0, 3)).toEqual([
+      'ci: 75 finished over 1h ago (70 Complete, 5 Failed)',
+      'ops: 13 finished over 1h ago (10 Complete, 3 Failed)',
+      'a-few: 2 finished over 1h ago (2 Complete, 0 Failed)',
+    ]);
+    expect(o.details.join('\n')).toMatch(/^ {2}kubectl -n ci delete job /m);
+  });
 });
