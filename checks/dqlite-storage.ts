@@ -11,20 +11,18 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import {
-  lastRaftWrite,
   localBackend,
   noRaftData,
   readBackendDir,
   remoteBackend,
   snapshotsOf,
   type BackendAccess,
-  type BackendFile,
   type FsUsage,
 } from '../lib/sources/backend-dir.ts';
 import { cadenceOf } from '../lib/sources/snapshot-cadence.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { askFreePages } from '../lib/sources/dqlite-sql.ts';
-import { type DqliteRole, localNode, type Member, type NodeAccess, parseClusterAnswer, remoteNode } from '../lib/sources/dqlite-cluster.ts';
+import { localNode, type Member, type NodeAccess, parseClusterAnswer, remoteNode } from '../lib/sources/dqlite-cluster.ts';
 import { type CliFiles, type CliPlan, DqliteError, type DqliteCli, localCliFiles, planCli, remoteCliFiles } from '../lib/sources/dqlite.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
@@ -32,6 +30,8 @@ import { inOrder } from '../lib/in-order.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 import { NO_RAFT_DATA, SHRINK_DATABASE, SPARE } from '../lib/runbook.ts';
 import { isoSeconds } from '../lib/text.ts';
+import { establishRole, notSpare, type RoleFacts } from '../lib/dqlite-role.ts';
+import { shown } from '../lib/plugin/shown.ts';
 import { clockBeyond, skewDetail, skewNote } from '../lib/clock-skew.ts';
 import { readRemoteClock, type RemoteClock } from '../lib/sources/ssh/clock.ts';
 
@@ -44,22 +44,16 @@ interface Args extends SshArgs, DqliteArgs {
 
 export const defaults = { warning: '50', critical: '150', minInterval: '5m', freeWarning: 20, freeCritical: 10, freelistWarning: 50 };
 
-/** What the backend directory and its filesystem showed. */
-export interface StorageFacts {
+/**
+ * What the backend directory and its filesystem showed, with the words on this node's role
+ * (RoleFacts: its cluster.yaml's, and with --freelist, the CLI asked anyway, the dqlite leader's).
+ */
+export interface StorageFacts extends RoleFacts {
   backend: string;
-  files: BackendFile[];
   fs: FsUsage;
-  now: number;
   freePages?: { pages: number; free: number };
   /** How the CLI was asked, when worth saying (without TLS on a backend with no TLS files). */
   cliNote?: string;
-  /** This node's role as its own cluster.yaml last recorded it, or why that could not be told. */
-  role: { role: DqliteRole } | { unread: string };
-  /**
-   * With --freelist (the CLI asked anyway): this node's role as the dqlite leader lists it
-   * (`.cluster`), that it lists no such member, or why it did not answer.
-   */
-  live?: { role: DqliteRole } | { unlisted: true } | { unread: string };
   /** The clock of the host read over SSH, against ours: its files' mtimes are given on ours. */
   clock?: RemoteClock;
 }
@@ -88,19 +82,6 @@ const MB = 1024 * 1024;
 const round = (n: number) => Math.round(n * 10) / 10;
 const mb = (bytes: number) => round(bytes / MB);
 
-/**
- * A judged value as the text says it: one decimal, more where one would put it on the other side
- * of a range than the value is (50.04 MB is WARNING at -w 50, where "50 MB" reads as within it;
- * 19.96% free is WARNING below 20%, where "20%" reads as not below it).
- */
-function shown(value: number, judged: { range: Range; alerts: boolean }[]): number {
-  for (let decimals = 1; decimals <= 9; decimals++) {
-    const near = Math.round(value * 10 ** decimals) / 10 ** decimals;
-    if (judged.every((j) => j.range.alerts(near) === j.alerts)) return near;
-  }
-  return value;
-}
-
 /** A snapshot's size in MB as the text says it: -w/-c are MB, its bytes are judged. */
 const sizeMb = (bytes: number, l: StorageLimits) =>
   shown(
@@ -117,82 +98,13 @@ function freeBelowNeeded(free: number, needed: number): [number, number] {
   return [free / MB, needed / MB];
 }
 
-/**
- * go-dqlite's app rewrites cluster.yaml from the leader's list once per round of its run loop
- * (app/app.go run, "Refresh our node store": every RolesAdjustmentFrequency, 30 s by default,
- * which k8s-dqlite leaves as it is), whether anything changed or not, and only while the node runs
- * and finds a leader. A file older than this many seconds (four rounds, slow ones included) is the
- * word of a node that stopped, or lost the leader, at some moment since: its role is not taken.
- */
-export const NODE_STORE_FRESH_SECONDS = 120;
-
-/** cluster.yaml's numbering of the roles. */
-const ROLE_NUMBER: Record<DqliteRole, number> = { voter: 0, 'stand-by': 1, spare: 2 };
-
-/** This node's role and where it came from, or why it is not established. */
-type RoleFinding = { role: DqliteRole; source: string; line: string } | { unestablished: string; read: boolean };
-
-/**
- * The leader's word first (with --freelist the CLI is asked anyway), then cluster.yaml's where
- * go-dqlite wrote it within its last rounds. The file lags a change of role by up to a round
- * (roles change after the round's refresh), and for good once the node stops: a spare promoted,
- * then killed before its next round, kept a file naming it a spare while it held the database
- * (seen on a real dqlite-demo node). A file naming a spare is therefore not taken where raft wrote
- * anything after it: a spare's raft takes no entries.
- */
-function roleOf(f: StorageFacts): RoleFinding {
-  const store = f.files.find((x) => x.name === 'cluster.yaml');
-  const ago = store && `${formatDuration(Math.max(0, (f.now - store.mtime) / 1000))} ago`;
-  const fileSays = 'role' in f.role ? f.role.role : undefined;
-  if (f.live && 'role' in f.live) {
-    const differs = fileSays && fileSays !== f.live.role && ago ? `; its cluster.yaml, rewritten ${ago}, says ${fileSays}` : '';
-    return {
-      role: f.live.role,
-      source: 'the dqlite leader lists it so',
-      line: `this node's dqlite role: ${f.live.role}, as the dqlite leader lists it (.cluster)${differs}`,
-    };
-  }
-  if (f.live && 'unlisted' in f.live)
-    return { unestablished: "the dqlite leader lists no member with this node's ID or address (.cluster)", read: true };
-  if ('unread' in f.role) return { unestablished: f.role.unread, read: false };
-  if (!store || !fileSays) return { unestablished: 'cluster.yaml was not in the listing', read: true };
-  if ((f.now - store.mtime) / 1000 > NODE_STORE_FRESH_SECONDS)
-    return {
-      unestablished:
-        `its cluster.yaml says ${fileSays}, but go-dqlite last rewrote it ${ago}, where it does every 30 s while this ` +
-        'node runs and reaches the leader: k8s-dqlite here is stopped, or has no leader',
-      read: true,
-    };
-  const raft = fileSays === 'spare' ? lastRaftWrite(f.files) : undefined;
-  if (raft && raft.mtime > store.mtime)
-    return {
-      unestablished:
-        `its cluster.yaml says spare, yet raft wrote ${raft.name} ${formatDuration((raft.mtime - store.mtime) / 1000)} after ` +
-        "go-dqlite last rewrote it: a spare's raft takes no entries, so it was promoted since, or its log was closed as it stopped",
-      read: true,
-    };
-  return {
-    role: fileSays,
-    source: `its cluster.yaml says Role ${ROLE_NUMBER[fileSays]}`,
-    line: `this node's dqlite role: ${fileSays}, as its cluster.yaml says (go-dqlite rewrote it ${ago})`,
-  };
-}
-
-/** Why a member with no raft data is not taken for a spare: its role as established, or why it is not. */
-function notSpare(found: RoleFinding): string {
-  if (!('role' in found))
-    return found.read ? `its role is not established (${found.unestablished})` : `its role was not read (${found.unestablished})`;
-  if (found.source.startsWith('the dqlite leader')) return `the dqlite leader lists it as a ${found.role} (is this its backend?)`;
-  return "its cluster.yaml does not name it one (not refreshed from the leader yet, or not this node's backend)";
-}
-
 export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const v = new Verdict(check.name);
   // A spare (the second node of two, one beyond 3 voters and 3 stand-bys) neither votes nor
   // replicates: there is no copy of the database here to judge, by design, and a standing UNKNOWN
   // on a healthy node would say otherwise. Said, free space judged; raft data it kept from when it
   // voted is of a database that has moved on, never judged as the database (it read OK for good).
-  // Only a role established (roleOf) makes a spare: a file that cannot be taken leaves the data
+  // Only a role established (establishRole) makes a spare: a file that cannot be taken leaves the data
   // judged. Any other member that never held raft data has nothing to judge either, and cannot
   // say why it has none: UNKNOWN, never read as a young datastore (free space is still judged below).
   // mtimes are stamped on the host's clock: one further off than --min-interval cannot tell a burst going on.
@@ -200,7 +112,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   if (beyond) v.find(State.UNKNOWN, reasonOf(beyond));
   const skew = !beyond && skewDetail(f.clock, "snapshot ages were taken on its clock, and their times are shown on this host's");
   if (skew) v.detail(skew);
-  const found = roleOf(f);
+  const found = establishRole(f);
   const spare = 'role' in found && found.role === 'spare';
   const none = spare ? undefined : noRaftData(f.files);
   if (none) {
