@@ -19,7 +19,8 @@ export function parseDuration(text: string, what: string): number {
 /** Seconds as a short human duration: 300 -> '5m', 90 -> '90s', 5400 -> '1h30m'. */
 export function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
-  if (s < 120 && s % 60 !== 0) return `${s}s`;
+  // Under half a second is '0s', never '0m' (a file rewritten this very second, 'rewrote it 0m ago').
+  if (s < 120 && (s % 60 !== 0 || s === 0)) return `${s}s`;
   if (s < 3600) return s % 60 === 0 ? `${s / 60}m` : `${Math.floor(s / 60)}m${s % 60}s`;
   if (s < 86400) return s % 3600 === 0 ? `${s / 3600}h` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
   return s % 86400 === 0 ? `${s / 86400}d` : `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;

@@ -131,6 +131,13 @@ describe('dqlite-storage', () => {
       expect(o.details.some((d) => d.startsWith("/b is a dqlite spare's (its cluster.yaml says Role 2): "))).toBe(true);
     });
 
+    // Read within a second of go-dqlite's rewrite, as a poll often is: said in seconds ('rewrote it 0m ago').
+    it('a spare in a file rewritten this very second says so in seconds', () => {
+      expect(at(backend(0, 3600), 'spare').details).toContain(
+        "this node's dqlite role: spare, as its cluster.yaml says (go-dqlite rewrote it 0s ago)",
+      );
+    });
+
     it('a spare in a file raft wrote after (promoted since), or one 10 minutes old: its data judged, never OK as a spare', () => {
       const promoted = at(backend(20, 5), 'spare');
       expect([promoted.state, promoted.summary]).toEqual([State.OK, JUDGED]);
