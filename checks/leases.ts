@@ -5,7 +5,7 @@
 import { inOrder } from '../lib/in-order.ts';
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { formatDuration } from '../lib/duration.ts';
-import { holderNode, LEADER_LEASES, leaseLife, released, type LeaseLife } from '../lib/k8s/leases.ts';
+import { holderNode, LEADER_LEASES, leaseLife, type LeaseLife } from '../lib/k8s/leases.ts';
 import { nodeAt } from '../lib/k8s/nodes.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
@@ -103,15 +103,12 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
       oldest = NaN;
       return;
     }
-    const { age, duration, expired, late, deadline } = life;
+    const { age, duration, released, expired, late, deadline } = life;
     oldest = Math.max(oldest, age ?? Infinity);
     v.measure({ label: `${short}_renew_age`, value: age ?? NaN, uom: 's', min: 0 });
     v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
     holders.push(`${short} ${holderNode(lease) ?? 'none'}`);
-    // Released first: client-go's release writes a 1 s duration, so seconds later it has expired
-    // too, and 'expired' would name a leader that stopped renewing, not one that let go.
-    const gone = released(lease);
-    if (gone) v.find(State.CRITICAL, `${short} lease released (no holder): no ${name} is leading`);
+    if (released) v.find(State.CRITICAL, `${short} lease released (no holder): no ${name} is leading`);
     else if (expired)
       v.find(
         State.CRITICAL,
@@ -149,7 +146,7 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
         `${duration}s), ${transitions} transitions`,
     );
     // Edited args: their renew deadline is not in the Lease, and a guess would name a leader beaten that is not.
-    if (deadline === undefined && !gone)
+    if (deadline === undefined && !released)
       v.detail(
         `${name}: renew deadline not known for a ${duration}s lease (only MicroK8s' 60s/30s and the default 15s/10s are): ` +
           'judged only once expired; -w/-c on renew_age judge it earlier',

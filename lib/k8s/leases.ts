@@ -32,6 +32,14 @@ export interface LeaseLife {
   /** Seconds since the last renewal; undefined when never renewed. */
   age?: number;
   duration: number;
+  /**
+   * Let go by its leader (client-go's ReleaseOnCancel, as kubelite stops): no holder. The next
+   * leader takes it within seconds, and until then nobody leads. The release writes a 1 s
+   * duration, so seconds later it has run out too: it is released, never expired (which would
+   * name a leader that stopped renewing, not one that let go), nor late.
+   */
+  released: boolean;
+  /** Not renewed within its duration by a holder it still names: nobody leads. */
   expired: boolean;
   /** The holder's renew deadline, where known from the duration (RENEW_DEADLINES). */
   deadline?: number;
@@ -54,7 +62,8 @@ export function leaseLife(lease: V1Lease, now: number): LeaseLife {
   const renewed = renewTime(lease);
   const duration = lease.spec?.leaseDurationSeconds ?? 15;
   const deadline = RENEW_DEADLINES.get(duration);
-  if (renewed === undefined) return { duration, deadline, expired: true, late: false };
+  const released = !lease.spec?.holderIdentity;
+  if (renewed === undefined) return { duration, deadline, released, expired: !released, late: false };
   const age = (now - renewed.at) / 1000;
   if (-age > duration)
     throw new ApiTimeError(
@@ -62,17 +71,9 @@ export function leaseLife(lease: V1Lease, now: number): LeaseLife {
         `(${duration}s): this node's clock and the holder's differ`,
       { fix: "check time synchronisation (timedatectl) on this node and on the holder's" },
     );
-  const expired = age > duration;
-  const late = !expired && deadline !== undefined && Math.round(age) > deadline;
-  return { age: Math.max(0, age), duration, deadline, expired, late };
-}
-
-/**
- * A lease its leader let go (client-go's ReleaseOnCancel, as kubelite stops): no holder, though
- * within its duration; the next leader takes it within seconds, and until then nobody leads.
- */
-export function released(lease: V1Lease): boolean {
-  return !lease.spec?.holderIdentity;
+  const expired = !released && age > duration;
+  const late = !released && !expired && deadline !== undefined && Math.round(age) > deadline;
+  return { age: Math.max(0, age), duration, deadline, released, expired, late };
 }
 
 /**
@@ -83,10 +84,9 @@ export function unled(leases: V1Lease[], now: number): string[] {
   return leases.flatMap((lease, i) => {
     const name = LEADER_LEASES[i]!;
     try {
-      const { age, duration, expired, late, deadline } = leaseLife(lease, now);
+      const { age, duration, released, expired, late, deadline } = leaseLife(lease, now);
       const renewed = age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, duration ${duration}s`;
-      // Released first: client-go's release writes a 1 s duration, expired seconds later too.
-      if (released(lease)) return [`no ${name} is leading (lease released: no holder)`];
+      if (released) return [`no ${name} is leading (lease released: no holder)`];
       if (expired) return [`no ${name} is leading (lease ${renewed})`];
       return late ? [`the ${name} leader is giving up its lease (${renewed}, past its ${deadline}s renew deadline)`] : [];
     } catch (err) {
