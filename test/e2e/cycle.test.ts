@@ -481,6 +481,24 @@ describe('--cycle and a launcher that stopped waiting to run its check alone', (
   }, 60_000);
 });
 
+describe('--cycle and a line its own shared run gives no answer', () => {
+  it('an unknown option: the check says its usage error at once, alone, and the line is no longer waited for', async () => {
+    const { env, known } = cycleCache();
+    addHealthyCluster(c.api);
+    // The launcher passes options it does not know to the run, which answers no line it cannot
+    // parse and ends: this launcher, seeing its own run gone without an answer, runs the check alone.
+    const r = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '--bogus', '-t', '20'], { env });
+    expect(r.code).toBe(3);
+    expect(r.first).toBe('NODES UNKNOWN - Unknown argument: bogus (fix: see check_nodes --help)');
+    expect(r.stdout).not.toMatch(/shared poll cycle/);
+    // Long before -t 20, which a launcher still waiting on its ended run would have spent.
+    expect(r.ms).toBeLessThan(15_000);
+    // Its record says it waits no more (lib/cycle-protocol.ts): no later run gives the line less than its whole -t.
+    const records = readdirSync(known).map((f) => readFileSync(join(known, f), 'utf8').split('\n')[0]!.split(' ')[1]);
+    expect(records).toEqual(['00000000-0000-0000-0000-000000000000']);
+  }, 60_000);
+});
+
 describe('--cycle: a read shared by lines of different -t', () => {
   it("the leader leases: each line waits for the hung first lease within its own -t, and names the second's failure as alone", async () => {
     const { cache, env, forgetAnswers } = cycleCache();
