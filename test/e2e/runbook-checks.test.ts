@@ -620,6 +620,11 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
 
   it('runs every applicable check concurrently, prints a table and exits with the worst state; JSON for CI', async () => {
     healthy();
+    // The cluster runs Calico (calico-node on k8s01), and none on k8s02.
+    c.api.add(
+      'pods',
+      pod({ namespace: 'kube-system', name: 'calico-node-cp8hh', node: 'k8s01', hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
+    );
     const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
     // This host as a control-plane node (it is not one: the gate's dqlite view would be left out).
     const args = ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--snap-data', snapData()];
