@@ -82,9 +82,12 @@ const CALICO_NODE = 'k8s-app=calico-node';
  * No calico-node anywhere: the cluster runs another CNI (or Calico was removed), its pods have no
  * cali veth, and judging their routes would call every one missing. Not a broken cluster: UNKNOWN.
  */
-function noCalico(f: RouteFacts): Outcome {
+function noCalico(f: RouteFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);
+  // Every metric stays, the undetermined as U (output.md): a run with fewer values is lost to pnp4nagios.
+  v.measure({ label: 'missing', value: Number.NaN, min: 0 }, new ScalarContext(warning, critical));
   v.measure({ label: 'pods', value: f.pods.length, min: 0 });
+  v.measure({ label: 'calico_restarts', value: Number.NaN, uom: 'c', min: 0 });
   v.find(
     State.UNKNOWN,
     "the cluster runs no calico-node pod at all (another CNI, such as MicroK8s' cilium or kube-ovn addon, or calico-node removed): " +
@@ -95,7 +98,7 @@ function noCalico(f: RouteFacts): Outcome {
 }
 
 export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outcome {
-  if (f.calico.length === 0 && f.calicoInCluster === false) return noCalico(f);
+  if (f.calico.length === 0 && f.calicoInCluster === false) return noCalico(f, { warning, critical });
   const missing: string[] = [];
   for (const pod of f.pods) {
     const iface = calicoIface(pod.namespace, pod.name, f.ifacePrefix);

@@ -279,7 +279,8 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(r.first).toBe(
       "CALICO-ROUTES UNKNOWN - the cluster runs no calico-node pod at all (another CNI, such as MicroK8s' cilium or kube-ovn addon, " +
         'or calico-node removed): the routes of 2 Running pods on node1 cannot be judged (fix: leave check_calico_routes out on ' +
-        'such a cluster; if Calico should run: kubectl -n kube-system get ds calico-node) | pods=2;;;0',
+        'such a cluster; if Calico should run: kubectl -n kube-system get ds calico-node) ' +
+        '| missing=U;;0;0 pods=2;;;0 calico_restarts=U;;;0',
     );
     expect(r.stdout).not.toContain('expected dev cali');
     // Whether calico-node runs anywhere: one list of at most one pod, asked only as none is on node1.
