@@ -9,7 +9,7 @@ import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { apiTime } from '../lib/k8s/time.ts';
 import { calicoIface, restarts } from '../lib/k8s/calico.ts';
 import { isReady } from '../lib/k8s/ready.ts';
-import { listPods, nodeExists } from '../lib/sources/kube/reads.ts';
+import { anyPod, listPods, nodeExists } from '../lib/sources/kube/reads.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { UsageError } from '../lib/errors.ts';
@@ -61,6 +61,11 @@ export interface RouteFacts {
   minAge: number;
   pods: PodOnNode[];
   calico: { name: string; ready: boolean; restarts: number }[];
+  /**
+   * Whether the cluster runs calico-node on any node, asked only where none is on this one: on a
+   * cluster of another CNI (MicroK8s' cilium, kube-ovn or non-HA flannel) no pod has a cali veth.
+   */
+  calicoInCluster?: boolean;
   table: RouteTable;
   /** The clock of the node read over SSH (--host), against ours: its pods' ages were taken on it. */
   clock?: RemoteClock;
@@ -70,7 +75,30 @@ export const defaults = { critical: '0', minAge: '30s', ifacePrefix: 'cali' };
 /** The defaults parsed, as -w/-c judge when not given. */
 export const defaultLimits = thresholdsOf(defaults);
 
+/** The label of calico-node's pods (its DaemonSet's selector, in kube-system). */
+const CALICO_NODE = 'k8s-app=calico-node';
+
+/**
+ * No calico-node anywhere: the cluster runs another CNI (or Calico was removed), its pods have no
+ * cali veth, and judging their routes would call every one missing. Not a broken cluster: UNKNOWN.
+ */
+function noCalico(f: RouteFacts, { warning, critical }: Thresholds): Outcome {
+  const v = new Verdict(check.name);
+  // Every metric stays, the undetermined as U (output.md): a run with fewer values is lost to pnp4nagios.
+  v.measure({ label: 'missing', value: Number.NaN, min: 0 }, new ScalarContext(warning, critical));
+  v.measure({ label: 'pods', value: f.pods.length, min: 0 });
+  v.measure({ label: 'calico_restarts', value: Number.NaN, uom: 'c', min: 0 });
+  v.find(
+    State.UNKNOWN,
+    "the cluster runs no calico-node pod at all (another CNI, such as MicroK8s' cilium or kube-ovn addon, or calico-node removed): " +
+      `the routes of ${plural(f.pods.length, 'Running pod')} on ${f.node} cannot be judged ` +
+      '(fix: leave check_calico_routes out on such a cluster; if Calico should run: kubectl -n kube-system get ds calico-node)',
+  );
+  return v.conclude('', { problems: 'instead' });
+}
+
 export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outcome {
+  if (f.calico.length === 0 && f.calicoInCluster === false) return noCalico(f, { warning, critical });
   const missing: string[] = [];
   for (const pod of f.pods) {
     const iface = calicoIface(pod.namespace, pod.name, f.ifacePrefix);
@@ -159,9 +187,13 @@ export async function gather(
     deadline,
   );
   // No calico-node there may just mean a mistyped --node (or a host name that is not the node
-  // name): that is no verdict on calico, and must not page anyone as CRITICAL.
-  if (calico.length === 0 && !(await nodeExists(cluster, node))) {
-    throw new KubeError(`no node named '${node}' in the cluster`, { fix: 'give --node as kubectl get nodes names it' });
+  // name): that is no verdict on calico, and must not page anyone as CRITICAL. Nor is a cluster
+  // that runs calico-node nowhere (another CNI): asked only then, with one list of at most one pod.
+  let calicoInCluster: boolean | undefined;
+  if (calico.length === 0) {
+    if (!(await nodeExists(cluster, node)))
+      throw new KubeError(`no node named '${node}' in the cluster`, { fix: 'give --node as kubectl get nodes names it' });
+    calicoInCluster = await anyPod(cluster, 'kube-system', CALICO_NODE);
   }
   const now = asked + (clock?.skewMs ?? 0);
   const old = pods.filter((p) => p.startedAt === undefined || now - p.startedAt >= minAge * 1000);
@@ -171,6 +203,7 @@ export async function gather(
     minAge,
     pods: old.map(({ startedAt: _, ...p }) => p),
     calico,
+    calicoInCluster,
     table,
     clock,
   };

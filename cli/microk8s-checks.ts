@@ -37,6 +37,7 @@ import { shareReads, type SharedReads } from '../lib/shared-reads.ts';
 import { MICROK8S_CERT_DIR } from '../lib/sources/certs.ts';
 import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
 import { isWorker, readLocks, runsDqlite, SNAP_DATA } from '../lib/sources/snap-locks.ts';
+import { CALICO_MANIFEST, otherCni } from '../lib/sources/snap-cni.ts';
 
 const COLORS: Record<string, string> = { OK: '32', WARNING: '33', CRITICAL: '31', UNKNOWN: '35' };
 
@@ -85,6 +86,8 @@ interface Host {
   noDqlite?: string;
   /** Why this node runs no API server of its own (a worker), if so. */
   worker?: string;
+  /** Why this node has no calico routes (its files say another CNI), if so. */
+  otherCni?: string;
   /** The hosts read over SSH (--host). */
   hosts: string[];
   /** Why no node can be gated without --node (impliedNode), if so. */
@@ -148,7 +151,8 @@ function applies(needs: Needs, have: Host): string | undefined {
           : undefined) ??
         // Alone a usage error, here every poll's UNKNOWN: --host as an address ($HOSTADDRESS$) is usual.
         (have.noGated && `it judges one node's pods: give --node (${have.noGated})`) ??
-        own(['host'], have.notNode && `this host's routing table is no node's (give --host for the node's, over SSH): ${have.notNode}`)
+        own(['host'], have.notNode && `this host's routing table is no node's (give --host for the node's, over SSH): ${have.notNode}`) ??
+        own(['host'], have.otherCni)
       );
     // Files pointed at are judged whatever the kubeconfig (check_certs says it as an UNKNOWN part).
     case 'certs':
@@ -176,16 +180,23 @@ function whyNoNode(hosts: string[]): string | undefined {
 }
 
 /** This host as a MicroK8s node, from its lock files (lib/sources/snap-locks.ts). */
-function node(snapData: string): { notNode?: string; noDqlite?: string; worker?: string } {
+function node(snapData: string): { notNode?: string; noDqlite?: string; worker?: string; otherCni?: string } {
+  let locks: ReturnType<typeof readLocks>;
   try {
-    const locks = readLocks(snapData);
-    const worker = 'this node is a MicroK8s worker';
-    if (isWorker(locks)) return { noDqlite: `${worker} (no dqlite of its own)`, worker };
-    if (!runsDqlite(locks)) return { noDqlite: 'this node runs no dqlite of its own (no-k8s-dqlite: external etcd)' };
-    return {};
+    locks = readLocks(snapData);
   } catch (err) {
     return { notNode: reasonOf(err) };
   }
+  const other = otherCni(snapData);
+  const cni = other && {
+    otherCni:
+      `this node runs ${other.cni}, not Calico: its args/cni-network holds ${other.file} and no ${CALICO_MANIFEST} (Calico's manifest): ` +
+      'no calico routes to judge (give --host to judge another node)',
+  };
+  const worker = 'this node is a MicroK8s worker';
+  if (isWorker(locks)) return { noDqlite: `${worker} (no dqlite of its own)`, worker, ...cni };
+  if (!runsDqlite(locks)) return { noDqlite: 'this node runs no dqlite of its own (no-k8s-dqlite: external etcd)', ...cni };
+  return { ...cni };
 }
 
 /**

@@ -620,6 +620,11 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
 
   it('runs every applicable check concurrently, prints a table and exits with the worst state; JSON for CI', async () => {
     healthy();
+    // The cluster runs Calico (calico-node on k8s01), and none on k8s02.
+    c.api.add(
+      'pods',
+      pod({ namespace: 'kube-system', name: 'calico-node-cp8hh', node: 'k8s01', hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
+    );
     const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
     // This host as a control-plane node (it is not one: the gate's dqlite view would be left out).
     const args = ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--snap-data', snapData()];
@@ -821,6 +826,44 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
       summary: expect.stringMatching(/^1 of 1 Running pod on k8s02 without/),
     });
     expect(worker['RESTART-PREFLIGHT']).toBeDefined();
+  });
+
+  it("a node whose $SNAP_DATA shows another CNI than Calico leaves calico-routes out, saying which; Calico's runs it", async () => {
+    healthy();
+    // MicroK8s' cilium addon on k8s02: no calico-node anywhere, pods routed through cilium's lxc veths.
+    c.api.add(
+      'pods',
+      pod({ namespace: 'kube-system', name: 'cilium-4k7zp', node: 'k8s02', hostNetwork: true, labels: { 'k8s-app': 'cilium' } }),
+      pod({ namespace: 'web', name: 'frontend-7d4b9c-abcde', node: 'k8s02', ip: '10.1.22.7' }),
+    );
+    const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
+    /** A node's $SNAP_DATA with these files in args/cni-network (containerd's CNI conf_dir there). */
+    const withCni = (...files: string[]) => {
+      const dir = snapData();
+      mkdirSync(join(dir, 'args', 'cni-network'), { recursive: true });
+      for (const file of files) writeFileSync(join(dir, 'args', 'cni-network', file), '{}');
+      return dir;
+    };
+    const skipped = (cni: string, file: string) =>
+      `this node runs ${cni}, not Calico: its args/cni-network holds ${file} and no cni.yaml (Calico's manifest): ` +
+      'no calico routes to judge (give --host to judge another node)';
+    // The addon moved Calico's manifest aside and copied cilium's config in; Calico's old conflist stays.
+    const cilium = await allRows(journal, '--snap-data', withCni('05-cilium-cni.conf', '10-calico.conflist', 'cni.yaml.disabled'));
+    expect(cilium['CALICO-ROUTES']).toMatchObject({ state: 'SKIPPED', summary: skipped('cilium', '05-cilium-cni.conf') });
+    const ovn = await allRows(journal, '--snap-data', withCni('01-kube-ovn.conflist', '10-calico.conflist', 'cni.yaml.backup'));
+    expect(ovn['CALICO-ROUTES']).toMatchObject({ state: 'SKIPPED', summary: skipped('kube-ovn', '01-kube-ovn.conflist') });
+    // ha-cluster disabled: MicroK8s' default flannel files in place of Calico's.
+    const flannel = await allRows(journal, '--snap-data', withCni('cni.conf', 'flannel.conflist'));
+    expect(flannel['CALICO-ROUTES']).toMatchObject({ state: 'SKIPPED', summary: skipped('flannel', 'flannel.conflist') });
+    // Calico's manifest in place: judged, and with no calico-node anywhere UNKNOWN, as alone.
+    const calico = await allRows(journal, '--snap-data', withCni('cni.yaml', '10-calico.conflist', 'calico-kubeconfig'));
+    expect(calico['CALICO-ROUTES']).toMatchObject({
+      state: 'UNKNOWN',
+      summary: expect.stringMatching(/^the cluster runs no calico-node pod/),
+    });
+    // No args/cni-network to read (not readable by the check's user, on a stock node): judged too.
+    const unread = await allRows(journal, '--snap-data', snapData());
+    expect(unread['CALICO-ROUTES']!.state).toBe('UNKNOWN');
   });
 
   it("on a host that is no MicroK8s node, no CRITICAL from judging the pods of --node by this host's routes", async () => {

@@ -66,6 +66,17 @@ export async function nodeExists(cluster: Cluster, name: string): Promise<boolea
   }
 }
 
+/**
+ * Whether any pod in the namespace matches the label selector: one list request of at most one
+ * pod, never a list of them all (a yes or no needs no more; not shared, as no other check asks it).
+ */
+export async function anyPod(cluster: Cluster, namespace: string, labelSelector: string): Promise<boolean> {
+  const core = cluster.api(CoreV1Api);
+  const what = { verb: 'list', resource: 'pods', group: '', namespace } as const;
+  const list = await request(what, cluster.policy, (o) => core.listNamespacedPod({ namespace, labelSelector, limit: 1 }, o));
+  return list.items.length > 0;
+}
+
 function readLease(cluster: Cluster, name: string): Promise<V1Lease> {
   const what = { verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system' } as const;
   return request(what, cluster.policy, (o) => cluster.api(CoordinationV1Api).readNamespacedLease({ name, namespace: 'kube-system' }, o));
