@@ -140,10 +140,11 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
     const since = remade ? 'since its lease was recreated' : 'since the last run';
     if (grew > 0) v.find(State.WARNING, `${short} leadership changed ${grew} time${grew === 1 ? '' : 's'} ${since}`);
     if (remade) v.detail(`${name}: lease recreated since the last run (${remade}): its transitions count afresh from 0`);
+    // A released lease's renewTime is its release ('holder , renewed 5s ago' read as an empty name renewing).
     v.detail(
-      `${name}: holder ${lease.spec?.holderIdentity ?? 'none'}, renewed ` +
-        `${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ` +
-        `${duration}s), ${transitions} transitions`,
+      `${name}: ${released ? 'no holder' : `holder ${lease.spec?.holderIdentity}`}, ` +
+        `${age === undefined ? 'never renewed' : `${released ? 'released' : 'renewed'} ${formatDuration(Math.max(age, 1))} ago`} ` +
+        `(duration ${duration}s), ${transitions} transitions`,
     );
     // Edited args: their renew deadline is not in the Lease, and a guess would name a leader beaten that is not.
     if (deadline === undefined && !released)

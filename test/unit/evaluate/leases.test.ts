@@ -77,6 +77,8 @@ describe('leases', () => {
     ]);
     expect(o.details.join('\n')).not.toMatch(/renew deadline not known/);
     expect(unled([kcm!, sched!], now)).toEqual(['no kube-controller-manager is leading (lease released: no holder)']);
+    // Its long output line read 'holder , renewed 5s ago': an empty name, and the release called a renewal.
+    expect(o.details).toContain('kube-controller-manager: no holder, released 5s ago (duration 1s), 12 transitions');
   });
 
   // A Lease deleted and made again (a new metadata.uid) counts its transitions from 0: against the
