@@ -86,6 +86,8 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
   // Where nothing can be kept either, the finding below says it once.
   if (f.beforeProblem && !f.saveProblem) v.detail(`${f.beforeProblem}: churn since the last run is not judged this time`);
   let oldest = 0;
+  // The staler lease, where nothing else was said of it: -w/-c on renew_age name it on the first line.
+  let staler: { short: string; said: boolean } | undefined;
   let lateSaid = false;
   const holders: string[] = [];
   f.leases.forEach((lease, i) => {
@@ -104,6 +106,7 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
       return;
     }
     const { age, duration, released, expired, late, deadline } = life;
+    if ((age ?? Infinity) > oldest || !staler) staler = { short, said: released || expired || late };
     oldest = Math.max(oldest, age ?? Infinity);
     v.measure({ label: `${short}_renew_age`, value: age ?? NaN, uom: 's', min: 0 });
     v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
@@ -160,7 +163,16 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
         "ahead of the holder's (timedatectl).",
     );
   // The primary metric: the staler of the two leases, for -w/-c if the admin wants them.
-  v.measure({ label: 'renew_age', value: Number.isFinite(oldest) ? oldest : NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
+  const ageState = v.measure(
+    { label: 'renew_age', value: Number.isFinite(oldest) ? oldest : NaN, uom: 's', min: 0 },
+    new ScalarContext(warning, critical),
+  );
+  // Judged by -w/-c alone, the first line says so: it read 'leaders: kcm k8s01, ...', CRITICAL for no reason given.
+  if ((ageState === State.WARNING || ageState === State.CRITICAL) && staler && !staler.said && Number.isFinite(oldest))
+    v.find(
+      ageState,
+      `${staler.short} lease renewed ${formatDuration(oldest)} ago (${ageState === State.CRITICAL ? `-c ${critical}` : `-w ${warning}`})`,
+    );
   // Counts that cannot be kept: churn is never judged. An OK would promise it was: UNKNOWN, every run.
   if (f.saveProblem) v.find(State.UNKNOWN, f.saveProblem);
   if (f.dqlite && 'unknown' in f.dqlite) {

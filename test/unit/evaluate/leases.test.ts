@@ -189,7 +189,11 @@ describe('leases', () => {
     expect(warned.state).toBe(State.WARNING);
     expect(perf(warned).renew_age).toMatch(/s;10;50;0$/);
     expect(Number.parseFloat(perf(warned).renew_age!)).toBeCloseTo(20, 0);
-    expect(leases.evaluate({ now, leases: stale }, { warning: r('10'), critical: r('15') }).state).toBe(State.CRITICAL);
+    const critical = leases.evaluate({ now, leases: stale }, { warning: r('10'), critical: r('15') });
+    expect(critical.state).toBe(State.CRITICAL);
+    // The first line says why: it read 'leaders: kcm k8s01, scheduler k8s02', CRITICAL for no reason given.
+    expect(warned.summary).toBe('leaders: kcm k8s01, scheduler k8s02, kcm lease renewed 20s ago (-w 10)');
+    expect(critical.summary).toBe('leaders: kcm k8s01, scheduler k8s02, kcm lease renewed 20s ago (-c 15)');
   });
 
   it("client-go's default 15 s lease is judged by its 10 s renew deadline, not by half its duration", () => {
