@@ -10,7 +10,8 @@ import { nodeAt } from '../lib/k8s/nodes.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
-import type { Thresholds } from '../lib/plugin/range.ts';
+import type { Range, Thresholds } from '../lib/plugin/range.ts';
+import { shown } from '../lib/plugin/shown.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -171,7 +172,8 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
   if ((ageState === State.WARNING || ageState === State.CRITICAL) && staler && !staler.said && Number.isFinite(oldest))
     v.find(
       ageState,
-      `${staler.short} lease renewed ${formatDuration(oldest)} ago (${ageState === State.CRITICAL ? `-c ${critical}` : `-w ${warning}`})`,
+      `${staler.short} lease renewed ${shown(oldest, judgedBy(oldest, warning, critical))}s ago ` +
+        `(${ageState === State.CRITICAL ? `-c ${critical}` : `-w ${warning}`})`,
     );
   // Counts that cannot be kept: churn is never judged. An OK would promise it was: UNKNOWN, every run.
   if (f.saveProblem) v.find(State.UNKNOWN, f.saveProblem);
@@ -190,6 +192,10 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
     v.detail('Before restarting kubelite anywhere: wait until leases are held and stable; restart a non-leader first.');
   return v.conclude(`leaders: ${holders.join(', ')}`);
 }
+
+/** The ranges a value was judged by, for shown(): said on the side of each it is on. */
+const judgedBy = (value: number, ...ranges: (Range | undefined)[]) =>
+  ranges.filter((range) => range !== undefined).map((range) => ({ range, alerts: range.alerts(value) }));
 
 const CLI_RESERVE_MS = 500;
 

@@ -194,6 +194,9 @@ describe('leases', () => {
     // The first line says why: it read 'leaders: kcm k8s01, scheduler k8s02', CRITICAL for no reason given.
     expect(warned.summary).toBe('leaders: kcm k8s01, scheduler k8s02, kcm lease renewed 20s ago (-w 10)');
     expect(critical.summary).toBe('leaders: kcm k8s01, scheduler k8s02, kcm lease renewed 20s ago (-c 15)');
+    // On the side of the threshold it is judged on: 2.44 s is not '2s ago (-c 2)'.
+    const near = leases.evaluate({ now, leases: pair({ renewedAgo: 2.44 }, {}) }, { warning: r('1'), critical: r('2') });
+    expect([near.state, near.summary]).toEqual([State.CRITICAL, 'leaders: kcm k8s01, scheduler k8s02, kcm lease renewed 2.4s ago (-c 2)']);
   });
 
   it("client-go's default 15 s lease is judged by its 10 s renew deadline, not by half its duration", () => {
