@@ -54,6 +54,8 @@ export interface StorageFacts extends RoleFacts {
   freePages?: { pages: number; free: number };
   /** How the CLI was asked, when worth saying (without TLS on a backend with no TLS files). */
   cliNote?: string;
+  /** Why --freelist got no free pages: its UNKNOWN, beside the snapshots and free space still judged. */
+  freelistProblem?: string;
   /** The clock of the host read over SSH, against ours: its files' mtimes are given on ours. */
   clock?: RemoteClock;
 }
@@ -170,6 +172,10 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     v.find(State.CRITICAL, `${free} MB free on ${f.fs.mount}: the next snapshot needs about ${next} MB (twice the newest)`);
   }
   v.measure({ label: 'backend_size', value: f.files.reduce((n, x) => n + x.size, 0), uom: 'B', min: 0 });
+  if (f.freelistProblem) {
+    v.find(State.UNKNOWN, `--freelist: ${f.freelistProblem}`);
+    v.measure({ label: 'freelist_pct', value: NaN, uom: '%', min: 0, max: 100 }, new ScalarContext(Range.above(defaults.freelistWarning)));
+  }
   if (f.freePages) {
     const pct = f.freePages.pages ? (100 * f.freePages.free) / f.freePages.pages : 0;
     // Mostly free pages: above half, as the perfdata's range says (it cannot say 'half or more').
@@ -263,13 +269,35 @@ export async function gather(
   const { self, role } = await ownRole(node, cli, deadline);
   if (!args.freelist) return { backend, files, fs, now: Date.now(), role };
   const plan = planCli(cli, await cliFiles(cli));
-  if (!plan.asked) throw new DqliteError(`--freelist: the dqlite CLI is not asked: ${plan.why}`, { fix: plan.fix });
-  deadline.activity = 'asking the dqlite CLI for the free pages and the cluster';
-  // Asked at once: the v1 CLI dials the voters one at a time (5 s each), so with one powered off
-  // every question takes that long, and one after the other they spent -t 10 before .cluster.
-  // Both failing, the free pages' failure is the reason (liveRole fails only at the deadline).
-  const [freePages, live] = await inOrder([askFreePages(run, deadline, plan, cli.database), liveRole(run, deadline, plan, self)], deadline);
-  return { backend, files, fs, now: Date.now(), freePages, cliNote: plan.note, role, live };
+  // The CLI's failure is --freelist's UNKNOWN, never the snapshots' and free space's: the CLI
+  // blocks for good once quorum is gone, which a full disk under the backend brings about.
+  if (!plan.asked)
+    return {
+      backend,
+      files,
+      fs,
+      now: Date.now(),
+      role,
+      freelistProblem: reasonOf(new DqliteError(`the dqlite CLI is not asked: ${plan.why}`, { fix: plan.fix })),
+    };
+  // Under a part of -t: what it leaves is for judging and printing the rest.
+  const part = deadline.part();
+  part.activity = 'asking the dqlite CLI for the free pages and the cluster';
+  try {
+    // Asked at once: the v1 CLI dials the voters one at a time (5 s each), so with one powered off
+    // every question takes that long, and one after the other they spent -t 10 before .cluster.
+    // Both failing, the free pages' failure is the reason (liveRole fails only at the deadline).
+    const [freePages, live] = await inOrder([askFreePages(run, part, plan, cli.database), liveRole(run, part, plan, self)], part);
+    return { backend, files, fs, now: Date.now(), freePages, cliNote: plan.note, role, live };
+  } catch (err) {
+    if (deadline.signal.aborted) throw err;
+    const freelistProblem = part.signal.aborted
+      ? `the dqlite CLI gave no answer in ${part.seconds} s (it waits while dqlite has no leader: see check_dqlite)`
+      : reasonOf(err);
+    return { backend, files, fs, now: Date.now(), cliNote: plan.note, role, freelistProblem };
+  } finally {
+    part.done();
+  }
 }
 
 export const check: CheckDefinition<Args> = {

@@ -10,7 +10,8 @@ import { nodeAt } from '../lib/k8s/nodes.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
-import type { Thresholds } from '../lib/plugin/range.ts';
+import type { Range, Thresholds } from '../lib/plugin/range.ts';
+import { shown } from '../lib/plugin/shown.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -86,6 +87,8 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
   // Where nothing can be kept either, the finding below says it once.
   if (f.beforeProblem && !f.saveProblem) v.detail(`${f.beforeProblem}: churn since the last run is not judged this time`);
   let oldest = 0;
+  // The staler lease, where nothing else was said of it: -w/-c on renew_age name it on the first line.
+  let staler: { short: string; said: boolean } | undefined;
   let lateSaid = false;
   const holders: string[] = [];
   f.leases.forEach((lease, i) => {
@@ -104,6 +107,7 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
       return;
     }
     const { age, duration, released, expired, late, deadline } = life;
+    if ((age ?? Infinity) > oldest || !staler) staler = { short, said: released || expired || late };
     oldest = Math.max(oldest, age ?? Infinity);
     v.measure({ label: `${short}_renew_age`, value: age ?? NaN, uom: 's', min: 0 });
     v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
@@ -140,10 +144,11 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
     const since = remade ? 'since its lease was recreated' : 'since the last run';
     if (grew > 0) v.find(State.WARNING, `${short} leadership changed ${grew} time${grew === 1 ? '' : 's'} ${since}`);
     if (remade) v.detail(`${name}: lease recreated since the last run (${remade}): its transitions count afresh from 0`);
+    // A released lease's renewTime is its release ('holder , renewed 5s ago' read as an empty name renewing).
     v.detail(
-      `${name}: holder ${lease.spec?.holderIdentity ?? 'none'}, renewed ` +
-        `${age === undefined ? 'never' : `${formatDuration(Math.max(age, 1))} ago`} (duration ` +
-        `${duration}s), ${transitions} transitions`,
+      `${name}: ${released ? 'no holder' : `holder ${lease.spec?.holderIdentity}`}, ` +
+        `${age === undefined ? 'never renewed' : `${released ? 'released' : 'renewed'} ${formatDuration(Math.max(age, 1))} ago`} ` +
+        `(duration ${duration}s), ${transitions} transitions`,
     );
     // Edited args: their renew deadline is not in the Lease, and a guess would name a leader beaten that is not.
     if (deadline === undefined && !released)
@@ -159,7 +164,17 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
         "ahead of the holder's (timedatectl).",
     );
   // The primary metric: the staler of the two leases, for -w/-c if the admin wants them.
-  v.measure({ label: 'renew_age', value: Number.isFinite(oldest) ? oldest : NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
+  const ageState = v.measure(
+    { label: 'renew_age', value: Number.isFinite(oldest) ? oldest : NaN, uom: 's', min: 0 },
+    new ScalarContext(warning, critical),
+  );
+  // Judged by -w/-c alone, the first line says so: it read 'leaders: kcm k8s01, ...', CRITICAL for no reason given.
+  if ((ageState === State.WARNING || ageState === State.CRITICAL) && staler && !staler.said && Number.isFinite(oldest))
+    v.find(
+      ageState,
+      `${staler.short} lease renewed ${shown(oldest, judgedBy(oldest, warning, critical))}s ago ` +
+        `(${ageState === State.CRITICAL ? `-c ${critical}` : `-w ${warning}`})`,
+    );
   // Counts that cannot be kept: churn is never judged. An OK would promise it was: UNKNOWN, every run.
   if (f.saveProblem) v.find(State.UNKNOWN, f.saveProblem);
   if (f.dqlite && 'unknown' in f.dqlite) {
@@ -177,6 +192,10 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
     v.detail('Before restarting kubelite anywhere: wait until leases are held and stable; restart a non-leader first.');
   return v.conclude(`leaders: ${holders.join(', ')}`);
 }
+
+/** The ranges a value was judged by, for shown(): said on the side of each it is on. */
+const judgedBy = (value: number, ...ranges: (Range | undefined)[]) =>
+  ranges.filter((range) => range !== undefined).map((range) => ({ range, alerts: range.alerts(value) }));
 
 const CLI_RESERVE_MS = 500;
 

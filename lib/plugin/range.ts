@@ -20,7 +20,7 @@ export class Range {
   static parse(text: string, what = 'range', unit?: string): Range {
     const hint =
       `${what} takes a number${unit ? ` of ${unit}` : ''} or a Nagios range, not ` +
-      `'${text}'${durationHint(text, unit)} (examples: 10, 10:, ~:10, 10:20, @10:20)`;
+      `'${text}'${durationHint(text, unit)}${tildeHint(text)} (examples: 10, 10:, ~:10, 10:20, @10:20)`;
     let body = text.trim();
     const inside = body.startsWith('@');
     if (inside) body = body.slice(1);
@@ -84,6 +84,12 @@ function durationHint(text: string, unit: string | undefined): string {
   if (unit === 'seconds') return ` (${text.trim()} is ${seconds})`;
   if (unit === 'days' && seconds % 86400 === 0) return ` (${text.trim()} is ${seconds / 86400})`;
   return '';
+}
+
+/** bash expands an unquoted `~:10` to `/root:10` (the home directory): a start no range can have. */
+function tildeHint(text: string): string {
+  const m = /^\s*(@?)\/[^:]*:(.*?)\s*$/.exec(text);
+  return m ? ` (the shell made ~ a home directory: quote the range, '${m[1]}~:${m[2]}')` : '';
 }
 
 function parseNumber(text: string, hint: string): number {

@@ -45,6 +45,14 @@ describe('Nagios ranges (plugin guidelines)', () => {
     expect(() => Range.parse(text)).toThrow(/Nagios range|greater than/);
   });
 
+  // bash expands an unquoted ~:10 to /root:10 (or the user's home): said, with what to type instead.
+  it.each([
+    ['/root:10', "'~:10'"],
+    ['@/home/nagios:5', "'@~:5'"],
+  ])('a range whose ~ the shell expanded (%s) says to quote it', (text, quoted) => {
+    expect(() => Range.parse(text, '-w/--warning')).toThrow(`(the shell made ~ a home directory: quote the range, ${quoted})`);
+  });
+
   it('@start:end alerts exactly where start:end does not', () => {
     fc.assert(
       fc.property(

@@ -77,6 +77,8 @@ describe('leases', () => {
     ]);
     expect(o.details.join('\n')).not.toMatch(/renew deadline not known/);
     expect(unled([kcm!, sched!], now)).toEqual(['no kube-controller-manager is leading (lease released: no holder)']);
+    // Its long output line read 'holder , renewed 5s ago': an empty name, and the release called a renewal.
+    expect(o.details).toContain('kube-controller-manager: no holder, released 5s ago (duration 1s), 12 transitions');
   });
 
   // A Lease deleted and made again (a new metadata.uid) counts its transitions from 0: against the
@@ -187,7 +189,14 @@ describe('leases', () => {
     expect(warned.state).toBe(State.WARNING);
     expect(perf(warned).renew_age).toMatch(/s;10;50;0$/);
     expect(Number.parseFloat(perf(warned).renew_age!)).toBeCloseTo(20, 0);
-    expect(leases.evaluate({ now, leases: stale }, { warning: r('10'), critical: r('15') }).state).toBe(State.CRITICAL);
+    const critical = leases.evaluate({ now, leases: stale }, { warning: r('10'), critical: r('15') });
+    expect(critical.state).toBe(State.CRITICAL);
+    // The first line says why: it read 'leaders: kcm k8s01, scheduler k8s02', CRITICAL for no reason given.
+    expect(warned.summary).toBe('leaders: kcm k8s01, scheduler k8s02, kcm lease renewed 20s ago (-w 10)');
+    expect(critical.summary).toBe('leaders: kcm k8s01, scheduler k8s02, kcm lease renewed 20s ago (-c 15)');
+    // On the side of the threshold it is judged on: 2.44 s is not '2s ago (-c 2)'.
+    const near = leases.evaluate({ now, leases: pair({ renewedAgo: 2.44 }, {}) }, { warning: r('1'), critical: r('2') });
+    expect([near.state, near.summary]).toEqual([State.CRITICAL, 'leaders: kcm k8s01, scheduler k8s02, kcm lease renewed 2.4s ago (-c 2)']);
   });
 
   it("client-go's default 15 s lease is judged by its 10 s renew deadline, not by half its duration", () => {
