@@ -864,6 +864,13 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     // No args/cni-network to read (not readable by the check's user, on a stock node): judged too.
     const unread = await allRows(journal, '--snap-data', snapData());
     expect(unread['CALICO-ROUTES']!.state).toBe('UNKNOWN');
+    // Calico's manifest back beside another CNI's leftover config (kube-ovn's disable moves cni.yaml
+    // back, and removes the conflist only where its cleanup ran): cni.yaml decides, judged.
+    const back = await allRows(journal, '--snap-data', withCni('cni.yaml', '01-kube-ovn.conflist', '10-calico.conflist'));
+    expect(back['CALICO-ROUTES']!.state).toBe('UNKNOWN');
+    // --host: the routes read are that node's, whatever this one's files say (no sshd there: UNKNOWN).
+    const remote = await allRows(journal, '--snap-data', withCni('05-cilium-cni.conf'), '--host', '127.0.0.1', '--ssh-port', '1');
+    expect(remote['CALICO-ROUTES']).toMatchObject({ state: 'UNKNOWN', summary: expect.stringMatching(/127\.0\.0\.1/) });
   });
 
   it("on a host that is no MicroK8s node, no CRITICAL from judging the pods of --node by this host's routes", async () => {
