@@ -855,6 +855,9 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     // ha-cluster disabled: MicroK8s' default flannel files in place of Calico's.
     const flannel = await allRows(journal, '--snap-data', withCni('cni.conf', 'flannel.conflist'));
     expect(flannel['CALICO-ROUTES']).toMatchObject({ state: 'SKIPPED', summary: skipped('flannel', 'flannel.conflist') });
+    // cilium enabled on such a node renamed flannel's files, its disable leaves them so: flannel still.
+    const renamed = await allRows(journal, '--snap-data', withCni('10-kubenet.conf', '20-flanneld.conflist'));
+    expect(renamed['CALICO-ROUTES']).toMatchObject({ state: 'SKIPPED', summary: skipped('flannel', '20-flanneld.conflist') });
     // Calico's manifest in place: judged, and with no calico-node anywhere UNKNOWN, as alone.
     const calico = await allRows(journal, '--snap-data', withCni('cni.yaml', '10-calico.conflist', 'calico-kubeconfig'));
     expect(calico['CALICO-ROUTES']).toMatchObject({
