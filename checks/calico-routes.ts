@@ -79,8 +79,9 @@ export const defaultLimits = thresholdsOf(defaults);
 const CALICO_NODE = 'k8s-app=calico-node';
 
 /**
- * No calico-node anywhere: the cluster runs another CNI (or Calico was removed), its pods have no
- * cali veth, and judging their routes would call every one missing. Not a broken cluster: UNKNOWN.
+ * No calico-node anywhere and no pod here routed through its own cali veth: the cluster runs another
+ * CNI (or Calico was removed), and judging the pods' routes would call every one missing. Not a
+ * broken cluster: UNKNOWN.
  */
 function noCalico(f: RouteFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);
@@ -98,25 +99,41 @@ function noCalico(f: RouteFacts, { warning, critical }: Thresholds): Outcome {
 }
 
 export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outcome {
-  if (f.calico.length === 0 && f.calicoInCluster === false) return noCalico(f, { warning, critical });
   const missing: string[] = [];
+  let routed = 0;
   for (const pod of f.pods) {
     const iface = calicoIface(pod.namespace, pod.name, f.ifacePrefix);
+    let own = false;
     for (const ip of pod.ips) {
       const problem = routeProblem(f.table, ip, iface);
       if (problem) missing.push(`${pod.namespace}/${pod.name} ${ip} (expected dev ${iface}, ${problem})`);
+      else own = true;
     }
+    if (own) routed++;
   }
+  // A pod routed through its own cali veth was wired by Calico's CNI plugin: this node runs Calico,
+  // and no calico-node anywhere is its failure (all deleted, the DaemonSet gone or unable to make
+  // them: on a single node, the remedy below deleting the only one), never another CNI's cluster.
+  const noneInCluster = f.calico.length === 0 && f.calicoInCluster === false;
+  if (noneInCluster && routed === 0) return noCalico(f, { warning, critical });
   const v = new Verdict(check.name);
   v.measure({ label: 'missing', value: missing.length, min: 0 }, new ScalarContext(warning, critical));
   v.measure({ label: 'pods', value: f.pods.length, min: 0 });
   const calicoRestarts = f.calico.reduce((n, p) => n + p.restarts, 0);
   v.measure({ label: 'calico_restarts', value: calicoRestarts, uom: 'c', min: 0 });
   const calicoReady = f.calico.some((p) => p.ready);
-  if (f.calico.length === 0) v.find(State.CRITICAL, `no calico-node pod on ${f.node}`);
+  if (noneInCluster)
+    v.find(State.CRITICAL, `no calico-node pod in the cluster (Calico's veths route ${plural(routed, 'pod')} on ${f.node})`);
+  else if (f.calico.length === 0) v.find(State.CRITICAL, `no calico-node pod on ${f.node}`);
   else if (!calicoReady) v.find(State.CRITICAL, `calico-node ${f.calico[0]!.name} on ${f.node} is not Ready`);
   v.detail(...missing);
-  if (missing.length || !calicoReady) {
+  // Deleting calico-node pods makes none where none is: its DaemonSet is what makes them.
+  if (noneInCluster)
+    v.detail(
+      'No calico-node runs on any node: see whether its DaemonSet is there and why it makes no pod:',
+      '  kubectl -n kube-system describe ds calico-node',
+    );
+  else if (missing.length || !calicoReady) {
     v.detail(
       `Restart calico-node on ${f.node} so it re-lists and reprograms routes (the check never does it):`,
       `  kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=${f.node}`,

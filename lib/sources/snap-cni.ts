@@ -10,7 +10,8 @@ import { join } from 'node:path';
 const OTHER_CNIS: readonly [RegExp, string][] = [
   [/^\d+-kube-ovn\.conflist$/, 'kube-ovn'],
   [/^05-cilium-cni\.conf$/, 'cilium'],
-  [/^flannel\.conflist$/, 'flannel'],
+  // MicroK8s' own (default-args); the cilium addon renames it 20-flanneld.conflist, its disable leaves that.
+  [/^(?:flannel|20-flanneld)\.conflist$/, 'flannel'],
 ];
 
 /** Calico's manifest, as MicroK8s keeps it while Calico is its CNI. */

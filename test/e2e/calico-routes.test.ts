@@ -292,6 +292,21 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(c.api.requests.some((q) => q.query.labelSelector !== undefined)).toBe(false);
   });
 
+  it("no calico-node anywhere, yet node1's pods routed through their cali veths (calico-node deleted, not back): CRITICAL", async () => {
+    // A single-node cluster after the remedy below deleted its only calico-node, and the DaemonSet
+    // (writing through the contended dqlite) not yet making another: Calico's cluster, not another CNI's.
+    c.api.add('nodes', k8sNode({ name: 'node1', ip: node.nodeIp }));
+    workload('frontend-7d4b9c8f6-d1x2z');
+    const lost = workload('checkout-5c6f7d8b9-d3w4e', 'none');
+    const r = await run('--node', 'node1');
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^CALICO-ROUTES CRITICAL - 1 of 2 Running pods on node1 /);
+    expect(r.first).toMatch(/, no calico-node pod in the cluster \(Calico's veths route 1 pod on node1\) \|/);
+    expect(r.perf).toMatchObject({ missing: '1;;0;0', pods: '2;;;0', calico_restarts: '0c;;;0' });
+    expect(r.stdout).toContain(`web/checkout-5c6f7d8b9-d3w4e ${lost.ip} (expected dev ${lost.iface}, no route`);
+    expect(r.stdout).toContain('kubectl -n kube-system describe ds calico-node');
+  });
+
   /** check_calico_routes' options for node1 read over SSH through this sshd. */
   const sshLine = (sshd: TestSshd) => [
     '--host',

@@ -855,6 +855,9 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     // ha-cluster disabled: MicroK8s' default flannel files in place of Calico's.
     const flannel = await allRows(journal, '--snap-data', withCni('cni.conf', 'flannel.conflist'));
     expect(flannel['CALICO-ROUTES']).toMatchObject({ state: 'SKIPPED', summary: skipped('flannel', 'flannel.conflist') });
+    // cilium enabled on such a node renamed flannel's files, its disable leaves them so: flannel still.
+    const renamed = await allRows(journal, '--snap-data', withCni('10-kubenet.conf', '20-flanneld.conflist'));
+    expect(renamed['CALICO-ROUTES']).toMatchObject({ state: 'SKIPPED', summary: skipped('flannel', '20-flanneld.conflist') });
     // Calico's manifest in place: judged, and with no calico-node anywhere UNKNOWN, as alone.
     const calico = await allRows(journal, '--snap-data', withCni('cni.yaml', '10-calico.conflist', 'calico-kubeconfig'));
     expect(calico['CALICO-ROUTES']).toMatchObject({
@@ -864,6 +867,13 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     // No args/cni-network to read (not readable by the check's user, on a stock node): judged too.
     const unread = await allRows(journal, '--snap-data', snapData());
     expect(unread['CALICO-ROUTES']!.state).toBe('UNKNOWN');
+    // Calico's manifest back beside another CNI's leftover config (kube-ovn's disable moves cni.yaml
+    // back, and removes the conflist only where its cleanup ran): cni.yaml decides, judged.
+    const back = await allRows(journal, '--snap-data', withCni('cni.yaml', '01-kube-ovn.conflist', '10-calico.conflist'));
+    expect(back['CALICO-ROUTES']!.state).toBe('UNKNOWN');
+    // --host: the routes read are that node's, whatever this one's files say (no sshd there: UNKNOWN).
+    const remote = await allRows(journal, '--snap-data', withCni('05-cilium-cni.conf'), '--host', '127.0.0.1', '--ssh-port', '1');
+    expect(remote['CALICO-ROUTES']).toMatchObject({ state: 'UNKNOWN', summary: expect.stringMatching(/127\.0\.0\.1/) });
   });
 
   it("on a host that is no MicroK8s node, no CRITICAL from judging the pods of --node by this host's routes", async () => {
