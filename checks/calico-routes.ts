@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { apiTime } from '../lib/k8s/time.ts';
-import { calicoIface, restarts } from '../lib/k8s/calico.ts';
+import { CALICO_NODE_LABEL, CALICO_NODE_NAMESPACES, calicoIface, isCalicoNode, restarts } from '../lib/k8s/calico.ts';
 import { isReady } from '../lib/k8s/ready.ts';
 import { anyPod, listPods, nodeExists } from '../lib/sources/kube/reads.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
@@ -60,12 +60,14 @@ export interface RouteFacts {
   ifacePrefix: string;
   minAge: number;
   pods: PodOnNode[];
-  calico: { name: string; ready: boolean; restarts: number }[];
+  calico: { name: string; namespace: string; ready: boolean; restarts: number }[];
   /**
    * Whether the cluster runs calico-node on any node, asked only where none is on this one: on a
    * cluster of another CNI (MicroK8s' cilium, kube-ovn or non-HA flannel) no pod has a cali veth.
    */
   calicoInCluster?: boolean;
+  /** The namespace calico-node was found in elsewhere, where none is on this node. */
+  calicoNamespace?: string;
   table: RouteTable;
   /** The clock of the node read over SSH (--host), against ours: its pods' ages were taken on it. */
   clock?: RemoteClock;
@@ -75,8 +77,8 @@ export const defaults = { critical: '0', minAge: '30s', ifacePrefix: 'cali' };
 /** The defaults parsed, as -w/-c judge when not given. */
 export const defaultLimits = thresholdsOf(defaults);
 
-/** The label of calico-node's pods (its DaemonSet's selector, in kube-system). */
-const CALICO_NODE = 'k8s-app=calico-node';
+/** Where its DaemonSet is, whichever installed it (MicroK8s' manifest labels it, the Tigera operator does not). */
+const FIND_DAEMONSET = 'kubectl get ds -A --field-selector metadata.name=calico-node';
 
 /**
  * No calico-node anywhere and no pod here routed through its own cali veth: the cluster runs another
@@ -93,7 +95,7 @@ function noCalico(f: RouteFacts, { warning, critical }: Thresholds): Outcome {
     State.UNKNOWN,
     "the cluster runs no calico-node pod at all (another CNI, such as MicroK8s' cilium or kube-ovn addon, or calico-node removed): " +
       `the routes of ${plural(f.pods.length, 'Running pod')} on ${f.node} cannot be judged ` +
-      '(fix: leave check_calico_routes out on such a cluster; if Calico should run: kubectl -n kube-system get ds calico-node)',
+      `(fix: leave check_calico_routes out on such a cluster; if Calico should run: ${FIND_DAEMONSET})`,
   );
   return v.conclude('', { problems: 'instead' });
 }
@@ -130,13 +132,14 @@ export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outc
   // Deleting calico-node pods makes none where none is: its DaemonSet is what makes them.
   if (noneInCluster)
     v.detail(
-      'No calico-node runs on any node: see whether its DaemonSet is there and why it makes no pod:',
-      '  kubectl -n kube-system describe ds calico-node',
+      'No calico-node runs on any node: see whether its DaemonSet is there (then kubectl -n NAMESPACE describe ds calico-node):',
+      `  ${FIND_DAEMONSET}`,
     );
   else if (missing.length || !calicoReady) {
+    const ns = f.calico[0]?.namespace ?? f.calicoNamespace ?? 'kube-system';
     v.detail(
       `Restart calico-node on ${f.node} so it re-lists and reprograms routes (the check never does it):`,
-      `  kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=${f.node}`,
+      `  kubectl -n ${ns} delete pod -l ${CALICO_NODE_LABEL} --field-selector=spec.nodeName=${f.node}`,
       '  wait ~30 s for the new calico-node to program routes, then run this check again.',
     );
   }
@@ -154,7 +157,8 @@ export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outc
 
 /**
  * The routing table (here, or over SSH on --host) and the pods the API server places on the node:
- * one list, of which calico-node is the pod in kube-system labelled k8s-app=calico-node.
+ * one list, of which calico-node is the pod labelled k8s-app=calico-node in kube-system (MicroK8s'
+ * manifest) or calico-system (the Tigera operator's).
  */
 export async function gather(
   cluster: Cluster,
@@ -191,8 +195,13 @@ export async function gather(
   const [, [table, clock]] = await inOrder(
     [
       listPods(cluster, { namespaces: [], fieldSelector: `spec.nodeName=${node}` }, (pod: Wire<V1Pod>) => {
-        if (pod.metadata?.namespace === 'kube-system' && pod.metadata.labels?.['k8s-app'] === 'calico-node')
-          calico.push({ name: pod.metadata.name ?? '', ready: isReady(pod), restarts: restarts(pod) });
+        if (isCalicoNode(pod))
+          calico.push({
+            name: pod.metadata?.name ?? '',
+            namespace: pod.metadata?.namespace ?? '',
+            ready: isReady(pod),
+            restarts: restarts(pod),
+          });
         if (pod.status?.phase !== 'Running' || pod.spec?.hostNetwork || pod.metadata?.deletionTimestamp) return;
         const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
         const startedAt = apiTime(started, `start time of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
@@ -205,12 +214,19 @@ export async function gather(
   );
   // No calico-node there may just mean a mistyped --node (or a host name that is not the node
   // name): that is no verdict on calico, and must not page anyone as CRITICAL. Nor is a cluster
-  // that runs calico-node nowhere (another CNI): asked only then, with one list of at most one pod.
+  // that runs calico-node nowhere (another CNI): asked only then, with a list of at most one pod in
+  // each namespace it runs in.
   let calicoInCluster: boolean | undefined;
+  let calicoNamespace: string | undefined;
   if (calico.length === 0) {
     if (!(await nodeExists(cluster, node)))
       throw new KubeError(`no node named '${node}' in the cluster`, { fix: 'give --node as kubectl get nodes names it' });
-    calicoInCluster = await anyPod(cluster, 'kube-system', CALICO_NODE);
+    const found = await inOrder(
+      CALICO_NODE_NAMESPACES.map((ns) => anyPod(cluster, ns, CALICO_NODE_LABEL)),
+      deadline,
+    );
+    calicoNamespace = CALICO_NODE_NAMESPACES.find((_, i) => found[i]);
+    calicoInCluster = calicoNamespace !== undefined;
   }
   const now = asked + (clock?.skewMs ?? 0);
   const old = pods.filter((p) => p.startedAt === undefined || now - p.startedAt >= minAge * 1000);
@@ -221,6 +237,7 @@ export async function gather(
     pods: old.map(({ startedAt: _, ...p }) => p),
     calico,
     calicoInCluster,
+    calicoNamespace,
     table,
     clock,
   };

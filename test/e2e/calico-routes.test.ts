@@ -264,7 +264,7 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(r.first).toMatch(/^CALICO-ROUTES CRITICAL - 0 of 1 Running pod on node1 .*, no calico-node pod on node1 \|/);
   });
 
-  it('a cluster that runs no calico-node at all (cilium here): UNKNOWN, its routes not judged, asked with one small list', async () => {
+  it('a cluster that runs no calico-node at all (cilium here): UNKNOWN, its routes not judged, asked with small lists', async () => {
     c.api.add('nodes', k8sNode({ name: 'node1', ip: node.nodeIp }), k8sNode({ name: 'node2', ip: '10.0.0.12' }));
     // MicroK8s' cilium addon: the cilium agent on each node (k8s-app=cilium), pods routed through its lxc veths.
     c.api.add(
@@ -279,13 +279,17 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(r.first).toBe(
       "CALICO-ROUTES UNKNOWN - the cluster runs no calico-node pod at all (another CNI, such as MicroK8s' cilium or kube-ovn addon, " +
         'or calico-node removed): the routes of 2 Running pods on node1 cannot be judged (fix: leave check_calico_routes out on ' +
-        'such a cluster; if Calico should run: kubectl -n kube-system get ds calico-node) ' +
+        'such a cluster; if Calico should run: kubectl get ds -A --field-selector metadata.name=calico-node) ' +
         '| missing=U;;0;0 pods=2;;;0 calico_restarts=U;;;0',
     );
     expect(r.stdout).not.toContain('expected dev cali');
-    // Whether calico-node runs anywhere: one list of at most one pod, asked only as none is on node1.
+    // Whether calico-node runs anywhere: a list of at most one pod in each namespace it runs in
+    // (MicroK8s' manifest's, the Tigera operator's), asked only as none is on node1.
     const asked = c.api.requests.filter((q) => q.query.labelSelector === 'k8s-app=calico-node');
-    expect(asked.map((q) => [q.path, q.query.limit])).toEqual([['/api/v1/namespaces/kube-system/pods', '1']]);
+    expect(asked.map((q) => [q.path, q.query.limit]).sort()).toEqual([
+      ['/api/v1/namespaces/calico-system/pods', '1'],
+      ['/api/v1/namespaces/kube-system/pods', '1'],
+    ]);
     c.api.requests.length = 0;
     c.api.add('pods', calicoNode());
     expect((await run('--node', 'node1')).code).toBe(2);
@@ -304,7 +308,40 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(r.first).toMatch(/, no calico-node pod in the cluster \(Calico's veths route 1 pod on node1\) \|/);
     expect(r.perf).toMatchObject({ missing: '1;;0;0', pods: '2;;;0', calico_restarts: '0c;;;0' });
     expect(r.stdout).toContain(`web/checkout-5c6f7d8b9-d3w4e ${lost.ip} (expected dev ${lost.iface}, no route`);
-    expect(r.stdout).toContain('kubectl -n kube-system describe ds calico-node');
+    expect(r.stdout).toContain('kubectl get ds -A --field-selector metadata.name=calico-node');
+  });
+
+  it('calico-node of a Calico the Tigera operator installed (calico-system) is calico-node as in kube-system', async () => {
+    c.api.add('nodes', k8sNode({ name: 'node1', ip: node.nodeIp }), k8sNode({ name: 'node2', ip: '10.0.0.12' }));
+    // tigera/operator: its DaemonSet calico-node in calico-system, the pods labelled k8s-app=calico-node.
+    const tigera = (name: string, on: string) =>
+      pod({
+        namespace: 'calico-system',
+        name,
+        node: on,
+        hostNetwork: true,
+        labels: { 'k8s-app': 'calico-node' },
+        containerName: 'calico-node',
+      });
+    c.api.add('pods', tigera('calico-node-5q8wz', 'node1'));
+    workload('frontend-7d4b9c8f6-t1x2z');
+    const ok = await run('--node', 'node1');
+    expect(ok.code).toBe(0);
+    expect(ok.first).toMatch(/^CALICO-ROUTES OK - 0 of 1 Running pod on node1 .*calico-node Ready \(0 restarts\)/);
+    // A pod without its route: the remedy restarts calico-node where it runs.
+    workload('checkout-5c6f7d8b9-t3w4e', 'none');
+    const missing = await run('--node', 'node1');
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toContain('kubectl -n calico-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=node1');
+    // None on node1, one on node2: the cluster runs Calico, node1 lacks its calico-node.
+    c.api.clear();
+    c.api.add('nodes', k8sNode({ name: 'node1', ip: node.nodeIp }), k8sNode({ name: 'node2', ip: '10.0.0.12' }));
+    c.api.add('pods', tigera('calico-node-9r2mk', 'node2'));
+    workload('frontend-7d4b9c8f6-t5x6z', { via: 'eth0' });
+    const absent = await run('--node', 'node1');
+    expect(absent.code).toBe(2);
+    expect(absent.first).toMatch(/, no calico-node pod on node1 \|/);
+    expect(absent.stdout).toContain('kubectl -n calico-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=node1');
   });
 
   /** check_calico_routes' options for node1 read over SSH through this sshd. */

@@ -16,7 +16,7 @@ describe('calico-routes', () => {
     ifacePrefix: 'cali',
     minAge: 30,
     pods,
-    calico: [{ name: 'calico-node-cp8hh', ready, restarts: 2 }],
+    calico: [{ name: 'calico-node-cp8hh', namespace: 'kube-system', ready, restarts: 2 }],
     table,
   });
 
