@@ -420,6 +420,15 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
         ip: '10.1.73.90',
         owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid },
       }),
+      // Calico's node agent: the cluster runs Calico (check_calico_routes judges the pod's route).
+      pod({
+        namespace: 'kube-system',
+        name: 'calico-node-cp8hh',
+        node: 'node1',
+        hostNetwork: true,
+        labels: { 'k8s-app': 'calico-node' },
+        containerName: 'calico-node',
+      }),
     );
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }), node({ name: 'node2', ip: '10.0.0.12' }));
     // Renewed every 5 s as live controllers and kubelets do: on a loaded machine this file runs
