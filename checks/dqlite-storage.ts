@@ -291,8 +291,11 @@ export async function gather(
     return { backend, files, fs, now: Date.now(), freePages, cliNote: plan.note, role, live };
   } catch (err) {
     if (deadline.signal.aborted) throw err;
+    // Silence is not only a lost quorum: on a real trio the v1 CLI took 5.2 s with a leader there and
+    // one voter powered off (it dials them in turn), and a hung member held it for good.
     const freelistProblem = part.signal.aborted
-      ? `the dqlite CLI gave no answer in ${part.seconds} s (it waits while dqlite has no leader: see check_dqlite)`
+      ? `the dqlite CLI gave no answer in ${part.seconds} s ` +
+        '(it waits while dqlite has no leader or a member hangs, and 5 s for each voter powered off: see check_dqlite)'
       : reasonOf(err);
     return { backend, files, fs, now: Date.now(), cliNote: plan.note, role, freelistProblem };
   } finally {

@@ -87,8 +87,9 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
   // Where nothing can be kept either, the finding below says it once.
   if (f.beforeProblem && !f.saveProblem) v.detail(`${f.beforeProblem}: churn since the last run is not judged this time`);
   let oldest = 0;
-  // The staler lease, where nothing else was said of it: -w/-c on renew_age name it on the first line.
-  let staler: { short: string; said: boolean } | undefined;
+  // The staler lease, and the state its own finding said it at: -w/-c on renew_age name it on the
+  // first line unless that finding already gives their state (a late lease's WARNING at -c is no CRITICAL's reason).
+  let staler: { short: string; saidAt?: State } | undefined;
   let lateSaid = false;
   const holders: string[] = [];
   f.leases.forEach((lease, i) => {
@@ -107,7 +108,8 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
       return;
     }
     const { age, duration, released, expired, late, deadline } = life;
-    if ((age ?? Infinity) > oldest || !staler) staler = { short, said: released || expired || late };
+    if ((age ?? Infinity) > oldest || !staler)
+      staler = { short, saidAt: released || expired ? State.CRITICAL : late ? State.WARNING : undefined };
     oldest = Math.max(oldest, age ?? Infinity);
     v.measure({ label: `${short}_renew_age`, value: age ?? NaN, uom: 's', min: 0 });
     v.measure({ label: `${short}_transitions`, value: transitions, uom: 'c', min: 0 });
@@ -169,7 +171,8 @@ export function evaluate(f: LeaseFacts, { warning, critical }: Thresholds): Outc
     new ScalarContext(warning, critical),
   );
   // Judged by -w/-c alone, the first line says so: it read 'leaders: kcm k8s01, ...', CRITICAL for no reason given.
-  if ((ageState === State.WARNING || ageState === State.CRITICAL) && staler && !staler.said && Number.isFinite(oldest))
+  const unsaid = staler && (staler.saidAt === undefined || (ageState === State.CRITICAL && staler.saidAt === State.WARNING));
+  if ((ageState === State.WARNING || ageState === State.CRITICAL) && staler && unsaid && Number.isFinite(oldest))
     v.find(
       ageState,
       `${staler.short} lease renewed ${shown(oldest, judgedBy(oldest, warning, critical))}s ago ` +

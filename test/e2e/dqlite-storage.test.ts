@@ -411,10 +411,14 @@ describe('check_dqlite_storage', () => {
     // from exec, Node's start-up beside the check's 3 s.
     expect(r.ms).toBeLessThan(3000 + STARTUP_MS);
     expect(r.code, r.stdout).toBe(2);
+    // Silence has more than one cause: on a real trio, one voter powered off (listed first) took the v1
+    // CLI 5.2 s with a leader there, and a SIGSTOPped leader held it for good; 'no leader' alone misled.
+    // Within -t: the part the CLI got is said, under 3 s (a wall-clock bound failed at 3264 ms on a loaded CI).
     expect(r.first).toMatch(
       pattern(
         /^DQLITE-STORAGE CRITICAL - newest snapshot 237 MB: each snapshot writes and ships the whole database, /,
-        /--freelist: the dqlite CLI gave no answer in \d+(\.\d)? s \(it waits while dqlite has no leader: see check_dqlite\) /,
+        /--freelist: the dqlite CLI gave no answer in 2(\.\d)? s \(it waits while dqlite has no leader or a member /,
+        /hangs, and 5 s for each voter powered off: see check_dqlite\) /,
       ),
     );
     expect(r.perf.snapshot_size).toBe('248512512B;52428800;157286400;0');

@@ -197,6 +197,19 @@ describe('leases', () => {
     // On the side of the threshold it is judged on: 2.44 s is not '2s ago (-c 2)'.
     const near = leases.evaluate({ now, leases: pair({ renewedAgo: 2.44 }, {}) }, { warning: r('1'), critical: r('2') });
     expect([near.state, near.summary]).toEqual([State.CRITICAL, 'leaders: kcm k8s01, scheduler k8s02, kcm lease renewed 2.4s ago (-c 2)']);
+    // Past its renew deadline (WARNING, said) and past -c: the CRITICAL says -c, where it read the WARNING's words alone.
+    const late = leases.evaluate({ now, leases: pair({ renewedAgo: 40, duration: 60 }, {}) }, { warning: r('10'), critical: r('35') });
+    expect([late.state, late.summary]).toEqual([
+      State.CRITICAL,
+      'leaders: kcm k8s01, scheduler k8s02, kcm lease renewed 40s ago (-c 35), kcm lease not renewed for 40s (renew deadline 30s): ' +
+        'its leader is giving it up, nobody can take it before 60s',
+    ]);
+    // The staler of the two is named, whichever comes first.
+    const sched = leases.evaluate({ now, leases: pair({}, { renewedAgo: 20, duration: 60 }) }, { warning: r('10') });
+    expect(sched.summary).toBe('leaders: kcm k8s01, scheduler k8s02, scheduler lease renewed 20s ago (-w 10)');
+    // Its WARNING already says the lease: -w adds nothing.
+    const lateWarned = leases.evaluate({ now, leases: pair({ renewedAgo: 40, duration: 60 }, {}) }, { warning: r('35') });
+    expect(lateWarned.summary).not.toContain('(-w 35)');
   });
 
   it("client-go's default 15 s lease is judged by its 10 s renew deadline, not by half its duration", () => {
