@@ -9,7 +9,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { scriptArgs } from '../helpers/script-args.ts';
 import { makeCerts, writeKubeconfig } from './certs.ts';
-import { deployment, job, lease, node, nodeLease, pod, replicaSet, type JobState } from './objects.ts';
+import { calicoNode, deployment, job, lease, node, nodeLease, pod, replicaSet, type JobState } from './objects.ts';
 import { startApiServer } from './server.ts';
 
 const values = scriptArgs(
@@ -82,10 +82,7 @@ const nodeNames = Array.from({ length: Number(values.nodes) }, (_, i) => `k8s0${
 const pods = Number(values.pods);
 const podNodes = nodeNames.length ? nodeNames : ['node1'];
 const podBatch: object[] = [];
-for (const n of podNodes)
-  podBatch.push(
-    pod({ namespace: 'kube-system', name: `calico-node-${n}`, node: n, hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
-  );
+for (const n of podNodes) podBatch.push(calicoNode({ name: `calico-node-${n}`, node: n }));
 for (let i = 0; i < pods; i++) {
   const pending = i % 50 === 7;
   podBatch.push(

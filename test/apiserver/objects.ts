@@ -491,6 +491,21 @@ export function pod(p: PodSpec) {
  * A pod the scheduler could not place, as kube-scheduler leaves it: Pending, no nodeName,
  * PodScheduled False with reason Unschedulable and its message.
  */
+/**
+ * calico-node, Calico's agent on a node, as its DaemonSet makes it: in kube-system, where MicroK8s'
+ * manifest runs it (calico-system where the Tigera operator does), host network, labelled k8s-app=calico-node.
+ */
+export function calicoNode(p: Omit<PodSpec, 'namespace' | 'name'> & { name?: string; namespace?: string }) {
+  return pod({
+    namespace: 'kube-system',
+    name: `calico-node-${hash(p.node, 5)}`,
+    hostNetwork: true,
+    labels: { 'k8s-app': 'calico-node' },
+    containerName: 'calico-node',
+    ...p,
+  });
+}
+
 export function unschedulablePod(namespace: string, name: string, waitingFor: number) {
   const p = pod({ namespace, name, node: '', phase: 'Pending', startedAgo: waitingFor });
   Reflect.deleteProperty(p.spec, 'nodeName');

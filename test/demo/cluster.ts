@@ -4,7 +4,7 @@
 // describes is there too: a crash-looping pod, a CronJob the frozen controller left unscheduled,
 // finished Jobs nobody cleaned up, a Deployment whose change no controller has seen, a new pod on
 // k8s02 calico gave no host route.
-import { cronJob, deployment, job, lease, node, nodeLease, pod, replicaSet } from '../apiserver/objects.ts';
+import { calicoNode, cronJob, deployment, job, lease, node, nodeLease, pod, replicaSet } from '../apiserver/objects.ts';
 import type { ApiServer } from '../apiserver/server.ts';
 
 /** The node the demo host plays: its journal, its services, its dqlite backend, its routes. */
@@ -42,17 +42,7 @@ export function renew(api: ApiServer, nodes: DemoNodes, storm: boolean): void {
 /** Every object the API checks read, once. */
 export function populate(api: ApiServer, nodes: DemoNodes, storm: boolean): void {
   api.add('nodes', ...nodes.map((n) => node(n)));
-  for (const n of nodes)
-    api.add(
-      'pods',
-      pod({
-        namespace: 'kube-system',
-        name: `calico-node-${n.name.slice(-2)}xq`,
-        node: n.name,
-        hostNetwork: true,
-        labels: { 'k8s-app': 'calico-node' },
-      }),
-    );
+  for (const n of nodes) api.add('pods', calicoNode({ name: `calico-node-${n.name.slice(-2)}xq`, node: n.name }));
   for (let i = 0; i < 6; i++) {
     const d = deployment({ namespace: 'web', name: `app-${i}`, specChangedAgo: 3600 });
     const rs = replicaSet(d, 1);

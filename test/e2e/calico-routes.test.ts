@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { node as k8sNode, pod } from '../apiserver/objects.ts';
+import { calicoNode as calicoNodePod, node as k8sNode, pod } from '../apiserver/objects.ts';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { netnsUnavailable, TestNode } from '../helpers/netns.ts';
 import { DIST, runProcess } from '../helpers/run.ts';
@@ -31,17 +31,7 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     c.api.requests.length = 0;
   });
 
-  const calicoNode = (ready = true) =>
-    pod({
-      namespace: 'kube-system',
-      name: 'calico-node-cp8hh',
-      node: 'node1',
-      hostNetwork: true,
-      ready,
-      labels: { 'k8s-app': 'calico-node' },
-      containerName: 'calico-node',
-      restarts: 2,
-    });
+  const calicoNode = (ready = true) => calicoNodePod({ name: 'calico-node-cp8hh', node: 'node1', ready, restarts: 2 });
   const run = (...args: string[]) =>
     runProcess('ip', ['netns', 'exec', node.name, `${DIST}/check_calico_routes`, '--kubeconfig', c.kubeconfig, ...args]);
   const realIp = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
@@ -193,15 +183,7 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
   });
 
   /** calico-node Ready on node2: the cluster runs Calico, whatever node1 lacks. */
-  const calicoElsewhere = () =>
-    pod({
-      namespace: 'kube-system',
-      name: 'calico-node-x7k2p',
-      node: 'node2',
-      hostNetwork: true,
-      labels: { 'k8s-app': 'calico-node' },
-      containerName: 'calico-node',
-    });
+  const calicoElsewhere = () => calicoNodePod({ name: 'calico-node-x7k2p', node: 'node2' });
 
   it('calico-node not Ready, or absent here while it runs on node2: CRITICAL; a node the cluster does not have: UNKNOWN', async () => {
     c.api.add('nodes', k8sNode({ name: 'node1', ip: node.nodeIp }), k8sNode({ name: 'node2', ip: '10.0.0.12' }));
@@ -314,15 +296,7 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
   it('calico-node of a Calico the Tigera operator installed (calico-system) is calico-node as in kube-system', async () => {
     c.api.add('nodes', k8sNode({ name: 'node1', ip: node.nodeIp }), k8sNode({ name: 'node2', ip: '10.0.0.12' }));
     // tigera/operator: its DaemonSet calico-node in calico-system, the pods labelled k8s-app=calico-node.
-    const tigera = (name: string, on: string) =>
-      pod({
-        namespace: 'calico-system',
-        name,
-        node: on,
-        hostNetwork: true,
-        labels: { 'k8s-app': 'calico-node' },
-        containerName: 'calico-node',
-      });
+    const tigera = (name: string, on: string) => calicoNodePod({ namespace: 'calico-system', name, node: on });
     c.api.add('pods', tigera('calico-node-5q8wz', 'node1'));
     workload('frontend-7d4b9c8f6-t1x2z');
     const ok = await run('--node', 'node1');

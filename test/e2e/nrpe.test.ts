@@ -19,7 +19,7 @@ import yargs, { type Argv } from 'yargs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommonArgs } from '../../lib/plugin/runner.ts';
 import { certFile } from '../apiserver/certs.ts';
-import { deployment, job, lease, node, pod, replicaSet, nodeLease } from '../apiserver/objects.ts';
+import { calicoNode, deployment, job, lease, node, pod, replicaSet, nodeLease } from '../apiserver/objects.ts';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, makeJournal } from '../helpers/journal.ts';
@@ -421,14 +421,7 @@ describe.skipIf(unavailable)('through the real nrpe daemon and check_nrpe', () =
         owner: { kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid },
       }),
       // Calico's node agent: the cluster runs Calico (check_calico_routes judges the pod's route).
-      pod({
-        namespace: 'kube-system',
-        name: 'calico-node-cp8hh',
-        node: 'node1',
-        hostNetwork: true,
-        labels: { 'k8s-app': 'calico-node' },
-        containerName: 'calico-node',
-      }),
+      calicoNode({ name: 'calico-node-cp8hh', node: 'node1' }),
     );
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }), node({ name: 'node2', ip: '10.0.0.12' }));
     // Renewed every 5 s as live controllers and kubelets do: on a loaded machine this file runs

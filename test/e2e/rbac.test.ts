@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadAllYaml, type V1ClusterRole, type V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeKubeconfig } from '../apiserver/certs.ts';
-import { cronJob, deployment, job, nodeLease, pod, replicaSet, unschedulablePod } from '../apiserver/objects.ts';
+import { calicoNode, cronJob, deployment, job, nodeLease, pod, replicaSet, unschedulablePod } from '../apiserver/objects.ts';
 import { RESOURCES, startApiServer, type ApiServer, type RequestRecord } from '../apiserver/server.ts';
 import { addHealthyCluster, startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
@@ -59,7 +59,7 @@ describe('nrpe/rbac.yaml', () => {
     });
     api.add(
       'pods',
-      pod({ namespace: 'kube-system', name: 'calico-node-x7k2p', node: 'k8s02', hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
+      calicoNode({ name: 'calico-node-x7k2p', node: 'k8s02' }),
       pod({
         namespace: 'web',
         name: `${rs.metadata.name}-abcde`,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { certFile } from '../apiserver/certs.ts';
 import { MICROK8S_CERT_DIR } from '../../lib/sources/certs.ts';
 import { DQLITE_BACKEND } from '../../lib/sources/dqlite.ts';
-import { lease, node, nodeLease, pod, unschedulablePod } from '../apiserver/objects.ts';
+import { calicoNode, lease, node, nodeLease, pod, unschedulablePod } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { bySystemd, DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
@@ -621,10 +621,7 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
   it('runs every applicable check concurrently, prints a table and exits with the worst state; JSON for CI', async () => {
     healthy();
     // The cluster runs Calico (calico-node on k8s01), and none on k8s02.
-    c.api.add(
-      'pods',
-      pod({ namespace: 'kube-system', name: 'calico-node-cp8hh', node: 'k8s01', hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
-    );
+    c.api.add('pods', calicoNode({ name: 'calico-node-cp8hh', node: 'k8s01' }));
     const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
     // This host as a control-plane node (it is not one: the gate's dqlite view would be left out).
     const args = ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--snap-data', snapData()];
@@ -766,7 +763,7 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     // A healthy k8s02: calico-node Ready and a Running pod, whose route only k8s02's table has.
     c.api.add(
       'pods',
-      pod({ namespace: 'kube-system', name: 'calico-node-x7k2p', node: 'k8s02', hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
+      calicoNode({ name: 'calico-node-x7k2p', node: 'k8s02' }),
       pod({ namespace: 'web', name: 'frontend-7d4b9c-abcde', node: 'k8s02', ip: '10.1.22.7' }),
     );
     const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
@@ -880,7 +877,7 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     healthy();
     c.api.add(
       'pods',
-      pod({ namespace: 'kube-system', name: 'calico-node-cp8hh', node: 'k8s01', hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
+      calicoNode({ name: 'calico-node-cp8hh', node: 'k8s01' }),
       pod({ namespace: 'web', name: 'checkout-5c6f7d8b9-q2w3e', node: 'k8s01', ip: '10.1.73.74' }),
     );
     // A quiet journal: every other row is OK, so the exit code is calico-routes' doing or not.

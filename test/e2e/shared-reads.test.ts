@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_DATABASE, DQLITE_CLI, type DqliteCluster, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
-import { deployment, pod, replicaSet, unschedulablePod } from '../apiserver/objects.ts';
+import { calicoNode, deployment, pod, replicaSet, unschedulablePod } from '../apiserver/objects.ts';
 import type { RequestRecord } from '../apiserver/server.ts';
 import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
@@ -34,7 +34,7 @@ function populate(extraPods = 0): void {
   c.api.add('replicasets', rs);
   c.api.add(
     'pods',
-    pod({ namespace: 'kube-system', name: 'calico-node-x7k2p', node: 'k8s02', hostNetwork: true, labels: { 'k8s-app': 'calico-node' } }),
+    calicoNode({ name: 'calico-node-x7k2p', node: 'k8s02' }),
     pod({
       namespace: 'web',
       name: `${rs.metadata.name}-abcde`,

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lease, node, pod } from '../apiserver/objects.ts';
+import { calicoNode, lease, node } from '../apiserver/objects.ts';
 import { useCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import {
@@ -330,17 +330,7 @@ describe.skipIf(unavailable)('every command a check runs over --host is one docs
 
   it('check_calico_routes: the routing table of the node', async () => {
     const c = cluster();
-    c.api.add(
-      'pods',
-      pod({
-        namespace: 'kube-system',
-        name: 'calico-node-cp8hh',
-        node: 'node1',
-        hostNetwork: true,
-        labels: { 'k8s-app': 'calico-node' },
-        containerName: 'calico-node',
-      }),
-    );
+    c.api.add('pods', calicoNode({ name: 'calico-node-cp8hh', node: 'node1' }));
     const r = await over('check_calico_routes', ['--kubeconfig', c.kubeconfig, '--node', 'node1']);
     expect(r.first, r.stdout).toMatch(/^CALICO-ROUTES OK - 0 of 0 Running pods on node1 /);
   });
