@@ -502,6 +502,16 @@ describe('check_dqlite_storage', () => {
       const crit = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
       expect(crit.code).toBe(2);
       expect(crit.first).toMatch(new RegExp(`^DQLITE-STORAGE CRITICAL - only \\d(\\.\\d)?% free on ${escaped(mnt)} \\(`));
+      // What to do is the disk's: free space there; a 5 MB snapshot is no bloated database to rebuild.
+      const todo = crit.stdout.split('\n');
+      const at = todo.findIndex((line) => line.startsWith('Free space on '));
+      expect(todo.slice(at, at + 3)).toEqual([
+        `Free space on ${mnt} before dqlite fails on it (df -h ${mnt}, then du -xh --max-depth=3 ${mnt} to see what fills it),`,
+        `  never by deleting files in ${dir}: raft removes its old snapshots and segments itself, and one removed by hand ` +
+          "breaks this node's copy of the database.",
+        'This check deletes nothing.',
+      ]);
+      expect(crit.stdout).not.toContain('rebuild');
     });
 
     it('35% free, yet less than twice the newest snapshot: CRITICAL, the next snapshot would not fit', async () => {
