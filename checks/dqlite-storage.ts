@@ -300,7 +300,7 @@ export async function gather(
   } catch (err) {
     if (deadline.signal.aborted) throw err;
     const freelistProblem = part.signal.aborted
-      ? `the dqlite CLI gave no answer in ${part.seconds} s (it waits while dqlite has no leader: see check_dqlite)`
+      ? `the dqlite CLI gave no answer in ${part.seconds}s (it waits while dqlite has no leader: see check_dqlite)`
       : reasonOf(err);
     return { backend, files, fs, now: Date.now(), cliNote: plan.note, role, freelistProblem };
   } finally {

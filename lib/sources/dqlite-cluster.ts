@@ -448,7 +448,7 @@ export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortS
     case 'no-leader':
       return { kind: 'unknown', why: answer.text };
     case 'no-answer':
-      return { kind: 'unknown', why: `no answer from the dqlite CLI in ${answer.seconds} s` };
+      return { kind: 'unknown', why: `no answer from the dqlite CLI in ${answer.seconds}s` };
     case 'failed':
       throw new DqliteError('cannot ask dqlite for its leader', { cause: answer.error });
   }

@@ -81,7 +81,7 @@ describe('--cycle', () => {
     const requests = c.api.requests.length;
     const served = await podRestarts();
     expect(served.first).toBe(r.first);
-    expect(served.stdout.split('\n')[1]).toMatch(/^answer of the shared poll cycle, \d+\.\d s old \(--cycle 55\)$/);
+    expect(served.stdout.split('\n')[1]).toMatch(/^answer of the shared poll cycle, \d+\.\ds old \(--cycle 55\)$/);
     expect(c.api.requests.length).toBe(requests);
     const json = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '--format', 'json'], { env });
     await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '--format', 'json'], { env });
@@ -101,7 +101,7 @@ describe('--cycle', () => {
     expect(r.first).toMatch(/^NODES OK - 2 nodes,/);
     // Begun within this call, not before it: no older than the call took. (Its age alone is not
     // under 1 s on a loaded machine, where the run made for this call takes longer than that.)
-    const age = Number(/, (\d+\.\d) s old/.exec(r.stdout)?.[1]);
+    const age = Number(/, (\d+\.\d)s old/.exec(r.stdout)?.[1]);
     expect(age).toBeLessThanOrEqual(r.ms / 1000);
   });
 
@@ -181,7 +181,7 @@ describe('--cycle', () => {
     expect(existsSync(join(cycle, 'starting'))).toBe(false);
     const served = await poll();
     expect(served.stderr).toBe('');
-    expect(served.stdout.split('\n')[1]).toMatch(/^answer of the shared poll cycle, \d+\.\d s old \(--cycle 55\)$/);
+    expect(served.stdout.split('\n')[1]).toMatch(/^answer of the shared poll cycle, \d+\.\ds old \(--cycle 55\)$/);
   });
 
   it('the key covers the working directory: the same relative file in two directories answers each for its own', async () => {

@@ -413,7 +413,7 @@ describe('check_dqlite_storage', () => {
     expect(r.first).toMatch(
       pattern(
         /^DQLITE-STORAGE CRITICAL - newest snapshot 237 MB: each snapshot writes and ships the whole database, /,
-        /--freelist: the dqlite CLI gave no answer in \d+(\.\d)? s \(it waits while dqlite has no leader: see check_dqlite\) /,
+        /--freelist: the dqlite CLI gave no answer in \d+(\.\d+)?s \(it waits while dqlite has no leader: see check_dqlite\) /,
       ),
     );
     expect(r.perf.snapshot_size).toBe('248512512B;52428800;157286400;0');

@@ -193,7 +193,7 @@ describe('dqlite-storage', () => {
       expect([stale.state, stale.summary]).toEqual([State.OK, JUDGED]);
       expect(stale.details).toContain(
         "this node's dqlite role not established (its cluster.yaml says spare, but go-dqlite last rewrote it 10m ago, " +
-          'where it does every 30 s while this node runs and reaches the leader: k8s-dqlite here is stopped, or has no ' +
+          'where it does every 30s while this node runs and reaches the leader: k8s-dqlite here is stopped, or has no ' +
           "leader): a spare's stale copy is not told apart",
       );
       // 2 minutes is four of go-dqlite's rounds: the file is still taken; a second more, not.
