@@ -280,6 +280,34 @@ describe('check_dqlite_storage', () => {
     );
   });
 
+  // The backend listable by the check's user, its cluster.yaml not readable (the list ACL given, not
+  // the read one), no TLS files: the CLI, run as that user, fails on the store. Said with the fix
+  // the check gives every other file it cannot read, not as the CLI's failure alone.
+  it.skipIf(process.getuid?.() !== 0 || !existsSync(DQLITE_CLI))(
+    '--freelist without TLS files, cluster.yaml unreadable: UNKNOWN for --freelist with the fix, the snapshots judged',
+    async () => {
+      const dir = backend([{ mb: 12, agoSeconds: 900 }]);
+      for (const f of ['cluster.crt', 'cluster.key']) execFileSync('rm', [join(dir, f)]);
+      execFileSync('chmod', ['755', dir]);
+      execFileSync('chmod', ['000', join(dir, 'cluster.yaml')]);
+      const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir, '--freelist', '--dqlite-bin', DQLITE_CLI], {
+        uid: 65534,
+        gid: 65534,
+        env: { PATH: '/usr/bin:/bin', HOME: tmpdir() },
+      });
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.first).toMatch(
+        new RegExp(
+          `^DQLITE-STORAGE UNKNOWN - --freelist: the dqlite CLI cannot read ${dir}/cluster\\.yaml: permission denied ` +
+            `\\(fix: let the check user read it: sudo setfacl -m u:nagios:r ${dir}/cluster\\.yaml \\(again after a snap refresh\\), ` +
+            `or ask as root: --sudo with a sudoers line for this command line\\) ` +
+            `\\(newest snapshot 12 MB, `,
+        ),
+      );
+      expect(r.perf.freelist_pct).toBe('U;~:50;;0;100');
+    },
+  );
+
   it('no backend directory at all (not a MicroK8s node, a mistyped --backend-dir): UNKNOWN saying so in words', async () => {
     const dir = join(scratch(), 'backend');
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
