@@ -890,7 +890,7 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a re
     expect(r.first).toContain(
       `UNKNOWN - no raft data in ${other}: this node keeps no copy of the database to judge, as a dqlite spare, yet its ` +
         'role is not established (its cluster.yaml says spare, but go-dqlite last rewrote it 10m ago, where it does every ' +
-        '30 s while this node runs and reaches the leader: k8s-dqlite here is stopped, or has no leader) (fix: ',
+        '30s while this node runs and reaches the leader: k8s-dqlite here is stopped, or has no leader) (fix: ',
     );
   });
 
