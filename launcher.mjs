@@ -138,7 +138,7 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
         age="$((age / 100)).$((age % 100 / 10))"
         case $format in
         json) printf '{"cycle":{"age_s":%s,"max_age_s":%s},%s\\n%s' "$age" "$max" "\${first#\\{}" "$rest" ;;
-        nagios) printf '%s\\n%s\\n%s' "$first" "answer of the shared poll cycle, $age s old (--cycle $max)" "$rest" ;;
+        nagios) printf '%s\\n%s\\n%s' "$first" "answer of the shared poll cycle, \${age}s old (--cycle $max)" "$rest" ;;
         *) printf '%s\\n%s' "$first" "$rest" ;;
         esac
         exit "$code"
@@ -232,7 +232,7 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
       # The run gives this command its own -t from this launcher's start; on a busy node its answer
       # (its own UNKNOWN, at worst) may come a little after: waited for up to -t + 0.9 s.
       if [ "$cs" -ge $((asked + t_cs + 90)) ]; then
-        echo "${name} UNKNOWN - no answer from the shared poll cycle within -t $timeout s" \\
+        echo "${name} UNKNOWN - no answer from the shared poll cycle within -t (\${timeout}s)" \\
           "(fix: see docs/poll-cycle.md, or leave --cycle out)"
         exit 3
       fi

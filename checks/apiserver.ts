@@ -107,7 +107,7 @@ export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Out
       `timed beside the other checks of a shared run (the answers outlasted their head start): this process was ` +
         `held up for up to ${f.busyMs} ms meanwhile (their work, or waiting for a CPU), which may count in readyz_time`,
     );
-  const time = judged.readyz ? `readyz ${(f.readyz.ms / 1000).toFixed(3)} s` : '';
+  const time = judged.readyz ? `readyz ${(f.readyz.ms / 1000).toFixed(3)}s` : '';
   return v.conclude(time, { problems: 'before', whenClear: `ready and live (${time}, ${plural(judged.readyz?.checks ?? 0, 'check')})` });
 }
 

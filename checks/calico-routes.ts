@@ -140,7 +140,7 @@ export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outc
     v.detail(
       `Restart calico-node on ${f.node} so it re-lists and reprograms routes (the check never does it):`,
       `  kubectl -n ${ns} delete pod -l ${CALICO_NODE_LABEL} --field-selector=spec.nodeName=${f.node}`,
-      '  wait ~30 s for the new calico-node to program routes, then run this check again.',
+      '  wait ~30s for the new calico-node to program routes, then run this check again.',
     );
   }
   const skew = skewDetail(f.clock, "its pods' ages were taken on its clock (its kubelet stamps their start)");

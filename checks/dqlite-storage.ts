@@ -8,7 +8,7 @@ import type { Deadline } from '../lib/plugin/deadline.ts';
 import { reasonOf, UsageError } from '../lib/errors.ts';
 import { Range, thresholdsOf } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
-import { State } from '../lib/plugin/state.ts';
+import { bySeverity, State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import {
   localBackend,
@@ -23,12 +23,21 @@ import { cadenceOf } from '../lib/sources/snapshot-cadence.ts';
 import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { askFreePages } from '../lib/sources/dqlite-sql.ts';
 import { localNode, type Member, type NodeAccess, parseClusterAnswer, remoteNode } from '../lib/sources/dqlite-cluster.ts';
-import { type CliFiles, type CliPlan, DqliteError, type DqliteCli, localCliFiles, planCli, remoteCliFiles } from '../lib/sources/dqlite.ts';
+import {
+  backendFiles,
+  type CliFiles,
+  type CliPlan,
+  DqliteError,
+  type DqliteCli,
+  localCliFiles,
+  planCli,
+  remoteCliFiles,
+} from '../lib/sources/dqlite.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
 import { inOrder } from '../lib/in-order.ts';
 import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
-import { NO_RAFT_DATA, SHRINK_DATABASE, SPARE } from '../lib/runbook.ts';
+import { freeBackendDisk, NO_RAFT_DATA, SHRINK_DATABASE, SPARE } from '../lib/runbook.ts';
 import { isoSeconds } from '../lib/text.ts';
 import { establishRole, notSpare, type RoleFacts } from '../lib/dqlite-role.ts';
 import { shown } from '../lib/plugin/shown.ts';
@@ -114,6 +123,8 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   if (beyond) v.find(State.UNKNOWN, reasonOf(beyond));
   const skew = !beyond && skewDetail(f.clock, "snapshot ages were taken on its clock, and their times are shown on this host's");
   if (skew) v.detail(skew);
+  // What to do, per finding that alerts: the long output gives it in the findings' order, worst first.
+  const advice: { state: State; on: 'bloat' | 'disk' }[] = [];
   const found = establishRole(f);
   const spare = 'role' in found && found.role === 'spare';
   const none = spare ? undefined : noRaftData(f.files);
@@ -146,10 +157,9 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   // per --min-interval it is the storm itself (215-237 MB every ~2 minutes, the API server stalling).
   if (newest && sizeState !== State.OK) {
     const storm = cadence.frequent ? `, ${every} (more than one per ${formatDuration(l.minIntervalSeconds)})` : '';
-    v.find(
-      cadence.frequent ? State.CRITICAL : sizeState,
-      `newest snapshot ${sizeMb(newest.size, l)} MB${storm}: each snapshot writes and ships the whole database`,
-    );
+    const state = cadence.frequent ? State.CRITICAL : sizeState;
+    v.find(state, `newest snapshot ${sizeMb(newest.size, l)} MB${storm}: each snapshot writes and ships the whole database`);
+    advice.push({ state, on: 'bloat' });
   }
   // The ranges are the free-space rule; the finding only words the state they give.
   const freeRanges = [Range.below(l.freeWarning), Range.below(l.freeCritical)] as const;
@@ -158,8 +168,10 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     freePct,
     freeRanges.map((range) => ({ range, alerts: range.alerts(freePct) })),
   );
-  if (freeState === State.WARNING || freeState === State.CRITICAL)
+  if (freeState === State.WARNING || freeState === State.CRITICAL) {
     v.find(freeState, `only ${pctShown}% free on ${f.fs.mount} (${mb(f.fs.availBytes)} MB)`);
+    advice.push({ state: freeState, on: 'disk' });
+  }
   // raft writes the next snapshot whole before it removes the oldest it keeps: without room for
   // about twice the newest, the next one fails, and dqlite with it.
   const needed = newest ? 2 * newest.size : 0;
@@ -170,6 +182,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   if (newest && f.fs.availBytes < needed) {
     const [free, next] = freeBelowNeeded(f.fs.availBytes, needed);
     v.find(State.CRITICAL, `${free} MB free on ${f.fs.mount}: the next snapshot needs about ${next} MB (twice the newest)`);
+    advice.push({ state: State.CRITICAL, on: 'disk' });
   }
   v.measure({ label: 'backend_size', value: f.files.reduce((n, x) => n + x.size, 0), uom: 'B', min: 0 });
   if (f.freelistProblem) {
@@ -183,12 +196,13 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     const alerts = range.alerts(pct);
     const said = shown(pct, [{ range, alerts }]);
     v.measure({ label: 'freelist_pct', value: said, uom: '%', min: 0, max: 100 }, new ScalarContext(range));
-    if (alerts)
+    if (alerts) {
       v.find(
         State.WARNING,
         `${said}% of the database is free pages (${f.freePages.free} of ${f.freePages.pages}): every snapshot copies them`,
       );
-    else v.detail(`${f.freePages.free} of ${f.freePages.pages} database pages free`);
+      advice.push({ state: State.WARNING, on: 'bloat' });
+    } else v.detail(`${f.freePages.free} of ${f.freePages.pages} database pages free`);
   }
   if (f.cliNote) v.detail(`dqlite CLI ${f.cliNote}`);
   if (!newest && !none && !spare) v.detail(`no snapshot in ${f.backend} yet`);
@@ -198,8 +212,11 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   if (cadence.stopped)
     v.detail(`the last snapshots came ${every}, but none for ${formatDuration((f.now - newest!.mtime) / 1000)}: not frequent now`);
   for (const i of ignored) v.detail(`ignored ${i.name}: ${i.why}`);
-  if (v.state === State.WARNING || v.state === State.CRITICAL) {
-    v.detail(...SHRINK_DATABASE, 'This check deletes nothing.');
+  // A bloated database (over -w, or mostly free pages) is rebuilt; a full disk is freed: each only where found.
+  const said = [...new Set(advice.sort((a, b) => bySeverity(a.state, b.state)).map((a) => a.on))];
+  if (said.length) {
+    for (const on of said) v.detail(...(on === 'bloat' ? SHRINK_DATABASE : freeBackendDisk(f.fs.mount, f.backend)));
+    v.detail('This check deletes nothing.');
   }
   const size = newest
     ? `newest snapshot ${sizeMb(newest.size, l)} MB`
@@ -253,6 +270,22 @@ async function liveRole(
   }
 }
 
+/**
+ * The CLI, run as the check's user, could not open the node store it is pointed at (`-s file://`,
+ * without TLS files the one backend file it reads): said with the fix, as every other file the
+ * check cannot read is, never as the CLI's failure alone (go-dqlite: 'open servers store: open
+ * <path>: permission denied'). The store is read for --freelist only, through the CLI.
+ */
+function storeDenied(err: unknown, cli: DqliteCli): DqliteError | undefined {
+  const store = backendFiles(cli.backend).clusterYaml;
+  if (!reasonOf(err).includes(`open ${store}: permission denied`)) return undefined;
+  return new DqliteError(`the dqlite CLI cannot read ${store}: permission denied`, {
+    fix:
+      `let the check user read it: sudo setfacl -m u:nagios:r ${store} (again after a snap refresh), ` +
+      'or ask as root: --sudo with a sudoers line for this command line',
+  });
+}
+
 /** The directory's files and filesystem, this node's role (and, with --freelist, the free pages through the CLI). */
 export async function gather(
   args: Args,
@@ -294,9 +327,9 @@ export async function gather(
     // Silence is not only a lost quorum: on a real trio the v1 CLI took 5.2 s with a leader there and
     // one voter powered off (it dials them in turn), and a hung member held it for good.
     const freelistProblem = part.signal.aborted
-      ? `the dqlite CLI gave no answer in ${part.seconds} s ` +
-        '(it waits while dqlite has no leader or a member hangs, and 5 s for each voter powered off: see check_dqlite)'
-      : reasonOf(err);
+      ? `the dqlite CLI gave no answer in ${part.seconds}s ` +
+        '(it waits while dqlite has no leader or a member hangs, and 5s for each voter powered off: see check_dqlite)'
+      : reasonOf(storeDenied(err, cli) ?? err);
     return { backend, files, fs, now: Date.now(), cliNote: plan.note, role, freelistProblem };
   } finally {
     part.done();

@@ -110,8 +110,8 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
         'stampedAt' in a
           ? `${what} cannot be told: systemd stamped ${moment} at ${isoSeconds(a.stampedAt)}, ` +
               `after what the clock there reads now (${isoSeconds(a.clockAt)}): set back since?`
-          : `${what} cannot be told: /proc/uptime there reads ${a.bootS.toFixed(2)} s, less than systemd's monotonic ` +
-              `stamp of ${moment} (${a.stampS.toFixed(2)} s): not the kernel's boot clock (a container's, from lxcfs?)`,
+          : `${what} cannot be told: /proc/uptime there reads ${a.bootS.toFixed(2)}s, less than systemd's monotonic ` +
+              `stamp of ${moment} (${a.stampS.toFixed(2)}s): not the kernel's boot clock (a container's, from lxcfs?)`,
       );
     if (u.active === 'failed' || u.active === 'inactive')
       v.find(State.CRITICAL, `${name} is ${u.active}${u.result !== 'success' ? ` (${u.result})` : ''}`);

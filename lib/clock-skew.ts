@@ -35,7 +35,7 @@ export function windowClock(clock: RemoteClock, seconds: number): RemoteClock {
 /**
  * How far off the clock surely is: its skew less the reading's own error. A reading slow to come
  * back (a loaded host, channels refused and asked again) made a clock that agrees with ours read
- * "2.1s ahead (±2.104 s)", said with a fix to apply.
+ * "2.1s ahead (±2.104s)", said with a fix to apply.
  */
 const surelyOffMs = (clock: RemoteClock) => Math.abs(clock.skewMs) - clock.errorMs;
 

@@ -59,7 +59,7 @@ export function establishRole(f: RoleFacts): RoleFinding {
   if ((f.now - store.mtime) / 1000 > NODE_STORE_FRESH_SECONDS)
     return {
       unestablished:
-        `its cluster.yaml says ${fileSays}, but go-dqlite last rewrote it ${ago}, where it does every 30 s while this ` +
+        `its cluster.yaml says ${fileSays}, but go-dqlite last rewrote it ${ago}, where it does every 30s while this ` +
         'node runs and reaches the leader: k8s-dqlite here is stopped, or has no leader',
       read: true,
     };

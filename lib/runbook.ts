@@ -68,9 +68,17 @@ export const FROZEN_WATCH_CACHE = [
 export const SHRINK_DATABASE = [
   'A bloated database shrinks only by a rebuild: export, a fresh datastore, restore (a ' +
     'planned outage); restoring into the existing datastore shrinks nothing.',
-  'Meanwhile cut write churn: finished Jobs (check_stale_jobs), old events; free disk space ' +
-    'under the backend before dqlite fails on it.',
+  'Meanwhile cut write churn: finished Jobs (check_stale_jobs), old events.',
 ];
+
+/** A full disk under the backend: what to free, and what never to (raft's own files). */
+export function freeBackendDisk(mount: string, backend: string): string[] {
+  return [
+    `Free space on ${mount} before dqlite fails on it (df -h ${mount}, then du -xh --max-depth=3 ${mount} to see what fills it),`,
+    `  never by deleting files in ${backend}: raft removes its old snapshots and segments itself, and one removed by hand ` +
+      "breaks this node's copy of the database.",
+  ];
+}
 
 /** "If k8s-dqlite crash-loops": what to look at before anything else is restarted. */
 export const DQLITE_CRASHLOOP = [

@@ -118,7 +118,7 @@ export class Deadline {
     const left = this.remainingMs();
     const reserve = Math.min(1000, Math.max(250, (this.seconds * 1000) / 10), left / 2);
     const endsAt = Date.now() + left - reserve;
-    return new Deadline(Math.round((left - reserve) / 100) / 10, () => undefined, this, endsAt);
+    return new Deadline(partSeconds(left - reserve), () => undefined, this, endsAt);
   }
 
   /** Stop a part's timer once its target answered. */
@@ -163,4 +163,13 @@ export class Deadline {
   cancel(): void {
     clearTimeout(this.root.timer);
   }
+}
+
+/**
+ * A part's time as its timeout says it: tenths of a second, under a second two digits (-t 0.1
+ * leaves a part 0.05 s, which tenths said as 'timed out after 0s'), never below the 1 ms a timer counts.
+ */
+export function partSeconds(ms: number): number {
+  if (ms >= 1000) return Math.round(ms / 100) / 10;
+  return Math.max(0.001, Number((ms / 1000).toPrecision(2)));
 }

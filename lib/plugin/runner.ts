@@ -81,6 +81,15 @@ export function cannotTell(def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>,
 export const MAX_TIMEOUT_SECONDS = 3600;
 
 /** A deadline the run can keep: a number of seconds in (0, MAX_TIMEOUT_SECONDS]. */
+/** Seconds as -t takes them, and the launcher reads them: digits, one decimal point at most. */
+const PLAIN_SECONDS = /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/;
+
+const notPlainSeconds = (text: string) =>
+  new UsageError(
+    `-t/--timeout must be seconds in digits (one decimal point at most), above 0 and at most ${MAX_TIMEOUT_SECONDS}, not '${text}'`,
+    { fix: 'give it as digits, e.g. -t 8 or -t 0.5' },
+  );
+
 export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number {
   // `microk8s-checks all -t 5 -t 6`: its parser hands on both, where a check's refuses them (givenOnce).
   if (Array.isArray(seconds)) throw givenTimes(option, seconds.length);
@@ -459,7 +468,9 @@ export function numbersAsTyped(argv: string[], y: Argv<unknown>): void {
   // Its names, aliases too (yargs lists `t` beside `timeout`).
   const numbers = new Set(kinds.number);
   for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
-    const word = optionWord(argv[i]!);
+    // A short number option's value written onto it (`-t5`, `-t1e1`), which yargs reads as `-t 5`.
+    const onto = /^-([^-=])([^=].*)$/s.exec(argv[i]!);
+    const word = onto && numbers.has(onto[1]!) ? { name: onto[1]!, attached: onto[2]! } : optionWord(argv[i]!);
     if (!word || !numbers.has(word.name)) continue;
     const value = word.attached ?? argv[i + 1];
     if (value === undefined) continue;
@@ -477,6 +488,9 @@ export function numbersAsTyped(argv: string[], y: Argv<unknown>): void {
       throw new UsageError(`${flag} takes a number, not '${typed}': it is ${n === 0 ? 'too small to tell from 0' : 'beyond any number'}`, {
         fix: 'write it as a plain number, e.g. 5',
       });
+    // -t as the launcher reads it (launcher.mjs, centis): digits with one point at most. yargs read
+    // 1e1 and 0x10 as 10 and 16 s, which the launcher cannot: with --cycle the check ran alone.
+    if (keyOf(word.name, kinds) === 'timeout' && !PLAIN_SECONDS.test(value)) throw notPlainSeconds(typed);
   }
 }
 

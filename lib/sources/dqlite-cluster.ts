@@ -1,5 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
 import { lookup } from '../dns.ts';
+import { partSeconds } from '../plugin/deadline.ts';
 import { FileError, readSmallFile } from '../files.ts';
 import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
 import type { CommandShare } from './command-share.ts';
@@ -143,12 +144,14 @@ const NO_LEADER = /no available dqlite leader server found/i;
 /** One CLI command within budgetMs (inside the run's signal); every outcome is an answer. */
 export async function askCli(run: CommandRunner, argv: string[], budgetMs: number, signal: AbortSignal): Promise<CliAnswer> {
   // AbortSignal.timeout takes whole milliseconds; a deadline's remainder is fractional.
-  const bounded = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, Math.floor(budgetMs)))]);
+  // A budget the reserve ate (-t 0.1 leaves less than it) is the 1 ms it is given, said as that: never 0 or less.
+  const givenMs = Math.max(1, Math.floor(budgetMs));
+  const bounded = AbortSignal.any([signal, AbortSignal.timeout(givenMs)]);
   try {
     return { kind: 'answer', out: await run(argv, bounded) };
   } catch (error) {
     if (signal.aborted) throw error;
-    if (bounded.aborted) return { kind: 'no-answer', seconds: Math.round(budgetMs / 100) / 10 };
+    if (bounded.aborted) return { kind: 'no-answer', seconds: partSeconds(givenMs) };
     // Alone the budget ends before root's timeout does; in a shared run (command-share.ts) a check
     // that joined the CLI's run later still waits when root's timeout ends it: no answer all the same.
     if (endedByRootTimeout(argv, error)) return { kind: 'no-answer', seconds: SUDO_CLI_SECONDS };
@@ -407,7 +410,7 @@ export function probe(address: string, timeoutMs: number, signal: AbortSignal): 
       socket.destroy();
       resolve({ ok, why });
     };
-    const timer = setTimeout(() => done(false, `no answer within ${Math.round(timeoutMs / 100) / 10}s`), timeoutMs);
+    const timer = setTimeout(() => done(false, `no answer within ${partSeconds(timeoutMs)}s`), timeoutMs);
     socket.once('connect', () => done(true));
     socket.once('error', (err: NodeJS.ErrnoException) => done(false, err.code ?? err.message));
   });
@@ -445,7 +448,7 @@ export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortS
     case 'no-leader':
       return { kind: 'unknown', why: answer.text };
     case 'no-answer':
-      return { kind: 'unknown', why: `no answer from the dqlite CLI in ${answer.seconds} s` };
+      return { kind: 'unknown', why: `no answer from the dqlite CLI in ${answer.seconds}s` };
     case 'failed':
       throw new DqliteError('cannot ask dqlite for its leader', { cause: answer.error });
   }

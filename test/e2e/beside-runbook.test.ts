@@ -279,7 +279,7 @@ describe('check_apiserver', () => {
     const r = await runBuilt('check_apiserver', kc());
     expect(r.code).toBe(0);
     expect(r.first).toMatch(
-      /^APISERVER OK - 127\.0\.0\.1:\d+: ready and live \(readyz 0\.\d{3} s, 26 checks\) \| readyz_time=[\d.]+s;1;5;0 failed_checks=0;;;0$/,
+      /^APISERVER OK - 127\.0\.0\.1:\d+: ready and live \(readyz 0\.\d{3}s, 26 checks\) \| readyz_time=[\d.]+s;1;5;0 failed_checks=0;;;0$/,
     );
     expect(c.api.requests.map((q) => `${q.path}?${Object.keys(q.query).join('&')}`).sort()).toEqual(['/livez?verbose', '/readyz?verbose']);
   });

@@ -397,7 +397,7 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
         expect(r.code, r.stdout).toBe(0);
         expect(r.first).toMatch(/^CALICO-ROUTES OK - 0 of 1 Running pod on node1 without a host route through its veth \(older than 30s\)/);
         expect(r.stdout).toMatch(
-          new RegExp(`^${node.nodeIp.replaceAll('.', '\\.')}'s clock is \\S+ behind this host's \\(±[\\d.]+ s\\): `, 'm'),
+          new RegExp(`^${node.nodeIp.replaceAll('.', '\\.')}'s clock is \\S+ behind this host's \\(±[\\d.]+s\\): `, 'm'),
         );
         // 2m, within the bound said ("119s" on a loaded machine).
         const said = skewSaid(r.stdout, node.nodeIp, -120);

@@ -81,7 +81,7 @@ describe('--cycle', () => {
     const requests = c.api.requests.length;
     const served = await podRestarts();
     expect(served.first).toBe(r.first);
-    expect(served.stdout.split('\n')[1]).toMatch(/^answer of the shared poll cycle, \d+\.\d s old \(--cycle 55\)$/);
+    expect(served.stdout.split('\n')[1]).toMatch(/^answer of the shared poll cycle, \d+\.\ds old \(--cycle 55\)$/);
     expect(c.api.requests.length).toBe(requests);
     const json = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '--format', 'json'], { env });
     await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '--format', 'json'], { env });
@@ -101,7 +101,7 @@ describe('--cycle', () => {
     expect(r.first).toMatch(/^NODES OK - 2 nodes,/);
     // Begun within this call, not before it: no older than the call took. (Its age alone is not
     // under 1 s on a loaded machine, where the run made for this call takes longer than that.)
-    const age = Number(/, (\d+\.\d) s old/.exec(r.stdout)?.[1]);
+    const age = Number(/, (\d+\.\d)s old/.exec(r.stdout)?.[1]);
     expect(age).toBeLessThanOrEqual(r.ms / 1000);
   });
 
@@ -140,6 +140,36 @@ describe('--cycle', () => {
     ]);
     expect(bundle.code).toBe(3);
     expect(bundle.first).toMatch(/^NODES UNKNOWN - --cycle must be whole seconds from 1 to 3600, not '0x10'/);
+  });
+
+  // yargs read -t 1e1 and -t 0x10 as 10 and 16 s, where the launcher (its centis) reads digits and
+  // one point only: with --cycle such a -t ran alone without a word. Refused as written, as --cycle is.
+  it('-t takes plain decimal seconds: 1e1, 0x10, +5 refused as written, by the check, the launcher and all alike', async () => {
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-cycle-')) };
+    const said = (shown: string) =>
+      `-t/--timeout must be seconds in digits (one decimal point at most), above 0 and at most 3600, not '${shown}' ` +
+      '(fix: give it as digits, e.g. -t 8 or -t 0.5)';
+    for (const [bad, shown] of [
+      [['-t', '1e1'], '1e1'],
+      [['-t1e1'], '1e1'],
+      [['-t=0x10'], '0x10'],
+      [['--timeout=+5'], '+5'],
+      [['--cycle', '55', '-t', '0x10'], '0x10'],
+      [['-t', '1e1', '--cycle=55'], '1e1'],
+    ] as const) {
+      const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, ...bad], { env });
+      expect([r.code, r.stdout], bad.join(' ')).toEqual([3, `NODES UNKNOWN - ${said(shown)}\n`]);
+    }
+    const all = await runBuilt('microk8s-checks', ['all', '--kubeconfig', c.kubeconfig, '-t', '1e1']);
+    expect([all.code, all.first]).toEqual([3, `MICROK8S-CHECKS UNKNOWN - ${said('1e1')}`]);
+    const bundle = await runProcess(process.execPath, [join(DIST, 'microk8s-checks.d', 'check_nodes.mjs'), '-t', '0x10']);
+    expect([bundle.code, bundle.first]).toEqual([3, `NODES UNKNOWN - ${said('0x10')}`]);
+    // Digits with one point, as the launcher reads them, are seconds: with --cycle too.
+    for (const good of [['-t', '0.5'], ['-t', '.5'], ['-t5.'], ['--timeout=007', '--cycle', '55']]) {
+      const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, ...good], { env });
+      expect([r.code, r.first], good.join(' ')).toEqual([0, expect.stringMatching(/^NODES OK - /)]);
+    }
   });
 
   it('--cycle empty or given twice is put back by the launcher, for the check to refuse', async () => {
@@ -181,7 +211,7 @@ describe('--cycle', () => {
     expect(existsSync(join(cycle, 'starting'))).toBe(false);
     const served = await poll();
     expect(served.stderr).toBe('');
-    expect(served.stdout.split('\n')[1]).toMatch(/^answer of the shared poll cycle, \d+\.\d s old \(--cycle 55\)$/);
+    expect(served.stdout.split('\n')[1]).toMatch(/^answer of the shared poll cycle, \d+\.\ds old \(--cycle 55\)$/);
   });
 
   it('the key covers the working directory: the same relative file in two directories answers each for its own', async () => {

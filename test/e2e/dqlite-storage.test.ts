@@ -280,6 +280,34 @@ describe('check_dqlite_storage', () => {
     );
   });
 
+  // The backend listable by the check's user, its cluster.yaml not readable (the list ACL given, not
+  // the read one), no TLS files: the CLI, run as that user, fails on the store. Said with the fix
+  // the check gives every other file it cannot read, not as the CLI's failure alone.
+  it.skipIf(process.getuid?.() !== 0 || !existsSync(DQLITE_CLI))(
+    '--freelist without TLS files, cluster.yaml unreadable: UNKNOWN for --freelist with the fix, the snapshots judged',
+    async () => {
+      const dir = backend([{ mb: 12, agoSeconds: 900 }]);
+      for (const f of ['cluster.crt', 'cluster.key']) execFileSync('rm', [join(dir, f)]);
+      execFileSync('chmod', ['755', dir]);
+      execFileSync('chmod', ['000', join(dir, 'cluster.yaml')]);
+      const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir, '--freelist', '--dqlite-bin', DQLITE_CLI], {
+        uid: 65534,
+        gid: 65534,
+        env: { PATH: '/usr/bin:/bin', HOME: tmpdir() },
+      });
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.first).toMatch(
+        new RegExp(
+          `^DQLITE-STORAGE UNKNOWN - --freelist: the dqlite CLI cannot read ${dir}/cluster\\.yaml: permission denied ` +
+            `\\(fix: let the check user read it: sudo setfacl -m u:nagios:r ${dir}/cluster\\.yaml \\(again after a snap refresh\\), ` +
+            `or ask as root: --sudo with a sudoers line for this command line\\) ` +
+            `\\(newest snapshot 12 MB, `,
+        ),
+      );
+      expect(r.perf.freelist_pct).toBe('U;~:50;;0;100');
+    },
+  );
+
   it('no backend directory at all (not a MicroK8s node, a mistyped --backend-dir): UNKNOWN saying so in words', async () => {
     const dir = join(scratch(), 'backend');
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
@@ -417,8 +445,8 @@ describe('check_dqlite_storage', () => {
     expect(r.first).toMatch(
       pattern(
         /^DQLITE-STORAGE CRITICAL - newest snapshot 237 MB: each snapshot writes and ships the whole database, /,
-        /--freelist: the dqlite CLI gave no answer in 2(\.\d)? s \(it waits while dqlite has no leader or a member /,
-        /hangs, and 5 s for each voter powered off: see check_dqlite\) /,
+        /--freelist: the dqlite CLI gave no answer in 2(\.\d+)?s \(it waits while dqlite has no leader or a member /,
+        /hangs, and 5s for each voter powered off: see check_dqlite\) /,
       ),
     );
     expect(r.perf.snapshot_size).toBe('248512512B;52428800;157286400;0');
@@ -507,6 +535,16 @@ describe('check_dqlite_storage', () => {
       const crit = await runBuilt('check_dqlite_storage', ['--backend-dir', dir]);
       expect(crit.code).toBe(2);
       expect(crit.first).toMatch(new RegExp(`^DQLITE-STORAGE CRITICAL - only \\d(\\.\\d)?% free on ${escaped(mnt)} \\(`));
+      // What to do is the disk's: free space there; a 5 MB snapshot is no bloated database to rebuild.
+      const todo = crit.stdout.split('\n');
+      const at = todo.findIndex((line) => line.startsWith('Free space on '));
+      expect(todo.slice(at, at + 3)).toEqual([
+        `Free space on ${mnt} before dqlite fails on it (df -h ${mnt}, then du -xh --max-depth=3 ${mnt} to see what fills it),`,
+        `  never by deleting files in ${dir}: raft removes its old snapshots and segments itself, and one removed by hand ` +
+          "breaks this node's copy of the database.",
+        'This check deletes nothing.',
+      ]);
+      expect(crit.stdout).not.toContain('rebuild');
     });
 
     it('35% free, yet less than twice the newest snapshot: CRITICAL, the next snapshot would not fit', async () => {
@@ -857,7 +895,7 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a re
     expect(r.first).toContain(
       `UNKNOWN - no raft data in ${other}: this node keeps no copy of the database to judge, as a dqlite spare, yet its ` +
         'role is not established (its cluster.yaml says spare, but go-dqlite last rewrote it 10m ago, where it does every ' +
-        '30 s while this node runs and reaches the leader: k8s-dqlite here is stopped, or has no leader) (fix: ',
+        '30s while this node runs and reaches the leader: k8s-dqlite here is stopped, or has no leader) (fix: ',
     );
   });
 

@@ -281,6 +281,10 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
       /^DQLITE WARNING - the dqlite CLI gave no answer in \d+(\.\d)?s: leader unknown \(3 voters, leader unknown, 0 unreachable\)/,
     );
     expect(r.ms).toBeLessThan(SLACK_MS + 4000);
+    // -t 0.1: what the CLI was given is said with the digits that tell it from 0, never 'in 0s'.
+    const tiny = await run([...silent.args, '-t', '0.1']);
+    expect(tiny.first).toMatch(/^DQLITE \w+ - .*(no answer in|timed out after) 0\.\d+s/);
+    expect(tiny.first).not.toMatch(/ 0s\b/);
     // Killed (SIGKILL, to its process group) before the run ended: gone once the kernel has run its
     // exit, which on a loaded machine came after the run's (1 full suite in 5 here). A CLI never
     // killed would sleep on for a minute.

@@ -447,6 +447,25 @@ describe('microk8s-checks all', () => {
     expect(nodes.metrics[0]).toHaveProperty('max');
   });
 
+  // -t 0.1: each check's row said 'timed out after 0.1s', a server's share of it (a part, less the
+  // time kept to judge the rest) 'timed out after 0s', as if no time had been given at all.
+  it("-t with decimals: every timeout said with the decimals that tell it from 0, the run's as given", async () => {
+    healthy();
+    c.api.delayMs = 3000;
+    const r = await runBuilt('microk8s-checks', ['all', ...kc(), '-t', '0.1']);
+    const alone = await runBuilt('check_apiserver', [...kc(), '-t', '0.1']);
+    c.api.delayMs = 0;
+    const said = [...r.stdout.matchAll(/timed out after (\S+)s /g)].map((m) => m[1]!);
+    expect(said.length, r.stdout).toBeGreaterThan(3);
+    expect(
+      said.filter((s) => !(Number(s) > 0 && Number(s) <= 0.1)),
+      r.stdout,
+    ).toEqual([]);
+    expect(r.stdout).toMatch(/^NODES +UNKNOWN +timed out after 0\.1s while listing nodes/m);
+    expect(r.stdout).toMatch(/^APISERVER +UNKNOWN +\S+: timed out after 0\.0\d+s while asking /m);
+    expect(alone.first).toMatch(/^APISERVER UNKNOWN - \S+: timed out after 0\.0\d+s while asking /);
+  });
+
   it('checks it cannot run here are listed with the reason; a kubeconfig asked for is judged, not skipped', async () => {
     // A host with no kubeconfig anywhere (no $KUBECONFIG, an empty home, no MicroK8s here).
     const { KUBECONFIG: _, ...env } = process.env;

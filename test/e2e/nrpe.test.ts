@@ -66,7 +66,7 @@ const serviceOf = (command: string) => command.replace('check_microk8s_', 'micro
  * -t 10 is a node's budget (the slow API test holds the plugin to it). On a CI machine loaded
  * several times over its two cores, one shared run of seventeen checks, answered by a test API
  * server in this very process, took longer: the core then rightly showed "timed out after 8s",
- * "no answer from the shared poll cycle within -t 8 s" or "CHECK_NRPE: Socket timeout", where the
+ * "no answer from the shared poll cycle within -t (8s)" or "CHECK_NRPE: Socket timeout", where the
  * check run alone moments later answered. What the core is compared on is what it shows, not how
  * fast: each deadline keeps its place (check -t < check_nrpe -t < nrpe's command_timeout 60 <
  * Nagios' service_check_timeout), with room. `cycle` bounds the wait for the core's one cycle.

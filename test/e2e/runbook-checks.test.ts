@@ -318,7 +318,7 @@ describe('check_leases beside a real dqlite', () => {
         expect(lost.code).toBe(2);
         expect(lost.first).toMatch(/^LEASES CRITICAL - .*no kube-scheduler is leading/);
         expect(lost.first).toContain('dqlite unknown');
-        expect(lost.stdout).toMatch(/dqlite leader: no answer from the dqlite CLI in \d+(\.\d)? s/);
+        expect(lost.stdout).toMatch(/dqlite leader: no answer from the dqlite CLI in \d+(\.\d+)?s/);
         // Within -t (6 s) and the launcher's start-up, with room for a loaded machine: a CLI the
         // check waited on for good would have ended it UNKNOWN at -t instead (the code above).
         expect(lost.ms).toBeLessThan(6000 + 6000);

@@ -163,8 +163,8 @@ describe.skipIf(unavailable)('check_services --host: uptime on the host its own 
     expect(r.code, r.stdout).toBe(3);
     expect(r.first).toMatch(
       pattern(
-        /^SERVICES UNKNOWN - 127\.0\.0\.1: k8s-dqlite's uptime cannot be told: \/proc\/uptime there reads 6\d\.\d\d s, /,
-        /less than systemd's monotonic stamp of its start \(\d+\.\d\d s\): not the kernel's boot clock \(a container's, from lxcfs\?\)/,
+        /^SERVICES UNKNOWN - 127\.0\.0\.1: k8s-dqlite's uptime cannot be told: \/proc\/uptime there reads 6\d\.\d\ds, /,
+        /less than systemd's monotonic stamp of its start \(\d+\.\d\ds\): not the kernel's boot clock \(a container's, from lxcfs\?\)/,
       ),
     );
     expect(r.first).not.toMatch(/restarted \d+s ago/);

@@ -10,7 +10,7 @@ export function secondsOf(words: string): number {
 }
 
 /**
- * The skew said of `host`'s clock ("<host>'s clock is 2m behind this host's (±0.083 s)"), judged
+ * The skew said of `host`'s clock ("<host>'s clock is 2m behind this host's (±0.083s)"), judged
  * against the one its clock has (`seconds`, negative when behind). That clock is read (`date`)
  * at some moment of the reading's round trip, which the ± bounds: on a loaded machine a clock 2
  * minutes behind was read as 119.4 s behind, and said "119s" (1 run in 20 beside a second copy of
@@ -18,7 +18,7 @@ export function secondsOf(words: string): number {
  * in the right direction. Returns the words, which the first line says too.
  */
 export function skewSaid(text: string, host: string, seconds: number): string {
-  const m = new RegExp(`${host.replaceAll('.', '\\.')}'s clock is (\\S+) (ahead of|behind) this host's \\(±([\\d.]+) s\\)`).exec(text);
+  const m = new RegExp(`${host.replaceAll('.', '\\.')}'s clock is (\\S+) (ahead of|behind) this host's \\(±([\\d.]+)s\\)`).exec(text);
   expect(m, text).not.toBeNull();
   const [, words, way, error] = m as RegExpExecArray & [string, string, string, string];
   expect(way, text).toBe(seconds > 0 ? 'ahead of' : 'behind');

@@ -1,7 +1,7 @@
 // The run's deadline (-t) and its parts (lib/plugin/deadline.ts): what ends when, and what a
 // timeout says. Timings are loose: the machine is shared.
 import { describe, expect, it } from 'vitest';
-import { Deadline } from '../../lib/plugin/deadline.ts';
+import { Deadline, partSeconds } from '../../lib/plugin/deadline.ts';
 
 describe('Deadline', () => {
   it('expires once, aborting its signal with a reason that says what the run was waiting for', async () => {
@@ -68,6 +68,10 @@ describe('Deadline', () => {
     const part = short.part();
     await new Promise((r) => setTimeout(r, 500));
     expect([part.signal.aborted, short.signal.aborted]).toEqual([true, true]);
+  });
+
+  it("a part's time is said in tenths, under a second in two digits, never as 0 (-t 0.1 left a part 'timed out after 0s')", () => {
+    expect([9000, 7249, 1000, 950, 50, 23, 4, 0].map(partSeconds)).toEqual([9, 7.2, 1, 0.95, 0.05, 0.023, 0.004, 0.001]);
   });
 
   it("a part's own end does not end the run", async () => {

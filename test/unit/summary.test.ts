@@ -18,7 +18,7 @@ describe('summaryOf', () => {
   it('with nothing found: the headline, or the one for a clear run; an empty headline leaves the findings alone', () => {
     for (const problems of ['after', 'before', 'instead', 'named'] as const) {
       expect(summaryOf('3 voters', [], { problems })).toBe('3 voters');
-      expect(summaryOf('readyz 0.010 s', [], { problems, whenClear: 'ready and live' })).toBe('ready and live');
+      expect(summaryOf('readyz 0.010s', [], { problems, whenClear: 'ready and live' })).toBe('ready and live');
       expect(summaryOf('', found, { problems })).toBe('quorum lost, no fault tolerance');
     }
   });

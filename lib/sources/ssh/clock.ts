@@ -63,5 +63,5 @@ export async function readRemoteClock(host: string, run: CommandRunner, signal: 
 export function skewWords({ skewMs, errorMs }: Pick<RemoteClock, 'skewMs' | 'errorMs'>): string {
   const s = Math.abs(skewMs) / 1000;
   const size = s < 10 ? `${s.toFixed(1)}s` : formatDuration(s);
-  return `${size} ${skewMs > 0 ? 'ahead of' : 'behind'} this host's (±${Math.max(0.001, errorMs / 1000).toFixed(3)} s)`;
+  return `${size} ${skewMs > 0 ? 'ahead of' : 'behind'} this host's (±${Math.max(0.001, errorMs / 1000).toFixed(3)}s)`;
 }

@@ -30,7 +30,7 @@ describe('apiserver', () => {
       { server: 's', readyz: answer(500, report('readyz', ['[-]etcd failed: reason withheld'], false)), livez: live },
       { warning: r('1'), critical: r('5') },
     );
-    expect([down.state, down.summary]).toEqual([State.CRITICAL, 'not ready: [-]etcd failed: reason withheld (readyz 0.012 s)']);
+    expect([down.state, down.summary]).toEqual([State.CRITICAL, 'not ready: [-]etcd failed: reason withheld (readyz 0.012s)']);
     // A [-] line is a failed sub-check even in a 200 that says "passed" (a proxy rewriting the status).
     const contradicted = apiserver.evaluate(
       { server: 's', readyz: answer(200, report('readyz', ['[+]ping ok', '[-]etcd failed: reason withheld'])), livez: live },
@@ -38,7 +38,7 @@ describe('apiserver', () => {
     );
     expect([contradicted.state, contradicted.summary]).toEqual([
       State.CRITICAL,
-      'not ready: [-]etcd failed: reason withheld (readyz 0.012 s)',
+      'not ready: [-]etcd failed: reason withheld (readyz 0.012s)',
     ]);
     const forbidden = apiserver.evaluate({ server: 's', readyz: answer(403, '{}'), livez: live }, { warning: r('1'), critical: r('5') });
     expect(forbidden.state).toBe(State.UNKNOWN);
@@ -50,9 +50,9 @@ describe('apiserver', () => {
     const live = answer(200, report('livez', ['[+]ping ok']));
     const limits = { warning: r('1'), critical: r('5') };
     const status = apiserver.evaluate({ server: 's', readyz: answer(503, report('readyz', ['[+]ping ok'])), livez: live }, limits);
-    expect([status.state, status.summary]).toEqual([State.CRITICAL, 'not ready: HTTP 503 (readyz 0.012 s)']);
+    expect([status.state, status.summary]).toEqual([State.CRITICAL, 'not ready: HTTP 503 (readyz 0.012s)']);
     const last = apiserver.evaluate({ server: 's', readyz: answer(200, report('readyz', ['[+]ping ok'], false)), livez: live }, limits);
-    expect([last.state, last.summary]).toEqual([State.CRITICAL, 'not ready: HTTP 200 (readyz 0.012 s)']);
+    expect([last.state, last.summary]).toEqual([State.CRITICAL, 'not ready: HTTP 200 (readyz 0.012s)']);
   });
 
   it('a /livez that is no health report: UNKNOWN, readyz still timed, and no failed_checks that would count only readyz', () => {
@@ -61,7 +61,7 @@ describe('apiserver', () => {
     const o = apiserver.evaluate({ server: 's', readyz: ok, livez: page }, { warning: r('1'), critical: r('5') });
     expect([o.state, o.summary]).toEqual([
       State.UNKNOWN,
-      '/livez answered 200 with 33 bytes of text/html, not a health report (readyz 0.012 s)',
+      '/livez answered 200 with 33 bytes of text/html, not a health report (readyz 0.012s)',
     ]);
     expect(perf(o)).toEqual({ readyz_time: '0.012s;1;5;0' });
   });
@@ -77,7 +77,7 @@ describe('apiserver', () => {
     );
     const livez = answer(200, report('livez', ['[+]ping ok', '[+]log ok', '[+]poststarthook/start-informers ok']));
     const o = apiserver.evaluate({ server: 's', readyz, livez }, { warning: r('1'), critical: r('5') });
-    expect([o.state, o.summary]).toEqual([State.CRITICAL, 'not ready: [-]etcd failed: reason withheld (readyz 0.012 s)']);
+    expect([o.state, o.summary]).toEqual([State.CRITICAL, 'not ready: [-]etcd failed: reason withheld (readyz 0.012s)']);
     expect(o.details.join('\n')).toMatch(/^etcd here is kine on k8s-dqlite: see check_dqlite \(quorum, leader\), check_services /m);
   });
 

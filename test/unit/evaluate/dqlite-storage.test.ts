@@ -30,6 +30,49 @@ describe('dqlite-storage', () => {
     expect(o.summary).toMatch(/50 MB free on \/var: the next snapshot needs about 400 MB/);
   });
 
+  // The long output's advice follows the findings that decided the state, worst first: a full disk
+  // under a small database is told to free space, never led by a rebuild it does not need.
+  describe('what to do: the advice of the findings made, in their order', () => {
+    const REBUILD = 'A bloated database shrinks only by a rebuild';
+    const advice = (o: ReturnType<typeof storage.evaluate>) =>
+      o.details.filter((d) => d.startsWith(REBUILD) || d.startsWith('Free space on ') || d === 'This check deletes nothing.');
+    const at = (files: ReturnType<typeof snap>, free: ReturnType<typeof fs>, freePages?: { pages: number; free: number }) =>
+      storage.evaluate({ backend: '/b', files, fs: free, now: NOW, role: VOTER, freePages }, limits);
+    const DISK = /^Free space on \/var before dqlite fails on it /;
+
+    it('0% free under a 0.1 MB snapshot: CRITICAL on the disk, its advice alone, no rebuild', () => {
+      const o = at(snap(3600, 0.1), fs(1000, 0, '/var'));
+      expect([o.state, o.summary]).toEqual([
+        State.CRITICAL,
+        'only 0% free on /var (0 MB), 0 MB free on /var: the next snapshot needs about 0.2 MB (twice the newest) ' +
+          '(newest snapshot 0.1 MB, one snapshot, no cadence yet, 0% free on /var)',
+      ]);
+      expect(advice(o)).toHaveLength(2);
+      expect(advice(o)[0]).toMatch(DISK);
+      expect(advice(o)[1]).toBe('This check deletes nothing.');
+    });
+
+    it('a large snapshot with the disk fine: the rebuild alone', () => {
+      const o = at(snap(3600, 60), fs(10_000, 6000, '/var'));
+      expect(o.state).toBe(State.WARNING);
+      expect(advice(o)).toEqual([expect.stringMatching(/^A bloated database shrinks only by a rebuild: /), 'This check deletes nothing.']);
+    });
+
+    it('mostly free pages (--freelist) with the disk fine: the rebuild', () => {
+      const o = at(snap(3600, 12), fs(10_000, 6000, '/var'), { pages: 100_000, free: 96_000 });
+      expect(o.state).toBe(State.WARNING);
+      expect(advice(o)[0]).toMatch(/^A bloated database shrinks only by a rebuild: /);
+      expect(advice(o).some((d) => DISK.test(d))).toBe(false);
+    });
+
+    it('a large snapshot (WARNING) on a disk 5% free (CRITICAL): the disk first, then the rebuild', () => {
+      const o = at(snap(3600, 60), fs(10_000, 500, '/var'));
+      expect(o.state).toBe(State.CRITICAL);
+      expect(o.summary).toMatch(/^only 5% free on \/var \(500 MB\), newest snapshot 60 MB: /);
+      expect(advice(o)).toEqual([expect.stringMatching(DISK), expect.stringMatching(/^A bloated/), 'This check deletes nothing.']);
+    });
+  });
+
   it('large AND frequent is CRITICAL; large alone WARNING; frequent and small OK', () => {
     const at = (files: ReturnType<typeof snap>) =>
       storage.evaluate({ backend: '/b', files, fs: fs(10_000, 6000), now: NOW, role: VOTER }, limits);
@@ -150,7 +193,7 @@ describe('dqlite-storage', () => {
       expect([stale.state, stale.summary]).toEqual([State.OK, JUDGED]);
       expect(stale.details).toContain(
         "this node's dqlite role not established (its cluster.yaml says spare, but go-dqlite last rewrote it 10m ago, " +
-          'where it does every 30 s while this node runs and reaches the leader: k8s-dqlite here is stopped, or has no ' +
+          'where it does every 30s while this node runs and reaches the leader: k8s-dqlite here is stopped, or has no ' +
           "leader): a spare's stale copy is not told apart",
       );
       // 2 minutes is four of go-dqlite's rounds: the file is still taken; a second more, not.
