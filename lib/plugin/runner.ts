@@ -80,7 +80,6 @@ export function cannotTell(def: Pick<CheckDefinition<unknown>, 'name' | 'gate'>,
 /** The longest -t: an hour is far past any poller's own timeout, and Node's timers overflow at 24.8 days. */
 export const MAX_TIMEOUT_SECONDS = 3600;
 
-/** A deadline the run can keep: a number of seconds in (0, MAX_TIMEOUT_SECONDS]. */
 /** Seconds as -t takes them, and the launcher reads them: digits, one decimal point at most. */
 const PLAIN_SECONDS = /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/;
 
@@ -90,6 +89,7 @@ const notPlainSeconds = (text: string) =>
     { fix: 'give it as digits, e.g. -t 8 or -t 0.5' },
   );
 
+/** A deadline the run can keep: a number of seconds in (0, MAX_TIMEOUT_SECONDS]. */
 export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number {
   // `microk8s-checks all -t 5 -t 6`: its parser hands on both, where a check's refuses them (givenOnce).
   if (Array.isArray(seconds)) throw givenTimes(option, seconds.length);
