@@ -24,7 +24,6 @@ import { localRunner, type CommandRunner } from '../lib/sources/command.ts';
 import { askFreePages } from '../lib/sources/dqlite-sql.ts';
 import { localNode, type Member, type NodeAccess, parseClusterAnswer, remoteNode } from '../lib/sources/dqlite-cluster.ts';
 import {
-  backendFiles,
   type CliFiles,
   type CliPlan,
   DqliteError,
@@ -32,6 +31,7 @@ import {
   localCliFiles,
   planCli,
   remoteCliFiles,
+  storeDenied,
 } from '../lib/sources/dqlite.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
@@ -270,22 +270,6 @@ async function liveRole(
   }
 }
 
-/**
- * The CLI, run as the check's user, could not open the node store it is pointed at (`-s file://`,
- * without TLS files the one backend file it reads): said with the fix, as every other file the
- * check cannot read is, never as the CLI's failure alone (go-dqlite: 'open servers store: open
- * <path>: permission denied'). The store is read for --freelist only, through the CLI.
- */
-function storeDenied(err: unknown, cli: DqliteCli): DqliteError | undefined {
-  const store = backendFiles(cli.backend).clusterYaml;
-  if (!reasonOf(err).includes(`open ${store}: permission denied`)) return undefined;
-  return new DqliteError(`the dqlite CLI cannot read ${store}: permission denied`, {
-    fix:
-      `let the check user read it: sudo setfacl -m u:nagios:r ${store} (again after a snap refresh), ` +
-      'or ask as root: --sudo with a sudoers line for this command line',
-  });
-}
-
 /** The directory's files and filesystem, this node's role (and, with --freelist, the free pages through the CLI). */
 export async function gather(
   args: Args,
@@ -329,7 +313,7 @@ export async function gather(
     const freelistProblem = part.signal.aborted
       ? `the dqlite CLI gave no answer in ${part.seconds}s ` +
         '(it waits while dqlite has no leader or a member hangs, and 5s for each voter powered off: see check_dqlite)'
-      : reasonOf(storeDenied(err, cli) ?? err);
+      : reasonOf(storeDenied(err, cli.backend) ?? err);
     return { backend, files, fs, now: Date.now(), cliNote: plan.note, role, freelistProblem };
   } finally {
     part.done();

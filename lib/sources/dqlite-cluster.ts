@@ -14,6 +14,7 @@ import {
   MISSING_BACKEND_FIX,
   planCli,
   SUDO_CLI_SECONDS,
+  storeDenied,
 } from './dqlite.ts';
 import { quietShell } from './ssh/greeting.ts';
 
@@ -422,17 +423,17 @@ const SUDO_RESERVE_MS = 500;
 /** What this host's CLI says of the dqlite leader, for a check that only reports it. */
 export type LeaderAnswer = { kind: 'leader'; address: string } | { kind: 'no-cli' } | { kind: 'unknown'; why: string };
 
-/**
- * The dqlite leader's address, asked of this host's CLI within budgetMs: neither cluster.yaml nor
- * info.yaml records it. The v1 CLI blocks for good once quorum is gone, and the key stays root's:
- * neither may cost a check that only names the leader its own verdict, so both are answers.
- */
 /** Whether askLeader asks a CLI at all: without one on this host there is no leader to name. */
 export function leaderAskable(cli: DqliteCli): boolean {
   const plan = planCli(cli, localCliFiles(cli));
   return plan.asked || !plan.why.startsWith('no dqlite CLI');
 }
 
+/**
+ * The dqlite leader's address, asked of this host's CLI within budgetMs: neither cluster.yaml nor
+ * info.yaml records it. The v1 CLI blocks for good once quorum is gone, and the key stays root's:
+ * neither may cost a check that only names the leader its own verdict, so both are answers.
+ */
 export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortSignal, share?: CommandShare): Promise<LeaderAnswer> {
   const plan = planCli(cli, localCliFiles(cli));
   if (!plan.asked) return plan.why.startsWith('no dqlite CLI') ? { kind: 'no-cli' } : { kind: 'unknown', why: `not asked: ${plan.why}` };
@@ -449,7 +450,11 @@ export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortS
       return { kind: 'unknown', why: answer.text };
     case 'no-answer':
       return { kind: 'unknown', why: `no answer from the dqlite CLI in ${answer.seconds}s` };
-    case 'failed':
+    case 'failed': {
+      // A node store the check's user cannot read is said with its fix, not as the CLI's whole failure.
+      const denied = storeDenied(answer.error, cli.backend);
+      if (denied) throw new DqliteError(`cannot ask dqlite for its leader: ${denied.message}`, { fix: denied.fix });
       throw new DqliteError('cannot ask dqlite for its leader', { cause: answer.error });
+    }
   }
 }

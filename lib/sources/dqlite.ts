@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReasonedError } from '../errors.ts';
+import { ReasonedError, reasonOf } from '../errors.ts';
 import { CommandError, type CommandRunner } from './command.ts';
 import { SNAP_DATA } from './snap-locks.ts';
 
@@ -159,4 +159,20 @@ export function sudoersRules(user: string, cli: Omit<DqliteCli, 'sudo'>, tls = t
     plan.argv(c).slice(['sudo', '-n', '--'].length).map(sudoersWord).join(' '),
   );
   return `${user} ALL=(root) NOPASSWD: ${lines.join(', \\\n    ')}\n`;
+}
+
+/**
+ * The CLI, run as the check's user, could not open the node store it is pointed at (`-s file://`:
+ * without TLS files the one backend file it reads): said with the fix, as every other file a check
+ * cannot read is, never as the CLI's failure alone (go-dqlite: 'open servers store: open <path>:
+ * permission denied'). Recognised from the CLI's own words, so locally and over SSH alike.
+ */
+export function storeDenied(err: unknown, backend: string): DqliteError | undefined {
+  const store = backendFiles(backend).clusterYaml;
+  if (!reasonOf(err).includes(`open ${store}: permission denied`)) return undefined;
+  return new DqliteError(`the dqlite CLI cannot read ${store}: permission denied`, {
+    fix:
+      `let the check user read it: sudo setfacl -m u:nagios:r ${store} (again after a snap refresh), ` +
+      'or ask as root: --sudo with a sudoers line for this command line',
+  });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -231,6 +231,37 @@ describe('check_leases naming the dqlite leader', () => {
       here.close();
     }
   });
+});
+
+describe('check_leases and a dqlite node store its user cannot read', () => {
+  // No TLS files, so the real v1 CLI reads cluster.yaml as the check's user: 'open servers store:
+  // open <path>: permission denied'. Said with the fix every other unreadable file gets.
+  it.skipIf(process.getuid?.() !== 0 || !existsSync(DQLITE_CLI))(
+    'the leader not asked: UNKNOWN naming cluster.yaml, with the ACL or --sudo to let it be read',
+    async () => {
+      healthy();
+      const dir = mkdtempSync(join(tmpdir(), 'mk8s-nobody-'));
+      chmodSync(dir, 0o777);
+      const backend = join(dir, 'backend');
+      mkdirSync(backend, { mode: 0o755 });
+      writeFileSync(join(backend, 'cluster.yaml'), '- Address: 127.0.0.1:19001\n  ID: 3297041220608546238\n  Role: 0\n', { mode: 0 });
+      const kubeconfig = join(dir, 'kubeconfig');
+      copyFileSync(c.kubeconfig, kubeconfig);
+      chmodSync(kubeconfig, 0o644);
+      const r = await runBuilt(
+        'check_leases',
+        ['--kubeconfig', kubeconfig, '--state-file', join(dir, 'leases.json'), '--dqlite-bin', DQLITE_CLI, '--backend-dir', backend],
+        { uid: 65534, gid: 65534, env: { PATH: '/usr/bin:/bin', HOME: dir } },
+      );
+      expect(r.code, r.stdout).toBe(3);
+      const store = join(backend, 'cluster.yaml');
+      expect(r.first).toBe(
+        `LEASES UNKNOWN - cannot ask dqlite for its leader: the dqlite CLI cannot read ${store}: permission denied ` +
+          `(fix: let the check user read it: sudo setfacl -m u:nagios:r ${store} (again after a snap refresh), ` +
+          'or ask as root: --sudo with a sudoers line for this command line)',
+      );
+    },
+  );
 });
 
 describe('check_leases when the Nodes cannot be listed', () => {
