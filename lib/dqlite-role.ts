@@ -5,6 +5,7 @@
 import { formatDuration } from './duration.ts';
 import { type BackendFile, lastRaftWrite } from './sources/backend-dir.ts';
 import type { DqliteRole } from './sources/dqlite-cluster.ts';
+import type { LiveRole, OwnRole } from './sources/node-role.ts';
 
 /** What a role is established from: the backend's listing, and the two words on the role. */
 export interface RoleFacts {
@@ -12,9 +13,9 @@ export interface RoleFacts {
   /** When the listing was taken (ms since the epoch, on this host's clock, as the mtimes are). */
   now: number;
   /** The role its own cluster.yaml records, or why it could not be read. */
-  role: { role: DqliteRole } | { unread: string };
+  role: OwnRole;
   /** The role the dqlite leader lists (`.cluster`), that it lists no such member, or why not asked. */
-  live?: { role: DqliteRole } | { unlisted: true } | { unread: string };
+  live?: LiveRole;
 }
 
 /**

@@ -1,0 +1,49 @@
+// This node's dqlite role as read: its own cluster.yaml's word, and the dqlite leader's. Which of
+// them is taken is lib/dqlite-role.ts's question; here only what each said, or why it said nothing.
+import { reasonOf } from '../errors.ts';
+import type { Deadline } from '../plugin/deadline.ts';
+import type { CommandRunner } from './command.ts';
+import { type DqliteRole, type Member, type NodeAccess, parseClusterAnswer } from './dqlite-cluster.ts';
+import type { CliPlan, DqliteCli } from './dqlite.ts';
+
+/** The role its own cluster.yaml records, or why it could not be read. */
+export type OwnRole = { role: DqliteRole } | { unread: string };
+
+/** The role the dqlite leader lists (`.cluster`), that it lists no such member, or why not asked. */
+export type LiveRole = { role: DqliteRole } | { unlisted: true } | { unread: string };
+
+/**
+ * This node (info.yaml), and its role as its own cluster.yaml records it (rewritten from the
+ * leader; info.yaml keeps the role it joined with). The files are read as check_dqlite reads them;
+ * where they cannot be, the role is not known, and said: the snapshots are still judged (this
+ * check needs only to list).
+ */
+export async function ownRole(node: NodeAccess, cli: DqliteCli, deadline: Deadline): Promise<{ self?: Member; role: OwnRole }> {
+  try {
+    const { info, rows } = await node.readNode(cli);
+    const self = info[0];
+    const row = self && (rows.find((m) => m.id === self.id) ?? rows.find((m) => m.address === self.address));
+    return { self, role: row ? { role: row.role } : { unread: 'info.yaml names no member of cluster.yaml' } };
+  } catch (err) {
+    if (deadline.signal.aborted) throw err;
+    return { role: { unread: reasonOf(err) } };
+  }
+}
+
+/** This node's role as the dqlite leader lists it (`.cluster`, by ID, then address), or why not told. */
+export async function liveRole(
+  run: CommandRunner,
+  deadline: Deadline,
+  plan: Extract<CliPlan, { asked: true }>,
+  self?: Member,
+): Promise<LiveRole> {
+  if (!self) return { unread: 'info.yaml names no node' };
+  try {
+    const members = parseClusterAnswer(await run(plan.argv('cluster'), deadline.signal));
+    const row = members.find((m) => m.id === self.id) ?? members.find((m) => m.address === self.address);
+    return row ? { role: row.role } : { unlisted: true };
+  } catch (err) {
+    if (deadline.signal.aborted) throw err;
+    return { unread: reasonOf(err) };
+  }
+}
