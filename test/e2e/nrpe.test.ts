@@ -297,7 +297,8 @@ function argumentsOf(conf: string, command: string): string[] {
 const timeless = (first: string) =>
   first
     .replace(/(_age|_time|uptime_\w+)=[\d.]+s/g, '$1=Ns')
-    .replace(/\b\d+\.\d{3} s\b/g, 'N s')
+    // readyz's time on the first line as well as in perfdata ('readyz 0.017s', since e1328c0 without a space).
+    .replace(/\breadyz \d+\.\d{3}s\b/g, 'readyz Ns')
     .replace(/since the previous run \S+ ago/g, 'since the previous run N ago')
     .replace(/(\d+ restarts?) in \d[\dhms]*/g, '$1 in N')
     .replace(/free_pct=[\d.]+%/g, 'free_pct=N%')
