@@ -318,6 +318,18 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(absent.stdout).toContain('kubectl -n calico-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=node1');
   });
 
+  it('a pod labelled k8s-app=calico-node outside kube-system and calico-system is not calico-node, on the node or elsewhere', async () => {
+    c.api.add('nodes', k8sNode({ name: 'node1', ip: node.nodeIp }), k8sNode({ name: 'node2', ip: '10.0.0.12' }));
+    // Anyone's pod may carry the label (a copy of the manifest in a test namespace, a chart's own pod).
+    c.api.add('pods', calicoNodePod({ namespace: 'web', name: 'calico-node-lookalike', node: 'node1' }));
+    c.api.add('pods', calicoNodePod({ namespace: 'default', name: 'calico-node-elsewhere', node: 'node2' }));
+    workload('frontend-7d4b9c8f6-l1x2z', { via: 'lxc8a2f5e3c1d9b' });
+    const r = await run('--node', 'node1');
+    // None in either namespace: the cluster runs no calico-node, whatever else wears its label.
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^CALICO-ROUTES UNKNOWN - the cluster runs no calico-node pod at all /);
+  });
+
   /** check_calico_routes' options for node1 read over SSH through this sshd. */
   const sshLine = (sshd: TestSshd) => [
     '--host',

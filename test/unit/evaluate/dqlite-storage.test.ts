@@ -71,6 +71,20 @@ describe('dqlite-storage', () => {
       expect(o.summary).toMatch(/^only 5% free on \/var \(500 MB\), newest snapshot 60 MB: /);
       expect(advice(o)).toEqual([expect.stringMatching(DISK), expect.stringMatching(/^A bloated/), 'This check deletes nothing.']);
     });
+
+    it('35% free, less than twice a 30 MB snapshot: CRITICAL for the next snapshot, the disk advice alone', () => {
+      const o = at(snap(3600, 30), fs(100, 35, '/var'));
+      expect(o.state).toBe(State.CRITICAL);
+      expect(o.summary).toMatch(/^35 MB free on \/var: the next snapshot needs about 60 MB/);
+      expect(advice(o)).toEqual([expect.stringMatching(DISK), 'This check deletes nothing.']);
+    });
+
+    it('a storm (large and frequent: CRITICAL) on a disk 5% free (CRITICAL): as found, the rebuild first', () => {
+      const o = at([...snap(200, 60), ...snap(80, 60)], fs(10_000, 500, '/var'));
+      expect(o.state).toBe(State.CRITICAL);
+      expect(o.summary).toMatch(/^newest snapshot 60 MB, every 2m \(more than one per 5m\): .*, only 5% free on \/var/);
+      expect(advice(o)).toEqual([expect.stringMatching(/^A bloated/), expect.stringMatching(DISK), 'This check deletes nothing.']);
+    });
   });
 
   it('large AND frequent is CRITICAL; large alone WARNING; frequent and small OK', () => {
