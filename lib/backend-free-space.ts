@@ -2,7 +2,7 @@
 // the filesystem (--free-warning, --free-critical) and against what the next snapshot needs.
 import { MB, mb } from './megabytes.ts';
 import { Range } from './plugin/range.ts';
-import { shown } from './plugin/shown.ts';
+import { shownAgainst } from './plugin/shown.ts';
 import { State } from './plugin/state.ts';
 import { ScalarContext, type Verdict } from './plugin/verdict.ts';
 import type { FsUsage } from './sources/backend-dir.ts';
@@ -36,10 +36,7 @@ export function judgeFreeSpace(
   // The ranges are the free-space rule; the finding only words the state they give.
   const freeRanges = [Range.below(l.freeWarning), Range.below(l.freeCritical)] as const;
   const freeState = v.measure({ label: 'free_pct', value: freePct, uom: '%', min: 0, max: 100 }, new ScalarContext(...freeRanges));
-  const pctShown = shown(
-    freePct,
-    freeRanges.map((range) => ({ range, alerts: range.alerts(freePct) })),
-  );
+  const pctShown = shownAgainst(freePct, freeRanges);
   if (freeState === State.WARNING || freeState === State.CRITICAL) {
     v.find(freeState, `only ${pctShown}% free on ${fs.mount} (${mb(fs.availBytes)} MB)`);
     found.push(freeState);

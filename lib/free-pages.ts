@@ -1,7 +1,7 @@
 // SQLite under dqlite never returns freed pages: after months of churn the database is mostly free
 // pages, and every raft snapshot copies them. --freelist asks for their share.
 import { Range } from './plugin/range.ts';
-import { shown } from './plugin/shown.ts';
+import { shownAgainst } from './plugin/shown.ts';
 import { State } from './plugin/state.ts';
 import { ScalarContext, type Verdict } from './plugin/verdict.ts';
 import type { FreelistAnswer } from './sources/dqlite-freelist.ts';
@@ -21,7 +21,7 @@ export function judgeFreePages(
   // Mostly free pages: above warningPct (half), as the perfdata's range says (it cannot say 'half or more').
   const range = Range.above(warningPct);
   const alerts = range.alerts(pct);
-  const said = shown(pct, [{ range, alerts }]);
+  const said = shownAgainst(pct, [range]);
   v.measure({ label: 'freelist_pct', value: said, uom: '%', min: 0, max: 100 }, new ScalarContext(range));
   if (!alerts) {
     v.detail(`${f.freePages.free} of ${f.freePages.pages} database pages free`);

@@ -1,14 +1,10 @@
 // check_leases' primary metric: the staler leader lease's renew age, judged by -w/-c only where
 // the admin gives them (an expired or late lease is judged by its own finding whatever they say).
 import type { JudgedLease } from './leader-lease.ts';
-import type { Range, Thresholds } from './plugin/range.ts';
-import { shown } from './plugin/shown.ts';
+import type { Thresholds } from './plugin/range.ts';
+import { shownAgainst } from './plugin/shown.ts';
 import { State } from './plugin/state.ts';
 import { ScalarContext, type Verdict } from './plugin/verdict.ts';
-
-/** The ranges a value was judged by, for shown(): said on the side of each it is on. */
-const judgedBy = (value: number, ...ranges: (Range | undefined)[]) =>
-  ranges.filter((range) => range !== undefined).map((range) => ({ range, alerts: range.alerts(value) }));
 
 /** renew_age, the staler lease's (unknown where a lease could not be judged), and what -w/-c find of it. */
 export function judgeRenewAge(v: Verdict, judged: (JudgedLease | undefined)[], { warning, critical }: Thresholds): void {
@@ -33,7 +29,7 @@ export function judgeRenewAge(v: Verdict, judged: (JudgedLease | undefined)[], {
   if ((ageState === State.WARNING || ageState === State.CRITICAL) && staler && unsaid && Number.isFinite(oldest))
     v.find(
       ageState,
-      `${staler.short} lease renewed ${shown(oldest, judgedBy(oldest, warning, critical))}s ago ` +
+      `${staler.short} lease renewed ${shownAgainst(oldest, [warning, critical])}s ago ` +
         `(${ageState === State.CRITICAL ? `-c ${critical}` : `-w ${warning}`})`,
     );
 }

@@ -12,3 +12,11 @@ export function shown(value: number, judged: { range: Range; alerts: boolean }[]
   }
   return value;
 }
+
+/** shown() of a value judged by these ranges themselves (none given: left out), on the side of each it is on. */
+export function shownAgainst(value: number, ranges: readonly (Range | undefined)[]): number {
+  return shown(
+    value,
+    ranges.flatMap((range) => (range ? [{ range, alerts: range.alerts(value) }] : [])),
+  );
+}
