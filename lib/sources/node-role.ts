@@ -12,6 +12,10 @@ export type OwnRole = { role: DqliteRole } | { unread: string };
 /** The role the dqlite leader lists (`.cluster`), that it lists no such member, or why not asked. */
 export type LiveRole = { role: DqliteRole } | { unlisted: true } | { unread: string };
 
+/** This node's row in a member list: by its ID, else by its address. */
+const memberOf = (members: Member[], self: Member) =>
+  members.find((m) => m.id === self.id) ?? members.find((m) => m.address === self.address);
+
 /**
  * This node (info.yaml), and its role as its own cluster.yaml records it (rewritten from the
  * leader; info.yaml keeps the role it joined with). The files are read as check_dqlite reads them;
@@ -22,7 +26,7 @@ export async function ownRole(node: NodeAccess, cli: DqliteCli, deadline: Deadli
   try {
     const { info, rows } = await node.readNode(cli);
     const self = info[0];
-    const row = self && (rows.find((m) => m.id === self.id) ?? rows.find((m) => m.address === self.address));
+    const row = self && memberOf(rows, self);
     return { self, role: row ? { role: row.role } : { unread: 'info.yaml names no member of cluster.yaml' } };
   } catch (err) {
     if (deadline.signal.aborted) throw err;
@@ -40,7 +44,7 @@ export async function liveRole(
   if (!self) return { unread: 'info.yaml names no node' };
   try {
     const members = parseClusterAnswer(await run(plan.argv('cluster'), deadline.signal));
-    const row = members.find((m) => m.id === self.id) ?? members.find((m) => m.address === self.address);
+    const row = memberOf(members, self);
     return row ? { role: row.role } : { unlisted: true };
   } catch (err) {
     if (deadline.signal.aborted) throw err;
