@@ -14,7 +14,7 @@ import {
   MISSING_BACKEND_FIX,
   planCli,
   SUDO_CLI_SECONDS,
-  storeDenied,
+  storeUnreadable,
 } from './dqlite.ts';
 import { quietShell } from './ssh/greeting.ts';
 
@@ -451,9 +451,9 @@ export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortS
     case 'no-answer':
       return { kind: 'unknown', why: `no answer from the dqlite CLI in ${answer.seconds}s` };
     case 'failed': {
-      // A node store the check's user cannot read is said with its fix, not as the CLI's whole failure.
-      const denied = storeDenied(answer.error, cli.backend);
-      if (denied) throw new DqliteError(`cannot ask dqlite for its leader: ${denied.message}`, { fix: denied.fix });
+      // A node store that is not there or the check's user cannot read is said with its fix, not as the CLI's whole failure.
+      const unreadable = storeUnreadable(answer.error, cli.backend);
+      if (unreadable) throw new DqliteError(`cannot ask dqlite for its leader: ${unreadable.message}`, { fix: unreadable.fix });
       throw new DqliteError('cannot ask dqlite for its leader', { cause: answer.error });
     }
   }

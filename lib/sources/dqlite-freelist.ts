@@ -6,7 +6,7 @@ import type { Deadline } from '../plugin/deadline.ts';
 import type { CommandRunner } from './command.ts';
 import type { Member } from './dqlite-cluster.ts';
 import { askFreePages } from './dqlite-sql.ts';
-import { type CliFiles, DqliteError, type DqliteCli, planCli, storeDenied } from './dqlite.ts';
+import { type CliFiles, DqliteError, type DqliteCli, planCli, storeUnreadable } from './dqlite.ts';
 import { liveRole, type LiveRole } from './node-role.ts';
 
 /** What --freelist got from the CLI, or why it got nothing. */
@@ -47,7 +47,7 @@ export async function askFreelist(
     const freelistProblem = part.signal.aborted
       ? `the dqlite CLI gave no answer in ${part.seconds}s ` +
         '(it waits while dqlite has no leader or a member hangs, and 5s for each voter powered off: see check_dqlite)'
-      : reasonOf(storeDenied(err, cli.backend) ?? err);
+      : reasonOf(storeUnreadable(err, cli.backend) ?? err);
     return { cliNote: plan.note, freelistProblem };
   } finally {
     part.done();

@@ -162,14 +162,19 @@ export function sudoersRules(user: string, cli: Omit<DqliteCli, 'sudo'>, tls = t
 }
 
 /**
- * The CLI, run as the check's user, could not open the node store it is pointed at (`-s file://`:
- * without TLS files the one backend file it reads): said with the fix, as every other file a check
- * cannot read is, never as the CLI's failure alone (go-dqlite: 'open servers store: open <path>:
- * permission denied'). Recognised from the CLI's own words, so locally and over SSH alike.
+ * The CLI could not open the node store it is pointed at (`-s file://`: without TLS files the one
+ * backend file it reads): said with the fix, as every other file a check cannot read is, never as
+ * the CLI's failure alone. Not there (go-dqlite: 'open servers store: stat <path>: no such file or
+ * directory', a --backend-dir that is no backend) as check_dqlite says it; denied to the check's
+ * user ('open <path>: permission denied') with the ACL or --sudo. Recognised from the CLI's own
+ * words, so locally and over SSH alike.
  */
-export function storeDenied(err: unknown, backend: string): DqliteError | undefined {
+export function storeUnreadable(err: unknown, backend: string): DqliteError | undefined {
   const store = backendFiles(backend).clusterYaml;
-  if (!reasonOf(err).includes(`open ${store}: permission denied`)) return undefined;
+  const said = reasonOf(err);
+  if ([`${store}: no such file or directory`, `${store}: not a directory`].some((s) => said.includes(s)))
+    return new DqliteError(`the dqlite CLI found no ${store}`, { fix: MISSING_BACKEND_FIX });
+  if (!said.includes(`open ${store}: permission denied`)) return undefined;
   return new DqliteError(`the dqlite CLI cannot read ${store}: permission denied`, {
     fix:
       `let the check user read it: sudo setfacl -m u:nagios:r ${store} (again after a snap refresh), ` +

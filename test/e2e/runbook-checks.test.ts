@@ -264,6 +264,22 @@ describe('check_leases and a dqlite node store its user cannot read', () => {
   );
 });
 
+describe('check_leases given a --backend-dir that is no dqlite backend', () => {
+  // The real v1 CLI: 'open servers store: stat <path>: no such file or directory'. Said as
+  // check_dqlite and the gate say the same mistake, with its fix, not as the CLI's argv and error.
+  it.skipIf(!existsSync(DQLITE_CLI))('UNKNOWN naming the cluster.yaml not found, with the fix to check --backend-dir', async () => {
+    healthy();
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-nobackend-'));
+    const state = join(dir, 'leases.json');
+    const r = await runBuilt('check_leases', [...kc(), '--state-file', state, '--dqlite-bin', DQLITE_CLI, '--backend-dir', dir]);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toBe(
+      `LEASES UNKNOWN - cannot ask dqlite for its leader: the dqlite CLI found no ${join(dir, 'cluster.yaml')} ` +
+        '(fix: check --backend-dir (run the check on a MicroK8s node))',
+    );
+  });
+});
+
 describe('check_leases when the Nodes cannot be listed', () => {
   it('an expired lease is CRITICAL all the same; the dqlite leader is named by its address, saying why', async () => {
     const here = await healthyNode();
