@@ -6,8 +6,14 @@
 export const HOLD_RESTARTS =
   'Do not restart kubelite on any node until this check is OK: every restart floods the single dqlite writer again.';
 
-/** "Delete stale jobs and other high-churn objects", as commands that work on a real API server. */
-export const CUT_WRITE_LOAD = 'Cut the write load: delete finished Jobs (check_stale_jobs lists them) and old BackOff events.';
+/**
+ * "Delete stale jobs and other high-churn objects", as commands that work on a real API server: the
+ * runbook's for BackOff events (`reason` is a field selector Events take); its Jobs' selector is not
+ * one Jobs take, so check_stale_jobs gives theirs, per namespace.
+ */
+export const CUT_WRITE_LOAD =
+  'Cut the write load: delete finished Jobs (check_stale_jobs lists them) and BackOff events: ' +
+  'kubectl delete events --all-namespaces --field-selector=reason=BackOff';
 
 /** How one node's restart ends: by default when it is Ready again, uncordoned. */
 export interface RestartSteps {

@@ -36,6 +36,15 @@ describe('dqlite-lock', () => {
     expect(o.details.join('\n')).toMatch(/Do not restart kubelite/);
   });
 
+  it("cutting the write load names the runbook's command for BackOff events, not only the words", () => {
+    // At 3 a.m. the reader copies a command; the Jobs' are check_stale_jobs' (per namespace, listed first).
+    const o = lock.evaluate({ tally: tally(10, 20, 30, 40, 50, 60), seconds: 300, source: 'journal' }, lock.defaultLimits);
+    expect(o.details).toContain(
+      'Cut the write load: delete finished Jobs (check_stale_jobs lists them) and BackOff events: ' +
+        'kubectl delete events --all-namespaces --field-selector=reason=BackOff',
+    );
+  });
+
   it('lines from a thousand sources: a few are named, the rest summed, and the runbook advice still fits the long output', () => {
     // Each source named cost memory for good (3 million of them ran the heap out) and made one
     // detail line so long that the 4 KiB long output kept nothing after it, the advice included.
