@@ -1,10 +1,12 @@
 import {
+  accessSync,
   closeSync,
   constants,
   createReadStream,
   fstatSync,
   lstatSync,
   openSync,
+  readFileSync,
   readSync,
   renameSync,
   statSync,
@@ -16,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { ReasonedError } from './errors.ts';
 
 export class FileError extends ReasonedError {
@@ -42,7 +45,19 @@ function openError(err: unknown, what: string, path: string): FileError {
       { missing: true },
     );
   if (code === 'EACCES' || code === 'EPERM') {
-    return new FileError(`cannot read ${what} ${path}: permission denied for user ${userName()}`, {
+    const user = userName();
+    // A directory above that cannot be searched denies a file whatever its own mode: name that one.
+    const closed = unsearchableAbove(path);
+    if (closed)
+      return new FileError(
+        `cannot read ${what} ${path}: permission denied for user ${user}: ${closed}${ownerOf(closed)} cannot be searched`,
+        {
+          fix:
+            `give user ${user} search access to ${closed}: sudo setfacl -m u:${aclUser(user)}:x ${closed}, ` +
+            `or keep the ${what} where user ${user} can reach it`,
+        },
+      );
+    return new FileError(`cannot read ${what} ${path}: permission denied for user ${user}`, {
       fix: 'give the user running the check read access to it',
     });
   }
@@ -179,3 +194,48 @@ export function userName(): string {
     return `uid ${process.getuid?.() ?? '?'}`;
   }
 }
+
+/** A name from /etc/passwd or /etc/group by id, or the id where it has none. */
+export function idName(file: '/etc/passwd' | '/etc/group', id: number): string {
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const [name, , n] = line.split(':');
+      if (name && Number(n) === id) return name;
+    }
+  } catch {
+    // No such file here: the number says it still.
+  }
+  return String(id);
+}
+
+/** The first directory above a path that this process cannot search (where a permission denied comes from), if any. */
+export function unsearchableAbove(path: string): string | undefined {
+  const above: string[] = [];
+  for (let d = dirname(resolve(path)); d !== dirname(d); d = dirname(d)) above.unshift(d);
+  return above.find((d) => {
+    try {
+      accessSync(d, constants.X_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** ` (owner:group mode)` of a path, as ls -l would show the reader; empty where it cannot be stat'ed. */
+export function ownerOf(path: string, stat = statOrUndefined(path)): string {
+  return stat
+    ? ` (${idName('/etc/passwd', stat.uid)}:${idName('/etc/group', stat.gid)} ${(stat.mode & 0o7777).toString(8).padStart(4, '0')})`
+    : '';
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** setfacl takes a user by name or by number: 'uid 54321' (no passwd entry) is the number. */
+export const aclUser = (user: string) => (user.startsWith('uid ') ? user.slice(4) : user);

@@ -1,20 +1,9 @@
 // The journal directories and files named on the command line, judged before journalctl reads
 // them: journalctl names no path when one is of the wrong kind ("Not a directory", or for all its
 // --file at once "Failed to open files: No data available"), nor a missing or unreadable one.
-import {
-  accessSync,
-  closeSync,
-  constants,
-  type Dirent,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  type Stats,
-  statSync,
-} from 'node:fs';
-import { userName } from '../files.ts';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, closeSync, constants, type Dirent, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
+import { aclUser, idName, ownerOf, unsearchableAbove, userName } from '../files.ts';
+import { join, resolve } from 'node:path';
 import { JOURNAL_GROUP_FIX, JournalError } from '../sources/journal.ts';
 
 /** The first bytes of every journal file (systemd, src/libsystemd/sd-journal/journal-def.h: HEADER_SIGNATURE). */
@@ -154,19 +143,6 @@ function signatureOf(path: string): string {
   }
 }
 
-/** A name from /etc/passwd or /etc/group by id, or the id where it has none. */
-function nameOf(file: '/etc/passwd' | '/etc/group', id: number): string {
-  try {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const [name, , n] = line.split(':');
-      if (name && Number(n) === id) return name;
-    }
-  } catch {
-    // No such file here: the number says it still.
-  }
-  return String(id);
-}
-
 /**
  * Permission denied on a journal path: which directory or file denied it (the first directory
  * above it that cannot be searched, else the path itself), with its owner and mode. Adding the
@@ -177,16 +153,7 @@ function nameOf(file: '/etc/passwd' | '/etc/group', id: number): string {
 function denied(path: string) {
   const user = userName();
   const full = resolve(path);
-  const above: string[] = [];
-  for (let d = dirname(full); d !== dirname(d); d = dirname(d)) above.unshift(d);
-  const blocked = above.find((d) => {
-    try {
-      accessSync(d, constants.X_OK);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const blocked = unsearchableAbove(full);
   const culprit = blocked ?? full;
   let stat: Stats | undefined;
   try {
@@ -199,15 +166,11 @@ function denied(path: string) {
   // directory, read on a file.
   const [verb, acl, need] = blocked ? ['searched', 'x', 'search'] : dir ? ['read', 'rx', 'read'] : ['read', 'r', 'read'];
   const who = blocked ? culprit : 'it';
-  const owner = stat
-    ? ` (${nameOf('/etc/passwd', stat.uid)}:${nameOf('/etc/group', stat.gid)} ${(stat.mode & 0o7777).toString(8).padStart(4, '0')})`
-    : '';
+  const owner = ownerOf(culprit, stat);
   const message = `${path}: permission denied for user ${user}: ${who}${owner} cannot be ${verb}`;
   // Group bits granting what is missing: r for a file, x to search, both to read a directory.
   const groupBits = acl === 'x' ? 0o010 : acl === 'rx' ? 0o050 : 0o040;
-  const journalGroup = stat && nameOf('/etc/group', stat.gid) === 'systemd-journal' && (stat.mode & groupBits) === groupBits;
+  const journalGroup = stat && idName('/etc/group', stat.gid) === 'systemd-journal' && (stat.mode & groupBits) === groupBits;
   if (journalGroup) return problem(message, JOURNAL_GROUP_FIX);
-  // setfacl takes a user by name or by number: 'uid 54321' (no passwd entry) is the number.
-  const qualifier = user.startsWith('uid ') ? user.slice(4) : user;
-  return problem(message, `give user ${user} ${need} access to ${culprit}: sudo setfacl -m u:${qualifier}:${acl} ${culprit}`);
+  return problem(message, `give user ${user} ${need} access to ${culprit}: sudo setfacl -m u:${aclUser(user)}:${acl} ${culprit}`);
 }

@@ -1,7 +1,7 @@
 // Command lines as a hurried or hostile user writes them: each is one UNKNOWN line that says what
 // was wrong and points at it, exit 3, nothing looked at.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Socket } from 'node:net';
@@ -206,6 +206,30 @@ describe('journal paths of the wrong kind', () => {
       expect(r.code, args.join(' ')).toBe(3);
       expect(r.stdout, args.join(' ')).toBe(`DQLITE-LOCK UNKNOWN - cannot read the journal: ${said}\n`);
     }
+  });
+});
+
+describe('a file the check user may read, in a directory it cannot search', () => {
+  // --kubeconfig /root/.kube/config under nrpe: the file is 0644, /root is not. "Give read access to it"
+  // changed nothing; the directory that denies it is named, with its owner and mode, as the journal's is.
+  it.skipIf(process.getuid?.() !== 0)('names the directory that denies it, with a fix that works', async () => {
+    const top = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    chmodSync(top, 0o755);
+    const closed = join(top, 'root-home');
+    mkdirSync(closed, { mode: 0o700 });
+    const kubeconfig = join(closed, 'kubeconfig');
+    writeFileSync(kubeconfig, 'apiVersion: v1\n', { mode: 0o644 });
+    const r = await runBuilt('check_nodes', ['--kubeconfig', kubeconfig], {
+      uid: 65534,
+      gid: 65534,
+      env: { PATH: '/usr/bin:/bin', HOME: top },
+    });
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toBe(
+      `NODES UNKNOWN - cannot read kubeconfig ${kubeconfig}: permission denied for user nobody: ${closed} (root:root 0700) ` +
+        `cannot be searched (fix: give user nobody search access to ${closed}: sudo setfacl -m u:nobody:x ${closed}, ` +
+        'or keep the kubeconfig where user nobody can reach it)',
+    );
   });
 });
 
