@@ -36,7 +36,8 @@ import { impliedNode } from '../lib/names.ts';
 import { shareReads, type SharedReads } from '../lib/shared-reads.ts';
 import { MICROK8S_CERT_DIR } from '../lib/sources/certs.ts';
 import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
-import { isWorker, readLocks, runsDqlite, SNAP_DATA } from '../lib/sources/snap-locks.ts';
+import { absent } from '../lib/files.ts';
+import { isWorker, readLocks, runsDqlite, SNAP_DATA, SnapDataError } from '../lib/sources/snap-locks.ts';
 import { CALICO_MANIFEST, otherCni } from '../lib/sources/snap-cni.ts';
 
 const COLORS: Record<string, string> = { OK: '32', WARNING: '33', CRITICAL: '31', UNKNOWN: '35' };
@@ -88,6 +89,8 @@ interface Host {
   worker?: string;
   /** Why this node has no calico routes (its files say another CNI), if so. */
   otherCni?: string;
+  /** Why what this host is cannot be told (its $SNAP_DATA unreadable, or none), if so: no check of its own is left out on a guess. */
+  unsure?: Unsure;
   /** The hosts read over SSH (--host). */
   hosts: string[];
   /** Why no node can be gated without --node (impliedNode), if so. */
@@ -99,11 +102,18 @@ interface Host {
 /** The options that point a journal check at lines other than this host's own MicroK8s units. */
 const LINES = ['host', 'journal-dir', 'journal-file', 'log-file', 'unit'];
 
-/** Whether a check can run on this host, and why not. */
-function applies(needs: Needs, have: Host): string | undefined {
+/** Why a check of this node's own inputs can be neither run nor left out: its row is UNKNOWN saying so. */
+class Unsure {
+  constructor(readonly why: string) {}
+}
+
+/** Whether a check can run on this host: undefined, why not (it is left out), or why that cannot be told. */
+function applies(needs: Needs, have: Host): string | Unsure | undefined {
   // A check that judges this node's own inputs, where they are not this node's: unless it was
   // pointed at them (over SSH with --host, or a directory given), it is left out, saying why.
-  const own = (pointed: string[], why: string | undefined) => (pointed.some((o) => have.given.has(o)) ? undefined : why);
+  // Where what this host is cannot be told, neither: left out, a node's check would vanish from
+  // the worst state on a guess.
+  const own = (pointed: string[], why: string | undefined) => (pointed.some((o) => have.given.has(o)) ? undefined : (have.unsure ?? why));
   switch (needs) {
     // A host that is no node has no MicroK8s lines in its journal: a quiet OK there would be about nothing.
     case 'journal':
@@ -125,7 +135,7 @@ function applies(needs: Needs, have: Host): string | undefined {
     case 'backend':
       return (
         own(['host', 'backend-dir'], have.notNode ?? have.noDqlite) ??
-        (existsSync(DQLITE_BACKEND) || have.given.has('host') || have.given.has('backend-dir')
+        (!absent(DQLITE_BACKEND) || have.given.has('host') || have.given.has('backend-dir')
           ? undefined
           : `no dqlite backend at ${DQLITE_BACKEND} (give --backend-dir, or --host for a node over SSH)`)
       );
@@ -159,7 +169,7 @@ function applies(needs: Needs, have: Host): string | undefined {
       return (
         (have.given.has('cert-dir') || have.given.has('cert') ? undefined : have.api) ??
         own(['cert-dir', 'cert'], have.notNode ?? (have.noDqlite && `${have.noDqlite}: its certificates are the control plane's`)) ??
-        (existsSync(MICROK8S_CERT_DIR) || have.given.has('cert-dir') || have.given.has('cert')
+        (!absent(MICROK8S_CERT_DIR) || have.given.has('cert-dir') || have.given.has('cert')
           ? undefined
           : `no MicroK8s certificates at ${MICROK8S_CERT_DIR} (give --cert-dir)`)
       );
@@ -180,12 +190,15 @@ function whyNoNode(hosts: string[]): string | undefined {
 }
 
 /** This host as a MicroK8s node, from its lock files (lib/sources/snap-locks.ts). */
-function node(snapData: string): { notNode?: string; noDqlite?: string; worker?: string; otherCni?: string } {
+function node(snapData: string): { notNode?: string; noDqlite?: string; worker?: string; otherCni?: string; unsure?: Unsure } {
   let locks: ReturnType<typeof readLocks>;
   try {
     locks = readLocks(snapData);
   } catch (err) {
-    return { notNode: reasonOf(err) };
+    // Only a $SNAP_DATA that is not there says no MicroK8s is here; one unreadable, or no
+    // $SNAP_DATA at all (a mistyped --snap-data), says nothing of what this host is.
+    if (err instanceof SnapDataError && err.notInstalled) return { notNode: reasonOf(err) };
+    return { unsure: new Unsure(`cannot tell whether it applies here: ${reasonOf(err)}`) };
   }
   const other = otherCni(snapData);
   const cni = other && {
@@ -478,11 +491,11 @@ async function main(): Promise<void> {
     ...node(args['snap-data'] ?? SNAP_DATA),
     given,
   };
-  const chosen: { entry: Entry; check: unknown; specs?: OptionSpec[]; given: Record<string, unknown> }[] = [];
+  const chosen: { entry: Entry; check: unknown; specs?: OptionSpec[]; given: Record<string, unknown>; unsure?: Unsure }[] = [];
   const skipped: Skipped[] = [];
   for (const { entry, check, specs } of defs) {
     const why = applies(entry.needs, have);
-    if (why === undefined) chosen.push({ entry, check, specs, given: givenFor(specs ?? [], args) });
+    if (why === undefined || why instanceof Unsure) chosen.push({ entry, check, specs, given: givenFor(specs ?? [], args), unsure: why });
     else skipped.push({ check: entry.name, why });
   }
 
@@ -521,7 +534,11 @@ async function main(): Promise<void> {
     chosen.map((_, i) => i),
     isTimed,
     async (i) => {
-      const { entry, check, specs, given } = chosen[i]!;
+      const { entry, check, specs, given, unsure } = chosen[i]!;
+      if (unsure) {
+        results[i] = cannotTell(entry, unsure.why);
+        return;
+      }
       if (!check || check instanceof Error || !specs) {
         // Its bundle's files missing or of another version (an interrupted upgrade), as its launcher says it alone (build.mjs).
         const why = check instanceof Error ? check.message.split('\n')[0] : 'no check in its module';

@@ -239,3 +239,14 @@ function statOrUndefined(path: string): Stats | undefined {
 
 /** setfacl takes a user by name or by number: 'uid 54321' (no passwd entry) is the number. */
 export const aclUser = (user: string) => (user.startsWith('uid ') ? user.slice(4) : user);
+
+/** Whether a path is certainly not there (ENOENT, ENOTDIR): one the user may not look at is not said absent. */
+export function absent(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR';
+  }
+}

@@ -8,6 +8,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReasonedError } from '../errors.ts';
+import { aclUser, ownerOf, unsearchableAbove, userName } from '../files.ts';
 
 /** $SNAP_DATA of the MicroK8s snap: where its lock files and backend live. */
 export const SNAP_DATA = '/var/snap/microk8s/current';
@@ -43,11 +44,23 @@ function exists(path: string): boolean {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     // EACCES and the like: we cannot tell, and guessing "absent" would judge the wrong units.
+    if (code === 'EACCES' || code === 'EPERM') throw deniedLooking(path);
     throw new SnapDataError(`cannot tell whether ${path} exists (${code ?? 'error'})`, {
       cause: err,
       fix: 'let the check user search $SNAP_DATA/var/lock (it is world-readable on a stock MicroK8s)',
     });
   }
+}
+
+/** A lock file or directory the check's user may not look for: which directory denies it, and the fix for that one. */
+function deniedLooking(path: string): SnapDataError {
+  const user = userName();
+  const closed = unsearchableAbove(path) ?? path;
+  return new SnapDataError(`cannot look for ${path}: permission denied for user ${user}: ${closed}${ownerOf(closed)} cannot be searched`, {
+    fix:
+      `give user ${user} search access to ${closed}: sudo setfacl -m u:${aclUser(user)}:x ${closed} ` +
+      '(on a stock MicroK8s it is world-searchable)',
+  });
 }
 
 /** Reads the lock files of the node whose $SNAP_DATA is given; throws where it cannot tell. */

@@ -485,6 +485,43 @@ describe('microk8s-checks all', () => {
     }
     expect(typo.code).toBe(3);
   });
+
+  it('a $SNAP_DATA it cannot look into, or that is none: the node checks are UNKNOWN saying why, never skipped', async () => {
+    healthy();
+    const unsure = async (snapData: string, opts: { uid?: number; gid?: number } = {}) => {
+      const r = await runBuilt('microk8s-checks', ['all', ...kc(), '--snap-data', snapData, '--format', 'json'], opts);
+      const rows = JSON.parse(r.stdout) as { check: string; state: string; summary: string }[];
+      return { code: r.code, rows: new Map(rows.map((x) => [x.check, x])) };
+    };
+    // var/lock missing: a directory that is no MicroK8s' $SNAP_DATA (a mistyped one).
+    const notSnap = await unsure(scratch());
+    expect(notSnap.code).toBe(3);
+    for (const name of ['DQLITE-LOCK', 'SERVICES', 'DQLITE', 'CALICO-ROUTES', 'CERTS']) {
+      expect(notSnap.rows.get(name)?.state, name).toBe('UNKNOWN');
+      expect(notSnap.rows.get(name)?.summary, name).toMatch(/^cannot tell whether it applies here: \S+\/var\/lock is not a directory: /);
+    }
+    expect(notSnap.rows.get('NODES')?.state).toBe('OK');
+    // Its lock directory in one the check's user cannot search (a node whose $SNAP_DATA was locked down).
+    if (process.getuid?.() !== 0) return;
+    const locked = scratch();
+    execFileSync('mkdir', ['-p', join(locked, 'var', 'lock')]);
+    execFileSync('chmod', ['0700', locked]);
+    const kubeconfig = join(scratch(), 'kubeconfig');
+    writeFileSync(kubeconfig, readFileSync(c.kubeconfig), { mode: 0o644 });
+    execFileSync('chmod', ['0755', join(kubeconfig, '..')]);
+    const r = await runBuilt('microk8s-checks', ['all', '--kubeconfig', kubeconfig, '--snap-data', locked, '--format', 'json'], {
+      uid: 65534,
+      gid: 65534,
+    });
+    const rows = new Map((JSON.parse(r.stdout) as { check: string; state: string; summary: string }[]).map((x) => [x.check, x]));
+    expect(rows.get('SERVICES')?.state).toBe('UNKNOWN');
+    expect(rows.get('SERVICES')?.summary).toBe(
+      `cannot tell whether it applies here: cannot look for ${locked}/var/lock: permission denied for user nobody: ` +
+        `${locked} (root:root 0700) cannot be searched (fix: give user nobody search access to ${locked}: ` +
+        `sudo setfacl -m u:nobody:x ${locked} (on a stock MicroK8s it is world-searchable))`,
+    );
+    expect(r.code).toBe(3);
+  });
 });
 
 /** A check's row of `all --format json`. */
