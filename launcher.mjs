@@ -54,9 +54,21 @@ while [ "$n" -gt 0 ]; do
     continue
     ;;
   -t | --timeout) [ "$n" -gt 0 ] && timeout=$1 ;;
-  -t*) timeout=\${a#-t} && timeout=\${timeout#=} ;;
   --timeout=*) timeout=\${a#--timeout=} ;;
   -h | --help | -V | --version | - | *=-) alone=1 ;;
+  -[!-]*)
+    # Short options, alone or bundled, as the check reads them: its switches (-v; -h and -V run it
+    # alone), then -t with its value onto it (-t5, -vt5, -vt=5) or as the next word (-vvt 5).
+    b=\${a#-}
+    while case $b in [vhV]*) true ;; *) false ;; esac; do
+      case $b in [hV]*) alone=1 ;; esac
+      b=\${b#?}
+    done
+    case $b in
+    t) [ "$n" -gt 0 ] && timeout=$1 ;;
+    t*) timeout=\${b#t} && timeout=\${timeout#=} ;;
+    esac
+    ;;
   esac
   set -- "$@" "$a"
 done

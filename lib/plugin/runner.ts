@@ -389,6 +389,8 @@ interface YargsOptions {
   string: string[];
   number: string[];
   boolean: string[];
+  /** A check's parser lists -v here; a check's options as `all` hands them on (prepareGiven) have none. */
+  count?: string[];
   array: string[];
 }
 
@@ -467,10 +469,9 @@ export function numbersAsTyped(argv: string[], y: Argv<unknown>): void {
   const kinds = optionKinds(y);
   // Its names, aliases too (yargs lists `t` beside `timeout`).
   const numbers = new Set(kinds.number);
+  const switches = new Set([...kinds.boolean, ...(kinds.count ?? [])].flatMap((k) => [k, ...(kinds.alias[k] ?? [])]));
   for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
-    // A short number option's value written onto it (`-t5`, `-t1e1`), which yargs reads as `-t 5`.
-    const onto = /^-([^-=])([^=].*)$/s.exec(argv[i]!);
-    const word = onto && numbers.has(onto[1]!) ? { name: onto[1]!, attached: onto[2]! } : optionWord(argv[i]!);
+    const word = shortNumber(argv[i]!, numbers, switches) ?? optionWord(argv[i]!);
     if (!word || !numbers.has(word.name)) continue;
     const value = word.attached ?? argv[i + 1];
     if (value === undefined) continue;
@@ -492,6 +493,22 @@ export function numbersAsTyped(argv: string[], y: Argv<unknown>): void {
     // 1e1 and 0x10 as 10 and 16 s, which the launcher cannot: with --cycle the check ran alone.
     if (keyOf(word.name, kinds) === 'timeout' && !PLAIN_SECONDS.test(value)) throw notPlainSeconds(typed);
   }
+}
+
+/**
+ * A short number option in a word, alone or last of a bundle of short switches, as yargs reads it
+ * (`-vt5`, `-vvt 5`, `-vt=5` are `-v -t 5`), with the value written onto it (`-t5`, `-t=5`; none:
+ * the next word). Undefined for any other word. What follows a short number option in its word is
+ * its value as typed (`-tv5`: 'v5'), where yargs would read another option.
+ */
+function shortNumber(word: string, numbers: Set<string>, switches: Set<string>): { name: string; attached?: string } | undefined {
+  if (!/^-[^-]/.test(word)) return undefined;
+  let at = 1;
+  while (at < word.length && switches.has(word[at]!)) at++;
+  const name = word[at];
+  if (name === undefined || !numbers.has(name)) return undefined;
+  const rest = word.slice(at + 1);
+  return { name, attached: rest === '' ? undefined : rest.replace(/^=/, '') };
 }
 
 /**
