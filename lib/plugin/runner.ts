@@ -89,17 +89,17 @@ const notPlainSeconds = (text: string) =>
     { fix: 'give it as digits, e.g. -t 8 or -t 0.5' },
   );
 
+const timeoutOutOfRange = (text: string, option = '-t/--timeout') =>
+  new UsageError(`${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not '${text}'`);
+
 /** A deadline the run can keep: a number of seconds in (0, MAX_TIMEOUT_SECONDS]. */
 export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number {
   // `microk8s-checks all -t 5 -t 6`: its parser hands on both, where a check's refuses them (givenOnce).
   if (Array.isArray(seconds)) throw givenTimes(option, seconds.length);
   const n = Number(seconds);
-  if (typeof seconds !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMEOUT_SECONDS) {
-    throw new UsageError(
-      // What is no number at all was refused as typed before (numbersAsTyped).
-      `${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not '${String(seconds)}'`,
-    );
-  }
+  // What was typed out of range, or as no number at all, was refused as typed before (numbersAsTyped).
+  if (typeof seconds !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMEOUT_SECONDS)
+    throw timeoutOutOfRange(String(seconds), option);
   return n;
 }
 
@@ -489,9 +489,12 @@ export function numbersAsTyped(argv: string[], y: Argv<unknown>): void {
       throw new UsageError(`${flag} takes a number, not '${typed}': it is ${n === 0 ? 'too small to tell from 0' : 'beyond any number'}`, {
         fix: 'write it as a plain number, e.g. 5',
       });
+    if (keyOf(word.name, kinds) !== 'timeout') continue;
     // -t as the launcher reads it (launcher.mjs, centis): digits with one point at most. yargs read
     // 1e1 and 0x10 as 10 and 16 s, which the launcher cannot: with --cycle the check ran alone.
-    if (keyOf(word.name, kinds) === 'timeout' && !PLAIN_SECONDS.test(value)) throw notPlainSeconds(typed);
+    if (!PLAIN_SECONDS.test(value)) throw notPlainSeconds(typed);
+    // Out of range as typed: `-t 0.0` is refused as '0.0', not as the '0' read from it.
+    if (!(n > 0 && n <= MAX_TIMEOUT_SECONDS)) throw timeoutOutOfRange(typed);
   }
 }
 
