@@ -244,7 +244,13 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
       # The run gives this command its own -t from this launcher's start; on a busy node its answer
       # (its own UNKNOWN, at worst) may come a little after: waited for up to -t + 0.9 s.
       if [ "$cs" -ge $((asked + t_cs + 90)) ]; then
-        echo "${name} UNKNOWN - no answer from the shared poll cycle within -t (\${timeout}s)" \\
+        # -t in seconds as the checks write them ("timed out after 5s"): 5. and 05 as 5s, 2.50 as 2.5s.
+        t_i=\${timeout%%.*}
+        t_f=\${timeout#"$t_i"}
+        t_f=\${t_f#.}
+        t_i=\${t_i#"\${t_i%%[!0]*}"}
+        while case $t_f in *0) true ;; *) false ;; esac; do t_f=\${t_f%0}; done
+        echo "${name} UNKNOWN - no answer from the shared poll cycle within -t (\${t_i:-0}\${t_f:+.$t_f}s)" \\
           "(fix: see docs/poll-cycle.md, or leave --cycle out)"
         exit 3
       fi

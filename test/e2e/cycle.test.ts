@@ -190,12 +190,15 @@ describe('--cycle', () => {
   });
 
   // The launcher reads -t from the line as the check does, a bundle of short flags too: it waited
-  // 10 s for `-vt1`, its default, past the check's own deadline.
-  it('a launcher waits within -t however -t is written', async () => {
+  // 10 s for `-vt1`, its default, past the check's own deadline. Its "no answer" names -t in
+  // seconds as the checks write them ("timed out after 1s"), not as typed: `-t 1.` as (1.s).
+  it('a launcher waits within -t however -t is written, and says it in seconds as the checks do', async () => {
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
     for (const [t, said] of [
       [['-vt1'], '1s'],
-      [['-vvt', '1'], '1s'],
+      [['-vvt', '1.50'], '1.5s'],
+      [['-t', '1.'], '1s'],
+      [['--timeout=01.0'], '1s'],
     ] as const) {
       const r = await neverStarted(['--cycle=55', '--kubeconfig', c.kubeconfig, ...t]);
       expect([r.code, r.first], t.join(' ')).toEqual([
