@@ -101,7 +101,10 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
     [ -d "$cycle_dir/known" ] && [ -d "$cycle_dir/results" ] && [ -d "$cycle_dir/claims" ] ||
       mkdir -p -m 700 "$cache_base/microk8s-checks" "$cycle_dir" "$cycle_dir/known" "$cycle_dir/results" "$cycle_dir/claims" 2>/dev/null
   }
-  if [ -n "$cache_base" ] && centis "$timeout" && t_cs=$cs && clock && asked=$cs &&
+  # A -t the check refuses (0, past an hour) is its to say, alone, never a wait: -t 0 waited 0.9 s
+  # and said "no answer" unless a run had refused the line by then. One under a hundredth of a
+  # second (0 in hundredths) runs alone too, within its own -t.
+  if [ -n "$cache_base" ] && centis "$timeout" && t_cs=$cs && [ "$t_cs" -gt 0 ] && [ "$t_cs" -le 360000 ] && clock && asked=$cs &&
     read -r boot </proc/sys/kernel/random/boot_id &&
     dirs_ok &&
     [ -O "$cycle_dir" ] && command -v sha256sum >/dev/null 2>&1; then

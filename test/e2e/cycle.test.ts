@@ -210,6 +210,21 @@ describe('--cycle', () => {
     }
   }, 60_000);
 
+  // The launcher took any -t in digits: -t 0.0 waited 0.9 s for a run to refuse the line, and then
+  // said "no answer" unless it had; -t 3600.5 waited for as long as no run started, up to an hour.
+  it("-t out of range with --cycle is the check's usage error at once, never a wait for a shared run", async () => {
+    for (const [t, shown] of [
+      [['-t', '0.0'], '0.0'],
+      [['--timeout=3600.5'], '3600.5'],
+    ] as const) {
+      const r = await neverStarted(['--cycle=55', '--kubeconfig', c.kubeconfig, ...t]);
+      expect([r.code, r.first], t.join(' ')).toEqual([
+        3,
+        `NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not '${shown}'`,
+      ]);
+    }
+  }, 60_000);
+
   it('--cycle empty or given twice is put back by the launcher, for the check to refuse', async () => {
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
     const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-cycle-')) };
