@@ -54,9 +54,21 @@ while [ "$n" -gt 0 ]; do
     continue
     ;;
   -t | --timeout) [ "$n" -gt 0 ] && timeout=$1 ;;
-  -t*) timeout=\${a#-t} && timeout=\${timeout#=} ;;
   --timeout=*) timeout=\${a#--timeout=} ;;
   -h | --help | -V | --version | - | *=-) alone=1 ;;
+  -[!-]*)
+    # Short options, alone or bundled, as the check reads them: its switches (-v; -h and -V run it
+    # alone), then -t with its value onto it (-t5, -vt5, -vt=5) or as the next word (-vvt 5).
+    b=\${a#-}
+    while case $b in [vhV]*) true ;; *) false ;; esac; do
+      case $b in [hV]*) alone=1 ;; esac
+      b=\${b#?}
+    done
+    case $b in
+    t) [ "$n" -gt 0 ] && timeout=$1 ;;
+    t*) timeout=\${b#t} && timeout=\${timeout#=} ;;
+    esac
+    ;;
   esac
   set -- "$@" "$a"
 done
@@ -89,7 +101,10 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
     [ -d "$cycle_dir/known" ] && [ -d "$cycle_dir/results" ] && [ -d "$cycle_dir/claims" ] ||
       mkdir -p -m 700 "$cache_base/microk8s-checks" "$cycle_dir" "$cycle_dir/known" "$cycle_dir/results" "$cycle_dir/claims" 2>/dev/null
   }
-  if [ -n "$cache_base" ] && centis "$timeout" && t_cs=$cs && clock && asked=$cs &&
+  # A -t the check refuses (0, past an hour) is its to say, alone, never a wait: -t 0 waited 0.9 s
+  # and said "no answer" unless a run had refused the line by then. One under a hundredth of a
+  # second (0 in hundredths) runs alone too, within its own -t.
+  if [ -n "$cache_base" ] && centis "$timeout" && t_cs=$cs && [ "$t_cs" -gt 0 ] && [ "$t_cs" -le 360000 ] && clock && asked=$cs &&
     read -r boot </proc/sys/kernel/random/boot_id &&
     dirs_ok &&
     [ -O "$cycle_dir" ] && command -v sha256sum >/dev/null 2>&1; then
@@ -232,7 +247,13 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
       # The run gives this command its own -t from this launcher's start; on a busy node its answer
       # (its own UNKNOWN, at worst) may come a little after: waited for up to -t + 0.9 s.
       if [ "$cs" -ge $((asked + t_cs + 90)) ]; then
-        echo "${name} UNKNOWN - no answer from the shared poll cycle within -t (\${timeout}s)" \\
+        # -t in seconds as the checks write them ("timed out after 5s"): 5. and 05 as 5s, 2.50 as 2.5s.
+        t_i=\${timeout%%.*}
+        t_f=\${timeout#"$t_i"}
+        t_f=\${t_f#.}
+        t_i=\${t_i#"\${t_i%%[!0]*}"}
+        while case $t_f in *0) true ;; *) false ;; esac; do t_f=\${t_f%0}; done
+        echo "${name} UNKNOWN - no answer from the shared poll cycle within -t (\${t_i:-0}\${t_f:+.$t_f}s)" \\
           "(fix: see docs/poll-cycle.md, or leave --cycle out)"
         exit 3
       fi

@@ -89,17 +89,17 @@ const notPlainSeconds = (text: string) =>
     { fix: 'give it as digits, e.g. -t 8 or -t 0.5' },
   );
 
+const timeoutOutOfRange = (text: string, option = '-t/--timeout') =>
+  new UsageError(`${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not '${text}'`);
+
 /** A deadline the run can keep: a number of seconds in (0, MAX_TIMEOUT_SECONDS]. */
 export function checkTimeout(seconds: unknown, option = '-t/--timeout'): number {
   // `microk8s-checks all -t 5 -t 6`: its parser hands on both, where a check's refuses them (givenOnce).
   if (Array.isArray(seconds)) throw givenTimes(option, seconds.length);
   const n = Number(seconds);
-  if (typeof seconds !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMEOUT_SECONDS) {
-    throw new UsageError(
-      // What is no number at all was refused as typed before (numbersAsTyped).
-      `${option} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not '${String(seconds)}'`,
-    );
-  }
+  // What was typed out of range, or as no number at all, was refused as typed before (numbersAsTyped).
+  if (typeof seconds !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_TIMEOUT_SECONDS)
+    throw timeoutOutOfRange(String(seconds), option);
   return n;
 }
 
@@ -389,6 +389,8 @@ interface YargsOptions {
   string: string[];
   number: string[];
   boolean: string[];
+  /** A check's parser lists -v here; a check's options as `all` hands them on (prepareGiven) have none. */
+  count?: string[];
   array: string[];
 }
 
@@ -467,10 +469,9 @@ export function numbersAsTyped(argv: string[], y: Argv<unknown>): void {
   const kinds = optionKinds(y);
   // Its names, aliases too (yargs lists `t` beside `timeout`).
   const numbers = new Set(kinds.number);
+  const switches = new Set([...kinds.boolean, ...(kinds.count ?? [])].flatMap((k) => [k, ...(kinds.alias[k] ?? [])]));
   for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
-    // A short number option's value written onto it (`-t5`, `-t1e1`), which yargs reads as `-t 5`.
-    const onto = /^-([^-=])([^=].*)$/s.exec(argv[i]!);
-    const word = onto && numbers.has(onto[1]!) ? { name: onto[1]!, attached: onto[2]! } : optionWord(argv[i]!);
+    const word = shortNumber(argv[i]!, numbers, switches) ?? optionWord(argv[i]!);
     if (!word || !numbers.has(word.name)) continue;
     const value = word.attached ?? argv[i + 1];
     if (value === undefined) continue;
@@ -488,10 +489,29 @@ export function numbersAsTyped(argv: string[], y: Argv<unknown>): void {
       throw new UsageError(`${flag} takes a number, not '${typed}': it is ${n === 0 ? 'too small to tell from 0' : 'beyond any number'}`, {
         fix: 'write it as a plain number, e.g. 5',
       });
+    if (keyOf(word.name, kinds) !== 'timeout') continue;
     // -t as the launcher reads it (launcher.mjs, centis): digits with one point at most. yargs read
     // 1e1 and 0x10 as 10 and 16 s, which the launcher cannot: with --cycle the check ran alone.
-    if (keyOf(word.name, kinds) === 'timeout' && !PLAIN_SECONDS.test(value)) throw notPlainSeconds(typed);
+    if (!PLAIN_SECONDS.test(value)) throw notPlainSeconds(typed);
+    // Out of range as typed: `-t 0.0` is refused as '0.0', not as the '0' read from it.
+    if (!(n > 0 && n <= MAX_TIMEOUT_SECONDS)) throw timeoutOutOfRange(typed);
   }
+}
+
+/**
+ * A short number option in a word, alone or last of a bundle of short switches, as yargs reads it
+ * (`-vt5`, `-vvt 5`, `-vt=5` are `-v -t 5`), with the value written onto it (`-t5`, `-t=5`; none:
+ * the next word). Undefined for any other word. What follows a short number option in its word is
+ * its value as typed (`-tv5`: 'v5'), where yargs would read another option.
+ */
+function shortNumber(word: string, numbers: Set<string>, switches: Set<string>): { name: string; attached?: string } | undefined {
+  if (!/^-[^-]/.test(word)) return undefined;
+  let at = 1;
+  while (at < word.length && switches.has(word[at]!)) at++;
+  const name = word[at];
+  if (name === undefined || !numbers.has(name)) return undefined;
+  const rest = word.slice(at + 1);
+  return { name, attached: rest === '' ? undefined : rest.replace(/^=/, '') };
 }
 
 /**

@@ -157,20 +157,73 @@ describe('--cycle', () => {
       [['--timeout=+5'], '+5'],
       [['--cycle', '55', '-t', '0x10'], '0x10'],
       [['-t', '1e1', '--cycle=55'], '1e1'],
+      // -t in a bundle of short flags, its value onto it or the next word: read as yargs reads it.
+      [['-vt1e1'], '1e1'],
+      [['-vt', '1e1'], '1e1'],
+      [['-vvt', '1e1'], '1e1'],
+      [['-vt=0x10'], '0x10'],
+      [['-vt+5'], '+5'],
+      [['--cycle', '55', '-vt1e1'], '1e1'],
+      [['-vvt', '1e1', '--cycle=55'], '1e1'],
     ] as const) {
       const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, ...bad], { env });
       expect([r.code, r.stdout], bad.join(' ')).toEqual([3, `NODES UNKNOWN - ${said(shown)}\n`]);
     }
-    const all = await runBuilt('microk8s-checks', ['all', '--kubeconfig', c.kubeconfig, '-t', '1e1']);
-    expect([all.code, all.first]).toEqual([3, `MICROK8S-CHECKS UNKNOWN - ${said('1e1')}`]);
+    for (const t of [['-t', '1e1'], ['-vt1e1']]) {
+      const all = await runBuilt('microk8s-checks', ['all', '--kubeconfig', c.kubeconfig, ...t]);
+      expect([all.code, all.first], t.join(' ')).toEqual([3, `MICROK8S-CHECKS UNKNOWN - ${said('1e1')}`]);
+    }
     const bundle = await runProcess(process.execPath, [join(DIST, 'microk8s-checks.d', 'check_nodes.mjs'), '-t', '0x10']);
     expect([bundle.code, bundle.first]).toEqual([3, `NODES UNKNOWN - ${said('0x10')}`]);
     // Digits with one point, as the launcher reads them, are seconds: with --cycle too.
-    for (const good of [['-t', '0.5'], ['-t', '.5'], ['-t5.'], ['--timeout=007', '--cycle', '55']]) {
+    for (const good of [
+      ['-t', '0.5'],
+      ['-t', '.5'],
+      ['-t5.'],
+      ['--timeout=007', '--cycle', '55'],
+      ['-vt5', '--cycle', '55'],
+      ['-vvt', '.5'],
+    ]) {
       const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, ...good], { env });
       expect([r.code, r.first], good.join(' ')).toEqual([0, expect.stringMatching(/^NODES OK - /)]);
     }
   });
+
+  // The launcher reads -t from the line as the check does, a bundle of short flags too: it waited
+  // 10 s for `-vt1`, its default, past the check's own deadline. Its "no answer" names -t in
+  // seconds as the checks write them ("timed out after 1s"), not as typed: `-t 1.` as (1.s).
+  it('a launcher waits within -t however -t is written, and says it in seconds as the checks do', async () => {
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    for (const [t, said] of [
+      [['-vt1'], '1s'],
+      [['-vvt', '1.50'], '1.5s'],
+      [['-t', '1.'], '1s'],
+      [['--timeout=01.0'], '1s'],
+    ] as const) {
+      const r = await neverStarted(['--cycle=55', '--kubeconfig', c.kubeconfig, ...t]);
+      expect([r.code, r.first], t.join(' ')).toEqual([
+        3,
+        `NODES UNKNOWN - no answer from the shared poll cycle within -t (${said}) (fix: see docs/poll-cycle.md, or leave --cycle out)`,
+      ]);
+      // Within -t + 0.9 s (and what a loaded machine adds), never the default 10 s.
+      expect(r.ms, t.join(' ')).toBeLessThan(8000);
+    }
+  }, 60_000);
+
+  // The launcher took any -t in digits: -t 0.0 waited 0.9 s for a run to refuse the line, and then
+  // said "no answer" unless it had; -t 3600.5 waited for as long as no run started, up to an hour.
+  it("-t out of range with --cycle is the check's usage error at once, never a wait for a shared run", async () => {
+    for (const [t, shown] of [
+      [['-t', '0.0'], '0.0'],
+      [['--timeout=3600.5'], '3600.5'],
+    ] as const) {
+      const r = await neverStarted(['--cycle=55', '--kubeconfig', c.kubeconfig, ...t]);
+      expect([r.code, r.first], t.join(' ')).toEqual([
+        3,
+        `NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not '${shown}'`,
+      ]);
+    }
+  }, 60_000);
 
   it('--cycle empty or given twice is put back by the launcher, for the check to refuse', async () => {
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
@@ -417,6 +470,29 @@ describe('--cycle with one hung command line', () => {
     for (const pid of processesWith(cache)) process.kill(Number(pid), 'SIGTERM');
   }, 60_000);
 });
+
+/**
+ * check_nodes with `args` in a cache where another launcher is forever starting a shared run (its
+ * marker kept fresh, its process this one): the launcher waits for that run until its -t is spent.
+ */
+async function neverStarted(args: string[]): Promise<Run> {
+  const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+  const cycle = join(cache, 'microk8s-checks', 'cycle');
+  for (const d of ['known', 'results', 'claims']) mkdirSync(join(cycle, d), { recursive: true, mode: 0o700 });
+  const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  const mark = () => {
+    const [up] = readFileSync('/proc/uptime', 'utf8').split(' ');
+    writeFileSync(join(cycle, 'starting.new'), `${process.pid} ${boot} ${Math.round(Number(up) * 100)}\n`);
+    renameSync(join(cycle, 'starting.new'), join(cycle, 'starting'));
+  };
+  mark();
+  const fresh = setInterval(mark, 100);
+  try {
+    return await runBuilt('check_nodes', args, { env: { ...process.env, XDG_CACHE_HOME: cache } });
+  } finally {
+    clearInterval(fresh);
+  }
+}
 
 /** A cache of its own for the cycle, and a way to drop its answers (a cache cleaner). */
 function cycleCache() {

@@ -349,6 +349,10 @@ describe('messages that point at the cause', () => {
         `NODES UNKNOWN - -t/--timeout takes a number, not 'abc' (fix: write it as a plain number, without a unit (5, not 5s or 5%))`,
       ],
       [['-t', '7200'], `NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not '7200'`],
+      // Out of range, as typed too: never the number read from it ('0', '3600.5').
+      [['-t', '0.0'], `NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not '0.0'`],
+      [['-vt00'], `NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not '00'`],
+      [['--timeout=3600.50'], `NODES UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not '3600.50'`],
       // Past what a number holds: as typed, never 'Infinity' or '0'.
       [
         ['-t', '1e309'],
@@ -365,6 +369,11 @@ describe('messages that point at the cause', () => {
       ],
     ];
     for (const [args, said] of cases) expect((await runBuilt('check_nodes', args)).stdout).toBe(`${said}\n`);
+    const all = await runBuilt('microk8s-checks', ['all', '-t', '0.0']);
+    expect([all.code, all.first]).toEqual([
+      3,
+      "MICROK8S-CHECKS UNKNOWN - -t/--timeout must be a number of seconds above 0 and at most 3600, not '0.0'",
+    ]);
     expect((await runBuilt('check_dqlite_lock', ['--host', 'h', '--ssh-port', 'abc'])).first).toBe(
       "DQLITE-LOCK UNKNOWN - --ssh-port takes a number, not 'abc' (fix: write it as a plain number, without a unit (5, not 5s or 5%))",
     );
