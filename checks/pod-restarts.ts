@@ -107,7 +107,10 @@ export function evaluate(f: RestartFacts, { warning, critical }: Thresholds): Ou
       whenClear: `0 pods in CrashLoopBackOff of ${plural(f.pods, 'pod')} (restarts counted from now on)`,
     });
   const names = restartedPods.length ? `: ${restartedPods.slice(0, 3).join(', ')}${restartedPods.length > 3 ? ', ...' : ''}` : '';
-  return v.conclude(`${plural(restartedPods.length, 'pod')} restarted${since}${names}`);
+  // No restart since the previous run is no news beside a crash loop: the finding leads then.
+  return v.conclude(`${plural(restartedPods.length, 'pod')} restarted${since}${names}`, {
+    problems: restartedPods.length ? 'after' : 'before',
+  });
 }
 
 /** Stream the pods, keeping only containers that ever restarted or wait in CrashLoopBackOff. */

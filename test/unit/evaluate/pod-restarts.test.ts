@@ -47,6 +47,17 @@ describe('pod-restarts', () => {
     expect(perf(o)).toMatchObject({ restarted: '1;0;1;0;4', crashlooping: '1;;;0;4' });
   });
 
+  it('a pod in CrashLoopBackOff with no restart since the previous run: the crash loop leads the line, not the calm count', () => {
+    const o = restarts.evaluate(
+      { now: NOW, pods: 4, troubled: [t('a/app', 6, true)], before: { at: NOW - 60_000, counts: { 'a/app': 6 } } },
+      { warning: r('0') },
+    );
+    expect([o.state, o.summary]).toEqual([
+      State.WARNING,
+      '1 pod in CrashLoopBackOff: web/a (0 pods restarted since the previous run 1m ago)',
+    ]);
+  });
+
   it('a count that went down on the same UID was reset: its new value is growth, and 0 is none', () => {
     const o = restarts.evaluate(
       {
