@@ -3,15 +3,14 @@
 // voters means one failure stops every write; no leader means no write anywhere. This check
 // reads the dqlite cluster as this node sees it, and changes nothing.
 import type { V1Node } from '@kubernetes/client-node';
-import { listNodes } from '../lib/sources/kube/reads.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
-import { connect } from '../lib/sources/kube/cluster.ts';
+import { listNodesAside } from '../lib/sources/kube/nodes-aside.ts';
 import type { KubeShare } from '../lib/sources/kube/share.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
-import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { backendFiles, localAccess, localNode, type NodeAccess, remoteNode } from '../lib/sources/dqlite-cluster.ts';
@@ -80,36 +79,10 @@ export async function gather(
 ): Promise<DqliteFacts> {
   deadline.activity = `reading ${backendFiles(args['backend-dir']).clusterYaml}`;
   const store = await readStore(node, dqliteCli(args));
-  let nodesListed = listed;
-  let staleProblem: DqliteFacts['staleProblem'];
-  // The Nodes only judge stale members, and without quorum kine stalls and the API server with it:
-  // listing them ends before the run does, so a hung API server leaves the quorum verdict standing.
-  const nodesPart = listed ? undefined : deadline.part();
-  if (nodesPart) {
-    nodesPart.activity = 'listing nodes';
-    try {
-      nodesListed = listNodes(connect(args, nodesPart, log, { share }));
-    } catch (err) {
-      nodesPart.done();
-      // A kubeconfig named on the command line must work; none found at all only leaves stale members unjudged.
-      staleProblem = { why: `no kubeconfig (${reasonOf(err)})`, failed: args.kubeconfig !== undefined };
-    }
-  }
-  const nodes = nodesListed?.then(
-    (n) => {
-      nodesPart?.done();
-      return n;
-    },
-    (err) => {
-      nodesPart?.done();
-      if (deadline.signal.aborted) throw err;
-      staleProblem = { why: reasonOf(err), failed: true };
-      return undefined;
-    },
-  );
+  const nodesRead = listNodesAside(args, deadline, log, listed, share);
   const view = await askCluster(node, store, deadline);
-  if (nodes) deadline.activity = 'listing nodes';
-  return { ...view, nodes: await nodes, staleProblem };
+  const { nodes, problem } = await nodesRead();
+  return { ...view, nodes, staleProblem: problem };
 }
 
 export const check: CheckDefinition<Args> = {

@@ -8,6 +8,7 @@ import type { Verdict } from './plugin/verdict.ts';
 import { REMOVE_STALE_MEMBER } from './runbook.ts';
 import { isLoopback, type Member } from './sources/dqlite-cluster.ts';
 import type { ClusterView } from './sources/dqlite-view.ts';
+import type { NodesAside } from './sources/kube/nodes-aside.ts';
 import { plural } from './text.ts';
 
 /** The Nodes to judge stale members by, or why there are none. */
@@ -15,7 +16,7 @@ export interface StaleFacts {
   /** The Nodes, for stale members; undefined when they could not be listed (then staleProblem). */
   nodes?: Wire<V1Node>[];
   /** Why stale members were not judged: no kubeconfig (said), or the API failing (UNKNOWN). */
-  staleProblem?: { why: string; failed: boolean };
+  staleProblem?: NodesAside['problem'];
 }
 
 /** A member that answers no TCP connection and matches no address of any Node; never a loopback one, never this node. */
