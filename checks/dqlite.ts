@@ -3,29 +3,22 @@
 // voters means one failure stops every write; no leader means no write anywhere. This check
 // reads the dqlite cluster as this node sees it, and changes nothing.
 import type { V1Node } from '@kubernetes/client-node';
-import { nodeWithAddress } from '../lib/k8s/nodes.ts';
-import { listNodes } from '../lib/sources/kube/reads.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { dqliteCli, dqliteOptions, type DqliteArgs } from '../lib/options/dqlite.ts';
-import { connect } from '../lib/sources/kube/cluster.ts';
+import { listNodesAside } from '../lib/sources/kube/nodes-aside.ts';
 import type { KubeShare } from '../lib/sources/kube/share.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
-import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
+import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
-import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import {
-  backendFiles,
-  isLoopback,
-  localAccess,
-  localNode,
-  type Member,
-  type NodeAccess,
-  remoteNode,
-} from '../lib/sources/dqlite-cluster.ts';
-import { askCluster, type ClusterView, FROM_CLI, type Leader, readStore } from '../lib/sources/dqlite-view.ts';
-import { QUORUM_AT_RISK, REMOVE_STALE_MEMBER, VOTER_BACK_FIRST } from '../lib/runbook.ts';
+import { Verdict, type Outcome } from '../lib/plugin/verdict.ts';
+import { backendFiles, localAccess, localNode, type NodeAccess, remoteNode } from '../lib/sources/dqlite-cluster.ts';
+import { askCluster, type ClusterView, FROM_CLI, readStore } from '../lib/sources/dqlite-view.ts';
+import { QUORUM_AT_RISK, VOTER_BACK_FIRST } from '../lib/runbook.ts';
+import { judgeFaultTolerance, judgeQuorum } from '../lib/dqlite-quorum.ts';
+import { judgeLeader, leaderAddress, leaderText } from '../lib/dqlite-leader.ts';
+import { judgeStaleMembers, type StaleFacts } from '../lib/stale-members.ts';
 import { plural } from '../lib/text.ts';
 import type { Logger } from '../lib/logger.ts';
 import { onEachHost } from '../lib/host-fanout.ts';
@@ -34,107 +27,39 @@ import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
 interface Args extends KubeArgs, SshArgs, DqliteArgs {}
 
 /** What this node could establish about the dqlite cluster, and the Nodes to judge stale members by. */
-export interface DqliteFacts extends ClusterView {
-  /** The Nodes, for stale members; undefined when they could not be listed (then staleProblem). */
-  nodes?: Wire<V1Node>[];
-  /** Why stale members were not judged: no kubeconfig (said), or the API failing (UNKNOWN). */
-  staleProblem?: { why: string; failed: boolean };
-}
+export interface DqliteFacts extends ClusterView, StaleFacts {}
 
 export const defaults = { warning: '0' };
 /** The defaults parsed: what check_restart_preflight judges with. */
 export const defaultLimits = thresholdsOf(defaults);
 
-/** A member that answers no TCP connection and matches no address of any Node; never a loopback one, never this node. */
-export function staleMembers(f: DqliteFacts): Member[] | undefined {
-  const nodes = f.nodes;
-  if (!nodes) return undefined;
-  return f.members.filter(
-    (m) =>
-      !isLoopback(m.address) && m.address !== f.self && !f.probes.get(m.address)?.ok && nodeWithAddress(nodes, m.address) === undefined,
-  );
-}
-
-function leaderFindings(v: Verdict, leader: Leader, quorumLost: boolean): void {
-  switch (leader.kind) {
-    case 'none':
-      if (!quorumLost) v.find(State.CRITICAL, `quorum lost: the dqlite CLI found no leader (${leader.text})`);
-      break;
-    case 'empty':
-      v.find(State.WARNING, 'the dqlite CLI named no leader');
-      break;
-    case 'no-answer':
-      v.find(State.WARNING, `the dqlite CLI gave no answer in ${leader.seconds}s: leader unknown`);
-      break;
-    case 'failed':
-      v.find(State.UNKNOWN, `the dqlite CLI failed: ${leader.why}`);
-      break;
-    case 'not-asked':
-      v.detail(`leader not asked: ${leader.why}${leader.fix ? ` (${leader.fix})` : ''}`);
-      break;
-  }
-}
-
-export function evaluate(f: DqliteFacts, { warning, critical }: Thresholds): Outcome {
+export function evaluate(f: DqliteFacts, limits: Thresholds): Outcome {
   const v = new Verdict(check.name);
   const { members, leader } = f;
-  const voters = members.filter((m) => m.role === 'voter');
-  const unreachable = voters.filter((m) => !f.probes.get(m.address)?.ok);
-  const reachable = voters.length - unreachable.length;
-  const majority = Math.floor(voters.length / 2) + 1;
-  v.measure({ label: 'unreachable_voters', value: unreachable.length, min: 0, max: voters.length }, new ScalarContext(warning, critical));
-  v.measure({ label: 'voters', value: voters.length, min: 0 });
-  v.measure({ label: 'standbys', value: members.filter((m) => m.role === 'stand-by').length, min: 0 });
-  v.measure({ label: 'spares', value: members.filter((m) => m.role === 'spare').length, min: 0 });
-  v.measure({ label: 'members', value: members.length, min: 0 });
-  // Nothing to judge is never OK.
-  if (!members.length) v.find(State.UNKNOWN, `${f.from} lists no member`);
-  else if (!voters.length) v.find(State.UNKNOWN, `no voter among ${plural(members.length, 'member')} (${f.from})`);
-  // Losing quorum is CRITICAL whatever -c says: no write can commit.
-  const quorumLost = voters.length > 0 && reachable < majority;
-  if (quorumLost) v.find(State.CRITICAL, `quorum lost: ${reachable} of ${voters.length} voters reachable, ${majority} needed`);
-  else if (unreachable.length)
-    v.find(
-      State.WARNING,
-      `${plural(unreachable.length, 'voter')} unreachable (${unreachable.map((m) => m.address).join(', ')}): one more failure loses quorum`,
-    );
-  leaderFindings(v, leader, quorumLost);
-  // go-dqlite keeps one voter below three nodes (app/roles.go): two nodes tolerate no failure.
-  if (members.length >= 2 && voters.length > 0 && voters.length < 3)
-    v.find(
-      State.WARNING,
-      `no fault tolerance: ${plural(voters.length, 'voter')} among ${members.length} members, one failure stops every write`,
-    );
+  const { voters, unreachable, lost } = judgeQuorum(v, f, limits);
+  const leading = leaderAddress(leader);
+  judgeLeader(v, leader, lost);
+  judgeFaultTolerance(v, members.length, voters.length);
   // The leader's member list without this node's own address (info.yaml): the node was removed
   // (dqlite .remove, remove-node) and its dqlite runs outside the cluster, its kubelite with it.
   if (f.from === FROM_CLI && f.self && members.length && !members.some((m) => m.address === f.self))
     v.find(State.WARNING, `this node (${f.self}) is not a member of the dqlite cluster: removed from it?`);
-  const stale = staleMembers(f);
-  if (stale?.length)
-    v.find(State.WARNING, `${plural(stale.length, 'member')} with no matching node: ${stale.map((m) => m.address).join(', ')}`);
-
-  const leaderAddress = leader.kind === 'known' ? leader.address : undefined;
   for (const m of members) {
     const p = f.probes.get(m.address);
     const tags = [
       m.role,
-      m.address === leaderAddress ? 'leader' : '',
+      m.address === leading ? 'leader' : '',
       m.address === f.self ? 'this node' : '',
       p && !p.ok ? `unreachable: ${p.why}` : '',
     ].filter(Boolean);
     v.detail(`${m.address} (id ${m.id}): ${tags.join(', ')}`);
   }
   v.detail(`members from ${f.from}${f.duplicates ? ` (${plural(f.duplicates, 'repeated row')} counted once)` : ''}`, ...f.notes);
-  if (f.staleProblem?.failed) v.find(State.UNKNOWN, `cannot judge stale members: ${f.staleProblem.why}`);
-  else if (f.staleProblem) v.detail(`stale members not judged: ${f.staleProblem.why}`);
-  if (stale?.length) v.detail(...REMOVE_STALE_MEMBER);
+  judgeStaleMembers(v, f);
   if (v.state === State.CRITICAL || v.state === State.WARNING) v.detail(QUORUM_AT_RISK);
   // Only where one is: a warning of no fault tolerance, or of this node removed, has none to bring back.
   if (unreachable.length) v.detail(VOTER_BACK_FIRST);
-  const leaderText =
-    leaderAddress !== undefined ? `leader ${leaderAddress}` : leader.kind === 'not-asked' ? 'leader not asked' : 'leader unknown';
-  const head = `${plural(voters.length, 'voter')}, ${leaderText}, ${unreachable.length} unreachable`;
-  return v.conclude(head, { problems: 'before' });
+  return v.conclude(`${plural(voters.length, 'voter')}, ${leaderText(leader)}, ${unreachable.length} unreachable`, { problems: 'before' });
 }
 
 /**
@@ -154,36 +79,10 @@ export async function gather(
 ): Promise<DqliteFacts> {
   deadline.activity = `reading ${backendFiles(args['backend-dir']).clusterYaml}`;
   const store = await readStore(node, dqliteCli(args));
-  let nodesListed = listed;
-  let staleProblem: DqliteFacts['staleProblem'];
-  // The Nodes only judge stale members, and without quorum kine stalls and the API server with it:
-  // listing them ends before the run does, so a hung API server leaves the quorum verdict standing.
-  const nodesPart = listed ? undefined : deadline.part();
-  if (nodesPart) {
-    nodesPart.activity = 'listing nodes';
-    try {
-      nodesListed = listNodes(connect(args, nodesPart, log, { share }));
-    } catch (err) {
-      nodesPart.done();
-      // A kubeconfig named on the command line must work; none found at all only leaves stale members unjudged.
-      staleProblem = { why: `no kubeconfig (${reasonOf(err)})`, failed: args.kubeconfig !== undefined };
-    }
-  }
-  const nodes = nodesListed?.then(
-    (n) => {
-      nodesPart?.done();
-      return n;
-    },
-    (err) => {
-      nodesPart?.done();
-      if (deadline.signal.aborted) throw err;
-      staleProblem = { why: reasonOf(err), failed: true };
-      return undefined;
-    },
-  );
+  const nodesRead = listNodesAside(args, deadline, log, listed, share);
   const view = await askCluster(node, store, deadline);
-  if (nodes) deadline.activity = 'listing nodes';
-  return { ...view, nodes: await nodes, staleProblem };
+  const { nodes, problem } = await nodesRead();
+  return { ...view, nodes, staleProblem: problem };
 }
 
 export const check: CheckDefinition<Args> = {

@@ -1,0 +1,51 @@
+// dqlite commits a write once a majority of its voters has it: a majority out of reach stops
+// every write, and fewer than three voters leave no failure to spare.
+import type { Thresholds } from './plugin/range.ts';
+import { State } from './plugin/state.ts';
+import { ScalarContext, type Verdict } from './plugin/verdict.ts';
+import type { Member } from './sources/dqlite-cluster.ts';
+import type { ClusterView } from './sources/dqlite-view.ts';
+import { plural } from './text.ts';
+
+/** The voters, those this node cannot reach, and whether that leaves no majority. */
+export interface Quorum {
+  voters: Member[];
+  unreachable: Member[];
+  lost: boolean;
+}
+
+/**
+ * The members by role as perfdata (-w/-c judge the unreachable voters), nothing to judge as
+ * UNKNOWN, and a majority of voters out of reach from this node.
+ */
+export function judgeQuorum(v: Verdict, f: Pick<ClusterView, 'members' | 'probes' | 'from'>, { warning, critical }: Thresholds): Quorum {
+  const { members } = f;
+  const voters = members.filter((m) => m.role === 'voter');
+  const unreachable = voters.filter((m) => !f.probes.get(m.address)?.ok);
+  const reachable = voters.length - unreachable.length;
+  const majority = Math.floor(voters.length / 2) + 1;
+  v.measure({ label: 'unreachable_voters', value: unreachable.length, min: 0, max: voters.length }, new ScalarContext(warning, critical));
+  v.measure({ label: 'voters', value: voters.length, min: 0 });
+  v.measure({ label: 'standbys', value: members.filter((m) => m.role === 'stand-by').length, min: 0 });
+  v.measure({ label: 'spares', value: members.filter((m) => m.role === 'spare').length, min: 0 });
+  v.measure({ label: 'members', value: members.length, min: 0 });
+  // Nothing to judge is never OK.
+  if (!members.length) v.find(State.UNKNOWN, `${f.from} lists no member`);
+  else if (!voters.length) v.find(State.UNKNOWN, `no voter among ${plural(members.length, 'member')} (${f.from})`);
+  // Losing quorum is CRITICAL whatever -c says: no write can commit.
+  const lost = voters.length > 0 && reachable < majority;
+  if (lost) v.find(State.CRITICAL, `quorum lost: ${reachable} of ${voters.length} voters reachable, ${majority} needed`);
+  else if (unreachable.length)
+    v.find(
+      State.WARNING,
+      `${plural(unreachable.length, 'voter')} unreachable (${unreachable.map((m) => m.address).join(', ')}): one more failure loses quorum`,
+    );
+  return { voters, unreachable, lost };
+}
+
+/** Two or more members with fewer than three voters: one failure stops every write. */
+export function judgeFaultTolerance(v: Verdict, members: number, voters: number): void {
+  // go-dqlite keeps one voter below three nodes (app/roles.go): two nodes tolerate no failure.
+  if (members >= 2 && voters > 0 && voters < 3)
+    v.find(State.WARNING, `no fault tolerance: ${plural(voters, 'voter')} among ${members} members, one failure stops every write`);
+}
