@@ -5,6 +5,7 @@ import {
   fstatSync,
   lstatSync,
   openSync,
+  readFileSync,
   readSync,
   renameSync,
   statSync,
@@ -178,4 +179,17 @@ export function userName(): string {
   } catch {
     return `uid ${process.getuid?.() ?? '?'}`;
   }
+}
+
+/** A name from /etc/passwd or /etc/group by id, or the id where it has none. */
+export function nameOf(file: '/etc/passwd' | '/etc/group', id: number): string {
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const [name, , n] = line.split(':');
+      if (name && Number(n) === id) return name;
+    }
+  } catch {
+    // No such file here: the number says it still.
+  }
+  return String(id);
 }

@@ -1,19 +1,8 @@
 // The journal directories and files named on the command line, judged before journalctl reads
 // them: journalctl names no path when one is of the wrong kind ("Not a directory", or for all its
 // --file at once "Failed to open files: No data available"), nor a missing or unreadable one.
-import {
-  accessSync,
-  closeSync,
-  constants,
-  type Dirent,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  type Stats,
-  statSync,
-} from 'node:fs';
-import { userName } from '../files.ts';
+import { accessSync, closeSync, constants, type Dirent, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
+import { nameOf, userName } from '../files.ts';
 import { dirname, join, resolve } from 'node:path';
 import { JOURNAL_GROUP_FIX, JournalError } from '../sources/journal.ts';
 
@@ -152,19 +141,6 @@ function signatureOf(path: string): string {
   } finally {
     closeSync(fd);
   }
-}
-
-/** A name from /etc/passwd or /etc/group by id, or the id where it has none. */
-function nameOf(file: '/etc/passwd' | '/etc/group', id: number): string {
-  try {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const [name, , n] = line.split(':');
-      if (name && Number(n) === id) return name;
-    }
-  } catch {
-    // No such file here: the number says it still.
-  }
-  return String(id);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type DqliteCli,
   DqliteError,
   endedByRootTimeout,
+  enterDenied,
   localCliFiles,
   MISSING_BACKEND_FIX,
   planCli,
@@ -202,7 +203,11 @@ function readLocalNodeStore(file: string): Member[] {
 export const localNode: NodeAccess = {
   async readNode(cli) {
     const f = backendFiles(cli.backend);
-    return { info: readLocalNodeStore(f.infoYaml), rows: readLocalNodeStore(f.clusterYaml), cliFiles: localCliFiles(cli) };
+    // The node store is read as the check's user, --sudo or not: a backend it cannot enter is named
+    // as that, not as two files it could not read.
+    const cliFiles = localCliFiles(cli);
+    if (cliFiles.blocked) throw enterDenied(cli.backend, cliFiles.blocked);
+    return { info: readLocalNodeStore(f.infoYaml), rows: readLocalNodeStore(f.clusterYaml), cliFiles };
   },
   run: localRunner,
   runSudo: sudoRunner(),
@@ -436,6 +441,8 @@ export function leaderAskable(cli: DqliteCli): boolean {
  */
 export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortSignal, share?: CommandShare): Promise<LeaderAnswer> {
   const plan = planCli(cli, localCliFiles(cli));
+  // A backend its user cannot enter is a setup to mend, as a node store it cannot read is: UNKNOWN.
+  if (!plan.asked && plan.blocked) throw new DqliteError(`cannot ask dqlite for its leader: ${plan.why}`, { fix: plan.fix });
   if (!plan.asked) return plan.why.startsWith('no dqlite CLI') ? { kind: 'no-cli' } : { kind: 'unknown', why: `not asked: ${plan.why}` };
   // Under sudo, root's timeout ends the CLI at SUDO_CLI_SECONDS: stop waiting before it does.
   const budget = cli.sudo ? Math.min(budgetMs, SUDO_CLI_SECONDS * 1000 - SUDO_RESERVE_MS) : budgetMs;
