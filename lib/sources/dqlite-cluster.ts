@@ -1,4 +1,5 @@
 import { connect as tcpConnect } from 'node:net';
+import { dirname } from 'node:path';
 import { lookup } from '../dns.ts';
 import { partSeconds } from '../plugin/deadline.ts';
 import { FileError, readSmallFile } from '../files.ts';
@@ -239,12 +240,19 @@ const SUDO_TOOL: RemoteTool = { name: 'sudo', what: 'to ask the dqlite CLI as ro
 
 // One SSH channel for everything read of the node: each channel is a login there, which under
 // load costs seconds. First `lacks <tool>` for the first tool it does not find, and nothing
-// more: without timeout or bash every probe failed and each member read as down. Then for each
-// node store, a line `read <bytes>` and its content, or `missing`, or `denied`; then the exit
-// codes of the CLI's file tests. The paths and tool names are arguments, never part of the script.
+// more: without timeout or bash every probe failed and each member read as down. Then `blocked
+// <user> <dir>` for the first directory of the backend's path the login cannot enter (behind it
+// every file reads as missing), and nothing more. Then for each node store, a line `read <bytes>`
+// and its content, or `missing`, or `denied`; then the exit codes of the CLI's file tests. The
+// paths and tool names are arguments, never part of the script.
 const READ_NODE = [
   'info=$1 cluster=$2 bin=$3 crt=$4 key=$5; shift 5',
   'for c in "$@"; do command -v "$c" >/dev/null 2>&1 || { echo "lacks $c"; exit 0; }; done',
+  // Up from the backend: a directory below one that cannot be entered is no directory to test (-d
+  // fails), so the last one found is the first on the path. The login's name: sshd sets LOGNAME.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: sh's parameter expansion, not a template.
+  'd=${info%/*} b=; while [ -n "$d" ]; do { [ -d "$d" ] && [ ! -x "$d" ]; } && b=$d; case $d in */*) d=${d%/*} ;; *) d= ;; esac; done',
+  '[ -n "$b" ] && { printf "blocked %s %s\\n" "$LOGNAME" "$b"; exit 0; }',
   'for f in "$info" "$cluster"; do',
   'if [ -f "$f" ] && [ -r "$f" ]; then printf "read %s\\n" "$(wc -c < "$f")"; cat -- "$f";',
   'elif [ -e "$f" ] && [ ! -f "$f" ]; then echo notfile; elif [ -e "$f" ]; then echo denied; else echo missing; fi; done',
@@ -259,7 +267,13 @@ function lacking(host: string, tool: RemoteTool): DqliteError {
 }
 
 /** The answer of READ_NODE, taken apart by the byte counts it gives (a node store is ASCII YAML). */
-function parseReadNode(out: string, stores: string[], host: string, tools: RemoteTool[]): { texts: string[]; codes: string[] } {
+function parseReadNode(
+  out: string,
+  backend: string,
+  stores: string[],
+  host: string,
+  tools: RemoteTool[],
+): { texts: string[]; codes: string[] } {
   let rest = Buffer.from(out, 'utf8');
   const line = () => {
     const nl = rest.indexOf(10);
@@ -271,6 +285,8 @@ function parseReadNode(out: string, stores: string[], host: string, tools: Remot
   const lacks = /^lacks (\S+)\n/.exec(out)?.[1];
   const tool = tools.find((t) => t.name === lacks);
   if (tool) throw lacking(host, tool);
+  const blocked = /^blocked (\S*) (.+)\n/.exec(out);
+  if (blocked) throw enterDenied(backend, { dir: blocked[2]! }, { there: true, user: blocked[1] || 'the SSH user' });
   const texts = stores.map((file) => {
     const head = line();
     if (head === 'missing')
@@ -325,7 +341,7 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string
       const stores = [f.infoYaml, f.clusterYaml];
       const tools = cli.sudo ? [...REMOTE_TOOLS, SUDO_TOOL] : REMOTE_TOOLS;
       const out = await run(['sh', '-c', READ_NODE, 'sh', ...stores, cli.bin, f.crt, f.key, ...tools.map((t) => t.name)], signal);
-      const { texts, codes } = parseReadNode(out, stores, host, tools);
+      const { texts, codes } = parseReadNode(out, dirname(f.infoYaml), stores, host, tools);
       const [bin, crt, key, keyReadable] = codes.map((c) => c === '0') as [boolean, boolean, boolean, boolean];
       return {
         info: parseNodeYaml(texts[0]!, f.infoYaml),
