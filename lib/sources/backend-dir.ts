@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandRunner } from './command.ts';
-import { DQLITE_BACKEND, DqliteError, MISSING_BACKEND_FIX } from './dqlite.ts';
+import { DQLITE_BACKEND, DqliteError, enterDenied, MISSING_BACKEND_FIX, unenterable } from './dqlite.ts';
 import { inOrder, type Patience } from '../in-order.ts';
 import { lastLine, quietShell } from './ssh/greeting.ts';
 
@@ -47,6 +47,10 @@ function mountOf(path: string): string {
 /** This node: directory entries with lstat (links not followed, nothing opened), statfs. */
 export const localBackend: BackendAccess = {
   async list(dir) {
+    // Readable but not searchable (0704, an ACL of r alone) lists names no lstat can look at; root's
+    // 0700 lists nothing: either way the directory that stops the check's user is named, and rx on it.
+    const blocked = unenterable(dir);
+    if (blocked) throw enterDenied(dir, blocked, { list: true });
     let names: string[];
     try {
       names = readdirSync(dir);

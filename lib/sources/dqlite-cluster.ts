@@ -1,4 +1,5 @@
 import { connect as tcpConnect } from 'node:net';
+import { dirname } from 'node:path';
 import { lookup } from '../dns.ts';
 import { partSeconds } from '../plugin/deadline.ts';
 import { FileError, readSmallFile } from '../files.ts';
@@ -10,6 +11,7 @@ import {
   type DqliteCli,
   DqliteError,
   endedByRootTimeout,
+  enterDenied,
   localCliFiles,
   MISSING_BACKEND_FIX,
   planCli,
@@ -202,7 +204,11 @@ function readLocalNodeStore(file: string): Member[] {
 export const localNode: NodeAccess = {
   async readNode(cli) {
     const f = backendFiles(cli.backend);
-    return { info: readLocalNodeStore(f.infoYaml), rows: readLocalNodeStore(f.clusterYaml), cliFiles: localCliFiles(cli) };
+    // The node store is read as the check's user, --sudo or not: a backend it cannot enter is named
+    // as that, not as two files it could not read.
+    const cliFiles = localCliFiles(cli);
+    if (cliFiles.blocked) throw enterDenied(cli.backend, cliFiles.blocked);
+    return { info: readLocalNodeStore(f.infoYaml), rows: readLocalNodeStore(f.clusterYaml), cliFiles };
   },
   run: localRunner,
   runSudo: sudoRunner(),
@@ -234,12 +240,19 @@ const SUDO_TOOL: RemoteTool = { name: 'sudo', what: 'to ask the dqlite CLI as ro
 
 // One SSH channel for everything read of the node: each channel is a login there, which under
 // load costs seconds. First `lacks <tool>` for the first tool it does not find, and nothing
-// more: without timeout or bash every probe failed and each member read as down. Then for each
-// node store, a line `read <bytes>` and its content, or `missing`, or `denied`; then the exit
-// codes of the CLI's file tests. The paths and tool names are arguments, never part of the script.
+// more: without timeout or bash every probe failed and each member read as down. Then `blocked
+// <user> <dir>` for the first directory of the backend's path the login cannot enter (behind it
+// every file reads as missing), and nothing more. Then for each node store, a line `read <bytes>`
+// and its content, or `missing`, or `denied`; then the exit codes of the CLI's file tests. The
+// paths and tool names are arguments, never part of the script.
 const READ_NODE = [
   'info=$1 cluster=$2 bin=$3 crt=$4 key=$5; shift 5',
   'for c in "$@"; do command -v "$c" >/dev/null 2>&1 || { echo "lacks $c"; exit 0; }; done',
+  // Up from the backend: a directory below one that cannot be entered is no directory to test (-d
+  // fails), so the last one found is the first on the path. The login's name: sshd sets LOGNAME.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: sh's parameter expansion, not a template.
+  'd=${info%/*} b=; while [ -n "$d" ]; do { [ -d "$d" ] && [ ! -x "$d" ]; } && b=$d; case $d in */*) d=${d%/*} ;; *) d= ;; esac; done',
+  '[ -n "$b" ] && { printf "blocked %s %s\\n" "$LOGNAME" "$b"; exit 0; }',
   'for f in "$info" "$cluster"; do',
   'if [ -f "$f" ] && [ -r "$f" ]; then printf "read %s\\n" "$(wc -c < "$f")"; cat -- "$f";',
   'elif [ -e "$f" ] && [ ! -f "$f" ]; then echo notfile; elif [ -e "$f" ]; then echo denied; else echo missing; fi; done',
@@ -254,7 +267,13 @@ function lacking(host: string, tool: RemoteTool): DqliteError {
 }
 
 /** The answer of READ_NODE, taken apart by the byte counts it gives (a node store is ASCII YAML). */
-function parseReadNode(out: string, stores: string[], host: string, tools: RemoteTool[]): { texts: string[]; codes: string[] } {
+function parseReadNode(
+  out: string,
+  backend: string,
+  stores: string[],
+  host: string,
+  tools: RemoteTool[],
+): { texts: string[]; codes: string[] } {
   let rest = Buffer.from(out, 'utf8');
   const line = () => {
     const nl = rest.indexOf(10);
@@ -266,6 +285,8 @@ function parseReadNode(out: string, stores: string[], host: string, tools: Remot
   const lacks = /^lacks (\S+)\n/.exec(out)?.[1];
   const tool = tools.find((t) => t.name === lacks);
   if (tool) throw lacking(host, tool);
+  const blocked = /^blocked (\S*) (.+)\n/.exec(out);
+  if (blocked) throw enterDenied(backend, { dir: blocked[2]! }, { there: true, user: blocked[1] || 'the SSH user' });
   const texts = stores.map((file) => {
     const head = line();
     if (head === 'missing')
@@ -320,7 +341,7 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string
       const stores = [f.infoYaml, f.clusterYaml];
       const tools = cli.sudo ? [...REMOTE_TOOLS, SUDO_TOOL] : REMOTE_TOOLS;
       const out = await run(['sh', '-c', READ_NODE, 'sh', ...stores, cli.bin, f.crt, f.key, ...tools.map((t) => t.name)], signal);
-      const { texts, codes } = parseReadNode(out, stores, host, tools);
+      const { texts, codes } = parseReadNode(out, dirname(f.infoYaml), stores, host, tools);
       const [bin, crt, key, keyReadable] = codes.map((c) => c === '0') as [boolean, boolean, boolean, boolean];
       return {
         info: parseNodeYaml(texts[0]!, f.infoYaml),
@@ -436,6 +457,8 @@ export function leaderAskable(cli: DqliteCli): boolean {
  */
 export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortSignal, share?: CommandShare): Promise<LeaderAnswer> {
   const plan = planCli(cli, localCliFiles(cli));
+  // A backend its user cannot enter is a setup to mend, as a node store it cannot read is: UNKNOWN.
+  if (!plan.asked && plan.blocked) throw new DqliteError(`cannot ask dqlite for its leader: ${plan.why}`, { fix: plan.fix });
   if (!plan.asked) return plan.why.startsWith('no dqlite CLI') ? { kind: 'no-cli' } : { kind: 'unknown', why: `not asked: ${plan.why}` };
   // Under sudo, root's timeout ends the CLI at SUDO_CLI_SECONDS: stop waiting before it does.
   const budget = cli.sudo ? Math.min(budgetMs, SUDO_CLI_SECONDS * 1000 - SUDO_RESERVE_MS) : budgetMs;

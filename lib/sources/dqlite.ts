@@ -1,6 +1,7 @@
-import { accessSync, constants, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ReasonedError, reasonOf } from '../errors.ts';
+import { idName, userName } from '../files.ts';
 import { CommandError, type CommandRunner } from './command.ts';
 import { SNAP_DATA } from './snap-locks.ts';
 
@@ -17,6 +18,85 @@ export class DqliteError extends ReasonedError {
 
 /** A backend directory or node store that is not there: the path comes from --backend-dir or its default. */
 export const MISSING_BACKEND_FIX = 'check --backend-dir (run the check on a MicroK8s node)';
+
+/** A directory on the way to the backend (the backend included) that the check's user may not enter. */
+export interface Unenterable {
+  dir: string;
+  /** Its owner, group and mode, where they could be read (this node). */
+  stat?: { uid: number; gid: number; mode: number };
+}
+
+/**
+ * The first directory from / down to the backend that this process may not enter (search, x), or
+ * undefined: every one may be, or one is not there (its files are then missing, said where they
+ * are read). Behind such a directory no file can be seen: each would read as missing, the TLS pair
+ * as absent and the node store as unreadable, none of which is so.
+ */
+export function unenterable(backend: string): Unenterable | undefined {
+  const dirs: string[] = [];
+  for (let d = resolve(backend); ; d = dirname(d)) {
+    dirs.unshift(d);
+    if (d === dirname(d)) break;
+  }
+  for (const dir of dirs) {
+    try {
+      // Its parent was entered: stat answers, and says whether it is a directory at all (a file
+      // given as --backend-dir, not executable, is no directory that cannot be entered).
+      const st = statSync(dir, { throwIfNoEntry: false });
+      if (!st?.isDirectory()) return undefined;
+      try {
+        accessSync(dir, constants.X_OK);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        return code === 'EACCES' || code === 'EPERM' ? { dir, stat: { uid: st.uid, gid: st.gid, mode: st.mode } } : undefined;
+      }
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** How enterDenied words the fix: listing too (check_dqlite_storage), --sudo as the other way (the CLI alone). */
+export interface EnterNeeds {
+  /** The backend is listed, not only entered: rx on it. */
+  list?: boolean;
+  /** Root's CLI (--sudo) would do instead: the check asks only the CLI there. */
+  orSudo?: boolean;
+  /** Another node's (over SSH): `there`, and the user the check logs in as. */
+  there?: boolean;
+  user?: string;
+}
+
+/**
+ * A backend directory, or one above it, that the check's user cannot enter: said naming it (its
+ * owner and mode where known), with what lets that user in. Joining its group where the group may
+ * (0750 root:microk8s: the setup's `usermod -aG microk8s nagios` not done, or nrpe not restarted
+ * since), else an ACL on exactly that directory; never cluster.key (for the leader, --sudo).
+ */
+export function enterDenied(backend: string, blocked: Unenterable, needs: EnterNeeds = {}): DqliteError {
+  const user = needs.user ?? userName();
+  const st = blocked.stat;
+  const owner = st
+    ? ` (${idName('/etc/passwd', st.uid)}:${idName('/etc/group', st.gid)} ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`
+    : '';
+  const there = needs.there ? ' there' : '';
+  const itself = blocked.dir === backend || (!needs.there && blocked.dir === resolve(backend));
+  const where = itself
+    ? `the dqlite backend directory ${backend}${owner}${there}`
+    : `${blocked.dir}${owner}${there} on the way to the dqlite backend directory ${backend}`;
+  const list = needs.list && itself;
+  const [verb, acl, bits] = list ? ['list', 'rx', 0o050] : ['enter', 'x', 0o010];
+  const group = st && st.gid !== 0 && (st.mode & bits) === bits ? idName('/etc/group', st.gid) : undefined;
+  // setfacl takes a user by name or by number: 'uid 54321' (no passwd entry) is the number.
+  const qualifier = user.startsWith('uid ') ? user.slice(4) : user;
+  const fix = group
+    ? `add user ${user} to the group ${group}, which may ${verb} it: sudo usermod -aG ${group} ${qualifier}, then restart nrpe`
+    : `let user ${user} ${verb} it: sudo setfacl -m u:${qualifier}:${acl} ${blocked.dir} (again after a snap refresh)`;
+  return new DqliteError(`cannot enter ${where}: permission denied for user ${user}`, {
+    fix: needs.orSudo ? `${fix}, or ask as root: --sudo with the sudoers example (nrpe/sudoers.d/microk8s-checks)` : fix,
+  });
+}
 
 /** The files a node keeps in its backend directory that name the cluster, this node, and its TLS pair. */
 export const backendFiles = (backend: string) => ({
@@ -68,12 +148,15 @@ export interface CliFiles {
   key: boolean;
   /** Whether the check's own user could open the key (never opened: access(2) only). */
   keyReadable: boolean;
+  /** A directory the check's user cannot enter on the way to the files: then none of them could be looked at. */
+  blocked?: Unenterable;
 }
 
 /** How to ask the CLI on a node, or why it is not asked. */
 export type CliPlan =
   | { asked: true; tls: boolean; argv: (command: DqliteCommand) => string[]; note?: string }
-  | { asked: false; why: string; fix?: string };
+  /** blocked: the backend could not be looked into; a failure, unlike a CLI or key that is not there. */
+  | { asked: false; why: string; fix?: string; blocked?: true };
 
 /**
  * The one place that decides the CLI's command line. MicroK8s' dqlite speaks TLS with the
@@ -85,10 +168,18 @@ export type CliPlan =
 export function planCli(cli: DqliteCli, files: CliFiles): CliPlan {
   const f = backendFiles(cli.backend);
   if (!files.bin) return { asked: false, why: `no dqlite CLI at ${cli.bin}`, fix: 'check --dqlite-bin' };
-  const tls = files.crt || files.key;
-  if (tls && !files.crt) return { asked: false, why: `${f.crt} is missing` };
-  if (tls && !files.key) return { asked: false, why: `${f.key} is missing` };
-  if (tls && !cli.sudo && !files.keyReadable)
+  // A backend the check's user cannot enter hides the TLS pair, as it hides everything there: the
+  // CLI run as that user could not read the node store either. Root's (--sudo) reads it: asked
+  // with MicroK8s' pair, which every MicroK8s backend holds and the sudoers rules name.
+  if (files.blocked && !cli.sudo) {
+    const denied = enterDenied(cli.backend, files.blocked, { orSudo: true });
+    return { asked: false, why: denied.message, fix: denied.fix, blocked: true };
+  }
+  const seen = !files.blocked;
+  const tls = !seen || files.crt || files.key;
+  if (seen && tls && !files.crt) return { asked: false, why: `${f.crt} is missing` };
+  if (seen && tls && !files.key) return { asked: false, why: `${f.key} is missing` };
+  if (seen && tls && !cli.sudo && !files.keyReadable)
     return {
       asked: false,
       why: `no read access to ${f.key}`,
@@ -107,7 +198,12 @@ export function planCli(cli: DqliteCli, files: CliFiles): CliPlan {
     // signal on: root's own timeout bounds it (v1 blocks for good without a leader).
     return cli.sudo ? ['sudo', '-n', '--', ROOT_TIMEOUT, '-k', '1', String(SUDO_CLI_SECONDS), ...line] : line;
   };
-  return { asked: true, tls, argv, note: tls ? undefined : `asked without TLS: no cluster.crt or cluster.key in ${cli.backend}` };
+  const note = files.blocked
+    ? `asked as root with ${cli.backend}'s TLS pair, which the check's user cannot see: ${files.blocked.dir} cannot be entered`
+    : tls
+      ? undefined
+      : `asked without TLS: no cluster.crt or cluster.key in ${cli.backend}`;
+  return { asked: true, tls, argv, note };
 }
 
 /** A node's CLI files as this process sees them (stat and access(2); the key is never opened). */
@@ -120,7 +216,8 @@ export function localCliFiles(cli: DqliteCli): CliFiles {
   } catch {
     keyReadable = false;
   }
-  return { bin: existsSync(cli.bin), crt: existsSync(f.crt), key: existsSync(f.key), keyReadable };
+  const blocked = unenterable(cli.backend);
+  return { bin: existsSync(cli.bin), crt: existsSync(f.crt), key: existsSync(f.key), keyReadable, ...(blocked && { blocked }) };
 }
 
 /**

@@ -17,6 +17,9 @@ import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 import { DQLITE_BACKEND, DQLITE_BIN, SUDO_CLI_SECONDS, sudoersRules } from '../../lib/sources/dqlite.ts';
 import { pattern } from '../helpers/pattern.ts';
 import { until } from '../helpers/wait.ts';
+import { nagiosIds } from '../helpers/users.ts';
+
+const nagios = nagiosIds();
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -437,6 +440,50 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
       expect(() => readFileSync(b.log)).toThrow();
     },
   );
+
+  // Root's 0700 backend (or a directory above it) that nagios cannot enter: no file there can be
+  // seen, so none is said to be unreadable or missing; the directory is named, with its owner and
+  // mode, and the fix that lets nagios in: its group where the group may enter, else an ACL.
+  it.skipIf(!nagios)('a backend directory nagios cannot enter: UNKNOWN naming the directory that stops it, with the fix', async () => {
+    const asNagios = { uid: nagios!.uid, gid: nagios!.gid, env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' } };
+    const own = backend(voters(), up[0]!.address);
+    const locked = await runBuilt('check_dqlite', own.args, asNagios);
+    expect(locked.code, locked.stdout).toBe(3);
+    expect(locked.first).toBe(
+      `DQLITE UNKNOWN - cannot enter the dqlite backend directory ${own.dir} (root:root 0700): permission denied for user ` +
+        `nagios (fix: let user nagios enter it: sudo setfacl -m u:nagios:x ${own.dir} (again after a snap refresh))`,
+    );
+    // The backend itself open to all, a directory above it root's: that one is named.
+    const above = mkdtempSync(join(tmpdir(), 'mk8s-above-'));
+    const inner = backend(voters(), up[0]!.address);
+    const moved = join(above, 'backend');
+    execFileSync('mv', [inner.dir, moved]);
+    chmodSync(moved, 0o755);
+    const deep = await runBuilt('check_dqlite', ['--dqlite-bin', inner.cli, '--backend-dir', moved], asNagios);
+    expect(deep.code, deep.stdout).toBe(3);
+    expect(deep.first).toBe(
+      `DQLITE UNKNOWN - cannot enter ${above} (root:root 0700) on the way to the dqlite backend directory ${moved}: ` +
+        `permission denied for user nagios (fix: let user nagios enter it: sudo setfacl -m u:nagios:x ${above} ` +
+        '(again after a snap refresh))',
+    );
+    // A group that may enter it (0750 root:microk8s on a node), nagios not in it: joining it is the fix.
+    const group = `mk8sbg${process.pid}`;
+    execFileSync('groupadd', [group]);
+    try {
+      const grouped = backend(voters(), up[0]!.address);
+      chownSync(grouped.dir, 0, Number(execFileSync('getent', ['group', group], { encoding: 'utf8' }).split(':')[2]));
+      chmodSync(grouped.dir, 0o750);
+      const r = await runBuilt('check_dqlite', grouped.args, asNagios);
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.first).toBe(
+        `DQLITE UNKNOWN - cannot enter the dqlite backend directory ${grouped.dir} (root:${group} 0750): permission denied ` +
+          `for user nagios (fix: add user nagios to the group ${group}, which may enter it: sudo usermod -aG ${group} nagios, ` +
+          'then restart nrpe)',
+      );
+    } finally {
+      execFileSync('groupdel', [group]);
+    }
+  });
 });
 
 describe('check_restart_preflight reads the same dqlite view', () => {
@@ -472,5 +519,35 @@ describe('check_restart_preflight reads the same dqlite view', () => {
         /store \/nonexistent\/backend\/\w+\.yaml: no such file/,
       ),
     );
+  });
+
+  it.skipIf(!nagios)('a backend directory nagios cannot enter: NO-GO naming the directory, as check_dqlite does', async () => {
+    c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-gate-'));
+    chmodSync(dir, 0o755);
+    const node01 = await healthyNode(join(dir, 'node'));
+    try {
+      const backend = node01.dqliteArgs[3]!;
+      chmodSync(backend, 0o700);
+      const log = join(dir, 'quiet.log');
+      writeFileSync(log, 'Nov 28 00:00:00 k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n');
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(kubeconfig, readFileSync(c.kubeconfig), { mode: 0o644 });
+      const r = await runBuilt(
+        'check_restart_preflight',
+        ['--kubeconfig', kubeconfig, '--node', 'k8s02', '--log-file', log, ...node01.dqliteArgs],
+        { uid: nagios!.uid, gid: nagios!.gid, env: { PATH: node01.path, HOME: '/nonexistent' } },
+      );
+      expect(r.code, r.stdout).toBe(2);
+      expect(r.first).toMatch(
+        new RegExp(
+          `^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: cannot tell the dqlite cluster's health \\(cannot enter the dqlite ` +
+            `backend directory ${re(backend)} \\(root:root 0700\\): permission denied for user nagios \\(fix: `,
+        ),
+      );
+    } finally {
+      node01.close();
+    }
   });
 });

@@ -1,11 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { certFile } from '../apiserver/certs.ts';
 import { MICROK8S_CERT_DIR } from '../../lib/sources/certs.ts';
-import { DQLITE_BACKEND } from '../../lib/sources/dqlite.ts';
+import { DQLITE_BACKEND, sudoersRules } from '../../lib/sources/dqlite.ts';
 import { calicoNode, lease, node, nodeLease, pod, unschedulablePod } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
@@ -14,6 +15,7 @@ import { DQLITE_CLI, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts
 import { pattern } from '../helpers/pattern.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
+import { nagiosIds } from '../helpers/users.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -277,6 +279,88 @@ describe('check_leases given a --backend-dir that is no dqlite backend', () => {
       `LEASES UNKNOWN - cannot ask dqlite for its leader: the dqlite CLI found no ${join(dir, 'cluster.yaml')} ` +
         '(fix: check --backend-dir (run the check on a MicroK8s node))',
     );
+  });
+});
+
+describe('check_leases and a dqlite backend directory its user cannot enter', () => {
+  const ids = nagiosIds();
+  /** A backend as MicroK8s keeps it, the directory root's 0700, in a directory nagios can search; nagios' own home beside it. */
+  function lockedBackend(): { dir: string; backend: string; home: string; kubeconfig: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-bdir-'));
+    chmodSync(dir, 0o755);
+    const backend = join(dir, 'backend');
+    mkdirSync(backend, { mode: 0o700 });
+    writeFileSync(join(backend, 'cluster.yaml'), '- Address: 127.0.0.1:19001\n  ID: 3297041220608546238\n  Role: 0\n');
+    writeFileSync(join(backend, 'info.yaml'), 'Address: 127.0.0.1:19001\nID: 3297041220608546238\nRole: 0\n');
+    for (const f of ['cluster.crt', 'cluster.key']) writeFileSync(join(backend, f), 'PEM\n', { mode: 0o600 });
+    const home = join(dir, 'home');
+    mkdirSync(home, { mode: 0o700 });
+    chownSync(home, ids!.uid, ids!.gid);
+    const kubeconfig = join(dir, 'kubeconfig');
+    copyFileSync(c.kubeconfig, kubeconfig);
+    chmodSync(kubeconfig, 0o644);
+    return { dir, backend, home, kubeconfig };
+  }
+  const asNagios = (home: string) => ({ uid: ids!.uid, gid: ids!.gid, env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', HOME: home } });
+
+  // The real v1 CLI, as nagios, said 'open servers store: stat <backend>/cluster.yaml: permission
+  // denied' after being asked without TLS, the TLS files unseen: recognised before it is asked.
+  it.skipIf(!ids || !existsSync(DQLITE_CLI))(
+    'root-only (0700), the leader asked as nagios: UNKNOWN naming the directory, with the ACL or --sudo; the CLI never asked',
+    async () => {
+      healthy();
+      const { backend, home, kubeconfig } = lockedBackend();
+      const r = await runBuilt(
+        'check_leases',
+        ['--kubeconfig', kubeconfig, '--state-file', join(home, 'leases.json'), '--dqlite-bin', DQLITE_CLI, '--backend-dir', backend],
+        asNagios(home),
+      );
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.first).toBe(
+        `LEASES UNKNOWN - cannot ask dqlite for its leader: cannot enter the dqlite backend directory ${backend} (root:root 0700): ` +
+          `permission denied for user nagios (fix: let user nagios enter it: sudo setfacl -m u:nagios:x ${backend} ` +
+          '(again after a snap refresh), or ask as root: --sudo with the sudoers example (nrpe/sudoers.d/microk8s-checks))',
+      );
+      expect(r.stdout).not.toMatch(/without TLS|stat /);
+    },
+  );
+
+  // With --sudo root's CLI reads the directory: asked with MicroK8s' TLS pair, as the sudoers rules
+  // name it, never without TLS because nagios could not see the pair. Through the real sudo, a user
+  // of the test's own (nagios' sudo rights are not touched), and a CLI that logs what it was given.
+  it.skipIf(!ids)("root-only (0700) with --sudo: root's CLI asked with the TLS pair, the leader named", async () => {
+    healthy();
+    const { dir, backend, home, kubeconfig } = lockedBackend();
+    const user = `mk8sbd${process.pid}`;
+    const dropIn = `/etc/sudoers.d/mk8s-checks-bdir-${process.pid}`;
+    const cli = join(dir, 'dqlite');
+    const log = join(dir, 'argv.log');
+    writeFileSync(cli, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nfor c; do :; done\n[ "$c" = .leader ] && echo 10.0.0.13:19001\n`, {
+      mode: 0o755,
+    });
+    try {
+      execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user]);
+      const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
+      const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }));
+      chownSync(home, uid, gid);
+      const rules = join(dir, 'rules');
+      writeFileSync(rules, sudoersRules(user, { bin: cli, backend, database: 'k8s' }));
+      execFileSync('visudo', ['-cf', rules]);
+      execFileSync('install', ['-m', '0440', rules, dropIn]);
+      const r = await runBuilt(
+        'check_leases',
+        ['--kubeconfig', kubeconfig, '--state-file', join(home, 'leases.json'), '--dqlite-bin', cli, '--backend-dir', backend, '--sudo'],
+        { ...asNagios(home), uid, gid },
+      );
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.first, r.stdout).toMatch(/^LEASES OK - leaders: kcm k8s01, scheduler k8s03, dqlite k8s03 \|/);
+      expect(readFileSync(log, 'utf8')).toBe(
+        `-s file://${backend}/cluster.yaml -c ${backend}/cluster.crt -k ${backend}/cluster.key k8s .leader\n`,
+      );
+    } finally {
+      rmSync(dropIn, { force: true });
+      execFileSync('userdel', [user], { stdio: 'ignore' });
+    }
   });
 });
 

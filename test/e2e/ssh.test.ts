@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -379,6 +380,38 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(p8.code).toBe(3);
     expect(p8.first).toMatch(/cannot use SSH key \S+: .*as ssh-keygen writes it: a PKCS#8 "BEGIN PRIVATE KEY" file is not read, /);
     expect(p8.first).toMatch(/ssh-keygen -p -N "" -f COPY rewrites a copy of it\)$/);
+  });
+
+  // Over SSH the node store is read by a script there: behind a backend its login cannot enter both
+  // files read as missing, and it said 'no such file (fix: check --backend-dir)' of a backend that is
+  // there. A login of the test's own (root enters everything), with a shell and this sshd's key.
+  it('check_dqlite --host as a login that cannot enter the backend there: UNKNOWN naming the directory, not a missing file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-bdir-'));
+    chmodSync(dir, 0o755);
+    const here = await healthyNode(join(dir, 'node'));
+    const user = `mk8sbs${process.pid}`;
+    try {
+      // '*': no password, and not locked ('!', useradd's), which sshd without PAM refuses.
+      execFileSync('useradd', ['--system', '--home-dir', dir, '--no-create-home', '--shell', '/bin/sh', '--password', '*', user]);
+      // sshd reads the key as the user logging in.
+      chmodSync(sshd.dir, 0o755);
+      chmodSync(join(sshd.dir, 'authorized_keys'), 0o644);
+      const backend = here.dqliteArgs[3]!;
+      chmodSync(backend, 0o700);
+      const login = ssh().map((a) => (a === 'root' ? user : a));
+      const r = await runBuilt('check_dqlite', ['--host', '127.0.0.1', ...login, ...here.dqliteArgs], {
+        env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() },
+      });
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.first).toBe(
+        `DQLITE UNKNOWN - 127.0.0.1: cannot enter the dqlite backend directory ${backend} there: permission denied for user ${user} ` +
+          `(fix: let user ${user} enter it: sudo setfacl -m u:${user}:x ${backend} (again after a snap refresh))`,
+      );
+    } finally {
+      chmodSync(sshd.dir, 0o700);
+      execFileSync('userdel', [user], { stdio: 'ignore' });
+      here.close();
+    }
   });
 
   it("check_dqlite --host reads that node's view: the same verdict as a local run, probes made there", async () => {
