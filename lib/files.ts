@@ -46,19 +46,9 @@ function openError(err: unknown, what: string, path: string): FileError {
     );
   if (code === 'EACCES' || code === 'EPERM') {
     const user = userName();
-    // A directory above that cannot be searched denies a file whatever its own mode: name that one.
-    const closed = unsearchableAbove(path);
-    if (closed)
-      return new FileError(
-        `cannot read ${what} ${path}: permission denied for user ${user}: ${closed}${ownerOf(closed)} cannot be searched`,
-        {
-          fix:
-            `give user ${user} search access to ${closed}: sudo setfacl -m u:${aclUser(user)}:x ${closed}, ` +
-            `or keep the ${what} where user ${user} can reach it`,
-        },
-      );
-    return new FileError(`cannot read ${what} ${path}: permission denied for user ${user}`, {
-      fix: 'give the user running the check read access to it',
+    const d = deniedAt(path, user);
+    return new FileError(`cannot read ${what} ${path}: ${d.why}`, {
+      fix: d.culprit === resolve(path) ? d.fix : `${d.fix}, or keep the ${what} where user ${user} can reach it`,
     });
   }
   return new FileError(`cannot open ${what} ${path}`, { cause: err });
@@ -223,7 +213,7 @@ export function unsearchableAbove(path: string): string | undefined {
 }
 
 /** ` (owner:group mode)` of a path, as ls -l would show the reader; empty where it cannot be stat'ed. */
-export function ownerOf(path: string, stat = statOrUndefined(path)): string {
+export function ownerOf(path: string, stat: Owned | undefined = statOrUndefined(path)): string {
   return stat
     ? ` (${idName('/etc/passwd', stat.uid)}:${idName('/etc/group', stat.gid)} ${(stat.mode & 0o7777).toString(8).padStart(4, '0')})`
     : '';
@@ -239,6 +229,59 @@ function statOrUndefined(path: string): Stats | undefined {
 
 /** setfacl takes a user by name or by number: 'uid 54321' (no passwd entry) is the number. */
 export const aclUser = (user: string) => (user.startsWith('uid ') ? user.slice(4) : user);
+
+/** What of a path's stat says who may do what with it. */
+export type Owned = Pick<Stats, 'uid' | 'gid' | 'mode'>;
+
+/** What a user needs of a path: r to read a file, x to search a directory, rx to list one. */
+export type Access = 'r' | 'x' | 'rx';
+
+/** The group (by name) whose bits grant `acl` on a path, where it is not root's. */
+export function grantingGroup(stat: Owned | undefined, acl: Access): string | undefined {
+  const bits = acl === 'x' ? 0o010 : acl === 'rx' ? 0o050 : 0o040;
+  return stat && stat.gid !== 0 && (stat.mode & bits) === bits ? idName('/etc/group', stat.gid) : undefined;
+}
+
+/**
+ * What lets a user have `acl` on a path it was denied: its group, where that group's bits grant it
+ * and it is not root's (0750 root:microk8s: the setup's `usermod -aG` not done, or nrpe not
+ * restarted since), else an ACL on exactly that path, never more (`aclNote` said after it). `stat`:
+ * undefined where the path is another host's, or could not be looked at.
+ */
+export function accessFix(path: string, acl: Access, user: string, stat: Owned | undefined, aclNote = ''): string {
+  const verb = acl === 'x' ? 'search' : 'read';
+  const group = grantingGroup(stat, acl);
+  return group
+    ? `add user ${user} to the group ${group}, which may ${verb} it: sudo usermod -aG ${group} ${aclUser(user)}, then restart nrpe`
+    : `give user ${user} ${verb} access to ${path}: sudo setfacl -m u:${aclUser(user)}:${acl} ${path}${aclNote}`;
+}
+
+/** Why a user was denied a path, and what lets it in. */
+export interface Denial {
+  /** `permission denied for user U: D (owner:group mode) cannot be searched`, or `: it (...) cannot be read`. */
+  why: string;
+  /** The path that denies it: the first directory above that cannot be searched, else the path itself. */
+  culprit: string;
+  acl: Access;
+  stat?: Owned;
+  fix: string;
+}
+
+/** A permission denied on a path, said where it comes from: a directory above denies it whatever its own mode. */
+export function deniedAt(path: string, user = userName()): Denial {
+  const above = unsearchableAbove(path);
+  const culprit = above ?? resolve(path);
+  const stat = statOrUndefined(culprit);
+  // What is missing: search on a directory above, read (and search, to open what is in it) on a directory, read on a file.
+  const [acl, verb]: [Access, string] = above ? ['x', 'searched'] : stat?.isDirectory() ? ['rx', 'read'] : ['r', 'read'];
+  return {
+    why: `permission denied for user ${user}: ${above ?? 'it'}${ownerOf(culprit, stat)} cannot be ${verb}`,
+    culprit,
+    acl,
+    stat,
+    fix: accessFix(culprit, acl, user, stat),
+  };
+}
 
 /** Whether a path is certainly not there (ENOENT, ENOTDIR): one the user may not look at is not said absent. */
 export function absent(path: string): boolean {

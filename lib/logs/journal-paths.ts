@@ -2,7 +2,7 @@
 // them: journalctl names no path when one is of the wrong kind ("Not a directory", or for all its
 // --file at once "Failed to open files: No data available"), nor a missing or unreadable one.
 import { accessSync, closeSync, constants, type Dirent, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
-import { aclUser, idName, ownerOf, unsearchableAbove, userName } from '../files.ts';
+import { deniedAt, grantingGroup } from '../files.ts';
 import { join, resolve } from 'node:path';
 import { JOURNAL_GROUP_FIX, JournalError } from '../sources/journal.ts';
 
@@ -147,30 +147,11 @@ function signatureOf(path: string): string {
  * Permission denied on a journal path: which directory or file denied it (the first directory
  * above it that cannot be searched, else the path itself), with its owner and mode. Adding the
  * user to systemd-journal helps only where that group owns it and its group bits would allow the
- * access (journald's own /var/log/journal and /run/log/journal); anywhere else the fix is access
- * to that one path.
+ * access (journald's own /var/log/journal and /run/log/journal); anywhere else the fix is another
+ * group that would, or access to that one path (deniedAt).
  */
 function denied(path: string) {
-  const user = userName();
-  const full = resolve(path);
-  const blocked = unsearchableAbove(full);
-  const culprit = blocked ?? full;
-  let stat: Stats | undefined;
-  try {
-    stat = statSync(culprit);
-  } catch {
-    // Gone or hidden meanwhile: the path is named without its owner.
-  }
-  const dir = blocked !== undefined || stat?.isDirectory();
-  // What is missing: search on a directory above, read (and search, to open its files) on a journal
-  // directory, read on a file.
-  const [verb, acl, need] = blocked ? ['searched', 'x', 'search'] : dir ? ['read', 'rx', 'read'] : ['read', 'r', 'read'];
-  const who = blocked ? culprit : 'it';
-  const owner = ownerOf(culprit, stat);
-  const message = `${path}: permission denied for user ${user}: ${who}${owner} cannot be ${verb}`;
-  // Group bits granting what is missing: r for a file, x to search, both to read a directory.
-  const groupBits = acl === 'x' ? 0o010 : acl === 'rx' ? 0o050 : 0o040;
-  const journalGroup = stat && idName('/etc/group', stat.gid) === 'systemd-journal' && (stat.mode & groupBits) === groupBits;
-  if (journalGroup) return problem(message, JOURNAL_GROUP_FIX);
-  return problem(message, `give user ${user} ${need} access to ${culprit}: sudo setfacl -m u:${aclUser(user)}:${acl} ${culprit}`);
+  const d = deniedAt(path);
+  // journald's own group: its fix says what membership gives (every journal of the host).
+  return problem(`${path}: ${d.why}`, grantingGroup(d.stat, d.acl) === 'systemd-journal' ? JOURNAL_GROUP_FIX : d.fix);
 }

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { User } from '@kubernetes/client-node';
 import { lookup } from '../dns.ts';
 import { ReasonedError } from '../errors.ts';
-import { FileError, readSmallFile } from '../files.ts';
+import { deniedAt, FileError, readSmallFile } from '../files.ts';
 
 export const MICROK8S_CERT_DIR = '/var/snap/microk8s/current/certs';
 
@@ -80,11 +80,11 @@ export function certFilesIn(dir: string): string[] {
       throw new CertError(`certificate directory ${dir} is a file, not a directory`, {
         fix: 'give --cert-dir the directory, --cert a file',
       });
-    // Only a denial is the group's to fix; anything else is said with its cause.
-    throw new CertError(`cannot read the certificate directory ${dir} (${code})`, {
-      cause: err,
-      fix: code === 'EACCES' || code === 'EPERM' ? 'the check user needs the microk8s group' : undefined,
-    });
+    if (code === 'EACCES' || code === 'EPERM') {
+      const d = deniedAt(dir);
+      throw new CertError(`cannot read the certificate directory ${dir}: ${d.why}`, { fix: d.fix });
+    }
+    throw new CertError(`cannot read the certificate directory ${dir} (${code})`, { cause: err });
   }
   return names
     .filter((n) => n.endsWith('.crt'))

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ReasonedError, reasonOf } from '../errors.ts';
-import { idName, userName } from '../files.ts';
+import { accessFix, ownerOf, userName } from '../files.ts';
 import { CommandError, type CommandRunner } from './command.ts';
 import { SNAP_DATA } from './snap-locks.ts';
 
@@ -76,23 +76,15 @@ export interface EnterNeeds {
  */
 export function enterDenied(backend: string, blocked: Unenterable, needs: EnterNeeds = {}): DqliteError {
   const user = needs.user ?? userName();
-  const st = blocked.stat;
-  const owner = st
-    ? ` (${idName('/etc/passwd', st.uid)}:${idName('/etc/group', st.gid)} ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`
-    : '';
+  // Another node's directory is not looked at here: its owner is not known (nor any group fix).
+  const owner = blocked.stat ? ownerOf(blocked.dir, blocked.stat) : '';
   const there = needs.there ? ' there' : '';
   const itself = blocked.dir === backend || (!needs.there && blocked.dir === resolve(backend));
   const where = itself
     ? `the dqlite backend directory ${backend}${owner}${there}`
     : `${blocked.dir}${owner}${there} on the way to the dqlite backend directory ${backend}`;
-  const list = needs.list && itself;
-  const [verb, acl, bits] = list ? ['list', 'rx', 0o050] : ['enter', 'x', 0o010];
-  const group = st && st.gid !== 0 && (st.mode & bits) === bits ? idName('/etc/group', st.gid) : undefined;
-  // setfacl takes a user by name or by number: 'uid 54321' (no passwd entry) is the number.
-  const qualifier = user.startsWith('uid ') ? user.slice(4) : user;
-  const fix = group
-    ? `add user ${user} to the group ${group}, which may ${verb} it: sudo usermod -aG ${group} ${qualifier}, then restart nrpe`
-    : `let user ${user} ${verb} it: sudo setfacl -m u:${qualifier}:${acl} ${blocked.dir} (again after a snap refresh)`;
+  // An ACL is on the snap's revision directory: a refresh makes a new one without it.
+  const fix = accessFix(blocked.dir, needs.list && itself ? 'rx' : 'x', user, blocked.stat, ' (again after a snap refresh)');
   return new DqliteError(`cannot enter ${where}: permission denied for user ${user}`, {
     fix: needs.orSudo ? `${fix}, or ask as root: --sudo with the sudoers example (nrpe/sudoers.d/microk8s-checks)` : fix,
   });

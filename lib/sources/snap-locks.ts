@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReasonedError } from '../errors.ts';
-import { aclUser, ownerOf, unsearchableAbove, userName } from '../files.ts';
+import { deniedAt } from '../files.ts';
 
 /** $SNAP_DATA of the MicroK8s snap: where its lock files and backend live. */
 export const SNAP_DATA = '/var/snap/microk8s/current';
@@ -54,13 +54,8 @@ function exists(path: string): boolean {
 
 /** A lock file or directory the check's user may not look for: which directory denies it, and the fix for that one. */
 function deniedLooking(path: string): SnapDataError {
-  const user = userName();
-  const closed = unsearchableAbove(path) ?? path;
-  return new SnapDataError(`cannot look for ${path}: permission denied for user ${user}: ${closed}${ownerOf(closed)} cannot be searched`, {
-    fix:
-      `give user ${user} search access to ${closed}: sudo setfacl -m u:${aclUser(user)}:x ${closed} ` +
-      '(on a stock MicroK8s it is world-searchable)',
-  });
+  const d = deniedAt(path);
+  return new SnapDataError(`cannot look for ${path}: ${d.why}`, { fix: `${d.fix} (on a stock MicroK8s it is world-searchable)` });
 }
 
 /** Reads the lock files of the node whose $SNAP_DATA is given; throws where it cannot tell. */

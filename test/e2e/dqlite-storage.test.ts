@@ -272,7 +272,8 @@ describe('check_dqlite_storage', () => {
   // never "no snapshot yet" or "not a dqlite backend"; --freelist asks no CLI then.
   it.skipIf(!nagios)('a backend directory nagios cannot enter: UNKNOWN naming it, with the least-privilege fix', async () => {
     const asNagios = { uid: nagios!.uid, gid: nagios!.gid, env: { PATH: '/usr/bin:/bin', HOME: tmpdir() } };
-    const fixOf = (dir: string) => `(fix: let user nagios list it: sudo setfacl -m u:nagios:rx ${dir} (again after a snap refresh))`;
+    const fixOf = (dir: string) =>
+      `(fix: give user nagios read access to ${dir}: sudo setfacl -m u:nagios:rx ${dir} (again after a snap refresh))`;
     for (const mode of ['700', '704']) {
       const dir = backend([{ mb: 12, agoSeconds: 60 }]);
       execFileSync('chmod', [mode, dir]);

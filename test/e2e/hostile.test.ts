@@ -233,6 +233,39 @@ describe('a file the check user may read, in a directory it cannot search', () =
   });
 });
 
+describe('a path the check user is denied itself', () => {
+  // check_certs said 'the check user needs the microk8s group' of any denied directory, root:root's
+  // too, where the group changes nothing; a kubeconfig of root's 0600 'give ... read access to it'.
+  it.skipIf(process.getuid?.() !== 0)('the fix is its group where the group may, else an ACL on that path', async () => {
+    const top = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    chmodSync(top, 0o755);
+    const certs = join(top, 'certs');
+    mkdirSync(certs, { mode: 0o700 });
+    const asNobody = { uid: 65534, gid: 65534, env: { PATH: '/usr/bin:/bin', HOME: top } };
+    const rootOnly = await runBuilt('check_certs', ['--cert-dir', certs], asNobody);
+    expect(rootOnly.code, rootOnly.stdout).toBe(3);
+    expect(rootOnly.first).toBe(
+      `CERTS UNKNOWN - cannot read the certificate directory ${certs}: permission denied for user nobody: it (root:root 0700) ` +
+        `cannot be read (fix: give user nobody read access to ${certs}: sudo setfacl -m u:nobody:rx ${certs})`,
+    );
+    // As MicroK8s keeps its certs (root:microk8s 0750), here with a group nobody is not in.
+    execFileSync('chgrp', ['nagios', certs]);
+    chmodSync(certs, 0o750);
+    const grouped = await runBuilt('check_certs', ['--cert-dir', certs], asNobody);
+    expect(grouped.first).toBe(
+      `CERTS UNKNOWN - cannot read the certificate directory ${certs}: permission denied for user nobody: it (root:nagios 0750) ` +
+        'cannot be read (fix: add user nobody to the group nagios, which may read it: sudo usermod -aG nagios nobody, then restart nrpe)',
+    );
+    const kubeconfig = join(top, 'kubeconfig');
+    writeFileSync(kubeconfig, 'apiVersion: v1\n', { mode: 0o600 });
+    const file = await runBuilt('check_nodes', ['--kubeconfig', kubeconfig], asNobody);
+    expect(file.first).toBe(
+      `NODES UNKNOWN - cannot read kubeconfig ${kubeconfig}: permission denied for user nobody: it (root:root 0600) cannot be read ` +
+        `(fix: give user nobody read access to ${kubeconfig}: sudo setfacl -m u:nobody:r ${kubeconfig})`,
+    );
+  });
+});
+
 describe('a file where a directory goes', () => {
   it('a --backend-dir or a --kubeconfig through a file: named in words, with the fix, never ENOTDIR and the path twice', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'mk8s-hostile-')), 'plain');

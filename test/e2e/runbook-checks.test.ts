@@ -318,7 +318,7 @@ describe('check_leases and a dqlite backend directory its user cannot enter', ()
       expect(r.code, r.stdout).toBe(3);
       expect(r.first).toBe(
         `LEASES UNKNOWN - cannot ask dqlite for its leader: cannot enter the dqlite backend directory ${backend} (root:root 0700): ` +
-          `permission denied for user nagios (fix: let user nagios enter it: sudo setfacl -m u:nagios:x ${backend} ` +
+          `permission denied for user nagios (fix: give user nagios search access to ${backend}: sudo setfacl -m u:nagios:x ${backend} ` +
           '(again after a snap refresh), or ask as root: --sudo with the sudoers example (nrpe/sudoers.d/microk8s-checks))',
       );
       expect(r.stdout).not.toMatch(/without TLS|stat /);

@@ -405,7 +405,7 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       expect(r.code, r.stdout).toBe(3);
       expect(r.first).toBe(
         `DQLITE UNKNOWN - 127.0.0.1: cannot enter the dqlite backend directory ${backend} there: permission denied for user ${user} ` +
-          `(fix: let user ${user} enter it: sudo setfacl -m u:${user}:x ${backend} (again after a snap refresh))`,
+          `(fix: give user ${user} search access to ${backend}: sudo setfacl -m u:${user}:x ${backend} (again after a snap refresh))`,
       );
     } finally {
       chmodSync(sshd.dir, 0o700);
