@@ -6,7 +6,7 @@
 // apply comes from MicroK8s' lock files, as `microk8s inspect` decides: a worker's k8s-dqlite is
 // inactive by design and no finding.
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
+import { type ServiceArgs, serviceOptions } from '../lib/options/services.ts';
 import { judgeEach, resultOf } from '../lib/plugin/fanout.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
@@ -15,19 +15,11 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { nextHistory, rateOf } from '../lib/restart-history.ts';
 import { historiesFor, type Memory } from '../lib/restart-history-file.ts';
 import { DQLITE_CRASHLOOP } from '../lib/runbook.ts';
-import { displayName, MICROK8S_SERVICES, SNAP_DATA, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
+import { displayName, MICROK8S_SERVICES, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
 import { type Age, ageOf } from '../lib/sources/systemd.ts';
 import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
 import { keepOrSay, scopedStateFile, writeState } from '../lib/state-file.ts';
 import { isoSeconds, plural, shorten } from '../lib/text.ts';
-
-interface Args extends SshArgs {
-  unit?: string[];
-  'min-uptime': string;
-  window: string;
-  'snap-data': string;
-  'state-file'?: string;
-}
 
 export const K8S_DQLITE_UNIT = serviceUnit('k8s-dqlite');
 /** Thresholds are restarts per hour: the 7-day loop of the runbook (about 22/h) is CRITICAL, one restart OK. */
@@ -47,12 +39,15 @@ export interface Limits extends Thresholds {
   windowMs: number;
 }
 
+/** -w/-c with --min-uptime and --window parsed. */
+const limitsOf = (t: Thresholds, minUptime: string, window: string): Limits => ({
+  ...t,
+  minUptimeMs: parseDuration(minUptime, '--min-uptime') * 1000,
+  windowMs: parseDuration(window, '--window') * 1000,
+});
+
 /** The defaults parsed: what check_restart_preflight judges with. */
-export const defaultLimits: Limits = {
-  ...thresholdsOf(defaults),
-  minUptimeMs: parseDuration(defaults.minUptime, '--min-uptime') * 1000,
-  windowMs: parseDuration(defaults.window, '--window') * 1000,
-};
+export const defaultLimits: Limits = limitsOf(thresholdsOf(defaults), defaults.minUptime, defaults.window);
 
 const perHour = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
@@ -171,12 +166,12 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
 }
 
 /** One state file per set of hosts: a run over other hosts must not read (or drop) these samples. */
-function stateFileOf(args: Args): string {
+function stateFileOf(args: ServiceArgs): string {
   if (args['state-file']) return args['state-file'];
   return scopedStateFile('services', [args.host ?? [], args.unit ?? [], args['snap-data']]);
 }
 
-export const check: CheckDefinition<Args> = {
+export const check: CheckDefinition<ServiceArgs> = {
   name: 'SERVICES',
   command: 'check_services',
   description:
@@ -184,43 +179,13 @@ export const check: CheckDefinition<Args> = {
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
   thresholdUnit: 'restarts per hour',
-  options: (y) =>
-    sshOptions(y)
-      .option('unit', {
-        type: 'string',
-        array: true,
-        describe: "systemd unit to read (repeatable; default: the MicroK8s services this node's lock files say it runs)",
-      })
-      .option('snap-data', {
-        type: 'string',
-        default: SNAP_DATA,
-        describe: "MicroK8s' $SNAP_DATA, whose var/lock files say which services a node runs",
-      })
-      .option('min-uptime', {
-        type: 'string',
-        default: defaults.minUptime,
-        describe: 'a unit that (re)started more recently than this is restarting now (at least WARNING)',
-      })
-      .option('window', {
-        type: 'string',
-        default: defaults.window,
-        describe: 'restarts per hour are counted over the samples of this window (rates are never taken over less than an hour)',
-      })
-      .option('state-file', {
-        type: 'string',
-        describe: 'where samples are kept between runs (default ~/.local/state/microk8s-checks/services-<scope>.json)',
-      }),
+  options: (y) => serviceOptions(y, defaults),
   examples: [
     ['check_services', 'the MicroK8s services of this node; WARNING above 3 restarts/h, CRITICAL above 10/h'],
     ['check_services --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', 'every node over SSH'],
   ],
   async run({ args, warning, critical, deadline, shared, keepState = writeState }) {
-    const limits: Limits = {
-      warning,
-      critical,
-      minUptimeMs: parseDuration(args['min-uptime'], '--min-uptime') * 1000,
-      windowMs: parseDuration(args.window, '--window') * 1000,
-    };
+    const limits = limitsOf({ warning, critical }, args['min-uptime'], args.window);
     const choice: UnitChoice = args.unit?.length ? args.unit : { snapData: args['snap-data'] };
     const results = await readUnitHosts(args, choice, deadline, shared?.ssh);
     const file = stateFileOf(args);
