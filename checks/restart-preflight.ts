@@ -4,7 +4,6 @@
 import { hostname } from 'node:os';
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { skewDetail } from '../lib/clock-skew.ts';
-import { parseDuration } from '../lib/duration.ts';
 import { unled } from '../lib/k8s/leases.ts';
 import { restartSession } from '../lib/k8s/restart-session.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
@@ -15,9 +14,9 @@ import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/sc
 import { sideBySide } from '../lib/logs/tally.ts';
 import { judgedNode } from '../lib/names.ts';
 import { windowOver } from '../lib/options/log.ts';
-import { restartOptions, type RestartArgs } from '../lib/options/restart.ts';
+import { restartLimits, restartOptions, type RestartArgs, type RestartLimits } from '../lib/options/restart.ts';
 import { partialText, partOf, type PartialResult } from '../lib/plugin/partial.ts';
-import { type Range, thresholdsOf } from '../lib/plugin/range.ts';
+import { thresholdsOf } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -57,19 +56,8 @@ export const defaults = { critical: '0', settle: '10m' };
 /** dqlite-lock and kine-retries are judged over the last 5 minutes, as they are run by default. */
 const GATE_WINDOW = 300;
 
-/** The gate's own limits: -c on the count of blockers, and how long a kubelite restart settles. */
-export interface Limits {
-  critical?: Range;
-  settleMs: number;
-  /** Taints that are this cluster's normal state (--allow-taint), as check_nodes takes them. */
-  allowTaint?: string[];
-}
-
 /** The defaults parsed, as -c and --settle judge when not given. */
-export const defaultLimits: Limits = {
-  critical: thresholdsOf(defaults).critical,
-  settleMs: parseDuration(defaults.settle, '--settle') * 1000,
-};
+export const defaultLimits = restartLimits(thresholdsOf(defaults).critical, defaults.settle);
 
 /** The journal checks the gate judges: either not OK is a write storm whose backlog must drain. */
 const STORM_CHECKS = ['dqlite-lock', 'kine-retries'] as const;
@@ -110,7 +98,7 @@ export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string
   return parts.filter((p) => p.state !== State.OK);
 }
 
-export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: Limits): Outcome {
+export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: RestartLimits): Outcome {
   const node = f.node;
   const parts = blockers(f, settleMs, allowTaint);
   const blocking = parts.map(partialText);
@@ -193,7 +181,7 @@ export const check: CheckDefinition<RestartArgs> = {
   ],
   async run({ args, critical, ...ctx }) {
     const node = judgedNode(args.node, args.host ?? [], hostname());
-    const settleMs = parseDuration(args.settle, '--settle') * 1000;
-    return evaluate({ ...(await gather(args, ctx, settleMs)), node }, { critical, settleMs, allowTaint: args['allow-taint'] ?? [] });
+    const limits = restartLimits(critical, args.settle, args['allow-taint'] ?? []);
+    return evaluate({ ...(await gather(args, ctx, limits.settleMs)), node }, limits);
   },
 };
