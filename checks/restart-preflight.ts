@@ -3,30 +3,29 @@
 // while an earlier restart is still settling; restart a non-leader first.
 import { hostname } from 'node:os';
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
-import { skewDetail } from '../lib/clock-skew.ts';
-import { parseDuration } from '../lib/duration.ts';
 import { unled } from '../lib/k8s/leases.ts';
 import { restartSession } from '../lib/k8s/restart-session.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { inOrder } from '../lib/in-order.ts';
 import { leaderships } from '../lib/leadership.ts';
-import { unsettled, withKubeliteStarts } from '../lib/logs/kubelite-start.ts';
+import { gateCounter, gateWindow, GATE_WINDOW } from '../lib/logs/gate-window.ts';
+import { unsettled } from '../lib/logs/kubelite-start.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
 import { sideBySide } from '../lib/logs/tally.ts';
 import { judgedNode } from '../lib/names.ts';
-import { windowOver } from '../lib/options/log.ts';
-import { restartOptions, type RestartArgs } from '../lib/options/restart.ts';
+import { restartLimits, restartOptions, type RestartArgs, type RestartLimits } from '../lib/options/restart.ts';
+import { failureAsFact } from '../lib/plugin/failure-as-fact.ts';
 import { partialText, partOf, type PartialResult } from '../lib/plugin/partial.ts';
-import { type Range, thresholdsOf } from '../lib/plugin/range.ts';
+import { thresholdsOf } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { gatedRestart, NON_LEADER_FIRST, NOT_NOW, NOT_NOW_STORM } from '../lib/runbook.ts';
+import { goNoGo, STORM_CHECKS } from '../lib/restart-gate.ts';
 import { localAccess } from '../lib/sources/dqlite-cluster.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
-import { DEFAULT_UNITS } from '../lib/sources/journal.ts';
 import { k8sDqliteChoice, readUnitHosts } from '../lib/sources/units.ts';
+import { unjudgedReads } from '../lib/unjudged-reads.ts';
 import * as lock from './dqlite-lock.ts';
 import * as dqlite from './dqlite.ts';
 import * as kine from './kine-retries.ts';
@@ -54,42 +53,23 @@ export interface PreflightFacts {
 
 export const defaults = { critical: '0', settle: '10m' };
 
-/** dqlite-lock and kine-retries are judged over the last 5 minutes, as they are run by default. */
-const GATE_WINDOW = 300;
-
-/** The gate's own limits: -c on the count of blockers, and how long a kubelite restart settles. */
-export interface Limits {
-  critical?: Range;
-  settleMs: number;
-  /** Taints that are this cluster's normal state (--allow-taint), as check_nodes takes them. */
-  allowTaint?: string[];
-}
-
 /** The defaults parsed, as -c and --settle judge when not given. */
-export const defaultLimits: Limits = {
-  critical: thresholdsOf(defaults).critical,
-  settleMs: parseDuration(defaults.settle, '--settle') * 1000,
-};
-
-/** The journal checks the gate judges: either not OK is a write storm whose backlog must drain. */
-const STORM_CHECKS = ['dqlite-lock', 'kine-retries'] as const;
+export const defaultLimits = restartLimits(thresholdsOf(defaults).critical, defaults.settle);
 
 /** Everything that blocks a restart, each as the part of the cluster that judged it. */
 export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string[] = []): PartialResult[] {
   const parts: PartialResult[] = [];
   const block = (text: string, host?: string) => parts.push({ host, state: State.CRITICAL, text });
   for (const j of f.journals) {
-    if (j.error !== undefined) {
-      block(`cannot tell (${reasonOf(j.error)})`, j.host);
-      continue;
+    if (j.error !== undefined) block(`cannot tell (${reasonOf(j.error)})`, j.host);
+    else {
+      // dqlite-lock and kine-retries as they judge by default, over the window they read by default.
+      const over = { seconds: GATE_WINDOW, source: j.source };
+      parts.push(partOf(STORM_CHECKS[0], lock.evaluate({ ...over, tally: j.tally!.lock }, lock.defaultLimits), j.host));
+      parts.push(partOf(STORM_CHECKS[1], kine.evaluate({ ...over, tally: j.tally!.kine }, kine.defaultLimits), j.host));
+      const settling = unsettled(j.tally!.lastStart, f.now, settleMs);
+      if (settling) block(settling, j.host);
     }
-    const t = j.tally!;
-    // dqlite-lock and kine-retries as they judge by default, over the window they read by default.
-    const over = { seconds: GATE_WINDOW, source: j.source };
-    parts.push(partOf(STORM_CHECKS[0], lock.evaluate({ ...over, tally: t.lock }, lock.defaultLimits), j.host));
-    parts.push(partOf(STORM_CHECKS[1], kine.evaluate({ ...over, tally: t.kine }, kine.defaultLimits), j.host));
-    const settling = unsettled(t.lastStart, f.now, settleMs);
-    if (settling) block(settling, j.host);
   }
   for (const text of unled(f.leases, f.now)) block(text);
   const session = restartSession(f.nodes, f.node, allowTaint);
@@ -100,59 +80,32 @@ export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string
   // k8s-dqlite crash-looping now (failed, stuck or just restarted): check_services' state rules.
   // No samples from earlier runs, so no rate: its thresholds on restarts per hour do not apply.
   for (const u of f.units) {
-    if (!u.facts) block(`cannot tell whether k8s-dqlite is crash-looping (${reasonOf(u.error)})`, u.host);
-    else {
-      const s = services.evaluate(u.facts, services.defaultLimits);
-      parts.push({ host: u.host, state: s.state, text: s.summary });
-    }
+    const s = u.facts && services.evaluate(u.facts, services.defaultLimits);
+    if (!s) block(`cannot tell whether k8s-dqlite is crash-looping (${reasonOf(u.error)})`, u.host);
+    else parts.push({ host: u.host, state: s.state, text: s.summary });
   }
   if (session.absent) block(session.absent);
   return parts.filter((p) => p.state !== State.OK);
 }
 
-export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: Limits): Outcome {
-  const node = f.node;
+export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: RestartLimits): Outcome {
   const parts = blockers(f, settleMs, allowTaint);
-  const blocking = parts.map(partialText);
-  const storm = parts.some((p) => p.state !== State.UNKNOWN && (STORM_CHECKS as readonly (string | undefined)[]).includes(p.check));
   const v = new Verdict(check.name);
-  v.measure({ label: 'blockers', value: blocking.length, min: 0 }, new ScalarContext(undefined, critical));
+  v.measure({ label: 'blockers', value: parts.length, min: 0 }, new ScalarContext(undefined, critical));
   // Each a WARNING, GO with care: also the dqlite CLI not asked, since the leader leases renewed
   // within their duration show the datastore takes writes; only whether --node leads it is open.
   const dqliteLeader = 'leader' in f.datastore ? f.datastore.leader : undefined;
-  for (const text of leaderships(node, f.leases, f.nodes, dqliteLeader)) v.find(State.WARNING, text);
-  v.detail(...blocking);
-  // A node's clock off ours: its journal was read over a window on its own clock, and said.
-  for (const j of f.journals) {
-    const skew = skewDetail(j.clock, 'its journal was read over the window on its own clock');
-    if (skew) v.detail(skew);
-  }
-  // Not judged, and said: a worker's k8s-dqlite (inactive by design), one held back by a lock file.
-  for (const u of f.units) for (const l of u.facts?.leftOut ?? []) v.detail(`${u.host ? `${u.host}: ` : ''}k8s-dqlite left out: ${l.why}`);
-  if (blocking.length) {
-    // NO-GO is CRITICAL whatever -w/-c say of the count: a range that lets one blocker pass
-    // (-c 5) exited 0, an OK reading "NO-GO", which a wrapper or a pipeline takes for GO.
-    v.find(State.CRITICAL, blocking[0]!);
-    v.detail(storm ? NOT_NOW_STORM : NOT_NOW);
-    return v.outcome(`NO-GO for ${node}: ${blocking[0]}${blocking.length > 1 ? ` (+${blocking.length - 1} more)` : ''}`);
-  }
-  if (v.findings.length) v.detail(NON_LEADER_FIRST);
-  v.detail(...gatedRestart(node));
-  return v.conclude(`GO with care for ${node}`, { problems: 'named', whenClear: `GO: kubelite on ${node} may be restarted` });
+  for (const text of leaderships(f.node, f.leases, f.nodes, dqliteLeader)) v.find(State.WARNING, text);
+  v.detail(...parts.map(partialText), ...unjudgedReads(f.journals, f.units));
+  return goNoGo(v, f.node, parts);
 }
 
 /** Everything the gate judges, read at once; what cannot be read makes it NO-GO (gate: true). */
 export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: number): Promise<Omit<PreflightFacts, 'node'>> {
   const { deadline, log, shared } = ctx;
-  // What it judges is in kubelite's and k8s-dqlite's lines: always read, whatever --unit adds (a
-  // --unit of other units alone left the storm unread, and the gate said GO).
-  // A journal that begins inside the window would hide a kubelite start before its first entry.
-  const win = {
-    ...windowOver(Math.max(settleMs / 1000, GATE_WINDOW), [...new Set([...DEFAULT_UNITS, ...(args.unit ?? [])])]),
-    reachBack: 'required' as const,
-  };
+  const win = gateWindow(settleMs, args.unit);
   const storms = sideBySide<Omit<Tally, 'lastStart'>>({ lock: lock.counter(win), kine: kine.counter(kine.defaults.budget) });
-  const counter = withKubeliteStarts(storms, win.now - GATE_WINDOW * 1000, win.now);
+  const counter = gateCounter(storms, win);
   const cluster = connect(args, deadline, log, { share: shared?.kube });
   const nodesListed = listNodes(cluster);
   // Each source under a child of the deadline of its own: a timeout names those still unread.
@@ -165,10 +118,7 @@ export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: numb
         inOrder([readLeaderLeases(cluster), nodesListed], deadline),
       ),
       deadline.during('reading the dqlite cluster', (d) =>
-        dqlite.gather(args, d, log, localAccess(shared?.commands), nodesListed).catch((error: unknown) => {
-          if (deadline.signal.aborted) throw error;
-          return { error };
-        }),
+        failureAsFact(dqlite.gather(args, d, log, localAccess(shared?.commands), nodesListed), deadline),
       ),
       deadline.during('asking systemd about k8s-dqlite', (d) => readUnitHosts(args, k8sDqliteChoice(args['snap-data']), d, shared?.ssh)),
     ],
@@ -193,7 +143,7 @@ export const check: CheckDefinition<RestartArgs> = {
   ],
   async run({ args, critical, ...ctx }) {
     const node = judgedNode(args.node, args.host ?? [], hostname());
-    const settleMs = parseDuration(args.settle, '--settle') * 1000;
-    return evaluate({ ...(await gather(args, ctx, settleMs)), node }, { critical, settleMs, allowTaint: args['allow-taint'] ?? [] });
+    const limits = restartLimits(critical, args.settle, args['allow-taint'] ?? []);
+    return evaluate({ ...(await gather(args, ctx, limits.settleMs)), node }, limits);
   },
 };

@@ -6,28 +6,23 @@
 // apply comes from MicroK8s' lock files, as `microk8s inspect` decides: a worker's k8s-dqlite is
 // inactive by design and no finding.
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { sshOptions, type SshArgs } from '../lib/options/ssh.ts';
+import { type ServiceArgs, serviceOptions } from '../lib/options/services.ts';
 import { judgeEach, resultOf } from '../lib/plugin/fanout.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
+import { missingUnit } from '../lib/missing-unit.ts';
 import { nextHistory, rateOf } from '../lib/restart-history.ts';
 import { historiesFor, type Memory } from '../lib/restart-history-file.ts';
-import { DQLITE_CRASHLOOP } from '../lib/runbook.ts';
-import { displayName, MICROK8S_SERVICES, SNAP_DATA, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
-import { type Age, ageOf } from '../lib/sources/systemd.ts';
+import { rateSeen, rateText, ratesHeadline } from '../lib/restart-rates.ts';
+import { displayName, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
 import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
 import { keepOrSay, scopedStateFile, writeState } from '../lib/state-file.ts';
-import { isoSeconds, plural, shorten } from '../lib/text.ts';
-
-interface Args extends SshArgs {
-  unit?: string[];
-  'min-uptime': string;
-  window: string;
-  'snap-data': string;
-  'state-file'?: string;
-}
+import { unitAdvice } from '../lib/unit-advice.ts';
+import { secondsOf, uptimeOf } from '../lib/unit-age.ts';
+import { unitStateFinding } from '../lib/unit-state.ts';
+import { shorten } from '../lib/text.ts';
 
 export const K8S_DQLITE_UNIT = serviceUnit('k8s-dqlite');
 /** Thresholds are restarts per hour: the 7-day loop of the runbook (about 22/h) is CRITICAL, one restart OK. */
@@ -47,14 +42,15 @@ export interface Limits extends Thresholds {
   windowMs: number;
 }
 
-/** The defaults parsed: what check_restart_preflight judges with. */
-export const defaultLimits: Limits = {
-  ...thresholdsOf(defaults),
-  minUptimeMs: parseDuration(defaults.minUptime, '--min-uptime') * 1000,
-  windowMs: parseDuration(defaults.window, '--window') * 1000,
-};
+/** -w/-c with --min-uptime and --window parsed. */
+const limitsOf = (t: Thresholds, minUptime: string, window: string): Limits => ({
+  ...t,
+  minUptimeMs: parseDuration(minUptime, '--min-uptime') * 1000,
+  windowMs: parseDuration(window, '--window') * 1000,
+});
 
-const perHour = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+/** The defaults parsed: what check_restart_preflight judges with. */
+export const defaultLimits: Limits = limitsOf(thresholdsOf(defaults), defaults.minUptime, defaults.window);
 
 export function evaluate(f: ServiceFacts, j: Limits): Outcome {
   const v = new Verdict(check.name);
@@ -73,71 +69,29 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
   // Samples that cannot be kept: every run is a first sample, and a crash loop slower than
   // --min-uptime is never seen. An OK would promise what is not judged.
   if (f.saveProblem) v.find(State.UNKNOWN, f.saveProblem);
-  // Units are read with their clock (readUnitFacts): where there is a unit there is one.
-  const ageOn = (monotonicUs: number, wallAt: number): Age => {
-    if (!f.clock) throw new Error('units read without their clock');
-    return ageOf(f.clock, monotonicUs, wallAt);
-  };
   for (const u of f.units) {
-    const name = displayName(u.id);
-    const label = shortName(u.id);
     if (u.load === 'not-found') {
-      // `--unit kubelite`: the name the long output and people use, not the snap's unit.
-      const bare = u.id.replace(/\.service$/, '');
-      const fix = MICROK8S_SERVICES.includes(bare) ? ` (fix: MicroK8s' ${bare} is --unit ${serviceUnit(bare)})` : '';
-      v.find(State.UNKNOWN, `unit ${u.id} does not exist on this host${fix}`);
+      v.find(State.UNKNOWN, missingUnit(u.id));
       continue;
     }
-    const started = u.active === 'active' && u.startedUs > 0 ? ageOn(u.startedUs, u.startedAt) : undefined;
-    const up = started && 'seconds' in started ? started.seconds : NaN;
+    const name = displayName(u.id);
+    const label = shortName(u.id);
+    const started = uptimeOf(u, f.clock);
+    const up = secondsOf(started);
     const rate = rates.get(u.id);
     v.measure({ label: `restarts_${label}`, value: u.restarts, uom: 'c', min: 0 });
     v.measure({ label: `restarts_per_hour_${label}`, value: rate?.perHour ?? NaN, min: 0 });
     v.measure({ label: `uptime_${label}`, value: up, uom: 's', min: 0 });
     if (rate) {
       const state = rateContext.evaluate({ label, value: rate.perHour });
-      if (state !== State.OK)
-        v.find(
-          state,
-          `${name} restarted ${plural(rate.restarts, 'time')} in ` +
-            `${formatDuration(Math.max(1, rate.spanMs / 1000))} (${perHour(rate.perHour)}/h)`,
-        );
+      if (state !== State.OK) v.find(state, rateText(name, rate));
     }
-    // A host whose clocks cannot tell how long ago: neither restarting now nor settled.
-    const untold = (what: string, moment: string, a: Exclude<Age, { seconds: number }>) =>
-      v.find(
-        State.UNKNOWN,
-        'stampedAt' in a
-          ? `${what} cannot be told: systemd stamped ${moment} at ${isoSeconds(a.stampedAt)}, ` +
-              `after what the clock there reads now (${isoSeconds(a.clockAt)}): set back since?`
-          : `${what} cannot be told: /proc/uptime there reads ${a.bootS.toFixed(2)}s, less than systemd's monotonic ` +
-              `stamp of ${moment} (${a.stampS.toFixed(2)}s): not the kernel's boot clock (a container's, from lxcfs?)`,
-      );
-    if (u.active === 'failed' || u.active === 'inactive')
-      v.find(State.CRITICAL, `${name} is ${u.active}${u.result !== 'success' ? ` (${u.result})` : ''}`);
-    else if (u.active === 'activating' || u.active === 'deactivating') {
-      const changed = ageOn(u.changedUs, u.changedAt);
-      if (!('seconds' in changed)) untold(`how long ${name} has been ${u.active}`, `the change to ${u.active}`, changed);
-      else {
-        const inState = changed.seconds;
-        v.find(
-          inState * 1000 > j.minUptimeMs ? State.CRITICAL : State.WARNING,
-          `${name} ${u.active} for ${formatDuration(Math.max(1, inState))}${inState * 1000 > j.minUptimeMs ? '' : ': restarting now'}`,
-        );
-      }
-    } else if (started && !('seconds' in started)) untold(`${name}'s uptime`, 'its start', started);
-    else if (up * 1000 < j.minUptimeMs)
-      // NRestarts 0 too: apiserver-kicker restarts kubelite with snapctl, which resets the count.
-      v.find(
-        State.WARNING,
-        `${name} restarted ${formatDuration(Math.max(1, up))} ` +
-          `ago${u.restarts > 0 ? ` (NRestarts ${u.restarts}): restarting now` : ' (NRestarts 0: by hand, by apiserver-kicker or at boot)'}`,
-      );
-    const seen = rate ? `; ${plural(rate.restarts, 'restart')} in the last ${formatDuration(Math.max(1, rate.spanMs / 1000))}` : '';
+    const finding = unitStateFinding(u, name, started, f.clock, j.minUptimeMs);
+    if (finding) v.find(finding.state, finding.text);
     v.detail(
       `${name} (${u.id}): ${u.active} (${u.sub}), NRestarts ${u.restarts}` +
         `${Number.isFinite(up) ? `, up ${formatDuration(Math.max(1, up))}` : ''}` +
-        `${u.result !== 'success' ? `, last result ${u.result}` : ''}${seen}`,
+        `${u.result !== 'success' ? `, last result ${u.result}` : ''}${rateSeen(rate)}`,
     );
     const words = f.lastWords.get(u.id);
     if (words) v.detail(`  newest: ${shorten(words)}`);
@@ -148,35 +102,17 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
     v.detail(`${memory.problem ?? 'first sample'}: restarts per hour are measured from the next run (NRestarts recorded now)`);
   if (f.journalProblem) v.detail(`(journal not read: ${f.journalProblem})`);
   const dqlite = f.units.find((u) => u.id === K8S_DQLITE_UNIT);
-  if (v.state !== State.OK && v.state !== State.UNKNOWN) {
-    if (
-      dqlite &&
-      dqlite.load !== 'not-found' &&
-      ((rates.get(dqlite.id)?.restarts ?? 0) > 0 || dqlite.restarts > 0 || dqlite.active !== 'active')
-    ) {
-      v.detail(...DQLITE_CRASHLOOP);
-    } else v.detail("See the unit's journal (journalctl -u <unit> -n 50) for why it exits.");
-  }
-  const instead = { problems: 'instead' } as const;
-  if (!measured.length)
-    return v.conclude(`${plural(found.length, 'unit')} active, first sample (restarts per hour from the next run)`, instead);
-  const total = measured.reduce((n, r) => n + r.restarts, 0);
-  const span = Math.max(...measured.map((r) => r.spanMs));
-  const restarted = found.filter((u) => (rates.get(u.id)?.restarts ?? 0) > 0).map((u) => displayName(u.id));
-  return v.conclude(
-    `${plural(found.length, 'unit')} active, ${plural(total, 'restart')} in ` +
-      `${formatDuration(Math.max(1, span / 1000))}${restarted.length ? ` (${restarted.join(', ')})` : ''}`,
-    instead,
-  );
+  if (v.state !== State.OK && v.state !== State.UNKNOWN) v.detail(...unitAdvice(dqlite, rates.get(K8S_DQLITE_UNIT)));
+  return v.conclude(ratesHeadline(found, rates), { problems: 'instead' });
 }
 
 /** One state file per set of hosts: a run over other hosts must not read (or drop) these samples. */
-function stateFileOf(args: Args): string {
+function stateFileOf(args: ServiceArgs): string {
   if (args['state-file']) return args['state-file'];
   return scopedStateFile('services', [args.host ?? [], args.unit ?? [], args['snap-data']]);
 }
 
-export const check: CheckDefinition<Args> = {
+export const check: CheckDefinition<ServiceArgs> = {
   name: 'SERVICES',
   command: 'check_services',
   description:
@@ -184,43 +120,13 @@ export const check: CheckDefinition<Args> = {
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
   thresholdUnit: 'restarts per hour',
-  options: (y) =>
-    sshOptions(y)
-      .option('unit', {
-        type: 'string',
-        array: true,
-        describe: "systemd unit to read (repeatable; default: the MicroK8s services this node's lock files say it runs)",
-      })
-      .option('snap-data', {
-        type: 'string',
-        default: SNAP_DATA,
-        describe: "MicroK8s' $SNAP_DATA, whose var/lock files say which services a node runs",
-      })
-      .option('min-uptime', {
-        type: 'string',
-        default: defaults.minUptime,
-        describe: 'a unit that (re)started more recently than this is restarting now (at least WARNING)',
-      })
-      .option('window', {
-        type: 'string',
-        default: defaults.window,
-        describe: 'restarts per hour are counted over the samples of this window (rates are never taken over less than an hour)',
-      })
-      .option('state-file', {
-        type: 'string',
-        describe: 'where samples are kept between runs (default ~/.local/state/microk8s-checks/services-<scope>.json)',
-      }),
+  options: (y) => serviceOptions(y, defaults),
   examples: [
     ['check_services', 'the MicroK8s services of this node; WARNING above 3 restarts/h, CRITICAL above 10/h'],
     ['check_services --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios', 'every node over SSH'],
   ],
   async run({ args, warning, critical, deadline, shared, keepState = writeState }) {
-    const limits: Limits = {
-      warning,
-      critical,
-      minUptimeMs: parseDuration(args['min-uptime'], '--min-uptime') * 1000,
-      windowMs: parseDuration(args.window, '--window') * 1000,
-    };
+    const limits = limitsOf({ warning, critical }, args['min-uptime'], args.window);
     const choice: UnitChoice = args.unit?.length ? args.unit : { snapData: args['snap-data'] };
     const results = await readUnitHosts(args, choice, deadline, shared?.ssh);
     const file = stateFileOf(args);

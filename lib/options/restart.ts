@@ -1,4 +1,6 @@
 import type { Argv } from 'yargs';
+import { parseDuration } from '../duration.ts';
+import type { Range } from '../plugin/range.ts';
 import { SNAP_DATA } from '../sources/snap-locks.ts';
 import { dqliteOptions, type DqliteArgs } from './dqlite.ts';
 import { kubeOptions, type KubeArgs } from './kube.ts';
@@ -39,3 +41,18 @@ export function restartOptions<T>(y: Argv<T>, settle: string): Argv<T & RestartA
       describe: `MicroK8s' $SNAP_DATA, whose var/lock files say whether a node runs k8s-dqlite (default ${SNAP_DATA})`,
     }) as unknown as Argv<T & RestartArgs>;
 }
+
+/** The gate's own limits: -c on the count of blockers, and how long a kubelite restart settles. */
+export interface RestartLimits {
+  critical?: Range;
+  settleMs: number;
+  /** Taints that are this cluster's normal state (--allow-taint), as check_nodes takes them. */
+  allowTaint?: string[];
+}
+
+/** -c, with --settle parsed, and the taints --allow-taint allows. */
+export const restartLimits = (critical: Range | undefined, settle: string, allowTaint?: string[]): RestartLimits => ({
+  critical,
+  settleMs: parseDuration(settle, '--settle') * 1000,
+  allowTaint,
+});

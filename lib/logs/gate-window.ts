@@ -1,0 +1,22 @@
+// What the restart gate reads of the journals: the storm checks judge the last 5 minutes, as they
+// are run by default, while a kubelite restart counts back over --settle. The lines it judges are
+// kubelite's and k8s-dqlite's, so those units are always read, whatever --unit adds (a --unit of
+// other units alone left the storm unread, and the gate said GO); and a journal that begins inside
+// the window would hide a kubelite start before its first entry, so it must reach back over it.
+import { type Window, windowOver } from '../options/log.ts';
+import { DEFAULT_UNITS } from '../sources/journal.ts';
+import { withKubeliteStarts } from './kubelite-start.ts';
+import type { Counter } from './tally.ts';
+
+/** The storm checks' window, in seconds. */
+export const GATE_WINDOW = 300;
+
+/** The window the gate's journals are read over: --settle, at least GATE_WINDOW. */
+export const gateWindow = (settleMs: number, unit: string[] = []): Window => ({
+  ...windowOver(Math.max(settleMs / 1000, GATE_WINDOW), [...new Set([...DEFAULT_UNITS, ...unit])]),
+  reachBack: 'required',
+});
+
+/** The storm counters over the last GATE_WINDOW of `win`, beside kubelite's newest start over all of it. */
+export const gateCounter = <T extends object>(storms: Counter<T>, win: Window) =>
+  withKubeliteStarts(storms, win.now - GATE_WINDOW * 1000, win.now);
