@@ -90,6 +90,7 @@ export async function gather(
   );
   if (leader.kind === 'no-cli') return { leases };
   if (leader.kind === 'unknown') return { leases, dqlite: { unknown: leader.why } };
+  if (leader.kind === 'failed') return { leases, dqlite: { failed: leader.error } };
   deadline.activity = 'listing nodes';
   const listing = (await nodes) ?? { why: 'no dqlite CLI here' };
   if ('why' in listing) return { leases, dqlite: { leader: leader.address, unnamed: listing.why } };

@@ -442,7 +442,12 @@ export function probe(address: string, timeoutMs: number, signal: AbortSignal): 
 const SUDO_RESERVE_MS = 500;
 
 /** What this host's CLI says of the dqlite leader, for a check that only reports it. */
-export type LeaderAnswer = { kind: 'leader'; address: string } | { kind: 'no-cli' } | { kind: 'unknown'; why: string };
+export type LeaderAnswer =
+  | { kind: 'leader'; address: string }
+  | { kind: 'no-cli' }
+  | { kind: 'unknown'; why: string }
+  /** The CLI failed outright (a wrong --backend-dir, a store it cannot read): a fault to mend, said as such. */
+  | { kind: 'failed'; error: DqliteError };
 
 /** Whether askLeader asks a CLI at all: without one on this host there is no leader to name. */
 export function leaderAskable(cli: DqliteCli): boolean {
@@ -453,12 +458,14 @@ export function leaderAskable(cli: DqliteCli): boolean {
 /**
  * The dqlite leader's address, asked of this host's CLI within budgetMs: neither cluster.yaml nor
  * info.yaml records it. The v1 CLI blocks for good once quorum is gone, and the key stays root's:
- * neither may cost a check that only names the leader its own verdict, so both are answers.
+ * neither may cost a check that only names the leader its own verdict, so both are answers; nor
+ * may a CLI that fails outright (an UNKNOWN beside the leases, never in place of their verdict).
  */
 export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortSignal, share?: CommandShare): Promise<LeaderAnswer> {
   const plan = planCli(cli, localCliFiles(cli));
   // A backend its user cannot enter is a setup to mend, as a node store it cannot read is: UNKNOWN.
-  if (!plan.asked && plan.blocked) throw new DqliteError(`cannot ask dqlite for its leader: ${plan.why}`, { fix: plan.fix });
+  if (!plan.asked && plan.blocked)
+    return { kind: 'failed', error: new DqliteError(`cannot ask dqlite for its leader: ${plan.why}`, { fix: plan.fix }) };
   if (!plan.asked) return plan.why.startsWith('no dqlite CLI') ? { kind: 'no-cli' } : { kind: 'unknown', why: `not asked: ${plan.why}` };
   // Under sudo, root's timeout ends the CLI at SUDO_CLI_SECONDS: stop waiting before it does.
   const budget = cli.sudo ? Math.min(budgetMs, SUDO_CLI_SECONDS * 1000 - SUDO_RESERVE_MS) : budgetMs;
@@ -476,8 +483,10 @@ export async function askLeader(cli: DqliteCli, budgetMs: number, signal: AbortS
     case 'failed': {
       // A node store that is not there or the check's user cannot read is said with its fix, not as the CLI's whole failure.
       const unreadable = storeUnreadable(answer.error, cli.backend);
-      if (unreadable) throw new DqliteError(`cannot ask dqlite for its leader: ${unreadable.message}`, { fix: unreadable.fix });
-      throw new DqliteError('cannot ask dqlite for its leader', { cause: answer.error });
+      const error = unreadable
+        ? new DqliteError(`cannot ask dqlite for its leader: ${unreadable.message}`, { fix: unreadable.fix })
+        : new DqliteError('cannot ask dqlite for its leader', { cause: answer.error });
+      return { kind: 'failed', error };
     }
   }
 }

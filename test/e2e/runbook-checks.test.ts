@@ -257,8 +257,10 @@ describe('check_leases and a dqlite node store its user cannot read', () => {
       );
       expect(r.code, r.stdout).toBe(3);
       const store = join(backend, 'cluster.yaml');
-      expect(r.first).toBe(
-        `LEASES UNKNOWN - cannot ask dqlite for its leader: the dqlite CLI cannot read ${store}: permission denied ` +
+      expect(r.first).toMatch(/ \| kcm_renew_age=/);
+      expect(r.first.split(' | ')[0]).toBe(
+        `LEASES UNKNOWN - leaders: kcm k8s01, scheduler k8s03, cannot ask dqlite for its leader: the dqlite CLI cannot read ${store}: ` +
+          'permission denied ' +
           `(fix: let the check user read it: sudo setfacl -m u:nagios:r ${store} (again after a snap refresh), ` +
           'or ask as root: --sudo with a sudoers line for this command line)',
       );
@@ -275,9 +277,18 @@ describe('check_leases given a --backend-dir that is no dqlite backend', () => {
     const state = join(dir, 'leases.json');
     const r = await runBuilt('check_leases', [...kc(), '--state-file', state, '--dqlite-bin', DQLITE_CLI, '--backend-dir', dir]);
     expect(r.code, r.stdout).toBe(3);
-    expect(r.first).toBe(
-      `LEASES UNKNOWN - cannot ask dqlite for its leader: the dqlite CLI found no ${join(dir, 'cluster.yaml')} ` +
-        '(fix: check --backend-dir (run the check on a MicroK8s node))',
+    expect(r.first).toMatch(/ \| kcm_renew_age=/);
+    expect(r.first.split(' | ')[0]).toBe(
+      `LEASES UNKNOWN - leaders: kcm k8s01, scheduler k8s03, cannot ask dqlite for its leader: the dqlite CLI found no ` +
+        `${join(dir, 'cluster.yaml')} (fix: check --backend-dir (run the check on a MicroK8s node))`,
+    );
+    // The CLI's failure is said beside the leases, never in place of their verdict: an expired lease stays CRITICAL.
+    c.api.clear('leases');
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s02', { renewedAgo: 300 }));
+    const expired = await runBuilt('check_leases', [...kc(), '--state-file', state, '--dqlite-bin', DQLITE_CLI, '--backend-dir', dir]);
+    expect(expired.code, expired.stdout).toBe(2);
+    expect(expired.first).toMatch(
+      /^LEASES CRITICAL - leaders: kcm k8s01, scheduler k8s02, scheduler lease expired .+, cannot ask dqlite for its leader: /,
     );
   });
 });
@@ -316,8 +327,10 @@ describe('check_leases and a dqlite backend directory its user cannot enter', ()
         asNagios(home),
       );
       expect(r.code, r.stdout).toBe(3);
-      expect(r.first).toBe(
-        `LEASES UNKNOWN - cannot ask dqlite for its leader: cannot enter the dqlite backend directory ${backend} (root:root 0700): ` +
+      expect(r.first).toMatch(/ \| kcm_renew_age=/);
+      expect(r.first.split(' | ')[0]).toBe(
+        'LEASES UNKNOWN - leaders: kcm k8s01, scheduler k8s03, cannot ask dqlite for its leader: ' +
+          `cannot enter the dqlite backend directory ${backend} (root:root 0700): ` +
           `permission denied for user nagios (fix: give user nagios search access to ${backend}: sudo setfacl -m u:nagios:x ${backend} ` +
           '(again after a snap refresh), or ask as root: --sudo with the sudoers example (nrpe/sudoers.d/microk8s-checks))',
       );
