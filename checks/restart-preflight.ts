@@ -8,7 +8,7 @@ import { restartSession } from '../lib/k8s/restart-session.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { inOrder } from '../lib/in-order.ts';
 import { leaderships } from '../lib/leadership.ts';
-import { gateCounter, gateWindow, GATE_WINDOW } from '../lib/logs/gate-window.ts';
+import { gateCounter, gateWindow, GATE_WINDOW, journalsJudged } from '../lib/logs/gate-window.ts';
 import { unsettled } from '../lib/logs/kubelite-start.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
 import { sideBySide } from '../lib/logs/tally.ts';
@@ -96,7 +96,7 @@ export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: 
   // within their duration show the datastore takes writes; only whether --node leads it is open.
   const dqliteLeader = 'leader' in f.datastore ? f.datastore.leader : undefined;
   for (const text of leaderships(f.node, f.leases, f.nodes, dqliteLeader)) v.find(State.WARNING, text);
-  v.detail(...parts.map(partialText), ...unjudgedReads(f.journals, f.units));
+  v.detail(...parts.map(partialText), ...unjudgedReads(f.journals, f.units), ...(parts.length ? [] : [journalsJudged(f.journals)]));
   return goNoGo(v, f.node, parts);
 }
 

@@ -6,7 +6,8 @@
 import { type Window, windowOver } from '../options/log.ts';
 import { DEFAULT_UNITS } from '../sources/journal.ts';
 import { withKubeliteStarts } from './kubelite-start.ts';
-import type { Counter } from './tally.ts';
+import type { Counter, SourceResult } from './tally.ts';
+import { formatDuration } from '../duration.ts';
 
 /** The storm checks' window, in seconds. */
 export const GATE_WINDOW = 300;
@@ -20,3 +21,11 @@ export const gateWindow = (settleMs: number, unit: string[] = []): Window => ({
 /** The storm counters over the last GATE_WINDOW of `win`, beside kubelite's newest start over all of it. */
 export const gateCounter = <T extends object>(storms: Counter<T>, win: Window) =>
   withKubeliteStarts(storms, win.now - GATE_WINDOW * 1000, win.now);
+
+/** What a GO judged calm: without --host only this host's journal (or the files given), never the cluster's. */
+export function journalsJudged(journals: SourceResult<unknown>[]): string {
+  const named = journals.map((j) =>
+    j.source === 'journal' ? `${j.host ?? 'this host'}'s journal` : j.host ? `${j.host}: ${j.source}` : j.source,
+  );
+  return `journals judged calm over the last ${formatDuration(GATE_WINDOW)}: ${named.join(', ')}`;
+}

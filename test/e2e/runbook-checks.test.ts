@@ -621,6 +621,8 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', drained]);
     expect(r.code).toBe(0);
     expect(r.first).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted \| blockers=0;;0;0$/);
+    // A GO says which journals it judged calm: without --host only the one given (or this host's).
+    expect(r.stdout).toContain(`\njournals judged calm over the last 5m: ${drained}\n`);
   });
 
   it('a pasted kubelite start that lost its stamp cannot be dated: taken as now, NO-GO, never GO', async () => {
