@@ -536,7 +536,8 @@ async function main(): Promise<void> {
     async (i) => {
       const { entry, check, specs, given, unsure } = chosen[i]!;
       if (unsure) {
-        results[i] = cannotTell(entry, unsure.why);
+        // Its definition, not the registry's entry: the gate's cannot-tell is NO-GO, as any gate's.
+        results[i] = cannotTell(loaded(chosen[i]!) ?? entry, unsure.why);
         return;
       }
       if (!check || check instanceof Error || !specs) {

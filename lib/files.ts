@@ -245,12 +245,14 @@ export function grantingGroup(stat: Owned | undefined, acl: Access): string | un
 /**
  * What lets a user have `acl` on a path it was denied: its group, where that group's bits grant it
  * and it is not root's (0750 root:microk8s: the setup's `usermod -aG` not done, or nrpe not
- * restarted since), else an ACL on exactly that path, never more (`aclNote` said after it). `stat`:
- * undefined where the path is another host's, or could not be looked at.
+ * restarted since) and the user has a name usermod takes, else an ACL on exactly that path, never
+ * more (`aclNote` said after it). `stat`: undefined where the path is another host's, or could not
+ * be looked at.
  */
 export function accessFix(path: string, acl: Access, user: string, stat: Owned | undefined, aclNote = ''): string {
   const verb = acl === 'x' ? 'search' : 'read';
-  const group = grantingGroup(stat, acl);
+  // usermod takes a login name only ("user '54321' does not exist"): a uid without one gets the ACL.
+  const group = user.startsWith('uid ') ? undefined : grantingGroup(stat, acl);
   return group
     ? `add user ${user} to the group ${group}, which may ${verb} it: sudo usermod -aG ${group} ${aclUser(user)}, then restart nrpe`
     : `give user ${user} ${verb} access to ${path}: sudo setfacl -m u:${aclUser(user)}:${acl} ${path}${aclNote}`;

@@ -286,15 +286,19 @@ describe('check_dqlite_storage', () => {
         );
       }
     }
-    // Searchable, not readable (0711): entered, not listed.
+    // Searchable, not readable (0711): entered, not listed. Said as every denied path is (lib/files.ts
+    // deniedAt), a fix that can be pasted: the user and the directory, never 'nagios' and '<backend>'.
     const dir = backend([{ mb: 12, agoSeconds: 60 }]);
     execFileSync('chmod', ['711', dir]);
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir], asNagios);
     expect(r.code, r.stdout).toBe(3);
     expect(r.first).toBe(
-      `DQLITE-STORAGE UNKNOWN - cannot list ${dir}: permission denied (fix: let the check user ` +
-        `list the backend directory only: sudo setfacl -m u:nagios:rx <backend> (again after a ` +
-        `snap refresh))`,
+      `DQLITE-STORAGE UNKNOWN - cannot list ${dir}: permission denied for user nagios: it (root:root 0711) cannot be read ${fixOf(dir)}`,
+    );
+    const asNobody = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir], { ...asNagios, uid: 65534, gid: 65534 });
+    expect(asNobody.first).toBe(
+      `DQLITE-STORAGE UNKNOWN - cannot list ${dir}: permission denied for user nobody: it (root:root 0711) cannot be read ` +
+        `(fix: give user nobody read access to ${dir}: sudo setfacl -m u:nobody:rx ${dir} (again after a snap refresh))`,
     );
   });
 

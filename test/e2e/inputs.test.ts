@@ -497,8 +497,9 @@ describe('microk8s-checks all', () => {
 
   it('a $SNAP_DATA it cannot look into, or that is none: the node checks are UNKNOWN saying why, never skipped', async () => {
     healthy();
-    const unsure = async (snapData: string, opts: { uid?: number; gid?: number } = {}) => {
-      const r = await runBuilt('microk8s-checks', ['all', ...kc(), '--snap-data', snapData, '--format', 'json'], opts);
+    const unsure = async (snapData: string, { node, ...opts }: { uid?: number; gid?: number; node?: string } = {}) => {
+      const gated = node ? ['--node', node] : [];
+      const r = await runBuilt('microk8s-checks', ['all', ...kc(), '--snap-data', snapData, ...gated, '--format', 'json'], opts);
       const rows = JSON.parse(r.stdout) as { check: string; state: string; summary: string }[];
       return { code: r.code, rows: new Map(rows.map((x) => [x.check, x])) };
     };
@@ -510,6 +511,13 @@ describe('microk8s-checks all', () => {
       expect(notSnap.rows.get(name)?.summary, name).toMatch(/^cannot tell whether it applies here: \S+\/var\/lock is not a directory: /);
     }
     expect(notSnap.rows.get('NODES')?.state).toBe('OK');
+    // The restart gate, planned for a node: NO-GO (CRITICAL) as every gate that cannot tell, never a bare UNKNOWN.
+    const gate = await unsure(scratch(), { node: 'k8s01' });
+    expect(gate.rows.get('RESTART-PREFLIGHT')?.state).toBe('CRITICAL');
+    expect(gate.rows.get('RESTART-PREFLIGHT')?.summary).toMatch(
+      /^NO-GO: cannot establish that the cluster is healthy: cannot tell whether it applies here: \S+\/var\/lock is not a directory: /,
+    );
+    expect(gate.code).toBe(2);
     // Its lock directory in one the check's user cannot search (a node whose $SNAP_DATA was locked down).
     if (process.getuid?.() !== 0) return;
     const locked = scratch();

@@ -1,7 +1,7 @@
 // An OK you can trust: every way a source can fail or lie ends in the right state, or in UNKNOWN
 // (NO-GO for the gate) with its reason, within -t, leaving no process and printing no secret.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -122,6 +122,17 @@ describe.skipIf(!haveJournalRemote)('journals as given', () => {
       expect(anon.first).toBe(
         `DQLITE-LOCK UNKNOWN - cannot read the journal: ${dir}/system.journal: permission denied for user uid 54321: ` +
           `${dir} (root:root 0700) cannot be searched (fix: give user uid 54321 search access to ${dir}: ` +
+          `sudo setfacl -m u:54321:x ${dir})`,
+      );
+      // Nor does usermod take it ("user '54321' does not exist"): where a group would let it in,
+      // the fix is still the ACL on that one directory.
+      chownSync(dir, 0, 65534);
+      chmodSync(dir, 0o750);
+      const group = execFileSync('getent', ['group', '65534'], { encoding: 'utf8' }).split(':')[0];
+      const grouped = await runBuilt('check_dqlite_lock', ['--journal-file', join(dir, 'system.journal')], { uid: 54321, gid: 54321 });
+      expect(grouped.first).toBe(
+        `DQLITE-LOCK UNKNOWN - cannot read the journal: ${dir}/system.journal: permission denied for user uid 54321: ` +
+          `${dir} (root:${group} 0750) cannot be searched (fix: give user uid 54321 search access to ${dir}: ` +
           `sudo setfacl -m u:54321:x ${dir})`,
       );
     }
