@@ -157,7 +157,7 @@ Architecture: ${arch}
 Maintainer: ${maintainer}
 Installed-Size: ${installedKiB}
 Depends: ${depends(node)}
-Recommends: nagios-nrpe-server
+Recommends: nagios-nrpe-server, acl
 Section: net
 Priority: optional
 Description: Nagios/NRPE checks for MicroK8s dqlite write contention
