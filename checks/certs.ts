@@ -3,8 +3,10 @@
 // reads every certificate of the node (the files MicroK8s keeps, and dqlite's cluster.crt in the
 // backend, whose expiry stops replication), the one each API server really serves, and the
 // kubeconfig's client certificate, and says how many days the soonest has left.
-import { basename, join } from 'node:path';
-import { apiServers, kubeOptions, serverOptions, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
+import { join } from 'node:path';
+import { soonestByLabel } from '../lib/cert-label.ts';
+import { certOptions, type CertArgs } from '../lib/options/certs.ts';
+import { apiServers } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { fanOut } from '../lib/plugin/fanout.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
@@ -22,20 +24,10 @@ import {
   servedCert,
 } from '../lib/sources/certs.ts';
 import { backendCerts } from '../lib/sources/dqlite-cert.ts';
-import { BACKEND_IN_SNAP_DATA, DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
-import { SNAP_DATA } from '../lib/sources/snap-locks.ts';
+import { BACKEND_IN_SNAP_DATA } from '../lib/sources/dqlite.ts';
 import type { LoadedConfig } from '../lib/sources/kube/config.ts';
 import { KubeSetup } from '../lib/sources/kube/setup.ts';
 import { isoSeconds, plural } from '../lib/text.ts';
-
-interface Args extends KubeArgs, ServerArgs {
-  'cert-dir': string;
-  cert?: string[];
-  /** Unset: MicroK8s' backend, where a worker has none (not a finding); given: it must be there. */
-  'backend-dir'?: string;
-  /** Whose lock files say whether this node runs dqlite, and whose backend is the default. */
-  'snap-data': string;
-}
 
 export interface CertFacts {
   now: number;
@@ -52,16 +44,6 @@ export const defaultLimits = thresholdsOf(defaults);
 
 const DAY = 86_400_000;
 
-/** A perfdata label for a certificate: the file's name, or the server it was served by. */
-function labelOf(where: string): string {
-  const name = where.startsWith('served by ')
-    ? `served_${where.slice(10)}`
-    : where.startsWith('kubeconfig user ')
-      ? 'client'
-      : basename(where).replace(/\.crt$/, '');
-  return `days_${name.replace(/[^A-Za-z0-9]+/g, '_')}`;
-}
-
 export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);
   const context = new ScalarContext(warning, critical);
@@ -74,14 +56,7 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
   const soonest = byExpiry[0];
   // Nagios has no UOM for days (the labels say it); OpenMetrics gets seconds, its base unit.
   v.measure({ label: 'min_days', value: soonest ? soonest.days : NaN, timeUnit: 'd' }, context);
-  // One metric per label, the soonest of its certificates: a chain (server.crt with its
-  // intermediate), or a --cert of the same name as a file of the directory.
-  const soonestOf = new Map<string, number>();
-  for (const { c, days } of judged) {
-    const label = labelOf(c.where);
-    soonestOf.set(label, Math.min(days, soonestOf.get(label) ?? days));
-  }
-  for (const [label, days] of soonestOf) v.measure({ label, value: days, timeUnit: 'd' });
+  for (const [label, days] of soonestByLabel(judged)) v.measure({ label, value: days, timeUnit: 'd' });
   for (const { c, days: d, state } of byExpiry) {
     if (state !== State.OK) v.find(state, `${c.where} ${d < 0 ? `expired ${plural(-d, 'day')} ago` : `expires in ${plural(d, 'day')}`}`);
   }
@@ -105,7 +80,7 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
 }
 
 /** Every certificate: the node's files, those given, each API server's, the kubeconfig's own. */
-export async function gather(args: Args, deadline: Deadline, setup = new KubeSetup()): Promise<CertFacts> {
+export async function gather(args: CertArgs, deadline: Deadline, setup = new KubeSetup()): Promise<CertFacts> {
   const certs: Cert[] = [];
   const unreadable: CertFacts['unreadable'] = [];
   const read = (where: string, get: () => Cert[]) => {
@@ -148,7 +123,7 @@ export async function gather(args: Args, deadline: Deadline, setup = new KubeSet
   return { now: Date.now(), certs, unreadable, notes };
 }
 
-export const check: CheckDefinition<Args> = {
+export const check: CheckDefinition<CertArgs> = {
   name: 'CERTS',
   command: 'check_certs',
   description:
@@ -157,19 +132,7 @@ export const check: CheckDefinition<Args> = {
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
   thresholdUnit: 'days',
-  options: (y) =>
-    serverOptions(kubeOptions(y))
-      .option('cert-dir', { type: 'string', default: MICROK8S_CERT_DIR, describe: 'directory whose *.crt files are read (keys never are)' })
-      .option('cert', { type: 'string', array: true, describe: 'also this certificate file (PEM or DER; repeatable)' })
-      .option('backend-dir', {
-        type: 'string',
-        describe: `dqlite backend directory whose cluster.crt is read (default ${DQLITE_BACKEND}; a worker's is not read)`,
-      })
-      .option('snap-data', {
-        type: 'string',
-        default: SNAP_DATA,
-        describe: "MicroK8s' $SNAP_DATA: its var/lock files say whether this node runs dqlite; the default backend is in it",
-      }),
+  options: (y) => certOptions(y),
   examples: [
     ['check_certs', "this node's certificates, its API server's and the kubeconfig's"],
     [

@@ -6,16 +6,17 @@ import { UsageError } from '../lib/errors.ts';
 import { judgeSources } from '../lib/logs/judge.ts';
 import { scanSources } from '../lib/logs/scan.ts';
 import { spanDetail, spanOf, spanText, type Span } from '../lib/logs/span.ts';
-import type { Counter } from '../lib/logs/tally.ts';
 import { logOptions, windowOf, type LogArgs } from '../lib/options/log.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { CONN_CLOSING, etcdRetry, isKineSocketFailure, logrusLevel, tryCount } from '../lib/logs/kinelog.ts';
-import { weight, type LogLine } from '../lib/sources/logline.ts';
+import { counter, type Tally } from '../lib/logs/kine-tally.ts';
 import { restartSequence } from '../lib/runbook.ts';
 import { plural, shorten } from '../lib/text.ts';
+
+// What the gate and the tests take from this check, as they did before the tally moved.
+export { count, counter, fresh, KINE_GREP, type Tally } from '../lib/logs/kine-tally.ts';
 
 export interface Args extends LogArgs {
   budget: number;
@@ -23,64 +24,8 @@ export interface Args extends LogArgs {
   'socket-error-warning': number;
 }
 
-export interface Tally {
-  exhausted: number;
-  cancelled: number;
-  maxTry: number;
-  maxAttempt: number;
-  /** etcd-client retry lines seen: without one, no attempt was made at all. */
-  retries: number;
-  closing: number;
-  /** kubelite could not reach kine's socket, or lost it. */
-  socketErrors: number;
-  sample: string;
-}
-
-export const KINE_GREP = 'try: \\d|unary invoker|client connection is closing|kine\\.sock';
-
 /** The defaults of the rules beyond -w/-c: also what check_restart_preflight judges with. */
 export const defaults = { warning: '2', critical: '10', budget: 500, attemptWarning: 80, socketErrorWarning: 1 };
-
-export const fresh = (): Tally => ({
-  exhausted: 0,
-  cancelled: 0,
-  maxTry: 0,
-  maxAttempt: 0,
-  retries: 0,
-  closing: 0,
-  socketErrors: 0,
-  sample: '',
-});
-
-/** How this check counts a source's lines against a retry budget: also what the gate counts. */
-export const counter = (budget: number): Counter<Tally> => ({ grep: KINE_GREP, fresh, count: (t, line) => count(t, line, budget) });
-
-export function count(t: Tally, line: LogLine, budget: number): void {
-  const msg = line.message;
-  const n = weight(line);
-  if (msg.includes(CONN_CLOSING)) t.closing += n;
-  const retry = etcdRetry(msg);
-  if (retry) {
-    t.retries += n;
-    t.maxAttempt = Math.max(t.maxAttempt, retry.attempt);
-    return;
-  }
-  if (isKineSocketFailure(msg)) {
-    t.socketErrors += n;
-    return;
-  }
-  const tries = tryCount(msg);
-  // kubelite repeats k8s-dqlite's errors as it returns them to clients; count them once, where
-  // k8s-dqlite logs them. Debug traces (EXEC (try: N)) are retries in flight, not errors.
-  if (tries === undefined || line.ident?.includes('kubelite')) return;
-  const level = logrusLevel(msg);
-  if (level === 'debug' || level === 'trace') return;
-  t.maxTry = Math.max(t.maxTry, tries);
-  if (tries >= budget) {
-    t.exhausted += n;
-    t.sample = msg;
-  } else if (tries === 0 && /context (canceled|deadline exceeded)/.test(msg)) t.cancelled += n;
-}
 
 export interface Limits extends Thresholds {
   budget: number;

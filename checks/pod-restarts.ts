@@ -13,32 +13,18 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listPods } from '../lib/sources/kube/reads.ts';
-import { isCounts, keepOrSay, readState, scopedStateFile, writeState } from '../lib/state-file.ts';
+import { writeState } from '../lib/state-file.ts';
+import { countsFile, keepCounts, type PreviousCounts, readCounts } from '../lib/restart-counts-file.ts';
+import { troubledIn, type Troubled } from '../lib/k8s/troubled.ts';
 import { plural } from '../lib/text.ts';
 import { counterGrowth } from '../lib/restart-history.ts';
+
+// A part of the facts evaluate judges: named through this check, as its tests build them.
+export type { Troubled } from '../lib/k8s/troubled.ts';
 
 interface Args extends KubeArgs, NamespaceArgs {
   selector?: string;
   'state-file'?: string;
-}
-
-/** A container that restarted at least once, or waits in CrashLoopBackOff. */
-export interface Troubled {
-  /** pod UID and container name: a pod recreated under the same name starts again from zero. */
-  key: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  restarts: number;
-  crashLooping: boolean;
-  /** Why it last ended (lastState.terminated): reason and exit code. */
-  lastEnd?: { reason?: string; exitCode: number };
-}
-
-/** Restart counts the previous run saw (only containers that had restarted), and when. */
-export interface PreviousCounts {
-  at: number;
-  counts: Record<string, number>;
 }
 
 export interface RestartFacts {
@@ -126,28 +112,9 @@ export async function gather(
   deadline.activity = `listing pods from ${cluster.server}`;
   await listPods(cluster, { namespaces: only, ...scopeSelectors({ only, excluded }, selector) }, (pod: Wire<V1Pod>) => {
     pods++;
-    for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
-      const crashLooping = c.state?.waiting?.reason === 'CrashLoopBackOff';
-      if (!crashLooping && !(c.restartCount > 0)) continue;
-      const last = c.lastState?.terminated;
-      troubled.push({
-        key: `${pod.metadata?.uid}/${c.name}`,
-        namespace: pod.metadata?.namespace ?? '',
-        pod: pod.metadata?.name ?? '',
-        container: c.name,
-        restarts: c.restartCount ?? 0,
-        crashLooping,
-        lastEnd: last ? { reason: last.reason, exitCode: last.exitCode } : undefined,
-      });
-    }
+    troubled.push(...troubledIn(pod));
   });
   return { troubled, pods, now: Date.now() };
-}
-
-/** One state file per API server and scope: a run over other namespaces must not read these counts. */
-function stateFileOf(args: Args, server: string, only: string[], excluded: string[]): string {
-  if (args['state-file']) return args['state-file'];
-  return scopedStateFile(`pod-restarts-${server.replace(/[^A-Za-z0-9.-]+/g, '_')}`, [only, excluded, args.selector ?? '']);
 }
 
 export const check: CheckDefinition<Args> = {
@@ -171,21 +138,9 @@ export const check: CheckDefinition<Args> = {
     const { only, excluded } = namespacesOf(args);
     const cluster = connect(args, deadline, log, { share: shared?.kube });
     const seen = await gather(cluster, deadline, only, excluded, args.selector);
-    const file = stateFileOf(args, cluster.server, only, excluded);
-    const remembered = readState(
-      file,
-      (v): v is PreviousCounts => 'at' in v && typeof v.at === 'number' && 'counts' in v && isCounts(v.counts),
-    );
-    const before = remembered.value;
-    const beforeProblem = remembered.problem;
-    const counts = Object.fromEntries(seen.troubled.filter((t) => t.restarts > 0).map((t) => [t.key, t.restarts]));
-    const saveProblem = keepOrSay(
-      keepState,
-      file,
-      { at: seen.now, counts },
-      'restart counts',
-      'restarts since the previous run not judged',
-    );
+    const file = countsFile(args['state-file'], cluster.server, [only, excluded, args.selector ?? '']);
+    const { value: before, problem: beforeProblem } = readCounts(file);
+    const saveProblem = keepCounts(keepState, file, seen);
     return evaluate({ ...seen, before, beforeProblem, saveProblem }, { warning, critical });
   },
 };
