@@ -7,7 +7,8 @@ import { AppsV1Api, type V1DaemonSet, type V1Deployment, type V1Pod, type V1Repl
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { type Phantom, PhantomFinder } from '../lib/k8s/phantoms.ts';
 import { generationLag, progressDeadlineExceeded, specChangedAt } from '../lib/k8s/rollout.ts';
-import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
+import { namespacesOf } from '../lib/options/kube.ts';
+import { kindsOf, workloadOptions, type WorkloadArgs } from '../lib/options/workloads.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
@@ -19,28 +20,7 @@ import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
 import { listPods } from '../lib/sources/kube/reads.ts';
 import { plural } from '../lib/text.ts';
-
-export const KINDS = ['deployment', 'statefulset', 'daemonset'] as const;
-export type Kind = (typeof KINDS)[number];
-
-interface Args extends KubeArgs, NamespaceArgs {
-  grace: string;
-  kind?: Kind[];
-}
-
-export interface Workload {
-  kind: Kind;
-  namespace: string;
-  name: string;
-}
-
-/** A workload whose controller has not observed its newest spec. */
-export interface Lag extends Workload {
-  generation: number;
-  observed: number;
-  /** Seconds since the spec changed; undefined when no time says. */
-  seconds?: number;
-}
+import { type Kind, type Lag, lagText, pastGrace, type Workload, workloadRef } from '../lib/workload-lag.ts';
 
 export interface RolloutFacts {
   counts: Map<Kind, number>;
@@ -58,13 +38,9 @@ export interface Limits extends Thresholds {
 /** The defaults parsed, as the options judge when not given. */
 export const defaultLimits: Limits = { ...thresholdsOf(defaults), graceMs: parseDuration(defaults.grace, '--grace') * 1000 };
 
-const ref = (w: Workload) => `${w.kind}/${w.namespace}/${w.name}`;
-
 export function evaluate(f: RolloutFacts, { graceMs, warning, critical }: Limits): Outcome {
   const grace = graceMs / 1000;
-  // Unknown age counts as long ago: a controller that never caught up is lagging.
-  const lagging = f.lags.filter((l) => (l.seconds ?? Infinity) > grace);
-  const recent = f.lags.filter((l) => !lagging.includes(l));
+  const { lagging, recent } = pastGrace(f.lags, grace);
   const v = new Verdict(check.name);
   v.measure({ label: 'lagging', value: lagging.length, min: 0 }, new ScalarContext(warning, critical));
   v.measure({ label: 'phantom', value: f.phantoms.length, min: 0 });
@@ -72,16 +48,13 @@ export function evaluate(f: RolloutFacts, { graceMs, warning, critical }: Limits
   if (f.phantoms.length) v.find(State.WARNING, plural(f.phantoms.length, 'phantom ReplicaSet'));
   if (f.stalled.length) v.find(State.WARNING, `${plural(f.stalled.length, 'Deployment')} past its progress deadline`);
 
-  const lagText = (l: Lag) =>
-    `${ref(l)}: generation ${l.generation} > observed ` +
-    `${l.observed}${l.seconds !== undefined ? ` for ${formatDuration(Math.max(l.seconds, 1))}` : ''}`;
   for (const l of lagging) v.detail(`lagging ${lagText(l)}`);
   for (const p of f.phantoms)
     v.detail(
       `phantom replicaset/${p.namespace}/${p.name}${p.owner ? ` (deployment ${p.owner})` : ''}: ` +
         `status says ${p.available} available, no Ready pod owns it`,
     );
-  for (const s of f.stalled) v.detail(`ProgressDeadlineExceeded ${ref(s)}`);
+  for (const s of f.stalled) v.detail(`ProgressDeadlineExceeded ${workloadRef(s)}`);
   for (const r of recent) v.detail(`within --grace ${lagText(r)}`);
   if (lagging.length) v.detail(...staleLeaderCache('kube-controller-manager'));
   const p = f.phantoms[0];
@@ -144,28 +117,19 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
   return f;
 }
 
-export const check: CheckDefinition<Args> = {
+export const check: CheckDefinition<WorkloadArgs> = {
   name: 'OBSERVED-GENERATION',
   command: 'check_observed_generation',
   description: 'finds Deployments whose controller stopped reconciling (observedGeneration < generation) and phantom ReplicaSet status',
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
   thresholdUnit: 'lagging workloads',
-  options: (y) =>
-    namespaceOptions(kubeOptions(y))
-      .option('grace', { type: 'string', default: defaults.grace, describe: 'a spec change unobserved this long counts as lagging' })
-      .option('kind', {
-        type: 'string',
-        array: true,
-        choices: KINDS,
-        describe: 'workload kinds to judge (repeatable; default deployment)',
-      }),
+  options: (y) => workloadOptions(y, defaults),
   examples: [['check_observed_generation --grace 3m', 'Deployments lagging 3 minutes or more, and phantom ReplicaSets']],
   async run({ args, warning, critical, deadline, log, shared }) {
     const { only } = namespacesOf(args);
-    const kinds = new Set<Kind>(args.kind?.length ? args.kind : ['deployment']);
     const graceMs = parseDuration(args.grace, '--grace') * 1000;
     const cluster = connect(args, deadline, log, { share: shared?.kube });
-    return evaluate(await gather(cluster, deadline, only, kinds), { graceMs, warning, critical });
+    return evaluate(await gather(cluster, deadline, only, kindsOf(args)), { graceMs, warning, critical });
   },
 };

@@ -3,10 +3,12 @@
 // was bound anywhere since the oldest of them arrived, the scheduler itself looks stalled.
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
+import { scheduledAt, schedulingGates, unscheduledWhy } from '../lib/k8s/pod-scheduling.ts';
 import { apiTime } from '../lib/k8s/time.ts';
-import { kubeOptions, namespaceOptions, namespacesOf, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
+import { namespacesOf } from '../lib/options/kube.ts';
+import { newestPodContext, schedulingOptions, type SchedulingArgs } from '../lib/options/scheduling.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
-import { Range, thresholdsOf } from '../lib/plugin/range.ts';
+import { type Range, thresholdsOf } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -15,12 +17,6 @@ import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listPods } from '../lib/sources/kube/reads.ts';
 import { plural } from '../lib/text.ts';
-
-interface Args extends KubeArgs, NamespaceArgs {
-  'min-age': string;
-  'newest-pod-warning'?: string;
-  'newest-pod-critical'?: string;
-}
 
 /** What the pod list says about scheduling, at `now`. Times are ms since the epoch; 0: none. */
 export interface SchedulingFacts {
@@ -51,9 +47,6 @@ export const defaultLimits: Limits = {
   namespaces: [],
   newestPod: new ScalarContext(),
 };
-
-const scheduledAt = (pod: Wire<V1Pod>) =>
-  pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime;
 
 export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
   const { now, waiting, newestBind } = f;
@@ -112,41 +105,21 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
     if (pod.status?.phase !== 'Pending' || pod.metadata?.deletionTimestamp) return;
     const since = created ?? f.now;
     if (f.now - since < minAge * 1000) return;
-    // Held until a controller (Kueue, say) removes its gates: the scheduler does not look at it
-    // yet, so its wait says nothing of the scheduler (Kubernetes 1.30+, spec.schedulingGates).
-    const gates = pod.spec?.schedulingGates ?? [];
-    if (gates.length) {
-      f.gated.push(`${ref} (${gates.map((g) => g.name).join(', ')})`);
-      return;
-    }
-    const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-    f.waiting.push({ ref, since, why: cond?.message ?? cond?.reason ?? 'not scheduled yet' });
+    const gates = schedulingGates(pod);
+    if (gates.length) f.gated.push(`${ref} (${gates.join(', ')})`);
+    else f.waiting.push({ ref, since, why: unscheduledWhy(pod) });
   });
   return f;
 }
 
-/** --newest-pod-warning/--newest-pod-critical: durations, judged as seconds. */
-function newestPodContext(args: Args): ScalarContext {
-  const range = (option: 'newest-pod-warning' | 'newest-pod-critical') =>
-    args[option] === undefined ? undefined : Range.above(parseDuration(args[option]!, `--${option}`), { fromZero: true });
-  return new ScalarContext(range('newest-pod-warning'), range('newest-pod-critical'));
-}
-
-export const check: CheckDefinition<Args> = {
+export const check: CheckDefinition<SchedulingArgs> = {
   name: 'SCHEDULING',
   command: 'check_scheduling',
   description: 'counts pods left unscheduled past --min-age and tells whether the scheduler still binds pods at all',
   defaultWarning: defaults.warning,
   defaultCritical: defaults.critical,
   thresholdUnit: 'unscheduled pods',
-  options: (y) =>
-    namespaceOptions(kubeOptions(y))
-      .option('min-age', { type: 'string', default: defaults.minAge, describe: 'a pod counts once it has waited this long' })
-      .option('newest-pod-warning', {
-        type: 'string',
-        describe: 'WARNING when no pod was created for this long (e.g. 15m); newest_pod_age is perfdata without it',
-      })
-      .option('newest-pod-critical', { type: 'string', describe: 'CRITICAL when no pod was created for this long (e.g. 30m)' }),
+  options: (y) => schedulingOptions(y, defaults),
   examples: [
     ['check_scheduling --min-age 10m', 'pods unscheduled for 10 minutes or more'],
     [

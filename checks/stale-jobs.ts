@@ -5,7 +5,8 @@
 // listed and judged here, and the long output gives a clean-up that works. Nothing is deleted.
 import { BatchV1Api, type V1Job } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { jobFinish, ownedByCronJob } from '../lib/k8s/jobs.ts';
+import { finishedAs, freshTally, tallyJob, type JobTally } from '../lib/finished-jobs.ts';
+import { jobCleanup } from '../lib/job-cleanup.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
@@ -21,14 +22,6 @@ interface Args extends KubeArgs, NamespaceArgs {
   selector?: string;
   'min-age': string;
   'page-size': number;
-}
-
-/** Finished Jobs counted as they stream by (only counts are kept: 50,000 Jobs cost no memory). */
-export interface JobTally {
-  jobs: number;
-  cron: number;
-  noTtl: number;
-  byNamespace: Map<string, { complete: number; failed: number }>;
 }
 
 /** Which Jobs were listed: for the summary's "in ..." / "outside ...". */
@@ -52,27 +45,10 @@ export interface StaleFacts {
   scope: Scope;
 }
 
-export const freshTally = (): JobTally => ({ jobs: 0, cron: 0, noTtl: 0, byNamespace: new Map() });
-
-export function tallyJob(t: JobTally, job: Wire<V1Job>, now: number, minAgeSeconds: number): void {
-  t.jobs++;
-  const finish = jobFinish(job);
-  if (!finish?.at || now - finish.at < minAgeSeconds * 1000) return;
-  const ns = job.metadata?.namespace ?? '';
-  const entry = t.byNamespace.get(ns) ?? { complete: 0, failed: 0 };
-  if (finish.type === 'Complete') entry.complete++;
-  else entry.failed++;
-  t.byNamespace.set(ns, entry);
-  if (ownedByCronJob(job)) t.cron++;
-  if (job.spec?.ttlSecondsAfterFinished === undefined) t.noTtl++;
-}
-
-const sum = (t: JobTally, k: 'complete' | 'failed') => [...t.byNamespace.values()].reduce((n, e) => n + e[k], 0);
-
 export function evaluate({ tally: t, scope }: StaleFacts, { minAgeMs, warning, critical }: Limits): Outcome {
   const minAge = minAgeMs / 1000;
-  const complete = sum(t, 'complete');
-  const failed = sum(t, 'failed');
+  const complete = finishedAs(t, 'complete');
+  const failed = finishedAs(t, 'failed');
   const stale = complete + failed;
   const v = new Verdict(check.name);
   v.measure({ label: 'stale', value: stale, min: 0 }, new ScalarContext(warning, critical));
@@ -93,20 +69,7 @@ export function evaluate({ tally: t, scope }: StaleFacts, { minAgeMs, warning, c
         `${t.noTtl === 1 ? 'has' : 'have'} no ttlSecondsAfterFinished (never cleaned up).`,
     );
   }
-  if (v.state !== State.OK) {
-    const ns = worst[0]?.[0] ?? '<namespace>';
-    // Long output may not hold '|' (Nagios reads it as perfdata), so the command has no pipe.
-    const names =
-      `kubectl -n ${ns} get jobs -o go-template='{{range $j := .items}}{{range ` +
-      `$j.status.conditions}}{{if and (eq .status "True") (or (eq .type "Complete") (eq .type ` +
-      `"Failed"))}}{{$j.metadata.name}} {{end}}{{end}}{{end}}'`;
-    v.detail(
-      `Delete them to cut dqlite's write load, namespace by namespace; list first and keep one-off migration Jobs you need:`,
-      `  ${names}`,
-      `  kubectl -n ${ns} delete job $(${names})`,
-      'For good: set ttlSecondsAfterFinished on Jobs and lower CronJob history limits.',
-    );
-  }
+  if (v.state !== State.OK) v.detail(...jobCleanup(worst[0]?.[0] ?? '<namespace>'));
   const where = scope.only.length
     ? `in ${scope.only.join(', ')}`
     : scope.excluded.length

@@ -3,7 +3,7 @@
 // --file at once "Failed to open files: No data available"), nor a missing or unreadable one.
 import { accessSync, closeSync, constants, type Dirent, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
 import { deniedAt, grantingGroup } from '../files.ts';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { JOURNAL_GROUP_FIX, JournalError } from '../sources/journal.ts';
 
 /** The first bytes of every journal file (systemd, src/libsystemd/sd-journal/journal-def.h: HEADER_SIGNATURE). */

@@ -4,16 +4,17 @@ import { describe, expect, it } from 'vitest';
 import * as rollout from '../../../checks/observed-generation.ts';
 import type { Phantom } from '../../../lib/k8s/phantoms.ts';
 import { State } from '../../../lib/plugin/state.ts';
+import type { Lag } from '../../../lib/workload-lag.ts';
 import { r } from './helpers.ts';
 
 describe('observed-generation', () => {
-  const facts = (lags: rollout.Lag[], phantoms: Phantom[] = []): rollout.RolloutFacts => ({
+  const facts = (lags: Lag[], phantoms: Phantom[] = []): rollout.RolloutFacts => ({
     counts: new Map([['deployment', 5]]),
     lags,
     stalled: [],
     phantoms,
   });
-  const lag = (name: string, seconds?: number): rollout.Lag => ({
+  const lag = (name: string, seconds?: number): Lag => ({
     kind: 'deployment',
     namespace: 'web',
     name,

@@ -1,0 +1,20 @@
+// What a pod says of its scheduling: when the scheduler bound it (PodScheduled=True), the gates
+// that keep the scheduler from looking at it yet, and, left waiting, the scheduler's own reason.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Wire } from './wire.ts';
+
+/** When the pod was bound to a node, as the API wrote it; undefined for a pod not bound. */
+export const scheduledAt = (pod: Wire<V1Pod>) =>
+  pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime;
+
+/**
+ * The gates a pod is held by until a controller (Kueue, say) removes them: the scheduler does not
+ * look at it yet, so its wait says nothing of the scheduler (Kubernetes 1.30+, spec.schedulingGates).
+ */
+export const schedulingGates = (pod: Wire<V1Pod>): string[] => (pod.spec?.schedulingGates ?? []).map((g) => g.name);
+
+/** Why an unbound pod waits, in the scheduler's words where it wrote any. */
+export function unscheduledWhy(pod: Wire<V1Pod>): string {
+  const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  return cond?.message ?? cond?.reason ?? 'not scheduled yet';
+}
