@@ -198,18 +198,29 @@ export function idName(file: '/etc/passwd' | '/etc/group', id: number): string {
   return String(id);
 }
 
-/** The first directory above a path that this process cannot search (where a permission denied comes from), if any. */
-export function unsearchableAbove(path: string): string | undefined {
+/**
+ * The first directory from / down to a path's own directory that this process may not search
+ * (where a permission denied comes from), with its stat; undefined where each may be searched, or
+ * where one is not there or no directory (a mistyped path: nothing is denied, it is missing).
+ */
+export function unsearchableAbove(path: string): { dir: string; stat: Stats } | undefined {
   const above: string[] = [];
-  for (let d = dirname(resolve(path)); d !== dirname(d); d = dirname(d)) above.unshift(d);
-  return above.find((d) => {
+  for (let d = dirname(resolve(path)); ; d = dirname(d)) {
+    above.unshift(d);
+    if (d === dirname(d)) break;
+  }
+  for (const dir of above) {
+    // Its parent was searched: stat answers, and says whether it is a directory at all.
+    const stat = statSync(dir, { throwIfNoEntry: false });
+    if (!stat?.isDirectory()) return undefined;
     try {
-      accessSync(d, constants.X_OK);
-      return false;
-    } catch {
-      return true;
+      accessSync(dir, constants.X_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'EACCES' || code === 'EPERM' ? { dir, stat } : undefined;
     }
-  });
+  }
+  return undefined;
 }
 
 /** ` (owner:group mode)` of a path, as ls -l would show the reader; empty where it cannot be stat'ed. */
@@ -270,18 +281,18 @@ export interface Denial {
 }
 
 /** A permission denied on a path, said where it comes from: a directory above denies it whatever its own mode. */
-export function deniedAt(path: string, user = userName()): Denial {
+export function deniedAt(path: string, user = userName(), aclNote = ''): Denial {
   const above = unsearchableAbove(path);
-  const culprit = above ?? resolve(path);
-  const stat = statOrUndefined(culprit);
+  const culprit = above?.dir ?? resolve(path);
+  const stat = above?.stat ?? statOrUndefined(culprit);
   // What is missing: search on a directory above, read (and search, to open what is in it) on a directory, read on a file.
   const [acl, verb]: [Access, string] = above ? ['x', 'searched'] : stat?.isDirectory() ? ['rx', 'read'] : ['r', 'read'];
   return {
-    why: `permission denied for user ${user}: ${above ?? 'it'}${ownerOf(culprit, stat)} cannot be ${verb}`,
+    why: `permission denied for user ${user}: ${above?.dir ?? 'it'}${ownerOf(culprit, stat)} cannot be ${verb}`,
     culprit,
     acl,
     stat,
-    fix: accessFix(culprit, acl, user, stat),
+    fix: accessFix(culprit, acl, user, stat, aclNote),
   };
 }
 

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { accessFix, deniedAt, userName } from '../files.ts';
+import { deniedAt, userName } from '../files.ts';
 import type { CommandRunner } from './command.ts';
 import { DQLITE_BACKEND, DqliteError, enterDenied, MISSING_BACKEND_FIX, unenterable } from './dqlite.ts';
 import { inOrder, type Patience } from '../in-order.ts';
@@ -59,10 +59,8 @@ export const localBackend: BackendAccess = {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EACCES' || code === 'EPERM') {
         // Entered, not readable (0711): said as any denied path is, the fix for this user and directory.
-        const d = deniedAt(dir);
-        throw new DqliteError(`cannot list ${dir}: ${d.why}`, {
-          fix: accessFix(d.culprit, d.acl, userName(), d.stat, ' (again after a snap refresh)'),
-        });
+        const d = deniedAt(dir, userName(), ' (again after a snap refresh)');
+        throw new DqliteError(`cannot list ${dir}: ${d.why}`, { fix: d.fix });
       }
       // Said in words: Node's own message would repeat the path after 'ENOENT: ... scandir'.
       if (code === 'ENOENT') throw new DqliteError(`cannot list ${dir}: no such directory`, { fix: MISSING_BACKEND_FIX });

@@ -1,7 +1,7 @@
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ReasonedError, reasonOf } from '../errors.ts';
-import { accessFix, ownerOf, userName } from '../files.ts';
+import { accessFix, type Owned, ownerOf, unsearchableAbove, userName } from '../files.ts';
 import { CommandError, type CommandRunner } from './command.ts';
 import { SNAP_DATA } from './snap-locks.ts';
 
@@ -23,39 +23,17 @@ export const MISSING_BACKEND_FIX = 'check --backend-dir (run the check on a Micr
 export interface Unenterable {
   dir: string;
   /** Its owner, group and mode, where they could be read (this node). */
-  stat?: { uid: number; gid: number; mode: number };
+  stat?: Owned;
 }
 
 /**
- * The first directory from / down to the backend that this process may not enter (search, x), or
- * undefined: every one may be, or one is not there (its files are then missing, said where they
- * are read). Behind such a directory no file can be seen: each would read as missing, the TLS pair
- * as absent and the node store as unreadable, none of which is so.
+ * The first directory from / down to the backend, the backend included, that this process may not
+ * enter (search, x), or undefined: every one may be, or one is not there or no directory (its
+ * files are then missing, said where they are read). Behind such a directory no file can be seen:
+ * each would read as missing, the TLS pair as absent and the node store as unreadable, none of
+ * which is so.
  */
-export function unenterable(backend: string): Unenterable | undefined {
-  const dirs: string[] = [];
-  for (let d = resolve(backend); ; d = dirname(d)) {
-    dirs.unshift(d);
-    if (d === dirname(d)) break;
-  }
-  for (const dir of dirs) {
-    try {
-      // Its parent was entered: stat answers, and says whether it is a directory at all (a file
-      // given as --backend-dir, not executable, is no directory that cannot be entered).
-      const st = statSync(dir, { throwIfNoEntry: false });
-      if (!st?.isDirectory()) return undefined;
-      try {
-        accessSync(dir, constants.X_OK);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        return code === 'EACCES' || code === 'EPERM' ? { dir, stat: { uid: st.uid, gid: st.gid, mode: st.mode } } : undefined;
-      }
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
+export const unenterable = (backend: string): Unenterable | undefined => unsearchableAbove(join(backend, 'cluster.yaml'));
 
 /** How enterDenied words the fix: listing too (check_dqlite_storage), --sudo as the other way (the CLI alone). */
 export interface EnterNeeds {
