@@ -25,6 +25,8 @@ export class FileError extends ReasonedError {
   override readonly name = 'FileError';
   /** The file is not there at all (a path to correct, or a file still to create). */
   missing = false;
+  /** The user may not read it: who denies it, for a caller whose fix says more (deniedAt). */
+  denial?: Denial;
 }
 
 /** Files the checks read whole (kubeconfig, keys, known_hosts, state): none is near this. */
@@ -47,9 +49,10 @@ function openError(err: unknown, what: string, path: string): FileError {
   if (code === 'EACCES' || code === 'EPERM') {
     const user = userName();
     const d = deniedAt(path, user);
-    return new FileError(`cannot read ${what} ${path}: ${d.why}`, {
+    const denied = new FileError(`cannot read ${what} ${path}: ${d.why}`, {
       fix: d.culprit === resolve(path) ? d.fix : `${d.fix}, or keep the ${what} where user ${user} can reach it`,
     });
+    return Object.assign(denied, { denial: d });
   }
   return new FileError(`cannot open ${what} ${path}`, { cause: err });
 }

@@ -2,7 +2,7 @@ import { connect as tcpConnect } from 'node:net';
 import { dirname } from 'node:path';
 import { lookup } from '../dns.ts';
 import { partSeconds } from '../plugin/deadline.ts';
-import { FileError, readSmallFile } from '../files.ts';
+import { accessFix, FileError, readSmallFile, userName } from '../files.ts';
 import { localRunner, sudoRunner, type CommandRunner } from './command.ts';
 import type { CommandShare } from './command-share.ts';
 import {
@@ -193,7 +193,13 @@ function readLocalNodeStore(file: string): Member[] {
   try {
     return parseNodeYaml(readSmallFile(file, 'dqlite node store').toString('utf8'), file);
   } catch (err) {
-    if (err instanceof FileError && !err.missing && /permission denied/.test(err.message)) throw backendAccess(err.message);
+    // The backend was entered (enterDenied otherwise): the file itself is denied, its fix is for it.
+    if (err instanceof FileError && err.denial) {
+      const { culprit, acl, stat } = err.denial;
+      throw new DqliteError(err.message, {
+        fix: `${accessFix(culprit, acl, userName(), stat, ' (again after a snap refresh)')}; ${NODE_STORE_ONLY}`,
+      });
+    }
     // Not "the path given": with no --backend-dir the path is the default, which the user never wrote.
     if (err instanceof FileError && err.missing) throw new DqliteError(err.message, { cause: err, fix: MISSING_BACKEND_FIX });
     throw err;
@@ -412,12 +418,14 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string
  * The node store files are all the check reads of the backend: cluster.yaml and info.yaml name
  * addresses, no secret. cluster.key stays root's (whoever reads it can write the datastore).
  */
-export function backendAccess(message: string): DqliteError {
+const NODE_STORE_ONLY = 'never cluster.key (for the leader use --sudo)';
+
+/** Another node's node store its login may not read: that login is not known here, so the fix is the rule. */
+function backendAccess(message: string): DqliteError {
   return new DqliteError(message, {
     fix:
       'let the check user read cluster.yaml and info.yaml only: sudo setfacl -m u:nagios:x ' +
-      '<backend> and -m u:nagios:r on those two (again after a snap refresh); never cluster.key ' +
-      '(for the leader use --sudo)',
+      `<backend> and -m u:nagios:r on those two (again after a snap refresh); ${NODE_STORE_ONLY}`,
   });
 }
 

@@ -484,6 +484,26 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
       execFileSync('groupdel', [group]);
     }
   });
+
+  // The directory open, info.yaml root's 0600: the fix is for that file and this user, not a template
+  // naming nagios and <backend>; the key is still never to be shared.
+  it.skipIf(!nagios)('a node store nagios may not read: UNKNOWN naming it, with the ACL for that file', async () => {
+    const b = backend(voters(), up[0]!.address);
+    chmodSync(b.dir, 0o755);
+    const info = join(b.dir, 'info.yaml');
+    chmodSync(info, 0o600);
+    const r = await runBuilt('check_dqlite', b.args, {
+      uid: nagios!.uid,
+      gid: nagios!.gid,
+      env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' },
+    });
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toBe(
+      `DQLITE UNKNOWN - cannot read dqlite node store ${info}: permission denied for user nagios: it (root:root 0600) cannot be read ` +
+        `(fix: give user nagios read access to ${info}: sudo setfacl -m u:nagios:r ${info} (again after a snap refresh); ` +
+        'never cluster.key (for the leader use --sudo))',
+    );
+  });
 });
 
 describe('check_restart_preflight reads the same dqlite view', () => {
