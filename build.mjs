@@ -79,9 +79,10 @@ for (const r of results) {
 /**
  * The module the launcher runs. It runs the suite's bundle as a script for its command, with the
  * code cache the launcher names (MICROK8S_CHECKS_CODE_CACHE, a directory of this build in the
- * user's cache), and after a run that judged (lib/plugin/code-cache.ts) leaves a cache made from
- * what the run compiled: V8 checks a cache against its own version and flags and the source's
- * length (not its content), and one it rejects is made anew. Written whole or not at all (a new
+ * user's cache), and after a run that judged more checks than the one that made the cache
+ * (lib/plugin/code-cache.ts) leaves a cache made from what the run compiled: V8 checks a cache
+ * against its own version and flags and the source's length (not its content), and one it
+ * rejects is made anew. Written whole or not at all (a new
  * name, then renamed), by the user who runs the check, never read from a directory the launcher
  * did not make. V8 keeps no checksum and runs what a cache holds: it is read only from a file of
  * the user's own that nobody else may write, and only with the SHA-256 kept before it, of what it
@@ -131,8 +132,8 @@ try {
 }
 const dir = process.env.MICROK8S_CHECKS_CODE_CACHE;
 const file = dir ? join(dir, ${cacheName(command)}) : undefined;
-// A cache: 1 when the run that made it judged, else 0; the SHA-256 of that byte, the bundle
-// file's name above and V8's data; V8's data.
+// A cache: how many checks the run that made it judged (0 to 255); the SHA-256 of that byte, the
+// bundle file's name above and V8's data; V8's data.
 const digest = (judged, data) => createHash('sha256').update(made).update(Buffer.of(judged)).update(data).digest();
 let cached;
 if (file && source !== undefined)
@@ -143,8 +144,8 @@ if (file && source !== undefined)
       const s = fstatSync(fd);
       if (s.isFile() && s.uid === process.geteuid() && (s.mode & 0o022) === 0) {
         const b = readFileSync(fd);
-        if (b.length > 33 && b[0] <= 1 && digest(b[0], b.subarray(33)).equals(b.subarray(1, 33)))
-          cached = { judged: b[0] === 1, data: b.subarray(33) };
+        if (b.length > 33 && digest(b[0], b.subarray(33)).equals(b.subarray(1, 33)))
+          cached = { judged: b[0], data: b.subarray(33) };
       }
     } finally {
       closeSync(fd);
@@ -162,14 +163,14 @@ if (source !== undefined)
     guard(err);
   }
 if (script) {
-  if (file && (!cached || script.cachedDataRejected || !cached.judged))
+  if (file)
     process.once('exit', () => {
       // Nothing here may change what the run said or its exit code: a cache not written is none.
       try {
-        const judged = globalThis[Symbol.for('microk8s-checks.judged')] === true;
-        if (cached && !script.cachedDataRejected && !judged) return;
+        const judged = Math.min(255, globalThis[Symbol.for('microk8s-checks.judged')]?.size ?? 0);
+        if (cached && !script.cachedDataRejected && judged <= cached.judged) return;
         const data = script.createCachedData();
-        const head = judged ? 1 : 0;
+        const head = judged;
         const temp = \`\${file}.\${process.pid}.\${Math.random().toString(36).slice(2)}\`;
         try {
           writeFileSync(temp, Buffer.concat([Buffer.of(head), digest(head, data), data]), { mode: 0o600, flag: 'wx' });

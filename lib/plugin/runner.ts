@@ -593,7 +593,7 @@ export async function outcomeOf<A>(
   try {
     const outcome = await def.run({ ...p, deadline, log, shared, keepState });
     // A verdict of its own: the code this run compiled is worth keeping (lib/plugin/code-cache.ts).
-    if (outcome.state !== State.UNKNOWN) markJudged();
+    if (outcome.state !== State.UNKNOWN) markJudged(def.name);
     return outcome;
   } catch (err) {
     log.error({ err }, 'check failed');

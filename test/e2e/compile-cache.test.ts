@@ -154,6 +154,30 @@ describe("V8's code cache", () => {
     expect(readdirSync(build).sort()).toEqual(['microk8s-checks', 'microk8s-checks-cycle']);
   });
 
+  it("the shared poll cycle's cache, made by a run that judged one command line, is made again by one that judged more", async () => {
+    // A cycle's first run knows only the line that started it: a cache of that one check's code,
+    // kept for good, left every later run compiling the other checks' code again.
+    const { ours, env } = cacheHome();
+    const cycle = join(ours, 'cycle');
+    const poll = async (command: string) => {
+      const r = await runBuilt(command, ['--kubeconfig', c.kubeconfig, '--cycle=55'], { env });
+      expect(r.code).toBe(0);
+      // The shared run writes its cache as it exits, after the poll it answered.
+      for (let i = 0; i < 200 && sharedRunsIn(cycle); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(sharedRunsIn(cycle)).toBe(false);
+      return readFileSync(join(ours, thisBuild()!, 'microk8s-checks-cycle'));
+    };
+    const expire = () => rmSync(join(cycle, 'results'), { recursive: true, force: true });
+    const byOne = await poll('check_nodes');
+    // A second line asked for: its run judges it alone (the first's answer is fresh), as few as the cache's.
+    expect((await poll('check_stale_jobs')).equals(byOne)).toBe(true);
+    expire();
+    const byTwo = await poll('check_nodes');
+    expect(byTwo.equals(byOne)).toBe(false);
+    expire();
+    expect((await poll('check_nodes')).equals(byTwo)).toBe(true);
+  });
+
   it('a cache V8 rejects (damaged, of another build) is no error: the check judges, and the cache is made anew', async () => {
     const { ours, env } = cacheHome();
     await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig], { env });
@@ -261,3 +285,16 @@ describe("V8's code cache", () => {
     expect((await run()).first).toMatch(/^NODES OK - 3 nodes, all READY \| /);
   });
 });
+
+/** Whether a shared run of the poll cycle in this directory is still running (its command line names it). */
+function sharedRunsIn(cycleDir: string): boolean {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.includes('cycle') && argv.includes(cycleDir)) return true;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return false;
+}
