@@ -12,7 +12,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { counter, type Tally } from '../lib/logs/kine-tally.ts';
-import { restartSequence } from '../lib/runbook.ts';
+import { BROKEN_AFTER_STORM, BROKEN_KINE_CONNECTIONS, KINE_STORM, restartSequence } from '../lib/runbook.ts';
 import { plural, shorten } from '../lib/text.ts';
 
 // What the gate and the tests take from this check, as they did before the tally moved.
@@ -52,7 +52,7 @@ export function evaluate(
   { budget, attemptWarning, socketErrorWarning, warning, critical }: Limits,
 ): Outcome {
   const v = new Verdict(check.name);
-  v.measure({ label: 'exhausted', value: t.exhausted, min: 0 }, new ScalarContext(warning, critical));
+  const storm = v.measure({ label: 'exhausted', value: t.exhausted, min: 0 }, new ScalarContext(warning, critical)) !== State.OK;
   v.measure({ label: 'max_try', value: t.maxTry, min: 0 });
   v.measure({ label: 'max_attempt', value: t.maxAttempt, min: 0 });
   v.measure({ label: 'conn_closing', value: t.closing, min: 0 });
@@ -67,12 +67,11 @@ export function evaluate(
   if (t.exhausted > 0) v.detail(`newest exhausted: ${shorten(t.sample)}`);
   if (t.cancelled > 0) v.detail(`${plural(t.cancelled, 'request')} cancelled by the caller at (try: 0): slow writes, not exhaustion`);
   v.detail(...spanDetail(span));
-  if (v.state !== State.OK) {
-    v.detail(
-      'Recovery, one node at a time: restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:',
-      ...restartSequence('<node>'),
-    );
-  }
+  // The runbook's two remedies: exhausted budgets are the write storm itself ("Stop adding more
+  // kubelite restarts"); restarting k8s-dqlite, then kubelite, is for connections broken after it
+  // (attempt 80+, closing connections, kine's socket), and only once the storm has passed.
+  if (storm) v.detail(...KINE_STORM);
+  if (v.findings.length > 0) v.detail(storm ? BROKEN_AFTER_STORM : BROKEN_KINE_CONNECTIONS, ...restartSequence('<node>'));
   // The span names the source when it begins inside the window: no need to say it twice.
   const window = spanText(span);
   if (t.exhausted === 0 && v.findings.length === 0 && t.maxTry === 0)

@@ -15,6 +15,25 @@ export const CUT_WRITE_LOAD =
   'Cut the write load: delete finished Jobs (check_stale_jobs lists them) and BackOff events: ' +
   'kubectl delete events --all-namespaces --field-selector=reason=BackOff';
 
+/**
+ * kine spending its whole retry budget is the storm itself, not a broken connection: the runbook's
+ * "Immediate" recovery, as check_dqlite_lock gives it.
+ */
+export const KINE_STORM = [
+  'Do not restart kubelite on any node while kine exhausts its retries: every restart floods the single dqlite writer again.',
+  CUT_WRITE_LOAD,
+  'Expect the exhausted retries to stop within 2-5 minutes, as the lock rate falls (check_dqlite_lock).',
+];
+
+/** "If kubelite connections to kine are broken after a restart": k8s-dqlite first clears kine's state. */
+export const BROKEN_KINE_CONNECTIONS =
+  'Recovery, one node at a time: restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:';
+
+/** Both at once: the broken connections' restarts wait until the storm has passed. */
+export const BROKEN_AFTER_STORM =
+  'If the broken-connection signs above remain once no retry budget is exhausted any more, then, one node at a time: ' +
+  'restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:';
+
 /** How one node's restart ends: by default when it is Ready again, uncordoned. */
 export interface RestartSteps {
   /**
