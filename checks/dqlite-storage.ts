@@ -131,12 +131,12 @@ export const check: CheckDefinition<StorageArgs> = {
       async (conn, part) => {
         const run = conn.runner();
         const host = conn.target.host;
-        const cliFiles = (cli: DqliteCli) => remoteCliFiles(cli, run, part.signal);
+        const cliFiles = (cli: DqliteCli) => remoteCliFiles(cli, run, part.signal, conn.target.user);
         // Its clock read beside the listing, on the same connection: the mtimes are on it. Both
         // failing, the backend's failure is the reason, whichever came first.
         const [facts, clock] = await inOrder(
           [
-            gather(args, remoteBackend(run, part.signal, host), cliFiles, run, part, remoteNode(run, part.signal, host)),
+            gather(args, remoteBackend(run, part.signal, conn.target), cliFiles, run, part, remoteNode(run, part.signal, conn.target)),
             readRemoteClock(host, run, part.signal),
           ],
           part,

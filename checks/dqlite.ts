@@ -106,10 +106,7 @@ export const check: CheckDefinition<Args> = {
       { ...args, host: args.host },
       deadline,
       async (conn, clock) =>
-        evaluate(
-          await gather(args, clock, log, remoteNode(conn.runner(), clock.signal, conn.target.host), undefined, shared?.kube),
-          limits,
-        ),
+        evaluate(await gather(args, clock, log, remoteNode(conn.runner(), clock.signal, conn.target), undefined, shared?.kube), limits),
       shared?.ssh,
     );
   },

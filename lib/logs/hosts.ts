@@ -34,7 +34,7 @@ export async function scanHosts<T>(
       const { result, onLine } = counting(c);
       const until = query.until === undefined ? undefined : query.until + skew;
       // A greeting printed before date's is printed before journalctl's output too.
-      const there = { ...query, since: query.since + skew, until, greeting: clock.greeting };
+      const there = { ...query, since: query.since + skew, until, greeting: clock.greeting, login: conn.target.user };
       const ours = (line: LogLine) => onLine(line.time === undefined ? line : { ...line, time: line.time - skew });
       const seen = await readJournal(
         there,

@@ -2,9 +2,9 @@
 // them: journalctl names no path when one is of the wrong kind ("Not a directory", or for all its
 // --file at once "Failed to open files: No data available"), nor a missing or unreadable one.
 import { accessSync, closeSync, constants, type Dirent, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
-import { deniedAt, grantingGroup } from '../files.ts';
+import { deniedAt, grantingGroup, userName } from '../files.ts';
 import { join } from 'node:path';
-import { JOURNAL_GROUP_FIX, JournalError } from '../sources/journal.ts';
+import { journalGroupFix, JournalError } from '../sources/journal.ts';
 
 /** The first bytes of every journal file (systemd, src/libsystemd/sd-journal/journal-def.h: HEADER_SIGNATURE). */
 const SIGNATURE = 'LPKSHHRH';
@@ -151,7 +151,10 @@ function signatureOf(path: string): string {
  * group that would, or access to that one path (deniedAt).
  */
 function denied(path: string) {
-  const d = deniedAt(path);
-  // journald's own group: its fix says what membership gives (every journal of the host).
-  return problem(`${path}: ${d.why}`, grantingGroup(d.stat, d.acl) === 'systemd-journal' ? JOURNAL_GROUP_FIX : d.fix);
+  const user = userName();
+  const d = deniedAt(path, user);
+  // journald's own group: its fix says what membership gives (every journal of the host); a uid
+  // usermod cannot take keeps the ACL deniedAt gives it.
+  const journald = grantingGroup(d.stat, d.acl) === 'systemd-journal' && !user.startsWith('uid ');
+  return problem(`${path}: ${d.why}`, journald ? journalGroupFix(user) : d.fix);
 }

@@ -1,9 +1,10 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { deniedAt, userName } from '../files.ts';
+import { accessFix, deniedAt, userName } from '../files.ts';
 import type { CommandRunner } from './command.ts';
-import { DQLITE_BACKEND, DqliteError, enterDenied, MISSING_BACKEND_FIX, unenterable } from './dqlite.ts';
+import { DQLITE_BACKEND, DqliteError, enterDenied, MISSING_BACKEND_FIX, refreshNote, unenterable } from './dqlite.ts';
 import { inOrder, type Patience } from '../in-order.ts';
+import type { SshTarget } from './ssh/connection.ts';
 import { lastLine, quietShell } from './ssh/greeting.ts';
 
 /** A file of the backend directory: name, size in bytes, modification time (ms since the epoch). */
@@ -26,10 +27,15 @@ export interface BackendAccess {
   usage(dir: string): Promise<FsUsage>;
 }
 
-/** The least privilege that lets the check list the backend: read and search on the directory. */
-export function listAccess(message: string): DqliteError {
-  return new DqliteError(message, {
-    fix: 'let the check user list the backend directory only: sudo setfacl -m u:nagios:rx <backend> (again after a snap refresh)',
+/**
+ * Another node's backend its login may not list (find's 'Permission denied'): the least privilege
+ * that lets that user list it, read and search on the directory. find says the same of a directory
+ * above that cannot be searched; the login is the one the connection asked for (find is an argv
+ * that sites allow as it is, docs/ssh.md).
+ */
+function listDenied(dir: string, user: string): DqliteError {
+  return new DqliteError(`cannot list ${dir} there: permission denied for user ${user}`, {
+    fix: accessFix(dir, 'rx', user, undefined, refreshNote(dir)),
   });
 }
 
@@ -59,7 +65,7 @@ export const localBackend: BackendAccess = {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EACCES' || code === 'EPERM') {
         // Entered, not readable (0711): said as any denied path is, the fix for this user and directory.
-        const d = deniedAt(dir, userName(), ' (again after a snap refresh)');
+        const d = deniedAt(dir, userName(), refreshNote(dir));
         throw new DqliteError(`cannot list ${dir}: ${d.why}`, { fix: d.fix });
       }
       // Said in words: Node's own message would repeat the path after 'ENOENT: ... scandir'.
@@ -84,7 +90,7 @@ export const localBackend: BackendAccess = {
  * Another node over SSH, with GNU find, stat and df as argv (the directory is an argument, never
  * part of a script): names, sizes and times of the files, and the filesystem's blocks.
  */
-export function remoteBackend(run: CommandRunner, signal: AbortSignal, host: string): BackendAccess {
+export function remoteBackend(run: CommandRunner, signal: AbortSignal, { host, user }: Pick<SshTarget, 'host' | 'user'>): BackendAccess {
   return {
     async list(dir) {
       let out: string;
@@ -92,7 +98,7 @@ export function remoteBackend(run: CommandRunner, signal: AbortSignal, host: str
         out = await run(['find', dir, '-maxdepth', '1', '-type', 'f', '-printf', '%s %T@ %f\\n'], signal);
       } catch (err) {
         if (signal.aborted) throw err;
-        if (/Permission denied/i.test(String(err))) throw listAccess(`cannot list ${dir} there: permission denied`);
+        if (/Permission denied/i.test(String(err))) throw listDenied(dir, user);
         throw new DqliteError(`cannot list ${dir} there`, { cause: err });
       }
       return out

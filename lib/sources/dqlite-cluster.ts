@@ -15,10 +15,13 @@ import {
   localCliFiles,
   MISSING_BACKEND_FIX,
   planCli,
+  refreshNote,
   SUDO_CLI_SECONDS,
   storeUnreadable,
 } from './dqlite.ts';
+import type { SshTarget } from './ssh/connection.ts';
 import { quietShell } from './ssh/greeting.ts';
+import { loginOf, ME } from './ssh/login.ts';
 
 export { backendFiles };
 
@@ -197,7 +200,7 @@ function readLocalNodeStore(file: string): Member[] {
     if (err instanceof FileError && err.denial) {
       const { culprit, acl, stat } = err.denial;
       throw new DqliteError(err.message, {
-        fix: `${accessFix(culprit, acl, userName(), stat, ' (again after a snap refresh)')}; ${NODE_STORE_ONLY}`,
+        fix: `${accessFix(culprit, acl, userName(), stat, refreshNote(culprit))}; ${NODE_STORE_ONLY}`,
       });
     }
     // Not "the path given": with no --backend-dir the path is the default, which the user never wrote.
@@ -247,21 +250,22 @@ const SUDO_TOOL: RemoteTool = { name: 'sudo', what: 'to ask the dqlite CLI as ro
 // One SSH channel for everything read of the node: each channel is a login there, which under
 // load costs seconds. First `lacks <tool>` for the first tool it does not find, and nothing
 // more: without timeout or bash every probe failed and each member read as down. Then `blocked
-// <user> <dir>` for the first directory of the backend's path the login cannot enter (behind it
-// every file reads as missing), and nothing more. Then for each node store, a line `read <bytes>`
-// and its content, or `missing`, or `denied`; then the exit codes of the CLI's file tests. The
-// paths and tool names are arguments, never part of the script.
+// <dir>` for the first directory of the backend's path the login cannot enter (behind it every
+// file reads as missing) and who it is (`me`, ssh/login.ts), and nothing more. Then for each node
+// store, a line `read <bytes>` and its content, or `missing`, or `denied` and who was denied; then
+// the exit codes of the CLI's file tests. The paths and tool names are arguments, never part of the script.
 const READ_NODE = [
   'info=$1 cluster=$2 bin=$3 crt=$4 key=$5; shift 5',
+  ME,
   'for c in "$@"; do command -v "$c" >/dev/null 2>&1 || { echo "lacks $c"; exit 0; }; done',
   // Up from the backend: a directory below one that cannot be entered is no directory to test (-d
-  // fails), so the last one found is the first on the path. The login's name: sshd sets LOGNAME.
+  // fails), so the last one found is the first on the path.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: sh's parameter expansion, not a template.
   'd=${info%/*} b=; while [ -n "$d" ]; do { [ -d "$d" ] && [ ! -x "$d" ]; } && b=$d; case $d in */*) d=${d%/*} ;; *) d= ;; esac; done',
-  '[ -n "$b" ] && { printf "blocked %s %s\\n" "$LOGNAME" "$b"; exit 0; }',
+  '[ -n "$b" ] && { printf "blocked %s\\n" "$b"; me; exit 0; }',
   'for f in "$info" "$cluster"; do',
   'if [ -f "$f" ] && [ -r "$f" ]; then printf "read %s\\n" "$(wc -c < "$f")"; cat -- "$f";',
-  'elif [ -e "$f" ] && [ ! -f "$f" ]; then echo notfile; elif [ -e "$f" ]; then echo denied; else echo missing; fi; done',
+  'elif [ -e "$f" ] && [ ! -f "$f" ]; then echo notfile; elif [ -e "$f" ]; then echo denied; me; else echo missing; fi; done',
   'test -x "$bin"; echo $?; test -e "$crt"; echo $?; test -e "$key"; echo $?; test -r "$key"; echo $?',
 ].join('\n');
 
@@ -277,7 +281,7 @@ function parseReadNode(
   out: string,
   backend: string,
   stores: string[],
-  host: string,
+  { host, user }: Pick<SshTarget, 'host' | 'user'>,
   tools: RemoteTool[],
 ): { texts: string[]; codes: string[] } {
   let rest = Buffer.from(out, 'utf8');
@@ -291,13 +295,13 @@ function parseReadNode(
   const lacks = /^lacks (\S+)\n/.exec(out)?.[1];
   const tool = tools.find((t) => t.name === lacks);
   if (tool) throw lacking(host, tool);
-  const blocked = /^blocked (\S*) (.+)\n/.exec(out);
-  if (blocked) throw enterDenied(backend, { dir: blocked[2]! }, { there: true, user: blocked[1] || 'the SSH user' });
+  const blocked = /^blocked (.+)\n(.*)\n/.exec(out);
+  if (blocked) throw enterDenied(backend, { dir: blocked[1]! }, { there: true, user: loginOf(blocked[2], user) });
   const texts = stores.map((file) => {
     const head = line();
     if (head === 'missing')
       throw new DqliteError(`cannot read dqlite node store ${file} there: no such file`, { fix: 'check --backend-dir' });
-    if (head === 'denied') throw backendAccess(`cannot read ${file} there: permission denied`);
+    if (head === 'denied') throw storeDenied(file, loginOf(line(), user));
     if (head === 'notfile') throw new DqliteError(`cannot read dqlite node store ${file} there: it is not a file`);
     const m = /^read\s+(\d+)$/.exec(head.trim());
     if (!m || Number(m[1]) > rest.length)
@@ -340,14 +344,15 @@ const PROBE_ALL = [
  * CLI as argv, probes with bash's /dev/tcp under timeout, host and port passed as arguments of the
  * script, never written into it.
  */
-export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string): NodeAccess {
+export function remoteNode(run: CommandRunner, signal: AbortSignal, target: Pick<SshTarget, 'host' | 'user'>): NodeAccess {
+  const { host } = target;
   return {
     async readNode(cli) {
       const f = backendFiles(cli.backend);
       const stores = [f.infoYaml, f.clusterYaml];
       const tools = cli.sudo ? [...REMOTE_TOOLS, SUDO_TOOL] : REMOTE_TOOLS;
       const out = await run(['sh', '-c', READ_NODE, 'sh', ...stores, cli.bin, f.crt, f.key, ...tools.map((t) => t.name)], signal);
-      const { texts, codes } = parseReadNode(out, dirname(f.infoYaml), stores, host, tools);
+      const { texts, codes } = parseReadNode(out, dirname(f.infoYaml), stores, target, tools);
       const [bin, crt, key, keyReadable] = codes.map((c) => c === '0') as [boolean, boolean, boolean, boolean];
       return {
         info: parseNodeYaml(texts[0]!, f.infoYaml),
@@ -420,12 +425,13 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, host: string
  */
 const NODE_STORE_ONLY = 'never cluster.key (for the leader use --sudo)';
 
-/** Another node's node store its login may not read: that login is not known here, so the fix is the rule. */
-function backendAccess(message: string): DqliteError {
-  return new DqliteError(message, {
-    fix:
-      'let the check user read cluster.yaml and info.yaml only: sudo setfacl -m u:nagios:x ' +
-      `<backend> and -m u:nagios:r on those two (again after a snap refresh); ${NODE_STORE_ONLY}`,
+/**
+ * Another node's node store its login (the user the script there ran as) may not read, the backend
+ * entered: the fix for that file and user, as for this node's (its owner and mode are not looked at there).
+ */
+function storeDenied(file: string, user: string): DqliteError {
+  return new DqliteError(`cannot read dqlite node store ${file} there: permission denied for user ${user}`, {
+    fix: `${accessFix(file, 'r', user, undefined, refreshNote(file))}; ${NODE_STORE_ONLY}`,
   });
 }
 

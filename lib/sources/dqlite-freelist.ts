@@ -47,7 +47,7 @@ export async function askFreelist(
     const freelistProblem = part.signal.aborted
       ? `the dqlite CLI gave no answer in ${part.seconds}s ` +
         '(it waits while dqlite has no leader or a member hangs, and 5s for each voter powered off: see check_dqlite)'
-      : reasonOf(storeUnreadable(err, cli.backend) ?? err);
+      : reasonOf(storeUnreadable(err, cli.backend, files.login) ?? err);
     return { cliNote: plan.note, freelistProblem };
   } finally {
     part.done();

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ReasonedError, reasonOf } from '../errors.ts';
-import { accessFix, type Owned, ownerOf, unsearchableAbove, userName } from '../files.ts';
+import { accessFix, deniedAt, type Owned, ownerOf, unsearchableAbove, userName } from '../files.ts';
 import { CommandError, type CommandRunner } from './command.ts';
 import { SNAP_DATA } from './snap-locks.ts';
 
@@ -18,6 +18,14 @@ export class DqliteError extends ReasonedError {
 
 /** A backend directory or node store that is not there: the path comes from --backend-dir or its default. */
 export const MISSING_BACKEND_FIX = 'check --backend-dir (run the check on a MicroK8s node)';
+
+/**
+ * What an ACL's fix adds where a snap refresh takes the ACL away: MicroK8s' own data under
+ * /var/snap/microk8s (current, a revision), which a refresh copies into a new revision directory.
+ * Not common/, which a refresh keeps, nor /var/snap/microk8s itself, nor any other --backend-dir.
+ */
+export const refreshNote = (path: string): string =>
+  /^\/var\/snap\/microk8s\/(?!common(?:\/|$))[^/]+/.test(path) ? ' (again after a snap refresh)' : '';
 
 /** A directory on the way to the backend (the backend included) that the check's user may not enter. */
 export interface Unenterable {
@@ -61,8 +69,7 @@ export function enterDenied(backend: string, blocked: Unenterable, needs: EnterN
   const where = itself
     ? `the dqlite backend directory ${backend}${owner}${there}`
     : `${blocked.dir}${owner}${there} on the way to the dqlite backend directory ${backend}`;
-  // An ACL is on the snap's revision directory: a refresh makes a new one without it.
-  const fix = accessFix(blocked.dir, needs.list && itself ? 'rx' : 'x', user, blocked.stat, ' (again after a snap refresh)');
+  const fix = accessFix(blocked.dir, needs.list && itself ? 'rx' : 'x', user, blocked.stat, refreshNote(blocked.dir));
   return new DqliteError(`cannot enter ${where}: permission denied for user ${user}`, {
     fix: needs.orSudo ? `${fix}, or ask as root: --sudo with the sudoers example (nrpe/sudoers.d/microk8s-checks)` : fix,
   });
@@ -120,6 +127,8 @@ export interface CliFiles {
   keyReadable: boolean;
   /** A directory the check's user cannot enter on the way to the files: then none of them could be looked at. */
   blocked?: Unenterable;
+  /** Another node's: the SSH login they were tested as, which the CLI runs as without --sudo. */
+  login?: string;
 }
 
 /** How to ask the CLI on a node, or why it is not asked. */
@@ -194,14 +203,14 @@ export function localCliFiles(cli: DqliteCli): CliFiles {
  * The same over SSH, in one channel (sshd takes only so many, and each costs a login under load):
  * `test` on that node, the paths passed as arguments of the script, never written into it.
  */
-export async function remoteCliFiles(cli: DqliteCli, run: CommandRunner, signal: AbortSignal): Promise<CliFiles> {
+export async function remoteCliFiles(cli: DqliteCli, run: CommandRunner, signal: AbortSignal, login: string): Promise<CliFiles> {
   const f = backendFiles(cli.backend);
   const script = 'test -x "$1"; echo $?; test -e "$2"; echo $?; test -e "$3"; echo $?; test -r "$3"; echo $?';
   const codes = (await run(['sh', '-c', script, 'sh', cli.bin, f.crt, f.key], signal)).trim().split('\n');
   if (codes.length !== 4 || codes.some((c) => !/^\d+$/.test(c)))
     throw new DqliteError(`cannot test the dqlite CLI's files there (got '${codes.join(' ').slice(0, 40)}')`);
   const [bin, crt, key, keyReadable] = codes.map((c) => c === '0') as [boolean, boolean, boolean, boolean];
-  return { bin, crt, key, keyReadable };
+  return { bin, crt, key, keyReadable, login };
 }
 
 /**
@@ -236,15 +245,17 @@ export function sudoersRules(user: string, cli: Omit<DqliteCli, 'sudo'>, tls = t
  * user ('open <path>: permission denied') with the ACL or --sudo. Recognised from the CLI's own
  * words, so locally and over SSH alike.
  */
-export function storeUnreadable(err: unknown, backend: string): DqliteError | undefined {
+export function storeUnreadable(err: unknown, backend: string, login?: string): DqliteError | undefined {
   const store = backendFiles(backend).clusterYaml;
   const said = reasonOf(err);
   if ([`${store}: no such file or directory`, `${store}: not a directory`].some((s) => said.includes(s)))
     return new DqliteError(`the dqlite CLI found no ${store}`, { fix: MISSING_BACKEND_FIX });
   if (!said.includes(`open ${store}: permission denied`)) return undefined;
-  return new DqliteError(`the dqlite CLI cannot read ${store}: permission denied`, {
-    fix:
-      `let the check user read it: sudo setfacl -m u:nagios:r ${store} (again after a snap refresh), ` +
-      'or ask as root: --sudo with a sudoers line for this command line',
+  // As every denied path is said (lib/files.ts): the user the CLI ran as, the file, its owner and
+  // mode where it is this host's; another node's (login: the SSH login) only the file.
+  const d = login === undefined ? deniedAt(store, userName(), refreshNote(store)) : undefined;
+  const fix = d?.fix ?? accessFix(store, 'r', login!, undefined, refreshNote(store));
+  return new DqliteError(`the dqlite CLI cannot read ${store}: ${d?.why ?? `permission denied for user ${login}`}`, {
+    fix: `${fix}, or ask as root: --sudo with a sudoers line for this command line`,
   });
 }

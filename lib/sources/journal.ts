@@ -3,6 +3,7 @@ import { inOrder, SIBLINGS_MS, type Patience } from '../in-order.ts';
 import { eachAtMost } from '../lanes.ts';
 import { spawnTracked } from '../children.ts';
 import { ReasonedError } from '../errors.ts';
+import { userName } from '../files.ts';
 import { forEachLine } from './lines.ts';
 import { isJournalNotice, parseShortUnix, type LogLine } from './logline.ts';
 
@@ -19,6 +20,8 @@ export interface JournalQuery {
   /** Journal directories (--directory) and files (--file); neither: the system journal. */
   directories?: string[];
   files?: string[];
+  /** Over SSH: the login journalctl runs as there, whom a fix names (else this process's user). */
+  login?: string;
   /**
    * When nothing matched, make sure the units ever logged here: `each` of those the user named, or
    * `any` of the defaults (a journal without them is no MicroK8s node's). Neither: not asked.
@@ -103,8 +106,15 @@ function epoch(us: number): string {
   return `@${Math.floor(whole / 1e6)}.${String(whole % 1e6).padStart(6, '0')}`;
 }
 
-export const JOURNAL_GROUP_FIX =
-  'add the user running the check to the systemd-journal group (sudo usermod -aG systemd-journal nagios), then restart nrpe';
+/**
+ * journald's group, which reads every journal of the host, for the user journalctl ran as: this
+ * process's, or over SSH the login. usermod takes a name only: a uid without one is told so.
+ */
+export const journalGroupFix = (user: string): string =>
+  user.startsWith('uid ')
+    ? `run the check as a user in the group systemd-journal (usermod takes no bare uid, and ${user} has no name)`
+    : `add user ${user} to the group systemd-journal, which may read the journal: ` +
+      `sudo usermod -aG systemd-journal ${user}, then restart nrpe`;
 
 /**
  * journalctl says some of its worst news on stderr while exiting 0 with no entries (a user
@@ -113,7 +123,7 @@ export const JOURNAL_GROUP_FIX =
 export function journalProblem(
   stderr: string,
   exitCode: number | null,
-  q: Pick<JournalQuery, 'directories' | 'files' | 'grep'>,
+  q: Pick<JournalQuery, 'directories' | 'files' | 'grep' | 'login'>,
 ): JournalError | undefined {
   const lines = stderr
     .split('\n')
@@ -121,7 +131,7 @@ export function journalProblem(
     .filter(Boolean);
   const first = lines.find((l) => !l.startsWith('Hint:')) ?? lines[0] ?? '';
   if (/insufficient permissions|not seeing messages from other users|Permission denied/i.test(stderr)) {
-    return new JournalError(`cannot read the journal: ${first}`, { fix: JOURNAL_GROUP_FIX });
+    return new JournalError(`cannot read the journal: ${first}`, { fix: journalGroupFix(q.login ?? userName()) });
   }
   if (/No journal files were found/i.test(stderr)) {
     // Journals named by the user are theirs to correct; the host's own journal is journald's to

@@ -13,6 +13,7 @@ export async function lastWords(
   now: number,
   exec: StreamExec,
   deadline: Deadline,
+  login?: string,
 ): Promise<{ lines: Map<string, string>; problem?: string }> {
   const signal = deadline.signal;
   const lines = new Map<string, { time: number; text: string }>();
@@ -21,7 +22,7 @@ export async function lastWords(
     await inOrder(
       units.map((unit) =>
         readJournal(
-          { units: [unit], since: now - 3600_000, grep: 'restart counter is at|level=fatal' },
+          { units: [unit], since: now - 3600_000, grep: 'restart counter is at|level=fatal', login },
           signal,
           (line) => {
             const t = line.time ?? 0;

@@ -85,6 +85,8 @@ export async function readUnitFacts(
   exec: StreamExec,
   clockNow: () => Promise<UnitClock>,
   deadline: Deadline,
+  /** Over SSH: the login, whom a journal fix names. */
+  login?: string,
 ): Promise<UnitFacts> {
   const node = await chosenUnits(choice, locks);
   // None to ask (a worker's k8s-dqlite alone was asked for): systemctl show without a unit describes systemd itself.
@@ -93,7 +95,7 @@ export async function readUnitFacts(
   const troubled = states.filter((u) => u.load !== 'not-found' && (u.restarts > 0 || u.active !== 'active')).map((u) => u.id);
   // The last hour on the host's wall clock, which its journal is stamped on; ours may be hours off.
   const hostNow = clock?.on === 'host' ? clock.wallMs : at;
-  const words = troubled.length ? await lastWords(troubled, hostNow, exec, deadline) : { lines: new Map<string, string>() };
+  const words = troubled.length ? await lastWords(troubled, hostNow, exec, deadline, login) : { lines: new Map<string, string>() };
   return {
     units: states,
     clock,
@@ -128,7 +130,8 @@ export async function readUnitHosts(
     (conn, host, d) => {
       const run = conn.runner();
       const locks = () => readLocksWith(run, snapData, d.signal);
-      return readUnitFacts(choice, locks, run, (argv, signal, sink) => conn.exec(argv, signal, sink), hostUnitClock(host, run, d), d);
+      const exec: StreamExec = (argv, signal, sink) => conn.exec(argv, signal, sink);
+      return readUnitFacts(choice, locks, run, exec, hostUnitClock(host, run, d), d, conn.target.user);
     },
     share,
   );

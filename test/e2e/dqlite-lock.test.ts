@@ -482,8 +482,8 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     const grouped = await runBuilt('check_dqlite_lock', ['--journal-dir', machine], asNagios);
     expect(grouped.first).toBe(
       `DQLITE-LOCK UNKNOWN - cannot read the journal: ${machine}: permission denied for user nagios: ` +
-        'it (root:systemd-journal 2750) cannot be read (fix: add the user running the check to the systemd-journal group ' +
-        '(sudo usermod -aG systemd-journal nagios), then restart nrpe)',
+        'it (root:systemd-journal 2750) cannot be read (fix: add user nagios to the group systemd-journal, which may read the journal: ' +
+        'sudo usermod -aG systemd-journal nagios, then restart nrpe)',
     );
   });
 
@@ -515,8 +515,15 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     const g = await runBuilt('check_dqlite_lock', ['--journal-dir', dir], asNagios);
     expect(g.first).toBe(
       `DQLITE-LOCK UNKNOWN - cannot read the journal: ${grouped}: permission denied for user nagios: ` +
-        'it (root:systemd-journal 0640) cannot be read (fix: add the user running the check to the systemd-journal group ' +
-        '(sudo usermod -aG systemd-journal nagios), then restart nrpe)',
+        'it (root:systemd-journal 0640) cannot be read (fix: add user nagios to the group systemd-journal, which may read the journal: ' +
+        'sudo usermod -aG systemd-journal nagios, then restart nrpe)',
+    );
+    // Run by hand as another user, the fix is for that user, not nagios.
+    const asNobody = await runBuilt('check_dqlite_lock', ['--journal-dir', dir], { uid: 65534, gid: 65534 });
+    expect(asNobody.first).toBe(
+      `DQLITE-LOCK UNKNOWN - cannot read the journal: ${grouped}: permission denied for user nobody: ` +
+        'it (root:systemd-journal 0640) cannot be read (fix: add user nobody to the group systemd-journal, which may read the journal: ' +
+        'sudo usermod -aG systemd-journal nobody, then restart nrpe)',
     );
     // With the group, every file is read.
     const read = await runBuilt('check_dqlite_lock', ['--journal-dir', dir], { uid: ids.uid, gid: ids.journalGid });

@@ -272,8 +272,7 @@ describe('check_dqlite_storage', () => {
   // never "no snapshot yet" or "not a dqlite backend"; --freelist asks no CLI then.
   it.skipIf(!nagios)('a backend directory nagios cannot enter: UNKNOWN naming it, with the least-privilege fix', async () => {
     const asNagios = { uid: nagios!.uid, gid: nagios!.gid, env: { PATH: '/usr/bin:/bin', HOME: tmpdir() } };
-    const fixOf = (dir: string) =>
-      `(fix: give user nagios read access to ${dir}: sudo setfacl -m u:nagios:rx ${dir} (again after a snap refresh))`;
+    const fixOf = (dir: string) => `(fix: give user nagios read access to ${dir}: sudo setfacl -m u:nagios:rx ${dir})`;
     for (const mode of ['700', '704']) {
       const dir = backend([{ mb: 12, agoSeconds: 60 }]);
       execFileSync('chmod', [mode, dir]);
@@ -298,7 +297,7 @@ describe('check_dqlite_storage', () => {
     const asNobody = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir], { ...asNagios, uid: 65534, gid: 65534 });
     expect(asNobody.first).toBe(
       `DQLITE-STORAGE UNKNOWN - cannot list ${dir}: permission denied for user nobody: it (root:root 0711) cannot be read ` +
-        `(fix: give user nobody read access to ${dir}: sudo setfacl -m u:nobody:rx ${dir} (again after a snap refresh))`,
+        `(fix: give user nobody read access to ${dir}: sudo setfacl -m u:nobody:rx ${dir})`,
     );
   });
 
@@ -320,8 +319,9 @@ describe('check_dqlite_storage', () => {
       expect(r.code, r.stdout).toBe(3);
       expect(r.first).toMatch(
         new RegExp(
-          `^DQLITE-STORAGE UNKNOWN - --freelist: the dqlite CLI cannot read ${dir}/cluster\\.yaml: permission denied ` +
-            `\\(fix: let the check user read it: sudo setfacl -m u:nagios:r ${dir}/cluster\\.yaml \\(again after a snap refresh\\), ` +
+          `^DQLITE-STORAGE UNKNOWN - --freelist: the dqlite CLI cannot read ${dir}/cluster\\.yaml: permission denied for user nobody: ` +
+            `it \\(root:root 0000\\) cannot be read \\(fix: give user nobody read access to ${dir}/cluster\\.yaml: ` +
+            `sudo setfacl -m u:nobody:r ${dir}/cluster\\.yaml, ` +
             `or ask as root: --sudo with a sudoers line for this command line\\) ` +
             `\\(newest snapshot 12 MB, `,
         ),

@@ -451,7 +451,7 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(locked.code, locked.stdout).toBe(3);
     expect(locked.first).toBe(
       `DQLITE UNKNOWN - cannot enter the dqlite backend directory ${own.dir} (root:root 0700): permission denied for user ` +
-        `nagios (fix: give user nagios search access to ${own.dir}: sudo setfacl -m u:nagios:x ${own.dir} (again after a snap refresh))`,
+        `nagios (fix: give user nagios search access to ${own.dir}: sudo setfacl -m u:nagios:x ${own.dir})`,
     );
     // The backend itself open to all, a directory above it root's: that one is named.
     const above = mkdtempSync(join(tmpdir(), 'mk8s-above-'));
@@ -463,8 +463,7 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(deep.code, deep.stdout).toBe(3);
     expect(deep.first).toBe(
       `DQLITE UNKNOWN - cannot enter ${above} (root:root 0700) on the way to the dqlite backend directory ${moved}: ` +
-        `permission denied for user nagios (fix: give user nagios search access to ${above}: sudo setfacl -m u:nagios:x ${above} ` +
-        '(again after a snap refresh))',
+        `permission denied for user nagios (fix: give user nagios search access to ${above}: sudo setfacl -m u:nagios:x ${above})`,
     );
     // A group that may enter it (0750 root:microk8s on a node), nagios not in it: joining it is the fix.
     const group = `mk8sbg${process.pid}`;
@@ -500,7 +499,7 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(r.code, r.stdout).toBe(3);
     expect(r.first).toBe(
       `DQLITE UNKNOWN - cannot read dqlite node store ${info}: permission denied for user nagios: it (root:root 0600) cannot be read ` +
-        `(fix: give user nagios read access to ${info}: sudo setfacl -m u:nagios:r ${info} (again after a snap refresh); ` +
+        `(fix: give user nagios read access to ${info}: sudo setfacl -m u:nagios:r ${info}; ` +
         'never cluster.key (for the leader use --sudo))',
     );
   });

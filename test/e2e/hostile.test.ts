@@ -266,6 +266,31 @@ describe('a path the check user is denied itself', () => {
   });
 });
 
+describe("MicroK8s' own kubeconfig denied to the user running the check", () => {
+  // client.config is root:microk8s: joining the group is the fix, for the user the check runs as
+  // (it said `usermod -aG microk8s nagios` to anyone). /var is a tmpfs of this process alone.
+  it.skipIf(process.getuid?.() !== 0)('the fix names that user, by hand as under nrpe', async () => {
+    const config = '/var/snap/microk8s/current/credentials/client.config';
+    const script = [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: sh's parameter expansion, not a template.
+      'mount -t tmpfs none /var && mkdir -p "${0%/*}"',
+      'echo "apiVersion: v1" > "$0" && chmod 0640 "$0" && exec "$@"',
+    ].join(' && ');
+    const env = { PATH: '/usr/bin:/bin', HOME: '/nonexistent' };
+    const r = await runProcess(
+      'unshare',
+      ['-m', '/bin/sh', '-c', script, config, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', `${DIST}/check_nodes`],
+      { env },
+    );
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toBe(
+      `NODES UNKNOWN - cannot read kubeconfig ${config}: permission denied for user nobody: it (root:root 0640) cannot be read ` +
+        '(fix: add user nobody to the group microk8s, which may read it: sudo usermod -aG microk8s nobody, then restart nrpe, ' +
+        'or pass --kubeconfig)',
+    );
+  });
+});
+
 describe('a file where a directory goes', () => {
   it('a --backend-dir or a --kubeconfig through a file: named in words, with the fix, never ENOTDIR and the path twice', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'mk8s-hostile-')), 'plain');

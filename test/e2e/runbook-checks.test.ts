@@ -260,8 +260,8 @@ describe('check_leases and a dqlite node store its user cannot read', () => {
       expect(r.first).toMatch(/ \| kcm_renew_age=/);
       expect(r.first.split(' | ')[0]).toBe(
         `LEASES UNKNOWN - leaders: kcm k8s01, scheduler k8s03, cannot ask dqlite for its leader: the dqlite CLI cannot read ${store}: ` +
-          'permission denied ' +
-          `(fix: let the check user read it: sudo setfacl -m u:nagios:r ${store} (again after a snap refresh), ` +
+          'permission denied for user nobody: it (root:root 0000) cannot be read ' +
+          `(fix: give user nobody read access to ${store}: sudo setfacl -m u:nobody:r ${store}, ` +
           'or ask as root: --sudo with a sudoers line for this command line)',
       );
     },
@@ -331,8 +331,8 @@ describe('check_leases and a dqlite backend directory its user cannot enter', ()
       expect(r.first.split(' | ')[0]).toBe(
         'LEASES UNKNOWN - leaders: kcm k8s01, scheduler k8s03, cannot ask dqlite for its leader: ' +
           `cannot enter the dqlite backend directory ${backend} (root:root 0700): ` +
-          `permission denied for user nagios (fix: give user nagios search access to ${backend}: sudo setfacl -m u:nagios:x ${backend} ` +
-          '(again after a snap refresh), or ask as root: --sudo with the sudoers example (nrpe/sudoers.d/microk8s-checks))',
+          `permission denied for user nagios (fix: give user nagios search access to ${backend}: sudo setfacl -m u:nagios:x ${backend}` +
+          ', or ask as root: --sudo with the sudoers example (nrpe/sudoers.d/microk8s-checks))',
       );
       expect(r.stdout).not.toMatch(/without TLS|stat /);
     },

@@ -405,10 +405,68 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       expect(r.code, r.stdout).toBe(3);
       expect(r.first).toBe(
         `DQLITE UNKNOWN - 127.0.0.1: cannot enter the dqlite backend directory ${backend} there: permission denied for user ${user} ` +
-          `(fix: give user ${user} search access to ${backend}: sudo setfacl -m u:${user}:x ${backend} (again after a snap refresh))`,
+          `(fix: give user ${user} search access to ${backend}: sudo setfacl -m u:${user}:x ${backend})`,
       );
     } finally {
       chmodSync(sshd.dir, 0o700);
+      execFileSync('userdel', [user], { stdio: 'ignore' });
+      here.close();
+    }
+  });
+
+  // The fixes over SSH name the user the script there ran as (id -un), whatever the environment
+  // says: with LOGNAME empty (a ForceCommand, a site's wrapper) it said 'the SSH user'. The node
+  // store and the listing denied are said as this node's are: that user and that path, never
+  // 'nagios' and '<backend>'; no snap refresh for a directory MicroK8s does not keep.
+  it('check_dqlite, check_dqlite_storage --host denied there: the fix names the login and the path, LOGNAME empty', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-bdir-'));
+    chmodSync(dir, 0o755);
+    const here = await healthyNode(join(dir, 'node'));
+    const user = `mk8sbl${process.pid}`;
+    const wrapper = join(dir, 'no-logname');
+    writeFileSync(wrapper, '#!/bin/sh\nLOGNAME=; export LOGNAME\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n', { mode: 0o755 });
+    const bare = new TestSshd({ forceCommand: wrapper });
+    await bare.start();
+    try {
+      execFileSync('useradd', ['--system', '--home-dir', dir, '--no-create-home', '--shell', '/bin/sh', '--password', '*', user]);
+      chmodSync(bare.dir, 0o755);
+      chmodSync(join(bare.dir, 'authorized_keys'), 0o644);
+      const login = ['--ssh-port', String(bare.port), '--ssh-key', bare.clientKey, '--ssh-known-hosts', bare.knownHosts(['127.0.0.1'])];
+      const run = (command: string, backend: string) =>
+        runBuilt(
+          command,
+          ['--host', '127.0.0.1', ...login, '--ssh-user', user, '--dqlite-bin', here.dqliteArgs[1]!, '--backend-dir', backend],
+          {
+            env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() },
+          },
+        );
+      const backend = here.dqliteArgs[3]!;
+      chmodSync(backend, 0o700);
+      const blocked = await run('check_dqlite', backend);
+      expect(blocked.code, blocked.stdout).toBe(3);
+      expect(blocked.first).toBe(
+        `DQLITE UNKNOWN - 127.0.0.1: cannot enter the dqlite backend directory ${backend} there: permission denied for user ${user} ` +
+          `(fix: give user ${user} search access to ${backend}: sudo setfacl -m u:${user}:x ${backend})`,
+      );
+      chmodSync(backend, 0o755);
+      const info = join(backend, 'info.yaml');
+      chmodSync(info, 0o600);
+      const store = await run('check_dqlite', backend);
+      expect(store.code, store.stdout).toBe(3);
+      expect(store.first).toBe(
+        `DQLITE UNKNOWN - 127.0.0.1: cannot read dqlite node store ${info} there: permission denied for user ${user} ` +
+          `(fix: give user ${user} read access to ${info}: sudo setfacl -m u:${user}:r ${info}; ` +
+          'never cluster.key (for the leader use --sudo))',
+      );
+      chmodSync(backend, 0o711);
+      const listing = await run('check_dqlite_storage', backend);
+      expect(listing.code, listing.stdout).toBe(3);
+      expect(listing.first).toBe(
+        `DQLITE-STORAGE UNKNOWN - 127.0.0.1: cannot list ${backend} there: permission denied for user ${user} ` +
+          `(fix: give user ${user} read access to ${backend}: sudo setfacl -m u:${user}:rx ${backend})`,
+      );
+    } finally {
+      bare.stop();
       execFileSync('userdel', [user], { stdio: 'ignore' });
       here.close();
     }

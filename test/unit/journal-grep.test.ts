@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { KINE_GREP } from '../../checks/kine-retries.ts';
 import { LOCKED } from '../../checks/dqlite-lock.ts';
 import { KUBELITE_START_GREP } from '../../lib/logs/kubelite-start.ts';
+import { reasonOf } from '../../lib/errors.ts';
+import { journalProblem } from '../../lib/sources/journal.ts';
 import { joinGreps } from '../../lib/sources/journal-share.ts';
 
 describe('joinGreps', () => {
@@ -21,5 +23,21 @@ describe('joinGreps', () => {
   });
   it('keeps whole a pattern with an empty alternative (it matches every message)', () => {
     expect(joinGreps(['a|', 'b'])).toBe('(?:a|)|b');
+  });
+});
+
+// journalctl without journal access says so on stderr and exits 0: the fix is journald's group for
+// the user it ran as, over SSH the login (it named nagios whoever ran it).
+describe('journalProblem', () => {
+  const stderr = 'Hint: You are currently not seeing messages from other users and the system.\n';
+  it('names the SSH login, or a uid as having no name usermod takes', () => {
+    expect(reasonOf(journalProblem(stderr, 0, { login: 'icinga' }))).toBe(
+      'cannot read the journal: Hint: You are currently not seeing messages from other users and the system. ' +
+        '(fix: add user icinga to the group systemd-journal, which may read the journal: sudo usermod -aG systemd-journal icinga, ' +
+        'then restart nrpe)',
+    );
+    expect(reasonOf(journalProblem(stderr, 0, { login: 'uid 54321' }))).toMatch(
+      /\(fix: run the check as a user in the group systemd-journal \(usermod takes no bare uid, and uid 54321 has no name\)\)$/,
+    );
   });
 });

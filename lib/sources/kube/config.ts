@@ -3,7 +3,8 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { load as loadYaml } from 'js-yaml';
-import { checkSmallFile, FileError, readSmallFile } from '../../files.ts';
+import { accessFix, checkSmallFile, FileError, readSmallFile, userName } from '../../files.ts';
+import { refreshNote } from '../dqlite.ts';
 import { KubeError, RBAC_YAML } from './errors.ts';
 
 export const MICROK8S_CLIENT_CONFIG = '/var/snap/microk8s/current/credentials/client.config';
@@ -116,12 +117,19 @@ function loadFile(kc: KubeConfig, path: string): string {
   } catch (err) {
     if (!(err instanceof FileError)) throw err;
     // Not there at 3 a.m. is mostly never made: where the read-only one comes from, beside the path.
-    const fix =
-      /permission denied/.test(err.message) && path === MICROK8S_CLIENT_CONFIG
-        ? 'add the user running the check to the microk8s group (sudo usermod -aG microk8s nagios), or pass --kubeconfig'
-        : err.missing
-          ? `${err.fix}; a read-only one for the checks: apply ${RBAC_YAML}, then make it as docs/api.md says`
-          : err.fix;
+    // MicroK8s' own: its group reads it (root:microk8s), for the user the check runs as; a uid
+    // without a name (usermod takes none) gets the ACL deniedAt gives, again after a snap refresh.
+    const d = path === MICROK8S_CLIENT_CONFIG ? err.denial : undefined;
+    const user = userName();
+    const fix = d
+      ? `${
+          user.startsWith('uid ')
+            ? accessFix(d.culprit, d.acl, user, d.stat, refreshNote(d.culprit))
+            : `add user ${user} to the group microk8s, which may read it: sudo usermod -aG microk8s ${user}, then restart nrpe`
+        }, or pass --kubeconfig`
+      : err.missing
+        ? `${err.fix}; a read-only one for the checks: apply ${RBAC_YAML}, then make it as docs/api.md says`
+        : err.fix;
     throw new KubeError(err.message, { fix });
   }
   try {
