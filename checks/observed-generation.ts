@@ -5,8 +5,8 @@
 import { inOrder } from '../lib/in-order.ts';
 import { AppsV1Api, type V1DaemonSet, type V1Deployment, type V1Pod, type V1ReplicaSet, type V1StatefulSet } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { type Phantom, PhantomFinder } from '../lib/k8s/phantoms.ts';
-import { generationLag, progressDeadlineExceeded, specChangedAt } from '../lib/k8s/rollout.ts';
+import { PhantomFinder } from '../lib/k8s/phantoms.ts';
+import { progressDeadlineExceeded } from '../lib/k8s/rollout.ts';
 import { namespacesOf } from '../lib/options/kube.ts';
 import { kindsOf, workloadOptions, type WorkloadArgs } from '../lib/options/workloads.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
@@ -18,16 +18,11 @@ import { phantomStatusFix, staleLeaderCache } from '../lib/runbook.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
-import { listPods } from '../lib/sources/kube/reads.ts';
+import { listDeployments, listPods } from '../lib/sources/kube/reads.ts';
 import { plural } from '../lib/text.ts';
-import { type Kind, type Lag, lagText, pastGrace, type Workload, workloadRef } from '../lib/workload-lag.ts';
+import { type Kind, lagOf, lagText, pastGrace, type RolloutFacts, workloadRef } from '../lib/workload-lag.ts';
 
-export interface RolloutFacts {
-  counts: Map<Kind, number>;
-  lags: Lag[];
-  stalled: Workload[];
-  phantoms: Phantom[];
-}
+export type { RolloutFacts };
 
 export const defaults = { warning: '0', critical: '2', grace: '120s' };
 
@@ -79,25 +74,24 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
   const f: RolloutFacts = { counts: new Map(), lags: [], stalled: [], phantoms: [] };
   const judge = (kind: Kind) => (obj: Wire<V1Deployment> | Wire<V1StatefulSet> | Wire<V1DaemonSet>) => {
     f.counts.set(kind, (f.counts.get(kind) ?? 0) + 1);
-    const w: Workload = { kind, namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' };
-    const lag = generationLag(obj);
-    if (lag) {
-      const since = specChangedAt(obj.metadata);
-      f.lags.push({ ...w, ...lag, seconds: since !== undefined ? (now - since) / 1000 : undefined });
-    }
-    if (kind === 'deployment' && progressDeadlineExceeded(obj as Wire<V1Deployment>)) f.stalled.push(w);
+    const lag = lagOf(kind, obj, now);
+    if (lag) f.lags.push(lag);
+    if (kind === 'deployment' && progressDeadlineExceeded(obj as Wire<V1Deployment>))
+      f.stalled.push({ kind, namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' });
   };
   const phantoms = new PhantomFinder();
   deadline.activity = `listing workloads from ${cluster.server}`;
   const opts = { namespaces, cluster };
-  const workloads = {
-    deployment: byScope(apps.listNamespacedDeployment.bind(apps), apps.listDeploymentForAllNamespaces.bind(apps)),
+  const others = {
     statefulset: byScope(apps.listNamespacedStatefulSet.bind(apps), apps.listStatefulSetForAllNamespaces.bind(apps)),
     daemonset: byScope(apps.listNamespacedDaemonSet.bind(apps), apps.listDaemonSetForAllNamespaces.bind(apps)),
   };
   for (const kind of kinds) f.counts.set(kind, 0);
+  // The Deployments as the restart gate reads them too: in a shared run, one list for both.
   const lists: Promise<void>[] = [...kinds].map((kind) =>
-    listAcross<V1Deployment | V1StatefulSet | V1DaemonSet>(opts, { resource: `${kind}s`, group: 'apps' }, workloads[kind], judge(kind)),
+    kind === 'deployment'
+      ? listDeployments(cluster, namespaces, judge(kind))
+      : listAcross<V1StatefulSet | V1DaemonSet>(opts, { resource: `${kind}s`, group: 'apps' }, others[kind], judge(kind)),
   );
   if (kinds.has('deployment')) {
     lists.push(

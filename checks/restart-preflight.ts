@@ -1,6 +1,6 @@
-// Runbook, "Prevention" and "During a restart session", as one go/no-go for restarting kubelite
-// on --node: never while dqlite-lock or kine-retries is not OK, while a node is not Ready, or
-// while an earlier restart is still settling; restart a non-leader first.
+// Runbook, "Prevention" and "During a restart session", as one go/no-go for restarting kubelite on
+// --node: never while dqlite-lock or kine-retries is not OK, a node is not Ready, an earlier restart
+// still settles or a Deployment's controller has not caught up; restart a non-leader first.
 import { hostname } from 'node:os';
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { unled } from '../lib/k8s/leases.ts';
@@ -21,6 +21,7 @@ import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { goNoGo, STORM_CHECKS } from '../lib/restart-gate.ts';
+import { deploymentLags } from '../lib/rollout-lags.ts';
 import { localAccess } from '../lib/sources/dqlite-cluster.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
@@ -29,6 +30,7 @@ import { unjudgedReads } from '../lib/unjudged-reads.ts';
 import * as lock from './dqlite-lock.ts';
 import * as dqlite from './dqlite.ts';
 import * as kine from './kine-retries.ts';
+import * as rollout from './observed-generation.ts';
 import * as services from './services.ts';
 
 /** What one journal said: the lock and kine tallies of the last 5 minutes, the newest kubelite start. */
@@ -48,6 +50,7 @@ export interface PreflightFacts {
   nodes: Wire<V1Node>[];
   /** The dqlite cluster as check_dqlite reads it, or why it could not be read (a blocker). */
   datastore: dqlite.DqliteFacts | { error: unknown };
+  rollouts: rollout.RolloutFacts;
   units: { host?: string; facts?: services.ServiceFacts; error?: unknown }[];
 }
 
@@ -74,6 +77,8 @@ export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string
   for (const text of unled(f.leases, f.now)) block(text);
   const session = restartSession(f.nodes, f.node, allowTaint);
   for (const text of session.unsettled) block(text);
+  // "observedGeneration matches .metadata.generation", as check_observed_generation judges it by default.
+  parts.push(partOf('observed-generation', rollout.evaluate(f.rollouts, rollout.defaultLimits)));
   // Quorum at risk, no leader or stale members, as check_dqlite judges them with its defaults.
   if ('error' in f.datastore) block(`cannot tell the dqlite cluster's health (${reasonOf(f.datastore.error)})`);
   else parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, dqlite.defaultLimits)));
@@ -108,14 +113,15 @@ export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: numb
   const counter = gateCounter(storms, win);
   const cluster = connect(args, deadline, log, { share: shared?.kube });
   const nodesListed = listNodes(cluster);
+  const rollouts = deploymentLags(cluster, win.now);
   // Each source under a child of the deadline of its own: a timeout names those still unread.
   // Those that cannot be read, the NO-GO says the first in the order the gate's summary names
   // them (journals, API, dqlite, systemd), never the first to fail: that varied from run to run.
-  const [journals, [leases, nodes], datastore, units] = await inOrder(
+  const [journals, [leases, nodes, lags], datastore, units] = await inOrder(
     [
       deadline.during('reading the journal', (d) => scanSources(args, win, { ...ctx, deadline: d }, counter)),
-      deadline.during(`reading the leader leases and the nodes from ${cluster.server}`, () =>
-        inOrder([readLeaderLeases(cluster), nodesListed], deadline),
+      deadline.during(`reading the leader leases, the nodes and the Deployments from ${cluster.server}`, () =>
+        inOrder([readLeaderLeases(cluster), nodesListed, rollouts], deadline),
       ),
       deadline.during('reading the dqlite cluster', (d) =>
         failureAsFact(dqlite.gather(args, d, log, localAccess(shared?.commands), nodesListed), deadline),
@@ -124,7 +130,7 @@ export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: numb
     ],
     deadline,
   );
-  return { now: win.now, journals, leases, nodes, datastore, units };
+  return { now: win.now, journals, leases, nodes, datastore, units, rollouts: lags };
 }
 
 export const check: CheckDefinition<RestartArgs> = {
@@ -135,12 +141,7 @@ export const check: CheckDefinition<RestartArgs> = {
   thresholdUnit: 'blockers',
   gate: true,
   options: (y) => restartOptions(y, defaults.settle),
-  examples: [
-    [
-      'check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03 --ssh-key ~/.ssh/nagios',
-      'journals of every node over SSH',
-    ],
-  ],
+  examples: [['check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03', 'journals of every node over SSH']],
   async run({ args, critical, ...ctx }) {
     const node = judgedNode(args.node, args.host ?? [], hostname());
     const limits = restartLimits(critical, args.settle, args['allow-taint'] ?? []);

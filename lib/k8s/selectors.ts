@@ -17,8 +17,9 @@ export interface Selectors {
 /** An object as far as selectors look at it. */
 export interface Selectable {
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
-  spec?: { nodeName?: string };
-  status?: { phase?: string };
+  // Open: a Deployment has neither spec.nodeName nor status.phase (a field never set is '').
+  spec?: { nodeName?: string; [field: string]: unknown };
+  status?: { phase?: string; [field: string]: unknown };
 }
 
 type Test = (o: Selectable) => boolean;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { certFile } from '../apiserver/certs.ts';
 import { MICROK8S_CERT_DIR } from '../../lib/sources/certs.ts';
 import { DQLITE_BACKEND, sudoersRules } from '../../lib/sources/dqlite.ts';
-import { calicoNode, lease, node, nodeLease, pod, unschedulablePod } from '../apiserver/objects.ts';
+import { calicoNode, deployment, lease, node, nodeLease, pod, unschedulablePod } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, etcdRetry, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { bySystemd, DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
@@ -598,6 +598,22 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     // No storm in sight: what to do next is the blocker's own fix, not waiting for a write backlog.
     expect(down.stdout).toMatch(/^Do not restart now: fix the above, then ask again\.$/m);
     expect(down.stdout).not.toMatch(/backlog/);
+  });
+
+  it("NO-GO while a Deployment's controller has not observed its spec for 10 minutes: the runbook waits for it", async () => {
+    healthy();
+    c.api.add(
+      'deployments',
+      deployment({ namespace: 'web', name: 'checkout', generation: 5, observedGeneration: 4, specChangedAgo: 600 }),
+      deployment({ namespace: 'web', name: 'cart' }),
+    );
+    const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', makeJournal(quiet())]);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: observed-generation WARNING: 1 of 2 Deployments lagging past 2m, web\/checkout \|/,
+    );
+    // Lags alone: no ReplicaSet or pod list for phantoms.
+    expect(c.api.requests.filter((q) => /replicasets|pods/.test(q.path))).toEqual([]);
   });
 
   it('a kubelite start 7 minutes ago, before the 5 minutes storms are judged over, is inside --settle: NO-GO', async () => {

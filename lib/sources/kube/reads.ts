@@ -1,4 +1,4 @@
-import { CoordinationV1Api, CoreV1Api, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, type V1Deployment, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { LEADER_LEASES } from '../../k8s/leases.ts';
 import type { Selectors } from '../../k8s/selectors.ts';
 import { inOrder } from '../../in-order.ts';
@@ -35,6 +35,24 @@ function listPodsAlone(cluster: Cluster, ask: ListAsk, onItem: (pod: Wire<V1Pod>
 export function listPods(cluster: Cluster, scope: PodScope, onItem: (pod: Wire<V1Pod>) => void): Promise<void> {
   const ask: ListAsk = { resource: 'pods', ...scope };
   return cluster.share ? cluster.share.list(cluster, ask, onItem, listPodsAlone) : listPodsAlone(cluster, ask, onItem);
+}
+
+function listDeploymentsAlone(cluster: Cluster, ask: ListAsk, onItem: (d: Wire<V1Deployment>) => void): Promise<void> {
+  const apps = cluster.api(AppsV1Api);
+  return listAcross(
+    { namespaces: ask.namespaces, cluster },
+    { resource: 'deployments', group: 'apps' },
+    byScope(apps.listNamespacedDeployment.bind(apps), apps.listDeploymentForAllNamespaces.bind(apps)),
+    onItem,
+  );
+}
+
+/** The Deployments in all namespaces (none given) or in each given one, page by page; shared as the pods are. */
+export function listDeployments(cluster: Cluster, namespaces: string[], onItem: (d: Wire<V1Deployment>) => void): Promise<void> {
+  const ask: ListAsk = { resource: 'deployments', namespaces };
+  return cluster.share
+    ? cluster.share.list<Wire<V1Deployment>>(cluster, ask, onItem, listDeploymentsAlone)
+    : listDeploymentsAlone(cluster, ask, onItem);
 }
 
 async function listNodesAlone(cluster: Cluster): Promise<Wire<V1Node>[]> {

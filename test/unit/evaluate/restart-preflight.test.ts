@@ -30,6 +30,21 @@ describe('restart-preflight', () => {
       probes: new Map([1, 2, 3].map((n) => [`10.0.0.1${n}:19001`, { ok: true }])),
     },
     units: [{ facts: { units: [], clock: { on: 'monotonic', nowUs: 1 }, at: 0, lastWords: new Map(), leftOut: [] } }],
+    rollouts: { counts: new Map([['deployment', 7]]), lags: [], stalled: [], phantoms: [] },
+  });
+
+  it("a Deployment whose controller has not observed its spec past 2m: NO-GO (the runbook's wait between restarts)", () => {
+    const f = healthy();
+    const lag = { kind: 'deployment' as const, namespace: 'web', name: 'checkout', generation: 5, observed: 4 };
+    f.rollouts.lags.push({ ...lag, seconds: 600 });
+    const o = preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      'NO-GO for k8s02: observed-generation WARNING: 1 of 7 Deployments lagging past 2m, web/checkout',
+    ]);
+    // Within check_observed_generation's default grace (120 s) a rollout is still being observed: GO.
+    f.rollouts.lags[0]!.seconds = 60;
+    expect(preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 }).summary).toBe('GO: kubelite on k8s02 may be restarted');
   });
 
   it('a healthy cluster, a non-leader node: GO', () => {
