@@ -122,6 +122,21 @@ export const QUORUM_AT_RISK =
 /** With a voter unreachable: what to do first. */
 export const VOTER_BACK_FIRST = 'Bring the unreachable voter back first (check_services, its journal, its disk).';
 
+/**
+ * Quorum already lost: no risk left to warn of, writes have stopped. The voters out of reach come
+ * back until a majority answers; where every voter accepts TCP yet none leads, their journals say why.
+ */
+export function quorumLost({ unreachable, majority, voters }: { unreachable: { address: string }[]; majority: number; voters: unknown[] }) {
+  return [
+    'Quorum is lost: dqlite commits no write, so nothing in the cluster can change (no pod, no lease, no status) until a majority answers.',
+    unreachable.length
+      ? `Bring voters back (${unreachable.map((m) => m.address).join(', ')}) until a majority answers (${majority} of ${voters.length}): ` +
+        'check_services, their journals, their disks.'
+      : "Every voter accepts TCP, yet none leads: k8s-dqlite's journal on each voter says why " +
+        '(journalctl -u snap.microk8s.daemon-k8s-dqlite).',
+  ];
+}
+
 /** The gate's NO-GO: what to do instead of restarting. */
 export const NOT_NOW = 'Do not restart now: fix the above, then ask again.';
 /** The gate's NO-GO while the journals show a write storm: its backlog must drain first. */
