@@ -59,16 +59,21 @@ export function staleLeaderCache(lease: 'kube-controller-manager' | 'kube-schedu
 /** "During a restart session": what must hold before the next node. */
 export const BETWEEN_RESTARTS = 'Do not restart kubelite on another node until every node is Ready, uncordoned and untainted.';
 
-/** After the runbook: a frozen watch cache (check_watch_cache) is rebuilt from a clean kine session only. */
-export const FROZEN_WATCH_CACHE = [
-  'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
-  'On that node, non-dqlite-leader nodes first, one at a time:',
-  ...restartSequence('<node>', {
-    cordonFirst: true,
-    finally: 'run this check again (--server https://<node>:16443); kubectl uncordon <node> only when it is OK.',
-  }),
-  "Restarting kubelite alone rebuilds a cache that freezes again while kine's feed is broken. This check changes nothing.",
-];
+/**
+ * After the runbook: a frozen watch cache (check_watch_cache) is rebuilt from a clean kine session
+ * only. The node by name where the check could tell it, and the API server it judged.
+ */
+export function frozenWatchCache(node = '<node>', server = `https://${node}:16443`): string[] {
+  return [
+    'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
+    'On that node, non-dqlite-leader nodes first, one at a time:',
+    ...restartSequence(node, {
+      cordonFirst: true,
+      finally: `run this check again (--server ${server}); kubectl uncordon ${node} only when it is OK.`,
+    }),
+    "Restarting kubelite alone rebuilds a cache that freezes again while kine's feed is broken. This check changes nothing.",
+  ];
+}
 
 /** "Rebuild the datastore": what shrinks a bloated dqlite database, and what to do meanwhile. */
 export const SHRINK_DATABASE = [
