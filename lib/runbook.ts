@@ -56,6 +56,17 @@ export function staleLeaderCache(lease: 'kube-controller-manager' | 'kube-schedu
   ];
 }
 
+/** check_apiserver's failing etcd sub-check: on MicroK8s that is kine on k8s-dqlite; where to look. */
+export const ETCD_IS_KINE =
+  'etcd here is kine on k8s-dqlite: see check_dqlite (quorum, leader), check_services (is ' +
+  'k8s-dqlite crash-looping?) and check_dqlite_lock.';
+
+/** A slow readyz (readyz runs kine's check each time): write contention, which a kubelite restart feeds, never fixes. */
+export const SLOW_READYZ = [
+  'A slow readyz is the datastore struggling (write contention): see check_dqlite_lock and check_kine_retries.',
+  HOLD_RESTARTS,
+];
+
 /** "During a restart session": what must hold before the next node. */
 export const BETWEEN_RESTARTS = 'Do not restart kubelite on another node until every node is Ready, uncordoned and untainted.';
 
