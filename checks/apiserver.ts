@@ -14,6 +14,7 @@ import type { Cluster } from '../lib/sources/kube/cluster.ts';
 import { CREDENTIALS_FIX, RBAC_YAML } from '../lib/sources/kube/errors.ts';
 import { getRaw, type RawAnswer } from '../lib/sources/kube/raw.ts';
 import { plural } from '../lib/text.ts';
+import { ETCD_IS_KINE, SLOW_READYZ } from '../lib/runbook.ts';
 
 interface Args extends KubeArgs, ServerArgs {}
 
@@ -93,15 +94,12 @@ export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Out
   // Only what was read: the time of a 401 or of a proxy's page is no readyz's, and a count of
   // failed checks over an answer not read would graph as 0, a healthy server.
   const readyzTime = { label: 'readyz_time', value: f.readyz.ms / 1000, uom: 's', min: 0 } as const;
-  if (judged.readyz) v.measure(readyzTime, new ScalarContext(warning, critical));
+  const timed = judged.readyz ? v.measure(readyzTime, new ScalarContext(warning, critical)) : State.OK;
   if (judged.readyz && judged.livez)
     v.measure({ label: 'failed_checks', value: judged.readyz.failed.length + judged.livez.failed.length, min: 0 });
-  if (judged.readyz?.failed.some((x) => x.name.startsWith('etcd')) || judged.livez?.failed.some((x) => x.name.startsWith('etcd'))) {
-    v.detail(
-      'etcd here is kine on k8s-dqlite: see check_dqlite (quorum, leader), check_services (is ' +
-        'k8s-dqlite crash-looping?) and check_dqlite_lock.',
-    );
-  }
+  if (judged.readyz?.failed.some((x) => x.name.startsWith('etcd')) || judged.livez?.failed.some((x) => x.name.startsWith('etcd')))
+    v.detail(ETCD_IS_KINE);
+  if (timed === State.WARNING || timed === State.CRITICAL) v.detail(...SLOW_READYZ);
   if (f.busyMs !== undefined && f.busyMs >= BUSY_NOTED_MS)
     v.detail(
       `timed beside the other checks of a shared run (the answers outlasted their head start): this process was ` +

@@ -15,7 +15,7 @@ import { State } from '../lib/plugin/state.ts';
 import { Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { backendFiles, localAccess, localNode, type NodeAccess, remoteNode } from '../lib/sources/dqlite-cluster.ts';
 import { askCluster, type ClusterView, FROM_CLI, readStore } from '../lib/sources/dqlite-view.ts';
-import { QUORUM_AT_RISK, VOTER_BACK_FIRST } from '../lib/runbook.ts';
+import { QUORUM_AT_RISK, quorumLost, VOTER_BACK_FIRST } from '../lib/runbook.ts';
 import { judgeFaultTolerance, judgeQuorum } from '../lib/dqlite-quorum.ts';
 import { judgeLeader, leaderAddress, leaderText } from '../lib/dqlite-leader.ts';
 import { judgeStaleMembers, type StaleFacts } from '../lib/stale-members.ts';
@@ -36,7 +36,8 @@ export const defaultLimits = thresholdsOf(defaults);
 export function evaluate(f: DqliteFacts, limits: Thresholds): Outcome {
   const v = new Verdict(check.name);
   const { members, leader } = f;
-  const { voters, unreachable, lost } = judgeQuorum(v, f, limits);
+  const quorum = judgeQuorum(v, f, limits);
+  const { voters, unreachable, lost } = quorum;
   const leading = leaderAddress(leader);
   judgeLeader(v, leader, lost);
   judgeFaultTolerance(v, members.length, voters.length);
@@ -56,9 +57,13 @@ export function evaluate(f: DqliteFacts, limits: Thresholds): Outcome {
   }
   v.detail(`members from ${f.from}${f.duplicates ? ` (${plural(f.duplicates, 'repeated row')} counted once)` : ''}`, ...f.notes);
   judgeStaleMembers(v, f);
-  if (v.state === State.CRITICAL || v.state === State.WARNING) v.detail(QUORUM_AT_RISK);
-  // Only where one is: a warning of no fault tolerance, or of this node removed, has none to bring back.
-  if (unreachable.length) v.detail(VOTER_BACK_FIRST);
+  // Lost (by the probes or the CLI's no-leader answer), writes have stopped: no risk left to warn of.
+  if (lost || leader.kind === 'none') v.detail(...quorumLost(quorum));
+  else {
+    if (v.state === State.CRITICAL || v.state === State.WARNING) v.detail(QUORUM_AT_RISK);
+    // Only where one is: a warning of no fault tolerance, or of this node removed, has none to bring back.
+    if (unreachable.length) v.detail(VOTER_BACK_FIRST);
+  }
   return v.conclude(`${plural(voters.length, 'voter')}, ${leaderText(leader)}, ${unreachable.length} unreachable`, { problems: 'before' });
 }
 

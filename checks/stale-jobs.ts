@@ -24,10 +24,11 @@ interface Args extends KubeArgs, NamespaceArgs {
   'page-size': number;
 }
 
-/** Which Jobs were listed: for the summary's "in ..." / "outside ...". */
+/** Which Jobs were listed: for the summary's "in ..." / "outside ...", and the clean-up's -l. */
 export interface Scope {
   only: string[];
   excluded: string[];
+  selector?: string;
 }
 
 export const defaults = { warning: '50', critical: '200', minAge: '1h' };
@@ -69,7 +70,7 @@ export function evaluate({ tally: t, scope }: StaleFacts, { minAgeMs, warning, c
         `${t.noTtl === 1 ? 'has' : 'have'} no ttlSecondsAfterFinished (never cleaned up).`,
     );
   }
-  if (v.state !== State.OK) v.detail(...jobCleanup(worst[0]?.[0] ?? '<namespace>'));
+  if (v.state !== State.OK) v.detail(...jobCleanup(worst[0]?.[0] ?? '<namespace>', (t.at ?? Date.now()) - minAgeMs, scope.selector));
   const where = scope.only.length
     ? `in ${scope.only.join(', ')}`
     : scope.excluded.length
@@ -81,22 +82,15 @@ export function evaluate({ tally: t, scope }: StaleFacts, { minAgeMs, warning, c
 }
 
 /** Stream every Job in scope into a tally. */
-export async function gather(
-  cluster: Cluster,
-  deadline: Deadline,
-  scope: Scope,
-  selector: string | undefined,
-  minAge: number,
-  pageSize?: number,
-): Promise<JobTally> {
+export async function gather(cluster: Cluster, deadline: Deadline, scope: Scope, minAge: number, pageSize?: number): Promise<JobTally> {
   const batch = cluster.api(BatchV1Api);
   const now = Date.now();
-  const t = freshTally();
+  const t = freshTally(now);
   deadline.activity = `listing Jobs from ${cluster.server}`;
   await listAcross(
     { namespaces: scope.only, cluster, pageSize },
     { resource: 'jobs', group: 'batch' },
-    byScope(batch.listNamespacedJob.bind(batch), batch.listJobForAllNamespaces.bind(batch), scopeSelectors(scope, selector)),
+    byScope(batch.listNamespacedJob.bind(batch), batch.listJobForAllNamespaces.bind(batch), scopeSelectors(scope, scope.selector)),
     (job: Wire<V1Job>) => tallyJob(t, job, now, minAge),
   );
   return t;
@@ -117,9 +111,9 @@ export const check: CheckDefinition<Args> = {
   examples: [['check_stale_jobs --exclude-namespace kube-system -w 100 -c 500', 'finished Jobs outside kube-system']],
   async run({ args, warning, critical, deadline, log, shared }) {
     const minAge = parseDuration(args['min-age'], '--min-age');
-    const scope = namespacesOf(args);
+    const scope = { ...namespacesOf(args), selector: args.selector };
     const cluster = connect(args, deadline, log, { share: shared?.kube });
-    const tally = await gather(cluster, deadline, scope, args.selector, minAge, args['page-size']);
+    const tally = await gather(cluster, deadline, scope, minAge, args['page-size']);
     return evaluate({ tally, scope }, { minAgeMs: minAge * 1000, warning, critical });
   },
 };

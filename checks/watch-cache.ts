@@ -16,8 +16,10 @@ import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { formatDuration } from '../lib/duration.ts';
 import { plural } from '../lib/text.ts';
-import { FROZEN_WATCH_CACHE } from '../lib/runbook.ts';
+import { frozenWatchCache } from '../lib/runbook.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
+import { listNodesAside } from '../lib/sources/kube/nodes-aside.ts';
+import { serverNode } from '../lib/server-node.ts';
 
 interface Args extends KubeArgs, ServerArgs {}
 
@@ -27,6 +29,9 @@ export interface CacheFacts {
   cache?: LeaseList;
   /** The quorum read was refused because the cache is behind (newer API servers: 504, 429). */
   behind?: string;
+  /** The API server read, and its node where known (for the recovery's commands). */
+  server?: string;
+  node?: string;
 }
 
 export const defaults = { warning: '30', critical: '120' };
@@ -69,7 +74,7 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
     );
   if (rvLag !== undefined)
     v.detail(`resourceVersion: storage ${storage!.resourceVersion}, cache ${f.cache!.resourceVersion} (${rvLag} behind)`);
-  if (v.state === State.WARNING || v.state === State.CRITICAL) v.detail(...FROZEN_WATCH_CACHE);
+  if (v.state === State.WARNING || v.state === State.CRITICAL) v.detail(...frozenWatchCache(f.node, f.server));
   if (behind) return v.conclude('watch cache behind', { problems: 'named' });
   if (!worst) return v.conclude('no node lease', { problems: 'instead' });
   return v.conclude(
@@ -89,12 +94,12 @@ export async function gather(cluster: Cluster, deadline: Deadline): Promise<Cach
   } catch (err) {
     if (err instanceof KubeError && (err.status === 504 || err.status === 429)) {
       const behind = cacheBehind(err);
-      if (behind) return { behind };
+      if (behind) return { behind, server: cluster.server };
       throw notTheCache(err, cluster.server);
     }
     throw err;
   }
-  return { storage, cache: await listNodeLeases(cluster, 'cache') };
+  return { storage, cache: await listNodeLeases(cluster, 'cache'), server: cluster.server };
 }
 
 export const check: CheckDefinition<Args> = {
@@ -112,6 +117,13 @@ export const check: CheckDefinition<Args> = {
   ],
   async run(ctx) {
     const limits = { warning: ctx.warning, critical: ctx.critical };
-    return onEachServer(check.name, ctx, async (cluster, d) => evaluate(await gather(cluster, d), limits));
+    return onEachServer(check.name, ctx, async (cluster, d) => {
+      const facts = await gather(cluster, d);
+      const outcome = evaluate(facts, limits);
+      if (outcome.state !== State.WARNING && outcome.state !== State.CRITICAL) return outcome;
+      // Not OK: the Nodes, to name the node in the recovery (a failed or slow list keeps `<node>`).
+      const { nodes } = await listNodesAside(ctx.args, d, ctx.log, undefined, ctx.shared?.kube)();
+      return evaluate({ ...facts, node: serverNode(cluster.server, facts.storage?.leases.keys() ?? [], nodes) }, limits);
+    });
   },
 };

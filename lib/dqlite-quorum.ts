@@ -12,6 +12,8 @@ export interface Quorum {
   voters: Member[];
   unreachable: Member[];
   lost: boolean;
+  /** How many voters make a majority. */
+  majority: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export function judgeQuorum(v: Verdict, f: Pick<ClusterView, 'members' | 'probes
       State.WARNING,
       `${plural(unreachable.length, 'voter')} unreachable (${unreachable.map((m) => m.address).join(', ')}): one more failure loses quorum`,
     );
-  return { voters, unreachable, lost };
+  return { voters, unreachable, lost, majority };
 }
 
 /** Two or more members with fewer than three voters: one failure stops every write. */

@@ -7,13 +7,15 @@ import type { Wire } from './k8s/wire.ts';
 
 /** Finished Jobs counted as they stream by. */
 export interface JobTally {
+  /** When the Jobs were listed (ms): a Job counts once it finished --min-age before this. */
+  at?: number;
   jobs: number;
   cron: number;
   noTtl: number;
   byNamespace: Map<string, { complete: number; failed: number }>;
 }
 
-export const freshTally = (): JobTally => ({ jobs: 0, cron: 0, noTtl: 0, byNamespace: new Map() });
+export const freshTally = (at?: number): JobTally => ({ at, jobs: 0, cron: 0, noTtl: 0, byNamespace: new Map() });
 
 export function tallyJob(t: JobTally, job: Wire<V1Job>, now: number, minAgeSeconds: number): void {
   t.jobs++;

@@ -15,7 +15,7 @@ export type Sample = [at: number, restarts: number, startedUs: number];
 export type History = Record<string, Sample[]>;
 
 /** A rate is never extrapolated from less than this: one restart between two close runs is not 60/h. */
-const MIN_SPAN_MS = 3600_000;
+export const MIN_SPAN_MS = 3600_000;
 /** Bounded state: a check run every few seconds keeps only this many samples per unit. */
 const MAX_SAMPLES = 240;
 

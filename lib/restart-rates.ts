@@ -2,7 +2,7 @@
 // headline over the units found. Until a host has two samples there is no rate, and the headline
 // says it is a first sample rather than calling the units settled.
 import { formatDuration } from './duration.ts';
-import type { Rate } from './restart-history.ts';
+import { MIN_SPAN_MS, type Rate } from './restart-history.ts';
 import { displayName } from './sources/snap-locks.ts';
 import type { UnitState } from './sources/systemd.ts';
 import { plural } from './text.ts';
@@ -12,9 +12,15 @@ const spanWords = (ms: number) => formatDuration(Math.max(1, ms / 1000));
 
 const perHour = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
-/** The finding of a unit whose rate is past -w or -c. */
+/**
+ * The finding of a unit whose rate is past -w or -c. Samples closer than an hour are judged as
+ * that many in an hour (never extrapolated): said as a count within the last hour, since
+ * "18 times in 2s (18/h)" read as a rate far below the one seen.
+ */
 export const rateText = (name: string, r: Rate): string =>
-  `${name} restarted ${plural(r.restarts, 'time')} in ${spanWords(r.spanMs)} (${perHour(r.perHour)}/h)`;
+  r.spanMs < MIN_SPAN_MS
+    ? `${name} restarted ${plural(r.restarts, 'time')} within the last hour`
+    : `${name} restarted ${plural(r.restarts, 'time')} in ${spanWords(r.spanMs)} (${perHour(r.perHour)}/h)`;
 
 /** The end of a unit's long-output line: the restarts its samples show, if it has a rate. */
 export const rateSeen = (r: Rate | undefined): string => (r ? `; ${plural(r.restarts, 'restart')} in the last ${spanWords(r.spanMs)}` : '');

@@ -75,19 +75,35 @@ export function staleLeaderCache(lease: 'kube-controller-manager' | 'kube-schedu
   ];
 }
 
+/** check_apiserver's failing etcd sub-check: on MicroK8s that is kine on k8s-dqlite; where to look. */
+export const ETCD_IS_KINE =
+  'etcd here is kine on k8s-dqlite: see check_dqlite (quorum, leader), check_services (is ' +
+  'k8s-dqlite crash-looping?) and check_dqlite_lock.';
+
+/** A slow readyz (readyz runs kine's check each time): write contention, which a kubelite restart feeds, never fixes. */
+export const SLOW_READYZ = [
+  'A slow readyz is the datastore struggling (write contention): see check_dqlite_lock and check_kine_retries.',
+  HOLD_RESTARTS,
+];
+
 /** "During a restart session": what must hold before the next node. */
 export const BETWEEN_RESTARTS = 'Do not restart kubelite on another node until every node is Ready, uncordoned and untainted.';
 
-/** After the runbook: a frozen watch cache (check_watch_cache) is rebuilt from a clean kine session only. */
-export const FROZEN_WATCH_CACHE = [
-  'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
-  'On that node, non-dqlite-leader nodes first, one at a time:',
-  ...restartSequence('<node>', {
-    cordonFirst: true,
-    finally: 'run this check again (--server https://<node>:16443); kubectl uncordon <node> only when it is OK.',
-  }),
-  "Restarting kubelite alone rebuilds a cache that freezes again while kine's feed is broken. This check changes nothing.",
-];
+/**
+ * After the runbook: a frozen watch cache (check_watch_cache) is rebuilt from a clean kine session
+ * only. The node by name where the check could tell it, and the API server it judged.
+ */
+export function frozenWatchCache(node = '<node>', server = `https://${node}:16443`): string[] {
+  return [
+    'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
+    'On that node, non-dqlite-leader nodes first, one at a time:',
+    ...restartSequence(node, {
+      cordonFirst: true,
+      finally: `run this check again (--server ${server}); kubectl uncordon ${node} only when it is OK.`,
+    }),
+    "Restarting kubelite alone rebuilds a cache that freezes again while kine's feed is broken. This check changes nothing.",
+  ];
+}
 
 /** "Rebuild the datastore": what shrinks a bloated dqlite database, and what to do meanwhile. */
 export const SHRINK_DATABASE = [
@@ -140,6 +156,21 @@ export const QUORUM_AT_RISK =
 
 /** With a voter unreachable: what to do first. */
 export const VOTER_BACK_FIRST = 'Bring the unreachable voter back first (check_services, its journal, its disk).';
+
+/**
+ * Quorum already lost: no risk left to warn of, writes have stopped. The voters out of reach come
+ * back until a majority answers; where every voter accepts TCP yet none leads, their journals say why.
+ */
+export function quorumLost({ unreachable, majority, voters }: { unreachable: { address: string }[]; majority: number; voters: unknown[] }) {
+  return [
+    'Quorum is lost: dqlite commits no write, so nothing in the cluster can change (no pod, no lease, no status) until a majority answers.',
+    unreachable.length
+      ? `Bring voters back (${unreachable.map((m) => m.address).join(', ')}) until a majority answers (${majority} of ${voters.length}): ` +
+        'check_services, their journals, their disks.'
+      : "Every voter accepts TCP, yet none leads: k8s-dqlite's journal on each voter says why " +
+        '(journalctl -u snap.microk8s.daemon-k8s-dqlite).',
+  ];
+}
 
 /** The gate's NO-GO: what to do instead of restarting. */
 export const NOT_NOW = 'Do not restart now: fix the above, then ask again.';

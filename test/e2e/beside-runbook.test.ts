@@ -299,6 +299,20 @@ describe('check_apiserver', () => {
     expect(r.stdout).toMatch(/etcd here is kine on k8s-dqlite/);
   });
 
+  it('a slow readyz: WARNING, and the next step: the write-contention checks, no kubelite restart', async () => {
+    // A struggling datastore: readyz runs the etcd (kine) check each time it is asked.
+    c.api.healthGate = () => new Promise((r) => setTimeout(r, 600));
+    const r = await runBuilt('check_apiserver', [...kc(), '-w', '0.3']);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^APISERVER WARNING - 127\.0\.0\.1:\d+: .*\(readyz 0\.\d{3}s, 26 checks\) \| readyz_time=[\d.]+s;0\.3;5;0 /);
+    expect(r.stdout).toMatch(
+      /^A slow readyz is the datastore struggling \(write contention\): see check_dqlite_lock and check_kine_retries\.$/m,
+    );
+    expect(r.stdout).toMatch(/^Do not restart kubelite on any node until this check is OK: /m);
+    // Not failing: nothing of etcd to look at.
+    expect(r.stdout).not.toMatch(/etcd here is kine/);
+  });
+
   it('200 with a [-] line: that sub-check failed whatever the status code says, CRITICAL', async () => {
     // What a proxy that rewrites the status, or a broken server, sends: the report still names the failure.
     c.api.intercept = (_req, res, url) => {

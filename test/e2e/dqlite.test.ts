@@ -88,6 +88,9 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite against a real 
       expect(one.code).toBe(1);
       expect(one.first).toMatch(new RegExp(`^DQLITE WARNING - 1 voter unreachable \\(${re(a.address)}\\): one more failure loses quorum`));
       expect(one.stdout).toMatch(/unreachable: ECONNREFUSED/);
+      // At risk, not lost: no restart elsewhere, the voter back first.
+      expect(one.stdout).toMatch(/^Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: /m);
+      expect(one.stdout).toMatch(/^Bring the unreachable voter back first /m);
 
       await b.stop();
       // At once the survivor still names itself leader; the probes decide.
@@ -95,6 +98,13 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite against a real 
       expect(lost.code).toBe(2);
       expect(lost.first).toMatch(/^DQLITE CRITICAL - quorum lost: 1 of 3 voters reachable, 2 needed/);
       expect(lost.ms).toBeLessThan(SLACK_MS + 5000);
+      // Lost, writes have already stopped: no word of a risk still to come; the voters to bring back, named.
+      expect(lost.stdout).not.toMatch(/at risk|one more node down/);
+      expect(lost.stdout).toMatch(/^Quorum is lost: dqlite commits no write, so nothing in the cluster can change /m);
+      const back = [a, b].map((n) => re(n.address)).sort();
+      expect(lost.stdout).toMatch(
+        new RegExp(`^Bring voters back \\((${back[0]}, ${back[1]}|${back[1]}, ${back[0]})\\) until a majority answers \\(2 of 3\\): `, 'm'),
+      );
       // Then the v1 CLI blocks for good on .leader: still CRITICAL within -t + 1 s, the CLI killed.
       await d.until(() => d.cli(leader, '.leader', 1500) === '', 30_000, 'the v1 CLI to stop answering');
       const blocked = await run([...on(leader), '-t', '4']);
@@ -270,6 +280,9 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
       ),
     );
     expect(r.stdout).toMatch(/members from \S+cluster\.yaml/);
+    // Writes have stopped, and no voter is out of reach to bring back: the voters' journals say why none leads.
+    expect(r.stdout).not.toMatch(/at risk/);
+    expect(r.stdout).toMatch(/^Every voter accepts TCP, yet none leads: k8s-dqlite's journal on each voter says why /m);
   });
 
   it('a CLI that answers in 1 s at -t 2 is heard; one that never answers is WARNING "no answer", within -t + 1 s, and killed', async () => {

@@ -1,5 +1,7 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -48,6 +50,15 @@ function acceptanceJobs() {
 }
 
 const perfNumber = (v: string | undefined) => Number(v?.split(';')[0]);
+
+/** A real kubectl, where this machine has one: the clean-up printed is run as the user would. */
+const KUBECTL = (() => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
 
 describe('check_stale_jobs against the test API server', () => {
   it('counts finished Jobs past --min-age, wherever the terminal condition sits, paging through the list', async () => {
@@ -104,6 +115,40 @@ describe('check_stale_jobs against the test API server', () => {
     ]);
     expect(perfNumber(labelled.perf.stale)).toBe(30);
   });
+
+  it.skipIf(!KUBECTL)(
+    'the clean-up lists exactly the Jobs counted: run by a real kubectl, finished ones younger than --min-age left',
+    async () => {
+      const counted = ['old-done-1', 'old-done-2', 'old-failed-1', 'old-failed-2'];
+      c.api.add(
+        'jobs',
+        job({ namespace: 'ops', name: 'old-done-1', state: 'complete', finishedAgo: 7200 }),
+        job({ namespace: 'ops', name: 'old-done-2', state: 'complete', finishedAgo: 3 * 86400, cronJob: 'nightly' }),
+        job({ namespace: 'ops', name: 'old-failed-1', state: 'failed', finishedAgo: 5400 }),
+        job({ namespace: 'ops', name: 'old-failed-2', state: 'failed', finishedAgo: 3700 }),
+        job({ namespace: 'ops', name: 'fresh-done', state: 'complete', finishedAgo: 600 }),
+        job({ namespace: 'ops', name: 'fresh-failed', state: 'failed', finishedAgo: 300 }),
+        job({ namespace: 'ops', name: 'running', state: 'running', finishedAgo: 7200 }),
+        job({ namespace: 'ops', name: 'terminating', state: 'failure-target', finishedAgo: 7200 }),
+        job({ namespace: 'ops', name: 'criteria-met', state: 'success-criteria', finishedAgo: 7200 }),
+      );
+      const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '0']);
+      expect(r.first).toMatch(/^STALE-JOBS WARNING - 4 finished Jobs older than 1h in all namespaces \(2 Complete, 2 Failed, of 9 Jobs\)/);
+      const list = r.stdout.split('\n').find((l) => l.startsWith('  kubectl -n ops get jobs '));
+      expect(list, r.stdout).toBeDefined();
+      // The delete takes the names from that very list.
+      expect(r.stdout).toContain(`  kubectl -n ops delete job $(${list!.trim()})\n`);
+      const home = join(c.dir, 'kubectl-home');
+      mkdirSync(home, { recursive: true });
+      // Asynchronously: the test API server answers from this very process.
+      const { stdout: names } = await promisify(execFile)('sh', ['-c', list!], {
+        encoding: 'utf8',
+        timeout: 20_000,
+        env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: c.kubeconfig },
+      });
+      expect(names.trim().split(/\s+/).sort()).toEqual(counted);
+    },
+  );
 
   it('SuccessCriteriaMet alone (pods still terminating) is not finished; Complete beside it is', async () => {
     c.api.add(

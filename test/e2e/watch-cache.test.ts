@@ -1,6 +1,7 @@
 // check_watch_cache against test API servers whose watch cache follows storage, or froze.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { nodeLease, pod } from '../apiserver/objects.ts';
+import { hostname } from 'node:os';
+import { node, nodeLease, pod } from '../apiserver/objects.ts';
 import { startApiServer, type ApiServer } from '../apiserver/server.ts';
 import { TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
@@ -61,6 +62,38 @@ describe('check_watch_cache', () => {
       ),
     );
     expect(c.api.requests.every((q) => q.method === 'GET')).toBe(true);
+  });
+
+  it('the recovery names the node where it is known: the Node at the server address, else this host by its node Lease', async () => {
+    freezeFiveMinutesAgo(c.api);
+    // The kubeconfig's server is 127.0.0.1: the Node whose InternalIP that is (a test's stand-in) is the one to restart.
+    c.api.add('nodes', node({ name: 'k8s02', ip: '10.0.0.12' }), node({ name: 'k8s01', ip: '127.0.0.1' }));
+    const byIp = await runBuilt('check_watch_cache', kc());
+    expect(byIp.code).toBe(2);
+    expect(byIp.stdout).not.toContain('<node>');
+    expect(byIp.stdout).toMatch(
+      pattern(
+        /^ {2}kubectl cordon k8s01\n {2}ssh k8s01 sudo systemctl restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n/m,
+        / {2}ssh k8s01 sudo systemctl restart snap\.microk8s\.daemon-kubelite\.service\n/,
+        new RegExp(
+          `  run this check again \\(--server https://127\\.0\\.0\\.1:${c.api.port}\\); kubectl uncordon k8s01 only when it is OK`,
+        ),
+      ),
+    );
+    // No Node at that address: loopback is this host, named as its kubelet registers it (its node Lease).
+    c.api.clear('nodes');
+    const here = hostname().toLowerCase();
+    c.api.clear('leases');
+    c.api.add('leases', ...[...NODES, here].map((n) => nodeLease(n, { renewedAgo: 300 })));
+    c.api.freezeCache();
+    c.api.clear('leases');
+    c.api.add('leases', ...[...NODES, here].map((n) => nodeLease(n, { renewedAgo: 2 })));
+    const local = await runBuilt('check_watch_cache', kc());
+    expect(local.code).toBe(2);
+    expect(local.stdout).not.toContain('<node>');
+    expect(local.stdout).toContain(
+      `  kubectl cordon ${here}\n  ssh ${here} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service`,
+    );
   });
 
   it('a lease the cache does not have counts from its creation', async () => {

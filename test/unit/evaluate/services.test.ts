@@ -40,7 +40,14 @@ describe('services', () => {
     expect(services.evaluate({ ...facts(unit(DQ, { restarts: 12 })), memory: old }, judge).state).toBe(State.OK);
     const o = services.evaluate({ ...facts(unit(DQ, { restarts: 30 })), memory: old }, judge);
     expect(o.state).toBe(State.CRITICAL);
-    expect(o.summary).toBe('k8s-dqlite restarted 18 times in 30m (18/h)');
+    expect(o.summary).toBe('k8s-dqlite restarted 18 times within the last hour');
+  });
+
+  it('restarts over samples spanning more than an hour are said with that span and its rate', () => {
+    const started = (10_000 - 7200) * 1e6;
+    const old = { history: { [DQ]: [[AT - 7200_000, 12, started] as [number, number, number]] } };
+    const o = services.evaluate({ ...facts(unit(DQ, { restarts: 42 })), memory: old }, { ...judge, windowMs: 3 * 3600_000 });
+    expect([o.state, o.summary]).toEqual([State.CRITICAL, 'k8s-dqlite restarted 30 times in 2h (15/h)']);
   });
 
   it('k8s-dqlite just restarted is WARNING, with NRestarts 0 too; failed is CRITICAL', () => {

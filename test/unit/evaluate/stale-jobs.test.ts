@@ -31,6 +31,19 @@ describe('stale-jobs', () => {
     expect(perf(o)).toMatchObject({ stale: '260;50;200;0', complete: '250;;;0', failed: '10;;;0' });
   });
 
+  it("the clean-up takes only what was counted: finished by the list's time less --min-age, with the check's -l", () => {
+    const at = Date.parse('2026-06-01T12:00:00.750Z');
+    const o = jobs.evaluate(
+      { tally: { ...tally(60, 0), at }, scope: { only: [], excluded: [], selector: 'app in (backup,restore)' } },
+      { minAgeMs: 3600_000, warning: r('50'), critical: r('200') },
+    );
+    const text = o.details.join('\n');
+    expect(text).toContain("kubectl -n batch get jobs -l 'app in (backup,restore)' -o go-template=");
+    expect(text).toContain('{{if le $t "2026-06-01T11:00:00Z"}}{{$j.metadata.name}} {{end}}');
+    expect(text).toMatch(/^ {2}kubectl -n batch delete job \$\(kubectl -n batch get jobs -l 'app in \(backup,restore\)' /m);
+    expect(text).not.toContain('|');
+  });
+
   it('long output lists the namespaces worst first, and the clean-up names the worst', () => {
     const o = jobs.evaluate(
       {
