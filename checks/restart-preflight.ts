@@ -1,7 +1,6 @@
 // Runbook, "Prevention" and "During a restart session", as one go/no-go for restarting kubelite
 // on --node: never while dqlite-lock or kine-retries is not OK, while a node is not Ready, or
 // while an earlier restart is still settling; restart a non-leader first.
-import { hostname } from 'node:os';
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { unled } from '../lib/k8s/leases.ts';
 import { restartSession } from '../lib/k8s/restart-session.ts';
@@ -12,7 +11,7 @@ import { gateCounter, gateWindow, GATE_WINDOW, journalsJudged } from '../lib/log
 import { unsettled } from '../lib/logs/kubelite-start.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
 import { sideBySide } from '../lib/logs/tally.ts';
-import { judgedNode } from '../lib/names.ts';
+import { nodeChoice } from '../lib/names.ts';
 import { restartLimits, restartOptions, type RestartArgs, type RestartLimits } from '../lib/options/restart.ts';
 import { failureAsFact } from '../lib/plugin/failure-as-fact.ts';
 import { partialText, partOf, type PartialResult } from '../lib/plugin/partial.ts';
@@ -24,6 +23,7 @@ import { goNoGo, STORM_CHECKS } from '../lib/restart-gate.ts';
 import { localAccess } from '../lib/sources/dqlite-cluster.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
+import { nodeToJudge } from '../lib/sources/ssh/host-name.ts';
 import { k8sDqliteChoice, readUnitHosts } from '../lib/sources/units.ts';
 import { unjudgedReads } from '../lib/unjudged-reads.ts';
 import * as lock from './dqlite-lock.ts';
@@ -142,8 +142,9 @@ export const check: CheckDefinition<RestartArgs> = {
     ],
   ],
   async run({ args, critical, ...ctx }) {
-    const node = judgedNode(args.node, args.host ?? [], hostname());
     const limits = restartLimits(critical, args.settle, args['allow-taint'] ?? []);
+    const { node, on } = await nodeToJudge(nodeChoice(args.node, args.host ?? []), args, ctx.deadline, ctx.shared?.ssh);
+    on?.conn.close();
     return evaluate({ ...(await gather(args, ctx, limits.settleMs)), node }, limits);
   },
 };
