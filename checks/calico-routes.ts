@@ -3,14 +3,13 @@
 // `connect: no route to host`, or `invalid argument` when their /32 falls into the block's
 // blackhole. Every Running pod here needs a route to its IP through its own cali veth.
 import { inOrder } from '../lib/in-order.ts';
-import { hostname } from 'node:os';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { routeOptions, type RouteArgs } from '../lib/options/routes.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { calicoElsewhere } from '../lib/sources/kube/calico-elsewhere.ts';
 import { readNodePods, type CalicoNodePod, type PodOnNode } from '../lib/sources/kube/node-pods.ts';
 import { UsageError } from '../lib/errors.ts';
-import { judgedNode } from '../lib/names.ts';
+import { nodeChoice } from '../lib/names.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -21,6 +20,8 @@ import { readNodeRoutes } from '../lib/sources/node-routes.ts';
 import { plural } from '../lib/text.ts';
 import { skewDetail, skewNote } from '../lib/clock-skew.ts';
 import type { RemoteClock } from '../lib/sources/ssh/clock.ts';
+import type { SshSession } from '../lib/sources/ssh/connection.ts';
+import { nodeToJudge } from '../lib/sources/ssh/host-name.ts';
 import { connectTo } from '../lib/sources/ssh/hosts.ts';
 import type { SshShare } from '../lib/sources/ssh/share.ts';
 import { podRoutes } from '../lib/pod-routes.ts';
@@ -86,19 +87,22 @@ export function evaluate(f: RouteFacts, { warning, critical }: Thresholds): Outc
   );
 }
 
-/** The routing table (here, or over SSH on --host) and the pods the API server places on the node. */
+/**
+ * The routing table (here, or over SSH on --host: over `opened`, where the host was asked its name
+ * on it) and the pods the API server places on the node.
+ */
 export async function gather(
   cluster: Cluster,
   deadline: Deadline,
   args: RouteArgs,
-  node: string,
+  { node, on: opened }: { node: string; on?: { host: string; conn: SshSession } },
   minAge: number,
   ssh?: SshShare,
 ): Promise<RouteFacts> {
   const asked = Date.now();
   const remote = args.host?.[0];
   deadline.activity = `reading pods on ${node} from ${cluster.server} and the routing table${remote ? ` of ${remote} over SSH` : ''}`;
-  const on = remote ? { host: remote, conn: await connectTo(remote, args, deadline, ssh) } : undefined;
+  const on = remote ? (opened ?? { host: remote, conn: await connectTo(remote, args, deadline, ssh) }) : undefined;
   // Both failing, the pods' failure is the reason, then the node's, as the activity above names
   // them: never whichever failed first.
   const [{ pods, calico }, { table, clock }] = await inOrder([readNodePods(cluster, node), readNodeRoutes(deadline.signal, on)], deadline);
@@ -134,12 +138,12 @@ export const check: CheckDefinition<RouteArgs> = {
   async run({ args, warning, critical, deadline, log, shared }) {
     const remote = args.host ?? [];
     if (remote.length > 1) throw new UsageError('--host takes one host here: the node whose routes are read');
-    const node = judgedNode(args.node, remote, hostname());
     const minAge = parseDuration(args['min-age'], '--min-age');
     if (!/^[a-z0-9]{1,8}$/i.test(args['iface-prefix'])) throw new UsageError('--iface-prefix takes 1-8 letters or digits');
-    return evaluate(await gather(connect(args, deadline, log, { share: shared?.kube }), deadline, args, node, minAge, shared?.ssh), {
-      warning,
-      critical,
-    });
+    const choice = nodeChoice(args.node, remote);
+    const cluster = connect(args, deadline, log, { share: shared?.kube });
+    // The --host is asked its name where that names the node, over the session its routes are then read on (let go there).
+    const judged = await nodeToJudge(choice, args, deadline, shared?.ssh);
+    return evaluate(await gather(cluster, deadline, args, judged, minAge, shared?.ssh), { warning, critical });
   },
 };

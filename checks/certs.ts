@@ -18,10 +18,12 @@ import {
   CertError,
   certFilesIn,
   type Cert,
+  type CertSource,
   kubeconfigUserCerts,
   MICROK8S_CERT_DIR,
   readCertFile,
   servedCert,
+  wordsOf,
 } from '../lib/sources/certs.ts';
 import { backendCerts } from '../lib/sources/dqlite-cert.ts';
 import { BACKEND_IN_SNAP_DATA } from '../lib/sources/dqlite.ts';
@@ -50,32 +52,32 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
   // Each certificate judged once, by the same ranges as min_days, soonest first.
   const judged = f.certs.map((c) => {
     const days = Math.floor((c.notAfter - f.now) / DAY);
-    return { c, days, state: context.evaluate({ label: 'days', value: days }) };
+    return { c, where: wordsOf(c.source), days, state: context.evaluate({ label: 'days', value: days }) };
   });
   const byExpiry = judged.toSorted((a, b) => a.c.notAfter - b.c.notAfter);
   const soonest = byExpiry[0];
   // Nagios has no UOM for days (the labels say it); OpenMetrics gets seconds, its base unit.
   v.measure({ label: 'min_days', value: soonest ? soonest.days : NaN, timeUnit: 'd' }, context);
   for (const [label, days] of soonestByLabel(judged)) v.measure({ label, value: days, timeUnit: 'd' });
-  for (const { c, days: d, state } of byExpiry) {
-    if (state !== State.OK) v.find(state, `${c.where} ${d < 0 ? `expired ${plural(-d, 'day')} ago` : `expires in ${plural(d, 'day')}`}`);
+  for (const { where, days: d, state } of byExpiry) {
+    if (state !== State.OK) v.find(state, `${where} ${d < 0 ? `expired ${plural(-d, 'day')} ago` : `expires in ${plural(d, 'day')}`}`);
   }
   // Not yet valid is as broken as expired: a peer checking it now rejects it, whatever the days left.
-  const early = f.certs.filter((c) => c.notBefore > f.now);
-  for (const c of early) v.find(State.CRITICAL, `${c.where} not valid until ${isoSeconds(c.notBefore)}`);
+  const early = judged.filter(({ c }) => c.notBefore > f.now);
+  for (const { c, where } of early) v.find(State.CRITICAL, `${where} not valid until ${isoSeconds(c.notBefore)}`);
   for (const u of f.unreadable) v.find(State.UNKNOWN, `${u.where}: ${u.why}`);
   if (f.certs.length === 0 && f.unreadable.length === 0) v.find(State.UNKNOWN, 'no certificate found to judge');
-  for (const { c, days, state } of byExpiry) {
-    v.detail(`${c.where}: ${c.subject}, expires ${isoSeconds(c.notAfter)} (${plural(days, 'day')})`);
-    if (state !== State.OK) v.detail(`  renew: ${remedy(c.where)}`);
-    if (early.includes(c))
+  for (const { c, where, days, state } of byExpiry) {
+    v.detail(`${where}: ${c.subject}, expires ${isoSeconds(c.notAfter)} (${plural(days, 'day')})`);
+    if (state !== State.OK) v.detail(`  renew: ${remedy(c.source)}`);
+    if (c.notBefore > f.now)
       v.detail(
         `  not valid until ${isoSeconds(c.notBefore)}: the clock where it was made runs ahead, or ` +
           `this host's behind (check both, timedatectl)`,
       );
   }
   v.detail(...(f.notes ?? []));
-  const head = soonest ? `${plural(f.certs.length, 'certificate')}, soonest ${soonest.c.where} in ${plural(soonest.days, 'day')}` : '';
+  const head = soonest ? `${plural(f.certs.length, 'certificate')}, soonest ${soonest.where} in ${plural(soonest.days, 'day')}` : '';
   return v.conclude(head, { problems: 'before' });
 }
 
@@ -83,11 +85,11 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
 export async function gather(args: CertArgs, deadline: Deadline, setup = new KubeSetup()): Promise<CertFacts> {
   const certs: Cert[] = [];
   const unreadable: CertFacts['unreadable'] = [];
-  const read = (where: string, get: () => Cert[]) => {
+  const read = (source: CertSource, get: () => Cert[]) => {
     try {
       certs.push(...get());
     } catch (err) {
-      unreadable.push({ where, why: reasonOf(err) });
+      unreadable.push({ where: wordsOf(source), why: reasonOf(err) });
     }
   };
   const inDir = certFilesIn(args['cert-dir']);
@@ -97,10 +99,11 @@ export async function gather(args: CertArgs, deadline: Deadline, setup = new Kub
     const fix = `give --cert-dir the directory MicroK8s keeps them in, ${MICROK8S_CERT_DIR}`;
     unreadable.push({ where: args['cert-dir'], why: reasonOf(new CertError('no certificate (*.crt) in it', { fix })) });
   }
-  for (const file of [...inDir, ...(args.cert ?? [])]) read(file, () => readCertFile(file));
+  for (const path of [...inDir, ...(args.cert ?? [])]) read({ kind: 'file', path }, () => readCertFile(path));
   const notes: string[] = [];
   const backend = args['backend-dir'] ?? join(args['snap-data'], BACKEND_IN_SNAP_DATA);
-  read(join(backend, 'cluster.crt'), () => backendCerts(backend, args['backend-dir'] !== undefined, args['snap-data'], notes));
+  const cluster: CertSource = { kind: 'file', path: join(backend, 'cluster.crt') };
+  read(cluster, () => backendCerts(backend, args['backend-dir'] !== undefined, args['snap-data'], notes));
   // The files are judged whatever the kubeconfig is: an expired server.crt is never hidden by it.
   let loaded: LoadedConfig | undefined;
   try {
@@ -109,7 +112,7 @@ export async function gather(args: CertArgs, deadline: Deadline, setup = new Kub
     unreadable.push({ where: 'kubeconfig', why: reasonOf(err) });
   }
   const user = loaded?.kc.getCurrentUser();
-  if (user) read(`kubeconfig user ${user.name}`, () => kubeconfigUserCerts(user));
+  if (user) read({ kind: 'kubeconfig', user: user.name }, () => kubeconfigUserCerts(user));
   const servers = apiServers(loaded?.server, args);
   deadline.activity = `reading the certificates of ${plural(servers.length, 'API server')}`;
   const served = await fanOut(servers, deadline, (s, part) => {
@@ -118,7 +121,7 @@ export async function gather(args: CertArgs, deadline: Deadline, setup = new Kub
   });
   for (const r of served) {
     if (r.ok) certs.push(r.value);
-    else unreadable.push({ where: `served by ${new URL(r.target).host}`, why: reasonOf(r.error) });
+    else unreadable.push({ where: wordsOf({ kind: 'served', host: new URL(r.target).host }), why: reasonOf(r.error) });
   }
   return { now: Date.now(), certs, unreadable, notes };
 }

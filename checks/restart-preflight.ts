@@ -1,7 +1,6 @@
 // Runbook, "Prevention" and "During a restart session", as one go/no-go for restarting kubelite on
 // --node: never while dqlite-lock or kine-retries is not OK, a node is not Ready, an earlier restart
 // still settles or a Deployment's controller has not caught up; restart a non-leader first.
-import { hostname } from 'node:os';
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { unled } from '../lib/k8s/leases.ts';
 import { restartSession } from '../lib/k8s/restart-session.ts';
@@ -12,7 +11,7 @@ import { gateCounter, gateWindow, GATE_WINDOW, journalsJudged } from '../lib/log
 import { unsettled } from '../lib/logs/kubelite-start.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
 import { sideBySide } from '../lib/logs/tally.ts';
-import { judgedNode } from '../lib/names.ts';
+import { nodeChoice } from '../lib/names.ts';
 import { restartLimits, restartOptions, type RestartArgs, type RestartLimits } from '../lib/options/restart.ts';
 import { failureAsFact } from '../lib/plugin/failure-as-fact.ts';
 import { partialText, partOf, type PartialResult } from '../lib/plugin/partial.ts';
@@ -25,6 +24,7 @@ import { deploymentLags } from '../lib/rollout-lags.ts';
 import { localAccess } from '../lib/sources/dqlite-cluster.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
+import { nodeToJudge } from '../lib/sources/ssh/host-name.ts';
 import { k8sDqliteChoice, readUnitHosts } from '../lib/sources/units.ts';
 import { unjudgedReads } from '../lib/unjudged-reads.ts';
 import * as lock from './dqlite-lock.ts';
@@ -114,9 +114,8 @@ export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: numb
   const cluster = connect(args, deadline, log, { share: shared?.kube });
   const nodesListed = listNodes(cluster);
   const rollouts = deploymentLags(cluster, win.now);
-  // Each source under a child of the deadline of its own: a timeout names those still unread.
-  // Those that cannot be read, the NO-GO says the first in the order the gate's summary names
-  // them (journals, API, dqlite, systemd), never the first to fail: that varied from run to run.
+  // Each source under a child deadline of its own (a timeout names those still unread); of several
+  // unread, the NO-GO names the first in the summary's order, never the first to fail (it varied).
   const [journals, [leases, nodes, lags], datastore, units] = await inOrder(
     [
       deadline.during('reading the journal', (d) => scanSources(args, win, { ...ctx, deadline: d }, counter)),
@@ -143,8 +142,9 @@ export const check: CheckDefinition<RestartArgs> = {
   options: (y) => restartOptions(y, defaults.settle),
   examples: [['check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03', 'journals of every node over SSH']],
   async run({ args, critical, ...ctx }) {
-    const node = judgedNode(args.node, args.host ?? [], hostname());
     const limits = restartLimits(critical, args.settle, args['allow-taint'] ?? []);
+    const { node, on } = await nodeToJudge(nodeChoice(args.node, args.host ?? []), args, ctx.deadline, ctx.shared?.ssh);
+    on?.conn.close();
     return evaluate({ ...(await gather(args, ctx, limits.settleMs)), node }, limits);
   },
 };

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { UsageError } from './errors.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -21,13 +21,14 @@ export function dns1123Subdomain(value: string, what: string): string {
 
 /**
  * The node a check judges without --node: this host, read locally or among the --host read over
- * SSH; else the one --host (MicroK8s names a node by its lower-cased host name). A check run on
- * the Nagios server with --host k8s02 means k8s02: this host's name there named a node the
- * cluster does not have. An address names no node, and of several hosts none is the node meant,
- * but for this host's own addresses: a node's NRPE line reading every node by address
+ * SSH; else the one --host, whose own name is to be asked (`ask`): MicroK8s names a node after
+ * its host's name, lower-cased, not after the name or address it is reached by
+ * (k8s02.example.com, 10.0.0.12). A check run on the Nagios server with --host k8s02 means k8s02:
+ * this host's name there named a node the cluster does not have. Of several hosts none is the node
+ * meant, but for this host's own addresses: a node's NRPE line reading every node by address
  * (--host 10.0.0.11 --host 10.0.0.12 ...) gates that node, as it did before --host implied one.
  */
-export function impliedNode(hosts: readonly string[], here: string): { node: string } | { why: string } {
+export function impliedNode(hosts: readonly string[], here: string): { node: string } | { ask: string } | { why: string } {
   const label = (h: string) => h.toLowerCase().split('.')[0];
   const family = (a: string) => (isIP(a) === 6 ? 'ipv6' : 'ipv4');
   const mine = new BlockList();
@@ -35,10 +36,7 @@ export function impliedNode(hosts: readonly string[], here: string): { node: str
   const isHere = (h: string) => (isIP(h) === 0 ? label(h) === label(here) : mine.check(h, family(h)));
   if (!hosts.length || hosts.some(isHere)) return { node: here.toLowerCase() };
   if (hosts.length > 1) return { why: `${hosts.length} hosts are read with --host, and this host (${here}) is none of them` };
-  const host = hosts[0]!;
-  // An IPv6 address has letters too (its hex digits): only a name can be a node's.
-  if (isIP(host) !== 0 || !/[a-z]/i.test(host)) return { why: `the node name of ${host} cannot be derived from an address` };
-  return { node: host.toLowerCase() };
+  return { ask: hosts[0]! };
 }
 
 /**
@@ -54,12 +52,21 @@ function ownAddresses(): string[] {
   }
 }
 
-/** --node, else the node implied by where the check reads (impliedNode); a usage error where none is. */
-export function judgedNode(given: string | undefined, hosts: readonly string[], here: string): string {
-  if (given !== undefined) return dns1123Subdomain(given, '--node');
+/**
+ * --node, else the node implied by where the check reads (impliedNode), or the one --host to ask
+ * its own name (host-name.ts), never a name guessed from how it was written. A usage error where
+ * none is; checked before anything is read.
+ */
+export function nodeChoice(given: string | undefined, hosts: readonly string[], here = hostname()): { node: string } | { ask: string } {
+  if (given !== undefined) return { node: dns1123Subdomain(given, '--node') };
   const implied = impliedNode(hosts, here);
   if ('why' in implied) throw new UsageError(`give --node: ${implied.why}`);
+  if ('node' in implied) return { node: dns1123Subdomain(implied.node, "give --node: this host's name") };
   // Named as what the user gave: '--node [fd00::2] is not a valid name' blamed an option never given.
-  const from = implied.node === here.toLowerCase() ? "this host's name" : 'the --host';
-  return dns1123Subdomain(implied.node, `give --node: ${from}`);
+  if (isIP(implied.ask) === 0) dns1123Subdomain(implied.ask.toLowerCase(), 'give --node: the --host');
+  return implied;
 }
+
+/** The node a host is, from the name it gives itself (lower-cased, as MicroK8s names it); a usage error where that is no node name. */
+export const askedNode = (host: string, name: string): string =>
+  dns1123Subdomain(name.toLowerCase(), `give --node: the host name of ${host}`);

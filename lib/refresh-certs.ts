@@ -6,6 +6,7 @@
 // with x509 client auth it also reissues the component certificates and kubeconfigs. dqlite's
 // backend/cluster.crt is made once by init_cluster and copied to each joining node: nothing renews it.
 import { basename } from 'node:path';
+import type { CertSource } from './sources/certs.ts';
 
 const CA_REISSUE = 'sudo microk8s refresh-certs --cert ca.crt (a new CA: every other node must then leave and re-join)';
 const COMPONENT_CERTS = new Set([
@@ -18,10 +19,11 @@ const COMPONENT_CERTS = new Set([
 ]);
 
 /** What renews a certificate, as MicroK8s names them, and what else that renews. */
-export function remedy(where: string): string {
-  if (where.startsWith('served by ')) return "it is that node's server.crt: sudo microk8s refresh-certs --cert server.crt on it";
-  if (where.startsWith('kubeconfig user ')) return 'issue a new client certificate for this kubeconfig user (or use its token)';
-  const name = basename(where);
+export function remedy(source: CertSource): string {
+  if (source.kind === 'served') return "it is that node's server.crt: sudo microk8s refresh-certs --cert server.crt on it";
+  if (source.kind === 'kubeconfig') return 'issue a new client certificate for this kubeconfig user (or use its token)';
+  const { path } = source;
+  const name = basename(path);
   if (COMPONENT_CERTS.has(name)) return `refresh-certs has no --cert for ${name}: ${CA_REISSUE} reissues it with the others it signs`;
   switch (name) {
     case 'ca.crt':
@@ -31,8 +33,8 @@ export function remedy(where: string): string {
       );
     case 'front-proxy-ca.crt':
       return (
-        `refresh-certs makes it only when it is missing: move it aside (sudo mv ${where} ` +
-        `${where}.old), then ${CA_REISSUE}. --cert front-proxy-client.crt signs with the old one`
+        `refresh-certs makes it only when it is missing: move it aside (sudo mv ${path} ` +
+        `${path}.old), then ${CA_REISSUE}. --cert front-proxy-client.crt signs with the old one`
       );
     case 'server.crt':
       return 'sudo microk8s refresh-certs --cert server.crt (the same CA, restarts kubelite and cluster-agent)';

@@ -24,7 +24,7 @@ export function restartOptions<T>(y: Argv<T>, settle: string): Argv<T & RestartA
   return dqliteOptions(logOptions(kubeOptions(y), null), 'asked for the members and the leader (as check_dqlite)')
     .option('node', {
       type: 'string',
-      describe: 'the node you want to restart kubelite on (default: this host name, or the one --host name)',
+      describe: 'the node you want to restart kubelite on (default: this host name, or the name the one --host gives itself)',
     })
     .option('settle', {
       type: 'string',

@@ -11,7 +11,7 @@ export interface RouteArgs extends KubeArgs, SshArgs {
 
 export function routeOptions<T>(y: Argv<T>, defaults: { minAge: string; ifacePrefix: string }): Argv<T & RouteArgs> {
   return sshOptions(kubeOptions(y), false)
-    .option('node', { type: 'string', describe: 'node name (default: this host name, or the --host name)' })
+    .option('node', { type: 'string', describe: 'node name (default: this host name, or the name the --host gives itself)' })
     .option('min-age', {
       type: 'string',
       default: defaults.minAge,

@@ -14,10 +14,31 @@ export class CertError extends ReasonedError {
   override readonly name = 'CertError';
 }
 
+/**
+ * Where a certificate was read: the one fact its words (wordsOf), its perfdata label
+ * (lib/cert-label.ts) and what renews it (lib/refresh-certs.ts) are each made from.
+ */
+export type CertSource =
+  | { kind: 'file'; path: string }
+  /** host: host:port as the server's URL gives it (an IPv6 address in brackets). */
+  | { kind: 'served'; host: string }
+  | { kind: 'kubeconfig'; user: string };
+
+/** How a user reads a certificate's source: the file's path, "served by host:port", "kubeconfig user <name>". */
+export function wordsOf(source: CertSource): string {
+  switch (source.kind) {
+    case 'file':
+      return source.path;
+    case 'served':
+      return `served by ${source.host}`;
+    case 'kubeconfig':
+      return `kubeconfig user ${source.user}`;
+  }
+}
+
 /** One certificate as read: where it came from, whom it names, when it stops being valid. */
 export interface Cert {
-  /** A file path, "served by host:port" or "kubeconfig user <name>". */
-  where: string;
+  source: CertSource;
   subject: string;
   issuer: string;
   /** Before this it is not valid either: a peer checking it now rejects it. */
@@ -28,7 +49,8 @@ export interface Cert {
 const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** Every certificate in a PEM file (a chain has several), or the one a DER file holds. */
-export function parseCerts(data: Buffer, where: string): Cert[] {
+export function parseCerts(data: Buffer, source: CertSource): Cert[] {
+  const where = wordsOf(source);
   const text = data.toString('latin1');
   const blocks = text.match(PEM) ?? [];
   // A chain cut short (a copy on a full disk) ends in a certificate begun and never ended: the
@@ -40,7 +62,7 @@ export function parseCerts(data: Buffer, where: string): Cert[] {
   try {
     const parsed = blocks.length ? blocks.map((b) => new X509Certificate(b)) : [new X509Certificate(data)];
     return parsed.map((c) => ({
-      where,
+      source,
       subject: oneLine(c.subject),
       issuer: oneLine(c.issuer),
       notBefore: c.validFromDate.getTime(),
@@ -58,14 +80,14 @@ const oneLine = (dn: string) => dn.split('\n').filter(Boolean).join(', ');
 
 /** A certificate file, read bounded (a certificate is a few KiB). */
 export function readCertFile(path: string): Cert[] {
-  return parseCerts(readSmallFile(path, 'certificate', 1024 * 1024), path);
+  return parseCerts(readSmallFile(path, 'certificate', 1024 * 1024), { kind: 'file', path });
 }
 
 /** The client certificate a kubeconfig user carries, inline or as a file; a token user has none. */
 export function kubeconfigUserCerts(user: User): Cert[] {
-  const where = `kubeconfig user ${user.name}`;
-  if (user.certData) return parseCerts(Buffer.from(user.certData, 'base64'), where);
-  return user.certFile ? readCertFile(user.certFile).map((c) => ({ ...c, where })) : [];
+  const source: CertSource = { kind: 'kubeconfig', user: user.name };
+  if (user.certData) return parseCerts(Buffer.from(user.certData, 'base64'), source);
+  return user.certFile ? readCertFile(user.certFile).map((c) => ({ ...c, source })) : [];
 }
 
 /** The *.crt files of a directory (MicroK8s keeps its certificates and keys side by side; keys are never read). */
@@ -115,7 +137,7 @@ export function servedCert(origin: string, signal: AbortSignal): Promise<Cert> {
   const url = new URL(origin);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || 443);
-  const where = `served by ${url.host}`;
+  const source: CertSource = { kind: 'served', host: url.host };
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({ host, port, lookup, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
     const stop = () => socket.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -127,7 +149,7 @@ export function servedCert(origin: string, signal: AbortSignal): Promise<Cert> {
       socket.destroy();
       if (!peer) return reject(new CertError(`${url.host} presented no certificate`));
       resolve({
-        where,
+        source,
         subject: oneLine(peer.subject),
         issuer: oneLine(peer.issuer),
         notBefore: peer.validFromDate.getTime(),

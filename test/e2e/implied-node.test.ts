@@ -5,11 +5,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lease, node } from '../apiserver/objects.ts';
+import { calicoNode, lease, node } from '../apiserver/objects.ts';
 import { useCluster } from '../helpers/cluster.ts';
 import { at, klog } from '../helpers/fixtures.ts';
 import { haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
-import { runBuilt } from '../helpers/run.ts';
+import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
@@ -31,7 +31,9 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
     standins = await healthyNode();
     // Commands over SSH find the node's systemctl (the stand-in) first, then a node's own
     // directories (not this process's PATH: a pyenv shim directory there rewrote itself meanwhile).
-    sshd = new TestSshd({ path: `${standins.bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` });
+    // A host named localhost (a UTS namespace of its own), as the node it is read as: it is asked its name.
+    const path = `${standins.bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+    sshd = new TestSshd({ path, hostname: 'localhost' });
     await sshd.start();
     // A worker's lock files: no k8s-dqlite there, so the gate asks no dqlite of it.
     worker = join(dir, 'worker');
@@ -107,15 +109,6 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
     expect(rows.get('NODES')?.state).toBe('OK');
   });
 
-  it('all --host ADDRESS ($HOSTADDRESS$): the gate and calico-routes, needing a node name, are left out, asking for --node', async () => {
-    const all = await run('microk8s-checks', ['all', ...via(['127.0.0.1']), '--format', 'json']);
-    const rows = new Map((JSON.parse(all.stdout) as { check: string; state: string; summary: string }[]).map((x) => [x.check, x]));
-    const why = 'give --node (the node name of 127.0.0.1 cannot be derived from an address)';
-    expect(rows.get('RESTART-PREFLIGHT')).toMatchObject({ state: 'SKIPPED', summary: `it gates one node's restart: ${why}` });
-    // Alone a usage error; in all, calico-routes' UNKNOWN every poll.
-    expect(rows.get('CALICO-ROUTES')).toMatchObject({ state: 'SKIPPED', summary: `it judges one node's pods: ${why}` });
-  });
-
   it('all --host NODE: the gate and calico-routes judge NODE, each as alone', async () => {
     const all = await run('microk8s-checks', ['all', ...via(['localhost']), '--format', 'json']);
     const rows = new Map((JSON.parse(all.stdout) as { check: string; summary: string }[]).map((x) => [x.check, x.summary]));
@@ -130,6 +123,93 @@ describe('--host naming no valid node name, without --node', () => {
       const r = await runBuilt(command, ['--host', '[fd00::2]', '-t', '5']);
       expect(r.code, r.stdout).toBe(3);
       expect(r.first).toMatch(/^[A-Z-]+ UNKNOWN - give --node: the --host '\[fd00::2\]' is not a valid name \(RFC 1123: /);
+    }
+  });
+});
+
+// MicroK8s names a node after its host's own name (kubelet's default: the host name, lower-cased).
+// --host k8s02.example.com judged a node "k8s02.example.com" the cluster does not have, and an
+// address asked for --node: the host read is asked its own name, over SSH, and that node judged.
+describe.skipIf(unavailable)('--host as a full domain name or an address: the host is asked its own name', () => {
+  const cluster = useCluster();
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-fqdn-'));
+  let sshd: TestSshd;
+  let standins: HealthyNode;
+  let journal: string;
+  let worker: string;
+  // The name resolves as a DNS name would: /etc/hosts of the check's own mount namespace.
+  const hosts = join(dir, 'hosts');
+  beforeAll(async () => {
+    standins = await healthyNode();
+    // A host named k8s02 (a UTS namespace of its own) on 127.0.0.1: this host's name is not it.
+    sshd = new TestSshd({ path: `${standins.bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, hostname: 'k8s02' });
+    await sshd.start();
+    writeFileSync(hosts, '127.0.0.1 localhost\n127.0.0.1 k8s02.example.com\n');
+    worker = join(dir, 'worker');
+    mkdirSync(join(worker, 'var', 'lock'), { recursive: true });
+    for (const lock of ['no-k8s-dqlite', 'clustered.lock']) writeFileSync(join(worker, 'var', 'lock', lock), '');
+    journal = makeJournal(
+      [
+        { age: 1500, service: KUBELITE, message: 'Starting kubelite' },
+        { age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job"') },
+      ],
+      mkdtempSync(join(dir, 'j-')),
+    );
+  });
+  afterAll(() => {
+    sshd.stop();
+    standins.close();
+  });
+
+  const run = (command: string, host: string, more: string[] = []) => {
+    const c = cluster();
+    // k8s01 leads (leases, the stand-in dqlite's leader on 127.0.0.1): k8s02 may be restarted.
+    c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('pods', calicoNode({ name: 'calico-node-k8s02', node: 'k8s02', ready: true, restarts: 0 }));
+    const ssh = ['--ssh-port', String(sshd.port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', sshd.knownHosts([host])];
+    return runProcess(
+      'unshare',
+      ['-m', '/bin/sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, `${DIST}/${command}`, ...more, '--host', host, ...ssh],
+      { env: { ...process.env, PATH: standins.path } },
+    );
+  };
+  const kube = () => ['--kubeconfig', cluster().kubeconfig];
+  const onNode = () => [...kube(), '--journal-file', journal, '--snap-data', worker, ...standins.dqliteArgs, '-t', '30'];
+
+  it('check_calico_routes --host k8s02.example.com and --host 127.0.0.1 judge the pods of node k8s02', async () => {
+    for (const host of ['k8s02.example.com', '127.0.0.1']) {
+      const r = await run('check_calico_routes', host, kube());
+      expect(r.first, host).toMatch(/^CALICO-ROUTES OK - 0 of 0 Running pods on k8s02 without a host route .*calico-node Ready/);
+      expect(r.code, r.stdout).toBe(0);
+    }
+  });
+
+  it('check_restart_preflight --host k8s02.example.com gates k8s02, the node its host names itself', async () => {
+    const r = await run('check_restart_preflight', 'k8s02.example.com', onNode());
+    expect(r.first).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted/);
+    expect(r.code, r.stdout).toBe(0);
+  });
+
+  it('all --host ADDRESS ($HOSTADDRESS$): the gate and calico-routes judge the node the host names itself', async () => {
+    const all = await run('microk8s-checks', '127.0.0.1', ['all', '--format', 'json', ...onNode()]);
+    const rows = new Map((JSON.parse(all.stdout) as { check: string; summary: string }[]).map((x) => [x.check, x.summary]));
+    expect(rows.get('RESTART-PREFLIGHT')).toMatch(/^GO: kubelite on k8s02 may be restarted/);
+    expect(rows.get('CALICO-ROUTES')).toMatch(/ on k8s02 /);
+  });
+
+  it('a host whose own name is no node name (k8s_02): UNKNOWN asking for --node, no node guessed', async () => {
+    const odd = new TestSshd({ hostname: 'k8s_02' });
+    await odd.start();
+    try {
+      const ssh = ['--ssh-port', String(odd.port), '--ssh-key', odd.clientKey, '--ssh-known-hosts', odd.knownHosts(['127.0.0.1'])];
+      const r = await runBuilt('check_calico_routes', ['--host', '127.0.0.1', ...ssh, ...kube()]);
+      expect(r.first).toMatch(
+        /^CALICO-ROUTES UNKNOWN - give --node: the host name of 127\.0\.0\.1 'k8s_02' is not a valid name \(RFC 1123/,
+      );
+      expect(r.code, r.stdout).toBe(3);
+    } finally {
+      odd.stop();
     }
   });
 });

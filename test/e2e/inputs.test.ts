@@ -322,12 +322,17 @@ describe('messages that point at the cause', () => {
     expect(r.first).not.toMatch(/ENOTFOUND|not found/);
   });
 
-  it('check_calico_routes --host at an IPv6 address without --node asks for --node, as for an IPv4 one', async () => {
-    // An IPv6 address has letters (its hex digits): it was taken for a host name, and refused as a --node never given.
+  it('check_calico_routes --host at an IPv6 address without --node is asked its name over SSH, as an IPv4 one', async () => {
+    // An IPv6 address has letters (its hex digits): it was taken for a host name, and refused as a
+    // --node never given. Here the SSH login fails before any connection (no known_hosts): said as such.
+    const known = join(scratch(), 'known_hosts');
     for (const address of ['10.0.0.11', 'fd00::11', '2001:db8::5', 'FE80::1']) {
-      const r = await runBuilt('check_calico_routes', ['--host', address]);
+      const r = await runBuilt('check_calico_routes', ['--host', address, '--ssh-known-hosts', known, '--ssh-key', known, ...kc()]);
       expect(r.code, address).toBe(3);
-      expect(r.first, address).toBe(`CALICO-ROUTES UNKNOWN - give --node: the node name of ${address} cannot be derived from an address`);
+      expect(r.first, address).toBe(
+        `CALICO-ROUTES UNKNOWN - cannot read known hosts file ${known}: no such file (fix: check the host's key fingerprint, ` +
+          `then add its keys: ssh-keyscan -p 22 ${address.toLowerCase()} >> ${known})`,
+      );
     }
   });
 

@@ -7,7 +7,7 @@
 // check runs is refused too: an allowlist written from it would allow what nothing needs.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calicoNode, lease, node } from '../apiserver/objects.ts';
@@ -333,6 +333,11 @@ describe.skipIf(unavailable)('every command a check runs over --host is one docs
     c.api.add('pods', calicoNode({ name: 'calico-node-cp8hh', node: 'node1' }));
     const r = await over('check_calico_routes', ['--kubeconfig', c.kubeconfig, '--node', 'node1']);
     expect(r.first, r.stdout).toMatch(/^CALICO-ROUTES OK - 0 of 0 Running pods on node1 /);
+    // Without --node, the host names the node itself (uname -n there): this one's own name.
+    const named = hostname().toLowerCase();
+    c.api.add('pods', calicoNode({ name: 'calico-node-x7k2p', node: named }));
+    const asked = await over('check_calico_routes', ['--kubeconfig', c.kubeconfig]);
+    expect(asked.first, asked.stdout).toMatch(new RegExp(`^CALICO-ROUTES OK - 0 of 0 Running pods on ${literal(named)} `));
   });
 
   it('and every command the doc lists is one a check ran above', () => {

@@ -38,7 +38,9 @@ export class TestSshd {
    * forceCommand: sshd's ForceCommand (a login that prints a greeting before the command);
    * path: the PATH a command is run with there, as on a host that lacks some tools (not with forceCommand);
    * maxSessions: sshd's MaxSessions, the channels one connection may have open at once (default 10);
-   * logins: sshd logs each connection to a file of its own, counted by connections().
+   * logins: sshd logs each connection to a file of its own, counted by connections();
+   * hostname: the host's own name as a command run there reads it (uname -n, /proc/sys/kernel/hostname):
+   * sshd runs in a UTS namespace of its own (unshare --uts) named so, a host other than this one.
    */
   constructor(
     private readonly opts: {
@@ -48,6 +50,7 @@ export class TestSshd {
       path?: string;
       maxSessions?: number;
       logins?: boolean;
+      hostname?: string;
     } = {},
   ) {}
 
@@ -98,7 +101,11 @@ export class TestSshd {
         '',
       ].join('\n'),
     );
-    const argv = [SSHD, '-D', ...(this.opts.logins ? ['-E', this.logFile] : ['-e']), '-f', config];
+    const sshd = [SSHD, '-D', ...(this.opts.logins ? ['-E', this.logFile] : ['-e']), '-f', config];
+    // unshare execs sh, which execs sshd: one process, stopped by stop() as sshd alone is.
+    const setName = 'printf %s "$0" >/proc/sys/kernel/hostname && exec "$@"';
+    const named = ['unshare', '--uts', '/bin/sh', '-c', setName, this.opts.hostname ?? '', ...sshd];
+    const argv = this.opts.hostname === undefined ? sshd : named;
     this.proc = this.opts.netns
       ? spawn('ip', ['netns', 'exec', this.opts.netns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });

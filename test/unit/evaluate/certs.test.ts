@@ -7,6 +7,8 @@ import { State } from '../../../lib/plugin/state.ts';
 import { cert, NOW, r, perf } from './helpers.ts';
 import { pattern } from '../../helpers/pattern.ts';
 
+const file = (path: string) => ({ kind: 'file', path }) as const;
+
 describe('certs', () => {
   it('the soonest decides, by -w/-c as lower bounds; each certificate is its own metric', () => {
     const o = certs.evaluate(
@@ -23,11 +25,27 @@ describe('certs', () => {
 
   it('expired is CRITICAL; an unreadable certificate is UNKNOWN beside it, never dropped', () => {
     const o = certs.evaluate(
-      { now: NOW, certs: [cert('served by 10.0.0.12:16443', -3)], unreadable: [{ where: '/c/kubelet.crt', why: 'no such file' }] },
+      {
+        now: NOW,
+        certs: [cert({ kind: 'served', host: '10.0.0.12:16443' }, -3)],
+        unreadable: [{ where: '/c/kubelet.crt', why: 'no such file' }],
+      },
       { warning: r('30:'), critical: r('7:') },
     );
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toMatch(/^served by 10\.0\.0\.12:16443 expired 3 days ago, \/c\/kubelet\.crt: no such file/);
+    expect(perf(o)).toMatchObject({ days_served_10_0_0_12_16443: '-3' });
+    expect(o.details).toContain("  renew: it is that node's server.crt: sudo microk8s refresh-certs --cert server.crt on it");
+  });
+
+  it("a kubeconfig user's client certificate is named by its user, its metric days_client", () => {
+    const o = certs.evaluate(
+      { now: NOW, certs: [cert({ kind: 'kubeconfig', user: 'nagios' }, 4)], unreadable: [] },
+      { warning: r('30:'), critical: r('7:') },
+    );
+    expect(o.summary).toBe('kubeconfig user nagios expires in 4 days (1 certificate, soonest kubeconfig user nagios in 4 days)');
+    expect(perf(o)).toMatchObject({ min_days: '4;30:;7:', days_client: '4' });
+    expect(o.details).toContain('  renew: issue a new client certificate for this kubeconfig user (or use its token)');
   });
 
   it('a certificate not valid yet is CRITICAL however many days it has left', () => {
@@ -64,22 +82,24 @@ describe('certs', () => {
 
   it('names what refresh-certs really renews for each certificate', () => {
     const front = '/var/snap/microk8s/current/certs/front-proxy-ca.crt';
-    expect(remedy(front)).toBe(
+    expect(remedy(file(front))).toBe(
       `refresh-certs makes it only when it is missing: move it aside (sudo mv ${front} ` +
         `${front}.old), then sudo microk8s refresh-certs --cert ca.crt (a new CA: every other node ` +
         `must then leave and re-join). --cert front-proxy-client.crt signs with the old one`,
     );
-    expect(remedy('/x/ca.crt')).toMatch(
+    expect(remedy(file('/x/ca.crt'))).toMatch(
       pattern(
         /--cert ca\.crt .*which also renews server\.crt, front-proxy-client\.crt and the /,
         /component client certificates, not front-proxy-ca\.crt$/,
       ),
     );
-    expect(remedy('/x/front-proxy-client.crt')).toMatch(/--cert front-proxy-client\.crt/);
-    expect(remedy('/x/kubelet.crt')).toMatch(/^refresh-certs has no --cert for kubelet\.crt: sudo microk8s refresh-certs --cert ca\.crt/);
-    expect(remedy('/var/snap/microk8s/current/var/kubernetes/backend/cluster.crt')).toMatch(
+    expect(remedy(file('/x/front-proxy-client.crt'))).toMatch(/--cert front-proxy-client\.crt/);
+    expect(remedy(file('/x/kubelet.crt'))).toMatch(
+      /^refresh-certs has no --cert for kubelet\.crt: sudo microk8s refresh-certs --cert ca\.crt/,
+    );
+    expect(remedy(file('/var/snap/microk8s/current/var/kubernetes/backend/cluster.crt'))).toMatch(
       /^refresh-certs does not renew it: every control-plane node shares this dqlite certificate/,
     );
-    expect(remedy('/etc/ssl/other.crt')).toBe('renew it where it was issued');
+    expect(remedy(file('/etc/ssl/other.crt'))).toBe('renew it where it was issued');
   });
 });

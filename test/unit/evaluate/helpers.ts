@@ -3,6 +3,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import { formatPerfdata } from '../../../lib/plugin/perfdata.ts';
 import { Range } from '../../../lib/plugin/range.ts';
 import type { Outcome } from '../../../lib/plugin/verdict.ts';
+import type { Cert, CertSource } from '../../../lib/sources/certs.ts';
 import type { Wire } from '../../../lib/k8s/wire.ts';
 import type { node } from '../../apiserver/objects.ts';
 
@@ -11,9 +12,12 @@ export const r = (text: string) => Range.parse(text);
 export const perf = (o: Outcome) => Object.fromEntries(o.perfdata.map((p) => [p.label, formatPerfdata(p).split('=')[1]]));
 export const asNodes = (list: ReturnType<typeof node>[]) => list as unknown as Wire<V1Node>[];
 
-/** A certificate as check_certs reads it: valid since a day before NOW, expiring `days` (and an hour) after it. */
-export const cert = (where: string, days: number, now = NOW) => ({
-  where,
+/**
+ * A certificate as check_certs reads it (a string: a file's path): valid since a day before NOW,
+ * expiring `days` (and an hour) after it.
+ */
+export const cert = (from: string | CertSource, days: number, now = NOW): Cert => ({
+  source: typeof from === 'string' ? { kind: 'file', path: from } : from,
   subject: 'CN=x',
   issuer: 'CN=ca',
   notBefore: now - 86_400_000,
