@@ -99,7 +99,9 @@ export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Out
     v.measure({ label: 'failed_checks', value: judged.readyz.failed.length + judged.livez.failed.length, min: 0 });
   if (judged.readyz?.failed.some((x) => x.name.startsWith('etcd')) || judged.livez?.failed.some((x) => x.name.startsWith('etcd')))
     v.detail(ETCD_IS_KINE);
-  if (timed === State.WARNING || timed === State.CRITICAL) v.detail(...SLOW_READYZ);
+  const slow = timed === State.WARNING || timed === State.CRITICAL;
+  if (slow) v.find(timed, 'readyz slow');
+  if (slow) v.detail(...SLOW_READYZ);
   if (f.busyMs !== undefined && f.busyMs >= BUSY_NOTED_MS)
     v.detail(
       `timed beside the other checks of a shared run (the answers outlasted their head start): this process was ` +
