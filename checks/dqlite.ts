@@ -60,7 +60,8 @@ export function evaluate(f: DqliteFacts, limits: Thresholds): Outcome {
   // Lost (by the probes or the CLI's no-leader answer), writes have stopped: no risk left to warn of.
   if (lost || leader.kind === 'none') v.detail(...quorumLost(quorum));
   else {
-    if (v.state === State.CRITICAL || v.state === State.WARNING) v.detail(QUORUM_AT_RISK);
+    // Only where it is: a stale spare, or this node removed, puts no write at risk.
+    if (quorum.atRisk && v.state !== State.OK) v.detail(QUORUM_AT_RISK);
     // Only where one is: a warning of no fault tolerance, or of this node removed, has none to bring back.
     if (unreachable.length) v.detail(VOTER_BACK_FIRST);
   }

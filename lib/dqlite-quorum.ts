@@ -14,6 +14,8 @@ export interface Quorum {
   lost: boolean;
   /** How many voters make a majority. */
   majority: number;
+  /** Whether one more voter down stops every write (quorum not lost yet). */
+  atRisk: boolean;
 }
 
 /**
@@ -36,13 +38,17 @@ export function judgeQuorum(v: Verdict, f: Pick<ClusterView, 'members' | 'probes
   else if (!voters.length) v.find(State.UNKNOWN, `no voter among ${plural(members.length, 'member')} (${f.from})`);
   // Losing quorum is CRITICAL whatever -c says: no write can commit.
   const lost = voters.length > 0 && reachable < majority;
+  // Of five voters one down leaves a failure to spare: "one more failure loses quorum" was false there.
+  const atRisk = !lost && voters.length > 0 && reachable - 1 < majority;
+  const spare = reachable - majority;
   if (lost) v.find(State.CRITICAL, `quorum lost: ${reachable} of ${voters.length} voters reachable, ${majority} needed`);
   else if (unreachable.length)
     v.find(
       State.WARNING,
-      `${plural(unreachable.length, 'voter')} unreachable (${unreachable.map((m) => m.address).join(', ')}): one more failure loses quorum`,
+      `${plural(unreachable.length, 'voter')} unreachable (${unreachable.map((m) => m.address).join(', ')}): ` +
+        (atRisk ? 'one more failure loses quorum' : `quorum holds through ${plural(spare, 'more failure')}`),
     );
-  return { voters, unreachable, lost, majority };
+  return { voters, unreachable, lost, majority, atRisk };
 }
 
 /** Two or more members with fewer than three voters: one failure stops every write. */

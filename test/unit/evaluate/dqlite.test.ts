@@ -41,11 +41,29 @@ describe('dqlite', () => {
     expect(o.summary).toMatch(/^quorum lost: 1 of 3 voters reachable, 2 needed/);
   });
 
+  it('one voter down of five leaves a failure to spare: WARNING, said so, no quorum-at-risk advice', () => {
+    const five = [1, 2, 3, 4, 5].map((n) => member(n));
+    const o = judge(facts(['10.0.0.15:19001'], { members: five }));
+    expect([o.state, o.summary]).toEqual([
+      State.WARNING,
+      '1 voter unreachable (10.0.0.15:19001): quorum holds through 1 more failure (5 voters, leader 10.0.0.11:19001, 1 unreachable)',
+    ]);
+    expect(o.details).not.toContainEqual(expect.stringMatching(/quorum is at risk/));
+    // Two down of five: one more loses it.
+    const two = judge(facts(['10.0.0.14:19001', '10.0.0.15:19001'], { members: five }));
+    expect(two.summary).toMatch(/^2 voters unreachable \(10\.0\.0\.14:19001, 10\.0\.0\.15:19001\): one more failure loses quorum/);
+    expect(two.details).toContainEqual(
+      expect.stringMatching(/^Do not restart kubelite or k8s-dqlite on another node while quorum is at risk/),
+    );
+  });
+
   it("this node missing from the leader's member list (removed, its dqlite outside the cluster) is WARNING, never OK", () => {
     // Seen on a real go-dqlite cluster: a 4th member removed with .remove, then started again on its data.
     const o = judge(facts([], { self: '10.0.0.14:19001' }));
     expect(o.state).toBe(State.WARNING);
     expect(o.summary).toMatch(/^this node \(10\.0\.0\.14:19001\) is not a member of the dqlite cluster: removed from it\?/);
+    // Three voters all reachable: no write is at risk, whatever else is wrong.
+    expect(o.details).not.toContainEqual(expect.stringMatching(/quorum is at risk/));
     // Its own cluster.yaml still names it: only the leader's list tells.
     expect(judge(facts([], { self: '10.0.0.14:19001', from: '/b/cluster.yaml' })).state).toBe(State.OK);
   });
