@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as storage from '../../../checks/dqlite-storage.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { pattern } from '../../helpers/pattern.ts';
-import { NOW, r } from './helpers.ts';
+import { NOW, perf, r } from './helpers.ts';
 
 describe('dqlite-storage', () => {
   const limits = { warning: r('50'), critical: r('150'), minIntervalSeconds: 300, freeWarning: 20, freeCritical: 10 };
@@ -102,6 +102,18 @@ describe('dqlite-storage', () => {
     const stopped = at([...snap(3720, 60), ...snap(3600, 60)]);
     expect(stopped.state).toBe(State.WARNING);
     expect(stopped.details).toContain('the last snapshots came every 2m, but none for 1h: not frequent now');
+  });
+
+  // raft writes the next snapshot before it removes the oldest of the two it keeps: for a while there are three.
+  it('three snapshots while raft writes the next: the cadence is the gap between the two newest, not the span of all three', () => {
+    const files = [...snap(410, 60), ...snap(210, 60), ...snap(10, 60)];
+    const o = storage.evaluate({ backend: '/b', files, fs: fs(10_000, 6000), now: NOW, role: VOTER }, limits);
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      'newest snapshot 60 MB, every 3m20s (more than one per 5m): each snapshot writes and ships ' +
+        'the whole database (newest snapshot 60 MB, every 3m20s (18/h), 60% free on /)',
+    ]);
+    expect(perf(o)).toMatchObject({ snapshot_interval: '200s;;;0', snapshots_per_hour: '18;;;0' });
   });
 
   // freelist_pct's perfdata says WARNING above 50 (~:50; a Nagios range cannot say 50 or more):

@@ -107,6 +107,16 @@ describe('dqlite', () => {
     expect([o.state, o.summary]).toEqual([State.OK, '1 voter, leader 127.0.0.1:19001, 0 unreachable']);
   });
 
+  it('this node down and matching no Node (its Node not registered) is an unreachable voter, never a stale member to remove', () => {
+    const nodes = asNodes([node({ name: 'k8s02', ip: '10.0.0.12' }), node({ name: 'k8s03', ip: '10.0.0.13' })]);
+    const o = judge(facts(['10.0.0.11:19001'], { nodes, leader: { kind: 'known', address: '10.0.0.12:19001' } }));
+    expect([o.state, o.summary]).toEqual([
+      State.WARNING,
+      '1 voter unreachable (10.0.0.11:19001): one more failure loses quorum (3 voters, leader 10.0.0.12:19001, 1 unreachable)',
+    ]);
+    expect(o.details.join('\n')).not.toMatch(/remove-node/);
+  });
+
   it("a down member at a Node's address other than its InternalIP is that node's (multi-NIC), never stale", () => {
     // dqlite on one NIC, kubelet's InternalIP on the other (join.py rewrites --node-ip only where it was set).
     const k8s03 = node({ name: 'k8s03', ip: '10.0.0.13' });

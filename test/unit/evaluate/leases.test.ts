@@ -212,6 +212,23 @@ describe('leases', () => {
     expect(lateWarned.summary).not.toContain('(-w 35)');
   });
 
+  it("an expired lease's first line gives its own reason once, never -w/-c on renew_age beside it", () => {
+    const o = leases.evaluate({ now, leases: pair({ renewedAgo: 600, duration: 60 }, {}) }, { warning: r('10'), critical: r('50') });
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      'leaders: kcm k8s01, scheduler k8s02, kcm lease expired (renewed 10m ago, duration 60s): no kube-controller-manager is leading',
+    ]);
+  });
+
+  it("a lease that holds no renewal time is the staler: renew_age is U, never the other lease's age", () => {
+    const [kcm, sched] = pair({}, { renewedAgo: 5 });
+    delete kcm!.spec!.renewTime;
+    delete kcm!.spec!.acquireTime;
+    const o = leases.evaluate({ now, leases: [kcm!, sched!] }, { warning: r('10'), critical: r('50') });
+    expect(o.state).toBe(State.CRITICAL);
+    expect(perf(o).renew_age).toBe('U;10;50;0');
+  });
+
   it("client-go's default 15 s lease is judged by its 10 s renew deadline, not by half its duration", () => {
     const within = leases.evaluate({ now, leases: pair({ renewedAgo: 9, duration: 15 }, { renewedAgo: 9, duration: 15 }) }, {});
     expect([within.state, within.summary]).toEqual([State.OK, 'leaders: kcm k8s01, scheduler k8s02']);

@@ -61,6 +61,12 @@ describe('restart-preflight', () => {
     );
   });
 
+  it("a non-leader's GO does not send the user to another node first; the leader's GO with care does", () => {
+    const first = 'Restart a non-leader node first where possible; leadership moves when this node restarts.';
+    expect(preflight.evaluate(healthy(), { critical: r('0'), settleMs: 600_000 }).details).not.toContain(first);
+    expect(preflight.evaluate({ ...healthy(), node: 'k8s01' }, { critical: r('0'), settleMs: 600_000 }).details).toContain(first);
+  });
+
   it("the dqlite leader on a NIC other than its node's InternalIP (multi-NIC) is still that node: GO with care", () => {
     // join.py rewrites kubelet's --node-ip only where it was set: dqlite can listen on the other NIC.
     const f = healthy();
@@ -94,6 +100,16 @@ describe('restart-preflight', () => {
       expect.stringMatching(/^k8s02: cannot tell \(/),
       'node k8s03 is not Ready',
     ]);
+  });
+
+  it('a write storm beside another blocker still asks for the backlog to drain first', () => {
+    const f = healthy();
+    Object.assign(f.journals[0]!.tally!, { lastStart: f.now - 60_000 });
+    Object.assign(f.journals[0]!.tally!.lock, { locked: 400, lastMinute: 90 });
+    const o = preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.summary).toMatch(/^NO-GO for k8s02: .* \(\+1 more\)$/);
+    expect(o.details).toContain('Do not restart now: let the cluster absorb the write backlog, fix the above, then ask again.');
   });
 
   it('a leader lease renewed an hour in the future (clocks that differ) is NO-GO: nobody can tell that it is held', () => {

@@ -2,6 +2,7 @@
 // asserted is what a user sees, the state, the first line's summary and the perfdata.
 import { describe, expect, it } from 'vitest';
 import * as services from '../../../checks/services.ts';
+import { serviceUnit } from '../../../lib/sources/snap-locks.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { perf, r } from './helpers.ts';
 
@@ -56,6 +57,43 @@ describe('services', () => {
     const failed = services.evaluate(facts(unit(DQ, { active: 'failed', restarts: 3794 })), judge);
     expect(failed.state).toBe(State.CRITICAL);
     expect(failed.summary).toMatch(/^k8s-dqlite is failed/);
+  });
+
+  it('every sample within --window counts: 18 restarts between 50m and 10m ago are CRITICAL, not hidden by the newest sample', () => {
+    const started = (10_000 - 3600) * 1e6;
+    const history = {
+      [DQ]: [[AT - 3000_000, 0, started] as [number, number, number], [AT - 600_000, 18, started] as [number, number, number]],
+    };
+    const o = services.evaluate({ ...facts(unit(DQ, { restarts: 18 })), memory: { history } }, judge);
+    expect([o.state, o.summary]).toEqual([State.CRITICAL, 'k8s-dqlite restarted 18 times in 50m (18/h)']);
+  });
+
+  it('no sample within --window (the checks paused): the newest older one is the base, restarts before it not counted again', () => {
+    const started = (10_000 - 3600) * 1e6;
+    const history = {
+      [DQ]: [[AT - 3 * 3600_000, 0, started] as [number, number, number], [AT - 2 * 3600_000, 30, started] as [number, number, number]],
+    };
+    const o = services.evaluate({ ...facts(unit(DQ, { restarts: 30 })), memory: { history } }, judge);
+    expect([o.state, o.summary]).toEqual([State.OK, '1 unit active, 0 restarts in 2h']);
+    expect(perf(o).restarts_per_hour).toBe('0;3;10;0');
+  });
+
+  it('the first line spans the longest history among the units, one sampled since a while less', () => {
+    const KL = serviceUnit('kubelite');
+    const started = (10_000 - 3600) * 1e6;
+    const history = {
+      [DQ]: [[AT - 3000_000, 0, started] as [number, number, number]],
+      [KL]: [[AT - 600_000, 0, started] as [number, number, number]],
+    };
+    const o = services.evaluate({ ...facts(unit(DQ), unit(KL, { restarts: 1 })), memory: { history } }, judge);
+    expect([o.state, o.summary]).toEqual([State.OK, '2 units active, 1 restart in 50m (kubelite)']);
+  });
+
+  it("k8s-dqlite failed with NRestarts 0 and no rate yet: the crash loop's advice, never another unit's journal", () => {
+    const o = services.evaluate(facts(unit(DQ, { active: 'failed' })), judge);
+    expect([o.state, o.summary]).toEqual([State.CRITICAL, 'k8s-dqlite is failed']);
+    expect(o.details).toContain('Never restart kubelite on other nodes while k8s-dqlite crash-loops: one more node down loses quorum.');
+    expect(o.details.join('\n')).not.toMatch(/journalctl -u <unit>/);
   });
 
   // A host read over SSH: its boot clock (which counts a suspend) and its wall clock, as at AT.

@@ -2,6 +2,7 @@
 // asserted is what a user sees, the state, the first line's summary and the perfdata.
 import { describe, expect, it } from 'vitest';
 import * as jobs from '../../../checks/stale-jobs.ts';
+import { freshTally, tallyJob } from '../../../lib/finished-jobs.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { r, perf } from './helpers.ts';
 
@@ -19,6 +20,23 @@ describe('stale-jobs', () => {
       { minAgeMs: 3600_000, warning: r('50'), critical: r('200') },
     );
     expect([o.state, o.summary]).toEqual([State.OK, '4 finished Jobs older than 1h outside kube-system (3 Complete, 1 Failed, of 9 Jobs)']);
+  });
+
+  it('only a True Complete or Failed condition finishes a Job: one that reads False is not counted', () => {
+    const now = Date.parse('2026-11-28T03:00:00Z');
+    const at = new Date(now - 2 * 3600_000).toISOString();
+    const job = (name: string, type: string, status: string) => ({
+      metadata: { namespace: 'batch', name },
+      status: { conditions: [{ type, status, lastTransitionTime: at }] },
+    });
+    const t = freshTally();
+    for (const j of [job('a', 'Complete', 'False'), job('b', 'Failed', 'False'), job('c', 'Complete', 'True')]) tallyJob(t, j, now, 3600);
+    const o = jobs.evaluate({ tally: t, scope: { only: [], excluded: [] } }, { minAgeMs: 3600_000, warning: r('0'), critical: r('200') });
+    expect([o.state, o.summary]).toEqual([
+      State.WARNING,
+      '1 finished Job older than 1h in all namespaces (1 Complete, 0 Failed, of 3 Jobs)',
+    ]);
+    expect(perf(o)).toMatchObject({ stale: '1;0;200;0' });
   });
 
   it('past -c is CRITICAL and the clean-up names the worst namespace', () => {
