@@ -1,6 +1,6 @@
 // Runbook, "Prevention" and "During a restart session", as one go/no-go for restarting kubelite on
 // --node: never while dqlite-lock or kine-retries is not OK, a node is not Ready, an earlier restart
-// still settles or a Deployment's controller has not caught up; restart a non-leader first.
+// still settles, the watch cache lags or a Deployment's controller lags; restart a non-leader first.
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { unled } from '../lib/k8s/leases.ts';
 import { restartSession } from '../lib/k8s/restart-session.ts';
@@ -32,13 +32,10 @@ import * as dqlite from './dqlite.ts';
 import * as kine from './kine-retries.ts';
 import * as rollout from './observed-generation.ts';
 import * as services from './services.ts';
+import * as cache from './watch-cache.ts';
 
 /** What one journal said: the lock and kine tallies of the last 5 minutes, the newest kubelite start. */
-export interface Tally {
-  lock: lock.Tally;
-  kine: kine.Tally;
-  lastStart: number;
-}
+export type Tally = { lock: lock.Tally; kine: kine.Tally; lastStart: number };
 
 export interface PreflightFacts {
   now: number;
@@ -51,6 +48,8 @@ export interface PreflightFacts {
   /** The dqlite cluster as check_dqlite reads it, or why it could not be read (a blocker). */
   datastore: dqlite.DqliteFacts | { error: unknown };
   rollouts: rollout.RolloutFacts;
+  /** The node leases in storage and in the watch cache of the kubeconfig's API server (this node's). */
+  watchCache: cache.CacheFacts;
   units: { host?: string; facts?: services.ServiceFacts; error?: unknown }[];
 }
 
@@ -77,6 +76,8 @@ export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string
   for (const text of unled(f.leases, f.now)) block(text);
   const session = restartSession(f.nodes, f.node, allowTaint);
   for (const text of session.unsettled) block(text);
+  // A frozen cache serves every controller stale objects, and never heals: as check_watch_cache judges it.
+  parts.push(partOf('watch-cache', cache.evaluate(f.watchCache, cache.defaultLimits)));
   // "observedGeneration matches .metadata.generation", as check_observed_generation judges it by default.
   parts.push(partOf('observed-generation', rollout.evaluate(f.rollouts, rollout.defaultLimits)));
   // Quorum at risk, no leader or stale members, as check_dqlite judges them with its defaults.
@@ -113,14 +114,13 @@ export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: numb
   const counter = gateCounter(storms, win);
   const cluster = connect(args, deadline, log, { share: shared?.kube });
   const nodesListed = listNodes(cluster);
-  const rollouts = deploymentLags(cluster, win.now);
   // Each source under a child deadline of its own (a timeout names those still unread); of several
   // unread, the NO-GO names the first in the summary's order, never the first to fail (it varied).
-  const [journals, [leases, nodes, lags], datastore, units] = await inOrder(
+  const [journals, [leases, nodes, lags, watchCache], datastore, units] = await inOrder(
     [
       deadline.during('reading the journal', (d) => scanSources(args, win, { ...ctx, deadline: d }, counter)),
-      deadline.during(`reading the leader leases, the nodes and the Deployments from ${cluster.server}`, () =>
-        inOrder([readLeaderLeases(cluster), nodesListed, rollouts], deadline),
+      deadline.during(`reading the leader leases, the nodes, the Deployments and the node leases from ${cluster.server}`, () =>
+        inOrder([readLeaderLeases(cluster), nodesListed, deploymentLags(cluster, win.now), cache.readCache(cluster)], deadline),
       ),
       deadline.during('reading the dqlite cluster', (d) =>
         failureAsFact(dqlite.gather(args, d, log, localAccess(shared?.commands), nodesListed), deadline),
@@ -129,7 +129,7 @@ export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: numb
     ],
     deadline,
   );
-  return { now: win.now, journals, leases, nodes, datastore, units, rollouts: lags };
+  return { now: win.now, journals, leases, nodes, datastore, units, rollouts: lags, watchCache };
 }
 
 export const check: CheckDefinition<RestartArgs> = {

@@ -86,8 +86,7 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
 }
 
 /** A storage read, then a cache read, of one API server's node leases. */
-export async function gather(cluster: Cluster, deadline: Deadline): Promise<CacheFacts> {
-  deadline.activity = `reading node leases from ${cluster.server}`;
+async function storageThenCache(cluster: Cluster): Promise<CacheFacts> {
   let storage: LeaseList;
   try {
     storage = await listNodeLeases(cluster, 'storage');
@@ -100,6 +99,17 @@ export async function gather(cluster: Cluster, deadline: Deadline): Promise<Cach
     throw err;
   }
   return { storage, cache: await listNodeLeases(cluster, 'cache'), server: cluster.server };
+}
+
+/** Both reads; in a shared run once for all (the restart gate judges its API server's cache too). */
+export function readCache(cluster: Cluster): Promise<CacheFacts> {
+  return cluster.share ? cluster.share.once(cluster, 'watch cache', storageThenCache) : storageThenCache(cluster);
+}
+
+/** Both reads, saying so in the deadline's activity (a timeout names the server). */
+export function gather(cluster: Cluster, deadline: Deadline): Promise<CacheFacts> {
+  deadline.activity = `reading node leases from ${cluster.server}`;
+  return readCache(cluster);
 }
 
 export const check: CheckDefinition<Args> = {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lease, node } from '../apiserver/objects.ts';
+import { lease, node, nodeLease } from '../apiserver/objects.ts';
 import { useCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
@@ -258,6 +258,7 @@ describe.skipIf(unavailable)('check_restart_preflight --host with a node whose c
     const c = cluster();
     c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
     const there = Date.now() - 120_000;
     const journal = makeJournal(
       [
@@ -278,6 +279,7 @@ describe.skipIf(unavailable)('check_restart_preflight --host with a node whose c
     const c = cluster();
     c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
     // A worker: no k8s-dqlite there (no-k8s-dqlite), joined to the cluster (clustered.lock).
     const worker = mkdtempSync(join(dir, 'worker-'));
     mkdirSync(join(worker, 'var', 'lock'), { recursive: true });

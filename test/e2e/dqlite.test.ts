@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { lease, node } from '../apiserver/objects.ts';
+import { lease, node, nodeLease } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { DEMO_DATABASE, DQLITE_CLI, type DqliteCluster, type DqliteNode, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { freePort } from '../helpers/sshd.ts';
@@ -528,6 +528,7 @@ describe('check_restart_preflight reads the same dqlite view', () => {
   it('NO-GO when the dqlite view has nothing to judge, or cannot be read', async () => {
     c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
     const log = join(mkdtempSync(join(tmpdir(), 'mk8s-gate-')), 'quiet.log');
     writeFileSync(log, 'Nov 28 00:00:00 k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n');
     const gate = (dqlite: string[]) =>
@@ -556,6 +557,7 @@ describe('check_restart_preflight reads the same dqlite view', () => {
   it.skipIf(!nagios)('a backend directory nagios cannot enter: NO-GO naming the directory, as check_dqlite does', async () => {
     c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-gate-'));
     chmodSync(dir, 0o755);
     const node01 = await healthyNode(join(dir, 'node'));

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calicoNode, lease, node } from '../apiserver/objects.ts';
+import { calicoNode, lease, node, nodeLease } from '../apiserver/objects.ts';
 import { useCluster } from '../helpers/cluster.ts';
 import { at, klog } from '../helpers/fixtures.ts';
 import { haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
@@ -61,6 +61,7 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
     // The stand-in dqlite's leader listens on 127.0.0.1: k8s02's address, so that localhost leads nothing.
     c.api.add('nodes', node({ name: 'localhost', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '127.0.0.1' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s02'), lease('kube-scheduler', 'k8s02'));
+    c.api.add('leases', nodeLease('localhost'), nodeLease('k8s02'));
     return c;
   };
   const run = (command: string, args: string[]) =>
@@ -166,6 +167,7 @@ describe.skipIf(unavailable)('--host as a full domain name or an address: the ho
     // k8s01 leads (leases, the stand-in dqlite's leader on 127.0.0.1): k8s02 may be restarted.
     c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
     c.api.add('pods', calicoNode({ name: 'calico-node-k8s02', node: 'k8s02', ready: true, restarts: 0 }));
     const ssh = ['--ssh-port', String(sshd.port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', sshd.knownHosts([host])];
     return runProcess(

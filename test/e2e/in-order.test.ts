@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lease, node } from '../apiserver/objects.ts';
+import { lease, node, nodeLease } from '../apiserver/objects.ts';
 import { useCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { controlPlane, freshState } from '../helpers/shared-run.ts';
@@ -131,6 +131,7 @@ describe('check_restart_preflight: the NO-GO reason of sources read at once', ()
     const c = cluster();
     c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
     c.api.faults.push({ path: '/leases/', status: 403, times: 100 });
     // journalctl fails, after the API server's 403 on the leases.
     const bin = mkdtempSync(join(tmpdir(), 'mk8s-order-bin-'));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { certFile } from '../apiserver/certs.ts';
-import { cronJob, lease, node } from '../apiserver/objects.ts';
+import { cronJob, lease, node, nodeLease } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
@@ -23,6 +23,7 @@ const scratch = () => mkdtempSync(join(tmpdir(), 'mk8s-inputs-'));
 const healthy = () => {
   c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
   c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s02'));
+  c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
 };
 
 const pad = (n: number) => String(n).padStart(2, '0');

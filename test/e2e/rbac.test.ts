@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadAllYaml, type V1ClusterRole, type V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeKubeconfig } from '../apiserver/certs.ts';
-import { calicoNode, cronJob, deployment, job, nodeLease, pod, replicaSet, unschedulablePod } from '../apiserver/objects.ts';
+import { calicoNode, cronJob, deployment, job, pod, replicaSet, unschedulablePod } from '../apiserver/objects.ts';
 import { RESOURCES, startApiServer, type ApiServer, type RequestRecord } from '../apiserver/server.ts';
 import { addHealthyCluster, startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
@@ -71,7 +71,6 @@ describe('nrpe/rbac.yaml', () => {
     );
     api.add('jobs', job({ namespace: 'batch', name: 'report-1', state: 'complete', finishedAgo: 7200 }));
     api.add('cronjobs', cronJob({ namespace: 'batch', name: 'report', schedule: '*/5 * * * *', scheduledAgo: 120, succeededAgo: 120 }));
-    api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03'));
   });
   afterAll(async () => {
     await api?.close();

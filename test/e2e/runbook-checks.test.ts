@@ -544,7 +544,13 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
       node({ name: 'k8s02', ip: '10.0.0.12' }),
       node({ name: 'k8s03', ip: '10.0.0.13' }),
     );
+    renewLeases();
+  };
+  /** The leader leases, and each kubelet's node Lease renewed `ago` seconds ago (the others a few seconds before). */
+  const renewLeases = (ago = 2) => {
+    c.api.clear('leases');
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
+    c.api.add('leases', ...['k8s01', 'k8s02', 'k8s03'].map((n, i) => nodeLease(n, { renewedAgo: ago + i * 3 })));
   };
   const preflight = (args: string[]) =>
     runBuilt('check_restart_preflight', [...args, ...here.dqliteArgs], { env: { ...process.env, PATH: here.path } });
@@ -565,6 +571,29 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     // The gate and the dqlite view it reads share one list of the Nodes.
     expect(c.api.requests.filter((q) => q.path === '/api/v1/nodes')).toHaveLength(1);
     expect(r.stdout).toMatch(/kubectl cordon k8s02/);
+  });
+
+  it("NO-GO while this API server's watch cache froze 5 minutes ago, as check_watch_cache judges it; GO while it follows", async () => {
+    healthy();
+    const journal = makeJournal(quiet());
+    const follows = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(follows.first).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted \|/);
+    // The cache froze when the node leases were last renewed 5 minutes ago; storage went on renewing.
+    renewLeases(300);
+    c.api.freezeCache();
+    renewLeases();
+    const frozen = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(frozen.code).toBe(2);
+    expect(frozen.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: watch-cache CRITICAL: watch cache 4m5\ds behind storage \(node lease k8s01\) \|/,
+    );
+    // Its remedy is check_watch_cache's own long output, not repeated here.
+    expect(frozen.stdout).not.toMatch(/daemon-k8s-dqlite\.service; sleep 10/);
+    // Node leases it may not list: whether the cache follows cannot be established, so no GO.
+    c.api.faults.push({ path: '/kube-node-lease/leases', status: 403, times: 100 });
+    const unread = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(unread.code).toBe(2);
+    expect(unread.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: .*kube-node-lease/);
   });
 
   it('WARNING when the node holds the kcm lease: restart a non-leader first', async () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { nodeLease, pod } from '../apiserver/objects.ts';
+import { pod } from '../apiserver/objects.ts';
 import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
@@ -202,7 +202,6 @@ describe('the pod list read once', () => {
 
   it("under a short -t, a request waits for one of the run's kept connections no longer than half its time left", async () => {
     addHealthyCluster(c.api);
-    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03'));
     // Four storage reads hanging past -t hold the run's four kept connections: the watch cache's
     // requests, begun after them, waited 2 s for one (all a -t of 2 s gives it) and timed out.
     const hung = /\/(pods|jobs|cronjobs|deployments)$/;

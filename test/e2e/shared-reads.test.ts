@@ -55,6 +55,7 @@ const PODS = /^\/api\/v1\/(namespaces\/[^/]+\/)?pods$/;
 const NODES = /^\/api\/v1\/nodes$/;
 const KCM = /\/namespaces\/kube-system\/leases\/kube-controller-manager$/;
 const SCHEDULER = /\/namespaces\/kube-system\/leases\/kube-scheduler$/;
+const NODE_LEASES = /\/namespaces\/kube-node-lease\/leases$/;
 
 interface Row {
   check: string;
@@ -67,7 +68,7 @@ const line = (r: Row) => `${r.check} ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][
 const sameAnswer = (text: string) => text.replace(/(\d+[hms])+/g, '<duration>');
 
 describe.skipIf(!haveJournalRemote)('all: each thing read once', () => {
-  it('lists the Pods once, the Nodes once, GETs each leader lease once, over a few connections; each check answers as alone', async () => {
+  it('reads the Pods, Nodes, leader leases, node leases (storage, cache) once, over a few connections; each answers as alone', async () => {
     populate();
     const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
     const all = await runBuilt(
@@ -79,12 +80,14 @@ describe.skipIf(!haveJournalRemote)('all: each thing read once', () => {
     const ran = rows.filter((r) => (r as { state?: string }).state !== 'SKIPPED').map((r) => r.check);
     // The checks that read these (check_restart_preflight reads the Nodes and leases too).
     expect(ran).toEqual(expect.arrayContaining(['SCHEDULING', 'POD-RESTARTS', 'OBSERVED-GENERATION', 'CALICO-ROUTES']));
-    expect(ran).toEqual(expect.arrayContaining(['NODES', 'LEASES', 'RESTART-PREFLIGHT']));
+    expect(ran).toEqual(expect.arrayContaining(['NODES', 'LEASES', 'WATCH-CACHE', 'RESTART-PREFLIGHT']));
     const requests = [...c.api.requests];
     expect(count(requests, PODS)).toBe(1);
     expect(count(requests, NODES)).toBe(1);
     expect(count(requests, KCM)).toBe(1);
     expect(count(requests, SCHEDULER)).toBe(1);
+    // The watch cache's two reads, judged by check_watch_cache and the gate: storage once, then the cache once.
+    expect(requests.filter((r) => isPath(r, NODE_LEASES)).map((r) => r.query.resourceVersion)).toEqual([undefined, '0']);
     // One unfiltered list serves the checks that each asked with their own selectors.
     expect(requests.find((r) => isPath(r, PODS))!.query).not.toHaveProperty('fieldSelector');
     // A few kept-alive connections (4 for reads, 2 for check_apiserver's timed probes), not one per request.
@@ -99,6 +102,7 @@ describe.skipIf(!haveJournalRemote)('all: each thing read once', () => {
       ['check_calico_routes', [...kc(), '--node', 'k8s02']],
       ['check_nodes', kc()],
       ['check_leases', kc()],
+      ['check_watch_cache', kc()],
     ];
     for (const [command, args] of alone) {
       const r = await runBuilt(command, args, { env: freshState() });

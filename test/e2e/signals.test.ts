@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { writeKubeconfig } from '../apiserver/certs.ts';
-import { nodeLease, pod } from '../apiserver/objects.ts';
+import { pod } from '../apiserver/objects.ts';
 import { addHealthyCluster, type TestCluster, useCluster } from '../helpers/cluster.ts';
 import { at, klog, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
@@ -27,7 +27,6 @@ const scratch = () => mkdtempSync(join(tmpdir(), 'mk8s-signals-'));
 /** A healthy cluster of 300 pods whose node leases are renewed: every API check alone is OK. */
 function healthy(): void {
   addHealthyCluster(c.api);
-  c.api.add('leases', ...['k8s01', 'k8s02', 'k8s03'].map((n) => nodeLease(n)));
   for (let i = 0; i < 300; i++)
     c.api.add('pods', pod({ namespace: `team-${i % 5}`, name: `web-${i}`, node: `k8s0${(i % 3) + 1}`, ip: `10.1.${i >> 8}.${i & 255}` }));
 }

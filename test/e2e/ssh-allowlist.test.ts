@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calicoNode, lease, node } from '../apiserver/objects.ts';
+import { calicoNode, lease, node, nodeLease } from '../apiserver/objects.ts';
 import { useCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import {
@@ -301,6 +301,7 @@ describe.skipIf(unavailable)('every command a check runs over --host is one docs
     const c = cluster();
     c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
     systemctl.set([hostUnit(daemon('k8s-dqlite'), { upFor: 3600 })]);
     ownJournalIs(quiet([700, 30]));
     const args = ['--kubeconfig', c.kubeconfig, '--node', 'k8s02', ...here.dqliteArgs, ...here.servicesArgs];

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeKubeconfig } from '../apiserver/certs.ts';
-import { deployment, job, lease, node } from '../apiserver/objects.ts';
+import { deployment, job, lease, node, nodeLease } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, K8S01, K8S03, KUBELITE, makeJournal, on, type Entry } from '../helpers/journal.ts';
@@ -374,7 +374,11 @@ describe('check_restart_preflight is a gate', () => {
   afterAll(() => here.close());
   const preflight = (args: string[], path = here.path) =>
     runBuilt('check_restart_preflight', [...args, ...here.dqliteArgs], { env: { ...process.env, PATH: path } });
-  const nodesHere = () => c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+  /** The two nodes, and the Lease each one's kubelet renews in kube-node-lease. */
+  const nodesHere = () => {
+    c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
+  };
 
   it('NO-GO when nobody leads kube-controller-manager or kube-scheduler', async () => {
     nodesHere();
@@ -397,6 +401,7 @@ describe('check_restart_preflight is a gate', () => {
     // A lease its leader let go as client-go writes it (no holder, 1 s), polled seconds later: nobody leads either.
     c.api.clear('leases');
     c.api.add('leases', lease('kube-controller-manager', undefined), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
     const released = await preflight([...kc(), '--node', 'k8s02', '--log-file', log]);
     expect([released.code, released.first]).toEqual([
       2,
@@ -545,6 +550,7 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
   const setUp = () => {
     c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
   };
   const journal = () => ['--journal-dir', journalDir(quiet())];
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCerts, writeKubeconfig, type Certs } from '../apiserver/certs.ts';
-import { lease, node } from '../apiserver/objects.ts';
+import { lease, node, nodeLease } from '../apiserver/objects.ts';
 import { startApiServer, type ApiServer, type Identity } from '../apiserver/server.ts';
 
 export const TOKENS = {
@@ -56,7 +56,10 @@ export function useCluster(host?: string): () => TestCluster {
   return () => c!;
 }
 
-/** Three Ready nodes and both leader leases held: the healthy cluster the runbook's checks start from. */
+/**
+ * Three Ready nodes, both leader leases held and each node's Lease in kube-node-lease renewed seconds
+ * ago (every kubelet renews one): the healthy cluster the runbook's checks start from.
+ */
 export function addHealthyCluster(api: ApiServer): void {
   api.add(
     'nodes',
@@ -65,4 +68,5 @@ export function addHealthyCluster(api: ApiServer): void {
     node({ name: 'k8s03', ip: '10.0.0.13' }),
   );
   api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s03'));
+  api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03'));
 }

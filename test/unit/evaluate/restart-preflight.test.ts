@@ -31,6 +31,35 @@ describe('restart-preflight', () => {
     },
     units: [{ facts: { units: [], clock: { on: 'monotonic', nowUs: 1 }, at: 0, lastWords: new Map(), leftOut: [] } }],
     rollouts: { counts: new Map([['deployment', 7]]), lags: [], stalled: [], phantoms: [] },
+    // Every kubelet's node Lease, renewed seconds ago, the same in storage and in this API server's cache.
+    watchCache: { storage: nodeLeases('1200', 0), cache: nodeLeases('1200', 0), server: 'https://127.0.0.1:16443' },
+  });
+  /** The three node leases as one list of them shows them, each renewed `ago` ms before the newest renewal. */
+  const nodeLeases = (resourceVersion: string, ago: number) => {
+    const renewed = Date.now() - ago;
+    const leases = new Map(['k8s01', 'k8s02', 'k8s03'].map((n, i) => [n, { renewed: renewed - i * 3000, created: renewed - 86_400_000 }]));
+    return { leases, resourceVersion, ms: 4 };
+  };
+
+  it("this API server's watch cache frozen 6 minutes ago: NO-GO, as check_watch_cache judges it (every controller reads it)", () => {
+    const f = healthy();
+    f.watchCache.cache = nodeLeases('880', 361_000);
+    const o = preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      'NO-GO for k8s02: watch-cache CRITICAL: watch cache 6m1s behind storage (node lease k8s01)',
+    ]);
+    // Behind past check_watch_cache's -w 30 alone is a blocker too: any state but OK.
+    f.watchCache.cache = nodeLeases('1190', 45_000);
+    expect(preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 }).summary).toBe(
+      'NO-GO for k8s02: watch-cache WARNING: watch cache 45s behind storage (node lease k8s01)',
+    );
+    // No node lease to compare: whether the cache follows cannot be told, so no GO.
+    f.watchCache = { storage: nodeLeases('1200', 0), cache: nodeLeases('1200', 0) };
+    f.watchCache.storage!.leases.clear();
+    expect(preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 }).summary).toBe(
+      'NO-GO for k8s02: watch-cache UNKNOWN: no node Lease in kube-node-lease to compare: cannot tell whether the watch cache follows',
+    );
   });
 
   it("a Deployment whose controller has not observed its spec past 2m: NO-GO (the runbook's wait between restarts)", () => {
