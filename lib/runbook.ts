@@ -174,6 +174,13 @@ export function quorumLost({ unreachable, majority, voters }: { unreachable: { a
 
 /** The gate's NO-GO: what to do instead of restarting. */
 export const NOT_NOW = 'Do not restart now: fix the above, then ask again.';
+/**
+ * The gate's NO-GO on a stale cache (a frozen watch cache, a controller that does not reconcile):
+ * no wait ends it; its own recovery is a restart of that node, k8s-dqlite first, not the gate's.
+ */
+export const STALE_CACHE_RECOVERY =
+  "A stale cache above (watch-cache, observed-generation) is not waited out: its own recovery, in that check's long " +
+  'output, restarts k8s-dqlite and then kubelite on that node, after any write storm has passed; then ask again.';
 /** The gate's NO-GO while the journals show a write storm: its backlog must drain first. */
 export const NOT_NOW_STORM = 'Do not restart now: let the cluster absorb the write backlog, fix the above, then ask again.';
 
