@@ -22,39 +22,21 @@ if (unavailable) console.warn(`implied node tests: ${unavailable}`);
 
 describe.skipIf(unavailable)('--host without --node: the node read is the node judged', () => {
   const cluster = useCluster();
-  const dir = mkdtempSync(join(tmpdir(), 'mk8s-implied-'));
-  let sshd: TestSshd;
-  let standins: HealthyNode;
-  let journal: string;
-  let worker: string;
-  beforeAll(async () => {
-    standins = await healthyNode();
-    // Commands over SSH find the node's systemctl (the stand-in) first, then a node's own
-    // directories (not this process's PATH: a pyenv shim directory there rewrote itself meanwhile).
-    // A host named localhost (a UTS namespace of its own), as the node it is read as: it is asked its name.
-    const path = `${standins.bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
-    sshd = new TestSshd({ path, hostname: 'localhost' });
-    await sshd.start();
-    // A worker's lock files: no k8s-dqlite there, so the gate asks no dqlite of it.
-    worker = join(dir, 'worker');
-    mkdirSync(join(worker, 'var', 'lock'), { recursive: true });
-    for (const lock of ['no-k8s-dqlite', 'clustered.lock']) writeFileSync(join(worker, 'var', 'lock', lock), '');
-    journal = makeJournal(
-      [
-        { age: 1500, service: KUBELITE, message: 'Starting kubelite' },
-        { age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job"') },
-      ],
-      mkdtempSync(join(dir, 'j-')),
-    );
-  });
-  afterAll(() => {
-    sshd.stop();
-    standins.close();
-  });
+  // A host named localhost (a UTS namespace of its own), as the node it is read as: it is asked its name.
+  const remote = sshNode('localhost', 'mk8s-implied-');
 
   const via = (hosts: string[]) => [
     ...hosts.flatMap((h) => ['--host', h]),
-    ...['--ssh-port', String(sshd.port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', sshd.knownHosts(hosts), '--ssh-user', 'root'],
+    ...[
+      '--ssh-port',
+      String(remote.sshd.port),
+      '--ssh-key',
+      remote.sshd.clientKey,
+      '--ssh-known-hosts',
+      remote.sshd.knownHosts(hosts),
+      '--ssh-user',
+      'root',
+    ],
   ];
   const healthy = () => {
     const c = cluster();
@@ -67,8 +49,19 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
   const run = (command: string, args: string[]) =>
     runBuilt(
       command,
-      [...args, '--kubeconfig', healthy().kubeconfig, '--journal-file', journal, '--snap-data', worker, ...standins.dqliteArgs, '-t', '30'],
-      { env: { ...process.env, PATH: standins.path } },
+      [
+        ...args,
+        '--kubeconfig',
+        healthy().kubeconfig,
+        '--journal-file',
+        remote.journal,
+        '--snap-data',
+        remote.worker,
+        ...remote.standins.dqliteArgs,
+        '-t',
+        '30',
+      ],
+      { env: { ...process.env, PATH: remote.standins.path } },
     );
 
   it('check_restart_preflight --host NODE gates NODE: GO for it, where it was NO-GO for this host', async () => {
@@ -133,34 +126,11 @@ describe('--host naming no valid node name, without --node', () => {
 // address asked for --node: the host read is asked its own name, over SSH, and that node judged.
 describe.skipIf(unavailable)('--host as a full domain name or an address: the host is asked its own name', () => {
   const cluster = useCluster();
-  const dir = mkdtempSync(join(tmpdir(), 'mk8s-fqdn-'));
-  let sshd: TestSshd;
-  let standins: HealthyNode;
-  let journal: string;
-  let worker: string;
+  // A host named k8s02 (a UTS namespace of its own) on 127.0.0.1: this host's name is not it.
+  const remote = sshNode('k8s02', 'mk8s-fqdn-');
   // The name resolves as a DNS name would: /etc/hosts of the check's own mount namespace.
-  const hosts = join(dir, 'hosts');
-  beforeAll(async () => {
-    standins = await healthyNode();
-    // A host named k8s02 (a UTS namespace of its own) on 127.0.0.1: this host's name is not it.
-    sshd = new TestSshd({ path: `${standins.bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, hostname: 'k8s02' });
-    await sshd.start();
-    writeFileSync(hosts, '127.0.0.1 localhost\n127.0.0.1 k8s02.example.com\n');
-    worker = join(dir, 'worker');
-    mkdirSync(join(worker, 'var', 'lock'), { recursive: true });
-    for (const lock of ['no-k8s-dqlite', 'clustered.lock']) writeFileSync(join(worker, 'var', 'lock', lock), '');
-    journal = makeJournal(
-      [
-        { age: 1500, service: KUBELITE, message: 'Starting kubelite' },
-        { age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job"') },
-      ],
-      mkdtempSync(join(dir, 'j-')),
-    );
-  });
-  afterAll(() => {
-    sshd.stop();
-    standins.close();
-  });
+  const hosts = join(remote.dir, 'hosts');
+  beforeAll(() => writeFileSync(hosts, '127.0.0.1 localhost\n127.0.0.1 k8s02.example.com\n'));
 
   const run = (command: string, host: string, more: string[] = []) => {
     const c = cluster();
@@ -169,15 +139,31 @@ describe.skipIf(unavailable)('--host as a full domain name or an address: the ho
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
     c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
     c.api.add('pods', calicoNode({ name: 'calico-node-k8s02', node: 'k8s02', ready: true, restarts: 0 }));
-    const ssh = ['--ssh-port', String(sshd.port), '--ssh-key', sshd.clientKey, '--ssh-known-hosts', sshd.knownHosts([host])];
+    const ssh = [
+      '--ssh-port',
+      String(remote.sshd.port),
+      '--ssh-key',
+      remote.sshd.clientKey,
+      '--ssh-known-hosts',
+      remote.sshd.knownHosts([host]),
+    ];
     return runProcess(
       'unshare',
       ['-m', '/bin/sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, `${DIST}/${command}`, ...more, '--host', host, ...ssh],
-      { env: { ...process.env, PATH: standins.path } },
+      { env: { ...process.env, PATH: remote.standins.path } },
     );
   };
   const kube = () => ['--kubeconfig', cluster().kubeconfig];
-  const onNode = () => [...kube(), '--journal-file', journal, '--snap-data', worker, ...standins.dqliteArgs, '-t', '30'];
+  const onNode = () => [
+    ...kube(),
+    '--journal-file',
+    remote.journal,
+    '--snap-data',
+    remote.worker,
+    ...remote.standins.dqliteArgs,
+    '-t',
+    '30',
+  ];
 
   it('check_calico_routes --host k8s02.example.com and --host 127.0.0.1 judge the pods of node k8s02', async () => {
     for (const host of ['k8s02.example.com', '127.0.0.1']) {
@@ -215,3 +201,43 @@ describe.skipIf(unavailable)('--host as a full domain name or an address: the ho
     }
   });
 });
+
+/**
+ * A node read over SSH as `name` (sshd in a UTS namespace of that host name) with the stand-ins on
+ * its PATH, a worker's lock files (no k8s-dqlite there, so the gate asks no dqlite of it) and a
+ * calm journal; started before the describe's tests, stopped after them.
+ */
+function sshNode(name: string, prefix: string) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const remote = {
+    dir,
+    worker: join(dir, 'worker'),
+    journal: '',
+    sshd: undefined as unknown as TestSshd,
+    standins: undefined as unknown as HealthyNode,
+  };
+  beforeAll(async () => {
+    remote.standins = await healthyNode();
+    // Commands over SSH find the node's systemctl (the stand-in) first, then a node's own
+    // directories (not this process's PATH: a pyenv shim directory there rewrote itself meanwhile).
+    remote.sshd = new TestSshd({
+      path: `${remote.standins.bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      hostname: name,
+    });
+    await remote.sshd.start();
+    mkdirSync(join(remote.worker, 'var', 'lock'), { recursive: true });
+    for (const lock of ['no-k8s-dqlite', 'clustered.lock']) writeFileSync(join(remote.worker, 'var', 'lock', lock), '');
+    remote.journal = makeJournal(
+      [
+        { age: 1500, service: KUBELITE, message: 'Starting kubelite' },
+        { age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job"') },
+      ],
+      mkdtempSync(join(dir, 'j-')),
+    );
+  });
+  afterAll(() => {
+    remote.sshd.stop();
+    remote.standins.close();
+  });
+  return remote;
+}
