@@ -47,22 +47,7 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
     return c;
   };
   const run = (command: string, args: string[]) =>
-    runBuilt(
-      command,
-      [
-        ...args,
-        '--kubeconfig',
-        healthy().kubeconfig,
-        '--journal-file',
-        remote.journal,
-        '--snap-data',
-        remote.worker,
-        ...remote.standins.dqliteArgs,
-        '-t',
-        '30',
-      ],
-      { env: { ...process.env, PATH: remote.standins.path } },
-    );
+    runBuilt(command, [...args, ...remote.onNode(healthy().kubeconfig)], { env: { ...process.env, PATH: remote.standins.path } });
 
   it('check_restart_preflight --host NODE gates NODE: GO for it, where it was NO-GO for this host', async () => {
     const r = await run('check_restart_preflight', via(['localhost']));
@@ -154,16 +139,7 @@ describe.skipIf(unavailable)('--host as a full domain name or an address: the ho
     );
   };
   const kube = () => ['--kubeconfig', cluster().kubeconfig];
-  const onNode = () => [
-    ...kube(),
-    '--journal-file',
-    remote.journal,
-    '--snap-data',
-    remote.worker,
-    ...remote.standins.dqliteArgs,
-    '-t',
-    '30',
-  ];
+  const onNode = () => remote.onNode(cluster().kubeconfig);
 
   it('check_calico_routes --host k8s02.example.com and --host 127.0.0.1 judge the pods of node k8s02', async () => {
     for (const host of ['k8s02.example.com', '127.0.0.1']) {
@@ -215,6 +191,11 @@ function sshNode(name: string, prefix: string) {
     journal: '',
     sshd: undefined as unknown as TestSshd,
     standins: undefined as unknown as HealthyNode,
+    /** Its inputs for a check judging it: the kubeconfig given, its journal, a worker's $SNAP_DATA, its dqlite stand-in. */
+    onNode: (kubeconfig: string) => [
+      ...['--kubeconfig', kubeconfig, '--journal-file', remote.journal, '--snap-data', remote.worker],
+      ...[...remote.standins.dqliteArgs, '-t', '30'],
+    ],
   };
   beforeAll(async () => {
     remote.standins = await healthyNode();
