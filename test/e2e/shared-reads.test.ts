@@ -53,6 +53,7 @@ const isPath = (r: RequestRecord, re: RegExp) => re.test(r.path) && r.query.cont
 const count = (requests: RequestRecord[], re: RegExp) => requests.filter((r) => isPath(r, re)).length;
 const PODS = /^\/api\/v1\/(namespaces\/[^/]+\/)?pods$/;
 const NODES = /^\/api\/v1\/nodes$/;
+const DEPLOYMENTS = /^\/apis\/apps\/v1\/(namespaces\/[^/]+\/)?deployments$/;
 const KCM = /\/namespaces\/kube-system\/leases\/kube-controller-manager$/;
 const SCHEDULER = /\/namespaces\/kube-system\/leases\/kube-scheduler$/;
 const NODE_LEASES = /\/namespaces\/kube-node-lease\/leases$/;
@@ -86,6 +87,8 @@ describe.skipIf(!haveJournalRemote)('all: each thing read once', () => {
     expect(count(requests, NODES)).toBe(1);
     expect(count(requests, KCM)).toBe(1);
     expect(count(requests, SCHEDULER)).toBe(1);
+    // The Deployments, whose lags check_observed_generation and the gate both judge.
+    expect(count(requests, DEPLOYMENTS)).toBe(1);
     // The watch cache's two reads, judged by check_watch_cache and the gate: storage once, then the cache once.
     expect(requests.filter((r) => isPath(r, NODE_LEASES)).map((r) => r.query.resourceVersion)).toEqual([undefined, '0']);
     // One unfiltered list serves the checks that each asked with their own selectors.
