@@ -15,7 +15,6 @@ import { nodeChoice } from '../lib/names.ts';
 import { restartLimits, restartOptions, type RestartArgs, type RestartLimits } from '../lib/options/restart.ts';
 import { failureAsFact } from '../lib/plugin/failure-as-fact.ts';
 import { partialText, partOf, type PartialResult } from '../lib/plugin/partial.ts';
-import { thresholdsOf } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
@@ -54,9 +53,6 @@ export interface PreflightFacts {
 }
 
 export const defaults = { critical: '0', settle: '10m' };
-
-/** The defaults parsed, as -c and --settle judge when not given. */
-export const defaultLimits = restartLimits(thresholdsOf(defaults).critical, defaults.settle);
 
 /** Everything that blocks a restart, each as the part of the cluster that judged it. */
 export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string[] = []): PartialResult[] {
@@ -143,8 +139,10 @@ export const check: CheckDefinition<RestartArgs> = {
   examples: [['check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03', 'journals of every node over SSH']],
   async run({ args, critical, ...ctx }) {
     const limits = restartLimits(critical, args.settle, args['allow-taint'] ?? []);
-    const { node, on } = await nodeToJudge(nodeChoice(args.node, args.host ?? []), args, ctx.deadline, ctx.shared?.ssh);
-    on?.conn.close();
-    return evaluate({ ...(await gather(args, ctx, limits.settleMs)), node }, limits);
+    const asked = nodeToJudge(nodeChoice(args.node, args.host ?? []), args, ctx.deadline, ctx.shared?.ssh);
+    // Its reads start beside the question (in `all` a list is shared only if asked in the others' turn).
+    void asked.then(({ on }) => on?.conn.close()).catch(() => undefined);
+    const [{ node }, facts] = await inOrder([asked, gather(args, ctx, limits.settleMs)], ctx.deadline);
+    return evaluate({ ...facts, node }, limits);
   },
 };

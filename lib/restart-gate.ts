@@ -5,13 +5,10 @@
 import { partialText, type PartialResult } from './plugin/partial.ts';
 import { State } from './plugin/state.ts';
 import type { Outcome, Verdict } from './plugin/verdict.ts';
-import { gatedRestart, NON_LEADER_FIRST, NOT_NOW, NOT_NOW_STORM, STALE_CACHE_RECOVERY } from './runbook.ts';
+import { FROZEN_CACHE_RECOVERY, gatedRestart, LAG_WAIT, NON_LEADER_FIRST, NOT_NOW, NOT_NOW_STORM } from './runbook.ts';
 
 /** The journal checks the gate judges: either not OK is a write storm whose backlog must drain. */
 export const STORM_CHECKS = ['dqlite-lock', 'kine-retries'] as const;
-
-/** The sub-checks the gate judges whose finding is a stale cache: recovered by a restart of their own, never waited out. */
-const CACHE_CHECKS: readonly (string | undefined)[] = ['watch-cache', 'observed-generation'];
 
 /** A storm check judged not OK; one that could not tell is no storm. */
 const isStorm = (p: PartialResult) => p.state !== State.UNKNOWN && (STORM_CHECKS as readonly (string | undefined)[]).includes(p.check);
@@ -26,7 +23,10 @@ export function goNoGo(v: Verdict, node: string, blockers: PartialResult[]): Out
     const text = partialText(first);
     v.find(State.CRITICAL, text);
     v.detail(blockers.some(isStorm) ? NOT_NOW_STORM : NOT_NOW);
-    if (blockers.some((p) => p.state !== State.UNKNOWN && CACHE_CHECKS.includes(p.check))) v.detail(STALE_CACHE_RECOVERY);
+    // Judged stale, not unknown: a frozen watch cache has its own recovery; lagging Deployments a wait first.
+    const stale = (check: string) => blockers.some((p) => p.check === check && p.state !== State.UNKNOWN);
+    if (stale('watch-cache')) v.detail(FROZEN_CACHE_RECOVERY);
+    if (stale('observed-generation')) v.detail(LAG_WAIT);
     return v.outcome(`NO-GO for ${node}: ${text}${blockers.length > 1 ? ` (+${blockers.length - 1} more)` : ''}`);
   }
   if (v.findings.length) v.detail(NON_LEADER_FIRST);

@@ -164,23 +164,31 @@ export const VOTER_BACK_FIRST = 'Bring the unreachable voter back first (check_s
 export function quorumLost({ unreachable, majority, voters }: { unreachable: { address: string }[]; majority: number; voters: unknown[] }) {
   return [
     'Quorum is lost: dqlite commits no write, so nothing in the cluster can change (no pod, no lease, no status) until a majority answers.',
-    unreachable.length
+    // A majority out of reach: those come back. Within reach yet leaderless (the CLI's word): their journals say why.
+    voters.length - unreachable.length < majority
       ? `Bring voters back (${unreachable.map((m) => m.address).join(', ')}) until a majority answers (${majority} of ${voters.length}): ` +
         'check_services, their journals, their disks.'
-      : "Every voter accepts TCP, yet none leads: k8s-dqlite's journal on each voter says why " +
-        '(journalctl -u snap.microk8s.daemon-k8s-dqlite).',
+      : `${unreachable.length ? 'A majority of voters accepts TCP' : 'Every voter accepts TCP'}, yet none leads: ` +
+        "k8s-dqlite's journal on each voter says why (journalctl -u snap.microk8s.daemon-k8s-dqlite).",
   ];
 }
 
 /** The gate's NO-GO: what to do instead of restarting. */
 export const NOT_NOW = 'Do not restart now: fix the above, then ask again.';
 /**
- * The gate's NO-GO on a stale cache (a frozen watch cache, a controller that does not reconcile):
- * no wait ends it; its own recovery is a restart of that node, k8s-dqlite first, not the gate's.
+ * The gate's NO-GO on a frozen watch cache: no wait ends it (it never heals); its own recovery is a
+ * restart of that node, k8s-dqlite first, not the gate's.
  */
-export const STALE_CACHE_RECOVERY =
-  "A stale cache above (watch-cache, observed-generation) is not waited out: its own recovery, in that check's long " +
-  'output, restarts k8s-dqlite and then kubelite on that node, after any write storm has passed; then ask again.';
+export const FROZEN_CACHE_RECOVERY =
+  "A frozen watch cache (watch-cache above) is not waited out: its own recovery, in check_watch_cache's long output, " +
+  'restarts k8s-dqlite and then kubelite on that node, after any write storm has passed; then ask again.';
+/**
+ * The gate's NO-GO on Deployments lagging: the runbook waits for observedGeneration after a
+ * restart, and restarts the kcm leader only once its cache is stuck, over 5 minutes.
+ */
+export const LAG_WAIT =
+  'Deployments lagging (observed-generation above): wait for the controller-manager to catch up; if one still lags ' +
+  "after 5 minutes, its cache is stuck: check_observed_generation's long output gives the leader's recovery.";
 /** The gate's NO-GO while the journals show a write storm: its backlog must drain first. */
 export const NOT_NOW_STORM = 'Do not restart now: let the cluster absorb the write backlog, fix the above, then ask again.';
 

@@ -94,6 +94,21 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
     expect(rows.get('RESTART-PREFLIGHT')).toMatch(/^GO: kubelite on localhost may be restarted/);
     expect(rows.get('CALICO-ROUTES')).toMatch(/ on localhost\b/);
   });
+
+  // The gate asked the host its name before it listed the Deployments, so its list missed
+  // check_observed_generation's turn: two lists in one `all` (review18).
+  it('all --host NODE lists the Deployments once, for check_observed_generation and the gate', async () => {
+    const c = healthy();
+    const all = await runBuilt('microk8s-checks', ['all', ...via(['localhost']), ...remote.onNode(c.kubeconfig), '--format', 'json'], {
+      env: { ...process.env, PATH: remote.standins.path },
+    });
+    const rows = new Map((JSON.parse(all.stdout) as { check: string; summary: string }[]).map((x) => [x.check, x.summary]));
+    expect(rows.get('RESTART-PREFLIGHT')).toMatch(/^GO: kubelite on localhost/);
+    const lists = c.api.requests.filter(
+      (r) => /^\/apis\/apps\/v1\/(namespaces\/[^/]+\/)?deployments$/.test(r.path) && r.query.continue === undefined,
+    );
+    expect(lists.length).toBe(1);
+  });
 });
 
 describe('--host naming no valid node name, without --node', () => {

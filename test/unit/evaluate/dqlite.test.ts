@@ -41,6 +41,14 @@ describe('dqlite', () => {
     expect(o.summary).toMatch(/^quorum lost: 1 of 3 voters reachable, 2 needed/);
   });
 
+  it("the CLI's no leader with one voter down of three: quorum lost, and the voters' journals, not 'bring voters back'", () => {
+    // A majority accepts TCP: bringing the third back is no way to a majority it already has.
+    const o = judge(facts(['10.0.0.13:19001'], { leader: { kind: 'none', text: 'no available dqlite leader server found' } }));
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.details).toContainEqual(expect.stringMatching(/^A majority of voters accepts TCP, yet none leads: k8s-dqlite's journal/));
+    expect(o.details).not.toContainEqual(expect.stringMatching(/^Bring voters back/));
+  });
+
   it('one voter down of five leaves a failure to spare: WARNING, said so, no quorum-at-risk advice', () => {
     const five = [1, 2, 3, 4, 5].map((n) => member(n));
     const o = judge(facts(['10.0.0.15:19001'], { members: five }));
