@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loginOf } from '../../lib/sources/ssh/login.ts';
 import { reasonOf } from '../../lib/errors.ts';
 import { askCli } from '../../lib/sources/dqlite-cluster.ts';
 import { enterDenied, storeUnreadable } from '../../lib/sources/dqlite.ts';
@@ -24,6 +25,19 @@ describe('the fix for a backend directory denied to the check', () => {
     );
     for (const kept of ['/var/snap/microk8s/common/backend', '/srv/dqlite/backend'])
       expect(fixFor(kept)).toBe(`(fix: give user icinga search access to ${kept}: sudo setfacl -m u:icinga:x ${kept})`);
+  });
+  it("takes the user another host's shell names only where it is a user name (it is printed in a command to run)", () => {
+    expect([loginOf('user icinga', 'nagios'), loginOf('uid 54321', 'nagios'), loginOf('user', 'nagios')]).toEqual([
+      'icinga',
+      'uid 54321',
+      'nagios',
+    ]);
+    // A host printing what no user is named: the login the connection asked for, never its text.
+    expect([loginOf('user $(reboot)', 'nagios'), loginOf('user a;b', 'nagios'), loginOf('uid 1x', 'nagios')]).toEqual([
+      'nagios',
+      'nagios',
+      'nagios',
+    ]);
   });
   it("names the SSH login for a node store another node's CLI could not open", () => {
     const store = '/srv/dqlite/backend/cluster.yaml';

@@ -15,5 +15,10 @@ export const ME =
 export function loginOf(line: string | undefined, login: string): string {
   const m = /^(user|uid) ?(\S*)$/.exec(line?.trim() ?? '');
   if (!m?.[2]) return login;
-  return m[1] === 'uid' ? `uid ${m[2]}` : m[2];
+  // Printed in a command for the reader to run: only a name useradd would make (or a number).
+  if (m[1] === 'uid') return /^\d+$/.test(m[2]) ? `uid ${m[2]}` : login;
+  return USER_NAME.test(m[2]) ? m[2] : login;
 }
+
+/** A user name as shadow-utils' useradd accepts it (its portable form, a trailing $ for machine accounts). */
+const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i;
