@@ -102,10 +102,11 @@ export async function gather(
   const asked = Date.now();
   const remote = args.host?.[0];
   deadline.activity = `reading pods on ${node} from ${cluster.server} and the routing table${remote ? ` of ${remote} over SSH` : ''}`;
-  const on = remote ? (opened ?? { host: remote, conn: await connectTo(remote, args, deadline, ssh) }) : undefined;
-  // Both failing, the pods' failure is the reason, then the node's, as the activity above names
-  // them: never whichever failed first.
-  const [{ pods, calico }, { table, clock }] = await inOrder([readNodePods(cluster, node), readNodeRoutes(deadline.signal, on)], deadline);
+  const routes = async () =>
+    readNodeRoutes(deadline.signal, remote ? (opened ?? { host: remote, conn: await connectTo(remote, args, deadline, ssh) }) : undefined);
+  // The pods asked at once, not after the SSH login (in `all`, a list asked after the others' turn is
+  // a second one); both failing, the pods' failure is the reason, then the node's, never the first.
+  const [{ pods, calico }, { table, clock }] = await inOrder([readNodePods(cluster, node), routes()], deadline);
   // Asked only where no calico-node is here: a mistyped --node, or a cluster of another CNI.
   const calicoNamespace = calico.length === 0 ? await calicoElsewhere(cluster, node, deadline) : undefined;
   const now = asked + (clock?.skewMs ?? 0);

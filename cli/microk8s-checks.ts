@@ -32,7 +32,9 @@ import {
 } from '../lib/plugin/runner.ts';
 import { State, stateName, worst } from '../lib/plugin/state.ts';
 import type { Outcome, Skipped } from '../lib/plugin/verdict.ts';
-import { impliedNode } from '../lib/names.ts';
+import { impliedNode, nodeChoice } from '../lib/names.ts';
+import type { SshArgs } from '../lib/options/ssh.ts';
+import { nodeToJudge } from '../lib/sources/ssh/host-name.ts';
 import { shareReads, type SharedReads } from '../lib/shared-reads.ts';
 import { MICROK8S_CERT_DIR } from '../lib/sources/certs.ts';
 import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
@@ -187,6 +189,43 @@ function applies(needs: Needs, have: Host): string | Unsure | undefined {
 function whyNoNode(hosts: string[]): string | undefined {
   const implied = impliedNode(hosts, hostname());
   return 'why' in implied ? implied.why : undefined;
+}
+
+/** A check's share of the command line as it parses it, or nothing where it refuses it (its own usage error). */
+function optionsOf(c: { check: unknown; specs?: OptionSpec[]; given: Record<string, unknown> }): SshArgs | undefined {
+  const def = loaded(c);
+  try {
+    return def && c.specs ? (prepareGiven(def, c.specs, c.given).args as SshArgs) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The node of the one --host, where its own name is to be asked (nodeChoice's `ask`), over the
+ * run's shared connection to it; nothing where the checks derive it alike without asking (or
+ * refuse the --host themselves, as they do alone).
+ */
+async function hostNode(
+  hosts: string[],
+  args: SshArgs,
+  deadline: Deadline,
+  shared: SharedReads,
+): Promise<{ node?: string; error?: unknown }> {
+  let choice: ReturnType<typeof nodeChoice>;
+  try {
+    choice = nodeChoice(undefined, hosts);
+  } catch {
+    return {};
+  }
+  if ('node' in choice) return {};
+  try {
+    const { node, on } = await nodeToJudge(choice, args, deadline, shared.ssh);
+    on?.conn.close();
+    return { node };
+  } catch (error) {
+    return { error };
+  }
 }
 
 /** This host as a MicroK8s node, from its lock files (lib/sources/snap-locks.ts). */
@@ -491,7 +530,15 @@ async function main(): Promise<void> {
     ...node(args['snap-data'] ?? SNAP_DATA),
     given,
   };
-  const chosen: { entry: Entry; check: unknown; specs?: OptionSpec[]; given: Record<string, unknown>; unsure?: Unsure }[] = [];
+  const chosen: {
+    entry: Entry;
+    check: unknown;
+    specs?: OptionSpec[];
+    given: Record<string, unknown>;
+    unsure?: Unsure;
+    /** Why the node it judges could not be asked of the one --host (hostNode). */
+    unnamed?: unknown;
+  }[] = [];
   const skipped: Skipped[] = [];
   for (const { entry, check, specs } of defs) {
     const why = applies(entry.needs, have);
@@ -525,6 +572,17 @@ async function main(): Promise<void> {
   const clocks = chosen.map(() => deadline.child());
   // From here a signal (NRPE's own timeout, Ctrl-C) ends the run as -t would (guardProcess).
   running = deadline;
+  // One --host without --node: the node the gate and calico-routes judge is the name that host
+  // gives itself, asked once for the run, before any check starts. Asked by each, after the others
+  // had begun, their lists missed the others' turn: the Pods and the Deployments were listed twice.
+  const judging = chosen.filter((c) => !c.unsure && c.specs?.some((o) => o.key === 'node'));
+  // Its SSH options as the checks read them: a line they refuse (--ssh-port twice) is their usage error, never asked on.
+  const ssh = judging.length && !given.has('node') ? optionsOf(judging[0]!) : undefined;
+  const named = ssh ? await hostNode(hosts, ssh, deadline, shared) : undefined;
+  for (const c of judging) {
+    if (named?.node !== undefined) c.given.node = named.node;
+    if (named?.error !== undefined) c.unnamed = named.error;
+  }
   // Every check starts in one turn (each was loaded above), so that what several read alike is
   // asked for together and read once: the journal (dqlite-lock, kine-retries, restart-preflight),
   // the Pods, the Nodes and the leader leases (lib/shared-reads.ts). A timed check (check_apiserver)
@@ -534,10 +592,15 @@ async function main(): Promise<void> {
     chosen.map((_, i) => i),
     isTimed,
     async (i) => {
-      const { entry, check, specs, given, unsure } = chosen[i]!;
+      const { entry, check, specs, given, unsure, unnamed } = chosen[i]!;
       if (unsure) {
         // Its definition, not the registry's entry: the gate's cannot-tell is NO-GO, as any gate's.
         results[i] = cannotTell(loaded(chosen[i]!) ?? entry, unsure.why);
+        return;
+      }
+      if (unnamed !== undefined) {
+        // As the check says it alone: a name that is no node's is a usage error, a host that cannot be asked its reason.
+        results[i] = cannotTell(loaded(chosen[i]!) ?? entry, reasonOf(unnamed), unnamed instanceof UsageError);
         return;
       }
       if (!check || check instanceof Error || !specs) {

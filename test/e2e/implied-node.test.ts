@@ -95,19 +95,20 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
     expect(rows.get('CALICO-ROUTES')).toMatch(/ on localhost\b/);
   });
 
-  // The gate asked the host its name before it listed the Deployments, so its list missed
-  // check_observed_generation's turn: two lists in one `all` (review18).
-  it('all --host NODE lists the Deployments once, for check_observed_generation and the gate', async () => {
+  // The gate and calico-routes each asked the host its name before they listed, so their lists missed
+  // the other checks' turn: the Deployments and the Pods listed twice in one `all` (review18).
+  it('all --host NODE lists the Deployments and the Pods once, the name asked once for the run', async () => {
     const c = healthy();
     const all = await runBuilt('microk8s-checks', ['all', ...via(['localhost']), ...remote.onNode(c.kubeconfig), '--format', 'json'], {
       env: { ...process.env, PATH: remote.standins.path },
     });
     const rows = new Map((JSON.parse(all.stdout) as { check: string; summary: string }[]).map((x) => [x.check, x.summary]));
     expect(rows.get('RESTART-PREFLIGHT')).toMatch(/^GO: kubelite on localhost/);
-    const lists = c.api.requests.filter(
-      (r) => /^\/apis\/apps\/v1\/(namespaces\/[^/]+\/)?deployments$/.test(r.path) && r.query.continue === undefined,
-    );
-    expect(lists.length).toBe(1);
+    expect(rows.get('CALICO-ROUTES')).toMatch(/ on localhost\b/);
+    const lists = (path: RegExp) => c.api.requests.filter((r) => path.test(r.path) && r.query.continue === undefined).length;
+    expect(lists(/^\/apis\/apps\/v1\/(namespaces\/[^/]+\/)?deployments$/)).toBe(1);
+    // The Pods in all namespaces (calico-routes' limit-1 lookups of calico-node elsewhere aside).
+    expect(lists(/^\/api\/v1\/pods$/)).toBe(1);
   });
 });
 
