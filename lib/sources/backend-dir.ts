@@ -2,7 +2,8 @@ import { lstatSync, readdirSync, readFileSync, realpathSync, statfsSync } from '
 import { join } from 'node:path';
 import { accessFix, deniedAt, userName } from '../files.ts';
 import type { CommandRunner } from './command.ts';
-import { DQLITE_BACKEND, DqliteError, enterDenied, MISSING_BACKEND_FIX, refreshNote, unenterable } from './dqlite.ts';
+import { DQLITE_BACKEND, DqliteError, enterDenied, MISSING_BACKEND_FIX, unenterable } from './dqlite.ts';
+import { refreshNote } from './snap-locks.ts';
 import { inOrder, type Patience } from '../in-order.ts';
 import type { SshTarget } from './ssh/connection.ts';
 import { lastLine, quietShell } from './ssh/greeting.ts';

@@ -15,11 +15,11 @@ import {
   localCliFiles,
   MISSING_BACKEND_FIX,
   planCli,
-  refreshNote,
   SUDO_CLI_SECONDS,
   storeUnreadable,
 } from './dqlite.ts';
 import type { SshTarget } from './ssh/connection.ts';
+import { refreshNote } from './snap-locks.ts';
 import { quietShell } from './ssh/greeting.ts';
 import { loginOf, ME } from './ssh/login.ts';
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { ReasonedError, reasonOf } from '../errors.ts';
 import { accessFix, deniedAt, type Owned, ownerOf, unsearchableAbove, userName } from '../files.ts';
 import { CommandError, type CommandRunner } from './command.ts';
-import { SNAP_DATA } from './snap-locks.ts';
+import { refreshNote, SNAP_DATA } from './snap-locks.ts';
 
 export const DQLITE_BIN = '/snap/microk8s/current/bin/dqlite';
 /** Where MicroK8s keeps a node's dqlite backend, under its $SNAP_DATA. */
@@ -18,14 +18,6 @@ export class DqliteError extends ReasonedError {
 
 /** A backend directory or node store that is not there: the path comes from --backend-dir or its default. */
 export const MISSING_BACKEND_FIX = 'check --backend-dir (run the check on a MicroK8s node)';
-
-/**
- * What an ACL's fix adds where a snap refresh takes the ACL away: MicroK8s' own data under
- * /var/snap/microk8s (current, a revision), which a refresh copies into a new revision directory.
- * Not common/, which a refresh keeps, nor /var/snap/microk8s itself, nor any other --backend-dir.
- */
-export const refreshNote = (path: string): string =>
-  /^\/var\/snap\/microk8s\/(?!common(?:\/|$))[^/]+/.test(path) ? ' (again after a snap refresh)' : '';
 
 /** A directory on the way to the backend (the backend included) that the check's user may not enter. */
 export interface Unenterable {

@@ -13,6 +13,14 @@ import { deniedAt } from '../files.ts';
 /** $SNAP_DATA of the MicroK8s snap: where its lock files and backend live. */
 export const SNAP_DATA = '/var/snap/microk8s/current';
 
+/**
+ * What an ACL's fix adds where a snap refresh takes the ACL away: MicroK8s' own data under
+ * /var/snap/microk8s (current, a revision), which a refresh copies into a new revision directory.
+ * Not common/, which a refresh keeps, nor /var/snap/microk8s itself, nor any other --backend-dir.
+ */
+export const refreshNote = (path: string): string =>
+  /^\/var\/snap\/microk8s\/(?!common(?:\/|$))[^/]+/.test(path) ? ' (again after a snap refresh)' : '';
+
 export const LOCKS = {
   noDqlite: 'no-k8s-dqlite',
   clustered: 'clustered.lock',

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { load as loadYaml } from 'js-yaml';
 import { accessFix, checkSmallFile, FileError, readSmallFile, userName } from '../../files.ts';
-import { refreshNote } from '../dqlite.ts';
+import { refreshNote } from '../snap-locks.ts';
 import { KubeError, RBAC_YAML } from './errors.ts';
 
 export const MICROK8S_CLIENT_CONFIG = '/var/snap/microk8s/current/credentials/client.config';
