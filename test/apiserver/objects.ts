@@ -615,9 +615,10 @@ export function lease(
   name: string,
   holder: string | undefined,
   /** uid: the same for every lease of a name unless given, as a lease renewed (not remade) keeps its own. */
-  opts: { renewedAgo?: number; duration?: number; transitions?: number; uid?: string } = {},
+  /** now: the clock the ages count back from, the test's own where it judges with one (else this call's). */
+  opts: { renewedAgo?: number; duration?: number; transitions?: number; uid?: string; now?: number } = {},
 ) {
-  const now = Date.now();
+  const now = opts.now ?? Date.now();
   const renewed = microTime(now - (opts.renewedAgo ?? 2) * 1000);
   const metadata = { name, namespace: 'kube-system', uid: opts.uid ?? `lease-${name}`, creationTimestamp: ago(86400 * 90) };
   // No holder: as client-go's release (ReleaseOnCancel, kubelite stopping) writes it, leaderelection.go
