@@ -49,12 +49,11 @@ describe('fanOut', () => {
 
   it("a target that never answers ends by its own part of the deadline, before the run's", async () => {
     const d = deadline(1);
-    const started = Date.now();
     const results = await fanOut(['slow', 'quick'], d, (target) =>
       target === 'quick' ? Promise.resolve(1) : new Promise<number>(() => undefined),
     );
+    // Not aborted: the run's own deadline had not come when the slow target's part ended.
     expect(d.signal.aborted).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1000);
     d.cancel();
     expect(results[1]).toMatchObject({ target: 'quick', ok: true, value: 1 });
     expect(results[0]!.ok).toBe(false);
