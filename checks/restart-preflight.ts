@@ -24,6 +24,7 @@ import { localAccess } from '../lib/sources/dqlite-cluster.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
 import { nodeToJudge } from '../lib/sources/ssh/host-name.ts';
+import { SshShare } from '../lib/sources/ssh/share.ts';
 import { k8sDqliteChoice, readUnitHosts } from '../lib/sources/units.ts';
 import { unjudgedReads } from '../lib/unjudged-reads.ts';
 import * as lock from './dqlite-lock.ts';
@@ -139,10 +140,11 @@ export const check: CheckDefinition<RestartArgs> = {
   examples: [['check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03', 'journals of every node over SSH']],
   async run({ args, critical, ...ctx }) {
     const limits = restartLimits(critical, args.settle, args['allow-taint'] ?? []);
-    const asked = nodeToJudge(nodeChoice(args.node, args.host ?? []), args, ctx.deadline, ctx.shared?.ssh);
-    // Its reads start beside the question (in `all` a list is shared only if asked in the others' turn).
+    // Its reads start beside the name question (`all` shares a list only if asked in the others' turn), alone too on one login.
+    const shared = { ...ctx.shared, ssh: ctx.shared?.ssh ?? new SshShare() };
+    const asked = nodeToJudge(nodeChoice(args.node, args.host ?? []), args, ctx.deadline, shared.ssh);
     void asked.then(({ on }) => on?.conn.close()).catch(() => undefined);
-    const [{ node }, facts] = await inOrder([asked, gather(args, ctx, limits.settleMs)], ctx.deadline);
+    const [{ node }, facts] = await inOrder([asked, gather(args, { ...ctx, shared }, limits.settleMs)], ctx.deadline);
     return evaluate({ ...facts, node }, limits);
   },
 };

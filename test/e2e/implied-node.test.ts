@@ -50,9 +50,12 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
     runBuilt(command, [...args, ...remote.onNode(healthy().kubeconfig)], { env: { ...process.env, PATH: remote.standins.path } });
 
   it('check_restart_preflight --host NODE gates NODE: GO for it, where it was NO-GO for this host', async () => {
+    const before = remote.sshd.connections().length;
     const r = await run('check_restart_preflight', via(['localhost']));
     expect(r.first).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on localhost may be restarted/);
     expect(r.code, r.stdout).toBe(0);
+    // One login: the question of its name and the reads of its journal share it, as in `all`.
+    expect(remote.sshd.connections().length - before).toBe(1);
   });
 
   it("this host's own address among several --host (a node's NRPE line reading all nodes by address): it gates this host", async () => {
@@ -220,6 +223,7 @@ function sshNode(name: string, prefix: string) {
     remote.sshd = new TestSshd({
       path: `${remote.standins.bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
       hostname: name,
+      logins: true,
     });
     await remote.sshd.start();
     mkdirSync(join(remote.worker, 'var', 'lock'), { recursive: true });
