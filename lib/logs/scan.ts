@@ -43,6 +43,7 @@ export async function scanSources<T>(
     files,
     logged: args.unit?.length ? ('each' as const) : ('any' as const),
     reachBack: win.reachBack,
+    widen: win.widen,
   };
   const where = dirs.length || files.length ? [...dirs, ...files].join(', ') : 'journal';
   if (args.host?.length) {
@@ -54,7 +55,7 @@ export async function scanSources<T>(
     if (dirs.length || files.length) throw new UsageError('--log-file cannot be combined with --journal-dir/--journal-file');
     const name = args['log-file'] === '-' ? 'stdin' : args['log-file'];
     deadline.activity = `reading ${name}`;
-    const { begins } = await readLogFile(args['log-file'], win.since, win.now, onLine);
+    const { begins } = await readLogFile(args['log-file'], win.since, win.now, onLine, win.widen);
     // A gate cannot judge by part of its window (a kubelite start before the first line), as for a journal.
     if (begins !== undefined && win.reachBack === 'required') {
       throw new LogFileError(

@@ -36,6 +36,8 @@ export interface Window {
   units: string[];
   /** Whether a journal must reach back over the window, or says where it begins (JournalQuery.reachBack). */
   reachBack?: 'required' | 'reported';
+  /** The option that widens it (JournalQuery.widen); none where the check sets its own window. */
+  widen?: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export function windowOf(args: LogArgs, now = Date.now()): Window {
   const seconds = parseDuration(args.since, '--since');
   if (seconds < 1) throw new UsageError(`--since must be at least 1s, not '${args.since}'`);
   // A check that judges the window --since names in its summary says how much of it a source held.
-  return { ...windowOver(seconds, args.unit, now), reachBack: 'reported' };
+  return { ...windowOver(seconds, args.unit, now), reachBack: 'reported', widen: '--since' };
 }
 
 /** The last `seconds` of the units (default DEFAULT_UNITS): for a check that sets its own window. */

@@ -20,6 +20,7 @@ interface Reader {
   wants: (line: LogLine) => boolean;
   logged?: JournalQuery['logged'];
   reachBack?: JournalQuery['reachBack'];
+  widen?: string;
   /** Where its journal begins, asked once for every reader of the turn that asks it. */
   reach?: Reach;
   onLine: (line: LogLine) => void;
@@ -127,6 +128,7 @@ export class JournalShare {
         wants: wanted(q.grep),
         logged: q.logged,
         reachBack: q.reachBack,
+        widen: q.widen,
         reach,
         onLine,
         signal,
@@ -187,7 +189,7 @@ export class JournalShare {
           }
           for (const [at, loc] of places.entries()) {
             if (heard[i]![at]) continue;
-            const mine = { ...loc, grep: r.grep, logged: r.logged };
+            const mine = { ...loc, grep: r.grep, logged: r.logged, widen: r.widen };
             const narrow = quietSteps({ ...mine, since: narrowest[at]! }).find((step) => step.window);
             for (const step of quietSteps({ ...mine, since: r.since })) {
               if (step.window && narrow && narrowest[at]! > r.since) {

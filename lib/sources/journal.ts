@@ -20,6 +20,11 @@ export interface JournalQuery {
   /** Journal directories (--directory) and files (--file); neither: the system journal. */
   directories?: string[];
   files?: string[];
+  /**
+   * The option a user widens the window with, which a fix names where a journal holds nothing in
+   * it; none where the check sets its own (the restart gate has no --since to give).
+   */
+  widen?: string;
   /** Over SSH: the login journalctl runs as there, whom a fix names (else this process's user). */
   login?: string;
   /**
@@ -385,7 +390,7 @@ async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamE
       `window${newest !== undefined ? ` (its newest is from ${new Date(newest).toISOString()})` : ''}: ` +
       `nothing to judge`,
     {
-      fix: 'give a journal that covers the window, or a wider --since',
+      fix: `give a journal that covers the window${q.widen ? `, or a wider ${q.widen}` : ''}`,
     },
   );
 }

@@ -24,6 +24,8 @@ export async function readLogFile(
   since: number,
   now: number,
   onLine: (line: LogLine) => void,
+  /** The option that widens the window (JournalQuery.widen), for the fix of a file older than it. */
+  widen?: string,
   stdin: Readable = process.stdin,
 ): Promise<{ begins?: number }> {
   let stream: Readable = stdin;
@@ -81,7 +83,7 @@ export async function readLogFile(
     throw new LogFileError(
       `${path === '-' ? 'stdin (a file)' : `log file ${path}`} was last written ${isoSeconds(modified)}, before the window (the last ` +
         `${formatDuration((now - since) / 1000)}): nothing to judge`,
-      { fix: 'give a log that covers the window, or a wider --since' },
+      { fix: `give a log that covers the window${widen ? `, or a wider ${widen}` : ''}` },
     );
   }
   return modified !== undefined && !reaches && earliest !== Infinity ? { begins: earliest } : {};

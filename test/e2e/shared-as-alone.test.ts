@@ -2,7 +2,7 @@
 // alone (#29), where what they share is read differently for one of them than it would read
 // alone: a wider window, a shorter -t, a Retry-After that fits one deadline and not another.
 // Each test runs the check alone against the same state and compares the first lines.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -83,6 +83,39 @@ describe.skipIf(!haveJournalRemote)('the journal read in one pass', () => {
       const row = Object.values(by).find((r) => alone.first.startsWith(`${r.check} `));
       expect(line(row!), command).toBe(head(alone.first));
     }
+  });
+
+  it('a journal with nothing in the window: its fix names --since where the check has it, not the gate, alone and in all', async () => {
+    addHealthyCluster(c.api);
+    // Its newest entry 20 minutes old: before the gate's 10 minutes (--settle) and the storm checks' 5.
+    const journal = makeJournal([{ age: 1200, service: DQLITE, message: logrus(at(1200), 'error', LOCK_TXN) }]);
+    const gateArgs = [...kc(), '--node', 'k8s01', '--journal-file', journal, '--snap-data', controlPlane()];
+    const gate = await runBuilt('check_restart_preflight', gateArgs, { env: freshState() });
+    expect(gate.code, gate.stdout).toBe(2);
+    expect(gate.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: .*journal \S+ holds no entry in the window .*\(fix: give a journal /);
+    // check_restart_preflight has no --since: 'Unknown argument: since' was all the fix led to.
+    expect(gate.first).not.toMatch(/--since/);
+    const lock = await runBuilt('check_dqlite_lock', ['--journal-file', journal]);
+    expect(lock.first).toMatch(/holds no entry in the window .*\(fix: give a journal that covers the window, or a wider --since\)$/);
+    const all = await runBuilt('microk8s-checks', ['all', ...gateArgs, '--format', 'json'], { env: freshState() });
+    const by = rowsOf(all.stdout);
+    expect(line(by['RESTART-PREFLIGHT']!)).toBe(head(gate.first));
+    expect(line(by['DQLITE-LOCK']!)).toBe(head(lock.first));
+    // A log file last written before the window, alike.
+    const old = join(mkdtempSync(join(tmpdir(), 'mk8s-log-')), 'kubelite.log');
+    writeFileSync(old, `${new Date(Date.now() - 1_200_000).toISOString()} k8s01 microk8s.daemon-kubelite[1]: Starting kubelite\n`);
+    utimesSync(old, new Date(Date.now() - 1_200_000), new Date(Date.now() - 1_200_000));
+    const logGate = await runBuilt('check_restart_preflight', [...gateArgs.slice(0, 4), '--log-file', old, '--snap-data', controlPlane()], {
+      env: freshState(),
+    });
+    expect(logGate.first).toMatch(
+      /log file \S+ was last written \S+, before the window \(the last 10m\): nothing to judge \(fix: give a log that covers/,
+    );
+    expect(logGate.first).not.toMatch(/--since/);
+    const logLock = await runBuilt('check_dqlite_lock', ['--log-file', old]);
+    expect(logLock.first).toMatch(
+      /before the window \(the last 5m\): nothing to judge \(fix: give a log that covers the window, or a wider --since\)$/,
+    );
   });
 
   it('in the poll cycle, a line with the default --since is answered as alone beside one with --since 1h', async () => {
