@@ -127,7 +127,7 @@ export const check: CheckDefinition<ServiceArgs> = {
   ],
   async run({ args, warning, critical, deadline, shared, keepState = writeState }) {
     const limits = limitsOf({ warning, critical }, args['min-uptime'], args.window);
-    const choice: UnitChoice = args.unit?.length ? args.unit : { snapData: args['snap-data'] };
+    const choice: UnitChoice = args.unit?.length ? args.unit : { snapData: args['snap-data'], named: '--unit' };
     const results = await readUnitHosts(args, choice, deadline, shared?.ssh);
     const file = stateFileOf(args);
     const histories = historiesFor(file);

@@ -107,6 +107,8 @@ export async function readLocksWith(
   run: (argv: string[], signal: AbortSignal) => Promise<string>,
   snapData: string,
   signal: AbortSignal,
+  /** The option that names the units instead (UnitChoice's `named`), for the fix. */
+  named?: string,
 ): Promise<NodeLocks> {
   const dir = join(snapData, 'var', 'lock');
   let text: string;
@@ -116,7 +118,7 @@ export async function readLocksWith(
     if (signal.aborted) throw err;
     throw new SnapDataError(`cannot list ${dir}`, {
       cause: err,
-      fix: 'run the check against a MicroK8s node, or give --snap-data (or --unit to name the units yourself)',
+      fix: `run the check against a MicroK8s node, or give --snap-data${named ? ` (or ${named} to name the units yourself)` : ''}`,
     });
   }
   const present = new Set(text.split('\n'));

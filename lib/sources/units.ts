@@ -45,8 +45,10 @@ export interface UnitFacts {
  * The units to read: named by the user, or those MicroK8s' lock files under $SNAP_DATA say this
  * node runs; `only`: of those, these alone (the others are not asked, nor said to be left out).
  * `fallback`: the units to ask for where there is no $SNAP_DATA at all (not a snap install).
+ * `named`: the option that names the units instead of the lock files, which a fix offers where
+ * they cannot be read; none where the check chooses them itself (the gate's --unit adds journal units).
  */
-export type UnitChoice = string[] | { snapData: string; only?: string[]; fallback?: string[] };
+export type UnitChoice = string[] | { snapData: string; only?: string[]; fallback?: string[]; named?: string };
 
 /**
  * k8s-dqlite where the node's lock files say it runs (a worker's is inactive by design, and said);
@@ -129,7 +131,7 @@ export async function readUnitHosts(
     deadline,
     (conn, host, d) => {
       const run = conn.runner();
-      const locks = () => readLocksWith(run, snapData, d.signal);
+      const locks = () => readLocksWith(run, snapData, d.signal, Array.isArray(choice) ? undefined : choice.named);
       const exec: StreamExec = (argv, signal, sink) => conn.exec(argv, signal, sink);
       return readUnitFacts(choice, locks, run, exec, hostUnitClock(host, run, d), d, conn.target.user);
     },
