@@ -42,8 +42,10 @@ export async function scanSources<T>(
     directories: dirs,
     files,
     logged: args.unit?.length ? ('each' as const) : ('any' as const),
+    named: args.unit,
     reachBack: win.reachBack,
     widen: win.widen,
+    nameUnits: win.nameUnits,
   };
   const where = dirs.length || files.length ? [...dirs, ...files].join(', ') : 'journal';
   if (args.host?.length) {

@@ -38,6 +38,8 @@ export interface Window {
   reachBack?: 'required' | 'reported';
   /** The option that widens it (JournalQuery.widen); none where the check sets its own window. */
   widen?: string;
+  /** The option whose units replace the defaults (JournalQuery.nameUnits); none where it only adds to them. */
+  nameUnits?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export function windowOf(args: LogArgs, now = Date.now()): Window {
   const seconds = parseDuration(args.since, '--since');
   if (seconds < 1) throw new UsageError(`--since must be at least 1s, not '${args.since}'`);
   // A check that judges the window --since names in its summary says how much of it a source held.
-  return { ...windowOver(seconds, args.unit, now), reachBack: 'reported', widen: '--since' };
+  return { ...windowOver(seconds, args.unit, now), reachBack: 'reported', widen: '--since', nameUnits: '--unit' };
 }
 
 /** The last `seconds` of the units (default DEFAULT_UNITS): for a check that sets its own window. */

@@ -21,6 +21,8 @@ interface Reader {
   logged?: JournalQuery['logged'];
   reachBack?: JournalQuery['reachBack'];
   widen?: string;
+  named?: string[];
+  nameUnits?: string;
   /** Where its journal begins, asked once for every reader of the turn that asks it. */
   reach?: Reach;
   onLine: (line: LogLine) => void;
@@ -129,6 +131,8 @@ export class JournalShare {
         logged: q.logged,
         reachBack: q.reachBack,
         widen: q.widen,
+        named: q.named,
+        nameUnits: q.nameUnits,
         reach,
         onLine,
         signal,
@@ -189,7 +193,7 @@ export class JournalShare {
           }
           for (const [at, loc] of places.entries()) {
             if (heard[i]![at]) continue;
-            const mine = { ...loc, grep: r.grep, logged: r.logged, widen: r.widen };
+            const mine = { ...loc, grep: r.grep, logged: r.logged, widen: r.widen, named: r.named, nameUnits: r.nameUnits };
             const narrow = quietSteps({ ...mine, since: narrowest[at]! }).find((step) => step.window);
             for (const step of quietSteps({ ...mine, since: r.since })) {
               if (step.window && narrow && narrowest[at]! > r.since) {

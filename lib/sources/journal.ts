@@ -33,6 +33,17 @@ export interface JournalQuery {
    */
   logged?: 'each' | 'any';
   /**
+   * With `each`, the units the user named, where the check reads others beside them whatever is
+   * named (the gate: kubelite's and k8s-dqlite's): those are asked as `any` is, never blamed on
+   * the option. None: every unit read was named.
+   */
+  named?: string[];
+  /**
+   * The option that names the units read instead of the defaults, which a fix offers where none
+   * of them logged; none where the check reads the defaults whatever is named (the gate's --unit adds).
+   */
+  nameUnits?: string;
+  /**
    * Whether the journal reaches back over the window, holding an entry from before `since`: one
    * that begins inside it (the active file just after a rotation, a small volatile journal rotated
    * by a log storm, a fresh node) cannot tell what happened before its first entry, and is not read
@@ -266,19 +277,29 @@ export interface QuietStep {
 export function quietSteps(loc: JournalQuery): QuietStep[] {
   const where = [loc.directories ?? [], loc.files ?? []];
   const steps: QuietStep[] = [];
-  if (loc.logged === 'each')
+  const named = loc.logged === 'each' ? (loc.named ?? loc.units) : [];
+  // Read whatever was named (the gate's own units): asked as the defaults are.
+  const others = loc.logged === 'any' ? loc.units : loc.logged === 'each' ? loc.units.filter((u) => !named.includes(u)) : [];
+  if (named.length) {
+    const each = { ...loc, units: named };
     steps.push({
-      key: JSON.stringify(['each', loc.units, where]),
-      run: (signal, exec, patience) => unitsLogged(loc, signal, exec, 'each', patience),
+      key: JSON.stringify(['each', named, where]),
+      run: (signal, exec, patience) => unitsLogged(each, signal, exec, 'each', patience),
     });
+  }
   if (loc.directories?.length || loc.files?.length)
     steps.push({
       key: JSON.stringify(['window', loc.since, loc.until ?? null, where]),
       window: true,
       run: (signal, exec) => vouchForEmpty(loc, signal, exec),
     });
-  if (loc.logged === 'any')
-    steps.push({ key: JSON.stringify(['any', loc.units, where]), run: (signal, exec) => unitsLogged(loc, signal, exec, 'any') });
+  if (others.length) {
+    const any = { ...loc, units: others };
+    steps.push({
+      key: JSON.stringify(['any', others, loc.nameUnits ?? null, where]),
+      run: (signal, exec) => unitsLogged(any, signal, exec, 'any'),
+    });
+  }
   return steps;
 }
 
@@ -335,7 +356,9 @@ async function unitsLogged(
     const paths = [...(q.directories ?? []), ...(q.files ?? [])];
     const where = paths.length ? `journal ${paths.join(', ')}` : 'the journal';
     throw new JournalError(`no entry of ${missing.join(' or ')} is in ${where} at all: not a MicroK8s node?`, {
-      fix: "run it on a MicroK8s node, or read a node's journal (--journal-dir, --journal-file, --host), or name its units with --unit",
+      fix:
+        "run it on a MicroK8s node, or read a node's journal (--journal-dir, --journal-file, --host)" +
+        (q.nameUnits ? `, or name its units with ${q.nameUnits}` : ''),
     });
   }
 }

@@ -1,15 +1,16 @@
 // A fix said by code several checks share names only an option of the check that says it, and
 // one that does what the fix says there: `check_restart_preflight --since` was 'Unknown argument'
 // (d19a5e7). Each test runs the built checks as a user would and reads the first line.
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lease, node, nodeLease } from '../apiserver/objects.ts';
 import { useCluster } from '../helpers/cluster.ts';
 import { at, klog } from '../helpers/fixtures.ts';
-import { haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
+import { CONTAINERD, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { controlPlane, freshState } from '../helpers/shared-run.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
@@ -68,5 +69,69 @@ describe.skipIf(overSsh)('a node read over SSH', () => {
     expect(services.first).toMatch(
       /\(fix: run the check against a MicroK8s node, or give --snap-data \(or --unit to name the units yourself\)\)/,
     );
+  });
+});
+
+describe.skipIf(!haveJournalRemote)("the gate's journal, with --unit", () => {
+  const cluster = useCluster();
+  let here: HealthyNode;
+  beforeAll(async () => {
+    here = await healthyNode();
+  });
+  afterAll(() => here.close());
+
+  it("a worker's journal (no k8s-dqlite there) with a --unit that logged: GO, not a fix naming --unit for a unit never given", async () => {
+    const c = cluster();
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
+    // A worker: no-k8s-dqlite and clustered.lock; its journal has kubelite's and containerd's lines, never k8s-dqlite's.
+    const worker = mkdtempSync(join(tmpdir(), 'mk8s-worker-'));
+    mkdirSync(join(worker, 'var', 'lock'), { recursive: true });
+    for (const lock of ['no-k8s-dqlite', 'clustered.lock']) writeFileSync(join(worker, 'var', 'lock', lock), '');
+    const journal = makeJournal([
+      { age: 1500, service: KUBELITE, message: 'Starting kubelite' },
+      { age: 60, service: CONTAINERD, message: 'time="x" level=info msg="container started"' },
+      { age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job"') },
+    ]);
+    const args = ['--kubeconfig', c.kubeconfig, '--node', 'k8s02', '--journal-file', journal, '--snap-data', worker, ...here.dqliteArgs];
+    const plain = await runBuilt('check_restart_preflight', args, { env: { ...process.env, PATH: here.path } });
+    expect(plain.first, plain.stdout).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted/);
+    const gate = await runBuilt('check_restart_preflight', [...args, '--unit', CONTAINERD.unit], {
+      env: { ...process.env, PATH: here.path },
+    });
+    // The gate reads kubelite's and k8s-dqlite's lines whatever --unit adds: k8s-dqlite was never named with --unit.
+    expect(gate.first, gate.stdout).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted/);
+    // A unit named with --unit that never logged there is still the typo it was.
+    const typo = await runBuilt('check_restart_preflight', [...args, '--unit', 'snap.microk8s.daemon-containerdd.service'], {
+      env: { ...process.env, PATH: here.path },
+    });
+    expect(typo.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO: .*: no entry of unit snap\.microk8s\.daemon-containerdd\.service is in the journal at all/,
+    );
+    expect(typo.first).toMatch(/\(fix: check the name given with --unit /);
+  });
+
+  it('a journal with neither default unit: the fix offers --unit where its units replace the defaults, not to the gate', async () => {
+    const c = cluster();
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    const journal = makeJournal([{ age: 60, service: CONTAINERD, message: 'time="x" level=info msg="container started"' }]);
+    const none =
+      /no entry of snap\.microk8s\.daemon-kubelite\.service or snap\.microk8s\.daemon-k8s-dqlite\.service is in journal \S+ at all/;
+    const args = ['--kubeconfig', c.kubeconfig, '--node', 'k8s02', '--journal-file', journal, '--snap-data', controlPlane()];
+    const env = { ...freshState(), PATH: here.path };
+    const gate = await runBuilt('check_restart_preflight', [...args, ...here.dqliteArgs], { env });
+    expect(gate.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO: /);
+    expect(gate.first).toMatch(none);
+    // Its --unit adds to kubelite's and k8s-dqlite's lines, which it reads whatever is named.
+    expect(gate.first).toMatch(/\(fix: run it on a MicroK8s node, or read a node's journal \(--journal-dir, --journal-file, --host\)\)$/);
+    const lock = await runBuilt('check_dqlite_lock', ['--journal-file', journal]);
+    expect(lock.first).toMatch(none);
+    expect(lock.first).toMatch(/\(--journal-dir, --journal-file, --host\), or name its units with --unit\)$/);
+    // Read in one pass for both in `all`: each row as the check says it alone.
+    const all = await runBuilt('microk8s-checks', ['all', ...args, ...here.dqliteArgs, '--format', 'json'], { env });
+    const rows = Object.fromEntries((JSON.parse(all.stdout) as { check: string; summary: string }[]).map((r) => [r.check, r.summary]));
+    expect(rows['RESTART-PREFLIGHT']).toBe(gate.first.replace(/^RESTART-PREFLIGHT CRITICAL - /, '').split(' | ')[0]);
+    expect(rows['DQLITE-LOCK']).toBe(lock.first.replace(/^DQLITE-LOCK UNKNOWN - /, '').split(' | ')[0]);
   });
 });
