@@ -182,6 +182,17 @@ export class JournalShare {
     // An entry in the narrowest quiet window is one in every wider window: asked there first,
     // the readers of a quiet journal file cost one journalctl, not one each.
     const narrowest = places.map((_, at) => Math.max(...readers.filter((_r, i) => !heard[i]![at]).map((r) => r.since)));
+    // A reader's own view of a location: its window's fix is its own (widen), the units it blames its own.
+    const mineOf = (r: Reader, loc: JournalQuery): JournalQuery => ({
+      ...loc,
+      grep: r.grep,
+      logged: r.logged,
+      widen: r.widen,
+      named: r.named,
+      nameUnits: r.nameUnits,
+    });
+    // The narrowest window asked as the reader of that window asks it: its answer, fix and all, is that reader's.
+    const narrowReader = places.map((_, at) => readers.find((r, i) => !heard[i]![at] && r.since === narrowest[at]));
     await Promise.all(
       readers.map(async (r, i) => {
         try {
@@ -193,9 +204,8 @@ export class JournalShare {
           }
           for (const [at, loc] of places.entries()) {
             if (heard[i]![at]) continue;
-            const mine = { ...loc, grep: r.grep, logged: r.logged, widen: r.widen, named: r.named, nameUnits: r.nameUnits };
-            const narrow = quietSteps({ ...mine, since: narrowest[at]! }).find((step) => step.window);
-            for (const step of quietSteps({ ...mine, since: r.since })) {
+            const narrow = quietSteps({ ...mineOf(narrowReader[at]!, loc), since: narrowest[at]! }).find((step) => step.window);
+            for (const step of quietSteps({ ...mineOf(r, loc), since: r.since })) {
               if (step.window && narrow && narrowest[at]! > r.since) {
                 const held = await vouch(narrow, r.signal).then(
                   () => true,

@@ -289,7 +289,7 @@ export function quietSteps(loc: JournalQuery): QuietStep[] {
   }
   if (loc.directories?.length || loc.files?.length)
     steps.push({
-      key: JSON.stringify(['window', loc.since, loc.until ?? null, where]),
+      key: JSON.stringify(['window', loc.since, loc.until ?? null, loc.widen ?? null, where]),
       window: true,
       run: (signal, exec) => vouchForEmpty(loc, signal, exec),
     });

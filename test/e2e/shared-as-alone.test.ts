@@ -118,6 +118,33 @@ describe.skipIf(!haveJournalRemote)('the journal read in one pass', () => {
     );
   });
 
+  it("in the poll cycle, a journal with nothing in the window: each line's fix is its own, whichever line came first", async () => {
+    addHealthyCluster(c.api);
+    const journal = makeJournal([{ age: 1200, service: DQLITE, message: logrus(at(1200), 'error', LOCK_TXN) }]);
+    const gate: [string, string[]] = [
+      'check_restart_preflight',
+      [...kc(), '--node', 'k8s01', '--journal-file', journal, '--snap-data', controlPlane()],
+    ];
+    const lock: [string, string[]] = ['check_dqlite_lock', ['--journal-file', journal]];
+    const env = freshState();
+    const aloneLock = await runBuilt(lock[0], lock[1]);
+    expect(aloneLock.first).toMatch(/\(fix: give a journal that covers the window, or a wider --since\)$/);
+    const aloneGate = await runBuilt(gate[0], gate[1], { env });
+    expect(aloneGate.first).toMatch(/holds no entry in the window .*\(fix: give a journal that covers the window\)/);
+    // The gate's line first, then dqlite-lock's: the gate asked dqlite-lock's narrower window first.
+    for (const lines of [
+      [gate, lock],
+      [lock, gate],
+    ]) {
+      const cycle = sharedCycle(lines, freshState());
+      await cycle.know();
+      const served = await cycle.run();
+      const by = Object.fromEntries(lines.map((l, i) => [l[0], served[i]!]));
+      expect(by.check_dqlite_lock!.first).toBe(aloneLock.first);
+      expect(head(by.check_restart_preflight!.first)).toBe(head(aloneGate.first));
+    }
+  });
+
   it('in the poll cycle, a line with the default --since is answered as alone beside one with --since 1h', async () => {
     const journal = makeJournal([{ age: 1200, service: DQLITE, message: logrus(at(1200), 'error', LOCK_TXN) }]);
     const lines: [string, string[]][] = [
