@@ -49,11 +49,13 @@ export async function onEachServer(
 ): Promise<Outcome> {
   const share = shared?.kube;
   const setup = share?.setup ?? new KubeSetup(log, deadline.signal);
-  const servers = apiServers(setup.config(args).server, args);
+  const own = setup.config(args).server;
+  const servers = apiServers(own, args);
   deadline.activity = `waiting for ${servers.map((s) => new URL(s).host).join(', ')}`;
   const results = await fanOut(servers, deadline, (server, part) => {
     part.activity = `waiting for ${server}`;
-    return judge(connect(args, part, log, { server, setup, share }), part);
+    // Any other is one --server gave: its fixes send the user there, not to the kubeconfig.
+    return judge(connect(args, part, log, { server, given: server === own ? undefined : '--server', setup, share }), part);
   });
   return judgeEach(
     check,

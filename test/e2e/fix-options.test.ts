@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lease, node, nodeLease } from '../apiserver/objects.ts';
-import { useCluster } from '../helpers/cluster.ts';
+import { writeKubeconfig } from '../apiserver/certs.ts';
+import { addHealthyCluster, TOKENS, useCluster } from '../helpers/cluster.ts';
 import { at, klog } from '../helpers/fixtures.ts';
 import { CONTAINERD, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
@@ -133,5 +134,29 @@ describe.skipIf(!haveJournalRemote)("the gate's journal, with --unit", () => {
     const rows = Object.fromEntries((JSON.parse(all.stdout) as { check: string; summary: string }[]).map((r) => [r.check, r.summary]));
     expect(rows['RESTART-PREFLIGHT']).toBe(gate.first.replace(/^RESTART-PREFLIGHT CRITICAL - /, '').split(' | ')[0]);
     expect(rows['DQLITE-LOCK']).toBe(lock.first.replace(/^DQLITE-LOCK UNKNOWN - /, '').split(' | ')[0]);
+  });
+});
+
+describe('an API server named with --server', () => {
+  const cluster = useCluster();
+
+  it("unreachable: its fix sends the user to the address given with --server, not the kubeconfig's", async () => {
+    const c = cluster();
+    addHealthyCluster(c.api);
+    for (const command of ['check_apiserver', 'check_watch_cache']) {
+      const r = await runBuilt(command, ['--kubeconfig', c.kubeconfig, '--server', 'https://127.0.0.1:1']);
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.first).toMatch(/ - 2 hosts: 1 OK, 1 UNKNOWN \(UNKNOWN: 127\.0\.0\.1:1\)/);
+      // Under the first line, that server's own: its address is --server's.
+      const part = r.stdout.split('\n').find((l) => l.startsWith('127.0.0.1:1: '));
+      expect(part).toMatch(/^127\.0\.0\.1:1: UNKNOWN - API server https:\/\/127\.0\.0\.1:1 unreachable: /);
+      expect(part).toMatch(/\(fix: check that kubelite runs \(microk8s status\) and the address given with --server\)$/);
+    }
+    // The kubeconfig's own server, unreachable: the kubeconfig is where its address is.
+    const down = writeKubeconfig(c.dir, 'https://127.0.0.1:1', c.certs.ca, TOKENS.admin, 'kubeconfig-down');
+    const own = await runBuilt('check_apiserver', ['--kubeconfig', down]);
+    expect(own.first).toMatch(
+      /unreachable: .*\(fix: check that kubelite runs \(microk8s status\) and the server address in the kubeconfig\)/,
+    );
   });
 });

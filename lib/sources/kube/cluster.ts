@@ -25,6 +25,8 @@ export interface ConnectOptions {
    * credentials and CA; TLS checks its certificate for the host name in that URL.
    */
   server?: string;
+  /** The option that gave `server` (--server), which a fix names for its address (RequestPolicy.given). */
+  given?: string;
   /** The run's set-up, when several servers or checks use it (a check alone needs none). */
   setup?: KubeSetup;
   /** Reads shared with the other checks of the run, and its set-up. */
@@ -43,7 +45,7 @@ export function connect(target: KubeTarget, deadline: Deadline, log: Logger = si
   return {
     server: route.server,
     key: route.key,
-    policy: { signal: deadline.signal, server: route.server, remainingMs: () => deadline.remainingMs() },
+    policy: { signal: deadline.signal, server: route.server, given: opts.given, remainingMs: () => deadline.remainingMs() },
     api: (apiClass) => new apiClass(route.configuration),
     send: (ctx) => route.timedApi.send(ctx).toPromise(),
     share: opts.share,

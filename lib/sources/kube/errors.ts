@@ -108,8 +108,15 @@ const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|DEPTH
 /** What to do about credentials an API server rejected (401). */
 export const CREDENTIALS_FIX = 'renew the token or client certificate in the kubeconfig';
 
+/**
+ * Where a fix sends the user for an API server's address: the kubeconfig's server, or the option
+ * that gave this one (RequestPolicy.given: --server), which the kubeconfig does not hold.
+ */
+export const serverAddress = (given?: string): string =>
+  given ? `the address given with ${given}` : 'the server address in the kubeconfig';
+
 /** Turn whatever a request threw into a KubeError that says what, why and how to fix it. */
-export function kubeError(err: unknown, what: Resource, server: string): KubeError {
+export function kubeError(err: unknown, what: Resource, server: string, given?: string): KubeError {
   if (err instanceof KubeError) return err;
   if (err instanceof ApiException) {
     const status = statusMessage(err.body);
@@ -155,7 +162,9 @@ export function kubeError(err: unknown, what: Resource, server: string): KubeErr
   if (TLS_CODES.test(code)) {
     return new KubeError(`TLS to ${server} failed: certificate problem (${code})`, {
       cause,
-      fix: 'check certificate-authority-data and the server address in the kubeconfig',
+      fix: given
+        ? `check certificate-authority-data in the kubeconfig and ${serverAddress(given)}`
+        : 'check certificate-authority-data and the server address in the kubeconfig',
     });
   }
   // The connection was made and the request sent, then closed with no answer at all: the server
@@ -169,7 +178,7 @@ export function kubeError(err: unknown, what: Resource, server: string): KubeErr
   if (code) {
     return new KubeError(`API server ${server} unreachable`, {
       cause,
-      fix: 'check that kubelite runs (microk8s status) and the server address in the kubeconfig',
+      fix: `check that kubelite runs (microk8s status) and ${serverAddress(given)}`,
     });
   }
   // Not a network failure: a bug, which the runner reports as an internal error.

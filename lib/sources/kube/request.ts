@@ -7,7 +7,7 @@ import {
   type RequestContext,
 } from '@kubernetes/client-node';
 import { requestEnds } from './connection-slots.ts';
-import { describe, isObject, kindOf, KubeError, kubeError, type Resource } from './errors.ts';
+import { describe, isObject, kindOf, KubeError, kubeError, type Resource, serverAddress } from './errors.ts';
 
 // One request to the API server: tied to the run's deadline, its 200 checked for being what was
 // asked for, retried once when the server is overloaded.
@@ -21,8 +21,8 @@ function parseBody(text: string): { value?: unknown; invalid?: true } {
   }
 }
 
-const NOT_THE_API =
-  'check the server address in the kubeconfig: something other than the Kubernetes API answers there (a proxy, another service)';
+const notTheApi = (given?: string) =>
+  `check ${serverAddress(given)}: something other than the Kubernetes API answers there (a proxy, another service)`;
 
 /**
  * What a 200 answer must be for the checks to trust it: a list (an object whose `items` is an
@@ -36,6 +36,7 @@ function unexpectedBody(
   what: Resource,
   server: string,
   list: boolean,
+  given?: string,
 ): { error?: KubeError; value?: Record<string, unknown> } {
   const { value, invalid } = parseBody(text);
   const kind = kindOf(what);
@@ -59,7 +60,7 @@ function unexpectedBody(
             : `a JSON ${value === null ? 'null' : typeof value}`;
   return {
     error: new KubeError(`API server ${server} answered ${describe(what)} with ${shape} (${type}, ${text.length} bytes)`, {
-      fix: NOT_THE_API,
+      fix: notTheApi(given),
     }),
   };
 }
@@ -67,7 +68,7 @@ function unexpectedBody(
 /** A post step that lets a 200 through only when its body is what was asked for (unexpectedBody). */
 function checkedBody(
   what: Resource,
-  server: string,
+  { server, given }: Pick<RequestPolicy, 'server' | 'given'>,
   list: boolean,
   use: (value: Record<string, unknown>) => string | undefined = () => undefined,
 ): ObservableMiddleware['post'] {
@@ -78,10 +79,10 @@ function checkedBody(
         // client-node takes any 2xx for a success and reads its body whatever it is: a proxy's
         // 203 with its HTML page was an empty list. The API server answers a GET with 200 only.
         if (status > 200 && status < 300)
-          throw new KubeError(`API server ${server} answered ${status} to ${describe(what)}, not 200`, { fix: NOT_THE_API });
+          throw new KubeError(`API server ${server} answered ${status} to ${describe(what)}, not 200`, { fix: notTheApi(given) });
         if (status !== 200) return ctx;
         const text = await ctx.body.text();
-        const { error, value } = unexpectedBody(ctx, text, what, server, list);
+        const { error, value } = unexpectedBody(ctx, text, what, server, list, given);
         if (error) throw error;
         const rest = use(value!) ?? text;
         // Read as JSON above, whatever its Content-Type said: client-node parses by that and knows
@@ -103,7 +104,7 @@ function checkedBody(
 export function requestOptions(
   policy: RequestPolicy,
   what: Resource,
-  post: ObservableMiddleware['post'] = checkedBody(what, policy.server, what.verb === 'list'),
+  post: ObservableMiddleware['post'] = checkedBody(what, policy, what.verb === 'list'),
 ): ConfigurationOptions {
   // The object-parameter API hands these to the observable API, so the middleware is observable-style.
   const mw: ObservableMiddleware = {
@@ -126,7 +127,7 @@ export function listOptions(policy: RequestPolicy, what: Resource, onItems: (ite
   return requestOptions(
     policy,
     what,
-    checkedBody(what, policy.server, true, (page) => {
+    checkedBody(what, policy, true, (page) => {
       onItems((page.items as unknown[] | null) ?? []);
       return JSON.stringify({ ...page, items: [] });
     }),
@@ -136,6 +137,8 @@ export function listOptions(policy: RequestPolicy, what: Resource, onItems: (ite
 export interface RequestPolicy {
   signal: AbortSignal;
   server: string;
+  /** The option that gave `server` (--server), which a fix names for its address; none: the kubeconfig's. */
+  given?: string;
   /** Milliseconds left in the run, for honouring Retry-After. */
   remainingMs: () => number;
   /**
@@ -158,10 +161,10 @@ export async function request<T>(
     } catch (err) {
       if (policy.signal.aborted) throw policy.signal.reason;
       const retriable = err instanceof ApiException && (err.code === 429 || err.code >= 500);
-      if (!retriable || attempt > 0) throw kubeError(err, what, policy.server);
+      if (!retriable || attempt > 0) throw kubeError(err, what, policy.server, policy.given);
       const after = Number((err as ApiException<unknown>).headers?.['retry-after'] ?? 1);
       const waitMs = Math.max(0, Number.isFinite(after) ? after * 1000 : 1000);
-      const error = kubeError(err, what, policy.server);
+      const error = kubeError(err, what, policy.server, policy.given);
       if (waitMs >= policy.remainingMs()) throw error;
       policy.retrying?.(error, waitMs);
       await new Promise((r) => setTimeout(r, waitMs));

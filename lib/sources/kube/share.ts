@@ -31,7 +31,11 @@ function fanCluster(fan: Fan<ClusterWaiter>): Cluster {
   const retrying = (error: unknown, waitMs: number) => {
     for (const w of fan.waiters()) if (waitMs >= w.cluster.policy.remainingMs()) fan.leave(w, error);
   };
-  return { ...first, share: undefined, policy: { signal: fan.signal, server: first.server, remainingMs, retrying } };
+  return {
+    ...first,
+    share: undefined,
+    policy: { signal: fan.signal, server: first.server, given: first.policy.given, remainingMs, retrying },
+  };
 }
 
 interface Asker<T extends Selectable> {
