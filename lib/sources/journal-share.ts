@@ -1,10 +1,11 @@
-import { Kept } from './fan.ts';
+import { Kept, type Waiter } from './fan.ts';
 import {
   journalBeginnings,
   localExec,
   locations,
   quietSteps,
   readJournal,
+  type QuietAnswer,
   type QuietStep,
   seenOver,
   type JournalBeginning,
@@ -176,23 +177,14 @@ export class JournalShare {
       for (const r of readers) r.reject(err);
       return;
     }
-    // Each step once for the readers that need it alike (a unit's entries, whatever the window).
+    // Each step asked once for the readers that need it alike (a unit's entries, whatever the window),
+    // and its answer judged by each with its own fix.
     const vouched = new Kept();
-    const vouch = (step: QuietStep, signal: AbortSignal) => vouched.get(step.key, { signal }, (fan) => step.run(fan.signal, localExec));
+    const ask = (step: QuietStep, signal: AbortSignal) =>
+      vouched.get<QuietAnswer, Waiter>(step.key, { signal }, (fan) => step.ask(fan.signal, localExec));
     // An entry in the narrowest quiet window is one in every wider window: asked there first,
     // the readers of a quiet journal file cost one journalctl, not one each.
     const narrowest = places.map((_, at) => Math.max(...readers.filter((_r, i) => !heard[i]![at]).map((r) => r.since)));
-    // A reader's own view of a location: its window's fix is its own (widen), the units it blames its own.
-    const mineOf = (r: Reader, loc: JournalQuery): JournalQuery => ({
-      ...loc,
-      grep: r.grep,
-      logged: r.logged,
-      widen: r.widen,
-      named: r.named,
-      nameUnits: r.nameUnits,
-    });
-    // The narrowest window asked as the reader of that window asks it: its answer, fix and all, is that reader's.
-    const narrowReader = places.map((_, at) => readers.find((r, i) => !heard[i]![at] && r.since === narrowest[at]));
     await Promise.all(
       readers.map(async (r, i) => {
         try {
@@ -204,11 +196,13 @@ export class JournalShare {
           }
           for (const [at, loc] of places.entries()) {
             if (heard[i]![at]) continue;
-            const narrow = quietSteps({ ...mineOf(narrowReader[at]!, loc), since: narrowest[at]! }).find((step) => step.window);
-            for (const step of quietSteps({ ...mineOf(r, loc), since: r.since })) {
+            // Its own view of the location: the units it blames and the fixes it offers are its own.
+            const mine = { ...loc, grep: r.grep, logged: r.logged, widen: r.widen, named: r.named, nameUnits: r.nameUnits };
+            const narrow = quietSteps({ ...mine, since: narrowest[at]! }).find((step) => step.window);
+            for (const step of quietSteps({ ...mine, since: r.since })) {
               if (step.window && narrow && narrowest[at]! > r.since) {
-                const held = await vouch(narrow, r.signal).then(
-                  () => true,
+                const held = await ask(narrow, r.signal).then(
+                  (answer) => 'held' in answer && answer.held,
                   (err: unknown) => {
                     if (r.signal.aborted) throw err;
                     return false;
@@ -216,7 +210,7 @@ export class JournalShare {
                 );
                 if (held) continue;
               }
-              await vouch(step, r.signal);
+              step.judge(await ask(step, r.signal));
             }
           }
           r.resolve(own);

@@ -253,7 +253,7 @@ export async function readJournal(
         ],
         patience,
       );
-      if (seen === 0 && quiet === 'vouch') for (const step of quietSteps(loc)) await step.run(signal, exec, patience);
+      if (seen === 0 && quiet === 'vouch') for (const step of quietSteps(loc)) step.judge(await step.ask(signal, exec, patience));
       return begins ?? [];
     }),
     patience,
@@ -261,13 +261,22 @@ export async function readJournal(
   return q.reachBack ? seenOver(beginnings.flat(), q.since, q.reachBack) : {};
 }
 
-/** One thing made sure of a location that yielded no line; `key` names all it depends on. */
+/**
+ * One thing made sure of a location that yielded no line: what journalctl is asked (`ask`, whose
+ * answer `key` names all it depends on, so that a shared run asks it once for every check), and
+ * what that answer means to the check that asked (`judge`: throws where it is not vouched for, with
+ * that check's own fix, whatever option another check sharing the answer would be offered).
+ */
 export interface QuietStep {
   key: string;
   /** Whether it asks about the window (an entry in it): what holds for a window holds for a wider one. */
   window?: true;
-  run: (signal: AbortSignal, exec: StreamExec, patience?: Patience) => Promise<void>;
+  ask: (signal: AbortSignal, exec: StreamExec, patience?: Patience) => Promise<QuietAnswer>;
+  judge: (answer: QuietAnswer) => void;
 }
+
+/** What a quiet step found: the units of those asked with no entry at all, or the window's entries. */
+export type QuietAnswer = { missing: string[] } | WindowAnswer;
 
 /**
  * What a location of a query (see locations) that yielded no line is vouched for, in order: that
@@ -284,20 +293,29 @@ export function quietSteps(loc: JournalQuery): QuietStep[] {
     const each = { ...loc, units: named };
     steps.push({
       key: JSON.stringify(['each', named, where]),
-      run: (signal, exec, patience) => unitsLogged(each, signal, exec, 'each', patience),
+      ask: (signal, exec, patience) => unitsLogged(each, signal, exec, 'each', patience),
+      judge: (answer) => {
+        if ('missing' in answer) unitsMissing(each, answer.missing, 'each');
+      },
     });
   }
   if (loc.directories?.length || loc.files?.length)
     steps.push({
-      key: JSON.stringify(['window', loc.since, loc.until ?? null, loc.widen ?? null, where]),
+      key: JSON.stringify(['window', loc.since, loc.until ?? null, where]),
       window: true,
-      run: (signal, exec) => vouchForEmpty(loc, signal, exec),
+      ask: (signal, exec) => windowEntries(loc, signal, exec),
+      judge: (answer) => {
+        if ('held' in answer) vouchForEmpty(loc, answer);
+      },
     });
   if (others.length) {
     const any = { ...loc, units: others };
     steps.push({
-      key: JSON.stringify(['any', others, loc.nameUnits ?? null, where]),
-      run: (signal, exec) => unitsLogged(any, signal, exec, 'any'),
+      key: JSON.stringify(['any', others, where]),
+      ask: (signal, exec) => unitsLogged(any, signal, exec, 'any'),
+      judge: (answer) => {
+        if ('missing' in answer) unitsMissing(any, answer.missing, 'any');
+      },
     });
   }
   return steps;
@@ -323,7 +341,7 @@ async function unitsLogged(
   exec: StreamExec,
   need: 'each' | 'any',
   patience: Patience = SIBLINGS_MS,
-): Promise<void> {
+): Promise<{ missing: string[] }> {
   const units = q.units.map(unitName);
   // `any`: one journalctl, its matches on one field ORed; `each`: one per unit, the first unit's
   // failure the reason where several fail.
@@ -346,7 +364,11 @@ async function unitsLogged(
     }),
     patience,
   );
-  const missing = need === 'each' ? units.filter((_, i) => !found[i]) : found[0] ? [] : units;
+  return { missing: need === 'each' ? units.filter((_, i) => !found[i]) : found[0] ? [] : units };
+}
+
+/** Units asked (unitsLogged) with no entry: where that is no quiet, said with the fix of the check that asked. */
+function unitsMissing(q: JournalQuery, missing: string[], need: 'each' | 'any'): void {
   if (need === 'each' && missing.length) {
     throw new JournalError(`no entry of unit ${missing.join(', ')} is in the journal at all: not a unit of this host?`, {
       fix: 'check the name given with --unit (systemctl list-units "snap.microk8s.*")',
@@ -393,13 +415,22 @@ async function execText(
  * entry at all in the window (no unit, no grep); if there is none, their headers tell a damaged
  * file (entries recorded in the window, none readable) from one that does not cover the window.
  */
-async function vouchForEmpty(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<void> {
-  const where = journalNames(q);
+async function windowEntries(q: JournalQuery, signal: AbortSignal, exec: StreamExec): Promise<WindowAnswer> {
   const since = [`--since=${epoch(q.since * 1000)}`, ...(q.until !== undefined ? [`--until=${epoch(q.until * 1000 - 1)}`] : [])];
-  if (await holdsEntry(q, ['--lines=1', ...since], signal, exec)) return;
+  if (await holdsEntry(q, ['--lines=1', ...since], signal, exec)) return { held: true };
   const header = await execText(exec, ['journalctl', '--no-pager', '--header', ...sourceArgs(q)], signal);
   const tails = [...header.stdout.matchAll(/^Tail realtime timestamp:.*\(([0-9a-f]+)\)\s*$/gm)].map((m) => parseInt(m[1]!, 16) / 1000);
-  const newest = tails.length ? Math.max(...tails) : undefined;
+  return { held: false, newest: tails.length ? Math.max(...tails) : undefined };
+}
+
+/** Whether the journal files hold an entry in the window (windowEntries), the newest their headers record if not. */
+type WindowAnswer = { held: true } | { held: false; newest?: number };
+
+/** A window of journal files with no entry (windowEntries): damaged, or before the window; said with the asking check's fix. */
+function vouchForEmpty(q: JournalQuery, answer: WindowAnswer): void {
+  if (answer.held) return;
+  const where = journalNames(q);
+  const { newest } = answer;
   if (newest !== undefined && newest >= q.since) {
     throw new JournalError(
       `journal ${where} is damaged: it records entries up to ${new Date(newest).toISOString()}, but none in the window can be read`,

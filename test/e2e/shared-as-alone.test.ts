@@ -181,7 +181,7 @@ describe.skipIf(!haveJournalRemote)('the journal read in one pass', () => {
     expect(long!.first).toBe(alone.first);
   }, 60_000);
 
-  it('a quiet journal file: whether it holds an entry is asked once for the three checks, in the narrowest window', async () => {
+  it('a quiet journal file: whether it holds an entry, and a unit of ours, is asked once for the three checks', async () => {
     addHealthyCluster(c.api);
     const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'info', 'compacted') }]);
     // journalctl as found on PATH, writing down each time it is started.
@@ -196,10 +196,11 @@ describe.skipIf(!haveJournalRemote)('the journal read in one pass', () => {
       { env: { ...freshState(), PATH: `${bin}:${process.env.PATH}` } },
     );
     expect(rowsOf(all.stdout)['DQLITE-LOCK']!.summary).toMatch(/^no 'database is locked' in the last 5m/);
-    const asked = readFileSync(calls, 'utf8')
-      .split('\n')
-      .filter((call) => / --lines=1 --since=/.test(call));
-    expect(asked).toHaveLength(1);
+    const made = readFileSync(calls, 'utf8').split('\n');
+    expect(made.filter((call) => / --lines=1 --since=/.test(call))).toHaveLength(1);
+    // And whether a MicroK8s unit ever logged there, once: the gate's fix differs from theirs (it has
+    // no --unit to offer), the answer does not.
+    expect(made.filter((call) => /_SYSTEMD_UNIT=/.test(call))).toHaveLength(1);
   });
 
   it("an entry of several lines before a check's window is none of its lines, though the pass read it for the gate", async () => {
