@@ -558,9 +558,11 @@ describe('--cycle and a launcher that stopped waiting to run its check alone', (
     const claims = join(cache, 'microk8s-checks', 'cycle', 'claims');
     addHealthyCluster(c.api);
     // --cycle=1: a run begun more than a second before a call is not fresh for it. Every read
-    // takes 4 s of the line's -t 6.
+    // takes 4 s of the line's -t 7: 3 s left for a shared run's start-up (with 6, Node starting
+    // 2 s late, run.ts' STARTUP_MS, timed the first poll out). A run charging the line from the
+    // launcher before it, asked 3.2 s and more earlier, still times out: 3.2 + 4 s is past 7.
     c.api.delayMs = 4000;
-    const nodes = () => runBuilt('check_nodes', ['--cycle=1', '--kubeconfig', c.kubeconfig, '-t', '6'], { env });
+    const nodes = () => runBuilt('check_nodes', ['--cycle=1', '--kubeconfig', c.kubeconfig, '-t', '7'], { env });
     const first = nodes();
     await until(
       () => "the first poll's shared run claimed the line",
