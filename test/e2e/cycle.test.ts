@@ -144,6 +144,7 @@ describe('--cycle', () => {
 
   // yargs read -t 1e1 and -t 0x10 as 10 and 16 s, where the launcher (its centis) reads digits and
   // one point only: with --cycle such a -t ran alone without a word. Refused as written, as --cycle is.
+  // 22 runs one after another: 9.5 s on a loaded machine, past the default 30 s with start-ups 1.5 s slower.
   it('-t takes plain decimal seconds: 1e1, 0x10, +5 refused as written, by the check, the launcher and all alike', async () => {
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
     const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-cycle-')) };
@@ -187,7 +188,7 @@ describe('--cycle', () => {
       const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, ...good], { env });
       expect([r.code, r.first], good.join(' ')).toEqual([0, expect.stringMatching(/^NODES OK - /)]);
     }
-  });
+  }, 60_000);
 
   // The launcher reads -t from the line as the check does, a bundle of short flags too: it waited
   // 10 s for `-vt1`, its default, past the check's own deadline. Its "no answer" names -t in
@@ -557,9 +558,11 @@ describe('--cycle and a launcher that stopped waiting to run its check alone', (
     const claims = join(cache, 'microk8s-checks', 'cycle', 'claims');
     addHealthyCluster(c.api);
     // --cycle=1: a run begun more than a second before a call is not fresh for it. Every read
-    // takes 4 s of the line's -t 6.
+    // takes 4 s of the line's -t 7: 3 s left for a shared run's start-up (with 6, Node starting
+    // 2 s late, run.ts' STARTUP_MS, timed the first poll out). A run charging the line from the
+    // launcher before it, asked 3.2 s and more earlier, still times out: 3.2 + 4 s is past 7.
     c.api.delayMs = 4000;
-    const nodes = () => runBuilt('check_nodes', ['--cycle=1', '--kubeconfig', c.kubeconfig, '-t', '6'], { env });
+    const nodes = () => runBuilt('check_nodes', ['--cycle=1', '--kubeconfig', c.kubeconfig, '-t', '7'], { env });
     const first = nodes();
     await until(
       () => "the first poll's shared run claimed the line",

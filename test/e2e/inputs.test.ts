@@ -337,6 +337,7 @@ describe('messages that point at the cause', () => {
     }
   });
 
+  // Some 25 runs one after another (2 s here idle): 60 s, as a loaded machine's start-ups need (1.5 s each took it past 30).
   it('options without a value, bad numbers and negative durations say so in one line', async () => {
     const cases: [string[], string][] = [
       [['--kubeconfig'], 'NODES UNKNOWN - --kubeconfig needs a value (fix: see check_nodes --help)'],
@@ -412,7 +413,7 @@ describe('messages that point at the cause', () => {
     expect((await runBuilt('check_restart_preflight', [...kc(), '--since', '1h'])).first).toBe(
       'RESTART-PREFLIGHT UNKNOWN - Unknown argument: since (fix: see check_restart_preflight --help)',
     );
-  });
+  }, 60_000);
 
   it('a 100 KB option value does not make a 100 KB first line; a metric with no value is a bare U', async () => {
     healthy();
@@ -795,6 +796,7 @@ describe('options where and how often people give them', () => {
     expect(bare.code).toBe(2);
   });
 
+  // 19 runs one after another (2 s here idle): 60 s, as a loaded machine's start-ups need (1.5 s each took it past 30).
   it('every check says what its thresholds count, in -h and when a range is not one', async () => {
     const cases: [string, string, string, string][] = [
       ['check_leases', '-w', '2m', "LEASES UNKNOWN - -w/--warning takes a number of seconds or a Nagios range, not '2m' (2m is 120)"],
@@ -814,7 +816,7 @@ describe('options where and how often people give them', () => {
       const help = (await runBuilt(command, ['-h'])).stdout.replace(/\s+/g, ' ');
       expect(help, command).toMatch(/-w, --warning warning range for the primary metric, in \S/);
     }
-  });
+  }, 60_000);
 });
 
 describe('for people trying it', () => {

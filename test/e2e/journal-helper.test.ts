@@ -26,11 +26,13 @@ describe('the journal files the tests write', () => {
   });
 
   it.skipIf(!haveJournalRemote)('in a directory of several files, as the demo writes them, are counted whole', async () => {
-    // The wall clock's last multiple of 1000 s, over 150 s ago. As in the demo, the first file
+    // The wall clock's last multiple of 1000 s, over 210 s ago. As in the demo, the first file
     // holds lines on both sides of it, the next ones later lines: in the older half of the window,
     // which the check reads with a journalctl of its own (--since and --until), and in the newer.
+    // The window reaches wrap - 145 s past the oldest line (wrap + 25 s): at 150 s that left 5 s
+    // for writing three journals and starting the check (8 s of delay counted 29 lines); now a minute.
     let wrap = Math.round((Date.now() % 1_000_000) / 1000);
-    if (wrap < 150) wrap += 1000;
+    if (wrap < 210) wrap += 1000;
     const window = 2 * (wrap - 60);
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-wrap-'));
     const first = Array.from({ length: 10 }, (_, i) => lock(wrap + 25 - i * 5));

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, K8S01, K8S03, lockStorm, makeJournal, on, type Entry } from '../helpers/journal.ts';
 import { DQLITE_CLI, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
-import { runBuilt } from '../helpers/run.ts';
+import { inTime, runBuilt } from '../helpers/run.ts';
 import { healthyNode } from '../helpers/standins.ts';
 import { resettingHost, silentServer, sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 import { pattern } from '../helpers/pattern.ts';
@@ -287,7 +287,9 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       ]);
       expect(r.code).toBe(3);
       expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - .*(timed out)/);
-      expect(r.ms).toBeLessThan(3500);
+      // Within -t of the check's start and a loaded machine's start-up (3.5 s from exec was 3.83 s
+      // with Node starting 1.5 s late).
+      inTime(r, 2);
     } finally {
       server.close();
     }

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { job, type JobState } from '../apiserver/objects.ts';
 import { TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
-import { DIST, runBuilt } from '../helpers/run.ts';
+import { DIST, inTime, runBuilt } from '../helpers/run.ts';
 import { writeKubeconfig } from '../apiserver/certs.ts';
 import { pattern } from '../helpers/pattern.ts';
 
@@ -364,15 +364,18 @@ describe('check_stale_jobs against the test API server', () => {
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', kc, '-t', '2']);
     expect(r.code).toBe(3);
     expect(r.first).toMatch(new RegExp(`^STALE-JOBS UNKNOWN - API server https://127\\.0\\.0\\.1:${port} unreachable: .*ECONNREFUSED`));
-    expect(r.ms).toBeLessThan(2500);
+    // Within -t, and the start-up a loaded machine adds (2.5 s from exec left it 0.5 s).
+    inTime(r, 2);
   });
 
-  it('a 20 s slow API with -t 2: UNKNOWN in under 3.5 s', async () => {
+  it('a 20 s slow API with -t 2: UNKNOWN within -t, never waiting for the 20 s', async () => {
     c.api.delayMs = 20_000;
     const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-t', '2']);
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/^STALE-JOBS UNKNOWN - timed out after 2s while listing Jobs/);
-    expect(r.ms).toBeLessThan(3500);
+    // -t counts from the check's start: 3.5 s from exec left Node's start-up 1.5 s, which a loaded
+    // machine can take (seen: 3.74 s with a start-up 1.5 s late). Far below the server's 20 s still.
+    inTime(r, 2);
   });
 
   it('refuses names that are not RFC 1123 and a missing kubeconfig', async () => {

@@ -13,6 +13,7 @@ import { DQLITE, haveJournalRemote, K8S01, K8S03, KUBELITE, makeJournal, on, typ
 import { DIST, inTime, runBuilt, runProcess } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode, utcStamp } from '../helpers/standins.ts';
 import { pattern } from '../helpers/pattern.ts';
+import { until } from '../helpers/wait.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -835,14 +836,21 @@ describe('credential plugins', () => {
 describe('the end of a run', () => {
   it('SIGTERM to the launcher (a poller giving up) ends the check at once as UNKNOWN, with no process left', async () => {
     healthy();
-    c.api.delayMs = 20_000;
+    // The nodes asked for and never answered (a server that hangs), the request recorded as it came.
+    c.api.intercept = (_req, _res, url) => url.pathname === '/api/v1/nodes';
     const dir = scratch();
     const config = join(dir, `kubeconfig-sigterm-${process.pid}`);
     writeFileSync(config, readFileSync(c.kubeconfig));
     const child = spawn(`${DIST}/check_nodes`, ['--kubeconfig', config, '-t', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    await new Promise((done) => setTimeout(done, 1500));
+    // Once it is listing nodes, not after a fixed 1.5 s: a start-up that slow (a loaded machine) had
+    // the launcher stopped before the check began ('stopped by SIGTERM', no 'while').
+    await until(
+      () => 'the check to ask for the nodes',
+      () => (c.api.requests.some((q) => q.path === '/api/v1/nodes') ? true : undefined),
+      { timeoutMs: 20_000 },
+    );
     const sent = Date.now();
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((done) => child.on('close', done));

@@ -11,11 +11,13 @@ import { pattern } from '../../helpers/pattern.ts';
 import { r, asNodes } from './helpers.ts';
 
 describe('restart-preflight', () => {
-  const healthy = (): preflight.PreflightFacts => ({
-    now: Date.now(),
+  // One clock per test: the lease ages and watch-cache lags are counted back from the `now` it judges
+  // with. Each taking its own Date.now() later, 0.7 s of delay (a loaded machine) read 41 s as 40 s and 6m1s as 6m.
+  const healthy = (now = Date.now()): preflight.PreflightFacts => ({
+    now,
     node: 'k8s02',
     journals: [{ source: 'journal', tally: { lock: lock.fresh(), kine: kine.fresh(), lastStart: 0 } }],
-    leases: [lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01')] as unknown as V1Lease[],
+    leases: [lease('kube-controller-manager', 'k8s01', { now }), lease('kube-scheduler', 'k8s01', { now })] as unknown as V1Lease[],
     nodes: asNodes([
       node({ name: 'k8s01', ip: '10.0.0.11' }),
       node({ name: 'k8s02', ip: '10.0.0.12' }),
@@ -32,18 +34,18 @@ describe('restart-preflight', () => {
     units: [{ facts: { units: [], clock: { on: 'monotonic', nowUs: 1 }, at: 0, lastWords: new Map(), leftOut: [] } }],
     rollouts: { counts: new Map([['deployment', 7]]), lags: [], stalled: [], phantoms: [] },
     // Every kubelet's node Lease, renewed seconds ago, the same in storage and in this API server's cache.
-    watchCache: { storage: nodeLeases('1200', 0), cache: nodeLeases('1200', 0), server: 'https://127.0.0.1:16443' },
+    watchCache: { storage: nodeLeases('1200', 0, now), cache: nodeLeases('1200', 0, now), server: 'https://127.0.0.1:16443' },
   });
-  /** The three node leases as one list of them shows them, each renewed `ago` ms before the newest renewal. */
-  const nodeLeases = (resourceVersion: string, ago: number) => {
-    const renewed = Date.now() - ago;
+  /** The three node leases as one list of them shows them, the newest renewed `ago` ms before `now`, each other 3 s before. */
+  const nodeLeases = (resourceVersion: string, ago: number, now: number) => {
+    const renewed = now - ago;
     const leases = new Map(['k8s01', 'k8s02', 'k8s03'].map((n, i) => [n, { renewed: renewed - i * 3000, created: renewed - 86_400_000 }]));
     return { leases, resourceVersion, ms: 4 };
   };
 
   it("this API server's watch cache frozen 6 minutes ago: NO-GO, as check_watch_cache judges it (every controller reads it)", () => {
     const f = healthy();
-    f.watchCache.cache = nodeLeases('880', 361_000);
+    f.watchCache.cache = nodeLeases('880', 361_000, f.now);
     const o = preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
     expect([o.state, o.summary]).toEqual([
       State.CRITICAL,
@@ -52,12 +54,12 @@ describe('restart-preflight', () => {
     // Its recovery is a restart of its own (cordon, k8s-dqlite, kubelite), not the gate's: no wait ends it.
     expect(o.details).toContainEqual(expect.stringMatching(/^A frozen watch cache .* restarts k8s-dqlite and then kubelite on that node/));
     // Behind past check_watch_cache's -w 30 alone is a blocker too: any state but OK.
-    f.watchCache.cache = nodeLeases('1190', 45_000);
+    f.watchCache.cache = nodeLeases('1190', 45_000, f.now);
     expect(preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 }).summary).toBe(
       'NO-GO for k8s02: watch-cache WARNING: watch cache 45s behind storage (node lease k8s01)',
     );
     // No node lease to compare: whether the cache follows cannot be told, so no GO.
-    f.watchCache = { storage: nodeLeases('1200', 0), cache: nodeLeases('1200', 0) };
+    f.watchCache = { storage: nodeLeases('1200', 0, f.now), cache: nodeLeases('1200', 0, f.now) };
     f.watchCache.storage!.leases.clear();
     const unknown = preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
     expect(unknown.summary).toBe(
@@ -119,7 +121,10 @@ describe('restart-preflight', () => {
       leader: { kind: 'known', address: '192.168.7.11:19001' },
       probes: new Map(members.map((m) => [m.address, { ok: true }])),
     };
-    f.leases = [lease('kube-controller-manager', 'k8s02'), lease('kube-scheduler', 'k8s02')] as unknown as V1Lease[];
+    f.leases = [
+      lease('kube-controller-manager', 'k8s02', { now: f.now }),
+      lease('kube-scheduler', 'k8s02', { now: f.now }),
+    ] as unknown as V1Lease[];
     const o = preflight.evaluate({ ...f, node: 'k8s01' }, { critical: r('0'), settleMs: 600_000 });
     expect([o.state, o.summary]).toEqual([State.WARNING, 'GO with care for k8s01: k8s01 is the dqlite leader']);
   });
@@ -151,7 +156,7 @@ describe('restart-preflight', () => {
 
   it('a leader lease renewed an hour in the future (clocks that differ) is NO-GO: nobody can tell that it is held', () => {
     const f = healthy();
-    f.leases[0] = lease('kube-controller-manager', 'k8s01', { renewedAgo: -3600, duration: 60 }) as unknown as V1Lease;
+    f.leases[0] = lease('kube-controller-manager', 'k8s01', { renewedAgo: -3600, duration: 60, now: f.now }) as unknown as V1Lease;
     const o = preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toMatch(
@@ -166,7 +171,7 @@ describe('restart-preflight', () => {
   // is nobody else's before 60 s: restarting another node now takes away a candidate to lead next.
   it('a leader lease past its renew deadline, not yet expired, is NO-GO', () => {
     const f = healthy();
-    f.leases[1] = lease('kube-scheduler', 'k8s01', { renewedAgo: 41, duration: 60 }) as unknown as V1Lease;
+    f.leases[1] = lease('kube-scheduler', 'k8s01', { renewedAgo: 41, duration: 60, now: f.now }) as unknown as V1Lease;
     const o = preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
     expect([o.state, o.summary]).toEqual([
       State.CRITICAL,
