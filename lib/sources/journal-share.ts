@@ -15,15 +15,10 @@ import {
 import type { LogLine } from './logline.ts';
 
 interface Reader {
-  since: number;
-  grep?: string;
+  /** What it asked, as alone: its window, grep, and what a quiet journal is vouched for with, its fixes. */
+  query: JournalQuery;
   /** Whether a line is one its grep lets through, as journalctl would have for it alone. */
   wants: (line: LogLine) => boolean;
-  logged?: JournalQuery['logged'];
-  reachBack?: JournalQuery['reachBack'];
-  widen?: string;
-  named?: string[];
-  nameUnits?: string;
   /** Where its journal begins, asked once for every reader of the turn that asks it. */
   reach?: Reach;
   onLine: (line: LogLine) => void;
@@ -126,14 +121,8 @@ export class JournalShare {
       signal.addEventListener('abort', leave, { once: true });
       const settled = () => signal.removeEventListener('abort', leave);
       readers.push({
-        since: q.since,
-        grep: q.grep,
+        query: q,
         wants: wanted(q.grep),
-        logged: q.logged,
-        reachBack: q.reachBack,
-        widen: q.widen,
-        named: q.named,
-        nameUnits: q.nameUnits,
         reach,
         onLine,
         signal,
@@ -151,9 +140,9 @@ export class JournalShare {
   }
 
   private async run({ query, readers }: Batch): Promise<void> {
-    const greps = readers.map((r) => r.grep);
+    const greps = readers.map((r) => r.query.grep);
     const grep = greps.includes(undefined) ? undefined : joinGreps(greps as string[]);
-    const since = Math.min(...readers.map((r) => r.since));
+    const since = Math.min(...readers.map((r) => r.query.since));
     // Asked beside the read, not after it.
     const reached = readers.map((r) => r.reach?.ask());
     const signal = whileAnyWaits(readers.map((r) => r.signal));
@@ -166,7 +155,7 @@ export class JournalShare {
       // A continuation line carries no stamp: it is in the window of the entry it continues.
       const time = line.time ?? line.entryTime;
       for (const [i, r] of readers.entries()) {
-        if (r.signal.aborted || (time !== undefined && time < r.since)) continue;
+        if (r.signal.aborted || (time !== undefined && time < r.query.since)) continue;
         if (!heard[i]![at] && r.wants(line)) heard[i]![at] = true;
         r.onLine(line);
       }
@@ -184,23 +173,25 @@ export class JournalShare {
       vouched.get<QuietAnswer, Waiter>(step.key, { signal }, (fan) => step.ask(fan.signal, localExec));
     // An entry in the narrowest quiet window is one in every wider window: asked there first,
     // the readers of a quiet journal file cost one journalctl, not one each.
-    const narrowest = places.map((_, at) => Math.max(...readers.filter((_r, i) => !heard[i]![at]).map((r) => r.since)));
+    const narrowest = places.map((_, at) => Math.max(...readers.filter((_r, i) => !heard[i]![at]).map((r) => r.query.since)));
     await Promise.all(
       readers.map(async (r, i) => {
         try {
+          const { query } = r;
           const answer = await reached[i];
           let own: JournalSeen = {};
-          if (answer && r.reachBack) {
+          if (answer && query.reachBack) {
             if ('err' in answer) throw answer.err;
-            own = seenOver(answer.beginnings, r.since, r.reachBack);
+            own = seenOver(answer.beginnings, query.since, query.reachBack);
           }
           for (const [at, loc] of places.entries()) {
             if (heard[i]![at]) continue;
-            // Its own view of the location: the units it blames and the fixes it offers are its own.
-            const mine = { ...loc, grep: r.grep, logged: r.logged, widen: r.widen, named: r.named, nameUnits: r.nameUnits };
+            // The location as this reader would have asked it alone: its window, grep, units it
+            // blames and fixes it offers are its own (the units in the pass's order, as keyed).
+            const mine = { ...query, units: loc.units, directories: loc.directories, files: loc.files };
             const narrow = quietSteps({ ...mine, since: narrowest[at]! }).find((step) => step.window);
-            for (const step of quietSteps({ ...mine, since: r.since })) {
-              if (step.window && narrow && narrowest[at]! > r.since) {
+            for (const step of quietSteps(mine)) {
+              if (step.window && narrow && narrowest[at]! > query.since) {
                 const held = await ask(narrow, r.signal).then(
                   (answer) => 'held' in answer && answer.held,
                   (err: unknown) => {
