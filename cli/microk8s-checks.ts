@@ -204,14 +204,15 @@ function optionsOf(c: { check: unknown; specs?: OptionSpec[]; given: Record<stri
 /**
  * The node of the one --host, where its own name is to be asked (nodeChoice's `ask`), over the
  * run's shared connection to it; nothing where the checks derive it alike without asking (or
- * refuse the --host themselves, as they do alone).
+ * refuse the --host themselves, as they do alone). The session asked on is held (`held`) until the
+ * checks are done: let go at once, the connection closed before they started, a second login.
  */
 async function hostNode(
   hosts: string[],
   args: SshArgs,
   deadline: Deadline,
   shared: SharedReads,
-): Promise<{ node?: string; error?: unknown }> {
+): Promise<{ node?: string; held?: { close(): void }; error?: unknown }> {
   let choice: ReturnType<typeof nodeChoice>;
   try {
     choice = nodeChoice(undefined, hosts);
@@ -221,8 +222,7 @@ async function hostNode(
   if ('node' in choice) return {};
   try {
     const { node, on } = await nodeToJudge(choice, args, deadline, shared.ssh);
-    on?.conn.close();
-    return { node };
+    return { node, held: on?.conn };
   } catch (error) {
     return { error };
   }
@@ -612,6 +612,7 @@ async function main(): Promise<void> {
       results[i] = await plan(check as CheckDefinition<unknown>, specs, given).start(clocks[i]!, logs[i]!, shared);
     },
   );
+  named?.held?.close();
   deadline.cancel();
   report();
 }

@@ -102,6 +102,7 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
   // the other checks' turn: the Deployments and the Pods listed twice in one `all` (review18).
   it('all --host NODE lists the Deployments and the Pods once, the name asked once for the run', async () => {
     const c = healthy();
+    const before = remote.sshd.connections().length;
     const all = await runBuilt('microk8s-checks', ['all', ...via(['localhost']), ...remote.onNode(c.kubeconfig), '--format', 'json'], {
       env: { ...process.env, PATH: remote.standins.path },
     });
@@ -112,6 +113,8 @@ describe.skipIf(unavailable)('--host without --node: the node read is the node j
     expect(lists(/^\/apis\/apps\/v1\/(namespaces\/[^/]+\/)?deployments$/)).toBe(1);
     // The Pods in all namespaces (calico-routes' limit-1 lookups of calico-node elsewhere aside).
     expect(lists(/^\/api\/v1\/pods$/)).toBe(1);
+    // One login for the run: the name asked on the connection its checks then share.
+    expect(remote.sshd.connections().length - before).toBe(1);
   });
 });
 
