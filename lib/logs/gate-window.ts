@@ -4,7 +4,7 @@
 // other units alone left the storm unread, and the gate said GO); and a journal that begins inside
 // the window would hide a kubelite start before its first entry, so it must reach back over it.
 import { type Window, windowOver } from '../options/log.ts';
-import { DEFAULT_UNITS } from '../sources/journal.ts';
+import { DEFAULT_UNITS } from '../sources/journalctl.ts';
 import { withKubeliteStarts } from './kubelite-start.ts';
 import type { Counter, SourceResult } from './tally.ts';
 import { formatDuration } from '../duration.ts';

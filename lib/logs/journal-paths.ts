@@ -4,7 +4,7 @@
 import { accessSync, closeSync, constants, type Dirent, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
 import { deniedAt, grantingGroup, userName } from '../files.ts';
 import { join } from 'node:path';
-import { journalGroupFix, JournalError } from '../sources/journal.ts';
+import { journalGroupFix, JournalError } from '../sources/journalctl.ts';
 
 /** The first bytes of every journal file (systemd, src/libsystemd/sd-journal/journal-def.h: HEADER_SIGNATURE). */
 const SIGNATURE = 'LPKSHHRH';

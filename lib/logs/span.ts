@@ -1,6 +1,7 @@
 import { formatDuration } from '../duration.ts';
 import type { Window } from '../options/log.ts';
-import { journalLabel, type JournalSeen } from '../sources/journal.ts';
+import type { JournalSeen } from '../sources/journal-beginnings.ts';
+import { journalLabel } from '../sources/journalctl.ts';
 import { isoSeconds } from '../text.ts';
 
 /** Where a source begins inside the window: it holds only what followed. */

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.ts';
 import type { Beginning } from './span.ts';
-import type { StreamExec } from '../sources/journal.ts';
+import type { StreamExec } from '../sources/journalctl.ts';
 import type { RemoteClock } from '../sources/ssh/clock.ts';
 import { weight, type LogLine } from '../sources/logline.ts';
 

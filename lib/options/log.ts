@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { parseDuration } from '../duration.ts';
 import { UsageError } from '../errors.ts';
-import { DEFAULT_UNITS } from '../sources/journal.ts';
+import { DEFAULT_UNITS } from '../sources/journalctl.ts';
 import { sshOptions, type SshArgs } from './ssh.ts';
 
 /** Where a log check reads its lines from, and over which window. */

@@ -1,17 +1,8 @@
 import { Kept, type Waiter } from './fan.ts';
-import {
-  journalBeginnings,
-  localExec,
-  locations,
-  quietSteps,
-  readJournal,
-  type QuietAnswer,
-  type QuietStep,
-  seenOver,
-  type JournalBeginning,
-  type JournalQuery,
-  type JournalSeen,
-} from './journal.ts';
+import { readJournal } from './journal.ts';
+import { journalBeginnings, seenOver, type JournalBeginning, type JournalSeen } from './journal-beginnings.ts';
+import { localExec, locations, type JournalQuery } from './journalctl.ts';
+import { quietSteps, type QuietAnswer, type QuietStep } from './journal-quiet.ts';
 import type { LogLine } from './logline.ts';
 
 interface Reader {

@@ -3,7 +3,7 @@ import type { Deadline } from '../plugin/deadline.ts';
 import { ReasonedError } from '../errors.ts';
 import { shorten } from '../text.ts';
 import type { CommandRunner } from './command.ts';
-import { validateUnit } from './journal.ts';
+import { validateUnit } from './journalctl.ts';
 import { readRemoteClock } from './ssh/clock.ts';
 import { lastLine, quietShell } from './ssh/greeting.ts';
 

@@ -2,7 +2,8 @@
 import { reasonOf } from '../errors.ts';
 import { inOrder } from '../in-order.ts';
 import type { Deadline } from '../plugin/deadline.ts';
-import { readJournal, type StreamExec } from './journal.ts';
+import { readJournal } from './journal.ts';
+import type { StreamExec } from './journalctl.ts';
 
 /**
  * The newest restart-counter or fatal line of each unit in the hour before `now` (ms on the clock

@@ -4,7 +4,7 @@ import type { Deadline } from '../plugin/deadline.ts';
 import type { TargetResult } from '../plugin/fanout.ts';
 import type { SshArgs } from '../options/ssh.ts';
 import { localRunner, type CommandRunner } from './command.ts';
-import { localExec, type StreamExec } from './journal.ts';
+import { localExec, type StreamExec } from './journalctl.ts';
 import {
   type NodeLocks,
   type NodeServices,

@@ -7,7 +7,8 @@ import { KINE_GREP } from '../../checks/kine-retries.ts';
 import { LOCKED } from '../../checks/dqlite-lock.ts';
 import { KUBELITE_START_GREP } from '../../lib/logs/kubelite-start.ts';
 import { JournalShare } from '../../lib/sources/journal-share.ts';
-import { readJournal, type JournalQuery } from '../../lib/sources/journal.ts';
+import { readJournal } from '../../lib/sources/journal.ts';
+import type { JournalQuery } from '../../lib/sources/journalctl.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 
 const MESSAGES = [

@@ -7,7 +7,7 @@ import { KINE_GREP } from '../../checks/kine-retries.ts';
 import { LOCKED } from '../../checks/dqlite-lock.ts';
 import { KUBELITE_START_GREP } from '../../lib/logs/kubelite-start.ts';
 import { reasonOf } from '../../lib/errors.ts';
-import { journalProblem } from '../../lib/sources/journal.ts';
+import { journalProblem } from '../../lib/sources/journalctl.ts';
 import { joinGreps } from '../../lib/sources/journal-share.ts';
 
 describe('joinGreps', () => {

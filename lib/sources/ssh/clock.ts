@@ -24,7 +24,7 @@ export interface RemoteClock {
   /**
    * What the login printed before date's line ('' for none): a greeting (a .bashrc's echo, a
    * ForceCommand's) comes before every command's output there, and a reader taking each line of
-   * an answer as a value takes it off (journal.ts, valuesOf).
+   * an answer as a value takes it off (journal-beginnings.ts, valuesOf).
    */
   greeting: string;
 }

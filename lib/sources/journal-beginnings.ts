@@ -1,0 +1,314 @@
+import { PassThrough } from 'node:stream';
+import { inOrder, SIBLINGS_MS, type Patience } from '../in-order.ts';
+import { eachAtMost } from '../lanes.ts';
+import { forEachLine } from './lines.ts';
+import {
+  epoch,
+  execText,
+  holdsEntry,
+  JournalError,
+  journalLabel,
+  journalNames,
+  journalPaths,
+  journalProblem,
+  localExec,
+  locations,
+  sourceArgs,
+  type JournalQuery,
+  type StreamExec,
+} from './journalctl.ts';
+
+/** What a read saw of its window. */
+export interface JournalSeen {
+  /**
+   * With reachBack `reported`, a journal that begins inside the window: its first entry (ms since
+   * the epoch), and the files or directory it is (none for the system journal); of several journals,
+   * the latest to begin (the span all of them cover), and `from`, the earliest moment any of them
+   * holds (the window's start when one reaches back over it): what their lines, read together,
+   * were read over; `files` when the one that begins was given as files, not a directory;
+   * `machine`, of a journal holding several machines' entries, the one whose entries begin there;
+   * `more`, how many others begin inside the window too, earlier: they hold less than `from` says.
+   */
+  begins?: { at: number; journal: string[]; from: number; files: boolean; machine?: string; more?: number };
+}
+
+/** Where one journal of a query begins, if inside the window; see journalBeginnings. */
+export interface JournalBeginning {
+  /** The journal, as a query naming it alone. */
+  journal: JournalQuery;
+  /**
+   * Of a journal holding several machines' entries (a central log host's), the machine these are
+   * of: each begins on its own. `id`, the match that selects its entries (`_MACHINE_ID=`, or
+   * `_HOSTNAME=` of machines sharing an id); named by its _HOSTNAME where that is a plain host name, else its id.
+   */
+  machine?: { id: string; name: string };
+  /** Its first entry, when it holds none at or before the `since` asked about. */
+  begins?: number;
+}
+
+/**
+ * Where each journal of a query begins, asked over the window from `since`: once for readers of
+ * several windows, the widest (JournalShare), each reader's answer then being seenOver's.
+ */
+export function journalBeginnings(
+  q: JournalQuery,
+  since: number,
+  signal: AbortSignal,
+  exec: StreamExec = localExec,
+  patience: Patience = SIBLINGS_MS,
+): Promise<JournalBeginning[]> {
+  return inOrder(
+    locations(q).map((loc) => beginningsOf(loc, since, signal, exec, patience)),
+    patience,
+  ).then((b) => b.flat());
+}
+
+/**
+ * What a reader over the window from `since` makes of where its journals begin: `required`, a
+ * journal that begins inside it throws; `reported`, the latest such beginning is what it saw.
+ */
+export function seenOver(beginnings: JournalBeginning[], since: number, reachBack: 'required' | 'reported'): JournalSeen {
+  const inside = beginnings.filter((b): b is JournalBeginning & { begins: number } => b.begins !== undefined && b.begins > since);
+  if (inside.length === 0) return {};
+  const latest = inside.reduce((a, b) => (b.begins > a.begins ? b : a));
+  if (reachBack === 'required') {
+    throw new JournalError(
+      `${journalLabel(journalPaths(latest.journal), latest.machine?.name)} holds no entry from before ${new Date(since).toISOString()}: ` +
+        'it does not reach back over the window, and what happened before its first entry cannot be told',
+      {
+        fix: latest.machine
+          ? 'wait until every machine collected there has sent more than the window, and keep more than the window of each ' +
+            '(room under /var/log/journal/remote; MaxUse= in journal-remote.conf from systemd 253)'
+          : 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window',
+      },
+    );
+  }
+  // Lines of a journal that reaches back (or began earlier) are counted from there, not from the latest beginning.
+  const from = inside.length < beginnings.length ? since : Math.min(...inside.map((b) => b.begins));
+  const machine = latest.machine ? { machine: latest.machine.name } : {};
+  const more = inside.length > 1 ? { more: inside.length - 1 } : {};
+  const files = !!latest.journal.files?.length;
+  return { begins: { at: latest.begins, journal: journalPaths(latest.journal), from, files, ...machine, ...more } };
+}
+
+/** journald's form of a machine id (sd_id128: 32 hex digits); anything else in a journal is not passed on. */
+const MACHINE_ID = /^[0-9a-fA-F]{32}$/;
+
+/** A _HOSTNAME plain enough to name a machine by in a summary. */
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * A _HOSTNAME journalctl may be asked about (`_HOSTNAME=`): printable ASCII, no blank (its entry
+ * would not read as one in short-unix), the kernel's 64 bytes at most. Wider than HOST_NAME: a
+ * node's journal keeps the names it had before ("(none)" at boot).
+ */
+const ASKABLE_HOST = /^[\x21-\x7e]{1,64}$/;
+
+/** Machines asked at once of a journal of several: a central log host's may hold hundreds. */
+const MACHINE_PROBES = 4;
+
+/**
+ * Where one journal's entries begin, machine by machine: a directory systemd-journal-remote writes
+ * on a central log host holds each sending machine's files, and they begin at different times (a
+ * machine added an hour ago, one whose files were rotated away sooner). An entry of one machine
+ * before the window says nothing of another's: each machine's is asked (`_MACHINE_ID=` with the
+ * same question as beginsAfter's), and those that begin inside the window are named by their first
+ * entry's _HOSTNAME. Which machines a journal holds is journalctl's `--field=_MACHINE_ID`, read
+ * from the field's own index (no entry read), asked beside the question of the whole journal,
+ * which is the answer where it holds one machine: two processes more with the host names below,
+ * not one more wait. The node's own journal (no directory or file given, here or over SSH) is one
+ * machine's: journalctl reads only the files of the host's machine id unless told --merge, and is
+ * asked as before.
+ *
+ * Machines cloned from one image without a new /etc/machine-id send entries of one id: k8s01's
+ * entries before the window said nothing of k8s03's, begun a minute ago, and the whole window was
+ * claimed. Their host names (`--field=_HOSTNAME`, asked beside) tell them apart: a host name no
+ * machine's answer named (the newest entry at or before `since`, or the first after it, names its
+ * host) is asked the same question. Where every machine has an id of its own and one name, that is none;
+ * a host renamed inside the window is named under its new name until its entries reach back.
+ */
+export async function beginningsOf(
+  q: JournalQuery,
+  since: number,
+  signal: AbortSignal,
+  exec: StreamExec,
+  patience: Patience,
+): Promise<JournalBeginning[]> {
+  if (journalPaths(q).length === 0) return [{ journal: q, begins: await beginsAfter(q, since, signal, exec) }];
+  // Asked in this order, and where several fail, the first's failure is the reason.
+  const [machines, hosts, begins] = await inOrder(
+    [valuesOf(q, '_MACHINE_ID', signal, exec), valuesOf(q, '_HOSTNAME', signal, exec), beginsAfter(q, since, signal, exec)],
+    patience,
+  );
+  // Entries with no _MACHINE_ID or _HOSTNAME at all (a hand-made export) are no machine's: the journal's answer stands for them.
+  if (machines.values.length <= 1 && hosts.values.length <= 1) return [{ journal: q, begins }];
+  // Of one machine id, its host names answer for it.
+  const byId =
+    machines.values.length > 1
+      ? await eachAtMost(
+          MACHINE_PROBES,
+          askable(q, 'machine id', machines, MACHINE_ID),
+          (id) => machineBegins(q, `_MACHINE_ID=${id}`, `machine ${id}`, since, signal, exec),
+          patience,
+        )
+      : [];
+  const seen = new Set(byId.map((b) => b.host));
+  const unseen = askable(q, 'host name', { ...hosts, values: hosts.values.filter((h) => !seen.has(h)) }, ASKABLE_HOST);
+  const byHost = await eachAtMost(
+    MACHINE_PROBES,
+    unseen,
+    (host) => machineBegins(q, `_HOSTNAME=${host}`, HOST_NAME.test(host) ? host : JSON.stringify(host), since, signal, exec),
+    patience,
+  );
+  return [...byId, ...byHost].map(({ machine, begins }) => ({ journal: q, machine, begins }));
+}
+
+/**
+ * Values of a field a journal's entries hold, to be passed on to journalctl as matches: each must
+ * be of the form given, or where those entries begin cannot be asked, and the journal is not judged.
+ * An odd one of an answer that may hold a changing login greeting (`greeted`) is said to be probably that.
+ */
+function askable(q: JournalQuery, what: string, { values, greeted }: FieldValues, form: RegExp): string[] {
+  const odd = values.find((v) => !form.test(v));
+  if (odd === undefined) return values;
+  const field = what === 'machine id' ? '_MACHINE_ID' : '_HOSTNAME';
+  if (greeted) {
+    throw new JournalError(
+      `journalctl --field=${field} of journal ${journalNames(q)} answered ${JSON.stringify(odd.slice(0, 40))}, which is no ${what}: ` +
+        "probably a login's greeting printed before journalctl's output over SSH, changing from command to command (the one " +
+        "before date's output was another): the journal is not judged",
+      { fix: `keep the shell quiet for commands run over SSH (.bashrc, a ForceCommand), or find what sends entries with that ${field}` },
+    );
+  }
+  throw new JournalError(
+    `journal ${journalNames(q)} holds entries of ${what} ${JSON.stringify(odd.slice(0, 40))}, which is not one: ` +
+      "where that machine's entries begin cannot be asked, nor whether they reach back over the window",
+    { fix: `give the journal files of the other machines (--journal-file), or find what sends entries with that ${field}` },
+  );
+}
+
+/**
+ * A field's values in a journal; `greeted`: read over SSH where the login greets, from an answer
+ * that did not begin with the greeting printed before date's, which may then be among them.
+ */
+interface FieldValues {
+  values: string[];
+  greeted: boolean;
+}
+
+/**
+ * The values of a field in a journal's entries (`--field`), as the journal holds them: data,
+ * checked before use. Every line of the answer is one, so a login's greeting over SSH would be
+ * read as values: an answer that begins with exactly the one printed before date's output
+ * (q.greeting) has it taken off. Nothing else is: a line that is no value of the field is not
+ * dropped, as it may be one a machine sent (askable).
+ */
+async function valuesOf(q: JournalQuery, field: string, signal: AbortSignal, exec: StreamExec): Promise<FieldValues> {
+  const listed = await execText(exec, ['journalctl', '--no-pager', `--field=${field}`, ...sourceArgs(q)], signal);
+  const problem = journalProblem(listed.stderr, listed.code, { ...q, grep: undefined });
+  if (problem) throw problem;
+  const greeting = q.greeting ?? '';
+  const greeted = !listed.stdout.startsWith(greeting);
+  const values = (greeted ? listed.stdout : listed.stdout.slice(greeting.length)).split('\n').filter((l) => l !== '');
+  return { values, greeted };
+}
+
+/**
+ * Where one machine's entries in a journal begin (those `match` selects), if after `since`: the
+ * newest of them at or before it asked as beginsAfter does; if none, its first entry after it (its
+ * _HOSTNAME names it, else `name`). `host`: the host the entry found names. That is read forward from
+ * `since` and stopped at the first entry: the files' headers say where a file begins, not a
+ * machine (a file can hold several, and journal-remote writes its own host's machine id in each header).
+ */
+async function machineBegins(
+  q: JournalQuery,
+  match: string,
+  name: string,
+  since: number,
+  signal: AbortSignal,
+  exec: StreamExec,
+): Promise<Pick<JournalBeginning, 'machine' | 'begins'> & { host?: string }> {
+  const before = await holdsEntry(q, ['--reverse', '--lines=1', `--until=${epoch(since * 1000)}`], signal, exec, [match]);
+  if (before) return { machine: { id: match, name }, begins: undefined, host: before.host };
+  const first = await firstEntry(q, since, [match], signal, exec);
+  const named = first?.host !== undefined && HOST_NAME.test(first.host) ? first.host : name;
+  // None inside the window either (entries only after --until): nothing seen before the window's end.
+  const begins = Math.max(first?.time ?? q.until ?? Date.now(), since + 0.001);
+  return { machine: { id: match, name: named }, begins, host: first?.host };
+}
+
+/** The first entry at or after `since` (and before q.until) matching `matches`, read as JSON: its time and _HOSTNAME. */
+async function firstEntry(
+  q: JournalQuery,
+  since: number,
+  matches: string[],
+  signal: AbortSignal,
+  exec: StreamExec,
+): Promise<{ time: number; host?: string } | undefined> {
+  const argv = [
+    'journalctl',
+    '--no-pager',
+    '--quiet',
+    '--output=json',
+    '--output-fields=_HOSTNAME',
+    `--since=${epoch(since * 1000)}`,
+    ...(q.until !== undefined ? [`--until=${epoch(q.until * 1000 - 1)}`] : []),
+    ...sourceArgs(q),
+    ...matches,
+  ];
+  let first: { time: number; host?: string } | undefined;
+  const enough = new AbortController();
+  const out = new PassThrough();
+  const lines = forEachLine(out, (raw) => {
+    if (first) return;
+    first = entryOf(raw);
+    // The rest is not needed: journalctl is stopped, here or on the remote host.
+    if (first) enough.abort();
+  });
+  try {
+    const { code, stderr } = await exec(argv, AbortSignal.any([signal, enough.signal]), out);
+    const problem = journalProblem(stderr, code, { ...q, grep: undefined });
+    if (problem) throw problem;
+  } catch (err) {
+    if (!enough.signal.aborted || signal.aborted) throw err;
+  } finally {
+    out.end();
+  }
+  await lines;
+  return first;
+}
+
+/** An entry of journalctl's JSON output: its realtime stamp (µs, a string) and _HOSTNAME if a string. */
+function entryOf(raw: string): { time: number; host?: string } | undefined {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const { __REALTIME_TIMESTAMP: us, _HOSTNAME: host } = entry as Record<string, unknown>;
+  if (typeof us !== 'string' || !/^\d+$/.test(us)) return undefined;
+  return { time: Number(us) / 1000, ...(typeof host === 'string' ? { host } : {}) };
+}
+
+/**
+ * Where a journal begins, if after `since`; undefined when it holds an entry at or before it: the
+ * newest such one is asked for (`--reverse --lines=1 --until`, which journalctl seeks to; `--lines`
+ * with `--until` alone looks at the journal's end). Any unit: journald drops whole files, oldest
+ * first, never entries between. Only when there is none (a few minutes a day at most, after a
+ * rotation) are the files' headers read for the first entry: one journalctl more, no entry read.
+ */
+async function beginsAfter(q: JournalQuery, since: number, signal: AbortSignal, exec: StreamExec): Promise<number | undefined> {
+  if (await holdsEntry(q, ['--reverse', '--lines=1', `--until=${epoch(since * 1000)}`], signal, exec)) return undefined;
+  const header = await execText(exec, ['journalctl', '--no-pager', '--header', ...sourceArgs(q)], signal);
+  const problem = journalProblem(header.stderr, header.code, { ...q, grep: undefined });
+  if (problem) throw problem;
+  // A file with no entry yet (journald's new active one) says 0.
+  const heads = [...header.stdout.matchAll(/^Head realtime timestamp:.*\(([0-9a-f]+)\)\s*$/gm)]
+    .map((m) => parseInt(m[1]!, 16) / 1000)
+    .filter((t) => t > 0);
+  // Past `since` whatever the headers say: journalctl showed no entry there, and what it cannot
+  // show was not seen. No head at all: nothing written yet, nothing seen before the window's end.
+  return Math.max(heads.length ? Math.min(...heads) : (q.until ?? Date.now()), since + 0.001);
+}
