@@ -13,23 +13,18 @@ import { finish } from '../lib/plugin/exit.ts';
 import { timedFirst } from '../lib/plugin/head-start.ts';
 import {
   bindDashValues,
-  cannotTell,
   checkTimeout,
   declared,
   type DeclaredOption,
-  guardProcess,
   numbersAsTyped,
   optionWord,
   type OptionSpec,
   optionSpecs,
-  outcomeOf,
   PARSER_CONFIGURATION,
   prepareGiven,
-  reasonOf,
-  VERSION,
-  type CheckDefinition,
   usageWording,
-} from '../lib/plugin/runner.ts';
+} from '../lib/plugin/arguments.ts';
+import { cannotTell, guardProcess, outcomeOf, reasonOf, VERSION, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State, stateName, worst } from '../lib/plugin/state.ts';
 import type { Outcome, Skipped } from '../lib/plugin/verdict.ts';
 import { impliedNode, nodeChoice } from '../lib/names.ts';

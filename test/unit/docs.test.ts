@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../checks/registry.ts';
-import { declared, optionSpecs } from '../../lib/plugin/runner.ts';
+import { declared, optionSpecs } from '../../lib/plugin/arguments.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');

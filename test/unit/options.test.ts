@@ -1,10 +1,11 @@
 // `microk8s-checks all` reads its command line once and hands each check its share without
-// building the check's parser (lib/plugin/runner.ts, prepareGiven). What a check gets there must
+// building the check's parser (lib/plugin/arguments.ts, prepareGiven). What a check gets there must
 // be what its own parser makes of the same options written out (`--key=value` for each), the way
 // `all` passed them before: the same arguments, or the same usage error.
 import { describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../checks/registry.ts';
-import { type CheckDefinition, type OptionSpec, optionSpecs, prepare, prepareGiven, reasonOf } from '../../lib/plugin/runner.ts';
+import { type OptionSpec, optionSpecs, prepare, prepareGiven } from '../../lib/plugin/arguments.ts';
+import { type CheckDefinition, reasonOf } from '../../lib/plugin/runner.ts';
 
 type Check = CheckDefinition<unknown>;
 
