@@ -3,7 +3,7 @@
 import type { Thresholds } from './plugin/range.ts';
 import { State } from './plugin/state.ts';
 import { ScalarContext, type Verdict } from './plugin/verdict.ts';
-import type { Member } from './sources/dqlite-cluster.ts';
+import type { Member } from './sources/dqlite-members.ts';
 import type { ClusterView } from './sources/dqlite-view.ts';
 import { plural } from './text.ts';
 

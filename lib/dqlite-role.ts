@@ -4,7 +4,7 @@
 // database goes unjudged, which is why a role is only taken where it is established.
 import { formatDuration } from './duration.ts';
 import { type BackendFile, lastRaftWrite } from './sources/backend-dir.ts';
-import type { DqliteRole } from './sources/dqlite-cluster.ts';
+import type { DqliteRole } from './sources/dqlite-members.ts';
 import type { LiveRole, OwnRole } from './sources/node-role.ts';
 
 /** What a role is established from: the backend's listing, and the two words on the role. */

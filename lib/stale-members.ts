@@ -6,7 +6,7 @@ import type { Wire } from './k8s/wire.ts';
 import { State } from './plugin/state.ts';
 import type { Verdict } from './plugin/verdict.ts';
 import { REMOVE_STALE_MEMBER } from './runbook.ts';
-import { isLoopback, type Member } from './sources/dqlite-cluster.ts';
+import { isLoopback, type Member } from './sources/dqlite-members.ts';
 import type { ClusterView } from './sources/dqlite-view.ts';
 import type { NodesAside } from './sources/kube/nodes-aside.ts';
 import { plural } from './text.ts';

@@ -4,7 +4,7 @@ import { reasonOf } from '../errors.ts';
 import { inOrder } from '../in-order.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import type { CommandRunner } from './command.ts';
-import type { Member } from './dqlite-cluster.ts';
+import type { Member } from './dqlite-members.ts';
 import { askFreePages } from './dqlite-sql.ts';
 import { type CliFiles, DqliteError, type DqliteCli, planCli, storeUnreadable } from './dqlite.ts';
 import { liveRole, type LiveRole } from './node-role.ts';

@@ -4,15 +4,8 @@
 import { reasonOf } from '../errors.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import { type CliPlan, type DqliteCli, planCli, SUDO_CLI_SECONDS } from './dqlite.ts';
-import {
-  askCli,
-  backendFiles,
-  type CliAnswer,
-  distinctMembers,
-  type Member,
-  type NodeAccess,
-  parseClusterAnswer,
-} from './dqlite-cluster.ts';
+import { askCli, backendFiles, type CliAnswer, type NodeAccess } from './dqlite-cluster.ts';
+import { distinctMembers, type Member, parseClusterAnswer } from './dqlite-members.ts';
 
 /** What the dqlite CLI said of the leader, or why it was not asked. */
 export type Leader =

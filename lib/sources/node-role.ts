@@ -3,7 +3,8 @@
 import { reasonOf } from '../errors.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import type { CommandRunner } from './command.ts';
-import { type DqliteRole, type Member, type NodeAccess, parseClusterAnswer } from './dqlite-cluster.ts';
+import type { NodeAccess } from './dqlite-cluster.ts';
+import { type DqliteRole, type Member, parseClusterAnswer } from './dqlite-members.ts';
 import type { CliPlan, DqliteCli } from './dqlite.ts';
 
 /** The role its own cluster.yaml records, or why it could not be read. */

@@ -26,7 +26,7 @@ import { isoSeconds } from '../../lib/text.ts';
 import { DQLITE_CLI, DqliteCluster, dqliteUnavailable, startDqlite, type DqliteNode } from '../helpers/dqlite.ts';
 import { runBuilt, STARTUP_MS } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
-import { parseNodeYaml } from '../../lib/sources/dqlite-cluster.ts';
+import { parseNodeYaml } from '../../lib/sources/dqlite-members.ts';
 import { nagiosIds } from '../helpers/users.ts';
 
 const nagios = nagiosIds();

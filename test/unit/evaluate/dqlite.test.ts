@@ -2,7 +2,7 @@
 // asserted is what a user sees, the state, the first line's summary and the perfdata.
 import { describe, expect, it } from 'vitest';
 import * as dqlite from '../../../checks/dqlite.ts';
-import { parseClusterAnswer } from '../../../lib/sources/dqlite-cluster.ts';
+import { parseClusterAnswer } from '../../../lib/sources/dqlite-members.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { node } from '../../apiserver/objects.ts';
 import { r, asNodes } from './helpers.ts';
