@@ -29,5 +29,8 @@ export function restartSession(nodes: Wire<V1Node>[], node: string, allowTaint: 
     const extra = unexpectedTaints(n.spec?.taints ?? [], allowTaint, pressed);
     if (extra.length) held.push(`node ${name} is tainted: ${extra.map(taintText).join(', ')}`);
   }
-  return { unsettled: [...notReady, ...held], absent: found ? undefined : `node ${node} is not in the cluster` };
+  return {
+    unsettled: [...notReady, ...held],
+    absent: found ? undefined : `node ${node} is not in the cluster (fix: give --node as kubectl get nodes names it)`,
+  };
 }

@@ -139,26 +139,34 @@ export function journalProblem(
 /** Runs a fixed argv and streams its stdout: locally, or on a remote host (see ssh.ts). */
 export type StreamExec = (argv: string[], signal: AbortSignal, sink: Writable) => Promise<{ code: number | null; stderr: string }>;
 
-export const localExec: StreamExec = (argv, signal, sink) =>
-  new Promise((resolve, reject) => {
-    const child = spawnTracked(argv[0]!, argv.slice(1), {
-      signal,
-      env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '', LC_ALL: 'C.UTF-8' },
+/**
+ * Runs argv here; `missing` is the fix when there is none to run (ENOENT): only a check that takes
+ * --log-file may be told to read lines with it.
+ */
+export const execHere =
+  (missing: string): StreamExec =>
+  (argv, signal, sink) =>
+    new Promise((resolve, reject) => {
+      const child = spawnTracked(argv[0]!, argv.slice(1), {
+        signal,
+        env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '', LC_ALL: 'C.UTF-8' },
+      });
+      let stderr = '';
+      // pipe() keeps backpressure: journalctl waits while the check is behind.
+      child.stdout.pipe(sink, { end: false });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        if (stderr.length < 8192) stderr += d;
+      });
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.name === 'AbortError') reject(signal.reason ?? err);
+        else if (err.code === 'ENOENT') reject(new JournalError(`${argv[0]} not found`, { cause: err, fix: missing }));
+        else reject(new JournalError(`cannot run ${argv[0]}`, { cause: err }));
+      });
+      child.on('close', (code) => resolve({ code, stderr }));
     });
-    let stderr = '';
-    // pipe() keeps backpressure: journalctl waits while the check is behind.
-    child.stdout.pipe(sink, { end: false });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < 8192) stderr += d;
-    });
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.name === 'AbortError') reject(signal.reason ?? err);
-      else if (err.code === 'ENOENT')
-        reject(new JournalError(`${argv[0]} not found`, { cause: err, fix: 'install systemd (journalctl) or read lines with --log-file' }));
-      else reject(new JournalError(`cannot run ${argv[0]}`, { cause: err }));
-    });
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
+
+/** For the checks that read journal lines, each of which takes --log-file for lines from elsewhere. */
+export const localExec: StreamExec = execHere('install systemd (journalctl) or read lines with --log-file');
 
 /**
  * What one journalctl can read: it honours only the last --directory, and refuses --directory

@@ -4,7 +4,7 @@ import type { Deadline } from '../plugin/deadline.ts';
 import type { TargetResult } from '../plugin/fanout.ts';
 import type { SshArgs } from '../options/ssh.ts';
 import { localRunner, type CommandRunner } from './command.ts';
-import { localExec, type StreamExec } from './journalctl.ts';
+import { execHere, type StreamExec } from './journalctl.ts';
 import {
   type NodeLocks,
   type NodeServices,
@@ -109,6 +109,9 @@ export async function readUnitFacts(
   };
 }
 
+/** A unit's last words are read from this host's journal alone: check_services takes no --log-file. */
+const unitJournal = execHere('install systemd (journalctl)');
+
 /**
  * The units on this host, or on each --host over SSH (one failing host is an error in its own
  * result; this host failing throws): what check_services and check_restart_preflight both read.
@@ -123,7 +126,7 @@ export async function readUnitHosts(
   if (!args.host?.length) {
     deadline.activity = 'asking systemd about the units';
     const locks = async () => readLocks(snapData);
-    return [{ facts: await readUnitFacts(choice, locks, localRunner, localExec, localUnitClock, deadline) }];
+    return [{ facts: await readUnitFacts(choice, locks, localRunner, unitJournal, localUnitClock, deadline) }];
   }
   deadline.activity = `asking systemd on ${args.host.join(', ')} over SSH`;
   const results = await forEachHost(

@@ -1,7 +1,7 @@
 // check_services through a stand-in systemctl on PATH (systemd cannot run here: test/helpers/standins.ts,
 // systemctlStandIn, whose formats are quoted from systemd's source) and a $SNAP_DATA of lock files as
 // MicroK8s leaves them.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -312,6 +312,24 @@ describe('check_services', () => {
     const line = r.stdout.split('\n').find((l) => l.startsWith('(journal not read: '));
     expect(line).toMatch(/no journal files were found \(fix: .*systemd-journald.*journald\.conf/);
     expect(line).not.toMatch(/--journal-(dir|file)|--log-file/);
+  });
+
+  it('a troubled unit on a host without journalctl: the fix installs it, never names --log-file, which check_services lacks', async () => {
+    const stand = standIn(controlPlane({ [DQ]: { active: 'failed', sub: 'failed', result: 'exit-code', restarts: 4 } }));
+    // Every tool of PATH but journalctl, so that spawning it fails as on a host without systemd's tools.
+    const tools = mkdtempSync(join(tmpdir(), 'mk8s-nojournalctl-'));
+    for (const dir of (process.env.PATH ?? '').split(':').filter((d) => d && existsSync(d))) {
+      for (const name of readdirSync(dir)) {
+        if (name !== 'journalctl' && !existsSync(join(tools, name))) symlinkSync(join(dir, name), join(tools, name));
+      }
+    }
+    const r = await runBuilt('check_services', ['--min-uptime', '20s', '--state-file', stateFile(), '--snap-data', snapData()], {
+      env: { ...process.env, PATH: `${stand.dir}:${tools}` },
+    });
+    expect(r.code).toBe(2);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('(journal not read: '));
+    expect(line).toMatch(/journalctl not found.*\(fix: install systemd \(journalctl\)\)\)$/);
+    expect(line).not.toMatch(/--log-file/);
   });
 
   it('no systemd here, or an answer for another unit than asked (paired by position it would pass): UNKNOWN with the reason', async () => {

@@ -144,6 +144,15 @@ describe('restart-preflight', () => {
     ]);
   });
 
+  it('a --node the cluster has no Node of (a host name kubelet was not given): NO-GO naming --node, as the other checks do', () => {
+    const f = healthy();
+    const o = preflight.evaluate({ ...f, node: 'vm' }, { critical: r('0'), settleMs: 600_000 });
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      'NO-GO for vm: node vm is not in the cluster (fix: give --node as kubectl get nodes names it)',
+    ]);
+  });
+
   it('a write storm beside another blocker still asks for the backlog to drain first', () => {
     const f = healthy();
     Object.assign(f.journals[0]!.tally!, { lastStart: f.now - 60_000 });
