@@ -5,6 +5,7 @@
 // count (apiserver-kicker restarts kubelite with snapctl, which resets NRestarts). Which units
 // apply comes from MicroK8s' lock files, as `microk8s inspect` decides: a worker's k8s-dqlite is
 // inactive by design and no finding.
+import { join } from 'node:path';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { type ServiceArgs, serviceOptions } from '../lib/options/services.ts';
 import { judgeEach, resultOf } from '../lib/plugin/fanout.ts';
@@ -16,6 +17,7 @@ import { missingUnit } from '../lib/missing-unit.ts';
 import { nextHistory, rateOf } from '../lib/restart-history.ts';
 import { historiesFor, type Memory } from '../lib/restart-history-file.ts';
 import { rateSeen, rateText, ratesHeadline } from '../lib/restart-rates.ts';
+import { BACKEND_IN_SNAP_DATA } from '../lib/sources/dqlite.ts';
 import { displayName, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
 import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
 import { keepOrSay, scopedStateFile, writeState } from '../lib/state-file.ts';
@@ -30,9 +32,10 @@ export const defaults = { warning: '3', critical: '10', minUptime: '2m', window:
 
 /**
  * What systemd said of one host's units, with the samples kept from earlier runs there (none: no
- * rate yet), and why this run's samples could not be kept for the next (no rate ever, then).
+ * rate yet), why this run's samples could not be kept for the next (no rate ever, then), and where
+ * the node keeps its dqlite backend (under --snap-data), which the crash-loop advice names.
  */
-export type ServiceFacts = UnitFacts & { memory?: Memory; saveProblem?: string };
+export type ServiceFacts = UnitFacts & { memory?: Memory; saveProblem?: string; backend?: string };
 
 /** -w/-c on restarts per hour, and the durations in ms. */
 export interface Limits extends Thresholds {
@@ -102,7 +105,7 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
     v.detail(`${memory.problem ?? 'first sample'}: restarts per hour are measured from the next run (NRestarts recorded now)`);
   if (f.journalProblem) v.detail(`(journal not read: ${f.journalProblem})`);
   const dqlite = f.units.find((u) => u.id === K8S_DQLITE_UNIT);
-  if (v.state !== State.OK && v.state !== State.UNKNOWN) v.detail(...unitAdvice(dqlite, rates.get(K8S_DQLITE_UNIT)));
+  if (v.state !== State.OK && v.state !== State.UNKNOWN) v.detail(...unitAdvice(dqlite, rates.get(K8S_DQLITE_UNIT), f.backend));
   return v.conclude(ratesHeadline(found, rates), { problems: 'instead' });
 }
 
@@ -134,11 +137,12 @@ export const check: CheckDefinition<ServiceArgs> = {
     // Kept before judging: a sample that cannot be kept is this run's finding, not a note after it.
     for (const r of results)
       if (r.facts) histories.keep(r.host ?? '', nextHistory(r.facts, histories.memoryOf(r.host ?? '').history, limits.windowMs));
+    const backend = join(args['snap-data'], BACKEND_IN_SNAP_DATA);
     const saveProblem = keepOrSay(keepState, file, histories.after, 'restart counts', 'restarts per hour not measured');
     return judgeEach(
       check.name,
       results.map((r) => resultOf(r.host ?? '', r.facts, r.error)),
-      (facts, key) => evaluate({ ...facts, memory: histories.memoryOf(key), saveProblem }, limits),
+      (facts, key) => evaluate({ ...facts, memory: histories.memoryOf(key), saveProblem, backend }, limits),
       !args.host?.length,
     );
   },

@@ -121,10 +121,9 @@ export function freeBackendDisk(mount: string, backend: string): string[] {
   ];
 }
 
-/** "If k8s-dqlite crash-loops": what to look at before anything else is restarted. */
-export const DQLITE_CRASHLOOP = [
-  'k8s-dqlite restarting: check the dqlite membership and quorum (check_dqlite), the free ' +
-    'space under the backend (df /var/snap/microk8s/current/var/kubernetes/backend),',
+/** "If k8s-dqlite crash-loops": what to look at before anything else is restarted, the node's backend at `backend`. */
+export const dqliteCrashloop = (backend: string): string[] => [
+  `k8s-dqlite restarting: check the dqlite membership and quorum (check_dqlite), the free space under the backend (df ${backend}),`,
   '  and the backend files (cluster.yaml, info.yaml, cluster.crt/key readable, no ' +
     'half-written segment); its journal says why it exits.',
   'Never restart kubelite on other nodes while k8s-dqlite crash-loops: one more node down loses quorum.',

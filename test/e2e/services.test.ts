@@ -106,7 +106,8 @@ describe('check_services', () => {
   it('12 old restarts unchanged between runs are OK; 18 new ones within the window CRITICAL naming k8s-dqlite', async () => {
     const old = controlPlane({ [DQ]: { restarts: 12 } });
     const stand = standIn(old);
-    const locks = ['--snap-data', snapData()];
+    const data = snapData();
+    const locks = ['--snap-data', data];
     const state = stateFile();
     expect((await runWith(stand, locks, state)).code).toBe(0);
     const same = await runWith(stand, locks, state);
@@ -122,6 +123,8 @@ describe('check_services', () => {
     expect(loop.perf.restarts).toBe('30c;;;0');
     expect(loop.perf.restarts_k8s_dqlite).toBe('30c;;;0');
     expect(loop.stdout).toMatch(/Never restart kubelite on other nodes while k8s-dqlite crash-loops/);
+    // The backend whose free space to look at is the one under the --snap-data given, not the default's.
+    expect(loop.stdout).toContain(`(df ${join(data, 'var/kubernetes/backend')})`);
   });
 
   it('a count that went down (reset by a manual restart or refresh) counts its new value', async () => {
