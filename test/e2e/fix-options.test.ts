@@ -159,4 +159,36 @@ describe('an API server named with --server', () => {
       /unreachable: .*\(fix: check that kubelite runs \(microk8s status\) and the server address in the kubeconfig\)/,
     );
   });
+
+  it("past the size bound: its fix sends the user to the address given with --server, not the kubeconfig's", async () => {
+    const c = cluster();
+    addHealthyCluster(c.api);
+    // The same API server under another name: /readyz asked of localhost (the --server) answers without end.
+    c.api.intercept = (req, res, url) => {
+      if (url.pathname !== '/readyz' || !req.headers.host?.startsWith('localhost:')) return false;
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x2e);
+      let sent = 0;
+      const more = () => {
+        while (sent < 80 && !res.destroyed) {
+          sent++;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+      return true;
+    };
+    const given = `https://localhost:${c.api.port}`;
+    const r = await runBuilt('check_apiserver', ['--kubeconfig', c.kubeconfig, '--server', given, '-t', '20']);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(new RegExp(`^APISERVER UNKNOWN - 2 hosts: 1 OK, 1 UNKNOWN \\(UNKNOWN: localhost:${c.api.port}\\)`));
+    const part = r.stdout.split('\n').find((l) => l.startsWith(`localhost:${c.api.port}: `));
+    expect(part).toMatch(/: UNKNOWN - API server https:\/\/localhost:\d+ sent more than 64 MiB for \/readyz: stopped reading/);
+    expect(part).toMatch(/\(fix: check what answers at the address given with --server\)$/);
+    // The kubeconfig's own server past the bound: the kubeconfig is where its address is.
+    const own = await runBuilt('check_apiserver', ['--kubeconfig', writeKubeconfig(c.dir, given, c.certs.ca, TOKENS.admin, 'kc-local')]);
+    expect(own.first).toMatch(/^APISERVER UNKNOWN - localhost:\d+: API server \S+ sent more than 64 MiB for \/readyz: stopped reading/);
+    expect(own.first).toMatch(/\(fix: check what answers at the server address in the kubeconfig\)$/);
+  });
 });
