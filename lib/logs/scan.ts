@@ -4,7 +4,7 @@ import type { LogArgs, Window } from '../options/log.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import { journalSlices, type SharedReads } from '../shared-reads.ts';
 import { SIBLINGS_MS } from '../in-order.ts';
-import { localExec, readJournal } from '../sources/journal.ts';
+import { JournalctlMissing, JournalError, localExec, readJournal } from '../sources/journal.ts';
 import { LogFileError, readLogFile } from '../sources/logfile.ts';
 import { scanHosts } from './hosts.ts';
 import { journalBeginning } from './span.ts';
@@ -75,6 +75,12 @@ export async function scanSources<T>(
   // --journal-dir failing 2 s after the next one was the reason alone, the next one's in `all`.
   const seen = await (shared?.journal
     ? shared.journal.read(query, deadline.signal, onLine)
-    : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log), 'vouch', SIBLINGS_MS));
+    : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log), 'vouch', SIBLINGS_MS)
+  ).catch((err: unknown) => {
+    // Every check that scans takes --log-file: the lines as text, where no journalctl can read them.
+    throw err instanceof JournalctlMissing
+      ? new JournalError(err.message, { cause: err.cause, fix: `${err.fix} or read lines with --log-file` })
+      : err;
+  });
   return [{ source: where, ...result, begun: journalBeginning(seen) }];
 }

@@ -92,6 +92,12 @@ export class JournalError extends ReasonedError {
   override readonly name = 'JournalError';
 }
 
+/**
+ * No journalctl on this host. Its fix is the host's alone: a check that reads text lines as well
+ * (--log-file) offers them where it reads the journal (scanSources); check_services takes none.
+ */
+export class JournalctlMissing extends JournalError {}
+
 const UNIT = /^[A-Za-z0-9:_.@\\-]+$/;
 
 /** Unit names reach journalctl (and, remotely, a shell): only systemd's own characters pass. */
@@ -185,7 +191,7 @@ export const localExec: StreamExec = (argv, signal, sink) =>
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (err.name === 'AbortError') reject(signal.reason ?? err);
       else if (err.code === 'ENOENT')
-        reject(new JournalError(`${argv[0]} not found`, { cause: err, fix: 'install systemd (journalctl) or read lines with --log-file' }));
+        reject(new JournalctlMissing(`${argv[0]} not found`, { cause: err, fix: 'install systemd (journalctl)' }));
       else reject(new JournalError(`cannot run ${argv[0]}`, { cause: err }));
     });
     child.on('close', (code) => resolve({ code, stderr }));

@@ -1,7 +1,7 @@
 // A fix said by code several checks share names only an option of the check that says it, and
 // one that does what the fix says there: `check_restart_preflight --since` was 'Unknown argument'
 // (d19a5e7). Each test runs the built checks as a user would and reads the first line.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { at, klog } from '../helpers/fixtures.ts';
 import { CONTAINERD, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { controlPlane, freshState } from '../helpers/shared-run.ts';
-import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
+import { healthyNode, type HealthyNode, systemctlStandIn, unit } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
 const overSsh = sshdUnavailable() ?? (haveJournalRemote ? undefined : 'no systemd-journal-remote');
@@ -190,5 +190,57 @@ describe('an API server named with --server', () => {
     const own = await runBuilt('check_apiserver', ['--kubeconfig', writeKubeconfig(c.dir, given, c.certs.ca, TOKENS.admin, 'kc-local')]);
     expect(own.first).toMatch(/^APISERVER UNKNOWN - localhost:\d+: API server \S+ sent more than 64 MiB for \/readyz: stopped reading/);
     expect(own.first).toMatch(/\(fix: check what answers at the server address in the kubeconfig\)$/);
+  });
+});
+
+/** PATH as this one, but on a host without systemd's journalctl: every other command of its directories. */
+function withoutJournalctl(first: string): string {
+  const bin = mkdtempSync(join(tmpdir(), 'mk8s-nojournalctl-'));
+  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (name === 'journalctl') continue;
+      try {
+        symlinkSync(join(dir, name), join(bin, name));
+      } catch {
+        // Found first in an earlier directory of PATH: that one is what runs.
+      }
+    }
+  }
+  return `${first}:${bin}`;
+}
+
+describe('no journalctl on this host', () => {
+  it('its fix offers --log-file to the checks that take it, never to check_services', async () => {
+    const kine = await runBuilt('check_kine_retries', [], { env: { ...process.env, PATH: withoutJournalctl('/nonexistent') } });
+    expect(kine.code).toBe(3);
+    expect(kine.first).toBe(
+      'KINE-RETRIES UNKNOWN - journalctl not found: spawn journalctl ENOENT ' +
+        '(fix: install systemd (journalctl) or read lines with --log-file)',
+    );
+    // check_services reads a troubled unit's journal for why it exits; it reads no text lines.
+    const dq = 'snap.microk8s.daemon-k8s-dqlite.service';
+    const units = ['kubelite', 'containerd', 'cluster-agent', 'apiserver-kicker'].map((d) => unit(`snap.microk8s.daemon-${d}.service`));
+    const stand = systemctlStandIn([unit(dq, { active: 'failed', sub: 'failed', result: 'exit-code', restarts: 4 }), ...units]);
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-fixopt-state-')), 's.json');
+    const services = await runBuilt('check_services', ['--snap-data', controlPlane(), '--state-file', state], {
+      env: { ...process.env, PATH: withoutJournalctl(stand.dir) },
+    });
+    expect(services.code, services.stdout).toBe(2);
+    expect(services.first).toMatch(/^SERVICES CRITICAL - /);
+    const line = services.stdout.split('\n').find((l) => l.startsWith('(journal not read: '));
+    expect(line).toBe('(journal not read: journalctl not found: spawn journalctl ENOENT (fix: install systemd (journalctl)))');
+    // In `all` the journal is read once for both log checks: each row offers --log-file, which each takes.
+    const all = await runBuilt('microk8s-checks', ['all', '--snap-data', controlPlane(), '--format', 'json'], {
+      env: { ...freshState(), PATH: withoutJournalctl(stand.dir) },
+    });
+    const rows = Object.fromEntries((JSON.parse(all.stdout) as { check: string; summary: string }[]).map((r) => [r.check, r.summary]));
+    expect(rows['DQLITE-LOCK']).toBe(kine.first.replace(/^KINE-RETRIES UNKNOWN - /, ''));
+    expect(rows['KINE-RETRIES']).toBe(kine.first.replace(/^KINE-RETRIES UNKNOWN - /, ''));
   });
 });
