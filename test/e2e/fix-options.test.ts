@@ -137,6 +137,49 @@ describe.skipIf(!haveJournalRemote)("the gate's journal, with --unit", () => {
   });
 });
 
+describe.skipIf(!haveJournalRemote)("the gate's journal beginning inside its window", () => {
+  const cluster = useCluster();
+  let here: HealthyNode;
+  beforeAll(async () => {
+    here = await healthyNode();
+  });
+  afterAll(() => here.close());
+
+  it("its fix is for the journal it read: files given, a directory given, or the node's own", async () => {
+    const c = cluster();
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
+    // Its first entry 30 s ago, in the gate's 10 minutes: what the active file holds just after a rotation.
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-begun-'));
+    const file = makeJournal(
+      [{ age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job"') }],
+      dir,
+      { anchor: false },
+    );
+    const args = ['--kubeconfig', c.kubeconfig, '--node', 'k8s02', '--snap-data', controlPlane(), ...here.dqliteArgs];
+    const gate = (more: string[], path = here.path) =>
+      runBuilt('check_restart_preflight', [...args, ...more], { env: { ...freshState(), PATH: path } });
+    const begun = /^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: .* does not reach back over the/;
+    // One file of the journal given: the others hold the rest of the window.
+    const files = await gate(['--journal-file', file]);
+    expect(files.first).toMatch(begun);
+    expect(files.first).toMatch(/\(fix: give every journal file \(--journal-dir\), and keep the journal persistent .*\)$/);
+    // Its directory given, every file of it read: where it is written, it keeps no more.
+    const whole = await gate(['--journal-dir', dir]);
+    expect(whole.first).toMatch(begun);
+    expect(whole.first).toMatch(/\(fix: where this journal is written, keep more than the window \(SystemMaxUse= in journald\.conf\)\)$/);
+    // The node's own journal (journalctl without a source option reads it here): no file was given to add to.
+    const own = mkdtempSync(join(tmpdir(), 'mk8s-own-journal-'));
+    writeFileSync(join(own, 'journalctl'), `#!/bin/sh\nexec /usr/bin/journalctl --directory='${dir}' "$@"\n`, { mode: 0o755 });
+    const system = await gate([], `${own}:${here.path}`);
+    expect(system.first).toMatch(begun);
+    expect(system.first).toMatch(
+      /\(fix: keep the journal persistent \(Storage=persistent in journald\.conf\) with room for more than the window \(SystemMaxUse=\)\)$/,
+    );
+  });
+});
+
 describe('an API server named with --server', () => {
   const cluster = useCluster();
 
