@@ -1,6 +1,6 @@
 import { formatDuration } from '../duration.ts';
 import type { Window } from '../options/log.ts';
-import type { JournalSeen } from '../sources/journal-beginnings.ts';
+import { KEEP_MORE, type JournalSeen } from '../sources/journal-beginnings.ts';
 import { journalLabel } from '../sources/journalctl.ts';
 import { isoSeconds } from '../text.ts';
 
@@ -104,12 +104,9 @@ export function spanDetail({ seconds, begun: b }: Span): string[] {
       return [`${seen} (fix: give every journal file of the node (--journal-dir), not the active one alone)`];
     case 'journal directory':
       // Every file of the directory was read: the journal written there keeps no more.
-      return [`${seen} (fix: where this journal is written, keep more than the window (SystemMaxUse= in journald.conf))`];
+      return [`${seen} (fix: ${KEEP_MORE.directory})`];
     case 'journal':
       // A node's own journal loses its oldest files to journald's limits.
-      return [
-        `${seen} (fix: keep the journal persistent (Storage=persistent in journald.conf) with room for more than the window ` +
-          '(SystemMaxUse=))',
-      ];
+      return [`${seen} (fix: ${KEEP_MORE.journal})`];
   }
 }

@@ -64,6 +64,16 @@ export function journalBeginnings(
 }
 
 /**
+ * What keeps more than a window where a journal read begins inside it, by what was read: every
+ * file of a directory given was (journald's limits there), and so was every file of the node's own
+ * journal, here or over SSH, which no option adds to (its own limits).
+ */
+export const KEEP_MORE = {
+  directory: 'where this journal is written, keep more than the window (SystemMaxUse= in journald.conf)',
+  journal: 'keep the journal persistent (Storage=persistent in journald.conf) with room for more than the window (SystemMaxUse=)',
+} as const;
+
+/**
  * What a reader over the window from `since` makes of where its journals begin: `required`, a
  * journal that begins inside it throws; `reported`, the latest such beginning is what it saw.
  */
@@ -79,7 +89,11 @@ export function seenOver(beginnings: JournalBeginning[], since: number, reachBac
         fix: latest.machine
           ? 'wait until every machine collected there has sent more than the window, and keep more than the window of each ' +
             '(room under /var/log/journal/remote; MaxUse= in journal-remote.conf from systemd 253)'
-          : 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window',
+          : latest.journal.files?.length
+            ? 'give every journal file (--journal-dir), and keep the journal persistent with room for more than the window'
+            : latest.journal.directories?.length
+              ? KEEP_MORE.directory
+              : KEEP_MORE.journal,
       },
     );
   }

@@ -1,7 +1,7 @@
 // A fix said by code several checks share names only an option of the check that says it, and
 // one that does what the fix says there: `check_restart_preflight --since` was 'Unknown argument'
 // (d19a5e7). Each test runs the built checks as a user would and reads the first line.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { at, klog } from '../helpers/fixtures.ts';
 import { CONTAINERD, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { controlPlane, freshState } from '../helpers/shared-run.ts';
-import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
+import { healthyNode, type HealthyNode, systemctlStandIn, unit } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
 const overSsh = sshdUnavailable() ?? (haveJournalRemote ? undefined : 'no systemd-journal-remote');
@@ -137,6 +137,49 @@ describe.skipIf(!haveJournalRemote)("the gate's journal, with --unit", () => {
   });
 });
 
+describe.skipIf(!haveJournalRemote)("the gate's journal beginning inside its window", () => {
+  const cluster = useCluster();
+  let here: HealthyNode;
+  beforeAll(async () => {
+    here = await healthyNode();
+  });
+  afterAll(() => here.close());
+
+  it("its fix is for the journal it read: files given, a directory given, or the node's own", async () => {
+    const c = cluster();
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
+    // Its first entry 30 s ago, in the gate's 10 minutes: what the active file holds just after a rotation.
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-begun-'));
+    const file = makeJournal(
+      [{ age: 30, service: KUBELITE, message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job"') }],
+      dir,
+      { anchor: false },
+    );
+    const args = ['--kubeconfig', c.kubeconfig, '--node', 'k8s02', '--snap-data', controlPlane(), ...here.dqliteArgs];
+    const gate = (more: string[], path = here.path) =>
+      runBuilt('check_restart_preflight', [...args, ...more], { env: { ...freshState(), PATH: path } });
+    const begun = /^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: .* does not reach back over the/;
+    // One file of the journal given: the others hold the rest of the window.
+    const files = await gate(['--journal-file', file]);
+    expect(files.first).toMatch(begun);
+    expect(files.first).toMatch(/\(fix: give every journal file \(--journal-dir\), and keep the journal persistent .*\)$/);
+    // Its directory given, every file of it read: where it is written, it keeps no more.
+    const whole = await gate(['--journal-dir', dir]);
+    expect(whole.first).toMatch(begun);
+    expect(whole.first).toMatch(/\(fix: where this journal is written, keep more than the window \(SystemMaxUse= in journald\.conf\)\)$/);
+    // The node's own journal (journalctl without a source option reads it here): no file was given to add to.
+    const own = mkdtempSync(join(tmpdir(), 'mk8s-own-journal-'));
+    writeFileSync(join(own, 'journalctl'), `#!/bin/sh\nexec /usr/bin/journalctl --directory='${dir}' "$@"\n`, { mode: 0o755 });
+    const system = await gate([], `${own}:${here.path}`);
+    expect(system.first).toMatch(begun);
+    expect(system.first).toMatch(
+      /\(fix: keep the journal persistent \(Storage=persistent in journald\.conf\) with room for more than the window \(SystemMaxUse=\)\)$/,
+    );
+  });
+});
+
 describe('an API server named with --server', () => {
   const cluster = useCluster();
 
@@ -158,5 +201,89 @@ describe('an API server named with --server', () => {
     expect(own.first).toMatch(
       /unreachable: .*\(fix: check that kubelite runs \(microk8s status\) and the server address in the kubeconfig\)/,
     );
+  });
+
+  it("past the size bound: its fix sends the user to the address given with --server, not the kubeconfig's", async () => {
+    const c = cluster();
+    addHealthyCluster(c.api);
+    // The same API server under another name: /readyz asked of localhost (the --server) answers without end.
+    c.api.intercept = (req, res, url) => {
+      if (url.pathname !== '/readyz' || !req.headers.host?.startsWith('localhost:')) return false;
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x2e);
+      let sent = 0;
+      const more = () => {
+        while (sent < 80 && !res.destroyed) {
+          sent++;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+      return true;
+    };
+    const given = `https://localhost:${c.api.port}`;
+    const r = await runBuilt('check_apiserver', ['--kubeconfig', c.kubeconfig, '--server', given, '-t', '20']);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.first).toMatch(new RegExp(`^APISERVER UNKNOWN - 2 hosts: 1 OK, 1 UNKNOWN \\(UNKNOWN: localhost:${c.api.port}\\)`));
+    const part = r.stdout.split('\n').find((l) => l.startsWith(`localhost:${c.api.port}: `));
+    expect(part).toMatch(/: UNKNOWN - API server https:\/\/localhost:\d+ sent more than 64 MiB for \/readyz: stopped reading/);
+    expect(part).toMatch(/\(fix: check what answers at the address given with --server\)$/);
+    // The kubeconfig's own server past the bound: the kubeconfig is where its address is.
+    const own = await runBuilt('check_apiserver', ['--kubeconfig', writeKubeconfig(c.dir, given, c.certs.ca, TOKENS.admin, 'kc-local')]);
+    expect(own.first).toMatch(/^APISERVER UNKNOWN - localhost:\d+: API server \S+ sent more than 64 MiB for \/readyz: stopped reading/);
+    expect(own.first).toMatch(/\(fix: check what answers at the server address in the kubeconfig\)$/);
+  });
+});
+
+/** PATH as this one, but on a host without systemd's journalctl: every other command of its directories. */
+function withoutJournalctl(first: string): string {
+  const bin = mkdtempSync(join(tmpdir(), 'mk8s-nojournalctl-'));
+  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (name === 'journalctl') continue;
+      try {
+        symlinkSync(join(dir, name), join(bin, name));
+      } catch {
+        // Found first in an earlier directory of PATH: that one is what runs.
+      }
+    }
+  }
+  return `${first}:${bin}`;
+}
+
+describe('no journalctl on this host', () => {
+  it('its fix offers --log-file to the checks that take it, never to check_services', async () => {
+    const kine = await runBuilt('check_kine_retries', [], { env: { ...process.env, PATH: withoutJournalctl('/nonexistent') } });
+    expect(kine.code).toBe(3);
+    expect(kine.first).toBe(
+      'KINE-RETRIES UNKNOWN - journalctl not found: spawn journalctl ENOENT ' +
+        '(fix: install systemd (journalctl) or read lines with --log-file)',
+    );
+    // check_services reads a troubled unit's journal for why it exits; it reads no text lines.
+    const dq = 'snap.microk8s.daemon-k8s-dqlite.service';
+    const units = ['kubelite', 'containerd', 'cluster-agent', 'apiserver-kicker'].map((d) => unit(`snap.microk8s.daemon-${d}.service`));
+    const stand = systemctlStandIn([unit(dq, { active: 'failed', sub: 'failed', result: 'exit-code', restarts: 4 }), ...units]);
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-fixopt-state-')), 's.json');
+    const services = await runBuilt('check_services', ['--snap-data', controlPlane(), '--state-file', state], {
+      env: { ...process.env, PATH: withoutJournalctl(stand.dir) },
+    });
+    expect(services.code, services.stdout).toBe(2);
+    expect(services.first).toMatch(/^SERVICES CRITICAL - /);
+    const line = services.stdout.split('\n').find((l) => l.startsWith('(journal not read: '));
+    expect(line).toBe('(journal not read: journalctl not found: spawn journalctl ENOENT (fix: install systemd (journalctl)))');
+    // In `all` the journal is read once for both log checks: each row offers --log-file, which each takes.
+    const all = await runBuilt('microk8s-checks', ['all', '--snap-data', controlPlane(), '--format', 'json'], {
+      env: { ...freshState(), PATH: withoutJournalctl(stand.dir) },
+    });
+    const rows = Object.fromEntries((JSON.parse(all.stdout) as { check: string; summary: string }[]).map((r) => [r.check, r.summary]));
+    expect(rows['DQLITE-LOCK']).toBe(kine.first.replace(/^KINE-RETRIES UNKNOWN - /, ''));
+    expect(rows['KINE-RETRIES']).toBe(kine.first.replace(/^KINE-RETRIES UNKNOWN - /, ''));
   });
 });

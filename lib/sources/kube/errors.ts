@@ -115,9 +115,18 @@ export const CREDENTIALS_FIX = 'renew the token or client certificate in the kub
 export const serverAddress = (given?: string): string =>
   given ? `the address given with ${given}` : 'the server address in the kubeconfig';
 
+/**
+ * An answer past the transport's size bound. The transport serves every server of the kubeconfig,
+ * the kubeconfig's own and those given with --server alike: kubeError, told which, words the fix.
+ */
+export class OversizedAnswer extends Error {
+  override readonly name = 'OversizedAnswer';
+}
+
 /** Turn whatever a request threw into a KubeError that says what, why and how to fix it. */
 export function kubeError(err: unknown, what: Resource, server: string, given?: string): KubeError {
   if (err instanceof KubeError) return err;
+  if (err instanceof OversizedAnswer) return new KubeError(err.message, { fix: `check what answers at ${serverAddress(given)}` });
   if (err instanceof ApiException) {
     const status = statusMessage(err.body);
     const code = err.code;

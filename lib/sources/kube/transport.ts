@@ -11,7 +11,7 @@ import {
   ResponseContext,
 } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../logger.ts';
-import { ANSWER_LOST, KubeError } from './errors.ts';
+import { ANSWER_LOST, KubeError, OversizedAnswer } from './errors.ts';
 import type { PluginFailure } from './credentials.ts';
 import { CONNECTION_PATIENCE_MS, ConnectionSlots } from '../slots.ts';
 import { patienceFor } from './connection-slots.ts';
@@ -188,11 +188,8 @@ function readAll(res: http.IncomingMessage, url: URL, signal: AbortSignal | unde
     res.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_RESPONSE_BYTES) return void chunks.push(chunk);
-      reject(
-        new KubeError(`API server ${url.origin} sent more than ${MAX_RESPONSE_BYTES / 1048576} MiB for ${url.pathname}: stopped reading`, {
-          fix: 'check what answers at the server address in the kubeconfig',
-        }),
-      );
+      const bound = `${MAX_RESPONSE_BYTES / 1048576} MiB`;
+      reject(new OversizedAnswer(`API server ${url.origin} sent more than ${bound} for ${url.pathname}: stopped reading`));
       res.destroy();
     });
     res.once('end', () => resolve(Buffer.concat(chunks)));
