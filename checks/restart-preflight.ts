@@ -85,7 +85,7 @@ export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string
   for (const u of f.units) {
     const s = u.facts && services.evaluate(u.facts, services.defaultLimits);
     if (!s) block(`cannot tell whether k8s-dqlite is crash-looping (${reasonOf(u.error)})`, u.host);
-    else parts.push({ host: u.host, state: s.state, text: s.summary });
+    else parts.push(partOf('services', s, u.host));
   }
   if (session.absent) block(session.absent);
   return parts.filter((p) => p.state !== State.OK);

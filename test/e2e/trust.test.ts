@@ -706,7 +706,8 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     expect(worker.stdout).toContain('k8s-dqlite left out: no-k8s-dqlite: a worker, inactive by design');
     const control = await gate(snapData('clustered.lock'));
     expect(control.code).toBe(2);
-    expect(control.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: k8s-dqlite is inactive/);
+    // Named as the other blockers are: the check whose rules judged it, and its state.
+    expect(control.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: services CRITICAL: k8s-dqlite is inactive/);
   });
 });
 
