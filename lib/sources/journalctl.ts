@@ -130,6 +130,11 @@ export function journalProblem(
   }
   // Like grep, journalctl --grep exits 1 when nothing matched, saying only "-- No entries --".
   if (exitCode === 1 && q.grep !== undefined && first === '') return undefined;
+  // The shell's own status for a command it did not find: over SSH, the host has no journalctl in
+  // the PATH a command gets there (here, spawning it fails first: execHere).
+  if (exitCode === 127 && /journalctl: (command )?not found|journalctl: No such file/i.test(stderr)) {
+    return new JournalError('journalctl not found there', { fix: 'install systemd (journalctl) there, in the PATH an SSH command gets' });
+  }
   if (exitCode !== 0) {
     return new JournalError(`journalctl failed (exit ${exitCode ?? 'signal'}): ${first || 'no message'}`);
   }

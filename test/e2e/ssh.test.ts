@@ -500,6 +500,26 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     }
   });
 
+  it('check_dqlite_lock --host on a host without journalctl: UNKNOWN saying so, with what to install there', async () => {
+    const tools = mkdtempSync(join(tmpdir(), 'mk8s-tools-'));
+    for (const n of ['sh', 'date'])
+      symlinkSync(execFileSync('sh', ['-c', 'command -v "$1"', 'sh', n], { encoding: 'utf8' }).trim(), join(tools, n));
+    const bare = new TestSshd({ path: tools });
+    await bare.start();
+    try {
+      const login = ['--ssh-port', String(bare.port), '--ssh-key', bare.clientKey, '--ssh-known-hosts', bare.knownHosts(['127.0.0.1'])];
+      const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...login, '--ssh-user', 'root', '-t', '30'], {
+        env: { ...process.env, HOME: tmpdir() },
+      });
+      expect(r.code, r.stdout).toBe(3);
+      // Not "journalctl failed (exit 127): sh: 1: journalctl: not found" with no fix: the shell's 127 is a command it did not find.
+      expect(r.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: journalctl not found there /);
+      expect(r.first).toContain('(fix: install systemd (journalctl) there, in the PATH an SSH command gets)');
+    } finally {
+      bare.stop();
+    }
+  });
+
   it('check_dqlite --host on a host lacking a tool it runs there: UNKNOWN naming the tool, never a member down', async () => {
     const here = await healthyNode();
     // The host's PATH: a directory holding only the tools given.
