@@ -2,40 +2,24 @@
 // process under one deadline (the Kubernetes client loads once), as a table, or as a JSON array
 // for CI smoke jobs; the exit code is the worst state.
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
-import yargs from 'yargs';
-import { REGISTRY, type Entry, type Needs } from '../checks/registry.ts';
+import { REGISTRY, type Entry } from '../checks/registry.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
-import { type Format, headline, reasonsAside, renderMany, requestedFormat, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
+import { headline, reasonsAside, renderMany, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
 import { REINSTALL_FIX, UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
 import { timedFirst } from '../lib/plugin/head-start.ts';
-import {
-  bindDashValues,
-  checkTimeout,
-  declared,
-  type DeclaredOption,
-  numbersAsTyped,
-  optionWord,
-  type OptionSpec,
-  optionSpecs,
-  PARSER_CONFIGURATION,
-  prepareGiven,
-  usageWording,
-} from '../lib/plugin/arguments.ts';
-import { cannotTell, guardProcess, outcomeOf, reasonOf, VERSION, type CheckDefinition } from '../lib/plugin/runner.ts';
+import { declared, type OptionSpec, optionSpecs, prepareGiven } from '../lib/plugin/arguments.ts';
+import { cannotTell, guardProcess, outcomeOf, reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State, stateName, worst } from '../lib/plugin/state.ts';
 import type { Outcome, Skipped } from '../lib/plugin/verdict.ts';
-import { impliedNode, nodeChoice } from '../lib/names.ts';
+import { nodeChoice } from '../lib/names.ts';
 import type { SshArgs } from '../lib/options/ssh.ts';
 import { nodeToJudge } from '../lib/sources/ssh/host-name.ts';
 import { shareReads, type SharedReads } from '../lib/shared-reads.ts';
-import { MICROK8S_CERT_DIR } from '../lib/sources/certs.ts';
-import { DQLITE_BACKEND } from '../lib/sources/dqlite.ts';
-import { absent } from '../lib/files.ts';
-import { isWorker, readLocks, runsDqlite, SNAP_DATA, SnapDataError } from '../lib/sources/snap-locks.ts';
-import { CALICO_MANIFEST, otherCni } from '../lib/sources/snap-cni.ts';
+import { SNAP_DATA } from '../lib/sources/snap-locks.ts';
+import { applies, asNode, type Host, Unsure, whyNoNode } from './all/applies.ts';
+import { aside, givenFor, parseLine, shown } from './all/command-line.ts';
 
 const COLORS: Record<string, string> = { OK: '32', WARNING: '33', CRITICAL: '31', UNKNOWN: '35' };
 
@@ -71,120 +55,6 @@ function plan<A>(def: CheckDefinition<A>, specs: OptionSpec[], given: Record<str
 /** A check's definition, where it loaded. */
 const loaded = (c: { check: unknown }): CheckDefinition<unknown> | undefined =>
   c.check && !(c.check instanceof Error) ? (c.check as CheckDefinition<unknown>) : undefined;
-
-/** What `all` found on this host, and the inputs it was given. */
-interface Host {
-  journal: boolean;
-  restart: boolean;
-  /** Why no kubeconfig can be used, if so. */
-  api?: string;
-  /** Why this host is no MicroK8s node whose own inputs a check may read, if so. */
-  notNode?: string;
-  /** Why this node runs no dqlite of its own (a worker, or external etcd), if so. */
-  noDqlite?: string;
-  /** Why this node runs no API server of its own (a worker), if so. */
-  worker?: string;
-  /** Why this node has no calico routes (its files say another CNI), if so. */
-  otherCni?: string;
-  /** Why what this host is cannot be told (its $SNAP_DATA unreadable, or none), if so: no check of its own is left out on a guess. */
-  unsure?: Unsure;
-  /** The hosts read over SSH (--host). */
-  hosts: string[];
-  /** Why no node can be gated without --node (impliedNode), if so. */
-  noGated?: string;
-  /** The options given to `all`. */
-  given: Set<string>;
-}
-
-/** The options that point a journal check at lines other than this host's own MicroK8s units. */
-const LINES = ['host', 'journal-dir', 'journal-file', 'log-file', 'unit'];
-
-/** Why a check of this node's own inputs can be neither run nor left out: its row is UNKNOWN saying so. */
-class Unsure {
-  constructor(readonly why: string) {}
-}
-
-/** Whether a check can run on this host: undefined, why not (it is left out), or why that cannot be told. */
-function applies(needs: Needs, have: Host): string | Unsure | undefined {
-  // A check that judges this node's own inputs, where they are not this node's: unless it was
-  // pointed at them (over SSH with --host, or a directory given), it is left out, saying why.
-  // Where what this host is cannot be told, neither: left out, a node's check would vanish from
-  // the worst state on a guess.
-  const own = (pointed: string[], why: string | undefined) => (pointed.some((o) => have.given.has(o)) ? undefined : (have.unsure ?? why));
-  switch (needs) {
-    // A host that is no node has no MicroK8s lines in its journal: a quiet OK there would be about nothing.
-    case 'journal':
-      return have.journal ? own(LINES, have.notNode) : 'no journalctl on this host (read journal files with --journal-dir/--journal-file)';
-    case 'dqlite-journal':
-      return applies('journal', have) ?? own(LINES, have.noDqlite && `${have.noDqlite}: no k8s-dqlite journal to read here`);
-    // systemd's own test for "booted with systemd" (sd_booted): without it there are no units to
-    // read, unless units were named (--unit): asked for, they are judged, and a systemctl that
-    // cannot answer is check_services' UNKNOWN, as a kubeconfig asked for is the API checks'.
-    case 'systemd':
-      return (
-        own(['host'], have.notNode) ??
-        (existsSync('/run/systemd/system') || have.given.has('host') || have.given.has('unit')
-          ? undefined
-          : 'systemd is not running on this host (name units with --unit to judge them all the same)')
-      );
-    // Past own(...), the lock files say this is a control-plane node: what is missing is where its
-    // files are (a --snap-data elsewhere), so the row says what to give, never "not a node".
-    case 'backend':
-      return (
-        own(['host', 'backend-dir'], have.notNode ?? have.noDqlite) ??
-        (!absent(DQLITE_BACKEND) || have.given.has('host') || have.given.has('backend-dir')
-          ? undefined
-          : `no dqlite backend at ${DQLITE_BACKEND} (give --backend-dir, or --host for a node over SSH)`)
-      );
-    case 'api':
-      return have.api;
-    case 'apiserver':
-      return (
-        have.api ??
-        own(
-          ['server'],
-          have.worker &&
-            `${have.worker}: its API server address is apiserver-proxy, which forwards to one control-plane node or another ` +
-              '(judge the API server on the control-plane nodes, or give --server)',
-        )
-      );
-    // The routes read are this host's (or --host's over SSH), judged as --node's, as the check
-    // does alone: on a host that is no node they are no node's, and every pod would lack a route.
-    case 'routes':
-      return (
-        have.api ??
-        (have.hosts.length > 1
-          ? `it reads one node's routing table, and --host names ${have.hosts.length} hosts (run check_calico_routes --host NODE for each)`
-          : undefined) ??
-        // Alone a usage error, here every poll's UNKNOWN: --host as an address ($HOSTADDRESS$) is usual.
-        (have.noGated && `it judges one node's pods: give --node (${have.noGated})`) ??
-        own(['host'], have.notNode && `this host's routing table is no node's (give --host for the node's, over SSH): ${have.notNode}`) ??
-        own(['host'], have.otherCni)
-      );
-    // Files pointed at are judged whatever the kubeconfig (check_certs says it as an UNKNOWN part).
-    case 'certs':
-      return (
-        (have.given.has('cert-dir') || have.given.has('cert') ? undefined : have.api) ??
-        own(['cert-dir', 'cert'], have.notNode ?? (have.noDqlite && `${have.noDqlite}: its certificates are the control plane's`)) ??
-        (!absent(MICROK8S_CERT_DIR) || have.given.has('cert-dir') || have.given.has('cert')
-          ? undefined
-          : `no MicroK8s certificates at ${MICROK8S_CERT_DIR} (give --cert-dir)`)
-      );
-    case 'restart':
-      return (
-        have.api ??
-        (have.restart ? undefined : 'runs only for a restart being planned: give --node (and journal files or a local journal)') ??
-        (have.noGated && `it gates one node's restart: give --node (${have.noGated})`) ??
-        own(['host'], have.notNode ?? have.noDqlite)
-      );
-  }
-}
-
-/** Why --host implies no node for the gate (lib/names.ts), as the gate run alone would say. */
-function whyNoNode(hosts: string[]): string | undefined {
-  const implied = impliedNode(hosts, hostname());
-  return 'why' in implied ? implied.why : undefined;
-}
 
 /** A check's share of the command line as it parses it, or nothing where it refuses it (its own usage error). */
 function optionsOf(c: { check: unknown; specs?: OptionSpec[]; given: Record<string, unknown> }): SshArgs | undefined {
@@ -223,169 +93,6 @@ async function hostNode(
   }
 }
 
-/** This host as a MicroK8s node, from its lock files (lib/sources/snap-locks.ts). */
-function node(snapData: string): { notNode?: string; noDqlite?: string; worker?: string; otherCni?: string; unsure?: Unsure } {
-  let locks: ReturnType<typeof readLocks>;
-  try {
-    locks = readLocks(snapData);
-  } catch (err) {
-    // Only a $SNAP_DATA that is not there says no MicroK8s is here; one unreadable, or no
-    // $SNAP_DATA at all (a mistyped --snap-data), says nothing of what this host is.
-    if (err instanceof SnapDataError && err.notInstalled) return { notNode: reasonOf(err) };
-    return { unsure: new Unsure(`cannot tell whether it applies here: ${reasonOf(err)}`) };
-  }
-  const other = otherCni(snapData);
-  const cni = other && {
-    otherCni:
-      `this node runs ${other.cni}, not Calico: its args/cni-network holds ${other.file} and no ${CALICO_MANIFEST} (Calico's manifest): ` +
-      'no calico routes to judge (give --host to judge another node)',
-  };
-  const worker = 'this node is a MicroK8s worker';
-  if (isWorker(locks)) return { noDqlite: `${worker} (no dqlite of its own)`, worker, ...cni };
-  if (!runsDqlite(locks)) return { noDqlite: 'this node runs no dqlite of its own (no-k8s-dqlite: external etcd)', ...cni };
-  return { ...cni };
-}
-
-/**
- * The options `all` passes on: every option a check declares (checks/*.ts, its `options`), so a
- * check's new input is `all`'s too, except those that tune one check's own judgement (thresholds,
- * windows, what counts, its memory): each check keeps its own default under `all`, and a value
- * meant for one would mislead another option of the same name (--min-age of stale-jobs is not
- * calico-routes'; two checks must never share one --state-file). --time-zone and --allow-taint
- * are passed on: where the controller-manager runs and which taints are this cluster's normal
- * state are facts about the cluster, the same to every check that takes them (check_nodes and
- * the gate), not a judgement.
- */
-const OWN_JUDGEMENT = new Set([
-  'since',
-  'settle',
-  'min-age',
-  'min-uptime',
-  'grace',
-  'cadence-window',
-  'window',
-  'min-interval',
-  'free-warning',
-  'free-critical',
-  'freelist',
-  'attempt-warning',
-  'socket-error-warning',
-  'budget',
-  'page-size',
-  'iface-prefix',
-  'kind',
-  'selector',
-  'newest-pod-warning',
-  'newest-pod-critical',
-  'state-file',
-]);
-
-/** Every check's thresholds: common to all of them, and each one's own. */
-const THRESHOLDS = ['w', 'warning', 'c', 'critical'];
-
-/**
- * The first option of a check's own judgement on the command line (OWN_JUDGEMENT, or -w/-c),
- * as written, with the checks that take it: given to `all` it is no typo, and the user is told
- * whose it is and to run that check alone, not only that `all` does not know it.
- */
-function ownJudgementGiven(argv: string[], defs: { command: string; file: string; options: DeclaredOption[] }[]) {
-  for (const token of argv) {
-    if (token === '--') break;
-    const word = optionWord(token);
-    if (!word) continue;
-    const { name, flag } = word;
-    if (THRESHOLDS.includes(name)) return { flag, whose: 'every check', first: defs[0]!.command };
-    const takers = defs.filter((d) => d.options.some((o) => OWN_JUDGEMENT.has(o.key) && (o.key === name || o.aliases.includes(name))));
-    if (takers.length) return { flag, whose: takers.map((d) => d.file).join(', '), first: takers[0]!.command };
-  }
-  return undefined;
-}
-
-/**
- * Whether --max-long-output is on the command line. Every check takes it, so given to `all` it is
- * no typo; but `all` has no long output to cut (its table is one summary per check, its other
- * formats are for machines and whole), so it is refused saying so, never taken and ignored.
- */
-const longOutputGiven = (argv: string[]) => {
-  const end = argv.indexOf('--');
-  return (end === -1 ? argv : argv.slice(0, end)).some((token) => optionWord(token)?.name === 'max-long-output');
-};
-
-/**
- * No command, where the word `all` was there as the value of an option written before it
- * (`microk8s-checks -n all`, `--host all`): the option is named, not only that the command is
- * missing, which would send the user looking for a command they did write.
- */
-function eatenCommand(argv: string[]): UsageError | undefined {
-  for (let i = 1; i < argv.length && argv[i - 1] !== '--'; i++) {
-    const word = optionWord(argv[i - 1]!);
-    if (argv[i] !== 'all' || !word || word.attached !== undefined) continue;
-    return new UsageError(`no command: ${word.flag} took 'all' as its value`, {
-      fix: `give the command first, then the option with its value: microk8s-checks all ${word.flag} VALUE`,
-    });
-  }
-  return undefined;
-}
-
-/**
- * A first word that is no command: a check's name is its own command (`check_nodes`), the one a
- * person at 3 a.m. most likely meant; anything else, what this command runs.
- */
-function unknownCommand(word: string): UsageError {
-  const short = word.length > 40 ? `${word.slice(0, 40)}...` : word;
-  const check = REGISTRY.find((e) => [e.command, e.file, e.name].some((n) => n.toLowerCase() === word.toLowerCase()));
-  if (check)
-    return new UsageError(`${check.command} is a command of its own, not one of microk8s-checks'`, {
-      fix: `run ${check.command} itself; microk8s-checks all runs every check that applies here`,
-    });
-  return new UsageError(`unknown command '${short}': microk8s-checks runs all`, {
-    fix: `microk8s-checks all runs every check that applies here; one check runs as its own command (${REGISTRY[0]!.command}, ...)`,
-  });
-}
-
-/** Each option `all` passes on, with the checks that take it. */
-function passedOptions(defs: { command: string; options: DeclaredOption[] }[]): Map<string, DeclaredOption & { commands: string[] }> {
-  const passed = new Map<string, DeclaredOption & { commands: string[] }>();
-  for (const { command, options } of defs) {
-    for (const o of options) {
-      if (OWN_JUDGEMENT.has(o.key)) continue;
-      const seen = passed.get(o.key);
-      if (seen) seen.commands.push(command);
-      else passed.set(o.key, { ...o, commands: [command] });
-    }
-  }
-  return passed;
-}
-
-/**
- * A check's share of `all`'s command line: each given option the check itself declares, as
- * `all`'s parser read it (with the type every check that takes it declares, test/unit/options.test.ts).
- */
-function givenFor(specs: OptionSpec[], args: Record<string, unknown>): Record<string, unknown> {
-  const given: Record<string, unknown> = {};
-  for (const { key } of specs) if (args[key] !== undefined && !OWN_JUDGEMENT.has(key)) given[key] = args[key];
-  return given;
-}
-
-/**
- * The whole run's one outcome (a usage error, a bug, a signal before any check started), in the
- * format asked for, so that a textfile collector or a CI reader gets an UNKNOWN it can read; as
- * Nagios text one line, as a check's (yargs' "Invalid values:" runs over three).
- */
-function shown(outcome: Outcome): string {
-  const format = requestedFormat(process.argv.slice(2));
-  return format === 'nagios' ? `${headline(outcome)}\n` : renderMany([outcome], [], format, 'microk8s-checks');
-}
-
-/** Why the whole run could not tell, on stderr where its format has no room for it (reasonsAside). */
-const aside = (outcome: Outcome) => reasonsAside([outcome], requestedFormat(process.argv.slice(2)));
-
-/** A usage error of the whole run: UNKNOWN (3), like a check's, never a code a CI job reads as WARNING. */
-function usageError(reason: string): never {
-  const outcome = unknownOutcome('MICROK8S-CHECKS', reason);
-  finish(shown(outcome), 3, aside(outcome));
-}
-
 async function main(): Promise<void> {
   // The launchers' shared NRPE cycle (docs/poll-cycle.md): its own small command line.
   if (process.argv[2] === 'cycle') {
@@ -404,100 +111,7 @@ async function main(): Promise<void> {
       return { entry, check, specs, options: declared(specs ?? []) };
     }),
   );
-  const passed = passedOptions(defs.map((d) => ({ command: d.entry.file, options: d.options })));
-  let y = yargs(bindDashValues(process.argv.slice(2)))
-    .scriptName('microk8s-checks')
-    .usage('microk8s-checks all [options]: run every check that applies on this host, at once')
-    // The one command is checked by hand: a yargs .command() renders the whole help text on every
-    // run (its cache), and laying out help costs 20 ms of Unicode tables.
-    .check((a) => {
-      const [what, ...extra] = a._.map(String);
-      if (what === undefined) throw eatenCommand(process.argv.slice(2)) ?? new Error('say what to run: microk8s-checks all');
-      if (what !== 'all') throw unknownCommand(what);
-      if (extra.length) throw new Error(`Unknown argument: ${extra[0]}`);
-      return true;
-    })
-    .option('timeout', { alias: 't', type: 'number', default: 10, describe: 'deadline for all checks together, seconds' })
-    .option('format', {
-      choices: ['table', 'json', 'openmetrics', 'junit'] as const,
-      default: 'table' as const,
-      describe: 'output format: a table for a person; json, openmetrics or junit (one result per check) for a machine',
-    })
-    .option('color', { type: 'boolean', describe: 'colour the states (default: on a terminal, unless NO_COLOR)' })
-    .option('verbose', { alias: 'v', type: 'count', describe: "each check's diagnostics on stderr, each line naming it (repeatable)" })
-    .option('snap-data', {
-      type: 'string',
-      describe:
-        `MicroK8s' $SNAP_DATA (default ${SNAP_DATA}): its lock files say whether this host is a MicroK8s node, and a worker, ` +
-        `so which checks apply (also for ${passed.get('snap-data')?.commands.join(', ')})`,
-    });
-  for (const o of passed.values()) {
-    // Declared above as all's own: what it decides here is more than what each check reads in it.
-    if (o.key === 'snap-data') continue;
-    const takes = o.commands.length === defs.length ? 'every check' : `for ${o.commands.join(', ')}`;
-    // Its log checks cannot share one stdin: all refuses `--log-file -` (below), so its help does not offer it.
-    const describe =
-      o.key === 'log-file' ? 'read plain text lines from this file instead of the journal (a file: all takes no stdin)' : o.describe;
-    y = y.option(o.key, {
-      alias: o.aliases,
-      type: o.type,
-      array: o.array,
-      describe: `${describe}${describe ? ' ' : ''}(${takes})`,
-    });
-  }
-  // Given no value (`-t` at the end of the line, an unset variable), an option of `all`'s own or a
-  // number must not fall back to its default: yargs hands on nothing for it. A text or list option
-  // is handed on empty, each check's UNKNOWN.
-  const numbers = [...passed.values()].filter((o) => o.type === 'number').map((o) => o.key);
-  const args = (await y
-    .requiresArg(['timeout', 'format', 'snap-data', ...numbers])
-    .version(`microk8s-checks ${VERSION}`)
-    .alias('V', 'version')
-    .help()
-    .alias('h', 'help')
-    .strictOptions()
-    .parserConfiguration(PARSER_CONFIGURATION)
-    .fail((msg, err) => {
-      if (err instanceof UsageError) usageError(reasonOf(err));
-      const own = ownJudgementGiven(
-        process.argv.slice(2),
-        defs.map((d) => ({ command: d.entry.command, file: d.entry.file, options: d.options })),
-      );
-      if (own)
-        usageError(
-          `${own.flag} is a check's own judgement (${own.whose}), which all leaves at each check's default ` +
-            `(fix: to change it, run that check alone: ${own.first} ${own.flag} ...)`,
-        );
-      if (longOutputGiven(process.argv.slice(2)))
-        usageError(
-          "--max-long-output cuts a check's long output, and all prints none: its table is each check's summary, and " +
-            "--format json, junit and openmetrics keep every check's lines whole (fix: leave it out; to cut a check's long " +
-            `output, run it alone: ${defs[0]!.entry.command} --max-long-output ...)`,
-        );
-      usageError(`${msg ? usageWording(msg, y, process.argv.slice(2)) : err?.message} (fix: see microk8s-checks --help)`);
-    })
-    .parseAsync()) as Record<string, unknown> & {
-    timeout: number;
-    format: 'table' | Exclude<Format, 'nagios'>;
-    color?: boolean;
-    'snap-data'?: string;
-  };
-  let timeout: number;
-  try {
-    numbersAsTyped(process.argv.slice(2), y);
-    timeout = checkTimeout(args.timeout);
-  } catch (err) {
-    usageError(reasonOf(err));
-  }
-  // An unset variable: read as "no MicroK8s here", every check of this node's own would be left out.
-  if (args['snap-data'] === '')
-    usageError('--snap-data was given an empty value (fix: give it a value, or leave the option out for its default)');
-  // Three checks read the log side by side; a pipe gives each line to one of them only.
-  if (args['log-file'] === '-')
-    usageError(
-      'all cannot read --log-file - (stdin): its log checks would share one pipe (fix: save the lines to a file and give --log-file FILE)',
-    );
-  const given = new Set(Object.keys(args).filter((k) => args[k] !== undefined && (passed.has(k) || k === 'snap-data')));
+  const { args, timeout, given } = await parseLine(defs);
   const text = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
 
   // No kubeconfig to be found is a host without API access: its API checks are left out. One
@@ -522,7 +136,7 @@ async function main(): Promise<void> {
     api,
     hosts,
     noGated: given.has('node') ? undefined : whyNoNode(hosts),
-    ...node(args['snap-data'] ?? SNAP_DATA),
+    ...asNode(args['snap-data'] ?? SNAP_DATA),
     given,
   };
   const chosen: {
