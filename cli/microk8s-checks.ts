@@ -177,7 +177,7 @@ async function main(): Promise<void> {
       state,
     );
   };
-  const deadline = new Deadline(timeout, report);
+  const deadline = Deadline.fromProcessStart(timeout, report);
   const clocks = chosen.map(() => deadline.child());
   // From here a signal (NRPE's own timeout, Ctrl-C) ends the run as -t would (guardProcess).
   running = deadline;

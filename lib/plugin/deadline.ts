@@ -55,6 +55,15 @@ export class Deadline {
   }
 
   /**
+   * The run's deadline, counted from the start of the process, not from when the check's code got
+   * to it: -t is the poller's budget for the whole answer, and loading the check on a node short
+   * of CPU (the storm itself) took a second and more, on top of -t (check_nrpe's timeout first).
+   */
+  static fromProcessStart(seconds: number, onExpire: (deadline: Deadline) => void): Deadline {
+    return new Deadline(seconds, onExpire, undefined, Date.now() - performance.now() + seconds * 1000);
+  }
+
+  /**
    * The same deadline with an activity of its own: checks run side by side under one deadline
    * (`microk8s-checks all`) each say what they were waiting for.
    */

@@ -162,7 +162,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
   process.once('exit', (code) =>
     log.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit'),
   );
-  deadline = new Deadline(p.args.timeout, (d) => {
+  deadline = Deadline.fromProcessStart(p.args.timeout, (d) => {
     log.warn({ activity: d.activity }, d.stoppedBy ? `stopped by ${d.stoppedBy}` : 'deadline reached');
     end(cannotTell(def, d.reason()));
   });

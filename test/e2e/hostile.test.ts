@@ -408,3 +408,38 @@ describe('a state directory that cannot hold one', () => {
     expect(Date.now() - started).toBeLessThan(4000 + STARTUP_MS);
   });
 });
+
+describe('-t on a node slow to start the check', () => {
+  // A node short of CPU (the storm itself) takes long to load the check. -t is the poller's
+  // budget for the whole answer: it counted from after the loading, so a check that took 1.5 s
+  // to load answered `-t 2` after 3.5 s, past check_nrpe's own timeout where NRPE gives -t 8.
+  const held: Socket[] = [];
+  const stall = createServer((socket) => held.push(socket));
+  afterAll(() => {
+    for (const socket of held) socket.destroy();
+    stall.close();
+  });
+
+  it('the deadline counts from the start of the process: a check 1.5 s in loading answers -t 2 within 2 s', async () => {
+    await new Promise<void>((done) => stall.listen(0, '127.0.0.1', done));
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    const url = `https://127.0.0.1:${(stall.address() as { port: number }).port}`;
+    const kubeconfig = writeKubeconfig(dir, url, makeCerts().ca, 'kB9xq2T7mVr4LpZ8sYd3Nw6Hc1Fj5Ga0');
+    // Node itself, held 1.5 s before the check's code runs, as loading it takes on a starved CPU.
+    const preload = join(dir, 'slow-start.cjs');
+    writeFileSync(preload, 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);\n');
+    const runtime = join(dir, 'node');
+    writeFileSync(runtime, `#!/bin/sh\nexec '${process.execPath}' --require '${preload}' "$@"\n`, { mode: 0o755 });
+    const env = { ...process.env, MICROK8S_CHECKS_NODE: runtime };
+    for (const [command, args] of [
+      ['check_nodes', ['--kubeconfig', kubeconfig, '-t', '2']],
+      ['microk8s-checks', ['all', '--kubeconfig', kubeconfig, '--snap-data', '/nonexistent/snap', '-t', '2', '--format', 'json']],
+    ] as const) {
+      const r = await runBuilt(command, [...args], { env });
+      expect(r.code, command).toBe(3);
+      expect(r.stdout, command).toMatch(/timed out after 2s while listing nodes/);
+      // Within -t, and a half second for the launcher and the printing, never the 1.5 s of loading on top.
+      expect(r.ms, command).toBeLessThan(2500);
+    }
+  });
+});
