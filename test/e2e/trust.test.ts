@@ -578,7 +578,7 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     });
     expect(crash.code).toBe(2);
     expect(crash.first).toMatch(
-      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: k8s-dqlite restarted \d+s ago \(NRestarts 3794\): restarting now/,
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: services WARNING: k8s-dqlite restarted \d+s ago \(NRestarts 3794\): restarting now/,
     );
     // A second voter in cluster.yaml and the CLI's answer, where nothing listens: quorum lost.
     const backend = here.dqliteArgs[3]!;
