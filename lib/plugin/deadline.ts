@@ -17,6 +17,11 @@ export class Deadline {
   private readonly isPart: boolean;
   /** The signal that stopped the run early (stop()), if one did: said instead of the timeout. */
   private stopSignal: string | undefined;
+  /**
+   * Over before the check's code could make it (fromProcessStart: -t spent loading the check): what
+   * begins after that was no wait of the run's, which is said to have ended while starting.
+   */
+  private late = false;
 
   constructor(
     readonly seconds: number,
@@ -25,7 +30,8 @@ export class Deadline {
     /** A part() of the parent: its own signal, ending at this time or with the parent. */
     endsAt?: number,
   ) {
-    this.isPart = endsAt !== undefined;
+    this.isPart = parent !== undefined && endsAt !== undefined;
+    this.late = parent?.late ?? false;
     if (parent && endsAt === undefined) {
       this.controller = parent.controller;
       this.expiresAt = parent.expiresAt;
@@ -60,7 +66,9 @@ export class Deadline {
    * of CPU (the storm itself) took a second and more, on top of -t (check_nrpe's timeout first).
    */
   static fromProcessStart(seconds: number, onExpire: (deadline: Deadline) => void): Deadline {
-    return new Deadline(seconds, onExpire, undefined, Date.now() - performance.now() + seconds * 1000);
+    const deadline = new Deadline(seconds, onExpire, undefined, Date.now() - performance.now() + seconds * 1000);
+    deadline.late = deadline.remainingMs() === 0;
+    return deadline;
   }
 
   /**
@@ -150,7 +158,7 @@ export class Deadline {
 
   /** Why the run ends unanswered, with what it was waiting for: its timeout, or the signal that stopped it. */
   reason(): string {
-    const activity = this.waitingFor();
+    const activity = this.late ? 'starting, before its first read' : this.waitingFor();
     const during = activity ? ` while ${activity}` : '';
     const stopped = this.stoppedBy;
     return stopped ? `stopped by ${stopped}${during}` : `timed out after ${this.seconds}s${during}`;

@@ -442,4 +442,23 @@ describe('-t on a node slow to start the check', () => {
       expect(r.ms, command).toBeLessThan(2500);
     }
   });
+
+  it('a deadline that ends while the check still starts says so, not a bare "timed out"', async () => {
+    if (!stall.listening) await new Promise<void>((done) => stall.listen(0, '127.0.0.1', done));
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostile-'));
+    const url = `https://127.0.0.1:${(stall.address() as { port: number }).port}`;
+    const kubeconfig = writeKubeconfig(dir, url, makeCerts().ca, 'kB9xq2T7mVr4LpZ8sYd3Nw6Hc1Fj5Ga0');
+    const preload = join(dir, 'slow-start.cjs');
+    writeFileSync(preload, 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);\n');
+    const runtime = join(dir, 'node');
+    writeFileSync(runtime, `#!/bin/sh\nexec '${process.execPath}' --require '${preload}' "$@"\n`, { mode: 0o755 });
+    const env = { ...process.env, MICROK8S_CHECKS_NODE: runtime };
+    // -t 1, all of it spent loading: nothing was read, and the line says that rather than only the time.
+    const alone = await runBuilt('check_nodes', ['--kubeconfig', kubeconfig, '-t', '1'], { env });
+    expect(alone.first).toMatch(/^NODES UNKNOWN - timed out after 1s while starting, before its first read$/);
+    const all = await runBuilt('microk8s-checks', ['all', '--kubeconfig', kubeconfig, '--snap-data', '/nonexistent/snap', '-t', '1'], {
+      env,
+    });
+    expect(all.stdout).toMatch(/^NODES +UNKNOWN +timed out after 1s while starting, before its first read$/m);
+  });
 });
