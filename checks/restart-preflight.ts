@@ -23,7 +23,7 @@ import { deploymentLags } from '../lib/rollout-lags.ts';
 import { localAccess } from '../lib/sources/dqlite-cluster.ts';
 import { connect } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
-import { nodeToJudge } from '../lib/sources/ssh/host-name.ts';
+import { letGo, nodeToJudge } from '../lib/sources/ssh/host-name.ts';
 import { SshShare } from '../lib/sources/ssh/share.ts';
 import { k8sDqliteChoice, readUnitHosts } from '../lib/sources/units.ts';
 import { unjudgedReads } from '../lib/unjudged-reads.ts';
@@ -140,11 +140,11 @@ export const check: CheckDefinition<RestartArgs> = {
   examples: [['check_restart_preflight --node k8s02 --host k8s01 --host k8s02 --host k8s03', 'journals of every node over SSH']],
   async run({ args, critical, ...ctx }) {
     const limits = restartLimits(critical, args.settle, args['allow-taint'] ?? []);
-    // Its reads start beside the name question (`all` shares a list only if asked in the others' turn), alone too on one login.
+    // Reads start beside the name question (`all` shares a list asked in the others' turn), its session held till they end: one login.
     const shared = { ...ctx.shared, ssh: ctx.shared?.ssh ?? new SshShare() };
     const asked = nodeToJudge(nodeChoice(args.node, args.host ?? []), args, ctx.deadline, shared.ssh);
-    void asked.then(({ on }) => on?.conn.close()).catch(() => undefined);
-    const [{ node }, facts] = await inOrder([asked, gather(args, { ...ctx, shared }, limits.settleMs)], ctx.deadline);
+    const read = inOrder([asked, gather(args, { ...ctx, shared }, limits.settleMs)], ctx.deadline);
+    const [{ node }, facts] = await read.finally(() => letGo(asked));
     return evaluate({ ...facts, node }, limits);
   },
 };

@@ -59,3 +59,13 @@ export async function nodeToJudge(
     throw err;
   }
 }
+
+/**
+ * Let go of the session a name question opened (nodeToJudge's `on`), once what was read beside it
+ * on that host is done: let go at once, a read that began after the answer logged in again.
+ */
+export const letGo = (asked: Promise<{ on?: { conn: SshSession } }>): Promise<void> =>
+  asked.then(
+    ({ on }) => on?.conn.close(),
+    () => undefined,
+  );
