@@ -20,7 +20,6 @@ import {
   type Cert,
   type CertSource,
   kubeconfigUserCerts,
-  MICROK8S_CERT_DIR,
   readCertFile,
   servedCert,
   wordsOf,
@@ -96,7 +95,8 @@ export async function gather(args: CertArgs, deadline: Deadline, setup = new Kub
   // A directory without one is not the one asked for (a mistyped --cert-dir, $SNAP_DATA instead of
   // its certs/): judged on the served certificate alone, its expired server.crt was never seen.
   if (inDir.length === 0) {
-    const fix = `give --cert-dir the directory MicroK8s keeps them in, ${MICROK8S_CERT_DIR}`;
+    // The certs/ of the MicroK8s whose $SNAP_DATA was given: by default /var/snap/microk8s/current/certs.
+    const fix = `give --cert-dir the directory MicroK8s keeps them in, ${join(args['snap-data'], 'certs')}`;
     unreadable.push({ where: args['cert-dir'], why: reasonOf(new CertError('no certificate (*.crt) in it', { fix })) });
   }
   for (const path of [...inDir, ...(args.cert ?? [])]) read({ kind: 'file', path }, () => readCertFile(path));

@@ -131,8 +131,11 @@ export function journalProblem(
   // Like grep, journalctl --grep exits 1 when nothing matched, saying only "-- No entries --".
   if (exitCode === 1 && q.grep !== undefined && first === '') return undefined;
   // The shell's own status for a command it did not find: over SSH, the host has no journalctl in
-  // the PATH a command gets there (here, spawning it fails first: execHere).
-  if (exitCode === 127 && /journalctl: (command )?not found|journalctl: No such file/i.test(stderr)) {
+  // the PATH a command gets there (here, spawning it fails first: execHere). dash, bash and busybox
+  // say `journalctl: not found` or `journalctl: command not found`; zsh, a login's shell too,
+  // `command not found: journalctl`.
+  const notFound = /journalctl: (command )?not found|journalctl: No such file|command not found: journalctl\b/i;
+  if (exitCode === 127 && notFound.test(stderr)) {
     return new JournalError('journalctl not found there', { fix: 'install systemd (journalctl) there, in the PATH an SSH command gets' });
   }
   if (exitCode !== 0) {

@@ -225,6 +225,10 @@ describe('check_certs', () => {
       new RegExp(`^CERTS UNKNOWN - ${dir}: no certificate \\(\\*\\.crt\\) in it \\(fix: give --cert-dir the directory MicroK8s `),
     );
     expect(Object.keys(r.perf).some((k) => k.startsWith('days_served_127_0_0_1_'))).toBe(true);
+    // A MicroK8s elsewhere (--snap-data): its certificates are in its certs/, not the default's.
+    const snap = mkdtempSync(join(tmpdir(), 'mk8s-snapdata-'));
+    const elsewhere = await runBuilt('check_certs', ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir, '--snap-data', snap]);
+    expect(elsewhere.first).toContain(`(fix: give --cert-dir the directory MicroK8s keeps them in, ${join(snap, 'certs')})`);
   });
 
   it("the kubeconfig user's client certificate, as a file or inline, 5 days from expiry: CRITICAL naming the user", async () => {

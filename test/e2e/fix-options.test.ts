@@ -1,7 +1,7 @@
 // A fix said by code several checks share names only an option of the check that says it, and
 // one that does what the fix says there: `check_restart_preflight --since` was 'Unknown argument'
 // (d19a5e7). Each test runs the built checks as a user would and reads the first line.
-import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { at, klog } from '../helpers/fixtures.ts';
 import { CONTAINERD, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { controlPlane, freshState } from '../helpers/shared-run.ts';
-import { healthyNode, type HealthyNode, systemctlStandIn, unit } from '../helpers/standins.ts';
+import { healthyNode, type HealthyNode, pathWithout, systemctlStandIn, unit } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
 const overSsh = sshdUnavailable() ?? (haveJournalRemote ? undefined : 'no systemd-journal-remote');
@@ -236,27 +236,8 @@ describe('an API server named with --server', () => {
   });
 });
 
-/** PATH as this one, but on a host without systemd's journalctl: every other command of its directories. */
-function withoutJournalctl(first: string): string {
-  const bin = mkdtempSync(join(tmpdir(), 'mk8s-nojournalctl-'));
-  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      if (name === 'journalctl') continue;
-      try {
-        symlinkSync(join(dir, name), join(bin, name));
-      } catch {
-        // Found first in an earlier directory of PATH: that one is what runs.
-      }
-    }
-  }
-  return `${first}:${bin}`;
-}
+/** PATH on a host without systemd's journalctl: `first`, then every other command of this PATH. */
+const withoutJournalctl = (first: string): string => `${first}:${pathWithout('journalctl')}`;
 
 describe('no journalctl on this host', () => {
   it('its fix offers --log-file to the checks that take it, never to check_services', async () => {

@@ -1,14 +1,14 @@
 // check_services through a stand-in systemctl on PATH (systemd cannot run here: test/helpers/standins.ts,
 // systemctlStandIn, whose formats are quoted from systemd's source) and a $SNAP_DATA of lock files as
 // MicroK8s leaves them.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBuilt } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
 import { nagiosIds } from '../helpers/users.ts';
-import { showBlock, systemctlStandIn as standIn, unit, type Unit } from '../helpers/standins.ts';
+import { pathWithout, showBlock, systemctlStandIn as standIn, unit, type Unit } from '../helpers/standins.ts';
 
 /** $SNAP_DATA with these lock files in var/lock (as `microk8s join --worker` and friends leave them). */
 function snapData(...locks: string[]): string {
@@ -320,12 +320,7 @@ describe('check_services', () => {
   it('a troubled unit on a host without journalctl: the fix installs it, never names --log-file, which check_services lacks', async () => {
     const stand = standIn(controlPlane({ [DQ]: { active: 'failed', sub: 'failed', result: 'exit-code', restarts: 4 } }));
     // Every tool of PATH but journalctl, so that spawning it fails as on a host without systemd's tools.
-    const tools = mkdtempSync(join(tmpdir(), 'mk8s-nojournalctl-'));
-    for (const dir of (process.env.PATH ?? '').split(':').filter((d) => d && existsSync(d))) {
-      for (const name of readdirSync(dir)) {
-        if (name !== 'journalctl' && !existsSync(join(tools, name))) symlinkSync(join(dir, name), join(tools, name));
-      }
-    }
+    const tools = pathWithout('journalctl');
     const r = await runBuilt('check_services', ['--min-uptime', '20s', '--state-file', stateFile(), '--snap-data', snapData()], {
       env: { ...process.env, PATH: `${stand.dir}:${tools}` },
     });

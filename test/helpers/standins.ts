@@ -2,7 +2,7 @@
 // its backend), printing exactly what the real programs print (see services.test.ts and
 // dqlite.test.ts for their formats and the sources they are quoted from).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -277,4 +277,18 @@ done
   );
   chmodSync(join(dir, 'systemctl'), 0o755);
   return { path: `${dir}:${process.env.PATH}`, dir, log, set };
+}
+
+/**
+ * A directory of every command of this PATH but `missing` (each linked to the one PATH finds
+ * first): put in PATH instead of it, that command is not there, as on a host without it.
+ */
+export function pathWithout(missing: string): string {
+  const bin = mkdtempSync(join(tmpdir(), `mk8s-no-${missing}-`));
+  for (const dir of (process.env.PATH ?? '').split(':').filter((d) => d && existsSync(d))) {
+    for (const name of readdirSync(dir)) {
+      if (name !== missing && !existsSync(join(bin, name))) symlinkSync(join(dir, name), join(bin, name));
+    }
+  }
+  return bin;
 }

@@ -40,4 +40,19 @@ describe('journalProblem', () => {
       /\(fix: run the check as a user in the group systemd-journal \(usermod takes no bare uid, and uid 54321 has no name\)\)$/,
     );
   });
+
+  it("a login shell's 127 for a journalctl it did not find (dash, bash, zsh, busybox): not there, with what to install", () => {
+    const missing = 'journalctl not found there (fix: install systemd (journalctl) there, in the PATH an SSH command gets)';
+    for (const said of [
+      'sh: 1: journalctl: not found',
+      'bash: line 1: journalctl: command not found',
+      'zsh:1: command not found: journalctl',
+      'sh: journalctl: not found',
+    ])
+      expect(reasonOf(journalProblem(`${said}\n`, 127, {})), said).toBe(missing);
+    // Another command's 127 (journalctl itself a wrapper that lost its target) is not taken for journalctl's absence.
+    expect(reasonOf(journalProblem('/usr/local/bin/journalctl: 2: exec: /opt/x: not found\n', 127, {}))).toMatch(
+      /^journalctl failed \(exit 127\)/,
+    );
+  });
 });

@@ -153,6 +153,38 @@ describe('restart-preflight', () => {
     ]);
   });
 
+  it("k8s-dqlite restarting now or down: a blocker named as check_services' rules judge it, WARNING or CRITICAL", () => {
+    // As docs/checks/restart-preflight.md shows them: just restarted is services' WARNING, inactive its CRITICAL.
+    const dq = (o: { active: string; upS: number }) => ({
+      id: 'snap.microk8s.daemon-k8s-dqlite.service',
+      load: 'loaded',
+      active: o.active,
+      sub: o.active === 'active' ? 'running' : 'dead',
+      result: 'success',
+      restarts: 16,
+      startedUs: (10_000 - o.upS) * 1e6,
+      startedAt: 0,
+      changedUs: (10_000 - o.upS) * 1e6,
+      changedAt: 0,
+    });
+    const gate = (unit: ReturnType<typeof dq>) => {
+      const f = healthy();
+      f.units = [
+        { facts: { units: [unit], clock: { on: 'monotonic', nowUs: 10_000 * 1e6 }, at: f.now, lastWords: new Map(), leftOut: [] } },
+      ];
+      const o = preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
+      return [o.state, o.summary];
+    };
+    expect(gate(dq({ active: 'active', upS: 28 }))).toEqual([
+      State.CRITICAL,
+      'NO-GO for k8s02: services WARNING: k8s-dqlite restarted 28s ago (NRestarts 16): restarting now',
+    ]);
+    expect(gate(dq({ active: 'inactive', upS: 28 }))).toEqual([
+      State.CRITICAL,
+      'NO-GO for k8s02: services CRITICAL: k8s-dqlite is inactive',
+    ]);
+  });
+
   it('a write storm beside another blocker still asks for the backlog to drain first', () => {
     const f = healthy();
     Object.assign(f.journals[0]!.tally!, { lastStart: f.now - 60_000 });
