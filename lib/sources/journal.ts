@@ -73,6 +73,11 @@ async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: Lo
     if (isJournalNotice(raw)) return;
     const entry = parseShortUnix(raw);
     if (entry) entryTime = entry.time;
+    // Before any entry, a line that does not parse is none of journalctl's: over SSH, a login's
+    // greeting or a wrapper's words printed before it. Taken as a line, it was a line read (a quiet
+    // journal not vouched for: OK on a host with no MicroK8s unit) and a count (a wrapper repeating the
+    // refused --grep=database is locked), and a troubled unit's last words (check_services).
+    if (!entry && entryTime === undefined) return;
     // A line that does not parse is a continuation of a multi-line message.
     const line = entry ?? { message: raw.trimStart(), entryTime };
     onLine(cut ? { ...line, cut } : line);

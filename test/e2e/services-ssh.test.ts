@@ -97,6 +97,19 @@ describe.skipIf(unavailable)('check_services --host: uptime on the host its own 
     expect(Number.parseFloat(r.perf.uptime_kubelite!)).toBeGreaterThanOrEqual(599);
   });
 
+  it.skipIf(!haveJournalRemote)("a login's greeting is never a troubled unit's last words: a journal with none says none", async () => {
+    // kubelite's 7th restart two hours ago: nothing of it in the last hour.
+    const journal = makeJournal(
+      [bySystemd(7200, KUBELITE, `${KL}: Scheduled restart job, restart counter is at 7.`)],
+      mkdtempSync(join(dir, 'journal-')),
+    );
+    stand.set([...[DQ, CT, CA, KICK].map((id) => started(id, 900)), { ...started(KL, 600), restarts: 7 }]);
+    host({ greeting: 'Welcome to node1', journal });
+    const r = await check();
+    expect(r.stdout).toMatch(/^kubelite \(snap\.microk8s\.daemon-kubelite\.service\): active \(running\), NRestarts 7, up 10m/m);
+    expect(r.stdout).not.toContain('Welcome to node1');
+  });
+
   it('a host that slept an hour: kubelite restarted since is WARNING, not up for an hour; units from before count the sleep', async () => {
     // Resumed 5 minutes ago from an hour asleep; kubelite restarted 5 s ago (apiserver-kicker:
     // NRestarts 0), the others have run since the boot, 15 minutes of running time before now.

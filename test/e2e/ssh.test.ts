@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Server } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { at, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
-import { DQLITE, haveJournalRemote, K8S01, K8S03, lockStorm, makeJournal, on, type Entry } from '../helpers/journal.ts';
+import { CONTAINERD, DQLITE, haveJournalRemote, K8S01, K8S03, lockStorm, makeJournal, on, type Entry } from '../helpers/journal.ts';
 import { DQLITE_CLI, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { inTime, runBuilt } from '../helpers/run.ts';
 import { healthyNode } from '../helpers/standins.ts';
@@ -151,6 +151,63 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     } finally {
       greeting.stop();
       changing.stop();
+    }
+  });
+
+  it("behind a login's greeting (or a wrapper's words, exit 0) a quiet journal is vouched for as locally: UNKNOWN, never OK", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-quiet-'));
+    // Not a MicroK8s node's journal: another unit's entries only, in the window and before it.
+    const other = makeJournal(
+      [3600, 600, 10].map((age) => ({ age, service: CONTAINERD, message: 'containerd says hi' })),
+      mkdtempSync(join(dir, 'j-')),
+    );
+    // A node's lock lines, all from an hour ago: nothing in the window.
+    const old = makeJournal(
+      [3700, 3600].map((age) => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) })),
+      mkdtempSync(join(dir, 'j-')),
+    );
+    const login = (name: string, body: string) => {
+      writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      return new TestSshd({ forceCommand: join(dir, name) });
+    };
+    const greeting = login('greet', 'echo "Welcome to node1"\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"');
+    // A wrapper that refuses journalctl in words and exit 0 (against docs/ssh.md), repeating what it refused.
+    const refusing = login(
+      'refuse',
+      'case "$SSH_ORIGINAL_COMMAND" in *journalctl*) echo "not allowed: $SSH_ORIGINAL_COMMAND"; exit 0;; esac\n' +
+        'exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"',
+    );
+    await greeting.start();
+    await refusing.start();
+    const via = (d: TestSshd) => [
+      '--host',
+      '127.0.0.1',
+      '--ssh-port',
+      String(d.port),
+      '--ssh-key',
+      d.clientKey,
+      '--ssh-known-hosts',
+      d.knownHosts(['127.0.0.1']),
+    ];
+    try {
+      for (const file of [other, old]) {
+        for (const check of ['check_dqlite_lock', 'check_kine_retries']) {
+          const local = await runBuilt(check, ['--journal-file', file]);
+          expect(local.code, local.stdout).toBe(3);
+          const greeted = await runBuilt(check, [...via(greeting), '--journal-file', file]);
+          expect(greeted.code, greeted.stdout).toBe(3);
+          expect(greeted.first.replace(/^([A-Z-]+ UNKNOWN - )127\.0\.0\.1: /, '$1')).toBe(local.first);
+        }
+      }
+      // The wrapper's words are no journal line: never counted as one, never an OK.
+      for (const check of ['check_dqlite_lock', 'check_kine_retries']) {
+        const refused = await runBuilt(check, [...via(refusing), '--journal-file', old]);
+        expect(refused.code, refused.stdout).toBe(3);
+        expect(refused.stdout).not.toContain('not allowed');
+      }
+    } finally {
+      greeting.stop();
+      refusing.stop();
     }
   });
 

@@ -279,6 +279,10 @@ describe('no process outlives a run', () => {
     for (const [how, leftover] of [
       ['detached from the pipes', 'sleep 3%M >/dev/null 2>&1 &'],
       ['holding the pipes', 'sleep 3%M &'],
+      // Out of its process group (a daemon's setsid; the plugin answers once it has left): found by what it inherits.
+      ['in a session of its own, detached', 'setsid sleep 3%M >/dev/null 2>&1 & sleep 0.2'],
+      ['in a session of its own, holding the pipes', 'setsid sleep 3%M & sleep 0.2'],
+      ['a daemon of it: forked twice, in a session of its own', '(setsid sh -c "sleep 3%M & :" >/dev/null 2>&1 &); sleep 0.2'],
     ] as const) {
       const marker = `${process.pid}${Date.now() % 100000}`;
       const config = plugin(scratch(), leftover.replace('%M', marker));

@@ -34,7 +34,7 @@ export function superviseCredentialPlugins(kc: KubeConfig, signal: AbortSignal):
   signal.addEventListener('abort', () => (atEnd = [...running.values()]), { once: true });
   const authenticators = (kc as unknown as { authenticators?: unknown[] }).authenticators ?? [];
   const spawner: Spawner = (command, args, options) => {
-    const child = spawnTracked(command, args, { env: options.env, signal });
+    const child = spawnTracked(command, args, { env: options.env, signal, descendants: true });
     running.set(child, basename(command));
     child.once('close', (code) => {
       running.delete(child);
