@@ -131,14 +131,13 @@ export const check: CheckDefinition<StorageArgs> = {
       deadline,
       async (conn, part) => {
         const run = conn.runner();
-        const host = conn.target.host;
         const cliFiles = (cli: DqliteCli) => remoteCliFiles(cli, run, part.signal, conn.target.user);
         // Its clock read beside the listing, on the same connection: the mtimes are on it. Both
         // failing, the backend's failure is the reason, whichever came first.
         const [facts, clock] = await inOrder(
           [
             gather(args, remoteBackend(run, part.signal, conn.target), cliFiles, run, part, remoteNode(run, part.signal, conn.target)),
-            readRemoteClock(host, run, part.signal),
+            readRemoteClock(conn.target.host, run, part.signal),
           ],
           part,
         );
