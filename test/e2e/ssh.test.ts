@@ -113,16 +113,7 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     const changing = login('greet-time', 'echo "Welcome to node1, it is $(date +%s.%N)"');
     await greeting.start();
     await changing.start();
-    const via = (d: TestSshd) => [
-      '--host',
-      '127.0.0.1',
-      '--ssh-port',
-      String(d.port),
-      '--ssh-key',
-      d.clientKey,
-      '--ssh-known-hosts',
-      d.knownHosts(['127.0.0.1']),
-    ];
+    const via = (d: TestSshd) => d.loginArgs();
     try {
       const local = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
       const greeted = await runBuilt('check_dqlite_lock', [...via(greeting), '--journal-dir', dir]);
@@ -179,16 +170,7 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     );
     await greeting.start();
     await refusing.start();
-    const via = (d: TestSshd) => [
-      '--host',
-      '127.0.0.1',
-      '--ssh-port',
-      String(d.port),
-      '--ssh-key',
-      d.clientKey,
-      '--ssh-known-hosts',
-      d.knownHosts(['127.0.0.1']),
-    ];
+    const via = (d: TestSshd) => d.loginArgs();
     try {
       for (const file of [other, old]) {
         for (const check of ['check_dqlite_lock', 'check_kine_retries']) {

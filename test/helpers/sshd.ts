@@ -129,6 +129,11 @@ export class TestSshd {
     return file;
   }
 
+  /** The options that read `host` through this sshd as a check takes them: --host, its port, key and known_hosts. */
+  loginArgs(host = '127.0.0.1'): string[] {
+    return ['--host', host, '--ssh-port', String(this.port), '--ssh-key', this.clientKey, '--ssh-known-hosts', this.knownHosts([host])];
+  }
+
   otherHostKey(): string {
     const file = join(this.dir, 'other_host_ed25519');
     if (!existsSync(file)) keygen(file);
