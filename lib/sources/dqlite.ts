@@ -17,7 +17,7 @@ export class DqliteError extends ReasonedError {
 }
 
 /** A backend directory or node store that is not there: the path comes from --backend-dir or its default. */
-export const MISSING_BACKEND_FIX = 'check --backend-dir (run the check on a MicroK8s node)';
+export const MISSING_BACKEND_FIX = 'run the check on a MicroK8s node, or give --backend-dir';
 
 /** A directory on the way to the backend (the backend included) that the check's user may not enter. */
 export interface Unenterable {

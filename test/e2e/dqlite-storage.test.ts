@@ -336,7 +336,7 @@ describe('check_dqlite_storage', () => {
     expect(r.code).toBe(3);
     // Not Node's "ENOENT: no such file or directory, scandir '...'", the path said twice.
     expect(r.first).toBe(
-      `DQLITE-STORAGE UNKNOWN - cannot list ${dir}: no such directory (fix: check --backend-dir (run the check on a MicroK8s node))`,
+      `DQLITE-STORAGE UNKNOWN - cannot list ${dir}: no such directory (fix: run the check on a MicroK8s node, or give --backend-dir)`,
     );
     // A file given as the directory (a path to a file in it, a database): in words too, not ENOTDIR and scandir.
     const file = join(scratch(), 'cluster.yaml');
@@ -345,7 +345,7 @@ describe('check_dqlite_storage', () => {
     expect(notDir.code).toBe(3);
     expect(notDir.first).toBe(
       `DQLITE-STORAGE UNKNOWN - cannot list ${file}: it is a file, not a directory ` +
-        '(fix: check --backend-dir (run the check on a MicroK8s node))',
+        '(fix: run the check on a MicroK8s node, or give --backend-dir)',
     );
   });
 

@@ -375,7 +375,7 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(gone.first).toMatch(
       pattern(
         /^DQLITE UNKNOWN - cannot read dqlite node store \S+cluster\.yaml: no such file /,
-        /\(fix: check --backend-dir \(run the check on a MicroK8s node\)\)$/,
+        /\(fix: run the check on a MicroK8s node, or give --backend-dir\)$/,
       ),
     );
     const k = backend(voters(), up[0]!.address);

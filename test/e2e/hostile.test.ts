@@ -300,7 +300,7 @@ describe('a file where a directory goes', () => {
         'check_dqlite',
         ['--backend-dir', file],
         `DQLITE UNKNOWN - cannot read dqlite node store ${file}/info.yaml: a directory of its path is a file ` +
-          '(fix: check --backend-dir (run the check on a MicroK8s node))',
+          '(fix: run the check on a MicroK8s node, or give --backend-dir)',
       ],
       [
         'check_nodes',

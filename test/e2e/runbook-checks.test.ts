@@ -280,7 +280,7 @@ describe('check_leases given a --backend-dir that is no dqlite backend', () => {
     expect(r.first).toMatch(/ \| kcm_renew_age=/);
     expect(r.first.split(' | ')[0]).toBe(
       `LEASES UNKNOWN - leaders: kcm k8s01, scheduler k8s03, cannot ask dqlite for its leader: the dqlite CLI found no ` +
-        `${join(dir, 'cluster.yaml')} (fix: check --backend-dir (run the check on a MicroK8s node))`,
+        `${join(dir, 'cluster.yaml')} (fix: run the check on a MicroK8s node, or give --backend-dir)`,
     );
     // The CLI's failure is said beside the leases, never in place of their verdict: an expired lease stays CRITICAL.
     c.api.clear('leases');
