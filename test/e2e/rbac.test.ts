@@ -3,6 +3,8 @@
 // the checks are run with it over every read they make: each request they send must be granted,
 // and each grant must be one they use, or the manifest asks the cluster admin for more than the
 // monitor needs (it granted events, which no check reads, and get on lists it only lists).
+// Its nonResourceURLs likewise: each path the checks GET must match one, and each must match a path
+// they GET (RBAC's matching: the URL itself, or a prefix ending in *; the query is no part of it).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAllYaml, type V1ClusterRole, type V1PolicyRule } from '@kubernetes/client-node';
@@ -27,6 +29,23 @@ function grants(): Set<string> {
   return out;
 }
 
+/** The manifest's ClusterRole's non-resource rules, as "verb url" grants (the url may end in *). */
+function pathGrants(): Set<string> {
+  const docs = loadAllYaml(readFileSync(MANIFEST, 'utf8')) as { kind?: string }[];
+  const role = docs.find((d) => d.kind === 'ClusterRole') as V1ClusterRole;
+  const out = new Set<string>();
+  for (const rule of role.rules ?? ([] as V1PolicyRule[]))
+    for (const url of rule.nonResourceURLs ?? []) for (const verb of rule.verbs) out.add(`${verb} ${url}`);
+  return out;
+}
+
+/** Whether a "verb url" grant allows this verb on this path, as RBAC matches nonResourceURLs (rbac/v1 NonResourceURLMatches). */
+function pathAllows(grant: string, verb: string, path: string): boolean {
+  const [v, url] = grant.split(' ') as [string, string];
+  if (v !== verb && v !== '*') return false;
+  return url === path || (url.endsWith('*') && path.startsWith(url.slice(0, -1)));
+}
+
 /** A request to the API as RBAC names it: its verb and group/resource; undefined for a non-resource path (/readyz). */
 function asked(r: RequestRecord): string | undefined {
   const m = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)(?:\/namespaces\/[^/]+)?\/([^/]+)(\/[^/]+)?$/.exec(r.path);
@@ -39,11 +58,17 @@ describe('nrpe/rbac.yaml', () => {
   let api: ApiServer;
   let kubeconfig: string;
   const granted = grants();
+  const pathsGranted = pathGrants();
   beforeAll(async () => {
     c = await startCluster();
     // The manifest's rules, and nothing else, for this token (the group is the resource's own).
     const can = (verb: string, resource: string) => granted.has(`${verb} ${RESOURCES[resource]?.group ?? '?'}/${resource}`);
-    api = await startApiServer({ certs: c.certs, tokens: { [TOKEN]: { user: 'system:serviceaccount:monitoring:nagios', can } } });
+    // Without the default ClusterRoles (system:public-info-viewer, system:discovery): the manifest alone.
+    const canPath = (verb: string, path: string) => [...pathsGranted].some((g) => pathAllows(g, verb, path));
+    api = await startApiServer({
+      certs: c.certs,
+      tokens: { [TOKEN]: { user: 'system:serviceaccount:monitoring:nagios', can, canPath } },
+    });
     kubeconfig = writeKubeconfig(c.dir, api.url, c.certs.ca, TOKEN, 'kubeconfig-rbac');
     // Something of every kind each check reads, so that each asks for all it may.
     addHealthyCluster(api);
@@ -95,5 +120,9 @@ describe('nrpe/rbac.yaml', () => {
     for (const r of runs) expect(r.stdout).not.toMatch(/forbidden|\b403\b/i);
     const used = new Set(api.requests.map(asked).filter((a) => a !== undefined));
     expect([...granted].sort()).toEqual([...used].sort());
+    // Each non-resource grant matches a path the checks asked for.
+    const paths = api.requests.filter((r) => asked(r) === undefined).map((r) => r.path);
+    const pathsUsed = [...pathsGranted].filter((g) => paths.some((p) => pathAllows(g, 'get', p)));
+    expect([...pathsGranted].sort()).toEqual(pathsUsed.sort());
   }, 60_000);
 });
