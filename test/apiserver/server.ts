@@ -118,6 +118,11 @@ export interface Identity {
   user: string;
   /** RBAC: may this user do verb on resource (in namespace)? Default: everything read-only. */
   can?: (verb: string, resource: string, namespace?: string) => boolean;
+  /**
+   * RBAC for a path that is no resource (/readyz, /livez, discovery): may this user GET it?
+   * Default: yes, as the default ClusterRoles (system:public-info-viewer, system:discovery) grant every user.
+   */
+  canPath?: (verb: string, path: string) => boolean;
 }
 
 export interface Fault {
@@ -356,6 +361,12 @@ export async function startApiServer(opts: {
         };
         return send(res, fault.status, body, headers);
       }
+
+      const resourcePath = /^\/(?:api\/v1|apis\/[^/]+\/[^/]+)\/./.test(url.pathname);
+      const pathVerb = (req.method ?? '').toLowerCase();
+      // As kube-apiserver words a refused non-resource request (responsewriters.forbiddenMessage).
+      if (!resourcePath && ident.canPath && !ident.canPath(pathVerb, url.pathname))
+        return status(res, 403, 'Forbidden', `forbidden: User "${ident.user}" cannot ${pathVerb} path "${url.pathname}"`);
 
       if (url.pathname === '/readyz' || url.pathname === '/livez') {
         const failing = api.failingChecks;
