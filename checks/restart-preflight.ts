@@ -7,8 +7,7 @@ import { restartSession } from '../lib/k8s/restart-session.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { inOrder } from '../lib/in-order.ts';
 import { leaderships } from '../lib/leadership.ts';
-import { gateCounter, gateWindow, GATE_WINDOW, journalsJudged } from '../lib/logs/gate-window.ts';
-import { unsettled } from '../lib/logs/kubelite-start.ts';
+import { gateCounter, gateWindow, GATE_WINDOW, journalsJudged, type Settling, unsettledJournal } from '../lib/logs/gate-window.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
 import { sideBySide } from '../lib/logs/tally.ts';
 import { nodeChoice } from '../lib/names.ts';
@@ -34,8 +33,8 @@ import * as rollout from './observed-generation.ts';
 import * as services from './services.ts';
 import * as cache from './watch-cache.ts';
 
-/** What one journal said: the lock and kine tallies of the last 5 minutes, the newest kubelite start. */
-export type Tally = { lock: lock.Tally; kine: kine.Tally; lastStart: number };
+/** What one journal said: the lock and kine tallies of the last 5 minutes; kubelite's newest start, k8s-dqlite's crashes. */
+export type Tally = { lock: lock.Tally; kine: kine.Tally } & Settling;
 
 export interface PreflightFacts {
   now: number;
@@ -66,8 +65,7 @@ export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string
       const over = { seconds: GATE_WINDOW, source: j.source };
       parts.push(partOf(STORM_CHECKS[0], lock.evaluate({ ...over, tally: j.tally!.lock }, lock.defaultLimits), j.host));
       parts.push(partOf(STORM_CHECKS[1], kine.evaluate({ ...over, tally: j.tally!.kine }, kine.defaultLimits), j.host));
-      const settling = unsettled(j.tally!.lastStart, f.now, settleMs);
-      if (settling) block(settling, j.host);
+      for (const text of unsettledJournal(j.tally!, f.now, settleMs)) block(text, j.host);
     }
   }
   for (const text of unled(f.leases, f.now)) block(text);
@@ -107,7 +105,7 @@ export function evaluate(f: PreflightFacts, { critical, settleMs, allowTaint }: 
 export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: number): Promise<Omit<PreflightFacts, 'node'>> {
   const { deadline, log, shared } = ctx;
   const win = gateWindow(settleMs, args.unit);
-  const storms = sideBySide<Omit<Tally, 'lastStart'>>({ lock: lock.counter(win), kine: kine.counter(kine.defaults.budget) });
+  const storms = sideBySide<Omit<Tally, keyof Settling>>({ lock: lock.counter(win), kine: kine.counter(kine.defaults.budget) });
   const counter = gateCounter(storms, win);
   const cluster = connect(args, deadline, log, { share: shared?.kube });
   const nodesListed = listNodes(cluster);

@@ -5,7 +5,8 @@
 // the window would hide a kubelite start before its first entry, so it must reach back over it.
 import { type Window, windowOver } from '../options/log.ts';
 import { DEFAULT_UNITS } from '../sources/journalctl.ts';
-import { withKubeliteStarts } from './kubelite-start.ts';
+import { crashed, type Crashes, withDqliteCrashes } from './dqlite-crashes.ts';
+import { unsettled, withKubeliteStarts } from './kubelite-start.ts';
 import type { Counter, SourceResult } from './tally.ts';
 import { formatDuration } from '../duration.ts';
 
@@ -18,9 +19,18 @@ export const gateWindow = (settleMs: number, unit: string[] = []): Window => ({
   reachBack: 'required',
 });
 
-/** The storm counters over the last GATE_WINDOW of `win`, beside kubelite's newest start over all of it. */
-export const gateCounter = <T extends object>(storms: Counter<T>, win: Window) =>
-  withKubeliteStarts(storms, win.now - GATE_WINDOW * 1000, win.now);
+/** What a journal's tally holds beside the storms, over the whole window. */
+export type Settling = { lastStart: number; crashes: Crashes };
+
+/** The storm counters over the last GATE_WINDOW of `win`, beside kubelite's newest start and k8s-dqlite's crashes over all of it. */
+export const gateCounter = <T extends object>(storms: Counter<T>, win: Window): Counter<T & Settling> =>
+  withDqliteCrashes(withKubeliteStarts(storms, win.now - GATE_WINDOW * 1000, win.now), win.now);
+
+/** What a journal says against a restart beyond the storms: kubelite restarted within --settle, k8s-dqlite crashing. */
+export function unsettledJournal(t: Settling, now: number, settleMs: number): string[] {
+  const texts = [unsettled(t.lastStart, now, settleMs), crashed(t.crashes, now, Math.max(settleMs, GATE_WINDOW * 1000))];
+  return texts.filter((text) => text !== undefined);
+}
 
 /** What a GO judged calm: without --host only this host's journal (or the files given), never the cluster's. */
 export function journalsJudged(journals: SourceResult<unknown>[]): string {

@@ -14,7 +14,7 @@ import { bySystemd, DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry
 import { DQLITE_CLI, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { pattern } from '../helpers/pattern.ts';
 import { runBuilt } from '../helpers/run.ts';
-import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
+import { healthyNode, systemctlStandIn, unit, type HealthyNode } from '../helpers/standins.ts';
 import { nagiosIds } from '../helpers/users.ts';
 
 const cluster = useCluster();
@@ -788,6 +788,44 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
       expect(r.code, started).toBe(2);
       expect(r.first).toMatch(/NO-GO for k8s02: kubelite restarted 2m\d*s? ago \(settle 10m\)/);
     }
+  });
+
+  it('a k8s-dqlite crash loop slower than 2 minutes (the runbook: one restart every 2m40s) is NO-GO, alone and in `all`', async () => {
+    healthy();
+    // Up 2m30s now, past check_services' --min-uptime: its state rules see a running unit. Its
+    // journal holds systemd's automatic restarts, one every 2m35s, the last three of the loop.
+    const systemd = systemctlStandIn([unit(DQLITE.unit, { restarts: 3794, upFor: 150 })]);
+    const journal = makeJournal([
+      ...quiet(),
+      ...[460, 305, 150].flatMap((age, i) => [
+        bySystemd(age + 1, DQLITE, 'snap.microk8s.daemon-k8s-dqlite.service: Main process exited, code=exited, status=1/FAILURE'),
+        bySystemd(age, DQLITE, `snap.microk8s.daemon-k8s-dqlite.service: Scheduled restart job, restart counter is at ${3792 + i}.`),
+        bySystemd(age, DQLITE, 'Started Service for snap application microk8s.daemon-k8s-dqlite.'),
+      ]),
+    ]);
+    const env = { ...process.env, PATH: systemd.path };
+    const r = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-file', journal, ...here.dqliteArgs], {
+      env,
+    });
+    expect(r.code).toBe(2);
+    // The last crash 2m30s ago, a second or two more on a loaded machine.
+    const crashed = /k8s-dqlite restarted by systemd after a crash 3 times in the last 10m, last 2m3\ds ago \(restart counter is at 3794\)/;
+    const noGo = pattern(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: /, crashed, / \| blockers=1;;0;0$/);
+    expect(r.first).toMatch(noGo);
+    const all = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, ...here.dqliteArgs, ...here.servicesArgs, '--format', 'json'],
+      { env },
+    );
+    const row = (JSON.parse(all.stdout) as { check: string; code: number; summary: string }[]).find((x) => x.check === 'RESTART-PREFLIGHT');
+    expect(row?.code).toBe(2);
+    expect(row?.summary).toMatch(pattern(/^NO-GO for k8s02: /, crashed, /$/));
+    // And in the shared poll cycle, as alone.
+    const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
+    const args = [...kc(), '--node', 'k8s02', '--journal-file', journal, ...here.dqliteArgs, '--cycle', '55'];
+    const cycled = await runBuilt('check_restart_preflight', args, { env: { ...env, XDG_CACHE_HOME: cache } });
+    expect(cycled.code).toBe(2);
+    expect(cycled.first).toMatch(noGo);
   });
 });
 

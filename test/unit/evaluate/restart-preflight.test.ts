@@ -16,7 +16,9 @@ describe('restart-preflight', () => {
   const healthy = (now = Date.now()): preflight.PreflightFacts => ({
     now,
     node: 'k8s02',
-    journals: [{ source: 'journal', tally: { lock: lock.fresh(), kine: kine.fresh(), lastStart: 0 } }],
+    journals: [
+      { source: 'journal', tally: { lock: lock.fresh(), kine: kine.fresh(), lastStart: 0, crashes: { count: 0, last: 0, counter: 0 } } },
+    ],
     leases: [lease('kube-controller-manager', 'k8s01', { now }), lease('kube-scheduler', 'k8s01', { now })] as unknown as V1Lease[],
     nodes: asNodes([
       node({ name: 'k8s01', ip: '10.0.0.11' }),
