@@ -124,20 +124,51 @@ export const localAccess = (share?: CommandShare): NodeAccess =>
  */
 export const NODE_STORE_ONLY = 'never cluster.key (for the leader use --sudo)';
 
-/** Whether a TCP connection to the address opens within timeoutMs (the connection is closed at once). */
+/**
+ * What a probe says once connected: dqlite's protocol version (1) and a LEADER request, as the CLI
+ * opens with. A live member answers it (without TLS), or closes the connection on bytes that are
+ * no TLS handshake (go-dqlite's TLS proxy, MicroK8s'); a hung one (stopped, stuck) does neither,
+ * though its kernel accepted the connection. No key is needed for either: nothing is read from it.
+ */
+export const PROBE_HELLO = Buffer.from([
+  ...[0xe5, 0x3f, 0x43, 0x60, 0xd7, 0x4d, 0x10, 0x86], // protocol version 1 (0x86104dd760433fe5), little-endian
+  ...[1, 0, 0, 0, 0, 0, 0, 0], // a request of one word: type 0 (leader), schema 0
+  ...[0, 0, 0, 0, 0, 0, 0, 0], // its body, unused
+]);
+
+/** The why of a member whose kernel accepted TCP but whose dqlite answered nothing (hung). */
+export const hungWhy = (seconds: number) => `accepts TCP, no answer within ${seconds}s (hung?)`;
+
+/**
+ * Whether the member answers within timeoutMs: a TCP connection that opens, then a reply (or the
+ * member closing it) to PROBE_HELLO. A connect alone is what the kernel gives a hung process too.
+ */
 export function probe(address: string, timeoutMs: number, signal: AbortSignal): Promise<{ ok: boolean; why?: string }> {
   const hp = hostPort(address);
   if (!hp) return Promise.resolve({ ok: false, why: 'not a host:port address' });
   return new Promise((resolve) => {
     const socket = tcpConnect({ host: hp.host, port: hp.port, signal, lookup });
+    let connected = false;
     const done = (ok: boolean, why?: string) => {
       clearTimeout(timer);
       socket.destroy();
       resolve({ ok, why });
     };
-    const timer = setTimeout(() => done(false, `no answer within ${partSeconds(timeoutMs)}s`), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', (err: NodeJS.ErrnoException) => done(false, err.code ?? err.message));
+    const seconds = partSeconds(timeoutMs);
+    const timer = setTimeout(() => done(false, connected ? hungWhy(seconds) : `no answer within ${seconds}s`), timeoutMs);
+    socket.once('connect', () => {
+      connected = true;
+      socket.write(PROBE_HELLO);
+    });
+    // Any answer, or the member ending the connection, is a live process.
+    socket.once('data', () => done(true));
+    socket.once('end', () => done(true));
+    // A reset after the connect is the member refusing what it was sent: live too. Anything else
+    // (the run aborted) says nothing of it.
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      if (connected && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) done(true);
+      else done(false, err.code ?? err.message);
+    });
   });
 }
 

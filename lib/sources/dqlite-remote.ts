@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { accessFix } from '../files.ts';
 import type { CommandRunner } from './command.ts';
-import { type NodeAccess, NODE_STORE_ONLY, type Probe } from './dqlite-cluster.ts';
+import { hungWhy, type NodeAccess, NODE_STORE_ONLY, type Probe, PROBE_HELLO } from './dqlite-cluster.ts';
 import { hostPort, parseNodeYaml } from './dqlite-members.ts';
 import { backendFiles, DqliteError, enterDenied } from './dqlite.ts';
 import { refreshNote } from './snap-locks.ts';
@@ -107,11 +107,18 @@ function parseReadNode(
 // `bash -c` (bash 5.2) wait -n never reports a job that ended before it was called, only the next
 // one to end; a start after quick probes then waited for one that hung to time out, 2 s each
 // (UNKNOWN: members not probed within -t). The wait for a byte ends with the budget's seconds.
+// One probe: the connection, then `connected` said, PROBE_HELLO ($3, the script's $hello) sent and
+// one byte awaited (or the member closing it): a hung member's kernel accepts the connection, and
+// only timeout (124) ends the wait, after `connected`. Its own exit is 0 for a live member, bash's
+// 1 for a failed connect. SIGPIPE ignored: a member closing before the write is live too.
+const HELLO = [...PROBE_HELLO].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
 const PROBE_ALL = [
   't=$1 budget=$2; shift 2; i=0; exec {ended}<> <(:)',
+  `hello='${HELLO}'`,
   'while [ $# -ge 2 ] && { [ "$i" -lt 32 ] || { [ "$SECONDS" -lt "$budget" ] &&',
   '  read -r -N 1 -t "$((budget - SECONDS))" -u "$ended" slot && [ "$SECONDS" -lt "$budget" ]; }; }; do',
-  '  { said=$(LC_ALL=C timeout "$t" bash -c \'exec 3<>"/dev/tcp/$1/$2"\' probe "$1" "$2" 2>&1 >/dev/null); code=$?;',
+  `  { said=$(LC_ALL=C timeout "$t" bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit; echo connected >&2; trap "" PIPE`,
+  `      printf "$3" >&3 2>/dev/null; read -r -N 1 -u 3 _ 2>/dev/null; exit 0' probe "$1" "$2" "$hello" 2>&1 >/dev/null); code=$?;`,
   '    printf . >&"$ended"; IFS= read -r said <<<"$said"; printf \'%s %s %s\\n\' "$i" "$code" "$said"; } &',
   '  i=$((i + 1)); shift 2',
   'done',
@@ -190,7 +197,17 @@ export function remoteNode(run: CommandRunner, signal: AbortSignal, target: Pick
           address,
           r.code === 0
             ? { ok: true }
-            : { ok: false, why: r.code === 124 ? 'no answer' : /Connection refused/.test(r.said) ? 'ECONNREFUSED' : 'cannot connect' },
+            : {
+                ok: false,
+                why:
+                  r.code === 124
+                    ? r.said === 'connected'
+                      ? hungWhy(seconds)
+                      : 'no answer'
+                    : /Connection refused/.test(r.said)
+                      ? 'ECONNREFUSED'
+                      : 'cannot connect',
+              },
         );
       }
       return found;

@@ -118,6 +118,33 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite against a real 
     }, 90_000);
   });
 
+  it('a voter hung (SIGSTOP: the kernel still accepts TCP) is unreachable: WARNING, then with one killed beside it CRITICAL', async () => {
+    const d = await startDqlite(3);
+    try {
+      const leader = d.leader()!;
+      const [hung, killed] = d.nodes.filter((n) => n !== leader) as [DqliteNode, DqliteNode];
+      hung.proc!.kill('SIGSTOP');
+      const one = await run([...on(leader), '-t', '5']);
+      expect(one.first).toMatch(
+        new RegExp(`^DQLITE WARNING - 1 voter unreachable \\(${re(hung.address)}\\): one more failure loses quorum`),
+      );
+      expect(one.code).toBe(1);
+      expect(one.stdout).toMatch(
+        new RegExp(`^${re(hung.address)} \\(id \\d+\\): voter, unreachable: accepts TCP, no answer within 2s`, 'm'),
+      );
+      expect(one.stdout).toMatch(/^Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: /m);
+      // One hung and one powered off: no majority answers, writes have stopped.
+      await killed.stop();
+      const lost = await run([...on(leader), '-t', '5']);
+      expect(lost.first).toMatch(/^DQLITE CRITICAL - quorum lost: 1 of 3 voters reachable, 2 needed/);
+      expect(lost.code).toBe(2);
+      expect(lost.stdout).not.toMatch(/at risk/);
+    } finally {
+      for (const n of d.nodes) if (n.running) n.proc!.kill('SIGCONT');
+      await d.stop();
+    }
+  }, 60_000);
+
   it('two nodes: one voter and a spare, WARNING no fault tolerance', async () => {
     const d = await startDqlite(2);
     try {

@@ -539,6 +539,32 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     }
   });
 
+  it.skipIf(dqliteUnavailable() !== undefined)(
+    'check_dqlite --host, a real dqlite voter hung (SIGSTOP): unreachable from there too, never OK',
+    async () => {
+      const d = await startDqlite(3);
+      try {
+        const leader = d.leader()!;
+        const hung = d.nodes.find((n) => n !== leader)!;
+        hung.proc!.kill('SIGSTOP');
+        const args = ['--dqlite-bin', DQLITE_CLI, '--backend-dir', leader.backend, '--database', 'demo', '-t', '8'];
+        const r = await runBuilt('check_dqlite', ['--host', '127.0.0.1', ...ssh(), ...args], {
+          env: { ...process.env, KUBECONFIG: '', HOME: tmpdir() },
+        });
+        const addr = hung.address.replace(/\./g, '\\.');
+        expect(r.first, r.stdout).toMatch(new RegExp(`^DQLITE WARNING - 127\\.0\\.0\\.1: 1 voter unreachable \\(${addr}\\): one more`));
+        expect(r.code).toBe(1);
+        expect(r.stdout).toMatch(
+          new RegExp(`^${addr} \\(id \\d+\\): voter, unreachable: accepts TCP, no answer within 2s \\(hung\\?\\)$`, 'm'),
+        );
+      } finally {
+        for (const n of d.nodes) if (n.running) n.proc!.kill('SIGCONT');
+        await d.stop();
+      }
+    },
+    60_000,
+  );
+
   it('check_dqlite_lock --host on a host without journalctl: UNKNOWN saying so, with what to install there', async () => {
     const tools = mkdtempSync(join(tmpdir(), 'mk8s-tools-'));
     for (const n of ['sh', 'date'])
