@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lease, node, nodeLease } from '../apiserver/objects.ts';
+import { node } from '../apiserver/objects.ts';
 import { writeKubeconfig } from '../apiserver/certs.ts';
 import { addHealthyCluster, TOKENS, useCluster } from '../helpers/cluster.ts';
 import { at, klog } from '../helpers/fixtures.ts';
@@ -37,9 +37,7 @@ describe.skipIf(overSsh)('a node read over SSH', () => {
 
   it("no lock files at --snap-data there: the gate's fix names --snap-data, not its --unit (which adds journal units)", async () => {
     const c = cluster();
-    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
-    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
-    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
+    addHealthyCluster(c.api);
     const journal = makeJournal(
       [
         { age: 1500, service: KUBELITE, message: 'Starting kubelite' },
@@ -83,9 +81,7 @@ describe.skipIf(!haveJournalRemote)("the gate's journal, with --unit", () => {
 
   it("a worker's journal (no k8s-dqlite there) with a --unit that logged: GO, not a fix naming --unit for a unit never given", async () => {
     const c = cluster();
-    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
-    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
-    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
+    addHealthyCluster(c.api);
     // A worker: no-k8s-dqlite and clustered.lock; its journal has kubelite's and containerd's lines, never k8s-dqlite's.
     const worker = mkdtempSync(join(tmpdir(), 'mk8s-worker-'));
     mkdirSync(join(worker, 'var', 'lock'), { recursive: true });
@@ -147,9 +143,7 @@ describe.skipIf(!haveJournalRemote)("the gate's journal beginning inside its win
 
   it("its fix is for the journal it read: files given, a directory given, or the node's own", async () => {
     const c = cluster();
-    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
-    c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
-    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
+    addHealthyCluster(c.api);
     // Its first entry 30 s ago, in the gate's 10 minutes: what the active file holds just after a rotation.
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-begun-'));
     const file = makeJournal(
