@@ -32,7 +32,12 @@ export interface CacheFacts {
   /** The API server read, and its node where known (for the recovery's commands). */
   server?: string;
   node?: string;
+  /** When the storage read started (ms since the epoch): how fresh the newest renewal in storage is. */
+  readAt?: number;
 }
+
+/** kubelet's nodeLeaseDurationSeconds default, for a node lease that does not say its own. */
+const NODE_LEASE_DURATION = 40;
 
 export const defaults = { warning: '30', critical: '120' };
 /** The defaults parsed, as -w/-c judge when not given. */
@@ -57,7 +62,15 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
     if (!worst || lag > worst.lag) worst = { name, lag };
   }
   const behind = f.behind !== undefined;
-  v.measure({ label: 'cache_lag', value: worst?.lag ?? NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
+  const lagState = v.measure({ label: 'cache_lag', value: worst?.lag ?? NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
+  // A cache holding the same leases as storage follows it only if storage moved lately: in a storage
+  // no kubelet renewed in for 16 h, a cache frozen 16 h ago reads "0 behind".
+  const now = f.readAt ?? Date.now();
+  let newest: { name: string; renewed: number; duration: number } | undefined;
+  for (const [name, lease] of storage?.leases ?? [])
+    if (lease.renewed !== undefined && (!newest || lease.renewed > newest.renewed))
+      newest = { name, renewed: lease.renewed, duration: lease.duration ?? NODE_LEASE_DURATION };
+  const quiet = !behind && !!storage?.leases.size && lagState === State.OK && (!newest || now - newest.renewed > newest.duration * 1000);
   const [storageRv, cacheRv] = [integerRv(storage?.resourceVersion), integerRv(f.cache?.resourceVersion)];
   // The cache is read second: a revision ahead of storage's first read is a cache that follows.
   const rvLag = storageRv !== undefined && cacheRv !== undefined ? Math.max(0, storageRv - cacheRv) : undefined;
@@ -67,6 +80,13 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
   if (behind) v.find(State.CRITICAL, `the API server refused a quorum read because its watch cache is behind (${f.behind})`);
   else if (!storage?.leases.size)
     v.find(State.UNKNOWN, `no node Lease in ${NODE_LEASE_NAMESPACE} to compare: cannot tell whether the watch cache follows`);
+  else if (quiet)
+    v.find(
+      State.UNKNOWN,
+      `no node Lease in ${NODE_LEASE_NAMESPACE} renewed in the last ${newest?.duration ?? NODE_LEASE_DURATION}s ` +
+        `(newest: ${newest ? `${newest.name}, ${formatDuration((now - newest.renewed) / 1000)} ago` : 'none ever renewed'}): ` +
+        'cannot tell whether the watch cache follows (are the kubelets renewing? check_nodes; is this clock right?)',
+    );
   if (worst && worst.lag > 0)
     v.detail(
       `most behind: node lease ${worst.name}, ${formatDuration(Math.max(1, worst.lag))} behind ` +
@@ -77,6 +97,7 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
   if (v.state === State.WARNING || v.state === State.CRITICAL) v.detail(...frozenWatchCache(f.node, f.server));
   if (behind) return v.conclude('watch cache behind', { problems: 'named' });
   if (!worst) return v.conclude('no node lease', { problems: 'instead' });
+  if (quiet) return v.conclude('storage quiet', { problems: 'instead' });
   return v.conclude(
     worst.lag <= 1
       ? `watch cache follows storage (${plural(storage!.leases.size, 'node lease')}, newest renewals seen)`
@@ -88,6 +109,7 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
 /** A storage read, then a cache read, of one API server's node leases. */
 async function storageThenCache(cluster: Cluster): Promise<CacheFacts> {
   let storage: LeaseList;
+  const readAt = Date.now();
   try {
     storage = await listNodeLeases(cluster, 'storage');
   } catch (err) {
@@ -98,7 +120,7 @@ async function storageThenCache(cluster: Cluster): Promise<CacheFacts> {
     }
     throw err;
   }
-  return { storage, cache: await listNodeLeases(cluster, 'cache'), server: cluster.server };
+  return { storage, cache: await listNodeLeases(cluster, 'cache'), server: cluster.server, readAt };
 }
 
 /** Both reads; in a shared run once for all (the restart gate judges its API server's cache too). */

@@ -147,6 +147,17 @@ describe('check_watch_cache', () => {
     expect(r.first).toMatch(/that does not say whether the watch cache is behind/);
   });
 
+  // A quiet storage: no kubelet renewed for 16 h (kubelets stopped, or storage is what froze). A cache
+  // frozen 16 h ago holds the same leases: "0 behind" says nothing of whether it follows.
+  it('no node lease renewed recently in storage: UNKNOWN, never OK, even where the cache has the same leases', async () => {
+    renewAll(c.api, (i) => 16 * 3600 + i * 3);
+    c.api.freezeCache();
+    const r = await runBuilt('check_watch_cache', kc());
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/no node Lease in kube-node-lease renewed in the last 40s \(newest: k8s01, 16h\d*m?\d*s? ago\)/);
+    expect(r.first).toMatch(/cannot tell whether the watch cache follows/);
+  });
+
   it('no node lease at all: UNKNOWN, never OK', async () => {
     const r = await runBuilt('check_watch_cache', kc());
     expect(r.code).toBe(3);

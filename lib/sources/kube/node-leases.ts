@@ -13,6 +13,8 @@ export interface NodeLease {
   renewed?: number;
   /** metadata.creationTimestamp, ms since the epoch. */
   created?: number;
+  /** spec.leaseDurationSeconds: how long a renewal holds (kubelet's default 40 s). */
+  duration?: number;
 }
 
 /** One list of the node leases: by name, with the list's revision and how long it took. */
@@ -47,6 +49,7 @@ export async function listNodeLeases(cluster: Cluster, from: 'storage' | 'cache'
       leases.set(name, {
         renewed: apiTime(lease.spec?.renewTime, `renewTime of node lease ${name}`),
         created: apiTime(lease.metadata?.creationTimestamp, `creationTimestamp of node lease ${name}`),
+        duration: lease.spec?.leaseDurationSeconds ?? undefined,
       });
     },
   );

@@ -2,15 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, type CacheFacts } from '../../../checks/watch-cache.ts';
 import { Range } from '../../../lib/plugin/range.ts';
 import { formatPerfdata } from '../../../lib/plugin/perfdata.ts';
+import type { NodeLease } from '../../../lib/sources/kube/node-leases.ts';
 
 const T = Date.parse('2026-11-28T03:00:00Z');
-const list = (rv: string | undefined, leases: Record<string, { renewed?: number; created?: number }>) => ({
+const list = (rv: string | undefined, leases: Record<string, NodeLease>) => ({
   leases: new Map(Object.entries(leases)),
   resourceVersion: rv,
   ms: 12,
 });
+// Read at T: the newest renewal in storage is judged fresh against the run's clock.
 const judge = (f: CacheFacts) => {
-  const o = evaluate(f, { warning: Range.parse('30'), critical: Range.parse('120') });
+  const o = evaluate({ readAt: T, ...f }, { warning: Range.parse('30'), critical: Range.parse('120') });
   return {
     state: o.state,
     summary: o.summary,
@@ -47,12 +49,33 @@ describe('watch-cache evaluate', () => {
   });
 
   it('a lease never renewed in either read is not lag; no lease at all is UNKNOWN; a refused quorum read is CRITICAL', () => {
-    expect(judge({ storage: list('5', { a: { created: T - 60_000 } }), cache: list('5', { a: { created: T - 60_000 } }) }).state).toBe(0);
+    const never = { a: { renewed: T - 2000 }, b: { created: T - 60_000 } };
+    expect(judge({ storage: list('5', never), cache: list('5', never) }).state).toBe(0);
     const none = judge({ storage: list('5', {}), cache: list('5', {}) });
     expect(none.state).toBe(3);
     expect(none.perf.cache_lag).toBe('U;30;120;0');
     const refused = judge({ behind: '504: Too large resource version' });
     expect(refused.state).toBe(2);
     expect(refused.summary).toMatch(/^watch cache behind: the API server refused a quorum read/);
+  });
+
+  // A cache frozen 16 h ago and a storage no kubelet renewed in since hold the same leases: 0 behind, and no proof.
+  it('no node lease renewed within its duration in storage: UNKNOWN, not "follows"; a lag over -w still says so', () => {
+    const stale = { a: { renewed: T - 41_000 }, b: { renewed: T - 16 * 3600_000, duration: 40 } };
+    const quiet = judge({ storage: list('9', stale), cache: list('9', stale) });
+    expect([quiet.state, quiet.summary]).toEqual([
+      3,
+      'no node Lease in kube-node-lease renewed in the last 40s (newest: a, 41s ago): cannot tell whether the watch cache ' +
+        'follows (are the kubelets renewing? check_nodes; is this clock right?)',
+    ]);
+    expect(quiet.perf.cache_lag).toBe('0s;30;120;0');
+    const never = { a: { created: T - 60_000 } };
+    expect(judge({ storage: list('5', never), cache: list('5', never) }).summary).toMatch(/\(newest: none ever renewed\)/);
+    // Its own duration: a lease held for 60 s renewed 50 s ago is fresh.
+    expect(
+      judge({ storage: list('9', { a: { renewed: T - 50_000, duration: 60 } }), cache: list('9', { a: { renewed: T - 50_000 } }) }).state,
+    ).toBe(0);
+    const behind = judge({ storage: list('9', { a: { renewed: T - 60_000 } }), cache: list('8', { a: { renewed: T - 200_000 } }) });
+    expect([behind.state, behind.summary]).toEqual([2, 'watch cache 2m20s behind storage (node lease a)']);
   });
 });
