@@ -17,6 +17,7 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { formatDuration } from '../lib/duration.ts';
 import { plural } from '../lib/text.ts';
 import { frozenWatchCache } from '../lib/runbook.ts';
+import { quietStorage } from '../lib/quiet-storage.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { listNodesAside } from '../lib/sources/kube/nodes-aside.ts';
 import { serverNode } from '../lib/server-node.ts';
@@ -35,9 +36,6 @@ export interface CacheFacts {
   /** When the storage read started (ms since the epoch): how fresh the newest renewal in storage is. */
   readAt?: number;
 }
-
-/** kubelet's nodeLeaseDurationSeconds default, for a node lease that does not say its own. */
-const NODE_LEASE_DURATION = 40;
 
 export const defaults = { warning: '30', critical: '120' };
 /** The defaults parsed, as -w/-c judge when not given. */
@@ -63,14 +61,8 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
   }
   const behind = f.behind !== undefined;
   const lagState = v.measure({ label: 'cache_lag', value: worst?.lag ?? NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
-  // A cache holding the same leases as storage follows it only if storage moved lately: in a storage
-  // no kubelet renewed in for 16 h, a cache frozen 16 h ago reads "0 behind".
-  const now = f.readAt ?? Date.now();
-  let newest: { name: string; renewed: number; duration: number } | undefined;
-  for (const [name, lease] of storage?.leases ?? [])
-    if (lease.renewed !== undefined && (!newest || lease.renewed > newest.renewed))
-      newest = { name, renewed: lease.renewed, duration: lease.duration ?? NODE_LEASE_DURATION };
-  const quiet = !behind && !!storage?.leases.size && lagState === State.OK && (!newest || now - newest.renewed > newest.duration * 1000);
+  // Holding what storage holds is following it only where storage moved lately (lib/quiet-storage.ts).
+  const quiet = !behind && storage?.leases.size && lagState === State.OK ? quietStorage(storage.leases, f.readAt ?? Date.now()) : undefined;
   const [storageRv, cacheRv] = [integerRv(storage?.resourceVersion), integerRv(f.cache?.resourceVersion)];
   // The cache is read second: a revision ahead of storage's first read is a cache that follows.
   const rvLag = storageRv !== undefined && cacheRv !== undefined ? Math.max(0, storageRv - cacheRv) : undefined;
@@ -80,13 +72,7 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
   if (behind) v.find(State.CRITICAL, `the API server refused a quorum read because its watch cache is behind (${f.behind})`);
   else if (!storage?.leases.size)
     v.find(State.UNKNOWN, `no node Lease in ${NODE_LEASE_NAMESPACE} to compare: cannot tell whether the watch cache follows`);
-  else if (quiet)
-    v.find(
-      State.UNKNOWN,
-      `no node Lease in ${NODE_LEASE_NAMESPACE} renewed in the last ${newest?.duration ?? NODE_LEASE_DURATION}s ` +
-        `(newest: ${newest ? `${newest.name}, ${formatDuration((now - newest.renewed) / 1000)} ago` : 'none ever renewed'}): ` +
-        'cannot tell whether the watch cache follows (are the kubelets renewing? check_nodes; is this clock right?)',
-    );
+  else if (quiet) v.find(State.UNKNOWN, quiet);
   if (worst && worst.lag > 0)
     v.detail(
       `most behind: node lease ${worst.name}, ${formatDuration(Math.max(1, worst.lag))} behind ` +

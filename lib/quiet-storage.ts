@@ -1,0 +1,24 @@
+// A watch cache holding the same node leases as storage follows it only if storage moved lately:
+// in a storage no kubelet renewed in for 16 h, a cache frozen 16 h ago reads "0 behind".
+import { formatDuration } from './duration.ts';
+import { NODE_LEASE_NAMESPACE, type NodeLease } from './sources/kube/node-leases.ts';
+
+/** kubelet's nodeLeaseDurationSeconds default, for a node lease that does not say its own. */
+const NODE_LEASE_DURATION = 40;
+
+/**
+ * Why storage's node leases say nothing of a cache following them: none renewed within its own
+ * lease duration of `now` (the storage read's start); undefined where one was.
+ */
+export function quietStorage(leases: Map<string, NodeLease>, now: number): string | undefined {
+  let newest: { name: string; renewed: number; duration: number } | undefined;
+  for (const [name, lease] of leases)
+    if (lease.renewed !== undefined && (!newest || lease.renewed > newest.renewed))
+      newest = { name, renewed: lease.renewed, duration: lease.duration ?? NODE_LEASE_DURATION };
+  if (newest && now - newest.renewed <= newest.duration * 1000) return undefined;
+  return (
+    `no node Lease in ${NODE_LEASE_NAMESPACE} renewed in the last ${newest?.duration ?? NODE_LEASE_DURATION}s ` +
+    `(newest: ${newest ? `${newest.name}, ${formatDuration((now - newest.renewed) / 1000)} ago` : 'none ever renewed'}): ` +
+    'cannot tell whether the watch cache follows (are the kubelets renewing? check_nodes; is this clock right?)'
+  );
+}
