@@ -38,10 +38,15 @@ export function nextHistory(reading: Pick<UnitFacts, 'at' | 'units'>, previous: 
   return Object.fromEntries(found.map((u) => [u.id, kept(previous?.[u.id] ?? [], [reading.at, u.restarts, u.startedUs], windowMs)]));
 }
 
-/** The samples kept for the next run: those inside the window, or at least the newest older one. */
+/**
+ * The samples kept for the next run: those inside the window, or at least the newest older one. A
+ * window below an hour is an hour: the rate is the count over at least an hour (MIN_SPAN_MS), so
+ * fewer samples would judge 10 minutes' restarts as an hour's (the runbook's 22/h read as 3/h, OK),
+ * and a run with a shorter --window would drop the hour another command line over the same file needs.
+ */
 export function kept(previous: Sample[], now: Sample, windowMs: number): Sample[] {
   const older = previous.filter((s) => s[0] < now[0]);
-  const inside = older.filter((s) => s[0] >= now[0] - windowMs);
+  const inside = older.filter((s) => s[0] >= now[0] - Math.max(windowMs, MIN_SPAN_MS));
   const base = inside.length ? inside : older.slice(-1);
   return [...base, now].slice(-MAX_SAMPLES);
 }

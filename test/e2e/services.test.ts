@@ -139,6 +139,27 @@ describe('check_services', () => {
     expect(r.first).toMatch(/^SERVICES WARNING - kubelite restarted 4 times within the last hour \| /);
   });
 
+  it('a --window below an hour counts over an hour, and keeps an hour of samples: the runbook loop stays CRITICAL', async () => {
+    // The runbook's loop (about 22/h) seen by polls 10 minutes apart: k8s-dqlite up 2m30s at each.
+    const now = Date.now();
+    const loop = controlPlane({ [DQ]: { restarts: 21, upFor: 150 } });
+    const stand = standIn(loop);
+    const state = stateFile();
+    const started = loop[0]!.since;
+    const counts = [0, 4, 7, 11, 15, 18];
+    const samples = counts.map((n, i) => [now - (59 - 10 * i) * 60_000, n, started - (59 - 10 * i) * 60_000_000]);
+    writeFileSync(state, JSON.stringify({ version: 1, hosts: { '': { [DQ]: samples } } }));
+    const locks = ['--snap-data', snapData()];
+    // Another command line over the same units (the file is per hosts, units and --snap-data), asking a shorter window:
+    // counted over its 10 minutes, 3 restarts read as 3/h (OK), and its samples alone were kept for the default run (OK).
+    const short = await runWith(stand, [...locks, '--window', '10m'], state);
+    expect(short.code).toBe(2);
+    expect(short.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite restarted 21 times within the last hour \| /);
+    const r = await runWith(stand, locks, state);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite restarted 21 times within the last hour \| /);
+  });
+
   it('a kicker-driven restart (NRestarts 0, up a few seconds) is WARNING', async () => {
     const r = await runWith(standIn(controlPlane({ [KL]: { upFor: 5 } })), ['--snap-data', snapData()]);
     expect(r.code).toBe(1);
