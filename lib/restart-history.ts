@@ -56,17 +56,25 @@ export interface Rate {
   restarts: number;
   /** The span they cover, in ms. */
   spanMs: number;
-  /** Restarts per hour over the span, at least an hour. */
+  /** The span the rate is taken over, in ms: at least an hour, at most the window. */
+  overMs: number;
+  /** Restarts per hour over overMs. */
   perHour: number;
 }
 
-/** The restart rate the samples show; undefined with a single sample (nothing to compare). */
-export function rateOf(samples: Sample[]): Rate | undefined {
+/**
+ * The restart rate the samples show; undefined with a single sample (nothing to compare). Over a
+ * span longer than the window (only the newest sample older than it is kept: the checks paused, or
+ * an old state file) when they fell is not known: they are judged as within the window, never
+ * averaged over the pause (a loop begun an hour ago read 22 restarts in 8d, 0.1/h, OK).
+ */
+export function rateOf(samples: Sample[], windowMs = Number.POSITIVE_INFINITY): Rate | undefined {
   if (samples.length < 2) return undefined;
   let restarts = 0;
   for (let i = 1; i < samples.length; i++) restarts += growth(samples[i - 1]!, samples[i]!);
   const spanMs = samples[samples.length - 1]![0] - samples[0]![0];
-  return { restarts, spanMs, perHour: (restarts * 3600_000) / Math.max(spanMs, MIN_SPAN_MS) };
+  const overMs = Math.max(Math.min(spanMs, windowMs), MIN_SPAN_MS);
+  return { restarts, spanMs, overMs, perHour: (restarts * 3600_000) / overMs };
 }
 
 /** The history of one host as a state file holds it, or why it cannot be used. */

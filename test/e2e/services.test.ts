@@ -160,6 +160,18 @@ describe('check_services', () => {
     expect(r.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite restarted 21 times within the last hour \| /);
   });
 
+  it('restarts since a sample older than the window (checks paused, an old state file): judged as within it, never averaged', async () => {
+    // Polls stopped 8 days ago (at NRestarts 0); the runbook's loop began an hour ago: 22 restarts, k8s-dqlite up 2m30s now.
+    const loop = controlPlane({ [DQ]: { restarts: 22, upFor: 150 } });
+    const state = stateFile();
+    const weekAgo = [Date.now() - 8 * 86_400_000, 0, loop[0]!.since - 3600e6];
+    writeFileSync(state, JSON.stringify({ version: 1, hosts: { '': { [DQ]: [weekAgo] } } }));
+    const r = await runWith(standIn(loop), ['--snap-data', snapData()], state);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite restarted 22 times since a sample 8d old \(judged as within 1h: 22\/h\) \| /);
+    expect(r.perf.restarts_per_hour_k8s_dqlite).toBe('22;;;0');
+  });
+
   it('a kicker-driven restart (NRestarts 0, up a few seconds) is WARNING', async () => {
     const r = await runWith(standIn(controlPlane({ [KL]: { upFor: 5 } })), ['--snap-data', snapData()]);
     expect(r.code).toBe(1);
