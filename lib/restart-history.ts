@@ -39,16 +39,18 @@ export function nextHistory(reading: Pick<UnitFacts, 'at' | 'units'>, previous: 
 }
 
 /**
- * The samples kept for the next run: those inside the window, or at least the newest older one. A
- * window below an hour is an hour: the rate is the count over at least an hour (MIN_SPAN_MS), so
- * fewer samples would judge 10 minutes' restarts as an hour's (the runbook's 22/h read as 3/h, OK),
- * and a run with a shorter --window would drop the hour another command line over the same file needs.
+ * The samples kept for the next run: those inside the window and the newest one before it, so the
+ * count covers the whole window (polls 10 minutes apart counted from the sample 55 minutes ago: 3 of
+ * the hour's 4 restarts, OK). A window below an hour is an hour: the rate is the count over at least
+ * an hour (MIN_SPAN_MS), so fewer samples would judge 10 minutes' restarts as an hour's (the
+ * runbook's 22/h read as 3/h, OK), and a run with a shorter --window would drop the hour another
+ * command line over the same file needs.
  */
 export function kept(previous: Sample[], now: Sample, windowMs: number): Sample[] {
   const older = previous.filter((s) => s[0] < now[0]);
-  const inside = older.filter((s) => s[0] >= now[0] - Math.max(windowMs, MIN_SPAN_MS));
-  const base = inside.length ? inside : older.slice(-1);
-  return [...base, now].slice(-MAX_SAMPLES);
+  const from = now[0] - Math.max(windowMs, MIN_SPAN_MS);
+  const before = older.filter((s) => s[0] < from).slice(-1);
+  return [...before, ...older.filter((s) => s[0] >= from), now].slice(-MAX_SAMPLES);
 }
 
 export interface Rate {
@@ -58,6 +60,8 @@ export interface Rate {
   spanMs: number;
   /** The span the rate is taken over, in ms: at least an hour, at most the window. */
   overMs: number;
+  /** No sample between the oldest, older than the window, and now: when the restarts fell is not known. */
+  unplaced: boolean;
   /** Restarts per hour over overMs. */
   perHour: number;
 }
@@ -74,7 +78,8 @@ export function rateOf(samples: Sample[], windowMs = Number.POSITIVE_INFINITY): 
   for (let i = 1; i < samples.length; i++) restarts += growth(samples[i - 1]!, samples[i]!);
   const spanMs = samples[samples.length - 1]![0] - samples[0]![0];
   const overMs = Math.max(Math.min(spanMs, windowMs), MIN_SPAN_MS);
-  return { restarts, spanMs, overMs, perHour: (restarts * 3600_000) / overMs };
+  const unplaced = samples.length === 2 && spanMs > overMs;
+  return { restarts, spanMs, overMs, unplaced, perHour: (restarts * 3600_000) / overMs };
 }
 
 /** The history of one host as a state file holds it, or why it cannot be used. */

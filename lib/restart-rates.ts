@@ -21,7 +21,7 @@ const perHour = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 export const rateText = (name: string, r: Rate): string =>
   r.spanMs < MIN_SPAN_MS
     ? `${name} restarted ${plural(r.restarts, 'time')} within the last hour`
-    : r.overMs < r.spanMs
+    : r.unplaced
       ? `${name} restarted ${plural(r.restarts, 'time')} since a sample ${spanWords(r.spanMs)} old ` +
         `(judged as within ${spanWords(r.overMs)}: ${perHour(r.perHour)}/h)`
       : `${name} restarted ${plural(r.restarts, 'time')} in ${spanWords(r.spanMs)} (${perHour(r.perHour)}/h)`;

@@ -172,6 +172,19 @@ describe('check_services', () => {
     expect(r.perf.restarts_per_hour_k8s_dqlite).toBe('22;;;0');
   });
 
+  it('polls 10 minutes apart: the count spans the whole hour, from the newest sample before it; 4 restarts in it are WARNING', async () => {
+    // Restarts 59, 44, 29 and 14 minutes ago (4/h, k8s-dqlite up 14m now); the samples 55 minutes ago and since saw only 3.
+    const loop = controlPlane({ [DQ]: { restarts: 4, upFor: 840 } });
+    const state = stateFile();
+    const started = loop[0]!.since;
+    const counts = [0, 1, 1, 2, 3, 3, 4];
+    const samples = counts.map((n, i) => [Date.now() - (65 - 10 * i) * 60_000, n, started - (4 - n) * 900e6]);
+    writeFileSync(state, JSON.stringify({ version: 1, hosts: { '': { [DQ]: samples } } }));
+    const r = await runWith(standIn(loop), ['--snap-data', snapData()], state);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^SERVICES WARNING - k8s-dqlite restarted 4 times in 1h5m \(4\/h\) \| /);
+  });
+
   it('a kicker-driven restart (NRestarts 0, up a few seconds) is WARNING', async () => {
     const r = await runWith(standIn(controlPlane({ [KL]: { upFor: 5 } })), ['--snap-data', snapData()]);
     expect(r.code).toBe(1);
