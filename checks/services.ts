@@ -60,7 +60,7 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
   const memory = f.memory ?? {};
   const found = f.units.filter((u) => u.load !== 'not-found');
   const history = nextHistory(f, memory.history, j.windowMs);
-  const rates = new Map(found.map((u) => [u.id, rateOf(history[u.id]!)]));
+  const rates = new Map(found.map((u) => [u.id, rateOf(history[u.id]!, j.windowMs)]));
   const measured = [...rates.values()].filter((r) => r !== undefined);
   const rateContext = new ScalarContext(j.warning, j.critical);
   const rateMetric = { label: 'restarts_per_hour', value: measured.length ? Math.max(...measured.map((r) => r.perHour)) : NaN, min: 0 };

@@ -38,12 +38,19 @@ export function nextHistory(reading: Pick<UnitFacts, 'at' | 'units'>, previous: 
   return Object.fromEntries(found.map((u) => [u.id, kept(previous?.[u.id] ?? [], [reading.at, u.restarts, u.startedUs], windowMs)]));
 }
 
-/** The samples kept for the next run: those inside the window, or at least the newest older one. */
+/**
+ * The samples kept for the next run: those inside the window and the newest one before it, so the
+ * count covers the whole window (polls 10 minutes apart counted from the sample 55 minutes ago: 3 of
+ * the hour's 4 restarts, OK). A window below an hour is an hour: the rate is the count over at least
+ * an hour (MIN_SPAN_MS), so fewer samples would judge 10 minutes' restarts as an hour's (the
+ * runbook's 22/h read as 3/h, OK), and a run with a shorter --window would drop the hour another
+ * command line over the same file needs.
+ */
 export function kept(previous: Sample[], now: Sample, windowMs: number): Sample[] {
   const older = previous.filter((s) => s[0] < now[0]);
-  const inside = older.filter((s) => s[0] >= now[0] - windowMs);
-  const base = inside.length ? inside : older.slice(-1);
-  return [...base, now].slice(-MAX_SAMPLES);
+  const from = now[0] - Math.max(windowMs, MIN_SPAN_MS);
+  const before = older.filter((s) => s[0] < from).slice(-1);
+  return [...before, ...older.filter((s) => s[0] >= from), now].slice(-MAX_SAMPLES);
 }
 
 export interface Rate {
@@ -51,17 +58,28 @@ export interface Rate {
   restarts: number;
   /** The span they cover, in ms. */
   spanMs: number;
-  /** Restarts per hour over the span, at least an hour. */
+  /** The span the rate is taken over, in ms: at least an hour, at most the window. */
+  overMs: number;
+  /** No sample between the oldest, older than the window, and now: when the restarts fell is not known. */
+  unplaced: boolean;
+  /** Restarts per hour over overMs. */
   perHour: number;
 }
 
-/** The restart rate the samples show; undefined with a single sample (nothing to compare). */
-export function rateOf(samples: Sample[]): Rate | undefined {
+/**
+ * The restart rate the samples show; undefined with a single sample (nothing to compare). Over a
+ * span longer than the window (only the newest sample older than it is kept: the checks paused, or
+ * an old state file) when they fell is not known: they are judged as within the window, never
+ * averaged over the pause (a loop begun an hour ago read 22 restarts in 8d, 0.1/h, OK).
+ */
+export function rateOf(samples: Sample[], windowMs = Number.POSITIVE_INFINITY): Rate | undefined {
   if (samples.length < 2) return undefined;
   let restarts = 0;
   for (let i = 1; i < samples.length; i++) restarts += growth(samples[i - 1]!, samples[i]!);
   const spanMs = samples[samples.length - 1]![0] - samples[0]![0];
-  return { restarts, spanMs, perHour: (restarts * 3600_000) / Math.max(spanMs, MIN_SPAN_MS) };
+  const overMs = Math.max(Math.min(spanMs, windowMs), MIN_SPAN_MS);
+  const unplaced = samples.length === 2 && spanMs > overMs;
+  return { restarts, spanMs, overMs, unplaced, perHour: (restarts * 3600_000) / overMs };
 }
 
 /** The history of one host as a state file holds it, or why it cannot be used. */

@@ -15,12 +15,16 @@ const perHour = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 /**
  * The finding of a unit whose rate is past -w or -c. Samples closer than an hour are judged as
  * that many in an hour (never extrapolated): said as a count within the last hour, since
- * "18 times in 2s (18/h)" read as a rate far below the one seen.
+ * "18 times in 2s (18/h)" read as a rate far below the one seen. Restarts since a sample older
+ * than the window are judged as within it (rateOf), and said so.
  */
 export const rateText = (name: string, r: Rate): string =>
   r.spanMs < MIN_SPAN_MS
     ? `${name} restarted ${plural(r.restarts, 'time')} within the last hour`
-    : `${name} restarted ${plural(r.restarts, 'time')} in ${spanWords(r.spanMs)} (${perHour(r.perHour)}/h)`;
+    : r.unplaced
+      ? `${name} restarted ${plural(r.restarts, 'time')} since a sample ${spanWords(r.spanMs)} old ` +
+        `(judged as within ${spanWords(r.overMs)}: ${perHour(r.perHour)}/h)`
+      : `${name} restarted ${plural(r.restarts, 'time')} in ${spanWords(r.spanMs)} (${perHour(r.perHour)}/h)`;
 
 /** The end of a unit's long-output line: the restarts its samples show, if it has a rate. */
 export const rateSeen = (r: Rate | undefined): string => (r ? `; ${plural(r.restarts, 'restart')} in the last ${spanWords(r.spanMs)}` : '');

@@ -31,7 +31,7 @@ export function serviceOptions<T>(y: Argv<T>, defaults: { minUptime: string; win
     .option('window', {
       type: 'string',
       default: defaults.window,
-      describe: 'restarts per hour are counted over the samples of this window (rates are never taken over less than an hour)',
+      describe: 'restarts per hour are counted over the samples of this window (at least an hour: a shorter one counts over an hour)',
     })
     .option('state-file', {
       type: 'string',

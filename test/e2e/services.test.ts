@@ -139,6 +139,52 @@ describe('check_services', () => {
     expect(r.first).toMatch(/^SERVICES WARNING - kubelite restarted 4 times within the last hour \| /);
   });
 
+  it('a --window below an hour counts over an hour, and keeps an hour of samples: the runbook loop stays CRITICAL', async () => {
+    // The runbook's loop (about 22/h) seen by polls 10 minutes apart: k8s-dqlite up 2m30s at each.
+    const now = Date.now();
+    const loop = controlPlane({ [DQ]: { restarts: 21, upFor: 150 } });
+    const stand = standIn(loop);
+    const state = stateFile();
+    const started = loop[0]!.since;
+    const counts = [0, 4, 7, 11, 15, 18];
+    const samples = counts.map((n, i) => [now - (59 - 10 * i) * 60_000, n, started - (59 - 10 * i) * 60_000_000]);
+    writeFileSync(state, JSON.stringify({ version: 1, hosts: { '': { [DQ]: samples } } }));
+    const locks = ['--snap-data', snapData()];
+    // Another command line over the same units (the file is per hosts, units and --snap-data), asking a shorter window:
+    // counted over its 10 minutes, 3 restarts read as 3/h (OK), and its samples alone were kept for the default run (OK).
+    const short = await runWith(stand, [...locks, '--window', '10m'], state);
+    expect(short.code).toBe(2);
+    expect(short.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite restarted 21 times within the last hour \| /);
+    const r = await runWith(stand, locks, state);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite restarted 21 times within the last hour \| /);
+  });
+
+  it('restarts since a sample older than the window (checks paused, an old state file): judged as within it, never averaged', async () => {
+    // Polls stopped 8 days ago (at NRestarts 0); the runbook's loop began an hour ago: 22 restarts, k8s-dqlite up 2m30s now.
+    const loop = controlPlane({ [DQ]: { restarts: 22, upFor: 150 } });
+    const state = stateFile();
+    const weekAgo = [Date.now() - 8 * 86_400_000, 0, loop[0]!.since - 3600e6];
+    writeFileSync(state, JSON.stringify({ version: 1, hosts: { '': { [DQ]: [weekAgo] } } }));
+    const r = await runWith(standIn(loop), ['--snap-data', snapData()], state);
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite restarted 22 times since a sample 8d old \(judged as within 1h: 22\/h\) \| /);
+    expect(r.perf.restarts_per_hour_k8s_dqlite).toBe('22;;;0');
+  });
+
+  it('polls 10 minutes apart: the count spans the whole hour, from the newest sample before it; 4 restarts in it are WARNING', async () => {
+    // Restarts 59, 44, 29 and 14 minutes ago (4/h, k8s-dqlite up 14m now); the samples 55 minutes ago and since saw only 3.
+    const loop = controlPlane({ [DQ]: { restarts: 4, upFor: 840 } });
+    const state = stateFile();
+    const started = loop[0]!.since;
+    const counts = [0, 1, 1, 2, 3, 3, 4];
+    const samples = counts.map((n, i) => [Date.now() - (65 - 10 * i) * 60_000, n, started - (4 - n) * 900e6]);
+    writeFileSync(state, JSON.stringify({ version: 1, hosts: { '': { [DQ]: samples } } }));
+    const r = await runWith(standIn(loop), ['--snap-data', snapData()], state);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^SERVICES WARNING - k8s-dqlite restarted 4 times in 1h5m \(4\/h\) \| /);
+  });
+
   it('a kicker-driven restart (NRestarts 0, up a few seconds) is WARNING', async () => {
     const r = await runWith(standIn(controlPlane({ [KL]: { upFor: 5 } })), ['--snap-data', snapData()]);
     expect(r.code).toBe(1);
