@@ -120,6 +120,32 @@ describe.skipIf(unavailable)('`all --host`: one SSH connection per host for ever
   });
   const sink = () => new Writable({ write: (_c, _e, done) => done() });
 
+  it('a channel the host refuses (its MaxSessions) is asked for again on the one login, within the patience', async () => {
+    const share = new SshShare();
+    const deadline = new Deadline(25, () => undefined);
+    const args = {
+      ...shareArgs(),
+      'ssh-port': narrow.port,
+      'ssh-key': narrow.clientKey,
+      'ssh-known-hosts': narrow.knownHosts(['127.0.0.1']),
+    };
+    const before = narrow.connections().length;
+    const sessions = await Promise.all([0, 1, 2].map(() => share.session('127.0.0.1', args, deadline)));
+    // Three checks' commands at once on a host counting one channel at a time: each waits for the
+    // one before to close, where each refused one logged in again (a login per command, near MaxStartups).
+    const answers = await Promise.all(sessions.map((s, i) => s.runner()(['sh', '-c', `sleep 0.2; echo ${i}`], deadline.signal)));
+    expect(answers.map((a) => a.trim())).toEqual(['0', '1', '2']);
+    expect(narrow.connections().length - before).toBe(1);
+    // One that holds the channel past the others' patience: they run on a login of their own, as alone.
+    const hung = sessions[0]!.exec(['sleep', '6'], deadline.signal, sink());
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await sessions[1]!.runner()(['echo', 'late'], deadline.signal)).trim()).toBe('late');
+    expect(narrow.connections().length - before).toBe(2);
+    for (const s of sessions) s.close();
+    await hung.catch(() => undefined);
+    deadline.cancel();
+  }, 60_000);
+
   it('one host named in capitals and in small letters is one connection (host names are case-blind, as to ssh)', async () => {
     const share = new SshShare();
     const deadline = new Deadline(25, () => undefined);

@@ -30,6 +30,7 @@ export class TestSshd {
   readonly clientKey = join(this.dir, 'client_ed25519');
   readonly strangerKey = join(this.dir, 'stranger_ed25519');
   readonly hostKey = join(this.dir, 'host_ed25519');
+  private readonly home = join(this.dir, 'home');
   port = 0;
   private proc?: ChildProcess;
 
@@ -67,6 +68,7 @@ export class TestSshd {
   async start(): Promise<void> {
     const listen = this.opts.listen ?? ['127.0.0.1', '127.0.0.2'];
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    mkdirSync(this.home);
     keygen(this.hostKey);
     keygen(this.clientKey);
     keygen(this.strangerKey);
@@ -95,6 +97,9 @@ export class TestSshd {
         'KbdInteractiveAuthentication no',
         'PermitRootLogin prohibit-password',
         'PubkeyAuthentication yes',
+        // The logins' shell would read root's rc files, and this machine's run pyenv, whose shim rehash, run
+        // by several logins at once, writes to stderr beside a command's own: a check reads that as a failure.
+        `SetEnv HOME=${this.home}`,
         `LogLevel ${this.opts.logins ? 'VERBOSE' : 'ERROR'}`,
         ...(forceCommand ? [`ForceCommand ${forceCommand}`] : []),
         ...(this.opts.maxSessions !== undefined ? [`MaxSessions ${this.opts.maxSessions}`] : []),

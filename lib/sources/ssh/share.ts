@@ -33,8 +33,8 @@ interface Held {
  * let go when the last one is done.
  *
  * Each check still runs its own commands, ends them at its own deadline, and reads the host's clock
- * itself. A command that waited its patience for one of SHARED_CHANNELS, or that the host would
- * not open a channel for (a lower MaxSessions), runs on a connection of the check's own, as alone.
+ * itself. A command that waited its patience for one of SHARED_CHANNELS, or for a channel the host
+ * kept refusing (a lower MaxSessions), runs on a connection of the check's own, as alone.
  */
 export class SshShare {
   private readonly kept = new Kept();
