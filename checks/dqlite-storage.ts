@@ -26,7 +26,7 @@ import { inOrder } from '../lib/in-order.ts';
 import { freeBackendDisk, SHRINK_DATABASE } from '../lib/runbook.ts';
 import type { RoleFacts } from '../lib/dqlite-role.ts';
 import { copyHere } from '../lib/dqlite-copy.ts';
-import { judgeSnapshots, paceOf, sizeMb, snapshotLines, type SnapshotLimits } from '../lib/snapshot-size.ts';
+import { judgeSnapshots, paceOf, snapshotSize, snapshotLines, type SnapshotLimits } from '../lib/snapshot-size.ts';
 import { judgeFreeSpace, type FreeSpaceLimits } from '../lib/backend-free-space.ts';
 import { judgeFreePages } from '../lib/free-pages.ts';
 import { clockBeyond, skewDetail, skewNote } from '../lib/clock-skew.ts';
@@ -81,7 +81,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const todo = advice.inOrder().flatMap((on) => (on === 'bloat' ? SHRINK_DATABASE : freeBackendDisk(f.fs.mount, f.backend)));
   if (todo.length) v.detail(...todo, 'This check deletes nothing.');
   const size = newest
-    ? `newest snapshot ${sizeMb(newest.size, l)} MB`
+    ? `newest snapshot ${snapshotSize(newest.size, l)}`
     : spare
       ? 'a dqlite spare: no copy of the database here'
       : !none && 'no snapshot yet';

@@ -18,12 +18,17 @@ export interface SnapshotLimits {
   minIntervalSeconds: number;
 }
 
-/** A snapshot's size in MB as the text says it: -w/-c are MB, its bytes are judged. */
-export const sizeMb = (bytes: number, l: SnapshotLimits) =>
-  shown(
-    bytes / MB,
-    [l.warning, l.critical].flatMap((range) => (range ? [{ range, alerts: range.scaled(MB).alerts(bytes) }] : [])),
+/**
+ * A snapshot's size as the text says it, in MB (-w/-c are MB; its bytes are judged), or in KB below
+ * a tenth of a MB: a fresh cluster's snapshots are tens of KB, which read "0 MB", an empty file.
+ */
+export const snapshotSize = (bytes: number, l: SnapshotLimits) => {
+  const [unit, factor] = bytes < MB / 10 ? (['KB', 1024] as const) : (['MB', MB] as const);
+  const judged = [l.warning, l.critical].flatMap((range) =>
+    range ? [{ range: range.scaled(MB / factor), alerts: range.scaled(MB).alerts(bytes) }] : [],
   );
+  return `${shown(bytes / factor, judged)} ${unit}`;
+};
 
 const every = (cadence: Cadence) => `every ${formatDuration(cadence.seconds)}`;
 
@@ -43,14 +48,14 @@ export function judgeSnapshots(v: Verdict, newest: Snapshot | undefined, cadence
   if (!newest || sizeState === State.OK) return undefined;
   const storm = cadence.frequent ? `, ${every(cadence)} (more than one per ${formatDuration(l.minIntervalSeconds)})` : '';
   const state = cadence.frequent ? State.CRITICAL : sizeState;
-  v.find(state, `newest snapshot ${sizeMb(newest.size, l)} MB${storm}: each snapshot writes and ships the whole database`);
+  v.find(state, `newest snapshot ${snapshotSize(newest.size, l)}${storm}: each snapshot writes and ships the whole database`);
   return state;
 }
 
 /** The long output's lines on the snapshots (newest first) and their cadence. */
 export function snapshotLines(snapshots: Snapshot[], cadence: Cadence, now: number, l: SnapshotLimits): string[] {
   const lines = snapshots.map(
-    (s) => `${s.name}: ${sizeMb(s.size, l)} MB, written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`,
+    (s) => `${s.name}: ${snapshotSize(s.size, l)}, written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`,
   );
   if (cadence.contradicts) lines.push(`cadence unknown: ${cadence.contradicts}`);
   if (cadence.stopped)

@@ -622,7 +622,7 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage against
     const [newest, previous] = real;
     const gap = (newest!.mtime - previous!.mtime) / 1000;
     expect(gap).toBeGreaterThan(0);
-    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ MB, every [\dhms]+ \([\d.]+\/h\), /);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ [KM]B, every [\dhms]+ \([\d.]+\/h\), /);
     expect(r.perf.snapshot_interval).toBe(`${Math.round(gap * 10) / 10}s;;;0`);
     expect(r.perf.snapshots_per_hour).toBe(`${Math.round((3600 / gap) * 10) / 10};;;0`);
     for (const s of real) expect(r.stdout).toContain(`${s.name}: `);
@@ -642,7 +642,7 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage against
       '0',
     ]);
     expect(r.code, r.stdout).toBe(2);
-    expect(r.first).toMatch(/^DQLITE-STORAGE CRITICAL - newest snapshot [\d.]+ MB, every [\dhms]+ \(more than one per 5m\): /);
+    expect(r.first).toMatch(/^DQLITE-STORAGE CRITICAL - newest snapshot [\d.]+ [KM]B, every [\dhms]+ \(more than one per 5m\): /);
   });
 
   it('after a reboot the name number restarts: the newer snapshot (higher index, smaller number) is the newest', async () => {
@@ -817,7 +817,7 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a re
     // a spare's raft never does (it takes no entries): the file's word is not taken.
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', promoted.backend]);
     expect(r.code, r.stdout).toBe(0);
-    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ MB, /);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ [KM]B, /);
     expect(r.perf.snapshot_size).toMatch(/^\d+B;52428800;157286400;0$/);
     expect(r.stdout).toMatch(
       pattern(
@@ -829,7 +829,7 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a re
     // With --freelist the CLI is asked anyway: the leader's word is the role.
     const live = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', promoted.backend, ...cliArgs]);
     expect(live.code, live.stdout).toBe(0);
-    expect(live.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ MB, /);
+    expect(live.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ [KM]B, /);
     expect(live.stdout).toMatch(
       pattern(
         /^this node's dqlite role: voter, as the dqlite leader lists it \(\.cluster\); /m,
@@ -857,7 +857,7 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage on a re
     // taken, and said with its age (the snapshots judged as a voter's).
     const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', demoted.backend]);
     expect(r.code, r.stdout).toBe(0);
-    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ MB, /);
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ [KM]B, /);
     expect(r.stdout).toMatch(/^this node's dqlite role: voter, as its cluster\.yaml says \(go-dqlite rewrote it [\dhms]+ ago\)$/m);
   });
 });

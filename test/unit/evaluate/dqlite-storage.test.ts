@@ -23,6 +23,11 @@ describe('dqlite-storage', () => {
     expect([o.state, o.summary]).toEqual([State.OK, 'newest snapshot 12 MB, one snapshot, no cadence yet, 60% free on /']);
   });
 
+  it('a snapshot below a tenth of a MB is said in KB, never as 0 MB (a fresh cluster: real ones are tens of KB)', () => {
+    const o = storage.evaluate({ backend: '/b', files: snap(3600, 40 / 1024), fs: fs(100, 60), now: NOW, role: VOTER }, limits);
+    expect([o.state, o.summary]).toEqual([State.OK, 'newest snapshot 40 KB, one snapshot, no cadence yet, 60% free on /']);
+  });
+
   it('a bloated snapshot on a nearly full disk: CRITICAL, both said', () => {
     const o = storage.evaluate({ backend: '/b', files: snap(60, 200), fs: fs(1000, 50, '/var'), now: NOW, role: VOTER }, limits);
     expect(o.state).toBe(State.CRITICAL);
