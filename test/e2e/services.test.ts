@@ -172,6 +172,21 @@ describe('check_services', () => {
     expect(r.perf.restarts_per_hour_k8s_dqlite).toBe('22;;;0');
   });
 
+  it('the restarts of a pause are judged once, on the run after it: the next run judges what came since', async () => {
+    // Polls stopped 8 days ago (NRestarts 0); the run after the pause, 5 minutes ago, saw 11 and judged them; none since.
+    const quiet = controlPlane({ [DQ]: { restarts: 11, upFor: 600 } });
+    const state = stateFile();
+    const since = quiet[0]!.since;
+    const samples = [
+      [Date.now() - 8 * 86_400_000, 0, 0],
+      [Date.now() - 5 * 60_000, 11, since],
+    ];
+    writeFileSync(state, JSON.stringify({ version: 1, hosts: { '': { [DQ]: samples } } }));
+    const r = await runWith(standIn(quiet), ['--snap-data', snapData()], state);
+    expect(r.first).toMatch(/^SERVICES OK - 5 units active, 0 restarts in 5m\d*s? \| /);
+    expect(r.code).toBe(0);
+  });
+
   it('polls 10 minutes apart: the count spans the whole hour, from the newest sample before it; 4 restarts in it are WARNING', async () => {
     // Restarts 59, 44, 29 and 14 minutes ago (4/h, k8s-dqlite up 14m now); the samples 55 minutes ago and since saw only 3.
     const loop = controlPlane({ [DQ]: { restarts: 4, upFor: 840 } });
