@@ -70,9 +70,13 @@ export interface Rate {
  * The restart rate the samples show; undefined with a single sample (nothing to compare). Over a
  * span longer than the window (only the newest sample older than it is kept: the checks paused, or
  * an old state file) when they fell is not known: they are judged as within the window, never
- * averaged over the pause (a loop begun an hour ago read 22 restarts in 8d, 0.1/h, OK).
+ * averaged over the pause (a loop begun an hour ago read 22 restarts in 8d, 0.1/h, OK). That is
+ * done once, by the run right after the pause: a later run counts from that run's sample (else,
+ * for an hour, 11 restarts of last week read "11 times in 8d (11/h)", CRITICAL, on every run).
  */
-export function rateOf(samples: Sample[], windowMs = Number.POSITIVE_INFINITY): Rate | undefined {
+export function rateOf(all: Sample[], windowMs = Number.POSITIVE_INFINITY): Rate | undefined {
+  const pause = Math.max(windowMs, MIN_SPAN_MS);
+  const samples = all.length > 2 && all[1]![0] - all[0]![0] > pause ? all.slice(1) : all;
   if (samples.length < 2) return undefined;
   let restarts = 0;
   for (let i = 1; i < samples.length; i++) restarts += growth(samples[i - 1]!, samples[i]!);

@@ -125,13 +125,16 @@ export const localAccess = (share?: CommandShare): NodeAccess =>
 export const NODE_STORE_ONLY = 'never cluster.key (for the leader use --sudo)';
 
 /**
- * What a probe says once connected: dqlite's protocol version (1) and a LEADER request, as the CLI
- * opens with. A live member answers it (without TLS), or closes the connection on bytes that are
+ * What a probe says once connected: a dqlite protocol version and a LEADER request, the CLI's
+ * opening but for the version: go-dqlite's client offers 1 first and falls back to the pre-1.0
+ * one sent here (0x86104dd760433fe5), which dqlite still accepts beside 1 (conn.c; a version it
+ * did not accept would close the connection, live all the same). A live member answers it
+ * (without TLS), or closes the connection on bytes that are
  * no TLS handshake (go-dqlite's TLS proxy, MicroK8s'); a hung one (stopped, stuck) does neither,
  * though its kernel accepted the connection. No key is needed for either: nothing is read from it.
  */
 export const PROBE_HELLO = Buffer.from([
-  ...[0xe5, 0x3f, 0x43, 0x60, 0xd7, 0x4d, 0x10, 0x86], // protocol version 1 (0x86104dd760433fe5), little-endian
+  ...[0xe5, 0x3f, 0x43, 0x60, 0xd7, 0x4d, 0x10, 0x86], // the pre-1.0 protocol version (go-dqlite's VersionLegacy), little-endian
   ...[1, 0, 0, 0, 0, 0, 0, 0], // a request of one word: type 0 (leader), schema 0
   ...[0, 0, 0, 0, 0, 0, 0, 0], // its body, unused
 ]);
