@@ -3,7 +3,8 @@
 // whole window. check_services' state rules see a unit up for 2 minutes as settled, and the gate
 // keeps no samples to rate NRestarts by: the runbook's loop (3,794 restarts in 7 days, one every
 // 2m40s) was up past 2 minutes most of the time, and the gate said GO between its crashes. A
-// restart by hand (the runbook's recovery: restart k8s-dqlite, then kubelite) writes no such line.
+// restart by hand (the runbook's recovery: restart k8s-dqlite, then kubelite) writes no such line,
+// unless it lands while systemd waits to restart a unit that exited.
 import { formatDuration } from '../duration.ts';
 import { plural } from '../text.ts';
 import type { Counter } from './tally.ts';
@@ -11,7 +12,10 @@ import type { Counter } from './tally.ts';
 /** The journal --grep alternative that finds them (kubelite's too; the count keeps k8s-dqlite's). */
 export const RESTART_COUNTER_GREP = 'restart counter is at';
 
-const CRASH = /^snap\.microk8s\.daemon-k8s-dqlite\.service: Scheduled restart job, restart counter is at (\d+)\.?$/;
+// Newer systemd says "Scheduled restart job immediately on client request, ..." where a start was
+// asked for while the unit waited out its RestartSec after exiting: a crash all the same.
+const CRASH =
+  /^snap\.microk8s\.daemon-k8s-dqlite\.service: Scheduled restart job(?: immediately on client request)?, restart counter is at (\d+)\.?$/;
 
 /** k8s-dqlite's automatic restarts in the window: how many, the newest's time and its counter. */
 export interface Crashes {

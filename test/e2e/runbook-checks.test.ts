@@ -830,6 +830,30 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(cycled.code).toBe(2);
     expect(cycled.first).toMatch(noGo);
   });
+
+  it('a crash whose restart someone asked for while systemd waited to restart it is a crash all the same: NO-GO', async () => {
+    healthy();
+    const systemd = systemctlStandIn([unit(DQLITE.unit, { restarts: 3795, upFor: 150 })]);
+    // Newer systemd's words for a start asked for while the unit waited out its RestartSec after it
+    // exited (captured real journals show both forms beside each other).
+    const journal = makeJournal([
+      ...quiet(),
+      bySystemd(151, DQLITE, 'snap.microk8s.daemon-k8s-dqlite.service: Main process exited, code=exited, status=1/FAILURE'),
+      bySystemd(
+        150,
+        DQLITE,
+        'snap.microk8s.daemon-k8s-dqlite.service: Scheduled restart job immediately on client request, restart counter is at 3795.',
+      ),
+      bySystemd(150, DQLITE, 'Started Service for snap application microk8s.daemon-k8s-dqlite.'),
+    ]);
+    const r = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-file', journal, ...here.dqliteArgs], {
+      env: { ...process.env, PATH: systemd.path },
+    });
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(
+      /NO-GO for k8s02: k8s-dqlite restarted by systemd after a crash 1 time in the last 10m, .*\(restart counter is at 3795\)/,
+    );
+  });
 });
 
 describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
