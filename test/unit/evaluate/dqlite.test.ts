@@ -100,6 +100,13 @@ describe('dqlite', () => {
       State.WARNING,
       'the dqlite CLI gave no answer in 9.2s: leader unknown (3 voters, leader unknown, 0 unreachable)',
     ]);
+    // Given less than a second (a short -t mostly spent starting up), its silence tells nothing of the leader.
+    const cut = judge(facts([], { leader: { kind: 'no-answer', seconds: 0.001 } }));
+    expect([cut.state, cut.summary]).toEqual([
+      State.UNKNOWN,
+      'the dqlite CLI gave no answer in the 0.001s -t left it: leader unknown (fix: give a longer -t) ' +
+        '(3 voters, leader unknown, 0 unreachable)',
+    ]);
     const none = judge(facts([], { leader: { kind: 'none', text: 'no available dqlite leader server found' } }));
     expect(none.state).toBe(State.CRITICAL);
     expect(none.summary).toMatch(/^quorum lost: the dqlite CLI found no leader/);
