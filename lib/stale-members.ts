@@ -19,7 +19,10 @@ export interface StaleFacts {
   staleProblem?: NodesAside['problem'];
 }
 
-/** A member that answers no TCP connection and matches no address of any Node; never a loopback one, never this node. */
+/**
+ * A member that does not answer the probe (no connection, or neither a reply to the dqlite hello
+ * nor a close) and matches no address of any Node; never a loopback one, never this node.
+ */
 function staleMembers(f: Pick<ClusterView, 'members' | 'probes' | 'self'> & StaleFacts): Member[] | undefined {
   const nodes = f.nodes;
   if (!nodes) return undefined;
