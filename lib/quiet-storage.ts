@@ -8,17 +8,26 @@ const NODE_LEASE_DURATION = 40;
 
 /**
  * Why storage's node leases say nothing of a cache following them: none renewed within its own
- * lease duration of `now` (the storage read's start); undefined where one was.
+ * lease duration of `now` (the storage read's start); undefined where one was. A renewal stamped
+ * further ahead than its duration (that kubelet's clock ahead, or this one behind) is no proof:
+ * frozen, it would read fresh for as long as that clock's lead.
  */
 export function quietStorage(leases: Map<string, NodeLease>, now: number): string | undefined {
   let newest: { name: string; renewed: number; duration: number } | undefined;
-  for (const [name, lease] of leases)
-    if (lease.renewed !== undefined && (!newest || lease.renewed > newest.renewed))
-      newest = { name, renewed: lease.renewed, duration: lease.duration ?? NODE_LEASE_DURATION };
+  let ahead: { name: string; renewed: number } | undefined;
+  for (const [name, lease] of leases) {
+    if (lease.renewed === undefined) continue;
+    const duration = lease.duration ?? NODE_LEASE_DURATION;
+    if (lease.renewed - now > duration * 1000) {
+      if (!ahead || lease.renewed > ahead.renewed) ahead = { name, renewed: lease.renewed };
+    } else if (!newest || lease.renewed > newest.renewed) newest = { name, renewed: lease.renewed, duration };
+  }
   if (newest && now - newest.renewed <= newest.duration * 1000) return undefined;
+  const seen = newest ? `${newest.name}, ${formatDuration((now - newest.renewed) / 1000)} ago` : ahead ? 'none' : 'none ever renewed';
+  const skewed = ahead ? `; ${ahead.name} renewed ${formatDuration((ahead.renewed - now) / 1000)} ahead of this clock, not counted` : '';
   return (
     `no node Lease in ${NODE_LEASE_NAMESPACE} renewed in the last ${newest?.duration ?? NODE_LEASE_DURATION}s ` +
-    `(newest: ${newest ? `${newest.name}, ${formatDuration((now - newest.renewed) / 1000)} ago` : 'none ever renewed'}): ` +
+    `(newest: ${seen}${skewed}): ` +
     'cannot tell whether the watch cache follows (are the kubelets renewing? check_nodes; is this clock right?)'
   );
 }

@@ -75,6 +75,17 @@ describe('watch-cache evaluate', () => {
     expect(
       judge({ storage: list('9', { a: { renewed: T - 50_000, duration: 60 } }), cache: list('9', { a: { renewed: T - 50_000 } }) }).state,
     ).toBe(0);
+    // A renewal stamped further ahead than its duration (that kubelet's clock ahead, or this one
+    // behind) proves nothing of storage now: frozen, it reads fresh until that clock's lead runs out.
+    const ahead = { a: { renewed: T - 16 * 3600_000 }, b: { renewed: T + 3600_000 } };
+    const skewed = judge({ storage: list('9', ahead), cache: list('9', ahead) });
+    expect([skewed.state, skewed.summary]).toEqual([
+      3,
+      'no node Lease in kube-node-lease renewed in the last 40s (newest: a, 16h ago; b renewed 1h ahead of this clock, ' +
+        'not counted): cannot tell whether the watch cache follows (are the kubelets renewing? check_nodes; is this clock right?)',
+    ]);
+    // Within its duration ahead (clocks a few seconds apart) it counts.
+    expect(judge({ storage: list('9', { a: { renewed: T + 5000 } }), cache: list('9', { a: { renewed: T + 5000 } }) }).state).toBe(0);
     const behind = judge({ storage: list('9', { a: { renewed: T - 60_000 } }), cache: list('8', { a: { renewed: T - 200_000 } }) });
     expect([behind.state, behind.summary]).toEqual([2, 'watch cache 2m20s behind storage (node lease a)']);
   });
