@@ -85,11 +85,19 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     throw new KubeError(`kubeconfig ${source}: context '${name}' names user '${context.user}', which it does not define`, {
       fix: `add the user, or ${pick}`,
     });
+  if (!context.user) anonymousUser(kc, name);
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server)
     throw new KubeError(`kubeconfig ${source}: context '${name}' names no cluster with a server`, {
       fix: `check the kubeconfig, or ${pick}`,
     });
+  // client-go's tlsConfigFor refuses both: a CA the kubeconfig names would be trusted for nothing.
+  if (cluster.skipTLSVerify && (cluster.caData || cluster.caFile))
+    throw new KubeError(
+      `kubeconfig ${source}: cluster '${cluster.name}' sets insecure-skip-tls-verify beside its certificate-authority, ` +
+        'which kubectl refuses',
+      { fix: 'remove insecure-skip-tls-verify, and the server is verified against that CA' },
+    );
   // Go's URL parser, kubectl's, reads HTTPS:// as https://; client-node refused it ("define an absolute base url").
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(cluster.server)?.[0];
   if (scheme && scheme !== scheme.toLowerCase()) {
@@ -141,7 +149,39 @@ function loadFile(kc: KubeConfig, path: string): string {
       fix: `check it with kubectl --kubeconfig ${path} config view`,
     });
   }
+  refuseTwiceNamed(kc, path);
   return text;
+}
+
+/**
+ * A name given twice: client-go refuses the kubeconfig ("duplicate name in list"), client-node
+ * takes the first. Which entry a check then judges is neither what kubectl shows nor an error.
+ */
+function refuseTwiceNamed(kc: KubeConfig, path: string): void {
+  const lists: [string, { name: string }[]][] = [
+    ['context', kc.getContexts()],
+    ['cluster', kc.getClusters()],
+    ['user', kc.getUsers()],
+  ];
+  for (const [what, list] of lists) {
+    const twice = list.find((entry, i) => list.findIndex((e) => e.name === entry.name) !== i);
+    if (twice)
+      throw new KubeError(`kubeconfig ${path} names ${what} '${twice.name}' twice, which kubectl refuses`, {
+        fix: `keep one ${what} of each name`,
+      });
+  }
+}
+
+/**
+ * A context naming no user sends no credentials, as kubectl does. client-node then applies none
+ * of its cluster's TLS settings either (its CA, tls-server-name): the server was checked against
+ * Node's own roots instead. A user without credentials keeps them.
+ */
+function anonymousUser(kc: KubeConfig, context: string): void {
+  let user = 'anonymous';
+  while (kc.getUser(user)) user += '_';
+  kc.users = [...kc.users, { name: user }];
+  kc.contexts = kc.contexts.map((c) => (c.name === context ? { ...c, user } : c));
 }
 
 const TOKEN_FILE_FIX = 'check the tokenFile entry of the kubeconfig';

@@ -1,0 +1,76 @@
+// A kubeconfig read as kubectl reads it: what kubectl refuses is refused, what it verifies is
+// verified, and a failure on the way (a proxy) is said as what it is.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { makeCerts } from '../apiserver/certs.ts';
+import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
+import { runBuilt } from '../helpers/run.ts';
+
+const cluster = useCluster();
+let c: TestCluster;
+beforeEach(() => {
+  c = cluster();
+  addHealthyCluster(c.api);
+});
+const variant = (from: string, edit: (text: string) => string) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'mk8s-kubeconfig-')), 'kubeconfig');
+  writeFileSync(file, edit(readFileSync(from, 'utf8')));
+  return file;
+};
+const nodes = (file: string) => runBuilt('check_nodes', ['--kubeconfig', file, '-t', '4']);
+const otherCa = Buffer.from(makeCerts().ca).toString('base64');
+
+describe('what kubectl refuses or verifies', () => {
+  it('insecure-skip-tls-verify beside a CA is refused as kubectl refuses it, never OK from a server nobody verified', async () => {
+    const withCa = (ca: string) =>
+      variant(c.kubeconfig, (t) =>
+        t.replace(/certificate-authority-data: \S+/, `certificate-authority-data: ${ca}\n    insecure-skip-tls-verify: true`),
+      );
+    for (const file of [withCa(otherCa), withCa(Buffer.from(c.certs.ca).toString('base64'))]) {
+      const r = await nodes(file);
+      expect(r.code).toBe(3);
+      expect(r.first).toBe(
+        `NODES UNKNOWN - kubeconfig ${file}: cluster 'microk8s-cluster' sets insecure-skip-tls-verify beside its ` +
+          'certificate-authority, which kubectl refuses (fix: remove insecure-skip-tls-verify, and the server is verified against that CA)',
+      );
+    }
+    // Without a CA it is what it says: nothing verified, as kubectl does.
+    const bare = variant(c.kubeconfigWrongCa, (t) => t.replace(/certificate-authority-data: \S+/, 'insecure-skip-tls-verify: true'));
+    expect((await nodes(bare)).first).toMatch(/^NODES OK - /);
+  });
+
+  it("a context without a user still verifies the server by its cluster's CA, and sends no credentials", async () => {
+    const anonymous = (from: string) => variant(from, (t) => t.replace('    user: nagios\n  name: microk8s', '  name: microk8s'));
+    // The right CA: the server is reached, and says what it thinks of a request without credentials.
+    const r = await nodes(anonymous(c.kubeconfig));
+    expect(r.first).toMatch(/^NODES UNKNOWN - API server https:\/\/127\.0\.0\.1:\d+ rejected the credentials \(401 Unauthorized\)/);
+    // Another CA: refused as the kubeconfig with a user is.
+    const wrong = await nodes(anonymous(c.kubeconfigWrongCa));
+    expect(wrong.first).toMatch(/^NODES UNKNOWN - TLS to https:\/\/127\.0\.0\.1:\d+ failed: certificate problem/);
+  });
+
+  it('a name given twice (a context, a cluster, a user) is refused as kubectl refuses it, never the first one judged', async () => {
+    const elsewhere = (t: string) =>
+      t.replace('clusters:\n', 'clusters:\n- cluster:\n    server: https://127.0.0.1:1\n  name: elsewhere\n');
+    const cases: [string, (t: string) => string][] = [
+      [
+        'context',
+        (t) => elsewhere(t).replace('contexts:\n', 'contexts:\n- context:\n    cluster: elsewhere\n    user: nagios\n  name: microk8s\n'),
+      ],
+      ['cluster', (t) => t.replace('clusters:\n', 'clusters:\n- cluster:\n    server: https://127.0.0.1:1\n  name: microk8s-cluster\n')],
+      ['user', (t) => t.replace('users:\n', 'users:\n- name: nagios\n  user:\n    token: AnotherToken000\n')],
+    ];
+    for (const [what, edit] of cases) {
+      const file = variant(c.kubeconfig, edit);
+      const r = await nodes(file);
+      expect(r.code, what).toBe(3);
+      const name = { context: 'microk8s', cluster: 'microk8s-cluster', user: 'nagios' }[what];
+      expect(r.first, what).toBe(
+        `NODES UNKNOWN - kubeconfig ${file} names ${what} '${name}' twice, which kubectl refuses ` + `(fix: keep one ${what} of each name)`,
+      );
+      expect(r.stdout).not.toContain('AnotherToken000');
+    }
+  });
+});
