@@ -1,9 +1,11 @@
 // A kubeconfig read as kubectl reads it: what kubectl refuses is refused, what it verifies is
 // verified, and a failure on the way (a proxy) is said as what it is.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeCerts } from '../apiserver/certs.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
@@ -72,5 +74,43 @@ describe('what kubectl refuses or verifies', () => {
       );
       expect(r.stdout).not.toContain('AnotherToken000');
     }
+  });
+});
+
+describe('a proxy-url', () => {
+  let proxy: Server;
+  let port = 0;
+  const servers: Server[] = [];
+  afterAll(() => {
+    for (const s of servers) s.close();
+  });
+  const listen = async (onConnect: (socket: import('node:stream').Duplex) => void) => {
+    proxy = createServer();
+    proxy.on('connect', (_req, socket) => onConnect(socket));
+    servers.push(proxy);
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    port = (proxy.address() as AddressInfo).port;
+  };
+  const through = (url: string) => variant(c.kubeconfig, (t) => t.replace(/( {4}server: )/, `    proxy-url: ${url}\n$1`));
+
+  it('that refuses the tunnel, or is not there, is named with what it said; never an internal error, nor the API server down', async () => {
+    await listen((socket) => socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'));
+    const denied = await nodes(through(`http://probe:s3cret@127.0.0.1:${port}`));
+    expect(denied.code).toBe(3);
+    expect(denied.first).toMatch(
+      new RegExp(
+        `^NODES UNKNOWN - cannot reach API server https://127\\.0\\.0\\.1:\\d+ through the kubeconfig's proxy ` +
+          `http://127\\.0\\.0\\.1:${port}/?: it answered 403 to CONNECT ` +
+          '\\(fix: check its proxy-url, and that the proxy lets this host through',
+      ),
+    );
+    proxy.close();
+    for (const url of [`http://127.0.0.1:${port}`, `socks5://127.0.0.1:${port}`]) {
+      const gone = await nodes(through(url));
+      expect(gone.first, url).toMatch(
+        new RegExp(`^NODES UNKNOWN - cannot reach API server https://\\S+ through the kubeconfig's proxy ${url}/?: connect ECONNREFUSED`),
+      );
+    }
+    expect(denied.stdout).not.toContain('s3cret');
   });
 });

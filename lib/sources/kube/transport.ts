@@ -15,6 +15,7 @@ import { ANSWER_LOST, KubeError, OversizedAnswer } from './errors.ts';
 import type { PluginFailure } from './credentials.ts';
 import { CONNECTION_PATIENCE_MS, ConnectionSlots } from '../slots.ts';
 import { patienceFor } from './connection-slots.ts';
+import { proxyFailure } from './proxy-failure.ts';
 import { secureContexts } from './tls-context.ts';
 
 /**
@@ -98,6 +99,9 @@ export function httpsTransport(
       if (client === https && agent !== undefined && (agent === keepAlive || agent === ownWay))
         request.secureContext = secureContexts.for(options);
       return exchange(client, url, request, body, log, release).catch((err: NodeJS.ErrnoException) => {
+        const proxyUrl = kc.getCurrentCluster()?.proxyUrl;
+        const viaProxy = proxyUrl && !ctx.getSignal()?.aborted ? proxyFailure(err, url.origin, proxyUrl) : undefined;
+        if (viaProxy) throw viaProxy;
         // The one header a kubeconfig writes is Authorization: a token (or a tokenFile, or a
         // plugin's) holding a line break or another control character, which Node will not send.
         if (err.code !== 'ERR_INVALID_CHAR') throw err;
