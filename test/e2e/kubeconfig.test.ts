@@ -75,6 +75,17 @@ describe('what kubectl refuses or verifies', () => {
       expect(r.stdout).not.toContain('AnotherToken000');
     }
   });
+
+  it('a tokenFile beside a token is read first, as client-go does; the token serves where the file cannot be read', async () => {
+    const token = /token: (\S+)/.exec(readFileSync(c.kubeconfig, 'utf8'))![1]!;
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-kubeconfig-'));
+    writeFileSync(join(dir, 'token'), `${token}\n`);
+    const both = (inline: string, file: string) =>
+      variant(c.kubeconfig, (t) => t.replace(/token: \S+/, `token: ${inline}\n    tokenFile: ${join(dir, file)}`));
+    // A projected token the kubelet rotates, beside the one written when the kubeconfig was made.
+    expect((await nodes(both('StaleToken0000000000', 'token'))).first).toMatch(/^NODES OK - /);
+    expect((await nodes(both(token, 'missing'))).first).toMatch(/^NODES OK - /);
+  });
 });
 
 describe('a proxy-url', () => {

@@ -191,11 +191,13 @@ const MAX_TOKEN_FILE = 64 * 1024;
 /**
  * A user's `tokenFile` (kubectl's name for it): client-node looks for `token-file` instead, and
  * would send every request without the token (a 401 that blames the token). Read here, bounded
- * like every file a kubeconfig names, relative to the kubeconfig as kubectl reads it.
+ * like every file a kubeconfig names, relative to the kubeconfig as kubectl reads it. Beside a
+ * `token`, the file wins where it can be read, the token its fallback, as client-go's bearer
+ * round tripper does: a projected token the kubelet rotates, and the one first written inline.
  */
 function useTokenFile(kc: KubeConfig, text: string, path: string, source: string): void {
   const user = kc.getCurrentUser();
-  if (!user || user.token || !text.includes('tokenFile')) return;
+  if (!user || !text.includes('tokenFile')) return;
   const users = (loadYaml(text) as { users?: { name?: unknown; user?: { tokenFile?: unknown } }[] } | null)?.users;
   const file = Array.isArray(users) ? users.find((u) => u?.name === user.name)?.user?.tokenFile : undefined;
   if (typeof file !== 'string' || !file) return;
@@ -205,8 +207,10 @@ function useTokenFile(kc: KubeConfig, text: string, path: string, source: string
       .toString('utf8')
       .trim();
   } catch (err) {
+    if (user.token && err instanceof FileError) return;
     throw err instanceof FileError ? new KubeError(`kubeconfig ${source}: ${err.message}`, { fix: TOKEN_FILE_FIX }) : err;
   }
+  if (!token && user.token) return;
   if (!token) throw new KubeError(`kubeconfig ${source}: its token file ${file} is empty`, { fix: TOKEN_FILE_FIX });
   kc.users = kc.users.map((u) => (u.name === user.name ? { ...u, token } : u));
 }
