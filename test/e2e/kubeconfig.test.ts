@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeCerts } from '../apiserver/certs.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
-import { runBuilt } from '../helpers/run.ts';
+import { runBuilt, STARTUP_MS } from '../helpers/run.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -85,6 +85,29 @@ describe('what kubectl refuses or verifies', () => {
     // A projected token the kubelet rotates, beside the one written when the kubeconfig was made.
     expect((await nodes(both('StaleToken0000000000', 'token'))).first).toMatch(/^NODES OK - /);
     expect((await nodes(both(token, 'missing'))).first).toMatch(/^NODES OK - /);
+  });
+
+  it('an auth-provider kubectl no longer has (gcp, azure) or never had is refused by name: never run, never its words', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-kubeconfig-'));
+    // What client-node ran for gcp, blocking: its arguments and its stderr were the message.
+    const helper = join(dir, 'gcloud');
+    writeFileSync(helper, '#!/bin/sh\necho "refresh failed for SEKRET-stderr" >&2\nsleep 20\n', { mode: 0o755 });
+    const provider = (name: string, config: string) =>
+      variant(c.kubeconfig, (t) => t.replace(/token: \S+/, `auth-provider:\n      name: ${name}\n      config:\n${config}`));
+    const gcp = provider('gcp', `        cmd-path: ${helper}\n        cmd-args: --password=SEKRET-arg`);
+    const started = Date.now();
+    const r = await runBuilt('check_nodes', ['--kubeconfig', gcp, '-t', '2']);
+    expect(Date.now() - started).toBeLessThan(3000 + STARTUP_MS);
+    expect(r.first).toBe(
+      `NODES UNKNOWN - kubeconfig ${gcp}: user 'nagios' uses the auth-provider 'gcp', which kubectl removed in 1.26 ` +
+        "(fix: use the provider's exec credential plugin: gke-gcloud-auth-plugin for gcp, kubelogin for azure)",
+    );
+    expect(r.stdout + r.stderr).not.toContain('SEKRET');
+    const other = provider('keystone', '        token: SEKRET-keystone');
+    expect((await nodes(other)).first).toBe(
+      `NODES UNKNOWN - kubeconfig ${other}: user 'nagios' uses the auth-provider 'keystone', which kubectl has not ` +
+        '(fix: use an exec credential plugin, a token or a client certificate)',
+    );
   });
 });
 

@@ -86,6 +86,7 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
       fix: `add the user, or ${pick}`,
     });
   if (!context.user) anonymousUser(kc, name);
+  refuseAuthProvider(kc, source);
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server)
     throw new KubeError(`kubeconfig ${source}: context '${name}' names no cluster with a server`, {
@@ -170,6 +171,28 @@ function refuseTwiceNamed(kc: KubeConfig, path: string): void {
         fix: `keep one ${what} of each name`,
       });
   }
+}
+
+/**
+ * client-go knows one auth-provider, oidc: it removed gcp and azure in 1.26, and kubectl refuses
+ * those by name. client-node still runs gcp's cmd-path, synchronously (a hung one held the run
+ * past -t) and with its arguments and stderr as the error, where a token may be; any other
+ * provider it skips, sending no credentials (a 401 blaming the token).
+ */
+function refuseAuthProvider(kc: KubeConfig, source: string): void {
+  const user = kc.getCurrentUser();
+  const provider: unknown = user?.authProvider?.name;
+  if (!user?.authProvider || provider === 'oidc') return;
+  const named = typeof provider === 'string' ? provider.replace(/[^\w.-]/g, '?').slice(0, 40) : '(none)';
+  const removed = provider === 'gcp' || provider === 'azure';
+  throw new KubeError(
+    `kubeconfig ${source}: user '${user.name}' uses the auth-provider '${named}', which kubectl ${removed ? 'removed in 1.26' : 'has not'}`,
+    {
+      fix: removed
+        ? "use the provider's exec credential plugin: gke-gcloud-auth-plugin for gcp, kubelogin for azure"
+        : 'use an exec credential plugin, a token or a client certificate',
+    },
+  );
 }
 
 /**
