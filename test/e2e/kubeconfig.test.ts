@@ -109,6 +109,22 @@ describe('what kubectl refuses or verifies', () => {
         '(fix: use an exec credential plugin, a token or a client certificate)',
     );
   });
+
+  it("an oidc id-token that expired and cannot be renewed is said so, never the OIDC library's words", async () => {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const expired = `${part({ alg: 'RS256' })}.${part({ exp: Math.floor(Date.now() / 1000) - 3600 })}.c2ln`;
+    const config = [`id-token: ${expired}`, 'refresh-token: SEKRET-refresh', 'client-id: k', 'idp-issuer-url: https://127.0.0.1:1'];
+    const file = variant(c.kubeconfig, (t) =>
+      t.replace(/token: \S+/, `auth-provider:\n      name: oidc\n      config:\n${config.map((l) => `        ${l}\n`).join('')}`),
+    );
+    const r = await nodes(file);
+    expect(r.first).toBe(
+      "NODES UNKNOWN - the oidc id-token of kubeconfig user 'nagios' has expired, and renewing it failed " +
+        '(fix: give the checks a credential that needs no renewing by them: a ServiceAccount token (docs/api.md), ' +
+        'or kubelogin as an exec credential plugin)',
+    );
+    expect(r.stdout).not.toContain('SEKRET');
+  });
 });
 
 describe('a proxy-url', () => {

@@ -62,6 +62,14 @@ export function httpsTransport(
             { fix },
           );
         if (user?.exec) throw new KubeError(`credential plugin of kubeconfig user '${user.name}' gave no usable credential`, { fix });
+        // Only a renewal fails here (a token still valid is sent as it is); the OIDC library's words
+        // are not repeated: they may quote what the issuer answered.
+        if (user?.authProvider)
+          throw new KubeError(`the oidc id-token of kubeconfig user '${user.name}' has expired, and renewing it failed`, {
+            fix:
+              'give the checks a credential that needs no renewing by them: a ServiceAccount token (docs/api.md), ' +
+              'or kubelogin as an exec credential plugin',
+          });
         throw new KubeError(`cannot load the credentials of kubeconfig user '${user?.name ?? '(none)'}'`, {
           cause: err,
           fix: 'check its client-certificate, client-key or exec entries, and that the check user may read them',
