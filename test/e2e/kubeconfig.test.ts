@@ -125,6 +125,16 @@ describe('what kubectl refuses or verifies', () => {
     );
     expect(r.stdout).not.toContain('SEKRET');
   });
+
+  it('a server address with a path kube-apiserver does not serve (.../api): the 404 points at the address, not a namespace', async () => {
+    const file = variant(c.kubeconfig, (t) => t.replace(/(server: \S+)/, '$1/api'));
+    const r = await nodes(file);
+    expect(r.first).toBe(
+      'NODES UNKNOWN - not found: list nodes at cluster scope (404: the server could not find the requested resource) ' +
+        '(fix: check the server address in the kubeconfig (a path after its port comes before /api), ' +
+        'and that the API server serves this resource)',
+    );
+  });
 });
 
 describe('a proxy-url', () => {
