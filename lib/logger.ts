@@ -67,6 +67,11 @@ export async function createLogger(verbosity: number, fields?: Record<string, st
   const pino = (await import('pino')).default;
   // Typed before returning: inferred from the async return type, pino's custom levels widen to any
   // string, and a level named 'then' would make the logger look thenable (TS1058).
+  // Logs that cannot be written (stderr on a full disk, a reader gone) are dropped: unheard, the
+  // write error was thrown again from the handler of the first, and a check that had printed its
+  // verdict ended 'runtime died (exit 7)' under it.
+  const destination = pino.destination({ fd: 2, sync: true });
+  destination.on('error', () => undefined);
   const logger: Logger = pino(
     {
       level: verbosity === 1 ? 'info' : verbosity === 2 ? 'debug' : 'trace',
@@ -80,7 +85,7 @@ export async function createLogger(verbosity: number, fields?: Record<string, st
         censor: '[redacted]',
       },
     },
-    pino.destination({ fd: 2, sync: true }),
+    destination,
   );
   return logger;
 }

@@ -1,14 +1,15 @@
 // -v, -vv and -vvv are for a person debugging a check at 3 a.m.: what failed, of what kind, why
 // (the cause chain) and how to fix it, as JSON lines on stderr. Never a stack trace (minified
 // chunk paths help nobody and tell a reader where the code is) and never a secret.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { writeKubeconfig } from '../apiserver/certs.ts';
 import { addHealthyCluster, TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
-import { runBuilt, type Run } from '../helpers/run.ts';
+import { DIST, runBuilt, type Run } from '../helpers/run.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -99,6 +100,28 @@ describe('-v never prints a stack trace or a secret, and still says what failed 
     const r = await runBuilt('check_restart_preflight', ['--kubeconfig', kubeconfig, '--node', 'k8s01', '-vvv']);
     expect(r.code).toBe(2);
     expect(failure(clean(r, TOKENS.admin)).type).toMatch(/^[A-Z][A-Za-z]+Error$/);
+  });
+
+  it('logs that cannot be written (stderr on a full disk) are dropped: the verdict and its exit code stand', async () => {
+    addHealthyCluster(c.api);
+    const full = openSync('/dev/full', 'w');
+    const run = (command: string, args: string[]) =>
+      new Promise<{ code: number | null; stdout: string }>((done) => {
+        const child = spawn(join(DIST, command), args, { stdio: ['ignore', 'pipe', full] });
+        let stdout = '';
+        child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.on('close', (code) => done({ code, stdout }));
+      });
+    try {
+      const alone = await run('check_nodes', ['--kubeconfig', c.kubeconfig, '-vvv']);
+      expect(alone.stdout.split('\n').filter((l) => /^NODES /.test(l))).toEqual([expect.stringMatching(/^NODES OK - 3 nodes, all Ready/)]);
+      expect(alone.code).toBe(0);
+      const all = await run('microk8s-checks', ['all', '--kubeconfig', c.kubeconfig, '--snap-data', '/nonexistent', '-vv']);
+      expect(all.stdout).toMatch(/^NODES +OK +3 nodes, all Ready$/m);
+      expect(all.code).toBe(0);
+    } finally {
+      closeSync(full);
+    }
   });
 });
 

@@ -85,11 +85,20 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     throw new KubeError(`kubeconfig ${source}: context '${name}' names user '${context.user}', which it does not define`, {
       fix: `add the user, or ${pick}`,
     });
+  if (!context.user) anonymousUser(kc, name);
+  refuseAuthProvider(kc, source);
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server)
     throw new KubeError(`kubeconfig ${source}: context '${name}' names no cluster with a server`, {
       fix: `check the kubeconfig, or ${pick}`,
     });
+  // client-go's tlsConfigFor refuses both: a CA the kubeconfig names would be trusted for nothing.
+  if (cluster.skipTLSVerify && (cluster.caData || cluster.caFile))
+    throw new KubeError(
+      `kubeconfig ${source}: cluster '${cluster.name}' sets insecure-skip-tls-verify beside its certificate-authority, ` +
+        'which kubectl refuses',
+      { fix: 'remove insecure-skip-tls-verify, and the server is verified against that CA' },
+    );
   // Go's URL parser, kubectl's, reads HTTPS:// as https://; client-node refused it ("define an absolute base url").
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(cluster.server)?.[0];
   if (scheme && scheme !== scheme.toLowerCase()) {
@@ -141,7 +150,61 @@ function loadFile(kc: KubeConfig, path: string): string {
       fix: `check it with kubectl --kubeconfig ${path} config view`,
     });
   }
+  refuseTwiceNamed(kc, path);
   return text;
+}
+
+/**
+ * A name given twice: client-go refuses the kubeconfig ("duplicate name in list"), client-node
+ * takes the first. Which entry a check then judges is neither what kubectl shows nor an error.
+ */
+function refuseTwiceNamed(kc: KubeConfig, path: string): void {
+  const lists: [string, { name: string }[]][] = [
+    ['context', kc.getContexts()],
+    ['cluster', kc.getClusters()],
+    ['user', kc.getUsers()],
+  ];
+  for (const [what, list] of lists) {
+    const twice = list.find((entry, i) => list.findIndex((e) => e.name === entry.name) !== i);
+    if (twice)
+      throw new KubeError(`kubeconfig ${path} names ${what} '${twice.name}' twice, which kubectl refuses`, {
+        fix: `keep one ${what} of each name`,
+      });
+  }
+}
+
+/**
+ * client-go knows one auth-provider, oidc: it removed gcp and azure in 1.26, and kubectl refuses
+ * those by name. client-node still runs gcp's cmd-path, synchronously (a hung one held the run
+ * past -t) and with its arguments and stderr as the error, where a token may be; any other
+ * provider it skips, sending no credentials (a 401 blaming the token).
+ */
+function refuseAuthProvider(kc: KubeConfig, source: string): void {
+  const user = kc.getCurrentUser();
+  const provider: unknown = user?.authProvider?.name;
+  if (!user?.authProvider || provider === 'oidc') return;
+  const named = typeof provider === 'string' ? provider.replace(/[^\w.-]/g, '?').slice(0, 40) : '(none)';
+  const removed = provider === 'gcp' || provider === 'azure';
+  throw new KubeError(
+    `kubeconfig ${source}: user '${user.name}' uses the auth-provider '${named}', which kubectl ${removed ? 'removed in 1.26' : 'has not'}`,
+    {
+      fix: removed
+        ? "use the provider's exec credential plugin: gke-gcloud-auth-plugin for gcp, kubelogin for azure"
+        : 'use an exec credential plugin, a token or a client certificate',
+    },
+  );
+}
+
+/**
+ * A context naming no user sends no credentials, as kubectl does. client-node then applies none
+ * of its cluster's TLS settings either (its CA, tls-server-name): the server was checked against
+ * Node's own roots instead. A user without credentials keeps them.
+ */
+function anonymousUser(kc: KubeConfig, context: string): void {
+  let user = 'anonymous';
+  while (kc.getUser(user)) user += '_';
+  kc.users = [...kc.users, { name: user }];
+  kc.contexts = kc.contexts.map((c) => (c.name === context ? { ...c, user } : c));
 }
 
 const TOKEN_FILE_FIX = 'check the tokenFile entry of the kubeconfig';
@@ -151,11 +214,13 @@ const MAX_TOKEN_FILE = 64 * 1024;
 /**
  * A user's `tokenFile` (kubectl's name for it): client-node looks for `token-file` instead, and
  * would send every request without the token (a 401 that blames the token). Read here, bounded
- * like every file a kubeconfig names, relative to the kubeconfig as kubectl reads it.
+ * like every file a kubeconfig names, relative to the kubeconfig as kubectl reads it. Beside a
+ * `token`, the file wins where it can be read, the token its fallback, as client-go's bearer
+ * round tripper does: a projected token the kubelet rotates, and the one first written inline.
  */
 function useTokenFile(kc: KubeConfig, text: string, path: string, source: string): void {
   const user = kc.getCurrentUser();
-  if (!user || user.token || !text.includes('tokenFile')) return;
+  if (!user || !text.includes('tokenFile')) return;
   const users = (loadYaml(text) as { users?: { name?: unknown; user?: { tokenFile?: unknown } }[] } | null)?.users;
   const file = Array.isArray(users) ? users.find((u) => u?.name === user.name)?.user?.tokenFile : undefined;
   if (typeof file !== 'string' || !file) return;
@@ -165,8 +230,10 @@ function useTokenFile(kc: KubeConfig, text: string, path: string, source: string
       .toString('utf8')
       .trim();
   } catch (err) {
+    if (user.token && err instanceof FileError) return;
     throw err instanceof FileError ? new KubeError(`kubeconfig ${source}: ${err.message}`, { fix: TOKEN_FILE_FIX }) : err;
   }
+  if (!token && user.token) return;
   if (!token) throw new KubeError(`kubeconfig ${source}: its token file ${file} is empty`, { fix: TOKEN_FILE_FIX });
   kc.users = kc.users.map((u) => (u.name === user.name ? { ...u, token } : u));
 }

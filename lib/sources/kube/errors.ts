@@ -138,10 +138,17 @@ export function kubeError(err: unknown, what: Resource, server: string, given?: 
         { fix: `grant ${what.verb} on ${what.resource}: apply ${RBAC_YAML}, and use its ServiceAccount` },
         code,
       );
+    // A list is never a 404 for its namespace (an empty one answers an empty list): the resource
+    // is not served, or not at this address (a kubeconfig server ending in /api asks /api/api/v1).
     if (code === 404)
       return new KubeError(
         `not found: ${describe(what)} (404${status ? `: ${status}` : ''})`,
-        { fix: 'check the namespace and that the API server serves this resource' },
+        {
+          fix:
+            what.verb === 'list'
+              ? `check ${serverAddress(given)} (a path after its port comes before /api), and that the API server serves this resource`
+              : 'check the namespace and that the API server serves this resource',
+        },
         code,
       );
     if (code === 410)

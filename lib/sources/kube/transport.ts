@@ -15,6 +15,7 @@ import { ANSWER_LOST, KubeError, OversizedAnswer } from './errors.ts';
 import type { PluginFailure } from './credentials.ts';
 import { CONNECTION_PATIENCE_MS, ConnectionSlots } from '../slots.ts';
 import { patienceFor } from './connection-slots.ts';
+import { proxyFailure } from './proxy-failure.ts';
 import { secureContexts } from './tls-context.ts';
 
 /**
@@ -61,6 +62,14 @@ export function httpsTransport(
             { fix },
           );
         if (user?.exec) throw new KubeError(`credential plugin of kubeconfig user '${user.name}' gave no usable credential`, { fix });
+        // Only a renewal fails here (a token still valid is sent as it is); the OIDC library's words
+        // are not repeated: they may quote what the issuer answered.
+        if (user?.authProvider)
+          throw new KubeError(`the oidc id-token of kubeconfig user '${user.name}' has expired, and renewing it failed`, {
+            fix:
+              'give the checks a credential that needs no renewing by them: a ServiceAccount token (docs/api.md), ' +
+              'or kubelogin as an exec credential plugin',
+          });
         throw new KubeError(`cannot load the credentials of kubeconfig user '${user?.name ?? '(none)'}'`, {
           cause: err,
           fix: 'check its client-certificate, client-key or exec entries, and that the check user may read them',
@@ -98,6 +107,9 @@ export function httpsTransport(
       if (client === https && agent !== undefined && (agent === keepAlive || agent === ownWay))
         request.secureContext = secureContexts.for(options);
       return exchange(client, url, request, body, log, release).catch((err: NodeJS.ErrnoException) => {
+        const proxyUrl = kc.getCurrentCluster()?.proxyUrl;
+        const viaProxy = proxyUrl && !ctx.getSignal()?.aborted ? proxyFailure(err, url.origin, proxyUrl) : undefined;
+        if (viaProxy) throw viaProxy;
         // The one header a kubeconfig writes is Authorization: a token (or a tokenFile, or a
         // plugin's) holding a line break or another control character, which Node will not send.
         if (err.code !== 'ERR_INVALID_CHAR') throw err;
