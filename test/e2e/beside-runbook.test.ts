@@ -356,10 +356,13 @@ describe('check_apiserver', () => {
 });
 
 describe('check_cronjobs', () => {
+  // `ago` seconds ago or earlier, on the last 5-minute mark (a time of the schedule every 5 minutes) before it.
+  const onFive = (ago: number) => ago + (Math.floor(Date.now() / 1000 - ago) % 300);
   it('a */5 CronJob last scheduled 40 minutes ago: WARNING naming it; 3 minutes ago: OK; suspended: not counted', async () => {
     c.api.add(
       'cronjobs',
-      cronJob({ namespace: 'ops', name: 'backup', schedule: '*/5 * * * *', scheduledAgo: 2400, succeededAgo: 2390 }),
+      // On a schedule time, as the controller stamps lastScheduleTime: 40 minutes ago or up to 5 earlier.
+      cronJob({ namespace: 'ops', name: 'backup', schedule: '*/5 * * * *', scheduledAgo: onFive(2400), succeededAgo: onFive(2400) - 10 }),
       cronJob({ namespace: 'ops', name: 'report', schedule: '*/5 * * * *', scheduledAgo: 180, succeededAgo: 170 }),
       cronJob({ namespace: 'ops', name: 'paused', schedule: '*/5 * * * *', scheduledAgo: 86400, suspend: true }),
     );
@@ -368,7 +371,7 @@ describe('check_cronjobs', () => {
     expect(r.first).toMatch(
       /^CRONJOBS WARNING - 1 of 2 CronJobs late: ops\/backup \| late=1;0;;0;2 failed_last=0;;;0;2 cronjobs=2;;;0 busy=0;;;0;2$/,
     );
-    expect(r.stdout).toMatch(/late ops\/backup \(\*\/5 \* \* \* \*\): last scheduled 40m\d*s? ago, its next run was due 3\dm\d*s? ago/);
+    expect(r.stdout).toMatch(/late ops\/backup \(\*\/5 \* \* \* \*\): last scheduled 4\dm\d*s? ago, its next run was due 3\dm\d*s? ago/);
   });
 
   it('TZ set empty (UTC, as the C library reads it) or to a zone the host lacks: schedules are read in UTC, never UNKNOWN', async () => {
