@@ -21,8 +21,16 @@ import type { Wire } from './wire.ts';
  */
 export const NODE_MONITOR_GRACE = 50;
 
-/** How one Ready node's kubelet was last heard from, by this host's clock. */
-function silence(node: Wire<V1Node>, lease: NodeLease | undefined, now: number): string | undefined {
+/** A Ready node's kubelet not heard from past the grace period: said whole, and short for a summary line. */
+export interface Silence {
+  /** Heard from further in the future than the grace period: whether it is alive cannot be told. */
+  unknown?: boolean;
+  text: string;
+  short: string;
+}
+
+/** How one Ready node's kubelet was last heard from, by this host's clock; undefined within the grace period. */
+export function silence(node: Wire<V1Node>, lease: NodeLease | undefined, now: number): Silence | undefined {
   const name = node.metadata?.name;
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
   const posted = apiTime(ready?.lastHeartbeatTime, `lastHeartbeatTime of node ${name}'s Ready condition`);
@@ -30,18 +38,31 @@ function silence(node: Wire<V1Node>, lease: NodeLease | undefined, now: number):
   const heard = Math.max(lease?.renewed ?? -Infinity, posted ?? -Infinity);
   const grace = Math.max(NODE_MONITOR_GRACE, lease?.duration ?? 0);
   const age = (now - heard) / 1000;
-  if (-age > grace)
-    return (
-      `cannot tell whether node ${name}'s kubelet is alive: it was last heard from ${formatDuration(-age)} in the future ` +
-      `by this host's clock (fix: check time synchronisation (timedatectl) here and on ${name})`
-    );
+  if (-age > grace) {
+    const ahead = formatDuration(-age);
+    return {
+      unknown: true,
+      text:
+        `cannot tell whether node ${name}'s kubelet is alive: it was last heard from ${ahead} in the future ` +
+        `by this host's clock (fix: check time synchronisation (timedatectl) here and on ${name})`,
+      short: `${name}'s kubelet heard from ${ahead} in the future`,
+    };
+  }
   if (age <= grace) return undefined;
-  const status = posted === undefined ? 'never posted its status' : `last posted its status ${formatDuration((now - posted) / 1000)} ago`;
-  if (!lease) return `node ${name} has no Lease in ${NODE_LEASE_NAMESPACE} and its kubelet ${status}, yet the Node reads Ready`;
+  const ago = (at: number) => formatDuration((now - at) / 1000);
+  if (!lease) {
+    const status = posted === undefined ? 'never posted its status' : `last posted its status ${ago(posted)} ago`;
+    const short = `no Lease${posted === undefined ? '' : `, no status for ${ago(posted)}`}`;
+    return { text: `node ${name} has no Lease in ${NODE_LEASE_NAMESPACE} and its kubelet ${status}, yet the Node reads Ready`, short };
+  }
   const duration = lease.duration === undefined ? '' : ` (duration ${lease.duration}s)`;
-  if (lease.renewed === undefined) return `node ${name}'s kubelet has never renewed its Lease${duration} yet the Node reads Ready`;
-  const since = formatDuration((now - lease.renewed) / 1000);
-  return `node ${name}'s kubelet has not renewed its Lease for ${since}${duration} yet the Node reads Ready`;
+  if (lease.renewed === undefined)
+    return { text: `node ${name}'s kubelet has never renewed its Lease${duration} yet the Node reads Ready`, short: 'Lease never renewed' };
+  const since = ago(lease.renewed);
+  return {
+    text: `node ${name}'s kubelet has not renewed its Lease for ${since}${duration} yet the Node reads Ready`,
+    short: `no Lease renewed for ${since}`,
+  };
 }
 
 /**
@@ -51,10 +72,11 @@ function silence(node: Wire<V1Node>, lease: NodeLease | undefined, now: number):
  */
 export function silentKubelets(nodes: Wire<V1Node>[], leases: Map<string, NodeLease> | undefined, now: number): PartialResult[] {
   if (!leases) return [];
-  const silent = nodes.flatMap((n) => {
-    const text = isReady(n) ? silence(n, leases.get(n.metadata?.name ?? ''), now) : undefined;
-    return text ? [{ name: n.metadata?.name ?? '', text }] : [];
+  const found = nodes.flatMap((n) => {
+    const s = isReady(n) ? silence(n, leases.get(n.metadata?.name ?? ''), now) : undefined;
+    return s ? [{ name: n.metadata?.name ?? '', ...s }] : [];
   });
-  const next = silentKubelet(silent.map((s) => s.name));
-  return silent.map(({ text }) => ({ state: State.CRITICAL, text, next }));
+  // The next step for those silent; one whose clock is ahead has its fix in its own line.
+  const next = silentKubelet(found.filter((s) => !s.unknown).map((s) => s.name));
+  return found.map((s) => ({ state: State.CRITICAL, text: s.text, next: s.unknown ? undefined : next }));
 }

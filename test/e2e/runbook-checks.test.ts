@@ -75,6 +75,35 @@ describe('check_nodes', () => {
     expect(crit.perf.tainted).toBe('1;;;0;4');
   });
 
+  it('a Node read Ready whose kubelet renewed no Lease for 5 minutes: CRITICAL, as the controller-manager would mark it', async () => {
+    // k8s03's kubelet stopped 5 minutes ago (its last status 2 minutes before); a stale controller-manager left it Ready.
+    const cluster = (renewedAgo: number) => {
+      c.api.reset();
+      c.api.add(
+        'nodes',
+        node({ name: 'k8s01', ip: '10.0.0.11' }),
+        node({ name: 'k8s02', ip: '10.0.0.12' }),
+        node({ name: 'k8s03', ip: '10.0.0.13', heartbeatAgo: 420 }),
+      );
+      c.api.add('leases', nodeLease('k8s01', { renewedAgo: 1 }), nodeLease('k8s02', { renewedAgo: 2 }), nodeLease('k8s03', { renewedAgo }));
+    };
+    cluster(300);
+    const r = await runBuilt('check_nodes', kc());
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(
+      /^NODES CRITICAL - 3 nodes, all Ready, kubelet silent on k8s03 \(no Lease renewed for 5m\d*s?\) \| not_ready=0;;0;0;3 nodes=3;;;0 /,
+    );
+    expect(r.stdout).toMatch(/^node k8s03's kubelet has not renewed its Lease for 5m\d*s? \(duration 40s\) yet the Node reads Ready$/m);
+    expect(r.stdout).toMatch(/^ {2}ssh k8s03 systemctl status snap\.microk8s\.daemon-kubelite\.service$/m);
+    // One list of the node leases, from storage: the request this check adds.
+    const leaseReads = c.api.requests.filter((q) => q.path.endsWith('/namespaces/kube-node-lease/leases'));
+    expect(leaseReads.map((q) => q.query.resourceVersion)).toEqual([undefined]);
+    // Renewed 40 s ago, within the controller-manager's node-monitor-grace-period (50 s): OK.
+    cluster(40);
+    const renewed = await runBuilt('check_nodes', kc());
+    expect(renewed.first).toMatch(/^NODES OK - 3 nodes, all Ready \|/);
+  });
+
   it('Ready False is NotReady whatever other condition is True: a full disk (DiskPressure True) that stopped the kubelet', async () => {
     // As the kubelet and the node controller leave such a node: Ready False, DiskPressure True, both their taints.
     const full = node({ name: 'k8s02', ip: '10.0.0.12' });
@@ -659,7 +688,8 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(silent.stdout).toMatch(/ssh k8s03 systemctl status snap\.microk8s\.daemon-kubelite\.service/);
     // The node leases the watch cache is judged by, read once from storage and once from the cache: no request more.
     expect(c.api.requests.filter((q) => q.path.endsWith('/namespaces/kube-node-lease/leases'))).toHaveLength(2);
-    // In `all`, the same: the node leases read once from storage and once from the cache for the watch cache and the gate.
+    // In `all`, the same, check_nodes too: the node leases read once from storage (the watch cache, the gate and
+    // check_nodes) and once from the cache.
     c.api.requests.length = 0;
     const all = await runBuilt(
       'microk8s-checks',
@@ -669,6 +699,9 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     const rows = JSON.parse(all.stdout) as { check: string; summary: string }[];
     expect(rows.find((x) => x.check === 'RESTART-PREFLIGHT')?.summary).toMatch(
       /^NO-GO for k8s02: node k8s03's kubelet has not renewed its Lease for 5m\d*s? \(duration 40s\) yet the Node reads Ready$/,
+    );
+    expect(rows.find((x) => x.check === 'NODES')?.summary).toMatch(
+      /^3 nodes, all Ready, kubelet silent on k8s03 \(no Lease renewed for 5m\d*s?\)$/,
     );
     const leaseReads = c.api.requests.filter((q) => q.path.endsWith('/namespaces/kube-node-lease/leases') && !q.query.continue);
     expect(leaseReads.map((q) => q.query.resourceVersion)).toEqual([undefined, '0']);
