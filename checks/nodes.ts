@@ -1,15 +1,21 @@
 // Runbook, "During a restart session" and "Verification": wait for all nodes Ready with no taints
 // before the next restart. A node NotReady is CRITICAL; a cordoned or tainted one is WARNING (a
 // restart session left half done), as is one under the kubelet's pressure, said by its condition.
+// A node read Ready whose kubelet is silent (no Lease renewed past node-monitor-grace-period) is
+// CRITICAL: a node down that a controller-manager working from a stale cache did not mark.
 import type { V1Taint } from '@kubernetes/client-node';
 import { type Pressure, pressures, pressureText, taintText, unexpectedTaints } from '../lib/k8s/nodes.ts';
+import { silence, type Silence } from '../lib/k8s/kubelet-heartbeat.ts';
 import { isReady } from '../lib/k8s/ready.ts';
+import { inOrder } from '../lib/in-order.ts';
+import type { Deadline } from '../lib/plugin/deadline.ts';
+import { storageNodeLeases } from '../lib/sources/kube/node-leases.ts';
 import { kubeOptions, type KubeArgs } from '../lib/options/kube.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { BETWEEN_RESTARTS } from '../lib/runbook.ts';
+import { BETWEEN_RESTARTS, silentKubelet } from '../lib/runbook.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listNodes } from '../lib/sources/kube/reads.ts';
@@ -29,6 +35,8 @@ export interface NodeFacts {
   /** Its conditions that keep new pods off it (pressure, no network), True now. */
   pressures: Pressure[];
   taints: Wire<V1Taint>[];
+  /** Read Ready, its kubelet not heard from (Lease, status) within the node-monitor-grace-period. */
+  silent?: Silence;
 }
 
 export const defaults = { critical: '0' };
@@ -40,12 +48,19 @@ export interface Limits extends Thresholds {
 /** The defaults parsed, as -w/-c and --allow-taint judge when not given. */
 export const defaultLimits: Limits = { ...thresholdsOf(defaults), allowTaint: [] };
 
-export async function gather(cluster: Cluster): Promise<NodeFacts[]> {
-  return (await listNodes(cluster)).map((node) => {
+/**
+ * The Nodes and the node leases in storage (shared in `all` with the watch cache and the gate), at
+ * once: one after the other, a slow API server (a storm's quorum reads) took twice as long.
+ */
+export async function gather(cluster: Cluster, deadline: Deadline): Promise<NodeFacts[]> {
+  const [nodes, stored] = await inOrder([listNodes(cluster), storageNodeLeases(cluster)], deadline);
+  return nodes.map((node) => {
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+    const name = node.metadata?.name ?? '';
     return {
-      name: node.metadata?.name ?? '',
+      name,
       ready: isReady(node),
+      silent: isReady(node) ? silence(node, stored.leases.get(name), stored.readAt ?? Date.now()) : undefined,
       why: ready?.reason ? `${ready.reason}${ready.message ? `: ${ready.message}` : ''}` : undefined,
       cordoned: Boolean(node.spec?.unschedulable),
       pressures: pressures(node),
@@ -71,10 +86,16 @@ export function evaluate(nodes: NodeFacts[], { allowTaint, warning, critical }: 
   if (cordoned.length) v.find(State.WARNING, `cordoned: ${cordoned.join(', ')}`);
   for (const [type, names] of pressed) v.find(State.WARNING, `${type}: ${names.join(', ')}`);
   if (tainted.length) v.find(State.WARNING, `${plural(tainted.length, 'node')} tainted`);
+  const silent = nodes.filter((n) => n.silent && !n.silent.unknown);
+  if (silent.length === 1) v.find(State.CRITICAL, `kubelet silent on ${silent[0]!.name} (${silent[0]!.silent!.short})`);
+  else if (silent.length) v.find(State.CRITICAL, `kubelets silent on ${silent.map((n) => n.name).join(', ')}`);
+  for (const n of nodes) if (n.silent?.unknown) v.find(State.UNKNOWN, n.silent.short);
   if (nodes.length === 0) v.find(State.UNKNOWN, 'the API server lists no nodes');
   v.detail(...notReady.map((n) => `${n.name} NotReady${n.why ? ` (${n.why})` : ''}`));
   v.detail(...nodes.flatMap((n) => n.pressures.map((p) => `${n.name} ${pressureText(p)}`)));
   v.detail(...tainted.map((n) => `tainted ${n.name}: ${n.extra.map(taintText).join(', ')}`));
+  v.detail(...nodes.flatMap((n) => (n.silent ? [n.silent.text] : [])));
+  if (silent.length) v.detail(...silentKubelet(silent.map((n) => n.name)));
   if (cordoned.length) v.detail(`a restart session left nodes cordoned? when they are Ready: kubectl uncordon ${cordoned.join(' ')}`);
   if (v.state !== State.OK) v.detail(BETWEEN_RESTARTS);
   // With no node listed there is nothing to call Ready: the finding says it alone.
@@ -102,6 +123,6 @@ export const check: CheckDefinition<Args> = {
   async run({ args, warning, critical, deadline, log, shared }) {
     const cluster = connect(args, deadline, log, { share: shared?.kube });
     deadline.activity = `listing nodes from ${cluster.server}`;
-    return evaluate(await gather(cluster), { allowTaint: args['allow-taint'] ?? [], warning, critical });
+    return evaluate(await gather(cluster, deadline), { allowTaint: args['allow-taint'] ?? [], warning, critical });
   },
 };

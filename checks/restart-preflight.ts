@@ -1,7 +1,8 @@
 // Runbook, "Prevention" and "During a restart session", as one go/no-go for restarting kubelite on
-// --node: never while dqlite-lock or kine-retries is not OK, a node is not Ready, an earlier restart
-// still settles, the watch cache lags or a Deployment's controller lags; restart a non-leader first.
+// --node: never while dqlite-lock or kine-retries is not OK, a node is not Ready (or its kubelet is silent), an
+// earlier restart still settles, the watch cache lags or a Deployment's controller lags; restart a non-leader first.
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
+import { silentKubelets } from '../lib/k8s/kubelet-heartbeat.ts';
 import { unled } from '../lib/k8s/leases.ts';
 import { restartSession } from '../lib/k8s/restart-session.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
@@ -71,6 +72,7 @@ export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string
   for (const text of unled(f.leases, f.now)) block(text);
   const session = restartSession(f.nodes, f.node, allowTaint);
   for (const text of session.unsettled) block(text);
+  parts.push(...silentKubelets(f.nodes, f.watchCache.storage?.leases, f.watchCache.readAt ?? f.now));
   // A frozen cache serves every controller stale objects, and never heals: as check_watch_cache judges it.
   parts.push(partOf('watch-cache', cache.evaluate(f.watchCache, cache.defaultLimits)));
   // "observedGeneration matches .metadata.generation", as check_observed_generation judges it by default.

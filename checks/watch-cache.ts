@@ -6,7 +6,7 @@
 // compare each in storage with the same Lease in this API server's cache.
 import { KubeError } from '../lib/sources/kube/errors.ts';
 import { cacheBehind, notTheCache } from '../lib/sources/kube/refused-quorum-read.ts';
-import { listNodeLeases, NODE_LEASE_NAMESPACE, type LeaseList } from '../lib/sources/kube/node-leases.ts';
+import { listNodeLeases, NODE_LEASE_NAMESPACE, storageNodeLeases, type LeaseList } from '../lib/sources/kube/node-leases.ts';
 import { onEachServer } from '../lib/host-fanout.ts';
 import { kubeOptions, serverOptions, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
 import type { Cluster } from '../lib/sources/kube/cluster.ts';
@@ -92,12 +92,11 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
   );
 }
 
-/** A storage read, then a cache read, of one API server's node leases. */
-async function storageThenCache(cluster: Cluster): Promise<CacheFacts> {
+/** A storage read (`stored`, shared with check_nodes), then a cache read, of one API server's node leases. */
+async function storageThenCache(cluster: Cluster, stored: Promise<LeaseList>): Promise<CacheFacts> {
   let storage: LeaseList;
-  const readAt = Date.now();
   try {
-    storage = await listNodeLeases(cluster, 'storage');
+    storage = await stored;
   } catch (err) {
     if (err instanceof KubeError && (err.status === 504 || err.status === 429)) {
       const behind = cacheBehind(err);
@@ -106,12 +105,13 @@ async function storageThenCache(cluster: Cluster): Promise<CacheFacts> {
     }
     throw err;
   }
-  return { storage, cache: await listNodeLeases(cluster, 'cache'), server: cluster.server, readAt };
+  return { storage, cache: await listNodeLeases(cluster, 'cache'), server: cluster.server, readAt: storage.readAt };
 }
 
 /** Both reads; in a shared run once for all (the restart gate judges its API server's cache too). */
 export function readCache(cluster: Cluster): Promise<CacheFacts> {
-  return cluster.share ? cluster.share.once(cluster, 'watch cache', storageThenCache) : storageThenCache(cluster);
+  const read = (c: Cluster) => storageThenCache(c, storageNodeLeases(cluster));
+  return cluster.share ? cluster.share.once(cluster, 'watch cache', read) : read(cluster);
 }
 
 /** Both reads, saying so in the deadline's activity (a timeout names the server). */

@@ -27,6 +27,7 @@ export function goNoGo(v: Verdict, node: string, blockers: PartialResult[]): Out
     const stale = (check: string) => blockers.some((p) => p.check === check && p.state !== State.UNKNOWN);
     if (stale('watch-cache')) v.detail(FROZEN_CACHE_RECOVERY);
     if (stale('observed-generation')) v.detail(LAG_WAIT);
+    v.detail(...new Set(blockers.flatMap((p) => p.next ?? [])));
     return v.outcome(`NO-GO for ${node}: ${text}${blockers.length > 1 ? ` (+${blockers.length - 1} more)` : ''}`);
   }
   if (v.findings.length) v.detail(NON_LEADER_FIRST);

@@ -188,6 +188,23 @@ export const FROZEN_CACHE_RECOVERY =
 export const LAG_WAIT =
   'Deployments lagging (observed-generation above): wait for the controller-manager to catch up; if one still lags ' +
   "after 5 minutes, its cache is stuck: check_observed_generation's long output gives the leader's recovery.";
+/**
+ * The gate's NO-GO on a Node read Ready whose kubelet is silent: the node controller would have
+ * marked it NotReady, so that node is likely down and the controller-manager's cache stale; a
+ * restart elsewhere now takes a second node down. That node first, then the cache.
+ */
+export function silentKubelet(nodes: string[]): string[] {
+  return [
+    `A Node read Ready while its kubelet is silent (${nodes.join(', ')} above) is likely down: the controller-manager marks ` +
+      'such a node NotReady past its node-monitor-grace-period (50s by default), so it likely works from a stale cache.',
+    'Restarting kubelite on another node now could take a second node down. First find out whether that node is up, ' +
+      'and why its kubelet stopped:',
+    ...nodes.map((n) => `  ssh ${n} systemctl status snap.microk8s.daemon-kubelite.service`),
+    "Then the controller-manager's cache: check_observed_generation and check_watch_cache (--server on the kcm leader's " +
+      'node) give its recovery.',
+    "A node whose clock runs behind this host's reads the same: check time synchronisation (timedatectl) there.",
+  ];
+}
 /** The gate's NO-GO while the journals show a write storm: its backlog must drain first. */
 export const NOT_NOW_STORM = 'Do not restart now: let the cluster absorb the write backlog, fix the above, then ask again.';
 

@@ -11,6 +11,8 @@ export interface PartialResult {
   check?: string;
   state: State;
   text: string;
+  /** What to do about it, where no check's own long output says: a gate lists each such line once, after its NO-GO. */
+  next?: string[];
 }
 
 /** A sub-check's outcome as a part of a larger verdict. */

@@ -528,13 +528,15 @@ export interface NodeSpec {
   ready?: boolean;
   unschedulable?: boolean;
   taints?: { key: string; value?: string; effect: string }[];
+  /** Seconds since its kubelet last posted its status (lastHeartbeatTime): 20 when Ready, 300 when not, unless given. */
+  heartbeatAgo?: number;
 }
 
 const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 export function node(n: NodeSpec) {
   const ready = n.ready ?? true;
-  const heartbeat = ready ? ago(20) : ago(300);
+  const heartbeat = ago(n.heartbeatAgo ?? (ready ? 20 : 300));
   const pressure = (type: string, reason: string, message: string) => ({
     type,
     status: ready ? 'False' : 'Unknown',

@@ -75,6 +75,35 @@ describe('check_nodes', () => {
     expect(crit.perf.tainted).toBe('1;;;0;4');
   });
 
+  it('a Node read Ready whose kubelet renewed no Lease for 5 minutes: CRITICAL, as the controller-manager would mark it', async () => {
+    // k8s03's kubelet stopped 5 minutes ago (its last status 2 minutes before); a stale controller-manager left it Ready.
+    const cluster = (renewedAgo: number) => {
+      c.api.reset();
+      c.api.add(
+        'nodes',
+        node({ name: 'k8s01', ip: '10.0.0.11' }),
+        node({ name: 'k8s02', ip: '10.0.0.12' }),
+        node({ name: 'k8s03', ip: '10.0.0.13', heartbeatAgo: 420 }),
+      );
+      c.api.add('leases', nodeLease('k8s01', { renewedAgo: 1 }), nodeLease('k8s02', { renewedAgo: 2 }), nodeLease('k8s03', { renewedAgo }));
+    };
+    cluster(300);
+    const r = await runBuilt('check_nodes', kc());
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(
+      /^NODES CRITICAL - 3 nodes, all Ready, kubelet silent on k8s03 \(no Lease renewed for 5m\d*s?\) \| not_ready=0;;0;0;3 nodes=3;;;0 /,
+    );
+    expect(r.stdout).toMatch(/^node k8s03's kubelet has not renewed its Lease for 5m\d*s? \(duration 40s\) yet the Node reads Ready$/m);
+    expect(r.stdout).toMatch(/^ {2}ssh k8s03 systemctl status snap\.microk8s\.daemon-kubelite\.service$/m);
+    // One list of the node leases, from storage: the request this check adds.
+    const leaseReads = c.api.requests.filter((q) => q.path.endsWith('/namespaces/kube-node-lease/leases'));
+    expect(leaseReads.map((q) => q.query.resourceVersion)).toEqual([undefined]);
+    // Renewed 40 s ago, within the controller-manager's node-monitor-grace-period (50 s): OK.
+    cluster(40);
+    const renewed = await runBuilt('check_nodes', kc());
+    expect(renewed.first).toMatch(/^NODES OK - 3 nodes, all Ready \|/);
+  });
+
   it('Ready False is NotReady whatever other condition is True: a full disk (DiskPressure True) that stopped the kubelet', async () => {
     // As the kubelet and the node controller leave such a node: Ready False, DiskPressure True, both their taints.
     const full = node({ name: 'k8s02', ip: '10.0.0.12' });
@@ -627,6 +656,73 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     // No storm in sight: what to do next is the blocker's own fix, not waiting for a write backlog.
     expect(down.stdout).toMatch(/^Do not restart now: fix the above, then ask again\.$/m);
     expect(down.stdout).not.toMatch(/backlog/);
+  });
+
+  it("NO-GO while a Ready node's kubelet has not renewed its Lease for 5 minutes: a node down its Node does not show", async () => {
+    // k8s03's kubelet stopped 5 minutes ago (its last status 2 minutes before that); a controller-manager
+    // working from a stale cache never marked it NotReady. The others renewed just now.
+    const cluster = (k8s03: { renewedAgo: number } | 'no lease', ready = true) => {
+      c.api.reset();
+      c.api.add(
+        'nodes',
+        node({ name: 'k8s01', ip: '127.0.0.1' }),
+        node({ name: 'k8s02', ip: '10.0.0.12' }),
+        node({ name: 'k8s03', ip: '10.0.0.13', heartbeatAgo: 420, ready }),
+      );
+      c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+      c.api.add('leases', nodeLease('k8s01', { renewedAgo: 1 }), nodeLease('k8s02', { renewedAgo: 2 }));
+      if (k8s03 !== 'no lease') c.api.add('leases', nodeLease('k8s03', k8s03));
+    };
+    const journal = makeJournal(quiet());
+    cluster({ renewedAgo: 300 });
+    const silent = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(silent.code, silent.stdout).toBe(2);
+    expect(silent.first).toMatch(
+      pattern(
+        /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: node k8s03's kubelet has not renewed its Lease for 5m\d*s? \(duration 40s\) /,
+        /yet the Node reads Ready \| blockers=1;;0;0$/,
+      ),
+    );
+    // What it likely means and what to do, as the runbook would: k8s03 first, then the controller-manager's cache.
+    expect(silent.stdout).toMatch(/^A Node read Ready while its kubelet is silent \(k8s03 above\) is likely down: .* stale cache\.$/m);
+    expect(silent.stdout).toMatch(/ssh k8s03 systemctl status snap\.microk8s\.daemon-kubelite\.service/);
+    // The node leases the watch cache is judged by, read once from storage and once from the cache: no request more.
+    expect(c.api.requests.filter((q) => q.path.endsWith('/namespaces/kube-node-lease/leases'))).toHaveLength(2);
+    // In `all`, the same, check_nodes too: the node leases read once from storage (the watch cache, the gate and
+    // check_nodes) and once from the cache.
+    c.api.requests.length = 0;
+    const all = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, ...here.dqliteArgs, ...here.servicesArgs, '--format', 'json'],
+      { env: { ...process.env, PATH: here.path } },
+    );
+    const rows = JSON.parse(all.stdout) as { check: string; summary: string }[];
+    expect(rows.find((x) => x.check === 'RESTART-PREFLIGHT')?.summary).toMatch(
+      /^NO-GO for k8s02: node k8s03's kubelet has not renewed its Lease for 5m\d*s? \(duration 40s\) yet the Node reads Ready$/,
+    );
+    expect(rows.find((x) => x.check === 'NODES')?.summary).toMatch(
+      /^3 nodes, all Ready, kubelet silent on k8s03 \(no Lease renewed for 5m\d*s?\)$/,
+    );
+    const leaseReads = c.api.requests.filter((q) => q.path.endsWith('/namespaces/kube-node-lease/leases') && !q.query.continue);
+    expect(leaseReads.map((q) => q.query.resourceVersion)).toEqual([undefined, '0']);
+    // No Lease at all, its last status 7 minutes old: its kubelet's heartbeat is not there either.
+    cluster('no lease');
+    const none = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(none.code, none.stdout).toBe(2);
+    expect(none.first).toMatch(
+      pattern(
+        /NO-GO for k8s02: node k8s03 has no Lease in kube-node-lease /,
+        /and its kubelet last posted its status 7m\d*s? ago, yet the Node reads Ready \|/,
+      ),
+    );
+    // The cluster says NotReady already: that blocker alone, not a second one for its Lease.
+    cluster({ renewedAgo: 300 }, false);
+    const down = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(down.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: node k8s03 is not Ready \| blockers=1;;0;0$/);
+    // Renewed 40 s ago: within the controller-manager's node-monitor-grace-period (50 s by default), so GO.
+    cluster({ renewedAgo: 40 });
+    const late = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(late.first, late.stdout).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted \|/);
   });
 
   it("NO-GO while a Deployment's controller has not observed its spec for 10 minutes: the runbook waits for it", async () => {

@@ -22,6 +22,8 @@ export interface LeaseList {
   leases: Map<string, NodeLease>;
   resourceVersion?: string;
   ms: number;
+  /** When the list was asked for (ms since the epoch): what the renewals' ages count back from. */
+  readAt?: number;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface LeaseList {
 export async function listNodeLeases(cluster: Cluster, from: 'storage' | 'cache'): Promise<LeaseList> {
   const coord = cluster.api(CoordinationV1Api);
   const leases = new Map<string, NodeLease>();
-  const started = performance.now();
+  const [readAt, started] = [Date.now(), performance.now()];
   const what = { verb: 'list', resource: 'leases', group: 'coordination.k8s.io', namespace: NODE_LEASE_NAMESPACE } as const;
   const { resourceVersion } = await forEachListed(
     what,
@@ -53,5 +55,14 @@ export async function listNodeLeases(cluster: Cluster, from: 'storage' | 'cache'
       });
     },
   );
-  return { leases, resourceVersion, ms: performance.now() - started };
+  return { leases, resourceVersion, ms: performance.now() - started, readAt };
+}
+
+/**
+ * The node leases in storage; in a shared run read once for every check that judges them
+ * (check_nodes, the watch cache's first read, the restart gate), and kept.
+ */
+export function storageNodeLeases(cluster: Cluster): Promise<LeaseList> {
+  const read = (c: Cluster) => listNodeLeases(c, 'storage');
+  return cluster.share ? cluster.share.once(cluster, 'node leases', read) : read(cluster);
 }

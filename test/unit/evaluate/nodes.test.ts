@@ -5,6 +5,7 @@ import * as nodes from '../../../checks/nodes.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { node } from '../../apiserver/objects.ts';
 import { pressures } from '../../../lib/k8s/nodes.ts';
+import { silence } from '../../../lib/k8s/kubelet-heartbeat.ts';
 import { asNodes, r } from './helpers.ts';
 
 describe('nodes', () => {
@@ -130,5 +131,36 @@ describe('nodes', () => {
       ]),
     );
     expect(o.details.join('\n')).not.toMatch(/^tainted /m);
+  });
+  describe("a node read Ready whose kubelet is silent past the controller-manager's node-monitor-grace-period (50s)", () => {
+    const now = Date.parse('2026-11-28T03:00:00Z');
+    /** Node `name` Ready, its status posted 7 minutes before `now`, its Lease renewed `renewedAgo` s before. */
+    const judged = (name: string, renewedAgo: number | 'no lease') => {
+      const n = asNodes([node({ name, ip: '10.0.0.3' })])[0]!;
+      n.status!.conditions!.find((c) => c.type === 'Ready')!.lastHeartbeatTime = new Date(now - 420_000).toISOString();
+      const lease = renewedAgo === 'no lease' ? undefined : { renewed: now - renewedAgo * 1000, duration: 40 };
+      return { name, ready: true, cordoned: false, pressures: [], taints: [], silent: silence(n, lease, now) };
+    };
+    const fine = { name: 'a', ready: true, cordoned: false, pressures: [], taints: [] };
+
+    it('CRITICAL, named with how long, whatever -c says of NotReady nodes (none is); the full line and next step below', () => {
+      const o = nodes.evaluate([fine, judged('c', 300)], { allowTaint: [], critical: r('5') });
+      expect([o.state, o.summary]).toEqual([State.CRITICAL, '2 nodes, all Ready, kubelet silent on c (no Lease renewed for 5m)']);
+      expect(o.details).toContain("node c's kubelet has not renewed its Lease for 5m (duration 40s) yet the Node reads Ready");
+      expect(o.details).toContain('  ssh c systemctl status snap.microk8s.daemon-kubelite.service');
+      // Within the grace period (renewed every 10 s, a few missed): nothing said.
+      expect(nodes.evaluate([fine, judged('c', 50)], { allowTaint: [], critical: r('0') }).summary).toBe('2 nodes, all Ready');
+    });
+
+    it('several at once are named together; no Lease at all is silent too; a heartbeat far in the future is UNKNOWN', () => {
+      const two = nodes.evaluate([fine, judged('b', 300), judged('c', 'no lease')], { allowTaint: [], critical: r('0') });
+      expect([two.state, two.summary]).toEqual([State.CRITICAL, '3 nodes, all Ready, kubelets silent on b, c']);
+      expect(two.details).toContain(
+        'node c has no Lease in kube-node-lease and its kubelet last posted its status 7m ago, yet the Node reads Ready',
+      );
+      const ahead = nodes.evaluate([fine, judged('c', -180)], { allowTaint: [], critical: r('0') });
+      expect([ahead.state, ahead.summary]).toEqual([State.UNKNOWN, "2 nodes, all Ready, c's kubelet heard from 3m in the future"]);
+      expect(ahead.details[0]).toMatch(/\(fix: check time synchronisation \(timedatectl\) here and on c\)$/);
+    });
   });
 });

@@ -221,4 +221,80 @@ describe('restart-preflight', () => {
       'NO-GO for k8s02: the kube-scheduler leader is giving up its lease (renewed 41s ago, duration 60s, past its 30s renew deadline)',
     ]);
   });
+  describe("a Node read Ready whose kubelet is silent: as kube-controller-manager's node-monitor-grace-period (50s) judges it", () => {
+    const limits = { critical: r('0'), settleMs: 600_000 };
+    /** k8s03's kubelet: its Lease renewed `renewedAgo` s before the gate's now, its status posted `postedAgo` s before. */
+    const silent = (renewedAgo: number | undefined, postedAgo = 420, duration = 40) => {
+      const f = healthy();
+      const k8s03 = f.nodes.find((n) => n.metadata?.name === 'k8s03')!;
+      k8s03.status!.conditions!.find((c) => c.type === 'Ready')!.lastHeartbeatTime = new Date(f.now - postedAgo * 1000).toISOString();
+      const lease = f.watchCache.storage!.leases.get('k8s03')!;
+      Object.assign(lease, { renewed: renewedAgo === undefined ? undefined : f.now - renewedAgo * 1000, duration });
+      return f;
+    };
+
+    it('past 50s without a renewal or a status: NO-GO naming the node, the next step once; within it, GO', () => {
+      expect(preflight.evaluate(silent(50), limits).summary).toBe('GO: kubelite on k8s02 may be restarted');
+      const o = preflight.evaluate(silent(51), limits);
+      expect([o.state, o.summary]).toEqual([
+        State.CRITICAL,
+        "NO-GO for k8s02: node k8s03's kubelet has not renewed its Lease for 51s (duration 40s) yet the Node reads Ready",
+      ]);
+      expect(o.details).toContainEqual(
+        expect.stringMatching(/^A Node read Ready while its kubelet is silent \(k8s03 above\) is likely down:/),
+      );
+      expect(o.details).toContain('  ssh k8s03 systemctl status snap.microk8s.daemon-kubelite.service');
+      // Two silent nodes, --node one of them: a blocker each, the next step once, naming both.
+      const two = silent(300);
+      Object.assign(two.watchCache.storage!.leases.get('k8s02')!, { renewed: two.now - 600_000, duration: 40 });
+      two.nodes[1]!.status!.conditions!.find((c) => c.type === 'Ready')!.lastHeartbeatTime = new Date(two.now - 600_000).toISOString();
+      const both = preflight.evaluate(two, limits);
+      expect(both.summary).toBe(
+        "NO-GO for k8s02: node k8s02's kubelet has not renewed its Lease for 10m (duration 40s) yet the Node reads Ready (+1 more)",
+      );
+      expect(both.details.filter((d) => d.startsWith('A Node read Ready'))).toEqual([
+        expect.stringMatching(/^A Node read Ready while its kubelet is silent \(k8s02, k8s03 above\)/),
+      ]);
+    });
+
+    it('a status posted within 50s is a heartbeat the node controller takes too; a longer Lease duration is judged past it', () => {
+      expect(preflight.evaluate(silent(300, 20), limits).summary).toBe('GO: kubelite on k8s02 may be restarted');
+      // A kubelet told to renew less often (nodeLeaseDurationSeconds 120, renewing every 30 s).
+      expect(preflight.evaluate(silent(100, 420, 120), limits).summary).toBe('GO: kubelite on k8s02 may be restarted');
+      expect(preflight.evaluate(silent(121, 420, 120), limits).summary).toBe(
+        "NO-GO for k8s02: node k8s03's kubelet has not renewed its Lease for 2m1s (duration 120s) yet the Node reads Ready",
+      );
+    });
+
+    it('no Lease at all, or one never renewed: NO-GO, the heartbeat is not there', () => {
+      const none = silent(300);
+      none.watchCache.storage!.leases.delete('k8s03');
+      expect(preflight.evaluate(none, limits).summary).toBe(
+        'NO-GO for k8s02: node k8s03 has no Lease in kube-node-lease and its kubelet last posted its status 7m ago, ' +
+          'yet the Node reads Ready',
+      );
+      expect(preflight.evaluate(silent(undefined), limits).summary).toBe(
+        "NO-GO for k8s02: node k8s03's kubelet has never renewed its Lease (duration 40s) yet the Node reads Ready",
+      );
+    });
+
+    it('a NotReady node is its own blocker, not a second one; a heartbeat past 50s in the future cannot be told', () => {
+      const down = silent(300);
+      const ready = down.nodes[2]!.status!.conditions!.find((c) => c.type === 'Ready')!;
+      Object.assign(ready, { status: 'Unknown', reason: 'NodeStatusUnknown' });
+      const o = preflight.evaluate(down, limits);
+      expect([o.summary, o.details.some((d) => d.startsWith('A Node read Ready'))]).toEqual([
+        'NO-GO for k8s02: node k8s03 is not Ready',
+        false,
+      ]);
+      // Its kubelet's clock 3 minutes ahead of this host's: a kubelet that stopped 2 minutes ago would read renewed now.
+      expect(preflight.evaluate(silent(-180), limits).summary).toBe(
+        "NO-GO for k8s02: cannot tell whether node k8s03's kubelet is alive: it was last heard from 3m in the future " +
+          "by this host's clock " +
+          '(fix: check time synchronisation (timedatectl) here and on k8s03) (+1 more)',
+      );
+      // Its fix is its own line's: no next step for a silent kubelet.
+      expect(preflight.evaluate(silent(-180), limits).details.some((d) => d.startsWith('A Node read Ready'))).toBe(false);
+    });
+  });
 });
