@@ -148,8 +148,12 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
         done
         IFS= read -r end && [ "$end" = "${ANSWER_END} $key" ] || return 0
         trap '' TERM INT HUP QUIT
-        # A state kept for the next run (check_leases, check_pod_restarts) counts once it is served.
-        if [ -n "$pending" ] && [ -f "$pending" ]; then mv -f -- "$pending" "$target" 2>/dev/null; fi
+        # A state kept for the next run (check_leases, check_pod_restarts) counts once it is served:
+        # renamed over a file, a link or nothing, never over what the check leaves as it is (a pipe,
+        # a directory, /dev/null run as root), as the run found it.
+        if [ -n "$pending" ] && [ -f "$pending" ] && { [ -L "$target" ] || [ -f "$target" ] || [ ! -e "$target" ]; }; then
+          mv -f -- "$pending" "$target" 2>/dev/null
+        fi
         age="$((age / 100)).$((age % 100 / 10))"
         case $format in
         json) printf '{"cycle":{"age_s":%s,"max_age_s":%s},%s\\n%s' "$age" "$max" "\${first#\\{}" "$rest" ;;

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { REGISTRY } from '../checks/registry.ts';
 import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT } from '../lib/cycle-protocol.ts';
 import { UsageError } from '../lib/errors.ts';
-import { writeFileAtomic } from '../lib/files.ts';
+import { mayReplace, writeFileAtomic } from '../lib/files.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { finish } from '../lib/plugin/exit.ts';
@@ -332,6 +332,9 @@ export async function runCycle(argv: string[]): Promise<never> {
     let pending: { from: string; to: string } | undefined;
     const keepState = (file: string, value: unknown) => {
       if (file.includes('\n')) throw new Error('a state file name with a line break cannot be kept in a shared run');
+      // The launcher renames the pending state over `file` as it serves: never over what the
+      // check alone would leave as it is (a pipe, a directory; /dev/null, run as root).
+      mayReplace(file);
       writeState(`${file}.pending`, value);
       pending = { from: `${file}.pending`, to: file };
     };
