@@ -150,9 +150,14 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
         trap '' TERM INT HUP QUIT
         # A state kept for the next run (check_leases, check_pod_restarts) counts once it is served:
         # renamed over a file, a link or nothing, never over what the check leaves as it is (a pipe,
-        # a directory, /dev/null run as root), as the run found it.
-        if [ -n "$pending" ] && [ -f "$pending" ] && { [ -L "$target" ] || [ -f "$target" ] || [ ! -e "$target" ]; }; then
-          mv -f -- "$pending" "$target" 2>/dev/null
+        # a directory, /dev/null run as root). Where it cannot be (that, or another user's file in a
+        # sticky directory such as /tmp), the answer is not served: the check runs alone, and says
+        # its state cannot be kept, where an answer served on would say OK and keep nothing.
+        if [ -n "$pending" ] && [ -f "$pending" ]; then
+          { [ -L "$target" ] || [ -f "$target" ] || [ ! -e "$target" ]; } && mv -f -- "$pending" "$target" 2>/dev/null || {
+            unkept=1
+            return 0
+          }
         fi
         age="$((age / 100)).$((age % 100 / 10))"
         case $format in
@@ -181,6 +186,7 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
       rm -f -- "$cycle_dir/starting"
       return 1
     }
+    unkept=
     serve
     pid= w= told= nap=0.05 naps=0
     # Stopped while waiting: say so. A poller's SIGTERM (NRPE's own timeout) stops the shared run
@@ -200,6 +206,8 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
     trap 'told=1' USR1
     trap ':' CHLD
     while :; do
+      # An answer whose state cannot be kept: the check runs alone.
+      [ -z "$unkept" ] || break
       if claim; then
         # Another caller's run, begun too long before this call for its answer to be fresh here.
         [ $((asked - claimed)) -lt $((max * 100)) ] || break
@@ -247,6 +255,7 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
         naps=$((naps + 1))
       fi
       serve
+      [ -z "$unkept" ] || break
       clock
       # The run gives this command its own -t from this launcher's start; on a busy node its answer
       # (its own UNKNOWN, at worst) may come a little after: waited for up to -t + 0.9 s.
