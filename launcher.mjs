@@ -188,7 +188,7 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
     }
     unkept=
     serve
-    pid= w= told= nap=0.05 naps=0
+    pid= w= told= woken= nap=0.05 naps=0
     # Stopped while waiting: say so. A poller's SIGTERM (NRPE's own timeout) stops the shared run
     # this launcher started too (it gives up its claims, so another launcher's run takes them
     # over): nothing a poller gave up on goes on. A person's SIGINT (Ctrl-C), SIGQUIT (Ctrl-\\) or
@@ -212,9 +212,11 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
         # Another caller's run, begun too long before this call for its answer to be fresh here.
         [ $((asked - claimed)) -lt $((max * 100)) ] || break
       elif [ -n "$pid" ]; then
-        # The run this launcher started ended without an answer for it (-h, a usage error) and
-        # nobody else works on it: the check runs alone, and says what it says.
-        if ! alive "$pid"; then
+        # The run this launcher started ended, or woke it done with its command line, without an
+        # answer for it (-h, a usage error; one it could not write, on a full disk), and nobody
+        # else works on it: the check runs alone, and says what it says. Not once the whole run
+        # has ended: a hung line's -t past this one's served 'no answer'.
+        if [ -n "$woken" ] || ! alive "$pid"; then
           serve
           break
         fi
@@ -246,7 +248,7 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
           # Reaped here: its SIGCHLD must not cut the next wait short.
           kill "$w" 2>/dev/null
           wait "$w" 2>/dev/null
-          w= told=
+          w= woken=$told told=
         fi
       else
         # Another run's (or none yet): looked for every 50 ms, then every 0.1 s.

@@ -410,6 +410,28 @@ describe('--cycle with one hung command line', () => {
     60_000,
   );
 
+  it("a run that cannot write a line's answer (a full disk) lets its launcher run the check alone at once", async () => {
+    const { cache, env } = cycleCache();
+    const results = join(cache, 'microk8s-checks', 'cycle', 'results');
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const nodes = () => runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '4'], { env });
+    expect((await nodes()).first).toMatch(/^NODES OK/);
+    const key = readdirSync(results)[0]!;
+    // The hung line known to the cycle: asked for once, its launcher stopped.
+    const hung = spawn(join(DIST, 'check_apiserver'), ['--cycle=55', '--kubeconfig', hungConfig, '-t', '20'], { env, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 1000));
+    hung.kill('SIGTERM');
+    await new Promise((r) => hung.on('close', r));
+    // check_nodes' answer cannot be written (a directory where it goes, as ENOSPC does it).
+    rmSync(join(results, key));
+    mkdirSync(join(results, key));
+    const r = await nodes();
+    expect(r.first).toMatch(/^NODES OK/);
+    // Alone as soon as its run gave up on it, not waiting for the hung line past its -t: no 'no answer'.
+    expect(r.ms).toBeLessThan(3500);
+    for (const pid of processesWith(cache)) process.kill(Number(pid), 'SIGTERM');
+  }, 30_000);
+
   it('a launcher stopped by SIGTERM while it waits says UNKNOWN and leaves nothing running', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
     const child = spawn(join(import.meta.dirname, '../../dist/check_apiserver'), ['--cycle', '55', '--kubeconfig', hungConfig, '-t', '8'], {
