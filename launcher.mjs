@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT, NOT_WAITING } from './lib/cycle-protocol.ts';
+import { ANSWER_END, ANSWER_MAGIC, CYCLE_BUILD, CYCLE_ENVIRONMENT, NOT_WAITING } from './lib/cycle-protocol.ts';
 
 /** The environment recorded with a command line, as printf's words: "NAME=${NAME-}" each. */
 const environmentWords = CYCLE_ENVIRONMENT.map((name) => `"${name}=\${${name}-}"`).join(' ');
@@ -26,7 +26,7 @@ lib="$here/microk8s-checks.d"`;
 };
 
 /** The --cycle part of the launcher of `command` (first-line `name`); it sets `--cycle` aside or serves and exits. */
-const cycleSection = (command, name) => `# --cycle SECONDS (docs/poll-cycle.md): serve this command's answer from a shared run of
+const cycleSection = (command, name, build) => `# --cycle SECONDS (docs/poll-cycle.md): serve this command's answer from a shared run of
 # every command NRPE asks for, begun less than SECONDS before this call, without starting Node.
 # The option may stand anywhere on the line; it is taken out here, with what the wait needs to
 # know: -t (never wait past it), and whether the command reads stdin (--log-file -), asks for
@@ -95,6 +95,9 @@ esac
 if [ "$alone" = bad ]; then set -- "$@" "--cycle=$max"; fi
 if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
   cycle_dir="$cache_base/microk8s-checks/cycle"
+  # This build, in the record and the environment of the run it starts: only a run of it answers this line.
+  ${CYCLE_BUILD}=${build}
+  export ${CYCLE_BUILD}
   # Every directory the wait writes in, each made where missing. mkdir -m sets the mode of the
   # directories named only (-p makes the others with the umask's): each is named, all 700.
   dirs_ok() {
@@ -413,7 +416,7 @@ fi
 # A closed stdin (a cron line's <&-) made that redirection fail, and sh exit 2 with no line, which
 # Nagios reads as CRITICAL: then /dev/null, as Node gives itself for a closed fd 0.
 flags="--no-concurrent-recompilation --no-concurrent-sparkplug"
-${command === 'microk8s-checks' ? '' : cycleSection(command, name)}{ command exec 3<&0; } 2>/dev/null || exec 3</dev/null
+${command === 'microk8s-checks' ? '' : cycleSection(command, name, build)}{ command exec 3<&0; } 2>/dev/null || exec 3</dev/null
 # The signals, passed on to the check, are trapped before it starts: one that comes before its
 # process id is known is passed on then. Set here, never taken from the environment.
 stopped= child= traps=0

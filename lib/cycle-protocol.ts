@@ -2,13 +2,19 @@
 // (docs/poll-cycle.md): launcher.mjs writes its shell from these, cli/cycle.ts reads and
 // writes by them, so the two cannot drift apart. Plain data, no imports: the build loads it.
 
+/** The launcher's build id (launcher.mjs, buildId), exported by it for the run it starts. */
+export const CYCLE_BUILD = 'MICROK8S_CHECKS_BUILD';
+
 /**
  * What besides its command line changes a check's answer, recorded first with each command line
  * by the launcher, in this order: the working directory (a relative --cert or --state-file), where
  * its commands are found, the default kubeconfig and state files, the SSH agent, the local time
- * zone. A run answers only command lines asked for in its own directory and environment.
+ * zone, and the build that judges it (set by the launcher, never taken from the caller: two
+ * installs of one user, a package and a checkout, share the cache, and the polls of one were
+ * served the other's verdicts). A run answers only command lines asked for in its own directory
+ * and environment.
  */
-export const CYCLE_ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STATE_HOME', 'SSH_AUTH_SOCK', 'TZ'];
+export const CYCLE_ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STATE_HOME', 'SSH_AUTH_SOCK', 'TZ', CYCLE_BUILD];
 
 /**
  * An answer file: a head line "<ANSWER_MAGIC> <boot id> <begun, boot clock cs> <exit code> <format>

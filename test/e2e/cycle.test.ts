@@ -2,6 +2,7 @@
 // "since the previous run" meaning the previous answer served, whatever shared runs came between.
 import { spawn } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -284,6 +285,26 @@ describe('--cycle', () => {
     const again = await poll(b!);
     expect(again.perf.locked).toMatch(/^2;/);
     expect(again.stdout).toMatch(/answer of the shared poll cycle/);
+  });
+
+  it("two installs of other builds (a package and a checkout, one user) never serve each other's answers", async () => {
+    const { env } = cycleCache();
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    // Another build: its bundle words its summary otherwise, and its launchers name that build.
+    const other = join(mkdtempSync(join(tmpdir(), 'mk8s-install-')), 'dist');
+    cpSync(DIST, other, { recursive: true });
+    const suite = join(other, 'microk8s-checks.d', 'suite.cjs');
+    writeFileSync(suite, readFileSync(suite, 'latin1').replaceAll('all Ready', 'all Ready, said by the other build'), 'latin1');
+    for (const f of readdirSync(other).filter((f) => f.startsWith('check_'))) {
+      const file = join(other, f);
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, text.replaceAll(/compile-([0-9a-f]{16})/.exec(text)![1]!, '0123456789abcdef'));
+    }
+    const args = ['--cycle=55', '--kubeconfig', c.kubeconfig];
+    const theirs = await runBuilt(join(other, 'check_nodes'), args, { env: { ...env, MICROK8S_CHECKS_NODE: process.execPath } });
+    expect(theirs.first).toMatch(/^NODES OK - 1 node, all Ready, said by the other build/);
+    const ours = await runBuilt('check_nodes', args, { env });
+    expect(ours.first).toMatch(/^NODES OK - 1 node, all Ready \|/);
   });
 
   it('a command reading stdin (--log-file -) never uses the cycle: it reads its pipe', async () => {
