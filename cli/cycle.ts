@@ -376,6 +376,10 @@ export async function runCycle(argv: string[]): Promise<never> {
   }
   // This run was the one starting (launcher.mjs): the next launchers may start their own now.
   if (argv.includes('--starter')) rmSync(join(dir, 'starting'), { force: true });
+  // The caller's line not taken here (a usage error, -h, its check not loaded; another run's, or
+  // answered meanwhile): its launcher is woken now, to wait on that run, serve or run it alone, not
+  // once every other line has ended (a hung one's -t past its own served 'no answer').
+  if (want !== undefined && !claimed.has(want)) wake();
   // A timed check (check_apiserver) first, alone: the others' work must not count in its time.
   await timedFirst(
     runs,

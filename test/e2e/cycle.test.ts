@@ -453,6 +453,20 @@ describe('--cycle with one hung command line', () => {
     for (const pid of processesWith(cache)) process.kill(Number(pid), 'SIGTERM');
   }, 30_000);
 
+  it('a line its run does not evaluate (an unknown option) says its usage error at once, not after the hung line', async () => {
+    const { cache, env } = cycleCache();
+    // The hung line known to the cycle: asked for once, its launcher stopped.
+    const hung = spawn(join(DIST, 'check_apiserver'), ['--cycle=55', '--kubeconfig', hungConfig, '-t', '20'], { env, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 1000));
+    hung.kill('SIGTERM');
+    await new Promise((r) => hung.on('close', r));
+    const alone = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, '--no-such-option', '-t', '4'], { env });
+    const r = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '--no-such-option', '-t', '4'], { env });
+    expect([r.code, r.first]).toEqual([3, alone.first]);
+    expect(r.ms).toBeLessThan(3500);
+    for (const pid of processesWith(cache)) process.kill(Number(pid), 'SIGTERM');
+  }, 30_000);
+
   it('a launcher stopped by SIGTERM while it waits says UNKNOWN and leaves nothing running', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
     const child = spawn(join(import.meta.dirname, '../../dist/check_apiserver'), ['--cycle', '55', '--kubeconfig', hungConfig, '-t', '8'], {
