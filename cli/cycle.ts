@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { linkSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { REGISTRY } from '../checks/registry.ts';
-import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT } from '../lib/cycle-protocol.ts';
+import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT, FIRST_LINE_ONLY } from '../lib/cycle-protocol.ts';
 import { UsageError } from '../lib/errors.ts';
 import { mayReplace, writeFileAtomic } from '../lib/files.ts';
 import { silentLogger } from '../lib/logger.ts';
@@ -353,7 +353,9 @@ export async function runCycle(argv: string[]): Promise<never> {
       });
       try {
         const format = prepared.args.format;
-        const head = `${ANSWER_MAGIC} ${begun.boot} ${begun.cs} ${outcome.state} ${format}`;
+        // The first line alone, as asked (--max-long-output 0): no line of its age either.
+        const served = format === 'nagios' && prepared.args['max-long-output'] === 0 ? FIRST_LINE_ONLY : format;
+        const head = `${ANSWER_MAGIC} ${begun.boot} ${begun.cs} ${outcome.state} ${served}`;
         writeAnswer(dir, key, head, render(outcome, format, prepared.args['max-long-output']), pending);
       } catch {
         // An answer that cannot be written is simply not there: that launcher runs its check itself.

@@ -22,6 +22,12 @@ export const CYCLE_ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STAT
  * "<ANSWER_END> <key>" last: a file cut short is never served. The launcher serves no other magic.
  */
 export const ANSWER_MAGIC = 'microk8s-checks-answer/2';
+
+/**
+ * The format an answer names for Nagios text asked for as its first line alone (--max-long-output
+ * 0): served as it is, without the line that says its age, as no other but `nagios` is.
+ */
+export const FIRST_LINE_ONLY = 'first-line';
 export const ANSWER_END = 'end';
 
 /**

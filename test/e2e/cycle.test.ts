@@ -106,6 +106,21 @@ describe('--cycle', () => {
     expect(age).toBeLessThanOrEqual(r.ms / 1000);
   });
 
+  it('--max-long-output 0 served from the cycle is the first line alone, as the check prints it', async () => {
+    const { env } = cycleCache();
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const args = ['--kubeconfig', c.kubeconfig, '--max-long-output', '0'];
+    const alone = await runBuilt('check_nodes', args, { env });
+    expect(alone.stdout).toBe(`${alone.first}\n`);
+    for (let i = 0; i < 2; i++) {
+      const requests = c.api.requests.length;
+      const shared = await runBuilt('check_nodes', ['--cycle=55', ...args], { env });
+      expect([shared.code, shared.stdout]).toEqual([0, `${alone.first}\n`]);
+      // The second served from the first's shared run: no request of its own.
+      if (i === 1) expect(c.api.requests.length).toBe(requests);
+    }
+  });
+
   it('--cycle is an option like the others: in -h, and a bad value is refused', async () => {
     const help = await runBuilt('check_nodes', ['-h', '--cycle', '55']);
     expect(help.code).toBe(0);
