@@ -205,7 +205,13 @@ function answeredAt(dir: string, key: string, boot: string): number | undefined 
 function claim(dir: string, key: string, now: { boot: string; cs: number }, timeoutS: number): boolean {
   const file = join(dir, 'claims', key);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${process.pid} ${now.boot} ${now.cs} ${now.cs + Math.ceil(timeoutS * 100) + 100}\n`, { mode: 0o600 });
+  try {
+    writeFileSync(tmp, `${process.pid} ${now.boot} ${now.cs} ${now.cs + Math.ceil(timeoutS * 100) + 100}\n`, { mode: 0o600 });
+  } catch {
+    // Not made (a full disk): not this run's line, its launcher runs it alone. Thrown, it ended the
+    // run, its starting marker left for the other launchers to wait on until their -t.
+    return false;
+  }
   try {
     for (let tries = 0; tries < 2; tries++) {
       try {
@@ -236,7 +242,14 @@ function release(dir: string, key: string): void {
 
 /** A claim of a run that no longer works on it: another boot, past its deadline, its process gone. */
 function stale(file: string, now: { boot: string; cs: number }): boolean {
-  const [pid, boot, , until] = readFileSync(file, 'latin1').trim().split(' ');
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1');
+  } catch {
+    // Gone meanwhile (the link is tried again), or no claim that can be read: not taken over.
+    return false;
+  }
+  const [pid, boot, , until] = text.trim().split(' ');
   if (boot !== now.boot || !(Number(until) > now.cs)) return true;
   try {
     process.kill(Number(pid), 0);
@@ -284,8 +297,20 @@ export async function runCycle(argv: string[]): Promise<never> {
   };
   // Stopped (the launcher that started this run was): the claims not answered are given up, so
   // the launchers waiting for them start a run of their own.
+  // The starting marker of the launcher that started this run (launcher.mjs), removed once this
+  // run has claimed its lines, or as it ends before that: left, the next launchers waited on it.
+  const starter = argv.includes('--starter');
+  const started = () => {
+    const marker = join(dir, 'starting');
+    try {
+      if (readFileSync(marker, 'latin1').split(' ')[0] === String(notify)) rmSync(marker, { force: true });
+    } catch {
+      // Gone already.
+    }
+  };
   process.on('exit', () => {
     for (const key of claimed) release(dir, key);
+    if (starter) started();
     wake();
   });
 
@@ -377,7 +402,7 @@ export async function runCycle(argv: string[]): Promise<never> {
     if (run) runs.push({ timed: c.check.timed === true, run });
   }
   // This run was the one starting (launcher.mjs): the next launchers may start their own now.
-  if (argv.includes('--starter')) rmSync(join(dir, 'starting'), { force: true });
+  if (starter) started();
   // The caller's line not taken here (a usage error, -h, its check not loaded; another run's, or
   // answered meanwhile): its launcher is woken now, to wait on that run, serve or run it alone, not
   // once every other line has ended (a hung one's -t past its own served 'no answer').

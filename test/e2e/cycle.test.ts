@@ -468,6 +468,33 @@ describe('--cycle with one hung command line', () => {
     for (const pid of processesWith(cache)) process.kill(Number(pid), 'SIGTERM');
   }, 30_000);
 
+  it("a claim the run cannot make (a full disk) is no crash: another launcher's line is answered within its -t", async () => {
+    const { cache, env } = cycleCache();
+    const cycle = join(cache, 'microk8s-checks', 'cycle');
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const hungLine = ['--cycle=55', '--kubeconfig', hungConfig, '-t', '6'];
+    // The hung line known to the cycle: asked for once, its launcher stopped.
+    const first = spawn(join(DIST, 'check_apiserver'), hungLine, { env, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 1000));
+    first.kill('SIGTERM');
+    await new Promise((r) => first.on('close', r));
+    // Its claim cannot be made (a directory where it goes: the claim's read fails as a write on a full disk would).
+    const key = readFileSync(join(cycle, 'known', readdirSync(join(cycle, 'known'))[0]!), 'latin1')
+      .trim()
+      .slice(-64);
+    for (let i = 0; i < 50 && readdirSync(join(cycle, 'claims')).length; i++) await new Promise((r) => setTimeout(r, 100));
+    mkdirSync(join(cycle, 'claims', key));
+    // NRPE polls every service at once: the hung line starts the run, check_nodes' launcher waits for it.
+    const hung = runBuilt('check_apiserver', hungLine, { env });
+    await new Promise((r) => setTimeout(r, 300));
+    const nodes = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '4'], { env });
+    expect(nodes.first).toMatch(/^NODES OK/);
+    // Within its -t: not once the starting run's marker, its process gone, was older than that -t.
+    expect(nodes.ms).toBeLessThan(3500);
+    expect((await hung).first).toMatch(/^APISERVER UNKNOWN - .*timed out after/);
+    for (const pid of processesWith(cache)) process.kill(Number(pid), 'SIGTERM');
+  }, 40_000);
+
   it('a line its run does not evaluate (an unknown option) says its usage error at once, not after the hung line', async () => {
     const { cache, env } = cycleCache();
     // The hung line known to the cycle: asked for once, its launcher stopped.
