@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT, NOT_WAITING } from './lib/cycle-protocol.ts';
+import { ANSWER_END, ANSWER_MAGIC, CYCLE_BUILD, CYCLE_ENVIRONMENT, NOT_WAITING } from './lib/cycle-protocol.ts';
 
 /** The environment recorded with a command line, as printf's words: "NAME=${NAME-}" each. */
 const environmentWords = CYCLE_ENVIRONMENT.map((name) => `"${name}=\${${name}-}"`).join(' ');
@@ -26,7 +26,7 @@ lib="$here/microk8s-checks.d"`;
 };
 
 /** The --cycle part of the launcher of `command` (first-line `name`); it sets `--cycle` aside or serves and exits. */
-const cycleSection = (command, name) => `# --cycle SECONDS (docs/poll-cycle.md): serve this command's answer from a shared run of
+const cycleSection = (command, name, build) => `# --cycle SECONDS (docs/poll-cycle.md): serve this command's answer from a shared run of
 # every command NRPE asks for, begun less than SECONDS before this call, without starting Node.
 # The option may stand anywhere on the line; it is taken out here, with what the wait needs to
 # know: -t (never wait past it), and whether the command reads stdin (--log-file -), asks for
@@ -95,6 +95,9 @@ esac
 if [ "$alone" = bad ]; then set -- "$@" "--cycle=$max"; fi
 if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
   cycle_dir="$cache_base/microk8s-checks/cycle"
+  # This build, in the record and the environment of the run it starts: only a run of it answers this line.
+  ${CYCLE_BUILD}=${build}
+  export ${CYCLE_BUILD}
   # Every directory the wait writes in, each made where missing. mkdir -m sets the mode of the
   # directories named only (-p makes the others with the umask's): each is named, all 700.
   dirs_ok() {
@@ -148,8 +151,17 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
         done
         IFS= read -r end && [ "$end" = "${ANSWER_END} $key" ] || return 0
         trap '' TERM INT HUP QUIT
-        # A state kept for the next run (check_leases, check_pod_restarts) counts once it is served.
-        if [ -n "$pending" ] && [ -f "$pending" ]; then mv -f -- "$pending" "$target" 2>/dev/null; fi
+        # A state kept for the next run (check_leases, check_pod_restarts) counts once it is served:
+        # renamed over a file, a link or nothing, never over what the check leaves as it is (a pipe,
+        # a directory, /dev/null run as root). Where it cannot be (that, or another user's file in a
+        # sticky directory such as /tmp), the answer is not served: the check runs alone, and says
+        # its state cannot be kept, where an answer served on would say OK and keep nothing.
+        if [ -n "$pending" ] && [ -f "$pending" ]; then
+          { [ -L "$target" ] || [ -f "$target" ] || [ ! -e "$target" ]; } && mv -f -- "$pending" "$target" 2>/dev/null || {
+            unkept=1
+            return 0
+          }
+        fi
         age="$((age / 100)).$((age % 100 / 10))"
         case $format in
         json) printf '{"cycle":{"age_s":%s,"max_age_s":%s},%s\\n%s' "$age" "$max" "\${first#\\{}" "$rest" ;;
@@ -177,8 +189,9 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
       rm -f -- "$cycle_dir/starting"
       return 1
     }
+    unkept=
     serve
-    pid= w= told= nap=0.05 naps=0
+    pid= w= told= woken= nap=0.05 naps=0
     # Stopped while waiting: say so. A poller's SIGTERM (NRPE's own timeout) stops the shared run
     # this launcher started too (it gives up its claims, so another launcher's run takes them
     # over): nothing a poller gave up on goes on. A person's SIGINT (Ctrl-C), SIGQUIT (Ctrl-\\) or
@@ -196,13 +209,17 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
     trap 'told=1' USR1
     trap ':' CHLD
     while :; do
+      # An answer whose state cannot be kept: the check runs alone.
+      [ -z "$unkept" ] || break
       if claim; then
         # Another caller's run, begun too long before this call for its answer to be fresh here.
         [ $((asked - claimed)) -lt $((max * 100)) ] || break
       elif [ -n "$pid" ]; then
-        # The run this launcher started ended without an answer for it (-h, a usage error) and
-        # nobody else works on it: the check runs alone, and says what it says.
-        if ! alive "$pid"; then
+        # The run this launcher started ended, or woke it done with its command line, without an
+        # answer for it (-h, a usage error; one it could not write, on a full disk), and nobody
+        # else works on it: the check runs alone, and says what it says. Not once the whole run
+        # has ended: a hung line's -t past this one's served 'no answer'.
+        if [ -n "$woken" ] || ! alive "$pid"; then
           serve
           break
         fi
@@ -234,7 +251,7 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
           # Reaped here: its SIGCHLD must not cut the next wait short.
           kill "$w" 2>/dev/null
           wait "$w" 2>/dev/null
-          w= told=
+          w= woken=$told told=
         fi
       else
         # Another run's (or none yet): looked for every 50 ms, then every 0.1 s.
@@ -243,6 +260,7 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
         naps=$((naps + 1))
       fi
       serve
+      [ -z "$unkept" ] || break
       clock
       # The run gives this command its own -t from this launcher's start; on a busy node its answer
       # (its own UNKNOWN, at worst) may come a little after: waited for up to -t + 0.9 s.
@@ -398,7 +416,7 @@ fi
 # A closed stdin (a cron line's <&-) made that redirection fail, and sh exit 2 with no line, which
 # Nagios reads as CRITICAL: then /dev/null, as Node gives itself for a closed fd 0.
 flags="--no-concurrent-recompilation --no-concurrent-sparkplug"
-${command === 'microk8s-checks' ? '' : cycleSection(command, name)}{ command exec 3<&0; } 2>/dev/null || exec 3</dev/null
+${command === 'microk8s-checks' ? '' : cycleSection(command, name, build)}{ command exec 3<&0; } 2>/dev/null || exec 3</dev/null
 # The signals, passed on to the check, are trapped before it starts: one that comes before its
 # process id is known is passed on then. Set here, never taken from the environment.
 stopped= child= traps=0

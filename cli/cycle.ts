@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { linkSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { REGISTRY } from '../checks/registry.ts';
-import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT } from '../lib/cycle-protocol.ts';
+import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT, FIRST_LINE_ONLY } from '../lib/cycle-protocol.ts';
 import { UsageError } from '../lib/errors.ts';
-import { writeFileAtomic } from '../lib/files.ts';
+import { mayReplace, writeFileAtomic } from '../lib/files.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { Deadline } from '../lib/plugin/deadline.ts';
 import { finish } from '../lib/plugin/exit.ts';
@@ -205,7 +205,13 @@ function answeredAt(dir: string, key: string, boot: string): number | undefined 
 function claim(dir: string, key: string, now: { boot: string; cs: number }, timeoutS: number): boolean {
   const file = join(dir, 'claims', key);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${process.pid} ${now.boot} ${now.cs} ${now.cs + Math.ceil(timeoutS * 100) + 100}\n`, { mode: 0o600 });
+  try {
+    writeFileSync(tmp, `${process.pid} ${now.boot} ${now.cs} ${now.cs + Math.ceil(timeoutS * 100) + 100}\n`, { mode: 0o600 });
+  } catch {
+    // Not made (a full disk): not this run's line, its launcher runs it alone. Thrown, it ended the
+    // run, its starting marker left for the other launchers to wait on until their -t.
+    return false;
+  }
   try {
     for (let tries = 0; tries < 2; tries++) {
       try {
@@ -236,7 +242,14 @@ function release(dir: string, key: string): void {
 
 /** A claim of a run that no longer works on it: another boot, past its deadline, its process gone. */
 function stale(file: string, now: { boot: string; cs: number }): boolean {
-  const [pid, boot, , until] = readFileSync(file, 'latin1').trim().split(' ');
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1');
+  } catch {
+    // Gone meanwhile (the link is tried again), or no claim that can be read: not taken over.
+    return false;
+  }
+  const [pid, boot, , until] = text.trim().split(' ');
   if (boot !== now.boot || !(Number(until) > now.cs)) return true;
   try {
     process.kill(Number(pid), 0);
@@ -284,8 +297,20 @@ export async function runCycle(argv: string[]): Promise<never> {
   };
   // Stopped (the launcher that started this run was): the claims not answered are given up, so
   // the launchers waiting for them start a run of their own.
+  // The starting marker of the launcher that started this run (launcher.mjs), removed once this
+  // run has claimed its lines, or as it ends before that: left, the next launchers waited on it.
+  const starter = argv.includes('--starter');
+  const started = () => {
+    const marker = join(dir, 'starting');
+    try {
+      if (readFileSync(marker, 'latin1').split(' ')[0] === String(notify)) rmSync(marker, { force: true });
+    } catch {
+      // Gone already.
+    }
+  };
   process.on('exit', () => {
     for (const key of claimed) release(dir, key);
+    if (starter) started();
     wake();
   });
 
@@ -332,6 +357,9 @@ export async function runCycle(argv: string[]): Promise<never> {
     let pending: { from: string; to: string } | undefined;
     const keepState = (file: string, value: unknown) => {
       if (file.includes('\n')) throw new Error('a state file name with a line break cannot be kept in a shared run');
+      // The launcher renames the pending state over `file` as it serves: never over what the
+      // check alone would leave as it is (a pipe, a directory; /dev/null, run as root).
+      mayReplace(file);
       writeState(`${file}.pending`, value);
       pending = { from: `${file}.pending`, to: file };
     };
@@ -350,7 +378,9 @@ export async function runCycle(argv: string[]): Promise<never> {
       });
       try {
         const format = prepared.args.format;
-        const head = `${ANSWER_MAGIC} ${begun.boot} ${begun.cs} ${outcome.state} ${format}`;
+        // The first line alone, as asked (--max-long-output 0): no line of its age either.
+        const served = format === 'nagios' && prepared.args['max-long-output'] === 0 ? FIRST_LINE_ONLY : format;
+        const head = `${ANSWER_MAGIC} ${begun.boot} ${begun.cs} ${outcome.state} ${served}`;
         writeAnswer(dir, key, head, render(outcome, format, prepared.args['max-long-output']), pending);
       } catch {
         // An answer that cannot be written is simply not there: that launcher runs its check itself.
@@ -372,7 +402,11 @@ export async function runCycle(argv: string[]): Promise<never> {
     if (run) runs.push({ timed: c.check.timed === true, run });
   }
   // This run was the one starting (launcher.mjs): the next launchers may start their own now.
-  if (argv.includes('--starter')) rmSync(join(dir, 'starting'), { force: true });
+  if (starter) started();
+  // The caller's line not taken here (a usage error, -h, its check not loaded; another run's, or
+  // answered meanwhile): its launcher is woken now, to wait on that run, serve or run it alone, not
+  // once every other line has ended (a hung one's -t past its own served 'no answer').
+  if (want !== undefined && !claimed.has(want)) wake();
   // A timed check (check_apiserver) first, alone: the others' work must not count in its time.
   await timedFirst(
     runs,

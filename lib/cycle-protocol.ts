@@ -2,13 +2,19 @@
 // (docs/poll-cycle.md): launcher.mjs writes its shell from these, cli/cycle.ts reads and
 // writes by them, so the two cannot drift apart. Plain data, no imports: the build loads it.
 
+/** The launcher's build id (launcher.mjs, buildId), exported by it for the run it starts. */
+export const CYCLE_BUILD = 'MICROK8S_CHECKS_BUILD';
+
 /**
  * What besides its command line changes a check's answer, recorded first with each command line
  * by the launcher, in this order: the working directory (a relative --cert or --state-file), where
  * its commands are found, the default kubeconfig and state files, the SSH agent, the local time
- * zone. A run answers only command lines asked for in its own directory and environment.
+ * zone, and the build that judges it (set by the launcher, never taken from the caller: two
+ * installs of one user, a package and a checkout, share the cache, and the polls of one were
+ * served the other's verdicts). A run answers only command lines asked for in its own directory
+ * and environment.
  */
-export const CYCLE_ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STATE_HOME', 'SSH_AUTH_SOCK', 'TZ'];
+export const CYCLE_ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STATE_HOME', 'SSH_AUTH_SOCK', 'TZ', CYCLE_BUILD];
 
 /**
  * An answer file: a head line "<ANSWER_MAGIC> <boot id> <begun, boot clock cs> <exit code> <format>
@@ -16,6 +22,12 @@ export const CYCLE_ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STAT
  * "<ANSWER_END> <key>" last: a file cut short is never served. The launcher serves no other magic.
  */
 export const ANSWER_MAGIC = 'microk8s-checks-answer/2';
+
+/**
+ * The format an answer names for Nagios text asked for as its first line alone (--max-long-output
+ * 0): served as it is, without the line that says its age, as no other but `nagios` is.
+ */
+export const FIRST_LINE_ONLY = 'first-line';
 export const ANSWER_END = 'end';
 
 /**

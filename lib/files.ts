@@ -148,15 +148,7 @@ export function openLogStream(path: string, what: string): { stream: Readable; p
  * to. writeFileSync writes until all is out, and throws on a short write.
  */
 export function writeFileAtomic(file: string, data: string): void {
-  // The rename would replace whatever is there: run as root, `--state-file /dev/null` replaced the
-  // device with a file. Only a file (or a link, which is replaced, not followed) gives way.
-  let there: Stats | undefined;
-  try {
-    there = lstatSync(file);
-  } catch {
-    // Not there yet.
-  }
-  if (there && !there.isFile() && !there.isSymbolicLink()) throw new FileError(`it is ${kindOf(there)}, not a file: left as it is`);
+  mayReplace(file);
   // A random part beside the pid: a run killed between open and rename leaves its file behind, and
   // in a pid namespace (a container, unshare) the next run has the same pid: its exclusive open
   // failed with EEXIST, and the state was never kept again. Unguessable, a link planted there is never met.
@@ -177,6 +169,21 @@ export function writeFileAtomic(file: string, data: string): void {
     }
     throw err;
   }
+}
+
+/**
+ * Throws unless a rename may replace `file`: a rename replaces whatever is there, and run as root,
+ * `--state-file /dev/null` replaced the device with a file. Only a file (or a link, which is
+ * replaced, not followed) gives way, or nothing.
+ */
+export function mayReplace(file: string): void {
+  let there: Stats | undefined;
+  try {
+    there = lstatSync(file);
+  } catch {
+    // Not there yet.
+  }
+  if (there && !there.isFile() && !there.isSymbolicLink()) throw new FileError(`it is ${kindOf(there)}, not a file: left as it is`);
 }
 
 /** The user's name, or its uid where the passwd database has none (a container's arbitrary uid). */

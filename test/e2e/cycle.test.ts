@@ -2,6 +2,7 @@
 // "since the previous run" meaning the previous answer served, whatever shared runs came between.
 import { spawn } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -103,6 +104,21 @@ describe('--cycle', () => {
     // under 1 s on a loaded machine, where the run made for this call takes longer than that.)
     const age = Number(/, (\d+\.\d)s old/.exec(r.stdout)?.[1]);
     expect(age).toBeLessThanOrEqual(r.ms / 1000);
+  });
+
+  it('--max-long-output 0 served from the cycle is the first line alone, as the check prints it', async () => {
+    const { env } = cycleCache();
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const args = ['--kubeconfig', c.kubeconfig, '--max-long-output', '0'];
+    const alone = await runBuilt('check_nodes', args, { env });
+    expect(alone.stdout).toBe(`${alone.first}\n`);
+    for (let i = 0; i < 2; i++) {
+      const requests = c.api.requests.length;
+      const shared = await runBuilt('check_nodes', ['--cycle=55', ...args], { env });
+      expect([shared.code, shared.stdout]).toEqual([0, `${alone.first}\n`]);
+      // The second served from the first's shared run: no request of its own.
+      if (i === 1) expect(c.api.requests.length).toBe(requests);
+    }
   });
 
   it('--cycle is an option like the others: in -h, and a bad value is refused', async () => {
@@ -286,6 +302,26 @@ describe('--cycle', () => {
     expect(again.stdout).toMatch(/answer of the shared poll cycle/);
   });
 
+  it("two installs of other builds (a package and a checkout, one user) never serve each other's answers", async () => {
+    const { env } = cycleCache();
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    // Another build: its bundle words its summary otherwise, and its launchers name that build.
+    const other = join(mkdtempSync(join(tmpdir(), 'mk8s-install-')), 'dist');
+    cpSync(DIST, other, { recursive: true });
+    const suite = join(other, 'microk8s-checks.d', 'suite.cjs');
+    writeFileSync(suite, readFileSync(suite, 'latin1').replaceAll('all Ready', 'all Ready, said by the other build'), 'latin1');
+    for (const f of readdirSync(other).filter((f) => f.startsWith('check_'))) {
+      const file = join(other, f);
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, text.replaceAll(/compile-([0-9a-f]{16})/.exec(text)![1]!, '0123456789abcdef'));
+    }
+    const args = ['--cycle=55', '--kubeconfig', c.kubeconfig];
+    const theirs = await runBuilt(join(other, 'check_nodes'), args, { env: { ...env, MICROK8S_CHECKS_NODE: process.execPath } });
+    expect(theirs.first).toMatch(/^NODES OK - 1 node, all Ready, said by the other build/);
+    const ours = await runBuilt('check_nodes', args, { env });
+    expect(ours.first).toMatch(/^NODES OK - 1 node, all Ready \|/);
+  });
+
   it('a command reading stdin (--log-file -) never uses the cycle: it reads its pipe', async () => {
     const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-cycle-')) };
     for (const n of [3, 7]) {
@@ -409,6 +445,69 @@ describe('--cycle with one hung command line', () => {
     },
     60_000,
   );
+
+  it("a run that cannot write a line's answer (a full disk) lets its launcher run the check alone at once", async () => {
+    const { cache, env } = cycleCache();
+    const results = join(cache, 'microk8s-checks', 'cycle', 'results');
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const nodes = () => runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '4'], { env });
+    expect((await nodes()).first).toMatch(/^NODES OK/);
+    const key = readdirSync(results)[0]!;
+    // The hung line known to the cycle: asked for once, its launcher stopped.
+    const hung = spawn(join(DIST, 'check_apiserver'), ['--cycle=55', '--kubeconfig', hungConfig, '-t', '20'], { env, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 1000));
+    hung.kill('SIGTERM');
+    await new Promise((r) => hung.on('close', r));
+    // check_nodes' answer cannot be written (a directory where it goes, as ENOSPC does it).
+    rmSync(join(results, key));
+    mkdirSync(join(results, key));
+    const r = await nodes();
+    expect(r.first).toMatch(/^NODES OK/);
+    // Alone as soon as its run gave up on it, not waiting for the hung line past its -t: no 'no answer'.
+    expect(r.ms).toBeLessThan(3500);
+    for (const pid of processesWith(cache)) process.kill(Number(pid), 'SIGTERM');
+  }, 30_000);
+
+  it("a claim the run cannot make (a full disk) is no crash: another launcher's line is answered within its -t", async () => {
+    const { cache, env } = cycleCache();
+    const cycle = join(cache, 'microk8s-checks', 'cycle');
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    const hungLine = ['--cycle=55', '--kubeconfig', hungConfig, '-t', '6'];
+    // The hung line known to the cycle: asked for once, its launcher stopped.
+    const first = spawn(join(DIST, 'check_apiserver'), hungLine, { env, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 1000));
+    first.kill('SIGTERM');
+    await new Promise((r) => first.on('close', r));
+    // Its claim cannot be made (a directory where it goes: the claim's read fails as a write on a full disk would).
+    const key = readFileSync(join(cycle, 'known', readdirSync(join(cycle, 'known'))[0]!), 'latin1')
+      .trim()
+      .slice(-64);
+    for (let i = 0; i < 50 && readdirSync(join(cycle, 'claims')).length; i++) await new Promise((r) => setTimeout(r, 100));
+    mkdirSync(join(cycle, 'claims', key));
+    // NRPE polls every service at once: the hung line starts the run, check_nodes' launcher waits for it.
+    const hung = runBuilt('check_apiserver', hungLine, { env });
+    await new Promise((r) => setTimeout(r, 300));
+    const nodes = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '-t', '4'], { env });
+    expect(nodes.first).toMatch(/^NODES OK/);
+    // Within its -t: not once the starting run's marker, its process gone, was older than that -t.
+    expect(nodes.ms).toBeLessThan(3500);
+    expect((await hung).first).toMatch(/^APISERVER UNKNOWN - .*timed out after/);
+    for (const pid of processesWith(cache)) process.kill(Number(pid), 'SIGTERM');
+  }, 40_000);
+
+  it('a line its run does not evaluate (an unknown option) says its usage error at once, not after the hung line', async () => {
+    const { cache, env } = cycleCache();
+    // The hung line known to the cycle: asked for once, its launcher stopped.
+    const hung = spawn(join(DIST, 'check_apiserver'), ['--cycle=55', '--kubeconfig', hungConfig, '-t', '20'], { env, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 1000));
+    hung.kill('SIGTERM');
+    await new Promise((r) => hung.on('close', r));
+    const alone = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, '--no-such-option', '-t', '4'], { env });
+    const r = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig, '--no-such-option', '-t', '4'], { env });
+    expect([r.code, r.first]).toEqual([3, alone.first]);
+    expect(r.ms).toBeLessThan(3500);
+    for (const pid of processesWith(cache)) process.kill(Number(pid), 'SIGTERM');
+  }, 30_000);
 
   it('a launcher stopped by SIGTERM while it waits says UNKNOWN and leaves nothing running', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'mk8s-cycle-'));
