@@ -7,6 +7,7 @@ import { unled } from '../lib/k8s/leases.ts';
 import { restartSession } from '../lib/k8s/restart-session.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { inOrder } from '../lib/in-order.ts';
+import { dqliteBlockers, kubeliteStarts } from '../lib/kubelite-uptime.ts';
 import { leaderships } from '../lib/leadership.ts';
 import { gateCounter, gateWindow, GATE_WINDOW, journalsJudged, type Settling, unsettledJournal } from '../lib/logs/gate-window.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
@@ -25,7 +26,7 @@ import { connect } from '../lib/sources/kube/cluster.ts';
 import { listNodes, readLeaderLeases } from '../lib/sources/kube/reads.ts';
 import { letGo, nodeToJudge } from '../lib/sources/ssh/host-name.ts';
 import { SshShare } from '../lib/sources/ssh/share.ts';
-import { k8sDqliteChoice, readUnitHosts } from '../lib/sources/units.ts';
+import { gateUnitChoice, readUnitHosts } from '../lib/sources/units.ts';
 import { unjudgedReads } from '../lib/unjudged-reads.ts';
 import * as lock from './dqlite-lock.ts';
 import * as dqlite from './dqlite.ts';
@@ -59,6 +60,7 @@ export const defaults = { critical: '0', settle: '10m' };
 export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string[] = []): PartialResult[] {
   const parts: PartialResult[] = [];
   const block = (text: string, host?: string) => parts.push({ host, state: State.CRITICAL, text });
+  const kubelite = kubeliteStarts(f.journals, f.units, f.now, settleMs); // by its journals' lines and systemd's monotonic clock
   for (const j of f.journals) {
     if (j.error !== undefined) block(`cannot tell (${reasonOf(j.error)})`, j.host);
     else {
@@ -66,6 +68,7 @@ export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string
       const over = { seconds: GATE_WINDOW, source: j.source };
       parts.push(partOf(STORM_CHECKS[0], lock.evaluate({ ...over, tally: j.tally!.lock }, lock.defaultLimits), j.host));
       parts.push(partOf(STORM_CHECKS[1], kine.evaluate({ ...over, tally: j.tally!.kine }, kine.defaultLimits), j.host));
+      parts.push(...kubelite.take(j.host));
       for (const text of unsettledJournal(j.tally!, f.now, settleMs)) block(text, j.host);
     }
   }
@@ -80,13 +83,9 @@ export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string
   // Quorum at risk, no leader or stale members, as check_dqlite judges them with its defaults.
   if ('error' in f.datastore) block(`cannot tell the dqlite cluster's health (${reasonOf(f.datastore.error)})`);
   else parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, dqlite.defaultLimits)));
-  // k8s-dqlite crash-looping now (failed, stuck or just restarted): check_services' state rules.
+  // k8s-dqlite crash-looping now (failed, stuck or just restarted): check_services' state rules, kubelite left out.
   // No samples from earlier runs, so no rate: its thresholds on restarts per hour do not apply.
-  for (const u of f.units) {
-    const s = u.facts && services.evaluate(u.facts, services.defaultLimits);
-    if (!s) block(`cannot tell whether k8s-dqlite is crash-looping (${reasonOf(u.error)})`, u.host);
-    else parts.push(partOf('services', s, u.host));
-  }
+  parts.push(...dqliteBlockers(f.units, (u) => services.evaluate(u, services.defaultLimits)), ...kubelite.rest());
   if (session.absent) block(session.absent);
   return parts.filter((p) => p.state !== State.OK);
 }
@@ -122,7 +121,7 @@ export async function gather(args: RestartArgs, ctx: ScanContext, settleMs: numb
       deadline.during('reading the dqlite cluster', (d) =>
         failureAsFact(dqlite.gather(args, d, log, localAccess(shared?.commands), nodesListed), deadline),
       ),
-      deadline.during('asking systemd about k8s-dqlite', (d) => readUnitHosts(args, k8sDqliteChoice(args['snap-data']), d, shared?.ssh)),
+      deadline.during('asking systemd about the units', (d) => readUnitHosts(args, gateUnitChoice(args['snap-data']), d, shared?.ssh)),
     ],
     deadline,
   );

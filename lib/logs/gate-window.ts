@@ -6,7 +6,7 @@
 import { type Window, windowOver } from '../options/log.ts';
 import { DEFAULT_UNITS } from '../sources/journalctl.ts';
 import { crashed, type Crashes, withDqliteCrashes } from './dqlite-crashes.ts';
-import { unsettled, withKubeliteStarts } from './kubelite-start.ts';
+import { withKubeliteStarts } from './kubelite-start.ts';
 import type { Counter, SourceResult } from './tally.ts';
 import { formatDuration } from '../duration.ts';
 
@@ -26,10 +26,13 @@ export type Settling = { lastStart: number; crashes: Crashes };
 export const gateCounter = <T extends object>(storms: Counter<T>, win: Window): Counter<T & Settling> =>
   withDqliteCrashes(withKubeliteStarts(storms, win.now - GATE_WINDOW * 1000, win.now), win.now);
 
-/** What a journal says against a restart beyond the storms: kubelite restarted within --settle, k8s-dqlite crashing. */
+/**
+ * What a journal says against a restart beyond the storms and kubelite's start (lib/kubelite-uptime.ts
+ * judges that, once a host, beside systemd's): k8s-dqlite crashing.
+ */
 export function unsettledJournal(t: Settling, now: number, settleMs: number): string[] {
-  const texts = [unsettled(t.lastStart, now, settleMs), crashed(t.crashes, now, Math.max(settleMs, GATE_WINDOW * 1000))];
-  return texts.filter((text) => text !== undefined);
+  const text = crashed(t.crashes, now, Math.max(settleMs, GATE_WINDOW * 1000));
+  return text === undefined ? [] : [text];
 }
 
 /** What a GO judged calm: without --host only this host's journal (or the files given), never the cluster's. */

@@ -25,8 +25,8 @@ export interface UnitFacts {
   units: UnitState[];
   /**
    * The clock the units' stamps are measured against, read after them; none where no unit was
-   * asked (a worker's k8s-dqlite for the gate): nothing is timed there, and over SSH its reading
-   * costs two commands more, each one a way to fail.
+   * asked: nothing is timed there, and over SSH its reading costs two commands more, each one a
+   * way to fail. (The gate asks kubelite on every node, a worker's too: its start is timed.)
    */
   clock?: UnitClock;
   /** Wall-clock ms of the reading: when the samples were taken. */
@@ -47,8 +47,10 @@ export interface UnitFacts {
  * `fallback`: the units to ask for where there is no $SNAP_DATA at all (not a snap install).
  * `named`: the option that names the units instead of the lock files, which a fix offers where
  * they cannot be read; none where the check chooses them itself (the gate's --unit adds journal units).
+ * `startOnly`: units asked beside those on every node, whatever the lock files say, for when they
+ * started alone: their last words are not read (the gate's kubelite).
  */
-export type UnitChoice = string[] | { snapData: string; only?: string[]; fallback?: string[]; named?: string };
+export type UnitChoice = string[] | { snapData: string; only?: string[]; fallback?: string[]; named?: string; startOnly?: string[] };
 
 /**
  * k8s-dqlite where the node's lock files say it runs (a worker's is inactive by design, and said);
@@ -60,9 +62,21 @@ export const k8sDqliteChoice = (snapData?: string): UnitChoice => ({
   fallback: snapData === undefined ? [serviceUnit('k8s-dqlite')] : undefined,
 });
 
+/**
+ * The gate's: k8s-dqlite as k8sDqliteChoice, and kubelite on every node (a worker's too) for its start
+ * on systemd's monotonic clock, asked in the same `systemctl show`.
+ */
+export const gateUnitChoice = (snapData?: string): UnitChoice => ({ ...k8sDqliteChoice(snapData), startOnly: [serviceUnit('kubelite')] });
+
 /** Which units the choice comes to on a node, and those left out with why. */
 async function chosenUnits(choice: UnitChoice, locks: () => Promise<NodeLocks>): Promise<NodeServices> {
   if (Array.isArray(choice)) return { units: choice, leftOut: [] };
+  const node = await lockedUnits(choice, locks);
+  return { ...node, units: [...new Set([...node.units, ...(choice.startOnly ?? [])])] };
+}
+
+/** The units of a choice by the node's lock files (or its fallback), before those asked for their start alone. */
+async function lockedUnits(choice: Exclude<UnitChoice, string[]>, locks: () => Promise<NodeLocks>): Promise<NodeServices> {
   let node: NodeServices;
   try {
     node = servicesOf(await locks());
@@ -94,7 +108,10 @@ export async function readUnitFacts(
   // None to ask (a worker's k8s-dqlite alone was asked for): systemctl show without a unit describes systemd itself.
   const { units: states, clock } = node.units.length ? await readUnits(run, node.units, deadline.signal, clockNow) : { units: [] };
   const at = Date.now();
-  const troubled = states.filter((u) => u.load !== 'not-found' && (u.restarts > 0 || u.active !== 'active')).map((u) => u.id);
+  const startOnly = new Set(Array.isArray(choice) ? [] : choice.startOnly);
+  const troubled = states
+    .filter((u) => u.load !== 'not-found' && !startOnly.has(u.id) && (u.restarts > 0 || u.active !== 'active'))
+    .map((u) => u.id);
   // The last hour on the host's wall clock, which its journal is stamped on; ours may be hours off.
   const hostNow = clock?.on === 'host' ? clock.wallMs : at;
   const words = troubled.length ? await lastWords(troubled, hostNow, exec, deadline, login) : { lines: new Map<string, string>() };

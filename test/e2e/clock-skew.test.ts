@@ -11,6 +11,7 @@ import { useCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { pattern } from '../helpers/pattern.ts';
 import { skewSaid } from '../helpers/skew.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
@@ -275,7 +276,7 @@ describe.skipIf(unavailable)('check_restart_preflight --host with a node whose c
     skewSaid(r.stdout, '127.0.0.1', -120);
   });
 
-  it("a worker's k8s-dqlite is asked nothing there, nor are its clocks: a login that refuses /proc/uptime keeps a GO", async () => {
+  it("a worker's k8s-dqlite is asked nothing, its kubelite is, on its clocks: a login refusing /proc/uptime is NO-GO", async () => {
     const c = cluster();
     c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
@@ -291,8 +292,18 @@ describe.skipIf(unavailable)('check_restart_preflight --host with a node whose c
       ],
       mkdtempSync(join(dir, 'j-')),
     );
-    const r = await gate(c.kubeconfig, strictSshd, strictSshd.knownHosts(['127.0.0.1']), journal, ['--snap-data', worker]);
-    // Its clocks were read for nothing: a refused /proc/uptime was a blocker, "cannot tell whether k8s-dqlite is crash-looping".
+    // kubelite's start is timed on the worker's own clocks (systemd's monotonic stamp against its
+    // /proc/uptime), read there: refused, that start cannot be told, and the gate does not say GO.
+    const refused = await gate(c.kubeconfig, strictSshd, strictSshd.knownHosts(['127.0.0.1']), journal, ['--snap-data', worker]);
+    expect(refused.code, refused.stdout).toBe(2);
+    expect(refused.first).toMatch(
+      pattern(
+        /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: 127\.0\.0\.1: /,
+        /cannot tell whether k8s-dqlite is crash-looping or when kubelite started \(cannot read the boot clock of 127\.0\.0\.1/,
+      ),
+    );
+    // Allowed (the command list says it always follows systemctl show), kubelite up an hour there: GO, k8s-dqlite said left out.
+    const r = await gate(c.kubeconfig, sshd, known, journal, ['--snap-data', worker]);
     expect(r.stdout).not.toMatch(/crash-looping|boot clock/);
     expect(r.stdout).toMatch(/k8s-dqlite left out: /);
     expect(r.code, r.stdout).toBe(0);

@@ -57,7 +57,8 @@ describe.skipIf(overSsh)('a node read over SSH', () => {
     expect(gate.code, gate.stdout).toBe(2);
     expect(gate.first).toMatch(
       new RegExp(
-        `^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: 127\\.0\\.0\\.1: cannot tell whether k8s-dqlite is crash-looping ` +
+        `^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: 127\\.0\\.0\\.1: ` +
+          'cannot tell whether k8s-dqlite is crash-looping or when kubelite started ' +
           `\\(cannot list ${nowhere}/var/lock: .*\\(fix: run the check against a MicroK8s node, or give --snap-data\\)\\)`,
       ),
     );

@@ -776,6 +776,31 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(r.first).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: kubelite restarted 1s ago \(settle 10m\)/);
   });
 
+  it("kubelite started 4m ago by systemd's monotonic clock, its journal's start stamped 3h ago (clock stepped since): NO-GO", async () => {
+    healthy();
+    // No hardware clock: kubelite started after a reboot with the wall clock 3 hours behind, and NTP
+    // stepped it forward since. systemd's wall stamp and the journal's lines read 3 hours old, the
+    // monotonic stamp (CLOCK_MONOTONIC, never stepped) 4 minutes.
+    const stepped = Date.now() - 3 * 3600_000;
+    const systemd = systemctlStandIn([unit(DQLITE.unit, { upFor: 3600 }), unit(KUBELITE.unit, { upFor: 240, wallSince: stepped })]);
+    const journal = makeJournal([
+      { age: 3 * 3600, service: KUBELITE, message: 'Starting kubelite' },
+      bySystemd(3 * 3600, KUBELITE, 'Started Service for snap application microk8s.daemon-kubelite.'),
+      quiet()[1]!,
+    ]);
+    const r = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-file', journal, ...here.dqliteArgs], {
+      env: { ...process.env, PATH: systemd.path },
+    });
+    expect(r.first, r.stdout).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: kubelite restarted 4m\d*s? ago \(settle 10m\) \| blockers=1;;0;0$/,
+    );
+    expect(r.code).toBe(2);
+    // Asked in the one systemctl show that asks about k8s-dqlite.
+    expect(readFileSync(systemd.log, 'utf8')).toMatch(
+      /^show .* -- snap\.microk8s\.daemon-k8s-dqlite\.service snap\.microk8s\.daemon-kubelite\.service$/m,
+    );
+  });
+
   it('a dqlite CLI it cannot ask is GO with care, never a plain GO: whether --node leads dqlite is not known', async () => {
     healthy();
     const backend = here.dqliteArgs[here.dqliteArgs.indexOf('--backend-dir') + 1]!;
@@ -890,7 +915,7 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     healthy();
     // Up 2m30s now, past check_services' --min-uptime: its state rules see a running unit. Its
     // journal holds systemd's automatic restarts, one every 2m35s, the last three of the loop.
-    const systemd = systemctlStandIn([unit(DQLITE.unit, { restarts: 3794, upFor: 150 })]);
+    const systemd = systemctlStandIn([unit(DQLITE.unit, { restarts: 3794, upFor: 150 }), unit(KUBELITE.unit, { upFor: 3600 })]);
     const journal = makeJournal([
       ...quiet(),
       ...[460, 305, 150].flatMap((age, i) => [
@@ -929,7 +954,7 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
 
   it('a crash whose restart someone asked for while systemd waited to restart it is a crash all the same: NO-GO', async () => {
     healthy();
-    const systemd = systemctlStandIn([unit(DQLITE.unit, { restarts: 3795, upFor: 150 })]);
+    const systemd = systemctlStandIn([unit(DQLITE.unit, { restarts: 3795, upFor: 150 }), unit(KUBELITE.unit, { upFor: 3600 })]);
     // Newer systemd's words for a start asked for while the unit waited out its RestartSec after it
     // exited (captured real journals show both forms beside each other).
     const journal = makeJournal([

@@ -297,12 +297,12 @@ describe.skipIf(unavailable)('every command a check runs over --host is one docs
     expect(named.stdout).toMatch(/NRestarts 2, up .*\n {2}newest: .*restart counter is at 2\.$/m);
   });
 
-  it('check_restart_preflight: the journal, k8s-dqlite and the clocks of the node', async () => {
+  it("check_restart_preflight: the journal, k8s-dqlite, kubelite's start and the clocks of the node", async () => {
     const c = cluster();
     c.api.add('nodes', node({ name: 'k8s01', ip: '127.0.0.1' }), node({ name: 'k8s02', ip: '10.0.0.12' }));
     c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
     c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'));
-    systemctl.set([hostUnit(daemon('k8s-dqlite'), { upFor: 3600 })]);
+    systemctl.set([hostUnit(daemon('k8s-dqlite'), { upFor: 3600 }), hostUnit(daemon('kubelite'), { upFor: 3600 })]);
     ownJournalIs(quiet([700, 30]));
     const args = ['--kubeconfig', c.kubeconfig, '--node', 'k8s02', ...here.dqliteArgs, ...here.servicesArgs];
     const r = await over('check_restart_preflight', args, { ...process.env, PATH: here.path });
@@ -310,6 +310,13 @@ describe.skipIf(unavailable)('every command a check runs over --host is one docs
     const file = makeJournal(storm(), mkdtempSync(join(dir, 'file-')));
     const storming = await over('check_restart_preflight', [...args, '--journal-file', file], { ...process.env, PATH: here.path });
     expect(storming.first, storming.stdout).toMatch(/^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: /);
+    // kubelite started 4 minutes ago by the node's clocks, its wall stamp 3 hours old (the clock
+    // stepped forward since): the node's boot clock against systemd's monotonic stamp tells it.
+    systemctl.set([hostUnit(daemon('kubelite'), { upFor: 240, wallSince: Date.now() - 3 * 3600_000 })]);
+    const stepped = await over('check_restart_preflight', args, { ...process.env, PATH: here.path });
+    expect(stepped.first, stepped.stdout).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: 127\.0\.0\.1: kubelite restarted 4m\d*s? ago \(settle 10m\) \|/,
+    );
   });
 
   it('check_dqlite: the node store, the CLI (with TLS, and through sudo) and the probes', async () => {

@@ -11,7 +11,7 @@ import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/clus
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, K8S01, K8S03, KUBELITE, makeJournal, on, type Entry } from '../helpers/journal.ts';
 import { DIST, inTime, runBuilt, runProcess } from '../helpers/run.ts';
-import { healthyNode, type HealthyNode, utcStamp } from '../helpers/standins.ts';
+import { healthyNode, type HealthyNode, showBlock, unit, utcStamp } from '../helpers/standins.ts';
 import { pattern } from '../helpers/pattern.ts';
 import { until } from '../helpers/wait.ts';
 
@@ -555,6 +555,19 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
   };
   const journal = () => ['--journal-dir', journalDir(quiet())];
 
+  /**
+   * A systemctl whose `show` answers k8s-dqlite with `dqlite` (its block, printf's format) and kubelite
+   * up an hour (the gate times its start), a block for each unit asked, an empty line between them.
+   */
+  const showing = (file: string, dqlite: string) =>
+    writeFileSync(
+      file,
+      `#!/bin/sh\nnamed=; first=1\nfor a in "$@"; do\n  if [ -n "$named" ]; then\n    [ $first = 1 ] || echo; first=0\n` +
+        `    case "$a" in *daemon-kubelite*) printf '%s\\n' '${showBlock(unit(KUBELITE.unit, { upFor: 3600 }))}' ;; ` +
+        `*) printf '${dqlite}' ;; esac\n  fi\n  [ "$a" != "--" ] || named=1\ndone\n`,
+      { mode: 0o755 },
+    );
+
   it('GO on a healthy node; NO-GO while k8s-dqlite crash-loops, a voter is lost, or systemd and dqlite cannot be read', async () => {
     setUp();
     const go = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs], {
@@ -565,13 +578,12 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     const loop = join(scratch(), 'systemctl');
     const started = Number(process.hrtime.bigint() / 1000n) - 20_000_000;
     const wall = utcStamp(Date.now() - 20_000);
-    writeFileSync(
+    showing(
       loop,
-      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=3794\\nExecMainStartTimestamp=${wall}\\n` +
+      `Result=success\\nNRestarts=3794\\nExecMainStartTimestamp=${wall}\\n` +
         `ExecMainStartTimestampMonotonic=${started}\\nId=snap.microk8s.daemon-k8s-dqlite.service\\n` +
         `LoadState=loaded\\nActiveState=active\\nSubState=running\\n` +
-        `StateChangeTimestamp=${wall}\\nStateChangeTimestampMonotonic=${started}\\n'\n`,
-      { mode: 0o755 },
+        `StateChangeTimestamp=${wall}\\nStateChangeTimestampMonotonic=${started}\\n`,
     );
     const crash = await runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs], {
       env: { ...process.env, PATH: `${join(loop, '..')}:${process.env.PATH}` },
@@ -690,12 +702,11 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight and the datastore',
     const started = Math.max(1, Number(process.hrtime.bigint() / 1000n) - 3600_000_000);
     const bin = join(dir, 'bin');
     mkdirSync(bin);
-    writeFileSync(
+    showing(
       join(bin, 'systemctl'),
-      `#!/bin/sh\nprintf 'Result=success\\nNRestarts=0\\nExecMainStartTimestamp=\\nExecMainStartTimestampMonotonic=0\\n` +
+      `Result=success\\nNRestarts=0\\nExecMainStartTimestamp=\\nExecMainStartTimestampMonotonic=0\\n` +
         `Id=snap.microk8s.daemon-k8s-dqlite.service\\nLoadState=loaded\\nActiveState=inactive\\n` +
-        `SubState=dead\\nStateChangeTimestamp=${utcStamp(Date.now() - 3600_000)}\\nStateChangeTimestampMonotonic=${started}\\n'\n`,
-      { mode: 0o755 },
+        `SubState=dead\\nStateChangeTimestamp=${utcStamp(Date.now() - 3600_000)}\\nStateChangeTimestampMonotonic=${started}\\n`,
     );
     const gate = (data: string) =>
       runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', ...journal(), ...here.dqliteArgs, '--snap-data', data], {

@@ -21,7 +21,8 @@ export interface HealthyNode {
 
 /**
  * A node whose MicroK8s services run without a restart (systemctl show answers a healthy block for
- * each unit asked, started five minutes ago: past check_services' --min-uptime), whose $SNAP_DATA
+ * each unit asked, started five minutes ago: past check_services' --min-uptime; kubelite an hour
+ * ago: past the gate's --settle), whose $SNAP_DATA
  * is a single control-plane node's (no lock file), and whose dqlite cluster is this one voter,
  * listening, and its leader.
  */
@@ -30,22 +31,25 @@ export async function healthyNode(dir = mkdtempSync(join(tmpdir(), 'mk8s-node-')
   const backend = join(dir, 'backend');
   mkdirSync(bin, { recursive: true });
   mkdirSync(backend, { recursive: true });
-  // CLOCK_MONOTONIC counts from boot: on a machine up less than that, the boot itself.
-  const started = Math.max(1, Number(process.hrtime.bigint() / 1000n) - 300_000_000);
+  // CLOCK_MONOTONIC counts from boot: on a machine up less than that, the boot itself. kubelite an
+  // hour ago: past check_restart_preflight's --settle (10m), which times its start on this clock.
+  const startedAgo = (s: number) => Math.max(1, Number(process.hrtime.bigint() / 1000n) - s * 1e6);
   // The same moment on the wall clock, printed as systemd prints a realtime stamp (see STAMP below).
-  const wall = Math.floor((Date.now() - (Number(process.hrtime.bigint() / 1000n) - started) / 1000) / 1000);
+  const wallOf = (mono: number) => Math.floor((Date.now() - (Number(process.hrtime.bigint() / 1000n) - mono) / 1000) / 1000);
+  const [started, kubelite] = [startedAgo(300), startedAgo(3600)];
   const snapData = join(dir, 'snap-data');
   mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
   writeFileSync(
     join(bin, 'systemctl'),
     [
       '#!/bin/sh',
-      `wall=$(${STAMP} @${wall})`,
       'units=; for a in "$@"; do [ -n "$units" ] && printf "%s\\n" "$a"; [ "$a" = "--" ] && units=1; done | {',
       'first=1; while read -r u; do [ $first = 1 ] || echo; first=0',
-      `printf 'Result=success\\nNRestarts=0\\nExecMainStartTimestamp=%s\\nExecMainStartTimestampMonotonic=${started}\\n` +
+      `case "$u" in *daemon-kubelite*) mono=${kubelite} at=${wallOf(kubelite)} ;; *) mono=${started} at=${wallOf(started)} ;; esac`,
+      `wall=$(${STAMP} @$at)`,
+      `printf 'Result=success\\nNRestarts=0\\nExecMainStartTimestamp=%s\\nExecMainStartTimestampMonotonic=%s\\n` +
         `Id=%s\\nLoadState=loaded\\nActiveState=active\\nSubState=running\\n` +
-        `StateChangeTimestamp=%s\\nStateChangeTimestampMonotonic=${started}\\n' "$wall" "$u" "$wall"`,
+        `StateChangeTimestamp=%s\\nStateChangeTimestampMonotonic=%s\\n' "$wall" "$mono" "$u" "$wall" "$mono"`,
       'done; }',
       '',
     ].join('\n'),

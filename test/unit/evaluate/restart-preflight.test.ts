@@ -187,6 +187,55 @@ describe('restart-preflight', () => {
     ]);
   });
 
+  describe("kubelite's start by systemd's monotonic clock, beside its journal's line", () => {
+    const KL = 'snap.microk8s.daemon-kubelite.service';
+    /** kubelite as systemd stamps it, started upS seconds ago on CLOCK_MONOTONIC (10000 s now), its wall stamp `wallAgoS` before `now`. */
+    const kubelite = (now: number, o: { upS: number; wallAgoS?: number; active?: string; result?: string; load?: string }) => ({
+      id: KL,
+      load: o.load ?? 'loaded',
+      active: o.active ?? 'active',
+      sub: (o.active ?? 'active') === 'active' ? 'running' : 'dead',
+      result: o.result ?? 'success',
+      restarts: 0,
+      startedUs: (10_000 - o.upS) * 1e6,
+      startedAt: now - (o.wallAgoS ?? o.upS) * 1000,
+      changedUs: (10_000 - o.upS) * 1e6,
+      changedAt: now - (o.wallAgoS ?? o.upS) * 1000,
+    });
+    const gate = (journalAgoS: number | undefined, unit: ReturnType<typeof kubelite> | ((now: number) => ReturnType<typeof kubelite>)) => {
+      const f = healthy();
+      if (journalAgoS !== undefined) f.journals[0]!.tally!.lastStart = f.now - journalAgoS * 1000;
+      const u = typeof unit === 'function' ? unit(f.now) : unit;
+      f.units = [{ facts: { units: [u], clock: { on: 'monotonic', nowUs: 10_000 * 1e6 }, at: f.now, lastWords: new Map(), leftOut: [] } }];
+      return preflight.evaluate(f, { critical: r('0'), settleMs: 600_000 });
+    };
+
+    it('started 4m ago by the monotonic clock, its journal line and wall stamp 3h old (the clock stepped forward since): NO-GO', () => {
+      const o = gate(3 * 3600, (now) => kubelite(now, { upS: 240, wallAgoS: 3 * 3600 }));
+      expect([o.state, o.summary]).toEqual([State.CRITICAL, 'NO-GO for k8s02: kubelite restarted 4m ago (settle 10m)']);
+    });
+
+    it('either within --settle blocks, said once by the newer; both past it, and kubelite not judged by the state rules: GO', () => {
+      expect(gate(120, (now) => kubelite(now, { upS: 3600 })).summary).toBe('NO-GO for k8s02: kubelite restarted 2m ago (settle 10m)');
+      expect(gate(420, (now) => kubelite(now, { upS: 240 })).summary).toBe('NO-GO for k8s02: kubelite restarted 4m ago (settle 10m)');
+      expect(gate(undefined, (now) => kubelite(now, { upS: 601 })).state).toBe(State.OK);
+      // Up 30 s would be check_services' "restarting now"; here it is a restart within --settle alone.
+      expect(gate(undefined, (now) => kubelite(now, { upS: 30 })).details[0]).toBe('kubelite restarted 30s ago (settle 10m)');
+    });
+
+    it('kubelite down, unknown to systemd, or its start untold: NO-GO naming it, never GO on the journal alone', () => {
+      expect(gate(undefined, (now) => kubelite(now, { upS: 3600, active: 'failed', result: 'exit-code' })).summary).toBe(
+        'NO-GO for k8s02: kubelite is failed (exit-code)',
+      );
+      expect(gate(undefined, (now) => kubelite(now, { upS: 3600, active: 'inactive' })).summary).toBe(
+        'NO-GO for k8s02: kubelite is inactive',
+      );
+      expect(gate(undefined, (now) => ({ ...kubelite(now, { upS: 0 }), load: 'not-found', startedUs: 0, startedAt: 0 })).summary).toMatch(
+        /^NO-GO for k8s02: cannot tell when kubelite started: unit snap\.microk8s\.daemon-kubelite\.service does not exist on this host/,
+      );
+    });
+  });
+
   it('a write storm beside another blocker still asks for the backlog to drain first', () => {
     const f = healthy();
     Object.assign(f.journals[0]!.tally!, { lastStart: f.now - 60_000 });

@@ -1,0 +1,75 @@
+// kubelite's start for the restart gate, from its journals' start lines and from systemd, which
+// stamps the start on the host's CLOCK_MONOTONIC too. A journal line is stamped on the wall clock:
+// one stepped forward after it was written (a node without a hardware clock, kubelite started
+// before NTP set the time after a reboot) reads hours old, and the gate said GO inside --settle.
+// The monotonic clock is never stepped. kubelite is asked for its start alone: check_services'
+// state rules judge k8s-dqlite, never kubelite (apiserver-kicker restarts it by design).
+import { unsettled } from './logs/kubelite-start.ts';
+import type { SourceResult } from './logs/tally.ts';
+import { missingUnit } from './missing-unit.ts';
+import { partOf, type PartialResult } from './plugin/partial.ts';
+import { reasonOf } from './plugin/runner.ts';
+import { State } from './plugin/state.ts';
+import type { Outcome } from './plugin/verdict.ts';
+import { serviceUnit } from './sources/snap-locks.ts';
+import type { UnitFacts } from './sources/units.ts';
+import { untold, uptimeOf } from './unit-age.ts';
+
+export const KUBELITE_UNIT = serviceUnit('kubelite');
+
+/** One host's units as the gate read them, or why they could not be. */
+type UnitsRead = { host?: string; facts?: UnitFacts; error?: unknown };
+
+/** A host's units without kubelite: what check_services' state rules judge. */
+export const judgedUnits = <F extends UnitFacts>(f: F): F => ({ ...f, units: f.units.filter((u) => u.id !== KUBELITE_UNIT) });
+
+/** When systemd says kubelite last started (ms on this host's clock: `now` less its age there), or why that blocks. */
+function systemdStart(f: UnitFacts, now: number): { at: number } | { text: string } | undefined {
+  const u = f.units.find((x) => x.id === KUBELITE_UNIT);
+  if (!u) return undefined;
+  if (u.load === 'not-found') return { text: `cannot tell when kubelite started: ${missingUnit(u.id)}` };
+  // Down (or going down, or coming up): not a node to restart kubelite on by the sequence, nor one
+  // whose start can be told; a node whose kubelite is down goes NotReady.
+  if (u.active !== 'active') return { text: `kubelite is ${u.active}${u.result !== 'success' ? ` (${u.result})` : ''}` };
+  const age = uptimeOf(u, f.clock);
+  if (!age) return { text: 'cannot tell when kubelite started: systemd says it is active but stamped no start' };
+  if (!('seconds' in age)) return { text: untold("kubelite's start", 'its start', age) };
+  return { at: now - age.seconds * 1000 };
+}
+
+/**
+ * kubelite restarted within --settle, said once a host, by the newest of its journals' start lines
+ * and systemd's start (either within --settle blocks): `take(host)` beside that host's journal (the
+ * first read), `rest()` the others, then where systemd cannot time it: not running, not known
+ * there, or its clocks untold. A host whose units could not be read is blocked by that already.
+ */
+export function kubeliteStarts(journals: SourceResult<{ lastStart: number }>[], units: UnitsRead[], now: number, settleMs: number) {
+  const newest = new Map<string | undefined, number>();
+  const later = (host: string | undefined, at: number) => newest.set(host, Math.max(newest.get(host) ?? 0, at));
+  for (const j of journals) if (j.tally) later(j.host, j.tally.lastStart);
+  const untimed: PartialResult[] = [];
+  for (const u of units) {
+    const s = u.facts && systemdStart(u.facts, now);
+    if (s && 'text' in s) untimed.push({ host: u.host, state: State.CRITICAL, text: s.text });
+    else if (s) later(u.host, s.at);
+  }
+  const take = (host: string | undefined): PartialResult[] => {
+    const at = newest.get(host);
+    newest.delete(host);
+    const text = at === undefined ? undefined : unsettled(at, now, settleMs);
+    return text ? [{ host, state: State.CRITICAL, text }] : [];
+  };
+  return { take, rest: () => [...[...newest.keys()].flatMap(take), ...untimed] };
+}
+
+/**
+ * k8s-dqlite on each host as `judge` (check_services' state rules) says it, kubelite left out; a host
+ * whose units could not be read, why (a blocker: neither can be told there).
+ */
+export function dqliteBlockers<F extends UnitFacts>(units: { host?: string; facts?: F; error?: unknown }[], judge: (f: F) => Outcome) {
+  return units.map((u): PartialResult => {
+    if (u.facts) return partOf('services', judge(judgedUnits(u.facts)), u.host);
+    const text = `cannot tell whether k8s-dqlite is crash-looping or when kubelite started (${reasonOf(u.error)})`;
+    return { host: u.host, state: State.CRITICAL, text };
+  });
+}
