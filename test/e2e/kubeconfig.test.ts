@@ -177,4 +177,14 @@ describe('a proxy-url', () => {
     }
     expect(denied.stdout).not.toContain('s3cret');
   });
+
+  it('does not take a token Node will not send for the proxy failing: the token is named, as without a proxy', async () => {
+    await listen((socket) => socket.end('HTTP/1.1 200 Connection established\r\n\r\n'));
+    const file = variant(through(`http://127.0.0.1:${port}`), (t) => t.replace(/token: (\S+)/, 'token: "$1\\nsecond-line"'));
+    const r = await nodes(file);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      /^NODES UNKNOWN - the token of kubeconfig user 'nagios' holds a character no HTTP header can carry \(a line break\?\)/,
+    );
+  });
 });
