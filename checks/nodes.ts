@@ -18,6 +18,8 @@ import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { BETWEEN_RESTARTS, silentKubelet } from '../lib/runbook.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
+import { KubeError } from '../lib/sources/kube/errors.ts';
+import { reasonOf } from '../lib/errors.ts';
 import { listNodes } from '../lib/sources/kube/reads.ts';
 import { plural } from '../lib/text.ts';
 
@@ -52,24 +54,34 @@ export const defaultLimits: Limits = { ...thresholdsOf(defaults), allowTaint: []
  * The Nodes and the node leases in storage (shared in `all` with the watch cache and the gate), at
  * once: one after the other, a slow API server (a storm's quorum reads) took twice as long.
  */
-export async function gather(cluster: Cluster, deadline: Deadline): Promise<NodeFacts[]> {
-  const [nodes, stored] = await inOrder([listNodes(cluster), storageNodeLeases(cluster)], deadline);
-  return nodes.map((node) => {
+export async function gather(cluster: Cluster, deadline: Deadline): Promise<{ nodes: NodeFacts[]; leasesUnread?: string }> {
+  // The node leases refused (an RBAC made before they were read here, a 504 of a cache behind): the
+  // Nodes' own findings stand, a NotReady CRITICAL among them, beside an UNKNOWN for the silence.
+  let leasesUnread: string | undefined;
+  const leases = storageNodeLeases(cluster).catch((err: unknown) => {
+    if (!(err instanceof KubeError)) throw err;
+    leasesUnread = reasonOf(err);
+    return undefined;
+  });
+  const [listed, stored] = await inOrder([listNodes(cluster), leases], deadline);
+  const nodes = listed.map((node) => {
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
     const name = node.metadata?.name ?? '';
     return {
       name,
       ready: isReady(node),
-      silent: isReady(node) ? silence(node, stored.leases.get(name), stored.readAt ?? Date.now()) : undefined,
+      silent: isReady(node) && stored ? silence(node, stored.leases.get(name), stored.readAt ?? Date.now()) : undefined,
       why: ready?.reason ? `${ready.reason}${ready.message ? `: ${ready.message}` : ''}` : undefined,
       cordoned: Boolean(node.spec?.unschedulable),
       pressures: pressures(node),
       taints: node.spec?.taints ?? [],
     };
   });
+  return { nodes, leasesUnread };
 }
 
-export function evaluate(nodes: NodeFacts[], { allowTaint, warning, critical }: Limits): Outcome {
+/** `leasesUnread`: why the node leases could not be listed, where they could not. */
+export function evaluate(nodes: NodeFacts[], { allowTaint, warning, critical }: Limits, leasesUnread?: string): Outcome {
   const notReady = nodes.filter((n) => !n.ready);
   const cordoned = nodes.filter((n) => n.cordoned).map((n) => n.name);
   const tainted = nodes
@@ -90,6 +102,7 @@ export function evaluate(nodes: NodeFacts[], { allowTaint, warning, critical }: 
   if (silent.length === 1) v.find(State.CRITICAL, `kubelet silent on ${silent[0]!.name} (${silent[0]!.silent!.short})`);
   else if (silent.length) v.find(State.CRITICAL, `kubelets silent on ${silent.map((n) => n.name).join(', ')}`);
   for (const n of nodes) if (n.silent?.unknown) v.find(State.UNKNOWN, n.silent.short);
+  if (leasesUnread && nodes.some((n) => n.ready)) v.find(State.UNKNOWN, `cannot tell whether the kubelets are silent: ${leasesUnread}`);
   if (nodes.length === 0) v.find(State.UNKNOWN, 'the API server lists no nodes');
   v.detail(...notReady.map((n) => `${n.name} NotReady${n.why ? ` (${n.why})` : ''}`));
   v.detail(...nodes.flatMap((n) => n.pressures.map((p) => `${n.name} ${pressureText(p)}`)));
@@ -123,6 +136,7 @@ export const check: CheckDefinition<Args> = {
   async run({ args, warning, critical, deadline, log, shared }) {
     const cluster = connect(args, deadline, log, { share: shared?.kube });
     deadline.activity = `listing nodes from ${cluster.server}`;
-    return evaluate(await gather(cluster, deadline), { allowTaint: args['allow-taint'] ?? [], warning, critical });
+    const { nodes, leasesUnread } = await gather(cluster, deadline);
+    return evaluate(nodes, { allowTaint: args['allow-taint'] ?? [], warning, critical }, leasesUnread);
   },
 };

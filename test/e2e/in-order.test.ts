@@ -182,6 +182,24 @@ describe('API checks: the reason of lists and reads made at once', () => {
     expect(r.first).toMatch(/^CALICO-ROUTES UNKNOWN - forbidden: cannot list pods /);
   });
 
+  it('check_nodes: a node NotReady in the Nodes stays CRITICAL when the node leases cannot be listed; all Ready is UNKNOWN', async () => {
+    const c = cluster();
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12', ready: false }));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02', { renewedAgo: 300 }));
+    // A token allowed the Nodes but not the node leases (an RBAC made before check_nodes read them).
+    c.api.faults.push({ path: '/kube-node-lease/leases', status: 403, times: 100 });
+    const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(/^NODES CRITICAL - 1 of 2 nodes NotReady: k8s02, cannot tell whether the kubelets are silent: forbidden: /);
+    c.api.clear('nodes');
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }));
+    const unknown = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig]);
+    expect(unknown.code, unknown.stdout).toBe(3);
+    expect(unknown.first).toMatch(
+      /^NODES UNKNOWN - 1 node, all Ready, cannot tell whether the kubelets are silent: forbidden: cannot list leases/,
+    );
+  });
+
   it('check_leases: the leases are the reason, though the dqlite CLI failed sooner', async () => {
     const c = cluster();
     c.api.faults.push({ path: '/leases/', status: 429, retryAfter: 1, times: 1 }, { path: '/leases/', status: 403, times: 5 });

@@ -146,7 +146,11 @@ describe('a proxy-url', () => {
   });
   const listen = async (onConnect: (socket: import('node:stream').Duplex) => void) => {
     proxy = createServer();
-    proxy.on('connect', (_req, socket) => onConnect(socket));
+    proxy.on('connect', (_req, socket) => {
+      // The client resets the tunnel it was refused: not this test's failure (uncaught, vitest's exit 1).
+      socket.on('error', () => undefined);
+      onConnect(socket);
+    });
     servers.push(proxy);
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     port = (proxy.address() as AddressInfo).port;
@@ -172,5 +176,15 @@ describe('a proxy-url', () => {
       );
     }
     expect(denied.stdout).not.toContain('s3cret');
+  });
+
+  it('does not take a token Node will not send for the proxy failing: the token is named, as without a proxy', async () => {
+    await listen((socket) => socket.end('HTTP/1.1 200 Connection established\r\n\r\n'));
+    const file = variant(through(`http://127.0.0.1:${port}`), (t) => t.replace(/token: (\S+)/, 'token: "$1\\nsecond-line"'));
+    const r = await nodes(file);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      /^NODES UNKNOWN - the token of kubeconfig user 'nagios' holds a character no HTTP header can carry \(a line break\?\)/,
+    );
   });
 });

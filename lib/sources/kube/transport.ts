@@ -107,12 +107,14 @@ export function httpsTransport(
       if (client === https && agent !== undefined && (agent === keepAlive || agent === ownWay))
         request.secureContext = secureContexts.for(options);
       return exchange(client, url, request, body, log, release).catch((err: NodeJS.ErrnoException) => {
-        const proxyUrl = kc.getCurrentCluster()?.proxyUrl;
-        const viaProxy = proxyUrl && !ctx.getSignal()?.aborted ? proxyFailure(err, url.origin, proxyUrl) : undefined;
-        if (viaProxy) throw viaProxy;
         // The one header a kubeconfig writes is Authorization: a token (or a tokenFile, or a
-        // plugin's) holding a line break or another control character, which Node will not send.
-        if (err.code !== 'ERR_INVALID_CHAR') throw err;
+        // plugin's) holding a line break or another control character, which Node will not send
+        // (refused before any connection: never the proxy's failure either).
+        if (err.code !== 'ERR_INVALID_CHAR') {
+          const proxyUrl = kc.getCurrentCluster()?.proxyUrl;
+          const viaProxy = proxyUrl && !ctx.getSignal()?.aborted ? proxyFailure(err, url.origin, proxyUrl) : undefined;
+          throw viaProxy ?? err;
+        }
         const user = kc.getCurrentUser()?.name ?? '(none)';
         throw new KubeError(`the token of kubeconfig user '${user}' holds a character no HTTP header can carry (a line break?)`, {
           fix: 'check its token, tokenFile or credential plugin: one token, on one line',
