@@ -110,7 +110,9 @@ async function storageThenCache(cluster: Cluster, stored: Promise<LeaseList>): P
 
 /** Both reads; in a shared run once for all (the restart gate judges its API server's cache too). */
 export function readCache(cluster: Cluster): Promise<CacheFacts> {
-  const read = (c: Cluster) => storageThenCache(c, storageNodeLeases(cluster));
+  // Asked as the cache read's own (c), never as its first asker's: that one's deadline (a part of
+  // a fan-out, shorter than the gate's) ended the storage read for every check that waited for it.
+  const read = (c: Cluster) => storageThenCache(c, storageNodeLeases(c, cluster.share));
   return cluster.share ? cluster.share.once(cluster, 'watch cache', read) : read(cluster);
 }
 

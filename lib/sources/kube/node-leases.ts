@@ -60,9 +60,11 @@ export async function listNodeLeases(cluster: Cluster, from: 'storage' | 'cache'
 
 /**
  * The node leases in storage; in a shared run read once for every check that judges them
- * (check_nodes, the watch cache's first read, the restart gate), and kept.
+ * (check_nodes, the watch cache's first read, the restart gate), and kept. `share`: the run's,
+ * where `cluster` is a shared read's own (kube/share.ts once: it waits for all who wait for that
+ * read, and shares nothing itself).
  */
-export function storageNodeLeases(cluster: Cluster): Promise<LeaseList> {
+export function storageNodeLeases(cluster: Cluster, share = cluster.share): Promise<LeaseList> {
   const read = (c: Cluster) => listNodeLeases(c, 'storage');
-  return cluster.share ? cluster.share.once(cluster, 'node leases', read) : read(cluster);
+  return share ? share.once(cluster, 'node leases', read) : read(cluster);
 }
