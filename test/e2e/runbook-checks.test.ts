@@ -1202,6 +1202,20 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     expect(worker['RESTART-PREFLIGHT']).toBeDefined();
   });
 
+  it('a control-plane node on external etcd (no-k8s-dqlite alone): its dqlite checks left out, saying why; its API judged', async () => {
+    healthy();
+    const journal = makeJournal([{ age: 30, service: DQLITE, message: logrus(at(30), 'error', LOCK_TXN) }]);
+    // MicroK8s on external etcd writes no-k8s-dqlite without clustered.lock: a control plane with no dqlite of its own.
+    const etcd = await allRows(journal, '--snap-data', snapData('no-k8s-dqlite'));
+    for (const check of ['RESTART-PREFLIGHT', 'DQLITE', 'DQLITE-STORAGE']) {
+      expect(etcd[check], check).toMatchObject({ state: 'SKIPPED', summary: expect.stringMatching(/no-k8s-dqlite: external etcd/) });
+    }
+    expect(etcd['WATCH-CACHE']!.state).not.toBe('SKIPPED');
+    const own = await runBuilt('microk8s-checks', ['all', ...kc(), '--snap-data', snapData('no-k8s-dqlite')]);
+    const ownJournal = /^KINE-RETRIES +skipped +this node runs no dqlite of its own \(no-k8s-dqlite: external etcd\): no k8s-dqlite/m;
+    expect(own.stdout).toMatch(ownJournal);
+  });
+
   it("a node whose $SNAP_DATA shows another CNI than Calico leaves calico-routes out, saying which; Calico's runs it", async () => {
     healthy();
     // MicroK8s' cilium addon on k8s02: no calico-node anywhere, pods routed through cilium's lxc veths.

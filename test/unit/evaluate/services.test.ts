@@ -51,6 +51,17 @@ describe('services', () => {
     expect([o.state, o.summary]).toEqual([State.CRITICAL, 'k8s-dqlite restarted 30 times in 2h (15/h)']);
   });
 
+  it('apiserver-kicker restarts (NRestarts reset to 0 each time): each new main process between runs is one restart', () => {
+    const KL = serviceUnit('kubelite');
+    // snapctl stop/start resets NRestarts: only ExecMainStartTimestampMonotonic tells the restarts apart.
+    // Each sample taken 100 s after the kicker's restart before it; the clock reads 10,000 s since boot now.
+    const sample = (minAgo: number): [number, number, number] => [AT - minAgo * 60_000, 0, (10_000 - minAgo * 60 - 100) * 1e6];
+    const history = { [KL]: [sample(55), sample(45), sample(35), sample(25)] };
+    const o = services.evaluate({ ...facts(unit(KL, { restarts: 0, upS: 600 })), memory: { history } }, judge);
+    expect([o.state, o.summary]).toEqual([State.WARNING, 'kubelite restarted 4 times within the last hour']);
+    expect(perf(o).restarts_kubelite).toBe('0c;;;0');
+  });
+
   it('k8s-dqlite just restarted is WARNING, with NRestarts 0 too; failed is CRITICAL', () => {
     expect(services.evaluate(facts(unit(DQ, { restarts: 3, upS: 20 })), judge).state).toBe(State.WARNING);
     expect(services.evaluate(facts(unit(DQ, { restarts: 0, upS: 20 })), judge).state).toBe(State.WARNING);
