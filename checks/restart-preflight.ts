@@ -7,7 +7,7 @@ import { unled } from '../lib/k8s/leases.ts';
 import { restartSession } from '../lib/k8s/restart-session.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { inOrder } from '../lib/in-order.ts';
-import { dqliteBlockers, kubeliteStarts } from '../lib/kubelite-uptime.ts';
+import { dqliteBlockers, kubeliteStarts, restartedBySystemd } from '../lib/kubelite-uptime.ts';
 import { leaderships } from '../lib/leadership.ts';
 import { gateCounter, gateWindow, GATE_WINDOW, journalsJudged, type Settling, unsettledJournal } from '../lib/logs/gate-window.ts';
 import { scanSources, type ScanContext, type SourceResult } from '../lib/logs/scan.ts';
@@ -83,9 +83,10 @@ export function blockers(f: PreflightFacts, settleMs: number, allowTaint: string
   // Quorum at risk, no leader or stale members, as check_dqlite judges them with its defaults.
   if ('error' in f.datastore) block(`cannot tell the dqlite cluster's health (${reasonOf(f.datastore.error)})`);
   else parts.push(partOf('dqlite', dqlite.evaluate(f.datastore, dqlite.defaultLimits)));
-  // k8s-dqlite crash-looping now (failed, stuck or just restarted): check_services' state rules, kubelite left out.
-  // No samples from earlier runs, so no rate: its thresholds on restarts per hour do not apply.
+  // k8s-dqlite crash-looping now (failed, stuck, just restarted: check_services' state rules; no samples, so no rate),
+  // or restarted by systemd within the window where the journals did not say so; kubelite left out.
   parts.push(...dqliteBlockers(f.units, (u) => services.evaluate(u, services.defaultLimits)), ...kubelite.rest());
+  parts.push(...restartedBySystemd(f.units, f.journals, Math.max(settleMs, GATE_WINDOW * 1000), services.defaultLimits.minUptimeMs));
   if (session.absent) block(session.absent);
   return parts.filter((p) => p.state !== State.OK);
 }

@@ -3,7 +3,10 @@
 // one stepped forward after it was written (a node without a hardware clock, kubelite started
 // before NTP set the time after a reboot) reads hours old, and the gate said GO inside --settle.
 // The monotonic clock is never stepped. kubelite is asked for its start alone: check_services'
-// state rules judge k8s-dqlite, never kubelite (apiserver-kicker restarts it by design).
+// state rules judge k8s-dqlite, never kubelite (apiserver-kicker restarts it by design), and
+// systemd's own restarts of k8s-dqlite are read from the same answer (restartedBySystemd).
+import { formatDuration } from './duration.ts';
+import type { Settling } from './logs/gate-window.ts';
 import { unsettled } from './logs/kubelite-start.ts';
 import type { SourceResult } from './logs/tally.ts';
 import { missingUnit } from './missing-unit.ts';
@@ -13,7 +16,7 @@ import { State } from './plugin/state.ts';
 import type { Outcome } from './plugin/verdict.ts';
 import { serviceUnit } from './sources/snap-locks.ts';
 import type { UnitFacts } from './sources/units.ts';
-import { untold, uptimeOf } from './unit-age.ts';
+import { secondsOf, untold, uptimeOf } from './unit-age.ts';
 
 export const KUBELITE_UNIT = serviceUnit('kubelite');
 
@@ -71,5 +74,38 @@ export function dqliteBlockers<F extends UnitFacts>(units: { host?: string; fact
     if (u.facts) return partOf('services', judge(judgedUnits(u.facts)), u.host);
     const text = `cannot tell whether k8s-dqlite is crash-looping or when kubelite started (${reasonOf(u.error)})`;
     return { host: u.host, state: State.CRITICAL, text };
+  });
+}
+
+const DQLITE_UNIT = serviceUnit('k8s-dqlite');
+
+/**
+ * k8s-dqlite restarted by systemd within the gate's window, as systemd itself tells it. NRestarts
+ * counts systemd's own restarts only (service_enter_restart), and is flushed at the next start once
+ * the unit went down any other way (a stop, `systemctl restart`: the runbook's recovery), so a
+ * count above 0 makes the running main process one of those restarts, after a crash. The journal's
+ * restart-counter lines tell the same where they are read: a journal rotated away, or stamped on a
+ * wall clock stepped since, hid the crash, and the gate said GO 4 minutes after it.
+ *
+ * Each host whose k8s-dqlite systemd restarted within `windowMs`, where its journal's lines did not
+ * already say so (one blocker a crash) and check_services' state rules do not (`afterMs`: its
+ * --min-uptime, within which a restart is theirs: "restarting now").
+ */
+export function restartedBySystemd(
+  units: { host?: string; facts?: UnitFacts }[],
+  journals: SourceResult<Settling>[],
+  windowMs: number,
+  afterMs: number,
+): PartialResult[] {
+  const told = new Set(journals.filter((j) => (j.tally?.crashes.count ?? 0) > 0).map((j) => j.host));
+  return units.flatMap(({ host, facts }) => {
+    const unit = facts?.units.find((u) => u.id === DQLITE_UNIT);
+    if (!unit || unit.restarts < 1 || told.has(host)) return [];
+    const seconds = secondsOf(uptimeOf(unit, facts!.clock));
+    if (!(seconds * 1000 >= afterMs && seconds * 1000 < windowMs)) return [];
+    const text =
+      `k8s-dqlite restarted by systemd after a crash ${formatDuration(seconds)} ago (NRestarts ${unit.restarts}), ` +
+      `within ${formatDuration(windowMs / 1000)}`;
+    return [{ host, state: State.CRITICAL, text }];
   });
 }

@@ -952,6 +952,25 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(cycled.first).toMatch(noGo);
   });
 
+  it('a crash systemd restarted k8s-dqlite after 4 minutes ago, its journal line unread (rotated away): NO-GO by systemd', async () => {
+    healthy();
+    // NRestarts counts systemd's own restarts since the unit last went down another way (a stop,
+    // `systemctl restart`: the runbook's recovery flushes it at the next start, service.c): 2 now,
+    // the main process up 4 minutes. The journal read holds no restart line.
+    const systemd = systemctlStandIn([unit(DQLITE.unit, { restarts: 2, upFor: 240 }), unit(KUBELITE.unit, { upFor: 3600 })]);
+    const journal = makeJournal(quiet());
+    const run = () =>
+      runBuilt('check_restart_preflight', [...kc(), '--node', 'k8s02', '--journal-file', journal, ...here.dqliteArgs], {
+        env: { ...process.env, PATH: systemd.path },
+      });
+    const r = await run();
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(/NO-GO for k8s02: k8s-dqlite restarted by systemd after a crash 4m\d*s? ago \(NRestarts 2\), within 10m \|/);
+    // Restarted by hand 4 minutes ago (the runbook's recovery: NRestarts flushed to 0): no blocker.
+    systemd.set([unit(DQLITE.unit, { restarts: 0, upFor: 240 }), unit(KUBELITE.unit, { upFor: 3600 })]);
+    expect((await run()).first).toMatch(/^RESTART-PREFLIGHT OK - GO: /);
+  });
+
   it('a crash whose restart someone asked for while systemd waited to restart it is a crash all the same: NO-GO', async () => {
     healthy();
     const systemd = systemctlStandIn([unit(DQLITE.unit, { restarts: 3795, upFor: 150 }), unit(KUBELITE.unit, { upFor: 3600 })]);
