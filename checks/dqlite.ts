@@ -52,7 +52,7 @@ export function evaluate(f: DqliteFacts, limits: Thresholds): Outcome {
       m.role,
       m.address === leading ? 'leader' : '',
       m.address === f.self ? 'this node' : '',
-      p && !p.ok ? `unreachable: ${p.why}` : '',
+      p && !p.ok ? `${p.untold ? '' : 'unreachable: '}${p.why}` : '',
     ].filter(Boolean);
     v.detail(`${m.address} (id ${m.id}): ${tags.join(', ')}`);
   }

@@ -1,10 +1,8 @@
 // No leader means no write anywhere: what the dqlite CLI said of the leader, judged.
 import { State } from './plugin/state.ts';
 import type { Verdict } from './plugin/verdict.ts';
+import { ANSWERS_WITHIN_MS } from './sources/dqlite-cluster.ts';
 import type { Leader } from './sources/dqlite-view.ts';
-
-/** Time enough for the CLI to answer a healthy cluster (it does in well under 0.1 s on loopback, bench/). */
-const HEARD_WITHIN_S = 1;
 
 /**
  * The CLI's answer on the leader as findings: its no-leader word is quorum lost (said once, where
@@ -22,7 +20,7 @@ export function judgeLeader(v: Verdict, leader: Leader, quorumLost: boolean): vo
     case 'no-answer':
       // Silence is a leader unknown only where the CLI had time to answer: given less than a
       // second (a short -t mostly spent starting up), it tells nothing, and a WARNING rested on nothing.
-      if (leader.seconds < HEARD_WITHIN_S)
+      if (leader.seconds * 1000 < ANSWERS_WITHIN_MS)
         v.find(State.UNKNOWN, `the dqlite CLI gave no answer in the ${leader.seconds}s -t left it: leader unknown (fix: give a longer -t)`);
       else v.find(State.WARNING, `the dqlite CLI gave no answer in ${leader.seconds}s: leader unknown`);
       break;

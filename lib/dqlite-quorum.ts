@@ -25,8 +25,10 @@ export interface Quorum {
 export function judgeQuorum(v: Verdict, f: Pick<ClusterView, 'members' | 'probes' | 'from'>, { warning, critical }: Thresholds): Quorum {
   const { members } = f;
   const voters = members.filter((m) => m.role === 'voter');
-  const unreachable = voters.filter((m) => !f.probes.get(m.address)?.ok);
-  const reachable = voters.length - unreachable.length;
+  const untold = voters.filter((m) => f.probes.get(m.address)?.untold);
+  const unreachable = voters.filter((m) => !f.probes.get(m.address)?.ok && !f.probes.get(m.address)?.untold);
+  // Those not probed in time count for neither side: lost only where they could not make a majority.
+  const reachable = voters.length - unreachable.length - untold.length;
   const majority = Math.floor(voters.length / 2) + 1;
   v.measure({ label: 'unreachable_voters', value: unreachable.length, min: 0, max: voters.length }, new ScalarContext(warning, critical));
   v.measure({ label: 'voters', value: voters.length, min: 0 });
@@ -37,9 +39,11 @@ export function judgeQuorum(v: Verdict, f: Pick<ClusterView, 'members' | 'probes
   if (!members.length) v.find(State.UNKNOWN, `${f.from} lists no member`);
   else if (!voters.length) v.find(State.UNKNOWN, `no voter among ${plural(members.length, 'member')} (${f.from})`);
   // Losing quorum is CRITICAL whatever -c says: no write can commit.
-  const lost = voters.length > 0 && reachable < majority;
+  const lost = voters.length > 0 && reachable + untold.length < majority;
+  if (untold.length)
+    v.find(State.UNKNOWN, `${plural(untold.length, 'voter')} ${f.probes.get(untold[0]!.address)?.why} (fix: give a longer -t)`);
   // Of five voters one down leaves a failure to spare: "one more failure loses quorum" was false there.
-  const atRisk = !lost && voters.length > 0 && reachable - 1 < majority;
+  const atRisk = !lost && !untold.length && voters.length > 0 && reachable - 1 < majority;
   const spare = reachable - majority;
   if (lost) v.find(State.CRITICAL, `quorum lost: ${reachable} of ${voters.length} voters reachable, ${majority} needed`);
   else if (unreachable.length)

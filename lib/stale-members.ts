@@ -28,7 +28,11 @@ function staleMembers(f: Pick<ClusterView, 'members' | 'probes' | 'self'> & Stal
   if (!nodes) return undefined;
   return f.members.filter(
     (m) =>
-      !isLoopback(m.address) && m.address !== f.self && !f.probes.get(m.address)?.ok && nodeWithAddress(nodes, m.address) === undefined,
+      !isLoopback(m.address) &&
+      m.address !== f.self &&
+      !f.probes.get(m.address)?.ok &&
+      !f.probes.get(m.address)?.untold &&
+      nodeWithAddress(nodes, m.address) === undefined,
   );
 }
 

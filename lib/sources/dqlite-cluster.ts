@@ -78,7 +78,12 @@ export interface NodeAccess {
 export interface Probe {
   ok: boolean;
   why?: string;
+  /** Given too little time for a member to answer in (ANSWERS_WITHIN_MS): its silence says nothing of it. */
+  untold?: boolean;
 }
+
+/** Time enough for a healthy member, or the CLI, to answer (well under 0.1 s on loopback, bench/): less tells nothing. */
+export const ANSWERS_WITHIN_MS = 1000;
 
 function readLocalNodeStore(file: string): Member[] {
   try {
@@ -146,7 +151,7 @@ export const hungWhy = (seconds: number) => `accepts TCP, no answer within ${sec
  * Whether the member answers within timeoutMs: a TCP connection that opens, then a reply (or the
  * member closing it) to PROBE_HELLO. A connect alone is what the kernel gives a hung process too.
  */
-export function probe(address: string, timeoutMs: number, signal: AbortSignal): Promise<{ ok: boolean; why?: string }> {
+export function probe(address: string, timeoutMs: number, signal: AbortSignal): Promise<Probe> {
   const hp = hostPort(address);
   if (!hp) return Promise.resolve({ ok: false, why: 'not a host:port address' });
   return new Promise((resolve) => {
@@ -158,7 +163,15 @@ export function probe(address: string, timeoutMs: number, signal: AbortSignal): 
       resolve({ ok, why });
     };
     const seconds = partSeconds(timeoutMs);
-    const timer = setTimeout(() => done(false, connected ? hungWhy(seconds) : `no answer within ${seconds}s`), timeoutMs);
+    const silent = () => {
+      // -t 0.1, or a second on a loaded node: what was left is no time to answer in.
+      if (timeoutMs < ANSWERS_WITHIN_MS) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ ok: false, untold: true, why: `not probed in the ${seconds}s -t left` });
+      } else done(false, connected ? hungWhy(seconds) : `no answer within ${seconds}s`);
+    };
+    const timer = setTimeout(silent, timeoutMs);
     socket.once('connect', () => {
       connected = true;
       socket.write(PROBE_HELLO);

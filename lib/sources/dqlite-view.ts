@@ -4,7 +4,7 @@
 import { reasonOf } from '../errors.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import { type CliPlan, type DqliteCli, planCli, SUDO_CLI_SECONDS } from './dqlite.ts';
-import { askCli, backendFiles, type CliAnswer, type NodeAccess } from './dqlite-cluster.ts';
+import { askCli, backendFiles, type CliAnswer, type NodeAccess, type Probe } from './dqlite-cluster.ts';
 import { distinctMembers, type Member, parseClusterAnswer } from './dqlite-members.ts';
 
 /** What the dqlite CLI said of the leader, or why it was not asked. */
@@ -51,7 +51,7 @@ export interface ClusterView {
   /** Said in the long output, e.g. "asked without TLS". */
   notes: string[];
   /** Every member's TCP probe from this node: ok, or why not. */
-  probes: Map<string, { ok: boolean; why?: string }>;
+  probes: Map<string, Probe>;
 }
 
 /** A node's own record of the cluster and how its CLI is to be asked. */
@@ -74,7 +74,7 @@ export async function readStore(node: NodeAccess, cli: DqliteCli): Promise<NodeS
  */
 export async function askCluster(node: NodeAccess, { cli, info, rows, plan }: NodeStore, deadline: Deadline): Promise<ClusterView> {
   const files = backendFiles(cli.backend);
-  const probes = new Map<string, { ok: boolean; why?: string }>();
+  const probes = new Map<string, Probe>();
   const probeAll = async (members: Member[]) => {
     const todo = [...new Set(members.map((m) => m.address).filter((a) => !probes.has(a)))];
     for (const a of todo) probes.set(a, { ok: false, why: 'not probed' });

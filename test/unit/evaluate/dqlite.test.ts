@@ -1,6 +1,7 @@
 // The check's judging from plain facts (no API server, journal, sshd or systemd needed): what is
 // asserted is what a user sees, the state, the first line's summary and the perfdata.
 import { describe, expect, it } from 'vitest';
+import type { Probe } from '../../../lib/sources/dqlite-cluster.ts';
 import * as dqlite from '../../../checks/dqlite.ts';
 import { parseClusterAnswer } from '../../../lib/sources/dqlite-members.ts';
 import { State } from '../../../lib/plugin/state.ts';
@@ -39,6 +40,25 @@ describe('dqlite', () => {
     const o = dqlite.evaluate(facts(['10.0.0.12:19001', '10.0.0.13:19001']), { warning: r('0') });
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toMatch(/^quorum lost: 1 of 3 voters reachable, 2 needed/);
+  });
+
+  // -t 0.1, or a second on a loaded node: what is left for the probes is no time for a member to answer in.
+  it('voters whose probe was given too little time to answer are neither reachable nor unreachable: UNKNOWN, not quorum lost', () => {
+    const short = { ok: false, untold: true, why: 'not probed in the 0.001s -t left' };
+    const probes = new Map<string, Probe>([
+      ['10.0.0.11:19001', short],
+      ['10.0.0.12:19001', short],
+      ['10.0.0.13:19001', short],
+    ]);
+    const o = judge(facts([], { probes, leader: { kind: 'no-answer', seconds: 0.001 } }));
+    expect(o.state).toBe(State.UNKNOWN);
+    expect(o.summary).toMatch(/^3 voters not probed in the 0\.001s -t left \(fix: give a longer -t\), /);
+    expect(o.summary).not.toMatch(/quorum lost|stale/);
+    expect(o.perfdata.find((p) => p.label === 'unreachable_voters')?.value).toBe(0);
+    // Two refused beside one untold: lost whatever the third would say.
+    probes.set('10.0.0.12:19001', { ok: false, why: 'ECONNREFUSED' });
+    probes.set('10.0.0.13:19001', { ok: false, why: 'ECONNREFUSED' });
+    expect(judge(facts([], { probes })).summary).toMatch(/^quorum lost: 0 of 3 voters reachable, 2 needed/);
   });
 
   it("the CLI's no leader with one voter down of three: quorum lost, and the voters' journals, not 'bring voters back'", () => {
