@@ -14,7 +14,7 @@ import { bySystemd, DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry
 import { DQLITE_CLI, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { pattern } from '../helpers/pattern.ts';
 import { runBuilt } from '../helpers/run.ts';
-import { healthyNode, systemctlStandIn, unit, type HealthyNode } from '../helpers/standins.ts';
+import { healthyNode, systemctlStandIn, unit, type HealthyNode, type Unit } from '../helpers/standins.ts';
 import { nagiosIds } from '../helpers/users.ts';
 
 const cluster = useCluster();
@@ -799,6 +799,25 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(readFileSync(systemd.log, 'utf8')).toMatch(
       /^show .* -- snap\.microk8s\.daemon-k8s-dqlite\.service snap\.microk8s\.daemon-kubelite\.service$/m,
     );
+  });
+
+  it('kubelite auto-restarting, reloading or stopping, its ExecMainStart an hour old: NO-GO naming its state, never GO', async () => {
+    healthy();
+    const states: [Unit, string][] = [
+      [
+        unit(KUBELITE.unit, { upFor: 3600, active: 'activating', sub: 'auto-restart', result: 'exit-code', restarts: 3 }),
+        'activating (exit-code)',
+      ],
+      [unit(KUBELITE.unit, { upFor: 3600, active: 'reloading', sub: 'reload' }), 'reloading'],
+      [unit(KUBELITE.unit, { upFor: 3600, active: 'deactivating', sub: 'stop-sigterm' }), 'deactivating'],
+    ];
+    for (const [kubelite, state] of states) {
+      const systemd = systemctlStandIn([unit(DQLITE.unit, { upFor: 3600 }), kubelite]);
+      const args = [...kc(), '--node', 'k8s02', '--journal-file', makeJournal(quiet()), ...here.dqliteArgs];
+      const r = await runBuilt('check_restart_preflight', args, { env: { ...process.env, PATH: systemd.path } });
+      expect(r.first, r.stdout).toBe(`RESTART-PREFLIGHT CRITICAL - NO-GO for k8s02: kubelite is ${state} | blockers=1;;0;0`);
+      expect(r.code).toBe(2);
+    }
   });
 
   it('a dqlite CLI it cannot ask is GO with care, never a plain GO: whether --node leads dqlite is not known', async () => {
