@@ -105,6 +105,9 @@ export const describe = (r: Resource) =>
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|DEPTH_ZERO/;
 
+/** A Node error code of a certificate or TLS failure, said as one by kubeError. */
+export const isTlsCode = (code: string): boolean => TLS_CODES.test(code);
+
 /** What to do about credentials an API server rejected (401). */
 export const CREDENTIALS_FIX = 'renew the token or client certificate in the kubeconfig';
 
@@ -175,7 +178,7 @@ export function kubeError(err: unknown, what: Resource, server: string, given?: 
       fix: 'check its client-certificate and client-key (PEM files of one pair)',
     });
   }
-  if (TLS_CODES.test(code)) {
+  if (isTlsCode(code)) {
     return new KubeError(`TLS to ${server} failed: certificate problem (${code})`, {
       cause,
       fix: given

@@ -1,4 +1,4 @@
-import { KubeError } from './errors.ts';
+import { isTlsCode, KubeError } from './errors.ts';
 import { withoutUserinfo } from './config.ts';
 
 const TUNNEL_FIX = "check its proxy-url, and that the proxy lets this host through to the API server's address";
@@ -13,7 +13,7 @@ const TUNNEL_FIX = "check its proxy-url, and that the proxy lets this host throu
  */
 export function proxyFailure(err: NodeJS.ErrnoException, server: string, proxyUrl: string): KubeError | undefined {
   const code = err.code ?? '';
-  if (/CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL|DEPTH_ZERO|ERR_OSSL_/.test(code)) return undefined;
+  if (isTlsCode(code) || /UNABLE_TO_|ERR_OSSL_/.test(code)) return undefined;
   if (code === 'ECONNRESET' && err.message === 'socket hang up') return undefined;
   const status = /^Bad response: (\d{3})$/.exec(err.message)?.[1];
   const said = status ? `it answered ${status} to CONNECT` : err.message.slice(0, 200) || code || 'the connection failed';
