@@ -18,7 +18,7 @@ import { nextHistory, rateOf } from '../lib/restart-history.ts';
 import { historiesFor, type Memory } from '../lib/restart-history-file.ts';
 import { rateSeen, rateText, ratesHeadline } from '../lib/restart-rates.ts';
 import { BACKEND_IN_SNAP_DATA } from '../lib/sources/dqlite.ts';
-import { displayName, serviceUnit, shortName } from '../lib/sources/snap-locks.ts';
+import { displayName, K8S_DQLITE_UNIT, shortName } from '../lib/sources/snap-locks.ts';
 import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
 import { keepOrSay, scopedStateFile, writeState } from '../lib/state-file.ts';
 import { unitAdvice } from '../lib/unit-advice.ts';
@@ -26,7 +26,7 @@ import { secondsOf, uptimeOf } from '../lib/unit-age.ts';
 import { unitStateFinding } from '../lib/unit-state.ts';
 import { shorten } from '../lib/text.ts';
 
-export const K8S_DQLITE_UNIT = serviceUnit('k8s-dqlite');
+export { K8S_DQLITE_UNIT };
 /** Thresholds are restarts per hour: the 7-day loop of the runbook (about 22/h) is CRITICAL, one restart OK. */
 export const defaults = { warning: '3', critical: '10', minUptime: '2m', window: '1h' };
 

@@ -4,6 +4,7 @@ import type { Thresholds } from './plugin/range.ts';
 import { State } from './plugin/state.ts';
 import { ScalarContext, type Verdict } from './plugin/verdict.ts';
 import type { Member } from './sources/dqlite-members.ts';
+import { unanswered } from './sources/dqlite-cluster.ts';
 import type { ClusterView } from './sources/dqlite-view.ts';
 import { plural } from './text.ts';
 
@@ -26,7 +27,7 @@ export function judgeQuorum(v: Verdict, f: Pick<ClusterView, 'members' | 'probes
   const { members } = f;
   const voters = members.filter((m) => m.role === 'voter');
   const untold = voters.filter((m) => f.probes.get(m.address)?.untold);
-  const unreachable = voters.filter((m) => !f.probes.get(m.address)?.ok && !f.probes.get(m.address)?.untold);
+  const unreachable = voters.filter((m) => unanswered(f.probes.get(m.address)));
   // Those not probed in time count for neither side: lost only where they could not make a majority.
   const reachable = voters.length - unreachable.length - untold.length;
   const majority = Math.floor(voters.length / 2) + 1;

@@ -14,7 +14,7 @@ import { partOf, type PartialResult } from './plugin/partial.ts';
 import { reasonOf } from './plugin/runner.ts';
 import { State } from './plugin/state.ts';
 import type { Outcome } from './plugin/verdict.ts';
-import { serviceUnit } from './sources/snap-locks.ts';
+import { K8S_DQLITE_UNIT, serviceUnit } from './sources/snap-locks.ts';
 import type { UnitFacts } from './sources/units.ts';
 import { secondsOf, untold, uptimeOf } from './unit-age.ts';
 
@@ -77,8 +77,6 @@ export function dqliteBlockers<F extends UnitFacts>(units: { host?: string; fact
   });
 }
 
-const DQLITE_UNIT = serviceUnit('k8s-dqlite');
-
 /**
  * k8s-dqlite restarted by systemd within the gate's window, as systemd itself tells it. NRestarts
  * counts systemd's own restarts only (service_enter_restart), and is flushed at the next start once
@@ -99,7 +97,7 @@ export function restartedBySystemd(
 ): PartialResult[] {
   const told = new Set(journals.filter((j) => (j.tally?.crashes.count ?? 0) > 0).map((j) => j.host));
   return units.flatMap(({ host, facts }) => {
-    const unit = facts?.units.find((u) => u.id === DQLITE_UNIT);
+    const unit = facts?.units.find((u) => u.id === K8S_DQLITE_UNIT);
     if (!unit || unit.restarts < 1 || told.has(host)) return [];
     const seconds = secondsOf(uptimeOf(unit, facts!.clock));
     if (!(seconds * 1000 >= afterMs && seconds * 1000 < windowMs)) return [];

@@ -6,6 +6,7 @@ import type { Wire } from './k8s/wire.ts';
 import { State } from './plugin/state.ts';
 import type { Verdict } from './plugin/verdict.ts';
 import { REMOVE_STALE_MEMBER } from './runbook.ts';
+import { unanswered } from './sources/dqlite-cluster.ts';
 import { isLoopback, type Member } from './sources/dqlite-members.ts';
 import type { ClusterView } from './sources/dqlite-view.ts';
 import type { NodesAside } from './sources/kube/nodes-aside.ts';
@@ -30,8 +31,7 @@ function staleMembers(f: Pick<ClusterView, 'members' | 'probes' | 'self'> & Stal
     (m) =>
       !isLoopback(m.address) &&
       m.address !== f.self &&
-      !f.probes.get(m.address)?.ok &&
-      !f.probes.get(m.address)?.untold &&
+      unanswered(f.probes.get(m.address)) &&
       nodeWithAddress(nodes, m.address) === undefined,
   );
 }

@@ -85,6 +85,9 @@ export interface Probe {
 /** Time enough for a healthy member, or the CLI, to answer (well under 0.1 s on loopback, bench/): less tells nothing. */
 export const ANSWERS_WITHIN_MS = 1000;
 
+/** A member that did not answer its probe in time to tell: unreachable (never one not probed in time). */
+export const unanswered = (p: Probe | undefined): boolean => !p?.ok && !p?.untold;
+
 function readLocalNodeStore(file: string): Member[] {
   try {
     return parseNodeYaml(readSmallFile(file, 'dqlite node store').toString('utf8'), file);
@@ -157,20 +160,17 @@ export function probe(address: string, timeoutMs: number, signal: AbortSignal): 
   return new Promise((resolve) => {
     const socket = tcpConnect({ host: hp.host, port: hp.port, signal, lookup });
     let connected = false;
-    const done = (ok: boolean, why?: string) => {
+    const done = (ok: boolean, why?: string, untold?: true) => {
       clearTimeout(timer);
       socket.destroy();
-      resolve({ ok, why });
+      resolve({ ok, why, ...(untold && { untold }) });
     };
     const seconds = partSeconds(timeoutMs);
-    const silent = () => {
-      // -t 0.1, or a second on a loaded node: what was left is no time to answer in.
-      if (timeoutMs < ANSWERS_WITHIN_MS) {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve({ ok: false, untold: true, why: `not probed in the ${seconds}s -t left` });
-      } else done(false, connected ? hungWhy(seconds) : `no answer within ${seconds}s`);
-    };
+    // -t 0.1, or a second on a loaded node: what was left is no time to answer in.
+    const silent = () =>
+      timeoutMs < ANSWERS_WITHIN_MS
+        ? done(false, `not probed in the ${seconds}s -t left`, true)
+        : done(false, connected ? hungWhy(seconds) : `no answer within ${seconds}s`);
     const timer = setTimeout(silent, timeoutMs);
     socket.once('connect', () => {
       connected = true;

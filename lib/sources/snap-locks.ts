@@ -139,6 +139,9 @@ export const MICROK8S_SERVICES: readonly string[] = [
 /** A MicroK8s service unit, by the name its snap gives it (daemon-<name>). */
 export const serviceUnit = (name: string): string => `snap.microk8s.daemon-${name}.service`;
 
+/** k8s-dqlite's unit: the one check_services' crash rules and the gate judge first. */
+export const K8S_DQLITE_UNIT = serviceUnit('k8s-dqlite');
+
 /** k8s_dqlite for snap.microk8s.daemon-k8s-dqlite.service: a perfdata label suffix (safe characters only). */
 export const shortName = (unit: string) =>
   unit
