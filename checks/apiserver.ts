@@ -11,7 +11,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import type { Cluster } from '../lib/sources/kube/cluster.ts';
-import { CREDENTIALS_FIX, RBAC_YAML } from '../lib/sources/kube/errors.ts';
+import { credentialsFix, RBAC_YAML } from '../lib/sources/kube/errors.ts';
 import { getRaw, type RawAnswer } from '../lib/sources/kube/raw.ts';
 import { plural } from '../lib/text.ts';
 import { ETCD_IS_KINE, SLOW_READYZ } from '../lib/runbook.ts';
@@ -21,6 +21,8 @@ interface Args extends KubeArgs, ServerArgs {}
 /** What one API server's two health endpoints answered. */
 export interface HealthFacts {
   server: string;
+  /** The kubeconfig's context, when it sends no credentials: a 401 is then no rejected credential. */
+  sendsNone?: string;
   readyz: RawAnswer;
   livez: RawAnswer;
   /**
@@ -59,8 +61,6 @@ export function parseHealth(endpoint: 'readyz' | 'livez', text: string): HealthR
   return report;
 }
 
-const RBAC_FIX = `allow get on the non-resource URLs /readyz and /livez, as ${RBAC_YAML} does`;
-
 export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Outcome {
   const v = new Verdict(check.name);
   const judged: Record<'readyz' | 'livez', HealthReport | undefined> = { readyz: undefined, livez: undefined };
@@ -70,8 +70,9 @@ export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Out
     const which = endpoints.filter((e) => f[e].status === status);
     if (which.length) v.find(State.UNKNOWN, `${which.map((e) => `/${e}`).join(' and ')}: ${why}`);
   };
-  refused(401, `the credentials were rejected (401) (fix: ${CREDENTIALS_FIX})`);
-  refused(403, `forbidden (403) (fix: ${RBAC_FIX})`);
+  const rejected = f.sendsNone === undefined ? 'the credentials were rejected' : 'the request was refused';
+  refused(401, `${rejected} (401) (fix: ${credentialsFix(f.sendsNone)})`);
+  refused(403, `forbidden (403) (fix: allow get on the non-resource URLs /readyz and /livez, as ${RBAC_YAML} does)`);
   for (const endpoint of endpoints) {
     const answer = f[endpoint];
     if (answer.status === 401 || answer.status === 403) continue;
@@ -114,17 +115,15 @@ export function evaluate(f: HealthFacts, { warning, critical }: Thresholds): Out
 export async function gather(cluster: Cluster, deadline: Deadline): Promise<HealthFacts> {
   deadline.activity = `asking ${cluster.server} for /readyz and /livez`;
   const asked = Promise.all([getRaw(cluster, '/readyz?verbose'), getRaw(cluster, '/livez?verbose')]);
+  const about = { server: cluster.server, sendsNone: cluster.policy.sendsNone };
   // Alone, nothing else runs here; in a shared run this check starts first, and what the others
   // did meanwhile (once its head start was over) is measured and said.
-  if (!cluster.share) {
-    const [readyz, livez] = await asked;
-    return { server: cluster.server, readyz, livez };
-  }
+  if (!cluster.share) return { ...about, ...(await asked.then(([readyz, livez]) => ({ readyz, livez }))) };
   const started = performance.now();
   const { value, lagMs } = await loopLag(asked);
   // Answered within the head start, the others had not begun: nothing of theirs to own up to.
   const busyMs = performance.now() - started > HEAD_START_MS ? lagMs : undefined;
-  return { server: cluster.server, readyz: value[0], livez: value[1], busyMs };
+  return { ...about, readyz: value[0], livez: value[1], busyMs };
 }
 
 export const check: CheckDefinition<Args> = {

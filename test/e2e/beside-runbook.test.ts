@@ -352,6 +352,13 @@ describe('check_apiserver', () => {
     expect(r.first).toMatch(/^APISERVER UNKNOWN - 127\.0\.0\.1:\d+: \/readyz and \/livez: the credentials were rejected \(401\) \(fix: /);
     expect(r.first).toMatch(/\(fix: renew the token or client certificate in the kubeconfig\)$/);
     expect(r.first).not.toContain('|');
+    // A context that sends none has nothing to renew: the fix says what is missing.
+    const anonymous = join(mkdtempSync(join(tmpdir(), 'mk8s-kubeconfig-')), 'kubeconfig');
+    writeFileSync(anonymous, readFileSync(c.kubeconfig, 'utf8').replace('    user: nagios\n', ''));
+    const none = await runBuilt('check_apiserver', ['--kubeconfig', anonymous]);
+    expect(none.first).toMatch(
+      /^APISERVER UNKNOWN - 127\.0\.0\.1:\d+: \/readyz and \/livez: the request was refused \(401\) \(fix: context 'microk8s' of the /,
+    );
   });
 });
 

@@ -45,7 +45,13 @@ export function connect(target: KubeTarget, deadline: Deadline, log: Logger = si
   return {
     server: route.server,
     key: route.key,
-    policy: { signal: deadline.signal, server: route.server, given: opts.given, remainingMs: () => deadline.remainingMs() },
+    policy: {
+      signal: deadline.signal,
+      server: route.server,
+      given: opts.given,
+      sendsNone: route.sendsNone,
+      remainingMs: () => deadline.remainingMs(),
+    },
     api: (apiClass) => new apiClass(route.configuration),
     send: (ctx) => route.timedApi.send(ctx).toPromise(),
     share: opts.share,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type User } from '@kubernetes/client-node';
 import { load as loadYaml } from 'js-yaml';
 import { accessFix, checkSmallFile, FileError, readSmallFile, userName } from '../../files.ts';
 import { refreshNote } from '../snap-locks.ts';
@@ -20,6 +20,8 @@ export interface LoadedConfig {
   /** Where it came from, for messages: a path, $KUBECONFIG or "in-cluster". */
   source: string;
   server: string;
+  /** The context, when its user carries no credentials at all: a 401 there has nothing to renew. */
+  sendsNone?: string;
 }
 
 /**
@@ -115,8 +117,12 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
   }
   checkReferencedFiles(kc, source);
   if (file) useTokenFile(kc, file.text, file.path, source);
-  return { kc, source, server };
+  return { kc, source, server, sendsNone: carriesCredentials(kc.getCurrentUser()) ? undefined : name };
 }
+
+/** Anything client-node sends a server to say who this is (a tokenFile is read into token above). */
+const carriesCredentials = (u: User | null): boolean =>
+  Boolean(u && (u.token || u.certData || u.certFile || u.keyData || u.keyFile || u.exec || u.authProvider || u.username || u.password));
 
 function loadFile(kc: KubeConfig, path: string): string {
   let text: string;

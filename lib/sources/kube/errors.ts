@@ -1,5 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { ReasonedError } from '../../errors.ts';
+import type { RequestPolicy } from './request.ts';
 
 /**
  * The read-only ServiceAccount the fixes point to, where a user has it: in the source tree, or
@@ -108,8 +109,11 @@ const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|DEPTH
 /** A Node error code of a certificate or TLS failure, said as one by kubeError. */
 export const isTlsCode = (code: string): boolean => TLS_CODES.test(code);
 
-/** What to do about credentials an API server rejected (401). */
-export const CREDENTIALS_FIX = 'renew the token or client certificate in the kubeconfig';
+/** What to do about a 401: renew the credentials, or give some to a context that sends none (sendsNone). */
+export const credentialsFix = (sendsNone?: string): string =>
+  sendsNone === undefined
+    ? 'renew the token or client certificate in the kubeconfig'
+    : `context '${sendsNone}' of the kubeconfig sends no credentials: give it a user with a token, client certificate or exec plugin`;
 
 /**
  * Where a fix sends the user for an API server's address: the kubeconfig's server, or the option
@@ -127,14 +131,22 @@ export class OversizedAnswer extends Error {
 }
 
 /** Turn whatever a request threw into a KubeError that says what, why and how to fix it. */
-export function kubeError(err: unknown, what: Resource, server: string, given?: string): KubeError {
+export function kubeError(
+  err: unknown,
+  what: Resource,
+  { server, given, sendsNone }: Pick<RequestPolicy, 'server' | 'given' | 'sendsNone'>,
+): KubeError {
   if (err instanceof KubeError) return err;
   if (err instanceof OversizedAnswer) return new KubeError(err.message, { fix: `check what answers at ${serverAddress(given)}` });
   if (err instanceof ApiException) {
     const status = statusMessage(err.body);
     const code = err.code;
     if (code === 401)
-      return new KubeError(`API server ${server} rejected the credentials (401 Unauthorized)`, { fix: CREDENTIALS_FIX }, code);
+      return new KubeError(
+        `API server ${server} rejected ${sendsNone === undefined ? 'the credentials' : 'the request'} (401 Unauthorized)`,
+        { fix: credentialsFix(sendsNone) },
+        code,
+      );
     if (code === 403)
       return new KubeError(
         `forbidden: cannot ${describe(what)} (403)`,

@@ -36,6 +36,6 @@ export async function getRaw(cluster: Cluster, path: `/${string}`): Promise<RawA
       ms: performance.now() - started,
     };
   } catch (err) {
-    throw kubeError(err, { verb: 'get', resource: path, group: '' }, cluster.server, cluster.policy.given);
+    throw kubeError(err, { verb: 'get', resource: path, group: '' }, cluster.policy);
   }
 }

@@ -139,6 +139,8 @@ export interface RequestPolicy {
   server: string;
   /** The option that gave `server` (--server), which a fix names for its address; none: the kubeconfig's. */
   given?: string;
+  /** The kubeconfig's context, when it sends no credentials: what a 401 asks for is some. */
+  sendsNone?: string;
   /** Milliseconds left in the run, for honouring Retry-After. */
   remainingMs: () => number;
   /**
@@ -161,10 +163,10 @@ export async function request<T>(
     } catch (err) {
       if (policy.signal.aborted) throw policy.signal.reason;
       const retriable = err instanceof ApiException && (err.code === 429 || err.code >= 500);
-      if (!retriable || attempt > 0) throw kubeError(err, what, policy.server, policy.given);
+      if (!retriable || attempt > 0) throw kubeError(err, what, policy);
       const after = Number((err as ApiException<unknown>).headers?.['retry-after'] ?? 1);
       const waitMs = Math.max(0, Number.isFinite(after) ? after * 1000 : 1000);
-      const error = kubeError(err, what, policy.server, policy.given);
+      const error = kubeError(err, what, policy);
       if (waitMs >= policy.remainingMs()) throw error;
       policy.retrying?.(error, waitMs);
       await new Promise((r) => setTimeout(r, waitMs));

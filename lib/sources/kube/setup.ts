@@ -10,6 +10,8 @@ export interface Route {
   server: string;
   /** Which kubeconfig, context and server: reads of the same key read the same thing. */
   key: string;
+  /** The kubeconfig's context, when it sends no credentials (LoadedConfig.sendsNone). */
+  sendsNone?: string;
   httpApi: HttpLibrary;
   configuration: Configuration;
   /**
@@ -76,6 +78,7 @@ export class KubeSetup {
       route = {
         server,
         key,
+        sendsNone: loaded.sendsNone,
         httpApi,
         configuration: createConfiguration({ baseServer: new ServerConfiguration(server, {}), httpApi }),
         timedApi: transport(Infinity),
