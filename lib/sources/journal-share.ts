@@ -143,8 +143,8 @@ export class JournalShare {
     // alone, a location that gave none is vouched for, and so it is here, over its own window.
     const heard = readers.map(() => places.map(() => false));
     const dispatch = (line: LogLine, at: number) => {
-      // A continuation line carries no stamp: it is in the window of the entry it continues.
-      const time = line.time ?? line.entryTime;
+      // A continuation line carries its entry's time (readJournal): it is in the window of the entry it continues.
+      const { time } = line;
       for (const [i, r] of readers.entries()) {
         if (r.signal.aborted || (time !== undefined && time < r.query.since)) continue;
         if (!heard[i]![at] && r.wants(line)) heard[i]![at] = true;

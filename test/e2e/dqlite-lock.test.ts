@@ -116,6 +116,22 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(r.first).toMatch(/^DQLITE-LOCK OK - no 'database is locked' in the last 5m \(.*system\.journal\) \| locked=0;5;50;0 /);
   });
 
+  it("a lock line inside an entry of several lines is the entry's: its time, its source, never 'without a time'", async () => {
+    // k8s-dqlite's message of several lines 4 minutes ago: its second line says 'database is locked'.
+    const file = makeJournal([
+      { age: 240, service: DQLITE, message: 'level=error msg="error in txn"\n  cause: exec (try: 500): database is locked' },
+      { age: 200, service: DQLITE, message: logrus(at(200), 'error', LOCK_TXN) },
+      { age: 150, service: DQLITE, message: logrus(at(150), 'error', LOCK_TXN) },
+    ]);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', file, '-w', '2']);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(
+      /^DQLITE-LOCK WARNING - 3 'database is locked' lines in the last 5m \(0\.6\/min, 0 in the last minute, falling\) \|/,
+    );
+    expect(r.perf.locked_last_min).toBe('0;;;0');
+    expect(r.stdout).toMatch(/^by source: microk8s\.daemon-k8s-dqlite 3$/m);
+  });
+
   it('is UNKNOWN, not a quiet OK, for a journal without either MicroK8s unit (no node); one of them is enough', async () => {
     const noise = (age: number) => ({ age, service: CONTAINERD, message: 'level=info msg="loading plugin"' });
     const none = makeJournal([noise(20), noise(600)]);
