@@ -398,6 +398,25 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(piped.first).toMatch(/^DQLITE-LOCK OK - 2 'database is locked' lines in the last 5m /);
   });
 
+  it('a journal given twice (the directory again, a file of it, its machine-id directory) is read once: no line twice', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'mk8s-twice-'));
+    const machine = join(parent, '0123456789abcdef0123456789abcdef');
+    mkdirSync(machine);
+    const file = makeJournal(storm(), machine);
+    const once = await runBuilt('check_dqlite_lock', ['--journal-dir', machine]);
+    expect(once.first).toMatch(/^DQLITE-LOCK WARNING - 14 'database is locked' lines in the last 5m .*\| locked=14;5;50;0 /);
+    for (const twice of [
+      ['--journal-dir', machine, '--journal-dir', `${machine}/`],
+      ['--journal-dir', machine, '--journal-file', file],
+      ['--journal-dir', parent, '--journal-dir', machine],
+      ['--journal-file', file, '--journal-file', join(machine, '.', 'system.journal'), '--journal-dir', parent],
+    ]) {
+      const r = await runBuilt('check_dqlite_lock', twice);
+      expect(r.code, twice.join(' ')).toBe(1);
+      expect(r.perf.locked, twice.join(' ')).toBe('14;5;50;0');
+    }
+  });
+
   it('reads a journal directory and a wider --since', async () => {
     const file = makeJournal(storm());
     const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dirname(file), '--since', '1h', '-c', '15']);
