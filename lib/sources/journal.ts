@@ -57,7 +57,8 @@ export async function readJournal(
         ],
         patience,
       );
-      if (seen === 0 && quiet === 'vouch') for (const step of quietSteps(loc)) step.judge(await step.ask(signal, exec, patience));
+      if (quiet === 'vouch')
+        for (const step of quietSteps(loc)) if (seen === 0 || step.always) step.judge(await step.ask(signal, exec, patience));
       return begins ?? [];
     }),
     patience,
