@@ -10,6 +10,7 @@ import { LogFileError, readLogFile } from '../sources/logfile.ts';
 import { scanHosts } from './hosts.ts';
 import { journalBeginning } from './span.ts';
 import { checkJournalPaths } from './journal-paths.ts';
+import { distinctJournals, realPathHere } from './distinct-journals.ts';
 import { counting, logged, type Counter, type SourceResult } from './tally.ts';
 
 export type { SourceResult } from './tally.ts';
@@ -34,8 +35,9 @@ export async function scanSources<T>(
   { deadline, log, shared }: ScanContext,
   counter: Counter<T>,
 ): Promise<SourceResult<T>[]> {
-  const dirs = args['journal-dir'] ?? [];
-  const files = args['journal-file'] ?? [];
+  // Each journal once, or its lines count twice; over SSH the paths are the host's, compared as written.
+  const here = args.host?.length ? undefined : realPathHere;
+  const { dirs, files } = distinctJournals(args['journal-dir'] ?? [], args['journal-file'] ?? [], here);
   const query = {
     units: win.units,
     since: win.since,

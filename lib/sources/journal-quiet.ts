@@ -20,6 +20,11 @@ import {
  */
 export interface QuietStep {
   key: string;
+  /**
+   * Asked whether or not the location yielded lines: a line of one unit says nothing of another
+   * named beside it (a typo, whose lines, had it been right, would have been the storm).
+   */
+  always?: true;
   /** Whether it asks about the window (an entry in it): what holds for a window holds for a wider one. */
   window?: true;
   ask: (signal: AbortSignal, exec: StreamExec, patience?: Patience) => Promise<QuietAnswer>;
@@ -31,8 +36,9 @@ export type QuietAnswer = { missing: string[] } | WindowAnswer;
 
 /**
  * What a location of a query (see locations) that yielded no line is vouched for, in order: that
- * each unit named logged here (`each`), that journal files given hold an entry in the window (a
- * damaged file reads as a quiet one: vouchForEmpty), that one of the default units logged here (`any`).
+ * each unit named logged here (`each`, asked of one that yielded lines too: `always`), that journal
+ * files given hold an entry in the window (a damaged file reads as a quiet one: vouchForEmpty), that
+ * one of the default units logged here (`any`).
  */
 export function quietSteps(loc: JournalQuery): QuietStep[] {
   const where = [loc.directories ?? [], loc.files ?? []];
@@ -44,6 +50,7 @@ export function quietSteps(loc: JournalQuery): QuietStep[] {
     const each = { ...loc, units: named };
     steps.push({
       key: JSON.stringify(['each', named, where]),
+      always: true,
       ask: (signal, exec, patience) => unitsLogged(each, signal, exec, 'each', patience),
       judge: (answer) => {
         if ('missing' in answer) unitsMissing(each, answer.missing, 'each');

@@ -143,8 +143,8 @@ export class JournalShare {
     // alone, a location that gave none is vouched for, and so it is here, over its own window.
     const heard = readers.map(() => places.map(() => false));
     const dispatch = (line: LogLine, at: number) => {
-      // A continuation line carries no stamp: it is in the window of the entry it continues.
-      const time = line.time ?? line.entryTime;
+      // A continuation line carries its entry's time (readJournal): it is in the window of the entry it continues.
+      const { time } = line;
       for (const [i, r] of readers.entries()) {
         if (r.signal.aborted || (time !== undefined && time < r.query.since)) continue;
         if (!heard[i]![at] && r.wants(line)) heard[i]![at] = true;
@@ -176,12 +176,12 @@ export class JournalShare {
             own = seenOver(answer.beginnings, query.since, query.reachBack);
           }
           for (const [at, loc] of places.entries()) {
-            if (heard[i]![at]) continue;
             // The location as this reader would have asked it alone: its window, grep, units it
             // blames and fixes it offers are its own (the units in the pass's order, as keyed).
             const mine = { ...query, units: loc.units, directories: loc.directories, files: loc.files };
             const narrow = quietSteps({ ...mine, since: narrowest[at]! }).find((step) => step.window);
             for (const step of quietSteps(mine)) {
+              if (heard[i]![at] && !step.always) continue;
               if (step.window && narrow && narrowest[at]! > query.since) {
                 const held = await ask(narrow, r.signal).then(
                   (answer) => 'held' in answer && answer.held,

@@ -57,7 +57,8 @@ export async function readJournal(
         ],
         patience,
       );
-      if (seen === 0 && quiet === 'vouch') for (const step of quietSteps(loc)) step.judge(await step.ask(signal, exec, patience));
+      if (quiet === 'vouch')
+        for (const step of quietSteps(loc)) if (seen === 0 || step.always) step.judge(await step.ask(signal, exec, patience));
       return begins ?? [];
     }),
     patience,
@@ -68,18 +69,20 @@ export async function readJournal(
 async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, exec: StreamExec): Promise<void> {
   const out = new PassThrough();
   // One journalctl prints an entry's lines together: a continuation line is of the entry before it.
-  let entryTime: number | undefined;
+  let last: LogLine | undefined;
   const lines = forEachLine(out, (raw, cut) => {
     if (isJournalNotice(raw)) return;
     const entry = parseShortUnix(raw);
-    if (entry) entryTime = entry.time;
+    if (entry) last = entry;
     // Before any entry, a line that does not parse is none of journalctl's: over SSH, a login's
     // greeting or a wrapper's words printed before it. Taken as a line, it was a line read (a quiet
     // journal not vouched for: OK on a host with no MicroK8s unit) and a count (a wrapper repeating the
     // refused --grep=database is locked), and a troubled unit's last words (check_services).
-    if (!entry && entryTime === undefined) return;
-    // A line that does not parse is a continuation of a multi-line message.
-    const line = entry ?? { message: raw.trimStart(), entryTime };
+    if (!last) return;
+    // A line that does not parse continues the entry's message (printed after a newline or a CR in
+    // it): it is of that entry's time, host and unit. Read as a line of none, an entry 4 minutes old
+    // was counted in the last minute, and kubelite's (try: 500) in it as k8s-dqlite's exhausted budget.
+    const line = entry ?? { time: last.time, host: last.host, ident: last.ident, message: raw.trimStart() };
     onLine(cut ? { ...line, cut } : line);
   });
   let result: { code: number | null; stderr: string };

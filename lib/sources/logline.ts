@@ -12,12 +12,6 @@ export interface LogLine {
   repeat?: number;
   /** The line starts with a time stamp that could not be read: its time is unknown, not now. */
   badStamp?: boolean;
-  /**
-   * A journal entry of several lines prints each after the first indented, without a stamp: on
-   * such a line (no `time` of its own, counted as a check counts an unstamped line), the entry's.
-   * A read shared by checks of several windows hands it only to those whose window holds the entry.
-   */
-  entryTime?: number;
 }
 
 /** How many entries a line counts for. */

@@ -116,6 +116,22 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(r.first).toMatch(/^DQLITE-LOCK OK - no 'database is locked' in the last 5m \(.*system\.journal\) \| locked=0;5;50;0 /);
   });
 
+  it("a lock line inside an entry of several lines is the entry's: its time, its source, never 'without a time'", async () => {
+    // k8s-dqlite's message of several lines 4 minutes ago: its second line says 'database is locked'.
+    const file = makeJournal([
+      { age: 240, service: DQLITE, message: 'level=error msg="error in txn"\n  cause: exec (try: 500): database is locked' },
+      { age: 200, service: DQLITE, message: logrus(at(200), 'error', LOCK_TXN) },
+      { age: 150, service: DQLITE, message: logrus(at(150), 'error', LOCK_TXN) },
+    ]);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', file, '-w', '2']);
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(
+      /^DQLITE-LOCK WARNING - 3 'database is locked' lines in the last 5m \(0\.6\/min, 0 in the last minute, falling\) \|/,
+    );
+    expect(r.perf.locked_last_min).toBe('0;;;0');
+    expect(r.stdout).toMatch(/^by source: microk8s\.daemon-k8s-dqlite 3$/m);
+  });
+
   it('is UNKNOWN, not a quiet OK, for a journal without either MicroK8s unit (no node); one of them is enough', async () => {
     const noise = (age: number) => ({ age, service: CONTAINERD, message: 'level=info msg="loading plugin"' });
     const none = makeJournal([noise(20), noise(600)]);
@@ -380,6 +396,25 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     // A pipe is judged as given: the command before it chose its lines (journalctl --since).
     const piped = await runBuilt('check_dqlite_lock', ['--log-file', '-'], { input: readFileSync(rotated, 'utf8') });
     expect(piped.first).toMatch(/^DQLITE-LOCK OK - 2 'database is locked' lines in the last 5m /);
+  });
+
+  it('a journal given twice (the directory again, a file of it, its machine-id directory) is read once: no line twice', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'mk8s-twice-'));
+    const machine = join(parent, '0123456789abcdef0123456789abcdef');
+    mkdirSync(machine);
+    const file = makeJournal(storm(), machine);
+    const once = await runBuilt('check_dqlite_lock', ['--journal-dir', machine]);
+    expect(once.first).toMatch(/^DQLITE-LOCK WARNING - 14 'database is locked' lines in the last 5m .*\| locked=14;5;50;0 /);
+    for (const twice of [
+      ['--journal-dir', machine, '--journal-dir', `${machine}/`],
+      ['--journal-dir', machine, '--journal-file', file],
+      ['--journal-dir', parent, '--journal-dir', machine],
+      ['--journal-file', file, '--journal-file', join(machine, '.', 'system.journal'), '--journal-dir', parent],
+    ]) {
+      const r = await runBuilt('check_dqlite_lock', twice);
+      expect(r.code, twice.join(' ')).toBe(1);
+      expect(r.perf.locked, twice.join(' ')).toBe('14;5;50;0');
+    }
   });
 
   it('reads a journal directory and a wider --since', async () => {

@@ -8,7 +8,7 @@ import { certFile } from '../apiserver/certs.ts';
 import { cronJob, lease, node, nodeLease } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
-import { haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
+import { DQLITE, haveJournalRemote, KUBELITE, makeJournal } from '../helpers/journal.ts';
 import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
 
@@ -240,6 +240,23 @@ describe('typos read as healthy', () => {
       // Named as every message about an option names it: with all its names.
       'DQLITE-LOCK UNKNOWN - -w/--warning was given an empty value (fix: give it a value, or leave the option out for its default)',
     );
+  });
+
+  it.skipIf(!haveJournalRemote)('a --unit that never logged beside one with lines in the window is still UNKNOWN, never OK', async () => {
+    // k8s-dqlite storms; kubelite logged one lock line. Its unit misspelt beside kubelite's: the
+    // window's line of kubelite said nothing of the other, and the storm went unread, OK.
+    const file = makeJournal([
+      ...[10, 40, 70, 100, 130, 160, 190, 220].map((age) => ({ age, service: DQLITE, message: lock(age) })),
+      { age: 30, service: KUBELITE, message: 'E1207 status.go:71] rpc error: code = Unknown desc = exec (try: 500): database is locked' },
+    ]);
+    for (const check of ['check_dqlite_lock', 'check_kine_retries']) {
+      const r = await runBuilt(check, ['--journal-file', file, '--unit', KUBELITE.unit, '--unit', 'snap.microk8s.daemon-k8s-dqlit']);
+      expect(r.code, `${check}: ${r.first}`).toBe(3);
+      expect(r.first).toMatch(/ UNKNOWN - no entry of unit snap\.microk8s\.daemon-k8s-dqlit\.service is in the journal at all/);
+    }
+    const both = await runBuilt('check_dqlite_lock', ['--journal-file', file, '--unit', KUBELITE.unit, '--unit', DQLITE.unit]);
+    expect(both.code).toBe(1);
+    expect(both.perf.locked).toBe('9;5;50;0');
   });
 
   it('-n with a namespace that does not exist is UNKNOWN; one that exists but is clean is OK', async () => {

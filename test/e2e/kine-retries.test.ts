@@ -124,6 +124,20 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
     expect(r.stdout).not.toMatch(/systemctl restart/);
   });
 
+  it("an entry of kubelite's of several lines is kubelite's on each line: its (try: 500) is not counted again", async () => {
+    // kubelite returning k8s-dqlite's error in a message of several lines: the lines after the
+    // first carry no stamp or identifier of their own in journalctl's output.
+    const echo = (age: number) =>
+      kl(age, `${klog(at(age), 'E', KUBELITE.pid, 'status.go:71', 'apiserver received an error:')}\n  exec (try: 500): database is locked`);
+    const r = await runBuilt('check_kine_retries', [
+      '--journal-file',
+      makeJournal([echo(90), echo(60), echo(30), dq(20, 'info', 'compacted')]),
+    ]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^KINE-RETRIES OK - no kine retry exhaustion or etcd-client retry storm in the last 5m /);
+    expect(r.perf).toMatchObject({ exhausted: '0;2;10;0', max_try: '0;;;0' });
+  });
+
   it('warns on an etcd-client retry storm (attempt >= 80) and on closing connections, with zero exhaustion', async () => {
     const err = 'rpc error: code = Unavailable desc = error reading from server: EOF';
     const file = makeJournal([

@@ -602,6 +602,19 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(r.stdout).toMatch(/kubectl cordon k8s02/);
   });
 
+  it('GO past a storm of 7 minutes ago: the lines of an entry of several lines are of its time, not the last 5 minutes', async () => {
+    healthy();
+    // kubelite's message of several lines 7 minutes ago (inside --settle's 10, before the storm checks' 5):
+    // each of its lines after the first says 'database is locked', and carries no stamp of its own.
+    const storm = ['E1207 status.go:71] errors:', ...Array.from({ length: 8 }, () => '  exec (try: 500): database is locked')];
+    const r = await preflight([
+      ...kc(),
+      ...['--node', 'k8s02', '--journal-file', makeJournal([...quiet(), { age: 420, service: KUBELITE, message: storm.join('\n') }])],
+    ]);
+    expect(r.first).toMatch(/^RESTART-PREFLIGHT OK - GO: kubelite on k8s02 may be restarted \| blockers=0;;0;0$/);
+    expect(r.code).toBe(0);
+  });
+
   it("NO-GO while this API server's watch cache froze 5 minutes ago, as check_watch_cache judges it; GO while it follows", async () => {
     healthy();
     const journal = makeJournal(quiet());

@@ -203,6 +203,23 @@ describe.skipIf(!haveJournalRemote)('the journal read in one pass', () => {
     expect(made.filter((call) => /_SYSTEMD_UNIT=/.test(call))).toHaveLength(1);
   });
 
+  it('a --unit that never logged, named beside one the pass gave lines: UNKNOWN in its row, as alone', async () => {
+    addHealthyCluster(c.api);
+    const file = makeJournal([
+      ...[10, 40, 70, 100, 130, 160, 190, 220].map((age) => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) })),
+      { age: 30, service: KUBELITE, message: 'E1207 status.go:71] rpc error: code = Unknown desc = exec (try: 500): database is locked' },
+    ]);
+    const units = ['--unit', KUBELITE.unit, '--unit', 'snap.microk8s.daemon-k8s-dqlit'];
+    const alone = await runBuilt('check_dqlite_lock', ['--journal-file', file, ...units]);
+    expect(alone.first).toMatch(/^DQLITE-LOCK UNKNOWN - no entry of unit snap\.microk8s\.daemon-k8s-dqlit\.service is in the journal/);
+    const all = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), '--node', 'k8s01', '--journal-file', file, ...units, '--snap-data', controlPlane(), '--format', 'json'],
+      { env: freshState() },
+    );
+    expect(line(rowsOf(all.stdout)['DQLITE-LOCK']!)).toBe(head(alone.first));
+  });
+
   it("an entry of several lines before a check's window is none of its lines, though the pass read it for the gate", async () => {
     addHealthyCluster(c.api);
     // kubelite's message of several lines 7 minutes ago, inside the gate's 10 minutes only: each of

@@ -82,6 +82,14 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(kine.perf.exhausted).toBe('8;2;10;0');
   });
 
+  it("a journal given twice is read once there too: the paths are the host's, compared as written", async () => {
+    const dir = join(journal, '..');
+    const twice = ['--journal-dir', dir, '--journal-file', journal, '--journal-dir', `${dir}/`];
+    const remote = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(), ...twice]);
+    expect(remote.first).toMatch(/^DQLITE-LOCK WARNING - 127\.0\.0\.1: 12 'database is locked' lines/);
+    expect(remote.perf.locked).toBe('12;5;50;0');
+  });
+
   it("a central log host's journal directory read over SSH is judged per machine, as locally", async () => {
     const { dir } = centralLogHost();
     const local = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);

@@ -9,7 +9,7 @@ import { writeKubeconfig } from '../apiserver/certs.ts';
 import { deployment, job, lease, node, nodeLease } from '../apiserver/objects.ts';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
-import { DQLITE, haveJournalRemote, K8S01, K8S03, KUBELITE, makeJournal, on, type Entry } from '../helpers/journal.ts';
+import { CONTAINERD, DQLITE, haveJournalRemote, K8S01, K8S03, KUBELITE, makeJournal, on, type Entry } from '../helpers/journal.ts';
 import { DIST, inTime, runBuilt, runProcess } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode, showBlock, unit, utcStamp } from '../helpers/standins.ts';
 import { pattern } from '../helpers/pattern.ts';
@@ -530,7 +530,8 @@ describe('check_restart_preflight is a gate', () => {
     async () => {
       nodesHere();
       c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
-      const dir = journalDir(storm());
+      // A node's journal: kubelite and containerd log there too (a unit named that never logged is a typo, NO-GO of its own).
+      const dir = journalDir([...storm(), ...quiet(), { age: 50, service: CONTAINERD, message: 'level=info msg="container started"' }]);
       for (const unit of ['snap.microk8s.daemon-containerd.service', 'snap.microk8s.daemon-kubelite.service']) {
         const r = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir, '--unit', unit]);
         expect([r.code, r.first], unit).toEqual([
