@@ -326,6 +326,24 @@ describe('option mistakes are usage errors that say what is expected', () => {
     expect(defaulted.first).toMatch(/^DQLITE-LOCK UNKNOWN - -c '50' \(the default\) is below -w '60'/);
   });
 
+  it("ranges that alert the wrong way round are told the check's own way, never a swap that alerts on health", async () => {
+    // check_certs -w 30 -c 7 (check_ssl_cert's way of saying days) was told "more is worse here"
+    // and given -w 7 -c 30, which is CRITICAL for every certificate with over 30 days left.
+    const days = await runBuilt('check_certs', ['-w', '30', '-c', '7']);
+    expect([days.code, days.first]).toEqual([
+      3,
+      "CERTS UNKNOWN - -w '30' and -c '7' alert above their numbers, but less is worse here: a range ending in ':' " +
+        'alerts below its number (e.g. -w 30: -c 7:)',
+    ]);
+    // The same mistake the other way: 'database is locked' lines, where more is worse.
+    const locked = await runBuilt('check_dqlite_lock', ['-w', '5:', '-c', '50:']);
+    expect([locked.code, locked.first]).toEqual([
+      3,
+      "DQLITE-LOCK UNKNOWN - -w '5:' and -c '50:' alert below their numbers, but more is worse here: a plain number " +
+        'alerts above it (e.g. -w 5 -c 50)',
+    ]);
+  });
+
   it('range and duration errors say the unit expected and echo the value', async () => {
     const seconds = await runBuilt('check_watch_cache', [...kc(), '-c', '2m']);
     expect(seconds.code).toBe(3);
