@@ -121,7 +121,7 @@ export const check: CheckDefinition<StorageArgs> = {
     ['check_dqlite_storage --freelist', 'also the share of free pages in the database'],
   ],
   async run({ args, warning, critical, deadline, shared }) {
-    const free = freeLimits(args);
+    const free = freeLimits(args, defaults);
     const limits: StorageLimits = { warning, critical, minIntervalSeconds: parseDuration(args['min-interval'], '--min-interval'), ...free };
     if (!args.host?.length)
       return evaluate(await gather(args, localBackend, async (cli) => localCliFiles(cli), localRunner, deadline), limits);

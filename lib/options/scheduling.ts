@@ -3,6 +3,7 @@
 // says, by creating none, that its controller-manager or the watch cache under it froze.
 import type { Argv } from 'yargs';
 import { parseDuration } from '../duration.ts';
+import { UsageError } from '../errors.ts';
 import { Range } from '../plugin/range.ts';
 import { ScalarContext } from '../plugin/verdict.ts';
 import { kubeOptions, namespaceOptions, type KubeArgs, type NamespaceArgs } from './kube.ts';
@@ -23,9 +24,21 @@ export function schedulingOptions<T>(y: Argv<T>, defaults: { minAge: string }): 
     .option('newest-pod-critical', { type: 'string', describe: 'CRITICAL when no pod was created for this long (e.g. 30m)' });
 }
 
-/** --newest-pod-warning/--newest-pod-critical: durations, judged as seconds. */
+/**
+ * --newest-pod-warning/--newest-pod-critical: durations, judged as seconds. A critical shorter
+ * than the warning is refused, as -w/-c inverted are: WARNING could never be reached.
+ */
 export function newestPodContext(args: SchedulingArgs): ScalarContext {
   const range = (option: 'newest-pod-warning' | 'newest-pod-critical') =>
     args[option] === undefined ? undefined : Range.above(parseDuration(args[option]!, `--${option}`), { fromZero: true });
-  return new ScalarContext(range('newest-pod-warning'), range('newest-pod-critical'));
+  const warning = range('newest-pod-warning');
+  const critical = range('newest-pod-critical');
+  if (warning && critical && critical.end < warning.end) {
+    const [w, c] = [args['newest-pod-warning'], args['newest-pod-critical']];
+    throw new UsageError(
+      `--newest-pod-critical '${c}' is below --newest-pod-warning '${w}': longer is worse here, so critical must be the ` +
+        `longer (e.g. --newest-pod-warning ${c} --newest-pod-critical ${w})`,
+    );
+  }
+  return new ScalarContext(warning, critical);
 }

@@ -34,9 +34,26 @@ export function storageOptions<T>(
     });
 }
 
-/** --free-warning and --free-critical, refused unless they are percentages with warning at least critical. */
-export function freeLimits(args: StorageArgs): { freeWarning: number; freeCritical: number } {
-  if (!(args['free-critical'] >= 0 && args['free-warning'] >= args['free-critical'] && args['free-warning'] <= 100))
-    throw new UsageError('--free-warning and --free-critical are percentages, warning at least critical');
-  return { freeWarning: args['free-warning'], freeCritical: args['free-critical'] };
+/**
+ * --free-warning and --free-critical, refused unless they are percentages with warning at least
+ * critical; said as every usage error is, naming the option and echoing its value. `defaults`:
+ * the check's own, to tell a value left out ("(the default)") from one given.
+ */
+export function freeLimits(
+  args: StorageArgs,
+  defaults: { freeWarning: number; freeCritical: number },
+): { freeWarning: number; freeCritical: number } {
+  for (const option of ['free-warning', 'free-critical'] as const) {
+    const value = args[option];
+    if (!(value >= 0 && value <= 100)) throw new UsageError(`--${option} must be a percentage, 0 to 100, not '${value}'`);
+  }
+  const [w, c] = [args['free-warning'], args['free-critical']];
+  if (c > w) {
+    const said = (option: string, value: number, dflt: number) => `--${option} '${value}'${value === dflt ? ' (the default)' : ''}`;
+    throw new UsageError(
+      `${said('free-critical', c, defaults.freeCritical)} is above ${said('free-warning', w, defaults.freeWarning)}: less free ` +
+        `space is worse, so critical must be the smaller (e.g. --free-warning ${c} --free-critical ${w})`,
+    );
+  }
+  return { freeWarning: w, freeCritical: c };
 }

@@ -269,7 +269,8 @@ function judged<A>(def: CheckDefinition<A>, args: A & CommonArgs, kinds: YargsOp
   const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning', def.thresholdUnit);
   const critical =
     criticalText === undefined || criticalText === '' ? undefined : Range.parse(criticalText, '-c/--critical', def.thresholdUnit);
-  if (warning && critical) notInverted(warning, critical, { warning: args.warning === undefined, critical: args.critical === undefined });
+  if (warning && critical)
+    notInverted(warning, critical, { warning: args.warning === undefined, critical: args.critical === undefined }, worseOf(def));
   return { args, warning, critical };
 }
 
@@ -418,25 +419,59 @@ export function optionWord(word: string): { name: string; flag: string; attached
 const givenTimes = (flag: string, times: number) =>
   new UsageError(`${flag} was given ${times} times: it takes one value`, { fix: 'give it once' });
 
+const alertsAbove = (r: Range) => !r.inside && r.start <= 0 && Number.isFinite(r.end);
+const alertsBelow = (r: Range) => !r.inside && r.end === Infinity && Number.isFinite(r.start);
+
+/**
+ * Which way the check's primary metric is worse, as its default ranges say (check_certs' `30:`:
+ * less; every other default: more); undefined where it has none (check_leases).
+ */
+function worseOf(def: Pick<CheckDefinition<unknown>, 'defaultWarning' | 'defaultCritical'>): 'more' | 'less' | undefined {
+  for (const text of [def.defaultWarning, def.defaultCritical]) {
+    if (!text) continue;
+    const r = Range.parse(text);
+    if (alertsBelow(r)) return 'less';
+    if (alertsAbove(r)) return 'more';
+  }
+  return undefined;
+}
+
 /**
  * Ranges that alert above a bound (`10`, `~:10`: more is worse) or below one (`10:`: less is
  * worse) where critical is the milder of the two: WARNING could never be reached, and CRITICAL
- * would come first. Almost always the two values swapped.
+ * would come first. Almost always the two values swapped, unless the check's metric is worse the
+ * other way (`worse`, from its defaults): then the ranges were written the wrong way round
+ * (check_certs -w 30 -c 7, days as check_ssl_cert takes them), and the swap would alert on health.
  */
-function notInverted(warning: Range, critical: Range, isDefault: { warning: boolean; critical: boolean }): void {
+function notInverted(
+  warning: Range,
+  critical: Range,
+  isDefault: { warning: boolean; critical: boolean },
+  worse: 'more' | 'less' | undefined,
+): void {
   const said = (r: Range, flag: string, dflt: boolean) => `${flag} '${r.text}'${dflt ? ' (the default)' : ''}`;
   const w = said(warning, '-w', isDefault.warning);
   const c = said(critical, '-c', isDefault.critical);
-  const upper = (r: Range) => !r.inside && r.start <= 0 && Number.isFinite(r.end);
-  const lower = (r: Range) => !r.inside && r.end === Infinity && Number.isFinite(r.start);
-  if (upper(warning) && upper(critical) && critical.end < warning.end)
+  if (alertsAbove(warning) && alertsAbove(critical) && critical.end < warning.end) {
+    if (worse === 'less')
+      throw new UsageError(
+        `${w} and ${c} alert above their numbers, but less is worse here: a range ending in ':' alerts below its number ` +
+          `(e.g. -w ${warning.end}: -c ${critical.end}:)`,
+      );
     throw new UsageError(
       `${c} is below ${w}: more is worse here, so critical must be the larger (e.g. -w ${critical.text} -c ${warning.text})`,
     );
-  if (lower(warning) && lower(critical) && critical.start > warning.start)
+  }
+  if (alertsBelow(warning) && alertsBelow(critical) && critical.start > warning.start) {
+    if (worse === 'more')
+      throw new UsageError(
+        `${w} and ${c} alert below their numbers, but more is worse here: a plain number alerts above it ` +
+          `(e.g. -w ${warning.start} -c ${critical.start})`,
+      );
     throw new UsageError(
       `${c} is above ${w}: less is worse here, so critical must be the smaller (e.g. -w ${critical.text} -c ${warning.text})`,
     );
+  }
 }
 
 /**

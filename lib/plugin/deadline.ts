@@ -156,9 +156,17 @@ export class Deadline {
     return this.root.stopSignal;
   }
 
+  /**
+   * What the run was waiting for as it ended, as reason() says it: -v's 'deadline reached' logs
+   * this, not the activity of a read begun after a -t spent starting, which was never waited for.
+   */
+  waitedFor(): string {
+    return this.late ? 'starting, before its first read' : this.waitingFor();
+  }
+
   /** Why the run ends unanswered, with what it was waiting for: its timeout, or the signal that stopped it. */
   reason(): string {
-    const activity = this.late ? 'starting, before its first read' : this.waitingFor();
+    const activity = this.waitedFor();
     const during = activity ? ` while ${activity}` : '';
     const stopped = this.stoppedBy;
     return stopped ? `stopped by ${stopped}${during}` : `timed out after ${this.seconds}s${during}`;

@@ -163,7 +163,7 @@ export async function runCheck<A>(def: CheckDefinition<A>, argv: string[] = proc
     log.debug({ exitCode: code, maxRssKiB: process.resourceUsage().maxRSS, ms: Math.round(performance.now()) }, 'exit'),
   );
   deadline = Deadline.fromProcessStart(p.args.timeout, (d) => {
-    log.warn({ activity: d.activity }, d.stoppedBy ? `stopped by ${d.stoppedBy}` : 'deadline reached');
+    log.warn({ activity: d.waitedFor() }, d.stoppedBy ? `stopped by ${d.stoppedBy}` : 'deadline reached');
     end(cannotTell(def, d.reason()));
   });
   const outcome = await outcomeOf(def, p, deadline, log);

@@ -326,6 +326,47 @@ describe('option mistakes are usage errors that say what is expected', () => {
     expect(defaulted.first).toMatch(/^DQLITE-LOCK UNKNOWN - -c '50' \(the default\) is below -w '60'/);
   });
 
+  it("ranges that alert the wrong way round are told the check's own way, never a swap that alerts on health", async () => {
+    // check_certs -w 30 -c 7 (check_ssl_cert's way of saying days) was told "more is worse here"
+    // and given -w 7 -c 30, which is CRITICAL for every certificate with over 30 days left.
+    const days = await runBuilt('check_certs', ['-w', '30', '-c', '7']);
+    expect([days.code, days.first]).toEqual([
+      3,
+      "CERTS UNKNOWN - -w '30' and -c '7' alert above their numbers, but less is worse here: a range ending in ':' " +
+        'alerts below its number (e.g. -w 30: -c 7:)',
+    ]);
+    // The same mistake the other way: 'database is locked' lines, where more is worse.
+    const locked = await runBuilt('check_dqlite_lock', ['-w', '5:', '-c', '50:']);
+    expect([locked.code, locked.first]).toEqual([
+      3,
+      "DQLITE-LOCK UNKNOWN - -w '5:' and -c '50:' alert below their numbers, but more is worse here: a plain number " +
+        'alerts above it (e.g. -w 5 -c 50)',
+    ]);
+  });
+
+  it('the other pairs of limits are refused inverted too, naming each option and echoing its value', async () => {
+    // --newest-pod-warning 30m --newest-pod-critical 15m was taken: WARNING could never be reached.
+    const pods = await runBuilt('check_scheduling', [...kc(), '--newest-pod-warning', '30m', '--newest-pod-critical', '15m']);
+    expect([pods.code, pods.first]).toEqual([
+      3,
+      "SCHEDULING UNKNOWN - --newest-pod-critical '15m' is below --newest-pod-warning '30m': longer is worse here, so " +
+        'critical must be the longer (e.g. --newest-pod-warning 15m --newest-pod-critical 30m)',
+    ]);
+    // Said what was wrong without naming either value.
+    const free = await runBuilt('check_dqlite_storage', ['--free-warning', '10', '--free-critical', '20']);
+    expect([free.code, free.first]).toEqual([
+      3,
+      "DQLITE-STORAGE UNKNOWN - --free-critical '20' is above --free-warning '10': less free space is worse, so critical " +
+        'must be the smaller (e.g. --free-warning 20 --free-critical 10)',
+    ]);
+    const defaulted = await runBuilt('check_dqlite_storage', ['--free-critical', '30']);
+    expect(defaulted.first).toMatch(/^DQLITE-STORAGE UNKNOWN - --free-critical '30' is above --free-warning '20' \(the default\)/);
+    const percent = await runBuilt('check_dqlite_storage', ['--free-warning', '120']);
+    expect(percent.first).toBe("DQLITE-STORAGE UNKNOWN - --free-warning must be a percentage, 0 to 100, not '120'");
+    const negative = await runBuilt('check_dqlite_storage', ['--free-critical=-1']);
+    expect(negative.first).toBe("DQLITE-STORAGE UNKNOWN - --free-critical must be a percentage, 0 to 100, not '-1'");
+  });
+
   it('range and duration errors say the unit expected and echo the value', async () => {
     const seconds = await runBuilt('check_watch_cache', [...kc(), '-c', '2m']);
     expect(seconds.code).toBe(3);

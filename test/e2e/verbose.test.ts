@@ -102,6 +102,36 @@ describe('-v never prints a stack trace or a secret, and still says what failed 
     expect(failure(clean(r, TOKENS.admin)).type).toMatch(/^[A-Z][A-Za-z]+Error$/);
   });
 
+  it("-v's 'deadline reached' names what the first line says was waited for, a -t spent starting too", async () => {
+    addHealthyCluster(c.api);
+    // -t 0.01 is spent loading Node and the check: the first line says so, and the log said
+    // 'listing nodes from ...', a read the run never waited for.
+    const r = await runBuilt('check_nodes', ['--kubeconfig', c.kubeconfig, '-t', '0.01', '-v']);
+    expect([r.code, r.first]).toEqual([3, 'NODES UNKNOWN - timed out after 0.01s while starting, before its first read']);
+    const reached = clean(r, TOKENS.admin).filter((l) => l.msg === 'deadline reached');
+    expect(reached).toEqual([expect.objectContaining({ activity: 'starting, before its first read' })]);
+    // A read that was waited for (a server that accepts and never answers) is named in both alike.
+    const stalled = createServer(() => undefined);
+    await new Promise<void>((done) => stalled.listen(0, '127.0.0.1', done));
+    try {
+      const url = `https://127.0.0.1:${(stalled.address() as { port: number }).port}`;
+      const slow = await runBuilt('check_nodes', [
+        '--kubeconfig',
+        writeKubeconfig(scratch(), url, c.certs.ca, TOKENS.admin),
+        '-t',
+        '2',
+        '-v',
+      ]);
+      const waited = /^NODES UNKNOWN - timed out after 2s while (.+)$/.exec(slow.first)?.[1];
+      expect(waited).toMatch(/^listing nodes from https:\/\/127\.0\.0\.1:\d+/);
+      expect(clean(slow, TOKENS.admin).filter((l) => l.msg === 'deadline reached')).toEqual([
+        expect.objectContaining({ activity: waited }),
+      ]);
+    } finally {
+      stalled.close();
+    }
+  });
+
   it('logs that cannot be written (stderr on a full disk) are dropped: the verdict and its exit code stand', async () => {
     addHealthyCluster(c.api);
     const full = openSync('/dev/full', 'w');
