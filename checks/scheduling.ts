@@ -28,6 +28,8 @@ export interface SchedulingFacts {
   newestBindByNode: Map<string, number>;
   /** Pending past --min-age, held by scheduling gates: "namespace/name (gate, ...)". */
   gated: string[];
+  /** Pending past --min-age, created with its node (kubectl debug node/), no scheduler's to bind: "namespace/name (node)". */
+  assigned: string[];
 }
 
 export interface Limits {
@@ -75,10 +77,12 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
   }
   for (const w of [...waiting].sort((a, b) => a.since - b.since).slice(0, 20))
     v.detail(`${w.ref} waiting ${formatDuration((now - w.since) / 1000)}: ${w.why}`);
-  if (f.gated.length)
-    v.detail(
-      `${plural(f.gated.length, 'pod')} held by scheduling gates (spec.schedulingGates), not counted: ${f.gated.slice(0, 20).join(', ')}`,
-    );
+  const aside = [
+    [f.gated, 'held by scheduling gates (spec.schedulingGates)'],
+    [f.assigned, 'given its node directly (spec.nodeName), not yet started by its kubelet'],
+  ] as const;
+  for (const [pods, why] of aside)
+    if (pods.length) v.detail(`${plural(pods.length, 'pod')} ${why}, not counted: ${pods.slice(0, 20).join(', ')}`);
   for (const [node, t] of [...f.newestBindByNode].sort())
     if (node) v.detail(`newest pod on ${node} bound ${formatDuration(Math.max(1, (now - t) / 1000))} ago`);
   if (v.findings.length) v.detail(...staleLeaderCache('kube-scheduler'));
@@ -88,7 +92,15 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
 
 /** One pass over the pods: the newest creation and binding, and the pods left waiting. */
 export async function gather(cluster: Cluster, deadline: Deadline, namespaces: string[], minAge: number): Promise<SchedulingFacts> {
-  const f: SchedulingFacts = { now: Date.now(), waiting: [], newestBind: 0, newestCreated: 0, newestBindByNode: new Map(), gated: [] };
+  const f: SchedulingFacts = {
+    now: Date.now(),
+    waiting: [],
+    newestBind: 0,
+    newestCreated: 0,
+    newestBindByNode: new Map(),
+    gated: [],
+    assigned: [],
+  };
   deadline.activity = `listing pods from ${cluster.server}`;
   await listPods(cluster, { namespaces }, (pod: Wire<V1Pod>) => {
     const ref = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
@@ -106,7 +118,8 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
     const since = created ?? f.now;
     if (f.now - since < minAge * 1000) return;
     const gates = schedulingGates(pod);
-    if (gates.length) f.gated.push(`${ref} (${gates.join(', ')})`);
+    if (pod.spec?.nodeName) f.assigned.push(`${ref} (${pod.spec.nodeName})`);
+    else if (gates.length) f.gated.push(`${ref} (${gates.join(', ')})`);
     else f.waiting.push({ ref, since, why: unscheduledWhy(pod) });
   });
   return f;

@@ -538,6 +538,30 @@ describe('check_scheduling', () => {
     expect(r.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 1h\d*m? ago \| unscheduled=0;0;5;0 /);
   });
 
+  it('a pod given its node directly (kubectl debug node/) waits for that kubelet, not the scheduler: never "stalled"', async () => {
+    healthy();
+    c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
+    // As `kubectl debug node/k8s02 -it --image=busybox` makes it, its node's kubelet down: spec.nodeName set at
+    // creation (no scheduler binds it), tolerating every taint, and no condition, since no kubelet ever synced it.
+    const debug = pod({ namespace: 'default', name: 'node-debugger-k8s02-x7k2p', node: 'k8s02', phase: 'Pending', startedAgo: 1800 });
+    Object.assign(debug.spec, {
+      hostNetwork: true,
+      hostPID: true,
+      hostIPC: true,
+      restartPolicy: 'Never',
+      tolerations: [{ operator: 'Exists' }],
+    });
+    Object.assign(debug, { status: { phase: 'Pending', qosClass: 'BestEffort' } });
+    c.api.add('pods', debug);
+    const r = await runBuilt('check_scheduling', kc());
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 1h\d*m? ago \| unscheduled=0;0;5;0 /);
+    expect(r.stdout.split('\n')).toContain(
+      '1 pod given its node directly (spec.nodeName), not yet started by its kubelet, not counted: ' +
+        'default/node-debugger-k8s02-x7k2p (k8s02)',
+    );
+  });
+
   it("a pod held by scheduling gates (Kueue's admission) is no scheduler's to bind: not counted, never 'stalled', said", async () => {
     healthy();
     c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
