@@ -17,6 +17,8 @@ export interface CronJobFacts {
   /** spec.concurrencyPolicy: Allow (the default), Forbid or Replace. */
   concurrencyPolicy?: string;
   startingDeadlineSeconds?: number;
+  /** spec.successfulJobsHistoryLimit (the API server defaults it to 3). */
+  successfulJobsHistoryLimit?: number;
   created: number;
   lastSchedule?: number;
   lastSuccess?: number;
@@ -37,6 +39,7 @@ export function cronJobOf(c: Wire<V1CronJob>): CronJobFacts {
     suspended: Boolean(c.spec?.suspend),
     concurrencyPolicy: c.spec?.concurrencyPolicy,
     startingDeadlineSeconds: c.spec?.startingDeadlineSeconds,
+    successfulJobsHistoryLimit: c.spec?.successfulJobsHistoryLimit,
     created: meta(c, 'creationTimestamp', c.metadata?.creationTimestamp) ?? 0,
     lastSchedule: meta(c, 'status.lastScheduleTime', c.status?.lastScheduleTime),
     lastSuccess: meta(c, 'status.lastSuccessfulTime', c.status?.lastSuccessfulTime),
@@ -52,6 +55,12 @@ export interface CronJudgement {
   /** Busy past a run that fell due meanwhile: its Job runs longer than the schedule's period. */
   overran: { job: CronJobFacts; due: number }[];
   failed: CronJobFacts[];
+  /**
+   * No success recorded since the last schedule, but none would be: with successfulJobsHistoryLimit 0
+   * the controller deletes a Job that succeeded in the very sync that takes it out of status.active,
+   * and before Kubernetes 1.31 (kubernetes/kubernetes#122025) only a later sync set lastSuccessfulTime.
+   */
+  untold: CronJobFacts[];
   unreadable: { job: CronJobFacts; why: string }[];
   /** lastScheduleTime ahead of this host's clock by more than --grace: lateness cannot be judged. */
   ahead: CronJobFacts[];
@@ -61,7 +70,7 @@ export interface CronJudgement {
 
 /** Each CronJob measured against its schedule at `now`, allowing `grace` seconds. */
 export function cronJobRuns(jobs: CronJobFacts[], now: number, grace: number, localZone: string): CronJudgement {
-  const j: CronJudgement = { late: [], busy: [], overran: [], failed: [], unreadable: [], ahead: [], judged: 0 };
+  const j: CronJudgement = { late: [], busy: [], overran: [], failed: [], untold: [], unreadable: [], ahead: [], judged: 0 };
   for (const job of jobs) {
     if (job.suspended) continue;
     j.judged++;
@@ -92,7 +101,7 @@ export function cronJobRuns(jobs: CronJobFacts[], now: number, grace: number, lo
       now - job.lastSchedule > grace * 1000 &&
       (job.lastSuccess ?? 0) < job.lastSchedule
     ) {
-      j.failed.push(job);
+      (job.successfulJobsHistoryLimit === 0 ? j.untold : j.failed).push(job);
     }
   }
   return j;

@@ -418,6 +418,24 @@ describe('check_cronjobs', () => {
     expect(r.perf.failed_last).toBe('1;;;0;2');
   });
 
+  it('successfulJobsHistoryLimit 0: no lastSuccessfulTime is no failure (before Kubernetes 1.31 none is ever set)', async () => {
+    // Before kubernetes/kubernetes#122025 (1.31) the controller sets lastSuccessfulTime only for a
+    // finished Job no longer in status.active; with a limit of 0 it deletes the Job in the sync
+    // that takes it out, so a CronJob that succeeds every run reads as this one, as on MicroK8s 1.30.
+    while (Date.now() % 300_000 < 2000 || Date.now() % 300_000 > 280_000) await new Promise((r) => setTimeout(r, 500));
+    const slot = (Date.now() % 300_000) / 1000;
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'linkerd', name: 'heartbeat', schedule: '*/5 * * * *', scheduledAgo: slot, successfulJobsHistoryLimit: 0 }),
+    );
+    const r = await runBuilt('check_cronjobs', [...kc(), '--grace', '1s']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^CRONJOBS OK - 0 of 1 CronJob late \| late=0;0;;0;1 failed_last=0;;;0;1 /);
+    expect(r.stdout).toMatch(
+      /^linkerd\/heartbeat: last Job not judged: successfulJobsHistoryLimit 0 deletes a Job that succeeded before lastSuccessfulTime/m,
+    );
+  });
+
   it('Forbid with its Job still running: busy, not late, no frozen controller-manager; past its next run the Job is named', async () => {
     // The controller skips a Forbid run while a Job is active and keeps lastScheduleTime where it
     // was; the Job started at that time, on a 5-minute slot an hour ago, and still runs.
