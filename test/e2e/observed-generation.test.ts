@@ -132,6 +132,25 @@ describe('check_observed_generation against the test API server', () => {
     expect(r.stdout).toMatch(/^within --grace deployment\/web\/checkout: generation 8 > observed 7 for 2\ds$/m);
   });
 
+  it('a scale through the scale subresource (kubectl scale, an HPA) 20 s ago dates the spec: within --grace', async () => {
+    // Applied a month ago; `kubectl scale --replicas=3` 20 s ago wrote spec.replicas through deployments/scale
+    // (generation 8, not observed yet): the API server records it as its own entry, subresource "scale".
+    const { d } = workload('web', 'checkout', { generation: 8, observedGeneration: 7, specChangedAgo: 30 * 86400 });
+    (d.metadata.managedFields as object[]).push({
+      manager: 'kubectl',
+      operation: 'Update',
+      apiVersion: 'apps/v1',
+      time: new Date(Date.now() - 20_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:spec': { 'f:replicas': {} } },
+      subresource: 'scale',
+    });
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION OK - 0 of 1 Deployment lagging past 2m \| lagging=0;0;2;0/);
+    expect(r.stdout).toMatch(/^within --grace deployment\/web\/checkout: generation 8 > observed 7 for 2\ds$/m);
+  });
+
   it('without managedFields the creation time dates the spec: a Deployment created 20 s ago is within --grace', async () => {
     const created = (ago: number) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const fresh = workload('web', 'fresh', { generation: 1, observedGeneration: 0, managedFields: false });
