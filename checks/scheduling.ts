@@ -3,7 +3,7 @@
 // was bound anywhere since the oldest of them arrived, the scheduler itself looks stalled.
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { scheduledAt, schedulingGates, unscheduledWhy } from '../lib/k8s/pod-scheduling.ts';
+import { otherScheduler, scheduledAt, schedulingGates, unscheduledWhy } from '../lib/k8s/pod-scheduling.ts';
 import { apiTime } from '../lib/k8s/time.ts';
 import { namespacesOf } from '../lib/options/kube.ts';
 import { newestPodContext, schedulingOptions, type SchedulingArgs } from '../lib/options/scheduling.ts';
@@ -21,8 +21,8 @@ import { plural } from '../lib/text.ts';
 /** What the pod list says about scheduling, at `now`. Times are ms since the epoch; 0: none. */
 export interface SchedulingFacts {
   now: number;
-  /** Pods Pending and unbound for at least --min-age. */
-  waiting: { ref: string; since: number; why: string }[];
+  /** Pods Pending and unbound for at least --min-age; `scheduler`: the one it asks for, where not default-scheduler. */
+  waiting: { ref: string; since: number; why: string; scheduler?: string }[];
   newestBind: number;
   newestCreated: number;
   newestBindByNode: Map<string, number>;
@@ -63,12 +63,12 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
       v.find(
         State.WARNING,
         `no pod created ${l.namespaces.length ? `in ${l.namespaces.join(', ')} ` : ''}for ` +
-          `${formatDuration(podAge)}: is the controller-manager (or its API server's watch cache) ` +
-          `frozen?`,
+          `${formatDuration(podAge)}: is the controller-manager (or its API server's watch cache) frozen?`,
       );
   }
-  const oldestWait = Math.min(...waiting.map((w) => w.since));
-  if (waiting.length && newestBind < oldestWait) {
+  // Only pods kube-scheduler should bind say it stalled: another scheduler's are that one's to bind.
+  const oldestWait = Math.min(...waiting.filter((w) => !w.scheduler).map((w) => w.since));
+  if (Number.isFinite(oldestWait) && newestBind < oldestWait) {
     v.find(
       State.CRITICAL,
       `no pod bound anywhere since the oldest waiting one arrived ` +
@@ -120,7 +120,7 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
     const gates = schedulingGates(pod);
     if (pod.spec?.nodeName) f.assigned.push(`${ref} (${pod.spec.nodeName})`);
     else if (gates.length) f.gated.push(`${ref} (${gates.join(', ')})`);
-    else f.waiting.push({ ref, since, why: unscheduledWhy(pod) });
+    else f.waiting.push({ ref, since, why: unscheduledWhy(pod), scheduler: otherScheduler(pod) });
   });
   return f;
 }

@@ -562,6 +562,24 @@ describe('check_scheduling', () => {
     );
   });
 
+  it('a pod for another scheduler (spec.schedulerName) waits, counted, but says nothing of kube-scheduler: never "stalled"', async () => {
+    healthy();
+    c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
+    // Volcano's pod, Volcano not running (uninstalled, or a schedulerName mistyped): kube-scheduler leaves a pod
+    // of another scheduler alone, so it has no PodScheduled condition at all.
+    const other = pod({ namespace: 'ml', name: 'train-resnet-0', node: '', phase: 'Pending', startedAgo: 1200 });
+    Reflect.deleteProperty(other.spec, 'nodeName');
+    Object.assign(other.spec, { schedulerName: 'volcano' });
+    Object.assign(other, { status: { phase: 'Pending', qosClass: 'BestEffort' } });
+    c.api.add('pods', other);
+    const r = await runBuilt('check_scheduling', kc());
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.first).toMatch(/^SCHEDULING WARNING - 1 pod unscheduled for over 5m, newest bind 1h\d*m? ago \| unscheduled=1;0;5;0 /);
+    expect(r.stdout).toMatch(
+      /^ml\/train-resnet-0 waiting 20m\d*s?: for scheduler volcano \(spec\.schedulerName\), not default-scheduler: not scheduled yet$/m,
+    );
+  });
+
   it("a pod held by scheduling gates (Kueue's admission) is no scheduler's to bind: not counted, never 'stalled', said", async () => {
     healthy();
     c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
