@@ -194,6 +194,19 @@ describe('check_leases', () => {
     expect(released.first).toMatch(/^LEASES CRITICAL - leaders: kcm none, scheduler k8s03, kcm lease released \(no holder\): no kube-/);
   });
 
+  it('a leader lease that does not exist: UNKNOWN naming it and what makes it, not a namespace or a resource to check', async () => {
+    // Leader election makes the Lease when its first leader takes it; deleted, the leader makes it again within 2 s.
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'));
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
+    const r = await runBuilt('check_leases', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(3);
+    expect(r.first).toBe(
+      'LEASES UNKNOWN - no Lease kube-system/kube-scheduler: no kube-scheduler has led since it was made or deleted, ' +
+        'or it runs with --leader-elect=false (fix: check that kubelite runs on the control-plane nodes ' +
+        '(journalctl -u snap.microk8s.daemon-kubelite): a leader makes the Lease when it takes the lead)',
+    );
+  });
+
   it('a lease deleted and made again counts its churn afresh and says so, from a state file of counts alone too', async () => {
     healthy();
     const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
