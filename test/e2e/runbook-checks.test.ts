@@ -75,6 +75,30 @@ describe('check_nodes', () => {
     expect(crit.perf.tainted).toBe('1;;;0;4');
   });
 
+  it('a Ready node still carrying the unreachable taints (not lifted by a stale kcm) is tainted: WARNING, never OK', async () => {
+    // k8s02 came back: its kubelet posts Ready and renews its Lease, but the node lifecycle controller, working
+    // from a frozen cache, never saw it and left the taints it put on while the node was unreachable.
+    const back = node({ name: 'k8s02', ip: '10.0.0.12' });
+    Object.assign(back.spec, {
+      taints: [
+        { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
+        {
+          key: 'node.kubernetes.io/unreachable',
+          effect: 'NoExecute',
+          timeAdded: new Date(Date.now() - 900_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
+      ],
+    });
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), back, node({ name: 'k8s03', ip: '10.0.0.13' }));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03'));
+    const r = await runBuilt('check_nodes', kc());
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.first).toMatch(
+      /^NODES WARNING - 3 nodes, all Ready, 1 node tainted \| not_ready=0;;0;0;3 nodes=3;;;0 cordoned=0;;;0;3 tainted=1;;;0;3$/,
+    );
+    expect(r.stdout).toMatch(/^tainted k8s02: node\.kubernetes\.io\/unreachable:NoSchedule, node\.kubernetes\.io\/unreachable:NoExecute$/m);
+  });
+
   it('a Node read Ready whose kubelet renewed no Lease for 5 minutes: CRITICAL, as the controller-manager would mark it', async () => {
     // k8s03's kubelet stopped 5 minutes ago (its last status 2 minutes before); a stale controller-manager left it Ready.
     const cluster = (renewedAgo: number) => {
