@@ -939,6 +939,17 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(tainted.first).toMatch(/NO-GO for k8s02: node k8s04 is tainted: dedicated=gpu:NoSchedule/);
     const allowed = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal, '--allow-taint', 'dedicated=gpu']);
     expect(allowed.code).toBe(0);
+    // Ready again after a restart, the not-ready taint never lifted (a stale controller-manager): new pods stay off it.
+    c.api.clear('nodes');
+    c.api.add(
+      'nodes',
+      node({ name: 'k8s01', ip: '127.0.0.1' }),
+      node({ name: 'k8s02', ip: '10.0.0.12' }),
+      node({ name: 'k8s04', ip: '10.0.0.14', taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }] }),
+    );
+    const left = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(left.code).toBe(2);
+    expect(left.first).toMatch(/NO-GO for k8s02: node k8s04 is tainted: node\.kubernetes\.io\/not-ready:NoSchedule/);
   });
 
   it("NO-GO while a node is under pressure, said by the kubelet's condition, not as the taint mirroring it", async () => {
