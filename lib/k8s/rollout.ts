@@ -22,11 +22,17 @@ export function specChangedAt(meta: Wire<V1ObjectMeta> | undefined): number | un
   return newest ?? apiTime(meta?.creationTimestamp, `creationTimestamp of ${of}`);
 }
 
-/** generation ahead of observedGeneration: the controller has not seen the newest spec. */
+/**
+ * generation ahead of observedGeneration: the controller has not seen the newest spec. Not on an
+ * object being deleted: the API server bumps generation as it sets deletionTimestamp (markAsDeleting),
+ * with no spec to roll out, and the DaemonSet controller never writes the status of one being deleted
+ * (a foreground deletion waiting for a pod on a node that is down lags for as long as it waits).
+ */
 export function generationLag(obj: {
   metadata?: Wire<V1ObjectMeta>;
   status?: { observedGeneration?: number };
 }): { generation: number; observed: number } | undefined {
+  if (obj.metadata?.deletionTimestamp) return undefined;
   const generation = obj.metadata?.generation ?? 0;
   const observed = obj.status?.observedGeneration ?? 0;
   return generation > observed ? { generation, observed } : undefined;
