@@ -4,6 +4,7 @@
 import type { V1CronJob } from '@kubernetes/client-node';
 import { reasonOf } from '../errors.ts';
 import { readSchedule, type Schedule } from './cron.ts';
+import { specChangedAt } from './rollout.ts';
 import { apiTime } from './time.ts';
 import type { Wire } from './wire.ts';
 
@@ -20,6 +21,8 @@ export interface CronJobFacts {
   /** spec.successfulJobsHistoryLimit (the API server defaults it to 3). */
   successfulJobsHistoryLimit?: number;
   created: number;
+  /** When its spec was last written (managedFields; else its creation): a suspend lifted, a schedule changed. */
+  specChanged?: number;
   lastSchedule?: number;
   lastSuccess?: number;
   /** Names of its Jobs still running (status.active). */
@@ -41,6 +44,7 @@ export function cronJobOf(c: Wire<V1CronJob>): CronJobFacts {
     startingDeadlineSeconds: c.spec?.startingDeadlineSeconds,
     successfulJobsHistoryLimit: c.spec?.successfulJobsHistoryLimit,
     created: meta(c, 'creationTimestamp', c.metadata?.creationTimestamp) ?? 0,
+    specChanged: specChangedAt(c.metadata),
     lastSchedule: meta(c, 'status.lastScheduleTime', c.status?.lastScheduleTime),
     lastSuccess: meta(c, 'status.lastSuccessfulTime', c.status?.lastSuccessfulTime),
     active: (c.status?.active ?? []).map((a) => a.name ?? '?'),
@@ -86,8 +90,12 @@ export function cronJobRuns(jobs: CronJobFacts[], now: number, grace: number, lo
       continue;
     }
     // The first run due after the last schedule (or, never scheduled, after its creation), as the
-    // controller counts it; missed once that is past the allowance.
-    const due = schedule.next(job.lastSchedule ?? job.created);
+    // controller counts it; missed once that is past the allowance. With startingDeadlineSeconds the
+    // controller starts no run due longer than that before it looks: one due before a spec written
+    // since (a suspend lifted) less that deadline was never its to start, missed while suspended.
+    const sds = job.startingDeadlineSeconds;
+    const resumed = sds !== undefined && job.specChanged !== undefined ? job.specChanged - sds * 1000 : -Infinity;
+    const due = schedule.next(Math.max(job.lastSchedule ?? job.created, resumed));
     const missed = due <= now - (grace + (job.startingDeadlineSeconds ?? 0)) * 1000;
     if (job.concurrencyPolicy === 'Forbid' && job.active.length > 0) {
       j.busy.push(job);

@@ -527,6 +527,70 @@ describe('check_cronjobs', () => {
     expect(r.stdout).toMatch(/^late ops\/never \(\*\/5 \* \* \* \*\): never scheduled, its next run was due (?:5\dm\d*s?|1h) ago$/m);
   });
 
+  it('startingDeadlineSeconds: runs missed while suspended are not late once it is resumed; the controller never starts them', async () => {
+    // A nightly export, its run 6 hours from now, suspended for a maintenance 3 days ago and resumed
+    // 10 minutes ago (kubectl patch): with startingDeadlineSeconds the controller starts no run due more
+    // than that before now (MissSchedule), so lastScheduleTime stays 3 days old until tonight's run.
+    const at = new Date(Date.now() + 6 * 3600_000);
+    const schedule = `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
+    const stamp = (ago: number) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const resumed = cronJob({
+      namespace: 'ops',
+      name: 'export',
+      schedule,
+      startingDeadlineSeconds: 300,
+      scheduledAgo: 3 * 86400 - 21600,
+      succeededAgo: 3 * 86400 - 21720,
+    });
+    Object.assign(resumed.status, { lastScheduleTime: stamp(3 * 86400 - 21600).replace(/:\d\dZ$/, ':00Z') });
+    Object.assign(resumed.metadata, {
+      managedFields: [
+        {
+          manager: 'kubectl-client-side-apply',
+          operation: 'Update',
+          apiVersion: 'batch/v1',
+          time: stamp(30 * 86400),
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:spec': { 'f:schedule': {}, 'f:startingDeadlineSeconds': {}, 'f:jobTemplate': {} } },
+        },
+        {
+          manager: 'kubectl-patch',
+          operation: 'Update',
+          apiVersion: 'batch/v1',
+          time: stamp(600),
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:spec': { 'f:suspend': {} } },
+        },
+        {
+          manager: 'kube-controller-manager',
+          operation: 'Update',
+          apiVersion: 'batch/v1',
+          time: stamp(3 * 86400 - 21600),
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:status': { 'f:lastScheduleTime': {}, 'f:lastSuccessfulTime': {} } },
+          subresource: 'status',
+        },
+      ],
+    });
+    c.api.add('cronjobs', resumed);
+    const r = await runBuilt('check_cronjobs', [...kc(), '--time-zone', 'UTC']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^CRONJOBS OK - 0 of 1 CronJob late \|/);
+    // The same CronJob nobody resumed (no spec written since): its runs were due and not started, late.
+    const untouched = cronJob({
+      namespace: 'ops',
+      name: 'report',
+      schedule,
+      startingDeadlineSeconds: 300,
+      scheduledAgo: 3 * 86400 - 21600,
+      succeededAgo: 3 * 86400 - 21720,
+    });
+    c.api.add('cronjobs', untouched);
+    const both = await runBuilt('check_cronjobs', [...kc(), '--time-zone', 'UTC']);
+    expect(both.code, both.stdout).toBe(1);
+    expect(both.first).toMatch(/^CRONJOBS WARNING - 1 of 2 CronJobs late: ops\/report \|/);
+  });
+
   it('@every counts from the last run, as Kubernetes does', async () => {
     c.api.add(
       'cronjobs',
