@@ -845,6 +845,36 @@ describe('check_pod_restarts', () => {
     );
   });
 
+  it('a pod being deleted is not crash-looping now: its kubelet restarts none of its containers, its status is the last one', async () => {
+    // Crash-looping on k8s02 when that node went down; the taint manager deleted it 10 minutes ago, and with its
+    // kubelet gone it stays Terminating with the status last posted (Ready False, as the node controller marked it).
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
+    const stuck = pod({
+      namespace: 'web',
+      name: 'api-7d9f8b6c5-x2k4m',
+      node: 'k8s02',
+      ip: '10.1.7.12',
+      restarts: 14,
+      crashLooping: true,
+      lastExit: { reason: 'Error', exitCode: 1 },
+      deletedAgo: 600,
+    });
+    stuck.status.conditions.push({
+      type: 'DisruptionTarget',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: new Date(Date.now() - 600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      reason: 'DeletionByTaintManager',
+      message: 'Taint manager: deleting due to NoExecute taint',
+    } as never);
+    c.api.add('pods', stuck);
+    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(
+      /^POD-RESTARTS OK - 0 pods in CrashLoopBackOff of 1 pod \(restarts counted from now on\) \| .* crashlooping=0;;;0;1 /,
+    );
+  });
+
   it('a pod in CrashLoopBackOff: at least WARNING, on the first run too', async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
     c.api.add(
