@@ -14,6 +14,7 @@ export interface CronJobFacts {
   name: string;
   schedule: string;
   timeZone?: string;
+  /** spec.suspend, or being deleted (metadata.deletionTimestamp): the controller starts no run of either. */
   suspended: boolean;
   /** spec.concurrencyPolicy: Allow (the default), Forbid or Replace. */
   concurrencyPolicy?: string;
@@ -39,7 +40,7 @@ export function cronJobOf(c: Wire<V1CronJob>): CronJobFacts {
     name: c.metadata?.name ?? '',
     schedule: c.spec?.schedule ?? '',
     timeZone: c.spec?.timeZone,
-    suspended: Boolean(c.spec?.suspend),
+    suspended: Boolean(c.spec?.suspend || c.metadata?.deletionTimestamp),
     concurrencyPolicy: c.spec?.concurrencyPolicy,
     startingDeadlineSeconds: c.spec?.startingDeadlineSeconds,
     successfulJobsHistoryLimit: c.spec?.successfulJobsHistoryLimit,

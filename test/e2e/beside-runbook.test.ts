@@ -591,6 +591,28 @@ describe('check_cronjobs', () => {
     expect(both.first).toMatch(/^CRONJOBS WARNING - 1 of 2 CronJobs late: ops\/report \|/);
   });
 
+  it('a CronJob being deleted is not late: the controller starts no run of one, by design', async () => {
+    // `kubectl delete cronjob backup --cascade=foreground` 40 minutes ago, its last Job's pod stuck on a node that
+    // is down: the CronJob waits in deletion (foregroundDeletion) and its */5 runs are not started.
+    const stamp = (ago: number) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const going = cronJob({
+      namespace: 'ops',
+      name: 'backup',
+      schedule: '*/5 * * * *',
+      scheduledAgo: onFive(2400),
+      succeededAgo: onFive(2400) - 10,
+    });
+    Object.assign(going.metadata, { deletionTimestamp: stamp(2400), deletionGracePeriodSeconds: 0, finalizers: ['foregroundDeletion'] });
+    c.api.add(
+      'cronjobs',
+      going,
+      cronJob({ namespace: 'ops', name: 'report', schedule: '*/5 * * * *', scheduledAgo: 180, succeededAgo: 170 }),
+    );
+    const r = await runBuilt('check_cronjobs', kc());
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^CRONJOBS OK - 0 of 1 CronJob late \| late=0;0;;0;1 failed_last=0;;;0;1 cronjobs=1;;;0 busy=0;;;0;1$/);
+  });
+
   it('@every counts from the last run, as Kubernetes does', async () => {
     c.api.add(
       'cronjobs',
