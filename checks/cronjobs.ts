@@ -5,10 +5,9 @@
 // older than the last schedule. Nothing is triggered or deleted.
 import { BatchV1Api, type V1CronJob } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { UsageError } from '../lib/errors.ts';
 import { type CronJobFacts, cronJobOf, cronJobRuns } from '../lib/k8s/cronjob.ts';
 import { loadScheduleReader } from '../lib/k8s/cron.ts';
-import { hostTimeZone, knownZone } from '../lib/k8s/time-zone.ts';
+import { localTimeZone } from '../lib/k8s/time-zone.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
 import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
@@ -86,6 +85,11 @@ export function evaluate({ jobs, now, localZone }: CronFacts, { graceMs, warning
     v.detail(
       `last Job failed ${ref(job)}: kubectl -n ${job.namespace} get jobs --sort-by=.metadata.creationTimestamp, then kubectl describe job`,
     );
+  for (const job of j.untold)
+    v.detail(
+      `${ref(job)}: last Job not judged: successfulJobsHistoryLimit 0 deletes a Job that succeeded before lastSuccessfulTime ` +
+        'is set (Kubernetes before 1.31): its success leaves no trace',
+    );
   if (j.late.length) v.detail(...staleLeaderCache('kube-controller-manager'));
   const names = j.late.length ? `: ${some(j.late.map((l) => l.job))}` : '';
   const busy = j.busy.length ? ` (${j.busy.length} busy)` : '';
@@ -106,13 +110,6 @@ export async function gather(cluster: Cluster, deadline: Deadline, only: string[
     },
   );
   return facts;
-}
-
-/** The controller-manager reads a schedule without timeZone in its own local time: on a node, this host's. */
-function localTimeZone(given: string | undefined): string {
-  if (given === undefined) return hostTimeZone();
-  if (!knownZone(given)) throw new UsageError(`--time-zone '${given}' is not an IANA time zone (e.g. Europe/Berlin, UTC)`);
-  return given;
 }
 
 export const check: CheckDefinition<Args> = {

@@ -85,7 +85,7 @@ export function evaluate(nodes: NodeFacts[], { allowTaint, warning, critical }: 
   const notReady = nodes.filter((n) => !n.ready);
   const cordoned = nodes.filter((n) => n.cordoned).map((n) => n.name);
   const tainted = nodes
-    .map((n) => ({ name: n.name, extra: unexpectedTaints(n.taints, allowTaint, n.pressures) }))
+    .map((n) => ({ name: n.name, extra: unexpectedTaints(n.taints, allowTaint, n.pressures, n) }))
     .filter((n) => n.extra.length);
   // Each condition with the nodes it is True on, in the order met: 'DiskPressure: k8s02, k8s03'.
   const pressed = new Map<string, string[]>();

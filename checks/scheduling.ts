@@ -3,7 +3,7 @@
 // was bound anywhere since the oldest of them arrived, the scheduler itself looks stalled.
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { scheduledAt, schedulingGates, unscheduledWhy } from '../lib/k8s/pod-scheduling.ts';
+import { otherScheduler, scheduledAt, schedulingGates, unscheduledWhy } from '../lib/k8s/pod-scheduling.ts';
 import { apiTime } from '../lib/k8s/time.ts';
 import { namespacesOf } from '../lib/options/kube.ts';
 import { newestPodContext, schedulingOptions, type SchedulingArgs } from '../lib/options/scheduling.ts';
@@ -21,13 +21,15 @@ import { plural } from '../lib/text.ts';
 /** What the pod list says about scheduling, at `now`. Times are ms since the epoch; 0: none. */
 export interface SchedulingFacts {
   now: number;
-  /** Pods Pending and unbound for at least --min-age. */
-  waiting: { ref: string; since: number; why: string }[];
+  /** Pods Pending and unbound for at least --min-age; `scheduler`: the one it asks for, where not default-scheduler. */
+  waiting: { ref: string; since: number; why: string; scheduler?: string }[];
   newestBind: number;
   newestCreated: number;
   newestBindByNode: Map<string, number>;
   /** Pending past --min-age, held by scheduling gates: "namespace/name (gate, ...)". */
   gated: string[];
+  /** Pending past --min-age, created with its node (kubectl debug node/), no scheduler's to bind: "namespace/name (node)". */
+  assigned: string[];
 }
 
 export interface Limits {
@@ -61,12 +63,12 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
       v.find(
         State.WARNING,
         `no pod created ${l.namespaces.length ? `in ${l.namespaces.join(', ')} ` : ''}for ` +
-          `${formatDuration(podAge)}: is the controller-manager (or its API server's watch cache) ` +
-          `frozen?`,
+          `${formatDuration(podAge)}: is the controller-manager (or its API server's watch cache) frozen?`,
       );
   }
-  const oldestWait = Math.min(...waiting.map((w) => w.since));
-  if (waiting.length && newestBind < oldestWait) {
+  // Only pods kube-scheduler should bind say it stalled: another scheduler's are that one's to bind.
+  const oldestWait = Math.min(...waiting.filter((w) => !w.scheduler).map((w) => w.since));
+  if (Number.isFinite(oldestWait) && newestBind < oldestWait) {
     v.find(
       State.CRITICAL,
       `no pod bound anywhere since the oldest waiting one arrived ` +
@@ -75,10 +77,12 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
   }
   for (const w of [...waiting].sort((a, b) => a.since - b.since).slice(0, 20))
     v.detail(`${w.ref} waiting ${formatDuration((now - w.since) / 1000)}: ${w.why}`);
-  if (f.gated.length)
-    v.detail(
-      `${plural(f.gated.length, 'pod')} held by scheduling gates (spec.schedulingGates), not counted: ${f.gated.slice(0, 20).join(', ')}`,
-    );
+  const aside = [
+    [f.gated, 'held by scheduling gates (spec.schedulingGates)'],
+    [f.assigned, 'given its node directly (spec.nodeName), not yet started by its kubelet'],
+  ] as const;
+  for (const [pods, why] of aside)
+    if (pods.length) v.detail(`${plural(pods.length, 'pod')} ${why}, not counted: ${pods.slice(0, 20).join(', ')}`);
   for (const [node, t] of [...f.newestBindByNode].sort())
     if (node) v.detail(`newest pod on ${node} bound ${formatDuration(Math.max(1, (now - t) / 1000))} ago`);
   if (v.findings.length) v.detail(...staleLeaderCache('kube-scheduler'));
@@ -88,7 +92,15 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
 
 /** One pass over the pods: the newest creation and binding, and the pods left waiting. */
 export async function gather(cluster: Cluster, deadline: Deadline, namespaces: string[], minAge: number): Promise<SchedulingFacts> {
-  const f: SchedulingFacts = { now: Date.now(), waiting: [], newestBind: 0, newestCreated: 0, newestBindByNode: new Map(), gated: [] };
+  const f: SchedulingFacts = {
+    now: Date.now(),
+    waiting: [],
+    newestBind: 0,
+    newestCreated: 0,
+    newestBindByNode: new Map(),
+    gated: [],
+    assigned: [],
+  };
   deadline.activity = `listing pods from ${cluster.server}`;
   await listPods(cluster, { namespaces }, (pod: Wire<V1Pod>) => {
     const ref = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
@@ -106,8 +118,9 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
     const since = created ?? f.now;
     if (f.now - since < minAge * 1000) return;
     const gates = schedulingGates(pod);
-    if (gates.length) f.gated.push(`${ref} (${gates.join(', ')})`);
-    else f.waiting.push({ ref, since, why: unscheduledWhy(pod) });
+    if (pod.spec?.nodeName) f.assigned.push(`${ref} (${pod.spec.nodeName})`);
+    else if (gates.length) f.gated.push(`${ref} (${gates.join(', ')})`);
+    else f.waiting.push({ ref, since, why: unscheduledWhy(pod), scheduler: otherScheduler(pod) });
   });
   return f;
 }

@@ -4,6 +4,7 @@
 import type { V1CronJob } from '@kubernetes/client-node';
 import { reasonOf } from '../errors.ts';
 import { readSchedule, type Schedule } from './cron.ts';
+import { specChangedAt } from './rollout.ts';
 import { apiTime } from './time.ts';
 import type { Wire } from './wire.ts';
 
@@ -13,11 +14,16 @@ export interface CronJobFacts {
   name: string;
   schedule: string;
   timeZone?: string;
+  /** spec.suspend, or being deleted (metadata.deletionTimestamp): the controller starts no run of either. */
   suspended: boolean;
   /** spec.concurrencyPolicy: Allow (the default), Forbid or Replace. */
   concurrencyPolicy?: string;
   startingDeadlineSeconds?: number;
+  /** spec.successfulJobsHistoryLimit (the API server defaults it to 3). */
+  successfulJobsHistoryLimit?: number;
   created: number;
+  /** When its spec was last written (managedFields; else its creation): a suspend lifted, a schedule changed. */
+  specChanged?: number;
   lastSchedule?: number;
   lastSuccess?: number;
   /** Names of its Jobs still running (status.active). */
@@ -34,10 +40,12 @@ export function cronJobOf(c: Wire<V1CronJob>): CronJobFacts {
     name: c.metadata?.name ?? '',
     schedule: c.spec?.schedule ?? '',
     timeZone: c.spec?.timeZone,
-    suspended: Boolean(c.spec?.suspend),
+    suspended: Boolean(c.spec?.suspend || c.metadata?.deletionTimestamp),
     concurrencyPolicy: c.spec?.concurrencyPolicy,
     startingDeadlineSeconds: c.spec?.startingDeadlineSeconds,
+    successfulJobsHistoryLimit: c.spec?.successfulJobsHistoryLimit,
     created: meta(c, 'creationTimestamp', c.metadata?.creationTimestamp) ?? 0,
+    specChanged: specChangedAt(c.metadata),
     lastSchedule: meta(c, 'status.lastScheduleTime', c.status?.lastScheduleTime),
     lastSuccess: meta(c, 'status.lastSuccessfulTime', c.status?.lastSuccessfulTime),
     active: (c.status?.active ?? []).map((a) => a.name ?? '?'),
@@ -52,6 +60,12 @@ export interface CronJudgement {
   /** Busy past a run that fell due meanwhile: its Job runs longer than the schedule's period. */
   overran: { job: CronJobFacts; due: number }[];
   failed: CronJobFacts[];
+  /**
+   * No success recorded since the last schedule, but none would be: with successfulJobsHistoryLimit 0
+   * the controller deletes a Job that succeeded in the very sync that takes it out of status.active,
+   * and before Kubernetes 1.31 (kubernetes/kubernetes#122025) only a later sync set lastSuccessfulTime.
+   */
+  untold: CronJobFacts[];
   unreadable: { job: CronJobFacts; why: string }[];
   /** lastScheduleTime ahead of this host's clock by more than --grace: lateness cannot be judged. */
   ahead: CronJobFacts[];
@@ -61,7 +75,7 @@ export interface CronJudgement {
 
 /** Each CronJob measured against its schedule at `now`, allowing `grace` seconds. */
 export function cronJobRuns(jobs: CronJobFacts[], now: number, grace: number, localZone: string): CronJudgement {
-  const j: CronJudgement = { late: [], busy: [], overran: [], failed: [], unreadable: [], ahead: [], judged: 0 };
+  const j: CronJudgement = { late: [], busy: [], overran: [], failed: [], untold: [], unreadable: [], ahead: [], judged: 0 };
   for (const job of jobs) {
     if (job.suspended) continue;
     j.judged++;
@@ -77,8 +91,12 @@ export function cronJobRuns(jobs: CronJobFacts[], now: number, grace: number, lo
       continue;
     }
     // The first run due after the last schedule (or, never scheduled, after its creation), as the
-    // controller counts it; missed once that is past the allowance.
-    const due = schedule.next(job.lastSchedule ?? job.created);
+    // controller counts it; missed once that is past the allowance. With startingDeadlineSeconds the
+    // controller starts no run due longer than that before it looks: one due before a spec written
+    // since (a suspend lifted) less that deadline was never its to start, missed while suspended.
+    const sds = job.startingDeadlineSeconds;
+    const resumed = sds !== undefined && job.specChanged !== undefined ? job.specChanged - sds * 1000 : -Infinity;
+    const due = schedule.next(Math.max(job.lastSchedule ?? job.created, resumed));
     const missed = due <= now - (grace + (job.startingDeadlineSeconds ?? 0)) * 1000;
     if (job.concurrencyPolicy === 'Forbid' && job.active.length > 0) {
       j.busy.push(job);
@@ -92,7 +110,7 @@ export function cronJobRuns(jobs: CronJobFacts[], now: number, grace: number, lo
       now - job.lastSchedule > grace * 1000 &&
       (job.lastSuccess ?? 0) < job.lastSchedule
     ) {
-      j.failed.push(job);
+      (job.successfulJobsHistoryLimit === 0 ? j.untold : j.failed).push(job);
     }
   }
   return j;

@@ -1,9 +1,10 @@
 import type { V1Node, V1NodeCondition, V1Taint } from '@kubernetes/client-node';
 import type { Wire } from './wire.ts';
 
-// Taints the node controller and kubectl put on for states counted on their own (NotReady,
-// unreachable, cordoned), so they are not counted again as taints.
-const STATE_TAINTS = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable', 'node.kubernetes.io/unschedulable']);
+// Taints the node lifecycle controller puts on for states counted on their own (NotReady or
+// unreachable, cordoned), so they are not counted again as taints while that state holds.
+const NOT_READY_TAINTS = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
+const CORDON_TAINT = 'node.kubernetes.io/unschedulable';
 
 /**
  * The kubelet's conditions (and Calico's NetworkUnavailable) that the node lifecycle controller
@@ -38,13 +39,20 @@ export const taintText = (t: Wire<V1Taint>) => `${t.key}${t.value ? `=${t.value}
 
 /**
  * Taints not allowed by any pattern: "key", "key=value", "key:Effect" or "key=value:Effect". A
- * condition's own taint counts only where that condition is not True (said by it): placed by
- * hand, or not yet lifted, it is a taint like any other.
+ * condition's own taint counts only where that condition is not True (said by it), and a state's
+ * (not-ready and unreachable, unschedulable) only where the node is Ready, or not cordoned: placed
+ * by hand, or not yet lifted (a controller-manager working from a stale cache never saw the node
+ * come back), it is a taint like any other, and keeps new pods off the node as one.
  */
-export function unexpectedTaints(taints: Wire<V1Taint>[], allowed: string[], said: Pressure[] = []): Wire<V1Taint>[] {
+export function unexpectedTaints(
+  taints: Wire<V1Taint>[],
+  allowed: string[],
+  said: Pressure[],
+  state: { ready: boolean; cordoned: boolean },
+): Wire<V1Taint>[] {
   const echoes = new Set(said.map((p) => CONDITION_TAINTS.get(p.type)));
   return taints.filter((t) => {
-    if (STATE_TAINTS.has(t.key) || echoes.has(t.key)) return false;
+    if (echoes.has(t.key) || (NOT_READY_TAINTS.has(t.key) && !state.ready) || (t.key === CORDON_TAINT && state.cordoned)) return false;
     return !allowed.some((a) => {
       const [kv, effect] = a.split(':');
       const [key, value] = kv!.split('=');

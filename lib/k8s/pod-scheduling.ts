@@ -13,8 +13,20 @@ export const scheduledAt = (pod: Wire<V1Pod>) =>
  */
 export const schedulingGates = (pod: Wire<V1Pod>): string[] => (pod.spec?.schedulingGates ?? []).map((g) => g.name);
 
+/**
+ * The scheduler a pod asks for where it is not MicroK8s' kube-scheduler (its one profile,
+ * default-scheduler, what the API server fills in): kube-scheduler leaves such a pod alone, so its
+ * wait says nothing of kube-scheduler (Volcano's pods, Volcano not running).
+ */
+export function otherScheduler(pod: Wire<V1Pod>): string | undefined {
+  const name = pod.spec?.schedulerName;
+  return name && name !== 'default-scheduler' ? name : undefined;
+}
+
 /** Why an unbound pod waits, in the scheduler's words where it wrote any. */
 export function unscheduledWhy(pod: Wire<V1Pod>): string {
   const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  return cond?.message ?? cond?.reason ?? 'not scheduled yet';
+  const other = otherScheduler(pod);
+  const why = cond?.message ?? cond?.reason ?? 'not scheduled yet';
+  return other ? `for scheduler ${other} (spec.schedulerName), not default-scheduler: ${why}` : why;
 }

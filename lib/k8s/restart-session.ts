@@ -26,7 +26,10 @@ export function restartSession(nodes: Wire<V1Node>[], node: string, allowTaint: 
     // Pressure keeps new pods off the node as its taint did: said as the kubelet's condition, not as that taint.
     const pressed = pressures(n);
     for (const p of pressed) held.push(`node ${name} has ${pressureText(p)}`);
-    const extra = unexpectedTaints(n.spec?.taints ?? [], allowTaint, pressed);
+    const extra = unexpectedTaints(n.spec?.taints ?? [], allowTaint, pressed, {
+      ready: isReady(n),
+      cordoned: Boolean(n.spec?.unschedulable),
+    });
     if (extra.length) held.push(`node ${name} is tainted: ${extra.map(taintText).join(', ')}`);
   }
   return {

@@ -4,15 +4,16 @@ import { isReady } from './ready.ts';
 import { apiTime } from './time.ts';
 
 /**
- * When the spec was last written: the newest managedFields entry on the main resource (not the
- * status subresource) that owns spec fields. That is when the controller had something new to
- * observe. Without managedFields (stripped by some tools) the creation time stands in.
+ * When the spec was last written: the newest managedFields entry that owns spec fields, on the
+ * main resource or the scale subresource (kubectl scale and the HPA write spec.replicas there; the
+ * status subresource writes none). That is when the controller had something new to observe.
+ * Without managedFields (stripped by some tools) the creation time stands in.
  */
 export function specChangedAt(meta: Wire<V1ObjectMeta> | undefined): number | undefined {
   let newest: number | undefined;
   const of = `${meta?.namespace}/${meta?.name}`;
   for (const entry of meta?.managedFields ?? []) {
-    if (entry.subresource || !entry.time) continue;
+    if (entry.subresource === 'status' || !entry.time) continue;
     const fields = entry.fieldsV1 as Record<string, unknown> | undefined;
     if (!fields || !('f:spec' in fields)) continue;
     const t = apiTime(entry.time, `managedFields time of ${of}`)!;
@@ -21,11 +22,17 @@ export function specChangedAt(meta: Wire<V1ObjectMeta> | undefined): number | un
   return newest ?? apiTime(meta?.creationTimestamp, `creationTimestamp of ${of}`);
 }
 
-/** generation ahead of observedGeneration: the controller has not seen the newest spec. */
+/**
+ * generation ahead of observedGeneration: the controller has not seen the newest spec. Not on an
+ * object being deleted: the API server bumps generation as it sets deletionTimestamp (markAsDeleting),
+ * with no spec to roll out, and the DaemonSet controller never writes the status of one being deleted
+ * (a foreground deletion waiting for a pod on a node that is down lags for as long as it waits).
+ */
 export function generationLag(obj: {
   metadata?: Wire<V1ObjectMeta>;
   status?: { observedGeneration?: number };
 }): { generation: number; observed: number } | undefined {
+  if (obj.metadata?.deletionTimestamp) return undefined;
   const generation = obj.metadata?.generation ?? 0;
   const observed = obj.status?.observedGeneration ?? 0;
   return generation > observed ? { generation, observed } : undefined;

@@ -3,6 +3,7 @@
 // `microk8s-checks all`, bench/RESULTS.md), every minute on every node, and a MicroK8s node
 // usually runs in UTC, where no zone data is needed at all.
 import { readlinkSync } from 'node:fs';
+import { UsageError } from '../errors.ts';
 
 // The IANA names of UTC itself (tzdata's `backward` links); luxon, under cron-parser, computes
 // 'UTC' as a fixed offset and these would each start ICU.
@@ -44,4 +45,11 @@ export function hostTimeZone(env: NodeJS.ProcessEnv = process.env, localtime = '
   if (env.TZ === '') return 'UTC';
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone as string | undefined;
   return zone && zone !== 'Etc/Unknown' ? zone : 'UTC';
+}
+
+/** The zone of schedules without one (--time-zone): the controller-manager reads them in its own, on a node this host's. */
+export function localTimeZone(given: string | undefined): string {
+  if (given === undefined) return hostTimeZone();
+  if (!knownZone(given)) throw new UsageError(`--time-zone '${given}' is not an IANA time zone (e.g. Europe/Berlin, UTC)`);
+  return given;
 }

@@ -16,11 +16,16 @@ export interface Troubled {
   lastEnd?: { reason?: string; exitCode: number };
 }
 
-/** A pod's troubled containers, init containers first, as the kubelet reports them. */
+/**
+ * A pod's troubled containers, init containers first, as the kubelet reports them. A pod being
+ * deleted is in CrashLoopBackOff no more: its kubelet restarts none of its containers, and its
+ * status is the last one posted (for good, where that kubelet is gone with its node).
+ */
 export function troubledIn(pod: Wire<V1Pod>): Troubled[] {
   const troubled: Troubled[] = [];
+  const deleting = Boolean(pod.metadata?.deletionTimestamp);
   for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
-    const crashLooping = c.state?.waiting?.reason === 'CrashLoopBackOff';
+    const crashLooping = !deleting && c.state?.waiting?.reason === 'CrashLoopBackOff';
     if (!crashLooping && !(c.restartCount > 0)) continue;
     const last = c.lastState?.terminated;
     troubled.push({

@@ -679,6 +679,8 @@ export interface CronJobSpec {
   succeededAgo?: number;
   /** Names of Jobs still running. */
   active?: string[];
+  /** spec.successfulJobsHistoryLimit; the API server defaults it to 3. */
+  successfulJobsHistoryLimit?: number;
 }
 
 /**
@@ -739,7 +741,7 @@ export function cronJob(c: CronJobSpec) {
           },
         },
       },
-      successfulJobsHistoryLimit: 3,
+      successfulJobsHistoryLimit: c.successfulJobsHistoryLimit ?? 3,
       failedJobsHistoryLimit: 1,
     },
     status,

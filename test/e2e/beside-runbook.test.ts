@@ -425,6 +425,24 @@ describe('check_cronjobs', () => {
     expect(r.perf.failed_last).toBe('1;;;0;2');
   });
 
+  it('successfulJobsHistoryLimit 0: no lastSuccessfulTime is no failure (before Kubernetes 1.31 none is ever set)', async () => {
+    // Before kubernetes/kubernetes#122025 (1.31) the controller sets lastSuccessfulTime only for a
+    // finished Job no longer in status.active; with a limit of 0 it deletes the Job in the sync
+    // that takes it out, so a CronJob that succeeds every run reads as this one, as on MicroK8s 1.30.
+    while (Date.now() % 300_000 < 2000 || Date.now() % 300_000 > 280_000) await new Promise((r) => setTimeout(r, 500));
+    const slot = (Date.now() % 300_000) / 1000;
+    c.api.add(
+      'cronjobs',
+      cronJob({ namespace: 'linkerd', name: 'heartbeat', schedule: '*/5 * * * *', scheduledAgo: slot, successfulJobsHistoryLimit: 0 }),
+    );
+    const r = await runBuilt('check_cronjobs', [...kc(), '--grace', '1s']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^CRONJOBS OK - 0 of 1 CronJob late \| late=0;0;;0;1 failed_last=0;;;0;1 /);
+    expect(r.stdout).toMatch(
+      /^linkerd\/heartbeat: last Job not judged: successfulJobsHistoryLimit 0 deletes a Job that succeeded before lastSuccessfulTime/m,
+    );
+  });
+
   it('Forbid with its Job still running: busy, not late, no frozen controller-manager; past its next run the Job is named', async () => {
     // The controller skips a Forbid run while a Job is active and keeps lastScheduleTime where it
     // was; the Job started at that time, on a 5-minute slot an hour ago, and still runs.
@@ -514,6 +532,92 @@ describe('check_cronjobs', () => {
     expect(r.code).toBe(1);
     expect(r.first).toMatch(/^CRONJOBS WARNING - 1 of 3 CronJobs late: ops\/never \|/);
     expect(r.stdout).toMatch(/^late ops\/never \(\*\/5 \* \* \* \*\): never scheduled, its next run was due (?:5\dm\d*s?|1h) ago$/m);
+  });
+
+  it('startingDeadlineSeconds: runs missed while suspended are not late once it is resumed; the controller never starts them', async () => {
+    // A nightly export, its run 6 hours from now, suspended for a maintenance 3 days ago and resumed
+    // 10 minutes ago (kubectl patch): with startingDeadlineSeconds the controller starts no run due more
+    // than that before now (MissSchedule), so lastScheduleTime stays 3 days old until tonight's run.
+    const at = new Date(Date.now() + 6 * 3600_000);
+    const schedule = `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
+    const stamp = (ago: number) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const resumed = cronJob({
+      namespace: 'ops',
+      name: 'export',
+      schedule,
+      startingDeadlineSeconds: 300,
+      scheduledAgo: 3 * 86400 - 21600,
+      succeededAgo: 3 * 86400 - 21720,
+    });
+    Object.assign(resumed.status, { lastScheduleTime: stamp(3 * 86400 - 21600).replace(/:\d\dZ$/, ':00Z') });
+    Object.assign(resumed.metadata, {
+      managedFields: [
+        {
+          manager: 'kubectl-client-side-apply',
+          operation: 'Update',
+          apiVersion: 'batch/v1',
+          time: stamp(30 * 86400),
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:spec': { 'f:schedule': {}, 'f:startingDeadlineSeconds': {}, 'f:jobTemplate': {} } },
+        },
+        {
+          manager: 'kubectl-patch',
+          operation: 'Update',
+          apiVersion: 'batch/v1',
+          time: stamp(600),
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:spec': { 'f:suspend': {} } },
+        },
+        {
+          manager: 'kube-controller-manager',
+          operation: 'Update',
+          apiVersion: 'batch/v1',
+          time: stamp(3 * 86400 - 21600),
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:status': { 'f:lastScheduleTime': {}, 'f:lastSuccessfulTime': {} } },
+          subresource: 'status',
+        },
+      ],
+    });
+    c.api.add('cronjobs', resumed);
+    const r = await runBuilt('check_cronjobs', [...kc(), '--time-zone', 'UTC']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^CRONJOBS OK - 0 of 1 CronJob late \|/);
+    // The same CronJob nobody resumed (no spec written since): its runs were due and not started, late.
+    const untouched = cronJob({
+      namespace: 'ops',
+      name: 'report',
+      schedule,
+      startingDeadlineSeconds: 300,
+      scheduledAgo: 3 * 86400 - 21600,
+      succeededAgo: 3 * 86400 - 21720,
+    });
+    c.api.add('cronjobs', untouched);
+    const both = await runBuilt('check_cronjobs', [...kc(), '--time-zone', 'UTC']);
+    expect(both.code, both.stdout).toBe(1);
+    expect(both.first).toMatch(/^CRONJOBS WARNING - 1 of 2 CronJobs late: ops\/report \|/);
+  });
+
+  it('a CronJob being deleted is not late: the controller starts no run of one, by design', async () => {
+    // `kubectl delete cronjob backup --cascade=foreground` 40 minutes ago, its last Job's pod stuck on a node that
+    // is down: the CronJob waits in deletion (foregroundDeletion) and its */5 runs are not started.
+    const stamp = (ago: number) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const going = cronJob({
+      namespace: 'ops',
+      name: 'backup',
+      schedule: '*/5 * * * *',
+      scheduledAgo: onFive(2400),
+      succeededAgo: onFive(2400) - 10,
+    });
+    Object.assign(going.metadata, { deletionTimestamp: stamp(2400), deletionGracePeriodSeconds: 0, finalizers: ['foregroundDeletion'] });
+    c.api.add(
+      'cronjobs',
+      going,
+      cronJob({ namespace: 'ops', name: 'report', schedule: '*/5 * * * *', scheduledAgo: 180, succeededAgo: 170 }),
+    );
+    const r = await runBuilt('check_cronjobs', kc());
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^CRONJOBS OK - 0 of 1 CronJob late \| late=0;0;;0;1 failed_last=0;;;0;1 cronjobs=1;;;0 busy=0;;;0;1$/);
   });
 
   it('@every counts from the last run, as Kubernetes does', async () => {
@@ -767,6 +871,36 @@ describe('check_pod_restarts', () => {
     expect(r.code).toBe(0);
     expect(r.first).toMatch(
       /^POD-RESTARTS OK - 0 pods in CrashLoopBackOff of 2 pods \(restarts counted from now on\) \| restarted=U;;;0;2 crashlooping=0;;;0;2/,
+    );
+  });
+
+  it('a pod being deleted is not crash-looping now: its kubelet restarts none of its containers, its status is the last one', async () => {
+    // Crash-looping on k8s02 when that node went down; the taint manager deleted it 10 minutes ago, and with its
+    // kubelet gone it stays Terminating with the status last posted (Ready False, as the node controller marked it).
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
+    const stuck = pod({
+      namespace: 'web',
+      name: 'api-7d9f8b6c5-x2k4m',
+      node: 'k8s02',
+      ip: '10.1.7.12',
+      restarts: 14,
+      crashLooping: true,
+      lastExit: { reason: 'Error', exitCode: 1 },
+      deletedAgo: 600,
+    });
+    stuck.status.conditions.push({
+      type: 'DisruptionTarget',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: new Date(Date.now() - 600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      reason: 'DeletionByTaintManager',
+      message: 'Taint manager: deleting due to NoExecute taint',
+    } as never);
+    c.api.add('pods', stuck);
+    const r = await runBuilt('check_pod_restarts', [...kc(), '--state-file', state]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(
+      /^POD-RESTARTS OK - 0 pods in CrashLoopBackOff of 1 pod \(restarts counted from now on\) \| .* crashlooping=0;;;0;1 /,
     );
   });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,25 @@ describe('check_observed_generation against the test API server', () => {
     expect(r.stdout).toMatch(/^within --grace deployment\/web\/checkout: generation 8 > observed 7 for 2\ds$/m);
   });
 
+  it('a scale through the scale subresource (kubectl scale, an HPA) 20 s ago dates the spec: within --grace', async () => {
+    // Applied a month ago; `kubectl scale --replicas=3` 20 s ago wrote spec.replicas through deployments/scale
+    // (generation 8, not observed yet): the API server records it as its own entry, subresource "scale".
+    const { d } = workload('web', 'checkout', { generation: 8, observedGeneration: 7, specChangedAgo: 30 * 86400 });
+    (d.metadata.managedFields as object[]).push({
+      manager: 'kubectl',
+      operation: 'Update',
+      apiVersion: 'apps/v1',
+      time: new Date(Date.now() - 20_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:spec': { 'f:replicas': {} } },
+      subresource: 'scale',
+    });
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION OK - 0 of 1 Deployment lagging past 2m \| lagging=0;0;2;0/);
+    expect(r.stdout).toMatch(/^within --grace deployment\/web\/checkout: generation 8 > observed 7 for 2\ds$/m);
+  });
+
   it('without managedFields the creation time dates the spec: a Deployment created 20 s ago is within --grace', async () => {
     const created = (ago: number) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const fresh = workload('web', 'fresh', { generation: 1, observedGeneration: 0, managedFields: false });
@@ -208,6 +228,69 @@ describe('check_observed_generation against the test API server', () => {
       join(mkdtempSync(join(tmpdir(), 'mk8s-og-')), 'pods.json'),
     ]);
     expect(pods.perf.pods).toBe('2;;;0');
+  });
+
+  it('a workload being deleted is not lagging: the deletion bumped its generation, and no controller rolls it out', async () => {
+    // `kubectl delete ds fluent-bit --cascade=foreground` 10 minutes ago, one of its pods on a node that is down: the API
+    // server set deletionTimestamp and bumped generation 2 -> 3 (markAsDeleting), and the DaemonSet controller never
+    // updates the status of a DaemonSet being deleted, so observedGeneration stays 2 until the object is gone.
+    const at = (ago: number) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const labels = { 'app.kubernetes.io/name': 'fluent-bit' };
+    c.api.add('daemonsets', {
+      metadata: {
+        name: 'fluent-bit',
+        namespace: 'logging',
+        uid: randomUUID(),
+        generation: 3,
+        creationTimestamp: at(30 * 86400),
+        deletionTimestamp: at(600),
+        deletionGracePeriodSeconds: 0,
+        finalizers: ['foregroundDeletion'],
+        labels,
+        annotations: { 'deprecated.daemonset.template.generation': '2' },
+        managedFields: [
+          {
+            manager: 'kubectl-client-side-apply',
+            operation: 'Update',
+            apiVersion: 'apps/v1',
+            time: at(30 * 86400),
+            fieldsType: 'FieldsV1',
+            fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': {} } } } },
+          },
+          {
+            manager: 'kube-controller-manager',
+            operation: 'Update',
+            apiVersion: 'apps/v1',
+            time: at(700),
+            fieldsType: 'FieldsV1',
+            fieldsV1: { 'f:status': { 'f:numberReady': {}, 'f:observedGeneration': {} } },
+            subresource: 'status',
+          },
+        ],
+      },
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { creationTimestamp: null, labels },
+          spec: { containers: [{ name: 'fluent-bit', image: 'cr.fluentbit.io/fluent/fluent-bit:3.1.9', resources: {} }] },
+        },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+        revisionHistoryLimit: 10,
+      },
+      status: {
+        currentNumberScheduled: 3,
+        numberMisscheduled: 0,
+        desiredNumberScheduled: 3,
+        numberReady: 2,
+        observedGeneration: 2,
+        updatedNumberScheduled: 3,
+        numberAvailable: 2,
+        numberUnavailable: 1,
+      },
+    });
+    const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig, '--kind', 'daemonset']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^OBSERVED-GENERATION OK - 0 of 1 workload lagging past 2m \| lagging=0;0;2;0 phantom=0;;;0 daemonsets=1;;;0$/);
   });
 
   it('judges StatefulSets and DaemonSets with --kind', async () => {

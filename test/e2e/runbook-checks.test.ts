@@ -75,6 +75,30 @@ describe('check_nodes', () => {
     expect(crit.perf.tainted).toBe('1;;;0;4');
   });
 
+  it('a Ready node still carrying the unreachable taints (not lifted by a stale kcm) is tainted: WARNING, never OK', async () => {
+    // k8s02 came back: its kubelet posts Ready and renews its Lease, but the node lifecycle controller, working
+    // from a frozen cache, never saw it and left the taints it put on while the node was unreachable.
+    const back = node({ name: 'k8s02', ip: '10.0.0.12' });
+    Object.assign(back.spec, {
+      taints: [
+        { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
+        {
+          key: 'node.kubernetes.io/unreachable',
+          effect: 'NoExecute',
+          timeAdded: new Date(Date.now() - 900_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
+      ],
+    });
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), back, node({ name: 'k8s03', ip: '10.0.0.13' }));
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03'));
+    const r = await runBuilt('check_nodes', kc());
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.first).toMatch(
+      /^NODES WARNING - 3 nodes, all Ready, 1 node tainted \| not_ready=0;;0;0;3 nodes=3;;;0 cordoned=0;;;0;3 tainted=1;;;0;3$/,
+    );
+    expect(r.stdout).toMatch(/^tainted k8s02: node\.kubernetes\.io\/unreachable:NoSchedule, node\.kubernetes\.io\/unreachable:NoExecute$/m);
+  });
+
   it('a Node read Ready whose kubelet renewed no Lease for 5 minutes: CRITICAL, as the controller-manager would mark it', async () => {
     // k8s03's kubelet stopped 5 minutes ago (its last status 2 minutes before); a stale controller-manager left it Ready.
     const cluster = (renewedAgo: number) => {
@@ -192,6 +216,19 @@ describe('check_leases', () => {
     const released = await runBuilt('check_leases', [...kc(), '--state-file', state]);
     expect(released.code).toBe(2);
     expect(released.first).toMatch(/^LEASES CRITICAL - leaders: kcm none, scheduler k8s03, kcm lease released \(no holder\): no kube-/);
+  });
+
+  it('a leader lease that does not exist: UNKNOWN naming it and what makes it, not a namespace or a resource to check', async () => {
+    // Leader election makes the Lease when its first leader takes it; deleted, the leader makes it again within 2 s.
+    c.api.add('leases', lease('kube-controller-manager', 'k8s01'));
+    const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'leases.json');
+    const r = await runBuilt('check_leases', [...kc(), '--state-file', state]);
+    expect(r.code).toBe(3);
+    expect(r.first).toBe(
+      'LEASES UNKNOWN - no Lease kube-system/kube-scheduler: no kube-scheduler has led since it was made or deleted, ' +
+        'or it runs with --leader-elect=false (fix: check that kubelite runs on the control-plane nodes ' +
+        '(journalctl -u snap.microk8s.daemon-kubelite): a leader makes the Lease when it takes the lead)',
+    );
   });
 
   it('a lease deleted and made again counts its churn afresh and says so, from a state file of counts alone too', async () => {
@@ -538,6 +575,48 @@ describe('check_scheduling', () => {
     expect(r.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 1h\d*m? ago \| unscheduled=0;0;5;0 /);
   });
 
+  it('a pod given its node directly (kubectl debug node/) waits for that kubelet, not the scheduler: never "stalled"', async () => {
+    healthy();
+    c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
+    // As `kubectl debug node/k8s02 -it --image=busybox` makes it, its node's kubelet down: spec.nodeName set at
+    // creation (no scheduler binds it), tolerating every taint, and no condition, since no kubelet ever synced it.
+    const debug = pod({ namespace: 'default', name: 'node-debugger-k8s02-x7k2p', node: 'k8s02', phase: 'Pending', startedAgo: 1800 });
+    Object.assign(debug.spec, {
+      hostNetwork: true,
+      hostPID: true,
+      hostIPC: true,
+      restartPolicy: 'Never',
+      tolerations: [{ operator: 'Exists' }],
+    });
+    Object.assign(debug, { status: { phase: 'Pending', qosClass: 'BestEffort' } });
+    c.api.add('pods', debug);
+    const r = await runBuilt('check_scheduling', kc());
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 1h\d*m? ago \| unscheduled=0;0;5;0 /);
+    expect(r.stdout.split('\n')).toContain(
+      '1 pod given its node directly (spec.nodeName), not yet started by its kubelet, not counted: ' +
+        'default/node-debugger-k8s02-x7k2p (k8s02)',
+    );
+  });
+
+  it('a pod for another scheduler (spec.schedulerName) waits, counted, but says nothing of kube-scheduler: never "stalled"', async () => {
+    healthy();
+    c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
+    // Volcano's pod, Volcano not running (uninstalled, or a schedulerName mistyped): kube-scheduler leaves a pod
+    // of another scheduler alone, so it has no PodScheduled condition at all.
+    const other = pod({ namespace: 'ml', name: 'train-resnet-0', node: '', phase: 'Pending', startedAgo: 1200 });
+    Reflect.deleteProperty(other.spec, 'nodeName');
+    Object.assign(other.spec, { schedulerName: 'volcano' });
+    Object.assign(other, { status: { phase: 'Pending', qosClass: 'BestEffort' } });
+    c.api.add('pods', other);
+    const r = await runBuilt('check_scheduling', kc());
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.first).toMatch(/^SCHEDULING WARNING - 1 pod unscheduled for over 5m, newest bind 1h\d*m? ago \| unscheduled=1;0;5;0 /);
+    expect(r.stdout).toMatch(
+      /^ml\/train-resnet-0 waiting 20m\d*s?: for scheduler volcano \(spec\.schedulerName\), not default-scheduler: not scheduled yet$/m,
+    );
+  });
+
   it("a pod held by scheduling gates (Kueue's admission) is no scheduler's to bind: not counted, never 'stalled', said", async () => {
     healthy();
     c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
@@ -873,6 +952,17 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
     expect(tainted.first).toMatch(/NO-GO for k8s02: node k8s04 is tainted: dedicated=gpu:NoSchedule/);
     const allowed = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal, '--allow-taint', 'dedicated=gpu']);
     expect(allowed.code).toBe(0);
+    // Ready again after a restart, the not-ready taint never lifted (a stale controller-manager): new pods stay off it.
+    c.api.clear('nodes');
+    c.api.add(
+      'nodes',
+      node({ name: 'k8s01', ip: '127.0.0.1' }),
+      node({ name: 'k8s02', ip: '10.0.0.12' }),
+      node({ name: 'k8s04', ip: '10.0.0.14', taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }] }),
+    );
+    const left = await preflight([...kc(), '--node', 'k8s02', '--journal-file', journal]);
+    expect(left.code).toBe(2);
+    expect(left.first).toMatch(/NO-GO for k8s02: node k8s04 is tainted: node\.kubernetes\.io\/not-ready:NoSchedule/);
   });
 
   it("NO-GO while a node is under pressure, said by the kubelet's condition, not as the taint mirroring it", async () => {

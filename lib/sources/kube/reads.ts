@@ -95,9 +95,28 @@ export async function anyPod(cluster: Cluster, namespace: string, labelSelector:
   return list.items.length > 0;
 }
 
-function readLease(cluster: Cluster, name: string): Promise<V1Lease> {
+/**
+ * A leader lease by name. One that is not there (the API server's own 404 for it, not a path it does
+ * not serve) was never taken, or deleted and not taken again: leader election makes it.
+ */
+async function readLease(cluster: Cluster, name: string): Promise<V1Lease> {
   const what = { verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system' } as const;
-  return request(what, cluster.policy, (o) => cluster.api(CoordinationV1Api).readNamespacedLease({ name, namespace: 'kube-system' }, o));
+  try {
+    return await request(what, cluster.policy, (o) =>
+      cluster.api(CoordinationV1Api).readNamespacedLease({ name, namespace: 'kube-system' }, o),
+    );
+  } catch (err) {
+    if (!(err instanceof KubeError && err.status === 404 && err.message.includes(`"${name}" not found`))) throw err;
+    throw new KubeError(
+      `no Lease kube-system/${name}: no ${name} has led since it was made or deleted, or it runs with --leader-elect=false`,
+      {
+        fix:
+          'check that kubelite runs on the control-plane nodes (journalctl -u snap.microk8s.daemon-kubelite): ' +
+          'a leader makes the Lease when it takes the lead',
+      },
+      404,
+    );
+  }
 }
 
 /**

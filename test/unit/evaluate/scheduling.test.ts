@@ -15,6 +15,7 @@ describe('scheduling', () => {
     newestCreated,
     newestBindByNode: new Map(),
     gated: [],
+    assigned: [],
   });
 
   it('no pod waiting and recent binds is OK', () => {
