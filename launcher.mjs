@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANSWER_END, ANSWER_MAGIC, CYCLE_BUILD, CYCLE_ENVIRONMENT, NOT_WAITING } from './lib/cycle-protocol.ts';
+import { ageLine, ANSWER_END, ANSWER_MAGIC, CYCLE_BUILD, CYCLE_ENVIRONMENT, NOT_WAITING } from './lib/cycle-protocol.ts';
 
 /** The environment recorded with a command line, as printf's words: "NAME=${NAME-}" each. */
 const environmentWords = CYCLE_ENVIRONMENT.map((name) => `"${name}=\${${name}-}"`).join(' ');
@@ -165,7 +165,7 @@ if [ "$cycles" = 1 ] && [ -z "$alone" ]; then
         age="$((age / 100)).$((age % 100 / 10))"
         case $format in
         json) printf '{"cycle":{"age_s":%s,"max_age_s":%s},%s\\n%s' "$age" "$max" "\${first#\\{}" "$rest" ;;
-        nagios) printf '%s\\n%s\\n%s' "$first" "answer of the shared poll cycle, \${age}s old (--cycle $max)" "$rest" ;;
+        nagios) printf '%s\\n%s\\n%s' "$first" "${ageLine('$' + '{age}', '$max')}" "$rest" ;;
         *) printf '%s\\n%s' "$first" "$rest" ;;
         esac
         exit "$code"

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { linkSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { REGISTRY } from '../checks/registry.ts';
-import { ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT, FIRST_LINE_ONLY } from '../lib/cycle-protocol.ts';
+import { AGE_LINE_ROOM, ANSWER_END, ANSWER_MAGIC, CYCLE_ENVIRONMENT, FIRST_LINE_ONLY } from '../lib/cycle-protocol.ts';
 import { UsageError } from '../lib/errors.ts';
 import { mayReplace, writeFileAtomic } from '../lib/files.ts';
 import { silentLogger } from '../lib/logger.ts';
@@ -378,10 +378,13 @@ export async function runCycle(argv: string[]): Promise<never> {
       });
       try {
         const format = prepared.args.format;
-        // The first line alone, as asked (--max-long-output 0): no line of its age either.
-        const served = format === 'nagios' && prepared.args['max-long-output'] === 0 ? FIRST_LINE_ONLY : format;
+        // The line of its age is long output too: kept within --max-long-output, or not said where
+        // there is no room for it (0 asks for the first line alone).
+        const budget = prepared.args['max-long-output'];
+        const aged = format === 'nagios' && budget >= AGE_LINE_ROOM;
+        const served = format === 'nagios' && !aged ? FIRST_LINE_ONLY : format;
         const head = `${ANSWER_MAGIC} ${begun.boot} ${begun.cs} ${outcome.state} ${served}`;
-        writeAnswer(dir, key, head, render(outcome, format, prepared.args['max-long-output']), pending);
+        writeAnswer(dir, key, head, render(outcome, format, aged ? budget - AGE_LINE_ROOM : budget), pending);
       } catch {
         // An answer that cannot be written is simply not there: that launcher runs its check itself.
       } finally {

@@ -24,10 +24,21 @@ export const CYCLE_ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STAT
 export const ANSWER_MAGIC = 'microk8s-checks-answer/2';
 
 /**
- * The format an answer names for Nagios text asked for as its first line alone (--max-long-output
- * 0): served as it is, without the line that says its age, as no other but `nagios` is.
+ * The format an answer names for Nagios text whose --max-long-output has no room for the line that
+ * says its age (0, the first line alone, or fewer bytes than AGE_LINE_ROOM): served as it is,
+ * without that line, as no other but `nagios` is.
  */
 export const FIRST_LINE_ONLY = 'first-line';
+
+/** The second line of a Nagios answer served: its age in seconds (one decimal) and the caller's --cycle. */
+export const ageLine = (age: string, seconds: string): string => `answer of the shared poll cycle, ${age}s old (--cycle ${seconds})`;
+
+/**
+ * The bytes of --max-long-output a served answer keeps for its age line (with its line break):
+ * as wide as it gets (an answer is served within --cycle, at most an hour, of its run's start,
+ * to a caller that waited at most its -t, an hour too), so a served answer keeps to the budget.
+ */
+export const AGE_LINE_ROOM = ageLine('99999.9', '3600').length + 1;
 export const ANSWER_END = 'end';
 
 /**

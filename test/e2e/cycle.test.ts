@@ -121,6 +121,25 @@ describe('--cycle', () => {
     }
   });
 
+  it('--max-long-output N served from the cycle keeps to N bytes, the line of its age counted in them', async () => {
+    const { env } = cycleCache();
+    const log = join(mkdtempSync(join(tmpdir(), 'mk8s-cycle-')), 'node.log');
+    writeFileSync(log, lockLines(30));
+    const long = (stdout: string) => Buffer.byteLength(stdout.slice(stdout.indexOf('\n') + 1));
+    for (const budget of [300, 120, 60]) {
+      const args = ['--log-file', log, '-w', '0', '--max-long-output', String(budget)];
+      const alone = await runBuilt('check_dqlite_lock', args, { env });
+      expect(long(alone.stdout), `alone ${budget}`).toBeLessThanOrEqual(budget);
+      for (let i = 0; i < 2; i++) {
+        const shared = await runBuilt('check_dqlite_lock', ['--cycle=55', ...args], { env });
+        expect([shared.code, shared.first]).toEqual([alone.code, alone.first]);
+        expect(long(shared.stdout), `shared ${budget}: ${shared.stdout}`).toBeLessThanOrEqual(budget);
+        // Served (the second poll): it says so where the budget has room for that line.
+        if (i === 1 && budget >= 120) expect(shared.stdout).toMatch(/\nanswer of the shared poll cycle, [\d.]+s old \(--cycle 55\)\n/);
+      }
+    }
+  });
+
   it('--cycle is an option like the others: in -h, and a bad value is refused', async () => {
     const help = await runBuilt('check_nodes', ['-h', '--cycle', '55']);
     expect(help.code).toBe(0);
