@@ -46,13 +46,15 @@ export function parseNodeYaml(text: string, file: string): Member[] {
   for (const raw of text.split('\n')) {
     const line = raw.replace(/\s+#.*$/, '').trimEnd();
     if (!line.trim() || line.trim() === '[]') continue;
-    const m = /^(- )?\s*(ID|Address|Role):\s*"?([^"]*)"?\s*$/.exec(line);
+    // A scalar plain, "double-" or 'single-quoted': yaml.v2 single-quotes what cannot be plain, an
+    // IPv6 member's '[fd00::11]:19001' (a leading '[' is a flow indicator), '' standing for a quote.
+    const m = /^(- )?\s*(ID|Address|Role):\s*(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^'"\s]*))$/.exec(line);
     if (!m) throw new DqliteError(`${file} is not a dqlite node store (line '${line.trim().slice(0, 60)}')`);
     if (m[1] || !current) {
       flush();
       current = {};
     }
-    current[m[2] as 'ID' | 'Address' | 'Role'] = m[3]!;
+    current[m[2] as 'ID' | 'Address' | 'Role'] = m[3] ?? m[4]?.replaceAll("''", "'") ?? m[5]!;
   }
   flush();
   return members;

@@ -431,6 +431,34 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(r.first).toMatch(/^DQLITE WARNING - the dqlite CLI named no leader \(3 voters, leader unknown, 0 unreachable\) \|/);
   });
 
+  // go-dqlite writes the node store with gopkg.in/yaml.v2 (client/store.go; NodeInfo's fields in
+  // the order ID, Address, Role), whose emitter (a port of libyaml's) cannot write a string that
+  // starts with '[' plain: it single-quotes it. So an IPv6 member (MicroK8s joins by IPv6 since
+  // canonical/microk8s#4097) reads `Address: '[fd00::11]:19001'` in cluster.yaml and info.yaml.
+  it("IPv6 members, single-quoted as go-dqlite's yaml.v2 writes them: read, probed, OK", async () => {
+    const v6 = [];
+    for (let i = 0; i < 3; i++) {
+      const server = createServer((s) => s.destroy());
+      await new Promise<void>((ok) => server.listen(0, '::1', ok));
+      listeners.push(server);
+      v6.push({ address: `[::1]:${(server.address() as { port: number }).port}`, role: 'voter' as const });
+    }
+    const b = backend(v6, v6[0]!.address);
+    const quoted = (m: { address: string }, i: number, list: boolean) =>
+      `${list ? '- ' : ''}ID: ${BigInt(`0x${ids[i]}`)}\n${list ? '  ' : ''}Address: '${m.address}'\n${list ? '  ' : ''}Role: 0\n`;
+    writeFileSync(join(b.dir, 'cluster.yaml'), v6.map((m, i) => quoted(m, i, true)).join(''));
+    writeFileSync(join(b.dir, 'info.yaml'), quoted(v6[0]!, 0, false));
+    const asked = await run(b.args);
+    expect(asked.first).toMatch(new RegExp(`^DQLITE OK - 3 voters, leader ${re(v6[0]!.address)}, 0 unreachable \\|`));
+    expect(asked.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, leader, this node$`, 'm'));
+    expect(asked.code).toBe(0);
+    // Without the CLI the node store is all there is.
+    const own = await run(['--dqlite-bin', join(b.dir, 'no-such-cli'), '--backend-dir', b.dir]);
+    expect(own.first).toMatch(/^DQLITE OK - 3 voters, leader not asked, 0 unreachable \|/);
+    expect(own.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, this node$`, 'm'));
+    expect(own.code).toBe(0);
+  });
+
   it('two voters, every member reachable: WARNING, no fault tolerance (a majority of two is both)', async () => {
     const b = backend([...voters().slice(0, 2), { address: up[2]!.address, role: 'spare' }], up[0]!.address);
     const r = await run(b.args);
