@@ -23,7 +23,7 @@ export type Leader =
 export const FROM_CLI = 'the dqlite CLI (the leader)';
 
 const PROBE_MS = 2000;
-/** Kept back from the CLI's share of -t: the verdict, and the Nodes' answer, still have to come. */
+/** Kept back from the CLI's and the probes' share of -t: the verdict, and the Nodes' answer, still have to come. */
 const RESERVE_MS = 500;
 
 /** The leader from the answers to `.cluster` and `.leader`: the CLI's no-leader word first, then a failure, then silence. */
@@ -79,7 +79,9 @@ export async function askCluster(node: NodeAccess, { cli, info, rows, plan }: No
     const todo = [...new Set(members.map((m) => m.address).filter((a) => !probes.has(a)))];
     for (const a of todo) probes.set(a, { ok: false, why: 'not probed' });
     if (!todo.length) return;
-    const left = deadline.remainingMs();
+    // The reserve kept back, as from the CLI's: a hung member's probe that took all that was left
+    // made the run 'timed out ... probing the members' at -t 2, its verdict never given.
+    const left = Math.max(1, deadline.remainingMs() - RESERVE_MS);
     for (const [a, found] of await node.probeAll(todo, Math.min(PROBE_MS, left), deadline.signal, left)) probes.set(a, found);
   };
   deadline.activity = plan.asked ? 'asking the dqlite CLI for the cluster and its leader, probing the members' : 'probing the members';

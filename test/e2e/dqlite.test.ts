@@ -133,6 +133,21 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite against a real 
         new RegExp(`^${re(hung.address)} \\(id \\d+\\): voter, unreachable: accepts TCP, no answer within 2s`, 'm'),
       );
       expect(one.stdout).toMatch(/^Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: /m);
+      // A short -t: the hung member's probe keeps back the time the verdict needs, as the CLI's does.
+      // It took all that was left, and the whole run read 'UNKNOWN - timed out after 2s while ...
+      // probing the members' where the leader had answered and one voter hung.
+      const short = await run([...on(leader), '-t', '2']);
+      expect(short.first).toMatch(
+        new RegExp(`^DQLITE WARNING - 1 voter unreachable \\(${re(hung.address)}\\): one more failure loses quorum \\(3 voters, leader `),
+      );
+      expect(short.stdout).toMatch(
+        new RegExp(`^${re(hung.address)} \\(id \\d+\\): voter, unreachable: accepts TCP, no answer within 1`, 'm'),
+      );
+      expect(short.code).toBe(1);
+      // Under a second left to it, the probe tells nothing of the member: said so, as the docs promise.
+      const tiny = await run([...on(leader), '-t', '1']);
+      expect(tiny.first).toMatch(/^DQLITE UNKNOWN - 1 voter not probed in the 0\.\d+s -t left \(fix: give a longer -t\)/);
+      expect(tiny.code).toBe(3);
       // One hung and one powered off: no majority answers, writes have stopped.
       await killed.stop();
       const lost = await run([...on(leader), '-t', '5']);
