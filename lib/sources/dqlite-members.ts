@@ -44,8 +44,9 @@ export function parseNodeYaml(text: string, file: string): Member[] {
     current = undefined;
   };
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/\s+#.*$/, '').trimEnd();
-    if (!line.trim() || line.trim() === '[]') continue;
+    // Comments, whole lines too, and document markers: YAML go-dqlite reads, left by a hand edit (restore-quorum).
+    const line = raw.replace(/(^|\s+)#.*$/, '').trimEnd();
+    if (!line.trim() || line.trim() === '[]' || /^(---|\.\.\.)$/.test(line)) continue;
     // A scalar plain, "double-" or 'single-quoted': yaml.v2 single-quotes what cannot be plain, an
     // IPv6 member's '[fd00::11]:19001' (a leading '[' is a flow indicator), '' standing for a quote.
     const m = /^(- )?\s*(ID|Address|Role):\s*(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^'"\s]*))$/.exec(line);
