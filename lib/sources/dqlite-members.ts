@@ -106,6 +106,13 @@ export function distinctMembers(members: Member[]): Member[] {
   });
 }
 
+/**
+ * go-dqlite's seed of a node that is to join (app/app.go New): cluster.yaml holds the addresses it
+ * was given as NodeInfo{Address}, ID 0, until the leader adds it. A place to find the cluster
+ * through, never a member: dqlite gives no node ID 0.
+ */
+export const isJoinSeed = (m: Member): boolean => m.id === '0';
+
 /** A loopback member is the node it is read on: a single node's own address (127.0.0.1:19001). */
 export function isLoopback(address: string): boolean {
   const host = hostPort(address)?.host ?? '';

@@ -3,14 +3,14 @@
 // stopped with SIGKILL for real quorum loss. What cannot run here, the v2/v3 CLI and a TLS
 // backend, is a stand-in printing what go-dqlite's source prints (named beside each).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lease, node, nodeLease } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
-import { DEMO_DATABASE, DQLITE_CLI, type DqliteCluster, type DqliteNode, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
+import { DEMO_DATABASE, DQLITE_CLI, DqliteCluster, type DqliteNode, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { freePort } from '../helpers/sshd.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
@@ -156,6 +156,29 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite against a real 
       expect(lost.stdout).not.toMatch(/at risk/);
     } finally {
       for (const n of d.nodes) if (n.running) n.proc!.kill('SIGCONT');
+      await d.stop();
+    }
+  }, 60_000);
+
+  // go-dqlite's app (app/app.go New) gives a node that is to join a cluster.yaml of the addresses it
+  // was given, as NodeInfo{Address} (ID 0, Role 0), and a `join` file, both until the leader adds it.
+  it("a node that never joined (go-dqlite's ID 0 seed in its cluster.yaml): UNKNOWN 'has not joined', never quorum lost", async () => {
+    const d = new DqliteCluster(1);
+    try {
+      const n = d.nodes[0]!;
+      // An address of the cluster's own block where nothing listens: the join never happens.
+      const nowhere = n.address.replace(/\.1:/, '.9:');
+      n.start(nowhere);
+      await d.until(() => existsSync(join(n.backend, 'cluster.yaml')), 10_000, 'the joining node to write its node store');
+      const r = await run([...on(n), '-t', '3']);
+      expect(r.first).toMatch(
+        new RegExp(
+          `^DQLITE UNKNOWN - this node has not joined the dqlite cluster: \\S+ names only ${re(nowhere)}, the address it joins through`,
+        ),
+      );
+      expect(r.stdout).not.toMatch(/quorum|Bring voters back/);
+      expect(r.code).toBe(3);
+    } finally {
       await d.stop();
     }
   }, 60_000);
@@ -484,6 +507,23 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     const r = await run(['--dqlite-bin', join(b.dir, 'no-such-cli'), '--backend-dir', b.dir]);
     expect(r.first).toMatch(/^DQLITE OK - 3 voters, leader not asked, 0 unreachable \|/);
     expect(r.code).toBe(0);
+  });
+
+  it("a joining node whose CLI reached the leader through its seed: 'has not joined', not 'removed from it?'", async () => {
+    const b = backend(voters(), up[0]!.address);
+    const self = await closed('127.0.0.8');
+    // go-dqlite's seed (app/app.go: NodeInfo{Address}, ID 0 and Role 0 as yaml.v2 writes zero values).
+    writeFileSync(join(b.dir, 'cluster.yaml'), `- ID: 0\n  Address: ${up[0]!.address}\n  Role: 0\n`);
+    writeFileSync(join(b.dir, 'info.yaml'), `ID: 1311768467294899695\nAddress: ${self.address}\nRole: 0\n`);
+    const r = await run(b.args);
+    expect(r.first).toMatch(
+      pattern(
+        /^DQLITE WARNING - the dqlite leader does not list it: this node has not joined the dqlite cluster: /,
+        new RegExp(`its cluster\\.yaml names only ${re(up[0]!.address)}, the address it joins through \\(ID 0\\)`),
+      ),
+    );
+    expect(r.first).toMatch(/ \(3 voters, leader \S+, 0 unreachable\) \|/);
+    expect(r.code).toBe(1);
   });
 
   it('two voters, every member reachable: WARNING, no fault tolerance (a majority of two is both)', async () => {
