@@ -17,7 +17,7 @@ import { backendFiles, localAccess, localNode, type NodeAccess } from '../lib/so
 import { remoteNode } from '../lib/sources/dqlite-remote.ts';
 import { askCluster, type ClusterView, FROM_CLI, readStore } from '../lib/sources/dqlite-view.ts';
 import { QUORUM_AT_RISK, quorumLost, VOTER_BACK_FIRST } from '../lib/runbook.ts';
-import { judgeFaultTolerance, judgeQuorum } from '../lib/dqlite-quorum.ts';
+import { judgeFaultTolerance, judgeQuorum, notJoined } from '../lib/dqlite-quorum.ts';
 import { judgeLeader, leaderAddress, leaderText } from '../lib/dqlite-leader.ts';
 import { judgeStaleMembers, type StaleFacts } from '../lib/stale-members.ts';
 import { plural } from '../lib/text.ts';
@@ -44,8 +44,14 @@ export function evaluate(f: DqliteFacts, limits: Thresholds): Outcome {
   judgeFaultTolerance(v, members.length, voters.length);
   // The leader's member list without this node's own address (info.yaml): the node was removed
   // (dqlite .remove, remove-node) and its dqlite runs outside the cluster, its kubelite with it.
+  // One whose cluster.yaml holds only go-dqlite's join seeds was never added.
   if (f.from === FROM_CLI && f.self && members.length && !members.some((m) => m.address === f.self))
-    v.find(State.WARNING, `this node (${f.self}) is not a member of the dqlite cluster: removed from it?`);
+    v.find(
+      State.WARNING,
+      f.seeds
+        ? `the dqlite leader does not list it: ${notJoined('its cluster.yaml', f.seeds)}`
+        : `this node (${f.self}) is not a member of the dqlite cluster: removed from it?`,
+    );
   for (const m of members) {
     const p = f.probes.get(m.address);
     const tags = [

@@ -6,6 +6,7 @@ import { ScalarContext, type Verdict } from './plugin/verdict.ts';
 import type { Member } from './sources/dqlite-members.ts';
 import { unanswered } from './sources/dqlite-cluster.ts';
 import type { ClusterView } from './sources/dqlite-view.ts';
+import { NO_RAFT_DATA } from './runbook.ts';
 import { plural } from './text.ts';
 
 /** The voters, those this node cannot reach, and whether that leaves no majority. */
@@ -23,7 +24,11 @@ export interface Quorum {
  * The members by role as perfdata (-w/-c judge the unreachable voters), nothing to judge as
  * UNKNOWN, and a majority of voters out of reach from this node.
  */
-export function judgeQuorum(v: Verdict, f: Pick<ClusterView, 'members' | 'probes' | 'from'>, { warning, critical }: Thresholds): Quorum {
+export function judgeQuorum(
+  v: Verdict,
+  f: Pick<ClusterView, 'members' | 'probes' | 'from' | 'seeds'>,
+  { warning, critical }: Thresholds,
+): Quorum {
   const { members } = f;
   const voters = members.filter((m) => m.role === 'voter');
   const untold = voters.filter((m) => f.probes.get(m.address)?.untold);
@@ -37,7 +42,8 @@ export function judgeQuorum(v: Verdict, f: Pick<ClusterView, 'members' | 'probes
   v.measure({ label: 'spares', value: members.filter((m) => m.role === 'spare').length, min: 0 });
   v.measure({ label: 'members', value: members.length, min: 0 });
   // Nothing to judge is never OK.
-  if (!members.length) v.find(State.UNKNOWN, `${f.from} lists no member`);
+  if (!members.length && f.seeds?.length) v.find(State.UNKNOWN, notJoined(f.from, f.seeds));
+  else if (!members.length) v.find(State.UNKNOWN, `${f.from} lists no member`);
   else if (!voters.length) v.find(State.UNKNOWN, `no voter among ${plural(members.length, 'member')} (${f.from})`);
   // Losing quorum is CRITICAL whatever -c says: no write can commit.
   const lost = voters.length > 0 && reachable + untold.length < majority;
@@ -62,3 +68,9 @@ export function judgeFaultTolerance(v: Verdict, members: number, voters: number)
   if (members >= 2 && voters > 0 && voters < 3)
     v.find(State.WARNING, `no fault tolerance: ${plural(voters, 'voter')} among ${members} members, one failure stops every write`);
 }
+
+/** A node whose cluster.yaml holds only go-dqlite's seeds (ID 0): the leader has not added it. */
+export const notJoined = (file: string, seeds: string[]) =>
+  `this node has not joined the dqlite cluster: ${file} names only ${seeds.join(', ')}, ` +
+  `${seeds.length === 1 ? 'the address' : 'the addresses'} it joins through (ID 0) ` +
+  `(fix: ${NO_RAFT_DATA['not-joined'].fix})`;

@@ -44,15 +44,18 @@ export function parseNodeYaml(text: string, file: string): Member[] {
     current = undefined;
   };
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/\s+#.*$/, '').trimEnd();
-    if (!line.trim() || line.trim() === '[]') continue;
-    const m = /^(- )?\s*(ID|Address|Role):\s*"?([^"]*)"?\s*$/.exec(line);
+    // Comments, whole lines too, and document markers: YAML go-dqlite reads, left by a hand edit (restore-quorum).
+    const line = raw.replace(/(^|\s+)#.*$/, '').trimEnd();
+    if (!line.trim() || line.trim() === '[]' || /^(---|\.\.\.)$/.test(line)) continue;
+    // A scalar plain, "double-" or 'single-quoted': yaml.v2 single-quotes what cannot be plain, an
+    // IPv6 member's '[fd00::11]:19001' (a leading '[' is a flow indicator), '' standing for a quote.
+    const m = /^(- )?\s*(ID|Address|Role):\s*(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^'"\s]*))$/.exec(line);
     if (!m) throw new DqliteError(`${file} is not a dqlite node store (line '${line.trim().slice(0, 60)}')`);
     if (m[1] || !current) {
       flush();
       current = {};
     }
-    current[m[2] as 'ID' | 'Address' | 'Role'] = m[3]!;
+    current[m[2] as 'ID' | 'Address' | 'Role'] = m[3] ?? m[4]?.replaceAll("''", "'") ?? m[5]!;
   }
   flush();
   return members;
@@ -102,6 +105,13 @@ export function distinctMembers(members: Member[]): Member[] {
     return true;
   });
 }
+
+/**
+ * go-dqlite's seed of a node that is to join (app/app.go New): cluster.yaml holds the addresses it
+ * was given as NodeInfo{Address}, ID 0, until the leader adds it. A place to find the cluster
+ * through, never a member: dqlite gives no node ID 0.
+ */
+export const isJoinSeed = (m: Member): boolean => m.id === '0';
 
 /** A loopback member is the node it is read on: a single node's own address (127.0.0.1:19001). */
 export function isLoopback(address: string): boolean {

@@ -5,7 +5,7 @@ import { reasonOf } from '../errors.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import { type CliPlan, type DqliteCli, planCli, SUDO_CLI_SECONDS } from './dqlite.ts';
 import { askCli, backendFiles, type CliAnswer, type NodeAccess, type Probe } from './dqlite-cluster.ts';
-import { distinctMembers, type Member, parseClusterAnswer } from './dqlite-members.ts';
+import { distinctMembers, isJoinSeed, type Member, parseClusterAnswer } from './dqlite-members.ts';
 
 /** What the dqlite CLI said of the leader, or why it was not asked. */
 export type Leader =
@@ -23,7 +23,7 @@ export type Leader =
 export const FROM_CLI = 'the dqlite CLI (the leader)';
 
 const PROBE_MS = 2000;
-/** Kept back from the CLI's share of -t: the verdict, and the Nodes' answer, still have to come. */
+/** Kept back from the CLI's and the probes' share of -t: the verdict, and the Nodes' answer, still have to come. */
 const RESERVE_MS = 500;
 
 /** The leader from the answers to `.cluster` and `.leader`: the CLI's no-leader word first, then a failure, then silence. */
@@ -52,6 +52,8 @@ export interface ClusterView {
   notes: string[];
   /** Every member's TCP probe from this node: ok, or why not. */
   probes: Map<string, Probe>;
+  /** What this node's cluster.yaml names to join through (go-dqlite's seeds, ID 0): it has not joined. */
+  seeds?: string[];
 }
 
 /** A node's own record of the cluster and how its CLI is to be asked. */
@@ -72,14 +74,20 @@ export async function readStore(node: NodeAccess, cli: DqliteCli): Promise<NodeS
  * Then at once: the CLI's `.cluster` and `.leader` with the time the deadline can give, and a TCP
  * probe of every member from that node. Members are the CLI's where it answered.
  */
-export async function askCluster(node: NodeAccess, { cli, info, rows, plan }: NodeStore, deadline: Deadline): Promise<ClusterView> {
+export async function askCluster(node: NodeAccess, store: NodeStore, deadline: Deadline): Promise<ClusterView> {
+  const { cli, info, plan } = store;
   const files = backendFiles(cli.backend);
+  // A joining node's seeds are no members: neither counted nor probed as such.
+  const rows = store.rows.filter((m) => !isJoinSeed(m));
+  const seeds = store.rows.filter(isJoinSeed).map((m) => m.address);
   const probes = new Map<string, Probe>();
   const probeAll = async (members: Member[]) => {
     const todo = [...new Set(members.map((m) => m.address).filter((a) => !probes.has(a)))];
     for (const a of todo) probes.set(a, { ok: false, why: 'not probed' });
     if (!todo.length) return;
-    const left = deadline.remainingMs();
+    // The reserve kept back, as from the CLI's: a hung member's probe that took all that was left
+    // made the run 'timed out ... probing the members' at -t 2, its verdict never given.
+    const left = Math.max(1, deadline.remainingMs() - RESERVE_MS);
     for (const [a, found] of await node.probeAll(todo, Math.min(PROBE_MS, left), deadline.signal, left)) probes.set(a, found);
   };
   deadline.activity = plan.asked ? 'asking the dqlite CLI for the cluster and its leader, probing the members' : 'probing the members';
@@ -120,5 +128,6 @@ export async function askCluster(node: NodeAccess, { cli, info, rows, plan }: No
     leader,
     notes: plan.asked && plan.note ? [plan.note] : [],
     probes,
+    ...(seeds.length && { seeds }),
   };
 }

@@ -3,14 +3,14 @@
 // stopped with SIGKILL for real quorum loss. What cannot run here, the v2/v3 CLI and a TLS
 // backend, is a stand-in printing what go-dqlite's source prints (named beside each).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lease, node, nodeLease } from '../apiserver/objects.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
-import { DEMO_DATABASE, DQLITE_CLI, type DqliteCluster, type DqliteNode, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
+import { DEMO_DATABASE, DQLITE_CLI, DqliteCluster, type DqliteNode, dqliteUnavailable, startDqlite } from '../helpers/dqlite.ts';
 import { freePort } from '../helpers/sshd.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { healthyNode, type HealthyNode } from '../helpers/standins.ts';
@@ -133,6 +133,21 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite against a real 
         new RegExp(`^${re(hung.address)} \\(id \\d+\\): voter, unreachable: accepts TCP, no answer within 2s`, 'm'),
       );
       expect(one.stdout).toMatch(/^Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: /m);
+      // A short -t: the hung member's probe keeps back the time the verdict needs, as the CLI's does.
+      // It took all that was left, and the whole run read 'UNKNOWN - timed out after 2s while ...
+      // probing the members' where the leader had answered and one voter hung.
+      const short = await run([...on(leader), '-t', '2']);
+      expect(short.first).toMatch(
+        new RegExp(`^DQLITE WARNING - 1 voter unreachable \\(${re(hung.address)}\\): one more failure loses quorum \\(3 voters, leader `),
+      );
+      expect(short.stdout).toMatch(
+        new RegExp(`^${re(hung.address)} \\(id \\d+\\): voter, unreachable: accepts TCP, no answer within 1`, 'm'),
+      );
+      expect(short.code).toBe(1);
+      // Under a second left to it, the probe tells nothing of the member: said so, as the docs promise.
+      const tiny = await run([...on(leader), '-t', '1']);
+      expect(tiny.first).toMatch(/^DQLITE UNKNOWN - 1 voter not probed in the 0\.\d+s -t left \(fix: give a longer -t\)/);
+      expect(tiny.code).toBe(3);
       // One hung and one powered off: no majority answers, writes have stopped.
       await killed.stop();
       const lost = await run([...on(leader), '-t', '5']);
@@ -141,6 +156,29 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite against a real 
       expect(lost.stdout).not.toMatch(/at risk/);
     } finally {
       for (const n of d.nodes) if (n.running) n.proc!.kill('SIGCONT');
+      await d.stop();
+    }
+  }, 60_000);
+
+  // go-dqlite's app (app/app.go New) gives a node that is to join a cluster.yaml of the addresses it
+  // was given, as NodeInfo{Address} (ID 0, Role 0), and a `join` file, both until the leader adds it.
+  it("a node that never joined (go-dqlite's ID 0 seed in its cluster.yaml): UNKNOWN 'has not joined', never quorum lost", async () => {
+    const d = new DqliteCluster(1);
+    try {
+      const n = d.nodes[0]!;
+      // An address of the cluster's own block where nothing listens: the join never happens.
+      const nowhere = n.address.replace(/\.1:/, '.9:');
+      n.start(nowhere);
+      await d.until(() => existsSync(join(n.backend, 'cluster.yaml')), 10_000, 'the joining node to write its node store');
+      const r = await run([...on(n), '-t', '3']);
+      expect(r.first).toMatch(
+        new RegExp(
+          `^DQLITE UNKNOWN - this node has not joined the dqlite cluster: \\S+ names only ${re(nowhere)}, the address it joins through`,
+        ),
+      );
+      expect(r.stdout).not.toMatch(/quorum|Bring voters back/);
+      expect(r.code).toBe(3);
+    } finally {
       await d.stop();
     }
   }, 60_000);
@@ -429,6 +467,63 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     const r = await run(backend(voters(), '').args);
     expect(r.code).toBe(1);
     expect(r.first).toMatch(/^DQLITE WARNING - the dqlite CLI named no leader \(3 voters, leader unknown, 0 unreachable\) \|/);
+  });
+
+  // go-dqlite writes the node store with gopkg.in/yaml.v2 (client/store.go; NodeInfo's fields in
+  // the order ID, Address, Role), whose emitter (a port of libyaml's) cannot write a string that
+  // starts with '[' plain: it single-quotes it. So an IPv6 member (MicroK8s joins by IPv6 since
+  // canonical/microk8s#4097) reads `Address: '[fd00::11]:19001'` in cluster.yaml and info.yaml.
+  it("IPv6 members, single-quoted as go-dqlite's yaml.v2 writes them: read, probed, OK", async () => {
+    const v6 = [];
+    for (let i = 0; i < 3; i++) {
+      const server = createServer((s) => s.destroy());
+      await new Promise<void>((ok) => server.listen(0, '::1', ok));
+      listeners.push(server);
+      v6.push({ address: `[::1]:${(server.address() as { port: number }).port}`, role: 'voter' as const });
+    }
+    const b = backend(v6, v6[0]!.address);
+    const quoted = (m: { address: string }, i: number, list: boolean) =>
+      `${list ? '- ' : ''}ID: ${BigInt(`0x${ids[i]}`)}\n${list ? '  ' : ''}Address: '${m.address}'\n${list ? '  ' : ''}Role: 0\n`;
+    writeFileSync(join(b.dir, 'cluster.yaml'), v6.map((m, i) => quoted(m, i, true)).join(''));
+    writeFileSync(join(b.dir, 'info.yaml'), quoted(v6[0]!, 0, false));
+    const asked = await run(b.args);
+    expect(asked.first).toMatch(new RegExp(`^DQLITE OK - 3 voters, leader ${re(v6[0]!.address)}, 0 unreachable \\|`));
+    expect(asked.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, leader, this node$`, 'm'));
+    expect(asked.code).toBe(0);
+    // Without the CLI the node store is all there is.
+    const own = await run(['--dqlite-bin', join(b.dir, 'no-such-cli'), '--backend-dir', b.dir]);
+    expect(own.first).toMatch(/^DQLITE OK - 3 voters, leader not asked, 0 unreachable \|/);
+    expect(own.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, this node$`, 'm'));
+    expect(own.code).toBe(0);
+  });
+
+  // MicroK8s' "Recover from lost quorum" (microk8s.io/docs/restore-quorum) has cluster.yaml edited by
+  // hand while dqlite is stopped; go-dqlite rewrites it only once it runs and reaches a leader, so a
+  // recovery that did not take leaves the edit there. Comments and a document start are YAML go-dqlite reads.
+  it('a cluster.yaml edited by hand (a comment line, a document start): read as dqlite reads it', async () => {
+    const b = backend(voters(), up[0]!.address);
+    const rows = readFileSync(join(b.dir, 'cluster.yaml'), 'utf8');
+    writeFileSync(join(b.dir, 'cluster.yaml'), `---\n# 10.0.0.12 and 10.0.0.13 lost: removed as restore-quorum says\n${rows}`);
+    const r = await run(['--dqlite-bin', join(b.dir, 'no-such-cli'), '--backend-dir', b.dir]);
+    expect(r.first).toMatch(/^DQLITE OK - 3 voters, leader not asked, 0 unreachable \|/);
+    expect(r.code).toBe(0);
+  });
+
+  it("a joining node whose CLI reached the leader through its seed: 'has not joined', not 'removed from it?'", async () => {
+    const b = backend(voters(), up[0]!.address);
+    const self = await closed('127.0.0.8');
+    // go-dqlite's seed (app/app.go: NodeInfo{Address}, ID 0 and Role 0 as yaml.v2 writes zero values).
+    writeFileSync(join(b.dir, 'cluster.yaml'), `- ID: 0\n  Address: ${up[0]!.address}\n  Role: 0\n`);
+    writeFileSync(join(b.dir, 'info.yaml'), `ID: 1311768467294899695\nAddress: ${self.address}\nRole: 0\n`);
+    const r = await run(b.args);
+    expect(r.first).toMatch(
+      pattern(
+        /^DQLITE WARNING - the dqlite leader does not list it: this node has not joined the dqlite cluster: /,
+        new RegExp(`its cluster\\.yaml names only ${re(up[0]!.address)}, the address it joins through \\(ID 0\\)`),
+      ),
+    );
+    expect(r.first).toMatch(/ \(3 voters, leader \S+, 0 unreachable\) \|/);
+    expect(r.code).toBe(1);
   });
 
   it('two voters, every member reachable: WARNING, no fault tolerance (a majority of two is both)', async () => {
