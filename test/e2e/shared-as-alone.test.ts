@@ -145,6 +145,31 @@ describe.skipIf(!haveJournalRemote)('the journal read in one pass', () => {
     }
   });
 
+  it('in the poll cycle, a journal given that ends inside the window: each line as alone, never an OK after its end', async () => {
+    addHealthyCluster(c.api);
+    // A copy taken 3 minutes ago: its newest entry 190 s old, inside every window.
+    const journal = makeJournal([{ age: 190, service: DQLITE, message: logrus(at(190), 'info', 'compacted') }], undefined, {
+      tail: false,
+    });
+    const lines: [string, string[]][] = [
+      ['check_restart_preflight', [...kc(), '--node', 'k8s01', '--journal-file', journal, '--snap-data', controlPlane()]],
+      ['check_dqlite_lock', ['--journal-file', journal]],
+      ['check_kine_retries', ['--journal-file', journal]],
+    ];
+    const cycle = sharedCycle(lines, freshState());
+    await cycle.know();
+    const served = await cycle.run();
+    expect(served[0]!.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO: .*journal \S+ ends at \S+Z, 3m ago: the last 3m of the 10m window /,
+    );
+    for (const [i, [command, args]] of lines.entries()) {
+      if (i === 0) continue;
+      const alone = await runBuilt(command, args);
+      expect(alone.first, command).toMatch(/ UNKNOWN - journal \S+ ends at \S+Z, 3m ago: the last 3m of the 5m window are not in it /);
+      expect(served[i]!.first, command).toBe(alone.first);
+    }
+  });
+
   it('in the poll cycle, a line with the default --since is answered as alone beside one with --since 1h', async () => {
     const journal = makeJournal([{ age: 1200, service: DQLITE, message: logrus(at(1200), 'error', LOCK_TXN) }], undefined, { tail: false });
     const lines: [string, string[]][] = [
