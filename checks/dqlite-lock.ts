@@ -70,7 +70,8 @@ export function evaluate({ tally: t, source, ...span }: LockFacts, { warning, cr
   const v = new Verdict(check.name);
   v.measure({ label: 'locked', value: t.locked, min: 0 }, new ScalarContext(warning, critical));
   v.measure({ label: 'locked_per_min', value: perMin, min: 0 });
-  v.measure({ label: 'locked_last_min', value: t.lastMinute, min: 0 });
+  // A journal that ends inside the window holds no last minute: undetermined (U), not 0.
+  v.measure({ label: 'locked_last_min', value: span.ended ? Number.NaN : t.lastMinute, min: 0 });
   if (t.newest) {
     const others = t.otherSources ? [`${plural(t.otherSources, 'line')} from other sources`] : [];
     v.detail(`by source: ${[...[...t.bySource].map(([s, n]) => `${s} ${n}`), ...others].join(', ')}`);
@@ -92,8 +93,8 @@ export function evaluate({ tally: t, source, ...span }: LockFacts, { warning, cr
   return v.conclude(
     t.locked === 0
       ? `no '${LOCKED}' in ${window}${span.begun ? '' : ` (${source})`}`
-      : `${plural(t.locked, `'${LOCKED}' line`)} in ${window} (${perMin.toFixed(1)}/min, ` +
-          `${t.lastMinute} in the last minute${trend ? `, ${trend}` : ''})`,
+      : `${plural(t.locked, `'${LOCKED}' line`)} in ${window} (${perMin.toFixed(1)}/min` +
+          (span.ended ? ')' : `, ${t.lastMinute} in the last minute${trend ? `, ${trend}` : ''})`),
   );
 }
 
@@ -125,8 +126,8 @@ export const check: CheckDefinition<LogArgs> = {
   async run({ args, warning, critical, ...ctx }) {
     const win = windowOf(args);
     const results = await scanSources(args, win, ctx, counter(win));
-    return judgeSources(check.name, results, (tally, source, begun) =>
-      evaluate({ tally, ...spanOf(win, begun), source }, { warning, critical }),
+    return judgeSources(check.name, results, (tally, source, begun, ended) =>
+      evaluate({ tally, ...spanOf(win, begun, ended), source }, { warning, critical }),
     );
   },
 };

@@ -121,6 +121,8 @@ export const check: CheckDefinition<Args> = {
       warning,
       critical,
     };
-    return judgeSources(check.name, results, (tally, source, begun) => evaluate({ tally, ...spanOf(win, begun), source }, limits));
+    return judgeSources(check.name, results, (tally, source, begun, ended) =>
+      evaluate({ tally, ...spanOf(win, begun, ended), source }, limits),
+    );
   },
 };

@@ -8,7 +8,7 @@ import type { LogLine } from '../sources/logline.ts';
 import { readRemoteClock } from '../sources/ssh/clock.ts';
 import { forEachHost } from '../sources/ssh/hosts.ts';
 import type { SshShare } from '../sources/ssh/share.ts';
-import { journalBeginning } from './span.ts';
+import { journalBeginning, journalEnding } from './span.ts';
 import { counting, logged, type Counter, type SourceResult } from './tally.ts';
 
 /**
@@ -35,7 +35,8 @@ export async function scanHosts<T>(
       const { result, onLine } = counting(c);
       const until = query.until === undefined ? undefined : query.until + skew;
       // A greeting printed before date's is printed before journalctl's output too.
-      const there = { ...query, since: query.since + skew, until, greeting: clock.greeting, login: conn.target.user };
+      const now = (query.now ?? Date.now()) + skew;
+      const there = { ...query, since: query.since + skew, until, now, greeting: clock.greeting, login: conn.target.user };
       const ours = (line: LogLine) => onLine(line.time === undefined ? line : { ...line, time: line.time - skew });
       const seen = await readJournal(
         there,
@@ -47,7 +48,10 @@ export async function scanHosts<T>(
         d,
       );
       const begins = seen.begins && { ...seen.begins, at: seen.begins.at - skew, from: seen.begins.from - skew };
-      return { ...result, begun: journalBeginning({ begins }), clock };
+      const e = seen.ends;
+      const ends = e && { ...e, at: e.at - skew, ...(e.to === undefined ? {} : { to: e.to - skew }) };
+      const ended = journalEnding({ ends }, { since: query.since, now: now - skew });
+      return { ...result, begun: journalBeginning({ begins }), ended, clock };
     },
     share,
   );

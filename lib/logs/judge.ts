@@ -4,7 +4,7 @@ import { State, worst } from '../plugin/state.ts';
 import type { Outcome } from '../plugin/verdict.ts';
 import { MAX_LINE_BYTES } from '../sources/lines.ts';
 import { plural } from '../text.ts';
-import type { Beginning } from './span.ts';
+import { endedReason, type Beginning, type Ending } from './span.ts';
 import type { SourceResult } from './tally.ts';
 
 /**
@@ -14,10 +14,13 @@ import type { SourceResult } from './tally.ts';
 export function judgeSources<T>(
   check: string,
   results: SourceResult<T>[],
-  evaluate: (tally: T, source: string, begun?: Beginning) => Outcome,
+  evaluate: (tally: T, source: string, begun?: Beginning, ended?: Ending) => Outcome,
 ): Outcome {
   const judge = (r: SourceResult<T>): Outcome => {
-    let outcome = evaluate(r.tally!, r.source, r.begun);
+    let outcome = evaluate(r.tally!, r.source, r.begun, r.ended);
+    // A journal given that ends inside the window: a count found stands (the whole window can only
+    // hold more), a calm does not (the part after its end was not there to read).
+    if (r.ended && outcome.state === State.OK) outcome = { ...outcome, state: State.UNKNOWN, summary: endedReason(r.ended) };
     if (r.cut) {
       const half = MAX_LINE_BYTES / 2048;
       outcome = {

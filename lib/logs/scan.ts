@@ -8,7 +8,7 @@ import { readJournal } from '../sources/journal.ts';
 import { localExec } from '../sources/journalctl.ts';
 import { LogFileError, readLogFile } from '../sources/logfile.ts';
 import { scanHosts } from './hosts.ts';
-import { journalBeginning } from './span.ts';
+import { journalBeginning, journalEnding } from './span.ts';
 import { checkJournalPaths } from './journal-paths.ts';
 import { distinctJournals, realPathHere } from './distinct-journals.ts';
 import { counting, logged, type Counter, type SourceResult } from './tally.ts';
@@ -41,6 +41,7 @@ export async function scanSources<T>(
   const query = {
     units: win.units,
     since: win.since,
+    now: win.now,
     grep: counter.grep,
     directories: dirs,
     files,
@@ -79,5 +80,5 @@ export async function scanSources<T>(
   const seen = await (shared?.journal
     ? shared.journal.read(query, deadline.signal, onLine)
     : readJournal(query, deadline.signal, onLine, journalSlices(), logged(localExec, log), 'vouch', SIBLINGS_MS));
-  return [{ source: where, ...result, begun: journalBeginning(seen) }];
+  return [{ source: where, ...result, begun: journalBeginning(seen), ended: journalEnding(seen, win) }];
 }

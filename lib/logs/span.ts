@@ -1,6 +1,6 @@
 import { formatDuration } from '../duration.ts';
 import type { Window } from '../options/log.ts';
-import { KEEP_MORE, type JournalSeen } from '../sources/journal-beginnings.ts';
+import { ENDED_FIX, endedName, endedText, KEEP_MORE, type JournalSeen } from '../sources/journal-beginnings.ts';
 import { journalLabel } from '../sources/journalctl.ts';
 import { isoSeconds } from '../text.ts';
 
@@ -40,6 +40,41 @@ export function journalBeginning(seen: JournalSeen): Beginning | undefined {
 }
 
 /**
+ * Where a journal given ends inside the window (JournalSeen.ends): its newest entry is older than
+ * ENDED_MS. Its quiet after that is no calm: nothing was there to be read.
+ */
+export interface Ending {
+  /** Its newest entry, ms since the epoch. */
+  at: number;
+  /** The journal (or machine in one), as the summary names it in a span (journalLabel). */
+  what: string;
+  /** As a sentence of its own names it: "journal D", or `what`. */
+  name: string;
+  /** Where every journal read ended, when none is live: the lines read are of the window up to there. */
+  to?: number;
+  /** The window, on this host's clock. */
+  since: number;
+  now: number;
+}
+
+/** Where a journal read ended, if inside its window `win`. */
+export function journalEnding(seen: JournalSeen, win: Pick<Window, 'since' | 'now'>): Ending | undefined {
+  if (!seen.ends) return undefined;
+  const { at, journal, machine, to } = seen.ends;
+  return {
+    at,
+    what: journalLabel(journal, machine),
+    name: endedName(journal, machine),
+    ...(to === undefined ? {} : { to }),
+    since: win.since,
+    now: win.now,
+  };
+}
+
+/** Why a journal that ends inside the window cannot vouch for what follows its end, and the fix. */
+export const endedReason = (e: Ending): string => `${endedText(e.name, e.at, e.since, e.now)} (fix: ${ENDED_FIX})`;
+
+/**
  * The part of a window a source's lines were read over: all of it, or from where the source
  * begins inside it (a journal rotated or begun there, a log file logrotate just started). A check
  * says the span it saw, never the window it was asked for: an OK is a promise about what was read.
@@ -52,6 +87,8 @@ export interface Span {
    * holds itself (fewer than `seconds` where other journals read with it hold more).
    */
   begun?: Beginning & { window: number; held: number };
+  /** A journal given ends inside the window: the part after its end is not in it, and no last minute is claimed. */
+  ended?: Ending & { window: number };
 }
 
 /**
@@ -60,11 +97,14 @@ export interface Span {
  * counts include those: a count "in the last 1m" of the lines of another journal from 4 minutes
  * before would be false.
  */
-export function spanOf(win: Window, begun?: Beginning): Span {
-  if (begun === undefined || begun.at <= win.since) return { seconds: win.seconds };
+export function spanOf(win: Window, begun?: Beginning, ended?: Ending): Span {
+  // Lines end where every journal read ended, if all did: the span (and a rate) is up to there.
+  const end = ended?.to === undefined ? win.now : Math.min(ended.to, win.now);
   // A second at least, as a window is: a journal begun this instant makes no rate of infinity.
-  const since = (t: number) => Math.max(1, (win.now - Math.max(t, win.since)) / 1000);
-  return { seconds: since(begun.from ?? begun.at), begun: { ...begun, window: win.seconds, held: since(begun.at) } };
+  const since = (t: number) => Math.max(1, (end - Math.max(t, win.since)) / 1000);
+  const done = ended ? { ended: { ...ended, window: win.seconds } } : {};
+  if (begun === undefined || begun.at <= win.since) return { seconds: ended?.to === undefined ? win.seconds : since(win.since), ...done };
+  return { seconds: since(begun.from ?? begun.at), begun: { ...begun, window: win.seconds, held: since(begun.at) }, ...done };
 }
 
 /**
@@ -72,13 +112,28 @@ export function spanOf(win: Window, begun?: Beginning): Span {
  * begins there named, as only its beginning explains the shorter span.
  */
 export function spanText(span: Span): string {
-  const last = `the last ${formatDuration(span.seconds)}`;
   const b = span.begun;
-  return b ? `${last} (${b.what} begins inside the ${formatDuration(b.window)} window, at ${isoSeconds(b.at)})` : last;
+  const e = span.ended;
+  // Where every journal ended, `seconds` ends there; what was read is still of the last so long before now.
+  const reach = e?.to === undefined ? span.seconds : Math.max(1, (e.now - Math.max(b?.from ?? b?.at ?? e.since, e.since)) / 1000);
+  const last = `the last ${formatDuration(reach)}`;
+  const window = (w: number) => `the ${formatDuration(w)} window`;
+  const begins = b ? `${b.what} begins inside ${window(b.window)}, at ${isoSeconds(b.at)}` : undefined;
+  const ends = e
+    ? `${e.what} ends ${e.at <= e.since ? 'before' : 'inside'} ${b ? 'it' : window(e.window)}, at ${isoSeconds(e.at)}: nothing after it`
+    : undefined;
+  const notes = [begins, ends].filter((n) => n !== undefined);
+  return notes.length ? `${last} (${notes.join('; ')})` : last;
 }
 
 /** For the long output: what was not seen, and how to see the whole window next time. */
-export function spanDetail({ seconds, begun: b }: Span): string[] {
+export function spanDetail({ seconds, begun: b, ended }: Span): string[] {
+  const ends = ended ? [endedReason(ended)] : [];
+  return [...beganDetail(seconds, b), ...ends];
+}
+
+/** For the long output: what a source that begins inside the window did not hold. */
+function beganDetail(seconds: number, b: Span['begun']): string[] {
   if (!b) return [];
   const others = seconds >= b.window ? `the whole ${formatDuration(b.window)} window` : `the last ${formatDuration(seconds)}`;
   const seen =

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.ts';
-import type { Beginning } from './span.ts';
+import type { Beginning, Ending } from './span.ts';
 import type { StreamExec } from '../sources/journalctl.ts';
 import type { RemoteClock } from '../sources/ssh/clock.ts';
 import { weight, type LogLine } from '../sources/logline.ts';
@@ -18,6 +18,8 @@ export interface SourceResult<T> {
   badStamps?: number;
   /** The source begins inside the window: it holds only what followed. */
   begun?: Beginning;
+  /** A journal given ends inside the window: nothing after its end was there to read. */
+  ended?: Ending;
   /** The clock of the host read over SSH, against ours: the window was taken on it. */
   clock?: RemoteClock;
 }

@@ -1,6 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { inOrder, SIBLINGS_MS, type Patience } from '../in-order.ts';
 import { eachAtMost } from '../lanes.ts';
+import { formatDuration } from '../duration.ts';
+import { isoSeconds } from '../text.ts';
 import { forEachLine } from './lines.ts';
 import {
   epoch,
@@ -30,6 +32,13 @@ export interface JournalSeen {
    * `more`, how many others begin inside the window too, earlier: they hold less than `from` says.
    */
   begins?: { at: number; journal: string[]; from: number; files: boolean; machine?: string; more?: number };
+  /**
+   * A journal given (files or a directory) that ends inside the window: its newest entry is older
+   * than ENDED_MS before the window's end (a copy, a machine that stopped sending to a central log
+   * host). Of several, the one that ends first (`machine` of one holding several machines'
+   * entries); `to`, where every one read ended (the latest of their ends), when none is live.
+   */
+  ends?: { at: number; journal: string[]; files: boolean; machine?: string; to?: number };
 }
 
 /** Where one journal of a query begins, if inside the window; see journalBeginnings. */
@@ -44,7 +53,39 @@ export interface JournalBeginning {
   machine?: { id: string; name: string };
   /** Its first entry, when it holds none at or before the `since` asked about. */
   begins?: number;
+  /** Its newest entry, asked of journals given (files, a directory) only: the node's own is written as it goes. */
+  ends?: number;
+  /** The _HOSTNAME of that entry, of a machine: a host that sends under a new machine id (reinstalled) ends under the old one. */
+  endsOn?: string;
 }
+
+/**
+ * How old a given journal's newest entry may be and still be judged live: a quiet minute is
+ * normal (journald writes something every few minutes on a quiet node, and a central log host
+ * receives it seconds later), two are not asked of a window.
+ */
+export const ENDED_MS = 120_000;
+
+/** What to do about a given journal that ends inside the window. */
+export const ENDED_FIX = 'check that the node still sends its journal, or give its live journal';
+
+/**
+ * Why a journal that ends inside the window (JournalSeen.ends) cannot vouch for a quiet window:
+ * the part of the window after its newest entry is not in it.
+ */
+export function endedText(what: string, at: number, since: number, now: number): string {
+  // In whole minutes (it is 2 at least): the time it ends is said to the second, and a summary
+  // that changed every second would be a new one on every run.
+  const minutes = (ms: number) => formatDuration(Math.max(60, Math.floor(ms / 60_000) * 60));
+  const window = formatDuration(Math.max(1, (now - since) / 1000));
+  const part =
+    at <= since ? `none of the ${window} window is in it` : `the last ${minutes(now - at)} of the ${window} window are not in it`;
+  return `${what} ends at ${isoSeconds(at)}, ${minutes(now - at)} ago: ${part}`;
+}
+
+/** A journal that ends as a message names it: a path given is "journal D", the others by journalLabel. */
+export const endedName = (journal: string[], machine?: string): string =>
+  machine === undefined && journal.length === 1 ? `journal ${journal[0]}` : journalLabel(journal, machine);
 
 /**
  * Where each journal of a query begins, asked over the window from `since`: once for readers of
@@ -77,9 +118,14 @@ export const KEEP_MORE = {
  * What a reader over the window from `since` makes of where its journals begin: `required`, a
  * journal that begins inside it throws; `reported`, the latest such beginning is what it saw.
  */
-export function seenOver(beginnings: JournalBeginning[], since: number, reachBack: 'required' | 'reported'): JournalSeen {
+export function seenOver(beginnings: JournalBeginning[], since: number, reachBack: 'required' | 'reported', now = Date.now()): JournalSeen {
+  const ends = endsOf(beginnings, since, now);
+  if (ends && reachBack === 'required') {
+    throw new JournalError(endedText(endedName(ends.journal, ends.machine), ends.at, since, now), { fix: ENDED_FIX });
+  }
+  const ended = ends ? { ends } : {};
   const inside = beginnings.filter((b): b is JournalBeginning & { begins: number } => b.begins !== undefined && b.begins > since);
-  if (inside.length === 0) return {};
+  if (inside.length === 0) return ended;
   const latest = inside.reduce((a, b) => (b.begins > a.begins ? b : a));
   if (reachBack === 'required') {
     throw new JournalError(
@@ -102,7 +148,36 @@ export function seenOver(beginnings: JournalBeginning[], since: number, reachBac
   const machine = latest.machine ? { machine: latest.machine.name } : {};
   const more = inside.length > 1 ? { more: inside.length - 1 } : {};
   const files = !!latest.journal.files?.length;
-  return { begins: { at: latest.begins, journal: journalPaths(latest.journal), from, files, ...machine, ...more } };
+  return { begins: { at: latest.begins, journal: journalPaths(latest.journal), from, files, ...machine, ...more }, ...ended };
+}
+
+/**
+ * The journal given (or machine in one) that ends first inside the window, if one does: its newest
+ * entry older than ENDED_MS. A journal whose every entry is before the window is left to the quiet
+ * steps, which say so (`holds no entry in the window`). A machine among others that ended before
+ * the window is not left: it went silent longer ago, and its part of the window is missing all the
+ * same (else a machine gone silent read UNKNOWN for 3 minutes, then OK for good). Unless its host
+ * sends under another machine id now (reinstalled), whose entries are that host's.
+ */
+function endsOf(beginnings: JournalBeginning[], since: number, now: number): JournalSeen['ends'] {
+  const newest = new Map<JournalQuery, number>();
+  for (const b of beginnings) if (b.ends !== undefined) newest.set(b.journal, Math.max(newest.get(b.journal) ?? -Infinity, b.ends));
+  const live = (b: JournalBeginning) => b.ends === undefined || b.ends >= now - ENDED_MS;
+  // A host that sends under another machine id now (reinstalled: a new /etc/machine-id) ended under the old one, nothing more.
+  const sendsOn = (b: JournalBeginning) =>
+    b.endsOn !== undefined && beginnings.some((o) => o.journal === b.journal && o.endsOn === b.endsOn && live(o));
+  const ended = beginnings.filter(
+    (b): b is JournalBeginning & { ends: number } => !live(b) && newest.get(b.journal)! >= since && !sendsOn(b),
+  );
+  if (ended.length === 0) return undefined;
+  const first = ended.reduce((a, b) => (b.ends < a.ends ? b : a));
+  // Every one read ended: their lines are of the window up to the latest end, not up to now.
+  const all = beginnings.every((b) => b.ends !== undefined && b.ends < now - ENDED_MS);
+  const to = all ? { to: Math.max(...beginnings.map((b) => b.ends!)) } : {};
+  // Named by the host its newest entry names, where that is a plain host name: the one that went silent.
+  const host = first.endsOn !== undefined && HOST_NAME.test(first.endsOn) ? first.endsOn : undefined;
+  const machine = first.machine ? { machine: host ?? first.machine.name } : {};
+  return { at: first.ends, journal: journalPaths(first.journal), files: !!first.journal.files?.length, ...machine, ...to };
 }
 
 /** journald's form of a machine id (sd_id128: 32 hex digits); anything else in a journal is not passed on. */
@@ -140,6 +215,11 @@ const MACHINE_PROBES = 4;
  * machine's answer named (the newest entry at or before `since`, or the first after it, names its
  * host) is asked the same question. Where every machine has an id of its own and one name, that is none;
  * a host renamed inside the window is named under its new name until its entries reach back.
+ *
+ * Of a journal given (not the node's own, written as it goes), where it ends is asked beside: its
+ * newest entry (`--reverse --lines=1`, read from its end), and each machine id's with the question
+ * of where that machine begins; a host name's is the journal's (a host renamed ends under its old
+ * name, which is no machine gone silent). seenOver judges it.
  */
 export async function beginningsOf(
   q: JournalQuery,
@@ -150,19 +230,25 @@ export async function beginningsOf(
 ): Promise<JournalBeginning[]> {
   if (journalPaths(q).length === 0) return [{ journal: q, begins: await beginsAfter(q, since, signal, exec) }];
   // Asked in this order, and where several fail, the first's failure is the reason.
-  const [machines, hosts, begins] = await inOrder(
-    [valuesOf(q, '_MACHINE_ID', signal, exec), valuesOf(q, '_HOSTNAME', signal, exec), beginsAfter(q, since, signal, exec)],
+  const [machines, hosts, begins, newest] = await inOrder(
+    [
+      valuesOf(q, '_MACHINE_ID', signal, exec),
+      valuesOf(q, '_HOSTNAME', signal, exec),
+      beginsAfter(q, since, signal, exec),
+      holdsEntry(q, ['--reverse', '--lines=1'], signal, exec),
+    ],
     patience,
   );
+  const ends = newest?.time;
   // Entries with no _MACHINE_ID or _HOSTNAME at all (a hand-made export) are no machine's: the journal's answer stands for them.
-  if (machines.values.length <= 1 && hosts.values.length <= 1) return [{ journal: q, begins }];
+  if (machines.values.length <= 1 && hosts.values.length <= 1) return [{ journal: q, begins, ends }];
   // Of one machine id, its host names answer for it.
   const byId =
     machines.values.length > 1
       ? await eachAtMost(
           MACHINE_PROBES,
           askable(q, 'machine id', machines, MACHINE_ID),
-          (id) => machineBegins(q, `_MACHINE_ID=${id}`, `machine ${id}`, since, signal, exec),
+          (id) => machineBegins(q, `_MACHINE_ID=${id}`, `machine ${id}`, since, signal, exec, patience, true),
           patience,
         )
       : [];
@@ -171,10 +257,16 @@ export async function beginningsOf(
   const byHost = await eachAtMost(
     MACHINE_PROBES,
     unseen,
-    (host) => machineBegins(q, `_HOSTNAME=${host}`, HOST_NAME.test(host) ? host : JSON.stringify(host), since, signal, exec),
+    (host) =>
+      machineBegins(q, `_HOSTNAME=${host}`, HOST_NAME.test(host) ? host : JSON.stringify(host), since, signal, exec, patience, false),
     patience,
   );
-  return [...byId, ...byHost].map(({ machine, begins }) => ({ journal: q, machine, begins }));
+  // Where a machine ends is asked by machine id: a host name ends where the host was renamed (its
+  // boot's "(none)", a new name), which is no machine gone silent; the journal's end stands for them.
+  return [
+    ...byId.map(({ machine, begins, ends, endsOn }) => ({ journal: q, machine, begins, ends, endsOn })),
+    ...byHost.map(({ machine, begins }) => ({ journal: q, machine, begins, ends })),
+  ];
 }
 
 /**
@@ -241,14 +333,24 @@ async function machineBegins(
   since: number,
   signal: AbortSignal,
   exec: StreamExec,
-): Promise<Pick<JournalBeginning, 'machine' | 'begins'> & { host?: string }> {
-  const before = await holdsEntry(q, ['--reverse', '--lines=1', `--until=${epoch(since * 1000)}`], signal, exec, [match]);
-  if (before) return { machine: { id: match, name }, begins: undefined, host: before.host };
+  patience: Patience,
+  asksEnd: boolean,
+): Promise<Pick<JournalBeginning, 'machine' | 'begins' | 'ends' | 'endsOn'> & { host?: string }> {
+  // Where it ends (`asksEnd`), asked beside (its newest entry, read from the end): a machine that stopped sending ends inside the window.
+  const [before, newest] = await inOrder(
+    [
+      holdsEntry(q, ['--reverse', '--lines=1', `--until=${epoch(since * 1000)}`], signal, exec, [match]),
+      asksEnd ? holdsEntry(q, ['--reverse', '--lines=1'], signal, exec, [match]) : Promise.resolve(undefined),
+    ],
+    patience,
+  );
+  const ends = { ends: newest?.time, endsOn: newest?.host };
+  if (before) return { machine: { id: match, name }, begins: undefined, ...ends, host: before.host };
   const first = await firstEntry(q, since, [match], signal, exec);
   const named = first?.host !== undefined && HOST_NAME.test(first.host) ? first.host : name;
   // None inside the window either (entries only after --until): nothing seen before the window's end.
   const begins = Math.max(first?.time ?? q.until ?? Date.now(), since + 0.001);
-  return { machine: { id: match, name: named }, begins, host: first?.host };
+  return { machine: { id: match, name: named }, begins, ...ends, host: first?.host };
 }
 
 /** The first entry at or after `since` (and before q.until) matching `matches`, read as JSON: its time and _HOSTNAME. */

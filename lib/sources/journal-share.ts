@@ -173,7 +173,7 @@ export class JournalShare {
           let own: JournalSeen = {};
           if (answer && query.reachBack) {
             if ('err' in answer) throw answer.err;
-            own = seenOver(answer.beginnings, query.since, query.reachBack);
+            own = seenOver(answer.beginnings, query.since, query.reachBack, query.now);
           }
           for (const [at, loc] of places.entries()) {
             // The location as this reader would have asked it alone: its window, grep, units it

@@ -44,7 +44,7 @@ export async function readJournal(
       const reach = async (mode: 'required' | 'reported') => {
         const begins = await beginningsOf(loc, loc.since, signal, exec, patience);
         // Required: thrown as soon as it is known, which ends the read.
-        seenOver(begins, loc.since, mode);
+        seenOver(begins, loc.since, mode, loc.until ?? loc.now);
         return begins;
       };
       const [begins] = await inOrder(
@@ -63,7 +63,7 @@ export async function readJournal(
     }),
     patience,
   );
-  return q.reachBack ? seenOver(beginnings.flat(), q.since, q.reachBack) : {};
+  return q.reachBack ? seenOver(beginnings.flat(), q.since, q.reachBack, q.until ?? q.now) : {};
 }
 
 async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: LogLine) => void, exec: StreamExec): Promise<void> {

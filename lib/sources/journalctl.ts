@@ -12,6 +12,11 @@ export interface JournalQuery {
   since: number;
   /** Entries before this time (ms since the epoch); default: no end. */
   until?: number;
+  /**
+   * The window's end on the journal's clock (ms since the epoch), when it has no `until`: what a
+   * journal given that ends inside the window is measured against. Default: when it is judged.
+   */
+  now?: number;
   /** A PCRE2 pattern journalctl applies to MESSAGE first; the caller still matches exactly. */
   grep?: string;
   /** Journal directories (--directory) and files (--file); neither: the system journal. */

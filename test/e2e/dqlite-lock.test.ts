@@ -64,13 +64,15 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { msg: string; argv?: string[]; code?: number });
-    // Beside the reads, three questions of the file alone: whether it reaches back over the window,
-    // and whose entries it holds, by machine id and host name (one machine's: the first answers for it).
+    // Beside the reads, four questions of the file alone: whether it reaches back over the window,
+    // whose entries it holds, by machine id and host name (one machine's: the first answers for it),
+    // and where it ends (its newest entry: a copy ends inside the window).
     const asked = (l: { argv?: string[] }) => !!l.argv?.some((a) => a === '--reverse' || a.startsWith('--field='));
     const reach = logged.filter((l) => l.msg === 'journalctl started' && asked(l));
     expect(reach.map((l) => l.argv!.filter((a) => !a.startsWith('--until=')))).toEqual([
       ['journalctl', '--no-pager', '--field=_MACHINE_ID', `--file=${file}`],
       ['journalctl', '--no-pager', '--field=_HOSTNAME', `--file=${file}`],
+      ['journalctl', '--no-pager', '--quiet', '--output=short-unix', '--reverse', '--lines=1', `--file=${file}`],
       ['journalctl', '--no-pager', '--quiet', '--output=short-unix', '--reverse', '--lines=1', `--file=${file}`],
     ]);
     const started = logged.filter((l) => l.msg === 'journalctl started' && !asked(l));
@@ -84,7 +86,7 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
           '--grep=database is locked',
         ]),
       );
-    expect(logged.filter((l) => l.msg === 'journalctl ended' && l.code === 0)).toHaveLength(started.length + 3);
+    expect(logged.filter((l) => l.msg === 'journalctl ended' && l.code === 0)).toHaveLength(started.length + 4);
     expect(quiet.stderr).toBe('');
   });
 
@@ -229,6 +231,70 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     const both = await runBuilt('check_dqlite_lock', ['--journal-dir', early, '--journal-dir', begun]);
     expect(both.first).toMatch(/^DQLITE-LOCK OK - 4 'database is locked' lines in the last 3m2\ds \((\S+) begins inside the 5m window, /);
     expect(/\((\S+) begins inside/.exec(both.first)?.[1]).toBe(begun);
+  });
+
+  it('a journal given that ends inside the window (a copy) vouches for no calm after its end; a count found stands, named', async () => {
+    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    const version = (age: number): Entry => ({
+      age,
+      service: KUBELITE,
+      message: klog(at(age), 'I', KUBELITE.pid, 'server.go:123', 'v1.32.3'),
+    });
+    // A copy taken 3 minutes ago: its newest entry 190 s old. It said "0 ... in the last 5m" and OK, for minutes it never saw.
+    const copy = makeJournal([lock(900), version(190)], undefined, { tail: false });
+    const calm = await runBuilt('check_dqlite_lock', ['--journal-file', copy]);
+    expect(calm.code).toBe(3);
+    expect(calm.first).toMatch(
+      pattern(
+        /^DQLITE-LOCK UNKNOWN - journal \S+\/system\.journal ends at 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ, 3m ago: /,
+        /the last 3m of the 5m window are not in it \(fix: check that the node still sends its journal, or give its live journal\) /,
+        /\| locked=0;5;50;0 locked_per_min=0;;;0 locked_last_min=U;;;0$/,
+      ),
+    );
+    // A storm in what it holds is WARNING as ever (the whole window can only hold more); no last minute is claimed.
+    const stormy = makeJournal([180, 200, 220, 240, 260, 280].map(lock), undefined, { tail: false });
+    const storm = await runBuilt('check_dqlite_lock', ['--journal-file', stormy]);
+    expect(storm.code).toBe(1);
+    expect(storm.first).toMatch(
+      pattern(
+        /^DQLITE-LOCK WARNING - 6 'database is locked' lines in the last 5m /,
+        /\(\S+\/system\.journal ends inside the 5m window, at \S+Z: nothing after it\) \([23]\.\d\/min\) \| /,
+      ),
+    );
+    expect(storm.first).not.toMatch(/in the last minute|rising|falling|steady/);
+    expect(storm.perf.locked_last_min).toBe('U;;;0');
+    expect(storm.stdout).toMatch(/^journal \S+ ends at \S+Z, 3m ago: the last 3m of the 5m window are not in it \(fix: /m);
+    // Its newest entry 90 s old: a quiet minute is normal, judged as live.
+    const live = await runBuilt('check_dqlite_lock', ['--journal-file', makeJournal([lock(900), version(90)], undefined, { tail: false })]);
+    expect(live.first).toMatch(/^DQLITE-LOCK OK - no 'database is locked' in the last 5m \(\S+\) \| .* locked_last_min=0;;;0$/);
+  });
+
+  it("a central log host's directory: a machine that stopped sending is UNKNOWN by name, whatever the others send", async () => {
+    const of = (machine: typeof K8S01) => (age: number) =>
+      on(machine, { age, service: KUBELITE, message: klog(at(age), 'I', KUBELITE.pid, 'server.go:123', 'v1.32.3') });
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
+    // k8s01 sends (its newest entry now); k8s03 stopped 4 minutes ago.
+    makeJournal([1200, 30].map(of(K8S01)), dir, { anchor: false, name: 'remote-k8s01.journal' });
+    makeJournal([1200, 240].map(of(K8S03)), dir, { anchor: false, name: 'remote-k8s03.journal', tail: false });
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      new RegExp(
+        `^DQLITE-LOCK UNKNOWN - the journal of k8s03 in ${dir} ends at \\S+Z, 4m ago: the last 4m of the 5m window are not in it `,
+      ),
+    );
+    // Stopped 20 minutes ago: none of the window is in it, and that stays so (never OK once it left the window).
+    const gone = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
+    makeJournal([1200, 30].map(of(K8S01)), gone, { anchor: false, name: 'remote-k8s01.journal' });
+    makeJournal([2400, 1200].map(of(K8S03)), gone, { anchor: false, name: 'remote-k8s03.journal', tail: false });
+    const long = await runBuilt('check_dqlite_lock', ['--journal-dir', gone]);
+    expect(long.first).toMatch(
+      new RegExp(`^DQLITE-LOCK UNKNOWN - the journal of k8s03 in ${gone} ends at \\S+Z, 20m ago: none of the 5m window is in it `),
+    );
+    // k8s03 reinstalled 18 minutes ago (a new machine id), sending under it: its old id's end is no machine gone silent.
+    makeJournal([1100, 20].map(of({ id: '3'.repeat(32), host: 'k8s03' })), gone, { anchor: false, name: 'remote-k8s03@new.journal' });
+    const back = await runBuilt('check_dqlite_lock', ['--journal-dir', gone]);
+    expect(back.first).toMatch(new RegExp(`^DQLITE-LOCK OK - no 'database is locked' in the last 5m \\(${gone}\\) \\|`));
   });
 
   it("a central log host's directory is judged per machine: one whose entries begin inside the window is named", async () => {

@@ -224,6 +224,27 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
     expect(whole.first).toMatch(/^KINE-RETRIES OK - no kine retry exhaustion or etcd-client retry storm in the last 5m \(\S+\) \| /);
   });
 
+  it('a journal given that ends inside the window (a copy) vouches for no calm after its end; exhaustion found stands', async () => {
+    // Its newest entry 180 s old: it said "no kine retry exhaustion ... in the last 5m" and OK, for 3 minutes it never saw.
+    const calm = await runBuilt('check_kine_retries', ['--journal-file', makeJournal(cancelled, undefined, { tail: false })]);
+    expect(calm.code).toBe(3);
+    expect(calm.first).toMatch(
+      pattern(
+        /^KINE-RETRIES UNKNOWN - journal \S+\/system\.journal ends at \S+Z, 3m ago: the last 3m of the 5m window are not in it /,
+        /\(fix: check that the node still sends its journal, or give its live journal\) \| exhausted=0;2;10;0 /,
+      ),
+    );
+    const exhausted = [200, 190, 180].map((age) => dq(age, 'error', LOCK_TXN));
+    const storm = await runBuilt('check_kine_retries', ['--journal-file', makeJournal(exhausted, undefined, { tail: false })]);
+    expect(storm.code).toBe(1);
+    expect(storm.first).toMatch(
+      pattern(
+        /^KINE-RETRIES WARNING - 3 k8s-dqlite errors at the full retry budget \(try: 500\) in the last 5m /,
+        /\(\S+\/system\.journal ends inside the 5m window, at \S+Z: nothing after it\) \| exhausted=3;2;10;0 /,
+      ),
+    );
+  });
+
   it("a central log host's directory: a machine whose entries begin inside the window is named in the quiet OK", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-remote-'));
     makeJournal(

@@ -1120,6 +1120,19 @@ describe.skipIf(!haveJournalRemote)('check_restart_preflight', () => {
 
 describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
   type Row = { check: string; code: number; state: string; summary: string; metrics: { label: string }[] };
+  /** `all` on a journal file, with the argv of each journalctl it started (through a journalctl that notes them first). */
+  const allCounted = async (journal: string): Promise<{ rows: Row[]; started: string[] }> => {
+    const bin = mkdtempSync(join(tmpdir(), 'mk8s-path-'));
+    const calls = join(bin, 'calls');
+    const real = ['/usr/bin/journalctl', '/bin/journalctl'].find(existsSync)!;
+    writeFileSync(join(bin, 'journalctl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${calls}'\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const all = await runBuilt(
+      'microk8s-checks',
+      ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--snap-data', snapData(), '--format', 'json'],
+      { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } },
+    );
+    return { rows: JSON.parse(all.stdout) as Row[], started: readFileSync(calls, 'utf8').trim().split('\n') };
+  };
   /** `microk8s-checks all` for k8s02 reading `journal`, with `more`: its JSON rows, by check. */
   const allRows = async (journal: string, ...more: string[]): Promise<Record<string, Row>> => {
     const r = await runBuilt('microk8s-checks', [
@@ -1246,17 +1259,7 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
     const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
     // Its first entry 134 s ago: inside the 5 minutes of dqlite-lock and kine-retries, and the gate's 10.
     const journal = makeJournal([...[20, 40, 60, 80, 100, 120, 134].map(lock)], undefined, { anchor: false });
-    const bin = mkdtempSync(join(tmpdir(), 'mk8s-path-'));
-    const calls = join(bin, 'calls');
-    const real = ['/usr/bin/journalctl', '/bin/journalctl'].find(existsSync)!;
-    writeFileSync(join(bin, 'journalctl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${calls}'\nexec ${real} "$@"\n`, { mode: 0o755 });
-    const all = await runBuilt(
-      'microk8s-checks',
-      ['all', ...kc(), '--node', 'k8s02', '--journal-file', journal, '--snap-data', snapData(), '--format', 'json'],
-      { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } },
-    );
-    const rows = JSON.parse(all.stdout) as { check: string; code: number; summary: string }[];
-    const started = readFileSync(calls, 'utf8').trim().split('\n');
+    const { rows, started } = await allCounted(journal);
     // Asked once for the three readers that ask it (over the widest window); its first entry once.
     expect(started.filter((call) => call.includes('--reverse --lines=1 --until='))).toHaveLength(1);
     expect(started.filter((call) => call.includes('--header'))).toHaveLength(1);
@@ -1274,6 +1277,35 @@ describe.skipIf(!haveJournalRemote)('microk8s-checks all', () => {
       expect(r.summary).toMatch(/in the last 2m1\ds \(\S+ begins inside the 5m window, at \S+Z\)/);
     }
     expect(row('DQLITE-LOCK').summary).toMatch(/^7 /);
+  });
+
+  it('a journal given that ends inside the window: each journal check as alone, the gate NO-GO; where it ends asked once', async () => {
+    healthy();
+    const version = (age: number): Entry => ({
+      age,
+      service: KUBELITE,
+      message: klog(at(age), 'I', KUBELITE.pid, 'server.go:123', 'v1.32.3'),
+    });
+    // A copy taken 3 minutes ago: its newest entry 190 s old, inside every window.
+    const journal = makeJournal([version(900), version(190)], undefined, { tail: false });
+    const { rows, started } = await allCounted(journal);
+    // Its newest entry asked once for the three readers.
+    expect(started.filter((call) => /--reverse --lines=1 (?!--until=)/.test(call))).toHaveLength(1);
+    const row = (check: string) => rows.find((x) => x.check === check)!;
+    expect(row('RESTART-PREFLIGHT').code).toBe(2);
+    expect(row('RESTART-PREFLIGHT').summary).toMatch(
+      /journal \S+ ends at \S+Z, 3m ago: the last 3m of the 10m window are not in it \(fix: /,
+    );
+    for (const command of ['check_dqlite_lock', 'check_kine_retries']) {
+      const alone = await runBuilt(command, ['--journal-file', journal]);
+      expect(alone.code, command).toBe(3);
+      expect(alone.first).toMatch(/ UNKNOWN - journal \S+ ends at \S+Z, 3m ago: the last 3m of the 5m window are not in it \(fix: /);
+      const r = rows.find((x) => alone.first.startsWith(`${x.check} `))!;
+      expect([r.code, `${r.check} ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][r.code]} - ${r.summary}`]).toEqual([
+        alone.code,
+        alone.first.split(' | ')[0],
+      ]);
+    }
   });
 
   it("fits the host: this node's own checks are left out, saying why, where it is no MicroK8s node or a worker", async () => {

@@ -278,7 +278,7 @@ describe.skipIf(unavailable)('every command a check runs over --host is one docs
     // Quiet: entries in the window, none of the check's; then one holding nothing in the window.
     const calm = await over('check_dqlite_lock', ['--journal-file', makeJournal(quiet([200, 100]), mkdtempSync(join(dir, 'file-')))]);
     expect(calm.first, calm.stdout).toMatch(/^DQLITE-LOCK OK - 127\.0\.0\.1: no 'database is locked' in the last 5m/);
-    const old = makeJournal(quiet([7200]), mkdtempSync(join(dir, 'file-')));
+    const old = makeJournal(quiet([7200]), mkdtempSync(join(dir, 'file-')), { tail: false });
     const stale = await over('check_dqlite_lock', ['--journal-file', old]);
     expect(stale.first, stale.stdout).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: journal \S+ holds no entry in the window/);
   });

@@ -160,10 +160,11 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       [3600, 600, 10].map((age) => ({ age, service: CONTAINERD, message: 'containerd says hi' })),
       mkdtempSync(join(dir, 'j-')),
     );
-    // A node's lock lines, all from an hour ago: nothing in the window.
+    // A node's lock lines, all from an hour ago (a copy, written no more): nothing in the window.
     const old = makeJournal(
       [3700, 3600].map((age) => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) })),
       mkdtempSync(join(dir, 'j-')),
+      { tail: false },
     );
     const login = (name: string, body: string) => {
       writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });

@@ -34,9 +34,9 @@ const quiet = (): Entry[] => [
     message: klog(at(30), 'I', KUBELITE.pid, 'job_controller.go:562', '"enqueueing job" key="ops/backup-29361840"'),
   },
 ];
-const journalDir = (entries: Entry[]) => {
+const journalDir = (entries: Entry[], options: { tail?: boolean } = {}) => {
   const dir = scratch();
-  makeJournal(entries, dir);
+  makeJournal(entries, dir, options);
   return dir;
 };
 
@@ -80,7 +80,11 @@ describe.skipIf(!haveJournalRemote)('journals as given', () => {
         /to \S+, but none in the window can be read \(fix: see journalctl --verify --file=/,
       ),
     );
-    const old = join(journalDir([{ age: 3600, service: DQLITE, message: logrus(at(3600), 'error', LOCK_TXN) }]), 'system.journal');
+    // A copy, written no more: it ends before the window.
+    const old = join(
+      journalDir([{ age: 3600, service: DQLITE, message: logrus(at(3600), 'error', LOCK_TXN) }], { tail: false }),
+      'system.journal',
+    );
     const stale = await runBuilt('check_dqlite_lock', ['--journal-file', old]);
     expect(stale.code).toBe(3);
     expect(stale.first).toMatch(
@@ -436,6 +440,31 @@ describe('check_restart_preflight is a gate', () => {
       const both = await preflight([...kc(), '--node', 'k8s02', '--journal-dir', dir, '--journal-dir', journalDir(storm())]);
       expect(both.code).toBe(2);
       expect(both.first).toMatch(/NO-GO for k8s02: dqlite-lock CRITICAL: 60 'database is locked' lines/);
+    },
+  );
+
+  it.skipIf(!haveJournalRemote)(
+    'a journal given that ends inside the window (a copy) is NO-GO: a kubelite start or a storm after its end could not be seen',
+    async () => {
+      nodesHere();
+      c.api.add('leases', lease('kube-controller-manager', 'k8s01'), lease('kube-scheduler', 'k8s01'));
+      // Copied 4 minutes ago: the last 4 of the gate's 10 minutes are not in it.
+      const copy = makeJournal(
+        quiet().map((e) => ({ ...e, age: 240 })),
+        scratch(),
+        { tail: false },
+      );
+      const r = await preflight([...kc(), '--node', 'k8s02', '--journal-file', copy]);
+      expect(r.code).toBe(2);
+      expect(r.first).toMatch(
+        pattern(
+          /^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: journal \S+ ends at \S+Z, 4m ago: /,
+          /the last 4m of the 10m window are not in it \(fix: check that the node still sends its journal, or give its live journal\)/,
+        ),
+      );
+      // Its newest entry 30 s old: live, and judged (no word of where it ends).
+      const live = await preflight([...kc(), '--node', 'k8s02', '--journal-file', makeJournal(quiet(), scratch(), { tail: false })]);
+      expect(live.first).not.toMatch(/ ends at /);
     },
   );
 

@@ -123,6 +123,32 @@ const journalStart = (entries: Entry[]): Entry => ({
 });
 
 /**
+ * A node's journal is written as it goes: something logs every few minutes (cron, a timer), and a
+ * journal given whose newest entry is older than 2 minutes ends inside the window (a copy, a
+ * machine that stopped sending), and vouches for no calm after that. Each journal the tests
+ * write ends now, with an entry of another unit by each machine its entries are of; `tail: false`
+ * writes only the entries given (a copy, a machine gone silent).
+ */
+function journalTails(entries: Entry[]): Entry[] {
+  const machines = new Map<string, Entry>();
+  for (const e of entries) {
+    const fields = { _MACHINE_ID: e.fields?._MACHINE_ID, _BOOT_ID: e.fields?._BOOT_ID };
+    machines.set(JSON.stringify([e.host, fields]), e);
+  }
+  return [...machines.values()].map((e) => ({
+    age: 0,
+    host: e.host,
+    service: { unit: 'cron.service', ident: 'CRON', pid: 4211 },
+    message: 'pam_unix(cron:session): session closed for user root',
+    fields: {
+      _COMM: 'cron',
+      ...(e.fields?._MACHINE_ID === undefined ? {} : { _MACHINE_ID: e.fields._MACHINE_ID }),
+      ...(e.fields?._BOOT_ID === undefined ? {} : { _BOOT_ID: e.fields._BOOT_ID }),
+    },
+  }));
+}
+
+/**
  * A real journal file, written by systemd-journal-remote from export text, named `name` in `dir`
  * (a central log host's directory holds one per machine: remote-<host>.journal); `now`: the clock
  * its ages count back from.
@@ -130,11 +156,18 @@ const journalStart = (entries: Entry[]): Entry => ({
 export function makeJournal(
   entries: Entry[],
   dir = mkdtempSync(join(tmpdir(), 'mk8s-journal-')),
-  { anchor = true, name = 'system.journal', now = Date.now() }: { anchor?: boolean; name?: string; now?: number } = {},
+  {
+    anchor = true,
+    tail = true,
+    name = 'system.journal',
+    now = Date.now(),
+  }: { anchor?: boolean; tail?: boolean; name?: string; now?: number } = {},
 ): string {
   if (!JOURNAL_REMOTE) throw new Error('systemd-journal-remote is not installed (apt-get install systemd-journal-remote)');
   const src = join(dir, `${name}.export`);
-  writeFileSync(src, exportBytes(anchor ? [journalStart(entries), ...entries] : entries, now));
+  const given = [...(anchor ? [journalStart(entries)] : []), ...entries];
+  const all = [...given, ...(tail && entries.length ? journalTails(given) : [])];
+  writeFileSync(src, exportBytes(all, now));
   const out = join(dir, name);
   execFileSync(JOURNAL_REMOTE, [`--output=${out}`, src], { stdio: ['ignore', 'ignore', 'pipe'] });
   return out;
