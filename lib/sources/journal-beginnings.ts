@@ -60,9 +60,9 @@ export interface JournalBeginning {
 }
 
 /**
- * How old a given journal's newest entry may be and still be judged live: a quiet minute is
- * normal (journald writes something every few minutes on a quiet node, and a central log host
- * receives it seconds later), two are not asked of a window.
+ * How old a given journal's newest entry may be and still be judged live: a MicroK8s node's
+ * journal is seldom quiet for long (kubelite, containerd, k8s-dqlite), and a central log host
+ * receives each entry seconds later; a quiet minute is taken as calm, two are not.
  */
 export const ENDED_MS = 120_000;
 
