@@ -362,6 +362,15 @@ describe('check_apiserver', () => {
   });
 });
 
+/**
+ * Seconds into the current 5-minute slot, once that is at least 2 s and at most 280 s: a CronJob
+ * scheduled at the slot's start, as the controller does, judged within the same slot.
+ */
+async function intoFiveMinuteSlot(): Promise<number> {
+  while (Date.now() % 300_000 < 2000 || Date.now() % 300_000 > 280_000) await new Promise((r) => setTimeout(r, 500));
+  return (Date.now() % 300_000) / 1000;
+}
+
 describe('check_cronjobs', () => {
   // `ago` seconds ago or earlier, on the last 5-minute mark (a time of the schedule every 5 minutes) before it.
   const onFive = (ago: number) => ago + (Math.floor(Date.now() / 1000 - ago) % 300);
@@ -405,8 +414,7 @@ describe('check_cronjobs', () => {
   it('a last Job that failed: WARNING; one still running: not failed', async () => {
     // Both scheduled at the latest */5 slot, as the controller does, at least 2 s and at most
     // 280 s into it (the check runs within the same slot); --grace 1s judges them at once.
-    while (Date.now() % 300_000 < 2000 || Date.now() % 300_000 > 280_000) await new Promise((r) => setTimeout(r, 500));
-    const slot = (Date.now() % 300_000) / 1000;
+    const slot = await intoFiveMinuteSlot();
     c.api.add(
       'cronjobs',
       cronJob({ namespace: 'ops', name: 'broken', schedule: '*/5 * * * *', scheduledAgo: slot, succeededAgo: 3600 }),
@@ -429,8 +437,7 @@ describe('check_cronjobs', () => {
     // Before kubernetes/kubernetes#122025 (1.31) the controller sets lastSuccessfulTime only for a
     // finished Job no longer in status.active; with a limit of 0 it deletes the Job in the sync
     // that takes it out, so a CronJob that succeeds every run reads as this one, as on MicroK8s 1.30.
-    while (Date.now() % 300_000 < 2000 || Date.now() % 300_000 > 280_000) await new Promise((r) => setTimeout(r, 500));
-    const slot = (Date.now() % 300_000) / 1000;
+    const slot = await intoFiveMinuteSlot();
     c.api.add(
       'cronjobs',
       cronJob({ namespace: 'linkerd', name: 'heartbeat', schedule: '*/5 * * * *', scheduledAgo: slot, successfulJobsHistoryLimit: 0 }),
