@@ -278,6 +278,12 @@ beforeEach(() => {
 });
 const kc = () => ['--kubeconfig', c.kubeconfig];
 
+/** Seconds into the current 5-minute slot, once 2 to 280: a CronJob scheduled at its start is judged within it. */
+async function intoSlot(): Promise<number> {
+  while (Date.now() % 300_000 < 2000 || Date.now() % 300_000 > 280_000) await new Promise((r) => setTimeout(r, 500));
+  return (Date.now() % 300_000) / 1000;
+}
+
 describe('check_apiserver', () => {
   it('ready and live: OK with readyz_time', async () => {
     const r = await runBuilt('check_apiserver', kc());
@@ -405,8 +411,7 @@ describe('check_cronjobs', () => {
   it('a last Job that failed: WARNING; one still running: not failed', async () => {
     // Both scheduled at the latest */5 slot, as the controller does, at least 2 s and at most
     // 280 s into it (the check runs within the same slot); --grace 1s judges them at once.
-    while (Date.now() % 300_000 < 2000 || Date.now() % 300_000 > 280_000) await new Promise((r) => setTimeout(r, 500));
-    const slot = (Date.now() % 300_000) / 1000;
+    const slot = await intoSlot();
     c.api.add(
       'cronjobs',
       cronJob({ namespace: 'ops', name: 'broken', schedule: '*/5 * * * *', scheduledAgo: slot, succeededAgo: 3600 }),
@@ -429,8 +434,7 @@ describe('check_cronjobs', () => {
     // Before kubernetes/kubernetes#122025 (1.31) the controller sets lastSuccessfulTime only for a
     // finished Job no longer in status.active; with a limit of 0 it deletes the Job in the sync
     // that takes it out, so a CronJob that succeeds every run reads as this one, as on MicroK8s 1.30.
-    while (Date.now() % 300_000 < 2000 || Date.now() % 300_000 > 280_000) await new Promise((r) => setTimeout(r, 500));
-    const slot = (Date.now() % 300_000) / 1000;
+    const slot = await intoSlot();
     c.api.add(
       'cronjobs',
       cronJob({ namespace: 'linkerd', name: 'heartbeat', schedule: '*/5 * * * *', scheduledAgo: slot, successfulJobsHistoryLimit: 0 }),
@@ -466,8 +470,7 @@ describe('check_cronjobs', () => {
     // kubernetes/kubernetes#122025 (1.31; MicroK8s 1.31-1.35) sets lastSuccessfulTime whatever the
     // limit: one older than the last schedule is a run that failed, as for any other CronJob. It
     // read OK, its failure only 'not judged' in the long output, for a rule of older releases.
-    while (Date.now() % 300_000 < 2000 || Date.now() % 300_000 > 280_000) await new Promise((r) => setTimeout(r, 500));
-    const slot = (Date.now() % 300_000) / 1000;
+    const slot = await intoSlot();
     c.api.add(
       'cronjobs',
       cronJob({
