@@ -5,7 +5,7 @@
 // older than the last schedule. Nothing is triggered or deleted.
 import { BatchV1Api, type V1CronJob } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { type CronJobFacts, cronJobOf, cronJobRuns } from '../lib/k8s/cronjob.ts';
+import { type CronJobFacts, cronJobOf, cronJobRuns, untoldWhy } from '../lib/k8s/cronjob.ts';
 import { loadScheduleReader } from '../lib/k8s/cron.ts';
 import { localTimeZone } from '../lib/k8s/time-zone.ts';
 import { kubeOptions, namespaceOptions, namespacesOf, scopeSelectors, type KubeArgs, type NamespaceArgs } from '../lib/options/kube.ts';
@@ -18,6 +18,7 @@ import { staleLeaderCache } from '../lib/runbook.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
+import { serverVersion, type ServerVersion } from '../lib/sources/kube/reads.ts';
 import { isoSeconds, plural } from '../lib/text.ts';
 
 interface Args extends KubeArgs, NamespaceArgs {
@@ -39,14 +40,16 @@ export interface CronFacts {
   jobs: CronJobFacts[];
   now: number;
   localZone: string;
+  /** The API server's version, asked only where a CronJob keeps no successful Job (successfulJobsHistoryLimit 0). */
+  server?: ServerVersion;
 }
 
 const ref = (c: CronJobFacts) => `${c.namespace}/${c.name}`;
 const some = (jobs: CronJobFacts[]) => `${jobs.slice(0, 3).map(ref).join(', ')}${jobs.length > 3 ? ', ...' : ''}`;
 const since = (now: number, t: number) => formatDuration(Math.max(1, (now - t) / 1000));
 
-export function evaluate({ jobs, now, localZone }: CronFacts, { graceMs, warning, critical }: Limits): Outcome {
-  const j = cronJobRuns(jobs, now, graceMs / 1000, localZone);
+export function evaluate({ jobs, now, localZone, server }: CronFacts, { graceMs, warning, critical }: Limits): Outcome {
+  const j = cronJobRuns(jobs, now, graceMs / 1000, localZone, server);
   const v = new Verdict(check.name);
   v.measure({ label: 'late', value: j.late.length, min: 0, max: j.judged }, new ScalarContext(warning, critical));
   v.measure({ label: 'failed_last', value: j.failed.length, min: 0, max: j.judged });
@@ -85,11 +88,7 @@ export function evaluate({ jobs, now, localZone }: CronFacts, { graceMs, warning
     v.detail(
       `last Job failed ${ref(job)}: kubectl -n ${job.namespace} get jobs --sort-by=.metadata.creationTimestamp, then kubectl describe job`,
     );
-  for (const job of j.untold)
-    v.detail(
-      `${ref(job)}: last Job not judged: successfulJobsHistoryLimit 0 deletes a Job that succeeded before lastSuccessfulTime ` +
-        'is set (Kubernetes before 1.31): its success leaves no trace',
-    );
+  for (const job of j.untold) v.detail(`${ref(job)}: ${untoldWhy(server)}`);
   if (j.late.length) v.detail(...staleLeaderCache('kube-controller-manager'));
   const names = j.late.length ? `: ${some(j.late.map((l) => l.job))}` : '';
   const busy = j.busy.length ? ` (${j.busy.length} busy)` : '';
@@ -136,12 +135,15 @@ export const check: CheckDefinition<Args> = {
   async run({ args, warning, critical, deadline, log, shared }) {
     const graceMs = parseDuration(args.grace, '--grace') * 1000;
     const { only, excluded } = namespacesOf(args);
-    const listed = gather(connect(args, deadline, log, { share: shared?.kube }), deadline, only, excluded);
+    const cluster = connect(args, deadline, log, { share: shared?.kube });
+    const listed = gather(cluster, deadline, only, excluded);
     // A zone given is checked (ICU's zone data, unless UTC) while the first page is on its way, not before it leaves.
     listed.catch(() => undefined);
     const tz = localTimeZone(args['time-zone']);
     const jobs = await listed;
     if (jobs.length) await loadScheduleReader();
-    return evaluate({ jobs, now: Date.now(), localZone: tz }, { graceMs, warning, critical });
+    // Whether a history limit of 0 hides successes depends on the release (cronJobRuns): asked only then.
+    const server = jobs.some((c) => c.successfulJobsHistoryLimit === 0 && !c.suspended) ? await serverVersion(cluster) : undefined;
+    return evaluate({ jobs, now: Date.now(), localZone: tz, server }, { graceMs, warning, critical });
   },
 };

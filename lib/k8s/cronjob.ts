@@ -4,6 +4,7 @@
 import type { V1CronJob } from '@kubernetes/client-node';
 import { reasonOf } from '../errors.ts';
 import { readSchedule, type Schedule } from './cron.ts';
+import type { ServerVersion } from '../sources/kube/reads.ts';
 import { specChangedAt } from './rollout.ts';
 import { apiTime } from './time.ts';
 import type { Wire } from './wire.ts';
@@ -63,7 +64,8 @@ export interface CronJudgement {
   /**
    * No success recorded since the last schedule, but none would be: with successfulJobsHistoryLimit 0
    * the controller deletes a Job that succeeded in the very sync that takes it out of status.active,
-   * and before Kubernetes 1.31 (kubernetes/kubernetes#122025) only a later sync set lastSuccessfulTime.
+   * and before Kubernetes 1.31 (kubernetes/kubernetes#122025) only a later sync set lastSuccessfulTime;
+   * on an API server of 1.31 or later (its /version), judged as any other.
    */
   untold: CronJobFacts[];
   unreadable: { job: CronJobFacts; why: string }[];
@@ -73,8 +75,19 @@ export interface CronJudgement {
   judged: number;
 }
 
-/** Each CronJob measured against its schedule at `now`, allowing `grace` seconds. */
-export function cronJobRuns(jobs: CronJobFacts[], now: number, grace: number, localZone: string): CronJudgement {
+/** Why a CronJob's last Job is not judged (CronJudgement.untold), with what the API server said it is. */
+export const untoldWhy = (server?: ServerVersion): string =>
+  'last Job not judged: successfulJobsHistoryLimit 0 deletes a Job that succeeded before lastSuccessfulTime is set ' +
+  `(Kubernetes before 1.31; ${server ? `this API server is ${server.gitVersion}` : "this API server's /version was not read"}): ` +
+  'its success leaves no trace';
+
+/**
+ * Each CronJob measured against its schedule at `now`, allowing `grace` seconds; `server`, the API
+ * server's version where asked (a history limit of 0 hides successes only before 1.31).
+ */
+export function cronJobRuns(jobs: CronJobFacts[], now: number, grace: number, localZone: string, server?: ServerVersion): CronJudgement {
+  // From 1.31 the controller sets lastSuccessfulTime whatever the history limit: a limit of 0 hides no success.
+  const setsEverySuccess = (server?.minor ?? 0) >= 31;
   const j: CronJudgement = { late: [], busy: [], overran: [], failed: [], untold: [], unreadable: [], ahead: [], judged: 0 };
   for (const job of jobs) {
     if (job.suspended) continue;
@@ -110,7 +123,7 @@ export function cronJobRuns(jobs: CronJobFacts[], now: number, grace: number, lo
       now - job.lastSchedule > grace * 1000 &&
       (job.lastSuccess ?? 0) < job.lastSchedule
     ) {
-      (job.successfulJobsHistoryLimit === 0 ? j.untold : j.failed).push(job);
+      (job.successfulJobsHistoryLimit === 0 && !setsEverySuccess ? j.untold : j.failed).push(job);
     }
   }
   return j;

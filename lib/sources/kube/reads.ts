@@ -8,6 +8,7 @@ import type { Wire } from '../../k8s/wire.ts';
 import type { Cluster } from './cluster.ts';
 import { byScope, listAcross } from './list.ts';
 import type { ListAsk } from './share.ts';
+import { getRaw } from './raw.ts';
 
 // Reads several checks share (within `all` and the shared poll cycle, once: lib/sources/kube/share.ts);
 // what the objects mean is in lib/k8s/.
@@ -130,4 +131,29 @@ export function readLeaderLeases(cluster: Cluster): Promise<V1Lease[]> {
   const share = cluster.share;
   const read = (name: string) => (share ? share.once(cluster, `lease ${name}`, (c) => readLease(c, name)) : readLease(cluster, name));
   return inOrder(LEADER_LEASES.map(read), cluster.policy);
+}
+
+/** What the API server says it is at /version: its gitVersion and minor (MicroK8s 1.30: v1.30.14, 30). */
+export interface ServerVersion {
+  gitVersion: string;
+  minor: number;
+}
+
+/**
+ * The API server's version (/version, which every user may get: system:public-info-viewer), or
+ * undefined where it is refused or says no minor version: a rule that depends on it then says so.
+ * A network failure or the deadline is thrown, as for any read.
+ */
+export async function serverVersion(cluster: Cluster): Promise<ServerVersion | undefined> {
+  const answer = await getRaw(cluster, '/version');
+  if (answer.status !== 200) return undefined;
+  try {
+    const v = JSON.parse(answer.text) as { gitVersion?: unknown; minor?: unknown };
+    const minor = Number.parseInt(String(v.minor), 10);
+    // Said in the long output: a version's few characters, not whatever a proxy put there.
+    const said = typeof v.gitVersion === 'string' && /^v?[\w.+-]{1,40}$/.test(v.gitVersion) ? v.gitVersion : `1.${minor}`;
+    return Number.isFinite(minor) ? { gitVersion: said, minor } : undefined;
+  } catch {
+    return undefined;
+  }
 }
