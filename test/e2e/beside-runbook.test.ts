@@ -586,14 +586,16 @@ describe('check_cronjobs', () => {
     const at = new Date(Date.now() + 6 * 3600_000);
     const schedule = `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
     const stamp = (ago: number) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const resumed = cronJob({
-      namespace: 'ops',
-      name: 'export',
-      schedule,
-      startingDeadlineSeconds: 300,
-      scheduledAgo: 3 * 86400 - 21600,
-      succeededAgo: 3 * 86400 - 21720,
-    });
+    const nightly = (name: string) =>
+      cronJob({
+        namespace: 'ops',
+        name,
+        schedule,
+        startingDeadlineSeconds: 300,
+        scheduledAgo: 3 * 86400 - 21600,
+        succeededAgo: 3 * 86400 - 21720,
+      });
+    const resumed = nightly('export');
     Object.assign(resumed.status, { lastScheduleTime: stamp(3 * 86400 - 21600).replace(/:\d\dZ$/, ':00Z') });
     Object.assign(resumed.metadata, {
       managedFields: [
@@ -629,15 +631,7 @@ describe('check_cronjobs', () => {
     expect(r.code, r.stdout).toBe(0);
     expect(r.first).toMatch(/^CRONJOBS OK - 0 of 1 CronJob late \|/);
     // The same CronJob nobody resumed (no spec written since): its runs were due and not started, late.
-    const untouched = cronJob({
-      namespace: 'ops',
-      name: 'report',
-      schedule,
-      startingDeadlineSeconds: 300,
-      scheduledAgo: 3 * 86400 - 21600,
-      succeededAgo: 3 * 86400 - 21720,
-    });
-    c.api.add('cronjobs', untouched);
+    c.api.add('cronjobs', nightly('report'));
     const both = await runBuilt('check_cronjobs', [...kc(), '--time-zone', 'UTC']);
     expect(both.code, both.stdout).toBe(1);
     expect(both.first).toMatch(/^CRONJOBS WARNING - 1 of 2 CronJobs late: ops\/report \|/);
