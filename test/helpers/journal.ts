@@ -123,7 +123,7 @@ const journalStart = (entries: Entry[]): Entry => ({
 });
 
 /**
- * A node's journal is written as it goes: something logs every few minutes (cron, a timer), and a
+ * A node's journal is written as it goes, and seldom quiet for long (kubelite, containerd, cron); a
  * journal given whose newest entry is older than 2 minutes ends inside the window (a copy, a
  * machine that stopped sending), and vouches for no calm after that. Each journal the tests
  * write ends now, with an entry of another unit by each machine its entries are of; `tail: false`
