@@ -116,17 +116,24 @@ describe('check_observed_generation against the test API server', () => {
     expect(r.stdout).toMatch(/lagging deployment\/web\/checkout: generation 5 > observed 4 for 10m/);
   });
 
+  /** A managedFields entry of an Update by `manager` 20 s ago, writing `fieldsV1`. */
+  const writ20sAgo = (manager: string, fieldsV1: object) => ({
+    manager,
+    operation: 'Update',
+    apiVersion: 'apps/v1',
+    time: new Date(Date.now() - 20_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    fieldsType: 'FieldsV1',
+    fieldsV1,
+  });
+
   it('a spec is dated by its newest spec write: an image set 20 s ago on a Deployment applied a month ago is within --grace', async () => {
     // kubectl apply wrote the spec a month ago; kubectl set image 20 s ago (generation 8, not observed yet).
     const { d } = workload('web', 'checkout', { generation: 8, observedGeneration: 7, specChangedAgo: 30 * 86400 });
-    (d.metadata.managedFields as object[]).push({
-      manager: 'kubectl-set',
-      operation: 'Update',
-      apiVersion: 'apps/v1',
-      time: new Date(Date.now() - 20_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      fieldsType: 'FieldsV1',
-      fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { 'f:image': {} } } } } } },
-    });
+    (d.metadata.managedFields as object[]).push(
+      writ20sAgo('kubectl-set', {
+        'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { 'f:image': {} } } } } },
+      }),
+    );
     const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
     expect(r.code).toBe(0);
     expect(r.first).toMatch(/^OBSERVED-GENERATION OK - 0 of 1 Deployment lagging past 2m \| lagging=0;0;2;0/);
@@ -137,15 +144,7 @@ describe('check_observed_generation against the test API server', () => {
     // Applied a month ago; `kubectl scale --replicas=3` 20 s ago wrote spec.replicas through deployments/scale
     // (generation 8, not observed yet): the API server records it as its own entry, subresource "scale".
     const { d } = workload('web', 'checkout', { generation: 8, observedGeneration: 7, specChangedAgo: 30 * 86400 });
-    (d.metadata.managedFields as object[]).push({
-      manager: 'kubectl',
-      operation: 'Update',
-      apiVersion: 'apps/v1',
-      time: new Date(Date.now() - 20_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      fieldsType: 'FieldsV1',
-      fieldsV1: { 'f:spec': { 'f:replicas': {} } },
-      subresource: 'scale',
-    });
+    (d.metadata.managedFields as object[]).push({ ...writ20sAgo('kubectl', { 'f:spec': { 'f:replicas': {} } }), subresource: 'scale' });
     const r = await runBuilt('check_observed_generation', ['--kubeconfig', c.kubeconfig]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.first).toMatch(/^OBSERVED-GENERATION OK - 0 of 1 Deployment lagging past 2m \| lagging=0;0;2;0/);
