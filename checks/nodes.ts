@@ -5,7 +5,7 @@
 // CRITICAL: a node down that a controller-manager working from a stale cache did not mark.
 import type { V1Taint } from '@kubernetes/client-node';
 import { type Pressure, pressures, pressureText, taintText, unexpectedTaints } from '../lib/k8s/nodes.ts';
-import { silence, type Silence } from '../lib/k8s/kubelet-heartbeat.ts';
+import { clockOff, silence, type Silence } from '../lib/k8s/kubelet-heartbeat.ts';
 import { isReady } from '../lib/k8s/ready.ts';
 import { inOrder } from '../lib/in-order.ts';
 import type { Deadline } from '../lib/plugin/deadline.ts';
@@ -39,6 +39,8 @@ export interface NodeFacts {
   taints: Wire<V1Taint>[];
   /** Read Ready, its kubelet not heard from (Lease, status) within the node-monitor-grace-period. */
   silent?: Silence;
+  /** Its kubelet's clock off the API server's by more than the grace period, as its Lease shows. */
+  clock?: { text: string; short: string };
 }
 
 export const defaults = { critical: '0' };
@@ -71,6 +73,7 @@ export async function gather(cluster: Cluster, deadline: Deadline): Promise<{ no
       name,
       ready: isReady(node),
       silent: isReady(node) && stored ? silence(node, stored.leases.get(name), stored.readAt ?? Date.now()) : undefined,
+      clock: stored ? clockOff(name, stored.leases.get(name)) : undefined,
       why: ready?.reason ? `${ready.reason}${ready.message ? `: ${ready.message}` : ''}` : undefined,
       cordoned: Boolean(node.spec?.unschedulable),
       pressures: pressures(node),
@@ -108,9 +111,12 @@ export function evaluate(nodes: NodeFacts[], { allowTaint, warning, critical }: 
   v.detail(...nodes.flatMap((n) => n.pressures.map((p) => `${n.name} ${pressureText(p)}`)));
   v.detail(...tainted.map((n) => `tainted ${n.name}: ${n.extra.map(taintText).join(', ')}`));
   v.detail(...nodes.flatMap((n) => (n.silent ? [n.silent.text] : [])));
+  v.detail(...nodes.flatMap((n) => (n.clock ? [n.clock.text] : [])));
   if (silent.length) v.detail(...silentKubelet(silent.map((n) => n.name)));
   if (cordoned.length) v.detail(`a restart session left nodes cordoned? when they are Ready: kubectl uncordon ${cordoned.join(' ')}`);
   if (v.state !== State.OK) v.detail(BETWEEN_RESTARTS);
+  // After the advice above, which a clock off does not call for.
+  for (const n of nodes) if (n.clock) v.find(State.WARNING, n.clock.short);
   // With no node listed there is nothing to call Ready: the finding says it alone.
   if (nodes.length === 0) return v.conclude();
   return v.conclude(

@@ -16,11 +16,13 @@ export function quietStorage(leases: Map<string, NodeLease>, now: number): strin
   let newest: { name: string; renewed: number; duration: number } | undefined;
   let ahead: { name: string; renewed: number } | undefined;
   for (const [name, lease] of leases) {
-    if (lease.renewed === undefined) continue;
+    // As the API server recorded it where it did: a node's clock running behind is no frozen storage.
+    const renewed = lease.recorded ?? lease.renewed;
+    if (renewed === undefined) continue;
     const duration = lease.duration ?? NODE_LEASE_DURATION;
-    if (lease.renewed - now > duration * 1000) {
-      if (!ahead || lease.renewed > ahead.renewed) ahead = { name, renewed: lease.renewed };
-    } else if (!newest || lease.renewed > newest.renewed) newest = { name, renewed: lease.renewed, duration };
+    if (renewed - now > duration * 1000) {
+      if (!ahead || renewed > ahead.renewed) ahead = { name, renewed };
+    } else if (!newest || renewed > newest.renewed) newest = { name, renewed, duration };
   }
   if (newest && now - newest.renewed <= newest.duration * 1000) return undefined;
   const seen = newest ? `${newest.name}, ${formatDuration((now - newest.renewed) / 1000)} ago` : ahead ? 'none' : 'none ever renewed';

@@ -29,13 +29,44 @@ export interface Silence {
   short: string;
 }
 
+/**
+ * How far a node's clock is off the API server's, in ms, as its Lease shows it (renewTime, stamped
+ * by the kubelet, against the time the API server recorded that renewal, in whole seconds: taken
+ * at the middle of its second); 0 where the server recorded none.
+ */
+const offsetOf = (lease: NodeLease | undefined) =>
+  lease?.renewed !== undefined && lease.recorded !== undefined ? lease.renewed - lease.recorded - 500 : 0;
+
+/**
+ * A node whose kubelet stamps its Lease further off the API server's clock than the grace period:
+ * its renewals and status posts would read as a silent kubelet (behind) or one heard from the
+ * future (ahead). The node controller times them by when it saw them, so it keeps such a node
+ * Ready; the clock is what needs fixing (certificates, logs and Jobs read it too).
+ */
+export function clockOff(name: string, lease: NodeLease | undefined): { text: string; short: string } | undefined {
+  const offset = Math.round(offsetOf(lease) / 1000);
+  if (Math.abs(offset) <= NODE_MONITOR_GRACE) return undefined;
+  const off = `${formatDuration(Math.abs(offset))} ${offset < 0 ? 'behind' : 'ahead of'}`;
+  const short = `${name}'s kubelet stamps its Lease ${off} the API server's clock`;
+  return {
+    short,
+    text:
+      `node ${short} (its renewTime against when the API server recorded the renewal): its clock is off, or its ` +
+      `writes wait that long (fix: check time synchronisation (timedatectl) on ${name})`,
+  };
+}
+
 /** How one Ready node's kubelet was last heard from, by this host's clock; undefined within the grace period. */
 export function silence(node: Wire<V1Node>, lease: NodeLease | undefined, now: number): Silence | undefined {
   const name = node.metadata?.name;
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
   const posted = apiTime(ready?.lastHeartbeatTime, `lastHeartbeatTime of node ${name}'s Ready condition`);
-  // The later of the two, as the node controller takes either; a Lease of a longer duration renews less often.
-  const heard = Math.max(lease?.renewed ?? -Infinity, posted ?? -Infinity);
+  // Its renewal as the API server recorded it, and its status post moved onto the server's clock
+  // by as much: a node's clock off by more than the grace period then neither makes a live kubelet
+  // silent nor hides a silent one. The later of the two, as the node controller takes either; a
+  // Lease of a longer duration renews less often.
+  const offset = offsetOf(lease);
+  const heard = Math.max(lease?.recorded ?? lease?.renewed ?? -Infinity, posted === undefined ? -Infinity : posted - offset);
   const grace = Math.max(NODE_MONITOR_GRACE, lease?.duration ?? 0);
   const age = (now - heard) / 1000;
   if (-age > grace) {
@@ -58,7 +89,7 @@ export function silence(node: Wire<V1Node>, lease: NodeLease | undefined, now: n
   const duration = lease.duration === undefined ? '' : ` (duration ${lease.duration}s)`;
   if (lease.renewed === undefined)
     return { text: `node ${name}'s kubelet has never renewed its Lease${duration} yet the Node reads Ready`, short: 'Lease never renewed' };
-  const since = ago(lease.renewed);
+  const since = ago(lease.recorded ?? lease.renewed);
   return {
     text: `node ${name}'s kubelet has not renewed its Lease for ${since}${duration} yet the Node reads Ready`,
     short: `no Lease renewed for ${since}`,

@@ -2,6 +2,7 @@ import type { V1Deployment, V1ObjectMeta, V1Pod } from '@kubernetes/client-node'
 import type { Wire } from './wire.ts';
 import { isReady } from './ready.ts';
 import { apiTime } from './time.ts';
+import { writtenAt } from './field-written.ts';
 
 /**
  * When the spec was last written: the newest managedFields entry that owns spec fields, on the
@@ -10,16 +11,7 @@ import { apiTime } from './time.ts';
  * Without managedFields (stripped by some tools) the creation time stands in.
  */
 export function specChangedAt(meta: Wire<V1ObjectMeta> | undefined): number | undefined {
-  let newest: number | undefined;
-  const of = `${meta?.namespace}/${meta?.name}`;
-  for (const entry of meta?.managedFields ?? []) {
-    if (entry.subresource === 'status' || !entry.time) continue;
-    const fields = entry.fieldsV1 as Record<string, unknown> | undefined;
-    if (!fields || !('f:spec' in fields)) continue;
-    const t = apiTime(entry.time, `managedFields time of ${of}`)!;
-    if (newest === undefined || t > newest) newest = t;
-  }
-  return newest ?? apiTime(meta?.creationTimestamp, `creationTimestamp of ${of}`);
+  return writtenAt(meta, ['f:spec']) ?? apiTime(meta?.creationTimestamp, `creationTimestamp of ${meta?.namespace}/${meta?.name}`);
 }
 
 /**

@@ -648,18 +648,38 @@ export function lease(
   };
 }
 
-/** A node's Lease in kube-node-lease, as its kubelet renews it (every ~10 s, duration 40 s). */
-export function nodeLease(nodeName: string, opts: { renewedAgo?: number; createdAgo?: number } = {}) {
+/**
+ * A node's Lease in kube-node-lease, as its kubelet renews it (every ~10 s, duration 40 s). Its
+ * managedFields entry is the API server's own record of the newest renewal: stamped by the server's
+ * clock, in whole seconds, whenever an update changes renewTime (managedfields' managedFieldsUpdater).
+ * recordedAgo: when the server recorded it, where the node's clock (renewTime) is not the server's.
+ */
+export function nodeLease(nodeName: string, opts: { renewedAgo?: number; createdAgo?: number; recordedAgo?: number } = {}) {
   const now = Date.now();
+  const renewed = now - (opts.renewedAgo ?? 3) * 1000;
+  const owner = randomUUID();
   return {
     metadata: {
       name: nodeName,
       namespace: 'kube-node-lease',
       uid: randomUUID(),
       creationTimestamp: ago(opts.createdAgo ?? 86400 * 30),
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: randomUUID() }],
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: owner }],
+      managedFields: [
+        {
+          manager: 'kubelite',
+          operation: 'Update',
+          apiVersion: 'coordination.k8s.io/v1',
+          time: iso(opts.recordedAgo === undefined ? renewed : now - opts.recordedAgo * 1000),
+          fieldsType: 'FieldsV1',
+          fieldsV1: {
+            'f:metadata': { 'f:ownerReferences': { '.': {}, [`k:{"uid":"${owner}"}`]: {} } },
+            'f:spec': { 'f:holderIdentity': {}, 'f:leaseDurationSeconds': {}, 'f:renewTime': {} },
+          },
+        },
+      ],
     },
-    spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: microTime(now - (opts.renewedAgo ?? 3) * 1000) },
+    spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: microTime(renewed) },
   };
 }
 

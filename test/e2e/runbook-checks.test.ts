@@ -128,6 +128,35 @@ describe('check_nodes', () => {
     expect(renewed.first).toMatch(/^NODES OK - 3 nodes, all Ready \|/);
   });
 
+  it("a node whose clock runs 5 minutes behind: its kubelet alive by the API server's own record, not silent; WARNING", async () => {
+    // k8s03 renews every 10 s, but stamps renewTime and its status by its own clock, 5 minutes slow;
+    // the API server recorded the renewal 3 s ago (the Lease's managedFields, by its clock).
+    c.api.reset();
+    c.api.add(
+      'nodes',
+      node({ name: 'k8s01', ip: '10.0.0.11' }),
+      node({ name: 'k8s02', ip: '10.0.0.12' }),
+      node({ name: 'k8s03', ip: '10.0.0.13', heartbeatAgo: 320 }),
+    );
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03', { renewedAgo: 303, recordedAgo: 3 }));
+    const r = await runBuilt('check_nodes', kc());
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.first).toMatch(/^NODES WARNING - 3 nodes, all Ready, k8s03's kubelet stamps its Lease 5m behind the API server's clock \| /);
+    expect(r.stdout).toMatch(/^node k8s03's kubelet stamps .*\(fix: check time synchronisation \(timedatectl\) on k8s03\)$/m);
+    expect(r.stdout).not.toMatch(/Do not restart kubelite/);
+    // Its clock as far ahead: no "heard from the future" UNKNOWN either, the same WARNING.
+    c.api.clear('leases');
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03', { renewedAgo: -297, recordedAgo: 3 }));
+    const ahead = await runBuilt('check_nodes', kc());
+    expect(ahead.first).toMatch(
+      /^NODES WARNING - 3 nodes, all Ready, k8s03's kubelet stamps its Lease 5m ahead of the API server's clock \| /,
+    );
+    // A kubelet truly silent is still CRITICAL: the API server recorded no renewal for 5 minutes either.
+    c.api.clear('leases');
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03', { renewedAgo: 300 }));
+    expect((await runBuilt('check_nodes', kc())).first).toMatch(/^NODES CRITICAL - 3 nodes, all Ready, kubelet silent on k8s03 /);
+  });
+
   it('Ready False is NotReady whatever other condition is True: a full disk (DiskPressure True) that stopped the kubelet', async () => {
     // As the kubelet and the node controller leave such a node: Ready False, DiskPressure True, both their taints.
     const full = node({ name: 'k8s02', ip: '10.0.0.12' });

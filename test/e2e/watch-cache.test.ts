@@ -158,6 +158,15 @@ describe('check_watch_cache', () => {
     expect(r.first).toMatch(/cannot tell whether the watch cache follows/);
   });
 
+  // The kubelets stamp renewTime by their own clocks: 2 minutes slow, yet renewing every few seconds,
+  // as the API server's own record of each renewal shows (managedFields). Storage moved.
+  it("kubelets whose clocks run 2 minutes behind, renewing: storage moved by the API server's record, OK", async () => {
+    c.api.add('leases', ...NODES.map((n, i) => nodeLease(n, { renewedAgo: 120 + i, recordedAgo: 1 + i })));
+    const r = await runBuilt('check_watch_cache', kc());
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^WATCH-CACHE OK - /);
+  });
+
   it('no node lease at all: UNKNOWN, never OK', async () => {
     const r = await runBuilt('check_watch_cache', kc());
     expect(r.code).toBe(3);

@@ -4,13 +4,16 @@ import { forEachListed } from './paging.ts';
 import type { Wire } from '../../k8s/wire.ts';
 import { PAGE_SIZE } from './list.ts';
 import { apiTime } from '../../k8s/time.ts';
+import { writtenAt } from '../../k8s/field-written.ts';
 
 /** Where each kubelet renews its Lease about every 10 s: a canary that costs no write. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 export interface NodeLease {
-  /** spec.renewTime, ms since the epoch; undefined when never renewed. */
+  /** spec.renewTime, ms since the epoch, by the node's clock; undefined when never renewed. */
   renewed?: number;
+  /** When the API server recorded that renewal, by its own clock (whole seconds): managedFields (k8s/field-written.ts). */
+  recorded?: number;
   /** metadata.creationTimestamp, ms since the epoch. */
   created?: number;
   /** spec.leaseDurationSeconds: how long a renewal holds (kubelet's default 40 s). */
@@ -50,6 +53,7 @@ export async function listNodeLeases(cluster: Cluster, from: 'storage' | 'cache'
       const name = lease.metadata?.name ?? '';
       leases.set(name, {
         renewed: apiTime(lease.spec?.renewTime, `renewTime of node lease ${name}`),
+        recorded: writtenAt(lease.metadata, ['f:spec', 'f:renewTime']),
         created: apiTime(lease.metadata?.creationTimestamp, `creationTimestamp of node lease ${name}`),
         duration: lease.spec?.leaseDurationSeconds ?? undefined,
       });

@@ -315,6 +315,24 @@ describe('restart-preflight', () => {
       );
     });
 
+    it('a node whose clock is 5 minutes off: judged by when the API server recorded its renewals (managedFields)', () => {
+      // k8s03 renews every 10 s, stamping renewTime and its status by a clock 5 minutes slow (or fast).
+      for (const off of [-300, 300]) {
+        const f = silent(3 - off, 20 - off);
+        f.watchCache.storage!.leases.get('k8s03')!.recorded = Math.floor((f.now - 3000) / 1000) * 1000;
+        // This API server's cache holds the same Lease.
+        f.watchCache.cache!.leases.set('k8s03', { ...f.watchCache.storage!.leases.get('k8s03')! });
+        expect(preflight.evaluate(f, limits).summary).toBe('GO: kubelite on k8s02 may be restarted');
+      }
+      // Silent by the API server's record too: NO-GO, however its renewTime reads.
+      const stopped = silent(-297, 420);
+      stopped.watchCache.storage!.leases.get('k8s03')!.recorded = stopped.now - 300_000;
+      stopped.watchCache.cache!.leases.set('k8s03', { ...stopped.watchCache.storage!.leases.get('k8s03')! });
+      expect(preflight.evaluate(stopped, limits).summary).toBe(
+        "NO-GO for k8s02: node k8s03's kubelet has not renewed its Lease for 5m (duration 40s) yet the Node reads Ready",
+      );
+    });
+
     it('no Lease at all, or one never renewed: NO-GO, the heartbeat is not there', () => {
       const none = silent(300);
       none.watchCache.storage!.leases.delete('k8s03');
