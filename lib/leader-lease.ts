@@ -3,7 +3,7 @@
 import type { V1Lease } from '@kubernetes/client-node';
 import { formatDuration } from './duration.ts';
 import { reasonOf } from './errors.ts';
-import { holderNode, LEADER_LEASES, leaseLife, type LeaseLife } from './k8s/leases.ts';
+import { durationSaid, holderNode, LEADER_LEASES, leaseLife, type LeaseLife } from './k8s/leases.ts';
 import { judgeChurn, type Seen } from './lease-churn.ts';
 import { State } from './plugin/state.ts';
 import type { Verdict } from './plugin/verdict.ts';
@@ -33,6 +33,10 @@ export function judgeLeases(v: Verdict, leases: V1Lease[], now: number, before?:
   return judged;
 }
 
+/** Why a lease is expired: its duration past, or none to keep it (client-go reads a missing one as 0 s). */
+const expiredBy = (duration: number | undefined) =>
+  duration === undefined ? 'no leaseDurationSeconds: leader election reads 0s' : `duration ${duration}s`;
+
 function judgeLease(
   v: Verdict,
   lease: V1Lease,
@@ -59,7 +63,7 @@ function judgeLease(
   else if (expired)
     v.find(
       State.CRITICAL,
-      `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, duration ${duration}s)` : ''}: ` +
+      `${short} lease expired${age !== undefined ? ` (renewed ${formatDuration(age)} ago, ${expiredBy(duration)})` : ''}: ` +
         `no ${name} is leading`,
     );
   // Whatever -w/-c say of renew_age, as an expired lease is CRITICAL whatever they say.
@@ -74,10 +78,16 @@ function judgeLease(
   v.detail(
     `${name}: ${released ? 'no holder' : `holder ${lease.spec?.holderIdentity}`}, ` +
       `${age === undefined ? 'never renewed' : `${released ? 'released' : 'renewed'} ${formatDuration(Math.max(age, 1))} ago`} ` +
-      `(duration ${duration}s), ${transitions} transitions`,
+      `(${durationSaid(duration)}), ${transitions} transitions`,
   );
+  if (duration === undefined && !released)
+    v.detail(
+      `${name}: its Lease has no leaseDurationSeconds, which client-go's leader election reads as 0s: expired as soon as ` +
+        'read, any candidate takes it at its next try (every 2s), and a leader renewing it writes its duration each time. ' +
+        'Left without one, no leader renews it: something else wrote it (kubectl?)',
+    );
   // Edited args: their renew deadline is not in the Lease, and a guess would name a leader beaten that is not.
-  if (deadline === undefined && !released)
+  if (deadline === undefined && duration !== undefined && !released)
     v.detail(
       `${name}: renew deadline not known for a ${duration}s lease (only MicroK8s' 60s/30s and the default 15s/10s are): ` +
         'judged only once expired; -w/-c on renew_age judge it earlier',

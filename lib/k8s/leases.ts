@@ -31,7 +31,13 @@ const RENEW_DEADLINES: ReadonlyMap<number, number> = new Map([
 export interface LeaseLife {
   /** Seconds since the last renewal; undefined when never renewed. */
   age?: number;
-  duration: number;
+  /**
+   * spec.leaseDurationSeconds; undefined where the Lease has none. client-go's LeaseLock reads a
+   * missing one as 0 s (LeaseSpecToLeaderElectionRecord), so every candidate finds it expired and
+   * takes it at its next try, and a leader renewing it writes its own each time: one left without
+   * it is renewed by no leader. Never a default taken for it (it read "duration 15s").
+   */
+  duration?: number;
   /**
    * Let go by its leader (client-go's ReleaseOnCancel, as kubelite stops): no holder. The next
    * leader takes it within seconds, and until then nobody leads. The release writes a 1 s
@@ -39,7 +45,7 @@ export interface LeaseLife {
    * name a leader that stopped renewing, not one that let go), nor late.
    */
   released: boolean;
-  /** Not renewed within its duration by a holder it still names: nobody leads. */
+  /** Not renewed within its duration (any time at all, where it has none) by a holder it still names: nobody leads. */
   expired: boolean;
   /** The holder's renew deadline, where known from the duration (RENEW_DEADLINES). */
   deadline?: number;
@@ -60,18 +66,19 @@ export interface LeaseLife {
  */
 export function leaseLife(lease: V1Lease, now: number): LeaseLife {
   const renewed = renewTime(lease);
-  const duration = lease.spec?.leaseDurationSeconds ?? 15;
-  const deadline = RENEW_DEADLINES.get(duration);
+  const duration = lease.spec?.leaseDurationSeconds ?? undefined;
+  const deadline = duration === undefined ? undefined : RENEW_DEADLINES.get(duration);
   const released = !lease.spec?.holderIdentity;
   if (renewed === undefined) return { duration, deadline, released, expired: !released, late: false };
   const age = (now - renewed.at) / 1000;
-  if (-age > duration)
+  // Without a duration no renewal time keeps it: client-go counts from when it read the Lease, not from renewTime.
+  if (duration !== undefined && -age > duration)
     throw new ApiTimeError(
       `lease ${lease.metadata?.name} spec.${renewed.field} is ${formatDuration(-age)} in the future, more than its duration ` +
         `(${duration}s): this node's clock and the holder's differ`,
       { fix: "check time synchronisation (timedatectl) on this node and on the holder's" },
     );
-  const expired = !released && age > duration;
+  const expired = !released && (duration === undefined || age > duration);
   const late = !released && !expired && deadline !== undefined && Math.round(age) > deadline;
   return { age: Math.max(0, age), duration, deadline, released, expired, late };
 }
@@ -85,7 +92,7 @@ export function unled(leases: V1Lease[], now: number): string[] {
     const name = LEADER_LEASES[i]!;
     try {
       const { age, duration, released, expired, late, deadline } = leaseLife(lease, now);
-      const renewed = age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, duration ${duration}s`;
+      const renewed = age === undefined ? 'never renewed' : `renewed ${formatDuration(Math.max(age, 1))} ago, ${durationSaid(duration)}`;
       if (released) return [`no ${name} is leading (lease released: no holder)`];
       if (expired) return [`no ${name} is leading (lease ${renewed})`];
       return late ? [`the ${name} leader is giving up its lease (${renewed}, past its ${deadline}s renew deadline)`] : [];
@@ -94,6 +101,10 @@ export function unled(leases: V1Lease[], now: number): string[] {
     }
   });
 }
+
+/** A lease's duration as the output says it: the Lease's own, or that it has none. */
+export const durationSaid = (duration: number | undefined): string =>
+  duration === undefined ? 'no leaseDurationSeconds' : `duration ${duration}s`;
 
 /** When the holder last renewed (or acquired) the lease; undefined when it never did; throws on a time that is not one. */
 function renewTime(lease: V1Lease): { at: number; field: string } | undefined {

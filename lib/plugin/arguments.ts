@@ -269,8 +269,11 @@ function judged<A>(def: CheckDefinition<A>, args: A & CommonArgs, kinds: YargsOp
   const warning = warningText === undefined || warningText === '' ? undefined : Range.parse(warningText, '-w/--warning', def.thresholdUnit);
   const critical =
     criticalText === undefined || criticalText === '' ? undefined : Range.parse(criticalText, '-c/--critical', def.thresholdUnit);
+  const worse = worseOf(def);
+  if (worse === 'less')
+    notPlainWhereLessIsWorse(args.warning === undefined ? undefined : warning, args.critical === undefined ? undefined : critical);
   if (warning && critical)
-    notInverted(warning, critical, { warning: args.warning === undefined, critical: args.critical === undefined }, worseOf(def));
+    notInverted(warning, critical, { warning: args.warning === undefined, critical: args.critical === undefined }, worse);
   return { args, warning, critical };
 }
 
@@ -434,6 +437,32 @@ function worseOf(def: Pick<CheckDefinition<unknown>, 'defaultWarning' | 'default
     if (alertsAbove(r)) return 'more';
   }
   return undefined;
+}
+
+/**
+ * A plain number (`60`: alert above 60) given where less is worse (check_certs' days left): Nagios
+ * syntax, but never what was meant. `-w 60` alone, the other the default `7:`, was WARNING for
+ * every certificate with over 60 days left, `-w 7 -c 30` CRITICAL for every one over 30: refused
+ * as notInverted refuses two such ranges, telling the check's own way. Only the plain form: `~:60`,
+ * `0:60`, `@8:60` and `10:20` are written on purpose, and judged as written. Each range is the
+ * one given on the command line, undefined where it was left to its default.
+ */
+function notPlainWhereLessIsWorse(warning: Range | undefined, critical: Range | undefined): void {
+  const plain = (r: Range | undefined): r is Range => r !== undefined && !r.inside && !r.text.includes(':');
+  const why = "but less is worse here: a range ending in ':' alerts below its number";
+  if (plain(warning) && plain(critical)) {
+    const [high, low] = [Math.max(warning.end, critical.end), Math.min(warning.end, critical.end)];
+    const order = critical.end > warning.end ? ', critical the smaller' : '';
+    throw new UsageError(
+      `-w '${warning.text}' and -c '${critical.text}' alert above their numbers, ${why}${order} (e.g. -w ${high}: -c ${low}:)`,
+    );
+  }
+  for (const [r, flag] of [
+    [warning, '-w'],
+    [critical, '-c'],
+  ] as const) {
+    if (plain(r)) throw new UsageError(`${flag} '${r.text}' alerts above its number, ${why} (e.g. ${flag} ${r.end}:)`);
+  }
 }
 
 /**

@@ -41,6 +41,19 @@ describe('check_certs', () => {
     expect(r.stdout).toMatch(/renew: sudo microk8s refresh-certs --cert server\.crt/);
   });
 
+  it("a range written on purpose is judged as written: '@8:60', '~:60' and '45:' are not the plain '60' refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
+    certFile(dir, 'ca.crt', 3650, '10.152.183.1');
+    certFile(dir, 'server.crt', 41, '127.0.0.1');
+    const args = ['--kubeconfig', longLived.kubeconfig, '--cert-dir', dir];
+    const inside = await runBuilt('check_certs', [...args, '-w', '@8:60']);
+    expect([inside.code, inside.perf.min_days]).toEqual([1, '40;@8:60;7:']);
+    const above = await runBuilt('check_certs', [...args, '-w', '~:60', '-c', '~:5000']);
+    expect([above.code, above.perf.min_days]).toEqual([1, '40;~:60;~:5000']);
+    const below = await runBuilt('check_certs', [...args, '-w', '45:']);
+    expect(below.first).toMatch(/^CERTS WARNING - \S+server\.crt expires in 40 days/);
+  });
+
   it("dqlite's cluster.crt expiring in 5 days: CRITICAL naming it, with what renews it (refresh-certs does not)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-certdir-'));
     certFile(dir, 'ca.crt', 3650, '10.152.183.1');

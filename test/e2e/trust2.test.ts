@@ -335,6 +335,33 @@ describe('option mistakes are usage errors that say what is expected', () => {
       "CERTS UNKNOWN - -w '30' and -c '7' alert above their numbers, but less is worse here: a range ending in ':' " +
         'alerts below its number (e.g. -w 30: -c 7:)',
     ]);
+    // One of the two given so (the other its default, `7:` or `30:`): the run alerted on health,
+    // `-w 60` WARNING for every certificate with over 60 days left, `-c 14` CRITICAL over 14.
+    const warning = await runBuilt('check_certs', ['-w', '60']);
+    expect([warning.code, warning.first]).toEqual([
+      3,
+      "CERTS UNKNOWN - -w '60' alerts above its number, but less is worse here: a range ending in ':' alerts below its number " +
+        '(e.g. -w 60:)',
+    ]);
+    const critical = await runBuilt('check_certs', ['-c', '14']);
+    expect([critical.code, critical.first]).toEqual([
+      3,
+      "CERTS UNKNOWN - -c '14' alerts above its number, but less is worse here: a range ending in ':' alerts below its number " +
+        '(e.g. -c 14:)',
+    ]);
+    // Both so, critical the larger: CRITICAL above 30 days, every healthy certificate.
+    const both = await runBuilt('check_certs', ['-w', '7', '-c', '30']);
+    expect([both.code, both.first]).toEqual([
+      3,
+      "CERTS UNKNOWN - -w '7' and -c '30' alert above their numbers, but less is worse here: a range ending in ':' " +
+        'alerts below its number, critical the smaller (e.g. -w 30: -c 7:)',
+    ]);
+    // The other given the check's own way: the plain one is still named.
+    const one = await runBuilt('check_certs', ['-w', '60', '-c', '7:']);
+    expect(one.first).toBe(
+      "CERTS UNKNOWN - -w '60' alerts above its number, but less is worse here: a range ending in ':' alerts below its number " +
+        '(e.g. -w 60:)',
+    );
     // The same mistake the other way: 'database is locked' lines, where more is worse.
     const locked = await runBuilt('check_dqlite_lock', ['-w', '5:', '-c', '50:']);
     expect([locked.code, locked.first]).toEqual([

@@ -255,4 +255,29 @@ describe('leases', () => {
       ]),
     );
   });
+
+  // client-go's LeaseLock reads a Lease without spec.leaseDurationSeconds as a 0 s record
+  // (LeaseSpecToLeaderElectionRecord), which every candidate's next try (2 s) finds expired and
+  // takes; a leader renewing writes its duration each time. It read OK, 'duration 15s', a 15 s
+  // the Lease never said.
+  it('a held lease without leaseDurationSeconds is expired as leader election reads it: CRITICAL, never a 15 s it does not say', () => {
+    const [kcm, sched] = pair({ renewedAgo: 5 }, {});
+    delete kcm!.spec!.leaseDurationSeconds;
+    const o = leases.evaluate({ now, leases: [kcm!, sched!] }, {});
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      'leaders: kcm k8s01, scheduler k8s02, kcm lease expired (renewed 5s ago, no leaseDurationSeconds: leader election ' +
+        'reads 0s): no kube-controller-manager is leading',
+    ]);
+    const line = o.details.find((d) => d.startsWith('kube-controller-manager: holder'));
+    expect(line).toMatch(/^kube-controller-manager: holder k8s01_\S+, renewed 5s ago \(no leaseDurationSeconds\), 12 transitions$/);
+    expect(o.details.join('\n')).not.toMatch(/15s|renew deadline not known/);
+    expect(unled([kcm!, sched!], now)).toEqual(['no kube-controller-manager is leading (lease renewed 5s ago, no leaseDurationSeconds)']);
+    // A renewal a second ahead of this node's clock is no clock fault here: expired all the same.
+    const [ahead] = pair({ renewedAgo: -1 }, {});
+    delete ahead!.spec!.leaseDurationSeconds;
+    const early = leases.evaluate({ now, leases: [ahead!, sched!] }, {});
+    expect(early.state).toBe(State.CRITICAL);
+    expect(early.summary).toMatch(/kcm lease expired \(renewed 0s ago, no leaseDurationSeconds: leader election reads 0s\)/);
+  });
 });
