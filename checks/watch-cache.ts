@@ -4,9 +4,8 @@
 // while reads that go to storage look normal, so nothing else alerts (16 hours without a new pod).
 // The operator's "RV=0 test", without writing anything: node Leases are renewed about every 10 s;
 // compare each in storage with the same Lease in this API server's cache.
-import { KubeError } from '../lib/sources/kube/errors.ts';
-import { cacheBehind, notTheCache } from '../lib/sources/kube/refused-quorum-read.ts';
-import { listNodeLeases, NODE_LEASE_NAMESPACE, storageNodeLeases, type LeaseList } from '../lib/sources/kube/node-leases.ts';
+import { NODE_LEASE_NAMESPACE } from '../lib/sources/kube/node-leases.ts';
+import { readCache, type CacheFacts } from '../lib/sources/kube/watch-cache-reads.ts';
 import { onEachServer } from '../lib/host-fanout.ts';
 import { kubeOptions, serverOptions, type KubeArgs, type ServerArgs } from '../lib/options/kube.ts';
 import type { Cluster } from '../lib/sources/kube/cluster.ts';
@@ -24,18 +23,7 @@ import { serverNode } from '../lib/server-node.ts';
 
 interface Args extends KubeArgs, ServerArgs {}
 
-/** What one API server's two reads showed. */
-export interface CacheFacts {
-  storage?: LeaseList;
-  cache?: LeaseList;
-  /** The quorum read was refused because the cache is behind (newer API servers: 504, 429). */
-  behind?: string;
-  /** The API server read, and its node where known (for the recovery's commands). */
-  server?: string;
-  node?: string;
-  /** When the storage read started (ms since the epoch): how fresh the newest renewal in storage is. */
-  readAt?: number;
-}
+export { readCache, type CacheFacts };
 
 export const defaults = { warning: '30', critical: '120' };
 /** The defaults parsed, as -w/-c judge when not given. */
@@ -55,11 +43,11 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
   const v = new Verdict(check.name);
   const storage = f.storage;
   let worst: { name: string; lag: number } | undefined;
-  for (const [name, lease] of storage?.leases ?? []) {
+  const behind = f.behind !== undefined;
+  for (const [name, lease] of behind ? [] : (storage?.leases ?? [])) {
     const lag = leaseLag(lease, f.cache?.leases.get(name));
     if (!worst || lag > worst.lag) worst = { name, lag };
   }
-  const behind = f.behind !== undefined;
   const lagState = v.measure({ label: 'cache_lag', value: worst?.lag ?? NaN, uom: 's', min: 0 }, new ScalarContext(warning, critical));
   // Holding what storage holds is following it only where storage moved lately (lib/quiet-storage.ts).
   const quiet = !behind && storage?.leases.size && lagState === State.OK ? quietStorage(storage.leases, f.readAt ?? Date.now()) : undefined;
@@ -69,7 +57,10 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
   if (rvLag !== undefined) v.measure({ label: 'rv_lag', value: rvLag, min: 0 });
   v.measure({ label: 'leases', value: storage?.leases.size ?? 0, min: 0 });
   if (storage) v.measure({ label: 'quorum_read_time', value: storage.ms / 1000, uom: 's', min: 0 });
-  if (behind) v.find(State.CRITICAL, `the API server refused a quorum read because its watch cache is behind (${f.behind})`);
+  const refused = f.notReady
+    ? 'the resourceVersion=0 list because its watch cache is not ready'
+    : 'a quorum read because its watch cache is behind';
+  if (behind) v.find(State.CRITICAL, `the API server refused ${refused} (${f.behind})`);
   else if (!storage?.leases.size)
     v.find(State.UNKNOWN, `no node Lease in ${NODE_LEASE_NAMESPACE} to compare: cannot tell whether the watch cache follows`);
   else if (quiet) v.find(State.UNKNOWN, quiet);
@@ -81,7 +72,7 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
   if (rvLag !== undefined)
     v.detail(`resourceVersion: storage ${storage!.resourceVersion}, cache ${f.cache!.resourceVersion} (${rvLag} behind)`);
   if (v.state === State.WARNING || v.state === State.CRITICAL) v.detail(...frozenWatchCache(f.node, f.server));
-  if (behind) return v.conclude('watch cache behind', { problems: 'named' });
+  if (behind) return v.conclude(f.notReady ? 'watch cache not ready' : 'watch cache behind', { problems: 'named' });
   if (!worst) return v.conclude('no node lease', { problems: 'instead' });
   if (quiet) return v.conclude('storage quiet', { problems: 'instead' });
   return v.conclude(
@@ -90,30 +81,6 @@ export function evaluate(f: CacheFacts, { warning, critical }: Thresholds): Outc
       : `watch cache ${formatDuration(worst.lag)} behind storage (node lease ` +
           `${worst.name}${f.cache?.leases.has(worst.name) ? '' : ', missing from the cache'})`,
   );
-}
-
-/** A storage read (`stored`, shared with check_nodes), then a cache read, of one API server's node leases. */
-async function storageThenCache(cluster: Cluster, stored: Promise<LeaseList>): Promise<CacheFacts> {
-  let storage: LeaseList;
-  try {
-    storage = await stored;
-  } catch (err) {
-    if (err instanceof KubeError && (err.status === 504 || err.status === 429)) {
-      const behind = cacheBehind(err);
-      if (behind) return { behind, server: cluster.server };
-      throw notTheCache(err, cluster.server);
-    }
-    throw err;
-  }
-  return { storage, cache: await listNodeLeases(cluster, 'cache'), server: cluster.server, readAt: storage.readAt };
-}
-
-/** Both reads; in a shared run once for all (the restart gate judges its API server's cache too). */
-export function readCache(cluster: Cluster): Promise<CacheFacts> {
-  // Asked as the cache read's own (c), never as its first asker's: that one's deadline (a part of
-  // a fan-out, shorter than the gate's) ended the storage read for every check that waited for it.
-  const read = (c: Cluster) => storageThenCache(c, storageNodeLeases(c, cluster.share));
-  return cluster.share ? cluster.share.once(cluster, 'watch cache', read) : read(cluster);
 }
 
 /** Both reads, saying so in the deadline's activity (a timeout names the server). */

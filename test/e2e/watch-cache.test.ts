@@ -119,6 +119,63 @@ describe('check_watch_cache', () => {
     }
   });
 
+  // kube-apiserver 1.31+ (ResilientWatchCacheInitialization, KEP-4568; k8s.io/apiserver cacher
+  // GetList): a watch cache that is not ready (its watch on kine broke, its re-list fails) refuses
+  // every list it would serve, as the resourceVersion=0 lists of kubelet and the controllers are,
+  // with 429 "storage is (re)initializing" and a Retry-After that grows with its downtime (up to
+  // 30 s), while a list with a limit and no selector (the quorum read) goes to storage.
+  const notReadyCache = (api: ApiServer, times = Number.POSITIVE_INFINITY, retryAfter = 30, message = 'storage is (re)initializing') => {
+    api.intercept = (_req, res, url) => {
+      if (!url.pathname.endsWith('/namespaces/kube-node-lease/leases') || url.searchParams.get('resourceVersion') !== '0') return false;
+      if (times-- <= 0) return false;
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) });
+      res.end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message,
+          reason: 'TooManyRequests',
+          details: { retryAfterSeconds: retryAfter },
+          code: 429,
+        }),
+      );
+      return true;
+    };
+  };
+
+  it('a cache that is not ready (429 storage is (re)initializing to the resourceVersion=0 list): CRITICAL, not UNKNOWN', async () => {
+    renewAll(c.api);
+    notReadyCache(c.api);
+    const r = await runBuilt('check_watch_cache', kc());
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(
+      new RegExp(
+        `^WATCH-CACHE CRITICAL - 127\\.0\\.0\\.1:${c.api.port}: watch cache not ready: the API server refused the ` +
+          'resourceVersion=0 list because its watch cache is not ready \\(429: storage is \\(re\\)initializing\\) \\| ',
+      ),
+    );
+    expect(r.perf).toMatchObject({ cache_lag: 'U;30;120;0', leases: '3;;;0' });
+    expect(r.stdout).toMatch(/kubectl cordon <node>/);
+  });
+
+  it('a cache not ready for a moment (an API server starting): the retry after Retry-After finds it ready, OK', async () => {
+    renewAll(c.api);
+    notReadyCache(c.api, 1, 1);
+    const r = await runBuilt('check_watch_cache', kc());
+    expect(r.code).toBe(0);
+    expect(r.first).toMatch(/^WATCH-CACHE OK - .*: watch cache follows storage/);
+  });
+
+  it("API Priority and Fairness' 429 to the resourceVersion=0 list says nothing of the cache: UNKNOWN naming it", async () => {
+    renewAll(c.api);
+    notReadyCache(c.api, Number.POSITIVE_INFINITY, 30, 'Too many requests, please try again later.');
+    const r = await runBuilt('check_watch_cache', kc());
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(/^WATCH-CACHE UNKNOWN - .* answered 429 to list leases\.coordination\.k8s\.io .*: Too many requests/);
+  });
+
   it("a 504 that is not the cache behind (kube-apiserver's own request timeout): UNKNOWN naming who answered, never CRITICAL", async () => {
     renewAll(c.api);
     // The quorum read times out in kine under a write storm: the API server's Status says nothing of its watch cache.
