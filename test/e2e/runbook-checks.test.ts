@@ -99,18 +99,21 @@ describe('check_nodes', () => {
     expect(r.stdout).toMatch(/^tainted k8s02: node\.kubernetes\.io\/unreachable:NoSchedule, node\.kubernetes\.io\/unreachable:NoExecute$/m);
   });
 
+  /** Three Ready nodes, k8s03's status posted `heartbeatAgo` s ago and its Lease as `lease` says (the others renewing). */
+  const withK8s03 = (heartbeatAgo: number, lease: Parameters<typeof nodeLease>[1]) => {
+    c.api.reset();
+    c.api.add(
+      'nodes',
+      node({ name: 'k8s01', ip: '10.0.0.11' }),
+      node({ name: 'k8s02', ip: '10.0.0.12' }),
+      node({ name: 'k8s03', ip: '10.0.0.13', heartbeatAgo }),
+    );
+    c.api.add('leases', nodeLease('k8s01', { renewedAgo: 1 }), nodeLease('k8s02', { renewedAgo: 2 }), nodeLease('k8s03', lease));
+  };
+
   it('a Node read Ready whose kubelet renewed no Lease for 5 minutes: CRITICAL, as the controller-manager would mark it', async () => {
     // k8s03's kubelet stopped 5 minutes ago (its last status 2 minutes before); a stale controller-manager left it Ready.
-    const cluster = (renewedAgo: number) => {
-      c.api.reset();
-      c.api.add(
-        'nodes',
-        node({ name: 'k8s01', ip: '10.0.0.11' }),
-        node({ name: 'k8s02', ip: '10.0.0.12' }),
-        node({ name: 'k8s03', ip: '10.0.0.13', heartbeatAgo: 420 }),
-      );
-      c.api.add('leases', nodeLease('k8s01', { renewedAgo: 1 }), nodeLease('k8s02', { renewedAgo: 2 }), nodeLease('k8s03', { renewedAgo }));
-    };
+    const cluster = (renewedAgo: number) => withK8s03(420, { renewedAgo });
     cluster(300);
     const r = await runBuilt('check_nodes', kc());
     expect(r.code, r.stdout).toBe(2);
@@ -131,29 +134,20 @@ describe('check_nodes', () => {
   it("a node whose clock runs 5 minutes behind: its kubelet alive by the API server's own record, not silent; WARNING", async () => {
     // k8s03 renews every 10 s, but stamps renewTime and its status by its own clock, 5 minutes slow;
     // the API server recorded the renewal 3 s ago (the Lease's managedFields, by its clock).
-    c.api.reset();
-    c.api.add(
-      'nodes',
-      node({ name: 'k8s01', ip: '10.0.0.11' }),
-      node({ name: 'k8s02', ip: '10.0.0.12' }),
-      node({ name: 'k8s03', ip: '10.0.0.13', heartbeatAgo: 320 }),
-    );
-    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03', { renewedAgo: 303, recordedAgo: 3 }));
+    withK8s03(320, { renewedAgo: 303, recordedAgo: 3 });
     const r = await runBuilt('check_nodes', kc());
     expect(r.code, r.stdout).toBe(1);
     expect(r.first).toMatch(/^NODES WARNING - 3 nodes, all Ready, k8s03's kubelet stamps its Lease 5m behind the API server's clock \| /);
     expect(r.stdout).toMatch(/^node k8s03's kubelet stamps .*\(fix: check time synchronisation \(timedatectl\) on k8s03\)$/m);
     expect(r.stdout).not.toMatch(/Do not restart kubelite/);
     // Its clock as far ahead: no "heard from the future" UNKNOWN either, the same WARNING.
-    c.api.clear('leases');
-    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03', { renewedAgo: -297, recordedAgo: 3 }));
+    withK8s03(-280, { renewedAgo: -297, recordedAgo: 3 });
     const ahead = await runBuilt('check_nodes', kc());
     expect(ahead.first).toMatch(
       /^NODES WARNING - 3 nodes, all Ready, k8s03's kubelet stamps its Lease 5m ahead of the API server's clock \| /,
     );
     // A kubelet truly silent is still CRITICAL: the API server recorded no renewal for 5 minutes either.
-    c.api.clear('leases');
-    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03', { renewedAgo: 300 }));
+    withK8s03(420, { renewedAgo: 300 });
     expect((await runBuilt('check_nodes', kc())).first).toMatch(/^NODES CRITICAL - 3 nodes, all Ready, kubelet silent on k8s03 /);
   });
 

@@ -1,6 +1,7 @@
 // check_watch_cache against test API servers whose watch cache follows storage, or froze.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hostname } from 'node:os';
+import type { ServerResponse } from 'node:http';
 import { node, nodeLease, pod } from '../apiserver/objects.ts';
 import { startApiServer, type ApiServer } from '../apiserver/server.ts';
 import { TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
@@ -119,6 +120,20 @@ describe('check_watch_cache', () => {
     }
   });
 
+  /** kube-apiserver's answer to a refused request: a Status object of `code`, as it writes one. */
+  const statusReply = (
+    res: ServerResponse,
+    code: number,
+    reason: string,
+    message: string,
+    details: object,
+    headers: Record<string, string> = {},
+  ) => {
+    res.writeHead(code, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code }));
+    return true;
+  };
+
   // kube-apiserver 1.31+ (ResilientWatchCacheInitialization, KEP-4568; k8s.io/apiserver cacher
   // GetList): a watch cache that is not ready (its watch on kine broke, its re-list fails) refuses
   // every list it would serve, as the resourceVersion=0 lists of kubelet and the controllers are,
@@ -128,20 +143,7 @@ describe('check_watch_cache', () => {
     api.intercept = (_req, res, url) => {
       if (!url.pathname.endsWith('/namespaces/kube-node-lease/leases') || url.searchParams.get('resourceVersion') !== '0') return false;
       if (times-- <= 0) return false;
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) });
-      res.end(
-        JSON.stringify({
-          kind: 'Status',
-          apiVersion: 'v1',
-          metadata: {},
-          status: 'Failure',
-          message,
-          reason: 'TooManyRequests',
-          details: { retryAfterSeconds: retryAfter },
-          code: 429,
-        }),
-      );
-      return true;
+      return statusReply(res, 429, 'TooManyRequests', message, { retryAfterSeconds: retryAfter }, { 'retry-after': String(retryAfter) });
     };
   };
 
@@ -181,20 +183,8 @@ describe('check_watch_cache', () => {
     // The quorum read times out in kine under a write storm: the API server's Status says nothing of its watch cache.
     c.api.intercept = (_req, res, url) => {
       if (!url.pathname.endsWith('/namespaces/kube-node-lease/leases') || url.searchParams.get('resourceVersion') === '0') return false;
-      res.writeHead(504, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          kind: 'Status',
-          apiVersion: 'v1',
-          metadata: {},
-          status: 'Failure',
-          message: 'Timeout: request did not complete within requested timeout - context deadline exceeded',
-          reason: 'Timeout',
-          details: {},
-          code: 504,
-        }),
-      );
-      return true;
+      const message = 'Timeout: request did not complete within requested timeout - context deadline exceeded';
+      return statusReply(res, 504, 'Timeout', message, {});
     };
     const r = await runBuilt('check_watch_cache', kc());
     expect(r.code).toBe(3);
