@@ -244,7 +244,7 @@ describe('dqlite-storage', () => {
       expect(at(backend(20), 'spare').summary).toBe(SPARE);
     });
 
-    it("the leader's word (--freelist) over the file's, both said; the leader listing no such node leaves it not established", () => {
+    it("the leader's word (--freelist) over the file's, both said", () => {
       const voter = at(backend(20, 3600), 'spare', { role: 'voter' });
       expect([voter.state, voter.summary]).toEqual([State.OK, JUDGED]);
       expect(voter.details).toContain(
@@ -256,16 +256,44 @@ describe('dqlite-storage', () => {
       expect(spare.details).toContain(
         "this node's dqlite role: spare, as the dqlite leader lists it (.cluster); its cluster.yaml, rewritten 20s ago, says voter",
       );
-      const unlisted = at(backend(20, 3600), 'spare', { unlisted: true });
-      expect(unlisted.summary).toBe(JUDGED);
-      expect(unlisted.details).toContain(
-        "this node's dqlite role not established (the dqlite leader lists no member with this node's ID or address " +
-          "(.cluster)): a spare's stale copy is not told apart",
-      );
       // No answer to .cluster: the file, where it can be taken, and why the leader's word is missing.
       const unread = at(backend(20, 3600), 'spare', { unread: 'stand-in failure' });
       expect(unread.summary).toBe(SPARE);
       expect(unread.details).toContain("the dqlite leader was not asked for this node's role (.cluster: stand-in failure)");
+    });
+
+    // Removed from the cluster (remove-node on another node), its dqlite running on: go-dqlite rewrites its cluster.yaml
+    // from the leader's list, which names it no more; its raft files stay, written by no one.
+    it('a node the leader does not list, or its cluster.yaml names no more: UNKNOWN not a member, its files never judged', () => {
+      const REMOVED = '10.0.0.12:19001';
+      const FIX = /: the raft files in \/b are leftovers the cluster no longer writes, not its storage \(fix: [^)]*--host/;
+      const file = storage.evaluate(
+        { backend: '/b', files: backend(20, 3600), fs: fs(100, 60), now: NOW, role: { unlisted: REMOVED } },
+        limits,
+      );
+      expect(file.state).toBe(State.UNKNOWN);
+      expect(file.summary).toMatch(
+        pattern(
+          /^this node \(10\.0\.0\.12:19001\) is not a member of the dqlite cluster \(its cluster\.yaml, which go-dqlite /,
+          /rewrote 20s ago from the dqlite leader's list, names no member with its ID or address\)/,
+          FIX,
+        ),
+      );
+      expect(file.summary).toMatch(/\(60% free on \/\)$/);
+      expect(perf(file)).toMatchObject({ snapshot_size: 'U;;;0', snapshots_per_hour: 'U;;;0' });
+      // The leader's word, whatever the file says (a voter stopped, then removed: its file still names it).
+      const live = at(backend(600, 3600), 'voter', { unlisted: REMOVED });
+      expect(live.state).toBe(State.UNKNOWN);
+      expect(live.summary).toMatch(
+        pattern(
+          /^this node \(10\.0\.0\.12:19001\) is not a member of the dqlite cluster \(the dqlite leader lists no member /,
+          /with its ID or address \(\.cluster\)\)/,
+          FIX,
+        ),
+      );
+      // A node whose join never completed is not listed either: go-dqlite's join file says which it is.
+      const joining = at([...backend(20, 3600), { name: 'join', size: 0, mtime: NOW - 20_000 }], 'voter', { unlisted: REMOVED });
+      expect(joining.summary).not.toMatch(/not a member/);
     });
 
     it('a voter without raft data: UNKNOWN, saying who names it a voter', () => {
