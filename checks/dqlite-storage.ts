@@ -66,8 +66,8 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   const { snapshots, ignored } = spare || removed ? { snapshots: [], ignored: [] } : snapshotsOf(f.files);
   const newest = snapshots[0];
   const timed = cadenceOf(snapshots, f.now, l.minIntervalSeconds);
-  // Whether the burst goes on is the newest snapshot's age: not told on a clock that far off.
-  const cadence = beyond ? { ...timed, frequent: false, stopped: false } : timed;
+  // Whether the burst goes on, or the cadence still holds, is the newest snapshot's age: not told on a clock that far off.
+  const cadence = beyond ? { ...timed, frequent: false, stopped: false, quiet: undefined } : timed;
   const advice = new Advice<'bloat' | 'disk'>();
   advice.add(judgeSnapshots(v, newest, cadence, l), 'bloat');
   const free = judgeFreeSpace(v, f.fs, newest?.size, l);

@@ -149,6 +149,19 @@ describe('check_dqlite_storage', () => {
     expect(small.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot 2 MB, every 10s \(360\/h\), /);
   });
 
+  it('snapshots 4 s apart 3 hours ago, none since: the line says until when that cadence held, not "900/h" as of now', async () => {
+    const quiet = backend([
+      { mb: 12, agoSeconds: 10_804 },
+      { mb: 12, agoSeconds: 10_800 },
+    ]);
+    const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', quiet]);
+    expect(r.code, r.stdout).toBe(0);
+    // 3h, or 3h0m where the check started a second or more after the files were stamped.
+    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot 12 MB, every 4s until 3h(0m)? ago, none since, [\d.]+% free on /);
+    expect(r.perf.snapshot_interval).toBe('4s;;;0');
+    expect(r.perf.snapshots_per_hour).toBe('0.3;;;0');
+  });
+
   it('a directory that is not a dqlite backend (no cluster.yaml, no info.yaml): UNKNOWN naming why, not "no snapshot yet"', async () => {
     for (const dir of ['/etc', scratch()]) {
       const r = await runBuilt('check_dqlite_storage', [...ANY_DISK, '--backend-dir', dir]);
@@ -619,14 +632,22 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite_storage against
   afterAll(async () => cluster?.stop());
 
   it('real snapshots are dated by their files, never 1970; the interval is the gap between the two kept ones', async () => {
-    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', node.backend, '--free-warning', '0', '--free-critical', '0']);
-    expect(r.code, r.stdout).toBe(0);
     const [newest, previous] = real;
     const gap = (newest!.mtime - previous!.mtime) / 1000;
     expect(gap).toBeGreaterThan(0);
-    expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ [KM]B, every [\dhms]+ \([\d.]+\/h\), /);
+    // Written seconds apart by the writes before: by now the newest is older than twice that gap (or not yet, on a fast machine).
+    const outlived = (Date.now() - newest!.mtime) / 1000 > 2 * gap;
+    const r = await runBuilt('check_dqlite_storage', ['--backend-dir', node.backend, '--free-warning', '0', '--free-critical', '0']);
+    expect(r.code, r.stdout).toBe(0);
     expect(r.perf.snapshot_interval).toBe(`${Math.round(gap * 10) / 10}s;;;0`);
-    expect(r.perf.snapshots_per_hour).toBe(`${Math.round((3600 / gap) * 10) / 10};;;0`);
+    if (outlived) {
+      expect(r.first).toMatch(/^DQLITE-STORAGE OK - newest snapshot [\d.]+ [KM]B, every [\dhms]+ until [\dhms]+ ago, none since, /);
+      // The rate of now: at most one per the newest's age, never the gap's.
+      expect(Number(r.perf.snapshots_per_hour!.split(';')[0])).toBeLessThan(3600 / gap);
+    } else
+      expect(r.first).toMatch(
+        /^DQLITE-STORAGE OK - newest snapshot [\d.]+ [KM]B, every [\dhms]+ (\([\d.]+\/h\)|until [\dhms]+ ago, none since), /,
+      );
     for (const s of real) expect(r.stdout).toContain(`${s.name}: `);
     for (const s of real) expect(r.stdout).toContain(`written ${isoSeconds(s.mtime)} (index ${s.index}, term ${s.term})`);
     expect(r.stdout).not.toMatch(/\b1970-\d\d-\d\d/);

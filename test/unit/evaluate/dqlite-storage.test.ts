@@ -109,6 +109,27 @@ describe('dqlite-storage', () => {
     expect(stopped.details).toContain('the last snapshots came every 2m, but none for 1h: not frequent now');
   });
 
+  // A burst long ago, then quiet: the two snapshots raft keeps are still 4 s apart, but no snapshot
+  // came for 3 hours, so "every 4s (900/h)" described no moment since. The next snapshot is at least
+  // that far from the newest: the rate of now is at most one per that time.
+  it('a cadence the newest snapshot has outlived: the line says until when it held, the rate per hour is the one of now', () => {
+    const at = (files: ReturnType<typeof snap>) =>
+      storage.evaluate({ backend: '/b', files, fs: fs(10_000, 6000), now: NOW, role: VOTER }, limits);
+    const quiet = at([...snap(10_804, 12), ...snap(10_800, 12)]);
+    expect([quiet.state, quiet.summary]).toEqual([State.OK, 'newest snapshot 12 MB, every 4s until 3h ago, none since, 60% free on /']);
+    expect(perf(quiet)).toMatchObject({ snapshot_interval: '4s;;;0', snapshots_per_hour: '0.3;;;0' });
+    // The newest younger than the gap, or somewhat older (raft's pace varies with the writes): the gap is the rate of now.
+    for (const newest of [80, 130, 240]) {
+      const going = at([...snap(newest + 120, 12), ...snap(newest, 12)]);
+      expect(going.summary).toBe('newest snapshot 12 MB, every 2m (30/h), 60% free on /');
+      expect(perf(going)).toMatchObject({ snapshot_interval: '120s;;;0', snapshots_per_hour: '30;;;0' });
+    }
+    // Older than twice the gap, the pace since is at most half of it: said with until when the gap held.
+    expect(at([...snap(361, 12), ...snap(241, 12)]).summary).toBe(
+      'newest snapshot 12 MB, every 2m until 4m1s ago, none since, 60% free on /',
+    );
+  });
+
   // raft writes the next snapshot before it removes the oldest of the two it keeps: for a while there are three.
   it('three snapshots while raft writes the next: the cadence is the gap between the two newest, not the span of all three', () => {
     const files = [...snap(410, 60), ...snap(210, 60), ...snap(10, 60)];
