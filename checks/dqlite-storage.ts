@@ -62,12 +62,12 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   if (beyond) v.find(State.UNKNOWN, reasonOf(beyond));
   const skew = !beyond && skewDetail(f.clock, "snapshot ages were taken on its clock, and their times are shown on this host's");
   if (skew) v.detail(skew);
-  const { spare, none } = copyHere(v, f, f.backend);
-  const { snapshots, ignored } = spare ? { snapshots: [], ignored: [] } : snapshotsOf(f.files);
+  const { spare, none, removed } = copyHere(v, f, f.backend);
+  const { snapshots, ignored } = spare || removed ? { snapshots: [], ignored: [] } : snapshotsOf(f.files);
   const newest = snapshots[0];
   const timed = cadenceOf(snapshots, f.now, l.minIntervalSeconds);
-  // Whether the burst goes on is the newest snapshot's age: not told on a clock that far off.
-  const cadence = beyond ? { ...timed, frequent: false, stopped: false } : timed;
+  // Whether the burst goes on, or the cadence still holds, is the newest snapshot's age: not told on a clock that far off.
+  const cadence = beyond ? { ...timed, frequent: false, stopped: false, quiet: undefined } : timed;
   const advice = new Advice<'bloat' | 'disk'>();
   advice.add(judgeSnapshots(v, newest, cadence, l), 'bloat');
   const free = judgeFreeSpace(v, f.fs, newest?.size, l);
@@ -75,7 +75,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
   v.measure({ label: 'backend_size', value: f.files.reduce((n, x) => n + x.size, 0), uom: 'B', min: 0 });
   advice.add(judgeFreePages(v, f, defaults.freelistWarning), 'bloat');
   if (f.cliNote) v.detail(`dqlite CLI ${f.cliNote}`);
-  if (!newest && !none && !spare) v.detail(`no snapshot in ${f.backend} yet`);
+  if (!newest && !none && !spare && !removed) v.detail(`no snapshot in ${f.backend} yet`);
   v.detail(...snapshotLines(snapshots, cadence, f.now, l), ...ignored.map((i) => `ignored ${i.name}: ${i.why}`));
   // A bloated database (over -w, or mostly free pages) is rebuilt; a full disk is freed: each only where found.
   const todo = advice.inOrder().flatMap((on) => (on === 'bloat' ? SHRINK_DATABASE : freeBackendDisk(f.fs.mount, f.backend)));
@@ -84,7 +84,7 @@ export function evaluate(f: StorageFacts, l: StorageLimits): Outcome {
     ? `newest snapshot ${snapshotSize(newest.size, l)}`
     : spare
       ? 'a dqlite spare: no copy of the database here'
-      : !none && 'no snapshot yet';
+      : !none && !removed && 'no snapshot yet';
   const head = [size, paceOf(cadence, newest), free.head, !beyond && skewNote(f.clock, 'snapshot ages taken')].filter(Boolean).join(', ');
   return v.conclude(head, { problems: 'before' });
 }

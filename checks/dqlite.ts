@@ -17,7 +17,7 @@ import { backendFiles, localAccess, localNode, type NodeAccess } from '../lib/so
 import { remoteNode } from '../lib/sources/dqlite-remote.ts';
 import { askCluster, type ClusterView, FROM_CLI, readStore } from '../lib/sources/dqlite-view.ts';
 import { QUORUM_AT_RISK, quorumLost, VOTER_BACK_FIRST } from '../lib/runbook.ts';
-import { judgeFaultTolerance, judgeQuorum, notJoined } from '../lib/dqlite-quorum.ts';
+import { judgeFaultTolerance, judgeQuorum, notJoined, notMember } from '../lib/dqlite-quorum.ts';
 import { judgeLeader, leaderAddress, leaderText } from '../lib/dqlite-leader.ts';
 import { judgeStaleMembers, type StaleFacts } from '../lib/stale-members.ts';
 import { plural } from '../lib/text.ts';
@@ -48,9 +48,7 @@ export function evaluate(f: DqliteFacts, limits: Thresholds): Outcome {
   if (f.from === FROM_CLI && f.self && members.length && !members.some((m) => m.address === f.self))
     v.find(
       State.WARNING,
-      f.seeds
-        ? `the dqlite leader does not list it: ${notJoined('its cluster.yaml', f.seeds)}`
-        : `this node (${f.self}) is not a member of the dqlite cluster: removed from it?`,
+      f.seeds ? `the dqlite leader does not list it: ${notJoined('its cluster.yaml', f.seeds)}` : `${notMember(f.self)}: removed from it?`,
     );
   for (const m of members) {
     const p = f.probes.get(m.address);

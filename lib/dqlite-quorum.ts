@@ -69,6 +69,9 @@ export function judgeFaultTolerance(v: Verdict, members: number, voters: number)
     v.find(State.WARNING, `no fault tolerance: ${plural(voters, 'voter')} among ${members} members, one failure stops every write`);
 }
 
+/** This node, by its address (info.yaml), missing from the leader's list of members: removed from the cluster. */
+export const notMember = (address: string) => `this node (${address}) is not a member of the dqlite cluster`;
+
 /** A node whose cluster.yaml holds only go-dqlite's seeds (ID 0): the leader has not added it. */
 export const notJoined = (file: string, seeds: string[]) =>
   `this node has not joined the dqlite cluster: ${file} names only ${seeds.join(', ')}, ` +

@@ -33,15 +33,19 @@ const ROLE_NUMBER: Record<DqliteRole, number> = { voter: 0, 'stand-by': 1, spare
 /** This node's role and where it came from, or why it is not established. */
 export type RoleFinding = { role: DqliteRole; source: string; line: string } | { unestablished: string; read: boolean };
 
+/** This node's address, where the leader's list names no member with its ID or address, and who says so. */
+export type Removed = { removed: string; address: string };
+
 /**
  * The leader's word first (with --freelist the CLI is asked anyway), then cluster.yaml's where
  * go-dqlite wrote it within its last rounds. The file lags a change of role by up to a round
  * (roles change after the round's refresh), and for good once the node stops: a spare promoted,
  * then killed before its next round, kept a file naming it a spare while it held the database
  * (seen on a real dqlite-demo node). A file naming a spare is therefore not taken where raft wrote
- * anything after it: a spare's raft takes no entries.
+ * anything after it: a spare's raft takes no entries. A leader's list without this node (its word,
+ * or the file go-dqlite rewrote from it) says it was removed.
  */
-export function establishRole(f: RoleFacts): RoleFinding {
+export function establishRole(f: RoleFacts): RoleFinding | Removed {
   const store = f.files.find((x) => x.name === 'cluster.yaml');
   const ago = store && `${formatDuration(Math.max(0, (f.now - store.mtime) / 1000))} ago`;
   const fileSays = 'role' in f.role ? f.role.role : undefined;
@@ -53,9 +57,18 @@ export function establishRole(f: RoleFacts): RoleFinding {
       line: `this node's dqlite role: ${f.live.role}, as the dqlite leader lists it (.cluster)${differs}`,
     };
   }
+  // Not listed, this node was removed (remove-node on another node), or has not joined yet (go-dqlite's
+  // join file, removed once the leader added it). A removed node is never re-added as it is (a join
+  // starts it afresh), so a leader's list without it holds however old, its cluster.yaml's too.
   if (f.live && 'unlisted' in f.live)
-    return { unestablished: "the dqlite leader lists no member with this node's ID or address (.cluster)", read: true };
+    return f.files.some((x) => x.name === 'join')
+      ? { unestablished: "the dqlite leader lists no member with this node's ID or address (.cluster)", read: true }
+      : { removed: 'the dqlite leader lists no member with its ID or address (.cluster)', address: f.live.unlisted };
   if ('unread' in f.role) return { unestablished: f.role.unread, read: false };
+  if ('unlisted' in f.role) {
+    const rewritten = ago ? `, which go-dqlite rewrote ${ago} from the dqlite leader's list,` : '';
+    return { removed: `its cluster.yaml${rewritten} names no member with its ID or address`, address: f.role.unlisted };
+  }
   if (!store || !fileSays) return { unestablished: 'cluster.yaml was not in the listing', read: true };
   if ((f.now - store.mtime) / 1000 > NODE_STORE_FRESH_SECONDS)
     return {

@@ -235,6 +235,15 @@ export const NO_RAFT_DATA = {
   },
 } as const;
 
+/** A node removed from the dqlite cluster: its raft files, left from when it was a member, and what to do. */
+export const REMOVED = {
+  why: 'leftovers the cluster no longer writes, not its storage',
+  fix:
+    'judge the storage on a member: check_dqlite_storage --host <voter> (check_dqlite lists them), and to rejoin or run ' +
+    'alone: microk8s leave here (it starts afresh as a single node), then to rejoin microk8s add-node on a member and ' +
+    'microk8s join here',
+} as const;
+
 /** A spare's backend: why there is no database to judge there, and where it is judged. */
 export const SPARE = {
   why:

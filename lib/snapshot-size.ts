@@ -44,7 +44,8 @@ export function judgeSnapshots(v: Verdict, newest: Snapshot | undefined, cadence
     ? v.measure(sizeMetric, new ScalarContext(l.warning?.scaled(MB), l.critical?.scaled(MB)))
     : v.measure(sizeMetric);
   v.measure({ label: 'snapshot_interval', value: round(cadence.seconds), uom: 's', min: 0 });
-  v.measure({ label: 'snapshots_per_hour', value: round(3600 / cadence.seconds), min: 0 });
+  // The rate of now: the gap's, or once the newest snapshot has outlived it (twice over), at most one per its age.
+  v.measure({ label: 'snapshots_per_hour', value: round(3600 / Math.max(cadence.seconds, cadence.quiet ?? 0)), min: 0 });
   if (!newest || sizeState === State.OK) return undefined;
   const storm = cadence.frequent ? `, ${every(cadence)} (more than one per ${formatDuration(l.minIntervalSeconds)})` : '';
   const state = cadence.frequent ? State.CRITICAL : sizeState;
@@ -65,8 +66,12 @@ export function snapshotLines(snapshots: Snapshot[], cadence: Cadence, now: numb
   return lines;
 }
 
-/** The summary's word on the cadence, where there is one to say. */
+/**
+ * The summary's word on the cadence, where there is one to say: a cadence the newest snapshot has
+ * outlived is said with until when it held (a burst 3 hours ago is no "900/h" now).
+ */
 export function paceOf(cadence: Cadence, newest: Snapshot | undefined): string | undefined {
+  if (cadence.quiet !== undefined) return `${every(cadence)} until ${formatDuration(cadence.quiet)} ago, none since`;
   return Number.isFinite(cadence.seconds)
     ? `${every(cadence)} (${round(3600 / cadence.seconds)}/h)`
     : cadence.contradicts

@@ -4,14 +4,20 @@ import { reasonOf } from '../errors.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import type { CommandRunner } from './command.ts';
 import type { NodeAccess } from './dqlite-cluster.ts';
-import { type DqliteRole, type Member, parseClusterAnswer } from './dqlite-members.ts';
+import { type DqliteRole, isJoinSeed, type Member, parseClusterAnswer } from './dqlite-members.ts';
 import type { CliPlan, DqliteCli } from './dqlite.ts';
 
-/** The role its own cluster.yaml records, or why it could not be read. */
-export type OwnRole = { role: DqliteRole } | { unread: string };
+/**
+ * The role its own cluster.yaml records; that it names members, none of them this node (`unlisted`:
+ * this node's address, from info.yaml); or why it could not be read.
+ */
+export type OwnRole = { role: DqliteRole } | { unlisted: string } | { unread: string };
 
-/** The role the dqlite leader lists (`.cluster`), that it lists no such member, or why not asked. */
-export type LiveRole = { role: DqliteRole } | { unlisted: true } | { unread: string };
+/**
+ * The role the dqlite leader lists (`.cluster`); that it lists no member with this node's ID or
+ * address (`unlisted`: this node's address); or why not asked.
+ */
+export type LiveRole = { role: DqliteRole } | { unlisted: string } | { unread: string };
 
 /** This node's row in a member list: by its ID, else by its address. */
 const memberOf = (members: Member[], self: Member) =>
@@ -28,7 +34,11 @@ export async function ownRole(node: NodeAccess, cli: DqliteCli, deadline: Deadli
     const { info, rows } = await node.readNode(cli);
     const self = info[0];
     const row = self && memberOf(rows, self);
-    return { self, role: row ? { role: row.role } : { unread: 'info.yaml names no member of cluster.yaml' } };
+    if (row) return { self, role: { role: row.role } };
+    // go-dqlite rewrites the file from the leader's list (app/app.go): members there, none of them
+    // this node, is the leader's word that it is none (removed). Join seeds (ID 0) are no members.
+    const listed = self && rows.some((m) => !isJoinSeed(m));
+    return { self, role: listed ? { unlisted: self.address } : { unread: 'info.yaml names no member of cluster.yaml' } };
   } catch (err) {
     if (deadline.signal.aborted) throw err;
     return { role: { unread: reasonOf(err) } };
@@ -46,7 +56,7 @@ export async function liveRole(
   try {
     const members = parseClusterAnswer(await run(plan.argv('cluster'), deadline.signal));
     const row = memberOf(members, self);
-    return row ? { role: row.role } : { unlisted: true };
+    return row ? { role: row.role } : { unlisted: self.address };
   } catch (err) {
     if (deadline.signal.aborted) throw err;
     return { unread: reasonOf(err) };

@@ -109,6 +109,27 @@ describe('dqlite-storage', () => {
     expect(stopped.details).toContain('the last snapshots came every 2m, but none for 1h: not frequent now');
   });
 
+  // A burst long ago, then quiet: the two snapshots raft keeps are still 4 s apart, but no snapshot
+  // came for 3 hours, so "every 4s (900/h)" described no moment since. The next snapshot is at least
+  // that far from the newest: the rate of now is at most one per that time.
+  it('a cadence the newest snapshot has outlived: the line says until when it held, the rate per hour is the one of now', () => {
+    const at = (files: ReturnType<typeof snap>) =>
+      storage.evaluate({ backend: '/b', files, fs: fs(10_000, 6000), now: NOW, role: VOTER }, limits);
+    const quiet = at([...snap(10_804, 12), ...snap(10_800, 12)]);
+    expect([quiet.state, quiet.summary]).toEqual([State.OK, 'newest snapshot 12 MB, every 4s until 3h ago, none since, 60% free on /']);
+    expect(perf(quiet)).toMatchObject({ snapshot_interval: '4s;;;0', snapshots_per_hour: '0.3;;;0' });
+    // The newest younger than the gap, or somewhat older (raft's pace varies with the writes): the gap is the rate of now.
+    for (const newest of [80, 130, 240]) {
+      const going = at([...snap(newest + 120, 12), ...snap(newest, 12)]);
+      expect(going.summary).toBe('newest snapshot 12 MB, every 2m (30/h), 60% free on /');
+      expect(perf(going)).toMatchObject({ snapshot_interval: '120s;;;0', snapshots_per_hour: '30;;;0' });
+    }
+    // Older than twice the gap, the pace since is at most half of it: said with until when the gap held.
+    expect(at([...snap(361, 12), ...snap(241, 12)]).summary).toBe(
+      'newest snapshot 12 MB, every 2m until 4m1s ago, none since, 60% free on /',
+    );
+  });
+
   // raft writes the next snapshot before it removes the oldest of the two it keeps: for a while there are three.
   it('three snapshots while raft writes the next: the cadence is the gap between the two newest, not the span of all three', () => {
     const files = [...snap(410, 60), ...snap(210, 60), ...snap(10, 60)];
@@ -244,7 +265,7 @@ describe('dqlite-storage', () => {
       expect(at(backend(20), 'spare').summary).toBe(SPARE);
     });
 
-    it("the leader's word (--freelist) over the file's, both said; the leader listing no such node leaves it not established", () => {
+    it("the leader's word (--freelist) over the file's, both said", () => {
       const voter = at(backend(20, 3600), 'spare', { role: 'voter' });
       expect([voter.state, voter.summary]).toEqual([State.OK, JUDGED]);
       expect(voter.details).toContain(
@@ -256,16 +277,44 @@ describe('dqlite-storage', () => {
       expect(spare.details).toContain(
         "this node's dqlite role: spare, as the dqlite leader lists it (.cluster); its cluster.yaml, rewritten 20s ago, says voter",
       );
-      const unlisted = at(backend(20, 3600), 'spare', { unlisted: true });
-      expect(unlisted.summary).toBe(JUDGED);
-      expect(unlisted.details).toContain(
-        "this node's dqlite role not established (the dqlite leader lists no member with this node's ID or address " +
-          "(.cluster)): a spare's stale copy is not told apart",
-      );
       // No answer to .cluster: the file, where it can be taken, and why the leader's word is missing.
       const unread = at(backend(20, 3600), 'spare', { unread: 'stand-in failure' });
       expect(unread.summary).toBe(SPARE);
       expect(unread.details).toContain("the dqlite leader was not asked for this node's role (.cluster: stand-in failure)");
+    });
+
+    // Removed from the cluster (remove-node on another node), its dqlite running on: go-dqlite rewrites its cluster.yaml
+    // from the leader's list, which names it no more; its raft files stay, written by no one.
+    it('a node the leader does not list, or its cluster.yaml names no more: UNKNOWN not a member, its files never judged', () => {
+      const REMOVED = '10.0.0.12:19001';
+      const FIX = /: the raft files in \/b are leftovers the cluster no longer writes, not its storage \(fix: [^)]*--host/;
+      const file = storage.evaluate(
+        { backend: '/b', files: backend(20, 3600), fs: fs(100, 60), now: NOW, role: { unlisted: REMOVED } },
+        limits,
+      );
+      expect(file.state).toBe(State.UNKNOWN);
+      expect(file.summary).toMatch(
+        pattern(
+          /^this node \(10\.0\.0\.12:19001\) is not a member of the dqlite cluster \(its cluster\.yaml, which go-dqlite /,
+          /rewrote 20s ago from the dqlite leader's list, names no member with its ID or address\)/,
+          FIX,
+        ),
+      );
+      expect(file.summary).toMatch(/\(60% free on \/\)$/);
+      expect(perf(file)).toMatchObject({ snapshot_size: 'U;;;0', snapshots_per_hour: 'U;;;0' });
+      // The leader's word, whatever the file says (a voter stopped, then removed: its file still names it).
+      const live = at(backend(600, 3600), 'voter', { unlisted: REMOVED });
+      expect(live.state).toBe(State.UNKNOWN);
+      expect(live.summary).toMatch(
+        pattern(
+          /^this node \(10\.0\.0\.12:19001\) is not a member of the dqlite cluster \(the dqlite leader lists no member /,
+          /with its ID or address \(\.cluster\)\)/,
+          FIX,
+        ),
+      );
+      // A node whose join never completed is not listed either: go-dqlite's join file says which it is.
+      const joining = at([...backend(20, 3600), { name: 'join', size: 0, mtime: NOW - 20_000 }], 'voter', { unlisted: REMOVED });
+      expect(joining.summary).not.toMatch(/not a member/);
     });
 
     it('a voter without raft data: UNKNOWN, saying who names it a voter', () => {
