@@ -9,6 +9,8 @@ export interface Route {
   dev?: string;
   type?: string;
   gateway?: string;
+  /** The route's priority: of two to one destination the kernel uses the lower; none is 0 (IPv4's default). */
+  metric?: number;
   /** Only with `table all`, and only for a table other than main. */
   table?: string;
 }
@@ -41,9 +43,20 @@ export class RouteTable {
       if (!m) continue;
       const v6 = m[1]!.includes(':');
       const bits = m[2] === undefined ? (v6 ? 128 : 32) : Number(m[2]);
-      if (bits === (v6 ? 128 : 32)) this.hosts.set(canonicalIp(m[1]!), r);
+      if (bits === (v6 ? 128 : 32)) this.keepHost(canonicalIp(m[1]!), r);
       else if (r.type === 'blackhole') this.blackholes.push({ route: r, net: ipBits(m[1]!), bits, v6 });
     }
+  }
+
+  /**
+   * One route per address: the one the kernel sends by. Another program's route to a pod's /32
+   * beside calico's (a VPN's, another CNI's left over) is listed too, by `ip` in the kernel's order
+   * or not: the lower metric wins, as in the kernel (the last one listed read a route the kernel
+   * does not use, and missed the one it does).
+   */
+  private keepHost(ip: string, r: Route): void {
+    const had = this.hosts.get(ip);
+    if (!had || (r.metric ?? 0) < (had.metric ?? 0)) this.hosts.set(ip, r);
   }
 
   /** The route whose destination is exactly this address, if any. */

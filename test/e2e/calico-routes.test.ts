@@ -97,6 +97,28 @@ describe.skipIf(unavailable)('check_calico_routes inside a network namespace wit
     expect(r.stdout).toContain(`web/web-other-5c6f7d8b9-otttt ${other.ip} (expected dev ${other.iface}, route via ${wireguard.iface})`);
   });
 
+  it('two routes to one pod address in the main table: the one the kernel uses (lowest metric) is judged', async () => {
+    c.api.add('pods', calicoNode());
+    // Another program's route to the pod's /32 beside calico's (a VPN's, another CNI's left over),
+    // with a metric of its own: `ip -j route` lists both, the kernel sends by the lowest metric.
+    const extra = (ip: string, metric: string) =>
+      execFileSync('ip', ['-n', node.name, 'route', 'add', ip, 'dev', 'eth0', 'metric', metric]);
+    const kept = workload('web-kept-5c6f7d8b9-kpppp');
+    extra(kept.ip, '100');
+    const ok = await run('--node', 'node1');
+    expect(ok.code).toBe(0);
+    expect(ok.first).toMatch(/^CALICO-ROUTES OK - 0 of 1 Running pod on node1 without a host route through its veth/);
+    const name = 'web-lost-5c6f7d8b9-lsttt';
+    const lost = workload(name, 'none');
+    node.podRoute(lost.ip, lost.iface, 'main', 100);
+    extra(lost.ip, '50');
+    const r = await run('--node', 'node1');
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(/^CALICO-ROUTES CRITICAL - 1 of 2 Running pods on node1 without a host route through its veth/);
+    expect(r.stdout).toContain(`web/${name} ${lost.ip} (expected dev ${lost.iface}, route via eth0)`);
+    expect(r.stdout).not.toContain('web-kept');
+  });
+
   it('dual-stack pods: IPv4 and IPv6 routes judged from one run of ip', async () => {
     c.api.add('pods', calicoNode());
     node.blackhole('fd00:10:1:73::40/122');

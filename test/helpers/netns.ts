@@ -39,16 +39,20 @@ export class TestNode {
 
   /**
    * A calico-style pod veth inside the node, and the pod's host route through it: in the main
-   * table, or in another (calico's WireGuard table is "1"; "local" makes it a local route there).
+   * table, or in another (calico's WireGuard table is "1"; "local" makes it a local route there),
+   * with a metric where given.
    */
-  podRoute(podIp: string, iface: string, table = 'main'): void {
+  podRoute(podIp: string, iface: string, table = 'main', metric?: number): void {
     if (!this.hasLink(iface)) {
       ip('-n', this.name, 'link', 'add', iface, 'type', 'veth', 'peer', 'name', `pod${this.peers++}`);
       ip('-n', this.name, 'link', 'set', iface, 'up');
     }
     const family = podIp.includes(':') ? '-6' : '-4';
     if (table === 'local') ip('-n', this.name, family, 'route', 'add', 'local', podIp, 'dev', iface, 'table', 'local');
-    else ip('-n', this.name, family, 'route', 'add', podIp, 'dev', iface, 'scope', 'link', 'table', table);
+    else {
+      const priority = metric === undefined ? [] : ['metric', String(metric)];
+      ip('-n', this.name, family, 'route', 'add', podIp, 'dev', iface, 'scope', 'link', 'table', table, ...priority);
+    }
   }
 
   blackhole(cidr: string): void {
