@@ -21,7 +21,7 @@ import { BACKEND_IN_SNAP_DATA } from '../lib/sources/dqlite.ts';
 import { displayName, K8S_DQLITE_UNIT, shortName } from '../lib/sources/snap-locks.ts';
 import { readUnitHosts, type UnitChoice, type UnitFacts } from '../lib/sources/units.ts';
 import { keepOrSay, scopedStateFile, writeState } from '../lib/state-file.ts';
-import { unitAdvice } from '../lib/unit-advice.ts';
+import { STOPPED_FINDING, stoppedHere, unitAdvice } from '../lib/unit-advice.ts';
 import { secondsOf, uptimeOf } from '../lib/unit-age.ts';
 import { unitStateFinding } from '../lib/unit-state.ts';
 import { shorten } from '../lib/text.ts';
@@ -31,9 +31,8 @@ export { K8S_DQLITE_UNIT };
 export const defaults = { warning: '3', critical: '10', minUptime: '2m', window: '1h' };
 
 /**
- * What systemd said of one host's units, with the samples kept from earlier runs there (none: no
- * rate yet), why this run's samples could not be kept for the next (no rate ever, then), and where
- * the node keeps its dqlite backend (under --snap-data), which the crash-loop advice names.
+ * What systemd said of one host's units, the samples kept from earlier runs there (none: no rate yet), why this
+ * run's could not be kept (no rate ever, then), and its dqlite backend (under --snap-data) the crash-loop advice names.
  */
 export type ServiceFacts = UnitFacts & { memory?: Memory; saveProblem?: string; backend?: string };
 
@@ -69,6 +68,8 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
   else v.measure(rateContext.perfdata(rateMetric));
   v.measure({ label: 'restarts', value: found.length ? Math.max(...found.map((u) => u.restarts)) : NaN, uom: 'c', min: 0 });
   if (f.heldBack) v.find(State.WARNING, `k8s-dqlite held back by ${f.heldBack}`);
+  const stopped = stoppedHere(f.stopped, found);
+  if (stopped) v.find(State.CRITICAL, STOPPED_FINDING);
   // Samples that cannot be kept: every run is a first sample, and a crash loop slower than
   // --min-uptime is never seen. An OK would promise what is not judged.
   if (f.saveProblem) v.find(State.UNKNOWN, f.saveProblem);
@@ -105,7 +106,7 @@ export function evaluate(f: ServiceFacts, j: Limits): Outcome {
     v.detail(`${memory.problem ?? 'first sample'}: restarts per hour are measured from the next run (NRestarts recorded now)`);
   if (f.journalProblem) v.detail(`(journal not read: ${f.journalProblem})`);
   const dqlite = f.units.find((u) => u.id === K8S_DQLITE_UNIT);
-  if (v.state !== State.OK && v.state !== State.UNKNOWN) v.detail(...unitAdvice(dqlite, rates.get(K8S_DQLITE_UNIT), f.backend));
+  if (v.state !== State.OK && v.state !== State.UNKNOWN) v.detail(...unitAdvice(dqlite, rates.get(K8S_DQLITE_UNIT), f.backend, stopped));
   return v.conclude(ratesHeadline(found, rates), { problems: 'instead' });
 }
 

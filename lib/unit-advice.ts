@@ -7,8 +7,30 @@ import type { UnitState } from './sources/systemd.ts';
 
 const JOURNAL = "See the unit's journal (journalctl -u <unit> -n 50) for why it exits.";
 
-/** The advice, given k8s-dqlite's unit if it was read, its rate if it has one, and where the node keeps its backend. */
-export function unitAdvice(dqlite: UnitState | undefined, rate: Rate | undefined, backend = DQLITE_BACKEND): readonly string[] {
+/**
+ * Whether `microk8s stop` took this node's services down: its lock there and a unit not active. A
+ * lock left behind while they all run is no such word (started another way than microk8s start).
+ */
+export const stoppedHere = (stopped: boolean | undefined, units: readonly UnitState[]): boolean =>
+  Boolean(stopped) && units.some((u) => u.load !== 'not-found' && u.active !== 'active');
+
+/** What a node `microk8s stop` stopped needs: its services are down by that, not crashing. */
+export const STOPPED_FINDING = 'MicroK8s stopped on this node (stopped.lock: microk8s stop)';
+const STOPPED_ADVICE =
+  'MicroK8s was stopped here (microk8s stop left $SNAP_DATA/var/lock/stopped.lock; its own commands say ' +
+  '"microk8s is not running"): nothing crashed, and to bring the node back: microk8s start';
+
+/**
+ * The advice, given k8s-dqlite's unit if it was read, its rate if it has one, where the node keeps
+ * its backend, and whether MicroK8s was stopped there (then that alone).
+ */
+export function unitAdvice(
+  dqlite: UnitState | undefined,
+  rate: Rate | undefined,
+  backend = DQLITE_BACKEND,
+  stopped = false,
+): readonly string[] {
+  if (stopped) return [STOPPED_ADVICE];
   const troubled =
     dqlite && dqlite.load !== 'not-found' && ((rate?.restarts ?? 0) > 0 || dqlite.restarts > 0 || dqlite.active !== 'active');
   return troubled ? dqliteCrashloop(backend) : [JOURNAL];

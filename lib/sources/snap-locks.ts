@@ -26,6 +26,7 @@ export const LOCKS = {
   clustered: 'clustered.lock',
   noApiserverProxy: 'no-apiserver-proxy',
   lowMemoryGuard: 'low-memory-guard.lock',
+  stopped: 'stopped.lock',
 } as const;
 
 export type LockName = keyof typeof LOCKS;
@@ -160,6 +161,11 @@ export interface NodeServices {
   leftOut: { unit: string; why: string }[];
   /** The lock file holding k8s-dqlite back on a node meant to run it (`low-memory-guard.lock`). */
   heldBack?: string;
+  /**
+   * `microk8s stop` left `stopped.lock`: it stopped every service, and MicroK8s' own commands
+   * answer "microk8s is not running, try microk8s start" until `microk8s start` removes it.
+   */
+  stopped?: boolean;
 }
 
 export function servicesOf(locks: NodeLocks): NodeServices {
@@ -181,5 +187,5 @@ export function servicesOf(locks: NodeLocks): NodeServices {
     if (locks.has.noApiserverProxy) leftOut.push({ unit: proxy, why: `${LOCKS.noApiserverProxy}: turned off on this worker` });
     else units.push(proxy);
   }
-  return { units, leftOut, heldBack };
+  return { units, leftOut, heldBack, stopped: locks.has.stopped || undefined };
 }

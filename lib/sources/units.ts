@@ -39,6 +39,8 @@ export interface UnitFacts {
   leftOut: NodeServices['leftOut'];
   /** The lock file holding k8s-dqlite back on a node meant to run it. */
   heldBack?: string;
+  /** `microk8s stop` left stopped.lock (NodeServices). */
+  stopped?: boolean;
 }
 
 /**
@@ -90,6 +92,7 @@ async function lockedUnits(choice: Exclude<UnitChoice, string[]>, locks: () => P
     units: node.units.filter((u) => only.has(u)),
     leftOut: node.leftOut.filter((l) => only.has(l.unit)),
     heldBack: only.has(serviceUnit('k8s-dqlite')) ? node.heldBack : undefined,
+    stopped: node.stopped,
   };
 }
 
@@ -123,6 +126,7 @@ export async function readUnitFacts(
     journalProblem: words.problem,
     leftOut: node.leftOut,
     heldBack: node.heldBack,
+    stopped: node.stopped,
   };
 }
 

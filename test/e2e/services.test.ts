@@ -331,6 +331,18 @@ describe('check_services', () => {
     expect(r.argv).toEqual([`show --no-pager ${PROPS} -- ${KL} ${CT} ${CA} ${KICK}`]);
   });
 
+  it('MicroK8s stopped (microk8s stop left stopped.lock): CRITICAL naming it, the fix microk8s start, no crash-loop advice', async () => {
+    // What `microk8s stop` leaves: every service stopped (inactive, dead, result success) and the lock its wrappers read.
+    const down = Object.fromEntries([DQ, KL, CT, CA, KICK].map((id) => [id, { active: 'inactive', sub: 'dead' }]));
+    const r = await runWith(standIn(controlPlane(down)), ['--snap-data', snapData('stopped.lock')]);
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(
+      /^SERVICES CRITICAL - MicroK8s stopped on this node \(stopped\.lock: microk8s stop\), k8s-dqlite is inactive, /,
+    );
+    expect(r.stdout).toMatch(/^MicroK8s was stopped here .*: microk8s start$/m);
+    expect(r.stdout).not.toMatch(/crash-loop/);
+  });
+
   it('one stuck activating past --min-uptime is CRITICAL, activating just now WARNING', async () => {
     const stuck = await runWith(standIn(controlPlane({ [DQ]: { active: 'activating', sub: 'auto-restart', restarts: 2, upFor: 50 } })), [
       '--snap-data',
