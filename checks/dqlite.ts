@@ -16,6 +16,7 @@ import { Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { backendFiles, localAccess, localNode, type NodeAccess } from '../lib/sources/dqlite-cluster.ts';
 import { remoteNode } from '../lib/sources/dqlite-remote.ts';
 import { askCluster, type ClusterView, FROM_CLI, readStore } from '../lib/sources/dqlite-view.ts';
+import { thisNodeIn } from '../lib/sources/dqlite-members.ts';
 import { QUORUM_AT_RISK, quorumLost, VOTER_BACK_FIRST } from '../lib/runbook.ts';
 import { judgeFaultTolerance, judgeQuorum, notJoined, notMember } from '../lib/dqlite-quorum.ts';
 import { judgeLeader, leaderAddress, leaderText } from '../lib/dqlite-leader.ts';
@@ -42,20 +43,24 @@ export function evaluate(f: DqliteFacts, limits: Thresholds): Outcome {
   const leading = leaderAddress(leader);
   judgeLeader(v, leader, lost);
   judgeFaultTolerance(v, members.length, voters.length);
-  // The leader's member list without this node's own address (info.yaml): the node was removed
-  // (dqlite .remove, remove-node) and its dqlite runs outside the cluster, its kubelite with it.
-  // One whose cluster.yaml holds only go-dqlite's join seeds was never added.
-  if (f.from === FROM_CLI && f.self && members.length && !members.some((m) => m.address === f.self))
+  // This node (info.yaml) by its ID, else its address, as check_dqlite_storage finds it. Missing from
+  // the leader's list, or from its own cluster.yaml (go-dqlite rewrites it from that list while it
+  // runs), it was removed (dqlite .remove, remove-node) and runs outside the cluster, its kubelite
+  // with it. One whose cluster.yaml holds only go-dqlite's join seeds was never added.
+  const me = f.self && thisNodeIn(members, f.self);
+  if (f.self && members.length && !me)
     v.find(
       State.WARNING,
-      f.seeds ? `the dqlite leader does not list it: ${notJoined('its cluster.yaml', f.seeds)}` : `${notMember(f.self)}: removed from it?`,
+      f.seeds && f.from === FROM_CLI
+        ? `the dqlite leader does not list it: ${notJoined('its cluster.yaml', f.seeds)}`
+        : `${notMember(f.self.address)}: removed from it?`,
     );
   for (const m of members) {
     const p = f.probes.get(m.address);
     const tags = [
       m.role,
       m.address === leading ? 'leader' : '',
-      m.address === f.self ? 'this node' : '',
+      m === me ? 'this node' : '',
       p && !p.ok ? `${p.untold ? '' : 'unreachable: '}${p.why}` : '',
     ].filter(Boolean);
     v.detail(`${m.address} (id ${m.id}): ${tags.join(', ')}`);

@@ -69,7 +69,7 @@ export function judgeFaultTolerance(v: Verdict, members: number, voters: number)
     v.find(State.WARNING, `no fault tolerance: ${plural(voters, 'voter')} among ${members} members, one failure stops every write`);
 }
 
-/** This node, by its address (info.yaml), missing from the leader's list of members: removed from the cluster. */
+/** This node (info.yaml: by its ID, else its address) missing from the leader's list of members: removed from the cluster. */
 export const notMember = (address: string) => `this node (${address}) is not a member of the dqlite cluster`;
 
 /** A node whose cluster.yaml holds only go-dqlite's seeds (ID 0): the leader has not added it. */

@@ -7,7 +7,7 @@ import { State } from './plugin/state.ts';
 import type { Verdict } from './plugin/verdict.ts';
 import { REMOVE_STALE_MEMBER } from './runbook.ts';
 import { unanswered } from './sources/dqlite-cluster.ts';
-import { isLoopback, type Member } from './sources/dqlite-members.ts';
+import { isLoopback, type Member, thisNodeIn } from './sources/dqlite-members.ts';
 import type { ClusterView } from './sources/dqlite-view.ts';
 import type { NodesAside } from './sources/kube/nodes-aside.ts';
 import { plural } from './text.ts';
@@ -22,17 +22,14 @@ export interface StaleFacts {
 
 /**
  * A member that does not answer the probe (no connection, or neither a reply to the dqlite hello
- * nor a close) and matches no address of any Node; never a loopback one, never this node.
+ * nor a close) and matches no address of any Node; never a loopback one, never this node (by its ID, else its address).
  */
 function staleMembers(f: Pick<ClusterView, 'members' | 'probes' | 'self'> & StaleFacts): Member[] | undefined {
   const nodes = f.nodes;
   if (!nodes) return undefined;
+  const me = f.self && thisNodeIn(f.members, f.self);
   return f.members.filter(
-    (m) =>
-      !isLoopback(m.address) &&
-      m.address !== f.self &&
-      unanswered(f.probes.get(m.address)) &&
-      nodeWithAddress(nodes, m.address) === undefined,
+    (m) => !isLoopback(m.address) && m !== me && unanswered(f.probes.get(m.address)) && nodeWithAddress(nodes, m.address) === undefined,
   );
 }
 

@@ -113,6 +113,14 @@ export function distinctMembers(members: Member[]): Member[] {
  */
 export const isJoinSeed = (m: Member): boolean => m.id === '0';
 
+/**
+ * This node's (info.yaml) row in a member list: by its ID, else by its address. dqlite knows a node
+ * by its ID, given once for good; an address is a string kept as it was given, which another place
+ * may write otherwise (an IPv6 address in full, or compressed).
+ */
+export const thisNodeIn = (members: Member[], self: Member): Member | undefined =>
+  members.find((m) => m.id === self.id) ?? members.find((m) => m.address === self.address);
+
 /** A loopback member is the node it is read on: a single node's own address (127.0.0.1:19001). */
 export function isLoopback(address: string): boolean {
   const host = hostPort(address)?.host ?? '';

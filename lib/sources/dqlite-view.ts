@@ -45,8 +45,8 @@ export interface ClusterView {
   from: string;
   /** Rows that repeated an address or ID of another, collapsed into it. */
   duplicates: number;
-  /** This node's own address (info.yaml). */
-  self?: string;
+  /** This node (info.yaml): its ID and address. */
+  self?: Member;
   leader: Leader;
   /** Said in the long output, e.g. "asked without TLS". */
   notes: string[];
@@ -124,7 +124,7 @@ export async function askCluster(node: NodeAccess, store: NodeStore, deadline: D
     members: distinct,
     from,
     duplicates: members.length - distinct.length,
-    self: info[0]?.address,
+    self: info[0],
     leader,
     notes: plan.asked && plan.note ? [plan.note] : [],
     probes,

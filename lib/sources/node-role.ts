@@ -4,7 +4,7 @@ import { reasonOf } from '../errors.ts';
 import type { Deadline } from '../plugin/deadline.ts';
 import type { CommandRunner } from './command.ts';
 import type { NodeAccess } from './dqlite-cluster.ts';
-import { type DqliteRole, isJoinSeed, type Member, parseClusterAnswer } from './dqlite-members.ts';
+import { type DqliteRole, isJoinSeed, type Member, parseClusterAnswer, thisNodeIn } from './dqlite-members.ts';
 import type { CliPlan, DqliteCli } from './dqlite.ts';
 
 /**
@@ -19,10 +19,6 @@ export type OwnRole = { role: DqliteRole } | { unlisted: string } | { unread: st
  */
 export type LiveRole = { role: DqliteRole } | { unlisted: string } | { unread: string };
 
-/** This node's row in a member list: by its ID, else by its address. */
-const memberOf = (members: Member[], self: Member) =>
-  members.find((m) => m.id === self.id) ?? members.find((m) => m.address === self.address);
-
 /**
  * This node (info.yaml), and its role as its own cluster.yaml records it (rewritten from the
  * leader; info.yaml keeps the role it joined with). The files are read as check_dqlite reads them;
@@ -33,7 +29,7 @@ export async function ownRole(node: NodeAccess, cli: DqliteCli, deadline: Deadli
   try {
     const { info, rows } = await node.readNode(cli);
     const self = info[0];
-    const row = self && memberOf(rows, self);
+    const row = self && thisNodeIn(rows, self);
     if (row) return { self, role: { role: row.role } };
     // go-dqlite rewrites the file from the leader's list (app/app.go): members there, none of them
     // this node, is the leader's word that it is none (removed). Join seeds (ID 0) are no members.
@@ -55,7 +51,7 @@ export async function liveRole(
   if (!self) return { unread: 'info.yaml names no node' };
   try {
     const members = parseClusterAnswer(await run(plan.argv('cluster'), deadline.signal));
-    const row = memberOf(members, self);
+    const row = thisNodeIn(members, self);
     return row ? { role: row.role } : { unlisted: self.address };
   } catch (err) {
     if (deadline.signal.aborted) throw err;

@@ -183,6 +183,49 @@ describe.skipIf(dqliteUnavailable() !== undefined)('check_dqlite against a real 
     }
   }, 60_000);
 
+  // A node removed from the dqlite cluster (`.remove` through the leader, as microk8s remove-node
+  // asks it from another node). Running, its go-dqlite still finds the leader through its
+  // cluster.yaml and rewrites that file from the leader's list, which names it no more (app/app.go
+  // run, "Refresh our node store", once a round: 30 s). Stopped before its removal, nothing rewrites
+  // its file until it starts again on its data, and go-dqlite then does at once (seen within 0.2 s).
+  it("a node removed from the cluster: WARNING 'not a member' from its own cluster.yaml too, the leader not asked", async () => {
+    const d = await startDqlite(3);
+    try {
+      const leader = d.leader()!;
+      const [running, stopped] = d.nodes.filter((n) => n !== leader) as [DqliteNode, DqliteNode];
+      const namesItself = (n: DqliteNode) => readFileSync(join(n.backend, 'cluster.yaml'), 'utf8').includes(n.address);
+      const unasked = (n: DqliteNode) => ['--dqlite-bin', join(d.dir, 'no-such-cli'), '--backend-dir', n.backend];
+      const removed = (n: DqliteNode, leading: string) =>
+        new RegExp(
+          `^DQLITE WARNING - this node \\(${re(n.address)}\\) is not a member of the dqlite cluster: removed from it\\? ` +
+            `\\(1 voter, leader ${leading}, 0 unreachable\\) \\|`,
+        );
+      await stopped.stop();
+      d.cli(leader, `.remove ${stopped.address}`);
+      await d.until(() => !d.members(leader).some((m) => m.address === stopped.address), 30_000, 'the leader to drop the stopped node');
+      // Stopped, its cluster.yaml still names it: read as the member it was, its own dqlite down.
+      expect(namesItself(stopped)).toBe(true);
+      const down = await run(unasked(stopped));
+      expect(down.stdout).toMatch(new RegExp(`^${re(stopped.address)} \\(id \\d+\\): \\S+, this node, unreachable: ECONNREFUSED$`, 'm'));
+      expect(down.first).not.toMatch(/not a member/);
+      d.cli(leader, `.remove ${running.address}`);
+      stopped.start();
+      await d.until(() => !namesItself(running) && !namesItself(stopped), 90_000, 'both cluster.yaml files rewritten without them');
+      for (const n of [running, stopped]) {
+        const r = await run(unasked(n));
+        expect(r.first).toMatch(removed(n, 'not asked'));
+        expect(r.stdout).toMatch(new RegExp(`^members from ${re(n.backend)}/cluster\\.yaml$`, 'm'));
+        expect(r.code).toBe(1);
+      }
+      // The leader asked, its word is the same.
+      const asked = await run(on(running));
+      expect(asked.first).toMatch(removed(running, re(leader.address)));
+      expect(asked.code).toBe(1);
+    } finally {
+      await d.stop();
+    }
+  }, 150_000);
+
   it('two nodes: one voter and a spare, WARNING no fault tolerance', async () => {
     const d = await startDqlite(2);
     try {
@@ -491,6 +534,31 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(asked.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, leader, this node$`, 'm'));
     expect(asked.code).toBe(0);
     // Without the CLI the node store is all there is.
+    const own = await run(['--dqlite-bin', join(b.dir, 'no-such-cli'), '--backend-dir', b.dir]);
+    expect(own.first).toMatch(/^DQLITE OK - 3 voters, leader not asked, 0 unreachable \|/);
+    expect(own.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, this node$`, 'm'));
+    expect(own.code).toBe(0);
+  });
+
+  // dqlite knows a node by its ID, given once for good (go-dqlite app.New writes it to info.yaml
+  // before the node first starts); its address is a string kept as it was given, so one node's can
+  // be written otherwise in another place (an IPv6 address in full, or compressed). This node is
+  // found as check_dqlite_storage finds it: by its ID, then by its address.
+  it('this node found by its ID first: an address written otherwise (IPv6 in full) is no removal', async () => {
+    const v6 = [];
+    for (let i = 0; i < 3; i++) {
+      const server = createServer((s) => s.destroy());
+      await new Promise<void>((ok) => server.listen(0, '::1', ok));
+      listeners.push(server);
+      v6.push({ address: `[::1]:${(server.address() as { port: number }).port}`, role: 'voter' as const });
+    }
+    const b = backend(v6, v6[0]!.address);
+    const full = v6[0]!.address.replace('[::1]', '[0:0:0:0:0:0:0:1]');
+    writeFileSync(join(b.dir, 'info.yaml'), `ID: ${BigInt(`0x${ids[0]}`)}\nAddress: '${full}'\nRole: 0\n`);
+    const asked = await run(b.args);
+    expect(asked.first).toMatch(new RegExp(`^DQLITE OK - 3 voters, leader ${re(v6[0]!.address)}, 0 unreachable \\|`));
+    expect(asked.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, leader, this node$`, 'm'));
+    expect(asked.code).toBe(0);
     const own = await run(['--dqlite-bin', join(b.dir, 'no-such-cli'), '--backend-dir', b.dir]);
     expect(own.first).toMatch(/^DQLITE OK - 3 voters, leader not asked, 0 unreachable \|/);
     expect(own.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, this node$`, 'm'));

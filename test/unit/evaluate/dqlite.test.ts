@@ -22,7 +22,7 @@ describe('dqlite', () => {
       members,
       from: 'the dqlite CLI (the leader)',
       duplicates: 0,
-      self: '10.0.0.11:19001',
+      self: member(1),
       leader: { kind: 'known', address: '10.0.0.11:19001' },
       notes: [],
       probes: new Map(members.map((m) => [m.address, unreachable.includes(m.address) ? { ok: false, why: 'ECONNREFUSED' } : { ok: true }])),
@@ -87,13 +87,25 @@ describe('dqlite', () => {
 
   it("this node missing from the leader's member list (removed, its dqlite outside the cluster) is WARNING, never OK", () => {
     // Seen on a real go-dqlite cluster: a 4th member removed with .remove, then started again on its data.
-    const o = judge(facts([], { self: '10.0.0.14:19001' }));
+    const o = judge(facts([], { self: member(4) }));
     expect(o.state).toBe(State.WARNING);
     expect(o.summary).toMatch(/^this node \(10\.0\.0\.14:19001\) is not a member of the dqlite cluster: removed from it\?/);
     // Three voters all reachable: no write is at risk, whatever else is wrong.
     expect(o.details).not.toContainEqual(expect.stringMatching(/quorum is at risk/));
-    // Its own cluster.yaml still names it: only the leader's list tells.
-    expect(judge(facts([], { self: '10.0.0.14:19001', from: '/b/cluster.yaml' })).state).toBe(State.OK);
+    // Its own cluster.yaml, which go-dqlite rewrote from the leader's list, says the same (the leader not asked).
+    const own = judge(facts([], { self: member(4), from: '/b/cluster.yaml', leader: { kind: 'not-asked', why: 'no read access' } }));
+    expect([own.state, own.summary]).toEqual([
+      State.WARNING,
+      'this node (10.0.0.14:19001) is not a member of the dqlite cluster: removed from it? (3 voters, leader not asked, 0 unreachable)',
+    ]);
+    // Found by its ID, as check_dqlite_storage finds it: its address written otherwise is no removal.
+    const full = { id: '1', address: '[fd00:0:0:0:0:0:0:11]:19001', role: 'voter' as const };
+    const v6 = { ...full, address: '[fd00::11]:19001' };
+    const moved = facts([], { members: [v6, member(2), member(3)], self: full, leader: { kind: 'known', address: v6.address } });
+    expect(judge(moved)).toMatchObject({
+      state: State.OK,
+      details: expect.arrayContaining(['[fd00::11]:19001 (id 1): voter, leader, this node']),
+    });
   });
 
   it('nothing to judge is UNKNOWN: no member, no voter', () => {
@@ -138,7 +150,7 @@ describe('dqlite', () => {
     const gone = judge(facts(['10.0.0.13:19001'], { nodes }));
     expect(gone.summary).toMatch(/1 member with no matching node: 10\.0\.0\.13:19001/);
     const single = { id: '1', address: '127.0.0.1:19001', role: 'voter' as const };
-    const o = judge(facts([], { members: [single], self: '127.0.0.1:19001', leader: { kind: 'known', address: single.address }, nodes }));
+    const o = judge(facts([], { members: [single], self: single, leader: { kind: 'known', address: single.address }, nodes }));
     expect([o.state, o.summary]).toEqual([State.OK, '1 voter, leader 127.0.0.1:19001, 0 unreachable']);
   });
 
