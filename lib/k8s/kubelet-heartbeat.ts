@@ -44,16 +44,25 @@ const offsetOf = (lease: NodeLease | undefined) =>
  * Ready; the clock is what needs fixing (certificates, logs and Jobs read it too).
  */
 export function clockOff(name: string, lease: NodeLease | undefined): { text: string; short: string } | undefined {
-  const offset = Math.round(offsetOf(lease) / 1000);
-  if (Math.abs(offset) <= NODE_MONITOR_GRACE) return undefined;
+  const offset = clocksApart(lease);
+  if (offset === undefined) return undefined;
   const off = `${formatDuration(Math.abs(offset))} ${offset < 0 ? 'behind' : 'ahead of'}`;
   const short = `${name}'s kubelet stamps its Lease ${off} the API server's clock`;
+  // Which API server: a control-plane node's kubelet writes through its own (127.0.0.1:16443), so
+  // its clock is in both stamps; a worker's, through apiserver-proxy, some control-plane node's.
   return {
     short,
     text:
-      `node ${short} (its renewTime against when the API server recorded the renewal): its clock is off, or its ` +
-      `writes wait that long (fix: check time synchronisation (timedatectl) on ${name})`,
+      `node ${short} (its renewTime against when the API server recorded the renewal): its clock is off, or that ` +
+      `of the control-plane node whose API server recorded it, or its writes wait that long (fix: check time ` +
+      `synchronisation (timedatectl) on ${name} and on the control-plane nodes)`,
   };
+}
+
+/** Seconds between a Lease's two clocks where more than the grace period apart (clockOff), else undefined. */
+function clocksApart(lease: NodeLease | undefined): number | undefined {
+  const offset = Math.round(offsetOf(lease) / 1000);
+  return Math.abs(offset) > NODE_MONITOR_GRACE ? offset : undefined;
 }
 
 /** How one Ready node's kubelet was last heard from, by this host's clock; undefined within the grace period. */
@@ -62,12 +71,31 @@ export function silence(node: Wire<V1Node>, lease: NodeLease | undefined, now: n
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
   const posted = apiTime(ready?.lastHeartbeatTime, `lastHeartbeatTime of node ${name}'s Ready condition`);
   // Its renewal as the API server recorded it, and its status post moved onto the server's clock
-  // by as much: a node's clock off by more than the grace period then neither makes a live kubelet
-  // silent nor hides a silent one. The later of the two, as the node controller takes either; a
-  // Lease of a longer duration renews less often.
+  // by as much: the later of the two, as the node controller takes either; a Lease of a longer
+  // duration renews less often. A control-plane node's kubelet writes through its own API server,
+  // so its clock is in both stamps: one behind this host's by more than the grace period reads silent.
   const offset = offsetOf(lease);
-  const heard = Math.max(lease?.recorded ?? lease?.renewed ?? -Infinity, posted === undefined ? -Infinity : posted - offset);
   const grace = Math.max(NODE_MONITOR_GRACE, lease?.duration ?? 0);
+  const judged = (at: number) => ((now - at) / 1000 > grace ? 'silent' : (at - now) / 1000 > grace ? 'ahead' : 'heard');
+  let renewed = lease?.recorded ?? lease?.renewed;
+  let heard = Math.max(renewed ?? -Infinity, posted === undefined ? -Infinity : posted - offset);
+  // The two clocks further apart than the grace period: which is right the Lease does not say (a
+  // worker's renewals are recorded by the control-plane node its apiserver-proxy reaches). Judged
+  // by each: one ahead of this host's is the one off; silent by one and heard by the other cannot be told.
+  if (clocksApart(lease) !== undefined) {
+    const byNode = Math.max(lease?.renewed ?? -Infinity, posted ?? -Infinity);
+    const [server, own] = [judged(heard), judged(byNode)];
+    if (server === 'ahead' && own !== 'ahead') [heard, renewed] = [byNode, lease?.renewed];
+    else if (server !== own && own !== 'ahead')
+      return {
+        unknown: true,
+        text:
+          `cannot tell whether node ${name}'s kubelet is alive: its renewTime (its clock) and the API server's record of it ` +
+          `are ${formatDuration(Math.abs(clocksApart(lease)!))} apart, and by one it renewed within ${grace}s, by the other ` +
+          `not (fix: check time synchronisation (timedatectl) on ${name} and on the control-plane nodes)`,
+        short: `cannot tell whether ${name}'s kubelet is alive`,
+      };
+  }
   const age = (now - heard) / 1000;
   if (-age > grace) {
     const ahead = formatDuration(-age);
@@ -89,7 +117,7 @@ export function silence(node: Wire<V1Node>, lease: NodeLease | undefined, now: n
   const duration = lease.duration === undefined ? '' : ` (duration ${lease.duration}s)`;
   if (lease.renewed === undefined)
     return { text: `node ${name}'s kubelet has never renewed its Lease${duration} yet the Node reads Ready`, short: 'Lease never renewed' };
-  const since = ago(lease.recorded ?? lease.renewed);
+  const since = ago(renewed ?? lease.renewed);
   return {
     text: `node ${name}'s kubelet has not renewed its Lease for ${since}${duration} yet the Node reads Ready`,
     short: `no Lease renewed for ${since}`,

@@ -131,24 +131,67 @@ describe('check_nodes', () => {
     expect(renewed.first).toMatch(/^NODES OK - 3 nodes, all Ready \|/);
   });
 
-  it("a node whose clock runs 5 minutes behind: its kubelet alive by the API server's own record, not silent; WARNING", async () => {
-    // k8s03 renews every 10 s, but stamps renewTime and its status by its own clock, 5 minutes slow;
-    // the API server recorded the renewal 3 s ago (the Lease's managedFields, by its clock).
-    withK8s03(320, { renewedAgo: 303, recordedAgo: 3 });
-    const r = await runBuilt('check_nodes', kc());
-    expect(r.code, r.stdout).toBe(1);
-    expect(r.first).toMatch(/^NODES WARNING - 3 nodes, all Ready, k8s03's kubelet stamps its Lease 5m behind the API server's clock \| /);
-    expect(r.stdout).toMatch(/^node k8s03's kubelet stamps .*\(fix: check time synchronisation \(timedatectl\) on k8s03\)$/m);
-    expect(r.stdout).not.toMatch(/Do not restart kubelite/);
-    // Its clock as far ahead: no "heard from the future" UNKNOWN either, the same WARNING.
-    withK8s03(-280, { renewedAgo: -297, recordedAgo: 3 });
+  it("a worker's clock 5 minutes off the API server's that records its renewals: WARNING, UNKNOWN where it cannot be told", async () => {
+    // Worker k8s03 renews every 10 s, but stamps renewTime and its status by its own clock; the API
+    // server its apiserver-proxy reaches recorded the renewal 3 s ago (the Lease's managedFields).
+    const worker = node({ name: 'k8s03', ip: '10.0.0.13', heartbeatAgo: 320 });
+    delete (worker.metadata.labels as Record<string, string>)['node.kubernetes.io/microk8s-controlplane'];
+    c.api.reset();
+    c.api.add('nodes', node({ name: 'k8s01', ip: '10.0.0.11' }), node({ name: 'k8s02', ip: '10.0.0.12' }), worker);
+    // Its clock ahead: its renewTime in this host's future is the one off, so the record stands.
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03', { renewedAgo: -297, recordedAgo: 3 }));
     const ahead = await runBuilt('check_nodes', kc());
+    expect(ahead.code, ahead.stdout).toBe(1);
     expect(ahead.first).toMatch(
       /^NODES WARNING - 3 nodes, all Ready, k8s03's kubelet stamps its Lease 5m ahead of the API server's clock \| /,
     );
+    expect(ahead.stdout).toMatch(/^node k8s03's kubelet stamps .*\(timedatectl\) on k8s03 and on the control-plane nodes\)$/m);
+    expect(ahead.stdout).not.toMatch(/Do not restart kubelite/);
+    // Its clock behind: alive by the record, silent by its own clock; which is right the Lease does
+    // not say (the recording API server's clock 5 minutes ahead, and k8s03 down 5 minutes, read the same).
+    c.api.clear('leases');
+    c.api.add('leases', nodeLease('k8s01'), nodeLease('k8s02'), nodeLease('k8s03', { renewedAgo: 303, recordedAgo: 3 }));
+    const behind = await runBuilt('check_nodes', kc());
+    expect(behind.code, behind.stdout).toBe(3);
+    expect(behind.first).toMatch(
+      /^NODES UNKNOWN - 3 nodes, all Ready, cannot tell whether k8s03's kubelet is alive, k8s03's kubelet stamps its Lease 5m behind/,
+    );
+    expect(behind.stdout).toMatch(/^cannot tell whether node k8s03's kubelet is alive: its renewTime .* are 5m apart, /m);
     // A kubelet truly silent is still CRITICAL: the API server recorded no renewal for 5 minutes either.
     withK8s03(420, { renewedAgo: 300 });
     expect((await runBuilt('check_nodes', kc())).first).toMatch(/^NODES CRITICAL - 3 nodes, all Ready, kubelet silent on k8s03 /);
+  });
+
+  it("a control-plane node's clock 2 minutes off: a worker whose renewals its API server records is not called silent", async () => {
+    // Each control-plane node's kubelet renews through its own API server (kubelet.config's
+    // 127.0.0.1:16443), so k8s01's Lease carries its clock twice; worker k8s04's apiserver-proxy
+    // forwards to k8s01: renewTime by k8s04's clock (right), the record by k8s01's.
+    const worker = node({ name: 'k8s04', ip: '10.0.0.14' });
+    delete (worker.metadata.labels as Record<string, string>)['node.kubernetes.io/microk8s-controlplane'];
+    for (const off of [-120, 120]) {
+      c.api.reset();
+      c.api.add(
+        'nodes',
+        node({ name: 'k8s01', ip: '10.0.0.11', heartbeatAgo: 20 - off }),
+        node({ name: 'k8s02', ip: '10.0.0.12' }),
+        node({ name: 'k8s03', ip: '10.0.0.13' }),
+        worker,
+      );
+      c.api.add(
+        'leases',
+        nodeLease('k8s01', { renewedAgo: 3 - off, recordedAgo: 3 - off }),
+        nodeLease('k8s02'),
+        nodeLease('k8s03'),
+        nodeLease('k8s04', { renewedAgo: 3, recordedAgo: 3 - off }),
+      );
+      const r = await runBuilt('check_nodes', kc());
+      // k8s01 as before: silent (behind) or heard from the future (ahead), its clock in both stamps.
+      expect(r.first).toMatch(off < 0 ? /^NODES CRITICAL - 4 nodes, all Ready, kubelet silent on k8s01 \(/ : /k8s01's kubelet heard from/);
+      expect(r.first).not.toMatch(/silent on k8s01, k8s04|k8s04's kubelet heard from/);
+      expect(r.stdout).not.toMatch(/ssh k8s04 systemctl status/);
+      // Which of the two clocks is off cannot be told from the Lease: both are named.
+      expect(r.stdout).toMatch(/^node k8s04's kubelet stamps its Lease 2m .*on k8s04 and on the control-plane nodes\)$/m);
+    }
   });
 
   it('Ready False is NotReady whatever other condition is True: a full disk (DiskPressure True) that stopped the kubelet', async () => {
