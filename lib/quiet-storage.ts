@@ -15,14 +15,17 @@ const NODE_LEASE_DURATION = 40;
 export function quietStorage(leases: Map<string, NodeLease>, now: number): string | undefined {
   let newest: { name: string; renewed: number; duration: number } | undefined;
   let ahead: { name: string; renewed: number } | undefined;
+  // Each renewal by both its clocks: the kubelet's renewTime and the API server's record of it
+  // (managedFields), either of which may run behind this host's; a fresh one by either clock is
+  // storage that moved, and one of them ahead by more than the duration is no proof.
   for (const [name, lease] of leases) {
-    // As the API server recorded it where it did: a node's clock running behind is no frozen storage.
-    const renewed = lease.recorded ?? lease.renewed;
-    if (renewed === undefined) continue;
     const duration = lease.duration ?? NODE_LEASE_DURATION;
-    if (renewed - now > duration * 1000) {
-      if (!ahead || renewed > ahead.renewed) ahead = { name, renewed };
-    } else if (!newest || renewed > newest.renewed) newest = { name, renewed, duration };
+    for (const renewed of [lease.renewed, lease.recorded]) {
+      if (renewed === undefined) continue;
+      if (renewed - now > duration * 1000) {
+        if (!ahead || renewed > ahead.renewed) ahead = { name, renewed };
+      } else if (!newest || renewed > newest.renewed) newest = { name, renewed, duration };
+    }
   }
   if (newest && now - newest.renewed <= newest.duration * 1000) return undefined;
   const seen = newest ? `${newest.name}, ${formatDuration((now - newest.renewed) / 1000)} ago` : ahead ? 'none' : 'none ever renewed';

@@ -214,6 +214,15 @@ describe('check_watch_cache', () => {
     expect(r.first).toMatch(/^WATCH-CACHE OK - /);
   });
 
+  // The other way round: the API server that records the renewals (a control-plane node the
+  // workers' apiserver-proxy reaches) runs 2 minutes behind this host; the kubelets' own stamps are fresh.
+  it("the recording API server's clock 2 minutes behind, the kubelets' renewTime fresh: storage moved, OK", async () => {
+    c.api.add('leases', ...NODES.map((n, i) => nodeLease(n, { renewedAgo: 1 + i, recordedAgo: 121 + i })));
+    const r = await runBuilt('check_watch_cache', kc());
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^WATCH-CACHE OK - /);
+  });
+
   it('no node lease at all: UNKNOWN, never OK', async () => {
     const r = await runBuilt('check_watch_cache', kc());
     expect(r.code).toBe(3);
