@@ -8,11 +8,14 @@ import type { UnitState } from './sources/systemd.ts';
 const JOURNAL = "See the unit's journal (journalctl -u <unit> -n 50) for why it exits.";
 
 /**
- * Whether `microk8s stop` took this node's services down: its lock there and a unit not active. A
- * lock left behind while they all run is no such word (started another way than microk8s start).
+ * Whether `microk8s stop` took this node's services down: its lock there and every unit stopped (inactive, or
+ * failed before). A lock left behind (started by snap start, not microk8s start) while a unit runs, or systemd
+ * restarts one (activating), is no such word: a unit down beside them is judged as ever, a crash loop as one.
  */
-export const stoppedHere = (stopped: boolean | undefined, units: readonly UnitState[]): boolean =>
-  Boolean(stopped) && units.some((u) => u.load !== 'not-found' && u.active !== 'active');
+export const stoppedHere = (stopped: boolean | undefined, units: readonly UnitState[]): boolean => {
+  const found = units.filter((u) => u.load !== 'not-found');
+  return Boolean(stopped) && found.length > 0 && found.every((u) => u.active === 'inactive' || u.active === 'failed');
+};
 
 /** What a node `microk8s stop` stopped needs: its services are down by that, not crashing. */
 export const STOPPED_FINDING = 'MicroK8s stopped on this node (stopped.lock: microk8s stop)';

@@ -343,6 +343,16 @@ describe('check_services', () => {
     expect(r.stdout).not.toMatch(/crash-loop/);
   });
 
+  it('stopped.lock left behind (started by snap start), k8s-dqlite crash-looping: the crash loop and its advice', async () => {
+    // microk8s stop stops every unit; here systemd restarts k8s-dqlite and the others run: nothing stopped them.
+    const looping = controlPlane({ [DQ]: { active: 'activating', sub: 'auto-restart', restarts: 40, upFor: 50 } });
+    const r = await runWith(standIn(looping), ['--snap-data', snapData('stopped.lock')]);
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(/^SERVICES CRITICAL - k8s-dqlite activating for \d+s \| /);
+    expect(r.stdout).not.toMatch(/MicroK8s (was )?stopped/);
+    expect(r.stdout).toMatch(/crash-loop/);
+  });
+
   it('one stuck activating past --min-uptime is CRITICAL, activating just now WARNING', async () => {
     const stuck = await runWith(standIn(controlPlane({ [DQ]: { active: 'activating', sub: 'auto-restart', restarts: 2, upFor: 50 } })), [
       '--snap-data',
