@@ -512,11 +512,8 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(r.first).toMatch(/^DQLITE WARNING - the dqlite CLI named no leader \(3 voters, leader unknown, 0 unreachable\) \|/);
   });
 
-  // go-dqlite writes the node store with gopkg.in/yaml.v2 (client/store.go; NodeInfo's fields in
-  // the order ID, Address, Role), whose emitter (a port of libyaml's) cannot write a string that
-  // starts with '[' plain: it single-quotes it. So an IPv6 member (MicroK8s joins by IPv6 since
-  // canonical/microk8s#4097) reads `Address: '[fd00::11]:19001'` in cluster.yaml and info.yaml.
-  it("IPv6 members, single-quoted as go-dqlite's yaml.v2 writes them: read, probed, OK", async () => {
+  /** Three voters listening on ::1 (accepting, then closing: a probe's reply is not awaited here). */
+  const v6Voters = async () => {
     const v6 = [];
     for (let i = 0; i < 3; i++) {
       const server = createServer((s) => s.destroy());
@@ -524,20 +521,33 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
       listeners.push(server);
       v6.push({ address: `[::1]:${(server.address() as { port: number }).port}`, role: 'voter' as const });
     }
+    return v6;
+  };
+
+  /** OK with `self` (the first voter) found, both as the CLI lists the members and, without the CLI, from the node store alone. */
+  const v6Ok = async (b: { dir: string; args: string[] }, self: string) => {
+    const asked = await run(b.args);
+    expect(asked.first).toMatch(new RegExp(`^DQLITE OK - 3 voters, leader ${re(self)}, 0 unreachable \\|`));
+    expect(asked.stdout).toMatch(new RegExp(`^${re(self)} \\(id \\d+\\): voter, leader, this node$`, 'm'));
+    expect(asked.code).toBe(0);
+    const own = await run(['--dqlite-bin', join(b.dir, 'no-such-cli'), '--backend-dir', b.dir]);
+    expect(own.first).toMatch(/^DQLITE OK - 3 voters, leader not asked, 0 unreachable \|/);
+    expect(own.stdout).toMatch(new RegExp(`^${re(self)} \\(id \\d+\\): voter, this node$`, 'm'));
+    expect(own.code).toBe(0);
+  };
+
+  // go-dqlite writes the node store with gopkg.in/yaml.v2 (client/store.go; NodeInfo's fields in
+  // the order ID, Address, Role), whose emitter (a port of libyaml's) cannot write a string that
+  // starts with '[' plain: it single-quotes it. So an IPv6 member (MicroK8s joins by IPv6 since
+  // canonical/microk8s#4097) reads `Address: '[fd00::11]:19001'` in cluster.yaml and info.yaml.
+  it("IPv6 members, single-quoted as go-dqlite's yaml.v2 writes them: read, probed, OK", async () => {
+    const v6 = await v6Voters();
     const b = backend(v6, v6[0]!.address);
     const quoted = (m: { address: string }, i: number, list: boolean) =>
       `${list ? '- ' : ''}ID: ${BigInt(`0x${ids[i]}`)}\n${list ? '  ' : ''}Address: '${m.address}'\n${list ? '  ' : ''}Role: 0\n`;
     writeFileSync(join(b.dir, 'cluster.yaml'), v6.map((m, i) => quoted(m, i, true)).join(''));
     writeFileSync(join(b.dir, 'info.yaml'), quoted(v6[0]!, 0, false));
-    const asked = await run(b.args);
-    expect(asked.first).toMatch(new RegExp(`^DQLITE OK - 3 voters, leader ${re(v6[0]!.address)}, 0 unreachable \\|`));
-    expect(asked.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, leader, this node$`, 'm'));
-    expect(asked.code).toBe(0);
-    // Without the CLI the node store is all there is.
-    const own = await run(['--dqlite-bin', join(b.dir, 'no-such-cli'), '--backend-dir', b.dir]);
-    expect(own.first).toMatch(/^DQLITE OK - 3 voters, leader not asked, 0 unreachable \|/);
-    expect(own.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, this node$`, 'm'));
-    expect(own.code).toBe(0);
+    await v6Ok(b, v6[0]!.address);
   });
 
   // dqlite knows a node by its ID, given once for good (go-dqlite app.New writes it to info.yaml
@@ -545,24 +555,11 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
   // be written otherwise in another place (an IPv6 address in full, or compressed). This node is
   // found as check_dqlite_storage finds it: by its ID, then by its address.
   it('this node found by its ID first: an address written otherwise (IPv6 in full) is no removal', async () => {
-    const v6 = [];
-    for (let i = 0; i < 3; i++) {
-      const server = createServer((s) => s.destroy());
-      await new Promise<void>((ok) => server.listen(0, '::1', ok));
-      listeners.push(server);
-      v6.push({ address: `[::1]:${(server.address() as { port: number }).port}`, role: 'voter' as const });
-    }
+    const v6 = await v6Voters();
     const b = backend(v6, v6[0]!.address);
     const full = v6[0]!.address.replace('[::1]', '[0:0:0:0:0:0:0:1]');
     writeFileSync(join(b.dir, 'info.yaml'), `ID: ${BigInt(`0x${ids[0]}`)}\nAddress: '${full}'\nRole: 0\n`);
-    const asked = await run(b.args);
-    expect(asked.first).toMatch(new RegExp(`^DQLITE OK - 3 voters, leader ${re(v6[0]!.address)}, 0 unreachable \\|`));
-    expect(asked.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, leader, this node$`, 'm'));
-    expect(asked.code).toBe(0);
-    const own = await run(['--dqlite-bin', join(b.dir, 'no-such-cli'), '--backend-dir', b.dir]);
-    expect(own.first).toMatch(/^DQLITE OK - 3 voters, leader not asked, 0 unreachable \|/);
-    expect(own.stdout).toMatch(new RegExp(`^${re(v6[0]!.address)} \\(id \\d+\\): voter, this node$`, 'm'));
-    expect(own.code).toBe(0);
+    await v6Ok(b, v6[0]!.address);
   });
 
   // MicroK8s' "Recover from lost quorum" (microk8s.io/docs/restore-quorum) has cluster.yaml edited by
