@@ -439,6 +439,9 @@ function worseOf(def: Pick<CheckDefinition<unknown>, 'defaultWarning' | 'default
   return undefined;
 }
 
+/** What a range alerting above its number is told where less is worse (notPlainWhereLessIsWorse, notInverted). */
+const LESS_IS_WORSE = "but less is worse here: a range ending in ':' alerts below its number";
+
 /**
  * A plain number (`60`: alert above 60) given where less is worse (check_certs' days left): Nagios
  * syntax, but never what was meant. `-w 60` alone, the other the default `7:`, was WARNING for
@@ -449,19 +452,18 @@ function worseOf(def: Pick<CheckDefinition<unknown>, 'defaultWarning' | 'default
  */
 function notPlainWhereLessIsWorse(warning: Range | undefined, critical: Range | undefined): void {
   const plain = (r: Range | undefined): r is Range => r !== undefined && !r.inside && !r.text.includes(':');
-  const why = "but less is worse here: a range ending in ':' alerts below its number";
   if (plain(warning) && plain(critical)) {
     const [high, low] = [Math.max(warning.end, critical.end), Math.min(warning.end, critical.end)];
     const order = critical.end > warning.end ? ', critical the smaller' : '';
     throw new UsageError(
-      `-w '${warning.text}' and -c '${critical.text}' alert above their numbers, ${why}${order} (e.g. -w ${high}: -c ${low}:)`,
+      `-w '${warning.text}' and -c '${critical.text}' alert above their numbers, ${LESS_IS_WORSE}${order} (e.g. -w ${high}: -c ${low}:)`,
     );
   }
   for (const [r, flag] of [
     [warning, '-w'],
     [critical, '-c'],
   ] as const) {
-    if (plain(r)) throw new UsageError(`${flag} '${r.text}' alerts above its number, ${why} (e.g. ${flag} ${r.end}:)`);
+    if (plain(r)) throw new UsageError(`${flag} '${r.text}' alerts above its number, ${LESS_IS_WORSE} (e.g. ${flag} ${r.end}:)`);
   }
 }
 
@@ -483,10 +485,7 @@ function notInverted(
   const c = said(critical, '-c', isDefault.critical);
   if (alertsAbove(warning) && alertsAbove(critical) && critical.end < warning.end) {
     if (worse === 'less')
-      throw new UsageError(
-        `${w} and ${c} alert above their numbers, but less is worse here: a range ending in ':' alerts below its number ` +
-          `(e.g. -w ${warning.end}: -c ${critical.end}:)`,
-      );
+      throw new UsageError(`${w} and ${c} alert above their numbers, ${LESS_IS_WORSE} (e.g. -w ${warning.end}: -c ${critical.end}:)`);
     throw new UsageError(
       `${c} is below ${w}: more is worse here, so critical must be the larger (e.g. -w ${critical.text} -c ${warning.text})`,
     );
