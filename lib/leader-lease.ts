@@ -35,7 +35,7 @@ export function judgeLeases(v: Verdict, leases: V1Lease[], now: number, before?:
 
 /** Why a lease is expired: its duration past, or none to keep it (client-go reads a missing one as 0 s). */
 const expiredBy = (duration: number | undefined) =>
-  duration === undefined ? 'no leaseDurationSeconds: leader election reads 0s' : `duration ${duration}s`;
+  `${durationSaid(duration)}${duration === undefined ? ': leader election reads 0s' : ''}`;
 
 function judgeLease(
   v: Verdict,
