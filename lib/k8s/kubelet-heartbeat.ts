@@ -82,7 +82,8 @@ export function silence(node: Wire<V1Node>, lease: NodeLease | undefined, now: n
   // The two clocks further apart than the grace period: which is right the Lease does not say (a
   // worker's renewals are recorded by the control-plane node its apiserver-proxy reaches). Judged
   // by each: one ahead of this host's is the one off; silent by one and heard by the other cannot be told.
-  if (clocksApart(lease) !== undefined) {
+  const apart = clocksApart(lease);
+  if (apart !== undefined) {
     const byNode = Math.max(lease?.renewed ?? -Infinity, posted ?? -Infinity);
     const [server, own] = [judged(heard), judged(byNode)];
     if (server === 'ahead' && own !== 'ahead') [heard, renewed] = [byNode, lease?.renewed];
@@ -91,7 +92,7 @@ export function silence(node: Wire<V1Node>, lease: NodeLease | undefined, now: n
         unknown: true,
         text:
           `cannot tell whether node ${name}'s kubelet is alive: its renewTime (its clock) and the API server's record of it ` +
-          `are ${formatDuration(Math.abs(clocksApart(lease)!))} apart, and by one it renewed within ${grace}s, by the other ` +
+          `are ${formatDuration(Math.abs(apart))} apart, and by one it renewed within ${grace}s, by the other ` +
           `not (fix: check time synchronisation (timedatectl) on ${name} and on the control-plane nodes)`,
         short: `cannot tell whether ${name}'s kubelet is alive`,
       };
