@@ -86,8 +86,16 @@ export function writeState(file: string, value: unknown): void {
   const home = homedir();
   if (file.startsWith(join(home, '/')) && !existsSync(home))
     throw new FileError(`home directory ${home} does not exist`, { fix: 'give --state-file PATH, or set XDG_STATE_HOME' });
+  // Never more than the next run reads back: written, it read "cannot read state file" on every run,
+  // each a first run, and check_pod_restarts of a big cluster said OK for good, restarts never judged.
+  const text = JSON.stringify(value);
+  const size = Buffer.byteLength(text);
+  if (size > MAX_STATE)
+    throw new FileError(`the file would be ${Math.ceil(size / 104857.6) / 10} MiB, more than the 1 MiB a state file may hold`, {
+      fix: 'split what the check judges over several command lines, e.g. by namespace (-n) or label (-l)',
+    });
   makeDirs(dirname(file));
-  writeFileAtomic(file, JSON.stringify(value));
+  writeFileAtomic(file, text);
 }
 
 /** Why a write failed, without Node's errno prefix and the path said already. */
