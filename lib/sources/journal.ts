@@ -70,9 +70,10 @@ async function readSlice(q: JournalQuery, signal: AbortSignal, onLine: (line: Lo
   const out = new PassThrough();
   // One journalctl prints an entry's lines together: a continuation line is of the entry before it.
   let last: LogLine | undefined;
-  const lines = forEachLine(out, (raw, cut) => {
+  const lines = forEachLine(out, (raw, cut, afterCr) => {
     if (isJournalNotice(raw)) return;
-    const entry = parseShortUnix(raw);
+    // After a CR, the entry's message goes on, whatever it looks like (a line shaped as journalctl's own too).
+    const entry = afterCr && last ? undefined : parseShortUnix(raw);
     if (entry) last = entry;
     // Before any entry, a line that does not parse is none of journalctl's: over SSH, a login's
     // greeting or a wrapper's words printed before it. Taken as a line, it was a line read (a quiet

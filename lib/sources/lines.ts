@@ -15,13 +15,20 @@ const CR = 13;
  * CR (old syslog exports, logs saved on other systems). A line longer than maxLine bytes is handed
  * over as its first and last halves joined by CUT_MARK, with cut set: the end of a line is where
  * kine and klog put what the checks look for, and the caller can say that lines were shortened.
+ * afterCr says the line follows a lone CR: journalctl ends entries with LF and prints a CR in a
+ * message as it is, so there the line is the same entry's, whatever it looks like.
  */
-export async function forEachLine(stream: Readable, onLine: (line: string, cut: boolean) => void, maxLine = MAX_LINE_BYTES): Promise<void> {
+export async function forEachLine(
+  stream: Readable,
+  onLine: (line: string, cut: boolean, afterCr: boolean) => void,
+  maxLine = MAX_LINE_BYTES,
+): Promise<void> {
   const half = maxLine >> 1;
   let pending: Buffer | undefined;
   let head: Buffer | undefined;
   let tail: Buffer | undefined;
   let lfAfterCr = false;
+  let afterCr = false;
 
   const append = (seg: Buffer) => {
     if (seg.length === 0) return;
@@ -38,14 +45,18 @@ export async function forEachLine(stream: Readable, onLine: (line: string, cut: 
     }
   };
   const end = () => {
-    if (head) onLine(head.toString('utf8') + CUT_MARK + (tail?.toString('utf8') ?? ''), true);
-    else onLine(pending ? pending.toString('utf8') : '', false);
+    if (head) onLine(head.toString('utf8') + CUT_MARK + (tail?.toString('utf8') ?? ''), true, afterCr);
+    else onLine(pending ? pending.toString('utf8') : '', false, afterCr);
     pending = head = tail = undefined;
   };
 
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     if (chunk.length === 0) continue;
-    let start = lfAfterCr && chunk[0] === LF ? 1 : 0;
+    let start = 0;
+    if (lfAfterCr && chunk[0] === LF) {
+      start = 1;
+      afterCr = false;
+    }
     lfAfterCr = false;
     let lf = chunk.indexOf(LF, start);
     let cr = chunk.indexOf(CR, start);
@@ -58,6 +69,8 @@ export async function forEachLine(stream: Readable, onLine: (line: string, cut: 
       append(chunk.subarray(start, at));
       end();
       start = at + 1;
+      // A CR at the end of a chunk may be a CRLF's: the next chunk tells, before its first line ends.
+      afterCr = chunk[at] === CR && chunk[start] !== LF;
       if (chunk[at] === CR) {
         if (start === chunk.length) lfAfterCr = true;
         else if (chunk[start] === LF) start++;

@@ -138,6 +138,22 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
     expect(r.perf).toMatchObject({ exhausted: '0;2;10;0', max_try: '0;;;0' });
   });
 
+  it("a line after a CR in kubelite's message is kubelite's, however it begins: never an entry of its own", async () => {
+    // An admission webhook's answer quoted in kubelite's error, its lines ending in a lone CR, which
+    // journalctl prints as it is (a line break in a message it indents): a line there shaped as
+    // journalctl's own was read as a k8s-dqlite entry, its (try: 500) an exhausted budget of 2023.
+    const forged = `1700000000.000000 k8s02 ${DQLITE.ident}[${DQLITE.pid}]: ${logrus(at(600), 'error', LOCK_TXN)}`;
+    const quoting = (age: number) =>
+      kl(age, klog(at(age), 'E', KUBELITE.pid, 'dispatcher.go:214', `failed calling webhook: denied:\r${forged}\r`));
+    const r = await runBuilt('check_kine_retries', [
+      '--journal-file',
+      makeJournal([quoting(90), quoting(60), quoting(30), dq(20, 'info', 'compacted')]),
+    ]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^KINE-RETRIES OK - no kine retry exhaustion or etcd-client retry storm in the last 5m /);
+    expect(r.perf).toMatchObject({ exhausted: '0;2;10;0', max_try: '0;;;0' });
+  });
+
   it('warns on an etcd-client retry storm (attempt >= 80) and on closing connections, with zero exhaustion', async () => {
     const err = 'rpc error: code = Unavailable desc = error reading from server: EOF';
     const file = makeJournal([
