@@ -92,7 +92,7 @@ export function writeState(file: string, value: unknown): void {
   const size = Buffer.byteLength(text);
   if (size > MAX_STATE)
     throw new FileError(`the file would be ${Math.ceil(size / 104857.6) / 10} MiB, more than the 1 MiB a state file may hold`, {
-      fix: 'split what the check judges over several command lines, e.g. by namespace (-n) or label (-l)',
+      fix: 'split what the check judges over command lines of their own state files: by namespace (-n), label (-l) or --host',
     });
   makeDirs(dirname(file));
   writeFileAtomic(file, text);
