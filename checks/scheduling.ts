@@ -1,9 +1,9 @@
 // Runbook, "Symptom": with a stale informer cache the scheduler stops binding pods and "new pods
 // fail to schedule". Pods Pending without PodScheduled=True past --min-age are counted; when none
-// was bound anywhere since the oldest of them arrived, the scheduler itself looks stalled.
+// was bound anywhere since the oldest of them it never judged arrived, the scheduler itself looks stalled.
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { otherScheduler, scheduledAt, schedulingGates, unscheduledWhy } from '../lib/k8s/pod-scheduling.ts';
+import { judgedUnschedulable, otherScheduler, scheduledAt, schedulingGates, unscheduledWhy } from '../lib/k8s/pod-scheduling.ts';
 import { apiTime } from '../lib/k8s/time.ts';
 import { namespacesOf } from '../lib/options/kube.ts';
 import { newestPodContext, schedulingOptions, type SchedulingArgs } from '../lib/options/scheduling.ts';
@@ -13,6 +13,7 @@ import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
 import { staleLeaderCache } from '../lib/runbook.ts';
+import { judgedLines, stalledScheduler, type WaitingPod } from '../lib/scheduler-stall.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { listPods } from '../lib/sources/kube/reads.ts';
@@ -22,7 +23,7 @@ import { plural } from '../lib/text.ts';
 export interface SchedulingFacts {
   now: number;
   /** Pods Pending and unbound for at least --min-age; `scheduler`: the one it asks for, where not default-scheduler. */
-  waiting: { ref: string; since: number; why: string; scheduler?: string }[];
+  waiting: WaitingPod[];
   newestBind: number;
   newestCreated: number;
   newestBindByNode: Map<string, number>;
@@ -66,15 +67,8 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
           `${formatDuration(podAge)}: is the controller-manager (or its API server's watch cache) frozen?`,
       );
   }
-  // Only pods kube-scheduler should bind say it stalled: another scheduler's are that one's to bind.
-  const oldestWait = Math.min(...waiting.filter((w) => !w.scheduler).map((w) => w.since));
-  if (Number.isFinite(oldestWait) && newestBind < oldestWait) {
-    v.find(
-      State.CRITICAL,
-      `no pod bound anywhere since the oldest waiting one arrived ` +
-        `${formatDuration((now - oldestWait) / 1000)} ago: the scheduler looks stalled`,
-    );
-  }
+  const stalled = stalledScheduler(waiting, newestBind, now);
+  if (stalled) v.find(stalled.state, stalled.text);
   for (const w of [...waiting].sort((a, b) => a.since - b.since).slice(0, 20))
     v.detail(`${w.ref} waiting ${formatDuration((now - w.since) / 1000)}: ${w.why}`);
   const aside = [
@@ -85,7 +79,8 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
     if (pods.length) v.detail(`${plural(pods.length, 'pod')} ${why}, not counted: ${pods.slice(0, 20).join(', ')}`);
   for (const [node, t] of [...f.newestBindByNode].sort())
     if (node) v.detail(`newest pod on ${node} bound ${formatDuration(Math.max(1, (now - t) / 1000))} ago`);
-  if (v.findings.length) v.detail(...staleLeaderCache('kube-scheduler'));
+  const judged = judgedLines(waiting, newestBind);
+  if (v.findings.length || judged.length) v.detail(...judged, ...staleLeaderCache('kube-scheduler'));
   const bind = newestBind ? `, newest bind ${formatDuration(Math.max(1, bindAge))} ago` : '';
   return v.conclude(`${plural(waiting.length, 'pod')} unscheduled for over ${formatDuration(l.minAge)}${bind}`);
 }
@@ -120,7 +115,7 @@ export async function gather(cluster: Cluster, deadline: Deadline, namespaces: s
     const gates = schedulingGates(pod);
     if (pod.spec?.nodeName) f.assigned.push(`${ref} (${pod.spec.nodeName})`);
     else if (gates.length) f.gated.push(`${ref} (${gates.join(', ')})`);
-    else f.waiting.push({ ref, since, why: unscheduledWhy(pod), scheduler: otherScheduler(pod) });
+    else f.waiting.push({ ref, since, why: unscheduledWhy(pod), scheduler: otherScheduler(pod), judged: judgedUnschedulable(pod) });
   });
   return f;
 }

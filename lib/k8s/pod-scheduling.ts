@@ -30,3 +30,11 @@ export function unscheduledWhy(pod: Wire<V1Pod>): string {
   const why = cond?.message ?? cond?.reason ?? 'not scheduled yet';
   return other ? `for scheduler ${other} (spec.schedulerName), not default-scheduler: ${why}` : why;
 }
+
+/**
+ * Whether the scheduler has looked at the pod and found no node for it (PodScheduled=False,
+ * reason Unschedulable, its message saying why): a scheduler that writes that sees new pods. One
+ * whose watch never brought the pod writes nothing; one that failed to bind writes SchedulerError.
+ */
+export const judgedUnschedulable = (pod: Wire<V1Pod>) =>
+  pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable') ?? false;

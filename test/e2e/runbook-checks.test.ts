@@ -607,18 +607,38 @@ describe('check_leases beside a real dqlite', () => {
 });
 
 describe('check_scheduling', () => {
-  it('counts pods waiting past --min-age and calls a scheduler that binds nothing stalled', async () => {
+  it('counts pods waiting past --min-age and calls a scheduler that has not looked at one, binding nothing, stalled', async () => {
     healthy();
     c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
     const ok = await runBuilt('check_scheduling', kc());
     expect(ok.code).toBe(0);
     expect(ok.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 1h\d*m? ago/);
-    c.api.add('pods', unschedulablePod('web', 'frontend-6b8f9c7d5-bbbbb', 600));
+    // As the API server keeps a pod no scheduler has tried: Pending, no condition (a scheduler that
+    // tried and failed writes PodScheduled=False), so its watch never brought the pod.
+    const unseen = unschedulablePod('web', 'frontend-6b8f9c7d5-bbbbb', 600);
+    Reflect.deleteProperty(unseen.status, 'conditions');
+    c.api.add('pods', unseen);
     const stalled = await runBuilt('check_scheduling', kc());
     expect(stalled.code).toBe(2);
     expect(stalled.perf.unscheduled).toBe('1;0;5;0');
     expect(stalled.first).toMatch(/no pod bound anywhere since the oldest waiting one arrived 10m\d*s? ago: the scheduler looks stalled/);
-    expect(stalled.stdout).toMatch(/web\/frontend-6b8f9c7d5-bbbbb waiting 10m\d*s?: 0\/3 nodes are available/);
+    expect(stalled.stdout).toMatch(/web\/frontend-6b8f9c7d5-bbbbb waiting 10m\d*s?: not scheduled yet/);
+  });
+
+  it("a pod the scheduler judged unschedulable (it fits no node) is counted, but says the scheduler works: never 'stalled'", async () => {
+    healthy();
+    c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
+    // A quiet cluster, no other pod created since: one pod asking for more memory than any node has.
+    const big = unschedulablePod('ml', 'train-resnet-6d9f8b7c4-x7k2p', 600);
+    big.status.conditions[0]!.message =
+      '0/3 nodes are available: 3 Insufficient memory. ' +
+      'preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
+    c.api.add('pods', big);
+    const r = await runBuilt('check_scheduling', kc());
+    expect(r.code).toBe(1);
+    expect(r.first).toMatch(/^SCHEDULING WARNING - 1 pod unscheduled for over 5m, newest bind 1h\d*m? ago \| unscheduled=1;0;5;0 /);
+    expect(r.stdout).toMatch(/ml\/train-resnet-6d9f8b7c4-x7k2p waiting 10m\d*s?: 0\/3 nodes are available: 3 Insufficient memory/);
+    expect(r.stdout).toMatch(/the scheduler judged 1 of them unschedulable/);
   });
 
   it('a pod being deleted waits for no scheduler: an unbound Job pod kept by its job-tracking finalizer is not counted', async () => {
