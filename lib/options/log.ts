@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { parseDuration } from '../duration.ts';
 import { UsageError } from '../errors.ts';
-import { DEFAULT_UNITS } from '../sources/journalctl.ts';
+import { DEFAULT_UNITS, validateUnit } from '../sources/journalctl.ts';
 import { sshOptions, type SshArgs } from './ssh.ts';
 
 /** Where a log check reads its lines from, and over which window. */
@@ -20,13 +20,38 @@ export function logOptions<T>(y: Argv<T>, defaultSince: string | null = '5m'): A
       ? sshOptions(y)
       : sshOptions(y).option('since', { type: 'string', default: defaultSince, describe: 'window to read: 90s, 5m, 1h' });
   return base
-    .option('unit', { type: 'string', array: true, describe: `systemd unit to read (repeatable; default ${DEFAULT_UNITS.join(', ')})` })
+    .option('unit', {
+      type: 'string',
+      array: true,
+      describe: `systemd unit to read (repeatable; default ${DEFAULT_UNITS.join(', ')})`,
+      coerce: unitNames,
+    })
     .option('journal-dir', { type: 'string', array: true, describe: 'read journal files in this directory (repeatable)' })
     .option('journal-file', { type: 'string', array: true, describe: 'read this journal file (repeatable)' })
     .option('log-file', {
       type: 'string',
       describe: "read plain text lines from this file ('-' for stdin) instead of the journal",
     }) as unknown as Argv<T & LogArgs & SshArgs>;
+}
+
+/**
+ * --unit's values: systemd unit names, refused as the option's mistake before anything is read (a
+ * name with a space reached systemctl's check and was said as 'run the check where systemd runs',
+ * the gate's as its NO-GO). An empty one is left to the parser, which says so.
+ */
+export function unitNames(units: string[]): string[] {
+  for (const unit of units) {
+    // (--no-unit's false is kept as it is, for the parser to refuse.)
+    if (typeof unit !== 'string' || unit === '') continue;
+    try {
+      validateUnit(unit);
+    } catch {
+      throw new UsageError(
+        `--unit must be a systemd unit name (letters, digits, ':', '_', '.', '@', '\\', '-'), not '${unit.slice(0, 80)}'`,
+      );
+    }
+  }
+  return units;
 }
 
 export interface Window {

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { SNAP_DATA } from '../sources/snap-locks.ts';
+import { unitNames } from './log.ts';
 import { sshOptions, type SshArgs } from './ssh.ts';
 
 /** check_services' options: --host as the others take it, then its own. */
@@ -17,6 +18,7 @@ export function serviceOptions<T>(y: Argv<T>, defaults: { minUptime: string; win
       type: 'string',
       array: true,
       describe: "systemd unit to read (repeatable; default: the MicroK8s services this node's lock files say it runs)",
+      coerce: unitNames,
     })
     .option('snap-data', {
       type: 'string',

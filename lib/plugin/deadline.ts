@@ -118,7 +118,8 @@ export class Deadline {
 
   /** What is waited for at this moment: the reads still open, each held up by what its source names. */
   private waitingFor(): string {
-    if (this.open.size) return [...this.open].map((d) => d.waitingFor()).join('; ');
+    const open = [...this.open, ...this.awaited];
+    if (open.length) return open.map((d) => d.waitingFor()).join('; ');
     for (const held of this.waits) {
       const what = held();
       if (what) return this.activity ? `${what}, before ${this.activity}` : what;
@@ -138,9 +139,25 @@ export class Deadline {
     return new Deadline(partSeconds(left - reserve), () => undefined, this, endsAt);
   }
 
+  /** The parts of a fan-out whose targets have not answered yet (awaitedPart()). */
+  private readonly awaited = new Set<Deadline>();
+  private awaitedBy: Deadline | undefined;
+
+  /**
+   * A part() for one target of a fan-out, named among what this deadline waits for until done():
+   * a run stopped by a signal names the targets still awaited, never one that had answered.
+   */
+  awaitedPart(): Deadline {
+    const part = this.part();
+    part.awaitedBy = this;
+    this.awaited.add(part);
+    return part;
+  }
+
   /** Stop a part's timer once its target answered. */
   done(): void {
     if (this.isPart) clearTimeout(this.timer);
+    this.awaitedBy?.awaited.delete(this);
   }
 
   get signal(): AbortSignal {

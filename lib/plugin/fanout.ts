@@ -28,7 +28,7 @@ export async function fanOut<T>(
   cap = 8,
 ): Promise<TargetResult<T>[]> {
   const one = async (target: string): Promise<TargetResult<T>> => {
-    const part = deadline.part();
+    const part = deadline.awaitedPart();
     part.activity = `waiting for ${target}`;
     // Whatever the work does with the signal, the target's time ends its wait.
     const expired = new Promise<never>((_, reject) => {

@@ -18,9 +18,13 @@ export class Range {
 
   /** `unit`: what the numbers count ("seconds"), said when the text is not a range. */
   static parse(text: string, what = 'range', unit?: string): Range {
-    const hint =
-      `${what} takes a number${unit ? ` of ${unit}` : ''} or a Nagios range, not ` +
-      `'${text}'${durationHint(text, unit)}${tildeHint(text)} (examples: 10, 10:, ~:10, 10:20, @10:20)`;
+    const takes = `${what} takes a number${unit ? ` of ${unit}` : ''} or a Nagios range, not `;
+    const examples = ' (examples: 10, 10:, ~:10, 10:20, @10:20)';
+    const hint = `${takes}'${text}'${durationHint(text, unit)}${tildeHint(text)}${examples}`;
+    // A number past what a number holds (309 digits) reads as Infinity: said as typed, as the number
+    // options say it, never taken (beside -c 200, -w 99...9 could never be reached, and passed).
+    const typed = text.length > 40 ? `${text.slice(0, 40)}...` : text;
+    const beyond = `${takes}'${typed}': it is beyond any number${examples}`;
     let body = text.trim();
     const inside = body.startsWith('@');
     if (inside) body = body.slice(1);
@@ -29,12 +33,12 @@ export class Range {
     let end: number;
     const colon = body.indexOf(':');
     if (colon === -1) {
-      end = parseNumber(body, hint);
+      end = parseNumber(body, hint, beyond);
     } else {
       const lo = body.slice(0, colon);
       const hi = body.slice(colon + 1);
-      start = lo === '~' ? -Infinity : lo === '' ? 0 : parseNumber(lo, hint);
-      end = hi === '' ? Infinity : parseNumber(hi, hint);
+      start = lo === '~' ? -Infinity : lo === '' ? 0 : parseNumber(lo, hint, beyond);
+      end = hi === '' ? Infinity : parseNumber(hi, hint, beyond);
     }
     if (start > end) throw new UsageError(`${what} '${text}': start ${start} is greater than end ${end}`);
     return new Range(start, end, inside, text.trim());
@@ -92,9 +96,11 @@ function tildeHint(text: string): string {
   return m ? ` (the shell made ~ a home directory: quote the range, '${m[1]}~:${m[2]}')` : '';
 }
 
-function parseNumber(text: string, hint: string): number {
+function parseNumber(text: string, hint: string, beyond: string): number {
   if (!NUMBER.test(text)) throw new UsageError(hint);
-  return Number(text);
+  const n = Number(text);
+  if (!Number.isFinite(n)) throw new UsageError(beyond);
+  return n;
 }
 
 /** -w/-c of a check's primary metric, parsed: what every check's limits start from. */

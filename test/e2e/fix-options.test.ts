@@ -263,3 +263,13 @@ describe('no journalctl on this host', () => {
     expect(rows['KINE-RETRIES']).toBe(kine.first.replace(/^KINE-RETRIES UNKNOWN - /, ''));
   });
 });
+
+describe('a --unit that is no systemd unit name', () => {
+  it('is a usage error naming --unit in every check that takes it: never "where systemd runs", never the gate\'s NO-GO', async () => {
+    for (const command of ['check_services', 'check_dqlite_lock', 'check_kine_retries', 'check_restart_preflight']) {
+      const r = await runBuilt(command, ['--unit', 'a b.service']);
+      expect(r.first, command).toMatch(/^[A-Z-]+ UNKNOWN - --unit must be a systemd unit name .*, not 'a b\.service' \(fix: see /);
+      expect(r.code, command).toBe(3);
+    }
+  });
+});

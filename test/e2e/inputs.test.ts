@@ -411,6 +411,19 @@ describe('messages that point at the cause', () => {
       "KINE-RETRIES UNKNOWN - --budget takes a number, not '1e309': it is beyond any number " +
         '(fix: write it as a plain number, e.g. 5)\n',
     ]);
+    // A range's number past what a number holds: as typed too. Read as Infinity, -w 99...9 beside
+    // the default -c 200 (WARNING could never be reached) was taken, and the check ran.
+    for (const [flag, range] of [
+      ['-w', '9'.repeat(309)],
+      ['-c', `@1:${'9'.repeat(309)}`],
+    ]) {
+      const huge = await runBuilt('check_stale_jobs', [flag!, range!]);
+      expect([huge.code, huge.first]).toEqual([
+        3,
+        `STALE-JOBS UNKNOWN - ${flag === '-w' ? '-w/--warning' : '-c/--critical'} takes a number of stale Jobs or a Nagios range, ` +
+          `not '${range!.slice(0, 40)}...': it is beyond any number (examples: 10, 10:, ~:10, 10:20, @10:20)`,
+      ]);
+    }
     expect((await runBuilt('microk8s-checks', ['all', '-t', 'Infinity'])).first).toMatch(
       /^MICROK8S-CHECKS UNKNOWN - -t\/--timeout takes a number, not 'Infinity': it is beyond any number /,
     );

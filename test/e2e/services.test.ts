@@ -385,7 +385,7 @@ describe('check_services', () => {
     );
     const bad = await runWith(standIn([]), ['--unit', 'x; reboot']);
     expect(bad.code).toBe(3);
-    expect(bad.first).toMatch(/invalid unit name 'x; reboot'/);
+    expect(bad.first).toMatch(/--unit must be a systemd unit name .*, not 'x; reboot'/);
     expect(bad.argv).toEqual([]);
   });
 

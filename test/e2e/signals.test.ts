@@ -4,6 +4,7 @@
 // state is the exit code, in every --format, and no process the run started is left behind.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -274,5 +275,38 @@ describe.skipIf(!haveJournalRemote)('all stopped by a signal keeps what was judg
       summary: expect.stringMatching(/timed out after [\d.]+s while /),
     });
     expect(r.code).toBe(2);
+  });
+});
+
+describe('one check judging several API servers, stopped by a signal', { timeout: 60_000 }, () => {
+  it('names the server it still waited for, never the one that had answered', async () => {
+    healthy();
+    const asked: string[] = [];
+    c.api.healthGate = async (endpoint) => void asked.push(endpoint);
+    // A --server that takes the connection and never speaks TLS: its check waits on.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    const hung = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const answering = new URL(c.api.url).host;
+    try {
+      const child = spawn(`${DIST}/check_apiserver`, ['--kubeconfig', c.kubeconfig, '--server', `https://${hung}`, '-t', '60'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      const closed = new Promise<number | null>((done) => child.on('close', done));
+      await settled(child.pid!, () => asked.includes('readyz') && asked.includes('livez') && held.length > 0);
+      child.kill('SIGTERM');
+      const code = await closed;
+      const first = stdout.split('\n')[0]!;
+      expect(first).toMatch(/^APISERVER UNKNOWN - stopped by SIGTERM while /);
+      expect(first).toContain(hung);
+      expect(first).not.toContain(answering);
+      expect(code).toBe(3);
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
   });
 });

@@ -900,7 +900,7 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     for (const n of [1, 2, 3]) expect(existsSync(join(homedir(), `${mark}${n}`))).toBe(false);
     const unit = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(), '--unit', 'x; reboot', '--journal-file', journal]);
     expect(unit.code).toBe(3);
-    expect(unit.first).toMatch(/invalid unit name 'x; reboot'/);
+    expect(unit.first).toMatch(/--unit must be a systemd unit name .*, not 'x; reboot'/);
     const newline = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1\nreboot', ...ssh(), '--journal-file', journal]);
     expect(newline.code).toBe(3);
     expect(newline.first).toMatch(/invalid host/);

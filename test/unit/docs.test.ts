@@ -67,6 +67,36 @@ describe('README and docs/', () => {
     expect(missing).toEqual([]);
   });
 
+  it("README and docs/checks give each check's own defaults (-w, -c and the options they name)", async () => {
+    const wrong: string[] = [];
+    for (const entry of REGISTRY) {
+      const { check } = await entry.load();
+      const specs = optionSpecs(check);
+      const readme = section(entry.command).replace(/```[\s\S]*?```/g, '');
+      const page = read(`docs/checks/${entry.file}.md`).replace(/```[\s\S]*?```/g, '');
+      // README's first `-w ... -c ...` span is the paragraph's defaults (a later one is an example);
+      // a docs/checks page says them as default `-w ... -c ...`.
+      const ranges = [
+        { where: 'README', span: /`((?:-[wc] [^\s`]+ ?)+)`/.exec(readme)?.[1] },
+        ...[...page.matchAll(/default `((?:-[wc] [^\s`]+ ?)+)`/g)].map((m) => ({ where: entry.file, span: m[1] })),
+      ];
+      for (const { where, span } of ranges)
+        for (const [, flag, value] of span?.matchAll(/(-[wc]) (\S+)/g) ?? []) {
+          const own = flag === '-w' ? check.defaultWarning : check.defaultCritical;
+          if (value !== own) wrong.push(`${entry.command}: ${where} says ${flag} ${value}, its default is ${own ?? 'none'}`);
+        }
+      for (const [where, text] of [
+        ['README', readme],
+        [entry.file, page],
+      ] as const)
+        for (const [, option, value] of text.matchAll(/`(--[a-z-]+)`,?\s+\(?default\s+(\d[\w.]*)/g)) {
+          const own = specs.find((o) => `--${o.key}` === option)?.default;
+          if (String(own) !== value) wrong.push(`${entry.command}: ${where} says ${option} defaults to ${value}, its default is ${own}`);
+        }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('links only to files that exist', () => {
     for (const file of ['README.md', ...markdownFiles('docs')]) {
       for (const { link, target } of links(file)) expect(existsSync(join(ROOT, target)), `${file}: ${link}`).toBe(true);
