@@ -61,9 +61,18 @@ function agentSocket(path: string): string {
   return path;
 }
 
-/** One argument quoted for a POSIX shell: the remote side runs the command through one. */
+/**
+ * One argument quoted for the login's shell there, which sshd runs the command with (`-c`): one
+ * literal argument to a POSIX shell, and to fish and (t)csh too, or (csh, an argument with a line
+ * break) nothing run. Inside single quotes fish reads `\\` and `\'`, csh `!` (history), `\!` and a
+ * backslash before a line break: each of those is written outside the quotes, escaped (`\\`,
+ * `\!`), which every one of them reads as the character itself. A `'` is `'\''` as ever. The
+ * commands the checks send hold none of them but a `!` before a blank (csh leaves it), so their
+ * text is unchanged (docs/ssh.md): a journal's host name or a path with a backslash in it was read
+ * another way there, or ran as a command of its own (fish: `x\';id>f;\'`).
+ */
 export function shellQuote(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
+  return `'${arg.replace(/'|\\(?=[\\'!\n]|$)|!(?![ \t])/g, (c) => (c === "'" ? `'\\''` : `'\\${c}'`))}'`;
 }
 
 export function remoteCommand(argv: string[]): string {

@@ -1,0 +1,93 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
+import { DQLITE, haveJournalRemote, K8S01, lockStorm, makeJournal, on } from '../helpers/journal.ts';
+import { runBuilt } from '../helpers/run.ts';
+import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
+
+// sshd runs a command with the login's shell (`shell -c COMMAND`), and a user's may be fish or
+// tcsh: inside single quotes fish reads `\\` and `\'`, (t)csh `!` (history) and `\!`. What the
+// checks send must reach the command as one literal argument there too, or not run at all.
+const shells = ['/usr/bin/fish', '/usr/bin/tcsh'].filter((s) => existsSync(s));
+const unavailable =
+  sshdUnavailable() ?? (haveJournalRemote ? undefined : 'no systemd-journal-remote') ?? (shells.length ? undefined : 'no fish, no tcsh');
+if (unavailable) console.warn(`SSH login shell tests: ${unavailable}`);
+
+describe.skipIf(unavailable)('--host where the login shell is not sh (fish, tcsh)', () => {
+  const sshd = new TestSshd();
+  const users: string[] = [];
+  beforeAll(async () => {
+    await sshd.start();
+    // sshd reads the key as the user logging in.
+    chmodSync(sshd.dir, 0o755);
+    chmodSync(join(sshd.dir, 'authorized_keys'), 0o644);
+    // The test sshd gives every login its own HOME (SetEnv): fish writes its variables there.
+    chmodSync(join(sshd.dir, 'home'), 0o1777);
+  });
+  afterAll(() => {
+    sshd.stop();
+    for (const user of users) execFileSync('userdel', [user], { stdio: 'ignore' });
+  });
+
+  /**
+   * A login of its own with this shell, and its home (where a command run there would write): one
+   * for each shell, which the test sshd gives its HOME (fish keeps its files there, as that user).
+   */
+  const logins = new Map<string, { home: string; args: string[] }>();
+  const loginWith = (shell: string) => logins.get(shell) ?? newLogin(shell);
+  const newLogin = (shell: string) => {
+    const user = `mk8s${shell.split('/').pop()}${process.pid}`.slice(0, 31);
+    const home = mkdtempSync(join(tmpdir(), 'mk8s-home-'));
+    // '*': no password, and not locked ('!', useradd's), which sshd without PAM refuses.
+    execFileSync('useradd', ['--system', '--home-dir', home, '--no-create-home', '--shell', shell, '--password', '*', user]);
+    users.push(user);
+    const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
+    chownSync(home, uid, -1);
+    const login = { home, args: [...sshd.loginArgs(), '--ssh-user', user, '-t', '20'] };
+    logins.set(shell, login);
+    return login;
+  };
+
+  /** A directory anyone may read, named `name` (a journal there is read by the login above). */
+  const readable = (name: string) => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'mk8s-odd-')), name);
+    mkdirSync(dir);
+    chmodSync(join(dir, '..'), 0o755);
+    return dir;
+  };
+
+  for (const shell of shells) {
+    it(`${shell}: a path with quotes, backslashes and '!' reaches journalctl as given, the same verdict as locally`, async () => {
+      const { args } = loginWith(shell);
+      // A site's directory may be named so; each part of it was read another way by fish or tcsh.
+      const dir = readable(`it's a \\\\ \\' ü !x \\`);
+      chmodSync(makeJournal(lockStorm(), dir), 0o644);
+      const local = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+      expect(local.code, local.stdout).toBe(1);
+      const remote = await runBuilt('check_dqlite_lock', [...args, '--journal-dir', dir]);
+      expect(remote.first).toMatch(/^DQLITE-LOCK WARNING - 127\.0\.0\.1: 12 'database is locked' lines in the last 5m/);
+      expect(remote.perf).toEqual(local.perf);
+    });
+
+    it(`${shell}: a host name a central log host's journal holds is asked about as written, never run there`, async () => {
+      const { home, args } = loginWith(shell);
+      const dir = readable('remote');
+      const lock = (age: number) => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+      // Machines cloned from one image send under one machine id: each host name is asked about
+      // (`_HOSTNAME=`). A sender names itself; this name, no blank in it, is one a kernel takes.
+      const odd = { id: K8S01.id, host: "x\\';id>mk8s-pwned;\\'" };
+      const entries = [on(K8S01, lock(1200)), on(K8S01, lock(200)), on(odd, lock(100)), on(odd, lock(40))];
+      chmodSync(makeJournal(entries, dir, { anchor: false, name: 'remote-k8s01.journal' }), 0o644);
+      const local = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+      expect(local.code, local.stdout).toBe(0);
+      const remote = await runBuilt('check_dqlite_lock', [...args, '--journal-dir', dir]);
+      expect(readdirSync(home)).toEqual([]);
+      expect(remote.code, remote.stdout).toBe(0);
+      expect(remote.perf).toEqual(local.perf);
+      expect(remote.first.replace(/^(DQLITE-LOCK OK - )127\.0\.0\.1: /, '$1')).toBe(local.first);
+    });
+  }
+});
