@@ -264,6 +264,28 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(failing.first).toMatch(/127\.0\.0\.1: .*journal/);
   });
 
+  // A host that lets the login in and then drops the connection under the command (its sshd
+  // killed, the host going down): no command ended there. It read 'date +%s.%N failed (exit
+  // signal) (fix: check that date (coreutils) runs ...)', a fix for another fault.
+  it('a host that closes the connection after the login: UNKNOWN saying so, not a command killed by a signal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-drop-'));
+    writeFileSync(join(dir, 'drop'), '#!/bin/sh\nkill -9 $PPID\n', { mode: 0o755 });
+    const dropping = new TestSshd({ forceCommand: join(dir, 'drop') });
+    await dropping.start();
+    try {
+      const login = [...dropping.loginArgs(), '--ssh-user', 'root', '-t', '10'];
+      const clock = await runBuilt('check_dqlite_lock', [...login, '--journal-file', journal]);
+      expect(clock.code, clock.stdout).toBe(3);
+      expect(clock.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: .*the connection to 127\.0\.0\.1 closed before date ended/);
+      expect(clock.first).not.toMatch(/signal|coreutils/);
+      const listing = await runBuilt('check_dqlite_storage', [...login, '--backend-dir', dir]);
+      expect(listing.code, listing.stdout).toBe(3);
+      expect(listing.first).toMatch(/the connection to 127\.0\.0\.1 closed before (find|date|stat|df|sh) ended/);
+    } finally {
+      dropping.stop();
+    }
+  });
+
   it('several hosts: the worst state, a line per host; an unreadable host is UNKNOWN, not OK', async () => {
     const r = await runBuilt('check_dqlite_lock', [
       '--host',

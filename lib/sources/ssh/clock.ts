@@ -5,6 +5,7 @@ import { formatDuration } from '../../duration.ts';
 import { ReasonedError } from '../../errors.ts';
 import { shorten } from '../../text.ts';
 import type { CommandRunner } from '../command.ts';
+import { ConnectionLost } from './connection.ts';
 import { lastLine, quietShell } from './greeting.ts';
 
 export class ClockError extends ReasonedError {
@@ -42,7 +43,7 @@ export async function readRemoteClock(host: string, run: CommandRunner, signal: 
   try {
     text = await run(['date', '+%s.%N'], signal);
   } catch (err) {
-    if (signal.aborted) throw err;
+    if (signal.aborted || err instanceof ConnectionLost) throw err;
     throw new ClockError(`cannot read the clock of ${host}`, { cause: err, fix: `check that date (coreutils) runs on ${host} over SSH` });
   }
   const after = Date.now();

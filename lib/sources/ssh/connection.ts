@@ -12,7 +12,7 @@ import type { CommandRunner } from '../command.ts';
 import { fingerprint, HostKeyError, knownKeys } from './knownhosts.ts';
 
 export class SshError extends ReasonedError {
-  override readonly name = 'SshError';
+  override readonly name: string = 'SshError';
 }
 
 export interface SshTarget {
@@ -91,6 +91,14 @@ export class ChannelRefused extends ReasonedError {
   get byHost(): boolean {
     return typeof (this.cause as { reason?: unknown } | undefined)?.reason === 'number';
   }
+}
+
+/**
+ * The command's channel closed with no exit status or signal said for it: the connection went
+ * (the host down, its sshd's session process killed), and nothing can be said of the command.
+ */
+export class ConnectionLost extends SshError {
+  override readonly name = 'ConnectionLost';
 }
 
 /** What a check reads a host through: its own connection, or its share of the run's (share.ts). */
@@ -300,7 +308,12 @@ export class SshConnection implements SshSession {
           stream.stderr.on('data', (d: Buffer) => {
             if (stderr.length < 8192) stderr += d.toString('utf8');
           });
-          stream.on('exit', (c: number | null) => (code = c));
+          // Said by sshd as the command ends: its exit status, or the signal that ended it (code null).
+          let ended = false;
+          stream.on('exit', (c: number | null) => {
+            ended = true;
+            code = c;
+          });
           // stderr is a stream of its own, which can end after the channel's close: taken before
           // it ended, a refused connect's "Connection refused" was missing from the reason (seen
           // under load: a voter refusing TCP read as "cannot connect").
@@ -312,7 +325,14 @@ export class SshConnection implements SshSession {
             running.delete(stream);
             void stderrDone.then(() => {
               signal.removeEventListener('abort', onAbort);
-              resolve({ code, stderr });
+              if (ended) return resolve({ code, stderr });
+              // Not 'exit signal': a fix for the command (the clock's: coreutils) named another fault.
+              const host = this.target.host;
+              reject(
+                new ConnectionLost(`the connection to ${host} closed before ${argv[0]} ended`, {
+                  fix: `check ${host} and its sshd (its log says why it ended the session)`,
+                }),
+              );
             });
           });
         });
