@@ -226,6 +226,21 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     );
   });
 
+  // known_hosts holds an RSA key for the host, which now offers an ed25519 one only (its keys made
+  // anew, or another host there): it read 'cannot connect ... Handshake failed: no matching host
+  // key format (fix: check the host, --ssh-port and that sshd runs)', of a host that answered.
+  it('a host offering no key of the types known_hosts holds for it: UNKNOWN as a changed key, not a host down', async () => {
+    const rsa = join(mkdtempSync(join(tmpdir(), 'mk8s-rsa-')), 'host_rsa');
+    execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', rsa]);
+    const other = sshd.knownHosts(['127.0.0.1'], { key: rsa, name: 'known_rsa' });
+    const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(other), '--journal-file', journal]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      /^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: host key of 127\.0\.0\.1:\d+ does not match \S+: it offers no ssh-rsa key, .*CHANGED/,
+    );
+    expect(r.first).toMatch(/\(fix: verify the key out of band before updating known_hosts\)$/);
+  });
+
   it('an unknown host: UNKNOWN with the ssh-keyscan fix, never a silent connect', async () => {
     const none = sshd.knownHosts(['127.0.0.2'], { name: 'known_other' });
     const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(none), '--journal-file', journal]);

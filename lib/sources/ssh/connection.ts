@@ -195,6 +195,17 @@ export class SshConnection implements SshSession {
               { fix: 'verify the key out of band before updating known_hosts' },
             ),
           );
+        } else if (!offered && /no matching host key/i.test(err.message)) {
+          // Only the types known_hosts holds are asked for (above): a host that has none of them
+          // answered, with another key.
+          const types = [...new Set(keys.map((k) => k.type))];
+          reject(
+            new HostKeyError(
+              `host key of ${at} does not match ${t.knownHosts}: it offers no ${types.join(' or ')} key, the ` +
+                `type${types.length > 1 ? 's' : ''} held for it there: it CHANGED, or this is not the host you meant`,
+              { fix: 'verify the key out of band before updating known_hosts' },
+            ),
+          );
         } else if (err.level === 'client-authentication') {
           reject(
             new SshError(`SSH authentication as ${t.user} to ${at} failed`, {
