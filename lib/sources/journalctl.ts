@@ -138,9 +138,11 @@ export function journalProblem(
   // The shell's own status for a command it did not find: over SSH, the host has no journalctl in
   // the PATH a command gets there (here, spawning it fails first: execHere). dash, bash and busybox
   // say `journalctl: not found` or `journalctl: command not found`; zsh, a login's shell too,
-  // `command not found: journalctl`.
-  const notFound = /journalctl: (command )?not found|journalctl: No such file|command not found: journalctl\b/i;
-  if (exitCode === 127 && notFound.test(stderr)) {
+  // `command not found: journalctl`, fish `fish: Unknown command: journalctl`; (t)csh exits 1
+  // saying `journalctl: Command not found.`.
+  const notFound =
+    /journalctl: (command )?not found|journalctl: No such file|command not found: journalctl\b|Unknown command: journalctl\b/i;
+  if ((exitCode === 127 && notFound.test(stderr)) || (exitCode === 1 && /^journalctl: Command not found\.$/m.test(stderr))) {
     return new JournalError('journalctl not found there', { fix: 'install systemd (journalctl) there, in the PATH an SSH command gets' });
   }
   if (exitCode !== 0) {

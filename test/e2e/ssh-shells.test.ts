@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,30 @@ describe.skipIf(unavailable)('--host where the login shell is not sh (fish, tcsh
       expect(remote.code, remote.stdout).toBe(0);
       expect(remote.perf).toEqual(local.perf);
       expect(remote.first.replace(/^(DQLITE-LOCK OK - )127\.0\.0\.1: /, '$1')).toBe(local.first);
+    });
+
+    // fish says `fish: Unknown command: journalctl` (127), tcsh `journalctl: Command not found.` (exit 1):
+    // each read 'journalctl failed (exit N): ...', without the fix sh's `journalctl: not found` gets.
+    it(`${shell}: a host without journalctl in the login's PATH: UNKNOWN saying so, with what to install there`, async () => {
+      const { args } = loginWith(shell);
+      const tools = mkdtempSync(join(tmpdir(), 'mk8s-tools-'));
+      chmodSync(tools, 0o755);
+      symlinkSync('/bin/date', join(tools, 'date'));
+      // The login's own rc file sets its PATH: fish's and tcsh's, in the HOME the test sshd gives it.
+      const home = join(sshd.dir, 'home');
+      const rc = shell.endsWith('fish') ? join(home, '.config', 'fish', 'config.fish') : join(home, '.tcshrc');
+      mkdirSync(join(rc, '..'), { recursive: true, mode: 0o777 });
+      writeFileSync(rc, shell.endsWith('fish') ? `set -gx PATH ${tools}\n` : `setenv PATH ${tools}\n`);
+      try {
+        const r = await runBuilt('check_dqlite_lock', args);
+        expect(r.code, r.stdout).toBe(3);
+        expect(r.first).toBe(
+          'DQLITE-LOCK UNKNOWN - 127.0.0.1: journalctl not found there ' +
+            '(fix: install systemd (journalctl) there, in the PATH an SSH command gets)',
+        );
+      } finally {
+        rmSync(rc);
+      }
     });
   }
 });
