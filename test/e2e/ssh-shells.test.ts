@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { at, LOCK_TXN, logrus } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, K8S01, lockStorm, makeJournal, on } from '../helpers/journal.ts';
 import { runBuilt } from '../helpers/run.ts';
+import { healthyNode } from '../helpers/standins.ts';
 import { sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 
 // sshd runs a command with the login's shell (`shell -c COMMAND`), and a user's may be fish or
@@ -58,6 +59,23 @@ describe.skipIf(unavailable)('--host where the login shell is not sh (fish, tcsh
     chmodSync(join(dir, '..'), 0o755);
     return dir;
   };
+
+  // check_dqlite sends scripts (the node store, the probes), each one argument of several lines:
+  // (t)csh reads no line break inside quotes, and said only 'sh -c <script> ... failed (exit 1): Unmatched '''.'.
+  it.skipIf(!shells.includes('/usr/bin/tcsh'))("/usr/bin/tcsh: check_dqlite's scripts: UNKNOWN naming the login's shell", async () => {
+    const { args } = loginWith('/usr/bin/tcsh');
+    const dir = readable('node');
+    const node = await healthyNode(dir);
+    try {
+      const r = await runBuilt('check_dqlite', [...args, ...node.dqliteArgs], { env: { ...process.env, KUBECONFIG: '' } });
+      expect(r.code, r.stdout).toBe(3);
+      const user = args[args.indexOf('--ssh-user') + 1]!;
+      expect(r.first).toMatch(/^DQLITE UNKNOWN - 127\.0\.0\.1: .*: the login's shell there is csh or tcsh, which takes no line break /);
+      expect(r.first).toContain(`(fix: give ${user} a POSIX login shell there: sudo chsh -s /bin/sh ${user})`);
+    } finally {
+      node.close();
+    }
+  });
 
   for (const shell of shells) {
     it(`${shell}: a path with quotes, backslashes and '!' reaches journalctl as given, the same verdict as locally`, async () => {

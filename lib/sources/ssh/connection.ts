@@ -125,6 +125,15 @@ export function runnerOver(session: Pick<SshSession, 'exec' | 'target'>): Comman
     const { code, stderr } = await session.exec(argv, signal, sink);
     // A script (sh -c, bash -c) is named, not spelled out: the reason stays one readable line.
     const command = argv.map((a) => (a.includes('\n') ? '<script>' : a)).join(' ');
+    const said = stderr.trim().split('\n')[0] ?? '';
+    // (t)csh, the login's shell, reads no line break inside quotes: it parsed none of the script.
+    if (code !== 0 && command !== argv.join(' ') && /^Unmatched '+\.$/.test(said)) {
+      const { host, user } = session.target;
+      throw new SshError(
+        `${command} failed on ${host}: the login's shell there is csh or tcsh, which takes no line break in an argument (${said})`,
+        { fix: `give ${user} a POSIX login shell there: sudo chsh -s /bin/sh ${user}` },
+      );
+    }
     if (code !== 0)
       throw new SshError(
         `${command} failed on ${session.target.host} (exit ` +
