@@ -119,7 +119,9 @@ export function journalProblem(
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  const first = lines.find((l) => !l.startsWith('Hint:')) ?? lines[0] ?? '';
+  // journalctl's own last word: over SSH a login may say something on stderr before every command
+  // (bash's setlocale warning), which said a failure in place of its reason.
+  const first = lines.filter((l) => !l.startsWith('Hint:')).at(-1) ?? lines[0] ?? '';
   if (/insufficient permissions|not seeing messages from other users|Permission denied/i.test(stderr)) {
     return new JournalError(`cannot read the journal: ${first}`, { fix: journalGroupFix(q.login ?? userName()) });
   }

@@ -202,6 +202,32 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     }
   });
 
+  // A login that says something on stderr before every command (bash's setlocale warning, where
+  // the locale the environment names is not installed there): a command's failure was said by the
+  // warning, its own words lost, and find's 'Permission denied' was not seen (no setfacl fix).
+  it("a login's words on stderr before a failing command: the reason is the command's own, as without them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-warn-'));
+    const warning = 'bash: warning: setlocale: LC_ALL: cannot change locale (en_US.UTF-8)';
+    writeFileSync(join(dir, 'warn'), `#!/bin/sh\necho '${warning}' >&2\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`, { mode: 0o755 });
+    const warns = new TestSshd({ forceCommand: join(dir, 'warn') });
+    await warns.start();
+    try {
+      const cases: [string, string[]][] = [
+        ['check_dqlite_lock', ['--journal-file', join(dir, 'none.journal')]],
+        ['check_services', ['--snap-data', join(dir, 'no-snap')]],
+        ['check_dqlite_storage', ['--backend-dir', join(dir, 'no-backend')]],
+      ];
+      for (const [check, args] of cases) {
+        const plain = await runBuilt(check, ['--host', '127.0.0.1', ...ssh(), ...args]);
+        expect(plain.code, plain.stdout).toBe(3);
+        const warned = await runBuilt(check, [...warns.loginArgs(), '--ssh-user', 'root', ...args]);
+        expect(warned.first).toBe(plain.first);
+      }
+    } finally {
+      warns.stop();
+    }
+  });
+
   it('accepts hashed known_hosts entries', async () => {
     const hashed = sshd.knownHosts(['127.0.0.1'], { hashed: true, name: 'known_hashed' });
     const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(hashed), '--journal-file', journal]);

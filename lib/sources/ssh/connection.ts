@@ -125,20 +125,21 @@ export function runnerOver(session: Pick<SshSession, 'exec' | 'target'>): Comman
     const { code, stderr } = await session.exec(argv, signal, sink);
     // A script (sh -c, bash -c) is named, not spelled out: the reason stays one readable line.
     const command = argv.map((a) => (a.includes('\n') ? '<script>' : a)).join(' ');
-    const said = stderr.trim().split('\n')[0] ?? '';
+    // The command's own last word: a login may say something on stderr before every command (bash's
+    // setlocale warning, where the locale named is not installed), which hid why it failed.
+    const lines = stderr.trim().split('\n');
+    const said = lines.at(-1) ?? '';
     // (t)csh, the login's shell, reads no line break inside quotes: it parsed none of the script.
-    if (code !== 0 && command !== argv.join(' ') && /^Unmatched '+\.$/.test(said)) {
+    const unmatched = lines.find((l) => /^Unmatched '+\.$/.test(l));
+    if (code !== 0 && command !== argv.join(' ') && unmatched) {
       const { host, user } = session.target;
       throw new SshError(
-        `${command} failed on ${host}: the login's shell there is csh or tcsh, which takes no line break in an argument (${said})`,
+        `${command} failed on ${host}: the login's shell there is csh or tcsh, which takes no line break in an argument (${unmatched})`,
         { fix: `give ${user} a POSIX login shell there: sudo chsh -s /bin/sh ${user}` },
       );
     }
     if (code !== 0)
-      throw new SshError(
-        `${command} failed on ${session.target.host} (exit ` +
-          `${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
-      );
+      throw new SshError(`${command} failed on ${session.target.host} (exit ` + `${code ?? 'signal'})${said ? `: ${said}` : ''}`);
     return Buffer.concat(out).toString('utf8');
   };
 }
