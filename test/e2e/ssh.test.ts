@@ -443,6 +443,30 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     }
   });
 
+  // all --host asks the one host its name before any check starts (the node calico-routes and the
+  // gate judge). A host that never answers held that question for the whole -t: every row, the API
+  // checks' too, said 'timed out after 4s', and a kubeconfig that cannot be read was not said.
+  it('all --host with the one host silent: only the rows that read it wait for it, the others say their own', async () => {
+    const { port, server } = await silentServer();
+    try {
+      const snapData = mkdtempSync(join(tmpdir(), 'mk8s-snap-'));
+      mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
+      const all = await runBuilt('microk8s-checks', [
+        'all',
+        ...['--host', '127.0.0.1', '--ssh-port', String(port), '--ssh-key', sshd.clientKey],
+        ...['--ssh-known-hosts', sshd.knownHosts(['127.0.0.1'], { port, name: 'known_silent' }), '-t', '4'],
+        ...['--kubeconfig', join(snapData, 'no-kubeconfig'), '--snap-data', snapData, '--format', 'json'],
+      ]);
+      const rows = JSON.parse(all.stdout) as { check: string; summary: string }[];
+      const row = (check: string) => rows.find((r) => r.check === check)?.summary;
+      expect(row('NODES')).toMatch(/^cannot read kubeconfig \S+: no such file/);
+      expect(row('CALICO-ROUTES')).toMatch(/^timed out after \d+(\.\d)?s while asking 127\.0\.0\.1 its host name over SSH/);
+      expect(row('DQLITE-LOCK')).toMatch(/127\.0\.0\.1.*timed out after [\d.]+s while connecting to 127\.0\.0\.1 over SSH/);
+    } finally {
+      server.close();
+    }
+  });
+
   it('a dead agent socket, a FIFO for known_hosts, /dev/zero for the key: UNKNOWN within -t, never a crash', async () => {
     const noKey = ['--ssh-port', String(sshd.port), '--ssh-known-hosts', known, '--ssh-user', 'root'];
     const agent = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...noKey, '--journal-file', journal], {
