@@ -322,6 +322,12 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       const listing = await runBuilt('check_dqlite_storage', [...login, '--backend-dir', dir]);
       expect(listing.code, listing.stdout).toBe(3);
       expect(listing.first).toMatch(/the connection to 127\.0\.0\.1 closed before (find|date|stat|df|sh) ended/);
+      // Nor another source's fix for what it could not read (a host that is no MicroK8s node).
+      const locks = await runBuilt('check_services', [...login, '--snap-data', dir]);
+      expect(locks.code, locks.stdout).toBe(3);
+      expect(locks.first).toMatch(
+        /the connection to 127\.0\.0\.1 closed before (ls|date|env|cat) ended \(fix: check 127\.0\.0\.1 and its sshd/,
+      );
     } finally {
       dropping.stop();
     }
