@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { REGISTRY, type Entry } from '../checks/registry.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
-import { Deadline } from '../lib/plugin/deadline.ts';
+import { Deadline, partSeconds } from '../lib/plugin/deadline.ts';
 import { headline, reasonsAside, renderMany, summaryText, unknownOutcome } from '../lib/plugin/output.ts';
 import { REINSTALL_FIX, UsageError } from '../lib/errors.ts';
 import { finish } from '../lib/plugin/exit.ts';
@@ -85,11 +85,18 @@ async function hostNode(
     return {};
   }
   if ('node' in choice) return {};
+  // Half of what is left, no more: the checks start only after it, and a host that never answers
+  // (down, its login hung) held the question for the whole -t, every row (the API checks' too) a
+  // bare 'timed out'. Past it, the rows that judge that node say so; the others read as before.
+  const left = deadline.remainingMs();
+  const asking = new Deadline(partSeconds(left / 2), () => undefined, deadline, Date.now() + left / 2);
   try {
-    const { node, on } = await nodeToJudge(choice, args, deadline, shared.ssh);
+    const { node, on } = await nodeToJudge(choice, args, asking, shared.ssh);
     return { node, held: on?.conn };
   } catch (error) {
     return { error };
+  } finally {
+    asking.done();
   }
 }
 

@@ -119,7 +119,9 @@ export function journalProblem(
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  const first = lines.find((l) => !l.startsWith('Hint:')) ?? lines[0] ?? '';
+  // journalctl's own last word: over SSH a login may say something on stderr before every command
+  // (bash's setlocale warning), which said a failure in place of its reason.
+  const first = lines.filter((l) => !l.startsWith('Hint:')).at(-1) ?? lines[0] ?? '';
   if (/insufficient permissions|not seeing messages from other users|Permission denied/i.test(stderr)) {
     return new JournalError(`cannot read the journal: ${first}`, { fix: journalGroupFix(q.login ?? userName()) });
   }
@@ -138,9 +140,11 @@ export function journalProblem(
   // The shell's own status for a command it did not find: over SSH, the host has no journalctl in
   // the PATH a command gets there (here, spawning it fails first: execHere). dash, bash and busybox
   // say `journalctl: not found` or `journalctl: command not found`; zsh, a login's shell too,
-  // `command not found: journalctl`.
-  const notFound = /journalctl: (command )?not found|journalctl: No such file|command not found: journalctl\b/i;
-  if (exitCode === 127 && notFound.test(stderr)) {
+  // `command not found: journalctl`, fish `fish: Unknown command: journalctl`; (t)csh exits 1
+  // saying `journalctl: Command not found.`.
+  const notFound =
+    /journalctl: (command )?not found|journalctl: No such file|command not found: journalctl\b|Unknown command: journalctl\b/i;
+  if ((exitCode === 127 && notFound.test(stderr)) || (exitCode === 1 && /^journalctl: Command not found\.$/m.test(stderr))) {
     return new JournalError('journalctl not found there', { fix: 'install systemd (journalctl) there, in the PATH an SSH command gets' });
   }
   if (exitCode !== 0) {

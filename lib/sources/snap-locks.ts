@@ -116,7 +116,9 @@ export async function readLocksWith(
   try {
     text = await run(['ls', '-1A', '--', dir], signal);
   } catch (err) {
-    if (signal.aborted) throw err;
+    // A host that dropped the connection (ConnectionLost, ssh/connection.ts: not loaded here) is no
+    // node without MicroK8s: its own fix is said, not this one.
+    if (signal.aborted || (err as Error | undefined)?.name === 'ConnectionLost') throw err;
     throw new SnapDataError(`cannot list ${dir}`, {
       cause: err,
       fix: `run the check against a MicroK8s node, or give --snap-data${named ? ` (or ${named} to name the units yourself)` : ''}`,

@@ -202,6 +202,32 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     }
   });
 
+  // A login that says something on stderr before every command (bash's setlocale warning, where
+  // the locale the environment names is not installed there): a command's failure was said by the
+  // warning, its own words lost, and find's 'Permission denied' was not seen (no setfacl fix).
+  it("a login's words on stderr before a failing command: the reason is the command's own, as without them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-warn-'));
+    const warning = 'bash: warning: setlocale: LC_ALL: cannot change locale (en_US.UTF-8)';
+    writeFileSync(join(dir, 'warn'), `#!/bin/sh\necho '${warning}' >&2\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`, { mode: 0o755 });
+    const warns = new TestSshd({ forceCommand: join(dir, 'warn') });
+    await warns.start();
+    try {
+      const cases: [string, string[]][] = [
+        ['check_dqlite_lock', ['--journal-file', join(dir, 'none.journal')]],
+        ['check_services', ['--snap-data', join(dir, 'no-snap')]],
+        ['check_dqlite_storage', ['--backend-dir', join(dir, 'no-backend')]],
+      ];
+      for (const [check, args] of cases) {
+        const plain = await runBuilt(check, ['--host', '127.0.0.1', ...ssh(), ...args]);
+        expect(plain.code, plain.stdout).toBe(3);
+        const warned = await runBuilt(check, [...warns.loginArgs(), '--ssh-user', 'root', ...args]);
+        expect(warned.first).toBe(plain.first);
+      }
+    } finally {
+      warns.stop();
+    }
+  });
+
   it('accepts hashed known_hosts entries', async () => {
     const hashed = sshd.knownHosts(['127.0.0.1'], { hashed: true, name: 'known_hashed' });
     const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(hashed), '--journal-file', journal]);
@@ -224,6 +250,21 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
         /.* \(offered SHA256:[A-Za-z0-9+/]{43}\): it CHANGED/,
       ),
     );
+  });
+
+  // known_hosts holds an RSA key for the host, which now offers an ed25519 one only (its keys made
+  // anew, or another host there): it read 'cannot connect ... Handshake failed: no matching host
+  // key format (fix: check the host, --ssh-port and that sshd runs)', of a host that answered.
+  it('a host offering no key of the types known_hosts holds for it: UNKNOWN as a changed key, not a host down', async () => {
+    const rsa = join(mkdtempSync(join(tmpdir(), 'mk8s-rsa-')), 'host_rsa');
+    execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', rsa]);
+    const other = sshd.knownHosts(['127.0.0.1'], { key: rsa, name: 'known_rsa' });
+    const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(other), '--journal-file', journal]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      /^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: host key of 127\.0\.0\.1:\d+ does not match \S+: it offers no ssh-rsa key, .*CHANGED/,
+    );
+    expect(r.first).toMatch(/\(fix: verify the key out of band before updating known_hosts\)$/);
   });
 
   it('an unknown host: UNKNOWN with the ssh-keyscan fix, never a silent connect', async () => {
@@ -262,6 +303,34 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     const failing = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(), '--journal-file', '/nonexistent/system.journal']);
     expect(failing.code).toBe(3);
     expect(failing.first).toMatch(/127\.0\.0\.1: .*journal/);
+  });
+
+  // A host that lets the login in and then drops the connection under the command (its sshd
+  // killed, the host going down): no command ended there. It read 'date +%s.%N failed (exit
+  // signal) (fix: check that date (coreutils) runs ...)', a fix for another fault.
+  it('a host that closes the connection after the login: UNKNOWN saying so, not a command killed by a signal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-drop-'));
+    writeFileSync(join(dir, 'drop'), '#!/bin/sh\nkill -9 $PPID\n', { mode: 0o755 });
+    const dropping = new TestSshd({ forceCommand: join(dir, 'drop') });
+    await dropping.start();
+    try {
+      const login = [...dropping.loginArgs(), '--ssh-user', 'root', '-t', '10'];
+      const clock = await runBuilt('check_dqlite_lock', [...login, '--journal-file', journal]);
+      expect(clock.code, clock.stdout).toBe(3);
+      expect(clock.first).toMatch(/^DQLITE-LOCK UNKNOWN - 127\.0\.0\.1: .*the connection to 127\.0\.0\.1 closed before date ended/);
+      expect(clock.first).not.toMatch(/signal|coreutils/);
+      const listing = await runBuilt('check_dqlite_storage', [...login, '--backend-dir', dir]);
+      expect(listing.code, listing.stdout).toBe(3);
+      expect(listing.first).toMatch(/the connection to 127\.0\.0\.1 closed before (find|date|stat|df|sh) ended/);
+      // Nor another source's fix for what it could not read (a host that is no MicroK8s node).
+      const locks = await runBuilt('check_services', [...login, '--snap-data', dir]);
+      expect(locks.code, locks.stdout).toBe(3);
+      expect(locks.first).toMatch(
+        /the connection to 127\.0\.0\.1 closed before (ls|date|env|cat) ended \(fix: check 127\.0\.0\.1 and its sshd/,
+      );
+    } finally {
+      dropping.stop();
+    }
   });
 
   it('several hosts: the worst state, a line per host; an unreadable host is UNKNOWN, not OK', async () => {
@@ -377,6 +446,30 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
       for (const r of rows.filter((x) => x.code !== null)) expect(r.summary, r.check).toMatch(/^2 hosts: /);
     } finally {
       host.close();
+    }
+  });
+
+  // all --host asks the one host its name before any check starts (the node calico-routes and the
+  // gate judge). A host that never answers held that question for the whole -t: every row, the API
+  // checks' too, said 'timed out after 4s', and a kubeconfig that cannot be read was not said.
+  it('all --host with the one host silent: only the rows that read it wait for it, the others say their own', async () => {
+    const { port, server } = await silentServer();
+    try {
+      const snapData = mkdtempSync(join(tmpdir(), 'mk8s-snap-'));
+      mkdirSync(join(snapData, 'var', 'lock'), { recursive: true });
+      const all = await runBuilt('microk8s-checks', [
+        'all',
+        ...['--host', '127.0.0.1', '--ssh-port', String(port), '--ssh-key', sshd.clientKey],
+        ...['--ssh-known-hosts', sshd.knownHosts(['127.0.0.1'], { port, name: 'known_silent' }), '-t', '4'],
+        ...['--kubeconfig', join(snapData, 'no-kubeconfig'), '--snap-data', snapData, '--format', 'json'],
+      ]);
+      const rows = JSON.parse(all.stdout) as { check: string; summary: string }[];
+      const row = (check: string) => rows.find((r) => r.check === check)?.summary;
+      expect(row('NODES')).toMatch(/^cannot read kubeconfig \S+: no such file/);
+      expect(row('CALICO-ROUTES')).toMatch(/^timed out after \d+(\.\d)?s while asking 127\.0\.0\.1 its host name over SSH/);
+      expect(row('DQLITE-LOCK')).toMatch(/127\.0\.0\.1.*timed out after [\d.]+s while connecting to 127\.0\.0\.1 over SSH/);
+    } finally {
+      server.close();
     }
   });
 

@@ -42,7 +42,9 @@ export async function readRemoteClock(host: string, run: CommandRunner, signal: 
   try {
     text = await run(['date', '+%s.%N'], signal);
   } catch (err) {
-    if (signal.aborted) throw err;
+    // A host that dropped the connection (ConnectionLost; connection.ts, which loads ssh2, is not
+    // loaded at start-up) is said as such, not with date's fix.
+    if (signal.aborted || (err as Error | undefined)?.name === 'ConnectionLost') throw err;
     throw new ClockError(`cannot read the clock of ${host}`, { cause: err, fix: `check that date (coreutils) runs on ${host} over SSH` });
   }
   const after = Date.now();

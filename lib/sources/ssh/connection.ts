@@ -12,7 +12,7 @@ import type { CommandRunner } from '../command.ts';
 import { fingerprint, HostKeyError, knownKeys } from './knownhosts.ts';
 
 export class SshError extends ReasonedError {
-  override readonly name = 'SshError';
+  override readonly name: string = 'SshError';
 }
 
 export interface SshTarget {
@@ -61,9 +61,18 @@ function agentSocket(path: string): string {
   return path;
 }
 
-/** One argument quoted for a POSIX shell: the remote side runs the command through one. */
+/**
+ * One argument quoted for the login's shell there, which sshd runs the command with (`-c`): one
+ * literal argument to a POSIX shell, and to fish and (t)csh too, or (csh, an argument with a line
+ * break) nothing run. Inside single quotes fish reads `\\` and `\'`, csh `!` (history), `\!` and a
+ * backslash before a line break: each of those is written outside the quotes, escaped (`\\`,
+ * `\!`), which every one of them reads as the character itself. A `'` is `'\''` as ever. The
+ * commands the checks send hold none of them but a `!` before a blank (csh leaves it), so their
+ * text is unchanged (docs/ssh.md): a journal's host name or a path with a backslash in it was read
+ * another way there, or ran as a command of its own (fish: `x\';id>f;\'`).
+ */
 export function shellQuote(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
+  return `'${arg.replace(/'|\\(?=[\\'!\n]|$)|!(?![ \t])/g, (c) => (c === "'" ? `'\\''` : `'\\${c}'`))}'`;
 }
 
 export function remoteCommand(argv: string[]): string {
@@ -82,6 +91,14 @@ export class ChannelRefused extends ReasonedError {
   get byHost(): boolean {
     return typeof (this.cause as { reason?: unknown } | undefined)?.reason === 'number';
   }
+}
+
+/**
+ * The command's channel closed with no exit status or signal said for it: the connection went
+ * (the host down, its sshd's session process killed), and nothing can be said of the command.
+ */
+export class ConnectionLost extends SshError {
+  override readonly name = 'ConnectionLost';
 }
 
 /** What a check reads a host through: its own connection, or its share of the run's (share.ts). */
@@ -108,11 +125,21 @@ export function runnerOver(session: Pick<SshSession, 'exec' | 'target'>): Comman
     const { code, stderr } = await session.exec(argv, signal, sink);
     // A script (sh -c, bash -c) is named, not spelled out: the reason stays one readable line.
     const command = argv.map((a) => (a.includes('\n') ? '<script>' : a)).join(' ');
-    if (code !== 0)
+    // The command's own last word: a login may say something on stderr before every command (bash's
+    // setlocale warning, where the locale named is not installed), which hid why it failed.
+    const lines = stderr.trim().split('\n');
+    const said = lines.at(-1) ?? '';
+    // (t)csh, the login's shell, reads no line break inside quotes: it parsed none of the script.
+    const unmatched = lines.find((l) => /^Unmatched '+\.$/.test(l));
+    if (code !== 0 && command !== argv.join(' ') && unmatched) {
+      const { host, user } = session.target;
       throw new SshError(
-        `${command} failed on ${session.target.host} (exit ` +
-          `${code ?? 'signal'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
+        `${command} failed on ${host}: the login's shell there is csh or tcsh, which takes no line break in an argument (${unmatched})`,
+        { fix: `give ${user} a POSIX login shell there: sudo chsh -s /bin/sh ${user}` },
       );
+    }
+    if (code !== 0)
+      throw new SshError(`${command} failed on ${session.target.host} (exit ` + `${code ?? 'signal'})${said ? `: ${said}` : ''}`);
     return Buffer.concat(out).toString('utf8');
   };
 }
@@ -175,6 +202,17 @@ export class SshConnection implements SshSession {
             new HostKeyError(
               `host key of ${at} does not match ${t.knownHosts} (offered ${fingerprint(offered)}): it ` +
                 `CHANGED, or this is not the host you meant`,
+              { fix: 'verify the key out of band before updating known_hosts' },
+            ),
+          );
+        } else if (!offered && /no matching host key/i.test(err.message)) {
+          // Only the types known_hosts holds are asked for (above): a host that has none of them
+          // answered, with another key.
+          const types = [...new Set(keys.map((k) => k.type))];
+          reject(
+            new HostKeyError(
+              `host key of ${at} does not match ${t.knownHosts}: it offers no ${types.join(' or ')} key, the ` +
+                `type${types.length > 1 ? 's' : ''} held for it there: it CHANGED, or this is not the host you meant`,
               { fix: 'verify the key out of band before updating known_hosts' },
             ),
           );
@@ -291,7 +329,12 @@ export class SshConnection implements SshSession {
           stream.stderr.on('data', (d: Buffer) => {
             if (stderr.length < 8192) stderr += d.toString('utf8');
           });
-          stream.on('exit', (c: number | null) => (code = c));
+          // Said by sshd as the command ends: its exit status, or the signal that ended it (code null).
+          let ended = false;
+          stream.on('exit', (c: number | null) => {
+            ended = true;
+            code = c;
+          });
           // stderr is a stream of its own, which can end after the channel's close: taken before
           // it ended, a refused connect's "Connection refused" was missing from the reason (seen
           // under load: a voter refusing TCP read as "cannot connect").
@@ -303,7 +346,14 @@ export class SshConnection implements SshSession {
             running.delete(stream);
             void stderrDone.then(() => {
               signal.removeEventListener('abort', onAbort);
-              resolve({ code, stderr });
+              if (ended) return resolve({ code, stderr });
+              // Not 'exit signal': a fix for the command (the clock's: coreutils) named another fault.
+              const host = this.target.host;
+              reject(
+                new ConnectionLost(`the connection to ${host} closed before ${argv[0]} ended`, {
+                  fix: `check ${host} and its sshd (its log says why it ended the session)`,
+                }),
+              );
             });
           });
         });
