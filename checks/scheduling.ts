@@ -79,7 +79,7 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
     if (pods.length) v.detail(`${plural(pods.length, 'pod')} ${why}, not counted: ${pods.slice(0, 20).join(', ')}`);
   for (const [node, t] of [...f.newestBindByNode].sort())
     if (node) v.detail(`newest pod on ${node} bound ${formatDuration(Math.max(1, (now - t) / 1000))} ago`);
-  // Beside a stall, a pod judged before it says nothing of now.
+  // 'It sees new pods' is not so of a scheduler that stalled since it judged them.
   const judged = stalled ? [] : judgedLines(waiting, newestBind);
   if (v.findings.length || judged.length) v.detail(...judged, ...staleLeaderCache('kube-scheduler'));
   const bind = newestBind ? `, newest bind ${formatDuration(Math.max(1, bindAge))} ago` : '';

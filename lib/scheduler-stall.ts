@@ -22,9 +22,11 @@ export function stalledScheduler(waiting: WaitingPod[], newestBind: number, now:
   const oldestWait = Math.min(...waiting.filter((w) => !w.scheduler && !w.judged).map((w) => w.since));
   if (!Number.isFinite(oldestWait) || newestBind >= oldestWait) return undefined;
   const waited = formatDuration((now - oldestWait) / 1000);
+  // A pod it judged that waits longer is listed above this one: 'the oldest waiting one' is not it.
+  const unjudged = waiting.some((w) => !w.scheduler && w.judged && w.since < oldestWait) ? ' it has not judged' : '';
   return {
     state: State.CRITICAL,
-    text: `no pod bound anywhere since the oldest waiting one arrived ${waited} ago: the scheduler looks stalled`,
+    text: `no pod bound anywhere since the oldest waiting one${unjudged} arrived ${waited} ago: the scheduler looks stalled`,
   };
 }
 

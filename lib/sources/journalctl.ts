@@ -120,8 +120,14 @@ export function journalProblem(
     .map((l) => l.trim())
     .filter(Boolean);
   // journalctl's own last word: over SSH a login may say something on stderr before every command
-  // (bash's setlocale warning), which said a failure in place of its reason.
-  const first = lines.filter((l) => !l.startsWith('Hint:')).at(-1) ?? lines[0] ?? '';
+  // (bash's setlocale warning), which said a failure in place of its reason. A hint is no such word,
+  // nor its indented lines ('Pass -q to turn off this notice.'): alone, its first line is said.
+  let inHint = false;
+  const said = stderr.split('\n').filter((l) => {
+    inHint = l.startsWith('Hint:') || (inHint && /^\s/.test(l));
+    return !inHint && l.trim() !== '';
+  });
+  const first = said.at(-1)?.trim() ?? lines[0] ?? '';
   if (/insufficient permissions|not seeing messages from other users|Permission denied/i.test(stderr)) {
     return new JournalError(`cannot read the journal: ${first}`, { fix: journalGroupFix(q.login ?? userName()) });
   }

@@ -641,6 +641,27 @@ describe('check_scheduling', () => {
     expect(r.stdout).toMatch(/the scheduler judged 1 of them unschedulable/);
   });
 
+  // The pod judged 20 minutes ago says nothing of the scheduler now: one created since that it never
+  // wrote on says it stalled. The first line said 'since the oldest waiting one arrived 10m ago' above
+  // a pod waiting 20m, and the long output 'it sees new pods' below 'the scheduler looks stalled'.
+  it('a pod it judged before, one it never looked at since: stalled, dated by the one not looked at, not "it sees new pods"', async () => {
+    healthy();
+    c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
+    const big = unschedulablePod('ml', 'train-resnet-6d9f8b7c4-x7k2p', 1200);
+    big.status.conditions[0]!.message = '0/3 nodes are available: 3 Insufficient memory.';
+    const unseen = unschedulablePod('web', 'frontend-6b8f9c7d5-bbbbb', 600);
+    Reflect.deleteProperty(unseen.status, 'conditions');
+    c.api.add('pods', big, unseen);
+    const r = await runBuilt('check_scheduling', kc());
+    expect(r.code).toBe(2);
+    expect(r.first).toMatch(
+      /no pod bound anywhere since the oldest waiting one it has not judged arrived 10m\d*s? ago: the scheduler looks stalled/,
+    );
+    expect(r.stdout).toMatch(/ml\/train-resnet-6d9f8b7c4-x7k2p waiting 20m\d*s?: 0\/3 nodes are available: 3 Insufficient memory/);
+    expect(r.stdout).not.toContain('it sees new pods');
+    expect(r.stdout).toContain('Stale scheduler informer cache: find the leader');
+  });
+
   it('a pod being deleted waits for no scheduler: an unbound Job pod kept by its job-tracking finalizer is not counted', async () => {
     healthy();
     c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));

@@ -267,6 +267,21 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     expect(r.first).toMatch(/\(fix: verify the key out of band before updating known_hosts\)$/);
   });
 
+  // known_hosts holds the host's own RSA key (ssh-keyscan -t rsa, or a host with no other): OpenSSH
+  // since 8.8 signs with it as rsa-sha2-256/512 only, never as ssh-rsa (SHA-1), the one algorithm
+  // asked for, and the same key read 'it offers no ssh-rsa key ... it CHANGED' where ssh logs in.
+  it('a host whose RSA key known_hosts holds: read as with any other key, never as a changed one', async () => {
+    const rsa = new TestSshd({ hostKeyType: 'rsa' });
+    await rsa.start();
+    try {
+      const r = await runBuilt('check_dqlite_lock', [...rsa.loginArgs(), '--ssh-user', 'root', '--journal-file', journal]);
+      expect(r.first).toMatch(/^DQLITE-LOCK WARNING - 127\.0\.0\.1: 12 'database is locked' lines/);
+      expect(r.code).toBe(1);
+    } finally {
+      rsa.stop();
+    }
+  });
+
   it('an unknown host: UNKNOWN with the ssh-keyscan fix, never a silent connect', async () => {
     const none = sshd.knownHosts(['127.0.0.2'], { name: 'known_other' });
     const r = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(none), '--journal-file', journal]);

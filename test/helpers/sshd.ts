@@ -41,7 +41,8 @@ export class TestSshd {
    * maxSessions: sshd's MaxSessions, the channels one connection may have open at once (default 10);
    * logins: sshd logs each connection to a file of its own, counted by connections();
    * hostname: the host's own name as a command run there reads it (uname -n, /proc/sys/kernel/hostname):
-   * sshd runs in a UTS namespace of its own (unshare --uts) named so, a host other than this one.
+   * sshd runs in a UTS namespace of its own (unshare --uts) named so, a host other than this one;
+   * hostKeyType: the type of its one host key (ssh-keygen -t; default ed25519).
    */
   constructor(
     private readonly opts: {
@@ -52,6 +53,7 @@ export class TestSshd {
       maxSessions?: number;
       logins?: boolean;
       hostname?: string;
+      hostKeyType?: string;
     } = {},
   ) {}
 
@@ -69,7 +71,7 @@ export class TestSshd {
     const listen = this.opts.listen ?? ['127.0.0.1', '127.0.0.2'];
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
     mkdirSync(this.home);
-    keygen(this.hostKey);
+    keygen(this.hostKey, this.opts.hostKeyType);
     keygen(this.clientKey);
     keygen(this.strangerKey);
     writeFileSync(join(this.dir, 'authorized_keys'), readFileSync(`${this.clientKey}.pub`), { mode: 0o600 });

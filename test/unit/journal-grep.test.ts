@@ -41,6 +41,23 @@ describe('journalProblem', () => {
     );
   });
 
+  // journalctl's hint as systemd prints it where the journal's ACLs name groups (journalctl.c,
+  // access_check_var_log_journal), exit 0: its last line told the reader to pass -q.
+  it('says the hint itself, not its last line (Pass -q ...), of a journal it may not read', () => {
+    const hint =
+      'Hint: You are currently not seeing messages from other users and the system.\n' +
+      "      Users in groups 'adm', 'systemd-journal' can see all messages.\n" +
+      '      Pass -q to turn off this notice.\n';
+    expect(reasonOf(journalProblem(hint, 0, { login: 'nagios' }))).toMatch(
+      /^cannot read the journal: Hint: You are currently not seeing messages from other users and the system\. \(fix: add user nagios /,
+    );
+    // No file opened at all: journalctl's own error follows the hint, and is said.
+    const none = `${hint}No journal files were opened due to insufficient permissions.\n`;
+    expect(reasonOf(journalProblem(none, 1, { login: 'nagios' }))).toMatch(
+      /^cannot read the journal: No journal files were opened due to insufficient permissions\. \(fix: add user nagios /,
+    );
+  });
+
   it("a login shell's 127 for a journalctl it did not find (dash, bash, zsh, busybox): not there, with what to install", () => {
     const missing = 'journalctl not found there (fix: install systemd (journalctl) there, in the PATH an SSH command gets)';
     for (const said of [

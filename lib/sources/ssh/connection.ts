@@ -75,6 +75,13 @@ export function shellQuote(arg: string): string {
   return `'${arg.replace(/'|\\(?=[\\'!\n]|$)|!(?![ \t])/g, (c) => (c === "'" ? `'\\''` : `'\\${c}'`))}'`;
 }
 
+/**
+ * The host key algorithms a key of a known_hosts type signs with: an RSA key (`ssh-rsa`) as
+ * rsa-sha2-512 or -256 too, the only ones OpenSSH 8.8 and later offers for it by default. Asked
+ * for ssh-rsa alone, such a host had none to offer, and its own key read as CHANGED.
+ */
+const signedAs = (type: string): string[] => (type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type]);
+
 export function remoteCommand(argv: string[]): string {
   return argv.map(shellQuote).join(' ');
 }
@@ -168,7 +175,7 @@ export class SshConnection implements SshSession {
       keepaliveInterval: 0,
       // Offer only the key types known_hosts holds, as OpenSSH does, so a host with several keys
       // is not taken for a changed one.
-      algorithms: { serverHostKey: [...new Set(keys.map((k) => k.type))] as never },
+      algorithms: { serverHostKey: [...new Set(keys.flatMap((k) => signedAs(k.type)))] as never },
       hostVerifier: (key: Buffer) => {
         offered = key;
         return !revoked.some((r) => r.blob.equals(key)) && keys.some((k) => k.blob.equals(key));
