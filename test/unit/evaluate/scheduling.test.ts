@@ -39,7 +39,9 @@ describe('scheduling', () => {
     // Judged 15 minutes ago (before its cache went stale), then a pod it never looked at: no bind since either.
     const o = scheduling.evaluate(facts([{ since: NOW - 900_000, judged: true }, { since: NOW - 600_000 }], NOW - 1_000_000), limits);
     expect(o.state).toBe(State.CRITICAL);
-    expect(o.summary).toMatch(/no pod bound anywhere since the oldest waiting one it has not judged arrived 10m ago: the scheduler looks stalled/);
+    expect(o.summary).toMatch(
+      /no pod bound anywhere since the oldest waiting one it has not judged arrived 10m ago: the scheduler looks stalled/,
+    );
     expect(o.details.join('\n')).not.toMatch(/sees new pods/);
     expect(o.details.join('\n')).toMatch(/Stale scheduler informer cache/);
   });
