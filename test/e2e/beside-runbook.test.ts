@@ -842,6 +842,30 @@ describe('check_pod_restarts', () => {
     expect(existsSync(join(home, '.local', 'state', 'microk8s-checks'))).toBe(true);
   });
 
+  it('-l selects the pods judged, and each selector keeps restart counts of its own: one run never judges against another', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mk8s-home-'));
+    const { XDG_STATE_HOME: _, ...env } = process.env;
+    const calico = { labels: { 'k8s-app': 'calico-node', 'controller-revision-hash': '6d8f7b9c4', 'pod-template-generation': '1' } };
+    c.api.add(
+      'pods',
+      pod({ namespace: 'kube-system', name: 'calico-node-cp8hh', node: 'node1', ip: '10.0.0.11', restarts: 4, ...calico }),
+      pod({ namespace: 'web', name: 'api-7d9f8b6c5-x2k4m', node: 'node1', ip: '10.1.22.7', restarts: 2, labels: { app: 'api' } }),
+    );
+    const run = (selector: string) => runBuilt('check_pod_restarts', [...kc(), '-l', selector], { env: { ...env, HOME: home } });
+    const first = await run('k8s-app=calico-node');
+    expect(first.code, first.stdout).toBe(0);
+    expect(first.first).toMatch(
+      /^POD-RESTARTS OK - 0 pods in CrashLoopBackOff of 1 pod \(restarts counted from now on\) \| restarted=U;;;0;1 /,
+    );
+    // Another selector's first run: the api pod's 2 restarts are no growth since calico-node's counts.
+    const other = await run('app=api');
+    expect(other.code, other.stdout).toBe(0);
+    expect(other.first).toMatch(/^POD-RESTARTS OK - 0 pods in CrashLoopBackOff of 1 pod \(restarts counted from now on\) \|/);
+    const again = await run('k8s-app=calico-node');
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.first).toMatch(/^POD-RESTARTS OK - 0 pods restarted since the previous run \d+s ago \| restarted=0;0;;0;1 /);
+  });
+
   it('a pod recreated under the same name (a StatefulSet pod) restarted as often as its predecessor: growth, not none', async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'restarts.json');
     c.api.add('pods', pod({ namespace: 'data', name: 'db-0', node: 'node1', ip: '10.1.22.30', restarts: 3 }));

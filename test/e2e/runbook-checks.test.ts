@@ -662,6 +662,38 @@ describe('check_scheduling', () => {
     expect(r.stdout).toContain('Stale scheduler informer cache: find the leader');
   });
 
+  it("Pending, bound and pulling its image, is its kubelet's; unschedulable under --min-age, not yet: neither counted", async () => {
+    healthy();
+    c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));
+    // Bound to k8s02 20 minutes ago (PodScheduled True), its image not pulled since: Pending, the kubelet's to start.
+    const pulling = pod({
+      namespace: 'web',
+      name: 'frontend-6b8f9c7d5-ccccc',
+      node: 'k8s02',
+      ip: '10.1.13.7',
+      phase: 'Pending',
+      startedAgo: 1200,
+    });
+    const waitingImage = pulling.status.containerStatuses[0]!;
+    Object.assign(waitingImage, {
+      state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "nginx:1.27"' } },
+      lastState: {},
+      imageID: '',
+      started: false,
+    });
+    Reflect.deleteProperty(waitingImage, 'containerID');
+    c.api.add('pods', pulling, unschedulablePod('web', 'frontend-6b8f9c7d5-ddddd', 120));
+    const r = await runBuilt('check_scheduling', kc());
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.first).toMatch(/^SCHEDULING OK - 0 pods unscheduled for over 5m, newest bind 20m\d*s? ago \| unscheduled=0;0;5;0 /);
+    // The newest pod is the one waiting 2 minutes: created 122 s ago.
+    expect(r.perf.newest_pod_age).toMatch(/^12\d(?:\.\d+)?s;;;0$/);
+    // Bound by the scheduler, not given its node at creation; the newest bind on each node is said.
+    expect(r.stdout).not.toMatch(/given its node directly/);
+    expect(r.stdout).toMatch(/^newest pod on k8s01 bound 1h\d*m? ago$/m);
+    expect(r.stdout).toMatch(/^newest pod on k8s02 bound 20m\d*s? ago$/m);
+  });
+
   it('a pod being deleted waits for no scheduler: an unbound Job pod kept by its job-tracking finalizer is not counted', async () => {
     healthy();
     c.api.add('pods', pod({ namespace: 'web', name: 'frontend-6b8f9c7d5-aaaaa', node: 'k8s01', ip: '10.1.12.10', startedAgo: 3600 }));

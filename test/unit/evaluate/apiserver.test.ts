@@ -40,9 +40,23 @@ describe('apiserver', () => {
       State.CRITICAL,
       'not ready: [-]etcd failed: reason withheld (readyz 0.012s)',
     ]);
-    const forbidden = apiserver.evaluate({ server: 's', readyz: answer(403, '{}'), livez: live }, { warning: r('1'), critical: r('5') });
+    // As kube-apiserver refuses a non-resource URL: a Status object, said once as forbidden, not also as no health report.
+    const status = JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'forbidden: User "system:serviceaccount:monitoring:nagios" cannot get path "/readyz"',
+      reason: 'Forbidden',
+      details: {},
+      code: 403,
+    });
+    const forbidden = apiserver.evaluate({ server: 's', readyz: answer(403, status), livez: live }, { warning: r('1'), critical: r('5') });
     expect(forbidden.state).toBe(State.UNKNOWN);
-    expect(forbidden.summary).toMatch(/nrpe\/rbac\.yaml/);
+    expect(forbidden.summary).toMatch(
+      /^\/readyz: forbidden \(403\) \(fix: allow get on the non-resource URLs \/readyz and \/livez, as .*nrpe\/rbac\.yaml/,
+    );
+    expect(forbidden.summary).not.toContain('not a health report');
   });
 
   // Any one of the three says not ready (docs/checks/apiserver.md): the status, the last line, a [-] line.

@@ -127,6 +127,58 @@ describe('cronjobs', () => {
     expect(perf(o).failed_last).toBe('1;;;0;1');
   });
 
+  it('resumed (spec written since its last run): the run the controller starts on resuming is due; one past its deadline is not', () => {
+    // Hourly, last run 3 days ago, then suspended; `kubectl patch ... suspend: false` at 12:30, judged at 12:55.
+    const now = Date.parse('2026-11-28T12:55:00Z');
+    const resumed = (name: string, startingDeadlineSeconds?: number) =>
+      job({
+        name,
+        schedule: '0 * * * *',
+        ...ran('2026-11-25T12:00:00Z'),
+        specChanged: Date.parse('2026-11-28T12:30:00Z'),
+        startingDeadlineSeconds,
+      });
+    const o = cronjobs.evaluate(
+      {
+        jobs: [
+          // No deadline: the controller starts the newest run it missed (12:00) as it resumes; none started, late.
+          resumed('nodeadline'),
+          // 12:00 was within 2700 s of 12:30: started as it resumes too; none started, late past 12:48.
+          resumed('hour', 2700),
+          // 12:00 was past 600 s at 12:30 (MissSchedule): 13:00 is the first run due, not late before 13:13.
+          resumed('tenmin', 600),
+        ],
+        now,
+        localZone: 'UTC',
+      },
+      cronjobs.defaultLimits,
+    );
+    expect([o.state, o.summary]).toEqual([State.WARNING, '2 of 3 CronJobs late: ops/nodeadline, ops/hour']);
+    expect(perf(o).late).toBe('2;0;;0;3');
+  });
+
+  it('successfulJobsHistoryLimit 0: its last Job judged from Kubernetes 1.31 on (MicroK8s 1.31), not judged on 1.30', () => {
+    // Scheduled at 12:35, no success recorded since 11:35, none running.
+    const limit0 = job({
+      name: 'backup',
+      lastSchedule: Date.parse('2026-11-28T12:35:00Z'),
+      lastSuccess: Date.parse('2026-11-28T11:35:00Z'),
+    });
+    const on = (gitVersion: string, minor: number) =>
+      cronjobs.evaluate(
+        { jobs: [{ ...limit0, successfulJobsHistoryLimit: 0 }], now: T, localZone: 'UTC', server: { gitVersion, minor } },
+        cronjobs.defaultLimits,
+      );
+    const v131 = on('v1.31.14', 31);
+    expect([v131.state, v131.summary]).toEqual([State.WARNING, '0 of 1 CronJob late, last Job failed: ops/backup']);
+    const v130 = on('v1.30.14', 30);
+    expect([v130.state, v130.summary]).toEqual([State.OK, '0 of 1 CronJob late']);
+    expect(v130.details).toContain(
+      'ops/backup: last Job not judged: successfulJobsHistoryLimit 0 deletes a Job that succeeded before lastSuccessfulTime is set ' +
+        '(Kubernetes before 1.31; this API server is v1.30.14): its success leaves no trace',
+    );
+  });
+
   it('reads CRON_TZ=/TZ= prefixes and @every as Kubernetes does', () => {
     const j = cronJobRuns(
       [

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import * as rollout from '../../../checks/observed-generation.ts';
 import type { Phantom } from '../../../lib/k8s/phantoms.ts';
 import { State } from '../../../lib/plugin/state.ts';
-import type { Lag } from '../../../lib/workload-lag.ts';
+import { type Lag, lagOf } from '../../../lib/workload-lag.ts';
+import { deployment } from '../../apiserver/objects.ts';
 import { r } from './helpers.ts';
 
 describe('observed-generation', () => {
@@ -29,6 +30,59 @@ describe('observed-generation', () => {
     );
     const o = rollout.evaluate(facts([lag('a', 300), lag('b')]), { graceMs: 120_000, warning: r('0'), critical: r('2') });
     expect([o.state, o.summary]).toEqual([State.WARNING, '2 of 5 Deployments lagging past 2m, web/a, web/b']);
+  });
+
+  it('the lag dates from the newest spec write, wherever managedFields lists it: server-side Apply entries sort first', () => {
+    // Flux applied a new image 30 s ago (server-side apply); `kubectl rollout restart` wrote the spec a week ago.
+    // The API server sorts managedFields by operation (Apply before Update), then by time: the newest spec write comes first.
+    // On a whole second, as the API server stamps managedFields.
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const at = (ago: number) => new Date(now - ago * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const d = deployment({ namespace: 'web', name: 'checkout', generation: 4, observedGeneration: 3 });
+    const template = { 'f:spec': { 'f:template': { 'f:metadata': { 'f:annotations': { 'f:kubectl.kubernetes.io/restartedAt': {} } } } } };
+    Object.assign(d.metadata, {
+      managedFields: [
+        {
+          manager: 'kustomize-controller',
+          operation: 'Apply',
+          apiVersion: 'apps/v1',
+          time: at(30),
+          fieldsType: 'FieldsV1',
+          fieldsV1: {
+            'f:spec': { 'f:replicas': {}, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { 'f:image': {} } } } } },
+          },
+        },
+        {
+          manager: 'kubectl-rollout',
+          operation: 'Update',
+          apiVersion: 'apps/v1',
+          time: at(7 * 86400),
+          fieldsType: 'FieldsV1',
+          fieldsV1: template,
+        },
+        {
+          manager: 'kube-controller-manager',
+          operation: 'Update',
+          apiVersion: 'apps/v1',
+          time: at(7 * 86400 - 5),
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:status': { 'f:observedGeneration': {} } },
+          subresource: 'status',
+        },
+      ],
+    });
+    const lag = lagOf('deployment', d, now);
+    const o = rollout.evaluate(
+      { counts: new Map([['deployment', 1]]), lags: lag ? [lag] : [], stalled: [], phantoms: [] },
+      rollout.defaultLimits,
+    );
+    expect([o.state, o.summary]).toEqual([State.OK, '0 of 1 Deployment lagging past 2m']);
+    expect(o.details).toEqual(['within --grace deployment/web/checkout: generation 4 > observed 3 for 30s']);
+  });
+
+  it('names three lagging Deployments on the line and says there are more', () => {
+    const o = rollout.evaluate(facts([lag('a', 300), lag('b', 300), lag('c', 300), lag('d', 300)]), rollout.defaultLimits);
+    expect([o.state, o.summary]).toEqual([State.CRITICAL, '4 of 5 Deployments lagging past 2m, web/a, web/b, web/c, ...']);
   });
 
   it('a phantom ReplicaSet is WARNING with the status patch for it', () => {

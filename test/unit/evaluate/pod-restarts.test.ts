@@ -45,6 +45,40 @@ describe('pod-restarts', () => {
       '1 pod restarted since the previous run 5m ago: web/a, 1 pod in CrashLoopBackOff: web/a',
     ]);
     expect(perf(o)).toMatchObject({ restarted: '1;0;1;0;4', crashlooping: '1;;;0;4' });
+    // Each container once, by its growth; then where to look.
+    expect(o.details).toEqual([
+      'web/a container app: restarts 5 -> 6',
+      'web/a container sidecar: restarts 2 -> 3',
+      'Why a container exits: kubectl -n <namespace> logs <pod> -c <container> --previous, and kubectl describe pod.',
+      'Many pods at once, after a kubelite restart or a write storm: their API watches broke; ' +
+        'see check_kine_retries and check_watch_cache first.',
+    ]);
+  });
+
+  it('no restart since the previous run: OK, with no advice on why containers exit', () => {
+    const o = restarts.evaluate(
+      { now: NOW, pods: 5, troubled: [t('a/app', 6)], before: { at: NOW - 60_000, counts: { 'a/app': 6 } } },
+      restarts.defaultLimits,
+    );
+    expect([o.state, o.summary, o.details]).toEqual([State.OK, '0 pods restarted since the previous run 1m ago', []]);
+    expect(perf(o)).toMatchObject({ restarted: '0;0;;0;5', crashlooping: '0;;;0;5', pods: '5;;;0' });
+  });
+
+  it('names three pods on the line and says there are more', () => {
+    const pods = ['a', 'b', 'c', 'd'];
+    const o = restarts.evaluate(
+      {
+        now: NOW,
+        pods: 9,
+        troubled: pods.map((p) => t(`${p}/app`, 7, true)),
+        before: { at: NOW - 300_000, counts: Object.fromEntries(pods.map((p) => [`${p}/app`, 6])) },
+      },
+      { warning: r('0'), critical: r('3') },
+    );
+    expect([o.state, o.summary]).toEqual([
+      State.CRITICAL,
+      '4 pods restarted since the previous run 5m ago: web/a, web/b, web/c, ..., 4 pods in CrashLoopBackOff: web/a, web/b, web/c, ...',
+    ]);
   });
 
   it('a pod in CrashLoopBackOff with no restart since the previous run: the crash loop leads the line, not the calm count', () => {

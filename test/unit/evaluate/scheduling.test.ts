@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as scheduling from '../../../checks/scheduling.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { ScalarContext } from '../../../lib/plugin/verdict.ts';
-import { NOW, r } from './helpers.ts';
+import { NOW, perf, r } from './helpers.ts';
 
 describe('scheduling', () => {
   const limits = { minAge: 300, namespaces: [], warning: r('0'), critical: r('5'), newestPod: new ScalarContext(r('900'), r('1800')) };
@@ -54,5 +54,28 @@ describe('scheduling', () => {
 
   it('no pod created for longer than --newest-pod-critical', () => {
     expect(scheduling.evaluate(facts([], NOW - 30_000, NOW - 3_600_000), limits).state).toBe(State.CRITICAL);
+  });
+
+  it('the newest pod created a little ahead of this clock is 0 s old, not past a limit', () => {
+    const o = scheduling.evaluate(facts([], NOW - 30_000, NOW + 2_000), limits);
+    expect([o.state, o.summary]).toEqual([State.OK, '0 pods unscheduled for over 5m, newest bind 30s ago']);
+    expect(perf(o).newest_pod_age).toBe('0s;900;1800;0');
+  });
+
+  it('no pod at all with a limit on the newest pod: UNKNOWN, nothing to date it by', () => {
+    const o = scheduling.evaluate(facts([], 0, 0), limits);
+    expect(o.state).toBe(State.UNKNOWN);
+    expect(o.summary).toBe('0 pods unscheduled for over 5m, no pod to date the newest creation by');
+    expect(perf(o)).toMatchObject({ newest_bind_age: 'U;;;0', newest_pod_age: 'U;900;1800;0' });
+  });
+
+  it("a stalled scheduler's long output: the waiting pods, oldest first, and the runbook's recovery of the scheduler leader", () => {
+    const o = scheduling.evaluate(facts([{ since: NOW - 420_000 }, { since: NOW - 600_000 }], NOW - 900_000), limits);
+    expect(o.details.slice(0, 2)).toEqual(['web/p1 waiting 10m: 0/3 nodes are available', 'web/p0 waiting 7m: 0/3 nodes are available']);
+    expect(o.details).toContain(
+      'Stale scheduler informer cache: find the leader ' +
+        '(kubectl -n kube-system get lease kube-scheduler -o jsonpath={.spec.holderIdentity}),',
+    );
+    expect(o.details).toContain('  the new leader should bind pending pods within 2 minutes.');
   });
 });

@@ -42,6 +42,8 @@ describe('services', () => {
     const o = services.evaluate({ ...facts(unit(DQ, { restarts: 30 })), memory: old }, judge);
     expect(o.state).toBe(State.CRITICAL);
     expect(o.summary).toBe('k8s-dqlite restarted 18 times within the last hour');
+    // Its long-output line says what the samples show, beside the lifetime NRestarts.
+    expect(o.details).toContain(`k8s-dqlite (${DQ}): active (running), NRestarts 30, up 1h; 18 restarts in the last 30m`);
   });
 
   it('restarts over samples spanning more than an hour are said with that span and its rate', () => {
