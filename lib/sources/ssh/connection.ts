@@ -145,8 +145,7 @@ export function runnerOver(session: Pick<SshSession, 'exec' | 'target'>): Comman
         { fix: `give ${user} a POSIX login shell there: sudo chsh -s /bin/sh ${user}` },
       );
     }
-    if (code !== 0)
-      throw new SshError(`${command} failed on ${session.target.host} (exit ` + `${code ?? 'signal'})${said ? `: ${said}` : ''}`);
+    if (code !== 0) throw new SshError(`${command} failed on ${session.target.host} (exit ${code ?? 'signal'})${said ? `: ${said}` : ''}`);
     return Buffer.concat(out).toString('utf8');
   };
 }
