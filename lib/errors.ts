@@ -59,3 +59,9 @@ export function reasonOf(err: unknown): string {
   }
   return `internal error: ${causeText(err)} (rerun with -vvv and report it)`;
 }
+
+/**
+ * The host dropped the connection under a command (ssh/connection.ts' ConnectionLost): said as such,
+ * never with the command's own fix. Told by its name: connection.ts loads ssh2, which start-up must not.
+ */
+export const isConnectionLost = (err: unknown): boolean => (err as Error | undefined)?.name === 'ConnectionLost';

@@ -7,7 +7,7 @@
 // to run would raise an alarm on every worker; judging by these files keeps it quiet there.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReasonedError } from '../errors.ts';
+import { isConnectionLost, ReasonedError } from '../errors.ts';
 import { deniedAt } from '../files.ts';
 
 /** $SNAP_DATA of the MicroK8s snap: where its lock files and backend live. */
@@ -116,9 +116,8 @@ export async function readLocksWith(
   try {
     text = await run(['ls', '-1A', '--', dir], signal);
   } catch (err) {
-    // A host that dropped the connection (ConnectionLost, ssh/connection.ts: not loaded here) is no
-    // node without MicroK8s: its own fix is said, not this one.
-    if (signal.aborted || (err as Error | undefined)?.name === 'ConnectionLost') throw err;
+    // A host that dropped the connection is no node without MicroK8s: its own fix is said, not this one.
+    if (signal.aborted || isConnectionLost(err)) throw err;
     throw new SnapDataError(`cannot list ${dir}`, {
       cause: err,
       fix: `run the check against a MicroK8s node, or give --snap-data${named ? ` (or ${named} to name the units yourself)` : ''}`,

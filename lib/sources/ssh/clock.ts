@@ -2,7 +2,7 @@
 // off (a VM after suspend, NTP broken there) would have a window taken on ours read as another
 // stretch of its time: its clock is read first, in the same connection, and the window moved.
 import { formatDuration } from '../../duration.ts';
-import { ReasonedError } from '../../errors.ts';
+import { isConnectionLost, ReasonedError } from '../../errors.ts';
 import { shorten } from '../../text.ts';
 import type { CommandRunner } from '../command.ts';
 import { lastLine, quietShell } from './greeting.ts';
@@ -42,9 +42,8 @@ export async function readRemoteClock(host: string, run: CommandRunner, signal: 
   try {
     text = await run(['date', '+%s.%N'], signal);
   } catch (err) {
-    // A host that dropped the connection (ConnectionLost; connection.ts, which loads ssh2, is not
-    // loaded at start-up) is said as such, not with date's fix.
-    if (signal.aborted || (err as Error | undefined)?.name === 'ConnectionLost') throw err;
+    // A host that dropped the connection is said as such, not with date's fix.
+    if (signal.aborted || isConnectionLost(err)) throw err;
     throw new ClockError(`cannot read the clock of ${host}`, { cause: err, fix: `check that date (coreutils) runs on ${host} over SSH` });
   }
   const after = Date.now();
