@@ -115,10 +115,6 @@ export function journalProblem(
   exitCode: number | null,
   q: Pick<JournalQuery, 'directories' | 'files' | 'grep' | 'login'>,
 ): JournalError | undefined {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
   // journalctl's own last word: over SSH a login may say something on stderr before every command
   // (bash's setlocale warning), which said a failure in place of its reason. A hint is no such word,
   // nor its indented lines ('Pass -q to turn off this notice.'): alone, its first line is said.
@@ -127,7 +123,7 @@ export function journalProblem(
     inHint = l.startsWith('Hint:') || (inHint && /^\s/.test(l));
     return !inHint && l.trim() !== '';
   });
-  const first = said.at(-1)?.trim() ?? lines[0] ?? '';
+  const first = (said.at(-1) ?? stderr.trim().split('\n')[0] ?? '').trim();
   if (/insufficient permissions|not seeing messages from other users|Permission denied/i.test(stderr)) {
     return new JournalError(`cannot read the journal: ${first}`, { fix: journalGroupFix(q.login ?? userName()) });
   }
