@@ -14,7 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEMO_DATABASE, DQLITE_CLI, startDqlite } from '../test/helpers/dqlite.ts';
 import { healthyNode } from '../test/helpers/standins.ts';
-import { benchJournal } from './journal.mjs';
+import { enterOwnJournalNamespace, nodeJournal, ownJournal } from './own-journal.mjs';
 import { writeResults } from './results.mjs';
 import { median } from './startup.mjs';
 
@@ -94,7 +94,7 @@ export async function benchShared() {
     // Its entries span the last 10 minutes from now: built anew for each size (and each round
     // below), or the checks' windows (5 minutes for check_dqlite_lock) would hold fewer of them for
     // the later runs, and `all`, which reads the journal, would look cheaper beside the pod checks.
-    const journalDir = await benchJournal(join(work, `journal-${pods}`), 'k8s01');
+    const journal = await nodeJournal(join(work, `journal-${pods}`), 'k8s01');
     const server = spawn(
       process.execPath,
       [
@@ -117,7 +117,7 @@ export async function benchShared() {
     const { kubeconfig } = JSON.parse(await new Promise((done) => server.stdout.once('data', (d) => done(String(d)))));
     try {
       const kube = `--kubeconfig ${q(kubeconfig)}`;
-      const jd = `--journal-dir ${q(journalDir)}`;
+      const jd = journal.args;
       const state = (name) => `--state-file ${q(join(work, `${name}.json`))}`;
       // Every check `all` runs here, alone, with the same inputs.
       const singles = {
@@ -155,8 +155,7 @@ export async function benchShared() {
       for (let i = 0; i < RUNS; i++) {
         // The journal anew for each round: over a run of the bench its window would hold fewer and
         // fewer of its entries, and the rounds would differ by that more than by the code measured.
-        rmSync(journalDir, { recursive: true, force: true });
-        await benchJournal(journalDir, 'k8s01');
+        await nodeJournal(journal.dir, 'k8s01');
         runs.all.push(await measure(all, log));
         for (const [name, c] of Object.entries(singles)) runs.singles[name].push(await measure(line(c), log));
         // A new cycle: every answer expired (each line asked for just now); the first poll makes the shared run.
@@ -221,7 +220,7 @@ export async function benchShared() {
 
 Measured by \`npm run bench:shared\` (bench/shared.mjs) at \`${commit}\`, ${new Date().toISOString().slice(0, 16)}Z, on ${cpus().length} x
 ${cpus()[0]?.model ?? 'unknown CPU'}, load average at the start ${load}. The test API server with 1,000 Jobs, 50 Deployments, 3 nodes and
-the pods below, a 20,000-entry journal, this host as a control-plane node (a real dqlite cluster of three
+the pods below, a 20,000-entry journal (${ownJournal() ? "the node's own, as NRPE's command lines read it: bench/own-journal.mjs" : 'given with --journal-dir: not root'}), this host as a control-plane node (a real dqlite cluster of three
 dqlite-demo nodes asked with the v1 CLI, the tests' stand-in systemctl); requests, list requests, bytes and TLS
 connections from the server's own request log; wall and CPU (user + system, every process), peak RSS of the largest
 process; medians of ${RUNS} runs after a warm-up.
@@ -238,4 +237,7 @@ ${scenarios.map((r) => `### ${r.pods.toLocaleString('en')} pods\n\n${table(r)}\n
   console.log('wrote bench/RESULTS.md');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchShared();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  enterOwnJournalNamespace();
+  await benchShared();
+}

@@ -1,0 +1,66 @@
+// The journal as the checks read it on a node: the node's own (no --journal-dir), as every command
+// line of nrpe/microk8s-checks.cfg does. journalctl then opens /var/log/journal/<machine id>/ and
+// asks where it begins once; given a directory it asks four questions more (the machines and host
+// names it holds, where it ends: lib/sources/journal-beginnings.ts), four processes a node's poll
+// never starts, and `all` and the journal checks would be measured dearer than they run.
+// This machine runs no journald: as root, the bench runs in a mount namespace of its own (unshare
+// -m) with a tmpfs on /var/log and /run/log, and writes the bench journal where journald would.
+// Otherwise it gives the journal with --journal-dir, and says so.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchJournal } from './journal.mjs';
+
+const INSIDE = 'MICROK8S_CHECKS_BENCH_OWN_JOURNAL';
+const MACHINE_ID = /^[0-9a-f]{32}$/;
+
+const machineId = () => (existsSync('/etc/machine-id') ? readFileSync('/etc/machine-id', 'utf8').trim() : '');
+
+/**
+ * Runs this script again in a mount namespace of its own where it can (root, unshare, a machine
+ * id), and exits with its status; returns in that namespace, or where it cannot.
+ */
+export function enterOwnJournalNamespace() {
+  if (process.env[INSIDE] !== undefined) {
+    if (process.env[INSIDE] === '1') {
+      for (const dir of ['/var/log', '/run/log']) {
+        mkdirSync(dir, { recursive: true });
+        const r = spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', dir], { stdio: 'inherit' });
+        if (r.status !== 0) throw new Error(`mount -t tmpfs tmpfs ${dir} failed in the bench's mount namespace`);
+      }
+    }
+    return;
+  }
+  const why =
+    process.getuid?.() !== 0
+      ? 'not root'
+      : !MACHINE_ID.test(machineId())
+        ? 'no /etc/machine-id'
+        : spawnSync('unshare', ['--version']).status !== 0
+          ? 'no unshare'
+          : undefined;
+  if (why !== undefined) {
+    console.log(`bench: the journal is given with --journal-dir (${why}): a node reads its own, with four journalctl runs fewer`);
+    process.env[INSIDE] = '0';
+    return;
+  }
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, [INSIDE]: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+
+/** Whether the checks read the bench journal as the node's own (enterOwnJournalNamespace). */
+export const ownJournal = () => process.env[INSIDE] === '1';
+
+/**
+ * The bench journal (benchJournal's), written anew: where the node's own journal is, or in
+ * `dir`. `args`: what a journal check's command line gives for it.
+ */
+export async function nodeJournal(dir, host) {
+  const at = ownJournal() ? join('/var/log/journal', machineId()) : dir;
+  rmSync(at, { recursive: true, force: true });
+  await benchJournal(at, host);
+  return { dir: at, args: ownJournal() ? '' : `--journal-dir '${at.replace(/'/g, `'\\''`)}'` };
+}
