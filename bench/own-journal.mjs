@@ -7,7 +7,7 @@
 // -m) with a tmpfs on /var/log and /run/log, and writes the bench journal where journald would.
 // Otherwise it gives the journal with --journal-dir, and says so.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchJournal } from './journal.mjs';
 
@@ -23,8 +23,8 @@ const machineId = () => (existsSync('/etc/machine-id') ? readFileSync('/etc/mach
 export function enterOwnJournalNamespace() {
   if (process.env[INSIDE] !== undefined) {
     if (process.env[INSIDE] === '1') {
-      for (const dir of ['/var/log', '/run/log']) {
-        mkdirSync(dir, { recursive: true });
+      // A volatile journal of the host (/run/log/journal) hidden too; /run/log not made where there is none.
+      for (const dir of ['/var/log', '/run/log'].filter((d) => existsSync(d))) {
         const r = spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', dir], { stdio: 'inherit' });
         if (r.status !== 0) throw new Error(`mount -t tmpfs tmpfs ${dir} failed in the bench's mount namespace`);
       }
