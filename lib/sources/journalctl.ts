@@ -98,13 +98,15 @@ export function epoch(us: number): string {
 
 /**
  * journald's group, which reads every journal of the host, for the user journalctl ran as: this
- * process's, or over SSH the login. usermod takes a name only: a uid without one is told so.
+ * process's, or over SSH the login. usermod takes a name only: a uid without one is told so. Here
+ * a new group reaches nrpe's checks once nrpe restarts; over SSH every run logs in anew, so there
+ * is nothing to restart (restarting nrpe here changed nothing there).
  */
-export const journalGroupFix = (user: string): string =>
+export const journalGroupFix = (user: string, remote = false): string =>
   user.startsWith('uid ')
     ? `run the check as a user in the group systemd-journal (usermod takes no bare uid, and ${user} has no name)`
-    : `add user ${user} to the group systemd-journal, which may read the journal: ` +
-      `sudo usermod -aG systemd-journal ${user}, then restart nrpe`;
+    : `add user ${user} to the group systemd-journal, which may read the journal: sudo usermod -aG systemd-journal ${user}` +
+      (remote ? ' there; the next SSH login has the group, nothing to restart' : ', then restart nrpe');
 
 /**
  * journalctl says some of its worst news on stderr while exiting 0 with no entries (a user
@@ -125,7 +127,7 @@ export function journalProblem(
   });
   const first = (said.at(-1) ?? stderr.trim().split('\n')[0] ?? '').trim();
   if (/insufficient permissions|not seeing messages from other users|Permission denied/i.test(stderr)) {
-    return new JournalError(`cannot read the journal: ${first}`, { fix: journalGroupFix(q.login ?? userName()) });
+    return new JournalError(`cannot read the journal: ${first}`, { fix: journalGroupFix(q.login ?? userName(), q.login !== undefined) });
   }
   if (/No journal files were found/i.test(stderr)) {
     // Journals named by the user are theirs to correct; the host's own journal is journald's to

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import {
   chmodSync,
+  chownSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -24,6 +25,7 @@ import { inTime, runBuilt } from '../helpers/run.ts';
 import { healthyNode } from '../helpers/standins.ts';
 import { resettingHost, silentServer, sshdUnavailable, TestSshd } from '../helpers/sshd.ts';
 import { pattern } from '../helpers/pattern.ts';
+import { nagiosIds } from '../helpers/users.ts';
 
 const unavailable = sshdUnavailable() ?? (haveJournalRemote ? undefined : 'no systemd-journal-remote');
 if (unavailable) console.warn(`SSH tests: ${unavailable}`);
@@ -301,6 +303,32 @@ describe.skipIf(unavailable)('--host against a real OpenSSH sshd', () => {
     const again = await runBuilt('check_dqlite_lock', ['--host', '127.0.0.1', ...ssh(file), '--journal-file', journal]);
     expect(again.first).toMatch(/\(fix: check the host's key fingerprint, then add its keys: ssh-keyscan -p \d+ 127\.0\.0\.1 >> /);
   });
+
+  // Under nrpe the check runs as nagios, a system account nobody logs in as: its fix is typed by an
+  // admin as root, and a ~/.ssh that fix made was root's 0700, which nagios may not search (the next
+  // run's fix was a setfacl on nagios' own directory).
+  it.skipIf(!nagiosIds() || !existsSync('/usr/bin/sudo'))(
+    'no known_hosts yet, run as nagios: the fix, typed as root, leaves a known_hosts nagios reads',
+    async () => {
+      const ids = nagiosIds()!;
+      const home = mkdtempSync(join(tmpdir(), 'mk8s-home-'));
+      chmodSync(home, 0o755);
+      chownSync(home, ids.uid, ids.gid);
+      const key = join(home, 'key');
+      cpSync(sshd.clientKey, key);
+      chownSync(key, ids.uid, ids.gid);
+      const file = join(home, '.ssh', 'known_hosts');
+      const asNagios = { uid: ids.uid, gid: ids.gid };
+      const args = ['--host', '127.0.0.1', ...ssh(file, key), '--journal-file', journal];
+      const r = await runBuilt('check_dqlite_lock', args, asNagios);
+      expect(r.code).toBe(3);
+      const fix = /then add its keys: (.*)\)$/.exec(r.first)?.[1];
+      expect(fix, r.first).toBeDefined();
+      execFileSync('sh', ['-c', fix!], { stdio: 'pipe' });
+      const again = await runBuilt('check_dqlite_lock', args, asNagios);
+      expect(again.first).toMatch(/^DQLITE-LOCK WARNING - 127\.0\.0\.1: 12 'database is locked' lines/);
+    },
+  );
 
   it('a refused key, a closed port, a failing remote command: UNKNOWN each with its reason', async () => {
     const refused = await runBuilt('check_dqlite_lock', [

@@ -33,8 +33,8 @@ describe('journalProblem', () => {
   it('names the SSH login, or a uid as having no name usermod takes', () => {
     expect(reasonOf(journalProblem(stderr, 0, { login: 'icinga' }))).toBe(
       'cannot read the journal: Hint: You are currently not seeing messages from other users and the system. ' +
-        '(fix: add user icinga to the group systemd-journal, which may read the journal: sudo usermod -aG systemd-journal icinga, ' +
-        'then restart nrpe)',
+        '(fix: add user icinga to the group systemd-journal, which may read the journal: sudo usermod -aG systemd-journal icinga ' +
+        'there; the next SSH login has the group, nothing to restart)',
     );
     expect(reasonOf(journalProblem(stderr, 0, { login: 'uid 54321' }))).toMatch(
       /\(fix: run the check as a user in the group systemd-journal \(usermod takes no bare uid, and uid 54321 has no name\)\)$/,

@@ -1,8 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { ReasonedError } from '../../errors.ts';
-import { FileError, readSmallFile } from '../../files.ts';
+import { FileError, readSmallFile, userName } from '../../files.ts';
 
 export interface KnownKey {
   type: string;
@@ -41,6 +42,15 @@ function matchesPattern(name: string, pattern: string): boolean {
   return re.test(name);
 }
 
+/** Whether the check's user may log in (a shell that is not nologin or false): if so, it types its own fixes. */
+function loginShell(): boolean {
+  try {
+    return !/\/(nologin|false)$/.test(userInfo().shell ?? '/usr/sbin/nologin');
+  } catch {
+    return false;
+  }
+}
+
 /** A path through a file (its directory is one, or under one): ssh-keyscan's `>>` cannot make it, the path is wrong. */
 function throughFile(file: string): boolean {
   try {
@@ -60,11 +70,16 @@ export function knownKeys(file: string, host: string, port: number): { keys: Kno
     text = readSmallFile(file, 'known hosts file').toString('utf8');
   } catch (err) {
     if (err instanceof FileError && err.missing && !throughFile(file)) {
-      // `>>` makes the file, not its directory (nagios' home has no ~/.ssh at first).
+      // `>>` makes the file, not its directory (nagios' home has no ~/.ssh at first). For a check
+      // user nobody logs in as (nagios: nologin), an admin types the fix as root, and the directory
+      // it made was root's 0700, denied to that user: then both are made as it (through sh -c: a
+      // `|` on the first line would start its perfdata).
       const dir = dirname(file);
-      const make = existsSync(dir) ? '' : `mkdir -p -m 700 ${dir} && `;
+      const add = `${existsSync(dir) ? '' : `mkdir -p -m 700 ${dir} && `}ssh-keyscan -p ${port} ${host} >> ${file}`;
+      const user = userName();
+      const as = user.startsWith('uid ') ? `'#${user.slice(4)}'` : user;
       throw new HostKeyError(err.message, {
-        fix: `check the host's key fingerprint, then add its keys: ${make}ssh-keyscan -p ${port} ${host} >> ${file}`,
+        fix: `check the host's key fingerprint, then add its keys: ${loginShell() ? add : `sudo -u ${as} sh -c '${add}'`}`,
       });
     }
     throw err;
