@@ -321,6 +321,31 @@ describe('--cycle', () => {
     expect(again.stdout).toMatch(/answer of the shared poll cycle/);
   });
 
+  it('the key covers the CAs Node trusts: a caller without the extra CA is never served the OK it let in', async () => {
+    const plain: NodeJS.ProcessEnv = { ...cycleCache().env };
+    for (const name of ['NODE_EXTRA_CA_CERTS', 'NODE_USE_SYSTEM_CA', 'SSL_CERT_FILE', 'SSL_CERT_DIR']) delete plain[name];
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    // A kubeconfig without certificate-authority-data: the API server is trusted through Node's own
+    // CA store, which NODE_EXTRA_CA_CERTS (or NODE_USE_SYSTEM_CA with SSL_CERT_FILE) widens.
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-noca-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, readFileSync(c.kubeconfig, 'utf8').replace(/^ *certificate-authority-data: .*\n/m, ''));
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, c.certs.ca);
+    const args = ['--cycle=55', '--kubeconfig', kubeconfig];
+    for (const trusting of [{ NODE_EXTRA_CA_CERTS: ca }, { NODE_USE_SYSTEM_CA: '1', SSL_CERT_FILE: ca }]) {
+      const name = Object.keys(trusting).join(' ');
+      const trusted = await runBuilt('check_nodes', args, { env: { ...plain, ...trusting } });
+      expect([trusted.code, trusted.first], name).toEqual([0, expect.stringMatching(/^NODES OK - 1 node, all Ready \|/)]);
+      // As alone: the API server's certificate is not trusted here.
+      const untrusted = await runBuilt('check_nodes', args, { env: plain });
+      expect([untrusted.code, untrusted.first], name).toEqual([
+        3,
+        expect.stringMatching(/^NODES UNKNOWN - TLS to https:\S+ failed: certificate problem/),
+      ]);
+    }
+  });
+
   it("two installs of other builds (a package and a checkout, one user) never serve each other's answers", async () => {
     const { env } = cycleCache();
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
