@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ageLine, ANSWER_END, ANSWER_MAGIC, CYCLE_BUILD, CYCLE_ENVIRONMENT, NOT_WAITING } from './lib/cycle-protocol.ts';
+import { REINSTALL_FIX } from './lib/errors.ts';
 
 /** The environment recorded with a command line, as printf's words: "NAME=${NAME-}" each. */
 const environmentWords = CYCLE_ENVIRONMENT.map((name) => `"${name}=\${${name}-}"`).join(' ');
@@ -328,6 +329,13 @@ export function launcher(command, name, build, libdir) {
 # Only shell built-ins are needed (PATH may be empty)${readlink}
 ${locate(libdir)}
 bundle="$lib/${command}.mjs"
+# The module that runs the bundle says why the bundle cannot be loaded (build.mjs, loadStub); one
+# missing itself (the launcher copied without its directory, a half-copied one, a link to it not
+# followed without readlink) was Node's stack trace and exit 1, which Nagios reads as WARNING.
+if [ ! -r "$bundle" ]; then
+  echo "${name} UNKNOWN - cannot load ${command}: no $bundle (fix: ${REINSTALL_FIX})"
+  exit 3
+fi
 # A current directory removed meanwhile (a shell left in a deleted directory, a cron job's)
 # would make Node die while loading, with a stack and exit 1, which Nagios reads as WARNING: the
 # check runs from / instead (a relative path given to it can then not be found, and says so).
