@@ -374,6 +374,31 @@ describe('--cycle', () => {
     }
   });
 
+  it('stdin by its path (/dev/stdin, /dev/fd/0) is read alone too, never by a shared run, another process', async () => {
+    const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-cycle-')) };
+    // A shared run opened its own stdin there (/dev/null: 'a device, not a file'); and one caller's
+    // pipe was another's answer (/dev/fd/63 of bash's <(...) is every caller's name for its own).
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-stdin-'));
+    for (const [n, log] of [
+      [6, '/dev/stdin'],
+      [7, '/dev/fd/0'],
+      [8, '/proc/self/fd/0'],
+      [9, '--log-file=/dev/stdin'],
+    ] as const) {
+      const input = join(dir, `${n}.log`);
+      writeFileSync(input, lockLines(n));
+      const args = log.startsWith('--') ? [log] : ['--log-file', log];
+      // Its stdin a file, as a shell's < gives it (a spawned child's stdin is a socket, which /dev/stdin cannot open).
+      const r = await runProcess('/bin/sh', ['-c', 'exec "$0" "$@" <"$IN"', join(DIST, 'check_dqlite_lock'), '--cycle=55', ...args], {
+        env: { ...env, IN: input },
+      });
+      expect([r.code, r.first], log).toEqual([
+        1,
+        expect.stringMatching(new RegExp(`^DQLITE-LOCK WARNING - ${n} 'database is locked' lines`)),
+      ]);
+    }
+  });
+
   it('without a cache directory it can use, the check runs alone as usual', async () => {
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
     const r = await runBuilt('check_nodes', ['--cycle=55', '--kubeconfig', c.kubeconfig], {
