@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ageLine, ANSWER_END, ANSWER_MAGIC, CYCLE_BUILD, CYCLE_ENVIRONMENT, NOT_WAITING } from './lib/cycle-protocol.ts';
+import { REINSTALL_FIX } from './lib/errors.ts';
 
 /** The environment recorded with a command line, as printf's words: "NAME=${NAME-}" each. */
 const environmentWords = CYCLE_ENVIRONMENT.map((name) => `"${name}=\${${name}-}"`).join(' ');
@@ -29,8 +30,9 @@ lib="$here/microk8s-checks.d"`;
 const cycleSection = (command, name, build) => `# --cycle SECONDS (docs/poll-cycle.md): serve this command's answer from a shared run of
 # every command NRPE asks for, begun less than SECONDS before this call, without starting Node.
 # The option may stand anywhere on the line; it is taken out here, with what the wait needs to
-# know: -t (never wait past it), and whether the command reads stdin (--log-file -), asks for
-# -h/-V, or gives a value this script does not understand. Then the check runs alone, and
+# know: -t (never wait past it), and whether the command reads stdin (--log-file -, or any of the
+# caller's descriptors by its path: /dev/stdin, /dev/fd/N), asks for -h/-V, or gives a value
+# this script does not understand. Then the check runs alone, and
 # judges the line itself (a bad --cycle, or one given twice, is its usage error).
 max= cycles=0 timeout=10 alone= n=$#
 while [ "$n" -gt 0 ]; do
@@ -56,6 +58,10 @@ while [ "$n" -gt 0 ]; do
   -t | --timeout) [ "$n" -gt 0 ] && timeout=$1 ;;
   --timeout=*) timeout=\${a#--timeout=} ;;
   -h | --help | -V | --version | - | *=-) alone=1 ;;
+  # The caller's own descriptors by their path: a shared run, another process, opened its own
+  # (stdin /dev/null) there, and bash's <(...) names every caller's pipe /dev/fd/63.
+  /dev/stdin | /dev/fd/* | /proc/self/fd/* | /proc/thread-self/fd/*) alone=1 ;;
+  *=/dev/stdin | *=/dev/fd/* | *=/proc/self/fd/* | *=/proc/thread-self/fd/*) alone=1 ;;
   -[!-]*)
     # Short options, alone or bundled, as the check reads them: its switches (-v; -h and -V run it
     # alone), then -t with its value onto it (-t5, -vt5, -vt=5) or as the next word (-vvt 5).
@@ -328,6 +334,13 @@ export function launcher(command, name, build, libdir) {
 # Only shell built-ins are needed (PATH may be empty)${readlink}
 ${locate(libdir)}
 bundle="$lib/${command}.mjs"
+# The module that runs the bundle says why the bundle cannot be loaded (build.mjs, loadStub); one
+# missing itself (the launcher copied without its directory, a half-copied one, a link to it not
+# followed without readlink) was Node's stack trace and exit 1, which Nagios reads as WARNING.
+if [ ! -r "$bundle" ]; then
+  echo "${name} UNKNOWN - cannot load ${command}: no $bundle (fix: ${REINSTALL_FIX})"
+  exit 3
+fi
 # A current directory removed meanwhile (a shell left in a deleted directory, a cron job's)
 # would make Node die while loading, with a stack and exit 1, which Nagios reads as WARNING: the
 # check runs from / instead (a relative path given to it can then not be found, and says so).

@@ -9,12 +9,26 @@ export const CYCLE_BUILD = 'MICROK8S_CHECKS_BUILD';
  * What besides its command line changes a check's answer, recorded first with each command line
  * by the launcher, in this order: the working directory (a relative --cert or --state-file), where
  * its commands are found, the default kubeconfig and state files, the SSH agent, the local time
- * zone, and the build that judges it (set by the launcher, never taken from the caller: two
- * installs of one user, a package and a checkout, share the cache, and the polls of one were
- * served the other's verdicts). A run answers only command lines asked for in its own directory
- * and environment.
+ * zone, the CAs Node trusts beside a kubeconfig's own (the launcher keeps them: a caller without
+ * the extra CA was served the OK of a run whose extra CA let it in, where alone it is UNKNOWN), and
+ * the build that judges it (set by the launcher, never taken from the caller: two installs of one
+ * user, a package and a checkout, share the cache, and the polls of one were served the other's
+ * verdicts). A run answers only command lines asked for in its own directory and environment.
  */
-export const CYCLE_ENVIRONMENT = ['PWD', 'PATH', 'KUBECONFIG', 'HOME', 'XDG_STATE_HOME', 'SSH_AUTH_SOCK', 'TZ', CYCLE_BUILD];
+export const CYCLE_ENVIRONMENT = [
+  'PWD',
+  'PATH',
+  'KUBECONFIG',
+  'HOME',
+  'XDG_STATE_HOME',
+  'SSH_AUTH_SOCK',
+  'TZ',
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_USE_SYSTEM_CA',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  CYCLE_BUILD,
+];
 
 /**
  * An answer file: a head line "<ANSWER_MAGIC> <boot id> <begun, boot clock cs> <exit code> <format>

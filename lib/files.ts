@@ -3,6 +3,7 @@ import {
   closeSync,
   constants,
   createReadStream,
+  fchmodSync,
   fstatSync,
   lstatSync,
   openSync,
@@ -156,6 +157,9 @@ export function writeFileAtomic(file: string, data: string): void {
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     try {
+      // The owner's read and write whatever the umask: under umask 0400 the file was made 0200,
+      // never read back, and every next run a first run (check_pod_restarts OK for good).
+      fchmodSync(fd, 0o600);
       writeFileSync(fd, data);
     } finally {
       closeSync(fd);

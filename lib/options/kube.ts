@@ -33,10 +33,16 @@ export function namespaceOptions<T>(y: Argv<T>, exclude = false): Argv<T & Names
 export function namespacesOf(args: NamespaceArgs): { only: string[]; excluded: string[] } {
   // Each namespace once: one listed twice (-n web -n web, from two NRPE arguments) was read
   // twice, and each of its objects counted twice.
-  return {
-    only: [...new Set((args.namespace ?? []).map((n) => dns1123Label(n, '-n/--namespace')))],
-    excluded: [...new Set((args['exclude-namespace'] ?? []).map((n) => dns1123Label(n, '--exclude-namespace')))],
-  };
+  const only = [...new Set((args.namespace ?? []).map((n) => dns1123Label(n, '-n/--namespace')))];
+  const excluded = [...new Set((args['exclude-namespace'] ?? []).map((n) => dns1123Label(n, '--exclude-namespace')))];
+  // With -n the exclusion is not sent (scopeSelectors): a namespace given to both was judged,
+  // its skip dropped without a word.
+  const both = only.find((n) => excluded.includes(n));
+  if (both !== undefined)
+    throw new UsageError(`namespace '${both}' is given with both -n/--namespace and --exclude-namespace`, {
+      fix: 'give it to one of them: -n to judge it, --exclude-namespace to skip it',
+    });
+  return { only, excluded };
 }
 
 /**

@@ -53,7 +53,7 @@ export function reasonsAside(outcomes: Outcome[], format: string): string {
       `${headline(o)}\n`,
       ...(o.hosts ?? [])
         .filter(({ outcome }) => outcome.state !== State.OK)
-        .map(({ host, outcome }) => `  ${host}: ${stateName(outcome.state)} - ${summaryText(outcome.summary)}\n`),
+        .map(({ host, outcome }) => `  ${sanitize(host)}: ${stateName(outcome.state)} - ${summaryText(outcome.summary)}\n`),
     ])
     .join('');
 }

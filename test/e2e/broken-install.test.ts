@@ -57,6 +57,23 @@ describe('an installation with a file missing', () => {
     expect(ok.first).toMatch(/^NODES OK - 3 nodes, all Ready \| /);
   }, 60_000);
 
+  it("a launcher without its module (copied alone, or microk8s-checks.d half-copied) is UNKNOWN, not Node's stack, exit 1", async () => {
+    const lone = mkdtempSync(join(tmpdir(), 'mk8s-lone-'));
+    cpSync(join(DIST, 'check_nodes'), join(lone, 'check_nodes'));
+    const half = join(mkdtempSync(join(tmpdir(), 'mk8s-half-')), 'dist');
+    cpSync(DIST, half, { recursive: true });
+    rmSync(join(half, 'microk8s-checks.d', 'check_nodes.mjs'));
+    for (const dir of [lone, half]) {
+      const r = await runProcess(join(dir, 'check_nodes'), ['--kubeconfig', c.kubeconfig], { env });
+      expect([r.code, r.stdout, r.stderr], dir).toEqual([
+        3,
+        `NODES UNKNOWN - cannot load check_nodes: no ${join(dir, 'microk8s-checks.d', 'check_nodes.mjs')} ` +
+          '(fix: reinstall microk8s-checks: its files are incomplete or of two versions)\n',
+        '',
+      ]);
+    }
+  });
+
   it("NODE_OPTIONS from the caller's environment never reaches the check's runtime", async () => {
     // A --require that is not there made Node die before the check's first line: a stack, exit 1 (WARNING).
     for (const options of ['--require /nonexistent/hook.js', '--no-such-node-flag']) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { node, pod } from '../apiserver/objects.ts';
 import { type TestCluster, useCluster } from '../helpers/cluster.ts';
-import { runBuilt } from '../helpers/run.ts';
+import { DIST, runBuilt, runProcess } from '../helpers/run.ts';
 import { nagiosIds } from '../helpers/users.ts';
 
 const cluster = useCluster();
@@ -81,5 +81,36 @@ describe.skipIf(!nagiosIds())('--cycle and a --state-file of another user', () =
     expect(shared.first).toBe(alone.first);
     // Its answer still fresh: not served on either.
     expect((await runBuilt('check_pod_restarts', ['--cycle=55', ...args], asNagios)).first).toBe(alone.first);
+  });
+});
+
+describe.skipIf(!nagiosIds())('a umask that takes away the owner read bit', () => {
+  it('umask 0400: the state file is kept readable, so the next run judges the restarts, alone and served', async () => {
+    const ids = nagiosIds()!;
+    chmodSync(c.dir, 0o755);
+    for (const cycle of [[], ['--cycle=55']]) {
+      const { home, env } = cacheHome();
+      chownSync(home, ids.uid, ids.gid);
+      const state = join(home, 'restarts.json');
+      const args = [...cycle, '--kubeconfig', c.kubeconfig, '--state-file', state];
+      // As nagios (root reads any file), from a shell whose umask denies the owner reading what it makes.
+      const poll = () =>
+        runProcess('/bin/sh', ['-c', 'umask 0400 && exec "$0" "$@"', join(DIST, 'check_pod_restarts'), ...args], {
+          env,
+          uid: ids.uid,
+          gid: ids.gid,
+          cwd: '/',
+        });
+      expect((await poll()).first, cycle.join(' ')).toMatch(/^POD-RESTARTS OK - .* \(restarts counted from now on\)/);
+      c.api.clear('pods');
+      c.api.add('pods', pod({ namespace: 'web', name: 'api', node: 'node1', ip: '10.1.22.7', restarts: 5 }));
+      const next = await poll();
+      expect([next.code, next.first], cycle.join(' ')).toEqual([
+        1,
+        expect.stringMatching(/^POD-RESTARTS WARNING - 1 pod restarted since the previous run \S+ ago: web\/api \|/),
+      ]);
+      c.api.clear('pods');
+      c.api.add('pods', pod({ namespace: 'web', name: 'api', node: 'node1', ip: '10.1.22.7', restarts: 4 }));
+    }
   });
 });

@@ -321,6 +321,31 @@ describe('--cycle', () => {
     expect(again.stdout).toMatch(/answer of the shared poll cycle/);
   });
 
+  it('the key covers the CAs Node trusts: a caller without the extra CA is never served the OK it let in', async () => {
+    const plain: NodeJS.ProcessEnv = { ...cycleCache().env };
+    for (const name of ['NODE_EXTRA_CA_CERTS', 'NODE_USE_SYSTEM_CA', 'SSL_CERT_FILE', 'SSL_CERT_DIR']) delete plain[name];
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    // A kubeconfig without certificate-authority-data: the API server is trusted through Node's own
+    // CA store, which NODE_EXTRA_CA_CERTS (or NODE_USE_SYSTEM_CA with SSL_CERT_FILE) widens.
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-noca-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, readFileSync(c.kubeconfig, 'utf8').replace(/^ *certificate-authority-data: .*\n/m, ''));
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, c.certs.ca);
+    const args = ['--cycle=55', '--kubeconfig', kubeconfig];
+    for (const trusting of [{ NODE_EXTRA_CA_CERTS: ca }, { NODE_USE_SYSTEM_CA: '1', SSL_CERT_FILE: ca }]) {
+      const name = Object.keys(trusting).join(' ');
+      const trusted = await runBuilt('check_nodes', args, { env: { ...plain, ...trusting } });
+      expect([trusted.code, trusted.first], name).toEqual([0, expect.stringMatching(/^NODES OK - 1 node, all Ready \|/)]);
+      // As alone: the API server's certificate is not trusted here.
+      const untrusted = await runBuilt('check_nodes', args, { env: plain });
+      expect([untrusted.code, untrusted.first], name).toEqual([
+        3,
+        expect.stringMatching(/^NODES UNKNOWN - TLS to https:\S+ failed: certificate problem/),
+      ]);
+    }
+  });
+
   it("two installs of other builds (a package and a checkout, one user) never serve each other's answers", async () => {
     const { env } = cycleCache();
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
@@ -346,6 +371,31 @@ describe('--cycle', () => {
     for (const n of [3, 7]) {
       const r = await runBuilt('check_dqlite_lock', ['--cycle=55', '--log-file', '-'], { env, input: lockLines(n) });
       expect(r.perf.locked).toMatch(new RegExp(`^${n};`));
+    }
+  });
+
+  it('stdin by its path (/dev/stdin, /dev/fd/0) is read alone too, never by a shared run, another process', async () => {
+    const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'mk8s-cycle-')) };
+    // A shared run opened its own stdin there (/dev/null: 'a device, not a file'); and one caller's
+    // pipe was another's answer (/dev/fd/63 of bash's <(...) is every caller's name for its own).
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-stdin-'));
+    for (const [n, log] of [
+      [6, '/dev/stdin'],
+      [7, '/dev/fd/0'],
+      [8, '/proc/self/fd/0'],
+      [9, '--log-file=/dev/stdin'],
+    ] as const) {
+      const input = join(dir, `${n}.log`);
+      writeFileSync(input, lockLines(n));
+      const args = log.startsWith('--') ? [log] : ['--log-file', log];
+      // Its stdin a file, as a shell's < gives it (a spawned child's stdin is a socket, which /dev/stdin cannot open).
+      const r = await runProcess('/bin/sh', ['-c', 'exec "$0" "$@" <"$IN"', join(DIST, 'check_dqlite_lock'), '--cycle=55', ...args], {
+        env: { ...env, IN: input },
+      });
+      expect([r.code, r.first], log).toEqual([
+        1,
+        expect.stringMatching(new RegExp(`^DQLITE-LOCK WARNING - ${n} 'database is locked' lines`)),
+      ]);
     }
   });
 

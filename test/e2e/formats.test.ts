@@ -256,6 +256,22 @@ describe.skipIf(!PROMTOOL || !haveJournalRemote)('--format openmetrics', { timeo
     expect(lines.slice(2)).toEqual(['']);
   });
 
+  it("a host's name with a line break in it (a --host value) stays on its line on stderr, as in the long output", async () => {
+    const r = await runBuilt('check_dqlite_lock', [
+      '--host',
+      'k8s01',
+      '--host',
+      'k8s02\nDQLITE-LOCK OK - forged',
+      '--format',
+      'openmetrics',
+    ]);
+    expect(r.code).toBe(3);
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toBe('DQLITE-LOCK UNKNOWN - 2 hosts: 2 UNKNOWN (UNKNOWN: k8s01, k8s02 DQLITE-LOCK OK - forged)');
+    expect(lines[2]).toMatch(/^ {2}k8s02 DQLITE-LOCK OK - forged: UNKNOWN - invalid host /);
+    expect(lines.slice(3)).toEqual(['']);
+  });
+
   it('--format json and junit carry the reason themselves: nothing on stderr; json keeps the text as it was', async () => {
     const kubeconfig = '/nonexistent/a|b/kubeconfig';
     const json = await runBuilt('check_nodes', ['--kubeconfig', kubeconfig, '--format', 'json']);

@@ -66,6 +66,30 @@ describe("a check's command line", () => {
     }
   });
 
+  it('a namespace both asked for (-n) and skipped (--exclude-namespace) is refused, never judged as if not skipped', async () => {
+    for (const [command, name] of [
+      ['check_stale_jobs', 'STALE-JOBS'],
+      ['check_cronjobs', 'CRONJOBS'],
+      ['check_pod_restarts', 'POD-RESTARTS'],
+    ] as const) {
+      const r = await runBuilt(command, [
+        '--kubeconfig',
+        '/nonexistent/kubeconfig',
+        '-n',
+        'web',
+        '-n',
+        'ops',
+        '--exclude-namespace',
+        'ops',
+      ]);
+      expect([r.code, r.stdout], command).toEqual([
+        3,
+        `${name} UNKNOWN - namespace 'ops' is given with both -n/--namespace and --exclude-namespace ` +
+          `(fix: give it to one of them: -n to judge it, --exclude-namespace to skip it)\n`,
+      ]);
+    }
+  });
+
   it('--max-long-output takes whole bytes, 0 or more: never "cut at NaN bytes"', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'mk8s-hostile-')), 'kubelite.log');
     writeFileSync(log, 'Nov 28 00:00:00 k8s02 microk8s.daemon-kubelite[1]: I1128 ok\n');
