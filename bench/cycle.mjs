@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { enterOwnJournalNamespace, nodeJournal } from './own-journal.mjs';
+import { enterOwnJournalNamespace, journalSaid, nodeJournal } from './own-journal.mjs';
 import { writeResults } from './results.mjs';
 import { median } from './startup.mjs';
 
@@ -134,7 +134,7 @@ try {
 Measured by \`npm run bench:cycle\` (bench/cycle.mjs), ${new Date().toISOString().slice(0, 16)}Z: the ${row.commands} NRPE commands
 of nrpe/microk8s-checks.cfg that \`microk8s-checks all\` also runs on this machine (check_dqlite, check_dqlite_storage,
 check_services and check_certs need a MicroK8s node), against the test API server (1,000 Jobs, 50 Deployments, 3 nodes)
-and a 20,000-entry journal (${journal.args ? 'given with --journal-dir: not root' : "the node's own, as the command lines read it: bench/own-journal.mjs"}). CPU seconds (user + system, every process), medians of ${RUNS}.
+and a 20,000-entry journal (${journalSaid()}). CPU seconds (user + system, every process), medians of ${RUNS}.
 
 | | CPU per cycle | against one \`all\` |
 |---|---|---|

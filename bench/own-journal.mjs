@@ -54,6 +54,10 @@ export function enterOwnJournalNamespace() {
 /** Whether the checks read the bench journal as the node's own (enterOwnJournalNamespace). */
 export const ownJournal = () => process.env[INSIDE] === '1';
 
+/** How the results say which journal the checks read. */
+export const journalSaid = () =>
+  ownJournal() ? "the node's own, as NRPE's command lines read it: bench/own-journal.mjs" : 'given with --journal-dir, which a node does not: bench/own-journal.mjs';
+
 /**
  * The bench journal (benchJournal's), written anew: where the node's own journal is, or in
  * `dir`. `args`: what a journal check's command line gives for it.

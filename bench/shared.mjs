@@ -14,7 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEMO_DATABASE, DQLITE_CLI, startDqlite } from '../test/helpers/dqlite.ts';
 import { healthyNode } from '../test/helpers/standins.ts';
-import { enterOwnJournalNamespace, nodeJournal, ownJournal } from './own-journal.mjs';
+import { enterOwnJournalNamespace, journalSaid, nodeJournal } from './own-journal.mjs';
 import { writeResults } from './results.mjs';
 import { median } from './startup.mjs';
 
@@ -220,7 +220,7 @@ export async function benchShared() {
 
 Measured by \`npm run bench:shared\` (bench/shared.mjs) at \`${commit}\`, ${new Date().toISOString().slice(0, 16)}Z, on ${cpus().length} x
 ${cpus()[0]?.model ?? 'unknown CPU'}, load average at the start ${load}. The test API server with 1,000 Jobs, 50 Deployments, 3 nodes and
-the pods below, a 20,000-entry journal (${ownJournal() ? "the node's own, as NRPE's command lines read it: bench/own-journal.mjs" : 'given with --journal-dir: not root'}), this host as a control-plane node (a real dqlite cluster of three
+the pods below, a 20,000-entry journal (${journalSaid()}), this host as a control-plane node (a real dqlite cluster of three
 dqlite-demo nodes asked with the v1 CLI, the tests' stand-in systemctl); requests, list requests, bytes and TLS
 connections from the server's own request log; wall and CPU (user + system, every process), peak RSS of the largest
 process; medians of ${RUNS} runs after a warm-up.
