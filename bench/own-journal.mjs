@@ -56,7 +56,9 @@ export const ownJournal = () => process.env[INSIDE] === '1';
 
 /** How the results say which journal the checks read. */
 export const journalSaid = () =>
-  ownJournal() ? "the node's own, as NRPE's command lines read it: bench/own-journal.mjs" : 'given with --journal-dir, which a node does not: bench/own-journal.mjs';
+  ownJournal()
+    ? "the node's own, as NRPE's command lines read it: bench/own-journal.mjs"
+    : 'given with --journal-dir, which a node does not: bench/own-journal.mjs';
 
 /**
  * The bench journal (benchJournal's), written anew: where the node's own journal is, or in
