@@ -199,6 +199,27 @@ function status(res: ServerResponse, code: number, reason: string, message: stri
   });
 }
 
+/**
+ * kube-apiserver's own rate limit (API Priority and Fairness, or max-in-flight where APF is off):
+ * no Status object but Go's http.Error text, with Retry-After, and APF's headers naming the flow
+ * schema and priority level by UID (k8s.io/apiserver/pkg/server/filters: tooManyRequests in
+ * maxinflight.go, called by WithPriorityAndFairness in priority-and-fairness.go after
+ * setResponseHeaders).
+ */
+export function tooManyRequests(res: ServerResponse, retryAfter: number): void {
+  const text = 'Too many requests, please try again later.\n';
+  res.writeHead(429, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Length': Buffer.byteLength(text),
+    'Retry-After': String(retryAfter),
+    'X-Kubernetes-PF-FlowSchema-UID': 'c8a7c8f0-5f0e-4b8e-9a43-0e3c4f1d2a6b',
+    'X-Kubernetes-PF-PriorityLevel-UID': '2f1c9b7e-8d4a-4c3e-b5f6-7a8b9c0d1e2f',
+    'Audit-Id': crypto.randomUUID(),
+  });
+  res.end(text);
+}
+
 function send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(code, {
@@ -347,15 +368,15 @@ export async function startApiServer(opts: {
       const fault = api.faults.find((f) => f.times > 0 && (!f.path || url.pathname.includes(f.path)));
       if (fault) {
         fault.times--;
+        if (fault.status === 429) return tooManyRequests(res, fault.retryAfter ?? 1);
         const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
-        const reason = fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError';
+        const reason = fault.status === 503 ? 'ServiceUnavailable' : 'InternalError';
         const body = {
           kind: 'Status',
           apiVersion: 'v1',
           metadata: {},
           status: 'Failure',
-          message:
-            fault.status === 429 ? 'Too many requests, please try again later.' : 'the server is currently unable to handle the request',
+          message: 'the server is currently unable to handle the request',
           reason,
           code: fault.status,
         };

@@ -116,6 +116,30 @@ describe('check_stale_jobs against the test API server', () => {
     expect(perfNumber(labelled.perf.stale)).toBe(30);
   });
 
+  it('-l with an empty requirement (a stray comma) is refused by the API server: UNKNOWN naming why, never OK', async () => {
+    c.api.add(
+      'jobs',
+      ...Array.from({ length: 3 }, (_, i) =>
+        job({ namespace: 'ops', name: `backup-${i}`, state: 'complete', finishedAgo: 7200, labels: { app: 'backup', tier: 'db' } }),
+      ),
+    );
+    const refused = [
+      ['app=backup,', "found '', expected: identifier after ','"],
+      ['app=backup,,tier=db', "found ',', expected: identifier after ','"],
+      [',app=backup', "found ',', expected: !, identifier, or 'end of string'"],
+    ];
+    for (const [selector, why] of refused) {
+      const r = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '0', '-l', selector!]);
+      expect(r.code, selector).toBe(3);
+      expect(r.first, selector).toBe(
+        `STALE-JOBS UNKNOWN - API server refused the request to list jobs.batch at cluster scope (400: ${why})`,
+      );
+    }
+    // The same selector without the stray comma is judged.
+    const judged = await runBuilt('check_stale_jobs', ['--kubeconfig', c.kubeconfig, '-w', '0', '-l', 'app=backup,tier=db']);
+    expect(judged.first).toMatch(/^STALE-JOBS WARNING - 3 finished Jobs older than 1h/);
+  });
+
   it.skipIf(!KUBECTL)(
     'the clean-up lists exactly the Jobs counted: run by a real kubectl, finished ones younger than --min-age left',
     async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { certFile, writeKubeconfig } from '../apiserver/certs.ts';
 import { node, nodeLease } from '../apiserver/objects.ts';
+import { tooManyRequests } from '../apiserver/server.ts';
 import { useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { DIST, inTime, runBuilt } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
@@ -136,28 +137,23 @@ describe("the quorum read's 504 and 429 are judged by who said them", () => {
     expect(r.first).not.toContain('cache behind');
   });
 
-  it("a plain 429 (kube-apiserver's rate limit) is UNKNOWN naming its Status; 'storage is (re)initializing' is cache lag", async () => {
+  it("kube-apiserver's own 429 (APF: plain text) is UNKNOWN naming it; 'storage is (re)initializing' is cache lag", async () => {
     freezeFiveMinutesAgo();
-    const limit = JSON.stringify({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: 'Too many requests, please try again later.',
-      reason: 'TooManyRequests',
-      details: { retryAfterSeconds: 1 },
-      code: 429,
-    });
-    c.api.intercept = answer(429, 'application/json', limit);
+    c.api.intercept = (_req, res, url) => {
+      if (!url.pathname.endsWith('/leases') || url.searchParams.get('resourceVersion') === '0') return false;
+      tooManyRequests(res, 1);
+      return true;
+    };
     const r = await runBuilt('check_watch_cache', kc());
     expect(r.code).toBe(3);
     expect(r.first).toMatch(
       pattern(
-        /answered the quorum read of node leases with 429 \(kube-apiserver's Status /,
-        /TooManyRequests: Too many requests, please try again later\.\): that does not say whether /,
+        /answered the quorum read of node leases with 429 \(kube-apiserver's API Priority and Fairness: /,
+        /Too many requests, please try again later\.\): that does not say whether /,
         /the watch cache is behind/,
       ),
     );
+    expect(r.first).not.toContain('proxy');
     c.api.intercept = undefined;
     c.api.cache.consistentReads = '429';
     const behind = await runBuilt('check_watch_cache', kc());

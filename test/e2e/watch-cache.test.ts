@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hostname } from 'node:os';
 import type { ServerResponse } from 'node:http';
 import { node, nodeLease, pod } from '../apiserver/objects.ts';
-import { startApiServer, type ApiServer } from '../apiserver/server.ts';
+import { startApiServer, tooManyRequests, type ApiServer } from '../apiserver/server.ts';
 import { TOKENS, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { runBuilt } from '../helpers/run.ts';
 import { pattern } from '../helpers/pattern.ts';
@@ -172,7 +172,12 @@ describe('check_watch_cache', () => {
 
   it("API Priority and Fairness' 429 to the resourceVersion=0 list says nothing of the cache: UNKNOWN naming it", async () => {
     renewAll(c.api);
-    notReadyCache(c.api, Number.POSITIVE_INFINITY, 30, 'Too many requests, please try again later.');
+    // Not a Status: APF answers with plain text (k8s.io/apiserver filters, tooManyRequests).
+    c.api.intercept = (_req, res, url) => {
+      if (!url.pathname.endsWith('/namespaces/kube-node-lease/leases') || url.searchParams.get('resourceVersion') !== '0') return false;
+      tooManyRequests(res, 1);
+      return true;
+    };
     const r = await runBuilt('check_watch_cache', kc());
     expect(r.code).toBe(3);
     expect(r.first).toMatch(/^WATCH-CACHE UNKNOWN - .* answered 429 to list leases\.coordination\.k8s\.io .*: Too many requests/);

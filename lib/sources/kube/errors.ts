@@ -21,6 +21,8 @@ export interface ErrorAnswer {
   bytes: number;
   /** The body as kube-apiserver words an error (kind Status), when it is one. */
   apiStatus?: ApiStatus;
+  /** kube-apiserver's own rate limit (API Priority and Fairness): its plain-text reason, never a Status. */
+  rateLimited?: string;
 }
 
 /** A kube-apiserver Status, the parts a check may decide by. */
@@ -63,10 +65,27 @@ export function apiStatusOf(body: unknown): ApiStatus | undefined {
   };
 }
 
+const APF_TEXT = 'Too many requests, please try again later.';
+
+/**
+ * kube-apiserver refusing a request for load (API Priority and Fairness, or max-in-flight where
+ * APF is off) writes no Status but a line of plain text, and APF names the flow schema and
+ * priority level that refused it in headers of its own: the text, when it is that answer.
+ */
+function rateLimitOf(err: ApiException<unknown>): string | undefined {
+  if (err.code !== 429) return undefined;
+  const headers = err.headers ?? {};
+  const text = typeof err.body === 'string' ? err.body.trim() : '';
+  const apf = Object.keys(headers).some((h) => h.toLowerCase().startsWith('x-kubernetes-pf-'));
+  const plain = headers['content-type']?.startsWith('text/plain') === true;
+  return (apf || plain) && text === APF_TEXT ? text : undefined;
+}
+
 function answerOf(err: ApiException<unknown>): ErrorAnswer {
   const body = err.body;
   const bytes = typeof body === 'string' ? body.length : JSON.stringify(body ?? '').length;
-  return { contentType: err.headers?.['content-type']?.split(';')[0] || 'no content type', bytes, apiStatus: apiStatusOf(body) };
+  const contentType = err.headers?.['content-type']?.split(';')[0] || 'no content type';
+  return { contentType, bytes, apiStatus: apiStatusOf(body), rateLimited: rateLimitOf(err) };
 }
 
 /** What a request asked for, in the words an RBAC rule uses. */
@@ -139,7 +158,7 @@ export function kubeError(
   if (err instanceof KubeError) return err;
   if (err instanceof OversizedAnswer) return new KubeError(err.message, { fix: `check what answers at ${serverAddress(given)}` });
   if (err instanceof ApiException) {
-    const status = statusMessage(err.body);
+    const status = statusMessage(err.body) || rateLimitOf(err) || '';
     const code = err.code;
     if (code === 401)
       return new KubeError(

@@ -25,8 +25,10 @@ export function notTheCache(err: KubeError, server: string): KubeError {
   const a = err.answer;
   const who = a?.apiStatus
     ? `kube-apiserver's Status ${a.apiStatus.reason || 'without a reason'}${a.apiStatus.message ? `: ${a.apiStatus.message}` : ''}`
-    : `${a?.bytes ?? 0} bytes of ${a?.contentType ?? 'no content type'}, not kube-apiserver's ` +
-      `Status (a proxy or load balancer in between?)`;
+    : a?.rateLimited
+      ? `kube-apiserver's API Priority and Fairness: ${a.rateLimited}`
+      : `${a?.bytes ?? 0} bytes of ${a?.contentType ?? 'no content type'}, not kube-apiserver's ` +
+        `Status (a proxy or load balancer in between?)`;
   return new KubeError(
     `${server} answered the quorum read of node leases with ${err.status} (${who}): that does not say whether the watch cache is behind`,
     {
