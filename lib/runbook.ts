@@ -64,11 +64,17 @@ export function restartSequence(node: string, { dqliteFirst = true, cordonFirst 
   ];
 }
 
-/** "If kcm/scheduler watches are stale": the leader's informer cache is stuck; restart it as above. */
+/**
+ * "If kcm/scheduler watches are stale": the leader's informer cache is stuck; restart it as above. Only
+ * with the runbook's preconditions: stuck for over 5 minutes, and no write storm ("Before any kubelite
+ * restart": dqlite-lock and kine not WARNING), which a restart would feed.
+ */
 export function staleLeaderCache(lease: 'kube-controller-manager' | 'kube-scheduler'): string[] {
   const who = lease === 'kube-controller-manager' ? 'kcm' : 'scheduler';
   return [
     `Stale ${who} informer cache: find the leader (kubectl -n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity}),`,
+    '  and only once nothing has reconciled for over 5 minutes and check_dqlite_lock and check_kine_retries are OK ' +
+      '(a kubelite restart during a write storm floods the single dqlite writer again),',
     "  restart snap.microk8s.daemon-k8s-dqlite on it first (that clears kine's connection state), then kubelite:",
     ...restartSequence('<leader-node>'),
     `  the new leader should ${lease === 'kube-controller-manager' ? 'reconcile' : 'bind pending pods'} within 2 minutes.`,
