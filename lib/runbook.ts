@@ -102,7 +102,8 @@ export const BETWEEN_RESTARTS = 'Do not restart kubelite on another node until e
 export function frozenWatchCache(node = '<node>', server = `https://${node}:16443`): string[] {
   return [
     'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
-    'On that node, non-dqlite-leader nodes first, one at a time:',
+    'On that node, non-dqlite-leader nodes first, one at a time, and only once check_dqlite_lock and check_kine_retries are OK ' +
+      '(a restart during a write storm feeds it):',
     ...restartSequence(node, {
       cordonFirst: true,
       finally: `run this check again (--server ${server}); kubectl uncordon ${node} only when it is OK.`,
