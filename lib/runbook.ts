@@ -1,6 +1,7 @@
 // The runbook's advice, written once: every check that tells the reader what to do next takes its
 // lines from here, so two checks never disagree on the order of a recovery. The checks themselves
 // never run any of it.
+import { hostPort } from './sources/dqlite-members.ts';
 
 /** "Stop adding more kubelite restarts": said by every check whose finding a restart would feed. */
 export const HOLD_RESTARTS =
@@ -147,14 +148,25 @@ export function phantomStatusFix(namespace: string, replicaSet: string, deployme
   ];
 }
 
-/** Removing a dqlite member whose node is gone: confirm first, then the MicroK8s way, else the CLI's. */
-export const REMOVE_STALE_MEMBER = [
-  'Stale members: confirm the node is really gone (kubectl get nodes, microk8s status on ' +
-    'it), then remove it: microk8s remove-node <name> --force,',
-  '  or for a member no node is left for: /snap/microk8s/current/bin/dqlite -s ' +
-    'file://<backend>/cluster.yaml -c <backend>/cluster.crt -k <backend>/cluster.key k8s ' +
-    '".remove <address>". This check removes nothing.',
-];
+/**
+ * Removing dqlite members whose node is gone: confirm first, then the MicroK8s way, else the CLI's,
+ * each given the member's address. A stale member matches no Node, so `microk8s remove-node <name>`
+ * finds none and then looks for a member at `<name>:`: it removes nothing (scripts/wrappers/remove_node.py);
+ * given the IP it removes the member. The CLI reads cluster.key, root's: sudo.
+ */
+export function removeStaleMembers(addresses: string[]): string[] {
+  const dir = '/var/snap/microk8s/current/var/kubernetes/backend';
+  return [
+    'Stale members: confirm each node is really gone (kubectl get nodes, microk8s status on it), then on a member remove ' +
+      'it by its IP (given a name, remove-node finds no Node and removes nothing):',
+    ...addresses.flatMap((address) => [
+      `  sudo microk8s remove-node ${hostPort(address)?.host ?? address} --force`,
+      `  or: sudo /snap/microk8s/current/bin/dqlite -s file://${dir}/cluster.yaml -c ${dir}/cluster.crt -k ${dir}/cluster.key ` +
+        `k8s ".remove ${address}"`,
+    ]),
+    'This check removes nothing.',
+  ];
+}
 
 /** While dqlite's quorum is at risk, no restart elsewhere: the voter comes back first. */
 export const QUORUM_AT_RISK =
