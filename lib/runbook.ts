@@ -61,7 +61,7 @@ export function restartSequence(node: string, { dqliteFirst = true, cordonFirst 
     ...(dqliteFirst ? [`  ssh ${node} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10`] : []),
     ...(cordonFirst ? [] : [cordon]),
     `  ssh ${node} sudo systemctl restart snap.microk8s.daemon-kubelite.service`,
-    `  ${last ?? `kubectl wait node/${node} --for=condition=Ready --timeout=120s; kubectl uncordon ${node}`}`,
+    `  ${last ?? `kubectl wait node/${node} --for=condition=Ready --timeout=120s && kubectl uncordon ${node}`}`,
   ];
 }
 

@@ -45,6 +45,13 @@ describe('restart-preflight', () => {
     return { leases, resourceVersion, ms: 4 };
   };
 
+  it('GO: the node is uncordoned only once kubectl wait saw it Ready, never after a wait that timed out', () => {
+    const o = preflight.evaluate(healthy(), { critical: r('0'), settleMs: 600_000 });
+    expect(o.summary).toBe('GO: kubelite on k8s02 may be restarted');
+    // '; kubectl uncordon' uncordoned a node kubelite did not bring back within 120 s (kine connections broken).
+    expect(o.details).toContain('  kubectl wait node/k8s02 --for=condition=Ready --timeout=120s && kubectl uncordon k8s02');
+  });
+
   it("this API server's watch cache frozen 6 minutes ago: NO-GO, as check_watch_cache judges it (every controller reads it)", () => {
     const f = healthy();
     f.watchCache.cache = nodeLeases('880', 361_000, f.now);
