@@ -123,7 +123,7 @@ export const SHRINK_DATABASE = [
 /** A full disk under the backend: what to free, and what never to (raft's own files). */
 export function freeBackendDisk(mount: string, backend: string): string[] {
   return [
-    `Free space on ${mount} before dqlite fails on it (df -h ${mount}, then du -xh --max-depth=3 ${mount} to see what fills it),`,
+    `Free space on ${mount} before dqlite fails on it (df -h ${mount}, then sudo du -xh --max-depth=3 ${mount} to see what fills it),`,
     `  never by deleting files in ${backend}: raft removes its old snapshots and segments itself, and one removed by hand ` +
       "breaks this node's copy of the database.",
   ];
