@@ -230,9 +230,14 @@ export const NOT_NOW_STORM = 'Do not restart now: let the cluster absorb the wri
 /** "Restart a non-leader first": said where the node asked for leads something. */
 export const NON_LEADER_FIRST = 'Restart a non-leader node first where possible; leadership moves when this node restarts.';
 
-/** The gate's GO: one node's kubelite restart, then what must be OK before the next node. */
+/**
+ * The gate's GO: the runbook's step before any kubelite restart the gate does not judge (stale Jobs),
+ * one node's kubelite restart, then what must be OK before the next node.
+ */
 export function gatedRestart(node: string): string[] {
   return [
+    'Before it, cut the background write rate: delete finished Jobs (check_stale_jobs lists them and gives the command; ' +
+      'keep one-off migration Jobs you need).',
     `Sequence (serial: 1, one node at a time):`,
     ...restartSequence(node, { dqliteFirst: false }),
     '  wait until observedGeneration matches generation (check_observed_generation OK) and this check is OK again before the next node.',
