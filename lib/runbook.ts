@@ -82,6 +82,19 @@ export function staleLeaderCache(lease: 'kube-controller-manager' | 'kube-schedu
   ];
 }
 
+/**
+ * Late CronJobs: the first one's events say why (a Job the controller could not create leaves
+ * lastScheduleTime where it was, FailedCreate). A stale informer cache stops every CronJob alike, so
+ * the kcm leader's recovery only where every CronJob that should have run is late.
+ */
+export function lateCronJobs([first]: { namespace: string; name: string }[], everyOneLate: boolean): string[] {
+  if (!first) return [];
+  return [
+    `Why it was not scheduled, in its events (FailedCreate, ...): kubectl -n ${first.namespace} describe cronjob ${first.name}`,
+    ...(everyOneLate ? staleLeaderCache('kube-controller-manager') : []),
+  ];
+}
+
 /** check_apiserver's failing etcd sub-check: on MicroK8s that is kine on k8s-dqlite; where to look. */
 export const ETCD_IS_KINE =
   'etcd here is kine on k8s-dqlite: see check_dqlite (quorum, leader), check_services (is ' +
