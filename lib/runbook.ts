@@ -58,9 +58,9 @@ export function restartSequence(node: string, { dqliteFirst = true, cordonFirst 
   const cordon = `  kubectl cordon ${node}`;
   return [
     ...(cordonFirst ? [cordon] : []),
-    ...(dqliteFirst ? [`  ssh ${node} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10`] : []),
+    ...(dqliteFirst ? [`  ssh -t ${node} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10`] : []),
     ...(cordonFirst ? [] : [cordon]),
-    `  ssh ${node} sudo systemctl restart snap.microk8s.daemon-kubelite.service`,
+    `  ssh -t ${node} sudo systemctl restart snap.microk8s.daemon-kubelite.service`,
     `  ${last ?? `kubectl wait node/${node} --for=condition=Ready --timeout=120s && kubectl uncordon ${node}`}`,
   ];
 }

@@ -50,6 +50,8 @@ describe('restart-preflight', () => {
     expect(o.summary).toBe('GO: kubelite on k8s02 may be restarted');
     // '; kubectl uncordon' uncordoned a node kubelite did not bring back within 120 s (kine connections broken).
     expect(o.details).toContain('  kubectl wait node/k8s02 --for=condition=Ready --timeout=120s && kubectl uncordon k8s02');
+    // sudo over ssh asks its password on a terminal: without -t, where sudo wants one, 'a terminal is required' and nothing restarts.
+    expect(o.details).toContain('  ssh -t k8s02 sudo systemctl restart snap.microk8s.daemon-kubelite.service');
   });
 
   it("GO: before the sequence, the runbook's other step before any kubelite restart: the finished Jobs deleted", () => {
