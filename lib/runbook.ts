@@ -26,13 +26,18 @@ export const KINE_STORM = [
   'Expect the exhausted retries to stop within 2-5 minutes, as the lock rate falls (check_dqlite_lock).',
 ];
 
-/** "If kubelite connections to kine are broken after a restart": k8s-dqlite first clears kine's state. */
+/**
+ * "If kubelite connections to kine are broken after a restart": k8s-dqlite first clears kine's state.
+ * Broken connections left after a storm: not while lock errors still flood in ("Before any kubelite restart").
+ */
 export const BROKEN_KINE_CONNECTIONS =
-  'Recovery, one node at a time: restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:';
+  'Recovery, one node at a time, once check_dqlite_lock is OK (a restart during a write storm feeds it): ' +
+  'restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:';
 
 /** Both at once: the broken connections' restarts wait until the storm has passed. */
 export const BROKEN_AFTER_STORM =
-  'If the broken-connection signs above remain once no retry budget is exhausted any more, then, one node at a time: ' +
+  'If the broken-connection signs above remain once no retry budget is exhausted any more and check_dqlite_lock is OK, ' +
+  'then, one node at a time: ' +
   'restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:';
 
 /** How one node's restart ends: by default when it is Ready again, uncordoned. */
