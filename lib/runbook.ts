@@ -162,7 +162,8 @@ export function phantomStatusFix(namespace: string, replicaSet: string, deployme
       `--subresource=status --type=merge -p '{"status":{"replicas":0,"readyReplicas":0,` +
       `"availableReplicas":0}}'`,
     `  if observedGeneration still does not advance: kubectl -n ${namespace} rollout restart deployment ${deployment || '<name>'}`,
-    "  (if ArgoCD selfHeal reverts the restart annotation, restart the kcm leader's kubelite instead).",
+    "  (if ArgoCD selfHeal reverts the restart annotation, restart the kcm leader's k8s-dqlite, then its kubelite, " +
+      'as for a stale kcm cache, once check_dqlite_lock and check_kine_retries are OK).',
   ];
 }
 

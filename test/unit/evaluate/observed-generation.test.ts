@@ -93,6 +93,11 @@ describe('observed-generation', () => {
     });
     expect([o.state, o.summary]).toEqual([State.WARNING, '0 of 5 Deployments lagging past 2m, 1 phantom ReplicaSet']);
     expect(o.details.join('\n')).toMatch(/kubectl -n web patch rs a-6d4cf56db6 --subresource=status/);
+    // ArgoCD reverting the restart: the runbook's "step 2 of the stale watch recovery", k8s-dqlite first, not kubelite alone.
+    expect(o.details).toContain(
+      "  (if ArgoCD selfHeal reverts the restart annotation, restart the kcm leader's k8s-dqlite, then its kubelite, " +
+        'as for a stale kcm cache, once check_dqlite_lock and check_kine_retries are OK).',
+    );
   });
   it("a lag of 2m30s: the kcm leader's restart waits for the runbook's 5 minutes and for the write-contention checks to be OK", () => {
     // Runbook: restart the leader only once its cache is stuck (no reconciliation for over 5 minutes), and no kubelite
