@@ -94,7 +94,7 @@ describe('cronjobs', () => {
     expect(o.summary).toMatch(
       /^2 of 4 CronJobs late: ops\/a, ops\/b \(1 busy\), no CronJob was scheduled on time: is the controller-manager frozen\?/,
     );
-    expect(o.details).toContainEqual(expect.stringMatching(/^Stale kcm informer cache: find the leader /));
+    expect(o.details).toContainEqual(expect.stringMatching(/^Stale kcm informer cache: find the leader's node, /));
   });
 
   it("one late while others were scheduled on time: the controller-manager runs, so its events, not the kcm leader's restart", () => {

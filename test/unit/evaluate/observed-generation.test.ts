@@ -108,5 +108,7 @@ describe('observed-generation', () => {
     const before = long.slice(0, long.indexOf('sudo systemctl restart'));
     expect(before).toContain('only once nothing has reconciled for over 5 minutes');
     expect(before).toContain('check_dqlite_lock and check_kine_retries are OK');
+    // The Lease's holder is '<hostname>_<uuid>': the node to ssh to and cordon is the part before '_'.
+    expect(o.details).toContainEqual(expect.stringMatching(/^Stale kcm informer cache: find the leader's node, the name before '_' in /));
   });
 });
