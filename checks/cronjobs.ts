@@ -89,13 +89,9 @@ export function evaluate({ jobs, now, localZone, server }: CronFacts, { graceMs,
       `last Job failed ${ref(job)}: kubectl -n ${job.namespace} get jobs --sort-by=.metadata.creationTimestamp, then kubectl describe job`,
     );
   for (const job of j.untold) v.detail(`${ref(job)}: ${untoldWhy(server)}`);
-  v.detail(
-    ...lateCronJobs(
-      j.late.map((l) => l.job),
-      j.late.length === runnable,
-    ),
-  );
-  const names = j.late.length ? `: ${some(j.late.map((l) => l.job))}` : '';
+  const late = j.late.map((l) => l.job);
+  v.detail(...lateCronJobs(late, late.length === runnable));
+  const names = late.length ? `: ${some(late)}` : '';
   const busy = j.busy.length ? ` (${j.busy.length} busy)` : '';
   return v.conclude(`${j.late.length} of ${plural(j.judged, 'CronJob')} late${names}${busy}`);
 }

@@ -155,7 +155,8 @@ describe('dqlite', () => {
     expect(gone.details).toContain('  sudo microk8s remove-node 10.0.0.13 --force');
     expect(gone.details.join('\n')).toContain(
       '  or: sudo /snap/microk8s/current/bin/dqlite -s file:///var/snap/microk8s/current/var/kubernetes/backend/cluster.yaml ' +
-        '-c /var/snap/microk8s/current/var/kubernetes/backend/cluster.crt -k /var/snap/microk8s/current/var/kubernetes/backend/cluster.key ' +
+        '-c /var/snap/microk8s/current/var/kubernetes/backend/cluster.crt ' +
+        '-k /var/snap/microk8s/current/var/kubernetes/backend/cluster.key ' +
         'k8s ".remove 10.0.0.13:19001"',
     );
     const single = { id: '1', address: '127.0.0.1:19001', role: 'voter' as const };

@@ -27,7 +27,7 @@ describe('kine-retries', () => {
     expect(perf(o).exhausted).toBe('3;2;10;0');
   });
 
-  it("closing connections, no budget exhausted: the restarts wait for check_dqlite_lock to be OK (the runbook's before any restart)", () => {
+  it('closing connections, no budget exhausted: the restarts wait for check_dqlite_lock to be OK (before any restart)', () => {
     // The runbook's broken connections are those left after a storm; a k8s-dqlite and kubelite restart while
     // 'database is locked' still floods in feeds it ("If either is already WARNING, do not proceed").
     const t = kine.fresh();
