@@ -13,7 +13,7 @@ import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import { reasonOf, type CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { remedy } from '../lib/refresh-certs.ts';
+import { remedy, pacedRenewals } from '../lib/refresh-certs.ts';
 import {
   CertError,
   certFilesIn,
@@ -75,7 +75,7 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
           `this host's behind (check both, timedatectl)`,
       );
   }
-  v.detail(...(f.notes ?? []));
+  v.detail(...pacedRenewals(byExpiry.filter((j) => j.state !== State.OK).map((j) => j.c.source)), ...(f.notes ?? []));
   const head = soonest ? `${plural(f.certs.length, 'certificate')}, soonest ${soonest.where} in ${plural(soonest.days, 'day')}` : '';
   return v.conclude(head, { problems: 'before' });
 }

@@ -14,7 +14,7 @@ import { thresholdsOf, type Thresholds } from '../lib/plugin/range.ts';
 import type { CheckDefinition } from '../lib/plugin/runner.ts';
 import { State } from '../lib/plugin/state.ts';
 import { ScalarContext, Verdict, type Outcome } from '../lib/plugin/verdict.ts';
-import { staleLeaderCache } from '../lib/runbook.ts';
+import { lateCronJobs } from '../lib/runbook.ts';
 import type { Wire } from '../lib/k8s/wire.ts';
 import { connect, type Cluster } from '../lib/sources/kube/cluster.ts';
 import { byScope, listAcross } from '../lib/sources/kube/list.ts';
@@ -89,8 +89,9 @@ export function evaluate({ jobs, now, localZone, server }: CronFacts, { graceMs,
       `last Job failed ${ref(job)}: kubectl -n ${job.namespace} get jobs --sort-by=.metadata.creationTimestamp, then kubectl describe job`,
     );
   for (const job of j.untold) v.detail(`${ref(job)}: ${untoldWhy(server)}`);
-  if (j.late.length) v.detail(...staleLeaderCache('kube-controller-manager'));
-  const names = j.late.length ? `: ${some(j.late.map((l) => l.job))}` : '';
+  const late = j.late.map((l) => l.job);
+  v.detail(...lateCronJobs(late, late.length === runnable));
+  const names = late.length ? `: ${some(late)}` : '';
   const busy = j.busy.length ? ` (${j.busy.length} busy)` : '';
   return v.conclude(`${j.late.length} of ${plural(j.judged, 'CronJob')} late${names}${busy}`);
 }

@@ -58,7 +58,8 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
   const bindAge = newestBind ? (now - newestBind) / 1000 : NaN;
   v.measure({ label: 'newest_bind_age', value: bindAge, uom: 's', min: 0 });
   const podAge = f.newestCreated ? Math.max(0, (now - f.newestCreated) / 1000) : NaN;
-  if (v.measure({ label: 'newest_pod_age', value: podAge, uom: 's', min: 0 }, l.newestPod) !== State.OK) {
+  const noNewPod = v.measure({ label: 'newest_pod_age', value: podAge, uom: 's', min: 0 }, l.newestPod) !== State.OK;
+  if (noNewPod) {
     if (Number.isNaN(podAge)) v.find(State.UNKNOWN, 'no pod to date the newest creation by');
     else
       v.find(
@@ -81,7 +82,9 @@ export function evaluate(f: SchedulingFacts, l: Limits): Outcome {
     if (node) v.detail(`newest pod on ${node} bound ${formatDuration(Math.max(1, (now - t) / 1000))} ago`);
   // 'It sees new pods' is not so of a scheduler that stalled since it judged them.
   const judged = stalled ? [] : judgedLines(waiting, newestBind);
-  if (v.findings.length || judged.length) v.detail(...judged, ...staleLeaderCache('kube-scheduler'));
+  // Pods waiting are the scheduler's; no pod created at all, the controller-manager's (it creates them).
+  if (stalled || judged.length) v.detail(...judged, ...staleLeaderCache('kube-scheduler'));
+  if (noNewPod && !Number.isNaN(podAge)) v.detail(...staleLeaderCache('kube-controller-manager'));
   const bind = newestBind ? `, newest bind ${formatDuration(Math.max(1, bindAge))} ago` : '';
   return v.conclude(`${plural(waiting.length, 'pod')} unscheduled for over ${formatDuration(l.minAge)}${bind}`);
 }

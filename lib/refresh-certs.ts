@@ -51,3 +51,16 @@ export function remedy(source: CertSource): string {
       return 'renew it where it was issued';
   }
 }
+
+/**
+ * refresh-certs restarts kubelite (and a new CA everything): the same certificate expires alike on
+ * every node, so the renewals are kubelite restarts in a row, which the runbook paces as any other.
+ */
+export function pacedRenewals(sources: CertSource[]): string[] {
+  return sources.some((s) => remedy(s).includes('microk8s refresh-certs'))
+    ? [
+        'refresh-certs restarts kubelite: one node at a time, each only when check_restart_preflight --node NODE says GO ' +
+          '(restarts in a row flood the single dqlite writer).',
+      ]
+    : [];
+}

@@ -1,6 +1,7 @@
 // The runbook's advice, written once: every check that tells the reader what to do next takes its
 // lines from here, so two checks never disagree on the order of a recovery. The checks themselves
 // never run any of it.
+import { hostPort } from './sources/dqlite-members.ts';
 
 /** "Stop adding more kubelite restarts": said by every check whose finding a restart would feed. */
 export const HOLD_RESTARTS =
@@ -25,13 +26,18 @@ export const KINE_STORM = [
   'Expect the exhausted retries to stop within 2-5 minutes, as the lock rate falls (check_dqlite_lock).',
 ];
 
-/** "If kubelite connections to kine are broken after a restart": k8s-dqlite first clears kine's state. */
+/**
+ * "If kubelite connections to kine are broken after a restart": k8s-dqlite first clears kine's state.
+ * Broken connections left after a storm: not while lock errors still flood in ("Before any kubelite restart").
+ */
 export const BROKEN_KINE_CONNECTIONS =
-  'Recovery, one node at a time: restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:';
+  'Recovery, one node at a time, once check_dqlite_lock is OK (a restart during a write storm feeds it): ' +
+  'restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:';
 
 /** Both at once: the broken connections' restarts wait until the storm has passed. */
 export const BROKEN_AFTER_STORM =
-  'If the broken-connection signs above remain once no retry budget is exhausted any more, then, one node at a time: ' +
+  'If the broken-connection signs above remain once no retry budget is exhausted any more and check_dqlite_lock is OK, ' +
+  'then, one node at a time: ' +
   'restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:';
 
 /** How one node's restart ends: by default when it is Ready again, uncordoned. */
@@ -57,21 +63,41 @@ export function restartSequence(node: string, { dqliteFirst = true, cordonFirst 
   const cordon = `  kubectl cordon ${node}`;
   return [
     ...(cordonFirst ? [cordon] : []),
-    ...(dqliteFirst ? [`  ssh ${node} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10`] : []),
+    ...(dqliteFirst ? [`  ssh -t ${node} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service; sleep 10`] : []),
     ...(cordonFirst ? [] : [cordon]),
-    `  ssh ${node} sudo systemctl restart snap.microk8s.daemon-kubelite.service`,
-    `  ${last ?? `kubectl wait node/${node} --for=condition=Ready --timeout=120s; kubectl uncordon ${node}`}`,
+    `  ssh -t ${node} sudo systemctl restart snap.microk8s.daemon-kubelite.service`,
+    `  ${last ?? `kubectl wait node/${node} --for=condition=Ready --timeout=120s && kubectl uncordon ${node}`}`,
   ];
 }
 
-/** "If kcm/scheduler watches are stale": the leader's informer cache is stuck; restart it as above. */
+/**
+ * "If kcm/scheduler watches are stale": the leader's informer cache is stuck; restart it as above. Only
+ * with the runbook's preconditions: stuck for over 5 minutes, and no write storm ("Before any kubelite
+ * restart": dqlite-lock and kine not WARNING), which a restart would feed.
+ */
 export function staleLeaderCache(lease: 'kube-controller-manager' | 'kube-scheduler'): string[] {
   const who = lease === 'kube-controller-manager' ? 'kcm' : 'scheduler';
   return [
-    `Stale ${who} informer cache: find the leader (kubectl -n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity}),`,
+    `Stale ${who} informer cache: find the leader's node, the name before '_' in ` +
+      `kubectl -n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity} (check_leases names it),`,
+    '  and only once nothing has reconciled for over 5 minutes and check_dqlite_lock and check_kine_retries are OK ' +
+      '(a kubelite restart during a write storm floods the single dqlite writer again),',
     "  restart snap.microk8s.daemon-k8s-dqlite on it first (that clears kine's connection state), then kubelite:",
     ...restartSequence('<leader-node>'),
     `  the new leader should ${lease === 'kube-controller-manager' ? 'reconcile' : 'bind pending pods'} within 2 minutes.`,
+  ];
+}
+
+/**
+ * Late CronJobs: the first one's events say why (a Job the controller could not create leaves
+ * lastScheduleTime where it was, FailedCreate). A stale informer cache stops every CronJob alike, so
+ * the kcm leader's recovery only where every CronJob that should have run is late.
+ */
+export function lateCronJobs([first]: { namespace: string; name: string }[], everyOneLate: boolean): string[] {
+  if (!first) return [];
+  return [
+    `Why it was not scheduled, in its events (FailedCreate, ...): kubectl -n ${first.namespace} describe cronjob ${first.name}`,
+    ...(everyOneLate ? staleLeaderCache('kube-controller-manager') : []),
   ];
 }
 
@@ -96,7 +122,8 @@ export const BETWEEN_RESTARTS = 'Do not restart kubelite on another node until e
 export function frozenWatchCache(node = '<node>', server = `https://${node}:16443`): string[] {
   return [
     'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
-    'On that node, non-dqlite-leader nodes first, one at a time:',
+    'On that node, non-dqlite-leader nodes first, one at a time, and only once check_dqlite_lock and check_kine_retries are OK ' +
+      '(a restart during a write storm feeds it):',
     ...restartSequence(node, {
       cordonFirst: true,
       finally: `run this check again (--server ${server}); kubectl uncordon ${node} only when it is OK.`,
@@ -115,7 +142,7 @@ export const SHRINK_DATABASE = [
 /** A full disk under the backend: what to free, and what never to (raft's own files). */
 export function freeBackendDisk(mount: string, backend: string): string[] {
   return [
-    `Free space on ${mount} before dqlite fails on it (df -h ${mount}, then du -xh --max-depth=3 ${mount} to see what fills it),`,
+    `Free space on ${mount} before dqlite fails on it (df -h ${mount}, then sudo du -xh --max-depth=3 ${mount} to see what fills it),`,
     `  never by deleting files in ${backend}: raft removes its old snapshots and segments itself, and one removed by hand ` +
       "breaks this node's copy of the database.",
   ];
@@ -136,18 +163,30 @@ export function phantomStatusFix(namespace: string, replicaSet: string, deployme
       `--subresource=status --type=merge -p '{"status":{"replicas":0,"readyReplicas":0,` +
       `"availableReplicas":0}}'`,
     `  if observedGeneration still does not advance: kubectl -n ${namespace} rollout restart deployment ${deployment || '<name>'}`,
-    "  (if ArgoCD selfHeal reverts the restart annotation, restart the kcm leader's kubelite instead).",
+    "  (if ArgoCD selfHeal reverts the restart annotation, restart the kcm leader's k8s-dqlite, then its kubelite, " +
+      'as for a stale kcm cache, once check_dqlite_lock and check_kine_retries are OK).',
   ];
 }
 
-/** Removing a dqlite member whose node is gone: confirm first, then the MicroK8s way, else the CLI's. */
-export const REMOVE_STALE_MEMBER = [
-  'Stale members: confirm the node is really gone (kubectl get nodes, microk8s status on ' +
-    'it), then remove it: microk8s remove-node <name> --force,',
-  '  or for a member no node is left for: /snap/microk8s/current/bin/dqlite -s ' +
-    'file://<backend>/cluster.yaml -c <backend>/cluster.crt -k <backend>/cluster.key k8s ' +
-    '".remove <address>". This check removes nothing.',
-];
+/**
+ * Removing dqlite members whose node is gone: confirm first, then the MicroK8s way, else the CLI's,
+ * each given the member's address. A stale member matches no Node, so `microk8s remove-node <name>`
+ * finds none and then looks for a member at `<name>:`: it removes nothing (scripts/wrappers/remove_node.py);
+ * given the IP it removes the member. The CLI reads cluster.key, root's: sudo.
+ */
+export function removeStaleMembers(addresses: string[]): string[] {
+  const dir = '/var/snap/microk8s/current/var/kubernetes/backend';
+  return [
+    'Stale members: confirm each node is really gone (kubectl get nodes, microk8s status on it), then on a member remove ' +
+      'it by its IP (given a name, remove-node finds no Node and removes nothing):',
+    ...addresses.flatMap((address) => [
+      `  sudo microk8s remove-node ${hostPort(address)?.host ?? address} --force`,
+      `  or: sudo /snap/microk8s/current/bin/dqlite -s file://${dir}/cluster.yaml -c ${dir}/cluster.crt -k ${dir}/cluster.key ` +
+        `k8s ".remove ${address}"`,
+    ]),
+    'This check removes nothing.',
+  ];
+}
 
 /** While dqlite's quorum is at risk, no restart elsewhere: the voter comes back first. */
 export const QUORUM_AT_RISK =
@@ -211,9 +250,14 @@ export const NOT_NOW_STORM = 'Do not restart now: let the cluster absorb the wri
 /** "Restart a non-leader first": said where the node asked for leads something. */
 export const NON_LEADER_FIRST = 'Restart a non-leader node first where possible; leadership moves when this node restarts.';
 
-/** The gate's GO: one node's kubelite restart, then what must be OK before the next node. */
+/**
+ * The gate's GO: the runbook's step before any kubelite restart the gate does not judge (stale Jobs),
+ * one node's kubelite restart, then what must be OK before the next node.
+ */
 export function gatedRestart(node: string): string[] {
   return [
+    'Before it, cut the background write rate: delete finished Jobs (check_stale_jobs lists them and gives the command; ' +
+      'keep one-off migration Jobs you need).',
     `Sequence (serial: 1, one node at a time):`,
     ...restartSequence(node, { dqliteFirst: false }),
     '  wait until observedGeneration matches generation (check_observed_generation OK) and this check is OK again before the next node.',

@@ -5,7 +5,7 @@ import { nodeWithAddress } from './k8s/nodes.ts';
 import type { Wire } from './k8s/wire.ts';
 import { State } from './plugin/state.ts';
 import type { Verdict } from './plugin/verdict.ts';
-import { REMOVE_STALE_MEMBER } from './runbook.ts';
+import { removeStaleMembers } from './runbook.ts';
 import { unanswered } from './sources/dqlite-cluster.ts';
 import { isLoopback, type Member, thisNodeIn } from './sources/dqlite-members.ts';
 import type { ClusterView } from './sources/dqlite-view.ts';
@@ -40,5 +40,5 @@ export function judgeStaleMembers(v: Verdict, f: Pick<ClusterView, 'members' | '
     v.find(State.WARNING, `${plural(stale.length, 'member')} with no matching node: ${stale.map((m) => m.address).join(', ')}`);
   if (f.staleProblem?.failed) v.find(State.UNKNOWN, `cannot judge stale members: ${f.staleProblem.why}`);
   else if (f.staleProblem) v.detail(`stale members not judged: ${f.staleProblem.why}`);
-  if (stale?.length) v.detail(...REMOVE_STALE_MEMBER);
+  if (stale?.length) v.detail(...removeStaleMembers(stale.map((m) => m.address)));
 }

@@ -67,7 +67,8 @@ export async function scanSources<T>(
       throw new LogFileError(
         `log file ${name} holds no line from before ${new Date(win.since).toISOString()}: it does not reach back over the ` +
           'window, and what happened before its first line cannot be told',
-        { fix: `give the lines of the whole window: the file logrotate rotated and this one, in order (cat F.1 F | ... --log-file -)` },
+        // No '|' in a fix: it is printed as '¦' (it would start perfdata).
+        { fix: 'give the lines of the whole window, the file logrotate rotated and this one in order: cat F.1 F > W, then --log-file W' },
       );
     }
     return [{ source: name, ...result, begun: begins === undefined ? undefined : { at: begins, what: name, kind: 'log file' } }];

@@ -57,7 +57,8 @@ export function parseCerts(data: Buffer, source: CertSource): Cert[] {
   // ones before it parse, and the cut one, maybe the soonest to expire, would go unjudged.
   if (text.split('-----BEGIN CERTIFICATE-----').length - 1 > blocks.length)
     throw new CertError(`${where} holds a certificate cut short (a BEGIN CERTIFICATE line with no END CERTIFICATE after it)`, {
-      fix: 'check the file (openssl crl2pkcs7 -nocrl -certfile FILE | openssl pkcs7 -print_certs -noout)',
+      // No '|' (printed as '¦': it would start perfdata): storeutl lists the certificates read and fails on the cut one.
+      fix: `check the file: openssl storeutl -noout -certs ${source.kind === 'file' ? pasteable(source.path) : 'FILE'}`,
     });
   try {
     const parsed = blocks.length ? blocks.map((b) => new X509Certificate(b)) : [new X509Certificate(data)];
@@ -75,6 +76,9 @@ export function parseCerts(data: Buffer, source: CertSource): Cert[] {
     });
   }
 }
+
+/** A path as a shell reads it back: as it is where it holds no character a shell treats specially. */
+const pasteable = (path: string) => (/^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`);
 
 const oneLine = (dn: string) => dn.split('\n').filter(Boolean).join(', ');
 

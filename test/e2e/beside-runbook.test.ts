@@ -211,6 +211,9 @@ describe('check_certs', () => {
       `CERTS UNKNOWN - ${join(dir, 'server.crt')}: ${join(dir, 'server.crt')} holds a certificate cut short ` +
         '(a BEGIN CERTIFICATE line with no END CERTIFICATE after it)',
     );
+    // The fix is a command to paste, naming the file: a '|' in it is printed as '¦' (it would start perfdata).
+    expect(r.first).toContain(`(fix: check the file: openssl storeutl -noout -certs ${join(dir, 'server.crt')})`);
+    expect(r.first).not.toContain('\u00a6');
   });
 
   it('no certificate directory: UNKNOWN saying so', async () => {

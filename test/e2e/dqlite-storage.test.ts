@@ -576,7 +576,7 @@ describe('check_dqlite_storage', () => {
       const todo = crit.stdout.split('\n');
       const at = todo.findIndex((line) => line.startsWith('Free space on '));
       expect(todo.slice(at, at + 3)).toEqual([
-        `Free space on ${mnt} before dqlite fails on it (df -h ${mnt}, then du -xh --max-depth=3 ${mnt} to see what fills it),`,
+        `Free space on ${mnt} before dqlite fails on it (df -h ${mnt}, then sudo du -xh --max-depth=3 ${mnt} to see what fills it),`,
         `  never by deleting files in ${dir}: raft removes its old snapshots and segments itself, and one removed by hand ` +
           "breaks this node's copy of the database.",
         'This check deletes nothing.',

@@ -172,6 +172,16 @@ describe.skipIf(!haveJournalRemote)("the gate's journal beginning inside its win
     expect(system.first).toMatch(
       /\(fix: keep the journal persistent \(Storage=persistent in journald\.conf\) with room for more than the window \(SystemMaxUse=\)\)$/,
     );
+    // A log file begun 30 s ago (logrotate's new file): the fix is one to paste, no '|' (printed as '¦': it would start perfdata).
+    const log = join(dir, 'syslog');
+    writeFileSync(log, `${new Date(Date.now() - 30_000).toISOString()} k8s02 microk8s.daemon-kubelite[4242]: I1207 enqueueing job\n`);
+    const text = await gate(['--log-file', log]);
+    expect(text.first).toMatch(
+      /^RESTART-PREFLIGHT CRITICAL - NO-GO: cannot establish that the cluster is healthy: log file .* does not reach back/,
+    );
+    expect(text.first).toMatch(
+      /\(fix: give the lines of the whole window, the file logrotate rotated and this one in order: cat F\.1 F > W, then --log-file W\)$/,
+    );
   });
 });
 

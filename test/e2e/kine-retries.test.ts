@@ -172,7 +172,7 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
       /, 2 'client connection is closing' lines \(no k8s-dqlite error at the full retry budget, try: 500, in the last 5m\) \|/,
     );
     // The runbook's "connections to kine are broken": k8s-dqlite first, then kubelite, no storm to wait out.
-    expect(r.stdout).toMatch(/^Recovery, one node at a time: restart k8s-dqlite FIRST/m);
+    expect(r.stdout).toMatch(/^Recovery, one node at a time, once check_dqlite_lock is OK .*: restart k8s-dqlite FIRST/m);
     expect(r.stdout).toMatch(/snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10/);
     expect(r.stdout).not.toMatch(/while kine exhausts its retries/);
   });
@@ -304,7 +304,7 @@ describe.skipIf(!haveJournalRemote)('check_kine_retries on real journal files', 
     expect(r.perf).toMatchObject({ exhausted: '2;2;10;0', max_attempt: '93;;;0' });
     expect(r.code).toBe(1);
     // Two exhausted (within -w 2) are no storm: the retry attempt's remedy alone.
-    expect(r.stdout).toMatch(/^Recovery, one node at a time: restart k8s-dqlite FIRST/m);
+    expect(r.stdout).toMatch(/^Recovery, one node at a time, once check_dqlite_lock is OK .*: restart k8s-dqlite FIRST/m);
     const storm = await runBuilt('check_kine_retries', ['--log-file', '-', '--since', '3650d'], {
       input: `${[lines[0], ...lines].join('\n')}\n`,
     });

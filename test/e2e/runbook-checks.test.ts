@@ -659,7 +659,7 @@ describe('check_scheduling', () => {
     );
     expect(r.stdout).toMatch(/ml\/train-resnet-6d9f8b7c4-x7k2p waiting 20m\d*s?: 0\/3 nodes are available: 3 Insufficient memory/);
     expect(r.stdout).not.toContain('it sees new pods');
-    expect(r.stdout).toContain('Stale scheduler informer cache: find the leader');
+    expect(r.stdout).toContain("Stale scheduler informer cache: find the leader's node");
   });
 
   it("Pending, bound and pulling its image, is its kubelet's; unschedulable under --min-age, not yet: neither counted", async () => {

@@ -74,8 +74,8 @@ describe('check_watch_cache', () => {
     expect(byIp.stdout).not.toContain('<node>');
     expect(byIp.stdout).toMatch(
       pattern(
-        /^ {2}kubectl cordon k8s01\n {2}ssh k8s01 sudo systemctl restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n/m,
-        / {2}ssh k8s01 sudo systemctl restart snap\.microk8s\.daemon-kubelite\.service\n/,
+        /^ {2}kubectl cordon k8s01\n {2}ssh -t k8s01 sudo systemctl restart snap\.microk8s\.daemon-k8s-dqlite\.service; sleep 10\n/m,
+        / {2}ssh -t k8s01 sudo systemctl restart snap\.microk8s\.daemon-kubelite\.service\n/,
         new RegExp(
           `  run this check again \\(--server https://127\\.0\\.0\\.1:${c.api.port}\\); kubectl uncordon k8s01 only when it is OK`,
         ),
@@ -93,7 +93,7 @@ describe('check_watch_cache', () => {
     expect(local.code).toBe(2);
     expect(local.stdout).not.toContain('<node>');
     expect(local.stdout).toContain(
-      `  kubectl cordon ${here}\n  ssh ${here} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service`,
+      `  kubectl cordon ${here}\n  ssh -t ${here} sudo systemctl restart snap.microk8s.daemon-k8s-dqlite.service`,
     );
   });
 

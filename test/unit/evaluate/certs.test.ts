@@ -23,6 +23,12 @@ describe('certs', () => {
     );
     // The CA, years away, is listed without a renewal to run.
     expect(o.details.filter((d) => d.startsWith('  renew:'))).toHaveLength(1);
+    // refresh-certs restarts kubelite: run on every node at once (server.crt expires alike on all), that is the runbook's
+    // compounding restarts. Paced like any kubelite restart.
+    expect(o.details).toContain(
+      'refresh-certs restarts kubelite: one node at a time, each only when check_restart_preflight --node NODE says GO ' +
+        '(restarts in a row flood the single dqlite writer).',
+    );
   });
 
   it('expired is CRITICAL; an unreadable certificate is UNKNOWN beside it, never dropped', () => {

@@ -94,6 +94,27 @@ describe('cronjobs', () => {
     expect(o.summary).toMatch(
       /^2 of 4 CronJobs late: ops\/a, ops\/b \(1 busy\), no CronJob was scheduled on time: is the controller-manager frozen\?/,
     );
+    expect(o.details).toContainEqual(expect.stringMatching(/^Stale kcm informer cache: find the leader's node, /));
+  });
+
+  it("one late while others were scheduled on time: the controller-manager runs, so its events, not the kcm leader's restart", () => {
+    // A stale informer cache stops every CronJob alike; one alone late is its own (a Job the controller could not
+    // create leaves lastScheduleTime where it was, with a FailedCreate event). A kubelite restart there feeds writes for nothing.
+    const o = cronjobs.evaluate(
+      {
+        jobs: [
+          job({ name: 'late', ...ran('2026-11-28T12:00:00Z') }),
+          job({ name: 'a', ...ran('2026-11-28T12:40:00Z') }),
+          job({ name: 'b', ...ran('2026-11-28T12:40:00Z') }),
+        ],
+        now: T,
+        localZone: 'UTC',
+      },
+      { graceMs: 180_000, warning: r('0') },
+    );
+    expect([o.state, o.summary]).toEqual([State.WARNING, '1 of 3 CronJobs late: ops/late']);
+    expect(o.details.join('\n')).not.toContain('Stale kcm informer cache');
+    expect(o.details).toContain('Why it was not scheduled, in its events (FailedCreate, ...): kubectl -n ops describe cronjob late');
   });
 
   it('--grace defaults to 3m: a */5 run due 4 minutes ago is late, one due 2 minutes ago is not yet', () => {

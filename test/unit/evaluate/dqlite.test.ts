@@ -149,6 +149,16 @@ describe('dqlite', () => {
     expect(judge(facts([], { nodes })).state).toBe(State.OK);
     const gone = judge(facts(['10.0.0.13:19001'], { nodes }));
     expect(gone.summary).toMatch(/1 member with no matching node: 10\.0\.0\.13:19001/);
+    // Its removal as it works for a member no Node matches: microk8s remove-node given a name looks up that Node and, with
+    // none, looks for a dqlite member at '<name>:' (none): it removes nothing. Given the IP, it removes the member.
+    // The dqlite CLI reads cluster.key, which is root's: sudo.
+    expect(gone.details).toContain('  sudo microk8s remove-node 10.0.0.13 --force');
+    expect(gone.details.join('\n')).toContain(
+      '  or: sudo /snap/microk8s/current/bin/dqlite -s file:///var/snap/microk8s/current/var/kubernetes/backend/cluster.yaml ' +
+        '-c /var/snap/microk8s/current/var/kubernetes/backend/cluster.crt ' +
+        '-k /var/snap/microk8s/current/var/kubernetes/backend/cluster.key ' +
+        'k8s ".remove 10.0.0.13:19001"',
+    );
     const single = { id: '1', address: '127.0.0.1:19001', role: 'voter' as const };
     const o = judge(facts([], { members: [single], self: single, leader: { kind: 'known', address: single.address }, nodes }));
     expect([o.state, o.summary]).toEqual([State.OK, '1 voter, leader 127.0.0.1:19001, 0 unreachable']);

@@ -27,6 +27,23 @@ describe('kine-retries', () => {
     expect(perf(o).exhausted).toBe('3;2;10;0');
   });
 
+  it('closing connections, no budget exhausted: the restarts wait for check_dqlite_lock to be OK (before any restart)', () => {
+    // The runbook's broken connections are those left after a storm; a k8s-dqlite and kubelite restart while
+    // 'database is locked' still floods in feeds it ("If either is already WARNING, do not proceed").
+    const t = kine.fresh();
+    t.closing = 2;
+    const o = kine.evaluate({ tally: t, seconds: 300, source: 'journal' }, limits);
+    expect(o.state).toBe(State.WARNING);
+    expect(o.details).toContain(
+      'Recovery, one node at a time, once check_dqlite_lock is OK (a restart during a write storm feeds it): ' +
+        'restart k8s-dqlite FIRST (kubelite restarts do not clear its kine state), then kubelite:',
+    );
+    // With the storm too (budgets exhausted): the same condition after it.
+    t.exhausted = 12;
+    const both = kine.evaluate({ tally: t, seconds: 300, source: 'journal' }, limits);
+    expect(both.details.join('\n')).toContain('once no retry budget is exhausted any more and check_dqlite_lock is OK, then,');
+  });
+
   // k8s-dqlite formats one `(try: N)` per error, the retry wrapper's around the SQL driver's own
   // error (pkg/kine/drivers/generic/generic.go query/executePrepared: fmt.Errorf("query (try: %d):
   // %w", i, err)), and logs the client's key raw before it (pkg/kine/server/server.go: "error while

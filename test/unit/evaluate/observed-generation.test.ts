@@ -93,5 +93,22 @@ describe('observed-generation', () => {
     });
     expect([o.state, o.summary]).toEqual([State.WARNING, '0 of 5 Deployments lagging past 2m, 1 phantom ReplicaSet']);
     expect(o.details.join('\n')).toMatch(/kubectl -n web patch rs a-6d4cf56db6 --subresource=status/);
+    // ArgoCD reverting the restart: the runbook's "step 2 of the stale watch recovery", k8s-dqlite first, not kubelite alone.
+    expect(o.details).toContain(
+      "  (if ArgoCD selfHeal reverts the restart annotation, restart the kcm leader's k8s-dqlite, then its kubelite, " +
+        'as for a stale kcm cache, once check_dqlite_lock and check_kine_retries are OK).',
+    );
+  });
+  it("a lag of 2m30s: the kcm leader's restart waits for the runbook's 5 minutes and for the write-contention checks to be OK", () => {
+    // Runbook: restart the leader only once its cache is stuck (no reconciliation for over 5 minutes), and no kubelite
+    // restart while microk8s-dqlite-lock or microk8s-kine is WARNING: a restart during a write storm feeds it.
+    const o = rollout.evaluate(facts([lag('a', 150)]), { graceMs: 120_000, warning: r('0'), critical: r('2') });
+    expect(o.state).toBe(State.WARNING);
+    const long = o.details.join('\n');
+    const before = long.slice(0, long.indexOf('sudo systemctl restart'));
+    expect(before).toContain('only once nothing has reconciled for over 5 minutes');
+    expect(before).toContain('check_dqlite_lock and check_kine_retries are OK');
+    // The Lease's holder is '<hostname>_<uuid>': the node to ssh to and cordon is the part before '_'.
+    expect(o.details).toContainEqual(expect.stringMatching(/^Stale kcm informer cache: find the leader's node, the name before '_' in /));
   });
 });

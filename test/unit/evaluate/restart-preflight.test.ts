@@ -45,6 +45,24 @@ describe('restart-preflight', () => {
     return { leases, resourceVersion, ms: 4 };
   };
 
+  it('GO: the node is uncordoned only once kubectl wait saw it Ready, never after a wait that timed out', () => {
+    const o = preflight.evaluate(healthy(), { critical: r('0'), settleMs: 600_000 });
+    expect(o.summary).toBe('GO: kubelite on k8s02 may be restarted');
+    // '; kubectl uncordon' uncordoned a node kubelite did not bring back within 120 s (kine connections broken).
+    expect(o.details).toContain('  kubectl wait node/k8s02 --for=condition=Ready --timeout=120s && kubectl uncordon k8s02');
+    // sudo over ssh asks its password on a terminal: without -t, where sudo wants one, 'a terminal is required' and nothing restarts.
+    expect(o.details).toContain('  ssh -t k8s02 sudo systemctl restart snap.microk8s.daemon-kubelite.service');
+  });
+
+  it("GO: before the sequence, the runbook's other step before any kubelite restart: the finished Jobs deleted", () => {
+    // Runbook, "Before any kubelite restart": 1. a non-leader first, 2. delete accumulated stale jobs to reduce the
+    // background write rate, 3. the lock and kine checks OK. The gate judges 1 and 3; 2 was said nowhere.
+    const o = preflight.evaluate(healthy(), { critical: r('0'), settleMs: 600_000 });
+    const at = (start: string) => o.details.findIndex((d) => d.startsWith(start));
+    expect(at('Before it, cut the background write rate: delete finished Jobs (check_stale_jobs lists them')).toBeGreaterThan(-1);
+    expect(at('Before it, cut')).toBeLessThan(at('Sequence (serial: 1'));
+  });
+
   it("this API server's watch cache frozen 6 minutes ago: NO-GO, as check_watch_cache judges it (every controller reads it)", () => {
     const f = healthy();
     f.watchCache.cache = nodeLeases('880', 361_000, f.now);

@@ -89,4 +89,18 @@ describe('watch-cache evaluate', () => {
     const behind = judge({ storage: list('9', { a: { renewed: T - 60_000 } }), cache: list('8', { a: { renewed: T - 200_000 } }) });
     expect([behind.state, behind.summary]).toEqual([2, 'watch cache 2m20s behind storage (node lease a)']);
   });
+  it("a frozen cache's recovery waits for the write storm to pass, as the restart gate's NO-GO says", () => {
+    // Write storms freeze caches; restarting k8s-dqlite and kubelite during one feeds it (the runbook: no kubelite
+    // restart while microk8s-dqlite-lock or microk8s-kine is WARNING). check_restart_preflight says "after any write
+    // storm has passed"; the check's own recovery said nothing of it.
+    const o = evaluate(
+      { readAt: T, storage: list('100', { a: { renewed: T } }), cache: list('90', { a: { renewed: T - 300_000 } }) },
+      { warning: Range.parse('30'), critical: Range.parse('120') },
+    );
+    expect(o.state).toBe(2);
+    const long = o.details.join('\n');
+    expect(long.slice(0, long.indexOf('kubectl cordon'))).toContain(
+      'only once check_dqlite_lock and check_kine_retries are OK (a restart during a write storm feeds it)',
+    );
+  });
 });
