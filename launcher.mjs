@@ -59,9 +59,10 @@ while [ "$n" -gt 0 ]; do
   --timeout=*) timeout=\${a#--timeout=} ;;
   -h | --help | -V | --version | - | *=-) alone=1 ;;
   # The caller's own descriptors by their path: a shared run, another process, opened its own
-  # (stdin /dev/null) there, and bash's <(...) names every caller's pipe /dev/fd/63.
-  /dev/stdin | /dev/fd/* | /proc/self/fd/* | /proc/thread-self/fd/*) alone=1 ;;
-  *=/dev/stdin | *=/dev/fd/* | *=/proc/self/fd/* | *=/proc/thread-self/fd/*) alone=1 ;;
+  # (stdin /dev/null) there, and bash's <(...) names every caller's pipe /dev/fd/63. However the
+  # path is spelt (//dev/stdin, /dev/./stdin, /proc/self/../self/fd/0, stdin from /dev): at worst
+  # a check that could have been served runs alone.
+  */stdin | stdin | */fd/* | fd/* | *=stdin | *=fd/*) alone=1 ;;
   -[!-]*)
     # Short options, alone or bundled, as the check reads them: its switches (-v; -h and -V run it
     # alone), then -t with its value onto it (-t5, -vt5, -vt=5) or as the next word (-vvt 5).

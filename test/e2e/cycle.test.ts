@@ -384,6 +384,10 @@ describe('--cycle', () => {
       [7, '/dev/fd/0'],
       [8, '/proc/self/fd/0'],
       [9, '--log-file=/dev/stdin'],
+      // Spelt otherwise, as a path may be: the same file.
+      [10, '//dev/stdin'],
+      [11, '/dev/./stdin'],
+      [12, '--log-file=/proc/self/../self/fd/0'],
     ] as const) {
       const input = join(dir, `${n}.log`);
       writeFileSync(input, lockLines(n));
