@@ -30,3 +30,30 @@ describe.skipIf(!usable)('npm run bench as root', () => {
     expect(readFileSync(seen, 'utf8').trim()).toBe(readlinkSync('/proc/self/ns/mnt'));
   });
 });
+
+describe.skipIf(!usable)("the bench's own mount namespace", () => {
+  it("is entered by the bench itself: its marker inherited, or set by hand, never mounts over the caller's /var/log", () => {
+    // Run in a mount namespace of this test's own, which stands for the host's here.
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-bench-'));
+    const script = join(dir, 'enter.mjs');
+    writeFileSync(
+      script,
+      `import { enterOwnJournalNamespace } from '${join(ROOT, 'bench/own-journal.mjs')}';\nenterOwnJournalNamespace();\n`,
+    );
+    const r = spawnSync(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        '"$0" "$1" && { findmnt -n -o FSTYPE --mountpoint /var/log || echo none; }',
+        process.execPath,
+        script,
+      ],
+      { env: { ...process.env, MICROK8S_CHECKS_BENCH_OWN_JOURNAL: '1' }, encoding: 'utf8' },
+    );
+    expect([r.status, r.stdout]).toEqual([0, 'none\n']);
+  });
+});
