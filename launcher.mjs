@@ -345,7 +345,9 @@ bundle="$lib/${command}.mjs"
 # followed without readlink) was Node's stack trace and exit 1, which Nagios reads as WARNING.
 if [ ! -r "$bundle" ]; then
   fix="${REINSTALL_FIX}"${unfollowed}
-  echo "${name} UNKNOWN - cannot load ${command}: no $bundle (fix: $fix)"
+  why="no $bundle"
+  [ ! -e "$bundle" ] || why="$bundle cannot be read"
+  echo "${name} UNKNOWN - cannot load ${command}: $why (fix: $fix)"
   exit 3
 fi
 # A current directory removed meanwhile (a shell left in a deleted directory, a cron job's)
