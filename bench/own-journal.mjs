@@ -7,7 +7,7 @@
 // -m) with a tmpfs on /var/log and /run/log, and writes the bench journal where journald would.
 // Otherwise it gives the journal with --journal-dir, and says so.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchJournal } from './journal.mjs';
 
@@ -16,19 +16,32 @@ const MACHINE_ID = /^[0-9a-f]{32}$/;
 
 const machineId = () => (existsSync('/etc/machine-id') ? readFileSync('/etc/machine-id', 'utf8').trim() : '');
 
+/** This process's mount namespace, as /proc names it (mnt:[4026531841]). */
+const mountNamespace = () => {
+  try {
+    return readlinkSync('/proc/self/ns/mnt');
+  } catch {
+    return '';
+  }
+};
+
 /**
  * Runs this script again in a mount namespace of its own where it can (root, unshare, a machine
  * id), and exits with its status; returns in that namespace, or where it cannot.
  */
 export function enterOwnJournalNamespace() {
-  if (process.env[INSIDE] !== undefined) {
-    if (process.env[INSIDE] === '1') {
-      // A volatile journal of the host (/run/log/journal) hidden too; /run/log not made where there is none.
-      for (const dir of ['/var/log', '/run/log'].filter((d) => existsSync(d))) {
-        const r = spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', dir], { stdio: 'inherit' });
-        if (r.status !== 0) throw new Error(`mount -t tmpfs tmpfs ${dir} failed in the bench's mount namespace`);
-      }
+  const given = process.env[INSIDE];
+  if (given === '0') return;
+  // Inside: the variable names the mount namespace of the process that made this one, and this one
+  // is another. The variable alone (inherited by a child, or set by hand) mounted over the caller's
+  // own /var/log, the host's: then the bench makes a namespace of its own, as unset.
+  if (given?.startsWith('mnt:') && given !== mountNamespace() && mountNamespace() !== '') {
+    // A volatile journal of the host (/run/log/journal) hidden too; /run/log not made where there is none.
+    for (const dir of ['/var/log', '/run/log'].filter((d) => existsSync(d))) {
+      const r = spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', dir], { stdio: 'inherit' });
+      if (r.status !== 0) throw new Error(`mount -t tmpfs tmpfs ${dir} failed in the bench's mount namespace`);
     }
+    process.env[INSIDE] = '1';
     return;
   }
   const why =
@@ -38,7 +51,9 @@ export function enterOwnJournalNamespace() {
         ? 'no /etc/machine-id'
         : spawnSync('unshare', ['--version']).status !== 0
           ? 'no unshare'
-          : undefined;
+          : mountNamespace() === ''
+            ? 'no /proc/self/ns/mnt'
+            : undefined;
   if (why !== undefined) {
     console.log(`bench: the journal is given with --journal-dir (${why}): a node reads its own, with four journalctl runs fewer`);
     process.env[INSIDE] = '0';
@@ -46,7 +61,7 @@ export function enterOwnJournalNamespace() {
   }
   const r = spawnSync('unshare', ['-m', '--propagation', 'private', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, [INSIDE]: '1' },
+    env: { ...process.env, [INSIDE]: mountNamespace() },
   });
   process.exit(r.status ?? 1);
 }

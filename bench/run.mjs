@@ -10,8 +10,6 @@ import { enterOwnJournalNamespace } from './own-journal.mjs';
 import { benchShared } from './shared.mjs';
 import { measureStartups, median } from './startup.mjs';
 
-// The last part (benchShared) reads the bench journal as a node's own: in a mount namespace of its own.
-enterOwnJournalNamespace();
 const ROOT = resolve(import.meta.dirname, '..');
 const WORK = join(ROOT, 'bench', 'work');
 const NODE = process.execPath;
@@ -167,6 +165,10 @@ async function startApi(jobs) {
 }
 
 need();
+// The last part (benchShared) reads the bench journal as a node's own: in a mount namespace of its
+// own, with a tmpfs on /var/log. Entered once what the bench needs is installed: installed in there,
+// a package's files under /var/log, and dpkg's and apt's logs of it, went to the tmpfs and were lost.
+enterOwnJournalNamespace();
 mkdirSync(WORK, { recursive: true });
 const rows = [];
 

@@ -10,7 +10,9 @@ export const CYCLE_BUILD = 'MICROK8S_CHECKS_BUILD';
  * by the launcher, in this order: the working directory (a relative --cert or --state-file), where
  * its commands are found, the default kubeconfig and state files, the SSH agent, the local time
  * zone, the CAs Node trusts beside a kubeconfig's own (the launcher keeps them: a caller without
- * the extra CA was served the OK of a run whose extra CA let it in, where alone it is UNKNOWN), and
+ * the extra CA was served the OK of a run whose extra CA let it in, where alone it is UNKNOWN) and
+ * the OpenSSL configuration Node reads (a host's security level: a caller whose TLS refuses the
+ * API server's key was served another's OK), and
  * the build that judges it (set by the launcher, never taken from the caller: two installs of one
  * user, a package and a checkout, share the cache, and the polls of one were served the other's
  * verdicts). A run answers only command lines asked for in its own directory and environment.
@@ -27,6 +29,7 @@ export const CYCLE_ENVIRONMENT = [
   'NODE_USE_SYSTEM_CA',
   'SSL_CERT_FILE',
   'SSL_CERT_DIR',
+  'OPENSSL_CONF',
   CYCLE_BUILD,
 ];
 

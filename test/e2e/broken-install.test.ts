@@ -2,12 +2,13 @@
 // read as WARNING: Node alone prints a stack trace and exits 1 when a module cannot be loaded.
 // Each launcher runs a stub that runs the bundle (build.mjs, loadStub), and says why it could not:
 // UNKNOWN with the reason and the fix.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { addHealthyCluster, useCluster, type TestCluster } from '../helpers/cluster.ts';
 import { DIST, runProcess } from '../helpers/run.ts';
+import { nagiosIds } from '../helpers/users.ts';
 
 const cluster = useCluster();
 let c: TestCluster;
@@ -72,6 +73,32 @@ describe('an installation with a file missing', () => {
         '',
       ]);
     }
+  });
+
+  it.skipIf(!nagiosIds())('a module there but unreadable to the check\'s user is said so, not "no" module', async () => {
+    const ids = nagiosIds()!;
+    const dir = join(mkdtempSync(join(tmpdir(), 'mk8s-unreadable-')), 'dist');
+    cpSync(DIST, dir, { recursive: true });
+    chmodSync(join(dir, '..'), 0o755);
+    const module = join(dir, 'microk8s-checks.d', 'check_nodes.mjs');
+    chmodSync(module, 0o600);
+    const r = await runProcess(join(dir, 'check_nodes'), ['--kubeconfig', c.kubeconfig], { env, uid: ids.uid, gid: ids.gid, cwd: '/' });
+    expect([r.code, r.first]).toEqual([
+      3,
+      `NODES UNKNOWN - cannot load check_nodes: ${module} cannot be read (fix: reinstall microk8s-checks: ` +
+        'its files are incomplete or of two versions)',
+    ]);
+  });
+
+  it('a link to a whole install, not followed with PATH empty (no readlink), says so: reinstalling would change nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-link-'));
+    symlinkSync(join(DIST, 'check_nodes'), join(dir, 'check_nodes'));
+    const r = await runProcess(join(dir, 'check_nodes'), ['--kubeconfig', c.kubeconfig], { env: { ...env, PATH: '' } });
+    expect([r.code, r.stdout]).toEqual([
+      3,
+      `NODES UNKNOWN - cannot load check_nodes: no ${join(dir, 'microk8s-checks.d', 'check_nodes.mjs')} ` +
+        `(fix: run the launcher by its own path, not by the link ${join(dir, 'check_nodes')}, or with readlink on PATH to follow it)\n`,
+    ]);
   });
 
   it("NODE_OPTIONS from the caller's environment never reaches the check's runtime", async () => {

@@ -346,6 +346,23 @@ describe('--cycle', () => {
     }
   });
 
+  it("the key covers OpenSSL's configuration Node reads (OPENSSL_CONF): a caller whose TLS refuses is never served an OK", async () => {
+    const plain: NodeJS.ProcessEnv = { ...cycleCache().env };
+    delete plain.OPENSSL_CONF;
+    c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
+    // A host's stricter OpenSSL policy (a security level the API server's key does not meet).
+    const conf = join(mkdtempSync(join(tmpdir(), 'mk8s-openssl-')), 'openssl.cnf');
+    writeFileSync(
+      conf,
+      'nodejs_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = policy\n[policy]\nCipherString = DEFAULT@SECLEVEL=5\n',
+    );
+    const args = ['--cycle=55', '--kubeconfig', c.kubeconfig];
+    const ok = await runBuilt('check_nodes', args, { env: plain });
+    expect([ok.code, ok.first]).toEqual([0, expect.stringMatching(/^NODES OK - 1 node, all Ready \|/)]);
+    const strict = await runBuilt('check_nodes', args, { env: { ...plain, OPENSSL_CONF: conf } });
+    expect([strict.code, strict.first]).toEqual([3, expect.stringMatching(/^NODES UNKNOWN - TLS to https:\S+ failed/)]);
+  });
+
   it("two installs of other builds (a package and a checkout, one user) never serve each other's answers", async () => {
     const { env } = cycleCache();
     c.api.add('nodes', node({ name: 'node1', ip: '10.0.0.11' }));
@@ -384,6 +401,10 @@ describe('--cycle', () => {
       [7, '/dev/fd/0'],
       [8, '/proc/self/fd/0'],
       [9, '--log-file=/dev/stdin'],
+      // Spelt otherwise, as a path may be: the same file.
+      [10, '//dev/stdin'],
+      [11, '/dev/./stdin'],
+      [12, '--log-file=/proc/self/../self/fd/0'],
     ] as const) {
       const input = join(dir, `${n}.log`);
       writeFileSync(input, lockLines(n));
