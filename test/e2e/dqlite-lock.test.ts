@@ -530,6 +530,24 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     );
   });
 
+  // Its header intact, its objects zeroed (a disk error, a file cut off while copied): journalctl reads
+  // "-- No entries --" and exits 0, as for a quiet window, while the header records entries in the window.
+  it('a journal file whose entries cannot be read (zeroed past its header) is UNKNOWN, damaged: never a quiet OK', async () => {
+    const file = makeJournal(storm());
+    const bytes = readFileSync(file);
+    // The header's header_size field (systemd src/libsystemd/sd-journal/journal-def.h): all of it kept.
+    bytes.fill(0, Number(bytes.readBigUInt64LE(88)));
+    writeFileSync(file, bytes);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', file]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      pattern(
+        /^DQLITE-LOCK UNKNOWN - journal \S+\/system\.journal is damaged: it records entries up to 20\d\d-\d\d-\d\dT[\d:.]+Z, /,
+        /but none in the window can be read \(fix: see journalctl --verify --file=\S+\/system\.journal\)( \||$)/,
+      ),
+    );
+  });
+
   it.skipIf(!nagiosIds())('as the nagios user: UNKNOWN without journal access, a verdict with the group', async () => {
     const ids = nagiosIds()!;
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-nagios-'));
