@@ -179,6 +179,19 @@ describe('dqlite', () => {
     expect([o.state, o.summary]).toEqual([State.OK, '1 voter, leader 127.0.0.1:19001, 0 unreachable']);
   });
 
+  // The Nodes asked for and refused (RBAC, a 500): stale members were to be judged and could not be. No
+  // kubeconfig at all is the user's choice, said in the long output only.
+  it('the Nodes not listed: UNKNOWN, stale members not judged; without a kubeconfig, OK and said', () => {
+    const refused = judge(facts([], { staleProblem: { why: 'forbidden: cannot list nodes', failed: true } }));
+    expect([refused.state, refused.summary]).toEqual([
+      State.UNKNOWN,
+      'cannot judge stale members: forbidden: cannot list nodes (3 voters, leader 10.0.0.11:19001, 0 unreachable)',
+    ]);
+    const none = judge(facts([], { staleProblem: { why: 'no kubeconfig (none found)', failed: false } }));
+    expect([none.state, none.summary]).toEqual([State.OK, '3 voters, leader 10.0.0.11:19001, 0 unreachable']);
+    expect(none.details).toContain('stale members not judged: no kubeconfig (none found)');
+  });
+
   it('this node down and matching no Node (its Node not registered) is an unreachable voter, never a stale member to remove', () => {
     const nodes = asNodes([node({ name: 'k8s02', ip: '10.0.0.12' }), node({ name: 'k8s03', ip: '10.0.0.13' })]);
     const o = judge(facts(['10.0.0.11:19001'], { nodes, leader: { kind: 'known', address: '10.0.0.12:19001' } }));
