@@ -456,6 +456,16 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^DQLITE CRITICAL - quorum lost: 1 of 2 voters reachable, 2 needed/);
     expect(r.stdout).toMatch(/1 repeated row counted once/);
+    // One ID under two addresses (its address written anew, the old row left): one node, one voter.
+    const moved = await closed('127.0.0.7');
+    writeFileSync(
+      join(b.dir, 'cluster.yaml'),
+      `- Address: ${up[0]!.address}\n  ID: 1\n  Role: 0\n- Address: ${down.address}\n  ID: 2\n  Role: 0\n` +
+        `- Address: ${moved.address}\n  ID: 2\n  Role: 0\n`,
+    );
+    const byId = await run(['--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', b.dir]);
+    expect(byId.first).toMatch(/^DQLITE CRITICAL - quorum lost: 1 of 2 voters reachable, 2 needed/);
+    expect(byId.stdout).toMatch(/1 repeated row counted once/);
   });
 
   it('quorum lost, the API server hung (kine stalls with dqlite): CRITICAL quorum lost, the Nodes said unread', async () => {
