@@ -57,9 +57,23 @@ export function judgeQuorum(
     v.find(
       State.WARNING,
       `${plural(unreachable.length, 'voter')} unreachable (${unreachable.map((m) => m.address).join(', ')}): ` +
-        (atRisk ? 'one more failure loses quorum' : `quorum holds through ${plural(spare, 'more failure')}`),
+        holds(spare, untold.length),
     );
   return { voters, unreachable, lost, majority, atRisk };
+}
+
+/**
+ * How many more failures quorum holds through, the reachable voters `spare` over a majority. Voters
+ * not probed in time may be down: short of them it holds only if they are up (it read "through -1").
+ */
+function holds(spare: number, untold: number): string {
+  const one = untold === 1;
+  if (spare < 0)
+    return -spare === untold
+      ? `quorum holds only if ${one ? 'the voter not probed is' : `the ${untold} voters not probed are`} up`
+      : `quorum holds only if ${-spare} of the ${untold} voters not probed ${-spare === 1 ? 'is' : 'are'} up`;
+  if (spare === 0) return `one more failure loses quorum${untold ? ` unless ${one ? 'the' : 'a'} voter not probed is up` : ''}`;
+  return `quorum holds through ${plural(spare, 'more failure')}`;
 }
 
 /** Two or more members with fewer than three voters: one failure stops every write. */

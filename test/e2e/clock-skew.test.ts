@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lease, node, nodeLease } from '../apiserver/objects.ts';
+import { calicoNode, lease, node, nodeLease, pod } from '../apiserver/objects.ts';
 import { useCluster } from '../helpers/cluster.ts';
 import { at, klog, logrus, LOCK_TXN } from '../helpers/fixtures.ts';
 import { DQLITE, haveJournalRemote, KUBELITE, makeJournal, type Entry } from '../helpers/journal.ts';
@@ -42,6 +42,7 @@ describe.skipIf(unavailable)('--host with a remote clock that is not ours', () =
     { mode: 0o755 },
   );
   const sshd = new TestSshd({ forceCommand: login });
+  const cluster = useCluster();
   let known: string;
   beforeAll(async () => {
     await sshd.start();
@@ -156,6 +157,25 @@ describe.skipIf(unavailable)('--host with a remote clock that is not ours', () =
       greeting.stop();
       bare.stop();
     }
+  });
+
+  // --min-age is judged on the node's clock, which stamps a pod's start: on ours, a pod started 2 minutes
+  // ago there read as started 8 minutes from now, younger than any --min-age, and was never judged.
+  it("check_calico_routes: a pod's age is taken on the host's clock; one 2m old there without a route is CRITICAL", async () => {
+    const c = cluster();
+    const there = skew(600);
+    const started = (Date.now() - (there - 120_000)) / 1000;
+    c.api.add(
+      'pods',
+      calicoNode({ node: 'k8s02' }),
+      pod({ namespace: 'web', name: 'api', node: 'k8s02', ip: '10.1.22.7', startedAgo: started }),
+    );
+    const r = await runBuilt('check_calico_routes', [...ssh(), '--node', 'k8s02', '--kubeconfig', c.kubeconfig]);
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(
+      /^CALICO-ROUTES CRITICAL - 1 of 1 Running pod on k8s02 without a host route through its veth \(older than 30s\)/,
+    );
+    expect(r.stdout).toMatch(/^web\/api 10\.1\.22\.7 \(expected dev cali[0-9a-f]{11}, no route\)$/m);
   });
 
   it("check_dqlite_storage: snapshot ages are the host's own; a burst that stopped there is not read as going on", async () => {

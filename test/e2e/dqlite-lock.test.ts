@@ -206,6 +206,32 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(whole.stdout).not.toMatch(/begins inside|holds nothing from before/);
   });
 
+  // journald just rotated: the archived file holds the entries, the new active one none yet, its header's
+  // head realtime 0. That 0 is no entry of the epoch: the directory begins where its entries do.
+  it('a directory whose new active file holds no entry yet begins at its first entry, never at the window start', async () => {
+    const lock = (age: number): Entry => ({ age, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
+    const version = { age: 134, service: KUBELITE, message: klog(at(134), 'I', KUBELITE.pid, 'server.go:123', 'Version: v1.32.3') };
+    const dir = dirname(
+      makeJournal([version, ...[20, 40, 60, 80, 100, 120].map(lock)], undefined, {
+        anchor: false,
+        name: 'system@0123456789abcdef0123456789abcdef-0000000000000001-0005f0c0ffee0000.journal',
+      }),
+    );
+    const active = makeJournal([version], dir, { anchor: false });
+    // Its header as a file with no entry: n_entries through tail_entry_monotonic (journal-def.h, bytes 152-207) zero.
+    const bytes = readFileSync(active);
+    bytes.fill(0, 152, 208);
+    writeFileSync(active, bytes);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-dir', dir]);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.first).toMatch(
+      pattern(
+        /^DQLITE-LOCK WARNING - 6 'database is locked' lines in the last 2m1\ds /,
+        /\(\S+ begins inside the 5m window, at 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ\) \(2\.[67]\/min, /,
+      ),
+    );
+  });
+
   it('of several journal directories, the one that begins inside the window is named; the span is what they were read over', async () => {
     const lock = (age: number, host: string): Entry => ({ age, host, service: DQLITE, message: logrus(at(age), 'error', LOCK_TXN) });
     const whole = dirname(makeJournal([lock(250, 'k8s01'), lock(200, 'k8s01')]));
@@ -527,6 +553,24 @@ describe.skipIf(!haveJournalRemote)('check_dqlite_lock on real journal files', (
     expect(r.code).toBe(3);
     expect(r.first).toBe(
       'DQLITE-LOCK UNKNOWN - cannot read the journal: /nonexistent/system.journal does not exist (fix: check --journal-dir/--journal-file)',
+    );
+  });
+
+  // Its header intact, its objects zeroed (a disk error, a file cut off while copied): journalctl reads
+  // "-- No entries --" and exits 0, as for a quiet window, while the header records entries in the window.
+  it('a journal file whose entries cannot be read (zeroed past its header) is UNKNOWN, damaged: never a quiet OK', async () => {
+    const file = makeJournal(storm());
+    const bytes = readFileSync(file);
+    // The header's header_size field (systemd src/libsystemd/sd-journal/journal-def.h): all of it kept.
+    bytes.fill(0, Number(bytes.readBigUInt64LE(88)));
+    writeFileSync(file, bytes);
+    const r = await runBuilt('check_dqlite_lock', ['--journal-file', file]);
+    expect(r.code).toBe(3);
+    expect(r.first).toMatch(
+      pattern(
+        /^DQLITE-LOCK UNKNOWN - journal \S+\/system\.journal is damaged: it records entries up to 20\d\d-\d\d-\d\dT[\d:.]+Z, /,
+        /but none in the window can be read \(fix: see journalctl --verify --file=\S+\/system\.journal\)( \||$)/,
+      ),
     );
   });
 

@@ -427,6 +427,15 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(garbage.first).toMatch(
       /^DQLITE UNKNOWN - the dqlite CLI failed: the dqlite CLI printed '<html>504 Gateway Timeout<\/html>', which is not a member/,
     );
+    // A row of .cluster whose address is no host:port (a port past 65535) is refused as cluster.yaml's is, never probed as a voter.
+    const row = '2dc171858c3155be|127.0.0.1:99999|voter';
+    const badPort = await run(
+      backend(voters(), up[0]!.address, `case "$c" in\n.cluster) echo '${row}' ;;\n.leader) echo 127.0.0.1:99999 ;;\nesac\n`).args,
+    );
+    expect(badPort.code, badPort.stdout).toBe(3);
+    expect(badPort.first).toMatch(
+      /^DQLITE UNKNOWN - the dqlite CLI failed: the dqlite CLI printed '2dc171858c3155be¦127\.0\.0\.1:99999¦voter', which is not a member/,
+    );
     const failing = await run(backend(voters(), up[0]!.address, 'echo "Error: open servers store: permission denied" >&2\nexit 1\n').args);
     expect(failing.code).toBe(3);
     expect(failing.first).toMatch(/^DQLITE UNKNOWN - the dqlite CLI failed: .*Error: open servers store: permission denied/);
@@ -456,6 +465,16 @@ describe('check_dqlite with the v2/v3 CLI (stand-in) and a TLS backend', () => {
     expect(r.code).toBe(2);
     expect(r.first).toMatch(/^DQLITE CRITICAL - quorum lost: 1 of 2 voters reachable, 2 needed/);
     expect(r.stdout).toMatch(/1 repeated row counted once/);
+    // One ID under two addresses (its address written anew, the old row left): one node, one voter.
+    const moved = await closed('127.0.0.7');
+    writeFileSync(
+      join(b.dir, 'cluster.yaml'),
+      `- Address: ${up[0]!.address}\n  ID: 1\n  Role: 0\n- Address: ${down.address}\n  ID: 2\n  Role: 0\n` +
+        `- Address: ${moved.address}\n  ID: 2\n  Role: 0\n`,
+    );
+    const byId = await run(['--dqlite-bin', '/nonexistent/dqlite', '--backend-dir', b.dir]);
+    expect(byId.first).toMatch(/^DQLITE CRITICAL - quorum lost: 1 of 2 voters reachable, 2 needed/);
+    expect(byId.stdout).toMatch(/1 repeated row counted once/);
   });
 
   it('quorum lost, the API server hung (kine stalls with dqlite): CRITICAL quorum lost, the Nodes said unread', async () => {

@@ -131,6 +131,28 @@ describe('check_nodes', () => {
     expect(renewed.first).toMatch(/^NODES OK - 3 nodes, all Ready \|/);
   });
 
+  // The commonest failure: a node powered off, marked NotReady by the controller-manager. Its silence is
+  // what NotReady already says: a 'kubelet silent' beside it named it twice and sent to another remedy.
+  it('a node down, NotReady, its Lease not renewed for 10 minutes: NotReady alone, never also a silent kubelet', async () => {
+    c.api.reset();
+    c.api.add(
+      'nodes',
+      node({ name: 'k8s01', ip: '10.0.0.11' }),
+      node({ name: 'k8s02', ip: '10.0.0.12' }),
+      node({ name: 'k8s03', ip: '10.0.0.13', ready: false, heartbeatAgo: 660 }),
+    );
+    c.api.add(
+      'leases',
+      nodeLease('k8s01', { renewedAgo: 1 }),
+      nodeLease('k8s02', { renewedAgo: 2 }),
+      nodeLease('k8s03', { renewedAgo: 600 }),
+    );
+    const r = await runBuilt('check_nodes', kc());
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.first).toMatch(/^NODES CRITICAL - 1 of 3 nodes NotReady: k8s03 \| not_ready=1;;0;0;3 /);
+    expect(r.stdout).not.toMatch(/kubelet silent|has not renewed its Lease/);
+  });
+
   it("a worker's clock 5 minutes off the API server's that records its renewals: WARNING, UNKNOWN where it cannot be told", async () => {
     // Worker k8s03 renews every 10 s, but stamps renewTime and its status by its own clock; the API
     // server its apiserver-proxy reaches recorded the renewal 3 s ago (the Lease's managedFields).

@@ -35,5 +35,26 @@ describe('calico-routes', () => {
       State.CRITICAL,
       '0 of 0 Running pods on node1 without a host route through its veth, calico-node calico-node-cp8hh on node1 is not Ready',
     ]);
+    // Its remedy, as for a missing route: restart calico-node there.
+    expect(o.details).toContain('Restart calico-node on node1 so it re-lists and reprograms routes (the check never does it):');
+    expect(o.details).toContain('  kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector=spec.nodeName=node1');
+  });
+
+  // `ip route add unreachable|prohibit <ip>`: a route the kernel refuses traffic by, through no veth.
+  it('an unreachable or prohibit route to a pod is missing, named by its type', () => {
+    const refusing = new RouteTable([
+      { type: 'unreachable', dst: '10.1.22.7' },
+      { type: 'prohibit', dst: '10.1.22.8' },
+    ]);
+    const pods = [
+      { namespace: 'web', name: 'api', ips: ['10.1.22.7'] },
+      { namespace: 'web', name: 'db', ips: ['10.1.22.8'] },
+    ];
+    const o = calico.evaluate({ ...facts(pods), table: refusing }, { critical: r('0') });
+    expect(o.state).toBe(State.CRITICAL);
+    expect(o.details.slice(0, 2)).toEqual([
+      expect.stringMatching(/^web\/api 10\.1\.22\.7 \(expected dev cali[0-9a-f]{11}, unreachable route\)$/),
+      expect.stringMatching(/^web\/db 10\.1\.22\.8 \(expected dev cali[0-9a-f]{11}, prohibit route\)$/),
+    ]);
   });
 });

@@ -114,6 +114,30 @@ describe('dqlite-storage', () => {
     expect(stopped.details).toContain('the last snapshots came every 2m, but none for 1h: not frequent now');
   });
 
+  // A backend restored or touched at once: both snapshots carry one mtime. A gap of 0 s is no cadence
+  // ("every 0s", frequent): raft's order is the index, and the mtimes time nothing.
+  it('two snapshots of one mtime time nothing: cadence unknown, interval U, never a storm of 0 s', () => {
+    const o = storage.evaluate(
+      { backend: '/b', files: [...snap(60, 60, 2048), ...snap(60, 60, 3072)], fs: fs(10_000, 6000), now: NOW, role: VOTER },
+      limits,
+    );
+    expect([o.state, o.summary]).toEqual([
+      State.WARNING,
+      'newest snapshot 60 MB: each snapshot writes and ships the whole database (newest snapshot 60 MB, cadence unknown, 60% free on /)',
+    ]);
+    expect(perf(o)).toMatchObject({ snapshot_interval: 'U;;;0', snapshots_per_hour: 'U;;;0' });
+    expect(o.details).toContain('cadence unknown: snapshot-3-3072-1492552 is not newer on disk than snapshot-3-2048-1492552');
+  });
+
+  it('a cadence never frequent is never said to have stopped being so', () => {
+    const o = storage.evaluate(
+      { backend: '/b', files: [...snap(1800, 2), ...snap(1200, 2)], fs: fs(10_000, 6000), now: NOW, role: VOTER },
+      limits,
+    );
+    expect([o.state, o.summary]).toEqual([State.OK, 'newest snapshot 2 MB, every 10m (6/h), 60% free on /']);
+    expect(o.details.join('\n')).not.toMatch(/not frequent now/);
+  });
+
   // A burst long ago, then quiet: the two snapshots raft keeps are still 4 s apart, but no snapshot
   // came for 3 hours, so "every 4s (900/h)" described no moment since. The next snapshot is at least
   // that far from the newest: the rate of now is at most one per that time.

@@ -6,7 +6,7 @@ import * as dqlite from '../../../checks/dqlite.ts';
 import { parseClusterAnswer } from '../../../lib/sources/dqlite-members.ts';
 import { State } from '../../../lib/plugin/state.ts';
 import { node } from '../../apiserver/objects.ts';
-import { r, asNodes } from './helpers.ts';
+import { r, asNodes, perf } from './helpers.ts';
 
 describe('dqlite', () => {
   it("reads the CLI's -f json answer (captured from Debian's v1 CLI) with the uint64 ID intact, and the tabular one", () => {
@@ -61,6 +61,30 @@ describe('dqlite', () => {
     expect(judge(facts([], { probes })).summary).toMatch(/^quorum lost: 0 of 3 voters reachable, 2 needed/);
   });
 
+  // A short -t on a loaded node: one voter refused, others not probed in time. Whether quorum holds
+  // rests on those not probed: it read "quorum holds through -1 more failures".
+  it('a voter down beside voters not probed in time: how many failures quorum holds through is never below zero', () => {
+    const five = [1, 2, 3, 4, 5].map((n) => member(n));
+    const short = { ok: false, untold: true, why: 'not probed in the 0.3s -t left' };
+    const probes = new Map<string, Probe>(five.map((m) => [m.address, { ok: true }]));
+    probes.set('10.0.0.13:19001', { ok: false, why: 'ECONNREFUSED' });
+    probes.set('10.0.0.14:19001', short);
+    probes.set('10.0.0.15:19001', short);
+    const o = judge(facts([], { members: five, probes }));
+    expect([o.state, o.summary]).toEqual([
+      State.UNKNOWN,
+      '2 voters not probed in the 0.3s -t left (fix: give a longer -t), 1 voter unreachable (10.0.0.13:19001): ' +
+        'quorum holds only if 1 of the 2 voters not probed is up (5 voters, leader 10.0.0.11:19001, 1 unreachable)',
+    ]);
+    // Three of five reachable, one not probed: one more failure loses quorum unless that one is up.
+    probes.set('10.0.0.12:19001', { ok: true });
+    probes.set('10.0.0.15:19001', { ok: true });
+    expect(judge(facts([], { members: five, probes })).summary).toMatch(
+      /, 1 voter unreachable \(10\.0\.0\.13:19001\): one more failure loses quorum unless the voter not probed is up \(/,
+    );
+    expect(perf(o).unreachable_voters).toBe('1;0;;0;5');
+  });
+
   it("the CLI's no leader with one voter down of three: quorum lost, and the voters' journals, not 'bring voters back'", () => {
     // A majority accepts TCP: bringing the third back is no way to a majority it already has.
     const o = judge(facts(['10.0.0.13:19001'], { leader: { kind: 'none', text: 'no available dqlite leader server found' } }));
@@ -113,9 +137,10 @@ describe('dqlite', () => {
       state: State.UNKNOWN,
       summary: expect.stringMatching(/^\/b\/cluster\.yaml lists no member/),
     });
+    // Said alone: no 'no fault tolerance: 0 voters' beside it.
     expect(judge(facts([], { members: [member(1, 'spare'), member(2, 'spare')] }))).toMatchObject({
       state: State.UNKNOWN,
-      summary: expect.stringMatching(/^no voter among 2 members/),
+      summary: 'no voter among 2 members (the dqlite CLI (the leader)) (0 voters, leader 10.0.0.11:19001, 0 unreachable)',
     });
   });
 
@@ -162,6 +187,19 @@ describe('dqlite', () => {
     const single = { id: '1', address: '127.0.0.1:19001', role: 'voter' as const };
     const o = judge(facts([], { members: [single], self: single, leader: { kind: 'known', address: single.address }, nodes }));
     expect([o.state, o.summary]).toEqual([State.OK, '1 voter, leader 127.0.0.1:19001, 0 unreachable']);
+  });
+
+  // The Nodes asked for and refused (RBAC, a 500): stale members were to be judged and could not be. No
+  // kubeconfig at all is the user's choice, said in the long output only.
+  it('the Nodes not listed: UNKNOWN, stale members not judged; without a kubeconfig, OK and said', () => {
+    const refused = judge(facts([], { staleProblem: { why: 'forbidden: cannot list nodes', failed: true } }));
+    expect([refused.state, refused.summary]).toEqual([
+      State.UNKNOWN,
+      'cannot judge stale members: forbidden: cannot list nodes (3 voters, leader 10.0.0.11:19001, 0 unreachable)',
+    ]);
+    const none = judge(facts([], { staleProblem: { why: 'no kubeconfig (none found)', failed: false } }));
+    expect([none.state, none.summary]).toEqual([State.OK, '3 voters, leader 10.0.0.11:19001, 0 unreachable']);
+    expect(none.details).toContain('stale members not judged: no kubeconfig (none found)');
   });
 
   it('this node down and matching no Node (its Node not registered) is an unreachable voter, never a stale member to remove', () => {

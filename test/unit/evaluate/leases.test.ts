@@ -22,6 +22,11 @@ describe('leases', () => {
   it('held leases are OK and name the leaders', () => {
     const o = leases.evaluate({ now, leases: pair({}, {}), dqlite: { leader: '10.0.0.13:19001', node: 'k8s03' } }, {});
     expect([o.state, o.summary]).toEqual([State.OK, 'leaders: kcm k8s01, scheduler k8s02, dqlite k8s03']);
+    // Nothing to wait for: the wait before a restart is said only where a lease is not held or stable.
+    const WAIT = /^Before restarting kubelite anywhere: wait until leases are held and stable/;
+    expect(o.details).not.toContainEqual(expect.stringMatching(WAIT));
+    const expired = leases.evaluate({ now, leases: pair({ renewedAgo: 600, duration: 60 }, {}) }, {});
+    expect(expired.details).toContainEqual(expect.stringMatching(WAIT));
   });
 
   it('an expired lease is CRITICAL; transitions grown since the last run are WARNING', () => {

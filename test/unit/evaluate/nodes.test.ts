@@ -39,6 +39,14 @@ describe('nodes', () => {
     expect(o.summary).toBe('1 of 3 nodes NotReady: a, cordoned: b, 1 node tainted');
   });
 
+  // Only a Ready node's kubelet can be silent: with none Ready, node leases that could not be read hide nothing.
+  it("every node NotReady and the node leases unread: CRITICAL as NotReady alone, and the runbook's wait said", () => {
+    const down = { name: 'a', ready: false, cordoned: false, pressures: [], taints: [] };
+    const o = nodes.evaluate([down], { allowTaint: [], critical: r('0') }, 'forbidden: cannot list leases');
+    expect([o.state, o.summary]).toEqual([State.CRITICAL, '1 of 1 node NotReady: a']);
+    expect(o.details).toContain('Do not restart kubelite on another node until every node is Ready, uncordoned and untainted.');
+  });
+
   // The restart session's own state: cordoned, then kubelite restarted and the node not back yet.
   it('a node cordoned and NotReady is NotReady, CRITICAL, not merely cordoned', () => {
     const o = facts({ name: 'a', ip: '10.0.0.1', ready: false, unschedulable: true }, { name: 'b', ip: '10.0.0.2' });
@@ -161,6 +169,11 @@ describe('nodes', () => {
       const ahead = nodes.evaluate([fine, judged('c', -180)], { allowTaint: [], critical: r('0') });
       expect([ahead.state, ahead.summary]).toEqual([State.UNKNOWN, "2 nodes, all Ready, c's kubelet heard from 3m in the future"]);
       expect(ahead.details[0]).toMatch(/\(fix: check time synchronisation \(timedatectl\) here and on c\)$/);
+      // Clocks a few seconds apart (a renewal a moment ahead of this host's) are within the grace period: heard, OK.
+      expect(nodes.evaluate([fine, judged('c', -5)], { allowTaint: [], critical: r('0') })).toMatchObject({
+        state: State.OK,
+        summary: '2 nodes, all Ready',
+      });
     });
   });
 });

@@ -103,4 +103,45 @@ describe('watch-cache evaluate', () => {
       'only once check_dqlite_lock and check_kine_retries are OK (a restart during a write storm feeds it)',
     );
   });
+
+  // Renewals are stamped in microseconds, each read a moment apart: a second is following.
+  it('a cache a second behind storage follows it: OK, said so, never "1s behind"', () => {
+    const r = judge({ storage: list('100', { a: { renewed: T - 1000 } }), cache: list('100', { a: { renewed: T - 2000 } }) });
+    expect([r.state, r.summary, r.perf.cache_lag]).toEqual([
+      0,
+      'watch cache follows storage (1 node lease, newest renewals seen)',
+      '1s;30;120;0',
+    ]);
+  });
+
+  it('a lease the cache holds as created, never renewed, while storage has it renewed since: behind by those renewals', () => {
+    const r = judge({
+      storage: list('100', { a: { renewed: T - 1000, created: T - 300_000 } }),
+      cache: list('60', { a: { created: T - 300_000 } }),
+    });
+    expect([r.state, r.summary]).toEqual([2, 'watch cache 4m59s behind storage (node lease a)']);
+  });
+
+  it('a WARNING lag gives the recovery too, as CRITICAL does: the cache does not heal by itself', () => {
+    const o = evaluate(
+      { readAt: T, storage: list('100', { a: { renewed: T } }), cache: list('90', { a: { renewed: T - 60_000 } }) },
+      { warning: Range.parse('30'), critical: Range.parse('120') },
+    );
+    expect([o.state, o.summary]).toEqual([1, 'watch cache 1m behind storage (node lease a)']);
+    expect(o.details).toContain(
+      'A frozen watch cache does not heal by itself (MicroK8s runs kube-apiserver without cache-inconsistency detection).',
+    );
+  });
+
+  // The cache refused (429 while it initializes): storage was read, the cache not. Nothing to compare: U, not every lease's age.
+  it('a cache not ready beside a storage read: cache_lag U, the leases counted', () => {
+    const r = judge({
+      storage: list('100', { a: { renewed: T, created: T - 3600_000 } }),
+      behind: 'storage is (re)initializing',
+      notReady: true,
+    });
+    expect(r.state).toBe(2);
+    expect(r.summary).toMatch(/^watch cache not ready: the API server refused the resourceVersion=0 list/);
+    expect([r.perf.cache_lag, r.perf.leases]).toEqual(['U;30;120;0', '1;;;0']);
+  });
 });
