@@ -66,9 +66,14 @@ function qualifiedName(key: string): boolean {
   return name.length <= 63 && KEY_NAME.test(name);
 }
 
+// No parameter properties here: npm run test-api and the demo run this file under Node's type
+// stripping, which refuses them.
 class Reader {
   private at = 0;
-  constructor(private readonly toks: Token[]) {}
+  private readonly toks: Token[];
+  constructor(toks: Token[]) {
+    this.toks = toks;
+  }
   peek(): Token {
     return this.toks[this.at]!;
   }
