@@ -85,6 +85,28 @@ describe('dqlite', () => {
     expect(perf(o).unreachable_voters).toBe('1;0;;0;5');
   });
 
+  // The first line says quorum rests on voters not probed; the long output is where the hold on restarts is said.
+  it('a voter down and quorum resting on voters not probed: no restart elsewhere, as for one more failure losing quorum', () => {
+    const five = [1, 2, 3, 4, 5].map((n) => member(n));
+    const short = { ok: false, untold: true, why: 'not probed in the 0.3s -t left' };
+    const probes = new Map<string, Probe>(five.map((m) => [m.address, { ok: true }]));
+    probes.set('10.0.0.13:19001', { ok: false, why: 'ECONNREFUSED' });
+    probes.set('10.0.0.14:19001', short);
+    probes.set('10.0.0.15:19001', short);
+    const HOLD = 'Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more node down stops every write.';
+    const resting = judge(facts([], { members: five, probes }));
+    expect(resting.summary).toMatch(/: quorum holds only if 1 of the 2 voters not probed is up \(/);
+    expect(resting.details).toContain(HOLD);
+    probes.set('10.0.0.12:19001', { ok: true });
+    probes.set('10.0.0.15:19001', { ok: true });
+    const unless = judge(facts([], { members: five, probes }));
+    expect(unless.summary).toMatch(/: one more failure loses quorum unless the voter not probed is up \(/);
+    expect(unless.details).toContain(HOLD);
+    // Nothing known down, only voters not probed: no risk claimed.
+    const untold = judge(facts([], { members: five, probes: new Map<string, Probe>(five.map((m) => [m.address, short])) }));
+    expect(untold.details).not.toContain(HOLD);
+  });
+
   it("the CLI's no leader with one voter down of three: quorum lost, and the voters' journals, not 'bring voters back'", () => {
     // A majority accepts TCP: bringing the third back is no way to a majority it already has.
     const o = judge(facts(['10.0.0.13:19001'], { leader: { kind: 'none', text: 'no available dqlite leader server found' } }));
