@@ -211,6 +211,24 @@ describe('dqlite', () => {
     expect([o.state, o.summary]).toEqual([State.OK, '1 voter, leader 127.0.0.1:19001, 0 unreachable']);
   });
 
+  // An IPv6 member is written '[fd00::13]:19001' (MicroK8s' join.py). remove-node given fd00::13 looks for a member at
+  // 'fd00::13:' and takes for this node's own only members at its IPv4 addresses (remove_node.py, get_dqlite_endpoints):
+  // in an IPv6 cluster it removes nothing, as given anything. The dqlite CLI's .remove takes the address as it is listed.
+  it('a stale IPv6 member: removed by the dqlite CLI, never told to remove-node, which removes no IPv6 member', () => {
+    const v6 = (n: number) => ({ id: `${n}`, address: `[fd00::1${n}]:19001`, role: 'voter' as const });
+    const nodes = asNodes([node({ name: 'k8s01', ip: 'fd00::11' }), node({ name: 'k8s02', ip: 'fd00::12' })]);
+    const members = [v6(1), v6(2), v6(3)];
+    const o = judge(facts(['[fd00::13]:19001'], { members, self: v6(1), leader: { kind: 'known', address: v6(1).address }, nodes }));
+    expect(o.summary).toMatch(/1 member with no matching node: \[fd00::13\]:19001/);
+    expect(o.details.join('\n')).not.toMatch(/remove-node fd00|remove-node \[fd00/);
+    expect(o.details).toContain(
+      '  sudo /snap/microk8s/current/bin/dqlite -s file:///var/snap/microk8s/current/var/kubernetes/backend/cluster.yaml ' +
+        '-c /var/snap/microk8s/current/var/kubernetes/backend/cluster.crt ' +
+        '-k /var/snap/microk8s/current/var/kubernetes/backend/cluster.key ' +
+        'k8s ".remove [fd00::13]:19001"',
+    );
+  });
+
   // The Nodes asked for and refused (RBAC, a 500): stale members were to be judged and could not be. No
   // kubeconfig at all is the user's choice, said in the long output only.
   it('the Nodes not listed: UNKNOWN, stale members not judged; without a kubeconfig, OK and said', () => {
