@@ -80,7 +80,8 @@ export function staleLeaderCache(lease: 'kube-controller-manager' | 'kube-schedu
   return [
     `Stale ${who} informer cache: find the leader's node, the name before '_' in ` +
       `kubectl -n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity} (check_leases names it),`,
-    '  and only once nothing has reconciled for over 5 minutes and check_dqlite_lock and check_kine_retries are OK ' +
+    `  and only once ${who === 'kcm' ? 'nothing has reconciled' : 'no pod has been bound'} for over 5 minutes and ` +
+      'check_dqlite_lock and check_kine_retries are OK ' +
       '(a kubelite restart during a write storm floods the single dqlite writer again),',
     "  restart snap.microk8s.daemon-k8s-dqlite on it first (that clears kine's connection state), then kubelite:",
     ...restartSequence('<leader-node>'),
