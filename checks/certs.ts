@@ -76,7 +76,8 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
       );
   }
   v.detail(...pacedRenewals(byExpiry.filter((j) => j.state !== State.OK).map((j) => j.c.source)), ...(f.notes ?? []));
-  const head = soonest ? `${plural(f.certs.length, 'certificate')}, soonest ${soonest.where} in ${plural(soonest.days, 'day')}` : '';
+  const when = (d: number) => (d < 0 ? `expired ${plural(-d, 'day')} ago` : `in ${plural(d, 'day')}`);
+  const head = soonest ? `${plural(f.certs.length, 'certificate')}, soonest ${soonest.where} ${when(soonest.days)}` : '';
   return v.conclude(head, { problems: 'before' });
 }
 

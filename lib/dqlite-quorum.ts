@@ -50,7 +50,9 @@ export function judgeQuorum(
   if (untold.length)
     v.find(State.UNKNOWN, `${plural(untold.length, 'voter')} ${f.probes.get(untold[0]!.address)?.why} (fix: give a longer -t)`);
   // Of five voters one down leaves a failure to spare: "one more failure loses quorum" was false there.
-  const atRisk = !lost && !untold.length && voters.length > 0 && reachable - 1 < majority;
+  // Beside voters not probed, a voter down with no failure to spare among those reachable is at risk as the
+  // warning says (quorum rests on those not probed); with none known down, no risk is claimed.
+  const atRisk = !lost && voters.length > 0 && (!untold.length || unreachable.length > 0) && reachable - 1 < majority;
   const spare = reachable - majority;
   if (lost) v.find(State.CRITICAL, `quorum lost: ${reachable} of ${voters.length} voters reachable, ${majority} needed`);
   else if (unreachable.length)

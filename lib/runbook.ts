@@ -80,7 +80,8 @@ export function staleLeaderCache(lease: 'kube-controller-manager' | 'kube-schedu
   return [
     `Stale ${who} informer cache: find the leader's node, the name before '_' in ` +
       `kubectl -n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity} (check_leases names it),`,
-    '  and only once nothing has reconciled for over 5 minutes and check_dqlite_lock and check_kine_retries are OK ' +
+    `  and only once ${who === 'kcm' ? 'nothing has reconciled' : 'no pod has been bound'} for over 5 minutes and ` +
+      'check_dqlite_lock and check_kine_retries are OK ' +
       '(a kubelite restart during a write storm floods the single dqlite writer again),',
     "  restart snap.microk8s.daemon-k8s-dqlite on it first (that clears kine's connection state), then kubelite:",
     ...restartSequence('<leader-node>'),
@@ -172,18 +173,25 @@ export function phantomStatusFix(namespace: string, replicaSet: string, deployme
  * Removing dqlite members whose node is gone: confirm first, then the MicroK8s way, else the CLI's,
  * each given the member's address. A stale member matches no Node, so `microk8s remove-node <name>`
  * finds none and then looks for a member at `<name>:`: it removes nothing (scripts/wrappers/remove_node.py);
- * given the IP it removes the member. The CLI reads cluster.key, root's: sudo.
+ * given the IP it removes the member. An IPv6 member is listed `[fd00::13]:19001`, never at `fd00::13:`,
+ * and remove-node takes only members at this node's IPv4 addresses for its own to remove through: the
+ * CLI alone. The CLI reads cluster.key, root's: sudo.
  */
 export function removeStaleMembers(addresses: string[]): string[] {
   const dir = '/var/snap/microk8s/current/var/kubernetes/backend';
+  const cli = (address: string) =>
+    `sudo /snap/microk8s/current/bin/dqlite -s file://${dir}/cluster.yaml -c ${dir}/cluster.crt -k ${dir}/cluster.key ` +
+    `k8s ".remove ${address}"`;
+  const v6 = (address: string) => hostPort(address)?.host.includes(':') ?? false;
   return [
     'Stale members: confirm each node is really gone (kubectl get nodes, microk8s status on it), then on a member remove ' +
       'it by its IP (given a name, remove-node finds no Node and removes nothing):',
-    ...addresses.flatMap((address) => [
-      `  sudo microk8s remove-node ${hostPort(address)?.host ?? address} --force`,
-      `  or: sudo /snap/microk8s/current/bin/dqlite -s file://${dir}/cluster.yaml -c ${dir}/cluster.crt -k ${dir}/cluster.key ` +
-        `k8s ".remove ${address}"`,
-    ]),
+    ...(addresses.some(v6) ? ['  (an IPv6 member by the dqlite CLI alone: remove-node removes none)'] : []),
+    ...addresses.flatMap((address) =>
+      v6(address)
+        ? [`  ${cli(address)}`]
+        : [`  sudo microk8s remove-node ${hostPort(address)?.host ?? address} --force`, `  or: ${cli(address)}`],
+    ),
     'This check removes nothing.',
   ];
 }

@@ -44,6 +44,15 @@ describe('certs', () => {
     expect(o.summary).toMatch(/^served by 10\.0\.0\.12:16443 expired 3 days ago, \/c\/kubelet\.crt: no such file/);
     expect(perf(o)).toMatchObject({ days_served_10_0_0_12_16443: '-3' });
     expect(o.details).toContain("  renew: it is that node's server.crt: sudo microk8s refresh-certs --cert server.crt on it");
+    // The soonest already expired reads so in the summary's tail too: 'in -3 days' is no time.
+    const gone = certs.evaluate(
+      { now: NOW, certs: [cert('/c/server.crt', -3), cert('/c/ca.crt', 3000)], unreadable: [] },
+      {
+        warning: r('30:'),
+        critical: r('7:'),
+      },
+    );
+    expect(gone.summary).toBe('/c/server.crt expired 3 days ago (2 certificates, soonest /c/server.crt expired 3 days ago)');
   });
 
   it("a kubeconfig user's client certificate is named by its user, its metric days_client", () => {

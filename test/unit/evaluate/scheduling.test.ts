@@ -85,5 +85,9 @@ describe('scheduling', () => {
         'kubectl -n kube-system get lease kube-scheduler -o jsonpath={.spec.holderIdentity} (check_leases names it),',
     );
     expect(o.details).toContain('  the new leader should bind pending pods within 2 minutes.');
+    // A scheduler binds, it reconciles nothing: its stuck cache is told by no pod bound for over 5 minutes (as the kcm's
+    // by no reconciliation), which the reader can see (this check's newest_bind_age).
+    const restart = o.details.find((d) => d.startsWith('  and only once '));
+    expect(restart).toMatch(/^ {2}and only once no pod has been bound for over 5 minutes and check_dqlite_lock and check_kine_retries/);
   });
 });
