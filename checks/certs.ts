@@ -75,7 +75,7 @@ export function evaluate(f: CertFacts, { warning, critical }: Thresholds): Outco
           `this host's behind (check both, timedatectl)`,
       );
   }
-  v.detail(...pacedRenewals(byExpiry.filter((j) => j.state !== State.OK).map((j) => j.c.source)), ...(f.notes ?? []));
+  v.detail(...pacedRenewals(byExpiry.filter((j) => j.state !== State.OK)), ...(f.notes ?? []));
   const when = (d: number) => (d < 0 ? `expired ${plural(-d, 'day')} ago` : `in ${plural(d, 'day')}`);
   const head = soonest ? `${plural(f.certs.length, 'certificate')}, soonest ${soonest.where} ${when(soonest.days)}` : '';
   return v.conclude(head, { problems: 'before' });

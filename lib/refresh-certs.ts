@@ -6,7 +6,7 @@
 // with x509 client auth it also reissues the component certificates and kubeconfigs. dqlite's
 // backend/cluster.crt is made once by init_cluster and copied to each joining node: nothing renews it.
 import { basename } from 'node:path';
-import type { CertSource } from './sources/certs.ts';
+import type { Cert, CertSource } from './sources/certs.ts';
 
 const CA_REISSUE = 'sudo microk8s refresh-certs --cert ca.crt (a new CA: every other node must then leave and re-join)';
 const COMPONENT_CERTS = new Set([
@@ -52,15 +52,29 @@ export function remedy(source: CertSource): string {
   }
 }
 
+/** What the gate's TLS checks on the API server: its serving certificate and the CA that signed it. */
+const servesApi = (source: CertSource) =>
+  source.kind === 'served' || (source.kind === 'file' && ['server.crt', 'ca.crt'].includes(basename(source.path)));
+
 /**
  * refresh-certs restarts kubelite (and a new CA everything): the same certificate expires alike on
  * every node, so the renewals are kubelite restarts in a row, which the runbook paces as any other.
+ * The gate paces them while the API server's certificate is good; once it has expired the gate's
+ * TLS refuses the API server and it says NO-GO for good: then a node's own readiness paces them.
+ * `renewing`: each certificate to renew, with its days left (below 0: expired).
  */
-export function pacedRenewals(sources: CertSource[]): string[] {
-  return sources.some((s) => remedy(s).includes('microk8s refresh-certs'))
-    ? [
-        'refresh-certs restarts kubelite: one node at a time, each only when check_restart_preflight --node NODE says GO ' +
-          '(restarts in a row flood the single dqlite writer).',
-      ]
-    : [];
+export function pacedRenewals(renewing: { c: Pick<Cert, 'source'>; days: number }[]): string[] {
+  const renewed = renewing.filter(({ c }) => remedy(c.source).includes('microk8s refresh-certs'));
+  if (!renewed.length) return [];
+  const refused = renewed.some(({ c, days }) => servesApi(c.source) && days < 0);
+  return [
+    'refresh-certs restarts kubelite: one node at a time, each only when check_restart_preflight --node NODE says GO ' +
+      '(restarts in a row flood the single dqlite writer).',
+    ...(refused
+      ? [
+          "Where the API server's own certificate or its CA has expired, check_restart_preflight cannot reach it and says " +
+            'NO-GO: renew on one node, then on the next only once sudo microk8s status --wait-ready answers on the one before.',
+        ]
+      : []),
+  ];
 }

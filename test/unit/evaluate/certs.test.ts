@@ -53,6 +53,15 @@ describe('certs', () => {
       },
     );
     expect(gone.summary).toBe('/c/server.crt expired 3 days ago (2 certificates, soonest /c/server.crt expired 3 days ago)');
+    // The API server's certificate expired: the gate cannot reach it (TLS refused), so waiting for its GO never ends.
+    const next = gone.details.findIndex((d) => d.startsWith('refresh-certs restarts kubelite: one node at a time'));
+    expect(gone.details[next + 1]).toBe(
+      "Where the API server's own certificate or its CA has expired, check_restart_preflight cannot reach it and says " +
+        'NO-GO: renew on one node, then on the next only once sudo microk8s status --wait-ready answers on the one before.',
+    );
+    // Not expired yet: the gate can judge, and nothing else is said.
+    const soon = certs.evaluate({ now: NOW, certs: [cert('/c/server.crt', 3)], unreadable: [] }, { warning: r('30:'), critical: r('7:') });
+    expect(soon.details.some((d) => d.includes('status --wait-ready'))).toBe(false);
   });
 
   it("a kubeconfig user's client certificate is named by its user, its metric days_client", () => {
