@@ -61,15 +61,21 @@ describe('dqlite', () => {
     expect(judge(facts([], { probes })).summary).toMatch(/^quorum lost: 0 of 3 voters reachable, 2 needed/);
   });
 
-  // A short -t on a loaded node: one voter refused, others not probed in time. Whether quorum holds
-  // rests on those not probed: it read "quorum holds through -1 more failures".
-  it('a voter down beside voters not probed in time: how many failures quorum holds through is never below zero', () => {
+  const short = { ok: false, untold: true, why: 'not probed in the 0.3s -t left' };
+  /** Five voters: 10.0.0.13 refused, 10.0.0.14 and .15 not probed in the -t left, the rest reachable. */
+  const oneDownTwoUnprobed = () => {
     const five = [1, 2, 3, 4, 5].map((n) => member(n));
-    const short = { ok: false, untold: true, why: 'not probed in the 0.3s -t left' };
     const probes = new Map<string, Probe>(five.map((m) => [m.address, { ok: true }]));
     probes.set('10.0.0.13:19001', { ok: false, why: 'ECONNREFUSED' });
     probes.set('10.0.0.14:19001', short);
     probes.set('10.0.0.15:19001', short);
+    return { five, probes };
+  };
+
+  // A short -t on a loaded node: one voter refused, others not probed in time. Whether quorum holds
+  // rests on those not probed: it read "quorum holds through -1 more failures".
+  it('a voter down beside voters not probed in time: how many failures quorum holds through is never below zero', () => {
+    const { five, probes } = oneDownTwoUnprobed();
     const o = judge(facts([], { members: five, probes }));
     expect([o.state, o.summary]).toEqual([
       State.UNKNOWN,
@@ -87,12 +93,7 @@ describe('dqlite', () => {
 
   // The first line says quorum rests on voters not probed; the long output is where the hold on restarts is said.
   it('a voter down and quorum resting on voters not probed: no restart elsewhere, as for one more failure losing quorum', () => {
-    const five = [1, 2, 3, 4, 5].map((n) => member(n));
-    const short = { ok: false, untold: true, why: 'not probed in the 0.3s -t left' };
-    const probes = new Map<string, Probe>(five.map((m) => [m.address, { ok: true }]));
-    probes.set('10.0.0.13:19001', { ok: false, why: 'ECONNREFUSED' });
-    probes.set('10.0.0.14:19001', short);
-    probes.set('10.0.0.15:19001', short);
+    const { five, probes } = oneDownTwoUnprobed();
     const HOLD = 'Do not restart kubelite or k8s-dqlite on another node while quorum is at risk: one more node down stops every write.';
     const resting = judge(facts([], { members: five, probes }));
     expect(resting.summary).toMatch(/: quorum holds only if 1 of the 2 voters not probed is up \(/);
