@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { firstLine } from './api-server.mjs';
 import { enterOwnJournalNamespace, journalSaid, nodeJournal } from './own-journal.mjs';
 import { writeResults } from './results.mjs';
 import { median } from './startup.mjs';
@@ -51,7 +52,7 @@ const server = spawn(
     stdio: ['ignore', 'pipe', 'inherit'],
   },
 );
-const { kubeconfig } = JSON.parse(await new Promise((done) => server.stdout.once('data', (d) => done(String(d)))));
+const { kubeconfig } = await firstLine(server);
 try {
   // The NRPE commands, rendered for these inputs, of the checks `all` runs on this machine.
   const here = [

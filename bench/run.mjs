@@ -5,6 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { firstLine } from './api-server.mjs';
 import { RESULTS, writeResults } from './results.mjs';
 import { enterOwnJournalNamespace } from './own-journal.mjs';
 import { benchShared } from './shared.mjs';
@@ -160,8 +161,7 @@ async function startApi(jobs) {
   const child = spawn(NODE, [join(ROOT, 'test/apiserver/main.ts'), '--jobs', String(jobs), '--dir', dir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const line = await new Promise((done) => child.stdout.once('data', (d) => done(String(d))));
-  return { child, ...JSON.parse(line) };
+  return { child, ...(await firstLine(child)) };
 }
 
 need();

@@ -14,6 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEMO_DATABASE, DQLITE_CLI, startDqlite } from '../test/helpers/dqlite.ts';
 import { healthyNode } from '../test/helpers/standins.ts';
+import { firstLine } from './api-server.mjs';
 import { enterOwnJournalNamespace, journalSaid, nodeJournal } from './own-journal.mjs';
 import { writeResults } from './results.mjs';
 import { median } from './startup.mjs';
@@ -90,106 +91,110 @@ export async function benchShared() {
     .map((l) => l.toFixed(2))
     .join(', ');
   const scenarios = [];
-  for (const pods of [300, 10_000]) {
-    // Its entries span the last 10 minutes from now: built anew for each size (and each round
-    // below), or the checks' windows (5 minutes for check_dqlite_lock) would hold fewer of them for
-    // the later runs, and `all`, which reads the journal, would look cheaper beside the pod checks.
-    const journal = await nodeJournal(join(work, `journal-${pods}`), 'k8s01');
-    const server = spawn(
-      process.execPath,
-      [
-        join(ROOT, 'test/apiserver/main.ts'),
-        '--jobs',
-        '1000',
-        '--deployments',
-        '50',
-        '--nodes',
-        '3',
-        '--pods',
-        String(pods),
-        '--dir',
-        join(work, `api-${pods}`),
-        '--log',
-        log,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const { kubeconfig } = JSON.parse(await new Promise((done) => server.stdout.once('data', (d) => done(String(d)))));
-    try {
-      const kube = `--kubeconfig ${q(kubeconfig)}`;
-      const jd = journal.args;
-      const state = (name) => `--state-file ${q(join(work, `${name}.json`))}`;
-      // Every check `all` runs here, alone, with the same inputs.
-      const singles = {
-        check_dqlite_lock: `check_dqlite_lock ${jd}`,
-        check_kine_retries: `check_kine_retries ${jd}`,
-        check_nodes: `check_nodes ${kube}`,
-        check_dqlite: `check_dqlite ${kube} ${ds}`,
-        check_dqlite_storage: `check_dqlite_storage ${ds}`,
-        check_leases: `check_leases ${kube} ${ds} ${state('leases')}`,
-        check_watch_cache: `check_watch_cache ${kube}`,
-        check_stale_jobs: `check_stale_jobs ${kube}`,
-        check_observed_generation: `check_observed_generation ${kube}`,
-        check_scheduling: `check_scheduling ${kube}`,
-        check_apiserver: `check_apiserver ${kube}`,
-        check_cronjobs: `check_cronjobs ${kube}`,
-        check_pod_restarts: `check_pod_restarts ${kube} ${state('pod_restarts')}`,
-        check_calico_routes: `check_calico_routes ${kube} --node k8s01`,
-        check_restart_preflight: `check_restart_preflight ${kube} ${jd} ${ds} --node k8s01`,
-      };
-      const line = (c) => `${ROOT}/dist/${c} -t 60`;
-      const all = `${ROOT}/dist/microk8s-checks all ${kube} ${jd} ${ds} --node k8s01 --snap-data ${q(snap)} -t 60 --format json`;
-      // The same checks through the shared poll cycle, as NRPE's command lines run them.
-      const env = { ...process.env, XDG_CACHE_HOME: join(work, `cache-${pods}`) };
-      const answers = join(work, `cache-${pods}`, 'microk8s-checks', 'cycle', 'results');
-      const polls = Object.values(singles).map((c) => `${line(c)} --cycle=55`);
-      const cycleCmd = polls.join('; ');
-      const expire = () => {
-        for (const f of existsSync(answers) ? readdirSync(answers) : []) rmSync(join(answers, f));
-      };
-      // Warm-up: compile caches; every command line known to the cycle.
-      await measure(all, log);
-      for (const c of Object.values(singles)) await measure(line(c), log);
-      await measure(cycleCmd, log, env);
-      const runs = { all: [], cycle: [], singles: Object.fromEntries(Object.keys(singles).map((k) => [k, []])) };
-      for (let i = 0; i < RUNS; i++) {
-        // The journal anew for each round: over a run of the bench its window would hold fewer and
-        // fewer of its entries, and the rounds would differ by that more than by the code measured.
-        await nodeJournal(journal.dir, 'k8s01');
-        runs.all.push(await measure(all, log));
-        for (const [name, c] of Object.entries(singles)) runs.singles[name].push(await measure(line(c), log));
-        // A new cycle: every answer expired (each line asked for just now); the first poll makes the shared run.
+  // The dqlite cluster and the stand-ins stopped whatever ends the runs (a server that never listened).
+  try {
+    for (const pods of [300, 10_000]) {
+      // Its entries span the last 10 minutes from now: built anew for each size (and each round
+      // below), or the checks' windows (5 minutes for check_dqlite_lock) would hold fewer of them for
+      // the later runs, and `all`, which reads the journal, would look cheaper beside the pod checks.
+      const journal = await nodeJournal(join(work, `journal-${pods}`), 'k8s01');
+      const server = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'test/apiserver/main.ts'),
+          '--jobs',
+          '1000',
+          '--deployments',
+          '50',
+          '--nodes',
+          '3',
+          '--pods',
+          String(pods),
+          '--dir',
+          join(work, `api-${pods}`),
+          '--log',
+          log,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const { kubeconfig } = await firstLine(server);
+      try {
+        const kube = `--kubeconfig ${q(kubeconfig)}`;
+        const jd = journal.args;
+        const state = (name) => `--state-file ${q(join(work, `${name}.json`))}`;
+        // Every check `all` runs here, alone, with the same inputs.
+        const singles = {
+          check_dqlite_lock: `check_dqlite_lock ${jd}`,
+          check_kine_retries: `check_kine_retries ${jd}`,
+          check_nodes: `check_nodes ${kube}`,
+          check_dqlite: `check_dqlite ${kube} ${ds}`,
+          check_dqlite_storage: `check_dqlite_storage ${ds}`,
+          check_leases: `check_leases ${kube} ${ds} ${state('leases')}`,
+          check_watch_cache: `check_watch_cache ${kube}`,
+          check_stale_jobs: `check_stale_jobs ${kube}`,
+          check_observed_generation: `check_observed_generation ${kube}`,
+          check_scheduling: `check_scheduling ${kube}`,
+          check_apiserver: `check_apiserver ${kube}`,
+          check_cronjobs: `check_cronjobs ${kube}`,
+          check_pod_restarts: `check_pod_restarts ${kube} ${state('pod_restarts')}`,
+          check_calico_routes: `check_calico_routes ${kube} --node k8s01`,
+          check_restart_preflight: `check_restart_preflight ${kube} ${jd} ${ds} --node k8s01`,
+        };
+        const line = (c) => `${ROOT}/dist/${c} -t 60`;
+        const all = `${ROOT}/dist/microk8s-checks all ${kube} ${jd} ${ds} --node k8s01 --snap-data ${q(snap)} -t 60 --format json`;
+        // The same checks through the shared poll cycle, as NRPE's command lines run them.
+        const env = { ...process.env, XDG_CACHE_HOME: join(work, `cache-${pods}`) };
+        const answers = join(work, `cache-${pods}`, 'microk8s-checks', 'cycle', 'results');
+        const polls = Object.values(singles).map((c) => `${line(c)} --cycle=55`);
+        const cycleCmd = polls.join('; ');
+        const expire = () => {
+          for (const f of existsSync(answers) ? readdirSync(answers) : []) rmSync(join(answers, f));
+        };
+        // Warm-up: compile caches; every command line known to the cycle.
+        await measure(all, log);
+        for (const c of Object.values(singles)) await measure(line(c), log);
         await measure(cycleCmd, log, env);
-        expire();
-        runs.cycle.push(await measure(cycleCmd, log, env));
+        const runs = { all: [], cycle: [], singles: Object.fromEntries(Object.keys(singles).map((k) => [k, []])) };
+        for (let i = 0; i < RUNS; i++) {
+          // The journal anew for each round: over a run of the bench its window would hold fewer and
+          // fewer of its entries, and the rounds would differ by that more than by the code measured.
+          await nodeJournal(journal.dir, 'k8s01');
+          runs.all.push(await measure(all, log));
+          for (const [name, c] of Object.entries(singles)) runs.singles[name].push(await measure(line(c), log));
+          // A new cycle: every answer expired (each line asked for just now); the first poll makes the shared run.
+          await measure(cycleCmd, log, env);
+          expire();
+          runs.cycle.push(await measure(cycleCmd, log, env));
+        }
+        const row = {
+          pods,
+          all: med(runs.all),
+          cycle: med(runs.cycle),
+          singles: Object.fromEntries(Object.entries(runs.singles).map(([k, v]) => [k, med(v)])),
+        };
+        row.onePodList = row.singles.check_scheduling.bytes;
+        const s = Object.values(row.singles);
+        row.slowestWall = Math.max(...s.map((x) => x.wall));
+        row.slowestCpu = Math.max(...s.map((x) => x.cpu));
+        row.slowestWallCheck = Object.keys(row.singles).find((k) => row.singles[k].wall === row.slowestWall);
+        row.slowestCpuCheck = Object.keys(row.singles).find((k) => row.singles[k].cpu === row.slowestCpu);
+        // Run by run, each `all` against the slowest single check of the same pass: how far the
+        // median's ratio can be read (the same code varies by a tenth or two from one pass to the next here).
+        const paired = (key) =>
+          runs.all.map((a, i) => a[key] / Math.max(...Object.values(runs.singles).map((v) => v[i][key]))).sort((x, y) => x - y);
+        row.pairedWall = paired('wall');
+        row.pairedCpu = paired('cpu');
+        console.log(JSON.stringify(row));
+        scenarios.push(row);
+      } finally {
+        server.kill();
       }
-      const row = {
-        pods,
-        all: med(runs.all),
-        cycle: med(runs.cycle),
-        singles: Object.fromEntries(Object.entries(runs.singles).map(([k, v]) => [k, med(v)])),
-      };
-      row.onePodList = row.singles.check_scheduling.bytes;
-      const s = Object.values(row.singles);
-      row.slowestWall = Math.max(...s.map((x) => x.wall));
-      row.slowestCpu = Math.max(...s.map((x) => x.cpu));
-      row.slowestWallCheck = Object.keys(row.singles).find((k) => row.singles[k].wall === row.slowestWall);
-      row.slowestCpuCheck = Object.keys(row.singles).find((k) => row.singles[k].cpu === row.slowestCpu);
-      // Run by run, each `all` against the slowest single check of the same pass: how far the
-      // median's ratio can be read (the same code varies by a tenth or two from one pass to the next here).
-      const paired = (key) =>
-        runs.all.map((a, i) => a[key] / Math.max(...Object.values(runs.singles).map((v) => v[i][key]))).sort((x, y) => x - y);
-      row.pairedWall = paired('wall');
-      row.pairedCpu = paired('cpu');
-      console.log(JSON.stringify(row));
-      scenarios.push(row);
-    } finally {
-      server.kill();
     }
+  } finally {
+    systemd.close();
+    await dqlite.stop();
+    rmSync(work, { recursive: true, force: true });
   }
-  systemd.close();
-  await dqlite.stop();
-  rmSync(work, { recursive: true, force: true });
 
   const mb = (b) => (b / 1e6).toFixed(2);
   const s3 = (x) => `${x.toFixed(3)} s`;

@@ -11,6 +11,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, w
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { firstLine } from './api-server.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -127,7 +128,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const { kubeconfig } = JSON.parse(await new Promise((ok) => api.stdout.once('data', (d) => ok(String(d)))));
+    const { kubeconfig } = await firstLine(api);
     const journalDir = join(dir, 'journal');
     mkdirSync(journalDir);
     await measureStartups({ kubeconfig, journalDir, runs: Number(process.env.BENCH_RUNS ?? 11) });
